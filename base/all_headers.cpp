@@ -1,0 +1,15 @@
+// Compiles every base/ header on its own terms: with the kernel flags this proves that
+// they stay freestanding.
+#include "base/allocator.h"
+#include "base/assert.h"
+#include "base/checked.h"
+#include "base/error.h"
+#include "base/format.h"
+#include "base/format_sink.h"
+#include "base/leb128.h"
+#include "base/result.h"
+#include "base/span.h"
+#include "base/string.h"
+#include "base/string_view.h"
+#include "base/types.h"
+#include "base/vector.h"
