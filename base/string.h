@@ -8,6 +8,7 @@
 #include "base/format_sink.h"
 #include "base/result.h"
 #include "base/string_view.h"
+#include "base/traits.h"
 #include "base/types.h"
 #include "base/vector.h"
 
@@ -192,6 +193,14 @@ public:
 private:
     Vector<char> m_buffer;
     bool m_failed { false };
+};
+
+template<>
+struct Traits<String> {
+    static u32 hash(const String& value) { return hash_bytes(value.view()); }
+    static u32 hash(StringView value) { return hash_bytes(value); }
+    static bool equals(const String& a, const String& b) { return a.view() == b.view(); }
+    static bool equals(const String& a, StringView b) { return a.view() == b; }
 };
 
 } // namespace wk
