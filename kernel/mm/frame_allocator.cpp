@@ -56,8 +56,8 @@ u64 bit(u64 index)
 
 } // namespace
 
-Result<void> FrameAllocator::initialize(std::span<const MemoryRange> usable,
-                                        std::span<const MemoryRange> reserved,
+Result<void> FrameAllocator::initialize(Span<const MemoryRange> usable,
+                                        Span<const MemoryRange> reserved,
                                         PhysToVirt phys_to_virt)
 {
     if (is_initialized())

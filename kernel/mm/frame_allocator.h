@@ -1,8 +1,7 @@
 #pragma once
 
-#include <span>
-
 #include "base/result.h"
+#include "base/span.h"
 #include "base/types.h"
 
 namespace wk::kernel::mm {
@@ -43,8 +42,8 @@ public:
     // Errors: Invalid when already initialised or phys_to_virt is null; OutOfMemory when
     // there is no usable memory or no usable range (minus reserved ones) can hold the
     // bitmaps; OutOfRange when phys_to_virt returns null for the bitmap's place.
-    [[nodiscard]] Result<void> initialize(std::span<const MemoryRange> usable,
-                                          std::span<const MemoryRange> reserved,
+    [[nodiscard]] Result<void> initialize(Span<const MemoryRange> usable,
+                                          Span<const MemoryRange> reserved,
                                           PhysToVirt phys_to_virt);
 
     [[nodiscard]] Result<PhysAddr> allocate();

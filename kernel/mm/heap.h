@@ -31,7 +31,9 @@ protected:
 // cannot pass for a header unless the writer knows all three. When a block's pages have
 // gone back to the page source, a second free() is still recognised as long as the
 // source leaves the first bytes of the page alone; a 4096-aligned large block is only
-// recognised among the last few freed (after that it is OutOfRange).
+// recognised among the last few freed (after that it is OutOfRange). Once the memory of
+// a freed block has been handed out again, no allocator can tell a stale free from a
+// real one.
 //
 // Empty slabs go back to the page source, except one spare per size class (trim()
 // returns those too). The destructor returns nothing: blocks still in use stay valid.
