@@ -1,0 +1,87 @@
+#include "kernel/arch/x86_64/apic.h"
+
+#include <atomic>
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/interrupts.h"
+#include "kernel/arch/x86_64/paging.h"
+#include "kernel/time/clock.h"
+
+namespace wk::kernel::x86_64 {
+
+namespace {
+
+constexpr u32 kApicBaseMsr = 0x1B;
+enum ApicRegister : u32 {
+    kEndOfInterrupt = 0xB0,
+    kSpuriousVectorRegister = 0xF0,
+    kLvtTimer = 0x320,
+    kTimerInitialCount = 0x380,
+    kTimerCurrentCount = 0x390,
+    kTimerDivide = 0x3E0,
+};
+constexpr u32 kLvtMasked = 1 << 16;
+constexpr u32 kLvtPeriodic = 1 << 17;
+
+volatile u32* g_apic;
+std::atomic<u64> g_ticks;
+u32 g_hz;
+u64 g_apic_hz;
+
+u32 read(u32 reg) { return g_apic[reg / 4]; }
+void write(u32 reg, u32 value) { g_apic[reg / 4] = value; }
+
+void on_timer(InterruptFrame&)
+{
+    g_ticks.fetch_add(1, std::memory_order_relaxed);
+    local_apic_end_of_interrupt();
+}
+
+} // namespace
+
+void initialize_local_apic()
+{
+    // Remap the PICs away from the exception vectors, then mask every line.
+    outb(0x20, 0x11);
+    outb(0xA0, 0x11);
+    outb(0x21, 0x20);
+    outb(0xA1, 0x28);
+    outb(0x21, 0x04);
+    outb(0xA1, 0x02);
+    outb(0x21, 0x01);
+    outb(0xA1, 0x01);
+    outb(0x21, 0xFF);
+    outb(0xA1, 0xFF);
+
+    u64 base = rdmsr(kApicBaseMsr);
+    wrmsr(kApicBaseMsr, base | (1 << 11)); // global enable
+    g_apic = static_cast<volatile u32*>(phys_to_virt(base & 0xFFFFFF000ull));
+    write(kSpuriousVectorRegister, 0x100 | kSpuriousVector);
+}
+
+void start_apic_timer(u32 hz)
+{
+    set_interrupt_handler(kTimerVector, on_timer);
+    write(kTimerDivide, 0x3); // divide by 16
+    write(kLvtTimer, kLvtMasked | kTimerVector);
+    write(kTimerInitialCount, 0xFFFFFFFF);
+    constexpr u64 kWindowNs = 1000000;
+    time::spin_for_nanoseconds(kWindowNs);
+    u32 elapsed = 0xFFFFFFFF - read(kTimerCurrentCount);
+    write(kTimerInitialCount, 0);
+    g_apic_hz = u64(elapsed) * (1000000000 / kWindowNs);
+    g_hz = hz;
+    u64 count = g_apic_hz / hz;
+    if (count == 0)
+        count = 1;
+    write(kLvtTimer, kLvtPeriodic | kTimerVector);
+    write(kTimerInitialCount, static_cast<u32>(count > 0xFFFFFFFF ? 0xFFFFFFFF : count));
+}
+
+void local_apic_end_of_interrupt() { write(kEndOfInterrupt, 0); }
+
+u64 timer_ticks() { return g_ticks.load(std::memory_order_relaxed); }
+u32 timer_hz() { return g_hz; }
+u64 apic_timer_frequency_hz() { return g_apic_hz; }
+
+} // namespace wk::kernel::x86_64

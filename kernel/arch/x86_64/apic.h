@@ -1,0 +1,18 @@
+#pragma once
+
+#include "base/types.h"
+
+namespace wk::kernel::x86_64 {
+
+// Masks the legacy 8259 PICs and enables this CPU's local APIC (xAPIC, through the direct map,
+// which maps the APIC page uncached).
+void initialize_local_apic();
+// Calibrates the APIC timer against the TSC and starts it periodically at `hz`.
+void start_apic_timer(u32 hz);
+void local_apic_end_of_interrupt();
+
+u64 timer_ticks();
+u32 timer_hz();
+u64 apic_timer_frequency_hz();
+
+} // namespace wk::kernel::x86_64

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "base/types.h"
+#include "kernel/mm/frame_allocator.h"
+
+namespace wk::kernel::boot {
+
+using mm::MemoryRange;
+
+// What the boot loader told us, copied out of its structures (which may be overwritten once
+// the frame allocator runs). Every field is validated: a malformed table yields fewer ranges,
+// never a fault.
+struct BootInfo {
+    static constexpr usize kMaxRanges = 64;
+    static constexpr usize kMaxCommandLine = 256;
+
+    u32 protocol { 0 };
+    MemoryRange usable[kMaxRanges] {};
+    usize usable_count { 0 };
+    char command_line[kMaxCommandLine] {};
+    u64 rsdp_physical { 0 };
+    u64 info_physical { 0 };
+    u64 info_size { 0 };
+
+    std::span<const MemoryRange> usable_ranges() const { return { usable, usable_count }; }
+    std::string_view command_line_view() const { return command_line; }
+    const char* protocol_name() const;
+    // True when the command line contains `word` as a whole space-separated word.
+    bool has_option(std::string_view word) const;
+};
+
+// Parses the boot loader's information at physical address `info` (reached through the
+// direct map, which covers the first 4 GiB during boot).
+BootInfo parse_boot_info(u32 protocol, u64 info);
+
+} // namespace wk::kernel::boot

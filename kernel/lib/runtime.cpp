@@ -1,0 +1,134 @@
+// What the compiler expects of a freestanding C++ environment: the mem* functions, new/delete
+// on the kernel heap, and the hooks for pure virtual calls and static guards.
+#include <bits/functexcept.h>
+#include <new>
+
+#include "base/allocator.h"
+#include "kernel/debug/panic.h"
+#include "kernel/mm/memory.h"
+
+extern "C" {
+
+void* memcpy(void* destination, const void* source, wk::usize count)
+{
+    void* result = destination;
+    asm volatile("rep movsb" : "+D"(destination), "+S"(source), "+c"(count) : : "memory");
+    return result;
+}
+
+void* memset(void* destination, int value, wk::usize count)
+{
+    void* result = destination;
+    asm volatile("rep stosb" : "+D"(destination), "+c"(count) : "a"(value) : "memory");
+    return result;
+}
+
+void* memmove(void* destination, const void* source, wk::usize count)
+{
+    auto* d = static_cast<unsigned char*>(destination);
+    auto* s = static_cast<const unsigned char*>(source);
+    if (d == s || count == 0)
+        return destination;
+    if (d < s || d >= s + count)
+        return memcpy(destination, source, count);
+    while (count--)
+        d[count] = s[count];
+    return destination;
+}
+
+int memcmp(const void* a, const void* b, wk::usize count)
+{
+    auto* x = static_cast<const unsigned char*>(a);
+    auto* y = static_cast<const unsigned char*>(b);
+    for (wk::usize i = 0; i < count; ++i) {
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+wk::usize strlen(const char* text)
+{
+    wk::usize length = 0;
+    while (text[length])
+        ++length;
+    return length;
+}
+
+void* memchr(const void* haystack, int value, wk::usize count)
+{
+    auto* bytes = static_cast<const unsigned char*>(haystack);
+    for (wk::usize i = 0; i < count; ++i) {
+        if (bytes[i] == static_cast<unsigned char>(value))
+            return const_cast<unsigned char*>(bytes + i);
+    }
+    return nullptr;
+}
+
+void __cxa_pure_virtual() { wk::kernel::debug::panic("pure virtual function called"); }
+
+int __cxa_atexit(void (*)(void*), void*, void*) { return 0; } // the kernel never exits
+void* __dso_handle = nullptr;
+
+} // extern "C"
+
+// Header-only std code reports misuse (substr past the end, empty optional) through these.
+// There are no exceptions in the kernel: misuse is a bug.
+namespace std {
+void __throw_out_of_range_fmt(const char* message, ...) { wk::kernel::debug::panic("std: {}", message); }
+void __throw_out_of_range(const char* message) { wk::kernel::debug::panic("std: {}", message); }
+void __throw_length_error(const char* message) { wk::kernel::debug::panic("std: {}", message); }
+void __throw_logic_error(const char* message) { wk::kernel::debug::panic("std: {}", message); }
+void __throw_invalid_argument(const char* message) { wk::kernel::debug::panic("std: {}", message); }
+void __throw_bad_variant_access(const char* message) { wk::kernel::debug::panic("std: {}", message); }
+void __throw_bad_function_call() { wk::kernel::debug::panic("std: bad function call"); }
+} // namespace std
+
+namespace {
+
+void* allocate_or_panic(wk::usize size, wk::usize alignment)
+{
+    auto result = wk::kernel::mm::try_allocate(size == 0 ? 1 : size, alignment);
+    if (!result)
+        wk::kernel::debug::panic("kernel heap: cannot allocate {} bytes: {}", size, result.error().message());
+    return *result;
+}
+
+void free_or_panic(void* pointer)
+{
+    if (!pointer)
+        return;
+    if (auto result = wk::kernel::mm::try_free(pointer); !result)
+        wk::kernel::debug::panic("kernel heap: bad free of {}: {}", pointer, result.error().message());
+}
+
+class KernelHeapAllocator final : public wk::Allocator {
+public:
+    void* allocate(wk::usize size, wk::usize alignment) override
+    {
+        auto result = wk::kernel::mm::try_allocate(size == 0 ? 1 : size, alignment);
+        return result ? *result : nullptr;
+    }
+    void deallocate(void* pointer, wk::usize, wk::usize) override { free_or_panic(pointer); }
+};
+
+constinit KernelHeapAllocator g_kernel_allocator;
+
+} // namespace
+
+namespace wk {
+Allocator& default_allocator() { return g_kernel_allocator; }
+} // namespace wk
+
+void* operator new(wk::usize size) { return allocate_or_panic(size, 16); }
+void* operator new[](wk::usize size) { return allocate_or_panic(size, 16); }
+void* operator new(wk::usize size, std::align_val_t alignment) { return allocate_or_panic(size, static_cast<wk::usize>(alignment)); }
+void* operator new[](wk::usize size, std::align_val_t alignment) { return allocate_or_panic(size, static_cast<wk::usize>(alignment)); }
+void operator delete(void* pointer) noexcept { free_or_panic(pointer); }
+void operator delete[](void* pointer) noexcept { free_or_panic(pointer); }
+void operator delete(void* pointer, wk::usize) noexcept { free_or_panic(pointer); }
+void operator delete[](void* pointer, wk::usize) noexcept { free_or_panic(pointer); }
+void operator delete(void* pointer, std::align_val_t) noexcept { free_or_panic(pointer); }
+void operator delete[](void* pointer, std::align_val_t) noexcept { free_or_panic(pointer); }
+void operator delete(void* pointer, wk::usize, std::align_val_t) noexcept { free_or_panic(pointer); }
+void operator delete[](void* pointer, wk::usize, std::align_val_t) noexcept { free_or_panic(pointer); }

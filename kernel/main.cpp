@@ -1,0 +1,87 @@
+#include "kernel/arch/x86_64/apic.h"
+#include "kernel/arch/x86_64/boot_constants.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/interrupts.h"
+#include "kernel/arch/x86_64/power.h"
+#include "kernel/boot/boot_info.h"
+#include "kernel/console/console.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/debug/panic.h"
+#include "kernel/debug/symbols.h"
+#include "kernel/drivers/uart16550.h"
+#include "kernel/mm/memory.h"
+#include "kernel/time/clock.h"
+
+extern "C" {
+using Constructor = void (*)();
+extern Constructor __init_array_start[], __init_array_end[];
+}
+
+namespace wk::kernel {
+
+namespace {
+
+constexpr u32 kTimerHz = 1000;
+
+void run_global_constructors()
+{
+    for (Constructor* constructor = __init_array_start; constructor < __init_array_end; ++constructor)
+        (*constructor)();
+}
+
+template<typename T>
+T must_succeed(Result<T> result, const char* what)
+{
+    if (!result)
+        debug::panic("{}: {}", what, result.error().message());
+    if constexpr (!std::is_void_v<T>)
+        return std::move(*result);
+}
+
+} // namespace
+
+[[noreturn]] void kernel_main(u32 protocol, u64 info_physical, u64 first_tsc)
+{
+    drivers::com1().initialize();
+    run_global_constructors();
+    x86_64::enable_vector_state();
+    time::calibrate_tsc(first_tsc);
+
+    auto boot_info = boot::parse_boot_info(protocol, info_physical);
+    x86_64::set_acpi_rsdp(boot_info.rsdp_physical);
+    debug::info("Wasmkern starting: {} boot, command line \"{}\"", boot_info.protocol_name(),
+                boot_info.command_line_view());
+    debug::info("clock: TSC {} kHz ({})", time::tsc_frequency_hz() / 1000, time::calibration_source_name());
+
+    must_succeed(mm::initialize_frames(boot_info), "frame allocator");
+    debug::info("memory: {} MiB usable in {} ranges", mm::frames().total_frames() / 256, boot_info.usable_count);
+    must_succeed(mm::initialize_address_space(boot_info), "kernel address space");
+    mm::initialize_heap();
+    x86_64::initialize_descriptors();
+    x86_64::initialize_local_apic();
+    x86_64::start_apic_timer(kTimerHz);
+    x86_64::sti();
+    debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",
+                x86_64::apic_timer_frequency_hz() / 1000, kTimerHz, debug::symbol_count());
+
+    if (boot_info.has_option("probe"))
+        x86_64::power_off_success();
+    if (boot_info.has_option("test")) {
+        auto summary = debug::run_kernel_tests();
+        if (summary.failed == 0 && summary.passed > 0)
+            x86_64::power_off_success();
+        x86_64::power_off_failure();
+    }
+
+    u64 boot_ns = time::nanoseconds_since_boot();
+    debug::info("boot: first instruction to console prompt in {}.{:03} ms", boot_ns / 1000000, (boot_ns / 1000) % 1000);
+    debug::print("Wasmkern kernel console. Type help for the commands.\n");
+    console::run();
+}
+
+} // namespace wk::kernel
+
+extern "C" [[noreturn]] void kernel_main(wk::u32 protocol, wk::u64 info_physical, wk::u64 first_tsc)
+{
+    wk::kernel::kernel_main(protocol, info_physical, first_tsc);
+}

@@ -1,0 +1,187 @@
+#include "kernel/mm/memory.h"
+
+#include <algorithm>
+#include <new>
+
+#include "kernel/arch/x86_64/boot_constants.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/paging.h"
+#include "kernel/debug/log.h"
+#include "kernel/debug/panic.h"
+#include "kernel/mm/heap.h"
+
+extern "C" {
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[], __ksyms_start[], __kernel_end[];
+extern char boot_stack_guard[];
+}
+
+namespace wk::kernel::mm {
+
+using namespace x86_64;
+
+namespace {
+
+constinit FrameAllocator g_frames;
+
+// Kernel stacks live in their own region so that a guard page below each stays unmapped.
+constexpr u64 kStackRegionBase = 0xFFFFFE0000000000ull;
+constexpr u64 kStackRegionSize = 1ull << 39;
+u64 g_stack_region_next = kStackRegionBase;
+// End of the highest usable RAM, capped so that the direct map stays inside its 64 TiB slot.
+u64 g_physical_top;
+constexpr u64 kDirectMapLimit = 1ull << 40;
+
+u64 image_physical(const char* virt) { return reinterpret_cast<u64>(virt) - KERNEL_VMA; }
+u64 image_virtual(const char* virt) { return reinterpret_cast<u64>(virt); }
+
+void* direct_map(u64 physical) { return phys_to_virt(physical); }
+
+Result<void> map_image_range(PageTables& tables, const char* start, const char* end, u64 flags)
+{
+    for (u64 virt = image_virtual(start); virt < image_virtual(end); virt += kPageSize) {
+        if (virt == image_virtual(boot_stack_guard))
+            continue; // the boot stack's guard page stays unmapped
+        TRY(tables.map(virt, virt - KERNEL_VMA, flags));
+    }
+    return {};
+}
+
+class FramePageSource final : public PageSource {
+public:
+    Result<void*> allocate_pages(usize count) override
+    {
+        u64 physical = TRY(g_frames.allocate_contiguous(count, 1));
+        return direct_map(physical);
+    }
+    void free_pages(void* pointer, usize count) override
+    {
+        u64 physical = reinterpret_cast<u64>(pointer) - DIRECT_MAP_BASE;
+        if (auto result = g_frames.free_contiguous(physical, count); !result)
+            debug::panic("heap returned pages the frame allocator refuses: {}", result.error().message());
+    }
+};
+
+constinit FramePageSource g_page_source;
+alignas(Heap) u8 g_heap_storage[sizeof(Heap)];
+Heap* g_heap;
+
+} // namespace
+
+FrameAllocator& frames() { return g_frames; }
+
+Result<void> initialize_frames(const boot::BootInfo& info)
+{
+    MemoryRange reserved[] = {
+        { 0, 1ull << 20 }, // real-mode area, BIOS data, boot trampolines
+        { image_physical(__text_start) & ~(kPageSize - 1), image_physical(__kernel_end) - (image_physical(__text_start) & ~(kPageSize - 1)) },
+        { 0x100000, 0x100000 }, // boot code and boot page tables (low image)
+        { info.info_physical & ~(kPageSize - 1), info.info_size + kPageSize },
+    };
+    for (auto& range : info.usable_ranges()) {
+        u64 end = range.base + range.length < range.base ? kDirectMapLimit : range.base + range.length;
+        g_physical_top = std::max(g_physical_top, std::min(end, kDirectMapLimit));
+    }
+    return g_frames.initialize(info.usable_ranges(), reserved, direct_map);
+}
+
+Result<u64> allocate_frame() { return g_frames.allocate(); }
+
+Result<u64> allocate_zeroed_frame()
+{
+    u64 frame = TRY(g_frames.allocate());
+    __builtin_memset(direct_map(frame), 0, kPageSize);
+    return frame;
+}
+
+void free_frame(u64 physical)
+{
+    if (auto result = g_frames.free(physical); !result)
+        debug::panic("free_frame({:#x}): {}", physical, result.error().message());
+}
+
+Result<void> initialize_address_space(const boot::BootInfo& info)
+{
+    auto tables = TRY(PageTables::create());
+
+    // Direct map of physical memory: the first 4 GiB (RAM and MMIO holes) and any RAM above.
+    u64 top = std::max<u64>(4ull << 30, (g_physical_top + kHugePageSize - 1) & ~(kHugePageSize - 1));
+    // Anything that is not RAM (the local APIC, IOAPIC, PCI holes) is mapped uncached.
+    auto overlaps_ram = [&](u64 phys) {
+        for (auto& range : info.usable_ranges()) {
+            if (range.base < phys + kHugePageSize && phys < range.base + range.length)
+                return true;
+        }
+        return false;
+    };
+    for (u64 phys = 0; phys < top; phys += kHugePageSize) {
+        u64 caching = overlaps_ram(phys) ? 0 : (kPageCacheDisable | kPageWriteThrough);
+        TRY(tables.map_huge(DIRECT_MAP_BASE + phys, phys, kPageWritable | kPageNoExecute | kPageGlobal | caching));
+    }
+
+    // The kernel image, one permission per section (W^X).
+    TRY(map_image_range(tables, __text_start, __text_end, kPageGlobal));
+    TRY(map_image_range(tables, __rodata_start, __rodata_end, kPageGlobal | kPageNoExecute));
+    TRY(map_image_range(tables, __data_start, __data_end, kPageGlobal | kPageWritable | kPageNoExecute));
+    TRY(map_image_range(tables, __ksyms_start, __kernel_end, kPageGlobal | kPageNoExecute));
+
+    tables.activate();
+    return {};
+}
+
+Result<KernelStack> allocate_kernel_stack(usize size)
+{
+    usize pages = (size + kPageSize - 1) / kPageSize;
+    u64 span = (pages + 1) * kPageSize;
+    if (pages == 0 || g_stack_region_next + span > kStackRegionBase + kStackRegionSize)
+        return Error::from("kernel stack region exhausted", ErrorKind::OutOfMemory);
+    u64 bottom = g_stack_region_next + kPageSize; // one guard page first
+    auto tables = PageTables::current();
+    for (usize i = 0; i < pages; ++i) {
+        auto frame = allocate_zeroed_frame();
+        if (!frame) {
+            for (usize j = 0; j < i; ++j)
+                free_frame(MUST(tables.unmap(bottom + j * kPageSize)));
+            return frame.error();
+        }
+        TRY(tables.map(bottom + i * kPageSize, *frame, kPageWritable | kPageNoExecute | kPageGlobal));
+    }
+    g_stack_region_next += span;
+    return KernelStack { bottom, bottom + pages * kPageSize };
+}
+
+bool is_kernel_text(u64 virt)
+{
+    return virt >= image_virtual(__text_start) && virt < image_virtual(__text_end);
+}
+
+void initialize_heap()
+{
+    g_heap = new (g_heap_storage) Heap(g_page_source);
+}
+
+Result<void*> try_allocate(usize size, usize alignment)
+{
+    InterruptDisabler guard;
+    if (!g_heap)
+        return Error::from("heap used before initialisation", ErrorKind::OutOfMemory);
+    return g_heap->allocate(size, alignment);
+}
+
+Result<void> try_free(void* pointer)
+{
+    InterruptDisabler guard;
+    if (!g_heap)
+        return Error::from("heap used before initialisation", ErrorKind::OutOfRange);
+    return g_heap->free(pointer);
+}
+
+HeapStatistics heap_statistics()
+{
+    InterruptDisabler guard;
+    if (!g_heap)
+        return {};
+    return { g_heap->bytes_in_use(), g_heap->pages_held() };
+}
+
+} // namespace wk::kernel::mm

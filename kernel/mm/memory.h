@@ -1,0 +1,44 @@
+#pragma once
+
+#include "base/result.h"
+#include "base/types.h"
+#include "kernel/boot/boot_info.h"
+#include "kernel/mm/frame_allocator.h"
+
+// The kernel's memory: the global frame allocator, the kernel address space (direct map and
+// W^X image mappings), kernel stacks with guard pages, and the heap behind new/delete.
+namespace wk::kernel::mm {
+
+// Sets up the frame allocator from the boot memory map, keeping out the first MiB, the kernel
+// image and the boot information.
+Result<void> initialize_frames(const boot::BootInfo& info);
+// Builds the final kernel page tables and switches to them; drops the boot identity map.
+Result<void> initialize_address_space(const boot::BootInfo& info);
+// Creates the kernel heap; new/delete work afterwards.
+void initialize_heap();
+
+FrameAllocator& frames();
+Result<u64> allocate_frame();
+Result<u64> allocate_zeroed_frame();
+void free_frame(u64 physical);
+
+struct KernelStack {
+    u64 bottom; // lowest usable address; the page below it is an unmapped guard
+    u64 top;
+};
+// Allocates a stack in the kernel stack region with an unmapped guard page below it.
+Result<KernelStack> allocate_kernel_stack(usize size);
+
+// Kernel image bounds, from linker.ld.
+bool is_kernel_text(u64 virt);
+
+struct HeapStatistics {
+    usize bytes_in_use;
+    usize pages_held;
+};
+HeapStatistics heap_statistics();
+// Allocation that reports failure instead of panicking, for callers that can recover.
+Result<void*> try_allocate(usize size, usize alignment);
+Result<void> try_free(void* pointer);
+
+} // namespace wk::kernel::mm

@@ -1,0 +1,24 @@
+#pragma once
+
+#include "base/types.h"
+
+// The kernel's clock: the TSC, calibrated once at boot. Time zero is the first instruction
+// of the boot code (boot_tsc). Before calibration every reading is zero.
+namespace wk::kernel::time {
+
+enum class CalibrationSource : u8 { None, KvmClock, Cpuid, Pit };
+
+// Calibrates the TSC: exact from KVM's pvclock or CPUID leaf 0x15 when available, otherwise
+// measured against the PIT over a short window.
+void calibrate_tsc(u64 boot_tsc);
+
+u64 tsc_frequency_hz();
+CalibrationSource calibration_source();
+const char* calibration_source_name();
+u64 boot_tsc();
+u64 nanoseconds_since_boot();
+u64 tsc_to_nanoseconds(u64 ticks);
+// Busy-waits; for calibration and drivers only.
+void spin_for_nanoseconds(u64 nanoseconds);
+
+} // namespace wk::kernel::time
