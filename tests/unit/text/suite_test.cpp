@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/text/wast.h"
+
+using namespace wk;
+using namespace wk::engine::text;
+
+namespace {
+
+std::vector<std::filesystem::path> suite_files()
+{
+    std::vector<std::filesystem::path> files;
+    std::filesystem::path root(WK_TESTSUITE_DIR);
+    if (!std::filesystem::exists(root))
+        return files;
+    for (auto const& entry : std::filesystem::recursive_directory_iterator(root)) {
+        if (entry.is_regular_file() && entry.path().extension() == ".wast")
+            files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+std::string read_file(std::filesystem::path const& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+bool expects_malformed(CommandKind kind)
+{
+    return kind == CommandKind::AssertMalformed || kind == CommandKind::AssertMalformedCustom;
+}
+
+} // namespace
+
+// Every script parses; every text or quoted module that the suite does not expect
+// to be malformed encodes; the malformed ones mostly fail.
+TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
+{
+    auto files = suite_files();
+    ASSERT_FALSE(files.empty()) << "no .wast files under " << WK_TESTSUITE_DIR;
+    usize encoded = 0;
+    usize expected_failures_caught = 0;
+    usize expected_failures_missed = 0;
+    std::vector<std::string> failures;
+    for (auto const& path : files) {
+        std::string source = read_file(path);
+        auto script = parse_wast(source);
+        if (!script) {
+            failures.push_back(path.string() + ":" + std::to_string(line_of_offset(source, script.error().offset()))
+                               + ": script: " + script.error().message());
+            continue;
+        }
+        for (Command const& command : script->commands) {
+            if (!command.has_module || command.module.kind == ModuleKind::Binary)
+                continue;
+            auto binary = command.module.to_binary();
+            if (expects_malformed(command.kind)) {
+                if (binary)
+                    ++expected_failures_missed;
+                else
+                    ++expected_failures_caught;
+                continue;
+            }
+            if (!binary) {
+                failures.push_back(path.string() + ":" + std::to_string(command.line) + ": "
+                                   + binary.error().message() + " at offset " + std::to_string(binary.error().offset()));
+                continue;
+            }
+            ++encoded;
+        }
+    }
+    std::printf("suite: %zu modules encoded, %zu failed; malformed: %zu rejected, %zu accepted\n", encoded,
+                failures.size(), expected_failures_caught, expected_failures_missed);
+    for (usize i = 0; i < failures.size() && i < 400; ++i)
+        std::printf("  %s\n", failures[i].c_str());
+    EXPECT_TRUE(failures.empty());
+    EXPECT_GT(encoded, 1000u);
+}
