@@ -162,3 +162,30 @@ TEST(Format, IntoBufferNeverOverflows)
     EXPECT_TRUE(result.truncated);
     EXPECT_EQ(std::string(buffer, 4), "    ");
 }
+
+// Random format strings built from the spec alphabet: formatting must stay in bounds and
+// report truncation exactly when the output did not fit.
+TEST(Format, RandomFormatStringsStayInBounds)
+{
+    const char alphabet[] = "{}:#0<>^xXbodcspf.123456789 a*-";
+    unsigned state = 1;
+    auto next = [&] {
+        state = state * 1103515245u + 12345u;
+        return state >> 16;
+    };
+    auto owned = MUST(String::try_create("owned"));
+    for (int i = 0; i < 50000; ++i) {
+        std::string format;
+        usize length = next() % 24;
+        for (usize j = 0; j < length; ++j)
+            format += alphabet[next() % (sizeof(alphabet) - 1)];
+        char buffer[64];
+        usize size = next() % sizeof(buffer);
+        auto limited = format_into(Span<char>(buffer, size), format, -7, "str", 2.5, 'c', owned, u64 { 1 } << 63, nullptr, true);
+        ASSERT_LE(limited.length, size);
+        auto full = try_format(format, -7, "str", 2.5, 'c', owned, u64 { 1 } << 63, nullptr, true);
+        ASSERT_TRUE(full.has_value());
+        ASSERT_EQ(limited.truncated, full->length() > size) << format;
+        ASSERT_EQ(StringView(buffer, limited.length), full->view().substr(0, limited.length)) << format;
+    }
+}

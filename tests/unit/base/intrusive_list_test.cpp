@@ -71,6 +71,31 @@ TEST(IntrusiveList, RemoveFromAnywhere)
         EXPECT_FALSE(thread.m_run_node.is_linked());
 }
 
+TEST(IntrusiveList, RemovingTheEndsKeepsFirstAndLastRight)
+{
+    Thread a { 1, {}, {} }, b { 2, {}, {} }, c { 3, {}, {} };
+    RunQueue queue;
+    queue.push_back(a);
+    queue.push_back(b);
+    queue.remove(b);
+    EXPECT_EQ(queue.last(), &a);
+    queue.push_back(c);
+    EXPECT_EQ(ids(queue), (std::vector<int> { 1, 3 }));
+    EXPECT_EQ(queue.last(), &c);
+    queue.remove(a);
+    EXPECT_EQ(queue.first(), &c);
+    queue.push_front(b);
+    EXPECT_EQ(ids(queue), (std::vector<int> { 2, 3 }));
+    queue.remove(b);
+    queue.remove(c);
+    EXPECT_EQ(queue.first(), nullptr);
+    EXPECT_EQ(queue.last(), nullptr);
+    queue.push_back(a);
+    EXPECT_EQ(queue.first(), &a);
+    EXPECT_EQ(queue.last(), &a);
+    queue.clear();
+}
+
 TEST(IntrusiveList, RemovingTheCurrentElementWhileIterating)
 {
     Thread t[6] = { { 0, {}, {} }, { 1, {}, {} }, { 2, {}, {} }, { 3, {}, {} }, { 4, {}, {} }, { 5, {}, {} } };

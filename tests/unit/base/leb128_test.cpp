@@ -243,3 +243,40 @@ TEST(Leb128, ExhaustiveShortInputs)
         }
     }
 }
+
+// Random bytes at random positions: every reader either succeeds and advances by 1 to
+// ceil(N/7) bytes, or fails as Malformed without moving the cursor.
+TEST(Leb128, RandomInputNeverMisbehaves)
+{
+    std::mt19937 random(2024);
+    struct Reader {
+        Result<i64> (*read)(ReadonlyBytes, usize&);
+        usize max_length;
+    };
+    Reader readers[] = {
+        { [](ReadonlyBytes b, usize& c) -> Result<i64> { return static_cast<i64>(TRY(read_leb_u32(b, c))); }, 5 },
+        { [](ReadonlyBytes b, usize& c) -> Result<i64> { return static_cast<i64>(TRY(read_leb_u64(b, c))); }, 10 },
+        { [](ReadonlyBytes b, usize& c) -> Result<i64> { return TRY(read_leb_s32(b, c)); }, 5 },
+        { [](ReadonlyBytes b, usize& c) -> Result<i64> { return TRY(read_leb_s33(b, c)); }, 5 },
+        { [](ReadonlyBytes b, usize& c) -> Result<i64> { return TRY(read_leb_s64(b, c)); }, 10 },
+    };
+    for (int i = 0; i < 200000; ++i) {
+        usize length = random() % 13;
+        std::vector<u8> bytes(length);
+        for (auto& byte : bytes)
+            byte = (random() % 2) ? static_cast<u8>(random()) : static_cast<u8>(0x80 | random());
+        usize start = length == 0 ? 0 : random() % (length + 1);
+        const Reader& reader = readers[i % 5];
+        usize cursor = start;
+        auto result = reader.read(ReadonlyBytes(bytes.data(), bytes.size()), cursor);
+        if (result) {
+            ASSERT_GT(cursor, start);
+            ASSERT_LE(cursor - start, reader.max_length);
+            ASSERT_LE(cursor, length);
+        } else {
+            ASSERT_EQ(cursor, start);
+            ASSERT_EQ(result.error().kind(), ErrorKind::Malformed);
+            ASSERT_EQ(result.error().offset(), start);
+        }
+    }
+}
