@@ -301,6 +301,8 @@ Result<void> ModuleParser::parse_folded(Vector<u8>& out)
         return Error::malformed("unknown operator", keyword.offset);
     }
     std::string_view k = m_lexer.text(keyword);
+    if (ends_block(k))
+        return Error::malformed("unexpected token", keyword.offset);
     if (k == "block" || k == "loop" || k == "try_table") {
         auto label = TRY(maybe_id());
         TRY(put(out, k == "block" ? 0x02 : k == "loop" ? 0x03 : 0x1F));

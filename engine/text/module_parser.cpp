@@ -7,6 +7,11 @@ namespace wk::engine::text {
 
 namespace {
 
+bool is_index_token(Token const& token)
+{
+    return token.kind == TokenKind::Id || token.kind == TokenKind::Number;
+}
+
 enum FieldKind : u8 { kType, kRec, kImport, kFunc, kTable, kMemory, kGlobal, kTag, kExport, kStart, kElem, kData };
 
 Result<void> put(Vector<u8>& out, u8 byte) { return out.try_append(byte); }
@@ -16,11 +21,6 @@ Result<void> put_bytes(Vector<u8>& out, std::string_view bytes)
     return out.try_extend(Span<u8 const>(reinterpret_cast<u8 const*>(bytes.data()), bytes.size()));
 }
 
-Result<void> put_name(Vector<u8>& out, std::string_view bytes)
-{
-    TRY(write_leb_u32(out, static_cast<u32>(bytes.size())));
-    return put_bytes(out, bytes);
-}
 
 char const* duplicate_message(Space space)
 {
@@ -34,21 +34,6 @@ char const* duplicate_message(Space space)
     case Space::Elem: return "duplicate elem";
     case Space::Data: return "duplicate data";
     default: return "duplicate identifier";
-    }
-}
-
-char const* unknown_message(Space space)
-{
-    switch (space) {
-    case Space::Type: return "unknown type";
-    case Space::Func: return "unknown function";
-    case Space::Table: return "unknown table";
-    case Space::Memory: return "unknown memory";
-    case Space::Global: return "unknown global";
-    case Space::Tag: return "unknown tag";
-    case Space::Elem: return "unknown elem segment";
-    case Space::Data: return "unknown data segment";
-    default: return "unknown identifier";
     }
 }
 
@@ -239,23 +224,24 @@ Result<void> ModuleParser::bind(Space space, std::optional<std::string_view> nam
     return {};
 }
 
-Result<void> ModuleParser::note_import(Space space, u32 offset)
+// Imports precede every function, table, memory, global and tag definition.
+Result<void> ModuleParser::note_import(Space, u32 offset)
 {
-    if (m_definition_seen[static_cast<usize>(space)]) {
-        switch (space) {
-        case Space::Func: return Error::malformed("import after function", offset);
-        case Space::Table: return Error::malformed("import after table", offset);
-        case Space::Memory: return Error::malformed("import after memory", offset);
-        case Space::Global: return Error::malformed("import after global", offset);
-        default: return Error::malformed("import after tag", offset);
-        }
+    if (!m_last_definition)
+        return {};
+    switch (*m_last_definition) {
+    case Space::Func: return Error::malformed("import after function", offset);
+    case Space::Table: return Error::malformed("import after table", offset);
+    case Space::Memory: return Error::malformed("import after memory", offset);
+    case Space::Global: return Error::malformed("import after global", offset);
+    default: return Error::malformed("import after tag", offset);
     }
-    return {};
 }
 
 Result<void> ModuleParser::note_definition(Space space)
 {
     m_definition_seen[static_cast<usize>(space)] = true;
+    m_last_definition = space;
     return {};
 }
 
@@ -433,8 +419,9 @@ Result<void> ModuleParser::parse_heaptype(ValType& type)
         TRY(next());
         type.exact = true;
         token = TRY(peek());
-        if (!TRY(try_heaptype(token, type)))
+        if (!is_index_token(token))
             return unexpected(token);
+        TRY(try_heaptype(token, type));
         return expect_rparen();
     }
     if (!TRY(try_heaptype(token, type)))
@@ -598,13 +585,15 @@ Result<void> ModuleParser::parse_type_field(bool in_rec)
     }
     (void)type_name;
     bool describes_done = false;
+    bool descriptor_done = false;
     for (;;) {
         Token k = TRY(next());
         if (is_keyword(k, "describes") || is_keyword(k, "descriptor")) {
             bool describes = is_keyword(k, "describes");
-            if (describes && describes_done)
+            if (descriptor_done || (describes && describes_done))
                 return Error::malformed("unexpected token", k.offset);
             describes_done = true;
+            descriptor_done = !describes;
             ValType target;
             Token t = TRY(peek());
             if (!TRY(try_heaptype(t, target)))
@@ -828,7 +817,9 @@ Result<u32> ModuleParser::find_or_add_func_type(u32 begin, u32 param_count, u32 
 Result<u32> ModuleParser::resolve_typeuse(TypeUse const& use, u32 offset)
 {
     if (use.index) {
-        if (use.has_inline && *use.index < m_type_infos.size()) {
+        if (use.has_inline && *use.index >= m_type_infos.size())
+            return Error::malformed("unknown type", offset);
+        if (use.has_inline) {
             TypeInfo const& t = m_type_infos[*use.index];
             bool same = t.kind == 0x60 && t.param_count == use.param_count && t.result_count == use.result_count;
             for (u32 j = 0; same && j < use.param_count + use.result_count; ++j)

@@ -165,7 +165,7 @@ private:
     u32 m_bound[static_cast<usize>(Space::Count)] {};
     u32 m_defined_or_imported[static_cast<usize>(Space::Count)] {};
     bool m_definition_seen[static_cast<usize>(Space::Count)] {};
-    u32 m_func_import_count { 0 };
+    std::optional<Space> m_last_definition;
 
     NameTable m_field_names;
     NameTable m_locals;

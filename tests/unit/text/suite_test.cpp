@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/module.h"
 #include "engine/text/wast.h"
 
 using namespace wk;
@@ -52,6 +53,7 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
     usize expected_failures_caught = 0;
     usize expected_failures_missed = 0;
     std::vector<std::string> failures;
+    std::vector<std::string> decode_failures;
     for (auto const& path : files) {
         std::string source = read_file(path);
         auto script = parse_wast(source);
@@ -65,8 +67,11 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
                 continue;
             auto binary = command.module.to_binary();
             if (expects_malformed(command.kind)) {
-                if (binary)
+                if (binary) {
                     ++expected_failures_missed;
+                    std::printf("  accepted malformed: %s:%u (%s)\n", path.string().c_str(), command.line,
+                                command.message.view().data());
+                }
                 else
                     ++expected_failures_caught;
                 continue;
@@ -77,12 +82,21 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
                 continue;
             }
             ++encoded;
+            auto decoded = engine::decode_module(binary->span());
+            if (!decoded) {
+                decode_failures.push_back(path.string() + ":" + std::to_string(command.line) + ": "
+                                          + decoded.error().message() + " at offset "
+                                          + std::to_string(decoded.error().offset()));
+            }
         }
     }
     std::printf("suite: %zu modules encoded, %zu failed; malformed: %zu rejected, %zu accepted\n", encoded,
                 failures.size(), expected_failures_caught, expected_failures_missed);
     for (usize i = 0; i < failures.size() && i < 400; ++i)
         std::printf("  %s\n", failures[i].c_str());
+    std::printf("decoder: %zu encoded modules rejected\n", decode_failures.size());
+    for (usize i = 0; i < decode_failures.size() && i < 400; ++i)
+        std::printf("  %s\n", decode_failures[i].c_str());
     EXPECT_TRUE(failures.empty());
     EXPECT_GT(encoded, 1000u);
 }
