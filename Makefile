@@ -1,0 +1,38 @@
+# Wasmkern: the two commands that matter are `make run` and `make test`.
+# Both install missing Debian packages first (tools/setup-deps), then build with CMake/Ninja.
+
+BUILD_DIR := build
+KERNEL := $(BUILD_DIR)/bin/wasmkern.elf
+JOBS ?= 2
+
+.PHONY: all deps configure build run test iso clean help
+
+all: build
+
+help:
+	@echo "make run     build and boot Wasmkern in QEMU on this terminal (serial console)"
+	@echo "make test    build and run every test (ctest)"
+	@echo "make iso     build a GRUB (Multiboot2) ISO: $(BUILD_DIR)/wasmkern.iso"
+	@echo "make clean   remove $(BUILD_DIR)/"
+
+deps:
+	@tools/setup-deps
+
+configure: deps
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then cmake --preset default >/dev/null; fi
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel $(KERNEL)
+
+test: build
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+iso: build
+	@tools/make-iso $(KERNEL) $(BUILD_DIR)/wasmkern.iso
+
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,165 @@
+#include "kernel/arch/x86_64/paging.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/mm/heap.h"
+#include "kernel/mm/memory.h"
+
+namespace wk::kernel::mm {
+
+KERNEL_TEST(frame_allocator_allocate_and_free)
+{
+    auto& allocator = frames();
+    u64 free_before = allocator.free_frames();
+    auto a = allocator.allocate();
+    auto b = allocator.allocate();
+    KEXPECT(a.has_value() && b.has_value());
+    if (!a || !b)
+        return;
+    KEXPECT(*a != *b);
+    KEXPECT_EQ(*a % kFrameSize, 0u);
+    KEXPECT(allocator.is_allocated(*a));
+    KEXPECT_EQ(allocator.free_frames(), free_before - 2);
+    KEXPECT(allocator.free(*a).has_value());
+    KEXPECT(allocator.free(*b).has_value());
+    KEXPECT_EQ(allocator.free_frames(), free_before);
+}
+
+KERNEL_TEST(frame_allocator_catches_double_free_and_bad_addresses)
+{
+    auto& allocator = frames();
+    auto frame = allocator.allocate();
+    KEXPECT(frame.has_value());
+    if (!frame)
+        return;
+    KEXPECT(allocator.free(*frame).has_value());
+    auto again = allocator.free(*frame);
+    KEXPECT(!again && again.error().kind() == ErrorKind::DoubleFree);
+    auto unaligned = allocator.free(*frame + 8);
+    KEXPECT(!unaligned && unaligned.error().kind() == ErrorKind::OutOfRange);
+    auto kernel_image = allocator.free(0x200000);
+    KEXPECT(!kernel_image);
+    auto beyond = allocator.free(1ull << 50);
+    KEXPECT(!beyond && beyond.error().kind() == ErrorKind::OutOfRange);
+}
+
+// Takes every free frame, chaining them through the direct map (no heap needed), checks that
+// the next allocation reports exhaustion, then gives them all back.
+KERNEL_TEST(frame_allocator_exhaustion_and_recovery)
+{
+    auto& allocator = frames();
+    u64 free_before = allocator.free_frames();
+    u64 head = 0;
+    u64 taken = 0;
+    for (;;) {
+        auto frame = allocator.allocate();
+        if (!frame) {
+            KEXPECT(frame.error().kind() == ErrorKind::OutOfMemory);
+            break;
+        }
+        *static_cast<u64*>(x86_64::phys_to_virt(*frame)) = head;
+        head = *frame;
+        ++taken;
+    }
+    KEXPECT_EQ(taken, free_before);
+    KEXPECT_EQ(allocator.free_frames(), 0u);
+    while (head) {
+        u64 next = *static_cast<u64*>(x86_64::phys_to_virt(head));
+        KEXPECT(allocator.free(head).has_value());
+        head = next;
+    }
+    KEXPECT_EQ(allocator.free_frames(), free_before);
+}
+
+KERNEL_TEST(frame_allocator_contiguous_alignment)
+{
+    auto& allocator = frames();
+    auto run = allocator.allocate_contiguous(16, 16);
+    KEXPECT(run.has_value());
+    if (!run)
+        return;
+    KEXPECT_EQ(*run % (16 * kFrameSize), 0u);
+    KEXPECT(allocator.free_contiguous(*run, 16).has_value());
+    KEXPECT(!allocator.free_contiguous(*run, 16));
+}
+
+KERNEL_TEST(heap_new_delete_and_statistics)
+{
+    auto before = heap_statistics();
+    int* numbers = new int[1000];
+    for (int i = 0; i < 1000; ++i)
+        numbers[i] = i * 3;
+    long sum = 0;
+    for (int i = 0; i < 1000; ++i)
+        sum += numbers[i];
+    KEXPECT_EQ(sum, 1498500L);
+    KEXPECT(heap_statistics().bytes_in_use > before.bytes_in_use);
+    delete[] numbers;
+
+    struct alignas(256) Aligned {
+        u8 bytes[300];
+    };
+    auto* aligned = new Aligned;
+    KEXPECT_EQ(reinterpret_cast<uptr>(aligned) % 256, 0u);
+    delete aligned;
+    KEXPECT_EQ(heap_statistics().bytes_in_use, before.bytes_in_use);
+}
+
+KERNEL_TEST(heap_sizes_from_small_to_large)
+{
+    auto before = heap_statistics();
+    void* blocks[24];
+    usize sizes[24];
+    for (usize i = 0; i < 24; ++i) {
+        sizes[i] = (1u << (i % 18)) + i;
+        auto block = try_allocate(sizes[i], 16);
+        KEXPECT(block.has_value());
+        blocks[i] = block ? *block : nullptr;
+        if (blocks[i])
+            __builtin_memset(blocks[i], static_cast<int>(i), sizes[i]);
+    }
+    for (usize i = 0; i < 24; ++i) {
+        if (!blocks[i])
+            continue;
+        auto* bytes = static_cast<u8*>(blocks[i]);
+        KEXPECT(bytes[0] == i && bytes[sizes[i] - 1] == i);
+        KEXPECT(try_free(blocks[i]).has_value());
+    }
+    KEXPECT_EQ(heap_statistics().bytes_in_use, before.bytes_in_use);
+}
+
+KERNEL_TEST(heap_catches_double_free_and_foreign_pointers)
+{
+    auto block = try_allocate(64, 16);
+    KEXPECT(block.has_value());
+    if (!block)
+        return;
+    KEXPECT(try_free(*block).has_value());
+    auto again = try_free(*block);
+    KEXPECT(!again && again.error().kind() == ErrorKind::DoubleFree);
+    u64 on_stack = 0;
+    KEXPECT(!try_free(&on_stack));
+}
+
+KERNEL_TEST(heap_exhaustion_is_an_error)
+{
+    auto huge = try_allocate(1ull << 40, 16);
+    KEXPECT(!huge && huge.error().kind() == ErrorKind::OutOfMemory);
+    // The heap still works afterwards.
+    auto small = try_allocate(32, 16);
+    KEXPECT(small.has_value());
+    if (small)
+        KEXPECT(try_free(*small).has_value());
+}
+
+KERNEL_TEST(kernel_stack_has_guard_page)
+{
+    auto stack = allocate_kernel_stack(8192);
+    KEXPECT(stack.has_value());
+    if (!stack)
+        return;
+    auto tables = x86_64::PageTables::current();
+    KEXPECT(tables.translate(stack->bottom).has_value());
+    KEXPECT(tables.translate(stack->top - 8).has_value());
+    KEXPECT(!tables.translate(stack->bottom - 8).has_value());
+}
+
+} // namespace wk::kernel::mm

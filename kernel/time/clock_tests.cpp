@@ -1,0 +1,37 @@
+#include "kernel/arch/x86_64/apic.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/time/clock.h"
+
+namespace wk::kernel::time {
+
+KERNEL_TEST(clock_is_calibrated_and_monotonic)
+{
+    KEXPECT(tsc_frequency_hz() > 100000000); // any x86-64 TSC runs above 100 MHz
+    u64 previous = nanoseconds_since_boot();
+    for (int i = 0; i < 1000; ++i) {
+        u64 now = nanoseconds_since_boot();
+        KEXPECT(now >= previous);
+        previous = now;
+    }
+    u64 one_second = tsc_to_nanoseconds(tsc_frequency_hz());
+    KEXPECT(one_second >= 999999990 && one_second <= 1000000010);
+}
+
+// The APIC timer must interrupt, and never faster than calibrated. It may look slower: under
+// software emulation on a busy host QEMU drops periodic ticks it could not deliver in time.
+KERNEL_TEST(timer_ticks_track_the_clock)
+{
+    u64 start_ticks = x86_64::timer_ticks();
+    u64 start_ns = nanoseconds_since_boot();
+    while (nanoseconds_since_boot() - start_ns < 50000000)
+        x86_64::sti_hlt();
+    u64 ticks = x86_64::timer_ticks() - start_ticks;
+    u64 elapsed_ms = (nanoseconds_since_boot() - start_ns) / 1000000;
+    u64 expected = elapsed_ms * x86_64::timer_hz() / 1000;
+    debug::print("    {} ticks in {} ms at {} Hz\n", ticks, elapsed_ms, x86_64::timer_hz());
+    KEXPECT(ticks > 0);
+    KEXPECT(ticks <= expected + expected / 4 + 2);
+}
+
+} // namespace wk::kernel::time
