@@ -147,8 +147,9 @@ Result<void> ModuleParser::parse_instrs(Vector<u8>& out)
         if (token.kind == TokenKind::Keyword) {
             if (ends_block(m_lexer.text(token)))
                 return {};
+            auto hint = TRY(take_branch_hint(token.offset));
             TRY(next());
-            TRY(parse_plain(out, token));
+            TRY(parse_plain(out, token, hint));
             continue;
         }
         TRY(next());
@@ -221,13 +222,15 @@ Result<void> ModuleParser::parse_catch_clauses(Vector<u8>& out)
 }
 
 // Flat structured instruction after its keyword: `block label? bt instr* end label?`.
-Result<void> ModuleParser::parse_block_rest(Vector<u8>& out, std::string_view k, u32 offset)
+Result<void> ModuleParser::parse_block_rest(Vector<u8>& out, std::string_view k, u32 offset, std::optional<u8> hint)
 {
     if (++m_depth > kMaxNesting)
         return Error::malformed("nesting too deep", offset);
     auto label = TRY(maybe_id());
     std::string_view name = label.value_or(std::string_view {});
     u8 opcode = k == "block" ? 0x02 : k == "loop" ? 0x03 : k == "if" ? 0x04 : k == "try" ? 0x06 : 0x1F;
+    if (opcode == 0x04)
+        TRY(apply_branch_hint(hint, out.size()));
     TRY(put(out, opcode));
     TRY(parse_blocktype(out));
     if (opcode == 0x1F)
@@ -241,15 +244,20 @@ Result<void> ModuleParser::parse_block_rest(Vector<u8>& out, std::string_view k,
         TRY(parse_instrs(out));
     }
     if (opcode == 0x06) {
+        bool any_catch = false;
+        bool catch_all = false;
         for (;;) {
-            if (TRY(peek_keyword("catch"))) {
+            if (!catch_all && TRY(peek_keyword("catch"))) {
+                any_catch = true;
                 TRY(next());
                 TRY(put(out, 0x07));
                 TRY(write_leb_u32(out, TRY(parse_index(Space::Tag))));
                 TRY(parse_instrs(out));
                 continue;
             }
-            if (TRY(peek_keyword("catch_all"))) {
+            if (!catch_all && TRY(peek_keyword("catch_all"))) {
+                any_catch = true;
+                catch_all = true;
                 TRY(next());
                 TRY(put(out, 0x19));
                 TRY(parse_instrs(out));
@@ -257,7 +265,7 @@ Result<void> ModuleParser::parse_block_rest(Vector<u8>& out, std::string_view k,
             }
             break;
         }
-        if (TRY(peek_keyword("delegate"))) {
+        if (!any_catch && TRY(peek_keyword("delegate"))) {
             TRY(next());
             m_labels.pop_back();
             TRY(put(out, 0x18));
@@ -276,20 +284,24 @@ Result<void> ModuleParser::parse_block_rest(Vector<u8>& out, std::string_view k,
     return {};
 }
 
-Result<void> ModuleParser::parse_plain(Vector<u8>& out, Token const& keyword)
+Result<void> ModuleParser::parse_plain(Vector<u8>& out, Token const& keyword, std::optional<u8> hint)
 {
     std::string_view k = m_lexer.text(keyword);
     if (is_block_keyword(k))
-        return parse_block_rest(out, k, keyword.offset);
+        return parse_block_rest(out, k, keyword.offset, hint);
     auto opcode = opcode_from_name(k);
     if (!opcode)
         return Error::malformed("unknown operator", keyword.offset);
+    if (*opcode == Opcode::BrIf)
+        TRY(apply_branch_hint(hint, out.size()));
     return parse_immediates(out, *opcode, keyword);
 }
 
 Result<void> ModuleParser::parse_folded(Vector<u8>& out)
 {
-    Token open = TRY(next());
+    Token open = TRY(peek());
+    auto hint = TRY(take_branch_hint(open.offset));
+    TRY(next());
     if (open.kind != TokenKind::LParen)
         return unexpected(open);
     if (++m_depth > kMaxNesting)
@@ -324,6 +336,7 @@ Result<void> ModuleParser::parse_folded(Vector<u8>& out)
                 break;
             TRY(parse_folded(out));
         }
+        TRY(apply_branch_hint(hint, out.size()));
         TRY(put(out, 0x04));
         TRY(out.try_extend(blocktype.span()));
         TRY(push_label(label));
@@ -351,8 +364,11 @@ Result<void> ModuleParser::parse_folded(Vector<u8>& out)
         TRY(parse_instrs(out));
         TRY(expect_rparen());
         bool delegated = false;
+        bool any_catch = false;
+        bool catch_all = false;
         for (;;) {
-            if (TRY(peek_field("catch"))) {
+            if (!catch_all && TRY(peek_field("catch"))) {
+                any_catch = true;
                 TRY(next());
                 TRY(next());
                 TRY(put(out, 0x07));
@@ -361,7 +377,9 @@ Result<void> ModuleParser::parse_folded(Vector<u8>& out)
                 TRY(expect_rparen());
                 continue;
             }
-            if (TRY(peek_field("catch_all"))) {
+            if (!catch_all && TRY(peek_field("catch_all"))) {
+                any_catch = true;
+                catch_all = true;
                 TRY(next());
                 TRY(next());
                 TRY(put(out, 0x19));
@@ -369,7 +387,7 @@ Result<void> ModuleParser::parse_folded(Vector<u8>& out)
                 TRY(expect_rparen());
                 continue;
             }
-            if (TRY(peek_field("delegate"))) {
+            if (!any_catch && TRY(peek_field("delegate"))) {
                 TRY(next());
                 TRY(next());
                 m_labels.pop_back();
@@ -401,6 +419,8 @@ Result<void> ModuleParser::parse_folded(Vector<u8>& out)
         TRY(expect_rparen());
         // The operands were parsed after the instruction but execute before it.
         std::rotate(out.begin() + mark, out.begin() + middle, out.end());
+        if (*opcode == Opcode::BrIf)
+            TRY(apply_branch_hint(hint, mark + (out.size() - middle)));
     }
     --m_depth;
     return {};

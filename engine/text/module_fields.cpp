@@ -303,7 +303,10 @@ Result<void> ModuleParser::parse_func()
     }
     m_labels.clear();
     TRY(push_label(std::nullopt));
+    m_in_function = true;
     TRY(parse_instrs(body));
+    m_in_function = false;
+    TRY(finish_function_hints(index));
     TRY(expect_rparen());
     TRY(put(body, 0x0B));
     TRY(write_leb_u32(m_codes, static_cast<u32>(body.size())));

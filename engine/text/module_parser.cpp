@@ -16,10 +16,6 @@ enum FieldKind : u8 { kType, kRec, kImport, kFunc, kTable, kMemory, kGlobal, kTa
 
 Result<void> put(Vector<u8>& out, u8 byte) { return out.try_append(byte); }
 
-Result<void> put_bytes(Vector<u8>& out, std::string_view bytes)
-{
-    return out.try_extend(Span<u8 const>(reinterpret_cast<u8 const*>(bytes.data()), bytes.size()));
-}
 
 
 char const* duplicate_message(Space space)
@@ -48,16 +44,6 @@ ModuleParser::ModuleParser(Lexer& lexer)
 ModuleParser::~ModuleParser()
 {
     m_lexer.set_sink(nullptr);
-}
-
-void ModuleParser::on_annotation(std::string_view id, u32 begin, u32 body, u32 end)
-{
-    // peek() lexes the same annotation again; record each one once.
-    if (begin < m_last_annotation_end)
-        return;
-    m_last_annotation_end = end;
-    (void)id;
-    (void)body;
 }
 
 // ---------------------------------------------------------------- tokens
@@ -293,6 +279,7 @@ Result<void> ModuleParser::bind_in_field(Token const& keyword, u32 field_offset)
         if (!space)
             return unexpected(kind);
         auto name = TRY(maybe_id());
+        TRY(mark_name_slot(*space, m_bound[static_cast<usize>(*space)]));
         TRY(note_import(*space, kind.offset));
         TRY(bind(*space, name, kind.offset));
         TRY(skip_to_close());
@@ -302,6 +289,7 @@ Result<void> ModuleParser::bind_in_field(Token const& keyword, u32 field_offset)
         static constexpr u8 kinds[] = { 0, kFunc, kTable, kMemory, kGlobal, kTag };
         TRY(m_fields.try_append(FieldPosition { field_offset, kinds[static_cast<usize>(*space)] }));
         auto name = TRY(maybe_id());
+        TRY(mark_name_slot(*space, m_bound[static_cast<usize>(*space)]));
         bool imported = false;
         bool inline_segment = false;
         u32 depth = 1;
@@ -349,23 +337,31 @@ Result<void> ModuleParser::bind_in_field(Token const& keyword, u32 field_offset)
 
 Result<void> ModuleParser::bind_fields(bool closed)
 {
+    m_recording = true;
+    u32 first_field = ~u32 { 0 };
     for (;;) {
+        m_top_level = true;
         Token token = TRY(next());
+        m_top_level = false;
         if (token.kind == TokenKind::Eof) {
             if (closed)
                 return unexpected(token);
-            return {};
+            break;
         }
         if (token.kind == TokenKind::RParen && closed)
-            return {};
+            break;
         if (token.kind != TokenKind::LParen)
             return unexpected(token);
+        if (first_field == ~u32 { 0 })
+            first_field = token.offset;
         Token keyword = TRY(next());
         if (keyword.kind != TokenKind::Keyword)
             return keyword.kind == TokenKind::RParen || keyword.kind == TokenKind::Eof ? unexpected(keyword)
                                                                                      : Error::malformed("unknown operator", keyword.offset);
         TRY(bind_in_field(keyword, token.offset));
     }
+    m_recording = false;
+    return check_annotations(first_field);
 }
 
 // ---------------------------------------------------------------- pass 2: types
@@ -920,52 +916,59 @@ Result<void> ModuleParser::emit_section(Vector<u8>& out, u8 id, Vector<u8> const
     return {};
 }
 
-Result<void> ModuleParser::emit_custom_sections(Vector<u8>& out, u8 placement_kind, bool after)
-{
-    (void)out;
-    (void)placement_kind;
-    (void)after;
-    return {};
-}
-
 Result<Vector<u8>> ModuleParser::assemble()
 {
     Vector<u8> out;
     static constexpr u8 kHeader[] = { 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00 };
     for (u8 b : kHeader)
         TRY(put(out, b));
-    if (m_type_entries)
-        TRY(emit_section(out, 1, m_types, m_type_entries, true));
-    if (m_import_count)
-        TRY(emit_section(out, 2, m_imports, m_import_count, true));
-    if (m_func_count)
-        TRY(emit_section(out, 3, m_funcs, m_func_count, true));
-    if (m_table_count)
-        TRY(emit_section(out, 4, m_tables, m_table_count, true));
-    if (m_memory_count)
-        TRY(emit_section(out, 5, m_memories, m_memory_count, true));
-    if (m_tag_count)
-        TRY(emit_section(out, 13, m_tags, m_tag_count, true));
-    if (m_global_count)
-        TRY(emit_section(out, 6, m_globals, m_global_count, true));
-    if (m_export_count)
-        TRY(emit_section(out, 7, m_exports, m_export_count, true));
-    if (m_start) {
-        Vector<u8> body;
-        TRY(write_leb_u32(body, *m_start));
-        TRY(emit_section(out, 8, body, 0, false));
+    TRY(emit_custom_sections(out, 0, false));
+    struct Slot {
+        u8 id;
+        Vector<u8> const* body;
+        u32 count;
+        bool present;
+    };
+    Vector<u8> start_body;
+    if (m_start)
+        TRY(write_leb_u32(start_body, *m_start));
+    Vector<u8> data_count_body;
+    TRY(write_leb_u32(data_count_body, m_data_count));
+    Slot const slots[] = {
+        { 1, &m_types, m_type_entries, m_type_entries > 0 },
+        { 2, &m_imports, m_import_count, m_import_count > 0 },
+        { 3, &m_funcs, m_func_count, m_func_count > 0 },
+        { 4, &m_tables, m_table_count, m_table_count > 0 },
+        { 5, &m_memories, m_memory_count, m_memory_count > 0 },
+        { 13, &m_tags, m_tag_count, m_tag_count > 0 },
+        { 6, &m_globals, m_global_count, m_global_count > 0 },
+        { 7, &m_exports, m_export_count, m_export_count > 0 },
+        { 8, &start_body, 0, m_start.has_value() },
+        { 9, &m_elems, m_elem_count, m_elem_count > 0 },
+        { 12, &data_count_body, 0, m_uses_data_count },
+        { 10, &m_codes, m_code_count, m_code_count > 0 },
+        { 11, &m_datas, m_data_count, m_data_count > 0 },
+    };
+    for (Slot const& slot : slots) {
+        TRY(emit_custom_sections(out, slot.id, false));
+        if (slot.id == 10 && m_branch_hint_functions > 0) {
+            Vector<u8> body;
+            TRY(write_leb_u32(body, 25));
+            static constexpr char kName[] = "metadata.code.branch_hint";
+            for (usize i = 0; i < 25; ++i)
+                TRY(put(body, static_cast<u8>(kName[i])));
+            TRY(write_leb_u32(body, m_branch_hint_functions));
+            TRY(body.try_extend(m_branch_hints.span()));
+            TRY(put(out, 0));
+            TRY(write_leb_u32(out, static_cast<u32>(body.size())));
+            TRY(out.try_extend(body.span()));
+        }
+        if (slot.present)
+            TRY(emit_section(out, slot.id, *slot.body, slot.count, slot.id != 8 && slot.id != 12));
+        TRY(emit_custom_sections(out, slot.id, true));
     }
-    if (m_elem_count)
-        TRY(emit_section(out, 9, m_elems, m_elem_count, true));
-    if (m_uses_data_count) {
-        Vector<u8> body;
-        TRY(write_leb_u32(body, m_data_count));
-        TRY(emit_section(out, 12, body, 0, false));
-    }
-    if (m_code_count)
-        TRY(emit_section(out, 10, m_codes, m_code_count, true));
-    if (m_data_count)
-        TRY(emit_section(out, 11, m_datas, m_data_count, true));
+    TRY(emit_name_section(out));
+    TRY(emit_custom_sections(out, 0, true));
     return out;
 }
 

@@ -53,11 +53,22 @@ private:
         std::string_view name;
         bool has_name;
     };
+    enum AnnotationKind : u8 { kAnnotationCustom, kAnnotationName, kAnnotationBranchHint };
     struct Annotation {
         u32 begin;
         u32 body;
         u32 end;
-        u8 kind;                   // 0 custom, 1 branch hint
+        AnnotationKind kind;
+        bool top_level;
+        bool placed;               // @name: directly after a field keyword and id
+        Space space;               // @name: what it names
+        u32 index;
+    };
+    struct CustomSection {
+        std::string_view name;
+        Vector<u8> bytes;
+        u8 anchor;                 // section id; 0 with `after` = last, 0 with `before` = first
+        bool after;
     };
     struct TypeUse {
         std::optional<u32> index;
@@ -138,8 +149,8 @@ private:
     Result<void> parse_expr(Vector<u8>& out);               // instrs up to `)`, then `end`
     Result<void> parse_instrs(Vector<u8>& out);
     Result<void> parse_folded(Vector<u8>& out);
-    Result<void> parse_plain(Vector<u8>& out, Token const& keyword);
-    Result<void> parse_block_rest(Vector<u8>& out, std::string_view keyword, u32 offset);
+    Result<void> parse_plain(Vector<u8>& out, Token const& keyword, std::optional<u8> hint);
+    Result<void> parse_block_rest(Vector<u8>& out, std::string_view keyword, u32 offset, std::optional<u8> hint);
     Result<void> parse_blocktype(Vector<u8>& out);
     Result<void> parse_immediates(Vector<u8>& out, Opcode opcode, Token const& keyword);
     Result<void> parse_memarg(Vector<u8>& out, OpcodeInfo const& info, u32 memory);
@@ -152,7 +163,13 @@ private:
     Result<void> push_label(std::optional<std::string_view> name);
     Result<void> emit_opcode(Vector<u8>& out, OpcodeInfo const& info);
     Result<void> parse_const_lanes(Vector<u8>& out);
-    Result<void> note_branch_hint(Vector<u8>& out);
+    Result<void> mark_name_slot(Space space, u32 index);
+    Result<void> check_annotations(u32 first_field_offset);
+    Result<void> parse_custom_annotation(Annotation const& annotation);
+    Result<std::optional<u8>> take_branch_hint(u32 before_offset);
+    Result<void> apply_branch_hint(std::optional<u8> hint, usize opcode_offset);
+    Result<void> finish_function_hints(u32 func_index);
+    Result<void> emit_name_section(Vector<u8>& out);
 
     Result<void> emit_section(Vector<u8>& out, u8 id, Vector<u8> const& body, u32 count, bool with_count);
     Result<void> emit_custom_sections(Vector<u8>& out, u8 placement_kind, bool after);
@@ -208,6 +225,16 @@ private:
 
     Vector<Annotation> m_annotations;
     u32 m_last_annotation_end { 0 };
+    bool m_recording { false };
+    bool m_top_level { false };
+    Vector<CustomSection> m_customs;
+    Vector<u32> m_hint_offsets;     // begin offsets of branch hints, in order
+    usize m_hint_cursor { 0 };
+    Vector<u8> m_function_hints;    // entries of the function being parsed
+    u32 m_function_hint_count { 0 };
+    Vector<u8> m_branch_hints;      // the metadata.code.branch_hint section body
+    u32 m_branch_hint_functions { 0 };
+    bool m_in_function { false };
 };
 
 } // namespace wk::engine::text
