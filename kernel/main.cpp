@@ -29,6 +29,25 @@ void run_global_constructors()
         (*constructor)();
 }
 
+// `loglevel=debug|info|warn|error` on the command line sets the console's log level.
+void configure_logging(const boot::BootInfo& info)
+{
+    struct Level {
+        std::string_view option;
+        debug::LogLevel level;
+    };
+    static constexpr Level kLevels[] = {
+        { "loglevel=debug", debug::LogLevel::Debug },
+        { "loglevel=info", debug::LogLevel::Info },
+        { "loglevel=warn", debug::LogLevel::Warn },
+        { "loglevel=error", debug::LogLevel::Error },
+    };
+    for (auto& level : kLevels) {
+        if (info.has_option(level.option))
+            debug::set_minimum_log_level(level.level);
+    }
+}
+
 template<typename T>
 T must_succeed(Result<T> result, const char* what)
 {
@@ -48,6 +67,7 @@ T must_succeed(Result<T> result, const char* what)
     time::calibrate_tsc(first_tsc);
 
     auto boot_info = boot::parse_boot_info(protocol, info_physical);
+    configure_logging(boot_info);
     x86_64::set_acpi_rsdp(boot_info.rsdp_physical);
     debug::info("Wasmkern starting: {} boot, command line \"{}\"", boot_info.protocol_name(),
                 boot_info.command_line_view());
@@ -55,8 +75,10 @@ T must_succeed(Result<T> result, const char* what)
 
     must_succeed(mm::initialize_frames(boot_info), "frame allocator");
     debug::info("memory: {} MiB usable in {} ranges", mm::frames().total_frames() / 256, boot_info.usable_count);
+    for (auto& range : boot_info.usable_ranges())
+        debug::dbgln("memory: usable {:#x}..{:#x}", range.base, range.base + range.length);
     must_succeed(mm::initialize_address_space(boot_info), "kernel address space");
-    mm::initialize_heap();
+    mm::initialize_heap(x86_64::rdtsc() ^ (first_tsc << 17));
     x86_64::initialize_descriptors();
     x86_64::initialize_local_apic();
     x86_64::start_apic_timer(kTimerHz);

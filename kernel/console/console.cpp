@@ -44,8 +44,27 @@ void command_uptime(std::string_view)
           time::calibration_source_name());
 }
 
-[[gnu::noinline]] void command_fault(std::string_view)
+// Recurses until the stack's guard page stops it; the page fault runs on its own IST stack.
+[[gnu::noinline]] u64 overflow_stack(u64 depth)
 {
+    volatile u8 frame[512];
+    frame[0] = static_cast<u8>(depth);
+    if (depth == ~u64 { 0 })
+        return frame[0];
+    return overflow_stack(depth + 1) + frame[0];
+}
+
+[[gnu::noinline]] void command_fault(std::string_view arguments)
+{
+    if (arguments == "stack") {
+        print("overflowing the kernel stack on purpose...\n");
+        overflow_stack(0);
+        return;
+    }
+    if (!arguments.empty()) {
+        print("usage: fault [stack]\n");
+        return;
+    }
     print("writing to address 0 on purpose...\n");
     volatile u64* null_pointer = nullptr;
     asm volatile("" : "+r"(null_pointer));
@@ -62,7 +81,7 @@ constexpr Command kCommands[] = {
     { "help", "list the commands", command_help },
     { "mem", "show free and used physical frames and the heap", command_mem },
     { "uptime", "show the time since boot", command_uptime },
-    { "fault", "write to a null pointer to show the fault report", command_fault },
+    { "fault", "write to a null pointer (or `fault stack`: overflow the stack) to show the fault report", command_fault },
     { "poweroff", "turn the machine off", command_poweroff },
 };
 

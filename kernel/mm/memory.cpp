@@ -155,9 +155,9 @@ bool is_kernel_text(u64 virt)
     return virt >= image_virtual(__text_start) && virt < image_virtual(__text_end);
 }
 
-void initialize_heap()
+void initialize_heap(u64 cookie)
 {
-    g_heap = new (g_heap_storage) Heap(g_page_source);
+    g_heap = new (g_heap_storage) Heap(g_page_source, cookie);
 }
 
 Result<void*> try_allocate(usize size, usize alignment)

@@ -14,8 +14,9 @@ namespace wk::kernel::mm {
 Result<void> initialize_frames(const boot::BootInfo& info);
 // Builds the final kernel page tables and switches to them; drops the boot identity map.
 Result<void> initialize_address_space(const boot::BootInfo& info);
-// Creates the kernel heap; new/delete work afterwards.
-void initialize_heap();
+// Creates the kernel heap; new/delete work afterwards. `cookie` (boot entropy) salts the
+// heap's header checks so that forged headers are unlikely to pass.
+void initialize_heap(u64 cookie);
 
 FrameAllocator& frames();
 Result<u64> allocate_frame();

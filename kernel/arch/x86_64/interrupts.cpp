@@ -30,10 +30,12 @@ void print_registers(const InterruptFrame& f)
                  exception_name(f.vector), f.error_code);
     if (f.vector == 14) {
         u64 address = read_cr2();
+        // A not-present fault right at the stack pointer is a push into a guard page.
+        bool stack_overflow = !(f.error_code & 1) && address + 4096 > f.rsp && address < f.rsp + 4096;
         debug::print("  faulting address: {:#018x} ({} {}{})\n", address,
                      (f.error_code & 2) ? "write" : ((f.error_code & 16) ? "instruction fetch" : "read"),
                      (f.error_code & 1) ? "protection violation" : "page not present",
-                     address < 4096 ? ", null pointer" : "");
+                     address < 4096 ? ", null pointer" : (stack_overflow ? ", kernel stack overflow" : ""));
     }
     print_registers(f);
     debug::panic_end(f.rip, f.rbp);
