@@ -210,6 +210,9 @@ struct Module {
     // Filled by validate_module: functions referenced outside function bodies
     // (exports, element segments, globals), which ref.func may name.
     Vector<bool> declared_functions;
+    // Set by validate_module when it fails inside a function body: that
+    // function's index; kNoIndex otherwise.
+    u32 invalid_function { kNoIndex };
 
     Span<const ValType> func_params(u32 type_index) const
     {

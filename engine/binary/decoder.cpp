@@ -49,6 +49,33 @@ public:
 
     Result<Module> decode()
     {
+        auto result = decode_sections();
+        if (!result && !m_module.codes.is_empty() && result.error().offset() > m_module.codes[0].offset) {
+            // The reference decoder reads function bodies as it goes; a malformed
+            // body before the failing spot is the error it reports.
+            auto bodies = scan_bodies();
+            if (!bodies && bodies.error().offset() < result.error().offset())
+                return bodies.error();
+        }
+        if (!result)
+            return result.error();
+        return std::move(m_module);
+    }
+
+private:
+    Result<void> scan_bodies()
+    {
+        for (const Code& code : m_module.codes) {
+            Reader reader(m_bytes, code.code_offset, m_bytes.size(), "unexpected end of section or function");
+            TRY(skip_expression(reader));
+            if (reader.offset() != code.offset + code.size)
+                return Error::malformed("section size mismatch", reader.offset());
+        }
+        return {};
+    }
+
+    Result<void> decode_sections()
+    {
         if (m_bytes.size() > 0xFFFFFFFFull)
             return Error::malformed("module too large", 0);
         static constexpr u8 kMagic[] = { 0x00, 0x61, 0x73, 0x6D };
@@ -97,10 +124,9 @@ public:
             return Error::malformed("function and code section have inconsistent lengths", m_bytes.size());
         if (m_module.has_data_count && m_module.data_count != m_module.datas.size())
             return Error::malformed("data count and data section have inconsistent lengths", m_bytes.size());
-        return std::move(m_module);
+        return {};
     }
 
-private:
     Result<void> decode_section(u8 id, Reader& reader, usize end)
     {
         switch (id) {
@@ -234,8 +260,8 @@ private:
     Result<Limits> read_limits(Reader& reader, bool is_memory)
     {
         usize start = reader.offset();
-        u32 flags = TRY(reader.read_u32());
-        u32 allowed = is_memory ? 0x0F : 0x05;
+        u8 flags = TRY(reader.read_u8());
+        u8 allowed = is_memory ? 0x0F : 0x05;
         if (flags & ~allowed)
             return Error::malformed("malformed limits flags", start);
         Limits limits;

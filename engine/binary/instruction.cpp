@@ -314,6 +314,10 @@ Result<void> skip_expression(Reader& reader)
                 return {};
             --depth;
             break;
+        case Opcode::Delegate: // closes a legacy try
+            if (depth > 0)
+                --depth;
+            break;
         default:
             break;
         }

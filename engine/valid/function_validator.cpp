@@ -1,0 +1,922 @@
+#include "engine/valid/function_validator.h"
+
+#include "engine/binary/reader.h"
+
+namespace wk::engine {
+namespace {
+
+u32 lane_count(const Instruction& instruction, const OpcodeInfo& info)
+{
+    if (info.imm == ImmKind::MemArgLane)
+        return 16u >> info.align_log2;
+    StringView name(info.name);
+    if (name.starts_with("i8x16"))
+        return 16;
+    if (name.starts_with("i16x8"))
+        return 8;
+    if (name.starts_with("i32x4") || name.starts_with("f32x4"))
+        return 4;
+    return 2;
+}
+
+ValType sig_type(SigType type, ValType address)
+{
+    switch (type) {
+    case SigType::I32: return ValType::i32();
+    case SigType::I64: return ValType::i64();
+    case SigType::F32: return ValType::f32();
+    case SigType::F64: return ValType::f64();
+    case SigType::V128: return ValType::v128();
+    case SigType::Address: return address;
+    }
+    return ValType::i32();
+}
+
+ValType address_of(const Limits& limits) { return limits.is_64 ? ValType::i64() : ValType::i32(); }
+
+} // namespace
+
+FunctionValidator::FunctionValidator(Module& module, const TypeContext& types)
+    : m_module(module)
+    , m_types(types)
+{
+}
+
+// ---- setup ----
+
+Result<void> FunctionValidator::begin_function(u32 function_index)
+{
+    m_const_mode = false;
+    m_stack.clear();
+    m_controls.clear();
+    m_locals.clear();
+    m_local_set.clear();
+    m_init_stack.clear();
+    m_function_type = m_module.functions[function_index].type_index;
+    const Code& code = m_module.codes[function_index - m_module.imported_function_count];
+    m_offset = code.code_offset;
+    auto params = m_module.func_params(m_function_type);
+    TRY(m_locals.try_reserve(params.size() + code.local_count));
+    TRY(m_local_set.try_reserve(params.size() + code.local_count));
+    for (ValType param : params) {
+        m_locals.append(canon(param));
+        m_local_set.append(1);
+    }
+    for (const LocalRun& run : m_module.local_runs(code)) {
+        ValType type = TRY(heap_type(run.type));
+        u8 set = is_defaultable(type) ? 1 : 0;
+        for (u32 i = 0; i < run.count; ++i) {
+            m_locals.append(type);
+            m_local_set.append(set);
+        }
+    }
+    ControlFrame frame;
+    frame.kind = FrameKind::Function;
+    frame.block.kind = BlockType::Kind::Index;
+    frame.block.index = m_function_type;
+    frame.offset = code.code_offset;
+    TRY(m_controls.try_append(frame));
+    return {};
+}
+
+Result<void> FunctionValidator::begin_const_expr(ValType expected, u32 visible_globals, u32 offset)
+{
+    m_const_mode = true;
+    m_visible_globals = visible_globals;
+    m_const_result = canon(expected);
+    m_stack.clear();
+    m_controls.clear();
+    m_locals.clear();
+    m_local_set.clear();
+    m_init_stack.clear();
+    m_offset = offset;
+    ControlFrame frame;
+    frame.kind = FrameKind::Function;
+    frame.block.kind = BlockType::Kind::Value;
+    frame.block.value = m_const_result;
+    frame.offset = offset;
+    TRY(m_controls.try_append(frame));
+    return {};
+}
+
+// ---- operand stack ----
+
+Result<ValType> FunctionValidator::pop()
+{
+    const ControlFrame& frame = m_controls.last();
+    if (m_stack.size() == frame.height) {
+        if (frame.unreachable)
+            return ValType::bottom();
+        return mismatch();
+    }
+    return m_stack.pop_back();
+}
+
+Result<ValType> FunctionValidator::pop(ValType expected)
+{
+    const ControlFrame& frame = m_controls.last();
+    if (m_stack.size() == frame.height) [[unlikely]] {
+        if (frame.unreachable)
+            return expected;
+        return mismatch();
+    }
+    ValType actual = m_stack.pop_back();
+    if (actual == expected) [[likely]]
+        return actual;
+    if (!m_types.is_subtype(actual, expected))
+        return mismatch();
+    return actual;
+}
+
+Result<void> FunctionValidator::pop_list(const TypeList& types)
+{
+    for (u32 i = types.size(); i > 0; --i)
+        TRY(pop(canon(types[i - 1])));
+    return {};
+}
+
+void FunctionValidator::push_list(const TypeList& types)
+{
+    for (u32 i = 0; i < types.size(); ++i)
+        push(canon(types[i]));
+}
+
+Result<ValType> FunctionValidator::pop_ref()
+{
+    ValType type = TRY(pop());
+    if (type.is_bottom())
+        return ValType { ValKind::Ref, true, false, HeapKind::Bottom, 0 };
+    if (!type.is_ref())
+        return mismatch();
+    return type;
+}
+
+// ---- control stack ----
+
+Result<TypeList> FunctionValidator::block_params(const BlockType& block)
+{
+    if (block.kind != BlockType::Kind::Index)
+        return TypeList {};
+    TRY(func_type(block.index));
+    return func_params_list(block.index);
+}
+
+Result<TypeList> FunctionValidator::block_results(const BlockType& block)
+{
+    switch (block.kind) {
+    case BlockType::Kind::Empty: return TypeList {};
+    case BlockType::Kind::Value: return TypeList { nullptr, 1, block.value };
+    case BlockType::Kind::Index:
+        TRY(func_type(block.index));
+        return func_results_list(block.index);
+    }
+    return TypeList {};
+}
+
+Result<TypeList> FunctionValidator::label_types(u32 depth)
+{
+    if (depth >= m_controls.size())
+        return Error::invalid("unknown label", m_offset);
+    const ControlFrame& frame = m_controls[m_controls.size() - 1 - depth];
+    if (frame.kind == FrameKind::Loop)
+        return block_params(frame.block);
+    return block_results(frame.block);
+}
+
+Result<void> FunctionValidator::push_frame(FrameKind kind, const BlockType& block)
+{
+    if (block.kind == BlockType::Kind::Value)
+        TRY(heap_type(block.value));
+    TypeList params = TRY(block_params(block));
+    TRY(block_results(block));
+    TRY(pop_list(params));
+    ControlFrame frame;
+    frame.kind = kind;
+    frame.block = block;
+    if (block.kind == BlockType::Kind::Value)
+        frame.block.value = canon(block.value);
+    frame.height = static_cast<u32>(m_stack.size());
+    frame.init_height = static_cast<u32>(m_init_stack.size());
+    frame.offset = m_offset;
+    TRY(m_controls.try_append(frame));
+    push_list(params);
+    return {};
+}
+
+// Checks that the operand stack holds exactly the frame's results.
+Result<void> FunctionValidator::end_frame_check(const ControlFrame& frame)
+{
+    TypeList results = TRY(block_results(frame.block));
+    TRY(pop_list(results));
+    if (m_stack.size() != frame.height)
+        return mismatch();
+    return {};
+}
+
+void FunctionValidator::set_unreachable()
+{
+    ControlFrame& frame = m_controls.last();
+    MUST(m_stack.try_resize(frame.height));
+    frame.unreachable = true;
+}
+
+void FunctionValidator::reset_locals_to(u32 init_height)
+{
+    while (m_init_stack.size() > init_height)
+        m_local_set[m_init_stack.pop_back()] = 0;
+}
+
+// ---- module lookups ----
+
+Result<u32> FunctionValidator::func_type(u32 type_index)
+{
+    if (type_index >= m_module.types.size() || m_module.types[type_index].kind != CompositeKind::Func)
+        return Error::invalid("unknown type", m_offset);
+    return type_index;
+}
+
+Result<const SubType*> FunctionValidator::struct_type(u32 type_index)
+{
+    if (type_index >= m_module.types.size())
+        return Error::invalid("unknown type", m_offset);
+    if (m_module.types[type_index].kind != CompositeKind::Struct)
+        return mismatch();
+    return &m_module.types[type_index];
+}
+
+Result<const SubType*> FunctionValidator::array_type(u32 type_index)
+{
+    if (type_index >= m_module.types.size())
+        return Error::invalid("unknown type", m_offset);
+    if (m_module.types[type_index].kind != CompositeKind::Array)
+        return mismatch();
+    return &m_module.types[type_index];
+}
+
+Result<ValType> FunctionValidator::heap_type(ValType type)
+{
+    if (type.has_index() && type.index >= m_module.types.size())
+        return Error::invalid("unknown type", m_offset);
+    return canon(type);
+}
+
+Result<const Memory*> FunctionValidator::memory(u32 index)
+{
+    if (index >= m_module.memories.size())
+        return Error::invalid("unknown memory", m_offset);
+    return &m_module.memories[index];
+}
+
+Result<const Table*> FunctionValidator::table(u32 index)
+{
+    if (index >= m_module.tables.size())
+        return Error::invalid("unknown table", m_offset);
+    return &m_module.tables[index];
+}
+
+Result<ValType> FunctionValidator::address_type(u32 memory_index)
+{
+    return address_of(TRY(memory(memory_index))->limits);
+}
+
+TypeList FunctionValidator::func_params_list(u32 type_index) const
+{
+    auto params = m_module.func_params(type_index);
+    return TypeList { params.data(), static_cast<u32>(params.size()), {} };
+}
+
+TypeList FunctionValidator::func_results_list(u32 type_index) const
+{
+    auto results = m_module.func_results(type_index);
+    return TypeList { results.data(), static_cast<u32>(results.size()), {} };
+}
+
+TypeList FunctionValidator::tag_params(u32 tag_index) const
+{
+    return func_params_list(m_module.tags[tag_index].type_index);
+}
+
+// ---- dispatch ----
+
+Result<void> FunctionValidator::visit(const Instruction& instruction)
+{
+    m_offset = instruction.offset;
+    const OpcodeInfo& info = opcode_info(instruction.opcode);
+    if (m_const_mode)
+        TRY(check_constant(instruction));
+    if (info.has_signature)
+        return visit_simple(instruction, info);
+    switch (info.feature) {
+    case Feature::Gc:
+    case Feature::CustomDescriptors:
+        if (instruction.opcode != Opcode::RefEq)
+            return visit_gc(instruction);
+        break;
+    case Feature::Exceptions:
+    case Feature::LegacyExceptions:
+        if (instruction.opcode != Opcode::ThrowRef && instruction.opcode != Opcode::Throw)
+            return visit_control(instruction);
+        return visit_exception(instruction);
+    default:
+        break;
+    }
+    switch (info.imm) {
+    case ImmKind::Local:
+    case ImmKind::Global:
+        return visit_variable(instruction);
+    case ImmKind::Table:
+    case ImmKind::TableCopy:
+    case ImmKind::TableInit:
+    case ImmKind::Elem:
+        return visit_table(instruction);
+    case ImmKind::Memory:
+    case ImmKind::MemoryCopy:
+    case ImmKind::MemoryInit:
+    case ImmKind::Data:
+    case ImmKind::AtomicFence:
+        return visit_memory(instruction);
+    default:
+        break;
+    }
+    switch (instruction.opcode) {
+    case Opcode::RefNull:
+    case Opcode::RefIsNull:
+    case Opcode::RefFunc:
+    case Opcode::RefEq:
+    case Opcode::RefAsNonNull:
+        return visit_reference(instruction);
+    default:
+        return visit_control(instruction);
+    }
+}
+
+Result<void> FunctionValidator::visit_simple(const Instruction& instruction, const OpcodeInfo& info)
+{
+    ValType address = ValType::i32();
+    switch (info.imm) {
+    case ImmKind::MemArg:
+    case ImmKind::MemArgLane: {
+        const Memory* mem = TRY(memory(instruction.memarg.memory));
+        address = address_of(mem->limits);
+        if (info.feature == Feature::Threads) {
+            if (instruction.memarg.align_log2 != info.align_log2)
+                return Error::invalid("alignment must be equal to natural", m_offset);
+        } else if (instruction.memarg.align_log2 > info.align_log2) {
+            return Error::invalid("alignment must not be larger than natural", m_offset);
+        }
+        if (!mem->limits.is_64 && instruction.memarg.offset > 0xFFFFFFFFull)
+            return Error::invalid("offset out of range", m_offset);
+        if (info.imm == ImmKind::MemArgLane && instruction.lane >= lane_count(instruction, info))
+            return Error::invalid("invalid lane index", m_offset);
+        break;
+    }
+    case ImmKind::Memory:
+        address = TRY(address_type(instruction.index0));
+        break;
+    case ImmKind::Lane:
+        if (instruction.lane >= lane_count(instruction, info))
+            return Error::invalid("invalid lane index", m_offset);
+        break;
+    case ImmKind::Shuffle:
+        for (u8 lane : instruction.v128) {
+            if (lane >= 32)
+                return Error::invalid("invalid lane index", m_offset);
+        }
+        break;
+    default:
+        break;
+    }
+    for (u32 i = info.param_count; i > 0; --i)
+        TRY(pop(sig_type(info.params[i - 1], address)));
+    for (u32 i = 0; i < info.result_count; ++i)
+        push(sig_type(info.results[i], address));
+    return {};
+}
+
+// ---- control ----
+
+Result<void> FunctionValidator::visit_control(const Instruction& instruction)
+{
+    switch (instruction.opcode) {
+    case Opcode::Unreachable:
+        set_unreachable();
+        return {};
+    case Opcode::Nop:
+        return {};
+    case Opcode::Block:
+        return push_frame(FrameKind::Block, instruction.block);
+    case Opcode::Loop:
+        return push_frame(FrameKind::Loop, instruction.block);
+    case Opcode::If:
+        TRY(pop(ValType::i32()));
+        return push_frame(FrameKind::If, instruction.block);
+    case Opcode::Try:
+        return push_frame(FrameKind::Try, instruction.block);
+    case Opcode::Else: {
+        ControlFrame& frame = m_controls.last();
+        if (frame.kind != FrameKind::If)
+            return Error::malformed("END opcode expected", m_offset);
+        TRY(end_frame_check(frame));
+        reset_locals_to(frame.init_height);
+        frame.kind = FrameKind::Else;
+        frame.unreachable = false;
+        push_list(TRY(block_params(frame.block)));
+        return {};
+    }
+    case Opcode::Catch:
+    case Opcode::CatchAll: {
+        ControlFrame& frame = m_controls.last();
+        if (frame.kind != FrameKind::Try && frame.kind != FrameKind::Catch)
+            return Error::malformed("END opcode expected", m_offset);
+        if (instruction.opcode == Opcode::Catch && instruction.index0 >= m_module.tags.size())
+            return Error::invalid("unknown tag", m_offset);
+        TRY(end_frame_check(frame));
+        reset_locals_to(frame.init_height);
+        frame.unreachable = false;
+        if (instruction.opcode == Opcode::Catch) {
+            frame.kind = FrameKind::Catch;
+            push_list(tag_params(instruction.index0));
+        } else {
+            frame.kind = FrameKind::CatchAll;
+        }
+        return {};
+    }
+    case Opcode::Delegate: {
+        ControlFrame frame = m_controls.last();
+        if (frame.kind != FrameKind::Try)
+            return Error::malformed("END opcode expected", m_offset);
+        TRY(end_frame_check(frame));
+        reset_locals_to(frame.init_height);
+        m_controls.pop_back();
+        if (instruction.index0 >= m_controls.size())
+            return Error::invalid("unknown label", m_offset);
+        push_list(TRY(block_results(frame.block)));
+        return {};
+    }
+    case Opcode::End: {
+        ControlFrame frame = m_controls.last();
+        TRY(end_frame_check(frame));
+        if (frame.kind == FrameKind::If) {
+            TypeList params = TRY(block_params(frame.block));
+            TypeList results = TRY(block_results(frame.block));
+            if (params.size() != results.size())
+                return mismatch();
+            for (u32 i = 0; i < params.size(); ++i) {
+                if (!m_types.is_subtype(canon(params[i]), canon(results[i])))
+                    return mismatch();
+            }
+        }
+        reset_locals_to(frame.init_height);
+        m_controls.pop_back();
+        if (!m_controls.is_empty())
+            push_list(TRY(block_results(frame.block)));
+        return {};
+    }
+    case Opcode::Br: {
+        TRY(pop_list(TRY(label_types(instruction.index0))));
+        set_unreachable();
+        return {};
+    }
+    case Opcode::BrIf: {
+        TRY(pop(ValType::i32()));
+        TypeList types = TRY(label_types(instruction.index0));
+        TRY(pop_list(types));
+        push_list(types);
+        return {};
+    }
+    case Opcode::BrTable: {
+        TRY(pop(ValType::i32()));
+        TypeList fallback = TRY(label_types(instruction.index0));
+        Reader labels(m_module.bytes, instruction.list_offset, m_module.bytes.size());
+        for (u32 i = 0; i < instruction.list_count; ++i) {
+            u32 label = TRY(labels.read_u32());
+            TypeList types = TRY(label_types(label));
+            if (types.size() != fallback.size())
+                return mismatch();
+            // Check the operands against this label, keeping them (with their
+            // popped, possibly more precise types) for the next label.
+            u32 base = static_cast<u32>(m_stack.size());
+            TRY(pop_list(types));
+            if (m_stack.size() + types.size() != base) {
+                // Operands came from the polymorphic bottom; materialise them.
+                MUST(m_stack.try_resize(m_controls.last().height));
+                for (u32 k = 0; k < types.size(); ++k)
+                    push(ValType::bottom());
+            } else {
+                MUST(m_stack.try_resize(base));
+            }
+        }
+        TRY(pop_list(fallback));
+        set_unreachable();
+        return {};
+    }
+    case Opcode::Return:
+        TRY(pop_list(func_results_list(m_function_type)));
+        set_unreachable();
+        return {};
+    case Opcode::Call:
+    case Opcode::ReturnCall: {
+        if (instruction.index0 >= m_module.functions.size())
+            return Error::invalid("unknown function", m_offset);
+        u32 type = m_module.functions[instruction.index0].type_index;
+        TRY(pop_list(func_params_list(type)));
+        if (instruction.opcode == Opcode::ReturnCall) {
+            auto results = m_module.func_results(type);
+            auto own = m_module.func_results(m_function_type);
+            if (results.size() != own.size())
+                return mismatch();
+            for (usize i = 0; i < results.size(); ++i) {
+                if (!m_types.is_subtype(canon(results[i]), canon(own[i])))
+                    return mismatch();
+            }
+            set_unreachable();
+            return {};
+        }
+        push_list(func_results_list(type));
+        return {};
+    }
+    case Opcode::CallIndirect:
+    case Opcode::ReturnCallIndirect:
+    case Opcode::CallRef:
+    case Opcode::ReturnCallRef: {
+        u32 type = TRY(func_type(instruction.index0));
+        if (instruction.opcode == Opcode::CallRef || instruction.opcode == Opcode::ReturnCallRef) {
+            TRY(pop(canon(ValType::ref_index(type, true))));
+        } else {
+            const Table* entry = TRY(table(instruction.index1));
+            if (!m_types.is_subtype(canon(entry->element_type), ValType::ref(HeapKind::Func, true)))
+                return mismatch();
+            TRY(pop(address_of(entry->limits)));
+        }
+        TRY(pop_list(func_params_list(type)));
+        if (instruction.opcode == Opcode::ReturnCallIndirect || instruction.opcode == Opcode::ReturnCallRef) {
+            auto results = m_module.func_results(type);
+            auto own = m_module.func_results(m_function_type);
+            if (results.size() != own.size())
+                return mismatch();
+            for (usize i = 0; i < results.size(); ++i) {
+                if (!m_types.is_subtype(canon(results[i]), canon(own[i])))
+                    return mismatch();
+            }
+            set_unreachable();
+            return {};
+        }
+        push_list(func_results_list(type));
+        return {};
+    }
+    case Opcode::Drop:
+        TRY(pop());
+        return {};
+    case Opcode::Select: {
+        TRY(pop(ValType::i32()));
+        ValType a = TRY(pop());
+        ValType b = TRY(pop());
+        if (a.is_ref() || b.is_ref())
+            return mismatch();
+        if (!a.is_bottom() && !b.is_bottom() && a != b)
+            return mismatch();
+        push(a.is_bottom() ? b : a);
+        return {};
+    }
+    case Opcode::SelectT: {
+        if (instruction.list_count != 1)
+            return Error::invalid("invalid result arity", m_offset);
+        ValType type = TRY(heap_type(instruction.type0));
+        TRY(pop(ValType::i32()));
+        TRY(pop(type));
+        TRY(pop(type));
+        push(type);
+        return {};
+    }
+    case Opcode::TryTable: {
+        Reader clauses(m_module.bytes, instruction.list_offset, m_module.bytes.size());
+        for (u32 i = 0; i < instruction.list_count; ++i) {
+            CatchClause clause = TRY(read_catch_clause(clauses));
+            TypeList label = TRY(label_types(clause.label));
+            u32 count = 0;
+            TypeList params;
+            bool with_ref = clause.kind == CatchKind::CatchRef || clause.kind == CatchKind::CatchAllRef;
+            if (clause.kind == CatchKind::Catch || clause.kind == CatchKind::CatchRef) {
+                if (clause.tag >= m_module.tags.size())
+                    return Error::invalid("unknown tag", m_offset);
+                params = tag_params(clause.tag);
+                count = params.size();
+            }
+            if (label.size() != count + (with_ref ? 1 : 0))
+                return mismatch();
+            for (u32 k = 0; k < count; ++k) {
+                if (!m_types.is_subtype(canon(params[k]), canon(label[k])))
+                    return mismatch();
+            }
+            if (with_ref && !m_types.is_subtype(ValType::ref(HeapKind::Exn, false), canon(label[count])))
+                return mismatch();
+        }
+        return push_frame(FrameKind::TryTable, instruction.block);
+    }
+    case Opcode::Rethrow: {
+        if (instruction.index0 >= m_controls.size())
+            return Error::invalid("unknown label", m_offset);
+        FrameKind kind = m_controls[m_controls.size() - 1 - instruction.index0].kind;
+        if (kind != FrameKind::Catch && kind != FrameKind::CatchAll)
+            return Error::invalid("invalid rethrow label", m_offset);
+        set_unreachable();
+        return {};
+    }
+    case Opcode::BrOnNull: {
+        ValType type = TRY(pop_ref());
+        TypeList label = TRY(label_types(instruction.index0));
+        TRY(pop_list(label));
+        push_list(label);
+        if (type.heap == HeapKind::Bottom)
+            push(ValType::bottom());
+        else
+            push(ValType { ValKind::Ref, false, type.exact, type.heap, type.index });
+        return {};
+    }
+    case Opcode::BrOnNonNull: {
+        ValType type = TRY(pop_ref());
+        TypeList label = TRY(label_types(instruction.index0));
+        if (label.size() == 0)
+            return mismatch();
+        ValType target = canon(label[label.size() - 1]);
+        ValType non_null = type.heap == HeapKind::Bottom ? ValType::bottom()
+                                                         : ValType { ValKind::Ref, false, type.exact, type.heap, type.index };
+        if (!m_types.is_subtype(non_null, target))
+            return mismatch();
+        TypeList rest { label.data, label.size() - 1, label.single };
+        TRY(pop_list(rest));
+        push_list(rest);
+        return {};
+    }
+    default:
+        break;
+    }
+    return Error::invalid("unsupported instruction", m_offset);
+}
+
+// ---- exceptions ----
+
+Result<void> FunctionValidator::visit_exception(const Instruction& instruction)
+{
+    if (instruction.opcode == Opcode::Throw) {
+        if (instruction.index0 >= m_module.tags.size())
+            return Error::invalid("unknown tag", m_offset);
+        TRY(pop_list(tag_params(instruction.index0)));
+    } else {
+        TRY(pop(ValType::ref(HeapKind::Exn, true)));
+    }
+    set_unreachable();
+    return {};
+}
+
+// ---- locals and globals ----
+
+Result<void> FunctionValidator::visit_variable(const Instruction& instruction)
+{
+    u32 index = instruction.index0;
+    switch (instruction.opcode) {
+    case Opcode::LocalGet:
+        if (index >= m_locals.size())
+            return Error::invalid("unknown local", m_offset);
+        if (!m_local_set[index])
+            return Error::invalid("uninitialized local", m_offset);
+        push(m_locals[index]);
+        return {};
+    case Opcode::LocalSet:
+    case Opcode::LocalTee:
+        if (index >= m_locals.size())
+            return Error::invalid("unknown local", m_offset);
+        TRY(pop(m_locals[index]));
+        if (!m_local_set[index]) {
+            m_local_set[index] = 1;
+            TRY(m_init_stack.try_append(index));
+        }
+        if (instruction.opcode == Opcode::LocalTee)
+            push(m_locals[index]);
+        return {};
+    case Opcode::GlobalGet: {
+        u32 visible = m_const_mode ? m_visible_globals : static_cast<u32>(m_module.globals.size());
+        if (index >= visible)
+            return Error::invalid("unknown global", m_offset);
+        const Global& global = m_module.globals[index];
+        if (m_const_mode && global.is_mutable)
+            return Error::invalid("constant expression required", m_offset);
+        push(canon(global.type));
+        return {};
+    }
+    case Opcode::GlobalSet: {
+        if (index >= m_module.globals.size())
+            return Error::invalid("unknown global", m_offset);
+        const Global& global = m_module.globals[index];
+        if (!global.is_mutable)
+            return Error::invalid("immutable global", m_offset);
+        TRY(pop(canon(global.type)));
+        return {};
+    }
+    default:
+        break;
+    }
+    return Error::invalid("unsupported instruction", m_offset);
+}
+
+// ---- memories ----
+
+Result<void> FunctionValidator::visit_memory(const Instruction& instruction)
+{
+    switch (instruction.opcode) {
+    case Opcode::MemoryInit: {
+        ValType address = TRY(address_type(instruction.index1));
+        if (!m_module.has_data_count)
+            return Error::malformed("data count section required", m_offset);
+        if (instruction.index0 >= m_module.data_count)
+            return Error::invalid("unknown data segment", m_offset);
+        TRY(pop(ValType::i32()));
+        TRY(pop(ValType::i32()));
+        TRY(pop(address));
+        return {};
+    }
+    case Opcode::DataDrop:
+        if (!m_module.has_data_count)
+            return Error::malformed("data count section required", m_offset);
+        if (instruction.index0 >= m_module.data_count)
+            return Error::invalid("unknown data segment", m_offset);
+        return {};
+    case Opcode::MemoryCopy: {
+        ValType destination = TRY(address_type(instruction.index0));
+        ValType source = TRY(address_type(instruction.index1));
+        ValType length = destination == ValType::i64() && source == ValType::i64() ? ValType::i64() : ValType::i32();
+        TRY(pop(length));
+        TRY(pop(source));
+        TRY(pop(destination));
+        return {};
+    }
+    case Opcode::MemoryFill: {
+        ValType address = TRY(address_type(instruction.index0));
+        TRY(pop(address));
+        TRY(pop(ValType::i32()));
+        TRY(pop(address));
+        return {};
+    }
+    case Opcode::AtomicFence:
+        return {};
+    default:
+        break;
+    }
+    return Error::invalid("unsupported instruction", m_offset);
+}
+
+// ---- tables ----
+
+Result<void> FunctionValidator::visit_table(const Instruction& instruction)
+{
+    switch (instruction.opcode) {
+    case Opcode::TableGet: {
+        const Table* entry = TRY(table(instruction.index0));
+        TRY(pop(address_of(entry->limits)));
+        push(canon(entry->element_type));
+        return {};
+    }
+    case Opcode::TableSet: {
+        const Table* entry = TRY(table(instruction.index0));
+        TRY(pop(canon(entry->element_type)));
+        TRY(pop(address_of(entry->limits)));
+        return {};
+    }
+    case Opcode::TableSize: {
+        const Table* entry = TRY(table(instruction.index0));
+        push(address_of(entry->limits));
+        return {};
+    }
+    case Opcode::TableGrow: {
+        const Table* entry = TRY(table(instruction.index0));
+        ValType address = address_of(entry->limits);
+        TRY(pop(address));
+        TRY(pop(canon(entry->element_type)));
+        push(address);
+        return {};
+    }
+    case Opcode::TableFill: {
+        const Table* entry = TRY(table(instruction.index0));
+        ValType address = address_of(entry->limits);
+        TRY(pop(address));
+        TRY(pop(canon(entry->element_type)));
+        TRY(pop(address));
+        return {};
+    }
+    case Opcode::TableCopy: {
+        const Table* destination = TRY(table(instruction.index0));
+        const Table* source = TRY(table(instruction.index1));
+        if (!m_types.is_subtype(canon(source->element_type), canon(destination->element_type)))
+            return mismatch();
+        ValType d = address_of(destination->limits);
+        ValType s = address_of(source->limits);
+        TRY(pop(d == ValType::i64() && s == ValType::i64() ? ValType::i64() : ValType::i32()));
+        TRY(pop(s));
+        TRY(pop(d));
+        return {};
+    }
+    case Opcode::TableInit: {
+        const Table* destination = TRY(table(instruction.index1));
+        if (instruction.index0 >= m_module.elements.size())
+            return Error::invalid("unknown elem segment", m_offset);
+        if (!m_types.is_subtype(canon(m_module.elements[instruction.index0].type), canon(destination->element_type)))
+            return mismatch();
+        TRY(pop(ValType::i32()));
+        TRY(pop(ValType::i32()));
+        TRY(pop(address_of(destination->limits)));
+        return {};
+    }
+    case Opcode::ElemDrop:
+        if (instruction.index0 >= m_module.elements.size())
+            return Error::invalid("unknown elem segment", m_offset);
+        return {};
+    default:
+        break;
+    }
+    return Error::invalid("unsupported instruction", m_offset);
+}
+
+// ---- references ----
+
+Result<void> FunctionValidator::visit_reference(const Instruction& instruction)
+{
+    switch (instruction.opcode) {
+    case Opcode::RefNull: {
+        ValType type = TRY(heap_type(instruction.type0));
+        type.nullable = true;
+        push(type);
+        return {};
+    }
+    case Opcode::RefIsNull:
+        TRY(pop_ref());
+        push(ValType::i32());
+        return {};
+    case Opcode::RefFunc: {
+        if (instruction.index0 >= m_module.functions.size())
+            return Error::invalid("unknown function", m_offset);
+        if (m_const_mode)
+            m_module.declared_functions[instruction.index0] = true;
+        else if (!m_module.declared_functions[instruction.index0])
+            return Error::invalid("undeclared function reference", m_offset);
+        const Function& function = m_module.functions[instruction.index0];
+        push(canon(ValType::ref_index(function.type_index, false, !function.is_imported || function.is_exact)));
+        return {};
+    }
+    case Opcode::RefEq:
+        TRY(pop(ValType::ref(HeapKind::Eq, true)));
+        TRY(pop(ValType::ref(HeapKind::Eq, true)));
+        push(ValType::i32());
+        return {};
+    case Opcode::RefAsNonNull: {
+        ValType type = TRY(pop_ref());
+        if (type.heap == HeapKind::Bottom) {
+            push(ValType::bottom());
+        } else {
+            type.nullable = false;
+            push(type);
+        }
+        return {};
+    }
+    default:
+        break;
+    }
+    return Error::invalid("unsupported instruction", m_offset);
+}
+
+// ---- constant expressions ----
+
+Result<void> FunctionValidator::check_constant(const Instruction& instruction)
+{
+    switch (instruction.opcode) {
+    case Opcode::I32Const:
+    case Opcode::I64Const:
+    case Opcode::F32Const:
+    case Opcode::F64Const:
+    case Opcode::V128Const:
+    case Opcode::RefNull:
+    case Opcode::RefFunc:
+    case Opcode::GlobalGet:
+    case Opcode::I32Add:
+    case Opcode::I32Sub:
+    case Opcode::I32Mul:
+    case Opcode::I64Add:
+    case Opcode::I64Sub:
+    case Opcode::I64Mul:
+    case Opcode::RefI31:
+    case Opcode::StructNew:
+    case Opcode::StructNewDefault:
+    case Opcode::StructNewDesc:
+    case Opcode::StructNewDefaultDesc:
+    case Opcode::ArrayNew:
+    case Opcode::ArrayNewDefault:
+    case Opcode::ArrayNewFixed:
+    case Opcode::AnyConvertExtern:
+    case Opcode::ExternConvertAny:
+    case Opcode::End:
+        return {};
+    default:
+        return Error::invalid("constant expression required", instruction.offset);
+    }
+}
+
+} // namespace wk::engine

@@ -1,0 +1,109 @@
+#pragma once
+
+#include "base/result.h"
+#include "base/vector.h"
+#include "engine/binary/instruction.h"
+#include "engine/module.h"
+#include "engine/valid/type_context.h"
+
+namespace wk::engine {
+
+enum class FrameKind : u8 { Function, Block, Loop, If, Else, Try, Catch, CatchAll, TryTable };
+
+struct ControlFrame {
+    FrameKind kind { FrameKind::Block };
+    bool unreachable { false };
+    BlockType block;
+    u32 height { 0 };      // value stack height below the frame's operands
+    u32 init_height { 0 }; // locals initialised before the frame, see m_init_stack
+    u32 offset { 0 };
+};
+
+// A list of value types: a span into the module, or one inline type.
+struct TypeList {
+    const ValType* data { nullptr };
+    u32 count { 0 };
+    ValType single;
+
+    u32 size() const { return count; }
+    ValType operator[](u32 i) const { return data ? data[i] : single; }
+};
+
+// Validates one function body or constant expression, one instruction at a
+// time: the validator visitor of walk_code (engine/binary/code_walker.h).
+// Its operand and control stacks are public knowledge for compilers that wrap
+// it: after visit() returns, value_stack() holds the instruction's results.
+// All types it reports are canonical (TypeContext::canon).
+class FunctionValidator {
+public:
+    FunctionValidator(Module& module, const TypeContext& types);
+
+    Result<void> begin_function(u32 function_index);
+    // visible_globals: globals a global.get may name (those defined before).
+    Result<void> begin_const_expr(ValType expected, u32 visible_globals, u32 offset);
+
+    bool finished() const { return m_controls.is_empty(); }
+    Result<void> visit(const Instruction& instruction);
+
+    Span<const ValType> value_stack() const { return m_stack.span(); }
+    Span<const ControlFrame> control_stack() const { return m_controls.span(); }
+    Span<const ValType> locals() const { return m_locals.span(); }
+
+private:
+    Result<void> visit_simple(const Instruction&, const OpcodeInfo&);
+    Result<void> visit_control(const Instruction&);
+    Result<void> visit_variable(const Instruction&);
+    Result<void> visit_memory(const Instruction&);
+    Result<void> visit_table(const Instruction&);
+    Result<void> visit_reference(const Instruction&);
+    Result<void> visit_gc(const Instruction&);
+    Result<void> visit_exception(const Instruction&);
+    Result<void> check_constant(const Instruction&);
+
+    // Operand stack.
+    void push(ValType type) { m_stack.append(type); }
+    Result<ValType> pop();
+    Result<ValType> pop(ValType expected);
+    Result<void> pop_list(const TypeList& types);
+    void push_list(const TypeList& types);
+    Result<ValType> pop_ref();
+    Error mismatch() const { return Error::invalid("type mismatch", m_offset); }
+
+    // Control stack.
+    Result<void> push_frame(FrameKind kind, const BlockType& block);
+    Result<void> end_frame_check(const ControlFrame& frame);
+    void set_unreachable();
+    Result<TypeList> block_params(const BlockType& block);
+    Result<TypeList> block_results(const BlockType& block);
+    Result<TypeList> label_types(u32 depth);
+    void reset_locals_to(u32 init_height);
+
+    // Module lookups; each fails with the spec's "unknown ..." error.
+    Result<u32> func_type(u32 type_index);
+    Result<const SubType*> struct_type(u32 type_index);
+    Result<const SubType*> array_type(u32 type_index);
+    Result<ValType> heap_type(ValType type);
+    Result<const Memory*> memory(u32 index);
+    Result<const Table*> table(u32 index);
+    Result<ValType> address_type(u32 memory_index);
+    TypeList func_params_list(u32 type_index) const;
+    TypeList func_results_list(u32 type_index) const;
+    TypeList tag_params(u32 tag_index) const;
+    static ValType unpacked(ValType type) { return type.is_packed() ? ValType::i32() : type; }
+    ValType canon(ValType type) const { return m_types.canon(type); }
+
+    Module& m_module;
+    const TypeContext& m_types;
+    Vector<ValType> m_stack;
+    Vector<ControlFrame> m_controls;
+    Vector<ValType> m_locals;
+    Vector<u8> m_local_set;    // per local: 1 when readable
+    Vector<u32> m_init_stack;  // locals set since entering the current frames
+    u32 m_function_type { 0 };
+    u32 m_offset { 0 };
+    bool m_const_mode { false };
+    u32 m_visible_globals { 0 };
+    ValType m_const_result;
+};
+
+} // namespace wk::engine

@@ -1,0 +1,273 @@
+// Struct, array, i31, cast and descriptor instructions of FunctionValidator.
+#include "engine/valid/function_validator.h"
+
+namespace wk::engine {
+
+Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
+{
+    Opcode opcode = instruction.opcode;
+    u32 index = instruction.index0;
+    switch (opcode) {
+    case Opcode::StructNew:
+    case Opcode::StructNewDefault:
+    case Opcode::StructNewDesc:
+    case Opcode::StructNewDefaultDesc: {
+        const SubType* type = TRY(struct_type(index));
+        bool with_descriptor = opcode == Opcode::StructNewDesc || opcode == Opcode::StructNewDefaultDesc;
+        if (with_descriptor && type->descriptor == kNoIndex)
+            return Error::invalid("type without descriptor requires non-descriptor allocation", m_offset);
+        if (!with_descriptor && type->descriptor != kNoIndex)
+            return Error::invalid("type with descriptor requires descriptor allocation", m_offset);
+        if (with_descriptor)
+            TRY(pop(canon(ValType::ref_index(type->descriptor, true, true))));
+        auto fields = m_module.struct_fields(index);
+        if (opcode == Opcode::StructNew || opcode == Opcode::StructNewDesc) {
+            for (usize i = fields.size(); i > 0; --i)
+                TRY(pop(canon(unpacked(fields[i - 1].type))));
+        } else {
+            for (const FieldType& field : fields) {
+                if (!is_defaultable(field.type))
+                    return Error::invalid("field type is not defaultable", m_offset);
+            }
+        }
+        push(canon(ValType::ref_index(index, false, true)));
+        return {};
+    }
+    case Opcode::StructGet:
+    case Opcode::StructGetS:
+    case Opcode::StructGetU:
+    case Opcode::StructSet: {
+        TRY(struct_type(index));
+        auto fields = m_module.struct_fields(index);
+        if (instruction.index1 >= fields.size())
+            return Error::invalid("unknown field", m_offset);
+        const FieldType& field = fields[instruction.index1];
+        if (opcode == Opcode::StructSet) {
+            if (!field.is_mutable)
+                return Error::invalid("immutable field", m_offset);
+            TRY(pop(canon(unpacked(field.type))));
+            TRY(pop(canon(ValType::ref_index(index, true))));
+            return {};
+        }
+        if ((opcode == Opcode::StructGet) == field.type.is_packed())
+            return mismatch();
+        TRY(pop(canon(ValType::ref_index(index, true))));
+        push(canon(unpacked(field.type)));
+        return {};
+    }
+    case Opcode::ArrayNew:
+    case Opcode::ArrayNewDefault:
+    case Opcode::ArrayNewFixed:
+    case Opcode::ArrayNewData:
+    case Opcode::ArrayNewElem: {
+        const SubType* type = TRY(array_type(index));
+        const FieldType& field = m_module.fields[type->first];
+        switch (opcode) {
+        case Opcode::ArrayNew:
+            TRY(pop(ValType::i32()));
+            TRY(pop(canon(unpacked(field.type))));
+            break;
+        case Opcode::ArrayNewDefault:
+            if (!is_defaultable(field.type))
+                return Error::invalid("array type is not defaultable", m_offset);
+            TRY(pop(ValType::i32()));
+            break;
+        case Opcode::ArrayNewFixed: {
+            // Never pop more than the frame holds: an absurd count on a
+            // polymorphic stack must not loop billions of times.
+            ValType element = canon(unpacked(field.type));
+            u32 available = static_cast<u32>(m_stack.size() - m_controls.last().height);
+            if (instruction.index1 > available && !m_controls.last().unreachable)
+                return mismatch();
+            u32 count = instruction.index1 < available ? instruction.index1 : available;
+            for (u32 i = 0; i < count; ++i)
+                TRY(pop(element));
+            break;
+        }
+        case Opcode::ArrayNewData:
+            if (field.type.is_ref())
+                return Error::invalid("array type is not numeric or vector", m_offset);
+            if (!m_module.has_data_count)
+                return Error::malformed("data count section required", m_offset);
+            if (instruction.index1 >= m_module.data_count)
+                return Error::invalid("unknown data segment", m_offset);
+            TRY(pop(ValType::i32()));
+            TRY(pop(ValType::i32()));
+            break;
+        default:
+            if (instruction.index1 >= m_module.elements.size())
+                return Error::invalid("unknown elem segment", m_offset);
+            if (!m_types.is_subtype(canon(m_module.elements[instruction.index1].type), canon(field.type)))
+                return mismatch();
+            TRY(pop(ValType::i32()));
+            TRY(pop(ValType::i32()));
+            break;
+        }
+        push(canon(ValType::ref_index(index, false, true)));
+        return {};
+    }
+    case Opcode::ArrayGet:
+    case Opcode::ArrayGetS:
+    case Opcode::ArrayGetU:
+    case Opcode::ArraySet:
+    case Opcode::ArrayFill:
+    case Opcode::ArrayInitData:
+    case Opcode::ArrayInitElem: {
+        const SubType* type = TRY(array_type(index));
+        const FieldType& field = m_module.fields[type->first];
+        ValType array = canon(ValType::ref_index(index, true));
+        ValType element = canon(unpacked(field.type));
+        if (opcode == Opcode::ArrayGet || opcode == Opcode::ArrayGetS || opcode == Opcode::ArrayGetU) {
+            if ((opcode == Opcode::ArrayGet) == field.type.is_packed())
+                return mismatch();
+            TRY(pop(ValType::i32()));
+            TRY(pop(array));
+            push(element);
+            return {};
+        }
+        if (!field.is_mutable)
+            return Error::invalid("immutable array", m_offset);
+        switch (opcode) {
+        case Opcode::ArraySet:
+            TRY(pop(element));
+            TRY(pop(ValType::i32()));
+            break;
+        case Opcode::ArrayFill:
+            TRY(pop(ValType::i32()));
+            TRY(pop(element));
+            TRY(pop(ValType::i32()));
+            break;
+        case Opcode::ArrayInitData:
+            if (field.type.is_ref())
+                return Error::invalid("array type is not numeric or vector", m_offset);
+            if (!m_module.has_data_count)
+                return Error::malformed("data count section required", m_offset);
+            if (instruction.index1 >= m_module.data_count)
+                return Error::invalid("unknown data segment", m_offset);
+            TRY(pop(ValType::i32()));
+            TRY(pop(ValType::i32()));
+            TRY(pop(ValType::i32()));
+            break;
+        default:
+            if (instruction.index1 >= m_module.elements.size())
+                return Error::invalid("unknown elem segment", m_offset);
+            if (!m_types.is_subtype(canon(m_module.elements[instruction.index1].type), canon(field.type)))
+                return mismatch();
+            TRY(pop(ValType::i32()));
+            TRY(pop(ValType::i32()));
+            TRY(pop(ValType::i32()));
+            break;
+        }
+        TRY(pop(array));
+        return {};
+    }
+    case Opcode::ArrayLen:
+        TRY(pop(ValType::ref(HeapKind::Array, true)));
+        push(ValType::i32());
+        return {};
+    case Opcode::ArrayCopy: {
+        const SubType* destination = TRY(array_type(index));
+        const SubType* source = TRY(array_type(instruction.index1));
+        const FieldType& d = m_module.fields[destination->first];
+        const FieldType& s = m_module.fields[source->first];
+        if (!d.is_mutable)
+            return Error::invalid("immutable array", m_offset);
+        bool compatible = d.type.is_packed() || s.type.is_packed() ? d.type.kind == s.type.kind
+                                                                   : m_types.is_subtype(canon(s.type), canon(d.type));
+        if (!compatible)
+            return Error::invalid("array types do not match", m_offset);
+        TRY(pop(ValType::i32()));
+        TRY(pop(ValType::i32()));
+        TRY(pop(canon(ValType::ref_index(instruction.index1, true))));
+        TRY(pop(ValType::i32()));
+        TRY(pop(canon(ValType::ref_index(index, true))));
+        return {};
+    }
+    case Opcode::RefTest:
+    case Opcode::RefTestNull:
+    case Opcode::RefCast:
+    case Opcode::RefCastNull:
+    case Opcode::RefCastDescEq:
+    case Opcode::RefCastDescEqNull: {
+        ValType target = TRY(heap_type(instruction.type0));
+        bool with_descriptor = opcode == Opcode::RefCastDescEq || opcode == Opcode::RefCastDescEqNull;
+        if (with_descriptor) {
+            if (!target.has_index() || m_module.types[target.index].descriptor == kNoIndex)
+                return Error::invalid("type does not have a descriptor", m_offset);
+            u32 descriptor = m_module.types[target.index].descriptor;
+            TRY(pop(canon(ValType::ref_index(descriptor, true, target.exact))));
+        }
+        ValType operand = TRY(pop_ref());
+        if (operand.heap != HeapKind::Bottom && m_types.top_heap(operand) != m_types.top_heap(target))
+            return mismatch();
+        if (opcode == Opcode::RefTest || opcode == Opcode::RefTestNull)
+            push(ValType::i32());
+        else
+            push(target);
+        return {};
+    }
+    case Opcode::BrOnCast:
+    case Opcode::BrOnCastFail:
+    case Opcode::BrOnCastDescEq:
+    case Opcode::BrOnCastDescEqFail: {
+        ValType source = TRY(heap_type(instruction.type0));
+        ValType target = TRY(heap_type(instruction.type1));
+        if (!m_types.is_subtype(target, source))
+            return mismatch();
+        bool with_descriptor = opcode == Opcode::BrOnCastDescEq || opcode == Opcode::BrOnCastDescEqFail;
+        if (with_descriptor) {
+            if (!target.has_index() || m_module.types[target.index].descriptor == kNoIndex)
+                return Error::invalid("type does not have a descriptor", m_offset);
+            u32 descriptor = m_module.types[target.index].descriptor;
+            TRY(pop(canon(ValType::ref_index(descriptor, true, target.exact))));
+        }
+        TypeList label = TRY(label_types(index));
+        if (label.size() == 0)
+            return mismatch();
+        ValType difference = source;
+        difference.nullable = source.nullable && !target.nullable;
+        bool on_fail = opcode == Opcode::BrOnCastFail || opcode == Opcode::BrOnCastDescEqFail;
+        ValType branch = on_fail ? difference : target;
+        ValType fallthrough = on_fail ? target : difference;
+        if (!m_types.is_subtype(branch, canon(label[label.size() - 1])))
+            return mismatch();
+        TRY(pop(source));
+        TypeList rest { label.data, label.size() - 1, label.single };
+        TRY(pop_list(rest));
+        push_list(rest);
+        push(fallthrough);
+        return {};
+    }
+    case Opcode::AnyConvertExtern:
+    case Opcode::ExternConvertAny: {
+        bool to_any = opcode == Opcode::AnyConvertExtern;
+        ValType operand = TRY(pop(ValType::ref(to_any ? HeapKind::Extern : HeapKind::Any, true)));
+        bool nullable = operand.is_bottom() ? false : operand.nullable;
+        push(ValType::ref(to_any ? HeapKind::Any : HeapKind::Extern, nullable));
+        return {};
+    }
+    case Opcode::RefI31:
+        TRY(pop(ValType::i32()));
+        push(ValType::ref(HeapKind::I31, false));
+        return {};
+    case Opcode::I31GetS:
+    case Opcode::I31GetU:
+        TRY(pop(ValType::ref(HeapKind::I31, true)));
+        push(ValType::i32());
+        return {};
+    case Opcode::RefGetDesc: {
+        const SubType* type = TRY(struct_type(index));
+        if (type->descriptor == kNoIndex)
+            return Error::invalid("type does not have a descriptor", m_offset);
+        ValType operand = TRY(pop(canon(ValType::ref_index(index, true))));
+        bool exact = operand.is_ref() && operand.exact;
+        push(canon(ValType::ref_index(type->descriptor, false, exact)));
+        return {};
+    }
+    default:
+        break;
+    }
+    return Error::invalid("unsupported instruction", m_offset);
+}
+
+} // namespace wk::engine
