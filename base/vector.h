@@ -121,20 +121,12 @@ public:
     template<typename... Args>
     Result<void> try_emplace_back(Args&&... args)
     {
-        if (m_size < m_capacity) {
+        if (m_size < m_capacity) [[likely]] {
             new (m_data + m_size) T(std::forward<Args>(args)...);
             ++m_size;
             return {};
         }
-        // The new element is constructed before the old ones move, so that arguments
-        // referring into this vector stay valid.
-        usize new_capacity = TRY(grown_capacity(1));
-        T* new_data = TRY(allocate_storage(new_capacity));
-        new (new_data + m_size) T(std::forward<Args>(args)...);
-        relocate_into(new_data);
-        m_capacity = new_capacity;
-        ++m_size;
-        return {};
+        return grow_and_emplace_back(std::forward<Args>(args)...);
     }
 
     Result<void> try_append(const T& value) { return try_emplace_back(value); }
@@ -240,6 +232,20 @@ public:
     void clear_and_release() { release_storage(); }
 
 private:
+    // The new element is constructed before the old ones move, so that arguments
+    // referring into this vector stay valid.
+    template<typename... Args>
+    [[gnu::noinline]] Result<void> grow_and_emplace_back(Args&&... args)
+    {
+        usize new_capacity = TRY(grown_capacity(1));
+        T* new_data = TRY(allocate_storage(new_capacity));
+        new (new_data + m_size) T(std::forward<Args>(args)...);
+        relocate_into(new_data);
+        m_capacity = new_capacity;
+        ++m_size;
+        return {};
+    }
+
     void shrink_to(usize size)
     {
         for (usize i = size; i < m_size; ++i)
