@@ -1,1 +1,232 @@
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/module.h"
+#include "engine/text/wat.h"
+
+using namespace wk;
+using namespace wk::engine::text;
+
+namespace {
+
+std::vector<u8> const kHeader = { 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00 };
+
+std::vector<u8> with_header(std::vector<u8> sections)
+{
+    std::vector<u8> bytes = kHeader;
+    bytes.insert(bytes.end(), sections.begin(), sections.end());
+    return bytes;
+}
+
+std::vector<u8> encode(char const* text)
+{
+    auto binary = wat_to_wasm(text);
+    EXPECT_TRUE(binary.has_value()) << text << ": " << (binary ? "" : binary.error().message()) << " at "
+                                    << (binary ? 0 : binary.error().offset());
+    if (!binary)
+        return {};
+    return std::vector<u8>(binary->begin(), binary->end());
+}
+
+Error encode_error(char const* text)
+{
+    auto binary = wat_to_wasm(text);
+    EXPECT_FALSE(binary.has_value()) << text;
+    if (binary)
+        return Error::from("no error");
+    EXPECT_EQ(binary.error().kind(), ErrorKind::Malformed);
+    return binary.error();
+}
+
+} // namespace
+
+TEST(Encoder, EmptyModule)
+{
+    EXPECT_EQ(encode("(module)"), kHeader);
+    EXPECT_EQ(encode(""), kHeader);
+    EXPECT_EQ(encode("(module $m)"), kHeader);
+}
+
+TEST(Encoder, FunctionFlatAndFoldedAreTheSame)
+{
+    std::vector<u8> expected = with_header({
+        0x01, 0x06, 0x01, 0x60, 0x01, 0x7F, 0x01, 0x7F,       // type (i32) -> i32
+        0x03, 0x02, 0x01, 0x00,                               // func type 0
+        0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00,              // export "f" func 0
+        0x0A, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6A, 0x0B,
+    });
+    EXPECT_EQ(encode("(module (func (export \"f\") (param i32) (result i32) local.get 0 i32.const 1 i32.add))"), expected);
+    EXPECT_EQ(encode("(func (export \"f\") (param $x i32) (result i32) (i32.add (local.get $x) (i32.const 1)))"), expected);
+    EXPECT_EQ(encode("(type $t (func (param i32) (result i32)))"
+                     "(func $f (type $t) (i32.add (local.get 0) (i32.const 1)))"
+                     "(export \"f\" (func $f))"),
+              expected);
+}
+
+TEST(Encoder, LabelsAndBranches)
+{
+    std::vector<u8> expected = with_header({
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x00,
+        0x0A, 0x0C, 0x01, 0x0A, 0x00, 0x02, 0x40, 0x03, 0x40, 0x0C, 0x01, 0x0B, 0x0B, 0x0B,
+    });
+    EXPECT_EQ(encode("(func (block $out (loop $in (br $out))))"), expected);
+    EXPECT_EQ(encode("(func block $out loop $in br 1 end $in end $out)"), expected);
+    EXPECT_STREQ(encode_error("(func (block $a (br $b)))").message(), "unknown label");
+    EXPECT_STREQ(encode_error("(func block $a end $b)").message(), "mismatching label");
+    EXPECT_STREQ(encode_error("(func block end $b)").message(), "mismatching label");
+}
+
+TEST(Encoder, IfElseFoldedWithCondition)
+{
+    // (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 2)))
+    std::vector<u8> bytes = encode("(func (param i32) (result i32)"
+                                   " (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 2))))");
+    std::vector<u8> body = { 0x00, 0x20, 0x00, 0x04, 0x7F, 0x41, 0x01, 0x05, 0x41, 0x02, 0x0B, 0x0B };
+    ASSERT_GE(bytes.size(), body.size());
+    EXPECT_EQ(std::vector<u8>(bytes.end() - static_cast<long>(body.size()), bytes.end()), body);
+}
+
+TEST(Encoder, ImplicitTypesAreAppendedAndReused)
+{
+    std::vector<u8> expected = with_header({
+        0x01, 0x08, 0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7F, 0x00, // explicit () -> (), implicit (i32) -> ()
+        0x03, 0x04, 0x03, 0x01, 0x00, 0x01,
+        0x0A, 0x0A, 0x03, 0x02, 0x00, 0x0B, 0x02, 0x00, 0x0B, 0x02, 0x00, 0x0B,
+    });
+    EXPECT_EQ(encode("(type (func)) (func (param i32)) (func) (func (param $p i32))"), expected);
+    EXPECT_STREQ(encode_error("(type $t (func (param i32))) (func (type $t) (param i64))").message(),
+                 "inline function type");
+}
+
+TEST(Encoder, MemoryWithInlineDataAndCustomPageSize)
+{
+    EXPECT_EQ(encode("(memory (data \"ab\"))"), with_header({
+                  0x05, 0x04, 0x01, 0x01, 0x01, 0x01,
+                  0x0B, 0x08, 0x01, 0x00, 0x41, 0x00, 0x0B, 0x02, 'a', 'b',
+              }));
+    EXPECT_EQ(encode("(memory i64 1 2 shared)"), with_header({ 0x05, 0x04, 0x01, 0x07, 0x01, 0x02 }));
+    EXPECT_EQ(encode("(memory 0 (pagesize 1))"), with_header({ 0x05, 0x04, 0x01, 0x08, 0x00, 0x00 }));
+    EXPECT_STREQ(encode_error("(memory 0 (pagesize 3))").message(), "invalid custom page size");
+}
+
+TEST(Encoder, MemargAndConstants)
+{
+    std::vector<u8> bytes = encode("(memory 1) (func (drop (i64.load offset=8 align=4 (i32.const -1)))"
+                                   " (drop (f32.const 1.5)) (drop (i64.const -0x8000_0000_0000_0000)))");
+    std::vector<u8> body = {
+        0x00, 0x41, 0x7F, 0x29, 0x02, 0x08, 0x1A,
+        0x43, 0x00, 0x00, 0xC0, 0x3F, 0x1A,
+        0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7F, 0x1A, 0x0B,
+    };
+    ASSERT_GE(bytes.size(), body.size());
+    EXPECT_EQ(std::vector<u8>(bytes.end() - static_cast<long>(body.size()), bytes.end()), body);
+    EXPECT_STREQ(encode_error("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))").message(), "alignment");
+    EXPECT_STREQ(encode_error("(func (drop (i32.const 0x1_0000_0000)))").message(), "i32 constant out of range");
+}
+
+TEST(Encoder, ElementSegmentForms)
+{
+    std::vector<u8> bytes = encode("(table $t 2 funcref) (func $f) (elem (i32.const 0) $f $f)"
+                                   " (elem $p func $f) (elem declare funcref (ref.func $f))");
+    std::vector<u8> elem_section = {
+        0x09, 0x12, 0x03,
+        0x00, 0x41, 0x00, 0x0B, 0x02, 0x00, 0x00,  // active, table 0, func indices
+        0x01, 0x00, 0x01, 0x00,                    // passive, elemkind, one index
+        0x07, 0x70, 0x01, 0xD2, 0x00, 0x0B,        // declarative expressions
+    };
+    auto found = std::search(bytes.begin(), bytes.end(), elem_section.begin(), elem_section.end());
+    EXPECT_NE(found, bytes.end());
+}
+
+TEST(Encoder, GcTypesAndFieldNames)
+{
+    std::vector<u8> bytes = encode("(rec (type $s (sub (struct (field $x i32) (field $y (mut i64)))))"
+                                   "     (type $a (array (mut i8))))"
+                                   "(func (param (ref $s)) (result i64) (struct.get $s $y (local.get 0)))");
+    std::vector<u8> types = {
+        0x01, 0x0F, 0x02,
+        0x4E, 0x02, 0x50, 0x00, 0x5F, 0x02, 0x7F, 0x00, 0x7E, 0x01, 0x5E, 0x78, 0x01,
+        0x60, 0x01, 0x64, 0x00, 0x01, 0x7E,
+    };
+    types[1] = static_cast<u8>(types.size() - 2);
+    ASSERT_GT(bytes.size(), 8 + types.size());
+    EXPECT_EQ(std::vector<u8>(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(types.size())), types);
+    std::vector<u8> get = { 0x20, 0x00, 0xFB, 0x02, 0x00, 0x01, 0x0B };
+    EXPECT_NE(std::search(bytes.begin(), bytes.end(), get.begin(), get.end()), bytes.end());
+    EXPECT_STREQ(encode_error("(type $s (struct (field $x i32))) (func (drop (struct.get $s $z (ref.null $s))))").message(),
+                 "unknown field");
+}
+
+TEST(Encoder, CustomSectionsArePlaced)
+{
+    EXPECT_EQ(encode("(@custom \"a\" (before first) \"x\") (func) (@custom \"b\" \"yz\")"
+                     "(@custom \"c\" (after type) \"\")"),
+              with_header({
+                  0x00, 0x03, 0x01, 'a', 'x',
+                  0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+                  0x00, 0x02, 0x01, 'c',
+                  0x03, 0x02, 0x01, 0x00,
+                  0x0A, 0x04, 0x01, 0x02, 0x00, 0x0B,
+                  0x00, 0x04, 0x01, 'b', 'y', 'z',
+              }));
+    EXPECT_STREQ(encode_error("(func (@custom \"x\"))").message(), "misplaced @custom annotation");
+}
+
+TEST(Encoder, Errors)
+{
+    struct Case {
+        char const* text;
+        char const* message;
+        u64 offset;
+    } const cases[] = {
+        { "(func i32.frob)", "unknown operator", 6 },
+        { "(func (i32.const0))", "unknown operator", 7 },
+        { "(func (call $nope))", "unknown function", 12 },
+        { "(func $f) (func $f)", "duplicate func", 11 },
+        { "(func (local $x i32) (local $x i32))", "duplicate local", 28 },
+        { "(func (local.get $y))", "unknown local", 17 },
+        { "(func) (import \"a\" \"b\" (func))", "import after function", 24 },
+        { "(import \"\\ff\" \"b\" (func))", "malformed UTF-8 encoding", 8 },
+        { "(func (result i32) (i32.const 1)", "unexpected end of input", 32 },
+        { "(func \"x)", "unclosed string", 6 },
+        { "(func $)", "empty identifier", 6 },
+        { "(func) (; never closed", "unclosed comment", 7 },
+        { "(func (type 5) (param i32))", "unknown type", 6 },
+        { "(func (v128.const i32x4 1 2 3))", "wrong number of lane literals", 29 },
+        { "(@x ()", "unclosed annotation", 0 },
+        { "(module) (module)", "unexpected token", 9 },
+    };
+    for (Case const& c : cases) {
+        Error error = encode_error(c.text);
+        EXPECT_STREQ(error.message(), c.message) << c.text;
+        EXPECT_EQ(error.offset(), c.offset) << c.text;
+    }
+}
+
+TEST(Encoder, DeepNestingIsAnErrorNotACrash)
+{
+    std::string folded = "(func ";
+    for (int i = 0; i < 100000; ++i)
+        folded += "(block ";
+    folded += std::string(100001, ')');
+    EXPECT_STREQ(encode_error(folded.c_str()).message(), "nesting too deep");
+    std::string flat = "(func ";
+    for (int i = 0; i < 100000; ++i)
+        flat += "block ";
+    for (int i = 0; i < 100000; ++i)
+        flat += "end ";
+    flat += ")";
+    EXPECT_STREQ(encode_error(flat.c_str()).message(), "nesting too deep");
+    std::string ok = "(func ";
+    for (int i = 0; i < 500; ++i)
+        ok += "(block ";
+    for (int i = 0; i < 500; ++i)
+        ok += ")";
+    ok += ")";
+    auto binary = wat_to_wasm(ok);
+    ASSERT_TRUE(binary.has_value());
+    EXPECT_TRUE(engine::decode_module(binary->span()).has_value());
+}
