@@ -117,7 +117,7 @@ Result<ValType> FunctionValidator::pop(ValType expected)
     const ControlFrame& frame = m_controls.last();
     if (m_stack.size() == frame.height) [[unlikely]] {
         if (frame.unreachable)
-            return expected;
+            return ValType::bottom();
         return mismatch();
     }
     ValType actual = m_stack.pop_back();
@@ -132,6 +132,24 @@ Result<void> FunctionValidator::pop_list(const TypeList& types)
 {
     for (u32 i = types.size(); i > 0; --i)
         TRY(pop(canon(types[i - 1])));
+    return {};
+}
+
+// push_list(pop_list(types)) of the spec's algorithm: checks the top operands
+// against types and keeps them; missing operands of polymorphic code become bottom.
+Result<void> FunctionValidator::check_top(const TypeList& types)
+{
+    const ControlFrame& frame = m_controls.last();
+    u32 count = types.size();
+    u32 available = static_cast<u32>(m_stack.size()) - frame.height;
+    if (count > available && !frame.unreachable)
+        return mismatch();
+    for (u32 k = 0; k < count && k < available; ++k) {
+        if (!m_types.is_subtype(m_stack[m_stack.size() - 1 - k], canon(types[count - 1 - k])))
+            return mismatch();
+    }
+    for (u32 k = available; k < count; ++k)
+        TRY(m_stack.try_insert(frame.height, ValType::bottom()));
     return {};
 }
 
@@ -493,18 +511,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
             TypeList types = TRY(label_types(label));
             if (types.size() != fallback.size())
                 return mismatch();
-            // Check the operands against this label, keeping them (with their
-            // popped, possibly more precise types) for the next label.
-            u32 base = static_cast<u32>(m_stack.size());
-            TRY(pop_list(types));
-            if (m_stack.size() + types.size() != base) {
-                // Operands came from the polymorphic bottom; materialise them.
-                MUST(m_stack.try_resize(m_controls.last().height));
-                for (u32 k = 0; k < types.size(); ++k)
-                    push(ValType::bottom());
-            } else {
-                MUST(m_stack.try_resize(base));
-            }
+            TRY(check_top(types));
         }
         TRY(pop_list(fallback));
         set_unreachable();

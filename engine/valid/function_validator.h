@@ -66,6 +66,7 @@ private:
     Result<ValType> pop(ValType expected);
     Result<void> pop_list(const TypeList& types);
     void push_list(const TypeList& types);
+    Result<void> check_top(const TypeList& types);
     Result<ValType> pop_ref();
     Error mismatch() const { return Error::invalid("type mismatch", m_offset); }
 

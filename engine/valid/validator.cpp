@@ -179,7 +179,7 @@ private:
         if (limits.is_shared)
             return Error::invalid("tables cannot be shared", table.offset);
         if (table.init.is_present())
-            TRY(validate_const_expr(table.init, table.element_type, static_cast<u32>(m_module.globals.size())));
+            TRY(validate_const_expr(table.init, table.element_type, m_module.imported_global_count));
         else if (!table.is_imported && !table.element_type.nullable)
             return Error::invalid("type mismatch", table.offset);
         return {};
@@ -193,7 +193,10 @@ private:
         u32 address_bits = limits.is_64 ? 64 : 32;
         u32 page_bits = limits.page_size_log2;
         // Pages that fit in the address space: 2^(address_bits - page_bits).
+        // With one-byte pages the last byte of the address space stays unaddressable.
         u64 bound = address_bits - page_bits >= 64 ? ~u64 { 0 } : (u64 { 1 } << (address_bits - page_bits));
+        if (page_bits == 0 && address_bits == 32)
+            bound -= 1;
         if (limits.min > bound || (limits.has_max && limits.max > bound))
             return Error::invalid(limits.is_64 ? "memory size must be at most 2^48 pages"
                                                : "memory size must be at most 65536 pages (4GiB)", memory.offset);
