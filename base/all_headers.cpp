@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "base/format.h"
 #include "base/format_sink.h"
+#include "base/hash.h"
 #include "base/hash_map.h"
 #include "base/hash_set.h"
 #include "base/intrusive_list.h"

@@ -16,7 +16,9 @@ namespace wk {
 // An open-addressing hash table with linear probing. Removal shifts later entries back
 // instead of leaving tombstones, so lookups never degrade after many removals. The
 // table keeps at most 3/4 of its slots in use. Pointers to entries are invalidated by
-// any insertion that grows the table and by removal. Iteration order is unspecified.
+// any insertion that grows the table and by removal. Iteration order is unspecified and
+// differs between tables: each table hashes with its own seed (next_hash_seed()).
+// Iteration hands out entries whose key must not be modified.
 template<typename K, typename V, typename KeyTraits = Traits<K>>
 class HashMap {
 public:
@@ -81,6 +83,7 @@ public:
         : m_slots(std::exchange(other.m_slots, nullptr))
         , m_capacity(std::exchange(other.m_capacity, 0))
         , m_size(std::exchange(other.m_size, 0))
+        , m_seed(other.m_seed)
         , m_allocator(other.m_allocator)
     {
     }
@@ -92,6 +95,7 @@ public:
             m_slots = std::exchange(other.m_slots, nullptr);
             m_capacity = std::exchange(other.m_capacity, 0);
             m_size = std::exchange(other.m_size, 0);
+            m_seed = other.m_seed;
             m_allocator = other.m_allocator;
         }
         return *this;
@@ -107,7 +111,9 @@ public:
     // Inserts key, or overwrites the value of an equal key (keeping the stored key).
     Result<void> try_set(K key, V value)
     {
-        u32 hash = KeyTraits::hash(key);
+        if (m_capacity == 0)
+            m_seed = next_hash_seed();
+        u32 hash = hash_of(key);
         if (auto index = find_index(key, hash)) {
             m_slots[*index].entry().value = std::move(value);
             return {};
@@ -123,28 +129,28 @@ public:
     template<typename Q>
     V* get(const Q& key)
     {
-        auto index = find_index(key, KeyTraits::hash(key));
+        auto index = find(key);
         return index ? &m_slots[*index].entry().value : nullptr;
     }
 
     template<typename Q>
     const V* get(const Q& key) const
     {
-        auto index = find_index(key, KeyTraits::hash(key));
+        auto index = find(key);
         return index ? &m_slots[*index].entry().value : nullptr;
     }
 
     template<typename Q>
     bool contains(const Q& key) const
     {
-        return find_index(key, KeyTraits::hash(key)).has_value();
+        return find(key).has_value();
     }
 
     // Returns whether an entry was removed.
     template<typename Q>
     bool remove(const Q& key)
     {
-        auto index = find_index(key, KeyTraits::hash(key));
+        auto index = find(key);
         if (!index)
             return false;
         remove_at(*index);
@@ -155,7 +161,7 @@ public:
     template<typename Q>
     std::optional<V> take(const Q& key)
     {
-        auto index = find_index(key, KeyTraits::hash(key));
+        auto index = find(key);
         if (!index)
             return std::nullopt;
         std::optional<V> value(std::move(m_slots[*index].entry().value));
@@ -173,8 +179,11 @@ public:
                 return Error::out_of_memory();
             capacity = *doubled;
         }
-        if (capacity != m_capacity)
+        if (capacity != m_capacity) {
+            if (m_capacity == 0)
+                m_seed = next_hash_seed();
             TRY(rehash(capacity));
+        }
         return {};
     }
 
@@ -199,6 +208,23 @@ private:
     static constexpr usize kMinimumCapacity = 8;
 
     static constexpr usize max_size_for(usize capacity) { return capacity / 4 * 3; }
+
+    template<typename Q>
+    u32 hash_of(const Q& key) const
+    {
+        if constexpr (requires { KeyTraits::hash(key, m_seed); })
+            return KeyTraits::hash(key, m_seed);
+        else
+            return KeyTraits::hash(key);
+    }
+
+    template<typename Q>
+    std::optional<usize> find(const Q& key) const
+    {
+        if (m_size == 0)
+            return std::nullopt;
+        return find_index(key, hash_of(key));
+    }
 
     template<typename Q>
     std::optional<usize> find_index(const Q& key, u32 hash) const
@@ -307,6 +333,7 @@ private:
     Slot* m_slots { nullptr };
     usize m_capacity { 0 };
     usize m_size { 0 };
+    u64 m_seed { 0 };
     Allocator* m_allocator { nullptr };
 };
 

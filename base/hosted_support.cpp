@@ -2,9 +2,12 @@
 // provides its own and must not link this file.
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <unistd.h>
 
 #include "base/allocator.h"
 #include "base/assert.h"
+#include "base/hash.h"
 
 namespace wk {
 
@@ -29,6 +32,19 @@ public:
 
     void deallocate(void* pointer, usize, usize) override { std::free(pointer); }
 };
+
+// Seeds hash tables from the OS before main(); this file is always linked because
+// every container reaches default_allocator().
+const bool g_hash_tables_seeded = [] {
+    u64 entropy = 0;
+    if (getentropy(&entropy, sizeof(entropy)) != 0) {
+        timespec now {};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        entropy = static_cast<u64>(now.tv_nsec) ^ (static_cast<u64>(now.tv_sec) << 32) ^ reinterpret_cast<uptr>(&now);
+    }
+    add_hash_entropy(entropy);
+    return true;
+}();
 
 } // namespace
 

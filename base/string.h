@@ -197,8 +197,8 @@ private:
 
 template<>
 struct Traits<String> {
-    static u32 hash(const String& value) { return hash_bytes(value.view()); }
-    static u32 hash(StringView value) { return hash_bytes(value); }
+    static u32 hash(const String& value, u64 seed) { return hash_bytes(value.view(), seed); }
+    static u32 hash(StringView value, u64 seed) { return hash_bytes(value, seed); }
     static bool equals(const String& a, const String& b) { return a.view() == b.view(); }
     static bool equals(const String& a, StringView b) { return a.view() == b; }
 };
