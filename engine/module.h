@@ -34,6 +34,7 @@ struct SubType {
     u32 result_count { 0 };     // Func only
     u32 field_count { 0 };      // Struct: the fields; Array: 1
     u32 offset { 0 };           // byte offset of the definition in the input
+    u32 depth { 0 };            // supertype chain length, filled by validate_module
 };
 
 struct RecGroup {

@@ -6,46 +6,7 @@
 namespace wk::engine {
 namespace {
 
-constexpr u16 kNoOpcode = 0xFFFF;
-
-// One dense table per prefix, indexed by the code that follows it.
-template<u8 Prefix>
-consteval u32 table_size()
-{
-    u32 size = 0;
-    for (const auto& info : kOpcodeInfos) {
-        if (info.prefix == Prefix && info.code + 1 > size)
-            size = info.code + 1;
-    }
-    return size;
-}
-
-template<u8 Prefix>
-consteval auto build_table()
-{
-    std::array<u16, table_size<Prefix>()> table {};
-    for (auto& entry : table)
-        entry = kNoOpcode;
-    for (usize i = 0; i < kOpcodeCount; ++i) {
-        if (kOpcodeInfos[i].prefix == Prefix)
-            table[kOpcodeInfos[i].code] = static_cast<u16>(i);
-    }
-    return table;
-}
-
-constexpr auto kSingleByte = build_table<0>();
-constexpr auto kPrefixFB = build_table<0xFB>();
-constexpr auto kPrefixFC = build_table<0xFC>();
-constexpr auto kPrefixFD = build_table<0xFD>();
-constexpr auto kPrefixFE = build_table<0xFE>();
-
-template<usize N>
-std::optional<Opcode> look_up(const std::array<u16, N>& table, u32 code)
-{
-    if (code >= N || table[code] == kNoOpcode)
-        return std::nullopt;
-    return static_cast<Opcode>(table[code]);
-}
+using detail::kNoOpcode;
 
 constexpr u32 hash_name(std::string_view name)
 {
@@ -77,18 +38,6 @@ consteval std::array<u16, kNameTableSize> build_name_table()
 constexpr auto kNameTable = build_name_table();
 
 } // namespace
-
-std::optional<Opcode> opcode_from_encoding(u8 prefix, u32 code)
-{
-    switch (prefix) {
-    case 0: return look_up(kSingleByte, code);
-    case 0xFB: return look_up(kPrefixFB, code);
-    case 0xFC: return look_up(kPrefixFC, code);
-    case 0xFD: return look_up(kPrefixFD, code);
-    case 0xFE: return look_up(kPrefixFE, code);
-    default: return std::nullopt;
-    }
-}
 
 std::optional<Opcode> opcode_from_name(std::string_view name)
 {

@@ -161,8 +161,66 @@ constexpr const char* opcode_name(Opcode opcode) { return opcode_info(opcode).na
 
 constexpr bool is_prefix_byte(u8 byte) { return byte == 0xFB || byte == 0xFC || byte == 0xFD || byte == 0xFE; }
 
+namespace detail {
+
+inline constexpr u16 kNoOpcode = 0xFFFF;
+
+template<u8 Prefix>
+consteval u32 encoding_table_size()
+{
+    u32 size = 0;
+    for (const auto& info : kOpcodeInfos) {
+        if (info.prefix == Prefix && info.code + 1 > size)
+            size = info.code + 1;
+    }
+    return size;
+}
+
+// One dense table per prefix, indexed by the code that follows it.
+template<u8 Prefix>
+struct EncodingTable {
+    static constexpr u32 kSize = encoding_table_size<Prefix>();
+    u16 entries[kSize];
+
+    consteval EncodingTable()
+        : entries {}
+    {
+        for (auto& entry : entries)
+            entry = kNoOpcode;
+        for (usize i = 0; i < kOpcodeCount; ++i) {
+            if (kOpcodeInfos[i].prefix == Prefix)
+                entries[kOpcodeInfos[i].code] = static_cast<u16>(i);
+        }
+    }
+
+    constexpr std::optional<Opcode> find(u32 code) const
+    {
+        if (code >= kSize || entries[code] == kNoOpcode)
+            return std::nullopt;
+        return static_cast<Opcode>(entries[code]);
+    }
+};
+
+inline constexpr EncodingTable<0> kSingleByteOpcodes {};
+inline constexpr EncodingTable<0xFB> kPrefixFBOpcodes {};
+inline constexpr EncodingTable<0xFC> kPrefixFCOpcodes {};
+inline constexpr EncodingTable<0xFD> kPrefixFDOpcodes {};
+inline constexpr EncodingTable<0xFE> kPrefixFEOpcodes {};
+
+} // namespace detail
+
 // O(1): prefix is 0 for single-byte opcodes. Unknown encodings give nullopt.
-std::optional<Opcode> opcode_from_encoding(u8 prefix, u32 code);
+constexpr std::optional<Opcode> opcode_from_encoding(u8 prefix, u32 code)
+{
+    switch (prefix) {
+    case 0: return detail::kSingleByteOpcodes.find(code);
+    case 0xFB: return detail::kPrefixFBOpcodes.find(code);
+    case 0xFC: return detail::kPrefixFCOpcodes.find(code);
+    case 0xFD: return detail::kPrefixFDOpcodes.find(code);
+    case 0xFE: return detail::kPrefixFEOpcodes.find(code);
+    default: return std::nullopt;
+    }
+}
 
 // O(1) expected, over the text names. Where rows share a name (select, ref.test,
 // ref.cast, ref.cast_desc_eq) this returns the first row in table order; the

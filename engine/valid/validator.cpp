@@ -8,6 +8,14 @@
 namespace wk::engine {
 namespace {
 
+// Implementation limits (the same as V8's), so that validation work per
+// instruction stays bounded: results and fields are checked one by one, and
+// subtype checks walk supertype chains.
+constexpr u32 kMaxFunctionParams = 1000;
+constexpr u32 kMaxFunctionResults = 1000;
+constexpr u32 kMaxStructFields = 10000;
+constexpr u32 kMaxSubtypingDepth = 63;
+
 class ModuleValidator {
 public:
     explicit ModuleValidator(Module& module)
@@ -90,6 +98,9 @@ private:
                     if (type.descriptor < group.first_type)
                         return Error::invalid("descriptor type is outside rec group", type.offset);
                 }
+                if (type.param_count > kMaxFunctionParams || type.result_count > kMaxFunctionResults
+                    || type.field_count > kMaxStructFields)
+                    return Error::invalid("implementation limit: too many parameters, results or fields", type.offset);
                 if (type.kind == CompositeKind::Func) {
                     for (ValType value : m_module.func_params(i))
                         TRY(check_type_refs(value, end, type.offset));
@@ -132,6 +143,9 @@ private:
         if (type.supertype == kNoIndex)
             return {};
         const SubType& super = m_module.types[type.supertype];
+        m_module.types[index].depth = super.depth + 1;
+        if (super.depth + 1 > kMaxSubtypingDepth)
+            return Error::invalid("implementation limit: subtyping depth", type.offset);
         u32 sub_id = m_module.canonical[index];
         u32 super_id = m_module.canonical[type.supertype];
         if (super.is_final || !m_types.composite_matches(sub_id, super_id))
