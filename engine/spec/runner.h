@@ -1,0 +1,93 @@
+#pragma once
+
+#include <optional>
+
+#include "base/error.h"
+#include "base/format_sink.h"
+#include "base/string_view.h"
+#include "base/types.h"
+#include "engine/text/wast.h"
+
+namespace wk::engine::spec {
+
+// What the runner counts commands by; the names are the script keywords.
+enum class CommandClass : u8 {
+    Script, // a script that does not parse: one failed command
+    Module,
+    ModuleDefinition,
+    ModuleInstance,
+    Register,
+    Invoke,
+    Get,
+    AssertReturn,
+    AssertTrap,
+    AssertExhaustion,
+    AssertException,
+    AssertMalformed,
+    AssertInvalid,
+    AssertUnlinkable,
+    AssertUninstantiable,
+    AssertMalformedCustom,
+    AssertInvalidCustom,
+};
+inline constexpr usize kCommandClassCount = static_cast<usize>(CommandClass::AssertInvalidCustom) + 1;
+
+StringView command_class_name(CommandClass);
+CommandClass classify(text::Command const&);
+
+enum class SkipReason : u8 {
+    ExecutionNotImplemented,
+};
+inline constexpr usize kSkipReasonCount = static_cast<usize>(SkipReason::ExecutionNotImplemented) + 1;
+
+StringView skip_reason_text(SkipReason);
+
+struct Counts {
+    u64 passed { 0 };
+    u64 failed { 0 };
+    u64 skipped { 0 };
+
+    void add(Counts const& other)
+    {
+        passed += other.passed;
+        failed += other.failed;
+        skipped += other.skipped;
+    }
+    u64 total() const { return passed + failed + skipped; }
+};
+
+struct Tally {
+    Counts by_class[kCommandClassCount] {};
+    u64 skipped_by_reason[kSkipReasonCount] {};
+
+    Counts totals() const;
+    void add(Tally const& other);
+    Counts& operator[](CommandClass c) { return by_class[static_cast<usize>(c)]; }
+    Counts const& operator[](CommandClass c) const { return by_class[static_cast<usize>(c)]; }
+};
+
+// Where a module was rejected on its way through the front end.
+enum class Stage : u8 { Encode, Decode, Validate };
+
+struct Rejection {
+    Stage stage { Stage::Encode };
+    Error error;
+};
+
+// Encodes (text and quoted modules), decodes and validates a script module.
+// Nothing when the module is valid.
+std::optional<Rejection> check_module(text::ScriptModule const&);
+
+// Runs every command of a script, adding to `tally`. Each failed command writes
+// one line `FILE:LINE: KIND: expected ..., got ...` to `failures`. Never fails:
+// running out of memory fails the command it happens in.
+void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures);
+
+// `N passed, N failed, N skipped` and a newline.
+void write_summary(Tally const&, FormatSink&);
+
+// One JSON object with the totals, `by_kind` (classes that occurred, each with
+// passed/failed/skipped) and `skip_reasons` (reason text → count), and a newline.
+void write_json(Tally const&, FormatSink&);
+
+} // namespace wk::engine::spec

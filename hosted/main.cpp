@@ -1,0 +1,72 @@
+#include <cstdio>
+#include <string_view>
+
+#include "hosted/cli.h"
+
+using namespace wk::hosted;
+
+namespace {
+
+constexpr char const* kUsage = R"text(usage: wasmkern COMMAND [ARGS...]
+
+commands:
+  validate FILE...             decode and validate .wasm or .wat files
+  wat2wasm IN.wat -o OUT.wasm  encode a text module in the binary format
+  dump FILE                    print the sections, types, imports, exports and functions
+  wast [--json] FILE...        run .wast spec scripts up to execution
+  help [COMMAND]               print this help or a command's
+
+`wasmkern COMMAND --help` prints a command's help.
+Exit status: 0 success, 1 bad input or unreadable file, 2 wrong command line.
+)text";
+
+struct Subcommand {
+    std::string_view name;
+    int (*run)(Arguments);
+    char const* const* usage;
+};
+
+constexpr Subcommand kSubcommands[] = {
+    { "validate", validate_command, &kValidateUsage },
+    { "wat2wasm", wat2wasm_command, &kWat2WasmUsage },
+    { "dump", dump_command, &kDumpUsage },
+    { "wast", wast_command, &kWastUsage },
+};
+
+Subcommand const* find_subcommand(std::string_view name)
+{
+    for (Subcommand const& subcommand : kSubcommands) {
+        if (subcommand.name == name)
+            return &subcommand;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2)
+        return usage_error("missing command", kUsage);
+    std::string_view name = argv[1];
+    if (is_help(name)) {
+        if (argc == 2) {
+            std::fputs(kUsage, stdout);
+            return kExitOk;
+        }
+        if (argc > 3)
+            return usage_error("help takes at most one command", kUsage);
+        Subcommand const* subcommand = find_subcommand(argv[2]);
+        if (!subcommand)
+            return usage_error(std::string("unknown command '") + argv[2] + "'", kUsage);
+        std::fputs(*subcommand->usage, stdout);
+        return kExitOk;
+    }
+    Subcommand const* subcommand = find_subcommand(name);
+    if (!subcommand) {
+        if (is_option(name))
+            return usage_error(std::string("unknown option '") + argv[1] + "'", kUsage);
+        return usage_error(std::string("unknown command '") + argv[1] + "'", kUsage);
+    }
+    return subcommand->run(Arguments(argv + 2, static_cast<std::size_t>(argc - 2)));
+}

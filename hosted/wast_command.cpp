@@ -1,0 +1,61 @@
+#include <string_view>
+#include <vector>
+
+#include "engine/spec/runner.h"
+#include "hosted/cli.h"
+
+namespace wk::hosted {
+
+char const* const kWastUsage = R"text(usage: wasmkern wast [--json] FILE...
+
+Runs .wast spec scripts as far as the front end goes: modules are encoded,
+decoded and validated; assert_malformed and assert_invalid are checked; commands
+that need execution are skipped.
+Prints one line per failed command, "FILE:LINE: KIND: expected ..., got ...",
+then "N passed, N failed, N skipped" over all files.
+--json prints one JSON object with the totals, "by_kind" and "skip_reasons"
+instead, and the failure lines on stderr.
+Exit status 0 iff no command failed and every file was read.
+)text";
+
+int wast_command(Arguments arguments)
+{
+    bool json = false;
+    std::vector<char const*> paths;
+    for (char const* argument : arguments) {
+        std::string_view view = argument;
+        if (is_help(view)) {
+            std::fputs(kWastUsage, stdout);
+            return kExitOk;
+        }
+        if (view == "--json")
+            json = true;
+        else if (is_option(view))
+            return usage_error(std::string("wast: unknown option '") + argument + "'", kWastUsage);
+        else
+            paths.push_back(argument);
+    }
+    if (paths.empty())
+        return usage_error("wast: missing FILE", kWastUsage);
+
+    StdioSink out(stdout);
+    StdioSink failures(json ? stderr : stdout);
+    engine::spec::Tally tally;
+    bool all_read = true;
+    for (char const* path : paths) {
+        auto source = read_file(path);
+        if (!source) {
+            all_read = false;
+            continue;
+        }
+        engine::spec::run_script(path, *source, tally, failures);
+    }
+    std::fflush(stderr);
+    if (json)
+        engine::spec::write_json(tally, out);
+    else
+        engine::spec::write_summary(tally, out);
+    return all_read && tally.totals().failed == 0 ? kExitOk : kExitFailure;
+}
+
+} // namespace wk::hosted
