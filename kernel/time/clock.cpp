@@ -118,7 +118,7 @@ void calibrate_tsc(u64 boot_tsc)
         g_source = CalibrationSource::KvmClock;
     else if ((g_tsc_hz = try_cpuid_leaf_15()))
         g_source = CalibrationSource::Cpuid;
-    else if ((g_tsc_hz = measure_with_pit(11932))) // 10 ms
+    else if ((g_tsc_hz = measure_with_pit(5966))) // 5 ms
         g_source = CalibrationSource::Pit;
     else {
         g_tsc_hz = 1000000000; // a guess that keeps time moving
