@@ -56,7 +56,14 @@ public:
 };
 
 // Writes fmt to sink with each {} replaced by the next argument. {{ and }} are literal
-// braces. A malformed or unknown field, or one without an argument, is written verbatim.
+// braces. A malformed or unknown field, or one without an argument, is written verbatim
+// (and consumes its argument if it has one); surplus arguments are ignored.
+// Numbers align right, text left. Negative numbers in other bases print as -magnitude.
+// char prints as a character, signed/unsigned char (i8/u8) as numbers. Pointers print as
+// 0x<hex>. Doubles print in fixed notation with 6 decimals (or .precision, at most 17),
+// rounded half-up on the decimal digits; magnitudes of 1e18 and above print as
+// d.ddde+NN, scaled by repeated division. Neither is correctly rounded in the last
+// digits; nan, inf and -inf print as such.
 void vformat(FormatSink& sink, StringView fmt, Span<const FormatArg> args);
 
 // Helpers that Formatter specialisations can reuse.
