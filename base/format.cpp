@@ -8,6 +8,16 @@ constexpr u32 kMaxWidth = 1024;
 constexpr i32 kMaxDoublePrecision = 17;
 constexpr i32 kMaxPrecision = 1024;
 
+// substr without the exception path (libstdc++ would call __throw_out_of_range_fmt);
+// callers pass in-bounds ranges.
+StringView slice(StringView text, usize start, usize length = StringView::npos)
+{
+    if (start > text.size())
+        start = text.size();
+    usize available = text.size() - start;
+    return StringView(text.data() + start, length < available ? length : available);
+}
+
 bool is_align(char c) { return c == '<' || c == '>' || c == '^'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -102,7 +112,7 @@ void format_char(FormatSink& sink, const FormatSpec& spec, char c)
 void format_string(FormatSink& sink, const FormatSpec& spec, StringView text)
 {
     if (spec.precision >= 0 && static_cast<usize>(spec.precision) < text.size())
-        text = text.substr(0, static_cast<usize>(spec.precision));
+        text = slice(text, 0, static_cast<usize>(spec.precision));
     format_padded(sink, spec, text, '<');
 }
 
@@ -173,7 +183,7 @@ void format_double(FormatSink& sink, const FormatSpec& spec, f64 value)
         if (negative)
             sink.write("-");
         write_repeated(sink, '0', spec.width - body.size());
-        sink.write(body.substr(sign));
+        sink.write(slice(body, sign));
         return;
     }
     emit(body);
@@ -320,14 +330,14 @@ void vformat(FormatSink& sink, StringView fmt, Span<const FormatArg> args)
             }
             usize close = fmt.find('}', i + 1);
             if (close == StringView::npos) {
-                sink.write(fmt.substr(i));
+                sink.write(slice(fmt, i));
                 return;
             }
-            StringView field = fmt.substr(i + 1, close - i - 1);
-            StringView verbatim = fmt.substr(i, close - i + 1);
+            StringView field = slice(fmt, i + 1, close - i - 1);
+            StringView verbatim = slice(fmt, i, close - i + 1);
             i = close + 1;
             FormatSpec spec;
-            bool valid = field.empty() || (field[0] == ':' && parse_spec(field.substr(1), spec));
+            bool valid = field.empty() || (field[0] == ':' && parse_spec(slice(field, 1), spec));
             if (field.find('{') != StringView::npos)
                 valid = false;
             if (!valid || next_arg >= args.size()) {
@@ -342,7 +352,7 @@ void vformat(FormatSink& sink, StringView fmt, Span<const FormatArg> args)
         usize run_end = i;
         while (run_end < fmt.size() && fmt[run_end] != '{' && fmt[run_end] != '}')
             ++run_end;
-        sink.write(fmt.substr(i, run_end - i));
+        sink.write(slice(fmt, i, run_end - i));
         i = run_end;
     }
 }
