@@ -1,0 +1,191 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "base/string.h"
+#include "engine/spec/runner.h"
+
+using namespace wk;
+using namespace wk::engine::spec;
+
+namespace {
+
+struct Run {
+    Tally tally;
+    std::string failures;
+};
+
+Run run(std::string_view source, std::string_view file = "t.wast")
+{
+    Run result;
+    StringBuilder failures;
+    run_script(file, source, result.tally, failures);
+    result.failures = std::string(failures.view());
+    return result;
+}
+
+Counts const& of(Run const& run, CommandClass c) { return run.tally[c]; }
+
+} // namespace
+
+TEST(SpecRunner, ValidModulesPassAndDefinitionsCountApart)
+{
+    auto r = run("(module (func (result i32) i32.const 1))\n"
+                 "(module definition $d (memory 1))\n"
+                 "(module binary \"\\00asm\" \"\\01\\00\\00\\00\")\n");
+    EXPECT_EQ(of(r, CommandClass::Module).passed, 2u);
+    EXPECT_EQ(of(r, CommandClass::ModuleDefinition).passed, 1u);
+    EXPECT_EQ(r.tally.totals().failed, 0u);
+    EXPECT_EQ(r.failures, "");
+}
+
+TEST(SpecRunner, InvalidPlainModuleFailsWithLineAndValidatorOffset)
+{
+    auto r = run("\n\n(module (func (result i32) i64.const 1))\n", "dir/x.wast");
+    EXPECT_EQ(of(r, CommandClass::Module).failed, 1u);
+    EXPECT_EQ(r.failures.rfind("dir/x.wast:3: module: expected a valid module, got invalid (validator at offset 0x", 0),
+              0u)
+        << r.failures;
+}
+
+TEST(SpecRunner, AssertInvalidPassesOnlyForValidatorRejections)
+{
+    auto r = run("(assert_invalid (module (func (result i32) i64.const 1)) \"type mismatch\")\n"
+                 "(assert_invalid (module (func (result i32) i32.const 1)) \"type mismatch\")\n"
+                 "(assert_invalid (module quote \"(func i32.frob)\") \"unknown operator\")\n");
+    EXPECT_EQ(of(r, CommandClass::AssertInvalid).passed, 1u);
+    EXPECT_EQ(of(r, CommandClass::AssertInvalid).failed, 2u);
+    EXPECT_NE(r.failures.find("t.wast:2: assert_invalid: expected invalid (\"type mismatch\"), got a valid module\n"),
+              std::string::npos)
+        << r.failures;
+    EXPECT_NE(r.failures.find("t.wast:3: assert_invalid: expected invalid (\"unknown operator\"), got malformed (quoted "
+                              "text offset "),
+              std::string::npos)
+        << r.failures;
+}
+
+TEST(SpecRunner, AssertMalformedPassesForTextAndDecoderRejections)
+{
+    auto r = run("(assert_malformed (module quote \"(func i32.frob)\") \"unknown operator\")\n"
+                 "(assert_malformed (module binary \"\\00asm\" \"\\02\\00\\00\\00\") \"unknown binary version\")\n"
+                 "(assert_malformed (module binary \"\\00asm\") \"unexpected end\")\n"
+                 "(assert_malformed (module quote \"(func)\") \"nothing wrong\")\n"
+                 "(assert_malformed (module (func (result i32) i64.const 1)) \"wrong kind\")\n");
+    EXPECT_EQ(of(r, CommandClass::AssertMalformed).passed, 3u);
+    EXPECT_EQ(of(r, CommandClass::AssertMalformed).failed, 2u);
+    EXPECT_NE(r.failures.find("t.wast:4: assert_malformed: expected malformed (\"nothing wrong\"), got a valid module\n"),
+              std::string::npos)
+        << r.failures;
+    EXPECT_NE(r.failures.find("t.wast:5: assert_malformed: expected malformed (\"wrong kind\"), got invalid (validator"),
+              std::string::npos)
+        << r.failures;
+}
+
+TEST(SpecRunner, ExecutionCommandsAreSkippedWithTheirReason)
+{
+    auto r = run("(module $m (func (export \"f\") (result i32) i32.const 1))\n"
+                 "(register \"m\" $m)\n"
+                 "(invoke \"f\")\n"
+                 "(get \"g\")\n"
+                 "(assert_return (invoke \"f\") (i32.const 1))\n"
+                 "(assert_trap (invoke \"f\") \"unreachable\")\n"
+                 "(assert_exhaustion (invoke \"f\") \"call stack exhausted\")\n"
+                 "(assert_unlinkable (module (import \"x\" \"y\" (func))) \"unknown import\")\n"
+                 "(assert_uninstantiable (module (func $s unreachable) (start $s)) \"unreachable\")\n");
+    EXPECT_EQ(of(r, CommandClass::Module).passed, 1u);
+    for (auto c : { CommandClass::Register, CommandClass::Invoke, CommandClass::Get, CommandClass::AssertReturn,
+                    CommandClass::AssertTrap, CommandClass::AssertExhaustion, CommandClass::AssertUnlinkable,
+                    CommandClass::AssertUninstantiable })
+        EXPECT_EQ(of(r, c).skipped, 1u) << command_class_name(c);
+    EXPECT_EQ(r.tally.totals().skipped, 8u);
+    EXPECT_EQ(r.tally.skipped_by_reason[static_cast<usize>(SkipReason::ExecutionNotImplemented)], 8u);
+    EXPECT_EQ(r.failures, "");
+}
+
+TEST(SpecRunner, ModulesOfSkippedCommandsMustStillValidate)
+{
+    auto r = run("(assert_unlinkable (module (func (result i32) i64.const 1)) \"unknown import\")\n"
+                 "(assert_trap (module (func $s (i32.frob)) (start $s)) \"unreachable\")\n");
+    EXPECT_EQ(of(r, CommandClass::AssertUnlinkable).failed, 1u);
+    EXPECT_EQ(of(r, CommandClass::AssertTrap).failed, 1u);
+    EXPECT_EQ(r.tally.totals().skipped, 0u);
+    EXPECT_NE(r.failures.find("t.wast:1: assert_unlinkable: expected a valid module (then \"unknown import\"), got "
+                              "invalid"),
+              std::string::npos)
+        << r.failures;
+    EXPECT_NE(r.failures.find("t.wast:2: assert_trap: expected a valid module (then \"unreachable\"), got malformed "
+                              "(text line 2"),
+              std::string::npos)
+        << r.failures;
+}
+
+TEST(SpecRunner, UnparsableScriptIsOneFailedCommandAtTheErrorLine)
+{
+    auto r = run("(module)\n(module)\n(assert_bogus (module))\n(module)\n");
+    EXPECT_EQ(r.tally.totals().failed, 1u);
+    EXPECT_EQ(r.tally.totals().passed, 0u);
+    EXPECT_EQ(of(r, CommandClass::Script).failed, 1u);
+    EXPECT_EQ(r.failures.rfind("t.wast:3: script: expected a script, got malformed (", 0), 0u) << r.failures;
+
+    auto unterminated = run("(module (func)\n");
+    EXPECT_EQ(of(unterminated, CommandClass::Script).failed, 1u);
+}
+
+TEST(SpecRunner, FailureLinesEscapeHostileMessages)
+{
+    auto r = run("(assert_invalid (module) \"a\\0ab\\\"c\\ff\")\n");
+    EXPECT_EQ(r.failures, "t.wast:1: assert_invalid: expected invalid (\"a\\0ab\\\"c\\ff\"), got a valid module\n");
+}
+
+TEST(SpecRunner, SummaryAndJson)
+{
+    auto r = run("(module)\n"
+                 "(assert_invalid (module) \"x\")\n"
+                 "(assert_return (invoke \"f\"))\n");
+    StringBuilder summary;
+    write_summary(r.tally, summary);
+    EXPECT_EQ(summary.view(), "1 passed, 1 failed, 1 skipped\n");
+    StringBuilder json;
+    write_json(r.tally, json);
+    EXPECT_EQ(json.view(), "{\"passed\":1,\"failed\":1,\"skipped\":1,\"by_kind\":{"
+                           "\"module\":{\"passed\":1,\"failed\":0,\"skipped\":0},"
+                           "\"assert_return\":{\"passed\":0,\"failed\":0,\"skipped\":1},"
+                           "\"assert_invalid\":{\"passed\":0,\"failed\":1,\"skipped\":0}},"
+                           "\"skip_reasons\":{\"execution not implemented\":1}}\n");
+
+    Tally empty;
+    StringBuilder empty_json;
+    write_json(empty, empty_json);
+    EXPECT_EQ(empty_json.view(), "{\"passed\":0,\"failed\":0,\"skipped\":0,\"by_kind\":{},\"skip_reasons\":{}}\n");
+}
+
+TEST(SpecRunner, TalliesAddUp)
+{
+    auto a = run("(module)\n(assert_invalid (module) \"x\")\n");
+    auto b = run("(module)\n(invoke \"f\")\n");
+    Tally total = a.tally;
+    total.add(b.tally);
+    EXPECT_EQ(total[CommandClass::Module].passed, 2u);
+    EXPECT_EQ(total[CommandClass::AssertInvalid].failed, 1u);
+    EXPECT_EQ(total[CommandClass::Invoke].skipped, 1u);
+    EXPECT_EQ(total.totals().total(), 4u);
+}
+
+TEST(SpecRunner, HostileScriptsDoNotCrash)
+{
+    std::string_view inputs[] = {
+        "",
+        "(",
+        ")",
+        "(module binary \"\\00asm\\01\\00\\00\\00\\01\\ff\\ff\\ff\\ff\\0f\")",
+        "(assert_malformed (module quote \"(module\") \"unexpected end\")",
+        "(module quote \"\\ff\\fe\")",
+        "(assert_invalid (module binary \"\\00asm\\01\\00\\00\\00\\0a\\05\\01\\03\\00\\0b\") \"x\")",
+        std::string_view("(module)\0(module)", 17),
+    };
+    for (auto input : inputs) {
+        auto r = run(input);
+        EXPECT_LE(r.tally.totals().total(), 4u) << input;
+    }
+}
