@@ -31,6 +31,20 @@ bool ends_block(std::string_view k)
     return k == "end" || k == "else" || k == "catch" || k == "catch_all" || k == "delegate";
 }
 
+// Keywords of the grammar that are not instructions: where an instruction is
+// expected they are out of place rather than unknown.
+bool is_syntax_keyword(std::string_view k)
+{
+    static constexpr std::string_view kKeywords[] = { "param", "result", "type", "local", "export", "import",
+        "then", "do", "item", "offset", "mut", "ref", "func", "table", "memory", "global", "elem", "data",
+        "start", "tag", "module", "rec", "sub", "field", "struct", "array" };
+    for (std::string_view keyword : kKeywords) {
+        if (k == keyword)
+            return true;
+    }
+    return false;
+}
+
 bool is_index_token(Token const& token)
 {
     return token.kind == TokenKind::Id || token.kind == TokenKind::Number;
@@ -313,7 +327,7 @@ Result<void> ModuleParser::parse_folded(Vector<u8>& out)
         return Error::malformed("unknown operator", keyword.offset);
     }
     std::string_view k = m_lexer.text(keyword);
-    if (ends_block(k))
+    if (ends_block(k) || is_syntax_keyword(k))
         return Error::malformed("unexpected token", keyword.offset);
     if (k == "block" || k == "loop" || k == "try_table") {
         auto label = TRY(maybe_id());
@@ -484,11 +498,22 @@ Result<void> ModuleParser::parse_const_lanes(Vector<u8>& out)
     } else {
         return Error::malformed("unexpected token", shape.offset);
     }
+    {
+        // Count first: a wrong count is reported before a bad literal.
+        u32 saved = m_lexer.position();
+        u32 count = 0;
+        for (;;) {
+            Token token = TRY(next());
+            if (token.kind != TokenKind::Number && token.kind != TokenKind::Keyword && token.kind != TokenKind::Reserved)
+                break;
+            ++count;
+        }
+        m_lexer.seek(saved);
+        if (count != lanes)
+            return Error::malformed("wrong number of lane literals", shape.offset);
+    }
     for (u32 i = 0; i < lanes; ++i) {
         Token token = TRY(next());
-        if (token.kind != TokenKind::Number && token.kind != TokenKind::Keyword)
-            return token.kind == TokenKind::RParen ? Error::malformed("wrong number of lane literals", token.offset)
-                                                   : unexpected(token);
         std::string_view text = m_lexer.text(token);
         u64 bits_value;
         if (is_float && bits == 32) {
@@ -653,23 +678,30 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
     }
     case ImmKind::Lane: {
         Token lane = TRY(next());
-        if (lane.kind != TokenKind::Number)
-            return unexpected(lane);
-        auto value = parse_nat(m_lexer.text(lane), 0xFF);
-        if (!value)
-            return Error::malformed("malformed lane index", lane.offset);
+        std::string_view text = m_lexer.text(lane);
+        if (lane.kind != TokenKind::Number || text[0] == '-' || text[0] == '+')
+            return Error::malformed("unexpected token", lane.offset);
+        auto value = parse_nat(text, 0xFF);
+        if (!value) {
+            bool syntax = value.error().message()[0] == 'u';
+            return Error::malformed(syntax ? "unexpected token" : "i8 constant out of range", lane.offset);
+        }
         return put(out, static_cast<u8>(*value));
     }
     case ImmKind::Shuffle:
         for (u32 i = 0; i < 16; ++i) {
             Token lane = TRY(next());
-            if (lane.kind != TokenKind::Number)
-                return Error::malformed(lane.kind == TokenKind::RParen ? "invalid lane length" : "malformed lane index", lane.offset);
+            if (lane.kind == TokenKind::RParen || lane.kind == TokenKind::LParen)
+                return Error::malformed("invalid lane length", lane.offset);
+            if (lane.kind != TokenKind::Number && lane.kind != TokenKind::Keyword)
+                return unexpected(lane);
             auto value = parse_nat(m_lexer.text(lane), 0xFF);
             if (!value)
-                return Error::malformed("malformed lane index", lane.offset);
+                return Error::malformed("i8 constant out of range", lane.offset);
             TRY(put(out, static_cast<u8>(*value)));
         }
+        if (TRY(peek()).kind == TokenKind::Number)
+            return Error::malformed("invalid lane length", TRY(peek()).offset);
         return {};
     case ImmKind::I32:
     case ImmKind::I64: {
@@ -692,6 +724,9 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
         Token token = TRY(next());
         if (token.kind != TokenKind::Number && token.kind != TokenKind::Keyword)
             return unexpected(token);
+        // Result patterns of scripts, not literals.
+        if (m_lexer.text(token) == "nan:canonical" || m_lexer.text(token) == "nan:arithmetic")
+            return Error::malformed("unexpected token", token.offset);
         if (info->imm == ImmKind::F32) {
             auto value = parse_f32(m_lexer.text(token));
             if (!value)

@@ -195,7 +195,7 @@ TEST(Encoder, Errors)
         { "(func $)", "empty identifier", 6 },
         { "(func) (; never closed", "unclosed comment", 7 },
         { "(func (type 5) (param i32))", "unknown type", 6 },
-        { "(func (v128.const i32x4 1 2 3))", "wrong number of lane literals", 29 },
+        { "(func (v128.const i32x4 1 2 3))", "wrong number of lane literals", 18 },
         { "(@x ()", "unclosed annotation", 0 },
         { "(module) (module)", "unexpected token", 9 },
     };

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -54,6 +55,7 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
     usize expected_failures_missed = 0;
     std::vector<std::string> failures;
     std::vector<std::string> decode_failures;
+    std::vector<std::string> message_mismatches;
     for (auto const& path : files) {
         std::string source = read_file(path);
         auto script = parse_wast(source);
@@ -72,8 +74,14 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
                     std::printf("  accepted malformed: %s:%u (%s)\n", path.string().c_str(), command.line,
                                 command.message.view().data());
                 }
-                else
+                else {
                     ++expected_failures_caught;
+                    std::string got = binary.error().message();
+                    std::string want = command.message.view().data() ? std::string(command.message.view()) : "";
+                    if (got.find(want) == std::string::npos && want.find(got) == std::string::npos)
+                        message_mismatches.push_back(std::string(path.filename()) + ":" + std::to_string(command.line)
+                                                     + ": want \"" + want + "\", got \"" + got + "\"");
+                }
                 continue;
             }
             if (!binary) {
@@ -94,6 +102,11 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
                 failures.size(), expected_failures_caught, expected_failures_missed);
     for (usize i = 0; i < failures.size() && i < 400; ++i)
         std::printf("  %s\n", failures[i].c_str());
+    std::printf("malformed with a different message: %zu\n", message_mismatches.size());
+    if (std::getenv("WK_TEXT_VERBOSE")) {
+        for (auto const& m : message_mismatches)
+            std::printf("  %s\n", m.c_str());
+    }
     std::printf("decoder: %zu encoded modules rejected\n", decode_failures.size());
     for (usize i = 0; i < decode_failures.size() && i < 400; ++i)
         std::printf("  %s\n", decode_failures[i].c_str());
