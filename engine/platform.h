@@ -1,0 +1,185 @@
+#pragma once
+
+// The engine's only door to the environment it runs in (hosted Linux or the kernel).
+//
+// NOTE: free functions, one definition per environment, resolved at link time — the
+// same pattern as base's default_allocator() and assertion_failed(). A binary contains
+// exactly one platform, so a virtual interface would buy an indirection and a global
+// object to find it, and nothing else. Tests that need a different behaviour test the
+// hosted platform itself (tests/unit/runtime/).
+//
+// The second half of this file goes the other way: what the engine provides to the
+// environment's fault handler (the code-range registry and the fault → trap decision).
+// See docs/engine-abi.md, "Traps".
+
+#include <optional>
+
+#include "base/result.h"
+#include "base/span.h"
+#include "base/types.h"
+
+namespace wk::engine {
+struct Activation;
+}
+
+namespace wk::platform {
+
+using engine::Activation;
+
+// ---- virtual memory -------------------------------------------------------------
+// Addresses and sizes passed in must be multiples of page_size().
+
+usize page_size();
+
+// Reserves `size` bytes of address space that nothing may touch: every access faults.
+// Ok with a page-aligned, non-null base; ErrorKind::OutOfMemory when the address space
+// (or a configured limit) is exhausted.
+Result<void*> reserve(usize size);
+
+// Makes [address, address + size) of a reservation readable and writable. Bytes that
+// were never committed, or were decommitted since, read as zero.
+Result<void> commit(void* address, usize size);
+
+// Returns [address, address + size) to the reserved (faulting) state and gives the
+// memory back; a later commit sees zeros.
+Result<void> decommit(void* address, usize size);
+
+enum class Access : u8 {
+    None,
+    Read,
+    ReadWrite,
+    ReadExecute, // code: never writable and executable at once (W^X)
+};
+
+// Changes the access of committed memory. Code is written ReadWrite, then switched to
+// ReadExecute; there is no ReadWriteExecute.
+Result<void> protect(void* address, usize size, Access access);
+
+// Gives back a whole reservation made by reserve(address, size).
+void release(void* address, usize size);
+
+// ---- time and entropy -----------------------------------------------------------
+
+// Nanoseconds from an arbitrary origin; never goes backwards.
+u64 monotonic_nanoseconds();
+
+// Fills `buffer` with unpredictable bytes (ErrorKind::Io if the environment has none).
+Result<void> fill_entropy(Bytes buffer);
+
+// ---- traps ----------------------------------------------------------------------
+
+// Prepares the calling thread to run wasm code: hosted, installs the fault handlers
+// (once per process) and an alternate signal stack (once per thread); the kernel has
+// nothing to do. Cheap after the first call on a thread.
+Result<void> prepare_thread_for_wasm();
+
+// The innermost wasm activation of the calling thread, nullptr outside wasm code.
+// Each environment keeps it per thread (thread_local hosted, the thread object in the
+// kernel); it must be readable from the fault handler.
+Activation* current_activation();
+void set_current_activation(Activation*);
+
+} // namespace wk::platform
+
+namespace wk::engine {
+
+// Why compiled code stopped. Zero means it did not. The values are part of the ABI:
+// the compiler writes them into trap tables.
+enum class TrapKind : u32 {
+    None = 0,
+    Unreachable,
+    IntegerDivideByZero,
+    IntegerOverflow,
+    InvalidConversionToInteger,
+    MemoryOutOfBounds,
+    TableOutOfBounds,
+    UndefinedElement,
+    UninitializedElement,
+    IndirectCallTypeMismatch,
+    StackExhausted,
+    NullFunctionReference,
+    NullStructureReference,
+    NullArrayReference,
+    NullReference,
+    IllegalCast,
+    ArrayOutOfBounds,
+    UnalignedAtomic,
+    DataSegmentOutOfBounds,
+    ElementSegmentOutOfBounds,
+    Count,
+};
+
+// The spec interpreter's message for a trap kind ("out of bounds memory access", ...).
+const char* trap_message(TrapKind);
+
+// One trapping instruction: its offset from the start of its code range.
+struct TrapEntry {
+    u32 code_offset { 0 };
+    TrapKind kind { TrapKind::None };
+};
+
+// A range of executable wasm code (one CodeObject) and its trap table, sorted by
+// code_offset. The registry keeps the pointer: the owner keeps the CodeRange, its
+// table and its code alive and unchanged from register_code_range() until
+// unregister_code_range() returns.
+struct CodeRange {
+    uptr start { 0 };
+    usize size { 0 };
+    Span<const TrapEntry> traps;
+    const void* owner { nullptr }; // the CodeObject, for backtraces
+};
+
+// Ranges must not overlap. Registration allocates; it is not for fault handlers.
+Result<void> register_code_range(const CodeRange*);
+// Waits until no fault handler still reads the old registry, so the caller may free
+// the code afterwards.
+void unregister_code_range(const CodeRange*);
+
+struct TrapSite {
+    TrapKind kind { TrapKind::None };
+    const CodeRange* range { nullptr };
+    u32 code_offset { 0 };
+};
+
+// Async-signal-safe and lock-free: the trap site at exactly `pc`, if `pc` is a
+// registered trapping instruction.
+std::optional<TrapSite> lookup_trap_site(uptr pc);
+// Whether `pc` lies in any registered code range.
+bool is_wasm_code(uptr pc);
+
+// The per-thread record of one entry into wasm code (from the host or the runtime).
+// The entry trampoline fills saved_rsp/saved_rbp/landing_pc before it calls wasm code;
+// a trap resumes at landing_pc with rsp = saved_rsp, rbp = saved_rbp, eax = the trap
+// kind, after the fault handler wrote trap_kind, trap_pc, trap_fp and fault_address.
+// The landing restores the callee-saved registers the trampoline pushed below
+// saved_rsp, so wasm code may clobber them freely. Offsets are ABI (static_asserts in
+// engine/runtime/trap.cpp and docs/engine-abi.md).
+struct Activation {
+    u64 saved_rsp { 0 };             // 0
+    u64 saved_rbp { 0 };             // 8
+    u64 landing_pc { 0 };            // 16
+    TrapKind trap_kind { TrapKind::None }; // 24
+    u32 reserved { 0 };              // 28
+    u64 trap_pc { 0 };               // 32
+    u64 trap_fp { 0 };               // 40: rbp at the fault; the wasm backtrace starts here
+    u64 fault_address { 0 };         // 48: the faulting data address, when there is one
+    Activation* previous { nullptr }; // 56: the enclosing activation (wasm → host → wasm)
+};
+
+// The machine state of a fault, as the environment's handler saw it.
+struct FaultState {
+    uptr pc { 0 };
+    uptr sp { 0 };
+    uptr fp { 0 };
+    uptr fault_address { 0 };
+    u64 rax { 0 };
+};
+
+// The fault handler's one question. When `state.pc` is a registered trap site and the
+// thread has an activation, records the trap in the activation, rewrites `state` to
+// resume at its landing (pc, sp, fp, rax = trap kind) and returns true. Otherwise
+// returns false and changes nothing: the fault is not a wasm trap and must not be
+// swallowed. Async-signal-safe.
+bool redirect_fault_to_trap(FaultState& state);
+
+} // namespace wk::engine

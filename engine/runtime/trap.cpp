@@ -1,0 +1,297 @@
+#include "engine/runtime/trap.h"
+
+#include <atomic>
+#include <cstddef>
+
+#include "base/allocator.h"
+#include "base/lock.h"
+
+namespace wk::engine {
+
+static_assert(offsetof(Activation, saved_rsp) == 0);
+static_assert(offsetof(Activation, saved_rbp) == 8);
+static_assert(offsetof(Activation, landing_pc) == 16);
+static_assert(offsetof(Activation, trap_kind) == 24);
+static_assert(offsetof(Activation, trap_pc) == 32);
+static_assert(offsetof(Activation, trap_fp) == 40);
+static_assert(offsetof(Activation, fault_address) == 48);
+static_assert(offsetof(Activation, previous) == 56);
+
+const char* trap_message(TrapKind kind)
+{
+    switch (kind) {
+    case TrapKind::None: return "no trap";
+    case TrapKind::Unreachable: return "unreachable";
+    case TrapKind::IntegerDivideByZero: return "integer divide by zero";
+    case TrapKind::IntegerOverflow: return "integer overflow";
+    case TrapKind::InvalidConversionToInteger: return "invalid conversion to integer";
+    case TrapKind::MemoryOutOfBounds: return "out of bounds memory access";
+    case TrapKind::TableOutOfBounds: return "out of bounds table access";
+    case TrapKind::UndefinedElement: return "undefined element";
+    case TrapKind::UninitializedElement: return "uninitialized element";
+    case TrapKind::IndirectCallTypeMismatch: return "indirect call type mismatch";
+    case TrapKind::StackExhausted: return "call stack exhausted";
+    case TrapKind::NullFunctionReference: return "null function reference";
+    case TrapKind::NullStructureReference: return "null structure reference";
+    case TrapKind::NullArrayReference: return "null array reference";
+    case TrapKind::NullReference: return "null reference";
+    case TrapKind::IllegalCast: return "illegal cast";
+    case TrapKind::ArrayOutOfBounds: return "out of bounds array access";
+    case TrapKind::UnalignedAtomic: return "unaligned atomic";
+    case TrapKind::DataSegmentOutOfBounds: return "out of bounds memory access";
+    case TrapKind::ElementSegmentOutOfBounds: return "out of bounds table access";
+    case TrapKind::Count: break;
+    }
+    return "unknown trap";
+}
+
+// ---- the code-range registry --------------------------------------------------
+//
+// NOTE: readers are fault handlers, which may interrupt anything, including a writer
+// on the same thread; so readers take no lock. The registry is an immutable snapshot
+// (ranges sorted by start) behind an atomic pointer. A writer, under a lock, builds the
+// next snapshot, swaps it in, then waits until no reader is inside any snapshot
+// before freeing the old one. Readers announce themselves in g_readers before loading
+// the pointer, so a reader that may still hold the old snapshot keeps g_readers > 0.
+
+namespace {
+
+struct Snapshot {
+    usize count;
+    const CodeRange* ranges[1]; // `count` entries, allocated past the end
+};
+
+std::atomic<Snapshot*> g_snapshot { nullptr };
+std::atomic<u32> g_readers { 0 };
+SpinLock g_writer_lock;
+
+usize snapshot_bytes(usize count)
+{
+    return offsetof(Snapshot, ranges) + (count ? count : 1) * sizeof(const CodeRange*);
+}
+
+Snapshot* allocate_snapshot(usize count)
+{
+    void* memory = default_allocator().allocate(snapshot_bytes(count), alignof(Snapshot));
+    if (!memory)
+        return nullptr;
+    auto* snapshot = static_cast<Snapshot*>(memory);
+    snapshot->count = count;
+    return snapshot;
+}
+
+void free_snapshot(Snapshot* snapshot)
+{
+    if (snapshot)
+        default_allocator().deallocate(snapshot, snapshot_bytes(snapshot->count), alignof(Snapshot));
+}
+
+// Publishes `next` and frees the previous snapshot once no reader can see it.
+void publish(Snapshot* next)
+{
+    Snapshot* previous = g_snapshot.exchange(next, std::memory_order_seq_cst);
+    while (g_readers.load(std::memory_order_seq_cst) != 0)
+        cpu_relax();
+    free_snapshot(previous);
+}
+
+class ReaderScope {
+public:
+    ReaderScope() { g_readers.fetch_add(1, std::memory_order_seq_cst); }
+    ~ReaderScope() { g_readers.fetch_sub(1, std::memory_order_seq_cst); }
+    ReaderScope(const ReaderScope&) = delete;
+    ReaderScope& operator=(const ReaderScope&) = delete;
+};
+
+// The range containing pc, or nullptr.
+const CodeRange* find_range(const Snapshot* snapshot, uptr pc)
+{
+    if (!snapshot)
+        return nullptr;
+    usize low = 0;
+    usize high = snapshot->count;
+    while (low < high) {
+        usize middle = low + (high - low) / 2;
+        const CodeRange* range = snapshot->ranges[middle];
+        if (pc < range->start)
+            high = middle;
+        else if (pc - range->start >= range->size)
+            low = middle + 1;
+        else
+            return range;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+Result<void> register_code_range(const CodeRange* range)
+{
+    if (!range || range->size == 0 || range->start + range->size < range->start)
+        return Error::from("invalid code range", ErrorKind::OutOfRange);
+    for (usize i = 1; i < range->traps.size(); ++i) {
+        if (range->traps[i - 1].code_offset >= range->traps[i].code_offset)
+            return Error::from("trap table is not sorted", ErrorKind::Invalid);
+    }
+    if (!range->traps.empty() && range->traps.back().code_offset >= range->size)
+        return Error::from("trap site outside its code range", ErrorKind::OutOfRange);
+
+    LockGuard guard(g_writer_lock);
+    Snapshot* current = g_snapshot.load(std::memory_order_acquire);
+    usize count = current ? current->count : 0;
+    Snapshot* next = allocate_snapshot(count + 1);
+    if (!next)
+        return Error::out_of_memory();
+    usize out = 0;
+    bool inserted = false;
+    for (usize i = 0; i < count; ++i) {
+        const CodeRange* existing = current->ranges[i];
+        if (existing == range || (range->start < existing->start + existing->size && existing->start < range->start + range->size)) {
+            free_snapshot(next);
+            return Error::from("code range overlaps a registered one", ErrorKind::Invalid);
+        }
+        if (!inserted && range->start < existing->start) {
+            next->ranges[out++] = range;
+            inserted = true;
+        }
+        next->ranges[out++] = existing;
+    }
+    if (!inserted)
+        next->ranges[out++] = range;
+    publish(next);
+    return {};
+}
+
+void unregister_code_range(const CodeRange* range)
+{
+    LockGuard guard(g_writer_lock);
+    Snapshot* current = g_snapshot.load(std::memory_order_acquire);
+    if (!current)
+        return;
+    usize index = current->count;
+    for (usize i = 0; i < current->count; ++i) {
+        if (current->ranges[i] == range)
+            index = i;
+    }
+    if (index == current->count)
+        return;
+    Snapshot* next = nullptr;
+    if (current->count > 1) {
+        next = allocate_snapshot(current->count - 1);
+        // NOTE: a registered range must never outlive its code, and there is no way
+        // to report failure to a caller about to free the code: exhaustion is fatal.
+        WK_ASSERT(next != nullptr);
+        usize out = 0;
+        for (usize i = 0; i < current->count; ++i) {
+            if (i != index)
+                next->ranges[out++] = current->ranges[i];
+        }
+    }
+    publish(next);
+}
+
+std::optional<TrapSite> lookup_trap_site(uptr pc)
+{
+    ReaderScope reader;
+    const CodeRange* range = find_range(g_snapshot.load(std::memory_order_seq_cst), pc);
+    if (!range)
+        return std::nullopt;
+    u64 offset = pc - range->start;
+    usize low = 0;
+    usize high = range->traps.size();
+    while (low < high) {
+        usize middle = low + (high - low) / 2;
+        u32 site = range->traps[middle].code_offset;
+        if (site == offset)
+            return TrapSite { range->traps[middle].kind, range, site };
+        if (site < offset)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return std::nullopt;
+}
+
+bool is_wasm_code(uptr pc)
+{
+    ReaderScope reader;
+    return find_range(g_snapshot.load(std::memory_order_seq_cst), pc) != nullptr;
+}
+
+bool redirect_fault_to_trap(FaultState& state)
+{
+    Activation* activation = platform::current_activation();
+    if (!activation || activation->landing_pc == 0)
+        return false;
+    auto site = lookup_trap_site(state.pc);
+    if (!site || site->kind == TrapKind::None || site->kind >= TrapKind::Count)
+        return false;
+    activation->trap_kind = site->kind;
+    activation->trap_pc = state.pc;
+    activation->trap_fp = state.fp;
+    activation->fault_address = state.fault_address;
+    state.pc = static_cast<uptr>(activation->landing_pc);
+    state.sp = static_cast<uptr>(activation->saved_rsp);
+    state.fp = static_cast<uptr>(activation->saved_rbp);
+    state.rax = static_cast<u64>(site->kind);
+    return true;
+}
+
+// ---- entry into native code -----------------------------------------------------
+
+Result<NativeCallResult> call_native(const void* code, u64 arg0, u64 arg1, u64 arg2)
+{
+    TRY(platform::prepare_thread_for_wasm());
+    Activation activation;
+    activation.previous = platform::current_activation();
+    platform::set_current_activation(&activation);
+    u64 value = wk_enter_native(&activation, code, arg0, arg1, arg2);
+    platform::set_current_activation(activation.previous);
+
+    NativeCallResult result;
+    if (activation.trap_kind != TrapKind::None) {
+        result.trap = TrapInfo { activation.trap_kind, static_cast<uptr>(activation.trap_pc),
+                                 static_cast<uptr>(activation.trap_fp), static_cast<uptr>(activation.fault_address) };
+    } else {
+        result.value = value;
+    }
+    return result;
+}
+
+} // namespace wk::engine
+
+#if defined(__x86_64__)
+// rdi = activation, rsi = code, rdx/rcx/r8 = arguments. See trap.h.
+extern "C" [[gnu::naked]] wk::u64 wk_enter_native(wk::engine::Activation*, const void*, wk::u64, wk::u64, wk::u64)
+{
+    asm(
+        "pushq %rbp\n\t"
+        "movq %rsp, %rbp\n\t"
+        "pushq %rbx\n\t"
+        "pushq %r12\n\t"
+        "pushq %r13\n\t"
+        "pushq %r14\n\t"
+        "pushq %r15\n\t"
+        "subq $8, %rsp\n\t"
+        "movq %rsp, 0(%rdi)\n\t"
+        "movq %rbp, 8(%rdi)\n\t"
+        "leaq 1f(%rip), %rax\n\t"
+        "movq %rax, 16(%rdi)\n\t"
+        "movq %rsi, %rax\n\t"
+        "movq %rdx, %rdi\n\t"
+        "movq %rcx, %rsi\n\t"
+        "movq %r8, %rdx\n\t"
+        "callq *%rax\n"
+        "1:\n\t"
+        "addq $8, %rsp\n\t"
+        "popq %r15\n\t"
+        "popq %r14\n\t"
+        "popq %r13\n\t"
+        "popq %r12\n\t"
+        "popq %rbx\n\t"
+        "popq %rbp\n\t"
+        "retq\n\t");
+}
+#else
+#    error "wk_enter_native: no entry trampoline for this architecture yet"
+#endif

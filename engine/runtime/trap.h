@@ -1,0 +1,37 @@
+#pragma once
+
+#include <optional>
+
+#include "base/result.h"
+#include "base/types.h"
+#include "engine/platform.h"
+
+namespace wk::engine {
+
+struct TrapInfo {
+    TrapKind kind { TrapKind::None };
+    uptr pc { 0 };            // the trapping instruction
+    uptr fp { 0 };            // rbp at the trap: the first wasm frame of the backtrace
+    uptr fault_address { 0 }; // the data address of a memory fault
+};
+
+struct NativeCallResult {
+    u64 value { 0 };              // rax on a normal return
+    std::optional<TrapInfo> trap; // set when the call ended in a trap
+};
+
+// Calls the native function `code(arg0, arg1, arg2)` (System V) through the entry
+// trampoline inside a new activation, linked into the thread's chain for the duration.
+// A fault at a registered trap site inside the call comes back as `trap`; any other
+// fault is not caught. Fails only when the thread cannot be prepared for wasm code.
+Result<NativeCallResult> call_native(const void* code, u64 arg0 = 0, u64 arg1 = 0, u64 arg2 = 0);
+
+} // namespace wk::engine
+
+// The entry trampoline (engine/runtime/trap.cpp). It pushes rbp and the callee-saved
+// registers, records rsp/rbp/landing in `activation`, calls code(arg0, arg1, arg2) and
+// returns its rax. A trap lands at the instruction after that call with eax = the trap
+// kind and rsp/rbp restored from the activation; both paths then restore the
+// callee-saved registers and return. The compiler's entry trampolines follow this shape.
+extern "C" wk::u64 wk_enter_native(wk::engine::Activation* activation, const void* code, wk::u64 arg0,
+                                   wk::u64 arg1, wk::u64 arg2);
