@@ -2,18 +2,28 @@
 
 namespace wk::engine::text {
 
+namespace {
+
+constexpr auto kIdchars = [] {
+    struct Table {
+        bool bits[256] {};
+    } table;
+    for (int c = '0'; c <= '9'; ++c)
+        table.bits[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        table.bits[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c)
+        table.bits[c] = true;
+    for (char c : std::string_view("!#$%&'*+-./:<=>?@\\^_`|~"))
+        table.bits[static_cast<u8>(c)] = true;
+    return table;
+}();
+
+} // namespace
+
 bool is_idchar(u8 c)
 {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '/': case ':': case '<': case '=': case '>': case '?':
-    case '@': case '\\': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
+    return kIdchars.bits[c];
 }
 
 // Length of the UTF-8 sequence at `p` (1..4), or 0 when it is malformed.
@@ -407,12 +417,30 @@ Result<Token> Lexer::scan_atom()
     return token;
 }
 
-Result<Token> Lexer::next()
+Result<Token> Lexer::lex()
 {
     TRY(skip_trivia());
     if (m_position >= m_source.size())
         return Token { TokenKind::Eof, static_cast<u32>(m_source.size()), 0 };
     return scan_atom();
+}
+
+// Tokens are a pure function of the start offset, so a small cache keyed by it
+// makes the parser's peeks cheap.
+Result<Token> Lexer::next()
+{
+    for (CacheEntry& entry : m_cache) {
+        if (entry.valid && entry.start == m_position) {
+            m_position = entry.end;
+            return entry.token;
+        }
+    }
+    u32 start = m_position;
+    Token token = TRY(lex());
+    CacheEntry& slot = m_cache[m_cache_next];
+    m_cache_next = (m_cache_next + 1) % kCacheSize;
+    slot = CacheEntry { start, m_position, token, true };
+    return token;
 }
 
 Result<Token> Lexer::peek()

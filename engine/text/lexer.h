@@ -58,7 +58,13 @@ public:
     void seek(u32 position) { m_position = position; }
     std::string_view source() const { return m_source; }
     std::string_view text(Token const& token) const { return m_source.substr(token.offset, token.length); }
-    void set_sink(AnnotationSink* sink) { m_sink = sink; }
+    // Clears the token cache so that the new sink sees every annotation lexed from now on.
+    void set_sink(AnnotationSink* sink)
+    {
+        m_sink = sink;
+        for (CacheEntry& entry : m_cache)
+            entry.valid = false;
+    }
 
     // Decodes the body of a string token (without quotes) into `out`, which has room
     // for at least token.length bytes; returns the decoded length.
@@ -72,9 +78,21 @@ private:
     Result<Token> scan_atom();
     Result<void> check_utf8_at(u32 at, u32* length, bool in_comment);
 
+    Result<Token> lex();
+
+    struct CacheEntry {
+        u32 start { 0 };
+        u32 end { 0 };
+        Token token;
+        bool valid { false };
+    };
+    static constexpr u32 kCacheSize = 4;
+
     std::string_view m_source;
     AnnotationSink* m_sink;
     u32 m_position { 0 };
+    CacheEntry m_cache[kCacheSize];
+    u32 m_cache_next { 0 };
 };
 
 bool is_idchar(u8 c);

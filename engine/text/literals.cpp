@@ -1,6 +1,7 @@
 #include "engine/text/literals.h"
 
 #include <bit>
+#include <optional>
 
 namespace wk::engine::text {
 
@@ -275,10 +276,39 @@ void multiply_pow10(BigInt& n, i64 power)
         n.mul_add(kPowers[power], 0);
 }
 
+// Exact when the digits and the power of ten are both exactly representable:
+// one correctly rounded IEEE operation then gives the correctly rounded result.
+std::optional<u64> fast_decimal(Decimal const& d, FloatFormat format)
+{
+    if (d.count > 15)
+        return std::nullopt;
+    u64 digits = 0;
+    for (usize i = 0; i < d.count; ++i)
+        digits = digits * 10 + d.digits[i];
+    i64 e10 = d.point - i64(d.count);
+    if (format.mantissa_bits == 52) {
+        if (digits >= (u64 { 1 } << 53) || e10 < -22 || e10 > 22)
+            return std::nullopt;
+        static constexpr double kPowers[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+            1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+        double value = static_cast<double>(digits);
+        value = e10 < 0 ? value / kPowers[-e10] : value * kPowers[e10];
+        return std::bit_cast<u64>(value);
+    }
+    if (digits >= (u64 { 1 } << 24) || e10 < -10 || e10 > 10)
+        return std::nullopt;
+    static constexpr float kPowers[] = { 1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f };
+    float value = static_cast<float>(digits);
+    value = e10 < 0 ? value / kPowers[-e10] : value * kPowers[e10];
+    return std::bit_cast<u32>(value);
+}
+
 Result<u64> decimal_to_float(Decimal const& d, FloatFormat format)
 {
     if (d.count == 0)
         return 0;
+    if (auto fast = fast_decimal(d, format))
+        return *fast;
     if (d.point > 310)
         return range_error();
     if (d.point < -330)
