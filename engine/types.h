@@ -1,5 +1,7 @@
 #pragma once
 
+#include <bit>
+
 #include "base/types.h"
 
 namespace wk::engine {
@@ -27,6 +29,7 @@ enum class HeapKind : u8 {
 
 // I8/I16 are packed storage types (struct and array fields only). Bottom is the
 // unknown operand of stack-polymorphic code during validation.
+// The first five are ordered as their binary encodings count down from 0x7F.
 enum class ValKind : u8 { I32, I64, F32, F64, V128, I8, I16, Ref, Bottom };
 
 // A value or storage type. For Index heap types `index` is a type index of the
@@ -58,8 +61,11 @@ struct ValType {
     constexpr bool is_bottom() const { return kind == ValKind::Bottom; }
     constexpr bool has_index() const { return kind == ValKind::Ref && heap == HeapKind::Index; }
     // Structural identity of the encoding; not type equivalence (see valid/type_context.h).
-    constexpr bool operator==(const ValType&) const = default;
+    constexpr bool operator==(const ValType& other) const { return bits() == other.bits(); }
+    constexpr u64 bits() const { return std::bit_cast<u64>(*this); }
 };
+
+static_assert(sizeof(ValType) == 8);
 
 // Byte size of a value or storage type in memory; references count as pointers.
 constexpr u32 storage_size(ValType type)

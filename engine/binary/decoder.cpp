@@ -33,10 +33,16 @@ constexpr u8 section_rank(u8 id)
     return kRanks[id];
 }
 
+// Room for `extra` more elements, growing geometrically so that repeated
+// calls (one per function, per type) stay linear overall.
 template<typename T>
 Result<void> reserve(Vector<T>& vector, usize extra)
 {
-    return vector.try_reserve(vector.size() + extra);
+    usize needed = vector.size() + extra;
+    if (needed <= vector.capacity())
+        return {};
+    usize doubled = vector.capacity() * 2;
+    return vector.try_reserve(needed > doubled ? needed : doubled);
 }
 
 class Decoder {

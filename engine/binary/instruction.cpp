@@ -164,7 +164,7 @@ Result<CatchClause> read_catch_clause(Reader& reader)
     return clause;
 }
 
-Result<void> read_instruction(Reader& reader, Instruction& instruction)
+Result<void> read_instruction_slow(Reader& reader, Instruction& instruction)
 {
     usize start = reader.offset();
     u8 byte = TRY(reader.read_u8());

@@ -51,9 +51,123 @@ Result<ValType> read_value_type(Reader& reader, bool allow_packed = false);
 Result<ValType> read_ref_type(Reader& reader);
 Result<BlockType> read_block_type(Reader& reader);
 
+// The general case of read_instruction.
+Result<void> read_instruction_slow(Reader& reader, Instruction& instruction);
+
+namespace detail {
+
+// Single-byte opcodes whose immediates are nothing or one u32 index: the
+// decoder's fast path. kind: 0 = illegal or other, 1 = no immediate, 2 = one
+// u32, 3 = s32 constant, 4 = block type, 5 = memarg.
+struct FastOpcode {
+    u16 opcode;
+    u8 kind;
+};
+
+consteval bool is_single_index(ImmKind imm)
+{
+    switch (imm) {
+    case ImmKind::Label:
+    case ImmKind::Func:
+    case ImmKind::Local:
+    case ImmKind::Global:
+    case ImmKind::Table:
+    case ImmKind::Elem:
+    case ImmKind::Data:
+    case ImmKind::Memory:
+    case ImmKind::Type:
+    case ImmKind::Tag: return true;
+    default: return false;
+    }
+}
+
+struct FastOpcodeTable {
+    FastOpcode entries[256];
+
+    consteval FastOpcodeTable()
+        : entries {}
+    {
+        for (u32 byte = 0; byte < 256; ++byte) {
+            auto opcode = kSingleByteOpcodes.find(byte);
+            entries[byte] = { 0, 0 };
+            if (!opcode || is_prefix_byte(static_cast<u8>(byte)))
+                continue;
+            ImmKind imm = opcode_info(*opcode).imm;
+            u8 kind = imm == ImmKind::None ? 1
+                : is_single_index(imm)     ? 2
+                : imm == ImmKind::I32      ? 3
+                : imm == ImmKind::BlockType ? 4
+                : imm == ImmKind::MemArg   ? 5
+                                           : 0;
+            entries[byte] = { static_cast<u16>(*opcode), kind };
+        }
+    }
+};
+
+inline constexpr FastOpcodeTable kFastOpcodes {};
+
+} // namespace detail
+
 // Reads the next instruction and its immediates. Unknown opcodes fail with
 // "illegal opcode"; the error offset is the opcode's.
-Result<void> read_instruction(Reader& reader, Instruction& instruction);
+inline Result<void> read_instruction(Reader& reader, Instruction& instruction)
+{
+    usize start = reader.offset();
+    ReadonlyBytes bytes = reader.bytes();
+    if (start + 1 < bytes.size()) [[likely]] {
+        detail::FastOpcode fast = detail::kFastOpcodes.entries[bytes[start]];
+        if (fast.kind == 1) {
+            instruction.opcode = static_cast<Opcode>(fast.opcode);
+            instruction.offset = static_cast<u32>(start);
+            reader.seek(start + 1);
+            return {};
+        }
+        u8 next = bytes[start + 1];
+        instruction.opcode = static_cast<Opcode>(fast.opcode);
+        instruction.offset = static_cast<u32>(start);
+        switch (fast.kind) {
+        case 2:
+            if (next < 0x80) {
+                instruction.index0 = next;
+                reader.seek(start + 2);
+                return {};
+            }
+            break;
+        case 3:
+            if (next < 0x80) {
+                instruction.bits = static_cast<u64>(static_cast<i64>(static_cast<i8>(static_cast<u8>(next << 1)) >> 1));
+                reader.seek(start + 2);
+                return {};
+            }
+            break;
+        case 4:
+            if (next == 0x40) {
+                instruction.block.kind = BlockType::Kind::Empty;
+                reader.seek(start + 2);
+                return {};
+            }
+            if (next >= 0x7B && next <= 0x7F) {
+                instruction.block.kind = BlockType::Kind::Value;
+                instruction.block.value = ValType { static_cast<ValKind>(0x7F - next) };
+                reader.seek(start + 2);
+                return {};
+            }
+            break;
+        case 5:
+            if (next < 0x40 && start + 2 < bytes.size() && bytes[start + 2] < 0x80) {
+                instruction.memarg.align_log2 = next;
+                instruction.memarg.memory = 0;
+                instruction.memarg.offset = bytes[start + 2];
+                reader.seek(start + 3);
+                return {};
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return read_instruction_slow(reader, instruction);
+}
 
 // Moves the reader past a constant expression (up to its matching `end`),
 // checking only that the instructions are well-formed.

@@ -19,7 +19,7 @@ u32 lane_count(const Instruction& instruction, const OpcodeInfo& info)
     return 2;
 }
 
-ValType sig_type(SigType type, ValType address)
+constexpr ValType sig_type(SigType type, ValType address)
 {
     switch (type) {
     case SigType::I32: return ValType::i32();
@@ -31,6 +31,35 @@ ValType sig_type(SigType type, ValType address)
     }
     return ValType::i32();
 }
+
+// The table's signatures as value types, for instructions without a memory
+// operand (their "a" entries are never read).
+struct SimpleSignature {
+    u8 param_count;
+    u8 result_count;
+    ValType params[4];
+    ValType results[2];
+};
+
+struct SimpleSignatureTable {
+    SimpleSignature entries[kOpcodeCount];
+
+    consteval SimpleSignatureTable()
+        : entries {}
+    {
+        for (usize i = 0; i < kOpcodeCount; ++i) {
+            const OpcodeInfo& info = kOpcodeInfos[i];
+            entries[i].param_count = info.param_count;
+            entries[i].result_count = info.result_count;
+            for (u32 k = 0; k < info.param_count; ++k)
+                entries[i].params[k] = sig_type(info.params[k], ValType::i32());
+            for (u32 k = 0; k < info.result_count; ++k)
+                entries[i].results[k] = sig_type(info.results[k], ValType::i32());
+        }
+    }
+};
+
+constexpr SimpleSignatureTable kSimpleSignatures {};
 
 ValType address_of(const Limits& limits) { return limits.is_64 ? ValType::i64() : ValType::i32(); }
 
@@ -109,23 +138,7 @@ Result<ValType> FunctionValidator::pop()
             return ValType::bottom();
         return mismatch();
     }
-    return m_stack.pop_back();
-}
-
-Result<ValType> FunctionValidator::pop(ValType expected)
-{
-    const ControlFrame& frame = m_controls.last();
-    if (m_stack.size() == frame.height) [[unlikely]] {
-        if (frame.unreachable)
-            return ValType::bottom();
-        return mismatch();
-    }
-    ValType actual = m_stack.pop_back();
-    if (actual == expected) [[likely]]
-        return actual;
-    if (!m_types.is_subtype(actual, expected))
-        return mismatch();
-    return actual;
+    return m_stack.pop();
 }
 
 Result<void> FunctionValidator::pop_list(const TypeList& types)
@@ -149,14 +162,15 @@ Result<void> FunctionValidator::check_top(const TypeList& types)
             return mismatch();
     }
     for (u32 k = available; k < count; ++k)
-        TRY(m_stack.try_insert(frame.height, ValType::bottom()));
+        TRY(m_stack.insert(frame.height, ValType::bottom()));
     return {};
 }
 
-void FunctionValidator::push_list(const TypeList& types)
+Result<void> FunctionValidator::push_list(const TypeList& types)
 {
     for (u32 i = 0; i < types.size(); ++i)
-        push(canon(types[i]));
+        TRY(push(canon(types[i])));
+    return {};
 }
 
 Result<ValType> FunctionValidator::pop_ref()
@@ -203,6 +217,16 @@ Result<TypeList> FunctionValidator::label_types(u32 depth)
 
 Result<void> FunctionValidator::push_frame(FrameKind kind, const BlockType& block)
 {
+    if (block.kind != BlockType::Kind::Index && !block.value.is_ref()) [[likely]] {
+        // No parameters and no type index to look up.
+        ControlFrame frame;
+        frame.kind = kind;
+        frame.block = block;
+        frame.height = static_cast<u32>(m_stack.size());
+        frame.init_height = static_cast<u32>(m_init_stack.size());
+        frame.offset = m_offset;
+        return m_controls.try_append(frame);
+    }
     if (block.kind == BlockType::Kind::Value)
         TRY(heap_type(block.value));
     TypeList params = TRY(block_params(block));
@@ -217,13 +241,18 @@ Result<void> FunctionValidator::push_frame(FrameKind kind, const BlockType& bloc
     frame.init_height = static_cast<u32>(m_init_stack.size());
     frame.offset = m_offset;
     TRY(m_controls.try_append(frame));
-    push_list(params);
+    TRY(push_list(params));
     return {};
 }
 
 // Checks that the operand stack holds exactly the frame's results.
 Result<void> FunctionValidator::end_frame_check(const ControlFrame& frame)
 {
+    if (frame.block.kind == BlockType::Kind::Empty) {
+        if (m_stack.size() != frame.height)
+            return mismatch();
+        return {};
+    }
     TypeList results = TRY(block_results(frame.block));
     TRY(pop_list(results));
     if (m_stack.size() != frame.height)
@@ -234,7 +263,7 @@ Result<void> FunctionValidator::end_frame_check(const ControlFrame& frame)
 void FunctionValidator::set_unreachable()
 {
     ControlFrame& frame = m_controls.last();
-    MUST(m_stack.try_resize(frame.height));
+    m_stack.truncate(frame.height);
     frame.unreachable = true;
 }
 
@@ -319,11 +348,40 @@ TypeList FunctionValidator::tag_params(u32 tag_index) const
 Result<void> FunctionValidator::visit(const Instruction& instruction)
 {
     m_offset = instruction.offset;
-    const OpcodeInfo& info = opcode_info(instruction.opcode);
-    if (m_const_mode)
+    if (m_const_mode) [[unlikely]]
         TRY(check_constant(instruction));
-    if (info.has_signature)
+    // The most frequent instructions first, without further dispatch.
+    switch (instruction.opcode) {
+    case Opcode::LocalGet: {
+        u32 index = instruction.index0;
+        if (index >= m_locals.size() || !m_local_set[index]) [[unlikely]]
+            break;
+        return push(m_locals[index]);
+    }
+    case Opcode::LocalSet: {
+        u32 index = instruction.index0;
+        if (index >= m_locals.size() || !m_local_set[index]) [[unlikely]]
+            break;
+        TRY(pop(m_locals[index]));
+        return {};
+    }
+    case Opcode::I32Const:
+        return push(ValType::i32());
+    default:
+        break;
+    }
+    const OpcodeInfo& info = opcode_info(instruction.opcode);
+    if (info.has_signature) {
+        if (info.imm == ImmKind::None) {
+            const SimpleSignature& signature = kSimpleSignatures.entries[static_cast<u16>(instruction.opcode)];
+            for (u32 i = signature.param_count; i > 0; --i)
+                TRY(pop(signature.params[i - 1]));
+            for (u32 i = 0; i < signature.result_count; ++i)
+                TRY(push(signature.results[i]));
+            return {};
+        }
         return visit_simple(instruction, info);
+    }
     switch (info.feature) {
     case Feature::Gc:
     case Feature::CustomDescriptors:
@@ -407,7 +465,7 @@ Result<void> FunctionValidator::visit_simple(const Instruction& instruction, con
     for (u32 i = info.param_count; i > 0; --i)
         TRY(pop(sig_type(info.params[i - 1], address)));
     for (u32 i = 0; i < info.result_count; ++i)
-        push(sig_type(info.results[i], address));
+        TRY(push(sig_type(info.results[i], address)));
     return {};
 }
 
@@ -438,7 +496,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         reset_locals_to(frame.init_height);
         frame.kind = FrameKind::Else;
         frame.unreachable = false;
-        push_list(TRY(block_params(frame.block)));
+        TRY(push_list(TRY(block_params(frame.block))));
         return {};
     }
     case Opcode::Catch:
@@ -453,7 +511,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         frame.unreachable = false;
         if (instruction.opcode == Opcode::Catch) {
             frame.kind = FrameKind::Catch;
-            push_list(tag_params(instruction.index0));
+            TRY(push_list(tag_params(instruction.index0)));
         } else {
             frame.kind = FrameKind::CatchAll;
         }
@@ -468,7 +526,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         m_controls.pop_back();
         if (instruction.index0 >= m_controls.size())
             return Error::invalid("unknown label", m_offset);
-        push_list(TRY(block_results(frame.block)));
+        TRY(push_list(TRY(block_results(frame.block))));
         return {};
     }
     case Opcode::End: {
@@ -487,7 +545,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         reset_locals_to(frame.init_height);
         m_controls.pop_back();
         if (!m_controls.is_empty())
-            push_list(TRY(block_results(frame.block)));
+            TRY(push_list(TRY(block_results(frame.block))));
         return {};
     }
     case Opcode::Br: {
@@ -499,7 +557,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         TRY(pop(ValType::i32()));
         TypeList types = TRY(label_types(instruction.index0));
         TRY(pop_list(types));
-        push_list(types);
+        TRY(push_list(types));
         return {};
     }
     case Opcode::BrTable: {
@@ -539,7 +597,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
             set_unreachable();
             return {};
         }
-        push_list(func_results_list(type));
+        TRY(push_list(func_results_list(type)));
         return {};
     }
     case Opcode::CallIndirect:
@@ -568,7 +626,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
             set_unreachable();
             return {};
         }
-        push_list(func_results_list(type));
+        TRY(push_list(func_results_list(type)));
         return {};
     }
     case Opcode::Drop:
@@ -582,7 +640,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
             return mismatch();
         if (!a.is_bottom() && !b.is_bottom() && a != b)
             return mismatch();
-        push(a.is_bottom() ? b : a);
+        TRY(push(a.is_bottom() ? b : a));
         return {};
     }
     case Opcode::SelectT: {
@@ -592,7 +650,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         TRY(pop(ValType::i32()));
         TRY(pop(type));
         TRY(pop(type));
-        push(type);
+        TRY(push(type));
         return {};
     }
     case Opcode::TryTable: {
@@ -633,11 +691,11 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         ValType type = TRY(pop_ref());
         TypeList label = TRY(label_types(instruction.index0));
         TRY(pop_list(label));
-        push_list(label);
+        TRY(push_list(label));
         if (type.heap == HeapKind::Bottom)
-            push(ValType::bottom());
+            TRY(push(ValType::bottom()));
         else
-            push(ValType { ValKind::Ref, false, type.exact, type.heap, type.index });
+            TRY(push(ValType { ValKind::Ref, false, type.exact, type.heap, type.index }));
         return {};
     }
     case Opcode::BrOnNonNull: {
@@ -652,7 +710,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
             return mismatch();
         TypeList rest { label.data, label.size() - 1, label.single };
         TRY(pop_list(rest));
-        push_list(rest);
+        TRY(push_list(rest));
         return {};
     }
     default:
@@ -687,7 +745,7 @@ Result<void> FunctionValidator::visit_variable(const Instruction& instruction)
             return Error::invalid("unknown local", m_offset);
         if (!m_local_set[index])
             return Error::invalid("uninitialized local", m_offset);
-        push(m_locals[index]);
+        TRY(push(m_locals[index]));
         return {};
     case Opcode::LocalSet:
     case Opcode::LocalTee:
@@ -699,7 +757,7 @@ Result<void> FunctionValidator::visit_variable(const Instruction& instruction)
             TRY(m_init_stack.try_append(index));
         }
         if (instruction.opcode == Opcode::LocalTee)
-            push(m_locals[index]);
+            TRY(push(m_locals[index]));
         return {};
     case Opcode::GlobalGet: {
         u32 visible = m_const_mode ? m_visible_globals : static_cast<u32>(m_module.globals.size());
@@ -708,7 +766,7 @@ Result<void> FunctionValidator::visit_variable(const Instruction& instruction)
         const Global& global = m_module.globals[index];
         if (m_const_mode && global.is_mutable)
             return Error::invalid("constant expression required", m_offset);
-        push(canon(global.type));
+        TRY(push(canon(global.type)));
         return {};
     }
     case Opcode::GlobalSet: {
@@ -780,7 +838,7 @@ Result<void> FunctionValidator::visit_table(const Instruction& instruction)
     case Opcode::TableGet: {
         const Table* entry = TRY(table(instruction.index0));
         TRY(pop(address_of(entry->limits)));
-        push(canon(entry->element_type));
+        TRY(push(canon(entry->element_type)));
         return {};
     }
     case Opcode::TableSet: {
@@ -791,7 +849,7 @@ Result<void> FunctionValidator::visit_table(const Instruction& instruction)
     }
     case Opcode::TableSize: {
         const Table* entry = TRY(table(instruction.index0));
-        push(address_of(entry->limits));
+        TRY(push(address_of(entry->limits)));
         return {};
     }
     case Opcode::TableGrow: {
@@ -799,7 +857,7 @@ Result<void> FunctionValidator::visit_table(const Instruction& instruction)
         ValType address = address_of(entry->limits);
         TRY(pop(address));
         TRY(pop(canon(entry->element_type)));
-        push(address);
+        TRY(push(address));
         return {};
     }
     case Opcode::TableFill: {
@@ -851,12 +909,12 @@ Result<void> FunctionValidator::visit_reference(const Instruction& instruction)
     case Opcode::RefNull: {
         ValType type = TRY(heap_type(instruction.type0));
         type.nullable = true;
-        push(type);
+        TRY(push(type));
         return {};
     }
     case Opcode::RefIsNull:
         TRY(pop_ref());
-        push(ValType::i32());
+        TRY(push(ValType::i32()));
         return {};
     case Opcode::RefFunc: {
         if (instruction.index0 >= m_module.functions.size())
@@ -866,21 +924,21 @@ Result<void> FunctionValidator::visit_reference(const Instruction& instruction)
         else if (!m_module.declared_functions[instruction.index0])
             return Error::invalid("undeclared function reference", m_offset);
         const Function& function = m_module.functions[instruction.index0];
-        push(canon(ValType::ref_index(function.type_index, false, !function.is_imported || function.is_exact)));
+        TRY(push(canon(ValType::ref_index(function.type_index, false, !function.is_imported || function.is_exact))));
         return {};
     }
     case Opcode::RefEq:
         TRY(pop(ValType::ref(HeapKind::Eq, true)));
         TRY(pop(ValType::ref(HeapKind::Eq, true)));
-        push(ValType::i32());
+        TRY(push(ValType::i32()));
         return {};
     case Opcode::RefAsNonNull: {
         ValType type = TRY(pop_ref());
         if (type.heap == HeapKind::Bottom) {
-            push(ValType::bottom());
+            TRY(push(ValType::bottom()));
         } else {
             type.nullable = false;
-            push(type);
+            TRY(push(type));
         }
         return {};
     }

@@ -29,6 +29,39 @@ struct TypeList {
     ValType operator[](u32 i) const { return data ? data[i] : single; }
 };
 
+// The operand stack: storage from a Vector, unchecked access on the hot path.
+class TypeStack {
+public:
+    usize size() const { return m_size; }
+    ValType* data() { return m_storage.data(); }
+    const ValType* data() const { return m_storage.data(); }
+    ValType& operator[](usize index) { return m_storage.data()[index]; }
+    Span<const ValType> span() const { return Span<const ValType>(m_storage.data(), m_size); }
+    void clear() { m_size = 0; }
+    void truncate(usize size) { m_size = size < m_size ? size : m_size; }
+
+    Result<void> push(ValType type)
+    {
+        if (m_size == m_storage.size()) [[unlikely]]
+            TRY(m_storage.try_resize(m_size < 16 ? 32 : m_size * 2));
+        m_storage.data()[m_size++] = type;
+        return {};
+    }
+    ValType pop() { return m_storage.data()[--m_size]; }
+    Result<void> insert(usize index, ValType type)
+    {
+        TRY(push(type));
+        for (usize i = m_size - 1; i > index; --i)
+            m_storage.data()[i] = m_storage.data()[i - 1];
+        m_storage.data()[index] = type;
+        return {};
+    }
+
+private:
+    Vector<ValType> m_storage;
+    usize m_size { 0 };
+};
+
 // Validates one function body or constant expression, one instruction at a
 // time: the validator visitor of walk_code (engine/binary/code_walker.h).
 // Its operand and control stacks are public knowledge for compilers that wrap
@@ -36,6 +69,10 @@ struct TypeList {
 // All types it reports are canonical (TypeContext::canon).
 class FunctionValidator {
 public:
+    // Bounds the operand stack, which multi-value calls could otherwise grow
+    // by a thousand entries per instruction.
+    static constexpr usize kMaxStackHeight = 1 << 20;
+
     FunctionValidator(Module& module, const TypeContext& types);
 
     Result<void> begin_function(u32 function_index);
@@ -61,11 +98,28 @@ private:
     Result<void> check_constant(const Instruction&);
 
     // Operand stack.
-    void push(ValType type) { m_stack.append(type); }
+    Result<void> push(ValType type)
+    {
+        if (m_stack.size() >= kMaxStackHeight) [[unlikely]]
+            return Error::invalid("implementation limit: operand stack too deep", m_offset);
+        return m_stack.push(type);
+    }
     Result<ValType> pop();
-    Result<ValType> pop(ValType expected);
+    Result<ValType> pop(ValType expected)
+    {
+        const ControlFrame& frame = m_controls.data()[m_controls.size() - 1];
+        if (m_stack.size() > frame.height) [[likely]] {
+            ValType actual = m_stack.pop();
+            if (actual == expected || m_types.is_subtype(actual, expected)) [[likely]]
+                return actual;
+            return mismatch();
+        }
+        if (frame.unreachable)
+            return ValType::bottom();
+        return mismatch();
+    }
     Result<void> pop_list(const TypeList& types);
-    void push_list(const TypeList& types);
+    Result<void> push_list(const TypeList& types);
     Result<void> check_top(const TypeList& types);
     Result<ValType> pop_ref();
     Error mismatch() const { return Error::invalid("type mismatch", m_offset); }
@@ -95,7 +149,7 @@ private:
 
     Module& m_module;
     const TypeContext& m_types;
-    Vector<ValType> m_stack;
+    TypeStack m_stack;
     Vector<ControlFrame> m_controls;
     Vector<ValType> m_locals;
     Vector<u8> m_local_set;    // per local: 1 when readable

@@ -30,7 +30,7 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
                     return Error::invalid("field type is not defaultable", m_offset);
             }
         }
-        push(canon(ValType::ref_index(index, false, true)));
+        TRY(push(canon(ValType::ref_index(index, false, true))));
         return {};
     }
     case Opcode::StructGet:
@@ -52,7 +52,7 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
         if ((opcode == Opcode::StructGet) == field.type.is_packed())
             return mismatch();
         TRY(pop(canon(ValType::ref_index(index, true))));
-        push(canon(unpacked(field.type)));
+        TRY(push(canon(unpacked(field.type))));
         return {};
     }
     case Opcode::ArrayNew:
@@ -103,7 +103,7 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
             TRY(pop(ValType::i32()));
             break;
         }
-        push(canon(ValType::ref_index(index, false, true)));
+        TRY(push(canon(ValType::ref_index(index, false, true))));
         return {};
     }
     case Opcode::ArrayGet:
@@ -122,7 +122,7 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
                 return mismatch();
             TRY(pop(ValType::i32()));
             TRY(pop(array));
-            push(element);
+            TRY(push(element));
             return {};
         }
         if (!field.is_mutable)
@@ -163,7 +163,7 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
     }
     case Opcode::ArrayLen:
         TRY(pop(ValType::ref(HeapKind::Array, true)));
-        push(ValType::i32());
+        TRY(push(ValType::i32()));
         return {};
     case Opcode::ArrayCopy: {
         const SubType* destination = TRY(array_type(index));
@@ -201,9 +201,9 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
         if (operand.heap != HeapKind::Bottom && m_types.top_heap(operand) != m_types.top_heap(target))
             return mismatch();
         if (opcode == Opcode::RefTest || opcode == Opcode::RefTestNull)
-            push(ValType::i32());
+            TRY(push(ValType::i32()));
         else
-            push(target);
+            TRY(push(target));
         return {};
     }
     case Opcode::BrOnCast:
@@ -236,8 +236,8 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
         TRY(pop(source));
         TypeList rest { label.data, label.size() - 1, label.single };
         TRY(pop_list(rest));
-        push_list(rest);
-        push(fallthrough);
+        TRY(push_list(rest));
+        TRY(push(fallthrough));
         return {};
     }
     case Opcode::AnyConvertExtern:
@@ -245,17 +245,17 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
         bool to_any = opcode == Opcode::AnyConvertExtern;
         ValType operand = TRY(pop(ValType::ref(to_any ? HeapKind::Extern : HeapKind::Any, true)));
         bool nullable = operand.is_bottom() ? false : operand.nullable;
-        push(ValType::ref(to_any ? HeapKind::Any : HeapKind::Extern, nullable));
+        TRY(push(ValType::ref(to_any ? HeapKind::Any : HeapKind::Extern, nullable)));
         return {};
     }
     case Opcode::RefI31:
         TRY(pop(ValType::i32()));
-        push(ValType::ref(HeapKind::I31, false));
+        TRY(push(ValType::ref(HeapKind::I31, false)));
         return {};
     case Opcode::I31GetS:
     case Opcode::I31GetU:
         TRY(pop(ValType::ref(HeapKind::I31, true)));
-        push(ValType::i32());
+        TRY(push(ValType::i32()));
         return {};
     case Opcode::RefGetDesc: {
         const SubType* type = TRY(struct_type(index));
@@ -266,7 +266,7 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
         // the bottom of its hierarchy, which has no values to disagree).
         bool exact = operand.is_bottom() || operand.heap == HeapKind::None
             || (operand.exact && operand.index == m_types.canon(ValType::ref_index(index, true)).index);
-        push(canon(ValType::ref_index(type->descriptor, false, exact)));
+        TRY(push(canon(ValType::ref_index(type->descriptor, false, exact))));
         return {};
     }
     default:
