@@ -1,0 +1,49 @@
+#pragma once
+
+#include "base/ref_ptr.h"
+#include "base/result.h"
+#include "base/vector.h"
+#include "engine/module.h"
+#include "engine/runtime/vm.h"
+
+namespace wk::engine::runtime {
+
+// The entries of one compiled defined function (see VMFuncRef).
+struct FunctionEntries {
+    const void* native_code { nullptr };
+    VMArrayCall array_call { nullptr };
+};
+
+// A decoded, validated module ready to instantiate, any number of times and in any
+// store: it owns the bytes the Module refers into, its VMContext layout and, once the
+// compiler has run, the entries of its defined functions.
+class LoadedModule : public RefCounted<LoadedModule> {
+public:
+    // Decodes and validates `bytes` (Malformed / Invalid errors with byte offsets).
+    static Result<RefPtr<LoadedModule>> create(Vector<u8>&& bytes);
+    // Takes a module the caller already decoded and validated from `bytes` (its views
+    // point into `bytes`, whose storage moves along unchanged).
+    static Result<RefPtr<LoadedModule>> create(Vector<u8>&& bytes, Module&& validated);
+
+    const Module& module() const { return m_module; }
+    const VMOffsets& offsets() const { return m_offsets; }
+
+    // Compiled entries, one per defined function (module function index minus the
+    // imported count). Empty until the compiler provides them; `code_owner` keeps the
+    // code alive as long as this module (and so every instance of it).
+    Result<void> set_function_entries(Span<const FunctionEntries> entries);
+    bool is_compiled() const { return !m_entries.is_empty(); }
+    FunctionEntries entries_of(u32 function_index) const;
+
+private:
+    template<typename U, typename... Args>
+    friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
+    LoadedModule() = default;
+
+    Vector<u8> m_bytes;
+    Module m_module;
+    VMOffsets m_offsets;
+    Vector<FunctionEntries> m_entries;
+};
+
+} // namespace wk::engine::runtime

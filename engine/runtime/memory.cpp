@@ -1,0 +1,166 @@
+#include "engine/runtime/memory.h"
+
+#include "base/checked.h"
+#include "engine/platform.h"
+
+namespace wk::engine::runtime {
+
+namespace {
+
+// Pages an address type can hold at all (validated modules stay within this).
+u64 address_space_pages(const Limits& limits)
+{
+    u32 address_bits = limits.is_64 ? 64 : 32;
+    u32 page_bits = limits.page_size_log2;
+    if (address_bits - page_bits >= 64)
+        return ~u64 { 0 };
+    u64 pages = u64 { 1 } << (address_bits - page_bits);
+    if (page_bits == 0 && address_bits == 32)
+        pages -= 1; // one-byte pages: the last byte of the address space is unaddressable
+    return pages;
+}
+
+// pages << log2, saturated.
+u64 pages_to_bytes(u64 pages, u32 log2)
+{
+    if (log2 == 0)
+        return pages;
+    if (pages > (~u64 { 0 } >> log2))
+        return ~u64 { 0 };
+    return pages << log2;
+}
+
+u64 round_up_to_host_page(u64 bytes)
+{
+    u64 page = platform::page_size();
+    auto rounded = checked_align_up<u64>(bytes, page);
+    return rounded ? *rounded : ~u64 { 0 } & ~(page - 1);
+}
+
+} // namespace
+
+Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits& runtime_limits)
+{
+    if (limits.page_size_log2 != 0 && limits.page_size_log2 != 16)
+        return Error::from("invalid custom page size", ErrorKind::Unsupported);
+    u32 log2 = limits.page_size_log2;
+    u64 declared_max = address_space_pages(limits);
+    if (limits.has_max && limits.max < declared_max)
+        declared_max = limits.max;
+    if (limits.min > declared_max)
+        return Error::from("memory minimum exceeds its maximum", ErrorKind::Invalid);
+
+    u64 min_bytes = pages_to_bytes(limits.min, log2);
+    u64 allowed_bytes = runtime_limits.max_memory_bytes;
+    u64 reservation = kI32Reservation;
+    if (limits.is_64) {
+        u64 wanted = pages_to_bytes(declared_max, log2);
+        if (wanted > runtime_limits.max_memory64_reservation)
+            wanted = runtime_limits.max_memory64_reservation;
+        if (wanted < min_bytes)
+            wanted = min_bytes;
+        reservation = round_up_to_host_page(wanted > 0 ? wanted : 1);
+        if (reservation < allowed_bytes)
+            allowed_bytes = reservation;
+    }
+    if (min_bytes > allowed_bytes)
+        return Error::from("memory size exceeds the runtime limit", ErrorKind::OutOfMemory);
+    if (reservation > usize(~usize { 0 }))
+        return Error::from("memory reservation too large", ErrorKind::OutOfMemory);
+
+    auto memory = TRY(try_make_ref_counted<Memory>());
+    memory->m_limits = limits;
+    memory->m_max_pages = declared_max;
+    if ((allowed_bytes >> log2) < memory->m_max_pages)
+        memory->m_max_pages = allowed_bytes >> log2;
+
+    void* base = TRY(platform::reserve(static_cast<usize>(reservation)));
+    memory->m_vm.base = static_cast<u8*>(base);
+    memory->m_reserved_bytes = reservation;
+    u64 commit_bytes = round_up_to_host_page(min_bytes);
+    if (commit_bytes > 0)
+        TRY(platform::commit(base, static_cast<usize>(commit_bytes)));
+    memory->m_committed_bytes = commit_bytes;
+    memory->m_vm.bound_bytes = min_bytes;
+    return memory;
+}
+
+Memory::~Memory()
+{
+    if (m_vm.base)
+        platform::release(m_vm.base, static_cast<usize>(m_reserved_bytes));
+}
+
+Limits Memory::current_limits() const
+{
+    Limits limits = m_limits;
+    limits.min = size_pages();
+    return limits;
+}
+
+u64 Memory::committed_bytes() const
+{
+    LockGuard guard(m_grow_lock);
+    return m_committed_bytes;
+}
+
+u64 Memory::grow(u64 delta_pages)
+{
+    constexpr u64 kFailed = ~u64 { 0 };
+    LockGuard guard(m_grow_lock);
+    u64 old_pages = size_pages();
+    if (delta_pages == 0)
+        return old_pages;
+    auto new_pages = checked_add(old_pages, delta_pages);
+    if (!new_pages || *new_pages > m_max_pages)
+        return kFailed;
+    u64 new_bytes = pages_to_bytes(*new_pages, m_limits.page_size_log2);
+    if (new_bytes > m_reserved_bytes)
+        return kFailed;
+    u64 commit_end = round_up_to_host_page(new_bytes);
+    if (commit_end > m_committed_bytes) {
+        if (commit_end > m_reserved_bytes)
+            return kFailed;
+        auto committed = platform::commit(m_vm.base + m_committed_bytes, static_cast<usize>(commit_end - m_committed_bytes));
+        if (committed.is_error())
+            return kFailed;
+        m_committed_bytes = commit_end;
+    }
+    __atomic_store_n(&m_vm.bound_bytes, new_bytes, __ATOMIC_RELEASE);
+    return old_pages;
+}
+
+bool Memory::in_bounds(u64 offset, u64 length) const
+{
+    auto end = checked_add(offset, length);
+    return end && *end <= size_bytes();
+}
+
+bool Memory::write(u64 offset, ReadonlyBytes bytes)
+{
+    if (!in_bounds(offset, bytes.size()))
+        return false;
+    if (!bytes.empty())
+        __builtin_memmove(m_vm.base + offset, bytes.data(), bytes.size());
+    return true;
+}
+
+bool Memory::read(u64 offset, Bytes out) const
+{
+    if (!in_bounds(offset, out.size()))
+        return false;
+    if (!out.empty())
+        __builtin_memmove(out.data(), m_vm.base + offset, out.size());
+    return true;
+}
+
+bool Memory::fill(u64 offset, u8 value, u64 length)
+{
+    if (!in_bounds(offset, length))
+        return false;
+    if (length)
+        __builtin_memset(m_vm.base + offset, value, length);
+    return true;
+}
+
+} // namespace wk::engine::runtime

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "base/lock.h"
+#include "base/ref_ptr.h"
+#include "base/result.h"
+#include "engine/module.h"
+#include "engine/runtime/limits.h"
+#include "engine/runtime/vm.h"
+
+namespace wk::engine::runtime {
+
+// A linear memory (docs/engine-abi.md, "Linear memory"). It reserves its whole possible
+// range once and never moves: an i32-address memory reserves 8 GiB (4 GiB of addresses
+// plus a 4 GiB guard, so `u32 index + u32 offset` always lands in the reservation); an
+// i64-address memory reserves its maximum, capped by RuntimeLimits. Growing commits
+// pages inside the reservation; nothing is ever decommitted while the memory lives.
+class Memory : public RefCounted<Memory> {
+public:
+    static constexpr u64 kI32Reservation = u64 { 8 } << 30;
+
+    // limits.min pages are committed (zeroed). Fails with OutOfMemory when the memory
+    // could not fit the reservation or the limits.
+    static Result<RefPtr<Memory>> create(const Limits& limits, const RuntimeLimits& runtime_limits);
+
+    ~Memory();
+
+    VMMemory* vm() { return &m_vm; }
+    u8* base() const { return m_vm.base; }
+    u64 size_bytes() const { return __atomic_load_n(&m_vm.bound_bytes, __ATOMIC_ACQUIRE); }
+    u64 size_pages() const { return size_bytes() >> m_limits.page_size_log2; }
+    u64 page_size() const { return u64 { 1 } << m_limits.page_size_log2; }
+    // The declared type, with min updated to the current size (for import matching).
+    Limits current_limits() const;
+    bool is_64() const { return m_limits.is_64; }
+    bool is_shared() const { return m_limits.is_shared; }
+    u64 reserved_bytes() const { return m_reserved_bytes; }
+    u64 committed_bytes() const;
+    // Pages the memory may grow to: the declared max (or the address-type bound),
+    // lowered to what the reservation and the limits allow.
+    u64 max_pages() const { return m_max_pages; }
+
+    // memory.grow: the old size in pages, or -1 (as u64: ~0) when the result would
+    // exceed max_pages() or committing fails. delta 0 always succeeds.
+    u64 grow(u64 delta_pages);
+
+    // Whether [offset, offset + length) is inside the current size.
+    bool in_bounds(u64 offset, u64 length) const;
+    // Bounds-checked accesses; false (nothing done) when out of bounds.
+    bool write(u64 offset, ReadonlyBytes bytes);
+    bool read(u64 offset, Bytes out) const;
+    bool fill(u64 offset, u8 value, u64 length);
+
+private:
+    template<typename U, typename... Args>
+    friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
+    Memory() = default;
+
+    VMMemory m_vm;
+    Limits m_limits;
+    u64 m_reserved_bytes { 0 };
+    u64 m_committed_bytes { 0 };
+    u64 m_max_pages { 0 };
+    mutable SpinLock m_grow_lock; // shared memories grow from several threads
+};
+
+} // namespace wk::engine::runtime

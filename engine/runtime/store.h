@@ -1,0 +1,101 @@
+#pragma once
+
+#include <optional>
+
+#include "base/hash_map.h"
+#include "base/ref_ptr.h"
+#include "base/result.h"
+#include "base/vector.h"
+#include "engine/runtime/extern.h"
+#include "engine/runtime/global.h"
+#include "engine/runtime/host_function.h"
+#include "engine/runtime/limits.h"
+#include "engine/runtime/memory.h"
+#include "engine/runtime/table.h"
+#include "engine/runtime/type_registry.h"
+
+namespace wk::engine::runtime {
+
+class Instance;
+class LoadedModule;
+
+// Resolves an import by (module, name). The Linker is the usual one.
+class ImportResolver {
+public:
+    virtual std::optional<Extern> resolve(StringView module, StringView name) = 0;
+
+protected:
+    ~ImportResolver() = default;
+};
+
+// The boxed payload of a host reference (the spec's `ref.extern N` / `ref.host N`).
+struct HostRef {
+    u64 payload { 0 };
+};
+
+// Owns every runtime object — instances, memories, tables, globals, tags, host
+// functions, host references — and the canonical type registry that gives type ids
+// meaning across modules. Objects live until the store dies (wasm references between
+// them are raw pointers); a failed instantiation's instance stays too, since its
+// functions may already sit in imported tables. Not thread-safe: one thread drives a
+// store at a time.
+class Store : public RefCounted<Store> {
+public:
+    static Result<RefPtr<Store>> create(RuntimeLimits limits = {});
+    ~Store();
+
+    TypeRegistry& types() { return m_types; }
+    const TypeRegistry& types() const { return m_types; }
+    const RuntimeLimits& limits() const { return m_limits; }
+
+    // Links `module`'s imports through `resolver`, allocates and initialises an instance
+    // (globals, tables, memories, element and data segments, in spec order) and runs the
+    // start function. Errors:
+    //   Unlinkable "unknown import" / "incompatible import type"
+    //   OutOfRange with a trap message ("out of bounds table access", "out of bounds
+    //     memory access", ...): a trap during instantiation (uninstantiable); effects of
+    //     segments before the failing one stay, as the spec says
+    //   Unsupported "GC not implemented": a constant expression allocates a GC object
+    //   Unsupported "execution not implemented": a start function with no compiled code
+    //   OutOfMemory: a memory or table beyond RuntimeLimits, or exhaustion
+    Result<RefPtr<Instance>> instantiate(LoadedModule& module, ImportResolver& resolver);
+
+    // Host-created objects. Types are store-level (type indices are store ids).
+    Result<Memory*> create_memory(const Limits& limits);
+    Result<Table*> create_table(ValType element_type, const Limits& limits, void* init = nullptr);
+    Result<Global*> create_global(ValType type, bool is_mutable, VMVal value);
+    Result<Tag*> create_tag(u32 function_type_id);
+    Result<VMFuncRef*> create_host_function(u32 type_id, VMArrayCall array_call, const void* native_code = nullptr,
+                                            void* data = nullptr);
+    // The reference for host payload `payload`: the same pointer for the same payload.
+    Result<void*> host_ref(u64 payload);
+    // The payload of a reference that host_ref() returned.
+    static u64 host_ref_payload(const void* ref) { return static_cast<const HostRef*>(ref)->payload; }
+    bool is_host_ref(const void* ref) const;
+
+    usize instance_count() const { return m_instances.size(); }
+
+private:
+    friend class Instance;
+    template<typename U, typename... Args>
+    friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
+    Store() = default;
+
+    Result<void> adopt(RefPtr<Memory>);
+    Result<void> adopt(RefPtr<Table>);
+    Result<void> adopt(RefPtr<Global>);
+    Result<void> adopt(RefPtr<Tag>);
+
+    RuntimeLimits m_limits;
+    TypeRegistry m_types;
+    Vector<RefPtr<Instance>> m_instances;
+    Vector<RefPtr<Memory>> m_memories;
+    Vector<RefPtr<Table>> m_tables;
+    Vector<RefPtr<Global>> m_globals;
+    Vector<RefPtr<Tag>> m_tags;
+    Vector<RefPtr<HostFunction>> m_host_functions;
+    HashMap<u64, HostRef*> m_host_refs;
+    HashMap<const HostRef*, u8> m_host_ref_boxes;
+};
+
+} // namespace wk::engine::runtime

@@ -1,0 +1,97 @@
+#include "engine/runtime/table.h"
+
+#include "base/checked.h"
+
+namespace wk::engine::runtime {
+
+namespace {
+
+bool range_fits(u64 offset, u64 count, u64 size)
+{
+    auto end = checked_add(offset, count);
+    return end && *end <= size;
+}
+
+} // namespace
+
+Result<RefPtr<Table>> Table::create(ValType element_type, const Limits& limits, void* init,
+                                    const RuntimeLimits& runtime_limits)
+{
+    u64 max = limits.is_64 ? ~u64 { 0 } : 0xFFFF'FFFFull;
+    if (limits.has_max && limits.max < max)
+        max = limits.max;
+    if (limits.min > max)
+        return Error::from("table minimum exceeds its maximum", ErrorKind::Invalid);
+    if (max > runtime_limits.max_table_elements)
+        max = runtime_limits.max_table_elements;
+    if (limits.min > max)
+        return Error::from("table size exceeds the runtime limit", ErrorKind::OutOfMemory);
+    auto table = TRY(try_make_ref_counted<Table>());
+    table->m_element_type = element_type;
+    table->m_limits = limits;
+    table->m_max_size = max;
+    TRY(table->m_elements.try_resize(static_cast<usize>(limits.min), init));
+    table->m_vm.elements = table->m_elements.data();
+    table->m_vm.size = limits.min;
+    return table;
+}
+
+Limits Table::current_limits() const
+{
+    Limits limits = m_limits;
+    limits.min = m_vm.size;
+    return limits;
+}
+
+bool Table::set(u64 index, void* value)
+{
+    if (index >= m_vm.size)
+        return false;
+    m_vm.elements[index] = value;
+    return true;
+}
+
+u64 Table::grow(u64 delta, void* init)
+{
+    constexpr u64 kFailed = ~u64 { 0 };
+    u64 old_size = m_vm.size;
+    if (delta == 0)
+        return old_size;
+    auto new_size = checked_add(old_size, delta);
+    if (!new_size || *new_size > m_max_size)
+        return kFailed;
+    if (m_elements.try_resize(static_cast<usize>(*new_size), init).is_error())
+        return kFailed;
+    m_vm.elements = m_elements.data();
+    m_vm.size = *new_size;
+    return old_size;
+}
+
+bool Table::fill(u64 offset, void* value, u64 count)
+{
+    if (!range_fits(offset, count, m_vm.size))
+        return false;
+    for (u64 i = 0; i < count; ++i)
+        m_vm.elements[offset + i] = value;
+    return true;
+}
+
+bool Table::copy(Table& destination, u64 destination_offset, const Table& source, u64 source_offset, u64 count)
+{
+    if (!range_fits(destination_offset, count, destination.m_vm.size) || !range_fits(source_offset, count, source.m_vm.size))
+        return false;
+    if (count)
+        __builtin_memmove(destination.m_vm.elements + destination_offset, source.m_vm.elements + source_offset, count * sizeof(void*));
+    return true;
+}
+
+bool Table::init(u64 offset, Span<void* const> items, u64 item_offset, u64 count)
+{
+    if (!range_fits(offset, count, m_vm.size) || !range_fits(item_offset, count, items.size()))
+        return false;
+    for (u64 i = 0; i < count; ++i)
+        m_vm.elements[offset + i] = items[item_offset + i];
+    return true;
+}
+
+} // namespace wk::engine::runtime

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "base/hash_map.h"
+#include "base/result.h"
+#include "base/span.h"
+#include "base/vector.h"
+#include "engine/module.h"
+
+namespace wk::engine::runtime {
+
+// A defined type in the store. Type references (supertype, value types with an index)
+// are store-level canonical ids.
+struct StoreType {
+    CompositeKind kind { CompositeKind::Func };
+    bool is_final { true };
+    u32 supertype { kNoIndex };
+    u32 describes { kNoIndex };
+    u32 descriptor { kNoIndex };
+    u32 first { 0 };        // into the registry's value-type pool (Func) or field pool
+    u32 param_count { 0 };
+    u32 result_count { 0 };
+    u32 field_count { 0 };
+};
+
+// The store's canonical types, for type ids that compare across modules: rec groups
+// are interned by their iso-recursive shape (references inside the group relative,
+// references outside it by canonical id), so structurally equal groups from any two
+// modules get the same ids. Ids are dense and never reused while the store lives.
+class TypeRegistry {
+public:
+    TypeRegistry() = default;
+    TypeRegistry(const TypeRegistry&) = delete;
+    TypeRegistry& operator=(const TypeRegistry&) = delete;
+
+    // Interns every rec group of a validated module; type_ids[i] becomes the id of type i.
+    Result<void> register_module(const Module& module, Vector<u32>& type_ids);
+
+    // A final function type without supertype in a rec group of its own. Value types
+    // with an index refer to store ids.
+    Result<u32> intern_function(Span<const ValType> params, Span<const ValType> results);
+
+    usize size() const { return m_types.size(); }
+    const StoreType& type(u32 id) const { return m_types[id]; }
+    Span<const ValType> params(u32 id) const;
+    Span<const ValType> results(u32 id) const;
+    Span<const FieldType> fields(u32 id) const;
+
+    // Declared subtyping of defined types (reflexive).
+    bool is_type_subtype(u32 sub, u32 super) const;
+    // Subtyping of store-level value types.
+    bool is_subtype(ValType sub, ValType super) const;
+    bool heap_is_subtype(ValType sub, ValType super) const;
+    HeapKind top_heap(ValType type) const;
+    HeapKind bottom_heap(ValType type) const;
+
+    // Rewrites a module-level type (index = module type index) to the store level.
+    static ValType to_store(ValType type, Span<const u32> type_ids)
+    {
+        if (type.has_index())
+            type.index = type_ids[type.index];
+        return type;
+    }
+
+private:
+    struct Group {
+        u32 first_type { 0 };
+        u32 size { 0 };
+        u32 first_token { 0 };
+        u32 token_count { 0 };
+        u32 next_with_hash { kNoIndex };
+    };
+
+    // Returns the first id of an equal group if one is interned.
+    std::optional<u32> find_group(Span<const u64> tokens, u64 hash) const;
+    Result<void> remember_group(u32 first_type, u32 size, Span<const u64> tokens, u64 hash);
+
+    Vector<StoreType> m_types;
+    Vector<ValType> m_value_types;
+    Vector<FieldType> m_fields;
+    Vector<Group> m_groups;
+    Vector<u64> m_tokens;
+    HashMap<u64, u32> m_group_by_hash; // hash → most recent group with it
+};
+
+} // namespace wk::engine::runtime
