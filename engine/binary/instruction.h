@@ -110,7 +110,7 @@ inline constexpr FastOpcodeTable kFastOpcodes {};
 
 // Reads the next instruction and its immediates. Unknown opcodes fail with
 // "illegal opcode"; the error offset is the opcode's.
-inline Result<void> read_instruction(Reader& reader, Instruction& instruction)
+[[gnu::always_inline]] inline Result<void> read_instruction(Reader& reader, Instruction& instruction)
 {
     usize start = reader.offset();
     ReadonlyBytes bytes = reader.bytes();

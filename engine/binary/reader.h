@@ -54,6 +54,19 @@ public:
     {
         if (m_position < m_bytes.size() && m_bytes[m_position] < 0x80) [[likely]]
             return m_bytes[m_position++];
+        // Two and three byte forms inline; the rest (and every error) in base/.
+        if (m_position + 2 < m_bytes.size()) {
+            u8 b0 = m_bytes[m_position], b1 = m_bytes[m_position + 1];
+            if (b1 < 0x80) {
+                m_position += 2;
+                return (b0 & 0x7Fu) | (u32 { b1 } << 7);
+            }
+            u8 b2 = m_bytes[m_position + 2];
+            if (b2 < 0x80) {
+                m_position += 3;
+                return (b0 & 0x7Fu) | ((b1 & 0x7Fu) << 7) | (u32 { b2 } << 14);
+            }
+        }
         return fix_end(read_leb_u32(m_bytes, m_position));
     }
     Result<u64> read_u64() { return fix_end(read_leb_u64(m_bytes, m_position)); }
@@ -62,6 +75,20 @@ public:
         if (m_position < m_bytes.size() && m_bytes[m_position] < 0x80) [[likely]] {
             u8 byte = m_bytes[m_position++];
             return static_cast<i32>(static_cast<i8>(static_cast<u8>(byte << 1)) >> 1);
+        }
+        if (m_position + 2 < m_bytes.size()) {
+            u8 b0 = m_bytes[m_position], b1 = m_bytes[m_position + 1];
+            if (b1 < 0x80) {
+                m_position += 2;
+                u32 value = (b0 & 0x7Fu) | (u32 { b1 } << 7);
+                return static_cast<i32>(value << 18) >> 18;
+            }
+            u8 b2 = m_bytes[m_position + 2];
+            if (b2 < 0x80) {
+                m_position += 3;
+                u32 value = (b0 & 0x7Fu) | ((b1 & 0x7Fu) << 7) | (u32 { b2 } << 14);
+                return static_cast<i32>(value << 11) >> 11;
+            }
         }
         return fix_end(read_leb_s32(m_bytes, m_position));
     }

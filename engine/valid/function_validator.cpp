@@ -35,6 +35,7 @@ constexpr ValType sig_type(SigType type, ValType address)
 // The table's signatures as value types, for instructions without a memory
 // operand (their "a" entries are never read).
 struct SimpleSignature {
+    bool is_simple; // typed by the table alone, no immediates to check
     u8 param_count;
     u8 result_count;
     ValType params[4];
@@ -49,6 +50,7 @@ struct SimpleSignatureTable {
     {
         for (usize i = 0; i < kOpcodeCount; ++i) {
             const OpcodeInfo& info = kOpcodeInfos[i];
+            entries[i].is_simple = info.has_signature && info.imm == ImmKind::None;
             entries[i].param_count = info.param_count;
             entries[i].result_count = info.result_count;
             for (u32 k = 0; k < info.param_count; ++k)
@@ -105,6 +107,7 @@ Result<void> FunctionValidator::begin_function(u32 function_index)
     frame.block.index = m_function_type;
     frame.offset = code.code_offset;
     TRY(m_controls.try_append(frame));
+    sync_frame();
     return {};
 }
 
@@ -125,6 +128,7 @@ Result<void> FunctionValidator::begin_const_expr(ValType expected, u32 visible_g
     frame.block.value = m_const_result;
     frame.offset = offset;
     TRY(m_controls.try_append(frame));
+    sync_frame();
     return {};
 }
 
@@ -132,9 +136,8 @@ Result<void> FunctionValidator::begin_const_expr(ValType expected, u32 visible_g
 
 Result<ValType> FunctionValidator::pop()
 {
-    const ControlFrame& frame = m_controls.last();
-    if (m_stack.size() == frame.height) {
-        if (frame.unreachable)
+    if (m_stack.size() == m_frame_height) {
+        if (m_frame_unreachable)
             return ValType::bottom();
         return mismatch();
     }
@@ -225,7 +228,9 @@ Result<void> FunctionValidator::push_frame(FrameKind kind, const BlockType& bloc
         frame.height = static_cast<u32>(m_stack.size());
         frame.init_height = static_cast<u32>(m_init_stack.size());
         frame.offset = m_offset;
-        return m_controls.try_append(frame);
+        TRY(m_controls.try_append(frame));
+        sync_frame();
+        return {};
     }
     if (block.kind == BlockType::Kind::Value)
         TRY(heap_type(block.value));
@@ -241,6 +246,7 @@ Result<void> FunctionValidator::push_frame(FrameKind kind, const BlockType& bloc
     frame.init_height = static_cast<u32>(m_init_stack.size());
     frame.offset = m_offset;
     TRY(m_controls.try_append(frame));
+    sync_frame();
     TRY(push_list(params));
     return {};
 }
@@ -265,6 +271,7 @@ void FunctionValidator::set_unreachable()
     ControlFrame& frame = m_controls.last();
     m_stack.truncate(frame.height);
     frame.unreachable = true;
+    m_frame_unreachable = true;
 }
 
 void FunctionValidator::reset_locals_to(u32 init_height)
@@ -370,18 +377,17 @@ Result<void> FunctionValidator::visit(const Instruction& instruction)
     default:
         break;
     }
-    const OpcodeInfo& info = opcode_info(instruction.opcode);
-    if (info.has_signature) {
-        if (info.imm == ImmKind::None) {
-            const SimpleSignature& signature = kSimpleSignatures.entries[static_cast<u16>(instruction.opcode)];
-            for (u32 i = signature.param_count; i > 0; --i)
-                TRY(pop(signature.params[i - 1]));
-            for (u32 i = 0; i < signature.result_count; ++i)
-                TRY(push(signature.results[i]));
-            return {};
-        }
-        return visit_simple(instruction, info);
+    const SimpleSignature& signature = kSimpleSignatures.entries[static_cast<u16>(instruction.opcode)];
+    if (signature.is_simple) {
+        for (u32 i = signature.param_count; i > 0; --i)
+            TRY(pop(signature.params[i - 1]));
+        for (u32 i = 0; i < signature.result_count; ++i)
+            TRY(push(signature.results[i]));
+        return {};
     }
+    const OpcodeInfo& info = opcode_info(instruction.opcode);
+    if (info.has_signature)
+        return visit_simple(instruction, info);
     switch (info.feature) {
     case Feature::Gc:
     case Feature::CustomDescriptors:
@@ -496,6 +502,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         reset_locals_to(frame.init_height);
         frame.kind = FrameKind::Else;
         frame.unreachable = false;
+        m_frame_unreachable = false;
         TRY(push_list(TRY(block_params(frame.block))));
         return {};
     }
@@ -509,6 +516,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         TRY(end_frame_check(frame));
         reset_locals_to(frame.init_height);
         frame.unreachable = false;
+        m_frame_unreachable = false;
         if (instruction.opcode == Opcode::Catch) {
             frame.kind = FrameKind::Catch;
             TRY(push_list(tag_params(instruction.index0)));
@@ -524,6 +532,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         TRY(end_frame_check(frame));
         reset_locals_to(frame.init_height);
         m_controls.pop_back();
+        sync_frame();
         if (instruction.index0 >= m_controls.size())
             return Error::invalid("unknown label", m_offset);
         TRY(push_list(TRY(block_results(frame.block))));
@@ -544,6 +553,7 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         }
         reset_locals_to(frame.init_height);
         m_controls.pop_back();
+        sync_frame();
         if (!m_controls.is_empty())
             TRY(push_list(TRY(block_results(frame.block))));
         return {};

@@ -107,16 +107,24 @@ private:
     Result<ValType> pop();
     Result<ValType> pop(ValType expected)
     {
-        const ControlFrame& frame = m_controls.data()[m_controls.size() - 1];
-        if (m_stack.size() > frame.height) [[likely]] {
+        if (m_stack.size() > m_frame_height) [[likely]] {
             ValType actual = m_stack.pop();
             if (actual == expected || m_types.is_subtype(actual, expected)) [[likely]]
                 return actual;
             return mismatch();
         }
-        if (frame.unreachable)
+        if (m_frame_unreachable)
             return ValType::bottom();
         return mismatch();
+    }
+
+    // Mirrors the top frame's height and reachability for the hot pop path.
+    void sync_frame()
+    {
+        if (m_controls.is_empty())
+            return;
+        m_frame_height = m_controls.last().height;
+        m_frame_unreachable = m_controls.last().unreachable;
     }
     Result<void> pop_list(const TypeList& types);
     Result<void> push_list(const TypeList& types);
@@ -157,6 +165,8 @@ private:
     u32 m_function_type { 0 };
     u32 m_offset { 0 };
     bool m_const_mode { false };
+    usize m_frame_height { 0 };
+    bool m_frame_unreachable { false };
     u32 m_visible_globals { 0 };
     ValType m_const_result;
 };
