@@ -1,6 +1,8 @@
 #include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/boot_constants.h"
+#include "base/hash.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/entropy.h"
 #include "kernel/arch/x86_64/interrupts.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/boot/boot_info.h"
@@ -78,7 +80,8 @@ T must_succeed(Result<T> result, const char* what)
     for (auto& range : boot_info.usable_ranges())
         debug::dbgln("memory: usable {:#x}..{:#x}", range.base, range.base + range.length);
     must_succeed(mm::initialize_address_space(boot_info), "kernel address space");
-    mm::initialize_heap(x86_64::rdtsc() ^ (first_tsc << 17));
+    mm::initialize_heap(x86_64::boot_entropy());
+    add_hash_entropy(x86_64::boot_entropy());
     x86_64::initialize_descriptors();
     x86_64::initialize_local_apic();
     x86_64::start_apic_timer(kTimerHz);
