@@ -12,6 +12,7 @@
 #include "kernel/debug/symbols.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/mm/memory.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
 
 extern "C" {
@@ -84,6 +85,8 @@ T must_succeed(Result<T> result, const char* what)
     add_hash_entropy(x86_64::boot_entropy());
     x86_64::initialize_descriptors();
     x86_64::initialize_local_apic();
+    sched::initialize();
+    x86_64::set_timer_tick_callback(sched::on_tick);
     x86_64::start_apic_timer(kTimerHz);
     x86_64::sti();
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",

@@ -120,6 +120,17 @@ namespace wk {
 Allocator& default_allocator() { return g_kernel_allocator; }
 } // namespace wk
 
+namespace std {
+const nothrow_t nothrow {};
+}
+
+void* operator new(wk::usize size, const std::nothrow_t&) noexcept
+{
+    auto result = wk::kernel::mm::try_allocate(size == 0 ? 1 : size, 16);
+    return result ? *result : nullptr;
+}
+void* operator new[](wk::usize size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
+
 void* operator new(wk::usize size) { return allocate_or_panic(size, 16); }
 void* operator new[](wk::usize size) { return allocate_or_panic(size, 16); }
 void* operator new(wk::usize size, std::align_val_t alignment) { return allocate_or_panic(size, static_cast<wk::usize>(alignment)); }

@@ -24,10 +24,12 @@ namespace {
 
 constinit FrameAllocator g_frames;
 
-// Kernel stacks live in their own region so that a guard page below each stays unmapped.
+// Kernel stacks live in fixed-size slots of their own region; the lowest page of each slot
+// stays unmapped, so every stack has a guard page below it.
 constexpr u64 kStackRegionBase = 0xFFFFFE0000000000ull;
-constexpr u64 kStackRegionSize = 1ull << 39;
-u64 g_stack_region_next = kStackRegionBase;
+constexpr u64 kStackSlotSize = 128 * 1024;
+constexpr usize kStackSlotCount = 16384;
+u64 g_stack_slots_used[kStackSlotCount / 64];
 // End of the highest usable RAM, capped so that the direct map stays inside its 64 TiB slot.
 u64 g_physical_top;
 constexpr u64 kDirectMapLimit = 1ull << 40;
@@ -132,22 +134,47 @@ Result<void> initialize_address_space(const boot::BootInfo& info)
 Result<KernelStack> allocate_kernel_stack(usize size)
 {
     usize pages = (size + kPageSize - 1) / kPageSize;
-    u64 span = (pages + 1) * kPageSize;
-    if (pages == 0 || g_stack_region_next + span > kStackRegionBase + kStackRegionSize)
+    if (pages == 0 || (pages + 1) * kPageSize > kStackSlotSize)
+        return Error::from("kernel stack size out of range", ErrorKind::OutOfRange);
+    // Lowest free slot first, so that slots (and the page tables under them) get reused.
+    usize slot = kStackSlotCount;
+    for (usize word = 0; word < kStackSlotCount / 64; ++word) {
+        if (~g_stack_slots_used[word]) {
+            slot = word * 64 + static_cast<usize>(__builtin_ctzll(~g_stack_slots_used[word]));
+            break;
+        }
+    }
+    if (slot == kStackSlotCount)
         return Error::from("kernel stack region exhausted", ErrorKind::OutOfMemory);
-    u64 bottom = g_stack_region_next + kPageSize; // one guard page first
+    // The slot's lowest page stays unmapped: the guard. The stack sits at the slot's top.
+    u64 top = kStackRegionBase + (slot + 1) * kStackSlotSize;
+    u64 bottom = top - pages * kPageSize;
     auto tables = PageTables::current();
     for (usize i = 0; i < pages; ++i) {
         auto frame = allocate_zeroed_frame();
-        if (!frame) {
+        Result<void> mapped = frame ? tables.map(bottom + i * kPageSize, *frame, kPageWritable | kPageNoExecute | kPageGlobal)
+                                    : Result<void>(frame.error());
+        if (!mapped) {
+            if (frame)
+                free_frame(*frame);
             for (usize j = 0; j < i; ++j)
                 free_frame(MUST(tables.unmap(bottom + j * kPageSize)));
-            return frame.error();
+            return mapped.error();
         }
-        TRY(tables.map(bottom + i * kPageSize, *frame, kPageWritable | kPageNoExecute | kPageGlobal));
     }
-    g_stack_region_next += span;
-    return KernelStack { bottom, bottom + pages * kPageSize };
+    g_stack_slots_used[slot / 64] |= 1ull << (slot % 64);
+    return KernelStack { bottom, top };
+}
+
+void free_kernel_stack(const KernelStack& stack)
+{
+    u64 slot = (stack.top - kStackRegionBase) / kStackSlotSize - 1;
+    WK_ASSERT(stack.top > kStackRegionBase && slot < kStackSlotCount);
+    WK_ASSERT(g_stack_slots_used[slot / 64] & (1ull << (slot % 64)));
+    auto tables = PageTables::current();
+    for (u64 page = stack.bottom; page < stack.top; page += kPageSize)
+        free_frame(MUST(tables.unmap(page)));
+    g_stack_slots_used[slot / 64] &= ~(1ull << (slot % 64));
 }
 
 bool is_kernel_text(u64 virt)

@@ -27,8 +27,11 @@ struct KernelStack {
     u64 bottom; // lowest usable address; the page below it is an unmapped guard
     u64 top;
 };
-// Allocates a stack in the kernel stack region with an unmapped guard page below it.
+// Allocates a stack (at most 124 KiB) in the kernel stack region with an unmapped guard page
+// below it. Callers serialise (interrupts off or the scheduler lock).
 Result<KernelStack> allocate_kernel_stack(usize size);
+// Unmaps the stack, frees its frames and makes its slot reusable.
+void free_kernel_stack(const KernelStack& stack);
 
 // Kernel image bounds, from linker.ld.
 bool is_kernel_text(u64 virt);

@@ -10,6 +10,8 @@ void initialize_local_apic();
 // Calibrates the APIC timer against the TSC and starts it periodically at `hz`.
 void start_apic_timer(u32 hz);
 void local_apic_end_of_interrupt();
+// Called on every timer tick, after the EOI, with interrupts off.
+void set_timer_tick_callback(void (*callback)());
 
 u64 timer_ticks();
 u32 timer_hz();

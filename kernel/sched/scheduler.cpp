@@ -1,0 +1,306 @@
+#include <new>
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/debug/panic.h"
+#include "kernel/sched/thread.h"
+#include "kernel/time/clock.h"
+
+extern "C" {
+void switch_context(wk::u64* save_rsp, wk::u64 load_rsp);
+void thread_entry_trampoline();
+void thread_entry(wk::kernel::sched::Thread* thread);
+}
+
+namespace wk::kernel::sched {
+
+using x86_64::InterruptDisabler;
+
+class Scheduler {
+public:
+    static constexpr u32 kTimeSliceTicks = 10;
+
+    static void initialize();
+    static Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument);
+    static Result<i64> join(Thread* thread);
+    static void yield();
+    static void sleep_for(u64 nanoseconds);
+    [[noreturn]] static void exit_current(i64 status);
+    static void block_on(WaitQueue& queue);
+    static bool wake_one(WaitQueue& queue);
+    static void wake_all(WaitQueue& queue);
+    static void on_tick();
+    static void run_thread(Thread* thread);
+
+    static Thread* s_current;
+    static usize s_thread_count;
+    static u64 s_switches;
+
+private:
+    static void make_runnable(Thread& thread);
+    // Picks the next thread and switches to it; the caller has interrupts off and has already
+    // put the current thread where it belongs (run queue, sleep list, wait queue, or nowhere).
+    static void reschedule();
+    static void free_thread(Thread* thread);
+    [[noreturn]] static i64 idle_loop(void*);
+
+    static ThreadList s_run_queue;
+    static ThreadList s_sleepers;
+    static Thread* s_idle;
+    static u32 s_slice_left;
+    static u64 s_next_id;
+};
+
+Thread* Scheduler::s_current;
+usize Scheduler::s_thread_count;
+u64 Scheduler::s_switches;
+constinit ThreadList Scheduler::s_run_queue;
+constinit ThreadList Scheduler::s_sleepers;
+Thread* Scheduler::s_idle;
+u32 Scheduler::s_slice_left;
+u64 Scheduler::s_next_id = 1;
+
+namespace {
+
+void copy_name(char (&destination)[Thread::kNameSize], const char* name)
+{
+    usize i = 0;
+    for (; name && name[i] && i + 1 < Thread::kNameSize; ++i)
+        destination[i] = name[i];
+    destination[i] = 0;
+}
+
+} // namespace
+
+void Scheduler::initialize()
+{
+    auto* boot = new Thread;
+    boot->m_id = s_next_id++;
+    copy_name(boot->m_name, "kernel-main");
+    boot->m_state = ThreadState::Running;
+    s_current = boot;
+    s_thread_count = 1;
+    s_slice_left = kTimeSliceTicks;
+    auto idle = spawn("idle", &Scheduler::idle_loop, nullptr);
+    if (!idle)
+        debug::panic("cannot create the idle thread: {}", idle.error().message());
+    InterruptDisabler guard;
+    s_run_queue.remove(**idle); // the idle thread runs only when nothing else can
+    (*idle)->m_state = ThreadState::Runnable;
+    s_idle = *idle;
+}
+
+i64 Scheduler::idle_loop(void*)
+{
+    for (;;)
+        x86_64::sti_hlt();
+}
+
+Result<Thread*> Scheduler::spawn(const char* name, ThreadEntry entry, void* argument)
+{
+    auto* thread = new (std::nothrow) Thread;
+    if (!thread)
+        return Error::out_of_memory();
+    auto stack = [&] {
+        InterruptDisabler guard;
+        return mm::allocate_kernel_stack(Thread::kStackSize);
+    }();
+    if (!stack) {
+        delete thread;
+        return stack.error();
+    }
+    thread->m_stack = *stack;
+    thread->m_owns_stack = true;
+    thread->m_entry = entry;
+    thread->m_argument = argument;
+    copy_name(thread->m_name, name);
+
+    // The frame switch_context pops: MXCSR/x87 control, r15..r12, rbx, rbp, return address.
+    auto* top = reinterpret_cast<u64*>(stack->top);
+    *--top = 0;                                          // keeps the entry stack 16-byte aligned
+    *--top = reinterpret_cast<u64>(&thread_entry_trampoline);
+    *--top = 0;                                          // rbp
+    *--top = 0;                                          // rbx
+    *--top = reinterpret_cast<u64>(thread);              // r12: the trampoline's argument
+    *--top = 0;                                          // r13
+    *--top = 0;                                          // r14
+    *--top = 0;                                          // r15
+    *--top = 0x1F80ull | (0x037Full << 32);              // default MXCSR, x87 control word
+    thread->m_saved_rsp = reinterpret_cast<u64>(top);
+
+    InterruptDisabler guard;
+    thread->m_id = s_next_id++;
+    ++s_thread_count;
+    make_runnable(*thread);
+    return thread;
+}
+
+void Scheduler::make_runnable(Thread& thread)
+{
+    thread.m_state = ThreadState::Runnable;
+    s_run_queue.push_back(thread);
+}
+
+void Scheduler::reschedule()
+{
+    Thread* previous = s_current;
+    Thread* next = s_run_queue.pop_front();
+    if (!next) {
+        if (previous->m_state == ThreadState::Running)
+            return; // nothing else to run: keep going
+        next = s_idle;
+    }
+    if (next == previous) {
+        previous->m_state = ThreadState::Running;
+        return;
+    }
+    next->m_state = ThreadState::Running;
+    s_current = next;
+    s_slice_left = kTimeSliceTicks;
+    ++s_switches;
+    switch_context(&previous->m_saved_rsp, next->m_saved_rsp);
+}
+
+void Scheduler::yield()
+{
+    InterruptDisabler guard;
+    if (s_current != s_idle)
+        make_runnable(*s_current);
+    else
+        s_current->m_state = ThreadState::Runnable;
+    reschedule();
+}
+
+void Scheduler::sleep_for(u64 nanoseconds)
+{
+    InterruptDisabler guard;
+    Thread* self = s_current;
+    self->m_wake_at_ns = time::nanoseconds_since_boot() + nanoseconds;
+    self->m_state = ThreadState::Sleeping;
+    s_sleepers.push_back(*self);
+    reschedule();
+}
+
+void Scheduler::block_on(WaitQueue& queue)
+{
+    InterruptDisabler guard;
+    s_current->m_state = ThreadState::Blocked;
+    queue.m_waiters.push_back(*s_current);
+    reschedule();
+}
+
+bool Scheduler::wake_one(WaitQueue& queue)
+{
+    InterruptDisabler guard;
+    Thread* thread = queue.m_waiters.pop_front();
+    if (!thread)
+        return false;
+    make_runnable(*thread);
+    return true;
+}
+
+void Scheduler::wake_all(WaitQueue& queue)
+{
+    InterruptDisabler guard;
+    while (Thread* thread = queue.m_waiters.pop_front())
+        make_runnable(*thread);
+}
+
+void Scheduler::exit_current(i64 status)
+{
+    x86_64::cli();
+    Thread* self = s_current;
+    WK_ASSERT(self != s_idle);
+    self->m_exit_status = status;
+    self->m_state = ThreadState::Dead;
+    if (self->m_joiner)
+        make_runnable(*self->m_joiner);
+    // The joiner frees this thread's stack; nothing of it is touched after the switch.
+    reschedule();
+    debug::panic("a dead thread was scheduled");
+}
+
+Result<i64> Scheduler::join(Thread* thread)
+{
+    if (!thread || thread == s_current || thread == s_idle)
+        return Error::from("cannot join this thread", ErrorKind::OutOfRange);
+    {
+        InterruptDisabler guard;
+        if (thread->m_joined || thread->m_joiner)
+            return Error::from("thread already joined", ErrorKind::OutOfRange);
+        thread->m_joiner = s_current;
+        while (thread->m_state != ThreadState::Dead) {
+            s_current->m_state = ThreadState::Blocked;
+            reschedule();
+        }
+        thread->m_joined = true;
+    }
+    i64 status = thread->m_exit_status;
+    free_thread(thread);
+    return status;
+}
+
+void Scheduler::free_thread(Thread* thread)
+{
+    {
+        InterruptDisabler guard;
+        if (thread->m_owns_stack)
+            mm::free_kernel_stack(thread->m_stack);
+        --s_thread_count;
+    }
+    delete thread;
+}
+
+void Scheduler::on_tick()
+{
+    u64 now = time::nanoseconds_since_boot();
+    for (Thread& thread : s_sleepers) {
+        if (thread.m_wake_at_ns <= now) {
+            s_sleepers.remove(thread);
+            make_runnable(thread);
+        }
+    }
+    if (s_current == s_idle) {
+        if (!s_run_queue.is_empty()) {
+            s_current->m_state = ThreadState::Runnable;
+            reschedule();
+        }
+        return;
+    }
+    if (s_slice_left > 0)
+        --s_slice_left;
+    if (s_slice_left == 0 && !s_run_queue.is_empty()) {
+        make_runnable(*s_current);
+        reschedule();
+    }
+}
+
+void Scheduler::run_thread(Thread* thread)
+{
+    x86_64::sti();
+    exit_current(thread->m_entry(thread->m_argument));
+}
+
+void initialize() { Scheduler::initialize(); }
+Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument) { return Scheduler::spawn(name, entry, argument); }
+Result<i64> join(Thread* thread) { return Scheduler::join(thread); }
+Thread* current() { return Scheduler::s_current; }
+void yield() { Scheduler::yield(); }
+void sleep_for(u64 nanoseconds) { Scheduler::sleep_for(nanoseconds); }
+void exit_current(i64 status) { Scheduler::exit_current(status); }
+void block_on(WaitQueue& queue) { Scheduler::block_on(queue); }
+void wake_all(WaitQueue& queue) { Scheduler::wake_all(queue); }
+bool wake_one(WaitQueue& queue) { return Scheduler::wake_one(queue); }
+void on_tick()
+{
+    if (Scheduler::s_current)
+        Scheduler::on_tick();
+}
+usize thread_count() { return Scheduler::s_thread_count; }
+u64 context_switches() { return Scheduler::s_switches; }
+
+} // namespace wk::kernel::sched
+
+extern "C" void thread_entry(wk::kernel::sched::Thread* thread)
+{
+    wk::kernel::sched::Scheduler::run_thread(thread);
+}

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "base/intrusive_list.h"
+#include "base/result.h"
+#include "base/types.h"
+#include "kernel/mm/memory.h"
+
+namespace wk::kernel::sched {
+
+enum class ThreadState : u8 { Runnable, Running, Sleeping, Blocked, Dead };
+
+using ThreadEntry = i64 (*)(void* argument);
+
+// A kernel thread: its own stack (with a guard page), its saved stack pointer while not
+// running, and its place in at most one queue (run, sleep or a wait queue) at a time.
+// All scheduler state is changed with interrupts off (one CPU for now).
+class Thread {
+public:
+    static constexpr usize kStackSize = 64 * 1024;
+    static constexpr usize kNameSize = 32;
+
+    u64 id() const { return m_id; }
+    const char* name() const { return m_name; }
+    ThreadState state() const { return m_state; }
+
+    IntrusiveListNode m_queue_node;
+
+private:
+    friend class Scheduler;
+
+    u64 m_id { 0 };
+    char m_name[kNameSize] {};
+    ThreadState m_state { ThreadState::Runnable };
+    mm::KernelStack m_stack {};
+    bool m_owns_stack { false };
+    u64 m_saved_rsp { 0 };
+    u64 m_wake_at_ns { 0 };
+    ThreadEntry m_entry { nullptr };
+    void* m_argument { nullptr };
+    i64 m_exit_status { 0 };
+    Thread* m_joiner { nullptr };
+    bool m_joined { false };
+};
+
+using ThreadList = IntrusiveList<Thread, &Thread::m_queue_node>;
+
+// Threads blocked until someone wakes them.
+class WaitQueue {
+public:
+    bool is_empty() const { return m_waiters.is_empty(); }
+
+private:
+    friend class Scheduler;
+    ThreadList m_waiters;
+};
+
+// Makes the running boot context the first thread and creates the idle thread.
+void initialize();
+// Creates a runnable thread that calls entry(argument); its return value is its exit status.
+Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument);
+// Waits until `thread` has exited, frees it, and returns its status. Each thread is joined
+// once, by one thread, and never joins itself.
+Result<i64> join(Thread* thread);
+Thread* current();
+void yield();
+void sleep_for(u64 nanoseconds);
+[[noreturn]] void exit_current(i64 status);
+void block_on(WaitQueue& queue);
+void wake_all(WaitQueue& queue);
+bool wake_one(WaitQueue& queue);
+// Called by the timer interrupt after its EOI: wakes sleepers and preempts the running thread
+// when its time slice is used up.
+void on_tick();
+usize thread_count();
+u64 context_switches();
+
+} // namespace wk::kernel::sched
