@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <bit>
 
 #include "base/leb128.h"
@@ -9,9 +8,6 @@ namespace wk::engine::text {
 
 namespace {
 
-// Deeper nesting than this is rejected so that hostile input cannot exhaust the stack.
-constexpr u32 kMaxNesting = 1000;
-
 Result<void> put(Vector<u8>& out, u8 byte) { return out.try_append(byte); }
 
 Result<void> put_le(Vector<u8>& out, u64 value, u32 bytes)
@@ -19,30 +15,6 @@ Result<void> put_le(Vector<u8>& out, u64 value, u32 bytes)
     for (u32 i = 0; i < bytes; ++i)
         TRY(put(out, static_cast<u8>(value >> (8 * i))));
     return {};
-}
-
-bool is_block_keyword(std::string_view k)
-{
-    return k == "block" || k == "loop" || k == "if" || k == "try" || k == "try_table";
-}
-
-bool ends_block(std::string_view k)
-{
-    return k == "end" || k == "else" || k == "catch" || k == "catch_all" || k == "delegate";
-}
-
-// Keywords of the grammar that are not instructions: where an instruction is
-// expected they are out of place rather than unknown.
-bool is_syntax_keyword(std::string_view k)
-{
-    static constexpr std::string_view kKeywords[] = { "param", "result", "type", "local", "export", "import",
-        "then", "do", "item", "offset", "mut", "ref", "func", "table", "memory", "global", "elem", "data",
-        "start", "tag", "module", "rec", "sub", "field", "struct", "array" };
-    for (std::string_view keyword : kKeywords) {
-        if (k == keyword)
-            return true;
-    }
-    return false;
 }
 
 bool is_index_token(Token const& token)
@@ -148,31 +120,6 @@ Result<void> ModuleParser::parse_expr(Vector<u8>& out)
     return put(out, 0x0B);
 }
 
-Result<void> ModuleParser::parse_instrs(Vector<u8>& out)
-{
-    for (;;) {
-        Token token = TRY(peek());
-        if (token.kind == TokenKind::RParen || token.kind == TokenKind::Eof)
-            return {};
-        if (token.kind == TokenKind::LParen) {
-            TRY(parse_folded(out));
-            continue;
-        }
-        if (token.kind == TokenKind::Keyword) {
-            if (ends_block(m_lexer.text(token)))
-                return {};
-            auto hint = TRY(take_branch_hint(token.offset));
-            TRY(next());
-            TRY(parse_plain(out, token, hint));
-            continue;
-        }
-        TRY(next());
-        if (token.kind == TokenKind::Id || token.kind == TokenKind::String)
-            return Error::malformed("unexpected token", token.offset);
-        return Error::malformed("unknown operator", token.offset);
-    }
-}
-
 Result<void> ModuleParser::parse_blocktype(Vector<u8>& out)
 {
     TypeUse use;
@@ -233,211 +180,6 @@ Result<void> ModuleParser::parse_catch_clauses(Vector<u8>& out)
     }
     TRY(write_leb_u32(out, count));
     return out.try_extend(clauses.span());
-}
-
-// Flat structured instruction after its keyword: `block label? bt instr* end label?`.
-Result<void> ModuleParser::parse_block_rest(Vector<u8>& out, std::string_view k, u32 offset, std::optional<u8> hint)
-{
-    if (++m_depth > kMaxNesting)
-        return Error::malformed("nesting too deep", offset);
-    auto label = TRY(maybe_id());
-    std::string_view name = label.value_or(std::string_view {});
-    u8 opcode = k == "block" ? 0x02 : k == "loop" ? 0x03 : k == "if" ? 0x04 : k == "try" ? 0x06 : 0x1F;
-    if (opcode == 0x04)
-        TRY(apply_branch_hint(hint, out.size()));
-    TRY(put(out, opcode));
-    TRY(parse_blocktype(out));
-    if (opcode == 0x1F)
-        TRY(parse_catch_clauses(out));
-    TRY(push_label(label));
-    TRY(parse_instrs(out));
-    if (opcode == 0x04 && TRY(peek_keyword("else"))) {
-        TRY(next());
-        TRY(end_label_check(name, label.has_value()));
-        TRY(put(out, 0x05));
-        TRY(parse_instrs(out));
-    }
-    if (opcode == 0x06) {
-        bool any_catch = false;
-        bool catch_all = false;
-        for (;;) {
-            if (!catch_all && TRY(peek_keyword("catch"))) {
-                any_catch = true;
-                TRY(next());
-                TRY(put(out, 0x07));
-                TRY(write_leb_u32(out, TRY(parse_index(Space::Tag))));
-                TRY(parse_instrs(out));
-                continue;
-            }
-            if (!catch_all && TRY(peek_keyword("catch_all"))) {
-                any_catch = true;
-                catch_all = true;
-                TRY(next());
-                TRY(put(out, 0x19));
-                TRY(parse_instrs(out));
-                continue;
-            }
-            break;
-        }
-        if (!any_catch && TRY(peek_keyword("delegate"))) {
-            TRY(next());
-            m_labels.pop_back();
-            TRY(put(out, 0x18));
-            TRY(write_leb_u32(out, TRY(parse_label())));
-            --m_depth;
-            return {};
-        }
-    }
-    Token end = TRY(next());
-    if (!is_keyword(end, "end"))
-        return unexpected(end);
-    TRY(end_label_check(name, label.has_value()));
-    TRY(put(out, 0x0B));
-    m_labels.pop_back();
-    --m_depth;
-    return {};
-}
-
-Result<void> ModuleParser::parse_plain(Vector<u8>& out, Token const& keyword, std::optional<u8> hint)
-{
-    std::string_view k = m_lexer.text(keyword);
-    if (is_block_keyword(k))
-        return parse_block_rest(out, k, keyword.offset, hint);
-    auto opcode = opcode_from_name(k);
-    if (!opcode)
-        return Error::malformed("unknown operator", keyword.offset);
-    if (*opcode == Opcode::BrIf)
-        TRY(apply_branch_hint(hint, out.size()));
-    return parse_immediates(out, *opcode, keyword);
-}
-
-Result<void> ModuleParser::parse_folded(Vector<u8>& out)
-{
-    Token open = TRY(peek());
-    auto hint = TRY(take_branch_hint(open.offset));
-    TRY(next());
-    if (open.kind != TokenKind::LParen)
-        return unexpected(open);
-    if (++m_depth > kMaxNesting)
-        return Error::malformed("nesting too deep", open.offset);
-    Token keyword = TRY(next());
-    if (keyword.kind != TokenKind::Keyword) {
-        if (keyword.kind == TokenKind::RParen || keyword.kind == TokenKind::Eof)
-            return unexpected(keyword);
-        return Error::malformed("unknown operator", keyword.offset);
-    }
-    std::string_view k = m_lexer.text(keyword);
-    if (ends_block(k) || is_syntax_keyword(k))
-        return Error::malformed("unexpected token", keyword.offset);
-    if (k == "block" || k == "loop" || k == "try_table") {
-        auto label = TRY(maybe_id());
-        TRY(put(out, k == "block" ? 0x02 : k == "loop" ? 0x03 : 0x1F));
-        TRY(parse_blocktype(out));
-        if (k == "try_table")
-            TRY(parse_catch_clauses(out));
-        TRY(push_label(label));
-        TRY(parse_instrs(out));
-        TRY(expect_rparen());
-        TRY(put(out, 0x0B));
-        m_labels.pop_back();
-    } else if (k == "if") {
-        auto label = TRY(maybe_id());
-        Vector<u8> blocktype;
-        TRY(parse_blocktype(blocktype));
-        for (;;) {
-            Token token = TRY(peek());
-            if (token.kind != TokenKind::LParen || TRY(peek_field("then")))
-                break;
-            TRY(parse_folded(out));
-        }
-        TRY(apply_branch_hint(hint, out.size()));
-        TRY(put(out, 0x04));
-        TRY(out.try_extend(blocktype.span()));
-        TRY(push_label(label));
-        TRY(expect_lparen());
-        TRY(expect_keyword("then"));
-        TRY(parse_instrs(out));
-        TRY(expect_rparen());
-        if (TRY(peek_field("else"))) {
-            TRY(next());
-            TRY(next());
-            TRY(put(out, 0x05));
-            TRY(parse_instrs(out));
-            TRY(expect_rparen());
-        }
-        TRY(expect_rparen());
-        TRY(put(out, 0x0B));
-        m_labels.pop_back();
-    } else if (k == "try") {
-        auto label = TRY(maybe_id());
-        TRY(put(out, 0x06));
-        TRY(parse_blocktype(out));
-        TRY(push_label(label));
-        TRY(expect_lparen());
-        TRY(expect_keyword("do"));
-        TRY(parse_instrs(out));
-        TRY(expect_rparen());
-        bool delegated = false;
-        bool any_catch = false;
-        bool catch_all = false;
-        for (;;) {
-            if (!catch_all && TRY(peek_field("catch"))) {
-                any_catch = true;
-                TRY(next());
-                TRY(next());
-                TRY(put(out, 0x07));
-                TRY(write_leb_u32(out, TRY(parse_index(Space::Tag))));
-                TRY(parse_instrs(out));
-                TRY(expect_rparen());
-                continue;
-            }
-            if (!catch_all && TRY(peek_field("catch_all"))) {
-                any_catch = true;
-                catch_all = true;
-                TRY(next());
-                TRY(next());
-                TRY(put(out, 0x19));
-                TRY(parse_instrs(out));
-                TRY(expect_rparen());
-                continue;
-            }
-            if (!any_catch && TRY(peek_field("delegate"))) {
-                TRY(next());
-                TRY(next());
-                m_labels.pop_back();
-                TRY(put(out, 0x18));
-                TRY(write_leb_u32(out, TRY(parse_label())));
-                TRY(expect_rparen());
-                delegated = true;
-            }
-            break;
-        }
-        TRY(expect_rparen());
-        if (!delegated) {
-            TRY(put(out, 0x0B));
-            m_labels.pop_back();
-        }
-    } else {
-        auto opcode = opcode_from_name(k);
-        if (!opcode)
-            return Error::malformed("unknown operator", keyword.offset);
-        usize mark = out.size();
-        TRY(parse_immediates(out, *opcode, keyword));
-        usize middle = out.size();
-        for (;;) {
-            Token token = TRY(peek());
-            if (token.kind != TokenKind::LParen)
-                break;
-            TRY(parse_folded(out));
-        }
-        TRY(expect_rparen());
-        // The operands were parsed after the instruction but execute before it.
-        std::rotate(out.begin() + mark, out.begin() + middle, out.end());
-        if (*opcode == Opcode::BrIf)
-            TRY(apply_branch_hint(hint, mark + (out.size() - middle)));
-    }
-    --m_depth;
-    return {};
 }
 
 Result<void> ModuleParser::parse_memarg(Vector<u8>& out, OpcodeInfo const& info, u32 memory)

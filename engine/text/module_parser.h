@@ -145,12 +145,42 @@ private:
     Result<u32> find_or_add_func_type(u32 begin, u32 param_count, u32 result_count);
     Result<void> parse_params_results(TypeUse& use, bool bind_param_names, bool allow_params);
 
-    // Instructions.
+    // Instructions. Nesting lives in m_frames, not on the native stack.
+    struct Frame {
+        enum Kind : u8 {
+            FlatBlock,          // block/loop/if/try/try_table ... end
+            FoldedBlock,        // (block ...), (loop ...), (try_table ...)
+            FoldedIfConditions, // (if label bt cond* ...: before (then
+            FoldedIfThen,
+            FoldedIfElse,
+            FoldedTryDo,
+            FoldedTryHandlers,  // between the handler clauses of a folded try
+            FoldedTryCatch,
+            FoldedPlain,        // (op immediates operand*)
+        };
+        explicit Frame(Kind k)
+            : kind(k)
+        {
+        }
+        Kind kind;
+        u8 opcode { 0 };
+        bool has_label { false };
+        bool seen_else { false };
+        bool any_catch { false };
+        bool catch_all { false };
+        bool is_br_if { false };
+        std::optional<u8> hint;
+        std::string_view label;
+        usize mark { 0 };         // FoldedPlain: start of its bytes in m_pending_ops
+    };
     Result<void> parse_expr(Vector<u8>& out);               // instrs up to `)`, then `end`
-    Result<void> parse_instrs(Vector<u8>& out);
-    Result<void> parse_folded(Vector<u8>& out);
-    Result<void> parse_plain(Vector<u8>& out, Token const& keyword, std::optional<u8> hint);
-    Result<void> parse_block_rest(Vector<u8>& out, std::string_view keyword, u32 offset, std::optional<u8> hint);
+    Result<void> parse_instrs(Vector<u8>& out);             // up to `)` or end of input
+    Result<void> parse_folded(Vector<u8>& out);             // one folded instruction
+    Result<void> run_instrs(Vector<u8>& out, bool single_folded);
+    Result<void> start_folded(Vector<u8>& out);
+    Result<void> start_flat(Vector<u8>& out, Token const& keyword, std::optional<u8> hint);
+    Result<void> continue_flat(Vector<u8>& out, Token const& keyword);
+    Result<void> close_frame(Vector<u8>& out);
     Result<void> parse_blocktype(Vector<u8>& out);
     Result<void> parse_immediates(Vector<u8>& out, Opcode opcode, Token const& keyword);
     Result<void> parse_memarg(Vector<u8>& out, OpcodeInfo const& info, u32 memory);
@@ -176,7 +206,10 @@ private:
     Result<Vector<u8>> assemble();
 
     Lexer& m_lexer;
-    u32 m_depth { 0 };
+    Vector<Frame> m_frames;
+    Vector<u8> m_pending_blocktypes; // folded `if` block types waiting for their `then`
+    Vector<usize> m_pending_blocktype_begins;
+    Vector<u8> m_pending_ops;        // folded instructions waiting for their operands
 
     NameTable m_names[static_cast<usize>(Space::Count)];
     u32 m_bound[static_cast<usize>(Space::Count)] {};

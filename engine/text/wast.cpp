@@ -75,6 +75,7 @@ private:
     Lexer m_lexer;
     u32 m_line_offset { 0 };
     u32 m_line { 1 };
+    bool m_in_either { false };
 };
 
 u32 ScriptParser::line_at(u32 offset)
@@ -334,14 +335,19 @@ Result<void> ScriptParser::parse_result(ResultPattern& pattern)
         return expect_rparen();
     }
     if (name == "either") {
+        // Alternatives are plain results: no recursion on hostile input.
+        if (m_in_either)
+            return Error::malformed("unexpected token", open.offset);
         TRY(next());
         TRY(next());
+        m_in_either = true;
         pattern.kind = Kind::Either;
         while (TRY(peek()).kind == TokenKind::LParen) {
             ResultPattern alternative;
             TRY(parse_result(alternative));
             TRY(pattern.alternatives.try_append(std::move(alternative)));
         }
+        m_in_either = false;
         return expect_rparen();
     }
     struct {
