@@ -76,6 +76,7 @@ private:
     u32 m_line_offset { 0 };
     u32 m_line { 1 };
     bool m_in_either { false };
+    bool m_in_thread { false };
 };
 
 u32 ScriptParser::line_at(u32 offset)
@@ -504,6 +505,51 @@ Result<void> ScriptParser::parse_command(Command& command, Token const& open, To
         return module_then_message(CommandKind::AssertMalformedCustom);
     if (k == "assert_invalid_custom")
         return module_then_message(CommandKind::AssertInvalidCustom);
+    if (k == "thread" && !m_in_thread) {
+        command.kind = CommandKind::Thread;
+        command.thread_id = TRY(maybe_id());
+        for (;;) {
+            Token o = TRY(peek());
+            Token second = TRY(m_lexer.peek_second());
+            if (o.kind != TokenKind::LParen || !is_keyword(second, "shared"))
+                break;
+            TRY(next());
+            TRY(next());
+            Token mo = TRY(next());
+            Token mk = TRY(next());
+            if (mo.kind != TokenKind::LParen || !is_keyword(mk, "module"))
+                return unexpected(mk);
+            auto id = TRY(maybe_id());
+            if (!id)
+                return unexpected(TRY(peek()));
+            TRY(command.shared_modules.try_append(*id));
+            TRY(expect_rparen());
+            TRY(expect_rparen());
+        }
+        m_in_thread = true;
+        for (;;) {
+            Token o = TRY(next());
+            if (o.kind == TokenKind::RParen)
+                break;
+            if (o.kind != TokenKind::LParen)
+                return unexpected(o);
+            Token kw = TRY(next());
+            if (kw.kind != TokenKind::Keyword)
+                return unexpected(kw);
+            Command inner;
+            inner.offset = o.offset;
+            inner.line = line_at(o.offset);
+            TRY(parse_command(inner, o, kw));
+            TRY(command.thread_commands.try_append(std::move(inner)));
+        }
+        m_in_thread = false;
+        return {};
+    }
+    if (k == "wait") {
+        command.kind = CommandKind::Wait;
+        command.thread_id = TRY(maybe_id());
+        return expect_rparen();
+    }
     return Error::malformed("unknown script command", keyword.offset);
 }
 

@@ -99,6 +99,8 @@ enum class CommandKind : u8 {
     AssertUninstantiable,  // module, message
     AssertMalformedCustom, // module, message (custom-section annotations)
     AssertInvalidCustom,   // module, message
+    Thread,                // `(thread $t (shared (module $m))* command*)`: thread_id, shared_modules, thread_commands
+    Wait,                  // `(wait $t)`: thread_id
 };
 
 struct Command {
@@ -115,6 +117,9 @@ struct Command {
     std::optional<StringView> definition_id;
     String register_name;
     std::optional<StringView> register_module;
+    std::optional<StringView> thread_id;
+    Vector<StringView> shared_modules;
+    Vector<Command> thread_commands; // threads do not nest
 };
 
 struct Script {

@@ -130,3 +130,25 @@ TEST(Wast, BareModuleScript)
     EXPECT_EQ(script->commands[0].kind, CommandKind::Module);
     EXPECT_FALSE(script->commands[0].module.error.has_value());
 }
+
+TEST(Wast, ThreadsAndWait)
+{
+    auto script = parse_wast("(module $Mem (memory 1 1 shared))\n"
+                             "(thread $T1 (shared (module $Mem))\n"
+                             "  (register \"mem\" $Mem)\n"
+                             "  (module (memory (import \"mem\" \"shared\") 1 1 shared))\n"
+                             "  (assert_return (invoke \"run\")))\n"
+                             "(wait $T1)\n");
+    ASSERT_TRUE(script.has_value()) << script.error().message();
+    ASSERT_EQ(script->commands.size(), 3u);
+    Command const& thread = script->commands[1];
+    EXPECT_EQ(thread.kind, CommandKind::Thread);
+    EXPECT_EQ(*thread.thread_id, "T1");
+    ASSERT_EQ(thread.shared_modules.size(), 1u);
+    EXPECT_EQ(thread.shared_modules[0], "Mem");
+    ASSERT_EQ(thread.thread_commands.size(), 3u);
+    EXPECT_EQ(thread.thread_commands[1].kind, CommandKind::Module);
+    EXPECT_EQ(thread.thread_commands[2].line, 5u);
+    EXPECT_EQ(script->commands[2].kind, CommandKind::Wait);
+    EXPECT_FALSE(parse_wast("(thread $a (thread $b))").has_value());
+}
