@@ -56,6 +56,7 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
     std::vector<std::string> failures;
     std::vector<std::string> decode_failures;
     std::vector<std::string> message_mismatches;
+    std::vector<std::string> validation_mismatches;
     for (auto const& path : files) {
         std::string source = read_file(path);
         auto script = parse_wast(source);
@@ -95,6 +96,16 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
                 decode_failures.push_back(path.string() + ":" + std::to_string(command.line) + ": "
                                           + decoded.error().message() + " at offset "
                                           + std::to_string(decoded.error().offset()));
+                continue;
+            }
+            // The validator's verdict must match the suite's: a wrong index or type
+            // in the encoding shows up here.
+            auto valid = engine::validate_module(*decoded);
+            bool expect_valid = command.kind != CommandKind::AssertInvalid && command.kind != CommandKind::AssertInvalidCustom;
+            if (valid.has_value() != expect_valid) {
+                validation_mismatches.push_back(path.string() + ":" + std::to_string(command.line) + ": "
+                                                + (valid ? std::string("valid, expected invalid")
+                                                         : std::string("invalid: ") + valid.error().message()));
             }
         }
     }
@@ -110,6 +121,9 @@ TEST(Suite, EveryScriptParsesAndEveryModuleEncodes)
     std::printf("decoder: %zu encoded modules rejected\n", decode_failures.size());
     for (usize i = 0; i < decode_failures.size() && i < 400; ++i)
         std::printf("  %s\n", decode_failures[i].c_str());
+    std::printf("validator disagrees with the suite on %zu modules\n", validation_mismatches.size());
+    for (usize i = 0; i < validation_mismatches.size() && i < 100; ++i)
+        std::printf("  %s\n", validation_mismatches[i].c_str());
     EXPECT_TRUE(failures.empty());
     EXPECT_GT(encoded, 1000u);
 }
