@@ -291,7 +291,11 @@ Result<void> Lexer::skip_annotation(u32 begin)
     u32 id_begin = i;
     std::string_view id;
     if (i < m_source.size() && m_source[i] == '"') {
-        u32 end = TRY(scan_string(i));
+        auto scanned = scan_string(i);
+        // An id string that is not a proper string names nothing.
+        if (!scanned && scanned.error().message()[0] != 'm')
+            return Error::malformed("empty annotation id", begin);
+        u32 end = TRY(std::move(scanned));
         std::string_view body = m_source.substr(i + 1, end - i - 2);
         bool plain = true;
         for (char c : body) {
@@ -378,7 +382,10 @@ Result<Token> Lexer::scan_atom()
         } else if (d == '"') {
             if (strings == 0)
                 first_string_begin = i;
-            i = TRY(scan_string(i));
+            auto scanned = scan_string(i);
+            if (!scanned && c == '$' && i == start + 1 && scanned.error().message()[0] != 'm')
+                return Error::malformed("empty identifier", start);
+            i = TRY(std::move(scanned));
             last_string_end = i;
             ++strings;
         } else if (d == ',' || d == ';' || d == '[' || d == ']' || d == '{' || d == '}') {

@@ -448,7 +448,7 @@ Result<ValType> ModuleParser::parse_reftype()
                 return type;
             }
         }
-        return unexpected(token);
+        return Error::malformed("unknown operator", token.offset);
     }
     if (token.kind != TokenKind::LParen)
         return unexpected(token);
