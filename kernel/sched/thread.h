@@ -22,6 +22,9 @@ public:
     u64 id() const { return m_id; }
     const char* name() const { return m_name; }
     ThreadState state() const { return m_state; }
+    // The innermost wasm activation running on this thread (engine/platform.h).
+    void* wasm_activation() const { return m_wasm_activation; }
+    void set_wasm_activation(void* activation) { m_wasm_activation = activation; }
 
     IntrusiveListNode m_queue_node;
 
@@ -40,6 +43,7 @@ private:
     i64 m_exit_status { 0 };
     Thread* m_joiner { nullptr };
     bool m_joined { false };
+    void* m_wasm_activation { nullptr };
 };
 
 using ThreadList = IntrusiveList<Thread, &Thread::m_queue_node>;

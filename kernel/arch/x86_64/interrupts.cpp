@@ -2,6 +2,7 @@
 
 #include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "engine/platform.h"
 #include "kernel/debug/panic.h"
 
 namespace wk::kernel::x86_64 {
@@ -41,6 +42,28 @@ void print_registers(const InterruptFrame& f)
     debug::panic_end(f.rip, f.rbp);
 }
 
+// A divide error, invalid opcode (ud2), page fault or general protection fault at a trap site
+// of wasm code becomes a trap: the frame is rewritten to resume at the activation's landing.
+bool redirect_wasm_fault(InterruptFrame& f)
+{
+    if (f.vector != 0 && f.vector != 6 && f.vector != 13 && f.vector != 14)
+        return false;
+    engine::FaultState state {
+        .pc = f.rip,
+        .sp = f.rsp,
+        .fp = f.rbp,
+        .fault_address = f.vector == 14 ? read_cr2() : 0,
+        .rax = f.rax,
+    };
+    if (!engine::redirect_fault_to_trap(state))
+        return false;
+    f.rip = state.pc;
+    f.rsp = state.sp;
+    f.rbp = state.fp;
+    f.rax = state.rax;
+    return true;
+}
+
 } // namespace
 
 const char* exception_name(u64 vector)
@@ -68,8 +91,11 @@ extern "C" void interrupt_dispatch(wk::kernel::x86_64::InterruptFrame* frame)
         handler(*frame);
         return;
     }
-    if (frame->vector < 32)
+    if (frame->vector < 32) {
+        if (redirect_wasm_fault(*frame))
+            return;
         kernel_exception(*frame);
+    }
     if (frame->vector == kSpuriousVector)
         return;
     wk::kernel::debug::warn("unexpected interrupt vector {}", frame->vector);

@@ -89,6 +89,25 @@ Result<u64> PageTables::unmap(u64 virt)
     return phys;
 }
 
+Result<void> PageTables::protect(u64 virt, u64 flags)
+{
+    if (!is_canonical(virt) || (virt & (kPageSize - 1)))
+        return Error::from("bad address to protect", ErrorKind::OutOfRange);
+    u64* table = table_at(m_root);
+    for (int level = 4; level > 1; --level) {
+        u64 entry = table[index_at(virt, level)];
+        if (!(entry & kPagePresent) || (entry & kPageHuge))
+            return Error::from("page not mapped", ErrorKind::OutOfRange);
+        table = table_at(entry);
+    }
+    u64& entry = table[index_at(virt, 1)];
+    if (!(entry & kPagePresent))
+        return Error::from("page not mapped", ErrorKind::OutOfRange);
+    entry = (entry & kPhysicalAddressMask) | flags | kPagePresent;
+    invlpg(virt);
+    return {};
+}
+
 std::optional<Translation> PageTables::translate(u64 virt) const
 {
     if (!is_canonical(virt))

@@ -45,6 +45,8 @@ public:
     // Removes a 4 KiB mapping and flushes it from this CPU's TLB; returns the physical page.
     Result<u64> unmap(u64 virt);
     std::optional<Translation> translate(u64 virt) const;
+    // Replaces the flags of a mapped 4 KiB page (keeping its frame) and flushes it.
+    Result<void> protect(u64 virt, u64 flags);
 
     void activate() const;
 

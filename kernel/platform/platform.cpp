@@ -1,0 +1,183 @@
+// engine/platform.h for the kernel: wasm memories and code live in their own range of the
+// kernel address space, backed by frames from the frame allocator; faults in wasm code reach
+// the engine through the CPU exception handler (kernel/arch/x86_64/interrupts.cpp).
+#include "engine/platform.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/entropy.h"
+#include "kernel/arch/x86_64/paging.h"
+#include "kernel/mm/memory.h"
+#include "kernel/sched/thread.h"
+#include "kernel/time/clock.h"
+
+namespace wk::platform {
+
+using kernel::x86_64::InterruptDisabler;
+using kernel::x86_64::PageTables;
+namespace x86 = kernel::x86_64;
+
+namespace {
+
+constexpr u64 kRegionBase = 0xFFFFA00000000000ull;
+constexpr u64 kRegionSize = 16ull << 40; // 16 TiB: two thousand 8 GiB memory reservations
+constexpr usize kMaxFreeRanges = 256;
+
+struct Range {
+    u64 base;
+    u64 size;
+};
+
+// Address space handed out by reserve(): a bump pointer plus released ranges for reuse.
+u64 g_next = kRegionBase;
+Range g_free[kMaxFreeRanges];
+usize g_free_count;
+
+bool in_region(u64 address, u64 size)
+{
+    return address >= kRegionBase && size <= kRegionSize && address - kRegionBase <= kRegionSize - size;
+}
+
+Result<void> check_range(void* address, usize size)
+{
+    u64 base = reinterpret_cast<u64>(address);
+    if ((base | size) & (x86::kPageSize - 1) || !in_region(base, size))
+        return Error::from("address range outside the wasm region", ErrorKind::OutOfRange);
+    return {};
+}
+
+u64 flags_for(Access access)
+{
+    switch (access) {
+    case Access::ReadWrite: return x86::kPageWritable | x86::kPageNoExecute;
+    case Access::Read: return x86::kPageNoExecute;
+    case Access::ReadExecute: return 0;
+    case Access::None: break;
+    }
+    return x86::kPageNoExecute;
+}
+
+void unmap_range(PageTables& tables, u64 base, u64 size)
+{
+    for (u64 page = base; page < base + size; page += x86::kPageSize) {
+        if (auto frame = tables.unmap(page))
+            kernel::mm::free_frame(*frame);
+    }
+}
+
+} // namespace
+
+usize page_size() { return x86::kPageSize; }
+
+Result<void*> reserve(usize size)
+{
+    if (size == 0 || (size & (x86::kPageSize - 1)) || size > kRegionSize)
+        return Error::from("bad reservation size", ErrorKind::OutOfRange);
+    InterruptDisabler guard;
+    for (usize i = 0; i < g_free_count; ++i) {
+        if (g_free[i].size < size)
+            continue;
+        u64 base = g_free[i].base;
+        g_free[i].base += size;
+        g_free[i].size -= size;
+        if (g_free[i].size == 0)
+            g_free[i] = g_free[--g_free_count];
+        return reinterpret_cast<void*>(base);
+    }
+    if (kRegionBase + kRegionSize - g_next < size)
+        return Error::from("wasm address space exhausted", ErrorKind::OutOfMemory);
+    u64 base = g_next;
+    g_next += size;
+    return reinterpret_cast<void*>(base);
+}
+
+Result<void> commit(void* address, usize size)
+{
+    TRY(check_range(address, size));
+    InterruptDisabler guard;
+    auto tables = PageTables::current();
+    u64 base = reinterpret_cast<u64>(address);
+    for (u64 page = base; page < base + size; page += x86::kPageSize) {
+        if (tables.translate(page))
+            continue; // already committed: keep its contents
+        auto frame = kernel::mm::allocate_zeroed_frame();
+        Result<void> mapped = frame ? tables.map(page, *frame, x86::kPageWritable | x86::kPageNoExecute)
+                                    : Result<void>(frame.error());
+        if (!mapped) {
+            if (frame)
+                kernel::mm::free_frame(*frame);
+            unmap_range(tables, base, page - base);
+            return mapped.error();
+        }
+    }
+    return {};
+}
+
+Result<void> decommit(void* address, usize size)
+{
+    TRY(check_range(address, size));
+    InterruptDisabler guard;
+    auto tables = PageTables::current();
+    unmap_range(tables, reinterpret_cast<u64>(address), size);
+    return {};
+}
+
+Result<void> protect(void* address, usize size, Access access)
+{
+    TRY(check_range(address, size));
+    InterruptDisabler guard;
+    auto tables = PageTables::current();
+    u64 base = reinterpret_cast<u64>(address);
+    if (access == Access::None) {
+        unmap_range(tables, base, size);
+        return {};
+    }
+    for (u64 page = base; page < base + size; page += x86::kPageSize)
+        TRY(tables.protect(page, flags_for(access)));
+    return {};
+}
+
+void release(void* address, usize size)
+{
+    if (!check_range(address, size))
+        return;
+    InterruptDisabler guard;
+    auto tables = PageTables::current();
+    u64 base = reinterpret_cast<u64>(address);
+    unmap_range(tables, base, size);
+    if (base + size == g_next) {
+        g_next = base;
+        return;
+    }
+    if (g_free_count < kMaxFreeRanges)
+        g_free[g_free_count++] = { base, size };
+    // NOTE: with the free list full the range is leaked as address space only; its frames
+    // were returned above.
+}
+
+u64 monotonic_nanoseconds() { return kernel::time::nanoseconds_since_boot(); }
+
+Result<void> fill_entropy(Bytes buffer)
+{
+    for (usize i = 0; i < buffer.size(); i += 8) {
+        u64 value = x86::boot_entropy();
+        for (usize j = 0; j < 8 && i + j < buffer.size(); ++j)
+            buffer[i + j] = static_cast<u8>(value >> (8 * j));
+    }
+    return {};
+}
+
+Result<void> prepare_thread_for_wasm() { return {}; }
+
+Activation* current_activation()
+{
+    auto* thread = kernel::sched::current();
+    return thread ? static_cast<Activation*>(thread->wasm_activation()) : nullptr;
+}
+
+void set_current_activation(Activation* activation)
+{
+    if (auto* thread = kernel::sched::current())
+        thread->set_wasm_activation(activation);
+}
+
+} // namespace wk::platform

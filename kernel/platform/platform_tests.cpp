@@ -1,0 +1,107 @@
+#include "engine/platform.h"
+#include "kernel/debug/ktest.h"
+#include "kernel/mm/memory.h"
+
+extern "C" wk::u32 test_enter_wasm(wk::engine::Activation* activation, void (*code)());
+
+namespace wk::kernel {
+
+using engine::TrapKind;
+
+KERNEL_TEST(platform_reserve_commit_decommit_release)
+{
+    // The first commit in the region creates page tables, which stay; warm them up so that
+    // the counts below see only the committed pages.
+    if (auto warm = platform::reserve(1 << 20)) {
+        (void)platform::commit(*warm, 4096);
+        platform::release(*warm, 1 << 20);
+    }
+    u64 frames_before = mm::frames().free_frames();
+    auto base = platform::reserve(1 << 20);
+    KEXPECT(base.has_value());
+    if (!base)
+        return;
+    auto* bytes = static_cast<u8*>(*base);
+    KEXPECT(platform::commit(bytes, 2 * 4096).has_value());
+    KEXPECT_EQ(bytes[0], 0);
+    KEXPECT_EQ(bytes[8191], 0);
+    bytes[100] = 42;
+    KEXPECT(platform::commit(bytes, 4096).has_value()); // committing again keeps contents
+    KEXPECT_EQ(bytes[100], 42);
+    KEXPECT_EQ(mm::frames().free_frames(), frames_before - 2);
+    KEXPECT(platform::decommit(bytes, 4096).has_value());
+    KEXPECT(platform::commit(bytes, 4096).has_value());
+    KEXPECT_EQ(bytes[100], 0); // decommitted memory comes back zeroed
+    KEXPECT(!platform::commit(reinterpret_cast<void*>(0x1000), 4096)); // not the wasm region
+    KEXPECT(!platform::commit(bytes + 1, 4096));                      // unaligned
+    platform::release(*base, 1 << 20);
+    KEXPECT_EQ(mm::frames().free_frames(), frames_before);
+    auto again = platform::reserve(1 << 20);
+    KEXPECT(again.has_value() && *again == *base); // the address space is reused
+    if (again)
+        platform::release(*again, 1 << 20);
+}
+
+KERNEL_TEST(platform_refuses_absurd_reservations)
+{
+    auto huge = platform::reserve(1ull << 50);
+    KEXPECT(!huge);
+    KEXPECT(!platform::reserve(0));
+    KEXPECT(!platform::reserve(4095));
+}
+
+// Hand-assembled "wasm code" with three trap sites: the CPU faults, the exception handler
+// asks the engine, and execution resumes at the trampoline's landing with the trap kind.
+KERNEL_TEST(platform_faults_in_wasm_code_become_traps)
+{
+    auto region = platform::reserve(2 * 4096);
+    KEXPECT(region.has_value());
+    if (!region)
+        return;
+    auto* code = static_cast<u8*>(*region);
+    u8* guard = code + 4096; // reserved, never committed
+    KEXPECT(platform::commit(code, 4096).has_value());
+    // 0: ud2
+    code[0] = 0x0F;
+    code[1] = 0x0B;
+    // 16: xor edx, edx; mov eax, 7; div edx
+    const u8 divide[] = { 0x31, 0xD2, 0xB8, 0x07, 0x00, 0x00, 0x00, 0xF7, 0xF2, 0xC3 };
+    __builtin_memcpy(code + 16, divide, sizeof divide);
+    // 32: movabs rax, guard; mov rax, [rax]; ret
+    code[32] = 0x48;
+    code[33] = 0xB8;
+    u64 guard_address = reinterpret_cast<u64>(guard);
+    __builtin_memcpy(code + 34, &guard_address, 8);
+    const u8 load[] = { 0x48, 0x8B, 0x00, 0xC3 };
+    __builtin_memcpy(code + 42, load, sizeof load);
+    // 48: mov eax, 5; ret (no trap)
+    const u8 plain[] = { 0xB8, 0x05, 0x00, 0x00, 0x00, 0xC3 };
+    __builtin_memcpy(code + 48, plain, sizeof plain);
+    KEXPECT(platform::protect(code, 4096, platform::Access::ReadExecute).has_value());
+
+    static const engine::TrapEntry traps[] = {
+        { 0, TrapKind::Unreachable },
+        { 16 + 7, TrapKind::IntegerDivideByZero },
+        { 42, TrapKind::MemoryOutOfBounds },
+    };
+    engine::CodeRange range { reinterpret_cast<uptr>(code), 4096, { traps, 3 }, nullptr };
+    KEXPECT(engine::register_code_range(&range).has_value());
+
+    auto run = [&](usize offset) {
+        engine::Activation activation;
+        platform::set_current_activation(&activation);
+        u32 kind = test_enter_wasm(&activation, reinterpret_cast<void (*)()>(code + offset));
+        platform::set_current_activation(nullptr);
+        return kind;
+    };
+    KEXPECT_EQ(run(0), static_cast<u32>(TrapKind::Unreachable));
+    KEXPECT_EQ(run(16), static_cast<u32>(TrapKind::IntegerDivideByZero));
+    KEXPECT_EQ(run(32), static_cast<u32>(TrapKind::MemoryOutOfBounds));
+    KEXPECT_EQ(run(48), 0u);
+    KEXPECT_EQ(run(0), static_cast<u32>(TrapKind::Unreachable)); // the machinery is reusable
+
+    engine::unregister_code_range(&range);
+    platform::release(*region, 2 * 4096);
+}
+
+} // namespace wk::kernel
