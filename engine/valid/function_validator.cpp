@@ -19,49 +19,6 @@ u32 lane_count(const Instruction& instruction, const OpcodeInfo& info)
     return 2;
 }
 
-constexpr ValType sig_type(SigType type, ValType address)
-{
-    switch (type) {
-    case SigType::I32: return ValType::i32();
-    case SigType::I64: return ValType::i64();
-    case SigType::F32: return ValType::f32();
-    case SigType::F64: return ValType::f64();
-    case SigType::V128: return ValType::v128();
-    case SigType::Address: return address;
-    }
-    return ValType::i32();
-}
-
-// The table's signatures as value types, for instructions without a memory
-// operand (their "a" entries are never read).
-struct SimpleSignature {
-    bool is_simple; // typed by the table alone, no immediates to check
-    u8 param_count;
-    u8 result_count;
-    ValType params[4];
-    ValType results[2];
-};
-
-struct SimpleSignatureTable {
-    SimpleSignature entries[kOpcodeCount];
-
-    consteval SimpleSignatureTable()
-        : entries {}
-    {
-        for (usize i = 0; i < kOpcodeCount; ++i) {
-            const OpcodeInfo& info = kOpcodeInfos[i];
-            entries[i].is_simple = info.has_signature && info.imm == ImmKind::None;
-            entries[i].param_count = info.param_count;
-            entries[i].result_count = info.result_count;
-            for (u32 k = 0; k < info.param_count; ++k)
-                entries[i].params[k] = sig_type(info.params[k], ValType::i32());
-            for (u32 k = 0; k < info.result_count; ++k)
-                entries[i].results[k] = sig_type(info.results[k], ValType::i32());
-        }
-    }
-};
-
-constexpr SimpleSignatureTable kSimpleSignatures {};
 
 ValType address_of(const Limits& limits) { return limits.is_64 ? ValType::i64() : ValType::i32(); }
 
@@ -352,7 +309,7 @@ TypeList FunctionValidator::tag_params(u32 tag_index) const
 
 // ---- dispatch ----
 
-Result<void> FunctionValidator::visit(const Instruction& instruction)
+Result<void> FunctionValidator::visit_general(const Instruction& instruction)
 {
     m_offset = instruction.offset;
     if (m_const_mode) [[unlikely]]
@@ -377,7 +334,7 @@ Result<void> FunctionValidator::visit(const Instruction& instruction)
     default:
         break;
     }
-    const SimpleSignature& signature = kSimpleSignatures.entries[static_cast<u16>(instruction.opcode)];
+    const detail::SimpleSignature& signature = detail::kSimpleSignatures.entries[static_cast<u16>(instruction.opcode)];
     if (signature.is_simple) {
         for (u32 i = signature.param_count; i > 0; --i)
             TRY(pop(signature.params[i - 1]));
@@ -469,9 +426,9 @@ Result<void> FunctionValidator::visit_simple(const Instruction& instruction, con
         break;
     }
     for (u32 i = info.param_count; i > 0; --i)
-        TRY(pop(sig_type(info.params[i - 1], address)));
+        TRY(pop(detail::sig_type(info.params[i - 1], address)));
     for (u32 i = 0; i < info.result_count; ++i)
-        TRY(push(sig_type(info.results[i], address)));
+        TRY(push(detail::sig_type(info.results[i], address)));
     return {};
 }
 

@@ -29,6 +29,54 @@ struct TypeList {
     ValType operator[](u32 i) const { return data ? data[i] : single; }
 };
 
+namespace detail {
+
+constexpr ValType sig_type(SigType type, ValType address)
+{
+    switch (type) {
+    case SigType::I32: return ValType::i32();
+    case SigType::I64: return ValType::i64();
+    case SigType::F32: return ValType::f32();
+    case SigType::F64: return ValType::f64();
+    case SigType::V128: return ValType::v128();
+    case SigType::Address: return address;
+    }
+    return ValType::i32();
+}
+
+// The table's signatures as value types, for instructions without a memory
+// operand (their "a" entries are never read).
+struct SimpleSignature {
+    bool is_simple; // typed by the table alone, no immediates to check
+    u8 param_count;
+    u8 result_count;
+    ValType params[4];
+    ValType results[2];
+};
+
+struct SimpleSignatureTable {
+    SimpleSignature entries[kOpcodeCount];
+
+    consteval SimpleSignatureTable()
+        : entries {}
+    {
+        for (usize i = 0; i < kOpcodeCount; ++i) {
+            const OpcodeInfo& info = kOpcodeInfos[i];
+            entries[i].is_simple = info.has_signature && info.imm == ImmKind::None;
+            entries[i].param_count = info.param_count;
+            entries[i].result_count = info.result_count;
+            for (u32 k = 0; k < info.param_count; ++k)
+                entries[i].params[k] = sig_type(info.params[k], ValType::i32());
+            for (u32 k = 0; k < info.result_count; ++k)
+                entries[i].results[k] = sig_type(info.results[k], ValType::i32());
+        }
+    }
+};
+
+inline constexpr SimpleSignatureTable kSimpleSignatures {};
+
+} // namespace detail
+
 // The operand stack: storage from a Vector, unchecked access on the hot path.
 class TypeStack {
 public:
@@ -80,13 +128,53 @@ public:
     Result<void> begin_const_expr(ValType expected, u32 visible_globals, u32 offset);
 
     bool finished() const { return m_controls.is_empty(); }
-    Result<void> visit(const Instruction& instruction);
+
+    // Instructions typed by the opcode table alone are checked inline; the
+    // rest in visit_general.
+    [[gnu::always_inline]] Result<void> visit(const Instruction& instruction)
+    {
+        const detail::SimpleSignature& signature = detail::kSimpleSignatures.entries[static_cast<u16>(instruction.opcode)];
+        if (m_const_mode) [[unlikely]]
+            return visit_general(instruction);
+        m_offset = instruction.offset;
+        if (signature.is_simple) {
+            for (u32 i = signature.param_count; i > 0; --i)
+                TRY(pop(signature.params[i - 1]));
+            for (u32 i = 0; i < signature.result_count; ++i)
+                TRY(push(signature.results[i]));
+            return {};
+        }
+        u32 index = instruction.index0;
+        switch (instruction.opcode) {
+        case Opcode::LocalGet:
+            if (index < m_locals.size() && m_local_set[index])
+                return push(m_locals[index]);
+            break;
+        case Opcode::LocalSet:
+        case Opcode::LocalTee:
+            if (index < m_locals.size() && m_local_set[index]) {
+                TRY(pop(m_locals[index]));
+                if (instruction.opcode == Opcode::LocalTee)
+                    return push(m_locals[index]);
+                return {};
+            }
+            break;
+        case Opcode::I32Const:
+            return push(ValType::i32());
+        case Opcode::I64Const:
+            return push(ValType::i64());
+        default:
+            break;
+        }
+        return visit_general(instruction);
+    }
 
     Span<const ValType> value_stack() const { return m_stack.span(); }
     Span<const ControlFrame> control_stack() const { return m_controls.span(); }
     Span<const ValType> locals() const { return m_locals.span(); }
 
 private:
+    Result<void> visit_general(const Instruction&);
     Result<void> visit_simple(const Instruction&, const OpcodeInfo&);
     Result<void> visit_control(const Instruction&);
     Result<void> visit_variable(const Instruction&);

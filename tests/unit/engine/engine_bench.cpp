@@ -1,5 +1,8 @@
-// Decode+validate throughput: `engine_bench file.wasm...` prints MB/s per file.
+// Decode+validate throughput: `engine_bench [-n runs] file.wasm...` prints MB/s
+// per file (best of the runs, or of two seconds of runs without -n).
 #include <chrono>
+#include <cstdlib>
+#include <string>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -12,7 +15,13 @@ using namespace wk::engine;
 
 int main(int argc, char** argv)
 {
-    for (int i = 1; i < argc; ++i) {
+    int fixed_runs = 0;
+    int first = 1;
+    if (argc > 2 && std::string(argv[1]) == "-n") {
+        fixed_runs = std::atoi(argv[2]);
+        first = 3;
+    }
+    for (int i = first; i < argc; ++i) {
         std::ifstream in(argv[i], std::ios::binary);
         std::vector<u8> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         ReadonlyBytes input(bytes.data(), bytes.size());
@@ -26,7 +35,7 @@ int main(int argc, char** argv)
         double best_decode = 1e9, best_total = 1e9;
         auto deadline = Clock::now() + std::chrono::seconds(2);
         int runs = 0;
-        while (runs < 3 || Clock::now() < deadline) {
+        while (fixed_runs ? runs < fixed_runs : (runs < 3 || Clock::now() < deadline)) {
             auto start = Clock::now();
             auto module = decode_module(input);
             auto decoded = Clock::now();
