@@ -35,7 +35,26 @@ Result<void> ModuleParser::emit_opcode(Vector<u8>& out, OpcodeInfo const& info)
 
 Result<void> ModuleParser::push_label(std::optional<std::string_view> name)
 {
-    return m_labels.try_append(Label { name.value_or(std::string_view {}), name.has_value() });
+    u32 shadowed = kNoLabel;
+    if (name) {
+        shadowed = m_label_names.find(0, *name).value_or(kNoLabel);
+        TRY(m_label_names.set(0, *name, static_cast<u32>(m_labels.size())));
+    }
+    return m_labels.try_append(Label { name.value_or(std::string_view {}), name.has_value(), shadowed });
+}
+
+Result<void> ModuleParser::pop_label()
+{
+    Label label = m_labels.pop_back();
+    if (label.has_name)
+        TRY(m_label_names.set(0, label.name, label.shadowed));
+    return {};
+}
+
+void ModuleParser::clear_labels()
+{
+    m_labels.clear();
+    m_label_names.clear();
 }
 
 Result<u32> ModuleParser::parse_index(Space space)
@@ -80,11 +99,10 @@ Result<u32> ModuleParser::parse_label()
     Token token = TRY(next());
     if (token.kind == TokenKind::Id) {
         std::string_view name = TRY(id_name(token));
-        for (usize i = m_labels.size(); i-- > 0;) {
-            if (m_labels[i].has_name && m_labels[i].name == name)
-                return static_cast<u32>(m_labels.size() - 1 - i);
-        }
-        return Error::malformed("unknown label", token.offset);
+        u32 index = m_label_names.find(0, name).value_or(kNoLabel);
+        if (index == kNoLabel || index >= m_labels.size())
+            return Error::malformed("unknown label", token.offset);
+        return static_cast<u32>(m_labels.size() - 1 - index);
     }
     if (token.kind == TokenKind::Number) {
         auto value = parse_nat(m_lexer.text(token), 0xFFFFFFFFu);

@@ -301,7 +301,7 @@ Result<void> ModuleParser::parse_func()
         TRY(encode_valtype(body, locals[i]));
         i = j;
     }
-    m_labels.clear();
+    clear_labels();
     TRY(push_label(std::nullopt));
     m_in_function = true;
     TRY(parse_instrs(body));
@@ -325,7 +325,7 @@ Result<void> ModuleParser::parse_global()
         return expect_rparen();
     }
     TRY(parse_globaltype(m_globals));
-    m_labels.clear();
+    clear_labels();
     m_locals.clear();
     TRY(parse_expr(m_globals));
     TRY(expect_rparen());
@@ -419,7 +419,7 @@ Result<void> ModuleParser::parse_table()
         TRY(put(m_tables, 0x40));
         TRY(put(m_tables, 0x00));
         TRY(m_tables.try_extend(tabletype.span()));
-        m_labels.clear();
+        clear_labels();
         m_locals.clear();
         TRY(parse_expr(m_tables));
     } else {
@@ -532,7 +532,7 @@ Result<void> ModuleParser::parse_elem_list(Vector<u8>& out, bool allow_bare_func
         bool bare_exprs = allow_bare_funcs && token.kind == TokenKind::LParen && !TRY(peek_field("ref"));
         if (!bare_exprs)
             type = TRY(parse_reftype());
-        m_labels.clear();
+        clear_labels();
         m_locals.clear();
         while (TRY(peek()).kind != TokenKind::RParen) {
             if (TRY(peek_field("item"))) {
@@ -560,7 +560,7 @@ Result<void> ModuleParser::parse_elem()
     enum { Passive, Active, Declarative } mode = Passive;
     std::optional<u32> table;
     Vector<u8> offset;
-    m_labels.clear();
+    clear_labels();
     m_locals.clear();
     if (TRY(peek_keyword("declare"))) {
         TRY(next());
@@ -634,7 +634,7 @@ Result<void> ModuleParser::parse_data()
     std::optional<u32> memory;
     Vector<u8> offset;
     bool active = false;
-    m_labels.clear();
+    clear_labels();
     m_locals.clear();
     Token legacy = TRY(peek());
     if (legacy.kind == TokenKind::Number && TRY(m_lexer.peek_second()).kind == TokenKind::LParen) {

@@ -549,6 +549,7 @@ Result<void> ModuleParser::parse_type_field(bool in_rec)
     auto name = TRY(maybe_id());
     std::string_view type_name = name ? *name : std::string_view {};
     u32 type_index = static_cast<u32>(m_type_infos.size());
+    usize entry_start = m_types.size();
     TypeInfo info;
     TRY(m_type_infos.try_append(info));
     TRY(expect_lparen());
@@ -714,6 +715,8 @@ Result<void> ModuleParser::parse_type_field(bool in_rec)
     if (is_sub)
         TRY(expect_rparen());
     TRY(expect_rparen());
+    if (m_type_infos[type_index].plain && m_type_infos[type_index].kind == 0x60)
+        TRY(remember_signature(entry_start, type_index));
     return {};
 }
 
@@ -778,19 +781,22 @@ Result<ModuleParser::TypeUse> ModuleParser::parse_typeuse(bool bind_param_names)
     return use;
 }
 
+// Plain function types are found by their encoding, so that each type use costs
+// O(1) whatever the number of types.
 Result<u32> ModuleParser::find_or_add_func_type(u32 begin, u32 param_count, u32 result_count)
 {
-    u32 total = param_count + result_count;
-    for (u32 i = 0; i < m_type_infos.size(); ++i) {
-        TypeInfo const& t = m_type_infos[i];
-        if (!t.plain || t.kind != 0x60 || t.param_count != param_count || t.result_count != result_count)
-            continue;
-        bool same = true;
-        for (u32 j = 0; j < total && same; ++j)
-            same = m_valtypes[t.params_begin + j] == m_valtypes[begin + j];
-        if (same)
-            return i;
-    }
+    Vector<u8> signature;
+    TRY(put(signature, 0x60));
+    TRY(write_leb_u32(signature, param_count));
+    for (u32 j = 0; j < param_count; ++j)
+        TRY(encode_valtype(signature, m_valtypes[begin + j]));
+    TRY(write_leb_u32(signature, result_count));
+    for (u32 j = 0; j < result_count; ++j)
+        TRY(encode_valtype(signature, m_valtypes[begin + param_count + j]));
+    std::string_view key(reinterpret_cast<char const*>(signature.data()), signature.size());
+    if (auto found = m_signatures.find(0, key))
+        return *found;
+
     TypeInfo info;
     info.kind = 0x60;
     info.plain = true;
@@ -799,15 +805,22 @@ Result<u32> ModuleParser::find_or_add_func_type(u32 begin, u32 param_count, u32 
     info.result_count = result_count;
     u32 index = static_cast<u32>(m_type_infos.size());
     TRY(m_type_infos.try_append(info));
-    TRY(put(m_types, 0x60));
-    TRY(write_leb_u32(m_types, param_count));
-    for (u32 j = 0; j < param_count; ++j)
-        TRY(encode_valtype(m_types, m_valtypes[begin + j]));
-    TRY(write_leb_u32(m_types, result_count));
-    for (u32 j = 0; j < result_count; ++j)
-        TRY(encode_valtype(m_types, m_valtypes[begin + param_count + j]));
+    TRY(m_types.try_extend(signature.span()));
     ++m_type_entries;
+    TRY(m_signatures.insert(0, key, index, "duplicate signature", 0));
+    TRY(m_decoded_names.try_append(std::move(signature)));
     return index;
+}
+
+Result<void> ModuleParser::remember_signature(usize entry_start, u32 type_index)
+{
+    Vector<u8> signature;
+    TRY(signature.try_extend(Span<u8 const>(m_types.data() + entry_start, m_types.size() - entry_start)));
+    std::string_view key(reinterpret_cast<char const*>(signature.data()), signature.size());
+    if (m_signatures.find(0, key))
+        return {};
+    TRY(m_signatures.insert(0, key, type_index, "duplicate signature", 0));
+    return m_decoded_names.try_append(std::move(signature));
 }
 
 Result<u32> ModuleParser::resolve_typeuse(TypeUse const& use, u32 offset)

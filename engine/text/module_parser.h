@@ -52,7 +52,9 @@ private:
     struct Label {
         std::string_view name;
         bool has_name;
+        u32 shadowed;              // index of the label this one hides, or kNoLabel
     };
+    static constexpr u32 kNoLabel = ~u32 { 0 };
     enum AnnotationKind : u8 { kAnnotationCustom, kAnnotationName, kAnnotationBranchHint };
     struct Annotation {
         u32 begin;
@@ -143,6 +145,7 @@ private:
     Result<TypeUse> parse_typeuse(bool bind_param_names);
     Result<u32> resolve_typeuse(TypeUse const& use, u32 offset);
     Result<u32> find_or_add_func_type(u32 begin, u32 param_count, u32 result_count);
+    Result<void> remember_signature(usize entry_start, u32 type_index);
     Result<void> parse_params_results(TypeUse& use, bool bind_param_names, bool allow_params);
 
     // Instructions. Nesting lives in m_frames, not on the native stack.
@@ -191,6 +194,8 @@ private:
     Result<u32> parse_label();
     Result<u32> parse_local();
     Result<void> push_label(std::optional<std::string_view> name);
+    Result<void> pop_label();
+    void clear_labels();
     Result<void> emit_opcode(Vector<u8>& out, OpcodeInfo const& info);
     Result<void> parse_const_lanes(Vector<u8>& out);
     Result<void> mark_name_slot(Space space, u32 index);
@@ -221,6 +226,8 @@ private:
     NameTable m_locals;
     u32 m_local_count { 0 };
     Vector<Label> m_labels;
+    NameTable m_label_names;         // name -> innermost label with it, or kNoLabel
+    NameTable m_signatures;          // encoded plain func type -> its first type index
     Vector<Vector<u8>> m_decoded_names;
     Vector<FieldPosition> m_fields;
 

@@ -45,6 +45,24 @@ Result<void> NameTable::insert(u32 scope, std::string_view name, u32 index, char
     return {};
 }
 
+Result<void> NameTable::set(u32 scope, std::string_view name, u32 index)
+{
+    if ((m_count + 1) * 2 > m_slots.size())
+        TRY(grow());
+    usize mask = m_slots.size() - 1;
+    usize i = hash(scope, name) & mask;
+    while (m_slots[i].used) {
+        if (m_slots[i].scope == scope && m_slots[i].name == name) {
+            m_slots[i].index = index;
+            return {};
+        }
+        i = (i + 1) & mask;
+    }
+    m_slots[i] = Slot { name, scope, index, true };
+    ++m_count;
+    return {};
+}
+
 std::optional<u32> NameTable::find(u32 scope, std::string_view name) const
 {
     if (m_count == 0)

@@ -15,6 +15,8 @@ class NameTable {
 public:
     // Fails with `duplicate` (at `offset`) if the name is already bound in the scope.
     Result<void> insert(u32 scope, std::string_view name, u32 index, char const* duplicate, u32 offset);
+    // Binds or rebinds the name.
+    Result<void> set(u32 scope, std::string_view name, u32 index);
     std::optional<u32> find(u32 scope, std::string_view name) const;
     void clear();
     usize size() const { return m_count; }

@@ -92,7 +92,7 @@ Result<void> ModuleParser::continue_flat(Vector<u8>& out, Token const& keyword)
     if (k == "delegate" && frame.opcode == 0x06 && !frame.any_catch) {
         TRY(next());
         // The delegate label counts from outside the try.
-        m_labels.pop_back();
+        TRY(pop_label());
         m_frames.pop_back();
         TRY(put(out, 0x18));
         return write_leb_u32(out, TRY(parse_label()));
@@ -100,7 +100,7 @@ Result<void> ModuleParser::continue_flat(Vector<u8>& out, Token const& keyword)
     if (k == "end") {
         TRY(next());
         TRY(end_label_check(frame.label, frame.has_label));
-        m_labels.pop_back();
+        TRY(pop_label());
         m_frames.pop_back();
         return put(out, 0x0B);
     }
@@ -175,7 +175,7 @@ Result<void> ModuleParser::close_frame(Vector<u8>& out)
     case Frame::FoldedBlock:
         TRY(expect_rparen());
         TRY(put(out, 0x0B));
-        m_labels.pop_back();
+        TRY(pop_label());
         m_frames.pop_back();
         return {};
     case Frame::FoldedIfThen:
@@ -193,7 +193,7 @@ Result<void> ModuleParser::close_frame(Vector<u8>& out)
             TRY(expect_rparen());
         TRY(expect_rparen());
         TRY(put(out, 0x0B));
-        m_labels.pop_back();
+        TRY(pop_label());
         m_frames.pop_back();
         return {};
     case Frame::FoldedTryDo:
@@ -265,7 +265,7 @@ Result<void> ModuleParser::run_instrs(Vector<u8>& out, bool single_folded)
             if (!top->any_catch && TRY(peek_field("delegate"))) {
                 TRY(next());
                 TRY(next());
-                m_labels.pop_back();
+                TRY(pop_label());
                 TRY(put(out, 0x18));
                 TRY(write_leb_u32(out, TRY(parse_label())));
                 TRY(expect_rparen());
@@ -275,7 +275,7 @@ Result<void> ModuleParser::run_instrs(Vector<u8>& out, bool single_folded)
             }
             TRY(expect_rparen());
             TRY(put(out, 0x0B));
-            m_labels.pop_back();
+            TRY(pop_label());
             m_frames.pop_back();
             continue;
         }

@@ -231,3 +231,32 @@ TEST(Encoder, DeepNesting)
     operands += "(i32.const 0)" + std::string(50000, ')') + ")";
     EXPECT_TRUE(wat_to_wasm(operands).has_value());
 }
+
+// Many distinct signatures and deep label references stay linear (hash lookups).
+TEST(Encoder, ScalesWithManyTypesAndLabels)
+{
+    static char const* const kTypes[] = { "i32", "i64", "f32", "f64" };
+    std::string text;
+    for (int f = 0; f < 20000; ++f) {
+        text += "(func (param";
+        for (int p = 0; p < 8; ++p)
+            text += std::string(" ") + kTypes[(f >> (2 * p)) & 3];
+        text += "))";
+    }
+    auto many = wat_to_wasm(text);
+    ASSERT_TRUE(many.has_value());
+    auto decoded = engine::decode_module(many->span());
+    ASSERT_TRUE(decoded.has_value());
+
+    std::string deep = "(func block $outer";
+    for (int i = 0; i < 20000; ++i)
+        deep += " block br $outer";
+    for (int i = 0; i < 20000; ++i)
+        deep += " end";
+    deep += " end)";
+    auto labels = wat_to_wasm(deep);
+    ASSERT_TRUE(labels.has_value());
+    // The innermost `br $outer` crosses 20000 blocks: depth 20000 = LEB 0xA0 0x9C 0x01.
+    std::vector<u8> innermost = { 0x0C, 0xA0, 0x9C, 0x01 };
+    EXPECT_NE(std::search(labels->begin(), labels->end(), innermost.begin(), innermost.end()), labels->end());
+}
