@@ -79,6 +79,11 @@ Result<void> prepare_thread_for_wasm();
 Activation* current_activation();
 void set_current_activation(Activation*);
 
+// The lowest stack address wasm code on the calling thread may use (VMContext
+// stack_limit): the thread's stack end plus room for the host and builtin calls wasm
+// code makes and for the fault handler where it runs on the same stack.
+uptr wasm_stack_limit();
+
 } // namespace wk::platform
 
 namespace wk::engine {

@@ -19,6 +19,7 @@ public:
         m_funcref.native_code = native_code;
         m_funcref.vmctx = reinterpret_cast<VMContext*>(this);
         m_funcref.type_id = type_id;
+        m_funcref.flags = VMFuncRef::kFuncRefHost;
         m_funcref.array_call = array_call;
     }
 

@@ -1,9 +1,11 @@
 // Store::instantiate's steps: context, imports (with extern type matching), globals,
 // tables, memories, tags, segments, start — in the order the spec evaluates them.
 #include "base/allocator.h"
+#include "engine/runtime/builtins.h"
 #include "engine/runtime/const_eval.h"
 #include "engine/runtime/global.h"
 #include "engine/runtime/instance.h"
+#include "engine/runtime/invoke.h"
 #include "engine/runtime/memory.h"
 #include "engine/runtime/store.h"
 #include "engine/runtime/table.h"
@@ -55,6 +57,8 @@ Result<void> Instance::allocate_context()
     m_vmctx = static_cast<u8*>(block);
     Instance* self = this;
     __builtin_memcpy(m_vmctx + VMOffsets::kInstance, &self, sizeof(self));
+    const void* const* builtins = builtin_table();
+    __builtin_memcpy(m_vmctx + VMOffsets::kBuiltins, &builtins, sizeof(builtins));
 
     const Module& m = module();
     TRY(m_memories.try_resize(m.memories.size()));
@@ -257,13 +261,10 @@ Result<void> Instance::run_start()
     if (m.start == kNoIndex)
         return {};
     VMFuncRef* start = function(m.start);
-    if (!start->array_call)
-        return Error::from("execution not implemented", ErrorKind::Unsupported);
     VMVal values[1];
-    auto result = TRY(call_native(reinterpret_cast<const void*>(start->array_call), reinterpret_cast<u64>(start->vmctx),
-                                  reinterpret_cast<u64>(values)));
-    if (result.trap)
-        return trap_error(result.trap->kind, 0);
+    auto outcome = TRY(invoke(*m_store, *start, Span<VMVal>(values, 1)));
+    if (outcome.trap)
+        return trap_error(outcome.trap->kind, 0);
     return {};
 }
 

@@ -83,18 +83,24 @@ using VMArrayCall = void (*)(VMContext* callee_vmctx, VMVal* values);
 //  - vmctx: the defining instance's VMContext, or for a host function its HostFunction
 //    (opaque to compiled code, which only passes it back).
 //  - type_id: the store-level canonical id of the function's type.
+//  - flags: kFuncRefHost when vmctx is a HostFunction.
 //  - array_call: the entry for callers holding a VMVal array (host → wasm).
 struct VMFuncRef {
+    static constexpr u32 kFuncRefHost = 1;
+
     const void* native_code { nullptr };
     VMContext* vmctx { nullptr };
     u32 type_id { kNoIndex };
-    u32 reserved { 0 };
+    u32 flags { 0 };
     VMArrayCall array_call { nullptr };
+
+    bool is_host() const { return (flags & kFuncRefHost) != 0; }
 };
 static_assert(sizeof(VMFuncRef) == 32);
 static_assert(offsetof(VMFuncRef, native_code) == 0);
 static_assert(offsetof(VMFuncRef, vmctx) == 8);
 static_assert(offsetof(VMFuncRef, type_id) == 16);
+static_assert(offsetof(VMFuncRef, flags) == 20);
 static_assert(offsetof(VMFuncRef, array_call) == 24);
 
 // A linear memory. base never changes (memories never move); bound_bytes is the current

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <mutex>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -170,5 +171,39 @@ Result<void> prepare_thread_for_wasm()
 Activation* current_activation() { return t_activation; }
 
 void set_current_activation(Activation* activation) { t_activation = activation; }
+
+} // namespace wk::platform
+
+namespace wk::platform {
+
+namespace {
+
+// Host functions, builtins and libc called from wasm need stack below the limit.
+constexpr uptr kHostStackReserve = 256 * 1024;
+
+uptr compute_stack_limit()
+{
+    pthread_attr_t attributes;
+    if (pthread_getattr_np(pthread_self(), &attributes) != 0)
+        return 0;
+    void* low = nullptr;
+    size_t size = 0;
+    int status = pthread_attr_getstack(&attributes, &low, &size);
+    pthread_attr_destroy(&attributes);
+    if (status != 0 || size <= kHostStackReserve)
+        return 0;
+    return reinterpret_cast<uptr>(low) + kHostStackReserve;
+}
+
+thread_local uptr t_stack_limit = 0;
+
+} // namespace
+
+uptr wasm_stack_limit()
+{
+    if (t_stack_limit == 0) [[unlikely]]
+        t_stack_limit = compute_stack_limit();
+    return t_stack_limit;
+}
 
 } // namespace wk::platform

@@ -1,0 +1,34 @@
+#include "engine/runtime/invoke.h"
+
+#include "engine/platform.h"
+#include "engine/runtime/instance.h"
+#include "engine/runtime/store.h"
+
+namespace wk::engine::runtime {
+
+Result<InvokeOutcome> invoke(Store& store, const VMFuncRef& function, Span<VMVal> values)
+{
+    const TypeRegistry& types = store.types();
+    if (function.type_id >= types.size() || types.type(function.type_id).kind != CompositeKind::Func)
+        return Error::from("not a function reference of this store", ErrorKind::Invalid);
+    usize params = types.params(function.type_id).size();
+    usize results = types.results(function.type_id).size();
+    if (values.size() < params || values.size() < results)
+        return Error::from("argument array too small for the function's type", ErrorKind::OutOfRange);
+    if (!function.array_call)
+        return Error::from("execution not implemented", ErrorKind::Unsupported);
+    if (!function.vmctx)
+        return Error::from("function reference without context", ErrorKind::Invalid);
+    // NOTE: a host function's vmctx is its HostFunction, which has no stack limit.
+    if (!function.is_host()) {
+        u64 limit = platform::wasm_stack_limit();
+        __builtin_memcpy(reinterpret_cast<u8*>(function.vmctx) + VMOffsets::kStackLimit, &limit, sizeof(limit));
+    }
+    auto result = TRY(call_native(reinterpret_cast<const void*>(function.array_call), reinterpret_cast<u64>(function.vmctx),
+                                  reinterpret_cast<u64>(values.data())));
+    InvokeOutcome outcome;
+    outcome.trap = result.trap;
+    return outcome;
+}
+
+} // namespace wk::engine::runtime
