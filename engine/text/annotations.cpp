@@ -151,7 +151,7 @@ Result<void> ModuleParser::check_annotations(u32 first_field_offset)
         case kAnnotationBranchHint:
             if (a.top_level)
                 return Error::malformed("@metadata.code.branch_hint annotation: not in a function", a.begin);
-            TRY(m_hint_offsets.try_append(a.begin));
+            TRY(m_hint_offsets.try_append(static_cast<u32>(&a - m_annotations.begin())));
             break;
         }
     }
@@ -163,17 +163,14 @@ Result<std::optional<u8>> ModuleParser::take_branch_hint(u32 before_offset)
 {
     std::optional<u8> hint;
     u32 taken = 0;
-    while (m_hint_cursor < m_hint_offsets.size() && m_hint_offsets[m_hint_cursor] < before_offset) {
-        u32 begin = m_hint_offsets[m_hint_cursor++];
+    while (m_hint_cursor < m_hint_offsets.size()
+        && m_annotations[m_hint_offsets[m_hint_cursor]].begin < before_offset) {
+        Annotation const* annotation = &m_annotations[m_hint_offsets[m_hint_cursor++]];
+        u32 begin = annotation->begin;
         if (++taken > 1)
             return Error::malformed("@metadata.code.branch_hint annotation: duplicate annotation", begin);
         if (!m_in_function)
             return Error::malformed("@metadata.code.branch_hint annotation: not in a function", begin);
-        Annotation const* annotation = nullptr;
-        for (Annotation const& a : m_annotations) {
-            if (a.begin == begin)
-                annotation = &a;
-        }
         Lexer lexer(m_lexer.source().substr(0, annotation->end - 1));
         lexer.seek(annotation->body);
         Token value = TRY(lexer.next());

@@ -268,7 +268,7 @@ private:
     bool m_recording { false };
     bool m_top_level { false };
     Vector<CustomSection> m_customs;
-    Vector<u32> m_hint_offsets;     // begin offsets of branch hints, in order
+    Vector<u32> m_hint_offsets;     // indices into m_annotations of the branch hints, in order
     usize m_hint_cursor { 0 };
     Vector<u8> m_function_hints;    // entries of the function being parsed
     u32 m_function_hint_count { 0 };

@@ -81,6 +81,13 @@ void NameTable::clear()
 {
     if (m_count == 0)
         return;
+    // Zeroing costs the capacity; release a sparse table instead, so that clearing
+    // after each function stays proportional to what that function inserted.
+    if (m_slots.size() > 64 && m_count * 8 < m_slots.size()) {
+        m_slots.clear_and_release();
+        m_count = 0;
+        return;
+    }
     for (Slot& slot : m_slots)
         slot = Slot {};
     m_count = 0;
