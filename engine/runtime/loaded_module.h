@@ -29,8 +29,9 @@ public:
     const VMOffsets& offsets() const { return m_offsets; }
 
     // Compiled entries, one per defined function (module function index minus the
-    // imported count). Empty until the compiler provides them; `code_owner` keeps the
-    // code alive as long as this module (and so every instance of it).
+    // imported count). Empty until the compiler provides them. NOTE: the code they point
+    // into must outlive this module and its instances; a CodeObject owner handle joins
+    // these entries when engine/compile exists.
     Result<void> set_function_entries(Span<const FunctionEntries> entries);
     bool is_compiled() const { return !m_entries.is_empty(); }
     FunctionEntries entries_of(u32 function_index) const;
