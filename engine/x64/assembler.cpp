@@ -234,7 +234,8 @@ void Assembler::modrm_mem(u8 reg, Mem const& mem, u8 trailing)
     case Mem::Kind::RipRelocation: {
         put(modrm(0, reg, 5));
         u32 field = m_length;
-        put32(static_cast<u32>(mem.disp()));
+        // A relocated field starts at zero; its displacement goes into the addend.
+        put32(mem.kind() == Mem::Kind::RipRelocation ? 0 : static_cast<u32>(mem.disp()));
         if (mem.kind() == Mem::Kind::RipLabel)
             use_label(*mem.label(), FixupKind::Rel32, field, field + 4 + trailing);
         else if (mem.kind() == Mem::Kind::RipRelocation)
