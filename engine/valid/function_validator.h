@@ -163,6 +163,38 @@ public:
             return push(ValType::i32());
         case Opcode::I64Const:
             return push(ValType::i64());
+        case Opcode::End: {
+            // Blocks without parameters and with at most one result.
+            ControlFrame& frame = m_controls.last();
+            if (frame.block.kind == BlockType::Kind::Index || frame.init_height != m_init_stack.size()
+                || (frame.kind == FrameKind::If && frame.block.kind != BlockType::Kind::Empty))
+                break;
+            bool has_result = frame.block.kind == BlockType::Kind::Value;
+            ValType result = frame.block.value;
+            if (has_result)
+                TRY(pop(result));
+            if (m_stack.size() != frame.height)
+                return mismatch();
+            m_controls.pop_back();
+            sync_frame();
+            if (has_result && !m_controls.is_empty())
+                return push(result);
+            return {};
+        }
+        case Opcode::BrIf: {
+            if (index >= m_controls.size())
+                break;
+            const ControlFrame& target = m_controls[m_controls.size() - 1 - index];
+            if (target.block.kind == BlockType::Kind::Index)
+                break;
+            TRY(pop(ValType::i32()));
+            if (target.kind != FrameKind::Loop && target.block.kind == BlockType::Kind::Value) {
+                ValType type = target.block.value;
+                TRY(pop(type));
+                return push(type);
+            }
+            return {};
+        }
         default:
             break;
         }
