@@ -1,15 +1,15 @@
 #include "engine/module.h"
 #include "hosted/cli.h"
 #include "base/format.h"
-#include "hosted/module_printer.h"
+#include "hosted/section_list.h"
 
 namespace wk::hosted {
 
 char const* const kDumpUsage = R"text(usage: wasmkern dump FILE
 
-Decodes a module (.wasm, or .wat encoded first) and prints its sections, types,
-imports, functions with their body sizes, tables, memories, globals, tags,
-exports and custom sections, then whether it validates.
+Decodes a module (.wasm, or .wat encoded first) and prints its section headers,
+then its types, imports, tables, memories, globals, tags, exports, segments,
+functions with their body sizes and custom sections, then whether it validates.
 Exit status 1 when the module cannot be decoded or is invalid.
 )text";
 
@@ -40,8 +40,9 @@ int dump_command(Arguments arguments)
         return kExitFailure;
     }
     StdioSink out(stdout);
-    format_to(out, "{}: {} bytes\n", path, file->bytes().size());
-    print_module(*module, out);
+    format_to(out, "{}:\n", path);
+    print_sections(file->bytes(), out);
+    engine::dump_module(*module, out);
     std::fflush(stdout);
     if (auto valid = engine::validate_module(*module); !valid) {
         print_binary_error(path, valid.error(), note);

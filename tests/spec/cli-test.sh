@@ -67,10 +67,12 @@ expect 0 '^$' "$wasmkern" wat2wasm invalid.wat -o unchecked.wasm --no-check
 expect 1 'type mismatch' "$wasmkern" validate unchecked.wasm
 expect 1 'cannot write' "$wasmkern" wat2wasm ok.wat -o no/such/dir/out.wasm
 
-expect 0 'type\[0\] \(func \(param i32\) \(result i32\)\)' "$wasmkern" dump ok.wasm
-expect 0 '"f" func\[0\]' "$wasmkern" dump ok.wat
-expect 0 'global\[0\] mut i64' "$wasmkern" dump ok.wasm
-expect 0 'code +id 10' "$wasmkern" dump ok.wasm
+expect 0 'type 0: func \(i32\) -> \(i32\)' "$wasmkern" dump ok.wasm
+expect 0 '"f" -> func 0' "$wasmkern" dump ok.wat
+expect 0 'global 0: mut i64' "$wasmkern" dump ok.wasm
+expect 0 'func 0: type 0, 0 locals, 4 bytes' "$wasmkern" dump ok.wasm
+expect 0 '0x00000028 code +id 10 size 6' "$wasmkern" dump ok.wasm
+expect 0 '^valid$' "$wasmkern" dump ok.wasm
 expect 1 'type mismatch' "$wasmkern" dump unchecked.wasm
 expect 1 'offset 0x' "$wasmkern" dump truncated.wasm
 
