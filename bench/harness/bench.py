@@ -1,0 +1,603 @@
+#!/usr/bin/env python3
+"""Wasmkern benchmark harness: builds the programs in bench/programs natively and for
+wasm32-wasi, runs them side by side on every runtime, checks that all runtimes print the
+same checksum, and prints tables of ratios to native code. See bench/README.md.
+
+    bench/harness/bench.py                      # full run, writes bench/RESULTS.md
+    bench/harness/bench.py --profile smoke      # every program once, tiny sizes (ctest)
+    bench/harness/bench.py --only matmul,lz --runs 3 --profile quick
+
+Exit status: 0 when every run succeeded and all checksums agree, 1 otherwise.
+"""
+
+import argparse
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCH = HERE.parent
+REPO = BENCH.parent
+PROGRAMS = BENCH / "programs"
+MICRO = HERE / "micro"
+
+CC = os.environ.get("WK_BENCH_CC", "clang-19")
+NODE = os.environ.get("WK_BENCH_NODE", "node")
+
+# Size argument per program and profile. "full" aims at roughly 0.2-0.5 s of native work per
+# run on a current x86-64 core; "quick" at a tenth of that; "smoke" at a few milliseconds.
+SIZES = {
+    #             smoke    quick     full
+    "matmul":     (40,     200,      400),
+    "lu":         (40,     250,      500),
+    "fft":        (1024,   1 << 16,  1 << 19),
+    "nbody":      (20,     1500,     8000),
+    "spectral":   (50,     500,      1500),
+    "mandelbrot": (40,     400,      1200),
+    "fannkuch":   (6,      9,        10),
+    "sieve":      (10000,  20000000, 100000000),
+    "sha256":     (4,      2048,     8192),
+    "crc32":      (4,      4096,     16384),
+    "lz":         (16,     1024,     4096),
+    "bintrees":   (6,      14,       16),
+    "quicksort":  (2000,   500000,   3000000),
+    "interp":     (200,    30000,    150000),
+    "strsearch":  (8,      256,      1024),
+    "calls":      (10,     26,       30),
+    "hashmap":    (2000,   200000,   1500000),
+}
+PROFILES = {"smoke": 0, "quick": 1, "full": 2}
+DEFAULT_RUNS = {"smoke": 1, "quick": 3, "full": 5}
+
+# V8's flags per column. Lazy compilation (V8's default) would compile each function on its
+# first call, inside the program's timed work; eager compilation keeps compile time in the
+# process time only, so the work time compares generated code.
+NODE_COLUMNS = [
+    ("node-turbofan", ["--no-liftoff", "--no-wasm-lazy-compilation"]),
+    ("node-liftoff", ["--liftoff", "--no-wasm-tier-up", "--no-wasm-lazy-compilation"]),
+]
+
+RUN_TIMEOUT_S = 300
+
+
+class Column:
+    """One runtime: how to run a program, or why it cannot."""
+
+    def __init__(self, name, command, kind, unavailable=None):
+        self.name = name
+        self.command = command  # function (native_path, wasm_path, size) -> argv
+        self.kind = kind  # "native", "node" or "wasmkern"
+        self.unavailable = unavailable  # reason string when the column prints n/a
+
+
+class Sample:
+    def __init__(self, checksum, work_ns, process_ns, stats):
+        self.checksum = checksum
+        self.work_ns = work_ns
+        self.process_ns = process_ns
+        self.stats = stats  # compile_ns / instantiate_ns when the runtime reports them
+
+
+class RunError(Exception):
+    pass
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- building ---------------------------------------------------------------------------
+
+def wasi_sysroot():
+    if os.environ.get("WASI_SYSROOT"):
+        return Path(os.environ["WASI_SYSROOT"])
+    if Path("/usr/lib/wasm32-wasi/libc.a").exists():
+        return Path("/usr")
+    try:
+        files = subprocess.run(["dpkg", "-L", "wasi-libc"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        files = ""
+    for line in files.splitlines():
+        if line.endswith("/lib/wasm32-wasi/libc.a"):
+            return Path(line).parents[2]
+    raise SystemExit("bench: no wasi-libc sysroot (apt install wasi-libc libclang-rt-19-dev-wasm32, "
+                     "or set WASI_SYSROOT)")
+
+
+def stale(output, inputs):
+    if not output.exists():
+        return True
+    built = output.stat().st_mtime
+    return any(path.stat().st_mtime > built for path in inputs)
+
+
+def compile_one(argv, output, inputs):
+    if not stale(output, inputs):
+        return False
+    output.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        raise SystemExit(f"bench: build failed: {' '.join(map(str, argv))}")
+    if result.stderr.strip():
+        sys.stderr.write(result.stderr)
+    return True
+
+
+def build(build_dir, names, with_micro):
+    sysroot = wasi_sysroot()
+    header = PROGRAMS / "bench.h"
+    warnings = ["-Wall", "-Wextra", "-std=c17"]
+    built = 0
+    for name in names:
+        source = PROGRAMS / f"{name}.c"
+        built += compile_one([CC, "-O2", *warnings, str(source), "-o", str(build_dir / "native" / name), "-lm"],
+                             build_dir / "native" / name, [source, header, Path(__file__)])
+        built += compile_one([CC, "--target=wasm32-wasi", f"--sysroot={sysroot}", "-O2", *warnings,
+                              "-Wl,--strip-debug", str(source), "-o", str(build_dir / "wasm" / f"{name}.wasm")],
+                             build_dir / "wasm" / f"{name}.wasm", [source, header, Path(__file__)])
+    if with_micro:
+        micro = build_dir / "micro"
+        built += compile_one([CC, "-O2", str(MICRO / "getpid.c"), "-o", str(micro / "getpid")],
+                             micro / "getpid", [MICRO / "getpid.c"])
+        built += compile_one([CC, "-O2", str(MICRO / "spawn.c"), "-o", str(micro / "spawn")],
+                             micro / "spawn", [MICRO / "spawn.c"])
+        # A static child keeps the dynamic loader out of the spawn figure.
+        built += compile_one([CC, "-O2", "-static", str(MICRO / "spawn_child.c"), "-o", str(micro / "spawn_child")],
+                             micro / "spawn_child", [MICRO / "spawn_child.c"])
+        built += compile_one([CC, "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry",
+                              str(MICRO / "hostcall.c"), "-o", str(micro / "hostcall.wasm")],
+                             micro / "hostcall.wasm", [MICRO / "hostcall.c"])
+    if built:
+        log(f"bench: built {built} file(s) in {build_dir}")
+
+
+# --- running ----------------------------------------------------------------------------
+
+def parse_output(text, what):
+    checksum = re.search(r"^checksum: ([0-9a-f]{16})$", text, re.M)
+    work = re.search(r"^time_ns: (\d+)$", text, re.M)
+    if not checksum or not work:
+        raise RunError(f"{what}: no checksum/time_ns lines in its output: {text.strip()[:200]!r}")
+    return checksum.group(1), int(work.group(1))
+
+
+def run_once(argv, what, env=None):
+    start = time.perf_counter_ns()
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, env=env)
+    except subprocess.TimeoutExpired:
+        raise RunError(f"{what}: timed out after {RUN_TIMEOUT_S} s")
+    except OSError as error:
+        raise RunError(f"{what}: cannot start: {error}")
+    process_ns = time.perf_counter_ns() - start
+    if result.returncode != 0:
+        detail = (result.stderr.strip() or result.stdout.strip())[:300]
+        raise RunError(f"{what}: exit status {result.returncode}: {detail}")
+    checksum, work_ns = parse_output(result.stdout, what)
+    stats = {key: int(value) for key, value in re.findall(r"^(compile_ns|instantiate_ns): (\d+)$",
+                                                              result.stderr, re.M)}
+    return Sample(checksum, work_ns, process_ns, stats)
+
+
+def stats_env():
+    env = dict(os.environ)
+    env["WK_BENCH_STATS"] = "1"
+    return env
+
+
+def make_columns(args, build_dir):
+    columns = [Column("native", lambda native, wasm, size: [str(native), str(size)], "native")]
+
+    for tier_name, tier_args in wasmkern_tiers(args):
+        columns.append(wasmkern_column(args, build_dir, tier_name, tier_args))
+
+    node = shutil.which(NODE)
+    for name, flags in NODE_COLUMNS:
+        reason = None if node else f"n/a ({NODE} not found)"
+        columns.append(Column(name, lambda native, wasm, size, flags=flags:
+                              [NODE, "--no-warnings", *flags, str(HERE / "run-wasi.mjs"), str(wasm), str(size)],
+                              "node", reason))
+    return columns
+
+
+def wasmkern_tiers(args):
+    """Columns for wasmkern: --wasmkern-tier NAME=ARGS (repeatable), default one plain column."""
+    if not args.wasmkern_tier:
+        return [("wasmkern", [])]
+    tiers = []
+    for spec in args.wasmkern_tier:
+        name, _, extra = spec.partition("=")
+        tiers.append((f"wasmkern-{name}", extra.split()))
+    return tiers
+
+
+def wasmkern_column(args, build_dir, name, extra):
+    binary = Path(args.wasmkern)
+
+    def command(native, wasm, size):
+        return [str(binary), "run", *extra, str(wasm), str(size)]
+
+    column = Column(name, command, "wasmkern")
+    if not binary.exists():
+        column.unavailable = "n/a (wasmkern run not available: no " + os.path.relpath(binary, REPO) + ")"
+        return column
+    # Detect `wasmkern run`: it is there when it runs a small program to its checksum line.
+    probe = build_dir / "wasm" / "sieve.wasm"
+    try:
+        result = subprocess.run(command(None, probe, SIZES["sieve"][0]), capture_output=True, text=True, timeout=60)
+        ok = result.returncode == 0 and "checksum:" in result.stdout
+        detail = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[0]
+    except (OSError, subprocess.TimeoutExpired) as error:
+        ok, detail = False, str(error)
+    if not ok:
+        column.unavailable = "n/a (wasmkern run not available)"
+        column.detail = detail[:160]
+    return column
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def run_benchmarks(args, columns, names, build_dir):
+    """Returns {name: {column: [Sample]}} and a list of failure messages."""
+    results = {}
+    failures = []
+    env = stats_env()
+    for name in names:
+        size = SIZES[name][PROFILES[args.profile]] if name not in args.size else args.size[name]
+        native = build_dir / "native" / name
+        wasm = build_dir / "wasm" / f"{name}.wasm"
+        per_column = {column.name: [] for column in columns}
+        broken = set()
+        for _ in range(args.runs):
+            for column in columns:
+                if column.unavailable or column.name in broken:
+                    continue
+                what = f"{name} on {column.name}"
+                try:
+                    per_column[column.name].append(run_once(column.command(native, wasm, size), what, env))
+                except RunError as error:
+                    failures.append(str(error))
+                    broken.add(column.name)
+                    log(f"bench: FAILED {error}")
+        # Every run of every runtime must print native's checksum.
+        reference = per_column["native"][0].checksum if per_column["native"] else None
+        for column in columns:
+            for sample in per_column[column.name]:
+                if reference is not None and sample.checksum != reference:
+                    message = (f"CHECKSUM MISMATCH: {name} on {column.name} printed {sample.checksum}, "
+                               f"native printed {reference}")
+                    failures.append(message)
+                    log(f"bench: {message}")
+                    break
+        results[name] = (size, reference, per_column)
+        log(f"bench: {name} done")
+    return results, failures
+
+
+# --- micro-benchmarks ---------------------------------------------------------------------
+
+def v8_compile(module, flags, runs):
+    result = subprocess.run([NODE, "--no-warnings", *flags, str(HERE / "v8-compile.mjs"), str(module), str(runs)],
+                            capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    if result.returncode != 0:
+        raise RunError(f"v8-compile: {result.stderr.strip()[:300]}")
+    return {key: int(value) for key, value in re.findall(r"^(\w+): (\d+)$", result.stdout, re.M)}
+
+
+def code_section_size(path):
+    data = path.read_bytes()
+    at = 8
+
+    def leb():
+        nonlocal at
+        result = shift = 0
+        while True:
+            byte = data[at]
+            at += 1
+            result |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return result
+
+    while at < len(data):
+        section = data[at]
+        at += 1
+        size = leb()
+        if section == 10:
+            return size
+        at += size
+    return 0
+
+
+def micro_value(argv, key):
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    if result.returncode != 0:
+        raise RunError(f"{os.path.basename(argv[0])}: {result.stderr.strip()[:300]}")
+    match = re.search(rf"^{key}: ([\d.]+)$", result.stdout, re.M)
+    if not match:
+        raise RunError(f"{os.path.basename(argv[0])}: no {key} line")
+    return float(match.group(1))
+
+
+# --- printing -----------------------------------------------------------------------------
+
+def fmt_ms(ns):
+    return "n/a" if ns is None else f"{ns / 1e6:.1f}"
+
+
+def fmt_ratio(value):
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def geomean(values):
+    values = [v for v in values if v is not None and v > 0]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def table(rows, header):
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(widths[i]) if i == 0 else str(cell).rjust(widths[i])
+                       for i, cell in enumerate(row)) for row in [header, *rows]]
+    return lines
+
+
+def machine_lines():
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    node_version = "not found"
+    if shutil.which(NODE):
+        node_version = subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout.strip()
+        v8 = subprocess.run([NODE, "-p", "process.versions.v8"], capture_output=True, text=True).stdout.strip()
+        node_version += f" (V8 {v8})"
+    clang = subprocess.run([CC, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return [f"machine: {cpu}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}, "
+            f"load average {load:.2f} at start",
+            f"compilers: {clang}; node {node_version}"]
+
+
+def report(args, columns, names, results, failures, micro):
+    out = []
+    emit = out.append
+    emit(f"# Wasmkern benchmarks — profile {args.profile}, median of {args.runs} run(s)")
+    emit("")
+    out.extend(machine_lines())
+    emit("work = the program's own time_ns (its computation only); process = the whole process, "
+         "start-up included")
+    for column in columns:
+        if column.unavailable:
+            detail = getattr(column, "detail", None)
+            emit(f"{column.name}: {column.unavailable}" + (f" — {detail}" if detail else ""))
+    emit("")
+
+    work_ratio = {column.name: {} for column in columns}
+    process_ratio = {column.name: {} for column in columns}
+    for name in names:
+        size, reference, per_column = results[name]
+        native = per_column["native"]
+        native_work = median([s.work_ns for s in native])
+        native_process = median([s.process_ns for s in native])
+        emit(f"## {name}  size {size}  checksum {reference or 'n/a'}")
+        rows = []
+        for column in columns:
+            samples = per_column[column.name]
+            if column.unavailable or not samples:
+                rows.append([column.name, "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"])
+                continue
+            work = median([s.work_ns for s in samples])
+            process = median([s.process_ns for s in samples])
+            spread = (max(s.work_ns for s in samples) - min(s.work_ns for s in samples)) / work * 100 if work else 0
+            wr = work / native_work if native_work else None
+            pr = process / native_process if native_process else None
+            work_ratio[column.name][name] = wr
+            process_ratio[column.name][name] = pr
+            startup = median([s.stats["compile_ns"] + s.stats["instantiate_ns"] for s in samples
+                              if "compile_ns" in s.stats and "instantiate_ns" in s.stats])
+            rows.append([column.name, fmt_ms(work), fmt_ratio(wr), f"{spread:.0f}%", fmt_ms(process), fmt_ratio(pr),
+                         fmt_ms(startup)])
+        out.extend("  " + line for line in table(rows, ["runtime", "work ms", "x native", "spread",
+                                                         "process ms", "x native", "compile+inst ms"]))
+        emit("")
+
+    others = [column for column in columns if column.name != "native"]
+    emit("## Ratio to native (work time, median)")
+    rows = []
+    for name in names:
+        rows.append([name, *[fmt_ratio(work_ratio[c.name].get(name)) for c in others]])
+    work_geo = {c.name: (geomean(work_ratio[c.name].values()) if len(work_ratio[c.name]) == len(names) else None)
+                for c in others}
+    process_geo = {c.name: (geomean(process_ratio[c.name].values())
+                            if len(process_ratio[c.name]) == len(names) else None) for c in others}
+    rows.append(["geomean (work)", *[fmt_ratio(work_geo[c.name]) for c in others]])
+    rows.append(["geomean (process)", *[fmt_ratio(process_geo[c.name]) for c in others]])
+    out.extend("  " + line for line in table(rows, ["benchmark", *[c.name for c in others]]))
+    emit("")
+
+    if micro is not None:
+        out.extend(micro)
+        emit("")
+
+    if failures:
+        emit("## FAILURES")
+        out.extend(f"  {failure}" for failure in failures)
+        emit("")
+
+    wasmkern = next((c for c in columns if c.kind == "wasmkern"), None)
+    x = work_geo.get(wasmkern.name) if wasmkern else None
+    y = work_geo.get("node-turbofan")
+    emit("geomean over all programs of work time ratios; node = V8 TurboFan (node --no-liftoff)")
+    emit(f"geomean: wasmkern/native={fmt_ratio(x)} node/native={fmt_ratio(y)}")
+    return out
+
+
+def measure_micro(args, columns, build_dir, names):
+    """Compile speed, host calls and spawn: printed for the later comparisons with wasmkern."""
+    out = []
+    emit = out.append
+    node_ok = shutil.which(NODE) is not None
+    wasmkern = next((c for c in columns if c.kind == "wasmkern"), None)
+    wasmkern_na = wasmkern.unavailable if wasmkern and wasmkern.unavailable else None
+
+    emit("## Compile speed (largest benchmark module)")
+    modules = [build_dir / "wasm" / f"{name}.wasm" for name in names]
+    largest = max(modules, key=code_section_size)
+    code_bytes = code_section_size(largest)
+    emit(f"  module {largest.name}: {largest.stat().st_size} bytes, code section {code_bytes} bytes; "
+         "MB/s = code-section bytes / compile time, one thread")
+    rows = []
+    # PLACEHOLDER (wasmkern compile speed): filled once `wasmkern run` reports compile_ns on stderr
+    # (see bench/README.md, "What wasmkern should print"); n/a until then.
+    wasmkern_compile = None
+    if wasmkern and not wasmkern.unavailable:
+        try:
+            sample = run_once(wasmkern.command(None, largest, SIZES[largest.stem][0]), "wasmkern compile", stats_env())
+            wasmkern_compile = sample.stats.get("compile_ns")
+        except RunError as error:
+            log(f"bench: {error}")
+    if wasmkern_compile:
+        rows.append(["wasmkern (baseline)", f"{wasmkern_compile / 1e6:.2f}", f"{code_bytes / wasmkern_compile * 1e3:.1f}"])
+    else:
+        rows.append([wasmkern.name if wasmkern else "wasmkern", "n/a", "n/a   <- placeholder: wasmkern does not "
+                     "report compile time yet"])
+    for label, flags in [("V8 Liftoff", ["--liftoff", "--no-wasm-tier-up"]), ("V8 TurboFan", ["--no-liftoff"])]:
+        if not node_ok:
+            rows.append([label, "n/a", "n/a"])
+            continue
+        try:
+            stats = v8_compile(largest, [*flags, "--no-wasm-lazy-compilation", "--single-threaded"], args.compile_runs)
+            ns = stats["compile_ns"]
+            rows.append([label, f"{ns / 1e6:.2f}", f"{stats['code_bytes'] / ns * 1e3:.1f}"])
+        except (RunError, KeyError, subprocess.TimeoutExpired) as error:
+            rows.append([label, "n/a", "n/a"])
+            log(f"bench: {error}")
+    out.extend("  " + line for line in table(rows, ["engine", "compile ms", "MB/s"]))
+    emit("")
+
+    emit("## Host calls (wasm calling a trivial host function) and the Linux syscall floor")
+    rows = []
+    rows.append([wasmkern.name if wasmkern else "wasmkern", "n/a   <- placeholder: no host-call benchmark "
+                 "interface in wasmkern yet"])
+    rows.append(["wasmkern in-kernel", "n/a   <- placeholder: kernel cannot run bench programs yet"])
+    for label, flags in [("V8 TurboFan -> JS", ["--no-liftoff"]), ("V8 Liftoff -> JS", ["--liftoff", "--no-wasm-tier-up"])]:
+        try:
+            value = micro_value([NODE, "--no-warnings", *flags, str(HERE / "hostcall.mjs"),
+                                 str(build_dir / "micro" / "hostcall.wasm"), str(args.hostcalls)], "ns_per_call")
+            rows.append([label, f"{value:.2f}"])
+        except (RunError, OSError) as error:
+            rows.append([label, "n/a"])
+            log(f"bench: {error}")
+    try:
+        rows.append(["Linux getpid syscall", f"{micro_value([str(build_dir / 'micro' / 'getpid'), str(args.syscalls)], 'ns_per_call'):.1f}"])
+    except (RunError, OSError) as error:
+        rows.append(["Linux getpid syscall", "n/a"])
+        log(f"bench: {error}")
+    out.extend("  " + line for line in table(rows, ["call", "ns per call"]))
+    emit("")
+
+    emit("## Process spawn")
+    rows = [["wasmkern in-kernel spawn", "n/a", "n/a   <- placeholder: kernel cannot spawn from the harness yet"]]
+    try:
+        spawn = [str(build_dir / "micro" / "spawn"), str(build_dir / "micro" / "spawn_child"), str(args.spawns)]
+        rows.append(["Linux posix_spawn+waitpid (static child)", f"{micro_value(spawn, 'us_median'):.1f}",
+                     f"{micro_value(spawn, 'us_min'):.1f}"])
+    except (RunError, OSError) as error:
+        rows.append(["Linux posix_spawn+waitpid (static child)", "n/a", "n/a"])
+        log(f"bench: {error}")
+    out.extend("  " + line for line in table(rows, ["spawn", "median us", "min us"]))
+    return out
+
+
+# --- main ---------------------------------------------------------------------------------
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", choices=PROFILES, default="full", help="size set (default full)")
+    parser.add_argument("--runs", type=int, help="runs per program and runtime; the median is reported "
+                                                 "(default: smoke 1, quick 3, full 5)")
+    parser.add_argument("--only", help="comma-separated program names")
+    parser.add_argument("--size", action="append", default=[], metavar="NAME=N", help="override one program's size")
+    parser.add_argument("--build-dir", default=str(REPO / "build" / "bench"), help="where programs are built")
+    parser.add_argument("--results", help="write this markdown file (e.g. bench/RESULTS.md) from the output")
+    parser.add_argument("--wasmkern", default=str(REPO / "build" / "bin" / "wasmkern"), help="the wasmkern tool")
+    parser.add_argument("--wasmkern-tier", action="append", metavar="NAME=ARGS",
+                        help="one wasmkern column per tier, ARGS passed after `run` (repeatable)")
+    parser.add_argument("--no-node", action="store_true", help="skip the node columns")
+    parser.add_argument("--no-micro", action="store_true", help="skip compile speed, host calls and spawn")
+    parser.add_argument("--build-only", action="store_true", help="build the programs and stop")
+    parser.add_argument("--compile-runs", type=int, default=30, help="V8 compilations timed (default 30)")
+    parser.add_argument("--hostcalls", type=int, default=10_000_000, help="host calls per timed batch")
+    parser.add_argument("--syscalls", type=int, default=1_000_000, help="getpid calls per timed batch")
+    parser.add_argument("--spawns", type=int, default=300, help="posix_spawn calls timed")
+    args = parser.parse_args()
+    sizes = {}
+    for spec in args.size:
+        name, _, value = spec.partition("=")
+        if name not in SIZES or not value.isdigit():
+            parser.error(f"--size {spec}: expected NAME=N with NAME one of {', '.join(SIZES)}")
+        sizes[name] = int(value)
+    args.size = sizes
+    if args.runs is None:
+        args.runs = DEFAULT_RUNS[args.profile]
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def main():
+    args = parse_args()
+    names = list(SIZES)
+    if args.only:
+        names = [name.strip() for name in args.only.split(",") if name.strip()]
+        unknown = [name for name in names if name not in SIZES]
+        if unknown:
+            raise SystemExit(f"bench: unknown program(s): {', '.join(unknown)}; known: {', '.join(SIZES)}")
+    missing = sorted(set(path.stem for path in PROGRAMS.glob("*.c")) - set(SIZES))
+    if missing:
+        raise SystemExit(f"bench: program(s) without sizes in bench.py: {', '.join(missing)}")
+    build_dir = Path(args.build_dir).resolve()
+    with_micro = not args.no_micro and args.profile != "smoke"
+    build(build_dir, list(SIZES), with_micro)
+    if args.build_only:
+        return 0
+
+    columns = make_columns(args, build_dir)
+    if args.no_node:
+        columns = [c for c in columns if c.kind != "node"]
+    started = time.monotonic()
+    results, failures = run_benchmarks(args, columns, names, build_dir)
+    micro = measure_micro(args, columns, build_dir, names) if with_micro else None
+    lines = report(args, columns, names, results, failures, micro)
+    elapsed = time.monotonic() - started
+    # The geomean line stays last; the elapsed time goes just before it.
+    lines.insert(len(lines) - 2, f"harness wall time: {elapsed:.0f} s")
+    print("\n".join(lines), flush=True)
+
+    if args.results:
+        path = Path(args.results)
+        header = ["<!-- Generated by bench/harness/bench.py from its own output; do not edit by hand. -->",
+                  "# Benchmark results", "",
+                  f"Command: `bench/harness/bench.py {' '.join(sys.argv[1:])}`", "",
+                  "See bench/README.md for what each column means.", "", "```"]
+        path.write_text("\n".join([*header, *lines, "```", ""]))
+        log(f"bench: wrote {path}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+/* The child spawn.c starts: linked statically, does nothing, exits 0. */
+int main(void)
+{
+    return 0;
+}
