@@ -169,6 +169,11 @@ struct Activation {
     u64 trap_fp { 0 };               // 40: rbp at the fault; the wasm backtrace starts here
     u64 fault_address { 0 };         // 48: the faulting data address, when there is one
     Activation* previous { nullptr }; // 56: the enclosing activation (wasm → host → wasm)
+    // Filled by the fault handler while the wasm frames still exist: the trapping PC,
+    // then the return address of each wasm frame (innermost first), at most `capacity`.
+    uptr* backtrace { nullptr };     // 64
+    u32 backtrace_capacity { 0 };    // 72
+    u32 backtrace_count { 0 };       // 76
 };
 
 // The machine state of a fault, as the environment's handler saw it.

@@ -16,6 +16,8 @@ static_assert(offsetof(Activation, trap_pc) == 32);
 static_assert(offsetof(Activation, trap_fp) == 40);
 static_assert(offsetof(Activation, fault_address) == 48);
 static_assert(offsetof(Activation, previous) == 56);
+static_assert(offsetof(Activation, backtrace) == 64);
+static_assert(offsetof(Activation, backtrace_count) == 76);
 
 const char* trap_message(TrapKind kind)
 {
@@ -218,6 +220,38 @@ bool is_wasm_code(uptr pc)
     return find_range(g_snapshot.load(std::memory_order_seq_cst), pc) != nullptr;
 }
 
+namespace {
+
+// Walks the frame-pointer chain of the wasm frames between the fault and the entry
+// trampoline. Every wasm frame is `push rbp; mov rbp, rsp`, so [fp] is the caller's fp
+// and [fp + 8] its return address. Only addresses inside [fault sp, saved_rsp) are
+// read: that is live stack of this activation, so the walk cannot fault even if a
+// frame is corrupt, and fp must strictly grow, so it ends.
+void record_backtrace(Activation& activation, const FaultState& state)
+{
+    activation.backtrace_count = 0;
+    if (!activation.backtrace || activation.backtrace_capacity == 0)
+        return;
+    activation.backtrace[activation.backtrace_count++] = state.pc;
+    uptr low = state.sp;
+    uptr high = static_cast<uptr>(activation.saved_rsp);
+    uptr fp = state.fp;
+    while (activation.backtrace_count < activation.backtrace_capacity) {
+        if (fp < low || fp % 8 != 0 || fp > high - 16 || high < 16)
+            break;
+        uptr return_address = reinterpret_cast<const uptr*>(fp)[1];
+        if (!is_wasm_code(return_address))
+            break;
+        activation.backtrace[activation.backtrace_count++] = return_address;
+        uptr caller_fp = reinterpret_cast<const uptr*>(fp)[0];
+        if (caller_fp <= fp)
+            break;
+        fp = caller_fp;
+    }
+}
+
+} // namespace
+
 bool redirect_fault_to_trap(FaultState& state)
 {
     Activation* activation = platform::current_activation();
@@ -230,6 +264,7 @@ bool redirect_fault_to_trap(FaultState& state)
     activation->trap_pc = state.pc;
     activation->trap_fp = state.fp;
     activation->fault_address = state.fault_address;
+    record_backtrace(*activation, state);
     state.pc = static_cast<uptr>(activation->landing_pc);
     state.sp = static_cast<uptr>(activation->saved_rsp);
     state.fp = static_cast<uptr>(activation->saved_rbp);
@@ -242,7 +277,10 @@ bool redirect_fault_to_trap(FaultState& state)
 Result<NativeCallResult> call_native(const void* code, u64 arg0, u64 arg1, u64 arg2)
 {
     TRY(platform::prepare_thread_for_wasm());
+    uptr frames[TrapInfo::kMaxFrames];
     Activation activation;
+    activation.backtrace = frames;
+    activation.backtrace_capacity = TrapInfo::kMaxFrames;
     activation.previous = platform::current_activation();
     platform::set_current_activation(&activation);
     u64 value = wk_enter_native(&activation, code, arg0, arg1, arg2);
@@ -250,8 +288,14 @@ Result<NativeCallResult> call_native(const void* code, u64 arg0, u64 arg1, u64 a
 
     NativeCallResult result;
     if (activation.trap_kind != TrapKind::None) {
-        result.trap = TrapInfo { activation.trap_kind, static_cast<uptr>(activation.trap_pc),
-                                 static_cast<uptr>(activation.trap_fp), static_cast<uptr>(activation.fault_address) };
+        TrapInfo& trap = result.trap.emplace();
+        trap.kind = activation.trap_kind;
+        trap.pc = static_cast<uptr>(activation.trap_pc);
+        trap.fp = static_cast<uptr>(activation.trap_fp);
+        trap.fault_address = static_cast<uptr>(activation.fault_address);
+        trap.frame_count = activation.backtrace_count;
+        for (u32 i = 0; i < trap.frame_count; ++i)
+            trap.frames[i] = frames[i];
     } else {
         result.value = value;
     }

@@ -9,10 +9,17 @@
 namespace wk::engine {
 
 struct TrapInfo {
+    static constexpr u32 kMaxFrames = 64;
+
     TrapKind kind { TrapKind::None };
     uptr pc { 0 };            // the trapping instruction
     uptr fp { 0 };            // rbp at the trap: the first wasm frame of the backtrace
     uptr fault_address { 0 }; // the data address of a memory fault
+    // The wasm backtrace, innermost first: pc, then each wasm caller's return address.
+    // Map them to functions through the code object's function table (lookup_trap_site
+    // gives the CodeRange and its owner).
+    uptr frames[kMaxFrames] {};
+    u32 frame_count { 0 };
 };
 
 struct NativeCallResult {

@@ -253,3 +253,27 @@ TEST(Trap, TrapsWorkOnOtherThreads)
         thread.join();
     EXPECT_EQ(trapped.load(), 200);
 }
+
+TEST(Trap, BacktraceWalksWasmFrames)
+{
+    // outer @0:  push rbp; mov rbp, rsp; call inner; pop rbp; ret
+    // inner @16: push rbp; mov rbp, rsp; ud2
+    CodePage page({ 0x55, 0x48, 0x89, 0xE5, 0xE8, 0x07, 0x00, 0x00, 0x00, 0x5D, 0xC3, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC,
+                    0x55, 0x48, 0x89, 0xE5, 0x0F, 0x0B },
+                  { { 20, TrapKind::Unreachable } });
+    auto result = MUST(call_native(page.code()));
+    ASSERT_TRUE(result.trap.has_value());
+    ASSERT_EQ(result.trap->frame_count, 2u);
+    EXPECT_EQ(result.trap->frames[0], page.address(20));
+    EXPECT_EQ(result.trap->frames[1], page.address(9));
+}
+
+TEST(Trap, BacktraceStopsAtACorruptFrame)
+{
+    // mov rbp, rsp; sub rbp, 64 (fp below the fault sp); ud2
+    CodePage page({ 0x48, 0x89, 0xE5, 0x48, 0x83, 0xED, 0x40, 0x0F, 0x0B }, { { 7, TrapKind::Unreachable } });
+    auto result = MUST(call_native(page.code()));
+    ASSERT_TRUE(result.trap.has_value());
+    EXPECT_EQ(result.trap->frame_count, 1u);
+    EXPECT_EQ(result.trap->frames[0], page.address(7));
+}
