@@ -58,7 +58,7 @@ namespace detail {
 
 // Single-byte opcodes whose immediates are nothing or one u32 index: the
 // decoder's fast path. kind: 0 = illegal or other, 1 = no immediate, 2 = one
-// u32, 3 = s32 constant, 4 = block type, 5 = memarg.
+// u32, 3 = s32 or s64 constant, 4 = block type, 5 = memarg.
 struct FastOpcode {
     u16 opcode;
     u8 kind;
@@ -95,7 +95,7 @@ struct FastOpcodeTable {
             ImmKind imm = opcode_info(*opcode).imm;
             u8 kind = imm == ImmKind::None ? 1
                 : is_single_index(imm)     ? 2
-                : imm == ImmKind::I32      ? 3
+                : imm == ImmKind::I32 || imm == ImmKind::I64 ? 3
                 : imm == ImmKind::BlockType ? 4
                 : imm == ImmKind::MemArg   ? 5
                                            : 0;
@@ -105,6 +105,30 @@ struct FastOpcodeTable {
 };
 
 inline constexpr FastOpcodeTable kFastOpcodes {};
+
+// Decodes an unsigned LEB128 of at most three bytes at bytes[position], or
+// returns 0 (the caller then takes the general path, which reports errors).
+inline usize short_leb(ReadonlyBytes bytes, usize position, u32& value)
+{
+    if (position + 3 > bytes.size())
+        return 0;
+    u8 b0 = bytes[position];
+    if (b0 < 0x80) {
+        value = b0;
+        return 1;
+    }
+    u8 b1 = bytes[position + 1];
+    if (b1 < 0x80) {
+        value = (b0 & 0x7Fu) | (u32 { b1 } << 7);
+        return 2;
+    }
+    u8 b2 = bytes[position + 2];
+    if (b2 < 0x80) {
+        value = (b0 & 0x7Fu) | ((b1 & 0x7Fu) << 7) | (u32 { b2 } << 14);
+        return 3;
+    }
+    return 0;
+}
 
 } // namespace detail
 
@@ -125,18 +149,21 @@ inline constexpr FastOpcodeTable kFastOpcodes {};
         u8 next = bytes[start + 1];
         instruction.opcode = static_cast<Opcode>(fast.opcode);
         instruction.offset = static_cast<u32>(start);
+        u32 value;
         switch (fast.kind) {
         case 2:
-            if (next < 0x80) {
-                instruction.index0 = next;
-                reader.seek(start + 2);
+            if (usize length = detail::short_leb(bytes, start + 1, value)) {
+                instruction.index0 = value;
+                reader.seek(start + 1 + length);
                 return {};
             }
             break;
         case 3:
-            if (next < 0x80) {
-                instruction.bits = static_cast<u64>(static_cast<i64>(static_cast<i8>(static_cast<u8>(next << 1)) >> 1));
-                reader.seek(start + 2);
+            if (usize length = detail::short_leb(bytes, start + 1, value)) {
+                u32 shift = 32 - 7 * static_cast<u32>(length);
+                i32 extended = static_cast<i32>(value << shift) >> shift;
+                instruction.bits = static_cast<u64>(static_cast<i64>(extended));
+                reader.seek(start + 1 + length);
                 return {};
             }
             break;
@@ -154,12 +181,14 @@ inline constexpr FastOpcodeTable kFastOpcodes {};
             }
             break;
         case 5:
-            if (next < 0x40 && start + 2 < bytes.size() && bytes[start + 2] < 0x80) {
-                instruction.memarg.align_log2 = next;
-                instruction.memarg.memory = 0;
-                instruction.memarg.offset = bytes[start + 2];
-                reader.seek(start + 3);
-                return {};
+            if (next < 0x40) {
+                if (usize length = detail::short_leb(bytes, start + 2, value)) {
+                    instruction.memarg.align_log2 = next;
+                    instruction.memarg.memory = 0;
+                    instruction.memarg.offset = value;
+                    reader.seek(start + 2 + length);
+                    return {};
+                }
             }
             break;
         default:

@@ -28,6 +28,8 @@ FunctionValidator::FunctionValidator(Module& module, const TypeContext& types)
     : m_module(module)
     , m_types(types)
 {
+    if (!module.memories.is_empty())
+        m_memory0_address = address_of(module.memories[0].limits);
 }
 
 // ---- setup ----

@@ -47,7 +47,9 @@ constexpr ValType sig_type(SigType type, ValType address)
 // The table's signatures as value types, for instructions without a memory
 // operand (their "a" entries are never read).
 struct SimpleSignature {
-    bool is_simple; // typed by the table alone, no immediates to check
+    bool is_simple;        // typed by the table alone, no immediates to check
+    bool is_memory_access; // plain (non-atomic) memarg access; params[0] is the address
+    u8 align_log2;
     u8 param_count;
     u8 result_count;
     ValType params[4];
@@ -63,6 +65,8 @@ struct SimpleSignatureTable {
         for (usize i = 0; i < kOpcodeCount; ++i) {
             const OpcodeInfo& info = kOpcodeInfos[i];
             entries[i].is_simple = info.has_signature && info.imm == ImmKind::None;
+            entries[i].is_memory_access = info.imm == ImmKind::MemArg && info.feature != Feature::Threads;
+            entries[i].align_log2 = info.align_log2;
             entries[i].param_count = info.param_count;
             entries[i].result_count = info.result_count;
             for (u32 k = 0; k < info.param_count; ++k)
@@ -140,6 +144,16 @@ public:
         if (signature.is_simple) {
             for (u32 i = signature.param_count; i > 0; --i)
                 TRY(pop(signature.params[i - 1]));
+            for (u32 i = 0; i < signature.result_count; ++i)
+                TRY(push(signature.results[i]));
+            return {};
+        }
+        if (signature.is_memory_access && instruction.memarg.memory == 0 && m_memory0_address.kind != ValKind::Bottom
+            && instruction.memarg.align_log2 <= signature.align_log2
+            && (m_memory0_address.kind == ValKind::I64 || instruction.memarg.offset <= 0xFFFFFFFFull)) {
+            for (u32 i = signature.param_count; i > 1; --i)
+                TRY(pop(signature.params[i - 1]));
+            TRY(pop(m_memory0_address));
             for (u32 i = 0; i < signature.result_count; ++i)
                 TRY(push(signature.results[i]));
             return {};
@@ -286,6 +300,7 @@ private:
     u32 m_offset { 0 };
     bool m_const_mode { false };
     usize m_frame_height { 0 };
+    ValType m_memory0_address { ValType::bottom() }; // bottom: no memory 0
     bool m_frame_unreachable { false };
     u32 m_visible_globals { 0 };
     ValType m_const_result;
