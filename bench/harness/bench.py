@@ -31,27 +31,28 @@ MICRO = HERE / "micro"
 CC = os.environ.get("WK_BENCH_CC", "clang-19")
 NODE = os.environ.get("WK_BENCH_NODE", "node")
 
-# Size argument per program and profile. "full" aims at roughly 0.2-0.5 s of native work per
-# run on a current x86-64 core; "quick" at a tenth of that; "smoke" at a few milliseconds.
+# Size argument per program and profile. "full" aims at roughly 0.1-0.3 s of native work per
+# run on one core of the (shared, loaded) 2-core development machine; "quick" at a fifth of
+# that; "smoke" at a millisecond or less, enough to exercise every code path once.
 SIZES = {
-    #             smoke    quick     full
-    "matmul":     (40,     200,      400),
-    "lu":         (40,     250,      500),
-    "fft":        (1024,   1 << 16,  1 << 19),
-    "nbody":      (20,     1500,     8000),
-    "spectral":   (50,     500,      1500),
-    "mandelbrot": (40,     400,      1200),
-    "fannkuch":   (6,      9,        10),
-    "sieve":      (10000,  20000000, 100000000),
-    "sha256":     (4,      2048,     8192),
-    "crc32":      (4,      4096,     16384),
-    "lz":         (16,     1024,     4096),
-    "bintrees":   (6,      14,       16),
-    "quicksort":  (2000,   500000,   3000000),
-    "interp":     (200,    30000,    150000),
-    "strsearch":  (8,      256,      1024),
-    "calls":      (10,     26,       30),
-    "hashmap":    (2000,   200000,   1500000),
+    #             smoke    quick    full
+    "matmul":     (40,     300,     600),
+    "lu":         (40,     400,     700),
+    "fft":        (1024,   1 << 15, 1 << 17),
+    "nbody":      (20,     1600,    8000),
+    "spectral":   (50,     500,     1200),
+    "mandelbrot": (40,     350,     800),
+    "fannkuch":   (6,      9,       10),
+    "sieve":      (10000,  4000000, 20000000),
+    "sha256":     (4,      400,     2048),
+    "crc32":      (4,      1000,    5000),
+    "lz":         (16,     200,     1024),
+    "bintrees":   (6,      12,      14),
+    "quicksort":  (2000,   150000,  750000),
+    "interp":     (200,    6000,    30000),
+    "strsearch":  (8,      150,     768),
+    "calls":      (10,     23,      26),
+    "hashmap":    (2000,   80000,   400000),
 }
 PROFILES = {"smoke": 0, "quick": 1, "full": 2}
 DEFAULT_RUNS = {"smoke": 1, "quick": 3, "full": 5}
@@ -65,6 +66,12 @@ NODE_COLUMNS = [
 ]
 
 RUN_TIMEOUT_S = 300
+
+# How the programs are built. wasm has no SIMD here (no -msimd128): the wasm engines are
+# compared on scalar code, while native -O2 may auto-vectorise with SSE2.
+COMMON_FLAGS = ["-O2", "-Wall", "-Wextra", "-std=c17"]
+NATIVE_FLAGS = [*COMMON_FLAGS]
+WASM_FLAGS = ["--target=wasm32-wasi", *COMMON_FLAGS, "-Wl,--strip-debug"]
 
 
 class Column:
@@ -112,7 +119,7 @@ def wasi_sysroot():
 
 
 def stale(output, inputs):
-    if not output.exists():
+    if FLAGS_CHANGED or not output.exists():
         return True
     built = output.stat().st_mtime
     return any(path.stat().st_mtime > built for path in inputs)
@@ -131,18 +138,25 @@ def compile_one(argv, output, inputs):
     return True
 
 
+FLAGS_CHANGED = False
+
+
 def build(build_dir, names, with_micro):
+    """Compiles what is missing or older than its sources; everything when the flags changed."""
+    global FLAGS_CHANGED
     sysroot = wasi_sysroot()
     header = PROGRAMS / "bench.h"
-    warnings = ["-Wall", "-Wextra", "-std=c17"]
+    signature = build_dir / "flags.txt"
+    flags_text = f"{CC} {NATIVE_FLAGS} {WASM_FLAGS} --sysroot={sysroot}\n"
+    FLAGS_CHANGED = not signature.exists() or signature.read_text() != flags_text
     built = 0
     for name in names:
         source = PROGRAMS / f"{name}.c"
-        built += compile_one([CC, "-O2", *warnings, str(source), "-o", str(build_dir / "native" / name), "-lm"],
-                             build_dir / "native" / name, [source, header, Path(__file__)])
-        built += compile_one([CC, "--target=wasm32-wasi", f"--sysroot={sysroot}", "-O2", *warnings,
-                              "-Wl,--strip-debug", str(source), "-o", str(build_dir / "wasm" / f"{name}.wasm")],
-                             build_dir / "wasm" / f"{name}.wasm", [source, header, Path(__file__)])
+        native = build_dir / "native" / name
+        wasm = build_dir / "wasm" / f"{name}.wasm"
+        built += compile_one([CC, *NATIVE_FLAGS, str(source), "-o", str(native), "-lm"], native, [source, header])
+        built += compile_one([CC, *WASM_FLAGS, f"--sysroot={sysroot}", str(source), "-o", str(wasm)], wasm,
+                             [source, header])
     if with_micro:
         micro = build_dir / "micro"
         built += compile_one([CC, "-O2", str(MICRO / "getpid.c"), "-o", str(micro / "getpid")],
@@ -155,6 +169,8 @@ def build(build_dir, names, with_micro):
         built += compile_one([CC, "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry",
                               str(MICRO / "hostcall.c"), "-o", str(micro / "hostcall.wasm")],
                              micro / "hostcall.wasm", [MICRO / "hostcall.c"])
+    signature.write_text(flags_text)
+    FLAGS_CHANGED = False
     if built:
         log(f"bench: built {built} file(s) in {build_dir}")
 
@@ -447,22 +463,23 @@ def report(args, columns, names, results, failures, micro):
 
 
 def measure_micro(args, columns, build_dir, names):
-    """Compile speed, host calls and spawn: printed for the later comparisons with wasmkern."""
+    """Compile speed, host calls and spawn: printed for the later comparisons with wasmkern.
+    Rows wasmkern cannot fill yet print n/a and are marked as placeholders."""
     out = []
     emit = out.append
     node_ok = shutil.which(NODE) is not None
     wasmkern = next((c for c in columns if c.kind == "wasmkern"), None)
-    wasmkern_na = wasmkern.unavailable if wasmkern and wasmkern.unavailable else None
+    v8_flags = ["--no-wasm-lazy-compilation", "--single-threaded", "--no-wasm-native-module-cache-enabled"]
 
-    emit("## Compile speed (largest benchmark module)")
+    emit("## Compile speed (largest benchmark module, one thread)")
     modules = [build_dir / "wasm" / f"{name}.wasm" for name in names]
     largest = max(modules, key=code_section_size)
     code_bytes = code_section_size(largest)
     emit(f"  module {largest.name}: {largest.stat().st_size} bytes, code section {code_bytes} bytes; "
-         "MB/s = code-section bytes / compile time, one thread")
+         "MB/s = code-section bytes / compile time")
     rows = []
-    # PLACEHOLDER (wasmkern compile speed): filled once `wasmkern run` reports compile_ns on stderr
-    # (see bench/README.md, "What wasmkern should print"); n/a until then.
+    # PLACEHOLDER (wasmkern compile speed): filled once `wasmkern run` reports compile_ns on
+    # stderr (bench/README.md, "What wasmkern should print"); n/a until then.
     wasmkern_compile = None
     if wasmkern and not wasmkern.unavailable:
         try:
@@ -471,30 +488,33 @@ def measure_micro(args, columns, build_dir, names):
         except RunError as error:
             log(f"bench: {error}")
     if wasmkern_compile:
-        rows.append(["wasmkern (baseline)", f"{wasmkern_compile / 1e6:.2f}", f"{code_bytes / wasmkern_compile * 1e3:.1f}"])
+        rows.append([f"{wasmkern.name} (its own timing)", f"{wasmkern_compile / 1e6:.2f}", "",
+                     f"{code_bytes / wasmkern_compile * 1e3:.1f}", ""])
     else:
-        rows.append([wasmkern.name if wasmkern else "wasmkern", "n/a", "n/a   <- placeholder: wasmkern does not "
-                     "report compile time yet"])
+        rows.append([f"{wasmkern.name if wasmkern else 'wasmkern'} [placeholder]", "n/a", "n/a", "n/a", "n/a"])
     for label, flags in [("V8 Liftoff", ["--liftoff", "--no-wasm-tier-up"]), ("V8 TurboFan", ["--no-liftoff"])]:
         if not node_ok:
-            rows.append([label, "n/a", "n/a"])
+            rows.append([label, "n/a", "n/a", "n/a", "n/a"])
             continue
         try:
-            stats = v8_compile(largest, [*flags, "--no-wasm-lazy-compilation", "--single-threaded"], args.compile_runs)
-            ns = stats["compile_ns"]
-            rows.append([label, f"{ns / 1e6:.2f}", f"{stats['code_bytes'] / ns * 1e3:.1f}"])
+            stats = v8_compile(largest, [*flags, *v8_flags], args.compile_runs)
+            median_ns, min_ns = stats["compile_ns"], stats["compile_min_ns"]
+            rows.append([label, f"{median_ns / 1e6:.2f}", f"{min_ns / 1e6:.2f}",
+                         f"{stats['code_bytes'] / median_ns * 1e3:.1f}", f"{stats['code_bytes'] / min_ns * 1e3:.1f}"])
         except (RunError, KeyError, subprocess.TimeoutExpired) as error:
-            rows.append([label, "n/a", "n/a"])
+            rows.append([label, "n/a", "n/a", "n/a", "n/a"])
             log(f"bench: {error}")
-    out.extend("  " + line for line in table(rows, ["engine", "compile ms", "MB/s"]))
+    out.extend("  " + line for line in table(rows, ["engine", "median ms", "min ms", "MB/s (median)", "MB/s (best)"]))
+    if not wasmkern_compile:
+        emit("  [placeholder] wasmkern: n/a until `wasmkern run` prints compile_ns (see bench/README.md)")
+    emit(f"  V8: new WebAssembly.Module, {args.compile_runs} compilations, flags {' '.join(v8_flags)}")
     emit("")
 
-    emit("## Host calls (wasm calling a trivial host function) and the Linux syscall floor")
-    rows = []
-    rows.append([wasmkern.name if wasmkern else "wasmkern", "n/a   <- placeholder: no host-call benchmark "
-                 "interface in wasmkern yet"])
-    rows.append(["wasmkern in-kernel", "n/a   <- placeholder: kernel cannot run bench programs yet"])
-    for label, flags in [("V8 TurboFan -> JS", ["--no-liftoff"]), ("V8 Liftoff -> JS", ["--liftoff", "--no-wasm-tier-up"])]:
+    emit("## Host calls (wasm calling a trivial host function) beside the Linux syscall floor")
+    rows = [[f"{wasmkern.name if wasmkern else 'wasmkern'} hosted [placeholder]", "n/a"],
+            ["wasmkern in-kernel [placeholder]", "n/a"]]
+    for label, flags in [("V8 TurboFan, wasm -> JS", ["--no-liftoff"]),
+                         ("V8 Liftoff, wasm -> JS", ["--liftoff", "--no-wasm-tier-up"])]:
         try:
             value = micro_value([NODE, "--no-warnings", *flags, str(HERE / "hostcall.mjs"),
                                  str(build_dir / "micro" / "hostcall.wasm"), str(args.hostcalls)], "ns_per_call")
@@ -503,23 +523,27 @@ def measure_micro(args, columns, build_dir, names):
             rows.append([label, "n/a"])
             log(f"bench: {error}")
     try:
-        rows.append(["Linux getpid syscall", f"{micro_value([str(build_dir / 'micro' / 'getpid'), str(args.syscalls)], 'ns_per_call'):.1f}"])
+        value = micro_value([str(build_dir / "micro" / "getpid"), str(args.syscalls)], "ns_per_call")
+        rows.append(["Linux getpid syscall", f"{value:.1f}"])
     except (RunError, OSError) as error:
         rows.append(["Linux getpid syscall", "n/a"])
         log(f"bench: {error}")
     out.extend("  " + line for line in table(rows, ["call", "ns per call"]))
+    emit("  [placeholder] wasmkern: n/a until it runs bench/harness/micro/hostcall.wasm with a bench.nop host function")
     emit("")
 
     emit("## Process spawn")
-    rows = [["wasmkern in-kernel spawn", "n/a", "n/a   <- placeholder: kernel cannot spawn from the harness yet"]]
+    rows = [["wasmkern in-kernel spawn [placeholder]", "n/a", "n/a"]]
     try:
         spawn = [str(build_dir / "micro" / "spawn"), str(build_dir / "micro" / "spawn_child"), str(args.spawns)]
-        rows.append(["Linux posix_spawn+waitpid (static child)", f"{micro_value(spawn, 'us_median'):.1f}",
-                     f"{micro_value(spawn, 'us_min'):.1f}"])
-    except (RunError, OSError) as error:
-        rows.append(["Linux posix_spawn+waitpid (static child)", "n/a", "n/a"])
-        log(f"bench: {error}")
+        result = subprocess.run(spawn, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+        values = dict(re.findall(r"^(us_\w+): ([\d.]+)$", result.stdout, re.M))
+        rows.append(["Linux posix_spawn + waitpid, static child", values["us_median"], values["us_min"]])
+    except (KeyError, OSError, subprocess.TimeoutExpired):
+        rows.append(["Linux posix_spawn + waitpid, static child", "n/a", "n/a"])
+        log("bench: spawn: " + (result.stderr.strip()[:300] if "result" in locals() else "did not run"))
     out.extend("  " + line for line in table(rows, ["spawn", "median us", "min us"]))
+    emit("  [placeholder] wasmkern: n/a until the kernel can spawn processes for the harness")
     return out
 
 
@@ -539,6 +563,8 @@ def parse_args():
                         help="one wasmkern column per tier, ARGS passed after `run` (repeatable)")
     parser.add_argument("--no-node", action="store_true", help="skip the node columns")
     parser.add_argument("--no-micro", action="store_true", help="skip compile speed, host calls and spawn")
+    parser.add_argument("--require-node", action="store_true",
+                        help="exit 77 (ctest's skip code) when node is not installed")
     parser.add_argument("--build-only", action="store_true", help="build the programs and stop")
     parser.add_argument("--compile-runs", type=int, default=30, help="V8 compilations timed (default 30)")
     parser.add_argument("--hostcalls", type=int, default=10_000_000, help="host calls per timed batch")
@@ -570,6 +596,9 @@ def main():
     missing = sorted(set(path.stem for path in PROGRAMS.glob("*.c")) - set(SIZES))
     if missing:
         raise SystemExit(f"bench: program(s) without sizes in bench.py: {', '.join(missing)}")
+    if args.require_node and not args.no_node and shutil.which(NODE) is None:
+        log(f"bench: {NODE} not found; nothing to compare native code with (skipped)")
+        return 77
     build_dir = Path(args.build_dir).resolve()
     with_micro = not args.no_micro and args.profile != "smoke"
     build(build_dir, list(SIZES), with_micro)
