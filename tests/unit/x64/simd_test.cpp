@@ -25,10 +25,13 @@ void add_binary(Listing& listing, std::string const& n, Xrr xrr, Xrm xrm, Vrrr v
             listing.add("v" + n + " " + name(d) + ", " + name(Xmm::xmm3) + ", " + text(mem), [&](A& as) { vrrm(as, d, Xmm::xmm3, mem); });
         }
     }
-    for (Xmm d : some_xmms())
+    // Every pair of sources (the commuting rule depends on both), and every destination.
+    for (Xmm d : { Xmm::xmm2, Xmm::xmm12 })
         for (Xmm a : all_xmms())
             for (Xmm b : all_xmms())
                 listing.add("v" + n + " " + name(d) + ", " + name(a) + ", " + name(b), [&](A& as) { vrrr(as, d, a, b); });
+    for (Xmm d : all_xmms())
+        listing.add("v" + n + " " + name(d) + ", xmm5, xmm13", [&](A& as) { vrrr(as, d, Xmm::xmm5, Xmm::xmm13); });
     if constexpr ((Flags & A::kPacked) != 0) {
         for (Xmm d : some_xmms())
             for (Xmm a : some_xmms())
