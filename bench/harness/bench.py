@@ -11,6 +11,7 @@ Exit status: 0 when every run succeeded and all checksums agree, 1 otherwise.
 """
 
 import argparse
+import concurrent.futures
 import math
 import os
 import platform
@@ -125,23 +126,21 @@ def stale(output, inputs):
     return any(path.stat().st_mtime > built for path in inputs)
 
 
-def compile_one(argv, output, inputs):
-    if not stale(output, inputs):
-        return False
+def compile_one(argv, output):
+    """Returns None on success, else the failed command and its diagnostics."""
     output.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(argv, capture_output=True, text=True)
     if result.returncode != 0:
-        sys.stderr.write(result.stderr)
-        raise SystemExit(f"bench: build failed: {' '.join(map(str, argv))}")
+        return f"{' '.join(map(str, argv))}\n{result.stderr}"
     if result.stderr.strip():
         sys.stderr.write(result.stderr)
-    return True
+    return None
 
 
 FLAGS_CHANGED = False
 
 
-def build(build_dir, names, with_micro):
+def build(build_dir, names, with_micro, jobs):
     """Compiles what is missing or older than its sources; everything when the flags changed."""
     global FLAGS_CHANGED
     sysroot = wasi_sysroot()
@@ -149,30 +148,34 @@ def build(build_dir, names, with_micro):
     signature = build_dir / "flags.txt"
     flags_text = f"{CC} {NATIVE_FLAGS} {WASM_FLAGS} --sysroot={sysroot}\n"
     FLAGS_CHANGED = not signature.exists() or signature.read_text() != flags_text
-    built = 0
+    steps = []  # (argv, output, inputs)
     for name in names:
         source = PROGRAMS / f"{name}.c"
         native = build_dir / "native" / name
         wasm = build_dir / "wasm" / f"{name}.wasm"
-        built += compile_one([CC, *NATIVE_FLAGS, str(source), "-o", str(native), "-lm"], native, [source, header])
-        built += compile_one([CC, *WASM_FLAGS, f"--sysroot={sysroot}", str(source), "-o", str(wasm)], wasm,
-                             [source, header])
+        steps.append(([CC, *NATIVE_FLAGS, str(source), "-o", str(native), "-lm"], native, [source, header]))
+        steps.append(([CC, *WASM_FLAGS, f"--sysroot={sysroot}", str(source), "-o", str(wasm)], wasm, [source, header]))
     if with_micro:
         micro = build_dir / "micro"
-        built += compile_one([CC, "-O2", str(MICRO / "getpid.c"), "-o", str(micro / "getpid")],
-                             micro / "getpid", [MICRO / "getpid.c"])
-        built += compile_one([CC, "-O2", str(MICRO / "spawn.c"), "-o", str(micro / "spawn")],
-                             micro / "spawn", [MICRO / "spawn.c"])
+        for name in ["getpid", "spawn"]:
+            steps.append(([CC, "-O2", str(MICRO / f"{name}.c"), "-o", str(micro / name)], micro / name,
+                          [MICRO / f"{name}.c"]))
         # A static child keeps the dynamic loader out of the spawn figure.
-        built += compile_one([CC, "-O2", "-static", str(MICRO / "spawn_child.c"), "-o", str(micro / "spawn_child")],
-                             micro / "spawn_child", [MICRO / "spawn_child.c"])
-        built += compile_one([CC, "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry",
-                              str(MICRO / "hostcall.c"), "-o", str(micro / "hostcall.wasm")],
-                             micro / "hostcall.wasm", [MICRO / "hostcall.c"])
+        steps.append(([CC, "-O2", "-static", str(MICRO / "spawn_child.c"), "-o", str(micro / "spawn_child")],
+                      micro / "spawn_child", [MICRO / "spawn_child.c"]))
+        steps.append(([CC, "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", str(MICRO / "hostcall.c"),
+                       "-o", str(micro / "hostcall.wasm")], micro / "hostcall.wasm", [MICRO / "hostcall.c"]))
+    steps = [(argv, output) for argv, output, inputs in steps if stale(output, inputs)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        errors = [error for error in pool.map(lambda step: compile_one(*step), steps) if error]
+    if errors:
+        sys.stderr.write("\n".join(errors))
+        raise SystemExit(f"bench: {len(errors)} build step(s) failed")
+    signature.parent.mkdir(parents=True, exist_ok=True)
     signature.write_text(flags_text)
     FLAGS_CHANGED = False
-    if built:
-        log(f"bench: built {built} file(s) in {build_dir}")
+    if steps:
+        log(f"bench: built {len(steps)} file(s) in {build_dir}")
 
 
 # --- running ----------------------------------------------------------------------------
@@ -556,7 +559,8 @@ def parse_args():
                                                  "(default: smoke 1, quick 3, full 5)")
     parser.add_argument("--only", help="comma-separated program names")
     parser.add_argument("--size", action="append", default=[], metavar="NAME=N", help="override one program's size")
-    parser.add_argument("--build-dir", default=str(REPO / "build" / "bench"), help="where programs are built")
+    parser.add_argument("--build-dir", default=str(REPO / "build" / "bench-programs"),
+                        help="where programs are built (default build/bench-programs)")
     parser.add_argument("--results", help="write this markdown file (e.g. bench/RESULTS.md) from the output")
     parser.add_argument("--wasmkern", default=str(REPO / "build" / "bin" / "wasmkern"), help="the wasmkern tool")
     parser.add_argument("--wasmkern-tier", action="append", metavar="NAME=ARGS",
@@ -566,6 +570,7 @@ def parse_args():
     parser.add_argument("--require-node", action="store_true",
                         help="exit 77 (ctest's skip code) when node is not installed")
     parser.add_argument("--build-only", action="store_true", help="build the programs and stop")
+    parser.add_argument("--jobs", type=int, default=2, help="parallel compiler processes (default 2)")
     parser.add_argument("--compile-runs", type=int, default=30, help="V8 compilations timed (default 30)")
     parser.add_argument("--hostcalls", type=int, default=10_000_000, help="host calls per timed batch")
     parser.add_argument("--syscalls", type=int, default=1_000_000, help="getpid calls per timed batch")
@@ -601,7 +606,7 @@ def main():
         return 77
     build_dir = Path(args.build_dir).resolve()
     with_micro = not args.no_micro and args.profile != "smoke"
-    build(build_dir, list(SIZES), with_micro)
+    build(build_dir, list(SIZES), with_micro, args.jobs)
     if args.build_only:
         return 0
 
