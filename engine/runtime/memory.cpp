@@ -39,7 +39,8 @@ u64 round_up_to_host_page(u64 bytes)
 
 } // namespace
 
-Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits& runtime_limits)
+Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits& runtime_limits,
+                                      RefPtr<ResourceBudget> budget)
 {
     if (limits.page_size_log2 != 0 && limits.page_size_log2 != 16)
         return Error::from("invalid custom page size", ErrorKind::Unsupported);
@@ -78,15 +79,20 @@ Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits&
     memory->m_vm.base = static_cast<u8*>(base);
     memory->m_reserved_bytes = reservation;
     u64 commit_bytes = round_up_to_host_page(min_bytes);
+    if (budget && !budget->try_charge(commit_bytes))
+        return Error::from("memory size exceeds the store's budget", ErrorKind::OutOfMemory);
+    memory->m_budget = std::move(budget);
+    memory->m_committed_bytes = commit_bytes;
     if (commit_bytes > 0)
         TRY(platform::commit(base, static_cast<usize>(commit_bytes)));
-    memory->m_committed_bytes = commit_bytes;
     memory->m_vm.bound_bytes = min_bytes;
     return memory;
 }
 
 Memory::~Memory()
 {
+    if (m_budget)
+        m_budget->refund(m_committed_bytes);
     if (m_vm.base)
         platform::release(m_vm.base, static_cast<usize>(m_reserved_bytes));
 }
@@ -121,9 +127,15 @@ u64 Memory::grow(u64 delta_pages)
     if (commit_end > m_committed_bytes) {
         if (commit_end > m_reserved_bytes)
             return kFailed;
-        auto committed = platform::commit(m_vm.base + m_committed_bytes, static_cast<usize>(commit_end - m_committed_bytes));
-        if (committed.is_error())
+        u64 extra = commit_end - m_committed_bytes;
+        if (m_budget && !m_budget->try_charge(extra))
             return kFailed;
+        auto committed = platform::commit(m_vm.base + m_committed_bytes, static_cast<usize>(extra));
+        if (committed.is_error()) {
+            if (m_budget)
+                m_budget->refund(extra);
+            return kFailed;
+        }
         m_committed_bytes = commit_end;
     }
     __atomic_store_n(&m_vm.bound_bytes, new_bytes, __ATOMIC_RELEASE);

@@ -19,8 +19,10 @@ public:
     static constexpr u64 kI32Reservation = u64 { 8 } << 30;
 
     // limits.min pages are committed (zeroed). Fails with OutOfMemory when the memory
-    // could not fit the reservation or the limits.
-    static Result<RefPtr<Memory>> create(const Limits& limits, const RuntimeLimits& runtime_limits);
+    // could not fit the reservation or the limits. Committed bytes are charged to
+    // `budget` when given (and refunded when the memory dies).
+    static Result<RefPtr<Memory>> create(const Limits& limits, const RuntimeLimits& runtime_limits,
+                                         RefPtr<ResourceBudget> budget = nullptr);
 
     ~Memory();
 
@@ -60,6 +62,7 @@ private:
     u64 m_reserved_bytes { 0 };
     u64 m_committed_bytes { 0 };
     u64 m_max_pages { 0 };
+    RefPtr<ResourceBudget> m_budget;
     mutable SpinLock m_grow_lock; // shared memories grow from several threads
 };
 

@@ -9,6 +9,8 @@ Result<RefPtr<Store>> Store::create(RuntimeLimits limits)
 {
     auto store = TRY(try_make_ref_counted<Store>());
     store->m_limits = limits;
+    store->m_memory_budget = TRY(try_make_ref_counted<ResourceBudget>(limits.max_store_memory_bytes));
+    store->m_table_budget = TRY(try_make_ref_counted<ResourceBudget>(limits.max_store_table_elements));
     return store;
 }
 
@@ -27,7 +29,7 @@ Result<void> Store::adopt(RefPtr<Tag> tag) { return m_tags.try_append(std::move(
 
 Result<Memory*> Store::create_memory(const Limits& limits)
 {
-    auto memory = TRY(Memory::create(limits, m_limits));
+    auto memory = TRY(Memory::create(limits, m_limits, m_memory_budget));
     Memory* raw = memory.get();
     TRY(adopt(std::move(memory)));
     return raw;
@@ -37,7 +39,7 @@ Result<Table*> Store::create_table(ValType element_type, const Limits& limits, v
 {
     if (!element_type.is_ref() || (element_type.has_index() && element_type.index >= m_types.size()))
         return Error::from("invalid table element type", ErrorKind::Invalid);
-    auto table = TRY(Table::create(element_type, limits, init, m_limits));
+    auto table = TRY(Table::create(element_type, limits, init, m_limits, m_table_budget));
     Table* raw = table.get();
     TRY(adopt(std::move(table)));
     return raw;

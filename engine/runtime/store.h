@@ -47,6 +47,10 @@ public:
     TypeRegistry& types() { return m_types; }
     const TypeRegistry& types() const { return m_types; }
     const RuntimeLimits& limits() const { return m_limits; }
+    // What the store's memories have committed and its tables hold, against
+    // RuntimeLimits::max_store_memory_bytes / max_store_table_elements.
+    const ResourceBudget& memory_budget() const { return *m_memory_budget; }
+    const ResourceBudget& table_budget() const { return *m_table_budget; }
 
     // Links `module`'s imports through `resolver`, allocates and initialises an instance
     // (globals, tables, memories, element and data segments, in spec order) and runs the
@@ -87,6 +91,8 @@ private:
     Result<void> adopt(RefPtr<Tag>);
 
     RuntimeLimits m_limits;
+    RefPtr<ResourceBudget> m_memory_budget;
+    RefPtr<ResourceBudget> m_table_budget;
     TypeRegistry m_types;
     Vector<RefPtr<Instance>> m_instances;
     Vector<RefPtr<Memory>> m_memories;

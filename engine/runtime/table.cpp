@@ -15,7 +15,7 @@ bool range_fits(u64 offset, u64 count, u64 size)
 } // namespace
 
 Result<RefPtr<Table>> Table::create(ValType element_type, const Limits& limits, void* init,
-                                    const RuntimeLimits& runtime_limits)
+                                    const RuntimeLimits& runtime_limits, RefPtr<ResourceBudget> budget)
 {
     u64 max = limits.is_64 ? ~u64 { 0 } : 0xFFFF'FFFFull;
     if (limits.has_max && limits.max < max)
@@ -26,14 +26,31 @@ Result<RefPtr<Table>> Table::create(ValType element_type, const Limits& limits, 
         max = runtime_limits.max_table_elements;
     if (limits.min > max)
         return Error::from("table size exceeds the runtime limit", ErrorKind::OutOfMemory);
-    auto table = TRY(try_make_ref_counted<Table>());
-    table->m_element_type = element_type;
-    table->m_limits = limits;
-    table->m_max_size = max;
-    TRY(table->m_elements.try_resize(static_cast<usize>(limits.min), init));
-    table->m_vm.elements = table->m_elements.data();
-    table->m_vm.size = limits.min;
-    return table;
+    if (budget && !budget->try_charge(limits.min))
+        return Error::from("table size exceeds the store's budget", ErrorKind::OutOfMemory);
+    auto table = try_make_ref_counted<Table>();
+    if (table.is_error()) {
+        if (budget)
+            budget->refund(limits.min);
+        return table.error();
+    }
+    // From here on the table's destructor refunds what was charged.
+    RefPtr<Table> result = table.release_value();
+    result->m_budget = std::move(budget);
+    result->m_charged = limits.min;
+    result->m_element_type = element_type;
+    result->m_limits = limits;
+    result->m_max_size = max;
+    TRY(result->m_elements.try_resize(static_cast<usize>(limits.min), init));
+    result->m_vm.elements = result->m_elements.data();
+    result->m_vm.size = limits.min;
+    return result;
+}
+
+Table::~Table()
+{
+    if (m_budget)
+        m_budget->refund(m_charged);
 }
 
 Limits Table::current_limits() const
@@ -60,8 +77,14 @@ u64 Table::grow(u64 delta, void* init)
     auto new_size = checked_add(old_size, delta);
     if (!new_size || *new_size > m_max_size)
         return kFailed;
-    if (m_elements.try_resize(static_cast<usize>(*new_size), init).is_error())
+    if (m_budget && !m_budget->try_charge(delta))
         return kFailed;
+    if (m_elements.try_resize(static_cast<usize>(*new_size), init).is_error()) {
+        if (m_budget)
+            m_budget->refund(delta);
+        return kFailed;
+    }
+    m_charged += delta;
     m_vm.elements = m_elements.data();
     m_vm.size = *new_size;
     return old_size;

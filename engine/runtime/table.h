@@ -15,8 +15,10 @@ class Table : public RefCounted<Table> {
 public:
     // element_type is store-level (type indices are store ids). `init` fills the initial
     // elements. Fails with OutOfMemory when limits.min exceeds the runtime limit.
+    // Elements are charged to `budget` when given (refunded when the table dies).
     static Result<RefPtr<Table>> create(ValType element_type, const Limits& limits, void* init,
-                                        const RuntimeLimits& runtime_limits);
+                                        const RuntimeLimits& runtime_limits, RefPtr<ResourceBudget> budget = nullptr);
+    ~Table();
 
     VMTable* vm() { return &m_vm; }
     u64 size() const { return m_vm.size; }
@@ -49,6 +51,8 @@ private:
     ValType m_element_type;
     Limits m_limits;
     u64 m_max_size { 0 };
+    RefPtr<ResourceBudget> m_budget;
+    u64 m_charged { 0 }; // elements charged to m_budget
 };
 
 } // namespace wk::engine::runtime

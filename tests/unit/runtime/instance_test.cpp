@@ -328,6 +328,24 @@ TEST_F(InstanceTest, HostileMemoryAndTableSizesAreRefused)
     EXPECT_TRUE(must_instantiate(*small, linker, R"((module (memory 16) (table 1000 funcref)))"));
 }
 
+TEST_F(InstanceTest, ManyModestMemoriesHitTheStoreBudget)
+{
+    RuntimeLimits limits;
+    limits.max_store_memory_bytes = 10 * 65536;
+    limits.max_store_table_elements = 1000;
+    auto small = make_store(limits);
+    EXPECT_TRUE(must_instantiate(*small, linker, R"((module (memory 4) (memory 4) (table 600 funcref)))"));
+    auto result = instantiate(*small, linker, R"((module (memory 1) (memory 2)))");
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().kind(), ErrorKind::OutOfMemory);
+    result = instantiate(*small, linker, R"((module (table 401 funcref)))");
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().kind(), ErrorKind::OutOfMemory);
+    // The first memory of the failed instance was charged and stays with the store.
+    EXPECT_EQ(small->memory_budget().used(), 9u * 65536);
+    EXPECT_EQ(small->table_budget().used(), 600u);
+}
+
 TEST_F(InstanceTest, ModuleInstantiatesTwiceIndependently)
 {
     auto module = load(R"((module (global (export "g") (mut i32) (i32.const 1)) (memory (export "m") 1)))");

@@ -223,3 +223,33 @@ TEST(Table, HostileSizesAreRefused)
 }
 
 } // namespace wk::engine::runtime
+
+namespace wk::engine::runtime {
+
+TEST(Budget, MemoriesAndTablesShareTheStoreBudget)
+{
+    auto budget = MUST(try_make_ref_counted<ResourceBudget>(3 * kPage));
+    auto a = MUST(Memory::create(pages(2, 10), {}, budget));
+    EXPECT_EQ(budget->used(), 2 * kPage);
+    auto refused = Memory::create(pages(2), {}, budget);
+    ASSERT_TRUE(refused.is_error());
+    EXPECT_EQ(refused.error().kind(), ErrorKind::OutOfMemory);
+    EXPECT_EQ(budget->used(), 2 * kPage);
+    EXPECT_EQ(a->grow(2), kFailed); // within max, beyond the budget
+    EXPECT_EQ(a->grow(1), 2u);
+    EXPECT_EQ(budget->used(), 3 * kPage);
+    a = nullptr;
+    EXPECT_EQ(budget->used(), 0u);
+
+    auto elements = MUST(try_make_ref_counted<ResourceBudget>(100));
+    ValType funcref = ValType::ref(HeapKind::Func, true);
+    auto t = MUST(Table::create(funcref, pages(60), nullptr, {}, elements));
+    EXPECT_TRUE(Table::create(funcref, pages(41), nullptr, {}, elements).is_error());
+    EXPECT_EQ(t->grow(41, nullptr), kFailed);
+    EXPECT_EQ(t->grow(40, nullptr), 60u);
+    EXPECT_EQ(elements->used(), 100u);
+    t = nullptr;
+    EXPECT_EQ(elements->used(), 0u);
+}
+
+} // namespace wk::engine::runtime
