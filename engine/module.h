@@ -184,6 +184,7 @@ struct Module {
     Vector<Tag> tags;
     Vector<Export> exports;
     u32 start { kNoIndex };
+    u32 start_offset { 0 };
     Vector<ElementSegment> elements;
     Vector<u32> element_functions;
     Vector<ConstExpr> element_exprs;

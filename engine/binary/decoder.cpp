@@ -144,7 +144,10 @@ private:
         case MemorySection: return decode_memories(reader);
         case GlobalSection: return decode_globals(reader);
         case ExportSection: return decode_exports(reader);
-        case StartSection: m_module.start = TRY(reader.read_u32()); return {};
+        case StartSection:
+            m_module.start_offset = static_cast<u32>(reader.offset());
+            m_module.start = TRY(reader.read_u32());
+            return {};
         case ElementSection: return decode_elements(reader);
         case CodeSection: return decode_code(reader);
         case DataSection: return decode_data(reader);

@@ -123,8 +123,8 @@ Result<void> FunctionValidator::check_top(const TypeList& types)
         if (!m_types.is_subtype(m_stack[m_stack.size() - 1 - k], canon(types[count - 1 - k])))
             return mismatch();
     }
-    for (u32 k = available; k < count; ++k)
-        TRY(m_stack.insert(frame.height, ValType::bottom()));
+    if (count > available)
+        TRY(m_stack.insert(frame.height, ValType::bottom(), count - available));
     return {};
 }
 

@@ -100,12 +100,16 @@ public:
         return {};
     }
     ValType pop() { return m_storage.data()[--m_size]; }
-    Result<void> insert(usize index, ValType type)
+    // Inserts count copies of type at index, moving what is above up once.
+    Result<void> insert(usize index, ValType type, usize count)
     {
-        TRY(push(type));
-        for (usize i = m_size - 1; i > index; --i)
-            m_storage.data()[i] = m_storage.data()[i - 1];
-        m_storage.data()[index] = type;
+        usize old_size = m_size;
+        for (usize i = 0; i < count; ++i)
+            TRY(push(type));
+        for (usize i = old_size; i > index; --i)
+            m_storage.data()[i - 1 + count] = m_storage.data()[i - 1];
+        for (usize i = 0; i < count; ++i)
+            m_storage.data()[index + i] = type;
         return {};
     }
 

@@ -282,10 +282,10 @@ private:
         if (m_module.start == kNoIndex)
             return {};
         if (m_module.start >= m_module.functions.size())
-            return Error::invalid("unknown function", 0);
+            return Error::invalid("unknown function", m_module.start_offset);
         const SubType& type = m_module.types[m_module.functions[m_module.start].type_index];
         if (type.param_count != 0 || type.result_count != 0)
-            return Error::invalid("start function", 0);
+            return Error::invalid("start function", m_module.start_offset);
         return {};
     }
 

@@ -176,3 +176,52 @@ TEST(Decoder, ElementSegmentEncodings)
     EXPECT_EQ(module->element_exprs.size(), 1u);
     EXPECT_EQ(module->codes.size(), 1u);
 }
+
+TEST(Decoder, NameSection)
+{
+    auto names = [](std::vector<u8> payload) {
+        std::vector<u8> contents { 0x04, 'n', 'a', 'm', 'e' };
+        contents.insert(contents.end(), payload.begin(), payload.end());
+        return section(0x00, contents);
+    };
+    // module name "m"; function 0 "f"; local 0 of function 0 "x".
+    auto bytes = module_bytes({
+        { 0x01, 0x04, 0x01, 0x60, 0x00, 0x00 },
+        { 0x03, 0x02, 0x01, 0x00 },
+        { 0x0A, 0x04, 0x01, 0x02, 0x00, 0x0B },
+        names({ 0x00, 0x02, 0x01, 'm', 0x01, 0x04, 0x01, 0x00, 0x01, 'f', 0x02, 0x06, 0x01, 0x00, 0x01, 0x00, 0x01, 'x' }),
+    });
+    auto module = decode(bytes);
+    ASSERT_TRUE(module.has_value()) << module.error().message() << " @" << module.error().offset();
+    EXPECT_EQ(module->module_name, "m");
+    ASSERT_EQ(module->function_names.size(), 1u);
+    EXPECT_EQ(module->function_names[0].name, "f");
+    ASSERT_EQ(module->local_names.size(), 1u);
+    EXPECT_EQ(module->local_names[0].name, "x");
+
+    // A malformed name section leaves the module valid, without names.
+    auto broken = module_bytes({ names({ 0x01, 0x7F, 0x01 }) });
+    auto lenient = decode(broken);
+    ASSERT_TRUE(lenient.has_value());
+    EXPECT_TRUE(lenient->function_names.is_empty());
+    EXPECT_EQ(lenient->custom_sections.size(), 1u);
+}
+
+TEST(Decoder, CodeBodiesAreByteRanges)
+{
+    auto bytes = module_bytes({
+        { 0x01, 0x04, 0x01, 0x60, 0x00, 0x00 },
+        { 0x03, 0x02, 0x01, 0x00 },
+        // one body: 2 local runs (3 x i32, 1 x f64), then nop end
+        { 0x0A, 0x09, 0x01, 0x07, 0x02, 0x03, 0x7F, 0x01, 0x7C, 0x01, 0x0B },
+    });
+    auto module = decode(bytes);
+    ASSERT_TRUE(module.has_value()) << module.error().message();
+    ASSERT_EQ(module->codes.size(), 1u);
+    const Code& code = module->codes[0];
+    EXPECT_EQ(code.local_count, 4u);
+    EXPECT_EQ(module->local_runs(code).size(), 2u);
+    EXPECT_EQ(module->local_runs(code)[1].type, ValType::f64());
+    EXPECT_EQ(bytes[code.code_offset], 0x01);
+    EXPECT_EQ(code.offset + code.size, bytes.size());
+}

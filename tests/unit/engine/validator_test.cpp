@@ -234,3 +234,29 @@ TEST(Validator, CustomPageSizes)
     expect_invalid(module({ memory_section({ 0x00, 0x80, 0x80, 0x08 }) }), "memory size must be at most 65536 pages (4GiB)");
     expect_invalid(module({ memory_section({ 0x01, 0x02, 0x01 }) }), "size minimum must not be greater than maximum");
 }
+
+TEST(Validator, PolymorphicBranchTableIsLinear)
+{
+    // A label with 1000 results reached from unreachable code by a br_table
+    // with many entries: must validate, and quickly.
+    ByteVector results { 0xE8, 0x07 };
+    for (int i = 0; i < 1000; ++i)
+        results.push_back(0x7F);
+    ByteVector type { 0x60, 0x00 };
+    type.insert(type.end(), results.begin(), results.end());
+    ByteVector code { 0x00, 0x41, 0x00, 0x0E };
+    leb(code, 20000);
+    for (int i = 0; i < 20000; ++i)
+        code.push_back(0x00);
+    code.push_back(0x00);
+    auto bytes = module({ section(1, vec({ type })), section(3, vec({ { 0x00 } })), section(10, vec({ body({}, code) })) });
+    expect_valid(bytes);
+}
+
+TEST(Validator, StartFunction)
+{
+    ByteVector start = section(8, { 0x00 });
+    expect_valid(single_function(kNone, kNone, {}, {}, { start }));
+    expect_invalid(single_function(kI32, kNone, {}, {}, { start }), "start function");
+    expect_invalid(single_function(kNone, kNone, {}, {}, { section(8, { 0x05 }) }), "unknown function");
+}
