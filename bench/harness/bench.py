@@ -276,6 +276,7 @@ def run_benchmarks(args, columns, names, build_dir):
         native = build_dir / "native" / name
         wasm = build_dir / "wasm" / f"{name}.wasm"
         per_column = {column.name: [] for column in columns}
+        status = {}  # column name -> "FAILED" or "WRONG"; such a column gets no ratio
         broken = set()
         for _ in range(args.runs):
             for column in columns:
@@ -287,6 +288,7 @@ def run_benchmarks(args, columns, names, build_dir):
                 except RunError as error:
                     failures.append(str(error))
                     broken.add(column.name)
+                    status[column.name] = "FAILED"
                     log(f"bench: FAILED {error}")
         # Every run of every runtime must print native's checksum.
         reference = per_column["native"][0].checksum if per_column["native"] else None
@@ -297,8 +299,9 @@ def run_benchmarks(args, columns, names, build_dir):
                                f"native printed {reference}")
                     failures.append(message)
                     log(f"bench: {message}")
+                    status[column.name] = "WRONG"
                     break
-        results[name] = (size, reference, per_column)
+        results[name] = (size, reference, per_column, status)
         log(f"bench: {name} done")
     return results, failures
 
@@ -408,14 +411,18 @@ def report(args, columns, names, results, failures, micro):
     work_ratio = {column.name: {} for column in columns}
     process_ratio = {column.name: {} for column in columns}
     for name in names:
-        size, reference, per_column = results[name]
+        size, reference, per_column, status = results[name]
         native = per_column["native"]
         native_work = median([s.work_ns for s in native])
         native_process = median([s.process_ns for s in native])
-        emit(f"## {name}  size {size}  checksum {reference or 'n/a'}")
+        emit(f"## {name}  size {size}  checksum {reference or 'n/a'}"
+             + ("  !! " + ", ".join(f"{c} {v}" for c, v in status.items()) if status else ""))
         rows = []
         for column in columns:
             samples = per_column[column.name]
+            if column.name in status:
+                rows.append([column.name, status[column.name], "-", "-", "-", "-", "-"])
+                continue
             if column.unavailable or not samples:
                 rows.append([column.name, "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"])
                 continue
@@ -438,13 +445,21 @@ def report(args, columns, names, results, failures, micro):
     emit("## Ratio to native (work time, median)")
     rows = []
     for name in names:
-        rows.append([name, *[fmt_ratio(work_ratio[c.name].get(name)) for c in others]])
+        rows.append([name, *[results[name][3].get(c.name) or fmt_ratio(work_ratio[c.name].get(name))
+                             for c in others]])
     work_geo = {c.name: (geomean(work_ratio[c.name].values()) if len(work_ratio[c.name]) == len(names) else None)
                 for c in others}
     process_geo = {c.name: (geomean(process_ratio[c.name].values())
                             if len(process_ratio[c.name]) == len(names) else None) for c in others}
-    rows.append(["geomean (work)", *[fmt_ratio(work_geo[c.name]) for c in others]])
-    rows.append(["geomean (process)", *[fmt_ratio(process_geo[c.name]) for c in others]])
+
+    def geo_cell(ratios, complete):
+        # A runtime that ran only some programs gets "x.xx (k/n)", never a plain geomean.
+        if complete is not None or not ratios:
+            return fmt_ratio(complete)
+        return f"{geomean(ratios.values()):.2f} ({len(ratios)}/{len(names)})"
+
+    rows.append(["geomean (work)", *[geo_cell(work_ratio[c.name], work_geo[c.name]) for c in others]])
+    rows.append(["geomean (process)", *[geo_cell(process_ratio[c.name], process_geo[c.name]) for c in others]])
     out.extend("  " + line for line in table(rows, ["benchmark", *[c.name for c in others]]))
     emit("")
 
