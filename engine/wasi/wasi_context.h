@@ -1,0 +1,156 @@
+#pragma once
+
+#include <optional>
+
+#include "base/result.h"
+#include "base/string.h"
+#include "base/vector.h"
+#include "engine/runtime/vm.h"
+#include "engine/wasi/guest_memory.h"
+#include "engine/wasi/wasi_system.h"
+#include "engine/wasi/wasi_types.h"
+
+namespace wk::engine::wasi {
+
+// One guest descriptor.
+struct FdEntry {
+    bool open { false };
+    HostHandle handle { -1 };
+    Filetype filetype { Filetype::Unknown };
+    u64 rights_base { 0 };
+    u64 rights_inheriting { 0 };
+    bool is_preopen { false };
+    String preopen_name; // the guest's name of a preopened directory
+};
+
+// The WASI state of one instance: arguments, environment, the descriptor table (0-2
+// stdio, 3.. the preopened directories in the order added, then what the guest opens)
+// and the exit status. Every preview1 call is a member with the call's exact wasm
+// parameters (i32 → u32, i64 → u64) returning the errno; engine/wasi/wasi_host.cpp
+// turns them into host functions. The context checks every guest pointer against the
+// memory bound with bind_memory() and resolves every path itself, relative to the
+// descriptor it names, so that no path leaves a preopen whatever the backend does.
+//
+// NOTE: owns the handles in its table (closes them when destroyed), not the system.
+class WasiContext {
+public:
+    // At most this many descriptors; more opens fail with Errno::MFile.
+    static constexpr u32 kMaxDescriptors = 4096;
+    // At most this many iovecs per call (POSIX IOV_MAX); more is Errno::Inval.
+    static constexpr u32 kMaxIovecs = 1024;
+    // Symbolic links expanded while resolving one path before Errno::Loop.
+    static constexpr u32 kMaxSymlinkExpansions = 32;
+    // Longest path, after symlink expansion, that resolution handles (Errno::NameTooLong).
+    static constexpr usize kMaxPathLength = 4096;
+    // poll_oneoff subscriptions per call (Errno::Inval beyond).
+    static constexpr u32 kMaxSubscriptions = 4096;
+
+    explicit WasiContext(WasiSystem& system)
+        : m_system(system)
+    {
+    }
+    ~WasiContext();
+    WasiContext(const WasiContext&) = delete;
+    WasiContext& operator=(const WasiContext&) = delete;
+
+    WasiSystem& system() { return m_system; }
+
+    // ---- setup, before the guest runs ---------------------------------------------
+    Result<void> add_argument(StringView);
+    Result<void> add_environment(StringView key_equals_value);
+    // Installs fd 0, 1, 2 (any order); the context owns the handles.
+    Result<void> set_stdio(u32 fd, HostHandle, Filetype, u64 rights = rights::kFile);
+    // Adds a preopened directory at the next free descriptor (3, 4, ...); owns `directory`.
+    Result<u32> add_preopen(HostHandle directory, StringView guest_name);
+    // The memory every guest pointer refers to: the instance's memory 0. Until bound,
+    // every pointer is out of bounds. Linear memories never move, so the pointer stays
+    // valid; the bound is re-read at each call (memory.grow).
+    void bind_memory(const runtime::VMMemory* memory) { m_memory = memory; }
+
+    // proc_exit records the status, then calls the exit hook, which must not return when
+    // set: it unwinds out of the wasm activation (see docs/wasi.md). Without a hook (unit
+    // tests) proc_exit returns to its caller.
+    using ExitHook = void (*)(void* data, u32 status);
+    void set_exit_hook(ExitHook hook, void* data)
+    {
+        m_exit_hook = hook;
+        m_exit_hook_data = data;
+    }
+    std::optional<u32> exit_status() const { return m_exit_status; }
+
+    GuestMemory memory() const;
+    const FdEntry* entry(u32 fd) const;
+
+    // ---- wasi_snapshot_preview1 -------------------------------------------------
+    Errno args_get(u32 argv, u32 argv_buf);
+    Errno args_sizes_get(u32 argc_out, u32 argv_buf_size_out);
+    Errno environ_get(u32 environ, u32 environ_buf);
+    Errno environ_sizes_get(u32 count_out, u32 buf_size_out);
+    Errno clock_res_get(u32 id, u32 resolution_out);
+    Errno clock_time_get(u32 id, u64 precision, u32 time_out);
+    Errno fd_advise(u32 fd, u64 offset, u64 length, u32 advice);
+    Errno fd_allocate(u32 fd, u64 offset, u64 length);
+    Errno fd_close(u32 fd);
+    Errno fd_datasync(u32 fd);
+    Errno fd_fdstat_get(u32 fd, u32 fdstat_out);
+    Errno fd_fdstat_set_flags(u32 fd, u32 flags);
+    Errno fd_fdstat_set_rights(u32 fd, u64 rights_base, u64 rights_inheriting);
+    Errno fd_filestat_get(u32 fd, u32 filestat_out);
+    Errno fd_filestat_set_size(u32 fd, u64 size);
+    Errno fd_filestat_set_times(u32 fd, u64 atim, u64 mtim, u32 fst_flags);
+    Errno fd_pread(u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 nread_out);
+    Errno fd_prestat_get(u32 fd, u32 prestat_out);
+    Errno fd_prestat_dir_name(u32 fd, u32 path, u32 path_len);
+    Errno fd_pwrite(u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 nwritten_out);
+    Errno fd_read(u32 fd, u32 iovs, u32 iovs_len, u32 nread_out);
+    Errno fd_readdir(u32 fd, u32 buf, u32 buf_len, u64 cookie, u32 bufused_out);
+    Errno fd_renumber(u32 fd, u32 to);
+    Errno fd_seek(u32 fd, u64 offset, u32 whence, u32 newoffset_out);
+    Errno fd_sync(u32 fd);
+    Errno fd_tell(u32 fd, u32 offset_out);
+    Errno fd_write(u32 fd, u32 iovs, u32 iovs_len, u32 nwritten_out);
+    Errno path_create_directory(u32 fd, u32 path, u32 path_len);
+    Errno path_filestat_get(u32 fd, u32 flags, u32 path, u32 path_len, u32 filestat_out);
+    Errno path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 path_len, u64 atim, u64 mtim, u32 fst_flags);
+    Errno path_link(u32 old_fd, u32 old_flags, u32 old_path, u32 old_path_len, u32 new_fd, u32 new_path,
+                    u32 new_path_len);
+    Errno path_open(u32 fd, u32 dirflags, u32 path, u32 path_len, u32 oflags, u64 rights_base,
+                    u64 rights_inheriting, u32 fdflags, u32 fd_out);
+    Errno path_readlink(u32 fd, u32 path, u32 path_len, u32 buf, u32 buf_len, u32 bufused_out);
+    Errno path_remove_directory(u32 fd, u32 path, u32 path_len);
+    Errno path_rename(u32 fd, u32 old_path, u32 old_path_len, u32 new_fd, u32 new_path, u32 new_path_len);
+    Errno path_symlink(u32 old_path, u32 old_path_len, u32 fd, u32 new_path, u32 new_path_len);
+    Errno path_unlink_file(u32 fd, u32 path, u32 path_len);
+    Errno poll_oneoff(u32 in, u32 out, u32 nsubscriptions, u32 nevents_out);
+    void proc_exit(u32 status);
+    Errno proc_raise(u32 signal);
+    Errno sched_yield();
+    Errno random_get(u32 buf, u32 buf_len);
+    Errno sock_accept(u32 fd, u32 flags, u32 fd_out);
+    Errno sock_recv(u32 fd, u32 ri_data, u32 ri_data_len, u32 ri_flags, u32 ro_datalen_out, u32 ro_flags_out);
+    Errno sock_send(u32 fd, u32 si_data, u32 si_data_len, u32 si_flags, u32 so_datalen_out);
+    Errno sock_shutdown(u32 fd, u32 how);
+
+private:
+    friend class PathResolver;
+
+    // The open descriptor `fd` holding all of `required` rights: BadF when not open,
+    // NotCapable when a right is missing.
+    Expected<FdEntry*> descriptor(u32 fd, u64 required);
+    Expected<u32> allocate_descriptor();
+    Expected<void> read_iovecs(const GuestMemory&, u32 iovs, u32 count, Vector<IoSlice>& out);
+    Errno write_filestat(const GuestMemory&, u32 address, const FileStat&);
+    Errno write_string_list(const Vector<String>&, u32 pointers, u32 buffer);
+    Errno string_list_sizes(const Vector<String>&, u32 count_out, u32 size_out);
+
+    WasiSystem& m_system;
+    const runtime::VMMemory* m_memory { nullptr };
+    Vector<String> m_arguments;
+    Vector<String> m_environment;
+    Vector<FdEntry> m_descriptors;
+    std::optional<u32> m_exit_status;
+    ExitHook m_exit_hook { nullptr };
+    void* m_exit_hook_data { nullptr };
+};
+
+} // namespace wk::engine::wasi

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "base/result.h"
+#include "engine/wasi/wasi_context.h"
+#include "engine/wasi/wasi_system.h"
+
+namespace wk::hosted {
+
+// The WASI system over POSIX: a HostHandle is a file descriptor (close-on-exec), every
+// `_at` call is the *at(2) call on one component with O_NOFOLLOW /
+// AT_SYMLINK_NOFOLLOW, so a symlink is never followed here (the marshalling layer
+// expands them within the preopen).
+class PosixWasiSystem final : public engine::wasi::WasiSystem {
+public:
+    using Expected0 = engine::wasi::Expected<void>;
+    template<typename T>
+    using Expected = engine::wasi::Expected<T>;
+    using HostHandle = engine::wasi::HostHandle;
+
+    // A directory of the host file system to hand to the guest as a preopen.
+    static Result<HostHandle> open_directory(const char* host_path);
+    // A duplicate of the process's descriptor `fd` (0, 1, 2) with its filetype, for
+    // WasiContext::set_stdio (the context closes the duplicate).
+    static Result<HostHandle> duplicate_stdio(int fd, engine::wasi::Filetype& filetype);
+    // Sets fds 0-2 of `context` to duplicates of this process's stdio.
+    static Result<void> install_stdio(engine::wasi::WasiContext& context);
+
+    Expected0 close(HostHandle) override;
+    Expected<usize> read(HostHandle, Span<const engine::wasi::IoSlice>) override;
+    Expected<usize> pread(HostHandle, Span<const engine::wasi::IoSlice>, u64 offset) override;
+    Expected<usize> write(HostHandle, Span<const engine::wasi::ConstIoSlice>) override;
+    Expected<usize> pwrite(HostHandle, Span<const engine::wasi::ConstIoSlice>, u64 offset) override;
+    Expected<u64> seek(HostHandle, i64 offset, engine::wasi::Whence) override;
+    Expected<u16> get_fdflags(HostHandle) override;
+    Expected0 set_fdflags(HostHandle, u16 fdflags) override;
+    Expected<engine::wasi::FileStat> stat(HostHandle) override;
+    Expected0 set_size(HostHandle, u64 size) override;
+    Expected0 set_times(HostHandle, engine::wasi::TimeUpdate access, engine::wasi::TimeUpdate modify) override;
+    Expected0 sync(HostHandle) override;
+    Expected0 datasync(HostHandle) override;
+    Expected0 advise(HostHandle, u64 offset, u64 length, engine::wasi::Advice) override;
+    Expected0 allocate(HostHandle, u64 offset, u64 length) override;
+    Expected0 read_directory(HostHandle, u64 cookie, engine::wasi::DirectorySink&) override;
+
+    Expected<HostHandle> open_at(HostHandle directory, StringView name, const engine::wasi::OpenRequest&) override;
+    Expected<engine::wasi::FileStat> stat_at(HostHandle directory, StringView name) override;
+    Expected0 set_times_at(HostHandle directory, StringView name, engine::wasi::TimeUpdate access,
+                           engine::wasi::TimeUpdate modify) override;
+    Expected0 create_directory_at(HostHandle directory, StringView name) override;
+    Expected0 remove_directory_at(HostHandle directory, StringView name) override;
+    Expected0 unlink_file_at(HostHandle directory, StringView name) override;
+    Expected0 rename_at(HostHandle from_directory, StringView from, HostHandle to_directory, StringView to) override;
+    Expected0 link_at(HostHandle from_directory, StringView from, HostHandle to_directory, StringView to) override;
+    Expected0 symlink_at(StringView target, HostHandle directory, StringView name) override;
+    Expected<String> readlink_at(HostHandle directory, StringView name) override;
+
+    Expected<u64> clock_time(engine::wasi::ClockId) override;
+    Expected<u64> clock_resolution(engine::wasi::ClockId) override;
+    Expected0 random(Bytes) override;
+    void yield() override;
+    void sleep(u64 nanoseconds) override;
+    Expected0 poll(Span<engine::wasi::PollRequest>, std::optional<u64> timeout_nanoseconds) override;
+};
+
+// The WASI errno for a POSIX errno value.
+engine::wasi::Errno errno_from_posix(int error);
+
+} // namespace wk::hosted

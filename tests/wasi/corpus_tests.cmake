@@ -1,0 +1,1 @@
+# One ctest per corpus case (userland/corpus/manifest.json), run by the harness.

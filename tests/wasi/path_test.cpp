@@ -1,0 +1,217 @@
+// Path resolution over the real POSIX backend in a temporary directory: the backend
+// would follow anything, so containment here is the marshalling layer's alone.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "engine/wasi/wasi_context.h"
+#include "hosted/wasi/posix_system.h"
+
+using namespace wk;
+using namespace wk::engine::wasi;
+namespace fs = std::filesystem;
+
+namespace {
+
+class PosixGuest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        char pattern[] = "/tmp/wasi_path_test.XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        root = pattern;
+        fs::create_directories(root / "sandbox" / "sub" / "deep");
+        std::ofstream(root / "secret.txt") << "outside";
+        std::ofstream(root / "sandbox" / "inside.txt") << "inside";
+        std::ofstream(root / "sandbox" / "sub" / "deep" / "leaf.txt") << "leaf";
+        fs::create_symlink("../secret.txt", root / "sandbox" / "up_link");
+        fs::create_symlink("/etc/passwd", root / "sandbox" / "abs_link");
+        fs::create_symlink("sub/../inside.txt", root / "sandbox" / "good_link");
+        fs::create_symlink("sub", root / "sandbox" / "dir_link");
+        fs::create_symlink("loop_b", root / "sandbox" / "loop_a");
+        fs::create_symlink("loop_a", root / "sandbox" / "loop_b");
+        fs::create_symlink("../../..", root / "sandbox" / "sub" / "deep" / "far_up");
+        fs::create_symlink("..", root / "sandbox" / "sub" / "parent");
+
+        vm.base = bytes.data();
+        vm.bound_bytes = bytes.size();
+        context.bind_memory(&vm);
+        auto dir = hosted::PosixWasiSystem::open_directory((root / "sandbox").c_str());
+        ASSERT_TRUE(dir.has_value());
+        ASSERT_EQ(*context.add_preopen(*dir, "/sandbox"), 3u);
+    }
+    void TearDown() override { fs::remove_all(root); }
+
+    // Places the path at 1000 and returns its length.
+    u32 path(std::string_view text)
+    {
+        std::memcpy(bytes.data() + 1000, text.data(), text.size());
+        return static_cast<u32>(text.size());
+    }
+    Errno open(std::string_view text, u32 lookup = lookupflags::kSymlinkFollow, u32 open_flags = 0,
+               u64 rights = rights::kFdRead | rights::kFdReaddir)
+    {
+        return context.path_open(3, lookup, 1000, path(text), open_flags, rights, rights::kAll, 0, 2000);
+    }
+    Errno stat(std::string_view text, u32 lookup = lookupflags::kSymlinkFollow)
+    {
+        return context.path_filestat_get(3, lookup, 1000, path(text), 3000);
+    }
+    std::string read_fd(u32 fd)
+    {
+        u32 iov[2] = { 4000, 100 };
+        std::memcpy(bytes.data() + 3500, iov, 8);
+        if (context.fd_read(fd, 3500, 1, 3600) != Errno::Success)
+            return "<error>";
+        u32 count;
+        std::memcpy(&count, bytes.data() + 3600, 4);
+        return std::string(reinterpret_cast<const char*>(bytes.data() + 4000), count);
+    }
+    u32 opened_fd() const
+    {
+        u32 fd;
+        std::memcpy(&fd, bytes.data() + 2000, 4);
+        return fd;
+    }
+
+    fs::path root;
+    std::vector<u8> bytes = std::vector<u8>(65536);
+    engine::runtime::VMMemory vm;
+    hosted::PosixWasiSystem system;
+    WasiContext context { system };
+};
+
+} // namespace
+
+TEST_F(PosixGuest, OpensFilesInside)
+{
+    ASSERT_EQ(open("inside.txt"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "inside");
+    ASSERT_EQ(open("sub/deep/../../sub/deep/leaf.txt"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+    ASSERT_EQ(open("./sub//deep/./leaf.txt"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+}
+
+TEST_F(PosixGuest, DotDotCannotLeave)
+{
+    EXPECT_EQ(open(".."), Errno::NotCapable);
+    EXPECT_EQ(open("../secret.txt"), Errno::NotCapable);
+    EXPECT_EQ(open("sub/../../secret.txt"), Errno::NotCapable);
+    EXPECT_EQ(open("sub/deep/../../../sandbox/inside.txt"), Errno::NotCapable);
+    EXPECT_EQ(stat("../secret.txt"), Errno::NotCapable);
+    EXPECT_EQ(context.path_create_directory(3, 1000, path("../escaped")), Errno::NotCapable);
+    EXPECT_FALSE(fs::exists(root / "escaped"));
+    EXPECT_EQ(context.path_unlink_file(3, 1000, path("../secret.txt")), Errno::NotCapable);
+    EXPECT_TRUE(fs::exists(root / "secret.txt"));
+}
+
+TEST_F(PosixGuest, AbsolutePathsAreRefused)
+{
+    EXPECT_EQ(open("/etc/passwd"), Errno::NotCapable);
+    EXPECT_EQ(open("/sandbox/inside.txt"), Errno::NotCapable);
+    EXPECT_EQ(open(""), Errno::NoEnt);
+}
+
+TEST_F(PosixGuest, SymlinksPointingOutAreRefused)
+{
+    EXPECT_EQ(open("up_link"), Errno::NotCapable);
+    EXPECT_EQ(open("abs_link"), Errno::NotCapable);
+    EXPECT_EQ(open("sub/deep/far_up/etc/passwd"), Errno::NotCapable);
+    EXPECT_EQ(stat("up_link"), Errno::NotCapable);
+    EXPECT_EQ(open("sub/parent/../secret.txt"), Errno::NotCapable);
+    // Without symlink_follow, the last component is the link itself: opening it fails
+    // (O_NOFOLLOW), stat describes the link.
+    EXPECT_EQ(open("up_link", 0), Errno::Loop);
+    ASSERT_EQ(stat("up_link", 0), Errno::Success);
+    EXPECT_EQ(bytes[3000 + 16], static_cast<u8>(Filetype::SymbolicLink));
+    // An intermediate symlink is always followed, and contained.
+    EXPECT_EQ(open("up_link/x", 0), Errno::NotCapable);
+}
+
+TEST_F(PosixGuest, SymlinksInsideWork)
+{
+    ASSERT_EQ(open("good_link"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "inside");
+    ASSERT_EQ(open("dir_link/deep/leaf.txt", 0), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+    ASSERT_EQ(open("sub/parent/inside.txt"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "inside");
+    EXPECT_EQ(open("loop_a"), Errno::Loop);
+    // readlink reports the text, truncated to the buffer.
+    ASSERT_EQ(context.path_readlink(3, 1000, path("up_link"), 5000, 5, 5100), Errno::Success);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data() + 5000), 5), "../se");
+}
+
+TEST_F(PosixGuest, CreatedSymlinksCannotEscapeEither)
+{
+    const char target[] = "../../../../etc";
+    std::memcpy(bytes.data() + 6000, target, sizeof(target) - 1);
+    ASSERT_EQ(context.path_symlink(6000, sizeof(target) - 1, 3, 1000, path("made_link")), Errno::Success);
+    EXPECT_TRUE(fs::is_symlink(root / "sandbox" / "made_link"));
+    EXPECT_EQ(open("made_link/passwd"), Errno::NotCapable);
+}
+
+TEST_F(PosixGuest, OpenedDirectoryIsItsOwnCapability)
+{
+    ASSERT_EQ(open("sub", 0, oflags::kDirectory, rights::kDirectory), Errno::Success);
+    u32 sub = opened_fd();
+    // `..` from an opened directory may not climb above it, even into the preopen.
+    u32 length = path("../inside.txt");
+    EXPECT_EQ(context.path_open(sub, 0, 1000, length, 0, rights::kFdRead, 0, 0, 2000), Errno::NotCapable);
+    length = path("deep/leaf.txt");
+    ASSERT_EQ(context.path_open(sub, 0, 1000, length, 0, rights::kFdRead, 0, 0, 2000), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+}
+
+TEST_F(PosixGuest, NulInPathIsRefused)
+{
+    std::memcpy(bytes.data() + 1000, "inside.txt\0../x", 15);
+    EXPECT_EQ(context.path_open(3, 0, 1000, 15, 0, rights::kFdRead, 0, 0, 2000), Errno::IlSeq);
+}
+
+TEST_F(PosixGuest, DirectoryOperationsHaveTheirEffects)
+{
+    ASSERT_EQ(context.path_create_directory(3, 1000, path("made")), Errno::Success);
+    EXPECT_TRUE(fs::is_directory(root / "sandbox" / "made"));
+    EXPECT_EQ(context.path_create_directory(3, 1000, path("made")), Errno::Exist);
+    ASSERT_EQ(open("made/new.txt", 0, oflags::kCreat | oflags::kExcl, rights::kFdWrite), Errno::Success);
+    EXPECT_EQ(open("made/new.txt", 0, oflags::kCreat | oflags::kExcl, rights::kFdWrite), Errno::Exist);
+    EXPECT_TRUE(fs::is_regular_file(root / "sandbox" / "made" / "new.txt"));
+    EXPECT_EQ(context.path_remove_directory(3, 1000, path("made")), Errno::NotEmpty);
+    std::memcpy(bytes.data() + 7000, "made/renamed.txt", 16);
+    ASSERT_EQ(context.path_rename(3, 1000, path("made/new.txt"), 3, 7000, 16), Errno::Success);
+    EXPECT_TRUE(fs::exists(root / "sandbox" / "made" / "renamed.txt"));
+    ASSERT_EQ(context.path_unlink_file(3, 1000, path("made/renamed.txt")), Errno::Success);
+    EXPECT_EQ(context.path_unlink_file(3, 1000, path("made")), Errno::IsDir);
+    ASSERT_EQ(context.path_remove_directory(3, 1000, path("made")), Errno::Success);
+    EXPECT_FALSE(fs::exists(root / "sandbox" / "made"));
+    // Renaming onto a name outside: refused before anything moves.
+    std::memcpy(bytes.data() + 7000, "../stolen.txt", 13);
+    EXPECT_EQ(context.path_rename(3, 1000, path("inside.txt"), 3, 7000, 13), Errno::NotCapable);
+    EXPECT_TRUE(fs::exists(root / "sandbox" / "inside.txt"));
+}
+
+TEST_F(PosixGuest, ReaddirListsTheDirectory)
+{
+    ASSERT_EQ(open("sub/deep", 0, oflags::kDirectory), Errno::Success);
+    u32 fd = opened_fd();
+    ASSERT_EQ(context.fd_readdir(fd, 8000, 4096, 0, 7900), Errno::Success);
+    u32 used;
+    std::memcpy(&used, bytes.data() + 7900, 4);
+    std::vector<std::string> names;
+    for (u32 at = 0; at + 24 <= used;) {
+        u32 length;
+        std::memcpy(&length, bytes.data() + 8000 + at + 16, 4);
+        names.emplace_back(reinterpret_cast<const char*>(bytes.data() + 8000 + at + 24), length);
+        at += 24 + length;
+    }
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names, (std::vector<std::string> { ".", "..", "far_up", "leaf.txt" }));
+}
