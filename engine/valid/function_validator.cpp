@@ -533,12 +533,18 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
         TRY(pop(ValType::i32()));
         TypeList fallback = TRY(label_types(instruction.index0));
         Reader labels(m_module.bytes, instruction.list_offset, m_module.bytes.size());
+        // Labels typed like the previous one need no second check: keeps a
+        // long table of wide labels linear.
+        TypeList checked { nullptr, ~u32 { 0 }, {} };
         for (u32 i = 0; i < instruction.list_count; ++i) {
             u32 label = TRY(labels.read_u32());
             TypeList types = TRY(label_types(label));
             if (types.size() != fallback.size())
                 return mismatch();
+            if (types.data == checked.data && types.count == checked.count && types.single == checked.single)
+                continue;
             TRY(check_top(types));
+            checked = types;
         }
         TRY(pop_list(fallback));
         set_unreachable();
