@@ -1,0 +1,18 @@
+#pragma once
+
+// Helpers compiled code calls that are not in the runtime's builtin table
+// (engine/runtime/builtins.h, reached through VMContext::builtins). System V, vmctx
+// first. Their addresses reach the code as relocations (kExternalBase + Builtin).
+
+#include "base/types.h"
+
+namespace wk::engine::compile {
+
+enum class Builtin : u32 {
+    FuncSubtype, // u32 (VMContext*, u32 actual_type_id, u32 expected_type_id): 1 if a subtype
+    Count,
+};
+
+const void* builtin_address(Builtin);
+
+} // namespace wk::engine::compile

@@ -1,0 +1,69 @@
+#pragma once
+
+// A CodeObject: the linked, executable code of one module (every defined function,
+// its array-call entry, and the trampolines), with the sorted trap table that turns
+// faults into traps. Written ReadWrite, relocated, then switched to ReadExecute
+// through the platform (never both); registered with the platform's code registry
+// for as long as it lives.
+
+#include <optional>
+
+#include "base/ref_ptr.h"
+#include "base/result.h"
+#include "base/span.h"
+#include "base/vector.h"
+#include "engine/platform.h"
+#include "engine/x64/operands.h"
+
+namespace wk::engine::compile {
+
+// Relocation targets (x64::Relocation::target):
+//   [0, kExternalBase): an internal symbol, its code offset in LinkInput::symbols;
+//   [kExternalBase, ...): an absolute address, LinkInput::externals[target - kExternalBase].
+inline constexpr u32 kExternalBase = 0x8000'0000u;
+
+struct LinkInput {
+    ReadonlyBytes code;
+    Span<const x64::Relocation> relocations;
+    Span<const TrapEntry> traps; // sorted, strictly increasing offsets
+    Span<const u32> symbols;
+    Span<const void* const> externals;
+    // Code offset where each defined function starts, ascending (for backtraces).
+    Span<const u32> function_starts;
+    u32 first_function_index { 0 };
+};
+
+class CodeObject : public RefCounted<CodeObject> {
+public:
+    static Result<RefPtr<CodeObject>> link(const LinkInput& input);
+    ~CodeObject();
+
+    const u8* base() const { return m_memory; }
+    usize size() const { return m_size; }
+    const void* address(u32 offset) const { return m_memory + offset; }
+    Span<const TrapEntry> traps() const { return m_traps.span(); }
+    bool contains(uptr pc) const { return pc >= reinterpret_cast<uptr>(m_memory) && pc - reinterpret_cast<uptr>(m_memory) < m_size; }
+    // The module function index whose code contains pc (pc must be inside).
+    std::optional<u32> function_at(uptr pc) const;
+
+    // The live CodeObject containing pc, if any (for backtraces).
+    static CodeObject* find(uptr pc);
+
+private:
+    template<typename U, typename... Args>
+    friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
+    CodeObject() = default;
+
+    u8* m_memory { nullptr };
+    usize m_mapped { 0 };
+    usize m_size { 0 };
+    Vector<TrapEntry> m_traps;
+    Vector<u32> m_function_starts;
+    u32 m_first_function_index { 0 };
+    CodeRange m_range;
+    bool m_registered { false };
+    CodeObject* m_next_live { nullptr };
+    CodeObject* m_previous_live { nullptr };
+};
+
+} // namespace wk::engine::compile

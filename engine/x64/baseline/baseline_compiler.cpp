@@ -1,0 +1,509 @@
+#include "engine/x64/baseline/baseline_compiler.h"
+
+#include <new>
+
+#include "base/allocator.h"
+#include "engine/binary/code_walker.h"
+
+namespace wk::engine::x64::baseline {
+
+namespace {
+
+constexpr u32 kAllocatableGprs = (1u << number(Gpr::rax)) | (1u << number(Gpr::rcx)) | (1u << number(Gpr::rdx))
+    | (1u << number(Gpr::rsi)) | (1u << number(Gpr::rdi)) | (1u << number(Gpr::r8)) | (1u << number(Gpr::r9))
+    | (1u << number(Gpr::r10));
+constexpr u32 kAllocatableXmms = 0x7FFF; // xmm0-xmm14
+
+bool in_range(Opcode op, Opcode first, Opcode last)
+{
+    return static_cast<u16>(op) >= static_cast<u16>(first) && static_cast<u16>(op) <= static_cast<u16>(last);
+}
+
+} // namespace
+
+LabelPool::~LabelPool()
+{
+    for (Label* chunk : m_chunks)
+        default_allocator().deallocate(chunk, sizeof(Label) * kChunk, alignof(Label));
+}
+
+Result<u32> LabelPool::allocate()
+{
+    if (m_used == m_chunks.size() * kChunk) {
+        void* memory = default_allocator().allocate(sizeof(Label) * kChunk, alignof(Label));
+        if (!memory)
+            return Error::out_of_memory();
+        auto append = m_chunks.try_append(static_cast<Label*>(memory));
+        if (append.is_error()) {
+            default_allocator().deallocate(memory, sizeof(Label) * kChunk, alignof(Label));
+            return append.error();
+        }
+    }
+    u32 id = m_used++;
+    new (&m_chunks[id / kChunk][id % kChunk]) Label();
+    return id;
+}
+
+BaselineCompiler::BaselineCompiler(const Module& module, const runtime::VMOffsets& offsets, Assembler& assembler,
+                                   Vector<TrapEntry>& traps)
+    : m_module(module)
+    , m_offsets(offsets)
+    , m_asm(assembler)
+    , m_traps(traps)
+    , m_types(module)
+    // NOTE: the validator takes a mutable Module but only reads it once the module has
+    // been validated (canonical ids are filled in).
+    , m_validator(const_cast<Module&>(module), m_types)
+{
+    m_symbols.defined_count = static_cast<u32>(module.functions.size() - module.imported_function_count);
+    m_symbols.type_count = static_cast<u32>(module.types.size());
+}
+
+// ---- registers --------------------------------------------------------------------
+
+Result<u8> BaselineCompiler::allocate(RegClass cls)
+{
+    compile::RegSet free = m_stack.free_set(cls);
+    if (free.is_empty()) {
+        u32 victim = m_stack.spill_victim(cls);
+        if (victim == compile::ValueStack::kNone)
+            return Error::from("baseline compiler: out of registers", ErrorKind::Unsupported, m_offset);
+        TRY(spill_entry(victim));
+        free = m_stack.free_set(cls);
+    }
+    u8 reg = free.first();
+    m_stack.take(cls, reg);
+    return reg;
+}
+
+Result<void> BaselineCompiler::take_fixed(RegClass cls, u8 reg)
+{
+    if (m_stack.is_free(cls, reg)) {
+        m_stack.take(cls, reg);
+        return {};
+    }
+    u32 holder = m_stack.holder(cls, reg);
+    if (holder == compile::ValueStack::kNone)
+        return Error::from("baseline compiler: fixed register already in use", ErrorKind::Unsupported, m_offset);
+    compile::RegSet free = m_stack.free_set(cls);
+    if (!free.is_empty()) {
+        u8 other = free.first();
+        ValKind kind = m_stack.at(holder).kind;
+        if (cls == RegClass::Gpr)
+            m_asm.mov(gpr(other), gpr(reg), Size::Qword);
+        else
+            m_asm.movaps(xmm(other), xmm(reg));
+        (void)kind;
+        m_stack.move_entry(holder, other);
+    } else {
+        TRY(spill_entry(holder));
+    }
+    m_stack.take(cls, reg);
+    return {};
+}
+
+void BaselineCompiler::load_entry(const StackEntry& entry, u32 index, u8 reg)
+{
+    RegClass cls = compile::reg_class(entry.kind);
+    switch (entry.location) {
+    case Location::Register:
+        if (entry.reg != reg) {
+            if (cls == RegClass::Gpr)
+                m_asm.mov(gpr(reg), gpr(entry.reg), Size::Qword);
+            else
+                m_asm.movaps(xmm(reg), xmm(entry.reg));
+        }
+        return;
+    case Location::Constant:
+        if (cls == RegClass::Gpr) {
+            if (entry.kind == ValKind::I32)
+                m_asm.mov(gpr(reg), static_cast<i64>(static_cast<u32>(entry.bits)), Size::Dword);
+            else if (entry.bits == 0)
+                m_asm.xor_(gpr(reg), gpr(reg), Size::Dword);
+            else
+                m_asm.mov(gpr(reg), static_cast<i64>(entry.bits), Size::Qword);
+        } else if (entry.kind == ValKind::V128) {
+            // v128 constants never stay lazy (simd.cpp pushes them in registers).
+            m_asm.xorps(xmm(reg), xmm(reg));
+        } else if (entry.bits == 0) {
+            m_asm.xorps(xmm(reg), xmm(reg));
+        } else if (entry.kind == ValKind::F32) {
+            m_asm.mov(kScratch, static_cast<i64>(static_cast<u32>(entry.bits)), Size::Dword);
+            m_asm.movd(xmm(reg), kScratch);
+        } else {
+            m_asm.mov(kScratch, static_cast<i64>(entry.bits), Size::Qword);
+            m_asm.movq(xmm(reg), kScratch);
+        }
+        return;
+    case Location::Stack:
+        load_kind(entry.kind, reg, slot(index));
+        return;
+    }
+}
+
+Result<u8> BaselineCompiler::pop_reg(RegClass cls)
+{
+    StackEntry& top = m_stack.peek();
+    if (top.location == Location::Register) {
+        u8 reg = top.reg;
+        m_stack.pop();
+        return reg;
+    }
+    u8 reg = TRY(allocate(cls));
+    u32 index = m_stack.height() - 1;
+    load_entry(m_stack.peek(), index, reg);
+    m_stack.pop();
+    return reg;
+}
+
+Result<u8> BaselineCompiler::pop_into(RegClass cls, u8 reg)
+{
+    StackEntry& top = m_stack.peek();
+    if (top.location == Location::Register && top.reg == reg) {
+        m_stack.pop();
+        return reg;
+    }
+    TRY(take_fixed(cls, reg));
+    u32 index = m_stack.height() - 1;
+    StackEntry entry = m_stack.peek();
+    load_entry(entry, index, reg);
+    m_stack.pop();
+    if (entry.location == Location::Register)
+        release(cls, entry.reg);
+    return reg;
+}
+
+Result<void> BaselineCompiler::spill_entry(u32 index)
+{
+    StackEntry& entry = m_stack.at(index);
+    if (entry.location == Location::Register)
+        store_kind(entry.kind, slot(index), entry.reg);
+    else if (entry.location == Location::Constant)
+        store_constant(entry.kind, slot(index), entry.bits);
+    m_stack.mark_spilled(index);
+    return {};
+}
+
+Result<void> BaselineCompiler::spill_all()
+{
+    for (u32 i = 0; i < m_stack.height(); ++i) {
+        if (m_stack.at(i).location != Location::Stack)
+            TRY(spill_entry(i));
+    }
+    return {};
+}
+
+// ---- frame ------------------------------------------------------------------------
+
+Mem BaselineCompiler::slot(u32 stack_index) const
+{
+    i64 disp = -static_cast<i64>(kFrameHeader) - 16 * (static_cast<i64>(m_local_kinds.size()) + stack_index + 1);
+    return Mem(Gpr::rbp, static_cast<i32>(disp));
+}
+
+Mem BaselineCompiler::local_slot(u32 local_index) const
+{
+    return Mem(Gpr::rbp, static_cast<i32>(-static_cast<i64>(kFrameHeader) - 16 * (static_cast<i64>(local_index) + 1)));
+}
+
+void BaselineCompiler::store_kind(ValKind kind, Mem const& dst, u8 reg)
+{
+    switch (kind) {
+    case ValKind::I32: m_asm.mov(dst, gpr(reg), Size::Dword); return;
+    case ValKind::F32: m_asm.movss(dst, xmm(reg)); return;
+    case ValKind::F64: m_asm.movsd(dst, xmm(reg)); return;
+    case ValKind::V128: m_asm.movdqu(dst, xmm(reg)); return;
+    default: m_asm.mov(dst, gpr(reg), Size::Qword); return;
+    }
+}
+
+void BaselineCompiler::load_kind(ValKind kind, u8 reg, Mem const& src)
+{
+    switch (kind) {
+    case ValKind::I32: m_asm.mov(gpr(reg), src, Size::Dword); return;
+    case ValKind::F32: m_asm.movss(xmm(reg), src); return;
+    case ValKind::F64: m_asm.movsd(xmm(reg), src); return;
+    case ValKind::V128: m_asm.movdqu(xmm(reg), src); return;
+    default: m_asm.mov(gpr(reg), src, Size::Qword); return;
+    }
+}
+
+void BaselineCompiler::store_constant(ValKind kind, Mem const& dst, u64 bits)
+{
+    if (kind == ValKind::I32 || kind == ValKind::F32) {
+        m_asm.mov(dst, static_cast<i32>(static_cast<u32>(bits)), Size::Dword);
+    } else if (kind == ValKind::V128) {
+        m_asm.xorps(kScratchXmm, kScratchXmm);
+        m_asm.movdqu(dst, kScratchXmm);
+    } else if (static_cast<i64>(bits) == static_cast<i32>(bits)) {
+        m_asm.mov(dst, static_cast<i32>(bits), Size::Qword);
+    } else {
+        m_asm.mov(kScratch, static_cast<i64>(bits), Size::Qword);
+        m_asm.mov(dst, kScratch, Size::Qword);
+    }
+}
+
+void BaselineCompiler::copy_slot(ValKind kind, Mem const& dst, Mem const& src)
+{
+    if (kind == ValKind::V128) {
+        m_asm.movdqu(kScratchXmm, src);
+        m_asm.movdqu(dst, kScratchXmm);
+    } else {
+        m_asm.mov(kScratch, src, Size::Qword);
+        m_asm.mov(dst, kScratch, Size::Qword);
+    }
+}
+
+// ---- traps and builtins -------------------------------------------------------------
+
+Result<Label*> BaselineCompiler::trap_label(TrapKind kind)
+{
+    u32& id = m_trap_labels[static_cast<u32>(kind)];
+    if (id == 0)
+        id = TRY(m_labels.allocate()) + 1;
+    return &m_labels[id - 1];
+}
+
+Result<void> BaselineCompiler::record_trap_here(TrapKind kind)
+{
+    u32 offset = m_asm.offset();
+    if (!m_traps.is_empty() && m_traps.last().code_offset >= offset)
+        return Error::from("baseline compiler: trap sites out of order", ErrorKind::Unsupported, m_offset);
+    return m_traps.try_append(TrapEntry { offset, kind });
+}
+
+Result<void> BaselineCompiler::emit_trap_stubs()
+{
+    for (u32 kind = 1; kind < static_cast<u32>(TrapKind::Count); ++kind) {
+        u32 id = m_trap_labels[kind];
+        if (id == 0)
+            continue;
+        m_asm.bind(m_labels[id - 1]);
+        TRY(record_trap_here(static_cast<TrapKind>(kind)));
+        m_asm.ud2();
+    }
+    return {};
+}
+
+void BaselineCompiler::call_runtime_builtin(runtime::Builtin builtin)
+{
+    m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kBuiltins)), Size::Qword);
+    m_asm.call(Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))));
+}
+
+Result<void> BaselineCompiler::call_builtin_address(Builtin builtin)
+{
+    m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(builtin));
+    m_asm.call(kScratch);
+    return {};
+}
+
+// ---- block types --------------------------------------------------------------------
+
+Span<const ValType> BaselineCompiler::block_params(const BlockType& block) const
+{
+    if (block.kind == BlockType::Kind::Index)
+        return m_module.func_params(block.index);
+    return {};
+}
+
+Span<const ValType> BaselineCompiler::block_results(const BlockType& block) const
+{
+    if (block.kind == BlockType::Kind::Index)
+        return m_module.func_results(block.index);
+    if (block.kind == BlockType::Kind::Value)
+        return Span<const ValType>(&block.value, 1);
+    return {};
+}
+
+// ---- functions ------------------------------------------------------------------------
+
+Result<void> BaselineCompiler::emit_prologue(u32 function_index)
+{
+    u32 type_index = m_module.functions[function_index].type_index;
+    Span<const ValType> params = m_module.func_params(type_index);
+    TRY(compute_call_layout(params, m_module.func_results(type_index), m_self_layout));
+
+    m_asm.push(Gpr::rbp);
+    m_asm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
+    // The frame size is patched at the end, when the deepest operand stack is known;
+    // the placeholders force 32-bit fields.
+    m_asm.lea(kScratch, Mem(Gpr::rsp, -0x7FFF'0000), Size::Qword);
+    m_frame_disp_field = m_asm.offset() - 4;
+    m_asm.cmp(kScratch, Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
+    m_asm.jcc(Condition::Below, *TRY(trap_label(TrapKind::StackExhausted)));
+    m_asm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
+    m_frame_sub_field = m_asm.offset() - 4;
+    m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
+    m_asm.mov(Mem(Gpr::rbp, kSavedR15), kMemoryBase, Size::Qword);
+    m_asm.mov(kVmctx, Gpr::rdi, Size::Qword);
+    m_asm.mov(kMemoryBase, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kMemory0Base)), Size::Qword);
+    if (m_self_layout.results_in_memory) {
+        const ArgSlot& slot = m_self_layout.results_pointer;
+        if (slot.on_stack) {
+            m_asm.mov(kScratch, Mem(Gpr::rbp, static_cast<i32>(16 + slot.stack_offset)), Size::Qword);
+            m_asm.mov(Mem(Gpr::rbp, kResultsPointer), kScratch, Size::Qword);
+        } else {
+            m_asm.mov(Mem(Gpr::rbp, kResultsPointer), gpr(slot.reg), Size::Qword);
+        }
+    }
+    for (u32 i = 0; i < params.size(); ++i) {
+        const ArgSlot& slot = m_self_layout.params[i];
+        ValKind kind = params[i].kind;
+        if (slot.on_stack) {
+            copy_slot(kind, local_slot(i), Mem(Gpr::rbp, static_cast<i32>(16 + slot.stack_offset)));
+        } else {
+            store_kind(kind, local_slot(i), slot.reg);
+        }
+    }
+    // Declared locals start at zero.
+    u32 first = static_cast<u32>(params.size());
+    u32 count = static_cast<u32>(m_local_kinds.size()) - first;
+    if (count > 0) {
+        m_asm.xor_(Gpr::rax, Gpr::rax, Size::Dword);
+        if (count <= 8) {
+            for (u32 i = first; i < first + count; ++i) {
+                m_asm.mov(local_slot(i), Gpr::rax, Size::Qword);
+                if (m_local_kinds[i] == ValKind::V128)
+                    m_asm.mov(Mem(Gpr::rbp, local_slot(i).disp() + 8), Gpr::rax, Size::Qword);
+            }
+        } else {
+            // Locals are contiguous, 16 bytes each, from local_slot(last) upwards.
+            m_asm.lea(Gpr::rcx, local_slot(first + count - 1), Size::Qword);
+            m_asm.mov(Gpr::rdx, static_cast<i64>(count) * 2, Size::Dword);
+            Label loop;
+            m_asm.bind(loop);
+            m_asm.mov(Mem(Gpr::rcx, Gpr::rdx, Scale::Eight, -8), Gpr::rax, Size::Qword);
+            m_asm.dec(Gpr::rdx, Size::Dword);
+            m_asm.jcc(Condition::NotEqual, loop);
+        }
+    }
+    return {};
+}
+
+Result<void> BaselineCompiler::compile_function(u32 function_index)
+{
+    const Code& code = m_module.codes[function_index - m_module.imported_function_count];
+    m_function_index = function_index;
+    m_offset = code.offset;
+    m_labels.reset();
+    for (u32& id : m_trap_labels)
+        id = 0;
+    m_controls.clear();
+    m_stack.reset(compile::RegSet(kAllocatableGprs), compile::RegSet(kAllocatableXmms));
+    m_dead = false;
+    m_dead_depth = 0;
+    m_save_used = 0;
+    m_save_max = 0;
+    if (m_needs_array_trampoline.size() != m_module.types.size())
+        TRY(m_needs_array_trampoline.try_resize(m_module.types.size(), false));
+
+    TRY(m_validator.begin_function(function_index));
+    m_local_kinds.clear();
+    for (ValType type : m_validator.locals())
+        TRY(m_local_kinds.try_append(type.kind));
+
+    TRY(emit_prologue(function_index));
+    u32 type_index = m_module.functions[function_index].type_index;
+    Control function_frame;
+    function_frame.kind = FrameKind::Function;
+    function_frame.height = 0;
+    function_frame.param_count = 0;
+    function_frame.result_count = m_module.types[type_index].result_count;
+    function_frame.label = TRY(m_labels.allocate());
+    function_frame.block.kind = BlockType::Kind::Index;
+    function_frame.block.index = type_index;
+    TRY(m_controls.try_append(function_frame));
+
+    Reader reader(m_module.bytes, code.code_offset, code.offset + code.size);
+    TRY(walk_code(reader, *this));
+
+    TRY(emit_trap_stubs());
+    u64 frame = kFrameHeader + 16 * (u64 { m_local_kinds.size() } + m_stack.max_height() + m_save_max);
+    frame = (frame + 15) & ~u64 { 15 };
+    if (frame > 0x4000'0000)
+        return Error::from("baseline compiler: frame too large", ErrorKind::Unsupported, code.offset);
+    m_asm.patch_u32(m_frame_disp_field, static_cast<u32>(-static_cast<i32>(frame)));
+    m_asm.patch_u32(m_frame_sub_field, static_cast<u32>(frame));
+    return m_asm.status();
+}
+
+Result<void> BaselineCompiler::visit(const Instruction& instruction)
+{
+    m_offset = instruction.offset;
+    if (m_dead)
+        return visit_dead(instruction);
+    TRY(m_validator.visit(instruction));
+
+    Opcode op = instruction.opcode;
+    switch (op) {
+    case Opcode::Unreachable:
+    case Opcode::Nop:
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If:
+    case Opcode::Else:
+    case Opcode::End:
+    case Opcode::Br:
+    case Opcode::BrIf:
+    case Opcode::BrTable:
+    case Opcode::Return:
+    case Opcode::Drop:
+    case Opcode::Select:
+    case Opcode::SelectT:
+        return emit_control(instruction);
+    case Opcode::Call:
+    case Opcode::CallIndirect:
+    case Opcode::ReturnCall:
+    case Opcode::ReturnCallIndirect:
+    case Opcode::CallRef:
+    case Opcode::ReturnCallRef:
+        return emit_call(instruction);
+    case Opcode::LocalGet:
+    case Opcode::LocalSet:
+    case Opcode::LocalTee:
+    case Opcode::GlobalGet:
+    case Opcode::GlobalSet:
+        return emit_variable(instruction);
+    case Opcode::I32Const:
+    case Opcode::I64Const:
+        return emit_integer(instruction);
+    case Opcode::F32Const:
+    case Opcode::F64Const:
+        return emit_float(instruction);
+    case Opcode::Try:
+    case Opcode::Catch:
+    case Opcode::Throw:
+    case Opcode::Rethrow:
+    case Opcode::ThrowRef:
+    case Opcode::Delegate:
+    case Opcode::CatchAll:
+    case Opcode::TryTable:
+        return unsupported("exceptions not implemented");
+    default:
+        break;
+    }
+    if (in_range(op, Opcode::I32Load, Opcode::MemoryGrow))
+        return emit_memory(instruction);
+    if (in_range(op, Opcode::I32Eqz, Opcode::I64GeU) || in_range(op, Opcode::I32Clz, Opcode::I64Rotr))
+        return emit_integer(instruction);
+    if (in_range(op, Opcode::F32Eq, Opcode::F64Ge) || in_range(op, Opcode::F32Abs, Opcode::F64Copysign))
+        return emit_float(instruction);
+    if (in_range(op, Opcode::I32WrapI64, Opcode::I64Extend32S)
+        || in_range(op, Opcode::I32TruncSatF32S, Opcode::I64TruncSatF64U))
+        return emit_conversion(instruction);
+    if (in_range(op, Opcode::MemoryInit, Opcode::MemoryFill))
+        return emit_memory(instruction);
+    if (in_range(op, Opcode::TableInit, Opcode::TableFill) || in_range(op, Opcode::TableGet, Opcode::TableSet)
+        || in_range(op, Opcode::RefNull, Opcode::BrOnNonNull))
+        return emit_table_ref(instruction);
+    if (in_range(op, Opcode::I64Add128, Opcode::I64MulWideU))
+        return emit_integer(instruction);
+    if (in_range(op, Opcode::V128Load, Opcode::I32x4RelaxedDotI8x16I7x16AddS))
+        return emit_simd(instruction);
+    if (in_range(op, Opcode::MemoryAtomicNotify, Opcode::I64AtomicRmw32CmpxchgU))
+        return emit_atomic(instruction);
+    return unsupported("GC not implemented");
+}
+
+} // namespace wk::engine::x64::baseline

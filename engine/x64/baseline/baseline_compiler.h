@@ -1,0 +1,219 @@
+#pragma once
+
+// The x86-64 single-pass baseline compiler (docs/baseline-compiler.md): a visitor over
+// the shared decoding loop that wraps the validator, keeps the operand stack in a
+// compile::ValueStack (registers, lazy constants, home slots) and emits code through
+// the x64 Assembler. One BaselineCompiler compiles every function of a module into one
+// code buffer; instruction groups live in their own files (control.cpp, integer.cpp,
+// float.cpp, conversion.cpp, memory.cpp, locals_globals.cpp, call.cpp, table_ref.cpp,
+// simd.cpp, atomic.cpp) and are reached from dispatch in baseline_compiler.cpp.
+//
+// Frame of a compiled function (rbp-relative):
+//   [rbp + 16 ...]   incoming stack arguments
+//   [rbp + 8]        return address
+//   [rbp]            caller's rbp
+//   [rbp - 8]        caller's r14     [rbp - 16] caller's r15
+//   [rbp - 24]       results area pointer (multi-value functions)
+//   [rbp - 32 - 16 * (i + 1)]              local i
+//   [rbp - 32 - 16 * (locals + i + 1)]     home slot of operand stack entry i
+//   [rsp + 16 * k]   save area (if-block parameters for the else branch)
+//
+// Registers: r14 = vmctx, r15 = memory 0 base, r11 and xmm15 are scratch; rax, rcx,
+// rdx, rsi, rdi, r8-r10 and xmm0-xmm14 are allocatable.
+
+#include "base/result.h"
+#include "base/vector.h"
+#include "engine/binary/instruction.h"
+#include "engine/compile/builtins.h"
+#include "engine/compile/code_object.h"
+#include "engine/compile/value_stack.h"
+#include "engine/module.h"
+#include "engine/platform.h"
+#include "engine/runtime/builtins.h"
+#include "engine/runtime/vm.h"
+#include "engine/valid/function_validator.h"
+#include "engine/x64/assembler.h"
+#include "engine/x64/baseline/call_layout.h"
+
+namespace wk::engine::x64::baseline {
+
+using compile::Location;
+using compile::RegClass;
+using compile::StackEntry;
+
+// Symbols of the module's code (relocation targets below compile::kExternalBase):
+//   [0, F)          defined function i - imported count: its native entry
+//   [F, 2F)         its array-call entry
+//   [2F, 2F + T)    the wasm → array-call trampoline of type index t
+struct SymbolSpace {
+    u32 defined_count { 0 };
+    u32 type_count { 0 };
+    u32 function(u32 defined) const { return defined; }
+    u32 array_entry(u32 defined) const { return defined_count + defined; }
+    u32 array_trampoline(u32 type_index) const { return 2 * defined_count + type_index; }
+    u32 size() const { return 2 * defined_count + type_count; }
+};
+
+using compile::Builtin;
+
+// Pools Labels with stable addresses, reused from function to function.
+class LabelPool {
+public:
+    ~LabelPool();
+    void reset() { m_used = 0; }
+    Result<u32> allocate();
+    Label& operator[](u32 id) { return m_chunks[id / kChunk][id % kChunk]; }
+
+private:
+    static constexpr u32 kChunk = 256;
+    Vector<Label*> m_chunks;
+    u32 m_used { 0 };
+};
+
+struct Control {
+    FrameKind kind { FrameKind::Block };
+    u32 height { 0 }; // value stack height below the block's parameters
+    u32 param_count { 0 };
+    u32 result_count { 0 };
+    u32 label { 0 };      // end (block, if, function) or header (loop)
+    u32 else_label { 0 }; // if: the false branch
+    u32 save_area { 0 };  // if with parameters: first save slot
+    bool label_used { false };
+    bool else_seen { false };
+    BlockType block;
+};
+
+class BaselineCompiler {
+public:
+    BaselineCompiler(const Module& module, const runtime::VMOffsets& offsets, Assembler& assembler,
+                     Vector<TrapEntry>& traps);
+
+    SymbolSpace symbols() const { return m_symbols; }
+    // Types whose wasm → array-call trampoline the code refers to.
+    Span<const bool> needed_array_trampolines() const { return m_needs_array_trampoline.span(); }
+
+    Result<void> compile_function(u32 function_index);
+
+    // Visitor interface of walk_code.
+    bool finished() const { return m_validator.finished(); }
+    Result<void> visit(const Instruction& instruction);
+
+    // ---- shared by the instruction groups ----------------------------------------
+    const Module& module() const { return m_module; }
+    Assembler& masm() { return m_asm; }
+    compile::ValueStack& stack() { return m_stack; }
+
+    // Registers.
+    Result<u8> allocate(RegClass cls);
+    Result<void> take_fixed(RegClass cls, u8 reg);
+    Result<u8> pop_reg(RegClass cls);
+    Result<u8> pop_into(RegClass cls, u8 reg);
+    void release(RegClass cls, u8 reg) { m_stack.release(cls, reg); }
+    Result<void> push_reg(ValKind kind, u8 reg) { return m_stack.push_register(kind, reg); }
+    Result<void> spill_entry(u32 index);
+    Result<void> spill_all();
+    void load_entry(const StackEntry& entry, u32 index, u8 reg);
+
+    // Frame addressing.
+    Mem slot(u32 stack_index) const;
+    Mem local_slot(u32 local_index) const;
+    Mem save_slot(u32 k) const { return Mem(Gpr::rsp, static_cast<i32>(16 * k)); }
+    void store_kind(ValKind kind, Mem const& dst, u8 reg);
+    void load_kind(ValKind kind, u8 reg, Mem const& src);
+    void store_constant(ValKind kind, Mem const& dst, u64 bits);
+    void copy_slot(ValKind kind, Mem const& dst, Mem const& src);
+
+    // Traps: a jump to the function's trap stub of `kind`, or a trap-table entry for
+    // the instruction about to be emitted.
+    Result<Label*> trap_label(TrapKind kind);
+    Result<void> record_trap_here(TrapKind kind);
+
+    Result<void> call_builtin_address(Builtin builtin);
+    // Calls VMContext::builtins[builtin] (engine/runtime/builtins.h).
+    void call_runtime_builtin(runtime::Builtin builtin);
+    void require_array_trampoline(u32 type_index) { m_needs_array_trampoline[type_index] = true; }
+
+    // Value kinds of a block's parameters and results.
+    Span<const ValType> block_params(const BlockType& block) const;
+    Span<const ValType> block_results(const BlockType& block) const;
+
+    Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_offset); }
+
+private:
+    // Instruction groups (one file each).
+    Result<void> emit_control(const Instruction&);
+    Result<void> emit_variable(const Instruction&);
+    Result<void> emit_integer(const Instruction&);
+    Result<void> emit_float(const Instruction&);
+    Result<void> emit_float_conversion(const Instruction&);
+    Result<void> emit_conversion(const Instruction&);
+    Result<void> emit_memory(const Instruction&);
+    Result<void> emit_call(const Instruction&);
+    Result<void> emit_table_ref(const Instruction&);
+    Result<void> emit_simd(const Instruction&);
+    Result<void> emit_atomic(const Instruction&);
+
+    // Dead-code tracking around the validator (control.cpp).
+    Result<void> visit_dead(const Instruction&);
+
+    // control.cpp
+    Result<void> begin_block(FrameKind kind, const BlockType& block);
+    Result<void> end_block();
+    Result<void> emit_else();
+    Result<void> branch_to(u32 depth);
+    Result<void> move_branch_values(const Control& target, u32 count);
+    Result<void> emit_return();
+    void mark_dead();
+    Control& frame(u32 depth) { return m_controls[m_controls.size() - 1 - depth]; }
+
+    // call.cpp
+    Result<void> call_function(u32 function_index, bool tail);
+    Result<void> call_through_funcref(u32 type_index, bool tail);
+    Result<void> call_indirect(u32 type_index, u32 table_index, bool tail);
+    Result<void> call_ref(u32 type_index, bool tail);
+    Result<void> setup_arguments(const CallLayout& layout, u32 base, bool tail);
+    Result<void> finish_call(const CallLayout& layout, u32 base, u32 outgoing);
+
+    Result<void> emit_prologue(u32 function_index);
+    Result<void> emit_trap_stubs();
+
+    const Module& m_module;
+    const runtime::VMOffsets& m_offsets;
+    Assembler& m_asm;
+    Vector<TrapEntry>& m_traps;
+    TypeContext m_types;
+    FunctionValidator m_validator;
+    SymbolSpace m_symbols;
+    Vector<bool> m_needs_array_trampoline;
+
+    compile::ValueStack m_stack;
+    Vector<Control> m_controls;
+    LabelPool m_labels;
+    u32 m_trap_labels[static_cast<u32>(TrapKind::Count)] {};
+    Vector<ValKind> m_local_kinds;
+    CallLayout m_self_layout;
+    CallLayout m_call_layout;
+    u32 m_function_index { 0 };
+    u32 m_offset { 0 };
+    bool m_dead { false };
+    u32 m_dead_depth { 0 };
+    u32 m_save_used { 0 };
+    u32 m_save_max { 0 };
+    u32 m_frame_disp_field { 0 };
+    u32 m_frame_sub_field { 0 };
+};
+
+inline constexpr u32 kFrameHeader = 32;
+inline constexpr i32 kSavedR14 = -8;
+inline constexpr i32 kSavedR15 = -16;
+inline constexpr i32 kResultsPointer = -24;
+inline constexpr Gpr kScratch = Gpr::r11;
+inline constexpr Xmm kScratchXmm = Xmm::xmm15;
+inline constexpr Gpr kVmctx = Gpr::r14;
+inline constexpr Gpr kMemoryBase = Gpr::r15;
+
+constexpr Gpr gpr(u8 reg) { return static_cast<Gpr>(reg); }
+constexpr Xmm xmm(u8 reg) { return static_cast<Xmm>(reg); }
+constexpr Size int_size(ValKind kind) { return kind == ValKind::I32 ? Size::Dword : Size::Qword; }
+
+} // namespace wk::engine::x64::baseline

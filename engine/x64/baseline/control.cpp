@@ -1,0 +1,337 @@
+// Structured control flow, branches, select/drop/unreachable/nop.
+//
+// Merge convention: every label is reached with the whole operand stack in its home
+// slots, so branches spill, move the carried values to the target's slots, and jump.
+
+#include "engine/x64/baseline/baseline_compiler.h"
+
+namespace wk::engine::x64::baseline {
+
+void BaselineCompiler::mark_dead()
+{
+    m_stack.truncate(frame(0).height);
+    m_dead = true;
+    m_dead_depth = 0;
+}
+
+Result<void> BaselineCompiler::visit_dead(const Instruction& instruction)
+{
+    TRY(m_validator.visit(instruction));
+    switch (instruction.opcode) {
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If:
+    case Opcode::Try:
+    case Opcode::TryTable:
+        ++m_dead_depth;
+        return {};
+    case Opcode::Else:
+        if (m_dead_depth == 0)
+            return emit_else();
+        return {};
+    case Opcode::End:
+        if (m_dead_depth > 0) {
+            --m_dead_depth;
+            return {};
+        }
+        return end_block();
+    default:
+        return {};
+    }
+}
+
+Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& block)
+{
+    u32 param_count = static_cast<u32>(block_params(block).size());
+    Control control;
+    control.kind = kind;
+    control.block = block;
+    control.param_count = param_count;
+    control.result_count = static_cast<u32>(block_results(block).size());
+    control.label = TRY(m_labels.allocate());
+
+    u8 condition = 0;
+    if (kind == FrameKind::If)
+        condition = TRY(pop_reg(RegClass::Gpr));
+    control.height = m_stack.height() - param_count;
+    TRY(spill_all());
+    if (kind == FrameKind::Loop)
+        m_asm.bind(m_labels[control.label]);
+    if (kind == FrameKind::If) {
+        control.else_label = TRY(m_labels.allocate());
+        // The else branch needs the parameters as they were: save them before the
+        // then branch can overwrite their slots.
+        if (param_count > 0) {
+            control.save_area = m_save_used;
+            m_save_used += param_count;
+            if (m_save_used > m_save_max)
+                m_save_max = m_save_used;
+            for (u32 i = 0; i < param_count; ++i)
+                copy_slot(m_stack.at(control.height + i).kind, save_slot(control.save_area + i), slot(control.height + i));
+        }
+        m_asm.test(gpr(condition), gpr(condition), Size::Dword);
+        release(RegClass::Gpr, condition);
+        m_asm.jcc(Condition::Equal, m_labels[control.else_label]);
+    }
+    return m_controls.try_append(control);
+}
+
+Result<void> BaselineCompiler::emit_else()
+{
+    Control& control = frame(0);
+    if (!m_dead) {
+        TRY(spill_all());
+        m_asm.jmp(m_labels[control.label]);
+        control.label_used = true;
+    }
+    m_asm.bind(m_labels[control.else_label]);
+    control.else_seen = true;
+    m_stack.truncate(control.height);
+    Span<const ValType> params = block_params(control.block);
+    for (u32 i = 0; i < params.size(); ++i) {
+        copy_slot(params[i].kind, slot(control.height + i), save_slot(control.save_area + i));
+        TRY(m_stack.push_stack(params[i].kind));
+    }
+    m_dead = false;
+    m_dead_depth = 0;
+    return {};
+}
+
+Result<void> BaselineCompiler::end_block()
+{
+    Control control = m_controls.last();
+    bool live = !m_dead;
+    if (live)
+        TRY(spill_all());
+    bool reachable = live;
+    if (control.kind == FrameKind::If && !control.else_seen) {
+        // The implicit else passes the parameters through as results.
+        u32 param_count = control.param_count;
+        if (param_count > 0) {
+            if (live)
+                m_asm.jmp(m_labels[control.label]);
+            m_asm.bind(m_labels[control.else_label]);
+            for (u32 i = 0; i < param_count; ++i)
+                copy_slot(block_params(control.block)[i].kind, slot(control.height + i), save_slot(control.save_area + i));
+        } else {
+            m_asm.bind(m_labels[control.else_label]);
+        }
+        reachable = true;
+    }
+    if (control.kind != FrameKind::Loop) {
+        m_asm.bind(m_labels[control.label]);
+        reachable = reachable || control.label_used;
+    }
+    if (control.kind == FrameKind::If && control.param_count > 0)
+        m_save_used -= control.param_count;
+
+    m_stack.truncate(control.height);
+    Span<const ValType> results = block_results(control.block);
+    if (control.kind == FrameKind::Function)
+        results = m_module.func_results(control.block.index);
+    for (ValType type : results)
+        TRY(m_stack.push_stack(type.kind));
+    m_dead = !reachable;
+    m_dead_depth = 0;
+    if (control.kind == FrameKind::Function) {
+        if (reachable)
+            TRY(emit_return());
+        m_controls.clear();
+        return {};
+    }
+    MUST(m_controls.try_resize(m_controls.size() - 1));
+    return {};
+}
+
+Result<void> BaselineCompiler::move_branch_values(const Control& target, u32 count)
+{
+    u32 height = m_stack.height();
+    for (u32 k = 0; k < count; ++k) {
+        u32 source = height - count + k;
+        u32 destination = target.height + k;
+        if (source != destination)
+            copy_slot(m_stack.at(source).kind, slot(destination), slot(source));
+    }
+    return {};
+}
+
+// Expects the stack spilled.
+Result<void> BaselineCompiler::branch_to(u32 depth)
+{
+    Control& target = frame(depth);
+    if (target.kind == FrameKind::Function)
+        return emit_return();
+    u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
+    TRY(move_branch_values(target, count));
+    m_asm.jmp(m_labels[target.label]);
+    if (target.kind != FrameKind::Loop)
+        target.label_used = true;
+    return {};
+}
+
+Result<void> BaselineCompiler::emit_return()
+{
+    u32 count = m_self_layout.result_count();
+    if (count == 1) {
+        ValKind kind = m_self_layout.result_kinds[0];
+        u8 reg = compile::reg_class(kind) == RegClass::Gpr ? number(Gpr::rax) : number(Xmm::xmm0);
+        load_entry(m_stack.peek(), m_stack.height() - 1, reg);
+    } else if (count > 1) {
+        TRY(spill_all());
+        m_asm.mov(kScratch, Mem(Gpr::rbp, kResultsPointer), Size::Qword);
+        u32 base = m_stack.height() - count;
+        for (u32 k = 0; k < count; ++k) {
+            ValKind kind = m_self_layout.result_kinds[k];
+            Mem destination(kScratch, static_cast<i32>(k * CallLayout::kResultStride));
+            if (compile::reg_class(kind) == RegClass::Gpr) {
+                m_asm.mov(Gpr::rax, slot(base + k), Size::Qword);
+                if (kind == ValKind::I32)
+                    m_asm.mov(Gpr::rax, Gpr::rax, Size::Dword);
+                m_asm.mov(destination, Gpr::rax, Size::Qword);
+            } else {
+                load_kind(kind, number(kScratchXmm), slot(base + k));
+                store_kind(kind, destination, number(kScratchXmm));
+            }
+        }
+    }
+    m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
+    m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
+    m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
+    m_asm.pop(Gpr::rbp);
+    m_asm.ret();
+    return {};
+}
+
+Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
+{
+    switch (instruction.opcode) {
+    case Opcode::Nop:
+        return {};
+    case Opcode::Unreachable:
+        TRY(record_trap_here(TrapKind::Unreachable));
+        m_asm.ud2();
+        mark_dead();
+        return {};
+    case Opcode::Block:
+        return begin_block(FrameKind::Block, instruction.block);
+    case Opcode::Loop:
+        return begin_block(FrameKind::Loop, instruction.block);
+    case Opcode::If:
+        return begin_block(FrameKind::If, instruction.block);
+    case Opcode::Else:
+        return emit_else();
+    case Opcode::End:
+        return end_block();
+    case Opcode::Br:
+        TRY(spill_all());
+        TRY(branch_to(instruction.index0));
+        mark_dead();
+        return {};
+    case Opcode::Return:
+        TRY(emit_return());
+        mark_dead();
+        return {};
+    case Opcode::BrIf: {
+        u8 condition = TRY(pop_reg(RegClass::Gpr));
+        TRY(spill_all());
+        m_asm.test(gpr(condition), gpr(condition), Size::Dword);
+        release(RegClass::Gpr, condition);
+        Control& target = frame(instruction.index0);
+        u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
+        bool needs_moves = target.kind == FrameKind::Function || (count > 0 && m_stack.height() - count != target.height);
+        if (needs_moves) {
+            Label skip;
+            m_asm.jcc(Condition::Equal, skip);
+            TRY(branch_to(instruction.index0));
+            m_asm.bind(skip);
+        } else {
+            m_asm.jcc(Condition::NotEqual, m_labels[target.label]);
+            if (target.kind != FrameKind::Loop)
+                target.label_used = true;
+        }
+        return {};
+    }
+    case Opcode::BrTable: {
+        u8 index = TRY(pop_reg(RegClass::Gpr));
+        TRY(spill_all());
+        u32 entry_count = instruction.list_count + 1;
+        Vector<u32> entries; // label depth per entry, default last
+        TRY(entries.try_reserve(entry_count));
+        Reader labels(m_module.bytes, instruction.list_offset, m_module.bytes.size());
+        for (u32 i = 0; i < instruction.list_count; ++i)
+            TRY(entries.try_append(TRY(labels.read_u32())));
+        TRY(entries.try_append(instruction.index0));
+
+        // Entries that can jump straight to their label, and stubs for the others.
+        Vector<u32> targets; // label id per entry
+        TRY(targets.try_reserve(entry_count));
+        Vector<u32> stub_of_depth; // per depth: stub label id + 1, shared by equal entries
+        TRY(stub_of_depth.try_resize(m_controls.size(), 0));
+        for (u32 depth : entries) {
+            Control& target = frame(depth);
+            u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
+            bool direct = target.kind != FrameKind::Function && (count == 0 || m_stack.height() - count == target.height);
+            if (direct) {
+                TRY(targets.try_append(target.label));
+                if (target.kind != FrameKind::Loop)
+                    target.label_used = true;
+            } else {
+                if (stub_of_depth[depth] == 0)
+                    stub_of_depth[depth] = TRY(m_labels.allocate()) + 1;
+                TRY(targets.try_append(stub_of_depth[depth] - 1));
+            }
+        }
+        Label table;
+        m_asm.cmp(gpr(index), static_cast<i32>(instruction.list_count), Size::Dword);
+        m_asm.jcc(Condition::AboveOrEqual, m_labels[targets[entry_count - 1]]);
+        m_asm.lea(kScratch, Mem::rip(table), Size::Qword);
+        m_asm.movsxd(gpr(index), Mem(kScratch, gpr(index), Scale::Four));
+        m_asm.add(gpr(index), kScratch, Size::Qword);
+        m_asm.jmp(gpr(index));
+        release(RegClass::Gpr, index);
+        m_asm.align(4);
+        m_asm.bind(table);
+        u32 base = table.position();
+        for (u32 i = 0; i < instruction.list_count; ++i)
+            m_asm.emit_label_delta(m_labels[targets[i]], base);
+        for (u32 depth = 0; depth < stub_of_depth.size(); ++depth) {
+            if (stub_of_depth[depth] == 0)
+                continue;
+            m_asm.bind(m_labels[stub_of_depth[depth] - 1]);
+            TRY(branch_to(depth));
+        }
+        mark_dead();
+        return {};
+    }
+    case Opcode::Drop: {
+        StackEntry entry = m_stack.pop();
+        if (entry.location == Location::Register)
+            release(compile::reg_class(entry.kind), entry.reg);
+        return {};
+    }
+    case Opcode::Select:
+    case Opcode::SelectT: {
+        u8 condition = TRY(pop_reg(RegClass::Gpr));
+        ValKind kind = m_stack.peek().kind;
+        RegClass cls = compile::reg_class(kind);
+        u8 if_false = TRY(pop_reg(cls));
+        u8 if_true = TRY(pop_reg(cls));
+        m_asm.test(gpr(condition), gpr(condition), Size::Dword);
+        if (cls == RegClass::Gpr) {
+            m_asm.cmov(Condition::Equal, gpr(if_true), gpr(if_false), Size::Qword);
+        } else {
+            Label keep;
+            m_asm.jcc(Condition::NotEqual, keep);
+            m_asm.movaps(xmm(if_true), xmm(if_false));
+            m_asm.bind(keep);
+        }
+        release(RegClass::Gpr, condition);
+        release(cls, if_false);
+        return push_reg(kind, if_true);
+    }
+    default:
+        return unsupported("control instruction not implemented");
+    }
+}
+
+} // namespace wk::engine::x64::baseline

@@ -1,0 +1,246 @@
+// i32/i64 constants, comparisons and arithmetic with the spec's trap semantics.
+// i32 values in registers are always zero-extended to 64 bits (every Dword operation
+// does that), which memory addressing and the ABI rely on.
+
+#include "engine/x64/baseline/baseline_compiler.h"
+
+namespace wk::engine::x64::baseline {
+
+namespace {
+
+bool fits_i32(ValKind kind, u64 bits)
+{
+    if (kind == ValKind::I32)
+        return true;
+    return static_cast<i64>(bits) == static_cast<i32>(bits);
+}
+
+Condition compare_condition(Opcode op)
+{
+    switch (op) {
+    case Opcode::I32Eq: case Opcode::I64Eq: return Condition::Equal;
+    case Opcode::I32Ne: case Opcode::I64Ne: return Condition::NotEqual;
+    case Opcode::I32LtS: case Opcode::I64LtS: return Condition::Less;
+    case Opcode::I32LtU: case Opcode::I64LtU: return Condition::Below;
+    case Opcode::I32GtS: case Opcode::I64GtS: return Condition::Greater;
+    case Opcode::I32GtU: case Opcode::I64GtU: return Condition::Above;
+    case Opcode::I32LeS: case Opcode::I64LeS: return Condition::LessOrEqual;
+    case Opcode::I32LeU: case Opcode::I64LeU: return Condition::BelowOrEqual;
+    case Opcode::I32GeS: case Opcode::I64GeS: return Condition::GreaterOrEqual;
+    default: return Condition::AboveOrEqual;
+    }
+}
+
+} // namespace
+
+Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
+{
+    Opcode op = instruction.opcode;
+    bool is64 = false;
+    switch (op) {
+    case Opcode::I32Const:
+        return m_stack.push_constant(ValKind::I32, static_cast<u32>(instruction.bits));
+    case Opcode::I64Const:
+        return m_stack.push_constant(ValKind::I64, instruction.bits);
+    case Opcode::I32Eqz:
+    case Opcode::I64Eqz: {
+        u8 reg = TRY(pop_reg(RegClass::Gpr));
+        m_asm.test(gpr(reg), gpr(reg), op == Opcode::I64Eqz ? Size::Qword : Size::Dword);
+        m_asm.setcc(Condition::Equal, gpr(reg));
+        m_asm.movzx8(gpr(reg), gpr(reg), Size::Dword);
+        return push_reg(ValKind::I32, reg);
+    }
+    default:
+        break;
+    }
+
+    ValKind kind = m_stack.peek().kind;
+    is64 = kind == ValKind::I64;
+    Size size = is64 ? Size::Qword : Size::Dword;
+
+    // Comparisons.
+    if ((op >= Opcode::I32Eq && op <= Opcode::I32GeU) || (op >= Opcode::I64Eq && op <= Opcode::I64GeU)) {
+        Condition condition = compare_condition(op);
+        StackEntry rhs = m_stack.peek();
+        u8 lhs;
+        if (rhs.location == Location::Constant && fits_i32(kind, rhs.bits)) {
+            m_stack.pop();
+            lhs = TRY(pop_reg(RegClass::Gpr));
+            m_asm.cmp(gpr(lhs), static_cast<i32>(rhs.bits), size);
+        } else {
+            u8 right = TRY(pop_reg(RegClass::Gpr));
+            lhs = TRY(pop_reg(RegClass::Gpr));
+            m_asm.cmp(gpr(lhs), gpr(right), size);
+            release(RegClass::Gpr, right);
+        }
+        m_asm.setcc(condition, gpr(lhs));
+        m_asm.movzx8(gpr(lhs), gpr(lhs), Size::Dword);
+        return push_reg(ValKind::I32, lhs);
+    }
+
+    switch (op) {
+    case Opcode::I32Clz:
+    case Opcode::I64Clz:
+    case Opcode::I32Ctz:
+    case Opcode::I64Ctz: {
+        u8 reg = TRY(pop_reg(RegClass::Gpr));
+        u8 result = TRY(allocate(RegClass::Gpr));
+        u32 bits = is64 ? 64 : 32;
+        bool clz = op == Opcode::I32Clz || op == Opcode::I64Clz;
+        // bsr/bsf leave the destination undefined for zero: select the answer for zero
+        // (clz: 2*bits-1 so that the xor below yields bits; ctz: bits).
+        m_asm.mov(kScratch, static_cast<i64>(clz ? 2 * bits - 1 : bits), Size::Dword);
+        if (clz)
+            m_asm.bsr(gpr(result), gpr(reg), size);
+        else
+            m_asm.bsf(gpr(result), gpr(reg), size);
+        m_asm.cmov(Condition::Equal, gpr(result), kScratch, size);
+        if (clz)
+            m_asm.xor_(gpr(result), static_cast<i32>(bits - 1), size);
+        release(RegClass::Gpr, reg);
+        return push_reg(kind, result);
+    }
+    case Opcode::I32Popcnt:
+    case Opcode::I64Popcnt: {
+        u8 reg = TRY(pop_reg(RegClass::Gpr));
+        m_asm.popcnt(gpr(reg), gpr(reg), size);
+        return push_reg(kind, reg);
+    }
+    case Opcode::I32Add: case Opcode::I64Add:
+    case Opcode::I32Sub: case Opcode::I64Sub:
+    case Opcode::I32And: case Opcode::I64And:
+    case Opcode::I32Or: case Opcode::I64Or:
+    case Opcode::I32Xor: case Opcode::I64Xor:
+    case Opcode::I32Mul: case Opcode::I64Mul: {
+        StackEntry rhs = m_stack.peek();
+        bool immediate = rhs.location == Location::Constant && fits_i32(kind, rhs.bits);
+        u8 right = 0;
+        if (immediate)
+            m_stack.pop();
+        else
+            right = TRY(pop_reg(RegClass::Gpr));
+        u8 lhs = TRY(pop_reg(RegClass::Gpr));
+        i32 imm = static_cast<i32>(rhs.bits);
+        Gpr dst = gpr(lhs);
+        switch (op) {
+        case Opcode::I32Add: case Opcode::I64Add:
+            immediate ? m_asm.add(dst, imm, size) : m_asm.add(dst, gpr(right), size);
+            break;
+        case Opcode::I32Sub: case Opcode::I64Sub:
+            immediate ? m_asm.sub(dst, imm, size) : m_asm.sub(dst, gpr(right), size);
+            break;
+        case Opcode::I32And: case Opcode::I64And:
+            immediate ? m_asm.and_(dst, imm, size) : m_asm.and_(dst, gpr(right), size);
+            break;
+        case Opcode::I32Or: case Opcode::I64Or:
+            immediate ? m_asm.or_(dst, imm, size) : m_asm.or_(dst, gpr(right), size);
+            break;
+        case Opcode::I32Xor: case Opcode::I64Xor:
+            immediate ? m_asm.xor_(dst, imm, size) : m_asm.xor_(dst, gpr(right), size);
+            break;
+        default:
+            immediate ? m_asm.imul(dst, dst, imm, size) : m_asm.imul(dst, gpr(right), size);
+            break;
+        }
+        if (!immediate)
+            release(RegClass::Gpr, right);
+        return push_reg(kind, lhs);
+    }
+    case Opcode::I32Shl: case Opcode::I64Shl:
+    case Opcode::I32ShrS: case Opcode::I64ShrS:
+    case Opcode::I32ShrU: case Opcode::I64ShrU:
+    case Opcode::I32Rotl: case Opcode::I64Rotl:
+    case Opcode::I32Rotr: case Opcode::I64Rotr: {
+        StackEntry rhs = m_stack.peek();
+        bool immediate = rhs.location == Location::Constant;
+        u8 count = 0;
+        if (immediate)
+            m_stack.pop();
+        else
+            count = TRY(pop_into(RegClass::Gpr, number(Gpr::rcx)));
+        u8 lhs = TRY(pop_reg(RegClass::Gpr));
+        Gpr dst = gpr(lhs);
+        u8 amount = static_cast<u8>(rhs.bits & (is64 ? 63 : 31));
+        switch (op) {
+        case Opcode::I32Shl: case Opcode::I64Shl:
+            immediate ? m_asm.shl(dst, amount, size) : m_asm.shl_cl(dst, size);
+            break;
+        case Opcode::I32ShrS: case Opcode::I64ShrS:
+            immediate ? m_asm.sar(dst, amount, size) : m_asm.sar_cl(dst, size);
+            break;
+        case Opcode::I32ShrU: case Opcode::I64ShrU:
+            immediate ? m_asm.shr(dst, amount, size) : m_asm.shr_cl(dst, size);
+            break;
+        case Opcode::I32Rotl: case Opcode::I64Rotl:
+            immediate ? m_asm.rol(dst, amount, size) : m_asm.rol_cl(dst, size);
+            break;
+        default:
+            immediate ? m_asm.ror(dst, amount, size) : m_asm.ror_cl(dst, size);
+            break;
+        }
+        if (!immediate)
+            release(RegClass::Gpr, count);
+        return push_reg(kind, lhs);
+    }
+    case Opcode::I32DivS: case Opcode::I64DivS:
+    case Opcode::I32DivU: case Opcode::I64DivU:
+    case Opcode::I32RemS: case Opcode::I64RemS:
+    case Opcode::I32RemU: case Opcode::I64RemU: {
+        bool is_signed = op == Opcode::I32DivS || op == Opcode::I64DivS || op == Opcode::I32RemS || op == Opcode::I64RemS;
+        bool is_rem = op == Opcode::I32RemS || op == Opcode::I64RemS || op == Opcode::I32RemU || op == Opcode::I64RemU;
+        // The divisor must not sit in rax or rdx: take both first.
+        TRY(take_fixed(RegClass::Gpr, number(Gpr::rax)));
+        TRY(take_fixed(RegClass::Gpr, number(Gpr::rdx)));
+        u8 divisor = TRY(pop_reg(RegClass::Gpr));
+        StackEntry dividend = m_stack.peek();
+        load_entry(dividend, m_stack.height() - 1, number(Gpr::rax));
+        m_stack.pop();
+        if (dividend.location == Location::Register)
+            release(RegClass::Gpr, dividend.reg);
+        Label done;
+        if (is_signed) {
+            // INT_MIN / -1 overflows (a trap for div, 0 for rem); the hardware would
+            // raise the same #DE as for zero, so it is checked here.
+            Label normal;
+            m_asm.cmp(gpr(divisor), -1, size);
+            m_asm.jcc(Condition::NotEqual, normal);
+            if (is_rem) {
+                m_asm.xor_(Gpr::rdx, Gpr::rdx, Size::Dword);
+                m_asm.jmp(done);
+            } else {
+                if (is64) {
+                    m_asm.mov(kScratch, static_cast<i64>(u64 { 1 } << 63), Size::Qword);
+                    m_asm.cmp(Gpr::rax, kScratch, Size::Qword);
+                } else {
+                    m_asm.cmp(Gpr::rax, static_cast<i32>(0x8000'0000u), Size::Dword);
+                }
+                m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::IntegerOverflow)));
+            }
+            m_asm.bind(normal);
+            if (is64)
+                m_asm.cqo();
+            else
+                m_asm.cdq();
+            // A zero divisor faults here (#DE): the trap table names it.
+            TRY(record_trap_here(TrapKind::IntegerDivideByZero));
+            m_asm.idiv(gpr(divisor), size);
+        } else {
+            m_asm.xor_(Gpr::rdx, Gpr::rdx, Size::Dword);
+            TRY(record_trap_here(TrapKind::IntegerDivideByZero));
+            m_asm.div(gpr(divisor), size);
+        }
+        m_asm.bind(done);
+        release(RegClass::Gpr, divisor);
+        if (is_rem) {
+            release(RegClass::Gpr, number(Gpr::rax));
+            return push_reg(kind, number(Gpr::rdx));
+        }
+        release(RegClass::Gpr, number(Gpr::rdx));
+        return push_reg(kind, number(Gpr::rax));
+    }
+    default:
+        return unsupported("integer instruction not implemented");
+    }
+}
+
+} // namespace wk::engine::x64::baseline

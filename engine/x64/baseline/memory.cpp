@@ -1,0 +1,198 @@
+// Loads, stores, memory.size and memory.grow. i32-address memories with 64 KiB pages
+// rely on their 8 GiB reservation (docs/engine-abi.md): [base + u32 index + offset]
+// with an offset below 2^31 stays inside it, so no compare is emitted and a fault in
+// the guard is a trap-table entry. i64-address memories, small custom pages and larger
+// offsets are checked explicitly against bound_bytes.
+
+#include "engine/x64/baseline/baseline_compiler.h"
+
+namespace wk::engine::x64::baseline {
+
+namespace {
+
+struct Access {
+    ValKind kind;  // the value's kind
+    u8 bytes;      // bytes accessed
+    bool sign_extend;
+    bool is_store;
+};
+
+Access access_of(Opcode op)
+{
+    switch (op) {
+    case Opcode::I32Load: return { ValKind::I32, 4, false, false };
+    case Opcode::I64Load: return { ValKind::I64, 8, false, false };
+    case Opcode::F32Load: return { ValKind::F32, 4, false, false };
+    case Opcode::F64Load: return { ValKind::F64, 8, false, false };
+    case Opcode::I32Load8S: return { ValKind::I32, 1, true, false };
+    case Opcode::I32Load8U: return { ValKind::I32, 1, false, false };
+    case Opcode::I32Load16S: return { ValKind::I32, 2, true, false };
+    case Opcode::I32Load16U: return { ValKind::I32, 2, false, false };
+    case Opcode::I64Load8S: return { ValKind::I64, 1, true, false };
+    case Opcode::I64Load8U: return { ValKind::I64, 1, false, false };
+    case Opcode::I64Load16S: return { ValKind::I64, 2, true, false };
+    case Opcode::I64Load16U: return { ValKind::I64, 2, false, false };
+    case Opcode::I64Load32S: return { ValKind::I64, 4, true, false };
+    case Opcode::I64Load32U: return { ValKind::I64, 4, false, false };
+    case Opcode::I32Store: return { ValKind::I32, 4, false, true };
+    case Opcode::I64Store: return { ValKind::I64, 8, false, true };
+    case Opcode::F32Store: return { ValKind::F32, 4, false, true };
+    case Opcode::F64Store: return { ValKind::F64, 8, false, true };
+    case Opcode::I32Store8: return { ValKind::I32, 1, false, true };
+    case Opcode::I32Store16: return { ValKind::I32, 2, false, true };
+    case Opcode::I64Store8: return { ValKind::I64, 1, false, true };
+    case Opcode::I64Store16: return { ValKind::I64, 2, false, true };
+    default: return { ValKind::I64, 4, false, true }; // I64Store32
+    }
+}
+
+} // namespace
+
+Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
+{
+    Opcode op = instruction.opcode;
+    u32 memory_index = instruction.memarg.memory;
+    if (op == Opcode::MemorySize || op == Opcode::MemoryGrow)
+        memory_index = instruction.index0;
+    if (memory_index >= m_module.memories.size())
+        return unsupported("memory instruction without a memory");
+    const Limits& limits = m_module.memories[memory_index].limits;
+    ValKind address_kind = limits.is_64 ? ValKind::I64 : ValKind::I32;
+
+    if (op == Opcode::MemorySize) {
+        u8 reg = TRY(allocate(RegClass::Gpr));
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+        m_asm.mov(gpr(reg), Mem(kScratch, 8), Size::Qword);
+        if (limits.page_size_log2 > 0)
+            m_asm.shr(gpr(reg), limits.page_size_log2, Size::Qword);
+        return push_reg(address_kind, reg);
+    }
+    if (op == Opcode::MemoryGrow) {
+        TRY(pop_into(RegClass::Gpr, number(Gpr::rdx)));
+        TRY(spill_all());
+        m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+        m_asm.mov(Gpr::rsi, static_cast<i64>(memory_index), Size::Dword);
+        call_runtime_builtin(runtime::Builtin::MemoryGrow);
+        release(RegClass::Gpr, number(Gpr::rdx));
+        TRY(take_fixed(RegClass::Gpr, number(Gpr::rax)));
+        if (address_kind == ValKind::I32)
+            m_asm.mov(Gpr::rax, Gpr::rax, Size::Dword);
+        return push_reg(address_kind, number(Gpr::rax));
+    }
+    if (!(op >= Opcode::I32Load && op <= Opcode::I64Store32))
+        return unsupported("bulk memory instruction not implemented");
+
+    Access access = access_of(op);
+    RegClass value_class = compile::reg_class(access.kind);
+    u8 value = 0;
+    bool value_is_constant = false;
+    u64 constant_bits = 0;
+    if (access.is_store) {
+        StackEntry top = m_stack.peek();
+        if (top.location == Location::Constant && value_class == RegClass::Gpr
+            && (access.bytes < 8 || static_cast<i64>(top.bits) == static_cast<i32>(top.bits))) {
+            value_is_constant = true;
+            constant_bits = top.bits;
+            m_stack.pop();
+        } else {
+            value = TRY(pop_reg(value_class));
+        }
+    }
+    u8 address = TRY(pop_reg(RegClass::Gpr));
+    u64 offset = instruction.memarg.offset;
+
+    // The base register: r15 for memory 0, else the memory's base through the VMContext.
+    Gpr base = kMemoryBase;
+    // Memories with pages smaller than the host's have committed bytes past their bound.
+    bool guarded = !limits.is_64 && limits.page_size_log2 == 16 && offset <= 0x7FFF'FFFFu;
+    if (!guarded) {
+        // Explicit bounds check: address + offset + bytes <= bound, without wrapping.
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+        Label* out_of_bounds = TRY(trap_label(TrapKind::MemoryOutOfBounds));
+        u64 end = offset + access.bytes;
+        if (end < offset) {
+            m_asm.jmp(*out_of_bounds);
+        } else {
+            u8 end_reg = TRY(allocate(RegClass::Gpr));
+            m_asm.mov(gpr(end_reg), static_cast<i64>(end), Size::Qword);
+            m_asm.add(gpr(end_reg), gpr(address), Size::Qword);
+            m_asm.jcc(Condition::Below, *out_of_bounds); // carry: wrapped
+            m_asm.cmp(gpr(end_reg), Mem(kScratch, 8), Size::Qword);
+            m_asm.jcc(Condition::Above, *out_of_bounds);
+            release(RegClass::Gpr, end_reg);
+        }
+        if (offset != 0) {
+            // In bounds, so address + offset fits in 64 bits.
+            if (offset <= 0x7FFF'FFFFu) {
+                m_asm.add(gpr(address), static_cast<i32>(offset), Size::Qword);
+            } else {
+                u8 temp = TRY(allocate(RegClass::Gpr));
+                m_asm.mov(gpr(temp), static_cast<i64>(offset), Size::Qword);
+                m_asm.add(gpr(address), gpr(temp), Size::Qword);
+                release(RegClass::Gpr, temp);
+            }
+        }
+        offset = 0;
+        if (memory_index != 0) {
+            m_asm.mov(kScratch, Mem(kScratch), Size::Qword);
+            base = kScratch;
+        }
+    } else if (memory_index != 0) {
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+        m_asm.mov(kScratch, Mem(kScratch), Size::Qword);
+        base = kScratch;
+    }
+    Mem operand(base, gpr(address), Scale::One, static_cast<i32>(offset));
+
+    if (access.is_store) {
+        Size size = access.bytes == 8 ? Size::Qword : access.bytes == 4 ? Size::Dword : access.bytes == 2 ? Size::Word : Size::Byte;
+        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+        if (value_is_constant) {
+            m_asm.mov(operand, static_cast<i32>(constant_bits), size);
+        } else if (access.kind == ValKind::F32) {
+            m_asm.movss(operand, xmm(value));
+        } else if (access.kind == ValKind::F64) {
+            m_asm.movsd(operand, xmm(value));
+        } else {
+            m_asm.mov(operand, gpr(value), size);
+        }
+        if (!value_is_constant)
+            release(value_class, value);
+        release(RegClass::Gpr, address);
+        return {};
+    }
+
+    if (value_class == RegClass::Fpr) {
+        u8 result = TRY(allocate(RegClass::Fpr));
+        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+        if (access.kind == ValKind::F32)
+            m_asm.movss(xmm(result), operand);
+        else
+            m_asm.movsd(xmm(result), operand);
+        release(RegClass::Gpr, address);
+        return push_reg(access.kind, result);
+    }
+    Gpr dst = gpr(address);
+    Size size = access.kind == ValKind::I64 ? Size::Qword : Size::Dword;
+    TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+    switch (access.bytes) {
+    case 1:
+        access.sign_extend ? m_asm.movsx8(dst, operand, size) : m_asm.movzx8(dst, operand, Size::Dword);
+        break;
+    case 2:
+        access.sign_extend ? m_asm.movsx16(dst, operand, size) : m_asm.movzx16(dst, operand, Size::Dword);
+        break;
+    case 4:
+        if (access.sign_extend && access.kind == ValKind::I64)
+            m_asm.movsxd(dst, operand);
+        else
+            m_asm.mov(dst, operand, Size::Dword);
+        break;
+    default:
+        m_asm.mov(dst, operand, Size::Qword);
+        break;
+    }
+    return push_reg(access.kind, address);
+}
+
+} // namespace wk::engine::x64::baseline

@@ -1,0 +1,152 @@
+#include "engine/x64/baseline/trampolines.h"
+
+#include "engine/runtime/vm.h"
+
+namespace wk::engine::x64::baseline {
+
+namespace {
+
+constexpr Gpr kScratch = Gpr::r11;
+constexpr Xmm kScratchXmm = Xmm::xmm15;
+constexpr u32 kStride = CallLayout::kResultStride;
+
+bool is_float(ValKind kind) { return kind == ValKind::F32 || kind == ValKind::F64 || kind == ValKind::V128; }
+
+void load_value(Assembler& masm, ValKind kind, u8 reg, Mem const& src)
+{
+    switch (kind) {
+    case ValKind::I32: masm.mov(static_cast<Gpr>(reg), src, Size::Dword); return;
+    case ValKind::F32: masm.movss(static_cast<Xmm>(reg), src); return;
+    case ValKind::F64: masm.movsd(static_cast<Xmm>(reg), src); return;
+    case ValKind::V128: masm.movdqu(static_cast<Xmm>(reg), src); return;
+    default: masm.mov(static_cast<Gpr>(reg), src, Size::Qword); return;
+    }
+}
+
+void store_value(Assembler& masm, ValKind kind, Mem const& dst, u8 reg)
+{
+    switch (kind) {
+    case ValKind::F32: masm.movss(dst, static_cast<Xmm>(reg)); return;
+    case ValKind::F64: masm.movsd(dst, static_cast<Xmm>(reg)); return;
+    case ValKind::V128: masm.movdqu(dst, static_cast<Xmm>(reg)); return;
+    default: masm.mov(dst, static_cast<Gpr>(reg), Size::Qword); return;
+    }
+}
+
+void copy_value(Assembler& masm, ValKind kind, Mem const& dst, Mem const& src)
+{
+    if (kind == ValKind::V128) {
+        masm.movdqu(kScratchXmm, src);
+        masm.movdqu(dst, kScratchXmm);
+    } else {
+        masm.mov(kScratch, src, Size::Qword);
+        masm.mov(dst, kScratch, Size::Qword);
+    }
+}
+
+// Writes a VMVal slot canonically: numbers zero-extended to 16 bytes.
+void normalise_slot(Assembler& masm, ValKind kind, Gpr base, i32 disp)
+{
+    if (kind == ValKind::V128)
+        return;
+    if (kind == ValKind::I32 || kind == ValKind::F32) {
+        masm.mov(kScratch, Mem(base, disp), Size::Dword);
+        masm.mov(Mem(base, disp), kScratch, Size::Qword);
+    }
+    masm.mov(Mem(base, disp + 8), 0, Size::Qword);
+}
+
+void epilogue(Assembler& masm)
+{
+    masm.lea(Gpr::rsp, Mem(Gpr::rbp, -16), Size::Qword);
+    masm.pop(Gpr::r12);
+    masm.pop(Gpr::rbx);
+    masm.pop(Gpr::rbp);
+    masm.ret();
+}
+
+} // namespace
+
+void emit_array_entry(Assembler& masm, const CallLayout& layout, u32 function_symbol)
+{
+    masm.push(Gpr::rbp);
+    masm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
+    masm.push(Gpr::rbx);
+    masm.push(Gpr::r12);
+    masm.mov(Gpr::rbx, Gpr::rsi, Size::Qword);
+    u32 outgoing = (layout.stack_bytes + 15) & ~15u;
+    if (outgoing)
+        masm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
+    for (u32 i = 0; i < layout.param_count(); ++i) {
+        const ArgSlot& arg = layout.params[i];
+        Mem source(Gpr::rbx, static_cast<i32>(i * kStride));
+        if (arg.on_stack)
+            copy_value(masm, layout.param_kinds[i], Mem(Gpr::rsp, static_cast<i32>(arg.stack_offset)), source);
+        else
+            load_value(masm, layout.param_kinds[i], arg.reg, source);
+    }
+    if (layout.results_in_memory) {
+        if (layout.results_pointer.on_stack)
+            masm.mov(Mem(Gpr::rsp, static_cast<i32>(layout.results_pointer.stack_offset)), Gpr::rbx, Size::Qword);
+        else
+            masm.mov(static_cast<Gpr>(layout.results_pointer.reg), Gpr::rbx, Size::Qword);
+    }
+    masm.call_relocated(function_symbol);
+    if (layout.result_count() == 1) {
+        ValKind kind = layout.result_kinds[0];
+        if (is_float(kind)) {
+            store_value(masm, kind, Mem(Gpr::rbx), number(Xmm::xmm0));
+        } else {
+            if (kind == ValKind::I32)
+                masm.mov(Gpr::rax, Gpr::rax, Size::Dword);
+            masm.mov(Mem(Gpr::rbx), Gpr::rax, Size::Qword);
+        }
+        normalise_slot(masm, kind, Gpr::rbx, 0);
+    } else {
+        for (u32 k = 0; k < layout.result_count(); ++k)
+            normalise_slot(masm, layout.result_kinds[k], Gpr::rbx, static_cast<i32>(k * kStride));
+    }
+    epilogue(masm);
+}
+
+void emit_array_trampoline(Assembler& masm, const CallLayout& layout)
+{
+    masm.push(Gpr::rbp);
+    masm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
+    masm.push(Gpr::rbx);
+    masm.push(Gpr::r12);
+    u32 count = layout.param_count() > layout.result_count() ? layout.param_count() : layout.result_count();
+    if (count == 0)
+        count = 1;
+    masm.sub(Gpr::rsp, static_cast<i32>(count * kStride), Size::Qword);
+    masm.mov(Gpr::rbx, Gpr::rsp, Size::Qword);
+    if (layout.results_in_memory) {
+        if (layout.results_pointer.on_stack)
+            masm.mov(Gpr::r12, Mem(Gpr::rbp, static_cast<i32>(16 + layout.results_pointer.stack_offset)), Size::Qword);
+        else
+            masm.mov(Gpr::r12, static_cast<Gpr>(layout.results_pointer.reg), Size::Qword);
+    }
+    for (u32 i = 0; i < layout.param_count(); ++i) {
+        const ArgSlot& arg = layout.params[i];
+        ValKind kind = layout.param_kinds[i];
+        Mem destination(Gpr::rbx, static_cast<i32>(i * kStride));
+        if (arg.on_stack)
+            copy_value(masm, kind, destination, Mem(Gpr::rbp, static_cast<i32>(16 + arg.stack_offset)));
+        else
+            store_value(masm, kind, destination, arg.reg);
+    }
+    masm.mov(Gpr::rsi, Gpr::rbx, Size::Qword);
+    masm.call(Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, array_call))));
+    if (layout.result_count() == 1) {
+        ValKind kind = layout.result_kinds[0];
+        load_value(masm, kind, is_float(kind) ? number(Xmm::xmm0) : number(Gpr::rax), Mem(Gpr::rbx));
+    } else {
+        for (u32 k = 0; k < layout.result_count(); ++k) {
+            i32 disp = static_cast<i32>(k * kStride);
+            copy_value(masm, layout.result_kinds[k], Mem(Gpr::r12, disp), Mem(Gpr::rbx, disp));
+        }
+    }
+    epilogue(masm);
+}
+
+} // namespace wk::engine::x64::baseline

@@ -1,0 +1,20 @@
+#pragma once
+
+// The trampolines between the array-call convention (VMArrayCall: vmctx, VMVal*) and
+// the wasm calling convention (docs/engine-abi.md).
+
+#include "engine/x64/assembler.h"
+#include "engine/x64/baseline/call_layout.h"
+
+namespace wk::engine::x64::baseline {
+
+// Host → wasm: array_call(vmctx, values) calls the function at relocation symbol
+// `function_symbol` with values[0..params) and writes its results to values[0..).
+// The caller (runtime::invoke) sets the callee's stack limit first.
+void emit_array_entry(Assembler& masm, const CallLayout& layout, u32 function_symbol);
+
+// Wasm → host: called like a wasm function with rdi = the callee's vmctx and
+// rax = its VMFuncRef*; calls the funcref's array_call with a VMVal array.
+void emit_array_trampoline(Assembler& masm, const CallLayout& layout);
+
+} // namespace wk::engine::x64::baseline

@@ -1,0 +1,336 @@
+#include <gtest/gtest.h>
+
+#include "engine/compile/invoke.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/store.h"
+#include "engine/text/wat.h"
+
+using namespace wk;
+using namespace wk::engine;
+using runtime::VMVal;
+
+namespace {
+
+struct Session {
+    RefPtr<runtime::Store> store;
+    runtime::Linker linker;
+    compile::CompiledModule compiled;
+    RefPtr<runtime::Instance> instance;
+};
+
+std::unique_ptr<Session> instantiate(const char* wat)
+{
+    auto session = std::make_unique<Session>();
+    auto wasm = text::wat_to_wasm(StringView(wat, __builtin_strlen(wat)));
+    EXPECT_FALSE(wasm.is_error()) << wasm.error().message();
+    auto compiled = compile::load_and_compile(wasm.release_value());
+    EXPECT_FALSE(compiled.is_error()) << compiled.error().message() << " at " << compiled.error().offset();
+    if (compiled.is_error())
+        return nullptr;
+    session->compiled = compiled.release_value();
+    session->store = MUST(runtime::Store::create());
+    auto instance = session->store->instantiate(*session->compiled.module, session->linker);
+    EXPECT_FALSE(instance.is_error()) << instance.error().message();
+    if (instance.is_error())
+        return nullptr;
+    session->instance = instance.release_value();
+    return session;
+}
+
+compile::InvokeOutcome call(Session& session, const char* name, std::initializer_list<VMVal> args)
+{
+    auto outcome = compile::invoke_export(*session.instance, StringView(name, __builtin_strlen(name)),
+                                          Span<const VMVal>(args.begin(), args.size()));
+    EXPECT_FALSE(outcome.is_error()) << outcome.error().message();
+    return outcome.release_value();
+}
+
+i64 call_i64(Session& session, const char* name, std::initializer_list<VMVal> args)
+{
+    auto outcome = call(session, name, args);
+    EXPECT_FALSE(outcome.trap.has_value()) << trap_message(outcome.trap->kind);
+    EXPECT_EQ(outcome.results.size(), 1u);
+    return outcome.results.is_empty() ? 0 : outcome.results[0].i64_value();
+}
+
+i32 call_i32(Session& session, const char* name, std::initializer_list<VMVal> args)
+{
+    return static_cast<i32>(call_i64(session, name, args));
+}
+
+TrapKind call_trap(Session& session, const char* name, std::initializer_list<VMVal> args)
+{
+    auto outcome = call(session, name, args);
+    return outcome.trap ? outcome.trap->kind : TrapKind::None;
+}
+
+} // namespace
+
+TEST(Compile, AddAndConstants)
+{
+    auto s = instantiate(R"wat((module
+        (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+        (func (export "k") (result i64) i64.const 0x123456789 i64.const 1 i64.add)))wat");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(call_i32(*s, "add", { VMVal::from_i32(2), VMVal::from_i32(40) }), 42);
+    EXPECT_EQ(call_i32(*s, "add", { VMVal::from_i32(-1), VMVal::from_i32(1) }), 0);
+    EXPECT_EQ(call_i64(*s, "k", {}), 0x12345678A);
+}
+
+TEST(Compile, IntegerTraps)
+{
+    auto s = instantiate(R"wat((module
+        (func (export "div_s") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+        (func (export "rem_s") (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_s)
+        (func (export "div_u64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.div_u)
+        (func (export "div_s64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.div_s)
+        (func (export "rem_s64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.rem_s)
+        (func (export "boom") unreachable)))wat");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(call_i32(*s, "div_s", { VMVal::from_i32(-7), VMVal::from_i32(2) }), -3);
+    EXPECT_EQ(call_i32(*s, "rem_s", { VMVal::from_i32(-7), VMVal::from_i32(2) }), -1);
+    EXPECT_EQ(call_trap(*s, "div_s", { VMVal::from_i32(1), VMVal::from_i32(0) }), TrapKind::IntegerDivideByZero);
+    EXPECT_EQ(call_trap(*s, "div_s", { VMVal::from_i32(INT32_MIN), VMVal::from_i32(-1) }), TrapKind::IntegerOverflow);
+    EXPECT_EQ(call_i32(*s, "rem_s", { VMVal::from_i32(INT32_MIN), VMVal::from_i32(-1) }), 0);
+    EXPECT_EQ(call_trap(*s, "div_u64", { VMVal::from_i64(1), VMVal::from_i64(0) }), TrapKind::IntegerDivideByZero);
+    EXPECT_EQ(call_i64(*s, "div_u64", { VMVal::from_i64(-1), VMVal::from_i64(2) }), INT64_MAX);
+    EXPECT_EQ(call_trap(*s, "div_s64", { VMVal::from_i64(INT64_MIN), VMVal::from_i64(-1) }), TrapKind::IntegerOverflow);
+    EXPECT_EQ(call_i64(*s, "rem_s64", { VMVal::from_i64(INT64_MIN), VMVal::from_i64(-1) }), 0);
+    auto outcome = call(*s, "boom", {});
+    ASSERT_TRUE(outcome.trap);
+    EXPECT_EQ(outcome.trap->kind, TrapKind::Unreachable);
+    ASSERT_EQ(outcome.backtrace.size(), 1u);
+    EXPECT_EQ(outcome.backtrace[0], 5u);
+}
+
+TEST(Compile, BitsAndShifts)
+{
+    auto s = instantiate(R"wat((module
+        (func (export "clz") (param i32) (result i32) local.get 0 i32.clz)
+        (func (export "ctz64") (param i64) (result i64) local.get 0 i64.ctz)
+        (func (export "popcnt") (param i32) (result i32) local.get 0 i32.popcnt)
+        (func (export "shl") (param i32 i32) (result i32) local.get 0 local.get 1 i32.shl)
+        (func (export "rotr64") (param i64 i64) (result i64) local.get 0 local.get 1 i64.rotr)
+        (func (export "shr_s_k") (param i32) (result i32) local.get 0 i32.const 33 i32.shr_s)
+        (func (export "lt_u") (param i32 i32) (result i32) local.get 0 local.get 1 i32.lt_u)
+        (func (export "ge_s64") (param i64 i64) (result i32) local.get 0 local.get 1 i64.ge_s)
+        (func (export "ext8") (param i32) (result i32) local.get 0 i32.extend8_s)
+        (func (export "wrap") (param i64) (result i32) local.get 0 i32.wrap_i64)
+        (func (export "extend_s") (param i32) (result i64) local.get 0 i64.extend_i32_s)
+        (func (export "extend_u") (param i32) (result i64) local.get 0 i64.extend_i32_u)))wat");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(call_i32(*s, "clz", { VMVal::from_i32(0) }), 32);
+    EXPECT_EQ(call_i32(*s, "clz", { VMVal::from_i32(1) }), 31);
+    EXPECT_EQ(call_i64(*s, "ctz64", { VMVal::from_i64(0) }), 64);
+    EXPECT_EQ(call_i64(*s, "ctz64", { VMVal::from_i64(0x100) }), 8);
+    EXPECT_EQ(call_i32(*s, "popcnt", { VMVal::from_i32(-1) }), 32);
+    EXPECT_EQ(call_i32(*s, "shl", { VMVal::from_i32(1), VMVal::from_i32(33) }), 2);
+    EXPECT_EQ(call_i64(*s, "rotr64", { VMVal::from_i64(1), VMVal::from_i64(1) }), INT64_MIN);
+    EXPECT_EQ(call_i32(*s, "shr_s_k", { VMVal::from_i32(-8) }), -4);
+    EXPECT_EQ(call_i32(*s, "lt_u", { VMVal::from_i32(1), VMVal::from_i32(-1) }), 1);
+    EXPECT_EQ(call_i32(*s, "ge_s64", { VMVal::from_i64(-1), VMVal::from_i64(1) }), 0);
+    EXPECT_EQ(call_i32(*s, "ext8", { VMVal::from_i32(0x80) }), -128);
+    EXPECT_EQ(call_i32(*s, "wrap", { VMVal::from_i64(0x1'0000'0005) }), 5);
+    EXPECT_EQ(call_i64(*s, "extend_s", { VMVal::from_i32(-2) }), -2);
+    EXPECT_EQ(call_i64(*s, "extend_u", { VMVal::from_i32(-2) }), 0xFFFF'FFFE);
+}
+
+TEST(Compile, ControlFlow)
+{
+    auto s = instantiate(R"wat((module
+        (func $fac (export "fac") (param i64) (result i64)
+          local.get 0 i64.eqz
+          if (result i64) i64.const 1
+          else local.get 0 local.get 0 i64.const 1 i64.sub call $fac i64.mul end)
+        (func (export "sum") (param i32) (result i32) (local i32)
+          block loop
+            local.get 0 i32.eqz br_if 1
+            local.get 1 local.get 0 i32.add local.set 1
+            local.get 0 i32.const 1 i32.sub local.set 0
+            br 0
+          end end
+          local.get 1)
+        (func (export "table") (param i32) (result i32)
+          block block block block
+            local.get 0 br_table 0 1 2 3
+          end i32.const 10 return
+          end i32.const 11 return
+          end i32.const 12 return
+          end i32.const 13)
+        (func (export "br_value") (param i32) (result i32)
+          block (result i32)
+            i32.const 7 local.get 0 br_if 0 drop i32.const 8
+          end)
+        (func (export "params") (param i32) (result i32)
+          local.get 0 i32.const 2
+          block (param i32 i32) (result i32) i32.add end
+          local.get 0
+          if (param i32) (result i32) i32.const 100 i32.add end)
+        (func (export "else_params") (param i32 i32) (result i32)
+          local.get 1 local.get 0
+          if (param i32) (result i32) i32.const 1 i32.add else i32.const -1 i32.add end)
+        (func $pair (result i32 i64) i32.const 3 i64.const 4)
+        (func (export "multi") (result i64) (local i64) call $pair local.set 0 i64.extend_i32_u local.get 0 i64.add)
+        (func (export "multi_export") (result i32 i64 i32) i32.const 1 i64.const 2 i32.const 3)
+        (func (export "select") (param i32) (result i64) i64.const 5 i64.const 6 local.get 0 select)
+        (func (export "loop_params") (result i32) (local i32)
+          i32.const 0
+          loop (param i32) (result i32)
+            i32.const 1 i32.add local.tee 0
+            local.get 0 i32.const 10 i32.lt_u br_if 0
+          end)
+        (func (export "stack_args") (param i32 i64 i32 i64 i32 i64 i32 i64) (result i64)
+          local.get 7 local.get 6 i64.extend_i32_u i64.add local.get 5 i64.add)
+        (func (export "call_stack_args") (result i64)
+          i32.const 1 i64.const 2 i32.const 3 i64.const 4 i32.const 5 i64.const 6 i32.const 7 i64.const 8
+          call 11)))wat");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(call_i64(*s, "fac", { VMVal::from_i64(20) }), 2432902008176640000);
+    EXPECT_EQ(call_i32(*s, "sum", { VMVal::from_i32(100) }), 5050);
+    EXPECT_EQ(call_i32(*s, "table", { VMVal::from_i32(0) }), 10);
+    EXPECT_EQ(call_i32(*s, "table", { VMVal::from_i32(2) }), 12);
+    EXPECT_EQ(call_i32(*s, "table", { VMVal::from_i32(7) }), 13);
+    EXPECT_EQ(call_i32(*s, "br_value", { VMVal::from_i32(1) }), 7);
+    EXPECT_EQ(call_i32(*s, "br_value", { VMVal::from_i32(0) }), 8);
+    EXPECT_EQ(call_i32(*s, "params", { VMVal::from_i32(1) }), 103);
+    EXPECT_EQ(call_i32(*s, "params", { VMVal::from_i32(0) }), 2);
+    EXPECT_EQ(call_i32(*s, "else_params", { VMVal::from_i32(1), VMVal::from_i32(10) }), 11);
+    EXPECT_EQ(call_i32(*s, "else_params", { VMVal::from_i32(0), VMVal::from_i32(10) }), 9);
+    EXPECT_EQ(call_i64(*s, "multi", {}), 7);
+    auto multi = call(*s, "multi_export", {});
+    ASSERT_EQ(multi.results.size(), 3u);
+    EXPECT_EQ(multi.results[0], VMVal::from_i32(1));
+    EXPECT_EQ(multi.results[1], VMVal::from_i64(2));
+    EXPECT_EQ(multi.results[2], VMVal::from_i32(3));
+    EXPECT_EQ(call_i64(*s, "select", { VMVal::from_i32(1) }), 5);
+    EXPECT_EQ(call_i64(*s, "select", { VMVal::from_i32(0) }), 6);
+    EXPECT_EQ(call_i64(*s, "call_stack_args", {}), 8 + 7 + 6);
+    EXPECT_EQ(call_i32(*s, "loop_params", {}), 10);
+}
+
+TEST(Compile, MemoryAndGlobals)
+{
+    auto s = instantiate(R"wat((module
+        (memory 1 3)
+        (global $g (mut i64) (i64.const 40))
+        (data (i32.const 8) "\01\02\03\04\05\06\07\08")
+        (func (export "load8s") (param i32) (result i32) local.get 0 i32.load8_s offset=1)
+        (func (export "load64") (param i32) (result i64) local.get 0 i64.load)
+        (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store16)
+        (func (export "load16u") (param i32) (result i32) local.get 0 i32.load16_u)
+        (func (export "size") (result i32) memory.size)
+        (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+        (func (export "bump") (result i64) global.get $g i64.const 2 i64.add global.set $g global.get $g)))wat");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(call_i64(*s, "load64", { VMVal::from_i32(8) }), 0x0807060504030201);
+    EXPECT_EQ(call_i32(*s, "load8s", { VMVal::from_i32(65534) }), 0);
+    call(*s, "store", { VMVal::from_i32(100), VMVal::from_i32(0x1FFFF) });
+    EXPECT_EQ(call_i32(*s, "load16u", { VMVal::from_i32(100) }), 0xFFFF);
+    EXPECT_EQ(call_trap(*s, "load8s", { VMVal::from_i32(65535) }), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(call_trap(*s, "load64", { VMVal::from_i32(-1) }), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(call_trap(*s, "store", { VMVal::from_i32(65535), VMVal::from_i32(1) }), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(call_i32(*s, "size", {}), 1);
+    EXPECT_EQ(call_i32(*s, "grow", { VMVal::from_i32(1) }), 1);
+    EXPECT_EQ(call_i32(*s, "size", {}), 2);
+    EXPECT_EQ(call_i32(*s, "load8s", { VMVal::from_i32(65535) }), 0);
+    EXPECT_EQ(call_i32(*s, "grow", { VMVal::from_i32(5) }), -1);
+    EXPECT_EQ(call_i64(*s, "bump", {}), 42);
+    EXPECT_EQ(call_i64(*s, "bump", {}), 44);
+}
+
+TEST(Compile, Memory64ChecksExplicitly)
+{
+    auto s = instantiate(R"wat((module
+        (memory i64 1)
+        (func (export "load") (param i64) (result i32) local.get 0 i32.load offset=4)
+        (func (export "store") (param i64 i32) local.get 0 local.get 1 i32.store)))wat");
+    ASSERT_TRUE(s);
+    call(*s, "store", { VMVal::from_i64(65532), VMVal::from_i32(77) });
+    EXPECT_EQ(call_i32(*s, "load", { VMVal::from_i64(65528) }), 77);
+    EXPECT_EQ(call_trap(*s, "load", { VMVal::from_i64(65529) }), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(call_trap(*s, "load", { VMVal::from_i64(-4) }), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(call_trap(*s, "store", { VMVal::from_i64(1ll << 40), VMVal::from_i32(1) }), TrapKind::MemoryOutOfBounds);
+}
+
+TEST(Compile, IndirectCallsAndStackExhaustion)
+{
+    auto s = instantiate(R"wat((module
+        (type $ii (func (param i32) (result i32)))
+        (type $v (func))
+        (table 4 funcref)
+        (elem (i32.const 0) $double $nothing)
+        (func $double (type $ii) local.get 0 i32.const 2 i32.mul)
+        (func $nothing (type $v))
+        (func (export "call") (param i32 i32) (result i32) local.get 1 local.get 0 call_indirect (type $ii))
+        (func $forever (export "forever") (param i32) (result i32) local.get 0 call $forever)
+        (func $count (export "count") (param i64 i64) (result i64)
+          local.get 0 i64.eqz if (result i64) local.get 1
+          else local.get 0 i64.const 1 i64.sub local.get 1 i64.const 1 i64.add return_call $count end)
+        (func (export "tail_indirect") (param i32) (result i32) local.get 0 i32.const 0 return_call_indirect (type $ii))))wat");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(call_i32(*s, "call", { VMVal::from_i32(0), VMVal::from_i32(21) }), 42);
+    EXPECT_EQ(call_trap(*s, "call", { VMVal::from_i32(1), VMVal::from_i32(0) }), TrapKind::IndirectCallTypeMismatch);
+    EXPECT_EQ(call_trap(*s, "call", { VMVal::from_i32(2), VMVal::from_i32(0) }), TrapKind::UninitializedElement);
+    EXPECT_EQ(call_trap(*s, "call", { VMVal::from_i32(4), VMVal::from_i32(0) }), TrapKind::UndefinedElement);
+    EXPECT_EQ(call_trap(*s, "call", { VMVal::from_i32(-1), VMVal::from_i32(0) }), TrapKind::UndefinedElement);
+    EXPECT_EQ(call_trap(*s, "forever", { VMVal::from_i32(0) }), TrapKind::StackExhausted);
+    // A million tail calls run in constant stack.
+    EXPECT_EQ(call_i64(*s, "count", { VMVal::from_i64(1000000), VMVal::from_i64(0) }), 1000000);
+    EXPECT_EQ(call_i32(*s, "tail_indirect", { VMVal::from_i32(5) }), 10);
+}
+
+namespace {
+
+u64 g_host_calls = 0;
+
+void host_add_array(runtime::VMContext*, VMVal* values)
+{
+    ++g_host_calls;
+    values[0] = VMVal::from_i64(values[0].i64_value() + values[1].i32_value());
+}
+
+i64 host_add_native(runtime::VMContext*, i64 a, i32 b)
+{
+    ++g_host_calls;
+    return a + b;
+}
+
+} // namespace
+
+TEST(Compile, HostImports)
+{
+    for (bool native : { false, true }) {
+        auto session = std::make_unique<Session>();
+        session->store = MUST(runtime::Store::create());
+        ValType params[] = { ValType::i64(), ValType::i32() };
+        ValType results[] = { ValType::i64() };
+        u32 type_id = MUST(session->store->types().intern_function(Span<const ValType>(params, 2), Span<const ValType>(results, 1)));
+        auto* function = MUST(session->store->create_host_function(type_id, host_add_array,
+                                                                   native ? reinterpret_cast<const void*>(&host_add_native) : nullptr));
+        MUST(session->linker.define(StringView("host"), StringView("add"), runtime::Extern::from(function)));
+        const char* wat = R"wat((module
+            (import "host" "add" (func $add (param i64 i32) (result i64)))
+            (table 1 funcref) (elem (i32.const 0) $add)
+            (func (export "twice") (param i64) (result i64)
+              local.get 0 i32.const 1 call $add i32.const 2 call $add)
+            (func (export "indirect") (param i64) (result i64)
+              local.get 0 i32.const 3 i32.const 0 call_indirect (param i64 i32) (result i64))))wat";
+        auto wasm = MUST(text::wat_to_wasm(StringView(wat, __builtin_strlen(wat))));
+        session->compiled = MUST(compile::load_and_compile(std::move(wasm)));
+        session->instance = MUST(session->store->instantiate(*session->compiled.module, session->linker));
+        g_host_calls = 0;
+        EXPECT_EQ(call_i64(*session, "twice", { VMVal::from_i64(10) }), 13);
+        EXPECT_EQ(call_i64(*session, "indirect", { VMVal::from_i64(10) }), 13);
+        EXPECT_EQ(g_host_calls, 3u);
+    }
+}
+
+TEST(Compile, UnsupportedIsNamed)
+{
+    const char* wat = R"wat((module (func (param v128) (result v128) local.get 0 local.get 0 i8x16.add)))wat";
+    auto wasm = MUST(text::wat_to_wasm(StringView(wat, __builtin_strlen(wat))));
+    auto compiled = compile::load_and_compile(std::move(wasm));
+    ASSERT_TRUE(compiled.is_error());
+    EXPECT_EQ(compiled.error().kind(), ErrorKind::Unsupported);
+    EXPECT_STREQ(compiled.error().message(), "SIMD not implemented");
+}
