@@ -83,6 +83,7 @@ class Column:
         self.command = command  # function (native_path, wasm_path, size) -> argv
         self.kind = kind  # "native", "node" or "wasmkern"
         self.unavailable = unavailable  # reason string when the column prints n/a
+        self.detail = None  # what the runtime said when it was probed and failed
 
 
 class Sample:
@@ -217,6 +218,11 @@ def make_columns(args, build_dir):
 
     for tier_name, tier_args in wasmkern_tiers(args):
         columns.append(wasmkern_column(args, build_dir, tier_name, tier_args))
+
+    # PLACEHOLDER (in-kernel column): wasmkern booted under QEMU (KVM where /dev/kvm works)
+    # running the same modules; n/a until the kernel can take a program and print its output.
+    columns.append(Column("wasmkern-kernel", None, "kernel",
+                          "n/a (placeholder: the kernel cannot run bench programs from the harness yet)"))
 
     node = shutil.which(NODE)
     for name, flags in NODE_COLUMNS:
@@ -404,8 +410,7 @@ def report(args, columns, names, results, failures, micro):
          "start-up included")
     for column in columns:
         if column.unavailable:
-            detail = getattr(column, "detail", None)
-            emit(f"{column.name}: {column.unavailable}" + (f" — {detail}" if detail else ""))
+            emit(f"{column.name}: {column.unavailable}" + (f" — {column.detail}" if column.detail else ""))
     emit("")
 
     work_ratio = {column.name: {} for column in columns}
@@ -480,7 +485,7 @@ def report(args, columns, names, results, failures, micro):
     return out
 
 
-def measure_micro(args, columns, build_dir, names):
+def measure_micro(args, columns, build_dir):
     """Compile speed, host calls and spawn: printed for the later comparisons with wasmkern.
     Rows wasmkern cannot fill yet print n/a and are marked as placeholders."""
     out = []
@@ -490,7 +495,7 @@ def measure_micro(args, columns, build_dir, names):
     v8_flags = ["--no-wasm-lazy-compilation", "--single-threaded", "--no-wasm-native-module-cache-enabled"]
 
     emit("## Compile speed (largest benchmark module, one thread)")
-    modules = [build_dir / "wasm" / f"{name}.wasm" for name in names]
+    modules = [build_dir / "wasm" / f"{name}.wasm" for name in SIZES]
     largest = max(modules, key=code_section_size)
     code_bytes = code_section_size(largest)
     emit(f"  module {largest.name}: {largest.stat().st_size} bytes, code section {code_bytes} bytes; "
@@ -521,6 +526,15 @@ def measure_micro(args, columns, build_dir, names):
                          f"{stats['code_bytes'] / median_ns * 1e3:.1f}", f"{stats['code_bytes'] / min_ns * 1e3:.1f}"])
         except (RunError, KeyError, subprocess.TimeoutExpired) as error:
             rows.append([label, "n/a", "n/a", "n/a", "n/a"])
+            log(f"bench: {error}")
+    # The same engine on a one-function module: the per-module cost that MB/s above includes.
+    if node_ok:
+        try:
+            stats = v8_compile(build_dir / "micro" / "hostcall.wasm", ["--liftoff", "--no-wasm-tier-up", *v8_flags],
+                               args.compile_runs)
+            rows.append(["V8 Liftoff, 1-function module", f"{stats['compile_ns'] / 1e6:.2f}",
+                         f"{stats['compile_min_ns'] / 1e6:.2f}", "-", "-"])
+        except (RunError, KeyError, subprocess.TimeoutExpired) as error:
             log(f"bench: {error}")
     out.extend("  " + line for line in table(rows, ["engine", "median ms", "min ms", "MB/s (median)", "MB/s (best)"]))
     if not wasmkern_compile:
@@ -630,7 +644,7 @@ def main():
         columns = [c for c in columns if c.kind != "node"]
     started = time.monotonic()
     results, failures = run_benchmarks(args, columns, names, build_dir)
-    micro = measure_micro(args, columns, build_dir, names) if with_micro else None
+    micro = measure_micro(args, columns, build_dir) if with_micro else None
     lines = report(args, columns, names, results, failures, micro)
     elapsed = time.monotonic() - started
     # The geomean line stays last; the elapsed time goes just before it.
