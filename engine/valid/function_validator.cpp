@@ -449,6 +449,11 @@ Result<void> FunctionValidator::visit_control(const Instruction& instruction)
     case Opcode::Loop:
         return push_frame(FrameKind::Loop, instruction.block);
     case Opcode::If:
+        // The block type is checked before the condition is popped.
+        if (instruction.block.kind == BlockType::Kind::Value)
+            TRY(heap_type(instruction.block.value));
+        else
+            TRY(block_results(instruction.block));
         TRY(pop(ValType::i32()));
         return push_frame(FrameKind::If, instruction.block);
     case Opcode::Try:

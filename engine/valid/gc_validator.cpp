@@ -258,9 +258,9 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
         TRY(push(ValType::i32()));
         return {};
     case Opcode::RefGetDesc: {
+        if (index < m_module.types.size() && m_module.types[index].descriptor == kNoIndex)
+            return Error::invalid("type without descriptor", m_offset);
         const SubType* type = TRY(struct_type(index));
-        if (type->descriptor == kNoIndex)
-            return Error::invalid("type does not have a descriptor", m_offset);
         ValType operand = TRY(pop(canon(ValType::ref_index(index, true))));
         // Exact only for exact references to the inspected type itself (or
         // the bottom of its hierarchy, which has no values to disagree).

@@ -86,17 +86,18 @@ private:
                 if (type.supertype != kNoIndex && type.supertype >= i)
                     return Error::invalid("unknown type", type.offset);
                 if (type.describes != kNoIndex) {
-                    if (type.describes >= i)
-                        return Error::invalid(type.describes < end ? "forward use of described type"
-                                                                   : "unknown type", type.offset);
-                    if (type.describes < group.first_type)
+                    if (type.describes < group.first_type || type.describes >= end)
                         return Error::invalid("described type is outside rec group", type.offset);
+                    if (type.describes >= i)
+                        return Error::invalid("forward use of described type", type.offset);
                 }
-                if (type.descriptor != kNoIndex) {
-                    if (type.descriptor >= end)
-                        return Error::invalid("unknown type", type.offset);
-                    if (type.descriptor < group.first_type)
-                        return Error::invalid("descriptor type is outside rec group", type.offset);
+                if (type.descriptor != kNoIndex && (type.descriptor < group.first_type || type.descriptor >= end))
+                    return Error::invalid("descriptor type is outside rec group", type.offset);
+                if (type.kind != CompositeKind::Struct) {
+                    if (type.descriptor != kNoIndex)
+                        return Error::invalid("descriptor type must be a struct", type.offset);
+                    if (type.describes != kNoIndex)
+                        return Error::invalid("described type must be a struct", type.offset);
                 }
                 if (type.param_count > kMaxFunctionParams || type.result_count > kMaxFunctionResults
                     || type.field_count > kMaxStructFields)
@@ -150,20 +151,18 @@ private:
         u32 super_id = m_module.canonical[type.supertype];
         if (super.is_final || !m_types.composite_matches(sub_id, super_id))
             return Error::invalid("sub type", type.offset);
-        if (type.descriptor != kNoIndex) {
-            if (super.descriptor != kNoIndex
-                && !m_types.is_type_subtype(m_module.canonical[type.descriptor], m_module.canonical[super.descriptor]))
-                return Error::invalid("descriptor type does not match", type.offset);
-        } else if (super.descriptor != kNoIndex) {
+        // Custom descriptors: a clause's presence must agree with the
+        // supertype's (else the types do not match at all), and present
+        // clauses must be subtypes in turn.
+        if ((super.descriptor != kNoIndex && type.descriptor == kNoIndex)
+            || (super.describes != kNoIndex) != (type.describes != kNoIndex))
+            return Error::invalid("sub type", type.offset);
+        if (type.descriptor != kNoIndex && super.descriptor != kNoIndex
+            && !m_types.is_type_subtype(m_module.canonical[type.descriptor], m_module.canonical[super.descriptor]))
             return Error::invalid("descriptor type does not match", type.offset);
-        }
-        if (type.describes != kNoIndex) {
-            if (super.describes == kNoIndex
-                || !m_types.is_type_subtype(m_module.canonical[type.describes], m_module.canonical[super.describes]))
-                return Error::invalid("described type does not match", type.offset);
-        } else if (super.describes != kNoIndex) {
+        if (type.describes != kNoIndex
+            && !m_types.is_type_subtype(m_module.canonical[type.describes], m_module.canonical[super.describes]))
             return Error::invalid("described type does not match", type.offset);
-        }
         return {};
     }
 
