@@ -360,7 +360,9 @@ def micro_value(argv, key):
 # --- printing -----------------------------------------------------------------------------
 
 def fmt_ms(ns):
-    return "n/a" if ns is None else f"{ns / 1e6:.1f}"
+    if ns is None:
+        return "n/a"
+    return f"{ns / 1e6:.3f}" if ns < 1e6 else f"{ns / 1e6:.1f}"
 
 
 def fmt_ratio(value):
@@ -426,10 +428,10 @@ def report(args, columns, names, results, failures, micro):
         for column in columns:
             samples = per_column[column.name]
             if column.name in status:
-                rows.append([column.name, status[column.name], "-", "-", "-", "-", "-"])
+                rows.append([column.name, status[column.name], "-", "-", "-", "-", "-", "-"])
                 continue
             if column.unavailable or not samples:
-                rows.append([column.name, "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"])
+                rows.append([column.name, "n/a", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"])
                 continue
             work = median([s.work_ns for s in samples])
             process = median([s.process_ns for s in samples])
@@ -438,12 +440,12 @@ def report(args, columns, names, results, failures, micro):
             pr = process / native_process if native_process else None
             work_ratio[column.name][name] = wr
             process_ratio[column.name][name] = pr
-            startup = median([s.stats["compile_ns"] + s.stats["instantiate_ns"] for s in samples
-                              if "compile_ns" in s.stats and "instantiate_ns" in s.stats])
+            compile_ms = median([s.stats["compile_ns"] for s in samples if "compile_ns" in s.stats])
+            instantiate_ms = median([s.stats["instantiate_ns"] for s in samples if "instantiate_ns" in s.stats])
             rows.append([column.name, fmt_ms(work), fmt_ratio(wr), f"{spread:.0f}%", fmt_ms(process), fmt_ratio(pr),
-                         fmt_ms(startup)])
+                         fmt_ms(compile_ms), fmt_ms(instantiate_ms)])
         out.extend("  " + line for line in table(rows, ["runtime", "work ms", "x native", "spread",
-                                                         "process ms", "x native", "compile+inst ms"]))
+                                                         "process ms", "x native", "compile ms", "inst ms"]))
         emit("")
 
     others = [column for column in columns if column.name != "native"]
