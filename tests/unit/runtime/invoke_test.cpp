@@ -102,9 +102,8 @@ TEST_F(InvokeTest, CompiledEntriesAreCalledAndTrap)
     // invoke() gave the instance the thread's stack limit, below the current stack.
     u64 limit;
     std::memcpy(&limit, reinterpret_cast<u8*>(instance->vmctx()) + VMOffsets::kStackLimit, sizeof(limit));
-    int local = 0;
     EXPECT_NE(limit, 0u);
-    EXPECT_LT(limit, reinterpret_cast<u64>(&local));
+    EXPECT_LT(limit, reinterpret_cast<u64>(__builtin_frame_address(0)));
 }
 
 TEST_F(InvokeTest, CompiledStartFunctionRunsOrTraps)
