@@ -8,6 +8,30 @@ namespace wk::engine::wasi {
 
 namespace {
 
+// Whether a symlink with this target text, placed `depth` directories below the
+// descriptor's directory, stays inside it when read lexically.
+bool symlink_target_stays_inside(StringView target, usize depth)
+{
+    if (!target.empty() && target[0] == '/')
+        return false;
+    i64 level = static_cast<i64>(depth);
+    usize position = 0;
+    while (position < target.size()) {
+        usize end = target.find('/', position);
+        if (end == StringView::npos)
+            end = target.size();
+        StringView component = target.substr(position, end - position);
+        if (component == "..") {
+            if (--level < 0)
+                return false;
+        } else if (!component.empty() && component != ".") {
+            ++level;
+        }
+        position = end + 1;
+    }
+    return true;
+}
+
 Expected<TimeUpdate> decode_time(u64 value, u32 flags, u32 set_flag, u32 now_flag)
 {
     bool set = (flags & set_flag) != 0;
@@ -206,8 +230,8 @@ Errno WasiContext::path_rename(u32 fd, u32 old_path, u32 old_path_len, u32 new_f
 
 Errno WasiContext::path_symlink(u32 old_path, u32 old_path_len, u32 fd, u32 new_path, u32 new_path_len)
 {
-    // The target is only text: it is never resolved here. Following it later goes
-    // through ResolvedPath, which refuses absolute targets and escapes.
+    // Following a link always goes through ResolvedPath, which refuses absolute targets
+    // and escapes; links that could only escape are refused when made, too.
     auto target = memory().string(old_path, old_path_len);
     if (!target)
         return target.error();
@@ -219,6 +243,8 @@ Errno WasiContext::path_symlink(u32 old_path, u32 old_path_len, u32 fd, u32 new_
         return result.error();
     if (resolved.name() == ".")
         return Errno::Exist;
+    if (!symlink_target_stays_inside(*target, resolved.depth()))
+        return Errno::NotCapable;
     auto result = m_system.symlink_at(*target, resolved.directory(), resolved.name());
     return result ? Errno::Success : result.error();
 }

@@ -149,13 +149,25 @@ TEST_F(PosixGuest, SymlinksInsideWork)
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data() + 5000), 5), "../se");
 }
 
-TEST_F(PosixGuest, CreatedSymlinksCannotEscapeEither)
+TEST_F(PosixGuest, SymlinksThatWouldEscapeAreNotCreated)
 {
-    const char target[] = "../../../../etc";
-    std::memcpy(bytes.data() + 6000, target, sizeof(target) - 1);
-    ASSERT_EQ(context.path_symlink(6000, sizeof(target) - 1, 3, 1000, path("made_link")), Errno::Success);
-    EXPECT_TRUE(fs::is_symlink(root / "sandbox" / "made_link"));
-    EXPECT_EQ(open("made_link/passwd"), Errno::NotCapable);
+    auto make = [&](std::string_view target, std::string_view name) {
+        std::memcpy(bytes.data() + 6000, target.data(), target.size());
+        return context.path_symlink(6000, static_cast<u32>(target.size()), 3, 1000, path(name));
+    };
+    EXPECT_EQ(make("../../../../etc", "made_link"), Errno::NotCapable);
+    EXPECT_EQ(make("/etc", "made_link"), Errno::NotCapable);
+    EXPECT_EQ(make("sub/../../x", "made_link"), Errno::NotCapable);
+    EXPECT_FALSE(fs::is_symlink(root / "sandbox" / "made_link"));
+    // Up from a subdirectory, but still inside.
+    ASSERT_EQ(make("../inside.txt", "sub/made_link"), Errno::Success);
+    EXPECT_TRUE(fs::is_symlink(root / "sandbox" / "sub" / "made_link"));
+    ASSERT_EQ(open("sub/made_link"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "inside");
+    // A link made inside that a later rename turns into an escape is still contained.
+    ASSERT_EQ(make("../../secret.txt", "sub/deep/moved"), Errno::Success);
+    fs::rename(root / "sandbox" / "sub" / "deep" / "moved", root / "sandbox" / "moved");
+    EXPECT_EQ(open("moved"), Errno::NotCapable);
 }
 
 TEST_F(PosixGuest, OpenedDirectoryIsItsOwnCapability)
