@@ -30,6 +30,8 @@ StringView command_class_name(CommandClass c)
     case CommandClass::AssertUninstantiable: return "assert_uninstantiable";
     case CommandClass::AssertMalformedCustom: return "assert_malformed_custom";
     case CommandClass::AssertInvalidCustom: return "assert_invalid_custom";
+    case CommandClass::Thread: return "thread";
+    case CommandClass::Wait: return "wait";
     }
     return "unknown";
 }
@@ -53,6 +55,8 @@ CommandClass classify(Command const& command)
     case CommandKind::AssertUninstantiable: return CommandClass::AssertUninstantiable;
     case CommandKind::AssertMalformedCustom: return CommandClass::AssertMalformedCustom;
     case CommandKind::AssertInvalidCustom: return CommandClass::AssertInvalidCustom;
+    case CommandKind::Thread: return CommandClass::Thread;
+    case CommandKind::Wait: return CommandClass::Wait;
     }
     return CommandClass::Script;
 }
@@ -197,11 +201,17 @@ void ScriptRunner::run_command(Command const& command)
     case CommandClass::AssertExhaustion:
     case CommandClass::AssertException:
         return expect_valid_then_skip(command, c);
+    case CommandClass::Thread:
+        skip(c, SkipReason::ExecutionNotImplemented);
+        for (Command const& inner : command.thread_commands)
+            run_command(inner);
+        return;
     case CommandClass::ModuleInstance:
     case CommandClass::Register:
     case CommandClass::Invoke:
     case CommandClass::Get:
     case CommandClass::AssertReturn:
+    case CommandClass::Wait:
     case CommandClass::Script:
         return skip(c, SkipReason::ExecutionNotImplemented);
     }

@@ -29,8 +29,10 @@ enum class CommandClass : u8 {
     AssertUninstantiable,
     AssertMalformedCustom,
     AssertInvalidCustom,
+    Thread, // its commands are run and counted by their own kinds
+    Wait,
 };
-inline constexpr usize kCommandClassCount = static_cast<usize>(CommandClass::AssertInvalidCustom) + 1;
+inline constexpr usize kCommandClassCount = static_cast<usize>(CommandClass::Wait) + 1;
 
 StringView command_class_name(CommandClass);
 CommandClass classify(text::Command const&);

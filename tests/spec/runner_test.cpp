@@ -120,6 +120,26 @@ TEST(SpecRunner, ModulesOfSkippedCommandsMustStillValidate)
         << r.failures;
 }
 
+TEST(SpecRunner, ThreadsAreSkippedButTheirCommandsRun)
+{
+    auto r = run("(module $Mem (memory 1 1 shared))\n"
+                 "(thread $T1 (shared (module $Mem))\n"
+                 "  (register \"mem\" $Mem)\n"
+                 "  (module (memory (import \"mem\" \"shared\") 1 1 shared) (func (export \"run\")))\n"
+                 "  (assert_invalid (module (func (result i32) i32.const 1)) \"type mismatch\")\n"
+                 "  (invoke \"run\"))\n"
+                 "(wait $T1)\n");
+    EXPECT_EQ(of(r, CommandClass::Thread).skipped, 1u);
+    EXPECT_EQ(of(r, CommandClass::Wait).skipped, 1u);
+    EXPECT_EQ(of(r, CommandClass::Module).passed, 2u);
+    EXPECT_EQ(of(r, CommandClass::Register).skipped, 1u);
+    EXPECT_EQ(of(r, CommandClass::Invoke).skipped, 1u);
+    EXPECT_EQ(of(r, CommandClass::AssertInvalid).failed, 1u);
+    EXPECT_NE(r.failures.find("t.wast:5: assert_invalid: expected invalid (\"type mismatch\"), got a valid module"),
+              std::string::npos)
+        << r.failures;
+}
+
 TEST(SpecRunner, UnparsableScriptIsOneFailedCommandAtTheErrorLine)
 {
     auto r = run("(module)\n(module)\n(assert_bogus (module))\n(module)\n");
