@@ -52,7 +52,7 @@ SIZES = {
     "quicksort":  (2000,   150000,  750000),
     "interp":     (200,    6000,    30000),
     "strsearch":  (8,      150,     768),
-    "calls":      (10,     23,      26),
+    "calls":      (14,     30,      33),
     "hashmap":    (2000,   80000,   400000),
 }
 PROFILES = {"smoke": 0, "quick": 1, "full": 2}
