@@ -5,6 +5,7 @@
 #include "engine/runtime/invoke.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
+#include "engine/wasi/exit.h"
 #include "engine/wasi/wasi_host.h"
 #include "tests/wasi/fake_system.h"
 
@@ -110,4 +111,31 @@ TEST(WasiHost, NativeEntryHasTheWasmSignature)
     using NativeExit = void (*)(runtime::VMContext*, u32);
     reinterpret_cast<NativeExit>(const_cast<void*>(exit->native_code))(exit->vmctx, 3);
     EXPECT_EQ(*r.guest.context.exit_status(), 3u);
+}
+
+TEST(WasiHost, ProcExitUnwindsOutOfTheActivation)
+{
+    Registered r;
+    r.guest.context.set_exit_hook(unwind_on_exit, nullptr);
+    runtime::VMVal values[1] = { runtime::VMVal::from_u32(9) };
+    auto outcome = runtime::invoke(*r.store, *r.function("proc_exit"), Span<runtime::VMVal>(values, 1));
+    ASSERT_TRUE(outcome.has_value());
+    ASSERT_TRUE(outcome->trap.has_value());
+    EXPECT_EQ(outcome->trap->kind, kExitTrapKind);
+    EXPECT_EQ(*r.guest.context.exit_status(), 9u);
+    EXPECT_EQ(platform::current_activation(), nullptr);
+    // The thread goes on normally: another call through the same entry returns.
+    values[0] = runtime::VMVal::from_u32(0);
+    auto again = runtime::invoke(*r.store, *r.function("sched_yield"), Span<runtime::VMVal>(values, 1));
+    ASSERT_TRUE(again.has_value());
+    EXPECT_FALSE(again->trap.has_value());
+    EXPECT_EQ(values[0].u32_value(), 0u);
+}
+
+TEST(WasiHost, ProcExitOutsideWasmReturns)
+{
+    Registered r;
+    r.guest.context.set_exit_hook(unwind_on_exit, nullptr);
+    r.guest.context.proc_exit(4);
+    EXPECT_EQ(*r.guest.context.exit_status(), 4u);
 }
