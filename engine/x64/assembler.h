@@ -232,6 +232,14 @@ public:
     void cpuid();
     void vzeroupper();
 
+    // String operations for bulk memory: rep movs copies rcx elements from [rsi] to [rdi],
+    // rep stos stores al/rax into rcx elements at [rdi]; both go upwards while DF is clear.
+    void rep_movsb();
+    void rep_movsq();
+    void rep_stosb();
+    void rep_stosq();
+    void cld();
+
     // SSE/AVX from simd_ops.def.
     static constexpr u8 kPacked = 1;
     static constexpr u8 kCommutative = 2;
@@ -353,7 +361,23 @@ public:
     void name(Ymm dst, Xmm src) { vex_rr({ 0x66, 2, opcode }, false, true, number(dst), 0, number(src)); }   \
     void name(Ymm dst, Mem const& src) { vex_rm({ 0x66, 2, opcode }, false, true, number(dst), 0, src, 0); }
 
+#define WK_X64_FMA(name, opcode, w, flags)                                                                    \
+    void name(Xmm dst, Xmm a, Xmm b) { vex_rr({ 0x66, 2, opcode }, w, false, number(dst), number(a), number(b)); } \
+    void name(Xmm dst, Xmm a, Mem const& b) { vex_rm({ 0x66, 2, opcode }, w, false, number(dst), number(a), b, 0); } \
+    template<typename = void>                                                                                 \
+        requires(((flags) & kPacked) != 0)                                                                    \
+    void name(Ymm dst, Ymm a, Ymm b) { vex_rr({ 0x66, 2, opcode }, w, true, number(dst), number(a), number(b)); } \
+    template<typename = void>                                                                                 \
+        requires(((flags) & kPacked) != 0)                                                                    \
+    void name(Ymm dst, Ymm a, Mem const& b) { vex_rm({ 0x66, 2, opcode }, w, true, number(dst), number(a), b, 0); }
+
 #include "engine/x64/simd_ops.def"
+
+    // Moves between the 64-bit halves: movhlps dst.low = src.high, movlhps dst.high = src.low.
+    void movhlps(Xmm dst, Xmm src) { sse_rr({ 0, 1, 0x12 }, number(dst), number(src), 0); }
+    void movlhps(Xmm dst, Xmm src) { sse_rr({ 0, 1, 0x16 }, number(dst), number(src), 0); }
+    void vmovhlps(Xmm dst, Xmm a, Xmm b) { vex_rr({ 0, 1, 0x12 }, false, false, number(dst), number(a), number(b)); }
+    void vmovlhps(Xmm dst, Xmm a, Xmm b) { vex_rr({ 0, 1, 0x16 }, false, false, number(dst), number(a), number(b)); }
 
     // SSE forms that move between xmm and general-purpose registers or memory.
     void movd(Xmm dst, Gpr src);
@@ -395,11 +419,14 @@ public:
     void cvtsi2sd(Xmm dst, Gpr src, Size size);
     void cvtsi2sd(Xmm dst, Mem const& src, Size size);
     void vcvtsi2ss(Xmm dst, Xmm a, Gpr src, Size size);
+    void vcvtsi2ss(Xmm dst, Xmm a, Mem const& src, Size size);
     void vcvtsi2sd(Xmm dst, Xmm a, Gpr src, Size size);
+    void vcvtsi2sd(Xmm dst, Xmm a, Mem const& src, Size size);
 #define WK_X64_CVT_TO_INT(name, prefix, opcode)                                                               \
     void name(Gpr dst, Xmm src, Size size) { sse_gpr_rr({ prefix, 1, opcode }, number(dst), number(src), size); } \
     void name(Gpr dst, Mem const& src, Size size) { sse_gpr_rm({ prefix, 1, opcode }, number(dst), src, size); } \
-    void v##name(Gpr dst, Xmm src, Size size) { vex_rr({ prefix, 1, opcode }, size == Size::Qword, false, number(dst), 0, number(src)); }
+    void v##name(Gpr dst, Xmm src, Size size) { vex_rr({ prefix, 1, opcode }, size == Size::Qword, false, number(dst), 0, number(src)); } \
+    void v##name(Gpr dst, Mem const& src, Size size) { vex_rm({ prefix, 1, opcode }, size == Size::Qword, false, number(dst), 0, src, 0); }
     WK_X64_CVT_TO_INT(cvttss2si, 0xF3, 0x2C)
     WK_X64_CVT_TO_INT(cvtss2si, 0xF3, 0x2D)
     WK_X64_CVT_TO_INT(cvttsd2si, 0xF2, 0x2C)
@@ -437,10 +464,20 @@ public:
     void vpinsrw(Xmm dst, Xmm a, Gpr src, u8 lane);
     void vpinsrd(Xmm dst, Xmm a, Gpr src, u8 lane);
     void vpinsrq(Xmm dst, Xmm a, Gpr src, u8 lane);
+    void vpinsrb(Xmm dst, Xmm a, Mem const& src, u8 lane);
+    void vpinsrw(Xmm dst, Xmm a, Mem const& src, u8 lane);
+    void vpinsrd(Xmm dst, Xmm a, Mem const& src, u8 lane);
+    void vpinsrq(Xmm dst, Xmm a, Mem const& src, u8 lane);
     void vpextrb(Gpr dst, Xmm src, u8 lane);
+    void vpextrb(Mem const& dst, Xmm src, u8 lane);
     void vpextrw(Gpr dst, Xmm src, u8 lane);
+    void vpextrw(Mem const& dst, Xmm src, u8 lane);
     void vpextrd(Gpr dst, Xmm src, u8 lane);
+    void vpextrd(Mem const& dst, Xmm src, u8 lane);
     void vpextrq(Gpr dst, Xmm src, u8 lane);
+    void vpextrq(Mem const& dst, Xmm src, u8 lane);
+    void vextractps(Gpr dst, Xmm src, u8 lane);
+    void vextractps(Mem const& dst, Xmm src, u8 lane);
 
     // Variable blends: SSE4.1 forms select by xmm0 implicitly; VEX forms take the mask.
     void blendvps(Xmm dst, Xmm src);

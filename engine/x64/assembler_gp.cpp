@@ -451,6 +451,11 @@ void Assembler::sfence() { legacy_rr({ 0, 1, 0xAE }, 0, 7, 0); }
 void Assembler::pause() { legacy_prefix({ 0xF3, 0, 0x90 }, 0, 0, 0, 0); }
 void Assembler::rdtsc() { legacy_prefix({ 0, 1, 0x31 }, 0, 0, 0, 0); }
 void Assembler::cpuid() { legacy_prefix({ 0, 1, 0xA2 }, 0, 0, 0, 0); }
+void Assembler::rep_movsb() { legacy_prefix({ 0xF3, 0, 0xA4 }, 0, 0, 0, 0); }
+void Assembler::rep_movsq() { legacy_prefix({ 0xF3, 0, 0xA5 }, kRexW, 0, 0, 0); }
+void Assembler::rep_stosb() { legacy_prefix({ 0xF3, 0, 0xAA }, 0, 0, 0, 0); }
+void Assembler::rep_stosq() { legacy_prefix({ 0xF3, 0, 0xAB }, kRexW, 0, 0, 0); }
+void Assembler::cld() { put(0xFC); }
 void Assembler::vzeroupper() { vex_prefix({ 0, 1, 0x77 }, false, false, 0, 0, 0, 0); }
 
 } // namespace wk::engine::x64

@@ -73,6 +73,16 @@ void Assembler::vcvtsi2sd(Xmm dst, Xmm a, Gpr src, Size size)
     vex_rr({ 0xF2, 1, 0x2A }, size == Size::Qword, false, number(dst), number(a), number(src));
 }
 
+void Assembler::vcvtsi2ss(Xmm dst, Xmm a, Mem const& src, Size size)
+{
+    vex_rm({ 0xF3, 1, 0x2A }, size == Size::Qword, false, number(dst), number(a), src, 0);
+}
+
+void Assembler::vcvtsi2sd(Xmm dst, Xmm a, Mem const& src, Size size)
+{
+    vex_rm({ 0xF2, 1, 0x2A }, size == Size::Qword, false, number(dst), number(a), src, 0);
+}
+
 void Assembler::movmskps(Gpr dst, Xmm src) { legacy_rr({ 0, 1, 0x50 }, 0, number(dst), number(src)); }
 void Assembler::movmskpd(Gpr dst, Xmm src) { legacy_rr({ 0x66, 1, 0x50 }, 0, number(dst), number(src)); }
 void Assembler::pmovmskb(Gpr dst, Xmm src) { legacy_rr({ 0x66, 1, 0xD7 }, 0, number(dst), number(src)); }
@@ -116,6 +126,11 @@ constexpr LaneOp kExtractps { 3, 0x17, false };
     {                                                                                                         \
         vex_rr({ 0x66, lane_op.map, lane_op.opcode }, lane_op.w, false, number(dst), number(a), number(src)); \
         put(lane);                                                                                            \
+    }                                                                                                         \
+    void Assembler::v##name(Xmm dst, Xmm a, Mem const& src, u8 lane)                                          \
+    {                                                                                                         \
+        vex_rm({ 0x66, lane_op.map, lane_op.opcode }, lane_op.w, false, number(dst), number(a), src, 1);      \
+        put(lane);                                                                                            \
     }
 WK_X64_LANE_INSERT(pinsrb, kPinsrb)
 WK_X64_LANE_INSERT(pinsrw, kPinsrw)
@@ -133,6 +148,16 @@ WK_X64_LANE_INSERT(pinsrq, kPinsrq)
     void Assembler::name(Mem const& dst, Xmm src, u8 lane)                                                    \
     {                                                                                                         \
         legacy_rm({ 0x66, lane_op.map, lane_op.opcode }, lane_op.w ? kRexW : 0, number(src), dst, 1);         \
+        put(lane);                                                                                            \
+    }                                                                                                         \
+    void Assembler::v##name(Gpr dst, Xmm src, u8 lane)                                                        \
+    {                                                                                                         \
+        vex_rr({ 0x66, lane_op.map, lane_op.opcode }, lane_op.w, false, number(src), 0, number(dst));         \
+        put(lane);                                                                                            \
+    }                                                                                                         \
+    void Assembler::v##name(Mem const& dst, Xmm src, u8 lane)                                                 \
+    {                                                                                                         \
+        vex_rm({ 0x66, lane_op.map, lane_op.opcode }, lane_op.w, false, number(src), 0, dst, 1);              \
         put(lane);                                                                                            \
     }
 WK_X64_LANE_EXTRACT(pextrb, kPextrb)
@@ -154,27 +179,15 @@ void Assembler::pextrw(Mem const& dst, Xmm src, u8 lane)
     put(lane);
 }
 
-void Assembler::vpextrb(Gpr dst, Xmm src, u8 lane)
-{
-    vex_rr({ 0x66, 3, 0x14 }, false, false, number(src), 0, number(dst));
-    put(lane);
-}
-
 void Assembler::vpextrw(Gpr dst, Xmm src, u8 lane)
 {
     vex_rr({ 0x66, 1, 0xC5 }, false, false, number(dst), 0, number(src));
     put(lane);
 }
 
-void Assembler::vpextrd(Gpr dst, Xmm src, u8 lane)
+void Assembler::vpextrw(Mem const& dst, Xmm src, u8 lane)
 {
-    vex_rr({ 0x66, 3, 0x16 }, false, false, number(src), 0, number(dst));
-    put(lane);
-}
-
-void Assembler::vpextrq(Gpr dst, Xmm src, u8 lane)
-{
-    vex_rr({ 0x66, 3, 0x16 }, true, false, number(src), 0, number(dst));
+    vex_rm({ 0x66, kPextrwMem.map, kPextrwMem.opcode }, false, false, number(src), 0, dst, 1);
     put(lane);
 }
 

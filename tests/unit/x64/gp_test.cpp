@@ -339,6 +339,11 @@ TEST(X64Gp, FlagsStackAndControl)
     listing.add("rdtsc", [](A& as) { as.rdtsc(); });
     listing.add("cpuid", [](A& as) { as.cpuid(); });
     listing.add("vzeroupper", [](A& as) { as.vzeroupper(); });
+    listing.add("rep movsb", [](A& as) { as.rep_movsb(); });
+    listing.add("rep movsq", [](A& as) { as.rep_movsq(); });
+    listing.add("rep stosb", [](A& as) { as.rep_stosb(); });
+    listing.add("rep stosq", [](A& as) { as.rep_stosq(); });
+    listing.add("cld", [](A& as) { as.cld(); });
     expect_matches_llvm_mc(listing);
 }
 

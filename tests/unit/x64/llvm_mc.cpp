@@ -24,8 +24,8 @@ usize g_encodings = 0;
 std::set<std::string> g_forms;
 std::set<std::string> g_mnemonics;
 
-// "add rax, qword ptr [rbx + 8]" -> "add r64, m64".
-std::string form_of(std::string const& text)
+// "add rax, qword ptr [rbx + 8]" -> { "add", "add r64, m:qword" }.
+std::pair<std::string, std::string> form_of(std::string const& text)
 {
     std::set<std::string> gpr64(std::begin(kGpr64), std::end(kGpr64));
     std::set<std::string> gpr32(std::begin(kGpr32), std::end(kGpr32));
@@ -33,14 +33,18 @@ std::string form_of(std::string const& text)
     std::set<std::string> gpr8(std::begin(kGpr8), std::end(kGpr8));
     std::string prefix;
     std::string rest = text;
-    if (rest.rfind("lock ", 0) == 0) {
-        prefix = "lock ";
-        rest = rest.substr(5);
+    for (char const* legacy_prefix : { "lock ", "rep " }) {
+        std::string p = legacy_prefix;
+        if (rest.rfind(p, 0) == 0) {
+            prefix = p;
+            rest = rest.substr(p.size());
+        }
     }
     auto space = rest.find(' ');
-    std::string form = prefix + rest.substr(0, space);
+    std::string mnemonic = prefix + rest.substr(0, space);
+    std::string form = mnemonic;
     if (space == std::string::npos)
-        return form;
+        return { mnemonic, form };
     std::stringstream operands(rest.substr(space + 1));
     std::string operand;
     char const* separator = " ";
@@ -69,7 +73,7 @@ std::string form_of(std::string const& text)
         form += separator + kind;
         separator = ", ";
     }
-    return form;
+    return { mnemonic, form };
 }
 
 } // namespace
@@ -326,8 +330,8 @@ void expect_matches_llvm_mc(Listing& listing)
         ADD_FAILURE() << problems[i];
     g_encodings += listing.size();
     for (auto const& text : listing.texts()) {
-        auto form = form_of(text);
-        g_mnemonics.insert(form.substr(0, form.find(' ')));
+        auto [mnemonic, form] = form_of(text);
+        g_mnemonics.insert(mnemonic);
         g_forms.insert(form);
     }
 }

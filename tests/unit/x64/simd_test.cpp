@@ -210,6 +210,38 @@ TEST(X64Simd, ShiftsMovesBroadcasts)
     expect_matches_llvm_mc(listing);
 }
 
+template<u8 Flags, typename Vrrr, typename Vrrm, typename Yrrr, typename Yrrm>
+void add_fma(Listing& listing, std::string const& n, Vrrr vrrr, Vrrm vrrm, Yrrr yrrr, Yrrm yrrm)
+{
+    for (Xmm d : all_xmms()) {
+        for (Xmm a : all_xmms()) {
+            for (Xmm b : some_xmms()) {
+                listing.add(n + " " + name(d) + ", " + name(a) + ", " + name(b), [&](A& as) { vrrr(as, d, a, b); });
+                if constexpr ((Flags & A::kPacked) != 0)
+                    listing.add(n + " " + name(as_ymm(d)) + ", " + name(as_ymm(a)) + ", " + name(as_ymm(b)),
+                        [&](A& as) { yrrr(as, as_ymm(d), as_ymm(a), as_ymm(b)); });
+            }
+        }
+    }
+    for (Mem const& mem : memory_shapes()) {
+        listing.add(n + " xmm3, xmm11, " + text(mem), [&](A& as) { vrrm(as, Xmm::xmm3, Xmm::xmm11, mem); });
+        if constexpr ((Flags & A::kPacked) != 0)
+            listing.add(n + " ymm12, ymm1, " + text(mem), [&](A& as) { yrrm(as, Ymm::ymm12, Ymm::ymm1, mem); });
+    }
+}
+
+#define WK_X64_FMA(nm, opcode, w, flags)                                                                      \
+    add_fma<flags>(                                                                                           \
+        listing, #nm, [](A& as, Xmm d, Xmm a, Xmm b) { as.nm(d, a, b); }, [](A& as, Xmm d, Xmm a, Mem const& m) { as.nm(d, a, m); }, \
+        [](auto& as, Ymm d, Ymm a, Ymm b) { as.nm(d, a, b); }, [](auto& as, Ymm d, Ymm a, Mem const& m) { as.nm(d, a, m); });
+
+TEST(X64Simd, FusedMultiplyAdd)
+{
+    Listing listing;
+#include "engine/x64/simd_ops.def"
+    expect_matches_llvm_mc(listing);
+}
+
 TEST(X64Simd, GeneralPurposeTransfers)
 {
     Listing listing;
@@ -256,6 +288,7 @@ TEST(X64Simd, GeneralPurposeTransfers)
             listing.add("pextrd " + r32 + ", " + xn + ", 3", [&](A& as) { as.pextrd(g, x, 3); });
             listing.add("pextrq " + r64 + ", " + xn + ", 1", [&](A& as) { as.pextrq(g, x, 1); });
             listing.add("extractps " + r32 + ", " + xn + ", 2", [&](A& as) { as.extractps(g, x, 2); });
+            listing.add("vextractps " + r32 + ", " + xn + ", 2", [&](A& as) { as.vextractps(g, x, 2); });
             listing.add("vpextrb " + r32 + ", " + xn + ", 15", [&](A& as) { as.vpextrb(g, x, 15); });
             listing.add("vpextrw " + r32 + ", " + xn + ", 7", [&](A& as) { as.vpextrw(g, x, 7); });
             listing.add("vpextrd " + r32 + ", " + xn + ", 3", [&](A& as) { as.vpextrd(g, x, 3); });
@@ -296,6 +329,21 @@ TEST(X64Simd, GeneralPurposeTransfers)
             listing.add("pextrd " + text(mem, "dword") + ", " + xn + ", 1", [&](A& as) { as.pextrd(mem, x, 1); });
             listing.add("pextrq " + text(mem, "qword") + ", " + xn + ", 1", [&](A& as) { as.pextrq(mem, x, 1); });
             listing.add("extractps " + text(mem, "dword") + ", " + xn + ", 1", [&](A& as) { as.extractps(mem, x, 1); });
+            for (Size size : { Size::Dword, Size::Qword }) {
+                listing.add("vcvtsi2ss " + xn + ", xmm4, " + text(mem, ptr(size)), [&](A& as) { as.vcvtsi2ss(x, Xmm::xmm4, mem, size); });
+                listing.add("vcvtsi2sd " + xn + ", xmm12, " + text(mem, ptr(size)), [&](A& as) { as.vcvtsi2sd(x, Xmm::xmm12, mem, size); });
+                listing.add("vcvttss2si " + name(Gpr::r10, size) + ", " + text(mem, "dword"), [&](A& as) { as.vcvttss2si(Gpr::r10, mem, size); });
+                listing.add("vcvtsd2si " + name(Gpr::rdx, size) + ", " + text(mem, "qword"), [&](A& as) { as.vcvtsd2si(Gpr::rdx, mem, size); });
+            }
+            listing.add("vpinsrb " + xn + ", xmm6, " + text(mem, "byte") + ", 1", [&](A& as) { as.vpinsrb(x, Xmm::xmm6, mem, 1); });
+            listing.add("vpinsrw " + xn + ", xmm6, " + text(mem, "word") + ", 1", [&](A& as) { as.vpinsrw(x, Xmm::xmm6, mem, 1); });
+            listing.add("vpinsrd " + xn + ", xmm14, " + text(mem, "dword") + ", 1", [&](A& as) { as.vpinsrd(x, Xmm::xmm14, mem, 1); });
+            listing.add("vpinsrq " + xn + ", xmm14, " + text(mem, "qword") + ", 1", [&](A& as) { as.vpinsrq(x, Xmm::xmm14, mem, 1); });
+            listing.add("vpextrb " + text(mem, "byte") + ", " + xn + ", 1", [&](A& as) { as.vpextrb(mem, x, 1); });
+            listing.add("vpextrw " + text(mem, "word") + ", " + xn + ", 1", [&](A& as) { as.vpextrw(mem, x, 1); });
+            listing.add("vpextrd " + text(mem, "dword") + ", " + xn + ", 1", [&](A& as) { as.vpextrd(mem, x, 1); });
+            listing.add("vpextrq " + text(mem, "qword") + ", " + xn + ", 1", [&](A& as) { as.vpextrq(mem, x, 1); });
+            listing.add("vextractps " + text(mem, "dword") + ", " + xn + ", 1", [&](A& as) { as.vextractps(mem, x, 1); });
             listing.add("blendvps " + xn + ", " + text(mem) + ", xmm0", [&](A& as) { as.blendvps(x, mem); });
             listing.add("blendvpd " + xn + ", " + text(mem) + ", xmm0", [&](A& as) { as.blendvpd(x, mem); });
             listing.add("pblendvb " + xn + ", " + text(mem) + ", xmm0", [&](A& as) { as.pblendvb(x, mem); });
@@ -311,6 +359,8 @@ TEST(X64Simd, RegisterMovesBlendsAndLanes)
         for (Xmm s : all_xmms()) {
             std::string dn = name(d), sn = name(s);
             listing.add("movq " + dn + ", " + sn, [&](A& as) { as.movq(d, s); });
+            listing.add("movhlps " + dn + ", " + sn, [&](A& as) { as.movhlps(d, s); });
+            listing.add("movlhps " + dn + ", " + sn, [&](A& as) { as.movlhps(d, s); });
             listing.add("vmovq " + dn + ", " + sn, [&](A& as) { as.vmovq(d, s); });
             listing.add("movss " + dn + ", " + sn, [&](A& as) { as.movss(d, s); });
             listing.add("movsd " + dn + ", " + sn, [&](A& as) { as.movsd(d, s); });
@@ -322,6 +372,8 @@ TEST(X64Simd, RegisterMovesBlendsAndLanes)
             for (Xmm a : some_xmms()) {
                 std::string an = name(a);
                 listing.add("vmovss " + dn + ", " + an + ", " + sn, [&](A& as) { as.vmovss(d, a, s); });
+                listing.add("vmovhlps " + dn + ", " + an + ", " + sn, [&](A& as) { as.vmovhlps(d, a, s); });
+                listing.add("vmovlhps " + dn + ", " + an + ", " + sn, [&](A& as) { as.vmovlhps(d, a, s); });
                 listing.add("vmovsd " + dn + ", " + an + ", " + sn, [&](A& as) { as.vmovsd(d, a, s); });
                 listing.add("vblendvps " + dn + ", " + an + ", " + sn + ", xmm13", [&](A& as) { as.vblendvps(d, a, s, Xmm::xmm13); });
                 listing.add("vblendvpd " + dn + ", " + an + ", " + sn + ", xmm2", [&](A& as) { as.vblendvpd(d, a, s, Xmm::xmm2); });
