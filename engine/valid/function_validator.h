@@ -199,6 +199,22 @@ public:
                 return push(result);
             return {};
         }
+        case Opcode::Block:
+        case Opcode::Loop:
+            if (instruction.block.kind == BlockType::Kind::Index || instruction.block.value.is_ref())
+                break;
+            return push_frame(instruction.opcode == Opcode::Block ? FrameKind::Block : FrameKind::Loop, instruction.block);
+        case Opcode::Br: {
+            if (index >= m_controls.size())
+                break;
+            const ControlFrame& target = m_controls[m_controls.size() - 1 - index];
+            if (target.block.kind == BlockType::Kind::Index)
+                break;
+            if (target.kind != FrameKind::Loop && target.block.kind == BlockType::Kind::Value)
+                TRY(pop(target.block.value));
+            set_unreachable();
+            return {};
+        }
         case Opcode::BrIf: {
             if (index >= m_controls.size())
                 break;
