@@ -1,0 +1,327 @@
+// Runs whole spec-suite scripts through the compiler: modules, register, invoke,
+// assert_return, assert_trap and assert_exhaustion. Modules the compiler does not
+// support yet (and the commands that use them) are counted as skipped; everything
+// else must pass. The spec runner (engine/spec) is the full harness; this test keeps
+// the compiler honest on its own.
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "engine/compile/invoke.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/spectest.h"
+#include "engine/runtime/store.h"
+#include "engine/text/wast.h"
+
+using namespace wk;
+using namespace wk::engine;
+using runtime::VMVal;
+
+namespace {
+
+struct Counts {
+    u32 passed { 0 };
+    u32 failed { 0 };
+    u32 skipped { 0 };
+    std::string failures;
+    std::map<std::string, u32> skip_reasons;
+};
+
+struct ScriptState {
+    RefPtr<runtime::Store> store;
+    runtime::Linker linker;
+    std::vector<compile::CompiledModule> modules;
+    std::map<std::string, RefPtr<runtime::Instance>> named;
+    RefPtr<runtime::Instance> current; // null: the last module was not compiled
+};
+
+std::string view(StringView text) { return std::string(text.data(), text.size()); }
+
+bool to_vmval(ScriptState& state, const text::Value& value, VMVal& out)
+{
+    switch (value.kind) {
+    case text::ValueKind::I32:
+    case text::ValueKind::F32: out = VMVal::from_u32(static_cast<u32>(value.bits)); return true;
+    case text::ValueKind::I64:
+    case text::ValueKind::F64: out = VMVal::from_u64(value.bits); return true;
+    case text::ValueKind::V128: out = VMVal::from_v128(value.v128); return true;
+    case text::ValueKind::RefNull: out = VMVal::from_ref(nullptr); return true;
+    case text::ValueKind::RefExtern:
+    case text::ValueKind::RefHost: {
+        auto ref = state.store->host_ref(value.bits);
+        if (ref.is_error())
+            return false;
+        out = VMVal::from_ref(ref.release_value());
+        return true;
+    }
+    default: return false;
+    }
+}
+
+bool float_matches(u64 actual, const text::ResultPattern& pattern, bool is64)
+{
+    u64 exponent = is64 ? 0x7FF0'0000'0000'0000ull : 0x7F80'0000ull;
+    u64 mantissa = is64 ? 0x000F'FFFF'FFFF'FFFFull : 0x007F'FFFFull;
+    u64 quiet = is64 ? 0x0008'0000'0000'0000ull : 0x0040'0000ull;
+    switch (pattern.nan) {
+    case text::NanPattern::Canonical: return (actual & (exponent | mantissa)) == (exponent | quiet);
+    case text::NanPattern::Arithmetic: return (actual & exponent) == exponent && (actual & quiet) != 0;
+    case text::NanPattern::None: return actual == pattern.bits;
+    }
+    return false;
+}
+
+// 1 = matches, 0 = mismatch, -1 = cannot check here.
+int matches(const VMVal& value, const text::ResultPattern& pattern)
+{
+    using Kind = text::ResultPattern::Kind;
+    switch (pattern.kind) {
+    case Kind::I32: return value.u32_value() == static_cast<u32>(pattern.bits);
+    case Kind::I64: return value.u64_value() == pattern.bits;
+    case Kind::F32: return float_matches(value.u32_value(), pattern, false);
+    case Kind::F64: return float_matches(value.u64_value(), pattern, true);
+    case Kind::RefNull: return value.ref() == nullptr;
+    case Kind::RefFunc: return value.ref() != nullptr;
+    case Kind::RefExtern:
+    case Kind::RefHost:
+        if (!value.ref())
+            return 0;
+        return !pattern.has_payload || runtime::Store::host_ref_payload(value.ref()) == pattern.bits;
+    case Kind::Either:
+        for (const auto& alternative : pattern.alternatives) {
+            if (matches(value, alternative) == 1)
+                return 1;
+        }
+        return 0;
+    default: return -1;
+    }
+}
+
+runtime::Instance* target_of(ScriptState& state, const text::Action& action)
+{
+    if (action.module_id) {
+        auto it = state.named.find(view(*action.module_id));
+        return it == state.named.end() ? nullptr : it->second.get();
+    }
+    return state.current.get();
+}
+
+Counts run_script(const std::string& path)
+{
+    Counts counts;
+    std::ifstream file(path);
+    std::stringstream buffer;
+    buffer << file.rdbuf();
+    std::string source = buffer.str();
+    auto script = text::parse_wast(StringView(source.data(), source.size()));
+    if (script.is_error()) {
+        counts.failed++;
+        counts.failures += "parse error\n";
+        return counts;
+    }
+    ScriptState state;
+    state.store = MUST(runtime::Store::create());
+    MUST(runtime::define_spectest(*state.store, state.linker));
+    auto fail = [&](const text::Command& command, const std::string& why) {
+        counts.failed++;
+        counts.failures += path + ":" + std::to_string(command.line) + ": " + why + "\n";
+    };
+
+    for (const text::Command& command : script.value().commands) {
+        switch (command.kind) {
+        case text::CommandKind::Module: {
+            state.current = nullptr;
+            if (command.module.is_definition) {
+                counts.skipped++;
+                break;
+            }
+            auto binary = command.module.to_binary();
+            if (binary.is_error()) {
+                fail(command, "module does not encode");
+                break;
+            }
+            auto compiled = compile::load_and_compile(binary.release_value());
+            if (compiled.is_error()) {
+                if (compiled.error().kind() == ErrorKind::Unsupported) {
+                    counts.skipped++;
+                    counts.skip_reasons[compiled.error().message()]++;
+                } else {
+                    fail(command, std::string("compile: ") + compiled.error().message());
+                }
+                break;
+            }
+            state.modules.push_back(compiled.release_value());
+            auto instance = state.store->instantiate(*state.modules.back().module, state.linker);
+            if (instance.is_error()) {
+                fail(command, std::string("instantiate: ") + instance.error().message());
+                break;
+            }
+            state.current = instance.release_value();
+            if (command.module.id)
+                state.named[view(*command.module.id)] = state.current;
+            counts.passed++;
+            break;
+        }
+        case text::CommandKind::Register: {
+            runtime::Instance* instance = state.current.get();
+            if (command.register_module) {
+                auto it = state.named.find(view(*command.register_module));
+                instance = it == state.named.end() ? nullptr : it->second.get();
+            }
+            if (!instance) {
+                counts.skipped++;
+                break;
+            }
+            MUST(state.linker.define_instance(command.register_name.view(), *instance));
+            break;
+        }
+        case text::CommandKind::AssertUninstantiable:
+        case text::CommandKind::AssertTrap:
+            if (command.has_module) {
+                // A module whose instantiation traps; its earlier effects persist.
+                auto binary = command.module.to_binary();
+                if (binary.is_error()) {
+                    fail(command, "module does not encode");
+                    break;
+                }
+                auto compiled = compile::load_and_compile(binary.release_value());
+                if (compiled.is_error()) {
+                    if (compiled.error().kind() == ErrorKind::Unsupported)
+                        counts.skipped++;
+                    else
+                        fail(command, std::string("compile: ") + compiled.error().message());
+                    break;
+                }
+                state.modules.push_back(compiled.release_value());
+                auto instance = state.store->instantiate(*state.modules.back().module, state.linker);
+                if (!instance.is_error())
+                    fail(command, "instantiation should have trapped");
+                else
+                    counts.passed++;
+                break;
+            }
+            [[fallthrough]];
+        case text::CommandKind::Action:
+        case text::CommandKind::AssertReturn:
+        case text::CommandKind::AssertExhaustion: {
+            if (!command.has_action || command.action.kind != text::Action::Kind::Invoke) {
+                counts.skipped++;
+                break;
+            }
+            runtime::Instance* instance = target_of(state, command.action);
+            if (!instance) {
+                counts.skipped++;
+                break;
+            }
+            std::vector<VMVal> args;
+            bool convertible = true;
+            for (const auto& value : command.action.args) {
+                VMVal converted;
+                convertible = convertible && to_vmval(state, value, converted);
+                args.push_back(converted);
+            }
+            if (!convertible) {
+                counts.skipped++;
+                break;
+            }
+            const String& name = command.action.name;
+            auto outcome = compile::invoke_export(*instance, name.view(),
+                                                  Span<const VMVal>(args.data(), args.size()));
+            if (outcome.is_error()) {
+                fail(command, std::string("invoke: ") + outcome.error().message());
+                break;
+            }
+            const auto& result = outcome.value();
+            if (command.kind == text::CommandKind::Action) {
+                counts.passed++;
+                break;
+            }
+            if (command.kind == text::CommandKind::AssertReturn) {
+                if (result.trap) {
+                    fail(command, std::string("unexpected trap: ") + trap_message(result.trap->kind));
+                    break;
+                }
+                if (result.results.size() != command.results.size()) {
+                    fail(command, "wrong result count");
+                    break;
+                }
+                int verdict = 1;
+                for (usize i = 0; i < command.results.size() && verdict == 1; ++i)
+                    verdict = matches(result.results[i], command.results[i]);
+                if (verdict == -1)
+                    counts.skipped++;
+                else if (verdict == 0)
+                    fail(command, "wrong result");
+                else
+                    counts.passed++;
+                break;
+            }
+            if (!result.trap) {
+                fail(command, "expected a trap");
+                break;
+            }
+            std::string expected = view(command.message.view());
+            std::string actual = trap_message(result.trap->kind);
+            if (actual.rfind(expected, 0) != 0 && expected.rfind(actual, 0) != 0)
+                fail(command, "trap '" + actual + "', expected '" + expected + "'");
+            else
+                counts.passed++;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return counts;
+}
+
+class SpecScript : public ::testing::TestWithParam<const char*> { };
+
+TEST_P(SpecScript, Passes)
+{
+    std::string path = std::string(WK_TESTSUITE_DIR) + "/" + GetParam();
+    Counts counts = run_script(path);
+    std::printf("%s: %u passed, %u failed, %u skipped\n", GetParam(), counts.passed, counts.failed, counts.skipped);
+    for (const auto& [reason, count] : counts.skip_reasons)
+        std::printf("  skipped module: %s (%u)\n", reason.c_str(), count);
+    EXPECT_EQ(counts.failed, 0u) << counts.failures;
+    EXPECT_GT(counts.passed, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Core, SpecScript,
+                         ::testing::Values("i32.wast", "i64.wast", "int_exprs.wast", "int_literals.wast", "block.wast",
+                                           "loop.wast", "if.wast", "br.wast", "br_if.wast", "br_table.wast",
+                                           "call.wast", "call_indirect.wast", "return.wast", "select.wast",
+                                           "local_get.wast", "local_set.wast", "local_tee.wast", "global.wast",
+                                           "memory.wast", "address.wast", "load.wast", "store.wast", "fac.wast",
+                                           "forward.wast", "nop.wast", "unreachable.wast", "stack.wast",
+                                           "switch.wast", "labels.wast", "memory_grow.wast", "func.wast",
+                                           "return_call.wast", "return_call_indirect.wast", "traps.wast",
+                                           "unwind.wast", "left-to-right.wast", "endianness.wast",
+                                           "memory_trap.wast", "memory_size.wast", "func_ptrs.wast",
+                                           "fac.wast", "br_table.wast", "align.wast", "memory_redundancy.wast",
+                                           "local_init.wast", "start.wast", "imports.wast", "exports.wast",
+                                           "linking.wast", "binary.wast", "type.wast", "token.wast",
+                                           "skip-stack-guard-page.wast", "call_ref.wast", "return_call_ref.wast",
+                                           "address64.wast", "load64.wast", "memory64.wast", "f32.wast", "f64.wast",
+                                           "f32_cmp.wast", "f64_cmp.wast", "f32_bitwise.wast", "f64_bitwise.wast",
+                                           "conversions.wast", "float_exprs.wast", "float_misc.wast",
+                                           "float_memory.wast", "float_literals.wast", "const.wast"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                             std::string name = info.param;
+                             std::string out;
+                             for (char c : name) {
+                                 if (c == '.')
+                                     break;
+                                 out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                             }
+                             return out + "_" + std::to_string(info.index);
+                         });
+
+} // namespace
