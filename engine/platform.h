@@ -44,6 +44,10 @@ Result<void> commit(void* address, usize size);
 // memory back; a later commit sees zeros.
 Result<void> decommit(void* address, usize size);
 
+// Drops the contents of committed memory without changing its access: the range stays
+// readable and writable and reads as zero afterwards (used to recycle reservations).
+Result<void> discard(void* address, usize size);
+
 enum class Access : u8 {
     None,
     Read,

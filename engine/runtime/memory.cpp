@@ -1,5 +1,7 @@
 #include "engine/runtime/memory.h"
 
+#include <optional>
+
 #include "base/checked.h"
 #include "engine/platform.h"
 
@@ -37,7 +39,58 @@ u64 round_up_to_host_page(u64 bytes)
     return rounded ? *rounded : ~u64 { 0 } & ~(page - 1);
 }
 
+// Reservations of kI32Reservation bytes whose first `committed` bytes are accessible and
+// zero, and the rest inaccessible.
+class ReservationPool {
+public:
+    struct Slot {
+        u8* base { nullptr };
+        u64 committed { 0 };
+    };
+
+    // Prefers a slot with exactly `committed` bytes accessible.
+    std::optional<Slot> take(u64 committed)
+    {
+        LockGuard guard(m_lock);
+        if (m_count == 0)
+            return std::nullopt;
+        usize chosen = m_count - 1;
+        for (usize i = 0; i < m_count; ++i) {
+            if (m_slots[i].committed == committed)
+                chosen = i;
+        }
+        Slot slot = m_slots[chosen];
+        m_slots[chosen] = m_slots[--m_count];
+        return slot;
+    }
+
+    bool give(Slot slot)
+    {
+        LockGuard guard(m_lock);
+        if (m_count == kCapacity)
+            return false;
+        m_slots[m_count++] = slot;
+        return true;
+    }
+
+    usize size()
+    {
+        LockGuard guard(m_lock);
+        return m_count;
+    }
+
+private:
+    static constexpr usize kCapacity = 32;
+    SpinLock m_lock;
+    Slot m_slots[kCapacity] WK_GUARDED_BY(m_lock) {};
+    usize m_count WK_GUARDED_BY(m_lock) { 0 };
+};
+
+constinit ReservationPool g_reservation_pool;
+
 } // namespace
+
+usize Memory::pooled_reservations() { return g_reservation_pool.size(); }
 
 Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits& runtime_limits,
                                       RefPtr<ResourceBudget> budget)
@@ -75,17 +128,32 @@ Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits&
     if ((allowed_bytes >> log2) < memory->m_max_pages)
         memory->m_max_pages = allowed_bytes >> log2;
 
-    void* base = TRY(platform::reserve(static_cast<usize>(reservation)));
-    memory->m_vm.base = static_cast<u8*>(base);
-    memory->m_reserved_bytes = reservation;
     u64 commit_bytes = round_up_to_host_page(min_bytes);
     if (budget && !budget->try_charge(commit_bytes))
         return Error::from("memory size exceeds the store's budget", ErrorKind::OutOfMemory);
     memory->m_budget = std::move(budget);
-    memory->m_committed_bytes = commit_bytes;
-    if (commit_bytes > 0)
-        TRY(platform::commit(base, static_cast<usize>(commit_bytes)));
+    memory->m_committed_bytes = commit_bytes; // what the destructor refunds
+
+    u64 accessible = 0;
+    std::optional<ReservationPool::Slot> slot;
+    if (reservation == kI32Reservation)
+        slot = g_reservation_pool.take(commit_bytes);
+    if (slot) {
+        memory->m_vm.base = slot->base;
+        accessible = slot->committed;
+    } else {
+        memory->m_vm.base = static_cast<u8*>(TRY(platform::reserve(static_cast<usize>(reservation))));
+    }
+    memory->m_reserved_bytes = reservation;
+    // On failure below, m_recyclable stays false and the destructor releases the
+    // reservation whatever state it is in.
+    u8* base = memory->m_vm.base;
+    if (accessible > commit_bytes)
+        TRY(platform::protect(base + commit_bytes, static_cast<usize>(accessible - commit_bytes), platform::Access::None));
+    else if (accessible < commit_bytes)
+        TRY(platform::commit(base + accessible, static_cast<usize>(commit_bytes - accessible)));
     memory->m_vm.bound_bytes = min_bytes;
+    memory->m_recyclable = reservation == kI32Reservation;
     return memory;
 }
 
@@ -93,8 +161,12 @@ Memory::~Memory()
 {
     if (m_budget)
         m_budget->refund(m_committed_bytes);
-    if (m_vm.base)
-        platform::release(m_vm.base, static_cast<usize>(m_reserved_bytes));
+    if (!m_vm.base)
+        return;
+    if (m_recyclable && platform::discard(m_vm.base, static_cast<usize>(m_committed_bytes)).has_value()
+        && g_reservation_pool.give({ m_vm.base, m_committed_bytes }))
+        return;
+    platform::release(m_vm.base, static_cast<usize>(m_reserved_bytes));
 }
 
 Limits Memory::current_limits() const
@@ -134,6 +206,7 @@ u64 Memory::grow(u64 delta_pages)
         if (committed.is_error()) {
             if (m_budget)
                 m_budget->refund(extra);
+            m_recyclable = false; // part of the range may have become accessible
             return kFailed;
         }
         m_committed_bytes = commit_end;

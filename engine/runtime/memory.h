@@ -14,6 +14,9 @@ namespace wk::engine::runtime {
 // plus a 4 GiB guard, so `u32 index + u32 offset` always lands in the reservation); an
 // i64-address memory reserves its maximum, capped by RuntimeLimits. Growing commits
 // pages inside the reservation; nothing is ever decommitted while the memory lives.
+// NOTE: i32 reservations are recycled through a small process-wide pool: a dying
+// memory's pages are discarded (zero on next use) and its committed extent kept, so the
+// next memory of the same size needs no system call to come into being.
 class Memory : public RefCounted<Memory> {
 public:
     static constexpr u64 kI32Reservation = u64 { 8 } << 30;
@@ -41,6 +44,9 @@ public:
     // lowered to what the reservation and the limits allow.
     u64 max_pages() const { return m_max_pages; }
 
+    // Recycled i32 reservations waiting for the next memory (process-wide).
+    static usize pooled_reservations();
+
     // memory.grow: the old size in pages, or -1 (as u64: ~0) when the result would
     // exceed max_pages() or committing fails. delta 0 always succeeds.
     u64 grow(u64 delta_pages);
@@ -63,6 +69,9 @@ private:
     u64 m_committed_bytes { 0 };
     u64 m_max_pages { 0 };
     RefPtr<ResourceBudget> m_budget;
+    // Whether exactly [0, m_committed_bytes) is accessible, so that the reservation
+    // can be recycled; cleared when a platform call failed halfway.
+    bool m_recyclable { false };
     mutable SpinLock m_grow_lock; // shared memories grow from several threads
 };
 

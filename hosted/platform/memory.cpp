@@ -74,6 +74,15 @@ Result<void> decommit(void* address, usize size)
     return {};
 }
 
+Result<void> discard(void* address, usize size)
+{
+    if (!is_page_aligned(address, size))
+        return Error::from("discard range is not page-aligned", ErrorKind::OutOfRange);
+    if (size != 0 && madvise(address, size, MADV_DONTNEED) != 0)
+        return errno_error("cannot discard memory");
+    return {};
+}
+
 Result<void> protect(void* address, usize size, Access access)
 {
     if (!is_page_aligned(address, size))

@@ -1,4 +1,5 @@
 #include <csignal>
+#include <cstring>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -128,6 +129,34 @@ TEST(Memory, I64MemoryReservesItsMaxCappedByTheLimit)
     auto refused = Memory::create(huge, {});
     ASSERT_TRUE(refused.is_error());
     EXPECT_EQ(refused.error().kind(), ErrorKind::OutOfMemory);
+}
+
+TEST(Memory, RecycledReservationsAreZeroAndGuarded)
+{
+    for (int round = 0; round < 3; ++round) {
+        {
+            auto dirty = MUST(Memory::create(pages(3), {}));
+            std::memset(dirty->base(), 0xAB, 3 * kPage);
+        }
+        EXPECT_GE(Memory::pooled_reservations(), 1u);
+        // Whatever slot comes back, it is zero and accessible exactly up to its size.
+        auto same = MUST(Memory::create(pages(3), {}));
+        for (u64 i = 0; i < 3 * kPage; i += 997)
+            ASSERT_EQ(same->base()[i], 0) << i;
+        std::memset(same->base(), 0xCD, 3 * kPage);
+        same = nullptr;
+        auto smaller = MUST(Memory::create(pages(1, 5), {}));
+        EXPECT_EQ(smaller->base()[kPage - 1], 0);
+        EXPECT_TRUE(touching_kills_child(smaller->base() + kPage));
+        EXPECT_TRUE(touching_kills_child(smaller->base() + 3 * kPage - 1));
+        EXPECT_EQ(smaller->grow(2), 1u);
+        EXPECT_EQ(smaller->base()[2 * kPage], 0);
+        smaller = nullptr;
+        auto larger = MUST(Memory::create(pages(4), {}));
+        for (u64 i = 0; i < 4 * kPage; i += 997)
+            ASSERT_EQ(larger->base()[i], 0) << i;
+        EXPECT_TRUE(touching_kills_child(larger->base() + 4 * kPage));
+    }
 }
 
 TEST(Memory, OneBytePages)
