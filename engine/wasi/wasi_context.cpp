@@ -102,14 +102,19 @@ Expected<u32> WasiContext::allocate_descriptor()
     return static_cast<u32>(m_descriptors.size() - 1);
 }
 
-Expected<void> WasiContext::read_iovecs(const GuestMemory& memory, u32 iovs, u32 count, Vector<IoSlice>& out)
+template<typename Slice>
+Expected<void> WasiContext::read_iovecs(const GuestMemory& memory, u32 iovs, u32 count, IovecList<Slice>& out)
 {
     if (count > kMaxIovecs)
         return fail(Errno::Inval);
     if (!memory.contains(iovs, u64 { count } * layout::kIovecSize))
         return fail(Errno::Fault);
-    if (!out.try_reserve(count))
-        return fail(Errno::NoMem);
+    Slice* slices = out.inline_slices;
+    if (count > IovecList<Slice>::kInline) {
+        if (!out.heap.try_resize(count))
+            return fail(Errno::NoMem);
+        slices = out.heap.data();
+    }
     u64 total = 0;
     for (u32 i = 0; i < count; ++i) {
         u64 at = iovs + u64 { i } * layout::kIovecSize;
@@ -122,10 +127,14 @@ Expected<void> WasiContext::read_iovecs(const GuestMemory& memory, u32 iovs, u32
         total += length;
         if (total > 0xFFFF'FFFFu)
             return fail(Errno::Inval);
-        out.append(IoSlice { bytes->data(), bytes->size() });
+        slices[i] = Slice { bytes->data(), bytes->size() };
     }
+    out.slices = Span<const Slice>(slices, count);
     return {};
 }
+
+template Expected<void> WasiContext::read_iovecs(const GuestMemory&, u32, u32, IovecList<IoSlice>&);
+template Expected<void> WasiContext::read_iovecs(const GuestMemory&, u32, u32, IovecList<ConstIoSlice>&);
 
 Errno WasiContext::write_filestat(const GuestMemory& memory, u32 address, const FileStat& stat)
 {

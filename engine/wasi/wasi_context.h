@@ -12,6 +12,15 @@
 
 namespace wk::engine::wasi {
 
+// The host view of a guest iovec array: inline for the usual few, allocated beyond.
+template<typename Slice>
+struct IovecList {
+    static constexpr u32 kInline = 16;
+    Slice inline_slices[kInline];
+    Vector<Slice> heap;
+    Span<const Slice> slices;
+};
+
 // One guest descriptor.
 struct FdEntry {
     bool open { false };
@@ -138,7 +147,8 @@ private:
     // NotCapable when a right is missing.
     Expected<FdEntry*> descriptor(u32 fd, u64 required);
     Expected<u32> allocate_descriptor();
-    Expected<void> read_iovecs(const GuestMemory&, u32 iovs, u32 count, Vector<IoSlice>& out);
+    template<typename Slice>
+    Expected<void> read_iovecs(const GuestMemory&, u32 iovs, u32 count, IovecList<Slice>& out);
     Errno write_filestat(const GuestMemory&, u32 address, const FileStat&);
     Errno write_string_list(const Vector<String>&, u32 pointers, u32 buffer);
     Errno string_list_sizes(const Vector<String>&, u32 count_out, u32 size_out);

@@ -21,18 +21,6 @@ Expected<TimeUpdate> decode_time(u64 value, u16 flags, u16 set_flag, u16 now_fla
     return update;
 }
 
-Span<const ConstIoSlice> as_const(const Vector<ConstIoSlice>& slices) { return slices.span(); }
-
-// The iovecs as read-only slices for the write calls.
-Expected<void> to_const(const Vector<IoSlice>& slices, Vector<ConstIoSlice>& out)
-{
-    if (!out.try_reserve(slices.size()))
-        return fail(Errno::NoMem);
-    for (const IoSlice& slice : slices)
-        out.append(ConstIoSlice { slice.data, slice.length });
-    return {};
-}
-
 } // namespace
 
 Errno WasiContext::fd_advise(u32 fd, u64 offset, u64 length, u32 advice)
@@ -175,13 +163,13 @@ Errno WasiContext::fd_read(u32 fd, u32 iovs, u32 iovs_len, u32 nread_out)
     if (!entry)
         return entry.error();
     GuestMemory guest = memory();
-    Vector<IoSlice> slices;
+    IovecList<IoSlice> slices;
     auto checked = read_iovecs(guest, iovs, iovs_len, slices);
     if (!checked)
         return checked.error();
     if (!guest.contains(nread_out, 4))
         return Errno::Fault;
-    auto count = m_system.read((*entry)->handle, slices.span());
+    auto count = m_system.read((*entry)->handle, slices.slices);
     if (!count)
         return count.error();
     return guest.write_u32(nread_out, static_cast<u32>(*count));
@@ -195,13 +183,13 @@ Errno WasiContext::fd_pread(u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 nrea
     if (offset > u64 { 0x7FFF'FFFF'FFFF'FFFF })
         return Errno::Inval;
     GuestMemory guest = memory();
-    Vector<IoSlice> slices;
+    IovecList<IoSlice> slices;
     auto checked = read_iovecs(guest, iovs, iovs_len, slices);
     if (!checked)
         return checked.error();
     if (!guest.contains(nread_out, 4))
         return Errno::Fault;
-    auto count = m_system.pread((*entry)->handle, slices.span(), offset);
+    auto count = m_system.pread((*entry)->handle, slices.slices, offset);
     if (!count)
         return count.error();
     return guest.write_u32(nread_out, static_cast<u32>(*count));
@@ -213,16 +201,13 @@ Errno WasiContext::fd_write(u32 fd, u32 iovs, u32 iovs_len, u32 nwritten_out)
     if (!entry)
         return entry.error();
     GuestMemory guest = memory();
-    Vector<IoSlice> slices;
-    auto checked = read_iovecs(guest, iovs, iovs_len, slices);
+    IovecList<ConstIoSlice> data;
+    auto checked = read_iovecs(guest, iovs, iovs_len, data);
     if (!checked)
         return checked.error();
     if (!guest.contains(nwritten_out, 4))
         return Errno::Fault;
-    Vector<ConstIoSlice> data;
-    if (auto converted = to_const(slices, data); !converted)
-        return converted.error();
-    auto count = m_system.write((*entry)->handle, as_const(data));
+    auto count = m_system.write((*entry)->handle, data.slices);
     if (!count)
         return count.error();
     return guest.write_u32(nwritten_out, static_cast<u32>(*count));
@@ -236,16 +221,13 @@ Errno WasiContext::fd_pwrite(u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 nwr
     if (offset > u64 { 0x7FFF'FFFF'FFFF'FFFF })
         return Errno::Inval;
     GuestMemory guest = memory();
-    Vector<IoSlice> slices;
-    auto checked = read_iovecs(guest, iovs, iovs_len, slices);
+    IovecList<ConstIoSlice> data;
+    auto checked = read_iovecs(guest, iovs, iovs_len, data);
     if (!checked)
         return checked.error();
     if (!guest.contains(nwritten_out, 4))
         return Errno::Fault;
-    Vector<ConstIoSlice> data;
-    if (auto converted = to_const(slices, data); !converted)
-        return converted.error();
-    auto count = m_system.pwrite((*entry)->handle, as_const(data), offset);
+    auto count = m_system.pwrite((*entry)->handle, data.slices, offset);
     if (!count)
         return count.error();
     return guest.write_u32(nwritten_out, static_cast<u32>(*count));

@@ -205,3 +205,20 @@ TEST(WasiDescriptors, PollClockAndFiles)
     g.bytes[8] = 9; // unknown tag
     EXPECT_EQ(g.context.poll_oneoff(0, 1000, 1, 2000), Errno::Inval);
 }
+
+TEST(WasiDescriptors, ManyIovecsGatherInOrder)
+{
+    Guest g;
+    // 40 iovecs (more than the inline list holds), one letter each, in reverse memory order.
+    for (u32 i = 0; i < 40; ++i) {
+        g.bytes[5000 - i] = static_cast<u8>('A' + i % 26);
+        g.put_iovec(1000 + i * 8, 5000 - i, 1);
+    }
+    ASSERT_EQ(g.context.fd_write(1, 1000, 40, 100), Errno::Success);
+    EXPECT_EQ(g.get_u32(100), 40u);
+    EXPECT_EQ(g.system.written[g.context.entry(1)->handle], "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMN");
+    // Reads scatter the same way.
+    ASSERT_EQ(g.context.fd_read(0, 1000, 40, 100), Errno::Success);
+    EXPECT_EQ(g.get_u32(100), 40u);
+    EXPECT_EQ(g.bytes[4961], 'x');
+}
