@@ -275,42 +275,45 @@ def median(values):
 
 
 def run_benchmarks(args, columns, names, build_dir):
-    """Returns {name: {column: [Sample]}} and a list of failure messages."""
-    results = {}
+    """Returns {name: (size, reference checksum, {column: [Sample]}, {column: status})} and a
+    list of failure messages. Runs go round by round over all programs and runtimes, so that
+    a burst of load on the machine spoils one sample of many programs rather than every
+    sample of one; each program's median then shrugs it off."""
     failures = []
     env = stats_env()
-    for name in names:
-        size = SIZES[name][PROFILES[args.profile]] if name not in args.size else args.size[name]
-        native = build_dir / "native" / name
-        wasm = build_dir / "wasm" / f"{name}.wasm"
-        per_column = {column.name: [] for column in columns}
-        status = {}  # column name -> "FAILED" or "WRONG"; such a column gets no ratio
-        broken = set()
-        for _ in range(args.runs):
+    sizes = {name: args.size.get(name, SIZES[name][PROFILES[args.profile]]) for name in names}
+    samples = {name: {column.name: [] for column in columns} for name in names}
+    status = {name: {} for name in names}  # column name -> "FAILED" or "WRONG": no ratio then
+    for round_index in range(args.runs):
+        for name in names:
+            native = build_dir / "native" / name
+            wasm = build_dir / "wasm" / f"{name}.wasm"
             for column in columns:
-                if column.unavailable or column.name in broken:
+                if column.unavailable or column.name in status[name]:
                     continue
                 what = f"{name} on {column.name}"
                 try:
-                    per_column[column.name].append(run_once(column.command(native, wasm, size), what, env))
+                    samples[name][column.name].append(run_once(column.command(native, wasm, sizes[name]), what, env))
                 except RunError as error:
                     failures.append(str(error))
-                    broken.add(column.name)
-                    status[column.name] = "FAILED"
+                    status[name][column.name] = "FAILED"
                     log(f"bench: FAILED {error}")
+        log(f"bench: round {round_index + 1} of {args.runs} done")
+
+    results = {}
+    for name in names:
         # Every run of every runtime must print native's checksum.
+        per_column = samples[name]
         reference = per_column["native"][0].checksum if per_column["native"] else None
         for column in columns:
-            for sample in per_column[column.name]:
-                if reference is not None and sample.checksum != reference:
-                    message = (f"CHECKSUM MISMATCH: {name} on {column.name} printed {sample.checksum}, "
-                               f"native printed {reference}")
-                    failures.append(message)
-                    log(f"bench: {message}")
-                    status[column.name] = "WRONG"
-                    break
-        results[name] = (size, reference, per_column, status)
-        log(f"bench: {name} done")
+            wrong = [s.checksum for s in per_column[column.name] if s.checksum != reference]
+            if reference is not None and wrong:
+                message = (f"CHECKSUM MISMATCH: {name} on {column.name} printed {wrong[0]}, "
+                           f"native printed {reference}")
+                failures.append(message)
+                log(f"bench: {message}")
+                status[name][column.name] = "WRONG"
+        results[name] = (sizes[name], reference, per_column, status[name])
     return results, failures
 
 
