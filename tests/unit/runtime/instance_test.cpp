@@ -195,6 +195,30 @@ TEST_F(InstanceTest, ElementSegmentsInitialiseTables)
     EXPECT_EQ(instance->table_init(0, 0, 0, 0, 1), TrapKind::TableOutOfBounds); // dropped
 }
 
+TEST_F(InstanceTest, AnyrefAndExternrefTables)
+{
+    MUST(define_spectest(*store, linker));
+    auto instance = must_instantiate(*store, linker, R"(
+        (module
+          (global $e externref (ref.null extern))
+          (table (export "any") 4 anyref (ref.i31 (i32.const 7)))
+          (table (export "ext") 2 externref)
+          (table (export "i31") 2 (ref null i31))
+          (elem (table 0) (i32.const 1) anyref (ref.null any) (any.convert_extern (global.get $e)))
+          (elem (table 1) (i32.const 0) externref (extern.convert_any (ref.i31 (i32.const 3))))
+          (elem (table 2) (i32.const 1) (ref null i31) (ref.i31 (i32.const -1))))
+    )");
+    ASSERT_TRUE(instance);
+    Table* any = instance->get_export("any")->table;
+    EXPECT_EQ(reinterpret_cast<uptr>(any->get(0)), make_i31_ref(7));
+    EXPECT_EQ(any->get(1), nullptr);
+    EXPECT_EQ(any->get(2), nullptr);
+    EXPECT_EQ(reinterpret_cast<uptr>(any->get(3)), make_i31_ref(7));
+    EXPECT_TRUE(is_i31_ref(reinterpret_cast<uptr>(instance->get_export("ext")->table->get(0))));
+    EXPECT_EQ(reinterpret_cast<uptr>(instance->get_export("i31")->table->get(1)), make_i31_ref(0x7FFF'FFFF));
+    EXPECT_EQ(any->element_type().heap, HeapKind::Any);
+}
+
 TEST_F(InstanceTest, TableWithInitialiserAndTable64)
 {
     auto instance = must_instantiate(*store, linker, R"(
