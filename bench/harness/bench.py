@@ -550,7 +550,18 @@ def measure_micro(args, columns, build_dir):
     emit("")
 
     emit("## Host calls (wasm calling a trivial host function) beside the Linux syscall floor")
-    rows = [[f"{wasmkern.name if wasmkern else 'wasmkern'} hosted [placeholder]", "n/a"],
+    # PLACEHOLDER (wasmkern host calls): `wasmkern bench-hostcall FILE CALLS` is the proposed
+    # command (bench/README.md); used as soon as it prints ns_per_call, n/a until then.
+    hostcall = build_dir / "micro" / "hostcall.wasm"
+    wasmkern_hostcall = None
+    if Path(args.wasmkern).exists():
+        try:
+            wasmkern_hostcall = micro_value([args.wasmkern, "bench-hostcall", str(hostcall), str(args.hostcalls)],
+                                            "ns_per_call")
+        except (RunError, OSError, subprocess.TimeoutExpired):
+            pass
+    rows = [["wasmkern hosted, wasm -> host", f"{wasmkern_hostcall:.2f}"] if wasmkern_hostcall is not None
+            else ["wasmkern hosted [placeholder]", "n/a"],
             ["wasmkern in-kernel [placeholder]", "n/a"]]
     for label, flags in [("V8 TurboFan, wasm -> JS", ["--no-liftoff"]),
                          ("V8 Liftoff, wasm -> JS", ["--liftoff", "--no-wasm-tier-up"])]:
@@ -568,7 +579,9 @@ def measure_micro(args, columns, build_dir):
         rows.append(["Linux getpid syscall", "n/a"])
         log(f"bench: {error}")
     out.extend("  " + line for line in table(rows, ["call", "ns per call"]))
-    emit("  [placeholder] wasmkern: n/a until it runs bench/harness/micro/hostcall.wasm with a bench.nop host function")
+    if wasmkern_hostcall is None:
+        emit("  [placeholder] wasmkern hosted: n/a until `wasmkern bench-hostcall` exists (see bench/README.md)")
+    emit("  [placeholder] wasmkern in-kernel: n/a until the kernel can run the host-call module for the harness")
     emit("")
 
     emit("## Process spawn")
