@@ -83,7 +83,7 @@ class Column:
     def __init__(self, name, command, kind, unavailable=None):
         self.name = name
         self.command = command  # function (native_path, wasm_path, size) -> argv
-        self.kind = kind  # "native", "node" or "wasmkern"
+        self.kind = kind  # "native", "wasmkern", "kernel" (in-kernel wasmkern) or "node"
         self.unavailable = unavailable  # reason string when the column prints n/a
         self.detail = None  # what the runtime said when it was probed and failed
 
