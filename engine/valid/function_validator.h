@@ -44,8 +44,8 @@ constexpr ValType sig_type(SigType type, ValType address)
     return ValType::i32();
 }
 
-// The table's signatures as value types, for instructions without a memory
-// operand (their "a" entries are never read).
+// The table's signatures as value types. An "a" entry reads as i32 here; the
+// memory fast path substitutes memory 0's address type for params[0].
 struct SimpleSignature {
     bool is_simple;        // typed by the table alone, no immediates to check
     bool is_memory_access; // plain (non-atomic) memarg access; params[0] is the address
