@@ -291,6 +291,38 @@ void BaselineCompiler::call_runtime_builtin(runtime::Builtin builtin)
     m_asm.call(Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))));
 }
 
+Result<void> BaselineCompiler::call_builtin_with(runtime::Builtin builtin, Span<const BuiltinArg> args, u32 operand_count,
+                                                 TrapKind trap, ValKind result)
+{
+    static constexpr Gpr kArgs[] = { Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gpr::r9 };
+    if (args.size() > 5)
+        return unsupported("builtin with stack arguments");
+    u32 base = m_stack.height() - operand_count;
+    TRY(spill_all());
+    for (u32 i = 0; i < args.size(); ++i) {
+        if (args[i].is_operand) {
+            u32 index = base + static_cast<u32>(args[i].value);
+            load_kind(m_stack.at(index).kind, number(kArgs[i]), slot(index));
+        } else {
+            m_asm.mov(kArgs[i], static_cast<i64>(args[i].value), Size::Qword);
+        }
+    }
+    m_stack.truncate(base);
+    m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+    call_runtime_builtin(builtin);
+    if (trap != TrapKind::None) {
+        m_asm.test(Gpr::rax, Gpr::rax, Size::Dword);
+        m_asm.jcc(Condition::NotEqual, *TRY(trap_label(trap)));
+    }
+    if (result != ValKind::Bottom) {
+        TRY(take_fixed(RegClass::Gpr, number(Gpr::rax)));
+        if (result == ValKind::I32)
+            m_asm.mov(Gpr::rax, Gpr::rax, Size::Dword);
+        TRY(push_reg(result, number(Gpr::rax)));
+    }
+    return {};
+}
+
 Result<void> BaselineCompiler::call_builtin_address(Builtin builtin)
 {
     m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(builtin));

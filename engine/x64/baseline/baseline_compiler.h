@@ -131,6 +131,18 @@ public:
     Result<void> call_builtin_address(Builtin builtin);
     // Calls VMContext::builtins[builtin] (engine/runtime/builtins.h).
     void call_runtime_builtin(runtime::Builtin builtin);
+    // A builtin call with the vmctx and then `args` as its System V arguments; an
+    // argument is an immediate or wasm operand k of the `operand_count` operands on top
+    // of the stack (0 the deepest), which are consumed. A trapping builtin's non-zero
+    // result raises `trap`; `result` (if not Bottom) is pushed from rax.
+    struct BuiltinArg {
+        bool is_operand;
+        u64 value;
+    };
+    static BuiltinArg operand(u32 k) { return { true, k }; }
+    static BuiltinArg immediate(u64 value) { return { false, value }; }
+    Result<void> call_builtin_with(runtime::Builtin builtin, Span<const BuiltinArg> args, u32 operand_count,
+                                   TrapKind trap, ValKind result);
     void require_array_trampoline(u32 type_index) { m_needs_array_trampoline[type_index] = true; }
 
     // Value kinds of a block's parameters and results.

@@ -51,6 +51,27 @@ Access access_of(Opcode op)
 Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
 {
     Opcode op = instruction.opcode;
+    using runtime::Builtin;
+    switch (op) {
+    case Opcode::MemoryFill: {
+        BuiltinArg args[] = { immediate(instruction.index0), operand(0), operand(1), operand(2) };
+        return call_builtin_with(Builtin::MemoryFill, args, 3, TrapKind::MemoryOutOfBounds, ValKind::Bottom);
+    }
+    case Opcode::MemoryCopy: {
+        BuiltinArg args[] = { immediate(instruction.index0), immediate(instruction.index1), operand(0), operand(1), operand(2) };
+        return call_builtin_with(Builtin::MemoryCopy, args, 3, TrapKind::MemoryOutOfBounds, ValKind::Bottom);
+    }
+    case Opcode::MemoryInit: {
+        BuiltinArg args[] = { immediate(instruction.index1), immediate(instruction.index0), operand(0), operand(1), operand(2) };
+        return call_builtin_with(Builtin::MemoryInit, args, 3, TrapKind::MemoryOutOfBounds, ValKind::Bottom);
+    }
+    case Opcode::DataDrop: {
+        BuiltinArg args[] = { immediate(instruction.index0) };
+        return call_builtin_with(Builtin::DataDrop, args, 0, TrapKind::None, ValKind::Bottom);
+    }
+    default:
+        break;
+    }
     u32 memory_index = instruction.memarg.memory;
     if (op == Opcode::MemorySize || op == Opcode::MemoryGrow)
         memory_index = instruction.index0;
