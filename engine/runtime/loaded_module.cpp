@@ -20,6 +20,12 @@ Result<RefPtr<LoadedModule>> LoadedModule::create(Vector<u8>&& bytes, Module&& v
     loaded->m_bytes = std::move(bytes);
     loaded->m_module = std::move(validated);
     loaded->m_offsets = offsets;
+    const Vector<NameEntry>& names = loaded->m_module.function_names;
+    loaded->m_names_sorted = true;
+    for (usize i = 1; i < names.size(); ++i) {
+        if (names[i - 1].index >= names[i].index)
+            loaded->m_names_sorted = false;
+    }
     return loaded;
 }
 
@@ -31,6 +37,30 @@ Result<void> LoadedModule::set_function_entries(Span<const FunctionEntries> entr
     Vector<FunctionEntries> copy;
     TRY(copy.try_extend(entries));
     m_entries = std::move(copy);
+    return {};
+}
+
+StringView LoadedModule::function_name(u32 function_index) const
+{
+    const Vector<NameEntry>& names = m_module.function_names;
+    if (!m_names_sorted) {
+        for (const NameEntry& entry : names) {
+            if (entry.index == function_index)
+                return entry.name;
+        }
+        return {};
+    }
+    usize low = 0;
+    usize high = names.size();
+    while (low < high) {
+        usize middle = low + (high - low) / 2;
+        if (names[middle].index == function_index)
+            return names[middle].name;
+        if (names[middle].index < function_index)
+            low = middle + 1;
+        else
+            high = middle;
+    }
     return {};
 }
 

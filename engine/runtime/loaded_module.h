@@ -28,6 +28,10 @@ public:
     const Module& module() const { return m_module; }
     const VMOffsets& offsets() const { return m_offsets; }
 
+    // The function's name from the name section (for backtraces); empty when it has none.
+    // The first entry wins if a hostile name section repeats an index.
+    StringView function_name(u32 function_index) const;
+
     // Compiled entries, one per defined function (module function index minus the
     // imported count). Empty until the compiler provides them. NOTE: the code they point
     // into must outlive this module and its instances; a CodeObject owner handle joins
@@ -45,6 +49,7 @@ private:
     Module m_module;
     VMOffsets m_offsets;
     Vector<FunctionEntries> m_entries;
+    bool m_names_sorted { false }; // function_names strictly ascending: binary search
 };
 
 } // namespace wk::engine::runtime

@@ -370,6 +370,25 @@ TEST_F(InstanceTest, ManyModestMemoriesHitTheStoreBudget)
     EXPECT_EQ(small->table_budget().used(), 600u);
 }
 
+TEST_F(InstanceTest, FunctionNamesFromTheNameSection)
+{
+    auto module = load(R"((module (import "m" "f" (func)) (func) (func) (func)
+        (@custom "name" "\01\19\03\00\08imported\01\05first\03\05third")))");
+    ASSERT_TRUE(module);
+    EXPECT_EQ(module->function_name(0), "imported");
+    EXPECT_EQ(module->function_name(1), "first");
+    EXPECT_EQ(module->function_name(2), "");
+    EXPECT_EQ(module->function_name(3), "third");
+    EXPECT_EQ(module->function_name(99), "");
+    // Out of order and repeated (hostile): still found, the first entry wins.
+    auto unsorted = load(R"((module (func) (func) (func) (func)
+        (@custom "name" "\01\14\03\03\05third\01\05first\03\03dup")))");
+    ASSERT_TRUE(unsorted);
+    EXPECT_EQ(unsorted->function_name(1), "first");
+    EXPECT_EQ(unsorted->function_name(3), "third");
+    EXPECT_EQ(unsorted->function_name(0), "");
+}
+
 TEST_F(InstanceTest, ModuleInstantiatesTwiceIndependently)
 {
     auto module = load(R"((module (global (export "g") (mut i32) (i32.const 1)) (memory (export "m") 1)))");
