@@ -5,7 +5,7 @@ BUILD_DIR := build
 KERNEL := $(BUILD_DIR)/bin/wasmkern.elf
 JOBS ?= 2
 
-.PHONY: all deps configure build run test iso clean help
+.PHONY: all deps configure build run test iso bench clean help
 
 all: build
 
@@ -13,6 +13,7 @@ help:
 	@echo "make run     build and boot Wasmkern in QEMU on this terminal (serial console)"
 	@echo "make test    build and run every test (ctest)"
 	@echo "make iso     build a GRUB (Multiboot2) ISO: $(BUILD_DIR)/wasmkern.iso"
+	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
 	@echo "make clean   remove $(BUILD_DIR)/"
 
 deps:
@@ -33,6 +34,9 @@ test: build
 iso: build
 	@tools/make-iso $(KERNEL) $(BUILD_DIR)/wasmkern.iso
 
+
+bench: build
+	@python3 bench/harness/bench.py --build-dir $(BUILD_DIR)/bench-programs --wasmkern $(BUILD_DIR)/bin/wasmkern --results bench/RESULTS.md
 
 clean:
 	rm -rf $(BUILD_DIR)
