@@ -115,6 +115,9 @@ enum class TrapKind : u32 {
     UnalignedAtomic,
     DataSegmentOutOfBounds,
     ElementSegmentOutOfBounds,
+    // Not a trap: host code ended the activation on purpose (WASI proc_exit) with
+    // unwind_activation(); the embedder knows why (e.g. the exit status).
+    Exit,
     Count,
 };
 

@@ -42,6 +42,7 @@ const char* trap_message(TrapKind kind)
     case TrapKind::UnalignedAtomic: return "unaligned atomic";
     case TrapKind::DataSegmentOutOfBounds: return "out of bounds memory access";
     case TrapKind::ElementSegmentOutOfBounds: return "out of bounds table access";
+    case TrapKind::Exit: return "exit";
     case TrapKind::Count: break;
     }
     return "unknown trap";
@@ -274,6 +275,19 @@ bool redirect_fault_to_trap(FaultState& state)
 
 // ---- entry into native code -----------------------------------------------------
 
+extern "C" [[noreturn]] void wk_resume_at_landing(Activation* activation, u32 kind);
+
+void unwind_activation(Activation* activation, TrapKind kind)
+{
+    WK_ASSERT(activation && activation->landing_pc != 0);
+    activation->trap_kind = kind;
+    activation->trap_pc = 0;
+    activation->trap_fp = 0;
+    activation->fault_address = 0;
+    activation->backtrace_count = 0;
+    wk_resume_at_landing(activation, static_cast<u32>(kind));
+}
+
 Result<NativeCallResult> call_native(const void* code, u64 arg0, u64 arg1, u64 arg2)
 {
     TRY(platform::prepare_thread_for_wasm());
@@ -335,6 +349,16 @@ extern "C" [[gnu::naked]] wk::u64 wk_enter_native(wk::engine::Activation*, const
         "popq %rbx\n\t"
         "popq %rbp\n\t"
         "retq\n\t");
+}
+
+// rdi = activation, esi = kind: rsp and rbp as the entry trampoline recorded them,
+// eax = the kind, then the landing.
+extern "C" [[gnu::naked]] void wk_resume_at_landing(wk::engine::Activation*, wk::u32)
+{
+    asm("movq 0(%rdi), %rsp\n\t"
+        "movq 8(%rdi), %rbp\n\t"
+        "movl %esi, %eax\n\t"
+        "jmpq *16(%rdi)\n\t");
 }
 #else
 #    error "wk_enter_native: no entry trampoline for this architecture yet"

@@ -33,6 +33,13 @@ struct NativeCallResult {
 // fault is not caught. Fails only when the thread cannot be prepared for wasm code.
 Result<NativeCallResult> call_native(const void* code, u64 arg0 = 0, u64 arg1 = 0, u64 arg2 = 0);
 
+// Ends `activation` from host code running inside it (a host function called from wasm,
+// e.g. WASI proc_exit with TrapKind::Exit): resumes at its landing as if it trapped with
+// `kind`, so the call that entered wasm returns with that trap. The frames in between
+// are skipped without running destructors: they must own nothing (wasm frames and
+// host entry points written for it).
+[[noreturn]] void unwind_activation(Activation* activation, TrapKind kind);
+
 } // namespace wk::engine
 
 // The entry trampoline (engine/runtime/trap.cpp). It pushes rbp and the callee-saved

@@ -277,3 +277,26 @@ TEST(Trap, BacktraceStopsAtACorruptFrame)
     EXPECT_EQ(result.trap->frame_count, 1u);
     EXPECT_EQ(result.trap->frames[0], page.address(7));
 }
+
+TEST(Trap, HostCodeCanUnwindItsActivation)
+{
+    struct Host {
+        static u64 exit_now(u64 status)
+        {
+            unwind_activation(platform::current_activation(), TrapKind::Exit);
+        }
+    };
+    // sub rsp, 8; push rbx; mov rbx, -1; call rax(=rdi); (never returns here) ud2
+    // → the frames between the entry and the host are simply dropped.
+    CodePage page({ 0x48, 0x83, 0xEC, 0x08, 0x53, 0x48, 0xC7, 0xC3, 0xFF, 0xFF, 0xFF, 0xFF, 0x48, 0x89, 0xF8, 0xFF,
+                    0xD0, 0x0F, 0x0B },
+                  { { 17, TrapKind::Unreachable } });
+    for (int i = 0; i < 3; ++i) {
+        auto result = MUST(call_native(page.code(), reinterpret_cast<u64>(&Host::exit_now)));
+        ASSERT_TRUE(result.trap.has_value());
+        EXPECT_EQ(result.trap->kind, TrapKind::Exit);
+        EXPECT_EQ(result.trap->frame_count, 0u);
+        EXPECT_EQ(platform::current_activation(), nullptr);
+    }
+    EXPECT_STREQ(trap_message(TrapKind::Exit), "exit");
+}
