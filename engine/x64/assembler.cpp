@@ -73,33 +73,6 @@ bool Assembler::grow()
     return true;
 }
 
-void Assembler::put(u8 byte)
-{
-    if (m_length == m_code.size()) [[unlikely]] {
-        if (!grow())
-            return;
-    }
-    m_code.data()[m_length++] = byte;
-}
-
-void Assembler::put16(u16 value)
-{
-    put(static_cast<u8>(value));
-    put(static_cast<u8>(value >> 8));
-}
-
-void Assembler::put32(u32 value)
-{
-    for (int i = 0; i < 4; ++i)
-        put(static_cast<u8>(value >> (8 * i)));
-}
-
-void Assembler::put64(u64 value)
-{
-    for (int i = 0; i < 8; ++i)
-        put(static_cast<u8>(value >> (8 * i)));
-}
-
 void Assembler::patch_u8(u32 offset, u8 value)
 {
     if (m_error)

@@ -527,10 +527,37 @@ private:
     static u8 size_flags(Size size);
     static u8 imm_flags(u8 flags, u8 imm);
 
-    void put(u8 byte);
-    void put16(u16 value);
-    void put32(u32 value);
-    void put64(u64 value);
+    // Appends bytes; inline because every instruction goes through here.
+    void put(u8 byte)
+    {
+        if (m_length == m_code.size()) [[unlikely]] {
+            if (!grow())
+                return;
+        }
+        m_code.data()[m_length++] = byte;
+    }
+    void put16(u16 value)
+    {
+        put(static_cast<u8>(value));
+        put(static_cast<u8>(value >> 8));
+    }
+    void put32(u32 value)
+    {
+        if (m_code.size() - m_length < 4) [[unlikely]] {
+            put16(static_cast<u16>(value));
+            put16(static_cast<u16>(value >> 16));
+            return;
+        }
+        u8* out = m_code.data() + m_length;
+        for (int i = 0; i < 4; ++i)
+            out[i] = static_cast<u8>(value >> (8 * i));
+        m_length += 4;
+    }
+    void put64(u64 value)
+    {
+        put32(static_cast<u32>(value));
+        put32(static_cast<u32>(value >> 32));
+    }
     bool grow();
     void fail(Error error);
 
