@@ -58,7 +58,7 @@ namespace detail {
 
 // Single-byte opcodes whose immediates are nothing or one u32 index: the
 // decoder's fast path. kind: 0 = illegal or other, 1 = no immediate, 2 = one
-// u32, 3 = s32 or s64 constant, 4 = block type, 5 = memarg.
+// u32, 3 = s32 constant, 4 = block type, 5 = memarg, 6 = s64 constant.
 struct FastOpcode {
     u16 opcode;
     u8 kind;
@@ -95,7 +95,8 @@ struct FastOpcodeTable {
             ImmKind imm = opcode_info(*opcode).imm;
             u8 kind = imm == ImmKind::None ? 1
                 : is_single_index(imm)     ? 2
-                : imm == ImmKind::I32 || imm == ImmKind::I64 ? 3
+                : imm == ImmKind::I32      ? 3
+                : imm == ImmKind::I64      ? 6
                 : imm == ImmKind::BlockType ? 4
                 : imm == ImmKind::MemArg   ? 5
                                            : 0;
@@ -108,6 +109,28 @@ inline constexpr FastOpcodeTable kFastOpcodes {};
 
 // Decodes an unsigned LEB128 of at most three bytes at bytes[position], or
 // returns 0 (the caller then takes the general path, which reports errors).
+// Decodes a signed LEB128 of at most max_bytes (<= 9, so no bit is lost and no
+// range check is needed) at bytes[position], sign-extended; 0 when longer.
+inline usize short_signed_leb(ReadonlyBytes bytes, usize position, usize max_bytes, u64& value)
+{
+    u64 result = 0;
+    u32 shift = 0;
+    for (usize k = 0; k < max_bytes; ++k) {
+        if (position + k >= bytes.size())
+            return 0;
+        u8 byte = bytes[position + k];
+        result |= static_cast<u64>(byte & 0x7F) << shift;
+        shift += 7;
+        if ((byte & 0x80) == 0) {
+            if (byte & 0x40)
+                result |= ~u64 { 0 } << shift;
+            value = result;
+            return k + 1;
+        }
+    }
+    return 0;
+}
+
 inline usize short_leb(ReadonlyBytes bytes, usize position, u32& value)
 {
     if (position + 3 > bytes.size())
@@ -159,14 +182,15 @@ inline usize short_leb(ReadonlyBytes bytes, usize position, u32& value)
             }
             break;
         case 3:
-            if (usize length = detail::short_leb(bytes, start + 1, value)) {
-                u32 shift = 32 - 7 * static_cast<u32>(length);
-                i32 extended = static_cast<i32>(value << shift) >> shift;
-                instruction.bits = static_cast<u64>(static_cast<i64>(extended));
+        case 6: {
+            u64 constant;
+            if (usize length = detail::short_signed_leb(bytes, start + 1, fast.kind == 3 ? 4 : 9, constant)) {
+                instruction.bits = constant;
                 reader.seek(start + 1 + length);
                 return {};
             }
             break;
+        }
         case 4:
             if (next == 0x40) {
                 instruction.block.kind = BlockType::Kind::Empty;
