@@ -335,3 +335,30 @@ INSTANTIATE_TEST_SUITE_P(Core, SpecScript,
                          });
 
 } // namespace
+
+// Every top-level script of the suite; run by hand (--gtest_also_run_disabled_tests)
+// to see where the compiler stands; the list above is what must stay green.
+TEST(SpecSuite, DISABLED_AllScripts)
+{
+    std::string list_command = std::string("ls ") + WK_TESTSUITE_DIR + "/*.wast";
+    FILE* pipe = popen(list_command.c_str(), "r");
+    ASSERT_TRUE(pipe);
+    char line[4096];
+    u32 passed = 0, failed = 0, skipped = 0;
+    while (std::fgets(line, sizeof line, pipe)) {
+        std::string path(line);
+        path.erase(path.find_last_not_of("\n") + 1);
+        Counts counts = run_script(path);
+        passed += counts.passed;
+        failed += counts.failed;
+        skipped += counts.skipped;
+        std::printf("%s: %u passed, %u failed, %u skipped\n", path.substr(path.rfind('/') + 1).c_str(), counts.passed,
+                    counts.failed, counts.skipped);
+        for (const auto& [reason, count] : counts.skip_reasons)
+            std::printf("  skipped module: %s (%u)\n", reason.c_str(), count);
+        if (counts.failed)
+            std::printf("%s", counts.failures.substr(0, 2000).c_str());
+    }
+    pclose(pipe);
+    std::printf("total: %u passed, %u failed, %u skipped\n", passed, failed, skipped);
+}
