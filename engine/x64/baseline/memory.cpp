@@ -169,7 +169,11 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
         Size size = access.bytes == 8 ? Size::Qword : access.bytes == 4 ? Size::Dword : access.bytes == 2 ? Size::Word : Size::Byte;
         TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
         if (value_is_constant) {
-            m_asm.mov(operand, static_cast<i32>(constant_bits), size);
+            // Narrow stores keep the low bits (the immediate must fit the width).
+            i32 imm = size == Size::Byte ? static_cast<i8>(constant_bits)
+                : size == Size::Word     ? static_cast<i16>(constant_bits)
+                                         : static_cast<i32>(constant_bits);
+            m_asm.mov(operand, imm, size);
         } else if (access.kind == ValKind::F32) {
             m_asm.movss(operand, xmm(value));
         } else if (access.kind == ValKind::F64) {
