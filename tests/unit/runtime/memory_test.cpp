@@ -1,4 +1,7 @@
+#include <atomic>
 #include <csignal>
+#include <thread>
+#include <vector>
 #include <cstring>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -202,6 +205,34 @@ TEST(Memory, SharedMemoryKeepsItsFlag)
     EXPECT_TRUE(memory->current_limits().is_shared);
     EXPECT_EQ(memory->grow(1), 1u);
     EXPECT_EQ(memory->current_limits().min, 2u);
+}
+
+TEST(Memory, SharedMemoryGrowsConsistentlyFromManyThreads)
+{
+    Limits limits = pages(0, 400);
+    limits.is_shared = true;
+    auto memory = MUST(Memory::create(limits, {}));
+    u8* base = memory->base();
+    std::atomic<u64> successes { 0 };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 150; ++i) {
+                u64 old = memory->grow(1);
+                if (old != kFailed) {
+                    memory->base()[old * kPage] = 1; // the page just added is ours and writable
+                    ++successes;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    EXPECT_EQ(successes.load(), 400u);
+    EXPECT_EQ(memory->size_pages(), 400u);
+    EXPECT_EQ(memory->base(), base);
+    for (u64 page = 0; page < 400; ++page)
+        ASSERT_EQ(base[page * kPage], 1) << page;
 }
 
 TEST(Table, CreateGrowFillCopyInit)
