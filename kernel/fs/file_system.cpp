@@ -1,0 +1,490 @@
+#include "kernel/fs/file_system.h"
+
+#include <new>
+
+namespace wk::kernel::fs {
+
+const char* describe(FsError error)
+{
+    switch (error) {
+    case FsError::Access: return "permission denied";
+    case FsError::BadF: return "bad file descriptor";
+    case FsError::Busy: return "resource busy";
+    case FsError::Exist: return "file exists";
+    case FsError::FBig: return "file too large";
+    case FsError::Inval: return "invalid argument";
+    case FsError::IsDir: return "is a directory";
+    case FsError::Loop: return "too many levels of symbolic links";
+    case FsError::MLink: return "too many links";
+    case FsError::NameTooLong: return "file name too long";
+    case FsError::NoEnt: return "no such file or directory";
+    case FsError::NoMem: return "out of memory";
+    case FsError::NoSpc: return "no space left on device";
+    case FsError::NotDir: return "not a directory";
+    case FsError::NotEmpty: return "directory not empty";
+    case FsError::Overflow: return "value too large";
+    case FsError::Perm: return "operation not permitted";
+    case FsError::NotCapable: return "path leaves its directory";
+    }
+    return "file system error";
+}
+
+Error to_error(FsError error)
+{
+    ErrorKind kind = ErrorKind::Io;
+    switch (error) {
+    case FsError::NoSpc:
+    case FsError::NoMem:
+        kind = ErrorKind::OutOfMemory;
+        break;
+    case FsError::Inval:
+        kind = ErrorKind::Invalid;
+        break;
+    case FsError::NameTooLong:
+    case FsError::FBig:
+    case FsError::Overflow:
+        kind = ErrorKind::OutOfRange;
+        break;
+    default:
+        break;
+    }
+    return Error::from(describe(error), kind);
+}
+
+// ---- lifetime and accounting ------------------------------------------------------
+
+FsResult<RefPtr<FileSystem>> FileSystem::create(Limits limits, Clock* clock, Allocator* allocator)
+{
+    Allocator& memory = allocator ? *allocator : default_allocator();
+    void* storage = memory.allocate(sizeof(FileSystem), alignof(FileSystem));
+    if (!storage)
+        return FsError::NoMem;
+    auto fs = adopt_ref(*new (storage) FileSystem(limits, clock, allocator));
+    fs->m_root = TRY(fs->make_inode<Directory>());
+    fs->m_root->m_parent = fs->m_root.get();
+    fs->m_root->m_link_count = 2;
+    return fs;
+}
+
+void FileSystem::destroy()
+{
+    Allocator& memory = allocator();
+    this->~FileSystem();
+    memory.deallocate(this, sizeof(FileSystem), alignof(FileSystem));
+}
+
+FileSystem::~FileSystem()
+{
+    m_root = nullptr;
+    WK_ASSERT(m_inode_count == 0);
+    WK_ASSERT(m_bytes_used == 0);
+}
+
+FsResult<void> FileSystem::charge(u64 bytes)
+{
+    if (bytes > m_limits.max_bytes - m_bytes_used)
+        return FsError::NoSpc;
+    m_bytes_used += bytes;
+    return {};
+}
+
+void FileSystem::uncharge(u64 bytes)
+{
+    WK_ASSERT(bytes <= m_bytes_used);
+    m_bytes_used -= bytes;
+}
+
+template<typename T, typename... Args>
+FsResult<RefPtr<T>> FileSystem::make_inode(Args&&... args)
+{
+    if (m_inode_count >= m_limits.max_inodes)
+        return FsError::NoSpc;
+    void* storage = allocator().allocate(sizeof(T), alignof(T));
+    if (!storage)
+        return FsError::NoMem;
+    ++m_inode_count;
+    T* inode = new (storage) T(*this, m_next_inode_number++, now(), std::forward<Args>(args)...);
+    return adopt_ref(*inode);
+}
+
+// Frees inodes one at a time from a queue: freeing a directory drops its entries, whose
+// inodes join the queue instead of being freed recursively, so a deep tree cannot
+// exhaust the stack.
+void FileSystem::release(Inode& inode)
+{
+    m_release_queue.push_back(inode);
+    if (m_releasing)
+        return;
+    m_releasing = true;
+    while (Inode* next = m_release_queue.pop_front())
+        free_inode(*next);
+    m_releasing = false;
+}
+
+void FileSystem::free_inode(Inode& inode)
+{
+    Allocator& memory = allocator();
+    switch (inode.type()) {
+    case InodeType::File: {
+        auto& file = static_cast<File&>(inode);
+        file.~File();
+        memory.deallocate(&file, sizeof(File), alignof(File));
+        break;
+    }
+    case InodeType::Directory: {
+        auto& directory = static_cast<Directory&>(inode);
+        directory.~Directory();
+        memory.deallocate(&directory, sizeof(Directory), alignof(Directory));
+        break;
+    }
+    case InodeType::Symlink: {
+        auto& symlink = static_cast<Symlink&>(inode);
+        uncharge(symlink.target().size());
+        symlink.~Symlink();
+        memory.deallocate(&symlink, sizeof(Symlink), alignof(Symlink));
+        break;
+    }
+    }
+    WK_ASSERT(m_inode_count > 0);
+    --m_inode_count;
+}
+
+void FileSystem::touch_directory(Directory& directory)
+{
+    u64 time = now();
+    directory.m_modify_time = time;
+    directory.m_change_time = time;
+}
+
+// ---- names ------------------------------------------------------------------------
+
+FsResult<void> FileSystem::check_new_name(StringView name)
+{
+    if (name.empty() || name == "." || name == "..")
+        return FsError::Inval;
+    if (name.size() > kMaxNameLength)
+        return FsError::NameTooLong;
+    for (char c : name) {
+        if (c == '/' || c == '\0')
+            return FsError::Inval;
+    }
+    return {};
+}
+
+// Checks a component that names something existing (may be "." or "..").
+static FsResult<void> check_name(StringView name)
+{
+    if (name == "." || name == "..")
+        return {};
+    return FileSystem::check_new_name(name);
+}
+
+FsResult<void> FileSystem::add_entry(Directory& directory, StringView name, RefPtr<Inode> inode)
+{
+    TRY(charge(kEntryOverhead + name.size()));
+    auto added = directory.add(name, std::move(inode));
+    if (!added) {
+        uncharge(kEntryOverhead + name.size());
+        return added.error();
+    }
+    touch_directory(directory);
+    return {};
+}
+
+// ---- one component ----------------------------------------------------------------
+
+FsResult<RefPtr<Inode>> FileSystem::lookup_at(Directory& directory, StringView name)
+{
+    TRY(check_name(name));
+    if (name == ".")
+        return RefPtr<Inode>(directory);
+    if (name == "..") {
+        if (directory.is_removed())
+            return FsError::NoEnt;
+        return RefPtr<Inode>(*directory.parent());
+    }
+    Inode* inode = directory.find(name);
+    if (!inode)
+        return FsError::NoEnt;
+    return RefPtr<Inode>(*inode);
+}
+
+FsResult<RefPtr<File>> FileSystem::create_file(Directory& directory, StringView name)
+{
+    TRY(check_new_name(name));
+    if (directory.is_removed())
+        return FsError::NoEnt;
+    RefPtr<File> file = TRY(make_inode<File>());
+    TRY(add_entry(directory, name, file));
+    file->m_link_count = 1;
+    return file;
+}
+
+FsResult<RefPtr<Inode>> FileSystem::open_at(Directory& directory, StringView name, const OpenFlags& flags)
+{
+    TRY(check_name(name));
+    auto found = lookup_at(directory, name);
+    if (!found) {
+        if (found.error() != FsError::NoEnt || !flags.create || flags.directory || name == "." || name == "..")
+            return found.error();
+        return RefPtr<Inode>(TRY(create_file(directory, name)));
+    }
+    RefPtr<Inode> inode = std::move(*found);
+    if (flags.create && flags.exclusive)
+        return FsError::Exist;
+    if (inode->is_symlink())
+        return FsError::Loop;
+    if (flags.directory && !inode->is_directory())
+        return FsError::NotDir;
+    if (flags.truncate) {
+        if (inode->is_directory())
+            return FsError::IsDir;
+        TRY(set_size(static_cast<File&>(*inode), 0));
+    }
+    return inode;
+}
+
+FsResult<RefPtr<Directory>> FileSystem::create_directory_at(Directory& parent, StringView name)
+{
+    if (name == "." || name == "..")
+        return FsError::Exist;
+    TRY(check_new_name(name));
+    if (parent.is_removed())
+        return FsError::NoEnt;
+    if (parent.find(name))
+        return FsError::Exist;
+    if (parent.m_link_count >= kMaxLinkCount)
+        return FsError::MLink;
+    RefPtr<Directory> directory = TRY(make_inode<Directory>());
+    TRY(add_entry(parent, name, directory));
+    directory->m_parent = &parent;
+    directory->m_link_count = 2;
+    ++parent.m_link_count;
+    return directory;
+}
+
+FsResult<void> FileSystem::remove_directory_at(Directory& parent, StringView name)
+{
+    if (name == ".")
+        return FsError::Inval;
+    if (name == "..")
+        return FsError::NotEmpty;
+    TRY(check_new_name(name));
+    Inode* inode = parent.find(name);
+    if (!inode)
+        return FsError::NoEnt;
+    if (!inode->is_directory())
+        return FsError::NotDir;
+    auto& directory = static_cast<Directory&>(*inode);
+    if (!directory.is_empty())
+        return FsError::NotEmpty;
+    uncharge(kEntryOverhead + name.size());
+    RefPtr<Inode> removed = parent.remove(name);
+    directory.m_parent = nullptr;
+    directory.m_link_count = 0;
+    directory.m_change_time = now();
+    --parent.m_link_count;
+    touch_directory(parent);
+    return {};
+}
+
+FsResult<void> FileSystem::unlink_at(Directory& parent, StringView name)
+{
+    if (name == "." || name == "..")
+        return FsError::IsDir;
+    TRY(check_new_name(name));
+    Inode* inode = parent.find(name);
+    if (!inode)
+        return FsError::NoEnt;
+    if (inode->is_directory())
+        return FsError::IsDir;
+    uncharge(kEntryOverhead + name.size());
+    RefPtr<Inode> removed = parent.remove(name);
+    --removed->m_link_count;
+    removed->m_change_time = now();
+    touch_directory(parent);
+    return {};
+}
+
+static bool is_within(Directory& directory, Directory& ancestor)
+{
+    // Parent links lead to the root in at most the tree's depth; a removed directory ends it.
+    for (Directory* current = &directory; current; current = current->parent()) {
+        if (current == &ancestor)
+            return true;
+        if (current->is_root())
+            return false;
+    }
+    return false;
+}
+
+FsResult<void> FileSystem::rename_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to)
+{
+    if (from == "." || from == ".." || to == "." || to == "..")
+        return from == "." || to == "." ? FsError::Inval : FsError::Busy;
+    TRY(check_new_name(from));
+    TRY(check_new_name(to));
+    Inode* source = from_directory.find(from);
+    if (!source)
+        return FsError::NoEnt;
+    if (to_directory.is_removed())
+        return FsError::NoEnt;
+    Inode* target = to_directory.find(to);
+    if (target == source)
+        return {}; // POSIX: two names of one inode, nothing happens.
+
+    bool moving_directory = source->is_directory();
+    if (moving_directory && is_within(to_directory, static_cast<Directory&>(*source)))
+        return FsError::Inval;
+    if (target) {
+        if (moving_directory && !target->is_directory())
+            return FsError::NotDir;
+        if (!moving_directory && target->is_directory())
+            return FsError::IsDir;
+        if (target->is_directory() && !static_cast<Directory*>(target)->is_empty())
+            return FsError::NotEmpty;
+    } else {
+        if (moving_directory && &from_directory != &to_directory && to_directory.m_link_count >= kMaxLinkCount)
+            return FsError::MLink;
+        // The only step that can fail: make the new name before touching anything.
+        RefPtr<Inode> keep(*source);
+        TRY(add_entry(to_directory, to, keep));
+    }
+
+    u64 time = now();
+    RefPtr<Inode> moved(*source);
+    if (target) {
+        // Atomic replace: the target entry keeps its place (and readdir cookie).
+        Directory::Entry* entry = to_directory.find_entry(to);
+        RefPtr<Inode> replaced = std::exchange(entry->inode, moved);
+        --replaced->m_link_count;
+        replaced->m_change_time = time;
+        if (replaced->is_directory()) {
+            auto& gone = static_cast<Directory&>(*replaced);
+            gone.m_parent = nullptr;
+            gone.m_link_count = 0;
+            --to_directory.m_link_count;
+        }
+        touch_directory(to_directory);
+    }
+    uncharge(kEntryOverhead + from.size());
+    RefPtr<Inode> unused = from_directory.remove(from);
+    if (moving_directory) {
+        auto& directory = static_cast<Directory&>(*moved);
+        --from_directory.m_link_count;
+        ++to_directory.m_link_count;
+        directory.m_parent = &to_directory;
+    }
+    moved->m_change_time = time;
+    touch_directory(from_directory);
+    return {};
+}
+
+FsResult<void> FileSystem::link_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to)
+{
+    TRY(check_name(from));
+    TRY(check_new_name(to));
+    RefPtr<Inode> source = TRY(lookup_at(from_directory, from));
+    if (source->is_directory())
+        return FsError::Perm;
+    if (to_directory.is_removed())
+        return FsError::NoEnt;
+    if (to_directory.find(to))
+        return FsError::Exist;
+    if (source->m_link_count >= kMaxLinkCount)
+        return FsError::MLink;
+    TRY(add_entry(to_directory, to, source));
+    ++source->m_link_count;
+    source->m_change_time = now();
+    return {};
+}
+
+FsResult<RefPtr<Symlink>> FileSystem::symlink_at(StringView target, Directory& directory, StringView name)
+{
+    if (target.empty())
+        return FsError::NoEnt;
+    if (target.size() >= kMaxPathLength)
+        return FsError::NameTooLong;
+    for (char c : target) {
+        if (c == '\0')
+            return FsError::Inval;
+    }
+    if (name == "." || name == "..")
+        return FsError::Exist;
+    TRY(check_new_name(name));
+    if (directory.is_removed())
+        return FsError::NoEnt;
+    if (directory.find(name))
+        return FsError::Exist;
+    TRY(charge(target.size()));
+    auto text = String::try_create(target, &allocator());
+    if (!text) {
+        uncharge(target.size());
+        return FsError::NoMem;
+    }
+    auto made = make_inode<Symlink>(std::move(*text));
+    if (!made) {
+        uncharge(target.size());
+        return made.error();
+    }
+    // From here the symlink's destruction returns the charge for its target.
+    RefPtr<Symlink> symlink = std::move(*made);
+    TRY(add_entry(directory, name, symlink));
+    symlink->m_link_count = 1;
+    return symlink;
+}
+
+FsResult<String> FileSystem::readlink_at(Directory& directory, StringView name)
+{
+    RefPtr<Inode> inode = TRY(lookup_at(directory, name));
+    if (!inode->is_symlink())
+        return FsError::Inval;
+    return no_mem_on_error(String::try_create(static_cast<Symlink&>(*inode).target(), &allocator()));
+}
+
+FsResult<Stat> FileSystem::stat_at(Directory& directory, StringView name)
+{
+    RefPtr<Inode> inode = TRY(lookup_at(directory, name));
+    return inode->stat();
+}
+
+// ---- inodes -----------------------------------------------------------------------
+
+FsResult<void> FileSystem::set_times(Inode& inode, TimeUpdate access, TimeUpdate modify)
+{
+    u64 time = now();
+    auto pick = [&](TimeUpdate update, u64 current) {
+        switch (update.kind) {
+        case TimeUpdate::Kind::Omit: return current;
+        case TimeUpdate::Kind::Now: return time;
+        case TimeUpdate::Kind::Set: return update.nanoseconds;
+        }
+        return current;
+    };
+    inode.m_access_time = pick(access, inode.m_access_time);
+    inode.m_modify_time = pick(modify, inode.m_modify_time);
+    inode.m_change_time = time;
+    return {};
+}
+
+FsResult<usize> FileSystem::write(File& file, u64 offset, ReadonlyBytes data)
+{
+    usize written = TRY(file.write_at(offset, data));
+    if (written > 0) {
+        u64 time = now();
+        file.m_modify_time = time;
+        file.m_change_time = time;
+    }
+    return written;
+}
+
+FsResult<void> FileSystem::set_size(File& file, u64 size)
+{
+    TRY(file.set_size(size));
+    u64 time = now();
+    file.m_modify_time = time;
+    file.m_change_time = time;
+    return {};
+}
+
+} // namespace wk::kernel::fs

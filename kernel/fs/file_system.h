@@ -1,0 +1,177 @@
+#pragma once
+
+#include "base/allocator.h"
+#include "base/intrusive_list.h"
+#include "base/ref_ptr.h"
+#include "base/string.h"
+#include "base/string_view.h"
+#include "base/types.h"
+#include "kernel/fs/fs_error.h"
+#include "kernel/fs/inode.h"
+
+namespace wk::kernel::fs {
+
+// Where inode times come from: nanoseconds since the epoch (or since boot: the file system
+// only stores what it is given).
+class Clock {
+public:
+    virtual u64 now() = 0;
+
+protected:
+    ~Clock() = default;
+};
+
+struct Limits {
+    // Charged: file chunks (their capacity), chunk tables (8 bytes a slot), symlink targets,
+    // and kEntryOverhead plus the name's length for each directory entry.
+    u64 max_bytes { 64ull << 20 };
+    // Live inodes, including unlinked ones that are still open, and the root.
+    u64 max_inodes { 1ull << 16 };
+    u64 max_file_size { 1ull << 40 };
+};
+
+struct OpenFlags {
+    bool create { false };
+    bool exclusive { false }; // with create: Exist when the name exists
+    bool truncate { false };  // files only; IsDir on a directory
+    bool directory { false }; // NotDir unless the result is a directory
+};
+
+struct ResolveOptions {
+    // Follow a symlink in the last component (a trailing slash always does).
+    bool follow_final { true };
+    // Never leave the starting directory: an absolute path, ".." above the start or a
+    // symlink leading out of it fails with NotCapable. What a WASI preopen needs.
+    bool beneath { false };
+};
+
+// Where a path ends: the directory holding its last component, and that component (one
+// name, never empty, never ".."; "." when the path names the directory itself).
+struct ResolvedParent {
+    RefPtr<Directory> directory;
+    String name;
+    bool must_be_directory { false }; // the path ended in '/'
+};
+
+struct TimeUpdate {
+    enum class Kind : u8 { Omit, Now, Set };
+    Kind kind { Kind::Omit };
+    u64 nanoseconds { 0 };
+};
+
+// An in-memory file system: a tree of reference-counted inodes under one root, with limits
+// on memory and inode count, where exhaustion is NoSpc and never a crash.
+//
+// Two levels of operations:
+//  - `_at` operations take a directory and ONE component and never follow a symlink in it;
+//    they match engine/wasi/wasi_system.h one to one (the WASI layer resolves paths itself).
+//  - path operations resolve a path from a starting directory ("/" starts at the root),
+//    with "." and "..", following symlinks up to kMaxSymlinkExpansions, optionally beneath
+//    the start; they serve the kernel itself (initrd, spawn by path).
+//
+// NOTE: not thread-safe. The kernel holds one lock around every call, and drops inode and
+// OpenFile references under the same lock (a last unref() changes the accounting).
+// The FileSystem must outlive every inode: its destructor asserts that none is left.
+class FileSystem final : public RefCounted<FileSystem> {
+public:
+    static constexpr usize kMaxNameLength = 255;
+    static constexpr usize kMaxPathLength = 4096;
+    static constexpr u32 kMaxSymlinkExpansions = 40;
+    static constexpr u64 kMaxLinkCount = 65000;
+    static constexpr u64 kEntryOverhead = 64;
+
+    // allocator: where every inode, entry and chunk comes from (nullptr: default_allocator()).
+    // clock: nullptr leaves every time at 0.
+    static FsResult<RefPtr<FileSystem>> create(Limits = {}, Clock* = nullptr, Allocator* = nullptr);
+    ~FileSystem();
+    // NOTE: called by RefCounted when the last reference goes, never directly.
+    void destroy();
+
+    Directory& root() { return *m_root; }
+    RefPtr<Directory> root_ref() { return m_root; }
+    const Limits& limits() const { return m_limits; }
+    u64 bytes_used() const { return m_bytes_used; }
+    u64 inode_count() const { return m_inode_count; }
+    Allocator& allocator() const { return m_allocator ? *m_allocator : default_allocator(); }
+    u64 now() const { return m_clock ? m_clock->now() : 0; }
+
+    // ---- one component ------------------------------------------------------------
+    // "." is the directory, ".." its parent (the root's is itself; NoEnt once removed).
+    FsResult<RefPtr<Inode>> lookup_at(Directory&, StringView name);
+    // Opens (or creates a file at) `name`. A symlink there is Loop (O_NOFOLLOW).
+    FsResult<RefPtr<Inode>> open_at(Directory&, StringView name, const OpenFlags&);
+    FsResult<RefPtr<Directory>> create_directory_at(Directory&, StringView name);
+    FsResult<void> remove_directory_at(Directory&, StringView name);
+    // Removes a non-directory's name (IsDir for a directory).
+    FsResult<void> unlink_at(Directory&, StringView name);
+    // POSIX rename: atomically replaces an existing `to` of a compatible type (a file by a
+    // non-directory, an empty directory by a directory); renaming onto another name of the
+    // same inode does nothing; a directory cannot move below itself (Inval).
+    FsResult<void> rename_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to);
+    // A new name for a non-directory (Perm for a directory).
+    FsResult<void> link_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to);
+    FsResult<RefPtr<Symlink>> symlink_at(StringView target, Directory&, StringView name);
+    // Inval when `name` is not a symlink.
+    FsResult<String> readlink_at(Directory&, StringView name);
+    FsResult<Stat> stat_at(Directory&, StringView name);
+
+    // ---- inodes -------------------------------------------------------------------
+    FsResult<void> set_times(Inode&, TimeUpdate access, TimeUpdate modify);
+    // Writes update the modify and change times, reads touch nothing (noatime).
+    FsResult<usize> write(File&, u64 offset, ReadonlyBytes);
+    FsResult<void> set_size(File&, u64 size);
+
+    // ---- paths --------------------------------------------------------------------
+    FsResult<ResolvedParent> resolve_parent(Directory& start, StringView path, const ResolveOptions& = {});
+    FsResult<RefPtr<Inode>> resolve(Directory& start, StringView path, const ResolveOptions& = {});
+    // Follows a final symlink unless options say otherwise; creating with `exclusive`
+    // never follows one (POSIX O_CREAT|O_EXCL).
+    FsResult<RefPtr<Inode>> open(Directory& start, StringView path, const OpenFlags&, const ResolveOptions& = {});
+    FsResult<RefPtr<Directory>> create_directory(Directory& start, StringView path, const ResolveOptions& = {});
+    FsResult<void> remove_directory(Directory& start, StringView path, const ResolveOptions& = {});
+    FsResult<void> unlink(Directory& start, StringView path, const ResolveOptions& = {});
+    FsResult<void> rename(Directory& start, StringView from, StringView to, const ResolveOptions& = {});
+    FsResult<void> link(Directory& start, StringView from, StringView to, const ResolveOptions& = {});
+    FsResult<RefPtr<Symlink>> symlink(StringView target, Directory& start, StringView path, const ResolveOptions& = {});
+    FsResult<String> readlink(Directory& start, StringView path, const ResolveOptions& = {});
+    FsResult<Stat> stat(Directory& start, StringView path, const ResolveOptions& = {});
+
+    // Checks one component for a name that an entry may have (not ".", "..", no '/', no
+    // NUL, 1..kMaxNameLength bytes). Inval or NameTooLong.
+    static FsResult<void> check_new_name(StringView name);
+
+private:
+    friend class Inode;
+    friend class File;
+    friend class Directory;
+
+    FileSystem(Limits limits, Clock* clock, Allocator* allocator)
+        : m_limits(limits)
+        , m_clock(clock)
+        , m_allocator(allocator)
+    {
+    }
+
+    FsResult<void> charge(u64 bytes);
+    void uncharge(u64 bytes);
+    FsResult<u64> take_inode_number();
+    template<typename T, typename... Args>
+    FsResult<RefPtr<T>> make_inode(Args&&...);
+    void release(Inode&);
+    void free_inode(Inode&);
+    void touch_directory(Directory&);
+    FsResult<void> add_entry(Directory&, StringView name, RefPtr<Inode>);
+    FsResult<RefPtr<File>> create_file(Directory&, StringView name);
+
+    Limits m_limits;
+    Clock* m_clock;
+    Allocator* m_allocator;
+    RefPtr<Directory> m_root;
+    u64 m_bytes_used { 0 };
+    u64 m_inode_count { 0 };
+    u64 m_next_inode_number { 1 };
+    IntrusiveList<Inode, &Inode::m_release_node> m_release_queue;
+    bool m_releasing { false };
+};
+
+} // namespace wk::kernel::fs
