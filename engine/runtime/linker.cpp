@@ -31,8 +31,31 @@ Result<void> Linker::define(StringView module, StringView name, Extern value)
     return {};
 }
 
+void Linker::remove_module(StringView module)
+{
+    StringBuilder prefix;
+    if (build_key(prefix, module, {}).is_error())
+        return;
+    for (;;) {
+        const String* victim = nullptr;
+        for (auto& entry : m_definitions) {
+            if (entry.key.view().starts_with(prefix.view())) {
+                victim = &entry.key;
+                break;
+            }
+        }
+        if (!victim)
+            return;
+        // NOTE: removal invalidates iterators; restart the scan. Registration is rare.
+        StringBuilder key;
+        key.append(victim->view());
+        m_definitions.remove(key.view());
+    }
+}
+
 Result<void> Linker::define_instance(StringView module, const Instance& instance)
 {
+    remove_module(module);
     for (const Export& entry : instance.module().exports) {
         auto value = instance.get_export(entry.name);
         WK_ASSERT(value.has_value());

@@ -14,8 +14,11 @@ class Instance;
 class Linker final : public ImportResolver {
 public:
     Result<void> define(StringView module, StringView name, Extern value);
-    // Defines every export of `instance` under `module`.
+    // Makes `module` name exactly `instance`'s exports (the spec's `register`): earlier
+    // definitions under that module name are dropped first.
     Result<void> define_instance(StringView module, const Instance& instance);
+    // Drops every definition under `module`.
+    void remove_module(StringView module);
 
     std::optional<Extern> resolve(StringView module, StringView name) override;
 

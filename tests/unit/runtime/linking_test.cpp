@@ -285,6 +285,24 @@ TEST_F(LinkingTest, Spectest)
     EXPECT_EQ(std::string(output.view()), "42 : i32\n");
 }
 
+TEST_F(LinkingTest, RegisteringANameAgainReplacesItsExports)
+{
+    auto second = must_instantiate(*store, linker, R"((module (global (export "only_here") i32 (i32.const 5))))");
+    ASSERT_TRUE(second);
+    EXPECT_TRUE(linker.resolve("M", "mem").has_value());
+    MUST(linker.define_instance("M", *second));
+    EXPECT_FALSE(linker.resolve("M", "mem").has_value());
+    EXPECT_FALSE(linker.resolve("M", "f_i32").has_value());
+    EXPECT_TRUE(linker.resolve("M", "only_here").has_value());
+    EXPECT_TRUE(refused(R"((import "M" "mem" (memory 1)))", "unknown import"));
+    // Other modules' names, even ones starting with the same bytes, stay.
+    EXPECT_TRUE(linker.resolve("spectest", "memory").has_value());
+    MUST(linker.define("MM", "x", Extern::from(second->global(0))));
+    linker.remove_module("M");
+    EXPECT_FALSE(linker.resolve("M", "only_here").has_value());
+    EXPECT_TRUE(linker.resolve("MM", "x").has_value());
+}
+
 TEST_F(LinkingTest, HostObjects)
 {
     Limits limits;
