@@ -1,4 +1,6 @@
-// Exit statuses: exit(N) from argv[1], returning from main, atexit handlers, _Exit.
+// Exit statuses: exit(N) from argv[1], returning from main, atexit handlers, _Exit,
+// and traps (abort, a store outside linear memory) that end the program with no status.
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,17 @@ int main(int argc, char** argv)
         for (frame.depth = 0; frame.depth < 3; ++frame.depth)
             printf("depth %d\n", frame.depth);
         exit(status);
+    }
+    if (strcmp(mode, "abort") == 0) {
+        fflush(stdout);
+        abort();
+    }
+    if (strcmp(mode, "store") == 0) {
+        // The address comes from the command line, so the compiler cannot see it.
+        fflush(stdout);
+        volatile uint32_t* far = (volatile uint32_t*)(uintptr_t)strtoul(argv[2], NULL, 0);
+        *far = 1;
+        printf("the store did not trap\n");
     }
     return status;
 }
