@@ -455,8 +455,11 @@ std::optional<UstarError> Loader::apply(char type, StringView path, StringView l
         if (!made)
             return fail_fs(made.error());
         auto& file = static_cast<File&>(**made);
-        if (auto written = m_fs.write(file, 0, data); !written)
+        auto written = m_fs.write(file, 0, data);
+        if (!written)
             return fail_fs(written.error());
+        if (*written != data.size())
+            return fail_fs(FsError::NoSpc);
         file.set_modify_time(mtime);
         ++m_stats.files;
         m_stats.file_bytes += data.size();
