@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `cmake --build build --target fuzz`: every fuzzer at once (one core each) for
-# SECONDS. Usage: run-all.sh SECONDS WORK_DIR FUZZER...
+# SECONDS, in fork mode so that a crash does not end the run (run-fuzzer.sh).
+# Usage: run-all.sh SECONDS WORK_DIR FUZZER...
 set -u
 seconds=$1 work=$2
 shift 2
@@ -8,7 +9,7 @@ here=$(dirname "$0")
 pids=()
 for fuzzer in "$@"; do
     name=$(basename "$fuzzer")
-    "$here/run-fuzzer.sh" "$fuzzer" "$seconds" "$work/seeds/$name" "$work/corpus/$name" "$work/artifacts" \
+    WK_FUZZ_KEEP_GOING=1 "$here/run-fuzzer.sh" "$fuzzer" "$seconds" "$work/seeds/$name" "$work/corpus/$name" "$work/artifacts" \
         >"$work/$name.summary" 2>&1 &
     pids+=($!)
 done

@@ -3,16 +3,19 @@
 # executions. The first run merges SEED_DIR into CORPUS_DIR (keeping only inputs
 # that add coverage), so later runs start from the small corpus; new inputs go to
 # CORPUS_DIR, crashes to ARTIFACT_DIR (keep reproducers in tests/fuzz/crashes/).
+# With WK_FUZZ_KEEP_GOING=1 the fuzzer runs in fork mode and carries on after a
+# crash, so a long run covers its whole time; it still fails if anything crashed.
 # Usage: run-fuzzer.sh FUZZER SECONDS SEED_DIR CORPUS_DIR ARTIFACT_DIR
 set -u
 fuzzer=$1 seconds=$2 seeds=$3 corpus=$4 artifacts=$5
 name=$(basename "$fuzzer")
 mkdir -p "$seeds" "$corpus" "$artifacts"
 log=$artifacts/$name.log
-options=(-rss_limit_mb=2048 -timeout=10 -max_len=16384 -artifact_prefix="$artifacts/$name-")
+options=(-rss_limit_mb=2048 -timeout=10 -max_len=16384)
 status=0
 if [[ -z "$(ls -A "$corpus")" ]]; then
-    "$fuzzer" "${options[@]}" -merge=1 "$corpus" "$seeds" >"$artifacts/$name.merge.log" 2>&1 || status=$?
+    "$fuzzer" "${options[@]}" -artifact_prefix="$artifacts/$name-" -merge=1 "$corpus" "$seeds" \
+        >"$artifacts/$name.merge.log" 2>&1 || status=$?
     if [[ $status -ne 0 ]]; then
         tail -40 "$artifacts/$name.merge.log"
         echo "$name: FAILED (exit $status) merging the seeds; log $artifacts/$name.merge.log"
@@ -20,7 +23,30 @@ if [[ -z "$(ls -A "$corpus")" ]]; then
     fi
     echo "$name: seeds merged into $(ls "$corpus" | wc -l) corpus inputs"
 fi
-"$fuzzer" "${options[@]}" -max_total_time="$seconds" -print_final_stats=1 "$corpus" >"$log" 2>&1 || status=$?
+
+if [[ ${WK_FUZZ_KEEP_GOING:-0} == 1 ]]; then
+    found=$artifacts/$name-found
+    rm -rf "$found" && mkdir -p "$found"
+    "$fuzzer" "${options[@]}" -artifact_prefix="$found/" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 \
+        -ignore_ooms=1 -max_total_time="$seconds" "$corpus" >"$log" 2>&1 || status=$?
+    execs=$(grep -oE '^#[0-9]+:' "$log" | tail -1 | tr -d '#:')
+    tail -1 "$log"
+    crashes=$(ls "$found" | wc -l)
+    for input in "$found"/*; do
+        [[ -e $input ]] || continue
+        why=$("$fuzzer" "$input" 2>&1 | grep -m1 -E 'ASSERTION|SUMMARY|runtime error')
+        echo "  $input: $why"
+    done
+    if [[ $crashes -ne 0 || $status -ne 0 ]]; then
+        echo "$name: FAILED: $crashes crashing inputs (exit $status) in ${execs:-?} executions over ${seconds} s; log $log"
+        exit 1
+    fi
+    echo "$name: ${execs:-?} executions in ${seconds} s, no crash"
+    exit 0
+fi
+
+"$fuzzer" "${options[@]}" -artifact_prefix="$artifacts/$name-" -max_total_time="$seconds" -print_final_stats=1 \
+    "$corpus" >"$log" 2>&1 || status=$?
 execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{print $2}')
 grep -E '^#[0-9]+ +(INITED|DONE)' "$log" | tail -2
 if [[ $status -ne 0 ]]; then
