@@ -191,7 +191,8 @@ Result<void> Instance::initialize()
     }
 
     for (u32 i = m.imported_memory_count; i < m.memories.size(); ++i) {
-        auto memory = TRY(Memory::create(m.memories[i].limits, m_store->limits(), m_store->m_memory_budget));
+        auto memory = TRY(Memory::create(m.memories[i].limits, m_store->limits(), m_store->m_memory_budget,
+                                         m_store->m_address_space_budget));
         *vm_field<VMMemory*>(offsets.memory(i)) = memory->vm();
         m_memories[i] = memory;
         TRY(m_store->adopt(std::move(memory)));

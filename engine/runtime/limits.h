@@ -21,6 +21,9 @@ struct RuntimeLimits {
     // memories and tables, so that many modest objects cannot add up to exhaustion.
     u64 max_store_memory_bytes { u64 { 16 } << 30 };
     u64 max_store_table_elements { u64 { 50'000'000 } };
+    // Address space all of a store's memories may reserve (an i32 memory takes 8 GiB):
+    // 32 TiB is 4096 i32 memories, a quarter of a 47-bit user address space.
+    u64 max_store_reserved_bytes { u64 { 32 } << 40 };
 };
 
 // A shared allowance that objects charge as they grow and refund when they die.

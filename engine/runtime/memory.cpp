@@ -93,7 +93,7 @@ constinit ReservationPool g_reservation_pool;
 usize Memory::pooled_reservations() { return g_reservation_pool.size(); }
 
 Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits& runtime_limits,
-                                      RefPtr<ResourceBudget> budget)
+                                      RefPtr<ResourceBudget> budget, RefPtr<ResourceBudget> address_space)
 {
     if (limits.page_size_log2 != 0 && limits.page_size_log2 != 16)
         return Error::from("invalid custom page size", ErrorKind::Unsupported);
@@ -133,6 +133,10 @@ Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits&
         return Error::from("memory size exceeds the store's budget", ErrorKind::OutOfMemory);
     memory->m_budget = std::move(budget);
     memory->m_committed_bytes = commit_bytes; // what the destructor refunds
+    if (address_space && !address_space->try_charge(reservation))
+        return Error::from("memory reservations exceed the store's address space", ErrorKind::OutOfMemory);
+    memory->m_address_space = std::move(address_space);
+    memory->m_reserved_bytes = reservation; // what the destructor refunds and releases
 
     u64 accessible = 0;
     std::optional<ReservationPool::Slot> slot;
@@ -144,7 +148,6 @@ Result<RefPtr<Memory>> Memory::create(const Limits& limits, const RuntimeLimits&
     } else {
         memory->m_vm.base = static_cast<u8*>(TRY(platform::reserve(static_cast<usize>(reservation))));
     }
-    memory->m_reserved_bytes = reservation;
     // On failure below, m_recyclable stays false and the destructor releases the
     // reservation whatever state it is in.
     u8* base = memory->m_vm.base;
@@ -161,6 +164,8 @@ Memory::~Memory()
 {
     if (m_budget)
         m_budget->refund(m_committed_bytes);
+    if (m_address_space)
+        m_address_space->refund(m_reserved_bytes);
     if (!m_vm.base)
         return;
     if (m_recyclable && platform::discard(m_vm.base, static_cast<usize>(m_committed_bytes)).has_value()

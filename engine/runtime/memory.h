@@ -23,9 +23,11 @@ public:
 
     // limits.min pages are committed (zeroed). Fails with OutOfMemory when the memory
     // could not fit the reservation or the limits. Committed bytes are charged to
-    // `budget` when given (and refunded when the memory dies).
+    // `budget` and reserved bytes to `address_space` when given (and refunded when the
+    // memory dies).
     static Result<RefPtr<Memory>> create(const Limits& limits, const RuntimeLimits& runtime_limits,
-                                         RefPtr<ResourceBudget> budget = nullptr);
+                                         RefPtr<ResourceBudget> budget = nullptr,
+                                         RefPtr<ResourceBudget> address_space = nullptr);
 
     ~Memory();
 
@@ -69,6 +71,7 @@ private:
     u64 m_committed_bytes { 0 };
     u64 m_max_pages { 0 };
     RefPtr<ResourceBudget> m_budget;
+    RefPtr<ResourceBudget> m_address_space; // charged m_reserved_bytes
     // Whether exactly [0, m_committed_bytes) is accessible, so that the reservation
     // can be recycled; cleared when a platform call failed halfway.
     bool m_recyclable { false };

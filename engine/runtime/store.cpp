@@ -11,6 +11,7 @@ Result<RefPtr<Store>> Store::create(RuntimeLimits limits)
     store->m_limits = limits;
     store->m_memory_budget = TRY(try_make_ref_counted<ResourceBudget>(limits.max_store_memory_bytes));
     store->m_table_budget = TRY(try_make_ref_counted<ResourceBudget>(limits.max_store_table_elements));
+    store->m_address_space_budget = TRY(try_make_ref_counted<ResourceBudget>(limits.max_store_reserved_bytes));
     return store;
 }
 
@@ -29,7 +30,7 @@ Result<void> Store::adopt(RefPtr<Tag> tag) { return m_tags.try_append(std::move(
 
 Result<Memory*> Store::create_memory(const Limits& limits)
 {
-    auto memory = TRY(Memory::create(limits, m_limits, m_memory_budget));
+    auto memory = TRY(Memory::create(limits, m_limits, m_memory_budget, m_address_space_budget));
     Memory* raw = memory.get();
     TRY(adopt(std::move(memory)));
     return raw;

@@ -51,6 +51,7 @@ public:
     // RuntimeLimits::max_store_memory_bytes / max_store_table_elements.
     const ResourceBudget& memory_budget() const { return *m_memory_budget; }
     const ResourceBudget& table_budget() const { return *m_table_budget; }
+    const ResourceBudget& address_space_budget() const { return *m_address_space_budget; }
 
     // Links `module`'s imports through `resolver`, allocates and initialises an instance
     // (globals, tables, memories, element and data segments, in spec order) and runs the
@@ -93,6 +94,7 @@ private:
     RuntimeLimits m_limits;
     RefPtr<ResourceBudget> m_memory_budget;
     RefPtr<ResourceBudget> m_table_budget;
+    RefPtr<ResourceBudget> m_address_space_budget;
     TypeRegistry m_types;
     Vector<RefPtr<Instance>> m_instances;
     Vector<RefPtr<Memory>> m_memories;

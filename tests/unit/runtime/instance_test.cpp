@@ -389,6 +389,22 @@ TEST_F(InstanceTest, FunctionNamesFromTheNameSection)
     EXPECT_EQ(unsorted->function_name(0), "");
 }
 
+TEST_F(InstanceTest, MemoryCountIsBoundedByTheStoreAddressSpace)
+{
+    RuntimeLimits limits;
+    limits.max_store_reserved_bytes = 3 * Memory::kI32Reservation;
+    auto small = make_store(limits);
+    EXPECT_TRUE(must_instantiate(*small, linker, R"((module (memory 0) (memory 0)))"));
+    auto result = instantiate(*small, linker, R"((module (memory 0) (memory 0)))");
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().kind(), ErrorKind::OutOfMemory);
+    EXPECT_EQ(small->address_space_budget().used(), 3 * Memory::kI32Reservation);
+    // i64 memories are charged what they reserve.
+    auto other = make_store(limits);
+    EXPECT_TRUE(must_instantiate(*other, linker, R"((module (memory i64 1 2)))"));
+    EXPECT_EQ(other->address_space_budget().used(), 2u * 65536);
+}
+
 TEST_F(InstanceTest, ModuleInstantiatesTwiceIndependently)
 {
     auto module = load(R"((module (global (export "g") (mut i32) (i32.const 1)) (memory (export "m") 1)))");
