@@ -6,7 +6,7 @@ namespace {
 
 // NOTE: a module's counts are bounded by its size, but a VMContext is allocated per
 // instance in one block; refuse blocks that would not be reasonable to allocate.
-constexpr u64 kMaxContextBytes = u64 { 1 } << 30;
+constexpr u64 kMaxContextBytes = u64 { 256 } << 20;
 
 } // namespace
 
