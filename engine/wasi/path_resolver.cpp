@@ -74,13 +74,13 @@ Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool fol
         usize end = position;
         while (end < text.size() && text[end] != '/')
             ++end;
-        StringView component = text.substr(position, end - position);
+        StringView component(text.data() + position, end - position);
         usize after = end;
         while (after < text.size() && text[after] == '/')
             ++after;
         bool is_last = after == text.size();
         bool trailing_slash = is_last && end < text.size();
-        StringView rest = text.substr(end);
+        StringView rest(text.data() + end, text.size() - end);
         position = end;
 
         if (component == "." || component == "..") {

@@ -17,10 +17,10 @@ bool symlink_target_stays_inside(StringView target, usize depth)
     i64 level = static_cast<i64>(depth);
     usize position = 0;
     while (position < target.size()) {
-        usize end = target.find('/', position);
-        if (end == StringView::npos)
-            end = target.size();
-        StringView component = target.substr(position, end - position);
+        usize end = position;
+        while (end < target.size() && target[end] != '/')
+            ++end;
+        StringView component(target.data() + position, end - position);
         if (component == "..") {
             if (--level < 0)
                 return false;
