@@ -1,4 +1,5 @@
 #include "kernel/fs/file_system.h"
+#include "kernel/fs/string_slice.h"
 
 namespace wk::kernel::fs {
 
@@ -18,7 +19,7 @@ Component next_component(StringView path, usize& position)
     usize start = position;
     while (position < path.size() && path[position] != '/')
         ++position;
-    Component component { path.substr(start, position - start), true, false };
+    Component component { slice(path, start, position - start), true, false };
     usize rest = position;
     while (rest < path.size() && path[rest] == '/')
         ++rest;
@@ -114,7 +115,7 @@ FsResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringView
         if (++expansions > kMaxSymlinkExpansions)
             return FsError::Loop;
         StringView target = static_cast<Symlink&>(*inode).target();
-        StringView rest = text.substr(position);
+        StringView rest = slice(text, position);
         auto length = target.size() + 1 + rest.size();
         if (length >= kMaxPathLength)
             return FsError::NameTooLong;

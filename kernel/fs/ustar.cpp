@@ -1,4 +1,5 @@
 #include "kernel/fs/ustar.h"
+#include "kernel/fs/string_slice.h"
 
 #include <optional>
 
@@ -153,7 +154,7 @@ public:
             usize start = position;
             while (position < m_path.size() && m_path[position] != '/')
                 ++position;
-            StringView component = m_path.substr(start, position - start);
+            StringView component = slice(m_path, start, position - start);
             while (position < m_path.size() && m_path[position] == '/')
                 ++position;
             if (!component.empty() && component != ".")
@@ -258,15 +259,15 @@ std::optional<UstarError> Loader::read_pax(ReadonlyBytes data)
         }
         if (digits == 0 || length <= digits + 1 || length > text.size() - position)
             return fail("malformed pax record length");
-        StringView record = text.substr(position, length);
+        StringView record = slice(text, position, length);
         if (record[digits] != ' ' || record.back() != '\n')
             return fail("malformed pax record");
-        StringView body = record.substr(digits + 1, record.size() - digits - 2);
+        StringView body = slice(record, digits + 1, record.size() - digits - 2);
         usize equals = body.find('=');
         if (equals == StringView::npos || equals == 0)
             return fail("pax record without key=value");
-        StringView key = body.substr(0, equals);
-        StringView value = body.substr(equals + 1);
+        StringView key = slice(body, 0, equals);
+        StringView value = slice(body, equals + 1);
         auto decimal = [](StringView digits_text) -> std::optional<u64> {
             if (digits_text.empty())
                 return std::nullopt;
@@ -298,7 +299,7 @@ std::optional<UstarError> Loader::read_pax(ReadonlyBytes data)
             usize dot = value.find('.');
             if (value.starts_with('-'))
                 m_pax_mtime = u64 { 0 }; // before the epoch: clamp
-            else if (!(m_pax_mtime = decimal(value.substr(0, dot))))
+            else if (!(m_pax_mtime = decimal(slice(value, 0, dot))))
                 return fail("pax mtime is not a decimal number");
         }
         position += length;
@@ -517,7 +518,7 @@ UstarResult Loader::run()
                 auto text = StringView(reinterpret_cast<const char*>(data.data()), data.size());
                 usize nul = text.find('\0');
                 if (nul != StringView::npos)
-                    text = text.substr(0, nul);
+                    text = slice(text, 0, nul);
                 StringBuilder& target = type == 'L' ? m_long_name : m_long_link;
                 target.clear();
                 target.append(text);

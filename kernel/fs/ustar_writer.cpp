@@ -1,4 +1,5 @@
 #include "kernel/fs/ustar_writer.h"
+#include "kernel/fs/string_slice.h"
 
 namespace wk::kernel::fs {
 
@@ -42,8 +43,8 @@ Result<void> UstarWriter::add_entry(char type, StringView path, StringView link,
         usize split = path.rfind('/', 155);
         if (split == StringView::npos || path.size() - split - 1 > 100 || split == 0)
             return Error::invalid("path does not fit a ustar header");
-        prefix = path.substr(0, split);
-        name = path.substr(split + 1);
+        prefix = slice(path, 0, split);
+        name = slice(path, split + 1);
     }
     if (link.size() > 100)
         return Error::invalid("link target does not fit a ustar header");
