@@ -292,3 +292,64 @@ TEST(SuiteLinking, EveryModuleCommandLinksAsTheSuiteExpects)
 }
 
 } // namespace wk::engine::runtime
+
+namespace wk::engine::runtime {
+
+// Every module of the suite instantiated in stores with tiny limits: each either
+// instantiates or fails with a clear error of a known kind; nothing crashes, and the
+// budgets never go over.
+TEST(SuiteLinking, TinyLimitsGiveCleanErrors)
+{
+    auto files = suite_files();
+    if (files.empty())
+        GTEST_SKIP() << "no .wast files under " << WK_TESTSUITE_DIR;
+    RuntimeLimits limits;
+    limits.max_memory_bytes = 2 * 65536;
+    limits.max_memory64_reservation = 4 * 65536;
+    limits.max_table_elements = 16;
+    limits.max_store_memory_bytes = 5 * 65536;
+    limits.max_store_table_elements = 40;
+    limits.max_store_reserved_bytes = 3 * Memory::kI32Reservation;
+    usize succeeded = 0;
+    usize refused = 0;
+    for (auto const& path : files) {
+        std::string source = read_file(path);
+        auto script = text::parse_wast(StringView(source));
+        if (script.is_error())
+            continue;
+        auto store = make_store(limits);
+        Linker linker;
+        MUST(define_spectest(*store, linker));
+        for (const text::Command& command : script->commands) {
+            if (!command.has_module || command.kind == CommandKind::AssertMalformed
+                || command.kind == CommandKind::AssertInvalid || command.kind == CommandKind::AssertMalformedCustom
+                || command.kind == CommandKind::AssertInvalidCustom)
+                continue;
+            auto bytes = command.module.to_binary();
+            if (bytes.is_error())
+                continue;
+            auto module = LoadedModule::create(bytes.release_value());
+            if (module.is_error())
+                continue;
+            auto result = store->instantiate(**module, linker);
+            if (result.is_error()) {
+                ErrorKind kind = result.error().kind();
+                EXPECT_TRUE(kind == ErrorKind::OutOfMemory || kind == ErrorKind::Unlinkable || kind == ErrorKind::OutOfRange
+                            || kind == ErrorKind::Unsupported)
+                    << path << ":" << command.line << ": " << describe(result.error());
+                ++refused;
+            } else {
+                ++succeeded;
+                MUST(linker.define_instance("M", **result));
+            }
+            ASSERT_LE(store->memory_budget().used(), limits.max_store_memory_bytes);
+            ASSERT_LE(store->table_budget().used(), limits.max_store_table_elements);
+            ASSERT_LE(store->address_space_budget().used(), limits.max_store_reserved_bytes);
+        }
+    }
+    EXPECT_GT(succeeded, 500u);
+    EXPECT_GT(refused, 100u);
+    std::printf("tiny limits: %zu instantiated, %zu refused cleanly\n", succeeded, refused);
+}
+
+} // namespace wk::engine::runtime
