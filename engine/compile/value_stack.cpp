@@ -6,6 +6,7 @@ void ValueStack::reset(RegSet gprs, RegSet fprs)
 {
     m_height = 0;
     m_max_height = 0;
+    m_spilled_below = 0;
     m_allocatable[0] = gprs;
     m_allocatable[1] = fprs;
     m_free[0] = gprs;
@@ -54,6 +55,8 @@ Result<void> ValueStack::push_stack(ValKind kind)
 StackEntry ValueStack::pop()
 {
     StackEntry entry = m_entries.data()[--m_height];
+    if (m_spilled_below > m_height)
+        m_spilled_below = m_height;
     if (entry.location == Location::Register)
         m_holder[index(reg_class(entry.kind))][entry.reg] = kNone;
     return entry;

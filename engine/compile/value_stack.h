@@ -82,6 +82,11 @@ public:
     // Drops entries down to `height`, releasing their registers.
     void truncate(u32 height);
 
+    // Entries below this index are known to be in their slots (spill_all starts here,
+    // so that many blocks over a deep stack stay linear).
+    u32 spilled_below() const { return m_spilled_below < m_height ? m_spilled_below : m_height; }
+    void set_spilled_below(u32 index) { m_spilled_below = index; }
+
     // Register bookkeeping.
     RegSet free_set(RegClass cls) const { return m_free[index(cls)]; }
     bool is_free(RegClass cls, u8 reg) const { return m_free[index(cls)].contains(reg); }
@@ -111,6 +116,7 @@ private:
 
     Vector<StackEntry> m_entries; // storage; m_height entries are live
     u32 m_height { 0 };
+    u32 m_spilled_below { 0 };
     u32 m_max_height { 0 };
     RegSet m_allocatable[2];
     RegSet m_free[2];

@@ -1,5 +1,6 @@
 #include "engine/x64/baseline/baseline_compiler.h"
 
+#include <algorithm>
 #include <new>
 
 #include "base/allocator.h"
@@ -186,10 +187,11 @@ Result<void> BaselineCompiler::spill_entry(u32 index)
 
 Result<void> BaselineCompiler::spill_all()
 {
-    for (u32 i = 0; i < m_stack.height(); ++i) {
+    for (u32 i = m_stack.spilled_below(); i < m_stack.height(); ++i) {
         if (m_stack.at(i).location != Location::Stack)
             TRY(spill_entry(i));
     }
+    m_stack.set_spilled_below(m_stack.height());
     return {};
 }
 
@@ -418,6 +420,10 @@ Result<void> BaselineCompiler::compile_function(u32 function_index)
     const Code& code = m_module.codes[function_index - m_module.imported_function_count];
     m_function_index = function_index;
     m_offset = code.offset;
+    m_function_start = m_asm.offset();
+    // Far above what real code needs (about 2-3 bytes of machine code per wasm byte),
+    // far below what a quadratic blow-up produces.
+    m_code_budget = static_cast<u32>(std::min<u64>(u64 { code.size } * 256 + 65536, 0x4000'0000));
     m_labels.reset();
     for (u32& id : m_trap_labels)
         id = 0;
@@ -465,6 +471,7 @@ Result<void> BaselineCompiler::visit(const Instruction& instruction)
     m_offset = instruction.offset;
     if (m_dead)
         return visit_dead(instruction);
+    TRY(check_code_budget());
     TRY(m_validator.visit(instruction));
 
     Opcode op = instruction.opcode;

@@ -149,6 +149,15 @@ public:
     Span<const ValType> block_params(const BlockType& block) const;
     Span<const ValType> block_results(const BlockType& block) const;
 
+    // Hostile bodies can ask for code quadratic in their size (branches that each move
+    // a thousand values); past a budget linear in the body size compilation stops.
+    Result<void> check_code_budget() const
+    {
+        if (m_asm.offset() - m_function_start > m_code_budget) [[unlikely]]
+            return unsupported("implementation limit: function too large to compile");
+        return {};
+    }
+
     Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_offset); }
 
 private:
@@ -211,6 +220,8 @@ private:
     u32 m_dead_depth { 0 };
     u32 m_save_used { 0 };
     u32 m_save_max { 0 };
+    u32 m_function_start { 0 };
+    u32 m_code_budget { 0 };
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
 };

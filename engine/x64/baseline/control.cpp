@@ -3,6 +3,8 @@
 // Merge convention: every label is reached with the whole operand stack in its home
 // slots, so branches spill, move the carried values to the target's slots, and jump.
 
+#include <algorithm>
+
 #include "engine/x64/baseline/baseline_compiler.h"
 
 namespace wk::engine::x64::baseline {
@@ -158,6 +160,7 @@ Result<void> BaselineCompiler::move_branch_values(const Control& target, u32 cou
 // Expects the stack spilled.
 Result<void> BaselineCompiler::branch_to(u32 depth)
 {
+    TRY(check_code_budget());
     Control& target = frame(depth);
     if (target.kind == FrameKind::Function)
         return emit_return();
@@ -262,23 +265,37 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
             TRY(entries.try_append(TRY(labels.read_u32())));
         TRY(entries.try_append(instruction.index0));
 
-        // Entries that can jump straight to their label, and stubs for the others.
-        Vector<u32> targets; // label id per entry
-        TRY(targets.try_reserve(entry_count));
-        Vector<u32> stub_of_depth; // per depth: stub label id + 1, shared by equal entries
-        TRY(stub_of_depth.try_resize(m_controls.size(), 0));
-        for (u32 depth : entries) {
+        // Entries that can jump straight to their label, and one stub per distinct
+        // target that needs values moved (sorted depths, so the work stays
+        // O(entries log entries) however deep the control stack is).
+        auto is_direct = [&](u32 depth) {
             Control& target = frame(depth);
             u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
-            bool direct = target.kind != FrameKind::Function && (count == 0 || m_stack.height() - count == target.height);
-            if (direct) {
+            return target.kind != FrameKind::Function && (count == 0 || m_stack.height() - count == target.height);
+        };
+        Vector<u32> stub_depths;
+        for (u32 depth : entries) {
+            if (!is_direct(depth))
+                TRY(stub_depths.try_append(depth));
+        }
+        std::sort(stub_depths.begin(), stub_depths.end());
+        u32 unique = static_cast<u32>(std::unique(stub_depths.begin(), stub_depths.end()) - stub_depths.begin());
+        MUST(stub_depths.try_resize(unique));
+        Vector<u32> stub_labels;
+        TRY(stub_labels.try_reserve(unique));
+        for (u32 i = 0; i < unique; ++i)
+            TRY(stub_labels.try_append(TRY(m_labels.allocate())));
+        Vector<u32> targets; // label id per entry
+        TRY(targets.try_reserve(entry_count));
+        for (u32 depth : entries) {
+            Control& target = frame(depth);
+            if (is_direct(depth)) {
                 TRY(targets.try_append(target.label));
                 if (target.kind != FrameKind::Loop)
                     target.label_used = true;
             } else {
-                if (stub_of_depth[depth] == 0)
-                    stub_of_depth[depth] = TRY(m_labels.allocate()) + 1;
-                TRY(targets.try_append(stub_of_depth[depth] - 1));
+                u32 k = static_cast<u32>(std::lower_bound(stub_depths.begin(), stub_depths.end(), depth) - stub_depths.begin());
+                TRY(targets.try_append(stub_labels[k]));
             }
         }
         Label table;
@@ -294,11 +311,9 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         u32 base = table.position();
         for (u32 i = 0; i < instruction.list_count; ++i)
             m_asm.emit_label_delta(m_labels[targets[i]], base);
-        for (u32 depth = 0; depth < stub_of_depth.size(); ++depth) {
-            if (stub_of_depth[depth] == 0)
-                continue;
-            m_asm.bind(m_labels[stub_of_depth[depth] - 1]);
-            TRY(branch_to(depth));
+        for (u32 i = 0; i < unique; ++i) {
+            m_asm.bind(m_labels[stub_labels[i]]);
+            TRY(branch_to(stub_depths[i]));
         }
         mark_dead();
         return {};

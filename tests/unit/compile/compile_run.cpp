@@ -26,7 +26,10 @@ void log_value(runtime::VMContext*, VMVal*) { }
 int main(int argc, char** argv)
 {
     u32 calls = 0, traps = 0, skipped = 0;
-    for (int i = 1; i < argc; ++i) {
+    // --print: one line per export without parameters ("name: trap" or its i32/i64
+    // results), for differential runs against another engine.
+    bool print = argc > 1 && std::string(argv[1]) == "--print";
+    for (int i = print ? 2 : 1; i < argc; ++i) {
         std::ifstream file(argv[i], std::ios::binary);
         std::stringstream buffer;
         buffer << file.rdbuf();
@@ -61,6 +64,8 @@ int main(int argc, char** argv)
             if (entry.kind != ExternKind::Func)
                 continue;
             u32 type = module.functions[entry.index].type_index;
+            if (print && module.types[type].param_count != 0)
+                continue;
             std::vector<VMVal> args(module.types[type].param_count);
             auto outcome = compile::invoke(*store, *instance.value()->function(entry.index),
                                            Span<const VMVal>(args.data(), args.size()));
@@ -71,8 +76,26 @@ int main(int argc, char** argv)
             }
             if (outcome.value().trap)
                 ++traps;
+            if (print) {
+                std::string line = std::string(entry.name.data(), entry.name.size()) + ":";
+                if (outcome.value().trap) {
+                    line += " trap";
+                } else if (module.types[type].result_count == 1) {
+                    ValKind kind = module.func_results(type)[0].kind;
+                    if (kind == ValKind::I32)
+                        line += " " + std::to_string(outcome.value().results[0].i32_value());
+                    else if (kind == ValKind::I64)
+                        line += " " + std::to_string(outcome.value().results[0].i64_value());
+                    else
+                        line += " f";
+                } else if (module.types[type].result_count > 1) {
+                    line += " m";
+                }
+                std::printf("%s\n", line.c_str());
+            }
         }
     }
-    std::printf("%u calls, %u traps, %u modules skipped\n", calls, traps, skipped);
+    if (!print)
+        std::printf("%u calls, %u traps, %u modules skipped\n", calls, traps, skipped);
     return 0;
 }

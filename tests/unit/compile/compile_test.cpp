@@ -340,3 +340,29 @@ TEST(Compile, UnsupportedIsNamed)
     EXPECT_EQ(compiled.error().kind(), ErrorKind::Unsupported);
     EXPECT_STREQ(compiled.error().message(), "SIMD not implemented");
 }
+
+TEST(Compile, DeepNestingOverDeepStack)
+{
+    // 20000 values on the stack, then 20000 nested blocks each with a br_table: linear
+    // work for the compiler (spills start at the spilled watermark, stubs are deduped).
+    std::string wat = "(module (func (export \"f\") (result i32)";
+    for (int i = 0; i < 20000; ++i)
+        wat += " i32.const 1";
+    wat += " block";
+    for (int i = 0; i < 20000; ++i)
+        wat += " block i32.const 0 br_table 0 1";
+    for (int i = 0; i <= 20000; ++i)
+        wat += " end";
+    for (int i = 0; i < 19999; ++i)
+        wat += " i32.add";
+    wat += "))";
+    auto parsed = text::wat_to_wasm(StringView(wat.data(), wat.size()));
+    ASSERT_FALSE(parsed.is_error()) << parsed.error().message();
+    auto session = std::make_unique<Session>();
+    auto compiled = compile::load_and_compile(parsed.release_value());
+    ASSERT_FALSE(compiled.is_error()) << compiled.error().message() << " at " << compiled.error().offset();
+    session->compiled = compiled.release_value();
+    session->store = MUST(runtime::Store::create());
+    session->instance = MUST(session->store->instantiate(*session->compiled.module, session->linker));
+    EXPECT_EQ(call_i32(*session, "f", {}), 20000);
+}
