@@ -166,10 +166,38 @@ struct LocalNameEntry {
     StringView name;
 };
 
+// Rules that differ between the 3.0 core suite and the proposals in
+// ../shared/testsuite/proposals, which predate or extend it. The defaults
+// accept every proposal where that only adds programs; for_suite_path() picks
+// the rules of one suite directory (for the spec runner).
+struct Features {
+    bool custom_page_sizes { true };  // memory limits flag 0x08 and a page size
+    bool custom_descriptors { true }; // describes/descriptor clauses, exact function imports
+    bool relaxed_casts { false };     // br_on_cast target need only share the source's hierarchy
+    bool multiple_memories { true };  // more than one memory and table (off: the old threads suite)
+
+    // The 3.0 core suite (top level, custom/, legacy/).
+    static constexpr Features core() { return { false, false, false, true }; }
+
+    static constexpr Features for_suite_path(StringView path)
+    {
+        if (path.find("proposals/custom-descriptors") != StringView::npos)
+            return { false, true, true, true };
+        if (path.find("proposals/custom-page-sizes") != StringView::npos)
+            return { true, false, false, true };
+        if (path.find("proposals/threads") != StringView::npos)
+            return { false, false, false, false };
+        if (path.find("proposals/") != StringView::npos)
+            return {};
+        return core();
+    }
+};
+
 // The decoded module. It refers into the input bytes (names, expressions, code),
 // which must outlive it. Index spaces list imports first.
 struct Module {
     ReadonlyBytes bytes;
+    Features features;
 
     Vector<RecGroup> rec_groups;
     Vector<SubType> types;
@@ -241,9 +269,9 @@ struct Module {
 // Decodes the binary format. Function bodies are kept as byte ranges; their
 // instructions are decoded (and malformed ones reported) by validate_module.
 // Errors are ErrorKind::Malformed with the byte offset of the problem.
-Result<Module> decode_module(ReadonlyBytes bytes);
+Result<Module> decode_module(ReadonlyBytes bytes, Features features = {});
 
-// Validates a decoded module, filling Module::canonical and ::declared_functions.
+// Validates a decoded module under the features it was decoded with, filling Module::canonical and ::declared_functions.
 // Type errors are ErrorKind::Invalid; malformed instructions inside function
 // bodies are ErrorKind::Malformed. Both carry a byte offset.
 Result<void> validate_module(Module& module);

@@ -47,10 +47,11 @@ Result<void> reserve(Vector<T>& vector, usize extra)
 
 class Decoder {
 public:
-    explicit Decoder(ReadonlyBytes bytes)
+    Decoder(ReadonlyBytes bytes, Features features)
         : m_bytes(bytes)
     {
         m_module.bytes = bytes;
+        m_module.features = features;
     }
 
     Result<Module> decode()
@@ -202,11 +203,12 @@ private:
                     type.supertype = super;
             }
         }
-        if (TRY(reader.peek_u8()) == 0x4C) {
+        bool descriptors = m_module.features.custom_descriptors;
+        if (descriptors && TRY(reader.peek_u8()) == 0x4C) {
             reader.seek(reader.offset() + 1);
             type.describes = TRY(reader.read_u32());
         }
-        if (TRY(reader.peek_u8()) == 0x4D) {
+        if (descriptors && TRY(reader.peek_u8()) == 0x4D) {
             reader.seek(reader.offset() + 1);
             type.descriptor = TRY(reader.read_u32());
         }
@@ -270,7 +272,7 @@ private:
     {
         usize start = reader.offset();
         u8 flags = TRY(reader.read_u8());
-        u8 allowed = is_memory ? 0x0F : 0x05;
+        u8 allowed = !is_memory ? 0x05 : m_module.features.custom_page_sizes ? 0x0F : 0x07;
         if (flags & ~allowed)
             return Error::malformed("malformed limits flags", start);
         Limits limits;
@@ -343,6 +345,8 @@ private:
             switch (kind) {
             case 0x00:
             case 0x20: {
+                if (kind == 0x20 && !m_module.features.custom_descriptors)
+                    return Error::malformed("malformed import kind", kind_offset);
                 // 0x20: custom descriptors' exact function import.
                 Function function { TRY(reader.read_u32()), true, kind == 0x20 };
                 import.index = static_cast<u32>(m_module.functions.size());
@@ -665,9 +669,9 @@ private:
 
 } // namespace
 
-Result<Module> decode_module(ReadonlyBytes bytes)
+Result<Module> decode_module(ReadonlyBytes bytes, Features features)
 {
-    Decoder decoder(bytes);
+    Decoder decoder(bytes, features);
     return decoder.decode();
 }
 

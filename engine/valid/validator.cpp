@@ -27,6 +27,12 @@ public:
 
     Result<void> validate()
     {
+        if (!m_module.features.multiple_memories) {
+            if (m_module.memories.size() > 1)
+                return Error::invalid("multiple memories", m_module.memories[1].offset);
+            if (m_module.tables.size() > 1)
+                return Error::invalid("multiple tables", m_module.tables[1].offset);
+        }
         TRY(validate_types());
         TRY(m_module.declared_functions.try_resize(m_module.functions.size(), false));
         for (const Function& function : m_module.functions)

@@ -97,10 +97,10 @@ struct Outcome {
     wk::u32 function { wk::engine::kNoIndex };
 };
 
-inline Outcome check(const ByteVector& bytes)
+inline Outcome check(const ByteVector& bytes, wk::engine::Features features = {})
 {
     Outcome outcome;
-    auto module = wk::engine::decode_module(wk::ReadonlyBytes(bytes.data(), bytes.size()));
+    auto module = wk::engine::decode_module(wk::ReadonlyBytes(bytes.data(), bytes.size()), features);
     if (!module) {
         outcome.message = module.error().message();
         outcome.kind = module.error().kind();

@@ -260,3 +260,26 @@ TEST(Validator, StartFunction)
     expect_invalid(single_function(kI32, kNone, {}, {}, { start }), "start function");
     expect_invalid(single_function(kNone, kNone, {}, {}, { section(8, { 0x05 }) }), "unknown function");
 }
+
+TEST(Validator, FeaturesPerSuite)
+{
+    // Custom page sizes: limits flag 0x08 is malformed in the core suite.
+    auto paged = module({ memory_section({ 0x08, 0x00, 0x00 }) });
+    EXPECT_TRUE(check(paged).valid);
+    auto core = check(paged, Features::core());
+    EXPECT_FALSE(core.decoded);
+    EXPECT_EQ(core.message, "malformed limits flags");
+
+    // The old threads suite has one memory at most.
+    auto two = module({ section(5, vec({ { 0x00, 0x01 }, { 0x00, 0x01 } })) });
+    EXPECT_TRUE(check(two).valid);
+    auto threads = check(two, Features::for_suite_path("proposals/threads/memory.wast"));
+    EXPECT_EQ(threads.message, "multiple memories");
+
+    // br_on_cast 0 eqref -> anyref: the target does not match the source in 3.0,
+    // but shares its hierarchy, which custom descriptors accepts.
+    ByteVector anyref { 0x01, 0x6E };
+    auto cast = single_function(kNone, anyref, { 0x00, 0xFB, 0x18, 0x03, 0x00, 0x6D, 0x6E });
+    EXPECT_EQ(check(cast, Features::core()).message, "type mismatch");
+    EXPECT_TRUE(check(cast, Features::for_suite_path("proposals/custom-descriptors/br_on_cast.wast")).valid);
+}
