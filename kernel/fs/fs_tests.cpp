@@ -22,7 +22,7 @@ private:
 Result<void> build_archive(UstarWriter& writer)
 {
     TRY(writer.add_directory("bin", 1));
-    u8 program[10000];
+    static u8 program[10000]; // not on the kernel stack
     for (usize i = 0; i < sizeof program; ++i)
         program[i] = static_cast<u8>(i * 7);
     TRY(writer.add_file("bin/program.wasm", ReadonlyBytes(program, sizeof program), 2));
