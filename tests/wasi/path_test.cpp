@@ -2,6 +2,8 @@
 // would follow anything, so containment here is the marshalling layer's alone.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -226,4 +228,79 @@ TEST_F(PosixGuest, ReaddirListsTheDirectory)
     }
     std::sort(names.begin(), names.end());
     EXPECT_EQ(names, (std::vector<std::string> { ".", "..", "far_up", "leaf.txt" }));
+}
+
+TEST_F(PosixGuest, FileDescriptorOperationsOnTheBackend)
+{
+    ASSERT_EQ(open("data.bin", 0, oflags::kCreat | oflags::kTrunc, rights::kFile), Errno::Success);
+    u32 fd = opened_fd();
+    auto put_iovec = [&](u32 at, u32 buffer, u32 length) {
+        u32 iov[2] = { buffer, length };
+        std::memcpy(bytes.data() + at, iov, 8);
+    };
+    auto u64_at = [&](u32 at) {
+        u64 value;
+        std::memcpy(&value, bytes.data() + at, 8);
+        return value;
+    };
+    std::memcpy(bytes.data() + 4000, "0123456789", 10);
+    put_iovec(3500, 4000, 10);
+    ASSERT_EQ(context.fd_write(fd, 3500, 1, 3600), Errno::Success);
+    ASSERT_EQ(context.fd_tell(fd, 3700), Errno::Success);
+    EXPECT_EQ(u64_at(3700), 10u);
+    ASSERT_EQ(context.fd_seek(fd, static_cast<u64>(-4), static_cast<u32>(Whence::End), 3700), Errno::Success);
+    EXPECT_EQ(u64_at(3700), 6u);
+    EXPECT_EQ(read_fd(fd), "6789");
+    EXPECT_EQ(context.fd_seek(fd, static_cast<u64>(-100), static_cast<u32>(Whence::Cur), 3700), Errno::Inval);
+    // pwrite/pread at an offset leave the position alone.
+    std::memcpy(bytes.data() + 4000, "AB", 2);
+    put_iovec(3500, 4000, 2);
+    ASSERT_EQ(context.fd_pwrite(fd, 3500, 1, 3, 3600), Errno::Success);
+    put_iovec(3500, 4100, 5);
+    ASSERT_EQ(context.fd_pread(fd, 3500, 1, 1, 3600), Errno::Success);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data() + 4100), 5), "12AB5");
+    ASSERT_EQ(context.fd_tell(fd, 3700), Errno::Success);
+    EXPECT_EQ(u64_at(3700), 10u);
+    // Size, times, allocation, advice, sync.
+    ASSERT_EQ(context.fd_filestat_set_size(fd, 4), Errno::Success);
+    ASSERT_EQ(context.fd_filestat_get(fd, 3000), Errno::Success);
+    EXPECT_EQ(bytes[3000 + 16], static_cast<u8>(Filetype::RegularFile));
+    EXPECT_EQ(u64_at(3000 + 32), 4u);
+    ASSERT_EQ(context.fd_filestat_set_times(fd, 1'000'000'000ull * 1000, 1'000'000'000ull * 2000,
+                                            fstflags::kAtim | fstflags::kMtim),
+              Errno::Success);
+    ASSERT_EQ(context.path_filestat_get(3, 0, 1000, path("data.bin"), 3000), Errno::Success);
+    EXPECT_EQ(u64_at(3000 + 48), 1'000'000'000ull * 2000);
+    EXPECT_EQ(u64_at(3000 + 40), 1'000'000'000ull * 1000);
+    ASSERT_EQ(context.fd_allocate(fd, 0, 8192), Errno::Success);
+    ASSERT_EQ(context.fd_filestat_get(fd, 3000), Errno::Success);
+    EXPECT_EQ(u64_at(3000 + 32), 8192u);
+    EXPECT_EQ(context.fd_advise(fd, 0, 100, static_cast<u32>(Advice::Sequential)), Errno::Success);
+    EXPECT_EQ(context.fd_sync(fd), Errno::Success);
+    EXPECT_EQ(context.fd_datasync(fd), Errno::Success);
+    // Append mode through fdstat flags.
+    ASSERT_EQ(context.fd_fdstat_set_flags(fd, fdflags::kAppend), Errno::Success);
+    ASSERT_EQ(context.fd_fdstat_get(fd, 3000), Errno::Success);
+    u16 flags;
+    std::memcpy(&flags, bytes.data() + 3002, 2);
+    EXPECT_EQ(flags, fdflags::kAppend);
+    EXPECT_EQ(context.fd_fdstat_set_flags(fd, fdflags::kSync), Errno::NotSup);
+    ASSERT_EQ(context.fd_close(fd), Errno::Success);
+    EXPECT_EQ(fs::file_size(root / "sandbox" / "data.bin"), 8192u);
+}
+
+TEST_F(PosixGuest, PollWaitsForAClock)
+{
+    std::memset(bytes.data(), 0, 48);
+    bytes[8] = 0;
+    u32 clock = 1;
+    std::memcpy(bytes.data() + 16, &clock, 4);
+    u64 timeout = 20'000'000;
+    std::memcpy(bytes.data() + 24, &timeout, 8);
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_EQ(context.poll_oneoff(0, 100, 1, 200), Errno::Success);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
+    u32 events;
+    std::memcpy(&events, bytes.data() + 200, 4);
+    EXPECT_EQ(events, 1u);
 }
