@@ -250,6 +250,8 @@ Inode* Directory::find(StringView name) const
 
 FsResult<void> Directory::add(StringView name, RefPtr<Inode> inode)
 {
+    if (m_index.contains(name))
+        return FsError::Exist; // callers check first; a second entry would orphan the first
     String owned = TRY(no_mem_on_error(String::try_create(name, &m_fs.allocator())));
     if (!m_entries.try_reserve(m_entries.size() + 1))
         return FsError::NoMem;
