@@ -362,6 +362,48 @@ TEST_F(UstarTest, ExtendedHeaders)
     EXPECT_NE(error_text(huge.bytes()).find("extended header is too large"), std::string::npos);
 }
 
+TEST_F(UstarTest, SymlinkLoopsLoadAndFailOnlyWhenFollowed)
+{
+    UstarWriter writer;
+    ASSERT_TRUE(writer.add_symlink("a", "b"));
+    ASSERT_TRUE(writer.add_symlink("b", "a"));
+    ASSERT_TRUE(writer.add_symlink("self", "self"));
+    ASSERT_TRUE(writer.add_symlink("d/x", "../d"));
+    ASSERT_TRUE(writer.finish());
+    auto result = load(writer.bytes());
+    ASSERT_TRUE(result.has_value()) << message_of(result.error());
+    EXPECT_EQ(result->symlinks, 4u);
+    EXPECT_EQ(error_of(fs->resolve(root(), "a")), FsError::Loop);
+    EXPECT_EQ(error_of(fs->resolve(root(), "self/x")), FsError::Loop);
+    // d/x leads back to d: each step is one expansion, and the 41st is one too many.
+    auto back = fs->resolve(root(), "d/x/x/x");
+    ASSERT_TRUE(back);
+    EXPECT_TRUE((*back)->is_directory());
+    std::string long_walk = "d";
+    for (u32 i = 0; i <= FileSystem::kMaxSymlinkExpansions; ++i)
+        long_walk += "/x";
+    EXPECT_EQ(error_of(fs->resolve(root(), long_walk)), FsError::Loop);
+    EXPECT_EQ(*fs->readlink(root(), "a"), "b");
+}
+
+TEST_F(UstarTest, HugeNumbersAreRejected)
+{
+    auto with_pax = [](std::string records) {
+        UstarWriter writer;
+        EXPECT_TRUE(writer.add_entry('x', "PaxHeaders/f", {}, bytes_of(records)));
+        EXPECT_TRUE(writer.add_file("f", bytes_of("data")));
+        EXPECT_TRUE(writer.finish());
+        return std::vector<u8>(writer.bytes().begin(), writer.bytes().end());
+    };
+    EXPECT_NE(error_text(with_pax("32 size=18446744073709551616000\n")).find("pax size is not a decimal number"), std::string::npos);
+    EXPECT_NE(error_text(with_pax("28 size=9223372036854775808\n")).find("runs past the end"), std::string::npos);
+    EXPECT_NE(error_text(with_pax("30 mtime=99999999999999999999\n")).find("pax mtime"), std::string::npos);
+    // An mtime too large for nanoseconds is clamped, not wrapped.
+    auto result = load(with_pax("29 mtime=9999999999999999999\n"));
+    ASSERT_TRUE(result.has_value()) << message_of(result.error());
+    EXPECT_EQ(fs->stat(root(), "f")->modify_time, ~u64 { 0 });
+}
+
 TEST_F(UstarTest, OtherTypesAreSkippedWithAReason)
 {
     UstarWriter writer;
