@@ -44,6 +44,14 @@ Result<void> ValueStack::push_constant(ValKind kind, u64 bits)
     return {};
 }
 
+Result<void> ValueStack::push_local(ValKind kind, u32 local_index)
+{
+    TRY(append(StackEntry { kind, Location::Local, 0, local_index }));
+    if (height() > m_max_height)
+        m_max_height = height();
+    return {};
+}
+
 Result<void> ValueStack::push_stack(ValKind kind)
 {
     TRY(append(StackEntry { kind, Location::Stack, 0, 0 }));

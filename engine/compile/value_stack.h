@@ -50,7 +50,9 @@ private:
     u32 m_bits { 0 };
 };
 
-enum class Location : u8 { Register, Constant, Stack };
+// Local: the value of local `bits` as it is now (a lazy local.get); a local.set of that
+// local first copies such entries to their home slots.
+enum class Location : u8 { Register, Constant, Stack, Local };
 
 struct StackEntry {
     ValKind kind { ValKind::I32 };
@@ -76,6 +78,7 @@ public:
     Result<void> push_register(ValKind kind, u8 reg);
     Result<void> push_constant(ValKind kind, u64 bits);
     Result<void> push_stack(ValKind kind);
+    Result<void> push_local(ValKind kind, u32 local_index);
     // Removes the top entry. A register it held becomes owned by the caller, who must
     // release() it or push it back.
     StackEntry pop();

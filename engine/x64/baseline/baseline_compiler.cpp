@@ -139,6 +139,9 @@ void BaselineCompiler::load_entry(const StackEntry& entry, u32 index, u8 reg)
     case Location::Stack:
         load_kind(entry.kind, reg, slot(index));
         return;
+    case Location::Local:
+        load_kind(entry.kind, reg, local_slot(static_cast<u32>(entry.bits)));
+        return;
     }
 }
 
@@ -181,6 +184,8 @@ Result<void> BaselineCompiler::spill_entry(u32 index)
         store_kind(entry.kind, slot(index), entry.reg);
     else if (entry.location == Location::Constant)
         store_constant(entry.kind, slot(index), entry.bits);
+    else if (entry.location == Location::Local)
+        copy_slot(entry.kind, slot(index), local_slot(static_cast<u32>(entry.bits)));
     m_stack.mark_spilled(index);
     return {};
 }
@@ -440,6 +445,8 @@ Result<void> BaselineCompiler::compile_function(u32 function_index)
     m_local_kinds.clear();
     for (ValType type : m_validator.locals())
         TRY(m_local_kinds.try_append(type.kind));
+    m_local_first_ref.clear();
+    TRY(m_local_first_ref.try_resize(m_local_kinds.size(), compile::ValueStack::kNone));
 
     TRY(emit_prologue(function_index));
     u32 type_index = m_module.functions[function_index].type_index;

@@ -177,6 +177,9 @@ private:
     // Dead-code tracking around the validator (control.cpp).
     Result<void> visit_dead(const Instruction&);
 
+    // locals_globals.cpp: copies lazy local.get entries of `local` to their slots.
+    void materialize_local(u32 local);
+
     // control.cpp
     Result<void> begin_block(FrameKind kind, const BlockType& block);
     Result<void> end_block();
@@ -212,6 +215,7 @@ private:
     LabelPool m_labels;
     u32 m_trap_labels[static_cast<u32>(TrapKind::Count)] {};
     Vector<ValKind> m_local_kinds;
+    Vector<u32> m_local_first_ref; // per local: lowest stack index that may be a Local entry of it
     CallLayout m_self_layout;
     CallLayout m_call_layout;
     u32 m_function_index { 0 };

@@ -67,6 +67,10 @@ Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
             m_stack.pop();
             lhs = TRY(pop_reg(RegClass::Gpr));
             m_asm.cmp(gpr(lhs), static_cast<i32>(rhs.bits), size);
+        } else if (rhs.location == Location::Local) {
+            m_stack.pop();
+            lhs = TRY(pop_reg(RegClass::Gpr));
+            m_asm.cmp(gpr(lhs), local_slot(static_cast<u32>(rhs.bits)), size);
         } else {
             u8 right = TRY(pop_reg(RegClass::Gpr));
             lhs = TRY(pop_reg(RegClass::Gpr));
@@ -114,6 +118,22 @@ Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
     case Opcode::I32Mul: case Opcode::I64Mul: {
         StackEntry rhs = m_stack.peek();
         bool immediate = rhs.location == Location::Constant && fits_i32(kind, rhs.bits);
+        if (rhs.location == Location::Local) {
+            // The local's slot as a memory operand.
+            m_stack.pop();
+            u8 lhs = TRY(pop_reg(RegClass::Gpr));
+            Mem source = local_slot(static_cast<u32>(rhs.bits));
+            Gpr dst = gpr(lhs);
+            switch (op) {
+            case Opcode::I32Add: case Opcode::I64Add: m_asm.add(dst, source, size); break;
+            case Opcode::I32Sub: case Opcode::I64Sub: m_asm.sub(dst, source, size); break;
+            case Opcode::I32And: case Opcode::I64And: m_asm.and_(dst, source, size); break;
+            case Opcode::I32Or: case Opcode::I64Or: m_asm.or_(dst, source, size); break;
+            case Opcode::I32Xor: case Opcode::I64Xor: m_asm.xor_(dst, source, size); break;
+            default: m_asm.imul(dst, source, size); break;
+            }
+            return push_reg(kind, lhs);
+        }
         u8 right = 0;
         if (immediate)
             m_stack.pop();

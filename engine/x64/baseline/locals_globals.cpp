@@ -5,19 +5,36 @@
 
 namespace wk::engine::x64::baseline {
 
+void BaselineCompiler::materialize_local(u32 local)
+{
+    u32 first = m_local_first_ref[local];
+    if (first == compile::ValueStack::kNone)
+        return;
+    for (u32 i = first; i < m_stack.height(); ++i) {
+        StackEntry& entry = m_stack.at(i);
+        if (entry.location == Location::Local && entry.bits == local) {
+            copy_slot(entry.kind, slot(i), local_slot(local));
+            entry.location = Location::Stack;
+        }
+    }
+    m_local_first_ref[local] = compile::ValueStack::kNone;
+}
+
 Result<void> BaselineCompiler::emit_variable(const Instruction& instruction)
 {
     u32 index = instruction.index0;
     switch (instruction.opcode) {
     case Opcode::LocalGet: {
-        ValKind kind = m_local_kinds[index];
-        u8 reg = TRY(allocate(compile::reg_class(kind)));
-        load_kind(kind, reg, local_slot(index));
-        return push_reg(kind, reg);
+        // Lazy: the consumer reads the local's slot (or a spill copies it).
+        u32 position = m_stack.height();
+        if (m_local_first_ref[index] > position)
+            m_local_first_ref[index] = position;
+        return m_stack.push_local(m_local_kinds[index], index);
     }
     case Opcode::LocalSet:
     case Opcode::LocalTee: {
         ValKind kind = m_local_kinds[index];
+        materialize_local(index);
         StackEntry& top = m_stack.peek();
         if (top.location == Location::Constant && kind != ValKind::V128) {
             store_constant(kind, local_slot(index), top.bits);
