@@ -45,6 +45,9 @@ private:
     std::vector<std::pair<u32, u32>> m_ranges;
 };
 
+// False (and the test is marked skipped) when CMake did not find the llvm tools.
+bool have_llvm_tools();
+
 // Runs a shell command; returns its standard output, or fails the test.
 std::string run(std::string const& command);
 std::string write_temp_file(std::string const& suffix, std::string const& contents);
