@@ -177,6 +177,16 @@ public:
                 return {};
             }
             break;
+        case Opcode::GlobalGet:
+            if (index < m_module.globals.size())
+                return push(canon(m_module.globals[index].type));
+            break;
+        case Opcode::GlobalSet:
+            if (index < m_module.globals.size() && m_module.globals[index].is_mutable) {
+                TRY(pop(canon(m_module.globals[index].type)));
+                return {};
+            }
+            break;
         case Opcode::I32Const:
             return push(ValType::i32());
         case Opcode::I64Const:
