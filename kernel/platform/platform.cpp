@@ -121,6 +121,19 @@ Result<void> decommit(void* address, usize size)
     return {};
 }
 
+Result<void> discard(void* address, usize size)
+{
+    TRY(check_range(address, size));
+    InterruptDisabler guard;
+    auto tables = PageTables::current();
+    u64 base = reinterpret_cast<u64>(address);
+    for (u64 page = base; page < base + size; page += x86::kPageSize) {
+        if (auto translation = tables.translate(page))
+            __builtin_memset(x86::phys_to_virt(translation->physical), 0, x86::kPageSize);
+    }
+    return {};
+}
+
 Result<void> protect(void* address, usize size, Access access)
 {
     TRY(check_range(address, size));
@@ -167,6 +180,15 @@ Result<void> fill_entropy(Bytes buffer)
 }
 
 Result<void> prepare_thread_for_wasm() { return {}; }
+
+uptr wasm_stack_limit()
+{
+    // Room below the limit for host and builtin calls made from wasm code, and for the
+    // exception entry (which saves the vector state) when a fault happens at the limit.
+    constexpr uptr kReserve = 16 * 1024;
+    auto* thread = kernel::sched::current();
+    return thread ? thread->stack_bottom() + kReserve : 0;
+}
 
 Activation* current_activation()
 {

@@ -6,6 +6,7 @@
 #include "kernel/time/clock.h"
 
 extern "C" {
+extern char boot_stack_bottom[], boot_stack_top[];
 void switch_context(wk::u64* save_rsp, wk::u64 load_rsp);
 void thread_entry_trampoline();
 void thread_entry(wk::kernel::sched::Thread* thread);
@@ -77,6 +78,7 @@ void Scheduler::initialize()
     boot->m_id = s_next_id++;
     copy_name(boot->m_name, "kernel-main");
     boot->m_state = ThreadState::Running;
+    boot->m_stack = { reinterpret_cast<u64>(boot_stack_bottom), reinterpret_cast<u64>(boot_stack_top) };
     s_current = boot;
     s_thread_count = 1;
     s_slice_left = kTimeSliceTicks;

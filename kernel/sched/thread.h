@@ -22,6 +22,8 @@ public:
     u64 id() const { return m_id; }
     const char* name() const { return m_name; }
     ThreadState state() const { return m_state; }
+    // Lowest usable address of this thread's stack (a guard page lies below it).
+    u64 stack_bottom() const { return m_stack.bottom; }
     // The innermost wasm activation running on this thread (engine/platform.h).
     void* wasm_activation() const { return m_wasm_activation; }
     void set_wasm_activation(void* activation) { m_wasm_activation = activation; }
