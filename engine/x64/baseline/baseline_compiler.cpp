@@ -273,7 +273,7 @@ Result<Label*> BaselineCompiler::trap_label(TrapKind kind)
 
 Result<void> BaselineCompiler::record_trap_here(TrapKind kind)
 {
-    u32 offset = m_asm.offset();
+    u32 offset = m_code_base + m_asm.offset();
     if (!m_traps.is_empty() && m_traps.last().code_offset >= offset)
         return Error::from("baseline compiler: trap sites out of order", ErrorKind::Unsupported, m_offset);
     return m_traps.try_append(TrapEntry { offset, kind });
@@ -420,8 +420,9 @@ Result<void> BaselineCompiler::emit_prologue(u32 function_index)
     return {};
 }
 
-Result<void> BaselineCompiler::compile_function(u32 function_index)
+Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_base)
 {
+    m_code_base = code_base;
     const Code& code = m_module.codes[function_index - m_module.imported_function_count];
     m_function_index = function_index;
     m_offset = code.offset;

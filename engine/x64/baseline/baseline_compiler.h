@@ -92,7 +92,9 @@ public:
     // Types whose wasm → array-call trampoline the code refers to.
     Span<const bool> needed_array_trampolines() const { return m_needs_array_trampoline.span(); }
 
-    Result<void> compile_function(u32 function_index);
+    // Compiles one function into the assembler (which must be empty); `code_base` is
+    // where its code will sit in the module's code, for the trap table.
+    Result<void> compile_function(u32 function_index, u32 code_base);
 
     // Visitor interface of walk_code.
     bool finished() const { return m_validator.finished(); }
@@ -225,6 +227,7 @@ private:
     u32 m_save_used { 0 };
     u32 m_save_max { 0 };
     u32 m_function_start { 0 };
+    u32 m_code_base { 0 };
     u32 m_code_budget { 0 };
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
