@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `cmake --build build --target fuzz`: every fuzzer at once (one core each) for
-# SECONDS, in fork mode so that a crash does not end the run (run-fuzzer.sh).
+# SECONDS, restarting after a crash so that one does not end the run (run-fuzzer.sh).
 # Usage: run-all.sh SECONDS WORK_DIR FUZZER...
 set -u
 seconds=$1 work=$2
