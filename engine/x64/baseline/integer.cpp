@@ -258,6 +258,44 @@ Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
         release(RegClass::Gpr, number(Gpr::rdx));
         return push_reg(kind, number(Gpr::rax));
     }
+    case Opcode::I64Add128:
+    case Opcode::I64Sub128: {
+        // (a_lo a_hi b_lo b_hi) -> (lo hi) with the carry between the halves.
+        u8 b_hi = TRY(pop_reg(RegClass::Gpr));
+        u8 b_lo = TRY(pop_reg(RegClass::Gpr));
+        u8 a_hi = TRY(pop_reg(RegClass::Gpr));
+        u8 a_lo = TRY(pop_reg(RegClass::Gpr));
+        if (op == Opcode::I64Add128) {
+            m_asm.add(gpr(a_lo), gpr(b_lo), Size::Qword);
+            m_asm.adc(gpr(a_hi), gpr(b_hi), Size::Qword);
+        } else {
+            m_asm.sub(gpr(a_lo), gpr(b_lo), Size::Qword);
+            m_asm.sbb(gpr(a_hi), gpr(b_hi), Size::Qword);
+        }
+        release(RegClass::Gpr, b_lo);
+        release(RegClass::Gpr, b_hi);
+        TRY(push_reg(ValKind::I64, a_lo));
+        return push_reg(ValKind::I64, a_hi);
+    }
+    case Opcode::I64MulWideS:
+    case Opcode::I64MulWideU: {
+        // rdx:rax = rax * operand.
+        TRY(take_fixed(RegClass::Gpr, number(Gpr::rax)));
+        TRY(take_fixed(RegClass::Gpr, number(Gpr::rdx)));
+        u8 rhs = TRY(pop_reg(RegClass::Gpr));
+        StackEntry lhs = m_stack.peek();
+        load_entry(lhs, m_stack.height() - 1, number(Gpr::rax));
+        m_stack.pop();
+        if (lhs.location == Location::Register)
+            release(RegClass::Gpr, lhs.reg);
+        if (op == Opcode::I64MulWideS)
+            m_asm.imul(gpr(rhs), Size::Qword);
+        else
+            m_asm.mul(gpr(rhs), Size::Qword);
+        release(RegClass::Gpr, rhs);
+        TRY(push_reg(ValKind::I64, number(Gpr::rax)));
+        return push_reg(ValKind::I64, number(Gpr::rdx));
+    }
     default:
         return unsupported("integer instruction not implemented");
     }
