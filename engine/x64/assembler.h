@@ -52,7 +52,8 @@ public:
     // Pads with multi-byte nops to a multiple of alignment (a power of two, at most 4096).
     void align(u32 alignment);
 
-    // The next instruction gets a LOCK prefix.
+    // The next instruction gets a LOCK prefix, placed after any 0x66 as llvm-mc does. Only
+    // read-modify-write forms with a memory destination accept it.
     void lock() { m_lock_pending = true; }
 
     // Arithmetic and logic: dst = dst op src. Immediates are sign-extended to the operand

@@ -133,6 +133,18 @@ TEST(X64Labels, JumpsMatchLlvmMc)
     p.as.int3();
     p.line("int3");
 
+    // Raw data, one value patched afterwards.
+    p.as.emit_u8(0x5a);
+    p.line(".byte 0x5a");
+    u32 patched = p.as.offset();
+    p.as.emit_u8(0);
+    p.line(".byte 0xa5");
+    p.as.emit_u32(0xdeadbeef);
+    p.line(".long 0xdeadbeef");
+    p.as.emit_u64(0x0123456789abcdef);
+    p.line(".quad 0x0123456789abcdef");
+    p.as.patch_u8(patched, 0xa5);
+
     ASSERT_TRUE(p.as.status().has_value());
     std::string object = assemble_object(p.source);
     auto expected = text_section(object);
