@@ -220,6 +220,8 @@ std::vector<Mem> memory_shapes()
         Mem::index_only(rcx, Scale::Four, 0x10),
         Mem::index_only(r11, Scale::Eight, -4),
         Mem::index_only(rbp, Scale::Two, 0),
+        Mem::index_only(r13, Scale::One, 0),
+        Mem::index_only(r12, Scale::One, 16),
         Mem::absolute(0x1000),
         Mem::rip(0),
         Mem::rip(16),
