@@ -179,6 +179,9 @@ private:
     // Dead-code tracking around the validator (control.cpp).
     Result<void> visit_dead(const Instruction&);
 
+    // memory.cpp: bounds check (if the memory needs one) and the access operand.
+    Result<Mem> memory_operand(u32 memory_index, u64 offset, u32 bytes, u8 address);
+
     // locals_globals.cpp: copies lazy local.get entries of `local` to their slots.
     void materialize_local(u32 local);
 

@@ -48,6 +48,52 @@ Access access_of(Opcode op)
 
 } // namespace
 
+// Emits the bounds check the memory needs (none for guarded i32 memories) and returns
+// the operand for an access of `bytes` bytes at `address` (a register holding the
+// zero-extended i32 or the i64 address; it may be advanced by the offset).
+Result<Mem> BaselineCompiler::memory_operand(u32 memory_index, u64 offset, u32 bytes, u8 address)
+{
+    const Limits& limits = m_module.memories[memory_index].limits;
+    // Memories with pages smaller than the host's have committed bytes past their bound.
+    bool guarded = !limits.is_64 && limits.page_size_log2 == 16 && offset <= 0x7FFF'FFFFu;
+    if (guarded) {
+        if (memory_index == 0)
+            return Mem(kMemoryBase, gpr(address), Scale::One, static_cast<i32>(offset));
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+        m_asm.mov(kScratch, Mem(kScratch), Size::Qword);
+        return Mem(kScratch, gpr(address), Scale::One, static_cast<i32>(offset));
+    }
+    // Explicit check: address + offset + bytes <= bound, without wrapping. Registers
+    // first: allocating may spill, and spills use the scratch register.
+    Label* out_of_bounds = TRY(trap_label(TrapKind::MemoryOutOfBounds));
+    u64 end = offset + bytes;
+    if (end < offset) {
+        m_asm.jmp(*out_of_bounds);
+    } else {
+        u8 end_reg = TRY(allocate(RegClass::Gpr));
+        m_asm.mov(gpr(end_reg), static_cast<i64>(end), Size::Qword);
+        m_asm.add(gpr(end_reg), gpr(address), Size::Qword);
+        m_asm.jcc(Condition::Below, *out_of_bounds); // carry: wrapped
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+        m_asm.cmp(gpr(end_reg), Mem(kScratch, 8), Size::Qword);
+        m_asm.jcc(Condition::Above, *out_of_bounds);
+        // In bounds, so address + offset fits in 64 bits: advance the address.
+        if (offset <= 0x7FFF'FFFFu) {
+            if (offset != 0)
+                m_asm.add(gpr(address), static_cast<i32>(offset), Size::Qword);
+        } else {
+            m_asm.mov(gpr(end_reg), static_cast<i64>(offset), Size::Qword);
+            m_asm.add(gpr(address), gpr(end_reg), Size::Qword);
+        }
+        release(RegClass::Gpr, end_reg);
+    }
+    if (memory_index == 0)
+        return Mem(kMemoryBase, gpr(address), Scale::One, 0);
+    m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+    m_asm.mov(kScratch, Mem(kScratch), Size::Qword);
+    return Mem(kScratch, gpr(address), Scale::One, 0);
+}
+
 Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
 {
     Opcode op = instruction.opcode;
@@ -121,49 +167,13 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
     }
     u8 address = TRY(pop_reg(RegClass::Gpr));
     u64 offset = instruction.memarg.offset;
+    // Float loads need their register before the operand exists: allocating may spill
+    // through the scratch register, which can hold the memory's base.
+    u8 float_result = 0;
+    if (!access.is_store && value_class == RegClass::Fpr)
+        float_result = TRY(allocate(RegClass::Fpr));
 
-    // The base register: r15 for memory 0, else the memory's base through the VMContext.
-    Gpr base = kMemoryBase;
-    // Memories with pages smaller than the host's have committed bytes past their bound.
-    bool guarded = !limits.is_64 && limits.page_size_log2 == 16 && offset <= 0x7FFF'FFFFu;
-    if (!guarded) {
-        // Explicit bounds check: address + offset + bytes <= bound, without wrapping.
-        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
-        Label* out_of_bounds = TRY(trap_label(TrapKind::MemoryOutOfBounds));
-        u64 end = offset + access.bytes;
-        if (end < offset) {
-            m_asm.jmp(*out_of_bounds);
-        } else {
-            u8 end_reg = TRY(allocate(RegClass::Gpr));
-            m_asm.mov(gpr(end_reg), static_cast<i64>(end), Size::Qword);
-            m_asm.add(gpr(end_reg), gpr(address), Size::Qword);
-            m_asm.jcc(Condition::Below, *out_of_bounds); // carry: wrapped
-            m_asm.cmp(gpr(end_reg), Mem(kScratch, 8), Size::Qword);
-            m_asm.jcc(Condition::Above, *out_of_bounds);
-            release(RegClass::Gpr, end_reg);
-        }
-        if (offset != 0) {
-            // In bounds, so address + offset fits in 64 bits.
-            if (offset <= 0x7FFF'FFFFu) {
-                m_asm.add(gpr(address), static_cast<i32>(offset), Size::Qword);
-            } else {
-                u8 temp = TRY(allocate(RegClass::Gpr));
-                m_asm.mov(gpr(temp), static_cast<i64>(offset), Size::Qword);
-                m_asm.add(gpr(address), gpr(temp), Size::Qword);
-                release(RegClass::Gpr, temp);
-            }
-        }
-        offset = 0;
-        if (memory_index != 0) {
-            m_asm.mov(kScratch, Mem(kScratch), Size::Qword);
-            base = kScratch;
-        }
-    } else if (memory_index != 0) {
-        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
-        m_asm.mov(kScratch, Mem(kScratch), Size::Qword);
-        base = kScratch;
-    }
-    Mem operand(base, gpr(address), Scale::One, static_cast<i32>(offset));
+    Mem operand = TRY(memory_operand(memory_index, offset, access.bytes, address));
 
     if (access.is_store) {
         Size size = access.bytes == 8 ? Size::Qword : access.bytes == 4 ? Size::Dword : access.bytes == 2 ? Size::Word : Size::Byte;
@@ -188,7 +198,7 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
     }
 
     if (value_class == RegClass::Fpr) {
-        u8 result = TRY(allocate(RegClass::Fpr));
+        u8 result = float_result;
         TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
         if (access.kind == ValKind::F32)
             m_asm.movss(xmm(result), operand);

@@ -333,7 +333,7 @@ TEST(Compile, HostImports)
 
 TEST(Compile, UnsupportedIsNamed)
 {
-    const char* wat = R"wat((module (func (param v128) (result v128) local.get 0 local.get 0 i8x16.add)))wat";
+    const char* wat = R"wat((module (func (param v128) (result v128) local.get 0 i8x16.popcnt)))wat";
     auto wasm = MUST(text::wat_to_wasm(StringView(wat, __builtin_strlen(wat))));
     auto compiled = compile::load_and_compile(std::move(wasm));
     ASSERT_TRUE(compiled.is_error());
@@ -365,4 +365,26 @@ TEST(Compile, DeepNestingOverDeepStack)
     session->store = MUST(runtime::Store::create());
     session->instance = MUST(session->store->instantiate(*session->compiled.module, session->linker));
     EXPECT_EQ(call_i32(*session, "f", {}), 20000);
+}
+
+TEST(Compile, SimdBasics)
+{
+    auto s = instantiate(R"wat((module
+        (memory 1)
+        (func (export "add") (param i32 i32) (result i32)
+          local.get 0 i32x4.splat (v128.const i32x4 1 2 3 4) i32x4.add
+          local.get 1 i32x4.splat i32x4.mul
+          i32x4.extract_lane 3)
+        (func (export "roundtrip") (result i64)
+          i32.const 16 (v128.const i32x4 7 0 0x23456789 1) v128.store
+          i32.const 16 v128.load v128.not v128.not i64x2.extract_lane 1)
+        (func (export "any") (param i64) (result i32) local.get 0 i64x2.splat v128.any_true)
+        (func (export "oob") (param i32) (result i32) local.get 0 v128.load i32x4.extract_lane 0)))wat");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(call_i32(*s, "add", { VMVal::from_i32(10), VMVal::from_i32(3) }), 42);
+    EXPECT_EQ(call_i64(*s, "roundtrip", {}), 0x123456789);
+    EXPECT_EQ(call_i32(*s, "any", { VMVal::from_i64(0) }), 0);
+    EXPECT_EQ(call_i32(*s, "any", { VMVal::from_i64(1ll << 40) }), 1);
+    EXPECT_EQ(call_trap(*s, "oob", { VMVal::from_i32(65521) }), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(call_i32(*s, "oob", { VMVal::from_i32(65520) }), 0);
 }
