@@ -82,6 +82,21 @@ TEST(SpecRunner, AssertMalformedPassesForTextAndDecoderRejections)
         << r.failures;
 }
 
+TEST(SpecRunner, CustomAssertionsNeedTheirErrorKind)
+{
+    auto r = run("(assert_malformed_custom (module quote \"(@custom \\\"x\\\" (before nowhere) \\\"\\\")\") \"m\")\n"
+                 "(assert_malformed_custom (module (func)) \"m\")\n"
+                 "(assert_invalid_custom (module (func (result i32) i64.const 1)) \"i\")\n"
+                 "(assert_invalid_custom (module (func)) \"i\")\n");
+    EXPECT_EQ(of(r, CommandClass::AssertMalformedCustom).passed, 1u) << r.failures;
+    EXPECT_EQ(of(r, CommandClass::AssertMalformedCustom).failed, 1u);
+    EXPECT_EQ(of(r, CommandClass::AssertInvalidCustom).passed, 1u);
+    EXPECT_EQ(of(r, CommandClass::AssertInvalidCustom).failed, 1u);
+    EXPECT_NE(r.failures.find("t.wast:4: assert_invalid_custom: expected invalid (\"i\"), got a valid module"),
+              std::string::npos)
+        << r.failures;
+}
+
 TEST(SpecRunner, ExecutionCommandsAreSkippedWithTheirReason)
 {
     auto r = run("(module $m (func (export \"f\") (result i32) i32.const 1))\n"
