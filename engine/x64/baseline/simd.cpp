@@ -50,6 +50,80 @@ BinaryOp simple_binary(Opcode op)
     case Opcode::F64x2Sub: return &Assembler::subpd;
     case Opcode::F64x2Mul: return &Assembler::mulpd;
     case Opcode::F64x2Div: return &Assembler::divpd;
+    case Opcode::I8x16MinS: return &Assembler::pminsb;
+    case Opcode::I8x16MinU: return &Assembler::pminub;
+    case Opcode::I8x16MaxS: return &Assembler::pmaxsb;
+    case Opcode::I8x16MaxU: return &Assembler::pmaxub;
+    case Opcode::I16x8MinS: return &Assembler::pminsw;
+    case Opcode::I16x8MinU: return &Assembler::pminuw;
+    case Opcode::I16x8MaxS: return &Assembler::pmaxsw;
+    case Opcode::I16x8MaxU: return &Assembler::pmaxuw;
+    case Opcode::I32x4MinS: return &Assembler::pminsd;
+    case Opcode::I32x4MinU: return &Assembler::pminud;
+    case Opcode::I32x4MaxS: return &Assembler::pmaxsd;
+    case Opcode::I32x4MaxU: return &Assembler::pmaxud;
+    case Opcode::I8x16AvgrU: return &Assembler::pavgb;
+    case Opcode::I16x8AvgrU: return &Assembler::pavgw;
+    case Opcode::I8x16NarrowI16x8S: return &Assembler::packsswb;
+    case Opcode::I8x16NarrowI16x8U: return &Assembler::packuswb;
+    case Opcode::I16x8NarrowI32x4S: return &Assembler::packssdw;
+    case Opcode::I16x8NarrowI32x4U: return &Assembler::packusdw;
+    case Opcode::I32x4DotI16x8S: return &Assembler::pmaddwd;
+    case Opcode::I8x16GtS: return &Assembler::pcmpgtb;
+    case Opcode::I16x8GtS: return &Assembler::pcmpgtw;
+    case Opcode::I32x4GtS: return &Assembler::pcmpgtd;
+    case Opcode::I64x2GtS: return &Assembler::pcmpgtq;
+    default: return nullptr;
+    }
+}
+
+// Operations computed as op(rhs, lhs) into the right operand's register.
+BinaryOp swapped_binary(Opcode op)
+{
+    switch (op) {
+    case Opcode::I8x16LtS: return &Assembler::pcmpgtb;
+    case Opcode::I16x8LtS: return &Assembler::pcmpgtw;
+    case Opcode::I32x4LtS: return &Assembler::pcmpgtd;
+    case Opcode::I64x2LtS: return &Assembler::pcmpgtq;
+    case Opcode::F32x4Pmin: return &Assembler::minps;
+    case Opcode::F32x4Pmax: return &Assembler::maxps;
+    case Opcode::F64x2Pmin: return &Assembler::minpd;
+    case Opcode::F64x2Pmax: return &Assembler::maxpd;
+    default: return nullptr;
+    }
+}
+
+// One-operand operations, dst = op(src) in place.
+BinaryOp simple_unary(Opcode op)
+{
+    switch (op) {
+    case Opcode::I8x16Abs: return &Assembler::pabsb;
+    case Opcode::I16x8Abs: return &Assembler::pabsw;
+    case Opcode::I32x4Abs: return &Assembler::pabsd;
+    case Opcode::F32x4ConvertI32x4S: return &Assembler::cvtdq2ps;
+    case Opcode::F64x2ConvertLowI32x4S: return &Assembler::cvtdq2pd;
+    case Opcode::F32x4DemoteF64x2Zero: return &Assembler::cvtpd2ps;
+    case Opcode::F64x2PromoteLowF32x4: return &Assembler::cvtps2pd;
+    case Opcode::I16x8ExtendLowI8x16S: return &Assembler::pmovsxbw;
+    case Opcode::I16x8ExtendLowI8x16U: return &Assembler::pmovzxbw;
+    case Opcode::I32x4ExtendLowI16x8S: return &Assembler::pmovsxwd;
+    case Opcode::I32x4ExtendLowI16x8U: return &Assembler::pmovzxwd;
+    case Opcode::I64x2ExtendLowI32x4S: return &Assembler::pmovsxdq;
+    case Opcode::I64x2ExtendLowI32x4U: return &Assembler::pmovzxdq;
+    default: return nullptr;
+    }
+}
+
+// extend_high: the same after moving the high half down.
+BinaryOp extend_high(Opcode op)
+{
+    switch (op) {
+    case Opcode::I16x8ExtendHighI8x16S: return &Assembler::pmovsxbw;
+    case Opcode::I16x8ExtendHighI8x16U: return &Assembler::pmovzxbw;
+    case Opcode::I32x4ExtendHighI16x8S: return &Assembler::pmovsxwd;
+    case Opcode::I32x4ExtendHighI16x8U: return &Assembler::pmovzxwd;
+    case Opcode::I64x2ExtendHighI32x4S: return &Assembler::pmovsxdq;
+    case Opcode::I64x2ExtendHighI32x4U: return &Assembler::pmovzxdq;
     default: return nullptr;
     }
 }
@@ -66,7 +140,185 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
         release(RegClass::Fpr, rhs);
         return push_reg(ValKind::V128, lhs);
     }
+    if (BinaryOp binary = swapped_binary(op)) {
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        (m_asm.*binary)(xmm(rhs), xmm(lhs));
+        release(RegClass::Fpr, lhs);
+        return push_reg(ValKind::V128, rhs);
+    }
+    if (BinaryOp unary = simple_unary(op)) {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        (m_asm.*unary)(xmm(reg), xmm(reg));
+        return push_reg(ValKind::V128, reg);
+    }
+    if (BinaryOp unary = extend_high(op)) {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        m_asm.psrldq(xmm(reg), 8);
+        (m_asm.*unary)(xmm(reg), xmm(reg));
+        return push_reg(ValKind::V128, reg);
+    }
     switch (op) {
+    case Opcode::I8x16Ne:
+    case Opcode::I16x8Ne:
+    case Opcode::I32x4Ne:
+    case Opcode::I64x2Ne: {
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        if (op == Opcode::I8x16Ne)
+            m_asm.pcmpeqb(xmm(lhs), xmm(rhs));
+        else if (op == Opcode::I16x8Ne)
+            m_asm.pcmpeqw(xmm(lhs), xmm(rhs));
+        else if (op == Opcode::I32x4Ne)
+            m_asm.pcmpeqd(xmm(lhs), xmm(rhs));
+        else
+            m_asm.pcmpeqq(xmm(lhs), xmm(rhs));
+        m_asm.pcmpeqd(kScratchXmm, kScratchXmm);
+        m_asm.pxor(xmm(lhs), kScratchXmm);
+        release(RegClass::Fpr, rhs);
+        return push_reg(ValKind::V128, lhs);
+    }
+    case Opcode::I8x16Neg:
+    case Opcode::I16x8Neg:
+    case Opcode::I32x4Neg:
+    case Opcode::I64x2Neg: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        m_asm.pxor(kScratchXmm, kScratchXmm);
+        if (op == Opcode::I8x16Neg)
+            m_asm.psubb(kScratchXmm, xmm(reg));
+        else if (op == Opcode::I16x8Neg)
+            m_asm.psubw(kScratchXmm, xmm(reg));
+        else if (op == Opcode::I32x4Neg)
+            m_asm.psubd(kScratchXmm, xmm(reg));
+        else
+            m_asm.psubq(kScratchXmm, xmm(reg));
+        m_asm.movaps(xmm(reg), kScratchXmm);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::F32x4Abs:
+    case Opcode::F32x4Neg:
+    case Opcode::F64x2Abs:
+    case Opcode::F64x2Neg: {
+        // Sign masks from all-ones: pure bit operations, NaN payloads pass through.
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        m_asm.pcmpeqd(kScratchXmm, kScratchXmm);
+        bool is64 = op == Opcode::F64x2Abs || op == Opcode::F64x2Neg;
+        bool abs = op == Opcode::F32x4Abs || op == Opcode::F64x2Abs;
+        if (abs) {
+            is64 ? m_asm.psrlq(kScratchXmm, 1) : m_asm.psrld(kScratchXmm, 1);
+            m_asm.andps(xmm(reg), kScratchXmm);
+        } else {
+            is64 ? m_asm.psllq(kScratchXmm, 63) : m_asm.pslld(kScratchXmm, 31);
+            m_asm.xorps(xmm(reg), kScratchXmm);
+        }
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::V128Bitselect: {
+        u8 mask = TRY(pop_reg(RegClass::Fpr));
+        u8 if_false = TRY(pop_reg(RegClass::Fpr));
+        u8 if_true = TRY(pop_reg(RegClass::Fpr));
+        m_asm.pand(xmm(if_true), xmm(mask));
+        m_asm.pandn(xmm(mask), xmm(if_false));
+        m_asm.por(xmm(if_true), xmm(mask));
+        release(RegClass::Fpr, mask);
+        release(RegClass::Fpr, if_false);
+        return push_reg(ValKind::V128, if_true);
+    }
+    case Opcode::I8x16AllTrue:
+    case Opcode::I16x8AllTrue:
+    case Opcode::I32x4AllTrue:
+    case Opcode::I64x2AllTrue: {
+        // No lane equal to zero.
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u8 result = TRY(allocate(RegClass::Gpr));
+        m_asm.pxor(kScratchXmm, kScratchXmm);
+        if (op == Opcode::I8x16AllTrue)
+            m_asm.pcmpeqb(kScratchXmm, xmm(reg));
+        else if (op == Opcode::I16x8AllTrue)
+            m_asm.pcmpeqw(kScratchXmm, xmm(reg));
+        else if (op == Opcode::I32x4AllTrue)
+            m_asm.pcmpeqd(kScratchXmm, xmm(reg));
+        else
+            m_asm.pcmpeqq(kScratchXmm, xmm(reg));
+        m_asm.ptest(kScratchXmm, kScratchXmm);
+        m_asm.setcc(Condition::Equal, gpr(result));
+        m_asm.movzx8(gpr(result), gpr(result), Size::Dword);
+        release(RegClass::Fpr, reg);
+        return push_reg(ValKind::I32, result);
+    }
+    case Opcode::I8x16Bitmask:
+    case Opcode::I16x8Bitmask:
+    case Opcode::I32x4Bitmask:
+    case Opcode::I64x2Bitmask: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u8 result = TRY(allocate(RegClass::Gpr));
+        if (op == Opcode::I8x16Bitmask) {
+            m_asm.pmovmskb(gpr(result), xmm(reg));
+        } else if (op == Opcode::I16x8Bitmask) {
+            m_asm.movaps(kScratchXmm, xmm(reg));
+            m_asm.packsswb(kScratchXmm, kScratchXmm);
+            m_asm.pmovmskb(gpr(result), kScratchXmm);
+            m_asm.and_(gpr(result), 0xFF, Size::Dword);
+        } else if (op == Opcode::I32x4Bitmask) {
+            m_asm.movmskps(gpr(result), xmm(reg));
+        } else {
+            m_asm.movmskpd(gpr(result), xmm(reg));
+        }
+        release(RegClass::Fpr, reg);
+        return push_reg(ValKind::I32, result);
+    }
+    case Opcode::F32x4Eq: case Opcode::F32x4Ne: case Opcode::F32x4Lt:
+    case Opcode::F32x4Gt: case Opcode::F32x4Le: case Opcode::F32x4Ge:
+    case Opcode::F64x2Eq: case Opcode::F64x2Ne: case Opcode::F64x2Lt:
+    case Opcode::F64x2Gt: case Opcode::F64x2Le: case Opcode::F64x2Ge: {
+        bool is64 = op >= Opcode::F64x2Eq;
+        Opcode base = is64 ? static_cast<Opcode>(static_cast<u16>(op) - static_cast<u16>(Opcode::F64x2Eq) + static_cast<u16>(Opcode::F32x4Eq)) : op;
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        // cmpps predicates: 0 eq, 1 lt, 2 le, 4 neq (unordered true). gt/ge swap.
+        bool swap = base == Opcode::F32x4Gt || base == Opcode::F32x4Ge;
+        u8 predicate = base == Opcode::F32x4Eq ? 0 : base == Opcode::F32x4Ne ? 4
+            : (base == Opcode::F32x4Lt || base == Opcode::F32x4Gt) ? 1 : 2;
+        u8 dst = swap ? rhs : lhs;
+        u8 src = swap ? lhs : rhs;
+        is64 ? m_asm.cmppd(xmm(dst), xmm(src), predicate) : m_asm.cmpps(xmm(dst), xmm(src), predicate);
+        release(RegClass::Fpr, src);
+        return push_reg(ValKind::V128, dst);
+    }
+    case Opcode::F32x4Ceil: case Opcode::F32x4Floor: case Opcode::F32x4Trunc: case Opcode::F32x4Nearest:
+    case Opcode::F64x2Ceil: case Opcode::F64x2Floor: case Opcode::F64x2Trunc: case Opcode::F64x2Nearest: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        bool is64 = op == Opcode::F64x2Ceil || op == Opcode::F64x2Floor || op == Opcode::F64x2Trunc || op == Opcode::F64x2Nearest;
+        u8 mode = (op == Opcode::F32x4Nearest || op == Opcode::F64x2Nearest) ? 0
+            : (op == Opcode::F32x4Floor || op == Opcode::F64x2Floor)       ? 1
+            : (op == Opcode::F32x4Ceil || op == Opcode::F64x2Ceil)         ? 2
+                                                                           : 3;
+        is64 ? m_asm.roundpd(xmm(reg), xmm(reg), mode | 8) : m_asm.roundps(xmm(reg), xmm(reg), mode | 8);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I16x8Shl: case Opcode::I16x8ShrS: case Opcode::I16x8ShrU:
+    case Opcode::I32x4Shl: case Opcode::I32x4ShrS: case Opcode::I32x4ShrU:
+    case Opcode::I64x2Shl: case Opcode::I64x2ShrU: {
+        u8 count = TRY(pop_reg(RegClass::Gpr));
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u32 bits = (op == Opcode::I16x8Shl || op == Opcode::I16x8ShrS || op == Opcode::I16x8ShrU) ? 16
+            : (op == Opcode::I64x2Shl || op == Opcode::I64x2ShrU)                                 ? 64
+                                                                                                   : 32;
+        m_asm.and_(gpr(count), static_cast<i32>(bits - 1), Size::Dword);
+        m_asm.movd(kScratchXmm, gpr(count));
+        switch (op) {
+        case Opcode::I16x8Shl: m_asm.psllw(xmm(reg), kScratchXmm); break;
+        case Opcode::I16x8ShrS: m_asm.psraw(xmm(reg), kScratchXmm); break;
+        case Opcode::I16x8ShrU: m_asm.psrlw(xmm(reg), kScratchXmm); break;
+        case Opcode::I32x4Shl: m_asm.pslld(xmm(reg), kScratchXmm); break;
+        case Opcode::I32x4ShrS: m_asm.psrad(xmm(reg), kScratchXmm); break;
+        case Opcode::I32x4ShrU: m_asm.psrld(xmm(reg), kScratchXmm); break;
+        case Opcode::I64x2Shl: m_asm.psllq(xmm(reg), kScratchXmm); break;
+        default: m_asm.psrlq(xmm(reg), kScratchXmm); break;
+        }
+        release(RegClass::Gpr, count);
+        return push_reg(ValKind::V128, reg);
+    }
     case Opcode::V128Const: {
         u8 reg = TRY(allocate(RegClass::Fpr));
         u64 low;

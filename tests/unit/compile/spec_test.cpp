@@ -87,6 +87,34 @@ int matches(const VMVal& value, const text::ResultPattern& pattern)
     case Kind::I64: return value.u64_value() == pattern.bits;
     case Kind::F32: return float_matches(value.u32_value(), pattern, false);
     case Kind::F64: return float_matches(value.u64_value(), pattern, true);
+    case Kind::V128: {
+        u32 lanes = 0, width = 0;
+        switch (pattern.shape) {
+        case text::V128Shape::I8x16: lanes = 16; width = 1; break;
+        case text::V128Shape::I16x8: lanes = 8; width = 2; break;
+        case text::V128Shape::I32x4:
+        case text::V128Shape::F32x4: lanes = 4; width = 4; break;
+        case text::V128Shape::I64x2:
+        case text::V128Shape::F64x2: lanes = 2; width = 8; break;
+        }
+        for (u32 lane = 0; lane < lanes; ++lane) {
+            u64 bits = 0;
+            __builtin_memcpy(&bits, value.bytes + lane * width, width);
+            const text::LanePattern& expected = pattern.lanes[lane];
+            if (pattern.shape == text::V128Shape::F32x4 || pattern.shape == text::V128Shape::F64x2) {
+                text::ResultPattern scalar;
+                scalar.nan = expected.nan;
+                scalar.bits = expected.bits;
+                if (!float_matches(bits, scalar, width == 8))
+                    return 0;
+            } else {
+                u64 mask = width == 8 ? ~u64 { 0 } : (u64 { 1 } << (8 * width)) - 1;
+                if (bits != (expected.bits & mask))
+                    return 0;
+            }
+        }
+        return 1;
+    }
     case Kind::RefNull: return value.ref() == nullptr;
     case Kind::RefFunc: return value.ref() != nullptr;
     case Kind::RefExtern:
@@ -325,7 +353,15 @@ INSTANTIATE_TEST_SUITE_P(Core, SpecScript,
                                            "ref_null.wast", "ref_is_null.wast", "ref_func.wast", "ref_as_non_null.wast",
                                            "br_on_null.wast", "br_on_non_null.wast", "select.wast", "table.wast",
                                            "proposals/wide-arithmetic/wide-arithmetic.wast",
-                                           "proposals/custom-page-sizes/custom-page-sizes.wast"),
+                                           "proposals/custom-page-sizes/custom-page-sizes.wast", "simd_address.wast",
+                                           "simd_bitwise.wast", "simd_boolean.wast", "simd_const.wast",
+                                           "simd_f32x4_arith.wast", "simd_f32x4_cmp.wast", "simd_f32x4_pmin_pmax.wast",
+                                           "simd_f32x4_rounding.wast", "simd_f64x2_arith.wast", "simd_f64x2_cmp.wast",
+                                           "simd_f64x2_pmin_pmax.wast", "simd_f64x2_rounding.wast", "simd_i16x8_arith.wast",
+                                           "simd_i16x8_arith2.wast", "simd_i16x8_sat_arith.wast", "simd_i32x4_arith.wast",
+                                           "simd_i32x4_arith2.wast", "simd_i32x4_dot_i16x8.wast", "simd_i8x16_arith.wast",
+                                           "simd_i8x16_sat_arith.wast", "simd_int_to_int_extend.wast", "simd_select.wast",
+                                           "simd_store.wast"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                              std::string name = info.param;
                              std::string out;
