@@ -11,6 +11,7 @@ all: build
 
 help:
 	@echo "make run     build and boot Wasmkern in QEMU on this terminal (serial console)"
+	@echo "             FILES=dir puts dir's files under /home in the initrd"
 	@echo "make test    build and run every test (ctest)"
 	@echo "make iso     build a GRUB (Multiboot2) ISO: $(BUILD_DIR)/wasmkern.iso"
 	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
@@ -25,8 +26,11 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# `make run FILES=dir` puts dir's files under /home in the initrd.
 run: build
-	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel $(KERNEL)
+	@if [ -n "$(FILES)" ]; then tools/make-initrd --userland $(BUILD_DIR)/userland --files "$(FILES)" \
+		--stage $(BUILD_DIR)/initrd $(BUILD_DIR)/initrd.tar; fi
+	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar $(KERNEL)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

@@ -13,6 +13,7 @@
 #include "kernel/drivers/uart16550.h"
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
+#include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
 
 extern "C" {
@@ -94,6 +95,7 @@ T must_succeed(Result<T> result, const char* what)
 
     if (boot_info.has_option("probe"))
         x86_64::power_off_success();
+    sys::mount_root(boot_info);
     if (boot_info.has_option("test")) {
         auto summary = debug::run_kernel_tests();
         if (summary.failed == 0 && summary.passed > 0)

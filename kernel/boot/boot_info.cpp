@@ -30,6 +30,29 @@ void add_usable(BootInfo& info, u64 base, u64 length)
     info.usable[info.usable_count++] = { base, length };
 }
 
+// Keeps a module only when it is non-empty, does not wrap, ends below kMaxModuleEnd and lies
+// wholly inside one usable range: anything else could name MMIO, the kernel or nothing at all.
+// Call after the memory map has been read.
+void add_module(BootInfo& info, u64 physical, u64 size)
+{
+    bool valid = size != 0 && physical != 0 && physical + size > physical && physical + size <= BootInfo::kMaxModuleEnd;
+    if (valid) {
+        valid = false;
+        for (auto& range : info.usable_ranges()) {
+            u64 end = range.base + range.length;
+            if (physical >= range.base && physical + size <= end) {
+                valid = true;
+                break;
+            }
+        }
+    }
+    if (!valid || info.module_count == BootInfo::kMaxModules) {
+        ++info.modules_rejected;
+        return;
+    }
+    info.modules[info.module_count++] = { physical, size };
+}
+
 void copy_command_line(BootInfo& info, u64 physical, u64 limit)
 {
     const char* text = physical_pointer<char>(physical, 1);
@@ -62,7 +85,16 @@ struct [[gnu::packed]] HvmMemoryMapEntry {
     u32 type;
     u32 reserved;
 };
+struct [[gnu::packed]] HvmModlistEntry {
+    u64 address;
+    u64 size;
+    u64 command_line;
+    u64 reserved;
+};
 constexpr u32 kHvmStartMagic = 0x336EC578;
+// A loader listing more than this is not believed at all (the list itself is read through
+// the boot map, so its size is bounded before it is touched).
+constexpr u32 kMaxListedModules = 64;
 
 void parse_pvh(BootInfo& info, u64 physical)
 {
@@ -82,6 +114,16 @@ void parse_pvh(BootInfo& info, u64 physical)
         if (entries[i].type == 1)
             add_usable(info, entries[i].address, entries[i].size);
     }
+    u32 module_count = start->module_count;
+    if (module_count == 0)
+        return;
+    auto* modules = module_count <= kMaxListedModules ? physical_pointer<HvmModlistEntry>(start->module_list, module_count) : nullptr;
+    if (!modules) {
+        info.modules_rejected += module_count;
+        return;
+    }
+    for (u32 i = 0; i < module_count; ++i)
+        add_module(info, modules[i].address, modules[i].size);
 }
 
 void parse_multiboot2(BootInfo& info, u64 physical)
@@ -94,6 +136,9 @@ void parse_multiboot2(BootInfo& info, u64 physical)
         return;
     info.info_size = total;
     auto* base = physical_pointer<u8>(physical, total);
+    // Module tags may come before the memory map tag; they are checked against it afterwards.
+    BootModule listed[kMaxListedModules];
+    u32 listed_count = 0;
     u32 offset = 8;
     while (offset + 8 <= total) {
         u32 type, size;
@@ -125,6 +170,19 @@ void parse_multiboot2(BootInfo& info, u64 physical)
             }
             break;
         }
+        case 3: { // module: u32 start, u32 end (exclusive), command line
+            if (body_size < 8)
+                break;
+            u32 start, end;
+            __builtin_memcpy(&start, body, 4);
+            __builtin_memcpy(&end, body + 4, 4);
+            if (listed_count == kMaxListedModules || end <= start) {
+                ++info.modules_rejected;
+                break;
+            }
+            listed[listed_count++] = { start, u64 { end } - start };
+            break;
+        }
         case 14: // ACPI 1.0 RSDP, copied
         case 15: // ACPI 2.0 RSDP, copied
             if (info.rsdp_physical == 0 || type == 15)
@@ -135,6 +193,8 @@ void parse_multiboot2(BootInfo& info, u64 physical)
         }
         offset += (size + 7) & ~7u;
     }
+    for (u32 i = 0; i < listed_count; ++i)
+        add_module(info, listed[i].physical, listed[i].size);
 }
 
 } // namespace

@@ -10,12 +10,22 @@ namespace wk::kernel::boot {
 
 using mm::MemoryRange;
 
+// A module the boot loader placed in memory (the initrd is module 0): a range inside one usable
+// memory range, so that its frames can be kept out of the allocator and freed once it is read.
+struct BootModule {
+    u64 physical { 0 };
+    u64 size { 0 };
+};
+
 // What the boot loader told us, copied out of its structures (which may be overwritten once
 // the frame allocator runs). Every field is validated: a malformed table yields fewer ranges,
 // never a fault.
 struct BootInfo {
     static constexpr usize kMaxRanges = 64;
     static constexpr usize kMaxCommandLine = 256;
+    static constexpr usize kMaxModules = 8;
+    // A module must end below this (the kernel direct-maps this much at most).
+    static constexpr u64 kMaxModuleEnd = 1ull << 40;
 
     u32 protocol { 0 };
     MemoryRange usable[kMaxRanges] {};
@@ -24,8 +34,13 @@ struct BootInfo {
     u64 rsdp_physical { 0 };
     u64 info_physical { 0 };
     u64 info_size { 0 };
+    BootModule modules[kMaxModules] {};
+    usize module_count { 0 };
+    // Modules the loader listed that were refused (empty, outside usable memory, too many).
+    usize modules_rejected { 0 };
 
     std::span<const MemoryRange> usable_ranges() const { return { usable, usable_count }; }
+    std::span<const BootModule> module_list() const { return { modules, module_count }; }
     std::string_view command_line_view() const { return command_line; }
     const char* protocol_name() const;
     // True when the command line contains `word` as a whole space-separated word.

@@ -7,12 +7,16 @@
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/debug/log.h"
 #include "kernel/drivers/uart16550.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/open_file.h"
 #include "kernel/mm/memory.h"
+#include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::console {
 
 using debug::print;
+namespace fs = kernel::fs;
 
 namespace {
 
@@ -71,6 +75,137 @@ void command_uptime(std::string_view)
     *null_pointer = 0xDEAD;
 }
 
+const char* type_name(fs::InodeType type)
+{
+    switch (type) {
+    case fs::InodeType::File: return "file";
+    case fs::InodeType::Directory: return "dir";
+    case fs::InodeType::Symlink: return "link";
+    }
+    return "?";
+}
+
+// Prints a name from the file system: printable ASCII as is, other bytes as '?', so a hostile
+// name in an archive cannot drive the terminal.
+void print_safe(std::string_view text)
+{
+    for (char c : text)
+        print("{:c}", (c >= 0x20 && c < 0x7F) ? c : '?');
+}
+
+// At most this many entries and bytes per command, so a huge directory or file cannot keep the
+// console printing for minutes.
+constexpr usize kMaxListedEntries = 1000;
+constexpr u64 kMaxCatBytes = 64 * 1024;
+
+class ListPrinter final : public fs::DirectoryVisitor {
+public:
+    explicit ListPrinter(fs::Directory& directory)
+        : m_directory(directory)
+    {
+    }
+    bool entry(u64, u64, fs::InodeType type, std::string_view name) override
+    {
+        if (name == "." || name == "..")
+            return true;
+        if (m_count == kMaxListedEntries) {
+            m_truncated = true;
+            return false;
+        }
+        ++m_count;
+        u64 size = 0;
+        if (auto* inode = m_directory.find(name))
+            size = inode->size();
+        print("  {:<4} {:>10}  ", type_name(type), size);
+        print_safe(name);
+        print(type == fs::InodeType::Directory ? "/\n" : "\n");
+        return true;
+    }
+    usize count() const { return m_count; }
+    bool truncated() const { return m_truncated; }
+
+private:
+    fs::Directory& m_directory;
+    usize m_count { 0 };
+    bool m_truncated { false };
+};
+
+void print_path_error(const char* command, std::string_view path, fs::FsError error)
+{
+    print("{}: ", command);
+    print_safe(path);
+    print(": {}\n", fs::describe(error));
+}
+
+void command_ls(std::string_view arguments)
+{
+    std::string_view path = arguments.empty() ? std::string_view("/") : arguments;
+    sys::FsGuard guard;
+    auto& file_system = sys::root_fs();
+    auto inode = file_system.resolve(file_system.root(), path);
+    if (!inode) {
+        print_path_error("ls", path, inode.error());
+        return;
+    }
+    if (!(*inode)->is_directory()) {
+        print("  {:<4} {:>10}  ", type_name((*inode)->type()), (*inode)->size());
+        print_safe(path);
+        print("\n");
+        return;
+    }
+    auto& directory = static_cast<fs::Directory&>(**inode);
+    ListPrinter printer(directory);
+    directory.read(0, printer);
+    if (printer.truncated())
+        print("  ... (listing stopped after {} entries)\n", kMaxListedEntries);
+    else
+        print("{} entries\n", printer.count());
+}
+
+void command_cat(std::string_view arguments)
+{
+    if (arguments.empty()) {
+        print("usage: cat PATH\n");
+        return;
+    }
+    sys::FsGuard guard;
+    auto& file_system = sys::root_fs();
+    auto inode = file_system.resolve(file_system.root(), arguments);
+    if (!inode) {
+        print_path_error("cat", arguments, inode.error());
+        return;
+    }
+    if (!(*inode)->is_file()) {
+        print_path_error("cat", arguments, (*inode)->is_directory() ? fs::FsError::IsDir : fs::FsError::Inval);
+        return;
+    }
+    auto& file = static_cast<fs::File&>(**inode);
+    u64 size = file.size();
+    u64 shown = size < kMaxCatBytes ? size : kMaxCatBytes;
+    u8 buffer[256];
+    bool ends_with_newline = true;
+    for (u64 offset = 0; offset < shown;) {
+        usize want = shown - offset < sizeof(buffer) ? static_cast<usize>(shown - offset) : sizeof(buffer);
+        usize got = file.read_at(offset, Bytes(buffer, want));
+        if (got == 0)
+            break;
+        for (usize i = 0; i < got; ++i) {
+            char c = static_cast<char>(buffer[i]);
+            // Text as is; other control bytes as '.', so binary files cannot drive the terminal.
+            if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7F))
+                print("{:c}", c);
+            else
+                print(".");
+            ends_with_newline = c == '\n';
+        }
+        offset += got;
+    }
+    if (!ends_with_newline)
+        print("\n");
+    if (shown < size)
+        print("cat: stopped after {} of {} bytes\n", shown, size);
+}
+
 void command_poweroff(std::string_view)
 {
     print("powering off\n");
@@ -82,6 +217,8 @@ constexpr Command kCommands[] = {
     { "mem", "show free and used physical frames and the heap", command_mem },
     { "uptime", "show the time since boot", command_uptime },
     { "fault", "write to a null pointer (or `fault stack`: overflow the stack) to show the fault report", command_fault },
+    { "ls", "list a directory of the file system (`ls [PATH]`, default /)", command_ls },
+    { "cat", "print a file (`cat PATH`; at most 64 KiB, control bytes as '.')", command_cat },
     { "poweroff", "turn the machine off", command_poweroff },
 };
 

@@ -58,7 +58,8 @@ u64 bit(u64 index)
 
 Result<void> FrameAllocator::initialize(Span<const MemoryRange> usable,
                                         Span<const MemoryRange> reserved,
-                                        PhysToVirt phys_to_virt)
+                                        PhysToVirt phys_to_virt,
+                                        Span<const MemoryRange> held)
 {
     if (is_initialized())
         return Error::from("frame allocator initialised twice", ErrorKind::Invalid);
@@ -91,13 +92,17 @@ Result<void> FrameAllocator::initialize(Span<const MemoryRange> usable,
         u64 candidate = std::max<u64>(frames.first, 1);
         while (candidate < frames.end && frames.end - candidate >= metadata_frames) {
             bool conflict = false;
-            for (auto& reserved_range : reserved) {
-                auto taken = reserved_frames(reserved_range);
-                if (!taken.empty() && taken.first < candidate + metadata_frames && candidate < taken.end) {
-                    candidate = taken.end;
-                    conflict = true;
-                    break;
+            for (auto list : { reserved, held }) {
+                for (auto& reserved_range : list) {
+                    auto taken = reserved_frames(reserved_range);
+                    if (!taken.empty() && taken.first < candidate + metadata_frames && candidate < taken.end) {
+                        candidate = taken.end;
+                        conflict = true;
+                        break;
+                    }
                 }
+                if (conflict)
+                    break;
             }
             if (!conflict) {
                 placement = candidate;
@@ -150,6 +155,16 @@ Result<void> FrameAllocator::initialize(Span<const MemoryRange> usable,
         m_used[i] = ~m_available[i];
         total += static_cast<u64>(std::popcount(m_available[i]));
     }
+    u64 held_frames = 0;
+    for (auto& range : held) {
+        auto taken = reserved_frames(range);
+        for (u64 frame = std::max(taken.first, lowest); frame < std::min(taken.end, highest); ++frame) {
+            if (test(m_available, frame) && !test(m_used, frame)) {
+                set_bits(m_used, frame, frame + 1, true);
+                ++held_frames;
+            }
+        }
+    }
     for (u64 s = 0; s < summary_count; ++s) {
         u64 summary = 0;
         for (u64 b = 0; b < 64; ++b) {
@@ -161,7 +176,7 @@ Result<void> FrameAllocator::initialize(Span<const MemoryRange> usable,
         m_full_words[s] = summary;
     }
     m_total_frames = total;
-    m_free_frames = total;
+    m_free_frames = total - held_frames;
     m_phys_to_virt = phys_to_virt;
     return {};
 }

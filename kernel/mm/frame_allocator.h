@@ -42,9 +42,12 @@ public:
     // Errors: Invalid when already initialised or phys_to_virt is null; OutOfMemory when
     // there is no usable memory or no usable range (minus reserved ones) can hold the
     // bitmaps; OutOfRange when phys_to_virt returns null for the bitmap's place.
+    // `held`: ranges in use at start (boot modules) that may be freed later: every
+    // available frame they touch starts out allocated, and the bitmaps avoid them.
     [[nodiscard]] Result<void> initialize(Span<const MemoryRange> usable,
                                           Span<const MemoryRange> reserved,
-                                          PhysToVirt phys_to_virt);
+                                          PhysToVirt phys_to_virt,
+                                          Span<const MemoryRange> held = {});
 
     [[nodiscard]] Result<PhysAddr> allocate();
     // count frames in a row, the first one's frame number a multiple of align_frames

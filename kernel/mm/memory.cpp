@@ -84,7 +84,11 @@ Result<void> initialize_frames(const boot::BootInfo& info)
         u64 end = range.base + range.length < range.base ? kDirectMapLimit : range.base + range.length;
         g_physical_top = std::max(g_physical_top, std::min(end, kDirectMapLimit));
     }
-    return g_frames.initialize(info.usable_ranges(), reserved, direct_map);
+    // Boot modules (the initrd) stay allocated until their reader frees them.
+    MemoryRange modules[boot::BootInfo::kMaxModules];
+    for (usize i = 0; i < info.module_count; ++i)
+        modules[i] = { info.modules[i].physical, info.modules[i].size };
+    return g_frames.initialize(info.usable_ranges(), reserved, direct_map, Span<const MemoryRange>(modules, info.module_count));
 }
 
 Result<u64> allocate_frame() { return g_frames.allocate(); }

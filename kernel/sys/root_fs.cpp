@@ -1,0 +1,109 @@
+#include "kernel/sys/root_fs.h"
+
+#include "kernel/arch/x86_64/paging.h"
+#include "kernel/debug/log.h"
+#include "kernel/debug/panic.h"
+#include "kernel/fs/ustar.h"
+#include "kernel/mm/memory.h"
+#include "kernel/time/clock.h"
+
+namespace wk::kernel::sys {
+
+namespace {
+
+constinit SpinLock g_lock;
+RefPtr<fs::FileSystem> g_root;
+InitrdSummary g_summary;
+
+// Inode times: nanoseconds since boot (there is no wall clock yet).
+class BootClock final : public fs::Clock {
+public:
+    u64 now() override { return time::nanoseconds_since_boot(); }
+};
+constinit BootClock g_clock;
+
+fs::Limits root_limits()
+{
+    // Half of free memory, at most 1 GiB: files cannot starve the rest of the kernel.
+    fs::Limits limits;
+    u64 half_free = mm::frames().free_frames() * mm::kFrameSize / 2;
+    limits.max_bytes = half_free < (1ull << 30) ? half_free : (1ull << 30);
+    return limits;
+}
+
+RefPtr<fs::FileSystem> create_empty()
+{
+    auto created = fs::FileSystem::create(root_limits(), &g_clock);
+    if (!created)
+        debug::panic("root file system: {}", fs::describe(created.error()));
+    return std::move(*created);
+}
+
+// Frees each frame that a module touches and that is still allocated (a frame shared by two
+// modules is freed once; frames shared with reserved memory were never allocated).
+u64 free_module_frames(const boot::BootInfo& info)
+{
+    u64 freed = 0;
+    for (auto& module : info.module_list()) {
+        u64 first = module.physical & ~(mm::kFrameSize - 1);
+        u64 end = module.physical + module.size;
+        for (u64 frame = first; frame < end; frame += mm::kFrameSize) {
+            if (mm::frames().is_allocated(frame)) {
+                mm::free_frame(frame);
+                ++freed;
+            }
+        }
+    }
+    return freed;
+}
+
+} // namespace
+
+FsGuard::FsGuard() { g_lock.lock(); }
+FsGuard::~FsGuard() { g_lock.unlock(); }
+
+fs::FileSystem& root_fs()
+{
+    if (!g_root)
+        debug::panic("root file system used before mount_root");
+    return *g_root;
+}
+
+const InitrdSummary& initrd_summary() { return g_summary; }
+
+void mount_root(const boot::BootInfo& info)
+{
+    FsGuard guard;
+    g_root = create_empty();
+    if (info.modules_rejected > 0)
+        debug::warn("boot modules: {} refused (empty, outside usable memory, or too many)", info.modules_rejected);
+    if (info.module_count == 0) {
+        debug::info("initrd: none (boot with -initrd FILE); the root is empty");
+        return;
+    }
+    auto& module = info.modules[0];
+    g_summary.present = true;
+    g_summary.archive_size = module.size;
+    ReadonlyBytes archive(static_cast<const u8*>(x86_64::phys_to_virt(module.physical)), module.size);
+    auto result = fs::load_ustar(*g_root, g_root->root(), archive, &debug::console_sink());
+    if (result) {
+        g_summary.loaded = true;
+        g_summary.files = result->files;
+        g_summary.bytes = result->file_bytes;
+        debug::info("initrd: {} files, {} bytes ({} directories, {} symlinks, {} skipped)", result->files,
+                    result->file_bytes, result->directories, result->symlinks, result->skipped);
+    } else {
+        debug::write_log_prefix(debug::LogLevel::Error);
+        debug::print("initrd: refused ({} bytes at {:#x}): ", module.size, module.physical);
+        result.error().write_to(debug::console_sink());
+        debug::print("\n");
+        debug::error("initrd: the root file system is empty");
+        // Drop what was unpacked before the bad entry: a half-loaded image is not the image.
+        g_root = nullptr;
+        g_root = create_empty();
+    }
+    g_summary.frames_freed = free_module_frames(info);
+    debug::info("initrd: {} KiB of boot modules returned to the frame allocator", g_summary.frames_freed * 4);
+}
+
+} // namespace wk::kernel::sys
