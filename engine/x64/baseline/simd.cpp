@@ -5,6 +5,8 @@
 // extract_lane, v128.any_true. Everything else is "SIMD not implemented" until this
 // group is completed (SSE4.1 is assumed, as for scalar rounding).
 
+#include <initializer_list>
+
 #include "engine/x64/baseline/baseline_compiler.h"
 
 namespace wk::engine::x64::baseline {
@@ -317,6 +319,193 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
         default: m_asm.psrlq(xmm(reg), kScratchXmm); break;
         }
         release(RegClass::Gpr, count);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I8x16GtU: case Opcode::I8x16LtU: case Opcode::I8x16GeU: case Opcode::I8x16LeU:
+    case Opcode::I16x8GtU: case Opcode::I16x8LtU: case Opcode::I16x8GeU: case Opcode::I16x8LeU:
+    case Opcode::I32x4GtU: case Opcode::I32x4LtU: case Opcode::I32x4GeU: case Opcode::I32x4LeU:
+    case Opcode::I8x16GeS: case Opcode::I8x16LeS: case Opcode::I16x8GeS: case Opcode::I16x8LeS:
+    case Opcode::I32x4GeS: case Opcode::I32x4LeS: case Opcode::I64x2GeS: case Opcode::I64x2LeS: {
+        // Unsigned: a >= b is max_u(a, b) == a, a <= b is min_u(a, b) == a; gt/lt are
+        // their negations. Signed ge/le are the negations of lt/gt.
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        Xmm a = xmm(lhs);
+        Xmm b = xmm(rhs);
+        auto one_of = [op](std::initializer_list<Opcode> ops) {
+            for (Opcode candidate : ops) {
+                if (candidate == op)
+                    return true;
+            }
+            return false;
+        };
+        u32 width = one_of({ Opcode::I8x16GtU, Opcode::I8x16LtU, Opcode::I8x16GeU, Opcode::I8x16LeU, Opcode::I8x16GeS, Opcode::I8x16LeS }) ? 1
+            : one_of({ Opcode::I16x8GtU, Opcode::I16x8LtU, Opcode::I16x8GeU, Opcode::I16x8LeU, Opcode::I16x8GeS, Opcode::I16x8LeS }) ? 2
+            : one_of({ Opcode::I64x2GeS, Opcode::I64x2LeS }) ? 8
+                                                           : 4;
+        bool is_signed = op == Opcode::I8x16GeS || op == Opcode::I8x16LeS || op == Opcode::I16x8GeS || op == Opcode::I16x8LeS
+            || op == Opcode::I32x4GeS || op == Opcode::I32x4LeS || op == Opcode::I64x2GeS || op == Opcode::I64x2LeS;
+        bool negate = true;
+        if (is_signed) {
+            // ge_s(a, b) = !(b > a); le_s(a, b) = !(a > b).
+            bool ge = op == Opcode::I8x16GeS || op == Opcode::I16x8GeS || op == Opcode::I32x4GeS || op == Opcode::I64x2GeS;
+            if (ge) {
+                m_asm.movaps(kScratchXmm, b);
+                b = a;
+                a = kScratchXmm;
+            } else {
+                m_asm.movaps(kScratchXmm, a);
+                a = kScratchXmm;
+            }
+            switch (width) {
+            case 1: m_asm.pcmpgtb(a, b); break;
+            case 2: m_asm.pcmpgtw(a, b); break;
+            case 4: m_asm.pcmpgtd(a, b); break;
+            default: m_asm.pcmpgtq(a, b); break;
+            }
+            m_asm.movaps(xmm(lhs), kScratchXmm);
+        } else {
+            bool use_max = op == Opcode::I8x16GeU || op == Opcode::I16x8GeU || op == Opcode::I32x4GeU
+                || op == Opcode::I8x16LtU || op == Opcode::I16x8LtU || op == Opcode::I32x4LtU;
+            negate = op == Opcode::I8x16GtU || op == Opcode::I16x8GtU || op == Opcode::I32x4GtU
+                || op == Opcode::I8x16LtU || op == Opcode::I16x8LtU || op == Opcode::I32x4LtU;
+            m_asm.movaps(kScratchXmm, a);
+            switch (width) {
+            case 1: use_max ? m_asm.pmaxub(kScratchXmm, b) : m_asm.pminub(kScratchXmm, b); m_asm.pcmpeqb(a, kScratchXmm); break;
+            case 2: use_max ? m_asm.pmaxuw(kScratchXmm, b) : m_asm.pminuw(kScratchXmm, b); m_asm.pcmpeqw(a, kScratchXmm); break;
+            default: use_max ? m_asm.pmaxud(kScratchXmm, b) : m_asm.pminud(kScratchXmm, b); m_asm.pcmpeqd(a, kScratchXmm); break;
+            }
+        }
+        if (negate) {
+            m_asm.pcmpeqd(kScratchXmm, kScratchXmm);
+            m_asm.pxor(xmm(lhs), kScratchXmm);
+        }
+        release(RegClass::Fpr, rhs);
+        return push_reg(ValKind::V128, lhs);
+    }
+    case Opcode::I8x16Splat:
+    case Opcode::I16x8Splat: {
+        u8 source = TRY(pop_reg(RegClass::Gpr));
+        u8 reg = TRY(allocate(RegClass::Fpr));
+        m_asm.movd(xmm(reg), gpr(source));
+        if (op == Opcode::I8x16Splat) {
+            m_asm.pxor(kScratchXmm, kScratchXmm);
+            m_asm.pshufb(xmm(reg), kScratchXmm);
+        } else {
+            m_asm.pshuflw(xmm(reg), xmm(reg), 0);
+            m_asm.pshufd(xmm(reg), xmm(reg), 0);
+        }
+        release(RegClass::Gpr, source);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::F32x4Splat:
+    case Opcode::F64x2Splat: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        if (op == Opcode::F32x4Splat)
+            m_asm.shufps(xmm(reg), xmm(reg), 0);
+        else
+            m_asm.unpcklpd(xmm(reg), xmm(reg));
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I8x16ExtractLaneS:
+    case Opcode::I8x16ExtractLaneU:
+    case Opcode::I16x8ExtractLaneS:
+    case Opcode::I16x8ExtractLaneU: {
+        u8 source = TRY(pop_reg(RegClass::Fpr));
+        u8 result = TRY(allocate(RegClass::Gpr));
+        bool bytes = op == Opcode::I8x16ExtractLaneS || op == Opcode::I8x16ExtractLaneU;
+        if (bytes)
+            m_asm.pextrb(gpr(result), xmm(source), instruction.lane);
+        else
+            m_asm.pextrw(gpr(result), xmm(source), instruction.lane);
+        if (op == Opcode::I8x16ExtractLaneS)
+            m_asm.movsx8(gpr(result), gpr(result), Size::Dword);
+        else if (op == Opcode::I16x8ExtractLaneS)
+            m_asm.movsx16(gpr(result), gpr(result), Size::Dword);
+        release(RegClass::Fpr, source);
+        return push_reg(ValKind::I32, result);
+    }
+    case Opcode::F32x4ExtractLane:
+    case Opcode::F64x2ExtractLane: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        if (op == Opcode::F32x4ExtractLane)
+            m_asm.pshufd(xmm(reg), xmm(reg), instruction.lane);
+        else if (instruction.lane == 1)
+            m_asm.pshufd(xmm(reg), xmm(reg), 0xEE);
+        return push_reg(op == Opcode::F32x4ExtractLane ? ValKind::F32 : ValKind::F64, reg);
+    }
+    case Opcode::I8x16ReplaceLane:
+    case Opcode::I16x8ReplaceLane:
+    case Opcode::I32x4ReplaceLane:
+    case Opcode::I64x2ReplaceLane: {
+        u8 value = TRY(pop_reg(RegClass::Gpr));
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        switch (op) {
+        case Opcode::I8x16ReplaceLane: m_asm.pinsrb(xmm(reg), gpr(value), instruction.lane); break;
+        case Opcode::I16x8ReplaceLane: m_asm.pinsrw(xmm(reg), gpr(value), instruction.lane); break;
+        case Opcode::I32x4ReplaceLane: m_asm.pinsrd(xmm(reg), gpr(value), instruction.lane); break;
+        default: m_asm.pinsrq(xmm(reg), gpr(value), instruction.lane); break;
+        }
+        release(RegClass::Gpr, value);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::F32x4ReplaceLane:
+    case Opcode::F64x2ReplaceLane: {
+        u8 value = TRY(pop_reg(RegClass::Fpr));
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        if (op == Opcode::F32x4ReplaceLane)
+            m_asm.insertps(xmm(reg), xmm(value), static_cast<u8>(instruction.lane << 4));
+        else if (instruction.lane == 0)
+            m_asm.movsd(xmm(reg), xmm(value));
+        else
+            m_asm.shufpd(xmm(reg), xmm(value), 0);
+        release(RegClass::Fpr, value);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::V128Load8x8S: case Opcode::V128Load8x8U: case Opcode::V128Load16x4S: case Opcode::V128Load16x4U:
+    case Opcode::V128Load32x2S: case Opcode::V128Load32x2U: case Opcode::V128Load8Splat: case Opcode::V128Load16Splat:
+    case Opcode::V128Load32Splat: case Opcode::V128Load64Splat: case Opcode::V128Load32Zero: case Opcode::V128Load64Zero: {
+        u32 memory_index = instruction.memarg.memory;
+        if (memory_index >= m_module.memories.size())
+            return unsupported("memory instruction without a memory");
+        u8 address = TRY(pop_reg(RegClass::Gpr));
+        u8 reg = TRY(allocate(RegClass::Fpr));
+        u32 bytes = (op == Opcode::V128Load8Splat) ? 1 : (op == Opcode::V128Load16Splat) ? 2
+            : (op == Opcode::V128Load32Splat || op == Opcode::V128Load32Zero) ? 4 : 8;
+        Mem operand = TRY(memory_operand(memory_index, instruction.memarg.offset, bytes, address));
+        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+        switch (op) {
+        case Opcode::V128Load8x8S: m_asm.pmovsxbw(xmm(reg), operand); break;
+        case Opcode::V128Load8x8U: m_asm.pmovzxbw(xmm(reg), operand); break;
+        case Opcode::V128Load16x4S: m_asm.pmovsxwd(xmm(reg), operand); break;
+        case Opcode::V128Load16x4U: m_asm.pmovzxwd(xmm(reg), operand); break;
+        case Opcode::V128Load32x2S: m_asm.pmovsxdq(xmm(reg), operand); break;
+        case Opcode::V128Load32x2U: m_asm.pmovzxdq(xmm(reg), operand); break;
+        case Opcode::V128Load32Zero: m_asm.movd(xmm(reg), operand); break;
+        case Opcode::V128Load64Zero: m_asm.movq(xmm(reg), operand); break;
+        // NOTE: the first instruction after record_trap_here must be the access.
+        case Opcode::V128Load8Splat:
+            m_asm.movzx8(kScratch, operand, Size::Dword);
+            m_asm.movd(xmm(reg), kScratch);
+            m_asm.pxor(kScratchXmm, kScratchXmm);
+            m_asm.pshufb(xmm(reg), kScratchXmm);
+            break;
+        case Opcode::V128Load16Splat:
+            m_asm.movzx16(kScratch, operand, Size::Dword);
+            m_asm.movd(xmm(reg), kScratch);
+            m_asm.pshuflw(xmm(reg), xmm(reg), 0);
+            m_asm.pshufd(xmm(reg), xmm(reg), 0);
+            break;
+        case Opcode::V128Load32Splat:
+            m_asm.movd(xmm(reg), operand);
+            m_asm.pshufd(xmm(reg), xmm(reg), 0);
+            break;
+        default:
+            m_asm.movq(xmm(reg), operand);
+            m_asm.punpcklqdq(xmm(reg), xmm(reg));
+            break;
+        }
+        release(RegClass::Gpr, address);
         return push_reg(ValKind::V128, reg);
     }
     case Opcode::V128Const: {

@@ -379,7 +379,8 @@ TEST(Compile, SimdBasics)
           i32.const 16 (v128.const i32x4 7 0 0x23456789 1) v128.store
           i32.const 16 v128.load v128.not v128.not i64x2.extract_lane 1)
         (func (export "any") (param i64) (result i32) local.get 0 i64x2.splat v128.any_true)
-        (func (export "oob") (param i32) (result i32) local.get 0 v128.load i32x4.extract_lane 0)))wat");
+        (func (export "oob") (param i32) (result i32) local.get 0 v128.load i32x4.extract_lane 0)
+        (func (export "splat8") (param i32) (result i32) local.get 0 v128.load8_splat i8x16.extract_lane_u 15)))wat");
     ASSERT_TRUE(s);
     EXPECT_EQ(call_i32(*s, "add", { VMVal::from_i32(10), VMVal::from_i32(3) }), 42);
     EXPECT_EQ(call_i64(*s, "roundtrip", {}), 0x123456789);
@@ -387,4 +388,8 @@ TEST(Compile, SimdBasics)
     EXPECT_EQ(call_i32(*s, "any", { VMVal::from_i64(1ll << 40) }), 1);
     EXPECT_EQ(call_trap(*s, "oob", { VMVal::from_i32(65521) }), TrapKind::MemoryOutOfBounds);
     EXPECT_EQ(call_i32(*s, "oob", { VMVal::from_i32(65520) }), 0);
+    // The trap-table entry must name the access itself (a load8_splat once recorded
+    // the instruction before it, and the fault was not a trap).
+    EXPECT_EQ(call_trap(*s, "splat8", { VMVal::from_i32(65536) }), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(call_i32(*s, "splat8", { VMVal::from_i32(16) }), 7);
 }
