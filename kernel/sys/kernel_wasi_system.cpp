@@ -1,0 +1,574 @@
+#include "kernel/sys/kernel_wasi_system.h"
+
+#include "kernel/arch/x86_64/entropy.h"
+#include "kernel/fs/inode.h"
+#include "kernel/sched/thread.h"
+#include "kernel/sys/root_fs.h"
+#include "kernel/time/clock.h"
+
+namespace wk::kernel::sys {
+
+namespace wasi = engine::wasi;
+using wasi::Errno;
+using wasi::fail;
+
+// TRY for wasi::Expected: returns the errno of a failed call from the enclosing function.
+#define TRY_WASI(expression)                                  \
+    ({                                                        \
+        auto _wk_wasi_result = (expression);                  \
+        if (!_wk_wasi_result)                                 \
+            return fail(_wk_wasi_result.error());             \
+        std::move(*_wk_wasi_result);                          \
+    })
+
+namespace {
+
+Errno to_errno(fs::FsError error) { return static_cast<Errno>(error); }
+
+std::unexpected<Errno> fail_fs(fs::FsError error) { return fail(to_errno(error)); }
+
+wasi::Filetype filetype_of(fs::InodeType type)
+{
+    switch (type) {
+    case fs::InodeType::File: return wasi::Filetype::RegularFile;
+    case fs::InodeType::Directory: return wasi::Filetype::Directory;
+    case fs::InodeType::Symlink: return wasi::Filetype::SymbolicLink;
+    }
+    return wasi::Filetype::Unknown;
+}
+
+wasi::FileStat file_stat(const fs::Stat& stat)
+{
+    wasi::FileStat result;
+    result.device = KernelWasiSystem::kDevice;
+    result.inode = stat.inode;
+    result.filetype = filetype_of(stat.type);
+    result.link_count = stat.link_count;
+    result.size = stat.size;
+    result.access_time = stat.access_time;
+    result.modify_time = stat.modify_time;
+    result.change_time = stat.change_time;
+    return result;
+}
+
+fs::TimeUpdate time_update(wasi::TimeUpdate update)
+{
+    fs::TimeUpdate result;
+    result.nanoseconds = update.nanoseconds;
+    switch (update.kind) {
+    case wasi::TimeUpdate::Kind::Omit: result.kind = fs::TimeUpdate::Kind::Omit; break;
+    case wasi::TimeUpdate::Kind::Now: result.kind = fs::TimeUpdate::Kind::Now; break;
+    case wasi::TimeUpdate::Kind::Set: result.kind = fs::TimeUpdate::Kind::Set; break;
+    }
+    return result;
+}
+
+// Moves one iovec at a time through `transfer` (returning bytes moved) until one comes up
+// short; an error after some bytes moved reports the bytes, as POSIX readv/writev do.
+template<typename Slice, typename Transfer>
+wasi::Expected<usize> for_each_slice(Span<const Slice> slices, Transfer transfer)
+{
+    usize total = 0;
+    for (auto& slice : slices) {
+        if (slice.length == 0)
+            continue;
+        auto moved = transfer(slice, total);
+        if (!moved) {
+            if (total > 0)
+                return total;
+            return fail_fs(moved.error());
+        }
+        total += *moved;
+        if (*moved < slice.length)
+            break;
+    }
+    return total;
+}
+
+class SinkAdapter final : public fs::DirectoryVisitor {
+public:
+    explicit SinkAdapter(wasi::DirectorySink& sink)
+        : m_sink(sink)
+    {
+    }
+    bool entry(u64 next_cookie, u64 inode, fs::InodeType type, StringView name) override
+    {
+        return m_sink.entry(next_cookie, inode, filetype_of(type), name);
+    }
+
+private:
+    wasi::DirectorySink& m_sink;
+};
+
+} // namespace
+
+KernelWasiSystem::KernelWasiSystem(fs::FileSystem& file_system)
+    : m_fs(file_system)
+{
+}
+
+KernelWasiSystem::~KernelWasiSystem()
+{
+    FsGuard guard;
+    m_slots.clear();
+}
+
+usize KernelWasiSystem::open_handle_count() const
+{
+    usize count = 0;
+    for (auto& slot : m_slots)
+        count += slot.in_use() ? 1 : 0;
+    return count;
+}
+
+wasi::Expected<wasi::HostHandle> KernelWasiSystem::install(Slot slot)
+{
+    for (usize i = 0; i < m_slots.size(); ++i) {
+        if (!m_slots[i].in_use()) {
+            m_slots[i] = std::move(slot);
+            return static_cast<HostHandle>(i);
+        }
+    }
+    if (m_slots.size() >= kMaxHandles)
+        return fail(Errno::NFile);
+    if (!m_slots.try_append(std::move(slot)))
+        return fail(Errno::NoMem);
+    return static_cast<HostHandle>(m_slots.size() - 1);
+}
+
+wasi::Expected<KernelWasiSystem::Slot*> KernelWasiSystem::slot_locked(HostHandle handle)
+{
+    if (handle < 0 || static_cast<u64>(handle) >= m_slots.size() || !m_slots[static_cast<usize>(handle)].in_use())
+        return fail(Errno::BadF);
+    return &m_slots[static_cast<usize>(handle)];
+}
+
+wasi::Expected<fs::Directory*> KernelWasiSystem::directory_locked(HostHandle handle)
+{
+    Slot* slot = TRY_WASI(slot_locked(handle));
+    if (!slot->file || !slot->file->inode().is_directory())
+        return fail(Errno::NotDir);
+    return &static_cast<fs::Directory&>(slot->file->inode());
+}
+
+wasi::Expected<fs::OpenFile*> KernelWasiSystem::file_locked(HostHandle handle)
+{
+    Slot* slot = TRY_WASI(slot_locked(handle));
+    if (!slot->file)
+        return fail(Errno::SPipe);
+    return slot->file.get();
+}
+
+wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_directory(StringView path)
+{
+    FsGuard guard;
+    auto inode = m_fs.resolve(m_fs.root(), path);
+    if (!inode)
+        return fail_fs(inode.error());
+    if (!(*inode)->is_directory())
+        return fail(Errno::NotDir);
+    auto file = fs::OpenFile::create(std::move(*inode), { .read = true });
+    if (!file)
+        return fail_fs(file.error());
+    Slot slot;
+    slot.file = std::move(*file);
+    return install(std::move(slot));
+}
+
+wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_stream(Stream& stream)
+{
+    FsGuard guard;
+    Slot slot;
+    slot.stream = &stream;
+    return install(std::move(slot));
+}
+
+wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
+{
+    FsGuard guard;
+    Slot* slot = TRY_WASI(slot_locked(handle));
+    slot->file = nullptr; // the last reference may free an unlinked file: under the guard
+    slot->stream = nullptr;
+    return {};
+}
+
+wasi::Expected<usize> KernelWasiSystem::read(HostHandle handle, Span<const wasi::IoSlice> slices)
+{
+    Stream* stream = nullptr;
+    {
+        FsGuard guard;
+        Slot* slot = TRY_WASI(slot_locked(handle));
+        if (slot->file) {
+            fs::OpenFile& file = *slot->file;
+            return for_each_slice(slices, [&](const wasi::IoSlice& slice, usize) {
+                return file.read(Bytes(slice.data, slice.length));
+            });
+        }
+        stream = slot->stream;
+    }
+    // A stream blocks outside the guard (interrupts on): one read into the first non-empty slice.
+    for (auto& slice : slices) {
+        if (slice.length > 0)
+            return stream->read(Bytes(slice.data, slice.length));
+    }
+    return 0;
+}
+
+wasi::Expected<usize> KernelWasiSystem::pread(HostHandle handle, Span<const wasi::IoSlice> slices, u64 offset)
+{
+    FsGuard guard;
+    fs::OpenFile* file = TRY_WASI(file_locked(handle));
+    return for_each_slice(slices, [&](const wasi::IoSlice& slice, usize done) -> fs::FsResult<usize> {
+        if (offset + done < offset)
+            return fs::FsError::Overflow;
+        return file->read_at(offset + done, Bytes(slice.data, slice.length));
+    });
+}
+
+wasi::Expected<usize> KernelWasiSystem::write(HostHandle handle, Span<const wasi::ConstIoSlice> slices)
+{
+    Stream* stream = nullptr;
+    {
+        FsGuard guard;
+        Slot* slot = TRY_WASI(slot_locked(handle));
+        if (slot->file) {
+            fs::OpenFile& file = *slot->file;
+            return for_each_slice(slices, [&](const wasi::ConstIoSlice& slice, usize) {
+                return file.write(ReadonlyBytes(slice.data, slice.length));
+            });
+        }
+        stream = slot->stream;
+    }
+    usize total = 0;
+    for (auto& slice : slices) {
+        if (slice.length == 0)
+            continue;
+        auto written = stream->write(ReadonlyBytes(slice.data, slice.length));
+        if (!written)
+            return total > 0 ? wasi::Expected<usize>(total) : fail(written.error());
+        total += *written;
+        if (*written < slice.length)
+            break;
+    }
+    return total;
+}
+
+wasi::Expected<usize> KernelWasiSystem::pwrite(HostHandle handle, Span<const wasi::ConstIoSlice> slices, u64 offset)
+{
+    FsGuard guard;
+    fs::OpenFile* file = TRY_WASI(file_locked(handle));
+    return for_each_slice(slices, [&](const wasi::ConstIoSlice& slice, usize done) -> fs::FsResult<usize> {
+        if (offset + done < offset)
+            return fs::FsError::FBig;
+        return file->write_at(offset + done, ReadonlyBytes(slice.data, slice.length));
+    });
+}
+
+wasi::Expected<u64> KernelWasiSystem::seek(HostHandle handle, i64 offset, wasi::Whence whence)
+{
+    FsGuard guard;
+    fs::OpenFile* file = TRY_WASI(file_locked(handle));
+    if (file->inode().is_directory())
+        return fail(Errno::BadF);
+    fs::Whence fs_whence;
+    switch (whence) {
+    case wasi::Whence::Set: fs_whence = fs::Whence::Set; break;
+    case wasi::Whence::Cur: fs_whence = fs::Whence::Current; break;
+    case wasi::Whence::End: fs_whence = fs::Whence::End; break;
+    default: return fail(Errno::Inval);
+    }
+    auto position = file->seek(offset, fs_whence);
+    if (!position)
+        return fail_fs(position.error());
+    return *position;
+}
+
+wasi::Expected<u16> KernelWasiSystem::get_fdflags(HostHandle handle)
+{
+    FsGuard guard;
+    Slot* slot = TRY_WASI(slot_locked(handle));
+    if (slot->file && slot->file->mode().append)
+        return wasi::fdflags::kAppend;
+    return u16 { 0 };
+}
+
+wasi::Expected<void> KernelWasiSystem::set_fdflags(HostHandle handle, u16 fdflags)
+{
+    FsGuard guard;
+    Slot* slot = TRY_WASI(slot_locked(handle));
+    if (fdflags & ~wasi::fdflags::kAll)
+        return fail(Errno::Inval);
+    // The sync flags ask for nothing in memory; nonblock has no meaning for files.
+    if (slot->file && !slot->file->inode().is_directory())
+        slot->file->set_append((fdflags & wasi::fdflags::kAppend) != 0);
+    return {};
+}
+
+wasi::Expected<wasi::FileStat> KernelWasiSystem::stat(HostHandle handle)
+{
+    FsGuard guard;
+    Slot* slot = TRY_WASI(slot_locked(handle));
+    if (!slot->file) {
+        wasi::FileStat result;
+        result.device = kDevice;
+        result.filetype = wasi::Filetype::CharacterDevice;
+        result.link_count = 1;
+        return result;
+    }
+    return file_stat(slot->file->inode().stat());
+}
+
+wasi::Expected<void> KernelWasiSystem::set_size(HostHandle handle, u64 size)
+{
+    FsGuard guard;
+    fs::OpenFile* file = TRY_WASI(file_locked(handle));
+    if (auto result = file->set_size(size); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::set_times(HostHandle handle, wasi::TimeUpdate access, wasi::TimeUpdate modify)
+{
+    FsGuard guard;
+    Slot* slot = TRY_WASI(slot_locked(handle));
+    if (!slot->file)
+        return {};
+    if (auto result = m_fs.set_times(slot->file->inode(), time_update(access), time_update(modify)); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::sync(HostHandle handle)
+{
+    FsGuard guard;
+    TRY_WASI(slot_locked(handle));
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::datasync(HostHandle handle) { return sync(handle); }
+
+wasi::Expected<void> KernelWasiSystem::advise(HostHandle handle, u64, u64, wasi::Advice)
+{
+    FsGuard guard;
+    TRY_WASI(file_locked(handle));
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::allocate(HostHandle handle, u64 offset, u64 length)
+{
+    FsGuard guard;
+    fs::OpenFile* file = TRY_WASI(file_locked(handle));
+    if (file->inode().is_directory())
+        return fail(Errno::BadF);
+    if (offset + length < offset)
+        return fail(Errno::FBig);
+    if (offset + length <= file->inode().size())
+        return {};
+    if (auto result = file->set_size(offset + length); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::read_directory(HostHandle handle, u64 cookie, wasi::DirectorySink& sink)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(handle));
+    SinkAdapter adapter(sink);
+    directory->read(cookie, adapter);
+    return {};
+}
+
+wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_at(HostHandle directory_handle, StringView name,
+                                                           const wasi::OpenRequest& request)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    fs::OpenFlags flags { .create = request.create, .exclusive = request.exclusive, .truncate = request.truncate,
+                          .directory = request.directory };
+    // A directory cannot be opened for writing (POSIX EISDIR); check before create/truncate act.
+    if (request.write || request.truncate) {
+        if (auto existing = m_fs.lookup_at(*directory, name); existing && (*existing)->is_directory())
+            return fail(Errno::IsDir);
+    }
+    auto inode = m_fs.open_at(*directory, name, flags);
+    if (!inode)
+        return fail_fs(inode.error());
+    fs::OpenMode mode { .read = request.read, .write = request.write,
+                        .append = (request.fdflags & wasi::fdflags::kAppend) != 0 };
+    auto file = fs::OpenFile::create(std::move(*inode), mode);
+    if (!file)
+        return fail_fs(file.error());
+    Slot slot;
+    slot.file = std::move(*file);
+    return install(std::move(slot));
+}
+
+wasi::Expected<wasi::FileStat> KernelWasiSystem::stat_at(HostHandle directory_handle, StringView name)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    auto stat = m_fs.stat_at(*directory, name);
+    if (!stat)
+        return fail_fs(stat.error());
+    return file_stat(*stat);
+}
+
+wasi::Expected<void> KernelWasiSystem::set_times_at(HostHandle directory_handle, StringView name,
+                                                    wasi::TimeUpdate access, wasi::TimeUpdate modify)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    auto inode = m_fs.lookup_at(*directory, name);
+    if (!inode)
+        return fail_fs(inode.error());
+    if (auto result = m_fs.set_times(**inode, time_update(access), time_update(modify)); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::create_directory_at(HostHandle directory_handle, StringView name)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    if (auto result = m_fs.create_directory_at(*directory, name); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::remove_directory_at(HostHandle directory_handle, StringView name)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    if (auto result = m_fs.remove_directory_at(*directory, name); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::unlink_file_at(HostHandle directory_handle, StringView name)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    if (auto result = m_fs.unlink_at(*directory, name); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::rename_at(HostHandle from_handle, StringView from, HostHandle to_handle, StringView to)
+{
+    FsGuard guard;
+    fs::Directory* from_directory = TRY_WASI(directory_locked(from_handle));
+    fs::Directory* to_directory = TRY_WASI(directory_locked(to_handle));
+    if (auto result = m_fs.rename_at(*from_directory, from, *to_directory, to); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::link_at(HostHandle from_handle, StringView from, HostHandle to_handle, StringView to)
+{
+    FsGuard guard;
+    fs::Directory* from_directory = TRY_WASI(directory_locked(from_handle));
+    fs::Directory* to_directory = TRY_WASI(directory_locked(to_handle));
+    if (auto result = m_fs.link_at(*from_directory, from, *to_directory, to); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<void> KernelWasiSystem::symlink_at(StringView target, HostHandle directory_handle, StringView name)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    if (auto result = m_fs.symlink_at(target, *directory, name); !result)
+        return fail_fs(result.error());
+    return {};
+}
+
+wasi::Expected<String> KernelWasiSystem::readlink_at(HostHandle directory_handle, StringView name)
+{
+    FsGuard guard;
+    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    auto target = m_fs.readlink_at(*directory, name);
+    if (!target)
+        return fail_fs(target.error());
+    return std::move(*target);
+}
+
+wasi::Expected<u64> KernelWasiSystem::clock_time(wasi::ClockId clock)
+{
+    switch (clock) {
+    case wasi::ClockId::Realtime:
+    case wasi::ClockId::Monotonic:
+    case wasi::ClockId::ProcessCputime:
+    case wasi::ClockId::ThreadCputime:
+        return time::nanoseconds_since_boot();
+    }
+    return fail(Errno::Inval);
+}
+
+wasi::Expected<u64> KernelWasiSystem::clock_resolution(wasi::ClockId clock)
+{
+    TRY_WASI(clock_time(clock));
+    u64 hz = time::tsc_frequency_hz();
+    if (hz >= 1'000'000'000 || hz == 0)
+        return u64 { 1 };
+    return (1'000'000'000 + hz - 1) / hz;
+}
+
+wasi::Expected<void> KernelWasiSystem::random(Bytes buffer)
+{
+    usize at = 0;
+    while (at < buffer.size()) {
+        u64 value = x86_64::boot_entropy();
+        usize count = buffer.size() - at < sizeof(value) ? buffer.size() - at : sizeof(value);
+        __builtin_memcpy(buffer.data() + at, &value, count);
+        at += count;
+    }
+    return {};
+}
+
+void KernelWasiSystem::yield() { sched::yield(); }
+
+void KernelWasiSystem::sleep(u64 nanoseconds) { sched::sleep_for(nanoseconds); }
+
+wasi::Expected<void> KernelWasiSystem::poll(Span<wasi::PollRequest> requests, std::optional<u64> timeout)
+{
+    u64 start = time::nanoseconds_since_boot();
+    for (;;) {
+        bool any = false;
+        {
+            FsGuard guard;
+            for (auto& request : requests) {
+                request.ready = false;
+                request.hangup = false;
+                request.available_bytes = 0;
+                auto slot = slot_locked(request.handle);
+                if (!slot) {
+                    request.ready = true; // an error to report: POLLNVAL counts as ready
+                    request.hangup = true;
+                } else if ((*slot)->file) {
+                    // Files are always ready (as POSIX poll says of regular files).
+                    request.ready = true;
+                    auto& inode = (*slot)->file->inode();
+                    u64 position = (*slot)->file->position();
+                    if (request.want_read && inode.is_file() && inode.size() > position)
+                        request.available_bytes = inode.size() - position;
+                } else {
+                    Stream& stream = *(*slot)->stream;
+                    request.ready = (request.want_read && stream.readable_now()) || (request.want_write && stream.writable());
+                }
+                any = any || request.ready;
+            }
+        }
+        if (any)
+            return {};
+        u64 elapsed = time::nanoseconds_since_boot() - start;
+        if (timeout && elapsed >= *timeout)
+            return {};
+        // Nothing to wake us per stream yet: look again each millisecond.
+        u64 nap = 1'000'000;
+        if (timeout && *timeout - elapsed < nap)
+            nap = *timeout - elapsed;
+        sched::sleep_for(nap);
+    }
+}
+
+} // namespace wk::kernel::sys

@@ -1,0 +1,100 @@
+#pragma once
+
+#include "base/ref_ptr.h"
+#include "base/vector.h"
+#include "engine/wasi/wasi_system.h"
+#include "kernel/fs/file_system.h"
+#include "kernel/fs/open_file.h"
+#include "kernel/sys/stream.h"
+
+namespace wk::kernel::sys {
+
+// The kernel's WASI backend (engine/wasi/wasi_system.h) over kernel/fs and the console.
+//
+// A HostHandle is an index into this system's handle table; each slot holds an open file
+// description (`fs::OpenFile`: file or directory) or a stdio stream. FsError values are WASI
+// errnos, so errors pass through with a cast. Every file system call, and every drop of an
+// OpenFile reference, happens under the root file system's FsGuard.
+//
+// Clocks: realtime and monotonic both count from boot (there is no RTC driver yet), the CPU
+// time clocks too (one process per CPU for now). Randomness: RDRAND mixed with the TSC
+// (x86_64::boot_entropy); not for cryptography on CPUs without RDRAND.
+//
+// Ownership: the streams and the FileSystem must outlive the system. One WasiContext drives
+// it from one thread (as the interface says).
+class KernelWasiSystem final : public engine::wasi::WasiSystem {
+public:
+    using HostHandle = engine::wasi::HostHandle;
+    template<typename T>
+    using Expected = engine::wasi::Expected<T>;
+
+    static constexpr usize kMaxHandles = 4096;
+    // st_dev of every inode of the kernel's file system (there is one).
+    static constexpr u64 kDevice = 1;
+
+    explicit KernelWasiSystem(fs::FileSystem&);
+    ~KernelWasiSystem() override;
+    KernelWasiSystem(const KernelWasiSystem&) = delete;
+    KernelWasiSystem& operator=(const KernelWasiSystem&) = delete;
+
+    // A directory handle for `path` (resolved from the root, symlinks followed): a preopen.
+    Expected<HostHandle> open_directory(StringView path);
+    // A handle on a stream, for stdio (WasiContext::set_stdio).
+    Expected<HostHandle> open_stream(Stream&);
+    // Open handles (for tests and leak checks).
+    usize open_handle_count() const;
+
+    Expected<void> close(HostHandle) override;
+    Expected<usize> read(HostHandle, Span<const engine::wasi::IoSlice>) override;
+    Expected<usize> pread(HostHandle, Span<const engine::wasi::IoSlice>, u64 offset) override;
+    Expected<usize> write(HostHandle, Span<const engine::wasi::ConstIoSlice>) override;
+    Expected<usize> pwrite(HostHandle, Span<const engine::wasi::ConstIoSlice>, u64 offset) override;
+    Expected<u64> seek(HostHandle, i64 offset, engine::wasi::Whence) override;
+    Expected<u16> get_fdflags(HostHandle) override;
+    Expected<void> set_fdflags(HostHandle, u16 fdflags) override;
+    Expected<engine::wasi::FileStat> stat(HostHandle) override;
+    Expected<void> set_size(HostHandle, u64 size) override;
+    Expected<void> set_times(HostHandle, engine::wasi::TimeUpdate access, engine::wasi::TimeUpdate modify) override;
+    Expected<void> sync(HostHandle) override;
+    Expected<void> datasync(HostHandle) override;
+    Expected<void> advise(HostHandle, u64 offset, u64 length, engine::wasi::Advice) override;
+    Expected<void> allocate(HostHandle, u64 offset, u64 length) override;
+    Expected<void> read_directory(HostHandle, u64 cookie, engine::wasi::DirectorySink&) override;
+
+    Expected<HostHandle> open_at(HostHandle directory, StringView name, const engine::wasi::OpenRequest&) override;
+    Expected<engine::wasi::FileStat> stat_at(HostHandle directory, StringView name) override;
+    Expected<void> set_times_at(HostHandle directory, StringView name, engine::wasi::TimeUpdate access,
+                                engine::wasi::TimeUpdate modify) override;
+    Expected<void> create_directory_at(HostHandle directory, StringView name) override;
+    Expected<void> remove_directory_at(HostHandle directory, StringView name) override;
+    Expected<void> unlink_file_at(HostHandle directory, StringView name) override;
+    Expected<void> rename_at(HostHandle from_directory, StringView from, HostHandle to_directory, StringView to) override;
+    Expected<void> link_at(HostHandle from_directory, StringView from, HostHandle to_directory, StringView to) override;
+    Expected<void> symlink_at(StringView target, HostHandle directory, StringView name) override;
+    Expected<String> readlink_at(HostHandle directory, StringView name) override;
+
+    Expected<u64> clock_time(engine::wasi::ClockId) override;
+    Expected<u64> clock_resolution(engine::wasi::ClockId) override;
+    Expected<void> random(Bytes) override;
+    void yield() override;
+    void sleep(u64 nanoseconds) override;
+    Expected<void> poll(Span<engine::wasi::PollRequest>, std::optional<u64> timeout_nanoseconds) override;
+
+private:
+    struct Slot {
+        RefPtr<fs::OpenFile> file; // a file or directory
+        Stream* stream { nullptr };  // or a stream
+        bool in_use() const { return file || stream; }
+    };
+
+    Expected<HostHandle> install(Slot);
+    // The slot of an open handle, or BadF. Callers hold the FsGuard.
+    Expected<Slot*> slot_locked(HostHandle);
+    Expected<fs::Directory*> directory_locked(HostHandle);
+    Expected<fs::OpenFile*> file_locked(HostHandle);
+
+    fs::FileSystem& m_fs;
+    Vector<Slot> m_slots;
+};
+
+} // namespace wk::kernel::sys
