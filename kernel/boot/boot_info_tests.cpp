@@ -158,3 +158,43 @@ KERNEL_TEST(boot_pvh_absurd_module_count_is_refused_without_reading)
 }
 
 } // namespace wk::kernel::boot
+
+namespace wk::kernel::boot {
+
+namespace {
+
+alignas(4096) u8 g_fake_bitmaps[4096];
+void* fake_phys_to_virt(mm::PhysAddr) { return g_fake_bitmaps; }
+
+} // namespace
+
+// Boot modules reach the frame allocator as held ranges: allocated from the start, never
+// under the allocator's bitmaps, and freeable afterwards.
+KERNEL_TEST(boot_module_frames_are_held_until_freed)
+{
+    constexpr u64 kBase = 0x100000;
+    mm::MemoryRange usable[] = { { kBase, 64 * mm::kFrameSize } };
+    mm::MemoryRange held[] = { { kBase, 0x800 }, { kBase + 0x4800, 0x2000 } }; // frames 0 and 4..6
+    mm::FrameAllocator allocator;
+    KEXPECT(allocator.initialize(usable, {}, fake_phys_to_virt, held).has_value());
+    KEXPECT_EQ(allocator.metadata_range().base, kBase + mm::kFrameSize);
+    KEXPECT_EQ(allocator.total_frames(), 63u);
+    KEXPECT_EQ(allocator.free_frames(), 59u);
+    KEXPECT(allocator.is_allocated(kBase));
+    for (u64 frame = 4; frame <= 6; ++frame)
+        KEXPECT(allocator.is_allocated(kBase + frame * mm::kFrameSize));
+    bool handed_out_held = false;
+    for (u64 i = 0; i < 59; ++i) {
+        auto frame = allocator.allocate();
+        KEXPECT(frame.has_value());
+        if (frame && (*frame == kBase || (*frame >= kBase + 4 * mm::kFrameSize && *frame <= kBase + 6 * mm::kFrameSize)))
+            handed_out_held = true;
+    }
+    KEXPECT(!handed_out_held);
+    KEXPECT(!allocator.allocate().has_value());
+    KEXPECT(allocator.free(kBase + 5 * mm::kFrameSize).has_value());
+    auto again = allocator.allocate();
+    KEXPECT(again.has_value() && *again == kBase + 5 * mm::kFrameSize);
+}
+
+} // namespace wk::kernel::boot
