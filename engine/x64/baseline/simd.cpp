@@ -508,6 +508,131 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
         release(RegClass::Gpr, address);
         return push_reg(ValKind::V128, reg);
     }
+    case Opcode::I8x16Swizzle: {
+        // pshufb zeroes a lane whose index has bit 7 set: indices 16..255 saturate there.
+        u8 index = TRY(pop_reg(RegClass::Fpr));
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        m_asm.mov(kScratch, 0x7070'7070, Size::Dword);
+        m_asm.movd(kScratchXmm, kScratch);
+        m_asm.pshufd(kScratchXmm, kScratchXmm, 0);
+        m_asm.paddusb(kScratchXmm, xmm(index));
+        m_asm.pshufb(xmm(reg), kScratchXmm);
+        release(RegClass::Fpr, index);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I8x16Shl:
+    case Opcode::I8x16ShrS:
+    case Opcode::I8x16ShrU: {
+        // No byte shifts in SSE: widen to words, shift, narrow back.
+        u8 count = TRY(pop_reg(RegClass::Gpr));
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u8 high = TRY(allocate(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        Xmm t = xmm(high);
+        m_asm.and_(gpr(count), 7, Size::Dword);
+        m_asm.movaps(t, a);
+        if (op == Opcode::I8x16ShrS) {
+            m_asm.punpckhbw(t, t);
+            m_asm.punpcklbw(a, a);
+            m_asm.add(gpr(count), 8, Size::Dword);
+            m_asm.movd(kScratchXmm, gpr(count));
+            m_asm.psraw(t, kScratchXmm);
+            m_asm.psraw(a, kScratchXmm);
+            m_asm.packsswb(a, t);
+        } else {
+            m_asm.pxor(kScratchXmm, kScratchXmm);
+            m_asm.punpckhbw(t, kScratchXmm);
+            m_asm.punpcklbw(a, kScratchXmm);
+            m_asm.movd(kScratchXmm, gpr(count));
+            if (op == Opcode::I8x16Shl) {
+                m_asm.psllw(t, kScratchXmm);
+                m_asm.psllw(a, kScratchXmm);
+                m_asm.pcmpeqw(kScratchXmm, kScratchXmm);
+                m_asm.psrlw(kScratchXmm, 8);
+                m_asm.pand(t, kScratchXmm);
+                m_asm.pand(a, kScratchXmm);
+            } else {
+                m_asm.psrlw(t, kScratchXmm);
+                m_asm.psrlw(a, kScratchXmm);
+            }
+            m_asm.packuswb(a, t);
+        }
+        release(RegClass::Fpr, high);
+        release(RegClass::Gpr, count);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::F32x4ConvertI32x4U: {
+        // Exact halves: high 16 bits (halved, doubled back as a float) plus low 16 bits.
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        m_asm.movaps(kScratchXmm, a);
+        m_asm.pslld(kScratchXmm, 16);
+        m_asm.psrld(kScratchXmm, 16);
+        m_asm.psubd(a, kScratchXmm);
+        m_asm.psrld(a, 1);
+        m_asm.cvtdq2ps(a, a);
+        m_asm.addps(a, a);
+        m_asm.cvtdq2ps(kScratchXmm, kScratchXmm);
+        m_asm.addps(a, kScratchXmm);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I64x2Abs: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        m_asm.pxor(kScratchXmm, kScratchXmm);
+        m_asm.pcmpgtq(kScratchXmm, xmm(reg)); // lanes below zero
+        m_asm.pxor(xmm(reg), kScratchXmm);
+        m_asm.psubq(xmm(reg), kScratchXmm);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I32x4TruncSatF32x4S: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        // NaN lanes to 0.
+        m_asm.movaps(kScratchXmm, a);
+        m_asm.cmpps(kScratchXmm, kScratchXmm, 0);
+        m_asm.pand(a, kScratchXmm);
+        // Top bit set where the input is >= 0.
+        m_asm.pxor(kScratchXmm, a);
+        m_asm.cvttps2dq(a, a);
+        // Lanes that were >= 0 but came out negative overflowed: make them INT_MAX.
+        m_asm.pand(kScratchXmm, a);
+        m_asm.psrad(kScratchXmm, 31);
+        m_asm.pxor(a, kScratchXmm);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::F32x4Min:
+    case Opcode::F64x2Min:
+    case Opcode::F32x4Max:
+    case Opcode::F64x2Max: {
+        // minps/maxps return their second operand for NaNs and equal zeros: compute both
+        // orders, merge (propagating -0/+0 and NaNs), then canonicalise NaN lanes.
+        bool is64 = op == Opcode::F64x2Min || op == Opcode::F64x2Max;
+        bool is_min = op == Opcode::F32x4Min || op == Opcode::F64x2Min;
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        Xmm a = xmm(lhs);
+        Xmm b = xmm(rhs);
+        Xmm t = kScratchXmm;
+        m_asm.movaps(t, b);
+        if (is_min) {
+            is64 ? m_asm.minpd(t, a) : m_asm.minps(t, a);
+            is64 ? m_asm.minpd(a, b) : m_asm.minps(a, b);
+            m_asm.orps(t, a);
+            is64 ? m_asm.cmppd(a, t, 3) : m_asm.cmpps(a, t, 3);
+            m_asm.orps(t, a);
+        } else {
+            is64 ? m_asm.maxpd(t, a) : m_asm.maxps(t, a);
+            is64 ? m_asm.maxpd(a, b) : m_asm.maxps(a, b);
+            m_asm.xorps(a, t);
+            m_asm.orps(t, a);
+            is64 ? m_asm.subpd(t, a) : m_asm.subps(t, a);
+            is64 ? m_asm.cmppd(a, t, 3) : m_asm.cmpps(a, t, 3);
+        }
+        is64 ? m_asm.psrlq(a, 13) : m_asm.psrld(a, 10);
+        m_asm.andnps(a, t);
+        release(RegClass::Fpr, rhs);
+        return push_reg(ValKind::V128, lhs);
+    }
     case Opcode::V128Const: {
         u8 reg = TRY(allocate(RegClass::Fpr));
         u64 low;

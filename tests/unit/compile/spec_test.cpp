@@ -363,7 +363,8 @@ INSTANTIATE_TEST_SUITE_P(Core, SpecScript,
                                            "simd_i8x16_sat_arith.wast", "simd_int_to_int_extend.wast", "simd_select.wast",
                                            "simd_store.wast", "simd_align.wast", "simd_i8x16_cmp.wast", "simd_i16x8_cmp.wast",
                                            "simd_i32x4_cmp.wast", "simd_i64x2_cmp.wast", "simd_load_extend.wast",
-                                           "simd_load_splat.wast", "simd_load_zero.wast", "simd_linking.wast"),
+                                           "simd_load_splat.wast", "simd_load_zero.wast", "simd_linking.wast",
+                                           "simd_f32x4.wast", "simd_f64x2.wast", "simd_i64x2_arith2.wast", "simd_load.wast"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                              std::string name = info.param;
                              std::string out;
