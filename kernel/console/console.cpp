@@ -98,37 +98,59 @@ void print_safe(std::string_view text)
 constexpr usize kMaxListedEntries = 1000;
 constexpr u64 kMaxCatBytes = 64 * 1024;
 
-class ListPrinter final : public fs::DirectoryVisitor {
+// NOTE: the file system is read under sys::FsGuard (interrupts off) a batch at a time and
+// printed after the guard is gone, so a slow UART never holds the lock.
+
+struct ListedEntry {
+    fs::InodeType type;
+    u64 size;
+    u8 name_length;
+    char name[fs::FileSystem::kMaxNameLength];
+};
+
+// Collects up to kBatch entries (without "." and "..") starting at a cookie.
+class ListBatch final : public fs::DirectoryVisitor {
 public:
-    explicit ListPrinter(fs::Directory& directory)
+    static constexpr usize kBatch = 8;
+
+    explicit ListBatch(fs::Directory& directory)
         : m_directory(directory)
     {
     }
-    bool entry(u64, u64, fs::InodeType type, std::string_view name) override
+    bool entry(u64 next_cookie, u64, fs::InodeType type, std::string_view name) override
     {
-        if (name == "." || name == "..")
-            return true;
-        if (m_count == kMaxListedEntries) {
-            m_truncated = true;
+        if (m_count == kBatch) {
+            m_full = true;
             return false;
         }
-        ++m_count;
-        u64 size = 0;
-        if (auto* inode = m_directory.find(name))
-            size = inode->size();
-        print("  {:<4} {:>10}  ", type_name(type), size);
-        print_safe(name);
-        print(type == fs::InodeType::Directory ? "/\n" : "\n");
+        m_next_cookie = next_cookie;
+        if (name == "." || name == "..")
+            return true;
+        auto& entry = m_entries[m_count++];
+        entry.type = type;
+        auto* inode = m_directory.find(name);
+        entry.size = inode ? inode->size() : 0;
+        usize length = name.size() < sizeof entry.name ? name.size() : sizeof entry.name;
+        __builtin_memcpy(entry.name, name.data(), length);
+        entry.name_length = static_cast<u8>(length);
         return true;
     }
-    usize count() const { return m_count; }
-    bool truncated() const { return m_truncated; }
+
+    ListedEntry m_entries[kBatch];
+    usize m_count { 0 };
+    u64 m_next_cookie { 0 };
+    bool m_full { false }; // stopped before the end: read on from m_next_cookie
 
 private:
     fs::Directory& m_directory;
-    usize m_count { 0 };
-    bool m_truncated { false };
 };
+
+void print_entry(const ListedEntry& entry)
+{
+    print("  {:<4} {:>10}  ", type_name(entry.type), entry.size);
+    print_safe(std::string_view(entry.name, entry.name_length));
+    print(entry.type == fs::InodeType::Directory ? "/\n" : "\n");
+}
 
 void print_path_error(const char* command, std::string_view path, fs::FsError error)
 {
@@ -137,29 +159,75 @@ void print_path_error(const char* command, std::string_view path, fs::FsError er
     print(": {}\n", fs::describe(error));
 }
 
+// Resolves `path` from the root; the reference must be dropped under the guard too.
+fs::FsResult<RefPtr<fs::Inode>> resolve_locked(std::string_view path)
+{
+    auto& file_system = sys::root_fs();
+    return file_system.resolve(file_system.root(), path);
+}
+
+void release(RefPtr<fs::Inode>& inode)
+{
+    sys::FsGuard guard;
+    inode = nullptr;
+}
+
 void command_ls(std::string_view arguments)
 {
     std::string_view path = arguments.empty() ? std::string_view("/") : arguments;
-    sys::FsGuard guard;
-    auto& file_system = sys::root_fs();
-    auto inode = file_system.resolve(file_system.root(), path);
+    RefPtr<fs::Inode> inode;
+    fs::FsError error = fs::FsError::NoEnt;
+    fs::InodeType type = fs::InodeType::File;
+    u64 size = 0;
+    {
+        sys::FsGuard guard;
+        auto resolved = resolve_locked(path);
+        if (resolved) {
+            inode = std::move(*resolved);
+            type = inode->type();
+            size = inode->size();
+        } else {
+            error = resolved.error();
+        }
+    }
     if (!inode) {
-        print_path_error("ls", path, inode.error());
+        print_path_error("ls", path, error);
         return;
     }
-    if (!(*inode)->is_directory()) {
-        print("  {:<4} {:>10}  ", type_name((*inode)->type()), (*inode)->size());
+    if (type != fs::InodeType::Directory) {
+        print("  {:<4} {:>10}  ", type_name(type), size);
         print_safe(path);
         print("\n");
+        release(inode);
         return;
     }
-    auto& directory = static_cast<fs::Directory&>(**inode);
-    ListPrinter printer(directory);
-    directory.read(0, printer);
-    if (printer.truncated())
+    auto& directory = static_cast<fs::Directory&>(*inode);
+    usize listed = 0;
+    u64 cookie = 0;
+    bool truncated = false;
+    for (;;) {
+        ListBatch batch(directory);
+        {
+            sys::FsGuard guard;
+            directory.read(cookie, batch);
+        }
+        for (usize i = 0; i < batch.m_count && !truncated; ++i) {
+            if (listed == kMaxListedEntries) {
+                truncated = true;
+                break;
+            }
+            print_entry(batch.m_entries[i]);
+            ++listed;
+        }
+        if (truncated || !batch.m_full)
+            break;
+        cookie = batch.m_next_cookie;
+    }
+    release(inode);
+    if (truncated)
         print("  ... (listing stopped after {} entries)\n", kMaxListedEntries);
     else
-        print("{} entries\n", printer.count());
+        print("{} entries\n", listed);
 }
 
 void command_cat(std::string_view arguments)
@@ -168,25 +236,39 @@ void command_cat(std::string_view arguments)
         print("usage: cat PATH\n");
         return;
     }
-    sys::FsGuard guard;
-    auto& file_system = sys::root_fs();
-    auto inode = file_system.resolve(file_system.root(), arguments);
+    RefPtr<fs::Inode> inode;
+    fs::FsError error = fs::FsError::NoEnt;
+    {
+        sys::FsGuard guard;
+        auto resolved = resolve_locked(arguments);
+        if (resolved)
+            inode = std::move(*resolved);
+        else
+            error = resolved.error();
+    }
     if (!inode) {
-        print_path_error("cat", arguments, inode.error());
+        print_path_error("cat", arguments, error);
         return;
     }
-    if (!(*inode)->is_file()) {
-        print_path_error("cat", arguments, (*inode)->is_directory() ? fs::FsError::IsDir : fs::FsError::Inval);
+    if (!inode->is_file()) {
+        release(inode);
+        print_path_error("cat", arguments, fs::FsError::IsDir);
         return;
     }
-    auto& file = static_cast<fs::File&>(**inode);
-    u64 size = file.size();
-    u64 shown = size < kMaxCatBytes ? size : kMaxCatBytes;
+    auto& file = static_cast<fs::File&>(*inode);
     u8 buffer[256];
     bool ends_with_newline = true;
-    for (u64 offset = 0; offset < shown;) {
-        usize want = shown - offset < sizeof(buffer) ? static_cast<usize>(shown - offset) : sizeof(buffer);
-        usize got = file.read_at(offset, Bytes(buffer, want));
+    u64 offset = 0;
+    u64 size = 0;
+    for (;;) {
+        usize got;
+        {
+            sys::FsGuard guard;
+            size = file.size();
+            u64 limit = size < kMaxCatBytes ? size : kMaxCatBytes;
+            usize want = offset >= limit ? 0 : (limit - offset < sizeof(buffer) ? static_cast<usize>(limit - offset) : sizeof(buffer));
+            got = want == 0 ? 0 : file.read_at(offset, Bytes(buffer, want));
+        }
         if (got == 0)
             break;
         for (usize i = 0; i < got; ++i) {
@@ -200,10 +282,11 @@ void command_cat(std::string_view arguments)
         }
         offset += got;
     }
+    release(inode);
     if (!ends_with_newline)
         print("\n");
-    if (shown < size)
-        print("cat: stopped after {} of {} bytes\n", shown, size);
+    if (offset < size)
+        print("cat: stopped after {} of {} bytes\n", offset, size);
 }
 
 void command_poweroff(std::string_view)

@@ -20,9 +20,15 @@ case "$mode" in
     mkdir -p "$work/files/notes"
     printf 'hello from a FILES dir\nsecond line\n' >"$work/files/notes/hello.txt"
     printf 'top level\n' >"$work/files/top.txt"
+    # Output limits: a directory above 1000 entries, a file above 64 KiB, a name with a
+    # control byte (shown as '?').
+    mkdir -p "$work/files/many"
+    (cd "$work/files/many" && for i in $(seq 1 1005); do : >"f$i"; done)
+    head -c 70000 /dev/zero | tr '\0' 'x' >"$work/files/big.txt"
+    : >"$work/files/bad$(printf '\001')name"
     "${make_initrd[@]}" --files "$work/files" "$work/initrd.tar" >/dev/null || exit 1
     "${expect[@]}" --status 0 \
-      --input "ls /home\\nls /home/notes\\ncat /home/notes/hello.txt\\ncat /home/top.txt\\ncat /home/missing.txt\\ncat /home/notes\\npoweroff\\n" \
+      --input "ls /home\\nls /home/notes\\ncat /home/notes/hello.txt\\ncat /home/top.txt\\ncat /home/missing.txt\\ncat /home/notes\\nls /home/many\\ncat /home/big.txt\\nls /home/top.txt/x\\npoweroff\\n" \
       --expect "initrd: [0-9]+ files, [0-9]+ bytes" \
       --expect "dir +[0-9]+  notes/" \
       --expect "file +10  top.txt" \
@@ -32,6 +38,10 @@ case "$mode" in
       --expect "^top level$" \
       --expect "cat: /home/missing.txt: no such file or directory" \
       --expect "cat: /home/notes: is a directory" \
+      --expect "file +0  bad\\?name$" \
+      --expect "listing stopped after 1000 entries" \
+      --expect "cat: stopped after 65536 of 70000 bytes" \
+      --expect "ls: /home/top.txt/x: not a directory" \
       --expect "powering off" \
       -- --initrd "$work/initrd.tar" "$@"
     ;;
