@@ -175,18 +175,28 @@ struct Features {
     bool custom_descriptors { true }; // describes/descriptor clauses, exact function imports
     bool relaxed_casts { false };     // br_on_cast target need only share the source's hierarchy
     bool multiple_memories { true };  // more than one memory and table (off: the old threads suite)
+    // Text format: limits of 32-bit memories and tables are u64 literals that
+    // validation range-checks, as since memory64. Off: u32 literals, and a larger
+    // one is malformed ("i32 constant out of range", the old threads suite).
+    bool u64_text_limits { true };
 
     // The 3.0 core suite (top level, custom/, legacy/).
-    static constexpr Features core() { return { false, false, false, true }; }
+    static constexpr Features core()
+    {
+        return { .custom_page_sizes = false, .custom_descriptors = false };
+    }
 
     static constexpr Features for_suite_path(StringView path)
     {
         if (path.find("proposals/custom-descriptors") != StringView::npos)
-            return { false, true, true, true };
+            return { .custom_page_sizes = false, .relaxed_casts = true };
         if (path.find("proposals/custom-page-sizes") != StringView::npos)
-            return { true, false, false, true };
+            return { .custom_descriptors = false };
         if (path.find("proposals/threads") != StringView::npos)
-            return { false, false, false, false };
+            return { .custom_page_sizes = false,
+                     .custom_descriptors = false,
+                     .multiple_memories = false,
+                     .u64_text_limits = false };
         if (path.find("proposals/") != StringView::npos)
             return {};
         return core();

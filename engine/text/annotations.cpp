@@ -159,9 +159,9 @@ Result<void> ModuleParser::check_annotations(u32 first_field_offset)
 }
 
 // Consumes the branch hints written before the instruction at `before_offset`.
-Result<std::optional<u8>> ModuleParser::take_branch_hint(u32 before_offset)
+Result<std::optional<ModuleParser::BranchHint>> ModuleParser::take_branch_hint(u32 before_offset)
 {
-    std::optional<u8> hint;
+    std::optional<BranchHint> hint;
     u32 taken = 0;
     while (m_hint_cursor < m_hint_offsets.size()
         && m_annotations[m_hint_offsets[m_hint_cursor]].begin < before_offset) {
@@ -184,20 +184,27 @@ Result<std::optional<u8>> ModuleParser::take_branch_hint(u32 before_offset)
         usize n = Lexer::decode_string(body, decoded);
         if (n != 1 || decoded[0] > 1)
             return Error::malformed("@metadata.code.branch_hint annotation: invalid value", value.offset);
-        hint = decoded[0];
+        hint = BranchHint { decoded[0], begin };
     }
     return hint;
 }
 
-Result<void> ModuleParser::apply_branch_hint(std::optional<u8> hint, usize opcode_offset)
+Result<void> ModuleParser::apply_branch_hint(std::optional<BranchHint> hint, usize opcode_offset)
 {
     if (!hint)
         return {};
     TRY(write_leb_u32(m_function_hints, static_cast<u32>(opcode_offset)));
     TRY(write_leb_u32(m_function_hints, 1));
-    TRY(put(m_function_hints, *hint));
+    TRY(put(m_function_hints, hint->value));
     ++m_function_hint_count;
     return {};
+}
+
+// The instruction after a hint is not a branch the hint can apply to.
+void ModuleParser::reject_hint_target(std::optional<BranchHint> hint)
+{
+    if (hint && !m_misplaced_hint)
+        m_misplaced_hint = hint->offset;
 }
 
 Result<void> ModuleParser::finish_function_hints(u32 func_index)

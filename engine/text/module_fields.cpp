@@ -163,18 +163,15 @@ Result<void> ModuleParser::parse_start()
 
 Result<void> ModuleParser::parse_limits(Vector<u8>& out, bool is64, u8 extra_flags, std::optional<u32> page_size_log2)
 {
-    Token at = TRY(peek());
-    u64 max_value = is64 ? ~u64 { 0 } : 0xFFFFFFFFu;
     // Limits beyond the address type are a validation matter ("memory size"); the
-    // encoding keeps them as u64 so that the decoder can report it.
-    u64 min = TRY(parse_u64());
-    (void)max_value;
-    (void)at;
+    // encoding keeps them as u64 so that the validator can report it. Before
+    // memory64 they were u32 literals.
+    bool u32_literals = !is64 && !m_features.u64_text_limits;
+    u64 min = u32_literals ? TRY(parse_limit_u32()) : TRY(parse_u64());
     std::optional<u64> max;
     Token token = TRY(peek());
-    if (token.kind == TokenKind::Number) {
-        max = TRY(parse_u64());
-    }
+    if (token.kind == TokenKind::Number)
+        max = u32_literals ? TRY(parse_limit_u32()) : TRY(parse_u64());
     (void)page_size_log2;
     u8 flags = extra_flags;
     if (max)
@@ -187,6 +184,15 @@ Result<void> ModuleParser::parse_limits(Vector<u8>& out, bool is64, u8 extra_fla
     if (max)
         TRY(write_leb_u64(out, *max));
     return {};
+}
+
+Result<u32> ModuleParser::parse_limit_u32()
+{
+    Token token = TRY(peek());
+    u64 value = TRY(parse_u64());
+    if (value > 0xFFFFFFFFu)
+        return Error::malformed("i32 constant out of range", token.offset);
+    return static_cast<u32>(value);
 }
 
 Result<void> ModuleParser::parse_memtype(Vector<u8>& out)
@@ -305,6 +311,9 @@ Result<void> ModuleParser::parse_func()
     TRY(push_label(std::nullopt));
     m_in_function = true;
     TRY(parse_instrs(body));
+    // A hint must precede an instruction of its own function.
+    if (auto hint = TRY(take_branch_hint(TRY(peek()).offset)))
+        return Error::malformed("@metadata.code.branch_hint annotation: invalid placement", hint->offset);
     m_in_function = false;
     TRY(finish_function_hints(index));
     TRY(expect_rparen());

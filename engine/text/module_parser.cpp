@@ -35,8 +35,9 @@ char const* duplicate_message(Space space)
 
 } // namespace
 
-ModuleParser::ModuleParser(Lexer& lexer)
+ModuleParser::ModuleParser(Lexer& lexer, Features features)
     : m_lexer(lexer)
+    , m_features(features)
 {
     m_lexer.set_sink(this);
 }
@@ -888,7 +889,10 @@ Result<Vector<u8>> ModuleParser::parse(bool closed)
     }
     m_lexer.seek(end);
     (void)start;
-    return assemble();
+    auto binary = TRY(assemble());
+    if (m_misplaced_hint)
+        return Error::invalid("@metadata.code.branch_hint annotation: invalid target", *m_misplaced_hint);
+    return binary;
 }
 
 Result<void> ModuleParser::parse_field(Token const& keyword)

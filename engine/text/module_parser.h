@@ -5,6 +5,7 @@
 
 #include "base/result.h"
 #include "base/vector.h"
+#include "engine/module.h"
 #include "engine/opcode.h"
 #include "engine/text/lexer.h"
 #include "engine/text/name_table.h"
@@ -30,7 +31,7 @@ enum class Space : u8 { Type, Func, Table, Memory, Global, Tag, Elem, Data, Coun
 // definitions, then everything else in order, appending to per-section buffers.
 class ModuleParser : private AnnotationSink {
 public:
-    explicit ModuleParser(Lexer& lexer);
+    ModuleParser(Lexer& lexer, Features features);
     ~ModuleParser();
 
     // The lexer is positioned at the first field; fields end at `)` (consumed
@@ -56,6 +57,10 @@ private:
     };
     static constexpr u32 kNoLabel = ~u32 { 0 };
     enum AnnotationKind : u8 { kAnnotationCustom, kAnnotationName, kAnnotationBranchHint };
+    struct BranchHint {
+        u8 value;                  // 0 unlikely, 1 likely
+        u32 offset;                // of the annotation, for errors
+    };
     struct Annotation {
         u32 begin;
         u32 body;
@@ -134,6 +139,7 @@ private:
     Result<void> parse_inline_exports(u8 kind, u32 index);
     Result<bool> parse_inline_import(u8 kind);
     Result<void> encode_import_desc(Vector<u8>& out, u8 kind);
+    Result<u32> parse_limit_u32();
     Result<void> parse_limits(Vector<u8>& out, bool is64, u8 extra_flags, std::optional<u32> page_size_log2);
     Result<void> parse_memtype(Vector<u8>& out);
     Result<void> parse_tabletype(Vector<u8>& out);
@@ -172,7 +178,7 @@ private:
         bool any_catch { false };
         bool catch_all { false };
         bool is_br_if { false };
-        std::optional<u8> hint;
+        std::optional<BranchHint> hint;
         std::string_view label;
         usize mark { 0 };         // FoldedPlain: start of its bytes in m_pending_ops
     };
@@ -181,7 +187,7 @@ private:
     Result<void> parse_folded(Vector<u8>& out);             // one folded instruction
     Result<void> run_instrs(Vector<u8>& out, bool single_folded);
     Result<void> start_folded(Vector<u8>& out);
-    Result<void> start_flat(Vector<u8>& out, Token const& keyword, std::optional<u8> hint);
+    Result<void> start_flat(Vector<u8>& out, Token const& keyword, std::optional<BranchHint> hint);
     Result<void> continue_flat(Vector<u8>& out, Token const& keyword);
     Result<void> close_frame(Vector<u8>& out);
     Result<void> parse_blocktype(Vector<u8>& out);
@@ -201,8 +207,9 @@ private:
     Result<void> mark_name_slot(Space space, u32 index);
     Result<void> check_annotations(u32 first_field_offset);
     Result<void> parse_custom_annotation(Annotation const& annotation);
-    Result<std::optional<u8>> take_branch_hint(u32 before_offset);
-    Result<void> apply_branch_hint(std::optional<u8> hint, usize opcode_offset);
+    Result<std::optional<BranchHint>> take_branch_hint(u32 before_offset);
+    Result<void> apply_branch_hint(std::optional<BranchHint> hint, usize opcode_offset);
+    void reject_hint_target(std::optional<BranchHint> hint);
     Result<void> finish_function_hints(u32 func_index);
     Result<void> emit_name_section(Vector<u8>& out);
 
@@ -211,6 +218,7 @@ private:
     Result<Vector<u8>> assemble();
 
     Lexer& m_lexer;
+    Features m_features;
     Vector<Frame> m_frames;
     Vector<u8> m_pending_blocktypes; // folded `if` block types waiting for their `then`
     Vector<usize> m_pending_blocktype_begins;
@@ -274,6 +282,9 @@ private:
     u32 m_function_hint_count { 0 };
     Vector<u8> m_branch_hints;      // the metadata.code.branch_hint section body
     u32 m_branch_hint_functions { 0 };
+    // A hint on an instruction other than `if`/`br_if` makes the module invalid
+    // (not malformed), so it is reported once the whole module has parsed.
+    std::optional<u32> m_misplaced_hint;
     bool m_in_function { false };
 };
 

@@ -46,7 +46,7 @@ Result<void> ModuleParser::parse_folded(Vector<u8>& out)
     return run_instrs(out, true);
 }
 
-Result<void> ModuleParser::start_flat(Vector<u8>& out, Token const& keyword, std::optional<u8> hint)
+Result<void> ModuleParser::start_flat(Vector<u8>& out, Token const& keyword, std::optional<BranchHint> hint)
 {
     if (m_frames.size() >= kMaxNesting)
         return Error::malformed("nesting too deep", keyword.offset);
@@ -58,6 +58,8 @@ Result<void> ModuleParser::start_flat(Vector<u8>& out, Token const& keyword, std
     frame.label = label.value_or(std::string_view {});
     if (frame.opcode == 0x04)
         TRY(apply_branch_hint(hint, out.size()));
+    else
+        reject_hint_target(hint);
     TRY(put(out, frame.opcode));
     TRY(parse_blocktype(out));
     if (frame.opcode == 0x1F)
@@ -127,6 +129,7 @@ Result<void> ModuleParser::start_folded(Vector<u8>& out)
     if (ends_block(k) || is_syntax_keyword(k))
         return Error::malformed("unexpected token", keyword.offset);
     if (k == "block" || k == "loop" || k == "try_table") {
+        reject_hint_target(hint);
         auto label = TRY(maybe_id());
         TRY(put(out, k == "block" ? 0x02 : k == "loop" ? 0x03 : 0x1F));
         TRY(parse_blocktype(out));
@@ -146,6 +149,7 @@ Result<void> ModuleParser::start_folded(Vector<u8>& out)
         return m_frames.try_append(frame);
     }
     if (k == "try") {
+        reject_hint_target(hint);
         auto label = TRY(maybe_id());
         TRY(put(out, 0x06));
         TRY(parse_blocktype(out));
@@ -163,7 +167,10 @@ Result<void> ModuleParser::start_folded(Vector<u8>& out)
     frame.mark = m_pending_ops.size();
     TRY(parse_immediates(m_pending_ops, *opcode, keyword));
     frame.is_br_if = *opcode == Opcode::BrIf;
-    frame.hint = hint;
+    if (frame.is_br_if)
+        frame.hint = hint;
+    else
+        reject_hint_target(hint);
     return m_frames.try_append(frame);
 }
 
@@ -321,6 +328,8 @@ Result<void> ModuleParser::run_instrs(Vector<u8>& out, bool single_folded)
                 return Error::malformed("unknown operator", token.offset);
             if (*opcode == Opcode::BrIf)
                 TRY(apply_branch_hint(hint, out.size()));
+            else
+                reject_hint_target(hint);
             TRY(parse_immediates(out, *opcode, token));
             continue;
         }

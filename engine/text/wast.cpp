@@ -26,7 +26,7 @@ Result<Vector<u8>> ScriptModule::to_binary() const
     case ModuleKind::Binary:
         return binary.try_clone();
     case ModuleKind::Quote:
-        return wat_to_wasm(quote.view());
+        return wat_to_wasm(quote.view(), features);
     }
     return Error::malformed("unknown module kind");
 }
@@ -35,8 +35,9 @@ namespace {
 
 class ScriptParser {
 public:
-    explicit ScriptParser(StringView source)
+    ScriptParser(StringView source, Features features)
         : m_lexer(source)
+        , m_features(features)
     {
     }
 
@@ -73,6 +74,7 @@ private:
     Result<void> parse_command(Command& command, Token const& open, Token const& keyword);
 
     Lexer m_lexer;
+    Features m_features;
     u32 m_line_offset { 0 };
     u32 m_line { 1 };
     bool m_in_either { false };
@@ -168,6 +170,7 @@ Result<void> ScriptParser::parse_module(ScriptModule& module, u32 open_offset)
     if (is_keyword(t, "quote")) {
         TRY(next());
         module.kind = ModuleKind::Quote;
+        module.features = m_features;
         Vector<u8> text = TRY(strings());
         module.quote = TRY(String::try_create(StringView(reinterpret_cast<char const*>(text.data()), text.size())));
         return expect_rparen();
@@ -176,7 +179,7 @@ Result<void> ScriptParser::parse_module(ScriptModule& module, u32 open_offset)
     u32 fields = m_lexer.position();
     Result<Vector<u8>> binary = Error::malformed("unreachable");
     {
-        ModuleParser parser(m_lexer);
+        ModuleParser parser(m_lexer, m_features);
         binary = parser.parse(true);
     }
     if (binary) {
@@ -573,7 +576,7 @@ Result<Script> ScriptParser::parse()
             command.line = line_at(first.offset);
             command.has_module = true;
             command.module.offset = first.offset;
-            ModuleParser parser(m_lexer);
+            ModuleParser parser(m_lexer, m_features);
             auto binary = parser.parse(false);
             if (binary)
                 command.module.binary = binary.release_value();
@@ -602,9 +605,9 @@ Result<Script> ScriptParser::parse()
 
 } // namespace
 
-Result<Script> parse_wast(StringView source)
+Result<Script> parse_wast(StringView source, Features features)
 {
-    ScriptParser parser(source);
+    ScriptParser parser(source, features);
     return parser.parse();
 }
 

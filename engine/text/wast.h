@@ -26,6 +26,7 @@ struct ScriptModule {
     Vector<u8> binary;
     std::optional<Error> error;     // Text modules whose encoding failed
     String quote;
+    Features features;              // Quote modules: the text rules to encode with
     u32 offset { 0 };               // of the `(module`
 
     // The module's bytes: encodes quoted text now; a text module's encoding error.
@@ -128,7 +129,9 @@ struct Script {
 
 // Parses a whole script. Text modules are encoded here; a module that fails to
 // encode is recorded in its command (ScriptModule::error), not a script error.
-Result<Script> parse_wast(StringView source);
+// `features` picks the text rules where suites disagree, for the text and the
+// quoted modules (the runner passes Features::for_suite_path of the script).
+Result<Script> parse_wast(StringView source, Features features = {});
 
 // 1-based line of a byte offset.
 u32 line_of_offset(StringView source, u64 offset);

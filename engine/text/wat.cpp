@@ -5,7 +5,7 @@
 
 namespace wk::engine::text {
 
-Result<Vector<u8>> wat_to_wasm(StringView source)
+Result<Vector<u8>> wat_to_wasm(StringView source, Features features)
 {
     if (source.size() >= 0xFFFFFFFFu)
         return Error::malformed("source too large", 0);
@@ -22,7 +22,7 @@ Result<Vector<u8>> wat_to_wasm(StringView source)
     }
     Vector<u8> binary;
     {
-        ModuleParser parser(lexer);
+        ModuleParser parser(lexer, features);
         binary = TRY(parser.parse(wrapped));
     }
     Token rest = TRY(lexer.next());

@@ -260,3 +260,78 @@ TEST(Encoder, ScalesWithManyTypesAndLabels)
     std::vector<u8> innermost = { 0x0C, 0xA0, 0x9C, 0x01 };
     EXPECT_NE(std::search(labels->begin(), labels->end(), innermost.begin(), innermost.end()), labels->end());
 }
+
+// Branch hints go into the metadata.code.branch_hint section, by offset into the
+// function body. A hint on anything but `if`/`br_if` makes the module invalid (the
+// suite's assert_invalid_custom), reported only once the module has parsed; a
+// hint with no instruction after it in its function is malformed.
+TEST(Encoder, BranchHints)
+{
+    EXPECT_EQ(encode("(func (param i32) local.get 0 (@metadata.code.branch_hint \"\\01\") if end"
+                     " (block (@metadata.code.branch_hint \"\\00\") (br_if 0 (local.get 0))))"),
+              with_header({
+                  0x01, 0x05, 0x01, 0x60, 0x01, 0x7F, 0x00,
+                  0x03, 0x02, 0x01, 0x00,
+                  0x00, 0x23, 0x19, 'm', 'e', 't', 'a', 'd', 'a', 't', 'a', '.', 'c', 'o', 'd', 'e', '.',
+                  'b', 'r', 'a', 'n', 'c', 'h', '_', 'h', 'i', 'n', 't',
+                  0x01, 0x00, 0x02, 0x03, 0x01, 0x01, 0x0A, 0x01, 0x00, // func 0: if at 3 likely, br_if at 10 unlikely
+                  0x0A, 0x10, 0x01, 0x0E, 0x00, 0x20, 0x00, 0x04, 0x40, 0x0B,
+                  0x02, 0x40, 0x20, 0x00, 0x0D, 0x00, 0x0B, 0x0B,
+              }));
+
+    struct Case {
+        char const* text;
+        u64 offset;
+    } const invalid_targets[] = {
+        { "(func (param i32) local.get 0 (@metadata.code.branch_hint \"\\01\") i32.eqz drop)", 30 },
+        { "(func (@metadata.code.branch_hint \"\\00\") block end)", 6 },
+        { "(func (@metadata.code.branch_hint \"\\00\") (block))", 6 },
+        { "(func (@metadata.code.branch_hint \"\\01\") (drop (i32.const 0)))", 6 },
+        { "(func (param i32) (if (local.get 0) (then)) (@metadata.code.branch_hint \"\\01\") (nop))", 44 },
+    };
+    for (Case const& c : invalid_targets) {
+        auto binary = wat_to_wasm(c.text);
+        ASSERT_FALSE(binary.has_value()) << c.text;
+        EXPECT_EQ(binary.error().kind(), ErrorKind::Invalid) << c.text;
+        EXPECT_STREQ(binary.error().message(), "@metadata.code.branch_hint annotation: invalid target") << c.text;
+        EXPECT_EQ(binary.error().offset(), c.offset) << c.text;
+    }
+
+    // A syntax error later in the module is what the module is: malformed.
+    Error later = encode_error("(func (@metadata.code.branch_hint \"\\01\") (block)) (func i32.frob)");
+    EXPECT_STREQ(later.message(), "unknown operator");
+
+    // A hint at the end of a function is not carried over to the next one's `if`.
+    Error dangling = encode_error("(func (@metadata.code.branch_hint \"\\01\")) (func (param i32) local.get 0 if end)");
+    EXPECT_STREQ(dangling.message(), "@metadata.code.branch_hint annotation: invalid placement");
+    EXPECT_EQ(dangling.offset(), 6u);
+}
+
+// Limits of 32-bit memories and tables are u64 literals that validation checks
+// (3.0); the old threads suite has them u32, larger ones malformed.
+TEST(Encoder, LimitLiteralsPerSuite)
+{
+    auto threads = engine::Features::for_suite_path("proposals/threads/memory.wast");
+    EXPECT_EQ(encode("(memory 0 0x1_0000_0000)"),
+              with_header({ 0x05, 0x08, 0x01, 0x01, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10 }));
+    struct Case {
+        char const* text;
+        u64 offset;
+    } const cases[] = {
+        { "(memory 0x1_0000_0000)", 8 },
+        { "(memory 0 0x1_0000_0000)", 10 },
+        { "(memory i32 0x1_0000_0000 0x1_0000_0000)", 12 },
+        { "(import \"m\" \"m\" (memory 0x1_0000_0000))", 24 },
+        { "(table 0 0x1_0000_0000 funcref)", 9 },
+    };
+    for (Case const& c : cases) {
+        EXPECT_TRUE(wat_to_wasm(c.text).has_value()) << c.text;
+        auto binary = wat_to_wasm(c.text, threads);
+        ASSERT_FALSE(binary.has_value()) << c.text;
+        EXPECT_EQ(binary.error().kind(), ErrorKind::Malformed) << c.text;
+        EXPECT_STREQ(binary.error().message(), "i32 constant out of range") << c.text;
+        EXPECT_EQ(binary.error().offset(), c.offset) << c.text;
+    }
+    EXPECT_TRUE(wat_to_wasm("(memory 0xFFFF_FFFF 0xFFFF_FFFF)", threads).has_value());
+    EXPECT_TRUE(wat_to_wasm("(memory i64 0x1_0000_0000)", threads).has_value());
+}

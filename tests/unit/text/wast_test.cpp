@@ -152,3 +152,26 @@ TEST(Wast, ThreadsAndWait)
     EXPECT_EQ(script->commands[2].kind, CommandKind::Wait);
     EXPECT_FALSE(parse_wast("(thread $a (thread $b))").has_value());
 }
+
+// The script's features reach its quoted modules, which are encoded later.
+TEST(Wast, FeaturesReachQuotedModules)
+{
+    char const* source = R"wast((assert_malformed (module quote "(memory 0x1_0000_0000)") "i32 constant out of range")
+(module (memory 0 0xFFFF_FFFF))
+(assert_malformed (module (memory 0 0x1_0000_0000)) "i32 constant out of range"))wast";
+    auto core = parse_wast(source);
+    ASSERT_TRUE(core.has_value());
+    ASSERT_EQ(core->commands.size(), 3u);
+    EXPECT_TRUE(core->commands[0].module.to_binary().has_value());
+    EXPECT_TRUE(core->commands[2].module.to_binary().has_value());
+
+    auto threads = parse_wast(source, engine::Features::for_suite_path("proposals/threads/memory.wast"));
+    ASSERT_TRUE(threads.has_value());
+    auto quoted = threads->commands[0].module.to_binary();
+    ASSERT_FALSE(quoted.has_value());
+    EXPECT_STREQ(quoted.error().message(), "i32 constant out of range");
+    EXPECT_TRUE(threads->commands[1].module.to_binary().has_value());
+    auto text = threads->commands[2].module.to_binary();
+    ASSERT_FALSE(text.has_value());
+    EXPECT_STREQ(text.error().message(), "i32 constant out of range");
+}
