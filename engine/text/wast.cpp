@@ -155,6 +155,7 @@ Result<String> ScriptParser::string_value()
 Result<void> ScriptParser::parse_module(ScriptModule& module, u32 open_offset)
 {
     module.offset = open_offset;
+    module.features = m_features;
     if (TRY(peek()).kind == TokenKind::Keyword && m_lexer.text(TRY(peek())) == "definition") {
         TRY(next());
         module.is_definition = true;
@@ -170,7 +171,6 @@ Result<void> ScriptParser::parse_module(ScriptModule& module, u32 open_offset)
     if (is_keyword(t, "quote")) {
         TRY(next());
         module.kind = ModuleKind::Quote;
-        module.features = m_features;
         Vector<u8> text = TRY(strings());
         module.quote = TRY(String::try_create(StringView(reinterpret_cast<char const*>(text.data()), text.size())));
         return expect_rparen();
@@ -576,6 +576,7 @@ Result<Script> ScriptParser::parse()
             command.line = line_at(first.offset);
             command.has_module = true;
             command.module.offset = first.offset;
+            command.module.features = m_features;
             ModuleParser parser(m_lexer, m_features);
             auto binary = parser.parse(false);
             if (binary)

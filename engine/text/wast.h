@@ -26,7 +26,7 @@ struct ScriptModule {
     Vector<u8> binary;
     std::optional<Error> error;     // Text modules whose encoding failed
     String quote;
-    Features features;              // Quote modules: the text rules to encode with
+    Features features;              // the script's: quote modules are encoded with it, decode with it
     u32 offset { 0 };               // of the `(module`
 
     // The module's bytes: encodes quoted text now; a text module's encoding error.

@@ -171,6 +171,8 @@ TEST(Wast, FeaturesReachQuotedModules)
     ASSERT_FALSE(quoted.has_value());
     EXPECT_STREQ(quoted.error().message(), "i32 constant out of range");
     EXPECT_TRUE(threads->commands[1].module.to_binary().has_value());
+    EXPECT_FALSE(threads->commands[1].module.features.multiple_memories);
+    EXPECT_TRUE(core->commands[1].module.features.multiple_memories);
     auto text = threads->commands[2].module.to_binary();
     ASSERT_FALSE(text.has_value());
     EXPECT_STREQ(text.error().message(), "i32 constant out of range");
