@@ -132,6 +132,18 @@ BinaryOp extend_high(Opcode op)
 
 } // namespace
 
+void BaselineCompiler::load_v128_scratch(const u8 (&bytes)[16])
+{
+    u64 low;
+    u64 high;
+    __builtin_memcpy(&low, bytes, 8);
+    __builtin_memcpy(&high, bytes + 8, 8);
+    m_asm.mov(kScratch, static_cast<i64>(low), Size::Qword);
+    m_asm.movq(kScratchXmm, kScratch);
+    m_asm.mov(kScratch, static_cast<i64>(high), Size::Qword);
+    m_asm.pinsrq(kScratchXmm, kScratch, 1);
+}
+
 Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
 {
     Opcode op = instruction.opcode;
@@ -630,6 +642,179 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
         }
         is64 ? m_asm.psrlq(a, 13) : m_asm.psrld(a, 10);
         m_asm.andnps(a, t);
+        release(RegClass::Fpr, rhs);
+        return push_reg(ValKind::V128, lhs);
+    }
+    case Opcode::I8x16Shuffle: {
+        // Each input picked with pshufb (0x80 zeroes a lane), the halves merged.
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        u8 from_lhs[16];
+        u8 from_rhs[16];
+        for (u32 i = 0; i < 16; ++i) {
+            u8 lane = instruction.v128[i] & 31;
+            from_lhs[i] = lane < 16 ? lane : 0x80;
+            from_rhs[i] = lane >= 16 ? static_cast<u8>(lane - 16) : 0x80;
+        }
+        load_v128_scratch(from_lhs);
+        m_asm.pshufb(xmm(lhs), kScratchXmm);
+        load_v128_scratch(from_rhs);
+        m_asm.pshufb(xmm(rhs), kScratchXmm);
+        m_asm.por(xmm(lhs), xmm(rhs));
+        release(RegClass::Fpr, rhs);
+        return push_reg(ValKind::V128, lhs);
+    }
+    case Opcode::V128Load8Lane: case Opcode::V128Load16Lane: case Opcode::V128Load32Lane: case Opcode::V128Load64Lane:
+    case Opcode::V128Store8Lane: case Opcode::V128Store16Lane: case Opcode::V128Store32Lane: case Opcode::V128Store64Lane: {
+        u32 memory_index = instruction.memarg.memory;
+        if (memory_index >= m_module.memories.size())
+            return unsupported("memory instruction without a memory");
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u8 address = TRY(pop_reg(RegClass::Gpr));
+        bool is_load = op == Opcode::V128Load8Lane || op == Opcode::V128Load16Lane || op == Opcode::V128Load32Lane || op == Opcode::V128Load64Lane;
+        u32 bytes = (op == Opcode::V128Load8Lane || op == Opcode::V128Store8Lane) ? 1
+            : (op == Opcode::V128Load16Lane || op == Opcode::V128Store16Lane)   ? 2
+            : (op == Opcode::V128Load32Lane || op == Opcode::V128Store32Lane)   ? 4
+                                                                                 : 8;
+        Mem operand = TRY(memory_operand(memory_index, instruction.memarg.offset, bytes, address));
+        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+        u8 lane = instruction.lane;
+        switch (bytes) {
+        case 1: is_load ? m_asm.pinsrb(xmm(reg), operand, lane) : m_asm.pextrb(operand, xmm(reg), lane); break;
+        case 2: is_load ? m_asm.pinsrw(xmm(reg), operand, lane) : m_asm.pextrw(operand, xmm(reg), lane); break;
+        case 4: is_load ? m_asm.pinsrd(xmm(reg), operand, lane) : m_asm.pextrd(operand, xmm(reg), lane); break;
+        default: is_load ? m_asm.pinsrq(xmm(reg), operand, lane) : m_asm.pextrq(operand, xmm(reg), lane); break;
+        }
+        release(RegClass::Gpr, address);
+        if (is_load)
+            return push_reg(ValKind::V128, reg);
+        release(RegClass::Fpr, reg);
+        return {};
+    }
+    case Opcode::I64x2Mul: {
+        // lo*lo + ((hi_a*lo_b + lo_a*hi_b) << 32), from 32x32->64 multiplies.
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        u8 temp = TRY(allocate(RegClass::Fpr));
+        Xmm a = xmm(lhs);
+        Xmm b = xmm(rhs);
+        Xmm t = xmm(temp);
+        m_asm.movaps(t, a);
+        m_asm.psrlq(t, 32);
+        m_asm.pmuludq(t, b);
+        m_asm.movaps(kScratchXmm, b);
+        m_asm.psrlq(kScratchXmm, 32);
+        m_asm.pmuludq(kScratchXmm, a);
+        m_asm.paddq(t, kScratchXmm);
+        m_asm.psllq(t, 32);
+        m_asm.pmuludq(a, b);
+        m_asm.paddq(a, t);
+        release(RegClass::Fpr, temp);
+        release(RegClass::Fpr, rhs);
+        return push_reg(ValKind::V128, lhs);
+    }
+    case Opcode::I64x2ShrS: {
+        // sar(x, n) = srl(x ^ s, n) ^ s with s the sign mask of each lane.
+        u8 count = TRY(pop_reg(RegClass::Gpr));
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u8 sign = TRY(allocate(RegClass::Fpr));
+        m_asm.pxor(xmm(sign), xmm(sign));
+        m_asm.pcmpgtq(xmm(sign), xmm(reg));
+        m_asm.pxor(xmm(reg), xmm(sign));
+        m_asm.and_(gpr(count), 63, Size::Dword);
+        m_asm.movd(kScratchXmm, gpr(count));
+        m_asm.psrlq(xmm(reg), kScratchXmm);
+        m_asm.pxor(xmm(reg), xmm(sign));
+        release(RegClass::Fpr, sign);
+        release(RegClass::Gpr, count);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I16x8ExtmulLowI8x16S: case Opcode::I16x8ExtmulHighI8x16S:
+    case Opcode::I16x8ExtmulLowI8x16U: case Opcode::I16x8ExtmulHighI8x16U:
+    case Opcode::I32x4ExtmulLowI16x8S: case Opcode::I32x4ExtmulHighI16x8S:
+    case Opcode::I32x4ExtmulLowI16x8U: case Opcode::I32x4ExtmulHighI16x8U:
+    case Opcode::I64x2ExtmulLowI32x4S: case Opcode::I64x2ExtmulHighI32x4S:
+    case Opcode::I64x2ExtmulLowI32x4U: case Opcode::I64x2ExtmulHighI32x4U: {
+        // Widen both halves, then multiply at the wider width.
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        bool high = op == Opcode::I16x8ExtmulHighI8x16S || op == Opcode::I16x8ExtmulHighI8x16U || op == Opcode::I32x4ExtmulHighI16x8S
+            || op == Opcode::I32x4ExtmulHighI16x8U || op == Opcode::I64x2ExtmulHighI32x4S || op == Opcode::I64x2ExtmulHighI32x4U;
+        bool is_signed = op == Opcode::I16x8ExtmulLowI8x16S || op == Opcode::I16x8ExtmulHighI8x16S || op == Opcode::I32x4ExtmulLowI16x8S
+            || op == Opcode::I32x4ExtmulHighI16x8S || op == Opcode::I64x2ExtmulLowI32x4S || op == Opcode::I64x2ExtmulHighI32x4S;
+        u32 to = (op >= Opcode::I16x8ExtmulLowI8x16S && op <= Opcode::I16x8ExtmulHighI8x16U) ? 16
+            : (op >= Opcode::I32x4ExtmulLowI16x8S && op <= Opcode::I32x4ExtmulHighI16x8U)   ? 32
+                                                                                             : 64;
+        for (u8 reg : { lhs, rhs }) {
+            if (high)
+                m_asm.psrldq(xmm(reg), 8);
+            if (to == 16)
+                is_signed ? m_asm.pmovsxbw(xmm(reg), xmm(reg)) : m_asm.pmovzxbw(xmm(reg), xmm(reg));
+            else if (to == 32)
+                is_signed ? m_asm.pmovsxwd(xmm(reg), xmm(reg)) : m_asm.pmovzxwd(xmm(reg), xmm(reg));
+            else
+                is_signed ? m_asm.pmovsxdq(xmm(reg), xmm(reg)) : m_asm.pmovzxdq(xmm(reg), xmm(reg));
+        }
+        if (to == 16)
+            m_asm.pmullw(xmm(lhs), xmm(rhs));
+        else if (to == 32)
+            m_asm.pmulld(xmm(lhs), xmm(rhs));
+        else
+            is_signed ? m_asm.pmuldq(xmm(lhs), xmm(rhs)) : m_asm.pmuludq(xmm(lhs), xmm(rhs));
+        release(RegClass::Fpr, rhs);
+        return push_reg(ValKind::V128, lhs);
+    }
+    case Opcode::I16x8ExtaddPairwiseI8x16S:
+    case Opcode::I16x8ExtaddPairwiseI8x16U:
+    case Opcode::I32x4ExtaddPairwiseI16x8S:
+    case Opcode::I32x4ExtaddPairwiseI16x8U: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        if (op == Opcode::I16x8ExtaddPairwiseI8x16S || op == Opcode::I16x8ExtaddPairwiseI8x16U) {
+            // pmaddubsw multiplies unsigned bytes (first operand) by signed bytes.
+            m_asm.mov(kScratch, 0x0101'0101, Size::Dword);
+            m_asm.movd(kScratchXmm, kScratch);
+            m_asm.pshufd(kScratchXmm, kScratchXmm, 0);
+            if (op == Opcode::I16x8ExtaddPairwiseI8x16S) {
+                m_asm.pmaddubsw(kScratchXmm, a);
+                m_asm.movaps(a, kScratchXmm);
+            } else {
+                m_asm.pmaddubsw(a, kScratchXmm);
+            }
+        } else {
+            // Allocate before xmm15 holds anything: a spill may go through it.
+            u8 bias = op == Opcode::I32x4ExtaddPairwiseI16x8U ? TRY(allocate(RegClass::Fpr)) : 0;
+            m_asm.mov(kScratch, 0x0001'0001, Size::Dword);
+            m_asm.movd(kScratchXmm, kScratch);
+            m_asm.pshufd(kScratchXmm, kScratchXmm, 0);
+            if (op == Opcode::I32x4ExtaddPairwiseI16x8U) {
+                // Bias to signed, add pairs, unbias by 2 * 32768.
+                m_asm.mov(kScratch, 0x8000'8000, Size::Dword);
+                m_asm.movd(xmm(bias), kScratch);
+                m_asm.pshufd(xmm(bias), xmm(bias), 0);
+                m_asm.pxor(a, xmm(bias));
+                m_asm.pmaddwd(a, kScratchXmm);
+                m_asm.mov(kScratch, 0x0001'0000, Size::Dword);
+                m_asm.movd(xmm(bias), kScratch);
+                m_asm.pshufd(xmm(bias), xmm(bias), 0);
+                m_asm.paddd(a, xmm(bias));
+                release(RegClass::Fpr, bias);
+            } else {
+                m_asm.pmaddwd(a, kScratchXmm);
+            }
+        }
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I16x8Q15mulrSatS: {
+        // pmulhrsw overflows only for 0x8000 * 0x8000 (gives 0x8000): flip those to 0x7FFF.
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        m_asm.pmulhrsw(xmm(lhs), xmm(rhs));
+        m_asm.mov(kScratch, 0x8000'8000, Size::Dword);
+        m_asm.movd(kScratchXmm, kScratch);
+        m_asm.pshufd(kScratchXmm, kScratchXmm, 0);
+        m_asm.pcmpeqw(kScratchXmm, xmm(lhs));
+        m_asm.pxor(xmm(lhs), kScratchXmm);
         release(RegClass::Fpr, rhs);
         return push_reg(ValKind::V128, lhs);
     }

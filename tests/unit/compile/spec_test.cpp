@@ -364,7 +364,14 @@ INSTANTIATE_TEST_SUITE_P(Core, SpecScript,
                                            "simd_store.wast", "simd_align.wast", "simd_i8x16_cmp.wast", "simd_i16x8_cmp.wast",
                                            "simd_i32x4_cmp.wast", "simd_i64x2_cmp.wast", "simd_load_extend.wast",
                                            "simd_load_splat.wast", "simd_load_zero.wast", "simd_linking.wast",
-                                           "simd_f32x4.wast", "simd_f64x2.wast", "simd_i64x2_arith2.wast", "simd_load.wast"),
+                                           "simd_f32x4.wast", "simd_f64x2.wast", "simd_i64x2_arith2.wast", "simd_load.wast",
+                                           "simd_lane.wast", "simd_splat.wast", "simd_bit_shift.wast", "simd_i64x2_arith.wast",
+                                           "simd_i16x8_extmul_i8x16.wast", "simd_i32x4_extmul_i16x8.wast",
+                                           "simd_i64x2_extmul_i32x4.wast", "simd_i16x8_extadd_pairwise_i8x16.wast",
+                                           "simd_i32x4_extadd_pairwise_i16x8.wast", "simd_i16x8_q15mulr_sat_s.wast",
+                                           "simd_load8_lane.wast", "simd_load16_lane.wast", "simd_load32_lane.wast",
+                                           "simd_load64_lane.wast", "simd_store8_lane.wast", "simd_store16_lane.wast",
+                                           "simd_store32_lane.wast", "simd_store64_lane.wast"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                              std::string name = info.param;
                              std::string out;
