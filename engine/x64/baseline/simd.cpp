@@ -144,8 +144,34 @@ void BaselineCompiler::load_v128_scratch(const u8 (&bytes)[16])
     m_asm.pinsrq(kScratchXmm, kScratch, 1);
 }
 
-Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
+// Relaxed SIMD: the deterministic choice is the non-relaxed instruction where one
+// exists (swizzle, trunc_sat, bitselect, min/max, q15mulr_sat), unfused multiply-add,
+// and x86's pmaddubsw reading of the i7 operand as unsigned bytes.
+static Opcode deterministic_relaxed(Opcode op)
 {
+    switch (op) {
+    case Opcode::I8x16RelaxedSwizzle: return Opcode::I8x16Swizzle;
+    case Opcode::I32x4RelaxedTruncF32x4S: return Opcode::I32x4TruncSatF32x4S;
+    case Opcode::I32x4RelaxedTruncF32x4U: return Opcode::I32x4TruncSatF32x4U;
+    case Opcode::I32x4RelaxedTruncF64x2SZero: return Opcode::I32x4TruncSatF64x2SZero;
+    case Opcode::I32x4RelaxedTruncF64x2UZero: return Opcode::I32x4TruncSatF64x2UZero;
+    case Opcode::I8x16RelaxedLaneselect:
+    case Opcode::I16x8RelaxedLaneselect:
+    case Opcode::I32x4RelaxedLaneselect:
+    case Opcode::I64x2RelaxedLaneselect: return Opcode::V128Bitselect;
+    case Opcode::F32x4RelaxedMin: return Opcode::F32x4Min;
+    case Opcode::F32x4RelaxedMax: return Opcode::F32x4Max;
+    case Opcode::F64x2RelaxedMin: return Opcode::F64x2Min;
+    case Opcode::F64x2RelaxedMax: return Opcode::F64x2Max;
+    case Opcode::I16x8RelaxedQ15mulrS: return Opcode::I16x8Q15mulrSatS;
+    default: return op;
+    }
+}
+
+Result<void> BaselineCompiler::emit_simd(const Instruction& original)
+{
+    Instruction instruction = original;
+    instruction.opcode = deterministic_relaxed(original.opcode);
     Opcode op = instruction.opcode;
     if (BinaryOp binary = simple_binary(op)) {
         u8 rhs = TRY(pop_reg(RegClass::Fpr));
@@ -817,6 +843,142 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
         m_asm.pxor(xmm(lhs), kScratchXmm);
         release(RegClass::Fpr, rhs);
         return push_reg(ValKind::V128, lhs);
+    }
+    case Opcode::I8x16Popcnt: {
+        // Per-nibble lookup with pshufb.
+        static constexpr u8 kNibbleCounts[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
+        static constexpr u8 kLowNibbles[16] = { 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15 };
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u8 high = TRY(allocate(RegClass::Fpr));
+        u8 counts = TRY(allocate(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        m_asm.movaps(xmm(high), a);
+        m_asm.psrlw(xmm(high), 4);
+        load_v128_scratch(kLowNibbles);
+        m_asm.pand(a, kScratchXmm);
+        m_asm.pand(xmm(high), kScratchXmm);
+        load_v128_scratch(kNibbleCounts);
+        m_asm.movaps(xmm(counts), kScratchXmm);
+        m_asm.pshufb(xmm(counts), a);
+        m_asm.pshufb(kScratchXmm, xmm(high));
+        m_asm.paddb(xmm(counts), kScratchXmm);
+        m_asm.movaps(a, xmm(counts));
+        release(RegClass::Fpr, high);
+        release(RegClass::Fpr, counts);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I32x4TruncSatF32x4U: {
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u8 temp = TRY(allocate(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        Xmm t = xmm(temp);
+        // NaN and negative lanes to 0 (maxps returns its second operand for NaN).
+        m_asm.xorps(kScratchXmm, kScratchXmm);
+        m_asm.maxps(a, kScratchXmm);
+        // 2^31 as float in every lane.
+        m_asm.pcmpeqd(kScratchXmm, kScratchXmm);
+        m_asm.psrld(kScratchXmm, 1);
+        m_asm.cvtdq2ps(kScratchXmm, kScratchXmm);
+        // t: the part at or above 2^31, converted; saturate lanes at or above 2^32.
+        m_asm.movaps(t, a);
+        m_asm.subps(t, kScratchXmm);
+        m_asm.cmpps(kScratchXmm, t, 2); // 2^31 <= t: overflow
+        m_asm.cvttps2dq(t, t);
+        m_asm.pxor(t, kScratchXmm);
+        m_asm.pxor(kScratchXmm, kScratchXmm);
+        m_asm.pmaxsd(t, kScratchXmm);
+        // Lanes from 2^31 convert to 0x80000000; adding t completes them.
+        m_asm.cvttps2dq(a, a);
+        m_asm.paddd(a, t);
+        release(RegClass::Fpr, temp);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I32x4TruncSatF64x2SZero: {
+        static constexpr u8 kMax[16] = { 0x00, 0x00, 0xC0, 0xFF, 0xFF, 0xFF, 0xDF, 0x41, 0x00, 0x00, 0xC0, 0xFF, 0xFF, 0xFF, 0xDF, 0x41 };
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        u8 temp = TRY(allocate(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        // t = 2147483647.0 in non-NaN lanes, 0 in NaN lanes; min(a, t) clamps and
+        // turns NaN into 0 (minpd returns its second operand for NaN).
+        m_asm.movaps(xmm(temp), a);
+        m_asm.cmppd(xmm(temp), a, 0);
+        load_v128_scratch(kMax);
+        m_asm.andps(xmm(temp), kScratchXmm);
+        m_asm.minpd(a, xmm(temp));
+        m_asm.cvttpd2dq(a, a);
+        release(RegClass::Fpr, temp);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::I32x4TruncSatF64x2UZero: {
+        static constexpr u8 kMax[16] = { 0x00, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xEF, 0x41, 0x00, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xEF, 0x41 };
+        static constexpr u8 kTwo52[16] = { 0, 0, 0, 0, 0, 0, 0x30, 0x43, 0, 0, 0, 0, 0, 0, 0x30, 0x43 };
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        m_asm.xorpd(kScratchXmm, kScratchXmm);
+        m_asm.maxpd(a, kScratchXmm); // NaN and negatives to 0
+        load_v128_scratch(kMax);
+        m_asm.minpd(a, kScratchXmm); // 4294967295.0 at most
+        m_asm.roundpd(a, a, 3 | 8);
+        // 2^52 + n has n in its low 32 bits.
+        load_v128_scratch(kTwo52);
+        m_asm.addpd(a, kScratchXmm);
+        m_asm.xorps(kScratchXmm, kScratchXmm);
+        m_asm.shufps(a, kScratchXmm, 0x88);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::F64x2ConvertLowI32x4U: {
+        // Each u32 n becomes the double 2^52 + n (exponent bits beside it), minus 2^52.
+        static constexpr u8 kHigh[16] = { 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43 };
+        static constexpr u8 kTwo52[16] = { 0, 0, 0, 0, 0, 0, 0x30, 0x43, 0, 0, 0, 0, 0, 0, 0x30, 0x43 };
+        u8 reg = TRY(pop_reg(RegClass::Fpr));
+        Xmm a = xmm(reg);
+        load_v128_scratch(kHigh);
+        m_asm.unpcklps(a, kScratchXmm);
+        load_v128_scratch(kTwo52);
+        m_asm.subpd(a, kScratchXmm);
+        return push_reg(ValKind::V128, reg);
+    }
+    case Opcode::F32x4RelaxedMadd:
+    case Opcode::F32x4RelaxedNmadd:
+    case Opcode::F64x2RelaxedMadd:
+    case Opcode::F64x2RelaxedNmadd: {
+        // a * b + c (nmadd: c - a * b), rounded twice.
+        bool is64 = op == Opcode::F64x2RelaxedMadd || op == Opcode::F64x2RelaxedNmadd;
+        bool negate = op == Opcode::F32x4RelaxedNmadd || op == Opcode::F64x2RelaxedNmadd;
+        u8 c = TRY(pop_reg(RegClass::Fpr));
+        u8 b = TRY(pop_reg(RegClass::Fpr));
+        u8 a = TRY(pop_reg(RegClass::Fpr));
+        is64 ? m_asm.mulpd(xmm(a), xmm(b)) : m_asm.mulps(xmm(a), xmm(b));
+        if (negate) {
+            is64 ? m_asm.subpd(xmm(c), xmm(a)) : m_asm.subps(xmm(c), xmm(a));
+            m_asm.movaps(xmm(a), xmm(c));
+        } else {
+            is64 ? m_asm.addpd(xmm(a), xmm(c)) : m_asm.addps(xmm(a), xmm(c));
+        }
+        release(RegClass::Fpr, b);
+        release(RegClass::Fpr, c);
+        return push_reg(ValKind::V128, a);
+    }
+    case Opcode::I16x8RelaxedDotI8x16I7x16S: {
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        m_asm.pmaddubsw(xmm(rhs), xmm(lhs)); // rhs bytes unsigned, lhs bytes signed
+        release(RegClass::Fpr, lhs);
+        return push_reg(ValKind::V128, rhs);
+    }
+    case Opcode::I32x4RelaxedDotI8x16I7x16AddS: {
+        u8 accumulator = TRY(pop_reg(RegClass::Fpr));
+        u8 rhs = TRY(pop_reg(RegClass::Fpr));
+        u8 lhs = TRY(pop_reg(RegClass::Fpr));
+        m_asm.pmaddubsw(xmm(rhs), xmm(lhs));
+        m_asm.mov(kScratch, 0x0001'0001, Size::Dword);
+        m_asm.movd(kScratchXmm, kScratch);
+        m_asm.pshufd(kScratchXmm, kScratchXmm, 0);
+        m_asm.pmaddwd(xmm(rhs), kScratchXmm);
+        m_asm.paddd(xmm(rhs), xmm(accumulator));
+        release(RegClass::Fpr, lhs);
+        release(RegClass::Fpr, accumulator);
+        return push_reg(ValKind::V128, rhs);
     }
     case Opcode::V128Const: {
         u8 reg = TRY(allocate(RegClass::Fpr));

@@ -371,7 +371,11 @@ INSTANTIATE_TEST_SUITE_P(Core, SpecScript,
                                            "simd_i32x4_extadd_pairwise_i16x8.wast", "simd_i16x8_q15mulr_sat_s.wast",
                                            "simd_load8_lane.wast", "simd_load16_lane.wast", "simd_load32_lane.wast",
                                            "simd_load64_lane.wast", "simd_store8_lane.wast", "simd_store16_lane.wast",
-                                           "simd_store32_lane.wast", "simd_store64_lane.wast"),
+                                           "simd_store32_lane.wast", "simd_store64_lane.wast", "simd_conversions.wast",
+                                           "simd_i32x4_trunc_sat_f32x4.wast", "simd_i32x4_trunc_sat_f64x2.wast",
+                                           "simd_i8x16_arith2.wast", "relaxed_dot_product.wast", "relaxed_laneselect.wast",
+                                           "relaxed_madd_nmadd.wast", "relaxed_min_max.wast", "i8x16_relaxed_swizzle.wast",
+                                           "i16x8_relaxed_q15mulr_s.wast", "i32x4_relaxed_trunc.wast"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                              std::string name = info.param;
                              std::string out;
