@@ -126,4 +126,58 @@ private:
     u32 m_holder[2][32];
 };
 
+// The hot path, inline.
+inline Result<void> ValueStack::append(StackEntry entry)
+{
+    if (m_height == m_entries.size())
+        TRY(m_entries.try_resize(m_height < 16 ? 32 : m_height * 2));
+    m_entries.data()[m_height++] = entry;
+    return {};
+}
+
+inline Result<void> ValueStack::push_register(ValKind kind, u8 reg)
+{
+    RegClass cls = reg_class(kind);
+    TRY(append(StackEntry { kind, Location::Register, reg, 0 }));
+    m_free[index(cls)].remove(reg);
+    m_holder[index(cls)][reg] = height() - 1;
+    if (height() > m_max_height)
+        m_max_height = height();
+    return {};
+}
+
+inline Result<void> ValueStack::push_constant(ValKind kind, u64 bits)
+{
+    TRY(append(StackEntry { kind, Location::Constant, 0, bits }));
+    if (height() > m_max_height)
+        m_max_height = height();
+    return {};
+}
+
+inline Result<void> ValueStack::push_local(ValKind kind, u32 local_index)
+{
+    TRY(append(StackEntry { kind, Location::Local, 0, local_index }));
+    if (height() > m_max_height)
+        m_max_height = height();
+    return {};
+}
+
+inline Result<void> ValueStack::push_stack(ValKind kind)
+{
+    TRY(append(StackEntry { kind, Location::Stack, 0, 0 }));
+    if (height() > m_max_height)
+        m_max_height = height();
+    return {};
+}
+
+inline StackEntry ValueStack::pop()
+{
+    StackEntry entry = m_entries.data()[--m_height];
+    if (m_spilled_below > m_height)
+        m_spilled_below = m_height;
+    if (entry.location == Location::Register)
+        m_holder[index(reg_class(entry.kind))][entry.reg] = kNone;
+    return entry;
+}
+
 } // namespace wk::engine::compile
