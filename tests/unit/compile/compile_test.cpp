@@ -2,6 +2,7 @@
 
 #include "engine/compile/invoke.h"
 #include "engine/runtime/linker.h"
+#include "engine/runtime/spectest.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
 
@@ -29,6 +30,7 @@ std::unique_ptr<Session> instantiate(const char* wat)
         return nullptr;
     session->compiled = compiled.release_value();
     session->store = MUST(runtime::Store::create());
+    MUST(runtime::define_spectest(*session->store, session->linker));
     auto instance = session->store->instantiate(*session->compiled.module, session->linker);
     EXPECT_FALSE(instance.is_error()) << instance.error().message();
     if (instance.is_error())
@@ -392,4 +394,23 @@ TEST(Compile, SimdBasics)
     // the instruction before it, and the fault was not a trap).
     EXPECT_EQ(call_trap(*s, "splat8", { VMVal::from_i32(65536) }), TrapKind::MemoryOutOfBounds);
     EXPECT_EQ(call_i32(*s, "splat8", { VMVal::from_i32(16) }), 7);
+}
+
+TEST(Compile, BacktraceListsTheWasmFrames)
+{
+    auto s = instantiate(R"wat((module
+        (import "spectest" "print" (func $print))
+        (memory 1)
+        (func $inner (param i32) (result i32) local.get 0 i32.load)
+        (func $middle (param i32) (result i32) local.get 0 call $inner i32.const 1 i32.add)
+        (func (export "outer") (param i32) (result i32) local.get 0 call $middle)))wat");
+    ASSERT_TRUE(s);
+    auto outcome = call(*s, "outer", { VMVal::from_i32(70000) });
+    ASSERT_TRUE(outcome.trap);
+    EXPECT_EQ(outcome.trap->kind, TrapKind::MemoryOutOfBounds);
+    // Function indices, innermost first (index 0 is the import).
+    ASSERT_EQ(outcome.backtrace.size(), 3u);
+    EXPECT_EQ(outcome.backtrace[0], 1u);
+    EXPECT_EQ(outcome.backtrace[1], 2u);
+    EXPECT_EQ(outcome.backtrace[2], 3u);
 }
