@@ -375,7 +375,8 @@ INSTANTIATE_TEST_SUITE_P(Core, SpecScript,
                                            "simd_i32x4_trunc_sat_f32x4.wast", "simd_i32x4_trunc_sat_f64x2.wast",
                                            "simd_i8x16_arith2.wast", "relaxed_dot_product.wast", "relaxed_laneselect.wast",
                                            "relaxed_madd_nmadd.wast", "relaxed_min_max.wast", "i8x16_relaxed_swizzle.wast",
-                                           "i16x8_relaxed_q15mulr_s.wast", "i32x4_relaxed_trunc.wast"),
+                                           "i16x8_relaxed_q15mulr_s.wast", "i32x4_relaxed_trunc.wast",
+                                           "proposals/threads/atomic.wast"),
                          [](const ::testing::TestParamInfo<const char*>& info) {
                              std::string name = info.param;
                              std::string out;
