@@ -5,7 +5,7 @@ BUILD_DIR := build
 KERNEL := $(BUILD_DIR)/bin/wasmkern.elf
 JOBS ?= 2
 
-.PHONY: all deps configure build run test iso bench clean help
+.PHONY: all deps configure build run test iso bench fuzz clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make test    build and run every test (ctest)"
 	@echo "make iso     build a GRUB (Multiboot2) ISO: $(BUILD_DIR)/wasmkern.iso"
 	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
+	@echo "make fuzz    run each fuzzer for 10 minutes (both at once)"
 	@echo "make clean   remove $(BUILD_DIR)/"
 
 deps:
@@ -41,6 +42,9 @@ iso: build
 
 bench: build
 	@python3 bench/harness/bench.py --build-dir $(BUILD_DIR)/bench-programs --wasmkern $(BUILD_DIR)/bin/wasmkern --results bench/RESULTS.md
+
+fuzz: build
+	@cmake --build $(BUILD_DIR) --target fuzz
 
 clean:
 	rm -rf $(BUILD_DIR)
