@@ -90,7 +90,7 @@ std::optional<Rejection> check_module(ScriptModule const& script_module)
     auto binary = script_module.to_binary();
     if (!binary)
         return Rejection { Stage::Encode, binary.error() };
-    auto module = decode_module(binary->span());
+    auto module = decode_module(binary->span(), script_module.features);
     if (!module)
         return Rejection { Stage::Decode, module.error() };
     auto valid = validate_module(*module);
@@ -170,7 +170,7 @@ private:
 
 void ScriptRunner::run()
 {
-    auto script = text::parse_wast(m_source);
+    auto script = text::parse_wast(m_source, Features::for_suite_path(m_file_name));
     if (!script) {
         Error const& error = script.error();
         u32 line = error.has_offset() ? text::line_of_offset(m_source, error.offset()) : 1;

@@ -76,13 +76,14 @@ struct Rejection {
     Error error;
 };
 
-// Encodes (text and quoted modules), decodes and validates a script module.
-// Nothing when the module is valid.
+// Encodes (text and quoted modules), decodes and validates a script module with
+// the features of its script. Nothing when the module is valid.
 std::optional<Rejection> check_module(text::ScriptModule const&);
 
-// Runs every command of a script, adding to `tally`. Each failed command writes
-// one line `FILE:LINE: KIND: expected ..., got ...` to `failures`. Never fails:
-// running out of memory fails the command it happens in.
+// Runs every command of a script, adding to `tally`. Where the suites disagree,
+// the rules follow the script's path (Features::for_suite_path). Each failed
+// command writes one line `FILE:LINE: KIND: expected ..., got ...` to
+// `failures`. Never fails: running out of memory fails the command it happens in.
 void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures);
 
 // `N passed, N failed, N skipped` and a newline.

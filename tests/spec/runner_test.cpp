@@ -97,6 +97,15 @@ TEST(SpecRunner, CustomAssertionsNeedTheirErrorKind)
         << r.failures;
 }
 
+TEST(SpecRunner, RulesFollowTheScriptsSuite)
+{
+    std::string_view script = "(assert_invalid (module (memory 1) (memory 1)) \"multiple memories\")\n";
+    auto threads = run(script, "suite/proposals/threads/memory.wast");
+    EXPECT_EQ(of(threads, CommandClass::AssertInvalid).passed, 1u) << threads.failures;
+    auto core = run(script, "suite/memory.wast");
+    EXPECT_EQ(of(core, CommandClass::AssertInvalid).failed, 1u);
+}
+
 TEST(SpecRunner, ExecutionCommandsAreSkippedWithTheirReason)
 {
     auto r = run("(module $m (func (export \"f\") (result i32) i32.const 1))\n"
