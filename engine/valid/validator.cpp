@@ -37,6 +37,12 @@ public:
         TRY(m_module.declared_functions.try_resize(m_module.functions.size(), false));
         for (const Function& function : m_module.functions)
             TRY(check_func_type(function.type_index, 0));
+        // NOTE: table init expressions may read imported globals, so their types are checked
+        // before any constant expression looks at them.
+        for (const Global& global : m_module.globals) {
+            if (global.is_imported)
+                TRY(check_value_type(global.type, global.offset));
+        }
         for (const Table& table : m_module.tables)
             TRY(validate_table(table));
         for (const Memory& memory : m_module.memories)
@@ -48,9 +54,10 @@ public:
         }
         for (u32 i = 0; i < m_module.globals.size(); ++i) {
             const Global& global = m_module.globals[i];
+            if (global.is_imported)
+                continue;
             TRY(check_value_type(global.type, global.offset));
-            if (!global.is_imported)
-                TRY(validate_const_expr(global.init, global.type, i));
+            TRY(validate_const_expr(global.init, global.type, i));
         }
         TRY(validate_exports());
         TRY(validate_start());
