@@ -123,7 +123,8 @@ Result<void> Lexer::skip_trivia(bool annotations)
         }
         if (c == ';' && m_position + 1 < m_source.size() && m_source[m_position + 1] == ';') {
             m_position += 2;
-            while (m_position < m_source.size() && m_source[m_position] != '\n') {
+            // A line comment ends at a newline: LF, CR or CR LF.
+            while (m_position < m_source.size() && m_source[m_position] != '\n' && m_source[m_position] != '\r') {
                 u8 d = static_cast<u8>(m_source[m_position]);
                 if (d >= 0x80) {
                     u32 n = 0;

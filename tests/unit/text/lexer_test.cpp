@@ -46,6 +46,8 @@ TEST(Lexer, TokenKinds)
     EXPECT_EQ(kinds("a\"b\" \"a\"\"b\" x,y {}"), (std::vector<K> { K::Reserved, K::Reserved, K::Reserved, K::Reserved }));
     EXPECT_EQ(kinds(";; line\n(; block (; nested ;) ;) nop"), (std::vector<K> { K::Keyword }));
     EXPECT_EQ(kinds("(@a x (y \")\") (@b)) nop"), (std::vector<K> { K::Keyword }));
+    EXPECT_EQ(kinds(";; line\rnop"), (std::vector<K> { K::Keyword }));     // CR ends a line comment
+    EXPECT_EQ(kinds(";; line\r\nnop"), (std::vector<K> { K::Keyword }));
     EXPECT_EQ(kinds("ABC"), (std::vector<K> { K::Reserved }));
 }
 
