@@ -149,6 +149,10 @@ private:
     Expected<u32> allocate_descriptor();
     template<typename Slice>
     Expected<void> read_iovecs(const GuestMemory&, u32 iovs, u32 count, IovecList<Slice>& out);
+    // The shape of fd_read/pread/write/pwrite: rights, the iovec array and the count slot are
+    // checked before `io(handle, slices)` moves the bytes; its count goes to `count_out`.
+    template<typename Slice, typename Io>
+    Errno transfer(u32 fd, u64 required, u32 iovs, u32 iovs_len, u32 count_out, Io io);
     Errno write_filestat(const GuestMemory&, u32 address, const FileStat&);
     Errno write_string_list(const Vector<String>&, u32 pointers, u32 buffer);
     Errno string_list_sizes(const Vector<String>&, u32 count_out, u32 size_out);

@@ -157,80 +157,61 @@ Errno WasiContext::fd_filestat_set_times(u32 fd, u64 atim, u64 mtim, u32 fst_fla
     return result ? Errno::Success : result.error();
 }
 
-Errno WasiContext::fd_read(u32 fd, u32 iovs, u32 iovs_len, u32 nread_out)
+template<typename Slice, typename Io>
+Errno WasiContext::transfer(u32 fd, u64 required, u32 iovs, u32 iovs_len, u32 count_out, Io io)
 {
-    auto entry = descriptor(fd, rights::kFdRead);
+    auto entry = descriptor(fd, required);
     if (!entry)
         return entry.error();
     GuestMemory guest = memory();
-    IovecList<IoSlice> slices;
+    IovecList<Slice> slices;
     auto checked = read_iovecs(guest, iovs, iovs_len, slices);
     if (!checked)
         return checked.error();
-    if (!guest.contains(nread_out, 4))
+    if (!guest.contains(count_out, 4))
         return Errno::Fault;
-    auto count = m_system.read((*entry)->handle, slices.slices);
+    auto count = io((*entry)->handle, slices.slices);
     if (!count)
         return count.error();
-    return guest.write_u32(nread_out, static_cast<u32>(*count));
+    return guest.write_u32(count_out, static_cast<u32>(*count));
+}
+
+namespace {
+constexpr u64 kMaxFileOffset = 0x7FFF'FFFF'FFFF'FFFF;
+}
+
+Errno WasiContext::fd_read(u32 fd, u32 iovs, u32 iovs_len, u32 nread_out)
+{
+    return transfer<IoSlice>(fd, rights::kFdRead, iovs, iovs_len, nread_out,
+                             [&](auto handle, auto slices) { return m_system.read(handle, slices); });
 }
 
 Errno WasiContext::fd_pread(u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 nread_out)
 {
-    auto entry = descriptor(fd, rights::kFdRead | rights::kFdSeek);
-    if (!entry)
-        return entry.error();
-    if (offset > u64 { 0x7FFF'FFFF'FFFF'FFFF })
+    if (offset > kMaxFileOffset) {
+        if (auto entry = descriptor(fd, rights::kFdRead | rights::kFdSeek); !entry)
+            return entry.error();
         return Errno::Inval;
-    GuestMemory guest = memory();
-    IovecList<IoSlice> slices;
-    auto checked = read_iovecs(guest, iovs, iovs_len, slices);
-    if (!checked)
-        return checked.error();
-    if (!guest.contains(nread_out, 4))
-        return Errno::Fault;
-    auto count = m_system.pread((*entry)->handle, slices.slices, offset);
-    if (!count)
-        return count.error();
-    return guest.write_u32(nread_out, static_cast<u32>(*count));
+    }
+    return transfer<IoSlice>(fd, rights::kFdRead | rights::kFdSeek, iovs, iovs_len, nread_out,
+                             [&](auto handle, auto slices) { return m_system.pread(handle, slices, offset); });
 }
 
 Errno WasiContext::fd_write(u32 fd, u32 iovs, u32 iovs_len, u32 nwritten_out)
 {
-    auto entry = descriptor(fd, rights::kFdWrite);
-    if (!entry)
-        return entry.error();
-    GuestMemory guest = memory();
-    IovecList<ConstIoSlice> data;
-    auto checked = read_iovecs(guest, iovs, iovs_len, data);
-    if (!checked)
-        return checked.error();
-    if (!guest.contains(nwritten_out, 4))
-        return Errno::Fault;
-    auto count = m_system.write((*entry)->handle, data.slices);
-    if (!count)
-        return count.error();
-    return guest.write_u32(nwritten_out, static_cast<u32>(*count));
+    return transfer<ConstIoSlice>(fd, rights::kFdWrite, iovs, iovs_len, nwritten_out,
+                                  [&](auto handle, auto data) { return m_system.write(handle, data); });
 }
 
 Errno WasiContext::fd_pwrite(u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 nwritten_out)
 {
-    auto entry = descriptor(fd, rights::kFdWrite | rights::kFdSeek);
-    if (!entry)
-        return entry.error();
-    if (offset > u64 { 0x7FFF'FFFF'FFFF'FFFF })
+    if (offset > kMaxFileOffset) {
+        if (auto entry = descriptor(fd, rights::kFdWrite | rights::kFdSeek); !entry)
+            return entry.error();
         return Errno::Inval;
-    GuestMemory guest = memory();
-    IovecList<ConstIoSlice> data;
-    auto checked = read_iovecs(guest, iovs, iovs_len, data);
-    if (!checked)
-        return checked.error();
-    if (!guest.contains(nwritten_out, 4))
-        return Errno::Fault;
-    auto count = m_system.pwrite((*entry)->handle, data.slices, offset);
-    if (!count)
-        return count.error();
-    return guest.write_u32(nwritten_out, static_cast<u32>(*count));
+    }
+    return transfer<ConstIoSlice>(fd, rights::kFdWrite | rights::kFdSeek, iovs, iovs_len, nwritten_out,
+                                  [&](auto handle, auto data) { return m_system.pwrite(handle, data, offset); });
 }
 
 Errno WasiContext::fd_seek(u32 fd, u64 offset, u32 whence, u32 newoffset_out)
