@@ -352,6 +352,48 @@ Result<u64> decimal_to_float(Decimal const& d, FloatFormat format)
     return round_to_format(quotient, -s, !numerator.is_zero(), format);
 }
 
+
+// Scans the body of a float literal from `at` to the end of `text`:
+// `digits [. digits] [(p|e) [+-] decimal-digits]` (p for hex, e for decimal). Calls `digit` for
+// each mantissa digit, with `in_fraction` set once the point is passed, and returns the
+// exponent (its magnitude clamped, so that huge exponents still round to inf or zero), or
+// nothing on a syntax error.
+template<typename Digit>
+std::optional<i64> scan_float_body(std::string_view text, usize at, bool hex, bool& in_fraction, Digit& digit)
+{
+    usize n = scan_digits(text, at, hex, digit);
+    if (n == 0)
+        return std::nullopt;
+    at += n;
+    if (at < text.size() && text[at] == '.') {
+        ++at;
+        in_fraction = true;
+        at += scan_digits(text, at, hex, digit);
+    }
+    i64 exponent = 0;
+    char marker = hex ? 'p' : 'e';
+    if (at < text.size() && (text[at] == marker || text[at] == marker - 32)) {
+        ++at;
+        bool negative = false;
+        if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+            negative = text[at] == '-';
+            ++at;
+        }
+        usize m = scan_digits(text, at, false, [&](int v) {
+            if (exponent < 100000000)
+                exponent = exponent * 10 + v;
+        });
+        if (m == 0)
+            return std::nullopt;
+        at += m;
+        if (negative)
+            exponent = -exponent;
+    }
+    if (at != text.size())
+        return std::nullopt;
+    return exponent;
+}
+
 Result<u64> parse_float(std::string_view text, FloatFormat format)
 {
     bool negative = false;
@@ -395,34 +437,10 @@ Result<u64> parse_float(std::string_view text, FloatFormat format)
                     exp2 -= 4;
             }
         };
-        usize n = scan_digits(text, at, true, digit);
-        if (n == 0)
+        auto exponent = scan_float_body(text, at, true, in_fraction, digit);
+        if (!exponent)
             return syntax_error();
-        at += n;
-        if (at < text.size() && text[at] == '.') {
-            ++at;
-            in_fraction = true;
-            at += scan_digits(text, at, true, digit);
-        }
-        if (at < text.size() && (text[at] == 'p' || text[at] == 'P')) {
-            ++at;
-            bool exp_negative = false;
-            if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
-                exp_negative = text[at] == '-';
-                ++at;
-            }
-            i64 e = 0;
-            usize m = scan_digits(text, at, false, [&](int v) {
-                if (e < 100000000)
-                    e = e * 10 + v;
-            });
-            if (m == 0)
-                return syntax_error();
-            at += m;
-            exp2 += exp_negative ? -e : e;
-        }
-        if (at != text.size())
-            return syntax_error();
+        exp2 += *exponent;
         if (mantissa == 0)
             return sign;
         return sign | TRY(round_to_format(mantissa, exp2, sticky, format));
@@ -446,34 +464,10 @@ Result<u64> parse_float(std::string_view text, FloatFormat format)
         if (!in_fraction)
             ++d.point;
     };
-    usize n = scan_digits(text, at, false, digit);
-    if (n == 0)
+    auto exponent = scan_float_body(text, at, false, in_fraction, digit);
+    if (!exponent)
         return syntax_error();
-    at += n;
-    if (at < text.size() && text[at] == '.') {
-        ++at;
-        in_fraction = true;
-        at += scan_digits(text, at, false, digit);
-    }
-    if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
-        ++at;
-        bool exp_negative = false;
-        if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
-            exp_negative = text[at] == '-';
-            ++at;
-        }
-        i64 e = 0;
-        usize m = scan_digits(text, at, false, [&](int v) {
-            if (e < 100000000)
-                e = e * 10 + v;
-        });
-        if (m == 0)
-            return syntax_error();
-        at += m;
-        d.point += exp_negative ? -e : e;
-    }
-    if (at != text.size())
-        return syntax_error();
+    d.point += *exponent;
     while (d.count > 0 && d.digits[d.count - 1] == 0 && !truncated)
         --d.count;
     if (truncated)
