@@ -258,6 +258,7 @@ private:
     Result<void> visit_table(const Instruction&);
     Result<void> visit_reference(const Instruction&);
     Result<void> visit_gc(const Instruction&);
+    Result<void> check_array_segment(const Instruction&, const FieldType&, bool is_data);
     Result<void> visit_exception(const Instruction&);
     Result<void> check_constant(const Instruction&);
 

@@ -3,6 +3,26 @@
 
 namespace wk::engine {
 
+// The segment an array.new_data/new_elem/init_data/init_elem reads must exist and fit the
+// array's element type.
+Result<void> FunctionValidator::check_array_segment(const Instruction& instruction, const FieldType& field, bool is_data)
+{
+    if (is_data) {
+        if (field.type.is_ref())
+            return Error::invalid("array type is not numeric or vector", m_offset);
+        if (!m_module.has_data_count)
+            return Error::malformed("data count section required", m_offset);
+        if (instruction.index1 >= m_module.data_count)
+            return Error::invalid("unknown data segment", m_offset);
+        return {};
+    }
+    if (instruction.index1 >= m_module.elements.size())
+        return Error::invalid("unknown elem segment", m_offset);
+    if (!m_types.is_subtype(canon(m_module.elements[instruction.index1].type), canon(field.type)))
+        return mismatch();
+    return {};
+}
+
 Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
 {
     Opcode opcode = instruction.opcode;
@@ -84,21 +104,8 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
                 TRY(pop(element));
             break;
         }
-        case Opcode::ArrayNewData:
-            if (field.type.is_ref())
-                return Error::invalid("array type is not numeric or vector", m_offset);
-            if (!m_module.has_data_count)
-                return Error::malformed("data count section required", m_offset);
-            if (instruction.index1 >= m_module.data_count)
-                return Error::invalid("unknown data segment", m_offset);
-            TRY(pop(ValType::i32()));
-            TRY(pop(ValType::i32()));
-            break;
-        default:
-            if (instruction.index1 >= m_module.elements.size())
-                return Error::invalid("unknown elem segment", m_offset);
-            if (!m_types.is_subtype(canon(m_module.elements[instruction.index1].type), canon(field.type)))
-                return mismatch();
+        default: // array.new_data, array.new_elem
+            TRY(check_array_segment(instruction, field, opcode == Opcode::ArrayNewData));
             TRY(pop(ValType::i32()));
             TRY(pop(ValType::i32()));
             break;
@@ -137,22 +144,8 @@ Result<void> FunctionValidator::visit_gc(const Instruction& instruction)
             TRY(pop(element));
             TRY(pop(ValType::i32()));
             break;
-        case Opcode::ArrayInitData:
-            if (field.type.is_ref())
-                return Error::invalid("array type is not numeric or vector", m_offset);
-            if (!m_module.has_data_count)
-                return Error::malformed("data count section required", m_offset);
-            if (instruction.index1 >= m_module.data_count)
-                return Error::invalid("unknown data segment", m_offset);
-            TRY(pop(ValType::i32()));
-            TRY(pop(ValType::i32()));
-            TRY(pop(ValType::i32()));
-            break;
-        default:
-            if (instruction.index1 >= m_module.elements.size())
-                return Error::invalid("unknown elem segment", m_offset);
-            if (!m_types.is_subtype(canon(m_module.elements[instruction.index1].type), canon(field.type)))
-                return mismatch();
+        default: // array.init_data, array.init_elem
+            TRY(check_array_segment(instruction, field, opcode == Opcode::ArrayInitData));
             TRY(pop(ValType::i32()));
             TRY(pop(ValType::i32()));
             TRY(pop(ValType::i32()));
