@@ -1,0 +1,92 @@
+// The kernel's `wasmkern` import module and the small helpers the programs in userland/bin
+// share (userland/lib/wasmkern.c). Every import returns a WASI errno (0 = success); wasi-libc's
+// errno values are the WASI ones, so strerror() names them. Pointers are into memory 0; every
+// parameter and result is an i32 (docs/userland.md, "The wasmkern imports").
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WK_IMPORT(name) __attribute__((import_module("wasmkern"), import_name(name)))
+
+// Starts the program at the absolute `path`. `argv` and `env` are byte buffers of
+// NUL-terminated strings (argv[0] first); the caller's WASI fds stdin_fd/stdout_fd/stderr_fd
+// become the child's 0/1/2. Errors: ENOENT missing file, ENOEXEC not a valid module, EAGAIN
+// process limit, ENOMEM.
+WK_IMPORT("spawn")
+int32_t wasmkern_spawn(const char* path, uint32_t path_len, const char* argv, uint32_t argv_len,
+    const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
+    uint32_t* pid_out);
+
+// Blocks until child `pid` exits; *status_out: its proc_exit code, 134 after a trap, 137 when
+// killed. ECHILD: not a child of the caller (or already waited for).
+WK_IMPORT("wait")
+int32_t wasmkern_wait(uint32_t pid, uint32_t* status_out);
+
+// ESRCH: no such process.
+WK_IMPORT("kill")
+int32_t wasmkern_kill(uint32_t pid);
+
+// One record per process, as many as fit in buf; *count_out is the total number.
+WK_IMPORT("ps")
+int32_t wasmkern_ps(void* buf, uint32_t buf_len, uint32_t* count_out);
+
+// Stops the machine; QEMU exits with `status`. Returns only on failure.
+WK_IMPORT("poweroff")
+int32_t wasmkern_poweroff(int32_t status);
+
+enum WkProcessState {
+    WK_PROCESS_RUNNING = 0,
+    WK_PROCESS_BLOCKED = 1,
+    WK_PROCESS_EXITED = 2, // exited, not yet waited for
+};
+
+// A ps record: 64 bytes, little-endian, as the kernel writes it.
+struct WkProcessRecord {
+    uint32_t pid;
+    uint32_t parent_pid;
+    uint32_t state;
+    uint32_t reserved;
+    uint64_t memory_bytes;
+    uint64_t cpu_time_ns;
+    char name[32]; // NUL-padded, not always NUL-terminated
+};
+_Static_assert(sizeof(struct WkProcessRecord) == 64, "ps records are 64 bytes");
+
+// Exit statuses the kernel gives a child that did not call proc_exit.
+#define WK_STATUS_TRAPPED 134
+#define WK_STATUS_KILLED 137
+
+// The longest path the helpers build (including the NUL).
+#define WK_PATH_MAX 1024
+
+// ---- helpers (userland/lib/wasmkern.c) ----------------------------------------------------
+
+// A growable byte buffer for spawn's argv and env: strings packed with their NULs.
+struct WkStrings {
+    char* data;
+    size_t length;
+    size_t capacity;
+};
+// Appends `text` and its NUL. 0, or ENOMEM.
+int wk_strings_append(struct WkStrings*, const char* text);
+void wk_strings_free(struct WkStrings*);
+
+// Spawns `path` with argv[0..argc) and the NULL-terminated `envp` (NULL: no environment),
+// the child's stdio being the caller's fds 0, 1 and 2. Returns 0 or an errno.
+int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* pid);
+
+// `environ` with PWD replaced by (or extended with) PWD=cwd, NULL-terminated, in one
+// allocation to release with free(). NULL when out of memory.
+char** wk_environment_with_pwd(const char* cwd);
+
+// The normalised absolute form of `path`: relative paths start at `cwd`; ".", "" and ".."
+// components are resolved by name (".." of "/" is "/"). 0, or ENAMETOOLONG.
+int wk_resolve_path(const char* cwd, const char* path, char out[WK_PATH_MAX]);
+
+// The directory relative paths start at: $PWD when it is an absolute path, "/" otherwise.
+const char* wk_cwd(void);
+
+// The absolute path of the program a command word names: a word containing '/' is a path
+// (resolved against cwd), any other word is /bin/WORD. 0, ENAMETOOLONG, or ENOENT for "".
+int wk_program_path(const char* cwd, const char* word, char out[WK_PATH_MAX]);
