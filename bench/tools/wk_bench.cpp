@@ -1,0 +1,62 @@
+// wk-bench: wasmkern's own measurements for bench/harness/bench.py. See commands.h.
+
+#include <cstdio>
+#include <string>
+
+#include "bench/tools/commands.h"
+
+namespace wk::bench {
+
+namespace {
+
+constexpr const char* kUsage = R"text(usage: wk-bench COMMAND [ARGS...]
+
+commands (figures on stdout as `key: value` lines, in ns unless the key says otherwise):
+  compile FILE.wasm [RUNS]       decode+validate+compile+link, median of RUNS (20): compile_ns,
+                                 compile_min_ns, validate_ns, codegen_ns, code_bytes, mb_per_s
+  instantiate [FILE.wasm] [RUNS] Store::instantiate, median of RUNS (200); without FILE a
+                                 module without memory and one with a memory and data segment
+  hostcall [FILE.wasm] [CALLS]   ns per call of wasm calling an empty host function: spin(CALLS)
+                                 (10000000) calling bench.nop, native entry and array-call entry
+  code FILE.wasm OUT.bin         write the compiled code and print each function's offset
+)text";
+
+struct Subcommand {
+    std::string_view name;
+    int (*run)(const Arguments&);
+};
+
+constexpr Subcommand kSubcommands[] = {
+    { "compile", compile_command },
+    { "instantiate", instantiate_command },
+    { "hostcall", hostcall_command },
+    { "code", code_command },
+};
+
+} // namespace
+
+int usage_error(std::string_view message)
+{
+    std::fprintf(stderr, "wk-bench: %.*s\n\n%s", static_cast<int>(message.size()), message.data(), kUsage);
+    return kExitUsage;
+}
+
+} // namespace wk::bench
+
+int main(int argc, char** argv)
+{
+    using namespace wk::bench;
+    if (argc < 2)
+        return usage_error("missing command");
+    std::string_view name = argv[1];
+    if (name == "help" || name == "--help" || name == "-h") {
+        std::fputs(kUsage, stdout);
+        return kExitOk;
+    }
+    Arguments args(argv + 2, argv + argc);
+    for (const Subcommand& subcommand : kSubcommands) {
+        if (subcommand.name == name)
+            return subcommand.run(args);
+    }
+    return usage_error("unknown command '" + std::string(name) + "'");
+}
