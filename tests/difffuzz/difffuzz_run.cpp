@@ -1,0 +1,214 @@
+// difffuzz_run FILE.wasm|FILE.wat...: the Wasmkern side of the differential fuzzer. For each
+// module it prints the transcript that run.mjs prints for V8 (the format is in
+// docs/difffuzz.md); difffuzz.py compares the two line by line. Lines starting with
+// '#' carry details (error and trap messages) that the comparison ignores.
+//
+// A module imports binaryen's "fuzzing-support" log functions; each prints its argument.
+// Every exported function is called in export order with zero arguments, after
+// "hangLimitInitializer" (when exported) resets the module's loop budget.
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/compile/invoke.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/store.h"
+#include "engine/text/wat.h"
+
+using namespace wk;
+using namespace wk::engine;
+using runtime::VMVal;
+
+namespace {
+
+// NOTE: NaN payloads and signs are nondeterministic across engines, so every NaN
+// prints as "nan"; other floats print as their bit pattern.
+std::string format_f32(f32 value)
+{
+    if (std::isnan(value))
+        return "nan";
+    char text[32];
+    std::snprintf(text, sizeof(text), "f32:%08x", __builtin_bit_cast(u32, value));
+    return text;
+}
+
+std::string format_f64(f64 value)
+{
+    if (std::isnan(value))
+        return "nan";
+    char text[32];
+    std::snprintf(text, sizeof(text), "f64:%016llx", static_cast<unsigned long long>(__builtin_bit_cast(u64, value)));
+    return text;
+}
+
+std::string format_value(ValType type, const VMVal& value)
+{
+    switch (type.kind) {
+    case ValKind::I32:
+        return std::to_string(value.i32_value());
+    case ValKind::I64:
+        return std::to_string(value.i64_value());
+    case ValKind::F32:
+        return format_f32(value.f32_value());
+    case ValKind::F64:
+        return format_f64(value.f64_value());
+    case ValKind::Ref:
+        return value.ref() ? "ref" : "null";
+    default:
+        return "?";
+    }
+}
+
+void log_i32(runtime::VMContext*, VMVal* values) { std::printf("log-i32 %d\n", values[0].i32_value()); }
+void log_i64(runtime::VMContext*, VMVal* values) { std::printf("log-i64 %lld\n", static_cast<long long>(values[0].i64_value())); }
+void log_f32(runtime::VMContext*, VMVal* values) { std::printf("log-f32 %s\n", format_f32(values[0].f32_value()).c_str()); }
+void log_f64(runtime::VMContext*, VMVal* values) { std::printf("log-f64 %s\n", format_f64(values[0].f64_value()).c_str()); }
+
+void log_v128(runtime::VMContext*, VMVal* values)
+{
+    u32 lanes[4];
+    __builtin_memcpy(lanes, values[0].bytes, 16);
+    std::printf("log-v128 %08x %08x %08x %08x\n", lanes[0], lanes[1], lanes[2], lanes[3]);
+}
+
+struct LogImport {
+    const char* name;
+    ValType type;
+    runtime::VMArrayCall call;
+};
+
+const LogImport kLogImports[] = {
+    { "log-i32", ValType::i32(), log_i32 },
+    { "log-i64", ValType::i64(), log_i64 },
+    { "log-f32", ValType::f32(), log_f32 },
+    { "log-f64", ValType::f64(), log_f64 },
+    { "log-v128", ValType::v128(), log_v128 },
+};
+
+// The binary module in `path`; a ".wat" file (a regression case) is encoded first.
+bool read_module(const std::string& path, Vector<u8>& wasm)
+{
+    std::ifstream file(path, std::ios::binary);
+    if (!file)
+        return false;
+    std::stringstream buffer;
+    buffer << file.rdbuf();
+    std::string bytes = buffer.str();
+    if (path.ends_with(".wat")) {
+        auto encoded = text::wat_to_wasm(StringView(bytes));
+        if (encoded.is_error()) {
+            std::printf("# wat: %s\n", encoded.error().message());
+            return false;
+        }
+        wasm = std::move(encoded.value());
+        return true;
+    }
+    if (wasm.try_resize(bytes.size()).is_error())
+        return false;
+    __builtin_memcpy(wasm.data(), bytes.data(), bytes.size());
+    return true;
+}
+
+bool has_v128(Span<const ValType> types)
+{
+    for (const ValType& type : types) {
+        if (type.kind == ValKind::V128)
+            return true;
+    }
+    return false;
+}
+
+// Prints one module's transcript.
+void run_module(const char* path)
+{
+    std::string name(path);
+    if (auto slash = name.rfind('/'); slash != std::string::npos)
+        name = name.substr(slash + 1);
+    std::printf("module %s\n", name.c_str());
+
+    Vector<u8> wasm;
+    if (!read_module(path, wasm)) {
+        std::printf("error\n# cannot read %s\n", path);
+        return;
+    }
+    auto compiled = compile::load_and_compile(std::move(wasm));
+    if (compiled.is_error()) {
+        std::printf("error\n# compile: %s\n", compiled.error().message());
+        return;
+    }
+    auto store = MUST(runtime::Store::create());
+    runtime::Linker linker;
+    for (const LogImport& import : kLogImports) {
+        u32 type_id = MUST(store->types().intern_function(Span<const ValType>(&import.type, 1), {}));
+        auto* function = MUST(store->create_host_function(type_id, import.call));
+        MUST(linker.define(StringView("fuzzing-support"), StringView(import.name, __builtin_strlen(import.name)),
+                           runtime::Extern::from(function)));
+    }
+    auto instance = store->instantiate(*compiled.value().module, linker);
+    if (instance.is_error()) {
+        std::printf("error\n# instantiate: %s\n", instance.error().message());
+        return;
+    }
+
+    const Module& module = compiled.value().module->module();
+    const runtime::VMFuncRef* hang_limit_initializer = nullptr;
+    for (const Export& entry : module.exports) {
+        if (entry.kind == ExternKind::Func && entry.name == StringView("hangLimitInitializer"))
+            hang_limit_initializer = instance.value()->function(entry.index);
+    }
+    for (const Export& entry : module.exports) {
+        if (entry.kind != ExternKind::Func)
+            continue;
+        std::printf("call %.*s\n", static_cast<int>(entry.name.size()), entry.name.data());
+        u32 type = module.functions[entry.index].type_index;
+        Span<const ValType> params = module.func_params(type);
+        Span<const ValType> results = module.func_results(type);
+        // NOTE: JavaScript cannot pass or receive a v128, so V8 refuses such calls.
+        if (has_v128(params) || has_v128(results)) {
+            std::printf("skip\n");
+            continue;
+        }
+        if (hang_limit_initializer) {
+            auto reset = compile::invoke(*store, *hang_limit_initializer, {});
+            if (reset.is_error() || reset.value().trap) {
+                std::printf("error\n# hangLimitInitializer failed\n");
+                continue;
+            }
+        }
+        std::vector<VMVal> args(params.size());
+        auto outcome = compile::invoke(*store, *instance.value()->function(entry.index),
+                                       Span<const VMVal>(args.data(), args.size()));
+        if (outcome.is_error()) {
+            std::printf("error\n# invoke: %s\n", outcome.error().message());
+            continue;
+        }
+        if (outcome.value().trap) {
+            std::printf("trap\n# %s\n", trap_message(outcome.value().trap->kind));
+            continue;
+        }
+        std::string line = "result";
+        for (usize i = 0; i < results.size(); ++i)
+            line += " " + format_value(results[i], outcome.value().results[i]);
+        std::printf("%s\n", line.c_str());
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: difffuzz_run FILE.wasm|FILE.wat...\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; ++i) {
+        run_module(argv[i]);
+        // A crash in a later module must not lose this module's transcript.
+        std::fflush(stdout);
+    }
+    return 0;
+}
