@@ -5,7 +5,7 @@ BUILD_DIR := build
 KERNEL := $(BUILD_DIR)/bin/wasmkern.elf
 JOBS ?= 2
 
-.PHONY: all deps configure build run test iso bench fuzz clean help
+.PHONY: all deps configure build run test iso bench fuzz fuzz-diff clean help
 
 all: build
 
@@ -16,6 +16,7 @@ help:
 	@echo "make iso     build a GRUB (Multiboot2) ISO: $(BUILD_DIR)/wasmkern.iso"
 	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
 	@echo "make fuzz    run each fuzzer for 10 minutes (both at once)"
+	@echo "make fuzz-diff N=1000  compare N binaryen-generated modules with node (default N=1000)"
 	@echo "make clean   remove $(BUILD_DIR)/"
 
 deps:
@@ -45,6 +46,14 @@ bench: build
 
 fuzz: build
 	@cmake --build $(BUILD_DIR) --target fuzz
+
+# Differential fuzzing against V8 (docs/difffuzz.md); SEED picks the first seed.
+N ?= 1000
+SEED ?= 1
+fuzz-diff: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target difffuzz_run
+	@python3 tests/difffuzz/difffuzz.py --runner $(BUILD_DIR)/bin/difffuzz_run --first-seed $(SEED) --count $(N) \
+		--work-dir $(BUILD_DIR)/difffuzz-work
 
 clean:
 	rm -rf $(BUILD_DIR)
