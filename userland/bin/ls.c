@@ -16,8 +16,8 @@ static void usage(FILE* out)
 {
     fprintf(out, "usage: ls [-a] [-l] [PATH...]\n"
                  "Lists each directory's entries sorted by name (directories end in '/'), or names a\n"
-                 "file. Without PATH lists $PWD. -a includes names starting with '.'; -l shows the\n"
-                 "type and size in bytes. Relative paths start at $PWD.\n");
+                 "file. Without PATH lists $PWD. -a includes names starting with '.' (but not . and ..);\n"
+                 "-l shows the type and a file's size in bytes. Relative paths start at $PWD.\n");
 }
 
 // A name as printed: control bytes become '?', so a name cannot drive the terminal.
@@ -33,7 +33,11 @@ static void print_entry(const char* name, const struct stat* info)
         const char* type = S_ISDIR(info->st_mode) ? "dir" : S_ISREG(info->st_mode) ? "file"
             : S_ISLNK(info->st_mode)                                             ? "link"
                                                                                  : "other";
-        printf("%-5s %10llu  ", type, (unsigned long long)info->st_size);
+        // A directory's size is whatever the file system keeps; only a file's says something.
+        if (S_ISDIR(info->st_mode))
+            printf("%-5s %10s  ", type, "-");
+        else
+            printf("%-5s %10llu  ", type, (unsigned long long)info->st_size);
     }
     print_name(name);
     if (S_ISDIR(info->st_mode))
@@ -67,7 +71,9 @@ static int list_directory(const char* shown, const char* path)
             }
             break;
         }
-        if (entry->d_name[0] == '.' && !g_all)
+        const char* name = entry->d_name;
+        // "." and ".." are left out even with -a: not every file system reports them.
+        if (name[0] == '.' && (!g_all || name[1] == '\0' || (name[1] == '.' && name[2] == '\0')))
             continue;
         if (count == capacity) {
             capacity = capacity ? capacity * 2 : 64;
@@ -79,7 +85,7 @@ static int list_directory(const char* shown, const char* path)
             }
             names = grown;
         }
-        names[count] = strdup(entry->d_name);
+        names[count] = strdup(name);
         if (!names[count]) {
             fprintf(stderr, "ls: %s: out of memory\n", shown);
             status = 1;
