@@ -1,0 +1,279 @@
+// Runs one case of cases.json: a program of userland/bin under node's WASI, in a fresh
+// temporary root preopened as "/" (the case's files, and /bin holding every built program as
+// make-initrd lays it out), with the `wasmkern` imports stubbed in JavaScript:
+//   spawn    runs the child to completion right away, in this process, under its own WASI
+//            (stdio: the caller's fds 0-2 as the caller had them); the child's status waits
+//            for `wait`
+//   wait     returns that status once (ECHILD after, or for a pid that is not a child)
+//   kill     ESRCH for an unknown pid; a child that has already run cannot be stopped (0)
+//   ps       a record per process still known: the running chain of parents, and exited
+//            children not yet waited for; memory is the instance's memory size, cpu time a
+//            fixed fake (pid * 1.5 ms) so that the output is predictable
+//   poweroff writes "stub: poweroff N" on stderr and ends this process with status N
+// Then it compares status, stdout, stderr and (when the case lists them) the files left in the
+// root, /bin excluded.
+//
+//   node run.mjs --wasm-dir DIR --cases FILE --case NAME
+//
+// A case: { program, args?, env?, stdin?, files?: { "path": "text" | "path/": null },
+//           programs?: { "path": "NAME" (a copy of NAME.wasm) },
+//           expect: { status, stdout?, stderr?, stdout_match?, stderr_match?, files? } }
+// stdin, stdout and stderr may be arrays of pieces (see joined); *_match are regular
+// expressions.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const self = fileURLToPath(import.meta.url);
+
+const ERRNO = { BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, SRCH: 71 };
+
+// ---- the child: the program and its descendants in this process --------------------------
+async function execute(wasmPath, root, spec) {
+    const { WASI } = await import('node:wasi');
+    const processes = new Map(); // pid -> { parent, name, state, status, memory }
+    let nextPid = 1;
+
+    // NUL-terminated strings packed in [pointer, pointer + length) of memory.
+    const strings = (memory, pointer, length) => {
+        const bytes = new Uint8Array(memory.buffer, pointer, length);
+        const result = [];
+        let start = 0;
+        for (let i = 0; i < bytes.length; ++i) {
+            if (bytes[i] === 0) {
+                result.push(Buffer.from(bytes.subarray(start, i)).toString('utf8'));
+                start = i + 1;
+            }
+        }
+        if (start !== bytes.length) throw new Error('string buffer does not end with a NUL');
+        return result;
+    };
+
+    // Runs `bytes` as process `pid` to completion; returns its status.
+    function run(pid, bytes, args, env, fds) {
+        const wasi = new WASI({
+            version: 'preview1',
+            args,
+            env,
+            preopens: { '/': root },
+            returnOnExit: true,
+            stdin: fds[0],
+            stdout: fds[1],
+            stderr: fds[2],
+        });
+        const record = processes.get(pid);
+        let memory = null;
+        const inBounds = (pointer, length) => pointer >>> 0 === pointer && pointer + length <= memory.buffer.byteLength;
+        const wasmkern = {
+            spawn(pathPointer, pathLength, argvPointer, argvLength, envPointer, envLength, stdinFd, stdoutFd, stderrFd, pidOut) {
+                if (!inBounds(pathPointer, pathLength) || !inBounds(argvPointer, argvLength) ||
+                    !inBounds(envPointer, envLength) || !inBounds(pidOut, 4))
+                    return ERRNO.FAULT;
+                const childPath = Buffer.from(new Uint8Array(memory.buffer, pathPointer, pathLength)).toString('utf8');
+                if (!childPath.startsWith('/')) return ERRNO.INVAL;
+                let childArgs, childEnv;
+                try {
+                    childArgs = strings(memory, argvPointer, argvLength);
+                    childEnv = Object.fromEntries(strings(memory, envPointer, envLength).map((entry) => {
+                        const equals = entry.indexOf('=');
+                        return equals < 0 ? [entry, ''] : [entry.slice(0, equals), entry.slice(equals + 1)];
+                    }));
+                } catch {
+                    return ERRNO.INVAL;
+                }
+                const childFds = [stdinFd, stdoutFd, stderrFd].map((fd) => (fd >= 0 && fd <= 2 ? fds[fd] : -1));
+                if (childFds.includes(-1)) return ERRNO.BADF;
+                const hostPath = path.join(root, childPath);
+                let childBytes;
+                try {
+                    if (!fs.statSync(hostPath).isFile()) return ERRNO.NOEXEC;
+                    childBytes = fs.readFileSync(hostPath);
+                } catch {
+                    return ERRNO.NOENT;
+                }
+                const childPid = nextPid++;
+                processes.set(childPid, { parent: pid, name: path.basename(childPath), state: 0, status: 0, memory: 0 });
+                record.state = 1; // blocked while the child runs
+                const status = run(childPid, childBytes, childArgs, childEnv, childFds);
+                record.state = 0;
+                if (status === null) {
+                    processes.delete(childPid);
+                    return ERRNO.NOEXEC;
+                }
+                const child = processes.get(childPid);
+                child.state = 2;
+                child.status = status;
+                new DataView(memory.buffer).setUint32(pidOut, childPid, true);
+                return 0;
+            },
+            wait(childPid, statusOut) {
+                if (!inBounds(statusOut, 4)) return ERRNO.FAULT;
+                const child = processes.get(childPid);
+                if (!child || child.parent !== pid || child.state !== 2) return ERRNO.CHILD;
+                processes.delete(childPid);
+                new DataView(memory.buffer).setUint32(statusOut, child.status, true);
+                return 0;
+            },
+            kill(target) {
+                return processes.has(target) ? 0 : ERRNO.SRCH;
+            },
+            ps(buffer, bufferLength, countOut) {
+                if (!inBounds(buffer, bufferLength) || !inBounds(countOut, 4)) return ERRNO.FAULT;
+                const view = new DataView(memory.buffer);
+                const all = [...processes.entries()].sort((a, b) => a[0] - b[0]);
+                all.slice(0, Math.floor(bufferLength / 64)).forEach(([id, p], index) => {
+                    const at = buffer + index * 64;
+                    new Uint8Array(memory.buffer, at, 64).fill(0);
+                    view.setUint32(at, id, true);
+                    view.setUint32(at + 4, p.parent, true);
+                    view.setUint32(at + 8, p.state, true);
+                    view.setBigUint64(at + 16, BigInt(p.memory), true);
+                    view.setBigUint64(at + 24, BigInt(id) * 1500000n, true);
+                    Buffer.from(p.name, 'utf8').subarray(0, 32).copy(Buffer.from(memory.buffer, at + 32, 32));
+                });
+                view.setUint32(countOut, all.length, true);
+                return 0;
+            },
+            poweroff(status) {
+                process.stderr.write(`stub: poweroff ${status}\n`);
+                process.exit(status);
+            },
+        };
+        let instance;
+        try {
+            const module = new WebAssembly.Module(bytes);
+            instance = new WebAssembly.Instance(module, { ...wasi.getImportObject(), wasmkern });
+        } catch (error) {
+            if (pid === 1) throw error;
+            return null; // not a valid program: spawn reports ENOEXEC
+        }
+        memory = instance.exports.memory;
+        record.memory = memory.buffer.byteLength;
+        try {
+            return wasi.start(instance);
+        } catch (error) {
+            process.stderr.write(`stub: pid ${pid} trapped\n`);
+            return 134;
+        }
+    }
+
+    processes.set(nextPid++, { parent: 0, name: path.basename(wasmPath, '.wasm'), state: 0, status: 0, memory: 0 });
+    return run(1, fs.readFileSync(wasmPath), [path.basename(wasmPath, '.wasm'), ...(spec.args ?? [])], spec.env ?? {}, [0, 1, 2]);
+}
+
+// ---- the parent ----------------------------------------------------------------------------
+function parseArguments(argv) {
+    const options = {};
+    for (let i = 0; i < argv.length; i += 2) {
+        if (!argv[i].startsWith('--') || i + 1 >= argv.length) throw new Error(`bad argument ${argv[i]}`);
+        options[argv[i].slice(2)] = argv[i + 1];
+    }
+    for (const required of ['wasm-dir', 'cases', 'case'])
+        if (!options[required]) throw new Error(`missing --${required}`);
+    return options;
+}
+
+function makeRoot(wasmDir, files, programs) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wk-userland-'));
+    fs.mkdirSync(path.join(root, 'bin'));
+    for (const name of fs.readdirSync(wasmDir)) {
+        if (name.endsWith('.wasm') && name !== 'probe.wasm')
+            fs.copyFileSync(path.join(wasmDir, name), path.join(root, 'bin', name.slice(0, -5)));
+    }
+    for (const [name, program] of Object.entries(programs ?? {})) {
+        const full = path.join(root, name);
+        if (!full.startsWith(root + path.sep)) throw new Error(`case program ${name} leaves the root`);
+        fs.mkdirSync(path.dirname(full), { recursive: true });
+        fs.copyFileSync(path.join(wasmDir, `${program}.wasm`), full);
+    }
+    for (const [name, content] of Object.entries(files ?? {})) {
+        const full = path.join(root, name);
+        if (!full.startsWith(root + path.sep)) throw new Error(`case file ${name} leaves the root`);
+        if (name.endsWith('/')) fs.mkdirSync(full, { recursive: true });
+        else {
+            fs.mkdirSync(path.dirname(full), { recursive: true });
+            fs.writeFileSync(full, content);
+        }
+    }
+    return root;
+}
+
+// Every entry under root except bin/: directories as "path/": null, files with their text.
+function snapshot(root) {
+    const result = {};
+    const walk = (relative) => {
+        for (const name of fs.readdirSync(path.join(root, relative)).sort()) {
+            const rel = relative ? `${relative}/${name}` : name;
+            if (rel === 'bin') continue;
+            if (fs.lstatSync(path.join(root, rel)).isDirectory()) {
+                result[`${rel}/`] = null;
+                walk(rel);
+            } else result[rel] = fs.readFileSync(path.join(root, rel), 'utf8');
+        }
+    };
+    walk('');
+    return result;
+}
+
+// A case's text: a string, or an array of strings and { "repeat": TEXT, "times": N } pieces.
+const joined = (value) =>
+    Array.isArray(value) ? value.map((piece) => (typeof piece === 'string' ? piece : piece.repeat.repeat(piece.times))).join('') : value;
+
+async function main() {
+    const options = parseArguments(process.argv.slice(2));
+    const cases = JSON.parse(fs.readFileSync(options.cases, 'utf8'));
+    const spec = cases[options.case];
+    if (!spec) throw new Error(`no case ${options.case} in ${options.cases}`);
+    const wasmPath = path.resolve(options['wasm-dir'], `${spec.program}.wasm`);
+    if (!fs.existsSync(wasmPath)) throw new Error(`${wasmPath} is missing (build wk_userland)`);
+    const root = makeRoot(options['wasm-dir'], spec.files, spec.programs);
+    const failures = [];
+    try {
+        const run = spawnSync(process.execPath, ['--no-warnings', self, '--exec', wasmPath, root, JSON.stringify(spec)], {
+            input: joined(spec.stdin) ?? '',
+            env: {},
+            timeout: 60000,
+            maxBuffer: 16 << 20,
+        });
+        if (run.error) throw run.error;
+        const actual = {
+            status: run.status ?? `signal ${run.signal}`,
+            stdout: run.stdout.toString('utf8'),
+            stderr: run.stderr.toString('utf8'),
+        };
+        const expect = spec.expect ?? {};
+        const check = (what, ok, wanted, got) => {
+            if (!ok) failures.push(`${what}:\n  expected ${JSON.stringify(wanted)}\n  actual   ${JSON.stringify(got)}`);
+        };
+        check('status', actual.status === (expect.status ?? 0), expect.status ?? 0, actual.status);
+        for (const stream of ['stdout', 'stderr']) {
+            if (expect[stream] !== undefined) check(stream, actual[stream] === joined(expect[stream]), joined(expect[stream]), actual[stream]);
+            else if (expect[`${stream}_match`] === undefined) check(stream, actual[stream] === '', '', actual[stream]);
+            if (expect[`${stream}_match`] !== undefined) {
+                const pattern = new RegExp(expect[`${stream}_match`]);
+                check(`${stream} (pattern)`, pattern.test(actual[stream]), pattern.source, actual[stream]);
+            }
+        }
+        if (expect.files !== undefined) {
+            const files = snapshot(root);
+            const sorted = (tree) => JSON.stringify(Object.fromEntries(Object.entries(tree).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+            check('files', sorted(files) === sorted(expect.files), expect.files, files);
+        }
+    } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+    }
+    if (failures.length) {
+        console.log(`${options.case}: FAILED\n${failures.join('\n')}`);
+        process.exit(1);
+    }
+    console.log(`${options.case}: ok`);
+}
+
+if (process.argv[2] === '--exec') {
+    const [wasmPath, root, specJson] = process.argv.slice(3, 6);
+    process.exitCode = await execute(wasmPath, root, JSON.parse(specJson));
+} else {
+    await main();
+}
