@@ -7,6 +7,9 @@ run.mjs (node) each print a transcript of calling every export. The transcripts 
 be equal, except for lines starting with '#'. A mismatching module is kept under
 WORK_DIR/failures/ with both transcripts.
 
+With --replay FILE.wat (a regression case under tests/regress/), only Wasmkern runs and
+its transcript must equal FILE.expected, the transcript V8 printed for the case.
+
 Exit status: 0 without mismatches, 1 with, 77 when wasm-opt or node is missing.
 """
 
@@ -117,16 +120,54 @@ def first_difference(ours, theirs):
     return None
 
 
+def replay(runner, case):
+    """Runs a regression case; 0 when its transcript is the expected one."""
+    case = Path(case)
+    expected = split_transcripts(f"module {case.name}\n" + case.with_suffix(".expected").read_text())
+    ours = run_engine([str(Path(runner).resolve())], [case], 60)
+    difference = first_difference(ours.get(case.name, ["(no transcript)"]), expected[case.name])
+    if difference:
+        export, line_a, line_b = difference
+        print(f"MISMATCH {case.name} export {export}: wasmkern '{line_a}' expected '{line_b}'")
+        return 1
+    print(f"{case.name}: transcript as expected")
+    return 0
+
+
+def record(case):
+    """Writes FILE.expected for regression case FILE.wat: V8's transcript of the module
+    that binaryen's wasm-as assembles from it."""
+    case = Path(case)
+    module = case.with_suffix(".record.wasm")
+    subprocess.run(["wasm-as", *[f for f in WASM_OPT_FLAGS if f.startswith("--enable")], str(case),
+                    "-o", str(module)], check=True)
+    try:
+        transcript = run_engine(["node", str(HERE / "run.mjs")], [module], 60)[module.name]
+    finally:
+        module.unlink()
+    case.with_suffix(".expected").write_text("\n".join(transcript) + "\n")
+    print(f"wrote {case.with_suffix('.expected')}")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runner", required=True, help="the difffuzz_run binary")
+    parser.add_argument("--runner", help="the difffuzz_run binary")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--count", type=int, default=1000, help="number of modules (seeds)")
     parser.add_argument("--batch", type=int, default=50, help="modules per runner process")
     parser.add_argument("--work-dir", default="difffuzz-work", help="scratch and failures folder")
     parser.add_argument("--keep", action="store_true", help="keep every generated module")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per runner process")
+    parser.add_argument("--replay", metavar="FILE.wat", help="check one regression case against FILE.expected")
+    parser.add_argument("--record", metavar="FILE.wat", help="write FILE.expected from node (needs wasm-as)")
     args = parser.parse_args()
+    if args.record:
+        return record(args.record)
+    if not args.runner:
+        parser.error("--runner is required")
+    if args.replay:
+        return replay(args.runner, args.replay)
 
     for tool in ("wasm-opt", "node"):
         if shutil.which(tool) is None:
