@@ -1,9 +1,10 @@
 #include "hosted/wasi/wasi_command.h"
 
+#include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "engine/runtime/instance.h"
-#include "engine/runtime/invoke.h"
 #include "engine/runtime/linker.h"
 #include "engine/wasi/exit.h"
 #include "engine/wasi/wasi_context.h"
@@ -17,12 +18,18 @@ using namespace engine;
 bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptions& options, std::string& error)
 {
     usize i = 0;
-    auto value_of = [&](const char* option) -> const char* {
+    // The value of an option given as `--name VALUE` or `--name=VALUE`.
+    auto value_of = [&](std::string_view option, std::string_view arg) -> std::optional<std::string_view> {
+        if (arg.size() > option.size())
+            return arg.substr(option.size() + 1);
         if (i + 1 >= args.size()) {
             error = std::string(option) + " needs a value";
-            return nullptr;
+            return std::nullopt;
         }
-        return args[++i];
+        return std::string_view(args[++i]);
+    };
+    auto is = [](std::string_view arg, std::string_view option) {
+        return arg == option || (arg.starts_with(option) && arg.size() > option.size() && arg[option.size()] == '=');
     };
     for (; i < args.size(); ++i) {
         std::string_view arg = args[i];
@@ -30,30 +37,34 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
             ++i;
             break;
         }
-        if (arg == "--dir") {
-            const char* value = value_of("--dir");
+        if (is(arg, "--dir")) {
+            auto value = value_of("--dir", arg);
             if (!value)
                 return false;
-            std::string_view text = value;
-            usize separator = text.find("::");
-            std::string host(text.substr(0, separator));
-            std::string guest(separator == std::string_view::npos ? text : text.substr(separator + 2));
+            usize separator = value->find("::");
+            std::string host(value->substr(0, separator));
+            std::string guest(separator == std::string_view::npos ? *value : value->substr(separator + 2));
             if (host.empty() || guest.empty()) {
-                error = "--dir needs HOST or HOST::GUEST";
+                error = "--dir needs HOST or HOST::GUEST, got '" + std::string(*value) + "'";
                 return false;
             }
             options.directories.emplace_back(std::move(host), std::move(guest));
-        } else if (arg == "--env") {
-            const char* value = value_of("--env");
+        } else if (is(arg, "--env")) {
+            auto value = value_of("--env", arg);
             if (!value)
                 return false;
-            if (!std::strchr(value, '=') || value[0] == '=') {
-                error = "--env needs KEY=VALUE";
+            if (value->find('=') == std::string_view::npos || value->starts_with('=')) {
+                error = "--env needs KEY=VALUE, got '" + std::string(*value) + "'";
                 return false;
             }
-            options.environment.emplace_back(value);
-        } else if (arg.starts_with("--")) {
-            error = "unknown option " + std::string(arg);
+            options.environment.emplace_back(*value);
+        } else if (is(arg, "--invoke")) {
+            auto value = value_of("--invoke", arg);
+            if (!value)
+                return false;
+            options.invoke = std::string(*value);
+        } else if (arg.size() > 1 && arg[0] == '-') {
+            error = "unknown option '" + std::string(arg) + "'";
             return false;
         } else {
             break;
@@ -62,55 +73,47 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
     for (; i < args.size(); ++i)
         options.arguments.emplace_back(args[i]);
     if (options.arguments.empty()) {
-        error = "no module file";
+        error = "missing FILE";
         return false;
     }
     return true;
 }
 
-Result<int> run_wasi_command(runtime::Store& store, runtime::LoadedModule& module, const WasiCommandOptions& options,
-                             std::FILE* diagnostics)
+Result<std::unique_ptr<WasiCommand>> WasiCommand::create(const WasiCommandOptions& options, std::FILE* diagnostics)
 {
-    PosixWasiSystem system;
-    wasi::WasiContext context(system);
+    std::unique_ptr<WasiCommand> command(new (std::nothrow) WasiCommand());
+    if (!command)
+        return Error::out_of_memory();
+    wasi::WasiContext& context = command->m_context;
     TRY(PosixWasiSystem::install_stdio(context));
     for (const std::string& argument : options.arguments)
-        TRY(context.add_argument(argument));
+        TRY(context.add_argument(StringView(argument.data(), argument.size())));
     for (const std::string& variable : options.environment)
-        TRY(context.add_environment(variable));
+        TRY(context.add_environment(StringView(variable.data(), variable.size())));
     for (const auto& [host, guest] : options.directories) {
         auto directory = PosixWasiSystem::open_directory(host.c_str());
         if (!directory) {
-            std::fprintf(diagnostics, "%s: cannot open the directory\n", host.c_str());
+            std::fprintf(diagnostics, "--dir %s: cannot open: %s\n", host.c_str(), std::strerror(errno));
             return directory.error();
         }
-        TRY(context.add_preopen(*directory, guest));
+        TRY(context.add_preopen(*directory, StringView(guest.data(), guest.size())));
     }
+    return command;
+}
 
-    runtime::Linker linker;
-    TRY(wasi::define_wasi(store, linker, context));
-    RefPtr<runtime::Instance> instance = TRY(store.instantiate(module, linker));
+Result<void> WasiCommand::define(runtime::Store& store, runtime::Linker& linker)
+{
+    TRY(wasi::define_wasi(store, linker, m_context));
+    m_context.set_exit_hook(wasi::unwind_on_exit, nullptr);
+    return {};
+}
 
-    if (auto exported = instance->get_export("memory"); exported && exported->kind == ExternKind::Memory)
-        context.bind_memory(exported->memory->vm());
-    else if (instance->module().memories.size() > 0)
-        context.bind_memory(instance->memory(0)->vm());
-    context.set_exit_hook(wasi::unwind_on_exit, nullptr);
-
-    auto start = instance->get_export("_start");
-    if (!start || start->kind != ExternKind::Func)
-        return Error::from("the module has no _start function", ErrorKind::Unlinkable);
-    runtime::VMVal values[1];
-    auto outcome = TRY(runtime::invoke(store, *start->func, Span<runtime::VMVal>(values, 1)));
-
-    std::fflush(stdout);
-    if (auto status = context.exit_status())
-        return static_cast<int>(*status);
-    if (outcome.trap) {
-        std::fprintf(diagnostics, "trap: %s\n", trap_message(outcome.trap->kind));
-        return kTrapExitStatus;
-    }
-    return 0;
+void WasiCommand::bind(const runtime::Instance& instance)
+{
+    if (auto exported = instance.get_export("memory"); exported && exported->kind == ExternKind::Memory)
+        m_context.bind_memory(exported->memory->vm());
+    else if (instance.module().memories.size() > 0)
+        m_context.bind_memory(instance.memory(0)->vm());
 }
 
 } // namespace wk::hosted

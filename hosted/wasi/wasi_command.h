@@ -1,22 +1,28 @@
 #pragma once
 
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "base/result.h"
-#include "engine/runtime/loaded_module.h"
+#include "engine/runtime/instance.h"
+#include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
+#include "engine/wasi/wasi_context.h"
+#include "hosted/wasi/posix_system.h"
 
 namespace wk::hosted {
 
-// `wasmkern run [--dir HOST[::GUEST]]... [--env K=V]... FILE.wasm [ARGS...]`.
+// `wasmkern run [--dir HOST[::GUEST]]... [--env K=V]... [--invoke NAME] FILE [ARGS...]`.
 struct WasiCommandOptions {
     std::vector<std::pair<std::string, std::string>> directories; // host path, guest name
     std::vector<std::string> environment;                         // "K=V"
-    std::vector<std::string> arguments;                           // FILE.wasm, then ARGS
+    std::optional<std::string> invoke;                            // the export to call instead of _start
+    std::vector<std::string> arguments;                           // FILE, then ARGS
 };
 
 // Parses the arguments after `run`. A directory without ::GUEST keeps its host path
@@ -27,14 +33,37 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
 // Exit status of a run that trapped (as a process killed by SIGABRT: 128 + 6).
 inline constexpr int kTrapExitStatus = 134;
 
-// Runs a WASI command module: stdio and the preopened directories in a WasiContext
-// over the POSIX system, wasi_snapshot_preview1 defined in a linker, instantiation,
-// memory 0 (or the export "memory") bound, then `_start` called through its array
-// entry. The status is proc_exit's, 0 when _start returns, kTrapExitStatus after a trap
-// (its message on `diagnostics`). Errors: a directory that cannot be opened, missing
-// `_start`, instantiation failures, and "execution not implemented" until the module
-// is compiled.
-Result<int> run_wasi_command(engine::runtime::Store& store, engine::runtime::LoadedModule& module,
-                             const WasiCommandOptions& options, std::FILE* diagnostics);
+// The WASI side of one `wasmkern run`: the POSIX system and a context holding this
+// process's stdio (duplicates; a closed one stays closed for the guest), the arguments
+// (FILE first, as argv[0]), the environment and the preopened directories.
+//
+// Use: create(), define() into the linker before instantiating, bind() the instance,
+// call into it, then exit_status() tells whether the guest called proc_exit. After
+// define(), proc_exit unwinds the innermost wasm activation (the call that entered wasm
+// returns as if it trapped); the context must outlive every call into the instance.
+class WasiCommand {
+public:
+    // Errors: a preopened directory that cannot be opened (also printed on
+    // `diagnostics` as "--dir HOST: cannot open: REASON"), allocation failures.
+    static Result<std::unique_ptr<WasiCommand>> create(const WasiCommandOptions&, std::FILE* diagnostics);
+
+    // Defines all of wasi_snapshot_preview1 in `linker` as host functions of `store`.
+    Result<void> define(engine::runtime::Store&, engine::runtime::Linker&);
+    // Guest pointers refer to the export "memory" when it is a memory, else memory 0;
+    // a module without memory gets EFAULT for every pointer.
+    void bind(const engine::runtime::Instance&);
+
+    std::optional<u32> exit_status() const { return m_context.exit_status(); }
+    engine::wasi::WasiContext& context() { return m_context; }
+
+private:
+    WasiCommand()
+        : m_context(m_system)
+    {
+    }
+
+    PosixWasiSystem m_system;
+    engine::wasi::WasiContext m_context;
+};
 
 } // namespace wk::hosted
