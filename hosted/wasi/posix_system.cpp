@@ -228,6 +228,9 @@ Result<HostHandle> PosixWasiSystem::duplicate_stdio(int fd, Filetype& filetype)
 Result<void> PosixWasiSystem::install_stdio(WasiContext& context)
 {
     for (int fd = 0; fd < 3; ++fd) {
+        // A descriptor this process was started without stays closed for the guest.
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+            continue;
         Filetype filetype;
         HostHandle handle = TRY(duplicate_stdio(fd, filetype));
         TRY(context.set_stdio(static_cast<u32>(fd), handle, filetype));
