@@ -76,11 +76,13 @@ bool is_option(std::string_view argument);
 // Prints `message` and `usage` to stderr and returns kExitUsage.
 int usage_error(std::string_view message, char const* usage);
 
+int run_command(Arguments);
 int validate_command(Arguments);
 int wat2wasm_command(Arguments);
 int dump_command(Arguments);
 int wast_command(Arguments);
 
+extern char const* const kRunUsage;
 extern char const* const kValidateUsage;
 extern char const* const kWat2WasmUsage;
 extern char const* const kDumpUsage;

@@ -10,14 +10,16 @@ namespace {
 constexpr char const* kUsage = R"text(usage: wasmkern COMMAND [ARGS...]
 
 commands:
-  validate FILE...             decode and validate .wasm or .wat files
-  wat2wasm IN.wat -o OUT.wasm  encode a text module in the binary format
-  dump FILE                    print the sections, types, imports, exports and functions
-  wast [--json] FILE...        run .wast spec scripts up to execution
-  help [COMMAND]               print this help or a command's
+  run [OPTIONS] FILE [ARGS...]  run a WASI command, or call an export (--invoke NAME)
+  validate FILE...              decode and validate .wasm or .wat files
+  wat2wasm IN.wat -o OUT.wasm   encode a text module in the binary format
+  dump FILE                     print the sections, types, imports, exports and functions
+  wast [--json] FILE...         run .wast spec scripts up to execution
+  help [COMMAND]                print this help or a command's
 
 `wasmkern COMMAND --help` prints a command's help.
-Exit status: 0 success, 1 bad input or unreadable file, 2 wrong command line.
+Exit status: 0 success, 1 bad input or unreadable file, 2 wrong command line;
+`run` exits with the guest's status, 134 after a trap.
 )text";
 
 struct Subcommand {
@@ -27,6 +29,7 @@ struct Subcommand {
 };
 
 constexpr Subcommand kSubcommands[] = {
+    { "run", run_command, &kRunUsage },
     { "validate", validate_command, &kValidateUsage },
     { "wat2wasm", wat2wasm_command, &kWat2WasmUsage },
     { "dump", dump_command, &kDumpUsage },

@@ -1,0 +1,397 @@
+#include <charconv>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/compile/invoke.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/store.h"
+#include "engine/text/literals.h"
+#include "hosted/cli.h"
+#include "hosted/wasi/wasi_command.h"
+
+namespace wk::hosted {
+
+using namespace engine;
+
+char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--invoke NAME] FILE [ARGS...]
+
+Compiles a module (.wasm, or a .wat text module) and runs it with WASI preview1
+(wasi_snapshot_preview1) over this process's stdio, linked whether or not the
+module imports it.
+
+Without --invoke, FILE is a WASI command: its export _start runs with FILE and
+ARGS as argv. The exit status is the one passed to proc_exit, 0 when _start
+returns.
+
+With --invoke NAME, the export NAME is called with ARGS as its parameters:
+i32/i64 as signed or unsigned decimal or 0x hex, f32/f64 as decimal or hex
+floats, inf, nan or nan:0x... (the text format's literals). Each result is
+printed on its own line (integers signed, floats shortest round-trip). A module
+exporting _initialize has it called first.
+
+  --dir HOST[::GUEST]  preopen the host directory HOST as GUEST (default HOST)
+  --env KEY=VALUE      add a variable to the guest's environment
+  --invoke NAME        call the export NAME instead of _start
+
+A trap prints "error: wasm trap: MESSAGE" and the wasm backtrace, innermost
+frame first, with names from the module's name section, and exits 134.
+Exit status: the guest's, 134 after a trap, 1 for a file that cannot be read, a
+module that does not decode, validate, compile or link, an unknown export or a
+missing _start, 2 for a wrong command line (options, argument count or an
+argument that does not parse as its parameter's type).
+)text";
+
+namespace {
+
+std::string_view view_of(StringView text) { return std::string_view(text.data(), text.size()); }
+
+std::string_view type_name(ValType type)
+{
+    switch (type.kind) {
+    case ValKind::I32: return "i32";
+    case ValKind::I64: return "i64";
+    case ValKind::F32: return "f32";
+    case ValKind::F64: return "f64";
+    case ValKind::V128: return "v128";
+    default: return "ref";
+    }
+}
+
+std::string type_list(Span<const ValType> types)
+{
+    std::string text = "(";
+    for (usize i = 0; i < types.size(); ++i) {
+        if (i)
+            text += ", ";
+        text += type_name(types[i]);
+    }
+    return text + ")";
+}
+
+// An --invoke argument as a value of `type`; nothing when it does not parse.
+std::optional<runtime::VMVal> parse_argument(std::string_view text, ValType type)
+{
+    switch (type.kind) {
+    case ValKind::I32:
+        if (auto value = text::parse_int(text, 32))
+            return runtime::VMVal::from_u32(static_cast<u32>(*value));
+        return std::nullopt;
+    case ValKind::I64:
+        if (auto value = text::parse_int(text, 64))
+            return runtime::VMVal::from_u64(*value);
+        return std::nullopt;
+    case ValKind::F32:
+        if (auto bits = text::parse_f32(text))
+            return runtime::VMVal::from_f32_bits(*bits);
+        return std::nullopt;
+    case ValKind::F64:
+        if (auto bits = text::parse_f64(text))
+            return runtime::VMVal::from_f64_bits(*bits);
+        return std::nullopt;
+    default: return std::nullopt;
+    }
+}
+
+// NaNs as the text format writes them: `nan` for the canonical payload, `nan:0x...`
+// otherwise; everything else shortest round-trip.
+template<typename Float, typename Bits>
+std::string format_float(Bits bits)
+{
+    constexpr int kMantissaBits = sizeof(Bits) == 4 ? 23 : 52;
+    constexpr Bits kMantissa = (Bits { 1 } << kMantissaBits) - 1;
+    constexpr Bits kExponent = sizeof(Bits) == 4 ? Bits { 0xff } : Bits { 0x7ff };
+    bool negative = (bits >> (sizeof(Bits) * 8 - 1)) != 0;
+    Bits exponent = (bits >> kMantissaBits) & kExponent;
+    Bits mantissa = bits & kMantissa;
+    std::string sign = negative ? "-" : "";
+    if (exponent == kExponent && mantissa != 0) {
+        if (mantissa == Bits { 1 } << (kMantissaBits - 1))
+            return sign + "nan";
+        char hex[32];
+        std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(mantissa));
+        return sign + "nan:0x" + hex;
+    }
+    if (exponent == kExponent)
+        return sign + "inf";
+    char text[64];
+    auto converted = std::to_chars(text, text + sizeof text, std::bit_cast<Float>(bits));
+    return std::string(text, converted.ptr);
+}
+
+std::string format_result(runtime::VMVal value, ValType type)
+{
+    switch (type.kind) {
+    case ValKind::I32: return std::to_string(value.i32_value());
+    case ValKind::I64: return std::to_string(value.i64_value());
+    case ValKind::F32: return format_float<float>(value.u32_value());
+    case ValKind::F64: return format_float<double>(value.u64_value());
+    case ValKind::V128: {
+        std::string text = "0x";
+        char byte[3];
+        for (int i = 15; i >= 0; --i) {
+            std::snprintf(byte, sizeof byte, "%02x", value.bytes[i]);
+            text += byte;
+        }
+        return text;
+    }
+    default: return value.ref() ? "ref" : "null";
+    }
+}
+
+// A name from the module, safe to print: control bytes and backslashes escaped.
+std::string printable(StringView name)
+{
+    std::string text;
+    for (char c : view_of(name)) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f || byte == '\\') {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+            text += escaped;
+        } else {
+            text += c;
+        }
+    }
+    return text;
+}
+
+void print_trap(const TrapInfo& trap, Span<const u32> backtrace, const runtime::LoadedModule& module)
+{
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: wasm trap: %s\n", trap_message(trap.kind));
+    if (backtrace.empty())
+        return;
+    std::fprintf(stderr, "wasm backtrace:\n");
+    for (usize i = 0; i < backtrace.size(); ++i) {
+        StringView name = module.function_name(backtrace[i]);
+        if (name.empty())
+            std::fprintf(stderr, "  #%zu func[%u]\n", i, backtrace[i]);
+        else
+            std::fprintf(stderr, "  #%zu func[%u] %s\n", i, backtrace[i], printable(name).c_str());
+    }
+}
+
+// The import an instantiation error points at (its byte offset), for the message.
+const Import* import_at(const Module& module, u64 offset)
+{
+    for (const Import& import : module.imports) {
+        if (import.offset == offset)
+            return &import;
+    }
+    return nullptr;
+}
+
+// `--help` among the options before FILE (after FILE it belongs to the guest).
+bool wants_help(Arguments arguments)
+{
+    for (usize i = 0; i < arguments.size(); ++i) {
+        std::string_view view = arguments[i];
+        if (view == "--help" || view == "-h")
+            return true;
+        if (view == "--dir" || view == "--env" || view == "--invoke")
+            ++i;
+        else if (!is_option(view) || view == "--")
+            return false;
+    }
+    return false;
+}
+
+class Run {
+public:
+    explicit Run(const WasiCommandOptions& options)
+        : m_options(options)
+        , m_path(options.arguments[0].c_str())
+    {
+    }
+
+    int execute()
+    {
+        if (int status = load(); status != kExitOk)
+            return status;
+        if (int status = instantiate(); status != kExitOk)
+            return status;
+        if (m_options.invoke)
+            return invoke(*m_options.invoke);
+        return run_start();
+    }
+
+private:
+    int failure(std::string const& message)
+    {
+        std::fprintf(stderr, "%s: %s\n", m_path, message.c_str());
+        return kExitFailure;
+    }
+
+    int load()
+    {
+        auto file = load_module_file(m_path);
+        if (!file)
+            return kExitFailure;
+        ReadonlyBytes bytes = file->bytes();
+        Vector<u8> wasm;
+        if (!wasm.try_resize(bytes.size()))
+            return failure("out of memory");
+        if (bytes.size())
+            std::memcpy(wasm.data(), bytes.data(), bytes.size());
+        auto compiled = compile::load_and_compile(std::move(wasm));
+        if (!compiled) {
+            print_binary_error(m_path, compiled.error(), file->is_text ? kEncodedNote : nullptr);
+            return kExitFailure;
+        }
+        m_compiled = compiled.release_value();
+        return kExitOk;
+    }
+
+    int instantiate()
+    {
+        auto store = runtime::Store::create();
+        if (!store)
+            return failure(std::string("cannot create a store: ") + store.error().message());
+        m_store = store.release_value();
+        auto wasi = WasiCommand::create(m_options, stderr);
+        if (!wasi)
+            return kExitFailure;
+        m_wasi = wasi.release_value();
+        if (auto defined = m_wasi->define(*m_store, m_linker); !defined)
+            return failure(std::string("cannot define WASI: ") + defined.error().message());
+
+        auto instance = m_store->instantiate(*m_compiled.module, m_linker);
+        if (!instance) {
+            if (auto status = m_wasi->exit_status())
+                return static_cast<int>(*status);
+            const Error& error = instance.error();
+            if (error.kind() == ErrorKind::Unlinkable) {
+                if (const Import* import = import_at(m_compiled.module->module(), error.offset())) {
+                    return failure(std::string(error.message()) + " " + printable(import->module) +
+                                   "::" + printable(import->name));
+                }
+            }
+            // A trap while initialising (a segment out of bounds, the start function).
+            if (error.kind() == ErrorKind::OutOfRange) {
+                std::fprintf(stderr, "error: wasm trap: %s (while instantiating)\n", error.message());
+                return kTrapExitStatus;
+            }
+            print_binary_error(m_path, error);
+            return kExitFailure;
+        }
+        m_instance = instance.release_value();
+        m_wasi->bind(*m_instance);
+        return kExitOk;
+    }
+
+    // The outcome of a call into the instance: the guest's exit status after
+    // proc_exit, the trap report, or kExitOk with the results in `outcome`.
+    int call(const runtime::VMFuncRef& function, Span<const runtime::VMVal> arguments,
+             compile::InvokeOutcome& outcome)
+    {
+        auto result = compile::invoke(*m_store, function, arguments);
+        if (auto status = m_wasi->exit_status())
+            return static_cast<int>(*status);
+        if (!result)
+            return failure(std::string("cannot run: ") + result.error().message());
+        outcome = result.release_value();
+        if (outcome.trap) {
+            print_trap(*outcome.trap, outcome.backtrace.span(), *m_compiled.module);
+            return kTrapExitStatus;
+        }
+        return kExitOk;
+    }
+
+    std::optional<runtime::Extern> function_export(StringView name)
+    {
+        auto exported = m_instance->get_export(name);
+        if (!exported || exported->kind != ExternKind::Func)
+            return std::nullopt;
+        return exported;
+    }
+
+    int run_start()
+    {
+        auto start = function_export("_start");
+        if (!start)
+            return failure("the module exports no _start function (a WASI command needs one; --invoke NAME calls "
+                           "another export)");
+        const runtime::TypeRegistry& types = m_store->types();
+        if (!types.params(start->func->type_id).empty() || !types.results(start->func->type_id).empty())
+            return failure("_start must take no parameters and return no results");
+        compile::InvokeOutcome outcome;
+        return call(*start->func, {}, outcome);
+    }
+
+    int invoke(std::string const& name)
+    {
+        if (name != "_initialize") {
+            if (auto initialize = function_export("_initialize")) {
+                compile::InvokeOutcome outcome;
+                if (int status = call(*initialize->func, {}, outcome); status != kExitOk || m_wasi->exit_status())
+                    return status;
+            }
+        }
+        auto exported = function_export(StringView(name.data(), name.size()));
+        if (!exported)
+            return failure("unknown export '" + printable(StringView(name.data(), name.size())) +
+                           "' (or not a function)");
+        const runtime::TypeRegistry& types = m_store->types();
+        Span<const ValType> params = types.params(exported->func->type_id);
+        Span<const ValType> results = types.results(exported->func->type_id);
+        usize given = m_options.arguments.size() - 1;
+        if (given != params.size()) {
+            std::fprintf(stderr, "wasmkern run: '%s' takes %zu argument%s %s, got %zu\n", name.c_str(), params.size(),
+                         params.size() == 1 ? "" : "s", type_list(params).c_str(), given);
+            return kExitUsage;
+        }
+        std::vector<runtime::VMVal> arguments;
+        for (usize i = 0; i < params.size(); ++i) {
+            std::string const& text = m_options.arguments[i + 1];
+            if (!params[i].is_num()) {
+                std::fprintf(stderr, "wasmkern run: '%s' parameter %zu has type %s, which --invoke cannot pass\n",
+                             name.c_str(), i + 1, std::string(type_name(params[i])).c_str());
+                return kExitUsage;
+            }
+            auto value = parse_argument(text, params[i]);
+            if (!value) {
+                std::fprintf(stderr, "wasmkern run: argument %zu '%s' is not an %s\n", i + 1, text.c_str(),
+                             std::string(type_name(params[i])).c_str());
+                return kExitUsage;
+            }
+            arguments.push_back(*value);
+        }
+        compile::InvokeOutcome outcome;
+        if (int status = call(*exported->func, Span<const runtime::VMVal>(arguments.data(), arguments.size()), outcome);
+            status != kExitOk || m_wasi->exit_status())
+            return status;
+        for (usize i = 0; i < results.size() && i < outcome.results.size(); ++i)
+            std::printf("%s\n", format_result(outcome.results[i], results[i]).c_str());
+        return kExitOk;
+    }
+
+    const WasiCommandOptions& m_options;
+    char const* m_path;
+    // NOTE: declared in this order so that the instance and store die before the code
+    // they run and the WASI context outlives every call.
+    compile::CompiledModule m_compiled;
+    std::unique_ptr<WasiCommand> m_wasi;
+    RefPtr<runtime::Store> m_store;
+    runtime::Linker m_linker;
+    RefPtr<runtime::Instance> m_instance;
+};
+
+} // namespace
+
+int run_command(Arguments arguments)
+{
+    if (wants_help(arguments)) {
+        std::fputs(kRunUsage, stdout);
+        return kExitOk;
+    }
+    WasiCommandOptions options;
+    std::string error;
+    if (!parse_wasi_command_line(arguments, options, error))
+        return usage_error("run: " + error, kRunUsage);
+    Run run(options);
+    return run.execute();
+}
+
+} // namespace wk::hosted
