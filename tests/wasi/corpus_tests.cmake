@@ -1,9 +1,8 @@
 # One ctest per corpus case (userland/corpus/manifest.json), run by harness.mjs under
-# node's WASI and compared with the committed capture in tests/wasi/expected/.
-#
-# When `wasmkern run` executes wasm, turn WK_WASI_COMPARE_WASMKERN on (one line): each
-# case then runs under both and the two captures must be identical.
-option(WK_WASI_COMPARE_WASMKERN "run each corpus case under wasmkern too and compare with node" OFF)
+# node's WASI and `wasmkern run`: the two captures must be identical. With
+# WK_WASI_COMPARE_WASMKERN off, node alone runs and must match the committed capture in
+# tests/wasi/expected/.
+option(WK_WASI_COMPARE_WASMKERN "run each corpus case under wasmkern too and compare with node" ON)
 
 find_program(WK_NODE NAMES node nodejs)
 if(NOT WK_NODE)
