@@ -8,9 +8,10 @@ namespace wk::hosted {
 
 char const* const kWastUsage = R"text(usage: wasmkern wast [--json] FILE...
 
-Runs .wast spec scripts as far as the front end goes: modules are encoded,
-decoded and validated; assert_malformed and assert_invalid are checked; commands
-that need execution are skipped.
+Runs .wast spec scripts: modules are decoded, validated, compiled and
+instantiated (with the spectest module), actions run, and every assertion is
+checked. GC, exception-handling and thread commands are skipped with their
+reason.
 Prints one line per failed command, "FILE:LINE: KIND: expected ..., got ...",
 then "N passed, N failed, N skipped" over all files.
 --json prints one JSON object with the totals, "by_kind" and "skip_reasons"

@@ -7,8 +7,13 @@ namespace wk::engine::compile {
 
 Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, CompileStatistics* statistics)
 {
+    return load_and_compile(std::move(wasm), Features {}, statistics);
+}
+
+Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, Features const& features, CompileStatistics* statistics)
+{
     CompiledModule compiled;
-    compiled.module = TRY(runtime::LoadedModule::create(std::move(wasm)));
+    compiled.module = TRY(runtime::LoadedModule::create(std::move(wasm), features));
     compiled.code = TRY(compile_module(*compiled.module, statistics));
     return compiled;
 }

@@ -30,6 +30,9 @@ struct CompiledModule {
 
 // Decodes, validates and compiles a binary module.
 Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, CompileStatistics* statistics = nullptr);
+// The same with the front end's `features` (a spec script's, say).
+Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, Features const& features,
+                                        CompileStatistics* statistics = nullptr);
 
 struct InvokeOutcome {
     Vector<runtime::VMVal> results; // empty after a trap

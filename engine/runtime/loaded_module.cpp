@@ -2,9 +2,9 @@
 
 namespace wk::engine::runtime {
 
-Result<RefPtr<LoadedModule>> LoadedModule::create(Vector<u8>&& bytes)
+Result<RefPtr<LoadedModule>> LoadedModule::create(Vector<u8>&& bytes, Features const& features)
 {
-    auto module = TRY(decode_module(ReadonlyBytes(bytes.data(), bytes.size())));
+    auto module = TRY(decode_module(ReadonlyBytes(bytes.data(), bytes.size()), features));
     TRY(validate_module(module));
     return create(std::move(bytes), std::move(module));
 }

@@ -19,8 +19,9 @@ struct FunctionEntries {
 // compiler has run, the entries of its defined functions.
 class LoadedModule : public RefCounted<LoadedModule> {
 public:
-    // Decodes and validates `bytes` (Malformed / Invalid errors with byte offsets).
-    static Result<RefPtr<LoadedModule>> create(Vector<u8>&& bytes);
+    // Decodes and validates `bytes` with `features` (Malformed / Invalid errors with
+    // byte offsets).
+    static Result<RefPtr<LoadedModule>> create(Vector<u8>&& bytes, Features const& features = {});
     // Takes a module the caller already decoded and validated from `bytes` (its views
     // point into `bytes`, whose storage moves along unchanged).
     static Result<RefPtr<LoadedModule>> create(Vector<u8>&& bytes, Module&& validated);

@@ -1,7 +1,13 @@
 #include "engine/spec/runner.h"
 
 #include "base/format.h"
+#include "base/hash_map.h"
+#include "base/string.h"
+#include "engine/compile/invoke.h"
 #include "engine/module.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/spectest.h"
+#include "engine/spec/values.h"
 
 namespace wk::engine::spec {
 
@@ -64,7 +70,9 @@ CommandClass classify(Command const& command)
 StringView skip_reason_text(SkipReason reason)
 {
     switch (reason) {
-    case SkipReason::ExecutionNotImplemented: return "execution not implemented";
+    case SkipReason::GcNotImplemented: return "GC not implemented";
+    case SkipReason::ExceptionsNotImplemented: return "exceptions not implemented";
+    case SkipReason::ThreadsNotImplemented: return "threads not implemented";
     }
     return "unknown";
 }
@@ -113,6 +121,8 @@ StringView kind_word(ErrorKind kind)
     case ErrorKind::Invalid: return "invalid";
     case ErrorKind::OutOfMemory: return "out of memory";
     case ErrorKind::Unsupported: return "unsupported";
+    case ErrorKind::Unlinkable: return "unlinkable";
+    case ErrorKind::OutOfRange: return "trap";
     default: return "rejected";
     }
 }
@@ -131,6 +141,18 @@ void write_escaped(FormatSink& sink, StringView text)
     }
 }
 
+// What became of a module the script needs: running, skipped with a reason, or
+// absent (never defined, or it failed: that command already counted the failure).
+struct Target {
+    runtime::Instance* instance { nullptr };
+    std::optional<SkipReason> skipped;
+};
+
+struct Definition {
+    usize module { 0 }; // index into ScriptRunner::m_modules
+    std::optional<SkipReason> skipped;
+};
+
 class ScriptRunner {
 public:
     ScriptRunner(StringView file_name, StringView source, Tally& tally, FormatSink& failures)
@@ -145,8 +167,21 @@ public:
 
 private:
     void run_command(Command const&);
+    void run_in_thread(Command const&);
     void expect(Command const&, CommandClass, Expectation);
-    void expect_valid_then_skip(Command const&, CommandClass);
+    void expect_valid_then_skip(Command const&, CommandClass, SkipReason);
+
+    // Execution. Each returns false after counting the command (failed or skipped).
+    bool ensure_store(Command const&, CommandClass);
+    bool compile(Command const&, CommandClass, usize& module, std::optional<SkipReason>& skipped);
+    void run_module(Command const&, CommandClass);
+    void run_module_instance(Command const&);
+    void run_register(Command const&);
+    void run_action(Command const&, CommandClass);
+    void run_failing_instantiation(Command const&, CommandClass);
+    bool resolve(Command const&, CommandClass, StringView what, std::optional<StringView> id, Target& target);
+    void name(std::optional<StringView> id, Target const& target);
+
     void pass(CommandClass c) { ++m_tally[c].passed; }
     void skip(CommandClass c, SkipReason reason)
     {
@@ -161,12 +196,46 @@ private:
     }
     void write_expected(Command const&, Expectation);
     void write_rejection(ScriptModule const&, Rejection const&);
+    void write_error(Error const&);
 
     StringView m_file_name;
     StringView m_source;
     Tally& m_tally;
     FormatSink& m_failures;
+
+    // The code outlives the store whose instances run it (members die in reverse).
+    Vector<compile::CompiledModule> m_modules;
+    RefPtr<runtime::Store> m_store;
+    runtime::Linker m_linker;
+    bool m_store_failed { false };
+    Target m_current;
+    HashMap<String, Target> m_instances;
+    HashMap<String, Definition> m_definitions;
 };
+
+// GC and exceptions are the features the engine leaves to a later tier; their
+// "not implemented" errors become skips, every other error is a failure.
+std::optional<SkipReason> skip_reason_of(Error const& error)
+{
+    if (error.kind() != ErrorKind::Unsupported)
+        return std::nullopt;
+    StringView message(error.message(), c_string_length(error.message()));
+    if (message == "GC not implemented")
+        return SkipReason::GcNotImplemented;
+    if (message == "exceptions not implemented")
+        return SkipReason::ExceptionsNotImplemented;
+    if (message == "atomics wait/notify not implemented")
+        return SkipReason::ThreadsNotImplemented;
+    return std::nullopt;
+}
+
+// The spec's trap messages are matched by prefix either way round, as the reference
+// interpreter's runner does ("out of bounds memory access" vs "out of bounds").
+bool message_matches(StringView actual, StringView expected)
+{
+    usize common = actual.size() < expected.size() ? actual.size() : expected.size();
+    return common > 0 && actual.substr(0, common) == expected.substr(0, common);
+}
 
 void ScriptRunner::run()
 {
@@ -190,7 +259,7 @@ void ScriptRunner::run_command(Command const& command)
     switch (c) {
     case CommandClass::Module:
     case CommandClass::ModuleDefinition:
-        return expect(command, c, Expectation::Valid);
+        return run_module(command, c);
     case CommandClass::AssertMalformed:
     case CommandClass::AssertMalformedCustom:
         return expect(command, c, Expectation::Malformed);
@@ -200,24 +269,356 @@ void ScriptRunner::run_command(Command const& command)
         return expect(command, c, Expectation::InvalidCustom);
     case CommandClass::AssertUnlinkable:
     case CommandClass::AssertUninstantiable:
+        return run_failing_instantiation(command, c);
     case CommandClass::AssertTrap:
-    case CommandClass::AssertExhaustion:
+        if (command.has_module)
+            return run_failing_instantiation(command, c);
+        return run_action(command, c);
     case CommandClass::AssertException:
-        return expect_valid_then_skip(command, c);
-    case CommandClass::Thread:
-        skip(c, SkipReason::ExecutionNotImplemented);
-        for (Command const& inner : command.thread_commands)
-            run_command(inner);
-        return;
-    case CommandClass::ModuleInstance:
-    case CommandClass::Register:
+        return expect_valid_then_skip(command, c, SkipReason::ExceptionsNotImplemented);
+    case CommandClass::AssertExhaustion:
+    case CommandClass::AssertReturn:
     case CommandClass::Invoke:
     case CommandClass::Get:
-    case CommandClass::AssertReturn:
-    case CommandClass::Wait:
-    case CommandClass::Script:
-        return skip(c, SkipReason::ExecutionNotImplemented);
+        return run_action(command, c);
+    case CommandClass::ModuleInstance: return run_module_instance(command);
+    case CommandClass::Register: return run_register(command);
+    case CommandClass::Thread:
+        skip(c, SkipReason::ThreadsNotImplemented);
+        for (Command const& inner : command.thread_commands)
+            run_in_thread(inner);
+        return;
+    case CommandClass::Wait: return skip(c, SkipReason::ThreadsNotImplemented);
+    case CommandClass::Script: return;
     }
+}
+
+// A thread's commands: the front end checks its modules; running them is skipped.
+void ScriptRunner::run_in_thread(Command const& command)
+{
+    CommandClass c = classify(command);
+    switch (c) {
+    case CommandClass::AssertMalformed:
+    case CommandClass::AssertMalformedCustom:
+    case CommandClass::AssertInvalid:
+    case CommandClass::AssertInvalidCustom: return run_command(command);
+    default: return expect_valid_then_skip(command, c, SkipReason::ThreadsNotImplemented);
+    }
+}
+
+bool ScriptRunner::ensure_store(Command const& command, CommandClass c)
+{
+    if (m_store)
+        return true;
+    if (!m_store_failed) {
+        auto store = runtime::Store::create();
+        if (store && runtime::define_spectest(**store, m_linker)) {
+            m_store = store.release_value();
+            return true;
+        }
+        m_store_failed = true;
+    }
+    begin_failure(command.line, c);
+    m_failures.write("expected a store with the spectest module, got out of memory\n");
+    return false;
+}
+
+// Front end, then the compiler. A module the compiler leaves to a later tier is
+// `skipped`, not failed.
+bool ScriptRunner::compile(Command const& command, CommandClass c, usize& module, std::optional<SkipReason>& skipped)
+{
+    if (auto rejection = check_module(command.module)) {
+        begin_failure(command.line, c);
+        m_failures.write("expected a valid module, got ");
+        write_rejection(command.module, *rejection);
+        m_failures.write("\n");
+        return false;
+    }
+    auto binary = command.module.to_binary();
+    if (!binary) {
+        begin_failure(command.line, c);
+        m_failures.write("expected a module, got ");
+        write_error(binary.error());
+        m_failures.write("\n");
+        return false;
+    }
+    auto compiled = compile::load_and_compile(binary.release_value(), command.module.features);
+    if (!compiled) {
+        skipped = skip_reason_of(compiled.error());
+        if (skipped)
+            return true;
+        begin_failure(command.line, c);
+        m_failures.write("expected a compiled module, got ");
+        write_error(compiled.error());
+        m_failures.write("\n");
+        return false;
+    }
+    if (!m_modules.try_append(compiled.release_value())) {
+        begin_failure(command.line, c);
+        m_failures.write("expected a compiled module, got out of memory\n");
+        return false;
+    }
+    module = m_modules.size() - 1;
+    return true;
+}
+
+void ScriptRunner::name(std::optional<StringView> id, Target const& target)
+{
+    if (!id)
+        return;
+    // Out of memory here only loses the name; later uses of it fail as unknown.
+    auto key = String::try_create(*id);
+    if (key)
+        (void)m_instances.try_set(key.release_value(), target);
+}
+
+void ScriptRunner::run_module(Command const& command, CommandClass c)
+{
+    if (c == CommandClass::Module)
+        m_current = {};
+    usize module = 0;
+    std::optional<SkipReason> skipped;
+    if (!compile(command, c, module, skipped))
+        return;
+    if (c == CommandClass::ModuleDefinition) {
+        if (command.module.id) {
+            auto key = String::try_create(*command.module.id);
+            if (!key || !m_definitions.try_set(key.release_value(), Definition { module, skipped })) {
+                begin_failure(command.line, c);
+                m_failures.write("expected a module definition, got out of memory\n");
+                return;
+            }
+        }
+        return skipped ? skip(c, *skipped) : pass(c);
+    }
+    if (skipped) {
+        m_current.skipped = skipped;
+        name(command.module.id, m_current);
+        return skip(c, *skipped);
+    }
+    if (!ensure_store(command, c))
+        return;
+    auto instance = m_store->instantiate(*m_modules[module].module, m_linker);
+    if (!instance) {
+        if (auto reason = skip_reason_of(instance.error())) {
+            m_current.skipped = reason;
+            name(command.module.id, m_current);
+            return skip(c, *reason);
+        }
+        begin_failure(command.line, c);
+        m_failures.write("expected an instance, got ");
+        write_error(instance.error());
+        m_failures.write("\n");
+        return;
+    }
+    m_current.instance = instance->get();
+    name(command.module.id, m_current);
+    pass(c);
+}
+
+void ScriptRunner::run_module_instance(Command const& command)
+{
+    CommandClass c = CommandClass::ModuleInstance;
+    m_current = {};
+    Definition const* definition = command.definition_id ? m_definitions.get(*command.definition_id) : nullptr;
+    if (!definition) {
+        begin_failure(command.line, c);
+        m_failures.write("expected a module definition, got none\n");
+        return;
+    }
+    if (definition->skipped) {
+        m_current.skipped = definition->skipped;
+        name(command.instance_id, m_current);
+        return skip(c, *definition->skipped);
+    }
+    if (!ensure_store(command, c))
+        return;
+    auto instance = m_store->instantiate(*m_modules[definition->module].module, m_linker);
+    if (!instance) {
+        begin_failure(command.line, c);
+        m_failures.write("expected an instance, got ");
+        write_error(instance.error());
+        m_failures.write("\n");
+        return;
+    }
+    m_current.instance = instance->get();
+    name(command.instance_id, m_current);
+    pass(c);
+}
+
+bool ScriptRunner::resolve(Command const& command, CommandClass c, StringView what, std::optional<StringView> id,
+                           Target& target)
+{
+    if (id) {
+        Target const* named = m_instances.get(*id);
+        target = named ? *named : Target {};
+    } else {
+        target = m_current;
+    }
+    if (target.skipped) {
+        skip(c, *target.skipped);
+        return false;
+    }
+    if (!target.instance) {
+        begin_failure(command.line, c);
+        format_to(m_failures, "expected a module to {}, got none\n", what);
+        return false;
+    }
+    return true;
+}
+
+void ScriptRunner::run_register(Command const& command)
+{
+    CommandClass c = CommandClass::Register;
+    Target target;
+    if (!resolve(command, c, "register", command.register_module, target))
+        return;
+    if (!m_linker.define_instance(command.register_name.view(), *target.instance)) {
+        begin_failure(command.line, c);
+        m_failures.write("expected a registered module, got out of memory\n");
+        return;
+    }
+    pass(c);
+}
+
+void ScriptRunner::run_action(Command const& command, CommandClass c)
+{
+    text::Action const& action = command.action;
+    Target target;
+    if (!resolve(command, c, "act on", action.module_id, target))
+        return;
+    runtime::Instance& instance = *target.instance;
+
+    if (action.kind == text::Action::Kind::Get) {
+        auto exported = instance.get_export(action.name.view());
+        if (!exported || exported->kind != ExternKind::Global) {
+            begin_failure(command.line, c);
+            m_failures.write("expected a global export \"");
+            write_escaped(m_failures, action.name.view());
+            m_failures.write("\", got none\n");
+            return;
+        }
+        runtime::VMVal value = exported->global->value();
+        if (c == CommandClass::Get)
+            return pass(c);
+        if (command.results.size() != 1) {
+            begin_failure(command.line, c);
+            format_to(m_failures, "expected {} results, got 1\n", command.results.size());
+            return;
+        }
+        switch (matches(*m_store, value, command.results[0])) {
+        case Match::Yes: return pass(c);
+        case Match::NeedsGc: return skip(c, SkipReason::GcNotImplemented);
+        case Match::NeedsExceptions: return skip(c, SkipReason::ExceptionsNotImplemented);
+        case Match::No: break;
+        }
+        begin_failure(command.line, c);
+        m_failures.write("expected the pattern, got ");
+        write_value(m_failures, value, command.results[0]);
+        m_failures.write("\n");
+        return;
+    }
+
+    Vector<runtime::VMVal> arguments;
+    for (text::Value const& value : action.args) {
+        auto converted = to_vmval(*m_store, value);
+        if (!converted || !arguments.try_append(*converted)) {
+            begin_failure(command.line, c);
+            m_failures.write("expected arguments, got ");
+            write_error(converted ? Error::from("out of memory", ErrorKind::OutOfMemory) : converted.error());
+            m_failures.write("\n");
+            return;
+        }
+    }
+    auto outcome = compile::invoke_export(instance, action.name.view(), arguments.span());
+    if (!outcome) {
+        begin_failure(command.line, c);
+        m_failures.write("expected a call of \"");
+        write_escaped(m_failures, action.name.view());
+        m_failures.write("\", got ");
+        write_error(outcome.error());
+        m_failures.write("\n");
+        return;
+    }
+    bool wants_trap = c == CommandClass::AssertTrap || c == CommandClass::AssertExhaustion;
+    if (outcome->trap) {
+        StringView actual = trap_message(outcome->trap->kind);
+        if (wants_trap && message_matches(actual, command.message))
+            return pass(c);
+        begin_failure(command.line, c);
+        if (wants_trap) {
+            m_failures.write("expected trap \"");
+            write_escaped(m_failures, command.message);
+            m_failures.write("\", got trap \"");
+        } else {
+            m_failures.write("expected results, got trap \"");
+        }
+        write_escaped(m_failures, actual);
+        m_failures.write("\"\n");
+        return;
+    }
+    if (wants_trap) {
+        begin_failure(command.line, c);
+        m_failures.write("expected trap \"");
+        write_escaped(m_failures, command.message);
+        m_failures.write("\", got results\n");
+        return;
+    }
+    if (c != CommandClass::AssertReturn)
+        return pass(c);
+    if (outcome->results.size() != command.results.size()) {
+        begin_failure(command.line, c);
+        format_to(m_failures, "expected {} results, got {}\n", command.results.size(), outcome->results.size());
+        return;
+    }
+    for (usize i = 0; i < command.results.size(); ++i) {
+        switch (matches(*m_store, outcome->results[i], command.results[i])) {
+        case Match::Yes: continue;
+        case Match::NeedsGc: return skip(c, SkipReason::GcNotImplemented);
+        case Match::NeedsExceptions: return skip(c, SkipReason::ExceptionsNotImplemented);
+        case Match::No: break;
+        }
+        begin_failure(command.line, c);
+        format_to(m_failures, "expected the pattern, got result {} = ", i);
+        write_value(m_failures, outcome->results[i], command.results[i]);
+        m_failures.write("\n");
+        return;
+    }
+    pass(c);
+}
+
+// assert_unlinkable, assert_uninstantiable and assert_trap on a module: the module is
+// valid and compiles; instantiating it must fail the way the command says. The
+// effects of an instantiation that traps part-way stay, as the spec says.
+void ScriptRunner::run_failing_instantiation(Command const& command, CommandClass c)
+{
+    usize module = 0;
+    std::optional<SkipReason> skipped;
+    if (!compile(command, c, module, skipped))
+        return;
+    if (skipped)
+        return skip(c, *skipped);
+    if (!ensure_store(command, c))
+        return;
+    auto instance = m_store->instantiate(*m_modules[module].module, m_linker);
+    ErrorKind wanted = c == CommandClass::AssertUnlinkable ? ErrorKind::Unlinkable : ErrorKind::OutOfRange;
+    if (!instance) {
+        if (auto reason = skip_reason_of(instance.error()))
+            return skip(c, *reason);
+        Error const& error = instance.error();
+        StringView message(error.message(), c_string_length(error.message()));
+        if (error.kind() == wanted && message_matches(message, command.message))
+            return pass(c);
+    }
+    begin_failure(command.line, c);
+    format_to(m_failures, "expected {} \"", wanted == ErrorKind::Unlinkable ? "unlinkable" : "a trap");
+    write_escaped(m_failures, command.message);
+    m_failures.write("\", got ");
+    if (instance)
+        m_failures.write("an instance");
+    else
+        write_error(instance.error());
+    m_failures.write("\n");
 }
 
 void ScriptRunner::expect(Command const& command, CommandClass c, Expectation expectation)
@@ -244,15 +645,15 @@ void ScriptRunner::expect(Command const& command, CommandClass c, Expectation ex
     m_failures.write("\n");
 }
 
-// Commands whose module needs instantiating or running: the module itself must
-// still get through the front end, or the command fails.
-void ScriptRunner::expect_valid_then_skip(Command const& command, CommandClass c)
+// Commands that are skipped: their module must still get through the front end, or
+// the command fails.
+void ScriptRunner::expect_valid_then_skip(Command const& command, CommandClass c, SkipReason reason)
 {
     if (!command.has_module)
-        return skip(c, SkipReason::ExecutionNotImplemented);
+        return skip(c, reason);
     auto rejection = check_module(command.module);
     if (!rejection)
-        return skip(c, SkipReason::ExecutionNotImplemented);
+        return skip(c, reason);
     begin_failure(command.line, c);
     m_failures.write("expected a valid module");
     if (!command.message.is_empty()) {
@@ -275,6 +676,13 @@ void ScriptRunner::write_expected(Command const& command, Expectation expectatio
     }
     write_escaped(m_failures, command.message);
     m_failures.write("\")");
+}
+
+void ScriptRunner::write_error(Error const& error)
+{
+    format_to(m_failures, "{} (", kind_word(error.kind()));
+    write_escaped(m_failures, StringView(error.message(), c_string_length(error.message())));
+    m_failures.write(")");
 }
 
 void ScriptRunner::write_rejection(ScriptModule const& module, Rejection const& rejection)

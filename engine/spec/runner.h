@@ -37,10 +37,13 @@ inline constexpr usize kCommandClassCount = static_cast<usize>(CommandClass::Wai
 StringView command_class_name(CommandClass);
 CommandClass classify(text::Command const&);
 
+// Why a command was not run. Each skip counts under its reason; nothing else is skipped.
 enum class SkipReason : u8 {
-    ExecutionNotImplemented,
+    GcNotImplemented,         // the module uses GC instructions or GC constant expressions
+    ExceptionsNotImplemented, // the module uses exception handling, or an assert_exception
+    ThreadsNotImplemented,    // `thread` and `wait` (the threads proposal's scripts)
 };
-inline constexpr usize kSkipReasonCount = static_cast<usize>(SkipReason::ExecutionNotImplemented) + 1;
+inline constexpr usize kSkipReasonCount = static_cast<usize>(SkipReason::ThreadsNotImplemented) + 1;
 
 StringView skip_reason_text(SkipReason);
 
@@ -80,10 +83,12 @@ struct Rejection {
 // the features of its script. Nothing when the module is valid.
 std::optional<Rejection> check_module(text::ScriptModule const&);
 
-// Runs every command of a script, adding to `tally`. Where the suites disagree,
-// the rules follow the script's path (Features::for_suite_path). Each failed
-// command writes one line `FILE:LINE: KIND: expected ..., got ...` to
-// `failures`. Never fails: running out of memory fails the command it happens in.
+// Runs every command of a script, adding to `tally`: modules are checked by the
+// front end, compiled and instantiated in one store per script (with the `spectest`
+// module), actions run compiled code. Where the suites disagree, the rules follow
+// the script's path (Features::for_suite_path). Each failed command writes one line
+// `FILE:LINE: KIND: expected ..., got ...` to `failures`. Never fails: running out of
+// memory fails the command it happens in. Needs the platform's trap handling.
 void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures);
 
 // `N passed, N failed, N skipped` and a newline.

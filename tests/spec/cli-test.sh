@@ -27,7 +27,8 @@ printf '(module\n  (func (result i32)\n    i32.const 1\n    i32.frob))\n' > synt
 printf '(module (func (result i32) i64.const 1))\n' > invalid.wat
 printf '\0asm\1\0\0\0\1\5' > truncated.wasm
 printf 'not wasm at all' > junk.wasm
-printf '(module)\n(assert_invalid (module (func (result i32) i64.const 1)) "type mismatch")\n(assert_return (invoke "f"))\n' > pass.wast
+printf '(module (func (export "f") (result i32) i32.const 7))\n(assert_invalid (module (func (result i32) i64.const 1)) "type mismatch")\n(assert_return (invoke "f") (i32.const 7))\n(module (type $s (struct)) (func (drop (struct.new $s))))\n' > pass.wast
+printf '(module (func (export "f") unreachable))\n(assert_return (invoke "f"))\n' > trap.wast
 printf '(module)\n(assert_invalid (module) "type mismatch")\n' > fail.wast
 printf '(module)\n(assert_bogus)\n' > unparsable.wast
 
@@ -76,12 +77,13 @@ expect 0 '^valid$' "$wasmkern" dump ok.wasm
 expect 1 'type mismatch' "$wasmkern" dump unchecked.wasm
 expect 1 'offset 0x' "$wasmkern" dump truncated.wasm
 
-expect 0 '^2 passed, 0 failed, 1 skipped$' "$wasmkern" wast pass.wast
+expect 0 '^3 passed, 0 failed, 1 skipped$' "$wasmkern" wast pass.wast
+expect 1 '^trap.wast:2: assert_return: expected results, got trap "unreachable"$' "$wasmkern" wast trap.wast
 expect 1 '^fail.wast:2: assert_invalid: expected invalid \("type mismatch"\), got a valid module$' "$wasmkern" wast fail.wast
-expect 1 '^3 passed, 1 failed, 1 skipped$' "$wasmkern" wast pass.wast fail.wast
+expect 1 '^4 passed, 1 failed, 1 skipped$' "$wasmkern" wast pass.wast fail.wast
 expect 1 '^unparsable.wast:2: script: ' "$wasmkern" wast unparsable.wast
 expect 1 'missing.wast: cannot read' "$wasmkern" wast pass.wast missing.wast
-expect 0 '^\{"passed":2,"failed":0,"skipped":1,"by_kind":\{"module":\{"passed":1,"failed":0,"skipped":0\},' "$wasmkern" wast --json pass.wast
+expect 0 '^\{"passed":3,"failed":0,"skipped":1,"by_kind":\{"module":\{"passed":1,"failed":0,"skipped":1\},.*"skip_reasons":\{"GC not implemented":1\}' "$wasmkern" wast --json pass.wast
 json=$("$wasmkern" wast --json pass.wast fail.wast 2>/dev/null)
 if [[ $(wc -l <<<"$json") -ne 1 ]] || ! python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["failed"]==1 and d["by_kind"]["assert_invalid"]=={"passed":1,"failed":1,"skipped":0}' "$json"; then
     echo "FAIL: wast --json is not one object with the counts: $json"
