@@ -16,6 +16,7 @@
 
 #include "engine/compile/invoke.h"
 #include "engine/runtime/linker.h"
+#include "engine/runtime/memory.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
 
@@ -113,6 +114,20 @@ bool read_module(const std::string& path, Vector<u8>& wasm)
     return true;
 }
 
+// "memory PAGES HASH" for the exported memory, printed after every call: a store that
+// no later load reads still shows. The hash is FNV-1a over little-endian 32-bit words.
+void print_memory(const runtime::Memory& memory)
+{
+    u32 hash = 2166136261u;
+    const u8* bytes = memory.base();
+    for (u64 offset = 0; offset + 4 <= memory.size_bytes(); offset += 4) {
+        u32 word;
+        __builtin_memcpy(&word, bytes + offset, 4);
+        hash = (hash ^ word) * 16777619u;
+    }
+    std::printf("memory %llu %08x\n", static_cast<unsigned long long>(memory.size_pages()), hash);
+}
+
 bool has_v128(Span<const ValType> types)
 {
     for (const ValType& type : types) {
@@ -156,9 +171,12 @@ void run_module(const char* path)
 
     const Module& module = compiled.value().module->module();
     const runtime::VMFuncRef* hang_limit_initializer = nullptr;
+    const runtime::Memory* memory = nullptr;
     for (const Export& entry : module.exports) {
         if (entry.kind == ExternKind::Func && entry.name == StringView("hangLimitInitializer"))
             hang_limit_initializer = instance.value()->function(entry.index);
+        if (entry.kind == ExternKind::Memory && !memory)
+            memory = instance.value()->memory(entry.index);
     }
     for (const Export& entry : module.exports) {
         if (entry.kind != ExternKind::Func)
@@ -188,12 +206,14 @@ void run_module(const char* path)
         }
         if (outcome.value().trap) {
             std::printf("trap\n# %s\n", trap_message(outcome.value().trap->kind));
-            continue;
+        } else {
+            std::string line = "result";
+            for (usize i = 0; i < results.size(); ++i)
+                line += " " + format_value(results[i], outcome.value().results[i]);
+            std::printf("%s\n", line.c_str());
         }
-        std::string line = "result";
-        for (usize i = 0; i < results.size(); ++i)
-            line += " " + format_value(results[i], outcome.value().results[i]);
-        std::printf("%s\n", line.c_str());
+        if (memory)
+            print_memory(*memory);
     }
 }
 

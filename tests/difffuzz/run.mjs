@@ -152,24 +152,37 @@ const imports = {
   },
 };
 
+// "memory PAGES HASH" for the exported memory, printed after every call: a store that
+// no later load reads still shows. The hash is FNV-1a over little-endian 32-bit words.
+function memoryLine(memory) {
+  const words = new Uint32Array(memory.buffer);
+  let hash = 2166136261;
+  for (let i = 0; i < words.length; ++i) hash = Math.imul(hash ^ words[i], 16777619);
+  return `memory ${memory.buffer.byteLength / 65536} ${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
+
 // A wasm trap is a RuntimeError; V8 reports stack exhaustion as a RangeError.
 const isTrap = (error) => error instanceof WebAssembly.RuntimeError || error instanceof RangeError;
 const oneLine = (error) => String(error).replace(/\n/g, ' ');
 
 function runModule(path) {
   emit(`module ${basename(path)}`);
+  let module;
   let instance;
   let functions;
   try {
     const bytes = new Uint8Array(readFileSync(path));
     functions = exportedFunctions(bytes);
-    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+    module = new WebAssembly.Module(bytes);
+    instance = new WebAssembly.Instance(module, imports);
   } catch (error) {
     emit('error');
     emit(`# ${oneLine(error)}`);
     return;
   }
   const exports = instance.exports;
+  const memoryName = WebAssembly.Module.exports(module).find((entry) => entry.kind === 'memory')?.name;
+  const memory = memoryName === undefined ? null : exports[memoryName];
   const hangLimitInitializer = functions.some((f) => f.name === 'hangLimitInitializer')
     ? exports.hangLimitInitializer : null;
   for (const { name, params, results } of functions) {
@@ -185,16 +198,15 @@ function runModule(path) {
       emit('# hangLimitInitializer failed');
       continue;
     }
-    let value;
     try {
-      value = exports[name](...params.map(zeroArgument));
+      const value = exports[name](...params.map(zeroArgument));
+      const values = results.length === 1 ? [value] : results.length === 0 ? [] : value;
+      emit(['result', ...results.map((type, i) => formatValue(type, values[i]))].join(' '));
     } catch (error) {
       emit(isTrap(error) ? 'trap' : 'error');
       emit(`# ${oneLine(error)}`);
-      continue;
     }
-    const values = results.length === 1 ? [value] : results.length === 0 ? [] : value;
-    emit(['result', ...results.map((type, i) => formatValue(type, values[i]))].join(' '));
+    if (memory) emit(memoryLine(memory));
   }
 }
 
