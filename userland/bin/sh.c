@@ -249,15 +249,21 @@ static int compare_names(const void* a, const void* b)
 // The names in /bin, sorted, on one line.
 static void print_programs(void)
 {
-    char* names[256];
+    enum { kMaxNames = 256 };
+    char* names[kMaxNames];
     size_t count = 0;
+    int more = 0;
     DIR* dir = opendir("/bin");
     if (!dir) {
         printf("(cannot list /bin: %s)\n", strerror(errno));
         return;
     }
-    for (struct dirent* entry; (entry = readdir(dir)) && count < 256;) {
-        if (entry->d_name[0] != '.' && (names[count] = strdup(entry->d_name)))
+    for (struct dirent* entry; (entry = readdir(dir));) {
+        if (entry->d_name[0] == '.')
+            continue;
+        if (count == kMaxNames || !(names[count] = strdup(entry->d_name)))
+            more = 1;
+        else
             ++count;
     }
     closedir(dir);
@@ -267,7 +273,7 @@ static void print_programs(void)
         printf(" %s", names[i]);
         free(names[i]);
     }
-    printf("\n");
+    printf(more ? " ...\n" : "\n");
 }
 
 static void print_help(void)
