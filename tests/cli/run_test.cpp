@@ -1,0 +1,372 @@
+// `wasmkern run` end to end: the tool runs as a child process on the modules of this
+// folder (and on binaries written here), and its exit status, stdout and stderr are
+// checked.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+struct Outcome {
+    int status { -1 }; // the exit status, or 128 + the signal that ended the tool
+    std::string out;
+    std::string err;
+};
+
+std::string read_all(int fd)
+{
+    std::string text;
+    ::lseek(fd, 0, SEEK_SET);
+    char buffer[4096];
+    for (;;) {
+        ssize_t count = ::read(fd, buffer, sizeof buffer);
+        if (count <= 0)
+            break;
+        text.append(buffer, static_cast<size_t>(count));
+    }
+    return text;
+}
+
+// Runs `wasmkern ARGS...` in `directory` (this folder by default) with stdin from /dev/null.
+Outcome wasmkern(std::vector<std::string> args, std::string const& directory = WK_CLI_DATA_DIR)
+{
+    Outcome outcome;
+    FILE* out = std::tmpfile();
+    FILE* err = std::tmpfile();
+    if (!out || !err)
+        return outcome;
+    std::vector<char*> argv;
+    std::string program = WK_WASMKERN;
+    argv.push_back(program.data());
+    for (std::string& arg : args)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_t child = ::fork();
+    if (child == 0) {
+        int null = ::open("/dev/null", O_RDONLY);
+        if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(fileno(out), 1) < 0 || ::dup2(fileno(err), 2) < 0 ||
+            ::chdir(directory.c_str()) != 0)
+            ::_exit(250);
+        ::execv(argv[0], argv.data());
+        ::_exit(251);
+    }
+    int status = 0;
+    if (child > 0 && ::waitpid(child, &status, 0) == child)
+        outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    outcome.out = read_all(fileno(out));
+    outcome.err = read_all(fileno(err));
+    std::fclose(out);
+    std::fclose(err);
+    return outcome;
+}
+
+// A scratch directory for binaries, removed at the end of the test.
+class ScratchDirectory {
+public:
+    ScratchDirectory()
+    {
+        char pattern[] = "/tmp/wasmkern-cli-XXXXXX";
+        if (char* made = ::mkdtemp(pattern))
+            m_path = made;
+    }
+    ~ScratchDirectory()
+    {
+        if (!m_path.empty())
+            std::filesystem::remove_all(m_path);
+    }
+    std::string write(std::string const& name, std::vector<unsigned char> const& bytes) const
+    {
+        std::string path = m_path + "/" + name;
+        std::ofstream file(path, std::ios::binary);
+        file.write(reinterpret_cast<char const*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        return path;
+    }
+    std::string const& path() const { return m_path; }
+
+private:
+    std::string m_path;
+};
+
+bool contains(std::string const& text, std::string const& part) { return text.find(part) != std::string::npos; }
+
+// A module exporting "f" (function 0: unreachable), followed by `name_section`.
+std::vector<unsigned char> unreachable_module(std::vector<unsigned char> const& name_section)
+{
+    std::vector<unsigned char> bytes = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,             // type 0: [] -> []
+        0x03, 0x02, 0x01, 0x00,                         // function 0: type 0
+        0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00,        // export "f" = function 0
+        0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b,       // code: unreachable end
+    };
+    bytes.insert(bytes.end(), name_section.begin(), name_section.end());
+    return bytes;
+}
+
+// A "name" custom section whose function-names subsection is `subsection`.
+std::vector<unsigned char> name_section(std::vector<unsigned char> const& subsection)
+{
+    std::vector<unsigned char> content = { 0x04, 'n', 'a', 'm', 'e', 0x01, static_cast<unsigned char>(subsection.size()) };
+    content.insert(content.end(), subsection.begin(), subsection.end());
+    std::vector<unsigned char> section = { 0x00, static_cast<unsigned char>(content.size()) };
+    section.insert(section.end(), content.begin(), content.end());
+    return section;
+}
+
+} // namespace
+
+TEST(RunHelp, ListsRunAndItsOptions)
+{
+    Outcome top = wasmkern({ "--help" });
+    EXPECT_EQ(top.status, 0);
+    EXPECT_TRUE(contains(top.out, "\n  run ")) << top.out;
+    Outcome run = wasmkern({ "run", "--help" });
+    EXPECT_EQ(run.status, 0);
+    for (char const* option : { "--dir HOST[::GUEST]", "--env KEY=VALUE", "--invoke NAME", "134" })
+        EXPECT_TRUE(contains(run.out, option)) << option;
+    Outcome help = wasmkern({ "help", "run" });
+    EXPECT_EQ(help.out, run.out);
+}
+
+TEST(RunInvoke, PassesAndPrintsEveryNumericType)
+{
+    struct Case {
+        std::vector<std::string> args;
+        std::string out;
+    } cases[] = {
+        { { "add", "1", "2" }, "3\n" },
+        { { "add", "-5", "2" }, "-3\n" },
+        { { "add", "0xffffffff", "1" }, "0\n" },
+        { { "add", "4294967295", "0" }, "-1\n" },
+        { { "add64", "9223372036854775807", "1" }, "-9223372036854775808\n" },
+        { { "add64", "0x10", "-1" }, "15\n" },
+        { { "mulf", "1.5", "2" }, "3\n" },
+        { { "mulf", "inf", "-1" }, "-inf\n" },
+        { { "mulf", "nan", "1" }, "nan\n" },
+        { { "mulf", "0x1p-3", "1" }, "0.125\n" },
+        { { "divd", "1", "3" }, "0.3333333333333333\n" },
+        { { "divd", "-0x1.8p1", "2" }, "-1.5\n" },
+        { { "swap", "7", "2.5" }, "2.5\n7\n-1\n" },
+        { { "nan_payload" }, "nan:0x200001\n" },
+        { { "nothing" }, "" },
+    };
+    for (Case const& c : cases) {
+        std::vector<std::string> args = { "run", "--invoke", c.args[0], "math.wat" };
+        args.insert(args.end(), c.args.begin() + 1, c.args.end());
+        Outcome run = wasmkern(args);
+        EXPECT_EQ(run.status, 0) << c.args[0] << ": " << run.err;
+        EXPECT_EQ(run.out, c.out) << c.args[0];
+        EXPECT_EQ(run.err, "") << c.args[0];
+    }
+}
+
+TEST(RunInvoke, RefusesBadArguments)
+{
+    Outcome count = wasmkern({ "run", "--invoke", "add", "math.wat", "1" });
+    EXPECT_EQ(count.status, 2);
+    EXPECT_TRUE(contains(count.err, "'add' takes 2 arguments (i32, i32), got 1")) << count.err;
+    Outcome extra = wasmkern({ "run", "--invoke", "nothing", "math.wat", "1" });
+    EXPECT_EQ(extra.status, 2);
+    EXPECT_TRUE(contains(extra.err, "takes 0 arguments")) << extra.err;
+    Outcome text = wasmkern({ "run", "--invoke", "add", "math.wat", "1", "x" });
+    EXPECT_EQ(text.status, 2);
+    EXPECT_TRUE(contains(text.err, "argument 2 'x' is not an i32")) << text.err;
+    Outcome range = wasmkern({ "run", "--invoke", "add", "math.wat", "4294967296", "0" });
+    EXPECT_EQ(range.status, 2);
+    EXPECT_TRUE(contains(range.err, "argument 1 '4294967296' is not an i32")) << range.err;
+    Outcome floats = wasmkern({ "run", "--invoke", "divd", "math.wat", "1", "1.5.5" });
+    EXPECT_EQ(floats.status, 2);
+    EXPECT_TRUE(contains(floats.err, "is not an f64")) << floats.err;
+    Outcome reference = wasmkern({ "run", "--invoke", "take_ref", "math.wat", "0" });
+    EXPECT_EQ(reference.status, 2);
+    EXPECT_TRUE(contains(reference.err, "cannot pass")) << reference.err;
+    for (Outcome const* outcome : { &count, &extra, &text, &range, &floats, &reference })
+        EXPECT_EQ(outcome->out, "");
+}
+
+TEST(RunInvoke, RefusesUnknownExports)
+{
+    Outcome missing = wasmkern({ "run", "--invoke", "nope", "math.wat" });
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_TRUE(contains(missing.err, "math.wat: unknown export 'nope'")) << missing.err;
+    Outcome global = wasmkern({ "run", "--invoke", "a_global", "math.wat" });
+    EXPECT_EQ(global.status, 1);
+    EXPECT_TRUE(contains(global.err, "unknown export 'a_global' (or not a function)")) << global.err;
+}
+
+TEST(RunTrap, PrintsKindAndNamedBacktrace)
+{
+    Outcome divide = wasmkern({ "run", "--invoke", "divide", "trap.wat", "0" });
+    EXPECT_EQ(divide.status, 134);
+    EXPECT_EQ(divide.out, "");
+    EXPECT_EQ(divide.err, "error: wasm trap: integer divide by zero\n"
+                          "wasm backtrace:\n"
+                          "  #0 func[0] leaf\n"
+                          "  #1 func[1] middle\n"
+                          "  #2 func[2]\n");
+    Outcome fine = wasmkern({ "run", "--invoke", "divide", "trap.wat", "1" });
+    EXPECT_EQ(fine.status, 0);
+    EXPECT_EQ(fine.out, "1\n");
+
+    Outcome unreachable = wasmkern({ "run", "--invoke", "unreachable", "trap.wat" });
+    EXPECT_EQ(unreachable.status, 134);
+    EXPECT_TRUE(unreachable.err.starts_with("error: wasm trap: unreachable\n")) << unreachable.err;
+    Outcome memory = wasmkern({ "run", "--invoke", "load_past_end", "trap.wat" });
+    EXPECT_EQ(memory.status, 134);
+    EXPECT_TRUE(memory.err.starts_with("error: wasm trap: out of bounds memory access\n")) << memory.err;
+}
+
+TEST(RunTrap, StackExhaustionIsATrapWithACompressedBacktrace)
+{
+    Outcome recurse = wasmkern({ "run", "--invoke", "recurse", "trap.wat" });
+    EXPECT_EQ(recurse.status, 134);
+    EXPECT_TRUE(recurse.err.starts_with("error: wasm trap: call stack exhausted\nwasm backtrace:\n"
+                                        "  #0 func[4] recurse\n  #1 func[4] recurse\n  ... "))
+        << recurse.err;
+    EXPECT_LT(std::count(recurse.err.begin(), recurse.err.end(), '\n'), 10) << recurse.err;
+}
+
+TEST(RunTrap, NamesComeFromTheNameSectionOfABinary)
+{
+    ScratchDirectory scratch;
+    ASSERT_FALSE(scratch.path().empty());
+    std::string named = scratch.write("named.wasm", unreachable_module(name_section({ 0x01, 0x00, 0x04, 'b', 'o', 'o', 'm' })));
+    Outcome run = wasmkern({ "run", "--invoke", "f", named });
+    EXPECT_EQ(run.status, 134);
+    EXPECT_EQ(run.err, "error: wasm trap: unreachable\nwasm backtrace:\n  #0 func[0] boom\n");
+
+    // A name with terminal control bytes is printed escaped.
+    std::string control = scratch.write("control.wasm", unreachable_module(name_section({ 0x01, 0x00, 0x03, 0x1b, '[', 'J' })));
+    Outcome escaped = wasmkern({ "run", "--invoke", "f", control });
+    EXPECT_EQ(escaped.status, 134);
+    EXPECT_TRUE(contains(escaped.err, "  #0 func[0] \\x1b[J\n")) << escaped.err;
+}
+
+TEST(RunTrap, MalformedNameSectionsAreIgnored)
+{
+    ScratchDirectory scratch;
+    ASSERT_FALSE(scratch.path().empty());
+    std::vector<std::vector<unsigned char>> subsections = {
+        { 0xff, 0xff, 0xff, 0xff, 0x0f },       // a count of 2^32 - 1 names, none there
+        { 0x01, 0x00, 0x7f, 'x' },              // a name longer than the subsection
+        { 0x01, 0x05, 0x01, 'x' },              // an index no function has
+        { 0x01, 0x00, 0x02, 0xc0, 0x80 },       // an overlong UTF-8 encoding
+        { 0x02, 0x00, 0x01, 'a', 0x00, 0x01, 'b' }, // the same index twice
+    };
+    for (size_t i = 0; i < subsections.size(); ++i) {
+        std::string path = scratch.write("hostile" + std::to_string(i) + ".wasm", unreachable_module(name_section(subsections[i])));
+        Outcome run = wasmkern({ "run", "--invoke", "f", path });
+        EXPECT_EQ(run.status, 134) << i << ": " << run.err;
+        EXPECT_TRUE(run.err.starts_with("error: wasm trap: unreachable\nwasm backtrace:\n  #0 func[0]")) << i << ": " << run.err;
+    }
+}
+
+TEST(RunErrors, ReportBadFilesAndModules)
+{
+    Outcome missing = wasmkern({ "run", "no-such-file.wasm" });
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_TRUE(contains(missing.err, "no-such-file.wasm: cannot read: No such file or directory")) << missing.err;
+
+    ScratchDirectory scratch;
+    ASSERT_FALSE(scratch.path().empty());
+    std::string truncated = scratch.write("truncated.wasm", { 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01 });
+    Outcome bad = wasmkern({ "run", truncated });
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_TRUE(contains(bad.err, "truncated.wasm: offset 0x")) << bad.err;
+    std::string invalid = scratch.write("invalid.wasm", {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // [] -> [i32]
+        0x03, 0x02, 0x01, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,                           // body: end
+    });
+    Outcome type = wasmkern({ "run", invalid });
+    EXPECT_EQ(type.status, 1);
+    EXPECT_TRUE(contains(type.err, "invalid.wasm: offset 0x")) << type.err;
+
+    std::string syntax = scratch.write("syntax.wat", { '(', 'm', 'o', 'd', 'u', 'l', 'e', ' ', '(', 'f', 'u', 'n', 'c', ' ', 'x', ')', ')' });
+    Outcome text = wasmkern({ "run", syntax });
+    EXPECT_EQ(text.status, 1);
+    EXPECT_TRUE(contains(text.err, "syntax.wat:1:")) << text.err;
+
+    Outcome link = wasmkern({ "run", "unknown_import.wat" });
+    EXPECT_EQ(link.status, 1);
+    EXPECT_TRUE(contains(link.err, "unknown_import.wat: unknown import env::missing")) << link.err;
+
+    Outcome start = wasmkern({ "run", "math.wat" });
+    EXPECT_EQ(start.status, 1);
+    EXPECT_TRUE(contains(start.err, "math.wat: the module exports no _start function")) << start.err;
+}
+
+TEST(RunErrors, ReportBadCommandLines)
+{
+    Outcome nothing = wasmkern({ "run" });
+    EXPECT_EQ(nothing.status, 2);
+    EXPECT_TRUE(contains(nothing.err, "run: missing FILE")) << nothing.err;
+    Outcome option = wasmkern({ "run", "--frobnicate", "hello.wat" });
+    EXPECT_EQ(option.status, 2);
+    EXPECT_TRUE(contains(option.err, "unknown option '--frobnicate'")) << option.err;
+    Outcome dir = wasmkern({ "run", "--dir", "::guest", "hello.wat" });
+    EXPECT_EQ(dir.status, 2);
+    EXPECT_TRUE(contains(dir.err, "--dir needs HOST or HOST::GUEST")) << dir.err;
+    Outcome env = wasmkern({ "run", "--env", "NOVALUE", "hello.wat" });
+    EXPECT_EQ(env.status, 2);
+    EXPECT_TRUE(contains(env.err, "--env needs KEY=VALUE")) << env.err;
+    Outcome absent = wasmkern({ "run", "--dir", "no-such-directory::/sandbox", "hello.wat" });
+    EXPECT_EQ(absent.status, 1);
+    EXPECT_TRUE(contains(absent.err, "--dir no-such-directory: cannot open: No such file or directory")) << absent.err;
+    for (Outcome const* outcome : { &nothing, &option, &dir, &env, &absent })
+        EXPECT_EQ(outcome->out, "");
+}
+
+TEST(RunWasi, CommandSeesArgumentsAndEnvironmentAndExits)
+{
+    Outcome run = wasmkern({ "run", "--env", "GREETING=hi there", "--env", "EMPTY=", "hello.wat", "one", "two words", "" });
+    EXPECT_EQ(run.status, 7) << run.err;
+    EXPECT_EQ(run.out, "hello\nhello.wat\none\ntwo words\n\nGREETING=hi there\nEMPTY=\n");
+    EXPECT_EQ(run.err, "");
+    // Options after FILE belong to the guest.
+    Outcome guest = wasmkern({ "run", "hello.wat", "--help", "--env", "X=1" });
+    EXPECT_EQ(guest.status, 7);
+    EXPECT_EQ(guest.out, "hello\nhello.wat\n--help\n--env\nX=1\n");
+
+    Outcome returns = wasmkern({ "run", "returns.wat" });
+    EXPECT_EQ(returns.status, 0);
+    EXPECT_EQ(returns.out, "");
+}
+
+TEST(RunWasi, InvokeLinksWasiToo)
+{
+    Outcome greet = wasmkern({ "run", "--invoke", "greet", "hello.wat" });
+    EXPECT_EQ(greet.status, 0) << greet.err;
+    EXPECT_EQ(greet.out, "hello\n5\n");
+    Outcome exit = wasmkern({ "run", "--invoke", "exit_with", "hello.wat", "9" });
+    EXPECT_EQ(exit.status, 9);
+    EXPECT_EQ(exit.out, "");
+}
+
+TEST(RunWasi, PreopenedDirectoryIsTheGuestsOnly)
+{
+#ifdef WK_USERLAND_DIR
+    std::string escape = std::string(WK_USERLAND_DIR) + "/escape.wasm";
+    if (!std::filesystem::exists(escape))
+        GTEST_SKIP() << "no " << escape;
+    ScratchDirectory scratch;
+    ASSERT_FALSE(scratch.path().empty());
+    std::filesystem::create_directory(scratch.path() + "/sub");
+    std::ofstream(scratch.path() + "/sub/inner.txt") << "inner\n";
+    Outcome run = wasmkern({ "run", "--dir", scratch.path() + "::/sandbox", escape });
+    EXPECT_EQ(run.status, 0) << run.out << run.err;
+    EXPECT_TRUE(contains(run.out, "0 escapes\n")) << run.out;
+    EXPECT_FALSE(contains(run.out, "OPENED")) << run.out;
+#else
+    GTEST_SKIP() << "no userland";
+#endif
+}

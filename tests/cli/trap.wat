@@ -1,0 +1,10 @@
+;; Traps for `wasmkern run --invoke`: kinds and a backtrace through named functions.
+(module
+  (func $leaf (@name "leaf") (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+  (func $middle (@name "middle") (param i32) (result i32) (call $leaf (local.get 0)))
+  (func (export "divide") (param i32) (result i32) (call $middle (local.get 0)))
+  (func (export "unreachable") unreachable)
+  (func $recurse (@name "recurse") (call $recurse))
+  (func (export "recurse") (call $recurse))
+  (func (export "load_past_end") (result i32) (i32.load (i32.const 65534)))
+  (memory 1))

@@ -1,0 +1,3 @@
+(module
+  (import "env" "missing" (func))
+  (func (export "_start")))
