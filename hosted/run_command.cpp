@@ -157,6 +157,17 @@ std::string printable(StringView name)
     return text;
 }
 
+void print_frame(usize number, u32 function, const runtime::LoadedModule& module)
+{
+    StringView name = module.function_name(function);
+    if (name.empty())
+        std::fprintf(stderr, "  #%zu func[%u]\n", number, function);
+    else
+        std::fprintf(stderr, "  #%zu func[%u] %s\n", number, function, printable(name).c_str());
+}
+
+// The message, then the frames innermost first; a run of frames of one function
+// (recursion) prints its first two and a count.
 void print_trap(const TrapInfo& trap, Span<const u32> backtrace, const runtime::LoadedModule& module)
 {
     std::fflush(stdout);
@@ -164,13 +175,19 @@ void print_trap(const TrapInfo& trap, Span<const u32> backtrace, const runtime::
     if (backtrace.empty())
         return;
     std::fprintf(stderr, "wasm backtrace:\n");
-    for (usize i = 0; i < backtrace.size(); ++i) {
-        StringView name = module.function_name(backtrace[i]);
-        if (name.empty())
-            std::fprintf(stderr, "  #%zu func[%u]\n", i, backtrace[i]);
-        else
-            std::fprintf(stderr, "  #%zu func[%u] %s\n", i, backtrace[i], printable(name).c_str());
+    for (usize i = 0; i < backtrace.size();) {
+        usize run = 1;
+        while (i + run < backtrace.size() && backtrace[i + run] == backtrace[i])
+            ++run;
+        print_frame(i, backtrace[i], module);
+        if (run > 1)
+            print_frame(i + 1, backtrace[i], module);
+        if (run > 2)
+            std::fprintf(stderr, "  ... %zu more frames of func[%u]\n", run - 2, backtrace[i]);
+        i += run;
     }
+    if (trap.frame_count >= TrapInfo::kMaxFrames)
+        std::fprintf(stderr, "  ... (only the innermost %u frames are recorded)\n", TrapInfo::kMaxFrames);
 }
 
 // The import an instantiation error points at (its byte offset), for the message.
