@@ -32,6 +32,7 @@ switch_context:
     .globl thread_entry_trampoline
 thread_entry_trampoline:
     xor %ebp, %ebp                      // the end of the frame-pointer chain
+    and $-16, %rsp                      // SysV: rsp is 16-byte aligned at the call
     mov %r12, %rdi
     call thread_entry
     ud2
