@@ -209,6 +209,11 @@ def main():
               f" {mismatches} mismatches ({rejected} rejected by both), {elapsed:.0f} s", flush=True)
 
     print(f"{modules_run} modules, {mismatches} mismatches")
+    # NOTE: a run that compared almost nothing must not pass: modules that wasm-opt could
+    # not make, or that both engines reject, test nothing.
+    if modules_run < len(seeds) * 0.9 or rejected > modules_run * 0.1:
+        print(f"too few modules ran: {len(seeds) - modules_run} not generated, {rejected} rejected by both")
+        return 1
     return 1 if mismatches else 0
 
 
