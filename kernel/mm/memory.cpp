@@ -27,7 +27,7 @@ constinit FrameAllocator g_frames;
 // Kernel stacks live in fixed-size slots of their own region; the lowest page of each slot
 // stays unmapped, so every stack has a guard page below it.
 constexpr u64 kStackRegionBase = 0xFFFFFE0000000000ull;
-constexpr u64 kStackSlotSize = 128 * 1024;
+constexpr u64 kStackSlotSize = 1024 * 1024; // room for process threads (kernel/proc)
 constexpr usize kStackSlotCount = 16384;
 u64 g_stack_slots_used[kStackSlotCount / 64];
 // End of the highest usable RAM, capped so that the direct map stays inside its 64 TiB slot.

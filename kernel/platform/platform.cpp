@@ -123,15 +123,12 @@ Result<void> decommit(void* address, usize size)
 
 Result<void> discard(void* address, usize size)
 {
+    // NOTE: refused on purpose. The engine pools a dying i32 memory's reservation only when
+    // discard succeeds, and a pooled reservation keeps its frames committed. The kernel
+    // wants a dead process's frames back at once (docs/process-abi.md, "Memory"), so every
+    // memory is released instead; reserving again costs no system call here.
     TRY(check_range(address, size));
-    InterruptDisabler guard;
-    auto tables = PageTables::current();
-    u64 base = reinterpret_cast<u64>(address);
-    for (u64 page = base; page < base + size; page += x86::kPageSize) {
-        if (auto translation = tables.translate(page))
-            __builtin_memset(x86::phys_to_virt(translation->physical), 0, x86::kPageSize);
-    }
-    return {};
+    return Error::from("the kernel does not pool memory reservations", ErrorKind::Unsupported);
 }
 
 Result<void> protect(void* address, usize size, Access access)
@@ -185,7 +182,7 @@ uptr wasm_stack_limit()
 {
     // Room below the limit for host and builtin calls made from wasm code, and for the
     // exception entry (which saves the vector state) when a fault happens at the limit.
-    constexpr uptr kReserve = 16 * 1024;
+    constexpr uptr kReserve = 32 * 1024;
     auto* thread = kernel::sched::current();
     return thread ? thread->stack_bottom() + kReserve : 0;
 }

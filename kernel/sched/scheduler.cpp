@@ -21,7 +21,8 @@ public:
     static constexpr u32 kTimeSliceTicks = 10;
 
     static void initialize();
-    static Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument);
+    static Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size);
+    static void request_kill(Thread* thread);
     static Result<i64> join(Thread* thread);
     static void yield();
     static void sleep_for(u64 nanoseconds);
@@ -82,7 +83,7 @@ void Scheduler::initialize()
     s_current = boot;
     s_thread_count = 1;
     s_slice_left = kTimeSliceTicks;
-    auto idle = spawn("idle", &Scheduler::idle_loop, nullptr);
+    auto idle = spawn("idle", &Scheduler::idle_loop, nullptr, Thread::kStackSize);
     if (!idle)
         debug::panic("cannot create the idle thread: {}", idle.error().message());
     InterruptDisabler guard;
@@ -97,14 +98,14 @@ i64 Scheduler::idle_loop(void*)
         x86_64::sti_hlt();
 }
 
-Result<Thread*> Scheduler::spawn(const char* name, ThreadEntry entry, void* argument)
+Result<Thread*> Scheduler::spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size)
 {
     auto* thread = new (std::nothrow) Thread;
     if (!thread)
         return Error::out_of_memory();
     auto stack = [&] {
         InterruptDisabler guard;
-        return mm::allocate_kernel_stack(Thread::kStackSize);
+        return mm::allocate_kernel_stack(stack_size);
     }();
     if (!stack) {
         delete thread;
@@ -118,7 +119,7 @@ Result<Thread*> Scheduler::spawn(const char* name, ThreadEntry entry, void* argu
 
     // The frame switch_context pops: MXCSR/x87 control, r15..r12, rbx, rbp, return address.
     auto* top = reinterpret_cast<u64*>(stack->top);
-    *--top = 0;                                          // keeps the entry stack 16-byte aligned
+    *--top = 0;                                          // padding (the trampoline aligns rsp)
     *--top = reinterpret_cast<u64>(&thread_entry_trampoline);
     *--top = 0;                                          // rbp
     *--top = 0;                                          // rbx
@@ -186,8 +187,23 @@ void Scheduler::block_on(WaitQueue& queue)
 {
     InterruptDisabler guard;
     s_current->m_state = ThreadState::Blocked;
+    s_current->m_blocked_on = &queue;
     queue.m_waiters.push_back(*s_current);
     reschedule();
+}
+
+void Scheduler::request_kill(Thread* thread)
+{
+    InterruptDisabler guard;
+    __atomic_store_n(&thread->m_kill_requested, true, __ATOMIC_RELEASE);
+    if (thread->m_state == ThreadState::Blocked && thread->m_blocked_on) {
+        thread->m_blocked_on->m_waiters.remove(*thread);
+        thread->m_blocked_on = nullptr;
+        make_runnable(*thread);
+    } else if (thread->m_state == ThreadState::Sleeping) {
+        s_sleepers.remove(*thread);
+        make_runnable(*thread);
+    }
 }
 
 bool Scheduler::wake_one(WaitQueue& queue)
@@ -196,6 +212,7 @@ bool Scheduler::wake_one(WaitQueue& queue)
     Thread* thread = queue.m_waiters.pop_front();
     if (!thread)
         return false;
+    thread->m_blocked_on = nullptr;
     make_runnable(*thread);
     return true;
 }
@@ -203,8 +220,10 @@ bool Scheduler::wake_one(WaitQueue& queue)
 void Scheduler::wake_all(WaitQueue& queue)
 {
     InterruptDisabler guard;
-    while (Thread* thread = queue.m_waiters.pop_front())
+    while (Thread* thread = queue.m_waiters.pop_front()) {
+        thread->m_blocked_on = nullptr;
         make_runnable(*thread);
+    }
 }
 
 void Scheduler::exit_current(i64 status)
@@ -283,7 +302,11 @@ void Scheduler::run_thread(Thread* thread)
 }
 
 void initialize() { Scheduler::initialize(); }
-Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument) { return Scheduler::spawn(name, entry, argument); }
+Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size)
+{
+    return Scheduler::spawn(name, entry, argument, stack_size);
+}
+void request_kill(Thread* thread) { Scheduler::request_kill(thread); }
 Result<i64> join(Thread* thread) { return Scheduler::join(thread); }
 Thread* current() { return Scheduler::s_current; }
 void yield() { Scheduler::yield(); }

@@ -9,6 +9,8 @@ namespace wk::kernel::sched {
 
 enum class ThreadState : u8 { Runnable, Running, Sleeping, Blocked, Dead };
 
+class WaitQueue;
+
 using ThreadEntry = i64 (*)(void* argument);
 
 // A kernel thread: its own stack (with a guard page), its saved stack pointer while not
@@ -27,6 +29,12 @@ public:
     // The innermost wasm activation running on this thread (engine/platform.h).
     void* wasm_activation() const { return m_wasm_activation; }
     void set_wasm_activation(void* activation) { m_wasm_activation = activation; }
+    // The process this thread runs (kernel/proc), or nullptr for a kernel thread.
+    void* process() const { return m_process; }
+    void set_process(void* process) { m_process = process; }
+    // Set by kill: blocking calls of the thread return early (WASI `intr`) and the timer
+    // redirects it out of wasm code at its next tick there (kernel/proc).
+    bool kill_requested() const { return __atomic_load_n(&m_kill_requested, __ATOMIC_ACQUIRE); }
 
     IntrusiveListNode m_queue_node;
 
@@ -46,6 +54,9 @@ private:
     Thread* m_joiner { nullptr };
     bool m_joined { false };
     void* m_wasm_activation { nullptr };
+    void* m_process { nullptr };
+    bool m_kill_requested { false };
+    WaitQueue* m_blocked_on { nullptr };
 };
 
 using ThreadList = IntrusiveList<Thread, &Thread::m_queue_node>;
@@ -63,7 +74,8 @@ private:
 // Makes the running boot context the first thread and creates the idle thread.
 void initialize();
 // Creates a runnable thread that calls entry(argument); its return value is its exit status.
-Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument);
+// `stack_size` (a multiple of the page size) defaults to Thread::kStackSize.
+Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size = Thread::kStackSize);
 // Waits until `thread` has exited, frees it, and returns its status. Each thread is joined
 // once, by one thread, and never joins itself.
 Result<i64> join(Thread* thread);
@@ -77,6 +89,9 @@ bool wake_one(WaitQueue& queue);
 // Called by the timer interrupt after its EOI: wakes sleepers and preempts the running thread
 // when its time slice is used up.
 void on_tick();
+// Marks `thread` for killing (Thread::kill_requested) and, when it waits on a WaitQueue or
+// sleeps, makes it runnable so that its blocking call can return. Threads in join() stay put.
+void request_kill(Thread* thread);
 usize thread_count();
 u64 context_switches();
 

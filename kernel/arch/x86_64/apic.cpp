@@ -27,17 +27,17 @@ volatile u32* g_apic;
 std::atomic<u64> g_ticks;
 u32 g_hz;
 u64 g_apic_hz;
-void (*g_tick_callback)();
+void (*g_tick_callback)(InterruptFrame&);
 
 u32 read(u32 reg) { return g_apic[reg / 4]; }
 void write(u32 reg, u32 value) { g_apic[reg / 4] = value; }
 
-void on_timer(InterruptFrame&)
+void on_timer(InterruptFrame& frame)
 {
     g_ticks.fetch_add(1, std::memory_order_relaxed);
     local_apic_end_of_interrupt();
     if (g_tick_callback)
-        g_tick_callback(); // may switch threads; this frame resumes when we are scheduled again
+        g_tick_callback(frame); // may switch threads; this frame resumes when we are scheduled again
 }
 
 } // namespace
@@ -81,7 +81,7 @@ void start_apic_timer(u32 hz)
     write(kTimerInitialCount, static_cast<u32>(count > 0xFFFFFFFF ? 0xFFFFFFFF : count));
 }
 
-void set_timer_tick_callback(void (*callback)()) { g_tick_callback = callback; }
+void set_timer_tick_callback(void (*callback)(InterruptFrame&)) { g_tick_callback = callback; }
 
 void local_apic_end_of_interrupt() { write(kEndOfInterrupt, 0); }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "base/types.h"
+#include "kernel/arch/x86_64/interrupts.h"
 
 namespace wk::kernel::x86_64 {
 
@@ -10,8 +11,9 @@ void initialize_local_apic();
 // Calibrates the APIC timer against the TSC and starts it periodically at `hz`.
 void start_apic_timer(u32 hz);
 void local_apic_end_of_interrupt();
-// Called on every timer tick, after the EOI, with interrupts off.
-void set_timer_tick_callback(void (*callback)());
+// Called on every timer tick, after the EOI, with interrupts off, with the frame of the
+// interrupted code (which the callback may rewrite; it may also switch threads).
+void set_timer_tick_callback(void (*callback)(InterruptFrame&));
 
 u64 timer_ticks();
 u32 timer_hz();

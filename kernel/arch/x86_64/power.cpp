@@ -123,6 +123,19 @@ void power_off_success()
     halt_forever();
 }
 
+void power_off_with_status(u32 status)
+{
+    if (status == 0)
+        power_off_success();
+    if (status == 1)
+        power_off_failure();
+    cli();
+    u32 clamped = status < kDebugExitMaxStatus ? status : kDebugExitMaxStatus;
+    outb(kDebugExitPort, static_cast<u8>(kDebugExitStatusBase + clamped));
+    acpi_power_off();
+    halt_forever();
+}
+
 void power_off_failure()
 {
     cli();
