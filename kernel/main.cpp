@@ -7,11 +7,13 @@
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/boot/boot_info.h"
 #include "kernel/console/console.h"
+#include "kernel/console/process_commands.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/debug/panic.h"
 #include "kernel/debug/symbols.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/mm/memory.h"
+#include "kernel/proc/process.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
@@ -26,6 +28,8 @@ namespace wk::kernel {
 namespace {
 
 constexpr u32 kTimerHz = 1000;
+// The first process: the shell, when the initrd has one.
+constexpr std::string_view kInitPath = "/bin/sh";
 
 void run_global_constructors()
 {
@@ -87,7 +91,7 @@ T must_succeed(Result<T> result, const char* what)
     x86_64::initialize_descriptors();
     x86_64::initialize_local_apic();
     sched::initialize();
-    x86_64::set_timer_tick_callback(sched::on_tick);
+    x86_64::set_timer_tick_callback(proc::on_timer_tick);
     x86_64::start_apic_timer(kTimerHz);
     x86_64::sti();
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",
@@ -104,6 +108,12 @@ T must_succeed(Result<T> result, const char* what)
     }
 
     u64 boot_ns = time::nanoseconds_since_boot();
+    // `console` on the command line skips the shell and goes straight to the kernel console.
+    if (!boot_info.has_option("console")) {
+        debug::info("boot: first instruction to init in {}.{:03} ms", boot_ns / 1000000, (boot_ns / 1000) % 1000);
+        console::run_first_process(kInitPath);
+        boot_ns = time::nanoseconds_since_boot();
+    }
     debug::info("boot: first instruction to console prompt in {}.{:03} ms", boot_ns / 1000000, (boot_ns / 1000) % 1000);
     debug::print("Wasmkern kernel console. Type help for the commands.\n");
     console::run();

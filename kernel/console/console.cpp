@@ -1,4 +1,5 @@
 #include "kernel/console/console.h"
+#include "kernel/console/process_commands.h"
 
 #include <string_view>
 
@@ -302,6 +303,12 @@ constexpr Command kCommands[] = {
     { "fault", "write to a null pointer (or `fault stack`: overflow the stack) to show the fault report", command_fault },
     { "ls", "list a directory of the file system (`ls [PATH]`, default /)", command_ls },
     { "cat", "print a file (`cat PATH`; at most 64 KiB, control bytes as '.')", command_cat },
+    { "run", "run a program and wait for it (`run PATH [ARGS...]`)", command_run },
+    { "spawn", "start a program in the background (`spawn PATH [ARGS...]`)", command_spawn },
+    { "wait", "wait for a process started with spawn (`wait PID`)", command_wait },
+    { "kill", "kill a process (`kill PID`)", command_kill },
+    { "ps", "list the processes", command_ps },
+    { "cache", "show the compiled-module cache (`cache drop` empties it)", command_cache },
     { "poweroff", "turn the machine off", command_poweroff },
 };
 

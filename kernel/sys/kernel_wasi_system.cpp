@@ -183,6 +183,24 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_stream(Stream& stream)
     return install(std::move(slot));
 }
 
+wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle, KernelWasiSystem& target,
+                                                              wasi::Filetype& filetype)
+{
+    FsGuard guard;
+    Slot* slot = TRY_WASI(slot_locked(handle));
+    Slot copy;
+    copy.file = slot->file;
+    copy.stream = slot->stream;
+    if (copy.file)
+        filetype = filetype_of(copy.file->inode().type());
+    else
+        filetype = wasi::Filetype::CharacterDevice;
+    auto installed = target.install(std::move(copy));
+    if (!installed)
+        return fail(installed.error());
+    return *installed;
+}
+
 wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
 {
     FsGuard guard;
@@ -527,7 +545,21 @@ wasi::Expected<void> KernelWasiSystem::random(Bytes buffer)
 
 void KernelWasiSystem::yield() { sched::yield(); }
 
-void KernelWasiSystem::sleep(u64 nanoseconds) { sched::sleep_for(nanoseconds); }
+void KernelWasiSystem::sleep(u64 nanoseconds)
+{
+    // In slices, so that a kill ends the sleep (request_kill also wakes a sleeping thread).
+    constexpr u64 kSlice = 100'000'000;
+    u64 end = time::nanoseconds_since_boot() + nanoseconds;
+    for (;;) {
+        auto* self = sched::current();
+        if (self && self->kill_requested())
+            return;
+        u64 now = time::nanoseconds_since_boot();
+        if (now >= end)
+            return;
+        sched::sleep_for(end - now < kSlice ? end - now : kSlice);
+    }
+}
 
 wasi::Expected<void> KernelWasiSystem::poll(Span<wasi::PollRequest> requests, std::optional<u64> timeout)
 {
@@ -560,6 +592,8 @@ wasi::Expected<void> KernelWasiSystem::poll(Span<wasi::PollRequest> requests, st
         }
         if (any)
             return {};
+        if (auto* self = sched::current(); self && self->kill_requested())
+            return fail(Errno::Intr);
         u64 elapsed = time::nanoseconds_since_boot() - start;
         if (timeout && elapsed >= *timeout)
             return {};

@@ -44,6 +44,12 @@ public:
     // Open handles (for tests and leak checks).
     usize open_handle_count() const;
 
+    // The object behind a handle, to hand to another process (wasmkern spawn's stdio): the
+    // new handle in `target` refers to the same open file description or stream (shared
+    // position, as after POSIX dup). BadF for a closed handle. `filetype` is what the
+    // child's WasiContext reports for it.
+    Expected<HostHandle> share_into(HostHandle, KernelWasiSystem& target, engine::wasi::Filetype& filetype);
+
     Expected<void> close(HostHandle) override;
     Expected<usize> read(HostHandle, Span<const engine::wasi::IoSlice>) override;
     Expected<usize> pread(HostHandle, Span<const engine::wasi::IoSlice>, u64 offset) override;

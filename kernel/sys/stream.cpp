@@ -3,6 +3,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/debug/log.h"
 #include "kernel/drivers/uart16550.h"
+#include "kernel/sched/thread.h"
 
 namespace wk::kernel::sys {
 
@@ -30,6 +31,8 @@ Expected<usize> ConsoleStream::read(Bytes buffer)
         }
         if (count > 0)
             return count;
+        if (auto* self = sched::current(); self && self->kill_requested())
+            return fail(Errno::Intr);
         x86_64::sti_hlt();
     }
 }

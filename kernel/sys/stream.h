@@ -36,3 +36,17 @@ private:
 };
 
 } // namespace wk::kernel::sys
+
+namespace wk::kernel::sys {
+
+// Reads end at once (end of file), writes are swallowed: stdin of programs the kernel
+// console runs, so that a program reading to the end of its input does not hang.
+class NullStream final : public Stream {
+public:
+    engine::wasi::Expected<usize> read(Bytes) override { return 0; }
+    engine::wasi::Expected<usize> write(ReadonlyBytes data) override { return data.size(); }
+    bool readable_now() override { return true; }
+    bool writable() const override { return true; }
+};
+
+} // namespace wk::kernel::sys

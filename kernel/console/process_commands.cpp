@@ -1,0 +1,178 @@
+#include "kernel/console/process_commands.h"
+
+#include "base/vector.h"
+#include "kernel/debug/log.h"
+#include "kernel/proc/process.h"
+
+namespace wk::kernel::console {
+
+using debug::print;
+namespace wasi = engine::wasi;
+
+namespace {
+
+constexpr usize kMaxArguments = 32;
+
+const char* errno_name(wasi::Errno error)
+{
+    switch (error) {
+    case wasi::Errno::NoEnt: return "no such file or directory";
+    case wasi::Errno::NoExec: return "not an executable module";
+    case wasi::Errno::Again: return "too many processes";
+    case wasi::Errno::NoMem: return "out of memory";
+    case wasi::Errno::NotDir: return "not a directory";
+    case wasi::Errno::Child: return "no such child process";
+    case wasi::Errno::Srch: return "no such process";
+    case wasi::Errno::Intr: return "interrupted";
+    default: return "error";
+    }
+}
+
+struct DebugSink final : public FormatSink {
+    void write(StringView text) override { debug::console_sink().write(text); }
+};
+
+// Splits at spaces into views of `arguments`; at most kMaxArguments.
+usize split(std::string_view arguments, StringView (&words)[kMaxArguments])
+{
+    usize count = 0;
+    usize i = 0;
+    while (i < arguments.size() && count < kMaxArguments) {
+        while (i < arguments.size() && arguments[i] == ' ')
+            ++i;
+        usize start = i;
+        while (i < arguments.size() && arguments[i] != ' ')
+            ++i;
+        if (i > start)
+            words[count++] = StringView(arguments.data() + start, i - start);
+    }
+    return count;
+}
+
+std::optional<u32> parse_pid(std::string_view text)
+{
+    if (text.empty() || text.size() > 9)
+        return std::nullopt;
+    u32 value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        value = value * 10 + static_cast<u32>(c - '0');
+    }
+    return value;
+}
+
+// Spawns from a console line: the program's argv[0] is the path as typed.
+std::optional<u32> spawn_line(std::string_view arguments, const char* command)
+{
+    StringView words[kMaxArguments];
+    usize count = split(arguments, words);
+    if (count == 0) {
+        print("usage: {} PATH [ARGS...]\n", command);
+        return std::nullopt;
+    }
+    DebugSink diagnostics;
+    proc::SpawnRequest request;
+    request.path = words[0];
+    request.arguments = Span<const StringView>(words, count);
+    request.diagnostics = &diagnostics;
+    request.stdio[0].null = true; // the console keeps the keyboard (docs/process-abi.md)
+    auto pid = proc::spawn(request);
+    if (!pid) {
+        print("{}: {}: {} (errno {})\n", command, words[0], errno_name(pid.error()), static_cast<u32>(pid.error()));
+        return std::nullopt;
+    }
+    return *pid;
+}
+
+void wait_and_report(u32 pid)
+{
+    auto status = proc::wait(pid, 0);
+    if (!status) {
+        print("wait: {}: {}\n", pid, errno_name(status.error()));
+        return;
+    }
+    print("[process {} exited with status {}]\n", pid, *status);
+}
+
+} // namespace
+
+void command_run(std::string_view arguments)
+{
+    if (auto pid = spawn_line(arguments, "run"))
+        wait_and_report(*pid);
+}
+
+void command_spawn(std::string_view arguments)
+{
+    if (auto pid = spawn_line(arguments, "spawn"))
+        print("[process {} started]\n", *pid);
+}
+
+void command_wait(std::string_view arguments)
+{
+    auto pid = parse_pid(arguments);
+    if (!pid) {
+        print("usage: wait PID\n");
+        return;
+    }
+    wait_and_report(*pid);
+}
+
+void command_kill(std::string_view arguments)
+{
+    auto pid = parse_pid(arguments);
+    if (!pid) {
+        print("usage: kill PID\n");
+        return;
+    }
+    auto error = proc::kill(*pid);
+    if (error != wasi::Errno::Success)
+        print("kill: {}: {}\n", *pid, errno_name(error));
+}
+
+void command_ps(std::string_view)
+{
+    proc::ProcessInfo processes[proc::kMaxProcesses];
+    usize total = proc::list(Span<proc::ProcessInfo>(processes, proc::kMaxProcesses));
+    static constexpr const char* kStates[] = { "running", "blocked", "exited" };
+    print("  PID  PPID STATE       MEMORY    CPU(ms) NAME\n");
+    for (usize i = 0; i < total && i < proc::kMaxProcesses; ++i) {
+        auto& info = processes[i];
+        print("{:>5} {:>5} {:<8} {:>9} {:>10} {}\n", info.pid, info.parent_pid, kStates[static_cast<u32>(info.state)],
+              info.memory_bytes, info.cpu_ns / 1000000, static_cast<const char*>(info.name));
+    }
+    print("{} processes\n", total);
+}
+
+void command_cache(std::string_view arguments)
+{
+    if (arguments == "drop") {
+        proc::drop_module_cache();
+    } else if (!arguments.empty()) {
+        print("usage: cache [drop]\n");
+        return;
+    }
+    auto statistics = proc::module_cache_statistics();
+    print("module cache: {} entries, {} hits, {} misses\n", statistics.entries, statistics.hits, statistics.misses);
+}
+
+bool run_first_process(std::string_view path)
+{
+    DebugSink diagnostics;
+    StringView argument(path.data(), path.size());
+    proc::SpawnRequest request;
+    request.path = argument;
+    request.arguments = Span<const StringView>(&argument, 1);
+    request.diagnostics = &diagnostics;
+    auto pid = proc::spawn(request);
+    if (!pid) {
+        debug::info("init: cannot start {}: {}", argument, errno_name(pid.error()));
+        return false;
+    }
+    auto status = proc::wait(*pid, 0);
+    debug::info("init: {} exited with status {}", argument, status ? *status : ~0u);
+    return true;
+}
+
+} // namespace wk::kernel::console

@@ -1,0 +1,550 @@
+#include "kernel/proc/process.h"
+
+#include <new>
+
+#include "base/format.h"
+#include "base/ref_ptr.h"
+#include "engine/compile/invoke.h"
+#include "engine/runtime/invoke.h"
+#include "engine/runtime/linker.h"
+#include "engine/wasi/exit.h"
+#include "engine/wasi/wasi_context.h"
+#include "engine/wasi/wasi_host.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/fs/inode.h"
+#include "kernel/mm/memory.h"
+#include "kernel/proc/module_cache.h"
+#include "kernel/sched/thread.h"
+#include "kernel/sys/kernel_wasi_system.h"
+#include "kernel/sys/root_fs.h"
+#include "kernel/sys/stream.h"
+#include "kernel/sys/wasmkern_module.h"
+
+namespace wk::kernel::proc {
+
+namespace wasi = engine::wasi;
+namespace runtime = engine::runtime;
+using engine::compile::CompiledModule;
+using wasi::Errno;
+using wasi::fail;
+using x86_64::InterruptDisabler;
+
+namespace {
+
+constexpr u64 kTickNanoseconds = 1'000'000; // the APIC timer runs at 1 kHz
+// Linear memory one process may commit: at most this, and at most half of what is free
+// when it starts, so that one memory bomb cannot starve the kernel.
+constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
+
+class Process {
+public:
+    u32 pid { 0 };
+    u32 parent_pid { 0 };
+    bool orphan { false };
+    char name[32] {};
+    String path;
+    sched::Thread* thread { nullptr };
+    CompiledModule module;
+    sys::KernelWasiSystem* system { nullptr };
+    wasi::WasiContext* context { nullptr };
+    runtime::Linker* linker { nullptr };
+    RefPtr<runtime::Store> store;
+    sys::WasmkernCaller caller;
+    bool exited { false };
+    bool kill_requested { false };
+    u32 status { 0 };
+    u64 cpu_ns { 0 };
+    sched::WaitQueue exit_waiters;
+
+    // Frees what the process owns, in dependency order: instances and memories (the
+    // store), the import definitions, then the descriptors (the context closes them in
+    // its system) and the system. Runs on the process thread, or in spawn() on failure.
+    void release_resources()
+    {
+        RefPtr<runtime::Store> dying_store;
+        {
+            InterruptDisabler guard; // list() reads the store with interrupts off
+            dying_store = std::move(store);
+        }
+        delete linker;
+        linker = nullptr;
+        dying_store = nullptr;
+        delete context;
+        context = nullptr;
+        delete system;
+        system = nullptr;
+        module = {};
+    }
+};
+
+// The table: slots hold processes from spawn until they are waited for (or reaped).
+Process* g_table[kMaxProcesses];
+usize g_reserved; // slots promised to spawns in progress
+u32 g_next_pid = 1;
+
+sys::ConsoleStream g_console_input(false);
+sys::ConsoleStream g_console_output(true);
+sys::NullStream g_null;
+
+Process* find_locked(u32 pid)
+{
+    for (Process* process : g_table) {
+        if (process && process->pid == pid)
+            return process;
+    }
+    return nullptr;
+}
+
+usize count_locked()
+{
+    usize count = 0;
+    for (Process* process : g_table)
+        count += process ? 1 : 0;
+    return count;
+}
+
+Process* current_process()
+{
+    auto* thread = sched::current();
+    return thread ? static_cast<Process*>(thread->process()) : nullptr;
+}
+
+// Joins the process thread (it has exited or is about to) and frees the process.
+void destroy(Process* process)
+{
+    if (process->thread)
+        (void)sched::join(process->thread);
+    process->release_resources(); // nothing left unless spawn failed half-way
+    delete process;
+}
+
+// Orphans (their parent exited before waiting) that have exited leave the table here.
+void reap_orphans()
+{
+    for (;;) {
+        Process* reaped = nullptr;
+        {
+            InterruptDisabler guard;
+            for (Process*& slot : g_table) {
+                if (slot && slot->orphan && slot->exited) {
+                    reaped = slot;
+                    slot = nullptr;
+                    break;
+                }
+            }
+        }
+        if (!reaped)
+            return;
+        destroy(reaped);
+    }
+}
+
+void write_stderr(Process& process, StringView text)
+{
+    const wasi::FdEntry* entry = process.context ? process.context->entry(2) : nullptr;
+    if (!entry || !entry->open || text.empty())
+        return;
+    wasi::ConstIoSlice slice { reinterpret_cast<const u8*>(text.data()), text.size() };
+    (void)process.system->write(entry->handle, Span<const wasi::ConstIoSlice>(&slice, 1));
+}
+
+template<typename... Args>
+void report(Process& process, StringView format, const Args&... args)
+{
+    auto text = try_format(format, args...);
+    if (text)
+        write_stderr(process, text->view());
+}
+
+// Instantiates and runs the module; returns the exit status.
+u32 run(Process& process)
+{
+    if (process.thread->kill_requested())
+        return kKilledStatus;
+    auto instance = process.store->instantiate(*process.module.module, *process.linker);
+    if (!instance) {
+        if (process.thread->kill_requested())
+            return kKilledStatus;
+        report(process, "error: {}: cannot instantiate: {}\n", process.path.view(), instance.error());
+        return kInstantiateFailedStatus;
+    }
+    auto& context = *process.context;
+    if (auto exported = (*instance)->get_export("memory"); exported && exported->kind == engine::ExternKind::Memory)
+        context.bind_memory(exported->memory->vm());
+    else if ((*instance)->module().memories.size() > 0)
+        context.bind_memory((*instance)->memory(0)->vm());
+    context.set_exit_hook(wasi::unwind_on_exit, nullptr);
+
+    auto start = (*instance)->get_export("_start");
+    if (!start || start->kind != engine::ExternKind::Func) {
+        report(process, "error: {}: the module has no _start function\n", process.path.view());
+        return kInstantiateFailedStatus;
+    }
+    runtime::VMVal values[1];
+    auto outcome = runtime::invoke(*process.store, *start->func, Span<runtime::VMVal>(values, 1));
+    if (auto status = context.exit_status())
+        return *status;
+    if (process.thread->kill_requested())
+        return kKilledStatus;
+    if (!outcome) {
+        report(process, "error: {}: {}\n", process.path.view(), outcome.error());
+        return kInstantiateFailedStatus;
+    }
+    if (outcome->trap) {
+        report(process, "error: wasm trap: {}\n", engine::trap_message(outcome->trap->kind));
+        return kTrapStatus;
+    }
+    return 0;
+}
+
+i64 process_main(void* argument)
+{
+    auto& process = *static_cast<Process*>(argument);
+    process.thread->set_process(&process);
+    u32 status = run(process);
+    process.release_resources();
+    InterruptDisabler guard;
+    for (Process* child : g_table) {
+        if (child && child->parent_pid == process.pid) {
+            child->parent_pid = 0;
+            child->orphan = true;
+        }
+    }
+    process.status = status;
+    process.exited = true;
+    sched::wake_all(process.exit_waiters);
+    return status;
+}
+
+void copy_name(char (&name)[32], StringView path)
+{
+    usize start = 0;
+    for (usize i = 0; i < path.size(); ++i) {
+        if (path[i] == '/')
+            start = i + 1;
+    }
+    usize length = 0;
+    for (usize i = start; i < path.size() && length + 1 < sizeof(name); ++i)
+        name[length++] = path[i];
+    name[length] = 0;
+}
+
+Errno errno_of(const Error& error) { return error.kind() == ErrorKind::OutOfMemory ? Errno::NoMem : Errno::NoExec; }
+
+// Finds the compiled module for `path`: from the cache, or read, validated and compiled.
+wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
+{
+    RefPtr<fs::Inode> inode;
+    ModuleIdentity identity;
+    {
+        sys::FsGuard guard;
+        auto& file_system = sys::root_fs();
+        auto resolved = file_system.resolve(file_system.root(), request.path);
+        if (!resolved)
+            return fail(static_cast<Errno>(resolved.error()));
+        inode = std::move(*resolved);
+        if (!inode->is_file()) {
+            inode = nullptr;
+            if (request.diagnostics)
+                format_to(*request.diagnostics, "error: {}: not a regular file\n", request.path);
+            return fail(Errno::NoExec);
+        }
+        auto stat = inode->stat();
+        identity = { stat.inode, stat.size, stat.modify_time, stat.change_time };
+    }
+    auto drop_inode = [&] {
+        sys::FsGuard guard;
+        inode = nullptr;
+    };
+    if (auto cached = module_cache().find(request.path, identity)) {
+        drop_inode();
+        return std::move(*cached);
+    }
+    Vector<u8> bytes;
+    if (!bytes.try_resize(static_cast<usize>(identity.size))) {
+        drop_inode();
+        return fail(Errno::NoMem);
+    }
+    {
+        sys::FsGuard guard;
+        static_cast<fs::File&>(*inode).read_at(0, bytes.span());
+        inode = nullptr;
+    }
+    auto compiled = engine::compile::load_and_compile(std::move(bytes));
+    if (!compiled) {
+        if (request.diagnostics)
+            format_to(*request.diagnostics, "error: {}: {}\n", request.path, compiled.error());
+        return fail(errno_of(compiled.error()));
+    }
+    module_cache().insert(request.path, identity, *compiled);
+    return std::move(*compiled);
+}
+
+wasi::Expected<void> install_stdio(Process& process, const SpawnRequest& request)
+{
+    for (u32 fd = 0; fd < 3; ++fd) {
+        const StdioSource& source = request.stdio[fd];
+        wasi::Filetype filetype = wasi::Filetype::CharacterDevice;
+        wasi::HostHandle handle = -1;
+        if (source.system) {
+            auto shared = source.system->share_into(source.handle, *process.system, filetype);
+            if (!shared)
+                return fail(shared.error());
+            handle = *shared;
+        } else {
+            sys::Stream& stream = source.null ? static_cast<sys::Stream&>(g_null)
+                                  : fd == 0   ? static_cast<sys::Stream&>(g_console_input)
+                                              : static_cast<sys::Stream&>(g_console_output);
+            auto opened = process.system->open_stream(stream);
+            if (!opened)
+                return fail(opened.error());
+            handle = *opened;
+        }
+        if (!process.context->set_stdio(fd, handle, filetype)) {
+            (void)process.system->close(handle);
+            return fail(Errno::NoMem);
+        }
+    }
+    return {};
+}
+
+runtime::RuntimeLimits process_limits()
+{
+    runtime::RuntimeLimits limits;
+    u64 half_free = mm::frames().free_frames() * mm::kFrameSize / 2;
+    u64 memory = half_free < kMaxProcessMemory ? half_free : kMaxProcessMemory;
+    limits.max_memory_bytes = memory;
+    limits.max_store_memory_bytes = memory;
+    limits.max_memory64_reservation = memory;
+    limits.max_store_reserved_bytes = u64 { 64 } << 30; // eight i32 memories
+    limits.max_table_elements = 1'000'000;
+    limits.max_store_table_elements = 4'000'000;
+    return limits;
+}
+
+// Everything of a process but its thread.
+wasi::Expected<void> build(Process& process, const SpawnRequest& request)
+{
+    process.system = new (std::nothrow) sys::KernelWasiSystem(sys::root_fs());
+    if (!process.system)
+        return fail(Errno::NoMem);
+    process.context = new (std::nothrow) wasi::WasiContext(*process.system);
+    process.linker = new (std::nothrow) runtime::Linker;
+    if (!process.context || !process.linker)
+        return fail(Errno::NoMem);
+    if (auto installed = install_stdio(process, request); !installed)
+        return fail(installed.error());
+    for (StringView argument : request.arguments) {
+        if (!process.context->add_argument(argument))
+            return fail(Errno::NoMem);
+    }
+    for (StringView variable : request.environment) {
+        if (!process.context->add_environment(variable))
+            return fail(Errno::NoMem);
+    }
+    auto root = process.system->open_directory("/");
+    if (!root)
+        return fail(root.error());
+    if (!process.context->add_preopen(*root, "/")) {
+        (void)process.system->close(*root);
+        return fail(Errno::NoMem);
+    }
+    auto store = runtime::Store::create(process_limits());
+    if (!store)
+        return fail(Errno::NoMem);
+    process.store = std::move(*store);
+    process.caller = { process.pid, process.system, process.context };
+    if (!wasi::define_wasi(*process.store, *process.linker, *process.context))
+        return fail(Errno::NoMem);
+    if (!sys::define_wasmkern(*process.store, *process.linker, process.caller))
+        return fail(Errno::NoMem);
+    return {};
+}
+
+} // namespace
+
+wasi::Expected<u32> spawn(const SpawnRequest& request)
+{
+    reap_orphans();
+    {
+        InterruptDisabler guard;
+        if (count_locked() + g_reserved >= kMaxProcesses)
+            return fail(Errno::Again);
+        ++g_reserved;
+    }
+    auto unreserve = [] {
+        InterruptDisabler guard;
+        --g_reserved;
+    };
+
+    auto module = load_module(request);
+    if (!module) {
+        unreserve();
+        return fail(module.error());
+    }
+    auto* process = new (std::nothrow) Process;
+    auto path = String::try_create(request.path);
+    if (!process || !path) {
+        delete process;
+        unreserve();
+        return fail(Errno::NoMem);
+    }
+    process->path = std::move(*path);
+    process->module = std::move(*module);
+    process->parent_pid = request.parent_pid;
+    copy_name(process->name, request.path);
+    {
+        InterruptDisabler guard;
+        process->pid = g_next_pid++;
+    }
+    if (auto built = build(*process, request); !built) {
+        destroy(process);
+        unreserve();
+        return fail(built.error());
+    }
+
+    // The thread must not run before the process is in the table: interrupts stay off
+    // from its creation to the insertion (one CPU).
+    InterruptDisabler guard;
+    auto thread = sched::spawn(process->name, process_main, process, kProcessStackSize);
+    --g_reserved;
+    if (!thread) {
+        x86_64::sti(); // destroy() frees memory and may block on nothing; not with interrupts off
+        destroy(process);
+        return fail(Errno::NoMem);
+    }
+    process->thread = *thread;
+    for (Process*& slot : g_table) {
+        if (!slot) {
+            slot = process;
+            break;
+        }
+    }
+    return process->pid;
+}
+
+wasi::Expected<u32> wait(u32 pid, u32 caller_pid)
+{
+    Process* process = nullptr;
+    {
+        InterruptDisabler guard;
+        process = find_locked(pid);
+        if (!process || process->parent_pid != caller_pid || process->orphan)
+            return fail(Errno::Child);
+        while (!process->exited) {
+            if (sched::current()->kill_requested())
+                return fail(Errno::Intr);
+            sched::block_on(process->exit_waiters);
+        }
+        // Another waiter may have taken it while this one slept.
+        bool still_there = false;
+        for (Process*& slot : g_table) {
+            if (slot == process) {
+                slot = nullptr;
+                still_there = true;
+            }
+        }
+        if (!still_there)
+            return fail(Errno::Child);
+    }
+    u32 status = process->status;
+    destroy(process);
+    return status;
+}
+
+Errno kill(u32 pid)
+{
+    InterruptDisabler guard;
+    Process* process = find_locked(pid);
+    if (!process)
+        return Errno::Srch;
+    if (process->exited)
+        return Errno::Success;
+    process->kill_requested = true;
+    sched::request_kill(process->thread);
+    return Errno::Success;
+}
+
+usize list(Span<ProcessInfo> out)
+{
+    reap_orphans();
+    InterruptDisabler guard;
+    usize total = 0;
+    // In pid order: pids only grow, so repeatedly take the smallest above the last one.
+    u32 last = 0;
+    for (;;) {
+        Process* next = nullptr;
+        for (Process* process : g_table) {
+            if (process && process->pid > last && (!next || process->pid < next->pid))
+                next = process;
+        }
+        if (!next)
+            break;
+        last = next->pid;
+        if (total < out.size()) {
+            ProcessInfo& info = out[total];
+            info = {};
+            info.pid = next->pid;
+            info.parent_pid = next->parent_pid;
+            if (next->exited)
+                info.state = ProcessState::Exited;
+            else if (next->thread->state() == sched::ThreadState::Blocked
+                     || next->thread->state() == sched::ThreadState::Sleeping)
+                info.state = ProcessState::Blocked;
+            else
+                info.state = ProcessState::Running;
+            info.memory_bytes = next->store ? next->store->memory_budget().used() : 0;
+            info.cpu_ns = next->cpu_ns;
+            __builtin_memcpy(info.name, next->name, sizeof(info.name));
+        }
+        ++total;
+    }
+    return total;
+}
+
+u32 current_pid()
+{
+    Process* process = current_process();
+    return process ? process->pid : 0;
+}
+
+sys::KernelWasiSystem* current_system()
+{
+    Process* process = current_process();
+    return process ? process->system : nullptr;
+}
+
+void drop_module_cache() { module_cache().clear(); }
+
+CacheStatistics module_cache_statistics()
+{
+    auto& cache = module_cache();
+    return { cache.entries(), cache.hits(), cache.misses() };
+}
+
+void on_timer_tick(x86_64::InterruptFrame& frame)
+{
+    if (Process* process = current_process())
+        process->cpu_ns += kTickNanoseconds;
+    sched::on_tick(); // may run other threads; this frame is ours again when it returns
+    auto* thread = sched::current();
+    if (!thread || !thread->kill_requested())
+        return;
+    auto* activation = static_cast<engine::Activation*>(thread->wasm_activation());
+    if (!activation || activation->landing_pc == 0 || !engine::is_wasm_code(frame.rip))
+        return;
+    // Leave the wasm code as proc_exit does: at the activation's landing, which restores the
+    // registers its entry saved. Wasm frames own nothing, so nothing is skipped that needs
+    // freeing; the process thread then sees kill_requested and frees the rest.
+    activation->trap_kind = wasi::kExitTrapKind;
+    activation->trap_pc = frame.rip;
+    activation->trap_fp = frame.rbp;
+    activation->fault_address = 0;
+    activation->backtrace_count = 0;
+    frame.rip = activation->landing_pc;
+    frame.rsp = activation->saved_rsp;
+    frame.rbp = activation->saved_rbp;
+    frame.rax = static_cast<u64>(wasi::kExitTrapKind);
+}
+
+} // namespace wk::kernel::proc

@@ -1,0 +1,107 @@
+#pragma once
+
+#include "base/format_sink.h"
+#include "base/span.h"
+#include "base/string_view.h"
+#include "base/types.h"
+#include "engine/wasi/wasi_types.h"
+#include "kernel/arch/x86_64/interrupts.h"
+
+namespace wk::kernel::sys {
+class KernelWasiSystem;
+}
+
+// Processes (docs/process-abi.md): a process is a wasm instance of a command module plus
+// what it owns — its store (memories, tables, host functions), its WASI context and system
+// (descriptors), a kernel thread with its own stack, and a reference to the compiled module
+// (shared through the module cache). The process thread instantiates the module, runs
+// `_start`, then frees all of it before it reports its exit status.
+//
+// Lifetime: a process stays in the table from spawn until its parent waits for it (or, for
+// an orphan, until it has exited and is reaped). Table operations run with interrupts off
+// (one CPU); nothing here sleeps with them off except through the scheduler.
+namespace wk::kernel::proc {
+
+enum class ProcessState : u32 { Running = 0, Blocked = 1, Exited = 2 };
+
+// At most this many processes exist at once (waited-for processes leave the table);
+// spawn beyond is Errno::Again.
+inline constexpr u32 kMaxProcesses = 64;
+// Exit statuses the kernel gives (as a shell shows signals: 128 + SIGABRT / SIGKILL).
+inline constexpr u32 kTrapStatus = 134;
+inline constexpr u32 kKilledStatus = 137;
+// The module was loaded and compiled but could not be instantiated (unknown import, a
+// memory beyond the limits, a trapping start function); the reason goes to its stderr.
+inline constexpr u32 kInstantiateFailedStatus = 127;
+// Stack of a process thread: compiled wasm frames run on it (the engine keeps 32 KiB of
+// it for host calls and the exception entry, see kernel/platform).
+inline constexpr usize kProcessStackSize = 512 * 1024;
+
+// Where a child's descriptor 0, 1 or 2 comes from: a descriptor of the parent's WASI
+// system (`system` non-null), the serial console, or (`null`) an empty input / a sink.
+struct StdioSource {
+    sys::KernelWasiSystem* system { nullptr };
+    i64 handle { -1 };
+    bool null { false };
+};
+
+struct SpawnRequest {
+    StringView path;                 // resolved from the root of the file system
+    Span<const StringView> arguments; // argv[0] first
+    Span<const StringView> environment; // "KEY=VALUE"
+    StdioSource stdio[3];
+    u32 parent_pid { 0 }; // 0: the kernel
+    // Where decoder and validator errors are described (the caller's stderr).
+    FormatSink* diagnostics { nullptr };
+};
+
+// Loads (or finds in the module cache), validates and compiles the module at `path`, and
+// starts a process running its `_start`. Errors: NoEnt (no such file), NoExec (not a
+// regular file, or a malformed or invalid module: the reason goes to `diagnostics`),
+// Again (kMaxProcesses reached), NoMem, BadF (a stdio source that is not open), and the
+// file system's errors for the path (NotDir, Loop, NameTooLong).
+engine::wasi::Expected<u32> spawn(const SpawnRequest&);
+
+// Blocks until the process `pid`, a child of `caller_pid`, has exited; returns its status
+// and removes it from the table. Child when there is no such child (or another waiter
+// took it), Intr when the waiting thread is being killed.
+engine::wasi::Expected<u32> wait(u32 pid, u32 caller_pid);
+
+// Marks `pid` to die: its blocking calls return, and the timer ends its wasm code at the
+// next tick (no check is compiled into wasm). It then exits with kKilledStatus, freeing
+// everything it owns. Srch for an unknown pid; Success for one that already exited.
+engine::wasi::Errno kill(u32 pid);
+
+struct ProcessInfo {
+    u32 pid { 0 };
+    u32 parent_pid { 0 };
+    ProcessState state { ProcessState::Running };
+    u64 memory_bytes { 0 }; // committed linear memory
+    u64 cpu_ns { 0 };       // sampled at each timer tick
+    char name[32] {};       // NUL-padded
+};
+
+// Copies up to `out.size()` records (in pid order); returns how many processes exist.
+usize list(Span<ProcessInfo> out);
+
+// The pid of the process running on the calling thread, 0 for a kernel thread.
+u32 current_pid();
+// The WASI system of the calling process (for wasmkern spawn's stdio), or nullptr.
+sys::KernelWasiSystem* current_system();
+
+// Drops every compiled module from the cache (console `cache drop`, for memory checks).
+void drop_module_cache();
+// Cache statistics for the console.
+struct CacheStatistics {
+    usize entries { 0 };
+    u64 hits { 0 };
+    u64 misses { 0 };
+};
+CacheStatistics module_cache_statistics();
+
+// The timer tick (installed by kernel_main): accounts CPU time, runs the scheduler, and
+// when the thread that resumes here is being killed and was interrupted in wasm code,
+// rewrites `frame` to leave that code through its activation's landing.
+void on_timer_tick(x86_64::InterruptFrame& frame);
+
+} // namespace wk::kernel::proc

@@ -1,0 +1,221 @@
+#include "kernel/sys/wasmkern_module.h"
+
+#include <type_traits>
+#include <utility>
+
+#include "base/format_sink.h"
+#include "base/vector.h"
+#include "engine/runtime/host_function.h"
+#include "kernel/arch/x86_64/power.h"
+#include "kernel/debug/log.h"
+#include "kernel/proc/process.h"
+#include "kernel/sys/kernel_wasi_system.h"
+
+namespace wk::kernel::sys {
+
+namespace wasi = engine::wasi;
+using engine::runtime::VMContext;
+using engine::runtime::VMVal;
+using engine::ValType;
+using wasi::Errno;
+
+namespace {
+
+// Bounds of the byte buffers spawn takes (argv, env), beyond which it is `toobig`.
+constexpr usize kMaxSpawnStrings = 4096;
+constexpr u32 kProcessRecordSize = 64;
+
+WasmkernCaller& caller_of(VMContext* self)
+{
+    return *static_cast<WasmkernCaller*>(engine::runtime::HostFunction::from_vmctx(self).data());
+}
+
+// Writes to the caller's descriptor 2 (spawn's diagnostics); nothing when it is closed.
+class StderrSink final : public FormatSink {
+public:
+    explicit StderrSink(WasmkernCaller& caller)
+        : m_caller(caller)
+    {
+    }
+    void write(StringView text) override
+    {
+        const wasi::FdEntry* entry = m_caller.context->entry(2);
+        if (!entry || !entry->open || text.empty())
+            return;
+        wasi::ConstIoSlice slice { reinterpret_cast<const u8*>(text.data()), text.size() };
+        (void)m_caller.system->write(entry->handle, Span<const wasi::ConstIoSlice>(&slice, 1));
+    }
+
+private:
+    WasmkernCaller& m_caller;
+};
+
+// Splits a buffer of NUL-terminated strings. A last string without its NUL is `inval`.
+Errno split_strings(ReadonlyBytes buffer, Vector<StringView>& strings)
+{
+    usize start = 0;
+    for (usize i = 0; i < buffer.size(); ++i) {
+        if (buffer[i] != 0)
+            continue;
+        if (strings.size() == kMaxSpawnStrings)
+            return Errno::TooBig;
+        if (!strings.try_append(StringView(reinterpret_cast<const char*>(buffer.data()) + start, i - start)))
+            return Errno::NoMem;
+        start = i + 1;
+    }
+    return start == buffer.size() ? Errno::Success : Errno::Inval;
+}
+
+u32 call_spawn(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len, u32 env_ptr,
+               u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 pid_out)
+{
+    auto memory = caller.context->memory();
+    auto path = memory.string(path_ptr, path_len);
+    if (!path)
+        return static_cast<u32>(path.error());
+    auto argv = memory.bytes(argv_ptr, argv_len);
+    auto env = memory.bytes(env_ptr, env_len);
+    if (!argv || !env || !memory.contains(pid_out, 4))
+        return static_cast<u32>(Errno::Fault);
+    Vector<StringView> arguments;
+    Vector<StringView> environment;
+    if (Errno error = split_strings(*argv, arguments); error != Errno::Success)
+        return static_cast<u32>(error);
+    if (Errno error = split_strings(*env, environment); error != Errno::Success)
+        return static_cast<u32>(error);
+
+    StderrSink diagnostics(caller);
+    proc::SpawnRequest request;
+    request.path = *path;
+    request.arguments = arguments.span();
+    request.environment = environment.span();
+    request.parent_pid = caller.pid;
+    request.diagnostics = &diagnostics;
+    u32 fds[3] = { stdin_fd, stdout_fd, stderr_fd };
+    for (u32 i = 0; i < 3; ++i) {
+        const wasi::FdEntry* entry = caller.context->entry(fds[i]);
+        if (!entry || !entry->open)
+            return static_cast<u32>(Errno::BadF);
+        request.stdio[i] = { caller.system, entry->handle };
+    }
+    auto pid = proc::spawn(request);
+    if (!pid)
+        return static_cast<u32>(pid.error());
+    return static_cast<u32>(memory.write_u32(pid_out, *pid));
+}
+
+u32 call_wait(WasmkernCaller& caller, u32 pid, u32 status_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(status_out, 4))
+        return static_cast<u32>(Errno::Fault);
+    auto status = proc::wait(pid, caller.pid);
+    if (!status)
+        return static_cast<u32>(status.error());
+    return static_cast<u32>(memory.write_u32(status_out, *status));
+}
+
+u32 call_kill(WasmkernCaller&, u32 pid) { return static_cast<u32>(proc::kill(pid)); }
+
+u32 call_ps(WasmkernCaller& caller, u32 buffer, u32 length, u32 count_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(buffer, length) || !memory.contains(count_out, 4))
+        return static_cast<u32>(Errno::Fault);
+    Vector<proc::ProcessInfo> processes;
+    if (!processes.try_resize(proc::kMaxProcesses))
+        return static_cast<u32>(Errno::NoMem);
+    usize total = proc::list(processes.span());
+    usize fit = length / kProcessRecordSize;
+    usize written = total < processes.size() ? total : processes.size();
+    if (written > fit)
+        written = fit;
+    for (usize i = 0; i < written; ++i) {
+        const auto& info = processes[i];
+        u8 record[kProcessRecordSize] {};
+        auto put32 = [&](usize offset, u32 value) { __builtin_memcpy(record + offset, &value, 4); };
+        auto put64 = [&](usize offset, u64 value) { __builtin_memcpy(record + offset, &value, 8); };
+        put32(0, info.pid);
+        put32(4, info.parent_pid);
+        put32(8, static_cast<u32>(info.state));
+        put32(12, 0);
+        put64(16, info.memory_bytes);
+        put64(24, info.cpu_ns);
+        __builtin_memcpy(record + 32, info.name, sizeof(info.name));
+        (void)memory.write_bytes(buffer + i * kProcessRecordSize, ReadonlyBytes(record, sizeof(record)));
+    }
+    return static_cast<u32>(memory.write_u32(count_out, static_cast<u32>(total)));
+}
+
+void call_poweroff(WasmkernCaller& caller, u32 status)
+{
+    debug::print("powering off (status {} from process {})\n", status, caller.pid);
+    x86_64::power_off_with_status(status);
+}
+
+// The two entries of one call: `native` with the wasm calling convention (the
+// HostFunction, then the i32 parameters) and `array` for VMVal-array callers.
+template<auto Function>
+struct Entry;
+
+template<typename R, typename... Args, R (*Function)(WasmkernCaller&, Args...)>
+struct Entry<Function> {
+    static_assert((std::is_same_v<Args, u32> && ...), "wasmkern calls take i32 parameters");
+    static constexpr bool kHasResult = !std::is_void_v<R>;
+    static constexpr ValType kParams[sizeof...(Args) + 1] = { (static_cast<void>(sizeof(Args)), ValType::i32())...,
+                                                             ValType::i32() };
+
+    static R native(VMContext* self, Args... args) { return Function(caller_of(self), args...); }
+
+    static void array(VMContext* self, VMVal* values) { call(self, values, std::index_sequence_for<Args...> {}); }
+
+private:
+    template<usize... I>
+    static void call(VMContext* self, VMVal* values, std::index_sequence<I...>)
+    {
+        if constexpr (kHasResult)
+            values[0] = VMVal::from_u32(native(self, values[I].u32_value()...));
+        else
+            native(self, values[I].u32_value()...);
+    }
+};
+
+struct Definition {
+    const char* name;
+    Span<const ValType> params;
+    bool has_result;
+    engine::runtime::VMArrayCall array_call;
+    const void* native_code;
+};
+
+template<auto Function>
+constexpr Definition define(const char* name)
+{
+    using E = Entry<Function>;
+    return { name, Span<const ValType>(E::kParams, sizeof(E::kParams) / sizeof(ValType) - 1), E::kHasResult, &E::array,
+             reinterpret_cast<const void*>(&E::native) };
+}
+
+} // namespace
+
+Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Linker& linker, WasmkernCaller& caller)
+{
+    static const Definition functions[] = {
+        define<&call_spawn>("spawn"),
+        define<&call_wait>("wait"),
+        define<&call_kill>("kill"),
+        define<&call_ps>("ps"),
+        define<&call_poweroff>("poweroff"),
+    };
+    const ValType errno_result[] = { ValType::i32() };
+    for (const Definition& function : functions) {
+        Span<const ValType> results = function.has_result ? Span<const ValType>(errno_result, 1) : Span<const ValType>();
+        u32 type_id = TRY(store.types().intern_function(function.params, results));
+        auto* funcref = TRY(store.create_host_function(type_id, function.array_call, function.native_code, &caller));
+        TRY(linker.define(kWasmkernModuleName, StringView(function.name, c_string_length(function.name)),
+                          engine::runtime::Extern::from(funcref)));
+    }
+    return {};
+}
+
+} // namespace wk::kernel::sys

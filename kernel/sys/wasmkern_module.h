@@ -1,0 +1,27 @@
+#pragma once
+
+#include "base/result.h"
+#include "base/string_view.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/store.h"
+#include "engine/wasi/wasi_context.h"
+
+namespace wk::kernel::sys {
+
+class KernelWasiSystem;
+
+inline constexpr StringView kWasmkernModuleName = "wasmkern";
+
+// The process a set of wasmkern host functions serves: its pid, and the WASI state whose
+// memory binding and descriptors the calls use. Must outlive the store's use of them.
+struct WasmkernCaller {
+    u32 pid { 0 };
+    KernelWasiSystem* system { nullptr };
+    engine::wasi::WasiContext* context { nullptr };
+};
+
+// Defines the `wasmkern` import module (docs/process-abi.md) in `linker`: spawn, wait, kill,
+// ps and poweroff, as host functions of `store` with native entries.
+Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Linker& linker, WasmkernCaller& caller);
+
+} // namespace wk::kernel::sys
