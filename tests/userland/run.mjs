@@ -30,6 +30,81 @@ const self = fileURLToPath(import.meta.url);
 
 const ERRNO = { BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, SRCH: 71 };
 
+// The wasmkern imports as kernel/sys/wasmkern_module.cpp defines them: i32 parameters, an i32
+// errno result except for poweroff. A program importing one with another type would not
+// link on the kernel, so the stub refuses it too.
+const KERNEL_SIGNATURES = { spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], poweroff: [1, 0] };
+
+// The function imports from module `wasmkern`: [{ name, params, results }], where params and
+// results are counts, or null when a type is not all i32. Reads the type and import sections.
+function wasmkernImports(bytes) {
+    let at = 8;
+    const byte = () => {
+        if (at >= bytes.length) throw new Error('truncated module');
+        return bytes[at++];
+    };
+    const leb = () => {
+        let result = 0, shift = 0, b;
+        do {
+            b = byte();
+            result += (b & 0x7f) * 2 ** shift;
+            shift += 7;
+        } while (b & 0x80);
+        return result;
+    };
+    const name = () => {
+        const length = leb();
+        const text = Buffer.from(bytes.subarray(at, at + length)).toString('utf8');
+        at += length;
+        return text;
+    };
+    const valueTypes = () => {
+        const count = leb();
+        let allI32 = true;
+        for (let i = 0; i < count; ++i) if (byte() !== 0x7f) allI32 = false;
+        return allI32 ? count : null;
+    };
+    const types = [];
+    const result = [];
+    while (at < bytes.length) {
+        const id = byte();
+        const size = leb();
+        const end = at + size;
+        if (id === 1) {
+            for (let count = leb(), i = 0; i < count; ++i) {
+                if (byte() !== 0x60) return null; // rec groups and GC types: not from clang
+                const params = valueTypes();
+                const results = valueTypes();
+                types.push({ params, results });
+            }
+        } else if (id === 2) {
+            for (let count = leb(), i = 0; i < count; ++i) {
+                const module = name();
+                const field = name();
+                const kind = byte();
+                if (kind !== 0) return null; // clang's programs import functions only
+                const type = types[leb()];
+                if (module === 'wasmkern') result.push({ name: field, ...type });
+            }
+            return result;
+        }
+        at = end;
+    }
+    return result;
+}
+
+function checkWasmkernImports(bytes, what) {
+    const imports = wasmkernImports(bytes);
+    if (imports === null) return; // a module this reader does not follow: instantiation decides
+    for (const { name, params, results } of imports) {
+        const wanted = KERNEL_SIGNATURES[name];
+        if (!wanted) throw new Error(`${what} imports wasmkern.${name}, which the kernel does not define`);
+        if (params !== wanted[0] || results !== wanted[1])
+            throw new Error(`${what} imports wasmkern.${name} with ${params} params and ${results} results; ` +
+                `the kernel has ${wanted[0]} i32 params and ${wanted[1]} i32 results`);
+    }
+}
+
 // ---- the child: the program and its descendants in this process --------------------------
 async function execute(wasmPath, root, spec) {
     const { WASI } = await import('node:wasi');
@@ -144,6 +219,13 @@ async function execute(wasmPath, root, spec) {
         let instance;
         try {
             const module = new WebAssembly.Module(bytes);
+            // Outside the catch's reach: a mismatch is a failed test, not ENOEXEC.
+            try {
+                checkWasmkernImports(new Uint8Array(bytes), args[0]);
+            } catch (error) {
+                process.stderr.write(`stub: ${error.message}\n`);
+                process.exit(99);
+            }
             instance = new WebAssembly.Instance(module, { ...wasi.getImportObject(), wasmkern });
         } catch (error) {
             if (pid === 1) throw error;

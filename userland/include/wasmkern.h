@@ -1,6 +1,6 @@
 // The kernel's `wasmkern` import module and the small helpers the programs in userland/bin
-// share (userland/lib/wasmkern.c). Every import returns a WASI errno (0 = success); wasi-libc's
-// errno values are the WASI ones, so strerror() names them. Pointers are into memory 0; every
+// share (userland/lib/wasmkern.c). Every import but poweroff returns a WASI errno (0 = success);
+// wasi-libc's errno values are the WASI ones, so strerror() names them. Pointers are into memory 0; every
 // parameter and result is an i32 (docs/userland.md, "The wasmkern imports").
 #pragma once
 
@@ -31,9 +31,10 @@ int32_t wasmkern_kill(uint32_t pid);
 WK_IMPORT("ps")
 int32_t wasmkern_ps(void* buf, uint32_t buf_len, uint32_t* count_out);
 
-// Stops the machine; QEMU exits with `status`. Returns only on failure.
+// Stops the machine; QEMU exits with `status`. The only import without a result: it does not
+// return.
 WK_IMPORT("poweroff")
-int32_t wasmkern_poweroff(int32_t status);
+void wasmkern_poweroff(int32_t status);
 
 enum WkProcessState {
     WK_PROCESS_RUNNING = 0,
