@@ -180,7 +180,7 @@ def main():
     v8 = ["node", str(HERE / "run.mjs")]
 
     started = time.monotonic()
-    modules_run = mismatches = rejected = 0
+    modules_run = mismatches = rejected = calls = traps = 0
     seeds = range(args.first_seed, args.first_seed + args.count)
     for offset in range(0, len(seeds), args.batch):
         batch = [path for path in (generate(seed, work) for seed in seeds[offset:offset + args.batch]) if path]
@@ -193,6 +193,8 @@ def main():
             difference = first_difference(a, b)
             if a[:1] == ["error"] and b[:1] == ["error"]:
                 rejected += 1
+            calls += sum(line.startswith("call ") for line in b)
+            traps += b.count("trap")
             if difference:
                 mismatches += 1
                 failures.mkdir(exist_ok=True)
@@ -206,7 +208,8 @@ def main():
                 module.unlink()
         elapsed = time.monotonic() - started
         print(f"[{min(offset + args.batch, len(seeds))}/{len(seeds)}] {modules_run} modules,"
-              f" {mismatches} mismatches ({rejected} rejected by both), {elapsed:.0f} s", flush=True)
+              f" {mismatches} mismatches ({rejected} rejected by both, {calls} calls, {traps} traps), {elapsed:.0f} s",
+              flush=True)
 
     print(f"{modules_run} modules, {mismatches} mismatches")
     # NOTE: a run that compared almost nothing must not pass: modules that wasm-opt could
