@@ -14,8 +14,8 @@ constexpr const char* kUsage = R"text(usage: wk-bench COMMAND [ARGS...]
 commands (figures on stdout as `key: value` lines, in ns unless the key says otherwise):
   compile FILE.wasm [RUNS]       decode+validate+compile+link, median of RUNS (20): compile_ns,
                                  compile_min_ns, validate_ns, codegen_ns, code_bytes, mb_per_s
-  instantiate [FILE.wasm] [RUNS] Store::instantiate, median of RUNS (200); without FILE a
-                                 module without memory and one with a memory and data segment
+  instantiate FILE.wasm [RUNS]   Store::instantiate with WASI and bench.nop available,
+                                 median of RUNS (200): instantiate_ns, instantiate_min_ns
   hostcall [FILE.wasm] [CALLS]   ns per call of wasm calling an empty host function: spin(CALLS)
                                  (10000000) calling bench.nop, native entry and array-call entry
   code FILE.wasm OUT.bin         write the compiled code and print each function's offset
