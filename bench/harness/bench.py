@@ -168,6 +168,8 @@ def build(build_dir, names, with_micro, jobs):
                       micro / "spawn_child", [MICRO / "spawn_child.c"]))
         steps.append(([CC, "--target=wasm32", "-O2", "-nostdlib", "-Wl,--no-entry", str(MICRO / "hostcall.c"),
                        "-o", str(micro / "hostcall.wasm")], micro / "hostcall.wasm", [MICRO / "hostcall.c"]))
+    if with_micro:
+        write_instantiation_modules(build_dir / "micro")
     steps = [(argv, output) for argv, output, inputs in steps if stale(output, inputs)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         errors = [error for error in pool.map(lambda step: compile_one(*step), steps) if error]
@@ -179,6 +181,52 @@ def build(build_dir, names, with_micro, jobs):
     FLAGS_CHANGED = False
     if steps:
         log(f"bench: built {len(steps)} file(s) in {build_dir}")
+
+
+def wasm_leb(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def wasm_section(section_id, *items):
+    payload = wasm_leb(len(items)) + b"".join(items)
+    return bytes([section_id]) + wasm_leb(len(payload)) + payload
+
+
+def wasm_name(text):
+    return wasm_leb(len(text)) + text.encode()
+
+
+# The modules both engines instantiate for the instantiation table, encoded here so that
+# wasmkern and V8 read the same bytes:
+#   (module (func (export "f")))
+#   (module (memory (export "memory") 1) (data (i32.const 16) "...") (func (export "f")))
+INSTANTIATION_MODULES = {
+    "no-memory": [(1, [b"\x60\x00\x00"]), (3, [b"\x00"]), (7, [wasm_name("f") + b"\x00\x00"]),
+                  (10, [b"\x02\x00\x0b"])],
+    "memory": [(1, [b"\x60\x00\x00"]), (3, [b"\x00"]), (5, [b"\x00\x01"]),
+               (7, [wasm_name("f") + b"\x00\x00", wasm_name("memory") + b"\x02\x00"]),
+               (10, [b"\x02\x00\x0b"]),
+               (11, [b"\x00\x41\x10\x0b" + wasm_name("wasmkern benchmark data segment")])],
+}
+
+
+def instantiation_module(build_dir, name):
+    return build_dir / "micro" / f"instantiate-{name}.wasm"
+
+
+def write_instantiation_modules(micro):
+    micro.mkdir(parents=True, exist_ok=True)
+    for name, sections in INSTANTIATION_MODULES.items():
+        data = b"\x00asm\x01\x00\x00\x00" + b"".join(wasm_section(i, *items) for i, items in sections)
+        path = micro / f"instantiate-{name}.wasm"
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
 
 
 # --- running ----------------------------------------------------------------------------
@@ -221,10 +269,9 @@ def make_columns(args, build_dir):
     for tier_name, tier_args in wasmkern_tiers(args):
         columns.append(wasmkern_column(args, build_dir, tier_name, tier_args))
 
-    # PLACEHOLDER (in-kernel column): wasmkern booted under QEMU (KVM where /dev/kvm works)
-    # running the same modules; n/a until the kernel can take a program and print its output.
-    columns.append(Column("wasmkern-kernel", None, "kernel",
-                          "n/a (placeholder: the kernel cannot run bench programs from the harness yet)"))
+    # The in-kernel column: wasmkern booted under QEMU with KVM running the same modules.
+    # Without a usable KVM it is not measured (TCG would time QEMU's emulator, not our code).
+    columns.append(Column("wasmkern-kernel", None, "kernel", kernel_reason(args)))
 
     node = shutil.which(NODE)
     for name, flags in NODE_COLUMNS:
@@ -235,10 +282,42 @@ def make_columns(args, build_dir):
     return columns
 
 
+def probe_kvm(args):
+    """Whether wasmkern's kernel boots under KVM here, by tools/qemu-run's own probe (it
+    records the accelerator it chose in its --accel-cache file); None with the reason."""
+    kernel = Path(args.wasmkern).parent / "wasmkern.elf"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False, "/dev/kvm " + ("is not accessible" if Path("/dev/kvm").exists() else "does not exist")
+    if not kernel.exists():
+        return False, f"no kernel at {os.path.relpath(kernel, REPO)} to probe KVM with"
+    cache = Path(args.build_dir).resolve() / "qemu-accel"
+    cache.unlink(missing_ok=True)
+    try:
+        subprocess.run([str(REPO / "tools" / "qemu-run"), "--accel-cache", str(cache), "--timeout", "10",
+                        "--append", "probe", str(kernel)], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return False, f"tools/qemu-run did not run: {error}"
+    accel = cache.read_text().strip() if cache.exists() else ""
+    if "kvm" in accel:
+        return True, accel
+    return False, "/dev/kvm is present but the kernel does not boot under it (tools/qemu-run probe)"
+
+
+def kernel_reason(args):
+    if args.profile == "smoke":
+        return "not measured (smoke run: KVM not probed)"
+    usable, detail = probe_kvm(args)
+    args.kvm = (usable, detail)
+    if not usable:
+        return f"not measured: no usable KVM ({detail})"
+    # PLACEHOLDER: KVM works, but the kernel cannot yet take a program from the harness.
+    return f"n/a (KVM usable: {detail}; the kernel cannot run bench programs from the harness yet)"
+
+
 def wasmkern_tiers(args):
     """Columns for wasmkern: --wasmkern-tier NAME=ARGS (repeatable), default one plain column."""
     if not args.wasmkern_tier:
-        return [("wasmkern", [])]
+        return [("wasmkern-baseline", [])]
     tiers = []
     for spec in args.wasmkern_tier:
         name, _, extra = spec.partition("=")
@@ -270,6 +349,44 @@ def wasmkern_column(args, build_dir, name, extra):
     return column
 
 
+def wk_bench(args, *argv):
+    """`wk-bench ARGV...`'s `key: value` lines as numbers; RunError when it fails."""
+    command = [str(args.wk_bench), *map(str, argv)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RunError(f"wk-bench {argv[0]}: {error}")
+    if result.returncode != 0:
+        raise RunError(f"wk-bench {argv[0]}: exit status {result.returncode}: {result.stderr.strip()[:300]}")
+    return {key: float(value) for key, value in re.findall(r"^(\w+): ([\d.]+)$", result.stdout, re.M)}
+
+
+def add_wasmkern_stats(args, columns, names, build_dir, samples):
+    """Compile and instantiation times for wasmkern runs that did not report their own
+    (WK_BENCH_STATS): wk-bench measures the same module once per program (median of 5
+    compilations and of 20 instantiations) and every sample of that program carries them."""
+    runs = [c for c in columns if c.kind == "wasmkern" and not c.unavailable]
+    if not runs or not args.wk_bench.exists():
+        return False
+    filled = False
+    for name in names:
+        missing = [s for c in runs for s in samples[name][c.name] if "compile_ns" not in s.stats]
+        if not missing:
+            continue
+        wasm = build_dir / "wasm" / f"{name}.wasm"
+        try:
+            compiled = wk_bench(args, "compile", wasm, 5)
+            instantiated = wk_bench(args, "instantiate", wasm, 20)
+        except RunError as error:
+            log(f"bench: {error}")
+            continue
+        for sample in missing:
+            sample.stats.setdefault("compile_ns", int(compiled["compile_ns"]))
+            sample.stats.setdefault("instantiate_ns", int(instantiated["instantiate_ns"]))
+        filled = True
+    return filled
+
+
 def median(values):
     return statistics.median(values) if values else None
 
@@ -299,6 +416,8 @@ def run_benchmarks(args, columns, names, build_dir):
                     status[name][column.name] = "FAILED"
                     log(f"bench: FAILED {error}")
         log(f"bench: round {round_index + 1} of {args.runs} done")
+
+    args.wasmkern_stats_from_tool = add_wasmkern_stats(args, columns, names, build_dir, samples)
 
     results = {}
     for name in names:
@@ -418,6 +537,9 @@ def report(args, columns, names, results, failures, micro):
     for column in columns:
         if column.unavailable:
             emit(f"{column.name}: {column.unavailable}" + (f" — {column.detail}" if column.detail else ""))
+    if getattr(args, "wasmkern_stats_from_tool", False):
+        emit("wasmkern compile ms and inst ms: `wk-bench compile` / `wk-bench instantiate` on the same module "
+             "(median of 5 and 20), since `wasmkern run` does not report its own")
     emit("")
 
     work_ratio = {column.name: {} for column in columns}
@@ -476,7 +598,10 @@ def report(args, columns, names, results, failures, micro):
     emit("")
 
     if micro is not None:
-        out.extend(micro)
+        micro_lines, figures = micro
+        out.extend(micro_lines)
+        emit("")
+        out.extend(goals(args, columns, work_geo, figures))
         emit("")
 
     if failures:
@@ -492,37 +617,71 @@ def report(args, columns, names, results, failures, micro):
     return out
 
 
+def goals(args, columns, work_geo, figures):
+    """The goals of bench/README.md beside what this run measured. Measured, never tested:
+    the harness does not fail because a goal is missed."""
+    out = ["## Goals (bench/README.md) beside this run"]
+    wasmkern = next((c for c in columns if c.kind == "wasmkern"), None)
+    baseline = work_geo.get(wasmkern.name) if wasmkern else None
+    liftoff = work_geo.get("node-liftoff")
+
+    def verdict(value, goal_met):
+        return "n/a" if value is None else ("met" if goal_met else "missed")
+
+    rows = [["baseline: geomean x native <= 2", fmt_ratio(baseline), verdict(baseline, baseline and baseline <= 2)],
+            ["baseline: faster than V8 Liftoff (geomean)",
+             f"{fmt_ratio(baseline)} vs {fmt_ratio(liftoff)}" if baseline and liftoff else "n/a",
+             verdict(baseline and liftoff, baseline and liftoff and baseline < liftoff)],
+            ["optimising tier: <= 1.2 x native, faster than TurboFan", "n/a", "not built yet"]]
+    mb_s = figures.get("compile_mb_s")
+    rows.append(["compile >= 100 MB/s per core", f"{mb_s:.1f} MB/s" if mb_s else "n/a",
+                 verdict(mb_s, mb_s and mb_s >= 100)])
+    host = figures.get("hostcall_ns")
+    rows.append(["host call <= 5 ns (hosted)", f"{host:.2f} ns" if host else "n/a", verdict(host, host and host <= 5)])
+    kernel = kernel_micro_reason(args)
+    rows.append(["spawn <= 20 us (in the kernel)", "n/a", kernel.split(" (")[0]])
+    rows.append(["boot <= 20 ms under KVM (bench/boot-time.sh)", "n/a", kernel.split(" (")[0]])
+    out.extend("  " + line for line in table(rows, ["goal", "measured", "status"]))
+    return out
+
+
 def measure_micro(args, columns, build_dir):
-    """Compile speed, host calls and spawn: printed for the later comparisons with wasmkern.
-    Rows wasmkern cannot fill yet print n/a and are marked as placeholders."""
+    """Compile speed, instantiation, host calls and spawn, wasmkern (wk-bench) beside V8 and
+    Linux. Returns the printed lines and the figures the goals table quotes."""
     out = []
     emit = out.append
+    figures = {}
     node_ok = shutil.which(NODE) is not None
-    wasmkern = next((c for c in columns if c.kind == "wasmkern"), None)
+    tool_ok = args.wk_bench.exists()
+    tool_missing = f"n/a: no {os.path.relpath(args.wk_bench, REPO)}"
     v8_flags = ["--no-wasm-lazy-compilation", "--single-threaded", "--no-wasm-native-module-cache-enabled"]
+    liftoff = ["--liftoff", "--no-wasm-tier-up"]
+    hostcall = build_dir / "micro" / "hostcall.wasm"
 
     emit("## Compile speed (largest benchmark module, one thread)")
     modules = [build_dir / "wasm" / f"{name}.wasm" for name in SIZES]
     largest = max(modules, key=code_section_size)
     code_bytes = code_section_size(largest)
     emit(f"  module {largest.name}: {largest.stat().st_size} bytes, code section {code_bytes} bytes; "
-         "MB/s = code-section bytes / compile time")
+         "MB/s = code-section bytes / compile time (decode + validate + compile + link)")
     rows = []
-    # PLACEHOLDER (wasmkern compile speed): filled once `wasmkern run` reports compile_ns on
-    # stderr (bench/README.md, "What wasmkern should print"); n/a until then.
-    wasmkern_compile = None
-    if wasmkern and not wasmkern.unavailable:
+    split = None
+    if tool_ok:
         try:
-            sample = run_once(wasmkern.command(None, largest, SIZES[largest.stem][0]), "wasmkern compile", stats_env())
-            wasmkern_compile = sample.stats.get("compile_ns")
-        except RunError as error:
+            stats = wk_bench(args, "compile", largest, args.compile_runs)
+            median_ns, min_ns = stats["compile_ns"], stats["compile_min_ns"]
+            rows.append(["wasmkern baseline", f"{median_ns / 1e6:.2f}", f"{min_ns / 1e6:.2f}",
+                         f"{code_bytes / median_ns * 1e3:.1f}", f"{code_bytes / min_ns * 1e3:.1f}"])
+            figures["compile_mb_s"] = code_bytes / median_ns * 1e3
+            split = (f"  wasmkern: decode+validate {stats['validate_ns'] / 1e6:.2f} ms, compile+link "
+                     f"{stats['codegen_ns'] / 1e6:.2f} ms (medians), {int(stats['machine_code_bytes'])} bytes of "
+                     f"machine code for {int(stats['functions'])} functions")
+        except (RunError, KeyError) as error:
+            rows.append(["wasmkern baseline", "n/a", "n/a", "n/a", "n/a"])
             log(f"bench: {error}")
-    if wasmkern_compile:
-        rows.append([f"{wasmkern.name} (its own timing)", f"{wasmkern_compile / 1e6:.2f}", "",
-                     f"{code_bytes / wasmkern_compile * 1e3:.1f}", ""])
     else:
-        rows.append([f"{wasmkern.name if wasmkern else 'wasmkern'} [placeholder]", "n/a", "n/a", "n/a", "n/a"])
-    for label, flags in [("V8 Liftoff", ["--liftoff", "--no-wasm-tier-up"]), ("V8 TurboFan", ["--no-liftoff"])]:
+        rows.append(["wasmkern baseline", "n/a", "n/a", "n/a", "n/a"])
+    for label, flags in [("V8 Liftoff", liftoff), ("V8 TurboFan", ["--no-liftoff"])]:
         if not node_ok:
             rows.append([label, "n/a", "n/a", "n/a", "n/a"])
             continue
@@ -534,40 +693,85 @@ def measure_micro(args, columns, build_dir):
         except (RunError, KeyError, subprocess.TimeoutExpired) as error:
             rows.append([label, "n/a", "n/a", "n/a", "n/a"])
             log(f"bench: {error}")
-    # The same engine on a one-function module: the per-module cost that MB/s above includes.
+    # The same engines on a one-function module: the per-module cost that MB/s above includes.
+    if tool_ok:
+        try:
+            stats = wk_bench(args, "compile", hostcall, args.compile_runs)
+            rows.append(["wasmkern baseline, 1-function module", f"{stats['compile_ns'] / 1e6:.3f}",
+                         f"{stats['compile_min_ns'] / 1e6:.3f}", "-", "-"])
+        except (RunError, KeyError) as error:
+            log(f"bench: {error}")
     if node_ok:
         try:
-            stats = v8_compile(build_dir / "micro" / "hostcall.wasm", ["--liftoff", "--no-wasm-tier-up", *v8_flags],
-                               args.compile_runs)
-            rows.append(["V8 Liftoff, 1-function module", f"{stats['compile_ns'] / 1e6:.2f}",
-                         f"{stats['compile_min_ns'] / 1e6:.2f}", "-", "-"])
+            stats = v8_compile(hostcall, [*liftoff, *v8_flags], args.compile_runs)
+            rows.append(["V8 Liftoff, 1-function module", f"{stats['compile_ns'] / 1e6:.3f}",
+                         f"{stats['compile_min_ns'] / 1e6:.3f}", "-", "-"])
         except (RunError, KeyError, subprocess.TimeoutExpired) as error:
             log(f"bench: {error}")
     out.extend("  " + line for line in table(rows, ["engine", "median ms", "min ms", "MB/s (median)", "MB/s (best)"]))
-    if not wasmkern_compile:
-        emit("  [placeholder] wasmkern: n/a until `wasmkern run` prints compile_ns (see bench/README.md)")
+    if split:
+        emit(split)
+    elif not tool_ok:
+        emit(f"  wasmkern: {tool_missing}")
+    emit(f"  wasmkern: `wk-bench compile`, {args.compile_runs} compilations after a warm-up (bench/tools)")
     emit(f"  V8: new WebAssembly.Module, {args.compile_runs} compilations, flags {' '.join(v8_flags)}")
     emit("")
 
+    emit("## Instantiation (compiled module to instance, imports resolved)")
+    rows = []
+    targets = [("1 function, no memory", instantiation_module(build_dir, "no-memory")),
+               ("1 function, 64 KiB memory + data segment", instantiation_module(build_dir, "memory")),
+               (f"{largest.name} (WASI imports)", largest)]
+    for label, module in targets:
+        row = [label]
+        if tool_ok:
+            try:
+                stats = wk_bench(args, "instantiate", module, args.instantiations)
+                row += [f"{stats['instantiate_ns'] / 1e3:.2f}", f"{stats['instantiate_min_ns'] / 1e3:.2f}"]
+                figures.setdefault("instantiate_us", {})[label] = stats["instantiate_ns"] / 1e3
+            except (RunError, KeyError) as error:
+                row += ["n/a", "n/a"]
+                log(f"bench: {error}")
+        else:
+            row += ["n/a", "n/a"]
+        if node_ok and module != largest:
+            try:
+                result = subprocess.run([NODE, "--no-warnings", *liftoff, str(HERE / "v8-instantiate.mjs"),
+                                         str(module), str(args.instantiations)],
+                                        capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+                stats = {k: int(v) for k, v in re.findall(r"^(\w+): (\d+)$", result.stdout, re.M)}
+                row += [f"{stats['instantiate_ns'] / 1e3:.2f}", f"{stats['instantiate_min_ns'] / 1e3:.2f}"]
+            except (OSError, KeyError, subprocess.TimeoutExpired):
+                row += ["n/a", "n/a"]
+                log(f"bench: v8-instantiate: {result.stderr.strip()[:300] if 'result' in locals() else 'did not run'}")
+        else:
+            row += ["-", "-"]
+        rows.append(row)
+    out.extend("  " + line for line in table(rows, ["module", "wasmkern median us", "min us",
+                                                     "V8 median us", "min us"]))
+    emit(f"  wasmkern: `wk-bench instantiate`, Store::instantiate only, {args.instantiations} fresh stores; "
+         f"V8: new WebAssembly.Instance (Liftoff), {args.instantiations} instances; the benchmark programs' "
+         "own instantiation is the inst ms column above")
+    emit("")
+
     emit("## Host calls (wasm calling a trivial host function) beside the Linux syscall floor")
-    # PLACEHOLDER (wasmkern host calls): `wasmkern bench-hostcall FILE CALLS` is the proposed
-    # command (bench/README.md); used as soon as it prints ns_per_call, n/a until then.
-    hostcall = build_dir / "micro" / "hostcall.wasm"
-    wasmkern_hostcall = None
-    if Path(args.wasmkern).exists():
+    rows = []
+    if tool_ok:
         try:
-            wasmkern_hostcall = micro_value([args.wasmkern, "bench-hostcall", str(hostcall), str(args.hostcalls)],
-                                            "ns_per_call")
-        except (RunError, OSError, subprocess.TimeoutExpired):
-            pass
-    rows = [["wasmkern hosted, wasm -> host", f"{wasmkern_hostcall:.2f}"] if wasmkern_hostcall is not None
-            else ["wasmkern hosted [placeholder]", "n/a"],
-            ["wasmkern in-kernel [placeholder]", "n/a"]]
-    for label, flags in [("V8 TurboFan, wasm -> JS", ["--no-liftoff"]),
-                         ("V8 Liftoff, wasm -> JS", ["--liftoff", "--no-wasm-tier-up"])]:
+            stats = wk_bench(args, "hostcall", hostcall, args.hostcalls)
+            rows.append(["wasmkern hosted, native host entry", f"{stats['ns_per_call']:.2f}"])
+            rows.append(["wasmkern hosted, array-call trampoline", f"{stats['ns_per_call_array']:.2f}"])
+            figures["hostcall_ns"] = stats["ns_per_call"]
+        except (RunError, KeyError) as error:
+            rows.append(["wasmkern hosted", "n/a"])
+            log(f"bench: {error}")
+    else:
+        rows.append(["wasmkern hosted", "n/a"])
+    rows.append(["wasmkern in-kernel", "n/a"])
+    for label, flags in [("V8 TurboFan, wasm -> JS", ["--no-liftoff"]), ("V8 Liftoff, wasm -> JS", liftoff)]:
         try:
-            value = micro_value([NODE, "--no-warnings", *flags, str(HERE / "hostcall.mjs"),
-                                 str(build_dir / "micro" / "hostcall.wasm"), str(args.hostcalls)], "ns_per_call")
+            value = micro_value([NODE, "--no-warnings", *flags, str(HERE / "hostcall.mjs"), str(hostcall),
+                                 str(args.hostcalls)], "ns_per_call")
             rows.append([label, f"{value:.2f}"])
         except (RunError, OSError) as error:
             rows.append([label, "n/a"])
@@ -579,13 +783,14 @@ def measure_micro(args, columns, build_dir):
         rows.append(["Linux getpid syscall", "n/a"])
         log(f"bench: {error}")
     out.extend("  " + line for line in table(rows, ["call", "ns per call"]))
-    if wasmkern_hostcall is None:
-        emit("  [placeholder] wasmkern hosted: n/a until `wasmkern bench-hostcall` exists (see bench/README.md)")
-    emit("  [placeholder] wasmkern in-kernel: n/a until the kernel can run the host-call module for the harness")
+    emit(f"  spin(n) in harness/micro/hostcall.wasm calls the import bench.nop n = {args.hostcalls} times; "
+         "median of 7, loop included")
+    emit("  wasmkern: `wk-bench hostcall`; the native entry is how compiled code calls every WASI function")
+    emit(f"  wasmkern in-kernel: {kernel_micro_reason(args)}")
     emit("")
 
     emit("## Process spawn")
-    rows = [["wasmkern in-kernel spawn [placeholder]", "n/a", "n/a"]]
+    rows = [["wasmkern in-kernel spawn", "n/a", "n/a"]]
     try:
         spawn = [str(build_dir / "micro" / "spawn"), str(build_dir / "micro" / "spawn_child"), str(args.spawns)]
         result = subprocess.run(spawn, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
@@ -595,8 +800,15 @@ def measure_micro(args, columns, build_dir):
         rows.append(["Linux posix_spawn + waitpid, static child", "n/a", "n/a"])
         log("bench: spawn: " + (result.stderr.strip()[:300] if "result" in locals() else "did not run"))
     out.extend("  " + line for line in table(rows, ["spawn", "median us", "min us"]))
-    emit("  [placeholder] wasmkern: n/a until the kernel can spawn processes for the harness")
-    return out
+    emit(f"  wasmkern in-kernel: {kernel_micro_reason(args)}")
+    return out, figures
+
+
+def kernel_micro_reason(args):
+    usable, detail = args.kvm if args.kvm else (False, "not probed")
+    if not usable:
+        return f"not measured: no usable KVM ({detail})"
+    return f"n/a (KVM usable; the kernel cannot run the harness's micro-benchmarks yet)"
 
 
 # --- main ---------------------------------------------------------------------------------
@@ -612,6 +824,9 @@ def parse_args():
                         help="where programs are built (default build/bench-programs)")
     parser.add_argument("--results", help="write this markdown file (e.g. bench/RESULTS.md) from the output")
     parser.add_argument("--wasmkern", default=str(REPO / "build" / "bin" / "wasmkern"), help="the wasmkern tool")
+    parser.add_argument("--wk-bench", help="wasmkern's measurement tool (default: wk-bench beside --wasmkern)")
+    parser.add_argument("--require-wasmkern", action="store_true",
+                        help="fail when `wasmkern run` is not available (the smoke test)")
     parser.add_argument("--wasmkern-tier", action="append", metavar="NAME=ARGS",
                         help="one wasmkern column per tier, ARGS passed after `run` (repeatable)")
     parser.add_argument("--no-node", action="store_true", help="skip the node columns")
@@ -621,6 +836,7 @@ def parse_args():
     parser.add_argument("--build-only", action="store_true", help="build the programs and stop")
     parser.add_argument("--jobs", type=int, default=2, help="parallel compiler processes (default 2)")
     parser.add_argument("--compile-runs", type=int, default=30, help="V8 compilations timed (default 30)")
+    parser.add_argument("--instantiations", type=int, default=200, help="instantiations timed (default 200)")
     parser.add_argument("--hostcalls", type=int, default=10_000_000, help="host calls per timed batch")
     parser.add_argument("--syscalls", type=int, default=1_000_000, help="getpid calls per timed batch")
     parser.add_argument("--spawns", type=int, default=300, help="posix_spawn calls timed")
@@ -632,6 +848,8 @@ def parse_args():
             parser.error(f"--size {spec}: expected NAME=N with NAME one of {', '.join(SIZES)}")
         sizes[name] = int(value)
     args.size = sizes
+    args.wk_bench = Path(args.wk_bench) if args.wk_bench else Path(args.wasmkern).parent / "wk-bench"
+    args.kvm = None
     if args.runs is None:
         args.runs = DEFAULT_RUNS[args.profile]
     if args.runs < 1:
@@ -662,6 +880,12 @@ def main():
     columns = make_columns(args, build_dir)
     if args.no_node:
         columns = [c for c in columns if c.kind != "node"]
+    if args.require_wasmkern:
+        broken = [c for c in columns if c.kind == "wasmkern" and c.unavailable]
+        for column in broken:
+            log(f"bench: {column.name}: {column.unavailable}" + (f" — {column.detail}" if column.detail else ""))
+        if broken:
+            return 1
     started = time.monotonic()
     results, failures = run_benchmarks(args, columns, names, build_dir)
     micro = measure_micro(args, columns, build_dir) if with_micro else None
