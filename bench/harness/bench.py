@@ -283,8 +283,10 @@ def make_columns(args, build_dir):
 
 
 def probe_kvm(args):
-    """Whether wasmkern's kernel boots under KVM here, by tools/qemu-run's own probe (it
-    records the accelerator it chose in its --accel-cache file); None with the reason."""
+    """(usable, detail): whether wasmkern's kernel boots under KVM here, by tools/qemu-run's
+    own probe (it records the accelerator it chose in its --accel-cache file), and the
+    accelerator arguments or why not. The probe boot also runs once more under whichever
+    accelerator won, which costs a few seconds without KVM."""
     kernel = Path(args.wasmkern).parent / "wasmkern.elf"
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return False, "/dev/kvm " + ("is not accessible" if Path("/dev/kvm").exists() else "does not exist")
@@ -300,14 +302,14 @@ def probe_kvm(args):
     accel = cache.read_text().strip() if cache.exists() else ""
     if "kvm" in accel:
         return True, accel
-    return False, "/dev/kvm is present but the kernel does not boot under it (tools/qemu-run probe)"
+    return False, "/dev/kvm is present but the kernel does not boot under it: tools/qemu-run probe"
 
 
 def kernel_reason(args):
-    if args.profile == "smoke":
+    """Why the in-kernel column has no figures (args.kvm: probe_kvm's answer, None unprobed)."""
+    if args.kvm is None:
         return "not measured (smoke run: KVM not probed)"
-    usable, detail = probe_kvm(args)
-    args.kvm = (usable, detail)
+    usable, detail = args.kvm
     if not usable:
         return f"not measured: no usable KVM ({detail})"
     # PLACEHOLDER: KVM works, but the kernel cannot yet take a program from the harness.
@@ -808,7 +810,8 @@ def kernel_micro_reason(args):
     usable, detail = args.kvm if args.kvm else (False, "not probed")
     if not usable:
         return f"not measured: no usable KVM ({detail})"
-    return f"n/a (KVM usable; the kernel cannot run the harness's micro-benchmarks yet)"
+    # PLACEHOLDER: KVM works, but the kernel cannot yet run these for the harness.
+    return "n/a (KVM usable; the kernel cannot run the harness's micro-benchmarks yet)"
 
 
 # --- main ---------------------------------------------------------------------------------
@@ -877,6 +880,8 @@ def main():
     if args.build_only:
         return 0
 
+    # Probed once: the in-kernel column and the in-kernel micro-benchmark rows need KVM.
+    args.kvm = probe_kvm(args) if args.profile != "smoke" else None
     columns = make_columns(args, build_dir)
     if args.no_node:
         columns = [c for c in columns if c.kind != "node"]
