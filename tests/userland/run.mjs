@@ -13,7 +13,10 @@
 // Then it compares status, stdout, stderr and (when the case lists them) the files left in the
 // root, /bin excluded.
 //
-//   node run.mjs --wasm-dir DIR --cases FILE --case NAME
+//   node run.mjs --wasm-dir DIR --cases FILE --case NAME [--runner node|wasmkern --wasmkern PATH]
+//
+// --runner wasmkern runs a plain WASI program (one without wasmkern imports) under
+// `wasmkern run` instead, against the same expectations.
 //
 // A case: { program, args?, env?, stdin?, files?: { "path": "text" | "path/": null },
 //           programs?: { "path": "NAME" (a copy of NAME.wasm) },
@@ -254,6 +257,9 @@ function parseArguments(argv) {
     }
     for (const required of ['wasm-dir', 'cases', 'case'])
         if (!options[required]) throw new Error(`missing --${required}`);
+    options.runner ??= 'node';
+    if (!['node', 'wasmkern'].includes(options.runner)) throw new Error(`unknown --runner ${options.runner}`);
+    if (options.runner === 'wasmkern' && !options.wasmkern) throw new Error('--runner wasmkern needs --wasmkern PATH');
     return options;
 }
 
@@ -313,13 +319,20 @@ async function main() {
     const root = makeRoot(options['wasm-dir'], spec.files, spec.programs);
     const failures = [];
     try {
-        const run = spawnSync(process.execPath, ['--no-warnings', self, '--exec', wasmPath, root, JSON.stringify(spec)], {
-            input: joined(spec.stdin) ?? '',
-            env: {},
-            timeout: 60000,
-            maxBuffer: 16 << 20,
-        });
-        if (run.error) throw run.error;
+        const runnerOptions = { input: joined(spec.stdin) ?? '', env: {}, timeout: 60000, maxBuffer: 16 << 20 };
+        let run;
+        if (options.runner === 'wasmkern') {
+            // Plain WASI only: `wasmkern run` has no wasmkern imports.
+            const imports = wasmkernImports(new Uint8Array(fs.readFileSync(wasmPath)));
+            if (imports === null || imports.length > 0) throw new Error(`${spec.program} imports wasmkern: node runner only`);
+            const args = ['run', '--dir', `${root}::/`];
+            for (const [key, value] of Object.entries(spec.env ?? {})) args.push('--env', `${key}=${value}`);
+            run = spawnSync(options.wasmkern, [...args, wasmPath, ...(spec.args ?? [])], runnerOptions);
+        } else {
+            run = spawnSync(process.execPath, ['--no-warnings', self, '--exec', wasmPath, root, JSON.stringify(spec)], runnerOptions);
+        }
+        // EPIPE: the program ended without reading all of its input, which is its right.
+        if (run.error && !(run.error.code === 'EPIPE' && run.status !== null)) throw run.error;
         const actual = {
             status: run.status ?? `signal ${run.signal}`,
             stdout: run.stdout.toString('utf8'),
