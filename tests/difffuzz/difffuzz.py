@@ -120,10 +120,11 @@ def first_difference(ours, theirs):
     return None
 
 
-def replay(runner, case):
+def replay(runner, case, expected_path=None):
     """Runs a regression case; 0 when its transcript is the expected one."""
     case = Path(case)
-    expected = split_transcripts(f"module {case.name}\n" + case.with_suffix(".expected").read_text())
+    expected_path = Path(expected_path) if expected_path else case.with_suffix(".expected")
+    expected = split_transcripts(f"module {case.name}\n" + expected_path.read_text())
     ours = run_engine([str(Path(runner).resolve())], [case], 60)
     difference = first_difference(ours.get(case.name, ["(no transcript)"]), expected[case.name])
     if difference:
@@ -134,13 +135,13 @@ def replay(runner, case):
     return 0
 
 
-def record(case):
+def record(runner, case):
     """Writes FILE.expected for regression case FILE.wat: V8's transcript of the module
-    that binaryen's wasm-as assembles from it."""
+    that difffuzz_run encodes from it (Wasmkern's text parser, which knows all of the
+    standard syntax; binaryen 108's wasm-as does not)."""
     case = Path(case)
     module = case.with_suffix(".record.wasm")
-    subprocess.run(["wasm-as", *[f for f in WASM_OPT_FLAGS if f.startswith("--enable")], str(case),
-                    "-o", str(module)], check=True)
+    subprocess.run([str(Path(runner).resolve()), "--wat2wasm", str(case), str(module)], check=True)
     try:
         transcript = run_engine(["node", str(HERE / "run.mjs")], [module], 60)[module.name]
     finally:
@@ -160,14 +161,15 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep every generated module")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per runner process")
     parser.add_argument("--replay", metavar="FILE.wat", help="check one regression case against FILE.expected")
-    parser.add_argument("--record", metavar="FILE.wat", help="write FILE.expected from node (needs wasm-as)")
+    parser.add_argument("--record", metavar="FILE.wat", help="write FILE.expected from node")
+    parser.add_argument("--expected", help="with --replay: the expected transcript (default FILE.expected)")
     args = parser.parse_args()
-    if args.record:
-        return record(args.record)
     if not args.runner:
         parser.error("--runner is required")
+    if args.record:
+        return record(args.runner, args.record)
     if args.replay:
-        return replay(args.runner, args.replay)
+        return replay(args.runner, args.replay, args.expected)
 
     for tool in ("wasm-opt", "node"):
         if shutil.which(tool) is None:

@@ -2,6 +2,7 @@
 // module it prints the transcript that run.mjs prints for V8 (the format is in
 // docs/difffuzz.md); difffuzz.py compares the two line by line. Lines starting with
 // '#' carry details (error and trap messages) that the comparison ignores.
+// difffuzz_run --wat2wasm IN.wat OUT.wasm: encodes a regression case for node.
 //
 // A module imports binaryen's "fuzzing-support" log functions; each prints its argument.
 // Every exported function is called in export order with zero arguments, after
@@ -217,12 +218,27 @@ void run_module(const char* path)
     }
 }
 
+int wat2wasm(const char* input, const char* output)
+{
+    Vector<u8> wasm;
+    if (!read_module(input, wasm)) {
+        std::fprintf(stderr, "cannot encode %s\n", input);
+        return 1;
+    }
+    std::ofstream file(output, std::ios::binary);
+    file.write(reinterpret_cast<const char*>(wasm.data()), static_cast<std::streamsize>(wasm.size()));
+    return file ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    if (argc == 4 && std::string(argv[1]) == "--wat2wasm")
+        return wat2wasm(argv[2], argv[3]);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: difffuzz_run FILE.wasm|FILE.wat...\n");
+        std::fprintf(stderr, "usage: difffuzz_run FILE.wasm|FILE.wat...\n"
+                             "       difffuzz_run --wat2wasm IN.wat OUT.wasm\n");
         return 2;
     }
     for (int i = 1; i < argc; ++i) {
