@@ -35,7 +35,7 @@ WASM_OPT_FLAGS = [
     "--enable-simd", "--enable-bulk-memory", "--enable-multivalue", "--enable-tail-call",
     "--denan",
 ]
-INPUT_SIZES = (256, 65536)
+INPUT_SIZES = (256, 16384)
 # Each seed also picks optimisations to run on the generated module (before --denan),
 # so the compiler meets code shapes that binaryen's optimiser produces.
 OPTIMIZATIONS = [[], [], ["-O1"], ["-O2"], ["-O3"], ["-Os"], ["-O4"], ["--fuzz-passes"]]
