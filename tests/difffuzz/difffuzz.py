@@ -14,7 +14,6 @@ Exit status: 0 without mismatches, 1 with, 77 when wasm-opt or node is missing.
 """
 
 import argparse
-import os
 import random
 import shutil
 import subprocess
