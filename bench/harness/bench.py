@@ -507,7 +507,11 @@ def table(rows, header):
     return lines
 
 
-def machine_lines():
+def load_average():
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def machine_lines(args):
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -522,9 +526,10 @@ def machine_lines():
         v8 = subprocess.run([NODE, "-p", "process.versions.v8"], capture_output=True, text=True).stdout.strip()
         node_version += f" (V8 {v8})"
     clang = subprocess.run([CC, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    # NOTE: the machine is shared; a load average above its cpu count means every figure
+    # below includes waiting for a cpu (the medians and the spread column show how much).
     return [f"machine: {cpu}, {os.cpu_count()} cpus, {platform.system()} {platform.release()}, "
-            f"load average {load:.2f} at start",
+            f"load average {args.load_at_start:.2f} at start, {load_average():.2f} at end",
             f"compilers: {clang}; node {node_version}"]
 
 
@@ -533,7 +538,7 @@ def report(args, columns, names, results, failures, micro):
     emit = out.append
     emit(f"# Wasmkern benchmarks — profile {args.profile}, median of {args.runs} run(s)")
     emit("")
-    out.extend(machine_lines())
+    out.extend(machine_lines(args))
     emit("work = the program's own time_ns (its computation only); process = the whole process, "
          "start-up included")
     for column in columns:
@@ -892,6 +897,7 @@ def main():
         if broken:
             return 1
     started = time.monotonic()
+    args.load_at_start = load_average()
     results, failures = run_benchmarks(args, columns, names, build_dir)
     micro = measure_micro(args, columns, build_dir) if with_micro else None
     lines = report(args, columns, names, results, failures, micro)
