@@ -1,4 +1,5 @@
 #include <charconv>
+#include <csignal>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -407,6 +408,9 @@ int run_command(Arguments arguments)
     std::string error;
     if (!parse_wasi_command_line(arguments, options, error))
         return usage_error("run: " + error, kRunUsage);
+    // A guest writing to a closed pipe gets EPIPE from fd_write (as under node and
+    // wasmtime) instead of the signal ending the whole tool.
+    std::signal(SIGPIPE, SIG_IGN);
     Run run(options);
     return run.execute();
 }

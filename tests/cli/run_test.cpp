@@ -37,8 +37,10 @@ std::string read_all(int fd)
     return text;
 }
 
-// Runs `wasmkern ARGS...` in `directory` (this folder by default) with stdin from /dev/null.
-Outcome wasmkern(std::vector<std::string> args, std::string const& directory = WK_CLI_DATA_DIR)
+// Runs `wasmkern ARGS...` in `directory` (this folder by default) with stdin from
+// /dev/null; with `broken_stdout`, stdout is a pipe whose read end is closed.
+Outcome wasmkern(std::vector<std::string> args, std::string const& directory = WK_CLI_DATA_DIR,
+                 bool broken_stdout = false)
 {
     Outcome outcome;
     FILE* out = std::tmpfile();
@@ -51,15 +53,24 @@ Outcome wasmkern(std::vector<std::string> args, std::string const& directory = W
     for (std::string& arg : args)
         argv.push_back(arg.data());
     argv.push_back(nullptr);
+    int pipe_ends[2] = { -1, -1 };
+    if (broken_stdout) {
+        if (::pipe(pipe_ends) != 0)
+            return outcome;
+        ::close(pipe_ends[0]); // no reader from the start: every write is EPIPE
+    }
     pid_t child = ::fork();
     if (child == 0) {
         int null = ::open("/dev/null", O_RDONLY);
-        if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(fileno(out), 1) < 0 || ::dup2(fileno(err), 2) < 0 ||
+        int stdout_fd = broken_stdout ? pipe_ends[1] : fileno(out);
+        if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(fileno(err), 2) < 0 ||
             ::chdir(directory.c_str()) != 0)
             ::_exit(250);
         ::execv(argv[0], argv.data());
         ::_exit(251);
     }
+    if (broken_stdout)
+        ::close(pipe_ends[1]);
     int status = 0;
     if (child > 0 && ::waitpid(child, &status, 0) == child)
         outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -340,6 +351,13 @@ TEST(RunWasi, CommandSeesArgumentsAndEnvironmentAndExits)
     Outcome returns = wasmkern({ "run", "returns.wat" });
     EXPECT_EQ(returns.status, 0);
     EXPECT_EQ(returns.out, "");
+}
+
+TEST(RunWasi, WritingToAClosedPipeIsAnErrorForTheGuestNotASignal)
+{
+    // hello.wat ignores fd_write's EPIPE and exits 7; SIGPIPE would end the tool (141).
+    Outcome run = wasmkern({ "run", "hello.wat" }, WK_CLI_DATA_DIR, true);
+    EXPECT_EQ(run.status, 7) << run.err;
 }
 
 TEST(RunWasi, InvokeLinksWasiToo)
