@@ -1,4 +1,3 @@
-;; A WASI command whose _start returns: status 0. It imports something no one defines
-;; in its sibling unknown_import.wat.
+;; A WASI command whose _start returns without proc_exit: status 0.
 (module
   (func (export "_start")))
