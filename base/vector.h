@@ -152,8 +152,12 @@ public:
         }
         if (aliases)
             source = m_data + alias_index;
-        for (usize i = 0; i < values.size(); ++i)
-            new (m_data + m_size + i) T(source[i]);
+        if constexpr (std::is_trivially_copyable_v<T>) {
+            __builtin_memcpy(static_cast<void*>(m_data + m_size), source, values.size() * sizeof(T));
+        } else {
+            for (usize i = 0; i < values.size(); ++i)
+                new (m_data + m_size + i) T(source[i]);
+        }
         m_size = *total;
         return {};
     }

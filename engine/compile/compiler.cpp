@@ -1,6 +1,5 @@
 #include "engine/compile/compiler.h"
 
-#include <new>
 
 #include "engine/compile/builtins.h"
 #include "engine/x64/baseline/baseline_compiler.h"
@@ -37,14 +36,13 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
         while (code.size() % 16 != 0)
             TRY(code.try_append(0xCC));
         u32 base = static_cast<u32>(code.size());
-        auto bytes = TRY(masm.finish());
-        TRY(code.try_extend(bytes.span()));
+        TRY(masm.check_finished());
+        TRY(code.try_extend(masm.code()));
         for (x64::Relocation relocation : masm.relocations()) {
             relocation.offset += base;
             TRY(relocations.try_append(relocation));
         }
-        masm.~Assembler();
-        new (&masm) x64::Assembler();
+        masm.reset();
         if (code.size() > 0x7FFF'0000u)
             return Error::from("implementation limit: module code too large", ErrorKind::Unsupported);
         return base;

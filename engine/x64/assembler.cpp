@@ -43,12 +43,28 @@ Result<void> Assembler::status() const
 
 Result<Vector<u8>> Assembler::finish()
 {
-    TRY(status());
-    if (m_unresolved_fixups != 0)
-        return Error::from("x64 assembler: a label with uses was never bound", ErrorKind::Invalid);
+    TRY(check_finished());
     TRY(m_code.try_resize(m_length));
     m_length = 0;
     return std::move(m_code);
+}
+
+Result<void> Assembler::check_finished() const
+{
+    TRY(status());
+    if (m_unresolved_fixups != 0)
+        return Error::from("x64 assembler: a label with uses was never bound", ErrorKind::Invalid);
+    return {};
+}
+
+void Assembler::reset()
+{
+    m_length = 0;
+    m_fixups.clear();
+    m_unresolved_fixups = 0;
+    m_relocations.clear();
+    m_error.reset();
+    m_lock_pending = false;
 }
 
 void Assembler::fail(Error error)

@@ -36,6 +36,11 @@ public:
     // Fails when status() does, or when a label with uses was never bound; otherwise
     // hands over the code and leaves the assembler empty (relocations stay readable).
     Result<Vector<u8>> finish();
+    // Checks as finish() does but keeps the buffer: code() and relocations() stay
+    // readable until reset(), which empties the assembler and keeps its capacity (one
+    // assembler serves every function of a module without reallocating).
+    Result<void> check_finished() const;
+    void reset();
 
     // Labels and patching.
     void bind(Label& label);
