@@ -39,6 +39,11 @@ WASI(path_unlink_file) int32_t raw_path_unlink_file(int32_t, int32_t, int32_t);
 WASI(path_readlink) int32_t raw_path_readlink(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t);
 WASI(path_symlink) int32_t raw_path_symlink(int32_t, int32_t, int32_t, int32_t, int32_t);
 WASI(path_rename) int32_t raw_path_rename(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t);
+WASI(path_link) int32_t raw_path_link(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t);
+WASI(path_filestat_set_times) int32_t raw_path_filestat_set_times(int32_t, int32_t, int32_t, int32_t, int64_t, int64_t, int32_t);
+WASI(sock_recv) int32_t raw_sock_recv(int32_t, int32_t, int32_t, int32_t, int32_t, int32_t);
+WASI(sock_send) int32_t raw_sock_send(int32_t, int32_t, int32_t, int32_t, int32_t);
+WASI(sock_accept) int32_t raw_sock_accept(int32_t, int32_t, int32_t);
 WASI(poll_oneoff) int32_t raw_poll_oneoff(int32_t, int32_t, int32_t, int32_t);
 
 #define PREOPEN 3
@@ -125,6 +130,11 @@ int main(void)
     refused("path_unlink_file out of bounds", raw_path_unlink_file(PREOPEN, OOB, 4));
     refused("path_symlink target out of bounds", raw_path_symlink(OOB, 4, PREOPEN, p("link"), 4));
     refused("path_rename from out of bounds", raw_path_rename(PREOPEN, OOB, 4, PREOPEN, p("to"), 2));
+    refused("path_link from out of bounds", raw_path_link(PREOPEN, 0, OOB, 4, PREOPEN, p("to"), 2));
+    refused("path_filestat_set_times out of bounds", raw_path_filestat_set_times(PREOPEN, 0, OOB, 4, 0, 0, 0));
+    refused("sock_recv out of bounds", raw_sock_recv(1, OOB, 1, 0, OOB, OOB));
+    refused("sock_send out of bounds", raw_sock_send(1, OOB, 1, 0, OOB));
+    refused("sock_accept out of bounds", raw_sock_accept(PREOPEN, 0, OOB));
     refused("path_readlink of a missing link", raw_path_readlink(PREOPEN, p("x"), 1, OOB, 16, p(&size_out)));
     refused("path_open escaping with ..", raw_path_open(PREOPEN, 0, p("../x"), 4, 0, 0, 0, 0, p(&size_out)));
     refused("poll_oneoff subscriptions out of bounds", raw_poll_oneoff(OOB, p(buffer), 1, p(&size_out)));
