@@ -5,8 +5,9 @@
 //   node harness.mjs --corpus DIR --wasm-dir DIR --case NAME --runners node[,wasmkern]
 //                    [--wasmkern PATH] [--expected DIR] [--update]
 //
-// With two runners the captures must be identical. With one, it must equal the
-// committed capture in --expected (NAME.json); --update rewrites that file instead.
+// With two runners the captures must be identical. The first must also equal the
+// committed capture in --expected (NAME.json; optional with two runners); --update
+// rewrites that file from the first runner instead.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -162,21 +163,22 @@ const results = names.map((name) => ({ name, ...capture(options, name, spec) }))
 for (const result of results) console.log(`${options.case}: ${result.name} status ${result.capture.status} in ${result.milliseconds.toFixed(0)} ms`);
 
 let failure = null;
+const expectedPath = path.join(options.expected ?? path.join(path.dirname(self), 'expected'), `${options.case}.json`);
 if (results.length >= 2) {
     for (const other of results.slice(1)) {
         const found = difference(results[0].capture, other.capture);
         if (found) failure = `${results[0].name} vs ${other.name}: ${found}`;
     }
-} else {
-    const expectedPath = path.join(options.expected ?? path.join(path.dirname(self), 'expected'), `${options.case}.json`);
-    if (options.update) {
-        fs.writeFileSync(expectedPath, JSON.stringify(results[0].capture, null, 2) + '\n');
-        console.log(`wrote ${expectedPath}`);
-    } else {
-        const expected = JSON.parse(fs.readFileSync(expectedPath, 'utf8'));
-        const found = difference(expected, results[0].capture);
-        if (found) failure = `${results[0].name} vs ${expectedPath}: ${found}`;
-    }
+}
+if (options.update) {
+    fs.writeFileSync(expectedPath, JSON.stringify(results[0].capture, null, 2) + '\n');
+    console.log(`wrote ${expectedPath}`);
+} else if (!failure && (results.length === 1 || fs.existsSync(expectedPath))) {
+    // With several runners the first must still match the committed capture, so that
+    // all of them drifting together is caught too.
+    const expected = JSON.parse(fs.readFileSync(expectedPath, 'utf8'));
+    const found = difference(expected, results[0].capture);
+    if (found) failure = `${results[0].name} vs ${expectedPath}: ${found}`;
 }
 if (failure) {
     console.log(`MISMATCH ${failure}`);
