@@ -15,6 +15,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/thread.h"
+#include "kernel/spec/spec_suite.h"
 #include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
 
@@ -103,6 +104,12 @@ T must_succeed(Result<T> result, const char* what)
     if (boot_info.has_option("test")) {
         auto summary = debug::run_kernel_tests();
         if (summary.failed == 0 && summary.passed > 0)
+            x86_64::power_off_success();
+        x86_64::power_off_failure();
+    }
+    // `spec`: run the spec scripts listed in /spec/files.txt (tests/kernel/spec-in-kernel.sh).
+    if (boot_info.has_option("spec")) {
+        if (spec::run_suite("/spec/files.txt"))
             x86_64::power_off_success();
         x86_64::power_off_failure();
     }
