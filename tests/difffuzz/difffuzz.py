@@ -40,21 +40,21 @@ INPUT_SIZES = (256, 16384)
 OPTIMIZATIONS = [[], [], ["-O1"], ["-O2"], ["-O3"], ["-Os"], ["-O4"], ["--fuzz-passes"]]
 
 
-def input_and_flags(seed):
+def input_and_flags(seed, max_input=INPUT_SIZES[1]):
     """The random input bytes and the wasm-opt flags of `seed`."""
     rng = random.Random(seed)
-    data = rng.randbytes(rng.randint(*INPUT_SIZES))
+    data = rng.randbytes(rng.randint(INPUT_SIZES[0], max_input))
     flags = rng.choice(OPTIMIZATIONS) + WASM_OPT_FLAGS
     if rng.random() < 0.25:
         flags.append("--no-fuzz-oob")
     return data, flags
 
 
-def generate(seed, work):
+def generate(seed, work, max_input=INPUT_SIZES[1]):
     """Writes seed's module; returns its path, or None when wasm-opt fails."""
     source = work / f"{seed}.bin"
     module = work / f"{seed}.wasm"
-    data, flags = input_and_flags(seed)
+    data, flags = input_and_flags(seed, max_input)
     source.write_bytes(data)
     done = subprocess.run(["wasm-opt", "-ttf", str(source), *flags, "-o", str(module)],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -156,6 +156,8 @@ def main():
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--count", type=int, default=1000, help="number of modules (seeds)")
     parser.add_argument("--batch", type=int, default=50, help="modules per runner process")
+    parser.add_argument("--max-input", type=int, default=INPUT_SIZES[1],
+                        help="largest random input in bytes (bigger modules, slower)")
     parser.add_argument("--work-dir", default="difffuzz-work", help="scratch and failures folder")
     parser.add_argument("--keep", action="store_true", help="keep every generated module")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per runner process")
@@ -184,7 +186,8 @@ def main():
     modules_run = mismatches = rejected = calls = traps = 0
     seeds = range(args.first_seed, args.first_seed + args.count)
     for offset in range(0, len(seeds), args.batch):
-        batch = [path for path in (generate(seed, work) for seed in seeds[offset:offset + args.batch]) if path]
+        generated = (generate(seed, work, args.max_input) for seed in seeds[offset:offset + args.batch])
+        batch = [path for path in generated if path]
         ours = run_engine(wasmkern, batch, args.timeout)
         theirs = run_engine(v8, batch, args.timeout)
         for module in batch:
