@@ -176,6 +176,8 @@ private:
     bool compile(Command const&, CommandClass, usize& module, std::optional<SkipReason>& skipped);
     void run_module(Command const&, CommandClass);
     void run_module_instance(Command const&);
+    void instantiate_current(Command const&, CommandClass, usize module, std::optional<SkipReason> skipped,
+                             std::optional<StringView> id);
     void run_register(Command const&);
     void run_action(Command const&, CommandClass);
     void run_failing_instantiation(Command const&, CommandClass);
@@ -391,29 +393,7 @@ void ScriptRunner::run_module(Command const& command, CommandClass c)
         }
         return skipped ? skip(c, *skipped) : pass(c);
     }
-    if (skipped) {
-        m_current.skipped = skipped;
-        name(command.module.id, m_current);
-        return skip(c, *skipped);
-    }
-    if (!ensure_store(command, c))
-        return;
-    auto instance = m_store->instantiate(*m_modules[module].module, m_linker);
-    if (!instance) {
-        if (auto reason = skip_reason_of(instance.error())) {
-            m_current.skipped = reason;
-            name(command.module.id, m_current);
-            return skip(c, *reason);
-        }
-        begin_failure(command.line, c);
-        m_failures.write("expected an instance, got ");
-        write_error(instance.error());
-        m_failures.write("\n");
-        return;
-    }
-    m_current.instance = instance->get();
-    name(command.module.id, m_current);
-    pass(c);
+    instantiate_current(command, c, module, skipped, command.module.id);
 }
 
 void ScriptRunner::run_module_instance(Command const& command)
@@ -426,23 +406,32 @@ void ScriptRunner::run_module_instance(Command const& command)
         m_failures.write("expected a module definition, got none\n");
         return;
     }
-    if (definition->skipped) {
-        m_current.skipped = definition->skipped;
-        name(command.instance_id, m_current);
-        return skip(c, *definition->skipped);
+    instantiate_current(command, c, definition->module, definition->skipped, command.instance_id);
+}
+
+// Instantiates m_modules[module] as the current module named `id`, or records why it
+// is skipped.
+void ScriptRunner::instantiate_current(Command const& command, CommandClass c, usize module,
+                                       std::optional<SkipReason> skipped, std::optional<StringView> id)
+{
+    if (!skipped) {
+        if (!ensure_store(command, c))
+            return;
+        auto instance = m_store->instantiate(*m_modules[module].module, m_linker);
+        if (instance) {
+            m_current.instance = instance->get();
+        } else if (!(skipped = skip_reason_of(instance.error()))) {
+            begin_failure(command.line, c);
+            m_failures.write("expected an instance, got ");
+            write_error(instance.error());
+            m_failures.write("\n");
+            return;
+        }
     }
-    if (!ensure_store(command, c))
-        return;
-    auto instance = m_store->instantiate(*m_modules[definition->module].module, m_linker);
-    if (!instance) {
-        begin_failure(command.line, c);
-        m_failures.write("expected an instance, got ");
-        write_error(instance.error());
-        m_failures.write("\n");
-        return;
-    }
-    m_current.instance = instance->get();
-    name(command.instance_id, m_current);
+    m_current.skipped = skipped;
+    name(id, m_current);
+    if (skipped)
+        return skip(c, *skipped);
     pass(c);
 }
 
