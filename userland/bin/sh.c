@@ -268,9 +268,18 @@ static void print_programs(void)
     }
     closedir(dir);
     qsort(names, count, sizeof *names, compare_names);
-    printf("programs in /bin:");
+    // Wrapped before column 80, continuation lines indented.
+    const char* heading = "programs in /bin:";
+    size_t column = strlen(heading);
+    printf("%s", heading);
     for (size_t i = 0; i < count; ++i) {
+        size_t width = strlen(names[i]);
+        if (column + 1 + width > 79 && column > 2) {
+            printf("\n ");
+            column = 1;
+        }
         printf(" %s", names[i]);
+        column += 1 + width;
         free(names[i]);
     }
     printf(more ? " ...\n" : "\n");
