@@ -21,8 +21,8 @@
 // A case: { program, args?, env?, stdin?, files?: { "path": "text" | "path/": null },
 //           programs?: { "path": "NAME" (a copy of NAME.wasm) },
 //           expect: { status, stdout?, stderr?, stdout_match?, stderr_match?, files? } }
-// stdin, stdout and stderr may be arrays of pieces (see joined); *_match are regular
-// expressions.
+// stdin, stdout, stderr and each of args may be an array of pieces (see joined); *_match are
+// regular expressions.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -245,7 +245,7 @@ async function execute(wasmPath, root, spec) {
     }
 
     processes.set(nextPid++, { parent: 0, name: path.basename(wasmPath, '.wasm'), state: 0, status: 0, memory: 0 });
-    return run(1, fs.readFileSync(wasmPath), [path.basename(wasmPath, '.wasm'), ...(spec.args ?? [])], spec.env ?? {}, [0, 1, 2]);
+    return run(1, fs.readFileSync(wasmPath), [path.basename(wasmPath, '.wasm'), ...(spec.args ?? []).map(joined)], spec.env ?? {}, [0, 1, 2]);
 }
 
 // ---- the parent ----------------------------------------------------------------------------
@@ -327,7 +327,7 @@ async function main() {
             if (imports === null || imports.length > 0) throw new Error(`${spec.program} imports wasmkern: node runner only`);
             const args = ['run', '--dir', `${root}::/`];
             for (const [key, value] of Object.entries(spec.env ?? {})) args.push('--env', `${key}=${value}`);
-            run = spawnSync(options.wasmkern, [...args, wasmPath, ...(spec.args ?? [])], runnerOptions);
+            run = spawnSync(options.wasmkern, [...args, wasmPath, ...(spec.args ?? []).map(joined)], runnerOptions);
         } else {
             run = spawnSync(process.execPath, ['--no-warnings', self, '--exec', wasmPath, root, JSON.stringify(spec)], runnerOptions);
         }
