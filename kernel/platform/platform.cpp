@@ -27,10 +27,58 @@ struct Range {
     u64 size;
 };
 
-// Address space handed out by reserve(): a bump pointer plus released ranges for reuse.
+// Address space handed out by reserve(): a bump pointer plus the released ranges, sorted by
+// address and merged with their neighbours (a range that reaches the bump pointer lowers it
+// instead). reserve() takes the smallest free range that fits, so that a process's memories
+// and code land where earlier ones were and reuse the page tables already there: page-table
+// pages are never freed, and fresh addresses would cost new ones every time.
 u64 g_next = kRegionBase;
 Range g_free[kMaxFreeRanges];
 usize g_free_count;
+
+void remove_free_range(usize index)
+{
+    for (usize i = index; i + 1 < g_free_count; ++i)
+        g_free[i] = g_free[i + 1];
+    --g_free_count;
+}
+
+// Returns [base, base + size) to the free list (interrupts off).
+void add_free_range(u64 base, u64 size)
+{
+    usize index = 0;
+    while (index < g_free_count && g_free[index].base < base)
+        ++index;
+    bool merges_before = index > 0 && g_free[index - 1].base + g_free[index - 1].size == base;
+    bool merges_after = index < g_free_count && base + size == g_free[index].base;
+    if (merges_before && merges_after) {
+        g_free[index - 1].size += size + g_free[index].size;
+        remove_free_range(index);
+        --index;
+    } else if (merges_before) {
+        g_free[index - 1].size += size;
+        --index;
+    } else if (merges_after) {
+        g_free[index].base = base;
+        g_free[index].size += size;
+    } else {
+        if (g_free_count == kMaxFreeRanges) {
+            // NOTE: with the list full the range is leaked as address space only; its frames
+            // were returned by the caller.
+            if (base + size == g_next)
+                g_next = base;
+            return;
+        }
+        for (usize i = g_free_count; i > index; --i)
+            g_free[i] = g_free[i - 1];
+        g_free[index] = { base, size };
+        ++g_free_count;
+    }
+    if (g_free[index].base + g_free[index].size == g_next) {
+        g_next = g_free[index].base;
+        remove_free_range(index);
+    }
+}
 
 bool in_region(u64 address, u64 size)
 {
@@ -58,9 +106,16 @@ u64 flags_for(Access access)
 
 void unmap_range(PageTables& tables, u64 base, u64 size)
 {
-    for (u64 page = base; page < base + size; page += x86::kPageSize) {
+    u64 end = base + size;
+    for (u64 page = base; page < end;) {
+        u64 next = tables.next_possibly_mapped(page);
+        if (next != page) {
+            page = next;
+            continue;
+        }
         if (auto frame = tables.unmap(page))
             kernel::mm::free_frame(*frame);
+        page += x86::kPageSize;
     }
 }
 
@@ -73,14 +128,17 @@ Result<void*> reserve(usize size)
     if (size == 0 || (size & (x86::kPageSize - 1)) || size > kRegionSize)
         return Error::from("bad reservation size", ErrorKind::OutOfRange);
     InterruptDisabler guard;
+    usize best = g_free_count;
     for (usize i = 0; i < g_free_count; ++i) {
-        if (g_free[i].size < size)
-            continue;
-        u64 base = g_free[i].base;
-        g_free[i].base += size;
-        g_free[i].size -= size;
-        if (g_free[i].size == 0)
-            g_free[i] = g_free[--g_free_count];
+        if (g_free[i].size >= size && (best == g_free_count || g_free[i].size < g_free[best].size))
+            best = i;
+    }
+    if (best < g_free_count) {
+        u64 base = g_free[best].base;
+        g_free[best].base += size;
+        g_free[best].size -= size;
+        if (g_free[best].size == 0)
+            remove_free_range(best);
         return reinterpret_cast<void*>(base);
     }
     if (kRegionBase + kRegionSize - g_next < size)
@@ -154,14 +212,7 @@ void release(void* address, usize size)
     auto tables = PageTables::current();
     u64 base = reinterpret_cast<u64>(address);
     unmap_range(tables, base, size);
-    if (base + size == g_next) {
-        g_next = base;
-        return;
-    }
-    if (g_free_count < kMaxFreeRanges)
-        g_free[g_free_count++] = { base, size };
-    // NOTE: with the free list full the range is leaked as address space only; its frames
-    // were returned above.
+    add_free_range(base, size);
 }
 
 u64 monotonic_nanoseconds() { return kernel::time::nanoseconds_since_boot(); }

@@ -42,6 +42,48 @@ KERNEL_TEST(platform_reserve_commit_decommit_release)
         platform::release(*again, 1 << 20);
 }
 
+// Released neighbours merge, and a reservation takes the smallest free range that fits, so a
+// process's 8 GiB memory lands where an earlier one was (and reuses its page tables).
+KERNEL_TEST(platform_released_ranges_merge_and_are_reused)
+{
+    constexpr usize kBig = usize { 8 } << 30;
+    auto first = platform::reserve(kBig);
+    auto second = platform::reserve(kBig);
+    auto small = platform::reserve(4096);
+    KEXPECT(first && second && small);
+    if (!first || !second || !small)
+        return;
+    KEXPECT_EQ(static_cast<u8*>(*second), static_cast<u8*>(*first) + kBig);
+    // A committed page far inside is unmapped and its frame returned when released (the
+    // page tables made for it stay).
+    KEXPECT(platform::commit(static_cast<u8*>(*second) + (usize { 5 } << 30), 4096).has_value());
+    u64 frames_committed = mm::frames().free_frames();
+    platform::release(*first, kBig);
+    platform::release(*second, kBig);
+    KEXPECT_EQ(mm::frames().free_frames(), frames_committed + 1);
+    auto both = platform::reserve(2 * kBig); // only fits if the two merged
+    KEXPECT(both.has_value() && *both == *first);
+    if (both)
+        platform::release(*both, 2 * kBig);
+    auto again = platform::reserve(kBig);
+    KEXPECT(again.has_value() && *again == *first);
+    if (again)
+        platform::release(*again, kBig);
+    platform::release(*small, 4096);
+}
+
+// The kernel returns a dying memory's frames instead of letting the engine pool them.
+KERNEL_TEST(platform_discard_is_refused)
+{
+    auto region = platform::reserve(4096);
+    KEXPECT(region.has_value());
+    if (!region)
+        return;
+    KEXPECT(platform::commit(*region, 4096).has_value());
+    KEXPECT(!platform::discard(*region, 4096));
+    platform::release(*region, 4096);
+}
+
 KERNEL_TEST(platform_refuses_absurd_reservations)
 {
     auto huge = platform::reserve(1ull << 50);

@@ -108,6 +108,23 @@ Result<void> PageTables::protect(u64 virt, u64 flags)
     return {};
 }
 
+u64 PageTables::next_possibly_mapped(u64 virt) const
+{
+    const u64* table = table_at(m_root);
+    for (int level = 4; level > 1; --level) {
+        u64 entry = table[index_at(virt, level)];
+        if (!(entry & kPagePresent)) {
+            u64 span = 1ull << (12 + 9 * (level - 1));
+            u64 next = (virt & ~(span - 1)) + span;
+            return next > virt ? next : ~0ull;
+        }
+        if (entry & kPageHuge)
+            return virt;
+        table = table_at(entry);
+    }
+    return virt;
+}
+
 std::optional<Translation> PageTables::translate(u64 virt) const
 {
     if (!is_canonical(virt))

@@ -45,6 +45,11 @@ public:
     // Removes a 4 KiB mapping and flushes it from this CPU's TLB; returns the physical page.
     Result<u64> unmap(u64 virt);
     std::optional<Translation> translate(u64 virt) const;
+    // `virt` (page aligned) when a 4 KiB page at it may be mapped, otherwise the start of
+    // the next span whose table exists (skips a missing table at any level at once), so
+    // that walking a sparse range (an 8 GiB wasm memory reservation) costs per table, not
+    // per page. Never less than `virt`; ~0 past the top of the address space.
+    u64 next_possibly_mapped(u64 virt) const;
     // Replaces the flags of a mapped 4 KiB page (keeping its frame) and flushes it.
     Result<void> protect(u64 virt, u64 flags);
 
