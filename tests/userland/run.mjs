@@ -7,8 +7,9 @@
 //   wait     returns that status once (ECHILD after, or for a pid that is not a child)
 //   kill     ESRCH for an unknown pid; a child that has already run cannot be stopped (0)
 //   ps       a record per process still known: the running chain of parents, and exited
-//            children not yet waited for; memory is the instance's memory size, cpu time a
-//            fixed fake (pid * 1.5 ms) so that the output is predictable
+//            children not yet waited for (shown as running when the case says "lingering":
+//            true, as a background program that is still busy); memory is the instance's
+//            memory size, cpu time a fixed fake (pid * 1.5 ms) so that the output is predictable
 //   poweroff writes "stub: poweroff N" on stderr and ends this process with status N
 // Then it compares status, stdout, stderr and (when the case lists them) the files left in the
 // root, /bin excluded.
@@ -19,7 +20,7 @@
 // `wasmkern run` instead, against the same expectations.
 //
 // A case: { program, args?, env?, stdin?, files?: { "path": "text" | "path/": null },
-//           programs?: { "path": "NAME" (a copy of NAME.wasm) },
+//           programs?: { "path": "NAME" (a copy of NAME.wasm) }, lingering?: bool,
 //           expect: { status, stdout?, stderr?, stdout_match?, stderr_match?, files? } }
 // stdin, stdout, stderr and each of args may be an array of pieces (see joined); *_match are
 // regular expressions.
@@ -206,7 +207,7 @@ async function execute(wasmPath, root, spec) {
                     new Uint8Array(memory.buffer, at, 64).fill(0);
                     view.setUint32(at, id, true);
                     view.setUint32(at + 4, p.parent, true);
-                    view.setUint32(at + 8, p.state, true);
+                    view.setUint32(at + 8, p.state === 2 && spec.lingering ? 0 : p.state, true);
                     view.setBigUint64(at + 16, BigInt(p.memory), true);
                     view.setBigUint64(at + 24, BigInt(id) * 1500000n, true);
                     Buffer.from(p.name, 'utf8').subarray(0, 32).copy(Buffer.from(memory.buffer, at + 32, 32));

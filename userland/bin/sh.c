@@ -173,10 +173,13 @@ static enum LineResult read_line(struct Editor* editor)
 // Splits `line` into words, written NUL-terminated into `storage` (at least as large as the
 // line). Spaces and tabs separate words; '...' keeps everything literally; "..." keeps
 // everything but \" and \\, which stand for " and \; outside quotes a backslash takes the next
-// byte literally; a word starting with # begins a comment. NULL, or what is wrong.
-static const char* split_words(const char* line, char* storage, char* words[MAX_WORDS], int* count)
+// byte literally; a word starting with # begins a comment; an unquoted & ends the command and
+// sets *background (only spaces or a comment may follow). NULL, or what is wrong.
+static const char* split_words(const char* line, char* storage, char* words[MAX_WORDS], int* count,
+    int* background)
 {
     *count = 0;
+    *background = 0;
     char* out = storage;
     const char* in = line;
     for (;;) {
@@ -209,6 +212,19 @@ static const char* split_words(const char* line, char* storage, char* words[MAX_
                     return "the line ends with a backslash";
                 *out++ = in[1];
                 in += 2;
+            } else if (*in == '&') {
+                for (++in; *in == ' ' || *in == '\t';)
+                    ++in;
+                if (*in != '\0' && *in != '#')
+                    return "& must end the command";
+                if (out == words[*count - 1])
+                    --*count; // the & stood alone
+                else
+                    *out = '\0';
+                if (*count == 0)
+                    return "& without a command";
+                *background = 1;
+                return NULL;
             } else {
                 *out++ = *in++;
             }
@@ -294,16 +310,102 @@ static void print_help(void)
            "  cd [DIR]    change the directory programs start in (default /); it is their $PWD\n"
            "  pwd         print that directory\n"
            "  exit [N]    leave the shell with status N (default: the last command's status)\n"
+           "  wait [PID]  wait for a program started with & (default: all of them)\n"
            "  help        this text\n"
+           "A command ending in & runs in the background: the shell prints [PID], goes on, and\n"
+           "reports [PID] done, status N before a later prompt.\n"
            "keys: Backspace erases a character, Ctrl-U the line, Ctrl-C abandons it, Ctrl-D on an\n"
            "empty line exits. Every program takes --help.\n");
     print_programs();
 }
 
+// ---- background programs -------------------------------------------------------------------
+
+#define MAX_JOBS 16
+#define MAX_LISTED_PROCESSES 64
+
+static uint32_t g_jobs[MAX_JOBS]; // pids started with & and not waited for yet
+static int g_job_count;
+
+static void forget_job(int index)
+{
+    g_jobs[index] = g_jobs[--g_job_count];
+}
+
+// Waits for job `index` (which must not block long: it has exited, or the caller asked to
+// wait) and reports it. Returns its status.
+static int finish_job(int index)
+{
+    uint32_t pid = g_jobs[index];
+    uint32_t status = 0;
+    int error = wasmkern_wait(pid, &status);
+    forget_job(index);
+    if (error) {
+        report("wait for process %u: %s", pid, strerror(error));
+        return 1;
+    }
+    const char* note = status == WK_STATUS_KILLED ? " (killed)" : status == WK_STATUS_TRAPPED ? " (trap)" : "";
+    printf("[%u] done, status %u%s\n", pid, status, note);
+    return (int)(status & 0xff);
+}
+
+// Reports the background programs that have exited, without blocking: ps says which.
+static void reap_finished_jobs(void)
+{
+    if (g_job_count == 0)
+        return;
+    static struct WkProcessRecord records[MAX_LISTED_PROCESSES];
+    uint32_t total = 0;
+    if (wasmkern_ps(records, sizeof records, &total) != 0)
+        return;
+    uint32_t listed = total < MAX_LISTED_PROCESSES ? total : MAX_LISTED_PROCESSES;
+    for (int job = g_job_count - 1; job >= 0; --job) {
+        int running = 0;
+        int found = 0;
+        for (uint32_t i = 0; i < listed; ++i) {
+            if (records[i].pid == g_jobs[job]) {
+                found = 1;
+                running = records[i].state != WK_PROCESS_EXITED;
+            }
+        }
+        // Not in a complete listing: gone (wait says why); not in a cut-short one: unknown.
+        if (running || (!found && listed < total))
+            continue;
+        finish_job(job);
+    }
+}
+
+// wait [PID]: waits for one background program, or all of them.
+static int builtin_wait(int argc, char** argv)
+{
+    if (argc > 2) {
+        report("wait: too many arguments");
+        return STATUS_USAGE;
+    }
+    if (argc == 1) {
+        int status = 0;
+        while (g_job_count > 0)
+            status = finish_job(g_job_count - 1);
+        return status;
+    }
+    char* end;
+    unsigned long pid = strtoul(argv[1], &end, 10);
+    for (int job = 0; job < g_job_count && *end == '\0' && argv[1][0] != '\0'; ++job) {
+        if (g_jobs[job] == pid)
+            return finish_job(job);
+    }
+    report("wait: %s: not a background program of this shell", argv[1]);
+    return 1;
+}
+
 // ---- running programs ----------------------------------------------------------------------
 
-static int run_program(int argc, char** argv)
+static int run_program(int argc, char** argv, int background)
 {
+    if (background && g_job_count == MAX_JOBS) {
+        report("%s: already %d programs in the background; `wait` for them first", argv[0], MAX_JOBS);
+        return STATUS_NOT_RUNNABLE;
+    }
     char path[WK_PATH_MAX];
     int error = wk_program_path(g_cwd, argv[0], path);
     char** environment = NULL;
@@ -330,6 +432,11 @@ static int run_program(int argc, char** argv)
         report("%s: %s", argv[0], strerror(error));
         return STATUS_NOT_RUNNABLE;
     }
+    if (background) {
+        g_jobs[g_job_count++] = pid;
+        printf("[%u]\n", pid);
+        return 0;
+    }
     uint32_t status = 0;
     error = wasmkern_wait(pid, &status);
     if (error) {
@@ -350,7 +457,8 @@ static int run_line(const char* line)
         g_status = STATUS_USAGE;
         return 0;
     }
-    const char* problem = split_words(line, storage, words, &count);
+    int background = 0;
+    const char* problem = split_words(line, storage, words, &count, &background);
     if (problem) {
         report("%s", problem);
         g_status = STATUS_USAGE;
@@ -360,6 +468,13 @@ static int run_line(const char* line)
         return 0;
     words[count] = NULL;
     const char* command = words[0];
+    int builtin = strcmp(command, "exit") == 0 || strcmp(command, "cd") == 0 || strcmp(command, "pwd") == 0
+        || strcmp(command, "help") == 0 || strcmp(command, "wait") == 0;
+    if (builtin && background) {
+        report("%s: a builtin cannot run in the background", command);
+        g_status = STATUS_USAGE;
+        return 0;
+    }
     if (strcmp(command, "exit") == 0) {
         if (count > 2) {
             report("exit: too many arguments");
@@ -386,8 +501,10 @@ static int run_line(const char* line)
     } else if (strcmp(command, "help") == 0) {
         print_help();
         g_status = 0;
+    } else if (strcmp(command, "wait") == 0) {
+        g_status = builtin_wait(count, words);
     } else {
-        g_status = run_program(count, words);
+        g_status = run_program(count, words, background);
     }
     return 0;
 }
@@ -425,6 +542,7 @@ int main(int argc, char** argv)
     }
     static struct Editor editor;
     for (;;) {
+        reap_finished_jobs();
         printf("wasmkern:%s$ ", g_cwd);
         enum LineResult result = read_line(&editor);
         if (result == LINE_READ_ERROR) {
