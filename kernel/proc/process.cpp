@@ -35,6 +35,10 @@ constexpr u64 kTickNanoseconds = 1'000'000; // the APIC timer runs at 1 kHz
 // Linear memory one process may commit: at most this, and at most half of what is free
 // when it starts, so that one memory bomb cannot starve the kernel.
 constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
+// Stack a spawn needs below the caller (decoding, validating and compiling run on it). A
+// process calling spawn from deeper than that (deep recursion first) gets NoMem instead of
+// running the kernel into its guard page.
+constexpr u64 kSpawnStackNeeded = 192 * 1024;
 
 class Process {
 public:
@@ -365,6 +369,11 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
 
 wasi::Expected<u32> spawn(const SpawnRequest& request)
 {
+    if (auto* thread = sched::current(); thread && thread->process()) {
+        u64 stack_pointer = reinterpret_cast<u64>(__builtin_frame_address(0));
+        if (stack_pointer < thread->stack_bottom() + kSpawnStackNeeded)
+            return fail(Errno::NoMem);
+    }
     reap_orphans();
     {
         InterruptDisabler guard;
