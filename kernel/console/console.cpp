@@ -309,6 +309,7 @@ constexpr Command kCommands[] = {
     { "kill", "kill a process (`kill PID`)", command_kill },
     { "ps", "list the processes", command_ps },
     { "cache", "show the compiled-module cache (`cache drop` empties it)", command_cache },
+    { "spawnbench", "time spawns of a program (`spawnbench N PATH [ARGS...]`)", command_spawnbench },
     { "poweroff", "turn the machine off", command_poweroff },
 };
 
