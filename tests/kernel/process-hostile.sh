@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Hostile programs (userland/hostile/) as processes: each must end with its error while the
+# kernel keeps running, and the second round of all of them must leave exactly as many free
+# frames as the first (so nothing leaks: memories, code, stacks, descriptors, page tables).
+# usage: process-hostile.sh -- QEMU-RUN-ARGS... (an initrd with the hostile programs, the kernel last)
+set -uo pipefail
+[ "${1:-}" = "--" ] && shift
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# One round; the infinite loop is spawned in the background, the console stays responsive
+# (ps and uptime answer while it spins), then it is killed. Pids are deterministic: the
+# spawn bomb takes 63 children, so round 1's spin is pid 70 and round 2's pid 140.
+round() {
+  local spin=$1
+  printf '%s\n' \
+    "run /bin/stack_bomb" "run /bin/oob_load" "run /bin/divide_zero" "run /bin/memory_bomb" \
+    "run /bin/spawn_bomb" "run /etc/motd" "run /bin/wasmkern_abuse" \
+    "spawn /bin/spin" "uptime" "ps" "kill $spin" "wait $spin" "kill $spin" \
+    "cache drop" "mem"
+}
+{ round 70; round 140; echo poweroff; } >"$work/input"
+"$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
+status=$?
+sed -i 's/\r$//' "$work/transcript"
+ok=1
+fail() { echo "process-hostile: $*"; ok=0; }
+[ $status = 0 ] || fail "qemu-run exited with $status"
+expect_count() { # PATTERN COUNT
+  local found
+  found=$(grep -Ec -- "$1" "$work/transcript")
+  [ "$found" = "$2" ] || fail "'$1' found $found times, expected $2"
+}
+expect_count "^error: wasm trap: call stack exhausted$" 2
+expect_count "^error: wasm trap: out of bounds memory access$" 2
+expect_count "^error: wasm trap: integer divide by zero$" 2
+expect_count "^memory_bomb: memory.grow refused after [0-9]+ MiB$" 2
+expect_count "^spawn_bomb: spawn refused after 63 children: errno 6 " 2
+expect_count "^spawn_bomb: 63 of 63 children killed and waited for$" 2
+expect_count "^error: /etc/motd: magic header not detected \\(at offset 0\\)$" 4
+expect_count "^run: /etc/motd: not an executable module \\(errno 45\\)$" 2
+expect_count "exited with status 134\\]$" 6
+expect_count "^wasmkern_abuse: spawn path out of bounds -> 21$" 2
+expect_count "^wasmkern_abuse: spawn pid_out out of bounds -> 21$" 2
+expect_count "^wasmkern_abuse: spawn argv without NUL -> 28$" 2
+expect_count "^wasmkern_abuse: spawn closed stdin -> 8$" 2
+expect_count "^wasmkern_abuse: spawn missing file -> 44$" 2
+expect_count "^wasmkern_abuse: spawn not a module -> 45$" 2
+expect_count "^wasmkern_abuse: wait unknown pid -> 12$" 2
+expect_count "^wasmkern_abuse: wait status out of bounds -> 21$" 2
+expect_count "^wasmkern_abuse: kill unknown pid -> 71$" 2
+expect_count "^wasmkern_abuse: ps buffer out of bounds -> 21$" 2
+expect_count "^wasmkern_abuse: ps sees 1 processes, first is wasmkern_abuse$" 2
+expect_count "^ +(70|140) +0 running +[0-9]+ +[0-9]+ spin$" 2
+expect_count "^up [0-9]+\\.[0-9]{6} s" 2
+expect_count "^\\[process (70|140) exited with status 137\\]$" 2
+expect_count "^powering off$" 1
+# The second kill of an exited-and-waited process: no such process.
+expect_count "^kill: (70|140): no such process$" 2
+mapfile -t free < <(grep -Eo "^frames: [0-9]+ total, [0-9]+ used, [0-9]+ free" "$work/transcript" | awk '{print $6}')
+if [ ${#free[@]} != 2 ]; then
+  fail "expected two mem reports, found ${#free[@]}"
+elif [ "${free[0]}" != "${free[1]}" ]; then
+  fail "free frames after round 1: ${free[0]}, after round 2: ${free[1]} (a leak)"
+else
+  echo "process-hostile: ${free[0]} frames free after both rounds"
+fi
+if [ $ok = 1 ]; then
+  echo "process-hostile: ok"
+  exit 0
+fi
+echo "----- transcript -----"
+cat "$work/transcript"
+exit 1
