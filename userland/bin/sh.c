@@ -262,7 +262,7 @@ static int compare_names(const void* a, const void* b)
     return strcmp(*(char* const*)a, *(char* const*)b);
 }
 
-// The names in /bin, sorted, on one line.
+// The names in /bin, sorted, wrapped before column 80 with continuation lines indented.
 static void print_programs(void)
 {
     enum { kMaxNames = 256 };
@@ -284,7 +284,6 @@ static void print_programs(void)
     }
     closedir(dir);
     qsort(names, count, sizeof *names, compare_names);
-    // Wrapped before column 80, continuation lines indented.
     const char* heading = "programs in /bin:";
     size_t column = strlen(heading);
     printf("%s", heading);
