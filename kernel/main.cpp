@@ -18,6 +18,7 @@
 #include "kernel/spec/spec_suite.h"
 #include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
+#include "kernel/time/rtc.h"
 
 extern "C" {
 using Constructor = void (*)();
@@ -74,6 +75,7 @@ T must_succeed(Result<T> result, const char* what)
     run_global_constructors();
     x86_64::enable_vector_state();
     time::calibrate_tsc(first_tsc);
+    time::read_wall_clock_at_boot();
 
     auto boot_info = boot::parse_boot_info(protocol, info_physical);
     configure_logging(boot_info);

@@ -5,6 +5,7 @@
 #include "kernel/sched/thread.h"
 #include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
+#include "kernel/time/rtc.h"
 
 namespace wk::kernel::sys {
 
@@ -514,6 +515,7 @@ wasi::Expected<u64> KernelWasiSystem::clock_time(wasi::ClockId clock)
 {
     switch (clock) {
     case wasi::ClockId::Realtime:
+        return time::realtime_nanoseconds();
     case wasi::ClockId::Monotonic:
     case wasi::ClockId::ProcessCputime:
     case wasi::ClockId::ThreadCputime:

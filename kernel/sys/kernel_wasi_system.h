@@ -16,8 +16,8 @@ namespace wk::kernel::sys {
 // errnos, so errors pass through with a cast. Every file system call, and every drop of an
 // OpenFile reference, happens under the root file system's FsGuard.
 //
-// Clocks: realtime and monotonic both count from boot (there is no RTC driver yet), the CPU
-// time clocks too (one process per CPU for now). Randomness: RDRAND mixed with the TSC
+// Clocks: realtime is the CMOS RTC read at boot plus the time since (kernel/time/rtc.h);
+// monotonic counts from boot, the CPU time clocks too (one process per CPU for now). Randomness: RDRAND mixed with the TSC
 // (x86_64::boot_entropy); not for cryptography on CPUs without RDRAND.
 //
 // Ownership: the streams and the FileSystem must outlive the system. One WasiContext drives

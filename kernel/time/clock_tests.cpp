@@ -2,6 +2,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/time/clock.h"
+#include "kernel/time/rtc.h"
 
 namespace wk::kernel::time {
 
@@ -32,6 +33,26 @@ KERNEL_TEST(timer_ticks_track_the_clock)
     debug::print("    {} ticks in {} ms at {} Hz\n", ticks, elapsed_ms, x86_64::timer_hz());
     KEXPECT(ticks > 0);
     KEXPECT(ticks <= expected + expected / 4 + 2);
+}
+
+KERNEL_TEST(calendar_to_epoch_seconds)
+{
+    KEXPECT_EQ(seconds_since_epoch({ 1970, 1, 1, 0, 0, 0 }), 0u);
+    KEXPECT_EQ(seconds_since_epoch({ 2000, 3, 1, 0, 0, 0 }), 951868800u);        // after a leap day of a 400-year
+    KEXPECT_EQ(seconds_since_epoch({ 2024, 2, 29, 12, 34, 56 }), 1709210096u);
+    KEXPECT_EQ(seconds_since_epoch({ 2100, 12, 31, 23, 59, 59 }), 4133980799u);  // 2100 is no leap year
+    KEXPECT_EQ(seconds_since_epoch({ 2024, 13, 1, 0, 0, 0 }), 0u);
+    KEXPECT_EQ(seconds_since_epoch({ 1969, 12, 31, 23, 59, 59 }), 0u);
+}
+
+// QEMU's RTC starts at the host's time: the wall clock is after 2020 and moves with the TSC.
+KERNEL_TEST(wall_clock_from_the_rtc)
+{
+    u64 first = realtime_nanoseconds();
+    KEXPECT(first > 1577836800ull * 1000000000ull);
+    spin_for_nanoseconds(1000000);
+    u64 second = realtime_nanoseconds();
+    KEXPECT(second >= first + 1000000);
 }
 
 } // namespace wk::kernel::time
