@@ -82,23 +82,45 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
 Result<std::unique_ptr<WasiCommand>> WasiCommand::create(const WasiCommandOptions& options, std::FILE* diagnostics)
 {
     std::unique_ptr<WasiCommand> command(new (std::nothrow) WasiCommand());
-    if (!command)
+    if (!command) {
+        std::fprintf(diagnostics, "cannot set up WASI: out of memory\n");
         return Error::out_of_memory();
-    wasi::WasiContext& context = command->m_context;
-    TRY(PosixWasiSystem::install_stdio(context));
-    for (const std::string& argument : options.arguments)
-        TRY(context.add_argument(StringView(argument.data(), argument.size())));
-    for (const std::string& variable : options.environment)
-        TRY(context.add_environment(StringView(variable.data(), variable.size())));
+    }
+    if (auto set_up = command->set_up(options, diagnostics); !set_up)
+        return set_up.error();
+    return command;
+}
+
+Result<void> WasiCommand::set_up(const WasiCommandOptions& options, std::FILE* diagnostics)
+{
+    auto fail = [&](const Error& error) {
+        std::fprintf(diagnostics, "cannot set up WASI: %s\n", error.message());
+        return error;
+    };
+    if (auto stdio = PosixWasiSystem::install_stdio(m_context); !stdio)
+        return fail(stdio.error());
+    for (const std::string& argument : options.arguments) {
+        if (auto added = m_context.add_argument(StringView(argument.data(), argument.size())); !added)
+            return fail(added.error());
+    }
+    for (const std::string& variable : options.environment) {
+        if (auto added = m_context.add_environment(StringView(variable.data(), variable.size())); !added)
+            return fail(added.error());
+    }
     for (const auto& [host, guest] : options.directories) {
         auto directory = PosixWasiSystem::open_directory(host.c_str());
         if (!directory) {
             std::fprintf(diagnostics, "--dir %s: cannot open: %s\n", host.c_str(), std::strerror(errno));
             return directory.error();
         }
-        TRY(context.add_preopen(*directory, StringView(guest.data(), guest.size())));
+        if (auto added = m_context.add_preopen(*directory, StringView(guest.data(), guest.size())); !added) {
+            (void)m_system.close(*directory); // the context owns it only once added
+            std::fprintf(diagnostics, "--dir %s: cannot preopen as '%s': %s\n", host.c_str(), guest.c_str(),
+                         added.error().message());
+            return added.error();
+        }
     }
-    return command;
+    return {};
 }
 
 Result<void> WasiCommand::define(runtime::Store& store, runtime::Linker& linker)

@@ -43,8 +43,9 @@ inline constexpr int kTrapExitStatus = 134;
 // returns as if it trapped); the context must outlive every call into the instance.
 class WasiCommand {
 public:
-    // Errors: a preopened directory that cannot be opened (also printed on
-    // `diagnostics` as "--dir HOST: cannot open: REASON"), allocation failures.
+    // Every error is also printed on `diagnostics`: a preopened directory that cannot be
+    // opened ("--dir HOST: cannot open: REASON") or added, stdio that cannot be
+    // duplicated, allocation failures ("cannot set up WASI: REASON").
     static Result<std::unique_ptr<WasiCommand>> create(const WasiCommandOptions&, std::FILE* diagnostics);
 
     // Defines all of wasi_snapshot_preview1 in `linker` as host functions of `store`.
@@ -57,6 +58,8 @@ public:
     engine::wasi::WasiContext& context() { return m_context; }
 
 private:
+    Result<void> set_up(const WasiCommandOptions&, std::FILE* diagnostics);
+
     WasiCommand()
         : m_context(m_system)
     {

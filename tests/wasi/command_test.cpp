@@ -88,6 +88,29 @@ TEST(WasiCommand, ReportsADirectoryThatCannotBeOpened)
     EXPECT_NE(std::strstr(line, "--dir /nonexistent-wasmkern-dir: cannot open"), nullptr) << line;
 }
 
+TEST(WasiCommand, ReportsTooManyPreopens)
+{
+    // More than the descriptor table (or the process's file limit) holds: refused with
+    // a message, every directory opened so far closed again with the context.
+    WasiCommandOptions options;
+    options.arguments = { "p.wasm" };
+    options.directories.assign(engine::wasi::WasiContext::kMaxDescriptors + 8, { "/tmp", "/sandbox" });
+    std::FILE* diagnostics = std::tmpfile();
+    ASSERT_NE(diagnostics, nullptr);
+    auto command = WasiCommand::create(options, diagnostics);
+    EXPECT_FALSE(command.has_value());
+    std::rewind(diagnostics);
+    char line[256] = {};
+    ASSERT_NE(std::fgets(line, sizeof line, diagnostics), nullptr);
+    std::fclose(diagnostics);
+    EXPECT_NE(std::strstr(line, "--dir /tmp: cannot"), nullptr) << line;
+    // The descriptors are back: one more directory opens.
+    WasiCommandOptions one;
+    one.arguments = { "p.wasm" };
+    one.directories = { { "/tmp", "/sandbox" } };
+    EXPECT_TRUE(WasiCommand::create(one, stderr).has_value());
+}
+
 #ifdef WK_USERLAND_DIR
 TEST(WasiCommand, CorpusModulesLinkAgainstPreview1)
 {
