@@ -1,7 +1,7 @@
 // A benchmark, not a test: wall time of one corpus case (userland/corpus/manifest.json)
 // as a whole process under `wasmkern run`, under node:wasi (harness.mjs's child) and
-// natively (the same C built with clang -O2 for the host). Prints the median and the
-// spread of --runs runs each (default 5). Cases whose arguments name /sandbox paths
+// natively (the same C built with clang -O2 for the host). Prints the median wall time
+// with its spread and the median CPU time of --runs runs each (default 5). Cases whose arguments name /sandbox paths
 // run natively from a copy of the fixture with /sandbox replaced by its path.
 //
 //   node measure.mjs --corpus DIR --wasm-dir DIR --wasmkern PATH --case NAME
@@ -32,12 +32,23 @@ function sandbox() {
     return directory;
 }
 
+// CPU time (user + system, all threads) comes from GNU time when installed: on a
+// loaded machine it says more than the wall time.
+const gnuTime = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
 function time(command, args, directory) {
+    const report = path.join(scratch, 'rusage');
+    const [program, programArgs] = gnuTime ? [gnuTime, ['-f', '%U %S', '-o', report, command, ...args]] : [command, args];
     const started = process.hrtime.bigint();
-    const run = spawnSync(command, args, { cwd: directory, input: spec.stdin ?? '', maxBuffer: 64 << 20 });
+    const run = spawnSync(program, programArgs, { cwd: directory, input: spec.stdin ?? '', maxBuffer: 64 << 20 });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (run.error) throw run.error;
-    return { seconds, status: run.status };
+    let cpu = NaN;
+    if (gnuTime) {
+        const [user, system] = fs.readFileSync(report, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        cpu = user + system;
+    }
+    return { seconds, cpu, status: run.status };
 }
 
 const env = Object.entries(spec.env ?? {});
@@ -57,17 +68,20 @@ if (built.status === 0) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-console.log(`${options.case}: median of ${options.runs} runs, whole process wall time`);
+console.log(`${options.case}: median of ${options.runs} runs of the whole process (wall time; CPU time, user + system)`);
 for (const [name, runner] of Object.entries(runners)) {
-    const seconds = [];
+    const wall = [];
+    const cpu = [];
     let status;
     for (let i = 0; i < Number(options.runs); ++i) {
         const directory = sandbox();
         const result = runner(directory);
-        seconds.push(result.seconds);
+        wall.push(result.seconds);
+        cpu.push(result.cpu);
         status = result.status;
         fs.rmSync(directory, { recursive: true, force: true });
     }
-    console.log(`  ${name.padEnd(9)} ${median(seconds).toFixed(3)} s  (min ${Math.min(...seconds).toFixed(3)}, max ${Math.max(...seconds).toFixed(3)}, status ${status})`);
+    console.log(`  ${name.padEnd(9)} wall ${median(wall).toFixed(3)} s (min ${Math.min(...wall).toFixed(3)}, max ${Math.max(...wall).toFixed(3)})` +
+                `  cpu ${median(cpu).toFixed(3)} s  status ${status}`);
 }
 fs.rmSync(scratch, { recursive: true, force: true });
