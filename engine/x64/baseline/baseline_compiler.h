@@ -205,6 +205,7 @@ private:
     Result<void> call_ref(u32 type_index, bool tail);
     Result<void> setup_arguments(const CallLayout& layout, u32 base, bool tail);
     Result<void> finish_call(const CallLayout& layout, u32 base, u32 outgoing);
+    Result<void> return_after_call();
 
     Result<void> emit_prologue(u32 function_index);
     Result<void> emit_trap_stubs();

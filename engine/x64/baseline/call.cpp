@@ -50,6 +50,17 @@ Result<void> BaselineCompiler::setup_arguments(const CallLayout& layout, u32 bas
     return {};
 }
 
+// NOTE: callers pop their own stack arguments, so a tail callee that needs a bigger
+// stack-argument area than this function received cannot take over its frame. Such a
+// return_call runs as a call and a return: the same results and traps, but the frame
+// stays, so only chains of them that fit the stack complete (V8 has no such limit).
+Result<void> BaselineCompiler::return_after_call()
+{
+    TRY(emit_return());
+    mark_dead();
+    return {};
+}
+
 // After the call instruction: results onto the operand stack, outgoing area released.
 Result<void> BaselineCompiler::finish_call(const CallLayout& layout, u32 base, u32 outgoing)
 {
@@ -120,8 +131,10 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
     u32 type_index = m_module.functions[function_index].type_index;
     CallLayout& layout = m_call_layout;
     TRY(compute_call_layout(m_module.func_params(type_index), m_module.func_results(type_index), layout));
-    if (tail && layout.stack_bytes > m_self_layout.stack_bytes)
-        return unsupported("return_call with more stack arguments than the caller's not implemented");
+    if (tail && layout.stack_bytes > m_self_layout.stack_bytes) {
+        TRY(call_function(function_index, false));
+        return return_after_call();
+    }
     u32 base = m_stack.height() - layout.param_count();
     TRY(spill_all());
     bool imported = function_index < m_module.imported_function_count;
@@ -176,8 +189,10 @@ Result<void> BaselineCompiler::call_indirect(u32 type_index, u32 table_index, bo
 {
     CallLayout& layout = m_call_layout;
     TRY(compute_call_layout(m_module.func_params(type_index), m_module.func_results(type_index), layout));
-    if (tail && layout.stack_bytes > m_self_layout.stack_bytes)
-        return unsupported("return_call_indirect with more stack arguments than the caller's not implemented");
+    if (tail && layout.stack_bytes > m_self_layout.stack_bytes) {
+        TRY(call_indirect(type_index, table_index, false));
+        return return_after_call();
+    }
     const Table& table = m_module.tables[table_index];
     if (table.element_type.heap != HeapKind::Func && table.element_type.heap != HeapKind::Index)
         return unsupported("call_indirect through a non-function table");
@@ -216,8 +231,10 @@ Result<void> BaselineCompiler::call_ref(u32 type_index, bool tail)
 {
     CallLayout& layout = m_call_layout;
     TRY(compute_call_layout(m_module.func_params(type_index), m_module.func_results(type_index), layout));
-    if (tail && layout.stack_bytes > m_self_layout.stack_bytes)
-        return unsupported("return_call_ref with more stack arguments than the caller's not implemented");
+    if (tail && layout.stack_bytes > m_self_layout.stack_bytes) {
+        TRY(call_ref(type_index, false));
+        return return_after_call();
+    }
     TRY(pop_into(RegClass::Gpr, number(Gpr::rax)));
     TRY(spill_all());
     m_asm.test(Gpr::rax, Gpr::rax, Size::Qword);
