@@ -353,6 +353,16 @@ TEST(RunWasi, CommandSeesArgumentsAndEnvironmentAndExits)
     EXPECT_EQ(returns.out, "");
 }
 
+TEST(RunWasi, DirectoriesArePreopenedInOrderUnderTheirGuestNames)
+{
+    Outcome run = wasmkern({ "run", "--dir", ".", "--dir", "/tmp::/sandbox", "--dir=..::up", "preopens.wat" });
+    EXPECT_EQ(run.status, 0) << run.err;
+    EXPECT_EQ(run.out, ".\n/sandbox\nup\n");
+    Outcome none = wasmkern({ "run", "preopens.wat" });
+    EXPECT_EQ(none.status, 0) << none.err;
+    EXPECT_EQ(none.out, "");
+}
+
 TEST(RunWasi, WritingToAClosedPipeIsAnErrorForTheGuestNotASignal)
 {
     // hello.wat ignores fd_write's EPIPE and exits 7; SIGPIPE would end the tool (141).
