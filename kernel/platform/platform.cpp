@@ -212,6 +212,7 @@ void release(void* address, usize size)
     auto tables = PageTables::current();
     u64 base = reinterpret_cast<u64>(address);
     unmap_range(tables, base, size);
+    tables.free_empty_tables(base, size);
     add_free_range(base, size);
 }
 

@@ -10,8 +10,9 @@ using engine::TrapKind;
 
 KERNEL_TEST(platform_reserve_commit_decommit_release)
 {
-    // The first commit in the region creates page tables, which stay; warm them up so that
-    // the counts below see only the committed pages.
+    // Committing creates page tables as needed; releasing frees the ones left empty, so the
+    // count comes back to where it started. Only the region's entry in the top-level table
+    // (a page-directory-pointer table) stays once made: make it first.
     if (auto warm = platform::reserve(1 << 20)) {
         (void)platform::commit(*warm, 4096);
         platform::release(*warm, 1 << 20);
@@ -28,7 +29,8 @@ KERNEL_TEST(platform_reserve_commit_decommit_release)
     bytes[100] = 42;
     KEXPECT(platform::commit(bytes, 4096).has_value()); // committing again keeps contents
     KEXPECT_EQ(bytes[100], 42);
-    KEXPECT_EQ(mm::frames().free_frames(), frames_before - 2);
+    u64 committed_frames = frames_before - mm::frames().free_frames();
+    KEXPECT(committed_frames >= 2 && committed_frames <= 2 + 3); // two pages, at most three new tables
     KEXPECT(platform::decommit(bytes, 4096).has_value());
     KEXPECT(platform::commit(bytes, 4096).has_value());
     KEXPECT_EQ(bytes[100], 0); // decommitted memory comes back zeroed
@@ -54,13 +56,14 @@ KERNEL_TEST(platform_released_ranges_merge_and_are_reused)
     if (!first || !second || !small)
         return;
     KEXPECT_EQ(static_cast<u8*>(*second), static_cast<u8*>(*first) + kBig);
-    // A committed page far inside is unmapped and its frame returned when released (the
-    // page tables made for it stay).
+    // A committed page far inside is unmapped and its frame returned when released, and so
+    // are the page table and directory made for it.
+    u64 frames_start = mm::frames().free_frames();
     KEXPECT(platform::commit(static_cast<u8*>(*second) + (usize { 5 } << 30), 4096).has_value());
-    u64 frames_committed = mm::frames().free_frames();
+    KEXPECT(mm::frames().free_frames() <= frames_start - 3); // the page, its table, its directory
     platform::release(*first, kBig);
     platform::release(*second, kBig);
-    KEXPECT_EQ(mm::frames().free_frames(), frames_committed + 1);
+    KEXPECT_EQ(mm::frames().free_frames(), frames_start);
     auto both = platform::reserve(2 * kBig); // only fits if the two merged
     KEXPECT(both.has_value() && *both == *first);
     if (both)

@@ -108,6 +108,59 @@ Result<void> PageTables::protect(u64 virt, u64 flags)
     return {};
 }
 
+u64* PageTables::find_entry(u64 virt, int level, u64& next) const
+{
+    u64* table = table_at(m_root);
+    for (int above = 4; above > level; --above) {
+        u64 entry = table[index_at(virt, above)];
+        if (!(entry & kPagePresent) || (entry & kPageHuge)) {
+            u64 span = 1ull << (12 + 9 * (above - 1));
+            u64 after = (virt & ~(span - 1)) + span;
+            next = after > virt ? after : ~0ull;
+            return nullptr;
+        }
+        table = table_at(entry);
+    }
+    return &table[index_at(virt, level)];
+}
+
+void PageTables::free_empty_tables(u64 base, u64 size)
+{
+    if (!is_canonical(base) || size == 0)
+        return;
+    u64 end = base + size;
+    // Page tables first (entries of level 2), then the page directories they leave empty.
+    for (int level = 2; level <= 3; ++level) {
+        u64 span = 1ull << (12 + 9 * (level - 1));
+        u64 virt = base & ~(span - 1);
+        while (virt < end) {
+            u64 next = ~0ull;
+            u64* entry = find_entry(virt, level, next);
+            if (!entry) {
+                virt = next;
+                continue;
+            }
+            if ((*entry & kPagePresent) && !(*entry & kPageHuge)) {
+                const u64* child = table_at(*entry);
+                bool empty = true;
+                for (usize i = 0; i < 512 && empty; ++i)
+                    empty = child[i] == 0;
+                if (empty) {
+                    u64 frame = *entry & kPhysicalAddressMask;
+                    *entry = 0;
+                    // NOTE: INVLPG also drops every paging-structure cache entry (SDM 4.10.4.1).
+                    invlpg(virt);
+                    mm::free_frame(frame);
+                }
+            }
+            u64 after = virt + span;
+            if (after <= virt)
+                break;
+            virt = after;
+        }
+    }
+}
+
 u64 PageTables::next_possibly_mapped(u64 virt) const
 {
     const u64* table = table_at(m_root);

@@ -50,6 +50,10 @@ public:
     // that walking a sparse range (an 8 GiB wasm memory reservation) costs per table, not
     // per page. Never less than `virt`; ~0 past the top of the address space.
     u64 next_possibly_mapped(u64 virt) const;
+    // Frees the page tables and page directories under [base, base + size) that map nothing
+    // any more (the top-level tables stay: their entries are shared). For ranges given back
+    // for good (the wasm region's releases), so that page tables do not pile up.
+    void free_empty_tables(u64 base, u64 size);
     // Replaces the flags of a mapped 4 KiB page (keeping its frame) and flushes it.
     Result<void> protect(u64 virt, u64 flags);
 
@@ -61,6 +65,9 @@ private:
     {
     }
     Result<u64*> walk_create(u64 virt, int stop_level);
+    // The entry at `level` for `virt` without creating tables, or nullptr when a table above
+    // is missing (or a huge page maps it), with `next` set past the span of that entry.
+    u64* find_entry(u64 virt, int level, u64& next) const;
 
     u64 m_root;
 };
