@@ -30,8 +30,8 @@ struct Range {
 // Address space handed out by reserve(): a bump pointer plus the released ranges, sorted by
 // address and merged with their neighbours (a range that reaches the bump pointer lowers it
 // instead). reserve() takes the smallest free range that fits, so that a process's memories
-// and code land where earlier ones were and reuse the page tables already there: page-table
-// pages are never freed, and fresh addresses would cost new ones every time.
+// and code land where earlier ones were and the address space does not fragment; release()
+// frees the page tables a range leaves empty.
 u64 g_next = kRegionBase;
 Range g_free[kMaxFreeRanges];
 usize g_free_count;
