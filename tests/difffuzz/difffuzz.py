@@ -15,6 +15,7 @@ Exit status: 0 without mismatches, 1 with, 77 when wasm-opt or node is missing.
 
 import argparse
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,26 @@ def input_and_flags(seed, max_input=INPUT_SIZES[1]):
     return data, flags
 
 
-def generate(seed, work, max_input=INPUT_SIZES[1]):
+def raise_hang_limit(module, hang_limit):
+    """Rewrites the budget that hangLimitInitializer sets (binaryen 108: 10 loop
+    iterations or calls per export) through binaryen's text format; False on failure."""
+    text = subprocess.run(["wasm-dis", str(module)], capture_output=True, text=True).stdout
+    initializer = re.search(r'\(export "hangLimitInitializer" \(func (\$\d+)\)\)', text)
+    if not initializer:
+        return True
+    body = re.compile(r"(\(func " + re.escape(initializer.group(1)) + r"\n  \(global\.set \$[^\n]*\n   \(i32\.const )10\)")
+    text, count = body.subn(rf"\g<1>{hang_limit})", text)
+    if count != 1:
+        return False
+    source = module.with_suffix(".wat")
+    source.write_text(text)
+    done = subprocess.run(["wasm-as", *[f for f in WASM_OPT_FLAGS if f.startswith("--enable")], str(source),
+                           "-o", str(module)], capture_output=True)
+    source.unlink()
+    return done.returncode == 0
+
+
+def generate(seed, work, max_input=INPUT_SIZES[1], hang_limit=None):
     """Writes seed's module; returns its path, or None when wasm-opt fails."""
     source = work / f"{seed}.bin"
     module = work / f"{seed}.wasm"
@@ -61,6 +81,9 @@ def generate(seed, work, max_input=INPUT_SIZES[1]):
     source.unlink()
     if done.returncode != 0:
         print(f"seed {seed}: wasm-opt failed: {done.stderr.strip()[:200]}", flush=True)
+        return None
+    if hang_limit is not None and not raise_hang_limit(module, hang_limit):
+        print(f"seed {seed}: could not raise the hang limit", flush=True)
         return None
     return module
 
@@ -158,6 +181,8 @@ def main():
     parser.add_argument("--batch", type=int, default=50, help="modules per runner process")
     parser.add_argument("--max-input", type=int, default=INPUT_SIZES[1],
                         help="largest random input in bytes (bigger modules, slower)")
+    parser.add_argument("--hang-limit", type=int,
+                        help="loop iterations and calls per export instead of binaryen's 10 (slower)")
     parser.add_argument("--work-dir", default="difffuzz-work", help="scratch and failures folder")
     parser.add_argument("--keep", action="store_true", help="keep every generated module")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per runner process")
@@ -186,7 +211,8 @@ def main():
     modules_run = mismatches = rejected = calls = traps = 0
     seeds = range(args.first_seed, args.first_seed + args.count)
     for offset in range(0, len(seeds), args.batch):
-        generated = (generate(seed, work, args.max_input) for seed in seeds[offset:offset + args.batch])
+        generated = (generate(seed, work, args.max_input, args.hang_limit)
+                     for seed in seeds[offset:offset + args.batch])
         batch = [path for path in generated if path]
         ours = run_engine(wasmkern, batch, args.timeout)
         theirs = run_engine(v8, batch, args.timeout)
