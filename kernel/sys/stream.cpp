@@ -11,6 +11,11 @@ using engine::wasi::Errno;
 using engine::wasi::Expected;
 using engine::wasi::fail;
 
+namespace {
+// How often a reader waiting for console input looks again (the UART raises no interrupt here).
+constexpr u64 kInputPollNanoseconds = 1'000'000;
+} // namespace
+
 Expected<usize> ConsoleStream::read(Bytes buffer)
 {
     if (m_output)
@@ -33,7 +38,9 @@ Expected<usize> ConsoleStream::read(Bytes buffer)
             return count;
         if (auto* self = sched::current(); self && self->kill_requested())
             return fail(Errno::Intr);
-        x86_64::sti_hlt();
+        // Sleep rather than halt in place: other processes get the CPU while this one waits
+        // for a key, and ps shows it blocked. A kill wakes it (sched::request_kill).
+        sched::sleep_for(kInputPollNanoseconds);
     }
 }
 

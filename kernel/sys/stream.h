@@ -18,7 +18,7 @@ public:
     virtual bool writable() const = 0;
 };
 
-// COM1: reads poll the UART (halting until the next timer tick in between), writes go to the
+// COM1: reads poll the UART (sleeping a millisecond in between), writes go to the
 // serial console with "\n" as "\r\n".
 class ConsoleStream final : public Stream {
 public:
