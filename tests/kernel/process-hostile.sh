@@ -11,16 +11,17 @@ trap 'rm -rf "$work"' EXIT
 
 # One round; the infinite loop is spawned in the background, the console stays responsive
 # (ps and uptime answer while it spins), then it is killed. Pids are deterministic: the
-# spawn bomb takes 63 children, so round 1's spin is pid 70 and round 2's pid 140.
+# spawn bomb takes 63 children, so round 1's spin is pid 72 and round 2's pid 144.
 round() {
   local spin=$1
   printf '%s\n' \
     "run /bin/stack_bomb" "run /bin/oob_load" "run /bin/divide_zero" "run /bin/memory_bomb" \
     "run /bin/spawn_bomb" "run /etc/motd" "run /bin/wasmkern_abuse" \
+    "run /bin/huge_memory" "run /bin/bad_import" \
     "spawn /bin/spin" "uptime" "ps" "kill $spin" "wait $spin" "kill $spin" \
     "cache drop" "mem"
 }
-{ round 70; round 140; echo poweroff; } >"$work/input"
+{ round 72; round 144; echo poweroff; } >"$work/input"
 "$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
 status=$?
 sed -i 's/\r$//' "$work/transcript"
@@ -41,6 +42,9 @@ expect_count "^spawn_bomb: 63 of 63 children killed and waited for$" 2
 expect_count "^error: /etc/motd: magic header not detected \\(at offset 0\\)$" 4
 expect_count "^run: /etc/motd: not an executable module \\(errno 45\\)$" 2
 expect_count "exited with status 134\\]$" 6
+expect_count "^error: /bin/huge_memory: cannot instantiate: memory size exceeds the runtime limit$" 2
+expect_count "^error: /bin/bad_import: cannot instantiate: unknown import \\(at offset [0-9]+\\)$" 2
+expect_count "exited with status 127\\]$" 4
 expect_count "^wasmkern_abuse: spawn path out of bounds -> 21$" 2
 expect_count "^wasmkern_abuse: spawn pid_out out of bounds -> 21$" 2
 expect_count "^wasmkern_abuse: spawn argv without NUL -> 28$" 2
@@ -52,12 +56,12 @@ expect_count "^wasmkern_abuse: wait status out of bounds -> 21$" 2
 expect_count "^wasmkern_abuse: kill unknown pid -> 71$" 2
 expect_count "^wasmkern_abuse: ps buffer out of bounds -> 21$" 2
 expect_count "^wasmkern_abuse: ps sees 1 processes, first is wasmkern_abuse$" 2
-expect_count "^ +(70|140) +0 running +[0-9]+ +[0-9]+ spin$" 2
+expect_count "^ +(72|144) +0 running +[0-9]+ +[0-9]+ spin$" 2
 expect_count "^up [0-9]+\\.[0-9]{6} s" 2
-expect_count "^\\[process (70|140) exited with status 137\\]$" 2
+expect_count "^\\[process (72|144) exited with status 137\\]$" 2
 expect_count "^powering off$" 1
 # The second kill of an exited-and-waited process: no such process.
-expect_count "^kill: (70|140): no such process$" 2
+expect_count "^kill: (72|144): no such process$" 2
 mapfile -t free < <(grep -Eo "^frames: [0-9]+ total, [0-9]+ used, [0-9]+ free" "$work/transcript" | awk '{print $6}')
 if [ ${#free[@]} != 2 ]; then
   fail "expected two mem reports, found ${#free[@]}"
