@@ -3,7 +3,7 @@
 // make-initrd lays it out), with the `wasmkern` imports stubbed in JavaScript:
 //   spawn    runs the child to completion right away, in this process, under its own WASI
 //            (stdio: the caller's fds 0-2 as the caller had them); the child's status waits
-//            for `wait`
+//            for `wait`; EAGAIN when the case's "process_limit" processes exist
 //   wait     returns that status once (ECHILD after, or for a pid that is not a child)
 //   kill     ESRCH for an unknown pid; a child that has already run cannot be stopped (0)
 //   ps       a record per process still known: the running chain of parents, and exited
@@ -21,6 +21,7 @@
 //
 // A case: { program, args?, env?, stdin?, files?: { "path": "text" | "path/": null },
 //           programs?: { "path": "NAME" (a copy of NAME.wasm) }, lingering?: bool,
+//           process_limit?: N,
 //           expect: { status, stdout?, stderr?, stdout_match?, stderr_match?, files? } }
 // stdin, stdout, stderr and each of args may be an array of pieces (see joined); *_match are
 // regular expressions.
@@ -32,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
 
-const ERRNO = { BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, SRCH: 71 };
+const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, SRCH: 71 };
 
 // The wasmkern imports as kernel/sys/wasmkern_module.cpp defines them: i32 parameters, an i32
 // errno result except for poweroff. A program importing one with another type would not
@@ -164,6 +165,7 @@ async function execute(wasmPath, root, spec) {
                 }
                 const childFds = [stdinFd, stdoutFd, stderrFd].map((fd) => (fd >= 0 && fd <= 2 ? fds[fd] : -1));
                 if (childFds.includes(-1)) return ERRNO.BADF;
+                if (spec.process_limit !== undefined && processes.size >= spec.process_limit) return ERRNO.AGAIN;
                 const hostPath = path.join(root, childPath);
                 let childBytes;
                 try {

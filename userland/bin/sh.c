@@ -427,6 +427,10 @@ static int run_program(int argc, char** argv, int background)
         report("%s: not a valid program", argv[0]);
         return STATUS_NOT_RUNNABLE;
     }
+    if (error == EAGAIN) {
+        report("%s: too many processes (the kernel's limit); wait for some to end", argv[0]);
+        return STATUS_NOT_RUNNABLE;
+    }
     if (error) {
         report("%s: %s", argv[0], strerror(error));
         return STATUS_NOT_RUNNABLE;

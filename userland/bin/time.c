@@ -43,6 +43,8 @@ int main(int argc, char** argv)
             fprintf(stderr, "time: %s: command not found\n", argv[1]);
         else if (error == ENOEXEC)
             fprintf(stderr, "time: %s: not a valid program\n", argv[1]);
+        else if (error == EAGAIN)
+            fprintf(stderr, "time: %s: too many processes (the kernel's limit)\n", argv[1]);
         else
             fprintf(stderr, "time: %s: %s\n", argv[1], strerror(error));
         return error == ENOENT ? 127 : 126;
