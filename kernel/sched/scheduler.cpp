@@ -23,6 +23,7 @@ public:
     static void initialize();
     static Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size);
     static void request_kill(Thread* thread);
+    static Result<Thread*> spawn_on_stack(const char* name, ThreadEntry entry, void* argument, mm::KernelStack stack);
     static Result<i64> join(Thread* thread);
     static void yield();
     static void sleep_for(u64 nanoseconds);
@@ -100,25 +101,35 @@ i64 Scheduler::idle_loop(void*)
 
 Result<Thread*> Scheduler::spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size)
 {
-    auto* thread = new (std::nothrow) Thread;
-    if (!thread)
-        return Error::out_of_memory();
     auto stack = [&] {
         InterruptDisabler guard;
         return mm::allocate_kernel_stack(stack_size);
     }();
-    if (!stack) {
-        delete thread;
+    if (!stack)
         return stack.error();
+    auto thread = spawn_on_stack(name, entry, argument, *stack);
+    if (!thread) {
+        InterruptDisabler guard;
+        mm::free_kernel_stack(*stack);
+        return thread.error();
     }
-    thread->m_stack = *stack;
-    thread->m_owns_stack = true;
+    (*thread)->m_owns_stack = true;
+    return thread;
+}
+
+Result<Thread*> Scheduler::spawn_on_stack(const char* name, ThreadEntry entry, void* argument, mm::KernelStack stack)
+{
+    auto* thread = new (std::nothrow) Thread;
+    if (!thread)
+        return Error::out_of_memory();
+    thread->m_stack = stack;
+    thread->m_owns_stack = false;
     thread->m_entry = entry;
     thread->m_argument = argument;
     copy_name(thread->m_name, name);
 
     // The frame switch_context pops: MXCSR/x87 control, r15..r12, rbx, rbp, return address.
-    auto* top = reinterpret_cast<u64*>(stack->top);
+    auto* top = reinterpret_cast<u64*>(stack.top);
     *--top = 0;                                          // padding (the trampoline aligns rsp)
     *--top = reinterpret_cast<u64>(&thread_entry_trampoline);
     *--top = 0;                                          // rbp
@@ -305,6 +316,10 @@ void initialize() { Scheduler::initialize(); }
 Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size)
 {
     return Scheduler::spawn(name, entry, argument, stack_size);
+}
+Result<Thread*> spawn_on_stack(const char* name, ThreadEntry entry, void* argument, mm::KernelStack stack)
+{
+    return Scheduler::spawn_on_stack(name, entry, argument, stack);
 }
 void request_kill(Thread* thread) { Scheduler::request_kill(thread); }
 Result<i64> join(Thread* thread) { return Scheduler::join(thread); }

@@ -76,6 +76,9 @@ void initialize();
 // Creates a runnable thread that calls entry(argument); its return value is its exit status.
 // `stack_size` (a multiple of the page size) defaults to Thread::kStackSize.
 Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size = Thread::kStackSize);
+// The same on a stack the caller allocated (mm::allocate_kernel_stack) and keeps: the thread
+// does not free it; the caller may reuse it once join() returned.
+Result<Thread*> spawn_on_stack(const char* name, ThreadEntry entry, void* argument, mm::KernelStack stack);
 // Waits until `thread` has exited, frees it, and returns its status. Each thread is joined
 // once, by one thread, and never joins itself.
 Result<i64> join(Thread* thread);
