@@ -40,6 +40,31 @@ constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
 // running the kernel into its guard page.
 constexpr u64 kSpawnStackNeeded = 192 * 1024;
 
+// Process thread stacks are kept for the next process (up to kPooledStacks), so that a spawn
+// does not zero and map 512 KiB each time. NOTE: a reused stack is not cleared: what the last
+// process's kernel frames left there is unreachable from wasm (linear memory is the only
+// memory wasm code can address).
+constexpr usize kPooledStacks = 8;
+mm::KernelStack g_stack_pool[kPooledStacks];
+usize g_pooled_stacks;
+
+Result<mm::KernelStack> take_stack()
+{
+    InterruptDisabler guard;
+    if (g_pooled_stacks > 0)
+        return g_stack_pool[--g_pooled_stacks];
+    return mm::allocate_kernel_stack(kProcessStackSize);
+}
+
+void give_stack(const mm::KernelStack& stack)
+{
+    InterruptDisabler guard;
+    if (g_pooled_stacks < kPooledStacks)
+        g_stack_pool[g_pooled_stacks++] = stack;
+    else
+        mm::free_kernel_stack(stack);
+}
+
 class Process {
 public:
     u32 pid { 0 };
@@ -48,6 +73,7 @@ public:
     char name[32] {};
     String path;
     sched::Thread* thread { nullptr };
+    std::optional<mm::KernelStack> stack; // the thread's, back to the pool after join
     CompiledModule module;
     sys::KernelWasiSystem* system { nullptr };
     wasi::WasiContext* context { nullptr };
@@ -118,6 +144,8 @@ void destroy(Process* process)
 {
     if (process->thread)
         (void)sched::join(process->thread);
+    if (process->stack)
+        give_stack(*process->stack);
     process->release_resources(); // nothing left unless spawn failed half-way
     delete process;
 }
@@ -412,10 +440,17 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
         return fail(built.error());
     }
 
+    auto stack = take_stack();
+    if (!stack) {
+        destroy(process);
+        unreserve();
+        return fail(Errno::NoMem);
+    }
+    process->stack = *stack;
     // The thread must not run before the process is in the table: interrupts stay off
     // from its creation to the insertion (one CPU).
     InterruptDisabler guard;
-    auto thread = sched::spawn(process->name, process_main, process, kProcessStackSize);
+    auto thread = sched::spawn_on_stack(process->name, process_main, process, *stack);
     --g_reserved;
     if (!thread) {
         x86_64::sti(); // destroy() frees memory and may block on nothing; not with interrupts off
