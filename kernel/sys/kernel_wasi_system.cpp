@@ -599,8 +599,10 @@ wasi::Expected<void> KernelWasiSystem::poll(Span<wasi::PollRequest> requests, st
         u64 elapsed = time::nanoseconds_since_boot() - start;
         if (timeout && elapsed >= *timeout)
             return {};
-        // Nothing to wake us per stream yet: look again each millisecond.
-        u64 nap = 1'000'000;
+        // Nothing to wake us per stream yet: look again each millisecond. With no descriptors
+        // to watch (a plain sleep) only the timeout or a kill (which wakes a sleeper) ends
+        // the wait, so sleep in long stretches.
+        u64 nap = requests.empty() ? 100'000'000 : 1'000'000;
         if (timeout && *timeout - elapsed < nap)
             nap = *timeout - elapsed;
         sched::sleep_for(nap);
