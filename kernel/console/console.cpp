@@ -11,6 +11,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/open_file.h"
 #include "kernel/mm/memory.h"
+#include "kernel/sched/thread.h"
 #include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
 
@@ -290,6 +291,22 @@ void command_cat(std::string_view arguments)
         print("cat: stopped after {} of {} bytes\n", offset, size);
 }
 
+// Lets background processes run for a while (boot tests use it to reach a known state).
+void command_sleep(std::string_view arguments)
+{
+    u64 milliseconds = 0;
+    bool valid = !arguments.empty() && arguments.size() <= 6;
+    for (char c : arguments) {
+        valid = valid && c >= '0' && c <= '9';
+        milliseconds = milliseconds * 10 + static_cast<u64>(c - '0');
+    }
+    if (!valid) {
+        print("usage: sleep MILLISECONDS (at most 999999)\n");
+        return;
+    }
+    sched::sleep_for(milliseconds * 1000000);
+}
+
 void command_poweroff(std::string_view)
 {
     print("powering off\n");
@@ -300,6 +317,7 @@ constexpr Command kCommands[] = {
     { "help", "list the commands", command_help },
     { "mem", "show free and used physical frames and the heap", command_mem },
     { "uptime", "show the time since boot", command_uptime },
+    { "sleep", "wait a number of milliseconds (`sleep MS`)", command_sleep },
     { "fault", "write to a null pointer (or `fault stack`: overflow the stack) to show the fault report", command_fault },
     { "ls", "list a directory of the file system (`ls [PATH]`, default /)", command_ls },
     { "cat", "print a file (`cat PATH`; at most 64 KiB, control bytes as '.')", command_cat },
