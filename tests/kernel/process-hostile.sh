@@ -11,17 +11,20 @@ trap 'rm -rf "$work"' EXIT
 
 # One round; the infinite loop is spawned in the background, the console stays responsive
 # (ps and uptime answer while it spins), then it is killed. Pids are deterministic: the
-# spawn bomb takes 63 children, so round 1's spin is pid 72 and round 2's pid 144.
+# spawn bomb takes 63 children, so round 1's spin is pid 72 and round 2's pid 145. The
+# sleeper (a spawn_bomb child: sleeps a minute) right after it is blocked, and kill must wake
+# it: its wait returns within seconds, not a minute.
 round() {
-  local spin=$1
+  local spin=$1 sleeper=$(($1 + 1))
   printf '%s\n' \
     "run /bin/stack_bomb" "run /bin/oob_load" "run /bin/divide_zero" "run /bin/memory_bomb" \
     "run /bin/spawn_bomb" "run /etc/motd" "run /bin/wasmkern_abuse" \
     "run /bin/huge_memory" "run /bin/bad_import" \
     "spawn /bin/spin" "uptime" "ps" "kill $spin" "wait $spin" "kill $spin" \
+    "spawn /bin/spawn_bomb child" "sleep 300" "ps" "uptime" "kill $sleeper" "wait $sleeper" "uptime" \
     "cache drop" "mem"
 }
-{ round 72; round 144; echo poweroff; } >"$work/input"
+{ round 72; round 145; echo poweroff; } >"$work/input"
 "$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
 status=$?
 sed -i 's/\r$//' "$work/transcript"
@@ -56,12 +59,24 @@ expect_count "^wasmkern_abuse: wait status out of bounds -> 21$" 2
 expect_count "^wasmkern_abuse: kill unknown pid -> 71$" 2
 expect_count "^wasmkern_abuse: ps buffer out of bounds -> 21$" 2
 expect_count "^wasmkern_abuse: ps sees 1 processes, first is wasmkern_abuse$" 2
-expect_count "^ +(72|144) +0 running +[0-9]+ +[0-9]+ spin$" 2
-expect_count "^up [0-9]+\\.[0-9]{6} s" 2
-expect_count "^\\[process (72|144) exited with status 137\\]$" 2
+expect_count "^ +(72|145) +0 running +[0-9]+ +[0-9]+ spin$" 2
+expect_count "^up [0-9]+\\.[0-9]{6} s" 6
+# (Usually blocked; a timer tick may just have made it runnable to look at its clock.)
+expect_count "^ +(73|146) +0 (blocked|running) +[0-9]+ +[0-9]+ spawn_bomb$" 2
+expect_count "^\\[process (73|146) exited with status 137\\]$" 2
+# The uptimes around each kill of the sleeper: at most 10 s apart (it sleeps for 60).
+mapfile -t uptimes < <(grep -Eo "^up [0-9]+\\.[0-9]{6}" "$work/transcript" | awk '{print $2}')
+if [ ${#uptimes[@]} = 6 ]; then
+  for pair in "1 2" "4 5"; do
+    set -- $pair
+    awk -v a="${uptimes[$1]}" -v b="${uptimes[$2]}" 'BEGIN { exit !(b - a < 10) }' \
+      || fail "killing the sleeper took from ${uptimes[$1]} s to ${uptimes[$2]} s"
+  done
+fi
+expect_count "^\\[process (72|145) exited with status 137\\]$" 2
 expect_count "^powering off$" 1
 # The second kill of an exited-and-waited process: no such process.
-expect_count "^kill: (72|144): no such process$" 2
+expect_count "^kill: (72|145): no such process$" 2
 mapfile -t free < <(grep -Eo "^frames: [0-9]+ total, [0-9]+ used, [0-9]+ free" "$work/transcript" | awk '{print $6}')
 if [ ${#free[@]} != 2 ]; then
   fail "expected two mem reports, found ${#free[@]}"
