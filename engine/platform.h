@@ -115,6 +115,10 @@ enum class TrapKind : u32 {
     UnalignedAtomic,
     DataSegmentOutOfBounds,
     ElementSegmentOutOfBounds,
+    NullExceptionReference,
+    ExceptionMemoryExhausted,
+    // Not a trap: an exception no handler in this activation caught (throw, throw_ref).
+    UncaughtException,
     // Not a trap: host code ended the activation on purpose (WASI proc_exit) with
     // unwind_activation(); the embedder knows why (e.g. the exit status).
     Exit,

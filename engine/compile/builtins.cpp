@@ -1,5 +1,7 @@
 #include "engine/compile/builtins.h"
 
+#include "engine/compile/exceptions.h"
+
 #include "engine/runtime/instance.h"
 #include "engine/runtime/memory.h"
 #include "engine/runtime/store.h"
@@ -19,6 +21,7 @@ const void* builtin_address(Builtin builtin)
 {
     switch (builtin) {
     case Builtin::FuncSubtype: return reinterpret_cast<const void*>(&func_subtype);
+    case Builtin::Throw: return throw_entry();
     case Builtin::Count: break;
     }
     return nullptr;

@@ -10,6 +10,9 @@ namespace wk::engine::compile {
 
 enum class Builtin : u32 {
     FuncSubtype, // u32 (VMContext*, u32 actual_type_id, u32 expected_type_id): 1 if a subtype
+    // u32 (VMContext*, const void* tag, const VMVal* values, u64 count, u64 rethrow), see
+    // exceptions.h: does not return when a handler catches the exception.
+    Throw,
     Count,
 };
 

@@ -21,6 +21,7 @@ Result<RefPtr<CodeObject>> CodeObject::link(const LinkInput& input)
     auto object = TRY(try_make_ref_counted<CodeObject>());
     TRY(object->m_traps.try_extend(input.traps));
     TRY(object->m_function_starts.try_extend(input.function_starts));
+    TRY(object->m_handlers.try_extend(input.handlers));
     object->m_first_function_index = input.first_function_index;
 
     usize page = platform::page_size();
@@ -115,6 +116,29 @@ std::optional<u32> CodeObject::function_at(uptr pc) const
     if (low == 0 || low >= m_function_starts.size())
         return std::nullopt;
     return m_first_function_index + static_cast<u32>(low - 1);
+}
+
+std::optional<HandlerEntry> CodeObject::handler_at(uptr pc) const
+{
+    if (!contains(pc))
+        return std::nullopt;
+    u32 offset = static_cast<u32>(pc - reinterpret_cast<uptr>(m_memory));
+    // The containing ranges all start at or before offset; nested ranges start later
+    // than their parents, so the innermost is the last one that still contains it.
+    usize low = 0;
+    usize high = m_handlers.size();
+    while (low < high) {
+        usize middle = low + (high - low) / 2;
+        if (m_handlers[middle].start <= offset)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    for (usize i = low; i-- > 0;) {
+        if (offset < m_handlers[i].end)
+            return m_handlers[i];
+    }
+    return std::nullopt;
 }
 
 CodeObject* CodeObject::find(uptr pc)

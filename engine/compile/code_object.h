@@ -22,6 +22,16 @@ namespace wk::engine::compile {
 //   [kExternalBase, ...): an absolute address, LinkInput::externals[target - kExternalBase].
 inline constexpr u32 kExternalBase = 0x8000'0000u;
 
+// A try_table's body: code offsets [start, end) are covered, an exception thrown there
+// (or in a callee) resumes at `landing` with rsp = rbp - frame_size. Ranges nest or
+// are disjoint.
+struct HandlerEntry {
+    u32 start { 0 };
+    u32 end { 0 };
+    u32 landing { 0 };
+    u32 frame_size { 0 };
+};
+
 struct LinkInput {
     ReadonlyBytes code;
     Span<const x64::Relocation> relocations;
@@ -31,6 +41,7 @@ struct LinkInput {
     // Code offset where each defined function starts, ascending (for backtraces).
     Span<const u32> function_starts;
     u32 first_function_index { 0 };
+    Span<const HandlerEntry> handlers; // sorted by start
 };
 
 class CodeObject : public RefCounted<CodeObject> {
@@ -46,6 +57,9 @@ public:
     // The module function index whose code contains pc (pc must be inside).
     std::optional<u32> function_at(uptr pc) const;
 
+    // The innermost handler whose range contains pc, if any.
+    std::optional<HandlerEntry> handler_at(uptr pc) const;
+
     // The live CodeObject containing pc, if any (for backtraces).
     static CodeObject* find(uptr pc);
 
@@ -59,6 +73,7 @@ private:
     usize m_size { 0 };
     Vector<TrapEntry> m_traps;
     Vector<u32> m_function_starts;
+    Vector<HandlerEntry> m_handlers;
     u32 m_first_function_index { 0 };
     CodeRange m_range;
     bool m_registered { false };

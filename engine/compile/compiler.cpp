@@ -1,5 +1,7 @@
 #include "engine/compile/compiler.h"
 
+#include <algorithm>
+
 
 #include "engine/compile/builtins.h"
 #include "engine/x64/baseline/baseline_compiler.h"
@@ -89,6 +91,14 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     for (u32 i = 0; i < static_cast<u32>(Builtin::Count); ++i)
         externals[i] = builtin_address(static_cast<Builtin>(i));
 
+    // Handler ranges by start; of nested ranges with one start, the outer first, so the
+    // innermost containing range is the last one that starts at or before a pc.
+    Vector<HandlerEntry> handlers;
+    TRY(handlers.try_extend(compiler.handlers()));
+    std::sort(handlers.begin(), handlers.end(), [](const HandlerEntry& a, const HandlerEntry& b) {
+        return a.start != b.start ? a.start < b.start : a.end > b.end;
+    });
+
     LinkInput input;
     input.code = code.span();
     input.relocations = relocations.span();
@@ -97,6 +107,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     input.externals = Span<const void* const>(externals, static_cast<u32>(Builtin::Count));
     input.function_starts = function_starts.span();
     input.first_function_index = imported;
+    input.handlers = handlers.span();
     auto object = TRY(CodeObject::link(input));
 
     Vector<runtime::FunctionEntries> entries;

@@ -24,6 +24,9 @@ struct RuntimeLimits {
     // Address space all of a store's memories may reserve (an i32 memory takes 8 GiB):
     // 32 TiB is 4096 i32 memories, a quarter of a 47-bit user address space.
     u64 max_store_reserved_bytes { u64 { 32 } << 40 };
+    // Bytes of exception objects a store holds (they live until the store dies), so that
+    // a loop that throws cannot exhaust memory.
+    u64 max_store_exception_bytes { u64 { 64 } << 20 };
 };
 
 // A shared allowance that objects charge as they grow and refund when they die.

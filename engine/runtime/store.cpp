@@ -1,5 +1,7 @@
 #include "engine/runtime/store.h"
 
+#include <new>
+
 #include "base/allocator.h"
 #include "engine/runtime/instance.h"
 
@@ -21,6 +23,28 @@ Store::~Store()
     m_instances.clear_and_release();
     for (auto& entry : m_host_refs)
         default_allocator().deallocate(entry.value, sizeof(HostRef), alignof(HostRef));
+    for (VMException* exception : m_exceptions)
+        default_allocator().deallocate(exception, sizeof(VMException) + exception->count * sizeof(VMVal),
+                                       alignof(VMException));
+}
+
+Result<VMException*> Store::create_exception(const void* tag, u32 count)
+{
+    usize bytes = sizeof(VMException) + usize { count } * sizeof(VMVal);
+    if (m_exception_bytes + bytes > m_limits.max_store_exception_bytes)
+        return Error::out_of_memory();
+    void* memory = default_allocator().allocate(bytes, alignof(VMException));
+    if (!memory)
+        return Error::out_of_memory();
+    auto* exception = new (memory) VMException;
+    exception->tag = tag;
+    exception->count = count;
+    if (!m_exceptions.try_append(exception)) {
+        default_allocator().deallocate(memory, bytes, alignof(VMException));
+        return Error::out_of_memory();
+    }
+    m_exception_bytes += bytes;
+    return exception;
 }
 
 Result<void> Store::adopt(RefPtr<Memory> memory) { return m_memories.try_append(std::move(memory)); }

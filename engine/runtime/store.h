@@ -72,6 +72,10 @@ public:
     Result<Tag*> create_tag(u32 function_type_id);
     Result<VMFuncRef*> create_host_function(u32 type_id, VMArrayCall array_call, const void* native_code = nullptr,
                                             void* data = nullptr);
+    // A new exception object of `tag` with room for `count` values (uninitialised);
+    // OutOfMemory past RuntimeLimits::max_store_exception_bytes.
+    Result<VMException*> create_exception(const void* tag, u32 count);
+
     // The reference for host payload `payload`: the same pointer for the same payload.
     Result<void*> host_ref(u64 payload);
     // The payload of a reference that host_ref() returned.
@@ -103,6 +107,8 @@ private:
     Vector<RefPtr<Tag>> m_tags;
     Vector<RefPtr<HostFunction>> m_host_functions;
     HashMap<u64, HostRef*> m_host_refs;
+    Vector<VMException*> m_exceptions;
+    u64 m_exception_bytes { 0 };
     HashMap<const HostRef*, u8> m_host_ref_boxes;
 };
 

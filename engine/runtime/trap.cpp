@@ -42,6 +42,9 @@ const char* trap_message(TrapKind kind)
     case TrapKind::UnalignedAtomic: return "unaligned atomic";
     case TrapKind::DataSegmentOutOfBounds: return "out of bounds memory access";
     case TrapKind::ElementSegmentOutOfBounds: return "out of bounds table access";
+    case TrapKind::NullExceptionReference: return "null exception reference";
+    case TrapKind::UncaughtException: return "uncaught exception";
+    case TrapKind::ExceptionMemoryExhausted: return "out of memory: too many exceptions";
     case TrapKind::Exit: return "exit";
     case TrapKind::Count: break;
     }

@@ -127,6 +127,16 @@ static_assert(offsetof(VMTable, size) == 8);
 constexpr uptr make_i31_ref(u32 value) { return (static_cast<uptr>(value & 0x7FFF'FFFFu) << 1) | 1; }
 constexpr bool is_i31_ref(uptr ref) { return (ref & 1) != 0; }
 
+// An exception (exnref): its tag's identity (the Tag* in VMContext tags) and the tag's
+// parameter values, `count` VMVals right after the header. Owned by the store.
+struct VMException {
+    const void* tag { nullptr };
+    u64 count { 0 };
+
+    VMVal* values() { return reinterpret_cast<VMVal*>(this + 1); }
+};
+static_assert(sizeof(VMException) == 16);
+
 // Byte offsets of a module's VMContext fields, computed once per module from its counts.
 // Arrays are indexed by the module's index spaces, imports first.
 struct VMOffsets {

@@ -277,7 +277,6 @@ void ScriptRunner::run_command(Command const& command)
             return run_failing_instantiation(command, c);
         return run_action(command, c);
     case CommandClass::AssertException:
-        return expect_valid_then_skip(command, c, SkipReason::ExceptionsNotImplemented);
     case CommandClass::AssertExhaustion:
     case CommandClass::AssertReturn:
     case CommandClass::Invoke:
@@ -498,7 +497,6 @@ void ScriptRunner::run_action(Command const& command, CommandClass c)
         switch (matches(*m_store, value, command.results[0])) {
         case Match::Yes: return pass(c);
         case Match::NeedsGc: return skip(c, SkipReason::GcNotImplemented);
-        case Match::NeedsExceptions: return skip(c, SkipReason::ExceptionsNotImplemented);
         case Match::No: break;
         }
         begin_failure(command.line, c);
@@ -530,6 +528,17 @@ void ScriptRunner::run_action(Command const& command, CommandClass c)
         return;
     }
     bool wants_trap = c == CommandClass::AssertTrap || c == CommandClass::AssertExhaustion;
+    if (c == CommandClass::AssertException) {
+        if (outcome->trap && outcome->trap->kind == TrapKind::UncaughtException)
+            return pass(c);
+        begin_failure(command.line, c);
+        m_failures.write("expected an uncaught exception, got ");
+        if (outcome->trap)
+            format_to(m_failures, "trap \"{}\"\n", trap_message(outcome->trap->kind));
+        else
+            m_failures.write("results\n");
+        return;
+    }
     if (outcome->trap) {
         StringView actual = trap_message(outcome->trap->kind);
         if (wants_trap && message_matches(actual, command.message))
@@ -564,7 +573,6 @@ void ScriptRunner::run_action(Command const& command, CommandClass c)
         switch (matches(*m_store, outcome->results[i], command.results[i])) {
         case Match::Yes: continue;
         case Match::NeedsGc: return skip(c, SkipReason::GcNotImplemented);
-        case Match::NeedsExceptions: return skip(c, SkipReason::ExceptionsNotImplemented);
         case Match::No: break;
         }
         begin_failure(command.line, c);

@@ -111,7 +111,7 @@ Match matches(runtime::Store const& store, runtime::VMVal const& value, ResultPa
     case Kind::RefI31:
     case Kind::RefEq:
     case Kind::RefAny: return value.ref() ? Match::NeedsGc : Match::No;
-    case Kind::RefExn: return value.ref() ? Match::NeedsExceptions : Match::No;
+    case Kind::RefExn: return yes(value.ref() != nullptr && !store.is_host_ref(value.ref()));
     case Kind::Either: {
         Match verdict = Match::No;
         for (ResultPattern const& alternative : pattern.alternatives) {

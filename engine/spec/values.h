@@ -12,10 +12,10 @@ namespace wk::engine::spec {
 // reference or a ref.func constant) and when out of memory.
 Result<runtime::VMVal> to_vmval(runtime::Store&, text::Value const&);
 
-enum class Match : u8 { Yes, No, NeedsGc, NeedsExceptions };
+enum class Match : u8 { Yes, No, NeedsGc };
 
-// Whether `value` matches `pattern`. Patterns that only GC or exception references
-// can meet answer NeedsGc or NeedsExceptions when the value is not null.
+// Whether `value` matches `pattern`. Patterns that only GC references can meet answer
+// NeedsGc when the value is not null.
 Match matches(runtime::Store const&, runtime::VMVal const& value, text::ResultPattern const& pattern);
 
 // Writes `value` as the pattern's kind reads it (i32:0x2a, f64:0x..., v128 lanes, ref).

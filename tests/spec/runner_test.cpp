@@ -178,8 +178,54 @@ TEST(SpecRunner, GcModulesAndTheirCommandsAreSkippedWithTheirReason)
     EXPECT_EQ(of(r, CommandClass::Module).skipped, 1u);
     EXPECT_EQ(of(r, CommandClass::AssertReturn).skipped, 1u);
     EXPECT_EQ(of(r, CommandClass::Register).skipped, 1u);
-    EXPECT_EQ(r.tally.skipped_by_reason[static_cast<usize>(SkipReason::GcNotImplemented)], 3u);
-    EXPECT_EQ(r.tally.skipped_by_reason[static_cast<usize>(SkipReason::ExceptionsNotImplemented)], 1u);
+    EXPECT_EQ(r.tally.skipped_by_reason[static_cast<usize>(SkipReason::GcNotImplemented)], 4u);
+}
+
+TEST(SpecRunner, ExceptionsAreCaughtAcrossFramesOrReported)
+{
+    auto r = run("(module $m (tag $e (export \"e\") (param i32 i64))\n"
+                 "  (func $thrower (export \"thrower\") (param i32) (throw $e (local.get 0) (i64.const 7)))\n"
+                 "  (func (export \"catch\") (param i32) (result i32 i64)\n"
+                 "    (block $h (result i32 i64) (try_table (catch $e $h) (call $thrower (local.get 0)))\n"
+                 "      (i32.const -1) (i64.const -1)))\n"
+                 "  (func (export \"rethrow\") (param i32) (result i32)\n"
+                 "    (block $h (result exnref) (try_table (catch_all_ref $h) (call $thrower (local.get 0))) (return (i32.const 0)))\n"
+                 "    throw_ref)\n"
+                 "  (func (export \"null\") (throw_ref (ref.null exn))))\n"
+                 "(assert_return (invoke \"catch\" (i32.const 42)) (i32.const 42) (i64.const 7))\n"
+                 "(assert_exception (invoke \"thrower\" (i32.const 1)))\n"
+                 "(assert_exception (invoke \"rethrow\" (i32.const 1)))\n"
+                 "(assert_trap (invoke \"null\") \"null exception reference\")\n"
+                 "(register \"m\" $m)\n"
+                 "(module (tag $e (import \"m\" \"e\") (param i32 i64))\n"
+                 "  (func $t (import \"m\" \"thrower\") (param i32))\n"
+                 "  (func (export \"f\") (result i32)\n"
+                 "    (block $h (result i32 i64) (try_table (catch $e $h) (call $t (i32.const 5))) (unreachable))\n"
+                 "    drop))\n"
+                 "(assert_return (invoke \"f\") (i32.const 5))\n"
+                 "(assert_exception (invoke $m \"catch\" (i32.const 1)))\n");
+    EXPECT_EQ(of(r, CommandClass::AssertReturn).passed, 2u);
+    EXPECT_EQ(of(r, CommandClass::AssertException).passed, 2u);
+    EXPECT_EQ(of(r, CommandClass::AssertTrap).passed, 1u);
+    EXPECT_EQ(of(r, CommandClass::AssertException).failed, 1u);
+    EXPECT_NE(r.failures.find("t.wast:21: assert_exception: expected an uncaught exception, got results\n"),
+              std::string::npos)
+        << r.failures;
+}
+
+TEST(SpecRunner, ALoopOfThrowsRunsOutOfExceptionMemoryWithATrap)
+{
+    auto r = run("(module (tag $e (param i64 i64 i64 i64 i64 i64 i64 i64))\n"
+                 "  (func (export \"spin\") (local i32)\n"
+                 "    (loop $l\n"
+                 "      (block $h (try_table (catch_all $h)\n"
+                 "        (throw $e (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)\n"
+                 "                  (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8))))\n"
+                 "      (local.set 0 (i32.add (local.get 0) (i32.const 1)))\n"
+                 "      (br_if $l (i32.lt_u (local.get 0) (i32.const 10000000))))))\n"
+                 "(assert_trap (invoke \"spin\") \"out of memory: too many exceptions\")\n");
+    EXPECT_EQ(r.failures, "");
+    EXPECT_EQ(of(r, CommandClass::AssertTrap).passed, 1u);
 }
 
 TEST(SpecRunner, ModulesOfExecutionCommandsMustValidate)

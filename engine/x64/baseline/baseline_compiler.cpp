@@ -439,6 +439,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_dead_depth = 0;
     m_save_used = 0;
     m_save_max = 0;
+    m_function_handlers = static_cast<u32>(m_handlers.size());
     if (m_needs_array_trampoline.size() != m_module.types.size())
         TRY(m_needs_array_trampoline.try_resize(m_module.types.size(), false));
 
@@ -469,6 +470,8 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     frame = (frame + 15) & ~u64 { 15 };
     if (frame > 0x4000'0000)
         return Error::from("baseline compiler: frame too large", ErrorKind::Unsupported, code.offset);
+    for (u32 i = m_function_handlers; i < m_handlers.size(); ++i)
+        m_handlers[i].frame_size = static_cast<u32>(frame);
     m_asm.patch_u32(m_frame_disp_field, static_cast<u32>(-static_cast<i32>(frame)));
     m_asm.patch_u32(m_frame_sub_field, static_cast<u32>(frame));
     return m_asm.status();
@@ -518,15 +521,16 @@ Result<void> BaselineCompiler::visit(const Instruction& instruction)
     case Opcode::F32Const:
     case Opcode::F64Const:
         return emit_float(instruction);
+    case Opcode::Throw:
+    case Opcode::ThrowRef:
+    case Opcode::TryTable:
+        return emit_exception(instruction);
     case Opcode::Try:
     case Opcode::Catch:
-    case Opcode::Throw:
     case Opcode::Rethrow:
-    case Opcode::ThrowRef:
     case Opcode::Delegate:
     case Opcode::CatchAll:
-    case Opcode::TryTable:
-        return unsupported("exceptions not implemented");
+        return unsupported("exceptions not implemented"); // the legacy proposal's instructions
     default:
         break;
     }

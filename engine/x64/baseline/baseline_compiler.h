@@ -81,6 +81,10 @@ struct Control {
     bool label_used { false };
     bool else_seen { false };
     BlockType block;
+    // try_table: where its body's code starts, and its catch clauses in the module bytes.
+    u32 try_start { 0 };
+    u32 catch_offset { 0 };
+    u32 catch_count { 0 };
 };
 
 class BaselineCompiler {
@@ -89,6 +93,10 @@ public:
                      Vector<TrapEntry>& traps);
 
     SymbolSpace symbols() const { return m_symbols; }
+    // The try_table ranges of the functions compiled so far (module code offsets, in the
+    // order their bodies ended).
+    Span<const compile::HandlerEntry> handlers() const { return m_handlers.span(); }
+
     // Types whose wasm → array-call trampoline the code refers to.
     Span<const bool> needed_array_trampolines() const { return m_needs_array_trampoline.span(); }
 
@@ -175,6 +183,7 @@ private:
     Result<void> emit_table_ref(const Instruction&);
     Result<void> emit_simd(const Instruction&);
     Result<void> emit_atomic(const Instruction&);
+    Result<void> emit_exception(const Instruction&);
 
     // Dead-code tracking around the validator (control.cpp).
     Result<void> visit_dead(const Instruction&);
@@ -196,6 +205,10 @@ private:
     Result<void> move_branch_values(const Control& target, u32 count);
     Result<void> emit_return();
     void mark_dead();
+
+    // exception.cpp
+    Result<void> end_try_table(Control& control, bool live);
+    Result<void> call_throw();
     Control& frame(u32 depth) { return m_controls[m_controls.size() - 1 - depth]; }
 
     // call.cpp
@@ -238,6 +251,8 @@ private:
     u32 m_code_budget { 0 };
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
+    Vector<compile::HandlerEntry> m_handlers;
+    u32 m_function_handlers { 0 }; // first entry of the function being compiled
 };
 
 inline constexpr u32 kFrameHeader = 32;

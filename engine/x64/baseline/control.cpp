@@ -105,6 +105,10 @@ Result<void> BaselineCompiler::end_block()
     bool live = !m_dead;
     if (live)
         TRY(spill_all());
+    if (control.kind == FrameKind::TryTable) {
+        TRY(end_try_table(control, live));
+        live = false;
+    }
     bool reachable = live;
     if (control.kind == FrameKind::If && !control.else_seen) {
         // The implicit else passes the parameters through as results.

@@ -1,0 +1,135 @@
+// Exception handling: throw, throw_ref and try_table (engine/compile/exceptions.h has
+// the runtime half). The legacy proposal's try/catch/delegate/rethrow stay unsupported.
+//
+// A try_table spills the operand stack on entry (begin_block does), so while its body
+// runs everything below the block sits in home slots, which the body cannot change.
+// Its code range goes into the handler table; the landing pad, placed right after the
+// body (inside any enclosing try_table's range, outside its own), receives the
+// exception in rax with the frame reset, and tries the catch clauses in order: a
+// matching clause puts the tag's values (and for *_ref the exnref) in the home slots
+// above the block's height and branches to its label like `br`; when none matches the
+// exception is thrown on from the pad.
+
+#include "engine/compile/exceptions.h"
+#include "engine/x64/baseline/baseline_compiler.h"
+
+namespace wk::engine::x64::baseline {
+
+// Calls the Throw builtin (arguments already in rsi, rdx, rcx, r8). It returns only
+// when nothing caught the exception; the trap it names is raised here.
+Result<void> BaselineCompiler::call_throw()
+{
+    m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+    TRY(call_builtin_address(Builtin::Throw));
+    m_asm.cmp(Gpr::rax, static_cast<i32>(TrapKind::UncaughtException), Size::Dword);
+    m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UncaughtException)));
+    m_asm.jmp(*TRY(trap_label(TrapKind::ExceptionMemoryExhausted)));
+    return {};
+}
+
+Result<void> BaselineCompiler::emit_exception(const Instruction& instruction)
+{
+    switch (instruction.opcode) {
+    case Opcode::TryTable: {
+        TRY(begin_block(FrameKind::TryTable, instruction.block));
+        Control& control = m_controls.last();
+        control.try_start = m_asm.offset();
+        control.catch_offset = instruction.list_offset;
+        control.catch_count = instruction.list_count;
+        return {};
+    }
+    case Opcode::Throw: {
+        u32 tag = instruction.index0;
+        u32 count = static_cast<u32>(m_module.func_params(m_module.tags[tag].type_index).size());
+        TRY(spill_all());
+        u32 first = m_stack.height() - count;
+        m_asm.mov(Gpr::rsi, Mem(kVmctx, static_cast<i32>(m_offsets.tag(tag))), Size::Qword);
+        if (count > 0)
+            m_asm.lea(Gpr::rdx, slot(first), Size::Qword);
+        else
+            m_asm.xor_(Gpr::rdx, Gpr::rdx, Size::Dword);
+        m_asm.mov(Gpr::rcx, static_cast<i64>(count), Size::Dword);
+        m_asm.xor_(Gpr::r8, Gpr::r8, Size::Dword);
+        TRY(call_throw());
+        m_stack.truncate(first);
+        mark_dead();
+        return {};
+    }
+    case Opcode::ThrowRef: {
+        u8 exception = TRY(pop_reg(RegClass::Gpr));
+        TRY(spill_all());
+        m_asm.mov(Gpr::rsi, gpr(exception), Size::Qword);
+        release(RegClass::Gpr, exception);
+        m_asm.test(Gpr::rsi, Gpr::rsi, Size::Qword);
+        m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::NullExceptionReference)));
+        m_asm.mov(Gpr::r8, 1, Size::Dword);
+        TRY(call_throw());
+        mark_dead();
+        return {};
+    }
+    default: return unsupported("exception instruction not implemented");
+    }
+}
+
+Result<void> BaselineCompiler::end_try_table(Control& control, bool live)
+{
+    if (live) {
+        m_asm.jmp(m_labels[control.label]);
+        control.label_used = true;
+    }
+    u32 end = m_asm.offset();
+    if (end > control.try_start) {
+        TRY(m_handlers.try_append(compile::HandlerEntry {
+            m_code_base + control.try_start, m_code_base + end, m_code_base + end, 0 }));
+    } else {
+        return {}; // an empty body cannot throw
+    }
+
+    // The pad: rax holds the exception; everything below the block is in home slots.
+    m_stack.truncate(control.height);
+    u32 saved = m_save_used++;
+    if (m_save_used > m_save_max)
+        m_save_max = m_save_used;
+    m_asm.mov(save_slot(saved), Gpr::rax, Size::Qword);
+    Reader clauses(m_module.bytes, control.catch_offset, m_module.bytes.size());
+    bool caught_all = false;
+    for (u32 i = 0; i < control.catch_count && !caught_all; ++i) {
+        CatchClause clause = TRY(read_catch_clause(clauses));
+        Label next;
+        u32 count = 0;
+        if (clause.kind == CatchKind::Catch || clause.kind == CatchKind::CatchRef) {
+            Span<const ValType> params = m_module.func_params(m_module.tags[clause.tag].type_index);
+            count = static_cast<u32>(params.size());
+            m_asm.mov(Gpr::rax, save_slot(saved), Size::Qword);
+            m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.tag(clause.tag))), Size::Qword);
+            m_asm.cmp(kScratch, Mem(Gpr::rax, 0), Size::Qword);
+            m_asm.jcc(Condition::NotEqual, next);
+            for (u32 k = 0; k < count; ++k) {
+                u32 index = control.height + k;
+                copy_slot(ValKind::V128, slot(index),
+                          Mem(Gpr::rax, static_cast<i32>(sizeof(runtime::VMException) + 16 * k)));
+                TRY(m_stack.push_stack(params[k].kind));
+            }
+        } else {
+            caught_all = true;
+        }
+        if (clause.kind == CatchKind::CatchRef || clause.kind == CatchKind::CatchAllRef) {
+            m_asm.mov(kScratch, save_slot(saved), Size::Qword);
+            m_asm.mov(slot(control.height + count), kScratch, Size::Qword);
+            TRY(m_stack.push_stack(ValKind::Ref));
+        }
+        // The clause's label counts from outside the try_table, still on m_controls.
+        TRY(branch_to(clause.label + 1));
+        m_stack.truncate(control.height);
+        m_asm.bind(next);
+    }
+    if (!caught_all) {
+        m_asm.mov(Gpr::rsi, save_slot(saved), Size::Qword);
+        m_asm.mov(Gpr::r8, 1, Size::Dword);
+        TRY(call_throw());
+    }
+    --m_save_used;
+    return {};
+}
+
+} // namespace wk::engine::x64::baseline
