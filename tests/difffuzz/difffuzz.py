@@ -58,10 +58,16 @@ def raise_hang_limit(module, hang_limit):
     initializer = re.search(r'\(export "hangLimitInitializer" \(func (\$\d+)\)\)', text)
     if not initializer:
         return True
-    body = re.compile(r"(\(func " + re.escape(initializer.group(1)) + r"\n  \(global\.set \$[^\n]*\n   \(i32\.const )10\)")
-    text, count = body.subn(rf"\g<1>{hang_limit})", text)
+    start = text.find(f"\n (func {initializer.group(1)}\n")
+    end = text.find("\n (func ", start + 1)
+    if start < 0:
+        return False
+    end = len(text) if end < 0 else end
+    body, count = re.subn(r"(\(global\.set \$[^\n]*\n\s*\(i32\.const )10\)", rf"\g<1>{hang_limit})",
+                          text[start:end], count=1)
     if count != 1:
         return False
+    text = text[:start] + body + text[end:]
     source = module.with_suffix(".wat")
     source.write_text(text)
     done = subprocess.run(["wasm-as", *[f for f in WASM_OPT_FLAGS if f.startswith("--enable")], str(source),
