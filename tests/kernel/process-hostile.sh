@@ -11,20 +11,22 @@ trap 'rm -rf "$work"' EXIT
 
 # One round; the infinite loop is spawned in the background, the console stays responsive
 # (ps and uptime answer while it spins), then it is killed. Pids are deterministic: the
-# spawn bomb takes 63 children, so round 1's spin is pid 72 and round 2's pid 145. The
+# spawn bomb takes 63 children, so round 1's spin is pid 72 and round 2's pid 146. The
 # sleeper (a spawn_bomb child: sleeps a minute) right after it is blocked, and kill must wake
-# it: its wait returns within seconds, not a minute.
+# it: its wait returns within seconds, not a minute. The chatter after it spends nearly all
+# its time in WASI calls; kill must end it within seconds too.
 round() {
-  local spin=$1 sleeper=$(($1 + 1))
+  local spin=$1 sleeper=$(($1 + 1)) chatter=$(($1 + 2))
   printf '%s\n' \
     "run /bin/stack_bomb" "run /bin/oob_load" "run /bin/divide_zero" "run /bin/memory_bomb" \
     "run /bin/spawn_bomb" "run /etc/motd" "run /bin/wasmkern_abuse" \
     "run /bin/huge_memory" "run /bin/bad_import" \
     "spawn /bin/spin" "uptime" "ps" "kill $spin" "wait $spin" "kill $spin" \
     "spawn /bin/spawn_bomb child" "sleep 300" "ps" "uptime" "kill $sleeper" "wait $sleeper" "uptime" \
+    "spawn /bin/chatter" "sleep 100" "uptime" "kill $chatter" "wait $chatter" "uptime" \
     "cache drop" "mem"
 }
-{ round 72; round 145; echo poweroff; } >"$work/input"
+{ round 72; round 146; echo poweroff; } >"$work/input"
 "$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
 status=$?
 sed -i 's/\r$//' "$work/transcript"
@@ -59,24 +61,26 @@ expect_count "^wasmkern_abuse: wait status out of bounds -> 21$" 2
 expect_count "^wasmkern_abuse: kill unknown pid -> 71$" 2
 expect_count "^wasmkern_abuse: ps buffer out of bounds -> 21$" 2
 expect_count "^wasmkern_abuse: ps sees 1 processes, first is wasmkern_abuse$" 2
-expect_count "^ +(72|145) +0 running +[0-9]+ +[0-9]+ spin$" 2
-expect_count "^up [0-9]+\\.[0-9]{6} s" 6
+expect_count "^ +(72|146) +0 running +[0-9]+ +[0-9]+ spin$" 2
+expect_count "^up [0-9]+\\.[0-9]{6} s" 10
+expect_count "^\\[process (74|148) exited with status 137\\]$" 2
 # (Usually blocked; a timer tick may just have made it runnable to look at its clock.)
-expect_count "^ +(73|146) +0 (blocked|running) +[0-9]+ +[0-9]+ spawn_bomb$" 2
-expect_count "^\\[process (73|146) exited with status 137\\]$" 2
-# The uptimes around each kill of the sleeper: at most 10 s apart (it sleeps for 60).
+expect_count "^ +(73|147) +0 (blocked|running) +[0-9]+ +[0-9]+ spawn_bomb$" 2
+expect_count "^\\[process (73|147) exited with status 137\\]$" 2
+# The uptimes around each kill of the sleeper and the chatter: at most 10 s apart (the sleeper
+# sleeps for 60).
 mapfile -t uptimes < <(grep -Eo "^up [0-9]+\\.[0-9]{6}" "$work/transcript" | awk '{print $2}')
-if [ ${#uptimes[@]} = 6 ]; then
-  for pair in "1 2" "4 5"; do
+if [ ${#uptimes[@]} = 10 ]; then
+  for pair in "1 2" "3 4" "6 7" "8 9"; do
     set -- $pair
     awk -v a="${uptimes[$1]}" -v b="${uptimes[$2]}" 'BEGIN { exit !(b - a < 10) }' \
-      || fail "killing the sleeper took from ${uptimes[$1]} s to ${uptimes[$2]} s"
+      || fail "a kill took from ${uptimes[$1]} s to ${uptimes[$2]} s"
   done
 fi
-expect_count "^\\[process (72|145) exited with status 137\\]$" 2
+expect_count "^\\[process (72|146) exited with status 137\\]$" 2
 expect_count "^powering off$" 1
 # The second kill of an exited-and-waited process: no such process.
-expect_count "^kill: (72|145): no such process$" 2
+expect_count "^kill: (72|146): no such process$" 2
 mapfile -t free < <(grep -Eo "^frames: [0-9]+ total, [0-9]+ used, [0-9]+ free" "$work/transcript" | awk '{print $6}')
 if [ ${#free[@]} != 2 ]; then
   fail "expected two mem reports, found ${#free[@]}"
