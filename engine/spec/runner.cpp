@@ -93,20 +93,6 @@ void Tally::add(Tally const& other)
         skipped_by_reason[i] += other.skipped_by_reason[i];
 }
 
-std::optional<Rejection> check_module(ScriptModule const& script_module)
-{
-    auto binary = script_module.to_binary();
-    if (!binary)
-        return Rejection { Stage::Encode, binary.error() };
-    auto module = decode_module(binary->span(), script_module.features);
-    if (!module)
-        return Rejection { Stage::Decode, module.error() };
-    auto valid = validate_module(*module);
-    if (!valid)
-        return Rejection { Stage::Validate, valid.error() };
-    return std::nullopt;
-}
-
 namespace {
 
 // Verdicts of the assertions on a module's validity.
