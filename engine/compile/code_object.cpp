@@ -12,6 +12,22 @@ CodeObject* g_live_head = nullptr;
 
 usize round_up(usize value, usize alignment) { return (value + alignment - 1) & ~(alignment - 1); }
 
+// How many of `entries` (ascending by key(entry)) have a key at or below `offset`.
+template<typename T, typename Key>
+usize count_at_or_below(Span<const T> entries, u32 offset, Key key)
+{
+    usize low = 0;
+    usize high = entries.size();
+    while (low < high) {
+        usize middle = low + (high - low) / 2;
+        if (key(entries[middle]) <= offset)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
 } // namespace
 
 Result<RefPtr<CodeObject>> CodeObject::link(const LinkInput& input)
@@ -103,15 +119,7 @@ std::optional<u32> CodeObject::function_at(uptr pc) const
     if (!contains(pc) || m_function_starts.is_empty())
         return std::nullopt;
     u32 offset = static_cast<u32>(pc - reinterpret_cast<uptr>(m_memory));
-    usize low = 0;
-    usize high = m_function_starts.size();
-    while (low < high) {
-        usize middle = low + (high - low) / 2;
-        if (m_function_starts[middle] <= offset)
-            low = middle + 1;
-        else
-            high = middle;
-    }
+    usize low = count_at_or_below(m_function_starts.span(), offset, [](u32 start) { return start; });
     // The last start is the end of the functions (trampolines follow).
     if (low == 0 || low >= m_function_starts.size())
         return std::nullopt;
@@ -125,15 +133,7 @@ std::optional<HandlerEntry> CodeObject::handler_at(uptr pc) const
     u32 offset = static_cast<u32>(pc - reinterpret_cast<uptr>(m_memory));
     // The containing ranges all start at or before offset; nested ranges start later
     // than their parents, so the innermost is the last one that still contains it.
-    usize low = 0;
-    usize high = m_handlers.size();
-    while (low < high) {
-        usize middle = low + (high - low) / 2;
-        if (m_handlers[middle].start <= offset)
-            low = middle + 1;
-        else
-            high = middle;
-    }
+    usize low = count_at_or_below(m_handlers.span(), offset, [](const HandlerEntry& entry) { return entry.start; });
     for (usize i = low; i-- > 0;) {
         if (offset < m_handlers[i].end)
             return m_handlers[i];
