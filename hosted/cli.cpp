@@ -97,7 +97,7 @@ void print_binary_error(char const* path, Error const& error, char const* note)
         std::fprintf(stderr, "%s: %s%s\n", path, error.message(), suffix);
 }
 
-std::optional<ModuleFile> load_module_file(char const* path)
+std::optional<ModuleFile> load_module_file(char const* path, bool function_names)
 {
     auto contents = read_file(path);
     if (!contents)
@@ -106,7 +106,8 @@ std::optional<ModuleFile> load_module_file(char const* path)
     file.contents = std::move(*contents);
     file.is_text = is_text_input(path, file.contents);
     if (file.is_text) {
-        auto encoded = engine::text::wat_to_wasm(file.contents);
+        auto encoded = function_names ? engine::text::wat_to_wasm_with_names(file.contents)
+                                      : engine::text::wat_to_wasm(file.contents);
         if (!encoded) {
             print_text_error(path, file.contents, encoded.error());
             return std::nullopt;

@@ -64,7 +64,8 @@ struct ModuleFile {
 };
 
 // Reads a .wasm or .wat file and encodes text; nothing after printing why not.
-std::optional<ModuleFile> load_module_file(char const* path);
+// `function_names`: text function `$id`s become name-section names (for backtraces).
+std::optional<ModuleFile> load_module_file(char const* path, bool function_names = false);
 
 // Note appended to errors at offsets of a text file's encoding.
 inline constexpr char const* kEncodedNote = " (in the encoded binary)";

@@ -244,7 +244,7 @@ private:
 
     int load()
     {
-        auto file = load_module_file(m_path);
+        auto file = load_module_file(m_path, true);
         if (!file)
             return kExitFailure;
         ReadonlyBytes bytes = file->bytes();

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "base/leb128.h"
 #include "engine/text/module_parser.h"
 
@@ -220,6 +222,29 @@ Result<void> ModuleParser::finish_function_hints(u32 func_index)
     return {};
 }
 
+// Function ids as name-section entries, by index: (index, name) pairs.
+Result<void> ModuleParser::put_function_ids(Vector<u8>& entries, u32& count)
+{
+    struct Named {
+        u32 index;
+        std::string_view name;
+    };
+    Vector<Named> named;
+    Result<void> status;
+    m_names[static_cast<usize>(Space::Func)].for_each([&](u32, std::string_view name, u32 index) {
+        if (status)
+            status = named.try_append(Named { index, name });
+    });
+    TRY(status);
+    std::sort(named.begin(), named.end(), [](Named const& a, Named const& b) { return a.index < b.index; });
+    for (Named const& entry : named) {
+        TRY(write_leb_u32(entries, entry.index));
+        TRY(put_name(entries, entry.name));
+    }
+    count = static_cast<u32>(named.size());
+    return {};
+}
+
 Result<void> ModuleParser::emit_name_section(Vector<u8>& out)
 {
     Vector<u8> body;
@@ -256,6 +281,8 @@ Result<void> ModuleParser::emit_name_section(Vector<u8>& out)
             }
             ++count;
         }
+        if (count == 0 && sub.space == Space::Func && m_function_names)
+            TRY(put_function_ids(entries, count));
         if (count == 0)
             continue;
         any = true;

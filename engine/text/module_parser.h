@@ -33,6 +33,8 @@ class ModuleParser : private AnnotationSink {
 public:
     ModuleParser(Lexer& lexer, Features features);
     ~ModuleParser();
+    // Function `$id`s become name-section function names (wat_to_wasm_with_names).
+    void set_function_names(bool on) { m_function_names = on; }
 
     // The lexer is positioned at the first field; fields end at `)` (consumed
     // when `closed`) or at the end of input.
@@ -212,6 +214,7 @@ private:
     void reject_hint_target(std::optional<BranchHint> hint);
     Result<void> finish_function_hints(u32 func_index);
     Result<void> emit_name_section(Vector<u8>& out);
+    Result<void> put_function_ids(Vector<u8>& entries, u32& count);
 
     Result<void> emit_section(Vector<u8>& out, u8 id, Vector<u8> const& body, u32 count, bool with_count);
     Result<void> emit_custom_sections(Vector<u8>& out, u8 placement_kind, bool after);
@@ -225,6 +228,7 @@ private:
     Vector<u8> m_pending_ops;        // folded instructions waiting for their operands
 
     NameTable m_names[static_cast<usize>(Space::Count)];
+    bool m_function_names { false };
     u32 m_bound[static_cast<usize>(Space::Count)] {};
     u32 m_defined_or_imported[static_cast<usize>(Space::Count)] {};
     bool m_definition_seen[static_cast<usize>(Space::Count)] {};

@@ -20,6 +20,15 @@ public:
     std::optional<u32> find(u32 scope, std::string_view name) const;
     void clear();
     usize size() const { return m_count; }
+    // Calls f(scope, name, index) for every binding, in no particular order.
+    template<typename F>
+    void for_each(F f) const
+    {
+        for (Slot const& slot : m_slots) {
+            if (slot.used)
+                f(slot.scope, slot.name, slot.index);
+        }
+    }
 
 private:
     struct Slot {

@@ -5,7 +5,9 @@
 
 namespace wk::engine::text {
 
-Result<Vector<u8>> wat_to_wasm(StringView source, Features features)
+namespace {
+
+Result<Vector<u8>> encode(StringView source, Features features, bool function_names)
 {
     if (source.size() >= 0xFFFFFFFFu)
         return Error::malformed("source too large", 0);
@@ -23,12 +25,22 @@ Result<Vector<u8>> wat_to_wasm(StringView source, Features features)
     Vector<u8> binary;
     {
         ModuleParser parser(lexer, features);
+        parser.set_function_names(function_names);
         binary = TRY(parser.parse(wrapped));
     }
     Token rest = TRY(lexer.next());
     if (rest.kind != TokenKind::Eof)
         return Error::malformed("unexpected token", rest.offset);
     return binary;
+}
+
+} // namespace
+
+Result<Vector<u8>> wat_to_wasm(StringView source, Features features) { return encode(source, features, false); }
+
+Result<Vector<u8>> wat_to_wasm_with_names(StringView source, Features features)
+{
+    return encode(source, features, true);
 }
 
 } // namespace wk::engine::text

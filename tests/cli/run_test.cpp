@@ -237,6 +237,17 @@ TEST(RunTrap, PrintsKindAndNamedBacktrace)
     EXPECT_TRUE(memory.err.starts_with("error: wasm trap: out of bounds memory access\n")) << memory.err;
 }
 
+TEST(RunTrap, TextFunctionIdsNameTheBacktrace)
+{
+    Outcome run = wasmkern({ "run", "--invoke", "go", "ids.wat" });
+    EXPECT_EQ(run.status, 134);
+    EXPECT_EQ(run.err, "error: wasm trap: unreachable\n"
+                       "wasm backtrace:\n"
+                       "  #0 func[0] inner\n"
+                       "  #1 func[1] outer\n"
+                       "  #2 func[2]\n");
+}
+
 TEST(RunTrap, StackExhaustionIsATrapWithACompressedBacktrace)
 {
     Outcome recurse = wasmkern({ "run", "--invoke", "recurse", "trap.wat" });

@@ -335,3 +335,34 @@ TEST(Encoder, LimitLiteralsPerSuite)
     EXPECT_TRUE(wat_to_wasm("(memory 0xFFFF_FFFF 0xFFFF_FFFF)", threads).has_value());
     EXPECT_TRUE(wat_to_wasm("(memory i64 0x1_0000_0000)", threads).has_value());
 }
+
+// wat_to_wasm_with_names: function ids become the name section's function names, in
+// index order (imports first); an @name annotation wins; plain wat_to_wasm adds nothing.
+TEST(Encoder, FunctionIdsBecomeNamesOnRequest)
+{
+    char const* text = R"((module (import "m" "f" (func $imported)) (func $b) (func) (func $"quoted name")))";
+    auto named = wat_to_wasm_with_names(text);
+    ASSERT_TRUE(named.has_value());
+    auto module = engine::decode_module(named->span());
+    ASSERT_TRUE(module.has_value()) << module.error().message();
+    ASSERT_EQ(module->function_names.size(), 3u);
+    EXPECT_EQ(module->function_names[0].index, 0u);
+    EXPECT_EQ(module->function_names[0].name, "imported");
+    EXPECT_EQ(module->function_names[1].index, 1u);
+    EXPECT_EQ(module->function_names[1].name, "b");
+    EXPECT_EQ(module->function_names[2].index, 3u);
+    EXPECT_EQ(module->function_names[2].name, "quoted name");
+
+    auto plain = wat_to_wasm(text);
+    ASSERT_TRUE(plain.has_value());
+    auto plain_module = engine::decode_module(plain->span());
+    ASSERT_TRUE(plain_module.has_value());
+    EXPECT_TRUE(plain_module->function_names.is_empty());
+
+    auto annotated = wat_to_wasm_with_names(R"((module (func $a (@name "shown")) (func $b)))");
+    ASSERT_TRUE(annotated.has_value());
+    auto annotated_module = engine::decode_module(annotated->span());
+    ASSERT_TRUE(annotated_module.has_value());
+    ASSERT_EQ(annotated_module->function_names.size(), 1u);
+    EXPECT_EQ(annotated_module->function_names[0].name, "shown");
+}
