@@ -24,7 +24,11 @@ inline constexpr u32 kExternalBase = 0x8000'0000u;
 
 // A try_table's body: code offsets [start, end) are covered, an exception thrown there
 // (or in a callee) resumes at `landing` with rsp = rbp - frame_size. Ranges nest or
-// are disjoint.
+// are disjoint. A range whose landing is kNoLanding catches nothing: an exception from
+// a call there passes this frame by (a return_call run as a call and a return, whose
+// callee replaces the frame in the spec, so no try_table around it may catch).
+inline constexpr u32 kNoLanding = ~0u;
+
 struct HandlerEntry {
     u32 start { 0 };
     u32 end { 0 };

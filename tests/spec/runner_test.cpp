@@ -228,6 +228,43 @@ TEST(SpecRunner, ALoopOfThrowsRunsOutOfExceptionMemoryWithATrap)
     EXPECT_EQ(of(r, CommandClass::AssertTrap).passed, 1u);
 }
 
+// A return_call whose callee needs more stack arguments than the caller received runs as
+// a call and a return; in the spec the callee replaced the caller's frame, so the
+// try_table around the return_call must not catch what the callee throws.
+TEST(SpecRunner, ATryTableDoesNotCatchFromItsOwnReturnCall)
+{
+    auto r = run("(module (tag $e (param i32))\n"
+                 "  (type $f10 (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))\n"
+                 "  (table funcref (elem $thrower))\n"
+                 "  (elem declare func $thrower)\n"
+                 "  (func $thrower (type $f10) (throw $e (i32.add (local.get 0) (local.get 9))))\n"
+                 "  (func $direct (result i32)\n"
+                 "    (block $h (result i32) (try_table (result i32) (catch $e $h)\n"
+                 "      (return_call $thrower (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)\n"
+                 "                            (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 10))))\n"
+                 "    (i32.add (i32.const 1000)))\n"
+                 "  (func $indirect (result i32)\n"
+                 "    (block $h (result i32) (try_table (result i32) (catch $e $h)\n"
+                 "      (return_call_indirect (type $f10) (i32.const 2) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)\n"
+                 "                            (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 10) (i32.const 0))))\n"
+                 "    (i32.add (i32.const 1000)))\n"
+                 "  (func $by_ref (result i32)\n"
+                 "    (block $h (try_table (catch_all $h)\n"
+                 "      (return_call_ref $f10 (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)\n"
+                 "                            (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 10) (ref.func $thrower))))\n"
+                 "    (i32.const 1000))\n"
+                 "  (func (export \"direct\") (result i32) (call $direct))\n"
+                 "  (func (export \"by_ref\") (result i32) (call $by_ref))\n"
+                 "  (func (export \"caught_by_caller\") (result i32)\n"
+                 "    (block $h (result i32) (try_table (catch $e $h) (drop (call $indirect))) (i32.const -1))))\n"
+                 "(assert_exception (invoke \"direct\"))\n"
+                 "(assert_exception (invoke \"by_ref\"))\n"
+                 "(assert_return (invoke \"caught_by_caller\") (i32.const 12))\n");
+    EXPECT_EQ(r.failures, "");
+    EXPECT_EQ(of(r, CommandClass::AssertException).passed, 2u);
+    EXPECT_EQ(of(r, CommandClass::AssertReturn).passed, 1u);
+}
+
 TEST(SpecRunner, ModulesOfExecutionCommandsMustValidate)
 {
     auto r = run("(assert_unlinkable (module (func (result i32) i64.const 1)) \"unknown import\")\n"

@@ -209,6 +209,7 @@ private:
     // exception.cpp
     Result<void> end_try_table(Control& control, bool live);
     Result<void> call_throw();
+    Result<void> exclude_from_handlers(u32 start);
     Control& frame(u32 depth) { return m_controls[m_controls.size() - 1 - depth]; }
 
     // call.cpp
@@ -218,7 +219,7 @@ private:
     Result<void> call_ref(u32 type_index, bool tail);
     Result<void> setup_arguments(const CallLayout& layout, u32 base, bool tail);
     Result<void> finish_call(const CallLayout& layout, u32 base, u32 outgoing);
-    Result<void> return_after_call();
+    Result<void> return_after_call(u32 call_start);
 
     Result<void> emit_prologue(u32 function_index);
     Result<void> emit_trap_stubs();

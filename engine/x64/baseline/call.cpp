@@ -53,9 +53,11 @@ Result<void> BaselineCompiler::setup_arguments(const CallLayout& layout, u32 bas
 // NOTE: callers pop their own stack arguments, so a tail callee that needs a bigger
 // stack-argument area than this function received cannot take over its frame. Such a
 // return_call runs as a call and a return: the same results and traps, but the frame
-// stays, so only chains of them that fit the stack complete (V8 has no such limit).
-Result<void> BaselineCompiler::return_after_call()
+// stays, so only chains of them that fit the stack complete (V8 has no such limit), and
+// the call (code from call_start on) is kept out of the try_tables around it.
+Result<void> BaselineCompiler::return_after_call(u32 call_start)
 {
+    TRY(exclude_from_handlers(call_start));
     TRY(emit_return());
     mark_dead();
     return {};
@@ -132,8 +134,9 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
     CallLayout& layout = m_call_layout;
     TRY(compute_call_layout(m_module.func_params(type_index), m_module.func_results(type_index), layout));
     if (tail && layout.stack_bytes > m_self_layout.stack_bytes) {
+        u32 call_start = m_asm.offset();
         TRY(call_function(function_index, false));
-        return return_after_call();
+        return return_after_call(call_start);
     }
     u32 base = m_stack.height() - layout.param_count();
     TRY(spill_all());
@@ -190,8 +193,9 @@ Result<void> BaselineCompiler::call_indirect(u32 type_index, u32 table_index, bo
     CallLayout& layout = m_call_layout;
     TRY(compute_call_layout(m_module.func_params(type_index), m_module.func_results(type_index), layout));
     if (tail && layout.stack_bytes > m_self_layout.stack_bytes) {
+        u32 call_start = m_asm.offset();
         TRY(call_indirect(type_index, table_index, false));
-        return return_after_call();
+        return return_after_call(call_start);
     }
     const Table& table = m_module.tables[table_index];
     if (table.element_type.heap != HeapKind::Func && table.element_type.heap != HeapKind::Index)
@@ -232,8 +236,9 @@ Result<void> BaselineCompiler::call_ref(u32 type_index, bool tail)
     CallLayout& layout = m_call_layout;
     TRY(compute_call_layout(m_module.func_params(type_index), m_module.func_results(type_index), layout));
     if (tail && layout.stack_bytes > m_self_layout.stack_bytes) {
+        u32 call_start = m_asm.offset();
         TRY(call_ref(type_index, false));
-        return return_after_call();
+        return return_after_call(call_start);
     }
     TRY(pop_into(RegClass::Gpr, number(Gpr::rax)));
     TRY(spill_all());

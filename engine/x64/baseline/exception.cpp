@@ -27,6 +27,19 @@ Result<void> BaselineCompiler::call_throw()
     return {};
 }
 
+// Code offsets [start, here) get a kNoLanding range when a try_table encloses them, so
+// that exceptions from calls there pass this frame by.
+Result<void> BaselineCompiler::exclude_from_handlers(u32 start)
+{
+    for (const Control& control : m_controls) {
+        if (control.kind == FrameKind::TryTable) {
+            return m_handlers.try_append(compile::HandlerEntry {
+                m_code_base + start, m_code_base + m_asm.offset(), compile::kNoLanding, 0 });
+        }
+    }
+    return {};
+}
+
 Result<void> BaselineCompiler::emit_exception(const Instruction& instruction)
 {
     switch (instruction.opcode) {
