@@ -237,6 +237,17 @@ TEST(RunTrap, PrintsKindAndNamedBacktrace)
     EXPECT_TRUE(memory.err.starts_with("error: wasm trap: out of bounds memory access\n")) << memory.err;
 }
 
+TEST(RunTrap, AnUncaughtExceptionIsATrapWithABacktrace)
+{
+    Outcome thrown = wasmkern({ "run", "--invoke", "throw", "trap.wat" });
+    EXPECT_EQ(thrown.status, 134);
+    EXPECT_EQ(thrown.out, "");
+    EXPECT_EQ(thrown.err, "error: wasm trap: uncaught exception\n"
+                          "wasm backtrace:\n"
+                          "  #0 func[7] thrower\n"
+                          "  #1 func[8]\n");
+}
+
 TEST(RunTrap, TextFunctionIdsNameTheBacktrace)
 {
     Outcome run = wasmkern({ "run", "--invoke", "go", "ids.wat" });
