@@ -38,6 +38,17 @@ Result<RefPtr<CodeObject>> CodeObject::link(const LinkInput& input)
     TRY(object->m_traps.try_extend(input.traps));
     TRY(object->m_function_starts.try_extend(input.function_starts));
     TRY(object->m_handlers.try_extend(input.handlers));
+    TRY(object->m_handler_parents.try_resize(input.handlers.size(), kNoParent));
+    // The open ranges, outermost first: by start order, a range's parent is the last
+    // open range that has not ended where it starts.
+    Vector<u32> open;
+    for (u32 i = 0; i < input.handlers.size(); ++i) {
+        while (!open.is_empty() && input.handlers[open.last()].end <= input.handlers[i].start)
+            MUST(open.try_resize(open.size() - 1));
+        if (!open.is_empty())
+            object->m_handler_parents[i] = open.last();
+        TRY(open.try_append(i));
+    }
     object->m_first_function_index = input.first_function_index;
 
     usize page = platform::page_size();
@@ -131,10 +142,13 @@ std::optional<HandlerEntry> CodeObject::handler_at(uptr pc) const
     if (!contains(pc))
         return std::nullopt;
     u32 offset = static_cast<u32>(pc - reinterpret_cast<uptr>(m_memory));
-    // The containing ranges all start at or before offset; nested ranges start later
-    // than their parents, so the innermost is the last one that still contains it.
+    // Ranges nest or are disjoint, so every range containing offset contains the last
+    // range that starts at or before it, or is that range: climb from it to the first
+    // one that has not ended.
     usize low = count_at_or_below(m_handlers.span(), offset, [](const HandlerEntry& entry) { return entry.start; });
-    for (usize i = low; i-- > 0;) {
+    if (low == 0)
+        return std::nullopt;
+    for (u32 i = static_cast<u32>(low - 1); i != kNoParent; i = m_handler_parents[i]) {
         if (offset < m_handlers[i].end)
             return m_handlers[i];
     }

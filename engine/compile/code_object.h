@@ -78,6 +78,10 @@ private:
     Vector<TrapEntry> m_traps;
     Vector<u32> m_function_starts;
     Vector<HandlerEntry> m_handlers;
+    // For each handler, the index of the innermost handler whose range contains it, or
+    // kNoParent: handler_at climbs these instead of scanning every earlier range.
+    static constexpr u32 kNoParent = ~0u;
+    Vector<u32> m_handler_parents;
     u32 m_first_function_index { 0 };
     CodeRange m_range;
     bool m_registered { false };

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "engine/compile/code_object.h"
 #include "engine/compile/invoke.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/spectest.h"
@@ -414,4 +415,33 @@ TEST(Compile, BacktraceListsTheWasmFrames)
     EXPECT_EQ(outcome.backtrace[0], 1u);
     EXPECT_EQ(outcome.backtrace[1], 2u);
     EXPECT_EQ(outcome.backtrace[2], 3u);
+}
+
+TEST(CodeObject, HandlerAtFindsTheInnermostRangeAroundAnOffset)
+{
+    // [0,100) holds [0,40) (which holds [10,20) and [25,30)) and [50,90) (which holds
+    // [60,70)); sorted by start, outer first on a tie. The landing names the range.
+    u8 code[128];
+    __builtin_memset(code, 0xcc, sizeof(code));
+    compile::HandlerEntry handlers[] = { { 0, 100, 1, 0 }, { 0, 40, 2, 0 }, { 10, 20, 3, 0 },
+                                         { 25, 30, 4, 0 }, { 50, 90, 5, 0 }, { 60, 70, 6, 0 } };
+    compile::LinkInput input;
+    input.code = ReadonlyBytes(code, sizeof(code));
+    input.handlers = Span<const compile::HandlerEntry>(handlers, 6);
+    auto object = MUST(compile::CodeObject::link(input));
+    auto landing = [&](u32 offset) -> u32 {
+        auto handler = object->handler_at(reinterpret_cast<uptr>(object->base()) + offset);
+        return handler ? handler->landing : 0;
+    };
+    EXPECT_EQ(landing(0), 2u);
+    EXPECT_EQ(landing(15), 3u);
+    EXPECT_EQ(landing(20), 2u);
+    EXPECT_EQ(landing(27), 4u);
+    EXPECT_EQ(landing(35), 2u);
+    EXPECT_EQ(landing(45), 1u); // past [0,40) and its children: climbs two levels
+    EXPECT_EQ(landing(65), 6u);
+    EXPECT_EQ(landing(75), 5u);
+    EXPECT_EQ(landing(95), 1u);
+    EXPECT_EQ(landing(100), 0u);
+    EXPECT_EQ(landing(127), 0u);
 }
