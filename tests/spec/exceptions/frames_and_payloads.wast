@@ -232,3 +232,32 @@
 (assert_exhaustion (invoke "exhaust") "call stack exhausted")
 (assert_return (invoke "values-below" (i32.const 7)) (i32.const 1126))
 (assert_return (invoke "loop-many" (i32.const 100000)) (i32.const 704982704))
+
+;; A catch whose payload is taller than the catching function's own operand stack: the
+;; frame must hold it across a later call.
+(module
+  (tag $emany (param i64 i64 i64 i64 i64 i64 i64 i64))
+  (func $thrower
+    (throw $emany (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4) (i64.const 5) (i64.const 6) (i64.const 7) (i64.const 8)))
+  (func $clobber (param i64) (result i64)
+    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+    (local.set 1 (i64.const -1)) (local.set 2 (i64.const -1)) (local.set 3 (i64.const -1)) (local.set 4 (i64.const -1))
+    (local.set 5 (i64.const -1)) (local.set 6 (i64.const -1)) (local.set 7 (i64.const -1)) (local.set 8 (i64.const -1))
+    (local.set 9 (i64.const -1)) (local.set 10 (i64.const -1)) (local.set 11 (i64.const -1)) (local.set 12 (i64.const -1))
+    (local.get 0))
+  (func (export "f") (result i64)
+    (local $a i64) (local $b i64) (local $c i64) (local $d i64) (local $e i64) (local $f i64) (local $g i64)
+    (block $h (result i64 i64 i64 i64 i64 i64 i64 i64)
+      (try_table (catch $emany $h) (call $thrower))
+      (unreachable))
+    (call $clobber)
+    (local.set $a) (local.set $b) (local.set $c) (local.set $d) (local.set $e) (local.set $f) (local.set $g)
+    (i64.mul (i64.const 10000000))
+    (i64.add (i64.mul (local.get $g) (i64.const 1000000)))
+    (i64.add (i64.mul (local.get $f) (i64.const 100000)))
+    (i64.add (i64.mul (local.get $e) (i64.const 10000)))
+    (i64.add (i64.mul (local.get $d) (i64.const 1000)))
+    (i64.add (i64.mul (local.get $c) (i64.const 100)))
+    (i64.add (i64.mul (local.get $b) (i64.const 10)))
+    (i64.add (local.get $a))))
+(assert_return (invoke "f") (i64.const 12345678))
