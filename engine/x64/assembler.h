@@ -41,6 +41,13 @@ public:
     // assembler serves every function of a module without reallocating).
     Result<void> check_finished() const;
     void reset();
+    // Drops the code from `offset` on, which must hold no label use, relocation or
+    // bound label (a peephole taking back what it just emitted).
+    void rewind(u32 offset)
+    {
+        WK_ASSERT(offset <= m_length);
+        m_length = offset;
+    }
 
     // Labels and patching.
     void bind(Label& label);

@@ -480,6 +480,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
 Result<void> BaselineCompiler::visit(const Instruction& instruction)
 {
     m_offset = instruction.offset;
+    ++m_instruction_count;
     if (m_dead)
         return visit_dead(instruction);
     TRY(check_code_budget());

@@ -185,6 +185,20 @@ private:
     Result<void> emit_atomic(const Instruction&);
     Result<void> emit_exception(const Instruction&);
 
+    // A compare whose i32 result is still only in a register: `br_if` or `if` right
+    // after it branches on the flags instead (integer.cpp records it; take_condition
+    // drops the setcc/movzx and pops the result when it can).
+    struct PendingCondition {
+        u32 instruction { ~u32 { 0 } }; // m_instruction_count of the compare
+        u32 setcc_offset { 0 };
+        u32 end_offset { 0 };
+        u32 height { 0 };
+        u8 reg { 0 };
+        Condition condition { Condition::Equal };
+    };
+    void note_condition(Condition condition, u32 setcc_offset, u8 reg);
+    std::optional<Condition> take_condition();
+
     // Dead-code tracking around the validator (control.cpp).
     Result<void> visit_dead(const Instruction&);
 
@@ -253,6 +267,8 @@ private:
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
     Vector<compile::HandlerEntry> m_handlers;
+    PendingCondition m_condition;
+    u32 m_instruction_count { 0 };
     u32 m_function_handlers { 0 }; // first entry of the function being compiled
 };
 

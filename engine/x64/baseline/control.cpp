@@ -9,6 +9,36 @@
 
 namespace wk::engine::x64::baseline {
 
+void BaselineCompiler::note_condition(Condition condition, u32 setcc_offset, u8 reg)
+{
+    m_condition.instruction = m_instruction_count;
+    m_condition.setcc_offset = setcc_offset;
+    m_condition.end_offset = m_asm.offset();
+    m_condition.height = m_stack.height();
+    m_condition.reg = reg;
+    m_condition.condition = condition;
+}
+
+// The flags of the compare just before this instruction, if its result is untouched:
+// the previous instruction was that compare, nothing was emitted since, and the result
+// is still the register on top of the stack. Everything emitted between here and the
+// jump (spills, copies: mov, movdqu, xorps) leaves the flags alone.
+std::optional<Condition> BaselineCompiler::take_condition()
+{
+    PendingCondition const& pending = m_condition;
+    if (pending.instruction + 1 != m_instruction_count || pending.end_offset != m_asm.offset()
+        || m_stack.height() != pending.height)
+        return std::nullopt;
+    StackEntry const& top = m_stack.peek();
+    if (top.location != Location::Register || top.reg != pending.reg || top.kind != ValKind::I32)
+        return std::nullopt;
+    m_asm.rewind(pending.setcc_offset);
+    m_stack.pop();
+    release(RegClass::Gpr, pending.reg);
+    m_condition.instruction = ~u32 { 0 };
+    return pending.condition;
+}
+
 void BaselineCompiler::mark_dead()
 {
     m_stack.truncate(frame(0).height);
@@ -53,8 +83,12 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
     control.label = TRY(m_labels.allocate());
 
     u8 condition = 0;
-    if (kind == FrameKind::If)
-        condition = TRY(pop_reg(RegClass::Gpr));
+    std::optional<Condition> flags;
+    if (kind == FrameKind::If) {
+        flags = take_condition();
+        if (!flags)
+            condition = TRY(pop_reg(RegClass::Gpr));
+    }
     control.height = m_stack.height() - param_count;
     TRY(spill_all());
     if (kind == FrameKind::Loop)
@@ -71,9 +105,13 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
             for (u32 i = 0; i < param_count; ++i)
                 copy_slot(m_stack.at(control.height + i).kind, save_slot(control.save_area + i), slot(control.height + i));
         }
-        m_asm.test(gpr(condition), gpr(condition), Size::Dword);
-        release(RegClass::Gpr, condition);
-        m_asm.jcc(Condition::Equal, m_labels[control.else_label]);
+        if (flags) {
+            m_asm.jcc(negate(*flags), m_labels[control.else_label]);
+        } else {
+            m_asm.test(gpr(condition), gpr(condition), Size::Dword);
+            release(RegClass::Gpr, condition);
+            m_asm.jcc(Condition::Equal, m_labels[control.else_label]);
+        }
     }
     return m_controls.try_append(control);
 }
@@ -239,20 +277,24 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         mark_dead();
         return {};
     case Opcode::BrIf: {
-        u8 condition = TRY(pop_reg(RegClass::Gpr));
+        std::optional<Condition> flags = take_condition();
+        u8 condition = flags ? 0 : TRY(pop_reg(RegClass::Gpr));
         TRY(spill_all());
-        m_asm.test(gpr(condition), gpr(condition), Size::Dword);
-        release(RegClass::Gpr, condition);
+        if (!flags) {
+            m_asm.test(gpr(condition), gpr(condition), Size::Dword);
+            release(RegClass::Gpr, condition);
+        }
+        Condition taken = flags ? *flags : Condition::NotEqual;
         Control& target = frame(instruction.index0);
         u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
         bool needs_moves = target.kind == FrameKind::Function || (count > 0 && m_stack.height() - count != target.height);
         if (needs_moves) {
             Label skip;
-            m_asm.jcc(Condition::Equal, skip);
+            m_asm.jcc(negate(taken), skip);
             TRY(branch_to(instruction.index0));
             m_asm.bind(skip);
         } else {
-            m_asm.jcc(Condition::NotEqual, m_labels[target.label]);
+            m_asm.jcc(taken, m_labels[target.label]);
             if (target.kind != FrameKind::Loop)
                 target.label_used = true;
         }

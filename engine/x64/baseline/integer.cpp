@@ -46,9 +46,12 @@ Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
     case Opcode::I64Eqz: {
         u8 reg = TRY(pop_reg(RegClass::Gpr));
         m_asm.test(gpr(reg), gpr(reg), op == Opcode::I64Eqz ? Size::Qword : Size::Dword);
+        u32 setcc_offset = m_asm.offset();
         m_asm.setcc(Condition::Equal, gpr(reg));
         m_asm.movzx8(gpr(reg), gpr(reg), Size::Dword);
-        return push_reg(ValKind::I32, reg);
+        TRY(push_reg(ValKind::I32, reg));
+        note_condition(Condition::Equal, setcc_offset, reg);
+        return {};
     }
     default:
         break;
@@ -77,9 +80,12 @@ Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
             m_asm.cmp(gpr(lhs), gpr(right), size);
             release(RegClass::Gpr, right);
         }
+        u32 setcc_offset = m_asm.offset();
         m_asm.setcc(condition, gpr(lhs));
         m_asm.movzx8(gpr(lhs), gpr(lhs), Size::Dword);
-        return push_reg(ValKind::I32, lhs);
+        TRY(push_reg(ValKind::I32, lhs));
+        note_condition(condition, setcc_offset, lhs);
+        return {};
     }
 
     switch (op) {
