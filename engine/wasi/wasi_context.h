@@ -22,6 +22,14 @@ struct IovecList {
 };
 
 // One guest descriptor.
+// What a filestat_set_times call's fst_flags ask for: Inval for unknown bits, or for a
+// time both set and set to now.
+struct TimeUpdates {
+    TimeUpdate access;
+    TimeUpdate modify;
+};
+Expected<TimeUpdates> decode_times(u64 atim, u64 mtim, u32 fst_flags);
+
 struct FdEntry {
     bool open { false };
     HostHandle handle { -1 };

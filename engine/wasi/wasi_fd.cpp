@@ -5,7 +5,7 @@ namespace wk::engine::wasi {
 
 namespace {
 
-Expected<TimeUpdate> decode_time(u64 value, u16 flags, u16 set_flag, u16 now_flag)
+Expected<TimeUpdate> decode_time(u64 value, u32 flags, u32 set_flag, u32 now_flag)
 {
     bool set = (flags & set_flag) != 0;
     bool now = (flags & now_flag) != 0;
@@ -22,6 +22,17 @@ Expected<TimeUpdate> decode_time(u64 value, u16 flags, u16 set_flag, u16 now_fla
 }
 
 } // namespace
+
+Expected<TimeUpdates> decode_times(u64 atim, u64 mtim, u32 fst_flags)
+{
+    if (fst_flags > fstflags::kAll)
+        return fail(Errno::Inval);
+    auto access = decode_time(atim, fst_flags, fstflags::kAtim, fstflags::kAtimNow);
+    auto modify = decode_time(mtim, fst_flags, fstflags::kMtim, fstflags::kMtimNow);
+    if (!access || !modify)
+        return fail(Errno::Inval);
+    return TimeUpdates { *access, *modify };
+}
 
 Errno WasiContext::fd_advise(u32 fd, u64 offset, u64 length, u32 advice)
 {
@@ -147,13 +158,10 @@ Errno WasiContext::fd_filestat_set_times(u32 fd, u64 atim, u64 mtim, u32 fst_fla
     auto entry = descriptor(fd, rights::kFdFilestatSetTimes);
     if (!entry)
         return entry.error();
-    if (fst_flags > fstflags::kAll)
-        return Errno::Inval;
-    auto access = decode_time(atim, static_cast<u16>(fst_flags), fstflags::kAtim, fstflags::kAtimNow);
-    auto modify = decode_time(mtim, static_cast<u16>(fst_flags), fstflags::kMtim, fstflags::kMtimNow);
-    if (!access || !modify)
-        return Errno::Inval;
-    auto result = m_system.set_times((*entry)->handle, *access, *modify);
+    auto times = decode_times(atim, mtim, fst_flags);
+    if (!times)
+        return times.error();
+    auto result = m_system.set_times((*entry)->handle, times->access, times->modify);
     return result ? Errno::Success : result.error();
 }
 

@@ -32,22 +32,6 @@ bool symlink_target_stays_inside(StringView target, usize depth)
     return true;
 }
 
-Expected<TimeUpdate> decode_time(u64 value, u32 flags, u32 set_flag, u32 now_flag)
-{
-    bool set = (flags & set_flag) != 0;
-    bool now = (flags & now_flag) != 0;
-    if (set && now)
-        return fail(Errno::Inval);
-    TimeUpdate update;
-    if (now)
-        update.kind = TimeUpdate::Kind::Now;
-    else if (set) {
-        update.kind = TimeUpdate::Kind::Set;
-        update.nanoseconds = value;
-    }
-    return update;
-}
-
 } // namespace
 
 // The directory descriptor `fd` with `required` rights, and the guest's path text.
@@ -182,16 +166,13 @@ Errno WasiContext::path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 path
                                            u32 fst_flags)
 {
     WASI_DIRECTORY_AND_PATH(directory, text, fd, rights::kPathFilestatSetTimes, path, path_len);
-    if (fst_flags > fstflags::kAll)
-        return Errno::Inval;
-    auto access = decode_time(atim, fst_flags, fstflags::kAtim, fstflags::kAtimNow);
-    auto modify = decode_time(mtim, fst_flags, fstflags::kMtim, fstflags::kMtimNow);
-    if (!access || !modify)
-        return Errno::Inval;
+    auto times = decode_times(atim, mtim, fst_flags);
+    if (!times)
+        return times.error();
     ResolvedPath resolved(m_system);
     if (auto result = resolved.resolve((*directory)->handle, *text, (flags & lookupflags::kSymlinkFollow) != 0); !result)
         return result.error();
-    auto result = m_system.set_times_at(resolved.directory(), resolved.name(), *access, *modify);
+    auto result = m_system.set_times_at(resolved.directory(), resolved.name(), times->access, times->modify);
     return result ? Errno::Success : result.error();
 }
 
