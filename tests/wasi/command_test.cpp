@@ -6,6 +6,7 @@
 #include <fstream>
 #include <cstring>
 #include <iterator>
+#include <string>
 
 #include "engine/runtime/linker.h"
 #include "engine/runtime/loaded_module.h"
@@ -21,6 +22,22 @@ namespace {
 bool parse(std::vector<const char*> args, WasiCommandOptions& options, std::string& error)
 {
     return parse_wasi_command_line(std::span<char const* const>(args.data(), args.size()), options, error);
+}
+
+// Creates a command from `options` that must be refused; the first diagnostic line.
+std::string refusal(const WasiCommandOptions& options)
+{
+    std::FILE* diagnostics = std::tmpfile();
+    EXPECT_NE(diagnostics, nullptr);
+    if (!diagnostics)
+        return {};
+    auto command = WasiCommand::create(options, diagnostics);
+    EXPECT_FALSE(command.has_value());
+    std::rewind(diagnostics);
+    char line[256] = {};
+    EXPECT_NE(std::fgets(line, sizeof line, diagnostics), nullptr);
+    std::fclose(diagnostics);
+    return line;
 }
 
 } // namespace
@@ -77,15 +94,8 @@ TEST(WasiCommand, ReportsADirectoryThatCannotBeOpened)
     WasiCommandOptions options;
     options.arguments = { "p.wasm" };
     options.directories = { { "/nonexistent-wasmkern-dir", "/sandbox" } };
-    std::FILE* diagnostics = std::tmpfile();
-    ASSERT_NE(diagnostics, nullptr);
-    auto command = WasiCommand::create(options, diagnostics);
-    EXPECT_FALSE(command.has_value());
-    std::rewind(diagnostics);
-    char line[256] = {};
-    ASSERT_NE(std::fgets(line, sizeof line, diagnostics), nullptr);
-    std::fclose(diagnostics);
-    EXPECT_NE(std::strstr(line, "--dir /nonexistent-wasmkern-dir: cannot open"), nullptr) << line;
+    std::string line = refusal(options);
+    EXPECT_NE(line.find("--dir /nonexistent-wasmkern-dir: cannot open"), std::string::npos) << line;
 }
 
 TEST(WasiCommand, ReportsTooManyPreopens)
@@ -95,15 +105,8 @@ TEST(WasiCommand, ReportsTooManyPreopens)
     WasiCommandOptions options;
     options.arguments = { "p.wasm" };
     options.directories.assign(engine::wasi::WasiContext::kMaxDescriptors + 8, { "/tmp", "/sandbox" });
-    std::FILE* diagnostics = std::tmpfile();
-    ASSERT_NE(diagnostics, nullptr);
-    auto command = WasiCommand::create(options, diagnostics);
-    EXPECT_FALSE(command.has_value());
-    std::rewind(diagnostics);
-    char line[256] = {};
-    ASSERT_NE(std::fgets(line, sizeof line, diagnostics), nullptr);
-    std::fclose(diagnostics);
-    EXPECT_NE(std::strstr(line, "--dir /tmp: cannot"), nullptr) << line;
+    std::string line = refusal(options);
+    EXPECT_NE(line.find("--dir /tmp: cannot"), std::string::npos) << line;
     // The descriptors are back: one more directory opens.
     WasiCommandOptions one;
     one.arguments = { "p.wasm" };
