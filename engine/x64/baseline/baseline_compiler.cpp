@@ -365,8 +365,9 @@ Result<void> BaselineCompiler::emit_prologue(u32 function_index)
 
     m_asm.push(Gpr::rbp);
     m_asm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
-    // The frame size is patched at the end, when the deepest operand stack is known;
-    // the placeholders force 32-bit fields.
+    // The frame size, and for the check also the bytes below the frame, are patched at
+    // the end, when the deepest operand stack and every call site are known; the
+    // placeholders force 32-bit fields.
     m_asm.lea(kScratch, Mem(Gpr::rsp, -0x7FFF'0000), Size::Qword);
     m_frame_disp_field = m_asm.offset() - 4;
     m_asm.cmp(kScratch, Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
@@ -439,6 +440,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_dead_depth = 0;
     m_save_used = 0;
     m_save_max = 0;
+    m_below_frame = 0;
     m_function_handlers = static_cast<u32>(m_handlers.size());
     if (m_needs_array_trampoline.size() != m_module.types.size())
         TRY(m_needs_array_trampoline.try_resize(m_module.types.size(), false));
@@ -472,7 +474,10 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
         return Error::from("baseline compiler: frame too large", ErrorKind::Unsupported, code.offset);
     for (u32 i = m_function_handlers; i < m_handlers.size(); ++i)
         m_handlers[i].frame_size = static_cast<u32>(frame);
-    m_asm.patch_u32(m_frame_disp_field, static_cast<u32>(-static_cast<i32>(frame)));
+    u64 checked = frame + m_below_frame;
+    if (checked > 0x4000'0000)
+        return Error::from("baseline compiler: frame too large", ErrorKind::Unsupported, code.offset);
+    m_asm.patch_u32(m_frame_disp_field, static_cast<u32>(-static_cast<i32>(checked)));
     m_asm.patch_u32(m_frame_sub_field, static_cast<u32>(frame));
     return m_asm.status();
 }

@@ -17,6 +17,17 @@
 //   [rbp - 32 - 16 * (i + 1)]              local i
 //   [rbp - 32 - 16 * (locals + i + 1)]     home slot of operand stack entry i
 //   [rsp + 16 * k]   save area (if-block parameters for the else branch)
+//   below rsp        a call site's outgoing area (stack arguments, results), return
+//                    address and what the callee writes before its own check
+//
+// NOTE: contract of the stack check. The prologue traps ("call stack exhausted") unless
+// rbp - (frame + below) >= VMContext::stack_limit, where `below` is the most any site
+// of the function writes under its frame: outgoing area + return address + the callee's
+// saved rbp (16) for wasm callees, which then check their own frame; plus the whole
+// wasm → array-call trampoline frame for calls through funcrefs and imports; plus the
+// two pushes around the FuncSubtype call. So compiled code and its trampolines never
+// write below the limit; only host code (builtins, host functions, the interrupt and
+// fault entry) runs below it, in the reserve the platform leaves (wasm_stack_limit).
 //
 // Registers: r14 = vmctx, r15 = memory 0 base, r11 and xmm15 are scratch; rax, rcx,
 // rdx, rsi, rdi, r8-r10 and xmm0-xmm14 are allocatable.
@@ -154,6 +165,8 @@ public:
     Result<void> call_builtin_with(runtime::Builtin builtin, Span<const BuiltinArg> args, u32 operand_count,
                                    TrapKind trap, ValKind result);
     void require_array_trampoline(u32 type_index) { m_needs_array_trampoline[type_index] = true; }
+    // Records that some site writes `bytes` below the frame (see the contract above).
+    void note_below_frame(u32 bytes) { m_below_frame = bytes > m_below_frame ? bytes : m_below_frame; }
 
     // Value kinds of a block's parameters and results.
     Span<const ValType> block_params(const BlockType& block) const;
@@ -266,6 +279,7 @@ private:
     u32 m_code_budget { 0 };
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
+    u32 m_below_frame { 0 }; // most bytes any site writes below the frame
     Vector<compile::HandlerEntry> m_handlers;
     PendingCondition m_condition;
     u32 m_instruction_count { 0 };
@@ -273,6 +287,8 @@ private:
 };
 
 inline constexpr u32 kFrameHeader = 32;
+// Return address and saved rbp: what a wasm callee writes before its own check.
+inline constexpr u32 kCalleeEntryBytes = 16;
 inline constexpr i32 kSavedR14 = -8;
 inline constexpr i32 kSavedR15 = -16;
 inline constexpr i32 kResultsPointer = -24;

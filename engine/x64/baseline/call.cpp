@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "engine/x64/baseline/baseline_compiler.h"
+#include "engine/x64/baseline/trampolines.h"
 
 namespace wk::engine::x64::baseline {
 
@@ -142,6 +143,12 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
     TRY(spill_all());
     bool imported = function_index < m_module.imported_function_count;
     u32 outgoing = tail ? 0 : align16(layout.stack_bytes + (layout.results_in_memory ? layout.result_count() * CallLayout::kResultStride : 0));
+    // A tail call writes below the frame only through the trampoline (an import); a
+    // defined callee reuses this frame's place.
+    if (imported)
+        note_below_frame(outgoing + array_trampoline_stack_bytes(layout));
+    else if (!tail)
+        note_below_frame(outgoing + kCalleeEntryBytes);
     if (outgoing)
         m_asm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
     if (imported)
@@ -176,6 +183,9 @@ Result<void> BaselineCompiler::call_through_funcref(u32 type_index, bool tail)
     CallLayout& layout = m_call_layout;
     u32 base = m_stack.height() - layout.param_count();
     u32 outgoing = tail ? 0 : align16(layout.stack_bytes + (layout.results_in_memory ? layout.result_count() * CallLayout::kResultStride : 0));
+    // The callee may be a host function reached through the trampoline, whose frame
+    // (counted from here, also for a tail call) is bigger than a wasm callee's entry.
+    note_below_frame(outgoing + array_trampoline_stack_bytes(layout));
     if (outgoing)
         m_asm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
     TRY(setup_arguments(layout, base, tail));
@@ -218,6 +228,7 @@ Result<void> BaselineCompiler::call_indirect(u32 type_index, u32 table_index, bo
     m_asm.cmp(Gpr::rdx, Mem(Gpr::rax, 16), Size::Dword);
     m_asm.jcc(Condition::Equal, matched);
     // Different ids: only a declared subtype matches (builtin walks the chain).
+    note_below_frame(16);
     m_asm.push(Gpr::rax);
     m_asm.push(Gpr::rax);
     m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);

@@ -109,15 +109,29 @@ void emit_array_entry(Assembler& masm, const CallLayout& layout, u32 function_sy
     epilogue(masm);
 }
 
+namespace {
+
+u32 array_trampoline_slots(const CallLayout& layout)
+{
+    u32 count = layout.param_count() > layout.result_count() ? layout.param_count() : layout.result_count();
+    return count == 0 ? 1 : count;
+}
+
+} // namespace
+
+u32 array_trampoline_stack_bytes(const CallLayout& layout)
+{
+    // Return address, rbp, rbx, r12, then the VMVal array.
+    return 32 + array_trampoline_slots(layout) * kStride;
+}
+
 void emit_array_trampoline(Assembler& masm, const CallLayout& layout)
 {
     masm.push(Gpr::rbp);
     masm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
     masm.push(Gpr::rbx);
     masm.push(Gpr::r12);
-    u32 count = layout.param_count() > layout.result_count() ? layout.param_count() : layout.result_count();
-    if (count == 0)
-        count = 1;
+    u32 count = array_trampoline_slots(layout);
     masm.sub(Gpr::rsp, static_cast<i32>(count * kStride), Size::Qword);
     masm.mov(Gpr::rbx, Gpr::rsp, Size::Qword);
     if (layout.results_in_memory) {

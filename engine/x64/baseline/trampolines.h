@@ -17,4 +17,10 @@ void emit_array_entry(Assembler& masm, const CallLayout& layout, u32 function_sy
 // rax = its VMFuncRef*; calls the funcref's array_call with a VMVal array.
 void emit_array_trampoline(Assembler& masm, const CallLayout& layout);
 
+// NOTE: contract of the stack check. The wasm → array-call trampoline has no check of
+// its own (its vmctx may be a HostFunction, which has no limit), so every caller counts
+// these bytes, from its stack pointer at the call (return address included), in its
+// own prologue check (BaselineCompiler::note_below_frame).
+u32 array_trampoline_stack_bytes(const CallLayout& layout);
+
 } // namespace wk::engine::x64::baseline
