@@ -6,6 +6,14 @@
 
 namespace wk::engine::runtime {
 
+namespace {
+
+// call_native's frame (its backtrace buffer, the Activation) and wk_enter_native's
+// pushes, with room to spare.
+constexpr u64 kInvokeFrameBytes = 2 * sizeof(TrapInfo) + 2048;
+
+} // namespace
+
 Result<InvokeOutcome> invoke(Store& store, const VMFuncRef& function, Span<VMVal> values)
 {
     const TypeRegistry& types = store.types();
@@ -22,6 +30,18 @@ Result<InvokeOutcome> invoke(Store& store, const VMFuncRef& function, Span<VMVal
     // NOTE: a host function's vmctx is its HostFunction, which has no stack limit.
     if (!function.is_host()) {
         u64 limit = platform::wasm_stack_limit();
+        // The array entry writes its stack arguments before the callee's prologue checks
+        // the limit, and call_native's frame lies below this one: a host function that
+        // calls back into wasm near the limit must not run them into the reserve (or the
+        // guard page), so such a call traps here instead.
+        u64 headroom = kInvokeFrameBytes + 16 * (u64 { params } + 2);
+        volatile u8 marker = 0;
+        uptr sp = reinterpret_cast<uptr>(&marker);
+        if (sp < limit + headroom) {
+            InvokeOutcome outcome;
+            outcome.trap.emplace().kind = TrapKind::StackExhausted;
+            return outcome;
+        }
         __builtin_memcpy(reinterpret_cast<u8*>(function.vmctx) + VMOffsets::kStackLimit, &limit, sizeof(limit));
     }
     auto result = TRY(call_native(reinterpret_cast<const void*>(function.array_call), reinterpret_cast<u64>(function.vmctx),
