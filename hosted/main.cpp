@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "hosted/cli.h"
+#include "hosted/platform/wasm_stack.h"
 
 using namespace wk::hosted;
 
@@ -45,6 +46,17 @@ Subcommand const* find_subcommand(std::string_view name)
     return nullptr;
 }
 
+struct SubcommandCall {
+    Subcommand const* subcommand;
+    Arguments arguments;
+};
+
+int run_subcommand(void* raw)
+{
+    auto* call = static_cast<SubcommandCall*>(raw);
+    return call->subcommand->run(call->arguments);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -71,5 +83,13 @@ int main(int argc, char** argv)
             return usage_error(std::string("unknown option '") + argv[1] + "'", kUsage);
         return usage_error(std::string("unknown command '") + argv[1] + "'", kUsage);
     }
-    return subcommand->run(Arguments(argv + 2, static_cast<std::size_t>(argc - 2)));
+    // NOTE: every command runs on a stack of a fixed size (hosted/platform/wasm_stack.h),
+    // so the depth wasm code may reach is the same under any `ulimit -s`.
+    SubcommandCall call { subcommand, Arguments(argv + 2, static_cast<std::size_t>(argc - 2)) };
+    auto status = wk::platform::run_on_wasm_stack(run_subcommand, &call);
+    if (status.is_error()) {
+        std::fprintf(stderr, "wasmkern: %s\n", status.error().message());
+        return kExitFailure;
+    }
+    return status.value();
 }

@@ -37,7 +37,9 @@ exporting _initialize has it called first.
   --invoke NAME        call the export NAME instead of _start
 
 A trap prints "error: wasm trap: MESSAGE" and the wasm backtrace, innermost
-frame first, with names from the module's name section, and exits 134.
+frame first, with names from the module's name section, and exits 134. Wasm
+code has an 8 MiB stack whatever `ulimit -s` says; deeper recursion traps with
+"call stack exhausted".
 Exit status: the guest's, 134 after a trap, 1 for a file that cannot be read, a
 module that does not decode, validate, compile or link, an unknown export or a
 missing _start, 2 for a wrong command line (options, argument count or an

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "engine/platform.h"
+#include "hosted/platform/wasm_stack.h"
 
 namespace wk::platform {
 
@@ -178,24 +179,40 @@ namespace wk::platform {
 
 namespace {
 
-// Host functions, builtins and libc called from wasm need stack below the limit.
-constexpr uptr kHostStackReserve = 256 * 1024;
-
 uptr compute_stack_limit()
 {
+    volatile u8 marker = 0;
+    uptr sp = reinterpret_cast<uptr>(&marker);
     pthread_attr_t attributes;
     if (pthread_getattr_np(pthread_self(), &attributes) != 0)
-        return 0;
+        return sp; // unknown bounds: wasm code traps at its first call
     void* low = nullptr;
     size_t size = 0;
     int status = pthread_attr_getstack(&attributes, &low, &size);
     pthread_attr_destroy(&attributes);
-    if (status != 0 || size <= kHostStackReserve)
-        return 0;
-    return reinterpret_cast<uptr>(low) + kHostStackReserve;
+    uptr bottom = reinterpret_cast<uptr>(low);
+    // NOTE: a stack too small for the host reserve (`ulimit -s 256` on the main thread)
+    // gets a limit at the current stack pointer, so wasm code traps at once instead of
+    // running unchecked into the end of the stack.
+    if (status != 0 || size <= kHostStackReserve || sp < bottom + kHostStackReserve)
+        return sp;
+    uptr limit = bottom + kHostStackReserve;
+    // NOTE: an unlimited or huge stack (`ulimit -s unlimited`) still gives wasm code at
+    // most kWasmStackBytes below the point where this thread first asked, so infinite
+    // recursion traps after a bounded amount of memory.
+    if (sp - limit > kWasmStackBytes)
+        limit = sp - kWasmStackBytes;
+    return limit;
 }
 
 thread_local uptr t_stack_limit = 0;
+
+void* run_thread(void* raw)
+{
+    auto* call = static_cast<WasmStackCall*>(raw);
+    call->status = call->function(call->argument);
+    return nullptr;
+}
 
 } // namespace
 
@@ -204,6 +221,24 @@ uptr wasm_stack_limit()
     if (t_stack_limit == 0) [[unlikely]]
         t_stack_limit = compute_stack_limit();
     return t_stack_limit;
+}
+
+Result<int> run_on_wasm_stack(int (*function)(void*), void* argument)
+{
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0)
+        return Error::from("cannot create the wasm thread", ErrorKind::OutOfMemory);
+    // glibc maps the stack with a guard page below it, whatever RLIMIT_STACK says.
+    int status = pthread_attr_setstacksize(&attributes, kWasmThreadStackBytes);
+    WasmStackCall call { function, argument, 0 };
+    pthread_t thread;
+    if (status == 0)
+        status = pthread_create(&thread, &attributes, run_thread, &call);
+    pthread_attr_destroy(&attributes);
+    if (status != 0)
+        return Error::from("cannot create the wasm thread", ErrorKind::OutOfMemory);
+    pthread_join(thread, nullptr);
+    return call.status;
 }
 
 } // namespace wk::platform
