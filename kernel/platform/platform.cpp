@@ -9,6 +9,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
+#include "kernel/platform/wasm_stack.h"
 
 namespace wk::platform {
 
@@ -230,15 +231,6 @@ Result<void> fill_entropy(Bytes buffer)
 
 Result<void> prepare_thread_for_wasm() { return {}; }
 
-uptr wasm_stack_limit()
-{
-    // Room below the limit for host and builtin calls made from wasm code, and for the
-    // exception entry (which saves the vector state) when a fault happens at the limit.
-    constexpr uptr kReserve = 32 * 1024;
-    auto* thread = kernel::sched::current();
-    return thread ? thread->stack_bottom() + kReserve : 0;
-}
-
 Activation* current_activation()
 {
     auto* thread = kernel::sched::current();
@@ -247,8 +239,11 @@ Activation* current_activation()
 
 void set_current_activation(Activation* activation)
 {
-    if (auto* thread = kernel::sched::current())
+    if (auto* thread = kernel::sched::current()) {
+        if (!activation && thread->wasm_activation())
+            note_reserve_use(*thread);
         thread->set_wasm_activation(activation);
+    }
 }
 
 } // namespace wk::platform
