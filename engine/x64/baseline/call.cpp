@@ -216,8 +216,11 @@ Result<void> BaselineCompiler::call_indirect(u32 type_index, u32 table_index, bo
     TRY(pop_into(RegClass::Gpr, number(Gpr::rcx)));
     TRY(spill_all());
     m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.table(table_index))), Size::Qword);
+    m_asm.xor_(Gpr::rdx, Gpr::rdx, Size::Dword);
     m_asm.cmp(Gpr::rcx, Mem(kScratch, 8), Size::Qword);
     m_asm.jcc(Condition::AboveOrEqual, *TRY(trap_label(TrapKind::UndefinedElement)));
+    // Spectre v1: a mispredicted bounds branch loads element 0, not one past the table.
+    m_asm.cmov(Condition::AboveOrEqual, Gpr::rcx, Gpr::rdx, Size::Qword);
     m_asm.mov(kScratch, Mem(kScratch, 0), Size::Qword);
     m_asm.mov(Gpr::rax, Mem(kScratch, Gpr::rcx, Scale::Eight), Size::Qword);
     release(RegClass::Gpr, number(Gpr::rcx));

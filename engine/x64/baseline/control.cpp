@@ -345,8 +345,12 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
             }
         }
         Label table;
-        m_asm.cmp(gpr(index), static_cast<i32>(instruction.list_count), Size::Dword);
+        m_asm.mov(kScratch, static_cast<i64>(instruction.list_count), Size::Dword);
+        m_asm.cmp(gpr(index), kScratch, Size::Dword);
         m_asm.jcc(Condition::AboveOrEqual, m_labels[targets[entry_count - 1]]);
+        // Spectre v1: a mispredicted branch to the default loads the default's entry
+        // (the table's last), never a delta from past the table.
+        m_asm.cmov(Condition::AboveOrEqual, gpr(index), kScratch, Size::Dword);
         m_asm.lea(kScratch, Mem::rip(table), Size::Qword);
         m_asm.movsxd(gpr(index), Mem(kScratch, gpr(index), Scale::Four));
         m_asm.add(gpr(index), kScratch, Size::Qword);
@@ -355,7 +359,7 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         m_asm.align(4);
         m_asm.bind(table);
         u32 base = table.position();
-        for (u32 i = 0; i < instruction.list_count; ++i)
+        for (u32 i = 0; i < entry_count; ++i)
             m_asm.emit_label_delta(m_labels[targets[i]], base);
         for (u32 i = 0; i < unique; ++i) {
             m_asm.bind(m_labels[stub_labels[i]]);

@@ -74,17 +74,27 @@ Result<Mem> BaselineCompiler::memory_operand(u32 memory_index, u64 offset, u32 b
         m_asm.mov(gpr(end_reg), static_cast<i64>(end), Size::Qword);
         m_asm.add(gpr(end_reg), gpr(address), Size::Qword);
         m_asm.jcc(Condition::Below, *out_of_bounds); // carry: wrapped
+        if (limits.is_64) {
+            // Spectre v1: past a mispredicted wrap check the end becomes the largest
+            // value, so the clamp below still fires. (An i32 address cannot wrap.)
+            m_asm.mov(kScratch, -1, Size::Qword);
+            m_asm.cmov(Condition::Below, gpr(end_reg), kScratch, Size::Qword);
+        }
         m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
         m_asm.cmp(gpr(end_reg), Mem(kScratch, 8), Size::Qword);
         m_asm.jcc(Condition::Above, *out_of_bounds);
-        // In bounds, so address + offset fits in 64 bits: advance the address.
+        // In bounds, so address + offset fits in 64 bits: advance the address (lea and
+        // mov keep the flags of the compare for the clamp).
         if (offset <= 0x7FFF'FFFFu) {
             if (offset != 0)
-                m_asm.add(gpr(address), static_cast<i32>(offset), Size::Qword);
+                m_asm.lea(gpr(address), Mem(gpr(address), static_cast<i32>(offset)), Size::Qword);
         } else {
             m_asm.mov(gpr(end_reg), static_cast<i64>(offset), Size::Qword);
-            m_asm.add(gpr(address), gpr(end_reg), Size::Qword);
+            m_asm.lea(gpr(address), Mem(gpr(address), gpr(end_reg), Scale::One, 0), Size::Qword);
         }
+        // Spectre v1: a mispredicted bounds branch accesses the memory's first bytes.
+        m_asm.mov(gpr(end_reg), 0, Size::Dword);
+        m_asm.cmov(Condition::Above, gpr(address), gpr(end_reg), Size::Qword);
         release(RegClass::Gpr, end_reg);
     }
     if (memory_index == 0)

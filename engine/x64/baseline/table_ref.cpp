@@ -65,9 +65,15 @@ Result<void> BaselineCompiler::emit_table_ref(const Instruction& instruction)
         if (instruction.opcode == Opcode::TableSet)
             value = TRY(pop_reg(RegClass::Gpr));
         u8 index = TRY(pop_reg(RegClass::Gpr));
+        // Allocated before r11 is loaded: a spill may use it.
+        u8 zero = TRY(allocate(RegClass::Gpr));
+        m_asm.xor_(gpr(zero), gpr(zero), Size::Dword);
         m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.table(table))), Size::Qword);
         m_asm.cmp(gpr(index), Mem(kScratch, 8), Size::Qword);
         m_asm.jcc(Condition::AboveOrEqual, *TRY(trap_label(TrapKind::TableOutOfBounds)));
+        // Spectre v1: a mispredicted bounds branch accesses element 0.
+        m_asm.cmov(Condition::AboveOrEqual, gpr(index), gpr(zero), Size::Qword);
+        release(RegClass::Gpr, zero);
         m_asm.mov(kScratch, Mem(kScratch, 0), Size::Qword);
         if (instruction.opcode == Opcode::TableGet) {
             m_asm.mov(gpr(index), Mem(kScratch, gpr(index), Scale::Eight), Size::Qword);
