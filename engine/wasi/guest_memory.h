@@ -11,6 +11,12 @@ namespace wk::engine::wasi {
 // guest address and length goes through one of these checks; a range that does not fit
 // entirely inside [0, size) is Errno::Fault and touches nothing. Addresses are u64 so
 // that `pointer + length` never wraps (wasm32 pointers and lengths are u32).
+//
+// NOTE: Spectre v1. Every process's memory is mapped in the one kernel address space,
+// so a check the CPU runs past speculatively could read another process's data. Each
+// host address is therefore computed by at(), which selects offset 0 without a branch
+// when the range does not fit: under a mispredicted check the access stays inside this
+// memory (its first bytes).
 class GuestMemory {
 public:
     GuestMemory() = default;
@@ -24,11 +30,36 @@ public:
 
     bool contains(u64 address, u64 length) const { return length <= m_size && address <= m_size - length; }
 
+    // m_base + address when [address, address + length) fits, m_base otherwise, chosen
+    // by conditional moves (never a branch the CPU could predict). Callers check
+    // contains() first; this only keeps speculation inside the memory.
+    u8* at(u64 address, u64 length) const
+    {
+        u64 offset = address;
+#if defined(__x86_64__)
+        u64 end;
+        asm("movq %[address], %[end]\n\t"
+            "addq %[length], %[end]\n\t"
+            "cmovcq %[zero], %[offset]\n\t"
+            "cmpq %[size], %[end]\n\t"
+            "cmovaq %[zero], %[offset]"
+            : [offset] "+&r"(offset), [end] "=&r"(end)
+            : [address] "r"(address), [length] "r"(length), [size] "r"(m_size), [zero] "r"(u64 { 0 })
+            : "cc");
+#else
+        // An opaque mask: the compiler cannot turn it back into the branch above.
+        u64 mask = contains(address, length) ? ~u64 { 0 } : 0;
+        asm("" : "+r"(mask));
+        offset &= mask;
+#endif
+        return m_base + offset;
+    }
+
     Expected<Bytes> bytes(u64 address, u64 length) const
     {
         if (!contains(address, length))
             return fail(Errno::Fault);
-        return Bytes(m_base + address, static_cast<usize>(length));
+        return Bytes(at(address, length), static_cast<usize>(length));
     }
 
     // Guest text as a view into memory. A NUL inside is Errno::IlSeq: host paths and
@@ -51,7 +82,7 @@ public:
         if (!contains(address, sizeof(T)))
             return fail(Errno::Fault);
         T value;
-        __builtin_memcpy(&value, m_base + address, sizeof(T));
+        __builtin_memcpy(&value, at(address, sizeof(T)), sizeof(T));
         return value;
     }
     Expected<u8> read_u8(u64 address) const { return read<u8>(address); }
@@ -64,7 +95,7 @@ public:
     {
         if (!contains(address, sizeof(T)))
             return Errno::Fault;
-        __builtin_memcpy(m_base + address, &value, sizeof(T));
+        __builtin_memcpy(at(address, sizeof(T)), &value, sizeof(T));
         return Errno::Success;
     }
     Errno write_u8(u64 address, u8 value) const { return write(address, value); }
@@ -77,7 +108,7 @@ public:
         if (!contains(address, data.size()))
             return Errno::Fault;
         if (!data.empty())
-            __builtin_memmove(m_base + address, data.data(), data.size());
+            __builtin_memmove(at(address, data.size()), data.data(), data.size());
         return Errno::Success;
     }
 
