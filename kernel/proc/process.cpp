@@ -295,11 +295,8 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
         drop_inode();
         return fail(Errno::NoMem);
     }
-    {
-        sys::FsGuard guard;
-        static_cast<fs::File&>(*inode).read_at(0, bytes.span());
-        inode = nullptr;
-    }
+    sys::read_in_steps(static_cast<fs::File&>(*inode), bytes.span());
+    drop_inode();
     auto compiled = engine::compile::load_and_compile(std::move(bytes));
     if (!compiled) {
         if (request.diagnostics)
