@@ -107,6 +107,28 @@ wasi::Expected<usize> transfer_in_steps(Span<const Slice> slices, usize step_byt
     return total;
 }
 
+// Drops `inode`, a reference the caller took. When that is the last reference to a file
+// that no link and no open file reaches, its storage is first freed in steps of
+// kShrinkStepBytes (nobody can see it shrink), so that the final free under the guard stays
+// small. Called without the guard.
+void release_in_steps(RefPtr<fs::Inode> inode)
+{
+    for (;;) {
+        {
+            FsGuard guard;
+            bool unreachable = inode->is_file() && inode->ref_count() == 1 && inode->link_count() == 0;
+            auto& file = static_cast<fs::File&>(*inode);
+            if (!unreachable || file.stored_end() <= kShrinkStepBytes
+                || file.stored_end() - kShrinkStepBytes >= file.size()) {
+                inode = nullptr;
+                return;
+            }
+            (void)file.set_size(file.stored_end() - kShrinkStepBytes);
+        }
+        sched::preemption_point();
+    }
+}
+
 wasi::Expected<usize> from_fs(fs::FsResult<usize> result)
 {
     if (!result)
@@ -166,6 +188,11 @@ KernelWasiSystem::KernelWasiSystem(fs::FileSystem& file_system)
 
 KernelWasiSystem::~KernelWasiSystem()
 {
+    // One by one, so that a large unlinked file is freed in steps (close).
+    for (usize i = 0; i < m_slots.size(); ++i) {
+        if (m_slots[i].in_use())
+            (void)close(static_cast<HostHandle>(i));
+    }
     FsGuard guard;
     m_slots.clear();
 }
@@ -260,10 +287,17 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
 
 wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
 {
-    FsGuard guard;
-    Slot* slot = TRY_WASI(slot_locked(handle));
-    slot->file = nullptr; // the last reference may free an unlinked file: under the guard
-    slot->stream = nullptr;
+    RefPtr<fs::Inode> last;
+    {
+        FsGuard guard;
+        Slot* slot = TRY_WASI(slot_locked(handle));
+        if (slot->file && slot->file->ref_count() == 1)
+            last = slot->file->inode_ref();
+        slot->file = nullptr; // dropping a reference may free an unlinked file: under the guard
+        slot->stream = nullptr;
+    }
+    if (last)
+        release_in_steps(std::move(last));
     return {};
 }
 
@@ -562,20 +596,38 @@ wasi::Expected<void> KernelWasiSystem::remove_directory_at(HostHandle directory_
 
 wasi::Expected<void> KernelWasiSystem::unlink_file_at(HostHandle directory_handle, StringView name)
 {
-    FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
-    if (auto result = m_fs.unlink_at(*directory, name); !result)
-        return fail_fs(result.error());
+    RefPtr<fs::Inode> victim; // held past the unlink, to free a large file in steps
+    {
+        FsGuard guard;
+        fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+        if (auto found = m_fs.lookup_at(*directory, name))
+            victim = std::move(*found);
+        if (auto result = m_fs.unlink_at(*directory, name); !result) {
+            victim = nullptr;
+            return fail_fs(result.error());
+        }
+    }
+    if (victim)
+        release_in_steps(std::move(victim));
     return {};
 }
 
 wasi::Expected<void> KernelWasiSystem::rename_at(HostHandle from_handle, StringView from, HostHandle to_handle, StringView to)
 {
-    FsGuard guard;
-    fs::Directory* from_directory = TRY_WASI(directory_locked(from_handle));
-    fs::Directory* to_directory = TRY_WASI(directory_locked(to_handle));
-    if (auto result = m_fs.rename_at(*from_directory, from, *to_directory, to); !result)
-        return fail_fs(result.error());
+    RefPtr<fs::Inode> replaced; // what `to` named, held to free a large file in steps
+    {
+        FsGuard guard;
+        fs::Directory* from_directory = TRY_WASI(directory_locked(from_handle));
+        fs::Directory* to_directory = TRY_WASI(directory_locked(to_handle));
+        if (auto found = m_fs.lookup_at(*to_directory, to))
+            replaced = std::move(*found);
+        if (auto result = m_fs.rename_at(*from_directory, from, *to_directory, to); !result) {
+            replaced = nullptr;
+            return fail_fs(result.error());
+        }
+    }
+    if (replaced)
+        release_in_steps(std::move(replaced));
     return {};
 }
 
