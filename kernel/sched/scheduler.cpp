@@ -21,11 +21,11 @@ public:
     // NOTE: measured on the clock (TSC), not in delivered ticks: a thread that keeps interrupts
     // off for a while (the file-system lock) loses ticks, and its slice must not stretch.
     static constexpr u64 kTimeSliceNanoseconds = 10'000'000;
-    // A thread that ran less than this before it slept or blocked is woken to the front of
-    // the run queue and preempts the running thread once that one has run this long too:
-    // a process that mostly waits (the console, a sleeper) answers within about a
-    // millisecond beside a busy one. A thread that runs longer per wake gets no such
-    // priority, so it cannot take more than its share by sleeping briefly.
+    // While a thread that ran less than this before it slept or blocked waits in the run
+    // queue after its wake, each thread that gets the CPU is preempted once it has run this
+    // long: a process that mostly waits (the console, a sleeper) answers within about a
+    // millisecond per busy thread queued before it. The queue stays first in, first out, so
+    // no thread starves, and a thread that runs longer per wake gets no such turn.
     static constexpr u64 kShortBurstNanoseconds = 1'000'000;
 
     static void initialize();
@@ -64,7 +64,7 @@ private:
     static ThreadList s_sleepers;
     static Thread* s_idle;
     static u64 s_slice_start_ns; // when s_current got the CPU
-    static bool s_woken_waiting;  // a short-burst thread was woken to the queue's front
+    static usize s_short_waiting; // short-burst threads queued since their wake
     static u64 s_next_id;
 };
 
@@ -75,7 +75,7 @@ constinit ThreadList Scheduler::s_run_queue;
 constinit ThreadList Scheduler::s_sleepers;
 Thread* Scheduler::s_idle;
 u64 Scheduler::s_slice_start_ns;
-bool Scheduler::s_woken_waiting;
+usize Scheduler::s_short_waiting;
 u64 Scheduler::s_next_id = 1;
 
 namespace {
@@ -172,12 +172,10 @@ void Scheduler::make_runnable(Thread& thread)
 
 void Scheduler::make_woken_runnable(Thread& thread)
 {
-    thread.m_state = ThreadState::Runnable;
+    make_runnable(thread);
     if (thread.m_last_burst_ns < kShortBurstNanoseconds) {
-        s_run_queue.push_front(thread);
-        s_woken_waiting = true;
-    } else {
-        s_run_queue.push_back(thread);
+        thread.m_short_burst_waiting = true;
+        ++s_short_waiting;
     }
 }
 
@@ -186,13 +184,17 @@ bool Scheduler::should_preempt(u64 now)
     if (s_run_queue.is_empty())
         return false;
     u64 ran = now - s_slice_start_ns;
-    return ran >= kTimeSliceNanoseconds || (s_woken_waiting && ran >= kShortBurstNanoseconds);
+    return ran >= kTimeSliceNanoseconds || (s_short_waiting > 0 && ran >= kShortBurstNanoseconds);
 }
 
 void Scheduler::reschedule()
 {
     Thread* previous = s_current;
     Thread* next = s_run_queue.pop_front();
+    if (next && next->m_short_burst_waiting) {
+        next->m_short_burst_waiting = false;
+        --s_short_waiting;
+    }
     if (!next) {
         if (previous->m_state == ThreadState::Running)
             return; // nothing else to run: keep going
@@ -207,7 +209,6 @@ void Scheduler::reschedule()
     previous->m_cpu_ns += now - s_slice_start_ns;
     previous->m_last_burst_ns = now - s_slice_start_ns;
     s_slice_start_ns = now;
-    s_woken_waiting = false;
     s_current = next;
     ++s_switches;
     switch_context(&previous->m_saved_rsp, next->m_saved_rsp);

@@ -50,6 +50,7 @@ private:
     u64 m_wake_at_ns { 0 };
     u64 m_cpu_ns { 0 };        // time on the CPU up to its last switch away
     u64 m_last_burst_ns { 0 }; // how long it ran before that switch
+    bool m_short_burst_waiting { false }; // queued after a wake, having run < 1 ms before
     ThreadEntry m_entry { nullptr };
     void* m_argument { nullptr };
     i64 m_exit_status { 0 };
@@ -93,8 +94,9 @@ void wake_all(WaitQueue& queue);
 bool wake_one(WaitQueue& queue);
 // Called by the timer interrupt after its EOI: wakes sleepers and preempts the running thread
 // when its time slice (10 ms on the clock) is used up and another thread can run, or after
-// 1 ms when a thread that had run less than 1 ms before it slept or blocked was woken
-// (docs/kernel-abi.md, "Scheduling").
+// 1 ms while a thread that had run less than 1 ms before it slept or blocked waits in the
+// run queue since its wake (docs/kernel-abi.md, "Scheduling, long calls and the file-system
+// lock").
 void on_tick();
 // The same preemption, for kernel code between two bounded steps of a long call (no lock
 // held): gives the CPU away when on_tick would.
