@@ -94,6 +94,14 @@ public:
         m_exit_hook_data = data;
     }
     std::optional<u32> exit_status() const { return m_exit_status; }
+    // Called by every WASI entry once its call returned (nothing of the call left on the
+    // stack): when the system reports the guest cancelled, unwinds through the exit hook
+    // like proc_exit, but records no exit status (the embedder knows why it stopped).
+    void end_call()
+    {
+        if (m_exit_hook && m_system.cancelled())
+            m_exit_hook(m_exit_hook_data, 0);
+    }
 
     GuestMemory memory() const;
     const FdEntry* entry(u32 fd) const;

@@ -46,10 +46,15 @@ struct Entry<Method> {
 
     static auto native(VMContext* self, Args... args)
     {
-        if constexpr (kHasResult)
-            return static_cast<u32>((context_of(self).*Method)(args...));
-        else
-            (context_of(self).*Method)(args...);
+        WasiContext& context = context_of(self);
+        if constexpr (kHasResult) {
+            auto result = static_cast<u32>((context.*Method)(args...));
+            context.end_call();
+            return result;
+        } else {
+            (context.*Method)(args...);
+            context.end_call();
+        }
     }
 
     static void array(VMContext* self, VMVal* values) { call(self, values, std::index_sequence_for<Args...> {}); }

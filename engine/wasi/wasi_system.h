@@ -126,6 +126,12 @@ public:
     // Waits until some request is ready or `timeout_nanoseconds` passed (nullopt: no
     // limit), then marks the ready ones.
     virtual Expected<void> poll(Span<PollRequest>, std::optional<u64> timeout_nanoseconds) = 0;
+
+    // ---- cancellation ------------------------------------------------------------
+    // True when the embedder wants the guest to stop (the kernel killed the process). Long
+    // calls return early (a short count, or Errno::Intr) once this holds; after every call
+    // the context asks again and unwinds out of the guest (WasiContext::end_call).
+    virtual bool cancelled() { return false; }
 };
 
 } // namespace wk::engine::wasi

@@ -2,6 +2,7 @@
 
 #include "base/vector.h"
 #include "kernel/debug/log.h"
+#include "kernel/mm/memory.h"
 #include "kernel/proc/process.h"
 #include "kernel/time/clock.h"
 
@@ -150,6 +151,7 @@ void command_cache(std::string_view arguments)
 {
     if (arguments == "drop") {
         proc::drop_module_cache();
+        mm::trim_heap(); // the compiled code's heap blocks too, for leak checks
     } else if (!arguments.empty()) {
         print("usage: cache [drop]\n");
         return;

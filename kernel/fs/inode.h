@@ -101,6 +101,9 @@ public:
     // grows (a hole, no allocation).
     FsResult<void> set_size(u64 size);
 
+    // End of the range that has chunk slots (written at some point, holes included): shrinking
+    // below it frees storage, in time proportional to (stored_end - new size) / kChunkSize.
+    u64 stored_end() const { return u64 { m_chunks.size() } * kChunkSize; }
     // Bytes charged to the limits for this file's storage.
     u64 storage_bytes() const { return m_storage_bytes; }
 

@@ -207,6 +207,13 @@ Result<void> try_free(void* pointer)
     return g_heap->free(pointer);
 }
 
+void trim_heap()
+{
+    InterruptDisabler guard;
+    if (g_heap)
+        g_heap->trim();
+}
+
 HeapStatistics heap_statistics()
 {
     InterruptDisabler guard;

@@ -41,6 +41,9 @@ struct HeapStatistics {
     usize pages_held;
 };
 HeapStatistics heap_statistics();
+// Gives the heap's spare empty slabs (one kept per size class) back to the frame allocator,
+// so that free-frame counts compared across runs measure leaks, not what the heap caches.
+void trim_heap();
 // Allocation that reports failure instead of panicking, for callers that can recover.
 Result<void*> try_allocate(usize size, usize alignment);
 Result<void> try_free(void* pointer);

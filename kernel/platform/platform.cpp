@@ -105,19 +105,43 @@ u64 flags_for(Access access)
     return x86::kPageNoExecute;
 }
 
-void unmap_range(PageTables& tables, u64 base, u64 size)
+// Pages a commit maps, or an unmap frees, per interrupts-off stretch. A memory the guest sizes
+// (up to 1 GiB) is committed or freed in such steps; between them a caller that had
+// interrupts on may be preempted (sched::preemption_point), so that no process keeps the CPU
+// past its time slice by growing or dropping memory.
+constexpr u64 kPagesPerStep = 16;
+
+// Unmaps and frees what is mapped in [base, base + size). With `may_preempt`, interrupts go on
+// between steps of kPagesPerStep freed pages (the caller had them on and holds no lock).
+void unmap_range(PageTables& tables, u64 base, u64 size, bool may_preempt = false)
 {
     u64 end = base + size;
     for (u64 page = base; page < end;) {
-        u64 next = tables.next_possibly_mapped(page);
-        if (next != page) {
-            page = next;
-            continue;
+        u64 freed = 0;
+        {
+            InterruptDisabler guard;
+            while (page < end && freed < kPagesPerStep) {
+                u64 next = tables.next_possibly_mapped(page);
+                if (next != page) {
+                    page = next;
+                    continue;
+                }
+                if (auto frame = tables.unmap(page)) {
+                    kernel::mm::free_frame(*frame);
+                    ++freed;
+                }
+                page += x86::kPageSize;
+            }
         }
-        if (auto frame = tables.unmap(page))
-            kernel::mm::free_frame(*frame);
-        page += x86::kPageSize;
+        if (may_preempt)
+            kernel::sched::preemption_point();
     }
+}
+
+bool current_thread_killed()
+{
+    auto* thread = kernel::sched::current();
+    return thread && thread->kill_requested();
 }
 
 } // namespace
@@ -152,21 +176,36 @@ Result<void*> reserve(usize size)
 Result<void> commit(void* address, usize size)
 {
     TRY(check_range(address, size));
-    InterruptDisabler guard;
+    bool may_preempt = x86::interrupts_enabled();
     auto tables = PageTables::current();
     u64 base = reinterpret_cast<u64>(address);
-    for (u64 page = base; page < base + size; page += x86::kPageSize) {
-        if (tables.translate(page))
-            continue; // already committed: keep its contents
-        auto frame = kernel::mm::allocate_zeroed_frame();
-        Result<void> mapped = frame ? tables.map(page, *frame, x86::kPageWritable | x86::kPageNoExecute)
-                                    : Result<void>(frame.error());
-        if (!mapped) {
-            if (frame)
-                kernel::mm::free_frame(*frame);
-            unmap_range(tables, base, page - base);
-            return mapped.error();
+    u64 end = base + size;
+    for (u64 page = base; page < end;) {
+        {
+            InterruptDisabler guard;
+            for (u64 step = 0; step < kPagesPerStep && page < end; ++step, page += x86::kPageSize) {
+                if (tables.translate(page))
+                    continue; // already committed: keep its contents
+                auto frame = kernel::mm::allocate_zeroed_frame();
+                Result<void> mapped = frame ? tables.map(page, *frame, x86::kPageWritable | x86::kPageNoExecute)
+                                            : Result<void>(frame.error());
+                if (!mapped) {
+                    if (frame)
+                        kernel::mm::free_frame(*frame);
+                    unmap_range(tables, base, page - base);
+                    return mapped.error();
+                }
+            }
         }
+        if (!may_preempt || page >= end)
+            continue;
+        // A killed process gets no more memory: the grow (or instantiation) fails, and the
+        // process ends at its next host call or tick in wasm code.
+        if (current_thread_killed()) {
+            unmap_range(tables, base, page - base, true);
+            return Error::from("the process is being killed", ErrorKind::OutOfMemory);
+        }
+        kernel::sched::preemption_point();
     }
     return {};
 }
@@ -174,9 +213,9 @@ Result<void> commit(void* address, usize size)
 Result<void> decommit(void* address, usize size)
 {
     TRY(check_range(address, size));
-    InterruptDisabler guard;
+    bool may_preempt = x86::interrupts_enabled();
     auto tables = PageTables::current();
-    unmap_range(tables, reinterpret_cast<u64>(address), size);
+    unmap_range(tables, reinterpret_cast<u64>(address), size, may_preempt);
     return {};
 }
 
@@ -209,10 +248,11 @@ void release(void* address, usize size)
 {
     if (!check_range(address, size))
         return;
-    InterruptDisabler guard;
+    bool may_preempt = x86::interrupts_enabled();
     auto tables = PageTables::current();
     u64 base = reinterpret_cast<u64>(address);
-    unmap_range(tables, base, size);
+    unmap_range(tables, base, size, may_preempt);
+    InterruptDisabler guard;
     tables.free_empty_tables(base, size);
     add_free_range(base, size);
 }

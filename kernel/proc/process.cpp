@@ -31,7 +31,6 @@ using x86_64::InterruptDisabler;
 
 namespace {
 
-constexpr u64 kTickNanoseconds = 1'000'000; // the APIC timer runs at 1 kHz
 // Linear memory one process may commit: at most this, and at most half of what is free
 // when it starts, so that one memory bomb cannot starve the kernel.
 constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
@@ -83,7 +82,6 @@ public:
     bool exited { false };
     bool kill_requested { false };
     u32 status { 0 };
-    u64 cpu_ns { 0 };
     sched::WaitQueue exit_waiters;
 
     // Frees what the process owns, in dependency order: instances and memories (the
@@ -297,11 +295,8 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
         drop_inode();
         return fail(Errno::NoMem);
     }
-    {
-        sys::FsGuard guard;
-        static_cast<fs::File&>(*inode).read_at(0, bytes.span());
-        inode = nullptr;
-    }
+    sys::read_in_steps(static_cast<fs::File&>(*inode), bytes.span());
+    drop_inode();
     auto compiled = engine::compile::load_and_compile(std::move(bytes));
     if (!compiled) {
         if (request.diagnostics)
@@ -538,7 +533,7 @@ usize list(Span<ProcessInfo> out)
             else
                 info.state = ProcessState::Running;
             info.memory_bytes = next->store ? next->store->memory_budget().used() : 0;
-            info.cpu_ns = next->cpu_ns;
+            info.cpu_ns = sched::cpu_nanoseconds(*next->thread);
             __builtin_memcpy(info.name, next->name, sizeof(info.name));
         }
         ++total;
@@ -568,8 +563,6 @@ CacheStatistics module_cache_statistics()
 
 void on_timer_tick(x86_64::InterruptFrame& frame)
 {
-    if (Process* process = current_process())
-        process->cpu_ns += kTickNanoseconds;
     sched::on_tick(); // may run other threads; this frame is ours again when it returns
     auto* thread = sched::current();
     if (!thread || !thread->kill_requested())

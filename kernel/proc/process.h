@@ -67,9 +67,11 @@ engine::wasi::Expected<u32> spawn(const SpawnRequest&);
 // took it), Intr when the waiting thread is being killed.
 engine::wasi::Expected<u32> wait(u32 pid, u32 caller_pid);
 
-// Marks `pid` to die: its blocking calls return, and the timer ends its wasm code at the
-// next tick (no check is compiled into wasm). It then exits with kKilledStatus, freeing
-// everything it owns. Srch for an unknown pid; Success for one that already exited.
+// Marks `pid` to die: its blocking calls return, its long calls stop at their next step, the
+// native entry of its WASI or wasmkern call unwinds it once the call returned, and the timer
+// ends its wasm code at the next tick (no check is compiled into wasm). It then exits with
+// kKilledStatus, freeing everything it owns. Srch for an unknown pid; Success for one that
+// already exited.
 engine::wasi::Errno kill(u32 pid);
 
 struct ProcessInfo {
@@ -77,7 +79,7 @@ struct ProcessInfo {
     u32 parent_pid { 0 };
     ProcessState state { ProcessState::Running };
     u64 memory_bytes { 0 }; // committed linear memory
-    u64 cpu_ns { 0 };       // sampled at each timer tick
+    u64 cpu_ns { 0 };       // on the CPU, measured at context switches
     char name[32] {};       // NUL-padded
 };
 
@@ -99,7 +101,7 @@ struct CacheStatistics {
 };
 CacheStatistics module_cache_statistics();
 
-// The timer tick (installed by kernel_main): accounts CPU time, runs the scheduler, and
+// The timer tick (installed by kernel_main): runs the scheduler, and
 // when the thread that resumes here is being killed and was interrupted in wasm code,
 // rewrites `frame` to leave that code through its activation's landing.
 void on_timer_tick(x86_64::InterruptFrame& frame);

@@ -18,7 +18,15 @@ using x86_64::InterruptDisabler;
 
 class Scheduler {
 public:
-    static constexpr u32 kTimeSliceTicks = 10;
+    // NOTE: measured on the clock (TSC), not in delivered ticks: a thread that keeps interrupts
+    // off for a while (the file-system lock) loses ticks, and its slice must not stretch.
+    static constexpr u64 kTimeSliceNanoseconds = 10'000'000;
+    // While a thread that ran less than this before it slept or blocked waits in the run
+    // queue after its wake, each thread that gets the CPU is preempted once it has run this
+    // long: a process that mostly waits (the console, a sleeper) answers within about a
+    // millisecond per busy thread queued before it. The queue stays first in, first out, so
+    // no thread starves, and a thread that runs longer per wake gets no such turn.
+    static constexpr u64 kShortBurstNanoseconds = 1'000'000;
 
     static void initialize();
     static Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size);
@@ -32,6 +40,8 @@ public:
     static bool wake_one(WaitQueue& queue);
     static void wake_all(WaitQueue& queue);
     static void on_tick();
+    static void preemption_point();
+    static u64 cpu_nanoseconds(const Thread& thread);
     static void run_thread(Thread* thread);
 
     static Thread* s_current;
@@ -40,16 +50,21 @@ public:
 
 private:
     static void make_runnable(Thread& thread);
+    // For a thread leaving a sleep or a wait queue.
+    static void make_woken_runnable(Thread& thread);
+    static bool should_preempt(u64 now);
     // Picks the next thread and switches to it; the caller has interrupts off and has already
     // put the current thread where it belongs (run queue, sleep list, wait queue, or nowhere).
     static void reschedule();
     static void free_thread(Thread* thread);
+    static void wake_sleepers(u64 now);
     [[noreturn]] static i64 idle_loop(void*);
 
     static ThreadList s_run_queue;
     static ThreadList s_sleepers;
     static Thread* s_idle;
-    static u32 s_slice_left;
+    static u64 s_slice_start_ns; // when s_current got the CPU
+    static usize s_short_waiting; // short-burst threads queued since their wake
     static u64 s_next_id;
 };
 
@@ -59,7 +74,8 @@ u64 Scheduler::s_switches;
 constinit ThreadList Scheduler::s_run_queue;
 constinit ThreadList Scheduler::s_sleepers;
 Thread* Scheduler::s_idle;
-u32 Scheduler::s_slice_left;
+u64 Scheduler::s_slice_start_ns;
+usize Scheduler::s_short_waiting;
 u64 Scheduler::s_next_id = 1;
 
 namespace {
@@ -83,7 +99,7 @@ void Scheduler::initialize()
     boot->m_stack = { reinterpret_cast<u64>(boot_stack_bottom), reinterpret_cast<u64>(boot_stack_top) };
     s_current = boot;
     s_thread_count = 1;
-    s_slice_left = kTimeSliceTicks;
+    s_slice_start_ns = time::nanoseconds_since_boot();
     auto idle = spawn("idle", &Scheduler::idle_loop, nullptr, Thread::kStackSize);
     if (!idle)
         debug::panic("cannot create the idle thread: {}", idle.error().message());
@@ -154,10 +170,31 @@ void Scheduler::make_runnable(Thread& thread)
     s_run_queue.push_back(thread);
 }
 
+void Scheduler::make_woken_runnable(Thread& thread)
+{
+    make_runnable(thread);
+    if (thread.m_last_burst_ns < kShortBurstNanoseconds) {
+        thread.m_short_burst_waiting = true;
+        ++s_short_waiting;
+    }
+}
+
+bool Scheduler::should_preempt(u64 now)
+{
+    if (s_run_queue.is_empty())
+        return false;
+    u64 ran = now - s_slice_start_ns;
+    return ran >= kTimeSliceNanoseconds || (s_short_waiting > 0 && ran >= kShortBurstNanoseconds);
+}
+
 void Scheduler::reschedule()
 {
     Thread* previous = s_current;
     Thread* next = s_run_queue.pop_front();
+    if (next && next->m_short_burst_waiting) {
+        next->m_short_burst_waiting = false;
+        --s_short_waiting;
+    }
     if (!next) {
         if (previous->m_state == ThreadState::Running)
             return; // nothing else to run: keep going
@@ -168,8 +205,11 @@ void Scheduler::reschedule()
         return;
     }
     next->m_state = ThreadState::Running;
+    u64 now = time::nanoseconds_since_boot();
+    previous->m_cpu_ns += now - s_slice_start_ns;
+    previous->m_last_burst_ns = now - s_slice_start_ns;
+    s_slice_start_ns = now;
     s_current = next;
-    s_slice_left = kTimeSliceTicks;
     ++s_switches;
     switch_context(&previous->m_saved_rsp, next->m_saved_rsp);
 }
@@ -210,10 +250,10 @@ void Scheduler::request_kill(Thread* thread)
     if (thread->m_state == ThreadState::Blocked && thread->m_blocked_on) {
         thread->m_blocked_on->m_waiters.remove(*thread);
         thread->m_blocked_on = nullptr;
-        make_runnable(*thread);
+        make_woken_runnable(*thread);
     } else if (thread->m_state == ThreadState::Sleeping) {
         s_sleepers.remove(*thread);
-        make_runnable(*thread);
+        make_woken_runnable(*thread);
     }
 }
 
@@ -224,7 +264,7 @@ bool Scheduler::wake_one(WaitQueue& queue)
     if (!thread)
         return false;
     thread->m_blocked_on = nullptr;
-    make_runnable(*thread);
+    make_woken_runnable(*thread);
     return true;
 }
 
@@ -233,7 +273,7 @@ void Scheduler::wake_all(WaitQueue& queue)
     InterruptDisabler guard;
     while (Thread* thread = queue.m_waiters.pop_front()) {
         thread->m_blocked_on = nullptr;
-        make_runnable(*thread);
+        make_woken_runnable(*thread);
     }
 }
 
@@ -282,15 +322,20 @@ void Scheduler::free_thread(Thread* thread)
     delete thread;
 }
 
-void Scheduler::on_tick()
+void Scheduler::wake_sleepers(u64 now)
 {
-    u64 now = time::nanoseconds_since_boot();
     for (Thread& thread : s_sleepers) {
         if (thread.m_wake_at_ns <= now) {
             s_sleepers.remove(thread);
-            make_runnable(thread);
+            make_woken_runnable(thread);
         }
     }
+}
+
+void Scheduler::on_tick()
+{
+    u64 now = time::nanoseconds_since_boot();
+    wake_sleepers(now);
     if (s_current == s_idle) {
         if (!s_run_queue.is_empty()) {
             s_current->m_state = ThreadState::Runnable;
@@ -298,12 +343,33 @@ void Scheduler::on_tick()
         }
         return;
     }
-    if (s_slice_left > 0)
-        --s_slice_left;
-    if (s_slice_left == 0 && !s_run_queue.is_empty()) {
+    if (should_preempt(now)) {
         make_runnable(*s_current);
         reschedule();
     }
+}
+
+void Scheduler::preemption_point()
+{
+    InterruptDisabler guard;
+    u64 now = time::nanoseconds_since_boot();
+    if (s_current == s_idle || now - s_slice_start_ns < kShortBurstNanoseconds)
+        return;
+    // Ticks may have been lost while the caller kept interrupts off: wake the sleepers due
+    // now rather than at the next tick that does arrive.
+    wake_sleepers(now);
+    if (!should_preempt(now))
+        return;
+    make_runnable(*s_current);
+    reschedule();
+}
+
+u64 Scheduler::cpu_nanoseconds(const Thread& thread)
+{
+    InterruptDisabler guard;
+    if (&thread == s_current)
+        return thread.m_cpu_ns + (time::nanoseconds_since_boot() - s_slice_start_ns);
+    return thread.m_cpu_ns;
 }
 
 void Scheduler::run_thread(Thread* thread)
@@ -330,6 +396,12 @@ void exit_current(i64 status) { Scheduler::exit_current(status); }
 void block_on(WaitQueue& queue) { Scheduler::block_on(queue); }
 void wake_all(WaitQueue& queue) { Scheduler::wake_all(queue); }
 bool wake_one(WaitQueue& queue) { return Scheduler::wake_one(queue); }
+void preemption_point()
+{
+    if (Scheduler::s_current)
+        Scheduler::preemption_point();
+}
+u64 cpu_nanoseconds(const Thread& thread) { return Scheduler::cpu_nanoseconds(thread); }
 void on_tick()
 {
     if (Scheduler::s_current)

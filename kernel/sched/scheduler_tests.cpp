@@ -48,7 +48,55 @@ i64 wait_for_wake(void* argument)
     return 7;
 }
 
+i64 set_flag(void* argument)
+{
+    static_cast<std::atomic<int>*>(argument)->store(1);
+    return 0;
+}
+
+// Keeps interrupts off for 25 ms (more than a time slice; the timer ticks meanwhile are lost
+// but one), with a thread that sets `flag` waiting to run.
+Thread* hold_interrupts_off_with_a_waiter(std::atomic<int>& flag)
+{
+    auto thread = spawn("set-flag", set_flag, &flag);
+    time::spin_for_nanoseconds(25'000'000);
+    return thread ? *thread : nullptr;
+}
+
 } // namespace
+
+// The slice is measured on the clock: the one tick delivered when interrupts come back on
+// already finds it used up (counting delivered ticks, it would have 9 of 10 left).
+KERNEL_TEST(sched_slice_counts_time_not_ticks)
+{
+    std::atomic<int> flag { 0 };
+    Thread* waiter = nullptr;
+    {
+        x86_64::InterruptDisabler guard;
+        waiter = hold_interrupts_off_with_a_waiter(flag);
+    }
+    asm volatile("nop"); // the pending tick arrives after sti's one-instruction shadow
+    KEXPECT_EQ(flag.load(), 1);
+    KEXPECT(waiter != nullptr);
+    if (waiter)
+        (void)join(waiter);
+}
+
+// preemption_point gives the CPU away once the slice is used up, even with no tick at all.
+KERNEL_TEST(sched_preemption_point_switches_after_the_slice)
+{
+    std::atomic<int> flag { 0 };
+    Thread* waiter = nullptr;
+    {
+        x86_64::InterruptDisabler guard;
+        waiter = hold_interrupts_off_with_a_waiter(flag);
+        preemption_point();
+        KEXPECT_EQ(flag.load(), 1);
+    }
+    KEXPECT(waiter != nullptr);
+    if (waiter)
+        (void)join(waiter);
+}
 
 KERNEL_TEST(sched_spawn_and_join_returns_status)
 {

@@ -48,6 +48,9 @@ private:
     bool m_owns_stack { false };
     u64 m_saved_rsp { 0 };
     u64 m_wake_at_ns { 0 };
+    u64 m_cpu_ns { 0 };        // time on the CPU up to its last switch away
+    u64 m_last_burst_ns { 0 }; // how long it ran before that switch
+    bool m_short_burst_waiting { false }; // queued after a wake, having run < 1 ms before
     ThreadEntry m_entry { nullptr };
     void* m_argument { nullptr };
     i64 m_exit_status { 0 };
@@ -90,8 +93,19 @@ void block_on(WaitQueue& queue);
 void wake_all(WaitQueue& queue);
 bool wake_one(WaitQueue& queue);
 // Called by the timer interrupt after its EOI: wakes sleepers and preempts the running thread
-// when its time slice is used up.
+// when its time slice (10 ms on the clock) is used up and another thread can run, or after
+// 1 ms while a thread that had run less than 1 ms before it slept or blocked waits in the
+// run queue since its wake (docs/kernel-abi.md, "Scheduling, long calls and the file-system
+// lock").
 void on_tick();
+// The same preemption, for kernel code between two bounded steps of a long call (no lock
+// held): gives the CPU away when on_tick would.
+// Once the thread has run 1 ms it also wakes the sleepers that are due. NOTE: a tick that arrived
+// while interrupts were off already preempts when they come back on; this also covers the
+// ticks that never arrived (the APIC holds one, the others are lost).
+void preemption_point();
+// Time `thread` has spent on the CPU (measured at context switches, plus the running stretch).
+u64 cpu_nanoseconds(const Thread& thread);
 // Marks `thread` for killing (Thread::kill_requested) and, when it waits on a WaitQueue or
 // sleeps, makes it runnable so that its blocking call can return. Threads in join() stay put.
 void request_kill(Thread* thread);

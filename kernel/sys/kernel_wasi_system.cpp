@@ -64,41 +64,119 @@ fs::TimeUpdate time_update(wasi::TimeUpdate update)
     return result;
 }
 
-// Moves one iovec at a time through `transfer` (returning bytes moved) until one comes up
-// short; an error after some bytes moved reports the bytes, as POSIX readv/writev do.
-template<typename Slice, typename Transfer>
-wasi::Expected<usize> for_each_slice(Span<const Slice> slices, Transfer transfer)
+// Guest-sized work is cut into steps: each takes the FsGuard (interrupts off) for at most
+// kStepBytes of copying, and between two steps the caller may be preempted or killed.
+constexpr usize kStepBytes = 64 * 1024;
+// Console output leaves in smaller steps: every byte is a port write (slow under emulation).
+constexpr usize kConsoleStepBytes = 4 * 1024;
+// Directory entries handed to the sink per FsGuard hold.
+constexpr usize kDirectoryStepEntries = 256;
+// A shrinking file frees at most this much of its stored range per FsGuard hold.
+constexpr u64 kShrinkStepBytes = 256 * fs::File::kChunkSize;
+
+bool killed()
+{
+    auto* self = sched::current();
+    return self && self->kill_requested();
+}
+
+// Moves the slices in steps of at most `step_bytes`: `step(data, length, done)` moves one
+// (taking the FsGuard itself when it needs it) and returns the bytes moved, until one comes up
+// short. An error after some bytes moved reports the bytes, as POSIX readv/writev do; so does
+// a kill, noticed before each step (Intr when nothing moved). Between steps no lock is held,
+// so the scheduler may run others (sched::preemption_point).
+template<typename Slice, typename Step>
+wasi::Expected<usize> transfer_in_steps(Span<const Slice> slices, usize step_bytes, Step step)
 {
     usize total = 0;
     for (auto& slice : slices) {
-        if (slice.length == 0)
-            continue;
-        auto moved = transfer(slice, total);
-        if (!moved) {
-            if (total > 0)
+        for (usize at = 0; at < slice.length;) {
+            if (killed())
+                return total > 0 ? wasi::Expected<usize>(total) : fail(Errno::Intr);
+            usize length = slice.length - at < step_bytes ? slice.length - at : step_bytes;
+            wasi::Expected<usize> moved = step(slice.data + at, length, total);
+            if (!moved)
+                return total > 0 ? wasi::Expected<usize>(total) : fail(moved.error());
+            total += *moved;
+            at += *moved;
+            if (*moved < length)
                 return total;
-            return fail_fs(moved.error());
+            sched::preemption_point();
         }
-        total += *moved;
-        if (*moved < slice.length)
-            break;
     }
     return total;
 }
 
-class SinkAdapter final : public fs::DirectoryVisitor {
+// Drops `inode`, a reference the caller took. When that is the last reference to a file
+// that no link and no open file reaches, its storage is first freed in steps of
+// kShrinkStepBytes (nobody can see it shrink), so that the final free under the guard stays
+// small. Called without the guard.
+void release_in_steps(RefPtr<fs::Inode> inode)
+{
+    for (;;) {
+        {
+            FsGuard guard;
+            bool unreachable = inode->is_file() && inode->ref_count() == 1 && inode->link_count() == 0;
+            auto& file = static_cast<fs::File&>(*inode);
+            if (!unreachable || file.stored_end() <= kShrinkStepBytes
+                || file.stored_end() - kShrinkStepBytes >= file.size()) {
+                inode = nullptr;
+                return;
+            }
+            (void)file.set_size(file.stored_end() - kShrinkStepBytes);
+        }
+        sched::preemption_point();
+    }
+}
+
+wasi::Expected<usize> from_fs(fs::FsResult<usize> result)
+{
+    if (!result)
+        return fail_fs(result.error());
+    return *result;
+}
+
+// Hands at most kDirectoryStepEntries entries to the sink, then stops; `resume()` is the
+// cookie to read the next step from.
+class StepSinkAdapter final : public fs::DirectoryVisitor {
 public:
-    explicit SinkAdapter(wasi::DirectorySink& sink)
+    StepSinkAdapter(wasi::DirectorySink& sink, u64 cookie)
         : m_sink(sink)
+        , m_resume(cookie)
     {
     }
     bool entry(u64 next_cookie, u64 inode, fs::InodeType type, StringView name) override
     {
-        return m_sink.entry(next_cookie, inode, filetype_of(type), name);
+        if (m_delivered == kDirectoryStepEntries) {
+            m_step_full = true;
+            return false;
+        }
+        ++m_delivered;
+        m_resume = next_cookie;
+        if (!m_sink.entry(next_cookie, inode, filetype_of(type), name)) {
+            m_sink_full = true;
+            return false;
+        }
+        return true;
     }
+    // Starts the next step; false when the last one ended the listing (the directory's end,
+    // or the sink wants no more).
+    bool next_step()
+    {
+        if (m_sink_full || !m_step_full)
+            return false;
+        m_delivered = 0;
+        m_step_full = false;
+        return true;
+    }
+    u64 resume() const { return m_resume; }
 
 private:
     wasi::DirectorySink& m_sink;
+    u64 m_resume;
+    usize m_delivered { 0 };
+    bool m_step_full { false };
+    bool m_sink_full { false };
 };
 
 } // namespace
@@ -110,6 +188,11 @@ KernelWasiSystem::KernelWasiSystem(fs::FileSystem& file_system)
 
 KernelWasiSystem::~KernelWasiSystem()
 {
+    // One by one, so that a large unlinked file is freed in steps (close).
+    for (usize i = 0; i < m_slots.size(); ++i) {
+        if (m_slots[i].in_use())
+            (void)close(static_cast<HostHandle>(i));
+    }
     FsGuard guard;
     m_slots.clear();
 }
@@ -204,26 +287,39 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
 
 wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
 {
-    FsGuard guard;
-    Slot* slot = TRY_WASI(slot_locked(handle));
-    slot->file = nullptr; // the last reference may free an unlinked file: under the guard
-    slot->stream = nullptr;
+    RefPtr<fs::Inode> last;
+    {
+        FsGuard guard;
+        Slot* slot = TRY_WASI(slot_locked(handle));
+        if (slot->file && slot->file->ref_count() == 1)
+            last = slot->file->inode_ref();
+        slot->file = nullptr; // dropping a reference may free an unlinked file: under the guard
+        slot->stream = nullptr;
+    }
+    if (last)
+        release_in_steps(std::move(last));
     return {};
 }
 
+// NOTE: the transfers below look the handle up once and keep the raw OpenFile across steps.
+// That is safe: the slot holds a reference, and only this system's own thread (the process)
+// can close or replace its slots. Other processes may change the file between steps, so a
+// transfer larger than kStepBytes is not atomic (docs/kernel-abi.md, "Long calls").
 wasi::Expected<usize> KernelWasiSystem::read(HostHandle handle, Span<const wasi::IoSlice> slices)
 {
+    fs::OpenFile* file = nullptr;
     Stream* stream = nullptr;
     {
         FsGuard guard;
         Slot* slot = TRY_WASI(slot_locked(handle));
-        if (slot->file) {
-            fs::OpenFile& file = *slot->file;
-            return for_each_slice(slices, [&](const wasi::IoSlice& slice, usize) {
-                return file.read(Bytes(slice.data, slice.length));
-            });
-        }
+        file = slot->file.get();
         stream = slot->stream;
+    }
+    if (file) {
+        return transfer_in_steps(slices, kStepBytes, [&](u8* data, usize length, usize) {
+            FsGuard guard;
+            return from_fs(file->read(Bytes(data, length)));
+        });
     }
     // A stream blocks outside the guard (interrupts on): one read into the first non-empty slice.
     for (auto& slice : slices) {
@@ -235,51 +331,52 @@ wasi::Expected<usize> KernelWasiSystem::read(HostHandle handle, Span<const wasi:
 
 wasi::Expected<usize> KernelWasiSystem::pread(HostHandle handle, Span<const wasi::IoSlice> slices, u64 offset)
 {
-    FsGuard guard;
-    fs::OpenFile* file = TRY_WASI(file_locked(handle));
-    return for_each_slice(slices, [&](const wasi::IoSlice& slice, usize done) -> fs::FsResult<usize> {
+    fs::OpenFile* file = nullptr;
+    {
+        FsGuard guard;
+        file = TRY_WASI(file_locked(handle));
+    }
+    return transfer_in_steps(slices, kStepBytes, [&](u8* data, usize length, usize done) -> wasi::Expected<usize> {
         if (offset + done < offset)
-            return fs::FsError::Overflow;
-        return file->read_at(offset + done, Bytes(slice.data, slice.length));
+            return fail(Errno::Overflow);
+        FsGuard guard;
+        return from_fs(file->read_at(offset + done, Bytes(data, length)));
     });
 }
 
 wasi::Expected<usize> KernelWasiSystem::write(HostHandle handle, Span<const wasi::ConstIoSlice> slices)
 {
+    fs::OpenFile* file = nullptr;
     Stream* stream = nullptr;
     {
         FsGuard guard;
         Slot* slot = TRY_WASI(slot_locked(handle));
-        if (slot->file) {
-            fs::OpenFile& file = *slot->file;
-            return for_each_slice(slices, [&](const wasi::ConstIoSlice& slice, usize) {
-                return file.write(ReadonlyBytes(slice.data, slice.length));
-            });
-        }
+        file = slot->file.get();
         stream = slot->stream;
     }
-    usize total = 0;
-    for (auto& slice : slices) {
-        if (slice.length == 0)
-            continue;
-        auto written = stream->write(ReadonlyBytes(slice.data, slice.length));
-        if (!written)
-            return total > 0 ? wasi::Expected<usize>(total) : fail(written.error());
-        total += *written;
-        if (*written < slice.length)
-            break;
+    if (file) {
+        return transfer_in_steps(slices, kStepBytes, [&](const u8* data, usize length, usize) {
+            FsGuard guard;
+            return from_fs(file->write(ReadonlyBytes(data, length)));
+        });
     }
-    return total;
+    return transfer_in_steps(slices, kConsoleStepBytes, [&](const u8* data, usize length, usize) {
+        return stream->write(ReadonlyBytes(data, length));
+    });
 }
 
 wasi::Expected<usize> KernelWasiSystem::pwrite(HostHandle handle, Span<const wasi::ConstIoSlice> slices, u64 offset)
 {
-    FsGuard guard;
-    fs::OpenFile* file = TRY_WASI(file_locked(handle));
-    return for_each_slice(slices, [&](const wasi::ConstIoSlice& slice, usize done) -> fs::FsResult<usize> {
+    fs::OpenFile* file = nullptr;
+    {
+        FsGuard guard;
+        file = TRY_WASI(file_locked(handle));
+    }
+    return transfer_in_steps(slices, kStepBytes, [&](const u8* data, usize length, usize done) -> wasi::Expected<usize> {
         if (offset + done < offset)
-            return fs::FsError::FBig;
-        return file->write_at(offset + done, ReadonlyBytes(slice.data, slice.length));
+            return fail(Errno::FBig);
+        FsGuard guard;
+        return from_fs(file->write_at(offset + done, ReadonlyBytes(data, length)));
     });
 }
 
@@ -339,11 +436,32 @@ wasi::Expected<wasi::FileStat> KernelWasiSystem::stat(HostHandle handle)
 
 wasi::Expected<void> KernelWasiSystem::set_size(HostHandle handle, u64 size)
 {
-    FsGuard guard;
-    fs::OpenFile* file = TRY_WASI(file_locked(handle));
-    if (auto result = file->set_size(size); !result)
-        return fail_fs(result.error());
-    return {};
+    fs::OpenFile* file = nullptr;
+    {
+        FsGuard guard;
+        file = TRY_WASI(file_locked(handle));
+    }
+    // Growing is one step (a hole). Shrinking frees storage, so it goes down in steps of at
+    // most kShrinkStepBytes of the stored range; another process sees the size fall meanwhile.
+    for (;;) {
+        {
+            FsGuard guard;
+            u64 target = size;
+            if (file->inode().is_file() && size < file->inode().size()) {
+                auto& inode = static_cast<fs::File&>(file->inode());
+                u64 stored_end = inode.stored_end();
+                if (stored_end > size + kShrinkStepBytes)
+                    target = stored_end - kShrinkStepBytes;
+            }
+            if (auto result = file->set_size(target); !result)
+                return fail_fs(result.error());
+            if (target == size)
+                return {};
+        }
+        if (killed())
+            return fail(Errno::Intr);
+        sched::preemption_point();
+    }
 }
 
 wasi::Expected<void> KernelWasiSystem::set_times(HostHandle handle, wasi::TimeUpdate access, wasi::TimeUpdate modify)
@@ -390,11 +508,24 @@ wasi::Expected<void> KernelWasiSystem::allocate(HostHandle handle, u64 offset, u
 
 wasi::Expected<void> KernelWasiSystem::read_directory(HostHandle handle, u64 cookie, wasi::DirectorySink& sink)
 {
-    FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(handle));
-    SinkAdapter adapter(sink);
-    directory->read(cookie, adapter);
-    return {};
+    fs::Directory* directory = nullptr;
+    {
+        FsGuard guard;
+        directory = TRY_WASI(directory_locked(handle));
+    }
+    // In steps (cookies stay valid while entries come and go, see fs::Directory).
+    StepSinkAdapter adapter(sink, cookie);
+    for (;;) {
+        {
+            FsGuard guard;
+            directory->read(adapter.resume(), adapter);
+        }
+        if (!adapter.next_step())
+            return {};
+        if (killed())
+            return fail(Errno::Intr);
+        sched::preemption_point();
+    }
 }
 
 wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_at(HostHandle directory_handle, StringView name,
@@ -465,20 +596,38 @@ wasi::Expected<void> KernelWasiSystem::remove_directory_at(HostHandle directory_
 
 wasi::Expected<void> KernelWasiSystem::unlink_file_at(HostHandle directory_handle, StringView name)
 {
-    FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
-    if (auto result = m_fs.unlink_at(*directory, name); !result)
-        return fail_fs(result.error());
+    RefPtr<fs::Inode> victim; // held past the unlink, to free a large file in steps
+    {
+        FsGuard guard;
+        fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+        if (auto found = m_fs.lookup_at(*directory, name))
+            victim = std::move(*found);
+        if (auto result = m_fs.unlink_at(*directory, name); !result) {
+            victim = nullptr;
+            return fail_fs(result.error());
+        }
+    }
+    if (victim)
+        release_in_steps(std::move(victim));
     return {};
 }
 
 wasi::Expected<void> KernelWasiSystem::rename_at(HostHandle from_handle, StringView from, HostHandle to_handle, StringView to)
 {
-    FsGuard guard;
-    fs::Directory* from_directory = TRY_WASI(directory_locked(from_handle));
-    fs::Directory* to_directory = TRY_WASI(directory_locked(to_handle));
-    if (auto result = m_fs.rename_at(*from_directory, from, *to_directory, to); !result)
-        return fail_fs(result.error());
+    RefPtr<fs::Inode> replaced; // what `to` named, held to free a large file in steps
+    {
+        FsGuard guard;
+        fs::Directory* from_directory = TRY_WASI(directory_locked(from_handle));
+        fs::Directory* to_directory = TRY_WASI(directory_locked(to_handle));
+        if (auto found = m_fs.lookup_at(*to_directory, to))
+            replaced = std::move(*found);
+        if (auto result = m_fs.rename_at(*from_directory, from, *to_directory, to); !result) {
+            replaced = nullptr;
+            return fail_fs(result.error());
+        }
+    }
+    if (replaced)
+        release_in_steps(std::move(replaced));
     return {};
 }
 
@@ -537,6 +686,11 @@ wasi::Expected<void> KernelWasiSystem::random(Bytes buffer)
 {
     usize at = 0;
     while (at < buffer.size()) {
+        if (at % kStepBytes == 0 && at > 0) {
+            if (killed())
+                return fail(Errno::Intr);
+            sched::preemption_point();
+        }
         u64 value = x86_64::boot_entropy();
         usize count = buffer.size() - at < sizeof(value) ? buffer.size() - at : sizeof(value);
         __builtin_memcpy(buffer.data() + at, &value, count);
@@ -546,6 +700,8 @@ wasi::Expected<void> KernelWasiSystem::random(Bytes buffer)
 }
 
 void KernelWasiSystem::yield() { sched::yield(); }
+
+bool KernelWasiSystem::cancelled() { return killed(); }
 
 void KernelWasiSystem::sleep(u64 nanoseconds)
 {

@@ -85,6 +85,8 @@ public:
     void yield() override;
     void sleep(u64 nanoseconds) override;
     Expected<void> poll(Span<engine::wasi::PollRequest>, std::optional<u64> timeout_nanoseconds) override;
+    // The calling thread is being killed (sched::Thread::kill_requested).
+    bool cancelled() override;
 
 private:
     struct Slot {

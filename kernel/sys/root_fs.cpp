@@ -5,6 +5,7 @@
 #include "kernel/debug/panic.h"
 #include "kernel/fs/ustar.h"
 #include "kernel/mm/memory.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::sys {
@@ -61,6 +62,19 @@ u64 free_module_frames(const boot::BootInfo& info)
 
 FsGuard::FsGuard() { g_lock.lock(); }
 FsGuard::~FsGuard() { g_lock.unlock(); }
+
+void read_in_steps(fs::File& file, Bytes buffer)
+{
+    constexpr usize kStepBytes = 64 * 1024;
+    for (usize at = 0; at < buffer.size(); at += kStepBytes) {
+        usize length = buffer.size() - at < kStepBytes ? buffer.size() - at : kStepBytes;
+        {
+            FsGuard guard;
+            file.read_at(at, buffer.subspan(at, length));
+        }
+        sched::preemption_point();
+    }
+}
 
 fs::FileSystem& root_fs()
 {

@@ -12,7 +12,12 @@ namespace wk::kernel::sys {
 // Serialises every call into the root file system, including dropping inode and OpenFile
 // references (kernel/fs does not lock). Interrupts stay off while it is held, so a thread
 // holding it is never preempted by another thread that would spin on it (one CPU for now).
-// NOTE: the only way to take the lock; never nested.
+// NOTE: the only way to take the lock; never nested; nothing else is taken under it but the
+// kernel heap (which only disables interrupts). Contract: a hold does bounded work. Work a
+// guest sizes (bytes to copy or zero, entries to list, storage to free) is cut into steps of
+// at most 64 KiB (or 256 directory entries, or 256 file chunks), with the guard released
+// between steps, where the caller checks for a kill and offers the CPU
+// (sched::preemption_point). See docs/kernel-abi.md, "Long calls".
 class FsGuard {
 public:
     FsGuard();
@@ -23,6 +28,10 @@ public:
 private:
     x86_64::InterruptDisabler m_interrupts;
 };
+
+// Reads buffer.size() bytes of `file` from offset 0 into `buffer`, one FsGuard hold per
+// 64 KiB (a process's module, say). The caller holds a reference to the file and not the guard.
+void read_in_steps(fs::File& file, Bytes buffer);
 
 // Creates the root file system and unpacks boot module 0 (the initrd, a tar archive) into
 // it; logs "initrd: N files, M bytes" or, for an archive it refuses, the loader's error and

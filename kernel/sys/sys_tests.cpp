@@ -23,11 +23,11 @@ constexpr u32 code(Errno error) { return static_cast<u32>(error); }
 
 wasi::ConstIoSlice text_slice(StringView text) { return { reinterpret_cast<const u8*>(text.data()), text.size() }; }
 
-RefPtr<fs::FileSystem> make_file_system(u64 max_bytes = 1 << 20)
+RefPtr<fs::FileSystem> make_file_system(u64 max_bytes = 1 << 20, u64 max_inodes = 64)
 {
     fs::Limits limits;
     limits.max_bytes = max_bytes;
-    limits.max_inodes = 64;
+    limits.max_inodes = max_inodes;
     FsGuard guard;
     auto created = fs::FileSystem::create(limits);
     return created ? std::move(*created) : RefPtr<fs::FileSystem>();
@@ -320,6 +320,86 @@ KERNEL_TEST(sys_wasi_streams_clocks_random_poll)
 }
 
 // The root file system the boot mounted is what the console shows: reachable through the system.
+u64 bytes_used(fs::FileSystem& file_system)
+{
+    FsGuard guard;
+    return file_system.bytes_used();
+}
+
+// Transfers, listings and frees larger than one step (64 KiB, 256 directory entries, 256
+// chunks) give what one hold would have given.
+KERNEL_TEST(sys_wasi_long_calls_in_steps)
+{
+    usize heap_before = mm::heap_statistics().bytes_in_use;
+    auto file_system = make_file_system(16 << 20, 1024);
+    KEXPECT(file_system);
+    constexpr usize kSize = 3 << 20;
+    auto* data = new u8[kSize];
+    auto* back = new u8[kSize + 100];
+    for (usize i = 0; i < kSize; ++i)
+        data[i] = static_cast<u8>(i * 7 + (i >> 12));
+    {
+        KernelWasiSystem system(*file_system);
+        auto root = system.open_directory("/");
+        KEXPECT_EQ(errno_of(root), 0u);
+        u64 used_empty = bytes_used(*file_system);
+        wasi::OpenRequest create { .read = true, .write = true, .create = true };
+        auto file = system.open_at(*root, "big", create);
+        KEXPECT_EQ(errno_of(file), 0u);
+        wasi::ConstIoSlice out[] = { { data, kSize / 3 }, { data + kSize / 3, kSize - kSize / 3 } };
+        KEXPECT_EQ(*system.pwrite(*file, out, 0), kSize);
+        wasi::IoSlice in[] = { { back, 1000 }, { back + 1000, kSize + 100 - 1000 } };
+        KEXPECT_EQ(*system.pread(*file, in, 0), kSize); // short at the end of the file
+        KEXPECT(__builtin_memcmp(back, data, kSize) == 0);
+        KEXPECT_EQ(*system.seek(*file, 0, wasi::Whence::Set), 0u);
+        KEXPECT_EQ(*system.read(*file, in), kSize);
+        KEXPECT(__builtin_memcmp(back, data, kSize) == 0);
+
+        // Shrinking frees storage (in steps); an unlinked open file is freed at its close.
+        u64 used_full = bytes_used(*file_system);
+        KEXPECT(used_full > used_empty + kSize);
+        KEXPECT_EQ(errno_of(system.set_size(*file, 1 << 20)), 0u);
+        KEXPECT_EQ(system.stat(*file)->size, u64 { 1 << 20 });
+        KEXPECT(bytes_used(*file_system) < used_full - (1 << 20));
+        KEXPECT_EQ(errno_of(system.unlink_file_at(*root, "big")), 0u);
+        KEXPECT(bytes_used(*file_system) > used_empty + (1 << 20) - 4096);
+        KEXPECT_EQ(errno_of(system.close(*file)), 0u);
+        KEXPECT_EQ(bytes_used(*file_system), used_empty);
+
+        // A listing longer than one step: every entry once, and a cookie resumes it.
+        KEXPECT_EQ(errno_of(system.create_directory_at(*root, "many")), 0u);
+        wasi::OpenRequest open_directory { .read = true, .directory = true };
+        auto many = system.open_at(*root, "many", open_directory);
+        KEXPECT_EQ(errno_of(many), 0u);
+        char name[8] = { 'f', 0, 0, 0, 0 };
+        for (u32 i = 0; i < 600; ++i) {
+            name[1] = static_cast<char>('0' + i / 100);
+            name[2] = static_cast<char>('0' + i / 10 % 10);
+            name[3] = static_cast<char>('0' + i % 10);
+            auto created = system.open_at(*many, StringView(name, 4), create);
+            KEXPECT_EQ(errno_of(created), 0u);
+            if (created)
+                (void)system.close(*created);
+        }
+        NameCollector all;
+        KEXPECT_EQ(errno_of(system.read_directory(*many, 0, all)), 0u);
+        KEXPECT_EQ(all.m_count, 602u); // ".", "..", 600 files
+        NameCollector first;
+        first.m_stop_after = 300;
+        KEXPECT_EQ(errno_of(system.read_directory(*many, 0, first)), 0u);
+        KEXPECT_EQ(first.m_count, 300u);
+        NameCollector rest;
+        KEXPECT_EQ(errno_of(system.read_directory(*many, first.m_last_cookie, rest)), 0u);
+        KEXPECT_EQ(rest.m_count, 302u);
+        (void)system.close(*many);
+        (void)system.close(*root);
+    }
+    delete[] data;
+    delete[] back;
+    drop(file_system);
+    KEXPECT_EQ(mm::heap_statistics().bytes_in_use, heap_before);
+}
+
 KERNEL_TEST(sys_root_file_system_is_mounted)
 {
     KernelWasiSystem system(root_fs());

@@ -6,6 +6,7 @@
 #include "base/format_sink.h"
 #include "base/vector.h"
 #include "engine/runtime/host_function.h"
+#include "engine/wasi/wasi_context.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/debug/log.h"
 #include "kernel/proc/process.h"
@@ -165,7 +166,21 @@ struct Entry<Function> {
     static constexpr ValType kParams[sizeof...(Args) + 1] = { (static_cast<void>(sizeof(Args)), ValType::i32())...,
                                                              ValType::i32() };
 
-    static R native(VMContext* self, Args... args) { return Function(caller_of(self), args...); }
+    // Like the WASI calls, ends a killed caller once the call returned (WasiContext::end_call).
+    static R native(VMContext* self, Args... args)
+    {
+        WasmkernCaller& caller = caller_of(self);
+        if constexpr (kHasResult) {
+            R result = Function(caller, args...);
+            if (caller.context)
+                caller.context->end_call();
+            return result;
+        } else {
+            Function(caller, args...);
+            if (caller.context)
+                caller.context->end_call();
+        }
+    }
 
     static void array(VMContext* self, VMVal* values) { call(self, values, std::index_sequence_for<Args...> {}); }
 
