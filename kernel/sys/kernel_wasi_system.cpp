@@ -535,13 +535,7 @@ wasi::Expected<u64> KernelWasiSystem::clock_resolution(wasi::ClockId clock)
 
 wasi::Expected<void> KernelWasiSystem::random(Bytes buffer)
 {
-    usize at = 0;
-    while (at < buffer.size()) {
-        u64 value = x86_64::boot_entropy();
-        usize count = buffer.size() - at < sizeof(value) ? buffer.size() - at : sizeof(value);
-        __builtin_memcpy(buffer.data() + at, &value, count);
-        at += count;
-    }
+    x86_64::fill_random(buffer);
     return {};
 }
 
