@@ -81,7 +81,7 @@ struct ProcessInfo {
     u32 pid { 0 };
     u32 parent_pid { 0 };
     ProcessState state { ProcessState::Running };
-    u64 memory_bytes { 0 }; // committed linear memory
+    u64 memory_bytes { 0 }; // the memory budget used: committed linear memory and table storage
     u64 cpu_ns { 0 };       // sampled at each timer tick
     char name[32] {};       // NUL-padded
 };
