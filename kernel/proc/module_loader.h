@@ -31,7 +31,7 @@ struct ModuleLayout {
 // proc_compile_estimate_bounds_the_heap_peak checks it): the kept bytes, per code byte
 // (nested blocks and br_table targets cost most) and per function body.
 inline constexpr u64 kCompileBytesPerCodeByte = 160;
-inline constexpr u64 kCompileBytesPerFunction = 640;
+inline constexpr u64 kCompileBytesPerFunction = 256;
 inline constexpr u64 kCompileBaseBytes = 256 * 1024;
 u64 compile_estimate(const ModuleLayout&);
 
