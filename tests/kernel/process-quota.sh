@@ -2,7 +2,7 @@
 # Resource-accounting attacks (userland/hostile/quota_*), one per boot: each must be refused or
 # bounded with a clear error while the console keeps answering, and free memory must come back.
 # usage: process-quota.sh ITEM -- QEMU-RUN-ARGS... (an initrd with the hostile programs, the kernel last)
-# ITEM: cache | argv | table | compile | files | orphans
+# ITEM: cache | argv | table | compile | files | orphans (console), shell (no `console`: /bin/sh first)
 set -uo pipefail
 item=${1:?item}
 shift
@@ -151,6 +151,22 @@ orphans)
   same_frames 1 2 8
   heap1=$(nth "^heap: ([0-9]+) bytes in use.*" 1) heap2=$(nth "^heap: ([0-9]+) bytes in use.*" 2)
   [ -n "$heap1" ] && [ "$heap1" = "$heap2" ] || fail "heap ${heap1:-?} bytes after round 1, ${heap2:-?} after round 2"
+  ;;
+shell)
+  # Booted without `console`: /bin/sh is the first process. Orphans fill the table (62, then
+  # one more from a second run), so the shell cannot spawn; its `kill` builtin needs no slot
+  # and ends them. After `exit` the kernel console starts and can spawn again once they are gone.
+  kills=()
+  for ((pid = 3; pid <= 64; ++pid)); do kills+=("$pid"); done
+  input "/bin/quota_orphans" "/bin/quota_orphans" "/bin/exit_code exit 3" "kill ${kills[*]} 66" "exit 0" \
+        "sleep 5000" "run /bin/exit_code exit 4" "ps"
+  run_qemu
+  expect_count "^quota_orphans: 62 children, pids 3-64 \\(then errno 6\\)$" 1
+  expect_count "^quota_orphans: 1 children, pids 66-66 \\(then errno 6\\)$" 1
+  expect_count "^sh: /bin/exit_code: too many processes" 1
+  expect_count "^sh: kill:" 0
+  expect_count "^mode=exit status=4$" 1
+  expect_count "^0 processes$" 1
   ;;
 *)
   echo "process-quota: unknown item $item" >&2
