@@ -153,18 +153,18 @@ orphans)
   [ -n "$heap1" ] && [ "$heap1" = "$heap2" ] || fail "heap ${heap1:-?} bytes after round 1, ${heap2:-?} after round 2"
   ;;
 shell)
-  # Booted without `console`: /bin/sh is the first process. Orphans fill the table (62, then
-  # one more from a second run), so the shell cannot spawn; its `kill` builtin needs no slot
-  # and ends them. After `exit` the kernel console starts and can spawn again once they are gone.
+  # Booted without `console`: /bin/sh is the first process (pid 1). 62 orphans and a sleeping
+  # background program (pid 65) fill the table, so the shell cannot spawn; its `kill` builtin
+  # needs no slot and ends them all. After `exit` the kernel console starts and can spawn again.
   kills=()
-  for ((pid = 3; pid <= 64; ++pid)); do kills+=("$pid"); done
-  input "/bin/quota_orphans" "/bin/quota_orphans" "/bin/exit_code exit 3" "kill ${kills[*]} 66" "exit 0" \
-        "sleep 5000" "run /bin/exit_code exit 4" "ps"
+  for ((pid = 3; pid <= 65; ++pid)); do kills+=("$pid"); done
+  input "/bin/quota_orphans" "/bin/quota_orphans stay &" "/bin/exit_code exit 3" "kill ${kills[*]}" "wait 65" \
+        "exit 0" "sleep 5000" "run /bin/exit_code exit 4" "ps"
   run_qemu
   expect_count "^quota_orphans: 62 children, pids 3-64 \\(then errno 6\\)$" 1
-  expect_count "^quota_orphans: 1 children, pids 66-66 \\(then errno 6\\)$" 1
   expect_count "^sh: /bin/exit_code: too many processes" 1
   expect_count "^sh: kill:" 0
+  expect_count "^\\[65\\] done, status 137 \\(killed\\)$" 1
   expect_count "^mode=exit status=4$" 1
   expect_count "^0 processes$" 1
   ;;
