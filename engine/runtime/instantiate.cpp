@@ -184,7 +184,7 @@ Result<void> Instance::initialize()
         if (declared.init.is_present())
             init = TRY(evaluate_const_expr(m, declared.init, environment, stack)).ref();
         auto table = TRY(Table::create(TypeRegistry::to_store(declared.element_type, m_type_ids), declared.limits, init,
-                                       m_store->limits(), m_store->m_table_budget));
+                                       m_store->limits(), m_store->m_table_budget, m_store->m_memory_budget));
         *vm_field<VMTable*>(offsets.table(i)) = table->vm();
         m_tables[i] = table;
         TRY(m_store->adopt(std::move(table)));

@@ -28,6 +28,8 @@ public:
 
     const Module& module() const { return m_module; }
     const VMOffsets& offsets() const { return m_offsets; }
+    // The module bytes it keeps (what the Module's views point into).
+    usize byte_size() const { return m_bytes.size(); }
 
     // The function's name from the name section (for backtraces); empty when it has none.
     // The first entry wins if a hostile name section repeats an index.

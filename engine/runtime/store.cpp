@@ -64,7 +64,7 @@ Result<Table*> Store::create_table(ValType element_type, const Limits& limits, v
 {
     if (!element_type.is_ref() || (element_type.has_index() && element_type.index >= m_types.size()))
         return Error::from("invalid table element type", ErrorKind::Invalid);
-    auto table = TRY(Table::create(element_type, limits, init, m_limits, m_table_budget));
+    auto table = TRY(Table::create(element_type, limits, init, m_limits, m_table_budget, m_memory_budget));
     Table* raw = table.get();
     TRY(adopt(std::move(table)));
     return raw;

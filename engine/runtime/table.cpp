@@ -15,7 +15,8 @@ bool range_fits(u64 offset, u64 count, u64 size)
 } // namespace
 
 Result<RefPtr<Table>> Table::create(ValType element_type, const Limits& limits, void* init,
-                                    const RuntimeLimits& runtime_limits, RefPtr<ResourceBudget> budget)
+                                    const RuntimeLimits& runtime_limits, RefPtr<ResourceBudget> budget,
+                                    RefPtr<ResourceBudget> memory_budget)
 {
     u64 max = limits.is_64 ? ~u64 { 0 } : 0xFFFF'FFFFull;
     if (limits.has_max && limits.max < max)
@@ -26,17 +27,15 @@ Result<RefPtr<Table>> Table::create(ValType element_type, const Limits& limits, 
         max = runtime_limits.max_table_elements;
     if (limits.min > max)
         return Error::from("table size exceeds the runtime limit", ErrorKind::OutOfMemory);
-    if (budget && !budget->try_charge(limits.min))
-        return Error::from("table size exceeds the store's budget", ErrorKind::OutOfMemory);
     auto table = try_make_ref_counted<Table>();
-    if (table.is_error()) {
-        if (budget)
-            budget->refund(limits.min);
+    if (table.is_error())
         return table.error();
-    }
-    // From here on the table's destructor refunds what was charged.
     RefPtr<Table> result = table.release_value();
     result->m_budget = std::move(budget);
+    result->m_memory_budget = std::move(memory_budget);
+    if (!result->charge(limits.min))
+        return Error::from("table size exceeds the store's budget", ErrorKind::OutOfMemory);
+    // From here on the table's destructor refunds what was charged.
     result->m_charged = limits.min;
     result->m_element_type = element_type;
     result->m_limits = limits;
@@ -47,10 +46,27 @@ Result<RefPtr<Table>> Table::create(ValType element_type, const Limits& limits, 
     return result;
 }
 
-Table::~Table()
+Table::~Table() { refund(m_charged); }
+
+bool Table::charge(u64 count)
+{
+    if (m_budget && !m_budget->try_charge(count))
+        return false;
+    // count <= max_table_elements (far below 2^61): the byte count cannot overflow.
+    if (m_memory_budget && !m_memory_budget->try_charge(count * sizeof(void*))) {
+        if (m_budget)
+            m_budget->refund(count);
+        return false;
+    }
+    return true;
+}
+
+void Table::refund(u64 count)
 {
     if (m_budget)
-        m_budget->refund(m_charged);
+        m_budget->refund(count);
+    if (m_memory_budget)
+        m_memory_budget->refund(count * sizeof(void*));
 }
 
 Limits Table::current_limits() const
@@ -77,11 +93,10 @@ u64 Table::grow(u64 delta, void* init)
     auto new_size = checked_add(old_size, delta);
     if (!new_size || *new_size > m_max_size)
         return kFailed;
-    if (m_budget && !m_budget->try_charge(delta))
+    if (!charge(delta))
         return kFailed;
     if (m_elements.try_resize(static_cast<usize>(*new_size), init).is_error()) {
-        if (m_budget)
-            m_budget->refund(delta);
+        refund(delta);
         return kFailed;
     }
     m_charged += delta;

@@ -15,9 +15,12 @@ class Table : public RefCounted<Table> {
 public:
     // element_type is store-level (type indices are store ids). `init` fills the initial
     // elements. Fails with OutOfMemory when limits.min exceeds the runtime limit.
-    // Elements are charged to `budget` when given (refunded when the table dies).
+    // Elements are charged to `budget` when given, and their storage (8 bytes each) to
+    // `memory_budget` when given, so tables count in a store's memory like its memories do
+    // (both refunded when the table dies).
     static Result<RefPtr<Table>> create(ValType element_type, const Limits& limits, void* init,
-                                        const RuntimeLimits& runtime_limits, RefPtr<ResourceBudget> budget = nullptr);
+                                        const RuntimeLimits& runtime_limits, RefPtr<ResourceBudget> budget = nullptr,
+                                        RefPtr<ResourceBudget> memory_budget = nullptr);
     ~Table();
 
     VMTable* vm() { return &m_vm; }
@@ -46,13 +49,18 @@ private:
     friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
     Table() = default;
 
+    // Charges `count` elements to both budgets (nothing when either refuses).
+    bool charge(u64 count);
+    void refund(u64 count);
+
     VMTable m_vm;
     Vector<void*> m_elements;
     ValType m_element_type;
     Limits m_limits;
     u64 m_max_size { 0 };
     RefPtr<ResourceBudget> m_budget;
-    u64 m_charged { 0 }; // elements charged to m_budget
+    RefPtr<ResourceBudget> m_memory_budget;
+    u64 m_charged { 0 }; // elements charged to m_budget (and their bytes to m_memory_budget)
 };
 
 } // namespace wk::engine::runtime

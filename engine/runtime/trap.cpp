@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <utility>
 
 #include "base/allocator.h"
 #include "base/lock.h"
@@ -64,16 +65,23 @@ namespace {
 
 struct Snapshot {
     usize count;
-    const CodeRange* ranges[1]; // `count` entries, allocated past the end
+    usize capacity;
+    const CodeRange* ranges[1]; // `capacity` slots, allocated past the end
 };
 
 std::atomic<Snapshot*> g_snapshot { nullptr };
 std::atomic<u32> g_readers { 0 };
 SpinLock g_writer_lock;
+// NOTE: unregistering must not allocate (its caller is about to free code and cannot take
+// a refusal), so a writer keeps the snapshot it replaced as a spare: invariant (under
+// g_writer_lock) — a spare with capacity >= the published count - 1 exists whenever that
+// count is 2 or more. Registering keeps the old snapshot (capacity >= the old count, the
+// new count - 1); unregistering fills the spare and keeps the old one (capacity >= count).
+Snapshot* g_spare { nullptr };
 
-usize snapshot_bytes(usize count)
+usize snapshot_bytes(usize capacity)
 {
-    return offsetof(Snapshot, ranges) + (count ? count : 1) * sizeof(const CodeRange*);
+    return offsetof(Snapshot, ranges) + (capacity ? capacity : 1) * sizeof(const CodeRange*);
 }
 
 Snapshot* allocate_snapshot(usize count)
@@ -83,22 +91,48 @@ Snapshot* allocate_snapshot(usize count)
         return nullptr;
     auto* snapshot = static_cast<Snapshot*>(memory);
     snapshot->count = count;
+    snapshot->capacity = count;
     return snapshot;
 }
 
 void free_snapshot(Snapshot* snapshot)
 {
     if (snapshot)
-        default_allocator().deallocate(snapshot, snapshot_bytes(snapshot->count), alignof(Snapshot));
+        default_allocator().deallocate(snapshot, snapshot_bytes(snapshot->capacity), alignof(Snapshot));
 }
 
-// Publishes `next` and frees the previous snapshot once no reader can see it.
+// The spare when it has room for `count` ranges, else a new snapshot (nullptr when the
+// allocator refuses).
+Snapshot* take_snapshot(usize count)
+{
+    if (g_spare && g_spare->capacity >= count) {
+        Snapshot* snapshot = std::exchange(g_spare, nullptr);
+        snapshot->count = count;
+        return snapshot;
+    }
+    return allocate_snapshot(count);
+}
+
+// Keeps the larger of `snapshot` and the spare as the spare; frees the other.
+void keep_spare(Snapshot* snapshot)
+{
+    if (!snapshot)
+        return;
+    if (g_spare && g_spare->capacity >= snapshot->capacity) {
+        free_snapshot(snapshot);
+        return;
+    }
+    free_snapshot(g_spare);
+    g_spare = snapshot;
+}
+
+// Publishes `next` and, once no reader can see the previous snapshot, keeps it as the spare.
 void publish(Snapshot* next)
 {
     Snapshot* previous = g_snapshot.exchange(next, std::memory_order_seq_cst);
     while (g_readers.load(std::memory_order_seq_cst) != 0)
         cpu_relax();
-    free_snapshot(previous);
+    keep_spare(previous);
 }
 
 class ReaderScope {
@@ -145,7 +179,7 @@ Result<void> register_code_range(const CodeRange* range)
     LockGuard guard(g_writer_lock);
     Snapshot* current = g_snapshot.load(std::memory_order_acquire);
     usize count = current ? current->count : 0;
-    Snapshot* next = allocate_snapshot(count + 1);
+    Snapshot* next = take_snapshot(count + 1);
     if (!next)
         return Error::out_of_memory();
     usize out = 0;
@@ -153,7 +187,7 @@ Result<void> register_code_range(const CodeRange* range)
     for (usize i = 0; i < count; ++i) {
         const CodeRange* existing = current->ranges[i];
         if (existing == range || (range->start < existing->start + existing->size && existing->start < range->start + range->size)) {
-            free_snapshot(next);
+            keep_spare(next);
             return Error::from("code range overlaps a registered one", ErrorKind::Invalid);
         }
         if (!inserted && range->start < existing->start) {
@@ -183,9 +217,8 @@ void unregister_code_range(const CodeRange* range)
         return;
     Snapshot* next = nullptr;
     if (current->count > 1) {
-        next = allocate_snapshot(current->count - 1);
-        // NOTE: a registered range must never outlive its code, and there is no way
-        // to report failure to a caller about to free the code: exhaustion is fatal.
+        // NOTE: never allocates (see g_spare), so heap exhaustion cannot fail it.
+        next = take_snapshot(current->count - 1);
         WK_ASSERT(next != nullptr);
         usize out = 0;
         for (usize i = 0; i < current->count; ++i) {

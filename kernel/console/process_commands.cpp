@@ -157,7 +157,8 @@ void command_cache(std::string_view arguments)
         return;
     }
     auto statistics = proc::module_cache_statistics();
-    print("module cache: {} entries, {} hits, {} misses\n", statistics.entries, statistics.hits, statistics.misses);
+    print("module cache: {} entries, {} KiB, {} hits, {} misses\n", statistics.entries, statistics.bytes / 1024,
+          statistics.hits, statistics.misses);
 }
 
 void command_spawnbench(std::string_view arguments)

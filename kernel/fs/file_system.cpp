@@ -10,6 +10,7 @@ const char* describe(FsError error)
     case FsError::Access: return "permission denied";
     case FsError::BadF: return "bad file descriptor";
     case FsError::Busy: return "resource busy";
+    case FsError::DQuot: return "disk quota exceeded";
     case FsError::Exist: return "file exists";
     case FsError::FBig: return "file too large";
     case FsError::Inval: return "invalid argument";
@@ -34,6 +35,7 @@ Error to_error(FsError error)
     ErrorKind kind = ErrorKind::Io;
     switch (error) {
     case FsError::NoSpc:
+    case FsError::DQuot:
     case FsError::NoMem:
         kind = ErrorKind::OutOfMemory;
         break;
@@ -94,6 +96,42 @@ void FileSystem::uncharge(u64 bytes)
     m_bytes_used -= bytes;
 }
 
+u64 FileSystem::owner_bytes(u32 owner) const
+{
+    const u64* used = m_owner_bytes.get(owner);
+    return used ? *used : 0;
+}
+
+FsResult<void> FileSystem::charge_file(File& file, u64 bytes)
+{
+    if (file.m_owner == 0 || bytes == 0)
+        return charge(bytes);
+    u64* used = m_owner_bytes.get(file.m_owner);
+    u64 current = used ? *used : 0;
+    if (current > m_limits.max_bytes_per_owner || bytes > m_limits.max_bytes_per_owner - current)
+        return FsError::DQuot;
+    TRY(charge(bytes));
+    if (used) {
+        *used += bytes;
+    } else if (!m_owner_bytes.try_set(file.m_owner, bytes)) {
+        uncharge(bytes);
+        return FsError::NoMem;
+    }
+    return {};
+}
+
+void FileSystem::uncharge_file(File& file, u64 bytes)
+{
+    uncharge(bytes);
+    if (file.m_owner == 0 || bytes == 0)
+        return;
+    u64* used = m_owner_bytes.get(file.m_owner);
+    WK_ASSERT(used && *used >= bytes);
+    *used -= bytes;
+    if (*used == 0)
+        m_owner_bytes.remove(file.m_owner);
+}
+
 template<typename T, typename... Args>
 FsResult<RefPtr<T>> FileSystem::make_inode(Args&&... args)
 {
@@ -147,6 +185,12 @@ void FileSystem::free_inode(Inode& inode)
     }
     WK_ASSERT(m_inode_count > 0);
     --m_inode_count;
+}
+
+void FileSystem::file_changed(const Inode& inode)
+{
+    if (m_file_observer && inode.is_file())
+        m_file_observer(inode.number());
 }
 
 void FileSystem::touch_directory(Directory& directory)
@@ -215,6 +259,7 @@ FsResult<RefPtr<File>> FileSystem::create_file(Directory& directory, StringView 
     if (directory.is_removed())
         return FsError::NoEnt;
     RefPtr<File> file = TRY(make_inode<File>());
+    file->m_owner = m_owner_source ? m_owner_source() : 0;
     TRY(add_entry(directory, name, file));
     file->m_link_count = 1;
     return file;
@@ -302,6 +347,7 @@ FsResult<void> FileSystem::unlink_at(Directory& parent, StringView name)
     RefPtr<Inode> removed = parent.remove(name);
     --removed->m_link_count;
     removed->m_change_time = now();
+    file_changed(*removed);
     touch_directory(parent);
     return {};
 }
@@ -359,6 +405,7 @@ FsResult<void> FileSystem::rename_at(Directory& from_directory, StringView from,
         RefPtr<Inode> replaced = std::exchange(entry->inode, moved);
         --replaced->m_link_count;
         replaced->m_change_time = time;
+        file_changed(*replaced);
         if (replaced->is_directory()) {
             auto& gone = static_cast<Directory&>(*replaced);
             gone.m_parent = nullptr;
@@ -376,6 +423,7 @@ FsResult<void> FileSystem::rename_at(Directory& from_directory, StringView from,
         directory.m_parent = &to_directory;
     }
     moved->m_change_time = time;
+    file_changed(*moved);
     touch_directory(from_directory);
     return {};
 }
@@ -474,6 +522,7 @@ FsResult<usize> FileSystem::write(File& file, u64 offset, ReadonlyBytes data)
         u64 time = now();
         file.m_modify_time = time;
         file.m_change_time = time;
+        file_changed(file);
     }
     return written;
 }
@@ -484,6 +533,7 @@ FsResult<void> FileSystem::set_size(File& file, u64 size)
     u64 time = now();
     file.m_modify_time = time;
     file.m_change_time = time;
+    file_changed(file);
     return {};
 }
 

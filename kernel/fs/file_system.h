@@ -1,6 +1,7 @@
 #pragma once
 
 #include "base/allocator.h"
+#include "base/hash_map.h"
 #include "base/intrusive_list.h"
 #include "base/ref_ptr.h"
 #include "base/string.h"
@@ -28,6 +29,10 @@ struct Limits {
     // Live inodes, including unlinked ones that are still open, and the root.
     u64 max_inodes { 1ull << 16 };
     u64 max_file_size { 1ull << 40 };
+    // File storage (chunks and chunk tables) the files of one owner may hold together;
+    // beyond is DQuot. Owner 0 (the kernel: the initrd, files the kernel creates) is
+    // bounded by max_bytes only.
+    u64 max_bytes_per_owner { ~0ull };
 };
 
 struct OpenFlags {
@@ -95,6 +100,21 @@ public:
     Allocator& allocator() const { return m_allocator ? *m_allocator : default_allocator(); }
     u64 now() const { return m_clock ? m_clock->now() : 0; }
 
+    // Called with a file's inode number whenever what identifies its contents changes: a
+    // write, a size change, a name removed, renamed or added. Caches of things derived from
+    // a file (compiled modules) drop their copies there. NOTE: runs inside the operation,
+    // under the caller's lock: it must not call back into the file system or block.
+    using FileObserver = void (*)(u64 inode_number);
+    void set_file_observer(FileObserver observer) { m_file_observer = observer; }
+
+    // Who creates a file now (a process id; 0 for the kernel): the file's owner for
+    // Limits::max_bytes_per_owner, for the file's whole life. Without a source every file
+    // belongs to owner 0.
+    using OwnerSource = u32 (*)();
+    void set_owner_source(OwnerSource source) { m_owner_source = source; }
+    // File storage charged to `owner` now.
+    u64 owner_bytes(u32 owner) const;
+
     // ---- one component ------------------------------------------------------------
     // "." is the directory, ".." its parent (the root's is itself; NoEnt once removed).
     FsResult<RefPtr<Inode>> lookup_at(Directory&, StringView name);
@@ -149,17 +169,22 @@ private:
         : m_limits(limits)
         , m_clock(clock)
         , m_allocator(allocator)
+        , m_owner_bytes(allocator)
     {
     }
 
     FsResult<void> charge(u64 bytes);
     void uncharge(u64 bytes);
+    // A file's storage: charged to the limits and to its owner.
+    FsResult<void> charge_file(File&, u64 bytes);
+    void uncharge_file(File&, u64 bytes);
     FsResult<u64> take_inode_number();
     template<typename T, typename... Args>
     FsResult<RefPtr<T>> make_inode(Args&&...);
     void release(Inode&);
     void free_inode(Inode&);
     void touch_directory(Directory&);
+    void file_changed(const Inode&);
     FsResult<void> add_entry(Directory&, StringView name, RefPtr<Inode>);
     FsResult<RefPtr<File>> create_file(Directory&, StringView name);
 
@@ -172,6 +197,9 @@ private:
     u64 m_next_inode_number { 1 };
     IntrusiveList<Inode, &Inode::m_release_node> m_release_queue;
     bool m_releasing { false };
+    FileObserver m_file_observer { nullptr };
+    OwnerSource m_owner_source { nullptr };
+    HashMap<u32, u64> m_owner_bytes; // owners with storage charged (never 0)
 };
 
 } // namespace wk::kernel::fs

@@ -16,6 +16,7 @@ enum class FsError : u16 {
     Access = 2,        // the open file lacks the right (read on a write-only file)
     BadF = 8,          // operation on an open file that does not support it
     Busy = 10,         // the root directory cannot be renamed or removed
+    DQuot = 19,        // the file's owner reached Limits::max_bytes_per_owner
     Exist = 20,        // the name exists already
     FBig = 22,         // a file would grow past Limits::max_file_size
     Inval = 28,        // bad argument: "." or ".." where a new name is needed, readlink on a non-symlink...

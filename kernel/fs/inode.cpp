@@ -52,7 +52,7 @@ Stat Inode::stat() const
 File::~File()
 {
     release_chunks_from(0);
-    m_fs.uncharge(m_chunks.size() * sizeof(u8*));
+    m_fs.uncharge_file(*this, m_chunks.size() * sizeof(u8*));
     m_storage_bytes -= m_chunks.size() * sizeof(u8*);
     m_chunks.clear_and_release();
 }
@@ -89,9 +89,9 @@ FsResult<u8*> File::writable_chunk(usize index, usize needed)
 {
     if (index >= m_chunks.size()) {
         usize added = index + 1 - m_chunks.size();
-        TRY(m_fs.charge(added * sizeof(u8*)));
+        TRY(m_fs.charge_file(*this, added * sizeof(u8*)));
         if (!m_chunks.try_resize(index + 1, nullptr)) {
-            m_fs.uncharge(added * sizeof(u8*));
+            m_fs.uncharge_file(*this, added * sizeof(u8*));
             return FsError::NoMem;
         }
         m_storage_bytes += added * sizeof(u8*);
@@ -109,10 +109,10 @@ FsResult<u8*> File::writable_chunk(usize index, usize needed)
         if (new_capacity < needed)
             new_capacity = kChunkSize;
     }
-    TRY(m_fs.charge(new_capacity - capacity));
+    TRY(m_fs.charge_file(*this, new_capacity - capacity));
     auto* fresh = static_cast<u8*>(m_fs.allocator().allocate(new_capacity, 16));
     if (!fresh) {
-        m_fs.uncharge(new_capacity - capacity);
+        m_fs.uncharge_file(*this, new_capacity - capacity);
         return FsError::NoMem;
     }
     if (chunk)
@@ -162,7 +162,7 @@ void File::release_chunks_from(usize index)
         if (u8* chunk = m_chunks[i]) {
             usize capacity = chunk_capacity(i);
             m_fs.allocator().deallocate(chunk, capacity, 16);
-            m_fs.uncharge(capacity);
+            m_fs.uncharge_file(*this, capacity);
             m_storage_bytes -= capacity;
             m_chunks[i] = nullptr;
             if (i == 0)
@@ -182,7 +182,7 @@ FsResult<void> File::set_size(u64 size)
             release_chunks_from(keep);
             usize dropped = m_chunks.size() - keep;
             MUST(m_chunks.try_resize(keep));
-            m_fs.uncharge(dropped * sizeof(u8*));
+            m_fs.uncharge_file(*this, dropped * sizeof(u8*));
             m_storage_bytes -= dropped * sizeof(u8*);
         }
         usize within = static_cast<usize>(size % kChunkSize);

@@ -106,6 +106,8 @@ public:
     u64 stored_end() const { return u64 { m_chunks.size() } * kChunkSize; }
     // Bytes charged to the limits for this file's storage.
     u64 storage_bytes() const { return m_storage_bytes; }
+    // Whose quota the storage counts in (FileSystem::set_owner_source); 0 for the kernel.
+    u32 owner() const { return m_owner; }
 
 private:
     friend class FileSystem;
@@ -124,6 +126,7 @@ private:
     u64 m_size { 0 };
     usize m_first_capacity { 0 };
     u64 m_storage_bytes { 0 };
+    u32 m_owner { 0 };
 };
 
 // A symbolic link: an immutable target text, interpreted only by path resolution.

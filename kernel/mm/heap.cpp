@@ -140,6 +140,7 @@ Result<void*> Heap::allocate_small(usize class_index)
     if (--slab->free_count == 0)
         unlink_partial(slab);
     m_bytes_in_use += class_size(class_index);
+    m_peak_bytes_in_use = m_bytes_in_use > m_peak_bytes_in_use ? m_bytes_in_use : m_peak_bytes_in_use;
     ++m_live_blocks;
     return reinterpret_cast<u8*>(slab) + first_slot_offset(class_index) + slot * class_size(class_index);
 }
@@ -160,6 +161,7 @@ Result<void*> Heap::allocate_large(usize size, usize alignment)
         m_large->prev = header;
     m_large = header;
     m_bytes_in_use += page_count * kPageSize - offset;
+    m_peak_bytes_in_use = m_bytes_in_use > m_peak_bytes_in_use ? m_bytes_in_use : m_peak_bytes_in_use;
     ++m_live_blocks;
     return reinterpret_cast<u8*>(header) + offset;
 }

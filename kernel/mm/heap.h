@@ -69,6 +69,9 @@ public:
     // Sum of block_size() over live blocks.
     usize bytes_in_use() const { return m_bytes_in_use; }
     usize pages_held() const { return m_pages_held; }
+    // The most bytes in use at once since the last reset (what a phase cost at its peak).
+    usize peak_bytes_in_use() const { return m_peak_bytes_in_use; }
+    void reset_peak() { m_peak_bytes_in_use = m_bytes_in_use; }
     usize live_blocks() const { return m_live_blocks; }
 
 private:
@@ -99,6 +102,7 @@ private:
     usize m_freed_aligned_next { 0 };
     usize m_bytes_in_use { 0 };
     usize m_pages_held { 0 };
+    usize m_peak_bytes_in_use { 0 };
     usize m_live_blocks { 0 };
 };
 

@@ -219,7 +219,14 @@ HeapStatistics heap_statistics()
     InterruptDisabler guard;
     if (!g_heap)
         return {};
-    return { g_heap->bytes_in_use(), g_heap->pages_held() };
+    return { g_heap->bytes_in_use(), g_heap->pages_held(), g_heap->peak_bytes_in_use() };
+}
+
+void reset_heap_peak()
+{
+    InterruptDisabler guard;
+    if (g_heap)
+        g_heap->reset_peak();
 }
 
 } // namespace wk::kernel::mm

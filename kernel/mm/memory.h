@@ -39,11 +39,13 @@ bool is_kernel_text(u64 virt);
 struct HeapStatistics {
     usize bytes_in_use;
     usize pages_held;
+    usize peak_bytes_in_use; // since reset_heap_peak()
 };
 HeapStatistics heap_statistics();
 // Gives the heap's spare empty slabs (one kept per size class) back to the frame allocator,
 // so that free-frame counts compared across runs measure leaks, not what the heap caches.
 void trim_heap();
+void reset_heap_peak();
 // Allocation that reports failure instead of panicking, for callers that can recover.
 Result<void*> try_allocate(usize size, usize alignment);
 Result<void> try_free(void* pointer);

@@ -261,11 +261,7 @@ u64 monotonic_nanoseconds() { return kernel::time::nanoseconds_since_boot(); }
 
 Result<void> fill_entropy(Bytes buffer)
 {
-    for (usize i = 0; i < buffer.size(); i += 8) {
-        u64 value = x86::boot_entropy();
-        for (usize j = 0; j < 8 && i + j < buffer.size(); ++j)
-            buffer[i + j] = static_cast<u8>(value >> (8 * j));
-    }
+    x86::fill_random(buffer);
     return {};
 }
 

@@ -14,6 +14,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/mm/memory.h"
 #include "kernel/proc/module_cache.h"
+#include "kernel/proc/module_loader.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/kernel_wasi_system.h"
 #include "kernel/sys/root_fs.h"
@@ -261,6 +262,8 @@ void copy_name(char (&name)[32], StringView path)
 
 Errno errno_of(const Error& error) { return error.kind() == ErrorKind::OutOfMemory ? Errno::NoMem : Errno::NoExec; }
 
+runtime::RuntimeLimits process_limits();
+
 // Finds the compiled module for `path`: from the cache, or read, validated and compiled.
 wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
 {
@@ -290,20 +293,23 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
         drop_inode();
         return std::move(*cached);
     }
-    Vector<u8> bytes;
-    if (!bytes.try_resize(static_cast<usize>(identity.size))) {
-        drop_inode();
-        return fail(Errno::NoMem);
+    u64 compile_limit = process_limits().max_memory_bytes;
+    u64 needed = 0;
+    auto read = read_module(inode, identity, compile_limit, needed); // drops inode
+    if (!read) {
+        if (read.error() == Errno::NoMem && needed > compile_limit && request.diagnostics)
+            format_to(*request.diagnostics, "error: {}: compiling needs about {} MiB, more than the {} MiB a process may use now\n",
+                      request.path, needed >> 20, compile_limit >> 20);
+        return fail(read.error());
     }
-    sys::read_in_steps(static_cast<fs::File&>(*inode), bytes.span());
-    drop_inode();
-    auto compiled = engine::compile::load_and_compile(std::move(bytes));
+    auto compiled = engine::compile::load_and_compile(std::move(read->bytes));
     if (!compiled) {
         if (request.diagnostics)
             format_to(*request.diagnostics, "error: {}: {}\n", request.path, compiled.error());
         return fail(errno_of(compiled.error()));
     }
-    module_cache().insert(request.path, identity, *compiled);
+    if (read->unchanged)
+        module_cache().insert(request.path, identity, *compiled);
     return std::move(*compiled);
 }
 
@@ -397,6 +403,13 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
         if (stack_pointer < thread->stack_bottom() + kSpawnStackNeeded)
             return fail(Errno::NoMem);
     }
+    u64 argument_bytes = 0;
+    for (StringView argument : request.arguments)
+        argument_bytes += argument.size() + 1;
+    for (StringView variable : request.environment)
+        argument_bytes += variable.size() + 1;
+    if (argument_bytes > kMaxSpawnArgumentBytes)
+        return fail(Errno::TooBig);
     reap_orphans();
     {
         InterruptDisabler guard;
@@ -555,10 +568,13 @@ sys::KernelWasiSystem* current_system()
 
 void drop_module_cache() { module_cache().clear(); }
 
+void forget_cached_module(u64 inode) { module_cache().forget_inode(inode); }
+
 CacheStatistics module_cache_statistics()
 {
     auto& cache = module_cache();
-    return { cache.entries(), cache.hits(), cache.misses() };
+    cache.collect();
+    return { cache.entries(), cache.bytes(), cache.hits(), cache.misses() };
 }
 
 void on_timer_tick(x86_64::InterruptFrame& frame)

@@ -33,6 +33,9 @@ inline constexpr u32 kKilledStatus = 137;
 // The module was loaded and compiled but could not be instantiated (unknown import, a
 // memory beyond the limits, a trapping start function); the reason goes to its stderr.
 inline constexpr u32 kInstantiateFailedStatus = 127;
+// Bytes of argv and environment strings (each counted with its NUL) one spawn may copy
+// into the new process; beyond is Errno::TooBig (E2BIG), before anything is loaded.
+inline constexpr u64 kMaxSpawnArgumentBytes = 256 * 1024;
 // Stack of a process thread: compiled wasm frames run on it (the engine keeps 32 KiB of
 // it for host calls and the exception entry, see kernel/platform).
 inline constexpr usize kProcessStackSize = 512 * 1024;
@@ -58,8 +61,10 @@ struct SpawnRequest {
 // Loads (or finds in the module cache), validates and compiles the module at `path`, and
 // starts a process running its `_start`. Errors: NoEnt (no such file), NoExec (not a
 // regular file, or a malformed or invalid module: the reason goes to `diagnostics`),
-// Again (kMaxProcesses reached), NoMem, BadF (a stdio source that is not open), and the
-// file system's errors for the path (NotDir, Loop, NameTooLong).
+// Again (kMaxProcesses reached), TooBig (argv and environment beyond
+// kMaxSpawnArgumentBytes), NoMem (also: compiling the module would need more memory than
+// the process may use, see compile_estimate), BadF (a stdio source that is not open), and
+// the file system's errors for the path (NotDir, Loop, NameTooLong).
 engine::wasi::Expected<u32> spawn(const SpawnRequest&);
 
 // Blocks until the process `pid`, a child of `caller_pid`, has exited; returns its status
@@ -78,7 +83,7 @@ struct ProcessInfo {
     u32 pid { 0 };
     u32 parent_pid { 0 };
     ProcessState state { ProcessState::Running };
-    u64 memory_bytes { 0 }; // committed linear memory
+    u64 memory_bytes { 0 }; // the memory budget used: committed linear memory and table storage
     u64 cpu_ns { 0 };       // on the CPU, measured at context switches
     char name[32] {};       // NUL-padded
 };
@@ -93,9 +98,13 @@ sys::KernelWasiSystem* current_system();
 
 // Drops every compiled module from the cache (console `cache drop`, for memory checks).
 void drop_module_cache();
+// The root file system's observer: the file with this inode number changed or lost a name,
+// so a compiled module cached from it leaves the cache. Safe under the file-system lock.
+void forget_cached_module(u64 inode);
 // Cache statistics for the console.
 struct CacheStatistics {
     usize entries { 0 };
+    u64 bytes { 0 }; // module bytes and code the entries keep alive
     u64 hits { 0 };
     u64 misses { 0 };
 };

@@ -684,17 +684,14 @@ wasi::Expected<u64> KernelWasiSystem::clock_resolution(wasi::ClockId clock)
 
 wasi::Expected<void> KernelWasiSystem::random(Bytes buffer)
 {
-    usize at = 0;
-    while (at < buffer.size()) {
-        if (at % kStepBytes == 0 && at > 0) {
+    for (usize at = 0; at < buffer.size(); at += kStepBytes) {
+        if (at > 0) {
             if (killed())
                 return fail(Errno::Intr);
             sched::preemption_point();
         }
-        u64 value = x86_64::boot_entropy();
-        usize count = buffer.size() - at < sizeof(value) ? buffer.size() - at : sizeof(value);
-        __builtin_memcpy(buffer.data() + at, &value, count);
-        at += count;
+        usize count = buffer.size() - at < kStepBytes ? buffer.size() - at : kStepBytes;
+        x86_64::fill_random(buffer.subspan(at, count));
     }
     return {};
 }

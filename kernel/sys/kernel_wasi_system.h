@@ -17,8 +17,8 @@ namespace wk::kernel::sys {
 // OpenFile reference, happens under the root file system's FsGuard.
 //
 // Clocks: realtime is the CMOS RTC read at boot plus the time since (kernel/time/rtc.h);
-// monotonic counts from boot, the CPU time clocks too (one process per CPU for now). Randomness: RDRAND mixed with the TSC
-// (x86_64::boot_entropy); not for cryptography on CPUs without RDRAND.
+// monotonic counts from boot, the CPU time clocks too (one process per CPU for now). Randomness: the kernel's ChaCha20
+// generator, seeded from RDSEED/RDRAND, TSC jitter and the CMOS clock (x86_64::fill_random).
 //
 // Ownership: the streams and the FileSystem must outlive the system. One WasiContext drives
 // it from one thread (as the interface says).

@@ -6,6 +6,7 @@
 #include "kernel/fs/ustar.h"
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
+#include "kernel/proc/process.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::sys {
@@ -23,12 +24,16 @@ public:
 };
 constinit BootClock g_clock;
 
+constexpr u64 kOwnerShare = 4;
+
 fs::Limits root_limits()
 {
-    // Half of free memory, at most 1 GiB: files cannot starve the rest of the kernel.
+    // Half of free memory, at most 1 GiB: files cannot starve the rest of the kernel. The
+    // files one process creates hold at most a quarter of that (DQuot beyond).
     fs::Limits limits;
     u64 half_free = mm::frames().free_frames() * mm::kFrameSize / 2;
     limits.max_bytes = half_free < (1ull << 30) ? half_free : (1ull << 30);
+    limits.max_bytes_per_owner = limits.max_bytes / kOwnerShare;
     return limits;
 }
 
@@ -37,6 +42,8 @@ RefPtr<fs::FileSystem> create_empty()
     auto created = fs::FileSystem::create(root_limits(), &g_clock);
     if (!created)
         debug::panic("root file system: {}", fs::describe(created.error()));
+    (*created)->set_file_observer(proc::forget_cached_module);
+    (*created)->set_owner_source(proc::current_pid);
     return std::move(*created);
 }
 

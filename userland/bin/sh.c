@@ -310,6 +310,7 @@ static void print_help(void)
            "  pwd         print that directory\n"
            "  exit [N]    leave the shell with status N (default: the last command's status)\n"
            "  wait [PID]  wait for a program started with & (default: all of them)\n"
+           "  kill PID... end processes (a builtin: works when the process table is full)\n"
            "  help        this text\n"
            "A command ending in & runs in the background: the shell prints [PID], goes on, and\n"
            "reports [PID] done, status N before a later prompt.\n"
@@ -397,6 +398,32 @@ static int builtin_wait(int argc, char** argv)
     return 1;
 }
 
+// kill PID...: ends each process through wasmkern.kill. A builtin so that it needs no process
+// slot: with the kernel's table full of runaway programs, spawning /bin/kill would be refused.
+static int builtin_kill(int argc, char** argv)
+{
+    if (argc == 1) {
+        report("kill: missing process id");
+        return STATUS_USAGE;
+    }
+    int status = 0;
+    for (int i = 1; i < argc; ++i) {
+        char* end;
+        unsigned long pid = strtoul(argv[i], &end, 10);
+        if (argv[i][0] < '0' || argv[i][0] > '9' || *end != '\0' || pid > UINT32_MAX) {
+            report("kill: %s: not a process id", argv[i]);
+            status = 1;
+            continue;
+        }
+        int error = wasmkern_kill((uint32_t)pid);
+        if (error) {
+            report("kill: %s: %s", argv[i], strerror(error));
+            status = 1;
+        }
+    }
+    return status;
+}
+
 // ---- running programs ----------------------------------------------------------------------
 
 static int run_program(int argc, char** argv, int background)
@@ -472,7 +499,7 @@ static int run_line(const char* line)
     words[count] = NULL;
     const char* command = words[0];
     int builtin = strcmp(command, "exit") == 0 || strcmp(command, "cd") == 0 || strcmp(command, "pwd") == 0
-        || strcmp(command, "help") == 0 || strcmp(command, "wait") == 0;
+        || strcmp(command, "help") == 0 || strcmp(command, "wait") == 0 || strcmp(command, "kill") == 0;
     if (builtin && background) {
         report("%s: a builtin cannot run in the background", command);
         g_status = STATUS_USAGE;
@@ -506,6 +533,8 @@ static int run_line(const char* line)
         g_status = 0;
     } else if (strcmp(command, "wait") == 0) {
         g_status = builtin_wait(count, words);
+    } else if (strcmp(command, "kill") == 0) {
+        g_status = builtin_kill(count, words);
     } else {
         g_status = run_program(count, words, background);
     }

@@ -365,9 +365,29 @@ TEST_F(InstanceTest, ManyModestMemoriesHitTheStoreBudget)
     result = instantiate(*small, linker, R"((module (table 401 funcref)))");
     ASSERT_TRUE(result.is_error());
     EXPECT_EQ(result.error().kind(), ErrorKind::OutOfMemory);
-    // The first memory of the failed instance was charged and stays with the store.
-    EXPECT_EQ(small->memory_budget().used(), 9u * 65536);
+    // The first memory of the failed instance was charged and stays with the store; the
+    // table's storage (8 bytes an element) counts in the memory budget too.
+    EXPECT_EQ(small->memory_budget().used(), 9u * 65536 + 600u * 8);
     EXPECT_EQ(small->table_budget().used(), 600u);
+}
+
+TEST_F(InstanceTest, TableStorageCountsInTheMemoryBudget)
+{
+    RuntimeLimits limits;
+    limits.max_store_memory_bytes = 65536; // 8192 elements
+    auto small = make_store(limits);
+    auto result = instantiate(*small, linker, R"((module (table 8193 funcref)))");
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().kind(), ErrorKind::OutOfMemory);
+    EXPECT_EQ(small->memory_budget().used(), 0u);
+    auto table = small->create_table(ValType::ref(HeapKind::Func, true), Limits { .min = 8000, .max = 100000, .has_max = true });
+    ASSERT_TRUE(table.has_value());
+    EXPECT_EQ(small->memory_budget().used(), 8000u * 8);
+    EXPECT_EQ((*table)->grow(193, nullptr), ~u64 { 0 }); // 8193 elements: beyond the budget
+    EXPECT_EQ((*table)->grow(192, nullptr), 8000u);
+    EXPECT_EQ(small->memory_budget().used(), 65536u);
+    // A memory page no longer fits beside the table.
+    EXPECT_TRUE(instantiate(*small, linker, R"((module (memory 1)))").is_error());
 }
 
 TEST_F(InstanceTest, FunctionNamesFromTheNameSection)
