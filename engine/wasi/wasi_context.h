@@ -162,6 +162,9 @@ private:
     template<typename Slice, typename Io>
     Errno transfer(u32 fd, u64 required, u32 iovs, u32 iovs_len, u32 count_out, Io io);
     Errno write_filestat(const GuestMemory&, u32 address, const FileStat&);
+    // Success unless `name` in `directory` is a symlink whose text does not only descend
+    // (NotCapable): path_rename and path_link may not move such a link.
+    Errno check_link_may_move(HostHandle directory, StringView name);
     Errno write_string_list(const Vector<String>&, u32 pointers, u32 buffer);
     Errno string_list_sizes(const Vector<String>&, u32 count_out, u32 size_out);
 

@@ -75,6 +75,12 @@ protected:
         std::memcpy(&count, bytes.data() + 3600, 4);
         return std::string(reinterpret_cast<const char*>(bytes.data() + 4000), count);
     }
+    // path_symlink(target, 3, name).
+    Errno make_link(std::string_view target, std::string_view name)
+    {
+        std::memcpy(bytes.data() + 6000, target.data(), target.size());
+        return context.path_symlink(6000, static_cast<u32>(target.size()), 3, 1000, path(name));
+    }
     u32 opened_fd() const
     {
         u32 fd;
@@ -153,23 +159,65 @@ TEST_F(PosixGuest, SymlinksInsideWork)
 
 TEST_F(PosixGuest, SymlinksThatWouldEscapeAreNotCreated)
 {
-    auto make = [&](std::string_view target, std::string_view name) {
-        std::memcpy(bytes.data() + 6000, target.data(), target.size());
-        return context.path_symlink(6000, static_cast<u32>(target.size()), 3, 1000, path(name));
-    };
-    EXPECT_EQ(make("../../../../etc", "made_link"), Errno::NotCapable);
-    EXPECT_EQ(make("/etc", "made_link"), Errno::NotCapable);
-    EXPECT_EQ(make("sub/../../x", "made_link"), Errno::NotCapable);
+    EXPECT_EQ(make_link("../../../../etc", "made_link"), Errno::NotCapable);
+    EXPECT_EQ(make_link("/etc", "made_link"), Errno::NotCapable);
+    EXPECT_EQ(make_link("sub/../../x", "made_link"), Errno::NotCapable);
     EXPECT_FALSE(fs::is_symlink(root / "sandbox" / "made_link"));
-    // Up from a subdirectory, but still inside.
-    ASSERT_EQ(make("../inside.txt", "sub/made_link"), Errno::Success);
-    EXPECT_TRUE(fs::is_symlink(root / "sandbox" / "sub" / "made_link"));
+    // Guest links only descend: even up-and-back-inside ("..") is refused, since what it
+    // names depends on where the link sits.
+    EXPECT_EQ(make_link("../inside.txt", "sub/made_link"), Errno::NotCapable);
+    EXPECT_EQ(make_link("deep/..", "sub/made_link"), Errno::NotCapable);
+    EXPECT_FALSE(fs::is_symlink(root / "sandbox" / "sub" / "made_link"));
+    ASSERT_EQ(make_link("./deep//leaf.txt", "sub/made_link"), Errno::Success);
     ASSERT_EQ(open("sub/made_link"), Errno::Success);
-    EXPECT_EQ(read_fd(opened_fd()), "inside");
-    // A link made inside that a later rename turns into an escape is still contained.
-    ASSERT_EQ(make("../../secret.txt", "sub/deep/moved"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+    // A link that a rename by the host turns into an escape is still contained.
+    fs::create_symlink("../../secret.txt", root / "sandbox" / "sub" / "deep" / "moved");
     fs::rename(root / "sandbox" / "sub" / "deep" / "moved", root / "sandbox" / "moved");
     EXPECT_EQ(open("moved"), Errno::NotCapable);
+}
+
+// Each way around the old rule (a link's text read lexically from where it is made),
+// tried as the guest would; afterwards every link in the sandbox, followed by the host
+// as any tool would (weakly_canonical), still lands inside it.
+TEST_F(PosixGuest, GuestSymlinksStayInsideWhenChainedRenamedOrLinked)
+{
+    // Chaining: "sub/s" -> ".." was inside from sub; "t" -> "sub/s/.." then climbed
+    // out through it.
+    EXPECT_EQ(make_link("..", "sub/s"), Errno::NotCapable);
+    EXPECT_EQ(make_link("sub/s/..", "t"), Errno::NotCapable);
+    EXPECT_EQ(make_link("dir_link/parent/..", "t"), Errno::NotCapable);
+    // A descending chain is fine and stays fine.
+    ASSERT_EQ(make_link("deep", "sub/s"), Errno::Success);
+    ASSERT_EQ(make_link("sub/s/leaf.txt", "t"), Errno::Success);
+    ASSERT_EQ(open("t"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+    // Renaming or hard-linking a link into a shallower directory: "../../inside.txt" was
+    // inside from sub/deep and outside from the top.
+    EXPECT_EQ(make_link("../../inside.txt", "sub/deep/l"), Errno::NotCapable);
+    fs::create_symlink("../../inside.txt", root / "sandbox" / "sub" / "deep" / "host_link");
+    std::memcpy(bytes.data() + 7000, "host_link", 9);
+    EXPECT_EQ(context.path_rename(3, 1000, path("sub/deep/host_link"), 3, 7000, 9), Errno::NotCapable);
+    EXPECT_EQ(context.path_link(3, 0, 1000, path("sub/deep/host_link"), 3, 7000, 9), Errno::NotCapable);
+    EXPECT_FALSE(fs::is_symlink(root / "sandbox" / "host_link"));
+    // A guest link moves and links freely: it descends wherever it is.
+    std::memcpy(bytes.data() + 7000, "sub/deep/t2", 11);
+    ASSERT_EQ(context.path_rename(3, 1000, path("t"), 3, 7000, 11), Errno::Success);
+    std::memcpy(bytes.data() + 7000, "sub/t3", 6);
+    ASSERT_EQ(context.path_link(3, 0, 1000, path("sub/s"), 3, 7000, 6), Errno::Success);
+    ASSERT_EQ(open("sub/t3/leaf.txt"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+
+    // The host's own links up (far_up, parent, up_link, abs_link, host_link) are the
+    // host's business; every link the guest made must resolve inside.
+    fs::path sandbox = fs::canonical(root / "sandbox");
+    for (const char* name : { "sub/s", "sub/t3", "sub/deep/t2", "sub/made_link" }) {
+        fs::path link = root / "sandbox" / name;
+        if (!fs::is_symlink(link))
+            continue;
+        std::string resolved = fs::weakly_canonical(link).string();
+        EXPECT_TRUE(resolved.starts_with(sandbox.string() + "/")) << name << " -> " << resolved;
+    }
 }
 
 TEST_F(PosixGuest, OpenedDirectoryIsItsOwnCapability)
