@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "hosted/cli.h"
+#include "hosted/wasi/posix_system.h"
 
 using namespace wk::hosted;
 
@@ -49,6 +50,9 @@ Subcommand const* find_subcommand(std::string_view name)
 
 int main(int argc, char** argv)
 {
+    // Before anything opens a file: a closed stderr must not be taken by a guest's file.
+    if (!PosixWasiSystem::reserve_standard_descriptors())
+        return kExitFailure;
     if (argc < 2)
         return usage_error("missing command", kUsage);
     std::string_view name = argv[1];

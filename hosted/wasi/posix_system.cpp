@@ -215,13 +215,36 @@ Result<HostHandle> PosixWasiSystem::open_directory(const char* host_path)
     return HostHandle { fd };
 }
 
+namespace {
+// Which of fds 0-2 reserve_standard_descriptors() found closed.
+bool g_started_without[3] = { false, false, false };
+}
+
+bool PosixWasiSystem::reserve_standard_descriptors()
+{
+    for (int fd = 0; fd < 3; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        g_started_without[fd] = true;
+        // NOTE: open returns the lowest free descriptor, which is `fd` itself.
+        int null = ::open("/dev/null", O_RDWR);
+        if (null != fd) {
+            if (null >= 0)
+                ::close(null);
+            return false;
+        }
+    }
+    return true;
+}
+
 Result<HostHandle> PosixWasiSystem::duplicate_stdio(int fd, Filetype& filetype)
 {
     int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (copy < 0)
         return Error::from("cannot duplicate a standard descriptor", ErrorKind::Io);
-    struct stat st;
-    filetype = ::fstat(copy, &st) == 0 ? filetype_of(st.st_mode) : Filetype::Unknown;
+    // As wasmtime reports stdio: a terminal is a character device, anything else an
+    // unknown stream (never a seekable regular file).
+    filetype = ::isatty(copy) ? Filetype::CharacterDevice : Filetype::Unknown;
     return HostHandle { copy };
 }
 
@@ -229,11 +252,11 @@ Result<void> PosixWasiSystem::install_stdio(WasiContext& context)
 {
     for (int fd = 0; fd < 3; ++fd) {
         // A descriptor this process was started without stays closed for the guest.
-        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+        if (g_started_without[fd] || (::fcntl(fd, F_GETFD) < 0 && errno == EBADF))
             continue;
         Filetype filetype;
         HostHandle handle = TRY(duplicate_stdio(fd, filetype));
-        TRY(context.set_stdio(static_cast<u32>(fd), handle, filetype));
+        TRY(context.set_stdio_stream(static_cast<u32>(fd), handle, filetype));
     }
     return {};
 }

@@ -19,10 +19,17 @@ public:
 
     // A directory of the host file system to hand to the guest as a preopen.
     static Result<HostHandle> open_directory(const char* host_path);
-    // A duplicate of the process's descriptor `fd` (0, 1, 2) with its filetype, for
-    // WasiContext::set_stdio (the context closes the duplicate).
+    // Opens /dev/null on whichever of fds 0-2 this process was started without, and
+    // remembers which: call first thing in main(), so that no descriptor opened later
+    // (a guest's file) can become the tool's stderr and receive its diagnostics.
+    // False when /dev/null cannot be opened (the caller should then stop).
+    static bool reserve_standard_descriptors();
+    // A duplicate of the process's descriptor `fd` (0, 1, 2) with the filetype wasmtime
+    // reports for stdio (a terminal is a character device, anything else unknown), for
+    // WasiContext::set_stdio_stream (the context closes the duplicate).
     static Result<HostHandle> duplicate_stdio(int fd, engine::wasi::Filetype& filetype);
-    // Sets fds 0-2 of `context` to duplicates of this process's stdio.
+    // Sets fds 0-2 of `context` to streams over duplicates of this process's stdio; one
+    // the process was started without stays closed for the guest.
     static Result<void> install_stdio(engine::wasi::WasiContext& context);
 
     Expected0 close(HostHandle) override;
