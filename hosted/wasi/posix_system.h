@@ -1,5 +1,8 @@
 #pragma once
 
+#include <dirent.h>
+#include <unordered_map>
+
 #include "base/result.h"
 #include "engine/wasi/wasi_context.h"
 #include "engine/wasi/wasi_system.h"
@@ -67,6 +70,28 @@ public:
     void yield() override;
     void sleep(u64 nanoseconds) override;
     Expected0 poll(Span<engine::wasi::PollRequest>, std::optional<u64> timeout_nanoseconds) override;
+
+    PosixWasiSystem() = default;
+    ~PosixWasiSystem() override;
+    PosixWasiSystem(const PosixWasiSystem&) = delete;
+    PosixWasiSystem& operator=(const PosixWasiSystem&) = delete;
+
+    // readdir(3) calls so far: reading a directory in buffer-sized pieces with cookies
+    // costs one per entry (plus one per piece), not a re-read from the start.
+    u64 directory_entries_read() const { return m_directory_entries_read; }
+
+private:
+    // A directory stream kept open per directory handle between fd_readdir calls, and
+    // the cookie of the entry its next readdir() returns.
+    struct DirectoryStream {
+        DIR* stream { nullptr };
+        u64 next_cookie { 0 };
+    };
+    Expected<DirectoryStream*> directory_stream(HostHandle);
+    void forget_directory_stream(HostHandle);
+
+    std::unordered_map<HostHandle, DirectoryStream> m_directory_streams;
+    u64 m_directory_entries_read { 0 };
 };
 
 // The WASI errno for a POSIX errno value.

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -351,4 +352,83 @@ TEST_F(PosixGuest, PollWaitsForAClock)
     u32 events;
     std::memcpy(&events, bytes.data() + 200, 4);
     EXPECT_EQ(events, 1u);
+}
+
+// Reading a large directory with a small buffer, cookie after cookie as wasi-libc
+// does: every entry exactly once, and one readdir(3) per entry (plus one per call), not
+// a re-read from the start each time (quadratic: 1 M entries took ~20 minutes).
+TEST_F(PosixGuest, ReaddirWithCookiesIsLinear)
+{
+    constexpr int kFiles = 3000;
+    fs::create_directory(root / "sandbox" / "many");
+    for (int i = 0; i < kFiles; ++i)
+        std::ofstream(root / "sandbox" / "many" / ("file" + std::to_string(i)));
+    ASSERT_EQ(open("many", 0, oflags::kDirectory), Errno::Success);
+    u32 fd = opened_fd();
+    u64 before = system.directory_entries_read();
+    std::vector<std::string> names;
+    u64 cookie = 0;
+    u32 calls = 0;
+    constexpr u32 kBuffer = 200; // a handful of entries, the last one usually cut off
+    for (;;) {
+        ++calls;
+        ASSERT_EQ(context.fd_readdir(fd, 8000, kBuffer, cookie, 7900), Errno::Success);
+        u32 used;
+        std::memcpy(&used, bytes.data() + 7900, 4);
+        u32 at = 0;
+        while (at + 24 <= used) {
+            u64 next;
+            u32 length;
+            std::memcpy(&next, bytes.data() + 8000 + at, 8);
+            std::memcpy(&length, bytes.data() + 8000 + at + 16, 4);
+            if (at + 24 + length > used)
+                break;
+            names.emplace_back(reinterpret_cast<const char*>(bytes.data() + 8000 + at + 24), length);
+            cookie = next;
+            at += 24 + length;
+        }
+        if (used < kBuffer)
+            break;
+        ASSERT_LT(calls, 10u * kFiles) << "no progress";
+    }
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names.size(), kFiles + 2u);
+    EXPECT_EQ(std::unique(names.begin(), names.end()), names.end());
+    EXPECT_LE(system.directory_entries_read() - before, u64 { kFiles } + 2 + 2 * calls);
+    // Cookie 0 starts over; an earlier cookie goes back.
+    ASSERT_EQ(context.fd_readdir(fd, 8000, kBuffer, 0, 7900), Errno::Success);
+    u64 first_next;
+    std::memcpy(&first_next, bytes.data() + 8000, 8);
+    EXPECT_EQ(first_next, 1u);
+    ASSERT_EQ(context.fd_readdir(fd, 8000, kBuffer, 5, 7900), Errno::Success);
+    std::memcpy(&first_next, bytes.data() + 8000, 8);
+    EXPECT_EQ(first_next, 6u);
+}
+
+// A clock timeout near 2^64 ns must not wrap into "now": with a pipe that becomes
+// readable later, the event is the read, not the clock.
+TEST_F(PosixGuest, PollWithAHugeTimeoutWaitsForTheDescriptor)
+{
+    int ends[2];
+    ASSERT_EQ(::pipe(ends), 0);
+    ASSERT_TRUE(context.set_stdio_stream(0, ends[0], Filetype::Unknown).has_value());
+    std::memset(bytes.data(), 0, 96);
+    u32 clock = 1;
+    std::memcpy(bytes.data() + 16, &clock, 4);
+    u64 timeout = ~u64 { 0 } - 1;
+    std::memcpy(bytes.data() + 24, &timeout, 8);
+    bytes[48 + 8] = static_cast<u8>(EventType::FdRead);
+    u32 stdin_fd = 0;
+    std::memcpy(bytes.data() + 48 + 16, &stdin_fd, 4);
+    std::thread writer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        EXPECT_EQ(::write(ends[1], "x", 1), 1);
+    });
+    ASSERT_EQ(context.poll_oneoff(0, 200, 2, 400), Errno::Success);
+    writer.join();
+    ::close(ends[1]);
+    u32 events;
+    std::memcpy(&events, bytes.data() + 400, 4);
+    ASSERT_EQ(events, 1u);
+    EXPECT_EQ(bytes[200 + 10], static_cast<u8>(EventType::FdRead));
 }
