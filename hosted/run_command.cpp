@@ -38,15 +38,17 @@ exporting _initialize has it called first.
 
 The guest's stdin, stdout and stderr are streams shared with this process: it
 may read, write and poll them, not seek, truncate, allocate, set times or flags.
+Symlinks it creates in a --dir must be relative without '..' components, so
+they lead nowhere outside wherever they are moved.
 
 A trap prints "error: wasm trap: MESSAGE" and the wasm backtrace, innermost
 frame first, with names from the module's name section, and exits 134.
 Exit status: the guest's proc_exit status when it is below 126 (any other is
 reported as an error, status 1), 134 after a trap, 1 for a file that cannot be
-read or is larger than the module size limit, a
-module that does not decode, validate, compile or link, an unknown export or a
-missing _start, 2 for a wrong command line (options, argument count or an
-argument that does not parse as its parameter's type).
+read or is larger than the module size limit (1 GiB), a module that does not
+decode (or exceeds an engine limit), validate, compile or link, an unknown
+export or a missing _start, 2 for a wrong command line (options, argument count
+or an argument that does not parse as its parameter's type).
 )text";
 
 namespace {
