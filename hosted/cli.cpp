@@ -2,7 +2,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cstdlib>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/text/wat.h"
 
@@ -19,24 +22,57 @@ std::optional<std::string> read_file(char const* path)
         std::fprintf(stderr, "%s: cannot read: is a directory\n", path);
         return std::nullopt;
     }
-    std::FILE* file = std::fopen(path, "rb");
-    if (!file) {
+    auto too_large = [&] {
+        std::fprintf(stderr, "%s: cannot read: larger than the module size limit (%llu bytes)\n", path,
+                     static_cast<unsigned long long>(kMaxInputFileSize));
+        return std::nullopt;
+    };
+    if (S_ISREG(info.st_mode) && static_cast<u64>(info.st_size) > kMaxInputFileSize)
+        return too_large();
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         std::fprintf(stderr, "%s: cannot read: %s\n", path, std::strerror(errno));
         return std::nullopt;
     }
-    std::string contents;
-    char buffer[65536];
-    for (;;) {
-        usize count = std::fread(buffer, 1, sizeof buffer, file);
-        contents.append(buffer, count);
-        if (count < sizeof buffer)
+    // NOTE: a device or pipe (/dev/zero) has no size to check first: reading stops one
+    // byte past the limit. The buffer grows by realloc (which remaps rather than copies
+    // large blocks), read(2) fills it directly.
+    usize capacity = S_ISREG(info.st_mode) ? static_cast<usize>(info.st_size) + 1 : usize { 1 } << 20;
+    char* buffer = static_cast<char*>(std::malloc(capacity));
+    usize size = 0;
+    int error = buffer ? 0 : ENOMEM;
+    while (error == 0) {
+        if (size == capacity) {
+            usize grown = capacity * 2 > kMaxInputFileSize + 1 ? kMaxInputFileSize + 1 : capacity * 2;
+            char* larger = grown > capacity ? static_cast<char*>(std::realloc(buffer, grown)) : nullptr;
+            if (!larger) {
+                error = grown > capacity ? ENOMEM : EFBIG;
+                break;
+            }
+            buffer = larger;
+            capacity = grown;
+        }
+        ssize_t count = ::read(fd, buffer + size, capacity - size);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            error = errno;
+        else if (count == 0)
             break;
+        else
+            size += static_cast<usize>(count);
     }
-    bool failed = std::ferror(file);
-    int saved_errno = errno;
-    std::fclose(file);
-    if (failed) {
-        std::fprintf(stderr, "%s: cannot read: %s\n", path, std::strerror(saved_errno));
+    ::close(fd);
+    if (error == 0 && size > kMaxInputFileSize)
+        error = EFBIG;
+    std::optional<std::string> contents;
+    if (error == 0)
+        contents.emplace(buffer, size);
+    std::free(buffer);
+    if (error == EFBIG)
+        return too_large();
+    if (error != 0) {
+        std::fprintf(stderr, "%s: cannot read: %s\n", path, std::strerror(error));
         return std::nullopt;
     }
     return contents;

@@ -12,6 +12,7 @@
 #include "base/span.h"
 #include "base/types.h"
 #include "base/vector.h"
+#include "engine/binary/limits.h"
 
 namespace wk::hosted {
 
@@ -35,7 +36,13 @@ private:
     std::FILE* m_stream;
 };
 
-// The whole file, or nothing after printing `PATH: cannot read: REASON` to stderr.
+// Input files (modules, text modules, scripts) are at most the engine's module size
+// limit (engine/binary/limits.h, 1 GiB).
+inline constexpr u64 kMaxInputFileSize = engine::limits::kModuleSize;
+
+// The whole file, or nothing after printing `PATH: cannot read: REASON` to stderr
+// (REASON "larger than the module size limit (1073741824 bytes)" past
+// kMaxInputFileSize, also for devices and pipes, which are read no further).
 std::optional<std::string> read_file(char const* path);
 // False after printing `PATH: cannot write: REASON` to stderr.
 bool write_file(char const* path, std::span<u8 const> bytes);

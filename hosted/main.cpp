@@ -3,6 +3,7 @@
 
 #include "hosted/cli.h"
 #include "hosted/platform/wasm_stack.h"
+#include "hosted/wasi/posix_system.h"
 
 using namespace wk::hosted;
 
@@ -61,6 +62,9 @@ int run_subcommand(void* raw)
 
 int main(int argc, char** argv)
 {
+    // Before anything opens a file: a closed stderr must not be taken by a guest's file.
+    if (!PosixWasiSystem::reserve_standard_descriptors())
+        return kExitFailure;
     if (argc < 2)
         return usage_error("missing command", kUsage);
     std::string_view name = argv[1];

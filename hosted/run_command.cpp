@@ -36,14 +36,21 @@ exporting _initialize has it called first.
   --env KEY=VALUE      add a variable to the guest's environment
   --invoke NAME        call the export NAME instead of _start
 
+The guest's stdin, stdout and stderr are streams shared with this process: it
+may read, write and poll them, not seek, truncate, allocate, set times or flags.
+Symlinks it creates in a --dir must be relative without '..' components, so
+they lead nowhere outside wherever they are moved.
+
 A trap prints "error: wasm trap: MESSAGE" and the wasm backtrace, innermost
 frame first, with names from the module's name section, and exits 134. Wasm
 code has an 8 MiB stack whatever `ulimit -s` says; deeper recursion traps with
 "call stack exhausted".
-Exit status: the guest's, 134 after a trap, 1 for a file that cannot be read, a
-module that does not decode, validate, compile or link, an unknown export or a
-missing _start, 2 for a wrong command line (options, argument count or an
-argument that does not parse as its parameter's type).
+Exit status: the guest's proc_exit status when it is below 126 (any other is
+reported as an error, status 1), 134 after a trap, 1 for a file that cannot be
+read or is larger than the module size limit (1 GiB), a module that does not
+decode (or exceeds an engine limit), validate, compile or link, an unknown
+export or a missing _start, 2 for a wrong command line (options, argument count
+or an argument that does not parse as its parameter's type).
 )text";
 
 namespace {
@@ -238,6 +245,19 @@ public:
     }
 
 private:
+    // The tool's status for the guest's proc_exit(status): WASI defines [0, 126) (126,
+    // 127 and 128 + N mean "cannot execute", "not found" and "killed by signal N" to a
+    // shell, and the OS keeps only 8 bits: 256 would read as 0); any other status ends
+    // the run as an error, as wasmtime does.
+    int guest_exit(u32 status)
+    {
+        if (status < kMaxGuestExitStatus)
+            return static_cast<int>(status);
+        std::fflush(stdout);
+        std::fprintf(stderr, "error: proc_exit(%u): exit status outside [0, %u)\n", status, kMaxGuestExitStatus);
+        return kExitFailure;
+    }
+
     int failure(std::string const& message)
     {
         std::fprintf(stderr, "%s: %s\n", m_path, message.c_str());
@@ -280,7 +300,7 @@ private:
         auto instance = m_store->instantiate(*m_compiled.module, m_linker);
         if (!instance) {
             if (auto status = m_wasi->exit_status())
-                return static_cast<int>(*status);
+                return guest_exit(*status);
             const Error& error = instance.error();
             if (error.kind() == ErrorKind::Unlinkable) {
                 if (const Import* import = import_at(m_compiled.module->module(), error.offset())) {
@@ -308,7 +328,7 @@ private:
     {
         auto result = compile::invoke(*m_store, function, arguments);
         if (auto status = m_wasi->exit_status())
-            return static_cast<int>(*status);
+            return guest_exit(*status);
         if (!result)
             return failure(std::string("cannot run: ") + result.error().message());
         outcome = result.release_value();
@@ -413,6 +433,8 @@ int run_command(Arguments arguments)
     // A guest writing to a closed pipe gets EPIPE from fd_write (as under node and
     // wasmtime) instead of the signal ending the whole tool.
     std::signal(SIGPIPE, SIG_IGN);
+    // Likewise a write past RLIMIT_FSIZE (`ulimit -f`) is EFBIG for the guest.
+    std::signal(SIGXFSZ, SIG_IGN);
     Run run(options);
     return run.execute();
 }

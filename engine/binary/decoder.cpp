@@ -1,12 +1,19 @@
 #include "engine/binary/instruction.h"
+#include "engine/binary/limits.h"
 #include "engine/binary/reader.h"
 #include "engine/module.h"
 
 namespace wk::engine {
 namespace {
 
-// Implementation limit; the validator needs every local's type at hand.
-constexpr u32 kMaxLocals = 50000;
+// A count that must stay within an engine limit (engine/binary/limits.h); `message`
+// names the limit.
+Result<void> within(u64 count, u64 limit, const char* message, usize offset)
+{
+    if (count > limit) [[unlikely]]
+        return Error::malformed(message, offset);
+    return {};
+}
 
 enum SectionId : u8 {
     Custom = 0,
@@ -83,8 +90,7 @@ private:
 
     Result<void> decode_sections()
     {
-        if (m_bytes.size() > 0xFFFFFFFFull)
-            return Error::malformed("module too large", 0);
+        TRY(within(m_bytes.size(), limits::kModuleSize, "module too large (limit 1073741824 bytes)", 0));
         static constexpr u8 kMagic[] = { 0x00, 0x61, 0x73, 0x6D };
         static constexpr u8 kVersion[] = { 0x01, 0x00, 0x00, 0x00 };
         if (m_bytes.size() < 4)
@@ -152,10 +158,13 @@ private:
         case ElementSection: return decode_elements(reader);
         case CodeSection: return decode_code(reader);
         case DataSection: return decode_data(reader);
-        case DataCountSection:
+        case DataCountSection: {
+            usize count_offset = reader.offset();
             m_module.data_count = TRY(reader.read_u32());
+            TRY(within(m_module.data_count, limits::kDataSegments, "too many data segments (limit 100000)", count_offset));
             m_module.has_data_count = true;
             return {};
+        }
         case TagSection: return decode_tags(reader);
         }
         WK_UNREACHABLE();
@@ -165,7 +174,10 @@ private:
 
     Result<void> decode_types(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(count, limits::kRecGroups, "too many recursion groups (limit 1000000)", count_offset));
+        TRY(within(count, limits::kTypes, "too many types (limit 1000000)", count_offset));
         TRY(reserve(m_module.rec_groups, count));
         TRY(reserve(m_module.types, count));
         for (u32 i = 0; i < count; ++i) {
@@ -175,7 +187,10 @@ private:
             u32 size = 1;
             if (first == 0x4E) {
                 reader.seek(reader.offset() + 1);
+                usize size_offset = reader.offset();
                 size = TRY(reader.read_count(1));
+                TRY(within(u64 { m_module.types.size() } + size + (count - i - 1), limits::kTypes,
+                           "too many types (limit 1000000)", size_offset));
                 TRY(reserve(m_module.types, size));
             }
             group.size = size;
@@ -220,11 +235,15 @@ private:
         case 0x60: {
             type.kind = CompositeKind::Func;
             type.first = static_cast<u32>(m_module.value_types.size());
+            usize params_offset = reader.offset();
             type.param_count = TRY(reader.read_count(1));
+            TRY(within(type.param_count, limits::kParams, "too many parameters (limit 1000)", params_offset));
             TRY(reserve(m_module.value_types, type.param_count));
             for (u32 i = 0; i < type.param_count; ++i)
                 TRY(m_module.value_types.try_append(TRY(read_value_type(reader))));
+            usize results_offset = reader.offset();
             type.result_count = TRY(reader.read_count(1));
+            TRY(within(type.result_count, limits::kResults, "too many results (limit 1000)", results_offset));
             TRY(reserve(m_module.value_types, type.result_count));
             for (u32 i = 0; i < type.result_count; ++i)
                 TRY(m_module.value_types.try_append(TRY(read_value_type(reader))));
@@ -233,7 +252,9 @@ private:
         case 0x5F: {
             type.kind = CompositeKind::Struct;
             type.first = static_cast<u32>(m_module.fields.size());
+            usize fields_offset = reader.offset();
             type.field_count = TRY(reader.read_count(1));
+            TRY(within(type.field_count, limits::kStructFields, "too many struct fields (limit 10000)", fields_offset));
             TRY(reserve(m_module.fields, type.field_count));
             for (u32 i = 0; i < type.field_count; ++i)
                 TRY(m_module.fields.try_append(TRY(read_field(reader))));
@@ -333,7 +354,9 @@ private:
 
     Result<void> decode_imports(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(count, limits::kImports, "too many imports (limit 1000000)", count_offset));
         TRY(reserve(m_module.imports, count));
         for (u32 i = 0; i < count; ++i) {
             Import import;
@@ -392,6 +415,8 @@ private:
                 return Error::malformed("malformed import kind", kind_offset);
             }
             import.kind = static_cast<ExternKind>(kind & 0x1F);
+            TRY(within(m_module.tables.size(), limits::kTables, "too many tables (limit 100000)", import.offset));
+            TRY(within(m_module.memories.size(), limits::kMemories, "too many memories (limit 100000)", import.offset));
             TRY(m_module.imports.try_append(import));
         }
         return {};
@@ -399,7 +424,9 @@ private:
 
     Result<void> decode_functions(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(u64 { m_module.functions.size() } + count, limits::kFunctions, "too many functions (limit 1000000)", count_offset));
         TRY(reserve(m_module.functions, count));
         for (u32 i = 0; i < count; ++i)
             TRY(m_module.functions.try_append(Function { TRY(reader.read_u32()), false }));
@@ -408,7 +435,9 @@ private:
 
     Result<void> decode_tables(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(u64 { m_module.tables.size() } + count, limits::kTables, "too many tables (limit 100000)", count_offset));
         TRY(reserve(m_module.tables, count));
         for (u32 i = 0; i < count; ++i) {
             usize start = reader.offset();
@@ -429,7 +458,9 @@ private:
 
     Result<void> decode_memories(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(u64 { m_module.memories.size() } + count, limits::kMemories, "too many memories (limit 100000)", count_offset));
         TRY(reserve(m_module.memories, count));
         for (u32 i = 0; i < count; ++i) {
             Memory memory;
@@ -442,7 +473,9 @@ private:
 
     Result<void> decode_globals(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(u64 { m_module.globals.size() } + count, limits::kGlobals, "too many globals (limit 1000000)", count_offset));
         TRY(reserve(m_module.globals, count));
         for (u32 i = 0; i < count; ++i) {
             Global global = TRY(read_global_type(reader));
@@ -454,7 +487,9 @@ private:
 
     Result<void> decode_tags(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(u64 { m_module.tags.size() } + count, limits::kTags, "too many tags (limit 1000000)", count_offset));
         TRY(reserve(m_module.tags, count));
         for (u32 i = 0; i < count; ++i)
             TRY(m_module.tags.try_append(TRY(read_tag_type(reader))));
@@ -463,7 +498,9 @@ private:
 
     Result<void> decode_exports(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(u64 { m_module.exports.size() } + count, limits::kExports, "too many exports (limit 1000000)", count_offset));
         TRY(reserve(m_module.exports, count));
         for (u32 i = 0; i < count; ++i) {
             Export entry;
@@ -484,7 +521,9 @@ private:
 
     Result<void> decode_elements(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(u64 { m_module.elements.size() } + count, limits::kElementSegments, "too many element segments (limit 10000000)", count_offset));
         TRY(reserve(m_module.elements, count));
         for (u32 i = 0; i < count; ++i) {
             ElementSegment segment;
@@ -514,7 +553,10 @@ private:
                         return Error::malformed("malformed element kind", kind_offset);
                 }
             }
+            usize items_offset = reader.offset();
             segment.item_count = TRY(reader.read_count(1));
+            TRY(within(segment.item_count, limits::kElementSegmentItems,
+                       "too many elements in a segment (limit 10000000)", items_offset));
             if (segment.uses_exprs) {
                 segment.first_item = static_cast<u32>(m_module.element_exprs.size());
                 TRY(reserve(m_module.element_exprs, segment.item_count));
@@ -533,7 +575,9 @@ private:
 
     Result<void> decode_data(Reader& reader)
     {
+        usize count_offset = reader.offset();
         u32 count = TRY(reader.read_count(1));
+        TRY(within(u64 { m_module.datas.size() } + count, limits::kDataSegments, "too many data segments (limit 100000)", count_offset));
         TRY(reserve(m_module.datas, count));
         for (u32 i = 0; i < count; ++i) {
             DataSegment segment;
@@ -567,9 +611,11 @@ private:
         u32 count = TRY(reader.read_count(1));
         TRY(reserve(m_module.codes, count));
         for (u32 i = 0; i < count; ++i) {
+            usize size_offset = reader.offset();
             u32 size = TRY(reader.read_u32());
             if (size > reader.remaining())
                 return Error::malformed("unexpected end of section or function", reader.offset());
+            TRY(within(size, limits::kFunctionBodySize, "function body too large (limit 7654321 bytes)", size_offset));
             usize body_end = reader.offset() + size;
             Reader body(m_bytes, reader.offset(), body_end, "unexpected end of section or function");
             Code code;
@@ -584,7 +630,7 @@ private:
                 LocalRun run;
                 run.count = TRY(body.read_u32());
                 total += run.count;
-                if (total > kMaxLocals)
+                if (total > limits::kLocals)
                     return Error::malformed("too many locals", locals_offset);
                 run.type = TRY(read_value_type(body));
                 TRY(m_module.locals.try_append(run));

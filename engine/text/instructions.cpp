@@ -259,15 +259,21 @@ Result<void> ModuleParser::parse_const_lanes(Vector<u8>& out)
         return Error::malformed("unexpected token", shape.offset);
     }
     {
-        // Count first: a wrong count is reported before a bad literal.
+        // Count first: a wrong count is reported before a bad literal. A keyword that
+        // cannot be a float literal (`inf`, `nan`, `nan:0x...`) ends the lanes: in the
+        // flat form it is the next instruction.
+        auto is_lane = [&](Token const& token) {
+            if (token.kind == TokenKind::Number || token.kind == TokenKind::Reserved)
+                return true;
+            if (token.kind != TokenKind::Keyword)
+                return false;
+            std::string_view text = m_lexer.text(token);
+            return text.starts_with("inf") || text.starts_with("nan");
+        };
         u32 saved = m_lexer.position();
         u32 count = 0;
-        for (;;) {
-            Token token = TRY(next());
-            if (token.kind != TokenKind::Number && token.kind != TokenKind::Keyword && token.kind != TokenKind::Reserved)
-                break;
+        while (is_lane(TRY(next())))
             ++count;
-        }
         m_lexer.seek(saved);
         if (count != lanes)
             return Error::malformed("wrong number of lane literals", shape.offset);

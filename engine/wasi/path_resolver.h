@@ -33,8 +33,6 @@ public:
     HostHandle directory() const { return m_opened.is_empty() ? m_start : m_opened.last(); }
     StringView name() const { return m_name.view(); }
     bool must_be_directory() const { return m_must_be_directory; }
-    // How many directories below the starting one directory() is.
-    usize depth() const { return m_opened.size(); }
 
 private:
     Expected<void> push_directory(StringView name);

@@ -59,6 +59,13 @@ Result<void> WasiContext::set_stdio(u32 fd, HostHandle handle, Filetype filetype
     return {};
 }
 
+Result<void> WasiContext::set_stdio_stream(u32 fd, HostHandle handle, Filetype filetype)
+{
+    TRY(set_stdio(fd, handle, filetype, fd == 0 ? rights::kInputStream : rights::kOutputStream));
+    m_descriptors[fd].is_stream = true;
+    return {};
+}
+
 Result<u32> WasiContext::add_preopen(HostHandle directory, StringView guest_name)
 {
     if (m_descriptors.size() < 3)

@@ -37,6 +37,9 @@ struct FdEntry {
     u64 rights_base { 0 };
     u64 rights_inheriting { 0 };
     bool is_preopen { false };
+    // A stream shared with the parent (set_stdio_stream): fdstat reports no flags and
+    // filestat only the filetype, so nothing about the host object leaks.
+    bool is_stream { false };
     String preopen_name; // the guest's name of a preopened directory
 };
 
@@ -77,6 +80,11 @@ public:
     Result<void> add_environment(StringView key_equals_value);
     // Installs fd 0, 1, 2 (any order); the context owns the handles.
     Result<void> set_stdio(u32 fd, HostHandle, Filetype, u64 rights = rights::kFile);
+    // Installs fd 0 (rights::kInputStream) or 1, 2 (rights::kOutputStream) as a stream
+    // shared with the parent, as wasmtime does: read or write and poll, nothing that
+    // changes the shared open file description (no seek, tell, size, allocation, times
+    // or fdflags).
+    Result<void> set_stdio_stream(u32 fd, HostHandle, Filetype);
     // Adds a preopened directory at the next free descriptor (3, 4, ...); owns `directory`.
     Result<u32> add_preopen(HostHandle directory, StringView guest_name);
     // The memory every guest pointer refers to: the instance's memory 0. Until bound,
@@ -170,6 +178,9 @@ private:
     template<typename Slice, typename Io>
     Errno transfer(u32 fd, u64 required, u32 iovs, u32 iovs_len, u32 count_out, Io io);
     Errno write_filestat(const GuestMemory&, u32 address, const FileStat&);
+    // Success unless `name` in `directory` is a symlink whose text does not only descend
+    // (NotCapable): path_rename and path_link may not move such a link.
+    Errno check_link_may_move(HostHandle directory, StringView name);
     Errno write_string_list(const Vector<String>&, u32 pointers, u32 buffer);
     Errno string_list_sizes(const Vector<String>&, u32 count_out, u32 size_out);
 

@@ -92,7 +92,8 @@ Errno WasiContext::fd_fdstat_get(u32 fd, u32 fdstat_out)
     GuestMemory guest = memory();
     if (!guest.contains(fdstat_out, layout::kFdstatSize))
         return Errno::Fault;
-    auto flags = m_system.get_fdflags((*entry)->handle);
+    // NOTE: a shared stream's flags belong to the parent's open file description.
+    auto flags = (*entry)->is_stream ? Expected<u16>(0) : m_system.get_fdflags((*entry)->handle);
     if (!flags)
         return flags.error();
     u8 record[layout::kFdstatSize] = {};
@@ -136,6 +137,11 @@ Errno WasiContext::fd_filestat_get(u32 fd, u32 filestat_out)
     GuestMemory guest = memory();
     if (!guest.contains(filestat_out, layout::kFilestatSize))
         return Errno::Fault;
+    if ((*entry)->is_stream) {
+        FileStat stream;
+        stream.filetype = (*entry)->filetype;
+        return write_filestat(guest, filestat_out, stream);
+    }
     auto stat = m_system.stat((*entry)->handle);
     if (!stat)
         return stat.error();

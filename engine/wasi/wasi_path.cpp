@@ -8,31 +8,42 @@ namespace wk::engine::wasi {
 
 namespace {
 
-// Whether a symlink with this target text, placed `depth` directories below the
-// descriptor's directory, stays inside it when read lexically.
-bool symlink_target_stays_inside(StringView target, usize depth)
+// Whether a symlink with this target text only ever descends from the directory that
+// holds it: relative, and no ".." component. Such a link names something below its own
+// directory wherever it is moved, hard-linked or chained through other such links, so
+// it stays inside the preopen for anyone who follows it, host tools included (the
+// argument is in docs/wasi.md).
+bool symlink_target_descends(StringView target)
 {
-    if (!target.empty() && target[0] == '/')
+    if (target.empty() || target[0] == '/')
         return false;
-    i64 level = static_cast<i64>(depth);
     usize position = 0;
     while (position < target.size()) {
         usize end = position;
         while (end < target.size() && target[end] != '/')
             ++end;
-        StringView component(target.data() + position, end - position);
-        if (component == "..") {
-            if (--level < 0)
-                return false;
-        } else if (!component.empty() && component != ".") {
-            ++level;
-        }
+        if (StringView(target.data() + position, end - position) == "..")
+            return false;
         position = end + 1;
     }
     return true;
 }
 
 } // namespace
+
+// A symlink whose text climbs ("..", or absolute) means something else in another
+// directory: such a link (placed by the host; the guest cannot make one) may not be
+// renamed or hard-linked, so that moving it cannot turn it into a way out.
+Errno WasiContext::check_link_may_move(HostHandle directory, StringView name)
+{
+    auto stat = m_system.stat_at(directory, name);
+    if (!stat || stat->filetype != Filetype::SymbolicLink)
+        return Errno::Success; // not a link: the rename or link reports its own errors
+    auto target = m_system.readlink_at(directory, name);
+    if (!target)
+        return target.error();
+    return symlink_target_descends(target->view()) ? Errno::Success : Errno::NotCapable;
+}
 
 // The directory descriptor `fd` with `required` rights, and the guest's path text.
 #define WASI_DIRECTORY_AND_PATH(entry_name, path_name, fd, required, path, path_len) \
@@ -189,6 +200,8 @@ Errno WasiContext::path_link(u32 old_fd, u32 old_flags, u32 old_path, u32 old_pa
         return result.error();
     if (from.name() == "." || to.name() == ".")
         return from.name() == "." ? Errno::Perm : Errno::Exist;
+    if (auto movable = check_link_may_move(from.directory(), from.name()); movable != Errno::Success)
+        return movable;
     auto result = m_system.link_at(from.directory(), from.name(), to.directory(), to.name());
     return result ? Errno::Success : result.error();
 }
@@ -205,6 +218,8 @@ Errno WasiContext::path_rename(u32 fd, u32 old_path, u32 old_path_len, u32 new_f
         return result.error();
     if (from.name() == "." || to.name() == ".")
         return Errno::Busy;
+    if (auto movable = check_link_may_move(from.directory(), from.name()); movable != Errno::Success)
+        return movable;
     auto result = m_system.rename_at(from.directory(), from.name(), to.directory(), to.name());
     return result ? Errno::Success : result.error();
 }
@@ -224,7 +239,7 @@ Errno WasiContext::path_symlink(u32 old_path, u32 old_path_len, u32 fd, u32 new_
         return result.error();
     if (resolved.name() == ".")
         return Errno::Exist;
-    if (!symlink_target_stays_inside(*target, resolved.depth()))
+    if (!symlink_target_descends(*target))
         return Errno::NotCapable;
     auto result = m_system.symlink_at(*target, resolved.directory(), resolved.name());
     return result ? Errno::Success : result.error();

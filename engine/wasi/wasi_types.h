@@ -191,6 +191,11 @@ inline constexpr u64 kAll = (u64 { 1 } << 30) - 1;
 // What makes sense on a regular file (or a character device, a pipe) and on a directory.
 inline constexpr u64 kFile = kFdDatasync | kFdRead | kFdSeek | kFdFdstatSetFlags | kFdSync | kFdTell | kFdWrite
     | kFdAdvise | kFdAllocate | kFdFilestatGet | kFdFilestatSetSize | kFdFilestatSetTimes | kPollFdReadwrite;
+// A stream shared with whoever started the program (hosted stdio): moving bytes and
+// waiting only. Seeking, truncating, allocating, times and flags would act on an open
+// file description the parent shares (its offset, O_APPEND, the file), so none are given.
+inline constexpr u64 kInputStream = kFdRead | kFdFilestatGet | kPollFdReadwrite;
+inline constexpr u64 kOutputStream = kFdWrite | kFdFilestatGet | kPollFdReadwrite;
 inline constexpr u64 kDirectory = kFdFdstatSetFlags | kFdSync | kFdAdvise | kPathCreateDirectory | kPathCreateFile
     | kPathLinkSource | kPathLinkTarget | kPathOpen | kFdReaddir | kPathReadlink | kPathRenameSource
     | kPathRenameTarget | kPathFilestatGet | kPathFilestatSetSize | kPathFilestatSetTimes | kFdFilestatGet

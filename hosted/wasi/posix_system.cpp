@@ -215,13 +215,36 @@ Result<HostHandle> PosixWasiSystem::open_directory(const char* host_path)
     return HostHandle { fd };
 }
 
+namespace {
+// Which of fds 0-2 reserve_standard_descriptors() found closed.
+bool g_started_without[3] = { false, false, false };
+}
+
+bool PosixWasiSystem::reserve_standard_descriptors()
+{
+    for (int fd = 0; fd < 3; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        g_started_without[fd] = true;
+        // NOTE: open returns the lowest free descriptor, which is `fd` itself.
+        int null = ::open("/dev/null", O_RDWR);
+        if (null != fd) {
+            if (null >= 0)
+                ::close(null);
+            return false;
+        }
+    }
+    return true;
+}
+
 Result<HostHandle> PosixWasiSystem::duplicate_stdio(int fd, Filetype& filetype)
 {
     int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
     if (copy < 0)
         return Error::from("cannot duplicate a standard descriptor", ErrorKind::Io);
-    struct stat st;
-    filetype = ::fstat(copy, &st) == 0 ? filetype_of(st.st_mode) : Filetype::Unknown;
+    // As wasmtime reports stdio: a terminal is a character device, anything else an
+    // unknown stream (never a seekable regular file).
+    filetype = ::isatty(copy) ? Filetype::CharacterDevice : Filetype::Unknown;
     return HostHandle { copy };
 }
 
@@ -229,16 +252,20 @@ Result<void> PosixWasiSystem::install_stdio(WasiContext& context)
 {
     for (int fd = 0; fd < 3; ++fd) {
         // A descriptor this process was started without stays closed for the guest.
-        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+        if (g_started_without[fd] || (::fcntl(fd, F_GETFD) < 0 && errno == EBADF))
             continue;
         Filetype filetype;
         HostHandle handle = TRY(duplicate_stdio(fd, filetype));
-        TRY(context.set_stdio(static_cast<u32>(fd), handle, filetype));
+        TRY(context.set_stdio_stream(static_cast<u32>(fd), handle, filetype));
     }
     return {};
 }
 
-Expected<void> PosixWasiSystem::close(HostHandle handle) { return check(::close(fd_of(handle))); }
+Expected<void> PosixWasiSystem::close(HostHandle handle)
+{
+    forget_directory_stream(handle);
+    return check(::close(fd_of(handle)));
+}
 
 Expected<usize> PosixWasiSystem::read(HostHandle handle, Span<const IoSlice> slices)
 {
@@ -364,30 +391,63 @@ Expected<void> PosixWasiSystem::allocate(HostHandle handle, u64 offset, u64 leng
     return check_returned(::posix_fallocate(fd_of(handle), static_cast<off_t>(offset), static_cast<off_t>(length)));
 }
 
-Expected<void> PosixWasiSystem::read_directory(HostHandle handle, u64 cookie, DirectorySink& sink)
+PosixWasiSystem::~PosixWasiSystem()
 {
-    // NOTE: a private duplicate, rewound: the cookie is the index of the next entry, so
-    // a read never depends on where an earlier one stopped.
+    for (auto& [handle, directory] : m_directory_streams)
+        ::closedir(directory.stream);
+}
+
+Expected<PosixWasiSystem::DirectoryStream*> PosixWasiSystem::directory_stream(HostHandle handle)
+{
+    if (auto found = m_directory_streams.find(handle); found != m_directory_streams.end())
+        return &found->second;
+    // NOTE: a private descriptor of the directory, so the stream's position is its own.
     int copy = ::openat(fd_of(handle), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (copy < 0)
         return last_error();
-    DIR* directory = ::fdopendir(copy);
-    if (!directory) {
+    DIR* stream = ::fdopendir(copy);
+    if (!stream) {
         ::close(copy);
         return last_error();
     }
-    u64 index = 0;
+    return &m_directory_streams.emplace(handle, DirectoryStream { stream, 0 }).first->second;
+}
+
+void PosixWasiSystem::forget_directory_stream(HostHandle handle)
+{
+    auto found = m_directory_streams.find(handle);
+    if (found == m_directory_streams.end())
+        return;
+    ::closedir(found->second.stream);
+    m_directory_streams.erase(found);
+}
+
+Expected<void> PosixWasiSystem::read_directory(HostHandle handle, u64 cookie, DirectorySink& sink)
+{
+    // A cookie is the index of the next entry in the stream's order. Reading on from
+    // where the last call stopped (the usual loop) continues the kept stream; cookie 0
+    // rewinds it (and sees the directory as it is now); any other cookie behind the
+    // stream rewinds and skips. The entry a call stops at is read again by the next
+    // call (it may not have fit the guest's buffer), so the stream is left before it.
+    auto opened = directory_stream(handle);
+    if (!opened)
+        return fail(opened.error());
+    DirectoryStream* directory = *opened;
+    if (cookie == 0 || cookie < directory->next_cookie) {
+        ::rewinddir(directory->stream);
+        directory->next_cookie = 0;
+    }
     for (;;) {
+        long before = ::telldir(directory->stream);
         errno = 0;
-        dirent* entry = ::readdir(directory);
+        dirent* entry = ::readdir(directory->stream);
+        ++m_directory_entries_read;
         if (!entry) {
-            int error = errno;
-            ::closedir(directory);
-            if (error != 0)
-                return fail(errno_from_posix(error));
+            if (errno != 0)
+                return last_error();
             return {};
         }
-        ++index;
+        u64 index = ++directory->next_cookie;
         if (index <= cookie)
             continue;
         Filetype type = Filetype::Unknown;
@@ -400,11 +460,12 @@ Expected<void> PosixWasiSystem::read_directory(HostHandle handle, u64 cookie, Di
         case DT_SOCK: type = Filetype::SocketStream; break;
         default: break;
         }
-        if (!sink.entry(index, entry->d_ino, type, StringView(entry->d_name, std::strlen(entry->d_name))))
-            break;
+        if (!sink.entry(index, entry->d_ino, type, StringView(entry->d_name, std::strlen(entry->d_name)))) {
+            ::seekdir(directory->stream, before);
+            directory->next_cookie = index - 1;
+            return {};
+        }
     }
-    ::closedir(directory);
-    return {};
 }
 
 Expected<HostHandle> PosixWasiSystem::open_at(HostHandle directory, StringView name, const OpenRequest& request)
@@ -555,15 +616,23 @@ Expected<void> PosixWasiSystem::poll(Span<PollRequest> requests, std::optional<u
             events |= POLLOUT;
         fds.push_back({ fd_of(request.handle), events, 0 });
     }
-    int milliseconds = -1;
-    if (timeout) {
-        u64 rounded = (*timeout + 999'999) / 1'000'000;
-        milliseconds = rounded > INT_MAX ? INT_MAX : static_cast<int>(rounded);
-    }
+    // Milliseconds left, rounded up without overflow: a timeout near 2^64 waits (in
+    // slices of poll's INT_MAX) rather than wrapping to zero and firing at once.
+    std::optional<u64> remaining;
+    if (timeout)
+        remaining = *timeout / 1'000'000 + (*timeout % 1'000'000 != 0 ? 1 : 0);
     int result;
-    do {
+    for (;;) {
+        int milliseconds = !remaining ? -1 : *remaining > INT_MAX ? INT_MAX : static_cast<int>(*remaining);
         result = ::poll(fds.data(), fds.size(), milliseconds);
-    } while (result < 0 && errno == EINTR);
+        if (result < 0 && errno == EINTR)
+            continue;
+        if (result == 0 && remaining && *remaining > INT_MAX) {
+            *remaining -= INT_MAX;
+            continue;
+        }
+        break;
+    }
     if (result < 0)
         return last_error();
     for (usize i = 0; i < requests.size(); ++i) {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <dirent.h>
+#include <unordered_map>
+
 #include "base/result.h"
 #include "engine/wasi/wasi_context.h"
 #include "engine/wasi/wasi_system.h"
@@ -19,10 +22,17 @@ public:
 
     // A directory of the host file system to hand to the guest as a preopen.
     static Result<HostHandle> open_directory(const char* host_path);
-    // A duplicate of the process's descriptor `fd` (0, 1, 2) with its filetype, for
-    // WasiContext::set_stdio (the context closes the duplicate).
+    // Opens /dev/null on whichever of fds 0-2 this process was started without, and
+    // remembers which: call first thing in main(), so that no descriptor opened later
+    // (a guest's file) can become the tool's stderr and receive its diagnostics.
+    // False when /dev/null cannot be opened (the caller should then stop).
+    static bool reserve_standard_descriptors();
+    // A duplicate of the process's descriptor `fd` (0, 1, 2) with the filetype wasmtime
+    // reports for stdio (a terminal is a character device, anything else unknown), for
+    // WasiContext::set_stdio_stream (the context closes the duplicate).
     static Result<HostHandle> duplicate_stdio(int fd, engine::wasi::Filetype& filetype);
-    // Sets fds 0-2 of `context` to duplicates of this process's stdio.
+    // Sets fds 0-2 of `context` to streams over duplicates of this process's stdio; one
+    // the process was started without stays closed for the guest.
     static Result<void> install_stdio(engine::wasi::WasiContext& context);
 
     Expected0 close(HostHandle) override;
@@ -60,6 +70,28 @@ public:
     void yield() override;
     void sleep(u64 nanoseconds) override;
     Expected0 poll(Span<engine::wasi::PollRequest>, std::optional<u64> timeout_nanoseconds) override;
+
+    PosixWasiSystem() = default;
+    ~PosixWasiSystem() override;
+    PosixWasiSystem(const PosixWasiSystem&) = delete;
+    PosixWasiSystem& operator=(const PosixWasiSystem&) = delete;
+
+    // readdir(3) calls so far: reading a directory in buffer-sized pieces with cookies
+    // costs one per entry (plus one per piece), not a re-read from the start.
+    u64 directory_entries_read() const { return m_directory_entries_read; }
+
+private:
+    // A directory stream kept open per directory handle between fd_readdir calls, and
+    // the cookie of the entry its next readdir() returns.
+    struct DirectoryStream {
+        DIR* stream { nullptr };
+        u64 next_cookie { 0 };
+    };
+    Expected<DirectoryStream*> directory_stream(HostHandle);
+    void forget_directory_stream(HostHandle);
+
+    std::unordered_map<HostHandle, DirectoryStream> m_directory_streams;
+    u64 m_directory_entries_read { 0 };
 };
 
 // The WASI errno for a POSIX errno value.

@@ -32,6 +32,9 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
 
 // Exit status of a run that trapped (as a process killed by SIGABRT: 128 + 6).
 inline constexpr int kTrapExitStatus = 134;
+// proc_exit statuses below this are the tool's exit status; others are an error
+// (wasmtime's rule: WASI exit statuses are [0, 126)).
+inline constexpr u32 kMaxGuestExitStatus = 126;
 
 // The WASI side of one `wasmkern run`: the POSIX system and a context holding this
 // process's stdio (duplicates; a closed one stays closed for the guest), the arguments

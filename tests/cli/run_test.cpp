@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -37,11 +39,32 @@ std::string read_all(int fd)
     return text;
 }
 
+// How the child's process is set up besides its arguments.
+struct ChildSetup {
+    std::string directory = WK_CLI_DATA_DIR;
+    bool broken_stdout { false }; // stdout is a pipe whose read end is closed
+    int stdout_fd { -1 };         // stdout is this descriptor instead of a capture
+    bool close_stderr { false };  // started without fd 2 (stderr captures nothing)
+    long file_size_limit { -1 };  // RLIMIT_FSIZE in bytes (`ulimit -f`)
+};
+
+Outcome wasmkern_with(ChildSetup const& setup, std::vector<std::string> args);
+
 // Runs `wasmkern ARGS...` in `directory` (this folder by default) with stdin from
 // /dev/null; with `broken_stdout`, stdout is a pipe whose read end is closed.
 Outcome wasmkern(std::vector<std::string> args, std::string const& directory = WK_CLI_DATA_DIR,
                  bool broken_stdout = false)
 {
+    ChildSetup setup;
+    setup.directory = directory;
+    setup.broken_stdout = broken_stdout;
+    return wasmkern_with(setup, std::move(args));
+}
+
+Outcome wasmkern_with(ChildSetup const& setup, std::vector<std::string> args)
+{
+    std::string const& directory = setup.directory;
+    bool broken_stdout = setup.broken_stdout;
     Outcome outcome;
     FILE* out = std::tmpfile();
     FILE* err = std::tmpfile();
@@ -62,10 +85,17 @@ Outcome wasmkern(std::vector<std::string> args, std::string const& directory = W
     pid_t child = ::fork();
     if (child == 0) {
         int null = ::open("/dev/null", O_RDONLY);
-        int stdout_fd = broken_stdout ? pipe_ends[1] : fileno(out);
+        int stdout_fd = broken_stdout ? pipe_ends[1] : setup.stdout_fd >= 0 ? setup.stdout_fd : fileno(out);
         if (null < 0 || ::dup2(null, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(fileno(err), 2) < 0 ||
             ::chdir(directory.c_str()) != 0)
             ::_exit(250);
+        if (setup.close_stderr)
+            ::close(2);
+        if (setup.file_size_limit >= 0) {
+            rlimit limit { static_cast<rlim_t>(setup.file_size_limit), static_cast<rlim_t>(setup.file_size_limit) };
+            if (::setrlimit(RLIMIT_FSIZE, &limit) != 0)
+                ::_exit(252);
+        }
         ::execv(argv[0], argv.data());
         ::_exit(251);
     }
@@ -419,4 +449,114 @@ TEST(RunWasi, PreopenedDirectoryIsTheGuestsOnly)
 #else
     GTEST_SKIP() << "no userland";
 #endif
+}
+
+// `wasmkern run prog.wasm >> log`: stdout is the parent's open file description, so
+// the guest may write to it and nothing else: no clearing O_APPEND, truncating,
+// seeking, allocating or setting times; it reports a stream, not a file.
+TEST(RunWasi, StdioIsAStreamSharedWithTheParent)
+{
+    ScratchDirectory scratch;
+    ASSERT_FALSE(scratch.path().empty());
+    std::string log = scratch.path() + "/log";
+    std::ofstream(log) << "before\n";
+    int fd = ::open(log.c_str(), O_WRONLY | O_APPEND);
+    ASSERT_GE(fd, 0);
+    struct stat before {};
+    ASSERT_EQ(::fstat(fd, &before), 0);
+    ChildSetup setup;
+    setup.stdout_fd = fd;
+    Outcome run = wasmkern_with(setup, { "run", "--invoke", "shared_stdout", "host_files.wat" });
+    EXPECT_EQ(run.status, 0) << run.err;
+    // notcapable (76) for all six, then fdstat and filestat succeed and report an
+    // unknown stream (0), as wasmtime does for stdio that is not a terminal.
+    EXPECT_EQ(run.err, "76 76 76 76 76 76 00 00 00 00 \n");
+    EXPECT_NE(::fcntl(fd, F_GETFL) & O_APPEND, 0) << "the guest cleared the parent's O_APPEND";
+    ::close(fd);
+    std::ifstream file(log);
+    std::stringstream contents;
+    contents << file.rdbuf();
+    EXPECT_EQ(contents.str(), "before\nguest\n");
+    struct stat after {};
+    ASSERT_EQ(::stat(log.c_str(), &after), 0);
+    EXPECT_LT(after.st_blocks * 512, 1048576) << "the guest allocated disk through stdout";
+    EXPECT_GE(after.st_mtim.tv_sec, before.st_mtim.tv_sec) << "the guest set the log's times";
+}
+
+// Under `ulimit -f`, a write past the limit is EFBIG for the guest (errno 22), not
+// SIGXFSZ ending the tool (status 153).
+TEST(RunWasi, FileSizeLimitIsAnErrorForTheGuestNotASignal)
+{
+    ChildSetup setup;
+    setup.file_size_limit = 4096;
+    Outcome run = wasmkern_with(setup, { "run", "--invoke", "fill_stdout", "host_files.wat" });
+    EXPECT_EQ(run.status, 22) << run.err;
+    EXPECT_EQ(run.out.size(), 4096u);
+}
+
+// Started with stderr closed, the tool must not let a file the guest opens take fd 2:
+// the trap report would be written into it.
+TEST(RunWasi, TrapReportNeverLandsInAGuestFileWhenStderrIsClosed)
+{
+    ScratchDirectory first;
+    ScratchDirectory second;
+    ASSERT_FALSE(first.path().empty());
+    ASSERT_FALSE(second.path().empty());
+    ChildSetup setup;
+    setup.close_stderr = true;
+    Outcome run = wasmkern_with(setup, { "run", "--dir", first.path(), "--dir", second.path(), "--invoke",
+                                         "trap_after_reopen", "host_files.wat" });
+    EXPECT_EQ(run.status, 134);
+    std::ifstream file(second.path() + "/out.txt");
+    std::stringstream contents;
+    contents << file.rdbuf();
+    EXPECT_EQ(contents.str(), "guest\n");
+}
+
+// proc_exit statuses outside [0, 126) end the run as an error (status 1), as under
+// wasmtime: 256 must not look like success, nor 134 like a trap.
+TEST(RunWasi, ExitStatusesOutsideTheWasiRangeAreAnError)
+{
+    Outcome fits = wasmkern({ "run", "--invoke", "exit_with", "host_files.wat", "125" });
+    EXPECT_EQ(fits.status, 125) << fits.err;
+    EXPECT_EQ(fits.err, "");
+    for (char const* status : { "126", "134", "255", "256", "4294967295" }) {
+        Outcome run = wasmkern({ "run", "--invoke", "exit_with", "host_files.wat", status });
+        EXPECT_EQ(run.status, 1) << status;
+        EXPECT_EQ(run.err, std::string("error: proc_exit(") + (status[0] == '4' ? "4294967295" : status) +
+                               "): exit status outside [0, 126)\n");
+    }
+}
+
+// A device has no size to check first: /dev/zero is read one byte past the module
+// size limit (1 GiB) and refused, instead of until memory runs out.
+TEST(RunErrors, ModuleFilesHaveASizeLimit)
+{
+    Outcome run = wasmkern({ "run", "/dev/zero" });
+    EXPECT_EQ(run.status, 1);
+    EXPECT_EQ(run.err, "/dev/zero: cannot read: larger than the module size limit (1073741824 bytes)\n");
+}
+
+// The decoder's limits reach the command line with their names (engine/binary/limits.h).
+TEST(RunErrors, ModulesOverTheEngineLimitsAreRefused)
+{
+    ScratchDirectory scratch;
+    ASSERT_FALSE(scratch.path().empty());
+    // A function section declaring 1000001 functions (one byte each, type 0).
+    std::vector<unsigned char> bytes = { 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00 };
+    std::vector<unsigned char> contents = { 0xc1, 0x84, 0x3d }; // LEB128 1000001
+    contents.resize(contents.size() + 1000001, 0x00);
+    bytes.push_back(0x03);
+    for (unsigned long size = contents.size();;) { // LEB128 section size
+        unsigned char byte = size & 0x7f;
+        size >>= 7;
+        bytes.push_back(size ? byte | 0x80 : byte);
+        if (!size)
+            break;
+    }
+    bytes.insert(bytes.end(), contents.begin(), contents.end());
+    std::string path = scratch.write("many.wasm", bytes);
+    Outcome run = wasmkern({ "run", path });
+    EXPECT_EQ(run.status, 1);
+    EXPECT_TRUE(contains(run.err, "many.wasm: offset 0x12: too many functions (limit 1000000)")) << run.err;
 }

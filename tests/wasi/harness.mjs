@@ -123,12 +123,21 @@ function capture(options, runnerName, spec) {
         const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
         if (run.error) throw run.error;
         let stderr = run.stderr.toString('utf8');
+        let status = run.status ?? `signal ${run.signal}`;
+        // wasmkern (like wasmtime) refuses proc_exit statuses outside [0, 126) with an
+        // error line and status 1, where node and the kernel pass the low 8 bits on:
+        // compare what the program asked for.
+        const refused = /error: proc_exit\((\d+)\): exit status outside \[0, 126\)\n$/.exec(stderr);
+        if (runnerName === 'wasmkern' && refused && status === 1) {
+            stderr = stderr.slice(0, refused.index);
+            status = Number(BigInt(refused[1]) % 256n);
+        }
         // A trap's message and backtrace differ between runtimes; that there was one
         // (something on stderr, status 134) is what must agree.
         if (spec.trap) stderr = stderr.length > 0 ? '<trap message>' : '';
         return {
             capture: {
-                status: run.status ?? `signal ${run.signal}`,
+                status,
                 stdout: run.stdout.toString('utf8'),
                 stderr,
                 files: snapshot(sandbox),

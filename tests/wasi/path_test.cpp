@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -74,6 +75,12 @@ protected:
         u32 count;
         std::memcpy(&count, bytes.data() + 3600, 4);
         return std::string(reinterpret_cast<const char*>(bytes.data() + 4000), count);
+    }
+    // path_symlink(target, 3, name).
+    Errno make_link(std::string_view target, std::string_view name)
+    {
+        std::memcpy(bytes.data() + 6000, target.data(), target.size());
+        return context.path_symlink(6000, static_cast<u32>(target.size()), 3, 1000, path(name));
     }
     u32 opened_fd() const
     {
@@ -153,23 +160,65 @@ TEST_F(PosixGuest, SymlinksInsideWork)
 
 TEST_F(PosixGuest, SymlinksThatWouldEscapeAreNotCreated)
 {
-    auto make = [&](std::string_view target, std::string_view name) {
-        std::memcpy(bytes.data() + 6000, target.data(), target.size());
-        return context.path_symlink(6000, static_cast<u32>(target.size()), 3, 1000, path(name));
-    };
-    EXPECT_EQ(make("../../../../etc", "made_link"), Errno::NotCapable);
-    EXPECT_EQ(make("/etc", "made_link"), Errno::NotCapable);
-    EXPECT_EQ(make("sub/../../x", "made_link"), Errno::NotCapable);
+    EXPECT_EQ(make_link("../../../../etc", "made_link"), Errno::NotCapable);
+    EXPECT_EQ(make_link("/etc", "made_link"), Errno::NotCapable);
+    EXPECT_EQ(make_link("sub/../../x", "made_link"), Errno::NotCapable);
     EXPECT_FALSE(fs::is_symlink(root / "sandbox" / "made_link"));
-    // Up from a subdirectory, but still inside.
-    ASSERT_EQ(make("../inside.txt", "sub/made_link"), Errno::Success);
-    EXPECT_TRUE(fs::is_symlink(root / "sandbox" / "sub" / "made_link"));
+    // Guest links only descend: even up-and-back-inside ("..") is refused, since what it
+    // names depends on where the link sits.
+    EXPECT_EQ(make_link("../inside.txt", "sub/made_link"), Errno::NotCapable);
+    EXPECT_EQ(make_link("deep/..", "sub/made_link"), Errno::NotCapable);
+    EXPECT_FALSE(fs::is_symlink(root / "sandbox" / "sub" / "made_link"));
+    ASSERT_EQ(make_link("./deep//leaf.txt", "sub/made_link"), Errno::Success);
     ASSERT_EQ(open("sub/made_link"), Errno::Success);
-    EXPECT_EQ(read_fd(opened_fd()), "inside");
-    // A link made inside that a later rename turns into an escape is still contained.
-    ASSERT_EQ(make("../../secret.txt", "sub/deep/moved"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+    // A link that a rename by the host turns into an escape is still contained.
+    fs::create_symlink("../../secret.txt", root / "sandbox" / "sub" / "deep" / "moved");
     fs::rename(root / "sandbox" / "sub" / "deep" / "moved", root / "sandbox" / "moved");
     EXPECT_EQ(open("moved"), Errno::NotCapable);
+}
+
+// Each way around the old rule (a link's text read lexically from where it is made),
+// tried as the guest would; afterwards every link in the sandbox, followed by the host
+// as any tool would (weakly_canonical), still lands inside it.
+TEST_F(PosixGuest, GuestSymlinksStayInsideWhenChainedRenamedOrLinked)
+{
+    // Chaining: "sub/s" -> ".." was inside from sub; "t" -> "sub/s/.." then climbed
+    // out through it.
+    EXPECT_EQ(make_link("..", "sub/s"), Errno::NotCapable);
+    EXPECT_EQ(make_link("sub/s/..", "t"), Errno::NotCapable);
+    EXPECT_EQ(make_link("dir_link/parent/..", "t"), Errno::NotCapable);
+    // A descending chain is fine and stays fine.
+    ASSERT_EQ(make_link("deep", "sub/s"), Errno::Success);
+    ASSERT_EQ(make_link("sub/s/leaf.txt", "t"), Errno::Success);
+    ASSERT_EQ(open("t"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+    // Renaming or hard-linking a link into a shallower directory: "../../inside.txt" was
+    // inside from sub/deep and outside from the top.
+    EXPECT_EQ(make_link("../../inside.txt", "sub/deep/l"), Errno::NotCapable);
+    fs::create_symlink("../../inside.txt", root / "sandbox" / "sub" / "deep" / "host_link");
+    std::memcpy(bytes.data() + 7000, "host_link", 9);
+    EXPECT_EQ(context.path_rename(3, 1000, path("sub/deep/host_link"), 3, 7000, 9), Errno::NotCapable);
+    EXPECT_EQ(context.path_link(3, 0, 1000, path("sub/deep/host_link"), 3, 7000, 9), Errno::NotCapable);
+    EXPECT_FALSE(fs::is_symlink(root / "sandbox" / "host_link"));
+    // A guest link moves and links freely: it descends wherever it is.
+    std::memcpy(bytes.data() + 7000, "sub/deep/t2", 11);
+    ASSERT_EQ(context.path_rename(3, 1000, path("t"), 3, 7000, 11), Errno::Success);
+    std::memcpy(bytes.data() + 7000, "sub/t3", 6);
+    ASSERT_EQ(context.path_link(3, 0, 1000, path("sub/s"), 3, 7000, 6), Errno::Success);
+    ASSERT_EQ(open("sub/t3/leaf.txt"), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "leaf");
+
+    // The host's own links up (far_up, parent, up_link, abs_link, host_link) are the
+    // host's business; every link the guest made must resolve inside.
+    fs::path sandbox = fs::canonical(root / "sandbox");
+    for (const char* name : { "sub/s", "sub/t3", "sub/deep/t2", "sub/made_link" }) {
+        fs::path link = root / "sandbox" / name;
+        if (!fs::is_symlink(link))
+            continue;
+        std::string resolved = fs::weakly_canonical(link).string();
+        EXPECT_TRUE(resolved.starts_with(sandbox.string() + "/")) << name << " -> " << resolved;
+    }
 }
 
 TEST_F(PosixGuest, OpenedDirectoryIsItsOwnCapability)
@@ -303,4 +352,83 @@ TEST_F(PosixGuest, PollWaitsForAClock)
     u32 events;
     std::memcpy(&events, bytes.data() + 200, 4);
     EXPECT_EQ(events, 1u);
+}
+
+// Reading a large directory with a small buffer, cookie after cookie as wasi-libc
+// does: every entry exactly once, and one readdir(3) per entry (plus one per call), not
+// a re-read from the start each time (quadratic: 1 M entries took ~20 minutes).
+TEST_F(PosixGuest, ReaddirWithCookiesIsLinear)
+{
+    constexpr int kFiles = 3000;
+    fs::create_directory(root / "sandbox" / "many");
+    for (int i = 0; i < kFiles; ++i)
+        std::ofstream(root / "sandbox" / "many" / ("file" + std::to_string(i)));
+    ASSERT_EQ(open("many", 0, oflags::kDirectory), Errno::Success);
+    u32 fd = opened_fd();
+    u64 before = system.directory_entries_read();
+    std::vector<std::string> names;
+    u64 cookie = 0;
+    u32 calls = 0;
+    constexpr u32 kBuffer = 200; // a handful of entries, the last one usually cut off
+    for (;;) {
+        ++calls;
+        ASSERT_EQ(context.fd_readdir(fd, 8000, kBuffer, cookie, 7900), Errno::Success);
+        u32 used;
+        std::memcpy(&used, bytes.data() + 7900, 4);
+        u32 at = 0;
+        while (at + 24 <= used) {
+            u64 next;
+            u32 length;
+            std::memcpy(&next, bytes.data() + 8000 + at, 8);
+            std::memcpy(&length, bytes.data() + 8000 + at + 16, 4);
+            if (at + 24 + length > used)
+                break;
+            names.emplace_back(reinterpret_cast<const char*>(bytes.data() + 8000 + at + 24), length);
+            cookie = next;
+            at += 24 + length;
+        }
+        if (used < kBuffer)
+            break;
+        ASSERT_LT(calls, 10u * kFiles) << "no progress";
+    }
+    std::sort(names.begin(), names.end());
+    EXPECT_EQ(names.size(), kFiles + 2u);
+    EXPECT_EQ(std::unique(names.begin(), names.end()), names.end());
+    EXPECT_LE(system.directory_entries_read() - before, u64 { kFiles } + 2 + 2 * calls);
+    // Cookie 0 starts over; an earlier cookie goes back.
+    ASSERT_EQ(context.fd_readdir(fd, 8000, kBuffer, 0, 7900), Errno::Success);
+    u64 first_next;
+    std::memcpy(&first_next, bytes.data() + 8000, 8);
+    EXPECT_EQ(first_next, 1u);
+    ASSERT_EQ(context.fd_readdir(fd, 8000, kBuffer, 5, 7900), Errno::Success);
+    std::memcpy(&first_next, bytes.data() + 8000, 8);
+    EXPECT_EQ(first_next, 6u);
+}
+
+// A clock timeout near 2^64 ns must not wrap into "now": with a pipe that becomes
+// readable later, the event is the read, not the clock.
+TEST_F(PosixGuest, PollWithAHugeTimeoutWaitsForTheDescriptor)
+{
+    int ends[2];
+    ASSERT_EQ(::pipe(ends), 0);
+    ASSERT_TRUE(context.set_stdio_stream(0, ends[0], Filetype::Unknown).has_value());
+    std::memset(bytes.data(), 0, 96);
+    u32 clock = 1;
+    std::memcpy(bytes.data() + 16, &clock, 4);
+    u64 timeout = ~u64 { 0 } - 1;
+    std::memcpy(bytes.data() + 24, &timeout, 8);
+    bytes[48 + 8] = static_cast<u8>(EventType::FdRead);
+    u32 stdin_fd = 0;
+    std::memcpy(bytes.data() + 48 + 16, &stdin_fd, 4);
+    std::thread writer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        EXPECT_EQ(::write(ends[1], "x", 1), 1);
+    });
+    ASSERT_EQ(context.poll_oneoff(0, 200, 2, 400), Errno::Success);
+    writer.join();
+    ::close(ends[1]);
+    u32 events;
+    std::memcpy(&events, bytes.data() + 400, 4);
+    ASSERT_EQ(events, 1u);
+    EXPECT_EQ(bytes[200 + 10], static_cast<u8>(EventType::FdRead));
 }

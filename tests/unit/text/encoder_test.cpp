@@ -366,3 +366,19 @@ TEST(Encoder, FunctionIdsBecomeNamesOnRequest)
     ASSERT_EQ(annotated_module->function_names.size(), 1u);
     EXPECT_EQ(annotated_module->function_names[0].name, "shown");
 }
+
+// The flat form `v128.const SHAPE LANES...` takes exactly the shape's lane count: the
+// instruction after it is not one of its lanes (a regression: `i32.const` was counted).
+TEST(Encoder, FlatV128ConstStopsAfterItsLanes)
+{
+    std::vector<u8> flat = encode("(module (func (result i32) v128.const i32x4 1 2 3 4 drop i32.const 0))");
+    std::vector<u8> folded = encode("(module (func (result i32) (drop (v128.const i32x4 1 2 3 4)) (i32.const 0)))");
+    ASSERT_FALSE(flat.empty());
+    EXPECT_EQ(flat, folded);
+    EXPECT_EQ(encode("(module (func (result f32) v128.const f32x4 nan inf -inf 0 f32x4.extract_lane 1))"),
+              encode("(module (func (result f32) (f32x4.extract_lane 1 (v128.const f32x4 nan inf -inf 0))))"));
+    // Too few or too many lanes are still an error at the shape.
+    EXPECT_STREQ(encode_error("(func v128.const i32x4 1 2 3 i32.const 0 drop)").message(), "wrong number of lane literals");
+    EXPECT_STREQ(encode_error("(func (v128.const i32x4 1 2 3 4 5))").message(), "wrong number of lane literals");
+    EXPECT_STREQ(encode_error("(func (v128.const f32x4 1 2 3 4 nan))").message(), "wrong number of lane literals");
+}
