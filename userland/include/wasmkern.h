@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define WK_IMPORT(name) __attribute__((import_module("wasmkern"), import_name(name)))
 
@@ -91,3 +92,19 @@ const char* wk_cwd(void);
 // The absolute path of the program a command word names: a word containing '/' is a path
 // (resolved against cwd), any other word is /bin/WORD. 0, ENAMETOOLONG, or ENOENT for "".
 int wk_program_path(const char* cwd, const char* word, char out[WK_PATH_MAX]);
+
+// ---- helpers for the text and file programs (userland/lib/operands.c) ---------------------
+
+// Opens an input operand for reading: "-" is standard input, any other name is resolved
+// against wk_cwd(). A directory is EISDIR. On failure prints "program: shown: reason" on
+// stderr and returns NULL.
+FILE* wk_open_input(const char* program, const char* shown);
+// Closes what wk_open_input returned (standard input stays open). A read error seen on the
+// stream is reported as "program: shown: reason"; returns 0, or 1 after such an error.
+int wk_close_input(const char* program, const char* shown, FILE* file);
+
+// Parses a decimal count (digits only, no sign) into *out. 0, EINVAL or ERANGE.
+int wk_parse_count(const char* text, unsigned long long* out);
+
+// Flushes stdout and reports a failed write as "program: write error: reason". 0 or 1.
+int wk_finish_output(const char* program);
