@@ -32,6 +32,11 @@ int32_t wasmkern_kill(uint32_t pid);
 WK_IMPORT("ps")
 int32_t wasmkern_ps(void* buf, uint32_t buf_len, uint32_t* count_out);
 
+// Writes a WkMemoryRecord (the kernel's physical memory and heap) to buf; buf_len must be at
+// least its 32 bytes (else EINVAL).
+WK_IMPORT("meminfo")
+int32_t wasmkern_meminfo(void* buf, uint32_t buf_len);
+
 // Stops the machine; QEMU exits with `status`. The only import without a result: it does not
 // return.
 WK_IMPORT("poweroff")
@@ -54,6 +59,15 @@ struct WkProcessRecord {
     char name[32]; // NUL-padded, not always NUL-terminated
 };
 _Static_assert(sizeof(struct WkProcessRecord) == 64, "ps records are 64 bytes");
+
+// A meminfo record: 32 bytes, little-endian. Heap pages are part of the used memory.
+struct WkMemoryRecord {
+    uint64_t total_bytes; // physical memory the frame allocator manages
+    uint64_t free_bytes; // of which free
+    uint64_t heap_used_bytes; // kernel heap: allocated
+    uint64_t heap_held_bytes; // kernel heap: pages it holds
+};
+_Static_assert(sizeof(struct WkMemoryRecord) == 32, "meminfo records are 32 bytes");
 
 // Exit statuses the kernel gives a child that did not call proc_exit.
 #define WK_STATUS_TRAPPED 134
