@@ -29,20 +29,35 @@ static size_t name_length(const char* entry)
     return equals ? (size_t)(equals - entry) : strlen(entry);
 }
 
-static void remove_name(const char* name, size_t length)
+static int has_name(const char* entry, const char* name, size_t length)
 {
-    size_t kept = 0;
-    for (size_t i = 0; i < g_count; ++i) {
-        if (!(name_length(g_entries[i]) == length && strncmp(g_entries[i], name, length) == 0))
+    return name_length(entry) == length && strncmp(entry, name, length) == 0;
+}
+
+// Removes the entries called `name` from index `from` on.
+static void remove_name(size_t from, const char* name, size_t length)
+{
+    size_t kept = from;
+    for (size_t i = from; i < g_count; ++i) {
+        if (!has_name(g_entries[i], name, length))
             g_entries[kept++] = g_entries[i];
     }
     g_count = kept;
     g_entries[g_count] = NULL;
 }
 
+// Sets NAME=VALUE in the place of the first entry called NAME (dropping later ones), else at
+// the end.
 static void add_entry(char* entry)
 {
-    remove_name(entry, name_length(entry));
+    size_t length = name_length(entry);
+    for (size_t i = 0; i < g_count; ++i) {
+        if (has_name(g_entries[i], entry, length)) {
+            g_entries[i] = entry;
+            remove_name(i + 1, entry, length);
+            return;
+        }
+    }
     g_entries[g_count++] = entry;
     g_entries[g_count] = NULL;
 }
@@ -80,7 +95,7 @@ int main(int argc, char** argv)
                 fprintf(stderr, "env: cannot unset %s: the name contains '='\n", name);
                 return 125;
             }
-            remove_name(name, strlen(name));
+            remove_name(0, name, strlen(name));
         } else if (arg[0] == '-') {
             fprintf(stderr, "env: unknown option %s\n", arg);
             usage(stderr);
