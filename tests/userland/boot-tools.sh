@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Boots the kernel with the userland programs in /bin and a FILES folder in /home, runs the
 # text and file programs (wc head tail grep sort uniq cp mv touch stat hexdump date env free
-# uptime) from /bin/sh over the serial console and compares the shell's side of the
-# transcript byte for byte; the values that change from run to run (the clock, free memory)
-# are checked for their form and then made constant. Ends with `poweroff 5`.
+# uptime; and hostile/meminfo_abuse, the meminfo import's bad arguments) from /bin/sh over the
+# serial console and compares the shell's side of the transcript byte for byte; the values
+# that change from run to run (the clock, free memory) are checked for their form and then
+# made constant. Ends with `poweroff 5`.
 # usage: boot-tools.sh USERLAND_DIR -- QEMU-RUN-ARGS... (the kernel last)
 set -uo pipefail
 userland=$1
@@ -38,6 +39,7 @@ date
 env -i X=1 env
 free
 uptime
+meminfo_abuse
 poweroff 5
 "
 expected="wasmkern:/\$ cd /home
@@ -88,6 +90,11 @@ Mem:  N N N
 Heap: N N N
 wasmkern:/home\$ uptime
 up UPTIME
+wasmkern:/home\$ meminfo_abuse
+meminfo_abuse: out of bounds -> 21
+meminfo_abuse: past the end by one -> 21
+meminfo_abuse: 31 bytes -> 28, untouched 1
+meminfo_abuse: good -> 0, free <= total 1, heap used <= held 1
 wasmkern:/home\$ poweroff 5"
 
 printf '%s' "$input" | "$here/../../tools/qemu-run" "$@" --initrd "$work/initrd.tar" >"$work/transcript" 2>&1
