@@ -9,6 +9,7 @@
 #include "engine/wasi/wasi_context.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/debug/log.h"
+#include "kernel/mm/memory.h"
 #include "kernel/proc/process.h"
 #include "kernel/sys/kernel_wasi_system.h"
 
@@ -25,6 +26,7 @@ namespace {
 // Bounds of the byte buffers spawn takes (argv, env), beyond which it is `toobig`.
 constexpr usize kMaxSpawnStrings = 4096;
 constexpr u32 kProcessRecordSize = 64;
+constexpr u32 kMemoryRecordSize = 32;
 
 WasmkernCaller& caller_of(VMContext* self)
 {
@@ -148,6 +150,24 @@ u32 call_ps(WasmkernCaller& caller, u32 buffer, u32 length, u32 count_out)
     return static_cast<u32>(memory.write_u32(count_out, static_cast<u32>(total)));
 }
 
+// NOTE: the counters are read without the allocators' locks: each is one aligned u64, and a
+// snapshot that may be a moment stale is all the record promises.
+u32 call_meminfo(WasmkernCaller& caller, u32 buffer, u32 length)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(buffer, length))
+        return static_cast<u32>(Errno::Fault);
+    if (length < kMemoryRecordSize)
+        return static_cast<u32>(Errno::Inval);
+    const auto& frames = mm::frames();
+    auto heap = mm::heap_statistics();
+    u64 fields[4] = { frames.total_frames() * mm::kFrameSize, frames.free_frames() * mm::kFrameSize,
+                      heap.bytes_in_use, heap.pages_held * mm::kFrameSize };
+    u8 record[kMemoryRecordSize];
+    __builtin_memcpy(record, fields, sizeof record);
+    return static_cast<u32>(memory.write_bytes(buffer, ReadonlyBytes(record, sizeof record)));
+}
+
 void call_poweroff(WasmkernCaller& caller, u32 status)
 {
     debug::print("powering off (status {} from process {})\n", status, caller.pid);
@@ -220,6 +240,7 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&call_wait>("wait"),
         define<&call_kill>("kill"),
         define<&call_ps>("ps"),
+        define<&call_meminfo>("meminfo"),
         define<&call_poweroff>("poweroff"),
     };
     const ValType errno_result[] = { ValType::i32() };

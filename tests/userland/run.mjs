@@ -10,6 +10,7 @@
 //            children not yet waited for (shown as running when the case says "lingering":
 //            true, as a background program that is still busy); memory is the instance's
 //            memory size, cpu time a fixed fake (pid * 1.5 ms) so that the output is predictable
+//   meminfo  a fixed record (MEMINFO)
 //   poweroff writes "stub: poweroff N" on stderr and ends this process with status N
 // Then it compares status, stdout, stderr and (when the case lists them) the files left in the
 // root, /bin excluded.
@@ -23,8 +24,8 @@
 //           programs?: { "path": "NAME" (a copy of NAME.wasm) }, lingering?: bool,
 //           process_limit?: N,
 //           expect: { status, stdout?, stderr?, stdout_match?, stderr_match?, files? } }
-// stdin, stdout, stderr and each of args may be an array of pieces (see joined); *_match are
-// regular expressions.
+// stdin, stdout, stderr, each of args and each file's text (in files and expect.files) may be
+// an array of pieces (see joined); *_match are regular expressions.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,12 +34,15 @@ import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
 
+// What the meminfo stub reports: 64 MiB with 40 MiB free; a heap holding 3 MiB, 1.5 MiB in use.
+const MEMINFO = [64n << 20n, 40n << 20n, 3n << 19n, 3n << 20n];
+
 const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, SRCH: 71 };
 
 // The wasmkern imports as kernel/sys/wasmkern_module.cpp defines them: i32 parameters, an i32
 // errno result except for poweroff. A program importing one with another type would not
 // link on the kernel, so the stub refuses it too.
-const KERNEL_SIGNATURES = { spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], poweroff: [1, 0] };
+const KERNEL_SIGNATURES = { spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], poweroff: [1, 0] };
 
 // The function imports from module `wasmkern`: [{ name, params, results }], where params and
 // results are counts, or null when a type is not all i32. Reads the type and import sections.
@@ -217,6 +221,13 @@ async function execute(wasmPath, root, spec) {
                 view.setUint32(countOut, all.length, true);
                 return 0;
             },
+            meminfo(buffer, bufferLength) {
+                if (!inBounds(buffer, bufferLength)) return ERRNO.FAULT;
+                if (bufferLength < 32) return ERRNO.INVAL;
+                const view = new DataView(memory.buffer);
+                MEMINFO.forEach((value, index) => view.setBigUint64(buffer + index * 8, value, true));
+                return 0;
+            },
             poweroff(status) {
                 process.stderr.write(`stub: poweroff ${status}\n`);
                 process.exit(status);
@@ -285,7 +296,7 @@ function makeRoot(wasmDir, files, programs) {
         if (name.endsWith('/')) fs.mkdirSync(full, { recursive: true });
         else {
             fs.mkdirSync(path.dirname(full), { recursive: true });
-            fs.writeFileSync(full, content);
+            fs.writeFileSync(full, joined(content));
         }
     }
     return root;
@@ -332,7 +343,10 @@ async function main() {
             for (const [key, value] of Object.entries(spec.env ?? {})) args.push('--env', `${key}=${value}`);
             run = spawnSync(options.wasmkern, [...args, wasmPath, ...(spec.args ?? []).map(joined)], runnerOptions);
         } else {
-            run = spawnSync(process.execPath, ['--no-warnings', self, '--exec', wasmPath, root, JSON.stringify(spec)], runnerOptions);
+            // The child needs neither the files (already in root) nor the expectations, which may be
+            // larger than one argument may be (128 KiB on Linux).
+            const childSpec = JSON.stringify({ ...spec, files: undefined, expect: undefined });
+            run = spawnSync(process.execPath, ['--no-warnings', self, '--exec', wasmPath, root, childSpec], runnerOptions);
         }
         // EPIPE: the program ended without reading all of its input, which is its right.
         if (run.error && !(run.error.code === 'EPIPE' && run.status !== null)) throw run.error;
@@ -357,7 +371,8 @@ async function main() {
         if (expect.files !== undefined) {
             const files = snapshot(root);
             const sorted = (tree) => JSON.stringify(Object.fromEntries(Object.entries(tree).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
-            check('files', sorted(files) === sorted(expect.files), expect.files, files);
+            const wanted = Object.fromEntries(Object.entries(expect.files).map(([name, text]) => [name, text === null ? null : joined(text)]));
+            check('files', sorted(files) === sorted(wanted), wanted, files);
         }
     } finally {
         fs.rmSync(root, { recursive: true, force: true });

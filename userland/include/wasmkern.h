@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define WK_IMPORT(name) __attribute__((import_module("wasmkern"), import_name(name)))
 
@@ -31,6 +32,11 @@ int32_t wasmkern_kill(uint32_t pid);
 WK_IMPORT("ps")
 int32_t wasmkern_ps(void* buf, uint32_t buf_len, uint32_t* count_out);
 
+// Writes a WkMemoryRecord (the kernel's physical memory and heap) to buf; buf_len must be at
+// least its 32 bytes (else EINVAL).
+WK_IMPORT("meminfo")
+int32_t wasmkern_meminfo(void* buf, uint32_t buf_len);
+
 // Stops the machine; QEMU exits with `status`. The only import without a result: it does not
 // return.
 WK_IMPORT("poweroff")
@@ -53,6 +59,15 @@ struct WkProcessRecord {
     char name[32]; // NUL-padded, not always NUL-terminated
 };
 _Static_assert(sizeof(struct WkProcessRecord) == 64, "ps records are 64 bytes");
+
+// A meminfo record: 32 bytes, little-endian. Heap pages are part of the used memory.
+struct WkMemoryRecord {
+    uint64_t total_bytes; // physical memory the frame allocator manages
+    uint64_t free_bytes; // of which free
+    uint64_t heap_used_bytes; // kernel heap: allocated
+    uint64_t heap_held_bytes; // kernel heap: pages it holds
+};
+_Static_assert(sizeof(struct WkMemoryRecord) == 32, "meminfo records are 32 bytes");
 
 // Exit statuses the kernel gives a child that did not call proc_exit.
 #define WK_STATUS_TRAPPED 134
@@ -91,3 +106,19 @@ const char* wk_cwd(void);
 // The absolute path of the program a command word names: a word containing '/' is a path
 // (resolved against cwd), any other word is /bin/WORD. 0, ENAMETOOLONG, or ENOENT for "".
 int wk_program_path(const char* cwd, const char* word, char out[WK_PATH_MAX]);
+
+// ---- helpers for the text and file programs (userland/lib/operands.c) ---------------------
+
+// Opens an input operand for reading: "-" is standard input, any other name is resolved
+// against wk_cwd(). A directory is EISDIR. On failure prints "program: shown: reason" on
+// stderr and returns NULL.
+FILE* wk_open_input(const char* program, const char* shown);
+// Closes what wk_open_input returned (standard input stays open). A read error seen on the
+// stream is reported as "program: shown: reason"; returns 0, or 1 after such an error.
+int wk_close_input(const char* program, const char* shown, FILE* file);
+
+// Parses a decimal count (digits only, no sign) into *out. 0, EINVAL or ERANGE.
+int wk_parse_count(const char* text, unsigned long long* out);
+
+// Flushes stdout and reports a failed write as "program: write error: reason". 0 or 1.
+int wk_finish_output(const char* program);
