@@ -13,7 +13,6 @@
 // calls, wide arithmetic) make build() fail with ErrorKind::Unsupported and a message
 // naming them; the caller compiles that function with the baseline tier instead.
 
-#include "base/hash_map.h"
 #include "base/result.h"
 #include "base/vector.h"
 #include "engine/binary/instruction.h"
@@ -23,6 +22,43 @@
 #include "engine/valid/type_context.h"
 
 namespace wk::engine::opt {
+
+// (block, local) -> value for blocks that have ended: open addressing with a cheap
+// multiplicative hash, emptied between functions by bumping a generation number,
+// so a large function does not make every later clear() slow.
+class DefinitionTable {
+public:
+    Value get(u64 key) const
+    {
+        if (m_slots.is_empty())
+            return kNone;
+        usize mask = m_slots.size() - 1;
+        for (usize slot = hash(key) & mask;; slot = (slot + 1) & mask) {
+            const Slot& entry = m_slots[slot];
+            if (entry.generation != m_generation)
+                return kNone;
+            if (entry.key == key)
+                return entry.value;
+        }
+    }
+    Result<void> set(u64 key, Value value);
+    void clear();
+
+private:
+    struct Slot {
+        u64 key { 0 };
+        Value value { kNone };
+        u32 generation { 0 };
+    };
+    // Fibonacci hashing: the product's top bits depend on every bit of the key.
+    usize hash(u64 key) const { return static_cast<usize>((key * 0x9E37'79B9'7F4A'7C15ull) >> m_shift); }
+    Result<void> grow();
+
+    Vector<Slot> m_slots;
+    u32 m_generation { 1 };
+    u32 m_shift { 63 };
+    usize m_used { 0 };
+};
 
 class Builder {
 public:
@@ -140,7 +176,7 @@ private:
     Vector<u32> m_dirty;
     Vector<u32> m_dirty_stamp;
     // (block << 32 | local) -> value, for blocks that have ended.
-    HashMap<u64, Value> m_definitions;
+    DefinitionTable m_definitions;
     Vector<u8> m_sealed;
     Vector<Incomplete> m_incomplete;
     Vector<Incomplete> m_sealing;

@@ -7,6 +7,8 @@
 // headers are filled while unsealed. Trivial parameters (every argument the same
 // value) are removed as soon as their arguments are complete; those that become
 // trivial only later are left to the simplify pass.
+#include <bit>
+
 #include "engine/opt/builder.h"
 
 namespace wk::engine::opt {
@@ -17,6 +19,52 @@ u64 definition_key(Block block, u32 local) { return (u64 { block } << 32) | loca
 
 } // namespace
 
+Result<void> DefinitionTable::set(u64 key, Value value)
+{
+    if ((m_used + 1) * 2 > m_slots.size())
+        TRY(grow());
+    usize mask = m_slots.size() - 1;
+    for (usize slot = hash(key) & mask;; slot = (slot + 1) & mask) {
+        Slot& entry = m_slots[slot];
+        if (entry.generation != m_generation) {
+            entry = Slot { key, value, m_generation };
+            ++m_used;
+            return {};
+        }
+        if (entry.key == key) {
+            entry.value = value;
+            return {};
+        }
+    }
+}
+
+Result<void> DefinitionTable::grow()
+{
+    Vector<Slot> old = std::move(m_slots);
+    usize capacity = old.size() < 64 ? 128 : old.size() * 2;
+    TRY(m_slots.try_resize(capacity));
+    m_shift = static_cast<u32>(64 - std::countr_zero(capacity));
+    u32 generation = m_generation;
+    m_generation = 1;
+    m_used = 0;
+    for (const Slot& entry : old) {
+        if (entry.generation == generation)
+            TRY(set(entry.key, entry.value));
+    }
+    return {};
+}
+
+void DefinitionTable::clear()
+{
+    m_used = 0;
+    if (++m_generation == 0) {
+        // Wrapped: no stale slot may look current.
+        for (Slot& entry : m_slots)
+            entry.generation = 0;
+        m_generation = 1;
+    }
+}
+
 Value Builder::lookup(u32 local, Block block) const
 {
     if (block == m_current) {
@@ -24,8 +72,7 @@ Value Builder::lookup(u32 local, Block block) const
             return m_region_value[local];
         return kNone;
     }
-    const Value* value = m_definitions.get(definition_key(block, local));
-    return value ? *value : kNone;
+    return m_definitions.get(definition_key(block, local));
 }
 
 Result<void> Builder::write_local(u32 local, Block block, Value value)
@@ -39,13 +86,13 @@ Result<void> Builder::write_local(u32 local, Block block, Value value)
         }
         return {};
     }
-    return m_definitions.try_set(definition_key(block, local), value);
+    return m_definitions.set(definition_key(block, local), value);
 }
 
 Result<void> Builder::flush_definitions()
 {
     for (u32 local : m_dirty) {
-        TRY(m_definitions.try_set(definition_key(m_current, local), m_region_value[local]));
+        TRY(m_definitions.set(definition_key(m_current, local), m_region_value[local]));
         m_dirty_stamp[local] = kNone;
     }
     m_dirty.clear();

@@ -132,6 +132,7 @@ void Function::clear()
     m_lists.clear();
     m_entry = kNone;
     m_wasm_index = kNone;
+    m_unresolved_aliases = 0;
 }
 
 Result<void> Function::set_result_types(Span<const Type> types)
@@ -217,10 +218,14 @@ void Function::make_alias(Value v, Value target)
 {
     m_values[v].kind = ValueKind::Alias;
     m_values[v].def = target;
+    ++m_unresolved_aliases;
 }
 
 void Function::resolve_aliases()
 {
+    if (m_unresolved_aliases == 0)
+        return;
+    m_unresolved_aliases = 0;
     for (Block b : m_layout) {
         for (Inst i : insts(b)) {
             Span<u32> list = m_lists.span(m_insts[i].args);

@@ -277,7 +277,8 @@ public:
     }
     // Makes v stand for `target` from now on (uses are rewritten by resolve_aliases).
     void make_alias(Value v, Value target);
-    // Rewrites every instruction and edge argument to its resolved value.
+    // Rewrites every instruction and edge argument to its resolved value (nothing to
+    // do unless an alias was made since the last time).
     void resolve_aliases();
 
     // Removes parameter `index` of `block` and the matching argument of each incoming edge.
@@ -313,6 +314,7 @@ private:
     ListPool m_lists;
     Block m_entry { kNone };
     u32 m_wasm_index { kNone };
+    u32 m_unresolved_aliases { 0 };
 };
 
 } // namespace wk::engine::opt
