@@ -20,9 +20,7 @@ const char* unsupported_reason(Feature feature)
     case Feature::LegacyExceptions: return "optimising tier: exceptions not supported yet";
     case Feature::Gc:
     case Feature::CustomDescriptors: return "optimising tier: GC instructions not supported yet";
-    case Feature::TailCall: return "optimising tier: tail calls not supported yet";
     case Feature::WideArithmetic: return "optimising tier: wide arithmetic not supported yet";
-    case Feature::FunctionReferences: return "optimising tier: br_on_null/ref.as_non_null not supported yet";
     default: return "optimising tier: instruction not supported yet";
     }
 }
@@ -215,7 +213,12 @@ Result<void> Builder::visit_live(const Instruction& instruction)
     }
     case Opcode::Call:
     case Opcode::CallIndirect:
-    case Opcode::CallRef: return translate_call(instruction);
+    case Opcode::CallRef:
+    case Opcode::ReturnCall:
+    case Opcode::ReturnCallIndirect:
+    case Opcode::ReturnCallRef: return translate_call(instruction);
+    case Opcode::BrOnNull:
+    case Opcode::BrOnNonNull: return do_br_on_null(instruction);
     default: return unsupported(unsupported_reason(opcode_info(instruction.opcode).feature));
     }
 }
@@ -269,29 +272,43 @@ Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u3
 Result<void> Builder::translate_call(const Instruction& instruction)
 {
     Function& function = *m_function;
-    u32 type_index = instruction.opcode == Opcode::Call ? m_module.functions[instruction.index0].type_index
-                                                        : instruction.index0;
+    Opcode opcode = instruction.opcode;
+    bool direct = opcode == Opcode::Call || opcode == Opcode::ReturnCall;
+    bool tail = opcode == Opcode::ReturnCall || opcode == Opcode::ReturnCallIndirect || opcode == Opcode::ReturnCallRef;
+    u32 type_index = direct ? m_module.functions[instruction.index0].type_index : instruction.index0;
     Span<const ValType> params = m_module.func_params(type_index);
     Span<const ValType> results = m_module.func_results(type_index);
     TRY(check_types(params));
     TRY(check_types(results));
-    u32 arg_count = static_cast<u32>(params.size()) + (instruction.opcode == Opcode::Call ? 0 : 1);
+    u32 arg_count = static_cast<u32>(params.size()) + (direct ? 0 : 1);
     if (arg_count > m_stack.size())
         return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
                            m_offset);
-    m_type_scratch.clear();
-    for (ValType type : results)
-        TRY(m_type_scratch.try_append(ir_type(type)));
-    Op op = instruction.opcode == Opcode::Call ? Op::Call
-        : instruction.opcode == Opcode::CallIndirect ? Op::CallIndirect
-                                                      : Op::CallRef;
+    Op op = opcode == Opcode::Call               ? Op::Call
+        : opcode == Opcode::CallIndirect         ? Op::CallIndirect
+        : opcode == Opcode::CallRef              ? Op::CallRef
+        : opcode == Opcode::ReturnCall           ? Op::ReturnCall
+        : opcode == Opcode::ReturnCallIndirect   ? Op::ReturnCallIndirect
+                                                 : Op::ReturnCallRef;
     Span<const Value> args(m_stack.data() + m_stack.size() - arg_count, arg_count);
-    Inst inst = TRY(function.append_inst(m_current, op, args, m_type_scratch.span()));
+    Inst inst;
+    if (tail) {
+        inst = TRY(terminate(op, args, {}));
+    } else {
+        m_type_scratch.clear();
+        for (ValType type : results)
+            TRY(m_type_scratch.try_append(ir_type(type)));
+        inst = TRY(function.append_inst(m_current, op, args, m_type_scratch.span()));
+    }
     InstData& data = function.inst(inst);
-    data.imm2 = instruction.opcode == Opcode::Call ? instruction.index0 : type_index;
-    data.imm3 = instruction.opcode == Opcode::CallIndirect ? instruction.index1 : 0;
+    data.imm2 = direct ? instruction.index0 : type_index;
+    data.imm3 = opcode == Opcode::CallIndirect || opcode == Opcode::ReturnCallIndirect ? instruction.index1 : 0;
     data.wasm_offset = instruction.offset;
     truncate(m_stack, m_stack.size() - arg_count);
+    if (tail) {
+        m_dead = true;
+        return {};
+    }
     for (u32 k = 0; k < results.size(); ++k)
         TRY(m_stack.try_append(function.result(inst, k)));
     return {};

@@ -9,8 +9,8 @@
 // Form" (CC 2013), with block parameters in place of phis and without recursion (the
 // input is hostile; its nesting must not become C++ stack depth).
 //
-// Instructions the tier does not translate yet (SIMD, atomics, exceptions, GC, tail
-// calls, wide arithmetic) make build() fail with ErrorKind::Unsupported and a message
+// Instructions the tier does not translate yet (SIMD, atomics, exceptions, GC, wide
+// arithmetic) make build() fail with ErrorKind::Unsupported and a message
 // naming them; the caller compiles that function with the baseline tier instead.
 
 #include "base/result.h"
@@ -113,6 +113,7 @@ private:
     Result<void> do_br(u32 depth);
     Result<void> do_br_if(u32 depth);
     Result<void> do_br_table(const Instruction&);
+    Result<void> do_br_on_null(const Instruction&);
     Result<void> do_return();
     Frame& frame(u32 depth) { return m_frames[m_frames.size() - 1 - depth]; }
     // Where a branch to `frame` goes, and how many values it carries.

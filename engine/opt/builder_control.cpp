@@ -298,6 +298,34 @@ Result<void> Builder::do_br_table(const Instruction& instruction)
     return {};
 }
 
+// br_on_null: branch (with the values below the reference) when it is null, else go
+// on with it. br_on_non_null: branch with the values and the reference when it is
+// not null, else go on without it.
+Result<void> Builder::do_br_on_null(const Instruction& instruction)
+{
+    Function& function = *m_function;
+    bool on_null = instruction.opcode == Opcode::BrOnNull;
+    Value reference = m_stack.pop_back();
+    Inst test = TRY(function.append_inst(m_current, Op::RefIsNull, Span<const Value>(&reference, 1), Type::I32));
+    function.inst(test).wasm_offset = instruction.offset;
+    Value is_null = function.result(test);
+    if (!on_null)
+        TRY(m_stack.try_append(reference));
+    u32 count = 0;
+    Block target = TRY(branch_target(frame(instruction.index0), count));
+    Block next = TRY(create_block_with_params({}));
+    EdgeSpec taken { target, Span<const Value>(m_stack.data() + m_stack.size() - count, count) };
+    EdgeSpec not_taken { next, {} };
+    EdgeSpec edges[2] = { on_null ? taken : not_taken, on_null ? not_taken : taken };
+    TRY(terminate(Op::Branch, Span<const Value>(&is_null, 1), Span<const EdgeSpec>(edges, 2)));
+    m_sealed[next] = 1;
+    if (on_null)
+        TRY(m_stack.try_append(reference));
+    else
+        m_stack.pop_back();
+    return switch_to(next, true);
+}
+
 Result<void> Builder::do_return()
 {
     u32 count = m_frames.first().result_count;

@@ -46,17 +46,20 @@ void print_inst(const Function& function, FormatSink& sink, Inst inst)
     switch (data.op) {
     case Op::Const: print_const(sink, data.type, data.imm); break;
     case Op::Call:
-        format_to(sink, "call f{}(", data.imm2);
+    case Op::ReturnCall:
+        format_to(sink, "{} f{}(", op_name(data.op), data.imm2);
         print_values(function, sink, args);
         sink.write(")");
         break;
     case Op::CallIndirect:
-        format_to(sink, "call_indirect type{} table{} (", data.imm2, data.imm3);
+    case Op::ReturnCallIndirect:
+        format_to(sink, "{} type{} table{} (", op_name(data.op), data.imm2, data.imm3);
         print_values(function, sink, args);
         sink.write(")");
         break;
     case Op::CallRef:
-        format_to(sink, "call_ref type{} (", data.imm2);
+    case Op::ReturnCallRef:
+        format_to(sink, "{} type{} (", op_name(data.op), data.imm2);
         print_values(function, sink, args);
         sink.write(")");
         break;

@@ -255,7 +255,10 @@ Result<void> Verifier::check_types(Block block, Inst inst)
         return {};
     }
     case Op::Trap: return expect(args.empty() && data.edge_count == 0);
+    case Op::ReturnCall: return expect(data.edge_count == 0);
+    case Op::ReturnCallIndirect:
     case Op::CallIndirect: return expect(!args.empty() && (type_of(args.back()) == Type::I32 || type_of(args.back()) == Type::I64));
+    case Op::ReturnCallRef:
     case Op::CallRef: return expect(!args.empty() && type_of(args.back()) == Type::FuncRef);
     default: return {};
     }

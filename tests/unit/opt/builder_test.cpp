@@ -195,11 +195,45 @@ TEST(OptBuilder, UnsupportedInstructionsBailWithAReason)
         (func (result i32) (i32.atomic.load (i32.const 0)))))");
     EXPECT_STREQ(atomic.message(), "optimising tier: atomics not supported yet");
 
-    Error tail = build_error(R"((module (func $f) (func (return_call $f))))", 1);
-    EXPECT_STREQ(tail.message(), "optimising tier: tail calls not supported yet");
-
     Error exceptions = build_error(R"((module (tag $e) (func (block (try_table (catch_all 0) (throw $e))))))");
     EXPECT_STREQ(exceptions.message(), "optimising tier: exceptions not supported yet");
+}
+
+TEST(OptBuilder, TailCallsEndTheBlock)
+{
+    auto built = build(R"((module (type $t (func (param i32) (result i32))) (table 1 funcref)
+        (func $f (type $t) (local.get 0))
+        (func (param i32) (result i32)
+          (if (local.get 0) (then (return_call $f (i32.const 1))))
+          (return_call_indirect (type $t) (local.get 0) (i32.const 0))
+          (drop (i32.const 5)))))", 1);
+    ASSERT_TRUE(built->ok);
+    std::string text = to_string(built->function);
+    EXPECT_TRUE(contains(text, "    return_call f0(v")) << text;
+    EXPECT_TRUE(contains(text, "    return_call_indirect type0 table0 (v0, v")) << text;
+    EXPECT_FALSE(contains(text, "const.i32 5")) << text; // dead after the tail call
+    EXPECT_FALSE(contains(text, "    return ")) << text;
+}
+
+TEST(OptBuilder, BrOnNullBecomesATestAndABranch)
+{
+    auto built = build(R"((module (type $t (func (result i32)))
+        (func (param (ref null $t)) (result i32)
+          (block $null
+            (block $non_null (result (ref $t))
+              (br_on_non_null $non_null (local.get 0))
+              (br $null))
+            (return (call_ref $t)))
+          (block $was_null
+            (br_on_null $was_null (local.get 0))
+            (drop (ref.as_non_null))
+          )
+          (i32.const -1))))");
+    ASSERT_TRUE(built->ok);
+    std::string text = to_string(built->function);
+    EXPECT_EQ(count_of(text, "ref.is_null v0"), 2u) << text;
+    EXPECT_TRUE(contains(text, "call_ref type0 (v")) << text;
+    EXPECT_TRUE(contains(text, "ref.as_non_null v0")) << text;
 }
 
 TEST(OptBuilder, UnsupportedCodeInDeadRegionsIsSkipped)
