@@ -88,6 +88,8 @@ Result<void> Builder::begin(u32 function_index)
     // built to blow up (a br_table of thousands of entries each carrying the values
     // of a thousand locals) is refused instead of exhausting memory.
     m_budget = usize { code.size } * 256 + 65536;
+    // Real code makes about one instruction per two bytes of body.
+    TRY(function.reserve(code.size / 2 + 16));
 
     m_stack.clear();
     m_frames.clear();

@@ -135,6 +135,13 @@ void Function::clear()
     m_unresolved_aliases = 0;
 }
 
+Result<void> Function::reserve(usize insts)
+{
+    TRY(m_insts.try_reserve(insts));
+    TRY(m_values.try_reserve(insts));
+    return {};
+}
+
 Result<void> Function::set_result_types(Span<const Type> types)
 {
     m_results.clear();

@@ -215,6 +215,9 @@ class Function {
 public:
     // Empties the function, keeping its storage for the next one.
     void clear();
+    // Makes room for about this many instructions (and as many values), so that large
+    // functions do not copy their arrays while growing.
+    Result<void> reserve(usize insts);
 
     u32 wasm_index() const { return m_wasm_index; }
     void set_wasm_index(u32 index) { m_wasm_index = index; }

@@ -271,6 +271,36 @@ TEST(OptBuilder, DeepNestingAndLongChains)
     EXPECT_GT(built->function.layout().size(), 8000u);
 }
 
+// A body built to blow up: 3000 nested blocks of 1000 results each and a br_table to
+// all of them make IR quadratic in a body of about 20 KB. The builder refuses it by
+// its budget instead of exhausting memory.
+TEST(OptBuilder, QuadraticBodiesHitTheBudget)
+{
+    constexpr int kResults = 1000; // the validator's limit
+    constexpr int kBlocks = 3000;
+    std::string results;
+    for (int i = 0; i < kResults; ++i)
+        results += " i32";
+    std::string wat = "(module (type $t (func (result" + results + "))) (func (param i32)";
+    for (int i = 0; i < kBlocks; ++i)
+        wat += "(block (type $t)";
+    for (int i = 0; i < kResults; ++i)
+        wat += " (local.get 0)";
+    wat += " (br_table";
+    for (int i = 0; i < kBlocks; ++i)
+        wat += " " + std::to_string(i);
+    wat += " (local.get 0))";
+    for (int i = 0; i < kBlocks; ++i)
+        wat += ")";
+    wat += "(drop)";
+    for (int i = 1; i < kResults; ++i)
+        wat += "(drop)";
+    wat += "))";
+    Error error = build_error(wat.c_str());
+    EXPECT_EQ(error.kind(), ErrorKind::Unsupported);
+    EXPECT_STREQ(error.message(), "implementation limit: function too large for the optimising tier");
+}
+
 // A loop nest where only the innermost loop changes a local: the outer headers still
 // need a parameter for it (the value flows around the outer back edges too).
 TEST(OptBuilder, NestedLoops)
