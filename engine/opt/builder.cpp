@@ -1,0 +1,344 @@
+#include <algorithm>
+
+#include "engine/binary/code_walker.h"
+#include "engine/opt/builder.h"
+#include "engine/platform.h"
+
+namespace wk::engine::opt {
+
+namespace {
+
+// Why an instruction the builder has no translation for is refused, by the
+// proposal it belongs to (engine/opcodes.def's feature column).
+const char* unsupported_reason(Feature feature)
+{
+    switch (feature) {
+    case Feature::Simd:
+    case Feature::RelaxedSimd: return "optimising tier: SIMD not supported yet";
+    case Feature::Threads: return "optimising tier: atomics not supported yet";
+    case Feature::Exceptions:
+    case Feature::LegacyExceptions: return "optimising tier: exceptions not supported yet";
+    case Feature::Gc:
+    case Feature::CustomDescriptors: return "optimising tier: GC instructions not supported yet";
+    case Feature::WideArithmetic: return "optimising tier: wide arithmetic not supported yet";
+    default: return "optimising tier: instruction not supported yet";
+    }
+}
+
+} // namespace
+
+Builder::Builder(const Module& module)
+    : m_module(module)
+    , m_types(module)
+    , m_validator(const_cast<Module&>(module), m_types)
+{
+}
+
+Type Builder::ir_type(ValType type) const
+{
+    switch (type.kind) {
+    case ValKind::I32: return Type::I32;
+    case ValKind::I64: return Type::I64;
+    case ValKind::F32: return Type::F32;
+    case ValKind::F64: return Type::F64;
+    case ValKind::V128: return Type::V128;
+    case ValKind::Ref:
+        switch (m_types.top_heap(type)) {
+        case HeapKind::Func: return Type::FuncRef;
+        case HeapKind::Extern: return Type::ExternRef;
+        case HeapKind::Exn: return Type::ExnRef;
+        default: return Type::AnyRef;
+        }
+    default: return Type::None;
+    }
+}
+
+Result<void> Builder::check_types(Span<const ValType> types)
+{
+    for (ValType type : types) {
+        if (type.kind == ValKind::V128)
+            return unsupported("optimising tier: SIMD not supported yet");
+    }
+    return {};
+}
+
+Result<Value> Builder::zero(Type type)
+{
+    u32 slot = static_cast<u32>(type);
+    if (!is_ref(type) && m_zero[slot] != kNone)
+        return m_zero[slot];
+    Inst inst;
+    if (is_ref(type)) {
+        inst = TRY(m_function->append_inst(m_current, Op::RefNull, {}, type));
+    } else {
+        inst = TRY(m_function->append_inst(m_current, Op::Const, {}, type));
+        m_zero[slot] = m_function->result(inst);
+    }
+    return m_function->result(inst);
+}
+
+Result<void> Builder::begin(u32 function_index)
+{
+    Function& function = *m_function;
+    function.clear();
+    function.set_wasm_index(function_index);
+    const Code& code = m_module.codes[function_index - m_module.imported_function_count];
+    m_offset = code.offset;
+    // Generous for real code (a few words per wasm byte), small enough that a body
+    // built to blow up (a br_table of thousands of entries each carrying the values
+    // of a thousand locals) is refused instead of exhausting memory.
+    m_budget = usize { code.size } * 256 + 65536;
+    // Real code makes about one instruction per two bytes of body.
+    TRY(function.reserve(code.size / 2 + 16));
+
+    m_stack.clear();
+    m_frames.clear();
+    m_saved.clear();
+    m_incomplete.clear();
+    m_dirty.clear();
+    m_definitions.clear();
+    m_sealed.clear();
+    m_dead = false;
+    m_dead_depth = 0;
+    for (Value& value : m_zero)
+        value = kNone;
+
+    TRY(m_validator.begin_function(function_index));
+    u32 type_index = m_module.functions[function_index].type_index;
+    Span<const ValType> params = m_module.func_params(type_index);
+    Span<const ValType> results = m_module.func_results(type_index);
+    TRY(check_types(m_validator.locals()));
+    TRY(check_types(results));
+
+    m_type_scratch.clear();
+    for (ValType type : results)
+        TRY(m_type_scratch.try_append(ir_type(type)));
+    TRY(function.set_result_types(m_type_scratch.span()));
+
+    u32 local_count = static_cast<u32>(m_validator.locals().size());
+    m_local_types.clear();
+    for (ValType type : m_validator.locals()) {
+        TRY(m_local_types.try_append(ir_type(type)));
+    }
+    TRY(m_region_value.try_resize(local_count));
+    TRY(m_region_stamp.try_resize(local_count));
+    TRY(m_dirty_stamp.try_resize(local_count));
+    for (u32 i = 0; i < local_count; ++i) {
+        m_region_stamp[i] = kNone;
+        m_dirty_stamp[i] = kNone;
+    }
+    m_region = 0;
+
+    Block entry = TRY(function.create_block());
+    function.set_entry(entry);
+    TRY(m_sealed.try_append(1));
+    TRY(switch_to(entry, false));
+    for (u32 i = 0; i < params.size(); ++i) {
+        Value param = TRY(function.append_param(entry, m_local_types[i]));
+        TRY(write_local(i, entry, param));
+    }
+    for (u32 i = static_cast<u32>(params.size()); i < local_count; ++i)
+        TRY(write_local(i, entry, TRY(zero(m_local_types[i]))));
+
+    Frame frame;
+    frame.kind = FrameKind::Function;
+    frame.result_count = static_cast<u32>(results.size());
+    frame.block.kind = BlockType::Kind::Index;
+    frame.block.index = type_index;
+    TRY(m_frames.try_append(frame));
+    return {};
+}
+
+Result<void> Builder::build(u32 function_index, Function& function)
+{
+    if (function_index < m_module.imported_function_count || function_index >= m_module.functions.size())
+        return Error::from("optimising tier: not a defined function", ErrorKind::OutOfRange);
+    m_function = &function;
+    TRY(begin(function_index));
+    const Code& code = m_module.codes[function_index - m_module.imported_function_count];
+    Reader reader(m_module.bytes, code.code_offset, code.offset + code.size);
+    TRY(walk_code(reader, *this));
+    function.resolve_aliases();
+    return {};
+}
+
+Result<void> Builder::visit(const Instruction& instruction)
+{
+    m_offset = instruction.offset;
+    u32 height_before = static_cast<u32>(m_validator.value_stack().size());
+    TRY(m_validator.visit(instruction));
+    if (m_dead)
+        return visit_dead(instruction);
+    TRY(check_budget());
+    if (std::optional<Op> op = ir_op_for(instruction.opcode))
+        return translate_simple(instruction, *op, height_before);
+    return visit_live(instruction);
+}
+
+Result<void> Builder::visit_live(const Instruction& instruction)
+{
+    Function& function = *m_function;
+    switch (instruction.opcode) {
+    case Opcode::Nop: return {};
+    case Opcode::Unreachable: {
+        Inst trap = TRY(terminate(Op::Trap, {}, {}));
+        function.inst(trap).imm = static_cast<u64>(TrapKind::Unreachable);
+        m_dead = true;
+        return {};
+    }
+    case Opcode::Block: return begin_block(instruction);
+    case Opcode::Loop: return begin_loop(instruction);
+    case Opcode::If: return begin_if(instruction);
+    case Opcode::Else: return do_else();
+    case Opcode::End: return do_end();
+    case Opcode::Br: return do_br(instruction.index0);
+    case Opcode::BrIf: return do_br_if(instruction.index0);
+    case Opcode::BrTable: return do_br_table(instruction);
+    case Opcode::Return: return do_return();
+    case Opcode::Drop: m_stack.pop_back(); return {};
+    case Opcode::LocalGet: return m_stack.try_append(TRY(read_local(instruction.index0, m_current)));
+    case Opcode::LocalSet: return write_local(instruction.index0, m_current, m_stack.pop_back());
+    case Opcode::LocalTee: return write_local(instruction.index0, m_current, m_stack.last());
+    case Opcode::I32Const:
+    case Opcode::I64Const:
+    case Opcode::F32Const:
+    case Opcode::F64Const: {
+        bool is_i32 = instruction.opcode == Opcode::I32Const;
+        Type type = is_i32 ? Type::I32
+            : instruction.opcode == Opcode::I64Const ? Type::I64
+            : instruction.opcode == Opcode::F32Const ? Type::F32
+                                                     : Type::F64;
+        Inst inst = TRY(function.append_inst(m_current, Op::Const, {}, type));
+        function.inst(inst).imm = is_i32 ? u64 { static_cast<u32>(instruction.bits) } : instruction.bits;
+        function.inst(inst).wasm_offset = instruction.offset;
+        return m_stack.try_append(function.result(inst));
+    }
+    case Opcode::Call:
+    case Opcode::CallIndirect:
+    case Opcode::CallRef:
+    case Opcode::ReturnCall:
+    case Opcode::ReturnCallIndirect:
+    case Opcode::ReturnCallRef: return translate_call(instruction);
+    case Opcode::BrOnNull:
+    case Opcode::BrOnNonNull: return do_br_on_null(instruction);
+    default: return unsupported(unsupported_reason(opcode_info(instruction.opcode).feature));
+    }
+}
+
+Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u32 height_before)
+{
+    Function& function = *m_function;
+    const OpInfo& info = op_info(op);
+    Span<const ValType> after = m_validator.value_stack();
+    u32 results = info.result_count;
+    u32 pops = height_before + results - static_cast<u32>(after.size());
+    if (pops > m_stack.size() || height_before != m_stack.size())
+        return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                           m_offset);
+    Type type = Type::None;
+    if (results == 1) {
+        type = ir_type(after.back());
+        if (type == Type::V128 || type == Type::None)
+            return unsupported("optimising tier: SIMD not supported yet");
+    }
+    Span<const Value> args(m_stack.data() + m_stack.size() - pops, pops);
+    Inst inst = TRY(function.append_inst(m_current, op, args, type));
+    InstData& data = function.inst(inst);
+    data.wasm_offset = instruction.offset;
+    const OpcodeInfo& wasm = opcode_info(instruction.opcode);
+    if (wasm.imm == ImmKind::MemArg) {
+        const Memory& memory = m_module.memories[instruction.memarg.memory];
+        data.imm = instruction.memarg.offset;
+        data.imm2 = instruction.memarg.memory;
+        data.access_log2 = wasm.align_log2;
+        if (memory.limits.is_64)
+            data.flags |= kAddress64;
+        else if (memory.limits.page_size_log2 == 16 && instruction.memarg.offset <= 0x7FFF'FFFFu)
+            data.flags |= kGuarded;
+    } else if (wasm.imm != ImmKind::None && wasm.imm != ImmKind::HeapType && wasm.imm != ImmKind::SelectTypes) {
+        // Index immediates (global, table, memory, segment, function); the decoder
+        // leaves the fields of other instructions as they were.
+        data.imm2 = instruction.index0;
+        if (wasm.imm == ImmKind::Memory && m_module.memories[instruction.index0].limits.is_64)
+            data.flags |= kAddress64; // memory.size/grow: their "a" operands are i64
+        if (wasm.imm == ImmKind::TableCopy || wasm.imm == ImmKind::TableInit || wasm.imm == ImmKind::MemoryInit
+            || wasm.imm == ImmKind::MemoryCopy)
+            data.imm3 = instruction.index1;
+    }
+    truncate(m_stack, m_stack.size() - pops);
+    if (results == 1)
+        TRY(m_stack.try_append(function.result(inst)));
+    return {};
+}
+
+Result<void> Builder::translate_call(const Instruction& instruction)
+{
+    Function& function = *m_function;
+    Opcode opcode = instruction.opcode;
+    bool direct = opcode == Opcode::Call || opcode == Opcode::ReturnCall;
+    bool tail = opcode == Opcode::ReturnCall || opcode == Opcode::ReturnCallIndirect || opcode == Opcode::ReturnCallRef;
+    u32 type_index = direct ? m_module.functions[instruction.index0].type_index : instruction.index0;
+    Span<const ValType> params = m_module.func_params(type_index);
+    Span<const ValType> results = m_module.func_results(type_index);
+    TRY(check_types(params));
+    TRY(check_types(results));
+    u32 arg_count = static_cast<u32>(params.size()) + (direct ? 0 : 1);
+    if (arg_count > m_stack.size())
+        return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                           m_offset);
+    Op op = opcode == Opcode::Call               ? Op::Call
+        : opcode == Opcode::CallIndirect         ? Op::CallIndirect
+        : opcode == Opcode::CallRef              ? Op::CallRef
+        : opcode == Opcode::ReturnCall           ? Op::ReturnCall
+        : opcode == Opcode::ReturnCallIndirect   ? Op::ReturnCallIndirect
+                                                 : Op::ReturnCallRef;
+    Span<const Value> args(m_stack.data() + m_stack.size() - arg_count, arg_count);
+    Inst inst;
+    if (tail) {
+        inst = TRY(terminate(op, args, {}));
+    } else {
+        m_type_scratch.clear();
+        for (ValType type : results)
+            TRY(m_type_scratch.try_append(ir_type(type)));
+        inst = TRY(function.append_inst(m_current, op, args, m_type_scratch.span()));
+    }
+    InstData& data = function.inst(inst);
+    data.imm2 = direct ? instruction.index0 : type_index;
+    data.imm3 = opcode == Opcode::CallIndirect || opcode == Opcode::ReturnCallIndirect ? instruction.index1 : 0;
+    data.wasm_offset = instruction.offset;
+    truncate(m_stack, m_stack.size() - arg_count);
+    if (tail) {
+        m_dead = true;
+        return {};
+    }
+    for (u32 k = 0; k < results.size(); ++k)
+        TRY(m_stack.try_append(function.result(inst, k)));
+    return {};
+}
+
+Result<void> Builder::visit_dead(const Instruction& instruction)
+{
+    switch (instruction.opcode) {
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If:
+    case Opcode::Try:
+    case Opcode::TryTable:
+        ++m_dead_depth;
+        return {};
+    case Opcode::Else:
+        if (m_dead_depth == 0)
+            return do_else();
+        return {};
+    case Opcode::End:
+        if (m_dead_depth > 0) {
+            --m_dead_depth;
+            return {};
+        }
+        return do_end();
+    default:
+        return {};
+    }
+}
+
+} // namespace wk::engine::opt

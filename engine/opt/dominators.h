@@ -1,0 +1,54 @@
+#pragma once
+
+#include "base/result.h"
+#include "base/vector.h"
+#include "engine/opt/ir.h"
+
+namespace wk::engine::opt {
+
+// The dominator tree of a Function's reachable blocks (Cooper, Harvey and Kennedy,
+// "A Simple, Fast Dominance Algorithm"), with reverse post-order and pre/post
+// numbers of the tree so that dominates() is two compares. Recompute after any
+// change to the control flow graph.
+class DominatorTree {
+public:
+    Result<void> compute(const Function& function);
+
+    // Reachable blocks in reverse post-order; the entry first.
+    Span<const Block> rpo() const { return m_rpo.span(); }
+    bool is_reachable(Block block) const { return block < m_rpo_index.size() && m_rpo_index[block] != kNone; }
+    Block idom(Block block) const { return m_idom[block]; } // the entry's is itself
+    bool dominates(Block a, Block b) const
+    {
+        return m_pre[a] <= m_pre[b] && m_post[b] <= m_post[a];
+    }
+    // Children in the dominator tree, for walks in tree pre-order.
+    Block first_child(Block block) const { return m_first_child[block]; }
+    Block next_sibling(Block block) const { return m_next_sibling[block]; }
+
+private:
+    Block intersect(Block a, Block b) const;
+
+    Vector<Block> m_rpo;
+    Vector<u32> m_rpo_index;
+    Vector<Block> m_idom;
+    Vector<Block> m_first_child;
+    Vector<Block> m_next_sibling;
+    Vector<u32> m_pre;
+    Vector<u32> m_post;
+    Vector<u32> m_stack;
+};
+
+// The successors of a block: the targets of its terminator's edges.
+template<typename Callback>
+void for_each_successor(const Function& function, Block block, Callback callback)
+{
+    Inst term = function.terminator(block);
+    if (term == kNone)
+        return;
+    const InstData& data = function.inst(term);
+    for (u32 e = 0; e < data.edge_count; ++e)
+        callback(function.edge(data.first_edge + e).to);
+}
+
+} // namespace wk::engine::opt

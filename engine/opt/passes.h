@@ -1,0 +1,51 @@
+#pragma once
+
+// Passes over the IR (docs/optimizing-compiler.md). Each takes a verified function
+// and leaves a verified function, returns how many changes it made, and allocates
+// only per pass (scratch arrays), never per instruction.
+
+#include "base/format_sink.h"
+#include "base/result.h"
+#include "engine/opt/ir.h"
+
+namespace wk::engine::opt {
+
+// Constant folding with wasm's exact semantics: integer ops wrap, shift counts are
+// masked, division and remainder fold only when they cannot trap (divisor not zero,
+// not INT_MIN / -1), trapping float-to-int conversions only in range; float
+// arithmetic folds only when the result is not a NaN (whose bits wasm leaves to the
+// machine); sqrt, ceil, floor, trunc and nearest do not fold. Also: brif and switch
+// on a constant become jumps (unreachable blocks are removed), select on a constant
+// or between equal values becomes its operand, and integer identities (x+0, x-0,
+// x|0, x^0, x*1, x&-1, shifts and rotations by 0 mod width) become x.
+Result<u32> fold_constants(Function& function);
+
+// Copy propagation: removes block parameters whose incoming arguments are all one
+// value (or the parameter itself), repeating until none is left, and rewrites every
+// use to the value it stands for.
+Result<u32> simplify_block_params(Function& function);
+
+// Dead code elimination: removes unreachable blocks, instructions without effects
+// whose results are unused (transitively, through block parameters), and unused
+// parameters of blocks other than the entry.
+Result<u32> eliminate_dead_code(Function& function);
+
+// Global value numbering over the dominator tree: an instruction equal to one that
+// dominates it (same op, type, immediates and operands; operands of commutative ops
+// in either order) is replaced by it. Only ops whose result depends on nothing but
+// their operands take part (no loads, global reads or calls); trapping ones do, since
+// the dominating copy traps first.
+Result<u32> value_number(Function& function);
+
+struct PipelineOptions {
+    // Run the verifier after every pass (tests; the tier may leave it off).
+    bool verify { false };
+    // Verifier details and, when verbose, one line per pass with its change count.
+    FormatSink* log { nullptr };
+    bool verbose { false };
+};
+
+// The middle end's pass order: simplify, fold, simplify, GVN, DCE.
+Result<void> optimize(Function& function, const PipelineOptions& options = {});
+
+} // namespace wk::engine::opt

@@ -1,0 +1,45 @@
+#include "base/format.h"
+#include "engine/opt/passes.h"
+#include "engine/opt/verifier.h"
+
+namespace wk::engine::opt {
+
+namespace {
+
+struct Pass {
+    const char* name;
+    Result<u32> (*run)(Function&);
+};
+
+// Simplify first so folding sees through the parameters SSA construction left;
+// fold; simplify what folding made trivial (selects, removed edges); number values
+// (which merges the constants folding made); then drop what is dead.
+constexpr Pass kPasses[] = {
+    { "simplify", simplify_block_params },
+    { "fold", fold_constants },
+    { "simplify", simplify_block_params },
+    { "gvn", value_number },
+    { "dce", eliminate_dead_code },
+};
+
+} // namespace
+
+Result<void> optimize(Function& function, const PipelineOptions& options)
+{
+    for (const Pass& pass : kPasses) {
+        u32 changes = TRY(pass.run(function));
+        if (options.verbose && options.log)
+            format_to(*options.log, "pass {}: {} changes\n", pass.name, changes);
+        if (options.verify) {
+            auto verified = verify(function, options.log);
+            if (verified.is_error()) {
+                if (options.log)
+                    format_to(*options.log, "after pass {}\n", pass.name);
+                return verified.error();
+            }
+        }
+    }
+    return {};
+}
+
+} // namespace wk::engine::opt

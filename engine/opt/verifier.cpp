@@ -1,0 +1,275 @@
+#include "engine/opt/verifier.h"
+#include "base/format.h"
+#include "engine/opt/dominators.h"
+
+namespace wk::engine::opt {
+
+namespace {
+
+Type sig_ir_type(SigType type, bool address64)
+{
+    switch (type) {
+    case SigType::I32: return Type::I32;
+    case SigType::I64: return Type::I64;
+    case SigType::F32: return Type::F32;
+    case SigType::F64: return Type::F64;
+    case SigType::V128: return Type::V128;
+    case SigType::Address: return address64 ? Type::I64 : Type::I32;
+    }
+    return Type::None;
+}
+
+class Verifier {
+public:
+    Verifier(const Function& function, FormatSink* detail)
+        : m_function(function)
+        , m_detail(detail)
+    {
+    }
+
+    Result<void> run();
+
+private:
+    Error fail(const char* what, Block block, Inst inst = kNone, Value value = kNone) const
+    {
+        if (m_detail) {
+            format_to(*m_detail, "verifier: {}: block{}", what, block);
+            if (inst != kNone)
+                format_to(*m_detail, " inst {} ({})", inst, op_name(m_function.inst(inst).op));
+            if (value != kNone)
+                format_to(*m_detail, " value v{}", value);
+            m_detail->write("\n");
+        }
+        u64 offset = inst != kNone ? m_function.inst(inst).wasm_offset : Error::kNoOffset;
+        return Error::from(what, ErrorKind::Generic, offset);
+    }
+
+    Result<void> check_block(Block block);
+    Result<void> check_inst(Block block, Inst inst, u32 position);
+    Result<void> check_types(Block block, Inst inst);
+    Result<void> check_use(Block block, Inst inst, u32 position, Value value);
+    Result<void> check_edge(Block block, Inst inst, u32 edge);
+    Type type_of(Value value) const { return m_function.value(value).type; }
+
+    const Function& m_function;
+    FormatSink* m_detail;
+    DominatorTree m_dominators;
+    Vector<u32> m_position; // per instruction: its index in its block
+};
+
+Result<void> Verifier::run()
+{
+    const Function& f = m_function;
+    if (f.entry() == kNone || f.layout().empty() || f.layout()[0] != f.entry())
+        return fail("the layout does not start at the entry block", f.entry());
+    if (!f.preds(f.entry()).empty())
+        return fail("the entry block has predecessors", f.entry());
+    TRY(m_dominators.compute(f));
+    TRY(m_position.try_resize(f.inst_count()));
+    for (u32 i = 0; i < f.inst_count(); ++i)
+        m_position[i] = kNone;
+    for (Block block : f.layout()) {
+        if (block >= f.block_count() || !f.block(block).in_layout)
+            return fail("layout names a block that left the function", block);
+        if (!m_dominators.is_reachable(block))
+            return fail("block not reachable from the entry", block);
+        Span<const u32> insts = f.insts(block);
+        for (u32 k = 0; k < insts.size(); ++k) {
+            if (insts[k] >= f.inst_count() || m_position[insts[k]] != kNone)
+                return fail("instruction listed twice or out of range", block);
+            m_position[insts[k]] = k;
+        }
+    }
+    for (Block block : f.layout())
+        TRY(check_block(block));
+    return {};
+}
+
+Result<void> Verifier::check_block(Block block)
+{
+    const Function& f = m_function;
+    Span<const u32> params = f.params(block);
+    for (u32 k = 0; k < params.size(); ++k) {
+        const ValueData& value = f.value(params[k]);
+        if (value.kind != ValueKind::Param || value.def != block || value.index != k)
+            return fail("block parameter does not name its block and position", block, kNone, params[k]);
+    }
+    Span<const u32> insts = f.insts(block);
+    if (insts.empty())
+        return fail("empty block", block);
+    for (u32 k = 0; k < insts.size(); ++k) {
+        Inst inst = insts[k];
+        bool last = k + 1 == insts.size();
+        if (is_terminator(f.inst(inst).op) != last)
+            return fail(last ? "block does not end in a terminator" : "terminator in the middle of a block", block,
+                        inst);
+        TRY(check_inst(block, inst, k));
+    }
+    for (u32 edge : f.preds(block)) {
+        if (edge >= f.edge_count() || f.edge(edge).dead || f.edge(edge).to != block)
+            return fail("predecessor list names an edge that does not come here", block);
+        Inst term = f.terminator(f.edge(edge).from);
+        if (term == kNone || !f.block(f.edge(edge).from).in_layout)
+            return fail("predecessor edge from a block outside the function", block);
+        const InstData& data = f.inst(term);
+        if (edge < data.first_edge || edge >= data.first_edge + data.edge_count)
+            return fail("predecessor edge not owned by its source's terminator", block);
+    }
+    return {};
+}
+
+Result<void> Verifier::check_inst(Block block, Inst inst, u32 position)
+{
+    const Function& f = m_function;
+    const InstData& data = f.inst(inst);
+    if (data.dead || data.block != block)
+        return fail("instruction removed or listed in another block", block, inst);
+    for (u32 k = 0; k < data.result_count; ++k) {
+        const ValueData& value = f.value(data.first_result + k);
+        if (value.kind != ValueKind::Result || value.def != inst || value.index != k)
+            return fail("result does not name its instruction", block, inst, data.first_result + k);
+    }
+    if (data.result_count > 0 && f.value(data.first_result).type != data.type)
+        return fail("instruction type differs from its first result's", block, inst);
+    for (Value arg : f.args(inst))
+        TRY(check_use(block, inst, position, arg));
+    if (!is_terminator(data.op) && data.edge_count != 0)
+        return fail("edges on an instruction that is not a terminator", block, inst);
+    for (u32 e = 0; e < data.edge_count; ++e)
+        TRY(check_edge(block, inst, data.first_edge + e));
+    return check_types(block, inst);
+}
+
+Result<void> Verifier::check_use(Block block, Inst inst, u32 position, Value value)
+{
+    const Function& f = m_function;
+    if (value >= f.value_count())
+        return fail("use of a value out of range", block, inst, value);
+    const ValueData& data = f.value(value);
+    if (data.kind == ValueKind::Alias)
+        return fail("use of an alias (not resolved)", block, inst, value);
+    if (data.kind == ValueKind::Dead)
+        return fail("use of a removed value", block, inst, value);
+    Block def_block = data.kind == ValueKind::Param ? data.def : f.inst(data.def).block;
+    if (!f.block(def_block).in_layout)
+        return fail("use of a value defined outside the function", block, inst, value);
+    if (def_block == block) {
+        if (data.kind == ValueKind::Result && m_position[data.def] >= position)
+            return fail("use before definition in the same block", block, inst, value);
+        return {};
+    }
+    if (!m_dominators.dominates(def_block, block))
+        return fail("definition does not dominate use", block, inst, value);
+    return {};
+}
+
+Result<void> Verifier::check_edge(Block block, Inst inst, u32 edge)
+{
+    const Function& f = m_function;
+    if (edge >= f.edge_count())
+        return fail("edge out of range", block, inst);
+    const Edge& data = f.edge(edge);
+    if (data.dead || data.from != block)
+        return fail("terminator owns a removed edge or one from another block", block, inst);
+    if (data.to >= f.block_count() || !f.block(data.to).in_layout)
+        return fail("edge to a block outside the function", block, inst);
+    bool registered = false;
+    for (u32 pred : f.preds(data.to))
+        registered |= pred == edge;
+    if (!registered)
+        return fail("edge missing from its target's predecessors", block, inst);
+    Span<const u32> args = f.edge_args(edge);
+    Span<const u32> params = f.params(data.to);
+    if (args.size() != params.size())
+        return fail("edge argument count differs from the target's parameters", block, inst);
+    u32 position = m_position[inst];
+    for (u32 k = 0; k < args.size(); ++k) {
+        TRY(check_use(block, inst, position + 1, args[k]));
+        if (type_of(args[k]) != type_of(params[k]))
+            return fail("edge argument type differs from the target parameter's", block, inst, args[k]);
+    }
+    return {};
+}
+
+Result<void> Verifier::check_types(Block block, Inst inst)
+{
+    const Function& f = m_function;
+    const InstData& data = f.inst(inst);
+    Span<const u32> args = f.args(inst);
+    const OpInfo& info = op_info(data.op);
+    auto expect = [&](bool ok) -> Result<void> {
+        if (!ok)
+            return fail("operand or result types do not fit the op", block, inst);
+        return {};
+    };
+    if (info.is_wasm) {
+        const OpcodeInfo& wasm = opcode_info(info.wasm);
+        if (data.result_count != info.result_count)
+            return fail("result count differs from the op's", block, inst);
+        if (wasm.has_signature) {
+            bool address64 = (data.flags & kAddress64) != 0;
+            if (args.size() != wasm.param_count)
+                return fail("operand count differs from the op's", block, inst);
+            for (u32 k = 0; k < args.size(); ++k)
+                TRY(expect(type_of(args[k]) == sig_ir_type(wasm.params[k], address64)));
+            if (wasm.result_count == 1)
+                TRY(expect(data.type == sig_ir_type(wasm.results[0], address64)));
+            return {};
+        }
+        switch (data.op) {
+        case Op::Select:
+            return expect(args.size() == 3 && type_of(args[0]) == data.type && type_of(args[1]) == data.type
+                          && type_of(args[2]) == Type::I32);
+        case Op::RefNull: return expect(args.empty() && is_ref(data.type));
+        case Op::RefIsNull: return expect(args.size() == 1 && is_ref(type_of(args[0])) && data.type == Type::I32);
+        case Op::RefFunc: return expect(args.empty() && data.type == Type::FuncRef);
+        case Op::GlobalGet: return expect(args.empty());
+        case Op::GlobalSet: return expect(args.size() == 1);
+        default: return {};
+        }
+    }
+    switch (data.op) {
+    case Op::Const:
+        return expect(args.empty() && data.result_count == 1
+                      && (data.type == Type::I32 || data.type == Type::I64 || data.type == Type::F32
+                          || data.type == Type::F64)
+                      && ((data.type != Type::I32 && data.type != Type::F32) || data.imm <= 0xFFFF'FFFFu));
+    case Op::Jump: return expect(args.empty() && data.edge_count == 1);
+    case Op::Branch: return expect(args.size() == 1 && type_of(args[0]) == Type::I32 && data.edge_count == 2);
+    case Op::Switch: {
+        TRY(expect(args.size() == 1 && type_of(args[0]) == Type::I32 && data.edge_count >= 1));
+        List cases { data.imm3 };
+        if (f.lists().size(cases) == 0)
+            return fail("switch without cases", block, inst);
+        for (u32 target : f.lists().span(cases)) {
+            if (target >= data.edge_count)
+                return fail("switch case names no edge", block, inst);
+        }
+        return {};
+    }
+    case Op::Return: {
+        Span<const Type> results = f.result_types();
+        TRY(expect(args.size() == results.size() && data.edge_count == 0));
+        for (u32 k = 0; k < args.size(); ++k)
+            TRY(expect(type_of(args[k]) == results[k]));
+        return {};
+    }
+    case Op::Trap: return expect(args.empty() && data.edge_count == 0);
+    case Op::ReturnCall: return expect(data.edge_count == 0);
+    case Op::ReturnCallIndirect:
+    case Op::CallIndirect: return expect(!args.empty() && (type_of(args.back()) == Type::I32 || type_of(args.back()) == Type::I64));
+    case Op::ReturnCallRef:
+    case Op::CallRef: return expect(!args.empty() && type_of(args.back()) == Type::FuncRef);
+    default: return {};
+    }
+}
+
+} // namespace
+
+Result<void> verify(const Function& function, FormatSink* detail)
+{
+    Verifier verifier(function, detail);
+    return verifier.run();
+}
+
+} // namespace wk::engine::opt

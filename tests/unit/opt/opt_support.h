@@ -1,0 +1,94 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "engine/opt/builder.h"
+#include "engine/opt/dominators.h"
+#include "engine/opt/passes.h"
+#include "engine/opt/printer.h"
+#include "engine/opt/verifier.h"
+#include "engine/text/wat.h"
+
+namespace wk::engine::opt::testing {
+
+// A validated module from WAT; the bytes it refers into live beside it.
+struct Loaded {
+    Vector<u8> bytes;
+    Module module;
+};
+
+inline std::unique_ptr<Loaded> load(const char* wat)
+{
+    auto loaded = std::make_unique<Loaded>();
+    auto bytes = text::wat_to_wasm(StringView(wat, __builtin_strlen(wat)));
+    EXPECT_FALSE(bytes.is_error()) << bytes.error().message();
+    if (bytes.is_error())
+        return nullptr;
+    loaded->bytes = bytes.release_value();
+    auto module = decode_module(loaded->bytes.span());
+    EXPECT_FALSE(module.is_error()) << module.error().message();
+    if (module.is_error())
+        return nullptr;
+    loaded->module = module.release_value();
+    auto valid = validate_module(loaded->module);
+    EXPECT_FALSE(valid.is_error()) << valid.error().message();
+    if (valid.is_error())
+        return nullptr;
+    return loaded;
+}
+
+inline std::string to_string(const Function& function)
+{
+    auto text = function_to_string(function);
+    return text.is_error() ? std::string("<out of memory>") : std::string(text->view().data(), text->view().size());
+}
+
+inline std::string verify_detail(const Function& function)
+{
+    StringBuilder detail;
+    auto result = verify(function, &detail);
+    if (!result.is_error())
+        return "";
+    auto text = detail.to_string();
+    return text.is_error() ? std::string(result.error().message())
+                           : std::string(text->view().data(), text->view().size());
+}
+
+// Builds function `index` of a one-function (or more) module; fails the test on error.
+struct Built {
+    std::unique_ptr<Loaded> loaded;
+    Function function;
+    bool ok { false };
+};
+
+inline std::unique_ptr<Built> build(const char* wat, u32 index = 0)
+{
+    auto built = std::make_unique<Built>();
+    built->loaded = load(wat);
+    if (!built->loaded)
+        return built;
+    Builder builder(built->loaded->module);
+    auto result = builder.build(index, built->function);
+    EXPECT_FALSE(result.is_error()) << result.error().message() << " at " << result.error().offset();
+    if (result.is_error())
+        return built;
+    std::string detail = verify_detail(built->function);
+    EXPECT_EQ(detail, "") << to_string(built->function);
+    built->ok = detail.empty();
+    return built;
+}
+
+inline bool contains(const std::string& text, const char* needle) { return text.find(needle) != std::string::npos; }
+
+inline usize count_of(const std::string& text, const char* needle)
+{
+    usize count = 0;
+    for (usize at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+        ++count;
+    return count;
+}
+
+} // namespace wk::engine::opt::testing
