@@ -58,6 +58,9 @@ public:
     Expected<u64> clock_time(ClockId) override;
     Expected<u64> clock_resolution(ClockId) override;
     Expected<void> random(Bytes) override;
+    // What cancelled() answers (the kernel: the process is being killed).
+    bool cancel { false };
+    bool cancelled() override { return cancel; }
     void yield() override;
     void sleep(u64) override;
     Expected<void> poll(Span<PollRequest>, std::optional<u64>) override;

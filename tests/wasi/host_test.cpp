@@ -132,6 +132,29 @@ TEST(WasiHost, ProcExitUnwindsOutOfTheActivation)
     EXPECT_EQ(values[0].u32_value(), 0u);
 }
 
+// A cancelled guest (a killed process) leaves wasm after the call that noticed it returned:
+// the call itself ran, no exit status is recorded, and the activation ends as by proc_exit.
+TEST(WasiHost, CancelledGuestUnwindsOnceTheCallReturned)
+{
+    Registered r;
+    r.guest.context.set_exit_hook(unwind_on_exit, nullptr);
+    r.guest.system.cancel = true;
+    runtime::VMVal values[1] = { runtime::VMVal::from_u32(0) };
+    auto outcome = runtime::invoke(*r.store, *r.function("sched_yield"), Span<runtime::VMVal>(values, 1));
+    ASSERT_TRUE(outcome.has_value());
+    ASSERT_TRUE(outcome->trap.has_value());
+    EXPECT_EQ(outcome->trap->kind, kExitTrapKind);
+    EXPECT_FALSE(r.guest.context.exit_status().has_value());
+    ASSERT_EQ(r.guest.system.calls.size(), 1u);
+    EXPECT_EQ(r.guest.system.calls[0], "yield");
+    EXPECT_EQ(platform::current_activation(), nullptr);
+    // Not cancelled any more: the same entry returns normally.
+    r.guest.system.cancel = false;
+    auto again = runtime::invoke(*r.store, *r.function("sched_yield"), Span<runtime::VMVal>(values, 1));
+    ASSERT_TRUE(again.has_value());
+    EXPECT_FALSE(again->trap.has_value());
+}
+
 TEST(WasiHost, ProcExitOutsideWasmReturns)
 {
     Registered r;
