@@ -6,6 +6,7 @@
 
 #include "base/format_sink.h"
 #include "base/result.h"
+#include "engine/module.h"
 #include "engine/opt/ir.h"
 
 namespace wk::engine::opt {
@@ -46,6 +47,8 @@ Result<u32> simplify_cfg(Function& function);
 struct PipelineOptions {
     // Run the verifier after every pass (tests; the tier may leave it off).
     bool verify { false };
+    // Given, the verifier also checks calls and globals against the module.
+    const Module* module { nullptr };
     // Verifier details and, when verbose, one line per pass with its change count.
     FormatSink* log { nullptr };
     bool verbose { false };

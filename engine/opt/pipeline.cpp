@@ -33,7 +33,7 @@ Result<void> optimize(Function& function, const PipelineOptions& options)
         if (options.verbose && options.log)
             format_to(*options.log, "pass {}: {} changes\n", pass.name, changes);
         if (options.verify) {
-            auto verified = verify(function, options.log);
+            auto verified = verify(function, options.log, options.module);
             if (verified.is_error()) {
                 if (options.log)
                     format_to(*options.log, "after pass {}\n", pass.name);
