@@ -6,6 +6,7 @@
 
 #include "base/format_sink.h"
 #include "base/result.h"
+#include "engine/module.h"
 #include "engine/opt/ir.h"
 
 namespace wk::engine::opt {
@@ -37,15 +38,23 @@ Result<u32> eliminate_dead_code(Function& function);
 // the dominating copy traps first.
 Result<u32> value_number(Function& function);
 
+// Control-flow cleanup: a block with no parameters that only jumps on is bypassed
+// (its predecessors' edges go to its target with its arguments), and a block whose
+// only predecessor jumps to it is merged into that predecessor (its parameters
+// become the jump's arguments).
+Result<u32> simplify_cfg(Function& function);
+
 struct PipelineOptions {
     // Run the verifier after every pass (tests; the tier may leave it off).
     bool verify { false };
+    // Given, the verifier also checks calls and globals against the module.
+    const Module* module { nullptr };
     // Verifier details and, when verbose, one line per pass with its change count.
     FormatSink* log { nullptr };
     bool verbose { false };
 };
 
-// The middle end's pass order: simplify, fold, simplify, GVN, DCE.
+// The middle end's pass order: simplify, fold, simplify, CFG cleanup, GVN, DCE.
 Result<void> optimize(Function& function, const PipelineOptions& options = {});
 
 } // namespace wk::engine::opt

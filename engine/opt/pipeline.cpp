@@ -12,12 +12,14 @@ struct Pass {
 };
 
 // Simplify first so folding sees through the parameters SSA construction left;
-// fold; simplify what folding made trivial (selects, removed edges); number values
-// (which merges the constants folding made); then drop what is dead.
+// fold; simplify what folding made trivial (selects, removed edges); merge the
+// blocks that leaves in a chain, so GVN sees longer blocks; number values (which
+// merges the constants folding made); then drop what is dead.
 constexpr Pass kPasses[] = {
     { "simplify", simplify_block_params },
     { "fold", fold_constants },
     { "simplify", simplify_block_params },
+    { "cfg", simplify_cfg },
     { "gvn", value_number },
     { "dce", eliminate_dead_code },
 };
@@ -31,7 +33,7 @@ Result<void> optimize(Function& function, const PipelineOptions& options)
         if (options.verbose && options.log)
             format_to(*options.log, "pass {}: {} changes\n", pass.name, changes);
         if (options.verify) {
-            auto verified = verify(function, options.log);
+            auto verified = verify(function, options.log, options.module);
             if (verified.is_error()) {
                 if (options.log)
                     format_to(*options.log, "after pass {}\n", pass.name);

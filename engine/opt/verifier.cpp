@@ -19,11 +19,27 @@ Type sig_ir_type(SigType type, bool address64)
     return Type::None;
 }
 
+// Whether an IR type can hold a wasm value type (references by kind only: the IR
+// keeps the hierarchy, not the heap type).
+bool fits(Type type, ValType wasm)
+{
+    switch (wasm.kind) {
+    case ValKind::I32: return type == Type::I32;
+    case ValKind::I64: return type == Type::I64;
+    case ValKind::F32: return type == Type::F32;
+    case ValKind::F64: return type == Type::F64;
+    case ValKind::V128: return type == Type::V128;
+    case ValKind::Ref: return is_ref(type);
+    default: return false;
+    }
+}
+
 class Verifier {
 public:
-    Verifier(const Function& function, FormatSink* detail)
+    Verifier(const Function& function, FormatSink* detail, const Module* module)
         : m_function(function)
         , m_detail(detail)
+        , m_module(module)
     {
     }
 
@@ -47,12 +63,14 @@ private:
     Result<void> check_block(Block block);
     Result<void> check_inst(Block block, Inst inst, u32 position);
     Result<void> check_types(Block block, Inst inst);
+    Result<void> check_against_module(Block block, Inst inst);
     Result<void> check_use(Block block, Inst inst, u32 position, Value value);
     Result<void> check_edge(Block block, Inst inst, u32 edge);
     Type type_of(Value value) const { return m_function.value(value).type; }
 
     const Function& m_function;
     FormatSink* m_detail;
+    const Module* m_module;
     DominatorTree m_dominators;
     Vector<u32> m_position; // per instruction: its index in its block
 };
@@ -137,7 +155,76 @@ Result<void> Verifier::check_inst(Block block, Inst inst, u32 position)
         return fail("edges on an instruction that is not a terminator", block, inst);
     for (u32 e = 0; e < data.edge_count; ++e)
         TRY(check_edge(block, inst, data.first_edge + e));
-    return check_types(block, inst);
+    TRY(check_types(block, inst));
+    if (m_module)
+        TRY(check_against_module(block, inst));
+    return {};
+}
+
+Result<void> Verifier::check_against_module(Block block, Inst inst)
+{
+    const Function& f = m_function;
+    const Module& module = *m_module;
+    const InstData& data = f.inst(inst);
+    Span<const u32> args = f.args(inst);
+    u32 type_index = kNone;
+    bool has_callee_operand = false;
+    bool tail = false;
+    switch (data.op) {
+    case Op::Call:
+    case Op::ReturnCall:
+        if (data.imm2 >= module.functions.size())
+            return fail("call of a function that does not exist", block, inst);
+        type_index = module.functions[data.imm2].type_index;
+        tail = data.op == Op::ReturnCall;
+        break;
+    case Op::CallIndirect:
+    case Op::CallRef:
+    case Op::ReturnCallIndirect:
+    case Op::ReturnCallRef:
+        if (data.imm2 >= module.types.size() || module.types[data.imm2].kind != CompositeKind::Func)
+            return fail("call through a type that is not a function type", block, inst);
+        type_index = data.imm2;
+        has_callee_operand = true;
+        tail = data.op == Op::ReturnCallIndirect || data.op == Op::ReturnCallRef;
+        break;
+    case Op::GlobalGet:
+    case Op::GlobalSet: {
+        if (data.imm2 >= module.globals.size())
+            return fail("access to a global that does not exist", block, inst);
+        ValType type = module.globals[data.imm2].type;
+        bool ok = data.op == Op::GlobalGet ? fits(data.type, type) : fits(f.value(args[0]).type, type);
+        if (!ok)
+            return fail("global access type differs from the global's", block, inst);
+        return {};
+    }
+    default: return {};
+    }
+    Span<const ValType> params = module.func_params(type_index);
+    Span<const ValType> results = module.func_results(type_index);
+    if (args.size() != params.size() + (has_callee_operand ? 1 : 0))
+        return fail("call argument count differs from the callee type's", block, inst);
+    for (u32 k = 0; k < params.size(); ++k) {
+        if (!fits(f.value(args[k]).type, params[k]))
+            return fail("call argument type differs from the callee type's", block, inst, args[k]);
+    }
+    if (tail) {
+        Span<const Type> own = f.result_types();
+        if (own.size() != results.size())
+            return fail("tail call results differ from the function's", block, inst);
+        for (u32 k = 0; k < own.size(); ++k) {
+            if (!fits(own[k], results[k]))
+                return fail("tail call results differ from the function's", block, inst);
+        }
+        return {};
+    }
+    if (data.result_count != results.size())
+        return fail("call result count differs from the callee type's", block, inst);
+    for (u32 k = 0; k < results.size(); ++k) {
+        if (!fits(f.value(data.first_result + k).type, results[k]))
+            return fail("call result type differs from the callee type's", block, inst);
+    }
+    return {};
 }
 
 Result<void> Verifier::check_use(Block block, Inst inst, u32 position, Value value)
@@ -266,9 +353,9 @@ Result<void> Verifier::check_types(Block block, Inst inst)
 
 } // namespace
 
-Result<void> verify(const Function& function, FormatSink* detail)
+Result<void> verify(const Function& function, FormatSink* detail, const Module* module)
 {
-    Verifier verifier(function, detail);
+    Verifier verifier(function, detail, module);
     return verifier.run();
 }
 

@@ -2,6 +2,7 @@
 
 #include "base/format_sink.h"
 #include "base/result.h"
+#include "engine/module.h"
 #include "engine/opt/ir.h"
 
 namespace wk::engine::opt {
@@ -15,8 +16,10 @@ namespace wk::engine::opt {
 //     edge arguments match their target's parameters, returns the function's results;
 //   - SSA: every use is dominated by its definition (an edge argument is used at the
 //     end of the edge's source block); no use names an alias or a removed value.
+// With the module the function came from, calls are also checked against their
+// callee's type and global accesses against the global's type (references by kind).
 // The first violation is returned as an Error; when `detail` is given, a line naming
 // the block, instruction and value is written to it as well.
-Result<void> verify(const Function& function, FormatSink* detail = nullptr);
+Result<void> verify(const Function& function, FormatSink* detail = nullptr, const Module* module = nullptr);
 
 } // namespace wk::engine::opt

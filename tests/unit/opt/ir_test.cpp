@@ -143,6 +143,22 @@ TEST(OptVerifier, RejectsAliasUses)
     EXPECT_FALSE(verify_detail(d.f).empty());
 }
 
+TEST(OptVerifier, ChecksCallsAgainstTheModule)
+{
+    auto built = build(R"((module (func $f (param i64) (result i32) (i32.const 0))
+        (func (result i32) (call $f (i64.const 5)))))", 1);
+    ASSERT_TRUE(built->ok);
+    Function& f = built->function;
+    const Module& module = built->loaded->module;
+    EXPECT_EQ(verify_detail(f, &module), "");
+    for (u32 i = 0; i < f.inst_count(); ++i) {
+        if (f.inst(i).op == Op::Call)
+            f.inst(i).imm2 = 1; // now calls itself: () -> i32, given one argument
+    }
+    EXPECT_EQ(verify_detail(f), ""); // without the module this cannot be seen
+    EXPECT_TRUE(contains(verify_detail(f, &module), "call argument count")) << verify_detail(f, &module);
+}
+
 TEST(OptDominators, DiamondAndLoop)
 {
     auto built = build(R"((module (func (param i32) (local i32)

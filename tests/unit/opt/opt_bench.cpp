@@ -52,7 +52,7 @@ int print_function(const char* path, u32 index)
     StdoutSink out;
     std::printf(";; as built\n");
     opt::print_function(function, out);
-    auto optimized = opt::optimize(function, { .verify = true, .log = &out, .verbose = true });
+    auto optimized = opt::optimize(function, { .verify = true, .module = &module, .log = &out, .verbose = true });
     std::printf(";; after the pipeline%s\n", optimized.is_error() ? " (verifier failed)" : "");
     opt::print_function(function, out);
     return optimized.is_error() ? 1 : 0;

@@ -46,10 +46,10 @@ inline std::string to_string(const Function& function)
     return text.is_error() ? std::string("<out of memory>") : std::string(text->view().data(), text->view().size());
 }
 
-inline std::string verify_detail(const Function& function)
+inline std::string verify_detail(const Function& function, const Module* module = nullptr)
 {
     StringBuilder detail;
-    auto result = verify(function, &detail);
+    auto result = verify(function, &detail, module);
     if (!result.is_error())
         return "";
     auto text = detail.to_string();
@@ -75,7 +75,7 @@ inline std::unique_ptr<Built> build(const char* wat, u32 index = 0)
     EXPECT_FALSE(result.is_error()) << result.error().message() << " at " << result.error().offset();
     if (result.is_error())
         return built;
-    std::string detail = verify_detail(built->function);
+    std::string detail = verify_detail(built->function, &built->loaded->module);
     EXPECT_EQ(detail, "") << to_string(built->function);
     built->ok = detail.empty();
     return built;

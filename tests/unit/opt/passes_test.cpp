@@ -158,6 +158,39 @@ TEST(OptGvn, OnlyDominatingCopiesAreReused)
     EXPECT_EQ(verify_detail(hoisted->function), "");
 }
 
+TEST(OptCfg, ChainsOfBlocksMergeIntoOne)
+{
+    auto built = build(R"((module (func (param i32) (result i32)
+        (block (result i32) (block (result i32) (block (result i32) (local.get 0))))
+        (i32.const 1) (i32.add))))");
+    ASSERT_TRUE(built->ok);
+    Function& f = built->function;
+    ASSERT_EQ(f.layout().size(), 4u) << to_string(f);
+    EXPECT_EQ(MUST(simplify_cfg(f)), 3u);
+    EXPECT_EQ(verify_detail(f), "");
+    EXPECT_EQ(to_string(f), "function 0 -> (i32)\n"
+                            "block0(v0: i32):\n"
+                            "    v4 = const.i32 1\n"
+                            "    v5 = i32.add v0, v4\n"
+                            "    return v5\n");
+}
+
+TEST(OptCfg, BranchesGoStraightThroughEmptyBlocks)
+{
+    auto built = build(R"((module (func (param i32) (result i32) (local i32)
+        (if (local.get 0) (then (local.set 1 (i32.const 3))) (else))
+        (local.get 1))))");
+    ASSERT_TRUE(built->ok);
+    Function& f = built->function;
+    std::string before = to_string(f);
+    EXPECT_GE(MUST(simplify_cfg(f)), 1u);
+    EXPECT_EQ(verify_detail(f), "");
+    std::string text = to_string(f);
+    // The else block only jumped to the merge: the brif now goes there directly.
+    EXPECT_EQ(f.layout().size(), 3u) << before << text;
+    EXPECT_TRUE(contains(text, "brif v0, block1, block3(v1)")) << text;
+}
+
 TEST(OptPipeline, LoopWithConstantsAndRedundancy)
 {
     auto built = build(R"((module (memory 1) (func (param $n i32) (result i32) (local $i i32) (local $acc i32)

@@ -75,13 +75,13 @@ void run_module(const std::string& where, Span<const u8> bytes, Features feature
             }
             continue;
         }
-        std::string detail = verify_detail(function);
+        std::string detail = verify_detail(function, &module);
         if (!detail.empty()) {
             tally.failures.push_back(where + " function " + std::to_string(index) + ": after building: " + detail);
             continue;
         }
         StringBuilder log;
-        auto optimized = optimize(function, { .verify = true, .log = &log });
+        auto optimized = optimize(function, { .verify = true, .module = &module, .log = &log });
         if (optimized.is_error()) {
             auto text = MUST(log.to_string());
             tally.failures.push_back(where + " function " + std::to_string(index) + ": "

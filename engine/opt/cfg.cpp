@@ -1,0 +1,101 @@
+// Control-flow cleanup (see passes.h): jump threading through blocks that only jump,
+// and merging a block into its only predecessor when that predecessor jumps to it.
+#include "engine/opt/passes.h"
+
+namespace wk::engine::opt {
+
+namespace {
+
+// A block other than the entry whose only instruction is an unconditional jump to
+// another block, and which has no parameters: its predecessors can go straight on.
+bool is_forwarder(const Function& function, Block block)
+{
+    if (block == function.entry() || !function.params(block).empty() || function.insts(block).size() != 1)
+        return false;
+    const InstData& jump = function.inst(function.insts(block)[0]);
+    return jump.op == Op::Jump && function.edge(jump.first_edge).to != block;
+}
+
+Result<u32> thread_jumps(Function& function)
+{
+    u32 changes = 0;
+    for (Block block : function.layout()) {
+        if (!function.block(block).in_layout || !is_forwarder(function, block))
+            continue;
+        Inst jump = function.insts(block)[0];
+        u32 through = function.inst(jump).first_edge;
+        Block target = function.edge(through).to;
+        // A value passed on dominates this block and is not defined in it, so it
+        // dominates the end of every predecessor too.
+        while (!function.preds(block).empty()) {
+            u32 edge = function.preds(block)[0];
+            function.unlink_edge(edge);
+            Edge& data = function.edge(edge);
+            data.dead = 0;
+            data.to = target;
+            function.lists().free(data.args);
+            data.args = TRY(function.lists().make(function.edge_args(through)));
+            TRY(function.lists().push(function.block(target).preds, edge));
+        }
+        function.kill_inst(jump);
+        function.block(block).in_layout = false;
+        ++changes;
+    }
+    if (changes)
+        function.compact_layout();
+    return changes;
+}
+
+Result<u32> merge_blocks(Function& function)
+{
+    u32 changes = 0;
+    for (Block block : function.layout()) {
+        if (!function.block(block).in_layout)
+            continue;
+        for (;;) {
+            Inst jump = function.terminator(block);
+            if (jump == kNone || function.inst(jump).op != Op::Jump)
+                break;
+            u32 edge = function.inst(jump).first_edge;
+            Block next = function.edge(edge).to;
+            if (next == block || next == function.entry() || function.preds(next).size() != 1)
+                break;
+            // The parameters of `next` become the jump's arguments.
+            Span<const u32> params = function.params(next);
+            for (u32 k = 0; k < params.size(); ++k)
+                function.make_alias(params[k], function.resolve(function.edge_args(edge)[k]));
+            function.kill_inst(jump);
+            List& insts = function.block(block).insts;
+            function.lists().truncate(insts, static_cast<u32>(function.insts(block).size()) - 1);
+            for (u32 k = 0; k < function.insts(next).size(); ++k) {
+                Inst moved = function.insts(next)[k];
+                function.inst(moved).block = block;
+                TRY(function.lists().push(function.block(block).insts, moved));
+            }
+            Inst term = function.terminator(block);
+            if (term != kNone) {
+                const InstData& data = function.inst(term);
+                for (u32 e = 0; e < data.edge_count; ++e)
+                    function.edge(data.first_edge + e).from = block;
+            }
+            function.block(next).in_layout = false;
+            ++changes;
+        }
+    }
+    if (changes) {
+        function.compact_layout();
+        function.resolve_aliases();
+    }
+    return changes;
+}
+
+} // namespace
+
+Result<u32> simplify_cfg(Function& function)
+{
+    u32 changes = TRY(thread_jumps(function));
+    changes += TRY(merge_blocks(function));
+    return changes;
+}
+
+} // namespace wk::engine::opt
