@@ -251,6 +251,8 @@ Result<void> BaselineCompiler::emit_return()
 // binary search, a chain of compares once a few entries are left.
 Result<void> BaselineCompiler::emit_compare_tree(Gpr index, Span<const u32> targets, u32 first, u32 end)
 {
+    if (first == end)
+        return {}; // no entries: the bounds check always took the default
     if (end - first <= 4) {
         for (u32 i = first; i + 1 < end; ++i) {
             m_asm.cmp(index, static_cast<i32>(i), Size::Dword);
