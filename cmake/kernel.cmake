@@ -5,6 +5,10 @@ set(WK_KERNEL_FLAGS
   -mcmodel=kernel -mno-red-zone -fno-pic -fno-pie -fno-stack-protector
   -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-asynchronous-unwind-tables
   -fno-threadsafe-statics -fno-builtin -fno-stack-check
+  # Spectre v2: every process runs at ring 0 in this address space, so IBRS/eIBRS (which
+  # separate privilege modes) do not keep one from steering another's indirect branches;
+  # retpolines do (docs/baseline-compiler.md, "Speculation").
+  -mretpoline
   -Wall -Wextra -Wno-unused-parameter)
 
 # Compiles TARGET's sources for the kernel.

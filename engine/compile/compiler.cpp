@@ -77,11 +77,12 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
         TRY(x64::baseline::compute_call_layout(module.func_params(type_index), module.func_results(type_index), layout));
         masm.align(16);
         symbol_offsets[symbols.array_trampoline(type_index)] = trampolines_base + masm.offset();
-        x64::baseline::emit_array_trampoline(masm, layout);
+        x64::baseline::emit_array_trampoline(masm, layout, symbols.retpoline());
     }
-    if (masm.offset() == 0 && code.is_empty())
-        masm.int3(); // a module without functions still gets a (tiny) code object
-    if (masm.offset() != 0) {
+    masm.align(16);
+    symbol_offsets[symbols.retpoline()] = trampolines_base + masm.offset();
+    x64::baseline::emit_retpoline(masm);
+    {
         u32 base = TRY(append());
         if (base != trampolines_base)
             return Error::from("trampolines misplaced", ErrorKind::Invalid);

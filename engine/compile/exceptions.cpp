@@ -117,7 +117,8 @@ wk_exception_resume:
     movq %r8, %r14
     movq (%r14), %r15
     movq %rcx, %rax
-    jmpq *%rdx
+    movq %rdx, %r11
+    jmp wk_retpoline_r11
     .size wk_exception_resume, . - wk_exception_resume
 )");
 

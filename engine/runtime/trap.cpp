@@ -355,6 +355,25 @@ Result<NativeCallResult> call_native(const void* code, u64 arg0, u64 arg1, u64 a
 } // namespace wk::engine
 
 #if defined(__x86_64__)
+// The retpoline thunk of the host side (docs/baseline-compiler.md, "Speculation"): jump to
+// r11 through a return, whose prediction the thunk's own call points at a pause/lfence loop.
+asm(R"(
+    .text
+    .p2align 4
+    .globl wk_retpoline_r11
+    .hidden wk_retpoline_r11
+    .type wk_retpoline_r11, @function
+wk_retpoline_r11:
+    call 1f
+2:  pause
+    lfence
+    jmp 2b
+    .p2align 4
+1:  movq %r11, (%rsp)
+    ret
+    .size wk_retpoline_r11, . - wk_retpoline_r11
+)");
+
 // rdi = activation, rsi = code, rdx/rcx/r8 = arguments. See trap.h.
 extern "C" [[gnu::naked]] wk::u64 wk_enter_native(wk::engine::Activation*, const void*, wk::u64, wk::u64, wk::u64)
 {
@@ -371,11 +390,11 @@ extern "C" [[gnu::naked]] wk::u64 wk_enter_native(wk::engine::Activation*, const
         "movq %rbp, 8(%rdi)\n\t"
         "leaq 1f(%rip), %rax\n\t"
         "movq %rax, 16(%rdi)\n\t"
-        "movq %rsi, %rax\n\t"
+        "movq %rsi, %r11\n\t"
         "movq %rdx, %rdi\n\t"
         "movq %rcx, %rsi\n\t"
         "movq %r8, %rdx\n\t"
-        "callq *%rax\n"
+        "callq wk_retpoline_r11\n"
         "1:\n\t"
         "addq $8, %rsp\n\t"
         "popq %r15\n\t"
@@ -394,7 +413,8 @@ extern "C" [[gnu::naked]] void wk_resume_at_landing(wk::engine::Activation*, wk:
     asm("movq 0(%rdi), %rsp\n\t"
         "movq 8(%rdi), %rbp\n\t"
         "movl %esi, %eax\n\t"
-        "jmpq *16(%rdi)\n\t");
+        "movq 16(%rdi), %r11\n\t"
+        "jmp wk_retpoline_r11\n\t");
 }
 #else
 #    error "wk_enter_native: no entry trampoline for this architecture yet"

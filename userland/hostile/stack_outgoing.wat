@@ -1,11 +1,17 @@
 ;; The widest call wasm allows (1000 v128 parameters and 1000 results: about 32 KiB of
 ;; stack arguments and results area below the caller's frame) made at a chosen recursion
-;; depth, for the stack check's boundary test (tests/kernel: kernel_stack_outgoing, driven
-;; by stack_outgoing_sweep). The prologue check of the caller covers that whole area, so
+;; depth, for the stack check's boundary test (tests/kernel: kernel_stack_outgoing, mode 9).
+;; The prologue check of the caller covers that whole area, so
 ;; near the limit the call ends in "call stack exhausted", never in a kernel panic.
 ;;   stack_outgoing MODE DEPTH   recurse DEPTH calls deep, then by MODE:
 ;;     0 return; 1 the wide call; 2 spin (timer interrupts land at the deepest frame);
 ;;     3 fd_write a line (a host call from the deepest frame)
+;;   stack_outgoing 9   the sweep: finds the deepest recursion that returns (mode 0), then runs
+;;     mode 1 from every depth from there up until it returned 16 times in a row, so that the
+;;     wide call's stack arguments land at every offset the recursion's frame size allows
+;;     relative to the limit; then modes 2 and 3 from the deepest depth where they return.
+;;     Each run is a child process (a trap ends a process). Exits 0 when every run returned or
+;;     trapped with "call stack exhausted", at least one of each, and modes 2 and 3 returned.
 ;; (The type's 1000 values are written out: the text format has no repetition.)
 (module
   (type $wide (func
@@ -64,6 +70,9 @@
   (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasmkern" "spawn" (func $spawn (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasmkern" "wait" (func $wait (param i32 i32) (result i32)))
   (memory (export "memory") 1)
   ;; iovec at 32 for the line at 48
   (data (i32.const 32) "\30\00\00\00\0b\00\00\00")
@@ -251,6 +260,151 @@
                   (then (call $spin))
                   (else (call $write))))))))))
 
+;; ---- mode 9: the sweep (tests/kernel kernel_stack_outgoing) ----------------------------
+  ;; Each run is a child process (a trap ends a process): it spawns this program with MODE
+  ;; and DEPTH and waits. Memory: 20032 the child's argv, 20100 its pid, 20104 its status,
+  ;; 20200 the line being written, 20500 its iovec, 20508 bytes written; texts from 40000.
+  (data (i32.const 40000) "/bin/stack_outgoing")
+  (data (i32.const 40020) "stack_outgoing")
+  (data (i32.const 40035) "stack_outgoing_sweep: probe bounds wrong")
+  (data (i32.const 40076) "stack_outgoing_sweep: probe at depth ")
+  (data (i32.const 40114) ": status ")
+  (data (i32.const 40124) "stack_outgoing_sweep: deepest recursion ")
+  (data (i32.const 40165) "stack_outgoing_sweep: wide call at ")
+  (data (i32.const 40201) " depths: ")
+  (data (i32.const 40211) " returned, ")
+  (data (i32.const 40223) " trapped, ")
+  (data (i32.const 40234) " other")
+  (data (i32.const 40241) "stack_outgoing_sweep: spin at depth ")
+  (data (i32.const 40278) "stack_outgoing_sweep: write at depth ")
+  (data (i32.const 40316) " (deepest - ")
+  (data (i32.const 40329) "): status ")
+  (global $line (mut i32) (i32.const 0))
+
+  ;; Writes the decimal digits of $value at $at; returns the end.
+  (func $digits (param $at i32) (param $value i32) (result i32) (local $end i32) (local $v i32)
+    (if (i32.lt_s (local.get $value) (i32.const 0))
+      (then
+        (i32.store8 (local.get $at) (i32.const 45))
+        (local.set $at (i32.add (local.get $at) (i32.const 1)))
+        (local.set $value (i32.sub (i32.const 0) (local.get $value)))))
+    (local.set $v (local.get $value))
+    (local.set $end (local.get $at))
+    (loop $count
+      (local.set $end (i32.add (local.get $end) (i32.const 1)))
+      (local.set $v (i32.div_u (local.get $v) (i32.const 10)))
+      (br_if $count (local.get $v)))
+    (local.set $v (local.get $end))
+    (loop $write
+      (local.set $v (i32.sub (local.get $v) (i32.const 1)))
+      (i32.store8 (local.get $v) (i32.add (i32.const 48) (i32.rem_u (local.get $value) (i32.const 10))))
+      (local.set $value (i32.div_u (local.get $value) (i32.const 10)))
+      (br_if $write (i32.gt_u (local.get $v) (local.get $at))))
+    (local.get $end))
+
+  (func $text (param $from i32) (param $length i32)
+    (memory.copy (i32.add (i32.const 20200) (global.get $line)) (local.get $from) (local.get $length))
+    (global.set $line (i32.add (global.get $line) (local.get $length))))
+
+  (func $number (param $value i32)
+    (global.set $line
+      (i32.sub (call $digits (i32.add (i32.const 20200) (global.get $line)) (local.get $value)) (i32.const 20200))))
+
+  (func $end_line
+    (i32.store8 (i32.add (i32.const 20200) (global.get $line)) (i32.const 10))
+    (i32.store (i32.const 20500) (i32.const 20200))
+    (i32.store (i32.const 20504) (i32.add (global.get $line) (i32.const 1)))
+    (drop (call $fd_write (i32.const 1) (i32.const 20500) (i32.const 1) (i32.const 20508)))
+    (global.set $line (i32.const 0)))
+
+  ;; The child's exit status: 0 returned, 134 trapped; -1 when spawn or wait failed.
+  (func $run (param $mode i32) (param $depth i32) (result i32) (local $end i32)
+    (memory.copy (i32.const 20032) (i32.const 40020) (i32.const 14))
+    (i32.store8 (i32.const 20046) (i32.const 0))
+    (local.set $end (call $digits (i32.const 20047) (local.get $mode)))
+    (i32.store8 (local.get $end) (i32.const 0))
+    (local.set $end (call $digits (i32.add (local.get $end) (i32.const 1)) (local.get $depth)))
+    (i32.store8 (local.get $end) (i32.const 0))
+    (if (call $spawn (i32.const 40000) (i32.const 19) (i32.const 20032) (i32.sub (i32.add (local.get $end) (i32.const 1)) (i32.const 20032))
+          (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 2) (i32.const 20100))
+      (then (return (i32.const -1))))
+    (if (call $wait (i32.load (i32.const 20100)) (i32.const 20104))
+      (then (return (i32.const -1))))
+    (i32.load (i32.const 20104)))
+
+  (func $sweep (result i32)
+    (local $low i32) (local $high i32) (local $middle i32) (local $status i32) (local $depth i32)
+    (local $depths i32) (local $returned i32) (local $exhausted i32) (local $other i32) (local $streak i32)
+    (local $mode i32) (local $failed i32)
+    ;; The deepest plain recursion that still returns.
+    (local.set $high (i32.const 1048576))
+    (if (i32.or (call $run (i32.const 0) (i32.const 0))
+                (i32.ne (call $run (i32.const 0) (local.get $high)) (i32.const 134)))
+      (then (call $text (i32.const 40035) (i32.const 40)) (call $end_line) (return (i32.const 1))))
+    (block $found
+      (loop $search
+        (br_if $found (i32.le_u (i32.sub (local.get $high) (local.get $low)) (i32.const 1)))
+        (local.set $middle (i32.add (local.get $low) (i32.shr_u (i32.sub (local.get $high) (local.get $low)) (i32.const 1))))
+        (local.set $status (call $run (i32.const 0) (local.get $middle)))
+        (if (i32.eqz (local.get $status))
+          (then (local.set $low (local.get $middle)))
+          (else
+            (if (i32.ne (local.get $status) (i32.const 134))
+              (then
+                (call $text (i32.const 40076) (i32.const 37)) (call $number (local.get $middle))
+                (call $text (i32.const 40114) (i32.const 9)) (call $number (local.get $status)) (call $end_line)
+                (return (i32.const 1))))
+            (local.set $high (local.get $middle))))
+        (br $search)))
+    (call $text (i32.const 40124) (i32.const 40)) (call $number (local.get $low)) (call $end_line)
+    ;; The wide call from every depth from there up, until it returned 16 times in a row.
+    (local.set $depth (local.get $low))
+    (block $swept
+      (loop $next
+        (br_if $swept (i32.or (i32.eqz (local.get $depth)) (i32.ge_u (local.get $streak) (i32.const 16))))
+        (local.set $status (call $run (i32.const 1) (local.get $depth)))
+        (local.set $depths (i32.add (local.get $depths) (i32.const 1)))
+        (if (i32.eqz (local.get $status))
+          (then
+            (local.set $returned (i32.add (local.get $returned) (i32.const 1)))
+            (local.set $streak (i32.add (local.get $streak) (i32.const 1))))
+          (else
+            (if (i32.eq (local.get $status) (i32.const 134))
+              (then
+                (local.set $exhausted (i32.add (local.get $exhausted) (i32.const 1)))
+                (local.set $streak (i32.const 0)))
+              (else (local.set $other (i32.add (local.get $other) (i32.const 1)))))))
+        (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+        (br $next)))
+    (call $text (i32.const 40165) (i32.const 35)) (call $number (local.get $depths))
+    (call $text (i32.const 40201) (i32.const 9)) (call $number (local.get $returned))
+    (call $text (i32.const 40211) (i32.const 11)) (call $number (local.get $exhausted))
+    (call $text (i32.const 40223) (i32.const 10)) (call $number (local.get $other))
+    (call $text (i32.const 40234) (i32.const 6)) (call $end_line)
+    (local.set $failed (i32.or (i32.or (local.get $other) (i32.eqz (local.get $returned))) (i32.eqz (local.get $exhausted))))
+    ;; A spin and a host call from the deepest depth where each still returns.
+    (local.set $mode (i32.const 2))
+    (loop $each
+      (local.set $depth (local.get $low))
+      (local.set $status (call $run (local.get $mode) (local.get $depth)))
+      (block $settled
+        (loop $shallower
+          (br_if $settled (i32.ne (local.get $status) (i32.const 134)))
+          (br_if $settled (i32.ge_u (i32.sub (local.get $low) (local.get $depth)) (i32.const 16)))
+          (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+          (local.set $status (call $run (local.get $mode) (local.get $depth)))
+          (br $shallower)))
+      (if (i32.eq (local.get $mode) (i32.const 2))
+        (then (call $text (i32.const 40241) (i32.const 36)))
+        (else (call $text (i32.const 40278) (i32.const 37))))
+      (call $number (local.get $depth))
+      (call $text (i32.const 40316) (i32.const 12)) (call $number (i32.sub (local.get $low) (local.get $depth)))
+      (call $text (i32.const 40329) (i32.const 10)) (call $number (local.get $status)) (call $end_line)
+      (local.set $failed (i32.or (local.get $failed) (local.get $status)))
+      (local.set $mode (i32.add (local.get $mode) (i32.const 1)))
+      (br_if $each (i32.le_u (local.get $mode) (i32.const 3))))
+    (local.get $failed))
+
   ;; The decimal number of argument $k (0 when missing or not a number).
   (func $argument (param $k i32) (result i32) (local $p i32) (local $c i32) (local $value i32)
     (if (i32.ge_u (local.get $k) (i32.load (i32.const 0))) (then (return (i32.const 0))))
@@ -268,6 +422,8 @@
     ;; argc at 0, argv pointers at 256 (up to 64), their text at 1024
     (drop (call $args_sizes_get (i32.const 0) (i32.const 4)))
     (if (i32.gt_u (i32.load (i32.const 0)) (i32.const 64)) (then (unreachable)))
-    (if (i32.gt_u (i32.load (i32.const 4)) (i32.const 60000)) (then (unreachable)))
+    (if (i32.gt_u (i32.load (i32.const 4)) (i32.const 16384)) (then (unreachable)))
     (drop (call $args_get (i32.const 256) (i32.const 1024)))
+    (if (i32.eq (call $argument (i32.const 1)) (i32.const 9))
+      (then (call $proc_exit (call $sweep))))
     (drop (call $rec (call $argument (i32.const 2)) (call $argument (i32.const 1))))))

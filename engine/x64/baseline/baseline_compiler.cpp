@@ -295,7 +295,9 @@ Result<void> BaselineCompiler::emit_trap_stubs()
 void BaselineCompiler::call_runtime_builtin(runtime::Builtin builtin)
 {
     m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kBuiltins)), Size::Qword);
-    m_asm.call(Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))));
+    m_asm.mov(kScratch, Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))), Size::Qword);
+    note_below_frame(kRetpolineCallBytes);
+    m_asm.call_relocated(m_symbols.retpoline());
 }
 
 Result<void> BaselineCompiler::call_builtin_with(runtime::Builtin builtin, Span<const BuiltinArg> args, u32 operand_count,
@@ -333,7 +335,8 @@ Result<void> BaselineCompiler::call_builtin_with(runtime::Builtin builtin, Span<
 Result<void> BaselineCompiler::call_builtin_address(Builtin builtin)
 {
     m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(builtin));
-    m_asm.call(kScratch);
+    note_below_frame(kRetpolineCallBytes);
+    m_asm.call_relocated(m_symbols.retpoline());
     return {};
 }
 

@@ -25,9 +25,11 @@
 // of the function writes under its frame: outgoing area + return address + the callee's
 // saved rbp (16) for wasm callees, which then check their own frame; plus the whole
 // wasm → array-call trampoline frame for calls through funcrefs and imports; plus the
-// two pushes around the FuncSubtype call. So compiled code and its trampolines never
-// write below the limit; only host code (builtins, host functions, the interrupt and
-// fault entry) runs below it, in the reserve the platform leaves (wasm_stack_limit).
+// two pushes around the FuncSubtype call; plus what calls and jumps through the
+// retpoline thunk push (kRetpolineCallBytes, kRetpolineJumpBytes). So compiled code and
+// its trampolines never write below the limit; only host code (builtins, host functions,
+// the interrupt and fault entry) runs below it, in the reserve the platform leaves
+// (wasm_stack_limit).
 //
 // Registers: r14 = vmctx, r15 = memory 0 base, r11 and xmm15 are scratch; rax, rcx,
 // rdx, rsi, rdi, r8-r10 and xmm0-xmm14 are allocatable.
@@ -56,13 +58,15 @@ using compile::StackEntry;
 //   [0, F)          defined function i - imported count: its native entry
 //   [F, 2F)         its array-call entry
 //   [2F, 2F + T)    the wasm → array-call trampoline of type index t
+//   2F + T          the retpoline thunk through r11 (every indirect call and jump)
 struct SymbolSpace {
     u32 defined_count { 0 };
     u32 type_count { 0 };
     u32 function(u32 defined) const { return defined; }
     u32 array_entry(u32 defined) const { return defined_count + defined; }
     u32 array_trampoline(u32 type_index) const { return 2 * defined_count + type_index; }
-    u32 size() const { return 2 * defined_count + type_count; }
+    u32 retpoline() const { return 2 * defined_count + type_count; }
+    u32 size() const { return 2 * defined_count + type_count + 1; }
 };
 
 using compile::Builtin;
@@ -231,6 +235,7 @@ private:
     Result<void> branch_to(u32 depth);
     Result<void> move_branch_values(const Control& target, u32 count);
     Result<void> emit_return();
+    Result<void> emit_compare_tree(Gpr index, Span<const u32> targets, u32 first, u32 end);
     void mark_dead();
 
     // exception.cpp
@@ -289,6 +294,12 @@ private:
 inline constexpr u32 kFrameHeader = 32;
 // Return address and saved rbp: what a wasm callee writes before its own check.
 inline constexpr u32 kCalleeEntryBytes = 16;
+// A call through the retpoline thunk: the return address and the thunk's own call.
+inline constexpr u32 kRetpolineCallBytes = 16;
+// A jump through it: the thunk's call.
+inline constexpr u32 kRetpolineJumpBytes = 8;
+// br_table with at most this many entries (besides the default) compiles to compares.
+inline constexpr u32 kBrTableCompareTree = 64;
 inline constexpr i32 kSavedR14 = -8;
 inline constexpr i32 kSavedR15 = -16;
 inline constexpr i32 kResultsPointer = -24;

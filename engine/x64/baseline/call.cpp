@@ -100,7 +100,7 @@ Result<void> BaselineCompiler::finish_call(const CallLayout& layout, u32 base, u
 // rax holds a non-null VMFuncRef*. Calls (or tail-calls) its native code, or the
 // wasm → array-call trampoline of the type when the callee has none (a host function
 // with only an array entry); the trampoline finds the funcref in rax.
-static void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, bool tail)
+static void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, u32 retpoline_symbol, bool tail)
 {
     Label have_code;
     Label is_host;
@@ -123,9 +123,9 @@ static void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, bool t
         masm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
         masm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
         masm.pop(Gpr::rbp);
-        masm.jmp(kScratch);
+        masm.jmp_relocated(retpoline_symbol);
     } else {
-        masm.call(kScratch);
+        masm.call_relocated(retpoline_symbol);
     }
 }
 
@@ -156,7 +156,7 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
     TRY(setup_arguments(layout, base, tail));
     if (imported) {
         require_array_trampoline(type_index);
-        emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), tail);
+        emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
     } else {
         u32 symbol = m_symbols.function(function_index - m_module.imported_function_count);
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
@@ -190,7 +190,7 @@ Result<void> BaselineCompiler::call_through_funcref(u32 type_index, bool tail)
         m_asm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
     TRY(setup_arguments(layout, base, tail));
     require_array_trampoline(type_index);
-    emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), tail);
+    emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
     if (tail) {
         mark_dead();
         return {};

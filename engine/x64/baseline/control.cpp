@@ -247,6 +247,29 @@ Result<void> BaselineCompiler::emit_return()
     return {};
 }
 
+// br_table entries [first, end) (index known to lie there): jumps to targets[index] by
+// binary search, a chain of compares once a few entries are left.
+Result<void> BaselineCompiler::emit_compare_tree(Gpr index, Span<const u32> targets, u32 first, u32 end)
+{
+    if (first == end)
+        return {}; // no entries: the bounds check always took the default
+    if (end - first <= 4) {
+        for (u32 i = first; i + 1 < end; ++i) {
+            m_asm.cmp(index, static_cast<i32>(i), Size::Dword);
+            m_asm.jcc(Condition::Equal, m_labels[targets[i]]);
+        }
+        m_asm.jmp(m_labels[targets[end - 1]]);
+        return {};
+    }
+    u32 middle = first + (end - first) / 2;
+    u32 upper = TRY(m_labels.allocate());
+    m_asm.cmp(index, static_cast<i32>(middle), Size::Dword);
+    m_asm.jcc(Condition::AboveOrEqual, m_labels[upper]);
+    TRY(emit_compare_tree(index, targets, first, middle));
+    m_asm.bind(m_labels[upper]);
+    return emit_compare_tree(index, targets, middle, end);
+}
+
 Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
 {
     switch (instruction.opcode) {
@@ -344,6 +367,22 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
                 TRY(targets.try_append(stub_labels[k]));
             }
         }
+        if (instruction.list_count <= kBrTableCompareTree) {
+            // Up to a few dozen entries: a binary search of compares and conditional
+            // branches, which need no retpoline (an indirect jump through one costs about
+            // ten times as much) and no clamp (every target a misprediction can reach is
+            // one of this br_table's).
+            m_asm.cmp(gpr(index), static_cast<i32>(instruction.list_count), Size::Dword);
+            m_asm.jcc(Condition::AboveOrEqual, m_labels[targets[entry_count - 1]]);
+            TRY(emit_compare_tree(gpr(index), targets.span(), 0, instruction.list_count));
+            release(RegClass::Gpr, index);
+            for (u32 i = 0; i < unique; ++i) {
+                m_asm.bind(m_labels[stub_labels[i]]);
+                TRY(branch_to(stub_depths[i]));
+            }
+            mark_dead();
+            return {};
+        }
         Label table;
         m_asm.mov(kScratch, static_cast<i64>(instruction.list_count), Size::Dword);
         m_asm.cmp(gpr(index), kScratch, Size::Dword);
@@ -353,8 +392,9 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         m_asm.cmov(Condition::AboveOrEqual, gpr(index), kScratch, Size::Dword);
         m_asm.lea(kScratch, Mem::rip(table), Size::Qword);
         m_asm.movsxd(gpr(index), Mem(kScratch, gpr(index), Scale::Four));
-        m_asm.add(gpr(index), kScratch, Size::Qword);
-        m_asm.jmp(gpr(index));
+        m_asm.add(kScratch, gpr(index), Size::Qword);
+        note_below_frame(kRetpolineJumpBytes);
+        m_asm.jmp_relocated(m_symbols.retpoline());
         release(RegClass::Gpr, index);
         m_asm.align(4);
         m_asm.bind(table);

@@ -125,7 +125,22 @@ u32 array_trampoline_stack_bytes(const CallLayout& layout)
     return 32 + array_trampoline_slots(layout) * kStride;
 }
 
-void emit_array_trampoline(Assembler& masm, const CallLayout& layout)
+void emit_retpoline(Assembler& masm)
+{
+    Label capture;
+    Label target;
+    masm.call(target);
+    masm.bind(capture);
+    masm.pause();
+    masm.lfence();
+    masm.jmp(capture);
+    masm.align(16);
+    masm.bind(target);
+    masm.mov(Mem(Gpr::rsp), kScratch, Size::Qword);
+    masm.ret();
+}
+
+void emit_array_trampoline(Assembler& masm, const CallLayout& layout, u32 retpoline_symbol)
 {
     masm.push(Gpr::rbp);
     masm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
@@ -150,7 +165,8 @@ void emit_array_trampoline(Assembler& masm, const CallLayout& layout)
             store_value(masm, kind, destination, arg.reg);
     }
     masm.mov(Gpr::rsi, Gpr::rbx, Size::Qword);
-    masm.call(Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, array_call))));
+    masm.mov(kScratch, Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, array_call))), Size::Qword);
+    masm.call_relocated(retpoline_symbol);
     if (layout.result_count() == 1) {
         ValKind kind = layout.result_kinds[0];
         load_value(masm, kind, is_float(kind) ? number(Xmm::xmm0) : number(Gpr::rax), Mem(Gpr::rbx));

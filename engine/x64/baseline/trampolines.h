@@ -15,7 +15,13 @@ void emit_array_entry(Assembler& masm, const CallLayout& layout, u32 function_sy
 
 // Wasm → host: called like a wasm function with rdi = the callee's vmctx and
 // rax = its VMFuncRef*; calls the funcref's array_call with a VMVal array.
-void emit_array_trampoline(Assembler& masm, const CallLayout& layout);
+void emit_array_trampoline(Assembler& masm, const CallLayout& layout, u32 retpoline_symbol);
+
+// The retpoline thunk: `call`/`jmp` it with the target in r11 instead of an indirect
+// call/jmp (docs/baseline-compiler.md, "Speculation"). The return it ends with is
+// predicted from the return stack, which the thunk's own call points at a pause/lfence
+// loop, so no branch-target-buffer entry another process trained is used.
+void emit_retpoline(Assembler& masm);
 
 // NOTE: contract of the stack check. The wasm → array-call trampoline has no check of
 // its own (its vmctx may be a HostFunction, which has no limit), so every caller counts

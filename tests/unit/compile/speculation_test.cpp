@@ -179,18 +179,25 @@ TEST(Speculation, TableGetAndSetClampTheIndex)
 
 TEST(Speculation, BrTableClampsTheJumpTableIndex)
 {
-    auto c = compile_wat(R"wat((module
+    // More entries than a compare tree takes: a jump table.
+    std::string entries;
+    for (u32 i = 0; i < 70; ++i)
+        entries += std::to_string(i % 3) + " ";
+    std::string text = R"wat((module
         (func (export "switch") (param i32) (result i32)
           (block (block (block (block
-            (br_table 0 1 2 3 (local.get 0)))
+            (br_table )wat" + entries + R"wat(3 (local.get 0)))
             (return (i32.const 10)))
             (return (i32.const 11)))
             (return (i32.const 12)))
-          (i32.const 13))))wat");
+          (i32.const 13))))wat";
+    auto c = compile_wat(text.c_str());
     ASSERT_TRUE(c);
     EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(0) })), 10);
     EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(2) })), 12);
-    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(3) })), 13); // the default
+    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(68) })), 12);
+    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(69) })), 10);
+    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(70) })), 13); // the default
     EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(-1) })), 13);
     if (!have_llvm_mc())
         GTEST_SKIP() << "llvm-mc not found";
@@ -198,6 +205,35 @@ TEST(Speculation, BrTableClampsTheJumpTableIndex)
     auto [jumps, clamped] = clamped_jumps(lines, "jae", "cmovae", 1);
     EXPECT_EQ(jumps, 1);
     EXPECT_EQ(clamped, 1);
+}
+
+TEST(Speculation, SmallBrTableIsACompareTree)
+{
+    auto c = compile_wat(R"wat((module
+        (func (export "switch") (param i32) (result i32)
+          (block (block (block (block
+            (br_table 0 1 2 0 1 2 0 1 2 3 (local.get 0)))
+            (return (i32.const 10)))
+            (return (i32.const 11)))
+            (return (i32.const 12)))
+          (i32.const 13))))wat");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(0) })), 10);
+    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(2) })), 12);
+    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(5) })), 12);
+    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(9) })), 13); // the default
+    EXPECT_EQ(result_of(call(*c, "switch", { VMVal::from_i32(-1) })), 13);
+    if (!have_llvm_mc())
+        GTEST_SKIP() << "llvm-mc not found";
+    auto lines = disassemble(*c->module.code);
+    // Compares and conditional branches only: no jump table to clamp, no indirect jump.
+    int equal_branches = 0;
+    for (const std::string& line : lines) {
+        if (starts_with(line, "je "))
+            ++equal_branches;
+        EXPECT_FALSE(starts_with(line, "cmovae ")) << line;
+    }
+    EXPECT_GE(equal_branches, 5);
 }
 
 TEST(Speculation, ExplicitMemoryChecksClampTheAddress)
@@ -222,4 +258,43 @@ TEST(Speculation, ExplicitMemoryChecksClampTheAddress)
     auto [wraps, wraps_clamped] = clamped_jumps(lines, "jb", "cmovb", 2);
     EXPECT_GE(wraps, 2);
     EXPECT_EQ(wraps_clamped, 2);
+}
+
+TEST(Speculation, IndirectBranchesGoThroughTheRetpoline)
+{
+    auto c = compile_wat(R"wat((module
+        (type $i (func (result i32)))
+        (table 2 funcref)
+        (elem (i32.const 0) $seven $eight)
+        (elem declare func $seven)
+        (memory 1)
+        (func $seven (type $i) i32.const 7)
+        (func $eight (type $i) i32.const 8)
+        (func (export "run") (param i32) (result i32)
+          (memory.fill (i32.const 0) (i32.const 1) (i32.const 16))
+          (block (block (br_table 0 1 (local.get 0))) (return (call_ref $i (ref.func $seven))))
+          (call_indirect (type $i) (local.get 0)))))wat");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(result_of(call(*c, "run", { VMVal::from_i32(0) })), 7);
+    EXPECT_EQ(result_of(call(*c, "run", { VMVal::from_i32(1) })), 8);
+    if (!have_llvm_mc())
+        GTEST_SKIP() << "llvm-mc not found";
+    auto lines = disassemble(*c->module.code);
+    int indirect = 0;
+    int returns = 0;
+    for (const std::string& line : lines) {
+        // llvm-mc shows a direct call or jump with its relative target (a number); an
+        // indirect one names a register or a memory operand.
+        for (const char* mnemonic : { "call ", "jmp " }) {
+            if (!starts_with(line, mnemonic))
+                continue;
+            char first = line[__builtin_strlen(mnemonic)];
+            if (first != '-' && (first < '0' || first > '9'))
+                ++indirect;
+        }
+        if (starts_with(line, "ret"))
+            ++returns;
+    }
+    EXPECT_EQ(indirect, 0);
+    EXPECT_GE(returns, 1); // the thunk's
 }
