@@ -122,9 +122,10 @@ void fill_random(Bytes buffer)
             first = true;
         }
     }
+    // NOTE: at debug level: the first request comes from a program, whose output it would cut.
     if (first)
-        debug::info("random: ChaCha20 seeded from {}TSC jitter and the CMOS clock",
-                    g_statistics.rdseed ? "RDSEED, " : g_statistics.rdrand ? "RDRAND, " : "");
+        debug::dbgln("random: ChaCha20 seeded from {}TSC jitter and the CMOS clock",
+                     g_statistics.rdseed ? "RDSEED, " : g_statistics.rdrand ? "RDRAND, " : "");
     usize at = 0;
     while (at < buffer.size()) {
         usize count = buffer.size() - at < kRandomChunkBytes ? buffer.size() - at : kRandomChunkBytes;
