@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "engine/compile/invoke.h"
+#include "engine/runtime/instance.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
@@ -195,4 +196,132 @@ TEST(StackLimit, WidestCallAtEveryDepthNearTheLimitTrapsWithoutWritingBelowIt)
     // up it does.
     EXPECT_GT(sweep.exhausted, 0u);
     EXPECT_EQ(sweep.passed, 32u);
+}
+
+namespace {
+
+// The host function of the re-entry test: calls the wide export of the instance back with
+// zeros; 1 when it returned, 2 when it trapped with "call stack exhausted".
+runtime::Instance* g_reentry_instance;
+
+VMVal g_reentry_arguments[kWide]; // not on the stack: host frames here must stay small
+
+void host_reenter(runtime::VMContext*, VMVal* values)
+{
+    VMVal* arguments = g_reentry_arguments;
+    auto outcome = compile::invoke_export(*g_reentry_instance, StringView("wide", 4), Span<const VMVal>(arguments, kWide));
+    i32 result = 0;
+    if (!outcome.is_error())
+        result = !outcome.value().trap ? 1 : (outcome.value().trap->kind == TrapKind::StackExhausted ? 2 : 0);
+    values[0] = VMVal::from_i32(result);
+}
+
+struct Reentry {
+    std::string failure;
+    u32 returned { 0 };
+    u32 refused { 0 };
+    usize deepest_write_below_limit { 0 };
+};
+
+struct ReentryArguments {
+    u8* stack;
+    Reentry* result;
+};
+
+void run_reentry(u8* stack_bottom, Reentry& result)
+{
+    std::string v128s;
+    for (u32 i = 0; i < kWide; ++i)
+        v128s += " v128";
+    std::string text = "(module\n (import \"host\" \"reenter\" (func $reenter (result i32)))\n";
+    text += " (func (export \"wide\") (param" + v128s + "))\n";
+    text += R"( (func $rec (export "rec") (param $n i32) (result i32)
+    local.get $n
+    if (result i32) local.get $n i32.const 1 i32.sub call $rec else call $reenter end))
+)";
+    auto store = MUST(runtime::Store::create());
+    runtime::Linker linker;
+    ValType results[] = { ValType::i32() };
+    u32 reenter_type = MUST(store->types().intern_function(Span<const ValType>(), Span<const ValType>(results, 1)));
+    auto* function = MUST(store->create_host_function(reenter_type, host_reenter, nullptr));
+    MUST(linker.define(StringView("host"), StringView("reenter"), runtime::Extern::from(function)));
+    auto wasm = text::wat_to_wasm(StringView(text.data(), text.size()));
+    if (wasm.is_error()) {
+        result.failure = wasm.error().message();
+        return;
+    }
+    auto compiled = compile::load_and_compile(wasm.release_value());
+    if (compiled.is_error()) {
+        result.failure = compiled.error().message();
+        return;
+    }
+    auto instance = store->instantiate(*compiled.value().module, linker);
+    if (instance.is_error()) {
+        result.failure = instance.error().message();
+        return;
+    }
+    g_reentry_instance = instance.value().get();
+    u8* limit = reinterpret_cast<u8*>(platform::wasm_stack_limit());
+    u8* paint_begin = stack_bottom + 4096;
+    __builtin_memset(paint_begin, kPaint, static_cast<usize>(limit - paint_begin));
+    // From shallow to as deep as recursion goes: near the limit the callback must be
+    // refused before its arguments are written (16 KiB of them).
+    for (u32 depth = 0; depth < (1u << 20); depth += 7) {
+        VMVal args[] = { VMVal::from_i32(static_cast<i32>(depth)) };
+        auto outcome = compile::invoke_export(*instance.value(), StringView("rec", 3), Span<const VMVal>(args, 1));
+        if (outcome.is_error()) {
+            result.failure = outcome.error().message();
+            return;
+        }
+        if (outcome.value().trap) {
+            if (outcome.value().trap->kind != TrapKind::StackExhausted)
+                result.failure = "unexpected trap";
+            break; // the recursion itself no longer fits
+        }
+        i32 value = outcome.value().results[0].i32_value();
+        if (value == 1)
+            ++result.returned;
+        else if (value == 2)
+            ++result.refused;
+        else
+            result.failure = "the callback failed";
+    }
+    const u8* p = paint_begin;
+    while (p < limit && *p == kPaint)
+        ++p;
+    result.deepest_write_below_limit = static_cast<usize>(limit - p);
+}
+
+void* reentry_thread(void* raw)
+{
+    auto* arguments = static_cast<ReentryArguments*>(raw);
+    run_reentry(arguments->stack, *arguments->result);
+    return nullptr;
+}
+
+} // namespace
+
+TEST(StackLimit, HostCallbackNearTheLimitIsRefusedBeforeItsArgumentsAreWritten)
+{
+    void* stack = mmap(nullptr, kThreadStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(stack, MAP_FAILED);
+    mprotect(stack, 4096, PROT_NONE);
+    Reentry result;
+    ReentryArguments arguments { static_cast<u8*>(stack), &result };
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    ASSERT_EQ(pthread_attr_setstack(&attributes, stack, kThreadStack), 0);
+    pthread_t thread;
+    ASSERT_EQ(pthread_create(&thread, &attributes, reentry_thread, &arguments), 0);
+    pthread_join(thread, nullptr);
+    pthread_attr_destroy(&attributes);
+    munmap(stack, kThreadStack);
+
+    EXPECT_EQ(result.failure, "");
+    EXPECT_GT(result.returned, 0u);
+    EXPECT_GT(result.refused, 0u);
+    // Host code runs below the limit (the callback, invoke, call_native: about 2.5 KiB
+    // here); the wide export's 16 KiB of stack arguments must not follow it (20 KiB were
+    // written below the limit before invoke refused such calls).
+    EXPECT_LT(result.deepest_write_below_limit, 8192u);
 }
