@@ -5,6 +5,7 @@
 #include "engine/runtime/global.h"
 #include "engine/runtime/instance.h"
 #include "engine/runtime/memory.h"
+#include "engine/runtime/speculation.h"
 #include "engine/runtime/table.h"
 
 namespace wk::engine::runtime {
@@ -33,8 +34,10 @@ const void* const* builtin_table() { return kBuiltinTable; }
 
 namespace builtins {
 
-// NOTE: indices come from validated code, so they are in range; the checks that remain
-// are the ones the spec makes at run time.
+// NOTE: memory, table, data and element indices come from validated code, so they are in
+// range; the checks that remain are the ones the spec makes at run time on guest values,
+// and each access after such a check is clamped (speculation.h; Memory and Table clamp
+// their own accesses).
 
 u64 memory_grow(VMContext* vmctx, u32 memory, u64 delta_pages)
 {
@@ -53,10 +56,16 @@ u32 memory_copy(VMContext* vmctx, u32 destination_memory, u32 source_memory, u64
     Instance& instance = Instance::from_vmctx(vmctx);
     Memory* to = instance.memory(destination_memory);
     Memory* from = instance.memory(source_memory);
-    if (!to->in_bounds(destination, length) || !from->in_bounds(source, length))
+    // NOTE: each size is read once; the masks (speculation.h) make a mispredicted check
+    // copy nothing.
+    u64 to_size = to->size_bytes();
+    u64 from_size = from->size_bytes();
+    u64 mask = range_mask(destination, length, to_size) & range_mask(source, length, from_size);
+    if (!mask)
         return trap(TrapKind::MemoryOutOfBounds);
+    length &= mask;
     if (length)
-        __builtin_memmove(to->base() + destination, from->base() + source, length);
+        __builtin_memmove(to->base() + (destination & mask), from->base() + (source & mask), length);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "base/checked.h"
 #include "engine/runtime/global.h"
 #include "engine/runtime/memory.h"
+#include "engine/runtime/speculation.h"
 #include "engine/runtime/store.h"
 #include "engine/runtime/table.h"
 
@@ -91,7 +92,10 @@ TrapKind Instance::memory_init(u32 memory_index, u32 data, u64 destination, u64 
     auto source_end = checked_add(source, length);
     if (!source_end || *source_end > bytes.size())
         return TrapKind::MemoryOutOfBounds;
-    if (!memory(memory_index)->write(destination, bytes.subspan(static_cast<usize>(source), static_cast<usize>(length))))
+    // The segment lives in the module's bytes: clamp the slice too (speculation.h);
+    // Memory::write clamps the destination.
+    ClampedRange slice = clamp_range(source, length, bytes.size());
+    if (!memory(memory_index)->write(destination, bytes.subspan(static_cast<usize>(slice.offset), static_cast<usize>(slice.length))))
         return TrapKind::MemoryOutOfBounds;
     return TrapKind::None;
 }

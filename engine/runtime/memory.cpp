@@ -4,6 +4,7 @@
 
 #include "base/checked.h"
 #include "engine/platform.h"
+#include "engine/runtime/speculation.h"
 
 namespace wk::engine::runtime {
 
@@ -30,6 +31,12 @@ u64 pages_to_bytes(u64 pages, u32 log2)
     if (pages > (~u64 { 0 } >> log2))
         return ~u64 { 0 };
     return pages << log2;
+}
+
+bool range_fits(u64 offset, u64 length, u64 size)
+{
+    auto end = checked_add(offset, length);
+    return end && *end <= size;
 }
 
 u64 round_up_to_host_page(u64 bytes)
@@ -220,36 +227,41 @@ u64 Memory::grow(u64 delta_pages)
     return old_pages;
 }
 
-bool Memory::in_bounds(u64 offset, u64 length) const
-{
-    auto end = checked_add(offset, length);
-    return end && *end <= size_bytes();
-}
+bool Memory::in_bounds(u64 offset, u64 length) const { return range_fits(offset, length, size_bytes()); }
+
+// NOTE: each access below reads the size once, checks against it, and then computes its
+// range through clamp_range (speculation.h) so that a mispredicted check touches nothing.
 
 bool Memory::write(u64 offset, ReadonlyBytes bytes)
 {
-    if (!in_bounds(offset, bytes.size()))
+    u64 size = size_bytes();
+    if (!range_fits(offset, bytes.size(), size))
         return false;
-    if (!bytes.empty())
-        __builtin_memmove(m_vm.base + offset, bytes.data(), bytes.size());
+    ClampedRange range = clamp_range(offset, bytes.size(), size);
+    if (range.length)
+        __builtin_memmove(m_vm.base + range.offset, bytes.data(), range.length);
     return true;
 }
 
 bool Memory::read(u64 offset, Bytes out) const
 {
-    if (!in_bounds(offset, out.size()))
+    u64 size = size_bytes();
+    if (!range_fits(offset, out.size(), size))
         return false;
-    if (!out.empty())
-        __builtin_memmove(out.data(), m_vm.base + offset, out.size());
+    ClampedRange range = clamp_range(offset, out.size(), size);
+    if (range.length)
+        __builtin_memmove(out.data(), m_vm.base + range.offset, range.length);
     return true;
 }
 
 bool Memory::fill(u64 offset, u8 value, u64 length)
 {
-    if (!in_bounds(offset, length))
+    u64 size = size_bytes();
+    if (!range_fits(offset, length, size))
         return false;
-    if (length)
-        __builtin_memset(m_vm.base + offset, value, length);
+    ClampedRange range = clamp_range(offset, length, size);
+    if (range.length)
+        __builtin_memset(m_vm.base + range.offset, value, range.length);
     return true;
 }
 

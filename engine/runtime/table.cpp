@@ -1,6 +1,7 @@
 #include "engine/runtime/table.h"
 
 #include "base/checked.h"
+#include "engine/runtime/speculation.h"
 
 namespace wk::engine::runtime {
 
@@ -78,9 +79,10 @@ Limits Table::current_limits() const
 
 bool Table::set(u64 index, void* value)
 {
-    if (index >= m_vm.size)
+    u64 size = m_vm.size;
+    if (index >= size)
         return false;
-    m_vm.elements[index] = value;
+    m_vm.elements[clamp_index(index, size)] = value;
     return true;
 }
 
@@ -105,12 +107,16 @@ u64 Table::grow(u64 delta, void* init)
     return old_size;
 }
 
+// NOTE: after its checks, each bulk operation computes its offsets and count through
+// speculation.h's masks, so that under a mispredicted check it touches nothing.
+
 bool Table::fill(u64 offset, void* value, u64 count)
 {
     if (!range_fits(offset, count, m_vm.size))
         return false;
-    for (u64 i = 0; i < count; ++i)
-        m_vm.elements[offset + i] = value;
+    ClampedRange range = clamp_range(offset, count, m_vm.size);
+    for (u64 i = 0; i < range.length; ++i)
+        m_vm.elements[range.offset + i] = value;
     return true;
 }
 
@@ -118,8 +124,11 @@ bool Table::copy(Table& destination, u64 destination_offset, const Table& source
 {
     if (!range_fits(destination_offset, count, destination.m_vm.size) || !range_fits(source_offset, count, source.m_vm.size))
         return false;
+    u64 mask = range_mask(destination_offset, count, destination.m_vm.size) & range_mask(source_offset, count, source.m_vm.size);
+    count &= mask;
     if (count)
-        __builtin_memmove(destination.m_vm.elements + destination_offset, source.m_vm.elements + source_offset, count * sizeof(void*));
+        __builtin_memmove(destination.m_vm.elements + (destination_offset & mask), source.m_vm.elements + (source_offset & mask),
+                          count * sizeof(void*));
     return true;
 }
 
@@ -127,6 +136,10 @@ bool Table::init(u64 offset, Span<void* const> items, u64 item_offset, u64 count
 {
     if (!range_fits(offset, count, m_vm.size) || !range_fits(item_offset, count, items.size()))
         return false;
+    u64 mask = range_mask(offset, count, m_vm.size) & range_mask(item_offset, count, items.size());
+    offset &= mask;
+    item_offset &= mask;
+    count &= mask;
     for (u64 i = 0; i < count; ++i)
         m_vm.elements[offset + i] = items[item_offset + i];
     return true;

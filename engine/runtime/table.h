@@ -5,6 +5,7 @@
 #include "base/vector.h"
 #include "engine/module.h"
 #include "engine/runtime/limits.h"
+#include "engine/runtime/speculation.h"
 #include "engine/runtime/vm.h"
 
 namespace wk::engine::runtime {
@@ -32,7 +33,14 @@ public:
     u64 max_size() const { return m_max_size; }
 
     // nullptr when out of bounds — check index < size() first to tell it from null.
-    void* get(u64 index) const { return index < m_vm.size ? m_vm.elements[index] : nullptr; }
+    // NOTE: get and set clamp the index after their check (speculation.h).
+    void* get(u64 index) const
+    {
+        u64 size = m_vm.size;
+        if (index >= size)
+            return nullptr;
+        return m_vm.elements[clamp_index(index, size)];
+    }
     bool set(u64 index, void* value);
 
     // table.grow: the old size, or ~0 when the new size would exceed the maximum or

@@ -3,6 +3,7 @@
 #include "base/span.h"
 #include "base/string_view.h"
 #include "base/types.h"
+#include "engine/runtime/speculation.h"
 #include "engine/wasi/wasi_types.h"
 
 namespace wk::engine::wasi {
@@ -31,29 +32,9 @@ public:
     bool contains(u64 address, u64 length) const { return length <= m_size && address <= m_size - length; }
 
     // m_base + address when [address, address + length) fits, m_base otherwise, chosen
-    // by conditional moves (never a branch the CPU could predict). Callers check
-    // contains() first; this only keeps speculation inside the memory.
-    u8* at(u64 address, u64 length) const
-    {
-        u64 offset = address;
-#if defined(__x86_64__)
-        u64 end;
-        asm("movq %[address], %[end]\n\t"
-            "addq %[length], %[end]\n\t"
-            "cmovcq %[zero], %[offset]\n\t"
-            "cmpq %[size], %[end]\n\t"
-            "cmovaq %[zero], %[offset]"
-            : [offset] "+&r"(offset), [end] "=&r"(end)
-            : [address] "r"(address), [length] "r"(length), [size] "r"(m_size), [zero] "r"(u64 { 0 })
-            : "cc");
-#else
-        // An opaque mask: the compiler cannot turn it back into the branch above.
-        u64 mask = contains(address, length) ? ~u64 { 0 } : 0;
-        asm("" : "+r"(mask));
-        offset &= mask;
-#endif
-        return m_base + offset;
-    }
+    // by conditional moves (runtime::range_mask, never a branch the CPU could predict).
+    // Callers check contains() first; this only keeps speculation inside the memory.
+    u8* at(u64 address, u64 length) const { return m_base + (address & runtime::range_mask(address, length, m_size)); }
 
     Expected<Bytes> bytes(u64 address, u64 length) const
     {
