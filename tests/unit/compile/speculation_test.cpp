@@ -298,3 +298,113 @@ TEST(Speculation, IndirectBranchesGoThroughTheRetpoline)
     EXPECT_EQ(indirect, 0);
     EXPECT_GE(returns, 1); // the thunk's
 }
+
+// The bulk memory and table builtins check in C++ and clamp after their checks
+// (engine/runtime/speculation.h, tests/unit/runtime/speculation_clamp_test.cpp); here
+// they run from compiled code at and past their bounds, and a refused call writes nothing
+// (in particular not at offset 0, where a clamped access lands).
+TEST(Speculation, BulkMemoryBuiltinsAtAndPastTheBound)
+{
+    auto c = compile_wat(R"wat((module
+        (memory 1)
+        (data $d "wxyz")
+        (func (export "fill") (param i32 i32 i32) (result i32)
+            local.get 0 local.get 1 local.get 2 memory.fill i32.const 0)
+        (func (export "copy") (param i32 i32 i32) (result i32)
+            local.get 0 local.get 1 local.get 2 memory.copy i32.const 0)
+        (func (export "init") (param i32 i32 i32) (result i32)
+            local.get 0 local.get 1 local.get 2 memory.init $d i32.const 0)
+        (func (export "load") (param i32) (result i32) local.get 0 i32.load8_u)))wat");
+    ASSERT_TRUE(c);
+    auto arg = [](i64 value) { return VMVal::from_i32(static_cast<i32>(value)); };
+    constexpr i64 kSize = 65536;
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(kSize - 2), arg(0xAB), arg(2) })), TrapKind::None);
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(kSize - 1), arg(0xCD), arg(2) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(kSize), arg(0xCD), arg(0) })), TrapKind::None);
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(kSize + 1), arg(0xCD), arg(0) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(0), arg(0xCD), arg(-1) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(result_of(call(*c, "load", { arg(kSize - 1) })), 0xAB);
+    EXPECT_EQ(result_of(call(*c, "load", { arg(0) })), 0);
+
+    EXPECT_EQ(trap_of(call(*c, "init", { arg(kSize - 4), arg(0), arg(4) })), TrapKind::None);
+    EXPECT_EQ(trap_of(call(*c, "init", { arg(kSize - 3), arg(0), arg(4) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "init", { arg(0), arg(1), arg(4) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "init", { arg(0), arg(4), arg(0) })), TrapKind::None);
+    EXPECT_EQ(result_of(call(*c, "load", { arg(kSize - 4) })), 'w');
+    EXPECT_EQ(result_of(call(*c, "load", { arg(kSize - 1) })), 'z');
+    EXPECT_EQ(result_of(call(*c, "load", { arg(0) })), 0);
+
+    EXPECT_EQ(trap_of(call(*c, "copy", { arg(8), arg(kSize - 4), arg(4) })), TrapKind::None);
+    EXPECT_EQ(trap_of(call(*c, "copy", { arg(kSize - 3), arg(8), arg(4) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "copy", { arg(0), arg(kSize - 3), arg(4) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "copy", { arg(0), arg(-1), arg(-1) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(result_of(call(*c, "load", { arg(8) })), 'w');
+    EXPECT_EQ(result_of(call(*c, "load", { arg(11) })), 'z');
+    EXPECT_EQ(result_of(call(*c, "load", { arg(0) })), 0);
+}
+
+TEST(Speculation, Memory64BulkRangesThatWrapTrap)
+{
+    auto c = compile_wat(R"wat((module
+        (memory i64 1)
+        (func (export "fill") (param i64 i64) (result i32)
+            local.get 0 i32.const 7 local.get 1 memory.fill i32.const 0)
+        (func (export "copy") (param i64 i64 i64) (result i32)
+            local.get 0 local.get 1 local.get 2 memory.copy i32.const 0)
+        (func (export "load") (param i64) (result i32) local.get 0 i32.load8_u)))wat");
+    ASSERT_TRUE(c);
+    auto i64v = [](i64 value) { return VMVal::from_i64(value); };
+    EXPECT_EQ(trap_of(call(*c, "fill", { i64v(-1), i64v(2) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "fill", { i64v(2), i64v(-1) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "copy", { i64v(0), i64v(-1), i64v(2) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "copy", { i64v(-2), i64v(0), i64v(2) })), TrapKind::MemoryOutOfBounds);
+    EXPECT_EQ(result_of(call(*c, "load", { i64v(0) })), 0);
+    EXPECT_EQ(trap_of(call(*c, "fill", { i64v(65535), i64v(1) })), TrapKind::None);
+    EXPECT_EQ(result_of(call(*c, "load", { i64v(65535) })), 7);
+}
+
+TEST(Speculation, BulkTableBuiltinsAtAndPastTheBound)
+{
+    auto c = compile_wat(R"wat((module
+        (type $i (func (result i32)))
+        (table $t 4 8 funcref)
+        (func $one (type $i) i32.const 1)
+        (func $two (type $i) i32.const 2)
+        (elem $e func $two $two)
+        (elem declare func $one)
+        (func (export "is_null") (param i32) (result i32) local.get 0 table.get $t ref.is_null)
+        (func (export "fill") (param i32 i32) (result i32)
+            local.get 0 ref.func $one local.get 1 table.fill $t i32.const 0)
+        (func (export "copy") (param i32 i32 i32) (result i32)
+            local.get 0 local.get 1 local.get 2 table.copy $t $t i32.const 0)
+        (func (export "init") (param i32 i32 i32) (result i32)
+            local.get 0 local.get 1 local.get 2 table.init $t $e i32.const 0)
+        (func (export "grow") (param i32) (result i32) ref.null func local.get 0 table.grow $t)
+        (func (export "call") (param i32) (result i32) local.get 0 call_indirect $t (type $i))))wat");
+    ASSERT_TRUE(c);
+    auto arg = [](i64 value) { return VMVal::from_i32(static_cast<i32>(value)); };
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(3), arg(1) })), TrapKind::None);
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(3), arg(2) })), TrapKind::TableOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(4), arg(0) })), TrapKind::None);
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(5), arg(0) })), TrapKind::TableOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "fill", { arg(-1), arg(2) })), TrapKind::TableOutOfBounds);
+    EXPECT_EQ(result_of(call(*c, "call", { arg(3) })), 1);
+
+    EXPECT_EQ(trap_of(call(*c, "init", { arg(2), arg(0), arg(2) })), TrapKind::None);
+    EXPECT_EQ(trap_of(call(*c, "init", { arg(3), arg(0), arg(2) })), TrapKind::TableOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "init", { arg(0), arg(1), arg(2) })), TrapKind::TableOutOfBounds);
+    EXPECT_EQ(result_of(call(*c, "call", { arg(3) })), 2);
+
+    EXPECT_EQ(trap_of(call(*c, "copy", { arg(1), arg(3), arg(1) })), TrapKind::None);
+    EXPECT_EQ(trap_of(call(*c, "copy", { arg(3), arg(0), arg(2) })), TrapKind::TableOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "copy", { arg(0), arg(3), arg(2) })), TrapKind::TableOutOfBounds);
+    EXPECT_EQ(trap_of(call(*c, "copy", { arg(0), arg(-1), arg(-1) })), TrapKind::TableOutOfBounds);
+    EXPECT_EQ(result_of(call(*c, "call", { arg(1) })), 2);
+    // Element 0, where a clamped access would land, was never written.
+    EXPECT_EQ(result_of(call(*c, "is_null", { arg(0) })), 1);
+
+    EXPECT_EQ(static_cast<i32>(result_of(call(*c, "grow", { arg(5) }))), -1); // past the maximum (8)
+    EXPECT_EQ(result_of(call(*c, "grow", { arg(4) })), 4);
+    EXPECT_EQ(result_of(call(*c, "is_null", { arg(7) })), 1);
+    EXPECT_EQ(trap_of(call(*c, "is_null", { arg(8) })), TrapKind::TableOutOfBounds);
+}
