@@ -12,12 +12,14 @@ struct Pass {
 };
 
 // Simplify first so folding sees through the parameters SSA construction left;
-// fold; simplify what folding made trivial (selects, removed edges); merge the
-// blocks that leaves in a chain, so GVN sees longer blocks; number values (which
+// fold; reduce strength (on what folding left non-constant); simplify what
+// folding made trivial (selects, removed edges); merge the blocks that leaves in a
+// chain, so GVN sees longer blocks; number values (which
 // merges the constants folding made); then drop what is dead.
 constexpr Pass kPasses[] = {
     { "simplify", simplify_block_params },
     { "fold", fold_constants },
+    { "strength", reduce_strength },
     { "simplify", simplify_block_params },
     { "cfg", simplify_cfg },
     { "gvn", value_number },
