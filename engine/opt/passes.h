@@ -53,6 +53,14 @@ Result<u32> simplify_cfg(Function& function);
 // never touched (NaN bits and signed zeros).
 Result<u32> reduce_strength(Function& function);
 
+// Loop-invariant code motion: for each natural loop (back edges found with the
+// dominator tree), innermost first, moves instructions that are pure and cannot trap
+// (no division, trapping conversion, memory, table, global or call) and whose
+// operands are all defined outside the loop to the loop's preheader: the only outside
+// predecessor of the header if it jumps only there, else a new block between the
+// outside predecessors and the header. A preheader is made only when something moves.
+Result<u32> hoist_loop_invariants(Function& function);
+
 struct PipelineOptions {
     // Run the verifier after every pass (tests; the tier may leave it off).
     bool verify { false };
@@ -64,7 +72,7 @@ struct PipelineOptions {
 };
 
 // The middle end's pass order: simplify, fold, strength reduction, simplify, CFG
-// cleanup, GVN, DCE.
+// cleanup, GVN, LICM, DCE.
 Result<void> optimize(Function& function, const PipelineOptions& options = {});
 
 } // namespace wk::engine::opt
