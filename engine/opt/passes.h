@@ -44,6 +44,23 @@ Result<u32> value_number(Function& function);
 // become the jump's arguments).
 Result<u32> simplify_cfg(Function& function);
 
+// Strength reduction and algebraic simplification, integer ops only, exact for
+// every operand: x*2^k -> x<<k, x*0 -> 0, x*-1 -> 0-x; unsigned div/rem by 2^k ->
+// shr_u / and; signed div/rem by 2^k (1 <= k <= width-2) -> shifts with the rounding
+// fix-up for negative dividends; x-x, x^x -> 0; x&x, x|x -> x; x&0 -> 0; x|-1 -> -1;
+// comparisons of x with itself -> 0 or 1; eqz of an integer comparison -> the
+// inverse comparison; eqz(eqz y) -> y when y is 0 or 1, else y != 0. Float ops are
+// never touched (NaN bits and signed zeros).
+Result<u32> reduce_strength(Function& function);
+
+// Loop-invariant code motion: for each natural loop (back edges found with the
+// dominator tree), innermost first, moves instructions that are pure and cannot trap
+// (no division, trapping conversion, memory, table, global or call) and whose
+// operands are all defined outside the loop to the loop's preheader: the only outside
+// predecessor of the header if it jumps only there, else a new block between the
+// outside predecessors and the header. A preheader is made only when something moves.
+Result<u32> hoist_loop_invariants(Function& function);
+
 struct PipelineOptions {
     // Run the verifier after every pass (tests; the tier may leave it off).
     bool verify { false };
@@ -54,7 +71,8 @@ struct PipelineOptions {
     bool verbose { false };
 };
 
-// The middle end's pass order: simplify, fold, simplify, CFG cleanup, GVN, DCE.
+// The middle end's pass order: simplify, fold, strength reduction, simplify, CFG
+// cleanup, GVN, LICM, DCE.
 Result<void> optimize(Function& function, const PipelineOptions& options = {});
 
 } // namespace wk::engine::opt

@@ -12,15 +12,20 @@ struct Pass {
 };
 
 // Simplify first so folding sees through the parameters SSA construction left;
-// fold; simplify what folding made trivial (selects, removed edges); merge the
-// blocks that leaves in a chain, so GVN sees longer blocks; number values (which
-// merges the constants folding made); then drop what is dead.
+// fold; reduce strength (on what folding left non-constant); simplify what
+// folding made trivial (selects, removed edges); merge the blocks that leaves in a
+// chain, so GVN sees longer blocks; number values (which
+// merges the constants folding made); hoist loop invariants after GVN, so one copy
+// moves; then drop what is dead. (CFG cleanup runs before LICM: it would thread
+// away an empty preheader, and LICM makes none that stays empty.)
 constexpr Pass kPasses[] = {
     { "simplify", simplify_block_params },
     { "fold", fold_constants },
+    { "strength", reduce_strength },
     { "simplify", simplify_block_params },
     { "cfg", simplify_cfg },
     { "gvn", value_number },
+    { "licm", hoist_loop_invariants },
     { "dce", eliminate_dead_code },
 };
 
