@@ -45,7 +45,7 @@ Expected<String> make_string(StringView a, StringView b)
 
 } // namespace
 
-Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool follow_final)
+Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool follow_final, SlashOnLink slash)
 {
     m_start = start;
     if (path.empty())
@@ -96,7 +96,7 @@ Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool fol
             continue;
         }
 
-        if (!is_last || follow_final || trailing_slash) {
+        if (!is_last || follow_final || (trailing_slash && slash == SlashOnLink::Follow)) {
             auto stat = m_system.stat_at(directory(), component);
             if (stat && stat->filetype == Filetype::SymbolicLink) {
                 if (++expansions > WasiContext::kMaxSymlinkExpansions)

@@ -26,9 +26,18 @@ public:
     ResolvedPath(const ResolvedPath&) = delete;
     ResolvedPath& operator=(const ResolvedPath&) = delete;
 
+    // What a trailing slash does to a symlink in the last component. As in Linux, calls
+    // that look up an existing object (open, stat, set_times, readlink, the source of
+    // link) follow it; calls that create or remove the name itself (create_directory,
+    // remove_directory, unlink, both names of rename, the new name of link and symlink)
+    // act on the link, which is then not a directory (ENOTDIR, or EEXIST when creating).
+    enum class SlashOnLink { Follow, NamesTheLink };
+
     // follow_final: expand a symlink in the last component too (lookupflags
-    // symlink_follow); a trailing slash always does, and sets must_be_directory().
-    Expected<void> resolve(HostHandle start, StringView path, bool follow_final);
+    // symlink_follow). A trailing slash sets must_be_directory(); what it does to a final
+    // symlink is `slash`.
+    Expected<void> resolve(HostHandle start, StringView path, bool follow_final,
+                           SlashOnLink slash = SlashOnLink::Follow);
 
     HostHandle directory() const { return m_opened.is_empty() ? m_start : m_opened.last(); }
     StringView name() const { return m_name.view(); }

@@ -29,6 +29,32 @@ bool symlink_target_descends(StringView target)
     return true;
 }
 
+// For a path that ended in '/': ENOTDIR unless the name is a directory (whose error,
+// ENOENT for a missing one, is the lookup's). Success for a path without the slash.
+Errno slash_requires_directory(WasiSystem& system, const ResolvedPath& path)
+{
+    if (!path.must_be_directory())
+        return Errno::Success;
+    auto stat = system.stat_at(path.directory(), path.name());
+    if (!stat)
+        return stat.error();
+    return stat->filetype == Filetype::Directory ? Errno::Success : Errno::NotDir;
+}
+
+// For a new name that ended in '/' (link, symlink): Linux makes no file there, and says
+// EEXIST when the name exists (even as a dangling link) and ENOENT when it does not.
+Errno slash_refuses_new_file(WasiSystem& system, const ResolvedPath& path)
+{
+    if (!path.must_be_directory())
+        return Errno::Success;
+    auto stat = system.stat_at(path.directory(), path.name());
+    if (stat)
+        return Errno::Exist;
+    return stat.error();
+}
+
+constexpr auto kSlashNamesTheLink = ResolvedPath::SlashOnLink::NamesTheLink;
+
 } // namespace
 
 // A symlink whose text climbs ("..", or absolute) means something else in another
@@ -87,6 +113,9 @@ Errno WasiContext::path_open(u32 fd, u32 dirflags, u32 path, u32 path_len, u32 o
     request.truncate = (oflags_value & oflags::kTrunc) != 0;
     request.directory = (oflags_value & oflags::kDirectory) != 0 || resolved.must_be_directory();
     request.fdflags = static_cast<u16>(fdflags_value);
+    // Linux: O_CREAT on "name/" is EISDIR whether or not the name exists.
+    if (resolved.must_be_directory() && request.create && (oflags_value & oflags::kDirectory) == 0)
+        return Errno::IsDir;
     if (request.directory && (request.create || request.truncate))
         return Errno::Inval;
     if (!request.read && !request.write)
@@ -117,7 +146,7 @@ Errno WasiContext::path_create_directory(u32 fd, u32 path, u32 path_len)
 {
     WASI_DIRECTORY_AND_PATH(directory, text, fd, rights::kPathCreateDirectory, path, path_len);
     ResolvedPath resolved(m_system);
-    if (auto result = resolved.resolve((*directory)->handle, *text, false); !result)
+    if (auto result = resolved.resolve((*directory)->handle, *text, false, kSlashNamesTheLink); !result)
         return result.error();
     if (resolved.name() == ".")
         return Errno::Exist;
@@ -129,10 +158,12 @@ Errno WasiContext::path_remove_directory(u32 fd, u32 path, u32 path_len)
 {
     WASI_DIRECTORY_AND_PATH(directory, text, fd, rights::kPathRemoveDirectory, path, path_len);
     ResolvedPath resolved(m_system);
-    if (auto result = resolved.resolve((*directory)->handle, *text, false); !result)
+    if (auto result = resolved.resolve((*directory)->handle, *text, false, kSlashNamesTheLink); !result)
         return result.error();
     if (resolved.name() == ".")
         return Errno::Inval;
+    if (auto slash = slash_requires_directory(m_system, resolved); slash != Errno::Success)
+        return slash;
     auto result = m_system.remove_directory_at(resolved.directory(), resolved.name());
     return result ? Errno::Success : result.error();
 }
@@ -141,7 +172,7 @@ Errno WasiContext::path_unlink_file(u32 fd, u32 path, u32 path_len)
 {
     WASI_DIRECTORY_AND_PATH(directory, text, fd, rights::kPathUnlinkFile, path, path_len);
     ResolvedPath resolved(m_system);
-    if (auto result = resolved.resolve((*directory)->handle, *text, false); !result)
+    if (auto result = resolved.resolve((*directory)->handle, *text, false, kSlashNamesTheLink); !result)
         return result.error();
     if (resolved.name() == ".")
         return Errno::IsDir;
@@ -183,6 +214,8 @@ Errno WasiContext::path_filestat_set_times(u32 fd, u32 flags, u32 path, u32 path
     ResolvedPath resolved(m_system);
     if (auto result = resolved.resolve((*directory)->handle, *text, (flags & lookupflags::kSymlinkFollow) != 0); !result)
         return result.error();
+    if (auto slash = slash_requires_directory(m_system, resolved); slash != Errno::Success)
+        return slash;
     auto result = m_system.set_times_at(resolved.directory(), resolved.name(), times->access, times->modify);
     return result ? Errno::Success : result.error();
 }
@@ -195,11 +228,19 @@ Errno WasiContext::path_link(u32 old_fd, u32 old_flags, u32 old_path, u32 old_pa
     ResolvedPath from(m_system);
     if (auto result = from.resolve((*old_directory)->handle, *old_text, (old_flags & lookupflags::kSymlinkFollow) != 0); !result)
         return result.error();
+    if (from.name() == ".")
+        return Errno::Perm;
+    if (auto slash = slash_requires_directory(m_system, from); slash != Errno::Success)
+        return slash;
+    if (from.must_be_directory())
+        return Errno::Perm; // "dir/": a directory, which is never hard-linked
     ResolvedPath to(m_system);
-    if (auto result = to.resolve((*new_directory)->handle, *new_text, false); !result)
+    if (auto result = to.resolve((*new_directory)->handle, *new_text, false, kSlashNamesTheLink); !result)
         return result.error();
-    if (from.name() == "." || to.name() == ".")
-        return from.name() == "." ? Errno::Perm : Errno::Exist;
+    if (to.name() == ".")
+        return Errno::Exist;
+    if (auto slash = slash_refuses_new_file(m_system, to); slash != Errno::Success)
+        return slash;
     if (auto movable = check_link_may_move(from.directory(), from.name()); movable != Errno::Success)
         return movable;
     auto result = m_system.link_at(from.directory(), from.name(), to.directory(), to.name());
@@ -211,13 +252,24 @@ Errno WasiContext::path_rename(u32 fd, u32 old_path, u32 old_path_len, u32 new_f
     WASI_DIRECTORY_AND_PATH(old_directory, old_text, fd, rights::kPathRenameSource, old_path, old_path_len);
     WASI_DIRECTORY_AND_PATH(new_directory, new_text, new_fd, rights::kPathRenameTarget, new_path, new_path_len);
     ResolvedPath from(m_system);
-    if (auto result = from.resolve((*old_directory)->handle, *old_text, false); !result)
+    if (auto result = from.resolve((*old_directory)->handle, *old_text, false, kSlashNamesTheLink); !result)
         return result.error();
     ResolvedPath to(m_system);
-    if (auto result = to.resolve((*new_directory)->handle, *new_text, false); !result)
+    if (auto result = to.resolve((*new_directory)->handle, *new_text, false, kSlashNamesTheLink); !result)
         return result.error();
     if (from.name() == "." || to.name() == ".")
         return Errno::Busy;
+    if (from.must_be_directory() || to.must_be_directory()) {
+        // A slash on either name means both are directories (Linux): "f" -> "g/" is
+        // ENOTDIR, not a file named g.
+        auto stat = m_system.stat_at(from.directory(), from.name());
+        if (!stat)
+            return stat.error();
+        if (stat->filetype != Filetype::Directory)
+            return Errno::NotDir;
+        if (auto target = m_system.stat_at(to.directory(), to.name()); target && target->filetype != Filetype::Directory)
+            return Errno::NotDir;
+    }
     if (auto movable = check_link_may_move(from.directory(), from.name()); movable != Errno::Success)
         return movable;
     auto result = m_system.rename_at(from.directory(), from.name(), to.directory(), to.name());
@@ -235,10 +287,12 @@ Errno WasiContext::path_symlink(u32 old_path, u32 old_path_len, u32 fd, u32 new_
     if (target->empty())
         return Errno::NoEnt;
     ResolvedPath resolved(m_system);
-    if (auto result = resolved.resolve((*directory)->handle, *text, false); !result)
+    if (auto result = resolved.resolve((*directory)->handle, *text, false, kSlashNamesTheLink); !result)
         return result.error();
     if (resolved.name() == ".")
         return Errno::Exist;
+    if (auto slash = slash_refuses_new_file(m_system, resolved); slash != Errno::Success)
+        return slash;
     if (!symlink_target_descends(*target))
         return Errno::NotCapable;
     auto result = m_system.symlink_at(*target, resolved.directory(), resolved.name());
@@ -256,6 +310,9 @@ Errno WasiContext::path_readlink(u32 fd, u32 path, u32 path_len, u32 buf, u32 bu
         return result.error();
     if (resolved.name() == ".")
         return Errno::Inval;
+    // "link/" follows the link: ENOTDIR for a file, EINVAL (not a link) for a directory.
+    if (auto slash = slash_requires_directory(m_system, resolved); slash != Errno::Success)
+        return slash;
     auto target = m_system.readlink_at(resolved.directory(), resolved.name());
     if (!target)
         return target.error();

@@ -43,8 +43,13 @@ struct OpenFlags {
 };
 
 struct ResolveOptions {
-    // Follow a symlink in the last component (a trailing slash always does).
+    // Follow a symlink in the last component.
     bool follow_final { true };
+    // Whether a trailing slash follows a final symlink anyway. As in Linux, lookups do; the
+    // path operations that create or remove the name itself (create_directory,
+    // remove_directory, unlink, rename, the new name of link and symlink) clear it and
+    // act on the link, which is not a directory.
+    bool slash_follows_final { true };
     // Never leave the starting directory: an absolute path, ".." above the start or a
     // symlink leading out of it fails with NotCapable. What a WASI preopen needs.
     bool beneath { false };

@@ -96,7 +96,7 @@ FsResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringView
         }
 
         Inode* inode = current().find(component.name);
-        bool follow = !component.last || options.follow_final || component.trailing_slash;
+        bool follow = !component.last || options.follow_final || (component.trailing_slash && options.slash_follows_final);
         if (component.last && (!inode || !inode->is_symlink() || !follow)) {
             return ResolvedParent { RefPtr<Directory>(current()),
                                     TRY(no_mem_on_error(String::try_create(component.name, &allocator()))),
@@ -148,8 +148,8 @@ FsResult<RefPtr<Inode>> FileSystem::open(Directory& start, StringView path, cons
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     OpenFlags open_flags = flags;
     if (parent.must_be_directory) {
-        if (flags.create && !parent.directory->find(parent.name) && parent.name != ".")
-            return FsError::IsDir; // POSIX: creating "name/" is EISDIR
+        if (flags.create && !flags.directory)
+            return FsError::IsDir; // Linux: O_CREAT on "name/" is EISDIR, existing or not
         open_flags.directory = true;
     }
     return open_at(*parent.directory, parent.name, open_flags);
@@ -159,6 +159,7 @@ FsResult<RefPtr<Directory>> FileSystem::create_directory(Directory& start, Strin
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
+    resolve_options.slash_follows_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     return create_directory_at(*parent.directory, parent.name);
 }
@@ -167,7 +168,13 @@ FsResult<void> FileSystem::remove_directory(Directory& start, StringView path, c
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
+    resolve_options.slash_follows_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
+    if (parent.must_be_directory) {
+        Inode* inode = parent.directory->find(parent.name);
+        if (inode && !inode->is_directory())
+            return FsError::NotDir; // "link/" names the link, not its target
+    }
     return remove_directory_at(*parent.directory, parent.name);
 }
 
@@ -175,6 +182,7 @@ FsResult<void> FileSystem::unlink(Directory& start, StringView path, const Resol
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
+    resolve_options.slash_follows_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     if (parent.must_be_directory) {
         Inode* inode = parent.directory->find(parent.name);
@@ -188,11 +196,16 @@ FsResult<void> FileSystem::rename(Directory& start, StringView from, StringView 
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
+    resolve_options.slash_follows_final = false;
     ResolvedParent source = TRY(resolve_parent(start, from, resolve_options));
     ResolvedParent target = TRY(resolve_parent(start, to, resolve_options));
     if (source.must_be_directory || target.must_be_directory) {
+        // A slash on either name means both are directories (Linux).
         Inode* inode = source.directory->find(source.name);
         if (inode && !inode->is_directory())
+            return FsError::NotDir;
+        Inode* replaced = target.directory->find(target.name);
+        if (inode && replaced && !replaced->is_directory())
             return FsError::NotDir;
     }
     return rename_at(*source.directory, source.name, *target.directory, target.name);
@@ -203,9 +216,18 @@ FsResult<void> FileSystem::link(Directory& start, StringView from, StringView to
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
     ResolvedParent source = TRY(resolve_parent(start, from, resolve_options));
-    ResolvedParent target = TRY(resolve_parent(start, to, resolve_options));
-    if (target.must_be_directory)
-        return FsError::NotDir;
+    if (source.must_be_directory) {
+        // "name/" follows a final link and must be a directory, which is never linked.
+        Inode* inode = source.directory->find(source.name);
+        if (!inode)
+            return FsError::NoEnt;
+        return inode->is_directory() ? FsError::Perm : FsError::NotDir;
+    }
+    ResolveOptions target_options = resolve_options;
+    target_options.slash_follows_final = false;
+    ResolvedParent target = TRY(resolve_parent(start, to, target_options));
+    if (target.must_be_directory) // Linux makes no file at "name/"
+        return target.directory->find(target.name) ? FsError::Exist : FsError::NoEnt;
     return link_at(*source.directory, source.name, *target.directory, target.name);
 }
 
@@ -213,6 +235,7 @@ FsResult<RefPtr<Symlink>> FileSystem::symlink(StringView target, Directory& star
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
+    resolve_options.slash_follows_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     if (parent.must_be_directory)
         return parent.directory->find(parent.name) ? FsError::Exist : FsError::NoEnt;
@@ -224,6 +247,12 @@ FsResult<String> FileSystem::readlink(Directory& start, StringView path, const R
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
+    if (parent.must_be_directory) {
+        // "link/" followed the link: a file is NotDir, a directory is not a link (Inval).
+        Inode* inode = parent.directory->find(parent.name);
+        if (inode && !inode->is_directory())
+            return FsError::NotDir;
+    }
     return readlink_at(*parent.directory, parent.name);
 }
 

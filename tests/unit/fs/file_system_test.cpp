@@ -462,6 +462,60 @@ TEST_F(FsTest, ResolveParentNames)
     EXPECT_EQ(fs->resolve(root(), "/../../a")->get(), fs->resolve(root(), "a")->get());
 }
 
+// The kernel's own path operations answer a trailing slash as Linux does (the table in
+// docs/wasi.md): "name/" is a directory; creating or removing acts on a final link.
+TEST_F(FsTest, TrailingSlashAnswersAsLinux)
+{
+    ASSERT_TRUE(fs->create_directory(root(), "d"));
+    ASSERT_TRUE(fs->create_directory(root(), "d2"));
+    write_file("f", "F");
+    write_file("f2", "G");
+    ASSERT_TRUE(fs->symlink("f", root(), "sl"));
+    ASSERT_TRUE(fs->symlink("d", root(), "sd"));
+    ASSERT_TRUE(fs->symlink("missing", root(), "dl"));
+    auto exists = [&](StringView path) { return fs->stat(root(), path, ResolveOptions { .follow_final = false }).has_value(); };
+
+    EXPECT_EQ(error_of(fs->open(root(), "f/", {})), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->open(root(), "sl/", {})), FsError::NotDir);
+    EXPECT_TRUE(fs->open(root(), "sd/", {}));
+    for (const char* path : { "missing/", "f/", "dl/", "d/" })
+        EXPECT_EQ(error_of(fs->open(root(), path, OpenFlags { .create = true })), FsError::IsDir) << path;
+    EXPECT_FALSE(exists("missing"));
+
+    EXPECT_EQ(error_of(fs->create_directory(root(), "dl/")), FsError::Exist);
+    EXPECT_FALSE(exists("missing"));
+    ASSERT_TRUE(fs->create_directory(root(), "new/"));
+    EXPECT_EQ(error_of(fs->remove_directory(root(), "sd/")), FsError::NotDir);
+    EXPECT_TRUE(exists("d"));
+    EXPECT_EQ(error_of(fs->remove_directory(root(), "f/")), FsError::NotDir);
+    ASSERT_TRUE(fs->remove_directory(root(), "new/"));
+    EXPECT_EQ(error_of(fs->unlink(root(), "sd/")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->unlink(root(), "f/")), FsError::NotDir);
+
+    EXPECT_EQ(error_of(fs->rename(root(), "f", "g/")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->rename(root(), "sd/", "x")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->rename(root(), "d2", "sd/")), FsError::NotDir);
+    EXPECT_FALSE(exists("g"));
+    EXPECT_FALSE(exists("x"));
+    ASSERT_TRUE(fs->rename(root(), "d2/", "nd/"));
+    EXPECT_TRUE(exists("nd"));
+
+    EXPECT_EQ(error_of(fs->link(root(), "f", "link/")), FsError::NoEnt);
+    EXPECT_FALSE(exists("link"));
+    EXPECT_EQ(error_of(fs->link(root(), "f", "f2/")), FsError::Exist);
+    EXPECT_EQ(error_of(fs->link(root(), "f", "dl/")), FsError::Exist);
+    EXPECT_EQ(error_of(fs->link(root(), "f/", "l2")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->link(root(), "sl/", "l2")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->link(root(), "d/", "l2")), FsError::Perm);
+    EXPECT_FALSE(exists("l2"));
+    EXPECT_EQ(error_of(fs->symlink("f", root(), "s/")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->symlink("f", root(), "dl/")), FsError::Exist);
+    EXPECT_FALSE(exists("missing"));
+    EXPECT_EQ(error_of(fs->readlink(root(), "sl/")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->readlink(root(), "sd/")), FsError::Inval);
+    EXPECT_EQ(error_of(fs->stat(root(), "sl/", ResolveOptions { .follow_final = false })), FsError::NotDir);
+}
+
 TEST_F(FsTest, TimesFollowTheClock)
 {
     clock.set(100);
