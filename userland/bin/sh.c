@@ -254,6 +254,8 @@ static int builtin_cd(int argc, char** argv)
         return 1;
     }
     strcpy(g_cwd, path);
+    // The shell's own relative paths (wasi-libc's cwd) follow; programs get g_cwd as PWD.
+    (void)chdir(g_cwd);
     return 0;
 }
 
@@ -558,6 +560,10 @@ int main(int argc, char** argv)
     struct stat info;
     if (wk_resolve_path("/", start, g_cwd) != 0 || stat(g_cwd, &info) != 0 || !S_ISDIR(info.st_mode))
         strcpy(g_cwd, "/");
+    (void)chdir(g_cwd);
+    // Programs expect a home directory; /home is where the image puts the user's files.
+    if (!getenv("HOME") && setenv("HOME", "/home", 1) != 0)
+        report("cannot set HOME: %s", strerror(errno));
     if (argc >= 2 && strcmp(argv[1], "-c") == 0) {
         if (argc != 3) {
             usage(stderr);

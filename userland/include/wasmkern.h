@@ -12,7 +12,8 @@
 
 // Starts the program at the absolute `path`. `argv` and `env` are byte buffers of
 // NUL-terminated strings (argv[0] first); the caller's WASI fds stdin_fd/stdout_fd/stderr_fd
-// become the child's 0/1/2. Errors: ENOENT missing file, ENOEXEC not a valid module, EAGAIN
+// become the child's 0/1/2. The child's working directory is the PWD entry of `env` (the
+// kernel does not read it; lib/start_in_pwd.c chdir()s to it before main). Errors: ENOENT missing file, ENOEXEC not a valid module, EAGAIN
 // process limit, ENOMEM.
 WK_IMPORT("spawn")
 int32_t wasmkern_spawn(const char* path, uint32_t path_len, const char* argv, uint32_t argv_len,
