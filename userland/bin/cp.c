@@ -142,48 +142,21 @@ static int copy_path(const char* source, const char* target, int top)
 
 int main(int argc, char** argv)
 {
-    int first = 1;
-    for (; first < argc; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
-        for (const char* flag = arg + 1; *flag; ++flag) {
-            if (*flag == 'r' || *flag == 'R') {
-                g_recursive = 1;
-            } else {
-                fprintf(stderr, "cp: unknown option -%c\n", *flag);
-                usage(stderr);
-                return 2;
-            }
-        }
+    struct WkOptions options = WK_OPTIONS("cp", argc, argv, usage);
+    int* const flags[] = { &g_recursive, &g_recursive };
+    for (const char* arg; (arg = wk_next_option(&options));) {
+        if (wk_flag_cluster(&options, arg, "rR", flags) != 0)
+            return 2;
     }
-    if (argc - first < 2) {
-        fprintf(stderr, "cp: missing %s\n", argc == first ? "source and target" : "target");
-        usage(stderr);
-        return 2;
-    }
-    const char* cwd = wk_cwd();
     char target[WK_PATH_MAX];
-    if (wk_resolve_path(cwd, argv[argc - 1], target) != 0)
-        return report(argv[argc - 1], ENAMETOOLONG);
-    struct stat info;
-    int into_directory = stat(target, &info) == 0 && S_ISDIR(info.st_mode);
-    // NOTE: resolving drops a trailing '/', which still promises a directory.
-    const char* last = argv[argc - 1];
-    if ((argc - first > 2 || last[strlen(last) - 1] == '/') && !into_directory)
-        return report(last, ENOTDIR);
+    int into_directory;
+    int error = wk_transfer_target(&options, target, &into_directory);
+    if (error)
+        return error;
     int status = 0;
-    for (int i = first; i < argc - 1; ++i) {
+    for (int i = options.next; i < argc - 1; ++i) {
         char source[WK_PATH_MAX], destination[WK_PATH_MAX];
-        if (wk_resolve_path(cwd, argv[i], source) != 0) {
+        if (wk_resolve_path(wk_cwd(), argv[i], source) != 0) {
             status |= report(argv[i], ENAMETOOLONG);
             continue;
         }
@@ -192,16 +165,9 @@ int main(int argc, char** argv)
             status |= report(argv[i], errno);
             continue;
         }
-        if (into_directory) {
-            const char* slash = strrchr(source, '/');
-            const char* name = slash[1] ? slash + 1 : source; // "/" has no name of its own
-            if ((size_t)snprintf(destination, sizeof destination, "%s/%s", strcmp(target, "/") ? target : "", name)
-                >= sizeof destination) {
-                status |= report(argv[i], ENAMETOOLONG);
-                continue;
-            }
-        } else {
-            memcpy(destination, target, sizeof target);
+        if (wk_transfer_destination(target, into_directory, source, destination) != 0) {
+            status |= report(argv[i], ENAMETOOLONG);
+            continue;
         }
         status |= copy_path(source, destination, 1);
     }

@@ -324,19 +324,9 @@ static long long scan(const struct Pattern* pattern, FILE* file, const char* sho
 int main(int argc, char** argv)
 {
     const char* pattern_text = NULL;
-    int first = 1;
-    for (; first < argc && !pattern_text; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
+    struct WkOptions options = WK_OPTIONS("grep", argc, argv, usage);
+    // NOTE: -e ends the options: what follows it is FILEs.
+    for (const char* arg; !pattern_text && (arg = wk_next_option(&options));) {
         for (const char* flag = arg + 1; *flag; ++flag) {
             switch (*flag) {
             case 'v': g_invert = 1; break;
@@ -347,32 +337,18 @@ int main(int argc, char** argv)
             case 'q': g_quiet = 1; break;
             case 'F': g_fixed = 1; break;
             case 'e':
-                if (flag[1])
-                    pattern_text = flag + 1;
-                else if (first + 1 < argc)
-                    pattern_text = argv[++first];
-                else {
-                    fprintf(stderr, "grep: option -e needs a pattern\n");
-                    usage(stderr);
-                    return 2;
-                }
+                pattern_text = flag[1] ? flag + 1 : wk_option_value(&options);
+                if (!pattern_text)
+                    return wk_usage_error(&options, "option -e needs a pattern");
                 flag += strlen(flag) - 1;
                 break;
             default:
-                fprintf(stderr, "grep: unknown option -%c\n", *flag);
-                usage(stderr);
-                return 2;
+                return wk_usage_error(&options, "unknown option -%c", *flag);
             }
         }
     }
-    if (!pattern_text) {
-        if (first >= argc) {
-            fprintf(stderr, "grep: missing pattern\n");
-            usage(stderr);
-            return 2;
-        }
-        pattern_text = argv[first++];
-    }
+    if (!pattern_text && !(pattern_text = wk_option_value(&options)))
+        return wk_usage_error(&options, "missing pattern");
     struct Pattern pattern;
     compile(pattern_text, &pattern);
     size_t states = pattern.count + 1;
@@ -385,9 +361,8 @@ int main(int argc, char** argv)
         return 2;
     }
 
-    static char* standard_input[] = { "-" };
-    char** names = first < argc ? argv + first : standard_input;
-    int count = first < argc ? argc - first : 1;
+    char** names;
+    int count = wk_input_operands(&options, &names);
     int errors = 0;
     long long selected = 0;
     for (int i = 0; i < count; ++i) {

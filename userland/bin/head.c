@@ -43,47 +43,13 @@ int main(int argc, char** argv)
 {
     unsigned long long limit = 10;
     int by_lines = 1;
-    int first = 1;
-    for (; first < argc; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
-        const char* number;
-        if (arg[1] == 'n' || arg[1] == 'c') {
-            by_lines = arg[1] == 'n';
-            if (arg[2])
-                number = arg + 2;
-            else if (first + 1 < argc)
-                number = argv[++first];
-            else {
-                fprintf(stderr, "head: option -%c needs a number\n", arg[1]);
-                usage(stderr);
-                return 2;
-            }
-        } else if (arg[1] >= '0' && arg[1] <= '9') {
-            by_lines = 1;
-            number = arg + 1;
-        } else {
-            fprintf(stderr, "head: unknown option %s\n", arg);
-            usage(stderr);
+    struct WkOptions options = WK_OPTIONS("head", argc, argv, usage);
+    for (const char* arg; (arg = wk_next_option(&options));) {
+        if (wk_count_option(&options, arg, &limit, &by_lines, NULL) != 0)
             return 2;
-        }
-        if (wk_parse_count(number, &limit) != 0) {
-            fprintf(stderr, "head: invalid number of %s: %s\n", by_lines ? "lines" : "bytes", number);
-            return 2;
-        }
     }
-    static char* standard_input[] = { "-" };
-    char** names = first < argc ? argv + first : standard_input;
-    int count = first < argc ? argc - first : 1;
+    char** names;
+    int count = wk_input_operands(&options, &names);
     int status = 0;
     int printed = 0;
     for (int i = 0; i < count; ++i) {

@@ -56,38 +56,25 @@ int main(int argc, char** argv)
 {
     unsigned long long skip = 0;
     unsigned long long length = ~0ull;
-    int first = 1;
-    for (; first < argc; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
+    struct WkOptions options = WK_OPTIONS("hexdump", argc, argv, usage);
+    for (const char* arg; (arg = wk_next_option(&options));) {
         if (strcmp(arg, "-C") == 0) {
             continue;
         } else if (strcmp(arg, "-v") == 0) {
             g_all_lines = 1;
-        } else if ((strcmp(arg, "-s") == 0 || strcmp(arg, "-n") == 0) && first + 1 < argc) {
-            const char* value = argv[++first];
+        } else if ((strcmp(arg, "-s") == 0 || strcmp(arg, "-n") == 0) && options.next < argc) {
+            const char* value = wk_option_value(&options);
             if (wk_parse_count(value, arg[1] == 's' ? &skip : &length) != 0) {
                 fprintf(stderr, "hexdump: invalid number: %s\n", value);
                 return 1;
             }
         } else {
-            fprintf(stderr, "hexdump: unknown option %s\n", arg);
-            usage(stderr);
+            wk_usage_error(&options, "unknown option %s", arg);
             return 1;
         }
     }
-    static char* standard_input[] = { "-" };
-    char** names = first < argc ? argv + first : standard_input;
-    int count = first < argc ? argc - first : 1;
+    char** names;
+    int count = wk_input_operands(&options, &names);
     int status = 0;
     g_offset = skip;
     static unsigned char buffer[16384];

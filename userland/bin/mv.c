@@ -43,37 +43,19 @@ static int move(const char* shown, const char* source, const char* target)
 
 int main(int argc, char** argv)
 {
-    int first = 1;
-    if (first < argc && strcmp(argv[first], "--help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (first < argc && strcmp(argv[first], "--") == 0)
-        ++first;
-    else if (first < argc && argv[first][0] == '-' && argv[first][1] != '\0') {
-        fprintf(stderr, "mv: unknown option %s\n", argv[first]);
-        usage(stderr);
-        return 2;
-    }
-    if (argc - first < 2) {
-        fprintf(stderr, "mv: missing %s\n", argc == first ? "source and target" : "target");
-        usage(stderr);
-        return 2;
-    }
-    const char* cwd = wk_cwd();
+    struct WkOptions options = WK_OPTIONS("mv", argc, argv, usage);
+    const char* arg = wk_next_option(&options);
+    if (arg)
+        return wk_usage_error(&options, "unknown option %s", arg);
     char target[WK_PATH_MAX];
-    if (wk_resolve_path(cwd, argv[argc - 1], target) != 0)
-        return report(argv[argc - 1], ENAMETOOLONG);
-    struct stat info;
-    int into_directory = stat(target, &info) == 0 && S_ISDIR(info.st_mode);
-    // NOTE: resolving drops a trailing '/', which still promises a directory.
-    const char* last = argv[argc - 1];
-    if ((argc - first > 2 || last[strlen(last) - 1] == '/') && !into_directory)
-        return report(last, ENOTDIR);
+    int into_directory;
+    int error = wk_transfer_target(&options, target, &into_directory);
+    if (error)
+        return error;
     int status = 0;
-    for (int i = first; i < argc - 1; ++i) {
+    for (int i = options.next; i < argc - 1; ++i) {
         char source[WK_PATH_MAX], destination[WK_PATH_MAX];
-        if (wk_resolve_path(cwd, argv[i], source) != 0) {
+        if (wk_resolve_path(wk_cwd(), argv[i], source) != 0) {
             status |= report(argv[i], ENAMETOOLONG);
             continue;
         }
@@ -81,15 +63,9 @@ int main(int argc, char** argv)
             status |= report(argv[i], EBUSY);
             continue;
         }
-        if (into_directory) {
-            const char* name = strrchr(source, '/') + 1;
-            if ((size_t)snprintf(destination, sizeof destination, "%s/%s", strcmp(target, "/") ? target : "", name)
-                >= sizeof destination) {
-                status |= report(argv[i], ENAMETOOLONG);
-                continue;
-            }
-        } else {
-            memcpy(destination, target, sizeof target);
+        if (wk_transfer_destination(target, into_directory, source, destination) != 0) {
+            status |= report(argv[i], ENAMETOOLONG);
+            continue;
         }
         status |= move(argv[i], source, destination);
     }

@@ -257,19 +257,8 @@ static int parse_key(const char* text)
 
 int main(int argc, char** argv)
 {
-    int first = 1;
-    for (; first < argc; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
+    struct WkOptions options = WK_OPTIONS("sort", argc, argv, usage);
+    for (const char* arg; (arg = wk_next_option(&options));) {
         for (const char* flag = arg + 1; *flag; ++flag) {
             if (*flag == 'r') {
                 g_reverse = 1;
@@ -278,12 +267,9 @@ int main(int argc, char** argv)
             } else if (*flag == 'u') {
                 g_unique = 1;
             } else if (*flag == 'k' || *flag == 't') {
-                const char* value = flag[1] ? flag + 1 : first + 1 < argc ? argv[++first] : NULL;
-                if (!value) {
-                    fprintf(stderr, "sort: option -%c needs a value\n", *flag);
-                    usage(stderr);
-                    return 2;
-                }
+                const char* value = flag[1] ? flag + 1 : wk_option_value(&options);
+                if (!value)
+                    return wk_usage_error(&options, "option -%c needs a value", *flag);
                 if (*flag == 't') {
                     if (strlen(value) != 1) {
                         fprintf(stderr, "sort: the separator must be one byte: %s\n", value);
@@ -296,15 +282,12 @@ int main(int argc, char** argv)
                 }
                 break;
             } else {
-                fprintf(stderr, "sort: unknown option -%c\n", *flag);
-                usage(stderr);
-                return 2;
+                return wk_usage_error(&options, "unknown option -%c", *flag);
             }
         }
     }
-    static char* standard_input[] = { "-" };
-    char** names = first < argc ? argv + first : standard_input;
-    int count = first < argc ? argc - first : 1;
+    char** names;
+    int count = wk_input_operands(&options, &names);
     struct Lines lines = { 0 };
     for (int i = 0; i < count; ++i) {
         FILE* file = wk_open_input("sort", names[i]);

@@ -91,34 +91,17 @@ static void print_default(const char* name, const struct stat* info)
 int main(int argc, char** argv)
 {
     const char* format = NULL;
-    int first = 1;
-    for (; first < argc; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
-        if (strcmp(arg, "-c") == 0 && first + 1 < argc) {
-            format = argv[++first];
-        } else {
-            fprintf(stderr, "stat: unknown option %s\n", arg);
-            usage(stderr);
-            return 2;
-        }
+    struct WkOptions options = WK_OPTIONS("stat", argc, argv, usage);
+    for (const char* arg; (arg = wk_next_option(&options));) {
+        if (strcmp(arg, "-c") == 0 && options.next < argc)
+            format = wk_option_value(&options);
+        else
+            return wk_usage_error(&options, "unknown option %s", arg);
     }
-    if (first >= argc) {
-        fprintf(stderr, "stat: missing operand\n");
-        usage(stderr);
-        return 2;
-    }
+    if (options.next >= argc)
+        return wk_usage_error(&options, "missing operand");
     int status = 0;
-    for (int i = first; i < argc; ++i) {
+    for (int i = options.next; i < argc; ++i) {
         char path[WK_PATH_MAX];
         int error = wk_resolve_path(wk_cwd(), argv[i], path);
         struct stat info;

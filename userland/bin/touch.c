@@ -22,23 +22,12 @@ int main(int argc, char** argv)
     int no_create = 0;
     const struct timespec* times = NULL; // NULL: now
     struct timespec given[2];
-    int first = 1;
-    for (; first < argc; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
+    struct WkOptions options = WK_OPTIONS("touch", argc, argv, usage);
+    for (const char* arg; (arg = wk_next_option(&options));) {
         if (strcmp(arg, "-c") == 0) {
             no_create = 1;
-        } else if (strcmp(arg, "-d") == 0 && first + 1 < argc) {
-            const char* value = argv[++first];
+        } else if (strcmp(arg, "-d") == 0 && options.next < argc) {
+            const char* value = wk_option_value(&options);
             unsigned long long seconds;
             if (value[0] != '@' || wk_parse_count(value + 1, &seconds) != 0 || seconds > (unsigned long long)INT64_MAX) {
                 fprintf(stderr, "touch: invalid date: %s (only @SECONDS)\n", value);
@@ -48,18 +37,13 @@ int main(int argc, char** argv)
             given[0].tv_nsec = given[1].tv_nsec = 0;
             times = given;
         } else {
-            fprintf(stderr, "touch: unknown option %s\n", arg);
-            usage(stderr);
-            return 2;
+            return wk_usage_error(&options, "unknown option %s", arg);
         }
     }
-    if (first >= argc) {
-        fprintf(stderr, "touch: missing file operand\n");
-        usage(stderr);
-        return 2;
-    }
+    if (options.next >= argc)
+        return wk_usage_error(&options, "missing file operand");
     int status = 0;
-    for (int i = first; i < argc; ++i) {
+    for (int i = options.next; i < argc; ++i) {
         char path[WK_PATH_MAX];
         int error = wk_resolve_path(wk_cwd(), argv[i], path);
         struct stat info;

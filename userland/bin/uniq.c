@@ -46,40 +46,15 @@ static void emit(FILE* out, const char* line, size_t length, unsigned long long 
 
 int main(int argc, char** argv)
 {
-    int first = 1;
-    for (; first < argc; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
-        for (const char* flag = arg + 1; *flag; ++flag) {
-            if (*flag == 'c')
-                g_count = 1;
-            else if (*flag == 'd')
-                g_repeated = 1;
-            else if (*flag == 'u')
-                g_unique = 1;
-            else if (*flag == 'i')
-                g_ignore_case = 1;
-            else {
-                fprintf(stderr, "uniq: unknown option -%c\n", *flag);
-                usage(stderr);
-                return 2;
-            }
-        }
+    struct WkOptions options = WK_OPTIONS("uniq", argc, argv, usage);
+    int* const flags[] = { &g_count, &g_repeated, &g_unique, &g_ignore_case };
+    for (const char* arg; (arg = wk_next_option(&options));) {
+        if (wk_flag_cluster(&options, arg, "cdui", flags) != 0)
+            return 2;
     }
-    if (argc - first > 2) {
-        fprintf(stderr, "uniq: extra operand %s\n", argv[first + 2]);
-        usage(stderr);
-        return 2;
-    }
+    int first = options.next;
+    if (argc - first > 2)
+        return wk_usage_error(&options, "extra operand %s", argv[first + 2]);
     const char* input_name = first < argc ? argv[first] : "-";
     FILE* input = wk_open_input("uniq", input_name);
     if (!input)

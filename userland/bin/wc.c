@@ -98,38 +98,17 @@ static int column_width(int count, char** names, int selected)
 
 int main(int argc, char** argv)
 {
-    int first = 1;
-    for (; first < argc; ++first) {
-        const char* arg = argv[first];
-        if (strcmp(arg, "--help") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if (strcmp(arg, "--") == 0) {
-            ++first;
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0')
-            break;
-        for (const char* flag = arg + 1; *flag; ++flag) {
-            if (*flag == 'l')
-                g_lines = 1;
-            else if (*flag == 'w')
-                g_words = 1;
-            else if (*flag == 'c')
-                g_bytes = 1;
-            else {
-                fprintf(stderr, "wc: unknown option -%c\n", *flag);
-                usage(stderr);
-                return 2;
-            }
-        }
+    struct WkOptions options = WK_OPTIONS("wc", argc, argv, usage);
+    int* const flags[] = { &g_lines, &g_words, &g_bytes };
+    for (const char* arg; (arg = wk_next_option(&options));) {
+        if (wk_flag_cluster(&options, arg, "lwc", flags) != 0)
+            return 2;
     }
     if (!g_lines && !g_words && !g_bytes)
         g_lines = g_words = g_bytes = 1;
-    static char* standard_input[] = { "-" };
-    char** names = first < argc ? argv + first : standard_input;
-    int count = first < argc ? argc - first : 1;
+    char** names;
+    int count = wk_input_operands(&options, &names);
+    int named = options.next < argc; // NOTE: standard input alone gets no name column
     g_width = column_width(count, names, g_lines + g_words + g_bytes);
 
     struct Counts total = { 0, 0, 0 };
@@ -147,7 +126,7 @@ int main(int argc, char** argv)
         total.lines += counts.lines;
         total.words += counts.words;
         total.bytes += counts.bytes;
-        print(&counts, first < argc ? names[i] : NULL);
+        print(&counts, named ? names[i] : NULL);
     }
     if (count > 1)
         print(&total, "total");

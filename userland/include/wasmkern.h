@@ -121,5 +121,45 @@ int wk_close_input(const char* program, const char* shown, FILE* file);
 // Parses a decimal count (digits only, no sign) into *out. 0, EINVAL or ERANGE.
 int wk_parse_count(const char* text, unsigned long long* out);
 
+// Option scanning: argv[next] is the next argument to look at (start at 1); what follows
+// the options is argv[next..argc). usage(out) prints the program's usage text.
+struct WkOptions {
+    const char* program;
+    int argc;
+    char** argv;
+    int next;
+    void (*usage)(FILE* out);
+};
+#define WK_OPTIONS(program, argc, argv, usage) { (program), (argc), (argv), 1, (usage) }
+
+// The next option argument ("-x..."), consumed; NULL when the operands start: at the end, at
+// a word not starting with '-', at "-" (an operand), or after "--" (consumed). "--help"
+// prints usage on stdout and exits 0.
+const char* wk_next_option(struct WkOptions* options);
+// The value of the option just returned: the next argument, consumed; NULL if none is left.
+const char* wk_option_value(struct WkOptions* options);
+// Prints "program: MESSAGE" (printf format) and the usage on stderr. Returns 2.
+int wk_usage_error(const struct WkOptions* options, const char* format, ...)
+    __attribute__((format(printf, 2, 3)));
+// Sets *flags[i] to 1 for each letter of the option cluster arg ("-ab") that is letters[i].
+// 0, or an unknown letter's usage error (2).
+int wk_flag_cluster(const struct WkOptions* options, const char* arg, const char* letters, int* const flags[]);
+// head and tail's count options: -n N, -nN, -c N, -cN (bytes) or -N, into *count and
+// *by_lines. With from_start, a leading '+' is allowed and sets *from_start (else clears it).
+// 0, or 2 after printing the error.
+int wk_count_option(struct WkOptions* options, const char* arg, unsigned long long* count, int* by_lines,
+    int* from_start);
+// The input operands after the options, or just "-" (standard input) when there are none:
+// points *names at them and returns how many.
+int wk_input_operands(const struct WkOptions* options, char*** names);
+// For "PROGRAM SOURCE TARGET" and "PROGRAM SOURCE... DIRECTORY" (cp, mv): resolves the last
+// operand into target; *into_directory says it is an existing directory. 0; 2 after a usage
+// error for missing operands; 1 after "program: TARGET: reason" (unresolvable, or not a
+// directory although several sources or a trailing '/' need one).
+int wk_transfer_target(const struct WkOptions* options, char target[WK_PATH_MAX], int* into_directory);
+// Where the absolute path source goes: target, or with into_directory target/NAME, NAME being
+// source's last component. 0 or ENAMETOOLONG.
+int wk_transfer_destination(const char* target, int into_directory, const char* source, char out[WK_PATH_MAX]);
+
 // Flushes stdout and reports a failed write as "program: write error: reason". 0 or 1.
 int wk_finish_output(const char* program);
