@@ -22,4 +22,30 @@ Result<void> walk_code(Reader& reader, Visitor& visitor)
     return {};
 }
 
+// Code after an unconditional branch is validated but not compiled. A compiler skips it
+// up to the `else` or `end` of the block it is in, counting the blocks it opens on the way
+// in `depth`; the answer says whether `opcode` leaves the dead stretch, and how.
+enum class DeadCodeExit : u8 { Stay, Else, End };
+constexpr DeadCodeExit step_dead_code(Opcode opcode, u32& depth)
+{
+    switch (opcode) {
+    case Opcode::Block:
+    case Opcode::Loop:
+    case Opcode::If:
+    case Opcode::Try:
+    case Opcode::TryTable:
+        ++depth;
+        return DeadCodeExit::Stay;
+    case Opcode::Else:
+        return depth == 0 ? DeadCodeExit::Else : DeadCodeExit::Stay;
+    case Opcode::End:
+        if (depth == 0)
+            return DeadCodeExit::End;
+        --depth;
+        return DeadCodeExit::Stay;
+    default:
+        return DeadCodeExit::Stay;
+    }
+}
+
 } // namespace wk::engine

@@ -318,27 +318,15 @@ Result<void> Builder::translate_call(const Instruction& instruction)
 
 Result<void> Builder::visit_dead(const Instruction& instruction)
 {
-    switch (instruction.opcode) {
-    case Opcode::Block:
-    case Opcode::Loop:
-    case Opcode::If:
-    case Opcode::Try:
-    case Opcode::TryTable:
-        ++m_dead_depth;
-        return {};
-    case Opcode::Else:
-        if (m_dead_depth == 0)
-            return do_else();
-        return {};
-    case Opcode::End:
-        if (m_dead_depth > 0) {
-            --m_dead_depth;
-            return {};
-        }
+    switch (step_dead_code(instruction.opcode, m_dead_depth)) {
+    case DeadCodeExit::Else:
+        return do_else();
+    case DeadCodeExit::End:
         return do_end();
-    default:
-        return {};
+    case DeadCodeExit::Stay:
+        break;
     }
+    return {};
 }
 
 } // namespace wk::engine::opt

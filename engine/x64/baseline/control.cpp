@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "engine/binary/code_walker.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 
 namespace wk::engine::x64::baseline {
@@ -49,27 +50,15 @@ void BaselineCompiler::mark_dead()
 Result<void> BaselineCompiler::visit_dead(const Instruction& instruction)
 {
     TRY(m_validator.visit(instruction));
-    switch (instruction.opcode) {
-    case Opcode::Block:
-    case Opcode::Loop:
-    case Opcode::If:
-    case Opcode::Try:
-    case Opcode::TryTable:
-        ++m_dead_depth;
-        return {};
-    case Opcode::Else:
-        if (m_dead_depth == 0)
-            return emit_else();
-        return {};
-    case Opcode::End:
-        if (m_dead_depth > 0) {
-            --m_dead_depth;
-            return {};
-        }
+    switch (step_dead_code(instruction.opcode, m_dead_depth)) {
+    case DeadCodeExit::Else:
+        return emit_else();
+    case DeadCodeExit::End:
         return end_block();
-    default:
-        return {};
+    case DeadCodeExit::Stay:
+        break;
     }
+    return {};
 }
 
 Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& block)
