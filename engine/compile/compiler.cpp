@@ -5,7 +5,7 @@
 
 #include "engine/compile/builtins.h"
 #include "engine/x64/baseline/baseline_compiler.h"
-#include "engine/x64/baseline/trampolines.h"
+#include "engine/x64/abi/trampolines.h"
 
 namespace wk::engine::compile {
 
@@ -21,7 +21,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     x64::Assembler masm;
     Vector<TrapEntry> traps;
     x64::baseline::BaselineCompiler compiler(module, loaded.offsets(), masm, traps);
-    x64::baseline::SymbolSpace symbols = compiler.symbols();
+    x64::abi::SymbolSpace symbols = compiler.symbols();
     Vector<u32> symbol_offsets;
     TRY(symbol_offsets.try_resize(symbols.size(), ~u32 { 0 }));
     Vector<u32> function_starts;
@@ -61,27 +61,27 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     }
     TRY(function_starts.try_append(next_base()));
 
-    x64::baseline::CallLayout layout;
+    x64::abi::CallLayout layout;
     u32 trampolines_base = next_base();
     for (u32 i = 0; i < defined; ++i) {
         u32 type_index = module.functions[imported + i].type_index;
-        TRY(x64::baseline::compute_call_layout(module.func_params(type_index), module.func_results(type_index), layout));
+        TRY(x64::abi::compute_call_layout(module.func_params(type_index), module.func_results(type_index), layout));
         masm.align(16);
         symbol_offsets[symbols.array_entry(i)] = trampolines_base + masm.offset();
-        x64::baseline::emit_array_entry(masm, layout, symbols.function(i));
+        x64::abi::emit_array_entry(masm, layout, symbols.function(i));
     }
     Span<const bool> trampolines = compiler.needed_array_trampolines();
     for (u32 type_index = 0; type_index < trampolines.size(); ++type_index) {
         if (!trampolines[type_index])
             continue;
-        TRY(x64::baseline::compute_call_layout(module.func_params(type_index), module.func_results(type_index), layout));
+        TRY(x64::abi::compute_call_layout(module.func_params(type_index), module.func_results(type_index), layout));
         masm.align(16);
         symbol_offsets[symbols.array_trampoline(type_index)] = trampolines_base + masm.offset();
-        x64::baseline::emit_array_trampoline(masm, layout, symbols.retpoline());
+        x64::abi::emit_array_trampoline(masm, layout, symbols.retpoline());
     }
     masm.align(16);
     symbol_offsets[symbols.retpoline()] = trampolines_base + masm.offset();
-    x64::baseline::emit_retpoline(masm);
+    x64::abi::emit_retpoline(masm);
     {
         u32 base = TRY(append());
         if (base != trampolines_base)

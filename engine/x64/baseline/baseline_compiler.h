@@ -46,29 +46,19 @@
 #include "engine/runtime/vm.h"
 #include "engine/valid/function_validator.h"
 #include "engine/x64/assembler.h"
-#include "engine/x64/baseline/call_layout.h"
+#include "engine/x64/abi/call_layout.h"
+#include "engine/x64/abi/symbols.h"
 
 namespace wk::engine::x64::baseline {
 
 using compile::Location;
 using compile::RegClass;
 using compile::StackEntry;
-
-// Symbols of the module's code (relocation targets below compile::kExternalBase):
-//   [0, F)          defined function i - imported count: its native entry
-//   [F, 2F)         its array-call entry
-//   [2F, 2F + T)    the wasm → array-call trampoline of type index t
-//   2F + T          the retpoline thunk through r11 (every indirect call and jump)
-struct SymbolSpace {
-    u32 defined_count { 0 };
-    u32 type_count { 0 };
-    u32 function(u32 defined) const { return defined; }
-    u32 array_entry(u32 defined) const { return defined_count + defined; }
-    u32 array_trampoline(u32 type_index) const { return 2 * defined_count + type_index; }
-    u32 retpoline() const { return 2 * defined_count + type_count; }
-    u32 size() const { return 2 * defined_count + type_count + 1; }
-};
-
+// The shared ABI (engine/x64/abi/): the call convention and the module's symbols.
+using abi::ArgSlot;
+using abi::CallLayout;
+using abi::compute_call_layout;
+using abi::SymbolSpace;
 using compile::Builtin;
 
 // Pools Labels with stable addresses, reused from function to function.

@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include "engine/x64/baseline/baseline_compiler.h"
-#include "engine/x64/baseline/trampolines.h"
+#include "engine/x64/abi/trampolines.h"
 
 namespace wk::engine::x64::baseline {
 
@@ -146,7 +146,7 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
     // A tail call writes below the frame only through the trampoline (an import); a
     // defined callee reuses this frame's place.
     if (imported)
-        note_below_frame(outgoing + array_trampoline_stack_bytes(layout));
+        note_below_frame(outgoing + abi::array_trampoline_stack_bytes(layout));
     else if (!tail)
         note_below_frame(outgoing + kCalleeEntryBytes);
     if (outgoing)
@@ -185,7 +185,7 @@ Result<void> BaselineCompiler::call_through_funcref(u32 type_index, bool tail)
     u32 outgoing = tail ? 0 : align16(layout.stack_bytes + (layout.results_in_memory ? layout.result_count() * CallLayout::kResultStride : 0));
     // The callee may be a host function reached through the trampoline, whose frame
     // (counted from here, also for a tail call) is bigger than a wasm callee's entry.
-    note_below_frame(outgoing + array_trampoline_stack_bytes(layout));
+    note_below_frame(outgoing + abi::array_trampoline_stack_bytes(layout));
     if (outgoing)
         m_asm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
     TRY(setup_arguments(layout, base, tail));

@@ -9,7 +9,7 @@
 #include "engine/types.h"
 #include "engine/x64/registers.h"
 
-namespace wk::engine::x64::baseline {
+namespace wk::engine::x64::abi {
 
 struct ArgSlot {
     bool on_stack { false };
@@ -36,4 +36,4 @@ inline constexpr Gpr kIntArgRegs[] = { Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gp
 
 Result<void> compute_call_layout(Span<const ValType> params, Span<const ValType> results, CallLayout& layout);
 
-} // namespace wk::engine::x64::baseline
+} // namespace wk::engine::x64::abi

@@ -4,9 +4,9 @@
 // the wasm calling convention (docs/engine-abi.md).
 
 #include "engine/x64/assembler.h"
-#include "engine/x64/baseline/call_layout.h"
+#include "engine/x64/abi/call_layout.h"
 
-namespace wk::engine::x64::baseline {
+namespace wk::engine::x64::abi {
 
 // Host → wasm: array_call(vmctx, values) calls the function at relocation symbol
 // `function_symbol` with values[0..params) and writes its results to values[0..).
@@ -29,4 +29,4 @@ void emit_retpoline(Assembler& masm);
 // own prologue check (BaselineCompiler::note_below_frame).
 u32 array_trampoline_stack_bytes(const CallLayout& layout);
 
-} // namespace wk::engine::x64::baseline
+} // namespace wk::engine::x64::abi

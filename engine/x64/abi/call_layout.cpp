@@ -1,6 +1,6 @@
-#include "engine/x64/baseline/call_layout.h"
+#include "engine/x64/abi/call_layout.h"
 
-namespace wk::engine::x64::baseline {
+namespace wk::engine::x64::abi {
 
 Result<void> compute_call_layout(Span<const ValType> params, Span<const ValType> results, CallLayout& layout)
 {
@@ -45,4 +45,4 @@ Result<void> compute_call_layout(Span<const ValType> params, Span<const ValType>
     return {};
 }
 
-} // namespace wk::engine::x64::baseline
+} // namespace wk::engine::x64::abi

@@ -1,8 +1,8 @@
-#include "engine/x64/baseline/trampolines.h"
+#include "engine/x64/abi/trampolines.h"
 
 #include "engine/runtime/vm.h"
 
-namespace wk::engine::x64::baseline {
+namespace wk::engine::x64::abi {
 
 namespace {
 
@@ -179,4 +179,4 @@ void emit_array_trampoline(Assembler& masm, const CallLayout& layout, u32 retpol
     epilogue(masm);
 }
 
-} // namespace wk::engine::x64::baseline
+} // namespace wk::engine::x64::abi
