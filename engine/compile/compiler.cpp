@@ -3,13 +3,53 @@
 #include <algorithm>
 
 
+#include <optional>
+
+#include "base/format.h"
 #include "engine/compile/builtins.h"
-#include "engine/x64/baseline/baseline_compiler.h"
+#include "engine/compile/optimizing_tier.h"
 #include "engine/x64/abi/trampolines.h"
+#include "engine/x64/baseline/baseline_compiler.h"
 
 namespace wk::engine::compile {
 
-Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, CompileStatistics* statistics)
+namespace {
+
+// Writes the first fallback of each distinct reason to the log (compile_module).
+class FallbackLog {
+public:
+    explicit FallbackLog(FormatSink* sink)
+        : m_sink(sink)
+    {
+    }
+
+    Result<void> note(u32 function_index, const Error& reason)
+    {
+        if (!m_sink)
+            return {};
+        StringView message = reason.message();
+        for (const char* seen : m_seen) {
+            if (StringView(seen) == message)
+                return {};
+        }
+        TRY(m_seen.try_append(reason.message()));
+        if (reason.has_offset())
+            format_to(*m_sink, "optimising tier: function {} left to the baseline: {} (at byte offset {})\n",
+                      function_index, message, reason.offset());
+        else
+            format_to(*m_sink, "optimising tier: function {} left to the baseline: {}\n", function_index, message);
+        return {};
+    }
+
+private:
+    FormatSink* m_sink;
+    Vector<const char*> m_seen; // messages are static strings (base/error.h)
+};
+
+} // namespace
+
+Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, CompileStatistics* statistics,
+                                          const CompileOptions& options)
 {
     const Module& module = loaded.module();
     u32 imported = module.imported_function_count;
@@ -20,8 +60,14 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     // whole module spent a third of the time zero-filling, copying and faulting pages.
     x64::Assembler masm;
     Vector<TrapEntry> traps;
-    x64::baseline::BaselineCompiler compiler(module, loaded.offsets(), masm, traps);
-    x64::abi::SymbolSpace symbols = compiler.symbols();
+    x64::baseline::BaselineCompiler baseline(module, loaded.offsets(), masm, traps);
+    x64::abi::SymbolSpace symbols = baseline.symbols();
+    std::optional<OptimizingTier> optimizing;
+    if (options.tier == Tier::Optimized)
+        optimizing.emplace(module, loaded.offsets(), masm, traps, symbols);
+    FallbackLog fallback_log(options.log_fallbacks ? options.log : nullptr);
+    u32 optimized_functions = 0;
+    u32 baseline_fallbacks = 0;
     Vector<u32> symbol_offsets;
     TRY(symbol_offsets.try_resize(symbols.size(), ~u32 { 0 }));
     Vector<u32> function_starts;
@@ -53,7 +99,26 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
 
     u64 wasm_bytes = 0;
     for (u32 i = 0; i < defined; ++i) {
-        TRY(compiler.compile_function(imported + i, next_base()));
+        bool compiled = false;
+        if (optimizing) {
+            usize trap_count = traps.size();
+            auto result = optimizing->compile_function(imported + i, next_base());
+            if (result.is_error()) {
+                if (result.error().kind() != ErrorKind::Unsupported)
+                    return result.error();
+                // Not this function in this tier: forget what it left and use the baseline.
+                masm.reset();
+                MUST(traps.try_resize(trap_count)); // shrinking never allocates
+                optimizing->discard_function();
+                ++baseline_fallbacks;
+                TRY(fallback_log.note(imported + i, result.error()));
+            } else {
+                ++optimized_functions;
+                compiled = true;
+            }
+        }
+        if (!compiled)
+            TRY(baseline.compile_function(imported + i, next_base()));
         u32 base = TRY(append());
         symbol_offsets[symbols.function(i)] = base;
         TRY(function_starts.try_append(base));
@@ -70,9 +135,13 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
         symbol_offsets[symbols.array_entry(i)] = trampolines_base + masm.offset();
         x64::abi::emit_array_entry(masm, layout, symbols.function(i));
     }
-    Span<const bool> trampolines = compiler.needed_array_trampolines();
-    for (u32 type_index = 0; type_index < trampolines.size(); ++type_index) {
-        if (!trampolines[type_index])
+    // The trampolines either tier's code calls.
+    Span<const bool> baseline_needs = baseline.needed_array_trampolines();
+    Span<const bool> optimized_needs = optimizing ? optimizing->needed_array_trampolines() : Span<const bool>();
+    for (u32 type_index = 0; type_index < symbols.type_count; ++type_index) {
+        bool needed = (type_index < baseline_needs.size() && baseline_needs[type_index])
+            || (type_index < optimized_needs.size() && optimized_needs[type_index]);
+        if (!needed)
             continue;
         TRY(x64::abi::compute_call_layout(module.func_params(type_index), module.func_results(type_index), layout));
         masm.align(16);
@@ -95,7 +164,9 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     // Handler ranges by start; of nested ranges with one start, the outer first, so the
     // innermost containing range is the last one that starts at or before a pc.
     Vector<HandlerEntry> handlers;
-    TRY(handlers.try_extend(compiler.handlers()));
+    TRY(handlers.try_extend(baseline.handlers()));
+    if (optimizing)
+        TRY(handlers.try_extend(optimizing->handlers()));
     std::sort(handlers.begin(), handlers.end(), [](const HandlerEntry& a, const HandlerEntry& b) {
         return a.start != b.start ? a.start < b.start : a.end > b.end;
     });
@@ -126,6 +197,8 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
         statistics->machine_code_bytes = code.size();
         statistics->functions = defined;
         statistics->trap_sites = static_cast<u32>(traps.size());
+        statistics->optimized_functions = optimized_functions;
+        statistics->baseline_fallbacks = baseline_fallbacks;
     }
     return object;
 }

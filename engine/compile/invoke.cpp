@@ -12,9 +12,15 @@ Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, CompileStatistics* st
 
 Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, Features const& features, CompileStatistics* statistics)
 {
+    return load_and_compile(std::move(wasm), features, CompileOptions {}, statistics);
+}
+
+Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, Features const& features, const CompileOptions& options,
+                                        CompileStatistics* statistics)
+{
     CompiledModule compiled;
     compiled.module = TRY(runtime::LoadedModule::create(std::move(wasm), features));
-    compiled.code = TRY(compile_module(*compiled.module, statistics));
+    compiled.code = TRY(compile_module(*compiled.module, statistics, options));
     return compiled;
 }
 

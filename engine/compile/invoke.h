@@ -33,6 +33,9 @@ Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, CompileStatistics* st
 // The same with the front end's `features` (a spec script's, say).
 Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, Features const& features,
                                         CompileStatistics* statistics = nullptr);
+// The same with the tier and its options (tier.h).
+Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, Features const& features, const CompileOptions& options,
+                                        CompileStatistics* statistics = nullptr);
 
 struct InvokeOutcome {
     Vector<runtime::VMVal> results; // empty after a trap

@@ -445,6 +445,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_save_max = 0;
     m_below_frame = 0;
     m_function_handlers = static_cast<u32>(m_handlers.size());
+    m_function_trampolines.clear();
     if (m_needs_array_trampoline.size() != m_module.types.size())
         TRY(m_needs_array_trampoline.try_resize(m_module.types.size(), false));
 
@@ -483,6 +484,14 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_asm.patch_u32(m_frame_disp_field, static_cast<u32>(-static_cast<i32>(checked)));
     m_asm.patch_u32(m_frame_sub_field, static_cast<u32>(frame));
     return m_asm.status();
+}
+
+void BaselineCompiler::discard_function()
+{
+    MUST(m_handlers.try_resize(m_function_handlers)); // shrinking never allocates
+    for (u32 type_index : m_function_trampolines)
+        m_needs_array_trampoline[type_index] = false;
+    m_function_trampolines.clear();
 }
 
 Result<void> BaselineCompiler::visit(const Instruction& instruction)

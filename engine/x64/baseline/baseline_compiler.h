@@ -39,6 +39,7 @@
 #include "engine/binary/instruction.h"
 #include "engine/compile/builtins.h"
 #include "engine/compile/code_object.h"
+#include "engine/compile/tier.h"
 #include "engine/compile/value_stack.h"
 #include "engine/module.h"
 #include "engine/platform.h"
@@ -92,22 +93,23 @@ struct Control {
     u32 catch_count { 0 };
 };
 
-class BaselineCompiler {
+class BaselineCompiler final : public compile::FunctionCompiler {
 public:
     BaselineCompiler(const Module& module, const runtime::VMOffsets& offsets, Assembler& assembler,
                      Vector<TrapEntry>& traps);
 
     SymbolSpace symbols() const { return m_symbols; }
-    // The try_table ranges of the functions compiled so far (module code offsets, in the
-    // order their bodies ended).
-    Span<const compile::HandlerEntry> handlers() const { return m_handlers.span(); }
 
-    // Types whose wasm → array-call trampoline the code refers to.
-    Span<const bool> needed_array_trampolines() const { return m_needs_array_trampoline.span(); }
-
+    // The tier interface (engine/compile/tier.h).
     // Compiles one function into the assembler (which must be empty); `code_base` is
     // where its code will sit in the module's code, for the trap table.
-    Result<void> compile_function(u32 function_index, u32 code_base);
+    Result<void> compile_function(u32 function_index, u32 code_base) override;
+    void discard_function() override;
+    // The try_table ranges of the functions compiled so far (module code offsets, in the
+    // order their bodies ended).
+    Span<const compile::HandlerEntry> handlers() const override { return m_handlers.span(); }
+    // Types whose wasm → array-call trampoline the code refers to.
+    Span<const bool> needed_array_trampolines() const override { return m_needs_array_trampoline.span(); }
 
     // Visitor interface of walk_code.
     bool finished() const { return m_validator.finished(); }
@@ -158,7 +160,13 @@ public:
     static BuiltinArg immediate(u64 value) { return { false, value }; }
     Result<void> call_builtin_with(runtime::Builtin builtin, Span<const BuiltinArg> args, u32 operand_count,
                                    TrapKind trap, ValKind result);
-    void require_array_trampoline(u32 type_index) { m_needs_array_trampoline[type_index] = true; }
+    Result<void> require_array_trampoline(u32 type_index)
+    {
+        if (m_needs_array_trampoline[type_index])
+            return {};
+        m_needs_array_trampoline[type_index] = true;
+        return m_function_trampolines.try_append(type_index);
+    }
     // Records that some site writes `bytes` below the frame (see the contract above).
     void note_below_frame(u32 bytes) { m_below_frame = bytes > m_below_frame ? bytes : m_below_frame; }
 
@@ -254,6 +262,7 @@ private:
     FunctionValidator m_validator;
     SymbolSpace m_symbols;
     Vector<bool> m_needs_array_trampoline;
+    Vector<u32> m_function_trampolines; // types first needed by the function being compiled
 
     compile::ValueStack m_stack;
     Vector<Control> m_controls;

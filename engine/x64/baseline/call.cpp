@@ -155,7 +155,7 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
         m_asm.lea(Gpr::rax, Mem(kVmctx, static_cast<i32>(m_offsets.function(function_index))), Size::Qword);
     TRY(setup_arguments(layout, base, tail));
     if (imported) {
-        require_array_trampoline(type_index);
+        TRY(require_array_trampoline(type_index));
         emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
     } else {
         u32 symbol = m_symbols.function(function_index - m_module.imported_function_count);
@@ -189,7 +189,7 @@ Result<void> BaselineCompiler::call_through_funcref(u32 type_index, bool tail)
     if (outgoing)
         m_asm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
     TRY(setup_arguments(layout, base, tail));
-    require_array_trampoline(type_index);
+    TRY(require_array_trampoline(type_index));
     emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
     if (tail) {
         mark_dead();

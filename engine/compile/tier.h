@@ -1,0 +1,62 @@
+#pragma once
+
+// The tier boundary (docs/optimizing-compiler.md, "Tier interface"): what the compile
+// pipeline (compile_module) needs from a code generator, per function. Every tier
+// assembles into the pipeline's one Assembler and records trap sites in its one trap
+// table; the ABI they share (call layout, trampolines, relocation symbols) is in
+// engine/x64/abi/.
+
+#include <optional>
+
+#include "base/format_sink.h"
+#include "base/result.h"
+#include "base/span.h"
+#include "base/string_view.h"
+#include "engine/compile/code_object.h"
+
+namespace wk::engine::compile {
+
+enum class Tier : u8 {
+    Baseline,  // engine/x64/baseline: single pass, every function
+    Optimized, // engine/opt + the optimising back end; a function it cannot take falls back to the baseline
+};
+
+// "baseline", "optimized": the spelling of `--tier`.
+StringView tier_name(Tier);
+std::optional<Tier> parse_tier(StringView);
+
+struct CompileOptions {
+    Tier tier { Tier::Baseline };
+    // With Tier::Optimized: write one line to `log` for each distinct reason a function
+    // fell back to the baseline (the first function it happened to, and the reason).
+    bool log_fallbacks { false };
+    FormatSink* log { nullptr };
+};
+
+// One tier's code generator for one module. NOTE: contract:
+// - compile_function compiles defined function `function_index` (imports first in the
+//   index space) into the shared assembler, which is empty on entry; `code_base` is
+//   where that code will sit in the module's code (trap and handler offsets are module
+//   offsets). Trap sites go straight into the shared trap table, in code order.
+// - An error of ErrorKind::Unsupported means "not this function, not in this tier": the
+//   pipeline then resets the assembler, drops the trap entries added since the call,
+//   calls discard_function() and gives the function to the baseline. Any other error
+//   fails the module.
+// - discard_function() forgets what the failed call recorded in handlers() and
+//   needed_array_trampolines().
+// - handlers(): the try_table ranges of the functions compiled so far (module code
+//   offsets). needed_array_trampolines(): per type index, whether the code calls that
+//   type's wasm → array-call trampoline (empty, or one entry per type of the module).
+class FunctionCompiler {
+public:
+    virtual Result<void> compile_function(u32 function_index, u32 code_base) = 0;
+    virtual void discard_function() = 0;
+    virtual Span<const HandlerEntry> handlers() const = 0;
+    virtual Span<const bool> needed_array_trampolines() const = 0;
+
+protected:
+    // Not deleted through this interface: the pipeline owns each tier by value.
+    ~FunctionCompiler() = default;
+};
+
+} // namespace wk::engine::compile
