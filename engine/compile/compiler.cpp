@@ -34,10 +34,10 @@ public:
         }
         TRY(m_seen.try_append(reason.message()));
         if (reason.has_offset())
-            format_to(*m_sink, "optimising tier: function {} left to the baseline: {} (at byte offset {})\n",
+            format_to(*m_sink, "function {} falls back to the baseline: {} (at byte offset {})\n",
                       function_index, message, reason.offset());
         else
-            format_to(*m_sink, "optimising tier: function {} left to the baseline: {}\n", function_index, message);
+            format_to(*m_sink, "function {} falls back to the baseline: {}\n", function_index, message);
         return {};
     }
 

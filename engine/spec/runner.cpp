@@ -141,11 +141,13 @@ struct Definition {
 
 class ScriptRunner {
 public:
-    ScriptRunner(StringView file_name, StringView source, Tally& tally, FormatSink& failures)
+    ScriptRunner(StringView file_name, StringView source, Tally& tally, FormatSink& failures,
+                 compile::CompileOptions const& options)
         : m_file_name(file_name)
         , m_source(source)
         , m_tally(tally)
         , m_failures(failures)
+        , m_options(options)
     {
     }
 
@@ -190,6 +192,7 @@ private:
     StringView m_source;
     Tally& m_tally;
     FormatSink& m_failures;
+    compile::CompileOptions const& m_options;
 
     // The code outlives the store whose instances run it (members die in reverse).
     Vector<compile::CompiledModule> m_modules;
@@ -329,7 +332,7 @@ bool ScriptRunner::compile(Command const& command, CommandClass c, usize& module
         m_failures.write("\n");
         return false;
     }
-    auto compiled = compile::load_and_compile(binary.release_value(), command.module.features);
+    auto compiled = compile::load_and_compile(binary.release_value(), command.module.features, m_options);
     if (!compiled) {
         skipped = skip_reason_of(compiled.error());
         if (skipped)
@@ -695,9 +698,10 @@ void ScriptRunner::write_rejection(ScriptModule const& module, Rejection const& 
 
 } // namespace
 
-void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures)
+void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures,
+                compile::CompileOptions const& options)
 {
-    ScriptRunner runner(file_name, source, tally, failures);
+    ScriptRunner runner(file_name, source, tally, failures, options);
     runner.run();
 }
 

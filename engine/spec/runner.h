@@ -6,6 +6,7 @@
 #include "base/format_sink.h"
 #include "base/string_view.h"
 #include "base/types.h"
+#include "engine/compile/tier.h"
 #include "engine/text/wast.h"
 
 namespace wk::engine::spec {
@@ -89,7 +90,9 @@ std::optional<Rejection> check_module(text::ScriptModule const&);
 // the script's path (Features::for_suite_path). Each failed command writes one line
 // `FILE:LINE: KIND: expected ..., got ...` to `failures`. Never fails: running out of
 // memory fails the command it happens in. Needs the platform's trap handling.
-void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures);
+// `options` pick the compiler tier for every module of the script.
+void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures,
+                compile::CompileOptions const& options = {});
 
 // `N passed, N failed, N skipped` and a newline.
 void write_summary(Tally const&, FormatSink&);

@@ -203,10 +203,10 @@ TEST(Tier, EachFallbackReasonIsLoggedOnce)
     };
     // Eight functions reach the missing back end and two use SIMD: one line each reason.
     EXPECT_EQ(count("\n"), 2u) << text;
-    EXPECT_EQ(count("left to the baseline"), 2u) << text;
+    EXPECT_EQ(count("falls back to the baseline"), 2u) << text;
     EXPECT_EQ(count("no x86-64 back end yet"), 1u) << text;
     EXPECT_EQ(count("SIMD"), 1u) << text;
-    EXPECT_EQ(count("function 1 left"), 1u) << text; // $add, the first defined function
+    EXPECT_EQ(count("function 1 falls back"), 1u) << text; // $add, the first defined function
 
     // Without log_fallbacks nothing is written.
     StringSink quiet;
