@@ -16,7 +16,8 @@ namespace wk::hosted {
 
 using namespace engine;
 
-char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--invoke NAME] FILE [ARGS...]
+char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--invoke NAME]
+                    [--tier TIER] [--log-fallbacks] FILE [ARGS...]
 
 Compiles a module (.wasm, or a .wat text module) and runs it with WASI preview1
 (wasi_snapshot_preview1) over this process's stdio, linked whether or not the
@@ -35,6 +36,11 @@ exporting _initialize has it called first.
   --dir HOST[::GUEST]  preopen the host directory HOST as GUEST (default HOST)
   --env KEY=VALUE      add a variable to the guest's environment
   --invoke NAME        call the export NAME instead of _start
+  --tier TIER          compile with TIER: baseline (the default) or optimized;
+                       a function the optimising tier cannot compile is
+                       compiled by the baseline instead
+  --log-fallbacks      with --tier optimized, print one line on stderr for
+                       each distinct reason a function fell back
 
 The guest's stdin, stdout and stderr are streams shared with this process: it
 may read, write and poll them, not seek, truncate, allocate, set times or flags.
@@ -217,7 +223,7 @@ bool wants_help(Arguments arguments)
         std::string_view view = arguments[i];
         if (view == "--help" || view == "-h")
             return true;
-        if (view == "--dir" || view == "--env" || view == "--invoke")
+        if (view == "--dir" || view == "--env" || view == "--invoke" || view == "--tier")
             ++i;
         else if (!is_option(view) || view == "--")
             return false;
@@ -227,8 +233,9 @@ bool wants_help(Arguments arguments)
 
 class Run {
 public:
-    explicit Run(const WasiCommandOptions& options)
+    Run(const WasiCommandOptions& options, const compile::CompileOptions& compile_options)
         : m_options(options)
+        , m_compile_options(compile_options)
         , m_path(options.arguments[0].c_str())
     {
     }
@@ -275,7 +282,7 @@ private:
             return failure("out of memory");
         if (bytes.size())
             std::memcpy(wasm.data(), bytes.data(), bytes.size());
-        auto compiled = compile::load_and_compile(std::move(wasm));
+        auto compiled = compile::load_and_compile(std::move(wasm), Features {}, m_compile_options);
         if (!compiled) {
             print_binary_error(m_path, compiled.error(), file->is_text ? kEncodedNote : nullptr);
             return kExitFailure;
@@ -408,6 +415,7 @@ private:
     }
 
     const WasiCommandOptions& m_options;
+    const compile::CompileOptions& m_compile_options;
     char const* m_path;
     // NOTE: declared in this order so that the instance and store die before the code
     // they run and the WASI context outlives every call.
@@ -430,12 +438,22 @@ int run_command(Arguments arguments)
     std::string error;
     if (!parse_wasi_command_line(arguments, options, error))
         return usage_error("run: " + error, kRunUsage);
+    StdioSink diagnostics(stderr);
+    compile::CompileOptions compile_options;
+    compile_options.log_fallbacks = options.log_fallbacks;
+    compile_options.log = &diagnostics;
+    if (options.tier) {
+        auto tier = compile::parse_tier(StringView(options.tier->data(), options.tier->size()));
+        if (!tier)
+            return usage_error("run: unknown tier '" + *options.tier + "' (baseline, optimized)", kRunUsage);
+        compile_options.tier = *tier;
+    }
     // A guest writing to a closed pipe gets EPIPE from fd_write (as under node and
     // wasmtime) instead of the signal ending the whole tool.
     std::signal(SIGPIPE, SIG_IGN);
     // Likewise a write past RLIMIT_FSIZE (`ulimit -f`) is EFBIG for the guest.
     std::signal(SIGXFSZ, SIG_IGN);
-    Run run(options);
+    Run run(options, compile_options);
     return run.execute();
 }
 

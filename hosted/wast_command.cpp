@@ -6,7 +6,7 @@
 
 namespace wk::hosted {
 
-char const* const kWastUsage = R"text(usage: wasmkern wast [--json] FILE...
+char const* const kWastUsage = R"text(usage: wasmkern wast [--json] [--tier TIER] [--log-fallbacks] FILE...
 
 Runs .wast spec scripts: modules are decoded, validated, compiled and
 instantiated (with the spectest module), actions run, and every assertion is
@@ -16,22 +16,43 @@ Prints one line per failed command, "FILE:LINE: KIND: expected ..., got ...",
 then "N passed, N failed, N skipped" over all files.
 --json prints one JSON object with the totals, "by_kind" and "skip_reasons"
 instead, and the failure lines on stderr.
+--tier baseline|optimized picks the compiler (default baseline). With
+optimized, each function the optimising tier cannot compile is compiled by the
+baseline instead; --log-fallbacks prints one line on stderr for each distinct
+reason (per module).
 Exit status 0 iff no command failed and every file was read.
 )text";
 
 int wast_command(Arguments arguments)
 {
     bool json = false;
+    engine::compile::CompileOptions options;
     std::vector<char const*> paths;
-    for (char const* argument : arguments) {
+    for (usize i = 0; i < arguments.size(); ++i) {
+        char const* argument = arguments[i];
         std::string_view view = argument;
         if (is_help(view)) {
             std::fputs(kWastUsage, stdout);
             return kExitOk;
         }
-        if (view == "--json")
+        if (view == "--json") {
             json = true;
-        else if (is_option(view))
+        } else if (view == "--tier" || view.starts_with("--tier=")) {
+            std::string_view name;
+            if (view == "--tier") {
+                if (i + 1 >= arguments.size())
+                    return usage_error("wast: --tier needs a value", kWastUsage);
+                name = arguments[++i];
+            } else {
+                name = view.substr(7);
+            }
+            auto tier = engine::compile::parse_tier(StringView(name.data(), name.size()));
+            if (!tier)
+                return usage_error("wast: unknown tier '" + std::string(name) + "' (baseline, optimized)", kWastUsage);
+            options.tier = *tier;
+        } else if (view == "--log-fallbacks") {
+            options.log_fallbacks = true;
+        } else if (is_option(view))
             return usage_error(std::string("wast: unknown option '") + argument + "'", kWastUsage);
         else
             paths.push_back(argument);
@@ -41,6 +62,8 @@ int wast_command(Arguments arguments)
 
     StdioSink out(stdout);
     StdioSink failures(json ? stderr : stdout);
+    StdioSink diagnostics(stderr);
+    options.log = &diagnostics;
     engine::spec::Tally tally;
     bool all_read = true;
     for (char const* path : paths) {
@@ -49,7 +72,7 @@ int wast_command(Arguments arguments)
             all_read = false;
             continue;
         }
-        engine::spec::run_script(path, *source, tally, failures);
+        engine::spec::run_script(path, *source, tally, failures, options);
     }
     std::fflush(stderr);
     if (json)

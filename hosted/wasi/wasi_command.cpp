@@ -63,6 +63,13 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
             if (!value)
                 return false;
             options.invoke = std::string(*value);
+        } else if (is(arg, "--tier")) {
+            auto value = value_of("--tier", arg);
+            if (!value)
+                return false;
+            options.tier = std::string(*value);
+        } else if (arg == "--log-fallbacks") {
+            options.log_fallbacks = true;
         } else if (arg.size() > 1 && arg[0] == '-') {
             error = "unknown option '" + std::string(arg) + "'";
             return false;

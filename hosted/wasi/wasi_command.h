@@ -17,11 +17,14 @@
 
 namespace wk::hosted {
 
-// `wasmkern run [--dir HOST[::GUEST]]... [--env K=V]... [--invoke NAME] FILE [ARGS...]`.
+// `wasmkern run [--dir HOST[::GUEST]]... [--env K=V]... [--invoke NAME] [--tier TIER]
+// [--log-fallbacks] FILE [ARGS...]`.
 struct WasiCommandOptions {
     std::vector<std::pair<std::string, std::string>> directories; // host path, guest name
     std::vector<std::string> environment;                         // "K=V"
     std::optional<std::string> invoke;                            // the export to call instead of _start
+    std::optional<std::string> tier;                              // the compiler tier's name (the caller checks it)
+    bool log_fallbacks { false };                                 // report the optimising tier's fallbacks
     std::vector<std::string> arguments;                           // FILE, then ARGS
 };
 

@@ -84,6 +84,15 @@ expect 1 '^4 passed, 1 failed, 1 skipped$' "$wasmkern" wast pass.wast fail.wast
 expect 1 '^unparsable.wast:2: script: ' "$wasmkern" wast unparsable.wast
 expect 1 'missing.wast: cannot read' "$wasmkern" wast pass.wast missing.wast
 expect 0 '^\{"passed":3,"failed":0,"skipped":1,"by_kind":\{"module":\{"passed":1,"failed":0,"skipped":1\},.*"skip_reasons":\{"GC not implemented":1\}' "$wasmkern" wast --json pass.wast
+# The compiler tier: both run the same scripts; a bad tier is a usage error.
+expect 0 '^3 passed, 0 failed, 1 skipped$' "$wasmkern" wast --tier optimized pass.wast
+expect 1 '^trap.wast:2: assert_return: expected results, got trap "unreachable"$' "$wasmkern" wast --tier=optimized trap.wast
+expect 0 'function 0 falls back to the baseline: .*no x86-64 back end yet' "$wasmkern" wast --tier optimized --log-fallbacks pass.wast
+expect 2 "unknown tier 'fast'" "$wasmkern" wast --tier fast pass.wast
+expect 2 'needs a value' "$wasmkern" wast pass.wast --tier
+expect 0 '^7$' "$wasmkern" run --tier optimized --invoke f ok.wat 7
+expect 2 "unknown tier 'fast'" "$wasmkern" run --tier fast --invoke f ok.wat 7
+expect 0 '--tier TIER' "$wasmkern" run --help
 json=$("$wasmkern" wast --json pass.wast fail.wast 2>/dev/null)
 if [[ $(wc -l <<<"$json") -ne 1 ]] || ! python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["failed"]==1 and d["by_kind"]["assert_invalid"]=={"passed":1,"failed":1,"skipped":0}' "$json"; then
     echo "FAIL: wast --json is not one object with the counts: $json"

@@ -57,6 +57,25 @@ TEST(WasiCommand, ParsesDirectoriesEnvironmentAndArguments)
     EXPECT_EQ(options.arguments, (std::vector<std::string> { "prog.wasm", "--dir", "not-an-option" }));
 }
 
+TEST(WasiCommand, ParsesTheCompilerTier)
+{
+    WasiCommandOptions options;
+    std::string error;
+    ASSERT_TRUE(parse({ "--tier", "optimized", "--log-fallbacks", "prog.wasm", "--tier", "x" }, options, error)) << error;
+    EXPECT_EQ(options.tier, "optimized");
+    EXPECT_TRUE(options.log_fallbacks);
+    EXPECT_EQ(options.arguments, (std::vector<std::string> { "prog.wasm", "--tier", "x" }));
+
+    WasiCommandOptions equals;
+    ASSERT_TRUE(parse({ "--tier=baseline", "prog.wasm" }, equals, error)) << error;
+    EXPECT_EQ(equals.tier, "baseline");
+    EXPECT_FALSE(equals.log_fallbacks);
+
+    WasiCommandOptions missing;
+    EXPECT_FALSE(parse({ "--tier" }, missing, error));
+    EXPECT_NE(error.find("--tier needs a value"), std::string::npos) << error;
+}
+
 TEST(WasiCommand, RefusesBadCommandLines)
 {
     std::string error;
