@@ -53,10 +53,11 @@ def suite_files(suite):
     return sorted(files, key=lambda p: (os.path.dirname(p) != "", p))
 
 
-def run_file(wasmkern, suite, relative):
+def run_file(wasmkern, suite, relative, tier):
     path = os.path.join(suite, relative)
     try:
-        proc = subprocess.run([wasmkern, "wast", "--json", path], capture_output=True, timeout=TIMEOUT_SECONDS)
+        proc = subprocess.run([wasmkern, "wast", "--json", "--tier", tier, path], capture_output=True,
+                              timeout=TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         return FileResult(relative, crash=f"timed out after {TIMEOUT_SECONDS} s")
     stderr = proc.stderr.decode("utf-8", "replace")
@@ -72,10 +73,10 @@ def run_file(wasmkern, suite, relative):
                           crash=f"exit status {proc.returncode} without a JSON result")
 
 
-def run_all(wasmkern, suite, jobs):
+def run_all(wasmkern, suite, jobs, tier):
     files = suite_files(suite)
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda f: run_file(wasmkern, suite, f), files))
+        return list(pool.map(lambda f: run_file(wasmkern, suite, f, tier), files))
 
 
 def directory_of(relative):
@@ -223,6 +224,8 @@ def main():
     parser.add_argument("--suite", required=True)
     parser.add_argument("--scoreboard", required=True)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--tier", choices=["baseline", "optimized"], default="baseline",
+                        help="the compiler tier (`wasmkern wast --tier`); every tier must match the scoreboard")
     args = parser.parse_args()
 
     if not os.path.isdir(args.suite):
@@ -231,7 +234,7 @@ def main():
     if not os.access(args.wasmkern, os.X_OK):
         print(f"{args.wasmkern}: not an executable")
         return 1
-    results = run_all(args.wasmkern, args.suite, args.jobs)
+    results = run_all(args.wasmkern, args.suite, args.jobs, args.tier)
     if not results:
         print(f"{args.suite}: no .wast files")
         return 1
