@@ -17,6 +17,7 @@ help:
 	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
 	@echo "make fuzz    run each fuzzer for 10 minutes (both at once)"
 	@echo "make fuzz-diff N=1000  compare N binaryen-generated modules with node (default N=1000)"
+	@echo "             TIER=optimized compiles with the optimising tier (default baseline)"
 	@echo "make clean   remove $(BUILD_DIR)/"
 
 deps:
@@ -47,13 +48,15 @@ bench: build
 fuzz: build
 	@cmake --build $(BUILD_DIR) --target fuzz
 
-# Differential fuzzing against V8 (docs/difffuzz.md); SEED picks the first seed.
+# Differential fuzzing against V8 (docs/difffuzz.md); SEED picks the first seed, TIER the
+# compiler tier (baseline or optimized).
 N ?= 1000
 SEED ?= 1
+TIER ?= baseline
 fuzz-diff: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target difffuzz_run
-	@python3 tests/difffuzz/difffuzz.py --runner $(BUILD_DIR)/bin/difffuzz_run --first-seed $(SEED) --count $(N) \
-		--work-dir $(BUILD_DIR)/difffuzz-work
+	@python3 tests/difffuzz/difffuzz.py --runner $(BUILD_DIR)/bin/difffuzz_run --tier $(TIER) --first-seed $(SEED) \
+		--count $(N) --work-dir $(BUILD_DIR)/difffuzz-work-$(TIER)
 
 clean:
 	rm -rf $(BUILD_DIR)

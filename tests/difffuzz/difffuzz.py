@@ -5,7 +5,7 @@ Seed s gives random bytes (Python's Mersenne Twister seeded with s), binaryen's
 `wasm-opt -ttf` turns them into a valid module, and difffuzz_run (Wasmkern) and
 run.mjs (node) each print a transcript of calling every export. The transcripts must
 be equal, except for lines starting with '#'. A mismatching module is kept under
-WORK_DIR/failures/ with both transcripts.
+WORK_DIR/failures/ with both transcripts. --tier picks the compiler tier Wasmkern uses.
 
 With --replay FILE.wat (a regression case under tests/regress/), only Wasmkern runs and
 its transcript must equal FILE.expected, the transcript V8 printed for the case.
@@ -148,12 +148,12 @@ def first_difference(ours, theirs):
     return None
 
 
-def replay(runner, case, expected_path=None):
+def replay(runner, case, expected_path=None, tier="baseline"):
     """Runs a regression case; 0 when its transcript is the expected one."""
     case = Path(case)
     expected_path = Path(expected_path) if expected_path else case.with_suffix(".expected")
     expected = split_transcripts(f"module {case.name}\n" + expected_path.read_text())
-    ours = run_engine([str(Path(runner).resolve())], [case], 60)
+    ours = run_engine([str(Path(runner).resolve()), "--tier", tier], [case], 60)
     difference = first_difference(ours.get(case.name, ["(no transcript)"]), expected[case.name])
     if difference:
         export, line_a, line_b = difference
@@ -182,6 +182,8 @@ def record(runner, case):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runner", help="the difffuzz_run binary")
+    parser.add_argument("--tier", choices=["baseline", "optimized"], default="baseline",
+                        help="the compiler tier difffuzz_run uses")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--count", type=int, default=1000, help="number of modules (seeds)")
     parser.add_argument("--batch", type=int, default=50, help="modules per runner process")
@@ -201,7 +203,7 @@ def main():
     if args.record:
         return record(args.runner, args.record)
     if args.replay:
-        return replay(args.runner, args.replay, args.expected)
+        return replay(args.runner, args.replay, args.expected, args.tier)
 
     for tool in ("wasm-opt", "node"):
         if shutil.which(tool) is None:
@@ -210,7 +212,7 @@ def main():
     work = Path(args.work_dir)
     failures = work / "failures"
     work.mkdir(parents=True, exist_ok=True)
-    wasmkern = [str(Path(args.runner).resolve())]
+    wasmkern = [str(Path(args.runner).resolve()), "--tier", args.tier]
     v8 = ["node", str(HERE / "run.mjs")]
 
     started = time.monotonic()

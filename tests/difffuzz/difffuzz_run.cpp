@@ -1,4 +1,5 @@
-// difffuzz_run FILE.wasm|FILE.wat...: the Wasmkern side of the differential fuzzer. For each
+// difffuzz_run [--tier TIER] FILE.wasm|FILE.wat...: the Wasmkern side of the differential
+// fuzzer, compiling with TIER (baseline, the default, or optimized). For each
 // module it prints the transcript that run.mjs prints for V8 (the format is in
 // docs/difffuzz.md); difffuzz.py compares the two line by line. Lines starting with
 // '#' carry details (error and trap messages) that the comparison ignores.
@@ -139,7 +140,7 @@ bool has_v128(Span<const ValType> types)
 }
 
 // Prints one module's transcript.
-void run_module(const char* path)
+void run_module(const char* path, const compile::CompileOptions& options)
 {
     std::string name(path);
     if (auto slash = name.rfind('/'); slash != std::string::npos)
@@ -151,7 +152,7 @@ void run_module(const char* path)
         std::printf("error\n# cannot read %s\n", path);
         return;
     }
-    auto compiled = compile::load_and_compile(std::move(wasm));
+    auto compiled = compile::load_and_compile(std::move(wasm), Features {}, options);
     if (compiled.is_error()) {
         std::printf("error\n# compile: %s\n", compiled.error().message());
         return;
@@ -236,13 +237,24 @@ int main(int argc, char** argv)
 {
     if (argc == 4 && std::string(argv[1]) == "--wat2wasm")
         return wat2wasm(argv[2], argv[3]);
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: difffuzz_run FILE.wasm|FILE.wat...\n"
+    compile::CompileOptions options;
+    int first = 1;
+    if (argc >= 3 && std::string(argv[1]) == "--tier") {
+        auto tier = compile::parse_tier(StringView(argv[2]));
+        if (!tier) {
+            std::fprintf(stderr, "difffuzz_run: unknown tier '%s' (baseline, optimized)\n", argv[2]);
+            return 2;
+        }
+        options.tier = *tier;
+        first = 3;
+    }
+    if (argc <= first) {
+        std::fprintf(stderr, "usage: difffuzz_run [--tier baseline|optimized] FILE.wasm|FILE.wat...\n"
                              "       difffuzz_run --wat2wasm IN.wat OUT.wasm\n");
         return 2;
     }
-    for (int i = 1; i < argc; ++i) {
-        run_module(argv[i]);
+    for (int i = first; i < argc; ++i) {
+        run_module(argv[i], options);
         // A crash in a later module must not lose this module's transcript.
         std::fflush(stdout);
     }
