@@ -1,5 +1,5 @@
-// compile_bench FILE.wasm [REPEAT]: decode+validate and baseline-compile throughput.
-// A benchmark program, not a test.
+// compile_bench [--tier baseline|optimized] FILE.wasm [REPEAT]: decode+validate and
+// compile throughput of one tier (default baseline). A benchmark program, not a test.
 
 #include <chrono>
 #include <ctime>
@@ -16,8 +16,19 @@ using namespace wk::engine;
 
 int main(int argc, char** argv)
 {
+    compile::CompileOptions options;
+    if (argc > 2 && std::string(argv[1]) == "--tier") {
+        auto tier = compile::parse_tier(StringView(argv[2]));
+        if (!tier) {
+            std::fprintf(stderr, "compile_bench: unknown tier '%s'\n", argv[2]);
+            return 2;
+        }
+        options.tier = *tier;
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 2) {
-        std::fprintf(stderr, "usage: compile_bench FILE.wasm [REPEAT]\n");
+        std::fprintf(stderr, "usage: compile_bench [--tier baseline|optimized] FILE.wasm [REPEAT]\n");
         return 2;
     }
     int repeat = argc > 2 ? std::atoi(argv[2]) : 3;
@@ -44,7 +55,8 @@ int main(int argc, char** argv)
             std::fprintf(stderr, "load: %s at %llu\n", loaded.error().message(), (unsigned long long)loaded.error().offset());
             return 1;
         }
-        auto code = compile::compile_module(*loaded.value(), &statistics);
+        statistics = {};
+        auto code = compile::compile_module(*loaded.value(), &statistics, options);
         double end = now();
         if (code.is_error()) {
             std::fprintf(stderr, "compile: %s at %llu\n", code.error().message(), (unsigned long long)code.error().offset());
@@ -61,5 +73,8 @@ int main(int argc, char** argv)
     std::printf("compile+link:    %.1f ms (%.0f MB/s of bodies), %.2f MB machine code, %u trap sites\n", best_compile * 1e3,
                 code_mb / best_compile, statistics.machine_code_bytes / 1e6, statistics.trap_sites);
     std::printf("total:           %.0f MB/s of module\n", module_mb / (best_load + best_compile));
+    if (options.tier == compile::Tier::Optimized)
+        std::printf("tier optimized:  %u functions optimised, %u left to the baseline\n", statistics.optimized_functions,
+                    statistics.baseline_fallbacks);
     return 0;
 }
