@@ -1,8 +1,6 @@
 #include "engine/compile/compiler.h"
 
 #include <algorithm>
-
-
 #include <optional>
 
 #include "base/format.h"
