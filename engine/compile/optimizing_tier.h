@@ -32,13 +32,13 @@ public:
     // The optimising tier refuses try_table (the builder's "exceptions" reason), so it
     // records no handler ranges.
     Span<const HandlerEntry> handlers() const override { return {}; }
-    Span<const bool> needed_array_trampolines() const override { return m_needs_array_trampoline.span(); }
+    // Nothing is emitted yet, so no trampoline is called (NOTE: the back end's, when it lands).
+    Span<const bool> needed_array_trampolines() const override { return {}; }
 
 private:
     const Module& m_module;
     opt::Builder m_builder;
     opt::Function m_function; // reused from function to function
-    Vector<bool> m_needs_array_trampoline;
 };
 
 } // namespace wk::engine::compile
