@@ -1,3 +1,5 @@
+#include "engine/compile/compiler.h"
+#include <cstdlib>
 #include <cstdio>
 #include <string_view>
 
@@ -67,6 +69,11 @@ int main(int argc, char** argv)
         return kExitFailure;
     if (argc < 2)
         return usage_error("missing command", kUsage);
+    // NOTE: temporary until --tier exists.
+    if (const char* tier = std::getenv("WK_TIER"); tier && std::string_view(tier) == "optimized")
+        wk::engine::compile::set_default_optimized(true, std::getenv("WK_TIER_LOG") ? +[](const wk::Error& error, wk::u32 index) {
+            std::fprintf(stderr, "fallback %u: %s\n", index, error.message());
+        } : nullptr);
     std::string_view name = argv[1];
     if (is_help(name)) {
         if (argc == 2) {

@@ -6,8 +6,20 @@
 #include "engine/compile/builtins.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 #include "engine/x64/baseline/trampolines.h"
+#include "engine/x64/opt/optimizing_compiler.h"
 
 namespace wk::engine::compile {
+
+namespace {
+bool g_optimize = false;
+void (*g_on_fallback)(const Error&, u32) = nullptr;
+}
+
+void set_default_optimized(bool optimized, void (*on_fallback)(const Error&, u32))
+{
+    g_optimize = optimized;
+    g_on_fallback = on_fallback;
+}
 
 Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, CompileStatistics* statistics)
 {
@@ -22,6 +34,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     Vector<TrapEntry> traps;
     x64::baseline::BaselineCompiler compiler(module, loaded.offsets(), masm, traps);
     x64::baseline::SymbolSpace symbols = compiler.symbols();
+    x64::opt::OptimizingCompiler optimizer(module, loaded.offsets(), masm, traps, symbols);
     Vector<u32> symbol_offsets;
     TRY(symbol_offsets.try_resize(symbols.size(), ~u32 { 0 }));
     Vector<u32> function_starts;
@@ -53,7 +66,23 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
 
     u64 wasm_bytes = 0;
     for (u32 i = 0; i < defined; ++i) {
-        TRY(compiler.compile_function(imported + i, next_base()));
+        bool done = false;
+        if (g_optimize) {
+            auto optimized = optimizer.compile_function(imported + i, next_base());
+            if (optimized.is_error()) {
+                if (optimized.error().kind() != ErrorKind::Unsupported)
+                    return optimized.error();
+                if (g_on_fallback)
+                    g_on_fallback(optimized.error(), imported + i);
+                masm.reset();
+            } else {
+                done = true;
+                if (statistics)
+                    ++statistics->optimized_functions;
+            }
+        }
+        if (!done)
+            TRY(compiler.compile_function(imported + i, next_base()));
         u32 base = TRY(append());
         symbol_offsets[symbols.function(i)] = base;
         TRY(function_starts.try_append(base));
@@ -71,8 +100,11 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
         x64::baseline::emit_array_entry(masm, layout, symbols.function(i));
     }
     Span<const bool> trampolines = compiler.needed_array_trampolines();
-    for (u32 type_index = 0; type_index < trampolines.size(); ++type_index) {
-        if (!trampolines[type_index])
+    Span<const bool> optimized_trampolines = optimizer.needed_array_trampolines();
+    for (u32 type_index = 0; type_index < module.types.size(); ++type_index) {
+        bool needed = (type_index < trampolines.size() && trampolines[type_index])
+            || (type_index < optimized_trampolines.size() && optimized_trampolines[type_index]);
+        if (!needed)
             continue;
         TRY(x64::baseline::compute_call_layout(module.func_params(type_index), module.func_results(type_index), layout));
         masm.align(16);

@@ -16,7 +16,12 @@ struct CompileStatistics {
     u64 machine_code_bytes { 0 };
     u32 functions { 0 };
     u32 trap_sites { 0 };
+    u32 optimized_functions { 0 };
 };
+
+// NOTE: temporary switch until the tier interface lands: compile with the optimising
+// tier where it can (falling back to the baseline per function).
+void set_default_optimized(bool optimized, void (*on_fallback)(const Error&, u32) = nullptr);
 
 // Compiles and links `module` and sets its function entries. The returned CodeObject
 // must outlive every instance of the module (NOTE: LoadedModule has no owner slot for
