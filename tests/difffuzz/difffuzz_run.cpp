@@ -1,3 +1,4 @@
+#include <cstdlib>
 // difffuzz_run FILE.wasm|FILE.wat...: the Wasmkern side of the differential fuzzer. For each
 // module it prints the transcript that run.mjs prints for V8 (the format is in
 // docs/difffuzz.md); difffuzz.py compares the two line by line. Lines starting with
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/compile/compiler.h"
 #include "engine/compile/invoke.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/memory.h"
@@ -241,6 +243,11 @@ int main(int argc, char** argv)
                              "       difffuzz_run --wat2wasm IN.wat OUT.wasm\n");
         return 2;
     }
+    // NOTE: temporary until the tier option exists.
+    if (const char* tier = std::getenv("WK_TIER"); tier && std::string(tier) == "optimized")
+        compile::set_default_optimized(true, std::getenv("WK_TIER_LOG") ? +[](const Error& error, u32 index) {
+            std::fprintf(stderr, "fallback %u: %s\n", index, error.message());
+        } : nullptr);
     for (int i = 1; i < argc; ++i) {
         run_module(argv[i]);
         // A crash in a later module must not lose this module's transcript.

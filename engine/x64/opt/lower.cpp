@@ -549,6 +549,51 @@ Result<void> OptimizingCompiler::emit_reference(Inst inst)
     return {};
 }
 
+// Bulk memory and table instructions: calls of the runtime's builtins (engine-abi.md,
+// "Builtins"), the same arguments the baseline passes.
+Result<void> OptimizingCompiler::emit_bulk(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Span<const u32> args = m_function.args(inst);
+    if (data.op == Op::TableSize) {
+        Value result = m_function.result(inst);
+        Gpr w = result_gpr(result, kScratch);
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.table(data.imm2))), Size::Qword);
+        m_asm.mov(w, Mem(kScratch, 8), Size::Qword);
+        finish_gpr(result, w);
+        return {};
+    }
+    MoveLoc call_args[5];
+    u32 count = 0;
+    auto immediate = [&](u64 bits) {
+        MoveLoc loc;
+        loc.kind = MoveLoc::Kind::Const;
+        loc.bits = bits;
+        call_args[count++] = loc;
+    };
+    using runtime::Builtin;
+    Builtin builtin;
+    TrapKind trap = TrapKind::None;
+    switch (data.op) {
+    case Op::MemoryFill: builtin = Builtin::MemoryFill; trap = TrapKind::MemoryOutOfBounds; immediate(data.imm2); break;
+    case Op::MemoryCopy: builtin = Builtin::MemoryCopy; trap = TrapKind::MemoryOutOfBounds; immediate(data.imm2); immediate(data.imm3); break;
+    case Op::MemoryInit: builtin = Builtin::MemoryInit; trap = TrapKind::MemoryOutOfBounds; immediate(data.imm3); immediate(data.imm2); break;
+    case Op::DataDrop: builtin = Builtin::DataDrop; immediate(data.imm2); break;
+    case Op::TableGrow: builtin = Builtin::TableGrow; immediate(data.imm2); break;
+    case Op::TableFill: builtin = Builtin::TableFill; trap = TrapKind::TableOutOfBounds; immediate(data.imm2); break;
+    case Op::TableCopy: builtin = Builtin::TableCopy; trap = TrapKind::TableOutOfBounds; immediate(data.imm2); immediate(data.imm3); break;
+    case Op::TableInit: builtin = Builtin::TableInit; trap = TrapKind::TableOutOfBounds; immediate(data.imm3); immediate(data.imm2); break;
+    case Op::ElemDrop: builtin = Builtin::ElemDrop; immediate(data.imm2); break;
+    default:
+        return unsupported("optimising tier: table instruction not supported by the x86-64 back end yet");
+    }
+    if (count + args.size() > 5)
+        return unsupported("optimising tier: builtin with stack arguments");
+    for (Value v : args)
+        call_args[count++] = value_loc(v);
+    return emit_builtin_call(builtin, Span<const MoveLoc>(call_args, count), inst, trap);
+}
+
 Result<void> OptimizingCompiler::emit_select(Inst inst)
 {
     Span<const u32> args = m_function.args(inst);

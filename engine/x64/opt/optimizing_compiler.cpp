@@ -199,6 +199,8 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_float(inst);
     if (data.op >= Op::I32Eqz && data.op <= Op::I64Rotr)
         return emit_integer(inst);
+    if (data.op >= Op::MemoryInit && data.op <= Op::TableFill)
+        return emit_bulk(inst);
     if (data.op == Op::RefNull || data.op == Op::RefIsNull || data.op == Op::RefFunc || data.op == Op::RefAsNonNull)
         return emit_reference(inst);
     if (data.op >= Op::F32Abs && data.op <= Op::F64Copysign)

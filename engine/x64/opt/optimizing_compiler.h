@@ -88,6 +88,7 @@ private:
     Result<void> emit_memory(Inst inst);
     Result<void> emit_select(Inst inst);
     Result<void> emit_reference(Inst inst);
+    Result<void> emit_bulk(Inst inst);
     Condition emit_condition(Inst compare);
 
     // Moves (moves.cpp): a set of moves that happen at once, in some order that reads
