@@ -5,9 +5,9 @@
 
 #include "base/format.h"
 #include "engine/compile/builtins.h"
-#include "engine/compile/optimizing_tier.h"
 #include "engine/x64/abi/trampolines.h"
 #include "engine/x64/baseline/baseline_compiler.h"
+#include "engine/x64/opt/optimizing_compiler.h"
 
 namespace wk::engine::compile {
 
@@ -60,7 +60,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     Vector<TrapEntry> traps;
     x64::baseline::BaselineCompiler baseline(module, loaded.offsets(), masm, traps);
     x64::abi::SymbolSpace symbols = baseline.symbols();
-    std::optional<OptimizingTier> optimizing;
+    std::optional<x64::opt::OptimizingCompiler> optimizing;
     if (options.tier == Tier::Optimized)
         optimizing.emplace(module, loaded.offsets(), masm, traps, symbols);
     FallbackLog fallback_log(options.log_fallbacks ? options.log : nullptr);

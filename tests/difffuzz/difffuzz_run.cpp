@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/compile/compiler.h"
 #include "engine/compile/invoke.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/memory.h"

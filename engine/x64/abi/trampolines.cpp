@@ -1,13 +1,14 @@
 #include "engine/x64/abi/trampolines.h"
 
+#include <cstddef>
+
 #include "engine/runtime/vm.h"
+#include "engine/x64/abi/frame.h"
 
 namespace wk::engine::x64::abi {
 
 namespace {
 
-constexpr Gpr kScratch = Gpr::r11;
-constexpr Xmm kScratchXmm = Xmm::xmm15;
 constexpr u32 kStride = CallLayout::kResultStride;
 
 bool is_float(ValKind kind) { return kind == ValKind::F32 || kind == ValKind::F64 || kind == ValKind::V128; }
@@ -67,12 +68,18 @@ void epilogue(Assembler& masm)
 
 } // namespace
 
+// NOTE: wasm code preserves only rbp, rsp, r14 and r15 across calls (the optimising
+// tier allocates rbx, r12 and r13 without saving them, docs/engine-abi.md), so the
+// entry saves the System V callee-saved registers it could lose for its host caller,
+// and keeps the values pointer in its frame rather than in rbx.
 void emit_array_entry(Assembler& masm, const CallLayout& layout, u32 function_symbol)
 {
     masm.push(Gpr::rbp);
     masm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
     masm.push(Gpr::rbx);
     masm.push(Gpr::r12);
+    masm.push(Gpr::r13);
+    masm.push(Gpr::rsi); // [rbp - 32]: the values array
     masm.mov(Gpr::rbx, Gpr::rsi, Size::Qword);
     u32 outgoing = (layout.stack_bytes + 15) & ~15u;
     if (outgoing)
@@ -92,6 +99,7 @@ void emit_array_entry(Assembler& masm, const CallLayout& layout, u32 function_sy
             masm.mov(static_cast<Gpr>(layout.results_pointer.reg), Gpr::rbx, Size::Qword);
     }
     masm.call_relocated(function_symbol);
+    masm.mov(Gpr::rbx, Mem(Gpr::rbp, -32), Size::Qword);
     if (layout.result_count() == 1) {
         ValKind kind = layout.result_kinds[0];
         if (is_float(kind)) {
@@ -106,7 +114,12 @@ void emit_array_entry(Assembler& masm, const CallLayout& layout, u32 function_sy
         for (u32 k = 0; k < layout.result_count(); ++k)
             normalise_slot(masm, layout.result_kinds[k], Gpr::rbx, static_cast<i32>(k * kStride));
     }
-    epilogue(masm);
+    masm.lea(Gpr::rsp, Mem(Gpr::rbp, -24), Size::Qword);
+    masm.pop(Gpr::r13);
+    masm.pop(Gpr::r12);
+    masm.pop(Gpr::rbx);
+    masm.pop(Gpr::rbp);
+    masm.ret();
 }
 
 namespace {
@@ -177,6 +190,38 @@ void emit_array_trampoline(Assembler& masm, const CallLayout& layout, u32 retpol
         }
     }
     epilogue(masm);
+}
+
+// rax holds a non-null VMFuncRef*. Calls (or tail-calls) its native code, or the
+// wasm → array-call trampoline of the type when the callee has none (a host function
+// with only an array entry); the trampoline finds the funcref in rax.
+void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, u32 retpoline_symbol, bool tail)
+{
+    Label have_code;
+    Label is_host;
+    masm.mov(Gpr::rdi, Mem(Gpr::rax, 8), Size::Qword);
+    // NOTE: stack limits are per VMContext; a callee in another instance may never have
+    // been entered from this thread, so it inherits the caller's limit (host functions'
+    // vmctx is a HostFunction and has no limit).
+    masm.test(Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, flags))), static_cast<i32>(runtime::VMFuncRef::kFuncRefHost), Size::Dword);
+    masm.jcc(Condition::NotEqual, is_host);
+    masm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
+    masm.mov(Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), kScratch, Size::Qword);
+    masm.bind(is_host);
+    masm.mov(kScratch, Mem(Gpr::rax, 0), Size::Qword);
+    masm.test(kScratch, kScratch, Size::Qword);
+    masm.jcc(Condition::NotEqual, have_code);
+    masm.lea(kScratch, Mem::rip_relocated(trampoline_symbol), Size::Qword);
+    masm.bind(have_code);
+    if (tail) {
+        masm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
+        masm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
+        masm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
+        masm.pop(Gpr::rbp);
+        masm.jmp_relocated(retpoline_symbol);
+    } else {
+        masm.call_relocated(retpoline_symbol);
+    }
 }
 
 } // namespace wk::engine::x64::abi

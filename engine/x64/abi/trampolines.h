@@ -29,4 +29,10 @@ void emit_retpoline(Assembler& masm);
 // own prologue check (BaselineCompiler::note_below_frame).
 u32 array_trampoline_stack_bytes(const CallLayout& layout);
 
+// rax holds a non-null VMFuncRef*: calls (or tail-calls) its native code with its
+// vmctx, or the wasm → array-call trampoline of the type when the callee has only an
+// array entry; every transfer goes through the retpoline thunk. Both tiers' calls
+// through funcrefs and to imports end here.
+void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, u32 retpoline_symbol, bool tail);
+
 } // namespace wk::engine::x64::abi

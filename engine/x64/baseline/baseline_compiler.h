@@ -46,6 +46,7 @@
 #include "engine/runtime/builtins.h"
 #include "engine/runtime/vm.h"
 #include "engine/valid/function_validator.h"
+#include "engine/x64/abi/frame.h"
 #include "engine/x64/assembler.h"
 #include "engine/x64/abi/call_layout.h"
 #include "engine/x64/abi/symbols.h"
@@ -290,22 +291,19 @@ private:
     u32 m_function_handlers { 0 }; // first entry of the function being compiled
 };
 
-inline constexpr u32 kFrameHeader = 32;
-// Return address and saved rbp: what a wasm callee writes before its own check.
-inline constexpr u32 kCalleeEntryBytes = 16;
-// A call through the retpoline thunk: the return address and the thunk's own call.
-inline constexpr u32 kRetpolineCallBytes = 16;
-// A jump through it: the thunk's call.
-inline constexpr u32 kRetpolineJumpBytes = 8;
+using abi::kCalleeEntryBytes;
+using abi::kFrameHeader;
+using abi::kMemoryBase;
+using abi::kResultsPointer;
+using abi::kRetpolineCallBytes;
+using abi::kRetpolineJumpBytes;
+using abi::kSavedR14;
+using abi::kSavedR15;
+using abi::kScratch;
+using abi::kScratchXmm;
+using abi::kVmctx;
 // br_table with at most this many entries (besides the default) compiles to compares.
 inline constexpr u32 kBrTableCompareTree = 64;
-inline constexpr i32 kSavedR14 = -8;
-inline constexpr i32 kSavedR15 = -16;
-inline constexpr i32 kResultsPointer = -24;
-inline constexpr Gpr kScratch = Gpr::r11;
-inline constexpr Xmm kScratchXmm = Xmm::xmm15;
-inline constexpr Gpr kVmctx = Gpr::r14;
-inline constexpr Gpr kMemoryBase = Gpr::r15;
 
 constexpr Gpr gpr(u8 reg) { return static_cast<Gpr>(reg); }
 constexpr Xmm xmm(u8 reg) { return static_cast<Xmm>(reg); }

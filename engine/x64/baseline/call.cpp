@@ -97,38 +97,6 @@ Result<void> BaselineCompiler::finish_call(const CallLayout& layout, u32 base, u
     return {};
 }
 
-// rax holds a non-null VMFuncRef*. Calls (or tail-calls) its native code, or the
-// wasm → array-call trampoline of the type when the callee has none (a host function
-// with only an array entry); the trampoline finds the funcref in rax.
-static void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, u32 retpoline_symbol, bool tail)
-{
-    Label have_code;
-    Label is_host;
-    masm.mov(Gpr::rdi, Mem(Gpr::rax, 8), Size::Qword);
-    // NOTE: stack limits are per VMContext; a callee in another instance may never have
-    // been entered from this thread, so it inherits the caller's limit (host functions'
-    // vmctx is a HostFunction and has no limit).
-    masm.test(Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, flags))), static_cast<i32>(runtime::VMFuncRef::kFuncRefHost), Size::Dword);
-    masm.jcc(Condition::NotEqual, is_host);
-    masm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
-    masm.mov(Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), kScratch, Size::Qword);
-    masm.bind(is_host);
-    masm.mov(kScratch, Mem(Gpr::rax, 0), Size::Qword);
-    masm.test(kScratch, kScratch, Size::Qword);
-    masm.jcc(Condition::NotEqual, have_code);
-    masm.lea(kScratch, Mem::rip_relocated(trampoline_symbol), Size::Qword);
-    masm.bind(have_code);
-    if (tail) {
-        masm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
-        masm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
-        masm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
-        masm.pop(Gpr::rbp);
-        masm.jmp_relocated(retpoline_symbol);
-    } else {
-        masm.call_relocated(retpoline_symbol);
-    }
-}
-
 Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
 {
     u32 type_index = m_module.functions[function_index].type_index;
@@ -156,7 +124,7 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
     TRY(setup_arguments(layout, base, tail));
     if (imported) {
         TRY(require_array_trampoline(type_index));
-        emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
+        abi::emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
     } else {
         u32 symbol = m_symbols.function(function_index - m_module.imported_function_count);
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
@@ -190,7 +158,7 @@ Result<void> BaselineCompiler::call_through_funcref(u32 type_index, bool tail)
         m_asm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
     TRY(setup_arguments(layout, base, tail));
     TRY(require_array_trampoline(type_index));
-    emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
+    abi::emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
     if (tail) {
         mark_dead();
         return {};

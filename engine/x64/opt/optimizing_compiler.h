@@ -1,0 +1,192 @@
+#pragma once
+
+// The optimising tier's x86-64 back end (docs/optimizing-compiler.md): builds the SSA
+// IR of a function (engine/opt/builder.h), runs the middle end's passes, allocates
+// registers (regalloc.h) and emits code with the shared ABI (docs/engine-abi.md):
+// the same calling convention, frame header (rbp chain, caller's r14/r15 at rbp-8 and
+// rbp-16, results pointer at rbp-24), stack check contract, trap table, trampolines and
+// relocations as the baseline, so code of both tiers calls each other freely and the
+// trap and exception unwinders walk both.
+//
+// A function the tier cannot compile yet fails with ErrorKind::Unsupported and a named
+// reason; the caller compiles it with the baseline instead.
+
+#include "base/result.h"
+#include "base/vector.h"
+#include "engine/compile/code_object.h"
+#include "engine/compile/tier.h"
+#include "engine/module.h"
+#include "engine/opt/builder.h"
+#include "engine/opt/ir.h"
+#include "engine/runtime/builtins.h"
+#include "engine/runtime/vm.h"
+#include "engine/x64/assembler.h"
+#include "engine/x64/abi/call_layout.h"
+#include "engine/x64/abi/frame.h"
+#include "engine/x64/abi/symbols.h"
+#include "engine/x64/baseline/baseline_compiler.h"
+#include "engine/x64/opt/regalloc.h"
+
+namespace wk::engine::x64::opt {
+
+using abi::SymbolSpace;
+
+class OptimizingCompiler final : public compile::FunctionCompiler {
+public:
+    OptimizingCompiler(const Module& module, const runtime::VMOffsets& offsets, Assembler& assembler,
+                       Vector<TrapEntry>& traps, SymbolSpace symbols);
+
+    // Compiles one defined function into the assembler (empty on entry); `code_base` is
+    // where its code will sit in the module's code, for the trap table. On an error the
+    // caller discards what the assembler holds; trap entries added for the function
+    // are removed again.
+    Result<void> compile_function(u32 function_index, u32 code_base) override;
+    // Forgets the trampoline needs the failed function added (its trap entries the
+    // pipeline drops).
+    void discard_function() override;
+    // try_table is refused (the builder's "exceptions" reason): no handler ranges.
+    Span<const compile::HandlerEntry> handlers() const override { return {}; }
+    // Types whose wasm → array-call trampoline the code refers to.
+    Span<const bool> needed_array_trampolines() const override { return m_needs_array_trampoline.span(); }
+
+private:
+    // A source or destination of a move: a register, a spill slot, a constant (source
+    // only) or a fixed memory operand (incoming/outgoing stack arguments, results areas).
+    struct MoveLoc {
+        enum class Kind : u8 { Reg, Slot, Const, Memory } kind { Kind::Reg };
+        RegClass cls { RegClass::Gpr };
+        u8 reg { 0 };
+        bool dword { false }; // a Memory source holding an i32 (load 4 bytes)
+        bool f32 { false };   // a float constant of 4 bytes
+        u32 slot { 0 };
+        u64 bits { 0 };
+        Mem memory { Gpr::rbp };
+        bool same_place(const MoveLoc& other) const
+        {
+            if (kind != other.kind)
+                return false;
+            if (kind == Kind::Reg)
+                return cls == other.cls && reg == other.reg;
+            return kind == Kind::Slot && slot == other.slot;
+        }
+    };
+    struct Move {
+        MoveLoc dst;
+        MoveLoc src;
+    };
+
+    Result<void> emit_function();
+    Result<void> emit_prologue();
+    Result<void> emit_block(Block block);
+    Result<void> emit_inst(Inst inst);
+    Result<void> emit_terminator(Inst inst, Block next);
+    Result<void> emit_return(Inst inst);
+    Result<void> emit_switch(Inst inst);
+    Result<void> emit_call(Inst inst);
+    Result<void> emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, TrapKind trap);
+    Result<void> emit_deferred();
+
+    // Per-op groups (lower.cpp).
+    Result<void> emit_integer(Inst inst);
+    Result<void> emit_division(Inst inst);
+    Result<void> emit_shift(Inst inst);
+    Result<void> emit_float(Inst inst);
+    Result<void> emit_conversion(Inst inst);
+    Result<void> emit_memory(Inst inst);
+    Result<void> emit_select(Inst inst);
+    Result<void> emit_reference(Inst inst);
+    Result<void> emit_bulk(Inst inst);
+    Condition emit_condition(Inst compare);
+
+    // Moves (moves.cpp): a set of moves that happen at once, in some order that reads
+    // every source before it is overwritten (cycles through r10 or xmm15).
+    Result<void> emit_parallel_moves(Vector<Move>& moves);
+    void emit_move(const MoveLoc& dst, const MoveLoc& src);
+    Result<bool> edge_moves(u32 edge, Vector<Move>& moves);
+    MoveLoc value_loc(Value v) const;
+
+    // Values and their places.
+    bool is_const(Value v) const { return m_alloc.loc(v).kind == LocKind::Const; }
+    u64 const_bits(Value v) const { return m_function.inst(m_function.value(v).def).imm; }
+    Mem slot_mem(u32 slot) const { return Mem(Gpr::rbp, -static_cast<i32>(abi::kFrameHeader + 8 * (slot + 1))); }
+    // A GPR-class value in a register: its own, or `scratch` loaded with it.
+    Gpr gpr_in(Value v, Gpr scratch);
+    Xmm xmm_in(Value v, Xmm scratch);
+    // The register a result is computed in: its own, or `fallback` (then stored).
+    Gpr result_gpr(Value v, Gpr fallback) const;
+    Xmm result_xmm(Value v, Xmm fallback) const;
+    void finish_gpr(Value v, Gpr working);
+    void finish_xmm(Value v, Xmm working);
+    void load_gpr(Gpr dst, Value v);
+    void load_xmm(Xmm dst, Value v);
+    bool in_reg(Value v, u8 reg, RegClass cls) const
+    {
+        Loc loc = m_alloc.loc(v);
+        return loc.kind == LocKind::Reg && loc.reg == reg && class_of(m_function.value(v).type) == cls;
+    }
+
+    // Calls: registers of values live across position `p` are saved before and
+    // reloaded after (save slots allocated on first use).
+    Result<void> save_live_across(u32 position);
+    void restore_live_across();
+    void note_below_frame(u32 bytes) { m_below_frame = bytes > m_below_frame ? bytes : m_below_frame; }
+
+    Result<Label*> trap_label(TrapKind kind);
+    Result<void> record_trap_here(TrapKind kind);
+    Label& block_label(Block b) { return m_labels[m_block_labels[b]]; }
+    Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_wasm_offset); }
+
+    const Module& m_module;
+    const runtime::VMOffsets& m_offsets;
+    Assembler& m_asm;
+    Vector<TrapEntry>& m_traps;
+    SymbolSpace m_symbols;
+    Vector<bool> m_needs_array_trampoline;
+
+    engine::opt::Builder m_builder;
+    engine::opt::Function m_function;
+    Allocator m_alloc;
+    baseline::LabelPool m_labels;
+    Vector<u32> m_block_labels;
+    u32 m_trap_labels[static_cast<u32>(TrapKind::Count)] {};
+    abi::CallLayout m_self_layout;
+    abi::CallLayout m_call_layout;
+    Vector<u32> m_new_trampolines; // types first needed by the function being compiled
+    Vector<Move> m_moves;
+
+    // Edges whose moves sit out of line: (label, edge).
+    struct EdgeStub {
+        u32 label;
+        u32 edge;
+    };
+    Vector<EdgeStub> m_edge_stubs;
+    // call_indirect's subtype checks out of line: (entry label, return label).
+    struct SubtypeStub {
+        u32 entry;
+        u32 back;
+    };
+    Vector<SubtypeStub> m_subtype_stubs;
+
+    // Save slots of values live across calls; cursors into the allocator's per-register
+    // interval lists (positions only grow while emitting).
+    Vector<u32> m_save_slot;
+    u32 m_cursor[32] {};
+    struct Saved {
+        RegClass cls;
+        u8 reg;
+        u32 slot;
+    };
+    Vector<Saved> m_saved;
+
+    u32 m_function_index { 0 };
+    u32 m_code_base { 0 };
+    u32 m_wasm_offset { 0 };
+    u32 m_frame_disp_field { 0 };
+    u32 m_frame_sub_field { 0 };
+    u32 m_below_frame { 0 };
+    u32 m_first_trap { 0 };
+    u32 m_function_start { 0 };
+    u32 m_code_budget { 0 };
+};
+
+} // namespace wk::engine::x64::opt

@@ -1,0 +1,380 @@
+#include "engine/x64/opt/regalloc.h"
+
+#include <algorithm>
+
+namespace wk::engine::x64::opt {
+
+using engine::opt::kNone;
+using engine::opt::Op;
+using engine::opt::ValueKind;
+
+namespace {
+
+// Liveness bit sets beyond this many bytes, or data-flow work beyond this many word
+// operations, leave the function to the baseline (hostile or huge bodies).
+constexpr u64 kLivenessBytes = 64ull << 20;
+constexpr u64 kLivenessWork = 1ull << 28;
+
+bool is_division(Op op)
+{
+    switch (op) {
+    case Op::I32DivS: case Op::I32DivU: case Op::I32RemS: case Op::I32RemU:
+    case Op::I64DivS: case Op::I64DivU: case Op::I64RemS: case Op::I64RemU:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool is_shift(Op op)
+{
+    switch (op) {
+    case Op::I32Shl: case Op::I32ShrS: case Op::I32ShrU: case Op::I32Rotl: case Op::I32Rotr:
+    case Op::I64Shl: case Op::I64ShrS: case Op::I64ShrU: case Op::I64Rotl: case Op::I64Rotr:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// Integer compares and eqz: the ops a branch can take as flags.
+bool is_fusable_compare(Op op)
+{
+    return (op >= Op::I32Eqz && op <= Op::I32GeU) || (op >= Op::I64Eqz && op <= Op::I64GeU);
+}
+
+} // namespace
+
+bool Allocator::blocked(RegClass cls, u8 reg, u32 start, u32 end) const
+{
+    if (cls != RegClass::Gpr)
+        return false;
+    u32 which;
+    if (reg == number(Gpr::rax))
+        which = 0;
+    else if (reg == number(Gpr::rcx))
+        which = 1;
+    else if (reg == number(Gpr::rdx))
+        which = 2;
+    else
+        return false;
+    const Vector<u32>& points = m_clobbers[which];
+    const u32* first = std::lower_bound(points.begin(), points.end(), start);
+    return first != points.end() && *first <= end;
+}
+
+Result<void> Allocator::number_positions(const Function& f)
+{
+    TRY(m_inst_position.try_resize(f.inst_count(), kNone));
+    TRY(m_block_start.try_resize(f.block_count(), kNone));
+    TRY(m_block_end.try_resize(f.block_count(), kNone));
+    TRY(m_uses.try_resize(f.value_count(), 0));
+    TRY(m_fused.try_resize(f.value_count(), false));
+    TRY(m_param_of_arg.try_resize(f.value_count(), kNone));
+    for (u32 i = 0; i < f.value_count(); ++i) {
+        m_uses[i] = 0;
+        m_fused[i] = false;
+        m_param_of_arg[i] = kNone;
+    }
+    for (auto& clobbers : m_clobbers)
+        clobbers.clear();
+    u32 position = 0;
+    for (Block b : f.layout()) {
+        m_block_start[b] = position;
+        position += 2;
+        Span<const u32> insts = f.insts(b);
+        for (u32 k = 0; k < insts.size(); ++k) {
+            Inst i = insts[k];
+            const engine::opt::InstData& data = f.inst(i);
+            m_inst_position[i] = position;
+            if (is_division(data.op)) {
+                TRY(m_clobbers[0].try_append(position));
+                TRY(m_clobbers[2].try_append(position));
+            } else if (is_shift(data.op)) {
+                Value count = f.args(i)[1];
+                if (f.value(count).kind != ValueKind::Result || f.inst(f.value(count).def).op != Op::Const)
+                    TRY(m_clobbers[1].try_append(position));
+            }
+            for (Value v : f.args(i))
+                ++m_uses[v];
+            for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
+                Span<const u32> args = f.edge_args(e);
+                Span<const u32> params = f.params(f.edge(e).to);
+                for (u32 a = 0; a < args.size(); ++a) {
+                    ++m_uses[args[a]];
+                    if (m_param_of_arg[args[a]] == kNone)
+                        m_param_of_arg[args[a]] = params[a];
+                }
+            }
+            position += 2;
+            if (position > 0x7FFF'0000u)
+                return Error::from("optimising tier: function too large to allocate", ErrorKind::Unsupported);
+        }
+        m_block_end[b] = position - 2;
+    }
+    // Fusion: a compare used once, by the branch right after it.
+    for (Block b : f.layout()) {
+        Span<const u32> insts = f.insts(b);
+        if (insts.size() < 2)
+            continue;
+        Inst term = insts[insts.size() - 1];
+        Inst before = insts[insts.size() - 2];
+        if (f.inst(term).op != Op::Branch || !is_fusable_compare(f.inst(before).op))
+            continue;
+        Value v = f.result(before);
+        if (f.args(term)[0] == v && m_uses[v] == 1)
+            m_fused[v] = true;
+    }
+    return {};
+}
+
+Result<void> Allocator::compute_liveness(const Function& f)
+{
+    u32 blocks = f.block_count();
+    m_words = (f.value_count() + 63) / 64;
+    if (u64 { blocks } * m_words * 8 * 3 > kLivenessBytes)
+        return Error::from("optimising tier: function too large to allocate", ErrorKind::Unsupported);
+    Vector<u64> gen;
+    Vector<u64> kill;
+    TRY(gen.try_resize(usize { blocks } * m_words, 0));
+    TRY(kill.try_resize(usize { blocks } * m_words, 0));
+    TRY(m_live_in.try_resize(usize { blocks } * m_words, 0));
+    for (u64& w : m_live_in)
+        w = 0;
+    auto is_const = [&](Value v) {
+        return f.value(v).kind == ValueKind::Result && f.inst(f.value(v).def).op == Op::Const;
+    };
+    auto set = [&](Vector<u64>& bits, Block b, Value v) { bits[usize { b } * m_words + v / 64] |= u64 { 1 } << (v % 64); };
+    auto test = [&](const Vector<u64>& bits, Block b, Value v) { return (bits[usize { b } * m_words + v / 64] >> (v % 64)) & 1; };
+    for (Block b : f.layout()) {
+        for (Value p : f.params(b))
+            set(kill, b, p);
+        for (Inst i : f.insts(b)) {
+            for (Value v : f.args(i)) {
+                if (!is_const(v) && !test(kill, b, v))
+                    set(gen, b, v);
+            }
+            const engine::opt::InstData& data = f.inst(i);
+            for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
+                for (Value v : f.edge_args(e)) {
+                    if (!is_const(v) && !test(kill, b, v))
+                        set(gen, b, v);
+                }
+            }
+            for (u32 r = 0; r < data.result_count; ++r)
+                set(kill, b, f.result(i, r));
+        }
+    }
+    Span<const Block> layout = f.layout();
+    u64 work = 0;
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (u32 k = layout.size(); k-- > 0;) {
+            Block b = layout[k];
+            Inst term = f.terminator(b);
+            const engine::opt::InstData& data = f.inst(term);
+            u64* in = m_live_in.data() + usize { b } * m_words;
+            const u64* g = gen.data() + usize { b } * m_words;
+            const u64* kl = kill.data() + usize { b } * m_words;
+            for (u32 w = 0; w < m_words; ++w) {
+                u64 out = 0;
+                for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e)
+                    out |= m_live_in[usize { f.edge(e).to } * m_words + w];
+                u64 next = g[w] | (out & ~kl[w]);
+                if (next != in[w]) {
+                    in[w] = next;
+                    changed = true;
+                }
+            }
+            work += u64 { m_words } * (data.edge_count + 1);
+            if (work > kLivenessWork)
+                return Error::from("optimising tier: function too large to allocate", ErrorKind::Unsupported);
+        }
+    }
+    return {};
+}
+
+Result<void> Allocator::build_intervals(const Function& f)
+{
+    m_intervals.clear();
+    TRY(m_interval_of.try_resize(f.value_count(), kNone));
+    TRY(m_locs.try_resize(f.value_count(), Loc {}));
+    for (u32 v = 0; v < f.value_count(); ++v) {
+        m_interval_of[v] = kNone;
+        m_locs[v] = Loc {};
+    }
+    auto define = [&](Value v, u32 position) -> Result<void> {
+        m_interval_of[v] = static_cast<u32>(m_intervals.size());
+        return m_intervals.try_append(Interval { position, position, v });
+    };
+    // Definitions first (every interval exists before it is widened).
+    for (Block b : f.layout()) {
+        for (Value p : f.params(b))
+            TRY(define(p, m_block_start[b]));
+        for (Inst i : f.insts(b)) {
+            const engine::opt::InstData& data = f.inst(i);
+            for (u32 r = 0; r < data.result_count; ++r) {
+                Value v = f.result(i, r);
+                if (data.op == Op::Const) {
+                    m_locs[v] = Loc { LocKind::Const, 0, 0 };
+                    continue;
+                }
+                if (m_fused[v])
+                    continue;
+                TRY(define(v, m_inst_position[i] + 1));
+            }
+        }
+    }
+    auto extend = [&](Value v, u32 position) {
+        u32 index = m_interval_of[v];
+        if (index == kNone)
+            return;
+        Interval& interval = m_intervals[index];
+        interval.start = std::min(interval.start, position);
+        interval.end = std::max(interval.end, position);
+    };
+    for (Block b : f.layout()) {
+        Inst term = f.terminator(b);
+        const engine::opt::InstData& term_data = f.inst(term);
+        const u64* in = m_live_in.data() + usize { b } * m_words;
+        for (u32 w = 0; w < m_words; ++w) {
+            u64 out = 0;
+            for (u32 e = term_data.first_edge; e < term_data.first_edge + term_data.edge_count; ++e)
+                out |= m_live_in[usize { f.edge(e).to } * m_words + w];
+            for (u64 bits = in[w]; bits; bits &= bits - 1)
+                extend(w * 64 + static_cast<u32>(__builtin_ctzll(bits)), m_block_start[b]);
+            for (u64 bits = out; bits; bits &= bits - 1)
+                extend(w * 64 + static_cast<u32>(__builtin_ctzll(bits)), m_block_end[b] + 1);
+        }
+        Span<const u32> insts = f.insts(b);
+        for (u32 k = 0; k < insts.size(); ++k) {
+            Inst i = insts[k];
+            u32 position = m_inst_position[i];
+            // A fused compare is emitted at the branch after it.
+            const engine::opt::InstData& data = f.inst(i);
+            if (data.result_count == 1 && m_fused[f.result(i)])
+                position = m_inst_position[term];
+            for (Value v : f.args(i))
+                extend(v, position);
+            for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
+                for (Value v : f.edge_args(e))
+                    extend(v, position);
+            }
+        }
+    }
+    return {};
+}
+
+Result<void> Allocator::scan(const Function& f)
+{
+    Vector<u32> order;
+    TRY(order.try_resize(m_intervals.size(), 0));
+    for (u32 k = 0; k < order.size(); ++k)
+        order[k] = k;
+    std::sort(order.begin(), order.end(), [&](u32 a, u32 b) {
+        return m_intervals[a].start != m_intervals[b].start ? m_intervals[a].start < m_intervals[b].start : a < b;
+    });
+
+    // Active intervals per class: register -> interval index (kNone when free).
+    u32 active_gpr[16];
+    u32 active_xmm[16];
+    for (u32 k = 0; k < 16; ++k)
+        active_gpr[k] = active_xmm[k] = kNone;
+
+    auto hint_of = [&](Value v, RegClass cls) -> u32 {
+        auto reg_of = [&](Value w) -> u32 {
+            if (w == kNone)
+                return kNone;
+            Loc loc = m_locs[w];
+            if (loc.kind != LocKind::Reg || class_of(f.value(w).type) != cls)
+                return kNone;
+            return loc.reg;
+        };
+        u32 hint = reg_of(m_param_of_arg[v]);
+        if (hint != kNone)
+            return hint;
+        const engine::opt::ValueData& data = f.value(v);
+        if (data.kind == ValueKind::Param) {
+            for (u32 e : f.preds(data.def)) {
+                hint = reg_of(f.edge_args(e)[data.index]);
+                if (hint != kNone)
+                    return hint;
+            }
+            return kNone;
+        }
+        Span<const u32> args = f.args(data.def);
+        if (args.size() > 0 && data.index == 0)
+            return reg_of(args[0]);
+        return kNone;
+    };
+
+    for (u32 index : order) {
+        const Interval& interval = m_intervals[index];
+        RegClass cls = class_of(f.value(interval.value).type);
+        u32* active = cls == RegClass::Gpr ? active_gpr : active_xmm;
+        u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
+        auto reg_at = [&](u32 k) -> u8 { return cls == RegClass::Gpr ? number(kAllocatableGprs[k]) : static_cast<u8>(k); };
+        // Expire.
+        for (u32 k = 0; k < 16; ++k) {
+            if (active[k] != kNone && m_intervals[active[k]].end < interval.start)
+                active[k] = kNone;
+        }
+        auto usable = [&](u8 reg) { return !blocked(cls, reg, interval.start, interval.end); };
+        u32 chosen = kNone;
+        u32 hint = hint_of(interval.value, cls);
+        if (hint != kNone && active[hint] == kNone && usable(static_cast<u8>(hint)))
+            chosen = hint;
+        for (u32 k = 0; chosen == kNone && k < reg_count; ++k) {
+            u8 reg = reg_at(k);
+            if (active[reg] == kNone && usable(reg))
+                chosen = reg;
+        }
+        if (chosen == kNone) {
+            // Spill whichever of the current and the active intervals ends last.
+            u32 victim_reg = kNone;
+            for (u32 k = 0; k < reg_count; ++k) {
+                u8 reg = reg_at(k);
+                if (active[reg] == kNone || !usable(reg))
+                    continue;
+                if (victim_reg == kNone || m_intervals[active[reg]].end > m_intervals[active[victim_reg]].end)
+                    victim_reg = reg;
+            }
+            if (victim_reg != kNone && m_intervals[active[victim_reg]].end > interval.end) {
+                Value victim = m_intervals[active[victim_reg]].value;
+                m_locs[victim] = Loc { LocKind::Slot, 0, m_slots++ };
+                chosen = victim_reg;
+            } else {
+                m_locs[interval.value] = Loc { LocKind::Slot, 0, m_slots++ };
+                continue;
+            }
+        }
+        active[chosen] = index;
+        m_locs[interval.value] = Loc { LocKind::Reg, static_cast<u8>(chosen), 0 };
+    }
+    if (m_slots > (1u << 24))
+        return Error::from("optimising tier: function too large to allocate", ErrorKind::Unsupported);
+
+    for (auto& list : m_assigned)
+        list.clear();
+    for (u32 index : order) {
+        const Interval& interval = m_intervals[index];
+        Loc loc = m_locs[interval.value];
+        if (loc.kind != LocKind::Reg)
+            continue;
+        RegClass cls = class_of(f.value(interval.value).type);
+        TRY(m_assigned[cls == RegClass::Gpr ? loc.reg : 16 + loc.reg].try_append(interval));
+    }
+    return {};
+}
+
+Result<void> Allocator::run(const Function& f)
+{
+    m_slots = 0;
+    TRY(number_positions(f));
+    TRY(compute_liveness(f));
+    TRY(build_intervals(f));
+    return scan(f);
+}
+
+} // namespace wk::engine::x64::opt

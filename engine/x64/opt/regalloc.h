@@ -1,0 +1,112 @@
+#pragma once
+
+// Register allocation for the optimising tier (docs/optimizing-compiler.md, "Register
+// allocation"): linear scan (Poletto and Sarkar) over the IR's SSA values in layout
+// order. Each value gets one live interval, from its definition to its last use,
+// widened over every block where it is live in or live out (liveness by backward
+// data flow over bit sets), and lives in one register or one spill slot for all of
+// it. Constants get no location: their uses rematerialise them.
+//
+// Constraints: instructions with fixed registers (div/rem: rax and rdx; shifts and
+// rotations by a variable count: rcx) block those registers at their position, so no
+// interval crossing it gets them. Calls block nothing: every register is caller-saved
+// in the wasm ABI (engine-abi.md), and the code generator saves the registers of
+// values live across a call to their save slots and reloads them after it (the
+// intervals tell which, see live_across). Hints: a block parameter prefers the
+// register of an incoming argument, a loop-carried argument its parameter's, and the
+// result of a two-address instruction its first operand's.
+//
+// Positions: instruction k of the layout reads its operands at 2k and writes its
+// results at 2k+1; a block's parameters are written at its start position.
+
+#include "base/result.h"
+#include "base/vector.h"
+#include "engine/opt/ir.h"
+#include "engine/x64/registers.h"
+
+namespace wk::engine::x64::opt {
+
+using engine::opt::Block;
+using engine::opt::Function;
+using engine::opt::Inst;
+using engine::opt::Value;
+
+enum class RegClass : u8 { Gpr, Xmm };
+
+constexpr RegClass class_of(engine::opt::Type type)
+{
+    using engine::opt::Type;
+    return type == Type::F32 || type == Type::F64 || type == Type::V128 ? RegClass::Xmm : RegClass::Gpr;
+}
+
+enum class LocKind : u8 { None, Reg, Slot, Const };
+
+struct Loc {
+    LocKind kind { LocKind::None };
+    u8 reg { 0 };
+    u32 slot { 0 };
+    bool operator==(const Loc&) const = default;
+};
+
+// Registers the allocator hands out. r10/r11 and xmm14/xmm15 are the code
+// generator's scratch registers; r14 (vmctx), r15 (memory 0), rsp and rbp are fixed.
+inline constexpr Gpr kAllocatableGprs[] = { Gpr::rax, Gpr::rcx, Gpr::rdx, Gpr::rsi, Gpr::rdi, Gpr::r8,
+                                            Gpr::r9, Gpr::rbx, Gpr::r12, Gpr::r13 };
+inline constexpr u32 kAllocatableXmms = 14; // xmm0 .. xmm13
+
+struct Interval {
+    u32 start { 0 };
+    u32 end { 0 };
+    Value value { 0 };
+};
+
+class Allocator {
+public:
+    // Allocates every value of `function` (verified, layout final). Refuses with
+    // Unsupported functions whose liveness sets would exceed the memory budget.
+    Result<void> run(const Function& function);
+
+    Loc loc(Value v) const { return m_locs[v]; }
+    u32 position(Inst inst) const { return m_inst_position[inst]; }
+    u32 block_start(Block block) const { return m_block_start[block]; }
+    u32 use_count(Value v) const { return m_uses[v]; }
+    u32 slot_count() const { return m_slots; }
+    // A fresh slot (the code generator's save slots for values live across calls).
+    u32 new_slot() { return m_slots++; }
+
+    // The intervals that were given register `reg` of `cls`, by start (disjoint).
+    Span<const Interval> assigned(RegClass cls, u8 reg) const
+    {
+        return m_assigned[cls == RegClass::Gpr ? reg : 16 + reg].span();
+    }
+    const Interval& interval(Value v) const { return m_intervals[m_interval_of[v]]; }
+    bool has_interval(Value v) const { return m_interval_of[v] != engine::opt::kNone; }
+
+    // Fused condition: a compare (or eqz) whose only use is the branch or select right
+    // after it; the code generator emits it there as flags and gives it no register.
+    bool is_fused(Value v) const { return m_fused[v]; }
+
+private:
+    Result<void> number_positions(const Function&);
+    Result<void> compute_liveness(const Function&);
+    Result<void> build_intervals(const Function&);
+    Result<void> scan(const Function&);
+    bool blocked(RegClass cls, u8 reg, u32 start, u32 end) const;
+
+    Vector<Loc> m_locs;
+    Vector<u32> m_inst_position;
+    Vector<u32> m_block_start;
+    Vector<u32> m_block_end;
+    Vector<u32> m_uses;
+    Vector<bool> m_fused;
+    Vector<u64> m_live_in; // blocks x words
+    u32 m_words { 0 };
+    Vector<Interval> m_intervals;
+    Vector<u32> m_interval_of;
+    Vector<Value> m_param_of_arg; // a value passed on an edge -> the parameter it feeds
+    Vector<u32> m_clobbers[3];    // positions that block rax, rcx, rdx
+    Vector<Interval> m_assigned[32];
+    u32 m_slots { 0 };
+};
+
+} // namespace wk::engine::x64::opt
