@@ -1,5 +1,7 @@
 #include "kernel/proc/process_stack.h"
 
+#include <utility>
+
 #include "engine/platform.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/paging.h"
@@ -67,13 +69,23 @@ void give_process_stack(ProcessStack& stack)
     stack.charged = 0;
     stack.budget = nullptr;
     InterruptDisabler guard;
-    if (g_pooled < kPooledStacks) {
-        mm::shrink_stack(stack.memory, stack.memory.top - kInitialStackBytes);
-        g_pool[g_pooled++] = stack.memory;
-    } else {
-        mm::release_growable_stack(stack.memory);
-    }
+    mm::GrowableStack giving = stack.memory;
     stack.memory = {};
+    mm::shrink_stack(giving, giving.top - kInitialStackBytes);
+    if (g_pooled < kPooledStacks) {
+        g_pool[g_pooled++] = giving;
+        return;
+    }
+    // The pool keeps the lowest slots, so that once every process has ended it holds the
+    // same stacks (and page tables) whatever order they ended in.
+    usize highest = 0;
+    for (usize i = 1; i < g_pooled; ++i) {
+        if (g_pool[i].top > g_pool[highest].top)
+            highest = i;
+    }
+    if (giving.top < g_pool[highest].top)
+        std::swap(giving, g_pool[highest]);
+    mm::release_growable_stack(giving);
 }
 
 Result<void> ensure_stack_to(ProcessStack& stack, sched::Thread& thread, u64 address)
