@@ -2,6 +2,10 @@
 ;;   stack_deep FRAMES   recurses FRAMES calls deep through a function with 60 i64 locals (a
 ;;                       baseline frame of about 1 KiB), then returns through all of them
 ;;                       and prints "stack_deep: FRAMES frames returned".
+;;   stack_deep FRAMES hog   first grows its memory until memory.grow refuses (the process's
+;;                       memory budget is used up), then recurses: the stack pages it needs
+;;                       past the first 128 KiB are over budget, so it ends in "call stack
+;;                       exhausted" (the kernel must not panic or map them anyway).
 ;; 5000 frames (about 5 MiB) ended in "call stack exhausted" with the 512 KiB stacks of
 ;; before; with the default 8 MiB they return, and a spawn with a smaller stack limit
 ;; (stack_limit_spawn) traps again.
@@ -61,6 +65,8 @@
         (local.set $n (i32.add (i32.mul (local.get $n) (i32.const 10)) (i32.sub (local.get $c) (i32.const 48))))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $digit)))
+    (if (i32.ge_u (i32.load (i32.const 0)) (i32.const 3))
+      (then (loop $hog (br_if $hog (i32.ne (memory.grow (i32.const 16)) (i32.const -1))))))
     (local.set $sum (call $down (local.get $n)))
     ;; down(n) = n (n + 1) / 2: checks that every frame returned its part.
     (if (i64.ne (local.get $sum)
