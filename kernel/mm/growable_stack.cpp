@@ -88,11 +88,13 @@ void shrink_stack(GrowableStack& stack, u64 new_bottom)
     if (new_bottom <= stack.bottom)
         return;
     unmap_range(stack.bottom, new_bottom);
-    // The page tables of the part given back go too, so that a kept stack holds only what it
-    // maps (and free-frame counts compared across runs stay equal).
-    u64 slot_base = stack.top - kSlotSize;
-    PageTables::current().free_empty_tables(slot_base, new_bottom - slot_base);
     stack.bottom = new_bottom;
+}
+
+void free_unused_stack_tables(const GrowableStack& stack)
+{
+    u64 slot_base = stack.top - kSlotSize;
+    PageTables::current().free_empty_tables(slot_base, stack.bottom - slot_base);
 }
 
 void release_growable_stack(const GrowableStack& stack)

@@ -30,8 +30,12 @@ Result<GrowableStack> reserve_growable_stack(u64 max_bytes, u64 initial_bytes);
 // Maps zeroed frames for [new_bottom, stack.bottom); `new_bottom` page aligned and at least
 // `floor`. On failure nothing more is mapped and `stack` is unchanged.
 Result<void> grow_stack(GrowableStack& stack, u64 new_bottom);
-// Unmaps [stack.bottom, new_bottom) and frees its frames (the pages must be dead).
+// Unmaps [stack.bottom, new_bottom) and frees its frames (the pages must be dead). The page
+// tables stay until free_unused_stack_tables.
 void shrink_stack(GrowableStack& stack, u64 new_bottom);
+// Frees the page tables below `stack.bottom` that map nothing any more, so that a kept stack
+// holds only what it maps (and free-frame counts compared across runs stay equal).
+void free_unused_stack_tables(const GrowableStack& stack);
 // Unmaps everything, frees the frames and page tables and makes the slot reusable.
 void release_growable_stack(const GrowableStack& stack);
 // Slots in use (for the console and tests).

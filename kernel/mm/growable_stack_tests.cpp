@@ -34,6 +34,7 @@ KERNEL_TEST(growable_stack_grows_to_its_floor_and_gives_everything_back)
         KEXPECT(!past);
         KEXPECT_EQ(stack.bottom, stack.floor);
         shrink_stack(stack, stack.top - 8192);
+        free_unused_stack_tables(stack);
         KEXPECT_EQ(stack.mapped_bytes(), 8192u);
         KEXPECT(!tables.translate(stack.floor).has_value());
         release_growable_stack(stack);

@@ -68,10 +68,18 @@ void give_process_stack(ProcessStack& stack)
         stack.budget->refund(stack.charged);
     stack.charged = 0;
     stack.budget = nullptr;
-    InterruptDisabler guard;
     mm::GrowableStack giving = stack.memory;
     stack.memory = {};
-    mm::shrink_stack(giving, giving.top - kInitialStackBytes);
+    // Its thread has exited, so nobody else uses these pages: they go back 16 at a time, with
+    // interrupts on between (a 256 MiB stack is 65,536 pages).
+    u64 keep = giving.top - kInitialStackBytes;
+    while (giving.bottom < keep) {
+        u64 step_end = giving.bottom + 16 * kPageSize < keep ? giving.bottom + 16 * kPageSize : keep;
+        InterruptDisabler guard;
+        mm::shrink_stack(giving, step_end);
+    }
+    InterruptDisabler guard;
+    mm::free_unused_stack_tables(giving);
     if (g_pooled < kPooledStacks) {
         g_pool[g_pooled++] = giving;
         return;
