@@ -194,6 +194,11 @@ struct FaultState {
     uptr fp { 0 };
     uptr fault_address { 0 };
     u64 rax { 0 };
+    // Read only by stack_check_fault (x86-64: the baseline's stack check keeps the address
+    // its frame needs in r11 and the VMContext in rdi); environments that never grow stacks
+    // leave them 0.
+    u64 r11 { 0 };
+    u64 rdi { 0 };
 };
 
 // The fault handler's one question. When `state.pc` is a registered trap site and the
@@ -202,5 +207,23 @@ struct FaultState {
 // returns false and changes nothing: the fault is not a wasm trap and must not be
 // swallowed. Async-signal-safe.
 bool redirect_fault_to_trap(FaultState& state);
+
+// A function's prologue stack check that failed: its frame needs the stack down to
+// `needed`, below the `stack_limit` of `vmctx`.
+struct StackCheckFault {
+    uptr needed { 0 };
+    void* vmctx { nullptr };
+    uptr resume_pc { 0 }; // where the function goes on, past its check
+};
+
+// For environments whose stacks grow on demand (the kernel): when `state.pc` is the trap
+// site of a prologue stack check of compiled code, describes it; otherwise nullopt. The
+// environment may then make the stack down to `needed` usable and call
+// resume_stack_check instead of redirect_fault_to_trap. Async-signal-safe.
+std::optional<StackCheckFault> stack_check_fault(const FaultState& state);
+
+// Sets the checked VMContext's stack_limit to `limit` (at most fault.needed, so the
+// function's frame now fits) and moves `state.pc` past the check.
+void resume_stack_check(const StackCheckFault& fault, uptr limit, FaultState& state);
 
 } // namespace wk::engine

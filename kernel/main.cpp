@@ -14,6 +14,7 @@
 #include "kernel/drivers/uart16550.h"
 #include "kernel/mm/memory.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_stack.h"
 #include "kernel/sched/thread.h"
 #include "kernel/spec/spec_suite.h"
 #include "kernel/sys/root_fs.h"
@@ -95,6 +96,7 @@ T must_succeed(Result<T> result, const char* what)
     x86_64::initialize_local_apic();
     sched::initialize();
     x86_64::set_timer_tick_callback(proc::on_timer_tick);
+    x86_64::set_invalid_opcode_filter(proc::grow_at_stack_check);
     x86_64::start_apic_timer(kTimerHz);
     x86_64::sti();
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",

@@ -50,6 +50,9 @@ public:
     // What the store's memories have committed and its tables hold, against
     // RuntimeLimits::max_store_memory_bytes / max_store_table_elements.
     const ResourceBudget& memory_budget() const { return *m_memory_budget; }
+    // For what an environment charges beside memories and tables (the kernel: a process's
+    // stack pages); the budget may outlive the store.
+    RefPtr<ResourceBudget> shared_memory_budget() const { return m_memory_budget; }
     const ResourceBudget& table_budget() const { return *m_table_budget; }
     const ResourceBudget& address_space_budget() const { return *m_address_space_budget; }
 

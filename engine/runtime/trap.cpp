@@ -6,6 +6,7 @@
 
 #include "base/allocator.h"
 #include "base/lock.h"
+#include "engine/runtime/vm.h"
 
 namespace wk::engine {
 
@@ -307,6 +308,31 @@ bool redirect_fault_to_trap(FaultState& state)
     state.fp = static_cast<uptr>(activation->saved_rbp);
     state.rax = static_cast<u64>(site->kind);
     return true;
+}
+
+std::optional<StackCheckFault> stack_check_fault(const FaultState& state)
+{
+    auto site = lookup_trap_site(state.pc);
+    if (!site || site->kind != TrapKind::StackExhausted || state.rdi == 0)
+        return std::nullopt;
+#if defined(__x86_64__)
+    // The baseline's stub: ud2 (0F 0B), then a jmp (EB rel8 or E9 rel32) back past the check
+    // (engine/x64/baseline/baseline_compiler.h, the note on the stack check).
+    const u8* code = reinterpret_cast<const u8*>(state.pc);
+    if (code[0] != 0x0F || code[1] != 0x0B || (code[2] != 0xEB && code[2] != 0xE9))
+        return std::nullopt;
+    return StackCheckFault { static_cast<uptr>(state.r11), reinterpret_cast<void*>(state.rdi), state.pc + 2 };
+#else
+    return std::nullopt;
+#endif
+}
+
+void resume_stack_check(const StackCheckFault& fault, uptr limit, FaultState& state)
+{
+    WK_ASSERT(limit <= fault.needed);
+    u64 value = limit;
+    __builtin_memcpy(static_cast<u8*>(fault.vmctx) + runtime::VMOffsets::kStackLimit, &value, sizeof(value));
+    state.pc = fault.resume_pc;
 }
 
 // ---- entry into native code -----------------------------------------------------

@@ -25,6 +25,10 @@ uptr wasm_stack_reserve();
 // than half of it was.
 void note_reserve_use(kernel::sched::Thread&);
 
+// Paints the reserve below a process thread's (new) limit again after its stack grew,
+// sparing the caller's own frame.
+void repaint_reserve(kernel::sched::Thread&);
+
 // The most any process thread has used of the reserve since boot.
 uptr reserve_high_water();
 

@@ -15,6 +15,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/proc/module_cache.h"
 #include "kernel/proc/module_loader.h"
+#include "kernel/proc/process_stack.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/kernel_wasi_system.h"
 #include "kernel/sys/root_fs.h"
@@ -40,31 +41,6 @@ constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
 // running the kernel into its guard page.
 constexpr u64 kSpawnStackNeeded = 192 * 1024;
 
-// Process thread stacks are kept for the next process (up to kPooledStacks), so that a spawn
-// does not zero and map 512 KiB each time. NOTE: a reused stack is not cleared: what the last
-// process's kernel frames left there is unreachable from wasm (linear memory is the only
-// memory wasm code can address).
-constexpr usize kPooledStacks = 8;
-mm::KernelStack g_stack_pool[kPooledStacks];
-usize g_pooled_stacks;
-
-Result<mm::KernelStack> take_stack()
-{
-    InterruptDisabler guard;
-    if (g_pooled_stacks > 0)
-        return g_stack_pool[--g_pooled_stacks];
-    return mm::allocate_kernel_stack(kProcessStackSize);
-}
-
-void give_stack(const mm::KernelStack& stack)
-{
-    InterruptDisabler guard;
-    if (g_pooled_stacks < kPooledStacks)
-        g_stack_pool[g_pooled_stacks++] = stack;
-    else
-        mm::free_kernel_stack(stack);
-}
-
 class Process {
 public:
     u32 pid { 0 };
@@ -73,7 +49,7 @@ public:
     char name[32] {};
     String path;
     sched::Thread* thread { nullptr };
-    std::optional<mm::KernelStack> stack; // the thread's, back to the pool after join
+    std::optional<ProcessStack> stack; // the thread's, back to the pool after join
     CompiledModule module;
     sys::KernelWasiSystem* system { nullptr };
     wasi::WasiContext* context { nullptr };
@@ -144,7 +120,7 @@ void destroy(Process* process)
     if (process->thread)
         (void)sched::join(process->thread);
     if (process->stack)
-        give_stack(*process->stack);
+        give_process_stack(*process->stack);
     process->release_resources(); // nothing left unless spawn failed half-way
     delete process;
 }
@@ -398,11 +374,14 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
 
 wasi::Expected<u32> spawn(const SpawnRequest& request)
 {
-    if (auto* thread = sched::current(); thread && thread->process()) {
+    if (auto* stack = current_process_stack()) {
         u64 stack_pointer = reinterpret_cast<u64>(__builtin_frame_address(0));
-        if (stack_pointer < thread->stack_bottom() + kSpawnStackNeeded)
+        if (stack_pointer < stack->memory.floor + kSpawnStackNeeded
+            || !ensure_stack_to(*stack, *sched::current(), stack_pointer - kSpawnStackNeeded))
             return fail(Errno::NoMem);
     }
+    if (request.stack_bytes < kMinStackBytes || request.stack_bytes > kMaxStackBytes)
+        return fail(Errno::Inval);
     u64 argument_bytes = 0;
     for (StringView argument : request.arguments)
         argument_bytes += argument.size() + 1;
@@ -448,17 +427,19 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
         return fail(built.error());
     }
 
-    auto stack = take_stack();
+    auto stack = take_process_stack((request.stack_bytes + 4095) & ~u64 { 4095 });
     if (!stack) {
         destroy(process);
         unreserve();
         return fail(Errno::NoMem);
     }
-    process->stack = *stack;
+    stack->budget = process->store->shared_memory_budget();
+    process->stack = std::move(*stack);
+    mm::KernelStack thread_stack { process->stack->memory.bottom, process->stack->memory.top };
     // The thread must not run before the process is in the table: interrupts stay off
     // from its creation to the insertion (one CPU).
     InterruptDisabler guard;
-    auto thread = sched::spawn_on_stack(process->name, process_main, process, *stack);
+    auto thread = sched::spawn_on_stack(process->name, process_main, process, thread_stack);
     --g_reserved;
     if (!thread) {
         x86_64::sti(); // destroy() frees memory and may block on nothing; not with interrupts off
@@ -552,6 +533,12 @@ usize list(Span<ProcessInfo> out)
         ++total;
     }
     return total;
+}
+
+ProcessStack* current_process_stack()
+{
+    Process* process = current_process();
+    return process && process->stack ? &*process->stack : nullptr;
 }
 
 u32 current_pid()

@@ -36,9 +36,13 @@ inline constexpr u32 kInstantiateFailedStatus = 127;
 // Bytes of argv and environment strings (each counted with its NUL) one spawn may copy
 // into the new process; beyond is Errno::TooBig (E2BIG), before anything is loaded.
 inline constexpr u64 kMaxSpawnArgumentBytes = 256 * 1024;
-// Stack of a process thread: compiled wasm frames run on it (the engine keeps 32 KiB of
-// it for host calls and the exception entry, see kernel/platform).
-inline constexpr usize kProcessStackSize = 512 * 1024;
+// Stack a process's wasm frames may use (docs/process-abi.md, "Stack"): chosen at spawn
+// within [kMinStackBytes, kMaxStackBytes] (rounded up to a page), kDefaultStackBytes unless
+// the spawner asks. It is mapped as it grows (kernel/proc/process_stack.h); the host-call
+// reserve and the pages its thread uses outside wasm come on top.
+inline constexpr u64 kDefaultStackBytes = u64 { 8 } << 20;
+inline constexpr u64 kMinStackBytes = u64 { 64 } << 10;
+inline constexpr u64 kMaxStackBytes = u64 { 256 } << 20;
 
 // Where a child's descriptor 0, 1 or 2 comes from: a descriptor of the parent's WASI
 // system (`system` non-null), the serial console, or (`null`) an empty input / a sink.
@@ -56,12 +60,14 @@ struct SpawnRequest {
     u32 parent_pid { 0 }; // 0: the kernel
     // Where decoder and validator errors are described (the caller's stderr).
     FormatSink* diagnostics { nullptr };
+    // Bytes of stack for wasm frames; outside [kMinStackBytes, kMaxStackBytes] is Inval.
+    u64 stack_bytes { kDefaultStackBytes };
 };
 
 // Loads (or finds in the module cache), validates and compiles the module at `path`, and
 // starts a process running its `_start`. Errors: NoEnt (no such file), NoExec (not a
 // regular file, or a malformed or invalid module: the reason goes to `diagnostics`),
-// Again (kMaxProcesses reached), TooBig (argv and environment beyond
+// Again (kMaxProcesses reached), Inval (stack_bytes out of range), TooBig (argv and environment beyond
 // kMaxSpawnArgumentBytes), NoMem (also: compiling the module would need more memory than
 // the process may use, see compile_estimate), BadF (a stdio source that is not open), and
 // the file system's errors for the path (NotDir, Loop, NameTooLong).

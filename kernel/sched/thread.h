@@ -26,6 +26,9 @@ public:
     ThreadState state() const { return m_state; }
     // Lowest usable address of this thread's stack (a guard page lies below it).
     u64 stack_bottom() const { return m_stack.bottom; }
+    // A process thread's stack grows down (kernel/proc/process_stack.h): the new lowest
+    // mapped address, below the old one.
+    void set_stack_bottom(u64 bottom) { m_stack.bottom = bottom; }
     // The innermost wasm activation running on this thread (engine/platform.h).
     void* wasm_activation() const { return m_wasm_activation; }
     void set_wasm_activation(void* activation) { m_wasm_activation = activation; }

@@ -69,8 +69,11 @@ Errno split_strings(ReadonlyBytes buffer, Vector<StringView>& strings)
     return start == buffer.size() ? Errno::Success : Errno::Inval;
 }
 
-u32 call_spawn(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len, u32 env_ptr,
-               u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 pid_out)
+// spawn with a stack size for the child's wasm frames: 0 is the default (8 MiB); other
+// values outside [64 KiB, 256 MiB] are `inval`; rounded up to 4 KiB.
+u32 call_spawn_with_stack(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len,
+                          u32 env_ptr, u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 pid_out,
+                          u32 stack_bytes)
 {
     auto memory = caller.context->memory();
     auto path = memory.string(path_ptr, path_len);
@@ -94,6 +97,8 @@ u32 call_spawn(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr,
     request.environment = environment.span();
     request.parent_pid = caller.pid;
     request.diagnostics = &diagnostics;
+    if (stack_bytes != 0)
+        request.stack_bytes = stack_bytes;
     u32 fds[3] = { stdin_fd, stdout_fd, stderr_fd };
     for (u32 i = 0; i < 3; ++i) {
         const wasi::FdEntry* entry = caller.context->entry(fds[i]);
@@ -105,6 +110,13 @@ u32 call_spawn(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr,
     if (!pid)
         return static_cast<u32>(pid.error());
     return static_cast<u32>(memory.write_u32(pid_out, *pid));
+}
+
+u32 call_spawn(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len, u32 env_ptr,
+               u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 pid_out)
+{
+    return call_spawn_with_stack(caller, path_ptr, path_len, argv_ptr, argv_len, env_ptr, env_len, stdin_fd, stdout_fd,
+                                 stderr_fd, pid_out, 0);
 }
 
 u32 call_wait(WasmkernCaller& caller, u32 pid, u32 status_out)
@@ -237,6 +249,7 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
 {
     static const Definition functions[] = {
         define<&call_spawn>("spawn"),
+        define<&call_spawn_with_stack>("spawn_with_stack"),
         define<&call_wait>("wait"),
         define<&call_kill>("kill"),
         define<&call_ps>("ps"),

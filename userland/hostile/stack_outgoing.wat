@@ -71,7 +71,7 @@
   (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
-  (import "wasmkern" "spawn" (func $spawn (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasmkern" "spawn_with_stack" (func $spawn (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "wasmkern" "wait" (func $wait (param i32 i32) (result i32)))
   (memory (export "memory") 1)
   ;; iovec at 32 for the line at 48
@@ -262,7 +262,8 @@
 
 ;; ---- mode 9: the sweep (tests/kernel kernel_stack_outgoing) ----------------------------
   ;; Each run is a child process (a trap ends a process): it spawns this program with MODE
-  ;; and DEPTH and waits. Memory: 20032 the child's argv, 20100 its pid, 20104 its status,
+  ;; and DEPTH and a 512 KiB stack (so that the sweep's children map no more than they did
+  ;; before stacks grew; near the limit each one grows its stack at the stack check) and waits. Memory: 20032 the child's argv, 20100 its pid, 20104 its status,
   ;; 20200 the line being written, 20500 its iovec, 20508 bytes written; texts from 40000.
   (data (i32.const 40000) "/bin/stack_outgoing")
   (data (i32.const 40020) "stack_outgoing")
@@ -326,7 +327,8 @@
     (local.set $end (call $digits (i32.add (local.get $end) (i32.const 1)) (local.get $depth)))
     (i32.store8 (local.get $end) (i32.const 0))
     (if (call $spawn (i32.const 40000) (i32.const 19) (i32.const 20032) (i32.sub (i32.add (local.get $end) (i32.const 1)) (i32.const 20032))
-          (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 2) (i32.const 20100))
+          (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 2) (i32.const 20100)
+          (i32.const 524288))
       (then (return (i32.const -1))))
     (if (call $wait (i32.load (i32.const 20100)) (i32.const 20104))
       (then (return (i32.const -1))))

@@ -20,6 +20,15 @@ int32_t wasmkern_spawn(const char* path, uint32_t path_len, const char* argv, ui
     const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
     uint32_t* pid_out);
 
+// spawn, with the size of the stack the child's wasm frames may use: 0 is the default (8 MiB),
+// otherwise 64 KiB .. 256 MiB (rounded up to 4 KiB); outside that EINVAL. The stack is mapped
+// as the child's recursion grows it; deeper recursion ends the child with "call stack
+// exhausted" (status 134).
+WK_IMPORT("spawn_with_stack")
+int32_t wasmkern_spawn_with_stack(const char* path, uint32_t path_len, const char* argv, uint32_t argv_len,
+    const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
+    uint32_t* pid_out, uint32_t stack_bytes);
+
 // Blocks until child `pid` exits; *status_out: its proc_exit code, 134 after a trap, 137 when
 // killed. ECHILD: not a child of the caller (or already waited for).
 WK_IMPORT("wait")

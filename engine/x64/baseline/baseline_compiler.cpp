@@ -288,6 +288,9 @@ Result<void> BaselineCompiler::emit_trap_stubs()
         m_asm.bind(m_labels[id - 1]);
         TRY(record_trap_here(static_cast<TrapKind>(kind)));
         m_asm.ud2();
+        // See the header's note on the stack check: a stack that can grow resumes here.
+        if (kind == static_cast<u32>(TrapKind::StackExhausted) && m_stack_check_resume != 0)
+            m_asm.jmp(m_labels[m_stack_check_resume - 1]);
     }
     return {};
 }
@@ -375,6 +378,8 @@ Result<void> BaselineCompiler::emit_prologue(u32 function_index)
     m_frame_disp_field = m_asm.offset() - 4;
     m_asm.cmp(kScratch, Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
     m_asm.jcc(Condition::Below, *TRY(trap_label(TrapKind::StackExhausted)));
+    m_stack_check_resume = TRY(m_labels.allocate()) + 1;
+    m_asm.bind(m_labels[m_stack_check_resume - 1]);
     m_asm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
     m_frame_sub_field = m_asm.offset() - 4;
     m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
@@ -437,6 +442,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_labels.reset();
     for (u32& id : m_trap_labels)
         id = 0;
+    m_stack_check_resume = 0;
     m_controls.clear();
     m_stack.reset(compile::RegSet(kAllocatableGprs), compile::RegSet(kAllocatableXmms));
     m_dead = false;

@@ -31,6 +31,12 @@
 // the interrupt and fault entry) runs below it, in the reserve the platform leaves
 // (wasm_stack_limit).
 //
+// NOTE: the check's trap stub is `ud2; jmp <after the check>`, and at its ud2 r11 holds the
+// lowest address the frame needs (rbp - (frame + below)) and rdi the VMContext whose
+// stack_limit it compared against. An environment whose stacks grow (the kernel) lowers
+// that limit once the stack down to r11 is usable and resumes after the ud2
+// (engine::resolve_stack_check); everyone else lets it trap.
+//
 // Registers: r14 = vmctx, r15 = memory 0 base, r11 and xmm15 are scratch; rax, rcx,
 // rdx, rsi, rdi, r8-r10 and xmm0-xmm14 are allocatable.
 
@@ -284,6 +290,7 @@ private:
     u32 m_code_budget { 0 };
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
+    u32 m_stack_check_resume { 0 }; // label id + 1: right after the prologue's stack check
     u32 m_below_frame { 0 }; // most bytes any site writes below the frame
     Vector<compile::HandlerEntry> m_handlers;
     PendingCondition m_condition;

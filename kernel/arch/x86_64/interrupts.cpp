@@ -10,6 +10,7 @@ namespace wk::kernel::x86_64 {
 namespace {
 
 InterruptHandler g_handlers[256];
+FaultFilter g_invalid_opcode_filter;
 
 void print_registers(const InterruptFrame& f)
 {
@@ -82,6 +83,8 @@ const char* exception_name(u64 vector)
 
 void set_interrupt_handler(u8 vector, InterruptHandler handler) { g_handlers[vector] = handler; }
 
+void set_invalid_opcode_filter(FaultFilter filter) { g_invalid_opcode_filter = filter; }
+
 } // namespace wk::kernel::x86_64
 
 extern "C" void interrupt_dispatch(wk::kernel::x86_64::InterruptFrame* frame)
@@ -92,6 +95,8 @@ extern "C" void interrupt_dispatch(wk::kernel::x86_64::InterruptFrame* frame)
         return;
     }
     if (frame->vector < 32) {
+        if (frame->vector == 6 && g_invalid_opcode_filter && g_invalid_opcode_filter(*frame))
+            return;
         if (redirect_wasm_fault(*frame))
             return;
         kernel_exception(*frame);

@@ -24,6 +24,12 @@ void enable_vector_state();
 using InterruptHandler = void (*)(InterruptFrame&);
 void set_interrupt_handler(u8 vector, InterruptHandler handler);
 
+// Asked first about an invalid opcode (#UD) before it is taken for a wasm trap or a kernel
+// bug; returns true when it dealt with the fault (kernel/proc/process_stack.h: the stack
+// check of a process whose stack can still grow).
+using FaultFilter = bool (*)(InterruptFrame&);
+void set_invalid_opcode_filter(FaultFilter filter);
+
 const char* exception_name(u64 vector);
 
 } // namespace wk::kernel::x86_64

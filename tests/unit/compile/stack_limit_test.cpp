@@ -8,10 +8,12 @@
 #include <string>
 #include <sys/mman.h>
 
+#include "engine/compile/code_object.h"
 #include "engine/compile/invoke.h"
 #include "engine/runtime/instance.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
+#include "engine/runtime/vm.h"
 #include "engine/text/wat.h"
 
 using namespace wk;
@@ -324,4 +326,56 @@ TEST(StackLimit, HostCallbackNearTheLimitIsRefusedBeforeItsArgumentsAreWritten)
     // here); the wide export's 16 KiB of stack arguments must not follow it (20 KiB were
     // written below the limit before invoke refused such calls).
     EXPECT_LT(result.deepest_write_below_limit, 8192u);
+}
+
+// The stack check's stub can be resumed (the kernel grows process stacks there): every
+// StackExhausted site of a compiled module is `ud2; jmp` back to the instruction after the
+// check (the frame's `sub rsp, imm32`), stack_check_fault reports r11 and rdi, and
+// resume_stack_check writes the new limit and moves the pc to the jmp. Other trap sites are
+// not stack checks.
+TEST(StackLimit, CheckStubResumesPastTheCheck)
+{
+    const char text[] = R"((module
+  (func $a (param i32) (result i32) local.get 0 i32.eqz if unreachable end local.get 0)
+  (func $b (export "b") (param i32) (result i32) local.get 0 call $a i32.const 1 i32.add)))";
+    auto wasm = MUST(text::wat_to_wasm(StringView(text, sizeof(text) - 1)));
+    auto compiled = MUST(compile::load_and_compile(std::move(wasm)));
+    const u8* base = compiled.code->base();
+    alignas(16) u8 vmctx[256] = {};
+    u32 stack_checks = 0;
+    u32 others = 0;
+    for (const TrapEntry& entry : compiled.code->traps()) {
+        uptr pc = reinterpret_cast<uptr>(base + entry.code_offset);
+        FaultState state { .pc = pc, .sp = 0x7000'0000, .r11 = 0x6fff'f000, .rdi = reinterpret_cast<u64>(vmctx) };
+        auto fault = stack_check_fault(state);
+        if (entry.kind != TrapKind::StackExhausted) {
+            EXPECT_FALSE(fault.has_value());
+            ++others;
+            continue;
+        }
+        ++stack_checks;
+        ASSERT_TRUE(fault.has_value());
+        EXPECT_EQ(fault->needed, 0x6fff'f000u);
+        EXPECT_EQ(fault->vmctx, static_cast<void*>(vmctx));
+        EXPECT_EQ(fault->resume_pc, pc + 2);
+        // The jmp's target: REX.W 81 /5 (sub rsp, imm32), the frame allocation after the check.
+        const u8* jump = base + entry.code_offset + 2;
+        const u8* target = jump[0] == 0xEB ? jump + 2 + static_cast<i8>(jump[1])
+                                           : jump + 5 + static_cast<i32>(jump[1] | jump[2] << 8 | jump[3] << 16 | u32 { jump[4] } << 24);
+        EXPECT_EQ(target[0], 0x48);
+        EXPECT_EQ(target[1], 0x81);
+        EXPECT_EQ(target[2], 0xEC);
+        resume_stack_check(*fault, 0x6ffe'0000, state);
+        EXPECT_EQ(state.pc, pc + 2);
+        u64 limit = 0;
+        __builtin_memcpy(&limit, vmctx + runtime::VMOffsets::kStackLimit, sizeof(limit));
+        EXPECT_EQ(limit, 0x6ffe'0000u);
+        // Without a VMContext there is nothing to resume.
+        FaultState no_context = state;
+        no_context.pc = pc;
+        no_context.rdi = 0;
+        EXPECT_FALSE(stack_check_fault(no_context).has_value());
+    }
+    EXPECT_EQ(stack_checks, 2u); // one per function
+    EXPECT_GE(others, 1u);       // the unreachable
 }
