@@ -143,6 +143,11 @@ Result<void> OptimizingCompiler::emit_prologue()
     m_frame_disp_field = m_asm.offset() - 4;
     m_asm.cmp(kScratch, Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
     m_asm.jcc(Condition::Below, *TRY(trap_label(TrapKind::StackExhausted)));
+    // As in the baseline, the stub is `ud2; jmp here`: where the stack can grow
+    // (engine/platform.h, stack_check_fault), r11 (the lowest address the frame needs)
+    // and rdi (the vmctx) tell the environment how far, and it resumes at the jmp.
+    m_stack_check_resume = TRY(m_labels.allocate());
+    m_asm.bind(m_labels[m_stack_check_resume]);
     m_asm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
     m_frame_sub_field = m_asm.offset() - 4;
     m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
@@ -447,6 +452,8 @@ Result<void> OptimizingCompiler::emit_deferred()
         m_asm.bind(m_labels[id - 1]);
         TRY(record_trap_here(static_cast<TrapKind>(kind)));
         m_asm.ud2();
+        if (kind == static_cast<u32>(TrapKind::StackExhausted))
+            m_asm.jmp(m_labels[m_stack_check_resume]);
     }
     return {};
 }

@@ -183,6 +183,7 @@ private:
     u32 m_wasm_offset { 0 };
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
+    u32 m_stack_check_resume { 0 };
     u32 m_below_frame { 0 };
     u32 m_first_trap { 0 };
     u32 m_function_start { 0 };
