@@ -43,7 +43,8 @@ iso: build
 
 
 bench: build
-	@python3 bench/harness/bench.py --build-dir $(BUILD_DIR)/bench-programs --wasmkern $(BUILD_DIR)/bin/wasmkern --results bench/RESULTS.md
+	@python3 bench/harness/bench.py --build-dir $(BUILD_DIR)/bench-programs --wasmkern $(BUILD_DIR)/bin/wasmkern --results bench/RESULTS.md \
+		--wasmkern-tier "baseline=--tier baseline" --wasmkern-tier "optimized=--tier optimized"
 
 fuzz: build
 	@cmake --build $(BUILD_DIR) --target fuzz
