@@ -62,7 +62,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     x64::abi::SymbolSpace symbols = baseline.symbols();
     std::optional<x64::opt::OptimizingCompiler> optimizing;
     if (options.tier == Tier::Optimized)
-        optimizing.emplace(module, loaded.offsets(), masm, traps, symbols);
+        optimizing.emplace(module, loaded.offsets(), masm, traps, symbols, options.baseline_isa);
     FallbackLog fallback_log(options.log_fallbacks ? options.log : nullptr);
     u32 optimized_functions = 0;
     u32 baseline_fallbacks = 0;

@@ -31,6 +31,9 @@ struct CompileOptions {
     // fell back to the baseline (the first function it happened to, and the reason).
     bool log_fallbacks { false };
     FormatSink* log { nullptr };
+    // With Tier::Optimized: use only baseline x86-64 forms (SSE), even where the machine
+    // has AVX, BMI or LZCNT (x64/cpu_features.h), so tests run both paths.
+    bool baseline_isa { false };
 };
 
 // One tier's code generator for one module. NOTE: contract:

@@ -145,6 +145,10 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
         u32 bits = wide ? 64 : 32;
         if (op == Op::I32Popcnt || op == Op::I64Popcnt) {
             m_asm.popcnt(w, source, size);
+        } else if ((op == Op::I32Clz || op == Op::I64Clz) && m_lzcnt) {
+            m_asm.lzcnt(w, source, size); // the operand size for a zero input, as wasm wants
+        } else if ((op == Op::I32Ctz || op == Op::I64Ctz) && m_bmi1) {
+            m_asm.tzcnt(w, source, size);
         } else if (op == Op::I32Clz || op == Op::I64Clz) {
             // bsr gives the index of the highest set bit; zero input leaves the flag ZF.
             Label nonzero, done;
@@ -184,6 +188,20 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
     }
     Gpr w = result_gpr(result, kScratch);
     Loc lb = m_alloc.loc(b);
+    Loc la = m_alloc.loc(a);
+    if ((op == Op::I32Add || op == Op::I64Add) && la.kind == LocKind::Reg && gpr(la.reg) != w) {
+        // lea: a sum into a third register (a 32-bit lea zero-extends, as i32 values are kept).
+        if (is_const(b) && static_cast<i64>(const_bits(b)) == static_cast<i32>(const_bits(b))) {
+            m_asm.lea(w, Mem(gpr(la.reg), static_cast<i32>(const_bits(b))), size);
+            finish_gpr(result, w);
+            return {};
+        }
+        if (lb.kind == LocKind::Reg) {
+            m_asm.lea(w, Mem(gpr(la.reg), gpr(lb.reg), Scale::One, 0), size);
+            finish_gpr(result, w);
+            return {};
+        }
+    }
     if (lb.kind == LocKind::Reg && gpr(lb.reg) == w && !in_reg(a, lb.reg, RegClass::Gpr)) {
         if (commutative) {
             Value t = a;
@@ -394,6 +412,27 @@ Result<void> OptimizingCompiler::emit_float(Inst inst)
     bool is64 = m_function.value(result).type == Type::F64;
     Op base = is64 ? static_cast<Op>(static_cast<u16>(op) - static_cast<u16>(Op::F64Abs) + static_cast<u16>(Op::F32Abs)) : op;
     Xmm w = result_xmm(result, kScratchXmm);
+    if (m_avx && (base == Op::F32Add || base == Op::F32Sub || base == Op::F32Mul || base == Op::F32Div)) {
+        // Three-operand VEX forms: no copy of the first operand, no clash with the second.
+        Xmm lhs = xmm_in(args[0], kScratchXmm);
+        Loc lb = m_alloc.loc(args[1]);
+        auto apply = [&](auto rhs) {
+            switch (base) {
+            case Op::F32Add: is64 ? m_asm.vaddsd(w, lhs, rhs) : m_asm.vaddss(w, lhs, rhs); break;
+            case Op::F32Sub: is64 ? m_asm.vsubsd(w, lhs, rhs) : m_asm.vsubss(w, lhs, rhs); break;
+            case Op::F32Mul: is64 ? m_asm.vmulsd(w, lhs, rhs) : m_asm.vmulss(w, lhs, rhs); break;
+            default: is64 ? m_asm.vdivsd(w, lhs, rhs) : m_asm.vdivss(w, lhs, rhs); break;
+            }
+        };
+        if (lb.kind == LocKind::Reg)
+            apply(xmm(lb.reg));
+        else if (lb.kind == LocKind::Slot)
+            apply(slot_mem(lb.slot));
+        else
+            apply(xmm_in(args[1], kScratchXmm2));
+        finish_xmm(result, w);
+        return {};
+    }
     if (args.size() == 2) {
         Loc lb = m_alloc.loc(args[1]);
         bool b_in_w = lb.kind == LocKind::Reg && xmm(lb.reg) == w && !in_reg(args[0], lb.reg, RegClass::Xmm);

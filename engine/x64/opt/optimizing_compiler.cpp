@@ -32,7 +32,7 @@ constexpr u32 align16(u32 value) { return (value + 15) & ~15u; }
 } // namespace
 
 OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOffsets& offsets, Assembler& assembler,
-                                       Vector<TrapEntry>& traps, SymbolSpace symbols)
+                                       Vector<TrapEntry>& traps, SymbolSpace symbols, bool baseline_isa)
     : m_module(module)
     , m_offsets(offsets)
     , m_asm(assembler)
@@ -41,6 +41,12 @@ OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOf
     , m_builder(module)
 {
     MUST(m_needs_array_trampoline.try_resize(module.types.size(), false));
+    if (!baseline_isa) {
+        const CpuFeatures& cpu = cpu_features();
+        m_avx = cpu.avx;
+        m_lzcnt = cpu.lzcnt;
+        m_bmi1 = cpu.bmi1;
+    }
 }
 
 Result<Label*> OptimizingCompiler::trap_label(TrapKind kind)

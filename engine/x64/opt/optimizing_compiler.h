@@ -21,6 +21,7 @@
 #include "engine/runtime/builtins.h"
 #include "engine/runtime/vm.h"
 #include "engine/x64/assembler.h"
+#include "engine/x64/cpu_features.h"
 #include "engine/x64/abi/call_layout.h"
 #include "engine/x64/abi/frame.h"
 #include "engine/x64/abi/symbols.h"
@@ -33,8 +34,9 @@ using abi::SymbolSpace;
 
 class OptimizingCompiler final : public compile::FunctionCompiler {
 public:
+    // `baseline_isa`: SSE forms only, whatever the machine offers (cpu_features.h).
     OptimizingCompiler(const Module& module, const runtime::VMOffsets& offsets, Assembler& assembler,
-                       Vector<TrapEntry>& traps, SymbolSpace symbols);
+                       Vector<TrapEntry>& traps, SymbolSpace symbols, bool baseline_isa = false);
 
     // Compiles one defined function into the assembler (empty on entry); `code_base` is
     // where its code will sit in the module's code, for the trap table. On an error the
@@ -178,6 +180,9 @@ private:
     };
     Vector<Saved> m_saved;
 
+    bool m_avx { false };
+    bool m_lzcnt { false };
+    bool m_bmi1 { false };
     u32 m_function_index { 0 };
     u32 m_code_base { 0 };
     u32 m_wasm_offset { 0 };

@@ -28,7 +28,7 @@ struct Tiered {
     compile::CompileStatistics statistics;
 };
 
-std::unique_ptr<Tiered> instantiate(const std::string& wat, bool optimized)
+std::unique_ptr<Tiered> instantiate(const std::string& wat, bool optimized, bool baseline_isa = false)
 {
     auto tiered = std::make_unique<Tiered>();
     auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
@@ -37,6 +37,7 @@ std::unique_ptr<Tiered> instantiate(const std::string& wat, bool optimized)
         return nullptr;
     compile::CompileOptions options;
     options.tier = optimized ? compile::Tier::Optimized : compile::Tier::Baseline;
+    options.baseline_isa = baseline_isa;
     auto compiled = compile::load_and_compile(bytes.release_value(), Features {}, options, &tiered->statistics);
     EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
     if (compiled.is_error())
@@ -147,8 +148,13 @@ TEST(OptCodegen, NumericOpsAgreeWithTheBaseline)
     ASSERT_GT(ops.size(), 100u);
     std::string wat = module_wat(ops);
     auto baseline = instantiate(wat, false);
-    auto optimized = instantiate(wat, true);
-    ASSERT_TRUE(baseline && optimized);
+    ASSERT_TRUE(baseline);
+    // Both instruction-form paths: the machine's (AVX, LZCNT, BMI1 where present) and
+    // the baseline x86-64 forms.
+    for (bool baseline_isa : { false, true }) {
+    SCOPED_TRACE(baseline_isa ? "baseline ISA" : "machine ISA");
+    auto optimized = instantiate(wat, true, baseline_isa);
+    ASSERT_TRUE(optimized);
     // Every function of the module is within the tier's reach: none fell back.
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
     EXPECT_EQ(baseline->statistics.optimized_functions, 0u);
@@ -190,6 +196,7 @@ TEST(OptCodegen, NumericOpsAgreeWithTheBaseline)
     for (const std::string& line : mismatches)
         ADD_FAILURE() << line;
     EXPECT_GT(checked, 50000u);
+    }
 }
 
 // Control flow, calls and memory: loop-carried values that rotate (cycles in the
