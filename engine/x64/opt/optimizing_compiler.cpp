@@ -114,6 +114,14 @@ Result<void> OptimizingCompiler::emit_function()
     for (u32& cursor : m_cursor)
         cursor = 0;
 
+    m_uses_memory0 = false;
+    for (Block b : m_function.layout()) {
+        for (Inst i : m_function.insts(b)) {
+            Op op = m_function.inst(i).op;
+            if (op >= Op::I32Load && op <= Op::I64Store32 && m_function.inst(i).imm2 == 0)
+                m_uses_memory0 = true;
+        }
+    }
     TRY(emit_prologue());
     Span<const Block> layout = m_function.layout();
     for (u32 k = 0; k < layout.size(); ++k) {
@@ -157,9 +165,13 @@ Result<void> OptimizingCompiler::emit_prologue()
     m_asm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
     m_frame_sub_field = m_asm.offset() - 4;
     m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
-    m_asm.mov(Mem(Gpr::rbp, kSavedR15), kMemoryBase, Size::Qword);
+    // r15 is needed only by accesses to memory 0; a function without them leaves it alone
+    // (its callees restore what they change), so it need not save or load it.
+    if (m_uses_memory0)
+        m_asm.mov(Mem(Gpr::rbp, kSavedR15), kMemoryBase, Size::Qword);
     m_asm.mov(kVmctx, Gpr::rdi, Size::Qword);
-    m_asm.mov(kMemoryBase, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kMemory0Base)), Size::Qword);
+    if (m_uses_memory0)
+        m_asm.mov(kMemoryBase, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kMemory0Base)), Size::Qword);
     if (m_self_layout.results_in_memory) {
         const ArgSlot& slot = m_self_layout.results_pointer;
         if (slot.on_stack) {
@@ -408,7 +420,8 @@ Result<void> OptimizingCompiler::emit_return(Inst inst)
         }
     }
     m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
-    m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
+    if (m_uses_memory0)
+        m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
     m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
     m_asm.pop(Gpr::rbp);
     m_asm.ret();

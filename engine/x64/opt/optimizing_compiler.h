@@ -180,6 +180,7 @@ private:
     };
     Vector<Saved> m_saved;
 
+    bool m_uses_memory0 { false }; // r15 is loaded only then
     bool m_avx { false };
     bool m_lzcnt { false };
     bool m_bmi1 { false };
