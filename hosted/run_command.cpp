@@ -17,7 +17,7 @@ namespace wk::hosted {
 using namespace engine;
 
 char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--invoke NAME]
-                    [--tier TIER] [--log-fallbacks] FILE [ARGS...]
+                    [--tier TIER] [--log-fallbacks] [--baseline-isa] FILE [ARGS...]
 
 Compiles a module (.wasm, or a .wat text module) and runs it with WASI preview1
 (wasi_snapshot_preview1) over this process's stdio, linked whether or not the
@@ -41,6 +41,8 @@ exporting _initialize has it called first.
                        compiled by the baseline instead
   --log-fallbacks      with --tier optimized, print one line on stderr for
                        each distinct reason a function fell back
+  --baseline-isa       with --tier optimized, use only baseline x86-64 forms
+                       (SSE) even where the processor has AVX, BMI or LZCNT
 
 The guest's stdin, stdout and stderr are streams shared with this process: it
 may read, write and poll them, not seek, truncate, allocate, set times or flags.
@@ -441,6 +443,7 @@ int run_command(Arguments arguments)
     StdioSink diagnostics(stderr);
     compile::CompileOptions compile_options;
     compile_options.log_fallbacks = options.log_fallbacks;
+    compile_options.baseline_isa = options.baseline_isa;
     compile_options.log = &diagnostics;
     if (options.tier) {
         auto tier = compile::parse_tier(StringView(options.tier->data(), options.tier->size()));

@@ -6,7 +6,7 @@
 
 namespace wk::hosted {
 
-char const* const kWastUsage = R"text(usage: wasmkern wast [--json] [--tier TIER] [--log-fallbacks] FILE...
+char const* const kWastUsage = R"text(usage: wasmkern wast [--json] [--tier TIER] [--log-fallbacks] [--baseline-isa] FILE...
 
 Runs .wast spec scripts: modules are decoded, validated, compiled and
 instantiated (with the spectest module), actions run, and every assertion is
@@ -19,7 +19,8 @@ instead, and the failure lines on stderr.
 --tier baseline|optimized picks the compiler (default baseline). With
 optimized, each function the optimising tier cannot compile is compiled by the
 baseline instead; --log-fallbacks prints one line on stderr for each distinct
-reason (per module).
+reason (per module); --baseline-isa makes it use only baseline x86-64 forms
+(SSE) even where the processor has AVX, BMI or LZCNT.
 Exit status 0 iff no command failed and every file was read.
 )text";
 
@@ -52,6 +53,8 @@ int wast_command(Arguments arguments)
             options.tier = *tier;
         } else if (view == "--log-fallbacks") {
             options.log_fallbacks = true;
+        } else if (view == "--baseline-isa") {
+            options.baseline_isa = true;
         } else if (is_option(view))
             return usage_error(std::string("wast: unknown option '") + argument + "'", kWastUsage);
         else

@@ -70,6 +70,8 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
             options.tier = std::string(*value);
         } else if (arg == "--log-fallbacks") {
             options.log_fallbacks = true;
+        } else if (arg == "--baseline-isa") {
+            options.baseline_isa = true;
         } else if (arg.size() > 1 && arg[0] == '-') {
             error = "unknown option '" + std::string(arg) + "'";
             return false;

@@ -25,6 +25,7 @@ struct WasiCommandOptions {
     std::optional<std::string> invoke;                            // the export to call instead of _start
     std::optional<std::string> tier;                              // the compiler tier's name (the caller checks it)
     bool log_fallbacks { false };                                 // report the optimising tier's fallbacks
+    bool baseline_isa { false };                                  // optimising tier: SSE forms only
     std::vector<std::string> arguments;                           // FILE, then ARGS
 };
 
