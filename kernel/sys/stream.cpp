@@ -19,6 +19,8 @@ constexpr u64 kInputPollNanoseconds = 1'000'000;
 // The end of boot as a user sees it: the first read of the console by a process is the shell
 // waiting at its first prompt (it writes the prompt, then reads), which the kernel cannot see
 // otherwise.
+// NOTE: logged at debug level, so it goes to the kernel log ring (dmesg) but, at the default
+// log level, not onto the console, where it would land between the prompt and what is typed.
 bool g_console_read_before = false;
 
 void note_first_console_read()
@@ -27,8 +29,8 @@ void note_first_console_read()
         return;
     g_console_read_before = true;
     u64 boot_ns = time::nanoseconds_since_boot();
-    debug::info("boot: first instruction to shell prompt (first console read) in {}.{:03} ms", boot_ns / 1000000,
-                (boot_ns / 1000) % 1000);
+    debug::dbgln("boot: first instruction to shell prompt (first console read) in {}.{:03} ms",
+                 boot_ns / 1000000, (boot_ns / 1000) % 1000);
 }
 } // namespace
 
