@@ -5,7 +5,7 @@ BUILD_DIR := build
 KERNEL := $(BUILD_DIR)/bin/wasmkern.elf
 JOBS ?= 2
 
-.PHONY: all deps configure build run test iso bench fuzz fuzz-diff clean help
+.PHONY: all deps configure build boot-build run test iso bench fuzz fuzz-diff clean help
 
 all: build
 
@@ -29,16 +29,22 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Only what booting needs: the kernel and the initrd with the user programs (no tests, test
+# images or benchmark programs; `make test` builds those).
+boot-build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target wasmkern.elf initrd
+
 # `make run FILES=dir` puts dir's files under /home in the initrd.
-run: build
-	@if [ -n "$(FILES)" ]; then tools/make-initrd --userland $(BUILD_DIR)/userland --files "$(FILES)" \
+run: boot-build
+	@if [ -n "$(FILES)" ]; then tools/make-initrd --userland $(BUILD_DIR)/userland \
+		--programs $(BUILD_DIR)/userland/user-programs.txt --files "$(FILES)" \
 		--stage $(BUILD_DIR)/initrd $(BUILD_DIR)/initrd.tar; fi
 	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar $(KERNEL)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
-iso: build
+iso: boot-build
 	@tools/make-iso $(KERNEL) $(BUILD_DIR)/wasmkern.iso
 
 

@@ -1,5 +1,6 @@
 #include "kernel/debug/log.h"
 
+#include "kernel/debug/log_buffer.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/time/clock.h"
 
@@ -32,6 +33,19 @@ void ConsoleSink::write(std::string_view text)
     }
 }
 
+void LogSink::write(std::string_view text)
+{
+    log_buffer().append(ReadonlyBytes(reinterpret_cast<const u8*>(text.data()), text.size()));
+    if (m_to_console)
+        console_sink().write(text);
+}
+
+LogSink& log_sink()
+{
+    static constinit LogSink sink(true);
+    return sink;
+}
+
 ConsoleSink& console_sink()
 {
     static constinit ConsoleSink sink;
@@ -41,10 +55,12 @@ ConsoleSink& console_sink()
 void set_minimum_log_level(LogLevel level) { g_minimum_level = level; }
 bool log_level_enabled(LogLevel level) { return level >= g_minimum_level; }
 
-void write_log_prefix(LogLevel level)
+void write_log_prefix(FormatSink& sink, LogLevel level)
 {
     u64 micros = time::nanoseconds_since_boot() / 1000;
-    format_to(console_sink(), "[{:>5}.{:06}] {}: ", micros / 1000000, micros % 1000000, level_name(level));
+    format_to(sink, "[{:>5}.{:06}] {}: ", micros / 1000000, micros % 1000000, level_name(level));
 }
+
+void write_log_prefix(LogLevel level) { write_log_prefix(log_sink(), level); }
 
 } // namespace wk::kernel::debug

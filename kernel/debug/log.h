@@ -15,22 +15,40 @@ public:
     void write(std::string_view text) override;
 };
 
+// A log line's destination: the kernel log ring (log_buffer.h, read by dmesg) always, the
+// console when `to_console`. "\n" becomes "\r\n" on the console only.
+class LogSink final : public FormatSink {
+public:
+    constexpr explicit LogSink(bool to_console)
+        : m_to_console(to_console)
+    {
+    }
+    void write(std::string_view text) override;
+
+private:
+    bool m_to_console;
+};
+
 ConsoleSink& console_sink();
 void set_minimum_log_level(LogLevel level);
 bool log_level_enabled(LogLevel level);
+// Starts a log line in `sink`; the version without a sink starts one on the console and in the
+// ring, to be continued through log_sink() (a line put together in pieces).
+void write_log_prefix(FormatSink& sink, LogLevel level);
 void write_log_prefix(LogLevel level);
+LogSink& log_sink();
 
-// One line: "[seconds.micros] level: message". Interrupts are off while it prints.
+// One line: "[seconds.micros] level: message", into the kernel log ring at every level and on
+// the console at or above the log level. Interrupts are off while it prints.
 template<typename... Args>
 void log(LogLevel level, std::string_view format, const Args&... args)
 {
-    if (!log_level_enabled(level))
-        return;
     u64 flags;
     asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
-    write_log_prefix(level);
-    format_to(console_sink(), format, args...);
-    console_sink().write("\n");
+    LogSink sink(log_level_enabled(level));
+    write_log_prefix(sink, level);
+    format_to(sink, format, args...);
+    sink.write("\n");
     if (flags & (1 << 9))
         asm volatile("sti" ::: "memory");
 }

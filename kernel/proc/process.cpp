@@ -21,6 +21,8 @@
 #include "kernel/sys/root_fs.h"
 #include "kernel/sys/stream.h"
 #include "kernel/sys/wasmkern_module.h"
+#include "kernel/debug/log.h"
+#include "kernel/time/clock.h"
 
 namespace wk::kernel::proc {
 
@@ -278,7 +280,12 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
                       request.path, needed >> 20, compile_limit >> 20);
         return fail(read.error());
     }
+    u64 compile_start = time::nanoseconds_since_boot();
+    usize module_size = read->bytes.size();
     auto compiled = engine::compile::load_and_compile(std::move(read->bytes));
+    // Compiling is most of a first spawn (a boot's, under emulation); dmesg shows it.
+    debug::dbgln("spawn: {}: {} bytes compiled in {} us", request.path, module_size,
+                 (time::nanoseconds_since_boot() - compile_start) / 1000);
     if (!compiled) {
         if (request.diagnostics)
             format_to(*request.diagnostics, "error: {}: {}\n", request.path, compiled.error());

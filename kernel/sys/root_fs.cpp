@@ -115,9 +115,9 @@ void mount_root(const boot::BootInfo& info)
                     result->file_bytes, result->directories, result->symlinks, result->skipped);
     } else {
         debug::write_log_prefix(debug::LogLevel::Error);
-        debug::print("initrd: refused ({} bytes at {:#x}): ", module.size, module.physical);
-        result.error().write_to(debug::console_sink());
-        debug::print("\n");
+        format_to(debug::log_sink(), "initrd: refused ({} bytes at {:#x}): ", module.size, module.physical);
+        result.error().write_to(debug::log_sink());
+        debug::log_sink().write("\n");
         debug::error("initrd: the root file system is empty");
         // Drop what was unpacked before the bad entry: a half-loaded image is not the image.
         g_root = nullptr;

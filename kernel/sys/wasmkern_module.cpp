@@ -9,6 +9,7 @@
 #include "engine/wasi/wasi_context.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/debug/log.h"
+#include "kernel/debug/log_buffer.h"
 #include "kernel/mm/memory.h"
 #include "kernel/proc/process.h"
 #include "kernel/sys/kernel_wasi_system.h"
@@ -27,6 +28,7 @@ namespace {
 constexpr usize kMaxSpawnStrings = 4096;
 constexpr u32 kProcessRecordSize = 64;
 constexpr u32 kMemoryRecordSize = 32;
+constexpr u32 kLogInfoSize = 16;
 
 WasmkernCaller& caller_of(VMContext* self)
 {
@@ -180,6 +182,38 @@ u32 call_meminfo(WasmkernCaller& caller, u32 buffer, u32 length)
     return static_cast<u32>(memory.write_bytes(buffer, ReadonlyBytes(record, sizeof record)));
 }
 
+// The newest min(buf_len, held) bytes of the kernel log ring, oldest first; the info record
+// says how many were copied, how many the ring holds and how many it has dropped.
+u32 call_dmesg(WasmkernCaller& caller, u32 buffer, u32 length, u32 info_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(buffer, length) || !memory.contains(info_out, kLogInfoSize))
+        return static_cast<u32>(Errno::Fault);
+    auto& ring = debug::log_buffer();
+    usize wanted = length < debug::LogBuffer::kCapacity ? length : debug::LogBuffer::kCapacity;
+    // A snapshot taken with interrupts off, so that no log line lands halfway through the copy
+    // (the guest's memory is written afterwards, outside that window).
+    Vector<u8> snapshot;
+    if (!snapshot.try_resize(wanted))
+        return static_cast<u32>(Errno::NoMem);
+    u64 flags;
+    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
+    usize copied = ring.copy_newest(Bytes(snapshot.data(), wanted));
+    u32 held = static_cast<u32>(ring.held());
+    u64 dropped = ring.dropped();
+    if (flags & (1 << 9))
+        asm volatile("sti" ::: "memory");
+    u8 info[kLogInfoSize];
+    u32 copied32 = static_cast<u32>(copied);
+    __builtin_memcpy(info, &copied32, 4);
+    __builtin_memcpy(info + 4, &held, 4);
+    __builtin_memcpy(info + 8, &dropped, 8);
+    Errno result = memory.write_bytes(buffer, ReadonlyBytes(snapshot.data(), copied));
+    if (result != Errno::Success)
+        return static_cast<u32>(result);
+    return static_cast<u32>(memory.write_bytes(info_out, ReadonlyBytes(info, sizeof info)));
+}
+
 void call_poweroff(WasmkernCaller& caller, u32 status)
 {
     debug::print("powering off (status {} from process {})\n", status, caller.pid);
@@ -254,6 +288,7 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&call_kill>("kill"),
         define<&call_ps>("ps"),
         define<&call_meminfo>("meminfo"),
+        define<&call_dmesg>("dmesg"),
         define<&call_poweroff>("poweroff"),
     };
     const ValType errno_result[] = { ValType::i32() };

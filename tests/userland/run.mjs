@@ -11,6 +11,7 @@
 //            true, as a background program that is still busy); memory is the instance's
 //            memory size, cpu time a fixed fake (pid * 1.5 ms) so that the output is predictable
 //   meminfo  a fixed record (MEMINFO)
+//   dmesg    the newest bytes of a fixed log (DMESG, DMESG_DROPPED bytes dropped before it)
 //   poweroff writes "stub: poweroff N" on stderr and ends this process with status N
 // Then it compares status, stdout, stderr and (when the case lists them) the files left in the
 // root, /bin excluded.
@@ -37,12 +38,16 @@ const self = fileURLToPath(import.meta.url);
 // What the meminfo stub reports: 64 MiB with 40 MiB free; a heap holding 3 MiB, 1.5 MiB in use.
 const MEMINFO = [64n << 20n, 40n << 20n, 3n << 19n, 3n << 20n];
 
+// What the dmesg stub's ring holds: a partial line (the rest was dropped), then two lines.
+const DMESG = 'ped line\n[    0.001000] info: stub: first line\n[    0.002000] warn: stub: second line\n';
+const DMESG_DROPPED = 5000n;
+
 const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, SRCH: 71 };
 
 // The wasmkern imports as kernel/sys/wasmkern_module.cpp defines them: i32 parameters, an i32
 // errno result except for poweroff. A program importing one with another type would not
 // link on the kernel, so the stub refuses it too.
-const KERNEL_SIGNATURES = { spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], poweroff: [1, 0] };
+const KERNEL_SIGNATURES = { spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], dmesg: [3, 1], poweroff: [1, 0] };
 
 // The function imports from module `wasmkern`: [{ name, params, results }], where params and
 // results are counts, or null when a type is not all i32. Reads the type and import sections.
@@ -226,6 +231,17 @@ async function execute(wasmPath, root, spec) {
                 if (bufferLength < 32) return ERRNO.INVAL;
                 const view = new DataView(memory.buffer);
                 MEMINFO.forEach((value, index) => view.setBigUint64(buffer + index * 8, value, true));
+                return 0;
+            },
+            dmesg(buffer, bufferLength, infoOut) {
+                if (!inBounds(buffer, bufferLength) || !inBounds(infoOut, 16)) return ERRNO.FAULT;
+                const text = Buffer.from(DMESG, 'utf8');
+                const copied = Math.min(bufferLength, text.length);
+                text.subarray(text.length - copied).copy(Buffer.from(memory.buffer, buffer, copied));
+                const view = new DataView(memory.buffer);
+                view.setUint32(infoOut, copied, true);
+                view.setUint32(infoOut + 4, text.length, true);
+                view.setBigUint64(infoOut + 8, DMESG_DROPPED, true);
                 return 0;
             },
             poweroff(status) {

@@ -47,6 +47,12 @@ int32_t wasmkern_ps(void* buf, uint32_t buf_len, uint32_t* count_out);
 WK_IMPORT("meminfo")
 int32_t wasmkern_meminfo(void* buf, uint32_t buf_len);
 
+// Copies the newest min(buf_len, held) bytes of the kernel log ring (64 KiB; oldest first) to
+// buf and a WkLogInfo to info_out. EFAULT: buf or info_out not wholly inside memory (nothing
+// written).
+WK_IMPORT("dmesg")
+int32_t wasmkern_dmesg(void* buf, uint32_t buf_len, void* info_out);
+
 // Stops the machine; QEMU exits with `status`. The only import without a result: it does not
 // return.
 WK_IMPORT("poweroff")
@@ -78,6 +84,14 @@ struct WkMemoryRecord {
     uint64_t heap_held_bytes; // kernel heap: pages it holds
 };
 _Static_assert(sizeof(struct WkMemoryRecord) == 32, "meminfo records are 32 bytes");
+
+// What dmesg reports beside the text: 16 bytes, little-endian.
+struct WkLogInfo {
+    uint32_t copied; // bytes written to buf
+    uint32_t held; // bytes the ring holds (at most 65536)
+    uint64_t dropped; // older bytes overwritten since boot
+};
+_Static_assert(sizeof(struct WkLogInfo) == 16, "dmesg info records are 16 bytes");
 
 // Exit statuses the kernel gives a child that did not call proc_exit.
 #define WK_STATUS_TRAPPED 134
