@@ -120,6 +120,31 @@ u32 call_wait(WasmkernCaller& caller, u32 pid, u32 status_out)
 
 u32 call_kill(WasmkernCaller&, u32 pid) { return static_cast<u32>(proc::kill(pid)); }
 
+// A new pipe: its read end's descriptor, then its write end's, as two u32 at `fds_out`.
+u32 call_pipe(WasmkernCaller& caller, u32 fds_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(fds_out, 8))
+        return static_cast<u32>(Errno::Fault);
+    auto handles = caller.system->open_pipe();
+    if (!handles)
+        return static_cast<u32>(handles.error());
+    auto read_fd = caller.context->add_descriptor(handles->read_end, wasi::Filetype::Unknown, wasi::rights::kInputStream);
+    if (!read_fd) {
+        (void)caller.system->close(handles->read_end);
+        (void)caller.system->close(handles->write_end);
+        return static_cast<u32>(read_fd.error());
+    }
+    auto write_fd = caller.context->add_descriptor(handles->write_end, wasi::Filetype::Unknown, wasi::rights::kOutputStream);
+    if (!write_fd) {
+        (void)caller.context->fd_close(*read_fd); // closes its handle too
+        (void)caller.system->close(handles->write_end);
+        return static_cast<u32>(write_fd.error());
+    }
+    u32 fds[2] = { *read_fd, *write_fd };
+    return static_cast<u32>(memory.write_bytes(fds_out, ReadonlyBytes(reinterpret_cast<const u8*>(fds), sizeof fds)));
+}
+
 u32 call_ps(WasmkernCaller& caller, u32 buffer, u32 length, u32 count_out)
 {
     auto memory = caller.context->memory();
@@ -242,6 +267,7 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&call_ps>("ps"),
         define<&call_meminfo>("meminfo"),
         define<&call_poweroff>("poweroff"),
+        define<&call_pipe>("pipe"),
     };
     const ValType errno_result[] = { ValType::i32() };
     for (const Definition& function : functions) {

@@ -37,12 +37,15 @@ const self = fileURLToPath(import.meta.url);
 // What the meminfo stub reports: 64 MiB with 40 MiB free; a heap holding 3 MiB, 1.5 MiB in use.
 const MEMINFO = [64n << 20n, 40n << 20n, 3n << 19n, 3n << 20n];
 
-const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, SRCH: 71 };
+const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, NOSYS: 52, SRCH: 71 };
 
 // The wasmkern imports as kernel/sys/wasmkern_module.cpp defines them: i32 parameters, an i32
 // errno result except for poweroff. A program importing one with another type would not
 // link on the kernel, so the stub refuses it too.
-const KERNEL_SIGNATURES = { spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], poweroff: [1, 0] };
+const KERNEL_SIGNATURES = {
+    spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], poweroff: [1, 0],
+    pipe: [1, 1],
+};
 
 // The function imports from module `wasmkern`: [{ name, params, results }], where params and
 // results are counts, or null when a type is not all i32. Reads the type and import sections.
@@ -203,6 +206,12 @@ async function execute(wasmPath, root, spec) {
             },
             kill(target) {
                 return processes.has(target) ? 0 : ERRNO.SRCH;
+            },
+            // Children run to completion inside spawn here, so no two run at once: a pipe
+            // could not work (the kernel's cases are the boot sessions).
+            pipe(fdsOut) {
+                if (!inBounds(fdsOut, 8)) return ERRNO.FAULT;
+                return ERRNO.NOSYS;
             },
             ps(buffer, bufferLength, countOut) {
                 if (!inBounds(buffer, bufferLength) || !inBounds(countOut, 4)) return ERRNO.FAULT;

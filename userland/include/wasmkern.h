@@ -43,6 +43,12 @@ int32_t wasmkern_meminfo(void* buf, uint32_t buf_len);
 WK_IMPORT("poweroff")
 void wasmkern_poweroff(int32_t status);
 
+// Creates a pipe (docs/process-abi.md, "Pipes"): fds[0] reads, fds[1] writes; both are
+// ordinary WASI fds (fd_read, fd_write, fd_close, and spawn's stdio). ENFILE when the
+// kernel's pipes are all in use, EMFILE, ENOMEM.
+WK_IMPORT("pipe")
+int32_t wasmkern_pipe(int32_t fds[2]);
+
 enum WkProcessState {
     WK_PROCESS_RUNNING = 0,
     WK_PROCESS_BLOCKED = 1,
@@ -92,7 +98,6 @@ void wk_strings_free(struct WkStrings*);
 // Spawns `path` with argv[0..argc) and the NULL-terminated `envp` (NULL: no environment),
 // the child's stdio being the caller's fds 0, 1 and 2. Returns 0 or an errno.
 int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* pid);
-
 // `environ` with PWD replaced by (or extended with) PWD=cwd, NULL-terminated, in one
 // allocation to release with free(). NULL when out of memory.
 char** wk_environment_with_pwd(const char* cwd);
