@@ -12,6 +12,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/proc/process.h"
 #include "kernel/sys/kernel_wasi_system.h"
+#include "kernel/sys/stream.h"
 
 namespace wk::kernel::sys {
 
@@ -119,6 +120,23 @@ u32 call_wait(WasmkernCaller& caller, u32 pid, u32 status_out)
 }
 
 u32 call_kill(WasmkernCaller&, u32 pid) { return static_cast<u32>(proc::kill(pid)); }
+
+u32 call_interrupt(WasmkernCaller&, u32 pid) { return static_cast<u32>(proc::kill(pid, proc::kInterruptedStatus)); }
+
+// Like wait, while watching the serial console for Ctrl-C (stream.h): `canceled` when one
+// arrives before the child exits (the caller decides what to stop).
+u32 call_wait_console(WasmkernCaller& caller, u32 pid, u32 status_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(status_out, 4))
+        return static_cast<u32>(Errno::Fault);
+    begin_console_watch();
+    auto status = proc::wait_watching(pid, caller.pid, take_console_interrupt);
+    end_console_watch();
+    if (!status)
+        return static_cast<u32>(status.error());
+    return static_cast<u32>(memory.write_u32(status_out, *status));
+}
 
 // A new pipe: its read end's descriptor, then its write end's, as two u32 at `fds_out`.
 u32 call_pipe(WasmkernCaller& caller, u32 fds_out)
@@ -268,6 +286,8 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&call_meminfo>("meminfo"),
         define<&call_poweroff>("poweroff"),
         define<&call_pipe>("pipe"),
+        define<&call_wait_console>("wait_console"),
+        define<&call_interrupt>("interrupt"),
     };
     const ValType errno_result[] = { ValType::i32() };
     for (const Definition& function : functions) {

@@ -44,7 +44,7 @@ const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, N
 // link on the kernel, so the stub refuses it too.
 const KERNEL_SIGNATURES = {
     spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], poweroff: [1, 0],
-    pipe: [1, 1],
+    pipe: [1, 1], wait_console: [2, 1], interrupt: [1, 1],
 };
 
 // The function imports from module `wasmkern`: [{ name, params, results }], where params and
@@ -208,10 +208,16 @@ async function execute(wasmPath, root, spec) {
                 return processes.has(target) ? 0 : ERRNO.SRCH;
             },
             // Children run to completion inside spawn here, so no two run at once: a pipe
-            // could not work (the kernel's cases are the boot sessions).
+            // could not work (the kernel's cases are the boot sessions) and no Ctrl-C comes.
             pipe(fdsOut) {
                 if (!inBounds(fdsOut, 8)) return ERRNO.FAULT;
                 return ERRNO.NOSYS;
+            },
+            wait_console(childPid, statusOut) {
+                return wasmkern.wait(childPid, statusOut);
+            },
+            interrupt(target) {
+                return processes.has(target) ? 0 : ERRNO.SRCH;
             },
             ps(buffer, bufferLength, countOut) {
                 if (!inBounds(buffer, bufferLength) || !inBounds(countOut, 4)) return ERRNO.FAULT;

@@ -49,6 +49,15 @@ void wasmkern_poweroff(int32_t status);
 WK_IMPORT("pipe")
 int32_t wasmkern_pipe(int32_t fds[2]);
 
+// Like wait, and while the child runs a Ctrl-C typed on the serial console ends the wait
+// with ECANCELED (the child runs on; the caller decides what to stop).
+WK_IMPORT("wait_console")
+int32_t wasmkern_wait_console(uint32_t pid, uint32_t* status_out);
+
+// Like kill, but the process ends with status 130 (WK_STATUS_INTERRUPTED), as after Ctrl-C.
+WK_IMPORT("interrupt")
+int32_t wasmkern_interrupt(uint32_t pid);
+
 enum WkProcessState {
     WK_PROCESS_RUNNING = 0,
     WK_PROCESS_BLOCKED = 1,
@@ -79,6 +88,7 @@ _Static_assert(sizeof(struct WkMemoryRecord) == 32, "meminfo records are 32 byte
 // Exit statuses the kernel gives a child that did not call proc_exit.
 #define WK_STATUS_TRAPPED 134
 #define WK_STATUS_KILLED 137
+#define WK_STATUS_INTERRUPTED 130
 
 // The longest path the helpers build (including the NUL).
 #define WK_PATH_MAX 1024
