@@ -108,6 +108,10 @@ void wk_strings_free(struct WkStrings*);
 // Spawns `path` with argv[0..argc) and the NULL-terminated `envp` (NULL: no environment),
 // the child's stdio being the caller's fds 0, 1 and 2. Returns 0 or an errno.
 int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* pid);
+// The same with the caller's fds[0], fds[1], fds[2] as the child's stdio.
+int wk_spawn_with_fds(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
+    uint32_t* pid);
+
 // `environ` with PWD replaced by (or extended with) PWD=cwd, NULL-terminated, in one
 // allocation to release with free(). NULL when out of memory.
 char** wk_environment_with_pwd(const char* cwd);
