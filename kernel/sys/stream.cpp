@@ -68,6 +68,18 @@ bool take_console_interrupt()
     return interrupted;
 }
 
+std::optional<u8> take_console_byte()
+{
+    x86_64::InterruptDisabler guard;
+    drain_uart_locked(1);
+    if (g_input_used == 0)
+        return std::nullopt;
+    u8 byte = g_input[g_input_head];
+    g_input_head = (g_input_head + 1) % kConsoleInputBytes;
+    --g_input_used;
+    return byte;
+}
+
 Expected<usize> ConsoleStream::read(Bytes buffer)
 {
     if (m_output)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "base/span.h"
 #include "base/types.h"
 #include "engine/wasi/wasi_types.h"
@@ -47,6 +49,9 @@ void end_console_watch();
 // Moves what the UART holds into the buffer, then says whether a Ctrl-C arrived during a
 // watch since the last call (and forgets it).
 bool take_console_interrupt();
+// One byte of console input without waiting: the buffer's oldest, else the UART's (the
+// kernel console reads through this, so that it sees what a watch queued).
+std::optional<u8> take_console_byte();
 
 } // namespace wk::kernel::sys
 
