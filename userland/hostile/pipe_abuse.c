@@ -1,5 +1,6 @@
 // Abuses wasmkern.pipe and the pipe semantics: pointers past the end of memory, pipes until
-// the kernel refuses, ends of a killed process, a writer whose reader is gone. Each step
+// the kernel refuses, ends of a killed process, a writer whose reader is gone; and
+// wait_console and interrupt with bad arguments. Each step
 // prints what came back; tests/kernel/CMakeLists.txt (kernel_process_pipe_abuse) checks it.
 // Run as "pipe_abuse" (the parent) or "pipe_abuse spin" (a child that loops on nothing).
 #include <errno.h>
@@ -78,6 +79,15 @@ int main(int argc, char** argv)
     ssize_t result = write(ends[1], block, sizeof block);
     show("write after the reader was killed", result < 0 ? -errno : (int)result);
     close(ends[1]);
+    // wait_console and interrupt with hostile arguments, then on a spinner: status 130.
+    show("wait_console status out of bounds", wasmkern_wait_console(1, (uint32_t*)0xFFFFFFFEu));
+    show("wait_console unknown pid", wasmkern_wait_console(999999, &status));
+    show("interrupt unknown pid", wasmkern_interrupt(999999));
+    uint32_t spinner = spawn_spinner(0, 1);
+    show("interrupt the spinner", wasmkern_interrupt(spinner));
+    show("kill it after", wasmkern_kill(spinner));
+    wasmkern_wait_console(spinner, &status);
+    show("interrupted status", (int)status);
     // The descriptors of a pipe are not files: no seek.
     wasmkern_pipe(ends);
     show("seek on a pipe", lseek(ends[0], 0, SEEK_SET) < 0 ? -errno : 0);
