@@ -470,7 +470,7 @@ static int wait_foreground(const uint32_t* pids, int count, int last_status)
             }
         }
         if (error) {
-            report("%s: wait for process %u: %s", "sh", pids[i], strerror(error));
+            report("wait for process %u: %s", pids[i], strerror(error));
             status = 1;
         }
         if (i == count - 1)
