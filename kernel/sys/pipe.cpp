@@ -99,10 +99,11 @@ Expected<usize> PipeEnd::read(Bytes buffer)
     for (;;) {
         if (pipe.m_used > 0) {
             usize count = buffer.size() < pipe.m_used ? buffer.size() : pipe.m_used;
-            for (usize i = 0; i < count; ++i) {
-                buffer[i] = pipe.m_buffer[pipe.m_head];
-                pipe.m_head = (pipe.m_head + 1) % Pipe::kCapacity;
-            }
+            // At most two runs: up to the end of the ring, then from its start.
+            usize first = Pipe::kCapacity - pipe.m_head < count ? Pipe::kCapacity - pipe.m_head : count;
+            __builtin_memcpy(buffer.data(), pipe.m_buffer + pipe.m_head, first);
+            __builtin_memcpy(buffer.data() + first, pipe.m_buffer, count - first);
+            pipe.m_head = (pipe.m_head + count) % Pipe::kCapacity;
             pipe.m_used -= count;
             if (pipe.m_used == 0)
                 pipe.m_head = 0;
@@ -133,8 +134,9 @@ Expected<usize> PipeEnd::write(ReadonlyBytes data)
             usize room = Pipe::kCapacity - pipe.m_used;
             usize count = data.size() - done < room ? data.size() - done : room;
             usize tail = (pipe.m_head + pipe.m_used) % Pipe::kCapacity;
-            for (usize i = 0; i < count; ++i)
-                pipe.m_buffer[(tail + i) % Pipe::kCapacity] = data[done + i];
+            usize first = Pipe::kCapacity - tail < count ? Pipe::kCapacity - tail : count;
+            __builtin_memcpy(pipe.m_buffer + tail, data.data() + done, first);
+            __builtin_memcpy(pipe.m_buffer, data.data() + done + first, count - first);
             pipe.m_used += count;
             done += count;
             sched::wake_all(pipe.m_readable);
