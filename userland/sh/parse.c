@@ -189,15 +189,13 @@ static const char* next_token(struct Lexer* lexer, enum TokenKind* kind, char** 
     return NULL;
 }
 
-static const char* g_messages[] = {
-    "syntax error: | without a command before it",
-    "syntax error: | without a command after it",
-    "too many words in a command (at most 128)",
-    "too many commands in a pipeline (at most 16)",
-    "the words are too long after expansion (at most 64 KiB)",
-    "& must end the command",
-    "& without a command",
-};
+static const char kPipeWithoutCommandBefore[] = "syntax error: | without a command before it";
+static const char kPipeWithoutCommandAfter[] = "syntax error: | without a command after it";
+static const char kTooManyWords[] = "too many words in a command (at most 128)";
+static const char kTooManyCommands[] = "too many commands in a pipeline (at most 16)";
+static const char kExpansionTooLong[] = "the words are too long after expansion (at most 64 KiB)";
+static const char kBackgroundNotLast[] = "& must end the command";
+static const char kBackgroundAlone[] = "& without a command";
 
 static const char* missing_target(enum TokenKind kind)
 {
@@ -225,13 +223,13 @@ const char* sh_parse_pipeline(const char** cursor, ShLookup lookup, void* data, 
         if ((problem = next_token(&lexer, &kind, &word)))
             break;
         if (lexer.overflowed) {
-            problem = g_messages[4];
+            problem = kExpansionTooLong;
             break;
         }
         if (kind == TOKEN_WORD || (kind >= TOKEN_INPUT && kind <= TOKEN_ERROR_TO_OUTPUT)) {
             if (!command) {
                 if (pipeline->count == SH_MAX_COMMANDS) {
-                    problem = g_messages[3];
+                    problem = kTooManyCommands;
                     break;
                 }
                 command = &pipeline->commands[pipeline->count++];
@@ -241,7 +239,7 @@ const char* sh_parse_pipeline(const char** cursor, ShLookup lookup, void* data, 
                 if (!word)
                     continue;
                 if (command->argc == SH_MAX_WORDS) {
-                    problem = g_messages[2];
+                    problem = kTooManyWords;
                     break;
                 }
                 command->argv[command->argc++] = word;
@@ -284,7 +282,7 @@ const char* sh_parse_pipeline(const char** cursor, ShLookup lookup, void* data, 
         }
         if (kind == TOKEN_PIPE) {
             if (empty) {
-                problem = g_messages[0];
+                problem = kPipeWithoutCommandBefore;
                 break;
             }
             command = NULL;
@@ -292,7 +290,7 @@ const char* sh_parse_pipeline(const char** cursor, ShLookup lookup, void* data, 
             continue;
         }
         if (after_pipe) {
-            problem = g_messages[1];
+            problem = kPipeWithoutCommandAfter;
             break;
         }
         if (empty && command)
@@ -305,11 +303,11 @@ const char* sh_parse_pipeline(const char** cursor, ShLookup lookup, void* data, 
                 break;
             lexer.in = rest;
             if (following != TOKEN_END) {
-                problem = g_messages[5];
+                problem = kBackgroundNotLast;
                 break;
             }
             if (pipeline->count == 0) {
-                problem = g_messages[6];
+                problem = kBackgroundAlone;
                 break;
             }
             pipeline->background = 1;
