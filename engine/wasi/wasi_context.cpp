@@ -66,6 +66,24 @@ Result<void> WasiContext::set_stdio_stream(u32 fd, HostHandle handle, Filetype f
     return {};
 }
 
+Expected<u32> WasiContext::add_descriptor(HostHandle handle, Filetype filetype, u64 rights)
+{
+    if (m_descriptors.size() < 3 && !m_descriptors.try_resize(3))
+        return fail(Errno::NoMem);
+    auto allocated = allocate_descriptor();
+    if (!allocated)
+        return fail(allocated.error());
+    u32 fd = *allocated;
+    FdEntry& entry = m_descriptors[fd];
+    entry = FdEntry {};
+    entry.open = true;
+    entry.handle = handle;
+    entry.filetype = filetype;
+    entry.rights_base = rights;
+    entry.is_stream = true;
+    return fd;
+}
+
 Result<u32> WasiContext::add_preopen(HostHandle directory, StringView guest_name)
 {
     if (m_descriptors.size() < 3)

@@ -85,6 +85,10 @@ public:
     // changes the shared open file description (no seek, tell, size, allocation, times
     // or fdflags).
     Result<void> set_stdio_stream(u32 fd, HostHandle, Filetype);
+    // Installs `handle` at the lowest free descriptor, for an object the embedder's own
+    // imports create while the guest runs (the kernel's pipes); owns it from then on.
+    // MFile beyond kMaxDescriptors, NoMem; the handle is not closed on failure.
+    Expected<u32> add_descriptor(HostHandle, Filetype, u64 rights);
     // Adds a preopened directory at the next free descriptor (3, 4, ...); owns `directory`.
     Result<u32> add_preopen(HostHandle directory, StringView guest_name);
     // The memory every guest pointer refers to: the instance's memory 0. Until bound,

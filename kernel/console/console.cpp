@@ -7,12 +7,12 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/debug/log.h"
-#include "kernel/drivers/uart16550.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/open_file.h"
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/root_fs.h"
+#include "kernel/sys/stream.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::console {
@@ -339,13 +339,9 @@ void command_help(std::string_view)
 
 u8 read_byte()
 {
-    auto& uart = drivers::com1();
     for (;;) {
-        {
-            x86_64::InterruptDisabler guard;
-            if (auto byte = uart.try_read_byte())
-                return *byte;
-        }
+        if (auto byte = sys::take_console_byte())
+            return *byte;
         // The timer interrupt wakes us at least once per tick to poll again.
         x86_64::sti_hlt();
     }

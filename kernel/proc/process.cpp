@@ -60,6 +60,7 @@ public:
     sys::WasmkernCaller caller;
     bool exited { false };
     bool kill_requested { false };
+    u32 kill_status { kKilledStatus };
     u32 status { 0 };
     sched::WaitQueue exit_waiters;
 
@@ -169,11 +170,11 @@ void report(Process& process, StringView format, const Args&... args)
 u32 run(Process& process)
 {
     if (process.thread->kill_requested())
-        return kKilledStatus;
+        return process.kill_status;
     auto instance = process.store->instantiate(*process.module.module, *process.linker);
     if (!instance) {
         if (process.thread->kill_requested())
-            return kKilledStatus;
+            return process.kill_status;
         report(process, "error: {}: cannot instantiate: {}\n", process.path.view(), instance.error());
         return kInstantiateFailedStatus;
     }
@@ -194,7 +195,7 @@ u32 run(Process& process)
     if (auto status = context.exit_status())
         return *status;
     if (process.thread->kill_requested())
-        return kKilledStatus;
+        return process.kill_status;
     if (!outcome) {
         report(process, "error: {}: {}\n", process.path.view(), outcome.error());
         return kInstantiateFailedStatus;
@@ -463,8 +464,13 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
     return process->pid;
 }
 
-wasi::Expected<u32> wait(u32 pid, u32 caller_pid)
+wasi::Expected<u32> wait(u32 pid, u32 caller_pid) { return wait_watching(pid, caller_pid, nullptr); }
+
+wasi::Expected<u32> wait_watching(u32 pid, u32 caller_pid, bool (*interrupted)())
 {
+    // NOTE: a watching wait sleeps in steps instead of blocking on the exit: nothing wakes
+    // it for a console byte (the UART raises no interrupt here), as ConsoleStream::read.
+    constexpr u64 kWatchNanoseconds = 1'000'000;
     Process* process = nullptr;
     {
         InterruptDisabler guard;
@@ -474,7 +480,13 @@ wasi::Expected<u32> wait(u32 pid, u32 caller_pid)
         while (!process->exited) {
             if (sched::current()->kill_requested())
                 return fail(Errno::Intr);
-            sched::block_on(process->exit_waiters);
+            if (!interrupted) {
+                sched::block_on(process->exit_waiters);
+                continue;
+            }
+            if (interrupted())
+                return fail(Errno::Canceled);
+            sched::sleep_for(kWatchNanoseconds);
         }
         // Another waiter may have taken it while this one slept.
         bool still_there = false;
@@ -492,7 +504,7 @@ wasi::Expected<u32> wait(u32 pid, u32 caller_pid)
     return status;
 }
 
-Errno kill(u32 pid)
+Errno kill(u32 pid, u32 status)
 {
     InterruptDisabler guard;
     Process* process = find_locked(pid);
@@ -500,6 +512,8 @@ Errno kill(u32 pid)
         return Errno::Srch;
     if (process->exited)
         return Errno::Success;
+    if (!process->kill_requested)
+        process->kill_status = status;
     process->kill_requested = true;
     sched::request_kill(process->thread);
     return Errno::Success;

@@ -30,6 +30,8 @@ inline constexpr u32 kMaxProcesses = 64;
 // Exit statuses the kernel gives (as a shell shows signals: 128 + SIGABRT / SIGKILL).
 inline constexpr u32 kTrapStatus = 134;
 inline constexpr u32 kKilledStatus = 137;
+// Ended by Ctrl-C (the shell's interrupt through wasmkern.interrupt): 128 + SIGINT.
+inline constexpr u32 kInterruptedStatus = 130;
 // The module was loaded and compiled but could not be instantiated (unknown import, a
 // memory beyond the limits, a trapping start function); the reason goes to its stderr.
 inline constexpr u32 kInstantiateFailedStatus = 127;
@@ -77,13 +79,18 @@ engine::wasi::Expected<u32> spawn(const SpawnRequest&);
 // and removes it from the table. Child when there is no such child (or another waiter
 // took it), Intr when the waiting thread is being killed.
 engine::wasi::Expected<u32> wait(u32 pid, u32 caller_pid);
+// The same, and while the child runs calls `interrupted` about every millisecond (with
+// interrupts off; it must not block): once it returns true the wait ends with Canceled and
+// the child runs on (wasmkern.wait_console, docs/process-abi.md "Ctrl-C").
+engine::wasi::Expected<u32> wait_watching(u32 pid, u32 caller_pid, bool (*interrupted)());
 
 // Marks `pid` to die: its blocking calls return, its long calls stop at their next step, the
 // native entry of its WASI or wasmkern call unwinds it once the call returned, and the timer
 // ends its wasm code at the next tick (no check is compiled into wasm). It then exits with
-// kKilledStatus, freeing everything it owns. Srch for an unknown pid; Success for one that
-// already exited.
-engine::wasi::Errno kill(u32 pid);
+// `status` (kKilledStatus, or kInterruptedStatus for Ctrl-C), freeing everything it owns;
+// the status of the first kill stays. Srch for an unknown pid; Success for one that already
+// exited.
+engine::wasi::Errno kill(u32 pid, u32 status = kKilledStatus);
 
 struct ProcessInfo {
     u32 pid { 0 };

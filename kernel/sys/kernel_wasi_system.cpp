@@ -267,6 +267,29 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_stream(Stream& stream)
     return install(std::move(slot));
 }
 
+wasi::Expected<KernelWasiSystem::PipeHandles> KernelWasiSystem::open_pipe()
+{
+    auto pair = PipeEnd::create_pipe();
+    if (!pair)
+        return fail(pair.error());
+    FsGuard guard; // the ends are dropped here on failure: allowed under the guard (pipe.h)
+    Slot read_slot;
+    read_slot.stream = pair->read_end.get();
+    read_slot.pipe = std::move(pair->read_end);
+    Slot write_slot;
+    write_slot.stream = pair->write_end.get();
+    write_slot.pipe = std::move(pair->write_end);
+    PipeHandles handles;
+    handles.read_end = TRY_WASI(install(std::move(read_slot)));
+    auto write_end = install(std::move(write_slot));
+    if (!write_end) {
+        m_slots[static_cast<usize>(handles.read_end)] = Slot {};
+        return fail(write_end.error());
+    }
+    handles.write_end = *write_end;
+    return handles;
+}
+
 wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle, KernelWasiSystem& target,
                                                               wasi::Filetype& filetype)
 {
@@ -275,8 +298,11 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
     Slot copy;
     copy.file = slot->file;
     copy.stream = slot->stream;
+    copy.pipe = slot->pipe;
     if (copy.file)
         filetype = filetype_of(copy.file->inode().type());
+    else if (copy.pipe)
+        filetype = wasi::Filetype::Unknown; // WASI preview1 has no FIFO type (as wasmtime)
     else
         filetype = wasi::Filetype::CharacterDevice;
     auto installed = target.install(std::move(copy));
@@ -295,6 +321,7 @@ wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
             last = slot->file->inode_ref();
         slot->file = nullptr; // dropping a reference may free an unlinked file: under the guard
         slot->stream = nullptr;
+        slot->pipe = nullptr; // the last reference to an end wakes the other side (pipe.h)
     }
     if (last)
         release_in_steps(std::move(last));
@@ -427,7 +454,7 @@ wasi::Expected<wasi::FileStat> KernelWasiSystem::stat(HostHandle handle)
     if (!slot->file) {
         wasi::FileStat result;
         result.device = kDevice;
-        result.filetype = wasi::Filetype::CharacterDevice;
+        result.filetype = slot->pipe ? wasi::Filetype::Unknown : wasi::Filetype::CharacterDevice;
         result.link_count = 1;
         return result;
     }

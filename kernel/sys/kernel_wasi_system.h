@@ -5,6 +5,7 @@
 #include "engine/wasi/wasi_system.h"
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/open_file.h"
+#include "kernel/sys/pipe.h"
 #include "kernel/sys/stream.h"
 
 namespace wk::kernel::sys {
@@ -41,6 +42,13 @@ public:
     Expected<HostHandle> open_directory(StringView path);
     // A handle on a stream, for stdio (WasiContext::set_stdio).
     Expected<HostHandle> open_stream(Stream&);
+    // A new pipe (docs/process-abi.md, "Pipes"): handles on its read and its write end.
+    // NFile beyond Pipe::kMaxPipes or kMaxHandles, NoMem.
+    struct PipeHandles {
+        HostHandle read_end { -1 };
+        HostHandle write_end { -1 };
+    };
+    Expected<PipeHandles> open_pipe();
     // Open handles (for tests and leak checks).
     usize open_handle_count() const;
 
@@ -92,6 +100,7 @@ private:
     struct Slot {
         RefPtr<fs::OpenFile> file; // a file or directory
         Stream* stream { nullptr };  // or a stream
+        RefPtr<PipeEnd> pipe;        // which, for a pipe end, is this one (the slot owns it)
         bool in_use() const { return file || stream; }
     };
 

@@ -32,7 +32,72 @@ void note_first_console_read()
     debug::dbgln("boot: first instruction to shell prompt (first console read) in {}.{:03} ms",
                  boot_ns / 1000000, (boot_ns / 1000) % 1000);
 }
+
+constexpr u8 kCtrlC = 0x03;
+
+// The console input buffer (stream.h); changed with interrupts off.
+u8 g_input[kConsoleInputBytes];
+usize g_input_head;
+usize g_input_used;
+u32 g_watchers;
+bool g_interrupted;
+
+// Moves UART bytes into the buffer until it holds `wanted` bytes (or the UART is empty).
+// NOTE: a reader takes only what it asked for, so that the bytes typed after a command stay
+// in the UART until someone wants them: a Ctrl-C typed ahead is still seen by the watch
+// that the shell starts once the command runs.
+void drain_uart_locked(usize wanted = kConsoleInputBytes)
+{
+    auto& uart = drivers::com1();
+    if (wanted > kConsoleInputBytes)
+        wanted = kConsoleInputBytes;
+    while (g_input_used < wanted) {
+        auto byte = uart.try_read_byte();
+        if (!byte)
+            return;
+        if (*byte == kCtrlC && g_watchers > 0) {
+            g_interrupted = true;
+            continue;
+        }
+        g_input[(g_input_head + g_input_used) % kConsoleInputBytes] = *byte;
+        ++g_input_used;
+    }
+}
 } // namespace
+
+void begin_console_watch()
+{
+    x86_64::InterruptDisabler guard;
+    if (g_watchers++ == 0)
+        g_interrupted = false; // a Ctrl-C from before the watch is not for it
+}
+
+void end_console_watch()
+{
+    x86_64::InterruptDisabler guard;
+    --g_watchers;
+}
+
+bool take_console_interrupt()
+{
+    x86_64::InterruptDisabler guard;
+    drain_uart_locked();
+    bool interrupted = g_interrupted;
+    g_interrupted = false;
+    return interrupted;
+}
+
+std::optional<u8> take_console_byte()
+{
+    x86_64::InterruptDisabler guard;
+    drain_uart_locked(1);
+    if (g_input_used == 0)
+        return std::nullopt;
+    u8 byte = g_input[g_input_head];
+    g_input_head = (g_input_head + 1) % kConsoleInputBytes;
+    --g_input_used;
+    return byte;
+}
 
 Expected<usize> ConsoleStream::read(Bytes buffer)
 {
@@ -41,16 +106,15 @@ Expected<usize> ConsoleStream::read(Bytes buffer)
     if (buffer.empty())
         return 0;
     note_first_console_read();
-    auto& uart = drivers::com1();
     usize count = 0;
     for (;;) {
         {
             x86_64::InterruptDisabler guard;
-            while (count < buffer.size()) {
-                auto byte = uart.try_read_byte();
-                if (!byte)
-                    break;
-                buffer[count++] = *byte;
+            drain_uart_locked(buffer.size());
+            while (count < buffer.size() && g_input_used > 0) {
+                buffer[count++] = g_input[g_input_head];
+                g_input_head = (g_input_head + 1) % kConsoleInputBytes;
+                --g_input_used;
             }
         }
         if (count > 0)

@@ -13,6 +13,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/proc/process.h"
 #include "kernel/sys/kernel_wasi_system.h"
+#include "kernel/sys/stream.h"
 
 namespace wk::kernel::sys {
 
@@ -133,6 +134,48 @@ u32 call_wait(WasmkernCaller& caller, u32 pid, u32 status_out)
 }
 
 u32 call_kill(WasmkernCaller&, u32 pid) { return static_cast<u32>(proc::kill(pid)); }
+
+u32 call_interrupt(WasmkernCaller&, u32 pid) { return static_cast<u32>(proc::kill(pid, proc::kInterruptedStatus)); }
+
+// Like wait, while watching the serial console for Ctrl-C (stream.h): `canceled` when one
+// arrives before the child exits (the caller decides what to stop).
+u32 call_wait_console(WasmkernCaller& caller, u32 pid, u32 status_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(status_out, 4))
+        return static_cast<u32>(Errno::Fault);
+    begin_console_watch();
+    auto status = proc::wait_watching(pid, caller.pid, take_console_interrupt);
+    end_console_watch();
+    if (!status)
+        return static_cast<u32>(status.error());
+    return static_cast<u32>(memory.write_u32(status_out, *status));
+}
+
+// A new pipe: its read end's descriptor, then its write end's, as two u32 at `fds_out`.
+u32 call_pipe(WasmkernCaller& caller, u32 fds_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(fds_out, 8))
+        return static_cast<u32>(Errno::Fault);
+    auto handles = caller.system->open_pipe();
+    if (!handles)
+        return static_cast<u32>(handles.error());
+    auto read_fd = caller.context->add_descriptor(handles->read_end, wasi::Filetype::Unknown, wasi::rights::kInputStream);
+    if (!read_fd) {
+        (void)caller.system->close(handles->read_end);
+        (void)caller.system->close(handles->write_end);
+        return static_cast<u32>(read_fd.error());
+    }
+    auto write_fd = caller.context->add_descriptor(handles->write_end, wasi::Filetype::Unknown, wasi::rights::kOutputStream);
+    if (!write_fd) {
+        (void)caller.context->fd_close(*read_fd); // closes its handle too
+        (void)caller.system->close(handles->write_end);
+        return static_cast<u32>(write_fd.error());
+    }
+    u32 fds[2] = { *read_fd, *write_fd };
+    return static_cast<u32>(memory.write_bytes(fds_out, ReadonlyBytes(reinterpret_cast<const u8*>(fds), sizeof fds)));
+}
 
 u32 call_ps(WasmkernCaller& caller, u32 buffer, u32 length, u32 count_out)
 {
@@ -290,6 +333,9 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&call_meminfo>("meminfo"),
         define<&call_dmesg>("dmesg"),
         define<&call_poweroff>("poweroff"),
+        define<&call_pipe>("pipe"),
+        define<&call_wait_console>("wait_console"),
+        define<&call_interrupt>("interrupt"),
     };
     const ValType errno_result[] = { ValType::i32() };
     for (const Definition& function : functions) {

@@ -21,7 +21,7 @@ struct WasmkernCaller {
 };
 
 // Defines the `wasmkern` import module (docs/process-abi.md) in `linker`: spawn, wait, kill,
-// ps, meminfo and poweroff, as host functions of `store` with native entries.
+// ps, meminfo, poweroff, pipe, wait_console and interrupt, as host functions of `store` with native entries.
 Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Linker& linker, WasmkernCaller& caller);
 
 } // namespace wk::kernel::sys

@@ -42,12 +42,15 @@ const MEMINFO = [64n << 20n, 40n << 20n, 3n << 19n, 3n << 20n];
 const DMESG = 'ped line\n[    0.001000] info: stub: first line\n[    0.002000] warn: stub: second line\n';
 const DMESG_DROPPED = 5000n;
 
-const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, SRCH: 71 };
+const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, NOSYS: 52, SRCH: 71 };
 
 // The wasmkern imports as kernel/sys/wasmkern_module.cpp defines them: i32 parameters, an i32
 // errno result except for poweroff. A program importing one with another type would not
 // link on the kernel, so the stub refuses it too.
-const KERNEL_SIGNATURES = { spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], dmesg: [3, 1], poweroff: [1, 0] };
+const KERNEL_SIGNATURES = {
+    spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], dmesg: [3, 1], poweroff: [1, 0],
+    pipe: [1, 1], wait_console: [2, 1], interrupt: [1, 1],
+};
 
 // The function imports from module `wasmkern`: [{ name, params, results }], where params and
 // results are counts, or null when a type is not all i32. Reads the type and import sections.
@@ -207,6 +210,18 @@ async function execute(wasmPath, root, spec) {
                 return 0;
             },
             kill(target) {
+                return processes.has(target) ? 0 : ERRNO.SRCH;
+            },
+            // Children run to completion inside spawn here, so no two run at once: a pipe
+            // could not work (the kernel's cases are the boot sessions) and no Ctrl-C comes.
+            pipe(fdsOut) {
+                if (!inBounds(fdsOut, 8)) return ERRNO.FAULT;
+                return ERRNO.NOSYS;
+            },
+            wait_console(childPid, statusOut) {
+                return wasmkern.wait(childPid, statusOut);
+            },
+            interrupt(target) {
                 return processes.has(target) ? 0 : ERRNO.SRCH;
             },
             ps(buffer, bufferLength, countOut) {

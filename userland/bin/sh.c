@@ -1,20 +1,20 @@
 // sh: the Wasmkern shell. Reads raw console input and edits the line itself (the kernel does
-// not echo), splits it into words with quotes, and runs builtins or programs through
-// wasmkern.spawn. docs/userland.md describes the prompt, the keys and the rules.
+// not echo; ../sh/edit.c), parses it (../sh/parse.c) and runs builtins, or programs through
+// wasmkern.spawn with pipes and redirections. docs/userland.md describes the prompt, the keys
+// and the rules.
+#include "../sh/edit.h"
+#include "../sh/parse.h"
 #include "wasmkern.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define LINE_CAPACITY 1024 // bytes of a line, including room for the NUL
-#define MAX_WORDS 128
-#define MAX_ESCAPE_BYTES 32 // a longer escape sequence is given up on
 
 #define STATUS_NOT_FOUND 127
 #define STATUS_NOT_RUNNABLE 126
@@ -33,204 +33,6 @@ static void report(const char* format, ...)
     vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
     va_end(arguments);
-}
-
-// ---- the line editor -----------------------------------------------------------------------
-
-enum EscapeState {
-    ESCAPE_NONE,
-    ESCAPE_START,     // after ESC
-    ESCAPE_CSI,       // after ESC [ : parameters, intermediates, then a final byte
-    ESCAPE_LAST_BYTE, // after ESC O : one more byte
-};
-
-struct Editor {
-    char line[LINE_CAPACITY];
-    size_t length;
-    int overflowed;     // a byte was refused: the line is refused when it ends
-    int after_cr;       // the last byte ended a line with CR: a following LF is part of it
-    int escape_state;   // enum EscapeState
-    int escape_length;
-};
-
-enum LineResult { LINE_DONE, LINE_END_OF_INPUT, LINE_READ_ERROR };
-
-static void echo(const char* text) { fputs(text, stdout); }
-
-static void erase_character(struct Editor* editor)
-{
-    if (editor->length == 0)
-        return;
-    // A UTF-8 character goes as a whole: its continuation bytes, then its first byte.
-    while (editor->length > 1 && ((unsigned char)editor->line[editor->length - 1] & 0xc0) == 0x80)
-        --editor->length;
-    --editor->length;
-    echo("\b \b");
-}
-
-// Whether `byte` ends, continues or aborts the escape sequence in progress. Returns 1 when the
-// byte was consumed by the sequence, 0 when it is to be handled as ordinary input.
-static int consume_escape(struct Editor* editor, unsigned char byte)
-{
-    switch (editor->escape_state) {
-    case ESCAPE_START:
-        editor->escape_length = 0;
-        editor->escape_state = byte == '[' ? ESCAPE_CSI : byte == 'O' ? ESCAPE_LAST_BYTE : ESCAPE_NONE;
-        // ESC followed by a control byte: the control byte still counts (ESC then Enter).
-        return byte >= 0x20;
-    case ESCAPE_CSI:
-        if (byte >= 0x20 && byte <= 0x3f && ++editor->escape_length < MAX_ESCAPE_BYTES)
-            return 1; // parameter or intermediate byte
-        editor->escape_state = ESCAPE_NONE;
-        return byte >= 0x40 && byte <= 0x7e; // a final byte ends it; anything else is input
-    case ESCAPE_LAST_BYTE:
-        editor->escape_state = ESCAPE_NONE;
-        return byte >= 0x20;
-    default:
-        return 0;
-    }
-}
-
-// Reads one line with editing. On LINE_DONE and LINE_END_OF_INPUT the line (possibly
-// partial for the latter) is NUL-terminated in editor->line.
-static enum LineResult read_line(struct Editor* editor)
-{
-    editor->length = 0;
-    editor->overflowed = 0;
-    editor->escape_state = ESCAPE_NONE;
-    for (;;) {
-        fflush(stdout);
-        unsigned char byte;
-        ssize_t count = read(STDIN_FILENO, &byte, 1);
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0) {
-            editor->line[editor->length] = '\0';
-            return LINE_READ_ERROR;
-        }
-        if (count == 0) {
-            editor->line[editor->length] = '\0';
-            return LINE_END_OF_INPUT;
-        }
-        int after_cr = editor->after_cr;
-        editor->after_cr = 0;
-        if (editor->escape_state != ESCAPE_NONE && consume_escape(editor, byte))
-            continue;
-        switch (byte) {
-        case '\n':
-            if (after_cr)
-                continue; // CR LF: the line already ended at CR
-            /* fallthrough */
-        case '\r':
-            editor->after_cr = byte == '\r';
-            editor->line[editor->length] = '\0';
-            echo("\n");
-            return LINE_DONE;
-        case 0x7f: // DEL, what most terminals send for Backspace
-        case '\b':
-            erase_character(editor);
-            continue;
-        case 0x15: // Ctrl-U
-            while (editor->length > 0)
-                erase_character(editor);
-            editor->overflowed = 0;
-            continue;
-        case 0x03: // Ctrl-C: abandon the line
-            echo("^C\n");
-            editor->length = 0;
-            editor->overflowed = 0;
-            editor->line[0] = '\0';
-            return LINE_DONE;
-        case 0x04: // Ctrl-D: end of input on an empty line, ignored otherwise
-            if (editor->length == 0) {
-                editor->line[0] = '\0';
-                return LINE_END_OF_INPUT;
-            }
-            continue;
-        case 0x1b:
-            editor->escape_state = ESCAPE_START;
-            continue;
-        case '\t':
-            byte = ' ';
-            break;
-        default:
-            if (byte < 0x20)
-                continue; // other control bytes do nothing
-            break;
-        }
-        if (editor->length + 1 >= LINE_CAPACITY) {
-            editor->overflowed = 1;
-            echo("\a");
-            continue;
-        }
-        editor->line[editor->length++] = (char)byte;
-        fputc(byte, stdout);
-    }
-}
-
-// ---- words ---------------------------------------------------------------------------------
-
-// Splits `line` into words, written NUL-terminated into `storage` (at least as large as the
-// line). Spaces and tabs separate words; '...' keeps everything literally; "..." keeps
-// everything but \" and \\, which stand for " and \; outside quotes a backslash takes the next
-// byte literally; a word starting with # begins a comment; an unquoted & ends the command and
-// sets *background (only spaces or a comment may follow). NULL, or what is wrong.
-static const char* split_words(const char* line, char* storage, char* words[MAX_WORDS], int* count,
-    int* background)
-{
-    *count = 0;
-    *background = 0;
-    char* out = storage;
-    const char* in = line;
-    for (;;) {
-        while (*in == ' ' || *in == '\t')
-            ++in;
-        if (*in == '\0' || *in == '#')
-            return NULL;
-        if (*count == MAX_WORDS)
-            return "too many words (at most 128)";
-        words[(*count)++] = out;
-        while (*in && *in != ' ' && *in != '\t') {
-            if (*in == '\'') {
-                const char* close = strchr(in + 1, '\'');
-                if (!close)
-                    return "unterminated single quote";
-                memcpy(out, in + 1, (size_t)(close - in - 1));
-                out += close - in - 1;
-                in = close + 1;
-            } else if (*in == '"') {
-                for (++in; *in != '"'; ++in) {
-                    if (*in == '\0')
-                        return "unterminated double quote";
-                    if (*in == '\\' && (in[1] == '"' || in[1] == '\\'))
-                        ++in;
-                    *out++ = *in;
-                }
-                ++in;
-            } else if (*in == '\\') {
-                if (in[1] == '\0')
-                    return "the line ends with a backslash";
-                *out++ = in[1];
-                in += 2;
-            } else if (*in == '&') {
-                for (++in; *in == ' ' || *in == '\t';)
-                    ++in;
-                if (*in != '\0' && *in != '#')
-                    return "& must end the command";
-                if (out == words[*count - 1])
-                    --*count; // the & stood alone
-                else
-                    *out = '\0';
-                if (*count == 0)
-                    return "& without a command";
-                *background = 1;
-                return NULL;
-            } else {
-                *out++ = *in++;
-            }
-        }
-        *out++ = '\0';
-    }
 }
 
 // ---- builtins ------------------------------------------------------------------------------
@@ -306,18 +108,24 @@ static void print_help(void)
 {
     printf("Wasmkern shell. A line is words separated by spaces; 'single' and \"double\" quotes\n"
            "keep spaces in a word, \\ takes the next character literally, # starts a comment.\n"
+           "$NAME, ${NAME} and $? (the last status) expand, also inside \"double\" quotes.\n"
            "The first word is a builtin or a program: /bin/WORD, or a path if it contains '/'.\n"
+           "  a | b | c   pipes: a's output is b's input, and so on\n"
+           "  < F  > F  >> F  2> F  2>> F  2>&1    redirect input, output, errors (2>&1: to output)\n"
+           "  a ; b   a && b   a || b    b always, only after a succeeded, only after it failed\n"
            "builtins:\n"
            "  cd [DIR]    change the directory programs start in (default /); it is their $PWD\n"
            "  pwd         print that directory\n"
+           "  export [NAME[=VALUE]...]  set variables (all are passed to programs); unset NAME...\n"
            "  exit [N]    leave the shell with status N (default: the last command's status)\n"
            "  wait [PID]  wait for a program started with & (default: all of them)\n"
            "  kill PID... end processes (a builtin: works when the process table is full)\n"
            "  help        this text\n"
            "A command ending in & runs in the background: the shell prints [PID], goes on, and\n"
            "reports [PID] done, status N before a later prompt.\n"
-           "keys: Backspace erases a character, Ctrl-U the line, Ctrl-C abandons it, Ctrl-D on an\n"
-           "empty line exits. Every program takes --help.\n");
+           "keys: Backspace erases a character, Ctrl-U the line, Ctrl-C abandons it or stops the\n"
+           "running program (status 130), Up and Down recall earlier lines, Tab completes a path,\n"
+           "Ctrl-D on an empty line exits. Every program takes --help.\n");
     print_programs();
 }
 
@@ -426,88 +234,104 @@ static int builtin_kill(int argc, char** argv)
     return status;
 }
 
-// ---- running programs ----------------------------------------------------------------------
-
-static int run_program(int argc, char** argv, int background)
+// export NAME=VALUE... or NAME...: sets variables of the shell's environment (every variable
+// is exported: programs get them all); a bare NAME keeps its value or becomes empty.
+static int valid_name(const char* name, size_t length)
 {
-    if (background && g_job_count == MAX_JOBS) {
-        report("%s: already %d programs in the background; `wait` for them first", argv[0], MAX_JOBS);
-        return STATUS_NOT_RUNNABLE;
-    }
-    char path[WK_PATH_MAX];
-    int error = wk_program_path(g_cwd, argv[0], path);
-    char** environment = NULL;
-    if (!error) {
-        environment = wk_environment_with_pwd(g_cwd);
-        if (!environment)
-            error = ENOMEM;
-    }
-    uint32_t pid = 0;
-    if (!error) {
-        fflush(stdout);
-        error = wk_spawn(path, argc, argv, environment, &pid);
-    }
-    free(environment);
-    if (error == ENOENT) {
-        report("%s: command not found", argv[0]);
-        return STATUS_NOT_FOUND;
-    }
-    if (error == ENOEXEC) {
-        report("%s: not a valid program", argv[0]);
-        return STATUS_NOT_RUNNABLE;
-    }
-    if (error == EAGAIN) {
-        report("%s: too many processes (the kernel's limit); wait for some to end", argv[0]);
-        return STATUS_NOT_RUNNABLE;
-    }
-    if (error) {
-        report("%s: %s", argv[0], strerror(error));
-        return STATUS_NOT_RUNNABLE;
-    }
-    if (background) {
-        g_jobs[g_job_count++] = pid;
-        printf("[%u]\n", pid);
+    if (length == 0 || !((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
         return 0;
+    for (size_t i = 1; i < length; ++i) {
+        char c = name[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
     }
-    uint32_t status = 0;
-    error = wasmkern_wait(pid, &status);
-    if (error) {
-        report("%s: wait for process %u: %s", argv[0], pid, strerror(error));
-        return 1;
-    }
-    return (int)(status & 0xff);
+    return 1;
 }
 
-// Runs one line. Returns 1 when the shell is to exit (with g_status).
-static int run_line(const char* line)
+extern char** environ;
+
+static int builtin_export(int argc, char** argv)
 {
-    static char storage[LINE_CAPACITY];
-    char* words[MAX_WORDS + 1];
-    int count = 0;
-    if (strlen(line) >= sizeof storage) {
-        report("line too long (at most %d bytes)", LINE_CAPACITY - 1);
-        g_status = STATUS_USAGE;
+    if (argc == 1) {
+        for (char** entry = environ; entry && *entry; ++entry)
+            printf("export %s\n", *entry);
         return 0;
     }
-    int background = 0;
-    const char* problem = split_words(line, storage, words, &count, &background);
-    if (problem) {
-        report("%s", problem);
-        g_status = STATUS_USAGE;
-        return 0;
+    int status = 0;
+    for (int i = 1; i < argc; ++i) {
+        char* equals = strchr(argv[i], '=');
+        size_t length = equals ? (size_t)(equals - argv[i]) : strlen(argv[i]);
+        if (!valid_name(argv[i], length)) {
+            report("export: %s: not a variable name", argv[i]);
+            status = 1;
+            continue;
+        }
+        int result = 0;
+        if (equals) {
+            *equals = '\0';
+            result = setenv(argv[i], equals + 1, 1);
+            *equals = '=';
+        } else if (!getenv(argv[i])) {
+            result = setenv(argv[i], "", 1);
+        }
+        if (result != 0) {
+            report("export: %s: %s", argv[i], strerror(errno));
+            status = 1;
+        }
     }
-    if (count == 0)
-        return 0;
-    words[count] = NULL;
-    const char* command = words[0];
-    int builtin = strcmp(command, "exit") == 0 || strcmp(command, "cd") == 0 || strcmp(command, "pwd") == 0
-        || strcmp(command, "help") == 0 || strcmp(command, "wait") == 0 || strcmp(command, "kill") == 0;
-    if (builtin && background) {
-        report("%s: a builtin cannot run in the background", command);
-        g_status = STATUS_USAGE;
-        return 0;
+    return status;
+}
+
+static int builtin_unset(int argc, char** argv)
+{
+    int status = 0;
+    for (int i = 1; i < argc; ++i) {
+        if (!valid_name(argv[i], strlen(argv[i]))) {
+            report("unset: %s: not a variable name", argv[i]);
+            status = 1;
+            continue;
+        }
+        unsetenv(argv[i]);
     }
-    if (strcmp(command, "exit") == 0) {
+    return status;
+}
+
+// ---- running pipelines ---------------------------------------------------------------------
+
+static const char* lookup_variable(const char* name, size_t length, void* data)
+{
+    (void)data;
+    static char status_text[16];
+    if (length == 1 && name[0] == '?') {
+        snprintf(status_text, sizeof status_text, "%d", g_status);
+        return status_text;
+    }
+    static char key[256];
+    if (length >= sizeof key)
+        return NULL;
+    memcpy(key, name, length);
+    key[length] = '\0';
+    return getenv(key);
+}
+
+enum Builtin { NOT_BUILTIN, BUILTIN_EXIT, BUILTIN_CD, BUILTIN_PWD, BUILTIN_HELP, BUILTIN_WAIT, BUILTIN_KILL,
+    BUILTIN_EXPORT, BUILTIN_UNSET };
+
+static enum Builtin builtin_of(const char* word)
+{
+    static const char* const names[] = { "exit", "cd", "pwd", "help", "wait", "kill", "export", "unset" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; ++i) {
+        if (strcmp(word, names[i]) == 0)
+            return (enum Builtin)(i + 1);
+    }
+    return NOT_BUILTIN;
+}
+
+// Runs a builtin in the shell. Returns 1 when the shell is to exit (with g_status).
+static int run_builtin(enum Builtin builtin, int count, char** words)
+{
+    switch (builtin) {
+    case BUILTIN_EXIT:
         if (count > 2) {
             report("exit: too many arguments");
             g_status = STATUS_USAGE;
@@ -524,21 +348,243 @@ static int run_line(const char* line)
             g_status = (int)status;
         }
         return 1;
-    }
-    if (strcmp(command, "cd") == 0) {
-        g_status = builtin_cd(count, words);
-    } else if (strcmp(command, "pwd") == 0) {
+    case BUILTIN_CD: g_status = builtin_cd(count, words); break;
+    case BUILTIN_PWD:
         printf("%s\n", g_cwd);
         g_status = 0;
-    } else if (strcmp(command, "help") == 0) {
+        break;
+    case BUILTIN_HELP:
         print_help();
         g_status = 0;
-    } else if (strcmp(command, "wait") == 0) {
-        g_status = builtin_wait(count, words);
-    } else if (strcmp(command, "kill") == 0) {
-        g_status = builtin_kill(count, words);
-    } else {
-        g_status = run_program(count, words, background);
+        break;
+    case BUILTIN_WAIT: g_status = builtin_wait(count, words); break;
+    case BUILTIN_KILL: g_status = builtin_kill(count, words); break;
+    case BUILTIN_EXPORT: g_status = builtin_export(count, words); break;
+    case BUILTIN_UNSET: g_status = builtin_unset(count, words); break;
+    case NOT_BUILTIN: break;
+    }
+    return 0;
+}
+
+// Opens a redirection's file relative to the shell's directory: -1 after reporting why.
+static int open_redirection(const char* name, int flags)
+{
+    char path[WK_PATH_MAX];
+    int error = wk_resolve_path(g_cwd, name, path);
+    int fd = -1;
+    if (!error) {
+        fd = open(path, flags, 0666);
+        if (fd < 0)
+            error = errno;
+    }
+    if (error)
+        report("%s: %s", name, strerror(error));
+    return fd;
+}
+
+static void close_fd(int* fd)
+{
+    if (*fd > 2)
+        close(*fd);
+    *fd = -1;
+}
+
+// Spawns one command with `stdio` as its fds 0, 1, 2 (after its own redirections). Returns
+// 0 with *pid, or the status it failed with (reported).
+static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t* pid)
+{
+    int fds[3] = { stdio[0], stdio[1], stdio[2] };
+    int opened[3] = { -1, -1, -1 };
+    int status = 0;
+    if (command->input && (opened[0] = open_redirection(command->input, O_RDONLY)) < 0)
+        status = 1;
+    if (!status && command->output) {
+        int flags = O_WRONLY | O_CREAT | (command->output_append ? O_APPEND : O_TRUNC);
+        if ((opened[1] = open_redirection(command->output, flags)) < 0)
+            status = 1;
+    }
+    if (!status && command->error) {
+        int flags = O_WRONLY | O_CREAT | (command->error_append ? O_APPEND : O_TRUNC);
+        if ((opened[2] = open_redirection(command->error, flags)) < 0)
+            status = 1;
+    }
+    for (int i = 0; i < 3; ++i) {
+        if (opened[i] >= 0)
+            fds[i] = opened[i];
+    }
+    if (command->error_to_output)
+        fds[2] = fds[1];
+    if (!status) {
+        const char* name = command->argv[0];
+        char path[WK_PATH_MAX];
+        int error = wk_program_path(g_cwd, name, path);
+        char** environment = NULL;
+        if (!error) {
+            environment = wk_environment_with_pwd(g_cwd);
+            if (!environment)
+                error = ENOMEM;
+        }
+        if (!error) {
+            int32_t child_fds[3] = { fds[0], fds[1], fds[2] };
+            fflush(stdout);
+            error = wk_spawn_with_fds(path, command->argc, command->argv, environment, child_fds, pid);
+        }
+        free(environment);
+        if (error == ENOENT) {
+            report("%s: command not found", name);
+            status = STATUS_NOT_FOUND;
+        } else if (error == ENOEXEC) {
+            report("%s: not a valid program", name);
+            status = STATUS_NOT_RUNNABLE;
+        } else if (error == EAGAIN) {
+            report("%s: too many processes (the kernel's limit); wait for some to end", name);
+            status = STATUS_NOT_RUNNABLE;
+        } else if (error) {
+            report("%s: %s", name, strerror(error));
+            status = STATUS_NOT_RUNNABLE;
+        }
+    }
+    for (int i = 0; i < 3; ++i)
+        close_fd(&opened[i]);
+    return status;
+}
+
+// Waits for the foreground processes pids[0..count) (a 0 pid did not start). Ctrl-C on the
+// console ends those still running with status 130 (wasmkern.interrupt). Returns the last
+// one's status, or `last_status` when the last did not start.
+static int wait_foreground(const uint32_t* pids, int count, int last_status)
+{
+    int interrupted = 0;
+    for (int i = 0; i < count; ++i) {
+        if (pids[i] == 0)
+            continue;
+        uint32_t status = 0;
+        int error;
+        while ((error = interrupted ? wasmkern_wait(pids[i], &status) : wasmkern_wait_console(pids[i], &status))
+            == ECANCELED) {
+            interrupted = 1;
+            fputs("^C\n", stdout);
+            for (int j = i; j < count; ++j) {
+                if (pids[j] != 0)
+                    wasmkern_interrupt(pids[j]);
+            }
+        }
+        if (error) {
+            report("wait for process %u: %s", pids[i], strerror(error));
+            status = 1;
+        }
+        if (i == count - 1)
+            last_status = (int)(status & 0xff);
+    }
+    return last_status;
+}
+
+// Runs one pipeline (count > 0). Returns 1 when the shell is to exit (with g_status).
+static int run_pipeline(struct ShPipeline* pipeline)
+{
+    struct ShCommand* first = &pipeline->commands[0];
+    enum Builtin builtin = builtin_of(first->argv[0]);
+    if (builtin != NOT_BUILTIN) {
+        if (pipeline->background) {
+            report("%s: a builtin cannot run in the background", first->argv[0]);
+            g_status = STATUS_USAGE;
+            return 0;
+        }
+        if (pipeline->count > 1 || first->input || first->output || first->error || first->error_to_output) {
+            report("%s: a builtin cannot be redirected or piped", first->argv[0]);
+            g_status = STATUS_USAGE;
+            return 0;
+        }
+        return run_builtin(builtin, first->argc, first->argv);
+    }
+    for (int i = 1; i < pipeline->count; ++i) {
+        if (builtin_of(pipeline->commands[i].argv[0]) != NOT_BUILTIN) {
+            report("%s: a builtin cannot be redirected or piped", pipeline->commands[i].argv[0]);
+            g_status = STATUS_USAGE;
+            return 0;
+        }
+    }
+    if (pipeline->background && g_job_count + pipeline->count > MAX_JOBS) {
+        report("%s: already %d programs in the background; `wait` for them first", first->argv[0], g_job_count);
+        g_status = STATUS_NOT_RUNNABLE;
+        return 0;
+    }
+    uint32_t pids[SH_MAX_COMMANDS] = { 0 };
+    int last_status = 0;
+    int previous_read = -1; // the read end of the pipe from the command before
+    for (int i = 0; i < pipeline->count; ++i) {
+        int32_t pipe_fds[2] = { -1, -1 };
+        int last = i == pipeline->count - 1;
+        if (!last) {
+            int error = wasmkern_pipe(pipe_fds);
+            if (error) {
+                report("pipe: %s", strerror(error));
+                last_status = STATUS_NOT_RUNNABLE;
+                break;
+            }
+        }
+        int stdio[3] = { previous_read >= 0 ? previous_read : 0, last ? 1 : pipe_fds[1], 2 };
+        int status = spawn_command(&pipeline->commands[i], stdio, &pids[i]);
+        // The shell keeps no end of a pipe: a reader sees end of file once its writers are
+        // gone, and a writer EPIPE once its readers are.
+        close_fd(&previous_read);
+        int write_end = pipe_fds[1];
+        close_fd(&write_end);
+        previous_read = pipe_fds[0];
+        if (status) {
+            pids[i] = 0;
+            if (last)
+                last_status = status;
+        }
+    }
+    close_fd(&previous_read);
+    if (pipeline->background) {
+        for (int i = 0; i < pipeline->count; ++i) {
+            if (pids[i] == 0)
+                continue;
+            g_jobs[g_job_count++] = pids[i];
+            printf("[%u]\n", pids[i]);
+        }
+        g_status = pids[pipeline->count - 1] == 0 ? last_status : 0;
+        return 0;
+    }
+    g_status = wait_foreground(pids, pipeline->count, last_status);
+    return 0;
+}
+
+// Runs one line. Returns 1 when the shell is to exit (with g_status).
+static int run_line(const char* line)
+{
+    static struct ShPipeline pipeline;
+    static char storage[SH_STORAGE];
+    if (strlen(line) >= SH_LINE_CAPACITY) {
+        report("line too long (at most %d bytes)", SH_LINE_CAPACITY - 1);
+        g_status = STATUS_USAGE;
+        return 0;
+    }
+    const char* problem = sh_check(line);
+    if (problem) {
+        report("%s", problem);
+        g_status = STATUS_USAGE;
+        return 0;
+    }
+    const char* cursor = line;
+    enum ShConnector connector = SH_SEQUENCE;
+    while (connector != SH_END) {
+        enum ShConnector before = connector;
+        // Expansion happens as each pipeline comes to run: $? is the status just before it.
+        problem = sh_parse_pipeline(&cursor, lookup_variable, NULL, &pipeline, storage, &connector);
+        if (problem) {
+            report("%s", problem);
+            g_status = STATUS_USAGE;
+            return 0;
+        }
+        if (pipeline.count == 0)
+            continue;
+        if ((before == SH_AND && g_status != 0) || (before == SH_OR && g_status == 0))
+            continue; // skipped: the status stays
+        if (run_pipeline(&pipeline))
+            return 1;
     }
     return 0;
 }
@@ -578,28 +624,33 @@ int main(int argc, char** argv)
         usage(stderr);
         return STATUS_USAGE;
     }
-    static struct Editor editor;
+    static struct ShEditor editor;
+    static char prompt[WK_PATH_MAX + 16];
     for (;;) {
         reap_finished_jobs();
-        printf("wasmkern:%s$ ", g_cwd);
-        enum LineResult result = read_line(&editor);
-        if (result == LINE_READ_ERROR) {
+        snprintf(prompt, sizeof prompt, "wasmkern:%s$ ", g_cwd);
+        fputs(prompt, stdout);
+        enum ShLineResult result = sh_read_line(&editor, prompt, g_cwd);
+        if (result == SH_LINE_READ_ERROR) {
             report("reading standard input: %s", strerror(errno));
             return 1;
         }
         if (editor.overflowed) {
-            if (result == LINE_END_OF_INPUT)
-                echo("\n");
-            report("line too long (at most %d bytes): not run", LINE_CAPACITY - 1);
+            if (result == SH_LINE_END_OF_INPUT)
+                fputs("\n", stdout);
+            report("line too long (at most %d bytes): not run", SH_LINE_CAPACITY - 1);
             g_status = STATUS_USAGE;
         } else {
-            if (result == LINE_END_OF_INPUT && editor.length > 0)
-                echo("\n");
-            if (run_line(editor.line))
+            if (result == SH_LINE_END_OF_INPUT && editor.length > 0)
+                fputs("\n", stdout);
+            sh_remember(&editor, editor.line);
+            if (editor.interrupted)
+                g_status = 130;
+            else if (run_line(editor.line))
                 break;
         }
-        if (result == LINE_END_OF_INPUT) {
-            echo("exit\n");
+        if (result == SH_LINE_END_OF_INPUT) {
+            fputs("exit\n", stdout);
             break;
         }
     }

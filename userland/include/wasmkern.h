@@ -58,6 +58,21 @@ int32_t wasmkern_dmesg(void* buf, uint32_t buf_len, void* info_out);
 WK_IMPORT("poweroff")
 void wasmkern_poweroff(int32_t status);
 
+// Creates a pipe (docs/process-abi.md, "Pipes"): fds[0] reads, fds[1] writes; both are
+// ordinary WASI fds (fd_read, fd_write, fd_close, and spawn's stdio). ENFILE when the
+// kernel's pipes are all in use, EMFILE, ENOMEM.
+WK_IMPORT("pipe")
+int32_t wasmkern_pipe(int32_t fds[2]);
+
+// Like wait, and while the child runs a Ctrl-C typed on the serial console ends the wait
+// with ECANCELED (the child runs on; the caller decides what to stop).
+WK_IMPORT("wait_console")
+int32_t wasmkern_wait_console(uint32_t pid, uint32_t* status_out);
+
+// Like kill, but the process ends with status 130 (WK_STATUS_INTERRUPTED), as after Ctrl-C.
+WK_IMPORT("interrupt")
+int32_t wasmkern_interrupt(uint32_t pid);
+
 enum WkProcessState {
     WK_PROCESS_RUNNING = 0,
     WK_PROCESS_BLOCKED = 1,
@@ -96,6 +111,7 @@ _Static_assert(sizeof(struct WkLogInfo) == 16, "dmesg info records are 16 bytes"
 // Exit statuses the kernel gives a child that did not call proc_exit.
 #define WK_STATUS_TRAPPED 134
 #define WK_STATUS_KILLED 137
+#define WK_STATUS_INTERRUPTED 130
 
 // The longest path the helpers build (including the NUL).
 #define WK_PATH_MAX 1024
@@ -115,6 +131,9 @@ void wk_strings_free(struct WkStrings*);
 // Spawns `path` with argv[0..argc) and the NULL-terminated `envp` (NULL: no environment),
 // the child's stdio being the caller's fds 0, 1 and 2. Returns 0 or an errno.
 int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* pid);
+// The same with the caller's fds[0], fds[1], fds[2] as the child's stdio.
+int wk_spawn_with_fds(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
+    uint32_t* pid);
 
 // `environ` with PWD replaced by (or extended with) PWD=cwd, NULL-terminated, in one
 // allocation to release with free(). NULL when out of memory.

@@ -39,6 +39,13 @@ void wk_strings_free(struct WkStrings* strings)
 
 int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* pid)
 {
+    static const int32_t stdio[3] = { 0, 1, 2 };
+    return wk_spawn_with_fds(path, argc, argv, envp, stdio, pid);
+}
+
+int wk_spawn_with_fds(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
+    uint32_t* pid)
+{
     struct WkStrings packed_argv = { 0 };
     struct WkStrings packed_env = { 0 };
     int error = 0;
@@ -48,7 +55,7 @@ int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[],
         error = wk_strings_append(&packed_env, envp[i]);
     if (!error)
         error = wasmkern_spawn(path, strlen(path), packed_argv.data, packed_argv.length,
-            packed_env.data, packed_env.length, 0, 1, 2, pid);
+            packed_env.data, packed_env.length, fds[0], fds[1], fds[2], pid);
     wk_strings_free(&packed_argv);
     wk_strings_free(&packed_env);
     return error;
