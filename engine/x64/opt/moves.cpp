@@ -10,6 +10,10 @@
 
 namespace wk::engine::x64::opt {
 
+namespace {
+constexpr u32 kMaxOrderedMoves = 32;
+}
+
 using engine::opt::Type;
 using namespace x64::abi;
 using x64::baseline::gpr;
@@ -103,6 +107,25 @@ Result<void> OptimizingCompiler::emit_parallel_moves(Vector<Move>& moves)
         } else {
             ++k;
         }
+    }
+    // Ordering is quadratic in the number of moves (every check scans the rest); a hostile
+    // body can make thousands at one edge. Past a small number, every source goes to a
+    // staging slot first and then to its destination: linear, always correct.
+    if (moves.size() > kMaxOrderedMoves) {
+        while (m_staging.size() < moves.size())
+            TRY(m_staging.try_append(m_alloc.new_slot()));
+        for (u32 k = 0; k < moves.size(); ++k) {
+            MoveLoc stage;
+            stage.kind = Kind::Slot;
+            stage.cls = moves[k].src.cls;
+            stage.slot = m_staging[k];
+            emit_move(stage, moves[k].src);
+            moves[k].src = stage;
+        }
+        for (const Move& move : moves)
+            emit_move(move.dst, move.src);
+        moves.clear();
+        return {};
     }
     auto is_source = [&](const MoveLoc& loc, u32 except) {
         for (u32 k = 0; k < moves.size(); ++k) {

@@ -103,6 +103,7 @@ Result<void> OptimizingCompiler::emit_function()
         id = 0;
     m_edge_stubs.clear();
     m_subtype_stubs.clear();
+    m_staging.clear();
     m_below_frame = 0;
     m_function_start = m_asm.offset();
     TRY(m_block_labels.try_resize(m_function.block_count(), 0));

@@ -155,6 +155,7 @@ private:
     abi::CallLayout m_call_layout;
     Vector<u32> m_new_trampolines; // types first needed by the function being compiled
     Vector<Move> m_moves;
+    Vector<u32> m_staging; // slots of large parallel moves (moves.cpp), per function
 
     // Edges whose moves sit out of line: (label, edge).
     struct EdgeStub {

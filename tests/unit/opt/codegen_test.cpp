@@ -302,4 +302,38 @@ TEST(OptCodegen, ControlFlowAndCallsAgreeWithTheBaseline)
     EXPECT_EQ(run(*optimized, "indirect", { 4, 41 }, Type::I64), "trap " + std::to_string(static_cast<u32>(TrapKind::UndefinedElement)));
 }
 
+// More block arguments than the move orderer takes (moves.cpp, kMaxOrderedMoves): 40 i64
+// and 40 f64 loop-carried values rotate each iteration, so the edge moves are one long
+// cycle per class, resolved through staging slots.
+TEST(OptCodegen, WideRotationsAgreeWithTheBaseline)
+{
+    constexpr u32 kCount = 40;
+    std::string wat = "(module (func (export \"wide\") (param $n i32) (result i64) (local $t i64) (local $g f64)";
+    for (u32 k = 0; k < kCount; ++k)
+        wat += " (local $i" + std::to_string(k) + " i64) (local $f" + std::to_string(k) + " f64)";
+    for (u32 k = 0; k < kCount; ++k)
+        wat += " (local.set $i" + std::to_string(k) + " (i64.const " + std::to_string(k * 7 + 1) + "))"
+            + " (local.set $f" + std::to_string(k) + " (f64.const " + std::to_string(k) + ".5))";
+    wat += " (block $done (loop $again (br_if $done (i32.eqz (local.get $n)))";
+    wat += " (local.set $t (local.get $i0)) (local.set $g (local.get $f" + std::to_string(kCount - 1) + "))";
+    for (u32 k = 0; k + 1 < kCount; ++k)
+        wat += " (local.set $i" + std::to_string(k) + " (local.get $i" + std::to_string(k + 1) + "))";
+    wat += " (local.set $i" + std::to_string(kCount - 1) + " (i64.add (local.get $t) (i64.const 3)))";
+    for (u32 k = kCount - 1; k > 0; --k)
+        wat += " (local.set $f" + std::to_string(k) + " (local.get $f" + std::to_string(k - 1) + "))";
+    wat += " (local.set $f0 (local.get $g))";
+    wat += " (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br $again)))";
+    std::string sum = "(i64.const 0)";
+    for (u32 k = 0; k < kCount; ++k)
+        sum = "(i64.add (i64.mul " + sum + " (i64.const 31)) (i64.add (local.get $i" + std::to_string(k)
+            + ") (i64.trunc_f64_s (f64.mul (local.get $f" + std::to_string(k) + ") (f64.const " + std::to_string(k + 1) + ")))))";
+    wat += " " + sum + "))";
+    auto baseline = instantiate(wat, false);
+    auto optimized = instantiate(wat, true);
+    ASSERT_TRUE(baseline && optimized);
+    EXPECT_EQ(optimized->statistics.optimized_functions, 1u);
+    for (u64 n : { 0, 1, 2, 39, 40, 41, 1000 })
+        EXPECT_EQ(run(*baseline, "wide", { n }, Type::I64), run(*optimized, "wide", { n }, Type::I64)) << n;
+}
+
 } // namespace wk::engine::opt
