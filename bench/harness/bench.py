@@ -86,6 +86,7 @@ class Column:
         self.kind = kind  # "native", "wasmkern", "kernel" (in-kernel wasmkern) or "node"
         self.unavailable = unavailable  # reason string when the column prints n/a
         self.detail = None  # what the runtime said when it was probed and failed
+        self.tier = None  # wasmkern columns: the compiler tier its `run` arguments pick
 
 
 class Sample:
@@ -327,6 +328,23 @@ def wasmkern_tiers(args):
     return tiers
 
 
+def tier_of(extra):
+    """The compiler tier that `wasmkern run EXTRA...` uses: its `--tier X` or `--tier=X`,
+    else the baseline (wasmkern run's default)."""
+    tier = "baseline"
+    for index, arg in enumerate(extra):
+        if arg == "--tier" and index + 1 < len(extra):
+            tier = extra[index + 1]
+        elif arg.startswith("--tier="):
+            tier = arg.partition("=")[2]
+    return tier
+
+
+def wasmkern_tier_names(columns):
+    """The distinct tiers of the wasmkern columns, in column order."""
+    return list(dict.fromkeys(c.tier for c in columns if c.kind == "wasmkern"))
+
+
 def wasmkern_column(args, build_dir, name, extra):
     binary = Path(args.wasmkern)
 
@@ -334,6 +352,7 @@ def wasmkern_column(args, build_dir, name, extra):
         return [str(binary), "run", *extra, str(wasm), str(size)]
 
     column = Column(name, command, "wasmkern")
+    column.tier = tier_of(extra)
     if not binary.exists():
         column.unavailable = "n/a (wasmkern run not available: no " + os.path.relpath(binary, REPO) + ")"
         return column
@@ -365,27 +384,29 @@ def wk_bench(args, *argv):
 
 def add_wasmkern_stats(args, columns, names, build_dir, samples):
     """Compile and instantiation times for wasmkern runs that did not report their own
-    (WK_BENCH_STATS): wk-bench measures the same module once per program (median of 5
-    compilations and of 20 instantiations) and every sample of that program carries them."""
+    (WK_BENCH_STATS): wk-bench measures the same module once per program and tier (median of 5
+    compilations and of 20 instantiations, `--tier` of the column's own tier) and every
+    sample of that program in a column of that tier carries them."""
     runs = [c for c in columns if c.kind == "wasmkern" and not c.unavailable]
     if not runs or not args.wk_bench.exists():
         return False
     filled = False
     for name in names:
-        missing = [s for c in runs for s in samples[name][c.name] if "compile_ns" not in s.stats]
-        if not missing:
-            continue
         wasm = build_dir / "wasm" / f"{name}.wasm"
-        try:
-            compiled = wk_bench(args, "compile", wasm, 5)
-            instantiated = wk_bench(args, "instantiate", wasm, 20)
-        except RunError as error:
-            log(f"bench: {error}")
-            continue
-        for sample in missing:
-            sample.stats.setdefault("compile_ns", int(compiled["compile_ns"]))
-            sample.stats.setdefault("instantiate_ns", int(instantiated["instantiate_ns"]))
-        filled = True
+        for tier in wasmkern_tier_names(runs):
+            missing = [s for c in runs if c.tier == tier for s in samples[name][c.name] if "compile_ns" not in s.stats]
+            if not missing:
+                continue
+            try:
+                compiled = wk_bench(args, "compile", "--tier", tier, wasm, 5)
+                instantiated = wk_bench(args, "instantiate", "--tier", tier, wasm, 20)
+            except RunError as error:
+                log(f"bench: {error}")
+                continue
+            for sample in missing:
+                sample.stats.setdefault("compile_ns", int(compiled["compile_ns"]))
+                sample.stats.setdefault("instantiate_ns", int(instantiated["instantiate_ns"]))
+            filled = True
     return filled
 
 
@@ -545,12 +566,13 @@ def report(args, columns, names, results, failures, micro):
         if column.unavailable:
             emit(f"{column.name}: {column.unavailable}" + (f" — {column.detail}" if column.detail else ""))
     if getattr(args, "wasmkern_stats_from_tool", False):
-        emit("wasmkern compile ms and inst ms: `wk-bench compile` / `wk-bench instantiate` on the same module "
-             "(median of 5 and 20), since `wasmkern run` does not report its own")
+        emit("wasmkern compile ms and inst ms: `wk-bench compile` / `wk-bench instantiate` `--tier` of the "
+             "column's tier on the same module (median of 5 and 20), since `wasmkern run` does not report its own")
     emit("")
 
     work_ratio = {column.name: {} for column in columns}
     process_ratio = {column.name: {} for column in columns}
+    work_median = {column.name: {} for column in columns}  # ns, for the goals' per-program comparison
     for name in names:
         size, reference, per_column, status = results[name]
         native = per_column["native"]
@@ -573,6 +595,7 @@ def report(args, columns, names, results, failures, micro):
             wr = work / native_work if native_work else None
             pr = process / native_process if native_process else None
             work_ratio[column.name][name] = wr
+            work_median[column.name][name] = work
             process_ratio[column.name][name] = pr
             compile_ms = median([s.stats["compile_ns"] for s in samples if "compile_ns" in s.stats])
             instantiate_ms = median([s.stats["instantiate_ns"] for s in samples if "instantiate_ns" in s.stats])
@@ -608,7 +631,7 @@ def report(args, columns, names, results, failures, micro):
         micro_lines, figures = micro
         out.extend(micro_lines)
         emit("")
-        out.extend(goals(args, columns, work_geo, figures))
+        out.extend(goals(args, columns, names, work_geo, work_median, figures))
         emit("")
 
     if failures:
@@ -624,12 +647,17 @@ def report(args, columns, names, results, failures, micro):
     return out
 
 
-def goals(args, columns, work_geo, figures):
+def goals(args, columns, names, work_geo, work_median, figures):
     """The goals of bench/README.md beside what this run measured. Measured, never tested:
-    the harness does not fail because a goal is missed."""
+    the harness does not fail because a goal is missed. The baseline rows come from the
+    first wasmkern column of the baseline tier, the optimising tier's from `wasmkern-optimized`
+    (or the first column of that tier)."""
     out = ["## Goals (bench/README.md) beside this run"]
-    wasmkern = next((c for c in columns if c.kind == "wasmkern"), None)
-    baseline = work_geo.get(wasmkern.name) if wasmkern else None
+    wasmkern = [c for c in columns if c.kind == "wasmkern"]
+    base_column = next((c for c in wasmkern if c.tier == "baseline"), wasmkern[0] if wasmkern else None)
+    opt_column = next((c for c in wasmkern if c.name == "wasmkern-optimized"),
+                      next((c for c in wasmkern if c.tier == "optimized"), None))
+    baseline = work_geo.get(base_column.name) if base_column else None
     liftoff = work_geo.get("node-liftoff")
 
     def verdict(value, goal_met):
@@ -638,8 +666,8 @@ def goals(args, columns, work_geo, figures):
     rows = [["baseline: geomean x native <= 2", fmt_ratio(baseline), verdict(baseline, baseline and baseline <= 2)],
             ["baseline: faster than V8 Liftoff (geomean)",
              f"{fmt_ratio(baseline)} vs {fmt_ratio(liftoff)}" if baseline and liftoff else "n/a",
-             verdict(baseline and liftoff, baseline and liftoff and baseline < liftoff)],
-            ["optimising tier: <= 1.2 x native, faster than TurboFan", "n/a", "not built yet"]]
+             verdict(baseline and liftoff, baseline and liftoff and baseline < liftoff)]]
+    rows.extend(optimized_goal_rows(opt_column, names, work_geo, work_median, figures, verdict))
     mb_s = figures.get("compile_mb_s")
     rows.append(["compile >= 100 MB/s per core", f"{mb_s:.1f} MB/s" if mb_s else "n/a",
                  verdict(mb_s, mb_s and mb_s >= 100)])
@@ -650,6 +678,39 @@ def goals(args, columns, work_geo, figures):
     rows.append(["boot <= 20 ms under KVM (bench/boot-time.sh)", "n/a", kernel.split(" (")[0]])
     out.extend("  " + line for line in table(rows, ["goal", "measured", "status"]))
     return out
+
+
+def optimized_goal_rows(column, names, work_geo, work_median, figures, verdict):
+    """The optimising tier's goals: its work geomean, its work time beside TurboFan's on each
+    program (medians), and its compile time of the largest module beside TurboFan's."""
+    if column is None:
+        return [["optimising tier: <= 1.2 x native", "n/a", "no wasmkern-optimized column"],
+                ["optimising tier: faster than TurboFan on every program", "n/a", "no wasmkern-optimized column"],
+                ["optimising tier compiles >= 2x faster than TurboFan", "n/a", "no wasmkern-optimized column"]]
+    rows = []
+    geo = work_geo.get(column.name)
+    rows.append(["optimising tier: <= 1.2 x native", fmt_ratio(geo), verdict(geo, geo and geo <= 1.2)])
+    ours, turbofan = work_median.get(column.name, {}), work_median.get("node-turbofan", {})
+    compared = [name for name in names if name in ours and name in turbofan]
+    slower = [name for name in compared if turbofan[name] < ours[name]]
+    if len(compared) < len(names):
+        # A program either side did not run (failed, wrong, n/a): no verdict on "every program".
+        measured = (f"slower on {', '.join(slower)}" if slower else "faster on all compared") + \
+            f" ({len(compared)}/{len(names)} compared)"
+        rows.append(["optimising tier: faster than TurboFan on every program", measured if compared else "n/a", "n/a"])
+    else:
+        measured = f"slower on {', '.join(slower)}" if slower else f"faster on all {len(compared)}"
+        rows.append(["optimising tier: faster than TurboFan on every program", measured, "missed" if slower else "met"])
+    ours_ns = figures.get("compile_ns", {}).get(column.tier)
+    turbofan_ns = figures.get("turbofan_compile_ns")
+    if ours_ns and turbofan_ns:
+        speedup = turbofan_ns / ours_ns
+        measured = f"{ours_ns / 1e6:.2f} ms vs {turbofan_ns / 1e6:.2f} ms ({speedup:.2f}x, {figures['compile_module']})"
+        rows.append(["optimising tier compiles >= 2x faster than TurboFan", measured,
+                     "met" if speedup >= 2 else "missed"])
+    else:
+        rows.append(["optimising tier compiles >= 2x faster than TurboFan", "n/a", "n/a"])
+    return rows
 
 
 def measure_micro(args, columns, build_dir):
@@ -672,22 +733,33 @@ def measure_micro(args, columns, build_dir):
     emit(f"  module {largest.name}: {largest.stat().st_size} bytes, code section {code_bytes} bytes; "
          "MB/s = code-section bytes / compile time (decode + validate + compile + link)")
     rows = []
-    split = None
-    if tool_ok:
+    splits = []
+    figures["compile_module"] = largest.name
+    # One row per wasmkern tier that has a column (`wk-bench compile --tier T`).
+    tiers = wasmkern_tier_names(columns) or ["baseline"]
+    for tier in tiers:
+        label = f"wasmkern {tier}"
+        if not tool_ok:
+            rows.append([label, "n/a", "n/a", "n/a", "n/a"])
+            continue
         try:
-            stats = wk_bench(args, "compile", largest, args.compile_runs)
+            stats = wk_bench(args, "compile", "--tier", tier, largest, args.compile_runs)
             median_ns, min_ns = stats["compile_ns"], stats["compile_min_ns"]
-            rows.append(["wasmkern baseline", f"{median_ns / 1e6:.2f}", f"{min_ns / 1e6:.2f}",
+            rows.append([label, f"{median_ns / 1e6:.2f}", f"{min_ns / 1e6:.2f}",
                          f"{code_bytes / median_ns * 1e3:.1f}", f"{code_bytes / min_ns * 1e3:.1f}"])
-            figures["compile_mb_s"] = code_bytes / median_ns * 1e3
-            split = (f"  wasmkern: decode+validate {stats['validate_ns'] / 1e6:.2f} ms, compile+link "
+            figures.setdefault("compile_ns", {})[tier] = median_ns
+            if tier == "baseline":
+                figures["compile_mb_s"] = code_bytes / median_ns * 1e3
+            split = (f"  {label}: decode+validate {stats['validate_ns'] / 1e6:.2f} ms, compile+link "
                      f"{stats['codegen_ns'] / 1e6:.2f} ms (medians), {int(stats['machine_code_bytes'])} bytes of "
                      f"machine code for {int(stats['functions'])} functions")
+            if tier != "baseline":
+                split += (f" ({int(stats.get('optimized_functions', 0))} optimised, "
+                          f"{int(stats.get('baseline_fallbacks', 0))} left to the baseline)")
+            splits.append(split)
         except (RunError, KeyError) as error:
-            rows.append(["wasmkern baseline", "n/a", "n/a", "n/a", "n/a"])
+            rows.append([label, "n/a", "n/a", "n/a", "n/a"])
             log(f"bench: {error}")
-    else:
-        rows.append(["wasmkern baseline", "n/a", "n/a", "n/a", "n/a"])
     for label, flags in [("V8 Liftoff", liftoff), ("V8 TurboFan", ["--no-liftoff"])]:
         if not node_ok:
             rows.append([label, "n/a", "n/a", "n/a", "n/a"])
@@ -697,14 +769,16 @@ def measure_micro(args, columns, build_dir):
             median_ns, min_ns = stats["compile_ns"], stats["compile_min_ns"]
             rows.append([label, f"{median_ns / 1e6:.2f}", f"{min_ns / 1e6:.2f}",
                          f"{stats['code_bytes'] / median_ns * 1e3:.1f}", f"{stats['code_bytes'] / min_ns * 1e3:.1f}"])
+            if label == "V8 TurboFan":
+                figures["turbofan_compile_ns"] = median_ns
         except (RunError, KeyError, subprocess.TimeoutExpired) as error:
             rows.append([label, "n/a", "n/a", "n/a", "n/a"])
             log(f"bench: {error}")
     # The same engines on a one-function module: the per-module cost that MB/s above includes.
-    if tool_ok:
+    for tier in tiers if tool_ok else []:
         try:
-            stats = wk_bench(args, "compile", hostcall, args.compile_runs)
-            rows.append(["wasmkern baseline, 1-function module", f"{stats['compile_ns'] / 1e6:.3f}",
+            stats = wk_bench(args, "compile", "--tier", tier, hostcall, args.compile_runs)
+            rows.append([f"wasmkern {tier}, 1-function module", f"{stats['compile_ns'] / 1e6:.3f}",
                          f"{stats['compile_min_ns'] / 1e6:.3f}", "-", "-"])
         except (RunError, KeyError) as error:
             log(f"bench: {error}")
@@ -716,11 +790,10 @@ def measure_micro(args, columns, build_dir):
         except (RunError, KeyError, subprocess.TimeoutExpired) as error:
             log(f"bench: {error}")
     out.extend("  " + line for line in table(rows, ["engine", "median ms", "min ms", "MB/s (median)", "MB/s (best)"]))
-    if split:
-        emit(split)
-    elif not tool_ok:
+    out.extend(splits)
+    if not tool_ok:
         emit(f"  wasmkern: {tool_missing}")
-    emit(f"  wasmkern: `wk-bench compile`, {args.compile_runs} compilations after a warm-up (bench/tools)")
+    emit(f"  wasmkern: `wk-bench compile --tier T`, {args.compile_runs} compilations after a warm-up (bench/tools)")
     emit(f"  V8: new WebAssembly.Module, {args.compile_runs} compilations, flags {' '.join(v8_flags)}")
     emit("")
 
@@ -836,7 +909,8 @@ def parse_args():
     parser.add_argument("--require-wasmkern", action="store_true",
                         help="fail when `wasmkern run` is not available (the smoke test)")
     parser.add_argument("--wasmkern-tier", action="append", metavar="NAME=ARGS",
-                        help="one wasmkern column per tier, ARGS passed after `run` (repeatable)")
+                        help="one wasmkern column wasmkern-NAME per tier, ARGS passed after `run` (repeatable); "
+                             "its `--tier X` (default baseline) is the tier wk-bench measures for it")
     parser.add_argument("--no-node", action="store_true", help="skip the node columns")
     parser.add_argument("--no-micro", action="store_true", help="skip compile speed, host calls and spawn")
     parser.add_argument("--require-node", action="store_true",

@@ -1,5 +1,6 @@
-// wk-bench compile FILE.wasm [RUNS]: decode+validate and baseline compile+link of one
-// module, RUNS times after a warm-up, on this thread (the compiler is single-threaded).
+// wk-bench compile [--tier baseline|optimized] FILE.wasm [RUNS]: decode+validate and
+// compile+link of one module by the given tier (the baseline by default), RUNS times after
+// a warm-up, on this thread (the compiler is single-threaded).
 // The same work as V8's `new WebAssembly.Module`, which the harness times beside it.
 
 #include "bench/tools/commands.h"
@@ -11,10 +12,14 @@ namespace wk::bench {
 
 using namespace engine;
 
-int compile_command(const Arguments& args)
+int compile_command(const Arguments& arguments)
 {
+    Arguments args = arguments;
+    compile::CompileOptions options;
+    if (!take_tier_option(args, options))
+        return kExitUsage;
     if (args.empty() || args.size() > 2)
-        return usage_error("compile takes FILE.wasm [RUNS]");
+        return usage_error("compile takes [--tier baseline|optimized] FILE.wasm [RUNS]");
     std::string path(args[0]);
     auto runs = parse_count(args, 1, 20);
     auto bytes = read_file(path.c_str());
@@ -31,7 +36,7 @@ int compile_command(const Arguments& args)
         u64 validated = now_ns();
         if (loaded.is_error())
             return print_error(path.c_str(), loaded.error());
-        auto code = compile::compile_module(*loaded.value(), &statistics);
+        auto code = compile::compile_module(*loaded.value(), &statistics, options);
         u64 end = now_ns();
         if (code.is_error())
             return print_error(path.c_str(), code.error());
@@ -45,6 +50,10 @@ int compile_command(const Arguments& args)
     std::printf("module_bytes: %zu\ncode_bytes: %llu\nfunctions: %u\nmachine_code_bytes: %llu\n", bytes->size(),
                 static_cast<unsigned long long>(code_bytes), statistics.functions,
                 static_cast<unsigned long long>(statistics.machine_code_bytes));
+    // Both 0 with the baseline; with the optimising tier they add up to `functions`.
+    StringView tier = compile::tier_name(options.tier);
+    std::printf("tier: %.*s\noptimized_functions: %u\nbaseline_fallbacks: %u\n", static_cast<int>(tier.size()),
+                tier.data(), statistics.optimized_functions, statistics.baseline_fallbacks);
     std::printf("validate_ns: %llu\ncodegen_ns: %llu\ncompile_ns: %llu\ncompile_min_ns: %llu\n",
                 static_cast<unsigned long long>(median(validate)), static_cast<unsigned long long>(median(codegen)),
                 static_cast<unsigned long long>(median(total)), static_cast<unsigned long long>(minimum(total)));

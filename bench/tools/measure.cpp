@@ -108,6 +108,40 @@ std::optional<u64> parse_count(const Arguments& args, usize index, u64 fallback)
     return value;
 }
 
+bool take_tier_option(Arguments& args, compile::CompileOptions& options)
+{
+    constexpr std::string_view kFlag = "--tier";
+    usize index = 0;
+    while (index < args.size()) {
+        std::string_view arg = args[index];
+        std::string_view name;
+        usize taken = 1;
+        if (arg == kFlag) {
+            if (index + 1 >= args.size()) {
+                std::fprintf(stderr, "wk-bench: --tier takes a tier name (baseline, optimized)\n");
+                return false;
+            }
+            name = args[index + 1];
+            taken = 2;
+        } else if (arg.starts_with("--tier=")) {
+            name = arg.substr(kFlag.size() + 1);
+        } else {
+            ++index;
+            continue;
+        }
+        auto tier = compile::parse_tier(name);
+        if (!tier) {
+            std::fprintf(stderr, "wk-bench: unknown tier '%.*s' (baseline, optimized)\n", static_cast<int>(name.size()),
+                         name.data());
+            return false;
+        }
+        options.tier = *tier;
+        args.erase(args.begin() + static_cast<std::ptrdiff_t>(index),
+                   args.begin() + static_cast<std::ptrdiff_t>(index + taken));
+    }
+    return true;
+}
+
 namespace {
 
 void nop_array_call(runtime::VMContext*, runtime::VMVal*) { }

@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/ref_ptr.h"
 #include "base/vector.h"
+#include "engine/compile/tier.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/wasi/wasi_context.h"
@@ -48,6 +49,11 @@ int print_error(const char* what, const Error& error);
 
 // A positive count argument, or `fallback` when absent; nothing when it is not a count.
 std::optional<u64> parse_count(const Arguments& args, usize index, u64 fallback);
+
+// Removes `--tier baseline|optimized` (or `--tier=NAME`) from `args` and sets
+// options.tier (left as the baseline when absent). False after printing why to stderr:
+// a missing or unknown tier name.
+bool take_tier_option(Arguments& args, engine::compile::CompileOptions& options);
 
 // A store and a linker holding wasi_snapshot_preview1 (a context without stdio or
 // preopens: nothing here runs a program, modules only link against it) and `bench.nop`, a host function that does nothing: every module the

@@ -12,13 +12,23 @@ namespace {
 constexpr const char* kUsage = R"text(usage: wk-bench COMMAND [ARGS...]
 
 commands (figures on stdout as `key: value` lines, in ns unless the key says otherwise):
-  compile FILE.wasm [RUNS]       decode+validate+compile+link, median of RUNS (20): compile_ns,
-                                 compile_min_ns, validate_ns, codegen_ns, code_bytes, mb_per_s
-  instantiate FILE.wasm [RUNS]   Store::instantiate with WASI and bench.nop available,
-                                 median of RUNS (200): instantiate_ns, instantiate_min_ns
+  compile [--tier T] FILE.wasm [RUNS]
+                                 decode+validate+compile+link, median of RUNS (20): compile_ns,
+                                 compile_min_ns, validate_ns, codegen_ns, code_bytes, mb_per_s,
+                                 tier, optimized_functions, baseline_fallbacks (the functions the
+                                 optimising tier compiled and those it left to the baseline;
+                                 both 0 with the baseline)
+  instantiate [--tier T] FILE.wasm [RUNS]
+                                 Store::instantiate with WASI and bench.nop available, of the
+                                 module compiled by tier T, median of RUNS (200):
+                                 instantiate_ns, instantiate_min_ns
   hostcall [FILE.wasm] [CALLS]   ns per call of wasm calling an empty host function: spin(CALLS)
                                  (10000000) calling bench.nop, native entry and array-call entry
   code FILE.wasm OUT.bin         write the compiled code and print each function's offset
+
+--tier T: the compiler tier, baseline (the default) or optimized (the optimising tier; a
+function it cannot compile falls back to the baseline).
+`wk-bench COMMAND --help` prints this text.
 )text";
 
 struct Subcommand {
@@ -54,6 +64,12 @@ int main(int argc, char** argv)
         return kExitOk;
     }
     Arguments args(argv + 2, argv + argc);
+    for (std::string_view arg : args) {
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(kUsage, stdout);
+            return kExitOk;
+        }
+    }
     for (const Subcommand& subcommand : kSubcommands) {
         if (subcommand.name == name)
             return subcommand.run(args);
