@@ -22,29 +22,6 @@ bool in_range(Opcode op, Opcode first, Opcode last)
 
 } // namespace
 
-LabelPool::~LabelPool()
-{
-    for (Label* chunk : m_chunks)
-        default_allocator().deallocate(chunk, sizeof(Label) * kChunk, alignof(Label));
-}
-
-Result<u32> LabelPool::allocate()
-{
-    if (m_used == m_chunks.size() * kChunk) {
-        void* memory = default_allocator().allocate(sizeof(Label) * kChunk, alignof(Label));
-        if (!memory)
-            return Error::out_of_memory();
-        auto append = m_chunks.try_append(static_cast<Label*>(memory));
-        if (append.is_error()) {
-            default_allocator().deallocate(memory, sizeof(Label) * kChunk, alignof(Label));
-            return append.error();
-        }
-    }
-    u32 id = m_used++;
-    new (&m_chunks[id / kChunk][id % kChunk]) Label();
-    return id;
-}
-
 BaselineCompiler::BaselineCompiler(const Module& module, const runtime::VMOffsets& offsets, Assembler& assembler,
                                    Vector<TrapEntry>& traps)
     : m_module(module)
@@ -265,34 +242,18 @@ void BaselineCompiler::copy_slot(ValKind kind, Mem const& dst, Mem const& src)
 
 Result<Label*> BaselineCompiler::trap_label(TrapKind kind)
 {
-    u32& id = m_trap_labels[static_cast<u32>(kind)];
-    if (id == 0)
-        id = TRY(m_labels.allocate()) + 1;
-    return &m_labels[id - 1];
+    return m_trap_stubs.label(m_labels, kind);
 }
 
 Result<void> BaselineCompiler::record_trap_here(TrapKind kind)
 {
-    u32 offset = m_code_base + m_asm.offset();
-    if (!m_traps.is_empty() && m_traps.last().code_offset >= offset)
-        return Error::from("baseline compiler: trap sites out of order", ErrorKind::Unsupported, m_offset);
-    return m_traps.try_append(TrapEntry { offset, kind });
+    return abi::record_trap_site(m_traps, m_code_base + m_asm.offset(), kind, m_offset);
 }
 
 Result<void> BaselineCompiler::emit_trap_stubs()
 {
-    for (u32 kind = 1; kind < static_cast<u32>(TrapKind::Count); ++kind) {
-        u32 id = m_trap_labels[kind];
-        if (id == 0)
-            continue;
-        m_asm.bind(m_labels[id - 1]);
-        TRY(record_trap_here(static_cast<TrapKind>(kind)));
-        m_asm.ud2();
-        // See the header's note on the stack check: a stack that can grow resumes here.
-        if (kind == static_cast<u32>(TrapKind::StackExhausted) && m_stack_check_resume != 0)
-            m_asm.jmp(m_labels[m_stack_check_resume - 1]);
-    }
-    return {};
+    // See the header's note on the stack check: a stack that can grow resumes after it.
+    return m_trap_stubs.emit(m_asm, m_labels, m_traps, m_code_base, m_offset);
 }
 
 void BaselineCompiler::call_runtime_builtin(runtime::Builtin builtin)
@@ -378,8 +339,7 @@ Result<void> BaselineCompiler::emit_prologue(u32 function_index)
     m_frame_disp_field = m_asm.offset() - 4;
     m_asm.cmp(kScratch, Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
     m_asm.jcc(Condition::Below, *TRY(trap_label(TrapKind::StackExhausted)));
-    m_stack_check_resume = TRY(m_labels.allocate()) + 1;
-    m_asm.bind(m_labels[m_stack_check_resume - 1]);
+    TRY(m_trap_stubs.bind_stack_check_resume(m_asm, m_labels));
     m_asm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
     m_frame_sub_field = m_asm.offset() - 4;
     m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
@@ -440,9 +400,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     // far below what a quadratic blow-up produces.
     m_code_budget = static_cast<u32>(std::min<u64>(u64 { code.size } * 256 + 65536, 0x4000'0000));
     m_labels.reset();
-    for (u32& id : m_trap_labels)
-        id = 0;
-    m_stack_check_resume = 0;
+    m_trap_stubs.reset();
     m_controls.clear();
     m_stack.reset(compile::RegSet(kAllocatableGprs), compile::RegSet(kAllocatableXmms));
     m_dead = false;

@@ -56,6 +56,7 @@
 #include "engine/x64/assembler.h"
 #include "engine/x64/abi/call_layout.h"
 #include "engine/x64/abi/symbols.h"
+#include "engine/x64/abi/trap_stubs.h"
 
 namespace wk::engine::x64::baseline {
 
@@ -69,19 +70,7 @@ using abi::compute_call_layout;
 using abi::SymbolSpace;
 using compile::Builtin;
 
-// Pools Labels with stable addresses, reused from function to function.
-class LabelPool {
-public:
-    ~LabelPool();
-    void reset() { m_used = 0; }
-    Result<u32> allocate();
-    Label& operator[](u32 id) { return m_chunks[id / kChunk][id % kChunk]; }
-
-private:
-    static constexpr u32 kChunk = 256;
-    Vector<Label*> m_chunks;
-    u32 m_used { 0 };
-};
+using abi::LabelPool;
 
 struct Control {
     FrameKind kind { FrameKind::Block };
@@ -274,7 +263,7 @@ private:
     compile::ValueStack m_stack;
     Vector<Control> m_controls;
     LabelPool m_labels;
-    u32 m_trap_labels[static_cast<u32>(TrapKind::Count)] {};
+    abi::TrapStubs m_trap_stubs;
     Vector<ValKind> m_local_kinds;
     Vector<u32> m_local_first_ref; // per local: lowest stack index that may be a Local entry of it
     CallLayout m_self_layout;
@@ -290,7 +279,6 @@ private:
     u32 m_code_budget { 0 };
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
-    u32 m_stack_check_resume { 0 }; // label id + 1: right after the prologue's stack check
     u32 m_below_frame { 0 }; // most bytes any site writes below the frame
     Vector<compile::HandlerEntry> m_handlers;
     PendingCondition m_condition;

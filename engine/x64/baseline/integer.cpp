@@ -3,6 +3,7 @@
 // does that), which memory addressing and the ABI rely on.
 
 #include "engine/x64/baseline/baseline_compiler.h"
+#include "engine/x64/integer_lowering.h"
 
 namespace wk::engine::x64::baseline {
 
@@ -225,28 +226,8 @@ Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
             release(RegClass::Gpr, dividend.reg);
         Label done;
         if (is_signed) {
-            // INT_MIN / -1 overflows (a trap for div, 0 for rem); the hardware would
-            // raise the same #DE as for zero, so it is checked here.
-            Label normal;
             m_asm.cmp(gpr(divisor), -1, size);
-            m_asm.jcc(Condition::NotEqual, normal);
-            if (is_rem) {
-                m_asm.xor_(Gpr::rdx, Gpr::rdx, Size::Dword);
-                m_asm.jmp(done);
-            } else {
-                if (is64) {
-                    m_asm.mov(kScratch, static_cast<i64>(u64 { 1 } << 63), Size::Qword);
-                    m_asm.cmp(Gpr::rax, kScratch, Size::Qword);
-                } else {
-                    m_asm.cmp(Gpr::rax, static_cast<i32>(0x8000'0000u), Size::Dword);
-                }
-                m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::IntegerOverflow)));
-            }
-            m_asm.bind(normal);
-            if (is64)
-                m_asm.cqo();
-            else
-                m_asm.cdq();
+            emit_signed_division_guard(m_asm, is64, is_rem, done, *TRY(trap_label(TrapKind::IntegerOverflow)), kScratch);
             // A zero divisor faults here (#DE): the trap table names it.
             TRY(record_trap_here(TrapKind::IntegerDivideByZero));
             m_asm.idiv(gpr(divisor), size);

@@ -5,6 +5,7 @@
 // registers.
 
 #include "engine/x64/float_lowering.h"
+#include "engine/x64/integer_lowering.h"
 #include "engine/x64/opt/optimizing_compiler.h"
 
 namespace wk::engine::x64::opt {
@@ -316,28 +317,11 @@ Result<void> OptimizingCompiler::emit_division(Inst inst)
                 sign ? m_asm.idiv(slot_mem(loc.slot), size) : m_asm.div(slot_mem(loc.slot), size);
         };
         if (is_signed) {
-            // INT_MIN / -1 overflows (a trap for div, 0 for rem); the hardware would raise
-            // the same #DE as for zero, so it is checked here.
-            Label normal;
             if (loc.kind == LocKind::Reg)
                 m_asm.cmp(gpr(loc.reg), -1, size);
             else
                 m_asm.cmp(slot_mem(loc.slot), -1, size);
-            m_asm.jcc(Condition::NotEqual, normal);
-            if (is_rem) {
-                m_asm.xor_(Gpr::rdx, Gpr::rdx, Size::Dword);
-                m_asm.jmp(done);
-            } else {
-                if (wide) {
-                    m_asm.mov(kScratch, static_cast<i64>(u64 { 1 } << 63), Size::Qword);
-                    m_asm.cmp(Gpr::rax, kScratch, Size::Qword);
-                } else {
-                    m_asm.cmp(Gpr::rax, static_cast<i32>(0x8000'0000u), Size::Dword);
-                }
-                m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::IntegerOverflow)));
-            }
-            m_asm.bind(normal);
-            wide ? m_asm.cqo() : m_asm.cdq();
+            emit_signed_division_guard(m_asm, wide, is_rem, done, *TRY(trap_label(TrapKind::IntegerOverflow)), kScratch);
             // A zero divisor faults here (#DE): the trap table names it.
             TRY(record_trap_here(TrapKind::IntegerDivideByZero));
             divide(true);

@@ -51,18 +51,12 @@ OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOf
 
 Result<Label*> OptimizingCompiler::trap_label(TrapKind kind)
 {
-    u32& id = m_trap_labels[static_cast<u32>(kind)];
-    if (id == 0)
-        id = TRY(m_labels.allocate()) + 1;
-    return &m_labels[id - 1];
+    return m_trap_stubs.label(m_labels, kind);
 }
 
 Result<void> OptimizingCompiler::record_trap_here(TrapKind kind)
 {
-    u32 offset = m_code_base + m_asm.offset();
-    if (!m_traps.is_empty() && m_traps.last().code_offset >= offset)
-        return Error::from("optimising tier: trap sites out of order", ErrorKind::Unsupported, m_wasm_offset);
-    return m_traps.try_append(TrapEntry { offset, kind });
+    return abi::record_trap_site(m_traps, m_code_base + m_asm.offset(), kind, m_wasm_offset);
 }
 
 Result<void> OptimizingCompiler::compile_function(u32 function_index, u32 code_base)
@@ -99,8 +93,7 @@ Result<void> OptimizingCompiler::emit_function()
     TRY(m_alloc.run(m_function));
 
     m_labels.reset();
-    for (u32& id : m_trap_labels)
-        id = 0;
+    m_trap_stubs.reset();
     m_edge_stubs.clear();
     m_subtype_stubs.clear();
     m_staging.clear();
@@ -161,8 +154,7 @@ Result<void> OptimizingCompiler::emit_prologue()
     // As in the baseline, the stub is `ud2; jmp here`: where the stack can grow
     // (engine/platform.h, stack_check_fault), r11 (the lowest address the frame needs)
     // and rdi (the vmctx) tell the environment how far, and it resumes at the jmp.
-    m_stack_check_resume = TRY(m_labels.allocate());
-    m_asm.bind(m_labels[m_stack_check_resume]);
+    TRY(m_trap_stubs.bind_stack_check_resume(m_asm, m_labels));
     m_asm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
     m_frame_sub_field = m_asm.offset() - 4;
     m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
@@ -465,17 +457,7 @@ Result<void> OptimizingCompiler::emit_deferred()
         m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::IndirectCallTypeMismatch)));
         m_asm.jmp(m_labels[stub.back]);
     }
-    for (u32 kind = 1; kind < static_cast<u32>(TrapKind::Count); ++kind) {
-        u32 id = m_trap_labels[kind];
-        if (id == 0)
-            continue;
-        m_asm.bind(m_labels[id - 1]);
-        TRY(record_trap_here(static_cast<TrapKind>(kind)));
-        m_asm.ud2();
-        if (kind == static_cast<u32>(TrapKind::StackExhausted))
-            m_asm.jmp(m_labels[m_stack_check_resume]);
-    }
-    return {};
+    return m_trap_stubs.emit(m_asm, m_labels, m_traps, m_code_base, m_wasm_offset);
 }
 
 // ---- calls --------------------------------------------------------------------------

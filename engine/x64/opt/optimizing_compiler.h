@@ -25,6 +25,7 @@
 #include "engine/x64/abi/call_layout.h"
 #include "engine/x64/abi/frame.h"
 #include "engine/x64/abi/symbols.h"
+#include "engine/x64/abi/trap_stubs.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 #include "engine/x64/opt/regalloc.h"
 
@@ -148,9 +149,9 @@ private:
     engine::opt::Builder m_builder;
     engine::opt::Function m_function;
     Allocator m_alloc;
-    baseline::LabelPool m_labels;
+    abi::LabelPool m_labels;
     Vector<u32> m_block_labels;
-    u32 m_trap_labels[static_cast<u32>(TrapKind::Count)] {};
+    abi::TrapStubs m_trap_stubs;
     abi::CallLayout m_self_layout;
     abi::CallLayout m_call_layout;
     Vector<u32> m_new_trampolines; // types first needed by the function being compiled
@@ -190,7 +191,6 @@ private:
     u32 m_wasm_offset { 0 };
     u32 m_frame_disp_field { 0 };
     u32 m_frame_sub_field { 0 };
-    u32 m_stack_check_resume { 0 };
     u32 m_below_frame { 0 };
     u32 m_first_trap { 0 };
     u32 m_function_start { 0 };
