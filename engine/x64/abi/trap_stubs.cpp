@@ -50,4 +50,25 @@ Result<void> TrapStubs::emit(Assembler& masm, LabelPool& labels, Vector<TrapEntr
     return {};
 }
 
+Result<FrameEntry> emit_frame_entry(Assembler& masm, LabelPool& labels, TrapStubs& stubs)
+{
+    FrameEntry entry;
+    masm.push(Gpr::rbp);
+    masm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
+    masm.lea(kScratch, Mem(Gpr::rsp, -0x7FFF'0000), Size::Qword);
+    entry.check_field = masm.offset() - 4;
+    masm.cmp(kScratch, Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
+    masm.jcc(Condition::Below, *TRY(stubs.label(labels, TrapKind::StackExhausted)));
+    TRY(stubs.bind_stack_check_resume(masm, labels));
+    masm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
+    entry.frame_field = masm.offset() - 4;
+    return entry;
+}
+
+void patch_frame_entry(Assembler& masm, FrameEntry entry, u32 frame, u32 checked)
+{
+    masm.patch_u32(entry.check_field, static_cast<u32>(-static_cast<i32>(checked)));
+    masm.patch_u32(entry.frame_field, frame);
+}
+
 } // namespace wk::engine::x64::abi

@@ -9,6 +9,8 @@
 #include "base/vector.h"
 #include "engine/compile/code_object.h"
 #include "engine/platform.h"
+#include "engine/runtime/vm.h"
+#include "engine/x64/abi/frame.h"
 #include "engine/x64/assembler.h"
 
 namespace wk::engine::x64::abi {
@@ -63,5 +65,18 @@ private:
     u32 m_ids[static_cast<u32>(TrapKind::Count)] {};
     u32 m_stack_check_resume { 0 }; // label id + 1
 };
+
+// The entry every compiled function's frame starts with (docs/engine-abi.md, "Stack"):
+// push rbp; mov rbp, rsp; r11 = rsp - (frame + below), compared with the vmctx's
+// (rdi's) stack limit, below it the StackExhausted stub, which resumes right after the
+// check where a stack can grow (platform.h, stack_check_fault: r11 says how far); then
+// sub rsp, frame. Both sizes are 32-bit placeholders, known only once the function is
+// compiled: patch_frame_entry fills them in.
+struct FrameEntry {
+    u32 check_field { 0 };
+    u32 frame_field { 0 };
+};
+Result<FrameEntry> emit_frame_entry(Assembler& masm, LabelPool& labels, TrapStubs& stubs);
+void patch_frame_entry(Assembler& masm, FrameEntry entry, u32 frame, u32 checked);
 
 } // namespace wk::engine::x64::abi

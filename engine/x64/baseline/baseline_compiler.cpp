@@ -330,18 +330,9 @@ Result<void> BaselineCompiler::emit_prologue(u32 function_index)
     Span<const ValType> params = m_module.func_params(type_index);
     TRY(compute_call_layout(params, m_module.func_results(type_index), m_self_layout));
 
-    m_asm.push(Gpr::rbp);
-    m_asm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
     // The frame size, and for the check also the bytes below the frame, are patched at
-    // the end, when the deepest operand stack and every call site are known; the
-    // placeholders force 32-bit fields.
-    m_asm.lea(kScratch, Mem(Gpr::rsp, -0x7FFF'0000), Size::Qword);
-    m_frame_disp_field = m_asm.offset() - 4;
-    m_asm.cmp(kScratch, Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
-    m_asm.jcc(Condition::Below, *TRY(trap_label(TrapKind::StackExhausted)));
-    TRY(m_trap_stubs.bind_stack_check_resume(m_asm, m_labels));
-    m_asm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
-    m_frame_sub_field = m_asm.offset() - 4;
+    // the end, when the deepest operand stack and every call site are known.
+    m_frame_entry = TRY(abi::emit_frame_entry(m_asm, m_labels, m_trap_stubs));
     m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
     m_asm.mov(Mem(Gpr::rbp, kSavedR15), kMemoryBase, Size::Qword);
     m_asm.mov(kVmctx, Gpr::rdi, Size::Qword);
@@ -445,8 +436,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     u64 checked = frame + m_below_frame;
     if (checked > 0x4000'0000)
         return Error::from("baseline compiler: frame too large", ErrorKind::Unsupported, code.offset);
-    m_asm.patch_u32(m_frame_disp_field, static_cast<u32>(-static_cast<i32>(checked)));
-    m_asm.patch_u32(m_frame_sub_field, static_cast<u32>(frame));
+    abi::patch_frame_entry(m_asm, m_frame_entry, static_cast<u32>(frame), static_cast<u32>(checked));
     return m_asm.status();
 }
 

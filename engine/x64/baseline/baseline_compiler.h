@@ -277,8 +277,7 @@ private:
     u32 m_function_start { 0 };
     u32 m_code_base { 0 };
     u32 m_code_budget { 0 };
-    u32 m_frame_disp_field { 0 };
-    u32 m_frame_sub_field { 0 };
+    abi::FrameEntry m_frame_entry;
     u32 m_below_frame { 0 }; // most bytes any site writes below the frame
     Vector<compile::HandlerEntry> m_handlers;
     PendingCondition m_condition;

@@ -133,8 +133,7 @@ Result<void> OptimizingCompiler::emit_function()
     u64 checked = frame + m_below_frame;
     if (checked > 0x4000'0000)
         return unsupported("optimising tier: frame too large");
-    m_asm.patch_u32(m_frame_disp_field, static_cast<u32>(-static_cast<i32>(checked)));
-    m_asm.patch_u32(m_frame_sub_field, static_cast<u32>(frame));
+    patch_frame_entry(m_asm, m_frame_entry, static_cast<u32>(frame), static_cast<u32>(checked));
     return m_asm.status();
 }
 
@@ -144,19 +143,8 @@ Result<void> OptimizingCompiler::emit_prologue()
     Span<const ValType> params = m_module.func_params(type_index);
     TRY(compute_call_layout(params, m_module.func_results(type_index), m_self_layout));
 
-    m_asm.push(Gpr::rbp);
-    m_asm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
-    // Frame size and the bytes below it are patched at the end (32-bit placeholders).
-    m_asm.lea(kScratch, Mem(Gpr::rsp, -0x7FFF'0000), Size::Qword);
-    m_frame_disp_field = m_asm.offset() - 4;
-    m_asm.cmp(kScratch, Mem(Gpr::rdi, static_cast<i32>(runtime::VMOffsets::kStackLimit)), Size::Qword);
-    m_asm.jcc(Condition::Below, *TRY(trap_label(TrapKind::StackExhausted)));
-    // As in the baseline, the stub is `ud2; jmp here`: where the stack can grow
-    // (engine/platform.h, stack_check_fault), r11 (the lowest address the frame needs)
-    // and rdi (the vmctx) tell the environment how far, and it resumes at the jmp.
-    TRY(m_trap_stubs.bind_stack_check_resume(m_asm, m_labels));
-    m_asm.sub(Gpr::rsp, 0x7FFF'0000, Size::Qword);
-    m_frame_sub_field = m_asm.offset() - 4;
+    // Frame size and the bytes below it are patched at the end, when every call site is known.
+    m_frame_entry = TRY(emit_frame_entry(m_asm, m_labels, m_trap_stubs));
     m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
     // r15 is needed only by accesses to memory 0; a function without them leaves it alone
     // (its callees restore what they change), so it need not save or load it.

@@ -189,8 +189,7 @@ private:
     u32 m_function_index { 0 };
     u32 m_code_base { 0 };
     u32 m_wasm_offset { 0 };
-    u32 m_frame_disp_field { 0 };
-    u32 m_frame_sub_field { 0 };
+    abi::FrameEntry m_frame_entry;
     u32 m_below_frame { 0 };
     u32 m_first_trap { 0 };
     u32 m_function_start { 0 };
