@@ -135,8 +135,16 @@ bool grow_at_stack_check(x86_64::InterruptFrame& frame)
             new_bottom = stack->memory.bottom - kStackGrowthStep;
         if (new_bottom < floor)
             new_bottom = floor;
+        // At most 16 pages per interrupts-off stretch (docs/kernel-abi.md, "Scheduling"):
+        // a bigger frame leaves the ud2 in place, so it faults again once interrupts are
+        // back on and the next 16 pages are mapped then.
+        bool partial = stack->memory.bottom - new_bottom > kStackGrowthStep;
+        if (partial)
+            new_bottom = stack->memory.bottom - kStackGrowthStep;
         if (!grow_locked(*stack, *thread, new_bottom))
             return false; // over budget or out of frames: the check traps
+        if (partial)
+            return true;
         limit = stack->memory.bottom + reserve;
     }
     // Otherwise the VMContext held an older limit (another instance's, not yet lowered).
