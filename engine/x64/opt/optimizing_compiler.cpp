@@ -63,19 +63,12 @@ Result<void> OptimizingCompiler::compile_function(u32 function_index, u32 code_b
 {
     m_function_index = function_index;
     m_code_base = code_base;
-    m_first_trap = static_cast<u32>(m_traps.size());
     m_new_trampolines.clear();
     const Code& code = m_module.codes[function_index - m_module.imported_function_count];
     m_wasm_offset = code.offset;
     m_code_budget = static_cast<u32>(std::min<u64>(u64 { code.size } * 512 + 65536, 0x4000'0000));
-    auto result = emit_function();
-    if (result.is_error()) {
-        // The caller falls back to the baseline: forget this function's trap sites.
-        while (m_traps.size() > m_first_trap)
-            m_traps.pop_back();
-        return result.error();
-    }
-    return {};
+    // On an error the pipeline drops this function's trap sites and code (tier.h).
+    return emit_function();
 }
 
 void OptimizingCompiler::discard_function()

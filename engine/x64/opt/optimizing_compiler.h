@@ -41,8 +41,7 @@ public:
 
     // Compiles one defined function into the assembler (empty on entry); `code_base` is
     // where its code will sit in the module's code, for the trap table. On an error the
-    // caller discards what the assembler holds; trap entries added for the function
-    // are removed again.
+    // pipeline discards what the assembler and the trap table gained (tier.h).
     Result<void> compile_function(u32 function_index, u32 code_base) override;
     // Forgets the trampoline needs the failed function added (its trap entries the
     // pipeline drops).
@@ -191,7 +190,6 @@ private:
     u32 m_wasm_offset { 0 };
     abi::FrameEntry m_frame_entry;
     u32 m_below_frame { 0 };
-    u32 m_first_trap { 0 };
     u32 m_function_start { 0 };
     u32 m_code_budget { 0 };
 };
