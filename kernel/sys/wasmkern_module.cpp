@@ -7,6 +7,7 @@
 #include "base/vector.h"
 #include "engine/runtime/host_function.h"
 #include "engine/wasi/wasi_context.h"
+#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/debug/log.h"
 #include "kernel/debug/log_buffer.h"
@@ -239,13 +240,15 @@ u32 call_dmesg(WasmkernCaller& caller, u32 buffer, u32 length, u32 info_out)
     Vector<u8> snapshot;
     if (!snapshot.try_resize(wanted))
         return static_cast<u32>(Errno::NoMem);
-    u64 flags;
-    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
-    usize copied = ring.copy_newest(Bytes(snapshot.data(), wanted));
-    u32 held = static_cast<u32>(ring.held());
-    u64 dropped = ring.dropped();
-    if (flags & (1 << 9))
-        asm volatile("sti" ::: "memory");
+    usize copied;
+    u32 held;
+    u64 dropped;
+    {
+        x86_64::InterruptDisabler guard;
+        copied = ring.copy_newest(Bytes(snapshot.data(), wanted));
+        held = static_cast<u32>(ring.held());
+        dropped = ring.dropped();
+    }
     u8 info[kLogInfoSize];
     u32 copied32 = static_cast<u32>(copied);
     __builtin_memcpy(info, &copied32, 4);
