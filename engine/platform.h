@@ -62,6 +62,14 @@ Result<void> protect(void* address, usize size, Access access);
 // Gives back a whole reservation made by reserve(address, size).
 void release(void* address, usize size);
 
+// Writes `bytes` over code at `address` that other threads may be running: the pages
+// stay executable throughout (hosted: ReadExecute → read-write-execute → ReadExecute
+// under a process-wide lock; kernel: the same with interrupts off, one CPU). An 8-byte
+// write at an 8-aligned address is one atomic store, so a thread running the old bytes
+// sees either them or the new ones (tier-up's jump slots). Only for committed code
+// (ReadExecute) memory; Invalid for an 8-byte write that is not aligned.
+Result<void> patch_code(void* address, ReadonlyBytes bytes);
+
 // ---- time and entropy -----------------------------------------------------------
 
 // Nanoseconds from an arbitrary origin; never goes backwards.
@@ -69,6 +77,24 @@ u64 monotonic_nanoseconds();
 
 // Fills `buffer` with unpredictable bytes (ErrorKind::Io if the environment has none).
 Result<void> fill_entropy(Bytes buffer);
+
+// ---- worker threads (tier-up's background compiler) -------------------------------
+
+// A thread that runs `entry(argument)` once and waits for work in between (tier-up).
+struct Worker;
+
+// Starts a worker running entry(argument). ErrorKind::Unsupported where the environment
+// gives the engine no threads (the kernel, for now): callers then do the work inline or
+// not at all.
+Result<Worker*> start_worker(void (*entry)(Worker*, void* argument), void* argument);
+// Wakes the worker if it waits in wait_for_work; a wake-up that comes first is kept.
+void wake_worker(Worker*);
+// On the worker: returns at once if woken since the last return, otherwise blocks until
+// wake_worker. Spurious returns are allowed: the caller re-checks its own state.
+void wait_for_work(Worker*);
+// Waits until entry has returned, then frees the worker. The caller makes entry return
+// (a flag it checks after each wait_for_work, then wake_worker).
+void join_worker(Worker*);
 
 // ---- traps ----------------------------------------------------------------------
 

@@ -244,6 +244,45 @@ Result<void> protect(void* address, usize size, Access access)
     return {};
 }
 
+Result<void> patch_code(void* address, ReadonlyBytes bytes)
+{
+    if (bytes.empty())
+        return {};
+    u64 start = reinterpret_cast<u64>(address);
+    if (bytes.size() == 8 && (start & 7) != 0)
+        return Error::from("an 8-byte code patch must be 8-aligned", ErrorKind::Invalid);
+    u64 first = start & ~(x86::kPageSize - 1);
+    u64 end = (start + bytes.size() + x86::kPageSize - 1) & ~(x86::kPageSize - 1);
+    TRY(check_range(reinterpret_cast<void*>(first), end - first));
+    // NOTE: one CPU and interrupts off: nothing runs the pages while they are writable and
+    // executable (flags 0 is ReadExecute, kPageWritable alone adds writing).
+    InterruptDisabler guard;
+    auto tables = PageTables::current();
+    for (u64 page = first; page < end; page += x86::kPageSize)
+        TRY(tables.protect(page, x86::kPageWritable));
+    if (bytes.size() == 8) {
+        u64 value;
+        __builtin_memcpy(&value, bytes.data(), 8);
+        __atomic_store_n(static_cast<u64*>(address), value, __ATOMIC_RELEASE);
+    } else {
+        __builtin_memcpy(address, bytes.data(), bytes.size());
+    }
+    for (u64 page = first; page < end; page += x86::kPageSize)
+        TRY(tables.protect(page, flags_for(Access::ReadExecute)));
+    return {};
+}
+
+// NOTE: no worker threads for the engine in the kernel yet: tier-up compiles inline or
+// not at all (docs/optimizing-compiler.md, "Tier-up").
+Result<Worker*> start_worker(void (*)(Worker*, void*), void*)
+{
+    return Error::from("no worker threads in the kernel", ErrorKind::Unsupported);
+}
+
+void wake_worker(Worker*) { }
+void wait_for_work(Worker*) { }
+void join_worker(Worker*) { }
+
 void release(void* address, usize size)
 {
     if (!check_range(address, size))
