@@ -28,39 +28,11 @@ usize count_at_or_below(Span<const T> entries, u32 offset, Key key)
     return low;
 }
 
-} // namespace
-
-Result<RefPtr<CodeObject>> CodeObject::link(const LinkInput& input)
+// Writes the relocated code of `input` to `buffer`, which will run at `final_base`.
+Result<void> relocate(u8* buffer, uptr final_base, const LinkInput& input)
 {
-    if (input.code.empty())
-        return Error::from("empty code object", ErrorKind::Invalid);
-    auto object = TRY(try_make_ref_counted<CodeObject>());
-    TRY(object->m_traps.try_extend(input.traps));
-    TRY(object->m_function_starts.try_extend(input.function_starts));
-    TRY(object->m_handlers.try_extend(input.handlers));
-    TRY(object->m_handler_parents.try_resize(input.handlers.size(), kNoParent));
-    // The open ranges, outermost first: by start order, a range's parent is the last
-    // open range that has not ended where it starts.
-    Vector<u32> open;
-    for (u32 i = 0; i < input.handlers.size(); ++i) {
-        while (!open.is_empty() && input.handlers[open.last()].end <= input.handlers[i].start)
-            MUST(open.try_resize(open.size() - 1));
-        if (!open.is_empty())
-            object->m_handler_parents[i] = open.last();
-        TRY(open.try_append(i));
-    }
-    object->m_first_function_index = input.first_function_index;
-
-    usize page = platform::page_size();
-    usize mapped = round_up(input.code.size(), page);
-    void* memory = TRY(platform::reserve(mapped));
-    object->m_memory = static_cast<u8*>(memory);
-    object->m_mapped = mapped;
-    object->m_size = input.code.size();
-    TRY(platform::commit(memory, mapped));
-    __builtin_memcpy(memory, input.code.data(), input.code.size());
-
-    u8* base = object->m_memory;
+    __builtin_memcpy(buffer, input.code.data(), input.code.size());
+    bool absolute_symbols = !input.symbol_addresses.empty();
     for (const x64::Relocation& relocation : input.relocations) {
         u64 target;
         if (relocation.target >= kExternalBase) {
@@ -68,44 +40,133 @@ Result<RefPtr<CodeObject>> CodeObject::link(const LinkInput& input)
             if (external >= input.externals.size())
                 return Error::from("relocation to an unknown external", ErrorKind::Invalid);
             target = reinterpret_cast<u64>(input.externals[external]);
+        } else if (absolute_symbols) {
+            if (relocation.target >= input.symbol_addresses.size() || input.symbol_addresses[relocation.target] == 0)
+                return Error::from("relocation to an unknown symbol", ErrorKind::Invalid);
+            target = input.symbol_addresses[relocation.target];
         } else {
             if (relocation.target >= input.symbols.size() || input.symbols[relocation.target] >= input.code.size())
                 return Error::from("relocation to an unknown symbol", ErrorKind::Invalid);
-            target = reinterpret_cast<u64>(base + input.symbols[relocation.target]);
+            target = final_base + input.symbols[relocation.target];
         }
         u64 value = target + static_cast<u64>(relocation.addend);
         switch (relocation.kind) {
         case x64::RelocationKind::PcRel32: {
             if (relocation.offset + 4 > input.code.size())
                 return Error::from("relocation outside the code", ErrorKind::Invalid);
-            i64 delta = static_cast<i64>(value - reinterpret_cast<u64>(base + relocation.offset));
+            i64 delta = static_cast<i64>(value - (final_base + relocation.offset));
             if (delta != static_cast<i32>(delta))
                 return Error::from("relocation out of range", ErrorKind::OutOfRange);
             i32 field = static_cast<i32>(delta);
-            __builtin_memcpy(base + relocation.offset, &field, 4);
+            __builtin_memcpy(buffer + relocation.offset, &field, 4);
             break;
         }
         case x64::RelocationKind::Abs64:
             if (relocation.offset + 8 > input.code.size())
                 return Error::from("relocation outside the code", ErrorKind::Invalid);
-            __builtin_memcpy(base + relocation.offset, &value, 8);
+            __builtin_memcpy(buffer + relocation.offset, &value, 8);
             break;
         }
     }
-    TRY(platform::protect(memory, mapped, platform::Access::ReadExecute));
+    return {};
+}
 
-    object->m_range.start = reinterpret_cast<uptr>(base);
-    object->m_range.size = object->m_size;
-    object->m_range.traps = object->m_traps.span();
-    object->m_range.owner = object.get();
-    TRY(register_code_range(&object->m_range));
-    object->m_registered = true;
+// Guards every code object's tier space (allocation only; rare).
+SpinLock g_tier_space_lock;
+
+} // namespace
+
+Result<void> CodeObject::copy_tables(const LinkInput& input)
+{
+    TRY(m_traps.try_extend(input.traps));
+    TRY(m_function_starts.try_extend(input.function_starts));
+    TRY(m_handlers.try_extend(input.handlers));
+    TRY(m_handler_parents.try_resize(input.handlers.size(), kNoParent));
+    // The open ranges, outermost first: by start order, a range's parent is the last
+    // open range that has not ended where it starts.
+    Vector<u32> open;
+    for (u32 i = 0; i < input.handlers.size(); ++i) {
+        while (!open.is_empty() && input.handlers[open.last()].end <= input.handlers[i].start)
+            MUST(open.try_resize(open.size() - 1));
+        if (!open.is_empty())
+            m_handler_parents[i] = open.last();
+        TRY(open.try_append(i));
+    }
+    m_first_function_index = input.first_function_index;
+    return {};
+}
+
+Result<void> CodeObject::register_live()
+{
+    m_range.start = reinterpret_cast<uptr>(m_memory);
+    m_range.size = m_size;
+    m_range.traps = m_traps.span();
+    m_range.owner = this;
+    TRY(register_code_range(&m_range));
+    m_registered = true;
 
     LockGuard guard(g_live_lock);
-    object->m_next_live = g_live_head;
+    m_next_live = g_live_head;
     if (g_live_head)
-        g_live_head->m_previous_live = object.get();
-    g_live_head = object.get();
+        g_live_head->m_previous_live = this;
+    g_live_head = this;
+    return {};
+}
+
+Result<RefPtr<CodeObject>> CodeObject::link(const LinkInput& input)
+{
+    if (input.code.empty())
+        return Error::from("empty code object", ErrorKind::Invalid);
+    auto object = TRY(try_make_ref_counted<CodeObject>());
+    TRY(object->copy_tables(input));
+
+    usize page = platform::page_size();
+    usize code_pages = round_up(input.code.size(), page);
+    usize tier_pages = round_up(input.tier_space, page);
+    usize mapped = code_pages + tier_pages;
+    void* memory = TRY(platform::reserve(mapped));
+    object->m_memory = static_cast<u8*>(memory);
+    object->m_mapped = mapped;
+    object->m_size = input.code.size();
+    // NOTE: the tier space is committed (and made executable) with the code: hosted,
+    // untouched pages cost nothing; the kernel does not tier up (no tier space).
+    TRY(platform::commit(memory, mapped));
+    TRY(relocate(object->m_memory, reinterpret_cast<uptr>(memory), input));
+    TRY(platform::protect(memory, mapped, platform::Access::ReadExecute));
+    if (tier_pages) {
+        object->m_tier_next = object->m_memory + code_pages;
+        object->m_tier_end = object->m_memory + mapped;
+    }
+    TRY(object->register_live());
+    return object;
+}
+
+Result<RefPtr<CodeObject>> CodeObject::link_in_tier_space(CodeObject& parent, const LinkInput& input)
+{
+    if (input.code.empty())
+        return Error::from("empty code object", ErrorKind::Invalid);
+    auto object = TRY(try_make_ref_counted<CodeObject>());
+    TRY(object->copy_tables(input));
+    u8* place = nullptr;
+    {
+        LockGuard guard(g_tier_space_lock);
+        usize size = round_up(input.code.size(), 16);
+        if (!parent.m_tier_next || static_cast<usize>(parent.m_tier_end - parent.m_tier_next) < size)
+            return Error::from("tier space exhausted", ErrorKind::OutOfMemory);
+        place = parent.m_tier_next;
+        parent.m_tier_next += size;
+    }
+    // NOTE: from here the space is taken even if linking fails: a few bytes lost, never
+    // handed out twice.
+    Vector<u8> buffer;
+    TRY(buffer.try_resize(input.code.size()));
+    TRY(relocate(buffer.data(), reinterpret_cast<uptr>(place), input));
+    TRY(platform::patch_code(place, buffer.span()));
+    object->m_memory = place;
+    object->m_mapped = 0;
+    object->m_size = input.code.size();
+    object->m_parent = RefPtr<CodeObject>(&parent);
+    TRY(object->register_live());
     return object;
 }
 
@@ -121,7 +182,7 @@ CodeObject::~CodeObject()
         if (m_next_live)
             m_next_live->m_previous_live = m_previous_live;
     }
-    if (m_memory)
+    if (m_memory && m_mapped)
         platform::release(m_memory, m_mapped);
 }
 

@@ -46,11 +46,24 @@ struct LinkInput {
     Span<const u32> function_starts;
     u32 first_function_index { 0 };
     Span<const HandlerEntry> handlers; // sorted by start
+    // Address space to reserve right after the code, executable, for the code tier-up
+    // links in later (link_in_tier_space): within rel32 reach of this code.
+    usize tier_space { 0 };
+    // For link_in_tier_space: the absolute address of each internal symbol (the module's
+    // jump slots, trampolines, retpoline), 0 where the module has none; `symbols` is then
+    // unused.
+    Span<const uptr> symbol_addresses;
 };
 
 class CodeObject : public RefCounted<CodeObject> {
 public:
     static Result<RefPtr<CodeObject>> link(const LinkInput& input);
+    // Links `input` (symbols by symbol_addresses) into `parent`'s tier space and registers
+    // it; the pages stay executable while it is written (platform::patch_code). The new
+    // object keeps `parent` alive; its space is never reused (code lives as long as the
+    // module). OutOfMemory when the tier space is full, OutOfRange when a target is out
+    // of rel32 reach.
+    static Result<RefPtr<CodeObject>> link_in_tier_space(CodeObject& parent, const LinkInput& input);
     ~CodeObject();
 
     const u8* base() const { return m_memory; }
@@ -71,9 +84,15 @@ private:
     template<typename U, typename... Args>
     friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
     CodeObject() = default;
+    Result<void> copy_tables(const LinkInput& input);
+    Result<void> register_live();
 
     u8* m_memory { nullptr };
-    usize m_mapped { 0 };
+    usize m_mapped { 0 }; // 0 for code in a parent's tier space (not owned)
+    RefPtr<CodeObject> m_parent;
+    // Tier space: [m_tier_next, m_tier_end) is still free (guarded by a lock in the .cpp).
+    u8* m_tier_next { nullptr };
+    u8* m_tier_end { nullptr };
     usize m_size { 0 };
     Vector<TrapEntry> m_traps;
     Vector<u32> m_function_starts;
