@@ -59,6 +59,10 @@ Result<void> Instance::allocate_context()
     __builtin_memcpy(m_vmctx + VMOffsets::kInstance, &self, sizeof(self));
     const void* const* builtins = builtin_table();
     __builtin_memcpy(m_vmctx + VMOffsets::kBuiltins, &builtins, sizeof(builtins));
+    if (TierUpHooks* tier_up = m_module->tier_up()) {
+        i32* budgets = tier_up->budgets();
+        __builtin_memcpy(m_vmctx + VMOffsets::kTierBudgets, &budgets, sizeof(budgets));
+    }
 
     const Module& m = module();
     TRY(m_memories.try_resize(m.memories.size()));

@@ -14,6 +14,18 @@ struct FunctionEntries {
     VMArrayCall array_call { nullptr };
 };
 
+// What tier-up (engine/compile/tier_up.h) attaches to a module compiled in tiered mode:
+// the budgets its instances' code counts down (VMOffsets::kTierBudgets) and the sink of
+// functions whose budget ran out. Thread-safe: any instance's thread may call it.
+class TierUpHooks : public RefCounted<TierUpHooks> {
+public:
+    virtual ~TierUpHooks() = default;
+    virtual i32* budgets() = 0;
+    // Defined function `function_index` (module index) ran out of budget. Never unwinds;
+    // errors leave the function in its current tier.
+    virtual void function_hot(u32 function_index) = 0;
+};
+
 // A decoded, validated module ready to instantiate, any number of times and in any
 // store: it owns the bytes the Module refers into, its VMContext layout and, once the
 // compiler has run, the entries of its defined functions.
@@ -43,6 +55,10 @@ public:
     bool is_compiled() const { return !m_entries.is_empty(); }
     FunctionEntries entries_of(u32 function_index) const;
 
+    // Tier-up's state, set once by the compiler before the first instance (or null).
+    void set_tier_up(RefPtr<TierUpHooks> hooks) { m_tier_up = std::move(hooks); }
+    TierUpHooks* tier_up() const { return m_tier_up.get(); }
+
 private:
     template<typename U, typename... Args>
     friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
@@ -53,6 +69,9 @@ private:
     VMOffsets m_offsets;
     Vector<FunctionEntries> m_entries;
     bool m_names_sorted { false }; // function_names strictly ascending: binary search
+    // NOTE: last, so it is destroyed first: tier-up's background compiler reads m_module
+    // and m_offsets until its destructor has joined it.
+    RefPtr<TierUpHooks> m_tier_up;
 };
 
 } // namespace wk::engine::runtime

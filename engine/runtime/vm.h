@@ -146,6 +146,9 @@ struct VMOffsets {
     static constexpr u32 kStackLimit = 16;  // u64: lowest rsp wasm code may use
     static constexpr u32 kInstance = 24;    // Instance*: for builtins
     static constexpr u32 kBuiltins = 32;    // const void* const*: the builtin table
+    // i32*: the module's tier-up budgets, one per defined function (shared by its
+    // instances); null unless the module was compiled with Tier::Tiered.
+    static constexpr u32 kTierBudgets = 40;
     static constexpr u32 kHeaderSize = 48;
 
     u32 function_count { 0 };
