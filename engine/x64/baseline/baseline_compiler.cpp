@@ -296,6 +296,56 @@ Result<void> BaselineCompiler::call_builtin_with(runtime::Builtin builtin, Span<
     return {};
 }
 
+// Saved around the TierUp call: every allocatable register, which may hold locals or
+// operands at a loop header.
+constexpr Gpr kCounterSaved[] = { Gpr::rax, Gpr::rcx, Gpr::rdx, Gpr::rsi, Gpr::rdi, Gpr::r8, Gpr::r9, Gpr::r10 };
+constexpr u32 kCounterXmms = 15;
+// What a counter stub writes below the frame: the pushes, the xmm area, the builtin call.
+constexpr u32 kCounterStubBytes = 8 * 8 + 16 * kCounterXmms + kRetpolineCallBytes;
+static_assert((8 * 8 + 16 * kCounterXmms) % 16 == 0, "the builtin call needs rsp 16-aligned");
+
+Result<void> BaselineCompiler::emit_tier_counter()
+{
+    if (!m_tier_counters)
+        return {};
+    u32 defined = m_function_index - m_module.imported_function_count;
+    if (defined > 0x1FFF'FFFFu)
+        return unsupported("implementation limit: too many functions for tier-up counters");
+    CounterStub stub;
+    stub.stub = TRY(m_labels.allocate());
+    stub.resume = TRY(m_labels.allocate());
+    TRY(m_counter_stubs.try_append(stub));
+    m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kTierBudgets)), Size::Qword);
+    m_asm.sub(Mem(kScratch, static_cast<i32>(4 * defined)), 1, Size::Dword);
+    m_asm.jcc(Condition::Sign, m_labels[stub.stub]);
+    m_asm.bind(m_labels[stub.resume]);
+    note_below_frame(kCounterStubBytes);
+    return {};
+}
+
+void BaselineCompiler::emit_tier_counter_stubs()
+{
+    for (const CounterStub& stub : m_counter_stubs) {
+        m_asm.bind(m_labels[stub.stub]);
+        for (Gpr reg : kCounterSaved)
+            m_asm.push(reg);
+        m_asm.sub(Gpr::rsp, static_cast<i32>(16 * kCounterXmms), Size::Qword);
+        for (u32 i = 0; i < kCounterXmms; ++i)
+            m_asm.movdqu(Mem(Gpr::rsp, static_cast<i32>(16 * i)), xmm(static_cast<u8>(i)));
+        m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+        m_asm.mov(Gpr::rsi, static_cast<i64>(m_function_index), Size::Dword);
+        m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(Builtin::TierUp));
+        m_asm.call_relocated(m_symbols.retpoline());
+        for (u32 i = 0; i < kCounterXmms; ++i)
+            m_asm.movdqu(xmm(static_cast<u8>(i)), Mem(Gpr::rsp, static_cast<i32>(16 * i)));
+        m_asm.add(Gpr::rsp, static_cast<i32>(16 * kCounterXmms), Size::Qword);
+        for (u32 i = sizeof(kCounterSaved) / sizeof(kCounterSaved[0]); i > 0; --i)
+            m_asm.pop(kCounterSaved[i - 1]);
+        m_asm.jmp(m_labels[stub.resume]);
+    }
+    m_counter_stubs.clear();
+}
+
 Result<void> BaselineCompiler::call_builtin_address(Builtin builtin)
 {
     m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(builtin));
@@ -401,6 +451,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_below_frame = 0;
     m_function_handlers = static_cast<u32>(m_handlers.size());
     m_function_trampolines.clear();
+    m_counter_stubs.clear();
     if (m_needs_array_trampoline.size() != m_module.types.size())
         TRY(m_needs_array_trampoline.try_resize(m_module.types.size(), false));
 
@@ -412,6 +463,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     TRY(m_local_first_ref.try_resize(m_local_kinds.size(), compile::ValueStack::kNone));
 
     TRY(emit_prologue(function_index));
+    TRY(emit_tier_counter());
     u32 type_index = m_module.functions[function_index].type_index;
     Control function_frame;
     function_frame.kind = FrameKind::Function;
@@ -426,6 +478,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     Reader reader(m_module.bytes, code.code_offset, code.offset + code.size);
     TRY(walk_code(reader, *this));
 
+    emit_tier_counter_stubs();
     TRY(emit_trap_stubs());
     u64 frame = kFrameHeader + 16 * (u64 { m_local_kinds.size() } + m_stack.max_height() + m_save_max);
     frame = (frame + 15) & ~u64 { 15 };

@@ -95,6 +95,10 @@ public:
                      Vector<TrapEntry>& traps);
 
     SymbolSpace symbols() const { return m_symbols; }
+    // Tier-up counters (Tier::Tiered): the prologue and every loop header decrement the
+    // function's budget (VMOffsets::kTierBudgets) and call Builtin::TierUp out of line
+    // when it goes below zero.
+    void set_tier_counters(bool enabled) { m_tier_counters = enabled; }
 
     // The tier interface (engine/compile/tier.h).
     // Compiles one function into the assembler (which must be empty); `code_base` is
@@ -249,6 +253,9 @@ private:
 
     Result<void> emit_prologue(u32 function_index);
     Result<void> emit_trap_stubs();
+    // Tier-up counters (set_tier_counters): the decrement here, the stubs at the end.
+    Result<void> emit_tier_counter();
+    void emit_tier_counter_stubs();
 
     const Module& m_module;
     const runtime::VMOffsets& m_offsets;
@@ -283,6 +290,12 @@ private:
     PendingCondition m_condition;
     u32 m_instruction_count { 0 };
     u32 m_function_handlers { 0 }; // first entry of the function being compiled
+    bool m_tier_counters { false };
+    struct CounterStub {
+        u32 stub { 0 };   // label ids
+        u32 resume { 0 };
+    };
+    Vector<CounterStub> m_counter_stubs;
 };
 
 using abi::kCalleeEntryBytes;

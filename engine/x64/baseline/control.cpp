@@ -80,8 +80,10 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
     }
     control.height = m_stack.height() - param_count;
     TRY(spill_all());
-    if (kind == FrameKind::Loop)
+    if (kind == FrameKind::Loop) {
         m_asm.bind(m_labels[control.label]);
+        TRY(emit_tier_counter()); // a back edge (or the entry) of the loop
+    }
     if (kind == FrameKind::If) {
         control.else_label = TRY(m_labels.allocate());
         // The else branch needs the parameters as they were: save them before the
