@@ -13,6 +13,9 @@ enum class Builtin : u32 {
     // u32 (VMContext*, const void* tag, const VMVal* values, u64 count, u64 rethrow), see
     // exceptions.h: does not return when a handler catches the exception.
     Throw,
+    // void (VMContext*, u32 function_index): the defined function's tier-up budget
+    // (VMOffsets::kTierBudgets) went below zero (tier_up.h). Never unwinds.
+    TierUp,
     Count,
 };
 

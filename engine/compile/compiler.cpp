@@ -5,6 +5,7 @@
 
 #include "base/format.h"
 #include "engine/compile/builtins.h"
+#include "engine/compile/tier_up.h"
 #include "engine/x64/abi/trampolines.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 #include "engine/x64/opt/optimizing_compiler.h"
@@ -60,6 +61,8 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     Vector<TrapEntry> traps;
     x64::baseline::BaselineCompiler baseline(module, loaded.offsets(), masm, traps);
     x64::abi::SymbolSpace symbols = baseline.symbols();
+    bool tiered = options.tier == Tier::Tiered && defined > 0;
+    baseline.set_tier_counters(tiered);
     std::optional<x64::opt::OptimizingCompiler> optimizing;
     if (options.tier == Tier::Optimized)
         optimizing.emplace(module, loaded.offsets(), masm, traps, symbols, options.baseline_isa);
@@ -124,6 +127,22 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     }
     TRY(function_starts.try_append(next_base()));
 
+    // Tiered: the jump slots (tier_up.h), after the functions so that no backtrace
+    // attributes them to one; every call and entry of function i goes through slot i.
+    if (tiered) {
+        u32 slots_base = next_base();
+        while (code.size() < slots_base)
+            TRY(code.try_append(0xCC));
+        for (u32 i = 0; i < defined; ++i) {
+            u32 slot = slots_base + 8 * i;
+            i32 delta = static_cast<i32>(function_starts[i]) - static_cast<i32>(slot + 5);
+            u8 bytes[8] = { 0xE9, 0, 0, 0, 0, 0xCC, 0xCC, 0xCC };
+            __builtin_memcpy(bytes + 1, &delta, 4);
+            TRY(code.try_extend(ReadonlyBytes(bytes, 8)));
+            symbol_offsets[symbols.function(i)] = slot;
+        }
+    }
+
     x64::abi::CallLayout layout;
     u32 trampolines_base = next_base();
     for (u32 i = 0; i < defined; ++i) {
@@ -178,6 +197,11 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     input.function_starts = function_starts.span();
     input.first_function_index = imported;
     input.handlers = handlers.span();
+    // NOTE: room for the optimised code of every function twice over (it is usually
+    // smaller than the baseline's), so tier-up code sits within rel32 reach of the slots,
+    // trampolines and retpoline; a function that does not fit stays in the baseline.
+    if (tiered)
+        input.tier_space = code.size() * 2 + 64 * 1024;
     auto object = TRY(CodeObject::link(input));
 
     Vector<runtime::FunctionEntries> entries;
@@ -189,6 +213,17 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
         TRY(entries.try_append(entry));
     }
     TRY(loaded.set_function_entries(entries.span()));
+
+    if (tiered) {
+        Vector<uptr> addresses;
+        TRY(addresses.try_resize(symbol_offsets.size(), 0));
+        for (u32 i = 0; i < symbol_offsets.size(); ++i) {
+            if (symbol_offsets[i] != ~u32 { 0 })
+                addresses[i] = reinterpret_cast<uptr>(object->address(symbol_offsets[i]));
+        }
+        auto manager = TRY(TierUpManager::create(loaded, object, symbols, std::move(addresses), options));
+        loaded.set_tier_up(std::move(manager));
+    }
 
     if (statistics) {
         statistics->wasm_code_bytes = wasm_bytes;

@@ -7,17 +7,33 @@ StringView tier_name(Tier tier)
     switch (tier) {
     case Tier::Baseline: return "baseline";
     case Tier::Optimized: return "optimized";
+    case Tier::Tiered: return "tiered";
     }
     return "unknown";
 }
 
 std::optional<Tier> parse_tier(StringView name)
 {
-    for (Tier tier : { Tier::Baseline, Tier::Optimized }) {
+    for (Tier tier : { Tier::Baseline, Tier::Optimized, Tier::Tiered }) {
         if (name == tier_name(tier))
             return tier;
     }
     return std::nullopt;
+}
+
+std::optional<i32> parse_tier_threshold(StringView text)
+{
+    if (text.empty() || text.size() > 10)
+        return std::nullopt;
+    u64 value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        value = value * 10 + static_cast<u64>(c - '0');
+    }
+    if (value < 1 || value > 0x7FFF'FFFFu)
+        return std::nullopt;
+    return static_cast<i32>(value);
 }
 
 } // namespace wk::engine::compile

@@ -19,11 +19,16 @@ namespace wk::engine::compile {
 enum class Tier : u8 {
     Baseline,  // engine/x64/baseline: single pass, every function
     Optimized, // engine/opt + the optimising back end; a function it cannot take falls back to the baseline
+    // Every function starts in the baseline with tier-up counters; hot ones are compiled
+    // by the optimising tier later and reached through their jump slots (tier_up.h).
+    Tiered,
 };
 
-// "baseline", "optimized": the spelling of `--tier`.
+// "baseline", "optimized", "tiered": the spelling of `--tier`.
 StringView tier_name(Tier);
 std::optional<Tier> parse_tier(StringView);
+// `--tier-threshold N`: a decimal in [1, 2^31 - 1].
+std::optional<i32> parse_tier_threshold(StringView);
 
 struct CompileOptions {
     Tier tier { Tier::Baseline };
@@ -34,6 +39,13 @@ struct CompileOptions {
     // With Tier::Optimized: use only baseline x86-64 forms (SSE), even where the machine
     // has AVX, BMI or LZCNT (x64/cpu_features.h), so tests run both paths.
     bool baseline_isa { false };
+    // With Tier::Tiered: calls plus loop iterations (each counts 1) a function runs in
+    // the baseline before it is queued for the optimising tier; at least 1.
+    i32 tier_up_threshold { 1000 };
+    // With Tier::Tiered: compile and install a hot function on the thread that ran out of
+    // budget, inside the builtin (deterministic, for tests), instead of on the background
+    // compiler thread.
+    bool tier_up_synchronous { false };
 };
 
 // One tier's code generator for one module. NOTE: contract:

@@ -1,0 +1,210 @@
+#include "engine/compile/tier_up.h"
+
+#include "engine/compile/builtins.h"
+#include "engine/x64/assembler.h"
+#include "engine/x64/opt/optimizing_compiler.h"
+
+namespace wk::engine::compile {
+
+namespace {
+
+constexpr i32 kNeverAgain = 0x7FFF'FFFF;
+
+void store_state(Vector<u8>& states, u32 index, u8 state) { __atomic_store_n(&states[index], state, __ATOMIC_RELEASE); }
+
+} // namespace
+
+TierUpManager::TierUpManager(const runtime::LoadedModule& module, RefPtr<CodeObject> code, x64::abi::SymbolSpace symbols,
+                             Vector<uptr>&& symbol_addresses, const CompileOptions& options)
+    : m_module(module.module())
+    , m_offsets(module.offsets())
+    , m_code(std::move(code))
+    , m_symbols(symbols)
+    , m_symbol_addresses(std::move(symbol_addresses))
+    , m_synchronous(options.tier_up_synchronous)
+    , m_baseline_isa(options.baseline_isa)
+{
+}
+
+Result<RefPtr<TierUpManager>> TierUpManager::create(const runtime::LoadedModule& module, RefPtr<CodeObject> code,
+                                                    x64::abi::SymbolSpace symbols, Vector<uptr>&& symbol_addresses,
+                                                    const CompileOptions& options)
+{
+    auto manager = TRY(try_make_ref_counted<TierUpManager>(module, std::move(code), symbols, std::move(symbol_addresses), options));
+    i32 threshold = options.tier_up_threshold < 1 ? 1 : options.tier_up_threshold;
+    // NOTE: the counters fire when the budget goes below zero: starting at threshold - 1,
+    // the threshold-th call or iteration fires it.
+    TRY(manager->m_budgets.try_resize(symbols.defined_count, threshold - 1));
+    TRY(manager->m_states.try_resize(symbols.defined_count, Baseline));
+    {
+        LockGuard guard(manager->m_lock);
+        TRY(manager->m_queue.try_reserve(16));
+    }
+    return manager;
+}
+
+TierUpManager::~TierUpManager()
+{
+    platform::Worker* worker;
+    {
+        LockGuard guard(m_lock);
+        m_cancelled = true;
+        worker = m_worker;
+        m_worker = nullptr;
+    }
+    if (worker) {
+        // NOTE: a compile in progress finishes (it cannot be interrupted), then the worker
+        // sees the flag; nothing it does after that touches the module.
+        platform::wake_worker(worker);
+        platform::join_worker(worker);
+    }
+}
+
+void TierUpManager::function_hot(u32 function_index)
+{
+    u32 imported = m_module.imported_function_count;
+    if (function_index < imported || function_index - imported >= m_symbols.defined_count)
+        return;
+    u32 defined = function_index - imported;
+    // Whatever happens next, this function's counters should not call again soon.
+    __atomic_store_n(&m_budgets[defined], kNeverAgain, __ATOMIC_RELAXED);
+    u8 expected = Baseline;
+    if (!__atomic_compare_exchange_n(&m_states[defined], &expected, static_cast<u8>(Queued), false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return; // queued, done or refused already (another instance's thread, or a race)
+
+    bool inline_compile = m_synchronous;
+    platform::Worker* worker = nullptr;
+    {
+        LockGuard guard(m_lock);
+        ++m_counts.hot;
+        if (m_cancelled)
+            return;
+        if (!inline_compile && !m_worker && !m_worker_failed) {
+            auto worker = platform::start_worker(&TierUpManager::worker_main, this);
+            if (worker.is_error())
+                m_worker_failed = true; // the kernel: compile inline instead
+            else
+                m_worker = worker.value();
+        }
+        if (!inline_compile && m_worker_failed)
+            inline_compile = true;
+        if (!inline_compile) {
+            if (m_queue.try_append(function_index).is_error()) {
+                store_state(m_states, defined, Refused);
+                ++m_counts.refused;
+                return;
+            }
+            // NOTE: the worker lives until the destructor, which cannot run while an
+            // instance's code (our caller) still runs.
+            worker = m_worker;
+        }
+    }
+    if (inline_compile) {
+        LockGuard guard(m_inline_lock);
+        tier_up(function_index);
+        return;
+    }
+    platform::wake_worker(worker);
+}
+
+void TierUpManager::worker_main(platform::Worker* worker, void* raw)
+{
+    auto* self = static_cast<TierUpManager*>(raw);
+    for (;;) {
+        platform::wait_for_work(worker);
+        for (;;) {
+            u32 function_index;
+            {
+                LockGuard guard(self->m_lock);
+                if (self->m_cancelled)
+                    return;
+                if (self->m_queue_head == self->m_queue.size()) {
+                    self->m_queue.clear();
+                    self->m_queue_head = 0;
+                    break;
+                }
+                function_index = self->m_queue[self->m_queue_head++];
+                ++self->m_compiling;
+            }
+            self->tier_up(function_index);
+            LockGuard guard(self->m_lock);
+            --self->m_compiling;
+        }
+    }
+}
+
+void TierUpManager::tier_up(u32 function_index)
+{
+    u32 defined = function_index - m_module.imported_function_count;
+    auto result = compile_and_install(function_index);
+    store_state(m_states, defined, result.is_error() ? Refused : Optimized);
+    LockGuard guard(m_lock);
+    if (result.is_error())
+        ++m_counts.refused;
+    else
+        ++m_counts.tiered_up;
+}
+
+Result<void> TierUpManager::compile_and_install(u32 function_index)
+{
+    u32 defined = function_index - m_module.imported_function_count;
+    x64::Assembler masm;
+    Vector<TrapEntry> traps;
+    x64::opt::OptimizingCompiler compiler(m_module, m_offsets, masm, traps, m_symbols, m_baseline_isa);
+    TRY(compiler.compile_function(function_index, 0));
+    TRY(masm.check_finished());
+
+    const void* externals[static_cast<u32>(Builtin::Count)];
+    for (u32 i = 0; i < static_cast<u32>(Builtin::Count); ++i)
+        externals[i] = builtin_address(static_cast<Builtin>(i));
+    u32 function_starts[2] = { 0, static_cast<u32>(masm.code().size()) };
+    LinkInput input;
+    input.code = masm.code();
+    input.relocations = masm.relocations();
+    input.traps = traps.span();
+    input.externals = Span<const void* const>(externals, static_cast<u32>(Builtin::Count));
+    input.function_starts = Span<const u32>(function_starts, 2);
+    input.first_function_index = function_index;
+    input.handlers = compiler.handlers();
+    input.symbol_addresses = m_symbol_addresses.span();
+    auto object = TRY(CodeObject::link_in_tier_space(*m_code, input));
+
+    // The jump slot: jmp rel32 to the new code, padded with int3 to 8 bytes.
+    uptr slot = m_symbol_addresses[m_symbols.function(defined)];
+    i64 delta = static_cast<i64>(reinterpret_cast<uptr>(object->base()) - (slot + 5));
+    if (delta != static_cast<i32>(delta))
+        return Error::from("tier-up code out of jump-slot reach", ErrorKind::OutOfRange);
+    u8 bytes[8] = { 0xE9, 0, 0, 0, 0, 0xCC, 0xCC, 0xCC };
+    i32 field = static_cast<i32>(delta);
+    __builtin_memcpy(bytes + 1, &field, 4);
+    {
+        // Kept before the slot points at it: the code must outlive every frame of it.
+        LockGuard guard(m_lock);
+        TRY(m_tiered_code.try_append(object));
+    }
+    TRY(platform::patch_code(reinterpret_cast<void*>(slot), ReadonlyBytes(bytes, 8)));
+    return {};
+}
+
+TierUpCounts TierUpManager::counts() const
+{
+    LockGuard guard(m_lock);
+    return m_counts;
+}
+
+TierUpCounts tier_up_counts(const runtime::LoadedModule& module)
+{
+    // NOTE: TierUpManager is the only TierUpHooks (the runtime knows only the interface).
+    if (auto* hooks = module.tier_up())
+        return static_cast<const TierUpManager*>(hooks)->counts();
+    return {};
+}
+
+bool TierUpManager::idle() const
+{
+    LockGuard guard(m_lock);
+    return m_queue_head == m_queue.size() && m_compiling == 0;
+}
+
+} // namespace wk::engine::compile

@@ -1,0 +1,97 @@
+#pragma once
+
+// Tier-up (docs/optimizing-compiler.md, "Tier-up"): the state a module compiled with
+// Tier::Tiered keeps for as long as it lives. Its baseline code counts calls and loop
+// iterations down from a budget per function; a function whose budget runs out reaches
+// function_hot (through Builtin::TierUp), is compiled by the optimising tier into a new
+// CodeObject in the module's tier space, and its jump slot is rewritten to the new code.
+//
+// NOTE: contract.
+// - Jump slots: one per defined function, 8-aligned `jmp rel32` + 3 bytes of int3, in
+//   the module's code; every direct call, array-call entry and VMFuncRef.native_code goes
+//   through it. Rewriting is one aligned 8-byte store (platform::patch_code): a thread
+//   that races it runs either the old or the new code, both correct.
+// - Old code is never freed before the module: baseline frames of a replaced function
+//   may still be running (they return into their callers as usual).
+// - Thread safety: function_hot may be called from any instance's thread at once; the
+//   per-function state makes each function queued once. The background compiler thread
+//   (started on the first hot function) reads only the immutable Module, VMOffsets and
+//   the module's code; the destructor cancels the queue and joins it.
+// - A function the optimising tier refuses (Unsupported), or whose code does not fit the
+//   tier space, stays in the baseline; nothing fails.
+
+#include "base/lock.h"
+#include "base/ref_ptr.h"
+#include "base/result.h"
+#include "base/vector.h"
+#include "engine/compile/code_object.h"
+#include "engine/compile/tier.h"
+#include "engine/platform.h"
+#include "engine/runtime/loaded_module.h"
+#include "engine/x64/abi/symbols.h"
+
+namespace wk::engine::compile {
+
+struct TierUpCounts {
+    u32 hot { 0 };       // functions whose budget ran out (queued or compiled inline)
+    u32 tiered_up { 0 }; // compiled by the optimising tier and installed in their slot
+    u32 refused { 0 };   // left in the baseline (Unsupported, tier space full, ...)
+};
+
+class TierUpManager final : public runtime::TierUpHooks {
+public:
+    // `symbol_addresses`: the absolute address of each symbol of `code` (SymbolSpace
+    // order, function(i) = its jump slot), 0 where the module has none.
+    static Result<RefPtr<TierUpManager>> create(const runtime::LoadedModule& module, RefPtr<CodeObject> code,
+                                                x64::abi::SymbolSpace symbols, Vector<uptr>&& symbol_addresses,
+                                                const CompileOptions& options);
+    ~TierUpManager() override;
+
+    i32* budgets() override { return m_budgets.data(); }
+    void function_hot(u32 function_index) override;
+
+    TierUpCounts counts() const;
+    // Whether no function is queued or being compiled (tests poll it).
+    bool idle() const;
+
+private:
+    template<typename U, typename... Args>
+    friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
+    TierUpManager(const runtime::LoadedModule& module, RefPtr<CodeObject> code, x64::abi::SymbolSpace symbols,
+                  Vector<uptr>&& symbol_addresses, const CompileOptions& options);
+
+    enum State : u8 { Baseline, Queued, Optimized, Refused };
+
+    // Compiles, links and installs defined function `function_index`; sets its state.
+    void tier_up(u32 function_index);
+    Result<void> compile_and_install(u32 function_index);
+    static void worker_main(platform::Worker*, void* self);
+
+    const Module& m_module;
+    const runtime::VMOffsets& m_offsets;
+    RefPtr<CodeObject> m_code;
+    x64::abi::SymbolSpace m_symbols;
+    Vector<uptr> m_symbol_addresses;
+    bool m_synchronous { false };
+    bool m_baseline_isa { false };
+    Vector<i32> m_budgets;
+    Vector<u8> m_states; // State per defined function, read and written atomically
+
+    mutable SpinLock m_lock; // everything below
+    Vector<u32> m_queue WK_GUARDED_BY(m_lock);     // module function indices, oldest first
+    usize m_queue_head WK_GUARDED_BY(m_lock) { 0 };
+    u32 m_compiling WK_GUARDED_BY(m_lock) { 0 };
+    bool m_cancelled WK_GUARDED_BY(m_lock) { false };
+    bool m_worker_failed WK_GUARDED_BY(m_lock) { false };
+    platform::Worker* m_worker WK_GUARDED_BY(m_lock) { nullptr };
+    Vector<RefPtr<CodeObject>> m_tiered_code WK_GUARDED_BY(m_lock);
+    TierUpCounts m_counts WK_GUARDED_BY(m_lock);
+
+    // Inline compiles (synchronous mode, or no worker): one at a time.
+    SpinLock m_inline_lock;
+};
+
+// The counts of a module's tier-up (all 0 unless it was compiled with Tier::Tiered).
+TierUpCounts tier_up_counts(const runtime::LoadedModule& module);
+
+} // namespace wk::engine::compile
