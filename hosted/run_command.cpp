@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/compile/invoke.h"
+#include "engine/compile/tier_up.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/literals.h"
@@ -17,7 +18,8 @@ namespace wk::hosted {
 using namespace engine;
 
 char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--invoke NAME]
-                    [--tier TIER] [--log-fallbacks] [--baseline-isa] FILE [ARGS...]
+                    [--tier TIER] [--tier-threshold N] [--tier-sync] [--tier-stats]
+                    [--log-fallbacks] [--baseline-isa] FILE [ARGS...]
 
 Compiles a module (.wasm, or a .wat text module) and runs it with WASI preview1
 (wasi_snapshot_preview1) over this process's stdio, linked whether or not the
@@ -36,9 +38,17 @@ exporting _initialize has it called first.
   --dir HOST[::GUEST]  preopen the host directory HOST as GUEST (default HOST)
   --env KEY=VALUE      add a variable to the guest's environment
   --invoke NAME        call the export NAME instead of _start
-  --tier TIER          compile with TIER: baseline (the default) or optimized;
-                       a function the optimising tier cannot compile is
-                       compiled by the baseline instead
+  --tier TIER          compile with TIER: tiered (the default), baseline or
+                       optimized; a function the optimising tier cannot
+                       compile is compiled by the baseline instead. tiered
+                       starts every function in the baseline and compiles the
+                       hot ones with the optimising tier on a background thread
+  --tier-threshold N   with --tier tiered, calls plus loop iterations before a
+                       function is optimised (default 1000)
+  --tier-sync          with --tier tiered, optimise a hot function at once on
+                       the thread that runs it (deterministic, for tests)
+  --tier-stats         with --tier tiered, print on stderr at exit how many
+                       functions became hot, were optimised, or stayed baseline
   --log-fallbacks      with --tier optimized, print one line on stderr for
                        each distinct reason a function fell back
   --baseline-isa       with --tier optimized, use only baseline x86-64 forms
@@ -225,7 +235,7 @@ bool wants_help(Arguments arguments)
         std::string_view view = arguments[i];
         if (view == "--help" || view == "-h")
             return true;
-        if (view == "--dir" || view == "--env" || view == "--invoke" || view == "--tier")
+        if (view == "--dir" || view == "--env" || view == "--invoke" || view == "--tier" || view == "--tier-threshold")
             ++i;
         else if (!is_option(view) || view == "--")
             return false;
@@ -244,13 +254,14 @@ public:
 
     int execute()
     {
-        if (int status = load(); status != kExitOk)
-            return status;
-        if (int status = instantiate(); status != kExitOk)
-            return status;
-        if (m_options.invoke)
-            return invoke(*m_options.invoke);
-        return run_start();
+        int status = load();
+        if (status == kExitOk)
+            status = instantiate();
+        if (status == kExitOk)
+            status = m_options.invoke ? invoke(*m_options.invoke) : run_start();
+        if (m_options.tier_stats)
+            print_tier_stats();
+        return status;
     }
 
 private:
@@ -265,6 +276,16 @@ private:
         std::fflush(stdout);
         std::fprintf(stderr, "error: proc_exit(%u): exit status outside [0, %u)\n", status, kMaxGuestExitStatus);
         return kExitFailure;
+    }
+
+    void print_tier_stats()
+    {
+        compile::TierUpCounts counts;
+        if (m_compiled.module)
+            counts = compile::tier_up_counts(*m_compiled.module);
+        std::fflush(stdout);
+        std::fprintf(stderr, "tier-up: %u hot, %u optimized, %u stayed baseline\n", counts.hot, counts.tiered_up,
+                     counts.refused);
     }
 
     int failure(std::string const& message)
@@ -445,12 +466,20 @@ int run_command(Arguments arguments)
     compile_options.log_fallbacks = options.log_fallbacks;
     compile_options.baseline_isa = options.baseline_isa;
     compile_options.log = &diagnostics;
+    compile_options.tier = compile::Tier::Tiered;
     if (options.tier) {
         auto tier = compile::parse_tier(StringView(options.tier->data(), options.tier->size()));
         if (!tier)
-            return usage_error("run: unknown tier '" + *options.tier + "' (baseline, optimized)", kRunUsage);
+            return usage_error("run: unknown tier '" + *options.tier + "' (baseline, optimized, tiered)", kRunUsage);
         compile_options.tier = *tier;
     }
+    if (options.tier_threshold) {
+        auto threshold = compile::parse_tier_threshold(StringView(options.tier_threshold->data(), options.tier_threshold->size()));
+        if (!threshold)
+            return usage_error("run: --tier-threshold needs a number in [1, 2147483647], got '" + *options.tier_threshold + "'", kRunUsage);
+        compile_options.tier_up_threshold = *threshold;
+    }
+    compile_options.tier_up_synchronous = options.tier_sync;
     // A guest writing to a closed pipe gets EPIPE from fd_write (as under node and
     // wasmtime) instead of the signal ending the whole tool.
     std::signal(SIGPIPE, SIG_IGN);

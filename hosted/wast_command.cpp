@@ -6,7 +6,8 @@
 
 namespace wk::hosted {
 
-char const* const kWastUsage = R"text(usage: wasmkern wast [--json] [--tier TIER] [--log-fallbacks] [--baseline-isa] FILE...
+char const* const kWastUsage = R"text(usage: wasmkern wast [--json] [--tier TIER] [--tier-threshold N] [--tier-sync]
+                     [--log-fallbacks] [--baseline-isa] FILE...
 
 Runs .wast spec scripts: modules are decoded, validated, compiled and
 instantiated (with the spectest module), actions run, and every assertion is
@@ -16,9 +17,12 @@ Prints one line per failed command, "FILE:LINE: KIND: expected ..., got ...",
 then "N passed, N failed, N skipped" over all files.
 --json prints one JSON object with the totals, "by_kind" and "skip_reasons"
 instead, and the failure lines on stderr.
---tier baseline|optimized picks the compiler (default baseline). With
-optimized, each function the optimising tier cannot compile is compiled by the
-baseline instead; --log-fallbacks prints one line on stderr for each distinct
+--tier tiered|baseline|optimized picks the compiler (default tiered: every
+function starts in the baseline and hot ones are optimised in the background;
+--tier-threshold N sets how many calls plus loop iterations make a function
+hot (default 1000), --tier-sync optimises it at once on the running thread).
+With optimized, each function the optimising tier cannot compile is compiled
+by the baseline instead; --log-fallbacks prints one line on stderr for each distinct
 reason (per module); --baseline-isa makes it use only baseline x86-64 forms
 (SSE) even where the processor has AVX, BMI or LZCNT.
 Exit status 0 iff no command failed and every file was read.
@@ -28,6 +32,7 @@ int wast_command(Arguments arguments)
 {
     bool json = false;
     engine::compile::CompileOptions options;
+    options.tier = engine::compile::Tier::Tiered;
     std::vector<char const*> paths;
     for (usize i = 0; i < arguments.size(); ++i) {
         char const* argument = arguments[i];
@@ -49,8 +54,24 @@ int wast_command(Arguments arguments)
             }
             auto tier = engine::compile::parse_tier(StringView(name.data(), name.size()));
             if (!tier)
-                return usage_error("wast: unknown tier '" + std::string(name) + "' (baseline, optimized)", kWastUsage);
+                return usage_error("wast: unknown tier '" + std::string(name) + "' (baseline, optimized, tiered)", kWastUsage);
             options.tier = *tier;
+        } else if (view == "--tier-threshold" || view.starts_with("--tier-threshold=")) {
+            std::string_view text;
+            if (view == "--tier-threshold") {
+                if (i + 1 >= arguments.size())
+                    return usage_error("wast: --tier-threshold needs a value", kWastUsage);
+                text = arguments[++i];
+            } else {
+                text = view.substr(17);
+            }
+            auto threshold = engine::compile::parse_tier_threshold(StringView(text.data(), text.size()));
+            if (!threshold)
+                return usage_error("wast: --tier-threshold needs a number in [1, 2147483647], got '" + std::string(text) + "'",
+                                   kWastUsage);
+            options.tier_up_threshold = *threshold;
+        } else if (view == "--tier-sync") {
+            options.tier_up_synchronous = true;
         } else if (view == "--log-fallbacks") {
             options.log_fallbacks = true;
         } else if (view == "--baseline-isa") {

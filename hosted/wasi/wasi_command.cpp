@@ -72,6 +72,15 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
             options.log_fallbacks = true;
         } else if (arg == "--baseline-isa") {
             options.baseline_isa = true;
+        } else if (is(arg, "--tier-threshold")) {
+            auto value = value_of("--tier-threshold", arg);
+            if (!value)
+                return false;
+            options.tier_threshold = std::string(*value);
+        } else if (arg == "--tier-sync") {
+            options.tier_sync = true;
+        } else if (arg == "--tier-stats") {
+            options.tier_stats = true;
         } else if (arg.size() > 1 && arg[0] == '-') {
             error = "unknown option '" + std::string(arg) + "'";
             return false;

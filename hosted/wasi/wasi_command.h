@@ -26,6 +26,9 @@ struct WasiCommandOptions {
     std::optional<std::string> tier;                              // the compiler tier's name (the caller checks it)
     bool log_fallbacks { false };                                 // report the optimising tier's fallbacks
     bool baseline_isa { false };                                  // optimising tier: SSE forms only
+    std::optional<std::string> tier_threshold;                    // tiered: the budget (the caller checks it)
+    bool tier_sync { false };                                     // tiered: compile hot functions inline
+    bool tier_stats { false };                                    // tiered: print the tier-up counts at exit
     std::vector<std::string> arguments;                           // FILE, then ARGS
 };
 
