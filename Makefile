@@ -17,7 +17,8 @@ help:
 	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
 	@echo "make fuzz    run each fuzzer for 10 minutes (both at once)"
 	@echo "make fuzz-diff N=1000  compare N binaryen-generated modules with node (default N=1000)"
-	@echo "             TIER=optimized compiles with the optimising tier (default baseline)"
+	@echo "             TIER=optimized compiles with the optimising tier, TIER=tiered tiers up"
+	@echo "             (synchronously, budget 3; default baseline)"
 	@echo "make clean   remove $(BUILD_DIR)/"
 
 deps:

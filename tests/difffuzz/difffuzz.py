@@ -182,7 +182,7 @@ def record(runner, case):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runner", help="the difffuzz_run binary")
-    parser.add_argument("--tier", choices=["baseline", "optimized"], default="baseline",
+    parser.add_argument("--tier", choices=["baseline", "optimized", "tiered"], default="baseline",
                         help="the compiler tier difffuzz_run uses")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--count", type=int, default=1000, help="number of modules (seeds)")

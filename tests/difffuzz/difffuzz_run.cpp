@@ -1,5 +1,7 @@
 // difffuzz_run [--tier TIER] FILE.wasm|FILE.wat...: the Wasmkern side of the differential
-// fuzzer, compiling with TIER (baseline, the default, or optimized). For each
+// fuzzer, compiling with TIER (baseline, the default, optimized, or tiered: tier-up in
+// synchronous mode with a budget of 3 calls or iterations, so that functions are
+// replaced while their baseline frames run, deterministically). For each
 // module it prints the transcript that run.mjs prints for V8 (the format is in
 // docs/difffuzz.md); difffuzz.py compares the two line by line. Lines starting with
 // '#' carry details (error and trap messages) that the comparison ignores.
@@ -243,14 +245,18 @@ int main(int argc, char** argv)
     if (argc >= 3 && std::string(argv[1]) == "--tier") {
         auto tier = compile::parse_tier(StringView(argv[2]));
         if (!tier) {
-            std::fprintf(stderr, "difffuzz_run: unknown tier '%s' (baseline, optimized)\n", argv[2]);
+            std::fprintf(stderr, "difffuzz_run: unknown tier '%s' (baseline, optimized, tiered)\n", argv[2]);
             return 2;
         }
         options.tier = *tier;
         first = 3;
     }
+    if (options.tier == compile::Tier::Tiered) {
+        options.tier_up_threshold = 3;
+        options.tier_up_synchronous = true;
+    }
     if (argc <= first) {
-        std::fprintf(stderr, "usage: difffuzz_run [--tier baseline|optimized] FILE.wasm|FILE.wat...\n"
+        std::fprintf(stderr, "usage: difffuzz_run [--tier baseline|optimized|tiered] FILE.wasm|FILE.wat...\n"
                              "       difffuzz_run --wat2wasm IN.wat OUT.wasm\n");
         return 2;
     }
