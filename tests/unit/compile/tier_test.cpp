@@ -126,9 +126,17 @@ TEST(Tier, Names)
 {
     EXPECT_EQ(compile::parse_tier("baseline"), compile::Tier::Baseline);
     EXPECT_EQ(compile::parse_tier("optimized"), compile::Tier::Optimized);
-    EXPECT_FALSE(compile::parse_tier("tiered").has_value());
+    EXPECT_EQ(compile::parse_tier("tiered"), compile::Tier::Tiered);
+    EXPECT_FALSE(compile::parse_tier("tier").has_value());
     EXPECT_FALSE(compile::parse_tier("").has_value());
     EXPECT_EQ(compile::tier_name(compile::Tier::Optimized), "optimized");
+    EXPECT_EQ(compile::tier_name(compile::Tier::Tiered), "tiered");
+    EXPECT_EQ(compile::parse_tier_threshold("1"), 1);
+    EXPECT_EQ(compile::parse_tier_threshold("2147483647"), 2147483647);
+    EXPECT_FALSE(compile::parse_tier_threshold("0").has_value());
+    EXPECT_FALSE(compile::parse_tier_threshold("2147483648").has_value());
+    EXPECT_FALSE(compile::parse_tier_threshold("-5").has_value());
+    EXPECT_FALSE(compile::parse_tier_threshold("").has_value());
 }
 
 TEST(Tier, OptimizedGivesTheBaselinesResultsAndCountsFallbacks)
