@@ -93,6 +93,16 @@ expect 2 'needs a value' "$wasmkern" wast pass.wast --tier
 expect 0 '^7$' "$wasmkern" run --tier optimized --invoke f ok.wat 7
 expect 2 "unknown tier 'fast'" "$wasmkern" run --tier fast --invoke f ok.wat 7
 expect 0 '--tier TIER' "$wasmkern" run --help
+# Tier-up: tiered is the default; a function run twice with a budget of 2 is optimised
+# (synchronously), and --tier-stats says so; a bad budget is a usage error.
+printf '(module (func $sum (export "sum") (param i32) (result i32) (local i32)\n  (loop $l (local.set 1 (i32.add (local.get 1) (local.get 0)))\n    (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))\n  (local.get 1)))\n' > sum.wat
+expect 0 'tier-up: 1 hot, 1 optimized, 0 stayed baseline' "$wasmkern" run --tier-threshold 2 --tier-sync --tier-stats --invoke sum sum.wat 100
+expect 0 '^5050$' "$wasmkern" run --tier-threshold 2 --tier-sync --invoke sum sum.wat 100
+expect 0 'tier-up: 0 hot, 0 optimized, 0 stayed baseline' "$wasmkern" run --tier baseline --tier-stats --invoke sum sum.wat 100
+expect 0 'tier-up: 0 hot' "$wasmkern" run --tier-threshold 1000 --tier-sync --tier-stats --invoke sum sum.wat 100
+expect 2 'tier-threshold needs a number' "$wasmkern" run --tier-threshold 0 --invoke sum sum.wat 1
+expect 2 'tier-threshold needs a number' "$wasmkern" wast --tier-threshold x pass.wast
+expect 0 '^3 passed, 0 failed, 1 skipped$' "$wasmkern" wast --tier tiered --tier-threshold 1 --tier-sync pass.wast
 json=$("$wasmkern" wast --json pass.wast fail.wast 2>/dev/null)
 if [[ $(wc -l <<<"$json") -ne 1 ]] || ! python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["failed"]==1 and d["by_kind"]["assert_invalid"]=={"passed":1,"failed":1,"skipped":0}' "$json"; then
     echo "FAIL: wast --json is not one object with the counts: $json"
