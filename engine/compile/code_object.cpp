@@ -80,6 +80,11 @@ Result<void> CodeObject::copy_tables(const LinkInput& input)
 {
     TRY(m_traps.try_extend(input.traps));
     TRY(m_function_starts.try_extend(input.function_starts));
+    if (!input.function_indices.empty()) {
+        if (input.function_indices.size() + 1 != input.function_starts.size())
+            return Error::from("function indices do not match the function starts", ErrorKind::Invalid);
+        TRY(m_function_indices.try_extend(input.function_indices));
+    }
     TRY(m_handlers.try_extend(input.handlers));
     TRY(m_handler_parents.try_resize(input.handlers.size(), kNoParent));
     // The open ranges, outermost first: by start order, a range's parent is the last
@@ -195,6 +200,8 @@ std::optional<u32> CodeObject::function_at(uptr pc) const
     // The last start is the end of the functions (trampolines follow).
     if (low == 0 || low >= m_function_starts.size())
         return std::nullopt;
+    if (!m_function_indices.is_empty())
+        return m_function_indices[low - 1];
     return m_first_function_index + static_cast<u32>(low - 1);
 }
 

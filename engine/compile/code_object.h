@@ -42,8 +42,12 @@ struct LinkInput {
     Span<const TrapEntry> traps; // sorted, strictly increasing offsets
     Span<const u32> symbols;
     Span<const void* const> externals;
-    // Code offset where each defined function starts, ascending (for backtraces).
+    // Code offset where each defined function starts, ascending (for backtraces), then
+    // where the last one ends.
     Span<const u32> function_starts;
+    // The module function index of the function at each start (the layout may be in any
+    // order); empty: first_function_index + position.
+    Span<const u32> function_indices;
     u32 first_function_index { 0 };
     Span<const HandlerEntry> handlers; // sorted by start
     // Address space to reserve right after the code, executable, for the code tier-up
@@ -96,6 +100,7 @@ private:
     usize m_size { 0 };
     Vector<TrapEntry> m_traps;
     Vector<u32> m_function_starts;
+    Vector<u32> m_function_indices; // parallel to m_function_starts, or empty
     Vector<HandlerEntry> m_handlers;
     // For each handler, the index of the innermost handler whose range contains it, or
     // kNoParent: handler_at climbs these instead of scanning every earlier range.

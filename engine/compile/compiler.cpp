@@ -98,8 +98,47 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     };
     auto next_base = [&]() { return static_cast<u32>((code.size() + 15) & ~usize { 15 }); };
 
+    // Function-level ASLR: the order the functions are laid out in (Fisher-Yates over a
+    // xorshift generator seeded from the platform's entropy).
+    Vector<u32> order;
+    TRY(order.try_resize(defined));
+    for (u32 i = 0; i < defined; ++i)
+        order[i] = i;
+    if (!options.deterministic_layout && defined > 1) {
+        u64 state = 0;
+        TRY(platform::fill_entropy(Bytes(reinterpret_cast<u8*>(&state), sizeof(state))));
+        state |= 1;
+        for (u32 i = defined - 1; i > 0; --i) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            u32 j = static_cast<u32>(state % (u64 { i } + 1));
+            u32 swapped = order[i];
+            order[i] = order[j];
+            order[j] = swapped;
+        }
+    }
+    Vector<u32> function_indices; // of each start, in layout order
+    TRY(function_indices.try_reserve(defined));
+    Vector<u32> body_starts; // by defined index
+    TRY(body_starts.try_resize(defined));
+
+    // Logged after the loop in index order, so the log does not depend on the layout.
+    struct Fallback {
+        u32 function_index;
+        Error reason;
+    };
+    Vector<Fallback> fallbacks;
+    auto log_fallbacks = [&]() -> Result<void> {
+        std::sort(fallbacks.begin(), fallbacks.end(),
+                  [](const Fallback& a, const Fallback& b) { return a.function_index < b.function_index; });
+        for (const Fallback& fallback : fallbacks)
+            TRY(fallback_log.note(fallback.function_index, fallback.reason));
+        return {};
+    };
+
     u64 wasm_bytes = 0;
-    for (u32 i = 0; i < defined; ++i) {
+    for (u32 i : order) {
         bool compiled = false;
         if (optimizing) {
             usize trap_count = traps.size();
@@ -112,20 +151,31 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
                 MUST(traps.try_resize(trap_count)); // shrinking never allocates
                 optimizing->discard_function();
                 ++baseline_fallbacks;
-                TRY(fallback_log.note(imported + i, result.error()));
+                if (options.log_fallbacks && options.log)
+                    TRY(fallbacks.try_append(Fallback { imported + i, result.error() }));
             } else {
                 ++optimized_functions;
                 compiled = true;
             }
         }
-        if (!compiled)
-            TRY(baseline.compile_function(imported + i, next_base()));
+        if (!compiled) {
+            auto result = baseline.compile_function(imported + i, next_base());
+            if (result.is_error()) {
+                // The reasons logged so far still explain the module (a GC function the
+                // optimising tier refused first, say).
+                TRY(log_fallbacks());
+                return result.error();
+            }
+        }
         u32 base = TRY(append());
         symbol_offsets[symbols.function(i)] = base;
+        body_starts[i] = base;
         TRY(function_starts.try_append(base));
+        TRY(function_indices.try_append(imported + i));
         wasm_bytes += module.codes[i].size;
     }
     TRY(function_starts.try_append(next_base()));
+    TRY(log_fallbacks());
 
     // Tiered: the jump slots (tier_up.h), after the functions so that no backtrace
     // attributes them to one; every call and entry of function i goes through slot i.
@@ -135,7 +185,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
             TRY(code.try_append(0xCC));
         for (u32 i = 0; i < defined; ++i) {
             u32 slot = slots_base + 8 * i;
-            i32 delta = static_cast<i32>(function_starts[i]) - static_cast<i32>(slot + 5);
+            i32 delta = static_cast<i32>(body_starts[i]) - static_cast<i32>(slot + 5);
             u8 bytes[8] = { 0xE9, 0, 0, 0, 0, 0xCC, 0xCC, 0xCC };
             __builtin_memcpy(bytes + 1, &delta, 4);
             TRY(code.try_extend(ReadonlyBytes(bytes, 8)));
@@ -195,6 +245,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     input.symbols = symbol_offsets.span();
     input.externals = Span<const void* const>(externals, static_cast<u32>(Builtin::Count));
     input.function_starts = function_starts.span();
+    input.function_indices = function_indices.span();
     input.first_function_index = imported;
     input.handlers = handlers.span();
     // NOTE: room for the optimised code of every function twice over (it is usually

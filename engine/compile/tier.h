@@ -46,6 +46,10 @@ struct CompileOptions {
     // budget, inside the builtin (deterministic, for tests), instead of on the background
     // compiler thread.
     bool tier_up_synchronous { false };
+    // Function-level ASLR: the defined functions are laid out in a random order in the
+    // module's code (from platform::fill_entropy). Tests that compare layouts or code
+    // turn it off: index order.
+    bool deterministic_layout { false };
 };
 
 // One tier's code generator for one module. NOTE: contract:
