@@ -195,6 +195,8 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_call(inst);
     case Op::Select:
         return emit_select(inst);
+    case Op::BoundsCheck:
+        return emit_bounds_check(inst);
     default:
         break;
     }

@@ -95,6 +95,7 @@ private:
     Result<void> emit_float(Inst inst);
     Result<void> emit_conversion(Inst inst);
     Result<void> emit_memory(Inst inst);
+    Result<void> emit_bounds_check(Inst inst); // lower_memory.cpp
     Result<void> emit_select(Inst inst);
     Result<void> emit_reference(Inst inst);
     Result<void> emit_bulk(Inst inst);

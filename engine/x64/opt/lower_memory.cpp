@@ -1,0 +1,94 @@
+// Explicit bounds checks of the optimising tier (bounds_check, ops.def): memories
+// without a guard region (memory64, pages smaller than 64 KiB). The same test and
+// Spectre v1 clamps as the baseline's memory_operand (engine/x64/baseline/memory.cpp):
+// trap unless address + end <= bound_bytes without a carry; past a mispredicted carry
+// the end becomes 2^64-1 so the compare still fails, and past a mispredicted compare
+// the result is 0, so the accesses that use it stay within their small displacement
+// of the memory's base (bounds.cpp's speculation window).
+
+#include "engine/x64/opt/optimizing_compiler.h"
+
+namespace wk::engine::x64::opt {
+
+using engine::opt::Op;
+using engine::opt::Type;
+using namespace x64::abi;
+using x64::baseline::gpr;
+
+namespace {
+
+constexpr Gpr kScratch2 = Gpr::r10;
+
+} // namespace
+
+Result<void> OptimizingCompiler::emit_bounds_check(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Value address = m_function.args(inst)[0];
+    Value result = m_function.result(inst);
+    u64 base_offset = data.imm;
+    u64 end = base_offset + data.imm3;
+    i32 memory = static_cast<i32>(m_offsets.memory(data.imm2));
+    Label* out_of_bounds = TRY(trap_label(TrapKind::MemoryOutOfBounds));
+    if (end < base_offset) {
+        // offset + size beyond 2^64: never in bounds.
+        m_asm.jmp(*out_of_bounds);
+        return {};
+    }
+    Loc loc = m_alloc.loc(result);
+    if (loc.kind != LocKind::Reg && loc.kind != LocKind::Slot) {
+        // An unused result (no access left to clamp): the test alone.
+        load_gpr(kScratch, address);
+        if (m_function.value(address).type == Type::I32)
+            m_asm.mov(kScratch, kScratch, Size::Dword);
+        m_asm.mov(kScratch2, static_cast<i64>(end), Size::Qword);
+        m_asm.add(kScratch2, kScratch, Size::Qword);
+        m_asm.jcc(Condition::Below, *out_of_bounds);
+        m_asm.mov(kScratch, Mem(kVmctx, memory), Size::Qword);
+        m_asm.cmp(kScratch2, Mem(kScratch, 8), Size::Qword);
+        m_asm.jcc(Condition::Above, *out_of_bounds);
+        return {};
+    }
+    // The address, zero-extended, in the result's register; a result without one
+    // keeps the address in its slot while r10 and r11 do the test.
+    bool in_register = loc.kind == LocKind::Reg;
+    Gpr w = in_register ? gpr(loc.reg) : kScratch;
+    if (!in_reg(address, number(w), RegClass::Gpr))
+        load_gpr(w, address);
+    if (m_function.value(address).type == Type::I32)
+        m_asm.mov(w, w, Size::Dword);
+    Gpr end_reg = in_register ? kScratch : kScratch2;
+    Gpr spare = in_register ? kScratch2 : kScratch;
+    if (!in_register)
+        m_asm.mov(slot_mem(loc.slot), w, Size::Qword);
+
+    m_asm.mov(end_reg, static_cast<i64>(end), Size::Qword);
+    m_asm.add(end_reg, w, Size::Qword);
+    m_asm.jcc(Condition::Below, *out_of_bounds); // carry: wrapped
+    m_asm.mov(spare, -1, Size::Qword);
+    m_asm.cmov(Condition::Below, end_reg, spare, Size::Qword);
+    m_asm.mov(spare, Mem(kVmctx, memory), Size::Qword);
+    m_asm.cmp(end_reg, Mem(spare, 8), Size::Qword);
+    m_asm.jcc(Condition::Above, *out_of_bounds);
+    // From here on only mov and lea, which keep the compare's flags for the clamp.
+    Gpr value = w;
+    if (!in_register) {
+        value = kScratch2;
+        m_asm.mov(value, slot_mem(loc.slot), Size::Qword);
+    }
+    if (base_offset != 0) {
+        if (base_offset <= 0x7FFF'FFFFu) {
+            m_asm.lea(value, Mem(value, static_cast<i32>(base_offset)), Size::Qword);
+        } else {
+            m_asm.mov(spare, static_cast<i64>(base_offset), Size::Qword);
+            m_asm.lea(value, Mem(value, spare, Scale::One, 0), Size::Qword);
+        }
+    }
+    m_asm.mov(spare, 0, Size::Dword);
+    m_asm.cmov(Condition::Above, value, spare, Size::Qword);
+    if (!in_register)
+        m_asm.mov(slot_mem(loc.slot), value, Size::Qword);
+    return {};
+}
+
+} // namespace wk::engine::x64::opt
