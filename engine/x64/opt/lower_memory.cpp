@@ -91,4 +91,45 @@ Result<void> OptimizingCompiler::emit_bounds_check(Inst inst)
     return {};
 }
 
+// table.get/table.set: the index checked against the table's size (trap: out of
+// bounds table access) and clamped to 0 past a mispredicted check, as the baseline
+// does (engine/x64/baseline/table_ref.cpp); table.size reads the size.
+Result<void> OptimizingCompiler::emit_table(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Span<const u32> args = m_function.args(inst);
+    i32 table = static_cast<i32>(m_offsets.table(data.imm2));
+    if (data.op == Op::TableSize) {
+        Value result = m_function.result(inst);
+        Gpr w = result_gpr(result, kScratch);
+        m_asm.mov(kScratch, Mem(kVmctx, table), Size::Qword);
+        m_asm.mov(w, Mem(kScratch, 8), Size::Qword);
+        finish_gpr(result, w);
+        return {};
+    }
+    if (m_zero_slot == engine::opt::kNone)
+        m_zero_slot = m_alloc.new_slot();
+    Value index = args[0];
+    load_gpr(kScratch, index);
+    if (m_function.value(index).type == Type::I32)
+        m_asm.mov(kScratch, kScratch, Size::Dword);
+    m_asm.mov(kScratch2, Mem(kVmctx, table), Size::Qword);
+    m_asm.mov(slot_mem(m_zero_slot), 0, Size::Qword);
+    m_asm.cmp(kScratch, Mem(kScratch2, 8), Size::Qword);
+    m_asm.jcc(Condition::AboveOrEqual, *TRY(trap_label(TrapKind::TableOutOfBounds)));
+    m_asm.cmov(Condition::AboveOrEqual, kScratch, slot_mem(m_zero_slot), Size::Qword);
+    m_asm.mov(kScratch2, Mem(kScratch2, 0), Size::Qword);
+    if (data.op == Op::TableGet) {
+        Value result = m_function.result(inst);
+        Gpr w = result_gpr(result, kScratch2);
+        m_asm.mov(w, Mem(kScratch2, kScratch, Scale::Eight), Size::Qword);
+        finish_gpr(result, w);
+        return {};
+    }
+    m_asm.lea(kScratch, Mem(kScratch2, kScratch, Scale::Eight), Size::Qword);
+    Gpr value = gpr_in(args[1], kScratch2);
+    m_asm.mov(Mem(kScratch), value, Size::Qword);
+    return {};
+}
+
 } // namespace wk::engine::x64::opt

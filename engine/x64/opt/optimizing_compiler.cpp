@@ -96,6 +96,7 @@ Result<void> OptimizingCompiler::emit_function()
     for (Block b : m_function.layout())
         m_block_labels[b] = TRY(m_labels.allocate());
     TRY(m_save_slot.try_resize(m_function.value_count(), kNone));
+    m_zero_slot = kNone;
     for (u32& slot : m_save_slot)
         slot = kNone;
     for (u32& cursor : m_cursor)
@@ -200,6 +201,10 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_select(inst);
     case Op::BoundsCheck:
         return emit_bounds_check(inst);
+    case Op::TableGet:
+    case Op::TableSet:
+    case Op::TableSize:
+        return emit_table(inst);
     default:
         break;
     }

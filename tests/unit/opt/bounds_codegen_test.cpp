@@ -1,7 +1,8 @@
 // Bounds-checked memories (memory64, small pages) in the optimising tier against the
 // baseline: the same module compiled by each tier must give the same results, the
 // same traps and, after a trap, the same memory contents (a check hoisted out of a
-// loop must not trap before a store the original program made first).
+// loop must not trap before a store the original program made first). Also the
+// inline table accesses (table.get, table.set, table.size).
 #include <string>
 #include <vector>
 
@@ -254,6 +255,76 @@ TEST(OptBoundsCodegen, AStoreBeforeATrappingLoadInALoopHappens)
         EXPECT_EQ(run(*made, "store_then_load", { 64, 64, 3 }), "35 ") << optimized;
         EXPECT_EQ(run(*made, "peek", { 64 }), "20 ") << optimized;
     }
+}
+
+TEST(OptBoundsCodegen, TableAccessesAgreeWithTheBaseline)
+{
+    const char* wat = R"(
+(module
+  (type $ii (func (param i64) (result i64)))
+  (table $f 3 10 (ref null $ii))
+  (table $e 2 externref)
+  (table $w i64 4 (ref null $ii))
+  (elem (table $f) (i32.const 0) (ref null $ii) (item ref.func $one) (item ref.func $two))
+  (func $one (type $ii) (i64.add (local.get 0) (i64.const 1)))
+  (func $two (type $ii) (i64.add (local.get 0) (i64.const 2)))
+  (func (export "get_call") (param $i i32) (param $v i64) (result i64)
+    (call_ref $ii (local.get $v) (ref.as_non_null (table.get $f (local.get $i)))))
+  (func (export "is_null") (param $i i32) (result i32) (ref.is_null (table.get $f (local.get $i))))
+  (func (export "copy") (param $from i32) (param $to i32) (result i32)
+    (table.set $f (local.get $to) (table.get $f (local.get $from)))
+    (i32.add (table.size $f) (ref.is_null (table.get $f (local.get $to)))))
+  (func (export "clear") (param $i i32) (result i32)
+    (table.set $f (local.get $i) (ref.null $ii))
+    (ref.is_null (table.get $f (local.get $i))))
+  (func (export "extern") (param $i i32) (result i32)
+    (table.set $e (local.get $i) (table.get $e (i32.sub (i32.const 1) (local.get $i))))
+    (i32.add (table.size $e) (ref.is_null (table.get $e (local.get $i)))))
+  (func (export "wide") (param $i i64) (param $v i64) (result i64)
+    (table.set $w (local.get $i) (table.get $f (i32.const 1)))
+    (i64.add (table.size $w) (call_ref $ii (local.get $v) (ref.as_non_null (table.get $w (local.get $i))))))
+  (func (export "grow") (param $n i32) (result i32)
+    (drop (table.grow $f (ref.func $two) (local.get $n)))
+    (table.size $f))
+)
+)";
+    auto baseline = instantiate(wat, false);
+    auto optimized = instantiate(wat, true);
+    ASSERT_TRUE(baseline && optimized);
+    EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
+    struct Call {
+        const char* name;
+        std::vector<u64> args;
+    };
+    std::vector<Call> calls;
+    for (u64 i : { u64 { 0 }, u64 { 1 }, u64 { 2 }, u64 { 3 }, u64 { 4 }, u64 { 0xFFFF'FFFF } }) {
+        calls.push_back({ "get_call", { i, 40 } });
+        calls.push_back({ "is_null", { i } });
+        calls.push_back({ "extern", { i } });
+        calls.push_back({ "wide", { i, 7 } });
+    }
+    calls.push_back({ "wide", { u64 { 1 } << 32, 7 } });
+    calls.push_back({ "copy", { 0, 2 } });
+    calls.push_back({ "copy", { 2, 3 } });
+    calls.push_back({ "clear", { 0 } });
+    calls.push_back({ "get_call", { 0, 40 } });
+    calls.push_back({ "grow", { 2 } });
+    calls.push_back({ "copy", { 1, 4 } });
+    calls.push_back({ "get_call", { 4, 40 } });
+    calls.push_back({ "clear", { 5 } });
+    for (const Call& call : calls) {
+        std::string expected = run(*baseline, call.name, call.args);
+        std::string actual = run(*optimized, call.name, call.args);
+        EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
+    }
+    auto fresh = instantiate(wat, true);
+    ASSERT_TRUE(fresh);
+    EXPECT_EQ(run(*fresh, "get_call", { 1, 40 }), "42 ");
+    EXPECT_EQ(run(*fresh, "get_call", { 3, 40 }), trap_text(TrapKind::TableOutOfBounds));
+    EXPECT_EQ(run(*fresh, "copy", { 1, 3 }), trap_text(TrapKind::TableOutOfBounds));
+    EXPECT_EQ(run(*fresh, "copy", { 1, 2 }), "3 ");
+    EXPECT_EQ(run(*fresh, "get_call", { 2, 40 }), "42 ");
+    EXPECT_EQ(run(*fresh, "wide", { 3, 7 }), "13 ");
 }
 
 } // namespace wk::engine::opt
