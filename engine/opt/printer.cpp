@@ -63,6 +63,11 @@ void print_inst(const Function& function, FormatSink& sink, Inst inst)
         print_values(function, sink, args);
         sink.write(")");
         break;
+    case Op::Throw:
+        format_to(sink, "throw tag{} (", data.imm2);
+        print_values(function, sink, args);
+        sink.write(")");
+        break;
     case Op::Trap:
         if (data.imm == static_cast<u64>(TrapKind::Unreachable))
             sink.write("trap unreachable");

@@ -370,6 +370,16 @@ Result<void> Verifier::check_types(Block block, Inst inst)
                       && data.result_count == 1 && data.type == Type::I64 && data.imm3 > 0
                       && (!m_module || data.imm2 < m_module->memories.size()));
     case Op::ReturnCall: return expect(data.edge_count == 0);
+    case Op::ThrowRef: return expect(args.size() == 1 && type_of(args[0]) == Type::ExnRef && data.edge_count == 0);
+    case Op::Throw:
+        TRY(expect(data.edge_count == 0));
+        if (m_module) {
+            if (data.imm2 >= m_module->tags.size())
+                return fail("throw of a tag out of range", block, inst);
+            if (args.size() != m_module->func_params(m_module->tags[data.imm2].type_index).size())
+                return fail("throw argument count differs from the tag's", block, inst);
+        }
+        return {};
     case Op::ReturnCallIndirect:
     case Op::CallIndirect: return expect(!args.empty() && (type_of(args.back()) == Type::I32 || type_of(args.back()) == Type::I64));
     case Op::ReturnCallRef:

@@ -6,6 +6,7 @@
 // the result is 0, so the accesses that use it stay within their small displacement
 // of the memory's base (bounds.cpp's speculation window).
 
+#include "engine/compile/builtins.h"
 #include "engine/x64/opt/optimizing_compiler.h"
 
 namespace wk::engine::x64::opt {
@@ -129,6 +130,54 @@ Result<void> OptimizingCompiler::emit_table(Inst inst)
     m_asm.lea(kScratch, Mem(kScratch2, kScratch, Scale::Eight), Size::Qword);
     Gpr value = gpr_in(args[1], kScratch2);
     m_asm.mov(Mem(kScratch), value, Size::Qword);
+    return {};
+}
+
+// throw and throw_ref call the Throw builtin (engine/compile/exceptions.h), which
+// returns only when nothing in the activation catches the exception; the trap it names
+// is raised here. throw's values go to fresh slots, 16 bytes apart downwards as the
+// builtin reads them (value k at first - 16k, its upper half zero).
+Result<void> OptimizingCompiler::emit_throw(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Span<const u32> args = m_function.args(inst);
+    if (data.op == Op::ThrowRef) {
+        load_gpr(Gpr::rsi, args[0]);
+        m_asm.test(Gpr::rsi, Gpr::rsi, Size::Qword);
+        m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::NullExceptionReference)));
+        m_asm.mov(Gpr::r8, 1, Size::Dword);
+    } else {
+        u32 count = static_cast<u32>(args.size());
+        u32 base = 0;
+        for (u32 k = 0; k < 2 * count; ++k) {
+            u32 slot = m_alloc.new_slot();
+            if (k == 0)
+                base = slot;
+        }
+        // Slot s + 1 lies 8 bytes below slot s: value k's low half is slot base + 1 + 2k.
+        for (u32 k = 0; k < count; ++k) {
+            MoveLoc dst;
+            dst.kind = MoveLoc::Kind::Slot;
+            dst.cls = class_of(m_function.value(args[k]).type);
+            dst.slot = base + 1 + 2 * k;
+            emit_move(dst, value_loc(args[k]));
+            m_asm.mov(slot_mem(base + 2 * k), 0, Size::Qword);
+        }
+        m_asm.mov(Gpr::rsi, Mem(kVmctx, static_cast<i32>(m_offsets.tag(data.imm2))), Size::Qword);
+        if (count > 0)
+            m_asm.lea(Gpr::rdx, slot_mem(base + 1), Size::Qword);
+        else
+            m_asm.xor_(Gpr::rdx, Gpr::rdx, Size::Dword);
+        m_asm.mov(Gpr::rcx, static_cast<i64>(count), Size::Dword);
+        m_asm.xor_(Gpr::r8, Gpr::r8, Size::Dword);
+    }
+    m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+    m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(compile::Builtin::Throw));
+    note_below_frame(kRetpolineCallBytes);
+    m_asm.call_relocated(m_symbols.retpoline());
+    m_asm.cmp(Gpr::rax, static_cast<i32>(TrapKind::UncaughtException), Size::Dword);
+    m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UncaughtException)));
+    m_asm.jmp(*TRY(trap_label(TrapKind::ExceptionMemoryExhausted)));
     return {};
 }
 

@@ -320,6 +320,9 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
     case Op::ReturnCallIndirect:
     case Op::ReturnCallRef:
         return emit_call(inst);
+    case Op::Throw:
+    case Op::ThrowRef:
+        return emit_throw(inst);
     default:
         return unsupported("optimising tier: terminator not supported by the x86-64 back end");
     }

@@ -97,6 +97,7 @@ private:
     Result<void> emit_memory(Inst inst);
     Result<void> emit_bounds_check(Inst inst); // lower_memory.cpp
     Result<void> emit_table(Inst inst);        // lower_memory.cpp: table.get/set/size
+    Result<void> emit_throw(Inst inst);        // lower_memory.cpp: throw, throw_ref
     Result<void> emit_select(Inst inst);
     Result<void> emit_reference(Inst inst);
     Result<void> emit_bulk(Inst inst);

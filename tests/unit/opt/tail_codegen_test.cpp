@@ -1,4 +1,4 @@
-// Tail calls (return_call, return_call_indirect, return_call_ref) in the optimising
+// Tail calls (return_call, return_call_indirect, return_call_ref) and throw/throw_ref in the optimising
 // tier against the baseline: the same results and traps, and real tail calls (a
 // million-deep chain of them runs in constant stack).
 #include <string>
@@ -148,6 +148,77 @@ TEST(OptTailCalls, AgreeWithTheBaselineAndRunInConstantStack)
     EXPECT_EQ(run_tail(*optimized, "wide", { 1'000'000, 3 }), run_tail(*baseline, "wide", { 1'000'000, 3 }));
     EXPECT_EQ(run_tail(*optimized, "indirect", { 0, 1'000'000 }), "42 ");
     EXPECT_EQ(run_tail(*optimized, "wide", { 1'000'000, 3 }).rfind("trap", 0), std::string::npos);
+}
+
+} // namespace wk::engine::opt
+
+namespace wk::engine::opt {
+
+// throw and throw_ref compiled by the optimising tier, caught by try_tables (whose
+// functions the tier still leaves to the baseline) in their callers.
+TEST(OptExceptions, ThrowsFromOptimisedCodeAreCaughtAsFromTheBaseline)
+{
+    const char* wat = R"(
+(module
+  (tag $t (param i32 i64 f32 f64))
+  (tag $e)
+  (func $thrower (param $k i32) (param $v i64)
+    (local $x i64)
+    (local.set $x (i64.mul (local.get $v) (i64.const 3)))
+    (if (i32.eqz (local.get $k)) (then (return)))
+    (if (i32.eq (local.get $k) (i32.const 1))
+      (then (throw $t (local.get $k) (local.get $x) (f32.const 2.5) (f64.convert_i64_s (local.get $v)))))
+    (throw $e))
+  (func $rethrow (param $x exnref) (throw_ref (local.get $x)))
+  (func (export "catch") (param $k i32) (param $v i64) (result i64)
+    (local $a i32) (local $b i64) (local $c f32) (local $d f64)
+    (block $none
+      (block $got (result i32 i64 f32 f64)
+        (try_table (catch $t $got) (call $thrower (local.get $k) (local.get $v)))
+        (br $none))
+      (local.set $d) (local.set $c) (local.set $b) (local.set $a)
+      (return (i64.add (i64.add (i64.extend_i32_u (local.get $a)) (local.get $b))
+                       (i64.add (i64.trunc_f32_s (local.get $c)) (i64.trunc_f64_s (local.get $d))))))
+    (i64.const -1))
+  (func (export "uncaught") (param $k i32) (result i64)
+    (call $thrower (local.get $k) (i64.const 7)) (i64.const 5))
+  (func (export "rethrown") (param $k i32) (result i32) (local $x exnref)
+    (local.set $x (block $outer (result exnref)
+      (try_table (catch_all_ref $outer) (call $thrower (local.get $k) (i64.const 1)))
+      (return (i32.const 0))))
+    (block $again
+      (try_table (catch $e $again) (call $rethrow (local.get $x)))
+      (return (i32.const 1)))
+    (i32.const 2))
+  (func (export "null_ref") (result i32) (call $rethrow (ref.null exn)) (i32.const 0))
+)
+)";
+    auto baseline = instantiate_tail(wat, false);
+    auto optimized = instantiate_tail(wat, true);
+    ASSERT_TRUE(baseline && optimized);
+    // $thrower, $rethrow, "uncaught" and "null_ref" optimised; the try_tables not yet.
+    EXPECT_EQ(optimized->statistics.optimized_functions, 4u);
+    EXPECT_EQ(optimized->statistics.baseline_fallbacks, 2u);
+    struct Call {
+        const char* name;
+        std::vector<u64> args;
+    };
+    std::vector<Call> calls = {
+        { "catch", { 0, 10 } }, { "catch", { 1, 10 } }, { "catch", { 2, 10 } }, { "catch", { 1, ~u64 { 0 } } },
+        { "uncaught", { 0 } }, { "uncaught", { 1 } }, { "uncaught", { 2 } },
+        { "rethrown", { 0 } }, { "rethrown", { 1 } }, { "rethrown", { 2 } }, { "null_ref", {} },
+    };
+    for (const Call& call : calls) {
+        std::string expected = run_tail(*baseline, call.name, call.args);
+        std::string actual = run_tail(*optimized, call.name, call.args);
+        EXPECT_EQ(expected, actual) << call.name << " " << (call.args.empty() ? 0 : call.args[0]);
+    }
+    // 1 + 30 + 2 + 10
+    EXPECT_EQ(run_tail(*optimized, "catch", { 1, 10 }), "43 ");
+    EXPECT_EQ(run_tail(*optimized, "catch", { 0, 10 }), std::to_string(~u64 { 0 }) + " ");
+    EXPECT_EQ(run_tail(*optimized, "uncaught", { 2 }), "trap " + std::to_string(static_cast<u32>(TrapKind::UncaughtException)));
+    EXPECT_EQ(run_tail(*optimized, "rethrown", { 2 }), "2 ");
+    EXPECT_EQ(run_tail(*optimized, "null_ref", {}), "trap " + std::to_string(static_cast<u32>(TrapKind::NullExceptionReference)));
 }
 
 } // namespace wk::engine::opt
