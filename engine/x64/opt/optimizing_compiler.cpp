@@ -520,16 +520,22 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
             return unsupported("call_indirect through a non-function table");
     }
     // NOTE: callers pop their own stack arguments, so a callee needing a bigger area
-    // than this function received cannot take over its frame; the baseline runs such
-    // a tail call as a call and a return, and so does it here.
-    if (tail && layout.stack_bytes > m_self_layout.stack_bytes)
-        return unsupported("optimising tier: tail call needing more stack arguments than the caller received");
+    // than this function received cannot take over its frame. As in the baseline, such
+    // a tail call runs as a call and a return: the same results and traps, but this
+    // frame stays until the callee returns. The callee writes results that go through
+    // memory straight to this function's own results area.
+    bool call_and_return = tail && layout.stack_bytes > m_self_layout.stack_bytes;
+    if (call_and_return)
+        tail = false;
 
     u32 outgoing = 0;
     if (tail) {
         // The trampoline of a host callee runs from here (the baseline counts the same).
         if (through_funcref)
             note_below_frame(array_trampoline_stack_bytes(layout));
+    } else if (call_and_return) {
+        outgoing = align16(layout.stack_bytes);
+        note_below_frame(outgoing + (through_funcref ? array_trampoline_stack_bytes(layout) : kCalleeEntryBytes));
     } else {
         TRY(save_live_across(m_alloc.position(inst)));
         outgoing = align16(layout.stack_bytes + (layout.results_in_memory ? layout.result_count() * CallLayout::kResultStride : 0));
@@ -563,7 +569,7 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
     TRY(emit_parallel_moves(m_moves));
     if (layout.results_in_memory) {
         const ArgSlot& slot = layout.results_pointer;
-        if (tail)
+        if (tail || call_and_return)
             m_asm.mov(kScratch, Mem(Gpr::rbp, kResultsPointer), Size::Qword);
         else
             m_asm.lea(kScratch, Mem(Gpr::rsp, static_cast<i32>(layout.stack_bytes)), Size::Qword);
@@ -623,6 +629,17 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
     }
     if (tail)
         return {};
+    if (call_and_return) {
+        // The results are where this function returns its own (rax, xmm0 or its
+        // results area): leave the frame.
+        m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
+        if (m_uses_memory0)
+            m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
+        m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
+        m_asm.pop(Gpr::rbp);
+        m_asm.ret();
+        return {};
+    }
 
     // Results to their places, then the saved registers back.
     if (layout.result_count() == 1) {
