@@ -97,6 +97,7 @@ Result<void> OptimizingCompiler::emit_function()
         m_block_labels[b] = TRY(m_labels.allocate());
     TRY(m_save_slot.try_resize(m_function.value_count(), kNone));
     m_zero_slot = kNone;
+    m_atomic_slot = kNone;
     for (u32& slot : m_save_slot)
         slot = kNone;
     for (u32& cursor : m_cursor)
@@ -107,6 +108,8 @@ Result<void> OptimizingCompiler::emit_function()
         for (Inst i : m_function.insts(b)) {
             Op op = m_function.inst(i).op;
             if (op >= Op::I32Load && op <= Op::I64Store32 && m_function.inst(i).imm2 == 0)
+                m_uses_memory0 = true;
+            if (op >= Op::I32AtomicLoad && op <= Op::I64AtomicRmw32CmpxchgU && m_function.inst(i).imm2 == 0)
                 m_uses_memory0 = true;
             // A tail call restores the caller's r15 from the frame, so the frame keeps it.
             if (op == Op::ReturnCall || op == Op::ReturnCallIndirect || op == Op::ReturnCallRef)
@@ -224,6 +227,8 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_float(inst);
     if (data.op >= Op::I32WrapI64 && data.op <= Op::I64TruncSatF64U)
         return emit_conversion(inst);
+    if ((data.op >= Op::I32AtomicLoad && data.op <= Op::I64AtomicRmw32CmpxchgU) || data.op == Op::AtomicFence)
+        return emit_atomic(inst);
     return unsupported("optimising tier: instruction not supported by the x86-64 back end yet");
 }
 
