@@ -221,6 +221,21 @@ Result<void> Builder::visit_live(const Instruction& instruction)
     case Opcode::ReturnCallRef: return translate_call(instruction);
     case Opcode::BrOnNull:
     case Opcode::BrOnNonNull: return do_br_on_null(instruction);
+    case Opcode::Throw:
+    case Opcode::ThrowRef: {
+        bool by_tag = instruction.opcode == Opcode::Throw;
+        u32 count = by_tag ? static_cast<u32>(m_module.func_params(m_module.tags[instruction.index0].type_index).size())
+                           : 1;
+        if (count > m_stack.size())
+            return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                               m_offset);
+        Span<const Value> args(m_stack.data() + m_stack.size() - count, count);
+        Inst inst = TRY(terminate(by_tag ? Op::Throw : Op::ThrowRef, args, {}));
+        function.inst(inst).imm2 = by_tag ? instruction.index0 : 0;
+        truncate(m_stack, m_stack.size() - count);
+        m_dead = true;
+        return {};
+    }
     default: return unsupported(unsupported_reason(opcode_info(instruction.opcode).feature));
     }
 }

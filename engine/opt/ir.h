@@ -171,6 +171,9 @@ struct ValueData {
 // Instruction flags.
 inline constexpr u8 kGuarded = 1 << 0;   // memory access needing no bounds check (guard region)
 inline constexpr u8 kAddress64 = 1 << 1; // memory access with an i64 address
+// A memory access whose address operand is the result of a bounds_check (which also
+// sets kAddress64): no check of its own (see ops.def).
+inline constexpr u8 kChecked = 1 << 2;
 
 struct InstData {
     Op op { Op::Const };

@@ -61,6 +61,15 @@ Result<u32> reduce_strength(Function& function);
 // outside predecessors and the header. A preheader is made only when something moves.
 Result<u32> hoist_loop_invariants(Function& function);
 
+// Bounds checks of memories without a guard region (memory64, small pages): puts a
+// bounds_check in front of each such access (which then takes the check's result as
+// its address, flagged kChecked), moves checks with a loop-invariant address out of
+// loops when that cannot make a trap happen earlier (the rule in bounds.cpp), and
+// removes a check dominated by one of the same memory and address whose end is at
+// least as large (memory.grow only enlarges memories). Runs once, after LICM: the
+// back end compiles only checked accesses of such memories.
+Result<u32> optimize_bounds_checks(Function& function);
+
 struct PipelineOptions {
     // Run the verifier after every pass (tests; the tier may leave it off).
     bool verify { false };
@@ -72,7 +81,7 @@ struct PipelineOptions {
 };
 
 // The middle end's pass order: simplify, fold, strength reduction, simplify, CFG
-// cleanup, GVN, LICM, DCE.
+// cleanup, GVN, LICM, bounds checks, DCE.
 Result<void> optimize(Function& function, const PipelineOptions& options = {});
 
 } // namespace wk::engine::opt

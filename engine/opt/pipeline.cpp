@@ -16,7 +16,8 @@ struct Pass {
 // folding made trivial (selects, removed edges); merge the blocks that leaves in a
 // chain, so GVN sees longer blocks; number values (which
 // merges the constants folding made); hoist loop invariants after GVN, so one copy
-// moves; then drop what is dead. (CFG cleanup runs before LICM: it would thread
+// moves; make and move the explicit bounds checks (after LICM, so the addresses it
+// hoisted are invariant); then drop what is dead. (CFG cleanup runs before LICM: it would thread
 // away an empty preheader, and LICM makes none that stays empty.)
 constexpr Pass kPasses[] = {
     { "simplify", simplify_block_params },
@@ -26,6 +27,7 @@ constexpr Pass kPasses[] = {
     { "cfg", simplify_cfg },
     { "gvn", value_number },
     { "licm", hoist_loop_invariants },
+    { "bounds", optimize_bounds_checks },
     { "dce", eliminate_dead_code },
 };
 

@@ -63,6 +63,11 @@ void print_inst(const Function& function, FormatSink& sink, Inst inst)
         print_values(function, sink, args);
         sink.write(")");
         break;
+    case Op::Throw:
+        format_to(sink, "throw tag{} (", data.imm2);
+        print_values(function, sink, args);
+        sink.write(")");
+        break;
     case Op::Trap:
         if (data.imm == static_cast<u64>(TrapKind::Unreachable))
             sink.write("trap unreachable");
@@ -88,11 +93,15 @@ void print_inst(const Function& function, FormatSink& sink, Inst inst)
         if (!args.empty())
             sink.write(" ");
         print_values(function, sink, args);
+        if (data.op == Op::BoundsCheck)
+            format_to(sink, " base={} span={} mem={}", data.imm, data.imm3, data.imm2);
         const OpInfo& info = op_info(data.op);
         if (info.is_wasm && opcode_info(info.wasm).imm == ImmKind::MemArg) {
             format_to(sink, " offset={} mem={}", data.imm, data.imm2);
             if (data.flags & kGuarded)
                 sink.write(" guarded");
+            if (data.flags & kChecked)
+                sink.write(" checked");
         } else if (data.op == Op::GlobalGet || data.op == Op::GlobalSet) {
             format_to(sink, " g{}", data.imm2);
         } else if (info.is_wasm && opcode_info(info.wasm).imm != ImmKind::None && data.op != Op::RefNull

@@ -63,6 +63,7 @@ private:
     Result<void> check_block(Block block);
     Result<void> check_inst(Block block, Inst inst, u32 position);
     Result<void> check_types(Block block, Inst inst);
+    Result<void> check_checked_access(Block block, Inst inst);
     Result<void> check_against_module(Block block, Inst inst);
     Result<void> check_use(Block block, Inst inst, u32 position, Value value);
     Result<void> check_edge(Block block, Inst inst, u32 edge);
@@ -278,6 +279,26 @@ Result<void> Verifier::check_edge(Block block, Inst inst, u32 edge)
     return {};
 }
 
+// A kChecked access must take its address from a bounds_check of its memory whose
+// span covers it.
+Result<void> Verifier::check_checked_access(Block block, Inst inst)
+{
+    const Function& f = m_function;
+    const InstData& data = f.inst(inst);
+    Value address = f.args(inst)[0];
+    const ValueData& value = f.value(address);
+    if (value.kind != ValueKind::Result || f.inst(value.def).op != Op::BoundsCheck)
+        return fail("checked access whose address is not a bounds_check", block, inst, address);
+    const InstData& check = f.inst(value.def);
+    // offset - base + bytes <= span, with offset >= base (no wrap: span < 2^32).
+    u64 bytes = u64 { 1 } << data.access_log2;
+    bool covered = check.imm2 == data.imm2 && data.imm >= check.imm && data.imm - check.imm < (u64 { 1 } << 31)
+        && data.imm - check.imm + bytes <= check.imm3;
+    if (!covered)
+        return fail("checked access not covered by its bounds_check", block, inst, address);
+    return {};
+}
+
 Result<void> Verifier::check_types(Block block, Inst inst)
 {
     const Function& f = m_function;
@@ -299,6 +320,8 @@ Result<void> Verifier::check_types(Block block, Inst inst)
                 return fail("operand count differs from the op's", block, inst);
             for (u32 k = 0; k < args.size(); ++k)
                 TRY(expect(type_of(args[k]) == sig_ir_type(wasm.params[k], address64)));
+            if (data.flags & kChecked)
+                TRY(check_checked_access(block, inst));
             if (wasm.result_count == 1)
                 TRY(expect(data.type == sig_ir_type(wasm.results[0], address64)));
             return {};
@@ -342,7 +365,21 @@ Result<void> Verifier::check_types(Block block, Inst inst)
         return {};
     }
     case Op::Trap: return expect(args.empty() && data.edge_count == 0);
+    case Op::BoundsCheck:
+        return expect(args.size() == 1 && (type_of(args[0]) == Type::I32 || type_of(args[0]) == Type::I64)
+                      && data.result_count == 1 && data.type == Type::I64 && data.imm3 > 0
+                      && (!m_module || data.imm2 < m_module->memories.size()));
     case Op::ReturnCall: return expect(data.edge_count == 0);
+    case Op::ThrowRef: return expect(args.size() == 1 && type_of(args[0]) == Type::ExnRef && data.edge_count == 0);
+    case Op::Throw:
+        TRY(expect(data.edge_count == 0));
+        if (m_module) {
+            if (data.imm2 >= m_module->tags.size())
+                return fail("throw of a tag out of range", block, inst);
+            if (args.size() != m_module->func_params(m_module->tags[data.imm2].type_index).size())
+                return fail("throw argument count differs from the tag's", block, inst);
+        }
+        return {};
     case Op::ReturnCallIndirect:
     case Op::CallIndirect: return expect(!args.empty() && (type_of(args.back()) == Type::I32 || type_of(args.back()) == Type::I64));
     case Op::ReturnCallRef:

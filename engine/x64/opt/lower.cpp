@@ -742,11 +742,17 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
         MoveLoc call_args[] = { index, value_loc(args[0]) };
         return emit_builtin_call(runtime::Builtin::MemoryGrow, Span<const MoveLoc>(call_args, 2), inst, TrapKind::None);
     }
-    if (!(data.flags & engine::opt::kGuarded))
-        return unsupported("optimising tier: bounds-checked memory accesses not supported yet");
+    bool checked = (data.flags & engine::opt::kChecked) != 0;
+    if (!(data.flags & engine::opt::kGuarded) && !checked)
+        return unsupported("optimising tier: memory access without its bounds check");
 
-    // [base + u32 address + offset]: the 8 GiB reservation makes it check-free.
+    // Guarded: [base + u32 address + offset], the 8 GiB reservation makes it
+    // check-free. Checked: [base + checked address + offset - its check's base offset]
+    // (emit_bounds_check, lower_memory.cpp).
     bool is_store = op >= Op::I32Store && op <= Op::I64Store32;
+    u64 displacement = data.imm;
+    if (checked)
+        displacement -= m_function.inst(m_function.value(args[0]).def).imm;
     Gpr base = kMemoryBase;
     if (memory_index != 0) {
         m_asm.mov(kScratch2, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
@@ -754,12 +760,12 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
         base = kScratch2;
     }
     Value address = args[0];
-    Mem access(base, static_cast<i32>(data.imm));
-    if (is_const(address) && (const_bits(address) & 0xFFFF'FFFFu) + data.imm <= 0x7FFF'FFFFu) {
+    Mem access(base, static_cast<i32>(displacement));
+    if (!checked && is_const(address) && (const_bits(address) & 0xFFFF'FFFFu) + data.imm <= 0x7FFF'FFFFu) {
         access = Mem(base, static_cast<i32>((const_bits(address) & 0xFFFF'FFFFu) + data.imm));
     } else {
         Gpr index = gpr_in(address, kScratch);
-        access = Mem(base, index, Scale::One, static_cast<i32>(data.imm));
+        access = Mem(base, index, Scale::One, static_cast<i32>(displacement));
     }
     if (is_store) {
         Value value = args[1];
@@ -797,7 +803,7 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
             if (uses_r11 && base == kScratch2) {
                 // Base in r10 and address in r11: fold them, which frees r10.
                 m_asm.add(kScratch, kScratch2, Size::Qword);
-                access = Mem(kScratch, static_cast<i32>(data.imm));
+                access = Mem(kScratch, static_cast<i32>(displacement));
                 spare = kScratch2;
             } else if (uses_r11) {
                 spare = kScratch2;

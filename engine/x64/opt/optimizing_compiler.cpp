@@ -96,6 +96,8 @@ Result<void> OptimizingCompiler::emit_function()
     for (Block b : m_function.layout())
         m_block_labels[b] = TRY(m_labels.allocate());
     TRY(m_save_slot.try_resize(m_function.value_count(), kNone));
+    m_zero_slot = kNone;
+    m_atomic_slot = kNone;
     for (u32& slot : m_save_slot)
         slot = kNone;
     for (u32& cursor : m_cursor)
@@ -106,6 +108,11 @@ Result<void> OptimizingCompiler::emit_function()
         for (Inst i : m_function.insts(b)) {
             Op op = m_function.inst(i).op;
             if (op >= Op::I32Load && op <= Op::I64Store32 && m_function.inst(i).imm2 == 0)
+                m_uses_memory0 = true;
+            if (op >= Op::I32AtomicLoad && op <= Op::I64AtomicRmw32CmpxchgU && m_function.inst(i).imm2 == 0)
+                m_uses_memory0 = true;
+            // A tail call restores the caller's r15 from the frame, so the frame keeps it.
+            if (op == Op::ReturnCall || op == Op::ReturnCallIndirect || op == Op::ReturnCallRef)
                 m_uses_memory0 = true;
         }
     }
@@ -195,6 +202,12 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_call(inst);
     case Op::Select:
         return emit_select(inst);
+    case Op::BoundsCheck:
+        return emit_bounds_check(inst);
+    case Op::TableGet:
+    case Op::TableSet:
+    case Op::TableSize:
+        return emit_table(inst);
     default:
         break;
     }
@@ -214,6 +227,8 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_float(inst);
     if (data.op >= Op::I32WrapI64 && data.op <= Op::I64TruncSatF64U)
         return emit_conversion(inst);
+    if ((data.op >= Op::I32AtomicLoad && data.op <= Op::I64AtomicRmw32CmpxchgU) || data.op == Op::AtomicFence)
+        return emit_atomic(inst);
     return unsupported("optimising tier: instruction not supported by the x86-64 back end yet");
 }
 
@@ -306,8 +321,15 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
         TRY(record_trap_here(static_cast<TrapKind>(data.imm)));
         m_asm.ud2();
         return {};
+    case Op::ReturnCall:
+    case Op::ReturnCallIndirect:
+    case Op::ReturnCallRef:
+        return emit_call(inst);
+    case Op::Throw:
+    case Op::ThrowRef:
+        return emit_throw(inst);
     default:
-        return unsupported("optimising tier: tail calls not supported by the x86-64 back end yet");
+        return unsupported("optimising tier: terminator not supported by the x86-64 back end");
     }
 }
 
@@ -484,24 +506,51 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
     Span<const u32> args = m_function.args(inst);
-    u32 type_index = data.op == Op::Call ? m_module.functions[data.imm2].type_index : data.imm2;
+    // A tail call (return_call*) replaces this frame (docs/engine-abi.md): stack
+    // arguments go over the incoming argument area, the results pointer is this
+    // function's own, and the frame is left before the jump.
+    bool tail = data.op == Op::ReturnCall || data.op == Op::ReturnCallIndirect || data.op == Op::ReturnCallRef;
+    Op op = data.op == Op::ReturnCall ? Op::Call
+        : data.op == Op::ReturnCallIndirect ? Op::CallIndirect
+        : data.op == Op::ReturnCallRef ? Op::CallRef : data.op;
+    u32 type_index = op == Op::Call ? m_module.functions[data.imm2].type_index : data.imm2;
     CallLayout& layout = m_call_layout;
     TRY(compute_call_layout(m_module.func_params(type_index), m_module.func_results(type_index), layout));
     u32 param_count = layout.param_count();
-    bool imported = data.op == Op::Call && data.imm2 < m_module.imported_function_count;
-    bool through_funcref = data.op != Op::Call || imported;
-    if (data.op == Op::CallIndirect) {
+    bool imported = op == Op::Call && data.imm2 < m_module.imported_function_count;
+    bool through_funcref = op != Op::Call || imported;
+    if (op == Op::CallIndirect) {
         const Table& table = m_module.tables[data.imm3];
         if (table.element_type.heap != HeapKind::Func && table.element_type.heap != HeapKind::Index)
             return unsupported("call_indirect through a non-function table");
     }
+    // NOTE: callers pop their own stack arguments, so a callee needing a bigger area
+    // than this function received cannot take over its frame. As in the baseline, such
+    // a tail call runs as a call and a return: the same results and traps, but this
+    // frame stays until the callee returns. The callee writes results that go through
+    // memory straight to this function's own results area.
+    bool call_and_return = tail && layout.stack_bytes > m_self_layout.stack_bytes;
+    if (call_and_return)
+        tail = false;
 
-    TRY(save_live_across(m_alloc.position(inst)));
-    u32 outgoing = align16(layout.stack_bytes + (layout.results_in_memory ? layout.result_count() * CallLayout::kResultStride : 0));
-    note_below_frame(outgoing + (through_funcref ? array_trampoline_stack_bytes(layout) : kCalleeEntryBytes));
+    u32 outgoing = 0;
+    if (tail) {
+        // The trampoline of a host callee runs from here (the baseline counts the same).
+        if (through_funcref)
+            note_below_frame(array_trampoline_stack_bytes(layout));
+    } else if (call_and_return) {
+        outgoing = align16(layout.stack_bytes);
+        note_below_frame(outgoing + (through_funcref ? array_trampoline_stack_bytes(layout) : kCalleeEntryBytes));
+    } else {
+        TRY(save_live_across(m_alloc.position(inst)));
+        outgoing = align16(layout.stack_bytes + (layout.results_in_memory ? layout.result_count() * CallLayout::kResultStride : 0));
+        note_below_frame(outgoing + (through_funcref ? array_trampoline_stack_bytes(layout) : kCalleeEntryBytes));
+    }
     if (outgoing)
         m_asm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
 
+    // NOTE: for a tail call the incoming argument area is overwritten; no value lives
+    // there (the prologue moved the parameters to their allocated places).
     m_moves.clear();
     for (u32 i = 0; i < param_count; ++i) {
         const ArgSlot& slot = layout.params[i];
@@ -509,13 +558,14 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
         dst.cls = class_of(m_function.value(args[i]).type);
         if (slot.on_stack) {
             dst.kind = MoveLoc::Kind::Memory;
-            dst.memory = Mem(Gpr::rsp, static_cast<i32>(slot.stack_offset));
+            dst.memory = tail ? Mem(Gpr::rbp, static_cast<i32>(16 + slot.stack_offset))
+                              : Mem(Gpr::rsp, static_cast<i32>(slot.stack_offset));
         } else {
             dst.reg = slot.reg;
         }
         TRY(m_moves.try_append(Move { dst, value_loc(args[i]) }));
     }
-    if (data.op != Op::Call) {
+    if (op != Op::Call) {
         // The table index or the reference goes to rax, which no argument uses.
         MoveLoc dst;
         dst.reg = number(Gpr::rax);
@@ -524,14 +574,19 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
     TRY(emit_parallel_moves(m_moves));
     if (layout.results_in_memory) {
         const ArgSlot& slot = layout.results_pointer;
-        m_asm.lea(kScratch, Mem(Gpr::rsp, static_cast<i32>(layout.stack_bytes)), Size::Qword);
-        if (slot.on_stack)
+        if (tail || call_and_return)
+            m_asm.mov(kScratch, Mem(Gpr::rbp, kResultsPointer), Size::Qword);
+        else
+            m_asm.lea(kScratch, Mem(Gpr::rsp, static_cast<i32>(layout.stack_bytes)), Size::Qword);
+        if (slot.on_stack && tail)
+            m_asm.mov(Mem(Gpr::rbp, static_cast<i32>(16 + slot.stack_offset)), kScratch, Size::Qword);
+        else if (slot.on_stack)
             m_asm.mov(Mem(Gpr::rsp, static_cast<i32>(slot.stack_offset)), kScratch, Size::Qword);
         else
             m_asm.mov(gpr(slot.reg), kScratch, Size::Qword);
     }
 
-    if (data.op == Op::CallIndirect) {
+    if (op == Op::CallIndirect) {
         // rax: element index -> funcref (checked: in bounds, not null, type matches).
         m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.table(data.imm3))), Size::Qword);
         m_asm.xor_(Gpr::r10, Gpr::r10, Size::Dword);
@@ -550,7 +605,7 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
         TRY(m_subtype_stubs.try_append(SubtypeStub { entry, back }));
         m_asm.jcc(Condition::NotEqual, m_labels[entry]);
         m_asm.bind(m_labels[back]);
-    } else if (data.op == Op::CallRef) {
+    } else if (op == Op::CallRef) {
         m_asm.test(Gpr::rax, Gpr::rax, Size::Qword);
         m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::NullFunctionReference)));
     } else if (imported) {
@@ -561,10 +616,34 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
             m_needs_array_trampoline[type_index] = true;
             TRY(m_new_trampolines.try_append(type_index));
         }
-        emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), false);
+        // A tail transfer restores r14 and r15 from the frame (compile_function saves r15
+        // in functions with tail calls).
+        emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
     } else {
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-        m_asm.call_relocated(m_symbols.function(data.imm2 - m_module.imported_function_count));
+        u32 symbol = m_symbols.function(data.imm2 - m_module.imported_function_count);
+        if (tail) {
+            m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
+            m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
+            m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
+            m_asm.pop(Gpr::rbp);
+            m_asm.jmp_relocated(symbol);
+        } else {
+            m_asm.call_relocated(symbol);
+        }
+    }
+    if (tail)
+        return {};
+    if (call_and_return) {
+        // The results are where this function returns its own (rax, xmm0 or its
+        // results area): leave the frame.
+        m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
+        if (m_uses_memory0)
+            m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
+        m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
+        m_asm.pop(Gpr::rbp);
+        m_asm.ret();
+        return {};
     }
 
     // Results to their places, then the saved registers back.

@@ -95,6 +95,10 @@ private:
     Result<void> emit_float(Inst inst);
     Result<void> emit_conversion(Inst inst);
     Result<void> emit_memory(Inst inst);
+    Result<void> emit_bounds_check(Inst inst); // lower_memory.cpp
+    Result<void> emit_table(Inst inst);        // lower_memory.cpp: table.get/set/size
+    Result<void> emit_throw(Inst inst);        // lower_memory.cpp: throw, throw_ref
+    Result<void> emit_atomic(Inst inst);       // lower_atomic.cpp
     Result<void> emit_select(Inst inst);
     Result<void> emit_reference(Inst inst);
     Result<void> emit_bulk(Inst inst);
@@ -180,6 +184,11 @@ private:
         u32 slot;
     };
     Vector<Saved> m_saved;
+    // A slot holding 0 for the Spectre clamps of table accesses (no third scratch
+    // register); allocated on first use, kNone until then.
+    u32 m_zero_slot { engine::opt::kNone };
+    // Two slots where atomics save rax and rdx (lower_atomic.cpp), allocated on first use.
+    u32 m_atomic_slot { engine::opt::kNone };
 
     bool m_uses_memory0 { false }; // r15 is loaded only then
     bool m_avx { false };
