@@ -38,7 +38,17 @@
 // (engine::resolve_stack_check); everyone else lets it trap.
 //
 // Registers: r14 = vmctx, r15 = memory 0 base, r11 and xmm15 are scratch; rax, rcx,
-// rdx, rsi, rdi, r8-r10 and xmm0-xmm14 are allocatable.
+// rdx, rsi, rdi, r8-r10 and xmm0-xmm14 are allocatable to operands; rbx, r12, r13 hold
+// only cached locals (local_cache.cpp), which may also occupy allocatable registers.
+//
+// NOTE: contract of the local register cache (docs/baseline-compiler.md "Local register
+// cache"). A local's frame slot always holds its current value (local.set writes
+// through), and a register that the cache state names for a local holds that same value.
+// So the cache can be forgotten anywhere without emitting code; it is forgotten before
+// every call, builtin call and throw (which clobber every register but rbp, rsp, r14 and
+// r15), and a landing pad starts with nothing cached. At a loop header the registers of
+// the header's cache state are live: code emitted there (and on a back edge after the
+// moves into that state) must preserve every register but r11 and xmm15.
 
 #include "base/result.h"
 #include "base/vector.h"
@@ -72,6 +82,30 @@ using compile::Builtin;
 
 using abi::LabelPool;
 
+// Which local each register caches (class Gpr: index 0, Fpr: 1), or kNone.
+struct CacheState {
+    static constexpr u32 kNone = ~u32 { 0 };
+    u32 local[2][16];
+
+    void clear()
+    {
+        for (auto& row : local) {
+            for (u32& entry : row)
+                entry = kNone;
+        }
+    }
+    // Keeps only what `other` agrees with (the state valid after both).
+    void intersect(const CacheState& other)
+    {
+        for (u32 c = 0; c < 2; ++c) {
+            for (u32 r = 0; r < 16; ++r) {
+                if (local[c][r] != other.local[c][r])
+                    local[c][r] = kNone;
+            }
+        }
+    }
+};
+
 struct Control {
     FrameKind kind { FrameKind::Block };
     u32 height { 0 }; // value stack height below the block's parameters
@@ -87,6 +121,12 @@ struct Control {
     u32 try_start { 0 };
     u32 catch_offset { 0 };
     u32 catch_count { 0 };
+    // The local register cache: for a loop, the state at its header (every back edge
+    // moves into it); for an if, the state its false edge carries. `merge` is the
+    // intersection of the states of the edges to the end label so far.
+    CacheState entry;
+    CacheState merge;
+    bool merge_reached { false };
 };
 
 class BaselineCompiler final : public compile::FunctionCompiler {
@@ -222,6 +262,45 @@ private:
     // locals_globals.cpp: copies lazy local.get entries of `local` to their slots.
     void materialize_local(u32 local);
 
+    // local_cache.cpp: the local register cache (see the contract above).
+public:
+    static constexpr u8 kNotCached = 0xFF;
+    // The register caching `local`, or kNotCached.
+    u8 cached_register(u32 local) const { return m_local_register[local]; }
+    // Forgets every cached local (no code).
+    void cache_clear();
+
+private:
+    static bool cacheable(ValKind kind)
+    {
+        return kind == ValKind::I32 || kind == ValKind::I64 || kind == ValKind::F32 || kind == ValKind::F64
+            || kind == ValKind::Ref;
+    }
+    void cache_drop(RegClass cls, u8 reg);
+    void cache_bind(u32 local, RegClass cls, u8 reg);
+    void cache_touch(RegClass cls, u8 reg) { m_cache_stamp[cls == RegClass::Gpr ? 0 : 1][reg] = ++m_cache_clock; }
+    // A register for a newly cached local (evicting the least recently used cached local
+    // if need be), or kNotCached.
+    u8 cache_pick(RegClass cls);
+    // Frees an allocatable register held by a cached local for the operand stack;
+    // false when the cache holds none.
+    bool cache_evict_allocatable(RegClass cls);
+    // Switches the bookkeeping to `target` (no code: only where the machine state is it).
+    Result<void> cache_set_state(const CacheState& target);
+    // Emits moves and loads (never touching the flags) so that every local `target`
+    // caches is in its register there; other cached locals may stay.
+    Result<void> cache_conform(const CacheState& target);
+    bool cache_satisfies(const CacheState& target) const;
+    // The cache side of an edge to `target`: a loop's header state, or the merge of a
+    // forward label.
+    Result<void> cache_edge(Control& target);
+    void cache_merge(Control& target, const CacheState& state);
+    // Before a loop header: keeps or loads into registers the locals the loop uses most
+    // (a bounded scan of its body) and forgets the others.
+    Result<void> cache_prepare_loop(u32 loop_offset);
+    Result<void> local_get(u32 local);
+    Result<void> local_set(u32 local, bool tee);
+
     // control.cpp
     Result<void> begin_block(FrameKind kind, const BlockType& block);
     Result<void> end_block();
@@ -283,6 +362,15 @@ private:
     PendingCondition m_condition;
     u32 m_instruction_count { 0 };
     u32 m_function_handlers { 0 }; // first entry of the function being compiled
+
+    CacheState m_cache;
+    Vector<u8> m_local_register; // per local: its cache register, or kNotCached
+    u32 m_cache_stamp[2][16] {};
+    u32 m_cache_clock { 0 };
+    Vector<u32> m_scan_weight;   // per local: uses seen by cache_prepare_loop's scan
+    Vector<u32> m_scan_touched;  // locals whose m_scan_weight is not zero
+    u32 m_code_end { 0 };
+    u64 m_scan_budget { 0 };     // instructions loop scans may still read
 };
 
 using abi::kCalleeEntryBytes;

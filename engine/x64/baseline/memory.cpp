@@ -145,6 +145,7 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
         return push_reg(address_kind, reg);
     }
     if (op == Opcode::MemoryGrow) {
+        cache_clear(); // the builtin's arguments go straight into registers
         TRY(pop_into(RegClass::Gpr, number(Gpr::rdx)));
         TRY(spill_all());
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
