@@ -434,6 +434,10 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_stack.reset(compile::RegSet(kAllocatableGprs), compile::RegSet(kAllocatableXmms));
     m_cache.clear();
     m_cache_clock = 0;
+    for (auto& row : m_cache_stamp) {
+        for (u32& stamp : row)
+            stamp = 0; // so that a function's code depends only on its own body
+    }
     m_code_end = code.offset + code.size;
     // Loop scans read at most about two instructions per body byte in all.
     m_scan_budget = u64 { code.size } * 2 + 1024;

@@ -127,6 +127,7 @@ struct Control {
     CacheState entry;
     CacheState merge;
     bool merge_reached { false };
+    u32 loop_index { ~u32 { 0 } }; // the innermost loop around or at this frame (m_controls index)
 };
 
 class BaselineCompiler final : public compile::FunctionCompiler {
@@ -280,8 +281,12 @@ private:
     void cache_bind(u32 local, RegClass cls, u8 reg);
     void cache_touch(RegClass cls, u8 reg) { m_cache_stamp[cls == RegClass::Gpr ? 0 : 1][reg] = ++m_cache_clock; }
     // A register for a newly cached local (evicting the least recently used cached local
-    // if need be), or kNotCached.
-    u8 cache_pick(RegClass cls);
+    // if need be; one the innermost loop's header holds only if `evict_header`), or
+    // kNotCached.
+    u8 cache_pick(RegClass cls, bool evict_header);
+    // The least recently used cached register (allocatable ones only if asked), preferring
+    // those the innermost loop's header state does not hold; kNotCached if none.
+    u8 cache_victim(RegClass cls, bool allocatable_only, bool spare_header) const;
     // Frees an allocatable register held by a cached local for the operand stack;
     // false when the cache holds none.
     bool cache_evict_allocatable(RegClass cls);

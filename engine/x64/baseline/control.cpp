@@ -106,6 +106,7 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
         }
         control.entry = m_cache; // what the false edge carries
     }
+    control.loop_index = kind == FrameKind::Loop ? static_cast<u32>(m_controls.size()) : m_controls.last().loop_index;
     return m_controls.try_append(control);
 }
 

@@ -55,9 +55,31 @@ void BaselineCompiler::cache_clear()
     }
 }
 
-u8 BaselineCompiler::cache_pick(RegClass cls)
+u8 BaselineCompiler::cache_victim(RegClass cls, bool allocatable_only, bool spare_header) const
 {
     u32 c = class_index(cls);
+    const CacheState* header = nullptr;
+    if (!m_controls.is_empty() && m_controls.last().loop_index != ~u32 { 0 })
+        header = &m_controls[m_controls.last().loop_index].entry;
+    u8 oldest = kNotCached;
+    u8 oldest_outside = kNotCached; // not held by the header: evicting it costs no back-edge reload
+    for (u8 r = 0; r < 16; ++r) {
+        u32 local = m_cache.local[c][r];
+        if (local == CacheState::kNone || (allocatable_only && !m_stack.is_allocatable(cls, r)))
+            continue;
+        if (oldest == kNotCached || m_cache_stamp[c][r] < m_cache_stamp[c][oldest])
+            oldest = r;
+        bool in_header = header && header->local[c][r] == local;
+        if (!in_header && (oldest_outside == kNotCached || m_cache_stamp[c][r] < m_cache_stamp[c][oldest_outside]))
+            oldest_outside = r;
+    }
+    if (oldest_outside != kNotCached || spare_header)
+        return oldest_outside;
+    return oldest;
+}
+
+u8 BaselineCompiler::cache_pick(RegClass cls, bool evict_header)
+{
     if (cls == RegClass::Gpr) {
         for (u8 reg : kDedicatedGprs) {
             if (m_cache.local[0][reg] == CacheState::kNone)
@@ -68,29 +90,18 @@ u8 BaselineCompiler::cache_pick(RegClass cls)
     compile::RegSet free = m_stack.free_set(cls);
     if (!free.is_empty())
         return static_cast<u8>(31 - __builtin_clz(free.bits()));
-    u8 oldest = kNotCached;
-    for (u8 r = 0; r < 16; ++r) {
-        if (m_cache.local[c][r] != CacheState::kNone
-            && (oldest == kNotCached || m_cache_stamp[c][r] < m_cache_stamp[c][oldest]))
-            oldest = r;
-    }
-    if (oldest != kNotCached)
-        cache_drop(cls, oldest);
-    return oldest;
+    u8 victim = cache_victim(cls, false, !evict_header);
+    if (victim != kNotCached)
+        cache_drop(cls, victim);
+    return victim;
 }
 
 bool BaselineCompiler::cache_evict_allocatable(RegClass cls)
 {
-    u32 c = class_index(cls);
-    u8 oldest = kNotCached;
-    for (u8 r = 0; r < 16; ++r) {
-        if (m_cache.local[c][r] != CacheState::kNone && m_stack.is_allocatable(cls, r)
-            && (oldest == kNotCached || m_cache_stamp[c][r] < m_cache_stamp[c][oldest]))
-            oldest = r;
-    }
-    if (oldest == kNotCached)
+    u8 victim = cache_victim(cls, true, false);
+    if (victim == kNotCached)
         return false;
-    cache_drop(cls, oldest);
+    cache_drop(cls, victim);
     return true;
 }
 
@@ -284,7 +295,7 @@ Result<void> BaselineCompiler::cache_prepare_loop(u32 loop_offset)
             u32 local = chosen[c][k];
             if (m_local_register[local] != kNotCached)
                 continue;
-            u8 reg = cache_pick(class_of(c));
+            u8 reg = cache_pick(class_of(c), true);
             if (reg == kNotCached)
                 break;
             load_kind(m_local_kinds[local], reg, local_slot(local));
@@ -313,7 +324,7 @@ Result<void> BaselineCompiler::local_get(u32 local)
         cache_touch(cls, reg);
         return {};
     }
-    reg = cache_pick(cls);
+    reg = cache_pick(cls, false);
     if (reg == kNotCached)
         return {};
     load_kind(kind, reg, local_slot(local));
@@ -332,7 +343,7 @@ Result<void> BaselineCompiler::local_set(u32 local, bool tee)
         if (cacheable(kind)) {
             u8 reg = m_local_register[local];
             if (reg == kNotCached)
-                reg = cache_pick(cls);
+                reg = cache_pick(cls, false);
             if (reg != kNotCached) {
                 load_entry(top, m_stack.height() - 1, reg);
                 cache_bind(local, cls, reg);
