@@ -439,8 +439,8 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
             stamp = 0; // so that a function's code depends only on its own body
     }
     m_code_end = code.offset + code.size;
-    // Loop scans read at most about two instructions per body byte in all.
-    m_scan_budget = u64 { code.size } * 2 + 1024;
+    // Loop scans read at most about one instruction per body byte in all.
+    m_scan_budget = u64 { code.size } + 1024;
     m_dead = false;
     m_dead_depth = 0;
     m_save_used = 0;

@@ -82,10 +82,12 @@ using compile::Builtin;
 
 using abi::LabelPool;
 
-// Which local each register caches (class Gpr: index 0, Fpr: 1), or kNone.
+// Which local each register caches (class Gpr: index 0, Fpr: 1), or kNone; `used` has
+// a bit per register that caches one (the loops over a state visit only those).
 struct CacheState {
     static constexpr u32 kNone = ~u32 { 0 };
     u32 local[2][16];
+    u32 used[2];
 
     void clear()
     {
@@ -93,18 +95,36 @@ struct CacheState {
             for (u32& entry : row)
                 entry = kNone;
         }
+        used[0] = used[1] = 0;
+    }
+    void set(u32 c, u32 reg, u32 value)
+    {
+        local[c][reg] = value;
+        if (value == kNone)
+            used[c] &= ~(u32 { 1 } << reg);
+        else
+            used[c] |= u32 { 1 } << reg;
     }
     // Keeps only what `other` agrees with (the state valid after both).
     void intersect(const CacheState& other)
     {
         for (u32 c = 0; c < 2; ++c) {
-            for (u32 r = 0; r < 16; ++r) {
+            for (u32 bits = used[c]; bits; bits &= bits - 1) {
+                u32 r = static_cast<u32>(__builtin_ctz(bits));
                 if (local[c][r] != other.local[c][r])
-                    local[c][r] = kNone;
+                    set(c, r, kNone);
             }
         }
     }
 };
+
+// Visits the registers whose bit is set in `bits` (a copy: the body may change the set).
+template<typename Body>
+inline void for_each_register(u32 bits, Body body)
+{
+    for (; bits; bits &= bits - 1)
+        body(static_cast<u8>(__builtin_ctz(bits)));
+}
 
 struct Control {
     FrameKind kind { FrameKind::Block };

@@ -25,22 +25,24 @@ constexpr u8 kDedicatedGprs[] = { number(Gpr::rbx), number(Gpr::r12), number(Gpr
 // body keeps registers for its operands.
 constexpr u32 kLoopGprs = 6;
 constexpr u32 kLoopFprs = 8;
+// Instructions of a loop's body its header scan reads at most.
+constexpr u32 kLoopScanLength = 128;
 
 } // namespace
 
 void BaselineCompiler::cache_drop(RegClass cls, u8 reg)
 {
-    u32& local = m_cache.local[class_index(cls)][reg];
+    u32 local = m_cache.local[class_index(cls)][reg];
     if (local == CacheState::kNone)
         return;
     m_local_register[local] = kNotCached;
-    local = CacheState::kNone;
+    m_cache.set(class_index(cls), reg, CacheState::kNone);
     m_stack.release(cls, reg); // only allocatable registers return to the free set
 }
 
 void BaselineCompiler::cache_bind(u32 local, RegClass cls, u8 reg)
 {
-    m_cache.local[class_index(cls)][reg] = local;
+    m_cache.set(class_index(cls), reg, local);
     m_local_register[local] = reg;
     if (m_stack.is_allocatable(cls, reg))
         m_stack.take(cls, reg);
@@ -49,10 +51,8 @@ void BaselineCompiler::cache_bind(u32 local, RegClass cls, u8 reg)
 
 void BaselineCompiler::cache_clear()
 {
-    for (u32 c = 0; c < 2; ++c) {
-        for (u8 r = 0; r < 16; ++r)
-            cache_drop(class_of(c), r);
-    }
+    for (u32 c = 0; c < 2; ++c)
+        for_each_register(m_cache.used[c], [&](u8 r) { cache_drop(class_of(c), r); });
 }
 
 u8 BaselineCompiler::cache_victim(RegClass cls, bool allocatable_only, bool spare_header) const
@@ -63,9 +63,10 @@ u8 BaselineCompiler::cache_victim(RegClass cls, bool allocatable_only, bool spar
         header = &m_controls[m_controls.last().loop_index].entry;
     u8 oldest = kNotCached;
     u8 oldest_outside = kNotCached; // not held by the header: evicting it costs no back-edge reload
-    for (u8 r = 0; r < 16; ++r) {
+    for (u32 bits = m_cache.used[c]; bits; bits &= bits - 1) {
+        u8 r = static_cast<u8>(__builtin_ctz(bits));
         u32 local = m_cache.local[c][r];
-        if (local == CacheState::kNone || (allocatable_only && !m_stack.is_allocatable(cls, r)))
+        if (allocatable_only && !m_stack.is_allocatable(cls, r))
             continue;
         if (oldest == kNotCached || m_cache_stamp[c][r] < m_cache_stamp[c][oldest])
             oldest = r;
@@ -108,16 +109,17 @@ bool BaselineCompiler::cache_evict_allocatable(RegClass cls)
 Result<void> BaselineCompiler::cache_set_state(const CacheState& target)
 {
     for (u32 c = 0; c < 2; ++c) {
-        for (u8 r = 0; r < 16; ++r) {
+        for_each_register(m_cache.used[c], [&](u8 r) {
             if (m_cache.local[c][r] != target.local[c][r])
                 cache_drop(class_of(c), r);
-        }
+        });
     }
     for (u32 c = 0; c < 2; ++c) {
         RegClass cls = class_of(c);
-        for (u8 r = 0; r < 16; ++r) {
+        for (u32 bits = target.used[c]; bits; bits &= bits - 1) {
+            u8 r = static_cast<u8>(__builtin_ctz(bits));
             u32 local = target.local[c][r];
-            if (local == CacheState::kNone || m_cache.local[c][r] == local)
+            if (m_cache.local[c][r] == local)
                 continue;
             if (m_stack.is_allocatable(cls, r) && !m_stack.is_free(cls, r))
                 return Error::from("baseline compiler: register cache state conflict", ErrorKind::Unsupported, m_offset);
@@ -130,8 +132,9 @@ Result<void> BaselineCompiler::cache_set_state(const CacheState& target)
 bool BaselineCompiler::cache_satisfies(const CacheState& target) const
 {
     for (u32 c = 0; c < 2; ++c) {
-        for (u32 r = 0; r < 16; ++r) {
-            if (target.local[c][r] != CacheState::kNone && target.local[c][r] != m_cache.local[c][r])
+        for (u32 bits = target.used[c]; bits; bits &= bits - 1) {
+            u32 r = static_cast<u32>(__builtin_ctz(bits));
+            if (target.local[c][r] != m_cache.local[c][r])
                 return false;
         }
     }
@@ -143,7 +146,8 @@ Result<void> BaselineCompiler::cache_conform(const CacheState& target)
     for (u32 c = 0; c < 2; ++c) {
         RegClass cls = class_of(c);
         auto wanted_at_other = [&](u32 local, u8 reg) {
-            for (u8 r = 0; r < 16; ++r) {
+            for (u32 bits = target.used[c]; bits; bits &= bits - 1) {
+                u8 r = static_cast<u8>(__builtin_ctz(bits));
                 if (r != reg && target.local[c][r] == local)
                     return true;
             }
@@ -159,9 +163,10 @@ Result<void> BaselineCompiler::cache_conform(const CacheState& target)
         bool progress = true;
         while (progress) {
             progress = false;
-            for (u8 r = 0; r < 16; ++r) {
+            for (u32 bits = target.used[c]; bits; bits &= bits - 1) {
+                u8 r = static_cast<u8>(__builtin_ctz(bits));
                 u32 local = target.local[c][r];
-                if (local == CacheState::kNone || m_cache.local[c][r] == local)
+                if (m_cache.local[c][r] == local)
                     continue;
                 u8 source = m_local_register[local];
                 if (source == kNotCached)
@@ -180,9 +185,10 @@ Result<void> BaselineCompiler::cache_conform(const CacheState& target)
                 progress = true;
             }
         }
-        for (u8 r = 0; r < 16; ++r) {
+        for (u32 bits = target.used[c]; bits; bits &= bits - 1) {
+            u8 r = static_cast<u8>(__builtin_ctz(bits));
             u32 local = target.local[c][r];
-            if (local == CacheState::kNone || m_cache.local[c][r] == local)
+            if (m_cache.local[c][r] == local)
                 continue;
             cache_drop(cls, r);
             if (m_local_register[local] != kNotCached)
@@ -228,7 +234,9 @@ Result<void> BaselineCompiler::cache_prepare_loop(u32 loop_offset)
     u32 depth = 0;
     u64 loop_bits = 0;
     u32 inner_loops = 0;
-    while (m_scan_budget > 0) {
+    // The first instructions of a body tell enough (inner loops are short; a long outer
+    // loop's header matters less), and scanning costs compile time.
+    for (u32 scanned = 0; scanned < kLoopScanLength && m_scan_budget > 0; ++scanned) {
         --m_scan_budget;
         if (read_instruction(reader, instruction).is_error())
             break;
@@ -286,11 +294,10 @@ Result<void> BaselineCompiler::cache_prepare_loop(u32 loop_offset)
     // Locals the loop does not use leave the registers (so no back edge reloads them);
     // the chosen ones not yet in registers are loaded.
     for (u32 c = 0; c < 2; ++c) {
-        for (u8 r = 0; r < 16; ++r) {
-            u32 local = m_cache.local[c][r];
-            if (local != CacheState::kNone && !is_chosen(c, local))
+        for_each_register(m_cache.used[c], [&](u8 r) {
+            if (!is_chosen(c, m_cache.local[c][r]))
                 cache_drop(class_of(c), r);
-        }
+        });
         for (u32 k = 0; k < chosen_count[c]; ++k) {
             u32 local = chosen[c][k];
             if (m_local_register[local] != kNotCached)
