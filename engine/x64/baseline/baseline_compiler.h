@@ -284,14 +284,11 @@ private:
     void materialize_local(u32 local);
 
     // local_cache.cpp: the local register cache (see the contract above).
-public:
     static constexpr u8 kNotCached = 0xFF;
     // The register caching `local`, or kNotCached.
     u8 cached_register(u32 local) const { return m_local_register[local]; }
     // Forgets every cached local (no code).
     void cache_clear();
-
-private:
     static bool cacheable(ValKind kind)
     {
         return kind == ValKind::I32 || kind == ValKind::I64 || kind == ValKind::F32 || kind == ValKind::F64
