@@ -433,6 +433,8 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_controls.clear();
     m_stack.reset(compile::RegSet(kAllocatableGprs), compile::RegSet(kAllocatableXmms));
     m_cache.clear();
+    m_empty_state.clear();
+    m_state_free = ~u64 { 0 };
     m_cache_clock = 0;
     for (auto& row : m_cache_stamp) {
         for (u32& stamp : row)

@@ -141,11 +141,12 @@ struct Control {
     u32 try_start { 0 };
     u32 catch_offset { 0 };
     u32 catch_count { 0 };
-    // The local register cache: for a loop, the state at its header (every back edge
-    // moves into it); for an if, the state its false edge carries. `merge` is the
-    // intersection of the states of the edges to the end label so far.
-    CacheState entry;
-    CacheState merge;
+    // The local register cache, as slots of the compiler's state pool (kNoState: nothing
+    // cached): `entry` for a loop is the state at its header (every back edge moves into
+    // it), for an if the state its false edge carries; `merge` is the intersection of the
+    // states of the edges to the end label so far.
+    u16 entry { 0xFFFF };
+    u16 merge { 0xFFFF };
     bool merge_reached { false };
     u32 loop_index { ~u32 { 0 } }; // the innermost loop around or at this frame (m_controls index)
 };
@@ -307,6 +308,19 @@ private:
     // Frees an allocatable register held by a cached local for the operand stack;
     // false when the cache holds none.
     bool cache_evict_allocatable(RegClass cls);
+    // Cache states of open control frames live in a fixed pool, so that the compiler's
+    // memory does not grow with the nesting depth; with the pool exhausted a frame gets
+    // kNoState, an empty state (the cache is forgotten there).
+    static constexpr u16 kNoState = 0xFFFF;
+    static constexpr u32 kStatePool = 64;
+    // A pool slot holding `state`, or kNoState when the pool is full.
+    u16 state_save(const CacheState& state);
+    const CacheState& state_of(u16 slot) const { return slot == kNoState ? m_empty_state : m_state_pool[slot]; }
+    void state_release(u16 slot)
+    {
+        if (slot != kNoState)
+            m_state_free |= u64 { 1 } << slot;
+    }
     // Switches the bookkeeping to `target` (no code: only where the machine state is it).
     Result<void> cache_set_state(const CacheState& target);
     // Emits moves and loads (never touching the flags) so that every local `target`
@@ -386,6 +400,9 @@ private:
     u32 m_function_handlers { 0 }; // first entry of the function being compiled
 
     CacheState m_cache;
+    CacheState m_empty_state;
+    CacheState m_state_pool[kStatePool];
+    u64 m_state_free { ~u64 { 0 } }; // a bit per free pool slot
     Vector<u8> m_local_register; // per local: its cache register, or kNotCached
     u32 m_cache_stamp[2][16] {};
     u32 m_cache_clock { 0 };

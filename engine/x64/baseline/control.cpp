@@ -82,7 +82,9 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
     TRY(spill_all());
     if (kind == FrameKind::Loop) {
         TRY(cache_prepare_loop(m_offset));
-        control.entry = m_cache;
+        control.entry = state_save(m_cache);
+        if (control.entry == kNoState)
+            cache_clear(); // no slot for the header's state: it caches nothing
         m_asm.bind(m_labels[control.label]);
     }
     if (kind == FrameKind::If) {
@@ -104,7 +106,11 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
             release(RegClass::Gpr, condition);
             m_asm.jcc(Condition::Equal, m_labels[control.else_label]);
         }
-        control.entry = m_cache; // what the false edge carries
+        // What the false edge carries (nothing without a slot; forgetting costs no code,
+        // and the jcc above was emitted after the cache's last use of the flags).
+        control.entry = state_save(m_cache);
+        if (control.entry == kNoState)
+            cache_clear();
     }
     control.loop_index = kind == FrameKind::Loop ? static_cast<u32>(m_controls.size()) : m_controls.last().loop_index;
     return m_controls.try_append(control);
@@ -122,7 +128,7 @@ Result<void> BaselineCompiler::emit_else()
     m_asm.bind(m_labels[control.else_label]);
     control.else_seen = true;
     m_stack.truncate(control.height);
-    TRY(cache_set_state(control.entry));
+    TRY(cache_set_state(state_of(control.entry)));
     Span<const ValType> params = block_params(control.block);
     for (u32 i = 0; i < params.size(); ++i) {
         copy_slot(params[i].kind, slot(control.height + i), save_slot(control.save_area + i));
@@ -158,7 +164,7 @@ Result<void> BaselineCompiler::end_block()
         } else {
             m_asm.bind(m_labels[control.else_label]);
         }
-        cache_merge(control, control.entry);
+        cache_merge(control, state_of(control.entry));
         reachable = true;
     }
     if (control.kind != FrameKind::Loop) {
@@ -172,11 +178,13 @@ Result<void> BaselineCompiler::end_block()
     // A loop's end continues its body's state; other labels get the merge of their edges.
     if (control.kind != FrameKind::Loop) {
         if (reachable && control.merge_reached) {
-            TRY(cache_set_state(control.merge));
+            TRY(cache_set_state(state_of(control.merge)));
         } else {
             cache_clear();
         }
     }
+    state_release(control.entry);
+    state_release(control.merge);
     Span<const ValType> results = block_results(control.block);
     if (control.kind == FrameKind::Function)
         results = m_module.func_results(control.block.index);
@@ -354,7 +362,7 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
             Control& target = frame(depth);
             u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
             return target.kind != FrameKind::Function && (count == 0 || m_stack.height() - count == target.height)
-                && (target.kind != FrameKind::Loop || cache_satisfies(target.entry));
+                && (target.kind != FrameKind::Loop || cache_satisfies(state_of(target.entry)));
         };
         Vector<u32> stub_depths;
         for (u32 depth : entries) {

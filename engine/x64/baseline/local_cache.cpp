@@ -60,7 +60,7 @@ u8 BaselineCompiler::cache_victim(RegClass cls, bool allocatable_only, bool spar
     u32 c = class_index(cls);
     const CacheState* header = nullptr;
     if (!m_controls.is_empty() && m_controls.last().loop_index != ~u32 { 0 })
-        header = &m_controls[m_controls.last().loop_index].entry;
+        header = &state_of(m_controls[m_controls.last().loop_index].entry);
     u8 oldest = kNotCached;
     u8 oldest_outside = kNotCached; // not held by the header: evicting it costs no back-edge reload
     for (u32 bits = m_cache.used[c]; bits; bits &= bits - 1) {
@@ -201,20 +201,30 @@ Result<void> BaselineCompiler::cache_conform(const CacheState& target)
     return {};
 }
 
+u16 BaselineCompiler::state_save(const CacheState& state)
+{
+    if (m_state_free == 0)
+        return kNoState;
+    u16 slot = static_cast<u16>(__builtin_ctzll(m_state_free));
+    m_state_free &= m_state_free - 1;
+    m_state_pool[slot] = state;
+    return slot;
+}
+
 void BaselineCompiler::cache_merge(Control& target, const CacheState& state)
 {
     if (!target.merge_reached) {
-        target.merge = state;
+        target.merge = state_save(state);
         target.merge_reached = true;
-    } else {
-        target.merge.intersect(state);
+    } else if (target.merge != kNoState) {
+        m_state_pool[target.merge].intersect(state);
     }
 }
 
 Result<void> BaselineCompiler::cache_edge(Control& target)
 {
     if (target.kind == FrameKind::Loop)
-        return cache_conform(target.entry);
+        return cache_conform(state_of(target.entry));
     if (target.kind != FrameKind::Function)
         cache_merge(target, m_cache);
     return {};
