@@ -487,3 +487,81 @@ TEST(RegisterCache, DeepLoopNest)
     u32 x = 12345;
     EXPECT_EQ(call_u32(*s, "deep", { VMVal::from_i32(static_cast<i32>(x)) }), (x * kDepth) ^ kDepth);
 }
+
+// A loop that iterates, under register pressure, inside 70 loops: past the pool of cache
+// states (64) its header caches nothing, which its back edge must then respect.
+TEST(RegisterCache, LoopDeeperThanTheStatePool)
+{
+    constexpr u32 kOuter = 70;
+    constexpr u32 kLocals = 12;
+    std::string wat = R"((module (func (export "inner") (param $n i32) (result i32) (local $i i32))";
+    for (u32 k = 0; k < kLocals; ++k)
+        wat += " (local $v" + num(k) + " i32)";
+    for (u32 k = 0; k < kLocals; ++k)
+        wat += " i32.const " + num(k * 5 + 1) + " local.set $v" + num(k);
+    for (u32 k = 0; k < kOuter; ++k)
+        wat += " loop";
+    wat += " loop $in";
+    for (u32 k = 0; k < kLocals; ++k) {
+        wat += " local.get $v" + num(k) + " local.get $v" + num((k + 7) % kLocals) + " i32.add local.get $i i32.add local.set $v"
+            + num(k);
+    }
+    wat += " local.get $i i32.const 1 i32.add local.tee $i local.get $n i32.lt_u br_if $in end";
+    for (u32 k = 0; k < kOuter; ++k)
+        wat += " end";
+    wat += " i32.const 0";
+    for (u32 k = 0; k < kLocals; ++k)
+        wat += " local.get $v" + num(k) + " i32.const " + num(k + 1) + " i32.mul i32.add";
+    wat += "))";
+    auto s = instantiate(wat);
+    ASSERT_TRUE(s);
+    auto reference = [&](u32 n) {
+        u32 v[kLocals];
+        for (u32 k = 0; k < kLocals; ++k)
+            v[k] = k * 5 + 1;
+        u32 i = 0;
+        do {
+            for (u32 k = 0; k < kLocals; ++k)
+                v[k] = v[k] + v[(k + 7) % kLocals] + i;
+            ++i;
+        } while (i < n);
+        u32 sum = 0;
+        for (u32 k = 0; k < kLocals; ++k)
+            sum += v[k] * (k + 1);
+        return sum;
+    };
+    for (u32 n : { 1u, 2u, 3u, 100u })
+        EXPECT_EQ(call_u32(*s, "inner", { VMVal::from_i32(static_cast<i32>(n)) }), reference(n)) << n;
+}
+
+// If/else and blocks nested deeper than the compiler's pool of cache states (64), with a
+// cached local changed on every level and branches out of the deepest levels.
+TEST(RegisterCache, IfNestDeeperThanTheStatePool)
+{
+    constexpr u32 kDepth = 200;
+    std::string wat = R"((module (func (export "nest") (param $x i32) (result i32) (local $a i32) block $out)";
+    for (u32 k = 0; k < kDepth; ++k) {
+        wat += " local.get $a local.get $x i32.add local.set $a local.get $x i32.const " + num(k) + " i32.gt_u if";
+        if (k == kDepth - 10)
+            wat += " local.get $a i32.const 100000 i32.gt_u br_if $out";
+    }
+    for (u32 k = 0; k < kDepth; ++k)
+        wat += " else local.get $a i32.const 3 i32.add local.set $a end";
+    wat += " end local.get $a))";
+    auto s = instantiate(wat);
+    ASSERT_TRUE(s);
+    // Level k adds x and enters the next level while x > k, else adds 3 and unwinds.
+    auto reference = [&](u32 x) {
+        u32 a = 0;
+        for (u32 k = 0; k < kDepth; ++k) {
+            a += x;
+            if (!(x > k))
+                return a + 3;
+            if (k == kDepth - 10 && a > 100000)
+                return a;
+        }
+        return a;
+    };
+    for (u32 x : { 0u, 1u, 5u, 63u, 64u, 65u, 150u, 195u, 250u, 1000u })
+        EXPECT_EQ(call_u32(*s, "nest", { VMVal::from_i32(static_cast<i32>(x)) }), reference(x)) << x;
+}
