@@ -42,6 +42,8 @@ BaselineCompiler::BaselineCompiler(const Module& module, const runtime::VMOffset
 Result<u8> BaselineCompiler::allocate(RegClass cls)
 {
     compile::RegSet free = m_stack.free_set(cls);
+    if (free.is_empty() && cache_evict_allocatable(cls))
+        free = m_stack.free_set(cls);
     if (free.is_empty()) {
         u32 victim = m_stack.spill_victim(cls);
         if (victim == compile::ValueStack::kNone)
@@ -61,6 +63,11 @@ Result<void> BaselineCompiler::take_fixed(RegClass cls, u8 reg)
         return {};
     }
     u32 holder = m_stack.holder(cls, reg);
+    if (holder == compile::ValueStack::kNone && m_cache.local[cls == RegClass::Gpr ? 0 : 1][reg] != CacheState::kNone) {
+        cache_drop(cls, reg);
+        m_stack.take(cls, reg);
+        return {};
+    }
     if (holder == compile::ValueStack::kNone)
         return Error::from("baseline compiler: fixed register already in use", ErrorKind::Unsupported, m_offset);
     compile::RegSet free = m_stack.free_set(cls);
@@ -116,9 +123,17 @@ void BaselineCompiler::load_entry(const StackEntry& entry, u32 index, u8 reg)
     case Location::Stack:
         load_kind(entry.kind, reg, slot(index));
         return;
-    case Location::Local:
-        load_kind(entry.kind, reg, local_slot(static_cast<u32>(entry.bits)));
+    case Location::Local: {
+        u32 local = static_cast<u32>(entry.bits);
+        u8 cached = cached_register(local);
+        if (cached == kNotCached)
+            load_kind(entry.kind, reg, local_slot(local));
+        else if (cached != reg && cls == RegClass::Gpr)
+            m_asm.mov(gpr(reg), gpr(cached), Size::Qword);
+        else if (cached != reg)
+            m_asm.movaps(xmm(reg), xmm(cached));
         return;
+    }
     }
 }
 
@@ -161,6 +176,8 @@ Result<void> BaselineCompiler::spill_entry(u32 index)
         store_kind(entry.kind, slot(index), entry.reg);
     else if (entry.location == Location::Constant)
         store_constant(entry.kind, slot(index), entry.bits);
+    else if (entry.location == Location::Local && cached_register(static_cast<u32>(entry.bits)) != kNotCached)
+        store_kind(entry.kind, slot(index), cached_register(static_cast<u32>(entry.bits)));
     else if (entry.location == Location::Local)
         copy_slot(entry.kind, slot(index), local_slot(static_cast<u32>(entry.bits)));
     m_stack.mark_spilled(index);
@@ -258,6 +275,7 @@ Result<void> BaselineCompiler::emit_trap_stubs()
 
 void BaselineCompiler::call_runtime_builtin(runtime::Builtin builtin)
 {
+    cache_clear();
     m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kBuiltins)), Size::Qword);
     m_asm.mov(kScratch, Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))), Size::Qword);
     note_below_frame(kRetpolineCallBytes);
@@ -270,6 +288,7 @@ Result<void> BaselineCompiler::call_builtin_with(runtime::Builtin builtin, Span<
     static constexpr Gpr kArgs[] = { Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gpr::r9 };
     if (args.size() > 5)
         return unsupported("builtin with stack arguments");
+    cache_clear(); // the arguments go straight into registers
     u32 base = m_stack.height() - operand_count;
     TRY(spill_all());
     for (u32 i = 0; i < args.size(); ++i) {
@@ -297,12 +316,15 @@ Result<void> BaselineCompiler::call_builtin_with(runtime::Builtin builtin, Span<
 }
 
 // Saved around the TierUp call: every allocatable register, which may hold locals or
-// operands at a loop header.
-constexpr Gpr kCounterSaved[] = { Gpr::rax, Gpr::rcx, Gpr::rdx, Gpr::rsi, Gpr::rdi, Gpr::r8, Gpr::r9, Gpr::r10 };
+// operands at a loop header, and rbx/r12/r13, which hold cached locals (local_cache.cpp);
+// r11 only keeps the count even, so that rsp stays 16-aligned for the call.
+constexpr Gpr kCounterSaved[] = { Gpr::rax, Gpr::rcx, Gpr::rdx, Gpr::rsi, Gpr::rdi, Gpr::r8,
+                                  Gpr::r9, Gpr::r10, Gpr::rbx, Gpr::r12, Gpr::r13, Gpr::r11 };
+constexpr u32 kCounterGprs = sizeof(kCounterSaved) / sizeof(kCounterSaved[0]);
 constexpr u32 kCounterXmms = 15;
 // What a counter stub writes below the frame: the pushes, the xmm area, the builtin call.
-constexpr u32 kCounterStubBytes = 8 * 8 + 16 * kCounterXmms + kRetpolineCallBytes;
-static_assert((8 * 8 + 16 * kCounterXmms) % 16 == 0, "the builtin call needs rsp 16-aligned");
+constexpr u32 kCounterStubBytes = 8 * kCounterGprs + 16 * kCounterXmms + kRetpolineCallBytes;
+static_assert((8 * kCounterGprs + 16 * kCounterXmms) % 16 == 0, "the builtin call needs rsp 16-aligned");
 
 Result<void> BaselineCompiler::emit_tier_counter()
 {
@@ -339,7 +361,7 @@ void BaselineCompiler::emit_tier_counter_stubs()
         for (u32 i = 0; i < kCounterXmms; ++i)
             m_asm.movdqu(xmm(static_cast<u8>(i)), Mem(Gpr::rsp, static_cast<i32>(16 * i)));
         m_asm.add(Gpr::rsp, static_cast<i32>(16 * kCounterXmms), Size::Qword);
-        for (u32 i = sizeof(kCounterSaved) / sizeof(kCounterSaved[0]); i > 0; --i)
+        for (u32 i = kCounterGprs; i > 0; --i)
             m_asm.pop(kCounterSaved[i - 1]);
         m_asm.jmp(m_labels[stub.resume]);
     }
@@ -348,6 +370,7 @@ void BaselineCompiler::emit_tier_counter_stubs()
 
 Result<void> BaselineCompiler::call_builtin_address(Builtin builtin)
 {
+    cache_clear();
     m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(builtin));
     note_below_frame(kRetpolineCallBytes);
     m_asm.call_relocated(m_symbols.retpoline());
@@ -427,6 +450,24 @@ Result<void> BaselineCompiler::emit_prologue(u32 function_index)
             m_asm.jcc(Condition::NotEqual, loop);
         }
     }
+    // Parameters that arrived in allocatable registers the zeroing left alone start
+    // cached there. An i32 is zero-extended first: callers (host code included) need
+    // not clear the upper half, and addresses are formed from the whole register.
+    for (u32 i = 0; i < params.size(); ++i) {
+        const ArgSlot& slot = m_self_layout.params[i];
+        ValKind kind = params[i].kind;
+        if (slot.on_stack || !cacheable(kind))
+            continue;
+        RegClass cls = compile::reg_class(kind);
+        if (!m_stack.is_allocatable(cls, slot.reg) || m_cache.local[cls == RegClass::Gpr ? 0 : 1][slot.reg] != CacheState::kNone)
+            continue;
+        if (cls == RegClass::Gpr && count > 0
+            && (slot.reg == number(Gpr::rax) || (count > 8 && (slot.reg == number(Gpr::rcx) || slot.reg == number(Gpr::rdx)))))
+            continue;
+        if (kind == ValKind::I32)
+            m_asm.mov(gpr(slot.reg), gpr(slot.reg), Size::Dword);
+        cache_bind(i, cls, slot.reg);
+    }
     return {};
 }
 
@@ -444,6 +485,17 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_trap_stubs.reset();
     m_controls.clear();
     m_stack.reset(compile::RegSet(kAllocatableGprs), compile::RegSet(kAllocatableXmms));
+    m_cache.clear();
+    m_empty_state.clear();
+    m_state_free = ~u64 { 0 };
+    m_cache_clock = 0;
+    for (auto& row : m_cache_stamp) {
+        for (u32& stamp : row)
+            stamp = 0; // so that a function's code depends only on its own body
+    }
+    m_code_end = code.offset + code.size;
+    // Loop scans read at most about one instruction per body byte in all.
+    m_scan_budget = u64 { code.size } + 1024;
     m_dead = false;
     m_dead_depth = 0;
     m_save_used = 0;
@@ -461,6 +513,11 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
         TRY(m_local_kinds.try_append(type.kind));
     m_local_first_ref.clear();
     TRY(m_local_first_ref.try_resize(m_local_kinds.size(), compile::ValueStack::kNone));
+    m_local_register.clear();
+    TRY(m_local_register.try_resize(m_local_kinds.size(), kNotCached));
+    m_scan_touched.clear();
+    m_scan_weight.clear();
+    TRY(m_scan_weight.try_resize(m_local_kinds.size(), 0));
 
     TRY(emit_prologue(function_index));
     TRY(emit_tier_counter());

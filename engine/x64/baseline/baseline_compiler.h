@@ -38,7 +38,17 @@
 // (engine::resolve_stack_check); everyone else lets it trap.
 //
 // Registers: r14 = vmctx, r15 = memory 0 base, r11 and xmm15 are scratch; rax, rcx,
-// rdx, rsi, rdi, r8-r10 and xmm0-xmm14 are allocatable.
+// rdx, rsi, rdi, r8-r10 and xmm0-xmm14 are allocatable to operands; rbx, r12, r13 hold
+// only cached locals (local_cache.cpp), which may also occupy allocatable registers.
+//
+// NOTE: contract of the local register cache (docs/baseline-compiler.md "Local register
+// cache"). A local's frame slot always holds its current value (local.set writes
+// through), and a register that the cache state names for a local holds that same value.
+// So the cache can be forgotten anywhere without emitting code; it is forgotten before
+// every call, builtin call and throw (which clobber every register but rbp, rsp, r14 and
+// r15), and a landing pad starts with nothing cached. At a loop header the registers of
+// the header's cache state are live: code emitted there (and on a back edge after the
+// moves into that state) must preserve every register but r11 and xmm15.
 
 #include "base/result.h"
 #include "base/vector.h"
@@ -72,6 +82,50 @@ using compile::Builtin;
 
 using abi::LabelPool;
 
+// Which local each register caches (class Gpr: index 0, Fpr: 1), or kNone; `used` has
+// a bit per register that caches one (the loops over a state visit only those).
+struct CacheState {
+    static constexpr u32 kNone = ~u32 { 0 };
+    u32 local[2][16];
+    u32 used[2];
+
+    void clear()
+    {
+        for (auto& row : local) {
+            for (u32& entry : row)
+                entry = kNone;
+        }
+        used[0] = used[1] = 0;
+    }
+    void set(u32 c, u32 reg, u32 value)
+    {
+        local[c][reg] = value;
+        if (value == kNone)
+            used[c] &= ~(u32 { 1 } << reg);
+        else
+            used[c] |= u32 { 1 } << reg;
+    }
+    // Keeps only what `other` agrees with (the state valid after both).
+    void intersect(const CacheState& other)
+    {
+        for (u32 c = 0; c < 2; ++c) {
+            for (u32 bits = used[c]; bits; bits &= bits - 1) {
+                u32 r = static_cast<u32>(__builtin_ctz(bits));
+                if (local[c][r] != other.local[c][r])
+                    set(c, r, kNone);
+            }
+        }
+    }
+};
+
+// Visits the registers whose bit is set in `bits` (a copy: the body may change the set).
+template<typename Body>
+inline void for_each_register(u32 bits, Body body)
+{
+    for (; bits; bits &= bits - 1)
+        body(static_cast<u8>(__builtin_ctz(bits)));
+}
+
 struct Control {
     FrameKind kind { FrameKind::Block };
     u32 height { 0 }; // value stack height below the block's parameters
@@ -87,6 +141,14 @@ struct Control {
     u32 try_start { 0 };
     u32 catch_offset { 0 };
     u32 catch_count { 0 };
+    // The local register cache, as slots of the compiler's state pool (kNoState: nothing
+    // cached): `entry` for a loop is the state at its header (every back edge moves into
+    // it), for an if the state its false edge carries; `merge` is the intersection of the
+    // states of the edges to the end label so far.
+    u16 entry { 0xFFFF };
+    u16 merge { 0xFFFF };
+    bool merge_reached { false };
+    u32 loop_index { ~u32 { 0 } }; // the innermost loop around or at this frame (m_controls index)
 };
 
 class BaselineCompiler final : public compile::FunctionCompiler {
@@ -226,6 +288,59 @@ private:
     // locals_globals.cpp: copies lazy local.get entries of `local` to their slots.
     void materialize_local(u32 local);
 
+    // local_cache.cpp: the local register cache (see the contract above).
+    static constexpr u8 kNotCached = 0xFF;
+    // The register caching `local`, or kNotCached.
+    u8 cached_register(u32 local) const { return m_local_register[local]; }
+    // Forgets every cached local (no code).
+    void cache_clear();
+    static bool cacheable(ValKind kind)
+    {
+        return kind == ValKind::I32 || kind == ValKind::I64 || kind == ValKind::F32 || kind == ValKind::F64
+            || kind == ValKind::Ref;
+    }
+    void cache_drop(RegClass cls, u8 reg);
+    void cache_bind(u32 local, RegClass cls, u8 reg);
+    void cache_touch(RegClass cls, u8 reg) { m_cache_stamp[cls == RegClass::Gpr ? 0 : 1][reg] = ++m_cache_clock; }
+    // A register for a newly cached local (evicting the least recently used cached local
+    // if need be; one the innermost loop's header holds only if `evict_header`), or
+    // kNotCached.
+    u8 cache_pick(RegClass cls, bool evict_header);
+    // The least recently used cached register (allocatable ones only if asked), preferring
+    // those the innermost loop's header state does not hold; kNotCached if none.
+    u8 cache_victim(RegClass cls, bool allocatable_only, bool spare_header) const;
+    // Frees an allocatable register held by a cached local for the operand stack;
+    // false when the cache holds none.
+    bool cache_evict_allocatable(RegClass cls);
+    // Cache states of open control frames live in a fixed pool, so that the compiler's
+    // memory does not grow with the nesting depth; with the pool exhausted a frame gets
+    // kNoState, an empty state (the cache is forgotten there).
+    static constexpr u16 kNoState = 0xFFFF;
+    static constexpr u32 kStatePool = 64;
+    // A pool slot holding `state`, or kNoState when the pool is full.
+    u16 state_save(const CacheState& state);
+    const CacheState& state_of(u16 slot) const { return slot == kNoState ? m_empty_state : m_state_pool[slot]; }
+    void state_release(u16 slot)
+    {
+        if (slot != kNoState)
+            m_state_free |= u64 { 1 } << slot;
+    }
+    // Switches the bookkeeping to `target` (no code: only where the machine state is it).
+    Result<void> cache_set_state(const CacheState& target);
+    // Emits moves and loads (never touching the flags) so that every local `target`
+    // caches is in its register there; other cached locals may stay.
+    Result<void> cache_conform(const CacheState& target);
+    bool cache_satisfies(const CacheState& target) const;
+    // The cache side of an edge to `target`: a loop's header state, or the merge of a
+    // forward label.
+    Result<void> cache_edge(Control& target);
+    void cache_merge(Control& target, const CacheState& state);
+    // Before a loop header: keeps or loads into registers the locals the loop uses most
+    // (a bounded scan of its body) and forgets the others.
+    Result<void> cache_prepare_loop(u32 loop_offset);
+    Result<void> local_get(u32 local);
+    Result<void> local_set(u32 local, bool tee);
+
     // control.cpp
     Result<void> begin_block(FrameKind kind, const BlockType& block);
     Result<void> end_block();
@@ -296,6 +411,18 @@ private:
         u32 resume { 0 };
     };
     Vector<CounterStub> m_counter_stubs;
+
+    CacheState m_cache;
+    CacheState m_empty_state;
+    CacheState m_state_pool[kStatePool];
+    u64 m_state_free { ~u64 { 0 } }; // a bit per free pool slot
+    Vector<u8> m_local_register; // per local: its cache register, or kNotCached
+    u32 m_cache_stamp[2][16] {};
+    u32 m_cache_clock { 0 };
+    Vector<u32> m_scan_weight;   // per local: uses seen by cache_prepare_loop's scan
+    Vector<u32> m_scan_touched;  // locals whose m_scan_weight is not zero
+    u32 m_code_end { 0 };
+    u64 m_scan_budget { 0 };     // instructions loop scans may still read
 };
 
 using abi::kCalleeEntryBytes;

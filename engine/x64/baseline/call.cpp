@@ -232,6 +232,9 @@ Result<void> BaselineCompiler::call_ref(u32 type_index, bool tail)
 
 Result<void> BaselineCompiler::emit_call(const Instruction& instruction)
 {
+    // The callee (and the argument setup before it) clobbers every register but rbp,
+    // rsp, r14 and r15; the locals' slots are current.
+    cache_clear();
     switch (instruction.opcode) {
     case Opcode::Call:
         return call_function(instruction.index0, false);

@@ -81,8 +81,12 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
     control.height = m_stack.height() - param_count;
     TRY(spill_all());
     if (kind == FrameKind::Loop) {
+        TRY(cache_prepare_loop(m_offset));
+        control.entry = state_save(m_cache);
+        if (control.entry == kNoState)
+            cache_clear(); // no slot for the header's state: it caches nothing
         m_asm.bind(m_labels[control.label]);
-        TRY(emit_tier_counter()); // a back edge (or the entry) of the loop
+        TRY(emit_tier_counter()); // a back edge (or the entry) of the loop; keeps the header state's registers
     }
     if (kind == FrameKind::If) {
         control.else_label = TRY(m_labels.allocate());
@@ -103,7 +107,13 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
             release(RegClass::Gpr, condition);
             m_asm.jcc(Condition::Equal, m_labels[control.else_label]);
         }
+        // What the false edge carries (nothing without a slot; forgetting costs no code,
+        // and the jcc above was emitted after the cache's last use of the flags).
+        control.entry = state_save(m_cache);
+        if (control.entry == kNoState)
+            cache_clear();
     }
+    control.loop_index = kind == FrameKind::Loop ? static_cast<u32>(m_controls.size()) : m_controls.last().loop_index;
     return m_controls.try_append(control);
 }
 
@@ -112,12 +122,14 @@ Result<void> BaselineCompiler::emit_else()
     Control& control = frame(0);
     if (!m_dead) {
         TRY(spill_all());
+        cache_merge(control, m_cache);
         m_asm.jmp(m_labels[control.label]);
         control.label_used = true;
     }
     m_asm.bind(m_labels[control.else_label]);
     control.else_seen = true;
     m_stack.truncate(control.height);
+    TRY(cache_set_state(state_of(control.entry)));
     Span<const ValType> params = block_params(control.block);
     for (u32 i = 0; i < params.size(); ++i) {
         copy_slot(params[i].kind, slot(control.height + i), save_slot(control.save_area + i));
@@ -130,10 +142,12 @@ Result<void> BaselineCompiler::emit_else()
 
 Result<void> BaselineCompiler::end_block()
 {
-    Control control = m_controls.last();
     bool live = !m_dead;
     if (live)
         TRY(spill_all());
+    if (live && m_controls.last().kind != FrameKind::Loop)
+        cache_merge(m_controls.last(), m_cache);
+    Control control = m_controls.last();
     if (control.kind == FrameKind::TryTable) {
         TRY(end_try_table(control, live));
         live = false;
@@ -151,6 +165,7 @@ Result<void> BaselineCompiler::end_block()
         } else {
             m_asm.bind(m_labels[control.else_label]);
         }
+        cache_merge(control, state_of(control.entry));
         reachable = true;
     }
     if (control.kind != FrameKind::Loop) {
@@ -161,6 +176,16 @@ Result<void> BaselineCompiler::end_block()
         m_save_used -= control.param_count;
 
     m_stack.truncate(control.height);
+    // A loop's end continues its body's state; other labels get the merge of their edges.
+    if (control.kind != FrameKind::Loop) {
+        if (reachable && control.merge_reached) {
+            TRY(cache_set_state(state_of(control.merge)));
+        } else {
+            cache_clear();
+        }
+    }
+    state_release(control.entry);
+    state_release(control.merge);
     Span<const ValType> results = block_results(control.block);
     if (control.kind == FrameKind::Function)
         results = m_module.func_results(control.block.index);
@@ -199,6 +224,7 @@ Result<void> BaselineCompiler::branch_to(u32 depth)
         return emit_return();
     u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
     TRY(move_branch_values(target, count));
+    TRY(cache_edge(target));
     m_asm.jmp(m_labels[target.label]);
     if (target.kind != FrameKind::Loop)
         target.label_used = true;
@@ -303,11 +329,16 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
         bool needs_moves = target.kind == FrameKind::Function || (count > 0 && m_stack.height() - count != target.height);
         if (needs_moves) {
+            // The taken path's moves into a loop's cache state are its own.
+            CacheState fallthrough = m_cache;
             Label skip;
             m_asm.jcc(negate(taken), skip);
             TRY(branch_to(instruction.index0));
             m_asm.bind(skip);
+            TRY(cache_set_state(fallthrough));
         } else {
+            // Moves into a loop's cache state leave the flags alone and hold on both paths.
+            TRY(cache_edge(target));
             m_asm.jcc(taken, m_labels[target.label]);
             if (target.kind != FrameKind::Loop)
                 target.label_used = true;
@@ -331,7 +362,8 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         auto is_direct = [&](u32 depth) {
             Control& target = frame(depth);
             u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
-            return target.kind != FrameKind::Function && (count == 0 || m_stack.height() - count == target.height);
+            return target.kind != FrameKind::Function && (count == 0 || m_stack.height() - count == target.height)
+                && (target.kind != FrameKind::Loop || cache_satisfies(state_of(target.entry)));
         };
         Vector<u32> stub_depths;
         for (u32 depth : entries) {
@@ -345,6 +377,7 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         TRY(stub_labels.try_reserve(unique));
         for (u32 i = 0; i < unique; ++i)
             TRY(stub_labels.try_append(TRY(m_labels.allocate())));
+        CacheState dispatch = m_cache; // each stub starts from it
         Vector<u32> targets; // label id per entry
         TRY(targets.try_reserve(entry_count));
         for (u32 depth : entries) {
@@ -353,6 +386,8 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
                 TRY(targets.try_append(target.label));
                 if (target.kind != FrameKind::Loop)
                     target.label_used = true;
+                if (target.kind != FrameKind::Loop)
+                    cache_merge(target, m_cache);
             } else {
                 u32 k = static_cast<u32>(std::lower_bound(stub_depths.begin(), stub_depths.end(), depth) - stub_depths.begin());
                 TRY(targets.try_append(stub_labels[k]));
@@ -368,6 +403,7 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
             TRY(emit_compare_tree(gpr(index), targets.span(), 0, instruction.list_count));
             release(RegClass::Gpr, index);
             for (u32 i = 0; i < unique; ++i) {
+                TRY(cache_set_state(dispatch));
                 m_asm.bind(m_labels[stub_labels[i]]);
                 TRY(branch_to(stub_depths[i]));
             }
@@ -393,6 +429,7 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         for (u32 i = 0; i < entry_count; ++i)
             m_asm.emit_label_delta(m_labels[targets[i]], base);
         for (u32 i = 0; i < unique; ++i) {
+            TRY(cache_set_state(dispatch));
             m_asm.bind(m_labels[stub_labels[i]]);
             TRY(branch_to(stub_depths[i]));
         }

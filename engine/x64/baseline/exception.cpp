@@ -52,6 +52,7 @@ Result<void> BaselineCompiler::emit_exception(const Instruction& instruction)
         return {};
     }
     case Opcode::Throw: {
+        cache_clear(); // the arguments go straight into registers
         u32 tag = instruction.index0;
         u32 count = static_cast<u32>(m_module.func_params(m_module.tags[tag].type_index).size());
         TRY(spill_all());
@@ -69,6 +70,7 @@ Result<void> BaselineCompiler::emit_exception(const Instruction& instruction)
         return {};
     }
     case Opcode::ThrowRef: {
+        cache_clear();
         u8 exception = TRY(pop_reg(RegClass::Gpr));
         TRY(spill_all());
         m_asm.mov(Gpr::rsi, gpr(exception), Size::Qword);
@@ -98,8 +100,10 @@ Result<void> BaselineCompiler::end_try_table(Control& control, bool live)
         return {}; // an empty body cannot throw
     }
 
-    // The pad: rax holds the exception; everything below the block is in home slots.
+    // The pad: rax holds the exception; everything below the block is in home slots,
+    // and every local in its slot (nothing is cached: the throw clobbered the registers).
     m_stack.truncate(control.height);
+    cache_clear();
     u32 saved = m_save_used++;
     if (m_save_used > m_save_max)
         m_save_max = m_save_used;
@@ -134,6 +138,7 @@ Result<void> BaselineCompiler::end_try_table(Control& control, bool live)
         // The clause's label counts from outside the try_table, still on m_controls.
         TRY(branch_to(clause.label + 1));
         m_stack.truncate(control.height);
+        cache_clear(); // the branch may have moved into a loop's state; the next clause starts afresh
         m_asm.bind(next);
     }
     if (!caught_all) {

@@ -66,15 +66,44 @@ Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
     if ((op >= Opcode::I32Eq && op <= Opcode::I32GeU) || (op >= Opcode::I64Eq && op <= Opcode::I64GeU)) {
         Condition condition = compare_condition(op);
         StackEntry rhs = m_stack.peek();
+        StackEntry left = m_stack.peek(1);
+        bool rhs_immediate = rhs.location == Location::Constant && fits_i32(kind, rhs.bits);
+        u8 left_cached = left.location == Location::Local ? cached_register(static_cast<u32>(left.bits)) : kNotCached;
+        if (left_cached != kNotCached && (rhs_immediate || rhs.location == Location::Local)) {
+            // A cached local on the left is compared in place. The registers are read
+            // before the result's allocation, which may evict them (no code) but not
+            // change them before the compare.
+            u8 right_cached = rhs.location == Location::Local ? cached_register(static_cast<u32>(rhs.bits)) : kNotCached;
+            m_stack.pop();
+            m_stack.pop();
+            u8 result = TRY(allocate(RegClass::Gpr));
+            if (rhs_immediate)
+                m_asm.cmp(gpr(left_cached), static_cast<i32>(rhs.bits), size);
+            else if (right_cached != kNotCached)
+                m_asm.cmp(gpr(left_cached), gpr(right_cached), size);
+            else
+                m_asm.cmp(gpr(left_cached), local_slot(static_cast<u32>(rhs.bits)), size);
+            u32 setcc_offset = m_asm.offset();
+            m_asm.setcc(condition, gpr(result));
+            m_asm.movzx8(gpr(result), gpr(result), Size::Dword);
+            TRY(push_reg(ValKind::I32, result));
+            note_condition(condition, setcc_offset, result);
+            return {};
+        }
         u8 lhs;
-        if (rhs.location == Location::Constant && fits_i32(kind, rhs.bits)) {
+        if (rhs_immediate) {
             m_stack.pop();
             lhs = TRY(pop_reg(RegClass::Gpr));
             m_asm.cmp(gpr(lhs), static_cast<i32>(rhs.bits), size);
         } else if (rhs.location == Location::Local) {
             m_stack.pop();
             lhs = TRY(pop_reg(RegClass::Gpr));
-            m_asm.cmp(gpr(lhs), local_slot(static_cast<u32>(rhs.bits)), size);
+            // Looked up after pop_reg, whose allocation may have evicted it.
+            u8 cached = cached_register(static_cast<u32>(rhs.bits));
+            if (cached != kNotCached)
+                m_asm.cmp(gpr(lhs), gpr(cached), size);
+            else
+                m_asm.cmp(gpr(lhs), local_slot(static_cast<u32>(rhs.bits)), size);
         } else {
             u8 right = TRY(pop_reg(RegClass::Gpr));
             lhs = TRY(pop_reg(RegClass::Gpr));
@@ -126,11 +155,25 @@ Result<void> BaselineCompiler::emit_integer(const Instruction& instruction)
         StackEntry rhs = m_stack.peek();
         bool immediate = rhs.location == Location::Constant && fits_i32(kind, rhs.bits);
         if (rhs.location == Location::Local) {
-            // The local's slot as a memory operand.
+            // The local's register (looked up after pop_reg, whose allocation may have
+            // evicted it), else its slot as a memory operand.
             m_stack.pop();
             u8 lhs = TRY(pop_reg(RegClass::Gpr));
             Mem source = local_slot(static_cast<u32>(rhs.bits));
             Gpr dst = gpr(lhs);
+            u8 cached = cached_register(static_cast<u32>(rhs.bits));
+            if (cached != kNotCached) {
+                Gpr src = gpr(cached);
+                switch (op) {
+                case Opcode::I32Add: case Opcode::I64Add: m_asm.add(dst, src, size); break;
+                case Opcode::I32Sub: case Opcode::I64Sub: m_asm.sub(dst, src, size); break;
+                case Opcode::I32And: case Opcode::I64And: m_asm.and_(dst, src, size); break;
+                case Opcode::I32Or: case Opcode::I64Or: m_asm.or_(dst, src, size); break;
+                case Opcode::I32Xor: case Opcode::I64Xor: m_asm.xor_(dst, src, size); break;
+                default: m_asm.imul(dst, src, size); break;
+                }
+                return push_reg(kind, lhs);
+            }
             switch (op) {
             case Opcode::I32Add: case Opcode::I64Add: m_asm.add(dst, source, size); break;
             case Opcode::I32Sub: case Opcode::I64Sub: m_asm.sub(dst, source, size); break;

@@ -1,4 +1,5 @@
-// local.get/set/tee and global.get/set. Locals live in their frame slots; globals are
+// local.get/set/tee and global.get/set. Locals live in their frame slots, and in
+// registers while the local register cache holds them (local_cache.cpp); globals are
 // reached through the VMContext's pointer to their 16-byte cell.
 
 #include "engine/x64/baseline/baseline_compiler.h"
@@ -13,7 +14,10 @@ void BaselineCompiler::materialize_local(u32 local)
     for (u32 i = first; i < m_stack.height(); ++i) {
         StackEntry& entry = m_stack.at(i);
         if (entry.location == Location::Local && entry.bits == local) {
-            copy_slot(entry.kind, slot(i), local_slot(local));
+            if (cached_register(local) != kNotCached)
+                store_kind(entry.kind, slot(i), cached_register(local));
+            else
+                copy_slot(entry.kind, slot(i), local_slot(local));
             entry.location = Location::Stack;
         }
     }
@@ -24,32 +28,11 @@ Result<void> BaselineCompiler::emit_variable(const Instruction& instruction)
 {
     u32 index = instruction.index0;
     switch (instruction.opcode) {
-    case Opcode::LocalGet: {
-        // Lazy: the consumer reads the local's slot (or a spill copies it).
-        u32 position = m_stack.height();
-        if (m_local_first_ref[index] > position)
-            m_local_first_ref[index] = position;
-        return m_stack.push_local(m_local_kinds[index], index);
-    }
+    case Opcode::LocalGet:
+        return local_get(index);
     case Opcode::LocalSet:
-    case Opcode::LocalTee: {
-        ValKind kind = m_local_kinds[index];
-        materialize_local(index);
-        StackEntry& top = m_stack.peek();
-        if (top.location == Location::Constant && kind != ValKind::V128) {
-            store_constant(kind, local_slot(index), top.bits);
-            if (instruction.opcode == Opcode::LocalSet)
-                m_stack.pop();
-            return {};
-        }
-        RegClass cls = compile::reg_class(kind);
-        u8 reg = TRY(pop_reg(cls));
-        store_kind(kind, local_slot(index), reg);
-        if (instruction.opcode == Opcode::LocalTee)
-            return push_reg(kind, reg);
-        release(cls, reg);
-        return {};
-    }
+    case Opcode::LocalTee:
+        return local_set(index, instruction.opcode == Opcode::LocalTee);
     case Opcode::GlobalGet: {
         ValKind kind = m_module.globals[index].type.kind;
         u8 reg = TRY(allocate(compile::reg_class(kind)));

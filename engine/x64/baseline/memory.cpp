@@ -145,6 +145,7 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
         return push_reg(address_kind, reg);
     }
     if (op == Opcode::MemoryGrow) {
+        cache_clear(); // the builtin's arguments go straight into registers
         TRY(pop_into(RegClass::Gpr, number(Gpr::rdx)));
         TRY(spill_all());
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
@@ -161,27 +162,51 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
 
     Access access = access_of(op);
     RegClass value_class = compile::reg_class(access.kind);
+    u64 offset = instruction.memarg.offset;
+    // A cached local (docs/baseline-compiler.md "Local register cache") is used in place
+    // as a guarded access's index (never modified there; a cached i32 is zero-extended)
+    // and as a stored value when no allocation can evict it before the store.
+    bool guarded = !limits.is_64 && limits.page_size_log2 == 16 && offset <= 0x7FFF'FFFFu;
+    auto cached_local = [&](u32 depth) {
+        const StackEntry& entry = m_stack.peek(depth);
+        return entry.location == Location::Local ? cached_register(static_cast<u32>(entry.bits)) : kNotCached;
+    };
+    u8 borrowed_address = guarded ? cached_local(access.is_store ? 1 : 0) : kNotCached;
     u8 value = 0;
     bool value_is_constant = false;
+    bool value_borrowed = false;
     u64 constant_bits = 0;
     if (access.is_store) {
         StackEntry top = m_stack.peek();
+        u8 cached_value = cached_local(0);
         if (top.location == Location::Constant && value_class == RegClass::Gpr
             && (access.bytes < 8 || static_cast<i64>(top.bits) == static_cast<i32>(top.bits))) {
             value_is_constant = true;
             constant_bits = top.bits;
             m_stack.pop();
+        } else if (cached_value != kNotCached && (value_class == RegClass::Fpr || borrowed_address != kNotCached)) {
+            value = cached_value;
+            value_borrowed = true;
+            m_stack.pop();
         } else {
             value = TRY(pop_reg(value_class));
+            // pop_reg may have evicted the address's local (and reused its register).
+            borrowed_address = guarded ? cached_local(0) : kNotCached;
         }
     }
-    u8 address = TRY(pop_reg(RegClass::Gpr));
-    u64 offset = instruction.memarg.offset;
-    // Float loads need their register before the operand exists: allocating may spill
+    u8 address = borrowed_address;
+    if (borrowed_address != kNotCached)
+        m_stack.pop();
+    else
+        address = TRY(pop_reg(RegClass::Gpr));
+    // Load results need their register before the operand exists: allocating may spill
     // through the scratch register, which can hold the memory's base.
     u8 float_result = 0;
     if (!access.is_store && value_class == RegClass::Fpr)
         float_result = TRY(allocate(RegClass::Fpr));
+    u8 integer_result = address;
+    if (!access.is_store && value_class == RegClass::Gpr && borrowed_address != kNotCached)
+        integer_result = TRY(allocate(RegClass::Gpr)); // may evict the address's local: no code, the register keeps its value
 
     Mem operand = TRY(memory_operand(memory_index, offset, access.bytes, address));
 
@@ -201,9 +226,10 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
         } else {
             m_asm.mov(operand, gpr(value), size);
         }
-        if (!value_is_constant)
+        if (!value_is_constant && !value_borrowed)
             release(value_class, value);
-        release(RegClass::Gpr, address);
+        if (borrowed_address == kNotCached)
+            release(RegClass::Gpr, address);
         return {};
     }
 
@@ -214,10 +240,11 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
             m_asm.movss(xmm(result), operand);
         else
             m_asm.movsd(xmm(result), operand);
-        release(RegClass::Gpr, address);
+        if (borrowed_address == kNotCached)
+            release(RegClass::Gpr, address);
         return push_reg(access.kind, result);
     }
-    Gpr dst = gpr(address);
+    Gpr dst = gpr(integer_result);
     Size size = access.kind == ValKind::I64 ? Size::Qword : Size::Dword;
     TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
     switch (access.bytes) {
@@ -237,7 +264,7 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
         m_asm.mov(dst, operand, Size::Qword);
         break;
     }
-    return push_reg(access.kind, address);
+    return push_reg(access.kind, integer_result);
 }
 
 } // namespace wk::engine::x64::baseline
