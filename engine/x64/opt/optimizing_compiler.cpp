@@ -39,6 +39,7 @@ OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOf
     , m_traps(traps)
     , m_symbols(symbols)
     , m_builder(module)
+    , m_inliner(module)
 {
     MUST(m_needs_array_trampoline.try_resize(module.types.size(), false));
     if (!baseline_isa) {
@@ -81,6 +82,7 @@ void OptimizingCompiler::discard_function()
 Result<void> OptimizingCompiler::emit_function()
 {
     TRY(m_builder.build(m_function_index, m_function));
+    TRY(m_inliner.run(m_function));
     engine::opt::PipelineOptions options;
     TRY(engine::opt::optimize(m_function, options));
     TRY(m_alloc.run(m_function));

@@ -17,6 +17,7 @@
 #include "engine/compile/tier.h"
 #include "engine/module.h"
 #include "engine/opt/builder.h"
+#include "engine/opt/inline.h"
 #include "engine/opt/ir.h"
 #include "engine/runtime/builtins.h"
 #include "engine/runtime/vm.h"
@@ -146,6 +147,7 @@ private:
     Vector<bool> m_needs_array_trampoline;
 
     engine::opt::Builder m_builder;
+    engine::opt::Inliner m_inliner;
     engine::opt::Function m_function;
     Allocator m_alloc;
     abi::LabelPool m_labels;
