@@ -34,6 +34,10 @@ namespace wk::engine::x64::opt {
 
 using abi::SymbolSpace;
 
+// Parallel moves up to this many are ordered in registers; larger ones go through
+// staging slots (moves.cpp).
+inline constexpr u32 kMaxOrderedMoves = 32;
+
 class OptimizingCompiler final : public compile::FunctionCompiler {
 public:
     // `baseline_isa`: SSE forms only, whatever the machine offers (cpu_features.h).
@@ -80,6 +84,12 @@ private:
 
     Result<void> emit_function();
     Result<void> emit_prologue();
+    Result<void> emit_frame_header();
+    Result<void> emit_param_moves(Span<const ValType> params);
+    // A function that needs no frame: only pure ops (no trap site, memory, global,
+    // table, call or ref.func), no spill slot, parameters and result in registers.
+    // It neither pushes rbp nor checks the stack nor touches r14 (see the docs).
+    bool is_frameless_leaf() const;
     Result<void> emit_block(Block block);
     Result<void> emit_inst(Inst inst);
     Result<void> emit_terminator(Inst inst, Block next);
@@ -184,6 +194,7 @@ private:
     Vector<Saved> m_saved;
 
     bool m_uses_memory0 { false }; // r15 is loaded only then
+    bool m_frameless { false };
     bool m_avx { false };
     bool m_lzcnt { false };
     bool m_bmi1 { false };
