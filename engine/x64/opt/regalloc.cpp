@@ -311,6 +311,10 @@ Result<void> Allocator::scan(const Function& f)
 
     for (u32 index : order) {
         const Interval& interval = m_intervals[index];
+        if (prefers_slot(interval)) {
+            m_locs[interval.value] = Loc { LocKind::Slot, 0, m_slots++ };
+            continue;
+        }
         RegClass cls = class_of(f.value(interval.value).type);
         u32* active = cls == RegClass::Gpr ? active_gpr : active_xmm;
         u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
@@ -368,12 +372,83 @@ Result<void> Allocator::scan(const Function& f)
     return {};
 }
 
+Result<void> Allocator::weigh_calls(const Function& f)
+{
+    // Loop depth by position: a jump from a block to one at or before it in the layout
+    // is taken as a loop's back edge and the positions between them as the loop. (The
+    // builder lays loops out that way; an exotic layout only makes the guess worse.)
+    u32 halves = 0;
+    for (Block b : f.layout())
+        halves = std::max(halves, m_block_end[b] / 2 + 2);
+    TRY(m_depth.try_resize(halves + 1, 0));
+    for (u32& depth : m_depth)
+        depth = 0;
+    for (Block b : f.layout()) {
+        const engine::opt::InstData& term = f.inst(f.terminator(b));
+        for (u32 e = term.first_edge; e < term.first_edge + term.edge_count; ++e) {
+            Block to = f.edge(e).to;
+            if (m_block_start[to] <= m_block_start[b]) {
+                ++m_depth[m_block_start[to] / 2];
+                --m_depth[m_block_end[b] / 2 + 1];
+            }
+        }
+    }
+    u32 running = 0;
+    for (u32& depth : m_depth) {
+        running += depth;
+        depth = running;
+    }
+
+    TRY(m_use_weight.try_resize(f.value_count(), 0));
+    for (u64& weight : m_use_weight)
+        weight = 0;
+    m_calls.clear();
+    m_call_weights.clear();
+    TRY(m_call_weights.try_append(0));
+    for (Block b : f.layout()) {
+        for (Inst i : f.insts(b)) {
+            const engine::opt::InstData& data = f.inst(i);
+            u32 position = m_inst_position[i];
+            u64 weight = weight_at(position);
+            for (Value v : f.args(i))
+                m_use_weight[v] += weight;
+            for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
+                for (Value v : f.edge_args(e))
+                    m_use_weight[v] += weight;
+            }
+            if (data.op == Op::Call || data.op == Op::CallIndirect || data.op == Op::CallRef) {
+                TRY(m_calls.try_append(position));
+                TRY(m_call_weights.try_append(m_call_weights.last() + weight));
+            }
+        }
+    }
+    return {};
+}
+
+bool Allocator::prefers_slot(const Interval& interval) const
+{
+    // Calls crossed: positions c with start < c and c + 2 <= end (what the code
+    // generator saves around, see save_live_across).
+    if (interval.end < 2)
+        return false;
+    const u32* first = std::upper_bound(m_calls.begin(), m_calls.end(), interval.start);
+    const u32* last = std::upper_bound(m_calls.begin(), m_calls.end(), interval.end - 2);
+    if (first >= last)
+        return false;
+    u64 crossed = m_call_weights[static_cast<usize>(last - m_calls.begin())]
+                  - m_call_weights[static_cast<usize>(first - m_calls.begin())];
+    // In a register: a store and a load at every call crossed. In its slot: one store
+    // at the definition and a memory operand (or load) at each use.
+    return weight_at(interval.start) + m_use_weight[interval.value] <= 2 * crossed;
+}
+
 Result<void> Allocator::run(const Function& f)
 {
     m_slots = 0;
     TRY(number_positions(f));
     TRY(compute_liveness(f));
     TRY(build_intervals(f));
+    TRY(weigh_calls(f));
     return scan(f);
 }
 

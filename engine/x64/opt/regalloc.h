@@ -19,6 +19,8 @@
 // Positions: instruction k of the layout reads its operands at 2k and writes its
 // results at 2k+1; a block's parameters are written at its start position.
 
+#include <algorithm>
+
 #include "base/result.h"
 #include "base/vector.h"
 #include "engine/opt/ir.h"
@@ -91,6 +93,13 @@ private:
     Result<void> compute_liveness(const Function&);
     Result<void> build_intervals(const Function&);
     Result<void> scan(const Function&);
+    // Weights of uses and calls by loop depth (8 per level, up to 6 levels), so that
+    // scan() can leave in its spill slot a value that crosses calls more often than
+    // it is used (prefers_slot): it is stored once, where defined, instead of saved
+    // and reloaded around every call.
+    Result<void> weigh_calls(const Function&);
+    bool prefers_slot(const Interval& interval) const;
+    u64 weight_at(u32 position) const { return u64 { 1 } << (3 * std::min<u32>(m_depth[position / 2], 6)); }
     bool blocked(RegClass cls, u8 reg, u32 start, u32 end) const;
 
     Vector<Loc> m_locs;
@@ -106,6 +115,10 @@ private:
     Vector<Value> m_param_of_arg; // a value passed on an edge -> the parameter it feeds
     Vector<u32> m_clobbers[3];    // positions that block rax, rcx, rdx
     Vector<Interval> m_assigned[32];
+    Vector<u32> m_depth;        // loop depth per position / 2
+    Vector<u64> m_use_weight;   // per value
+    Vector<u32> m_calls;        // call positions, ascending
+    Vector<u64> m_call_weights; // prefix sums of the calls' weights (one more entry)
     u32 m_slots { 0 };
 };
 
