@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "engine/opt/inline.h"
 #include "engine/opt/passes.h"
 
@@ -116,7 +118,9 @@ Result<u32> Inliner::run(Function& function)
         }
         if (calls_back)
             continue;
-        u32 cost = counted_insts(m_callee);
+        // Every copy counts, even one of constants only, so the budget also bounds
+        // how many sites are inlined.
+        u32 cost = std::max(counted_insts(m_callee), 1u);
         if (grown + cost > budget)
             continue;
         grown += cost;
