@@ -416,10 +416,15 @@ Result<void> OptimizingCompiler::emit_switch(Inst inst)
             continue;
         }
         u32 middle = (item.begin + item.end) / 2;
-        u32 upper = TRY(m_labels.allocate());
         m_asm.cmp(index, static_cast<i32>(ranges[middle].first), Size::Dword);
-        m_asm.jcc(Condition::AboveOrEqual, m_labels[upper]);
-        TRY(work.try_append(Span2 { middle, item.end, upper, true }));
+        if (item.end - middle == 1) {
+            // An upper half of one range: branch straight to its target.
+            m_asm.jcc(Condition::AboveOrEqual, m_labels[ranges[middle].label]);
+        } else {
+            u32 upper = TRY(m_labels.allocate());
+            m_asm.jcc(Condition::AboveOrEqual, m_labels[upper]);
+            TRY(work.try_append(Span2 { middle, item.end, upper, true }));
+        }
         TRY(work.try_append(Span2 { item.begin, middle, 0, false }));
     }
     return {};
