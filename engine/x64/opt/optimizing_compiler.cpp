@@ -85,7 +85,13 @@ Result<void> OptimizingCompiler::emit_function()
     TRY(m_inliner.run(m_function));
     engine::opt::PipelineOptions options;
     TRY(engine::opt::optimize(m_function, options));
-    TRY(m_alloc.run(m_function));
+    u32 self_type = m_module.functions[m_function_index].type_index;
+    TRY(compute_call_layout(m_module.func_params(self_type), m_module.func_results(self_type), m_self_layout));
+    // Parameters prefer the registers they arrive in (fewer moves at entry).
+    m_entry_hints.clear();
+    for (const ArgSlot& slot : m_self_layout.params)
+        TRY(m_entry_hints.try_append(slot.on_stack ? Allocator::kNoHint : slot.reg));
+    TRY(m_alloc.run(m_function, m_entry_hints.span()));
 
     m_labels.reset();
     m_trap_stubs.reset();
@@ -103,8 +109,6 @@ Result<void> OptimizingCompiler::emit_function()
     for (u32& cursor : m_cursor)
         cursor = 0;
 
-    u32 self_type = m_module.functions[m_function_index].type_index;
-    TRY(compute_call_layout(m_module.func_params(self_type), m_module.func_results(self_type), m_self_layout));
     m_frameless = is_frameless_leaf();
 
     m_uses_memory0 = false;

@@ -168,6 +168,7 @@ private:
     Vector<u32> m_new_trampolines; // types first needed by the function being compiled
     Vector<Move> m_moves;
     Vector<u32> m_staging; // slots of large parallel moves (moves.cpp), per function
+    Vector<u8> m_entry_hints; // per parameter, its ABI register (Allocator::run)
 
     // Edges whose moves sit out of line: (label, edge).
     struct EdgeStub {

@@ -296,6 +296,8 @@ Result<void> Allocator::scan(const Function& f)
             return hint;
         const engine::opt::ValueData& data = f.value(v);
         if (data.kind == ValueKind::Param) {
+            if (data.def == f.entry() && data.index < m_entry_hints.size() && m_entry_hints[data.index] != kNoHint)
+                return m_entry_hints[data.index];
             for (u32 e : f.preds(data.def)) {
                 hint = reg_of(f.edge_args(e)[data.index]);
                 if (hint != kNone)
@@ -442,8 +444,9 @@ bool Allocator::prefers_slot(const Interval& interval) const
     return weight_at(interval.start) + m_use_weight[interval.value] <= 2 * crossed;
 }
 
-Result<void> Allocator::run(const Function& f)
+Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints)
 {
+    m_entry_hints = entry_hints;
     m_slots = 0;
     TRY(number_positions(f));
     TRY(compute_liveness(f));

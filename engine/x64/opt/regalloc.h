@@ -66,7 +66,10 @@ class Allocator {
 public:
     // Allocates every value of `function` (verified, layout final). Refuses with
     // Unsupported functions whose liveness sets would exceed the memory budget.
-    Result<void> run(const Function& function);
+    // `entry_hints`: per parameter of the function, the register it arrives in (kNoHint
+    // for none), preferred for that parameter's value; it must outlive run().
+    static constexpr u8 kNoHint = 0xFF;
+    Result<void> run(const Function& function, Span<const u8> entry_hints = {});
 
     Loc loc(Value v) const { return m_locs[v]; }
     u32 position(Inst inst) const { return m_inst_position[inst]; }
@@ -115,6 +118,7 @@ private:
     Vector<Value> m_param_of_arg; // a value passed on an edge -> the parameter it feeds
     Vector<u32> m_clobbers[3];    // positions that block rax, rcx, rdx
     Vector<Interval> m_assigned[32];
+    Span<const u8> m_entry_hints;
     Vector<u32> m_depth;        // loop depth per position / 2
     Vector<u64> m_use_weight;   // per value
     Vector<u32> m_calls;        // call positions, ascending
