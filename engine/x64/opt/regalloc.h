@@ -23,6 +23,7 @@
 
 #include "base/result.h"
 #include "base/vector.h"
+#include "engine/opt/dominators.h"
 #include "engine/opt/ir.h"
 #include "engine/x64/registers.h"
 
@@ -102,7 +103,9 @@ private:
     // and reloaded around every call.
     Result<void> weigh_calls(const Function&);
     bool prefers_slot(const Interval& interval) const;
-    u64 weight_at(u32 position) const { return u64 { 1 } << (3 * std::min<u32>(m_depth[position / 2], 6)); }
+    static constexpr u32 kLevels = 7; // loop depths 0 .. 6 (deeper counts as 6)
+    u8 level_at(u32 position) const { return static_cast<u8>(std::min<u32>(m_depth[position / 2], kLevels - 1)); }
+    u64 weight_at(u32 position) const { return u64 { 1 } << (3 * level_at(position)); }
     bool blocked(RegClass cls, u8 reg, u32 start, u32 end) const;
 
     Vector<Loc> m_locs;
@@ -120,9 +123,14 @@ private:
     Vector<Interval> m_assigned[32];
     Span<const u8> m_entry_hints;
     Vector<u32> m_depth;        // loop depth per position / 2
+    Vector<u32> m_block_depth;  // loop depth per block
+    Vector<u32> m_loop_mark;    // per block: the header whose loop walk last reached it
+    Vector<Block> m_loop_work;
+    engine::opt::DominatorTree m_dominators;
     Vector<u64> m_use_weight;   // per value
+    Vector<u8> m_use_level;     // per value: the deepest loop level of its uses
+    Vector<u64> m_calls_at_level[kLevels]; // prefix sums of the weights of calls at that level or deeper
     Vector<u32> m_calls;        // call positions, ascending
-    Vector<u64> m_call_weights; // prefix sums of the calls' weights (one more entry)
     u32 m_slots { 0 };
 };
 
