@@ -12,9 +12,11 @@
 // interval crossing it gets them. Calls block nothing: every register is caller-saved
 // in the wasm ABI (engine-abi.md), and the code generator saves the registers of
 // values live across a call to their save slots and reloads them after it (the
-// intervals tell which, see live_across). Hints: a block parameter prefers the
-// register of an incoming argument, a loop-carried argument its parameter's, and the
-// result of a two-address instruction its first operand's.
+// intervals tell which, see live_across); a value that crosses calls more often than
+// it is used, by loop-weighted counts, gets its spill slot instead (prefers_slot).
+// Hints: a block parameter prefers the register of an incoming argument, a
+// loop-carried argument its parameter's, an entry parameter the register it arrives
+// in, and the result of a two-address instruction its first operand's.
 //
 // Positions: instruction k of the layout reads its operands at 2k and writes its
 // results at 2k+1; a block's parameters are written at its start position.
