@@ -164,6 +164,15 @@ void Function::compact_layout()
     truncate(m_layout, kept);
 }
 
+Result<void> Function::set_layout(Span<const Block> blocks)
+{
+    m_layout.clear();
+    TRY(m_layout.try_extend(blocks));
+    for (Block b : blocks)
+        m_blocks[b].in_layout = true;
+    return {};
+}
+
 Result<Block> Function::create_block()
 {
     TRY(m_blocks.try_append(BlockData {}));

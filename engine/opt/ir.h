@@ -234,6 +234,8 @@ public:
     Result<void> append_to_layout(Block block);
     // Drops blocks that left the function (BlockData::in_layout false) from the layout.
     void compact_layout();
+    // Replaces the layout with `blocks` (the entry first), each now part of the function.
+    Result<void> set_layout(Span<const Block> blocks);
 
     u32 block_count() const { return static_cast<u32>(m_blocks.size()); }
     u32 inst_count() const { return static_cast<u32>(m_insts.size()); }

@@ -10,9 +10,6 @@
 
 namespace wk::engine::x64::opt {
 
-namespace {
-constexpr u32 kMaxOrderedMoves = 32;
-}
 
 using engine::opt::Type;
 using namespace x64::abi;

@@ -39,6 +39,7 @@ OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOf
     , m_traps(traps)
     , m_symbols(symbols)
     , m_builder(module)
+    , m_inliner(module)
 {
     MUST(m_needs_array_trampoline.try_resize(module.types.size(), false));
     if (!baseline_isa) {
@@ -81,9 +82,16 @@ void OptimizingCompiler::discard_function()
 Result<void> OptimizingCompiler::emit_function()
 {
     TRY(m_builder.build(m_function_index, m_function));
+    TRY(m_inliner.run(m_function));
     engine::opt::PipelineOptions options;
     TRY(engine::opt::optimize(m_function, options));
-    TRY(m_alloc.run(m_function));
+    u32 self_type = m_module.functions[m_function_index].type_index;
+    TRY(compute_call_layout(m_module.func_params(self_type), m_module.func_results(self_type), m_self_layout));
+    // Parameters prefer the registers they arrive in (fewer moves at entry).
+    m_entry_hints.clear();
+    for (const ArgSlot& slot : m_self_layout.params)
+        TRY(m_entry_hints.try_append(slot.on_stack ? Allocator::kNoHint : slot.reg));
+    TRY(m_alloc.run(m_function, m_entry_hints.span()));
 
     m_labels.reset();
     m_trap_stubs.reset();
@@ -102,6 +110,8 @@ Result<void> OptimizingCompiler::emit_function()
         slot = kNone;
     for (u32& cursor : m_cursor)
         cursor = 0;
+
+    m_frameless = is_frameless_leaf();
 
     m_uses_memory0 = false;
     for (Block b : m_function.layout()) {
@@ -129,6 +139,12 @@ Result<void> OptimizingCompiler::emit_function()
     }
     TRY(emit_deferred());
 
+    if (m_frameless) {
+        // NOTE: is_frameless_leaf() rules out everything that takes a slot or a trap site.
+        if (m_alloc.slot_count() != 0 || m_below_frame != 0)
+            return unsupported("optimising tier: a frameless leaf needed a frame");
+        return m_asm.status();
+    }
     u64 frame = align16(static_cast<u32>(std::min<u64>(kFrameHeader + 8 * u64 { m_alloc.slot_count() }, 0x8000'0000u)));
     u64 checked = frame + m_below_frame;
     if (checked > 0x4000'0000)
@@ -137,14 +153,46 @@ Result<void> OptimizingCompiler::emit_function()
     return m_asm.status();
 }
 
+bool OptimizingCompiler::is_frameless_leaf() const
+{
+    if (m_alloc.slot_count() != 0 || m_self_layout.results_in_memory || m_self_layout.result_count() > 1)
+        return false;
+    for (u32 i = 0; i < m_self_layout.param_count(); ++i) {
+        if (m_self_layout.params[i].on_stack)
+            return false;
+    }
+    for (Block b : m_function.layout()) {
+        // More edge moves than the orderer takes would need staging slots (moves.cpp).
+        if (m_function.params(b).size() > kMaxOrderedMoves)
+            return false;
+        for (Inst i : m_function.insts(b)) {
+            Op op = m_function.inst(i).op;
+            if (op == Op::Jump || op == Op::Branch || op == Op::Switch || op == Op::Return)
+                continue;
+            // Pure ops only: no trap site, no memory, global, table or call, and no
+            // ref.func (it reads the vmctx).
+            if ((op_info(op).effects & ~engine::opt::fx::kCommutative) != 0 || op == Op::RefFunc)
+                return false;
+        }
+    }
+    return true;
+}
+
 Result<void> OptimizingCompiler::emit_prologue()
 {
     u32 type_index = m_module.functions[m_function_index].type_index;
     Span<const ValType> params = m_module.func_params(type_index);
-    TRY(compute_call_layout(params, m_module.func_results(type_index), m_self_layout));
 
-    // Frame size and the bytes below it are patched at the end, when every call site is known.
-    m_frame_entry = TRY(emit_frame_entry(m_asm, m_labels, m_trap_stubs));
+    if (!m_frameless) {
+        // Frame size and the bytes below it are patched at the end, when every call site is known.
+        m_frame_entry = TRY(emit_frame_entry(m_asm, m_labels, m_trap_stubs));
+        TRY(emit_frame_header());
+    }
+    return emit_param_moves(params);
+}
+
+Result<void> OptimizingCompiler::emit_frame_header()
+{
     m_asm.mov(Mem(Gpr::rbp, kSavedR14), kVmctx, Size::Qword);
     // r15 is needed only by accesses to memory 0; a function without them leaves it alone
     // (its callees restore what they change), so it need not save or load it.
@@ -162,6 +210,11 @@ Result<void> OptimizingCompiler::emit_prologue()
             m_asm.mov(Mem(Gpr::rbp, kResultsPointer), gpr(slot.reg), Size::Qword);
         }
     }
+    return {};
+}
+
+Result<void> OptimizingCompiler::emit_param_moves(Span<const ValType> params)
+{
     // Parameters from their ABI places to their allocated ones.
     Span<const u32> values = m_function.params(m_function.entry());
     m_moves.clear();
@@ -389,10 +442,15 @@ Result<void> OptimizingCompiler::emit_switch(Inst inst)
             continue;
         }
         u32 middle = (item.begin + item.end) / 2;
-        u32 upper = TRY(m_labels.allocate());
         m_asm.cmp(index, static_cast<i32>(ranges[middle].first), Size::Dword);
-        m_asm.jcc(Condition::AboveOrEqual, m_labels[upper]);
-        TRY(work.try_append(Span2 { middle, item.end, upper, true }));
+        if (item.end - middle == 1) {
+            // An upper half of one range: branch straight to its target.
+            m_asm.jcc(Condition::AboveOrEqual, m_labels[ranges[middle].label]);
+        } else {
+            u32 upper = TRY(m_labels.allocate());
+            m_asm.jcc(Condition::AboveOrEqual, m_labels[upper]);
+            TRY(work.try_append(Span2 { middle, item.end, upper, true }));
+        }
         TRY(work.try_append(Span2 { item.begin, middle, 0, false }));
     }
     return {};
@@ -414,6 +472,10 @@ Result<void> OptimizingCompiler::emit_return(Inst inst)
             dst.memory = Mem(Gpr::r10, static_cast<i32>(k * CallLayout::kResultStride));
             emit_move(dst, value_loc(args[k]));
         }
+    }
+    if (m_frameless) {
+        m_asm.ret();
+        return {};
     }
     m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
     if (m_uses_memory0)

@@ -17,6 +17,7 @@
 #include "engine/compile/tier.h"
 #include "engine/module.h"
 #include "engine/opt/builder.h"
+#include "engine/opt/inline.h"
 #include "engine/opt/ir.h"
 #include "engine/runtime/builtins.h"
 #include "engine/runtime/vm.h"
@@ -32,6 +33,10 @@
 namespace wk::engine::x64::opt {
 
 using abi::SymbolSpace;
+
+// Parallel moves up to this many are ordered in registers; larger ones go through
+// staging slots (moves.cpp).
+inline constexpr u32 kMaxOrderedMoves = 32;
 
 class OptimizingCompiler final : public compile::FunctionCompiler {
 public:
@@ -79,6 +84,12 @@ private:
 
     Result<void> emit_function();
     Result<void> emit_prologue();
+    Result<void> emit_frame_header();
+    Result<void> emit_param_moves(Span<const ValType> params);
+    // A function that needs no frame: only pure ops (no trap site, memory, global,
+    // table, call or ref.func), no spill slot, parameters and result in registers.
+    // It neither pushes rbp nor checks the stack nor touches r14 (see the docs).
+    bool is_frameless_leaf() const;
     Result<void> emit_block(Block block);
     Result<void> emit_inst(Inst inst);
     Result<void> emit_terminator(Inst inst, Block next);
@@ -150,6 +161,7 @@ private:
     Vector<bool> m_needs_array_trampoline;
 
     engine::opt::Builder m_builder;
+    engine::opt::Inliner m_inliner;
     engine::opt::Function m_function;
     Allocator m_alloc;
     abi::LabelPool m_labels;
@@ -160,6 +172,7 @@ private:
     Vector<u32> m_new_trampolines; // types first needed by the function being compiled
     Vector<Move> m_moves;
     Vector<u32> m_staging; // slots of large parallel moves (moves.cpp), per function
+    Vector<u8> m_entry_hints; // per parameter, its ABI register (Allocator::run)
 
     // Edges whose moves sit out of line: (label, edge).
     struct EdgeStub {
@@ -191,6 +204,7 @@ private:
     u32 m_atomic_slot { engine::opt::kNone };
 
     bool m_uses_memory0 { false }; // r15 is loaded only then
+    bool m_frameless { false };
     bool m_avx { false };
     bool m_lzcnt { false };
     bool m_bmi1 { false };

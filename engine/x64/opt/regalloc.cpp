@@ -296,6 +296,8 @@ Result<void> Allocator::scan(const Function& f)
             return hint;
         const engine::opt::ValueData& data = f.value(v);
         if (data.kind == ValueKind::Param) {
+            if (data.def == f.entry() && data.index < m_entry_hints.size() && m_entry_hints[data.index] != kNoHint)
+                return m_entry_hints[data.index];
             for (u32 e : f.preds(data.def)) {
                 hint = reg_of(f.edge_args(e)[data.index]);
                 if (hint != kNone)
@@ -311,6 +313,10 @@ Result<void> Allocator::scan(const Function& f)
 
     for (u32 index : order) {
         const Interval& interval = m_intervals[index];
+        if (prefers_slot(interval)) {
+            m_locs[interval.value] = Loc { LocKind::Slot, 0, m_slots++ };
+            continue;
+        }
         RegClass cls = class_of(f.value(interval.value).type);
         u32* active = cls == RegClass::Gpr ? active_gpr : active_xmm;
         u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
@@ -368,12 +374,132 @@ Result<void> Allocator::scan(const Function& f)
     return {};
 }
 
-Result<void> Allocator::run(const Function& f)
+Result<void> Allocator::weigh_calls(const Function& f)
 {
+    // Loop depth of each block from natural loops: for each header (a block with an
+    // incoming edge from a block it dominates), the blocks that reach a back edge's
+    // source without passing the header. Nested loops make this quadratic, so it has a
+    // work budget (as LICM's); past it every depth is 0 and only the counts remain.
+    u32 halves = 0;
+    for (Block b : f.layout())
+        halves = std::max(halves, m_block_end[b] / 2 + 2);
+    TRY(m_depth.try_resize(halves + 1, 0));
+    TRY(m_block_depth.try_resize(f.block_count(), 0));
+    TRY(m_loop_mark.try_resize(f.block_count(), kNone));
+    for (u32& depth : m_block_depth)
+        depth = 0;
+    for (u32& mark : m_loop_mark)
+        mark = kNone;
+    TRY(m_dominators.compute(f));
+    u64 budget = 16 * (u64 { f.inst_count() } + f.block_count()) + 65536;
+    bool exhausted = false;
+    for (Block h : f.layout()) {
+        if (exhausted)
+            break;
+        m_loop_work.clear();
+        for (u32 e : f.preds(h)) {
+            Block from = f.edge(e).from;
+            if (m_dominators.is_reachable(from) && m_dominators.dominates(h, from) && m_loop_mark[from] != h) {
+                m_loop_mark[from] = h;
+                TRY(m_loop_work.try_append(from));
+            }
+        }
+        if (m_loop_work.is_empty())
+            continue;
+        m_loop_mark[h] = h;
+        ++m_block_depth[h];
+        while (!m_loop_work.is_empty()) {
+            Block b = m_loop_work.pop_back();
+            if (b == h)
+                continue;
+            ++m_block_depth[b];
+            for (u32 e : f.preds(b)) {
+                if (budget-- == 0) {
+                    exhausted = true;
+                    break;
+                }
+                Block from = f.edge(e).from;
+                if (m_loop_mark[from] != h) {
+                    m_loop_mark[from] = h;
+                    TRY(m_loop_work.try_append(from));
+                }
+            }
+            if (exhausted)
+                break;
+        }
+    }
+    for (Block b : f.layout()) {
+        u32 depth = exhausted ? 0 : m_block_depth[b];
+        for (u32 half = m_block_start[b] / 2; half <= m_block_end[b] / 2 + 1 && half < m_depth.size(); ++half)
+            m_depth[half] = depth;
+    }
+
+    TRY(m_use_weight.try_resize(f.value_count(), 0));
+    TRY(m_use_level.try_resize(f.value_count(), 0));
+    for (u64& weight : m_use_weight)
+        weight = 0;
+    for (u8& level : m_use_level)
+        level = 0;
+    m_calls.clear();
+    for (auto& counts : m_calls_at_level) {
+        counts.clear();
+        TRY(counts.try_append(0));
+    }
+    for (Block b : f.layout()) {
+        for (Inst i : f.insts(b)) {
+            const engine::opt::InstData& data = f.inst(i);
+            u32 position = m_inst_position[i];
+            u64 weight = weight_at(position);
+            u8 level = level_at(position);
+            auto use = [&](Value v) {
+                m_use_weight[v] += weight;
+                m_use_level[v] = std::max(m_use_level[v], level);
+            };
+            for (Value v : f.args(i))
+                use(v);
+            for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
+                for (Value v : f.edge_args(e))
+                    use(v);
+            }
+            if (data.op == Op::Call || data.op == Op::CallIndirect || data.op == Op::CallRef) {
+                TRY(m_calls.try_append(position));
+                for (u32 l = 0; l < kLevels; ++l)
+                    TRY(m_calls_at_level[l].try_append(m_calls_at_level[l].last() + (level >= l ? weight : 0)));
+            }
+        }
+    }
+    return {};
+}
+
+bool Allocator::prefers_slot(const Interval& interval) const
+{
+    // Calls crossed: positions c with start < c and c + 2 <= end (what the code
+    // generator saves around, see save_live_across).
+    if (interval.end < 2)
+        return false;
+    const u32* first = std::upper_bound(m_calls.begin(), m_calls.end(), interval.start);
+    const u32* last = std::upper_bound(m_calls.begin(), m_calls.end(), interval.end - 2);
+    if (first >= last)
+        return false;
+    usize from = static_cast<usize>(first - m_calls.begin());
+    usize to = static_cast<usize>(last - m_calls.begin());
+    // Only calls at least as deep in loops as the value's deepest use count: calls in
+    // shallower or sibling code must not outweigh uses in a hot inner loop. In a
+    // register the value costs a store and a load per such call, in its slot a store
+    // where defined and a memory operand per use; ties go to the register (the calls
+    // may sit on a rare path of the loop, the uses on every path).
+    u64 crossed = m_calls_at_level[m_use_level[interval.value]][to] - m_calls_at_level[m_use_level[interval.value]][from];
+    return crossed != 0 && weight_at(interval.start) + m_use_weight[interval.value] < crossed;
+}
+
+Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints)
+{
+    m_entry_hints = entry_hints;
     m_slots = 0;
     TRY(number_positions(f));
     TRY(compute_liveness(f));
     TRY(build_intervals(f));
+    TRY(weigh_calls(f));
     return scan(f);
 }
 

@@ -12,15 +12,20 @@
 // interval crossing it gets them. Calls block nothing: every register is caller-saved
 // in the wasm ABI (engine-abi.md), and the code generator saves the registers of
 // values live across a call to their save slots and reloads them after it (the
-// intervals tell which, see live_across). Hints: a block parameter prefers the
-// register of an incoming argument, a loop-carried argument its parameter's, and the
-// result of a two-address instruction its first operand's.
+// intervals tell which, see live_across); a value that crosses calls more often than
+// it is used, by loop-weighted counts, gets its spill slot instead (prefers_slot).
+// Hints: a block parameter prefers the register of an incoming argument, a
+// loop-carried argument its parameter's, an entry parameter the register it arrives
+// in, and the result of a two-address instruction its first operand's.
 //
 // Positions: instruction k of the layout reads its operands at 2k and writes its
 // results at 2k+1; a block's parameters are written at its start position.
 
+#include <algorithm>
+
 #include "base/result.h"
 #include "base/vector.h"
+#include "engine/opt/dominators.h"
 #include "engine/opt/ir.h"
 #include "engine/x64/registers.h"
 
@@ -64,7 +69,10 @@ class Allocator {
 public:
     // Allocates every value of `function` (verified, layout final). Refuses with
     // Unsupported functions whose liveness sets would exceed the memory budget.
-    Result<void> run(const Function& function);
+    // `entry_hints`: per parameter of the function, the register it arrives in (kNoHint
+    // for none), preferred for that parameter's value; it must outlive run().
+    static constexpr u8 kNoHint = 0xFF;
+    Result<void> run(const Function& function, Span<const u8> entry_hints = {});
 
     Loc loc(Value v) const { return m_locs[v]; }
     u32 position(Inst inst) const { return m_inst_position[inst]; }
@@ -91,6 +99,15 @@ private:
     Result<void> compute_liveness(const Function&);
     Result<void> build_intervals(const Function&);
     Result<void> scan(const Function&);
+    // Weights of uses and calls by loop depth (8 per level, up to 6 levels), so that
+    // scan() can leave in its spill slot a value that crosses calls more often than
+    // it is used (prefers_slot): it is stored once, where defined, instead of saved
+    // and reloaded around every call.
+    Result<void> weigh_calls(const Function&);
+    bool prefers_slot(const Interval& interval) const;
+    static constexpr u32 kLevels = 7; // loop depths 0 .. 6 (deeper counts as 6)
+    u8 level_at(u32 position) const { return static_cast<u8>(std::min<u32>(m_depth[position / 2], kLevels - 1)); }
+    u64 weight_at(u32 position) const { return u64 { 1 } << (3 * level_at(position)); }
     bool blocked(RegClass cls, u8 reg, u32 start, u32 end) const;
 
     Vector<Loc> m_locs;
@@ -106,6 +123,16 @@ private:
     Vector<Value> m_param_of_arg; // a value passed on an edge -> the parameter it feeds
     Vector<u32> m_clobbers[3];    // positions that block rax, rcx, rdx
     Vector<Interval> m_assigned[32];
+    Span<const u8> m_entry_hints;
+    Vector<u32> m_depth;        // loop depth per position / 2
+    Vector<u32> m_block_depth;  // loop depth per block
+    Vector<u32> m_loop_mark;    // per block: the header whose loop walk last reached it
+    Vector<Block> m_loop_work;
+    engine::opt::DominatorTree m_dominators;
+    Vector<u64> m_use_weight;   // per value
+    Vector<u8> m_use_level;     // per value: the deepest loop level of its uses
+    Vector<u64> m_calls_at_level[kLevels]; // prefix sums of the weights of calls at that level or deeper
+    Vector<u32> m_calls;        // call positions, ascending
     u32 m_slots { 0 };
 };
 

@@ -302,6 +302,81 @@ TEST(OptCodegen, ControlFlowAndCallsAgreeWithTheBaseline)
     EXPECT_EQ(run(*optimized, "indirect", { 4, 41 }, Type::I64), "trap " + std::to_string(static_cast<u32>(TrapKind::UndefinedElement)));
 }
 
+// Small direct callees inlined by the optimising tier (engine/opt/inline.h): results
+// and traps equal the baseline's; a trap inside an inlined copy is reported with its
+// own kind, in the caller's frame (the backtrace has no frame for the callee).
+TEST(OptCodegen, InlinedCalleesAgreeWithTheBaseline)
+{
+    const char* wat = R"(
+(module
+  (memory 1)
+  (global $count (mut i32) (i32.const 0))
+  (func $div (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func $peek (param i32) (result i64) (i64.load offset=16 (local.get 0)))
+  (func $poke (param i32 i64) (i64.store offset=16 (local.get 0) (local.get 1)))
+  (func $tick (result i32) (global.set $count (i32.add (global.get $count) (i32.const 1))) (global.get $count))
+  (func $clamp (param i32) (result i32)
+    (if (i32.lt_s (local.get 0) (i32.const 0)) (then (return (i32.const 0))))
+    (select (i32.const 100) (local.get 0) (i32.gt_s (local.get 0) (i32.const 100))))
+  (func $split (param i64) (result i32 i32) (i32.wrap_i64 (local.get 0)) (i32.wrap_i64 (i64.shr_u (local.get 0) (i64.const 32))))
+  (func $never (param i32) (result i32) (if (local.get 0) (then (unreachable))) (local.get 0))
+  (func (export "divide") (param i32 i32) (result i64)
+    (i64.extend_i32_s (i32.add (call $div (local.get 0) (local.get 1)) (call $tick))))
+  (func (export "memory") (param $at i32) (param $v i64) (result i64)
+    (call $poke (local.get $at) (local.get $v))
+    (i64.add (call $peek (local.get $at)) (i64.extend_i32_u (call $tick))))
+  (func (export "loop") (param $n i32) (result i64)
+    (local $i i32) (local $sum i64) (local $lo i32) (local $hi i32)
+    (block $done (loop $again
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (call $split (i64.mul (i64.extend_i32_u (local.get $i)) (i64.const 0x1_0000_0003)))
+      (local.set $hi) (local.set $lo)
+      (local.set $sum (i64.add (local.get $sum)
+        (i64.extend_i32_u (i32.add (call $clamp (i32.sub (local.get $lo) (i32.const 50))) (local.get $hi)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $again)))
+    (local.get $sum))
+  (func (export "never") (param i32) (result i64) (i64.extend_i32_u (i32.mul (call $never (local.get 0)) (i32.const 3))))
+)
+)";
+    auto baseline = instantiate(wat, false);
+    auto optimized = instantiate(wat, true);
+    ASSERT_TRUE(baseline && optimized);
+    EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
+    struct Call {
+        const char* name;
+        std::vector<u64> args;
+    };
+    const u64 kMinusOne = 0xFFFF'FFFF;
+    const u64 kIntMin = 0x8000'0000;
+    std::vector<Call> calls = {
+        { "divide", { 7, 2 } }, { "divide", { 7, 0 } }, { "divide", { kIntMin, kMinusOne } }, { "divide", { kMinusOne, 3 } },
+        { "memory", { 0, 42 } }, { "memory", { 65536 - 24, 5 } }, { "memory", { 65536 - 23, 5 } }, { "memory", { kMinusOne, 1 } },
+        { "loop", { 0 } }, { "loop", { 1 } }, { "loop", { 200 } },
+        { "never", { 0 } }, { "never", { 1 } },
+    };
+    for (const Call& call : calls) {
+        std::string expected = run(*baseline, call.name, call.args, Type::I64);
+        std::string actual = run(*optimized, call.name, call.args, Type::I64);
+        EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
+    }
+    EXPECT_EQ(run(*optimized, "divide", { 7, 0 }, Type::I64), "trap " + std::to_string(static_cast<u32>(TrapKind::IntegerDivideByZero)));
+    EXPECT_EQ(run(*optimized, "divide", { kIntMin, kMinusOne }, Type::I64), "trap " + std::to_string(static_cast<u32>(TrapKind::IntegerOverflow)));
+    EXPECT_EQ(run(*optimized, "memory", { kMinusOne, 1 }, Type::I64), "trap " + std::to_string(static_cast<u32>(TrapKind::MemoryOutOfBounds)));
+    EXPECT_EQ(run(*optimized, "never", { 1 }, Type::I64), "trap " + std::to_string(static_cast<u32>(TrapKind::Unreachable)));
+
+    // The baseline's backtrace starts in $div (function 0); the optimised one in the
+    // exported caller (function 7), where $div was inlined.
+    std::vector<runtime::VMVal> args = { runtime::VMVal::from_u64(1), runtime::VMVal::from_u64(0) };
+    auto base_trap = compile::invoke_export(*baseline->instance, "divide", Span<const runtime::VMVal>(args.data(), args.size()));
+    auto opt_trap = compile::invoke_export(*optimized->instance, "divide", Span<const runtime::VMVal>(args.data(), args.size()));
+    ASSERT_FALSE(base_trap.is_error() || opt_trap.is_error());
+    ASSERT_TRUE(base_trap->trap && opt_trap->trap);
+    ASSERT_FALSE(base_trap->backtrace.is_empty() || opt_trap->backtrace.is_empty());
+    EXPECT_EQ(base_trap->backtrace[0], 0u);
+    EXPECT_EQ(opt_trap->backtrace[0], 7u);
+}
+
 // More block arguments than the move orderer takes (moves.cpp, kMaxOrderedMoves): 40 i64
 // and 40 f64 loop-carried values rotate each iteration, so the edge moves are one long
 // cycle per class, resolved through staging slots.

@@ -4,6 +4,9 @@
 // many functions the builder accepted. Not a test: a measuring tool.
 // `opt_bench --print INDEX file.wasm` prints function INDEX's IR as built and after
 // the pipeline (verified after each pass), or why it was refused.
+// `opt_bench --inline file.wasm...` counts direct calls of defined functions and how
+// many the inliner takes, and times builder + inliner + passes against builder + passes
+// (best of 5 each).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +17,7 @@
 
 #include "engine/module.h"
 #include "engine/opt/builder.h"
+#include "engine/opt/inline.h"
 #include "engine/opt/passes.h"
 #include "engine/opt/printer.h"
 #include "engine/opt/verifier.h"
@@ -58,10 +62,64 @@ int print_function(const char* path, u32 index)
     return optimized.is_error() ? 1 : 0;
 }
 
+int inline_stats(int argc, char** argv)
+{
+    for (int i = 2; i < argc; ++i) {
+        std::ifstream in(argv[i], std::ios::binary);
+        std::vector<u8> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto decoded = decode_module(ReadonlyBytes(bytes.data(), bytes.size()));
+        if (decoded.is_error() || validate_module(*decoded).is_error()) {
+            std::printf("%s: does not decode or validate\n", argv[i]);
+            continue;
+        }
+        Module module = decoded.release_value();
+        using Clock = std::chrono::steady_clock;
+        double best[2] = { 1e9, 1e9 };
+        u64 calls = 0, inlined = 0, insts[2] = { 0, 0 };
+        for (int run = 0; run < 10; ++run) {
+            bool with = run % 2 == 1;
+            opt::Builder builder(module);
+            opt::Inliner inliner(module);
+            opt::Function function;
+            calls = inlined = insts[with] = 0;
+            auto start = Clock::now();
+            for (u32 f = module.imported_function_count; f < module.functions.size(); ++f) {
+                if (builder.build(f, function).is_error())
+                    continue;
+                for (opt::Block b : function.layout()) {
+                    for (opt::Inst n : function.insts(b)) {
+                        const opt::InstData& data = function.inst(n);
+                        calls += data.op == opt::Op::Call && data.imm2 >= module.imported_function_count;
+                    }
+                }
+                if (with) {
+                    auto count = inliner.run(function);
+                    if (count.is_error())
+                        continue;
+                    inlined += *count;
+                }
+                if (opt::optimize(function).is_error())
+                    continue;
+                for (opt::Block b : function.layout())
+                    insts[with] += function.insts(b).size();
+            }
+            best[with] = std::min(best[with], std::chrono::duration<double>(Clock::now() - start).count());
+        }
+        std::printf("%s: %llu direct calls of defined functions, %llu inlined; IR instructions after the "
+                    "pipeline %llu -> %llu; build+passes %.2f ms, with inlining %.2f ms\n",
+                    argv[i], static_cast<unsigned long long>(calls), static_cast<unsigned long long>(inlined),
+                    static_cast<unsigned long long>(insts[0]), static_cast<unsigned long long>(insts[1]),
+                    best[0] * 1e3, best[1] * 1e3);
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    if (argc >= 3 && std::string(argv[1]) == "--inline")
+        return inline_stats(argc, argv);
     if (argc == 4 && std::string(argv[1]) == "--print")
         return print_function(argv[3], static_cast<u32>(std::atoi(argv[2])));
     int fixed_runs = 0;
