@@ -36,6 +36,10 @@ Result<RefPtr<TierUpManager>> TierUpManager::create(const runtime::LoadedModule&
     // the threshold-th call or iteration fires it.
     TRY(manager->m_budgets.try_resize(symbols.defined_count, threshold - 1));
     TRY(manager->m_states.try_resize(symbols.defined_count, Baseline));
+    TRY(manager->m_osr_states.try_resize(symbols.defined_count, Baseline));
+    TRY(manager->m_osr_loops.try_resize(symbols.defined_count, 0));
+    TRY(manager->m_osr_entries.try_resize(symbols.defined_count, 0));
+    manager->m_threshold = threshold;
     {
         LockGuard guard(manager->m_lock);
         TRY(manager->m_queue.try_reserve(16));
@@ -114,7 +118,7 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
     for (;;) {
         platform::wait_for_work(worker);
         for (;;) {
-            u32 function_index;
+            u64 job;
             {
                 LockGuard guard(self->m_lock);
                 if (self->m_cancelled)
@@ -124,10 +128,13 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
                     self->m_queue_head = 0;
                     break;
                 }
-                function_index = self->m_queue[self->m_queue_head++];
+                job = self->m_queue[self->m_queue_head++];
                 ++self->m_compiling;
             }
-            self->tier_up(function_index);
+            if (job & kOsrJob)
+                self->compile_osr(static_cast<u32>(job));
+            else
+                self->tier_up(static_cast<u32>(job));
             LockGuard guard(self->m_lock);
             --self->m_compiling;
         }
@@ -146,12 +153,89 @@ void TierUpManager::tier_up(u32 function_index)
         ++m_counts.tiered_up;
 }
 
-Result<void> TierUpManager::compile_and_install(u32 function_index)
+bool TierUpManager::is_defined(u32 function_index) const
+{
+    u32 imported = m_module.imported_function_count;
+    return function_index >= imported && function_index - imported < m_symbols.defined_count;
+}
+
+uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
+{
+    if (!is_defined(function_index))
+        return 0;
+    function_hot(function_index); // the whole function, for its next calls
+    u32 defined = function_index - m_module.imported_function_count;
+    u8 expected = Baseline;
+    if (__atomic_compare_exchange_n(&m_osr_states[defined], &expected, static_cast<u8>(Queued), false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        // This thread owns the OSR entry's creation: the loop is fixed before anyone compiles.
+        __atomic_store_n(&m_osr_loops[defined], loop_offset, __ATOMIC_RELEASE);
+        bool inline_compile = m_synchronous;
+        platform::Worker* worker = nullptr;
+        {
+            LockGuard guard(m_lock);
+            if (m_cancelled)
+                return 0;
+            if (!inline_compile && (m_worker_failed || !m_worker))
+                inline_compile = true; // the kernel (no worker), or it could not start
+            if (!inline_compile) {
+                if (m_queue.try_append(u64 { function_index } | kOsrJob).is_error()) {
+                    store_state(m_osr_states, defined, Refused);
+                    ++m_counts.osr_refused;
+                    return 0;
+                }
+                worker = m_worker;
+            }
+        }
+        if (inline_compile) {
+            LockGuard guard(m_inline_lock);
+            compile_osr(function_index);
+        } else {
+            platform::wake_worker(worker);
+        }
+    }
+    u8 state = __atomic_load_n(&m_osr_states[defined], __ATOMIC_ACQUIRE);
+    if (state == Queued) {
+        // Not ready: ask again after another `threshold` iterations.
+        __atomic_store_n(&m_budgets[defined], m_threshold - 1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if (state != Optimized || __atomic_load_n(&m_osr_loops[defined], __ATOMIC_ACQUIRE) != loop_offset)
+        return 0;
+    LockGuard guard(m_lock);
+    ++m_counts.osr_entered;
+    return m_osr_entries[defined];
+}
+
+void TierUpManager::compile_osr(u32 function_index)
 {
     u32 defined = function_index - m_module.imported_function_count;
+    u32 loop = __atomic_load_n(&m_osr_loops[defined], __ATOMIC_ACQUIRE);
+    auto object = compile_and_link(function_index, loop);
+    if (!object.is_error()) {
+        LockGuard guard(m_lock);
+        // Kept for as long as the module: frames of it may run at any time from now.
+        if (m_tiered_code.try_append(object.value()).is_error()) {
+            ++m_counts.osr_refused;
+            store_state(m_osr_states, defined, Refused);
+            return;
+        }
+        m_osr_entries[defined] = reinterpret_cast<uptr>(object.value()->base());
+        ++m_counts.osr_compiled;
+        store_state(m_osr_states, defined, Optimized);
+        return;
+    }
+    LockGuard guard(m_lock);
+    ++m_counts.osr_refused;
+    store_state(m_osr_states, defined, Refused);
+}
+
+Result<RefPtr<CodeObject>> TierUpManager::compile_and_link(u32 function_index, u32 osr_loop)
+{
     x64::Assembler masm;
     Vector<TrapEntry> traps;
     x64::opt::OptimizingCompiler compiler(m_module, m_offsets, masm, traps, m_symbols, m_baseline_isa);
+    compiler.set_osr_loop(osr_loop);
     TRY(compiler.compile_function(function_index, 0));
     TRY(masm.check_finished());
 
@@ -168,7 +252,13 @@ Result<void> TierUpManager::compile_and_install(u32 function_index)
     input.first_function_index = function_index;
     input.handlers = compiler.handlers();
     input.symbol_addresses = m_symbol_addresses.span();
-    auto object = TRY(CodeObject::link_in_tier_space(*m_code, input));
+    return CodeObject::link_in_tier_space(*m_code, input);
+}
+
+Result<void> TierUpManager::compile_and_install(u32 function_index)
+{
+    u32 defined = function_index - m_module.imported_function_count;
+    auto object = TRY(compile_and_link(function_index, opt::kNone));
 
     // The jump slot: jmp rel32 to the new code, padded with int3 to 8 bytes.
     uptr slot = m_symbol_addresses[m_symbols.function(defined)];

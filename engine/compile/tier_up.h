@@ -19,6 +19,12 @@
 //   the module's code; the destructor cancels the queue and joins it.
 // - A function the optimising tier refuses (Unsupported), or whose code does not fit the
 //   tier space, stays in the baseline; nothing fails.
+// - On-stack replacement (loop_hot): the first loop header whose counter fires in a
+//   function gets that function's one OSR entry (keyed by the loop's byte offset),
+//   compiled like tier-up code (inline in synchronous mode, else queued); until it is
+//   ready the budget is reset to the threshold so the loop asks again. Baseline frames
+//   of the function at that loop enter it; other loops never do (they just finish in
+//   the baseline). The entry address, once published (release), never changes.
 
 #include "base/lock.h"
 #include "base/ref_ptr.h"
@@ -36,6 +42,9 @@ struct TierUpCounts {
     u32 hot { 0 };       // functions whose budget ran out (queued or compiled inline)
     u32 tiered_up { 0 }; // compiled by the optimising tier and installed in their slot
     u32 refused { 0 };   // left in the baseline (Unsupported, tier space full, ...)
+    u32 osr_compiled { 0 }; // OSR entries compiled and linked
+    u32 osr_refused { 0 };  // OSR entries the optimising tier refused (or that did not fit)
+    u32 osr_entered { 0 };  // times a baseline frame moved to an OSR entry
 };
 
 class TierUpManager final : public runtime::TierUpHooks {
@@ -49,6 +58,7 @@ public:
 
     i32* budgets() override { return m_budgets.data(); }
     void function_hot(u32 function_index) override;
+    uptr loop_hot(u32 function_index, u32 loop_offset) override;
 
     TierUpCounts counts() const;
     // Whether no function is queued or being compiled (tests poll it).
@@ -65,6 +75,14 @@ private:
     // Compiles, links and installs defined function `function_index`; sets its state.
     void tier_up(u32 function_index);
     Result<void> compile_and_install(u32 function_index);
+    // Compiles the OSR entry of defined function `function_index` at its m_osr_loops
+    // entry; publishes it (or Refused) in m_osr_states / m_osr_entries.
+    void compile_osr(u32 function_index);
+    // Compiles `function_index` (OSR entry at `osr_loop`, or the whole function if kNone)
+    // and links it into the tier space.
+    Result<RefPtr<CodeObject>> compile_and_link(u32 function_index, u32 osr_loop);
+    // Whether `defined` is a defined function index (imports excluded) of this module.
+    bool is_defined(u32 function_index) const;
     static void worker_main(platform::Worker*, void* self);
 
     const Module& m_module;
@@ -76,9 +94,17 @@ private:
     bool m_baseline_isa { false };
     Vector<i32> m_budgets;
     Vector<u8> m_states; // State per defined function, read and written atomically
+    i32 m_threshold { 1 };
+    // OSR per defined function: State, the loop offset (written before the state leaves
+    // Baseline), the entry's address (written before the state becomes Optimized).
+    Vector<u8> m_osr_states;
+    Vector<u32> m_osr_loops;
+    Vector<uptr> m_osr_entries;
 
     mutable SpinLock m_lock; // everything below
-    Vector<u32> m_queue WK_GUARDED_BY(m_lock);     // module function indices, oldest first
+    // Module function indices, oldest first; kOsrJob set: the function's OSR entry.
+    static constexpr u64 kOsrJob = u64 { 1 } << 32;
+    Vector<u64> m_queue WK_GUARDED_BY(m_lock);
     usize m_queue_head WK_GUARDED_BY(m_lock) { 0 };
     u32 m_compiling WK_GUARDED_BY(m_lock) { 0 };
     bool m_cancelled WK_GUARDED_BY(m_lock) { false };

@@ -164,6 +164,18 @@ void Function::compact_layout()
     truncate(m_layout, kept);
 }
 
+void Function::move_to_layout_front(Block block)
+{
+    for (usize i = 0; i < m_layout.size(); ++i) {
+        if (m_layout[i] != block)
+            continue;
+        for (usize k = i; k > 0; --k)
+            m_layout[k] = m_layout[k - 1];
+        m_layout[0] = block;
+        return;
+    }
+}
+
 Result<Block> Function::create_block()
 {
     TRY(m_blocks.try_append(BlockData {}));

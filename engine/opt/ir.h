@@ -231,6 +231,8 @@ public:
     Result<void> append_to_layout(Block block);
     // Drops blocks that left the function (BlockData::in_layout false) from the layout.
     void compact_layout();
+    // Moves `block` (in the layout) to the front of the layout (a new entry block).
+    void move_to_layout_front(Block block);
 
     u32 block_count() const { return static_cast<u32>(m_blocks.size()); }
     u32 inst_count() const { return static_cast<u32>(m_insts.size()); }

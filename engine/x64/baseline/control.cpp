@@ -82,7 +82,7 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
     TRY(spill_all());
     if (kind == FrameKind::Loop) {
         m_asm.bind(m_labels[control.label]);
-        TRY(emit_tier_counter()); // a back edge (or the entry) of the loop
+        TRY(emit_tier_counter(m_offset)); // a back edge (or the entry) of the loop
     }
     if (kind == FrameKind::If) {
         control.else_label = TRY(m_labels.allocate());

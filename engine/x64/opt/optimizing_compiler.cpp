@@ -146,6 +146,8 @@ Result<void> OptimizingCompiler::emit_prologue()
     m_asm.mov(kVmctx, Gpr::rdi, Size::Qword);
     if (m_uses_memory0)
         m_asm.mov(kMemoryBase, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kMemory0Base)), Size::Qword);
+    if (m_osr_loop != kNone)
+        return emit_osr_prologue();
     if (m_self_layout.results_in_memory) {
         const ArgSlot& slot = m_self_layout.results_pointer;
         if (slot.on_stack) {
@@ -175,6 +177,33 @@ Result<void> OptimizingCompiler::emit_prologue()
             if (is_i32)
                 m_asm.mov(gpr(slot.reg), gpr(slot.reg), Size::Dword);
         }
+        TRY(m_moves.try_append(Move { value_loc(v), src }));
+    }
+    return emit_parallel_moves(m_moves);
+}
+
+// osr(vmctx, baseline_rbp): see set_osr_loop. The entry's parameters (the locals, then
+// the operand stack) come from the baseline frame's slots, through r10: the moves read
+// only memory, so they form no cycle, and r10 is used only for cycles (moves.cpp).
+Result<void> OptimizingCompiler::emit_osr_prologue()
+{
+    if (m_self_layout.results_in_memory) {
+        m_asm.mov(kScratch, Mem(Gpr::rsi, kResultsPointer), Size::Qword);
+        m_asm.mov(Mem(Gpr::rbp, kResultsPointer), kScratch, Size::Qword);
+    }
+    m_asm.mov(Gpr::r10, Gpr::rsi, Size::Qword);
+    Span<const u32> values = m_function.params(m_function.entry());
+    u32 local_count = m_builder.osr_local_count();
+    m_moves.clear();
+    for (u32 j = 0; j < values.size(); ++j) {
+        Value v = values[j];
+        Type type = m_function.value(v).type;
+        MoveLoc src;
+        src.kind = MoveLoc::Kind::Memory;
+        i32 offset = j < local_count ? baseline::local_slot_offset(j) : baseline::stack_slot_offset(local_count, j - local_count);
+        src.memory = Mem(Gpr::r10, offset);
+        src.dword = type == Type::I32;
+        src.cls = class_of(type);
         TRY(m_moves.try_append(Move { value_loc(v), src }));
     }
     return emit_parallel_moves(m_moves);
