@@ -211,23 +211,17 @@ void TierUpManager::compile_osr(u32 function_index)
 {
     u32 defined = function_index - m_module.imported_function_count;
     u32 loop = __atomic_load_n(&m_osr_loops[defined], __ATOMIC_ACQUIRE);
-    auto object = compile_and_link(function_index, loop);
-    if (!object.is_error()) {
-        LockGuard guard(m_lock);
-        // Kept for as long as the module: frames of it may run at any time from now.
-        if (m_tiered_code.try_append(object.value()).is_error()) {
-            ++m_counts.osr_refused;
-            store_state(m_osr_states, defined, Refused);
-            return;
-        }
-        m_osr_entries[defined] = reinterpret_cast<uptr>(object.value()->base());
-        ++m_counts.osr_compiled;
-        store_state(m_osr_states, defined, Optimized);
+    auto compiled = compile_and_link(function_index, loop);
+    LockGuard guard(m_lock);
+    // Kept for as long as the module: frames of it may run at any time from now.
+    if (compiled.is_error() || m_tiered_code.try_append(*compiled).is_error()) {
+        ++m_counts.osr_refused;
+        store_state(m_osr_states, defined, Refused);
         return;
     }
-    LockGuard guard(m_lock);
-    ++m_counts.osr_refused;
-    store_state(m_osr_states, defined, Refused);
+    m_osr_entries[defined] = reinterpret_cast<uptr>((*compiled)->base());
+    ++m_counts.osr_compiled;
+    store_state(m_osr_states, defined, Optimized);
 }
 
 Result<RefPtr<CodeObject>> TierUpManager::compile_and_link(u32 function_index, u32 osr_loop)

@@ -77,6 +77,8 @@ public:
     // loop's parameters, and what came before the loop is unreachable and removed. build() fails (Unsupported) if the loop is not met in
     // reachable code. Stays set for later builds until changed.
     void set_osr_loop(u32 loop_offset) { m_osr_loop = loop_offset; }
+    // At most this many locals plus operand stack entries at the OSR loop.
+    static constexpr usize kMaxOsrValues = 8192;
     // The byte offsets of the loops met in reachable code by the last build (tests).
     Span<const u32> loop_offsets() const { return m_loop_offsets.span(); }
     // After an OSR build: how many of the entry's parameters are locals.

@@ -138,6 +138,10 @@ Result<void> Builder::begin_osr_loop(const Instruction& instruction)
     Function& function = *m_function;
     Span<const ValType> params, results;
     TRY(block_types(instruction.block, params, results));
+    // Every local and operand is a parameter of the entry, live at once: bound them so a
+    // body with a huge frame does not make the one OSR compile slow.
+    if (m_local_types.size() + m_stack.size() > kMaxOsrValues)
+        return unsupported("implementation limit: too many locals and operands for an OSR entry");
     u32 count = static_cast<u32>(params.size());
     u32 height = static_cast<u32>(m_stack.size()) - count;
     Block header = TRY(create_block_with_params(params));

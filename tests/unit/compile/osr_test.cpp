@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 
 #include "engine/compile/invoke.h"
 #include "engine/compile/tier_up.h"
@@ -268,4 +269,23 @@ TEST(Osr, ExceptionThroughOsrAndBaselineFrames)
     compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
     EXPECT_EQ(counts.osr_compiled, 1u);
     EXPECT_GE(counts.osr_entered, 1u);
+}
+
+TEST(Osr, FrameTooLargeForAnEntryStaysInTheBaseline)
+{
+    // 9000 locals: above the builder's limit for an OSR entry (8192 values).
+    std::string wat = "(module (func (export \"f\") (param $n i32) (result i32) (local $i i32) (local";
+    for (u32 k = 0; k < 9000; ++k)
+        wat += " i32";
+    wat += ") loop local.get $i i32.const 1 i32.add local.tee $i local.get $n i32.lt_u br_if 0 end local.get $i))";
+    Pair pair;
+    make_pair(pair, wat.c_str());
+    ASSERT_TRUE(pair.tiered.instance);
+    auto got = call(*pair.tiered.instance, "f", { VMVal::from_i32(100) });
+    ASSERT_FALSE(got.trap);
+    EXPECT_EQ(got.results[0].i32_value(), 100);
+    compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 0u);
+    EXPECT_EQ(counts.osr_refused, 1u);
+    EXPECT_EQ(counts.osr_entered, 0u);
 }
