@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "engine/compile/invoke.h"
@@ -288,4 +290,45 @@ TEST(Osr, FrameTooLargeForAnEntryStaysInTheBaseline)
     EXPECT_EQ(counts.osr_compiled, 0u);
     EXPECT_EQ(counts.osr_refused, 1u);
     EXPECT_EQ(counts.osr_entered, 0u);
+}
+
+namespace {
+
+bool wait_idle(compile::TierUpManager& manager)
+{
+    for (int i = 0; i < 10'000; ++i) {
+        if (manager.idle())
+            return true;
+        timespec pause { 0, 1'000'000 };
+        nanosleep(&pause, nullptr);
+    }
+    return manager.idle();
+}
+
+} // namespace
+
+TEST(Osr, BackgroundCompilerMakesTheEntry)
+{
+    // The background thread compiles the entry while the loop runs on (and polls for it
+    // every 100 iterations). Whether the loop ends before the entry is ready depends on
+    // the machine's load: only the result and the compile are asserted.
+    Session tiered;
+    compile::CompileOptions options = options_for(compile::Tier::Tiered, 100);
+    options.tier_up_synchronous = false;
+    instantiate(tiered, kNested, options);
+    Session baseline;
+    instantiate(baseline, kNested, options_for(compile::Tier::Baseline, 100));
+    ASSERT_TRUE(tiered.instance && baseline.instance);
+    auto got = call(*tiered.instance, "multi", { VMVal::from_i32(3'000'000) });
+    auto want = call(*baseline.instance, "multi", { VMVal::from_i32(3'000'000) });
+    ASSERT_FALSE(got.trap);
+    for (u32 k = 0; k < 4; ++k) {
+        u64 mask = k == 0 || k == 3 ? 0xFFFF'FFFFu : ~u64 { 0 };
+        EXPECT_EQ(got.results[k].u64_value() & mask, want.results[k].u64_value() & mask) << k;
+    }
+    ASSERT_TRUE(wait_idle(*static_cast<compile::TierUpManager*>(tiered.compiled.module->tier_up())));
+    compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 1u);
+    EXPECT_LE(counts.osr_entered, 1u);
+    std::printf("background OSR: entered %u time(s)\n", counts.osr_entered);
 }
