@@ -36,12 +36,10 @@ Result<RefPtr<TierUpManager>> TierUpManager::create(const runtime::LoadedModule&
     // the threshold-th call or iteration fires it.
     TRY(manager->m_budgets.try_resize(symbols.defined_count, threshold - 1));
     TRY(manager->m_states.try_resize(symbols.defined_count, Baseline));
-    TRY(manager->m_osr_states.try_resize(symbols.defined_count, Baseline));
-    TRY(manager->m_osr_loops.try_resize(symbols.defined_count, 0));
-    TRY(manager->m_osr_entries.try_resize(symbols.defined_count, 0));
     manager->m_threshold = threshold;
     {
         LockGuard guard(manager->m_lock);
+        TRY(manager->m_osr.try_resize(usize { symbols.defined_count } * kOsrEntriesPerFunction));
         TRY(manager->m_queue.try_reserve(16));
     }
     return manager;
@@ -161,67 +159,80 @@ bool TierUpManager::is_defined(u32 function_index) const
 
 uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
 {
-    if (!is_defined(function_index))
+    if (!is_defined(function_index) || loop_offset == kNoLoop)
         return 0;
     function_hot(function_index); // the whole function, for its next calls
     u32 defined = function_index - m_module.imported_function_count;
-    u8 expected = Baseline;
-    if (__atomic_compare_exchange_n(&m_osr_states[defined], &expected, static_cast<u8>(Queued), false,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        // This thread owns the OSR entry's creation: the loop is fixed before anyone compiles.
-        __atomic_store_n(&m_osr_loops[defined], loop_offset, __ATOMIC_RELEASE);
-        bool inline_compile = m_synchronous;
-        platform::Worker* worker = nullptr;
-        {
-            LockGuard guard(m_lock);
-            if (m_cancelled)
-                return 0;
+    u32 first = defined * kOsrEntriesPerFunction;
+    u32 slot = kNoLoop;
+    bool inline_compile = m_synchronous;
+    platform::Worker* worker = nullptr;
+    uptr address = 0;
+    {
+        LockGuard guard(m_lock);
+        if (m_cancelled)
+            return 0;
+        for (u32 k = first; k < first + kOsrEntriesPerFunction && slot == kNoLoop; ++k) {
+            if (m_osr[k].loop == loop_offset || m_osr[k].loop == kNoLoop)
+                slot = k;
+        }
+        if (slot != kNoLoop && m_osr[slot].loop == kNoLoop) {
+            m_osr[slot].loop = loop_offset;
+            m_osr[slot].state = Queued;
             if (!inline_compile && (m_worker_failed || !m_worker))
                 inline_compile = true; // the kernel (no worker), or it could not start
             if (!inline_compile) {
-                if (m_queue.try_append(u64 { function_index } | kOsrJob).is_error()) {
-                    store_state(m_osr_states, defined, Refused);
+                if (m_queue.try_append(u64 { slot } | kOsrJob).is_error()) {
+                    m_osr[slot].state = Refused;
                     ++m_counts.osr_refused;
-                    return 0;
+                } else {
+                    worker = m_worker;
                 }
-                worker = m_worker;
             }
-        }
-        if (inline_compile) {
-            LockGuard guard(m_inline_lock);
-            compile_osr(function_index);
         } else {
-            platform::wake_worker(worker);
+            inline_compile = false; // made or being made already
         }
     }
-    u8 state = __atomic_load_n(&m_osr_states[defined], __ATOMIC_ACQUIRE);
-    if (state == Queued) {
-        // Not ready: ask again after another `threshold` iterations.
-        __atomic_store_n(&m_budgets[defined], m_threshold - 1, __ATOMIC_RELAXED);
-        return 0;
+    if (worker)
+        platform::wake_worker(worker);
+    if (inline_compile) {
+        LockGuard guard(m_inline_lock);
+        compile_osr(slot);
     }
-    if (state != Optimized || __atomic_load_n(&m_osr_loops[defined], __ATOMIC_ACQUIRE) != loop_offset)
-        return 0;
     LockGuard guard(m_lock);
-    ++m_counts.osr_entered;
-    return m_osr_entries[defined];
+    if (slot != kNoLoop && m_osr[slot].state == Optimized) {
+        ++m_counts.osr_entered;
+        address = m_osr[slot].address;
+    }
+    // Ask again after `threshold` more iterations while this entry is being made, or while
+    // the function has free slots (other baseline frames of it may loop elsewhere).
+    bool again = slot != kNoLoop && m_osr[slot].state == Queued;
+    for (u32 k = first; k < first + kOsrEntriesPerFunction; ++k)
+        again = again || m_osr[k].loop == kNoLoop;
+    if (again && __atomic_load_n(&m_states[defined], __ATOMIC_ACQUIRE) != Refused)
+        __atomic_store_n(&m_budgets[defined], m_threshold - 1, __ATOMIC_RELAXED);
+    return address;
 }
 
-void TierUpManager::compile_osr(u32 function_index)
+void TierUpManager::compile_osr(u32 slot)
 {
-    u32 defined = function_index - m_module.imported_function_count;
-    u32 loop = __atomic_load_n(&m_osr_loops[defined], __ATOMIC_ACQUIRE);
+    u32 function_index = slot / kOsrEntriesPerFunction + m_module.imported_function_count;
+    u32 loop;
+    {
+        LockGuard guard(m_lock);
+        loop = m_osr[slot].loop;
+    }
     auto compiled = compile_and_link(function_index, loop);
     LockGuard guard(m_lock);
     // Kept for as long as the module: frames of it may run at any time from now.
     if (compiled.is_error() || m_tiered_code.try_append(*compiled).is_error()) {
         ++m_counts.osr_refused;
-        store_state(m_osr_states, defined, Refused);
+        m_osr[slot].state = Refused;
         return;
     }
-    m_osr_entries[defined] = reinterpret_cast<uptr>((*compiled)->base());
+    m_osr[slot].address = reinterpret_cast<uptr>((*compiled)->base());
+    m_osr[slot].state = Optimized;
     ++m_counts.osr_compiled;
-    store_state(m_osr_states, defined, Optimized);
 }
 
 Result<RefPtr<CodeObject>> TierUpManager::compile_and_link(u32 function_index, u32 osr_loop)

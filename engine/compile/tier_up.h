@@ -19,12 +19,13 @@
 //   the module's code; the destructor cancels the queue and joins it.
 // - A function the optimising tier refuses (Unsupported), or whose code does not fit the
 //   tier space, stays in the baseline; nothing fails.
-// - On-stack replacement (loop_hot): the first loop header whose counter fires in a
-//   function gets that function's one OSR entry (keyed by the loop's byte offset),
-//   compiled like tier-up code (inline in synchronous mode, else queued); until it is
-//   ready the budget is reset to the threshold so the loop asks again. Baseline frames
-//   of the function at that loop enter it; other loops never do (they just finish in
-//   the baseline). The entry address, once published (release), never changes.
+// - On-stack replacement (loop_hot): a loop header whose counter fires gets an OSR entry
+//   of its function at that loop (keyed by the loop's byte offset; at most
+//   kOsrEntriesPerFunction loops per function, the first to fire), compiled like
+//   tier-up code (inline in synchronous mode, else queued); until it is ready the budget
+//   is reset to the threshold so the loop asks again. Baseline frames of the function
+//   at that loop enter it; other loops finish in the baseline. Entries are looked up
+//   under the lock (once per threshold iterations at most) and never change once made.
 
 #include "base/lock.h"
 #include "base/ref_ptr.h"
@@ -75,9 +76,8 @@ private:
     // Compiles, links and installs defined function `function_index`; sets its state.
     void tier_up(u32 function_index);
     Result<void> compile_and_install(u32 function_index);
-    // Compiles the OSR entry of defined function `function_index` at its m_osr_loops
-    // entry; publishes it (or Refused) in m_osr_states / m_osr_entries.
-    void compile_osr(u32 function_index);
+    // Compiles the OSR entry of m_osr[slot] and publishes it (or Refused) there.
+    void compile_osr(u32 slot);
     // Compiles `function_index` (OSR entry at `osr_loop`, or the whole function if kNone)
     // and links it into the tier space.
     Result<RefPtr<CodeObject>> compile_and_link(u32 function_index, u32 osr_loop);
@@ -95,15 +95,20 @@ private:
     Vector<i32> m_budgets;
     Vector<u8> m_states; // State per defined function, read and written atomically
     i32 m_threshold { 1 };
-    // OSR per defined function: State, the loop offset (written before the state leaves
-    // Baseline), the entry's address (written before the state becomes Optimized).
-    Vector<u8> m_osr_states;
-    Vector<u32> m_osr_loops;
-    Vector<uptr> m_osr_entries;
+    // OSR entries: kOsrEntriesPerFunction slots per defined function, in the order their
+    // loops fired (a free slot has loop kNoLoop).
+    static constexpr u32 kOsrEntriesPerFunction = 3;
+    static constexpr u32 kNoLoop = 0xFFFF'FFFF;
+    struct OsrSlot {
+        u32 loop { kNoLoop };
+        u8 state { Baseline };
+        uptr address { 0 };
+    };
 
     mutable SpinLock m_lock; // everything below
-    // Module function indices, oldest first; kOsrJob set: the function's OSR entry.
+    // Module function indices, oldest first; kOsrJob set: an OSR entry (m_osr slot).
     static constexpr u64 kOsrJob = u64 { 1 } << 32;
+    Vector<OsrSlot> m_osr WK_GUARDED_BY(m_lock);
     Vector<u64> m_queue WK_GUARDED_BY(m_lock);
     usize m_queue_head WK_GUARDED_BY(m_lock) { 0 };
     u32 m_compiling WK_GUARDED_BY(m_lock) { 0 };

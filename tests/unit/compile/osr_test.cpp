@@ -332,3 +332,46 @@ TEST(Osr, BackgroundCompilerMakesTheEntry)
     EXPECT_LE(counts.osr_entered, 1u);
     std::printf("background OSR: entered %u time(s)\n", counts.osr_entered);
 }
+
+// Two loops of one function, each entered from its own baseline frame: the inner
+// recursion's frame (depth 0) runs loop A, the outer frame's (depth 1, still baseline code
+// when it called down) then runs loop B, which gets a second entry.
+const char* const kTwoLoops = R"wat((module
+    (func $f (export "f") (param $depth i32) (param $n i32) (result i64)
+        (local $i i32) (local $s i64)
+        local.get $depth
+        if
+            local.get $depth i32.const 1 i32.sub local.get $n call $f
+            local.set $s
+            loop $b
+                local.get $s i64.const 7 i64.mul local.get $i i64.extend_i32_u i64.add local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $b
+            end
+        else
+            loop $a
+                local.get $s local.get $i i64.extend_i32_u i64.xor i64.const 3 i64.rotl local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $a
+            end
+        end
+        local.get $s))
+)wat";
+
+TEST(Osr, EachBaselineFrameEntersAtItsOwnLoop)
+{
+    Session tiered;
+    instantiate(tiered, kTwoLoops, options_for(compile::Tier::Tiered, 10));
+    Session baseline;
+    instantiate(baseline, kTwoLoops, options_for(compile::Tier::Baseline, 10));
+    ASSERT_TRUE(tiered.instance && baseline.instance);
+    auto got = call(*tiered.instance, "f", { VMVal::from_i32(1), VMVal::from_i32(500) });
+    auto want = call(*baseline.instance, "f", { VMVal::from_i32(1), VMVal::from_i32(500) });
+    ASSERT_FALSE(got.trap);
+    EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+    compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 2u);
+    EXPECT_EQ(counts.osr_entered, 2u);
+}
