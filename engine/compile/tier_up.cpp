@@ -121,12 +121,17 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
                 LockGuard guard(self->m_lock);
                 if (self->m_cancelled)
                     return;
-                if (self->m_queue_head == self->m_queue.size()) {
+                if (!self->m_osr_queue.is_empty()) {
+                    // OSR entries first: a loop runs in the baseline until its entry is ready,
+                    // while a function's next call can wait.
+                    job = kOsrJob | self->m_osr_queue.pop_back();
+                } else if (self->m_queue_head == self->m_queue.size()) {
                     self->m_queue.clear();
                     self->m_queue_head = 0;
                     break;
+                } else {
+                    job = self->m_queue[self->m_queue_head++];
                 }
-                job = self->m_queue[self->m_queue_head++];
                 ++self->m_compiling;
             }
             if (job & kOsrJob)
@@ -182,7 +187,7 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
             if (!inline_compile && (m_worker_failed || !m_worker))
                 inline_compile = true; // the kernel (no worker), or it could not start
             if (!inline_compile) {
-                if (m_queue.try_append(u64 { slot } | kOsrJob).is_error()) {
+                if (m_osr_queue.try_append(slot).is_error()) {
                     m_osr[slot].state = Refused;
                     ++m_counts.osr_refused;
                 } else {
@@ -299,7 +304,7 @@ TierUpCounts tier_up_counts(const runtime::LoadedModule& module)
 bool TierUpManager::idle() const
 {
     LockGuard guard(m_lock);
-    return m_queue_head == m_queue.size() && m_compiling == 0;
+    return m_queue_head == m_queue.size() && m_osr_queue.is_empty() && m_compiling == 0;
 }
 
 } // namespace wk::engine::compile

@@ -106,10 +106,11 @@ private:
     };
 
     mutable SpinLock m_lock; // everything below
-    // Module function indices, oldest first; kOsrJob set: an OSR entry (m_osr slot).
     static constexpr u64 kOsrJob = u64 { 1 } << 32;
     Vector<OsrSlot> m_osr WK_GUARDED_BY(m_lock);
+    // Module function indices, oldest first; OSR entries to make (m_osr slots), taken first.
     Vector<u64> m_queue WK_GUARDED_BY(m_lock);
+    Vector<u32> m_osr_queue WK_GUARDED_BY(m_lock);
     usize m_queue_head WK_GUARDED_BY(m_lock) { 0 };
     u32 m_compiling WK_GUARDED_BY(m_lock) { 0 };
     bool m_cancelled WK_GUARDED_BY(m_lock) { false };
