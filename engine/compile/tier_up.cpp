@@ -39,7 +39,6 @@ Result<RefPtr<TierUpManager>> TierUpManager::create(const runtime::LoadedModule&
     manager->m_threshold = threshold;
     {
         LockGuard guard(manager->m_lock);
-        TRY(manager->m_osr.try_resize(usize { symbols.defined_count } * kOsrEntriesPerFunction));
         TRY(manager->m_queue.try_reserve(16));
     }
     return manager;
@@ -168,8 +167,8 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
         return 0;
     function_hot(function_index); // the whole function, for its next calls
     u32 defined = function_index - m_module.imported_function_count;
-    u32 first = defined * kOsrEntriesPerFunction;
     u32 slot = kNoLoop;
+    u32 first;
     bool inline_compile = m_synchronous;
     platform::Worker* worker = nullptr;
     uptr address = 0;
@@ -177,6 +176,19 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
         LockGuard guard(m_lock);
         if (m_cancelled)
             return 0;
+        // The function's slots, made when one of its loops first fires (a module whose
+        // loops never do pays nothing but this table, made on the first).
+        if (m_osr_groups.is_empty() && m_osr_groups.try_resize(m_symbols.defined_count, kNoLoop).is_error())
+            return 0;
+        if (m_osr_groups[defined] == kNoLoop) {
+            u32 group = static_cast<u32>(m_osr.size());
+            if (m_osr.try_resize(m_osr.size() + kOsrEntriesPerFunction).is_error())
+                return 0;
+            for (u32 k = group; k < group + kOsrEntriesPerFunction; ++k)
+                m_osr[k].function = function_index;
+            m_osr_groups[defined] = group;
+        }
+        first = m_osr_groups[defined];
         for (u32 k = first; k < first + kOsrEntriesPerFunction && slot == kNoLoop; ++k) {
             if (m_osr[k].loop == loop_offset || m_osr[k].loop == kNoLoop)
                 slot = k;
@@ -221,10 +233,11 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
 
 void TierUpManager::compile_osr(u32 slot)
 {
-    u32 function_index = slot / kOsrEntriesPerFunction + m_module.imported_function_count;
+    u32 function_index;
     u32 loop;
     {
         LockGuard guard(m_lock);
+        function_index = m_osr[slot].function;
         loop = m_osr[slot].loop;
     }
     auto compiled = compile_and_link(function_index, loop);

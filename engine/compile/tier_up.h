@@ -81,7 +81,7 @@ private:
     // Compiles `function_index` (OSR entry at `osr_loop`, or the whole function if kNone)
     // and links it into the tier space.
     Result<RefPtr<CodeObject>> compile_and_link(u32 function_index, u32 osr_loop);
-    // Whether `defined` is a defined function index (imports excluded) of this module.
+    // Whether `function_index` (module index) is a defined function of this module.
     bool is_defined(u32 function_index) const;
     static void worker_main(platform::Worker*, void* self);
 
@@ -95,11 +95,12 @@ private:
     Vector<i32> m_budgets;
     Vector<u8> m_states; // State per defined function, read and written atomically
     i32 m_threshold { 1 };
-    // OSR entries: kOsrEntriesPerFunction slots per defined function, in the order their
-    // loops fired (a free slot has loop kNoLoop).
+    // OSR entries: a group of kOsrEntriesPerFunction slots per function whose loops fired,
+    // filled in the order its loops fired (a free slot has loop kNoLoop).
     static constexpr u32 kOsrEntriesPerFunction = 3;
     static constexpr u32 kNoLoop = 0xFFFF'FFFF;
     struct OsrSlot {
+        u32 function { 0 }; // module function index
         u32 loop { kNoLoop };
         u8 state { Baseline };
         uptr address { 0 };
@@ -108,6 +109,7 @@ private:
     mutable SpinLock m_lock; // everything below
     static constexpr u64 kOsrJob = u64 { 1 } << 32;
     Vector<OsrSlot> m_osr WK_GUARDED_BY(m_lock);
+    Vector<u32> m_osr_groups WK_GUARDED_BY(m_lock); // per defined function: its first slot, or kNoLoop
     // Module function indices, oldest first; OSR entries to make (m_osr slots), taken first.
     Vector<u64> m_queue WK_GUARDED_BY(m_lock);
     Vector<u32> m_osr_queue WK_GUARDED_BY(m_lock);
