@@ -22,6 +22,14 @@ void tier_up(runtime::VMContext* vmctx, u32 function_index)
         hooks->function_hot(function_index);
 }
 
+uptr tier_up_loop(runtime::VMContext* vmctx, u32 function_index, u32 loop_offset)
+{
+    const runtime::LoadedModule& module = runtime::Instance::from_vmctx(vmctx).loaded_module();
+    if (runtime::TierUpHooks* hooks = module.tier_up())
+        return hooks->loop_hot(function_index, loop_offset);
+    return 0;
+}
+
 } // namespace
 
 const void* builtin_address(Builtin builtin)
@@ -30,6 +38,7 @@ const void* builtin_address(Builtin builtin)
     case Builtin::FuncSubtype: return reinterpret_cast<const void*>(&func_subtype);
     case Builtin::Throw: return throw_entry();
     case Builtin::TierUp: return reinterpret_cast<const void*>(&tier_up);
+    case Builtin::TierUpLoop: return reinterpret_cast<const void*>(&tier_up_loop);
     case Builtin::Count: break;
     }
     return nullptr;

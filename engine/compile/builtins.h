@@ -16,6 +16,10 @@ enum class Builtin : u32 {
     // void (VMContext*, u32 function_index): the defined function's tier-up budget
     // (VMOffsets::kTierBudgets) went below zero (tier_up.h). Never unwinds.
     TierUp,
+    // uptr (VMContext*, u32 function_index, u32 loop_offset): as TierUp, from the header
+    // of the loop at module byte offset `loop_offset`; returns the function's OSR entry
+    // at that loop if one is ready, else 0 (tier_up.h). Never unwinds.
+    TierUpLoop,
     Count,
 };
 

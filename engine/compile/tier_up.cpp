@@ -36,6 +36,7 @@ Result<RefPtr<TierUpManager>> TierUpManager::create(const runtime::LoadedModule&
     // the threshold-th call or iteration fires it.
     TRY(manager->m_budgets.try_resize(symbols.defined_count, threshold - 1));
     TRY(manager->m_states.try_resize(symbols.defined_count, Baseline));
+    manager->m_threshold = threshold;
     {
         LockGuard guard(manager->m_lock);
         TRY(manager->m_queue.try_reserve(16));
@@ -114,20 +115,28 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
     for (;;) {
         platform::wait_for_work(worker);
         for (;;) {
-            u32 function_index;
+            u64 job;
             {
                 LockGuard guard(self->m_lock);
                 if (self->m_cancelled)
                     return;
-                if (self->m_queue_head == self->m_queue.size()) {
+                if (!self->m_osr_queue.is_empty()) {
+                    // OSR entries first: a loop runs in the baseline until its entry is ready,
+                    // while a function's next call can wait.
+                    job = kOsrJob | self->m_osr_queue.pop_back();
+                } else if (self->m_queue_head == self->m_queue.size()) {
                     self->m_queue.clear();
                     self->m_queue_head = 0;
                     break;
+                } else {
+                    job = self->m_queue[self->m_queue_head++];
                 }
-                function_index = self->m_queue[self->m_queue_head++];
                 ++self->m_compiling;
             }
-            self->tier_up(function_index);
+            if (job & kOsrJob)
+                self->compile_osr(static_cast<u32>(job));
+            else
+                self->tier_up(static_cast<u32>(job));
             LockGuard guard(self->m_lock);
             --self->m_compiling;
         }
@@ -146,12 +155,110 @@ void TierUpManager::tier_up(u32 function_index)
         ++m_counts.tiered_up;
 }
 
-Result<void> TierUpManager::compile_and_install(u32 function_index)
+bool TierUpManager::is_defined(u32 function_index) const
 {
+    u32 imported = m_module.imported_function_count;
+    return function_index >= imported && function_index - imported < m_symbols.defined_count;
+}
+
+uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
+{
+    if (!is_defined(function_index) || loop_offset == kNoLoop)
+        return 0;
+    function_hot(function_index); // the whole function, for its next calls
     u32 defined = function_index - m_module.imported_function_count;
+    u32 slot = kNoLoop;
+    u32 first;
+    bool inline_compile = m_synchronous;
+    platform::Worker* worker = nullptr;
+    uptr address = 0;
+    {
+        LockGuard guard(m_lock);
+        if (m_cancelled)
+            return 0;
+        // The function's slots, made when one of its loops first fires (a module whose
+        // loops never do pays nothing but this table, made on the first).
+        if (m_osr_groups.is_empty() && m_osr_groups.try_resize(m_symbols.defined_count, kNoLoop).is_error())
+            return 0;
+        if (m_osr_groups[defined] == kNoLoop) {
+            u32 group = static_cast<u32>(m_osr.size());
+            if (m_osr.try_resize(m_osr.size() + kOsrEntriesPerFunction).is_error())
+                return 0;
+            for (u32 k = group; k < group + kOsrEntriesPerFunction; ++k)
+                m_osr[k].function = function_index;
+            m_osr_groups[defined] = group;
+        }
+        first = m_osr_groups[defined];
+        for (u32 k = first; k < first + kOsrEntriesPerFunction && slot == kNoLoop; ++k) {
+            if (m_osr[k].loop == loop_offset || m_osr[k].loop == kNoLoop)
+                slot = k;
+        }
+        if (slot != kNoLoop && m_osr[slot].loop == kNoLoop) {
+            m_osr[slot].loop = loop_offset;
+            m_osr[slot].state = Queued;
+            if (!inline_compile && (m_worker_failed || !m_worker))
+                inline_compile = true; // the kernel (no worker), or it could not start
+            if (!inline_compile) {
+                if (m_osr_queue.try_append(slot).is_error()) {
+                    m_osr[slot].state = Refused;
+                    ++m_counts.osr_refused;
+                } else {
+                    worker = m_worker;
+                }
+            }
+        } else {
+            inline_compile = false; // made or being made already
+        }
+    }
+    if (worker)
+        platform::wake_worker(worker);
+    if (inline_compile) {
+        LockGuard guard(m_inline_lock);
+        compile_osr(slot);
+    }
+    LockGuard guard(m_lock);
+    if (slot != kNoLoop && m_osr[slot].state == Optimized) {
+        ++m_counts.osr_entered;
+        address = m_osr[slot].address;
+    }
+    // Ask again after `threshold` more iterations while this entry is being made, or while
+    // the function has free slots (other baseline frames of it may loop elsewhere).
+    bool again = slot != kNoLoop && m_osr[slot].state == Queued;
+    for (u32 k = first; k < first + kOsrEntriesPerFunction; ++k)
+        again = again || m_osr[k].loop == kNoLoop;
+    if (again && __atomic_load_n(&m_states[defined], __ATOMIC_ACQUIRE) != Refused)
+        __atomic_store_n(&m_budgets[defined], m_threshold - 1, __ATOMIC_RELAXED);
+    return address;
+}
+
+void TierUpManager::compile_osr(u32 slot)
+{
+    u32 function_index;
+    u32 loop;
+    {
+        LockGuard guard(m_lock);
+        function_index = m_osr[slot].function;
+        loop = m_osr[slot].loop;
+    }
+    auto compiled = compile_and_link(function_index, loop);
+    LockGuard guard(m_lock);
+    // Kept for as long as the module: frames of it may run at any time from now.
+    if (compiled.is_error() || m_tiered_code.try_append(*compiled).is_error()) {
+        ++m_counts.osr_refused;
+        m_osr[slot].state = Refused;
+        return;
+    }
+    m_osr[slot].address = reinterpret_cast<uptr>((*compiled)->base());
+    m_osr[slot].state = Optimized;
+    ++m_counts.osr_compiled;
+}
+
+Result<RefPtr<CodeObject>> TierUpManager::compile_and_link(u32 function_index, u32 osr_loop)
+{
     x64::Assembler masm;
     Vector<TrapEntry> traps;
     x64::opt::OptimizingCompiler compiler(m_module, m_offsets, masm, traps, m_symbols, m_baseline_isa);
+    compiler.set_osr_loop(osr_loop);
     TRY(compiler.compile_function(function_index, 0));
     TRY(masm.check_finished());
 
@@ -168,7 +275,13 @@ Result<void> TierUpManager::compile_and_install(u32 function_index)
     input.first_function_index = function_index;
     input.handlers = compiler.handlers();
     input.symbol_addresses = m_symbol_addresses.span();
-    auto object = TRY(CodeObject::link_in_tier_space(*m_code, input));
+    return CodeObject::link_in_tier_space(*m_code, input);
+}
+
+Result<void> TierUpManager::compile_and_install(u32 function_index)
+{
+    u32 defined = function_index - m_module.imported_function_count;
+    auto object = TRY(compile_and_link(function_index, opt::kNone));
 
     // The jump slot: jmp rel32 to the new code, padded with int3 to 8 bytes.
     uptr slot = m_symbol_addresses[m_symbols.function(defined)];
@@ -204,7 +317,7 @@ TierUpCounts tier_up_counts(const runtime::LoadedModule& module)
 bool TierUpManager::idle() const
 {
     LockGuard guard(m_lock);
-    return m_queue_head == m_queue.size() && m_compiling == 0;
+    return m_queue_head == m_queue.size() && m_osr_queue.is_empty() && m_compiling == 0;
 }
 
 } // namespace wk::engine::compile

@@ -19,6 +19,13 @@
 //   the module's code; the destructor cancels the queue and joins it.
 // - A function the optimising tier refuses (Unsupported), or whose code does not fit the
 //   tier space, stays in the baseline; nothing fails.
+// - On-stack replacement (loop_hot): a loop header whose counter fires gets an OSR entry
+//   of its function at that loop (keyed by the loop's byte offset; at most
+//   kOsrEntriesPerFunction loops per function, the first to fire), compiled like
+//   tier-up code (inline in synchronous mode, else queued); until it is ready the budget
+//   is reset to the threshold so the loop asks again. Baseline frames of the function
+//   at that loop enter it; other loops finish in the baseline. Entries are looked up
+//   under the lock (once per threshold iterations at most) and never change once made.
 
 #include "base/lock.h"
 #include "base/ref_ptr.h"
@@ -36,6 +43,9 @@ struct TierUpCounts {
     u32 hot { 0 };       // functions whose budget ran out (queued or compiled inline)
     u32 tiered_up { 0 }; // compiled by the optimising tier and installed in their slot
     u32 refused { 0 };   // left in the baseline (Unsupported, tier space full, ...)
+    u32 osr_compiled { 0 }; // OSR entries compiled and linked
+    u32 osr_refused { 0 };  // OSR entries the optimising tier refused (or that did not fit)
+    u32 osr_entered { 0 };  // times a baseline frame moved to an OSR entry
 };
 
 class TierUpManager final : public runtime::TierUpHooks {
@@ -49,6 +59,7 @@ public:
 
     i32* budgets() override { return m_budgets.data(); }
     void function_hot(u32 function_index) override;
+    uptr loop_hot(u32 function_index, u32 loop_offset) override;
 
     TierUpCounts counts() const;
     // Whether no function is queued or being compiled (tests poll it).
@@ -65,6 +76,13 @@ private:
     // Compiles, links and installs defined function `function_index`; sets its state.
     void tier_up(u32 function_index);
     Result<void> compile_and_install(u32 function_index);
+    // Compiles the OSR entry of m_osr[slot] and publishes it (or Refused) there.
+    void compile_osr(u32 slot);
+    // Compiles `function_index` (OSR entry at `osr_loop`, or the whole function if kNone)
+    // and links it into the tier space.
+    Result<RefPtr<CodeObject>> compile_and_link(u32 function_index, u32 osr_loop);
+    // Whether `function_index` (module index) is a defined function of this module.
+    bool is_defined(u32 function_index) const;
     static void worker_main(platform::Worker*, void* self);
 
     const Module& m_module;
@@ -76,9 +94,25 @@ private:
     bool m_baseline_isa { false };
     Vector<i32> m_budgets;
     Vector<u8> m_states; // State per defined function, read and written atomically
+    i32 m_threshold { 1 };
+    // OSR entries: a group of kOsrEntriesPerFunction slots per function whose loops fired,
+    // filled in the order its loops fired (a free slot has loop kNoLoop).
+    static constexpr u32 kOsrEntriesPerFunction = 3;
+    static constexpr u32 kNoLoop = 0xFFFF'FFFF;
+    struct OsrSlot {
+        u32 function { 0 }; // module function index
+        u32 loop { kNoLoop };
+        u8 state { Baseline };
+        uptr address { 0 };
+    };
 
     mutable SpinLock m_lock; // everything below
-    Vector<u32> m_queue WK_GUARDED_BY(m_lock);     // module function indices, oldest first
+    static constexpr u64 kOsrJob = u64 { 1 } << 32;
+    Vector<OsrSlot> m_osr WK_GUARDED_BY(m_lock);
+    Vector<u32> m_osr_groups WK_GUARDED_BY(m_lock); // per defined function: its first slot, or kNoLoop
+    // Module function indices, oldest first; OSR entries to make (m_osr slots), taken first.
+    Vector<u64> m_queue WK_GUARDED_BY(m_lock);
+    Vector<u32> m_osr_queue WK_GUARDED_BY(m_lock);
     usize m_queue_head WK_GUARDED_BY(m_lock) { 0 };
     u32 m_compiling WK_GUARDED_BY(m_lock) { 0 };
     bool m_cancelled WK_GUARDED_BY(m_lock) { false };

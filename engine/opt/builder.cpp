@@ -100,6 +100,8 @@ Result<void> Builder::begin(u32 function_index)
     m_sealed.clear();
     m_dead = false;
     m_dead_depth = 0;
+    m_osr_entry = kNone;
+    m_loop_offsets.clear();
     for (Value& value : m_zero)
         value = kNone;
 
@@ -159,6 +161,15 @@ Result<void> Builder::build(u32 function_index, Function& function)
     Reader reader(m_module.bytes, code.code_offset, code.offset + code.size);
     TRY(walk_code(reader, *this));
     function.resolve_aliases();
+    if (m_osr_loop != kNone) {
+        if (m_osr_entry == kNone)
+            return unsupported("optimising tier: the OSR loop is not in reachable code");
+        // The OSR entry replaces the function's: what only the old entry reached goes.
+        function.set_entry(m_osr_entry);
+        function.move_to_layout_front(m_osr_entry);
+        TRY(function.remove_unreachable_blocks());
+        function.sweep_dead_insts();
+    }
     return {};
 }
 

@@ -69,6 +69,21 @@ public:
     // into `function`, which is cleared first and may be reused from call to call.
     Result<void> build(u32 function_index, Function& function);
 
+    // On-stack replacement (docs/optimizing-compiler.md): `loop_offset` not kNone makes
+    // build() translate the function's OSR entry at the loop whose `loop` instruction
+    // is at that module byte offset. The entry block's parameters are then the state at
+    // the loop's header: every local (in order), then every operand stack entry
+    // (bottom first, the loop's parameters last); it jumps to the loop header with the
+    // loop's parameters, and what came before the loop is unreachable and removed. build() fails (Unsupported) if the loop is not met in
+    // reachable code. Stays set for later builds until changed.
+    void set_osr_loop(u32 loop_offset) { m_osr_loop = loop_offset; }
+    // At most this many locals plus operand stack entries at the OSR loop.
+    static constexpr usize kMaxOsrValues = 8192;
+    // The byte offsets of the loops met in reachable code by the last build (tests).
+    Span<const u32> loop_offsets() const { return m_loop_offsets.span(); }
+    // After an OSR build: how many of the entry's parameters are locals.
+    u32 osr_local_count() const { return static_cast<u32>(m_local_types.size()); }
+
     // Visitor interface of walk_code.
     bool finished() const { return m_validator.finished(); }
     Result<void> visit(const Instruction& instruction);
@@ -107,6 +122,7 @@ private:
     // Control.
     Result<void> begin_block(const Instruction&);
     Result<void> begin_loop(const Instruction&);
+    Result<void> begin_osr_loop(const Instruction&);
     Result<void> begin_if(const Instruction&);
     Result<void> do_else();
     Result<void> do_end();
@@ -188,6 +204,10 @@ private:
     Vector<EdgeSpec> m_edge_specs;
     Vector<Type> m_type_scratch;
     Value m_zero[10] {};
+
+    u32 m_osr_loop { kNone };
+    Block m_osr_entry { kNone }; // set when the OSR loop was translated
+    Vector<u32> m_loop_offsets;
 };
 
 } // namespace wk::engine::opt

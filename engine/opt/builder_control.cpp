@@ -105,6 +105,9 @@ Result<void> Builder::begin_block(const Instruction& instruction)
 
 Result<void> Builder::begin_loop(const Instruction& instruction)
 {
+    TRY(m_loop_offsets.try_append(instruction.offset));
+    if (m_osr_loop != kNone && instruction.offset == m_osr_loop && m_osr_entry == kNone)
+        return begin_osr_loop(instruction);
     Span<const ValType> params, results;
     TRY(block_types(instruction.block, params, results));
     Block header = TRY(create_block_with_params(params));
@@ -121,6 +124,53 @@ Result<void> Builder::begin_loop(const Instruction& instruction)
     frame.height = static_cast<u32>(m_stack.size());
     frame.target = header;
     TRY(push_block_params(header));
+    return m_frames.try_append(frame);
+}
+
+// NOTE: the OSR entry (see builder.h). The operand stack below the loop's parameters
+// cannot change inside the loop, and the OSR entry dominates every block still reachable
+// once the old entry is gone: those entries become the OSR entry's parameters directly,
+// and the header keeps only the loop's parameters (so branches to it are as usual).
+// Locals reach the loop through the SSA construction (the OSR block defines every one).
+// Values cached for reuse (m_zero) were defined before the loop and are dropped.
+Result<void> Builder::begin_osr_loop(const Instruction& instruction)
+{
+    Function& function = *m_function;
+    Span<const ValType> params, results;
+    TRY(block_types(instruction.block, params, results));
+    // Every local and operand is a parameter of the entry, live at once: bound them so a
+    // body with a huge frame does not make the one OSR compile slow.
+    if (m_local_types.size() + m_stack.size() > kMaxOsrValues)
+        return unsupported("implementation limit: too many locals and operands for an OSR entry");
+    u32 count = static_cast<u32>(params.size());
+    u32 height = static_cast<u32>(m_stack.size()) - count;
+    Block header = TRY(create_block_with_params(params));
+    EdgeSpec old_way { header, Span<const Value>(m_stack.data() + height, count) };
+    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&old_way, 1)));
+
+    Block entry = TRY(function.create_block());
+    TRY(m_sealed.try_append(1));
+    TRY(switch_to(entry, false));
+    for (u32 i = 0; i < m_local_types.size(); ++i)
+        TRY(write_local(i, entry, TRY(function.append_param(entry, m_local_types[i]))));
+    for (Value& value : m_stack)
+        value = TRY(function.append_param(entry, function.value(value).type));
+    EdgeSpec osr_way { header, Span<const Value>(m_stack.data() + height, count) };
+    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&osr_way, 1)));
+    m_osr_entry = entry;
+    for (Value& value : m_zero)
+        value = kNone;
+
+    TRY(switch_to(header, false));
+    truncate(m_stack, height);
+    TRY(push_block_params(header));
+    Frame frame;
+    frame.kind = FrameKind::Loop;
+    frame.block = instruction.block;
+    frame.param_count = count;
+    frame.result_count = static_cast<u32>(results.size());
+    frame.height = height;
+    frame.target = header;
     return m_frames.try_append(frame);
 }
 

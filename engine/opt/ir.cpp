@@ -173,6 +173,18 @@ Result<void> Function::set_layout(Span<const Block> blocks)
     return {};
 }
 
+void Function::move_to_layout_front(Block block)
+{
+    for (usize i = 0; i < m_layout.size(); ++i) {
+        if (m_layout[i] != block)
+            continue;
+        for (usize k = i; k > 0; --k)
+            m_layout[k] = m_layout[k - 1];
+        m_layout[0] = block;
+        return;
+    }
+}
+
 Result<Block> Function::create_block()
 {
     TRY(m_blocks.try_append(BlockData {}));

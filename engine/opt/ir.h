@@ -236,6 +236,8 @@ public:
     void compact_layout();
     // Replaces the layout with `blocks` (the entry first), each now part of the function.
     Result<void> set_layout(Span<const Block> blocks);
+    // Moves `block` (in the layout) to the front of the layout (a new entry block).
+    void move_to_layout_front(Block block);
 
     u32 block_count() const { return static_cast<u32>(m_blocks.size()); }
     u32 inst_count() const { return static_cast<u32>(m_insts.size()); }

@@ -24,6 +24,10 @@ public:
     // Defined function `function_index` (module index) ran out of budget. Never unwinds;
     // errors leave the function in its current tier.
     virtual void function_hot(u32 function_index) = 0;
+    // The same, from the header of the loop at module byte offset `loop_offset`: returns
+    // the address of the function's on-stack-replacement entry at that loop when it is
+    // ready (docs/optimizing-compiler.md, "On-stack replacement"), else 0.
+    virtual uptr loop_hot(u32 function_index, u32 loop_offset) = 0;
 };
 
 // A decoded, validated module ready to instantiate, any number of times and in any

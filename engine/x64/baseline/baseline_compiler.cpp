@@ -198,13 +198,12 @@ Result<void> BaselineCompiler::spill_all()
 
 Mem BaselineCompiler::slot(u32 stack_index) const
 {
-    i64 disp = -static_cast<i64>(kFrameHeader) - 16 * (static_cast<i64>(m_local_kinds.size()) + stack_index + 1);
-    return Mem(Gpr::rbp, static_cast<i32>(disp));
+    return Mem(Gpr::rbp, stack_slot_offset(static_cast<u32>(m_local_kinds.size()), stack_index));
 }
 
 Mem BaselineCompiler::local_slot(u32 local_index) const
 {
-    return Mem(Gpr::rbp, static_cast<i32>(-static_cast<i64>(kFrameHeader) - 16 * (static_cast<i64>(local_index) + 1)));
+    return Mem(Gpr::rbp, local_slot_offset(local_index));
 }
 
 void BaselineCompiler::store_kind(ValKind kind, Mem const& dst, u8 reg)
@@ -316,17 +315,19 @@ Result<void> BaselineCompiler::call_builtin_with(runtime::Builtin builtin, Span<
 }
 
 // Saved around the TierUp call: every allocatable register, which may hold locals or
-// operands at a loop header, and rbx/r12/r13, which hold cached locals (local_cache.cpp);
-// r11 only keeps the count even, so that rsp stays 16-aligned for the call.
+// operands at a loop header, and rbx/r12/r13 (which a register cache may hold).
 constexpr Gpr kCounterSaved[] = { Gpr::rax, Gpr::rcx, Gpr::rdx, Gpr::rsi, Gpr::rdi, Gpr::r8,
-                                  Gpr::r9, Gpr::r10, Gpr::rbx, Gpr::r12, Gpr::r13, Gpr::r11 };
+                                  Gpr::r9,  Gpr::r10, Gpr::rbx, Gpr::r12, Gpr::r13 };
 constexpr u32 kCounterGprs = sizeof(kCounterSaved) / sizeof(kCounterSaved[0]);
 constexpr u32 kCounterXmms = 15;
-// What a counter stub writes below the frame: the pushes, the xmm area, the builtin call.
-constexpr u32 kCounterStubBytes = 8 * kCounterGprs + 16 * kCounterXmms + kRetpolineCallBytes;
-static_assert((8 * kCounterGprs + 16 * kCounterXmms) % 16 == 0, "the builtin call needs rsp 16-aligned");
+// The xmm area, padded so that rsp is 16-aligned at the call.
+constexpr u32 kCounterXmmArea = 16 * kCounterXmms + (kCounterGprs % 2 == 1 ? 8 : 0);
+static_assert((8 * kCounterGprs + kCounterXmmArea) % 16 == 0, "the builtin call needs rsp 16-aligned");
+// What a counter stub writes below the frame: the pushes, the xmm area, and the builtin
+// call or (a loop's stub) the call of the OSR code, which checks its own frame.
+constexpr u32 kCounterStubBytes = 8 * kCounterGprs + kCounterXmmArea + kRetpolineCallBytes + kCalleeEntryBytes;
 
-Result<void> BaselineCompiler::emit_tier_counter()
+Result<void> BaselineCompiler::emit_tier_counter(u32 loop_offset)
 {
     if (!m_tier_counters)
         return {};
@@ -336,6 +337,7 @@ Result<void> BaselineCompiler::emit_tier_counter()
     CounterStub stub;
     stub.stub = TRY(m_labels.allocate());
     stub.resume = TRY(m_labels.allocate());
+    stub.loop_offset = loop_offset;
     TRY(m_counter_stubs.try_append(stub));
     m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kTierBudgets)), Size::Qword);
     m_asm.sub(Mem(kScratch, static_cast<i32>(4 * defined)), 1, Size::Dword);
@@ -345,25 +347,57 @@ Result<void> BaselineCompiler::emit_tier_counter()
     return {};
 }
 
+// NOTE: a loop header's stub calls TierUpLoop instead of TierUp; a non-zero result is
+// the OSR entry of this function at this loop (docs/optimizing-compiler.md, "On-stack
+// replacement"). The stub then calls it as osr(vmctx, rbp): it reads the locals and the
+// operand stack from this frame's slots (all spilled at a loop header, and locals are
+// always current in their slots), runs the rest of the function, and returns its
+// results as the function would; this frame then returns them to its caller with the
+// normal epilogue. The registers saved above are dropped with the frame.
 void BaselineCompiler::emit_tier_counter_stubs()
 {
     for (const CounterStub& stub : m_counter_stubs) {
+        bool loop = stub.loop_offset != kNoLoop;
         m_asm.bind(m_labels[stub.stub]);
         for (Gpr reg : kCounterSaved)
             m_asm.push(reg);
-        m_asm.sub(Gpr::rsp, static_cast<i32>(16 * kCounterXmms), Size::Qword);
+        m_asm.sub(Gpr::rsp, static_cast<i32>(kCounterXmmArea), Size::Qword);
         for (u32 i = 0; i < kCounterXmms; ++i)
             m_asm.movdqu(Mem(Gpr::rsp, static_cast<i32>(16 * i)), xmm(static_cast<u8>(i)));
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
         m_asm.mov(Gpr::rsi, static_cast<i64>(m_function_index), Size::Dword);
-        m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(Builtin::TierUp));
+        Builtin builtin = Builtin::TierUp;
+        if (loop) {
+            m_asm.mov(Gpr::rdx, static_cast<i64>(stub.loop_offset), Size::Dword);
+            builtin = Builtin::TierUpLoop;
+        }
+        m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(builtin));
         m_asm.call_relocated(m_symbols.retpoline());
+        Label enter;
+        if (loop) {
+            m_asm.test(Gpr::rax, Gpr::rax, Size::Qword);
+            m_asm.jcc(Condition::NotEqual, enter);
+        }
         for (u32 i = 0; i < kCounterXmms; ++i)
             m_asm.movdqu(xmm(static_cast<u8>(i)), Mem(Gpr::rsp, static_cast<i32>(16 * i)));
-        m_asm.add(Gpr::rsp, static_cast<i32>(16 * kCounterXmms), Size::Qword);
+        m_asm.add(Gpr::rsp, static_cast<i32>(kCounterXmmArea), Size::Qword);
         for (u32 i = kCounterGprs; i > 0; --i)
             m_asm.pop(kCounterSaved[i - 1]);
         m_asm.jmp(m_labels[stub.resume]);
+        if (loop) {
+            // rsp is as it was at the builtin call: 16-aligned.
+            m_asm.bind(enter);
+            m_asm.mov(kScratch, Gpr::rax, Size::Qword);
+            m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+            m_asm.mov(Gpr::rsi, Gpr::rbp, Size::Qword);
+            m_asm.call_relocated(m_symbols.retpoline());
+            // The function's epilogue, the results left in rax / xmm0 / the results area.
+            m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
+            m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
+            m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
+            m_asm.pop(Gpr::rbp);
+            m_asm.ret();
+        }
     }
     m_counter_stubs.clear();
 }

@@ -369,7 +369,7 @@ private:
     Result<void> emit_prologue(u32 function_index);
     Result<void> emit_trap_stubs();
     // Tier-up counters (set_tier_counters): the decrement here, the stubs at the end.
-    Result<void> emit_tier_counter();
+    Result<void> emit_tier_counter(u32 loop_offset = kNoLoop);
     void emit_tier_counter_stubs();
 
     const Module& m_module;
@@ -409,7 +409,9 @@ private:
     struct CounterStub {
         u32 stub { 0 };   // label ids
         u32 resume { 0 };
+        u32 loop_offset { 0 }; // a loop header's: the loop's module byte offset; else kNoLoop
     };
+    static constexpr u32 kNoLoop = 0xFFFF'FFFF;
     Vector<CounterStub> m_counter_stubs;
 
     CacheState m_cache;
@@ -438,6 +440,20 @@ using abi::kScratchXmm;
 using abi::kVmctx;
 // br_table with at most this many entries (besides the default) compiles to compares.
 inline constexpr u32 kBrTableCompareTree = 64;
+
+// The baseline frame's slots (the layout above), rbp-relative: local i, and the home
+// slot of operand stack entry k of a function with `local_count` locals (parameters
+// included). NOTE: on-stack replacement (docs/optimizing-compiler.md) reads a baseline
+// frame at a loop header through these: the optimising tier's OSR entry loads each
+// local and each operand stack entry from here, so both tiers use these two only.
+constexpr i32 local_slot_offset(u32 local)
+{
+    return static_cast<i32>(-static_cast<i64>(kFrameHeader) - 16 * (static_cast<i64>(local) + 1));
+}
+constexpr i32 stack_slot_offset(u32 local_count, u32 stack_index)
+{
+    return static_cast<i32>(-static_cast<i64>(kFrameHeader) - 16 * (static_cast<i64>(local_count) + stack_index + 1));
+}
 
 constexpr Gpr gpr(u8 reg) { return static_cast<Gpr>(reg); }
 constexpr Xmm xmm(u8 reg) { return static_cast<Xmm>(reg); }

@@ -86,7 +86,7 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
         if (control.entry == kNoState)
             cache_clear(); // no slot for the header's state: it caches nothing
         m_asm.bind(m_labels[control.label]);
-        TRY(emit_tier_counter()); // a back edge (or the entry) of the loop; keeps the header state's registers
+        TRY(emit_tier_counter(m_offset)); // a back edge (or the entry) of the loop
     }
     if (kind == FrameKind::If) {
         control.else_label = TRY(m_labels.allocate());

@@ -122,8 +122,13 @@ Result<void> OptimizingCompiler::emit_function()
             if (op >= Op::I32AtomicLoad && op <= Op::I64AtomicRmw32CmpxchgU && m_function.inst(i).imm2 == 0)
                 m_uses_memory0 = true;
             // A tail call restores the caller's r15 from the frame, so the frame keeps it.
-            if (op == Op::ReturnCall || op == Op::ReturnCallIndirect || op == Op::ReturnCallRef)
+            if (op == Op::ReturnCall || op == Op::ReturnCallIndirect || op == Op::ReturnCallRef) {
+                // NOTE: an OSR entry is called as osr(vmctx, baseline_rbp): it has no
+                // incoming argument area of the function's type for a tail call to reuse.
+                if (m_osr_loop != kNone)
+                    return unsupported("optimising tier: tail calls in an OSR entry");
                 m_uses_memory0 = true;
+            }
         }
     }
     TRY(emit_prologue());
@@ -155,6 +160,9 @@ Result<void> OptimizingCompiler::emit_function()
 
 bool OptimizingCompiler::is_frameless_leaf() const
 {
+    // An OSR entry reads the baseline frame in its prologue and returns through it.
+    if (m_osr_loop != kNone)
+        return false;
     if (m_alloc.slot_count() != 0 || m_self_layout.results_in_memory || m_self_layout.result_count() > 1)
         return false;
     for (u32 i = 0; i < m_self_layout.param_count(); ++i) {
@@ -188,6 +196,8 @@ Result<void> OptimizingCompiler::emit_prologue()
         m_frame_entry = TRY(emit_frame_entry(m_asm, m_labels, m_trap_stubs));
         TRY(emit_frame_header());
     }
+    if (m_osr_loop != kNone)
+        return emit_osr_prologue();
     return emit_param_moves(params);
 }
 
@@ -201,6 +211,9 @@ Result<void> OptimizingCompiler::emit_frame_header()
     m_asm.mov(kVmctx, Gpr::rdi, Size::Qword);
     if (m_uses_memory0)
         m_asm.mov(kMemoryBase, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kMemory0Base)), Size::Qword);
+    // An OSR entry takes the results pointer from the baseline frame (emit_osr_prologue).
+    if (m_osr_loop != kNone)
+        return {};
     if (m_self_layout.results_in_memory) {
         const ArgSlot& slot = m_self_layout.results_pointer;
         if (slot.on_stack) {
@@ -235,6 +248,33 @@ Result<void> OptimizingCompiler::emit_param_moves(Span<const ValType> params)
             if (is_i32)
                 m_asm.mov(gpr(slot.reg), gpr(slot.reg), Size::Dword);
         }
+        TRY(m_moves.try_append(Move { value_loc(v), src }));
+    }
+    return emit_parallel_moves(m_moves);
+}
+
+// osr(vmctx, baseline_rbp): see set_osr_loop. The entry's parameters (the locals, then
+// the operand stack) come from the baseline frame's slots, through r10: the moves read
+// only memory, so they form no cycle, and r10 is used only for cycles (moves.cpp).
+Result<void> OptimizingCompiler::emit_osr_prologue()
+{
+    if (m_self_layout.results_in_memory) {
+        m_asm.mov(kScratch, Mem(Gpr::rsi, kResultsPointer), Size::Qword);
+        m_asm.mov(Mem(Gpr::rbp, kResultsPointer), kScratch, Size::Qword);
+    }
+    m_asm.mov(Gpr::r10, Gpr::rsi, Size::Qword);
+    Span<const u32> values = m_function.params(m_function.entry());
+    u32 local_count = m_builder.osr_local_count();
+    m_moves.clear();
+    for (u32 j = 0; j < values.size(); ++j) {
+        Value v = values[j];
+        Type type = m_function.value(v).type;
+        MoveLoc src;
+        src.kind = MoveLoc::Kind::Memory;
+        i32 offset = j < local_count ? baseline::local_slot_offset(j) : baseline::stack_slot_offset(local_count, j - local_count);
+        src.memory = Mem(Gpr::r10, offset);
+        src.dword = type == Type::I32;
+        src.cls = class_of(type);
         TRY(m_moves.try_append(Move { value_loc(v), src }));
     }
     return emit_parallel_moves(m_moves);

@@ -48,6 +48,18 @@ public:
     // where its code will sit in the module's code, for the trap table. On an error the
     // pipeline discards what the assembler and the trap table gained (tier.h).
     Result<void> compile_function(u32 function_index, u32 code_base) override;
+    // On-stack replacement (docs/optimizing-compiler.md): with `loop_offset` not kNone,
+    // compile_function compiles the function's OSR entry at that loop instead (see
+    // Builder::set_osr_loop), called as osr(vmctx, baseline_rbp) by the baseline code's
+    // counter stub: it loads the locals and operand stack from the baseline frame's
+    // slots (baseline::local_slot_offset / stack_slot_offset), takes the results area
+    // pointer of a multi-value function from that frame's header, and returns the
+    // function's results as the function does.
+    void set_osr_loop(u32 loop_offset)
+    {
+        m_osr_loop = loop_offset;
+        m_builder.set_osr_loop(loop_offset);
+    }
     // Forgets the trampoline needs the failed function added (its trap entries the
     // pipeline drops).
     void discard_function() override;
@@ -90,6 +102,7 @@ private:
     // table, call or ref.func), no spill slot, parameters and result in registers.
     // It neither pushes rbp nor checks the stack nor touches r14 (see the docs).
     bool is_frameless_leaf() const;
+    Result<void> emit_osr_prologue();
     Result<void> emit_block(Block block);
     Result<void> emit_inst(Inst inst);
     Result<void> emit_terminator(Inst inst, Block next);
@@ -209,6 +222,7 @@ private:
     bool m_lzcnt { false };
     bool m_bmi1 { false };
     u32 m_function_index { 0 };
+    u32 m_osr_loop { engine::opt::kNone };
     u32 m_code_base { 0 };
     u32 m_wasm_offset { 0 };
     abi::FrameEntry m_frame_entry;

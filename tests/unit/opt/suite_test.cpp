@@ -50,7 +50,41 @@ struct Tally {
     usize instructions = 0; // IR instructions of accepted functions after the pipeline
     std::map<std::string, usize> refused;
     std::vector<std::string> failures;
+    bool osr = false;
+    usize osr_entries = 0;
 };
+
+void check_osr_entries(Builder& builder, const Function&, const Module& module, u32 index, const std::string& where,
+                       Tally& tally)
+{
+    std::vector<u32> loops(builder.loop_offsets().begin(), builder.loop_offsets().end());
+    if (loops.size() > 4)
+        loops.resize(4);
+    Function function;
+    for (u32 loop : loops) {
+        std::string at = where + " function " + std::to_string(index) + " OSR at " + std::to_string(loop) + ": ";
+        builder.set_osr_loop(loop);
+        auto built = builder.build(index, function);
+        builder.set_osr_loop(kNone);
+        if (built.is_error()) {
+            tally.failures.push_back(at + "build error: " + built.error().message());
+            continue;
+        }
+        std::string detail = verify_detail(function, &module);
+        if (!detail.empty()) {
+            tally.failures.push_back(at + "after building: " + detail);
+            continue;
+        }
+        StringBuilder log;
+        auto optimized = optimize(function, { .verify = true, .module = &module, .log = &log });
+        if (optimized.is_error()) {
+            auto text = MUST(log.to_string());
+            tally.failures.push_back(at + std::string(text.view().data(), text.view().size()));
+            continue;
+        }
+        ++tally.osr_entries;
+    }
+}
 
 void run_module(const std::string& where, Span<const u8> bytes, Features features, Tally& tally)
 {
@@ -91,10 +125,45 @@ void run_module(const std::string& where, Span<const u8> bytes, Features feature
         ++tally.accepted;
         for (Block block : function.layout())
             tally.instructions += function.insts(block).size();
+        if (tally.osr)
+            check_osr_entries(builder, function, module, index, where, tally);
     }
 }
 
 } // namespace
+
+// On-stack replacement entries (Builder::set_osr_loop): every loop of every accepted
+// function (at most 4 per function) as an OSR entry builds, verifies and optimises.
+TEST(OptSuite, OsrEntryAtEveryLoopBuildsVerifiesAndOptimises)
+{
+    auto files = suite_files();
+    if (files.empty())
+        GTEST_SKIP() << "no .wast files under " << WK_TESTSUITE_DIR;
+    Tally tally;
+    tally.osr = true;
+    for (auto const& path : files) {
+        std::string relative = std::filesystem::relative(path, WK_TESTSUITE_DIR).string();
+        Features features = Features::for_suite_path(StringView(relative.data(), relative.size()));
+        std::string source = read_file(path);
+        auto script = text::parse_wast(StringView(source.data(), source.size()), features);
+        if (script.is_error())
+            continue;
+        for (const text::Command& command : script->commands) {
+            if (!command.has_module || command.kind != text::CommandKind::Module)
+                continue;
+            auto bytes = command.module.to_binary();
+            if (bytes.is_error())
+                continue;
+            run_module(relative + ":" + std::to_string(command.line), bytes->span(), features, tally);
+        }
+    }
+    std::string listing;
+    for (usize i = 0; i < tally.failures.size() && i < 40; ++i)
+        listing += tally.failures[i] + "\n";
+    EXPECT_TRUE(tally.failures.empty()) << tally.failures.size() << " failures:\n" << listing;
+    std::printf("OSR entries over the spec suite: %zu built, verified and optimised\n", tally.osr_entries);
+    EXPECT_GT(tally.osr_entries, 100u);
+}
 
 TEST(OptSuite, EveryFunctionBuildsVerifiesAndOptimisesOrIsRefusedWithAReason)
 {

@@ -1,0 +1,377 @@
+// On-stack replacement (engine/compile/tier_up.h, docs/optimizing-compiler.md "On-stack
+// replacement"): a function called once whose loop runs long moves to its optimised OSR
+// entry while the loop runs. Every test runs the same module in the baseline tier too
+// and compares the results, and checks through the tier-up counts that the OSR entry
+// was compiled and entered (so a test whose loop stayed in the baseline fails).
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include "engine/compile/invoke.h"
+#include "engine/compile/tier_up.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/store.h"
+#include "engine/text/wat.h"
+
+using namespace wk;
+using namespace wk::engine;
+using runtime::VMVal;
+
+namespace {
+
+struct Session {
+    RefPtr<runtime::Store> store;
+    runtime::Linker linker;
+    compile::CompiledModule compiled;
+    RefPtr<runtime::Instance> instance;
+};
+
+compile::CompileOptions options_for(compile::Tier tier, i32 threshold)
+{
+    compile::CompileOptions options;
+    options.tier = tier;
+    options.tier_up_threshold = threshold;
+    options.tier_up_synchronous = true;
+    return options;
+}
+
+void instantiate(Session& session, const char* wat, const compile::CompileOptions& options)
+{
+    auto wasm = text::wat_to_wasm(StringView(wat, std::strlen(wat)));
+    ASSERT_FALSE(wasm.is_error()) << wasm.error().message();
+    auto compiled = compile::load_and_compile(wasm.release_value(), Features {}, options);
+    ASSERT_FALSE(compiled.is_error()) << compiled.error().message();
+    session.compiled = compiled.release_value();
+    session.store = MUST(runtime::Store::create());
+    auto instance = session.store->instantiate(*session.compiled.module, session.linker);
+    ASSERT_FALSE(instance.is_error()) << instance.error().message();
+    session.instance = instance.release_value();
+}
+
+compile::InvokeOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<VMVal> args)
+{
+    auto outcome = compile::invoke_export(instance, StringView(name, std::strlen(name)),
+                                          Span<const VMVal>(args.begin(), args.size()));
+    EXPECT_FALSE(outcome.is_error()) << outcome.error().message();
+    return outcome.release_value();
+}
+
+bool in_tier_up_code(const compile::CompiledModule& compiled, uptr pc)
+{
+    compile::CodeObject* object = compile::CodeObject::find(pc);
+    return object && object != compiled.code.get();
+}
+
+// Nested loops; the inner one (with a parameter and a result) is the first header whose
+// counter fires (threshold 5: prologue, outer header, then the inner header's third
+// pass), with an i64 and an f64 below the outer block and an i32 below the inner loop
+// on the operand stack, and live locals of every scalar and reference type.
+const char* const kNested = R"wat((module
+    (type $t (func (result i32)))
+    (elem declare func $g)
+    (func $g (type $t) i32.const 17)
+    (func (export "mix") (param $n i32) (param $e externref) (result i64 externref)
+        (local $i i32) (local $j i32) (local $a i64) (local $x f32) (local $y f64) (local $r (ref null $t))
+        ref.func $g
+        local.set $r
+        i64.const 1000
+        f64.const 0.25
+        block $done
+            loop $outer
+                i32.const 0 local.set $j
+                i32.const 7
+                local.get $i
+                loop $inner (param i32) (result i32)
+                    local.get $a local.get $j i64.extend_i32_u i64.const 3 i64.mul i64.add
+                    local.get $i i64.extend_i32_u i64.xor
+                    i64.const 0x1_0000_0001 i64.mul
+                    local.set $a
+                    local.get $x f32.const 0.5 f32.add local.set $x
+                    local.get $y local.get $x f64.promote_f32 f64.add f64.const 1.0001 f64.mul local.set $y
+                    i32.const 3 i32.add
+                    local.get $j i32.const 1 i32.add local.tee $j
+                    i32.const 10 i32.lt_u
+                    br_if $inner
+                end
+                i32.add
+                i64.extend_i32_u local.get $a i64.add local.set $a
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $outer
+            end
+        end
+        local.get $y f64.add f64.const 2 f64.mul i64.reinterpret_f64
+        i64.add
+        local.get $a i64.add
+        local.get $x i32.reinterpret_f32 i64.extend_i32_s i64.add
+        local.get $r call_ref $t i64.extend_i32_u i64.const 1_000_000 i64.mul i64.add
+        local.get $e)
+
+    ;; Several results (returned through the results area), a loop with no stack below.
+    (func (export "multi") (param $n i32) (result i32 i64 f64 f32)
+        (local $i i32) (local $s i64) (local $f f64) (local $g f32)
+        loop
+            local.get $s local.get $i i64.extend_i32_u i64.add i64.const 3 i64.rotl local.set $s
+            local.get $f f64.const 0.5 f64.add f64.sqrt local.set $f
+            local.get $g f32.const 1.25 f32.add local.set $g
+            local.get $i i32.const 1 i32.add local.tee $i
+            local.get $n i32.lt_u
+            br_if 0
+        end
+        local.get $i local.get $s local.get $f local.get $g)
+
+    ;; A trap raised inside the OSR code (integer division by zero at i = k), under a caller.
+    (func $looper (param $n i32) (param $k i32) (result i32)
+        (local $i i32) (local $s i32)
+        loop
+            local.get $s i32.const 1000 local.get $k local.get $i i32.sub i32.div_s i32.add local.set $s
+            local.get $i i32.const 1 i32.add local.tee $i
+            local.get $n i32.lt_u
+            br_if 0
+        end
+        local.get $s)
+    (func (export "caller") (param i32 i32) (result i32)
+        local.get 0 local.get 1 call $looper i32.const 1 i32.add)
+))wat";
+
+// An exception thrown by a callee of the OSR code, passing through the OSR frame and the
+// baseline frame it runs on, caught by the caller's try_table.
+const char* const kThrough = R"wat((module
+    (tag $x (param i32))
+    (func $maybe (param i32)
+        local.get 0 i32.const 40 i32.eq if local.get 0 i32.const 100 i32.mul throw $x end)
+    (func $loop (param $n i32) (result i32)
+        (local $i i32) (local $s i32)
+        loop
+            local.get $i call $maybe
+            local.get $s local.get $i i32.add local.set $s
+            local.get $i i32.const 1 i32.add local.tee $i
+            local.get $n i32.lt_u
+            br_if 0
+        end
+        local.get $s)
+    (func (export "run") (param i32) (result i32)
+        block $caught (result i32)
+            try_table (catch $x $caught)
+                local.get 0 call $loop
+                return
+            end
+            unreachable
+        end
+        i32.const 1 i32.add)
+))wat";
+
+struct Pair {
+    Session tiered;
+    Session baseline;
+};
+
+void make_pair(Pair& pair, const char* wat)
+{
+    instantiate(pair.tiered, wat, options_for(compile::Tier::Tiered, 5));
+    instantiate(pair.baseline, wat, options_for(compile::Tier::Baseline, 5));
+}
+
+} // namespace
+
+TEST(Osr, NestedLoopsWithLiveValuesOfEveryType)
+{
+    int external = 0;
+    for (i32 n : { 1, 3, 40 }) {
+        SCOPED_TRACE(n);
+        Pair pair;
+        make_pair(pair, kNested);
+        ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+        auto got = call(*pair.tiered.instance, "mix", { VMVal::from_i32(n), VMVal::from_ref(&external) });
+        auto want = call(*pair.baseline.instance, "mix", { VMVal::from_i32(n), VMVal::from_ref(&external) });
+        ASSERT_FALSE(got.trap);
+        ASSERT_FALSE(want.trap);
+        ASSERT_EQ(got.results.size(), 2u);
+        ASSERT_EQ(want.results.size(), 2u);
+        EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+        EXPECT_EQ(got.results[1].u64_value(), reinterpret_cast<uptr>(&external));
+        compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+        EXPECT_EQ(counts.osr_compiled, 1u);
+        EXPECT_EQ(counts.osr_refused, 0u);
+        EXPECT_EQ(counts.osr_entered, 1u);
+        // A second call starts in the optimised function (its slot was rewritten).
+        auto again = call(*pair.tiered.instance, "mix", { VMVal::from_i32(n), VMVal::from_ref(&external) });
+        ASSERT_FALSE(again.trap);
+        EXPECT_EQ(again.results[0].u64_value(), want.results[0].u64_value());
+        EXPECT_EQ(compile::tier_up_counts(*pair.tiered.compiled.module).osr_entered, 1u);
+    }
+}
+
+TEST(Osr, LoopInFunctionWithSeveralResults)
+{
+    Pair pair;
+    make_pair(pair, kNested);
+    ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+    auto got = call(*pair.tiered.instance, "multi", { VMVal::from_i32(1000) });
+    auto want = call(*pair.baseline.instance, "multi", { VMVal::from_i32(1000) });
+    ASSERT_FALSE(got.trap);
+    ASSERT_EQ(got.results.size(), 4u);
+    ASSERT_EQ(want.results.size(), 4u);
+    EXPECT_EQ(got.results[0].i32_value(), 1000);
+    for (u32 k = 0; k < 4; ++k) {
+        u64 mask = k == 0 || k == 3 ? 0xFFFF'FFFFu : ~u64 { 0 };
+        EXPECT_EQ(got.results[k].u64_value() & mask, want.results[k].u64_value() & mask) << k;
+    }
+    compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 1u);
+    EXPECT_EQ(counts.osr_entered, 1u);
+}
+
+TEST(Osr, TrapInOsrCodeHasBacktrace)
+{
+    Pair pair;
+    make_pair(pair, kNested);
+    ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+    // No trap: k beyond n.
+    auto fine = call(*pair.tiered.instance, "caller", { VMVal::from_i32(100), VMVal::from_i32(500) });
+    auto fine_want = call(*pair.baseline.instance, "caller", { VMVal::from_i32(100), VMVal::from_i32(500) });
+    ASSERT_FALSE(fine.trap);
+    EXPECT_EQ(fine.results[0].i32_value(), fine_want.results[0].i32_value());
+
+    Pair fresh;
+    make_pair(fresh, kNested);
+    ASSERT_TRUE(fresh.tiered.instance);
+    auto trapped = call(*fresh.tiered.instance, "caller", { VMVal::from_i32(100), VMVal::from_i32(60) });
+    ASSERT_TRUE(trapped.trap);
+    EXPECT_EQ(trapped.trap->kind, TrapKind::IntegerDivideByZero);
+    EXPECT_TRUE(in_tier_up_code(fresh.tiered.compiled, trapped.trap->pc));
+    EXPECT_EQ(compile::tier_up_counts(*fresh.tiered.compiled.module).osr_entered, 1u);
+    // $looper (function 3) twice, its OSR frame and the baseline frame under it, then
+    // the caller (function 4).
+    ASSERT_EQ(trapped.backtrace.size(), 3u);
+    EXPECT_EQ(trapped.backtrace[0], 3u);
+    EXPECT_EQ(trapped.backtrace[1], 3u);
+    EXPECT_EQ(trapped.backtrace[2], 4u);
+}
+
+TEST(Osr, ExceptionThroughOsrAndBaselineFrames)
+{
+    Pair pair;
+    make_pair(pair, kThrough);
+    ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+    // 100 first: the OSR entry is made during it, and $maybe throws at i = 40 from under
+    // the OSR code; 30 then runs the optimised $loop and throws nothing.
+    for (i32 n : { 100, 30 }) {
+        SCOPED_TRACE(n);
+        auto got = call(*pair.tiered.instance, "run", { VMVal::from_i32(n) });
+        auto want = call(*pair.baseline.instance, "run", { VMVal::from_i32(n) });
+        ASSERT_FALSE(got.trap);
+        ASSERT_FALSE(want.trap);
+        EXPECT_EQ(got.results[0].i32_value(), want.results[0].i32_value());
+    }
+    compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 1u);
+    EXPECT_GE(counts.osr_entered, 1u);
+}
+
+TEST(Osr, FrameTooLargeForAnEntryStaysInTheBaseline)
+{
+    // 9000 locals: above the builder's limit for an OSR entry (8192 values).
+    std::string wat = "(module (func (export \"f\") (param $n i32) (result i32) (local $i i32) (local";
+    for (u32 k = 0; k < 9000; ++k)
+        wat += " i32";
+    wat += ") loop local.get $i i32.const 1 i32.add local.tee $i local.get $n i32.lt_u br_if 0 end local.get $i))";
+    Pair pair;
+    make_pair(pair, wat.c_str());
+    ASSERT_TRUE(pair.tiered.instance);
+    auto got = call(*pair.tiered.instance, "f", { VMVal::from_i32(100) });
+    ASSERT_FALSE(got.trap);
+    EXPECT_EQ(got.results[0].i32_value(), 100);
+    compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 0u);
+    EXPECT_EQ(counts.osr_refused, 1u);
+    EXPECT_EQ(counts.osr_entered, 0u);
+}
+
+namespace {
+
+bool wait_idle(compile::TierUpManager& manager)
+{
+    for (int i = 0; i < 10'000; ++i) {
+        if (manager.idle())
+            return true;
+        timespec pause { 0, 1'000'000 };
+        nanosleep(&pause, nullptr);
+    }
+    return manager.idle();
+}
+
+} // namespace
+
+TEST(Osr, BackgroundCompilerMakesTheEntry)
+{
+    // The background thread compiles the entry while the loop runs on (and polls for it
+    // every 100 iterations). Whether the loop ends before the entry is ready depends on
+    // the machine's load: only the result and the compile are asserted.
+    Session tiered;
+    compile::CompileOptions options = options_for(compile::Tier::Tiered, 100);
+    options.tier_up_synchronous = false;
+    instantiate(tiered, kNested, options);
+    Session baseline;
+    instantiate(baseline, kNested, options_for(compile::Tier::Baseline, 100));
+    ASSERT_TRUE(tiered.instance && baseline.instance);
+    auto got = call(*tiered.instance, "multi", { VMVal::from_i32(3'000'000) });
+    auto want = call(*baseline.instance, "multi", { VMVal::from_i32(3'000'000) });
+    ASSERT_FALSE(got.trap);
+    for (u32 k = 0; k < 4; ++k) {
+        u64 mask = k == 0 || k == 3 ? 0xFFFF'FFFFu : ~u64 { 0 };
+        EXPECT_EQ(got.results[k].u64_value() & mask, want.results[k].u64_value() & mask) << k;
+    }
+    ASSERT_TRUE(wait_idle(*static_cast<compile::TierUpManager*>(tiered.compiled.module->tier_up())));
+    compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 1u);
+    EXPECT_LE(counts.osr_entered, 1u);
+    std::printf("background OSR: entered %u time(s)\n", counts.osr_entered);
+}
+
+// Two loops of one function, each entered from its own baseline frame: the inner
+// recursion's frame (depth 0) runs loop A, the outer frame's (depth 1, still baseline code
+// when it called down) then runs loop B, which gets a second entry.
+const char* const kTwoLoops = R"wat((module
+    (func $f (export "f") (param $depth i32) (param $n i32) (result i64)
+        (local $i i32) (local $s i64)
+        local.get $depth
+        if
+            local.get $depth i32.const 1 i32.sub local.get $n call $f
+            local.set $s
+            loop $b
+                local.get $s i64.const 7 i64.mul local.get $i i64.extend_i32_u i64.add local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $b
+            end
+        else
+            loop $a
+                local.get $s local.get $i i64.extend_i32_u i64.xor i64.const 3 i64.rotl local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $a
+            end
+        end
+        local.get $s))
+)wat";
+
+TEST(Osr, EachBaselineFrameEntersAtItsOwnLoop)
+{
+    Session tiered;
+    instantiate(tiered, kTwoLoops, options_for(compile::Tier::Tiered, 10));
+    Session baseline;
+    instantiate(baseline, kTwoLoops, options_for(compile::Tier::Baseline, 10));
+    ASSERT_TRUE(tiered.instance && baseline.instance);
+    auto got = call(*tiered.instance, "f", { VMVal::from_i32(1), VMVal::from_i32(500) });
+    auto want = call(*baseline.instance, "f", { VMVal::from_i32(1), VMVal::from_i32(500) });
+    ASSERT_FALSE(got.trap);
+    EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+    compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 2u);
+    EXPECT_EQ(counts.osr_entered, 2u);
+}
