@@ -375,3 +375,68 @@ TEST(Osr, EachBaselineFrameEntersAtItsOwnLoop)
     EXPECT_EQ(counts.osr_compiled, 2u);
     EXPECT_EQ(counts.osr_entered, 2u);
 }
+
+// A loop of pure operations with one parameter and one result: the optimised function
+// could run without a frame, but its OSR entry reads the baseline frame and must keep
+// one (the OSR prologue is emitted only with a frame).
+TEST(Osr, PureLoopEntryKeepsItsFrame)
+{
+    const char* wat = R"wat((module
+        (func (export "pure") (param $n i32) (result i32) (local $i i32) (local $s i32)
+            loop
+                local.get $s local.get $i i32.const 7 i32.mul i32.xor i32.const 3 i32.rotl local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if 0
+            end
+            local.get $s)))wat";
+    Pair pair;
+    make_pair(pair, wat);
+    ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+    auto got = call(*pair.tiered.instance, "pure", { VMVal::from_i32(1000) });
+    auto want = call(*pair.baseline.instance, "pure", { VMVal::from_i32(1000) });
+    ASSERT_FALSE(got.trap);
+    ASSERT_FALSE(want.trap);
+    EXPECT_EQ(got.results[0].i32_value(), want.results[0].i32_value());
+    compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 1u);
+    EXPECT_EQ(counts.osr_entered, 1u);
+}
+
+// A tail call after the loop: the OSR entry, called as osr(vmctx, baseline_rbp), has no
+// incoming argument area to hand on, so the tier refuses the entry and the loop finishes
+// in the baseline (the function itself may still tier up for its next call).
+TEST(Osr, TailCallAfterTheLoopRefusesTheEntry)
+{
+    const char* wat = R"wat((module
+        (func $finish (param i64 i64 i64 i64 i64 i64 i64 i32) (result i32)
+            local.get 7 local.get 6 i32.wrap_i64 i32.add)
+        (func (export "f") (param $n i32) (param $a i64) (param $b i64) (param $c i64) (param $d i64)
+                           (param $e i64) (param $f i64) (param $g i64) (result i32)
+            (local $i i32) (local $s i32)
+            loop
+                local.get $s local.get $i i32.add local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if 0
+            end
+            local.get $a local.get $b local.get $c local.get $d local.get $e local.get $f local.get $g
+            local.get $s
+            return_call $finish)))wat";
+    Pair pair;
+    make_pair(pair, wat);
+    ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+    std::initializer_list<VMVal> args = { VMVal::from_i32(500), VMVal::from_i64(1), VMVal::from_i64(2),
+                                          VMVal::from_i64(3), VMVal::from_i64(4), VMVal::from_i64(5),
+                                          VMVal::from_i64(6), VMVal::from_i64(70) };
+    for (int round = 0; round < 2; ++round) {
+        auto got = call(*pair.tiered.instance, "f", args);
+        auto want = call(*pair.baseline.instance, "f", args);
+        ASSERT_FALSE(got.trap);
+        ASSERT_FALSE(want.trap);
+        EXPECT_EQ(got.results[0].i32_value(), want.results[0].i32_value());
+    }
+    compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+    EXPECT_EQ(counts.osr_entered, 0u);
+    EXPECT_GE(counts.osr_refused, 1u);
+}
