@@ -12,42 +12,13 @@ using namespace testing;
 
 namespace {
 
-// Per block: is it inside a loop (reaches a back edge's source without passing the
-// loop's header)? Computed independently of the pass.
+// Per block: is it inside a loop? (Loop depths computed independently of the pass.)
 std::vector<bool> in_loop(const Function& f)
 {
-    DominatorTree dominators;
-    MUST(dominators.compute(f));
-    std::vector<bool> inside(f.block_count(), false);
-    for (Block h : dominators.rpo()) {
-        std::vector<Block> work;
-        std::vector<bool> seen(f.block_count(), false);
-        for (u32 edge : f.preds(h)) {
-            Block from = f.edge(edge).from;
-            if (dominators.dominates(h, from) && !seen[from]) {
-                seen[from] = true;
-                work.push_back(from);
-            }
-        }
-        if (work.empty())
-            continue;
-        seen[h] = true;
-        while (!work.empty()) {
-            Block b = work.back();
-            work.pop_back();
-            if (b == h)
-                continue;
-            for (u32 edge : f.preds(b)) {
-                Block from = f.edge(edge).from;
-                if (!seen[from]) {
-                    seen[from] = true;
-                    work.push_back(from);
-                }
-            }
-        }
-        for (Block b = 0; b < f.block_count(); ++b)
-            inside[b] = inside[b] || seen[b];
-    }
+    std::vector<u32> depths = loop_depths(f);
+    std::vector<bool> inside(depths.size());
+    for (usize b = 0; b < depths.size(); ++b)
+        inside[b] = depths[b] > 0;
     return inside;
 }
 
