@@ -95,8 +95,7 @@ TEST(OptAtomics, EveryFormAgreesWithTheBaseline)
     std::vector<Form> all = forms();
     ASSERT_EQ(all.size(), 63u);
     std::string wat = module_text(all);
-    auto baseline = instantiate_tiered(wat, false);
-    auto optimized = instantiate_tiered(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
     const u64 addresses[] = { 0, 4, 1, 2, 3, 60, 65520, 65524, 65526, 65528, 65532, 0xFFFF'FFF0 };

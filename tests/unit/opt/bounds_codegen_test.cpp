@@ -130,16 +130,11 @@ constexpr const char* kModule = R"(
 
 TEST(OptBoundsCodegen, CheckedMemoriesAgreeWithTheBaseline)
 {
-    auto baseline = instantiate_tiered(kModule, false);
-    auto optimized = instantiate_tiered(kModule, true);
+    auto [baseline, optimized] = instantiate_both(kModule);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
     constexpr u64 kPage = 65536;
-    std::vector<Call> calls;
+    std::vector<ExportCall> calls;
     for (u64 p : { u64 { 0 }, u64 { 8 }, kPage - 9, kPage - 8, kPage - 7, kPage - 1, kPage, kPage + 1, u64 { 1 } << 32,
                    ~u64 { 0 } - 7, ~u64 { 0 } }) {
         calls.push_back({ "load64", { p } });
@@ -167,7 +162,7 @@ TEST(OptBoundsCodegen, CheckedMemoriesAgreeWithTheBaseline)
     calls.push_back({ "grow_loop", { 3 * kPage, 4 } }); // out of bounds even then
     calls.push_back({ "call_then_load", { kPage, 3 } });
     calls.push_back({ "call_then_load", { 8, 3 } });
-    for (const Call& call : calls) {
+    for (const ExportCall& call : calls) {
         std::string expected = run_text(*baseline, call.name, call.args);
         std::string actual = run_text(*optimized, call.name, call.args);
         EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
@@ -235,15 +230,10 @@ TEST(OptBoundsCodegen, TableAccessesAgreeWithTheBaseline)
     (table.size $f))
 )
 )";
-    auto baseline = instantiate_tiered(wat, false);
-    auto optimized = instantiate_tiered(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls;
+    std::vector<ExportCall> calls;
     for (u64 i : { u64 { 0 }, u64 { 1 }, u64 { 2 }, u64 { 3 }, u64 { 4 }, u64 { 0xFFFF'FFFF } }) {
         calls.push_back({ "get_call", { i, 40 } });
         calls.push_back({ "is_null", { i } });
@@ -259,7 +249,7 @@ TEST(OptBoundsCodegen, TableAccessesAgreeWithTheBaseline)
     calls.push_back({ "copy", { 1, 4 } });
     calls.push_back({ "get_call", { 4, 40 } });
     calls.push_back({ "clear", { 5 } });
-    for (const Call& call : calls) {
+    for (const ExportCall& call : calls) {
         std::string expected = run_text(*baseline, call.name, call.args);
         std::string actual = run_text(*optimized, call.name, call.args);
         EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];

@@ -113,20 +113,15 @@ TEST(CallCost, FramelessLeavesAndCallCrossingSlotsAgreeWithTheBaseline)
     (i64.add (call_indirect (type $u) (local.get 0) (i32.const 2)) (i64.const 1)))
 )
 )";
-    auto baseline = instantiate_tiered(wat, false);
-    auto optimized = instantiate_tiered(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "loop", { 0, 5, 7 } }, { "loop", { 1, 5, 7 } }, { "loop", { 1000, 0x1234'5678'9ABC, ~u64 { 0 } } },
         { "deep", { 0 } }, { "deep", { 100 } },
         { "after_leaf", { 3 } }, { "after_leaf", { 0 } },
     };
-    for (const Call& call : calls)
+    for (const ExportCall& call : calls)
         EXPECT_EQ(run(*baseline, call.name, call.args), run(*optimized, call.name, call.args)) << call.name << " " << call.args[0];
 
     // $mix (function 0) has no trap site in the optimised code, not even a stack check:

@@ -32,6 +32,11 @@ std::unique_ptr<TieredInstance> instantiate_tiered(const std::string& wat, bool 
     return tiered;
 }
 
+TierPair instantiate_both(const std::string& wat)
+{
+    return TierPair { instantiate_tiered(wat, false), instantiate_tiered(wat, true) };
+}
+
 Result<compile::InvokeOutcome> invoke_u64(TieredInstance& tiered, const std::string& name, const std::vector<u64>& args)
 {
     std::vector<runtime::VMVal> values;

@@ -23,6 +23,20 @@ struct TieredInstance {
 // NOTE: reports failures with gtest EXPECTs and returns null on them.
 std::unique_ptr<TieredInstance> instantiate_tiered(const std::string& wat, bool optimized, bool baseline_isa = false);
 
+struct TierPair {
+    std::unique_ptr<TieredInstance> baseline;
+    std::unique_ptr<TieredInstance> optimized;
+};
+
+// The same module with each tier (either null on a failure, as instantiate_tiered).
+TierPair instantiate_both(const std::string& wat);
+
+// One call of an export, to run in both tiers.
+struct ExportCall {
+    const char* name;
+    std::vector<u64> args;
+};
+
 // Calls export `name` with each of `args` as a VMVal.
 Result<compile::InvokeOutcome> invoke_u64(TieredInstance& tiered, const std::string& name, const std::vector<u64>& args);
 

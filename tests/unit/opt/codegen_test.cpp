@@ -232,15 +232,10 @@ TEST(OptCodegen, ControlFlowAndCallsAgreeWithTheBaseline)
     (i64.add (local.get $sum) (i64.extend_i32_u (memory.size))))
 )
 )";
-    auto baseline = instantiate_tiered(wat, false);
-    auto optimized = instantiate_tiered(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "fib", { 0 } }, { "fib", { 1 } }, { "fib", { 15 } },
         { "rotate", { 0, 1, 2, 3 } }, { "rotate", { 1, 1, 2, 3 } }, { "rotate", { 7, 11, 0xFFFF'0000'0000, ~u64 { 0 } } },
         { "rotate", { 1000, 5, 6, 7 } },
@@ -253,7 +248,7 @@ TEST(OptCodegen, ControlFlowAndCallsAgreeWithTheBaseline)
         calls.push_back({ "switch", { i, 12345 } });
         calls.push_back({ "switch", { 0xFFFF'FFF0 + i, 7 } });
     }
-    for (const Call& call : calls) {
+    for (const ExportCall& call : calls) {
         std::string expected = run(*baseline, call.name, call.args, Type::I64);
         std::string actual = run(*optimized, call.name, call.args, Type::I64);
         EXPECT_EQ(expected, actual) << call.name << " " << (call.args.empty() ? 0 : call.args[0]);
@@ -300,23 +295,18 @@ TEST(OptCodegen, InlinedCalleesAgreeWithTheBaseline)
   (func (export "never") (param i32) (result i64) (i64.extend_i32_u (i32.mul (call $never (local.get 0)) (i32.const 3))))
 )
 )";
-    auto baseline = instantiate_tiered(wat, false);
-    auto optimized = instantiate_tiered(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
     const u64 kMinusOne = 0xFFFF'FFFF;
     const u64 kIntMin = 0x8000'0000;
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "divide", { 7, 2 } }, { "divide", { 7, 0 } }, { "divide", { kIntMin, kMinusOne } }, { "divide", { kMinusOne, 3 } },
         { "memory", { 0, 42 } }, { "memory", { 65536 - 24, 5 } }, { "memory", { 65536 - 23, 5 } }, { "memory", { kMinusOne, 1 } },
         { "loop", { 0 } }, { "loop", { 1 } }, { "loop", { 200 } },
         { "never", { 0 } }, { "never", { 1 } },
     };
-    for (const Call& call : calls) {
+    for (const ExportCall& call : calls) {
         std::string expected = run(*baseline, call.name, call.args, Type::I64);
         std::string actual = run(*optimized, call.name, call.args, Type::I64);
         EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
@@ -364,8 +354,7 @@ TEST(OptCodegen, WideRotationsAgreeWithTheBaseline)
         sum = "(i64.add (i64.mul " + sum + " (i64.const 31)) (i64.add (local.get $i" + std::to_string(k)
             + ") (i64.trunc_f64_s (f64.mul (local.get $f" + std::to_string(k) + ") (f64.const " + std::to_string(k + 1) + ")))))";
     wat += " " + sum + "))";
-    auto baseline = instantiate_tiered(wat, false);
-    auto optimized = instantiate_tiered(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, 1u);
     for (u64 n : { 0, 1, 2, 39, 40, 41, 1000 })

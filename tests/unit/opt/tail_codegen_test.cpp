@@ -75,23 +75,18 @@ constexpr const char* kTailModule = R"(
 
 TEST(OptTailCalls, AgreeWithTheBaselineAndRunInConstantStack)
 {
-    auto baseline = instantiate_tiered(kTailModule, false);
-    auto optimized = instantiate_tiered(kTailModule, true);
+    auto [baseline, optimized] = instantiate_both(kTailModule);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.baseline_fallbacks, 0u);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "parity", { 0 } }, { "parity", { 1 } }, { "parity", { 7 } }, { "parity", { 1000 } },
         { "wide", { 0, 1 } }, { "wide", { 1, 1 } }, { "wide", { 9, 100 } }, { "wide", { 1000, 17 } },
         { "indirect", { 0, 5 } }, { "indirect", { 1, 5 } }, { "indirect", { 2, 5 } }, { "indirect", { 3, 5 } },
         { "indirect", { 4, 5 } }, { "pair", { 3, 4 } }, { "null_ref", { 1 } }, { "by_ref", { 21 } },
         { "narrow", { 10 } }, { "narrow2", { 10 } }, { "narrow_ref", { 3 } },
     };
-    for (const Call& call : calls) {
+    for (const ExportCall& call : calls) {
         std::string expected = run_text(*baseline, call.name, call.args);
         std::string actual = run_text(*optimized, call.name, call.args);
         EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
@@ -154,22 +149,17 @@ TEST(OptExceptions, ThrowsFromOptimisedCodeAreCaughtAsFromTheBaseline)
   (func (export "null_ref") (result i32) (call $rethrow (ref.null exn)) (i32.const 0))
 )
 )";
-    auto baseline = instantiate_tiered(wat, false);
-    auto optimized = instantiate_tiered(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     // $thrower, $rethrow, "uncaught" and "null_ref" optimised; the try_tables not yet.
     EXPECT_EQ(optimized->statistics.optimized_functions, 4u);
     EXPECT_EQ(optimized->statistics.baseline_fallbacks, 2u);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "catch", { 0, 10 } }, { "catch", { 1, 10 } }, { "catch", { 2, 10 } }, { "catch", { 1, ~u64 { 0 } } },
         { "uncaught", { 0 } }, { "uncaught", { 1 } }, { "uncaught", { 2 } },
         { "rethrown", { 0 } }, { "rethrown", { 1 } }, { "rethrown", { 2 } }, { "null_ref", {} },
     };
-    for (const Call& call : calls) {
+    for (const ExportCall& call : calls) {
         std::string expected = run_text(*baseline, call.name, call.args);
         std::string actual = run_text(*optimized, call.name, call.args);
         EXPECT_EQ(expected, actual) << call.name << " " << (call.args.empty() ? 0 : call.args[0]);
