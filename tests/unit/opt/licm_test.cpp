@@ -28,12 +28,7 @@ u32 depth_of(const Function& f, Op op)
 void prepare(Built& built)
 {
     Function& f = built.function;
-    MUST(simplify_block_params(f));
-    MUST(fold_constants(f));
-    MUST(reduce_strength(f));
-    MUST(simplify_block_params(f));
-    MUST(simplify_cfg(f));
-    MUST(value_number(f));
+    run_passes_before_licm(f);
     ASSERT_EQ(verify_detail(f, &built.loaded->module), "") << to_string(f);
 }
 

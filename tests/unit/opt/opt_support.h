@@ -122,6 +122,18 @@ inline std::vector<u32> loop_depths(const Function& f)
     return depth;
 }
 
+// The pipeline's passes before LICM, in the pipeline's order (MUST: the tests' inputs
+// are valid).
+inline void run_passes_before_licm(Function& f)
+{
+    MUST(simplify_block_params(f));
+    MUST(fold_constants(f));
+    MUST(reduce_strength(f));
+    MUST(simplify_block_params(f));
+    MUST(simplify_cfg(f));
+    MUST(value_number(f));
+}
+
 inline bool contains(const std::string& text, const char* needle) { return text.find(needle) != std::string::npos; }
 
 inline usize count_of(const std::string& text, const char* needle)
