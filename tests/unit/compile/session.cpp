@@ -8,14 +8,14 @@
 
 namespace wk::engine::test_session {
 
-std::unique_ptr<Session> instantiate(const std::string& wat)
+std::unique_ptr<Session> instantiate(const std::string& wat, const compile::CompileOptions& options)
 {
     auto session = std::make_unique<Session>();
     auto wasm = text::wat_to_wasm(StringView(wat.data(), wat.size()));
     EXPECT_FALSE(wasm.is_error()) << wasm.error().message();
     if (wasm.is_error())
         return nullptr;
-    auto compiled = compile::load_and_compile(wasm.release_value());
+    auto compiled = compile::load_and_compile(wasm.release_value(), Features {}, options, &session->statistics);
     EXPECT_FALSE(compiled.is_error()) << compiled.error().message() << " at " << compiled.error().offset();
     if (compiled.is_error())
         return nullptr;

@@ -1,5 +1,5 @@
-// A test session shared by the compile tests: one WAT module compiled with the default
-// options, instantiated in a fresh store with the spectest imports, and its exports called.
+// A test session shared by the compile tests: one WAT module compiled (default options
+// unless given), instantiated in a fresh store with the spectest imports, and its exports called.
 #pragma once
 
 #include <initializer_list>
@@ -17,10 +17,11 @@ struct Session {
     runtime::Linker linker;
     compile::CompiledModule compiled;
     RefPtr<runtime::Instance> instance;
+    compile::CompileStatistics statistics;
 };
 
 // NOTE: reports failures with gtest EXPECTs and returns null on them.
-std::unique_ptr<Session> instantiate(const std::string& wat);
+std::unique_ptr<Session> instantiate(const std::string& wat, const compile::CompileOptions& options = {});
 
 // Calls export `name`; an error (not a trap) fails the test.
 compile::InvokeOutcome call(Session& session, const char* name, std::initializer_list<runtime::VMVal> args);
