@@ -126,27 +126,12 @@ Result<Block> BoundsChecks::preheader(Block header)
     }
     if (m_edges.is_empty())
         return kNone;
-    if (m_edges.size() == 1) {
-        Block from = m_function.edge(m_edges[0]).from;
-        if (m_function.inst(m_function.terminator(from)).edge_count == 1)
-            return from;
-    }
+    Block existing = existing_preheader(m_function, m_edges.span());
+    if (existing != kNone)
+        return existing;
     Block block = TRY(m_function.create_block());
     TRY(m_function.append_to_layout(block));
-    Vector<Value> params;
-    for (u32 k = 0; k < m_function.params(header).size(); ++k) {
-        Type type = m_function.value(m_function.params(header)[k]).type;
-        TRY(params.try_append(TRY(m_function.append_param(block, type))));
-    }
-    for (u32 edge : m_edges) {
-        m_function.unlink_edge(edge);
-        Edge& data = m_function.edge(edge);
-        data.dead = 0;
-        data.to = block;
-        TRY(m_function.lists().push(m_function.block(block).preds, edge));
-    }
-    EdgeSpec into { header, params.span() };
-    TRY(m_function.append_terminator(block, Op::Jump, {}, Span<const EdgeSpec>(&into, 1)));
+    TRY(fill_preheader(m_function, header, m_edges.span(), block));
     return block;
 }
 

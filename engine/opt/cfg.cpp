@@ -98,4 +98,31 @@ Result<u32> simplify_cfg(Function& function)
     return changes;
 }
 
+Block existing_preheader(const Function& function, Span<const u32> outside)
+{
+    if (outside.size() != 1)
+        return kNone;
+    Block from = function.edge(outside[0]).from;
+    return function.inst(function.terminator(from)).edge_count == 1 ? from : kNone;
+}
+
+Result<void> fill_preheader(Function& function, Block header, Span<const u32> outside, Block block)
+{
+    Vector<Value> params;
+    for (u32 k = 0; k < function.params(header).size(); ++k) {
+        Type type = function.value(function.params(header)[k]).type;
+        TRY(params.try_append(TRY(function.append_param(block, type))));
+    }
+    for (u32 edge : outside) {
+        function.unlink_edge(edge);
+        Edge& data = function.edge(edge);
+        data.dead = 0;
+        data.to = block;
+        TRY(function.lists().push(function.block(block).preds, edge));
+    }
+    EdgeSpec into { header, params.span() };
+    TRY(function.append_terminator(block, Op::Jump, {}, Span<const EdgeSpec>(&into, 1)));
+    return {};
+}
+
 } // namespace wk::engine::opt

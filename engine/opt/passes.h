@@ -44,6 +44,14 @@ Result<u32> value_number(Function& function);
 // become the jump's arguments).
 Result<u32> simplify_cfg(Function& function);
 
+// Loop preheaders, for the passes that hoist code out of loops; `outside` is the edges
+// into `header` from outside its loop. The existing preheader is the source of the only
+// outside edge when that source jumps nowhere else, else kNone. fill_preheader makes
+// `block` (new and empty) the preheader: it gets the header's parameter types, the
+// outside edges go to it, and it jumps to the header passing its parameters on.
+Block existing_preheader(const Function& function, Span<const u32> outside);
+Result<void> fill_preheader(Function& function, Block header, Span<const u32> outside, Block block);
+
 // Strength reduction and algebraic simplification, integer ops only, exact for
 // every operand: x*2^k -> x<<k, x*0 -> 0, x*-1 -> 0-x; unsigned div/rem by 2^k ->
 // shr_u / and; signed div/rem by 2^k (1 <= k <= width-2) -> shifts with the rounding

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <pthread.h>
 
+#include "engine/code_patch.h"
 #include "engine/platform.h"
 
 namespace wk::platform {
@@ -22,25 +23,16 @@ Result<void> patch_code(void* address, ReadonlyBytes bytes)
 {
     if (bytes.empty())
         return {};
-    uptr start = reinterpret_cast<uptr>(address);
-    if (bytes.size() == 8 && (start & 7) != 0)
-        return Error::from("an 8-byte code patch must be 8-aligned", ErrorKind::Invalid);
-    uptr mask = page_size() - 1;
-    uptr first = start & ~mask;
-    uptr end = (start + bytes.size() + mask) & ~mask;
+    PatchPages pages = TRY(patch_pages(address, bytes, page_size()));
+    uptr first = pages.first;
+    uptr end = pages.end;
     std::lock_guard<std::mutex> guard(g_patch_lock);
     // NOTE: read-write-execute for the length of the copy, so that threads running code in
     // these pages go on running; the only moment the engine's code is writable and
     // executable at once (docs/optimizing-compiler.md, "Tier-up").
     if (mprotect(reinterpret_cast<void*>(first), end - first, PROT_READ | PROT_WRITE | PROT_EXEC) != 0)
         return Error::from("cannot make code writable", ErrorKind::Io);
-    if (bytes.size() == 8) {
-        u64 value;
-        __builtin_memcpy(&value, bytes.data(), 8);
-        __atomic_store_n(static_cast<u64*>(address), value, __ATOMIC_RELEASE);
-    } else {
-        __builtin_memcpy(address, bytes.data(), bytes.size());
-    }
+    write_patch(address, bytes);
     if (mprotect(reinterpret_cast<void*>(first), end - first, PROT_READ | PROT_EXEC) != 0)
         return Error::from("cannot make code read-only again", ErrorKind::Io);
     return {};

@@ -1,6 +1,7 @@
 // engine/platform.h for the kernel: wasm memories and code live in their own range of the
 // kernel address space, backed by frames from the frame allocator; faults in wasm code reach
 // the engine through the CPU exception handler (kernel/arch/x86_64/interrupts.cpp).
+#include "engine/code_patch.h"
 #include "engine/platform.h"
 
 #include "kernel/arch/x86_64/cpu.h"
@@ -248,11 +249,9 @@ Result<void> patch_code(void* address, ReadonlyBytes bytes)
 {
     if (bytes.empty())
         return {};
-    u64 start = reinterpret_cast<u64>(address);
-    if (bytes.size() == 8 && (start & 7) != 0)
-        return Error::from("an 8-byte code patch must be 8-aligned", ErrorKind::Invalid);
-    u64 first = start & ~(x86::kPageSize - 1);
-    u64 end = (start + bytes.size() + x86::kPageSize - 1) & ~(x86::kPageSize - 1);
+    PatchPages pages = TRY(patch_pages(address, bytes, x86::kPageSize));
+    u64 first = pages.first;
+    u64 end = pages.end;
     TRY(check_range(reinterpret_cast<void*>(first), end - first));
     // NOTE: one CPU and interrupts off: nothing runs the pages while they are writable and
     // executable (flags 0 is ReadExecute, kPageWritable alone adds writing).
@@ -260,13 +259,7 @@ Result<void> patch_code(void* address, ReadonlyBytes bytes)
     auto tables = PageTables::current();
     for (u64 page = first; page < end; page += x86::kPageSize)
         TRY(tables.protect(page, x86::kPageWritable));
-    if (bytes.size() == 8) {
-        u64 value;
-        __builtin_memcpy(&value, bytes.data(), 8);
-        __atomic_store_n(static_cast<u64*>(address), value, __ATOMIC_RELEASE);
-    } else {
-        __builtin_memcpy(address, bytes.data(), bytes.size());
-    }
+    write_patch(address, bytes);
     for (u64 page = first; page < end; page += x86::kPageSize)
         TRY(tables.protect(page, flags_for(Access::ReadExecute)));
     return {};

@@ -7,6 +7,7 @@
 #include "engine/x64/float_lowering.h"
 #include "engine/x64/integer_lowering.h"
 #include "engine/x64/opt/optimizing_compiler.h"
+#include "engine/x64/opt/scratch.h"
 
 namespace wk::engine::x64::opt {
 
@@ -17,9 +18,6 @@ using x64::baseline::gpr;
 using x64::baseline::xmm;
 
 namespace {
-
-constexpr Gpr kScratch2 = Gpr::r10;
-constexpr Xmm kScratchXmm2 = Xmm::xmm14;
 
 Condition compare_condition(Op op)
 {

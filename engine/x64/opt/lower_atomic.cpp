@@ -11,6 +11,7 @@
 // the allocator needs no constraint for them.
 
 #include "engine/x64/opt/optimizing_compiler.h"
+#include "engine/x64/opt/scratch.h"
 
 namespace wk::engine::x64::opt {
 
@@ -20,8 +21,6 @@ using namespace x64::abi;
 using x64::baseline::gpr;
 
 namespace {
-
-constexpr Gpr kScratch2 = Gpr::r10;
 
 enum class AtomicOp : u8 { Load, Store, Add, Sub, And, Or, Xor, Xchg, Cmpxchg };
 

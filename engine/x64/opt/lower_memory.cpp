@@ -8,6 +8,7 @@
 
 #include "engine/compile/builtins.h"
 #include "engine/x64/opt/optimizing_compiler.h"
+#include "engine/x64/opt/scratch.h"
 
 namespace wk::engine::x64::opt {
 
@@ -15,12 +16,6 @@ using engine::opt::Op;
 using engine::opt::Type;
 using namespace x64::abi;
 using x64::baseline::gpr;
-
-namespace {
-
-constexpr Gpr kScratch2 = Gpr::r10;
-
-} // namespace
 
 Result<void> OptimizingCompiler::emit_bounds_check(Inst inst)
 {

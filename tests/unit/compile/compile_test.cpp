@@ -6,55 +6,14 @@
 #include "engine/runtime/spectest.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "tests/unit/compile/session.h"
 
 using namespace wk;
 using namespace wk::engine;
+using namespace wk::engine::test_session;
 using runtime::VMVal;
 
 namespace {
-
-struct Session {
-    RefPtr<runtime::Store> store;
-    runtime::Linker linker;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-};
-
-std::unique_ptr<Session> instantiate(const char* wat)
-{
-    auto session = std::make_unique<Session>();
-    auto wasm = text::wat_to_wasm(StringView(wat, __builtin_strlen(wat)));
-    EXPECT_FALSE(wasm.is_error()) << wasm.error().message();
-    auto compiled = compile::load_and_compile(wasm.release_value());
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message() << " at " << compiled.error().offset();
-    if (compiled.is_error())
-        return nullptr;
-    session->compiled = compiled.release_value();
-    session->store = MUST(runtime::Store::create());
-    MUST(runtime::define_spectest(*session->store, session->linker));
-    auto instance = session->store->instantiate(*session->compiled.module, session->linker);
-    EXPECT_FALSE(instance.is_error()) << instance.error().message();
-    if (instance.is_error())
-        return nullptr;
-    session->instance = instance.release_value();
-    return session;
-}
-
-compile::InvokeOutcome call(Session& session, const char* name, std::initializer_list<VMVal> args)
-{
-    auto outcome = compile::invoke_export(*session.instance, StringView(name, __builtin_strlen(name)),
-                                          Span<const VMVal>(args.begin(), args.size()));
-    EXPECT_FALSE(outcome.is_error()) << outcome.error().message();
-    return outcome.release_value();
-}
-
-i64 call_i64(Session& session, const char* name, std::initializer_list<VMVal> args)
-{
-    auto outcome = call(session, name, args);
-    EXPECT_FALSE(outcome.trap.has_value()) << trap_message(outcome.trap->kind);
-    EXPECT_EQ(outcome.results.size(), 1u);
-    return outcome.results.is_empty() ? 0 : outcome.results[0].i64_value();
-}
 
 i32 call_i32(Session& session, const char* name, std::initializer_list<VMVal> args)
 {

@@ -13,9 +13,11 @@
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
 #include "engine/x64/baseline/baseline_compiler.h"
+#include "tests/unit/compile/session.h"
 
 using namespace wk;
 using namespace wk::engine;
+using namespace wk::engine::test_session;
 using runtime::VMVal;
 
 namespace {
@@ -58,14 +60,6 @@ const char* const kModule = R"wat((module
         local.get 0 i32x4.splat i32x4.extract_lane 1))
 )wat";
 
-struct Session {
-    RefPtr<runtime::Store> store;
-    runtime::Linker linker;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-    compile::CompileStatistics statistics;
-};
-
 class StringSink final : public FormatSink {
 public:
     void write(StringView text) override { m_text.append(text.data(), text.size()); }
@@ -74,28 +68,6 @@ public:
 private:
     std::string m_text;
 };
-
-std::unique_ptr<Session> instantiate(const compile::CompileOptions& options)
-{
-    auto session = std::make_unique<Session>();
-    auto wasm = text::wat_to_wasm(StringView(kModule, std::strlen(kModule)));
-    EXPECT_FALSE(wasm.is_error()) << wasm.error().message();
-    if (wasm.is_error())
-        return nullptr;
-    auto compiled = compile::load_and_compile(wasm.release_value(), Features {}, options, &session->statistics);
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
-    if (compiled.is_error())
-        return nullptr;
-    session->compiled = compiled.release_value();
-    session->store = MUST(runtime::Store::create());
-    MUST(runtime::define_spectest(*session->store, session->linker));
-    auto instance = session->store->instantiate(*session->compiled.module, session->linker);
-    EXPECT_FALSE(instance.is_error()) << instance.error().message();
-    if (instance.is_error())
-        return nullptr;
-    session->instance = instance.release_value();
-    return session;
-}
 
 // Results (as bits) or the trap kind of one call.
 std::string run(Session& session, const char* name, std::initializer_list<VMVal> args)
@@ -141,8 +113,8 @@ TEST(Tier, Names)
 
 TEST(Tier, OptimizedGivesTheBaselinesResultsAndCountsFallbacks)
 {
-    auto baseline = instantiate(options_for(compile::Tier::Baseline));
-    auto optimized = instantiate(options_for(compile::Tier::Optimized));
+    auto baseline = instantiate(kModule, options_for(compile::Tier::Baseline));
+    auto optimized = instantiate(kModule, options_for(compile::Tier::Optimized));
     ASSERT_TRUE(baseline && optimized);
 
     struct Call {
@@ -192,7 +164,7 @@ TEST(Tier, EachFallbackReasonIsLoggedOnce)
     compile::CompileOptions options = options_for(compile::Tier::Optimized);
     options.log_fallbacks = true;
     options.log = &log;
-    auto optimized = instantiate(options);
+    auto optimized = instantiate(kModule, options);
     ASSERT_TRUE(optimized);
     const std::string& text = log.text();
     auto count = [&](const char* what) {
@@ -212,7 +184,7 @@ TEST(Tier, EachFallbackReasonIsLoggedOnce)
     StringSink quiet;
     options.log_fallbacks = false;
     options.log = &quiet;
-    ASSERT_TRUE(instantiate(options));
+    ASSERT_TRUE(instantiate(kModule, options));
     EXPECT_TRUE(quiet.text().empty());
 }
 

@@ -7,63 +7,12 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/compile/compiler.h"
-#include "engine/compile/invoke.h"
-#include "engine/runtime/linker.h"
-#include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
 
 namespace {
-
-struct AtomicInstance {
-    RefPtr<runtime::Store> store;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-    compile::CompileStatistics statistics;
-};
-
-std::unique_ptr<AtomicInstance> instantiate_atomic(const std::string& wat, bool optimized)
-{
-    auto made = std::make_unique<AtomicInstance>();
-    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-    EXPECT_FALSE(bytes.is_error()) << bytes.error().message();
-    if (bytes.is_error())
-        return nullptr;
-    compile::CompileOptions options;
-    options.tier = optimized ? compile::Tier::Optimized : compile::Tier::Baseline;
-    auto compiled = compile::load_and_compile(bytes.release_value(), Features {}, options, &made->statistics);
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
-    if (compiled.is_error())
-        return nullptr;
-    made->compiled = compiled.release_value();
-    made->store = MUST(runtime::Store::create());
-    runtime::Linker linker;
-    auto instance = made->store->instantiate(*made->compiled.module, linker);
-    EXPECT_FALSE(instance.is_error()) << instance.error().message();
-    if (instance.is_error())
-        return nullptr;
-    made->instance = instance.release_value();
-    return made;
-}
-
-std::string run_atomic(AtomicInstance& instance, const std::string& name, std::vector<u64> args)
-{
-    std::vector<runtime::VMVal> values;
-    for (u64 a : args)
-        values.push_back(runtime::VMVal::from_u64(a));
-    auto outcome = compile::invoke_export(*instance.instance, StringView(name.data(), name.size()),
-                                          Span<const runtime::VMVal>(values.data(), values.size()));
-    if (outcome.is_error())
-        return std::string("error ") + outcome.error().message();
-    if (outcome->trap)
-        return "trap " + std::to_string(static_cast<u32>(outcome->trap->kind));
-    std::string text;
-    for (const runtime::VMVal& value : outcome->results)
-        text += std::to_string(value.u64_value()) + " ";
-    return text;
-}
 
 struct Form {
     const char* name; // e.g. "i32.atomic.rmw8.add_u"
@@ -146,8 +95,7 @@ TEST(OptAtomics, EveryFormAgreesWithTheBaseline)
     std::vector<Form> all = forms();
     ASSERT_EQ(all.size(), 63u);
     std::string wat = module_text(all);
-    auto baseline = instantiate_atomic(wat, false);
-    auto optimized = instantiate_atomic(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
     const u64 addresses[] = { 0, 4, 1, 2, 3, 60, 65520, 65524, 65526, 65528, 65532, 0xFFFF'FFF0 };
@@ -162,8 +110,8 @@ TEST(OptAtomics, EveryFormAgreesWithTheBaseline)
                 for (const char* prefix : { "op", "press" }) {
                     // Fresh memory contents in both: a store of the same bytes first.
                     std::string name = prefix + id;
-                    std::string expected = run_atomic(*baseline, name, { address, a, b });
-                    std::string actual = run_atomic(*optimized, name, { address, a, b });
+                    std::string expected = run_text(*baseline, name, { address, a, b });
+                    std::string actual = run_text(*optimized, name, { address, a, b });
                     EXPECT_EQ(expected, actual) << all[k].name << " " << prefix << " at " << address;
                     traps += expected.rfind("trap", 0) == 0;
                     ++compared;
@@ -174,7 +122,7 @@ TEST(OptAtomics, EveryFormAgreesWithTheBaseline)
     // Both outcomes occurred: in-bounds results and traps (misaligned, out of bounds).
     EXPECT_GT(traps, 0u);
     EXPECT_LT(traps, compared);
-    EXPECT_EQ(run_atomic(*optimized, "fence", {}), "1 ");
+    EXPECT_EQ(run_text(*optimized, "fence", {}), "1 ");
 }
 
 } // namespace wk::engine::opt

@@ -8,65 +8,12 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/compile/compiler.h"
-#include "engine/compile/invoke.h"
-#include "engine/runtime/linker.h"
-#include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
 
 namespace {
-
-struct Instance {
-    RefPtr<runtime::Store> store;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-    compile::CompileStatistics statistics;
-};
-
-std::unique_ptr<Instance> instantiate(const char* wat, bool optimized)
-{
-    auto made = std::make_unique<Instance>();
-    auto bytes = text::wat_to_wasm(StringView(wat, __builtin_strlen(wat)));
-    EXPECT_FALSE(bytes.is_error()) << bytes.error().message();
-    if (bytes.is_error())
-        return nullptr;
-    compile::CompileOptions options;
-    options.tier = optimized ? compile::Tier::Optimized : compile::Tier::Baseline;
-    auto compiled = compile::load_and_compile(bytes.release_value(), Features {}, options, &made->statistics);
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
-    if (compiled.is_error())
-        return nullptr;
-    made->compiled = compiled.release_value();
-    made->store = MUST(runtime::Store::create());
-    runtime::Linker linker;
-    auto instance = made->store->instantiate(*made->compiled.module, linker);
-    EXPECT_FALSE(instance.is_error()) << instance.error().message();
-    if (instance.is_error())
-        return nullptr;
-    made->instance = instance.release_value();
-    return made;
-}
-
-std::string run(Instance& instance, const char* name, std::vector<u64> args)
-{
-    std::vector<runtime::VMVal> values;
-    for (u64 a : args)
-        values.push_back(runtime::VMVal::from_u64(a));
-    auto outcome = compile::invoke_export(*instance.instance, StringView(name, __builtin_strlen(name)),
-                                          Span<const runtime::VMVal>(values.data(), values.size()));
-    if (outcome.is_error())
-        return std::string("error ") + outcome.error().message();
-    if (outcome->trap)
-        return "trap " + std::to_string(static_cast<u32>(outcome->trap->kind));
-    std::string text;
-    for (const runtime::VMVal& value : outcome->results)
-        text += std::to_string(value.u64_value()) + " ";
-    return text;
-}
-
-std::string trap_text(TrapKind kind) { return "trap " + std::to_string(static_cast<u32>(kind)); }
 
 // Memory 0: i64 addresses, 1 page (65536 bytes). Memory 1: i32 addresses, 1-byte
 // pages, 100 bytes. Memory 2: i64 addresses, 1-byte pages, 40 bytes.
@@ -183,16 +130,11 @@ constexpr const char* kModule = R"(
 
 TEST(OptBoundsCodegen, CheckedMemoriesAgreeWithTheBaseline)
 {
-    auto baseline = instantiate(kModule, false);
-    auto optimized = instantiate(kModule, true);
+    auto [baseline, optimized] = instantiate_both(kModule);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
     constexpr u64 kPage = 65536;
-    std::vector<Call> calls;
+    std::vector<ExportCall> calls;
     for (u64 p : { u64 { 0 }, u64 { 8 }, kPage - 9, kPage - 8, kPage - 7, kPage - 1, kPage, kPage + 1, u64 { 1 } << 32,
                    ~u64 { 0 } - 7, ~u64 { 0 } }) {
         calls.push_back({ "load64", { p } });
@@ -220,40 +162,40 @@ TEST(OptBoundsCodegen, CheckedMemoriesAgreeWithTheBaseline)
     calls.push_back({ "grow_loop", { 3 * kPage, 4 } }); // out of bounds even then
     calls.push_back({ "call_then_load", { kPage, 3 } });
     calls.push_back({ "call_then_load", { 8, 3 } });
-    for (const Call& call : calls) {
-        std::string expected = run(*baseline, call.name, call.args);
-        std::string actual = run(*optimized, call.name, call.args);
+    for (const ExportCall& call : calls) {
+        std::string expected = run_text(*baseline, call.name, call.args);
+        std::string actual = run_text(*optimized, call.name, call.args);
         EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
     }
     // Both outcomes occur at the edges (a fresh instance: the calls above grew memories).
-    auto fresh = instantiate(kModule, true);
+    auto fresh = instantiate_tiered(kModule, true);
     ASSERT_TRUE(fresh);
     std::string oob = trap_text(TrapKind::MemoryOutOfBounds);
-    EXPECT_EQ(run(*fresh, "load64", { kPage - 7 }), oob);
-    EXPECT_NE(run(*fresh, "load64", { kPage - 8 }), oob);
-    EXPECT_EQ(run(*fresh, "load64_huge", { 0 }), oob);
-    EXPECT_EQ(run(*fresh, "sum", { kPage, 0 }), "0 ");
-    EXPECT_EQ(run(*fresh, "sum", { kPage, 1 }), oob);
-    EXPECT_EQ(run(*fresh, "small", { 97 }), oob);
-    EXPECT_NE(run(*fresh, "small", { 96 }), oob);
-    EXPECT_EQ(run(*fresh, "small64", { 33 }), oob);
-    EXPECT_EQ(run(*fresh, "small64", { 32 }), "77 ");
+    EXPECT_EQ(run_text(*fresh, "load64", { kPage - 7 }), oob);
+    EXPECT_NE(run_text(*fresh, "load64", { kPage - 8 }), oob);
+    EXPECT_EQ(run_text(*fresh, "load64_huge", { 0 }), oob);
+    EXPECT_EQ(run_text(*fresh, "sum", { kPage, 0 }), "0 ");
+    EXPECT_EQ(run_text(*fresh, "sum", { kPage, 1 }), oob);
+    EXPECT_EQ(run_text(*fresh, "small", { 97 }), oob);
+    EXPECT_NE(run_text(*fresh, "small", { 96 }), oob);
+    EXPECT_EQ(run_text(*fresh, "small64", { 33 }), oob);
+    EXPECT_EQ(run_text(*fresh, "small64", { 32 }), "77 ");
     // In bounds only once grown (at i = 2): zeros read, then memory.size 2.
-    EXPECT_EQ(run(*fresh, "grow_loop", { kPage, 4 }), "2 ");
+    EXPECT_EQ(run_text(*fresh, "grow_loop", { kPage, 4 }), "2 ");
 }
 
 TEST(OptBoundsCodegen, AStoreBeforeATrappingLoadInALoopHappens)
 {
     for (bool optimized : { false, true }) {
-        auto made = instantiate(kModule, optimized);
+        auto made = instantiate_tiered(kModule, optimized);
         ASSERT_TRUE(made);
         // The load of $p traps in the first iteration, after the store to $q.
-        EXPECT_EQ(run(*made, "store_then_load", { 64, 65536, 3 }), trap_text(TrapKind::MemoryOutOfBounds))
+        EXPECT_EQ(run_text(*made, "store_then_load", { 64, 65536, 3 }), trap_text(TrapKind::MemoryOutOfBounds))
             << optimized;
-        EXPECT_EQ(run(*made, "peek", { 64 }), "5 ") << optimized;
+        EXPECT_EQ(run_text(*made, "peek", { 64 }), "5 ") << optimized;
         // In bounds, loading what was just stored: acc 5, 15, 35; the last store 20.
-        EXPECT_EQ(run(*made, "store_then_load", { 64, 64, 3 }), "35 ") << optimized;
-        EXPECT_EQ(run(*made, "peek", { 64 }), "20 ") << optimized;
+        EXPECT_EQ(run_text(*made, "store_then_load", { 64, 64, 3 }), "35 ") << optimized;
+        EXPECT_EQ(run_text(*made, "peek", { 64 }), "20 ") << optimized;
     }
 }
 
@@ -288,15 +230,10 @@ TEST(OptBoundsCodegen, TableAccessesAgreeWithTheBaseline)
     (table.size $f))
 )
 )";
-    auto baseline = instantiate(wat, false);
-    auto optimized = instantiate(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls;
+    std::vector<ExportCall> calls;
     for (u64 i : { u64 { 0 }, u64 { 1 }, u64 { 2 }, u64 { 3 }, u64 { 4 }, u64 { 0xFFFF'FFFF } }) {
         calls.push_back({ "get_call", { i, 40 } });
         calls.push_back({ "is_null", { i } });
@@ -312,19 +249,19 @@ TEST(OptBoundsCodegen, TableAccessesAgreeWithTheBaseline)
     calls.push_back({ "copy", { 1, 4 } });
     calls.push_back({ "get_call", { 4, 40 } });
     calls.push_back({ "clear", { 5 } });
-    for (const Call& call : calls) {
-        std::string expected = run(*baseline, call.name, call.args);
-        std::string actual = run(*optimized, call.name, call.args);
+    for (const ExportCall& call : calls) {
+        std::string expected = run_text(*baseline, call.name, call.args);
+        std::string actual = run_text(*optimized, call.name, call.args);
         EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
     }
-    auto fresh = instantiate(wat, true);
+    auto fresh = instantiate_tiered(wat, true);
     ASSERT_TRUE(fresh);
-    EXPECT_EQ(run(*fresh, "get_call", { 1, 40 }), "42 ");
-    EXPECT_EQ(run(*fresh, "get_call", { 3, 40 }), trap_text(TrapKind::TableOutOfBounds));
-    EXPECT_EQ(run(*fresh, "copy", { 1, 3 }), trap_text(TrapKind::TableOutOfBounds));
-    EXPECT_EQ(run(*fresh, "copy", { 1, 2 }), "3 ");
-    EXPECT_EQ(run(*fresh, "get_call", { 2, 40 }), "42 ");
-    EXPECT_EQ(run(*fresh, "wide", { 3, 7 }), "13 ");
+    EXPECT_EQ(run_text(*fresh, "get_call", { 1, 40 }), "42 ");
+    EXPECT_EQ(run_text(*fresh, "get_call", { 3, 40 }), trap_text(TrapKind::TableOutOfBounds));
+    EXPECT_EQ(run_text(*fresh, "copy", { 1, 3 }), trap_text(TrapKind::TableOutOfBounds));
+    EXPECT_EQ(run_text(*fresh, "copy", { 1, 2 }), "3 ");
+    EXPECT_EQ(run_text(*fresh, "get_call", { 2, 40 }), "42 ");
+    EXPECT_EQ(run_text(*fresh, "wide", { 3, 7 }), "13 ");
 }
 
 } // namespace wk::engine::opt

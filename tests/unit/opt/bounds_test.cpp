@@ -12,42 +12,13 @@ using namespace testing;
 
 namespace {
 
-// Per block: is it inside a loop (reaches a back edge's source without passing the
-// loop's header)? Computed independently of the pass.
+// Per block: is it inside a loop? (Loop depths computed independently of the pass.)
 std::vector<bool> in_loop(const Function& f)
 {
-    DominatorTree dominators;
-    MUST(dominators.compute(f));
-    std::vector<bool> inside(f.block_count(), false);
-    for (Block h : dominators.rpo()) {
-        std::vector<Block> work;
-        std::vector<bool> seen(f.block_count(), false);
-        for (u32 edge : f.preds(h)) {
-            Block from = f.edge(edge).from;
-            if (dominators.dominates(h, from) && !seen[from]) {
-                seen[from] = true;
-                work.push_back(from);
-            }
-        }
-        if (work.empty())
-            continue;
-        seen[h] = true;
-        while (!work.empty()) {
-            Block b = work.back();
-            work.pop_back();
-            if (b == h)
-                continue;
-            for (u32 edge : f.preds(b)) {
-                Block from = f.edge(edge).from;
-                if (!seen[from]) {
-                    seen[from] = true;
-                    work.push_back(from);
-                }
-            }
-        }
-        for (Block b = 0; b < f.block_count(); ++b)
-            inside[b] = inside[b] || seen[b];
-    }
+    std::vector<u32> depths = loop_depths(f);
+    std::vector<bool> inside(depths.size());
+    for (usize b = 0; b < depths.size(); ++b)
+        inside[b] = depths[b] > 0;
     return inside;
 }
 
@@ -84,12 +55,7 @@ u32 count_in_loop(const std::vector<Check>& checks, bool inside)
 void prepare(Built& built)
 {
     Function& f = built.function;
-    MUST(simplify_block_params(f));
-    MUST(fold_constants(f));
-    MUST(reduce_strength(f));
-    MUST(simplify_block_params(f));
-    MUST(simplify_cfg(f));
-    MUST(value_number(f));
+    run_passes_before_licm(f);
     MUST(hoist_loop_invariants(f));
     ASSERT_EQ(verify_detail(f, &built.loaded->module), "") << to_string(f);
 }

@@ -6,58 +6,20 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/compile/compiler.h"
-#include "engine/compile/invoke.h"
 #include "engine/opt/builder.h"
 #include "engine/opt/passes.h"
-#include "engine/runtime/linker.h"
-#include "engine/runtime/store.h"
 #include "engine/text/wat.h"
 #include "engine/x64/opt/regalloc.h"
+#include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
 
 namespace {
 
-struct Compiled {
-    RefPtr<runtime::Store> store;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-    compile::CompileStatistics statistics;
-};
-
-std::unique_ptr<Compiled> instantiate(const std::string& wat, bool optimized)
-{
-    auto result = std::make_unique<Compiled>();
-    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-    EXPECT_FALSE(bytes.is_error()) << bytes.error().message();
-    if (bytes.is_error())
-        return nullptr;
-    compile::CompileOptions options;
-    options.tier = optimized ? compile::Tier::Optimized : compile::Tier::Baseline;
-    auto compiled = compile::load_and_compile(bytes.release_value(), Features {}, options, &result->statistics);
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
-    if (compiled.is_error())
-        return nullptr;
-    result->compiled = compiled.release_value();
-    result->store = MUST(runtime::Store::create());
-    runtime::Linker linker;
-    auto instance = result->store->instantiate(*result->compiled.module, linker);
-    EXPECT_FALSE(instance.is_error()) << instance.error().message();
-    if (instance.is_error())
-        return nullptr;
-    result->instance = instance.release_value();
-    return result;
-}
-
 // Results, or the trap kind and the backtrace's function indices.
-std::string run(Compiled& compiled, const char* name, std::vector<u64> args)
+std::string run(TieredInstance& compiled, const char* name, std::vector<u64> args)
 {
-    std::vector<runtime::VMVal> values;
-    for (u64 a : args)
-        values.push_back(runtime::VMVal::from_u64(a));
-    auto outcome = compile::invoke_export(*compiled.instance, StringView(name, __builtin_strlen(name)),
-                                          Span<const runtime::VMVal>(values.data(), values.size()));
+    auto outcome = invoke_u64(compiled, name, args);
     if (outcome.is_error())
         return std::string("error ") + outcome.error().message();
     std::string text;
@@ -151,25 +113,20 @@ TEST(CallCost, FramelessLeavesAndCallCrossingSlotsAgreeWithTheBaseline)
     (i64.add (call_indirect (type $u) (local.get 0) (i32.const 2)) (i64.const 1)))
 )
 )";
-    auto baseline = instantiate(wat, false);
-    auto optimized = instantiate(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "loop", { 0, 5, 7 } }, { "loop", { 1, 5, 7 } }, { "loop", { 1000, 0x1234'5678'9ABC, ~u64 { 0 } } },
         { "deep", { 0 } }, { "deep", { 100 } },
         { "after_leaf", { 3 } }, { "after_leaf", { 0 } },
     };
-    for (const Call& call : calls)
+    for (const ExportCall& call : calls)
         EXPECT_EQ(run(*baseline, call.name, call.args), run(*optimized, call.name, call.args)) << call.name << " " << call.args[0];
 
     // $mix (function 0) has no trap site in the optimised code, not even a stack check:
     // it runs frameless. The baseline's has its stack check; $deep has one in both.
-    auto trap_sites_in = [](const Compiled& compiled, u32 function) {
+    auto trap_sites_in = [](const TieredInstance& compiled, u32 function) {
         u32 count = 0;
         const compile::CodeObject& code = *compiled.compiled.code;
         for (const TrapEntry& entry : code.traps()) {

@@ -10,57 +10,18 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/compile/compiler.h"
-#include "engine/compile/invoke.h"
-#include "engine/runtime/linker.h"
-#include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "tests/unit/opt/codegen_harness.h"
 #include "tests/unit/opt/numeric_ops.h"
 
 namespace wk::engine::opt {
 
 namespace {
 
-struct Tiered {
-    RefPtr<runtime::Store> store;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-    compile::CompileStatistics statistics;
-};
-
-std::unique_ptr<Tiered> instantiate(const std::string& wat, bool optimized, bool baseline_isa = false)
-{
-    auto tiered = std::make_unique<Tiered>();
-    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-    EXPECT_FALSE(bytes.is_error()) << bytes.error().message();
-    if (bytes.is_error())
-        return nullptr;
-    compile::CompileOptions options;
-    options.tier = optimized ? compile::Tier::Optimized : compile::Tier::Baseline;
-    options.baseline_isa = baseline_isa;
-    auto compiled = compile::load_and_compile(bytes.release_value(), Features {}, options, &tiered->statistics);
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
-    if (compiled.is_error())
-        return nullptr;
-    tiered->compiled = compiled.release_value();
-    tiered->store = MUST(runtime::Store::create());
-    runtime::Linker linker;
-    auto instance = tiered->store->instantiate(*tiered->compiled.module, linker);
-    EXPECT_FALSE(instance.is_error()) << instance.error().message();
-    if (instance.is_error())
-        return nullptr;
-    tiered->instance = instance.release_value();
-    return tiered;
-}
-
 // The result bits (masked to the type) or the trap kind, as text for messages.
-std::string run(Tiered& tiered, const std::string& name, std::vector<u64> args, Type result)
+std::string run(TieredInstance& tiered, const std::string& name, std::vector<u64> args, Type result)
 {
-    std::vector<runtime::VMVal> values;
-    for (u64 a : args)
-        values.push_back(runtime::VMVal::from_u64(a));
-    auto outcome = compile::invoke_export(*tiered.instance, StringView(name.data(), name.size()),
-                                          Span<const runtime::VMVal>(values.data(), values.size()));
+    auto outcome = invoke_u64(tiered, name, args);
     if (outcome.is_error())
         return std::string("error ") + outcome.error().message();
     if (outcome->trap)
@@ -147,13 +108,13 @@ TEST(OptCodegen, NumericOpsAgreeWithTheBaseline)
     std::vector<Candidate> ops = numeric_ops();
     ASSERT_GT(ops.size(), 100u);
     std::string wat = module_wat(ops);
-    auto baseline = instantiate(wat, false);
+    auto baseline = instantiate_tiered(wat, false);
     ASSERT_TRUE(baseline);
     // Both instruction-form paths: the machine's (AVX, LZCNT, BMI1 where present) and
     // the baseline x86-64 forms.
     for (bool baseline_isa : { false, true }) {
     SCOPED_TRACE(baseline_isa ? "baseline ISA" : "machine ISA");
-    auto optimized = instantiate(wat, true, baseline_isa);
+    auto optimized = instantiate_tiered(wat, true, baseline_isa);
     ASSERT_TRUE(optimized);
     // Every function of the module is within the tier's reach: none fell back.
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
@@ -271,15 +232,10 @@ TEST(OptCodegen, ControlFlowAndCallsAgreeWithTheBaseline)
     (i64.add (local.get $sum) (i64.extend_i32_u (memory.size))))
 )
 )";
-    auto baseline = instantiate(wat, false);
-    auto optimized = instantiate(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "fib", { 0 } }, { "fib", { 1 } }, { "fib", { 15 } },
         { "rotate", { 0, 1, 2, 3 } }, { "rotate", { 1, 1, 2, 3 } }, { "rotate", { 7, 11, 0xFFFF'0000'0000, ~u64 { 0 } } },
         { "rotate", { 1000, 5, 6, 7 } },
@@ -292,7 +248,7 @@ TEST(OptCodegen, ControlFlowAndCallsAgreeWithTheBaseline)
         calls.push_back({ "switch", { i, 12345 } });
         calls.push_back({ "switch", { 0xFFFF'FFF0 + i, 7 } });
     }
-    for (const Call& call : calls) {
+    for (const ExportCall& call : calls) {
         std::string expected = run(*baseline, call.name, call.args, Type::I64);
         std::string actual = run(*optimized, call.name, call.args, Type::I64);
         EXPECT_EQ(expected, actual) << call.name << " " << (call.args.empty() ? 0 : call.args[0]);
@@ -339,23 +295,18 @@ TEST(OptCodegen, InlinedCalleesAgreeWithTheBaseline)
   (func (export "never") (param i32) (result i64) (i64.extend_i32_u (i32.mul (call $never (local.get 0)) (i32.const 3))))
 )
 )";
-    auto baseline = instantiate(wat, false);
-    auto optimized = instantiate(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
     const u64 kMinusOne = 0xFFFF'FFFF;
     const u64 kIntMin = 0x8000'0000;
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "divide", { 7, 2 } }, { "divide", { 7, 0 } }, { "divide", { kIntMin, kMinusOne } }, { "divide", { kMinusOne, 3 } },
         { "memory", { 0, 42 } }, { "memory", { 65536 - 24, 5 } }, { "memory", { 65536 - 23, 5 } }, { "memory", { kMinusOne, 1 } },
         { "loop", { 0 } }, { "loop", { 1 } }, { "loop", { 200 } },
         { "never", { 0 } }, { "never", { 1 } },
     };
-    for (const Call& call : calls) {
+    for (const ExportCall& call : calls) {
         std::string expected = run(*baseline, call.name, call.args, Type::I64);
         std::string actual = run(*optimized, call.name, call.args, Type::I64);
         EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
@@ -403,8 +354,7 @@ TEST(OptCodegen, WideRotationsAgreeWithTheBaseline)
         sum = "(i64.add (i64.mul " + sum + " (i64.const 31)) (i64.add (local.get $i" + std::to_string(k)
             + ") (i64.trunc_f64_s (f64.mul (local.get $f" + std::to_string(k) + ") (f64.const " + std::to_string(k + 1) + ")))))";
     wat += " " + sum + "))";
-    auto baseline = instantiate(wat, false);
-    auto optimized = instantiate(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.optimized_functions, 1u);
     for (u64 n : { 0, 1, 2, 39, 40, 41, 1000 })

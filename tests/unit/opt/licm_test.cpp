@@ -7,46 +7,6 @@ using namespace testing;
 
 namespace {
 
-// Loop depth of every block, computed independently of the pass: for each block h
-// with a predecessor it dominates, the blocks that reach such a predecessor without
-// passing h are h's loop.
-std::vector<u32> loop_depths(const Function& f)
-{
-    DominatorTree dominators;
-    MUST(dominators.compute(f));
-    std::vector<u32> depth(f.block_count(), 0);
-    for (Block h : dominators.rpo()) {
-        std::vector<Block> work;
-        std::vector<bool> in(f.block_count(), false);
-        for (u32 edge : f.preds(h)) {
-            Block from = f.edge(edge).from;
-            if (dominators.dominates(h, from) && !in[from]) {
-                in[from] = true;
-                work.push_back(from);
-            }
-        }
-        if (work.empty())
-            continue;
-        in[h] = true;
-        while (!work.empty()) {
-            Block b = work.back();
-            work.pop_back();
-            if (b == h)
-                continue;
-            for (u32 edge : f.preds(b)) {
-                Block from = f.edge(edge).from;
-                if (!in[from]) {
-                    in[from] = true;
-                    work.push_back(from);
-                }
-            }
-        }
-        for (Block b = 0; b < f.block_count(); ++b)
-            depth[b] += in[b];
-    }
-    return depth;
-}
-
 // The loop depth of the block holding the (only live) instruction of `op`.
 u32 depth_of(const Function& f, Op op)
 {
@@ -68,12 +28,7 @@ u32 depth_of(const Function& f, Op op)
 void prepare(Built& built)
 {
     Function& f = built.function;
-    MUST(simplify_block_params(f));
-    MUST(fold_constants(f));
-    MUST(reduce_strength(f));
-    MUST(simplify_block_params(f));
-    MUST(simplify_cfg(f));
-    MUST(value_number(f));
+    run_passes_before_licm(f);
     ASSERT_EQ(verify_detail(f, &built.loaded->module), "") << to_string(f);
 }
 

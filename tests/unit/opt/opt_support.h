@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -79,6 +80,58 @@ inline std::unique_ptr<Built> build(const char* wat, u32 index = 0)
     EXPECT_EQ(detail, "") << to_string(built->function);
     built->ok = detail.empty();
     return built;
+}
+
+// Loop depth of every block, computed independently of the pass: for each block h
+// with a predecessor it dominates, the blocks that reach such a predecessor without
+// passing h are h's loop.
+inline std::vector<u32> loop_depths(const Function& f)
+{
+    DominatorTree dominators;
+    MUST(dominators.compute(f));
+    std::vector<u32> depth(f.block_count(), 0);
+    for (Block h : dominators.rpo()) {
+        std::vector<Block> work;
+        std::vector<bool> in(f.block_count(), false);
+        for (u32 edge : f.preds(h)) {
+            Block from = f.edge(edge).from;
+            if (dominators.dominates(h, from) && !in[from]) {
+                in[from] = true;
+                work.push_back(from);
+            }
+        }
+        if (work.empty())
+            continue;
+        in[h] = true;
+        while (!work.empty()) {
+            Block b = work.back();
+            work.pop_back();
+            if (b == h)
+                continue;
+            for (u32 edge : f.preds(b)) {
+                Block from = f.edge(edge).from;
+                if (!in[from]) {
+                    in[from] = true;
+                    work.push_back(from);
+                }
+            }
+        }
+        for (Block b = 0; b < f.block_count(); ++b)
+            depth[b] += in[b];
+    }
+    return depth;
+}
+
+// The pipeline's passes before LICM, in the pipeline's order (MUST: the tests' inputs
+// are valid).
+inline void run_passes_before_licm(Function& f)
+{
+    MUST(simplify_block_params(f));
+    MUST(fold_constants(f));
+    MUST(reduce_strength(f));
+    MUST(simplify_block_params(f));
+    MUST(simplify_cfg(f));
+    MUST(value_number(f));
 }
 
 inline bool contains(const std::string& text, const char* needle) { return text.find(needle) != std::string::npos; }

@@ -6,63 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/compile/compiler.h"
-#include "engine/compile/invoke.h"
-#include "engine/runtime/linker.h"
-#include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
 
 namespace {
-
-struct TailInstance {
-    RefPtr<runtime::Store> store;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-    compile::CompileStatistics statistics;
-};
-
-std::unique_ptr<TailInstance> instantiate_tail(const char* wat, bool optimized)
-{
-    auto made = std::make_unique<TailInstance>();
-    auto bytes = text::wat_to_wasm(StringView(wat, __builtin_strlen(wat)));
-    EXPECT_FALSE(bytes.is_error()) << bytes.error().message();
-    if (bytes.is_error())
-        return nullptr;
-    compile::CompileOptions options;
-    options.tier = optimized ? compile::Tier::Optimized : compile::Tier::Baseline;
-    auto compiled = compile::load_and_compile(bytes.release_value(), Features {}, options, &made->statistics);
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
-    if (compiled.is_error())
-        return nullptr;
-    made->compiled = compiled.release_value();
-    made->store = MUST(runtime::Store::create());
-    runtime::Linker linker;
-    auto instance = made->store->instantiate(*made->compiled.module, linker);
-    EXPECT_FALSE(instance.is_error()) << instance.error().message();
-    if (instance.is_error())
-        return nullptr;
-    made->instance = instance.release_value();
-    return made;
-}
-
-std::string run_tail(TailInstance& instance, const char* name, std::vector<u64> args)
-{
-    std::vector<runtime::VMVal> values;
-    for (u64 a : args)
-        values.push_back(runtime::VMVal::from_u64(a));
-    auto outcome = compile::invoke_export(*instance.instance, StringView(name, __builtin_strlen(name)),
-                                          Span<const runtime::VMVal>(values.data(), values.size()));
-    if (outcome.is_error())
-        return std::string("error ") + outcome.error().message();
-    if (outcome->trap)
-        return "trap " + std::to_string(static_cast<u32>(outcome->trap->kind));
-    std::string text;
-    for (const runtime::VMVal& value : outcome->results)
-        text += std::to_string(value.u64_value()) + " ";
-    return text;
-}
 
 // $wide takes 10 i64 (4 on the stack) and so do its tail callers; $grow and $grow2
 // need more stack arguments than "narrow", "narrow2" and "narrow_indirect" received
@@ -126,40 +75,35 @@ constexpr const char* kTailModule = R"(
 
 TEST(OptTailCalls, AgreeWithTheBaselineAndRunInConstantStack)
 {
-    auto baseline = instantiate_tail(kTailModule, false);
-    auto optimized = instantiate_tail(kTailModule, true);
+    auto [baseline, optimized] = instantiate_both(kTailModule);
     ASSERT_TRUE(baseline && optimized);
     EXPECT_EQ(optimized->statistics.baseline_fallbacks, 0u);
     EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "parity", { 0 } }, { "parity", { 1 } }, { "parity", { 7 } }, { "parity", { 1000 } },
         { "wide", { 0, 1 } }, { "wide", { 1, 1 } }, { "wide", { 9, 100 } }, { "wide", { 1000, 17 } },
         { "indirect", { 0, 5 } }, { "indirect", { 1, 5 } }, { "indirect", { 2, 5 } }, { "indirect", { 3, 5 } },
         { "indirect", { 4, 5 } }, { "pair", { 3, 4 } }, { "null_ref", { 1 } }, { "by_ref", { 21 } },
         { "narrow", { 10 } }, { "narrow2", { 10 } }, { "narrow_ref", { 3 } },
     };
-    for (const Call& call : calls) {
-        std::string expected = run_tail(*baseline, call.name, call.args);
-        std::string actual = run_tail(*optimized, call.name, call.args);
+    for (const ExportCall& call : calls) {
+        std::string expected = run_text(*baseline, call.name, call.args);
+        std::string actual = run_text(*optimized, call.name, call.args);
         EXPECT_EQ(expected, actual) << call.name << " " << call.args[0];
     }
-    EXPECT_EQ(run_tail(*optimized, "pair", { 3, 4 }), "4 3 ");
-    EXPECT_EQ(run_tail(*optimized, "null_ref", { 1 }), "trap " + std::to_string(static_cast<u32>(TrapKind::NullFunctionReference)));
-    EXPECT_EQ(run_tail(*optimized, "indirect", { 2, 5 }), "trap " + std::to_string(static_cast<u32>(TrapKind::IndirectCallTypeMismatch)));
-    EXPECT_EQ(run_tail(*optimized, "by_ref", { 21 }), "42 ");
-    EXPECT_EQ(run_tail(*optimized, "narrow", { 10 }), "17 ");
-    EXPECT_EQ(run_tail(*optimized, "narrow2", { 10 }), "17 30 10 ");
-    EXPECT_EQ(run_tail(*optimized, "narrow_ref", { 3 }), "6 3000 3 ");
+    EXPECT_EQ(run_text(*optimized, "pair", { 3, 4 }), "4 3 ");
+    EXPECT_EQ(run_text(*optimized, "null_ref", { 1 }), "trap " + std::to_string(static_cast<u32>(TrapKind::NullFunctionReference)));
+    EXPECT_EQ(run_text(*optimized, "indirect", { 2, 5 }), "trap " + std::to_string(static_cast<u32>(TrapKind::IndirectCallTypeMismatch)));
+    EXPECT_EQ(run_text(*optimized, "by_ref", { 21 }), "42 ");
+    EXPECT_EQ(run_text(*optimized, "narrow", { 10 }), "17 ");
+    EXPECT_EQ(run_text(*optimized, "narrow2", { 10 }), "17 30 10 ");
+    EXPECT_EQ(run_text(*optimized, "narrow_ref", { 3 }), "6 3000 3 ");
     // A million frames would exhaust any stack: these chains only run as tail calls
     // (direct with register and stack arguments, and through the table).
-    EXPECT_EQ(run_tail(*optimized, "parity", { 1'000'000 }), run_tail(*baseline, "parity", { 1'000'000 }));
-    EXPECT_EQ(run_tail(*optimized, "wide", { 1'000'000, 3 }), run_tail(*baseline, "wide", { 1'000'000, 3 }));
-    EXPECT_EQ(run_tail(*optimized, "indirect", { 0, 1'000'000 }), "42 ");
-    EXPECT_EQ(run_tail(*optimized, "wide", { 1'000'000, 3 }).rfind("trap", 0), std::string::npos);
+    EXPECT_EQ(run_text(*optimized, "parity", { 1'000'000 }), run_text(*baseline, "parity", { 1'000'000 }));
+    EXPECT_EQ(run_text(*optimized, "wide", { 1'000'000, 3 }), run_text(*baseline, "wide", { 1'000'000, 3 }));
+    EXPECT_EQ(run_text(*optimized, "indirect", { 0, 1'000'000 }), "42 ");
+    EXPECT_EQ(run_text(*optimized, "wide", { 1'000'000, 3 }).rfind("trap", 0), std::string::npos);
 }
 
 } // namespace wk::engine::opt
@@ -205,32 +149,27 @@ TEST(OptExceptions, ThrowsFromOptimisedCodeAreCaughtAsFromTheBaseline)
   (func (export "null_ref") (result i32) (call $rethrow (ref.null exn)) (i32.const 0))
 )
 )";
-    auto baseline = instantiate_tail(wat, false);
-    auto optimized = instantiate_tail(wat, true);
+    auto [baseline, optimized] = instantiate_both(wat);
     ASSERT_TRUE(baseline && optimized);
     // $thrower, $rethrow, "uncaught" and "null_ref" optimised; the try_tables not yet.
     EXPECT_EQ(optimized->statistics.optimized_functions, 4u);
     EXPECT_EQ(optimized->statistics.baseline_fallbacks, 2u);
-    struct Call {
-        const char* name;
-        std::vector<u64> args;
-    };
-    std::vector<Call> calls = {
+    std::vector<ExportCall> calls = {
         { "catch", { 0, 10 } }, { "catch", { 1, 10 } }, { "catch", { 2, 10 } }, { "catch", { 1, ~u64 { 0 } } },
         { "uncaught", { 0 } }, { "uncaught", { 1 } }, { "uncaught", { 2 } },
         { "rethrown", { 0 } }, { "rethrown", { 1 } }, { "rethrown", { 2 } }, { "null_ref", {} },
     };
-    for (const Call& call : calls) {
-        std::string expected = run_tail(*baseline, call.name, call.args);
-        std::string actual = run_tail(*optimized, call.name, call.args);
+    for (const ExportCall& call : calls) {
+        std::string expected = run_text(*baseline, call.name, call.args);
+        std::string actual = run_text(*optimized, call.name, call.args);
         EXPECT_EQ(expected, actual) << call.name << " " << (call.args.empty() ? 0 : call.args[0]);
     }
     // 1 + 30 + 2 + 10
-    EXPECT_EQ(run_tail(*optimized, "catch", { 1, 10 }), "43 ");
-    EXPECT_EQ(run_tail(*optimized, "catch", { 0, 10 }), std::to_string(~u64 { 0 }) + " ");
-    EXPECT_EQ(run_tail(*optimized, "uncaught", { 2 }), "trap " + std::to_string(static_cast<u32>(TrapKind::UncaughtException)));
-    EXPECT_EQ(run_tail(*optimized, "rethrown", { 2 }), "2 ");
-    EXPECT_EQ(run_tail(*optimized, "null_ref", {}), "trap " + std::to_string(static_cast<u32>(TrapKind::NullExceptionReference)));
+    EXPECT_EQ(run_text(*optimized, "catch", { 1, 10 }), "43 ");
+    EXPECT_EQ(run_text(*optimized, "catch", { 0, 10 }), std::to_string(~u64 { 0 }) + " ");
+    EXPECT_EQ(run_text(*optimized, "uncaught", { 2 }), "trap " + std::to_string(static_cast<u32>(TrapKind::UncaughtException)));
+    EXPECT_EQ(run_text(*optimized, "rethrown", { 2 }), "2 ");
+    EXPECT_EQ(run_text(*optimized, "null_ref", {}), "trap " + std::to_string(static_cast<u32>(TrapKind::NullExceptionReference)));
 }
 
 } // namespace wk::engine::opt
