@@ -682,6 +682,14 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
         Type type = op == Op::GlobalGet ? m_function.value(m_function.result(inst)).type : m_function.value(args[0]).type;
         if (type == Type::V128)
             return unsupported("optimising tier: v128 globals not supported yet");
+        if (op == Op::GlobalSet && type == Type::F32) {
+            // NOTE: the value first: a constant is materialised through r11, which then
+            // holds the cell's address.
+            Xmm value = xmm_in(args[0], kScratchXmm);
+            m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+            m_asm.movss(Mem(kScratch), value);
+            return {};
+        }
         m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
         if (op == Op::GlobalGet) {
             Value result = m_function.result(inst);
@@ -700,10 +708,6 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
             } else {
                 emit_move(dst, src);
             }
-            return {};
-        }
-        if (type == Type::F32) {
-            m_asm.movss(Mem(kScratch), xmm_in(args[0], kScratchXmm));
             return {};
         }
         MoveLoc dst;
@@ -748,6 +752,11 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
     // check-free. Checked: [base + checked address + offset - its check's base offset]
     // (emit_bounds_check, lower_memory.cpp).
     bool is_store = op >= Op::I32Store && op <= Op::I64Store32;
+    // NOTE: a float constant is materialised through r11 (and r10 may be the base), so a
+    // constant stored value goes into its xmm scratch before the address takes them.
+    bool value_first = is_store && is_const(args[1]) && class_of(m_function.value(args[1]).type) == RegClass::Xmm;
+    if (value_first)
+        load_xmm(kScratchXmm, args[1]);
     u64 displacement = data.imm;
     if (checked)
         displacement -= m_function.inst(m_function.value(args[0]).def).imm;
@@ -770,7 +779,7 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
         Type type = m_function.value(value).type;
         bool uses_r11 = access.has_index() && access.index() == kScratch;
         if (class_of(type) == RegClass::Xmm) {
-            Xmm from = xmm_in(value, kScratchXmm);
+            Xmm from = value_first ? kScratchXmm : xmm_in(value, kScratchXmm);
             TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
             op == Op::F32Store ? m_asm.movss(access, from) : m_asm.movsd(access, from);
             return {};
