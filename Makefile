@@ -51,7 +51,8 @@ iso: boot-build
 
 bench: build
 	@python3 bench/harness/bench.py --build-dir $(BUILD_DIR)/bench-programs --wasmkern $(BUILD_DIR)/bin/wasmkern --results bench/RESULTS.md \
-		--wasmkern-tier "baseline=--tier baseline" --wasmkern-tier "optimized=--tier optimized"
+		--wasmkern-tier "baseline=--tier baseline" --wasmkern-tier "optimized=--tier optimized" \
+		--wasmkern-tier "tiered=--tier tiered"
 
 fuzz: build
 	@cmake --build $(BUILD_DIR) --target fuzz
