@@ -447,6 +447,14 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
     // The thread must not run before the process is in the table: interrupts stay off
     // from its creation to the insertion (one CPU).
     InterruptDisabler guard;
+    // A caller that is being killed creates nothing: a child started now would outlive the
+    // kill as an orphan that nobody asked for.
+    if (Process* caller = current_process(); caller && caller->kill_requested) {
+        --g_reserved;
+        x86_64::sti();
+        destroy(process);
+        return fail(Errno::Intr);
+    }
     auto thread = sched::spawn_on_stack(process->name, process_main, process, thread_stack);
     --g_reserved;
     if (!thread) {

@@ -172,8 +172,10 @@ shell)
   # Booted without `console`: /bin/sh is the first process (pid 1). 62 orphans and a sleeping
   # background program (pid 65) fill the table, so the shell cannot spawn; its `kill` builtin
   # needs no slot and ends them all. After `exit` the kernel console starts and can spawn again.
-  kills=()
-  for ((pid = 3; pid <= 65; ++pid)); do kills+=("$pid"); done
+  # pid 65 is killed first: until then no slot frees, so it cannot start a child that would
+  # outlive it (a killed process spawns nothing).
+  kills=(65)
+  for ((pid = 3; pid <= 64; ++pid)); do kills+=("$pid"); done
   input "/bin/quota_orphans" "/bin/quota_orphans stay &" "/bin/exit_code exit 3" "kill ${kills[*]}" "wait 65" \
         "exit 0" "sleep 5000" "run /bin/exit_code exit 4" "ps"
   run_qemu
