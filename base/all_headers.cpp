@@ -4,6 +4,7 @@
 #include "base/assert.h"
 #include "base/checked.h"
 #include "base/error.h"
+#include "base/fixed_string.h"
 #include "base/format.h"
 #include "base/format_sink.h"
 #include "base/hash.h"

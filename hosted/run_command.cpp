@@ -10,6 +10,7 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/literals.h"
+#include "engine/wasi/exit.h"
 #include "hosted/cli.h"
 #include "hosted/wasi/wasi_command.h"
 
@@ -342,7 +343,7 @@ private:
             // A trap while initialising (a segment out of bounds, the start function).
             if (error.kind() == ErrorKind::OutOfRange) {
                 std::fprintf(stderr, "error: wasm trap: %s (while instantiating)\n", error.message());
-                return kTrapExitStatus;
+                return static_cast<int>(engine::wasi::kTrapExitStatus);
             }
             print_binary_error(m_path, error);
             return kExitFailure;
@@ -365,7 +366,7 @@ private:
         outcome = result.release_value();
         if (outcome.trap) {
             print_trap(*outcome.trap, outcome.backtrace.span(), *m_compiled.module);
-            return kTrapExitStatus;
+            return static_cast<int>(engine::wasi::kTrapExitStatus);
         }
         return kExitOk;
     }

@@ -298,15 +298,15 @@ bool redirect_fault_to_trap(FaultState& state)
     auto site = lookup_trap_site(state.pc);
     if (!site || site->kind == TrapKind::None || site->kind >= TrapKind::Count)
         return false;
-    activation->trap_kind = site->kind;
+    LandingState landing = leave_at_landing(*activation, site->kind);
     activation->trap_pc = state.pc;
     activation->trap_fp = state.fp;
     activation->fault_address = state.fault_address;
     record_backtrace(*activation, state);
-    state.pc = static_cast<uptr>(activation->landing_pc);
-    state.sp = static_cast<uptr>(activation->saved_rsp);
-    state.fp = static_cast<uptr>(activation->saved_rbp);
-    state.rax = static_cast<u64>(site->kind);
+    state.pc = landing.pc;
+    state.sp = landing.sp;
+    state.fp = landing.fp;
+    state.rax = landing.rax;
     return true;
 }
 
@@ -339,14 +339,23 @@ void resume_stack_check(const StackCheckFault& fault, uptr limit, FaultState& st
 
 extern "C" [[noreturn]] void wk_resume_at_landing(Activation* activation, u32 kind);
 
+LandingState leave_at_landing(Activation& activation, TrapKind kind)
+{
+    WK_ASSERT(activation.landing_pc != 0);
+    activation.trap_kind = kind;
+    activation.trap_pc = 0;
+    activation.trap_fp = 0;
+    activation.fault_address = 0;
+    activation.backtrace_count = 0;
+    return { static_cast<uptr>(activation.landing_pc), static_cast<uptr>(activation.saved_rsp),
+             static_cast<uptr>(activation.saved_rbp), static_cast<u64>(kind) };
+}
+
 void unwind_activation(Activation* activation, TrapKind kind)
 {
-    WK_ASSERT(activation && activation->landing_pc != 0);
-    activation->trap_kind = kind;
-    activation->trap_pc = 0;
-    activation->trap_fp = 0;
-    activation->fault_address = 0;
-    activation->backtrace_count = 0;
+    WK_ASSERT(activation);
+    leave_at_landing(*activation, kind);
+    // The assembly resumes with the same registers leave_at_landing described.
     wk_resume_at_landing(activation, static_cast<u32>(kind));
 }
 

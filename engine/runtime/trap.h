@@ -33,6 +33,19 @@ struct NativeCallResult {
 // fault is not caught. Fails only when the thread cannot be prepared for wasm code.
 Result<NativeCallResult> call_native(const void* code, u64 arg0 = 0, u64 arg1 = 0, u64 arg2 = 0);
 
+// Where a thread resumes to leave `activation` as a trap of `kind`: the landing, with rsp and
+// rbp as the entry trampoline recorded them and rax = the kind. Records the kind and clears
+// the trap's details (pc, fp, fault address, backtrace), which a caller that has them fills in
+// afterwards. The one description of that exit: fault redirection, unwind_activation and the
+// kernel's kill at a timer tick all use it.
+struct LandingState {
+    uptr pc { 0 };
+    uptr sp { 0 };
+    uptr fp { 0 };
+    u64 rax { 0 };
+};
+LandingState leave_at_landing(Activation& activation, TrapKind kind);
+
 // Ends `activation` from host code running inside it (a host function called from wasm,
 // e.g. WASI proc_exit with TrapKind::Exit): resumes at its landing as if it trapped with
 // `kind`, so the call that entered wasm returns with that trap. The frames in between

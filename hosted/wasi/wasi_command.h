@@ -37,8 +37,6 @@ struct WasiCommandOptions {
 // ends them explicitly. On error returns false with a message in `error`.
 bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptions& options, std::string& error);
 
-// Exit status of a run that trapped (as a process killed by SIGABRT: 128 + 6).
-inline constexpr int kTrapExitStatus = 134;
 // proc_exit statuses below this are the tool's exit status; others are an error
 // (wasmtime's rule: WASI exit statuses are [0, 126)).
 inline constexpr u32 kMaxGuestExitStatus = 126;

@@ -72,6 +72,12 @@ Heap* g_heap;
 
 FrameAllocator& frames() { return g_frames; }
 
+u64 half_of_free_memory(u64 cap)
+{
+    u64 half = g_frames.free_frames() * kFrameSize / 2;
+    return half < cap ? half : cap;
+}
+
 Result<void> initialize_frames(const boot::BootInfo& info)
 {
     MemoryRange reserved[] = {

@@ -19,6 +19,10 @@ Result<void> initialize_address_space(const boot::BootInfo& info);
 void initialize_heap(u64 cookie);
 
 FrameAllocator& frames();
+// Half of the memory free now, at most `cap` bytes: what one consumer that grows on demand (a
+// process's linear memory, the RAM file system) may take, so that it cannot starve the rest
+// of the kernel.
+u64 half_of_free_memory(u64 cap);
 Result<u64> allocate_frame();
 Result<u64> allocate_zeroed_frame();
 void free_frame(u64 physical);

@@ -2,11 +2,13 @@
 
 #include <new>
 
+#include "base/fixed_string.h"
 #include "base/format.h"
 #include "base/ref_ptr.h"
 #include "engine/compile/invoke.h"
 #include "engine/runtime/invoke.h"
 #include "engine/runtime/linker.h"
+#include "engine/runtime/trap.h"
 #include "engine/wasi/exit.h"
 #include "engine/wasi/wasi_context.h"
 #include "engine/wasi/wasi_host.h"
@@ -202,7 +204,7 @@ u32 run(Process& process)
     }
     if (outcome->trap) {
         report(process, "error: wasm trap: {}\n", engine::trap_message(outcome->trap->kind));
-        return kTrapStatus;
+        return wasi::kTrapExitStatus;
     }
     return 0;
 }
@@ -224,19 +226,6 @@ i64 process_main(void* argument)
     process.exited = true;
     sched::wake_all(process.exit_waiters);
     return status;
-}
-
-void copy_name(char (&name)[32], StringView path)
-{
-    usize start = 0;
-    for (usize i = 0; i < path.size(); ++i) {
-        if (path[i] == '/')
-            start = i + 1;
-    }
-    usize length = 0;
-    for (usize i = start; i < path.size() && length + 1 < sizeof(name); ++i)
-        name[length++] = path[i];
-    name[length] = 0;
 }
 
 Errno errno_of(const Error& error) { return error.kind() == ErrorKind::OutOfMemory ? Errno::NoMem : Errno::NoExec; }
@@ -328,8 +317,7 @@ wasi::Expected<void> install_stdio(Process& process, const SpawnRequest& request
 runtime::RuntimeLimits process_limits()
 {
     runtime::RuntimeLimits limits;
-    u64 half_free = mm::frames().free_frames() * mm::kFrameSize / 2;
-    u64 memory = half_free < kMaxProcessMemory ? half_free : kMaxProcessMemory;
+    u64 memory = mm::half_of_free_memory(kMaxProcessMemory);
     limits.max_memory_bytes = memory;
     limits.max_store_memory_bytes = memory;
     limits.max_memory64_reservation = memory;
@@ -424,7 +412,8 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
     process->path = std::move(*path);
     process->module = std::move(*module);
     process->parent_pid = request.parent_pid;
-    copy_name(process->name, request.path);
+    // The name shown in ps: the file name, without its directory.
+    copy_truncated(process->name, request.path.substr(request.path.find_last_of('/') + 1));
     {
         InterruptDisabler guard;
         process->pid = g_next_pid++;
@@ -605,15 +594,13 @@ void on_timer_tick(x86_64::InterruptFrame& frame)
     // Leave the wasm code as proc_exit does: at the activation's landing, which restores the
     // registers its entry saved. Wasm frames own nothing, so nothing is skipped that needs
     // freeing; the process thread then sees kill_requested and frees the rest.
-    activation->trap_kind = wasi::kExitTrapKind;
+    auto landing = engine::leave_at_landing(*activation, engine::TrapKind::Exit);
     activation->trap_pc = frame.rip;
     activation->trap_fp = frame.rbp;
-    activation->fault_address = 0;
-    activation->backtrace_count = 0;
-    frame.rip = activation->landing_pc;
-    frame.rsp = activation->saved_rsp;
-    frame.rbp = activation->saved_rbp;
-    frame.rax = static_cast<u64>(wasi::kExitTrapKind);
+    frame.rip = landing.pc;
+    frame.rsp = landing.sp;
+    frame.rbp = landing.fp;
+    frame.rax = landing.rax;
 }
 
 } // namespace wk::kernel::proc

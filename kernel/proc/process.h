@@ -27,8 +27,8 @@ enum class ProcessState : u32 { Running = 0, Blocked = 1, Exited = 2 };
 // At most this many processes exist at once (waited-for processes leave the table);
 // spawn beyond is Errno::Again.
 inline constexpr u32 kMaxProcesses = 64;
-// Exit statuses the kernel gives (as a shell shows signals: 128 + SIGABRT / SIGKILL).
-inline constexpr u32 kTrapStatus = 134;
+// Exit statuses the kernel gives (as a shell shows signals: 128 + SIGKILL; a trap ends with
+// engine::wasi::kTrapExitStatus, 128 + SIGABRT).
 inline constexpr u32 kKilledStatus = 137;
 // Ended by Ctrl-C (the shell's interrupt through wasmkern.interrupt): 128 + SIGINT.
 inline constexpr u32 kInterruptedStatus = 130;

@@ -1,3 +1,4 @@
+#include "engine/wasi/exit.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/inode.h"
@@ -97,7 +98,7 @@ KERNEL_TEST(proc_exit_status_trap_and_errors)
 {
     install_modules();
     KEXPECT_EQ(status_of("/ktest-proc/exit7"), 7u);
-    KEXPECT_EQ(status_of("/ktest-proc/trap"), kTrapStatus);
+    KEXPECT_EQ(status_of("/ktest-proc/trap"), engine::wasi::kTrapExitStatus);
     KEXPECT_EQ(errno_of(spawn_quietly("/ktest-proc/missing")), static_cast<u32>(Errno::NoEnt));
     KEXPECT_EQ(errno_of(spawn_quietly("/ktest-proc/malformed")), static_cast<u32>(Errno::NoExec));
     KEXPECT_EQ(errno_of(spawn_quietly("/ktest-proc")), static_cast<u32>(Errno::NoExec)); // a directory

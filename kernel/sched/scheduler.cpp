@@ -1,5 +1,6 @@
 #include <new>
 
+#include "base/fixed_string.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/debug/panic.h"
 #include "kernel/sched/thread.h"
@@ -78,23 +79,11 @@ u64 Scheduler::s_slice_start_ns;
 usize Scheduler::s_short_waiting;
 u64 Scheduler::s_next_id = 1;
 
-namespace {
-
-void copy_name(char (&destination)[Thread::kNameSize], const char* name)
-{
-    usize i = 0;
-    for (; name && name[i] && i + 1 < Thread::kNameSize; ++i)
-        destination[i] = name[i];
-    destination[i] = 0;
-}
-
-} // namespace
-
 void Scheduler::initialize()
 {
     auto* boot = new Thread;
     boot->m_id = s_next_id++;
-    copy_name(boot->m_name, "kernel-main");
+    copy_truncated(boot->m_name, "kernel-main");
     boot->m_state = ThreadState::Running;
     boot->m_stack = { reinterpret_cast<u64>(boot_stack_bottom), reinterpret_cast<u64>(boot_stack_top) };
     s_current = boot;
@@ -142,7 +131,7 @@ Result<Thread*> Scheduler::spawn_on_stack(const char* name, ThreadEntry entry, v
     thread->m_owns_stack = false;
     thread->m_entry = entry;
     thread->m_argument = argument;
-    copy_name(thread->m_name, name);
+    copy_truncated(thread->m_name, name ? StringView(name) : StringView());
 
     // The frame switch_context pops: MXCSR/x87 control, r15..r12, rbx, rbp, return address.
     auto* top = reinterpret_cast<u64*>(stack.top);

@@ -121,7 +121,7 @@ TEST(WasiHost, ProcExitUnwindsOutOfTheActivation)
     auto outcome = runtime::invoke(*r.store, *r.function("proc_exit"), Span<runtime::VMVal>(values, 1));
     ASSERT_TRUE(outcome.has_value());
     ASSERT_TRUE(outcome->trap.has_value());
-    EXPECT_EQ(outcome->trap->kind, kExitTrapKind);
+    EXPECT_EQ(outcome->trap->kind, TrapKind::Exit);
     EXPECT_EQ(*r.guest.context.exit_status(), 9u);
     EXPECT_EQ(platform::current_activation(), nullptr);
     // The thread goes on normally: another call through the same entry returns.
@@ -143,7 +143,7 @@ TEST(WasiHost, CancelledGuestUnwindsOnceTheCallReturned)
     auto outcome = runtime::invoke(*r.store, *r.function("sched_yield"), Span<runtime::VMVal>(values, 1));
     ASSERT_TRUE(outcome.has_value());
     ASSERT_TRUE(outcome->trap.has_value());
-    EXPECT_EQ(outcome->trap->kind, kExitTrapKind);
+    EXPECT_EQ(outcome->trap->kind, TrapKind::Exit);
     EXPECT_FALSE(r.guest.context.exit_status().has_value());
     ASSERT_EQ(r.guest.system.calls.size(), 1u);
     EXPECT_EQ(r.guest.system.calls[0], "yield");
