@@ -8,6 +8,7 @@
 #include "kernel/sched/thread.h"
 #include "kernel/proc/process.h"
 #include "kernel/time/clock.h"
+#include "kernel/time/rtc.h"
 
 namespace wk::kernel::sys {
 
@@ -17,12 +18,13 @@ constinit SpinLock g_lock;
 RefPtr<fs::FileSystem> g_root;
 InitrdSummary g_summary;
 
-// Inode times: nanoseconds since boot (there is no wall clock yet).
-class BootClock final : public fs::Clock {
+// Inode times: the wall clock (nanoseconds since the Unix epoch, from the CMOS clock read at
+// boot), as WASI's realtime clock gives them, so that a file's times compare with `date`.
+class WallClock final : public fs::Clock {
 public:
-    u64 now() override { return time::nanoseconds_since_boot(); }
+    u64 now() override { return time::realtime_nanoseconds(); }
 };
-constinit BootClock g_clock;
+constinit WallClock g_clock;
 
 constexpr u64 kOwnerShare = 4;
 
@@ -31,8 +33,7 @@ fs::Limits root_limits()
     // Half of free memory, at most 1 GiB: files cannot starve the rest of the kernel. The
     // files one process creates hold at most a quarter of that (DQuot beyond).
     fs::Limits limits;
-    u64 half_free = mm::frames().free_frames() * mm::kFrameSize / 2;
-    limits.max_bytes = half_free < (1ull << 30) ? half_free : (1ull << 30);
+    limits.max_bytes = mm::half_of_free_memory(u64 { 1 } << 30);
     limits.max_bytes_per_owner = limits.max_bytes / kOwnerShare;
     return limits;
 }

@@ -4,6 +4,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/sys/kernel_wasi_system.h"
 #include "kernel/sys/root_fs.h"
+#include "kernel/time/rtc.h"
 
 namespace wk::kernel::sys {
 
@@ -398,6 +399,28 @@ KERNEL_TEST(sys_wasi_long_calls_in_steps)
     delete[] back;
     drop(file_system);
     KEXPECT_EQ(mm::heap_statistics().bytes_in_use, heap_before);
+}
+
+// Inodes get the wall clock's time (WASI realtime), not the time since boot.
+KERNEL_TEST(sys_root_file_system_times_are_wall_clock)
+{
+    auto& fs = root_fs();
+    u64 before = time::realtime_nanoseconds();
+    RefPtr<fs::Directory> file;
+    {
+        FsGuard guard;
+        auto created = fs.create_directory_at(fs.root(), "ktest-wall-clock");
+        KEXPECT(created.has_value());
+        if (created)
+            file = *created;
+    }
+    u64 after = time::realtime_nanoseconds();
+    if (file) {
+        KEXPECT(file->modify_time() >= before);
+        KEXPECT(file->modify_time() <= after);
+        FsGuard guard;
+        KEXPECT(fs.remove_directory_at(fs.root(), "ktest-wall-clock").has_value());
+    }
 }
 
 KERNEL_TEST(sys_root_file_system_is_mounted)
