@@ -27,8 +27,8 @@ struct CompileStatistics {
 
 // Compiles and links `module` and sets its function entries. The returned CodeObject
 // must outlive every instance of the module (NOTE: LoadedModule has no owner slot for
-// it yet; CompiledModule below pairs them). Errors: Unsupported with a named reason
-// ("SIMD not implemented", ...) and the byte offset of the instruction; OutOfMemory.
+// it; CompiledModule in invoke.h pairs them). Errors: Unsupported with a named reason
+// and the byte offset of an instruction no tier compiles; OutOfMemory.
 // `options` pick the tier; a function the optimising tier refuses (Unsupported) is
 // compiled by the baseline instead, and only the baseline's errors fail the module.
 Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& module, CompileStatistics* statistics = nullptr,

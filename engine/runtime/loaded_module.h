@@ -53,8 +53,9 @@ public:
 
     // Compiled entries, one per defined function (module function index minus the
     // imported count). Empty until the compiler provides them. NOTE: the code they point
-    // into must outlive this module and its instances; a CodeObject owner handle joins
-    // these entries when engine/compile exists.
+    // into must outlive this module and its instances: engine::compile::CompiledModule
+    // (engine/compile/invoke.h) pairs the module with its CodeObject, and whoever
+    // instantiates keeps that pair alive.
     Result<void> set_function_entries(Span<const FunctionEntries> entries);
     bool is_compiled() const { return !m_entries.is_empty(); }
     FunctionEntries entries_of(u32 function_index) const;
