@@ -42,6 +42,13 @@ OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOf
     , m_inliner(module)
 {
     MUST(m_needs_array_trampoline.try_resize(module.types.size(), false));
+    for (u32 index = module.imported_function_count; index < module.functions.size(); ++index) {
+        if (index < module.declared_functions.size() && module.declared_functions[index]) {
+            u64 type = module.canonical[module.functions[index].type_index];
+            MUST(m_declared_by_type.try_append(type << 32 | index));
+        }
+    }
+    std::sort(m_declared_by_type.begin(), m_declared_by_type.end());
     if (!baseline_isa) {
         const CpuFeatures& cpu = cpu_features();
         m_avx = cpu.avx;
@@ -718,9 +725,13 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
             m_needs_array_trampoline[type_index] = true;
             TRY(m_new_trampolines.try_append(type_index));
         }
-        // A tail transfer restores r14 and r15 from the frame (compile_function saves r15
-        // in functions with tail calls).
-        emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
+        if (!tail && !imported) {
+            TRY(emit_funcref_call(type_index));
+        } else {
+            // A tail transfer restores r14 and r15 from the frame (compile_function saves r15
+            // in functions with tail calls).
+            emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
+        }
     } else {
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
         u32 symbol = m_symbols.function(data.imm2 - m_module.imported_function_count);
@@ -771,6 +782,80 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
     if (outgoing)
         m_asm.add(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
     restore_live_across();
+    return {};
+}
+
+// Direct dispatch: a funcref that is the address of this instance's VMFuncRef of a
+// defined function i (rax == r14 + functions + 32 * i) has that function's own code
+// (or, tiered, its jump slot) as native code and this vmctx as its vmctx, so `call
+// function(i)` with rdi = r14 does what the funcref transfer does, without the
+// retpoline (whose return always mispredicts) and without the stack-limit copy (the
+// callee's vmctx is ours). Only the declared functions of the expected type can pass
+// the type check this way, so they are the candidates, found by a compare tree with
+// an equality test at each leaf; any other funcref (another instance's, an import's
+// copy, a subtype's) takes the funcref transfer. NOTE (speculation): a mispredicted
+// compare calls another candidate, a function of this instance with the call's type,
+// the same exposure as a mispredicted signature check; no indirect branch is involved.
+Result<void> OptimizingCompiler::emit_funcref_call(u32 type_index)
+{
+    u64 type = m_module.canonical[type_index];
+    const u64* first = std::lower_bound(m_declared_by_type.begin(), m_declared_by_type.end(), type << 32);
+    const u64* last = std::lower_bound(m_declared_by_type.begin(), m_declared_by_type.end(), (type + 1) << 32);
+    usize count = static_cast<usize>(last - first);
+    if (count == 0 || count > kMaxDirectTargets) {
+        emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), false);
+        return {};
+    }
+    u32 function_offset[kMaxDirectTargets];
+    u32 call_label[kMaxDirectTargets];
+    for (usize k = 0; k < count; ++k) {
+        function_offset[k] = m_offsets.function(static_cast<u32>(first[k]));
+        call_label[k] = TRY(m_labels.allocate());
+    }
+    u32 generic = TRY(m_labels.allocate());
+    u32 done = TRY(m_labels.allocate());
+    // r11 = the funcref's offset from the vmctx; the offsets ascend with k.
+    m_asm.mov(kScratch, Gpr::rax, Size::Qword);
+    m_asm.sub(kScratch, kVmctx, Size::Qword);
+    struct Range {
+        u32 begin;
+        u32 end;
+        u32 label; // bound first, when not kNone
+    };
+    Range work[2 * kMaxDirectTargets];
+    u32 depth = 0;
+    work[depth++] = Range { 0, static_cast<u32>(count), kNone };
+    while (depth > 0) {
+        Range range = work[--depth];
+        if (range.label != kNone)
+            m_asm.bind(m_labels[range.label]);
+        // Up to four candidates are a chain of equality tests: with uniformly random
+        // targets a chain mispredicts 0.75 times per call, two levels of halving 1.0.
+        if (range.end - range.begin <= 4) {
+            for (u32 k = range.begin; k < range.end; ++k) {
+                m_asm.cmp(kScratch, static_cast<i32>(function_offset[k]), Size::Qword);
+                m_asm.jcc(Condition::Equal, m_labels[call_label[k]]);
+            }
+            if (depth > 0) // the last leaf falls through to the transfer
+                m_asm.jmp(m_labels[generic]);
+            continue;
+        }
+        u32 middle = (range.begin + range.end) / 2;
+        u32 upper = TRY(m_labels.allocate());
+        m_asm.cmp(kScratch, static_cast<i32>(function_offset[middle]), Size::Qword);
+        m_asm.jcc(Condition::AboveOrEqual, m_labels[upper]);
+        work[depth++] = Range { middle, range.end, upper };
+        work[depth++] = Range { range.begin, middle, kNone };
+    }
+    m_asm.bind(m_labels[generic]);
+    emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), false);
+    for (usize k = 0; k < count; ++k) {
+        m_asm.jmp(m_labels[done]);
+        m_asm.bind(m_labels[call_label[k]]);
+        m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+        m_asm.call_relocated(m_symbols.function(static_cast<u32>(first[k]) - m_module.imported_function_count));
+    }
+    m_asm.bind(m_labels[done]);
     return {};
 }
 

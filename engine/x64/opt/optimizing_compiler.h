@@ -37,6 +37,9 @@ using abi::SymbolSpace;
 // Parallel moves up to this many are ordered in registers; larger ones go through
 // staging slots (moves.cpp).
 inline constexpr u32 kMaxOrderedMoves = 32;
+// call_indirect and call_ref call a funcref of this instance directly (a compare tree
+// of `call rel32`, no retpoline) when at most this many functions can be it.
+inline constexpr u32 kMaxDirectTargets = 8;
 
 class OptimizingCompiler final : public compile::FunctionCompiler {
 public:
@@ -109,6 +112,9 @@ private:
     Result<void> emit_return(Inst inst);
     Result<void> emit_switch(Inst inst);
     Result<void> emit_call(Inst inst);
+    // rax holds a type-checked, non-null funcref of type `type_index`; calls it (the
+    // arguments are in place). See "Direct dispatch" in docs/optimizing-compiler.md.
+    Result<void> emit_funcref_call(u32 type_index);
     Result<void> emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, TrapKind trap);
     Result<void> emit_deferred();
 
@@ -172,6 +178,9 @@ private:
     Vector<TrapEntry>& m_traps;
     SymbolSpace m_symbols;
     Vector<bool> m_needs_array_trampoline;
+    // Defined functions a funcref can name (Module::declared_functions) as
+    // (canonical type << 32 | function index), sorted: the targets of direct dispatch.
+    Vector<u64> m_declared_by_type;
 
     engine::opt::Builder m_builder;
     engine::opt::Inliner m_inliner;
