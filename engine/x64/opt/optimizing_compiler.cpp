@@ -119,6 +119,7 @@ Result<void> OptimizingCompiler::emit_function()
         cursor = 0;
 
     m_frameless = is_frameless_leaf();
+    TRY(compute_forwarding());
 
     m_uses_memory0 = false;
     for (Block b : m_function.layout()) {
@@ -163,6 +164,44 @@ Result<void> OptimizingCompiler::emit_function()
         return unsupported("optimising tier: frame too large");
     patch_frame_entry(m_asm, m_frame_entry, static_cast<u32>(frame), static_cast<u32>(checked));
     return m_asm.status();
+}
+
+Result<void> OptimizingCompiler::compute_forwarding()
+{
+    TRY(m_forward.try_resize(m_function.block_count(), kNone));
+    auto forwards_to = [&](Block b) -> Block {
+        // Constants emit nothing (their uses rematerialise them); LICM leaves them in
+        // preheaders.
+        Span<const u32> insts = m_function.insts(b);
+        for (u32 k = 0; k + 1 < insts.size(); ++k) {
+            if (m_function.inst(insts[k]).op != Op::Const)
+                return kNone;
+        }
+        Inst last = insts[insts.size() - 1];
+        if (m_function.inst(last).op != Op::Jump)
+            return kNone;
+        u32 edge = m_function.inst(last).first_edge;
+        Span<const u32> args = m_function.edge_args(edge);
+        Span<const u32> params = m_function.params(m_function.edge(edge).to);
+        for (u32 k = 0; k < args.size(); ++k) {
+            if (!value_loc(params[k]).same_place(value_loc(args[k])))
+                return kNone;
+        }
+        return m_function.edge(edge).to;
+    };
+    for (Block b : m_function.layout()) {
+        // A few steps: chains are short, and a cycle of such blocks (an empty infinite
+        // loop) must end somewhere.
+        Block target = b;
+        for (u32 step = 0; step < 4; ++step) {
+            Block next = forwards_to(target);
+            if (next == kNone || next == b)
+                break;
+            target = next;
+        }
+        m_forward[b] = target;
+    }
+    return {};
 }
 
 bool OptimizingCompiler::is_frameless_leaf() const
@@ -355,7 +394,7 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
     m_wasm_offset = data.wasm_offset;
     auto jump_to = [&](Block target) {
         if (target != next)
-            m_asm.jmp(block_label(target));
+            m_asm.jmp(block_label(jump_target(target)));
     };
     switch (data.op) {
     case Op::Jump: {
@@ -391,17 +430,17 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
         bool other_has = TRY(edge_moves(other_edge, other_moves));
         if (!taken_has && !other_has) {
             if (taken_target == next) {
-                m_asm.jcc(negate(taken), block_label(other_target));
+                m_asm.jcc(negate(taken), block_label(jump_target(other_target)));
             } else {
-                m_asm.jcc(taken, block_label(taken_target));
+                m_asm.jcc(taken, block_label(jump_target(taken_target)));
                 jump_to(other_target);
             }
         } else if (taken_has && !other_has) {
-            m_asm.jcc(negate(taken), block_label(other_target));
+            m_asm.jcc(negate(taken), block_label(jump_target(other_target)));
             TRY(emit_parallel_moves(m_moves));
             jump_to(taken_target);
         } else if (!taken_has) {
-            m_asm.jcc(taken, block_label(taken_target));
+            m_asm.jcc(taken, block_label(jump_target(taken_target)));
             TRY(emit_parallel_moves(other_moves));
             jump_to(other_target);
         } else {
@@ -447,7 +486,7 @@ Result<void> OptimizingCompiler::emit_switch(Inst inst)
             TRY(m_edge_stubs.try_append(EdgeStub { stub, edge }));
             edge_label[k] = stub;
         } else {
-            edge_label[k] = m_block_labels[m_function.edge(edge).to];
+            edge_label[k] = m_block_labels[jump_target(m_function.edge(edge).to)];
         }
     }
     Gpr index = gpr_in(m_function.args(inst)[0], kScratch);
@@ -540,7 +579,7 @@ Result<void> OptimizingCompiler::emit_deferred()
         m_asm.bind(m_labels[stub.label]);
         TRY(edge_moves(stub.edge, m_moves));
         TRY(emit_parallel_moves(m_moves));
-        m_asm.jmp(block_label(m_function.edge(stub.edge).to));
+        m_asm.jmp(block_label(jump_target(m_function.edge(stub.edge).to)));
     }
     // call_indirect with different type ids: ask the FuncSubtype builtin, keeping every
     // register a System V callee may clobber (the arguments are already in place).

@@ -170,6 +170,10 @@ private:
     Result<Label*> trap_label(TrapKind kind);
     Result<void> record_trap_here(TrapKind kind);
     Label& block_label(Block b) { return m_labels[m_block_labels[b]]; }
+    // Where a jump to `b` may go instead: past blocks that only jump on without moves
+    // (e.g. a loop preheader whose parameters sit where the header's do).
+    Block jump_target(Block b) const { return m_forward[b]; }
+    Result<void> compute_forwarding();
     Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_wasm_offset); }
 
     const Module& m_module;
@@ -188,6 +192,7 @@ private:
     Allocator m_alloc;
     abi::LabelPool m_labels;
     Vector<u32> m_block_labels;
+    Vector<u32> m_forward; // per block: jump_target
     abi::TrapStubs m_trap_stubs;
     abi::CallLayout m_self_layout;
     abi::CallLayout m_call_layout;
