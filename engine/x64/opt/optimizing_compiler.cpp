@@ -115,6 +115,9 @@ Result<void> OptimizingCompiler::emit_function()
     m_atomic_slot = kNone;
     for (u32& slot : m_save_slot)
         slot = kNone;
+    TRY(m_saved_at_definition.try_resize(m_function.value_count(), false));
+    for (u32 v = 0; v < m_function.value_count(); ++v)
+        m_saved_at_definition[v] = false;
     for (u32& cursor : m_cursor)
         cursor = 0;
 
@@ -143,9 +146,15 @@ Result<void> OptimizingCompiler::emit_function()
     Span<const Block> layout = m_function.layout();
     for (u32 k = 0; k < layout.size(); ++k) {
         m_asm.bind(block_label(layout[k]));
+        for (Value param : m_function.params(layout[k]))
+            TRY(save_at_definition(param));
         Span<const u32> insts = m_function.insts(layout[k]);
-        for (u32 n = 0; n + 1 < insts.size(); ++n)
+        for (u32 n = 0; n + 1 < insts.size(); ++n) {
             TRY(emit_inst(insts[n]));
+            const engine::opt::InstData& data = m_function.inst(insts[n]);
+            for (u32 r = 0; r < data.result_count; ++r)
+                TRY(save_at_definition(m_function.result(insts[n], r)));
+        }
         TRY(emit_terminator(insts[insts.size() - 1], k + 1 < layout.size() ? layout[k + 1] : kNone));
         if (m_asm.offset() - m_function_start > m_code_budget)
             return unsupported("implementation limit: function too large for the optimising tier");
@@ -629,14 +638,36 @@ Result<void> OptimizingCompiler::save_live_across(u32 position)
         if (interval.start >= position)
             continue;
         u32& slot = m_save_slot[interval.value];
+        // NOTE: a value stored where it is defined (which dominates every point where it
+        // is live) needs no store here; where it is not live the reload is harmless,
+        // since no other value has its register inside its interval.
+        bool stored = m_saved_at_definition[interval.value];
         if (slot == kNone)
             slot = m_alloc.new_slot();
-        if (cls == RegClass::Gpr)
-            m_asm.mov(slot_mem(slot), gpr(reg), Size::Qword);
-        else
-            m_asm.movsd(slot_mem(slot), xmm(reg));
+        if (!stored) {
+            if (cls == RegClass::Gpr)
+                m_asm.mov(slot_mem(slot), gpr(reg), Size::Qword);
+            else
+                m_asm.movsd(slot_mem(slot), xmm(reg));
+        }
         TRY(m_saved.try_append(Saved { cls, reg, slot }));
     }
+    return {};
+}
+
+Result<void> OptimizingCompiler::save_at_definition(Value v)
+{
+    if (m_alloc.loc(v).kind != LocKind::Reg || !m_alloc.saves_at_definition(v))
+        return {};
+    u32& slot = m_save_slot[v];
+    if (slot == kNone)
+        slot = m_alloc.new_slot();
+    m_saved_at_definition[v] = true;
+    u8 reg = m_alloc.loc(v).reg;
+    if (class_of(m_function.value(v).type) == RegClass::Gpr)
+        m_asm.mov(slot_mem(slot), gpr(reg), Size::Qword);
+    else
+        m_asm.movsd(slot_mem(slot), xmm(reg));
     return {};
 }
 

@@ -164,6 +164,9 @@ private:
     // Calls: registers of values live across position `p` are saved before and
     // reloaded after (save slots allocated on first use).
     Result<void> save_live_across(u32 position);
+    // Stores `v` to its save slot where it is defined, if the allocator says so
+    // (Allocator::saves_at_definition); save_live_across then only reloads it.
+    Result<void> save_at_definition(Value v);
     void restore_live_across();
     void note_below_frame(u32 bytes) { m_below_frame = bytes > m_below_frame ? bytes : m_below_frame; }
 
@@ -217,6 +220,9 @@ private:
     // Save slots of values live across calls; cursors into the allocator's per-register
     // interval lists (positions only grow while emitting).
     Vector<u32> m_save_slot;
+    // Values whose definition stored them already (emitted before this point in layout
+    // order, so it dominates every later point where they are live).
+    Vector<bool> m_saved_at_definition;
     u32 m_cursor[32] {};
     struct Saved {
         RegClass cls;
