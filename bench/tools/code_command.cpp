@@ -1,7 +1,9 @@
-// wk-bench code FILE.wasm OUT.bin: compiles the module and writes its whole CodeObject
-// (every function, entries and trampolines) to OUT.bin, then prints one line per defined
-// function — index, start offset in OUT.bin, size in bytes, name — for reading the
-// generated code with `objdump -D -b binary -mi386:x86-64 --start-address=OFFSET OUT.bin`.
+// wk-bench code [--tier baseline|optimized] FILE.wasm OUT.bin: compiles the module with
+// the given tier (the baseline by default; with `optimized` a function the tier refuses
+// is the baseline's) and writes its whole CodeObject (every function, entries and
+// trampolines) to OUT.bin, then prints one line per defined function — index, start
+// offset in OUT.bin, size in bytes, name — for reading the generated code with
+// `objdump -D -b binary -mi386:x86-64 --start-address=OFFSET OUT.bin`.
 
 #include "bench/tools/commands.h"
 
@@ -13,16 +15,22 @@ namespace wk::bench {
 
 using namespace engine;
 
-int code_command(const Arguments& args)
+int code_command(const Arguments& arguments)
 {
+    Arguments args = arguments;
+    compile::CompileOptions options;
+    if (!take_tier_option(args, options))
+        return kExitUsage;
+    // Index order, so that the offsets of two builds compare.
+    options.deterministic_layout = true;
     if (args.size() != 2)
-        return usage_error("code takes FILE.wasm OUT.bin");
+        return usage_error("code takes [--tier baseline|optimized] FILE.wasm OUT.bin");
     std::string path(args[0]);
     std::string out_path(args[1]);
     auto bytes = read_file(path.c_str());
     if (!bytes)
         return kExitFailure;
-    auto compiled = compile::load_and_compile(to_vector(*bytes));
+    auto compiled = compile::load_and_compile(to_vector(*bytes), Features {}, options);
     if (compiled.is_error())
         return print_error(path.c_str(), compiled.error());
     const compile::CodeObject& code = *compiled->code;

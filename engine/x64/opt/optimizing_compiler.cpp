@@ -1,5 +1,6 @@
 // The optimising tier's driver and control flow: frame, prologue, blocks, branches,
-// switches, returns and calls. Per-op lowering is in lower.cpp, moves in moves.cpp.
+// switches and returns. Calls are in calls.cpp, per-op lowering in lower.cpp, moves in
+// moves.cpp.
 //
 // Frame (rbp-relative), the shared header of docs/engine-abi.md:
 //   [rbp + 16 ...]  incoming stack arguments     [rbp + 8] return address
@@ -42,6 +43,13 @@ OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOf
     , m_inliner(module)
 {
     MUST(m_needs_array_trampoline.try_resize(module.types.size(), false));
+    for (u32 index = module.imported_function_count; index < module.functions.size(); ++index) {
+        if (index < module.declared_functions.size() && module.declared_functions[index]) {
+            u64 type = module.canonical[module.functions[index].type_index];
+            MUST(m_declared_by_type.try_append(type << 32 | index));
+        }
+    }
+    std::sort(m_declared_by_type.begin(), m_declared_by_type.end());
     if (!baseline_isa) {
         const CpuFeatures& cpu = cpu_features();
         m_avx = cpu.avx;
@@ -108,10 +116,14 @@ Result<void> OptimizingCompiler::emit_function()
     m_atomic_slot = kNone;
     for (u32& slot : m_save_slot)
         slot = kNone;
+    TRY(m_saved_at_definition.try_resize(m_function.value_count(), false));
+    for (u32 v = 0; v < m_function.value_count(); ++v)
+        m_saved_at_definition[v] = false;
     for (u32& cursor : m_cursor)
         cursor = 0;
 
     m_frameless = is_frameless_leaf();
+    TRY(compute_forwarding());
 
     m_uses_memory0 = false;
     for (Block b : m_function.layout()) {
@@ -135,9 +147,15 @@ Result<void> OptimizingCompiler::emit_function()
     Span<const Block> layout = m_function.layout();
     for (u32 k = 0; k < layout.size(); ++k) {
         m_asm.bind(block_label(layout[k]));
+        for (Value param : m_function.params(layout[k]))
+            TRY(save_at_definition(param));
         Span<const u32> insts = m_function.insts(layout[k]);
-        for (u32 n = 0; n + 1 < insts.size(); ++n)
+        for (u32 n = 0; n + 1 < insts.size(); ++n) {
             TRY(emit_inst(insts[n]));
+            const engine::opt::InstData& data = m_function.inst(insts[n]);
+            for (u32 r = 0; r < data.result_count; ++r)
+                TRY(save_at_definition(m_function.result(insts[n], r)));
+        }
         TRY(emit_terminator(insts[insts.size() - 1], k + 1 < layout.size() ? layout[k + 1] : kNone));
         if (m_asm.offset() - m_function_start > m_code_budget)
             return unsupported("implementation limit: function too large for the optimising tier");
@@ -156,6 +174,44 @@ Result<void> OptimizingCompiler::emit_function()
         return unsupported("optimising tier: frame too large");
     patch_frame_entry(m_asm, m_frame_entry, static_cast<u32>(frame), static_cast<u32>(checked));
     return m_asm.status();
+}
+
+Result<void> OptimizingCompiler::compute_forwarding()
+{
+    TRY(m_forward.try_resize(m_function.block_count(), kNone));
+    auto forwards_to = [&](Block b) -> Block {
+        // Constants emit nothing (their uses rematerialise them); LICM leaves them in
+        // preheaders.
+        Span<const u32> insts = m_function.insts(b);
+        for (u32 k = 0; k + 1 < insts.size(); ++k) {
+            if (m_function.inst(insts[k]).op != Op::Const)
+                return kNone;
+        }
+        Inst last = insts[insts.size() - 1];
+        if (m_function.inst(last).op != Op::Jump)
+            return kNone;
+        u32 edge = m_function.inst(last).first_edge;
+        Span<const u32> args = m_function.edge_args(edge);
+        Span<const u32> params = m_function.params(m_function.edge(edge).to);
+        for (u32 k = 0; k < args.size(); ++k) {
+            if (!value_loc(params[k]).same_place(value_loc(args[k])))
+                return kNone;
+        }
+        return m_function.edge(edge).to;
+    };
+    for (Block b : m_function.layout()) {
+        // A few steps: chains are short, and a cycle of such blocks (an empty infinite
+        // loop) must end somewhere.
+        Block target = b;
+        for (u32 step = 0; step < 4; ++step) {
+            Block next = forwards_to(target);
+            if (next == kNone || next == b)
+                break;
+            target = next;
+        }
+        m_forward[b] = target;
+    }
+    return {};
 }
 
 bool OptimizingCompiler::is_frameless_leaf() const
@@ -348,7 +404,7 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
     m_wasm_offset = data.wasm_offset;
     auto jump_to = [&](Block target) {
         if (target != next)
-            m_asm.jmp(block_label(target));
+            m_asm.jmp(block_label(jump_target(target)));
     };
     switch (data.op) {
     case Op::Jump: {
@@ -384,17 +440,17 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
         bool other_has = TRY(edge_moves(other_edge, other_moves));
         if (!taken_has && !other_has) {
             if (taken_target == next) {
-                m_asm.jcc(negate(taken), block_label(other_target));
+                m_asm.jcc(negate(taken), block_label(jump_target(other_target)));
             } else {
-                m_asm.jcc(taken, block_label(taken_target));
+                m_asm.jcc(taken, block_label(jump_target(taken_target)));
                 jump_to(other_target);
             }
         } else if (taken_has && !other_has) {
-            m_asm.jcc(negate(taken), block_label(other_target));
+            m_asm.jcc(negate(taken), block_label(jump_target(other_target)));
             TRY(emit_parallel_moves(m_moves));
             jump_to(taken_target);
         } else if (!taken_has) {
-            m_asm.jcc(taken, block_label(taken_target));
+            m_asm.jcc(taken, block_label(jump_target(taken_target)));
             TRY(emit_parallel_moves(other_moves));
             jump_to(other_target);
         } else {
@@ -440,7 +496,7 @@ Result<void> OptimizingCompiler::emit_switch(Inst inst)
             TRY(m_edge_stubs.try_append(EdgeStub { stub, edge }));
             edge_label[k] = stub;
         } else {
-            edge_label[k] = m_block_labels[m_function.edge(edge).to];
+            edge_label[k] = m_block_labels[jump_target(m_function.edge(edge).to)];
         }
     }
     Gpr index = gpr_in(m_function.args(inst)[0], kScratch);
@@ -533,7 +589,7 @@ Result<void> OptimizingCompiler::emit_deferred()
         m_asm.bind(m_labels[stub.label]);
         TRY(edge_moves(stub.edge, m_moves));
         TRY(emit_parallel_moves(m_moves));
-        m_asm.jmp(block_label(m_function.edge(stub.edge).to));
+        m_asm.jmp(block_label(jump_target(m_function.edge(stub.edge).to)));
     }
     // call_indirect with different type ids: ask the FuncSubtype builtin, keeping every
     // register a System V callee may clobber (the arguments are already in place).
@@ -563,250 +619,6 @@ Result<void> OptimizingCompiler::emit_deferred()
         m_asm.jmp(m_labels[stub.back]);
     }
     return m_trap_stubs.emit(m_asm, m_labels, m_traps, m_code_base, m_wasm_offset);
-}
-
-// ---- calls --------------------------------------------------------------------------
-
-Result<void> OptimizingCompiler::save_live_across(u32 position)
-{
-    m_saved.clear();
-    for (u32 index = 0; index < 32; ++index) {
-        RegClass cls = index < 16 ? RegClass::Gpr : RegClass::Xmm;
-        u8 reg = static_cast<u8>(index % 16);
-        Span<const Interval> list = m_alloc.assigned(cls, reg);
-        u32& cursor = m_cursor[index];
-        while (cursor < list.size() && list[cursor].end < position + 2)
-            ++cursor;
-        if (cursor == list.size())
-            continue;
-        const Interval& interval = list[cursor];
-        if (interval.start >= position)
-            continue;
-        u32& slot = m_save_slot[interval.value];
-        if (slot == kNone)
-            slot = m_alloc.new_slot();
-        if (cls == RegClass::Gpr)
-            m_asm.mov(slot_mem(slot), gpr(reg), Size::Qword);
-        else
-            m_asm.movsd(slot_mem(slot), xmm(reg));
-        TRY(m_saved.try_append(Saved { cls, reg, slot }));
-    }
-    return {};
-}
-
-void OptimizingCompiler::restore_live_across()
-{
-    for (const Saved& saved : m_saved) {
-        if (saved.cls == RegClass::Gpr)
-            m_asm.mov(gpr(saved.reg), slot_mem(saved.slot), Size::Qword);
-        else
-            m_asm.movsd(xmm(saved.reg), slot_mem(saved.slot));
-    }
-}
-
-Result<void> OptimizingCompiler::emit_call(Inst inst)
-{
-    const engine::opt::InstData& data = m_function.inst(inst);
-    Span<const u32> args = m_function.args(inst);
-    // A tail call (return_call*) replaces this frame (docs/engine-abi.md): stack
-    // arguments go over the incoming argument area, the results pointer is this
-    // function's own, and the frame is left before the jump.
-    bool tail = data.op == Op::ReturnCall || data.op == Op::ReturnCallIndirect || data.op == Op::ReturnCallRef;
-    Op op = data.op == Op::ReturnCall ? Op::Call
-        : data.op == Op::ReturnCallIndirect ? Op::CallIndirect
-        : data.op == Op::ReturnCallRef ? Op::CallRef : data.op;
-    u32 type_index = op == Op::Call ? m_module.functions[data.imm2].type_index : data.imm2;
-    CallLayout& layout = m_call_layout;
-    TRY(compute_call_layout(m_module.func_params(type_index), m_module.func_results(type_index), layout));
-    u32 param_count = layout.param_count();
-    bool imported = op == Op::Call && data.imm2 < m_module.imported_function_count;
-    bool through_funcref = op != Op::Call || imported;
-    if (op == Op::CallIndirect) {
-        const Table& table = m_module.tables[data.imm3];
-        if (table.element_type.heap != HeapKind::Func && table.element_type.heap != HeapKind::Index)
-            return unsupported("call_indirect through a non-function table");
-    }
-    // NOTE: callers pop their own stack arguments, so a callee needing a bigger area
-    // than this function received cannot take over its frame. As in the baseline, such
-    // a tail call runs as a call and a return: the same results and traps, but this
-    // frame stays until the callee returns. The callee writes results that go through
-    // memory straight to this function's own results area.
-    bool call_and_return = tail && layout.stack_bytes > m_self_layout.stack_bytes;
-    if (call_and_return)
-        tail = false;
-
-    u32 outgoing = 0;
-    if (tail) {
-        // The trampoline of a host callee runs from here (the baseline counts the same).
-        if (through_funcref)
-            note_below_frame(array_trampoline_stack_bytes(layout));
-    } else if (call_and_return) {
-        outgoing = align16(layout.stack_bytes);
-        note_below_frame(outgoing + (through_funcref ? array_trampoline_stack_bytes(layout) : kCalleeEntryBytes));
-    } else {
-        TRY(save_live_across(m_alloc.position(inst)));
-        outgoing = align16(layout.stack_bytes + (layout.results_in_memory ? layout.result_count() * CallLayout::kResultStride : 0));
-        note_below_frame(outgoing + (through_funcref ? array_trampoline_stack_bytes(layout) : kCalleeEntryBytes));
-    }
-    if (outgoing)
-        m_asm.sub(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
-
-    // NOTE: for a tail call the incoming argument area is overwritten; no value lives
-    // there (the prologue moved the parameters to their allocated places).
-    m_moves.clear();
-    for (u32 i = 0; i < param_count; ++i) {
-        const ArgSlot& slot = layout.params[i];
-        MoveLoc dst;
-        dst.cls = class_of(m_function.value(args[i]).type);
-        if (slot.on_stack) {
-            dst.kind = MoveLoc::Kind::Memory;
-            dst.memory = tail ? Mem(Gpr::rbp, static_cast<i32>(16 + slot.stack_offset))
-                              : Mem(Gpr::rsp, static_cast<i32>(slot.stack_offset));
-        } else {
-            dst.reg = slot.reg;
-        }
-        TRY(m_moves.try_append(Move { dst, value_loc(args[i]) }));
-    }
-    if (op != Op::Call) {
-        // The table index or the reference goes to rax, which no argument uses.
-        MoveLoc dst;
-        dst.reg = number(Gpr::rax);
-        TRY(m_moves.try_append(Move { dst, value_loc(args[param_count]) }));
-    }
-    TRY(emit_parallel_moves(m_moves));
-    if (layout.results_in_memory) {
-        const ArgSlot& slot = layout.results_pointer;
-        if (tail || call_and_return)
-            m_asm.mov(kScratch, Mem(Gpr::rbp, kResultsPointer), Size::Qword);
-        else
-            m_asm.lea(kScratch, Mem(Gpr::rsp, static_cast<i32>(layout.stack_bytes)), Size::Qword);
-        if (slot.on_stack && tail)
-            m_asm.mov(Mem(Gpr::rbp, static_cast<i32>(16 + slot.stack_offset)), kScratch, Size::Qword);
-        else if (slot.on_stack)
-            m_asm.mov(Mem(Gpr::rsp, static_cast<i32>(slot.stack_offset)), kScratch, Size::Qword);
-        else
-            m_asm.mov(gpr(slot.reg), kScratch, Size::Qword);
-    }
-
-    if (op == Op::CallIndirect) {
-        // rax: element index -> funcref (checked: in bounds, not null, type matches).
-        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.table(data.imm3))), Size::Qword);
-        m_asm.xor_(Gpr::r10, Gpr::r10, Size::Dword);
-        m_asm.cmp(Gpr::rax, Mem(kScratch, 8), Size::Qword);
-        m_asm.jcc(Condition::AboveOrEqual, *TRY(trap_label(TrapKind::UndefinedElement)));
-        // Spectre v1: a mispredicted bounds branch loads element 0, not one past the table.
-        m_asm.cmov(Condition::AboveOrEqual, Gpr::rax, Gpr::r10, Size::Qword);
-        m_asm.mov(kScratch, Mem(kScratch, 0), Size::Qword);
-        m_asm.mov(Gpr::rax, Mem(kScratch, Gpr::rax, Scale::Eight), Size::Qword);
-        m_asm.test(Gpr::rax, Gpr::rax, Size::Qword);
-        m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UninitializedElement)));
-        m_asm.mov(Gpr::r10, Mem(kVmctx, static_cast<i32>(m_offsets.type_id(type_index))), Size::Dword);
-        m_asm.cmp(Gpr::r10, Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, type_id))), Size::Dword);
-        u32 entry = TRY(m_labels.allocate());
-        u32 back = TRY(m_labels.allocate());
-        TRY(m_subtype_stubs.try_append(SubtypeStub { entry, back }));
-        m_asm.jcc(Condition::NotEqual, m_labels[entry]);
-        m_asm.bind(m_labels[back]);
-    } else if (op == Op::CallRef) {
-        m_asm.test(Gpr::rax, Gpr::rax, Size::Qword);
-        m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::NullFunctionReference)));
-    } else if (imported) {
-        m_asm.lea(Gpr::rax, Mem(kVmctx, static_cast<i32>(m_offsets.function(data.imm2))), Size::Qword);
-    }
-    if (through_funcref) {
-        if (!m_needs_array_trampoline[type_index]) {
-            m_needs_array_trampoline[type_index] = true;
-            TRY(m_new_trampolines.try_append(type_index));
-        }
-        // A tail transfer restores r14 and r15 from the frame (compile_function saves r15
-        // in functions with tail calls).
-        emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
-    } else {
-        m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-        u32 symbol = m_symbols.function(data.imm2 - m_module.imported_function_count);
-        if (tail) {
-            m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
-            m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
-            m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
-            m_asm.pop(Gpr::rbp);
-            m_asm.jmp_relocated(symbol);
-        } else {
-            m_asm.call_relocated(symbol);
-        }
-    }
-    if (tail)
-        return {};
-    if (call_and_return) {
-        // The results are where this function returns its own (rax, xmm0 or its
-        // results area): leave the frame.
-        m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
-        if (m_uses_memory0)
-            m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
-        m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
-        m_asm.pop(Gpr::rbp);
-        m_asm.ret();
-        return {};
-    }
-
-    // Results to their places, then the saved registers back.
-    if (layout.result_count() == 1) {
-        Value result = m_function.result(inst);
-        MoveLoc src;
-        src.cls = class_of(m_function.value(result).type);
-        src.reg = src.cls == RegClass::Gpr ? number(Gpr::rax) : number(Xmm::xmm0);
-        if (layout.result_kinds[0] == ValKind::I32)
-            m_asm.mov(Gpr::rax, Gpr::rax, Size::Dword); // System V leaves bits 32-63 undefined
-        emit_move(value_loc(result), src);
-    } else if (layout.result_count() > 1) {
-        for (u32 k = 0; k < layout.result_count(); ++k) {
-            Value result = m_function.result(inst, k);
-            MoveLoc src;
-            src.kind = MoveLoc::Kind::Memory;
-            src.cls = class_of(m_function.value(result).type);
-            src.memory = Mem(Gpr::rsp, static_cast<i32>(layout.stack_bytes + k * CallLayout::kResultStride));
-            src.dword = layout.result_kinds[k] == ValKind::I32;
-            emit_move(value_loc(result), src);
-        }
-    }
-    if (outgoing)
-        m_asm.add(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
-    restore_live_across();
-    return {};
-}
-
-Result<void> OptimizingCompiler::emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst,
-                                                   TrapKind trap)
-{
-    static constexpr Gpr kArgs[] = { Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gpr::r9 };
-    if (args.size() > 5)
-        return unsupported("optimising tier: builtin with stack arguments");
-    TRY(save_live_across(m_alloc.position(inst)));
-    m_moves.clear();
-    for (u32 i = 0; i < args.size(); ++i) {
-        MoveLoc dst;
-        dst.reg = number(kArgs[i]);
-        TRY(m_moves.try_append(Move { dst, args[i] }));
-    }
-    TRY(emit_parallel_moves(m_moves));
-    m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-    m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kBuiltins)), Size::Qword);
-    m_asm.mov(kScratch, Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))), Size::Qword);
-    note_below_frame(kRetpolineCallBytes);
-    m_asm.call_relocated(m_symbols.retpoline());
-    if (trap != TrapKind::None) {
-        m_asm.test(Gpr::rax, Gpr::rax, Size::Dword);
-        m_asm.jcc(Condition::NotEqual, *TRY(trap_label(trap)));
-    }
-    if (m_function.inst(inst).result_count == 1) {
-        Value result = m_function.result(inst);
-        if (m_function.value(result).type == Type::I32)
-            m_asm.mov(Gpr::rax, Gpr::rax, Size::Dword);
-        MoveLoc src;
-        src.reg = number(Gpr::rax);
-        emit_move(value_loc(result), src);
-    }
-    restore_live_across();
-    return {};
 }
 
 } // namespace wk::engine::x64::opt

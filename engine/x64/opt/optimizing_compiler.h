@@ -37,6 +37,9 @@ using abi::SymbolSpace;
 // Parallel moves up to this many are ordered in registers; larger ones go through
 // staging slots (moves.cpp).
 inline constexpr u32 kMaxOrderedMoves = 32;
+// call_indirect and call_ref call a funcref of this instance directly (a compare tree
+// of `call rel32`, no retpoline) when at most this many functions can be it.
+inline constexpr u32 kMaxDirectTargets = 8;
 
 class OptimizingCompiler final : public compile::FunctionCompiler {
 public:
@@ -109,6 +112,9 @@ private:
     Result<void> emit_return(Inst inst);
     Result<void> emit_switch(Inst inst);
     Result<void> emit_call(Inst inst);
+    // rax holds a type-checked, non-null funcref of type `type_index`; calls it (the
+    // arguments are in place). See "Direct dispatch" in docs/optimizing-compiler.md.
+    Result<void> emit_funcref_call(u32 type_index);
     Result<void> emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, TrapKind trap);
     Result<void> emit_deferred();
 
@@ -158,12 +164,19 @@ private:
     // Calls: registers of values live across position `p` are saved before and
     // reloaded after (save slots allocated on first use).
     Result<void> save_live_across(u32 position);
+    // Stores `v` to its save slot where it is defined, if the allocator says so
+    // (Allocator::saves_at_definition); save_live_across then only reloads it.
+    Result<void> save_at_definition(Value v);
     void restore_live_across();
     void note_below_frame(u32 bytes) { m_below_frame = bytes > m_below_frame ? bytes : m_below_frame; }
 
     Result<Label*> trap_label(TrapKind kind);
     Result<void> record_trap_here(TrapKind kind);
     Label& block_label(Block b) { return m_labels[m_block_labels[b]]; }
+    // Where a jump to `b` may go instead: past blocks that only jump on without moves
+    // (e.g. a loop preheader whose parameters sit where the header's do).
+    Block jump_target(Block b) const { return m_forward[b]; }
+    Result<void> compute_forwarding();
     Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_wasm_offset); }
 
     const Module& m_module;
@@ -172,6 +185,9 @@ private:
     Vector<TrapEntry>& m_traps;
     SymbolSpace m_symbols;
     Vector<bool> m_needs_array_trampoline;
+    // Defined functions a funcref can name (Module::declared_functions) as
+    // (canonical type << 32 | function index), sorted: the targets of direct dispatch.
+    Vector<u64> m_declared_by_type;
 
     engine::opt::Builder m_builder;
     engine::opt::Inliner m_inliner;
@@ -179,6 +195,7 @@ private:
     Allocator m_alloc;
     abi::LabelPool m_labels;
     Vector<u32> m_block_labels;
+    Vector<u32> m_forward; // per block: jump_target
     abi::TrapStubs m_trap_stubs;
     abi::CallLayout m_self_layout;
     abi::CallLayout m_call_layout;
@@ -203,6 +220,9 @@ private:
     // Save slots of values live across calls; cursors into the allocator's per-register
     // interval lists (positions only grow while emitting).
     Vector<u32> m_save_slot;
+    // Values whose definition stored them already (emitted before this point in layout
+    // order, so it dominates every later point where they are live).
+    Vector<bool> m_saved_at_definition;
     u32 m_cursor[32] {};
     struct Saved {
         RegClass cls;

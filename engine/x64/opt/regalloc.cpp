@@ -492,6 +492,24 @@ bool Allocator::prefers_slot(const Interval& interval) const
     return crossed != 0 && weight_at(interval.start) + m_use_weight[interval.value] < crossed;
 }
 
+bool Allocator::saves_at_definition(Value v) const
+{
+    if (m_locs[v].kind != LocKind::Reg || m_interval_of[v] == kNone)
+        return false;
+    const Interval& interval = m_intervals[m_interval_of[v]];
+    u32 level = level_at(interval.start);
+    if (interval.end < 2 || level + 1 >= kLevels)
+        return false;
+    // The calls save_live_across saves this value around (see prefers_slot).
+    const u32* first = std::upper_bound(m_calls.begin(), m_calls.end(), interval.start);
+    const u32* last = std::upper_bound(m_calls.begin(), m_calls.end(), interval.end - 2);
+    if (first >= last)
+        return false;
+    usize from = static_cast<usize>(first - m_calls.begin());
+    usize to = static_cast<usize>(last - m_calls.begin());
+    return m_calls_at_level[level + 1][to] != m_calls_at_level[level + 1][from];
+}
+
 Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints)
 {
     m_entry_hints = entry_hints;

@@ -90,6 +90,11 @@ public:
     const Interval& interval(Value v) const { return m_intervals[m_interval_of[v]]; }
     bool has_interval(Value v) const { return m_interval_of[v] != engine::opt::kNone; }
 
+    // A value in a register that crosses a call in a deeper loop than its definition:
+    // the code generator stores it to its save slot once, where it is defined, and
+    // only reloads it after each call (the slot stays valid: SSA values never change).
+    bool saves_at_definition(Value v) const;
+
     // Fused condition: a compare (or eqz) whose only use is the branch or select right
     // after it; the code generator emits it there as flags and gives it no register.
     bool is_fused(Value v) const { return m_fused[v]; }

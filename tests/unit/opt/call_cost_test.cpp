@@ -148,3 +148,90 @@ TEST(CallCost, FramelessLeavesAndCallCrossingSlotsAgreeWithTheBaseline)
 }
 
 } // namespace wk::engine::opt
+
+namespace wk::engine::opt {
+
+namespace {
+
+// $f: $k (an i64 parameter), $c (f64, defined before the loops) and $p (a parameter of
+// the outer loop's header) are used in the inner loop, so they get registers, and
+// cross the call of the outer loop, one level deeper than their definitions. $g calls
+// itself, so it is not inlined.
+constexpr const char* kDeeperCalls = R"(
+(module
+  (func $g (param i64) (result i64)
+    (if (i64.eq (local.get 0) (i64.const 12345)) (then (return (call $g (i64.const 1)))))
+    (i64.rotl (local.get 0) (i64.const 9)))
+  (func $f (export "f") (param $n i32) (param $k i64) (result i64)
+    (local $i i32) (local $j i32) (local $s i64) (local $c f64) (local $p i64)
+    (local.set $c (f64.convert_i64_s (local.get $k)))
+    (loop $outer
+      (local.set $p (i64.add (local.get $s) (i64.const 3)))
+      (local.set $s (i64.xor (local.get $s) (call $g (local.get $s))))
+      (local.set $j (i32.const 0))
+      (loop $inner
+        (local.set $s (i64.add (local.get $s)
+          (i64.add (i64.mul (local.get $k) (local.get $p))
+            (i64.trunc_sat_f64_s (f64.add (local.get $c) (f64.convert_i32_u (local.get $j)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_u (local.get $j) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.add (local.get $s) (i64.add (local.get $k) (i64.trunc_sat_f64_s (local.get $c)))))
+)
+)";
+
+} // namespace
+
+// A value in a register that crosses a call in a deeper loop than its definition is
+// stored to its save slot where it is defined, not before each call.
+TEST(CallCost, ValuesCrossingDeeperCallsAreSavedWhereDefined)
+{
+    auto bytes = text::wat_to_wasm(StringView(kDeeperCalls));
+    ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
+    Vector<u8> wasm = bytes.release_value();
+    auto module = decode_module(wasm.span());
+    ASSERT_FALSE(module.is_error());
+    ASSERT_FALSE(validate_module(*module).is_error());
+    Builder builder(*module);
+    Function function;
+    ASSERT_FALSE(builder.build(1, function).is_error());
+    ASSERT_FALSE(optimize(function).is_error());
+    x64::opt::Allocator allocator;
+    ASSERT_FALSE(allocator.run(function).is_error());
+    Span<const u32> params = function.params(function.entry());
+    ASSERT_EQ(params.size(), 2u);
+    // $k and $n: in registers, saved where defined (the entry).
+    EXPECT_EQ(allocator.loc(params[1]).kind, x64::opt::LocKind::Reg);
+    EXPECT_TRUE(allocator.saves_at_definition(params[1]));
+    EXPECT_TRUE(allocator.saves_at_definition(params[0]));
+    // The f64 $c, defined before the loops, and no value defined inside the outer loop
+    // (the call's depth: $p and the inner loop's values are saved around the call, or
+    // cross none).
+    u32 saved_floats = 0;
+    for (Block b : function.layout()) {
+        for (Inst inst : function.insts(b)) {
+            const InstData& data = function.inst(inst);
+            for (u32 r = 0; r < data.result_count; ++r) {
+                Value v = function.result(inst, r);
+                if (function.value(v).type == Type::F64 && allocator.saves_at_definition(v))
+                    ++saved_floats;
+            }
+        }
+    }
+    EXPECT_EQ(saved_floats, 1u);
+}
+
+TEST(CallCost, ValuesSavedWhereDefinedAgreeWithTheBaseline)
+{
+    auto [baseline, optimized] = instantiate_both(kDeeperCalls);
+    ASSERT_TRUE(baseline && optimized);
+    EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
+    std::vector<ExportCall> calls = {
+        { "f", { 0, 5 } }, { "f", { 1, 5 } }, { "f", { 100, 0x1234'5678'9abc } }, { "f", { 7, ~u64 { 0 } } },
+    };
+    for (const ExportCall& call : calls)
+        EXPECT_EQ(run_text(*baseline, call.name, call.args), run_text(*optimized, call.name, call.args)) << call.args[0];
+}
+
+} // namespace wk::engine::opt
