@@ -1,4 +1,5 @@
-// wk-bench code FILE.wasm OUT.bin: compiles the module and writes its whole CodeObject
+// wk-bench code [--tier T] FILE.wasm OUT.bin: compiles the module (with tier T, the
+// baseline by default, functions in index order) and writes its whole CodeObject
 // (every function, entries and trampolines) to OUT.bin, then prints one line per defined
 // function — index, start offset in OUT.bin, size in bytes, name — for reading the
 // generated code with `objdump -D -b binary -mi386:x86-64 --start-address=OFFSET OUT.bin`.
@@ -13,16 +14,22 @@ namespace wk::bench {
 
 using namespace engine;
 
-int code_command(const Arguments& args)
+int code_command(const Arguments& arguments)
 {
+    Arguments args = arguments;
+    compile::CompileOptions options;
+    if (!take_tier_option(args, options))
+        return kExitUsage;
     if (args.size() != 2)
-        return usage_error("code takes FILE.wasm OUT.bin");
+        return usage_error("code takes [--tier baseline|optimized] FILE.wasm OUT.bin");
+    // Index order, so that two builds of one module can be compared side by side.
+    options.deterministic_layout = true;
     std::string path(args[0]);
     std::string out_path(args[1]);
     auto bytes = read_file(path.c_str());
     if (!bytes)
         return kExitFailure;
-    auto compiled = compile::load_and_compile(to_vector(*bytes));
+    auto compiled = compile::load_and_compile(to_vector(*bytes), Features {}, options);
     if (compiled.is_error())
         return print_error(path.c_str(), compiled.error());
     const compile::CodeObject& code = *compiled->code;

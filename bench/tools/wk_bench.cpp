@@ -24,7 +24,9 @@ commands (figures on stdout as `key: value` lines, in ns unless the key says oth
                                  instantiate_ns, instantiate_min_ns
   hostcall [FILE.wasm] [CALLS]   ns per call of wasm calling an empty host function: spin(CALLS)
                                  (10000000) calling bench.nop, native entry and array-call entry
-  code FILE.wasm OUT.bin         write the compiled code and print each function's offset
+  code [--tier T] FILE.wasm OUT.bin
+                                 write the compiled code (functions in index order) and print
+                                 each function's offset
 
 --tier T: the compiler tier, baseline (the default) or optimized (the optimising tier; a
 function it cannot compile falls back to the baseline).
