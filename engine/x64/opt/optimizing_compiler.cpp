@@ -14,7 +14,9 @@
 #include <cstddef>
 
 #include "engine/opt/passes.h"
+#include "engine/x64/abi/jump_table.h"
 #include "engine/x64/abi/trampolines.h"
+#include "engine/x64/opt/scratch.h"
 
 namespace wk::engine::x64::opt {
 
@@ -175,6 +177,9 @@ bool OptimizingCompiler::is_frameless_leaf() const
             return false;
         for (Inst i : m_function.insts(b)) {
             Op op = m_function.inst(i).op;
+            // A jump table's retpoline jump pushes a return address: that needs a frame.
+            if (op == Op::Switch && uses_jump_table(i))
+                return false;
             if (op == Op::Jump || op == Op::Branch || op == Op::Switch || op == Op::Return)
                 continue;
             // Pure ops only: no trap site, no memory, global, table or call, and no
@@ -426,6 +431,18 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
     }
 }
 
+// Runs of equal targets among the cases (the default excluded): the compare tree's cases.
+bool OptimizingCompiler::uses_jump_table(Inst inst) const
+{
+    Span<const u32> cases = m_function.lists().span(engine::opt::List { m_function.inst(inst).imm3 });
+    u32 runs = 0;
+    for (u32 c = 0; c + 1 < cases.size(); ++c) {
+        if (c == 0 || cases[c] != cases[c - 1])
+            ++runs;
+    }
+    return runs > kMaxCompareTreeCases;
+}
+
 Result<void> OptimizingCompiler::emit_switch(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
@@ -457,6 +474,17 @@ Result<void> OptimizingCompiler::emit_switch(Inst inst)
             TRY(ranges.try_append(Range { c, label }));
     }
     u32 default_label = edge_label[cases[table]];
+    if (uses_jump_table(inst)) {
+        // The index may stay live in a successor: the table clobbers a copy.
+        Vector<u32> targets;
+        TRY(targets.try_resize(cases.size(), 0));
+        for (u32 c = 0; c < cases.size(); ++c)
+            targets[c] = edge_label[cases[c]];
+        m_asm.mov(kScratch2, index, Size::Dword);
+        note_below_frame(kRetpolineJumpBytes);
+        emit_jump_table(m_asm, kScratch2, table, m_labels, targets.span(), m_symbols.retpoline());
+        return {};
+    }
     if (table > 0) {
         m_asm.cmp(index, static_cast<i32>(table), Size::Dword);
         m_asm.jcc(Condition::AboveOrEqual, m_labels[default_label]);

@@ -108,6 +108,9 @@ private:
     Result<void> emit_terminator(Inst inst, Block next);
     Result<void> emit_return(Inst inst);
     Result<void> emit_switch(Inst inst);
+    // A switch with more runs of equal targets than a compare tree takes
+    // (abi::kMaxCompareTreeCases) jumps through a table.
+    bool uses_jump_table(Inst inst) const;
     Result<void> emit_call(Inst inst);
     Result<void> emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, TrapKind trap);
     Result<void> emit_deferred();
