@@ -176,6 +176,20 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
         break;
     }
 
+    if (m_preserve_flags) {
+        // Between a compare fused early and its branch: add or sub of a constant
+        // (Allocator::preserves_flags) as a lea, which leaves the flags alone.
+        u64 c = const_bits(args[1]);
+        bool sub = op == Op::I32Sub || op == Op::I64Sub;
+        i32 displacement = wide ? static_cast<i32>(sub ? 0 - static_cast<i64>(c) : static_cast<i64>(c))
+                                : static_cast<i32>(sub ? 0u - static_cast<u32>(c) : static_cast<u32>(c));
+        Gpr w = result_gpr(result, kScratch);
+        Gpr base = gpr_in(args[0], w);
+        m_asm.lea(w, Mem(base, displacement), size);
+        finish_gpr(result, w);
+        return {};
+    }
+
     // Two-address ALU ops: add, sub, mul, and, or, xor.
     bool commutative = engine::opt::has_effect(op, engine::opt::fx::kCommutative);
     Value a = args[0];

@@ -289,8 +289,15 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
     m_wasm_offset = data.wasm_offset;
-    if (data.result_count == 1 && m_alloc.is_fused(m_function.result(inst)))
-        return {}; // emitted by the branch that uses it
+    if (m_preserve_flags && !Allocator::preserves_flags(m_function, inst))
+        return unsupported("optimising tier: internal error: an instruction between a fused compare and its branch");
+    if (data.result_count == 1 && m_alloc.is_fused(m_function.result(inst))) {
+        if (!m_alloc.is_fused_early(m_function.result(inst)))
+            return {}; // emitted by the branch that uses it
+        m_fused_condition = emit_condition(inst);
+        m_preserve_flags = true;
+        return {};
+    }
     switch (data.op) {
     case Op::Const:
         return {}; // rematerialised at each use
@@ -365,7 +372,10 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
     case Op::Branch: {
         Value cond = m_function.args(inst)[0];
         Condition taken;
-        if (m_alloc.is_fused(cond)) {
+        if (m_alloc.is_fused_early(cond)) {
+            taken = m_fused_condition;
+            m_preserve_flags = false;
+        } else if (m_alloc.is_fused(cond)) {
             taken = emit_condition(m_function.value(cond).def);
         } else if (is_const(cond)) {
             // Folding removes these; keep it correct anyway.

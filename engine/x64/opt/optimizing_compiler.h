@@ -221,6 +221,10 @@ private:
 
     bool m_uses_memory0 { false }; // r15 is loaded only then
     bool m_frameless { false };
+    // Between a compare fused early (Allocator::is_fused_early) and its branch: the
+    // condition it left in the flags, which the instructions in between must keep.
+    bool m_preserve_flags { false };
+    Condition m_fused_condition { Condition::Equal };
     bool m_avx { false };
     bool m_lzcnt { false };
     bool m_bmi1 { false };

@@ -69,11 +69,11 @@ Result<void> Allocator::number_positions(const Function& f)
     TRY(m_block_start.try_resize(f.block_count(), kNone));
     TRY(m_block_end.try_resize(f.block_count(), kNone));
     TRY(m_uses.try_resize(f.value_count(), 0));
-    TRY(m_fused.try_resize(f.value_count(), false));
+    TRY(m_fused.try_resize(f.value_count(), 0));
     TRY(m_param_of_arg.try_resize(f.value_count(), kNone));
     for (u32 i = 0; i < f.value_count(); ++i) {
         m_uses[i] = 0;
-        m_fused[i] = false;
+        m_fused[i] = 0;
         m_param_of_arg[i] = kNone;
     }
     for (auto& clobbers : m_clobbers)
@@ -112,20 +112,47 @@ Result<void> Allocator::number_positions(const Function& f)
         }
         m_block_end[b] = position - 2;
     }
-    // Fusion: a compare used once, by the branch right after it.
+    // Fusion: a compare used once, by the branch that ends its block, right before it
+    // or separated from it only by instructions that can leave the flags alone.
     for (Block b : f.layout()) {
         Span<const u32> insts = f.insts(b);
         if (insts.size() < 2)
             continue;
         Inst term = insts[insts.size() - 1];
-        Inst before = insts[insts.size() - 2];
-        if (f.inst(term).op != Op::Branch || !is_fusable_compare(f.inst(before).op))
+        if (f.inst(term).op != Op::Branch)
             continue;
-        Value v = f.result(before);
-        if (f.args(term)[0] == v && m_uses[v] == 1)
-            m_fused[v] = true;
+        Value cond = f.args(term)[0];
+        if (f.value(cond).kind != ValueKind::Result || f.inst(f.value(cond).def).block != b || m_uses[cond] != 1)
+            continue;
+        u32 k = static_cast<u32>(insts.size()) - 1;
+        while (k > 0 && insts[k - 1] != f.value(cond).def && preserves_flags(f, insts[k - 1]))
+            --k;
+        if (k == 0 || insts[k - 1] != f.value(cond).def || !is_fusable_compare(f.inst(insts[k - 1]).op))
+            continue;
+        m_fused[cond] = k == insts.size() - 1 ? 1 : 2;
     }
     return {};
+}
+
+bool Allocator::preserves_flags(const Function& f, Inst inst)
+{
+    const engine::opt::InstData& data = f.inst(inst);
+    if (data.op == Op::Const)
+        return true;
+    if (data.op != Op::I32Add && data.op != Op::I32Sub && data.op != Op::I64Add && data.op != Op::I64Sub)
+        return false;
+    Span<const u32> args = f.args(inst);
+    auto is_const = [&](Value v) {
+        return f.value(v).kind == ValueKind::Result && f.inst(f.value(v).def).op == Op::Const;
+    };
+    if (is_const(args[0]) || !is_const(args[1]))
+        return false;
+    if (data.op == Op::I32Add || data.op == Op::I32Sub)
+        return true; // a 32-bit lea wraps as i32 arithmetic does
+    i64 c = static_cast<i64>(f.inst(f.value(args[1]).def).imm);
+    if (data.op == Op::I64Sub)
+        return c > -0x8000'0000ll && c <= 0x7FFF'FFFFll; // lea by -c
+    return c >= -0x8000'0000ll && c <= 0x7FFF'FFFFll;
 }
 
 Result<void> Allocator::compute_liveness(const Function& f)
@@ -251,9 +278,9 @@ Result<void> Allocator::build_intervals(const Function& f)
         for (u32 k = 0; k < insts.size(); ++k) {
             Inst i = insts[k];
             u32 position = m_inst_position[i];
-            // A fused compare is emitted at the branch after it.
+            // A compare fused with the branch right after it is emitted at the branch.
             const engine::opt::InstData& data = f.inst(i);
-            if (data.result_count == 1 && m_fused[f.result(i)])
+            if (data.result_count == 1 && m_fused[f.result(i)] == 1)
                 position = m_inst_position[term];
             for (Value v : f.args(i))
                 extend(v, position);

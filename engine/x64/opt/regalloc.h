@@ -90,9 +90,17 @@ public:
     const Interval& interval(Value v) const { return m_intervals[m_interval_of[v]]; }
     bool has_interval(Value v) const { return m_interval_of[v] != engine::opt::kNone; }
 
-    // Fused condition: a compare (or eqz) whose only use is the branch or select right
-    // after it; the code generator emits it there as flags and gives it no register.
-    bool is_fused(Value v) const { return m_fused[v]; }
+    // Fused condition: a compare (or eqz) whose only use is the branch that ends its
+    // block; it gets no register, its result is the flags. Right before the branch, the
+    // code generator emits it there. Otherwise (is_fused_early) it is emitted where it
+    // stands, so its operands need not live to the branch, and the instructions between
+    // it and the branch are ones the code generator can emit without touching the flags
+    // (preserves_flags).
+    bool is_fused(Value v) const { return m_fused[v] != 0; }
+    bool is_fused_early(Value v) const { return m_fused[v] == 2; }
+    // An instruction the code generator emits without changing the flags when asked:
+    // add or sub of a constant that fits a displacement (a lea), or a constant.
+    static bool preserves_flags(const Function& f, Inst inst);
 
 private:
     Result<void> number_positions(const Function&);
@@ -115,7 +123,7 @@ private:
     Vector<u32> m_block_start;
     Vector<u32> m_block_end;
     Vector<u32> m_uses;
-    Vector<bool> m_fused;
+    Vector<u8> m_fused; // 0, 1 (emitted at the branch) or 2 (emitted where it stands)
     Vector<u64> m_live_in; // blocks x words
     u32 m_words { 0 };
     Vector<Interval> m_intervals;
