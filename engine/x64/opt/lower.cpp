@@ -176,6 +176,22 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
         break;
     }
 
+    if (op == Op::I32Add || op == Op::I64Add) {
+        for (u32 j = 0; j < 2; ++j) {
+            if (!m_alloc.is_folded_shift(args[j]))
+                continue;
+            // x + (y << k) as one lea (regalloc.h, is_folded_shift).
+            Inst shift = m_function.value(args[j]).def;
+            Value y = m_function.args(shift)[0];
+            u64 count = const_bits(m_function.args(shift)[1]) & (wide ? 63 : 31);
+            Gpr w = result_gpr(result, kScratch);
+            Gpr base = gpr_in(args[1 - j], kScratch);
+            Gpr index = gpr_in(y, kScratch2);
+            m_asm.lea(w, Mem(base, index, static_cast<Scale>(count), 0), size);
+            finish_gpr(result, w);
+            return {};
+        }
+    }
     if (m_preserve_flags) {
         // Between a compare fused early and its branch: add or sub of a constant
         // (Allocator::preserves_flags) as a lea, which leaves the flags alone.
