@@ -231,6 +231,17 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
             return {};
         }
     }
+    if ((op == Op::I32Sub || op == Op::I64Sub) && la.kind == LocKind::Reg && gpr(la.reg) != w && is_const(b)) {
+        // A difference with a constant into a third register: lea by the negated constant
+        // (i32: any constant, the 32-bit lea wraps; i64: when it fits a displacement).
+        u64 c = const_bits(b);
+        if (!wide || (static_cast<i64>(c) > -0x8000'0000ll && static_cast<i64>(c) <= 0x7FFF'FFFFll)) {
+            i32 negated = wide ? static_cast<i32>(-static_cast<i64>(c)) : static_cast<i32>(0u - static_cast<u32>(c));
+            m_asm.lea(w, Mem(gpr(la.reg), negated), size);
+            finish_gpr(result, w);
+            return {};
+        }
+    }
     if (lb.kind == LocKind::Reg && gpr(lb.reg) == w && !in_reg(a, lb.reg, RegClass::Gpr)) {
         if (commutative) {
             Value t = a;
