@@ -89,7 +89,7 @@ struct PipelineOptions {
 };
 
 // The middle end's pass order: simplify, fold, strength reduction, simplify, CFG
-// cleanup, GVN, LICM, bounds checks, DCE.
+// cleanup, GVN, LICM, GVN, bounds checks, DCE.
 Result<void> optimize(Function& function, const PipelineOptions& options = {});
 
 } // namespace wk::engine::opt

@@ -16,8 +16,10 @@ struct Pass {
 // folding made trivial (selects, removed edges); merge the blocks that leaves in a
 // chain, so GVN sees longer blocks; number values (which
 // merges the constants folding made); hoist loop invariants after GVN, so one copy
-// moves; make and move the explicit bounds checks (after LICM, so the addresses it
-// hoisted are invariant); then drop what is dead. (CFG cleanup runs before LICM: it would thread
+// moves; number values again, since LICM gathers into one preheader the copies that
+// sibling blocks of the loop computed and GVN could not merge (none dominated another:
+// a switch's cases each computing `base + 2256`); make and move the explicit bounds
+// checks (after LICM, so the addresses it hoisted are invariant); then drop what is dead. (CFG cleanup runs before LICM: it would thread
 // away an empty preheader, and LICM makes none that stays empty.)
 constexpr Pass kPasses[] = {
     { "simplify", simplify_block_params },
@@ -27,6 +29,7 @@ constexpr Pass kPasses[] = {
     { "cfg", simplify_cfg },
     { "gvn", value_number },
     { "licm", hoist_loop_invariants },
+    { "gvn", value_number },
     { "bounds", optimize_bounds_checks },
     { "dce", eliminate_dead_code },
 };

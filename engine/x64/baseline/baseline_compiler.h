@@ -438,8 +438,6 @@ using abi::kSavedR15;
 using abi::kScratch;
 using abi::kScratchXmm;
 using abi::kVmctx;
-// br_table with at most this many entries (besides the default) compiles to compares.
-inline constexpr u32 kBrTableCompareTree = 64;
 
 // The baseline frame's slots (the layout above), rbp-relative: local i, and the home
 // slot of operand stack entry k of a function with `local_count` locals (parameters

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "engine/binary/code_walker.h"
+#include "engine/x64/abi/jump_table.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 
 namespace wk::engine::x64::baseline {
@@ -393,41 +394,18 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
                 TRY(targets.try_append(stub_labels[k]));
             }
         }
-        if (instruction.list_count <= kBrTableCompareTree) {
+        if (instruction.list_count <= abi::kMaxCompareTreeCases) {
             // Up to a few dozen entries: a binary search of compares and conditional
-            // branches, which need no retpoline (an indirect jump through one costs about
-            // ten times as much) and no clamp (every target a misprediction can reach is
-            // one of this br_table's).
+            // branches, which need no retpoline (abi/jump_table.h).
             m_asm.cmp(gpr(index), static_cast<i32>(instruction.list_count), Size::Dword);
             m_asm.jcc(Condition::AboveOrEqual, m_labels[targets[entry_count - 1]]);
             TRY(emit_compare_tree(gpr(index), targets.span(), 0, instruction.list_count));
-            release(RegClass::Gpr, index);
-            for (u32 i = 0; i < unique; ++i) {
-                TRY(cache_set_state(dispatch));
-                m_asm.bind(m_labels[stub_labels[i]]);
-                TRY(branch_to(stub_depths[i]));
-            }
-            mark_dead();
-            return {};
+        } else {
+            note_below_frame(kRetpolineJumpBytes);
+            abi::emit_jump_table(m_asm, gpr(index), instruction.list_count, m_labels, targets.span(),
+                                 m_symbols.retpoline());
         }
-        Label table;
-        m_asm.mov(kScratch, static_cast<i64>(instruction.list_count), Size::Dword);
-        m_asm.cmp(gpr(index), kScratch, Size::Dword);
-        m_asm.jcc(Condition::AboveOrEqual, m_labels[targets[entry_count - 1]]);
-        // Spectre v1: a mispredicted branch to the default loads the default's entry
-        // (the table's last), never a delta from past the table.
-        m_asm.cmov(Condition::AboveOrEqual, gpr(index), kScratch, Size::Dword);
-        m_asm.lea(kScratch, Mem::rip(table), Size::Qword);
-        m_asm.movsxd(gpr(index), Mem(kScratch, gpr(index), Scale::Four));
-        m_asm.add(kScratch, gpr(index), Size::Qword);
-        note_below_frame(kRetpolineJumpBytes);
-        m_asm.jmp_relocated(m_symbols.retpoline());
         release(RegClass::Gpr, index);
-        m_asm.align(4);
-        m_asm.bind(table);
-        u32 base = table.position();
-        for (u32 i = 0; i < entry_count; ++i)
-            m_asm.emit_label_delta(m_labels[targets[i]], base);
         for (u32 i = 0; i < unique; ++i) {
             TRY(cache_set_state(dispatch));
             m_asm.bind(m_labels[stub_labels[i]]);

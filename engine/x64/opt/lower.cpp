@@ -176,6 +176,36 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
         break;
     }
 
+    if (op == Op::I32Add || op == Op::I64Add) {
+        for (u32 j = 0; j < 2; ++j) {
+            if (!m_alloc.is_folded_shift(args[j]))
+                continue;
+            // x + (y << k) as one lea (regalloc.h, is_folded_shift).
+            Inst shift = m_function.value(args[j]).def;
+            Value y = m_function.args(shift)[0];
+            u64 count = const_bits(m_function.args(shift)[1]) & (wide ? 63 : 31);
+            Gpr w = result_gpr(result, kScratch);
+            Gpr base = gpr_in(args[1 - j], kScratch);
+            Gpr index = gpr_in(y, kScratch2);
+            m_asm.lea(w, Mem(base, index, static_cast<Scale>(count), 0), size);
+            finish_gpr(result, w);
+            return {};
+        }
+    }
+    if (m_preserve_flags) {
+        // Between a compare fused early and its branch: add or sub of a constant
+        // (Allocator::preserves_flags) as a lea, which leaves the flags alone.
+        u64 c = const_bits(args[1]);
+        bool sub = op == Op::I32Sub || op == Op::I64Sub;
+        i32 displacement = wide ? static_cast<i32>(sub ? 0 - static_cast<i64>(c) : static_cast<i64>(c))
+                                : static_cast<i32>(sub ? 0u - static_cast<u32>(c) : static_cast<u32>(c));
+        Gpr w = result_gpr(result, kScratch);
+        Gpr base = gpr_in(args[0], w);
+        m_asm.lea(w, Mem(base, displacement), size);
+        finish_gpr(result, w);
+        return {};
+    }
+
     // Two-address ALU ops: add, sub, mul, and, or, xor.
     bool commutative = engine::opt::has_effect(op, engine::opt::fx::kCommutative);
     Value a = args[0];
@@ -197,6 +227,17 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
         }
         if (lb.kind == LocKind::Reg) {
             m_asm.lea(w, Mem(gpr(la.reg), gpr(lb.reg), Scale::One, 0), size);
+            finish_gpr(result, w);
+            return {};
+        }
+    }
+    if ((op == Op::I32Sub || op == Op::I64Sub) && la.kind == LocKind::Reg && gpr(la.reg) != w && is_const(b)) {
+        // A difference with a constant into a third register: lea by the negated constant
+        // (i32: any constant, the 32-bit lea wraps; i64: when it fits a displacement).
+        u64 c = const_bits(b);
+        if (!wide || (static_cast<i64>(c) > -0x8000'0000ll && static_cast<i64>(c) <= 0x7FFF'FFFFll)) {
+            i32 negated = wide ? static_cast<i32>(-static_cast<i64>(c)) : static_cast<i32>(0u - static_cast<u32>(c));
+            m_asm.lea(w, Mem(gpr(la.reg), negated), size);
             finish_gpr(result, w);
             return {};
         }

@@ -1,6 +1,6 @@
 // The optimising tier's driver and control flow: frame, prologue, blocks, branches,
-// switches and returns. Calls are in calls.cpp, per-op lowering in lower.cpp, moves in
-// moves.cpp.
+// and returns. Calls are in calls.cpp, switches in switch.cpp, per-op lowering in lower.cpp,
+// moves in moves.cpp.
 //
 // Frame (rbp-relative), the shared header of docs/engine-abi.md:
 //   [rbp + 16 ...]  incoming stack arguments     [rbp + 8] return address
@@ -231,6 +231,9 @@ bool OptimizingCompiler::is_frameless_leaf() const
             return false;
         for (Inst i : m_function.insts(b)) {
             Op op = m_function.inst(i).op;
+            // A jump table's retpoline jump pushes a return address: that needs a frame.
+            if (op == Op::Switch && uses_jump_table(i))
+                return false;
             if (op == Op::Jump || op == Op::Branch || op == Op::Switch || op == Op::Return)
                 continue;
             // Pure ops only: no trap site, no memory, global, table or call, and no
@@ -340,8 +343,17 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
     m_wasm_offset = data.wasm_offset;
-    if (data.result_count == 1 && m_alloc.is_fused(m_function.result(inst)))
-        return {}; // emitted by the branch that uses it
+    if (m_preserve_flags && !Allocator::preserves_flags(m_function, inst))
+        return unsupported("optimising tier: internal error: an instruction between a fused compare and its branch");
+    if (data.result_count == 1 && m_alloc.is_folded_shift(m_function.result(inst)))
+        return {}; // part of the lea of the add that uses it
+    if (data.result_count == 1 && m_alloc.is_fused(m_function.result(inst))) {
+        if (!m_alloc.is_fused_early(m_function.result(inst)))
+            return {}; // emitted by the branch that uses it
+        m_fused_condition = emit_condition(inst);
+        m_preserve_flags = true;
+        return {};
+    }
     switch (data.op) {
     case Op::Const:
         return {}; // rematerialised at each use
@@ -416,7 +428,10 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
     case Op::Branch: {
         Value cond = m_function.args(inst)[0];
         Condition taken;
-        if (m_alloc.is_fused(cond)) {
+        if (m_alloc.is_fused_early(cond)) {
+            taken = m_fused_condition;
+            m_preserve_flags = false;
+        } else if (m_alloc.is_fused(cond)) {
             taken = emit_condition(m_function.value(cond).def);
         } else if (is_const(cond)) {
             // Folding removes these; keep it correct anyway.
@@ -480,76 +495,6 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
     default:
         return unsupported("optimising tier: terminator not supported by the x86-64 back end");
     }
-}
-
-Result<void> OptimizingCompiler::emit_switch(Inst inst)
-{
-    const engine::opt::InstData& data = m_function.inst(inst);
-    Span<const u32> cases = m_function.lists().span(engine::opt::List { data.imm3 });
-    // Each edge's label: its target's, or a stub with its moves.
-    Vector<u32> edge_label;
-    TRY(edge_label.try_resize(data.edge_count, 0));
-    for (u32 k = 0; k < data.edge_count; ++k) {
-        u32 edge = data.first_edge + k;
-        if (TRY(edge_moves(edge, m_moves))) {
-            u32 stub = TRY(m_labels.allocate());
-            TRY(m_edge_stubs.try_append(EdgeStub { stub, edge }));
-            edge_label[k] = stub;
-        } else {
-            edge_label[k] = m_block_labels[jump_target(m_function.edge(edge).to)];
-        }
-    }
-    Gpr index = gpr_in(m_function.args(inst)[0], kScratch);
-    // Runs of equal targets as ranges [first, next first); the default covers the rest.
-    struct Range {
-        u32 first;
-        u32 label;
-    };
-    Vector<Range> ranges;
-    u32 table = static_cast<u32>(cases.size()) - 1;
-    for (u32 c = 0; c < table; ++c) {
-        u32 label = edge_label[cases[c]];
-        if (ranges.is_empty() || ranges.last().label != label)
-            TRY(ranges.try_append(Range { c, label }));
-    }
-    u32 default_label = edge_label[cases[table]];
-    if (table > 0) {
-        m_asm.cmp(index, static_cast<i32>(table), Size::Dword);
-        m_asm.jcc(Condition::AboveOrEqual, m_labels[default_label]);
-    }
-    // Binary search over the ranges, with an explicit stack (hostile tables are long).
-    struct Span2 {
-        u32 begin;
-        u32 end;
-        u32 label; // a label to bind first (0 = none)
-        bool bind;
-    };
-    Vector<Span2> work;
-    if (!ranges.is_empty())
-        TRY(work.try_append(Span2 { 0, static_cast<u32>(ranges.size()), 0, false }));
-    else
-        m_asm.jmp(m_labels[default_label]);
-    while (!work.is_empty()) {
-        Span2 item = work.pop_back();
-        if (item.bind)
-            m_asm.bind(m_labels[item.label]);
-        if (item.end - item.begin == 1) {
-            m_asm.jmp(m_labels[ranges[item.begin].label]);
-            continue;
-        }
-        u32 middle = (item.begin + item.end) / 2;
-        m_asm.cmp(index, static_cast<i32>(ranges[middle].first), Size::Dword);
-        if (item.end - middle == 1) {
-            // An upper half of one range: branch straight to its target.
-            m_asm.jcc(Condition::AboveOrEqual, m_labels[ranges[middle].label]);
-        } else {
-            u32 upper = TRY(m_labels.allocate());
-            m_asm.jcc(Condition::AboveOrEqual, m_labels[upper]);
-            TRY(work.try_append(Span2 { middle, item.end, upper, true }));
-        }
-        TRY(work.try_append(Span2 { item.begin, middle, 0, false }));
-    }
-    return {};
 }
 
 Result<void> OptimizingCompiler::emit_return(Inst inst)

@@ -111,6 +111,9 @@ private:
     Result<void> emit_terminator(Inst inst, Block next);
     Result<void> emit_return(Inst inst);
     Result<void> emit_switch(Inst inst);
+    // A switch with more runs of equal targets than a compare tree takes
+    // (abi::kMaxCompareTreeCases) jumps through a table.
+    bool uses_jump_table(Inst inst) const;
     Result<void> emit_call(Inst inst);
     // rax holds a type-checked, non-null funcref of type `type_index`; calls it (the
     // arguments are in place). See "Direct dispatch" in docs/optimizing-compiler.md.
@@ -238,6 +241,10 @@ private:
 
     bool m_uses_memory0 { false }; // r15 is loaded only then
     bool m_frameless { false };
+    // Between a compare fused early (Allocator::is_fused_early) and its branch: the
+    // condition it left in the flags, which the instructions in between must keep.
+    bool m_preserve_flags { false };
+    Condition m_fused_condition { Condition::Equal };
     bool m_avx { false };
     bool m_lzcnt { false };
     bool m_bmi1 { false };

@@ -69,11 +69,13 @@ Result<void> Allocator::number_positions(const Function& f)
     TRY(m_block_start.try_resize(f.block_count(), kNone));
     TRY(m_block_end.try_resize(f.block_count(), kNone));
     TRY(m_uses.try_resize(f.value_count(), 0));
-    TRY(m_fused.try_resize(f.value_count(), false));
+    TRY(m_fused.try_resize(f.value_count(), 0));
+    TRY(m_fold_at.try_resize(f.value_count(), kNone));
     TRY(m_param_of_arg.try_resize(f.value_count(), kNone));
     for (u32 i = 0; i < f.value_count(); ++i) {
         m_uses[i] = 0;
-        m_fused[i] = false;
+        m_fused[i] = 0;
+        m_fold_at[i] = kNone;
         m_param_of_arg[i] = kNone;
     }
     for (auto& clobbers : m_clobbers)
@@ -112,20 +114,75 @@ Result<void> Allocator::number_positions(const Function& f)
         }
         m_block_end[b] = position - 2;
     }
-    // Fusion: a compare used once, by the branch right after it.
+    // Fusion: a compare used once, by the branch that ends its block, right before it
+    // or separated from it only by instructions that can leave the flags alone.
     for (Block b : f.layout()) {
         Span<const u32> insts = f.insts(b);
         if (insts.size() < 2)
             continue;
         Inst term = insts[insts.size() - 1];
-        Inst before = insts[insts.size() - 2];
-        if (f.inst(term).op != Op::Branch || !is_fusable_compare(f.inst(before).op))
+        if (f.inst(term).op != Op::Branch)
             continue;
-        Value v = f.result(before);
-        if (f.args(term)[0] == v && m_uses[v] == 1)
-            m_fused[v] = true;
+        Value cond = f.args(term)[0];
+        if (f.value(cond).kind != ValueKind::Result || f.inst(f.value(cond).def).block != b || m_uses[cond] != 1)
+            continue;
+        u32 k = static_cast<u32>(insts.size()) - 1;
+        while (k > 0 && insts[k - 1] != f.value(cond).def && preserves_flags(f, insts[k - 1]))
+            --k;
+        if (k == 0 || insts[k - 1] != f.value(cond).def || !is_fusable_compare(f.inst(insts[k - 1]).op))
+            continue;
+        m_fused[cond] = k == insts.size() - 1 ? 1 : 2;
+    }
+    // Shifts folded into the add that uses them (lea).
+    auto is_const = [&](Value v) {
+        return f.value(v).kind == ValueKind::Result && f.inst(f.value(v).def).op == Op::Const;
+    };
+    for (Block b : f.layout()) {
+        for (Inst i : f.insts(b)) {
+            Op op = f.inst(i).op;
+            if (op != Op::I32Add && op != Op::I64Add)
+                continue;
+            Span<const u32> args = f.args(i);
+            for (u32 j = 0; j < 2; ++j) {
+                Value v = args[j];
+                if (is_const(args[1 - j]) || f.value(v).kind != ValueKind::Result || m_uses[v] != 1)
+                    continue;
+                Inst shift = f.value(v).def;
+                if (f.inst(shift).block != b || f.inst(shift).op != (op == Op::I32Add ? Op::I32Shl : Op::I64Shl))
+                    continue;
+                Span<const u32> shift_args = f.args(shift);
+                if (is_const(shift_args[0]) || !is_const(shift_args[1]))
+                    continue;
+                u64 count = f.inst(f.value(shift_args[1]).def).imm & (op == Op::I32Add ? 31 : 63);
+                if (count < 1 || count > 3)
+                    continue;
+                m_fold_at[v] = m_inst_position[i];
+                break;
+            }
+        }
     }
     return {};
+}
+
+bool Allocator::preserves_flags(const Function& f, Inst inst)
+{
+    const engine::opt::InstData& data = f.inst(inst);
+    if (data.op == Op::Const)
+        return true;
+    if (data.op != Op::I32Add && data.op != Op::I32Sub && data.op != Op::I64Add && data.op != Op::I64Sub)
+        return false;
+    Span<const u32> args = f.args(inst);
+    auto is_const = [&](Value v) {
+        return f.value(v).kind == ValueKind::Result && f.inst(f.value(v).def).op == Op::Const;
+    };
+    if (is_const(args[0]) || !is_const(args[1]))
+        return false;
+    if (data.op == Op::I32Add || data.op == Op::I32Sub)
+        return true; // a 32-bit lea wraps as i32 arithmetic does
+    i64 c = static_cast<i64>(f.inst(f.value(args[1]).def).imm);
+    if (data.op == Op::I64Sub)
+        return c > -0x8000'0000ll && c <= 0x7FFF'FFFFll; // lea by -c
+    return c >= -0x8000'0000ll && c <= 0x7FFF'FFFFll;
 }
 
 Result<void> Allocator::compute_liveness(const Function& f)
@@ -220,7 +277,7 @@ Result<void> Allocator::build_intervals(const Function& f)
                     m_locs[v] = Loc { LocKind::Const, 0, 0 };
                     continue;
                 }
-                if (m_fused[v])
+                if (m_fused[v] || m_fold_at[v] != kNone)
                     continue;
                 TRY(define(v, m_inst_position[i] + 1));
             }
@@ -251,10 +308,13 @@ Result<void> Allocator::build_intervals(const Function& f)
         for (u32 k = 0; k < insts.size(); ++k) {
             Inst i = insts[k];
             u32 position = m_inst_position[i];
-            // A fused compare is emitted at the branch after it.
+            // A compare fused with the branch right after it is emitted at the branch.
             const engine::opt::InstData& data = f.inst(i);
-            if (data.result_count == 1 && m_fused[f.result(i)])
+            if (data.result_count == 1 && m_fused[f.result(i)] == 1)
                 position = m_inst_position[term];
+            // A folded shift reads its operand at its add.
+            if (data.result_count == 1 && m_fold_at[f.result(i)] != kNone)
+                position = m_fold_at[f.result(i)];
             for (Value v : f.args(i))
                 extend(v, position);
             for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {

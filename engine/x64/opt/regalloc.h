@@ -95,9 +95,21 @@ public:
     // only reloads it after each call (the slot stays valid: SSA values never change).
     bool saves_at_definition(Value v) const;
 
-    // Fused condition: a compare (or eqz) whose only use is the branch or select right
-    // after it; the code generator emits it there as flags and gives it no register.
-    bool is_fused(Value v) const { return m_fused[v]; }
+    // Fused condition: a compare (or eqz) whose only use is the branch that ends its
+    // block; it gets no register, its result is the flags. Right before the branch, the
+    // code generator emits it there. Otherwise (is_fused_early) it is emitted where it
+    // stands, so its operands need not live to the branch, and the instructions between
+    // it and the branch are ones the code generator can emit without touching the flags
+    // (preserves_flags).
+    bool is_fused(Value v) const { return m_fused[v] != 0; }
+    bool is_fused_early(Value v) const { return m_fused[v] == 2; }
+    // Folded shift: `shl y, k` (k of 1 to 3) whose only use is an add of the same width
+    // and block; it gets no register, the add is emitted as `lea [x + y * 2^k]` (exact:
+    // a 32-bit lea wraps as i32.add does), and y lives to the add.
+    bool is_folded_shift(Value v) const { return m_fold_at[v] != engine::opt::kNone; }
+    // An instruction the code generator emits without changing the flags when asked:
+    // add or sub of a constant that fits a displacement (a lea), or a constant.
+    static bool preserves_flags(const Function& f, Inst inst);
 
 private:
     Result<void> number_positions(const Function&);
@@ -120,7 +132,8 @@ private:
     Vector<u32> m_block_start;
     Vector<u32> m_block_end;
     Vector<u32> m_uses;
-    Vector<bool> m_fused;
+    Vector<u8> m_fused; // 0, 1 (emitted at the branch) or 2 (emitted where it stands)
+    Vector<u32> m_fold_at; // a folded shift's value -> its add's position, else kNone
     Vector<u64> m_live_in; // blocks x words
     u32 m_words { 0 };
     Vector<Interval> m_intervals;

@@ -1,0 +1,179 @@
+// Compare/branch fusion across instructions (regalloc.h, is_fused_early): a compare used
+// only by its block's branch stays where it stands and leaves its result in the flags,
+// when what lies between is add or sub of a constant (emitted as lea, which keeps the
+// flags). Results must equal the baseline's, at the i32 wrap and the i64 displacement limits.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/opt/builder.h"
+#include "engine/opt/passes.h"
+#include "engine/text/wat.h"
+#include "engine/x64/opt/regalloc.h"
+#include "tests/unit/opt/codegen_harness.h"
+
+namespace wk::engine::opt {
+
+namespace {
+
+// A flip loop (fannkuch's): lo goes up, hi down by `step`, until lo >= hi; the compare
+// reads hi before it is stepped. TYPE is i32 or i64; "count" returns the iterations (at
+// most 5000) plus lo and hi.
+std::string flip_loop(const char* type, const std::string& step, const std::string& lo_step)
+{
+    std::string t = type;
+    auto widen = [&](const char* local) {
+        return t == "i32" ? "(i64.extend_i32_s (local.get " + std::string(local) + "))" : "(local.get " + std::string(local) + ")";
+    };
+    return "(func (export \"count_" + t + "_" + step + "_" + lo_step + "\") (param $lo " + t + ") (param $hi " + t
+        + ") (result i64) (local $n i64)"
+          " (block $done (loop $l"
+          "   (br_if $done (i64.ge_u (local.get $n) (i64.const 5000)))"
+          "   (local.set $n (i64.add (local.get $n) (i64.const 1)))"
+          "   (local.set $lo (" + t + ".add (local.get $lo) (" + t + ".const " + lo_step + ")))"
+          "   (" + t + ".lt_s (local.get $lo) (local.get $hi))"
+          "   (local.set $hi (" + t + ".sub (local.get $hi) (" + t + ".const " + step + ")))"
+          "   (br_if $l)"
+          "   (br_if $l (i64.lt_u (local.get $n) (i64.const 3)))))"
+          " (i64.add (local.get $n) (i64.add " + widen("$lo") + " " + widen("$hi") + ")))";
+}
+
+std::string module_text()
+{
+    std::string wat = "(module";
+    wat += flip_loop("i32", "1", "1");
+    wat += flip_loop("i32", "-2147483648", "1"); // a sub that wraps as i32
+    wat += flip_loop("i64", "1", "1");
+    wat += flip_loop("i64", "2147483647", "-2147483648"); // the largest displacements a lea takes
+    wat += flip_loop("i64", "-2147483648", "1"); // lea by +2^31 does not fit: not fused
+    wat += ")";
+    return wat;
+}
+
+} // namespace
+
+TEST(Fusion, ACompareBeforeAConstantStepIsFusedWithItsBranch)
+{
+    std::string wat = module_text();
+    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
+    ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
+    Vector<u8> wasm = bytes.release_value();
+    auto module = decode_module(wasm.span());
+    ASSERT_FALSE(module.is_error());
+    ASSERT_FALSE(validate_module(*module).is_error());
+    // Functions 0-3 fuse their lt_s early; in function 4 the i64 sub by -2^31 is in the way.
+    for (u32 index = 0; index < 5; ++index) {
+        Builder builder(*module);
+        Function function;
+        ASSERT_FALSE(builder.build(index, function).is_error());
+        ASSERT_FALSE(optimize(function).is_error());
+        x64::opt::Allocator allocator;
+        ASSERT_FALSE(allocator.run(function).is_error());
+        u32 early = 0;
+        for (Value v = 0; v < function.value_count(); ++v) {
+            if (function.value(v).kind == ValueKind::Result && allocator.is_fused_early(v))
+                ++early;
+        }
+        EXPECT_EQ(early, index < 4 ? 1u : 0u) << "function " << index;
+    }
+
+    auto [baseline, optimized] = instantiate_both(wat);
+    ASSERT_TRUE(baseline && optimized);
+    EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
+    const char* names[] = { "count_i32_1_1", "count_i32_-2147483648_1", "count_i64_1_1",
+                            "count_i64_2147483647_-2147483648", "count_i64_-2147483648_1" };
+    const u64 values[] = { 0, 1, 5, 1000, 0x7fff'ffff, 0x8000'0000, 0xffff'ffff, 0x1'0000'0000, ~u64 { 0 },
+                           0x8000'0000'0000'0000 };
+    u32 compared = 0;
+    for (const char* name : names) {
+        for (u64 lo : values) {
+            for (u64 hi : values) {
+                std::string expected = run_text(*baseline, name, { lo, hi });
+                EXPECT_EQ(run_text(*optimized, name, { lo, hi }), expected) << name << " " << lo << " " << hi;
+                ++compared;
+            }
+        }
+    }
+    EXPECT_GT(compared, 300u);
+}
+
+} // namespace wk::engine::opt
+
+namespace wk::engine::opt {
+
+// x + (y << k) is one lea when k is 1 to 3 and the shift has no other use (regalloc.h,
+// is_folded_shift): exact for every operand, the i32 wrap included.
+TEST(Fusion, AShiftedAddendIsFoldedIntoALea)
+{
+    std::string wat = "(module";
+    u32 functions = 0;
+    for (const char* t : { "i32", "i64" }) {
+        std::string type = t;
+        for (u32 k = 0; k <= 4; ++k) {
+            wat += " (func (export \"sum_" + type + "_" + std::to_string(k) + "\") (param $x " + type + ") (param $y "
+                + type + ") (result " + type + ") (" + type + ".add (local.get $x) (" + type + ".shl (local.get $y) ("
+                + type + ".const " + std::to_string(k + (k == 2 ? 64 : 0)) + "))))";
+            ++functions;
+        }
+        // The shift used twice, and an add whose shift comes from another block: not folded.
+        wat += " (func (export \"twice_" + type + "\") (param $x " + type + ") (param $y " + type + ") (result " + type
+            + ") (local $s " + type + ") (local.set $s (" + type + ".shl (local.get $y) (" + type + ".const 2)))"
+              " (" + type + ".add (local.get $s) (" + type + ".add (local.get $x) (local.get $s))))";
+        wat += " (func (export \"across_" + type + "\") (param $x " + type + ") (param $y " + type + ") (result " + type
+            + ") (local $s " + type + ") (local.set $s (" + type + ".shl (local.get $y) (" + type + ".const 3)))"
+              " (if (" + type + ".eqz (local.get $x)) (then (return (local.get $s))))"
+              " (" + type + ".add (local.get $x) (local.get $s)))";
+        functions += 2;
+    }
+    wat += ")";
+    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
+    ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
+    Vector<u8> wasm = bytes.release_value();
+    auto module = decode_module(wasm.span());
+    ASSERT_FALSE(module.is_error());
+    ASSERT_FALSE(validate_module(*module).is_error());
+    u32 folded_total = 0;
+    for (u32 index = 0; index < functions; ++index) {
+        Builder builder(*module);
+        Function function;
+        ASSERT_FALSE(builder.build(index, function).is_error());
+        ASSERT_FALSE(optimize(function).is_error());
+        x64::opt::Allocator allocator;
+        ASSERT_FALSE(allocator.run(function).is_error());
+        u32 folded = 0;
+        for (Value v = 0; v < function.value_count(); ++v) {
+            if (function.value(v).kind == ValueKind::Result && allocator.is_folded_shift(v))
+                ++folded;
+        }
+        // Per type: k = 0 (folding makes it a plain add) and 4 are not folded, 1 to 3 (2 as 66 mod 64) are.
+        u32 k = index % 7;
+        EXPECT_EQ(folded, k >= 1 && k <= 3 ? 1u : 0u) << "function " << index;
+        folded_total += folded;
+    }
+    EXPECT_EQ(folded_total, 6u);
+
+    auto [baseline, optimized] = instantiate_both(wat);
+    ASSERT_TRUE(baseline && optimized);
+    EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
+    const u64 values[] = { 0, 1, 3, 0x7fff'ffff, 0x8000'0000, 0xffff'ffff, 0x1'0000'0000, 0x2000'0000'0000'0001,
+                           0x7fff'ffff'ffff'ffff, ~u64 { 0 } };
+    u32 compared = 0;
+    for (u32 index = 0; index < functions; ++index) {
+        std::string type = index < 7 ? "i32" : "i64";
+        u32 k = index % 7;
+        std::string name = k <= 4 ? "sum_" + type + "_" + std::to_string(k) : (k == 5 ? "twice_" : "across_") + type;
+        for (u64 x : values) {
+            for (u64 y : values) {
+                // i32 parameters take the low halves (the harness passes the bits).
+                u64 mask = type == "i32" ? 0xffff'ffffu : ~u64 { 0 };
+                std::string expected = run_text(*baseline, name, { x & mask, y & mask });
+                EXPECT_EQ(run_text(*optimized, name, { x & mask, y & mask }), expected) << name << " " << x << " " << y;
+                ++compared;
+            }
+        }
+    }
+    EXPECT_EQ(compared, functions * 100);
+}
+
+} // namespace wk::engine::opt
