@@ -25,8 +25,17 @@ constexpr u32 align16(u32 value) { return (value + 15) & ~15u; }
 
 } // namespace
 
-Result<void> OptimizingCompiler::save_live_across(u32 position)
+Result<void> OptimizingCompiler::save_live_across(Inst call)
 {
+    u32 position = m_alloc.position(call);
+    const engine::opt::InstData& call_data = m_function.inst(call);
+    auto defined_by_call = [&](Value v) {
+        for (u32 r = 0; r < call_data.result_count; ++r) {
+            if (m_function.result(call, r) == v)
+                return true;
+        }
+        return false;
+    };
     m_saved.clear();
     for (u32 index = 0; index < 32; ++index) {
         RegClass cls = index < 16 ? RegClass::Gpr : RegClass::Xmm;
@@ -38,7 +47,12 @@ Result<void> OptimizingCompiler::save_live_across(u32 position)
         if (cursor == list.size())
             continue;
         const Interval& interval = list[cursor];
-        if (interval.start >= position)
+        // NOTE: the call's own results are not live across it, though their intervals may
+        // start before it: intervals have no holes, and a result can be live into a block
+        // laid out before the call (in an OSR entry, the outer loop's header follows the
+        // inner loop it jumps into). Reloading one after the call would overwrite what the
+        // call returned.
+        if (interval.start >= position || defined_by_call(interval.value))
             continue;
         u32& slot = m_save_slot[interval.value];
         // NOTE: a value stored where it is defined (which dominates every point where it
@@ -124,7 +138,7 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
         outgoing = align16(layout.stack_bytes);
         note_below_frame(outgoing + (through_funcref ? array_trampoline_stack_bytes(layout) : kCalleeEntryBytes));
     } else {
-        TRY(save_live_across(m_alloc.position(inst)));
+        TRY(save_live_across(inst));
         outgoing = align16(layout.stack_bytes + (layout.results_in_memory ? layout.result_count() * CallLayout::kResultStride : 0));
         note_below_frame(outgoing + (through_funcref ? array_trampoline_stack_bytes(layout) : kCalleeEntryBytes));
     }
@@ -338,7 +352,7 @@ Result<void> OptimizingCompiler::emit_builtin_call(runtime::Builtin builtin, Spa
     static constexpr Gpr kArgs[] = { Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gpr::r9 };
     if (args.size() > 5)
         return unsupported("optimising tier: builtin with stack arguments");
-    TRY(save_live_across(m_alloc.position(inst)));
+    TRY(save_live_across(inst));
     m_moves.clear();
     for (u32 i = 0; i < args.size(); ++i) {
         MoveLoc dst;

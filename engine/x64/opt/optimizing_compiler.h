@@ -164,9 +164,9 @@ private:
         return loc.kind == LocKind::Reg && loc.reg == reg && class_of(m_function.value(v).type) == cls;
     }
 
-    // Calls: registers of values live across position `p` are saved before and
-    // reloaded after (save slots allocated on first use).
-    Result<void> save_live_across(u32 position);
+    // Calls: registers of values live across `call` (not its results) are saved before
+    // and reloaded after (save slots allocated on first use).
+    Result<void> save_live_across(Inst call);
     // Stores `v` to its save slot where it is defined, if the allocator says so
     // (Allocator::saves_at_definition); save_live_across then only reloads it.
     Result<void> save_at_definition(Value v);
