@@ -120,10 +120,18 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
                 LockGuard guard(self->m_lock);
                 if (self->m_cancelled)
                     return;
-                if (!self->m_osr_queue.is_empty()) {
+                if (self->m_held)
+                    break; // hold_worker(false) wakes it
+                u32 slot = kNoLoop;
+                while (!self->m_osr_queue.is_empty() && slot == kNoLoop) {
+                    slot = self->m_osr_queue.pop_back();
+                    if (self->osr_entry_stale(slot))
+                        slot = kNoLoop;
+                }
+                if (slot != kNoLoop) {
                     // OSR entries first: a loop runs in the baseline until its entry is ready,
                     // while a function's next call can wait.
-                    job = kOsrJob | self->m_osr_queue.pop_back();
+                    job = kOsrJob | slot;
                 } else if (self->m_queue_head == self->m_queue.size()) {
                     self->m_queue.clear();
                     self->m_queue_head = 0;
@@ -141,6 +149,38 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
             --self->m_compiling;
         }
     }
+}
+
+bool TierUpManager::osr_entry_stale(u32 slot)
+{
+    // NOTE: a loop asks for its entry every `threshold` iterations while it waits, so a
+    // later question from another loop of the function means the frame went on there (or
+    // another frame of it loops there, and this loop will ask again). The entry is not
+    // made: its slot is freed, and the loop gets one again if it asks again.
+    OsrSlot& entry = m_osr[slot];
+    const OsrGroup& group = m_osr_groups[entry.function - m_module.imported_function_count];
+    for (u32 k = group.first; k < group.first + kOsrEntriesPerFunction; ++k) {
+        if (k != slot && m_osr[k].loop != kNoLoop && m_osr[k].last_asked > entry.last_asked) {
+            entry.loop = kNoLoop;
+            entry.state = Baseline;
+            --m_osr_groups[entry.function - m_module.imported_function_count].made;
+            ++m_counts.osr_dropped;
+            return true;
+        }
+    }
+    return false;
+}
+
+void TierUpManager::hold_worker(bool held)
+{
+    platform::Worker* worker;
+    {
+        LockGuard guard(m_lock);
+        m_held = held;
+        worker = m_worker;
+    }
+    if (!held && worker)
+        platform::wake_worker(worker);
 }
 
 void TierUpManager::tier_up(u32 function_index)

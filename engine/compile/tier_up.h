@@ -47,6 +47,7 @@ struct TierUpCounts {
     u32 osr_compiled { 0 }; // OSR entries compiled and linked
     u32 osr_refused { 0 };  // OSR entries the optimising tier refused (or that did not fit)
     u32 osr_entered { 0 };  // times a baseline frame moved to an OSR entry
+    u32 osr_dropped { 0 };  // queued entries not made: another loop of the function asked later
 };
 
 class TierUpManager final : public runtime::TierUpHooks {
@@ -65,6 +66,8 @@ public:
     TierUpCounts counts() const;
     // Whether no function is queued or being compiled (tests poll it).
     bool idle() const;
+    // For tests: while held, the background thread takes no job (queued ones wait).
+    void hold_worker(bool held);
 
 private:
     template<typename U, typename... Args>
@@ -84,6 +87,8 @@ private:
     Result<RefPtr<CodeObject>> compile_and_link(u32 function_index, u32 osr_loop);
     // Whether `function_index` (module index) is a defined function of this module.
     bool is_defined(u32 function_index) const;
+    // Whether the queued OSR entry of m_osr[slot] is no longer worth making; if so, frees it.
+    bool osr_entry_stale(u32 slot) WK_REQUIRES(m_lock);
     static void worker_main(platform::Worker*, void* self);
 
     const Module& m_module;
@@ -127,6 +132,7 @@ private:
     usize m_queue_head WK_GUARDED_BY(m_lock) { 0 };
     u32 m_compiling WK_GUARDED_BY(m_lock) { 0 };
     bool m_cancelled WK_GUARDED_BY(m_lock) { false };
+    bool m_held WK_GUARDED_BY(m_lock) { false };
     bool m_worker_failed WK_GUARDED_BY(m_lock) { false };
     platform::Worker* m_worker WK_GUARDED_BY(m_lock) { nullptr };
     Vector<RefPtr<CodeObject>> m_tiered_code WK_GUARDED_BY(m_lock);

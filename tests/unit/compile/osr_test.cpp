@@ -499,3 +499,51 @@ TEST(Osr, EntriesPerFunctionAreBounded)
 {
     run_frames_at_many_loops(20, 16);
 }
+
+// A function that runs loop A, then loop B, while the background thread takes no job:
+// both entries are queued (B asking last, every 100 iterations). Released, the thread
+// makes B's entry and drops A's (its frame went on to B; a loop that asks again gets a
+// slot again), so one of the function's compiles is not spent on a loop no frame is in.
+TEST(Osr, QueuedEntryOfALoopTheFrameLeftIsDropped)
+{
+    const char* wat = R"wat((module
+        (func (export "two") (param $n i32) (result i64) (local $i i32) (local $s i64)
+            loop $a
+                local.get $s local.get $i i64.extend_i32_u i64.add local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $a
+            end
+            i32.const 0 local.set $i
+            loop $b
+                local.get $s i64.const 3 i64.mul local.get $i i64.extend_i32_u i64.xor local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $b
+            end
+            local.get $s)))wat";
+    Session tiered;
+    compile::CompileOptions options = options_for(compile::Tier::Tiered, 100);
+    options.tier_up_synchronous = false;
+    instantiate(tiered, wat, options);
+    Session baseline;
+    instantiate(baseline, wat, options_for(compile::Tier::Baseline, 100));
+    ASSERT_TRUE(tiered.instance && baseline.instance);
+    auto& manager = *static_cast<compile::TierUpManager*>(tiered.compiled.module->tier_up());
+    manager.hold_worker(true);
+    auto got = call(*tiered.instance, "two", { VMVal::from_i32(5000) });
+    auto want = call(*baseline.instance, "two", { VMVal::from_i32(5000) });
+    ASSERT_FALSE(got.trap);
+    EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+    EXPECT_FALSE(manager.idle()); // both entries and the function wait
+    manager.hold_worker(false);
+    ASSERT_TRUE(wait_idle(manager));
+    compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 1u);
+    EXPECT_EQ(counts.osr_dropped, 1u);
+    EXPECT_EQ(counts.osr_entered, 0u);
+    EXPECT_EQ(counts.tiered_up, 1u);
+    // The function's next call runs its optimised code, with the same result.
+    auto again = call(*tiered.instance, "two", { VMVal::from_i32(5000) });
+    EXPECT_EQ(again.results[0].u64_value(), want.results[0].u64_value());
+}
