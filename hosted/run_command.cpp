@@ -285,9 +285,9 @@ private:
         if (m_compiled.module)
             counts = compile::tier_up_counts(*m_compiled.module);
         std::fflush(stdout);
-        std::fprintf(stderr, "tier-up: %u hot, %u optimized, %u stayed baseline; OSR: %u compiled, %u refused, %u entered\n",
+        std::fprintf(stderr, "tier-up: %u hot, %u optimized, %u stayed baseline; OSR: %u compiled, %u refused, %u entered, %u dropped\n",
                      counts.hot, counts.tiered_up, counts.refused, counts.osr_compiled, counts.osr_refused,
-                     counts.osr_entered);
+                     counts.osr_entered, counts.osr_dropped);
     }
 
     int failure(std::string const& message)

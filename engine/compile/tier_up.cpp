@@ -120,10 +120,18 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
                 LockGuard guard(self->m_lock);
                 if (self->m_cancelled)
                     return;
-                if (!self->m_osr_queue.is_empty()) {
+                if (self->m_held)
+                    break; // hold_worker(false) wakes it
+                u32 slot = kNoLoop;
+                while (!self->m_osr_queue.is_empty() && slot == kNoLoop) {
+                    slot = self->m_osr_queue.pop_back();
+                    if (self->osr_entry_stale(slot))
+                        slot = kNoLoop;
+                }
+                if (slot != kNoLoop) {
                     // OSR entries first: a loop runs in the baseline until its entry is ready,
                     // while a function's next call can wait.
-                    job = kOsrJob | self->m_osr_queue.pop_back();
+                    job = kOsrJob | slot;
                 } else if (self->m_queue_head == self->m_queue.size()) {
                     self->m_queue.clear();
                     self->m_queue_head = 0;
@@ -141,6 +149,38 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
             --self->m_compiling;
         }
     }
+}
+
+bool TierUpManager::osr_entry_stale(u32 slot)
+{
+    // NOTE: a loop asks for its entry every `threshold` iterations while it waits, so a
+    // later question from another loop of the function means the frame went on there (or
+    // another frame of it loops there, and this loop will ask again). The entry is not
+    // made: its slot is freed, and the loop gets one again if it asks again.
+    OsrSlot& entry = m_osr[slot];
+    const OsrGroup& group = m_osr_groups[entry.function - m_module.imported_function_count];
+    for (u32 k = group.first; k < group.first + kOsrEntriesPerFunction; ++k) {
+        if (k != slot && m_osr[k].loop != kNoLoop && m_osr[k].last_asked > entry.last_asked) {
+            entry.loop = kNoLoop;
+            entry.state = Baseline;
+            --m_osr_groups[entry.function - m_module.imported_function_count].made;
+            ++m_counts.osr_dropped;
+            return true;
+        }
+    }
+    return false;
+}
+
+void TierUpManager::hold_worker(bool held)
+{
+    platform::Worker* worker;
+    {
+        LockGuard guard(m_lock);
+        m_held = held;
+        worker = m_worker;
+    }
+    if (!held && worker)
+        platform::wake_worker(worker);
 }
 
 void TierUpManager::tier_up(u32 function_index)
@@ -178,37 +218,57 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
             return 0;
         // The function's slots, made when one of its loops first fires (a module whose
         // loops never do pays nothing but this table, made on the first).
-        if (m_osr_groups.is_empty() && m_osr_groups.try_resize(m_symbols.defined_count, kNoLoop).is_error())
+        if (m_osr_groups.is_empty() && m_osr_groups.try_resize(m_symbols.defined_count).is_error())
             return 0;
-        if (m_osr_groups[defined] == kNoLoop) {
-            u32 group = static_cast<u32>(m_osr.size());
+        OsrGroup& group = m_osr_groups[defined];
+        if (group.first == kNoLoop) {
+            u32 start = static_cast<u32>(m_osr.size());
             if (m_osr.try_resize(m_osr.size() + kOsrEntriesPerFunction).is_error())
                 return 0;
-            for (u32 k = group; k < group + kOsrEntriesPerFunction; ++k)
+            for (u32 k = start; k < start + kOsrEntriesPerFunction; ++k)
                 m_osr[k].function = function_index;
-            m_osr_groups[defined] = group;
+            group.first = start;
         }
-        first = m_osr_groups[defined];
-        for (u32 k = first; k < first + kOsrEntriesPerFunction && slot == kNoLoop; ++k) {
-            if (m_osr[k].loop == loop_offset || m_osr[k].loop == kNoLoop)
+        first = group.first;
+        ++m_osr_clock;
+        // This loop's slot, else a free one, else the ready slot asked least recently:
+        // its loop ran last long ago, while this loop is running now.
+        u32 free = kNoLoop, oldest = kNoLoop;
+        for (u32 k = first; k < first + kOsrEntriesPerFunction; ++k) {
+            if (m_osr[k].loop == loop_offset)
                 slot = k;
+            else if (m_osr[k].loop == kNoLoop && free == kNoLoop)
+                free = k;
+            else if (m_osr[k].state == Optimized && (oldest == kNoLoop || m_osr[k].last_asked < m_osr[oldest].last_asked))
+                oldest = k;
         }
-        if (slot != kNoLoop && m_osr[slot].loop == kNoLoop) {
-            m_osr[slot].loop = loop_offset;
-            m_osr[slot].state = Queued;
-            if (!inline_compile && (m_worker_failed || !m_worker))
-                inline_compile = true; // the kernel (no worker), or it could not start
-            if (!inline_compile) {
-                if (m_osr_queue.try_append(slot).is_error()) {
-                    m_osr[slot].state = Refused;
-                    ++m_counts.osr_refused;
-                } else {
-                    worker = m_worker;
+        if (slot == kNoLoop && group.made < kOsrEntriesMadePerFunction) {
+            // NOTE: a slot is taken over only when Optimized: no compile writes to it then,
+            // and frames already running its old entry keep its code (m_tiered_code).
+            slot = free != kNoLoop ? free : oldest;
+            if (slot != kNoLoop) {
+                ++group.made;
+                m_osr[slot].loop = loop_offset;
+                m_osr[slot].state = Queued;
+                m_osr[slot].address = 0;
+                if (!inline_compile && (m_worker_failed || !m_worker))
+                    inline_compile = true; // the kernel (no worker), or it could not start
+                if (!inline_compile) {
+                    if (m_osr_queue.try_append(slot).is_error()) {
+                        m_osr[slot].state = Refused;
+                        ++m_counts.osr_refused;
+                    } else {
+                        worker = m_worker;
+                    }
                 }
+            } else {
+                inline_compile = false;
             }
         } else {
-            inline_compile = false; // made or being made already
+            inline_compile = false; // made or being made already, or no more to make
         }
+        if (slot != kNoLoop)
+            m_osr[slot].last_asked = m_osr_clock;
     }
     if (worker)
         platform::wake_worker(worker);
@@ -216,16 +276,19 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
         LockGuard guard(m_inline_lock);
         compile_osr(slot);
     }
-    LockGuard guard(m_lock);
-    if (slot != kNoLoop && m_osr[slot].state == Optimized) {
-        ++m_counts.osr_entered;
-        address = m_osr[slot].address;
+    bool again;
+    {
+        LockGuard guard(m_lock);
+        if (slot != kNoLoop && m_osr[slot].state == Optimized) {
+            ++m_counts.osr_entered;
+            address = m_osr[slot].address;
+        }
+        // Ask again after `threshold` more iterations while this entry is being made, or
+        // while more entries may be made (other baseline frames of it, or this one after
+        // the loop ends, may loop elsewhere: a `main` runs one loop after another).
+        again = (slot != kNoLoop && m_osr[slot].state == Queued)
+            || m_osr_groups[defined].made < kOsrEntriesMadePerFunction;
     }
-    // Ask again after `threshold` more iterations while this entry is being made, or while
-    // the function has free slots (other baseline frames of it may loop elsewhere).
-    bool again = slot != kNoLoop && m_osr[slot].state == Queued;
-    for (u32 k = first; k < first + kOsrEntriesPerFunction; ++k)
-        again = again || m_osr[k].loop == kNoLoop;
     if (again && __atomic_load_n(&m_states[defined], __ATOMIC_ACQUIRE) != Refused)
         __atomic_store_n(&m_budgets[defined], m_threshold - 1, __ATOMIC_RELAXED);
     return address;

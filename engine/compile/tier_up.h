@@ -21,11 +21,12 @@
 //   tier space, stays in the baseline; nothing fails.
 // - On-stack replacement (loop_hot): a loop header whose counter fires gets an OSR entry
 //   of its function at that loop (keyed by the loop's byte offset; at most
-//   kOsrEntriesPerFunction loops per function, the first to fire), compiled like
-//   tier-up code (inline in synchronous mode, else queued); until it is ready the budget
-//   is reset to the threshold so the loop asks again. Baseline frames of the function
-//   at that loop enter it; other loops finish in the baseline. Entries are looked up
-//   under the lock (once per threshold iterations at most) and never change once made.
+//   kOsrEntriesPerFunction at a time and kOsrEntriesMadePerFunction ever per function),
+//   compiled like tier-up code (inline in synchronous mode, else queued); until it is
+//   ready the budget is reset to the threshold so the loop asks again. Baseline frames
+//   of the function at that loop enter it; a loop that finds no slot asks again after
+//   `threshold` iterations while one may still be made. Entries are looked up under the
+//   lock (once per threshold iterations at most); an entry's code is never freed.
 
 #include "base/lock.h"
 #include "base/ref_ptr.h"
@@ -46,6 +47,7 @@ struct TierUpCounts {
     u32 osr_compiled { 0 }; // OSR entries compiled and linked
     u32 osr_refused { 0 };  // OSR entries the optimising tier refused (or that did not fit)
     u32 osr_entered { 0 };  // times a baseline frame moved to an OSR entry
+    u32 osr_dropped { 0 };  // queued entries not made: another loop of the function asked later
 };
 
 class TierUpManager final : public runtime::TierUpHooks {
@@ -64,6 +66,8 @@ public:
     TierUpCounts counts() const;
     // Whether no function is queued or being compiled (tests poll it).
     bool idle() const;
+    // For tests: while held, the background thread takes no job (queued ones wait).
+    void hold_worker(bool held);
 
 private:
     template<typename U, typename... Args>
@@ -83,6 +87,8 @@ private:
     Result<RefPtr<CodeObject>> compile_and_link(u32 function_index, u32 osr_loop);
     // Whether `function_index` (module index) is a defined function of this module.
     bool is_defined(u32 function_index) const;
+    // Whether the queued OSR entry of m_osr[slot] is no longer worth making; if so, frees it.
+    bool osr_entry_stale(u32 slot) WK_REQUIRES(m_lock);
     static void worker_main(platform::Worker*, void* self);
 
     const Module& m_module;
@@ -96,26 +102,37 @@ private:
     Vector<u8> m_states; // State per defined function, read and written atomically
     i32 m_threshold { 1 };
     // OSR entries: a group of kOsrEntriesPerFunction slots per function whose loops fired,
-    // filled in the order its loops fired (a free slot has loop kNoLoop).
-    static constexpr u32 kOsrEntriesPerFunction = 3;
+    // filled in the order its loops fired (a free slot has loop kNoLoop). When all are
+    // taken, a loop without one takes over the ready slot asked least recently (its code
+    // stays, for frames already in it), until kOsrEntriesMadePerFunction entries of the
+    // function have been made.
+    static constexpr u32 kOsrEntriesPerFunction = 8;
+    static constexpr u32 kOsrEntriesMadePerFunction = 16;
     static constexpr u32 kNoLoop = 0xFFFF'FFFF;
     struct OsrSlot {
         u32 function { 0 }; // module function index
         u32 loop { kNoLoop };
         u8 state { Baseline };
+        u64 last_asked { 0 }; // m_osr_clock when loop_hot last looked this slot up
         uptr address { 0 };
+    };
+    struct OsrGroup {
+        u32 first { kNoLoop }; // its first slot in m_osr, or kNoLoop (no loop fired yet)
+        u32 made { 0 };        // entries queued or compiled for this function, ever
     };
 
     mutable SpinLock m_lock; // everything below
     static constexpr u64 kOsrJob = u64 { 1 } << 32;
     Vector<OsrSlot> m_osr WK_GUARDED_BY(m_lock);
-    Vector<u32> m_osr_groups WK_GUARDED_BY(m_lock); // per defined function: its first slot, or kNoLoop
+    Vector<OsrGroup> m_osr_groups WK_GUARDED_BY(m_lock); // per defined function
+    u64 m_osr_clock WK_GUARDED_BY(m_lock) { 0 };         // counts loop_hot calls
     // Module function indices, oldest first; OSR entries to make (m_osr slots), taken first.
     Vector<u64> m_queue WK_GUARDED_BY(m_lock);
     Vector<u32> m_osr_queue WK_GUARDED_BY(m_lock);
     usize m_queue_head WK_GUARDED_BY(m_lock) { 0 };
     u32 m_compiling WK_GUARDED_BY(m_lock) { 0 };
     bool m_cancelled WK_GUARDED_BY(m_lock) { false };
+    bool m_held WK_GUARDED_BY(m_lock) { false };
     bool m_worker_failed WK_GUARDED_BY(m_lock) { false };
     platform::Worker* m_worker WK_GUARDED_BY(m_lock) { nullptr };
     Vector<RefPtr<CodeObject>> m_tiered_code WK_GUARDED_BY(m_lock);

@@ -99,7 +99,7 @@ printf '(module (func $sum (export "sum") (param i32) (result i32) (local i32)\n
 expect 0 'tier-up: 1 hot, 1 optimized, 0 stayed baseline' "$wasmkern" run --tier-threshold 2 --tier-sync --tier-stats --invoke sum sum.wat 100
 expect 0 '^5050$' "$wasmkern" run --tier-threshold 2 --tier-sync --invoke sum sum.wat 100
 # The loop's counter fires in the first call: it moves to the OSR entry (on-stack replacement).
-expect 0 'OSR: 1 compiled, 0 refused, 1 entered' "$wasmkern" run --tier-threshold 2 --tier-sync --tier-stats --invoke sum sum.wat 100
+expect 0 'OSR: 1 compiled, 0 refused, 1 entered, 0 dropped' "$wasmkern" run --tier-threshold 2 --tier-sync --tier-stats --invoke sum sum.wat 100
 expect 0 'tier-up: 0 hot, 0 optimized, 0 stayed baseline' "$wasmkern" run --tier baseline --tier-stats --invoke sum sum.wat 100
 expect 0 'tier-up: 0 hot' "$wasmkern" run --tier-threshold 1000 --tier-sync --tier-stats --invoke sum sum.wat 100
 expect 2 'tier-threshold needs a number' "$wasmkern" run --tier-threshold 0 --invoke sum sum.wat 1

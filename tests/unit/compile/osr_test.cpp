@@ -440,3 +440,110 @@ TEST(Osr, TailCallAfterTheLoopRefusesTheEntry)
     EXPECT_EQ(counts.osr_entered, 0u);
     EXPECT_GE(counts.osr_refused, 1u);
 }
+
+// A function whose recursion leaves `frames` baseline frames, each of which then runs its
+// own loop (frame d runs loop d): every loop fires in a different frame, so each needs an
+// entry of its own. More loops than the function has slots (8) reuse the slot of a loop
+// that ran earlier; the 16 entries a function may make bound how many frames move.
+std::string many_loops_module(u32 loops)
+{
+    std::string wat = R"wat((module
+    (func $f (export "f") (param $d i32) (param $n i32) (result i64)
+        (local $i i32) (local $s i64)
+        local.get $d
+        if
+            local.get $d i32.const 1 i32.sub local.get $n call $f
+            local.set $s
+        end
+)wat";
+    for (u32 k = 0; k < loops; ++k) {
+        std::string mul = std::to_string(k + 3);
+        wat += "        local.get $d i32.const " + std::to_string(k) + " i32.eq\n        if\n            loop\n";
+        wat += "                local.get $s i64.const " + mul + " i64.mul local.get $i i64.extend_i32_u i64.add local.set $s\n";
+        wat += "                local.get $i i32.const 1 i32.add local.tee $i local.get $n i32.lt_u br_if 0\n";
+        wat += "            end\n        end\n";
+    }
+    wat += "        local.get $s))\n";
+    return wat;
+}
+
+void run_frames_at_many_loops(u32 frames, u32 expect_entered)
+{
+    std::string wat = many_loops_module(frames);
+    // The threshold exceeds the recursion's calls, so the first counter to fire is frame
+    // 0's loop, after every frame is on the stack in baseline code.
+    i32 threshold = static_cast<i32>(frames) + 10;
+    Session tiered;
+    instantiate(tiered, wat.c_str(), options_for(compile::Tier::Tiered, threshold));
+    Session baseline;
+    instantiate(baseline, wat.c_str(), options_for(compile::Tier::Baseline, threshold));
+    ASSERT_TRUE(tiered.instance && baseline.instance);
+    std::initializer_list<VMVal> args = { VMVal::from_i32(static_cast<i32>(frames) - 1), VMVal::from_i32(300) };
+    auto got = call(*tiered.instance, "f", args);
+    auto want = call(*baseline.instance, "f", args);
+    ASSERT_FALSE(got.trap);
+    ASSERT_FALSE(want.trap);
+    EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+    compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, expect_entered);
+    EXPECT_EQ(counts.osr_entered, expect_entered);
+    EXPECT_EQ(counts.osr_refused, 0u);
+}
+
+TEST(Osr, FramesAtMoreLoopsThanSlotsEachGetAnEntry)
+{
+    run_frames_at_many_loops(12, 12);
+}
+
+TEST(Osr, EntriesPerFunctionAreBounded)
+{
+    run_frames_at_many_loops(20, 16);
+}
+
+// A function that runs loop A, then loop B, while the background thread takes no job:
+// both entries are queued (B asking last, every 100 iterations). Released, the thread
+// makes B's entry and drops A's (its frame went on to B; a loop that asks again gets a
+// slot again), so one of the function's compiles is not spent on a loop no frame is in.
+TEST(Osr, QueuedEntryOfALoopTheFrameLeftIsDropped)
+{
+    const char* wat = R"wat((module
+        (func (export "two") (param $n i32) (result i64) (local $i i32) (local $s i64)
+            loop $a
+                local.get $s local.get $i i64.extend_i32_u i64.add local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $a
+            end
+            i32.const 0 local.set $i
+            loop $b
+                local.get $s i64.const 3 i64.mul local.get $i i64.extend_i32_u i64.xor local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $b
+            end
+            local.get $s)))wat";
+    Session tiered;
+    compile::CompileOptions options = options_for(compile::Tier::Tiered, 100);
+    options.tier_up_synchronous = false;
+    instantiate(tiered, wat, options);
+    Session baseline;
+    instantiate(baseline, wat, options_for(compile::Tier::Baseline, 100));
+    ASSERT_TRUE(tiered.instance && baseline.instance);
+    auto& manager = *static_cast<compile::TierUpManager*>(tiered.compiled.module->tier_up());
+    manager.hold_worker(true);
+    auto got = call(*tiered.instance, "two", { VMVal::from_i32(5000) });
+    auto want = call(*baseline.instance, "two", { VMVal::from_i32(5000) });
+    ASSERT_FALSE(got.trap);
+    EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+    EXPECT_FALSE(manager.idle()); // both entries and the function wait
+    manager.hold_worker(false);
+    ASSERT_TRUE(wait_idle(manager));
+    compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 1u);
+    EXPECT_EQ(counts.osr_dropped, 1u);
+    EXPECT_EQ(counts.osr_entered, 0u);
+    EXPECT_EQ(counts.tiered_up, 1u);
+    // The function's next call runs its optimised code, with the same result.
+    auto again = call(*tiered.instance, "two", { VMVal::from_i32(5000) });
+    EXPECT_EQ(again.results[0].u64_value(), want.results[0].u64_value());
+}
