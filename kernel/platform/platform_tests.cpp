@@ -1,5 +1,6 @@
 #include "engine/platform.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/arch/x86_64/paging.h"
 #include "kernel/mm/memory.h"
 
 extern "C" wk::u32 test_enter_wasm(wk::engine::Activation* activation, void (*code)());
@@ -146,6 +147,35 @@ KERNEL_TEST(platform_faults_in_wasm_code_become_traps)
     KEXPECT_EQ(run(0), static_cast<u32>(TrapKind::Unreachable)); // the machinery is reusable
 
     engine::unregister_code_range(&range);
+    platform::release(*region, 2 * 4096);
+}
+
+// A patch that fails half-way (its second page is not committed) leaves the first page as it
+// found it: executable and not writable, its bytes unchanged.
+KERNEL_TEST(platform_patch_code_error_restores_the_pages)
+{
+    auto region = platform::reserve(2 * 4096);
+    KEXPECT(region.has_value());
+    if (!region)
+        return;
+    auto* bytes = static_cast<u8*>(*region);
+    KEXPECT(platform::commit(bytes, 4096).has_value());
+    bytes[4090] = 0xC3;
+    KEXPECT(platform::protect(bytes, 4096, platform::Access::ReadExecute).has_value());
+    u8 patch[12] = { 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90 };
+    KEXPECT(!platform::patch_code(bytes + 4088, ReadonlyBytes(patch, sizeof(patch))));
+    auto page = x86_64::PageTables::current().translate(reinterpret_cast<u64>(bytes));
+    KEXPECT(page.has_value());
+    if (page) {
+        KEXPECT(!(page->flags & x86_64::kPageWritable));
+        KEXPECT(!(page->flags & x86_64::kPageNoExecute));
+    }
+    KEXPECT_EQ(bytes[4090], 0xC3);
+    // A patch inside the committed page works and leaves it executable and read-only.
+    KEXPECT(platform::patch_code(bytes + 8, ReadonlyBytes(patch, 8)).has_value());
+    KEXPECT_EQ(bytes[8], 0x90);
+    page = x86_64::PageTables::current().translate(reinterpret_cast<u64>(bytes));
+    KEXPECT(page && !(page->flags & x86_64::kPageWritable));
     platform::release(*region, 2 * 4096);
 }
 
