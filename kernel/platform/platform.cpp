@@ -276,16 +276,7 @@ Result<void> patch_code(void* address, ReadonlyBytes bytes)
     return result;
 }
 
-// NOTE: no worker threads for the engine in the kernel yet: tier-up compiles inline or
-// not at all (docs/optimizing-compiler.md, "Tier-up").
-Result<Worker*> start_worker(void (*)(Worker*, void*), void*)
-{
-    return Error::from("no worker threads in the kernel", ErrorKind::Unsupported);
-}
-
-void wake_worker(Worker*) { }
-void wait_for_work(Worker*) { }
-void join_worker(Worker*) { }
+// Worker threads (start_worker and the rest): kernel/platform/compile_worker.cpp.
 
 void release(void* address, usize size)
 {
