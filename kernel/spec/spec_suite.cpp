@@ -5,6 +5,7 @@
 #include "engine/spec/runner.h"
 #include "kernel/debug/log.h"
 #include "kernel/fs/file_system.h"
+#include "kernel/proc/process.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
@@ -99,7 +100,7 @@ i64 suite_thread(void* argument)
             continue;
         }
         engine::spec::run_script(line, StringView(reinterpret_cast<char const*>(script->data()), script->size()),
-                                 tally, debug::console_sink());
+                                 tally, debug::console_sink(), proc::compile_options());
         if (++scripts % 16 == 0) {
             engine::spec::Counts so_far = tally.totals();
             debug::print("spec: {} scripts, {} passed, {} failed, {} skipped so far\n", scripts, so_far.passed,
