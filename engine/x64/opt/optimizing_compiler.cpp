@@ -41,7 +41,6 @@ OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOf
     , m_builder(module)
     , m_inliner(module)
 {
-    MUST(m_needs_array_trampoline.try_resize(module.types.size(), false));
     if (!baseline_isa) {
         const CpuFeatures& cpu = cpu_features();
         m_avx = cpu.avx;
@@ -65,6 +64,10 @@ Result<void> OptimizingCompiler::compile_function(u32 function_index, u32 code_b
     m_function_index = function_index;
     m_code_base = code_base;
     m_new_trampolines.clear();
+    // NOTE: sized here, not in the constructor: a module's type count is the guest's choice,
+    // and running out of memory must fail this compile (tier-up keeps the baseline), not assert.
+    if (m_needs_array_trampoline.size() != m_module.types.size())
+        TRY(m_needs_array_trampoline.try_resize(m_module.types.size(), false));
     const Code& code = m_module.codes[function_index - m_module.imported_function_count];
     m_wasm_offset = code.offset;
     m_code_budget = static_cast<u32>(std::min<u64>(u64 { code.size } * 512 + 65536, 0x4000'0000));
