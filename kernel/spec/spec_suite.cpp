@@ -5,6 +5,7 @@
 #include "engine/spec/runner.h"
 #include "kernel/debug/log.h"
 #include "kernel/fs/file_system.h"
+#include "kernel/platform/compile_worker.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/root_fs.h"
@@ -109,6 +110,9 @@ i64 suite_thread(void* argument)
     }
     u64 elapsed_ms = (time::nanoseconds_since_boot() - start_ns) / 1000000;
     debug::print("spec: {} scripts in {} ms\n", scripts, elapsed_ms);
+    auto workers = platform::compile_worker_statistics();
+    debug::print("spec: tier-up: {} compile workers started, {} refused, deepest stack {} KiB\n", workers.started,
+                 workers.refused, workers.stack_high_water / 1024);
     engine::spec::write_summary(tally, debug::console_sink());
     run.ok = all_read && tally.totals().failed == 0;
     return 0;

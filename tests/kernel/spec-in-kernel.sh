@@ -33,7 +33,7 @@ echo "hosted:    $hosted ($count scripts)"
 "$qemu_run" "$@" --initrd "$work/initrd.tar" --append "$kernel_args" "$kernel" > "$work/serial.log" 2>&1
 status=$?
 tr -d '\r' < "$work/serial.log" > "$work/serial.txt"
-grep -E '^spec: ' "$work/serial.txt" | tail -3
+grep -E '^spec: ' "$work/serial.txt" | tail -4
 in_kernel=$(grep -E "$summary" "$work/serial.txt" | tail -1)
 echo "in kernel: $in_kernel (qemu-run exit status $status)"
 if [[ -z $hosted || -z $in_kernel || $hosted != "$in_kernel" ]]; then
