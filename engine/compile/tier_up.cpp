@@ -23,6 +23,7 @@ TierUpManager::TierUpManager(const runtime::LoadedModule& module, RefPtr<CodeObj
     , m_symbol_addresses(std::move(symbol_addresses))
     , m_synchronous(options.tier_up_synchronous)
     , m_inline_without_worker(options.tier_up_inline_without_worker)
+    , m_osr_enabled(options.tier_up_osr)
     , m_baseline_isa(options.baseline_isa)
 {
 }
@@ -173,6 +174,8 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
     if (!is_defined(function_index) || loop_offset == kNoLoop)
         return 0;
     function_hot(function_index); // the whole function, for its next calls
+    if (!m_osr_enabled)
+        return 0; // the loop finishes in the baseline (function_hot stopped its counter)
     u32 defined = function_index - m_module.imported_function_count;
     u32 slot = kNoLoop;
     u32 first;

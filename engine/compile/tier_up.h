@@ -92,6 +92,7 @@ private:
     Vector<uptr> m_symbol_addresses;
     bool m_synchronous { false };
     bool m_inline_without_worker { true };
+    bool m_osr_enabled { true };
     bool m_baseline_isa { false };
     Vector<i32> m_budgets;
     Vector<u8> m_states; // State per defined function, read and written atomically
