@@ -59,12 +59,14 @@ void configure_logging(const boot::BootInfo& info)
     }
 }
 
-// `tier=baseline|optimized|tiered` and `tier-threshold=N` on the command line: how processes
-// (and the `spec` run) compile their modules (kernel/proc/process.h, set_compile_options).
+// `tier=baseline|optimized|tiered`, `tier-threshold=N` and `tier-osr=on|off` on the command
+// line: how processes (and the `spec` run) compile their modules (kernel/proc/process.h,
+// set_compile_options).
 void configure_compiler(const boot::BootInfo& info)
 {
     auto tier = engine::compile::Tier::Tiered;
     i32 threshold = 1000;
+    bool osr = false;
     std::string_view line = info.command_line_view();
     while (!line.empty()) {
         usize end = line.find(' ');
@@ -77,6 +79,8 @@ void configure_compiler(const boot::BootInfo& info)
                 tier = *parsed;
             else
                 debug::warn("boot: unknown tier in \"{}\"", word);
+        } else if (word == "tier-osr=on" || word == "tier-osr=off") {
+            osr = word == "tier-osr=on";
         } else if (word.starts_with(kThreshold)) {
             if (auto parsed = engine::compile::parse_tier_threshold(word.substr(kThreshold.size())))
                 threshold = *parsed;
@@ -84,8 +88,9 @@ void configure_compiler(const boot::BootInfo& info)
                 debug::warn("boot: bad tier threshold in \"{}\"", word);
         }
     }
-    proc::set_compile_options(tier, threshold);
-    debug::info("compiler: processes compile {} (tier-up threshold {})", engine::compile::tier_name(tier), threshold);
+    proc::set_compile_options(tier, threshold, osr);
+    debug::info("compiler: processes compile {} (tier-up threshold {}, OSR {})", engine::compile::tier_name(tier), threshold,
+                osr ? "on" : "off");
 }
 
 template<typename T>

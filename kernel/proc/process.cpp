@@ -41,6 +41,9 @@ namespace {
 constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
 engine::compile::Tier g_tier = engine::compile::Tier::Tiered;
 i32 g_tier_threshold = 1000;
+// NOTE: off by default: an OSR entry at an inner loop whose outer loop calls memory.grow can
+// be miscompiled (docs/optimizing-compiler.md, "Tier-up in the kernel", known issue).
+bool g_tier_osr = false;
 
 // Stack a spawn needs below the caller (decoding, validating and compiling run on it). A
 // process calling spawn from deeper than that (deep recursion first) gets NoMem instead of
@@ -586,10 +589,11 @@ sys::KernelWasiSystem* current_system()
     return process ? process->system : nullptr;
 }
 
-void set_compile_options(engine::compile::Tier tier, i32 threshold)
+void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr)
 {
     g_tier = tier;
     g_tier_threshold = threshold < 1 ? 1 : threshold;
+    g_tier_osr = osr;
 }
 
 engine::compile::CompileOptions compile_options()
@@ -600,6 +604,7 @@ engine::compile::CompileOptions compile_options()
     // A process thread is deep in wasm frames when its budget runs out, with only the host-call
     // reserve below (48 KiB): too little for the optimising tier. No worker: stay baseline.
     options.tier_up_inline_without_worker = false;
+    options.tier_up_osr = g_tier_osr;
     return options;
 }
 
