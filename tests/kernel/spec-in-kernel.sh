@@ -4,13 +4,13 @@
 # `N passed, N failed, N skipped` equals the hosted run's (`wasmkern wast`) over the same
 # files. Usage: spec-in-kernel.sh QEMU_RUN KERNEL WASMKERN SUITE WORKDIR [--tier T --tier-threshold N]
 # [qemu-run options...]; with --tier both runs compile in that tier (the kernel through its
-# `tier=` and `tier-threshold=` options).
+# `tier=` and `tier-threshold=` options, with `tier-osr=on`).
 set -u
 qemu_run=$(realpath "$1") kernel=$(realpath "$2") wasmkern=$(realpath "$3") suite=$4 work=$5
 shift 5
 kernel_args=spec hosted_args=()
 if [[ ${1:-} == --tier ]]; then
-    kernel_args="spec tier=$2 tier-threshold=$4"
+    kernel_args="spec tier=$2 tier-threshold=$4 tier-osr=on"
     hosted_args=(--tier "$2" --tier-threshold "$4")
     shift 4
 fi
