@@ -85,12 +85,26 @@ Result<Worker*> start_worker(void (*entry)(Worker*, void* argument), void* argum
     }
     worker->entry = entry;
     worker->argument = argument;
+    // Mapped whole before the thread runs (kernel code must never fault on its stack), 16
+    // pages per interrupts-off stretch (docs/kernel-abi.md, "Scheduling").
+    constexpr u64 kStepBytes = 16 * 4096;
+    bool mapped = false;
     {
         InterruptDisabler guard;
-        auto stack = kernel::mm::reserve_growable_stack(kCompileWorkerStackBytes,
-                                                        kCompileWorkerStackBytes);
-        if (stack)
+        auto stack = kernel::mm::reserve_growable_stack(kCompileWorkerStackBytes, kStepBytes);
+        if (stack) {
             worker->stack = *stack;
+            mapped = true;
+        }
+    }
+    while (mapped && worker->stack.mapped_bytes() < kCompileWorkerStackBytes) {
+        InterruptDisabler guard;
+        mapped = kernel::mm::grow_stack(worker->stack, worker->stack.bottom - kStepBytes).has_value();
+    }
+    if (!mapped && worker->stack.top) {
+        InterruptDisabler guard;
+        kernel::mm::release_growable_stack(worker->stack);
+        worker->stack = {};
     }
     if (!worker->stack.top) {
         delete worker;
