@@ -6,7 +6,8 @@
 #         OSR entries entered (with OSR off, none); a second run, from the module cache, must
 #         print the same, tier up nothing more and enter no OSR entry (main starts optimised).
 #   kill  userland/hostile/tierup_kill (a large hot function, then an endless loop), killed at
-#         six moments of its tier-up compile with its module dropped from the cache first, so
+#         0-200 ms after its spawn (its hot function queued or compiling on a worker at some of
+#         those moments) with its module dropped from the cache first, so
 #         that the process's exit ends the module and joins the compile worker; two rounds:
 #         every kill ends it with 137, no worker is left, the free frames match.
 # usage: tier-up.sh CASE WASMKERN USERLAND_DIR -- QEMU-RUN-ARGS... (the test initrd, the kernel last)

@@ -1,6 +1,7 @@
 // Kill during tier-up (docs/optimizing-compiler.md, "Tier-up in the kernel"): `churn`, a
 // large function, becomes hot at once and keeps a compile worker busy; main then spins
-// forever, so only kill ends it. The test kills it at several moments of that compile, with
+// forever, so only kill ends it. The test kills it 0-200 ms after its spawn (during that
+// compile at some of those moments; it cannot know which), with
 // its module also dropped from the cache, so that the process's exit is what ends the module
 // (and joins the worker) while the compile may still run.
 #include <stdint.h>
