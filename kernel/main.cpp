@@ -59,6 +59,40 @@ void configure_logging(const boot::BootInfo& info)
     }
 }
 
+// `tier=baseline|optimized|tiered`, `tier-threshold=N` and `tier-osr=on|off` on the command
+// line: how processes (and the `spec` run) compile their modules (kernel/proc/process.h,
+// set_compile_options).
+void configure_compiler(const boot::BootInfo& info)
+{
+    auto tier = engine::compile::Tier::Tiered;
+    i32 threshold = 1000;
+    bool osr = false;
+    std::string_view line = info.command_line_view();
+    while (!line.empty()) {
+        usize end = line.find(' ');
+        std::string_view word = line.substr(0, end);
+        line = end == std::string_view::npos ? std::string_view() : line.substr(end + 1);
+        constexpr std::string_view kTier = "tier=";
+        constexpr std::string_view kThreshold = "tier-threshold=";
+        if (word.starts_with(kTier)) {
+            if (auto parsed = engine::compile::parse_tier(word.substr(kTier.size())))
+                tier = *parsed;
+            else
+                debug::warn("boot: unknown tier in \"{}\"", word);
+        } else if (word == "tier-osr=on" || word == "tier-osr=off") {
+            osr = word == "tier-osr=on";
+        } else if (word.starts_with(kThreshold)) {
+            if (auto parsed = engine::compile::parse_tier_threshold(word.substr(kThreshold.size())))
+                threshold = *parsed;
+            else
+                debug::warn("boot: bad tier threshold in \"{}\"", word);
+        }
+    }
+    proc::set_compile_options(tier, threshold, osr);
+    debug::info("compiler: processes compile {} (tier-up threshold {}, OSR {})", engine::compile::tier_name(tier), threshold,
+                osr ? "on" : "off");
+}
+
 template<typename T>
 T must_succeed(Result<T> result, const char* what)
 {
@@ -102,6 +136,7 @@ T must_succeed(Result<T> result, const char* what)
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",
                 x86_64::apic_timer_frequency_hz() / 1000, kTimerHz, debug::symbol_count());
 
+    configure_compiler(boot_info);
     if (boot_info.has_option("probe"))
         x86_64::power_off_success();
     sys::mount_root(boot_info);

@@ -133,13 +133,15 @@ Result<RefPtr<CodeObject>> CodeObject::link(const LinkInput& input)
     object->m_memory = static_cast<u8*>(memory);
     object->m_mapped = mapped;
     object->m_size = input.code.size();
-    // NOTE: the tier space is committed (and made executable) with the code: hosted,
-    // untouched pages cost nothing; the kernel does not tier up (no tier space).
-    TRY(platform::commit(memory, mapped));
+    // NOTE: the tier space is only reserved here; link_in_tier_space commits its pages as
+    // tier-up code fills them (the kernel backs a committed page with a frame at once).
+    TRY(platform::commit(memory, code_pages));
     TRY(relocate(object->m_memory, reinterpret_cast<uptr>(memory), input));
-    TRY(platform::protect(memory, mapped, platform::Access::ReadExecute));
+    TRY(platform::protect(memory, code_pages, platform::Access::ReadExecute));
     if (tier_pages) {
-        object->m_tier_next = object->m_memory + code_pages;
+        object->m_tier_start = object->m_memory + code_pages;
+        object->m_tier_next = object->m_tier_start;
+        object->m_tier_committed = object->m_tier_start;
         object->m_tier_end = object->m_memory + mapped;
     }
     TRY(object->register_live());
@@ -159,6 +161,19 @@ Result<RefPtr<CodeObject>> CodeObject::link_in_tier_space(CodeObject& parent, co
         if (!parent.m_tier_next || static_cast<usize>(parent.m_tier_end - parent.m_tier_next) < size)
             return Error::from("tier space exhausted", ErrorKind::OutOfMemory);
         place = parent.m_tier_next;
+        // Pages past the committed end are fresh (no code runs there yet): commit them and
+        // make them executable before handing out space in them. A failure (no memory)
+        // takes no space.
+        u8* needed = parent.m_tier_start + round_up(static_cast<usize>(place + size - parent.m_tier_start), platform::page_size());
+        if (needed > parent.m_tier_committed) {
+            usize grow = static_cast<usize>(needed - parent.m_tier_committed);
+            TRY(platform::commit(parent.m_tier_committed, grow));
+            if (auto made = platform::protect(parent.m_tier_committed, grow, platform::Access::ReadExecute); made.is_error()) {
+                (void)platform::decommit(parent.m_tier_committed, grow);
+                return made.error();
+            }
+            parent.m_tier_committed = needed;
+        }
         parent.m_tier_next += size;
     }
     // NOTE: from here the space is taken even if linking fails: a few bytes lost, never
@@ -173,6 +188,14 @@ Result<RefPtr<CodeObject>> CodeObject::link_in_tier_space(CodeObject& parent, co
     object->m_parent = RefPtr<CodeObject>(&parent);
     TRY(object->register_live());
     return object;
+}
+
+usize CodeObject::tier_space_bytes() const { return static_cast<usize>(m_tier_end - m_tier_start); }
+
+usize CodeObject::tier_space_committed_bytes() const
+{
+    LockGuard guard(g_tier_space_lock);
+    return static_cast<usize>(m_tier_committed - m_tier_start);
 }
 
 CodeObject::~CodeObject()

@@ -72,6 +72,11 @@ public:
 
     const u8* base() const { return m_memory; }
     usize size() const { return m_size; }
+    // Bytes of tier space reserved after the code (LinkInput::tier_space rounded to pages),
+    // and how many of them are committed so far (pages are committed as tier-up code fills
+    // them, so a module that never tiers up holds no memory for it).
+    usize tier_space_bytes() const;
+    usize tier_space_committed_bytes() const;
     const void* address(u32 offset) const { return m_memory + offset; }
     Span<const TrapEntry> traps() const { return m_traps.span(); }
     bool contains(uptr pc) const { return pc >= reinterpret_cast<uptr>(m_memory) && pc - reinterpret_cast<uptr>(m_memory) < m_size; }
@@ -97,6 +102,8 @@ private:
     // Tier space: [m_tier_next, m_tier_end) is still free (guarded by a lock in the .cpp).
     u8* m_tier_next { nullptr };
     u8* m_tier_end { nullptr };
+    u8* m_tier_start { nullptr };
+    u8* m_tier_committed { nullptr }; // [m_tier_start, m_tier_committed) is committed
     usize m_size { 0 };
     Vector<TrapEntry> m_traps;
     Vector<u32> m_function_starts;

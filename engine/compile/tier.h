@@ -46,6 +46,14 @@ struct CompileOptions {
     // budget, inside the builtin (deterministic, for tests), instead of on the background
     // compiler thread.
     bool tier_up_synchronous { false };
+    // With Tier::Tiered, when the environment gives the engine no worker thread
+    // (platform::start_worker fails): compile hot functions on the thread that ran out of
+    // budget (true), or leave them in the baseline (false: the kernel, where that thread is
+    // a process's, deep in wasm frames with only its host-call reserve of stack below).
+    bool tier_up_inline_without_worker { true };
+    // With Tier::Tiered: on-stack replacement at hot loop headers. Off, a hot loop makes its
+    // function hot (optimised for its next call) and keeps running in the baseline.
+    bool tier_up_osr { true };
     // Function-level ASLR: the defined functions are laid out in a random order in the
     // module's code (from platform::fill_entropy). Tests that compare layouts or code
     // turn it off: index order.

@@ -22,6 +22,8 @@ TierUpManager::TierUpManager(const runtime::LoadedModule& module, RefPtr<CodeObj
     , m_symbols(symbols)
     , m_symbol_addresses(std::move(symbol_addresses))
     , m_synchronous(options.tier_up_synchronous)
+    , m_inline_without_worker(options.tier_up_inline_without_worker)
+    , m_osr_enabled(options.tier_up_osr)
     , m_baseline_isa(options.baseline_isa)
 {
 }
@@ -88,8 +90,14 @@ void TierUpManager::function_hot(u32 function_index)
             else
                 m_worker = worker.value();
         }
-        if (!inline_compile && m_worker_failed)
-            inline_compile = true;
+        if (!inline_compile && m_worker_failed) {
+            if (!m_inline_without_worker) {
+                store_state(m_states, defined, Refused);
+                ++m_counts.refused;
+                return;
+            }
+            inline_compile = true; // no worker: compile on this thread
+        }
         if (!inline_compile) {
             if (m_queue.try_append(function_index).is_error()) {
                 store_state(m_states, defined, Refused);
@@ -206,6 +214,8 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
     if (!is_defined(function_index) || loop_offset == kNoLoop)
         return 0;
     function_hot(function_index); // the whole function, for its next calls
+    if (!m_osr_enabled)
+        return 0; // the loop finishes in the baseline (function_hot stopped its counter)
     u32 defined = function_index - m_module.imported_function_count;
     u32 slot = kNoLoop;
     u32 first;
@@ -251,9 +261,13 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
                 m_osr[slot].loop = loop_offset;
                 m_osr[slot].state = Queued;
                 m_osr[slot].address = 0;
-                if (!inline_compile && (m_worker_failed || !m_worker))
-                    inline_compile = true; // the kernel (no worker), or it could not start
-                if (!inline_compile) {
+                bool no_worker = m_worker_failed || !m_worker;
+                if (!inline_compile && no_worker && !m_inline_without_worker) {
+                    m_osr[slot].state = Refused; // no thread to compile it on
+                    ++m_counts.osr_refused;
+                } else if (!inline_compile && no_worker) {
+                    inline_compile = true; // the worker could not start: compile on this thread
+                } else if (!inline_compile) {
                     if (m_osr_queue.try_append(slot).is_error()) {
                         m_osr[slot].state = Refused;
                         ++m_counts.osr_refused;
@@ -375,6 +389,13 @@ TierUpCounts tier_up_counts(const runtime::LoadedModule& module)
     if (auto* hooks = module.tier_up())
         return static_cast<const TierUpManager*>(hooks)->counts();
     return {};
+}
+
+bool tier_up_idle(const runtime::LoadedModule& module)
+{
+    if (auto* hooks = module.tier_up())
+        return static_cast<const TierUpManager*>(hooks)->idle();
+    return true;
 }
 
 bool TierUpManager::idle() const

@@ -97,6 +97,8 @@ private:
     x64::abi::SymbolSpace m_symbols;
     Vector<uptr> m_symbol_addresses;
     bool m_synchronous { false };
+    bool m_inline_without_worker { true };
+    bool m_osr_enabled { true };
     bool m_baseline_isa { false };
     Vector<i32> m_budgets;
     Vector<u8> m_states; // State per defined function, read and written atomically
@@ -144,5 +146,7 @@ private:
 
 // The counts of a module's tier-up (all 0 unless it was compiled with Tier::Tiered).
 TierUpCounts tier_up_counts(const runtime::LoadedModule& module);
+// Whether the module's tier-up has nothing queued or compiling (true when not tiered).
+bool tier_up_idle(const runtime::LoadedModule& module);
 
 } // namespace wk::engine::compile

@@ -326,7 +326,7 @@ constexpr Command kCommands[] = {
     { "wait", "wait for a process started with spawn (`wait PID`)", command_wait },
     { "kill", "kill a process (`kill PID`)", command_kill },
     { "ps", "list the processes", command_ps },
-    { "cache", "show the compiled-module cache (`cache drop` empties it)", command_cache },
+    { "cache", "show the compiled-module cache and tier-up (`cache drop` empties it, `cache idle` waits for tier-up compiles)", command_cache },
     { "spawnbench", "time spawns of a program (`spawnbench N PATH [ARGS...]`)", command_spawnbench },
     { "poweroff", "turn the machine off", command_poweroff },
 };

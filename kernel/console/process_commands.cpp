@@ -3,7 +3,9 @@
 #include "base/vector.h"
 #include "kernel/debug/log.h"
 #include "kernel/mm/memory.h"
+#include "kernel/platform/compile_worker.h"
 #include "kernel/proc/process.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::console {
@@ -152,13 +154,31 @@ void command_cache(std::string_view arguments)
     if (arguments == "drop") {
         proc::drop_module_cache();
         mm::trim_heap(); // the compiled code's heap blocks too, for leak checks
+    } else if (arguments == "idle") {
+        // Waits (at most a minute) until the cached modules' tier-up compiles are done, so
+        // that tests can look at the counts without racing the compile workers.
+        constexpr u64 kStepMs = 10;
+        constexpr u64 kLimitMs = 60'000;
+        u64 waited = 0;
+        while (!proc::module_cache_tier_up_idle() && waited < kLimitMs) {
+            sched::sleep_for(kStepMs * 1'000'000);
+            waited += kStepMs;
+        }
+        print(proc::module_cache_tier_up_idle() ? "tier-up: idle after {} ms\n" : "tier-up: still compiling after {} ms\n",
+              waited);
     } else if (!arguments.empty()) {
-        print("usage: cache [drop]\n");
+        print("usage: cache [drop|idle]\n");
         return;
     }
     auto statistics = proc::module_cache_statistics();
     print("module cache: {} entries, {} KiB, {} hits, {} misses\n", statistics.entries, statistics.bytes / 1024,
           statistics.hits, statistics.misses);
+    auto workers = platform::compile_worker_statistics();
+    print("tier-up: {} functions tiered up, {} refused, {} OSR entries ({} entered), {} KiB optimised code; "
+          "{} compile workers running, {} started, {} refused, deepest stack {} KiB\n",
+          statistics.tiered_up, statistics.tier_refused, statistics.osr_compiled, statistics.osr_entered,
+          statistics.tier_space_bytes / 1024, workers.running, workers.started, workers.refused,
+          workers.stack_high_water / 1024);
 }
 
 void command_spawnbench(std::string_view arguments)

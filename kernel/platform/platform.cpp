@@ -254,27 +254,29 @@ Result<void> patch_code(void* address, ReadonlyBytes bytes)
     u64 end = pages.end;
     TRY(check_range(reinterpret_cast<void*>(first), end - first));
     // NOTE: one CPU and interrupts off: nothing runs the pages while they are writable and
-    // executable (flags 0 is ReadExecute, kPageWritable alone adds writing).
+    // executable (flags 0 is ReadExecute, kPageWritable alone adds writing). Every page made
+    // writable is made ReadExecute again before this returns, on the error paths too: a
+    // failure (a page that is not mapped) must not leave a code page writable.
     InterruptDisabler guard;
     auto tables = PageTables::current();
-    for (u64 page = first; page < end; page += x86::kPageSize)
-        TRY(tables.protect(page, x86::kPageWritable));
-    write_patch(address, bytes);
-    for (u64 page = first; page < end; page += x86::kPageSize)
-        TRY(tables.protect(page, flags_for(Access::ReadExecute)));
-    return {};
+    u64 writable_end = first;
+    Result<void> result;
+    for (; writable_end < end; writable_end += x86::kPageSize) {
+        result = tables.protect(writable_end, x86::kPageWritable);
+        if (result.is_error())
+            break;
+    }
+    if (!result.is_error())
+        write_patch(address, bytes);
+    for (u64 page = first; page < writable_end; page += x86::kPageSize) {
+        auto restored = tables.protect(page, flags_for(Access::ReadExecute));
+        if (restored.is_error() && !result.is_error())
+            result = restored;
+    }
+    return result;
 }
 
-// NOTE: no worker threads for the engine in the kernel yet: tier-up compiles inline or
-// not at all (docs/optimizing-compiler.md, "Tier-up").
-Result<Worker*> start_worker(void (*)(Worker*, void*), void*)
-{
-    return Error::from("no worker threads in the kernel", ErrorKind::Unsupported);
-}
-
-void wake_worker(Worker*) { }
-void wait_for_work(Worker*) { }
-void join_worker(Worker*) { }
+// Worker threads (start_worker and the rest): kernel/platform/compile_worker.cpp.
 
 void release(void* address, usize size)
 {

@@ -1,6 +1,9 @@
 #include "engine/platform.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/arch/x86_64/paging.h"
 #include "kernel/mm/memory.h"
+#include "kernel/platform/compile_worker.h"
+#include "kernel/sched/thread.h"
 
 extern "C" wk::u32 test_enter_wasm(wk::engine::Activation* activation, void (*code)());
 
@@ -147,6 +150,73 @@ KERNEL_TEST(platform_faults_in_wasm_code_become_traps)
 
     engine::unregister_code_range(&range);
     platform::release(*region, 2 * 4096);
+}
+
+// A patch that fails half-way (its second page is not committed) leaves the first page as it
+// found it: executable and not writable, its bytes unchanged.
+KERNEL_TEST(platform_patch_code_error_restores_the_pages)
+{
+    auto region = platform::reserve(2 * 4096);
+    KEXPECT(region.has_value());
+    if (!region)
+        return;
+    auto* bytes = static_cast<u8*>(*region);
+    KEXPECT(platform::commit(bytes, 4096).has_value());
+    bytes[4090] = 0xC3;
+    KEXPECT(platform::protect(bytes, 4096, platform::Access::ReadExecute).has_value());
+    u8 patch[12] = { 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90 };
+    KEXPECT(!platform::patch_code(bytes + 4088, ReadonlyBytes(patch, sizeof(patch))));
+    auto page = x86_64::PageTables::current().translate(reinterpret_cast<u64>(bytes));
+    KEXPECT(page.has_value());
+    if (page) {
+        KEXPECT(!(page->flags & x86_64::kPageWritable));
+        KEXPECT(!(page->flags & x86_64::kPageNoExecute));
+    }
+    KEXPECT_EQ(bytes[4090], 0xC3);
+    // A patch inside the committed page works and leaves it executable and read-only.
+    KEXPECT(platform::patch_code(bytes + 8, ReadonlyBytes(patch, 8)).has_value());
+    KEXPECT_EQ(bytes[8], 0x90);
+    page = x86_64::PageTables::current().translate(reinterpret_cast<u64>(bytes));
+    KEXPECT(page && !(page->flags & x86_64::kPageWritable));
+    platform::release(*region, 2 * 4096);
+}
+
+// The engine's worker threads: a wake before the wait is kept, the worker runs the entry on
+// its own kernel thread, join waits for it and gives its stack back.
+KERNEL_TEST(platform_worker_runs_its_entry_and_joins)
+{
+    struct Shared {
+        u32 rounds { 0 };
+        bool stop { false };
+        u64 thread_id { 0 };
+    } shared;
+    auto entry = [](platform::Worker* worker, void* raw) {
+        auto& state = *static_cast<Shared*>(raw);
+        state.thread_id = sched::current()->id();
+        for (;;) {
+            platform::wait_for_work(worker);
+            if (__atomic_load_n(&state.stop, __ATOMIC_ACQUIRE))
+                return;
+            __atomic_add_fetch(&state.rounds, 1, __ATOMIC_ACQ_REL);
+        }
+    };
+    auto before = platform::compile_worker_statistics();
+    auto worker = platform::start_worker(entry, &shared);
+    KEXPECT(worker.has_value());
+    if (!worker)
+        return;
+    KEXPECT_EQ(platform::compile_worker_statistics().running, before.running + 1);
+    platform::wake_worker(*worker); // before it waits: kept
+    for (u32 i = 0; i < 1000 && __atomic_load_n(&shared.rounds, __ATOMIC_ACQUIRE) == 0; ++i)
+        sched::yield();
+    KEXPECT(__atomic_load_n(&shared.rounds, __ATOMIC_ACQUIRE) >= 1);
+    KEXPECT(shared.thread_id != sched::current()->id());
+    __atomic_store_n(&shared.stop, true, __ATOMIC_RELEASE);
+    platform::wake_worker(*worker);
+    platform::join_worker(*worker);
+    auto after = platform::compile_worker_statistics();
+    KEXPECT_EQ(after.running, before.running);
+    KEXPECT(after.stack_high_water > 0 && after.stack_high_water <= platform::kCompileWorkerStackBytes);
 }
 
 } // namespace wk::kernel

@@ -12,8 +12,10 @@ u64 cost_of(const CompiledModule& module)
     u64 cost = 0;
     if (module.module)
         cost += module.module->byte_size();
+    // NOTE: a tiered module's tier space counts whole from the start (it fills as functions
+    // tier up, after the entry's cost was taken): what the entry may come to hold.
     if (module.code)
-        cost += module.code->size();
+        cost += module.code->size() + module.code->tier_space_bytes();
     return cost;
 }
 

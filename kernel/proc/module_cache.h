@@ -5,6 +5,7 @@
 #include "base/string.h"
 #include "base/string_view.h"
 #include "engine/compile/invoke.h"
+#include "kernel/arch/x86_64/cpu.h"
 
 namespace wk::kernel::proc {
 
@@ -46,6 +47,11 @@ public:
     // Frees the entries forget_inode marked.
     void collect();
 
+    // Calls visit(const CompiledModule&) for each entry, with interrupts on and no lock
+    // held: the modules are copied (referenced) first, so visit may take engine locks.
+    template<typename Visit>
+    void for_each_module(Visit visit);
+
     usize entries() const;
     u64 bytes() const { return m_bytes; }
     u64 hits() const { return m_hits; }
@@ -68,6 +74,22 @@ private:
     u64 m_hits { 0 };
     u64 m_misses { 0 };
 };
+
+template<typename Visit>
+void ModuleCache::for_each_module(Visit visit)
+{
+    engine::compile::CompiledModule modules[kCapacity];
+    usize count = 0;
+    {
+        x86_64::InterruptDisabler guard;
+        for (auto& entry : m_entries) {
+            if (entry.used && !entry.stale)
+                modules[count++] = entry.module;
+        }
+    }
+    for (usize i = 0; i < count; ++i)
+        visit(modules[i]);
+}
 
 // What a compiled module keeps alive: its bytes (without custom sections, see spawn) and
 // its code.

@@ -6,6 +6,7 @@
 #include "base/format.h"
 #include "base/ref_ptr.h"
 #include "engine/compile/invoke.h"
+#include "engine/compile/tier_up.h"
 #include "engine/runtime/invoke.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/trap.h"
@@ -40,6 +41,12 @@ namespace {
 // Linear memory one process may commit: at most this, and at most half of what is free
 // when it starts, so that one memory bomb cannot starve the kernel.
 constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
+engine::compile::Tier g_tier = engine::compile::Tier::Tiered;
+i32 g_tier_threshold = 1000;
+// NOTE: off by default: an OSR entry at an inner loop whose outer loop calls memory.grow can
+// be miscompiled (docs/optimizing-compiler.md, "Tier-up in the kernel", known issue).
+bool g_tier_osr = false;
+
 // Stack a spawn needs below the caller (decoding, validating and compiling run on it). A
 // process calling spawn from deeper than that (deep recursion first) gets NoMem instead of
 // running the kernel into its guard page.
@@ -214,6 +221,14 @@ i64 process_main(void* argument)
     auto& process = *static_cast<Process*>(argument);
     process.thread->set_process(&process);
     u32 status = run(process);
+    // NOTE: the module's counts (shared by every process of the module since it was compiled).
+    if (process.module.module) {
+        auto counts = engine::compile::tier_up_counts(*process.module.module);
+        if (counts.hot > 0)
+            debug::dbgln("tier-up: {} (pid {}): module has {} functions optimised, {} refused; OSR {} compiled, {} entered",
+                         process.path.view(), process.pid, counts.tiered_up, counts.refused, counts.osr_compiled,
+                         counts.osr_entered);
+    }
     process.release_resources();
     InterruptDisabler guard;
     for (Process* child : g_table) {
@@ -272,7 +287,7 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
     }
     u64 compile_start = time::nanoseconds_since_boot();
     usize module_size = read->bytes.size();
-    auto compiled = engine::compile::load_and_compile(std::move(read->bytes));
+    auto compiled = engine::compile::load_and_compile(std::move(read->bytes), engine::Features {}, compile_options());
     // Compiling is most of a first spawn (a boot's, under emulation); dmesg shows it.
     debug::dbgln("spawn: {}: {} bytes compiled in {} us", request.path, module_size,
                  (time::nanoseconds_since_boot() - compile_start) / 1000);
@@ -571,6 +586,25 @@ sys::KernelWasiSystem* current_system()
     return process ? process->system : nullptr;
 }
 
+void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr)
+{
+    g_tier = tier;
+    g_tier_threshold = threshold < 1 ? 1 : threshold;
+    g_tier_osr = osr;
+}
+
+engine::compile::CompileOptions compile_options()
+{
+    engine::compile::CompileOptions options;
+    options.tier = g_tier;
+    options.tier_up_threshold = g_tier_threshold;
+    // A process thread is deep in wasm frames when its budget runs out, with only the host-call
+    // reserve below (48 KiB): too little for the optimising tier. No worker: stay baseline.
+    options.tier_up_inline_without_worker = false;
+    options.tier_up_osr = g_tier_osr;
+    return options;
+}
+
 void drop_module_cache() { module_cache().clear(); }
 
 void forget_cached_module(u64 inode) { module_cache().forget_inode(inode); }
@@ -579,7 +613,23 @@ CacheStatistics module_cache_statistics()
 {
     auto& cache = module_cache();
     cache.collect();
-    return { cache.entries(), cache.bytes(), cache.hits(), cache.misses() };
+    CacheStatistics statistics { cache.entries(), cache.bytes(), cache.hits(), cache.misses() };
+    cache.for_each_module([&](const CompiledModule& module) {
+        auto counts = engine::compile::tier_up_counts(*module.module);
+        statistics.tiered_up += counts.tiered_up;
+        statistics.tier_refused += counts.refused + counts.osr_refused;
+        statistics.osr_compiled += counts.osr_compiled;
+        statistics.osr_entered += counts.osr_entered;
+        statistics.tier_space_bytes += module.code->tier_space_committed_bytes();
+    });
+    return statistics;
+}
+
+bool module_cache_tier_up_idle()
+{
+    bool idle = true;
+    module_cache().for_each_module([&](const CompiledModule& module) { idle = idle && engine::compile::tier_up_idle(*module.module); });
+    return idle;
 }
 
 void on_timer_tick(x86_64::InterruptFrame& frame)

@@ -4,6 +4,7 @@
 #include "base/span.h"
 #include "base/string_view.h"
 #include "base/types.h"
+#include "engine/compile/tier.h"
 #include "engine/wasi/wasi_types.h"
 #include "kernel/arch/x86_64/interrupts.h"
 
@@ -109,6 +110,14 @@ u32 current_pid();
 // The WASI system of the calling process (for wasmkern spawn's stdio), or nullptr.
 sys::KernelWasiSystem* current_system();
 
+// How spawn compiles modules (docs/optimizing-compiler.md, "Tier-up in the kernel"): the tier,
+// the tier-up threshold and on-stack replacement, set once at boot from the command line
+// (`tier=baseline|optimized|tiered`, `tier-threshold=N`, `tier-osr=on|off`; default tiered,
+// 1000, off). Tier-up never compiles on a process's own thread in the kernel: hot functions
+// go to a compile worker or stay in the baseline.
+void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr);
+engine::compile::CompileOptions compile_options();
+
 // Drops every compiled module from the cache (console `cache drop`, for memory checks).
 void drop_module_cache();
 // The root file system's observer: the file with this inode number changed or lost a name,
@@ -120,8 +129,16 @@ struct CacheStatistics {
     u64 bytes { 0 }; // module bytes and code the entries keep alive
     u64 hits { 0 };
     u64 misses { 0 };
+    // Tier-up of the cached modules, summed (engine::compile::TierUpCounts).
+    u64 tiered_up { 0 };
+    u64 tier_refused { 0 };
+    u64 osr_compiled { 0 };
+    u64 osr_entered { 0 };
+    u64 tier_space_bytes { 0 }; // tier-space pages committed for their optimised code
 };
 CacheStatistics module_cache_statistics();
+// Whether no cached module has a tier-up compile queued or running (console `cache idle`).
+bool module_cache_tier_up_idle();
 
 // The timer tick (installed by kernel_main): runs the scheduler, and
 // when the thread that resumes here is being killed and was interrupted in wasm code,

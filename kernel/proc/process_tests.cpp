@@ -128,11 +128,17 @@ KERNEL_TEST(proc_second_spawn_hits_the_module_cache)
 KERNEL_TEST(proc_kill_ends_a_tight_loop_and_frees_everything)
 {
     install_modules();
-    // A first round compiles the module and leaves it in the cache (which keeps its code).
+    // A first round compiles the module and leaves it in the cache (which keeps its code), and
+    // spins long enough for its loop to tier up: the module's compile worker and optimised
+    // code then stay with the cached module too.
     if (auto warm = spawn_quietly("/ktest-proc/loop")) {
+        sched::sleep_for(20'000'000);
         (void)kill(*warm);
         (void)wait(*warm, 0);
     }
+    for (u32 i = 0; i < 1000 && !module_cache_tier_up_idle(); ++i)
+        sched::sleep_for(10'000'000);
+    mm::trim_heap(); // spare slabs are not what this test looks for
     u64 frames_before = mm::frames().free_frames();
     auto pid = spawn_quietly("/ktest-proc/loop");
     KEXPECT(pid.has_value());
@@ -154,6 +160,7 @@ KERNEL_TEST(proc_kill_ends_a_tight_loop_and_frees_everything)
     KEXPECT_EQ(static_cast<u32>(kill(*pid)), 0u);
     auto status = wait(*pid, 0);
     KEXPECT(status.has_value() && *status == kKilledStatus);
+    mm::trim_heap();
     KEXPECT_EQ(mm::frames().free_frames(), frames_before);
 }
 

@@ -5,6 +5,8 @@
 #include "engine/spec/runner.h"
 #include "kernel/debug/log.h"
 #include "kernel/fs/file_system.h"
+#include "kernel/platform/compile_worker.h"
+#include "kernel/proc/process.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/root_fs.h"
 #include "kernel/time/clock.h"
@@ -99,7 +101,7 @@ i64 suite_thread(void* argument)
             continue;
         }
         engine::spec::run_script(line, StringView(reinterpret_cast<char const*>(script->data()), script->size()),
-                                 tally, debug::console_sink());
+                                 tally, debug::console_sink(), proc::compile_options());
         if (++scripts % 16 == 0) {
             engine::spec::Counts so_far = tally.totals();
             debug::print("spec: {} scripts, {} passed, {} failed, {} skipped so far\n", scripts, so_far.passed,
@@ -108,6 +110,9 @@ i64 suite_thread(void* argument)
     }
     u64 elapsed_ms = (time::nanoseconds_since_boot() - start_ns) / 1000000;
     debug::print("spec: {} scripts in {} ms\n", scripts, elapsed_ms);
+    auto workers = platform::compile_worker_statistics();
+    debug::print("spec: tier-up: {} compile workers started, {} refused, deepest stack {} KiB\n", workers.started,
+                 workers.refused, workers.stack_high_water / 1024);
     engine::spec::write_summary(tally, debug::console_sink());
     run.ok = all_read && tally.totals().failed == 0;
     return 0;

@@ -42,14 +42,6 @@ OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOf
     , m_builder(module)
     , m_inliner(module)
 {
-    MUST(m_needs_array_trampoline.try_resize(module.types.size(), false));
-    for (u32 index = module.imported_function_count; index < module.functions.size(); ++index) {
-        if (index < module.declared_functions.size() && module.declared_functions[index]) {
-            u64 type = module.canonical[module.functions[index].type_index];
-            MUST(m_declared_by_type.try_append(type << 32 | index));
-        }
-    }
-    std::sort(m_declared_by_type.begin(), m_declared_by_type.end());
     if (!baseline_isa) {
         const CpuFeatures& cpu = cpu_features();
         m_avx = cpu.avx;
@@ -73,6 +65,22 @@ Result<void> OptimizingCompiler::compile_function(u32 function_index, u32 code_b
     m_function_index = function_index;
     m_code_base = code_base;
     m_new_trampolines.clear();
+    // NOTE: sized here, not in the constructor: a module's type count is the guest's choice,
+    // and running out of memory must fail this compile (tier-up keeps the baseline), not assert.
+    if (m_needs_array_trampoline.size() != m_module.types.size())
+        TRY(m_needs_array_trampoline.try_resize(m_module.types.size(), false));
+    // The functions a funcref may name, by type, for direct dispatch (calls.cpp), made on the
+    // first compile for the same reason.
+    if (!m_declared_by_type_ready) {
+        for (u32 index = m_module.imported_function_count; index < m_module.functions.size(); ++index) {
+            if (index < m_module.declared_functions.size() && m_module.declared_functions[index]) {
+                u64 type = m_module.canonical[m_module.functions[index].type_index];
+                TRY(m_declared_by_type.try_append(type << 32 | index));
+            }
+        }
+        std::sort(m_declared_by_type.begin(), m_declared_by_type.end());
+        m_declared_by_type_ready = true;
+    }
     const Code& code = m_module.codes[function_index - m_module.imported_function_count];
     m_wasm_offset = code.offset;
     m_code_budget = static_cast<u32>(std::min<u64>(u64 { code.size } * 512 + 65536, 0x4000'0000));

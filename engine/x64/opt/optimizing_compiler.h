@@ -191,6 +191,7 @@ private:
     // Defined functions a funcref can name (Module::declared_functions) as
     // (canonical type << 32 | function index), sorted: the targets of direct dispatch.
     Vector<u64> m_declared_by_type;
+    bool m_declared_by_type_ready { false };
 
     engine::opt::Builder m_builder;
     engine::opt::Inliner m_inliner;

@@ -112,6 +112,32 @@ TEST(TierUp, RecursionReplacedWhileItsBaselineFramesRun)
     EXPECT_EQ(outcome.results[0].i32_value(), 1000 * 1001 / 2);
 }
 
+TEST(TierUp, TierSpaceIsCommittedAsOptimisedCodeFillsIt)
+{
+    // Reserved at link, nothing committed until the first tier-up; then whole pages, at most
+    // the reservation (the kernel backs committed pages with frames at once).
+    Session session;
+    instantiate(session, kRecursive, tiered(10, true));
+    ASSERT_TRUE(session.instance);
+    const compile::CodeObject& code = *session.compiled.code;
+    usize page = platform::page_size();
+    EXPECT_GE(code.tier_space_bytes(), 64u * 1024);
+    EXPECT_EQ(code.tier_space_committed_bytes(), 0u);
+    auto outcome = call(*session.instance, "down", { VMVal::from_i32(20), VMVal::from_i32(0) });
+    ASSERT_FALSE(outcome.trap);
+    EXPECT_EQ(outcome.results[0].i32_value(), 20 * 21 / 2);
+    EXPECT_EQ(compile::tier_up_counts(*session.compiled.module).tiered_up, 1u);
+    usize committed = code.tier_space_committed_bytes();
+    EXPECT_GE(committed, page);
+    EXPECT_EQ(committed % page, 0u);
+    EXPECT_LT(committed, code.tier_space_bytes());
+    // Baseline-only code reserves no tier space.
+    compile::CompileOptions baseline;
+    auto plain = compile_wat(kRecursive, baseline);
+    EXPECT_EQ(plain.code->tier_space_bytes(), 0u);
+    EXPECT_EQ(plain.code->tier_space_committed_bytes(), 0u);
+}
+
 TEST(TierUp, TrapBacktraceNamesFramesOfBothTiers)
 {
     Session session;
