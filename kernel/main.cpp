@@ -66,7 +66,7 @@ void configure_compiler(const boot::BootInfo& info)
 {
     auto tier = engine::compile::Tier::Tiered;
     i32 threshold = 1000;
-    bool osr = false;
+    bool osr = true;
     std::string_view line = info.command_line_view();
     while (!line.empty()) {
         usize end = line.find(' ');

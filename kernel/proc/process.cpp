@@ -43,9 +43,7 @@ namespace {
 constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
 engine::compile::Tier g_tier = engine::compile::Tier::Tiered;
 i32 g_tier_threshold = 1000;
-// NOTE: off by default: an OSR entry at an inner loop whose outer loop calls memory.grow can
-// be miscompiled (docs/optimizing-compiler.md, "Tier-up in the kernel", known issue).
-bool g_tier_osr = false;
+bool g_tier_osr = true;
 
 // Stack a spawn needs below the caller (decoding, validating and compiling run on it). A
 // process calling spawn from deeper than that (deep recursion first) gets NoMem instead of

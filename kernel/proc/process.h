@@ -113,7 +113,7 @@ sys::KernelWasiSystem* current_system();
 // How spawn compiles modules (docs/optimizing-compiler.md, "Tier-up in the kernel"): the tier,
 // the tier-up threshold and on-stack replacement, set once at boot from the command line
 // (`tier=baseline|optimized|tiered`, `tier-threshold=N`, `tier-osr=on|off`; default tiered,
-// 1000, off). Tier-up never compiles on a process's own thread in the kernel: hot functions
+// 1000, on). Tier-up never compiles on a process's own thread in the kernel: hot functions
 // go to a compile worker or stay in the baseline.
 void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr);
 engine::compile::CompileOptions compile_options();
