@@ -311,10 +311,16 @@ Result<void> Allocator::scan(const Function& f)
         return kNone;
     };
 
+    // A v128 value takes two consecutive slots (see slot_span).
+    auto slot_of = [&](Value v) {
+        u32 slot = m_slots;
+        m_slots += slot_span(f.value(v).type);
+        return Loc { LocKind::Slot, 0, slot };
+    };
     for (u32 index : order) {
         const Interval& interval = m_intervals[index];
         if (prefers_slot(interval)) {
-            m_locs[interval.value] = Loc { LocKind::Slot, 0, m_slots++ };
+            m_locs[interval.value] = slot_of(interval.value);
             continue;
         }
         RegClass cls = class_of(f.value(interval.value).type);
@@ -348,10 +354,10 @@ Result<void> Allocator::scan(const Function& f)
             }
             if (victim_reg != kNone && m_intervals[active[victim_reg]].end > interval.end) {
                 Value victim = m_intervals[active[victim_reg]].value;
-                m_locs[victim] = Loc { LocKind::Slot, 0, m_slots++ };
+                m_locs[victim] = slot_of(victim);
                 chosen = victim_reg;
             } else {
-                m_locs[interval.value] = Loc { LocKind::Slot, 0, m_slots++ };
+                m_locs[interval.value] = slot_of(interval.value);
                 continue;
             }
         }
