@@ -106,6 +106,7 @@ Result<void> OptimizingCompiler::emit_function()
     TRY(m_save_slot.try_resize(m_function.value_count(), kNone));
     m_zero_slot = kNone;
     m_atomic_slot = kNone;
+    m_simd_borrow_slot = kNone;
     for (u32& slot : m_save_slot)
         slot = kNone;
     for (u32& cursor : m_cursor)
