@@ -1,11 +1,12 @@
 // The optimising tier's driver and control flow: frame, prologue, blocks, branches,
-// switches, returns and calls. Per-op lowering is in lower.cpp, moves in moves.cpp.
+// switches, returns and calls. Per-op lowering is in lower*.cpp (SIMD: lower_simd.cpp), moves in moves.cpp.
 //
 // Frame (rbp-relative), the shared header of docs/engine-abi.md:
 //   [rbp + 16 ...]  incoming stack arguments     [rbp + 8] return address
 //   [rbp]           caller's rbp                 [rbp - 8], [rbp - 16] caller's r14, r15
 //   [rbp - 24]      results area pointer (multi-value functions)
-//   [rbp - 32 - 8 * (s + 1)]  spill or save slot s (8 bytes)
+//   [rbp - 32 - 8 * (s + 1)]  spill or save slot s (8 bytes); a v128 takes slots s and s + 1
+//                             and sits at slot s + 1's address (regalloc.h, slot_span)
 //   below rsp       a call site's outgoing area, pushed only around the call
 
 #include "engine/x64/opt/optimizing_compiler.h"
