@@ -262,14 +262,10 @@ Result<void> OptimizingCompiler::emit_param_moves(Span<const ValType> params)
 // osr(vmctx, baseline_rbp): see set_osr_loop. The entry's parameters (the locals, then
 // the operand stack) come from the baseline frame's slots, through r10: the moves read
 // only memory, so they form no cycle, and r10 is used only for cycles (moves.cpp).
+// NOTE: every baseline slot is 16 bytes with the value at its lowest address, so a v128
+// is one unaligned 16-byte load from the same offset as a scalar.
 Result<void> OptimizingCompiler::emit_osr_prologue()
 {
-    // NOTE: not yet: a v128 local or operand (the baseline keeps them in its 16-byte
-    // slots, so this would be a 16-byte load; untested, so refused).
-    for (Value v : m_function.params(m_function.entry())) {
-        if (m_function.value(v).type == Type::V128)
-            return unsupported("optimising tier: v128 values in an OSR entry");
-    }
     if (m_self_layout.results_in_memory) {
         m_asm.mov(kScratch, Mem(Gpr::rsi, kResultsPointer), Size::Qword);
         m_asm.mov(Mem(Gpr::rbp, kResultsPointer), kScratch, Size::Qword);
@@ -286,6 +282,7 @@ Result<void> OptimizingCompiler::emit_osr_prologue()
         i32 offset = j < local_count ? baseline::local_slot_offset(j) : baseline::stack_slot_offset(local_count, j - local_count);
         src.memory = Mem(Gpr::r10, offset);
         src.dword = type == Type::I32;
+        src.v128 = type == Type::V128;
         src.cls = class_of(type);
         TRY(m_moves.try_append(Move { value_loc(v), src }));
     }
