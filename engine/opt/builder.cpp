@@ -263,14 +263,18 @@ Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u3
     if (pops > m_stack.size() || height_before != m_stack.size())
         return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
                            m_offset);
-    Type type = Type::None;
-    if (results == 1) {
-        type = ir_type(after.back());
-        if (type == Type::None)
+    // At most two results (wide arithmetic), their types from the validator's stack.
+    Type types[2] = { Type::None, Type::None };
+    if (results > 2 || results > after.size())
+        return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                           m_offset);
+    for (u32 k = 0; k < results; ++k) {
+        types[k] = ir_type(after[after.size() - results + k]);
+        if (types[k] == Type::None)
             return unsupported("optimising tier: value type not supported");
     }
     Span<const Value> args(m_stack.data() + m_stack.size() - pops, pops);
-    Inst inst = TRY(function.append_inst(m_current, op, args, type));
+    Inst inst = TRY(function.append_inst(m_current, op, args, Span<const Type>(types, results)));
     InstData& data = function.inst(inst);
     data.wasm_offset = instruction.offset;
     const OpcodeInfo& wasm = opcode_info(instruction.opcode);
@@ -303,8 +307,8 @@ Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u3
             data.imm3 = instruction.index1;
     }
     truncate(m_stack, m_stack.size() - pops);
-    if (results == 1)
-        TRY(m_stack.try_append(function.result(inst)));
+    for (u32 k = 0; k < results; ++k)
+        TRY(m_stack.try_append(function.result(inst, k)));
     return {};
 }
 

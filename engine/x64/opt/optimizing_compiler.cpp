@@ -333,6 +333,8 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_atomic(inst);
     if (engine::opt::is_simd(data.op))
         return emit_simd(inst);
+    if (data.op >= Op::I64Add128 && data.op <= Op::I64MulWideU)
+        return emit_wide_arithmetic(inst);
     return unsupported("optimising tier: instruction not supported by the x86-64 back end yet");
 }
 

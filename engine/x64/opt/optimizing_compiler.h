@@ -128,6 +128,7 @@ private:
     Result<void> emit_table(Inst inst);        // lower_memory.cpp: table.get/set/size
     Result<void> emit_throw(Inst inst);        // lower_memory.cpp: throw, throw_ref
     Result<void> emit_atomic(Inst inst);       // lower_atomic.cpp
+    Result<void> emit_wide_arithmetic(Inst inst); // lower_wide.cpp
     Result<void> emit_simd(Inst inst);         // lower_simd.cpp
     Result<void> emit_simd_access(Inst inst);  // lower_simd.cpp: v128 loads and stores
     Result<void> emit_simd_in_place(Inst inst, Opcode op); // lower_simd.cpp

@@ -26,6 +26,12 @@ bool is_division(Op op)
     }
 }
 
+// Wide arithmetic computes in rdx:rax (lower_wide.cpp): blocked there as a division.
+bool uses_rdx_rax(Op op)
+{
+    return is_division(op) || (op >= Op::I64Add128 && op <= Op::I64MulWideU);
+}
+
 bool is_shift(Op op)
 {
     switch (op) {
@@ -87,7 +93,7 @@ Result<void> Allocator::number_positions(const Function& f)
             Inst i = insts[k];
             const engine::opt::InstData& data = f.inst(i);
             m_inst_position[i] = position;
-            if (is_division(data.op)) {
+            if (uses_rdx_rax(data.op)) {
                 TRY(m_clobbers[0].try_append(position));
                 TRY(m_clobbers[2].try_append(position));
             } else if (is_shift(data.op)) {
