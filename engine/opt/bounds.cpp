@@ -32,7 +32,7 @@ namespace {
 // the first host page of the memory's reservation, which every memory has.
 constexpr u64 kSpeculationWindow = 4096;
 
-bool is_access(Op op) { return op >= Op::I32Load && op <= Op::I64Store32; }
+bool is_access(Op op) { return (op >= Op::I32Load && op <= Op::I64Store32) || is_simd_access(op); }
 
 constexpr u16 kOrderingEffects = fx::kTrap | fx::kStore | fx::kGlobalWrite | fx::kCall | fx::kTerminator;
 

@@ -56,8 +56,8 @@ Type Builder::ir_type(ValType type) const
 Result<void> Builder::check_types(Span<const ValType> types)
 {
     for (ValType type : types) {
-        if (type.kind == ValKind::V128)
-            return unsupported("optimising tier: SIMD not supported yet");
+        if (ir_type(type) == Type::None)
+            return unsupported("optimising tier: value type not supported");
     }
     return {};
 }
@@ -71,7 +71,9 @@ Result<Value> Builder::zero(Type type)
     if (is_ref(type)) {
         inst = TRY(m_function->append_inst(m_current, Op::RefNull, {}, type));
     } else {
-        inst = TRY(m_function->append_inst(m_current, Op::Const, {}, type));
+        // v128 has no Const (whose imm holds at most 8 bytes): its zero is a
+        // v128.const of zero bytes (imm, imm2, imm3 all 0).
+        inst = TRY(m_function->append_inst(m_current, type == Type::V128 ? Op::V128Const : Op::Const, {}, type));
         m_zero[slot] = m_function->result(inst);
     }
     return m_function->result(inst);
@@ -261,18 +263,22 @@ Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u3
     if (pops > m_stack.size() || height_before != m_stack.size())
         return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
                            m_offset);
-    Type type = Type::None;
-    if (results == 1) {
-        type = ir_type(after.back());
-        if (type == Type::V128 || type == Type::None)
-            return unsupported("optimising tier: SIMD not supported yet");
+    // At most two results (wide arithmetic), their types from the validator's stack.
+    Type types[2] = { Type::None, Type::None };
+    if (results > 2 || results > after.size())
+        return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                           m_offset);
+    for (u32 k = 0; k < results; ++k) {
+        types[k] = ir_type(after[after.size() - results + k]);
+        if (types[k] == Type::None)
+            return unsupported("optimising tier: value type not supported");
     }
     Span<const Value> args(m_stack.data() + m_stack.size() - pops, pops);
-    Inst inst = TRY(function.append_inst(m_current, op, args, type));
+    Inst inst = TRY(function.append_inst(m_current, op, args, Span<const Type>(types, results)));
     InstData& data = function.inst(inst);
     data.wasm_offset = instruction.offset;
     const OpcodeInfo& wasm = opcode_info(instruction.opcode);
-    if (wasm.imm == ImmKind::MemArg) {
+    if (wasm.imm == ImmKind::MemArg || wasm.imm == ImmKind::MemArgLane) {
         const Memory& memory = m_module.memories[instruction.memarg.memory];
         data.imm = instruction.memarg.offset;
         data.imm2 = instruction.memarg.memory;
@@ -281,6 +287,15 @@ Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u3
             data.flags |= kAddress64;
         else if (memory.limits.page_size_log2 == 16 && instruction.memarg.offset <= 0x7FFF'FFFFu)
             data.flags |= kGuarded;
+        if (wasm.imm == ImmKind::MemArgLane)
+            data.imm3 = instruction.lane;
+    } else if (wasm.imm == ImmKind::Lane) {
+        data.imm3 = instruction.lane;
+    } else if (wasm.imm == ImmKind::V128 || wasm.imm == ImmKind::Shuffle) {
+        // The 16 bytes (constant or shuffle lanes): low 8 in imm, high 8 in imm2, imm3.
+        __builtin_memcpy(&data.imm, instruction.v128, 8);
+        __builtin_memcpy(&data.imm2, instruction.v128 + 8, 4);
+        __builtin_memcpy(&data.imm3, instruction.v128 + 12, 4);
     } else if (wasm.imm != ImmKind::None && wasm.imm != ImmKind::HeapType && wasm.imm != ImmKind::SelectTypes) {
         // Index immediates (global, table, memory, segment, function); the decoder
         // leaves the fields of other instructions as they were.
@@ -292,8 +307,8 @@ Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u3
             data.imm3 = instruction.index1;
     }
     truncate(m_stack, m_stack.size() - pops);
-    if (results == 1)
-        TRY(m_stack.try_append(function.result(inst)));
+    for (u32 k = 0; k < results; ++k)
+        TRY(m_stack.try_append(function.result(inst, k)));
     return {};
 }
 

@@ -111,6 +111,11 @@ constexpr bool is_value_numberable(Op op)
 {
     return !has_effect(op, fx::kLoad | fx::kStore | fx::kGlobalRead | fx::kGlobalWrite | fx::kCall | fx::kTerminator);
 }
+// SIMD ops (ops.def): all of them, and the memory accesses among them.
+constexpr bool is_simd(Op op) { return op >= Op::V128Load && op <= Op::I32x4RelaxedDotI8x16I7x16AddS; }
+constexpr bool is_simd_access(Op op) { return op >= Op::V128Load && op <= Op::V128Store64Lane; }
+constexpr bool is_simd_store(Op op) { return op >= Op::V128Store && op <= Op::V128Store64Lane; }
+
 // The IR op of a one-to-one wasm instruction, if there is one.
 constexpr std::optional<Op> ir_op_for(Opcode opcode)
 {

@@ -322,8 +322,8 @@ Result<void> Verifier::check_types(Block block, Inst inst)
                 TRY(expect(type_of(args[k]) == sig_ir_type(wasm.params[k], address64)));
             if (data.flags & kChecked)
                 TRY(check_checked_access(block, inst));
-            if (wasm.result_count == 1)
-                TRY(expect(data.type == sig_ir_type(wasm.results[0], address64)));
+            for (u32 k = 0; k < wasm.result_count; ++k)
+                TRY(expect(f.value(f.result(inst, k)).type == sig_ir_type(wasm.results[k], address64)));
             return {};
         }
         switch (data.op) {

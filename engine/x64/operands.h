@@ -77,6 +77,13 @@ public:
     constexpr bool has_index() const { return m_has_index; }
     constexpr Scale scale() const { return m_scale; }
     constexpr i32 disp() const { return m_disp; }
+    // The same operand `delta` bytes further on.
+    constexpr Mem plus(i32 delta) const
+    {
+        Mem mem = *this;
+        mem.m_disp += delta;
+        return mem;
+    }
     constexpr Label* label() const { return m_label; }
     constexpr u32 target() const { return m_target; }
     constexpr bool is_rip_relative() const { return m_kind >= Kind::Rip; }

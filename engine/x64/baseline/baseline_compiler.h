@@ -279,9 +279,6 @@ private:
     // Dead-code tracking around the validator (control.cpp).
     Result<void> visit_dead(const Instruction&);
 
-    // simd.cpp: a 16-byte constant into xmm15 (through r11).
-    void load_v128_scratch(const u8 (&bytes)[16]);
-
     // memory.cpp: bounds check (if the memory needs one) and the access operand.
     Result<Mem> memory_operand(u32 memory_index, u64 offset, u32 bytes, u8 address);
 

@@ -54,20 +54,23 @@ Result<void> OptimizingCompiler::save_live_across(Inst call)
         // call returned.
         if (interval.start >= position || defined_by_call(interval.value))
             continue;
+        bool v128 = m_function.value(interval.value).type == Type::V128;
         u32& slot = m_save_slot[interval.value];
         // NOTE: a value stored where it is defined (which dominates every point where it
         // is live) needs no store here; where it is not live the reload is harmless,
         // since no other value has its register inside its interval.
         bool stored = m_saved_at_definition[interval.value];
         if (slot == kNone)
-            slot = m_alloc.new_slot();
+            slot = m_alloc.new_slot(v128 ? 2 : 1);
         if (!stored) {
             if (cls == RegClass::Gpr)
                 m_asm.mov(slot_mem(slot), gpr(reg), Size::Qword);
+            else if (v128)
+                m_asm.movdqu(v128_slot_mem(slot), xmm(reg));
             else
                 m_asm.movsd(slot_mem(slot), xmm(reg));
         }
-        TRY(m_saved.try_append(Saved { cls, reg, slot }));
+        TRY(m_saved.try_append(Saved { cls, reg, slot, v128 }));
     }
     return {};
 }
@@ -76,13 +79,16 @@ Result<void> OptimizingCompiler::save_at_definition(Value v)
 {
     if (m_alloc.loc(v).kind != LocKind::Reg || !m_alloc.saves_at_definition(v))
         return {};
+    bool v128 = m_function.value(v).type == Type::V128;
     u32& slot = m_save_slot[v];
     if (slot == kNone)
-        slot = m_alloc.new_slot();
+        slot = m_alloc.new_slot(v128 ? 2 : 1);
     m_saved_at_definition[v] = true;
     u8 reg = m_alloc.loc(v).reg;
     if (class_of(m_function.value(v).type) == RegClass::Gpr)
         m_asm.mov(slot_mem(slot), gpr(reg), Size::Qword);
+    else if (v128)
+        m_asm.movdqu(v128_slot_mem(slot), xmm(reg));
     else
         m_asm.movsd(slot_mem(slot), xmm(reg));
     return {};
@@ -93,6 +99,8 @@ void OptimizingCompiler::restore_live_across()
     for (const Saved& saved : m_saved) {
         if (saved.cls == RegClass::Gpr)
             m_asm.mov(gpr(saved.reg), slot_mem(saved.slot), Size::Qword);
+        else if (saved.v128)
+            m_asm.movdqu(xmm(saved.reg), v128_slot_mem(saved.slot));
         else
             m_asm.movsd(xmm(saved.reg), slot_mem(saved.slot));
     }

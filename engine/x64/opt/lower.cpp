@@ -714,6 +714,28 @@ Result<void> OptimizingCompiler::emit_select(Inst inst)
     return {};
 }
 
+Mem OptimizingCompiler::access_mem(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Span<const u32> args = m_function.args(inst);
+    u32 memory_index = data.imm2;
+    bool checked = (data.flags & engine::opt::kChecked) != 0;
+    u64 displacement = data.imm;
+    if (checked)
+        displacement -= m_function.inst(m_function.value(args[0]).def).imm;
+    Gpr base = kMemoryBase;
+    if (memory_index != 0) {
+        m_asm.mov(kScratch2, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+        m_asm.mov(kScratch2, Mem(kScratch2), Size::Qword);
+        base = kScratch2;
+    }
+    Value address = args[0];
+    if (!checked && is_const(address) && (const_bits(address) & 0xFFFF'FFFFu) + data.imm <= 0x7FFF'FFFFu)
+        return Mem(base, static_cast<i32>((const_bits(address) & 0xFFFF'FFFFu) + data.imm));
+    Gpr index = gpr_in(address, kScratch);
+    return Mem(base, index, Scale::One, static_cast<i32>(displacement));
+}
+
 Result<void> OptimizingCompiler::emit_memory(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
@@ -721,8 +743,22 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
     Span<const u32> args = m_function.args(inst);
     if (op == Op::GlobalGet || op == Op::GlobalSet) {
         Type type = op == Op::GlobalGet ? m_function.value(m_function.result(inst)).type : m_function.value(args[0]).type;
-        if (type == Type::V128)
-            return unsupported("optimising tier: v128 globals not supported yet");
+        if (type == Type::V128) {
+            // 16-byte cells (VMGlobal); the value is read into a register first, which
+            // for a v128 in a slot needs no r11.
+            if (op == Op::GlobalGet) {
+                Value result = m_function.result(inst);
+                Xmm w = result_xmm(result, kScratchXmm);
+                m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+                m_asm.movdqu(w, Mem(kScratch));
+                finish_xmm(result, w);
+            } else {
+                Xmm value = xmm_in(args[0], kScratchXmm);
+                m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+                m_asm.movdqu(Mem(kScratch), value);
+            }
+            return {};
+        }
         if (op == Op::GlobalSet && type == Type::F32) {
             // NOTE: the value first: a constant is materialised through r11, which then
             // holds the cell's address.
@@ -798,23 +834,11 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
     bool value_first = is_store && is_const(args[1]) && class_of(m_function.value(args[1]).type) == RegClass::Xmm;
     if (value_first)
         load_xmm(kScratchXmm, args[1]);
+    Mem access = access_mem(inst);
+    Gpr base = memory_index != 0 ? kScratch2 : kMemoryBase;
     u64 displacement = data.imm;
     if (checked)
         displacement -= m_function.inst(m_function.value(args[0]).def).imm;
-    Gpr base = kMemoryBase;
-    if (memory_index != 0) {
-        m_asm.mov(kScratch2, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
-        m_asm.mov(kScratch2, Mem(kScratch2), Size::Qword);
-        base = kScratch2;
-    }
-    Value address = args[0];
-    Mem access(base, static_cast<i32>(displacement));
-    if (!checked && is_const(address) && (const_bits(address) & 0xFFFF'FFFFu) + data.imm <= 0x7FFF'FFFFu) {
-        access = Mem(base, static_cast<i32>((const_bits(address) & 0xFFFF'FFFFu) + data.imm));
-    } else {
-        Gpr index = gpr_in(address, kScratch);
-        access = Mem(base, index, Scale::One, static_cast<i32>(displacement));
-    }
     if (is_store) {
         Value value = args[1];
         Type type = m_function.value(value).type;

@@ -21,6 +21,7 @@ OptimizingCompiler::MoveLoc OptimizingCompiler::value_loc(Value v) const
     MoveLoc loc;
     Type type = m_function.value(v).type;
     loc.cls = class_of(type);
+    loc.v128 = type == Type::V128;
     Loc place = m_alloc.loc(v);
     switch (place.kind) {
     case LocKind::Reg:
@@ -43,9 +44,32 @@ OptimizingCompiler::MoveLoc OptimizingCompiler::value_loc(Value v) const
 void OptimizingCompiler::emit_move(const MoveLoc& dst, const MoveLoc& src)
 {
     using Kind = MoveLoc::Kind;
-    auto memory_of = [&](const MoveLoc& loc) { return loc.kind == Kind::Slot ? slot_mem(loc.slot) : loc.memory; };
+    auto memory_of = [&](const MoveLoc& loc) {
+        if (loc.kind != Kind::Slot)
+            return loc.memory;
+        return loc.v128 ? v128_slot_mem(loc.slot) : slot_mem(loc.slot);
+    };
     if (dst.same_place(src))
         return;
+    if (src.v128 || dst.v128) {
+        // 16 bytes: never a constant (v128.const is an instruction with a register).
+        if (src.kind == Kind::Reg && dst.kind == Kind::Reg) {
+            m_asm.movaps(xmm(dst.reg), xmm(src.reg));
+        } else if (src.kind == Kind::Reg) {
+            m_asm.movdqu(memory_of(dst), xmm(src.reg));
+        } else if (dst.kind == Kind::Reg) {
+            m_asm.movdqu(xmm(dst.reg), memory_of(src));
+        } else {
+            // Through r11 (xmm15 may hold a parked cycle value).
+            Mem from = memory_of(src);
+            Mem to = memory_of(dst);
+            m_asm.mov(kScratch, from, Size::Qword);
+            m_asm.mov(to, kScratch, Size::Qword);
+            m_asm.mov(kScratch, from.plus(8), Size::Qword);
+            m_asm.mov(to.plus(8), kScratch, Size::Qword);
+        }
+        return;
+    }
     if (src.kind == Kind::Const) {
         if (dst.kind == Kind::Reg && dst.cls == RegClass::Xmm) {
             load_float_constant(m_asm, !src.f32, src.bits, xmm(dst.reg), kScratch);
@@ -109,12 +133,14 @@ Result<void> OptimizingCompiler::emit_parallel_moves(Vector<Move>& moves)
     // body can make thousands at one edge. Past a small number, every source goes to a
     // staging slot first and then to its destination: linear, always correct.
     if (moves.size() > kMaxOrderedMoves) {
+        // Pairs of slots: any of the moves may carry a v128.
         while (m_staging.size() < moves.size())
-            TRY(m_staging.try_append(m_alloc.new_slot()));
+            TRY(m_staging.try_append(m_alloc.new_slot(2)));
         for (u32 k = 0; k < moves.size(); ++k) {
             MoveLoc stage;
             stage.kind = Kind::Slot;
             stage.cls = moves[k].src.cls;
+            stage.v128 = moves[k].src.v128 || moves[k].dst.v128;
             stage.slot = m_staging[k];
             emit_move(stage, moves[k].src);
             moves[k].src = stage;
@@ -162,7 +188,8 @@ Result<void> OptimizingCompiler::emit_parallel_moves(Vector<Move>& moves)
         MoveLoc parked = moves[pick].dst;
         MoveLoc temp;
         temp.kind = Kind::Reg;
-        if (parked.kind == Kind::Reg && parked.cls == RegClass::Xmm) {
+        temp.v128 = parked.v128;
+        if (parked.cls == RegClass::Xmm && (parked.kind == Kind::Reg || parked.v128)) {
             temp.cls = RegClass::Xmm;
             temp.reg = number(kScratchXmm);
         } else {
@@ -243,7 +270,10 @@ void OptimizingCompiler::finish_xmm(Value v, Xmm working)
         if (loc.reg != number(working))
             m_asm.movaps(xmm(loc.reg), working);
     } else if (loc.kind == LocKind::Slot) {
-        m_asm.movsd(slot_mem(loc.slot), working);
+        if (m_function.value(v).type == Type::V128)
+            m_asm.movdqu(v128_slot_mem(loc.slot), working);
+        else
+            m_asm.movsd(slot_mem(loc.slot), working);
     }
 }
 

@@ -1,12 +1,13 @@
 // The optimising tier's driver and control flow: frame, prologue, blocks, branches,
-// and returns. Calls are in calls.cpp, switches in switch.cpp, per-op lowering in lower.cpp,
-// moves in moves.cpp.
+// and returns. Calls are in calls.cpp, switches in switch.cpp, per-op lowering in lower*.cpp
+// (SIMD: lower_simd.cpp), moves in moves.cpp.
 //
 // Frame (rbp-relative), the shared header of docs/engine-abi.md:
 //   [rbp + 16 ...]  incoming stack arguments     [rbp + 8] return address
 //   [rbp]           caller's rbp                 [rbp - 8], [rbp - 16] caller's r14, r15
 //   [rbp - 24]      results area pointer (multi-value functions)
-//   [rbp - 32 - 8 * (s + 1)]  spill or save slot s (8 bytes)
+//   [rbp - 32 - 8 * (s + 1)]  spill or save slot s (8 bytes); a v128 takes slots s and s + 1
+//                             and sits at slot s + 1's address (regalloc.h, slot_span)
 //   below rsp       a call site's outgoing area, pushed only around the call
 
 #include "engine/x64/opt/optimizing_compiler.h"
@@ -122,6 +123,7 @@ Result<void> OptimizingCompiler::emit_function()
     TRY(m_save_slot.try_resize(m_function.value_count(), kNone));
     m_zero_slot = kNone;
     m_atomic_slot = kNone;
+    m_simd_borrow_slot = kNone;
     for (u32& slot : m_save_slot)
         slot = kNone;
     TRY(m_saved_at_definition.try_resize(m_function.value_count(), false));
@@ -137,7 +139,8 @@ Result<void> OptimizingCompiler::emit_function()
     for (Block b : m_function.layout()) {
         for (Inst i : m_function.insts(b)) {
             Op op = m_function.inst(i).op;
-            if (op >= Op::I32Load && op <= Op::I64Store32 && m_function.inst(i).imm2 == 0)
+            if (((op >= Op::I32Load && op <= Op::I64Store32) || engine::opt::is_simd_access(op))
+                && m_function.inst(i).imm2 == 0)
                 m_uses_memory0 = true;
             if (op >= Op::I32AtomicLoad && op <= Op::I64AtomicRmw32CmpxchgU && m_function.inst(i).imm2 == 0)
                 m_uses_memory0 = true;
@@ -248,6 +251,9 @@ bool OptimizingCompiler::is_frameless_leaf() const
             // ref.func (it reads the vmctx).
             if ((op_info(op).effects & ~engine::opt::fx::kCommutative) != 0 || op == Op::RefFunc)
                 return false;
+            // SIMD lowering may borrow a register through a frame slot (lower_simd.cpp).
+            if (engine::opt::is_simd(op))
+                return false;
         }
     }
     return true;
@@ -323,6 +329,8 @@ Result<void> OptimizingCompiler::emit_param_moves(Span<const ValType> params)
 // osr(vmctx, baseline_rbp): see set_osr_loop. The entry's parameters (the locals, then
 // the operand stack) come from the baseline frame's slots, through r10: the moves read
 // only memory, so they form no cycle, and r10 is used only for cycles (moves.cpp).
+// NOTE: every baseline slot is 16 bytes with the value at its lowest address, so a v128
+// is one unaligned 16-byte load from the same offset as a scalar.
 Result<void> OptimizingCompiler::emit_osr_prologue()
 {
     if (m_self_layout.results_in_memory) {
@@ -341,6 +349,7 @@ Result<void> OptimizingCompiler::emit_osr_prologue()
         i32 offset = j < local_count ? baseline::local_slot_offset(j) : baseline::stack_slot_offset(local_count, j - local_count);
         src.memory = Mem(Gpr::r10, offset);
         src.dword = type == Type::I32;
+        src.v128 = type == Type::V128;
         src.cls = class_of(type);
         TRY(m_moves.try_append(Move { value_loc(v), src }));
     }
@@ -398,6 +407,10 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_conversion(inst);
     if ((data.op >= Op::I32AtomicLoad && data.op <= Op::I64AtomicRmw32CmpxchgU) || data.op == Op::AtomicFence)
         return emit_atomic(inst);
+    if (engine::opt::is_simd(data.op))
+        return emit_simd(inst);
+    if (data.op >= Op::I64Add128 && data.op <= Op::I64MulWideU)
+        return emit_wide_arithmetic(inst);
     return unsupported("optimising tier: instruction not supported by the x86-64 back end yet");
 }
 
@@ -547,7 +560,7 @@ Result<void> OptimizingCompiler::emit_deferred()
     // call_indirect with different type ids: ask the FuncSubtype builtin, keeping every
     // register a System V callee may clobber (the arguments are already in place).
     static constexpr Gpr kKept[] = { Gpr::rax, Gpr::rcx, Gpr::rdx, Gpr::rsi, Gpr::rdi, Gpr::r8, Gpr::r9 };
-    constexpr u32 kKeptBytes = 8 * 7 + 8 * 14 + 8; // GPRs, xmm0-13 (low halves), alignment
+    constexpr u32 kKeptBytes = 8 * 7 + 16 * 14 + 8; // GPRs, xmm0-13 (whole: v128 arguments), alignment
     for (const SubtypeStub& stub : m_subtype_stubs) {
         m_asm.bind(m_labels[stub.entry]);
         note_below_frame(kKeptBytes + kRetpolineCallBytes);
@@ -555,7 +568,7 @@ Result<void> OptimizingCompiler::emit_deferred()
         for (u32 k = 0; k < 7; ++k)
             m_asm.mov(Mem(Gpr::rsp, static_cast<i32>(8 * k)), kKept[k], Size::Qword);
         for (u32 k = 0; k < 14; ++k)
-            m_asm.movsd(Mem(Gpr::rsp, static_cast<i32>(56 + 8 * k)), static_cast<Xmm>(k));
+            m_asm.movdqu(Mem(Gpr::rsp, static_cast<i32>(56 + 16 * k)), static_cast<Xmm>(k));
         m_asm.mov(Gpr::rsi, Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, type_id))), Size::Dword);
         m_asm.mov(Gpr::rdx, Gpr::r10, Size::Dword);
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
@@ -565,7 +578,7 @@ Result<void> OptimizingCompiler::emit_deferred()
         for (u32 k = 0; k < 7; ++k)
             m_asm.mov(kKept[k], Mem(Gpr::rsp, static_cast<i32>(8 * k)), Size::Qword);
         for (u32 k = 0; k < 14; ++k)
-            m_asm.movsd(static_cast<Xmm>(k), Mem(Gpr::rsp, static_cast<i32>(56 + 8 * k)));
+            m_asm.movdqu(static_cast<Xmm>(k), Mem(Gpr::rsp, static_cast<i32>(56 + 16 * k)));
         m_asm.add(Gpr::rsp, kKeptBytes, Size::Qword);
         m_asm.test(Gpr::r10, Gpr::r10, Size::Dword);
         m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::IndirectCallTypeMismatch)));

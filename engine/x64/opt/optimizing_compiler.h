@@ -80,6 +80,7 @@ private:
         u8 reg { 0 };
         bool dword { false }; // a Memory source holding an i32 (load 4 bytes)
         bool f32 { false };   // a float constant of 4 bytes
+        bool v128 { false };  // 16 bytes (a v128 value; a Slot then names a slot pair)
         u32 slot { 0 };
         u64 bits { 0 };
         Mem memory { Gpr::rbp };
@@ -128,10 +129,18 @@ private:
     Result<void> emit_float(Inst inst);
     Result<void> emit_conversion(Inst inst);
     Result<void> emit_memory(Inst inst);
+    // The memory operand of a guarded or checked access (its address operand first):
+    // [memory base + address + offset] through r10 (the base of a memory other than 0)
+    // and r11 (an address not in a register). lower.cpp.
+    Mem access_mem(Inst inst);
     Result<void> emit_bounds_check(Inst inst); // lower_memory.cpp
     Result<void> emit_table(Inst inst);        // lower_memory.cpp: table.get/set/size
     Result<void> emit_throw(Inst inst);        // lower_memory.cpp: throw, throw_ref
     Result<void> emit_atomic(Inst inst);       // lower_atomic.cpp
+    Result<void> emit_wide_arithmetic(Inst inst); // lower_wide.cpp
+    Result<void> emit_simd(Inst inst);         // lower_simd.cpp
+    Result<void> emit_simd_access(Inst inst);  // lower_simd.cpp: v128 loads and stores
+    Result<void> emit_simd_in_place(Inst inst, Opcode op); // lower_simd.cpp
     Result<void> emit_select(Inst inst);
     Result<void> emit_reference(Inst inst);
     Result<void> emit_bulk(Inst inst);
@@ -148,6 +157,8 @@ private:
     bool is_const(Value v) const { return m_alloc.loc(v).kind == LocKind::Const; }
     u64 const_bits(Value v) const { return m_function.inst(m_function.value(v).def).imm; }
     Mem slot_mem(u32 slot) const { return Mem(Gpr::rbp, -static_cast<i32>(abi::kFrameHeader + 8 * (slot + 1))); }
+    // The 16 bytes of a v128 in slot pair (slot, slot + 1) (regalloc.h, slot_span).
+    Mem v128_slot_mem(u32 slot) const { return slot_mem(slot + 1); }
     // A GPR-class value in a register: its own, or `scratch` loaded with it.
     Gpr gpr_in(Value v, Gpr scratch);
     Xmm xmm_in(Value v, Xmm scratch);
@@ -232,6 +243,7 @@ private:
         RegClass cls;
         u8 reg;
         u32 slot;
+        bool v128; // 16 bytes, in slot pair (slot, slot + 1)
     };
     Vector<Saved> m_saved;
     // A slot holding 0 for the Spectre clamps of table accesses (no third scratch
@@ -239,6 +251,9 @@ private:
     u32 m_zero_slot { engine::opt::kNone };
     // Two slots where atomics save rax and rdx (lower_atomic.cpp), allocated on first use.
     u32 m_atomic_slot { engine::opt::kNone };
+    // Two slot pairs where SIMD lowering saves registers it borrows (lower_simd.cpp),
+    // allocated on first use.
+    u32 m_simd_borrow_slot { engine::opt::kNone };
 
     bool m_uses_memory0 { false }; // r15 is loaded only then
     bool m_frameless { false };

@@ -26,6 +26,12 @@ bool is_division(Op op)
     }
 }
 
+// Wide arithmetic computes in rdx:rax (lower_wide.cpp): blocked there as a division.
+bool uses_rdx_rax(Op op)
+{
+    return is_division(op) || (op >= Op::I64Add128 && op <= Op::I64MulWideU);
+}
+
 bool is_shift(Op op)
 {
     switch (op) {
@@ -89,7 +95,7 @@ Result<void> Allocator::number_positions(const Function& f)
             Inst i = insts[k];
             const engine::opt::InstData& data = f.inst(i);
             m_inst_position[i] = position;
-            if (is_division(data.op)) {
+            if (uses_rdx_rax(data.op)) {
                 TRY(m_clobbers[0].try_append(position));
                 TRY(m_clobbers[2].try_append(position));
             } else if (is_shift(data.op)) {
@@ -371,10 +377,16 @@ Result<void> Allocator::scan(const Function& f)
         return kNone;
     };
 
+    // A v128 value takes two consecutive slots (see slot_span).
+    auto slot_of = [&](Value v) {
+        u32 slot = m_slots;
+        m_slots += slot_span(f.value(v).type);
+        return Loc { LocKind::Slot, 0, slot };
+    };
     for (u32 index : order) {
         const Interval& interval = m_intervals[index];
         if (prefers_slot(interval)) {
-            m_locs[interval.value] = Loc { LocKind::Slot, 0, m_slots++ };
+            m_locs[interval.value] = slot_of(interval.value);
             continue;
         }
         RegClass cls = class_of(f.value(interval.value).type);
@@ -408,10 +420,10 @@ Result<void> Allocator::scan(const Function& f)
             }
             if (victim_reg != kNone && m_intervals[active[victim_reg]].end > interval.end) {
                 Value victim = m_intervals[active[victim_reg]].value;
-                m_locs[victim] = Loc { LocKind::Slot, 0, m_slots++ };
+                m_locs[victim] = slot_of(victim);
                 chosen = victim_reg;
             } else {
-                m_locs[interval.value] = Loc { LocKind::Slot, 0, m_slots++ };
+                m_locs[interval.value] = slot_of(interval.value);
                 continue;
             }
         }

@@ -44,6 +44,11 @@ constexpr RegClass class_of(engine::opt::Type type)
     return type == Type::F32 || type == Type::F64 || type == Type::V128 ? RegClass::Xmm : RegClass::Gpr;
 }
 
+// Spill slots are 8 bytes; a v128 value takes two consecutive ones, s and s + 1, and
+// its 16 bytes start at slot s + 1's address (slots grow downwards). They are accessed
+// with unaligned moves (movdqu), so slot pairs need no alignment.
+constexpr u32 slot_span(engine::opt::Type type) { return type == engine::opt::Type::V128 ? 2 : 1; }
+
 enum class LocKind : u8 { None, Reg, Slot, Const };
 
 struct Loc {
@@ -80,7 +85,12 @@ public:
     u32 use_count(Value v) const { return m_uses[v]; }
     u32 slot_count() const { return m_slots; }
     // A fresh slot (the code generator's save slots for values live across calls).
-    u32 new_slot() { return m_slots++; }
+    u32 new_slot(u32 span = 1)
+    {
+        u32 slot = m_slots;
+        m_slots += span;
+        return slot;
+    }
 
     // The intervals that were given register `reg` of `cls`, by start (disjoint).
     Span<const Interval> assigned(RegClass cls, u8 reg) const

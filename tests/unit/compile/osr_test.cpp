@@ -547,3 +547,52 @@ TEST(Osr, QueuedEntryOfALoopTheFrameLeftIsDropped)
     auto again = call(*tiered.instance, "two", { VMVal::from_i32(5000) });
     EXPECT_EQ(again.results[0].u64_value(), want.results[0].u64_value());
 }
+
+// v128 values in the OSR entry: a v128 local, a v128 below the loop on the operand stack
+// and the loop's v128 parameter, all loaded from the baseline frame's 16-byte slots. Both
+// lanes of the result are compared with the baseline's, so a half-loaded value fails.
+TEST(Osr, V128LocalsAndOperandsEnterTheLoop)
+{
+    const char* wat = R"wat((module
+        (func (export "vec") (param $n i32) (result i64 i64)
+            (local $i i32) (local $v v128) (local $w v128)
+            v128.const i32x4 1 2 3 0xffffffff local.set $v
+            v128.const i64x2 0x0123456789abcdef 0xfedcba9876543210
+            v128.const i32x4 0x80000000 7 0x7fffffff 9
+            loop $l (param v128) (result v128)
+                local.get $v i32x4.add
+                local.get $i i32x4.splat i32x4.add
+                local.get $v v128.const i32x4 5 7 11 13 i32x4.mul
+                local.get $i i32x4.splat v128.xor
+                v128.const i32x4 0x10203040 0x50607080 0x0a0b0c0d 0x01020304
+                i8x16.shuffle 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19
+                local.set $v
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $l
+            end
+            i64x2.add
+            local.get $v i64x2.mul
+            local.tee $w i64x2.extract_lane 0
+            local.get $w i64x2.extract_lane 1)))wat";
+    for (i32 n : { 10, 1000 }) {
+        SCOPED_TRACE(n);
+        Session tiered;
+        instantiate(tiered, wat, options_for(compile::Tier::Tiered, 2));
+        Session baseline;
+        instantiate(baseline, wat, options_for(compile::Tier::Baseline, 2));
+        ASSERT_TRUE(tiered.instance && baseline.instance);
+        auto got = call(*tiered.instance, "vec", { VMVal::from_i32(n) });
+        auto want = call(*baseline.instance, "vec", { VMVal::from_i32(n) });
+        ASSERT_FALSE(got.trap);
+        ASSERT_FALSE(want.trap);
+        ASSERT_EQ(got.results.size(), 2u);
+        ASSERT_EQ(want.results.size(), 2u);
+        EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+        EXPECT_EQ(got.results[1].u64_value(), want.results[1].u64_value());
+        compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+        EXPECT_EQ(counts.osr_compiled, 1u);
+        EXPECT_EQ(counts.osr_refused, 0u);
+        EXPECT_EQ(counts.osr_entered, 1u);
+    }
+}

@@ -22,8 +22,8 @@ using runtime::VMVal;
 
 namespace {
 
-// Plain code, calls (direct, indirect, to an import), memory, traps and a SIMD function,
-// which the optimising tier's builder refuses with its own reason.
+// Plain code, calls (direct, indirect, to an import), memory, traps and two functions
+// with try_table, which the optimising tier's builder refuses with its own reason.
 const char* const kModule = R"wat((module
     (import "spectest" "print_i32" (func $print (param i32)))
     (type $binary (func (param i32 i32) (result i32)))
@@ -55,9 +55,9 @@ const char* const kModule = R"wat((module
     (func (export "divide") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
     (func (export "print") (param i32) (result i32) local.get 0 call $print local.get 0 i32.const 1 i32.add)
     (func (export "lanes") (param i32) (result i32)
-        local.get 0 i32x4.splat local.get 0 i32x4.splat i32x4.add i32x4.extract_lane 3)
+        try_table (result i32) local.get 0 local.get 0 i32.add end)
     (func (export "lanes2") (param i32) (result i32)
-        local.get 0 i32x4.splat i32x4.extract_lane 1))
+        try_table (result i32) local.get 0 end))
 )wat";
 
 class StringSink final : public FormatSink {
@@ -153,7 +153,7 @@ TEST(Tier, OptimizedGivesTheBaselinesResultsAndCountsFallbacks)
     EXPECT_EQ(b.optimized_functions, 0u);
     EXPECT_EQ(b.baseline_fallbacks, 0u);
     EXPECT_EQ(o.optimized_functions + o.baseline_fallbacks, o.functions);
-    // The two SIMD functions fall back; the optimising tier compiles the other eight.
+    // The two try_table functions fall back; the optimising tier compiles the other eight.
     EXPECT_EQ(o.baseline_fallbacks, 2u);
     EXPECT_EQ(o.optimized_functions, 8u);
 }
@@ -173,11 +173,11 @@ TEST(Tier, EachFallbackReasonIsLoggedOnce)
             ++n;
         return n;
     };
-    // Two functions use SIMD, which the optimising tier leaves to the baseline: one line
-    // for the reason, naming the first of them.
+    // Two functions use try_table, which the optimising tier leaves to the baseline: one
+    // line for the reason, naming the first of them.
     EXPECT_EQ(count("\n"), 1u) << text;
     EXPECT_EQ(count("falls back to the baseline"), 1u) << text;
-    EXPECT_EQ(count("SIMD"), 1u) << text;
+    EXPECT_EQ(count("exceptions"), 1u) << text;
     EXPECT_EQ(count("function 9 falls back"), 1u) << text;
 
     // Without log_fallbacks nothing is written.

@@ -137,8 +137,8 @@ TEST(Inline, RefusedAndLargeCalleesStayCalls)
     auto built = build(R"(
 (module
   (memory 1)
-  (func $simd (param i32) (result i32) (i32x4.extract_lane 0 (i32x4.splat (local.get 0))))
-  (func $tail (param i32) (result i32) (return_call $simd (local.get 0)))
+  (func $refused (param i32) (result i32) (try_table (result i32) (local.get 0)))
+  (func $tail (param i32) (result i32) (return_call $refused (local.get 0)))
   (func $big (param i32) (result i32)
     (i32.add (i32.mul (local.get 0) (local.get 0)) (i32.mul (i32.add (local.get 0) (i32.const 1)) (local.get 0)))
     (i32.xor (i32.load (local.get 0)) (i32.load offset=4 (local.get 0)))
@@ -154,7 +154,7 @@ TEST(Inline, RefusedAndLargeCalleesStayCalls)
     (i32.store offset=72 (local.get 0) (i32.load offset=76 (local.get 0)))
     (i32.store offset=80 (local.get 0) (i32.load offset=84 (local.get 0))))
   (func (export "f") (param i32) (result i32)
-    (i32.add (call $simd (local.get 0)) (i32.add (call $tail (local.get 0)) (call $big (local.get 0))))))
+    (i32.add (call $refused (local.get 0)) (i32.add (call $tail (local.get 0)) (call $big (local.get 0))))))
 )", 3);
     ASSERT_TRUE(built->ok);
     EXPECT_EQ(inline_into(*built, 3), 0);
