@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hostile programs (userland/hostile/) as processes: each must end with its error while the
-# kernel keeps running, and the second round of all of them must leave exactly as many free
+# kernel keeps running, and the second round of all of them must leave at least as many free
 # frames as the first (so nothing leaks: memories, code, stacks, descriptors, page tables).
 # usage: process-hostile.sh -- QEMU-RUN-ARGS... (an initrd with the hostile programs, the kernel last)
 set -uo pipefail
@@ -24,7 +24,7 @@ round() {
     "spawn /bin/spin" "uptime" "ps" "kill $spin" "wait $spin" "kill $spin" \
     "spawn /bin/spawn_bomb child" "sleep 300" "ps" "uptime" "kill $sleeper" "wait $sleeper" "uptime" \
     "spawn /bin/chatter" "sleep 100" "uptime" "kill $chatter" "wait $chatter" "uptime" \
-    "cache drop" "mem"
+    "cache idle" "cache drop" "mem"
 }
 { round 72; round 146; echo poweroff; } >"$work/input"
 "$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
@@ -84,10 +84,13 @@ expect_count "^kill: (72|146): no such process$" 2
 mapfile -t free < <(grep -Eo "^frames: [0-9]+ total, [0-9]+ used, [0-9]+ free" "$work/transcript" | awk '{print $6}')
 if [ ${#free[@]} != 2 ]; then
   fail "expected two mem reports, found ${#free[@]}"
-elif [ "${free[0]}" != "${free[1]}" ]; then
+elif [ "${free[1]}" -lt "${free[0]}" ]; then
   fail "free frames after round 1: ${free[0]}, after round 2: ${free[1]} (a leak)"
 else
-  echo "process-hostile: ${free[0]} frames free after both rounds"
+  # NOTE: round 2 may end with a frame more free than round 1 (with tier-up and OSR on, round 1
+  # measured once while something of its compiles was still held; it was freed by round 2's
+  # end). A leak shows as fewer free frames after round 2, never more.
+  echo "process-hostile: ${free[0]} frames free after round 1, ${free[1]} after round 2"
 fi
 if [ $ok = 1 ]; then
   echo "process-hostile: ok"
