@@ -195,6 +195,20 @@ void emit_array_trampoline(Assembler& masm, const CallLayout& layout, u32 retpol
 // rax holds a non-null VMFuncRef*. Calls (or tail-calls) its native code, or the
 // wasm → array-call trampoline of the type when the callee has none (a host function
 // with only an array entry); the trampoline finds the funcref in rax.
+void emit_direct_transfer(Assembler& masm, u32 symbol, bool tail)
+{
+    masm.mov(Gpr::rdi, kVmctx, Size::Qword);
+    if (tail) {
+        masm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
+        masm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
+        masm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
+        masm.pop(Gpr::rbp);
+        masm.jmp_relocated(symbol);
+    } else {
+        masm.call_relocated(symbol);
+    }
+}
+
 void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, u32 retpoline_symbol, bool tail)
 {
     Label have_code;

@@ -35,4 +35,9 @@ u32 array_trampoline_stack_bytes(const CallLayout& layout);
 // through funcrefs and to imports end here.
 void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, u32 retpoline_symbol, bool tail);
 
+// Calls (or tail-calls) a defined function of this module, `symbol` (its code or its jump
+// slot), with this function's vmctx. A tail transfer leaves the frame first (r14 and r15
+// restored from its header). Both tiers' direct calls end here.
+void emit_direct_transfer(Assembler& masm, u32 symbol, bool tail);
+
 } // namespace wk::engine::x64::abi

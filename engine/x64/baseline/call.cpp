@@ -126,17 +126,7 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
         TRY(require_array_trampoline(type_index));
         abi::emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
     } else {
-        u32 symbol = m_symbols.function(function_index - m_module.imported_function_count);
-        m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-        if (tail) {
-            m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
-            m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
-            m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
-            m_asm.pop(Gpr::rbp);
-            m_asm.jmp_relocated(symbol);
-        } else {
-            m_asm.call_relocated(symbol);
-        }
+        abi::emit_direct_transfer(m_asm, m_symbols.function(function_index - m_module.imported_function_count), tail);
     }
     if (tail) {
         mark_dead();

@@ -19,12 +19,6 @@ using namespace x64::abi;
 using x64::baseline::gpr;
 using x64::baseline::xmm;
 
-namespace {
-
-constexpr u32 align16(u32 value) { return (value + 15) & ~15u; }
-
-} // namespace
-
 Result<void> OptimizingCompiler::save_live_across(Inst call)
 {
     u32 position = m_alloc.position(call);
@@ -228,17 +222,7 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
             emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
         }
     } else {
-        m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-        u32 symbol = m_symbols.function(data.imm2 - m_module.imported_function_count);
-        if (tail) {
-            m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
-            m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
-            m_asm.mov(Gpr::rsp, Gpr::rbp, Size::Qword);
-            m_asm.pop(Gpr::rbp);
-            m_asm.jmp_relocated(symbol);
-        } else {
-            m_asm.call_relocated(symbol);
-        }
+        emit_direct_transfer(m_asm, m_symbols.function(data.imm2 - m_module.imported_function_count), tail);
     }
     if (tail)
         return {};

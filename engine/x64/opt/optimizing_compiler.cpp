@@ -27,12 +27,6 @@ using namespace x64::abi;
 using x64::baseline::gpr;
 using x64::baseline::xmm;
 
-namespace {
-
-constexpr u32 align16(u32 value) { return (value + 15) & ~15u; }
-
-} // namespace
-
 OptimizingCompiler::OptimizingCompiler(const Module& module, const runtime::VMOffsets& offsets, Assembler& assembler,
                                        Vector<TrapEntry>& traps, SymbolSpace symbols, bool baseline_isa)
     : m_module(module)

@@ -41,6 +41,9 @@ inline constexpr u32 kMaxOrderedMoves = 32;
 // of `call rel32`, no retpoline) when at most this many functions can be it.
 inline constexpr u32 kMaxDirectTargets = 8;
 
+// Frames and outgoing argument areas are multiples of 16 bytes (the call ABI's alignment).
+constexpr u32 align16(u32 value) { return (value + 15) & ~15u; }
+
 class OptimizingCompiler final : public compile::FunctionCompiler {
 public:
     // `baseline_isa`: SSE forms only, whatever the machine offers (cpu_features.h).
