@@ -11,6 +11,7 @@
 #include "kernel/debug/ktest.h"
 #include "kernel/debug/panic.h"
 #include "kernel/debug/symbols.h"
+#include "kernel/drivers/storage.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/mm/memory.h"
 #include "kernel/proc/process.h"
@@ -139,6 +140,7 @@ T must_succeed(Result<T> result, const char* what)
     configure_compiler(boot_info);
     if (boot_info.has_option("probe"))
         x86_64::power_off_success();
+    drivers::initialize_storage();
     sys::mount_root(boot_info);
     if (boot_info.has_option("test")) {
         auto summary = debug::run_kernel_tests();

@@ -1,5 +1,6 @@
 #include "kernel/console/console.h"
 #include "kernel/console/process_commands.h"
+#include "kernel/console/storage_commands.h"
 
 #include <string_view>
 
@@ -328,6 +329,8 @@ constexpr Command kCommands[] = {
     { "ps", "list the processes", command_ps },
     { "cache", "show the compiled-module cache and tier-up (`cache drop` empties it, `cache idle` waits for tier-up compiles)", command_cache },
     { "spawnbench", "time spawns of a program (`spawnbench N PATH [ARGS...]`)", command_spawnbench },
+    { "lspci", "list the PCI functions and their BARs", command_lspci },
+    { "disk", "list disks; `disk write|verify NAME SECTOR COUNT SEED`, `disk flush NAME`, `disk bench NAME SECTOR MIB`", command_disk },
     { "poweroff", "turn the machine off", command_poweroff },
 };
 

@@ -15,6 +15,13 @@ inline u8 inb(u16 port)
     return value;
 }
 
+inline u32 inl(u16 port)
+{
+    u32 value;
+    asm volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
 inline u64 rdmsr(u32 msr)
 {
     u32 low, high;

@@ -115,6 +115,8 @@ void acpi_power_off()
 
 void set_acpi_rsdp(u64 rsdp_physical) { g_rsdp = rsdp_physical; }
 
+u64 find_acpi_table(const char* signature) { return find_table(signature); }
+
 void power_off_success()
 {
     cli();

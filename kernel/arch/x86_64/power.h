@@ -15,6 +15,9 @@ constexpr u32 kDebugExitMaxStatus = 63;
 
 // Remembers where the ACPI tables are, for power_off_success() on machines without the QEMU device.
 void set_acpi_rsdp(u64 rsdp_physical);
+// The physical address of the ACPI table with this 4-character signature (its header and
+// length checked, below 4 GiB), or 0 when there is none.
+u64 find_acpi_table(const char* signature);
 
 // Ends the machine: isa-debug-exit under QEMU, then ACPI S5, then halts.
 [[noreturn]] void power_off_success();
