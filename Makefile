@@ -12,6 +12,8 @@ all: build
 help:
 	@echo "make run     build and boot Wasmkern in QEMU on this terminal (serial console)"
 	@echo "             FILES=dir puts dir's files under /home in the initrd"
+	@echo "             DISK=path attaches a disk image (default $(BUILD_DIR)/disk.img, made with mke2fs"
+	@echo "             -t ext2 when missing, DISK_SIZE big, default 256M) as virtio-blk (vda)"
 	@echo "make test    build and run every test (ctest)"
 	@echo "make iso     build a GRUB (Multiboot2) ISO: $(BUILD_DIR)/wasmkern.iso"
 	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
@@ -35,12 +37,17 @@ build: configure
 boot-build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target wasmkern.elf initrd
 
-# `make run FILES=dir` puts dir's files under /home in the initrd.
+# `make run FILES=dir` puts dir's files under /home in the initrd. DISK=path is the disk
+# (virtio-blk, vda); a missing one is made as an empty ext2 image of DISK_SIZE.
+DISK ?= $(BUILD_DIR)/disk.img
+DISK_SIZE ?= 256M
 run: boot-build
+	@if [ ! -e "$(DISK)" ]; then truncate -s "$(DISK_SIZE)" "$(DISK)" && \
+		/sbin/mke2fs -q -F -t ext2 -L wasmkern "$(DISK)" || { rm -f "$(DISK)"; exit 1; }; fi
 	@if [ -n "$(FILES)" ]; then tools/make-initrd --userland $(BUILD_DIR)/userland \
 		--programs $(BUILD_DIR)/userland/user-programs.txt --files "$(FILES)" \
 		--stage $(BUILD_DIR)/initrd $(BUILD_DIR)/initrd.tar; fi
-	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar $(KERNEL)
+	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar --disk "$(DISK)" $(KERNEL)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
