@@ -48,6 +48,8 @@ void find_ecam()
         return;
     u32 length;
     __builtin_memcpy(&length, x86_64::phys_to_virt(mcfg + 4), 4);
+    if (mcfg + length > kDirectMapSpan)
+        return;
     const u8* table = static_cast<const u8*>(x86_64::phys_to_virt(mcfg));
     for (u32 at = 44; at + 16 <= length; at += 16) {
         u64 base;

@@ -236,8 +236,8 @@ Result<void> VirtioBlock::flush()
 {
     if (m_failed)
         return Error::from("virtio-blk device failed earlier", ErrorKind::Io);
-    // NOTE: without VIRTIO_BLK_F_FLUSH the device promises write-through (virtio 1.2, 5.2.5):
-    // a completed write is already stable.
+    // NOTE: a device without VIRTIO_BLK_F_FLUSH is taken to have no write-back cache (Linux's
+    // driver assumes the same): a completed write is already stable.
     if (!(m_features & kBlockFeatureFlush))
         return {};
     auto* header = reinterpret_cast<RequestHeader*>(m_dma.cpu + m_headers_offset);
