@@ -140,7 +140,8 @@ T must_succeed(Result<T> result, const char* what)
     configure_compiler(boot_info);
     if (boot_info.has_option("probe"))
         x86_64::power_off_success();
-    drivers::initialize_storage();
+    // `storage=poll` on the command line: disks poll for completions instead of taking MSI-X.
+    drivers::initialize_storage(!boot_info.has_option("storage=poll"));
     sys::mount_root(boot_info);
     if (boot_info.has_option("test")) {
         auto summary = debug::run_kernel_tests();

@@ -184,9 +184,14 @@ void command_disk(std::string_view arguments)
             auto& block = static_cast<drivers::virtio::VirtioBlock&>(*disk);
             char id[drivers::virtio::VirtioBlock::kIdBytes];
             auto id_length = block.read_id(id);
-            print("{} {} sectors ({} MiB){} features {:#x} queue {} id \"{}\"\n", disk->name(), disk->sector_count(),
+            print("{} {} sectors ({} MiB){} features {:#x} queue {} id \"{}\"", disk->name(), disk->sector_count(),
                   disk->sector_count() >> 11, disk->is_read_only() ? " read-only" : "", block.negotiated_features(),
                   block.queue_size(), id_length ? std::string_view(id, *id_length) : std::string_view("?"));
+            auto interrupts = drivers::disk_interrupts(*disk);
+            if (interrupts.enabled)
+                print(" MSI-X vector {:#x}, {} interrupts\n", interrupts.vector, interrupts.count);
+            else
+                print(" polled\n");
         }
         if (drivers::disks().empty())
             print("no disks\n");

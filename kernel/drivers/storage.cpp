@@ -3,21 +3,29 @@
 #include <initializer_list>
 #include <new>
 
+#include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/interrupts.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/debug/log.h"
 #include "kernel/drivers/pci/pci.h"
 #include "kernel/drivers/virtio/virtio_block.h"
 #include "kernel/drivers/virtio/virtio_pci.h"
 #include "kernel/mm/memory.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::drivers {
 
 namespace {
 
-// The kernel as a driver host: DMA buffers are contiguous frames seen through the direct map
-// (no IOMMU: the device address is the physical address).
+constexpr u8 kFirstDiskVector = 0x40;
+// A waiting thread looks at the clock at least this often, interrupt or not (for the timeout).
+constexpr u64 kInterruptWaitNs = 1'000'000;
+
+// The kernel as a driver host, one per disk: DMA buffers are contiguous frames seen through
+// the direct map (no IOMMU: the device address is the physical address); waiting sleeps
+// until the disk's MSI-X interrupt when it has one, and spins otherwise.
 class KernelDriverHost final : public DriverHost {
 public:
     Result<DmaBuffer> allocate_dma(usize size) override
@@ -39,15 +47,83 @@ public:
             debug::warn("storage: DMA buffer not freed: {}", result.error().message());
     }
     u64 now_ns() override { return time::nanoseconds_since_boot(); }
-    void relax() override { x86_64::pause(); }
+    void relax() override
+    {
+        // NOTE: callers with interrupts off (a spin lock held) cannot sleep: they poll.
+        if (!m_interrupts || !x86_64::interrupts_enabled() || !sched::current()) {
+            x86_64::pause();
+            return;
+        }
+        // Checked with interrupts off, so an interrupt after the check wakes the sleep below
+        // instead of being missed.
+        x86_64::InterruptDisabler guard;
+        if (m_interrupt_count != m_seen) {
+            m_seen = m_interrupt_count;
+            return;
+        }
+        m_waiter = sched::current();
+        sched::sleep_for(kInterruptWaitNs);
+        m_waiter = nullptr;
+        m_seen = m_interrupt_count;
+    }
+
+    // From the interrupt handler (interrupts off).
+    void on_interrupt()
+    {
+        ++m_interrupt_count;
+        if (m_waiter)
+            sched::wake_sleeping(m_waiter);
+    }
+
+    bool m_interrupts { false };
+    u8 m_vector { 0 };
+    u64 m_interrupt_count { 0 };
+    u64 m_seen { 0 };
+    sched::Thread* m_waiter { nullptr };
 };
 
-constinit KernelDriverHost g_kernel_host;
-KernelDriverHost* const g_host = &g_kernel_host;
 BlockDevice* g_disks[kMaxDisks];
+KernelDriverHost* g_hosts[kMaxDisks];
 usize g_disk_count;
 
-Result<BlockDevice*> start_virtio_block(const pci::Function& function, std::string_view name)
+void on_disk_interrupt(x86_64::InterruptFrame& frame)
+{
+    x86_64::local_apic_end_of_interrupt();
+    usize index = frame.vector - kFirstDiskVector;
+    if (index < kMaxDisks && g_hosts[index])
+        g_hosts[index]->on_interrupt();
+    sched::on_tick(); // runs the woken thread now when the CPU was idle
+}
+
+// Points entry 0 of the function's MSI-X table at this CPU's `vector` and enables MSI-X
+// (INTx off). Unsupported when the function has no MSI-X capability.
+Result<void> enable_msix(const pci::Function& function, u8 vector)
+{
+    pci::FunctionConfig config(function);
+    pci::Capability list[48];
+    usize count = TRY(pci::read_capabilities(config, list));
+    for (usize i = 0; i < count; ++i) {
+        if (list[i].id != pci::kCapabilityMsix)
+            continue;
+        auto msix = TRY(pci::parse_msix(config, list[i], { function.bars, function.bar_count }));
+        const pci::Bar& bar = function.bars[msix.table_bar];
+        volatile u8* table = TRY(pci::map_device_memory(bar.address + msix.table_offset, u64(msix.table_size) * 16));
+        auto* entry = reinterpret_cast<volatile u32*>(table);
+        entry[0] = 0xFEE00000u | (x86_64::local_apic_id() << 12); // fixed delivery, physical destination
+        entry[1] = 0;
+        entry[2] = vector; // edge triggered
+        entry[3] = 0;      // unmasked
+        u32 header = config.read32(msix.offset);
+        u16 control = static_cast<u16>(((header >> 16) | pci::kMsixEnable) & ~pci::kMsixFunctionMask);
+        config.write32(msix.offset, (u32(control) << 16) | (header & 0xFFFF));
+        config.write_command(static_cast<u16>(config.command() | pci::kCommandInterruptDisable));
+        return {};
+    }
+    return Error::from("no MSI-X capability", ErrorKind::Unsupported);
+}
+
+Result<BlockDevice*> start_virtio_block(const pci::Function& function, std::string_view name, KernelDriverHost& host,
+                                        bool use_interrupts)
 {
     pci::FunctionConfig config(function);
     auto capabilities = TRY(virtio::parse_virtio_capabilities(config));
@@ -60,20 +136,29 @@ Result<BlockDevice*> start_virtio_block(const pci::Function& function, std::stri
         bar_memory[region->bar] = TRY(pci::map_device_memory(bar.address, bar.size));
     }
     pci::enable_memory_and_dma(function);
-    auto* transport = new (std::nothrow) virtio::VirtioPciTransport(capabilities, bar_memory, *g_host);
+    auto* transport = new (std::nothrow) virtio::VirtioPciTransport(capabilities, bar_memory, host);
     if (!transport)
         return Error::from("no memory for a virtio transport", ErrorKind::OutOfMemory);
-    auto device = virtio::VirtioBlock::create(*transport, *g_host, name);
+    if (use_interrupts) {
+        if (auto msix = enable_msix(function, host.m_vector); msix) {
+            x86_64::set_interrupt_handler(host.m_vector, on_disk_interrupt);
+            transport->set_queue_vector(0);
+        } else {
+            debug::warn("storage: {}: {}; completions are polled", name, msix.error().message());
+        }
+    }
+    auto device = virtio::VirtioBlock::create(*transport, host, name);
     if (!device) {
         // NOTE: the transport is kept: a device that did not reset may still read its rings.
         return device.error();
     }
+    host.m_interrupts = transport->queue_interrupts();
     return static_cast<BlockDevice*>(*device);
 }
 
 } // namespace
 
-void initialize_storage()
+void initialize_storage(bool use_interrupts)
 {
     pci::enumerate();
     static constexpr const char* kNames[kMaxDisks] = { "vda", "vdb", "vdc", "vdd" };
@@ -85,19 +170,38 @@ void initialize_storage()
                         function.function);
             continue;
         }
-        auto disk = start_virtio_block(function, kNames[g_disk_count]);
+        auto* host = new (std::nothrow) KernelDriverHost;
+        if (!host) {
+            debug::warn("storage: no memory for a disk");
+            return;
+        }
+        host->m_vector = static_cast<u8>(kFirstDiskVector + g_disk_count);
+        // Published before the device can interrupt. A failed start leaves its host (the
+        // transport refers to it) and gives slot and vector to the next disk; a stray
+        // interrupt from the failed device then only wakes that disk's waiter early.
+        g_hosts[g_disk_count] = host;
+        auto disk = start_virtio_block(function, kNames[g_disk_count], *host, use_interrupts);
         if (!disk) {
             debug::warn("storage: virtio-blk at {:02x}:{:02x}.{} not started: {}", function.bus, function.device,
                         function.function, disk.error().message());
             continue;
         }
         auto* block = static_cast<virtio::VirtioBlock*>(*disk);
-        debug::info("storage: {}: virtio-blk at {:02x}:{:02x}.{}, {} sectors ({} MiB){}, queue {} x {} KiB requests per notification",
+        debug::info("storage: {}: virtio-blk at {:02x}:{:02x}.{}, {} sectors ({} MiB){}, queue {} x {} KiB requests per notification, {}",
                     block->name(), function.bus, function.device, function.function, block->sector_count(),
                     block->sector_count() >> 11, block->is_read_only() ? ", read-only" : "", block->max_batch(),
-                    block->chunk_bytes() / 1024);
+                    block->chunk_bytes() / 1024, host->m_interrupts ? "MSI-X interrupts" : "polled");
         g_disks[g_disk_count++] = block;
     }
+}
+
+DiskInterrupts disk_interrupts(const BlockDevice& disk)
+{
+    for (usize i = 0; i < g_disk_count; ++i) {
+        if (g_disks[i] == &disk)
+            return { g_hosts[i]->m_interrupts, g_hosts[i]->m_vector, g_hosts[i]->m_interrupt_count };
+    }
+    return {};
 }
 
 std::span<BlockDevice* const> disks() { return { g_disks, g_disk_count }; }

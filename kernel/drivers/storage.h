@@ -12,9 +12,18 @@ namespace wk::kernel::drivers {
 inline constexpr usize kMaxDisks = 4;
 
 // Enumerates PCI and starts the block drivers. A device that fails to start is logged and
-// skipped; boot goes on without it.
-void initialize_storage();
+// skipped; boot goes on without it. With `use_interrupts`, each disk's request queue signals
+// an MSI-X vector and a waiting thread sleeps until it arrives; otherwise (or when the device
+// has no MSI-X) completions are polled.
+void initialize_storage(bool use_interrupts);
 std::span<BlockDevice* const> disks();
 BlockDevice* find_disk(std::string_view name);
+
+struct DiskInterrupts {
+    bool enabled { false };
+    u8 vector { 0 };
+    u64 count { 0 };
+};
+DiskInterrupts disk_interrupts(const BlockDevice& disk);
 
 } // namespace wk::kernel::drivers

@@ -40,6 +40,7 @@ public:
     static void block_on(WaitQueue& queue);
     static bool wake_one(WaitQueue& queue);
     static void wake_all(WaitQueue& queue);
+    static void wake_sleeping(Thread* thread);
     static void on_tick();
     static void preemption_point();
     static u64 cpu_nanoseconds(const Thread& thread);
@@ -266,6 +267,15 @@ void Scheduler::wake_all(WaitQueue& queue)
     }
 }
 
+void Scheduler::wake_sleeping(Thread* thread)
+{
+    InterruptDisabler guard;
+    if (thread->m_state != ThreadState::Sleeping)
+        return;
+    s_sleepers.remove(*thread);
+    make_woken_runnable(*thread);
+}
+
 void Scheduler::exit_current(i64 status)
 {
     x86_64::cli();
@@ -385,6 +395,7 @@ void exit_current(i64 status) { Scheduler::exit_current(status); }
 void block_on(WaitQueue& queue) { Scheduler::block_on(queue); }
 void wake_all(WaitQueue& queue) { Scheduler::wake_all(queue); }
 bool wake_one(WaitQueue& queue) { return Scheduler::wake_one(queue); }
+void wake_sleeping(Thread* thread) { Scheduler::wake_sleeping(thread); }
 void preemption_point()
 {
     if (Scheduler::s_current)

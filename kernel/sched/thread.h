@@ -95,6 +95,9 @@ void sleep_for(u64 nanoseconds);
 void block_on(WaitQueue& queue);
 void wake_all(WaitQueue& queue);
 bool wake_one(WaitQueue& queue);
+// Ends `thread`'s sleep_for early if it is sleeping (else nothing). Interrupt handlers may
+// call it (a device interrupt waking the thread that waits for the device).
+void wake_sleeping(Thread* thread);
 // Called by the timer interrupt after its EOI: wakes sleepers and preempts the running thread
 // when its time slice (10 ms on the clock) is used up and another thread can run, or after
 // 1 ms while a thread that had run less than 1 ms before it slept or blocked waits in the

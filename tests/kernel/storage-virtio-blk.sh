@@ -3,6 +3,7 @@
 # the driver, powers off, checks the image's bytes on the host, and boots again (q35 with ECAM,
 # then i440fx with port I/O configuration access) to read it back. Also a request past the end
 # of the disk (refused, nothing written) and a wrong seed (the verify must see the mismatch).
+# The q35 boots take completions by MSI-X interrupt, the i440fx boot polls (`storage=poll`).
 # usage: storage-virtio-blk.sh KERNEL.elf [QEMU-RUN-ARGS...]
 set -uo pipefail
 kernel=$1
@@ -19,11 +20,12 @@ fail() { echo "storage-virtio-blk: $*"; exit 1; }
 pattern write "$image" 2000 10 11 || fail "could not prepare the image"
 
 "$here/boot-expect.sh" --status 0 \
-  --input "lspci\ndisk\ndisk write vda 100 1000 7\ndisk flush vda\ndisk verify vda 2000 10 11\ndisk write vda 16383 2 9\ndisk write vda 16382 2 5\ndisk flush vda\npoweroff\n" \
+  --input "lspci\ndisk\ndisk write vda 100 1000 7\ndisk flush vda\ndisk verify vda 2000 10 11\ndisk write vda 16383 2 9\ndisk write vda 16382 2 5\ndisk flush vda\ndisk\npoweroff\n" \
   --expect "1af4:1042 mass storage \(010000\) virtio-blk" \
   --expect "configuration through ECAM" \
-  --expect "storage: vda: virtio-blk at [0-9a-f:.]+, 16384 sectors \(8 MiB\)" \
-  --expect "^vda 16384 sectors \(8 MiB\) features 0x1[0-9a-f]{8} queue 128 id \"wasmkern-disk0\"" \
+  --expect "storage: vda: virtio-blk at [0-9a-f:.]+, 16384 sectors \(8 MiB\), .*, MSI-X interrupts" \
+  --expect "^vda 16384 sectors \(8 MiB\) features 0x1[0-9a-f]{8} queue 128 id \"wasmkern-disk0\" MSI-X vector 0x40, 1 interrupts" \
+  --expect "^vda .* MSI-X vector 0x40, ([2-9]|[1-9][0-9]+) interrupts" \
   --expect "disk: wrote 1000 sectors at 100 \(16 requests, 2 notifications\)" \
   --expect "disk: flush done" \
   --expect "disk: verified 10 sectors at 2000" \
@@ -47,9 +49,10 @@ pattern check "$image" 16382 2 5 || fail "last sectors not written"
   -- "$@" --disk "$image" --append console "$kernel" || fail "second boot (q35)"
 
 "$here/boot-expect.sh" --status 0 \
-  --input "lspci\ndisk verify vda 100 1000 7\npoweroff\n" \
+  --input "lspci\ndisk\ndisk verify vda 100 1000 7\npoweroff\n" \
   --expect "configuration through ports 0xCF8/0xCFC" \
+  --expect "^vda 16384 sectors .* polled$" \
   --expect "1af4:1042 mass storage \(010000\) virtio-blk" \
   --expect "disk: verified 1000 sectors at 100" \
-  -- "$@" --machine pc --disk "$image" --append console "$kernel" || fail "third boot (i440fx)"
+  -- "$@" --machine pc --disk "$image" --append "console storage=poll" "$kernel" || fail "third boot (i440fx, polled)"
 echo "storage-virtio-blk: ok"

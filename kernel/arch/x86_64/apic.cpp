@@ -13,6 +13,7 @@ namespace {
 
 constexpr u32 kApicBaseMsr = 0x1B;
 enum ApicRegister : u32 {
+    kApicId = 0x20,
     kEndOfInterrupt = 0xB0,
     kSpuriousVectorRegister = 0xF0,
     kLvtTimer = 0x320,
@@ -84,6 +85,8 @@ void start_apic_timer(u32 hz)
 void set_timer_tick_callback(void (*callback)(InterruptFrame&)) { g_tick_callback = callback; }
 
 void local_apic_end_of_interrupt() { write(kEndOfInterrupt, 0); }
+
+u32 local_apic_id() { return read(kApicId) >> 24; }
 
 u64 timer_ticks() { return g_ticks.load(std::memory_order_relaxed); }
 u32 timer_hz() { return g_hz; }

@@ -11,6 +11,8 @@ void initialize_local_apic();
 // Calibrates the APIC timer against the TSC and starts it periodically at `hz`.
 void start_apic_timer(u32 hz);
 void local_apic_end_of_interrupt();
+// This CPU's local APIC ID (the destination of an MSI aimed at it).
+u32 local_apic_id();
 // Called on every timer tick, after the EOI, with interrupts off, with the frame of the
 // interrupted code (which the callback may rewrite; it may also switch threads).
 void set_timer_tick_callback(void (*callback)(InterruptFrame&));

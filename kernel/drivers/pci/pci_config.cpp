@@ -85,6 +85,26 @@ Result<usize> read_capabilities(ConfigSpace& config, std::span<Capability> out)
     return count < out.size() ? count : out.size();
 }
 
+Result<MsixCapability> parse_msix(ConfigSpace& config, Capability capability, std::span<const Bar> bars)
+{
+    if (capability.id != kCapabilityMsix || capability.offset > 0xF4)
+        return Error::malformed("not an MSI-X capability");
+    MsixCapability msix;
+    msix.offset = capability.offset;
+    msix.table_size = static_cast<u16>((config.read16(capability.offset + 2) & 0x7FF) + 1);
+    u32 table = config.read32(capability.offset + 4);
+    msix.table_bar = static_cast<u8>(table & 7);
+    msix.table_offset = table & ~7u;
+    if (msix.table_bar >= bars.size())
+        return Error::malformed("MSI-X table in a BAR the function does not have");
+    const Bar& bar = bars[msix.table_bar];
+    if (bar.kind != BarKind::Memory32 && bar.kind != BarKind::Memory64)
+        return Error::malformed("MSI-X table in a BAR that is not memory");
+    if (u64(msix.table_offset) + u64(msix.table_size) * 16 > bar.size)
+        return Error::malformed("MSI-X table runs past the end of its BAR");
+    return msix;
+}
+
 const char* class_name(u8 base_class)
 {
     static constexpr const char* kNames[] = {

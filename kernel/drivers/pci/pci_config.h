@@ -74,6 +74,24 @@ struct Capability {
 // (48). A device without the capabilities status bit has none.
 [[nodiscard]] Result<usize> read_capabilities(ConfigSpace& config, std::span<Capability> out);
 
+inline constexpr u8 kCapabilityMsix = 0x11;
+
+// The MSI-X capability: a table of `table_size` 16-byte entries at `table_offset` in BAR
+// `table_bar` (PCI 3.0, 6.8.2).
+struct MsixCapability {
+    u8 offset { 0 };
+    u16 table_size { 0 };
+    u8 table_bar { 0 };
+    u32 table_offset { 0 };
+};
+enum MsixControl : u16 {
+    kMsixFunctionMask = 1 << 14,
+    kMsixEnable = 1 << 15,
+};
+// Reads the MSI-X capability at `capability`. Malformed for a BIR above 5 or a table that
+// does not fit in the BAR (`bars`, as decoded) or is not a memory BAR.
+[[nodiscard]] Result<MsixCapability> parse_msix(ConfigSpace& config, Capability capability, std::span<const Bar> bars);
+
 // Names for `lspci`: the class code's base class ("mass storage", ...), or "other".
 const char* class_name(u8 base_class);
 

@@ -22,6 +22,7 @@ enum CommonConfig : u32 {
     kDeviceFeature = 4,
     kDriverFeatureSelect = 8,
     kDriverFeature = 12,
+    kConfigMsixVector = 16,
     kNumQueues = 18,
     kDeviceStatus = 20,
     kConfigGeneration = 21,
@@ -34,7 +35,6 @@ enum CommonConfig : u32 {
     kQueueDriver = 40,
     kQueueDevice = 48,
 };
-constexpr u16 kNoMsixVector = 0xFFFF;
 constexpr u64 kResetTimeoutNs = 1'000'000'000;
 
 // NOTE: a full fence before a doorbell or status write so that the device sees every ring
@@ -172,7 +172,9 @@ Result<void> VirtioPciTransport::enable_queue(u16 queue, u16 size, u64 descripto
         return Error::malformed("virtio queue notification address outside the notify region");
     m_queue_notify_offset[queue] = static_cast<u32>(notify_offset);
     write_common<u16>(kQueueSize, size);
-    write_common<u16>(kQueueMsixVector, kNoMsixVector);
+    write_common<u16>(kConfigMsixVector, kVirtioNoVector);
+    write_common<u16>(kQueueMsixVector, m_queue_vector);
+    m_queue_interrupts = m_queue_vector != kVirtioNoVector && read_common<u16>(kQueueMsixVector) == m_queue_vector;
     // 64-bit fields written as two 32-bit halves, low first (virtio 1.2, 4.1.3.1).
     for (auto [field, value] : { std::pair { kQueueDesc, descriptors }, std::pair { kQueueDriver, available },
                                  std::pair { kQueueDevice, used } }) {

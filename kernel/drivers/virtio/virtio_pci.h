@@ -15,6 +15,8 @@ inline constexpr u16 kVirtioVendor = 0x1AF4;
 // Modern device IDs are 0x1040 + the virtio device type (2 = block).
 inline constexpr u16 kVirtioModernBase = 0x1040;
 inline constexpr u16 kVirtioBlockDeviceId = 0x1042;
+// "No MSI-X vector": the device raises no interrupt for that event.
+inline constexpr u16 kVirtioNoVector = 0xFFFF;
 
 struct VirtioPciRegion {
     bool present { false };
@@ -56,6 +58,12 @@ public:
     Result<u64> read_device_config(u32 offset, u32 width) override;
     u32 config_generation() override;
 
+    // The MSI-X table entry the queues enabled from now on signal (kVirtioNoVector: none).
+    void set_queue_vector(u16 entry) { m_queue_vector = entry; }
+    // Whether the device accepted the vector for the last queue enabled (it reads back
+    // kVirtioNoVector when it could not allocate one).
+    bool queue_interrupts() const { return m_queue_interrupts; }
+
 private:
     template<typename T>
     T read_common(u32 offset) { return *reinterpret_cast<volatile T*>(m_common + offset); }
@@ -71,6 +79,8 @@ private:
     DriverHost& m_host;
     // Per queue (only queue 0 is used by virtio-blk here): where its notifications go.
     u32 m_queue_notify_offset[4] {};
+    u16 m_queue_vector { kVirtioNoVector };
+    bool m_queue_interrupts { false };
 };
 
 } // namespace wk::kernel::drivers::virtio

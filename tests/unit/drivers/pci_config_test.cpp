@@ -116,3 +116,32 @@ TEST(PciCapabilities, LoopsAndBadPointersAreRefused)
 
 } // namespace
 } // namespace wk::kernel::drivers::pci
+
+namespace wk::kernel::drivers::pci {
+namespace {
+
+TEST(PciMsix, TableInsideItsBar)
+{
+    testing::FakeConfigSpace config;
+    config.link_capabilities({ { kCapabilityMsix, 0x98 } });
+    config.put16(0x98 + 2, 2);          // 3 entries
+    config.put32(0x98 + 4, 0x800 | 1); // BAR 1, offset 0x800
+    Bar bars[6];
+    bars[1] = Bar { BarKind::Memory32, false, 0xFEBD5000, 0x1000, 1 };
+    auto msix = parse_msix(config, Capability { kCapabilityMsix, 0x98 }, bars);
+    ASSERT_TRUE(msix) << msix.error().message();
+    EXPECT_EQ(msix->table_size, 3);
+    EXPECT_EQ(msix->table_bar, 1);
+    EXPECT_EQ(msix->table_offset, 0x800u);
+
+    config.put16(0x98 + 2, 0x7FF); // 2048 entries: 32 KiB, past the 4 KiB BAR
+    EXPECT_FALSE(parse_msix(config, Capability { kCapabilityMsix, 0x98 }, bars));
+    config.put16(0x98 + 2, 2);
+    config.put32(0x98 + 4, 0x800 | 6); // BIR 6 does not exist
+    EXPECT_FALSE(parse_msix(config, Capability { kCapabilityMsix, 0x98 }, bars));
+    config.put32(0x98 + 4, 0x800 | 2); // BAR 2 is not implemented
+    EXPECT_FALSE(parse_msix(config, Capability { kCapabilityMsix, 0x98 }, bars));
+}
+
+} // namespace
+} // namespace wk::kernel::drivers::pci
