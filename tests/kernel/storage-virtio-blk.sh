@@ -3,7 +3,8 @@
 # the driver, powers off, checks the image's bytes on the host, and boots again (q35 with ECAM,
 # then i440fx with port I/O configuration access) to read it back. Also a request past the end
 # of the disk (refused, nothing written) and a wrong seed (the verify must see the mismatch).
-# The q35 boots take completions by MSI-X interrupt, the i440fx boot polls (`storage=poll`).
+# The q35 boots take completions by MSI-X interrupt, the i440fx boot polls (`storage=poll`),
+# and a last boot gives the device no MSI-X (QEMU's vectors=0), so the driver must poll.
 # usage: storage-virtio-blk.sh KERNEL.elf [QEMU-RUN-ARGS...]
 set -uo pipefail
 kernel=$1
@@ -55,4 +56,10 @@ pattern check "$image" 16382 2 5 || fail "last sectors not written"
   --expect "1af4:1042 mass storage \(010000\) virtio-blk" \
   --expect "disk: verified 1000 sectors at 100" \
   -- "$@" --machine pc --disk "$image" --append "console storage=poll" "$kernel" || fail "third boot (i440fx, polled)"
+"$here/boot-expect.sh" --status 0 \
+  --input "disk\ndisk verify vda 100 1000 7\npoweroff\n" \
+  --expect "storage: vda: no MSI-X capability; completions are polled" \
+  --expect "^vda 16384 sectors .* polled$" \
+  --expect "disk: verified 1000 sectors at 100" \
+  -- "$@" --disk-options ",vectors=0" --disk "$image" --append console "$kernel" || fail "fourth boot (no MSI-X)"
 echo "storage-virtio-blk: ok"
