@@ -24,7 +24,8 @@ public:
     virtual void free_dma(const DmaBuffer& buffer) = 0;
     // A monotonic clock for timeouts.
     virtual u64 now_ns() = 0;
-    // Called in every round of a polling loop (a pause, a preemption point).
+    // Called in every round of a wait for the device: spins briefly, or sleeps until the
+    // device's interrupt (at most about a millisecond, so the caller's timeout still counts).
     virtual void relax() = 0;
 };
 
