@@ -4,7 +4,8 @@
 # then i440fx with port I/O configuration access) to read it back. Also a request past the end
 # of the disk (refused, nothing written) and a wrong seed (the verify must see the mismatch).
 # The q35 boots take completions by MSI-X interrupt, the i440fx boot polls (`storage=poll`),
-# and a last boot gives the device no MSI-X (QEMU's vectors=0), so the driver must poll.
+# and a last boot gives the device no MSI-X (QEMU's vectors=0), so the driver must poll, and
+# a queue of 4 entries, so every 32 KiB request takes a notification of its own.
 # usage: storage-virtio-blk.sh KERNEL.elf [QEMU-RUN-ARGS...]
 set -uo pipefail
 kernel=$1
@@ -59,7 +60,7 @@ pattern check "$image" 16382 2 5 || fail "last sectors not written"
 "$here/boot-expect.sh" --status 0 \
   --input "disk\ndisk verify vda 100 1000 7\npoweroff\n" \
   --expect "storage: vda: no MSI-X capability; completions are polled" \
-  --expect "^vda 16384 sectors .* polled$" \
-  --expect "disk: verified 1000 sectors at 100" \
-  -- "$@" --disk-options ",vectors=0" --disk "$image" --append console "$kernel" || fail "fourth boot (no MSI-X)"
+  --expect "^vda 16384 sectors .* queue 4 .* polled$" \
+  --expect "disk: verified 1000 sectors at 100 \(16 requests, 16 notifications\)" \
+  -- "$@" --disk-options ",vectors=0,queue-size=4" --disk "$image" --append console "$kernel" || fail "fourth boot (no MSI-X, 4-entry queue)"
 echo "storage-virtio-blk: ok"
