@@ -140,8 +140,9 @@ Result<BlockDevice*> start_virtio_block(const pci::Function& function, std::stri
     if (!transport)
         return Error::from("no memory for a virtio transport", ErrorKind::OutOfMemory);
     if (use_interrupts) {
+        // The handler first: from the moment MSI-X is on, the device may signal.
+        x86_64::set_interrupt_handler(host.m_vector, on_disk_interrupt);
         if (auto msix = enable_msix(function, host.m_vector); msix) {
-            x86_64::set_interrupt_handler(host.m_vector, on_disk_interrupt);
             transport->set_queue_vector(0);
         } else {
             debug::warn("storage: {}: {}; completions are polled", name, msix.error().message());
