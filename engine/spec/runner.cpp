@@ -215,8 +215,6 @@ std::optional<SkipReason> skip_reason_of(Error const& error)
         return SkipReason::GcNotImplemented;
     if (message == "exceptions not implemented")
         return SkipReason::ExceptionsNotImplemented;
-    if (message == "atomics wait/notify not implemented")
-        return SkipReason::ThreadsNotImplemented;
     return std::nullopt;
 }
 
