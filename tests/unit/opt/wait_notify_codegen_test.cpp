@@ -12,14 +12,16 @@
 
 #include "engine/platform.h"
 #include "engine/runtime/instance.h"
+#include "engine/runtime/linker.h"
 #include "engine/runtime/memory.h"
+#include "engine/text/wat.h"
 #include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
 
 namespace {
 
-const char* const kShared = R"((module (memory 1 1 shared)
+const char* const kShared = R"((module (memory (export "memory") 1 1 shared)
   (func (export "wait32") (param i64 i64 i64) (result i64)
     (i64.extend_i32_u (memory.atomic.wait32 (i32.wrap_i64 (local.get 0)) (i32.wrap_i64 (local.get 1)) (local.get 2))))
   (func (export "wait64") (param i64 i64 i64) (result i64)
@@ -51,6 +53,15 @@ const char* const kUnshared = R"((module (memory 1 1)
     (i64.extend_i32_u (memory.atomic.notify (i32.wrap_i64 (local.get 0)) (i32.wrap_i64 (local.get 1))))))
 )";
 
+// The waiting side on another instance's memory. NOTE: each thread gets an instance of its
+// own: an instance's VMContext holds one stack limit, the last invoking thread's
+// (engine/runtime/invoke.cpp), so threads sharing one instance could see each other's.
+const char* const kImporter = R"((module (import "env" "memory" (memory 1 1 shared))
+  (func (export "wait32") (param i64 i64 i64) (result i64)
+    (i64.extend_i32_u (memory.atomic.wait32 (i32.wrap_i64 (local.get 0)) (i32.wrap_i64 (local.get 1)) (local.get 2))))
+  (func (export "wait64") (param i64 i64 i64) (result i64)
+    (i64.extend_i32_u (memory.atomic.wait64 (i32.wrap_i64 (local.get 0)) (local.get 1) (local.get 2))))))";
+
 constexpr u64 kForever = ~u64 { 0 }; // -1 as an i64 timeout
 constexpr u64 kInt64Max = 0x7FFF'FFFF'FFFF'FFFF;
 
@@ -69,6 +80,39 @@ std::unique_ptr<TieredInstance> instantiate(const char* wat, bool optimized)
 }
 
 runtime::Memory& memory_of(TieredInstance& tiered) { return *tiered.instance->memory(0); }
+
+// Instances of kImporter on the memory of `primary`, in its store.
+class Importers {
+public:
+    Importers(TieredInstance& primary, bool optimized)
+        : m_primary(primary)
+    {
+        auto bytes = MUST(text::wat_to_wasm(StringView(kImporter, __builtin_strlen(kImporter))));
+        compile::CompileOptions options;
+        options.tier = optimized ? compile::Tier::Optimized : compile::Tier::Baseline;
+        m_compiled = MUST(compile::load_and_compile(std::move(bytes), Features {}, options, nullptr));
+    }
+    std::unique_ptr<TieredInstance> make()
+    {
+        auto tiered = std::make_unique<TieredInstance>();
+        tiered->store = m_primary.store;
+        runtime::Linker linker;
+        auto memory = m_primary.instance->get_export("memory");
+        EXPECT_TRUE(memory.has_value());
+        if (!memory || !linker.define("env", "memory", *memory))
+            return nullptr;
+        auto instance = m_primary.store->instantiate(*m_compiled.module, linker);
+        EXPECT_FALSE(instance.is_error()) << instance.error().message();
+        if (instance.is_error())
+            return nullptr;
+        tiered->instance = instance.release_value();
+        return tiered;
+    }
+
+private:
+    TieredInstance& m_primary;
+    compile::CompiledModule m_compiled;
+};
 
 // Polls until `memory` has `count` waiters; false after 20 s (far above what it needs).
 bool wait_for_waiters(runtime::Memory& memory, usize count)
@@ -153,13 +197,19 @@ TEST(WaitNotify, NotifyWakesExactlyCountThreads)
         TieredInstance& s = *shared;
         runtime::Memory& memory = memory_of(s);
         constexpr u32 kThreads = 6;
+        Importers factory(s, tier.optimized);
+        std::vector<std::unique_ptr<TieredInstance>> own;
+        for (u32 t = 0; t < kThreads; ++t) {
+            own.push_back(factory.make());
+            ASSERT_TRUE(own.back());
+        }
         std::atomic<u32> returned { 0 };
         std::vector<std::string> results(kThreads);
         std::vector<std::thread> threads;
         for (u32 t = 0; t < kThreads; ++t) {
             threads.emplace_back([&, t] {
                 u64 timeout = t % 2 ? kInt64Max : kForever;
-                results[t] = run_text(s, "wait32", { 64, 0, timeout });
+                results[t] = run_text(*own[t], "wait32", { 64, 0, timeout });
                 returned.fetch_add(1);
             });
         }
@@ -185,6 +235,46 @@ TEST(WaitNotify, NotifyWakesExactlyCountThreads)
     }
 }
 
+// Many waiters on several addresses of one memory (records on their own stacks, so no
+// limit): a notify wakes only its address's waiters, all of them for a count of 2^32-1.
+TEST(WaitNotify, ManyWaitersOnSeveralAddresses)
+{
+    auto shared = instantiate(kShared, true);
+    ASSERT_TRUE(shared);
+    TieredInstance& s = *shared;
+    constexpr u32 kAddresses = 8;
+    constexpr u32 kPerAddress = 8;
+    std::vector<std::string> results(kAddresses * kPerAddress);
+    Importers factory(s, true);
+    std::vector<std::unique_ptr<TieredInstance>> own;
+    for (u32 t = 0; t < kAddresses * kPerAddress; ++t) {
+        own.push_back(factory.make());
+        ASSERT_TRUE(own.back());
+    }
+    std::vector<std::thread> threads;
+    for (u32 t = 0; t < kAddresses * kPerAddress; ++t)
+        threads.emplace_back([&, t] { results[t] = run_text(*own[t], "wait32", { 256 + 4 * (t % kAddresses), 0, kForever }); });
+    bool all_queued = wait_for_waiters(memory_of(s), kAddresses * kPerAddress);
+    EXPECT_TRUE(all_queued) << memory_of(s).waiters().waiter_count() << " queued";
+    if (!all_queued) {
+        for (u32 a = 0; a < kAddresses; ++a)
+            run_text(s, "notify", { 256 + 4 * a, 0xFFFF'FFFF });
+        for (std::thread& thread : threads)
+            thread.join();
+        for (u32 t = 0; t < results.size(); ++t)
+            ADD_FAILURE() << "thread " << t << ": " << results[t];
+        return;
+    }
+    for (u32 a = 0; a < kAddresses; ++a) {
+        EXPECT_EQ(run_text(s, "notify", { 256 + 4 * a, 0xFFFF'FFFF }), std::to_string(kPerAddress) + " ");
+        EXPECT_TRUE(wait_for_waiters(memory_of(s), (kAddresses - a - 1) * kPerAddress));
+    }
+    for (std::thread& thread : threads)
+        thread.join();
+    for (const std::string& result : results)
+        EXPECT_EQ(result, "0 ");
+}
+
 // Rounds of sleep and wake-up: the waiter sleeps on the word's current value, the main
 // thread stores the next one and notifies; every notify finds exactly the one waiter.
 TEST(WaitNotify, RoundsOfWaitAndNotify)
@@ -196,9 +286,12 @@ TEST(WaitNotify, RoundsOfWaitAndNotify)
         TieredInstance& s = *shared;
         constexpr u32 kRounds = 100;
         std::vector<std::string> results(kRounds);
+        Importers factory(s, tier.optimized);
+        auto own = factory.make();
+        ASSERT_TRUE(own);
         std::thread waiter([&] {
             for (u32 round = 0; round < kRounds; ++round)
-                results[round] = run_text(s, "wait64", { 128, round, kForever });
+                results[round] = run_text(*own, "wait64", { 128, round, kForever });
         });
         u32 woken = 0;
         for (u32 round = 1; round <= kRounds; ++round) {
