@@ -96,6 +96,34 @@ void wait_for_work(Worker*);
 // (a flag it checks after each wait_for_work, then wake_worker).
 void join_worker(Worker*);
 
+// ---- parking (memory.atomic.wait / notify) ---------------------------------------
+
+// The calling thread's parker: a one-bit token that unpark sets and park consumes. It
+// lives as long as its thread (thread-local hosted, in the thread object in the
+// kernel), so the engine's waiter records, which live on the waiting thread's stack,
+// need no allocation (engine/runtime/waiter.h).
+struct Parker;
+Parker* current_parker();
+
+enum class ParkResult : u8 {
+    Unparked,    // the token was set (it is now clear again); may also be spurious
+    TimedOut,    // monotonic_nanoseconds() reached the deadline
+    Interrupted, // the environment wants the thread gone (the kernel's kill)
+};
+
+// Blocks the calling thread (whose parker `parker` is) until the token is set, the
+// deadline (monotonic_nanoseconds(); ~0 = none) passes, or the environment interrupts
+// it. A token set before the call makes it return at once. Spurious returns are allowed:
+// the caller re-checks its own state.
+ParkResult park(Parker* parker, u64 deadline_nanoseconds);
+// Sets the token of `parker` and wakes its thread if it is parked. Callable from any
+// thread while the parker's thread is known to live (the engine calls it with the waiter
+// queue's lock held, which the waiter takes before it returns).
+void unpark(Parker* parker);
+// Clears the token (the engine calls it before it queues a waiter, so that a token left
+// from an earlier wake-up cannot end the new wait early).
+void clear_park_token(Parker* parker);
+
 // ---- traps ----------------------------------------------------------------------
 
 // Prepares the calling thread to run wasm code: hosted, installs the fault handlers
@@ -148,6 +176,8 @@ enum class TrapKind : u32 {
     // Not a trap: host code ended the activation on purpose (WASI proc_exit) with
     // unwind_activation(); the embedder knows why (e.g. the exit status).
     Exit,
+    // memory.atomic.wait on a memory that is not shared.
+    ExpectedSharedMemory,
     Count,
 };
 

@@ -23,6 +23,9 @@ const void* const kBuiltinTable[] = {
     reinterpret_cast<const void*>(&builtins::table_copy),
     reinterpret_cast<const void*>(&builtins::table_init),
     reinterpret_cast<const void*>(&builtins::elem_drop),
+    reinterpret_cast<const void*>(&builtins::atomic_wait32),
+    reinterpret_cast<const void*>(&builtins::atomic_wait64),
+    reinterpret_cast<const void*>(&builtins::atomic_notify),
 };
 static_assert(sizeof(kBuiltinTable) / sizeof(kBuiltinTable[0]) == static_cast<usize>(Builtin::Count));
 
@@ -102,6 +105,24 @@ u32 table_init(VMContext* vmctx, u32 table, u32 elem, u64 destination, u32 sourc
 }
 
 void elem_drop(VMContext* vmctx, u32 elem) { Instance::from_vmctx(vmctx).drop_elem(elem); }
+
+// NOTE: wait32's expected value comes zero-extended from an i32; the word is compared
+// as a u32.
+u64 atomic_wait32(VMContext* vmctx, u32 memory, u64 address, u64 offset, u64 expected, i64 timeout_ns)
+{
+    return runtime::atomic_wait(*Instance::from_vmctx(vmctx).memory(memory), address, offset, 4,
+                                static_cast<u32>(expected), timeout_ns);
+}
+
+u64 atomic_wait64(VMContext* vmctx, u32 memory, u64 address, u64 offset, u64 expected, i64 timeout_ns)
+{
+    return runtime::atomic_wait(*Instance::from_vmctx(vmctx).memory(memory), address, offset, 8, expected, timeout_ns);
+}
+
+u64 atomic_notify(VMContext* vmctx, u32 memory, u64 address, u64 offset, u32 count)
+{
+    return runtime::atomic_notify(*Instance::from_vmctx(vmctx).memory(memory), address, offset, count);
+}
 
 } // namespace builtins
 

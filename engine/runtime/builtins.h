@@ -22,6 +22,14 @@ enum class Builtin : u32 {
     TableCopy,  // u32 (vmctx, u32 destination_table, u32 source_table, u64 destination, u64 source, u64 length)
     TableInit,  // u32 (vmctx, u32 table, u32 elem, u64 destination, u32 source, u32 length)
     ElemDrop,   // void (vmctx, u32 elem)
+    // u64 (vmctx, u32 memory, u64 address, u64 offset, u64 expected, i64 timeout_ns) -> the
+    // wait's result, or kAtomicUnaligned / kAtomicOutOfBounds / kAtomicUnshared
+    // (engine/runtime/waiter.h), which the caller raises as UnalignedAtomic,
+    // MemoryOutOfBounds and ExpectedSharedMemory. May block.
+    AtomicWait32,
+    AtomicWait64,
+    // u64 (vmctx, u32 memory, u64 address, u64 offset, u32 count) -> woken, or a k* code.
+    AtomicNotify,
     Count,
 };
 
@@ -40,6 +48,9 @@ u32 table_fill(VMContext*, u32 table, u64 destination, void* value, u64 length);
 u32 table_copy(VMContext*, u32 destination_table, u32 source_table, u64 destination, u64 source, u64 length);
 u32 table_init(VMContext*, u32 table, u32 elem, u64 destination, u32 source, u32 length);
 void elem_drop(VMContext*, u32 elem);
+u64 atomic_wait32(VMContext*, u32 memory, u64 address, u64 offset, u64 expected, i64 timeout_ns);
+u64 atomic_wait64(VMContext*, u32 memory, u64 address, u64 offset, u64 expected, i64 timeout_ns);
+u64 atomic_notify(VMContext*, u32 memory, u64 address, u64 offset, u32 count);
 
 } // namespace builtins
 

@@ -6,6 +6,7 @@
 #include "engine/module.h"
 #include "engine/runtime/limits.h"
 #include "engine/runtime/vm.h"
+#include "engine/runtime/waiter.h"
 
 namespace wk::engine::runtime {
 
@@ -60,6 +61,9 @@ public:
     bool read(u64 offset, Bytes out) const;
     bool fill(u64 offset, u8 value, u64 length);
 
+    // The threads blocked in memory.atomic.wait on this memory (engine/runtime/waiter.h).
+    WaiterQueue& waiters() { return m_waiters; }
+
 private:
     template<typename U, typename... Args>
     friend Result<RefPtr<U>> wk::try_make_ref_counted_in(Allocator&, Args&&...);
@@ -76,6 +80,7 @@ private:
     // can be recycled; cleared when a platform call failed halfway.
     bool m_recyclable { false };
     mutable SpinLock m_grow_lock; // shared memories grow from several threads
+    WaiterQueue m_waiters;
 };
 
 } // namespace wk::engine::runtime

@@ -3,8 +3,11 @@
 #include "base/format.h"
 #include "base/hash_map.h"
 #include "base/string.h"
+#include <new>
+
 #include "engine/compile/invoke.h"
 #include "engine/module.h"
+#include "engine/platform.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/spectest.h"
 #include "engine/spec/values.h"
@@ -72,7 +75,6 @@ StringView skip_reason_text(SkipReason reason)
     switch (reason) {
     case SkipReason::GcNotImplemented: return "GC not implemented";
     case SkipReason::ExceptionsNotImplemented: return "exceptions not implemented";
-    case SkipReason::ThreadsNotImplemented: return "threads not implemented";
     }
     return "unknown";
 }
@@ -139,6 +141,20 @@ struct Definition {
     std::optional<SkipReason> skipped;
 };
 
+class ScriptRunner;
+
+// A `thread` command while it runs: its commands on a worker thread (engine/platform.h),
+// in a runner of its own (its own store, names and registrations; the shared modules'
+// instances under their names), counted and reported where the script waits for it.
+struct ScriptThread {
+    String name;
+    Tally tally;
+    StringBuilder failures;
+    ScriptRunner* runner { nullptr };
+    Command const* command { nullptr };
+    platform::Worker* worker { nullptr };
+};
+
 class ScriptRunner {
 public:
     ScriptRunner(StringView file_name, StringView source, Tally& tally, FormatSink& failures,
@@ -151,13 +167,17 @@ public:
     {
     }
 
+    ~ScriptRunner();
     void run();
 
 private:
     void run_command(Command const&);
-    void run_in_thread(Command const&);
+    void run_thread(Command const&);
+    void run_wait(Command const&);
+    // Joins `thread` and adds its counts and failure lines to this runner's.
+    void finish(ScriptThread* thread);
+    static void thread_main(platform::Worker*, void* argument);
     void expect(Command const&, CommandClass, Expectation);
-    void expect_valid_then_skip(Command const&, CommandClass, SkipReason);
 
     // Execution. Each returns false after counting the command (failed or skipped).
     bool ensure_store(Command const&, CommandClass);
@@ -202,6 +222,7 @@ private:
     Target m_current;
     HashMap<String, Target> m_instances;
     HashMap<String, Definition> m_definitions;
+    Vector<ScriptThread*> m_threads; // started, not waited for yet
 };
 
 // GC and exceptions are the features the engine leaves to a later tier; their
@@ -215,8 +236,6 @@ std::optional<SkipReason> skip_reason_of(Error const& error)
         return SkipReason::GcNotImplemented;
     if (message == "exceptions not implemented")
         return SkipReason::ExceptionsNotImplemented;
-    if (message == "atomics wait/notify not implemented")
-        return SkipReason::ThreadsNotImplemented;
     return std::nullopt;
 }
 
@@ -273,27 +292,89 @@ void ScriptRunner::run_command(Command const& command)
         return run_action(command, c);
     case CommandClass::ModuleInstance: return run_module_instance(command);
     case CommandClass::Register: return run_register(command);
-    case CommandClass::Thread:
-        skip(c, SkipReason::ThreadsNotImplemented);
-        for (Command const& inner : command.thread_commands)
-            run_in_thread(inner);
-        return;
-    case CommandClass::Wait: return skip(c, SkipReason::ThreadsNotImplemented);
+    case CommandClass::Thread: return run_thread(command);
+    case CommandClass::Wait: return run_wait(command);
     case CommandClass::Script: return;
     }
 }
 
-// A thread's commands: the front end checks its modules; running them is skipped.
-void ScriptRunner::run_in_thread(Command const& command)
+ScriptRunner::~ScriptRunner()
 {
-    CommandClass c = classify(command);
-    switch (c) {
-    case CommandClass::AssertMalformed:
-    case CommandClass::AssertMalformedCustom:
-    case CommandClass::AssertInvalid:
-    case CommandClass::AssertInvalidCustom: return run_command(command);
-    default: return expect_valid_then_skip(command, c, SkipReason::ThreadsNotImplemented);
+    // A script that never waits for a thread: it is waited for at the end.
+    while (!m_threads.is_empty())
+        finish(m_threads.last());
+}
+
+void ScriptRunner::thread_main(platform::Worker*, void* argument)
+{
+    auto* thread = static_cast<ScriptThread*>(argument);
+    for (Command const& inner : thread->command->thread_commands)
+        thread->runner->run_command(inner);
+}
+
+void ScriptRunner::run_thread(Command const& command)
+{
+    CommandClass c = CommandClass::Thread;
+    auto* thread = new (std::nothrow) ScriptThread;
+    auto name = String::try_create(command.thread_id ? *command.thread_id : StringView());
+    if (thread && name)
+        thread->runner = new (std::nothrow) ScriptRunner(m_file_name, m_source, thread->tally, thread->failures, m_options);
+    auto give_up = [&](StringView why) {
+        if (!why.empty()) {
+            begin_failure(command.line, c);
+            format_to(m_failures, "expected a running thread, got {}\n", why);
+        }
+        if (thread)
+            delete thread->runner;
+        delete thread;
+    };
+    if (!thread || !name || !thread->runner || !m_threads.try_reserve(m_threads.size() + 1))
+        return give_up("out of memory");
+    thread->name = name.release_value();
+    thread->command = &command;
+    for (StringView shared : command.shared_modules) {
+        Target target;
+        if (!resolve(command, c, "share", shared, target))
+            return give_up({}); // counted by resolve
+        thread->runner->name(shared, target);
     }
+    auto worker = platform::start_worker(&ScriptRunner::thread_main, thread);
+    if (!worker)
+        return give_up(StringView(worker.error().message(), c_string_length(worker.error().message())));
+    thread->worker = *worker;
+    (void)m_threads.try_append(thread); // reserved above
+    pass(c);
+}
+
+void ScriptRunner::finish(ScriptThread* thread)
+{
+    platform::join_worker(thread->worker);
+    for (usize i = 0; i < m_threads.size(); ++i) {
+        if (m_threads[i] == thread) {
+            m_threads[i] = m_threads.last();
+            m_threads.pop_back();
+            break;
+        }
+    }
+    delete thread->runner; // its store and modules, after its last command
+    m_tally.add(thread->tally);
+    m_failures.write(thread->failures.view());
+    delete thread;
+}
+
+void ScriptRunner::run_wait(Command const& command)
+{
+    StringView id = command.thread_id ? *command.thread_id : StringView();
+    for (ScriptThread* thread : m_threads) {
+        if (thread->name.view() == id) {
+            finish(thread);
+            return pass(CommandClass::Wait);
+        }
+    }
+    begin_failure(command.line, CommandClass::Wait);
+    m_failures.write("expected a running thread \"");
+    write_escaped(m_failures, id);
+    m_failures.write("\", got none\n");
 }
 
 bool ScriptRunner::ensure_store(Command const& command, CommandClass c)
@@ -628,27 +709,6 @@ void ScriptRunner::expect(Command const& command, CommandClass c, Expectation ex
         write_rejection(command.module, *rejection);
     else
         m_failures.write("a valid module");
-    m_failures.write("\n");
-}
-
-// Commands that are skipped: their module must still get through the front end, or
-// the command fails.
-void ScriptRunner::expect_valid_then_skip(Command const& command, CommandClass c, SkipReason reason)
-{
-    if (!command.has_module)
-        return skip(c, reason);
-    auto rejection = check_module(command.module);
-    if (!rejection)
-        return skip(c, reason);
-    begin_failure(command.line, c);
-    m_failures.write("expected a valid module");
-    if (!command.message.is_empty()) {
-        m_failures.write(" (then \"");
-        write_escaped(m_failures, command.message);
-        m_failures.write("\")");
-    }
-    m_failures.write(", got ");
-    write_rejection(command.module, *rejection);
     m_failures.write("\n");
 }
 

@@ -42,9 +42,8 @@ CommandClass classify(text::Command const&);
 enum class SkipReason : u8 {
     GcNotImplemented,         // the module uses GC instructions or GC constant expressions
     ExceptionsNotImplemented, // the module uses exception handling, or an assert_exception
-    ThreadsNotImplemented,    // `thread` and `wait` (the threads proposal's scripts)
 };
-inline constexpr usize kSkipReasonCount = static_cast<usize>(SkipReason::ThreadsNotImplemented) + 1;
+inline constexpr usize kSkipReasonCount = static_cast<usize>(SkipReason::ExceptionsNotImplemented) + 1;
 
 StringView skip_reason_text(SkipReason);
 

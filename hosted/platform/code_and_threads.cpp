@@ -1,4 +1,5 @@
-// engine/platform.h on Linux: patching live code and the tier-up worker threads.
+// engine/platform.h on Linux: patching live code, the tier-up worker threads and parking.
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <new>
@@ -89,6 +90,62 @@ void join_worker(Worker* worker)
     if (worker->started)
         pthread_join(worker->thread, nullptr);
     delete worker;
+}
+
+struct Parker {
+    std::mutex lock;
+    std::condition_variable wake;
+    bool token { false };
+};
+
+namespace {
+
+thread_local Parker t_parker;
+
+// NOTE: one wait of the condition variable is at most this long, so that a deadline far
+// away (a timeout of INT64_MAX ns) never overflows the clock's arithmetic; the longer
+// wait is a spurious return the engine's loop re-checks.
+constexpr u64 kLongestParkNanoseconds = u64 { 3600 } * 1'000'000'000;
+
+} // namespace
+
+Parker* current_parker() { return &t_parker; }
+
+ParkResult park(Parker* parker, u64 deadline_nanoseconds)
+{
+    std::unique_lock<std::mutex> guard(parker->lock);
+    if (!parker->token) {
+        if (deadline_nanoseconds == ~u64 { 0 }) {
+            parker->wake.wait_for(guard, std::chrono::nanoseconds(kLongestParkNanoseconds));
+        } else {
+            u64 now = monotonic_nanoseconds();
+            if (now >= deadline_nanoseconds)
+                return ParkResult::TimedOut;
+            u64 wait = deadline_nanoseconds - now;
+            wait = wait < kLongestParkNanoseconds ? wait : kLongestParkNanoseconds;
+            parker->wake.wait_for(guard, std::chrono::nanoseconds(wait));
+        }
+    }
+    if (parker->token) {
+        parker->token = false;
+        return ParkResult::Unparked;
+    }
+    if (deadline_nanoseconds != ~u64 { 0 } && monotonic_nanoseconds() >= deadline_nanoseconds)
+        return ParkResult::TimedOut;
+    return ParkResult::Unparked; // spurious
+}
+
+void unpark(Parker* parker)
+{
+    std::lock_guard<std::mutex> guard(parker->lock);
+    parker->token = true;
+    parker->wake.notify_one();
+}
+
+void clear_park_token(Parker* parker)
+{
+    std::lock_guard<std::mutex> guard(parker->lock);
+    parker->token = false;
 }
 
 } // namespace wk::platform

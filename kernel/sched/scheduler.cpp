@@ -38,6 +38,13 @@ public:
     static void sleep_for(u64 nanoseconds);
     [[noreturn]] static void exit_current(i64 status);
     static void block_on(WaitQueue& queue);
+    static bool park_current(u64 deadline_ns);
+    static void unpark(Thread* thread);
+    static void clear_park_token(Thread* thread)
+    {
+        InterruptDisabler guard;
+        thread->m_park_token = false;
+    }
     static bool wake_one(WaitQueue& queue);
     static void wake_all(WaitQueue& queue);
     static void wake_sleeping(Thread* thread);
@@ -233,6 +240,33 @@ void Scheduler::block_on(WaitQueue& queue)
     reschedule();
 }
 
+bool Scheduler::park_current(u64 deadline_ns)
+{
+    InterruptDisabler guard;
+    Thread* self = s_current;
+    if (!self->m_park_token && !self->m_kill_requested) {
+        self->m_wake_at_ns = deadline_ns;
+        self->m_state = ThreadState::Sleeping;
+        self->m_parked = true;
+        s_sleepers.push_back(*self);
+        reschedule();
+        self->m_parked = false;
+    }
+    bool token = self->m_park_token;
+    self->m_park_token = false;
+    return token;
+}
+
+void Scheduler::unpark(Thread* thread)
+{
+    InterruptDisabler guard;
+    thread->m_park_token = true;
+    if (thread->m_parked && thread->m_state == ThreadState::Sleeping) {
+        s_sleepers.remove(*thread);
+        make_woken_runnable(*thread);
+    }
+}
+
 void Scheduler::request_kill(Thread* thread)
 {
     InterruptDisabler guard;
@@ -387,6 +421,9 @@ Result<Thread*> spawn_on_stack(const char* name, ThreadEntry entry, void* argume
     return Scheduler::spawn_on_stack(name, entry, argument, stack);
 }
 void request_kill(Thread* thread) { Scheduler::request_kill(thread); }
+bool park_current(u64 deadline_ns) { return Scheduler::park_current(deadline_ns); }
+void unpark(Thread* thread) { Scheduler::unpark(thread); }
+void clear_park_token(Thread* thread) { Scheduler::clear_park_token(thread); }
 Result<i64> join(Thread* thread) { return Scheduler::join(thread); }
 Thread* current() { return Scheduler::s_current; }
 void yield() { Scheduler::yield(); }

@@ -63,6 +63,10 @@ private:
     void* m_process { nullptr };
     bool m_kill_requested { false };
     WaitQueue* m_blocked_on { nullptr };
+    // The engine's parker (engine/platform.h, park/unpark): a token and whether the thread
+    // sleeps in park(), where unpark may wake it before its deadline.
+    bool m_park_token { false };
+    bool m_parked { false };
 };
 
 using ThreadList = IntrusiveList<Thread, &Thread::m_queue_node>;
@@ -112,6 +116,13 @@ void on_tick();
 void preemption_point();
 // Time `thread` has spent on the CPU (measured at context switches, plus the running stretch).
 u64 cpu_nanoseconds(const Thread& thread);
+// engine/platform.h's parking: sleeps until `deadline_ns` (time since boot; ~0 = none),
+// unpark(thread) or a kill, unless the token is set already; consumes the token. Returns
+// whether the token was set.
+bool park_current(u64 deadline_ns);
+// Sets the token of `thread` and wakes it if it sleeps in park_current.
+void unpark(Thread* thread);
+void clear_park_token(Thread* thread);
 // Marks `thread` for killing (Thread::kill_requested) and, when it waits on a WaitQueue or
 // sleeps, makes it runnable so that its blocking call can return. Threads in join() stay put.
 void request_kill(Thread* thread);

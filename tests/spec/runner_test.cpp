@@ -279,25 +279,41 @@ TEST(SpecRunner, ModulesOfExecutionCommandsMustValidate)
         << r.failures;
 }
 
-TEST(SpecRunner, ThreadsAreSkippedButTheirModulesAreChecked)
+TEST(SpecRunner, ThreadsRunConcurrentlyOnTheSharedModules)
 {
-    auto r = run("(module $Mem (memory 1 1 shared))\n"
+    // T1 blocks in wait until T2's notify finds it; each thread has its own names and
+    // registrations; wait adds a thread's counts and failure lines.
+    auto r = run("(module $Mem (memory (export \"shared\") 1 1 shared))\n"
                  "(thread $T1 (shared (module $Mem))\n"
                  "  (register \"mem\" $Mem)\n"
-                 "  (module (memory (import \"mem\" \"shared\") 1 1 shared) (func (export \"run\")))\n"
+                 "  (module (memory (import \"mem\" \"shared\") 1 1 shared)\n"
+                 "    (func (export \"run\") (result i32) (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))\n"
                  "  (assert_invalid (module (func (result i32) i32.const 1)) \"type mismatch\")\n"
-                 "  (invoke \"run\"))\n"
-                 "(wait $T1)\n");
-    EXPECT_EQ(of(r, CommandClass::Thread).skipped, 1u);
-    EXPECT_EQ(of(r, CommandClass::Wait).skipped, 1u);
-    EXPECT_EQ(of(r, CommandClass::Module).passed, 1u);
-    EXPECT_EQ(of(r, CommandClass::Module).skipped, 1u);
-    EXPECT_EQ(of(r, CommandClass::Register).skipped, 1u);
-    EXPECT_EQ(of(r, CommandClass::Invoke).skipped, 1u);
+                 "  (assert_return (invoke \"run\") (i32.const 0)))\n"
+                 "(thread $T2 (shared (module $Mem))\n"
+                 "  (register \"mem\" $Mem)\n"
+                 "  (module (memory (import \"mem\" \"shared\") 1 1 shared)\n"
+                 "    (func (export \"run\") (result i32)\n"
+                 "      (loop $again (br_if $again (i32.eqz (memory.atomic.notify (i32.const 0) (i32.const 1)))))\n"
+                 "      (i32.const 1)))\n"
+                 "  (assert_return (invoke \"run\") (i32.const 1)))\n"
+                 "(wait $T1)\n"
+                 "(wait $T2)\n"
+                 "(wait $T3)\n"
+                 "(thread $T4 (shared (module $Nothing)))\n");
+    EXPECT_EQ(of(r, CommandClass::Thread).passed, 2u);
+    EXPECT_EQ(of(r, CommandClass::Thread).failed, 1u); // $Nothing
+    EXPECT_EQ(of(r, CommandClass::Wait).passed, 2u);
+    EXPECT_EQ(of(r, CommandClass::Wait).failed, 1u); // $T3
+    EXPECT_EQ(of(r, CommandClass::Module).passed, 3u);
+    EXPECT_EQ(of(r, CommandClass::Register).passed, 2u);
+    EXPECT_EQ(of(r, CommandClass::AssertReturn).passed, 2u) << r.failures;
     EXPECT_EQ(of(r, CommandClass::AssertInvalid).failed, 1u);
-    EXPECT_EQ(r.tally.skipped_by_reason[static_cast<usize>(SkipReason::ThreadsNotImplemented)], 5u);
-    EXPECT_NE(r.failures.find("t.wast:5: assert_invalid: expected invalid (\"type mismatch\"), got a valid module"),
+    EXPECT_EQ(r.tally.totals().skipped, 0u);
+    EXPECT_NE(r.failures.find("t.wast:6: assert_invalid: expected invalid (\"type mismatch\"), got a valid module"),
               std::string::npos)
+        << r.failures;
+    EXPECT_NE(r.failures.find("t.wast:17: wait: expected a running thread \"T3\", got none"), std::string::npos)
         << r.failures;
 }
 

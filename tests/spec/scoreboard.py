@@ -21,7 +21,7 @@ SKIP_EXIT = 77  # ctest SKIP_RETURN_CODE: the suite is not there
 TIMEOUT_SECONDS = 120
 
 # The core suite and custom/ may skip only what the engine leaves to a later tier;
-# legacy/ and proposals/ may skip more (threads), each with its reason.
+# legacy/ and proposals/ are held to the same reasons (they once skipped threads too).
 CORE_SKIP_REASONS = {"GC not implemented", "exceptions not implemented"}
 
 

@@ -1,8 +1,9 @@
 // Threads proposal: atomic loads, stores, read-modify-write and compare-exchange, fence.
 // x86-64 gives sequential consistency with plain aligned loads, xchg for stores and
-// lock-prefixed xadd/cmpxchg for the rest. memory.atomic.wait/notify need runtime
-// support and are "atomics wait/notify not implemented".
+// lock-prefixed xadd/cmpxchg for the rest. memory.atomic.wait/notify call the runtime
+// (engine/runtime/waiter.h), which makes every check and blocks.
 
+#include "engine/runtime/waiter.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 
 namespace wk::engine::x64::baseline {
@@ -33,6 +34,33 @@ Size size_of(u8 bytes)
 
 } // namespace
 
+// NOTE: the builtin returns the result or a code for the trap (runtime/waiter.h); each code
+// gets a trap site of its own here, so the trap has this instruction's PC.
+Result<void> BaselineCompiler::emit_wait_notify(const Instruction& instruction)
+{
+    using runtime::Builtin;
+    Opcode op = instruction.opcode;
+    if (instruction.memarg.memory >= m_module.memories.size())
+        return unsupported("memory instruction without a memory");
+    BuiltinArg args[] = { immediate(instruction.memarg.memory), operand(0), immediate(instruction.memarg.offset),
+                          operand(1), operand(2) };
+    bool notify = op == Opcode::MemoryAtomicNotify;
+    Builtin builtin = notify ? Builtin::AtomicNotify : op == Opcode::MemoryAtomicWait32 ? Builtin::AtomicWait32 : Builtin::AtomicWait64;
+    u32 operands = notify ? 2 : 3;
+    TRY(call_builtin_with(builtin, Span<const BuiltinArg>(args, operands + 2), operands, TrapKind::None, ValKind::Bottom));
+    m_asm.cmp(Gpr::rax, static_cast<i32>(runtime::kAtomicUnaligned), Size::Qword);
+    m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UnalignedAtomic)));
+    m_asm.cmp(Gpr::rax, static_cast<i32>(runtime::kAtomicOutOfBounds), Size::Qword);
+    m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::MemoryOutOfBounds)));
+    if (!notify) {
+        m_asm.cmp(Gpr::rax, static_cast<i32>(runtime::kAtomicUnshared), Size::Qword);
+        m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::ExpectedSharedMemory)));
+    }
+    TRY(take_fixed(RegClass::Gpr, number(Gpr::rax)));
+    m_asm.mov(Gpr::rax, Gpr::rax, Size::Dword);
+    return push_reg(ValKind::I32, number(Gpr::rax));
+}
+
 Result<void> BaselineCompiler::emit_atomic(const Instruction& instruction)
 {
     Opcode op = instruction.opcode;
@@ -41,7 +69,7 @@ Result<void> BaselineCompiler::emit_atomic(const Instruction& instruction)
         return {};
     }
     if (op == Opcode::MemoryAtomicNotify || op == Opcode::MemoryAtomicWait32 || op == Opcode::MemoryAtomicWait64)
-        return unsupported("atomics wait/notify not implemented");
+        return emit_wait_notify(instruction);
     if (!(op >= Opcode::I32AtomicLoad && op <= Opcode::I64AtomicRmw32CmpxchgU))
         return unsupported("atomics not implemented");
     u32 memory_index = instruction.memarg.memory;

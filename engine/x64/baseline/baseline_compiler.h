@@ -260,6 +260,7 @@ private:
     Result<void> emit_table_ref(const Instruction&);
     Result<void> emit_simd(const Instruction&);
     Result<void> emit_atomic(const Instruction&);
+    Result<void> emit_wait_notify(const Instruction&);
     Result<void> emit_exception(const Instruction&);
 
     // A compare whose i32 result is still only in a register: `br_if` or `if` right

@@ -3,6 +3,7 @@
 // builtins, and the saves and reloads of values live across them
 // (docs/optimizing-compiler.md, "Lowering" and "Register allocation").
 
+#include "engine/runtime/waiter.h"
 #include "engine/x64/opt/optimizing_compiler.h"
 
 #include <algorithm>
@@ -339,7 +340,7 @@ Result<void> OptimizingCompiler::emit_funcref_call(u32 type_index)
 }
 
 Result<void> OptimizingCompiler::emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst,
-                                                   TrapKind trap)
+                                                   TrapKind trap, bool atomic_codes)
 {
     static constexpr Gpr kArgs[] = { Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gpr::r9 };
     if (args.size() > 5)
@@ -360,6 +361,18 @@ Result<void> OptimizingCompiler::emit_builtin_call(runtime::Builtin builtin, Spa
     if (trap != TrapKind::None) {
         m_asm.test(Gpr::rax, Gpr::rax, Size::Dword);
         m_asm.jcc(Condition::NotEqual, *TRY(trap_label(trap)));
+    }
+    if (atomic_codes) {
+        static constexpr struct {
+            u64 code;
+            TrapKind kind;
+        } kCodes[] = { { runtime::kAtomicUnaligned, TrapKind::UnalignedAtomic },
+                       { runtime::kAtomicOutOfBounds, TrapKind::MemoryOutOfBounds },
+                       { runtime::kAtomicUnshared, TrapKind::ExpectedSharedMemory } };
+        for (const auto& code : kCodes) {
+            m_asm.cmp(Gpr::rax, static_cast<i32>(code.code), Size::Qword);
+            m_asm.jcc(Condition::Equal, *TRY(trap_label(code.kind)));
+        }
     }
     if (m_function.inst(inst).result_count == 1) {
         Value result = m_function.result(inst);

@@ -31,6 +31,32 @@ Size size_of(u32 bytes)
 
 } // namespace
 
+// memory.atomic.wait32/64 and notify: calls of the runtime, which makes every check and
+// returns a code for a trap (runtime/waiter.h), as in the baseline.
+Result<void> OptimizingCompiler::emit_wait_notify(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Span<const u32> args = m_function.args(inst);
+    MoveLoc call_args[5];
+    u32 count = 0;
+    auto immediate = [&](u64 bits) {
+        MoveLoc loc;
+        loc.kind = MoveLoc::Kind::Const;
+        loc.bits = bits;
+        call_args[count++] = loc;
+    };
+    using runtime::Builtin;
+    Builtin builtin = data.op == Op::MemoryAtomicNotify ? Builtin::AtomicNotify
+        : data.op == Op::MemoryAtomicWait32            ? Builtin::AtomicWait32
+                                                        : Builtin::AtomicWait64;
+    immediate(data.imm2); // memory
+    call_args[count++] = value_loc(args[0]);
+    immediate(data.imm); // offset
+    for (u32 k = 1; k < args.size(); ++k)
+        call_args[count++] = value_loc(args[k]);
+    return emit_builtin_call(builtin, Span<const MoveLoc>(call_args, count), inst, TrapKind::None, true);
+}
+
 Result<void> OptimizingCompiler::emit_atomic(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);

@@ -401,6 +401,8 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_conversion(inst);
     if ((data.op >= Op::I32AtomicLoad && data.op <= Op::I64AtomicRmw32CmpxchgU) || data.op == Op::AtomicFence)
         return emit_atomic(inst);
+    if (data.op >= Op::MemoryAtomicNotify && data.op <= Op::MemoryAtomicWait64)
+        return emit_wait_notify(inst);
     if (engine::opt::is_simd(data.op))
         return emit_simd(inst);
     if (data.op >= Op::I64Add128 && data.op <= Op::I64MulWideU)

@@ -122,7 +122,10 @@ private:
     // rax holds a type-checked, non-null funcref of type `type_index`; calls it (the
     // arguments are in place). See "Direct dispatch" in docs/optimizing-compiler.md.
     Result<void> emit_funcref_call(u32 type_index);
-    Result<void> emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, TrapKind trap);
+    // A builtin call. `trap`: a non-zero eax raises it; `atomic_codes`: the result may be
+    // one of runtime/waiter.h's k* codes, each raised as its trap.
+    Result<void> emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, TrapKind trap,
+                                   bool atomic_codes = false);
     Result<void> emit_deferred();
 
     // Per-op groups (lower.cpp).
@@ -140,6 +143,7 @@ private:
     Result<void> emit_table(Inst inst);        // lower_memory.cpp: table.get/set/size
     Result<void> emit_throw(Inst inst);        // lower_memory.cpp: throw, throw_ref
     Result<void> emit_atomic(Inst inst);       // lower_atomic.cpp
+    Result<void> emit_wait_notify(Inst inst);  // lower_atomic.cpp
     Result<void> emit_wide_arithmetic(Inst inst); // lower_wide.cpp
     Result<void> emit_simd(Inst inst);         // lower_simd.cpp
     Result<void> emit_simd_access(Inst inst);  // lower_simd.cpp: v128 loads and stores
