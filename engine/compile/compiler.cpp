@@ -105,8 +105,9 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     for (u32 i = 0; i < defined; ++i)
         order[i] = i;
     if (!options.deterministic_layout && defined > 1) {
-        u64 state = 0;
-        TRY(platform::fill_entropy(Bytes(reinterpret_cast<u8*>(&state), sizeof(state))));
+        u64 state = options.layout_seed;
+        if (state == 0)
+            TRY(platform::fill_entropy(Bytes(reinterpret_cast<u8*>(&state), sizeof(state))));
         state |= 1;
         for (u32 i = defined - 1; i > 0; --i) {
             state ^= state << 13;
