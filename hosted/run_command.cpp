@@ -20,7 +20,7 @@ using namespace engine;
 
 char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--invoke NAME]
                     [--tier TIER] [--tier-threshold N] [--tier-sync] [--tier-stats]
-                    [--log-fallbacks] [--baseline-isa] FILE [ARGS...]
+                    [--log-fallbacks] [--baseline-isa] [--layout-seed N] FILE [ARGS...]
 
 Compiles a module (.wasm, or a .wat text module) and runs it with WASI preview1
 (wasi_snapshot_preview1) over this process's stdio, linked whether or not the
@@ -54,6 +54,9 @@ exporting _initialize has it called first.
                        each distinct reason a function fell back
   --baseline-isa       with --tier optimized, use only baseline x86-64 forms
                        (SSE) even where the processor has AVX, BMI or LZCNT
+  --layout-seed N      lay the functions out in the random order this seed
+                       gives (N in [1, 2^64)) instead of a fresh one per run,
+                       to measure how code placement changes run times
 
 The guest's stdin, stdout and stderr are streams shared with this process: it
 may read, write and poll them, not seek, truncate, allocate, set times or flags.
@@ -236,7 +239,8 @@ bool wants_help(Arguments arguments)
         std::string_view view = arguments[i];
         if (view == "--help" || view == "-h")
             return true;
-        if (view == "--dir" || view == "--env" || view == "--invoke" || view == "--tier" || view == "--tier-threshold")
+        if (view == "--dir" || view == "--env" || view == "--invoke" || view == "--tier" || view == "--tier-threshold"
+            || view == "--layout-seed")
             ++i;
         else if (!is_option(view) || view == "--")
             return false;
@@ -482,6 +486,14 @@ int run_command(Arguments arguments)
         compile_options.tier_up_threshold = *threshold;
     }
     compile_options.tier_up_synchronous = options.tier_sync;
+    if (options.layout_seed) {
+        const std::string& text = *options.layout_seed;
+        u64 seed = 0;
+        auto parsed = std::from_chars(text.data(), text.data() + text.size(), seed);
+        if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size() || seed == 0)
+            return usage_error("run: --layout-seed needs a number in [1, 2^64), got '" + text + "'", kRunUsage);
+        compile_options.layout_seed = seed;
+    }
     // A guest writing to a closed pipe gets EPIPE from fd_write (as under node and
     // wasmtime) instead of the signal ending the whole tool.
     std::signal(SIGPIPE, SIG_IGN);

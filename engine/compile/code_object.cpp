@@ -1,6 +1,7 @@
 #include "engine/compile/code_object.h"
 
 #include "base/lock.h"
+#include "engine/x64/code_alignment.h"
 
 namespace wk::engine::compile {
 
@@ -157,7 +158,9 @@ Result<RefPtr<CodeObject>> CodeObject::link_in_tier_space(CodeObject& parent, co
     u8* place = nullptr;
     {
         LockGuard guard(g_tier_space_lock);
-        usize size = round_up(input.code.size(), 16);
+        // Every start stays a multiple of the function alignment (the tier space starts
+        // on a page).
+        usize size = round_up(input.code.size(), x64::kFunctionAlignment);
         if (!parent.m_tier_next || static_cast<usize>(parent.m_tier_end - parent.m_tier_next) < size)
             return Error::from("tier space exhausted", ErrorKind::OutOfMemory);
         place = parent.m_tier_next;

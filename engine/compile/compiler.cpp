@@ -7,6 +7,7 @@
 #include "engine/compile/builtins.h"
 #include "engine/compile/tier_up.h"
 #include "engine/x64/abi/trampolines.h"
+#include "engine/x64/code_alignment.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 #include "engine/x64/opt/optimizing_compiler.h"
 
@@ -80,9 +81,11 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
         body_bytes += body.size;
     TRY(code.try_reserve(static_cast<usize>(body_bytes * 5 / 2 + 64 * 1024)));
 
-    // Appends what `masm` holds at a 16-byte aligned offset and empties it.
+    // Appends what `masm` holds at an offset aligned to x64::kFunctionAlignment and
+    // empties it (code_alignment.h: the loop headers in it are aligned relative to that).
+    constexpr u32 kAlignment = x64::kFunctionAlignment;
     auto append = [&]() -> Result<u32> {
-        while (code.size() % 16 != 0)
+        while (code.size() % kAlignment != 0)
             TRY(code.try_append(0xCC));
         u32 base = static_cast<u32>(code.size());
         TRY(masm.check_finished());
@@ -96,7 +99,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
             return Error::from("implementation limit: module code too large", ErrorKind::Unsupported);
         return base;
     };
-    auto next_base = [&]() { return static_cast<u32>((code.size() + 15) & ~usize { 15 }); };
+    auto next_base = [&]() { return static_cast<u32>((code.size() + kAlignment - 1) & ~usize { kAlignment - 1 }); };
 
     // Function-level ASLR: the order the functions are laid out in (Fisher-Yates over a
     // xorshift generator seeded from the platform's entropy).
@@ -105,8 +108,9 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     for (u32 i = 0; i < defined; ++i)
         order[i] = i;
     if (!options.deterministic_layout && defined > 1) {
-        u64 state = 0;
-        TRY(platform::fill_entropy(Bytes(reinterpret_cast<u8*>(&state), sizeof(state))));
+        u64 state = options.layout_seed;
+        if (state == 0)
+            TRY(platform::fill_entropy(Bytes(reinterpret_cast<u8*>(&state), sizeof(state))));
         state |= 1;
         for (u32 i = defined - 1; i > 0; --i) {
             state ^= state << 13;

@@ -58,6 +58,9 @@ struct CompileOptions {
     // module's code (from platform::fill_entropy). Tests that compare layouts or code
     // turn it off: index order.
     bool deterministic_layout { false };
+    // Function-level ASLR from this seed instead of platform entropy when not 0: the same
+    // seed gives the same order (placement experiments; `wasmkern run --layout-seed`).
+    u64 layout_seed { 0 };
 };
 
 // One tier's code generator for one module. NOTE: contract:

@@ -77,6 +77,11 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
             if (!value)
                 return false;
             options.tier_threshold = std::string(*value);
+        } else if (is(arg, "--layout-seed")) {
+            auto value = value_of("--layout-seed", arg);
+            if (!value)
+                return false;
+            options.layout_seed = std::string(*value);
         } else if (arg == "--tier-sync") {
             options.tier_sync = true;
         } else if (arg == "--tier-stats") {

@@ -128,6 +128,7 @@ Result<void> OptimizingCompiler::emit_function()
 
     m_frameless = is_frameless_leaf();
     TRY(compute_forwarding());
+    TRY(compute_loop_alignment());
 
     m_uses_memory0 = false;
     for (Block b : m_function.layout()) {
@@ -151,6 +152,8 @@ Result<void> OptimizingCompiler::emit_function()
     TRY(emit_prologue());
     Span<const Block> layout = m_function.layout();
     for (u32 k = 0; k < layout.size(); ++k) {
+        if (m_aligned_header[layout[k]])
+            align_loop_header(m_asm);
         m_asm.bind(block_label(layout[k]));
         for (Value param : m_function.params(layout[k]))
             TRY(save_at_definition(param));
@@ -215,6 +218,50 @@ Result<void> OptimizingCompiler::compute_forwarding()
             target = next;
         }
         m_forward[b] = target;
+    }
+    return {};
+}
+
+// A loop header here is the target of a jump from a block laid out at or after it (the
+// layout keeps the builder's order, so a loop's blocks lie between its header and its
+// last back edge); an innermost loop has no other header in that range. Only those are
+// aligned: they run most, and every aligned header costs up to kLoopAlignment - 1 bytes.
+Result<void> OptimizingCompiler::compute_loop_alignment()
+{
+    Span<const Block> layout = m_function.layout();
+    TRY(m_aligned_header.try_resize(m_function.block_count(), false));
+    for (bool& aligned : m_aligned_header)
+        aligned = false;
+    // Per block: its layout position, then (for a header) the position of its last back edge.
+    TRY(m_loop_position.try_resize(m_function.block_count(), kNone));
+    TRY(m_loop_end.try_resize(m_function.block_count(), kNone));
+    for (u32 b = 0; b < m_function.block_count(); ++b) {
+        m_loop_position[b] = kNone; // blocks outside the layout keep kNone
+        m_loop_end[b] = kNone;
+    }
+    for (u32 k = 0; k < layout.size(); ++k)
+        m_loop_position[layout[k]] = k;
+    for (u32 k = 0; k < layout.size(); ++k) {
+        Inst term = m_function.terminator(layout[k]);
+        if (term == kNone)
+            continue;
+        const engine::opt::InstData& data = m_function.inst(term);
+        for (u32 e = 0; e < data.edge_count; ++e) {
+            Block target = jump_target(m_function.edge(data.first_edge + e).to);
+            u32 position = m_loop_position[target];
+            if (position != kNone && position <= k && (m_loop_end[target] == kNone || m_loop_end[target] < k))
+                m_loop_end[target] = k;
+        }
+    }
+    // Walking the layout, the next header after each one decides whether it is innermost.
+    Block previous = kNone;
+    for (u32 k = 0; k <= layout.size(); ++k) {
+        Block b = k < layout.size() ? layout[k] : kNone;
+        if (b != kNone && m_loop_end[b] == kNone)
+            continue;
+        if (previous != kNone && k > m_loop_end[previous])
+            m_aligned_header[previous] = true;
+        previous = b;
     }
     return {};
 }

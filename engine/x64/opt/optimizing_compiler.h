@@ -22,6 +22,7 @@
 #include "engine/runtime/builtins.h"
 #include "engine/runtime/vm.h"
 #include "engine/x64/assembler.h"
+#include "engine/x64/code_alignment.h"
 #include "engine/x64/cpu_features.h"
 #include "engine/x64/abi/call_layout.h"
 #include "engine/x64/abi/frame.h"
@@ -198,6 +199,8 @@ private:
     // (e.g. a loop preheader whose parameters sit where the header's do).
     Block jump_target(Block b) const { return m_forward[b]; }
     Result<void> compute_forwarding();
+    // Marks the headers of innermost loops in m_aligned_header (after compute_forwarding).
+    Result<void> compute_loop_alignment();
     Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_wasm_offset); }
 
     const Module& m_module;
@@ -218,6 +221,9 @@ private:
     abi::LabelPool m_labels;
     Vector<u32> m_block_labels;
     Vector<u32> m_forward; // per block: jump_target
+    Vector<bool> m_aligned_header; // per block: padded to x64::kLoopAlignment (code_alignment.h)
+    Vector<u32> m_loop_position;   // compute_loop_alignment's scratch, per block
+    Vector<u32> m_loop_end;
     abi::TrapStubs m_trap_stubs;
     abi::CallLayout m_self_layout;
     abi::CallLayout m_call_layout;

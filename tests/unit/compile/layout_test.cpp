@@ -13,6 +13,7 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "engine/x64/code_alignment.h"
 
 using namespace wk;
 using namespace wk::engine;
@@ -99,6 +100,65 @@ TEST(Layout, RandomLayoutDiffersAndStillRuns)
     EXPECT_EQ(call_last(second), static_cast<i32>(kFunctions * (kFunctions - 1) / 2));
     auto optimized = compile_chain(false, compile::Tier::Optimized);
     EXPECT_EQ(call_last(optimized), static_cast<i32>(kFunctions * (kFunctions - 1) / 2));
+}
+
+TEST(Layout, FunctionsStartAtMultiplesOf64InARandomLayout)
+{
+    // code_alignment.h: a loop header's alignment within a function is its alignment in
+    // memory only if the function starts on the function alignment.
+    static_assert(x64::kFunctionAlignment == 64);
+    for (compile::Tier tier : { compile::Tier::Baseline, compile::Tier::Optimized }) {
+        auto compiled = compile_chain(false, tier);
+        EXPECT_EQ(layout_of(compiled).size(), kFunctions);
+        for (u32 i = 0; i < kFunctions; ++i) {
+            uptr code = reinterpret_cast<uptr>(compiled.module->entries_of(i).native_code);
+            EXPECT_EQ(code % 64, 0u) << "function " << i << " in tier " << static_cast<int>(tier);
+        }
+        EXPECT_EQ(call_last(compiled), static_cast<i32>(kFunctions * (kFunctions - 1) / 2));
+    }
+}
+
+TEST(Layout, SeededLayoutsRepeat)
+{
+    auto wasm = [] {
+        std::string wat = chain_module();
+        return MUST(text::wat_to_wasm(StringView(wat.data(), wat.size())));
+    };
+    compile::CompileOptions options;
+    options.layout_seed = 12345;
+    auto first = MUST(compile::load_and_compile(wasm(), Features {}, options));
+    auto second = MUST(compile::load_and_compile(wasm(), Features {}, options));
+    options.layout_seed = 54321;
+    auto other = MUST(compile::load_and_compile(wasm(), Features {}, options));
+    EXPECT_EQ(layout_of(first), layout_of(second));
+    // 16! orders: two seeds giving one order is negligible (xorshift differs at once).
+    EXPECT_NE(layout_of(first), layout_of(other));
+}
+
+TEST(Layout, TierSpaceCodeStartsAtMultiplesOf64)
+{
+    // Tier-up code is placed one object after another in the parent's tier space; sizes
+    // that are not multiples of 64 must not shift the next start off the boundary.
+    u8 ret = 0xC3;
+    u32 parent_starts[2] = { 0, 1 };
+    compile::LinkInput parent_input;
+    parent_input.code = ReadonlyBytes(&ret, 1);
+    parent_input.function_starts = Span<const u32>(parent_starts, 2);
+    parent_input.tier_space = 64 * 1024;
+    auto parent = MUST(compile::CodeObject::link(parent_input));
+    std::vector<RefPtr<compile::CodeObject>> children;
+    for (u32 size : { 1u, 17u, 64u, 100u, 3u }) {
+        std::vector<u8> code(size, 0xCC);
+        u32 starts[2] = { 0, size };
+        compile::LinkInput input;
+        input.code = ReadonlyBytes(code.data(), code.size());
+        input.function_starts = Span<const u32>(starts, 2);
+        auto child = MUST(compile::CodeObject::link_in_tier_space(*parent, input));
+        EXPECT_EQ(reinterpret_cast<uptr>(child->base()) % 64, 0u) << "after " << children.size() << " objects";
+        if (!children.empty())
+            EXPECT_GT(child->base(), children.back()->base());
+        children.push_back(child);
+    }
 }
 
 } // namespace

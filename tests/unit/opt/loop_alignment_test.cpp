@@ -1,0 +1,207 @@
+// Code alignment (engine/x64/code_alignment.h, docs/optimizing-compiler.md "Code
+// alignment"): the optimising tier pads the header of each innermost loop to
+// x64::kLoopAlignment with NOPs. The emitted code is read back with GNU objdump: the
+// target of each loop's back edge is the header, and the bytes in front of it must
+// decode as NOPs up to the previous real instruction.
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "engine/compile/invoke.h"
+#include "engine/runtime/linker.h"
+#include "engine/runtime/store.h"
+#include "engine/text/wat.h"
+#include "engine/x64/code_alignment.h"
+
+using namespace wk;
+using namespace wk::engine;
+
+namespace {
+
+struct Instruction {
+    u32 offset;
+    u32 length;
+    std::string text; // mnemonic and operands as llvm-mc prints them
+};
+
+std::string run(const std::string& command)
+{
+    std::string output;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe)
+        return output;
+    char buffer[65536];
+    usize count;
+    while ((count = fread(buffer, 1, sizeof buffer, pipe)) > 0)
+        output.append(buffer, count);
+    pclose(pipe);
+    return output;
+}
+
+// Each instruction of `code` with its offset (GNU objdump over the raw bytes: it prints
+// each instruction's own offset, where llvm-mc prints its re-encoding of it).
+std::vector<Instruction> disassemble(const u8* code, usize size)
+{
+    std::string path = (std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + std::string("/wk_align_XXXXXX.bin");
+    int fd = mkstemps(path.data(), 4);
+    if (fd < 0)
+        return {};
+    close(fd);
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(code), static_cast<std::streamsize>(size));
+    std::string output = run(std::string(WK_OBJDUMP) + " -D -b binary -mi386:x86-64 " + path + " 2>&1");
+    std::remove(path.c_str());
+    // "  offset:\tbytes\tmnemonic operands"; a long instruction's further bytes follow on
+    // lines without the third field.
+    std::vector<Instruction> instructions;
+    std::istringstream lines(output);
+    std::string line;
+    while (std::getline(lines, line)) {
+        usize colon = line.find(":\t");
+        if (colon == std::string::npos)
+            continue;
+        usize tab = line.find('\t', colon + 2);
+        if (tab == std::string::npos)
+            continue;
+        char* end = nullptr;
+        unsigned long offset = std::strtoul(line.c_str(), &end, 16);
+        if (end != line.c_str() + colon)
+            continue;
+        instructions.push_back({ static_cast<u32>(offset), 0, line.substr(tab + 1) });
+    }
+    for (usize k = 0; k < instructions.size(); ++k)
+        instructions[k].length = (k + 1 < instructions.size() ? instructions[k + 1].offset : static_cast<u32>(size)) - instructions[k].offset;
+    EXPECT_FALSE(instructions.empty()) << output;
+    for (const Instruction& instruction : instructions)
+        EXPECT_EQ(instruction.text.find("(bad)"), std::string::npos) << output;
+    return instructions;
+}
+
+// A back edge: a jump to an earlier instruction (objdump prints the target offset).
+struct BackEdge {
+    u32 from;
+    u32 target;
+};
+
+std::vector<BackEdge> back_edges(const std::vector<Instruction>& instructions)
+{
+    std::vector<BackEdge> edges;
+    for (const Instruction& instruction : instructions) {
+        if (instruction.text[0] != 'j')
+            continue;
+        usize at = instruction.text.find("0x");
+        if (at == std::string::npos)
+            continue;
+        u32 target = static_cast<u32>(std::strtoul(instruction.text.c_str() + at, nullptr, 16));
+        if (target <= instruction.offset)
+            edges.push_back({ instruction.offset, target });
+    }
+    return edges;
+}
+
+// sum(n): one loop. nest(n): a loop in a loop; the inner one is the innermost.
+const char* const kLoops = R"wat((module
+    (memory 1)
+    (func $sum (export "sum") (param i32) (result i32) (local i32 i32)
+        i32.const 12 i32.load local.set 1
+        loop $l
+            local.get 1 local.get 2 i32.load i32.add local.set 1
+            local.get 2 i32.const 4 i32.add i32.const 0xFFFC i32.and local.set 2
+            local.get 0 i32.const 1 i32.sub local.tee 0
+            br_if $l
+        end
+        local.get 1)
+    (func $nest (export "nest") (param i32) (result i32) (local i32 i32 i32)
+        loop $outer
+            local.get 0 local.set 2
+            loop $inner
+                local.get 1 local.get 2 i32.mul local.get 3 i32.xor local.set 1
+                local.get 2 i32.const 1 i32.sub local.tee 2
+                br_if $inner
+            end
+            local.get 3 i32.const 1 i32.add local.tee 3
+            local.get 0 i32.lt_u
+            br_if $outer
+        end
+        local.get 1)
+    (func $last (export "last") (result i32) i32.const 7))
+)wat";
+
+TEST(LoopAlignment, InnermostLoopHeadersStartOnTheBoundaryAfterNops)
+{
+    if (std::strlen(WK_OBJDUMP) == 0)
+        GTEST_SKIP() << "objdump (binutils) not found at configure time";
+    auto wasm = MUST(text::wat_to_wasm(StringView(kLoops, std::strlen(kLoops))));
+    compile::CompileOptions options;
+    options.tier = compile::Tier::Optimized;
+    options.deterministic_layout = true; // index order: each function ends where the next starts
+    compile::CompileStatistics statistics;
+    auto compiled = MUST(compile::load_and_compile(std::move(wasm), Features {}, options, &statistics));
+    ASSERT_EQ(statistics.optimized_functions, 3u);
+    runtime::LoadedModule& module = *compiled.module;
+
+    u32 padded = 0;
+    for (u32 index = 0; index < 2; ++index) {
+        auto* start = static_cast<const u8*>(module.entries_of(index).native_code);
+        auto* next = static_cast<const u8*>(module.entries_of(index + 1).native_code);
+        ASSERT_LT(start, next);
+        EXPECT_EQ(reinterpret_cast<uptr>(start) % x64::kFunctionAlignment, 0u);
+        std::vector<Instruction> instructions = disassemble(start, static_cast<usize>(next - start));
+        std::vector<BackEdge> edges = back_edges(instructions);
+        ASSERT_GE(edges.size(), index == 0 ? 1u : 2u) << "function " << index;
+        // The innermost loop's back edge spans the fewest bytes (a stub jumping back
+        // from the end of the function spans more).
+        BackEdge inner = edges[0];
+        for (const BackEdge& edge : edges) {
+            if (edge.from - edge.target < inner.from - inner.target)
+                inner = edge;
+        }
+        EXPECT_EQ(inner.target % x64::kLoopAlignment, 0u) << "function " << index << " header at " << inner.target;
+        EXPECT_EQ((reinterpret_cast<uptr>(start) + inner.target) % x64::kLoopAlignment, 0u);
+        // What lies between the previous real instruction and the header is NOPs, fewer
+        // bytes than the alignment, and the header is an instruction boundary.
+        u32 nop_bytes = 0;
+        bool at_boundary = false;
+        for (usize k = 0; k < instructions.size(); ++k) {
+            if (instructions[k].offset != inner.target)
+                continue;
+            at_boundary = true;
+            for (usize j = k; j-- > 0 && instructions[j].text.starts_with("nop");)
+                nop_bytes += instructions[j].length;
+        }
+        EXPECT_TRUE(at_boundary) << "function " << index;
+        EXPECT_LT(nop_bytes, x64::kLoopAlignment);
+        padded += nop_bytes;
+    }
+    // At least one header needed padding, so the NOPs were decoded (not only an already
+    // aligned header seen).
+    EXPECT_GT(padded, 0u);
+
+    // And the code still computes the same.
+    auto store = MUST(runtime::Store::create());
+    runtime::Linker linker;
+    auto instance = MUST(store->instantiate(module, linker));
+    runtime::VMVal five = runtime::VMVal::from_i32(5);
+    auto sum = MUST(compile::invoke_export(*instance, "sum", Span<const runtime::VMVal>(&five, 1)));
+    ASSERT_EQ(sum.results.size(), 1u);
+    EXPECT_EQ(sum.results[0].i32_value(), 0); // memory is zero
+    runtime::VMVal three = runtime::VMVal::from_i32(3);
+    auto nest = MUST(compile::invoke_export(*instance, "nest", Span<const runtime::VMVal>(&three, 1)));
+    ASSERT_EQ(nest.results.size(), 1u);
+    // x = (x * j) ^ i for i in 0..2, j = 3, 2, 1 each time, from x = 0.
+    u32 x = 0;
+    for (u32 i = 0; i < 3; ++i) {
+        for (u32 j = 3; j > 0; --j)
+            x = (x * j) ^ i;
+    }
+    EXPECT_EQ(static_cast<u32>(nest.results[0].i32_value()), x);
+}
+
+} // namespace
