@@ -3,6 +3,7 @@
 #include "base/allocator.h"
 #include "base/assert.h"
 #include "base/checked.h"
+#include "base/errno.h"
 #include "base/error.h"
 #include "base/fixed_string.h"
 #include "base/format.h"

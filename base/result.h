@@ -8,15 +8,17 @@
 
 namespace wk {
 
-// Result<T> is std::expected<T, Error> that an Error converts to implicitly, so that
-// `return Error::malformed(...)` works in any function returning Result<T>.
-template<typename T>
-class [[nodiscard]] Result : public std::expected<T, Error> {
+// Result<T, E> is std::expected<T, E> that an E converts to implicitly, so that
+// `return Error::malformed(...)` (or `return Errno::NoEnt;`) works in any function returning a
+// Result, and TRY() passes the error on. E is Error (a message, a kind, an offset) everywhere
+// except where a number is the ABI: the file system and WASI use Errno (base/errno.h).
+template<typename T, typename E = Error>
+class [[nodiscard]] Result : public std::expected<T, E> {
 public:
-    using Base = std::expected<T, Error>;
+    using Base = std::expected<T, E>;
     using Base::Base;
 
-    constexpr Result(Error error)
+    constexpr Result(E error)
         : Base(std::unexpect, error)
     {
     }

@@ -7,14 +7,6 @@ namespace wk::engine::text {
 
 namespace {
 
-Result<void> put(Vector<u8>& out, u8 byte) { return out.try_append(byte); }
-
-Result<void> put_name(Vector<u8>& out, std::string_view bytes)
-{
-    TRY(write_leb_u32(out, static_cast<u32>(bytes.size())));
-    return out.try_extend(Span<u8 const>(reinterpret_cast<u8 const*>(bytes.data()), bytes.size()));
-}
-
 // Section ids in binary order, as named by `(before ...)` / `(after ...)`.
 struct SectionName {
     std::string_view name;

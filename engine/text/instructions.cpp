@@ -8,18 +8,11 @@ namespace wk::engine::text {
 
 namespace {
 
-Result<void> put(Vector<u8>& out, u8 byte) { return out.try_append(byte); }
-
 Result<void> put_le(Vector<u8>& out, u64 value, u32 bytes)
 {
     for (u32 i = 0; i < bytes; ++i)
         TRY(put(out, static_cast<u8>(value >> (8 * i))));
     return {};
-}
-
-bool is_index_token(Token const& token)
-{
-    return token.kind == TokenKind::Id || token.kind == TokenKind::Number;
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string_view>
 
+#include "base/leb128.h"
 #include "base/result.h"
 #include "base/vector.h"
 #include "engine/module.h"
@@ -25,6 +26,16 @@ struct ValType {
 };
 
 enum class Space : u8 { Type, Func, Table, Memory, Global, Tag, Elem, Data, Count };
+
+// Helpers every part of the encoder shares.
+inline Result<void> put(Vector<u8>& out, u8 byte) { return out.try_append(byte); }
+inline bool is_index_token(Token const& token) { return token.kind == TokenKind::Id || token.kind == TokenKind::Number; }
+// A name in the binary format: its byte length, then the bytes.
+inline Result<void> put_name(Vector<u8>& out, std::string_view bytes)
+{
+    TRY(write_leb_u32(out, static_cast<u32>(bytes.size())));
+    return out.try_extend(Span<u8 const>(reinterpret_cast<u8 const*>(bytes.data()), bytes.size()));
+}
 
 // Parses the fields of one text module and encodes it in the binary format.
 // Three passes over the same tokens: bind every identifier, parse the type

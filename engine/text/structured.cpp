@@ -8,8 +8,6 @@ namespace {
 // Bounds the frame stack (heap memory); the native stack does not grow with nesting.
 constexpr usize kMaxNesting = 100000;
 
-Result<void> put(Vector<u8>& out, u8 byte) { return out.try_append(byte); }
-
 bool is_block_keyword(std::string_view k)
 {
     return k == "block" || k == "loop" || k == "if" || k == "try" || k == "try_table";

@@ -5,22 +5,10 @@
 namespace wk::engine {
 namespace {
 
-u32 lane_count(const Instruction& instruction, const OpcodeInfo& info)
-{
-    if (info.imm == ImmKind::MemArgLane)
-        return 16u >> info.align_log2;
-    StringView name(info.name);
-    if (name.starts_with("i8x16"))
-        return 16;
-    if (name.starts_with("i16x8"))
-        return 8;
-    if (name.starts_with("i32x4") || name.starts_with("f32x4"))
-        return 4;
-    return 2;
-}
+// The table gives a lane instruction's lane size (opcodes.def, align_log2).
+u32 lane_count(const OpcodeInfo& info) { return 16u >> info.align_log2; }
 
 
-ValType address_of(const Limits& limits) { return limits.is_64 ? ValType::i64() : ValType::i32(); }
 
 } // namespace
 
@@ -407,7 +395,7 @@ Result<void> FunctionValidator::visit_simple(const Instruction& instruction, con
         }
         if (!mem->limits.is_64 && instruction.memarg.offset > 0xFFFFFFFFull)
             return Error::invalid("offset out of range", m_offset);
-        if (info.imm == ImmKind::MemArgLane && instruction.lane >= lane_count(instruction, info))
+        if (info.imm == ImmKind::MemArgLane && instruction.lane >= lane_count(info))
             return Error::invalid("invalid lane index", m_offset);
         break;
     }
@@ -415,7 +403,7 @@ Result<void> FunctionValidator::visit_simple(const Instruction& instruction, con
         address = TRY(address_type(instruction.index0));
         break;
     case ImmKind::Lane:
-        if (instruction.lane >= lane_count(instruction, info))
+        if (instruction.lane >= lane_count(info))
             return Error::invalid("invalid lane index", m_offset);
         break;
     case ImmKind::Shuffle:
@@ -435,284 +423,6 @@ Result<void> FunctionValidator::visit_simple(const Instruction& instruction, con
 }
 
 // ---- control ----
-
-Result<void> FunctionValidator::visit_control(const Instruction& instruction)
-{
-    switch (instruction.opcode) {
-    case Opcode::Unreachable:
-        set_unreachable();
-        return {};
-    case Opcode::Nop:
-        return {};
-    case Opcode::Block:
-        return push_frame(FrameKind::Block, instruction.block);
-    case Opcode::Loop:
-        return push_frame(FrameKind::Loop, instruction.block);
-    case Opcode::If:
-        // The block type is checked before the condition is popped.
-        if (instruction.block.kind == BlockType::Kind::Value)
-            TRY(heap_type(instruction.block.value));
-        else
-            TRY(block_results(instruction.block));
-        TRY(pop(ValType::i32()));
-        return push_frame(FrameKind::If, instruction.block);
-    case Opcode::Try:
-        return push_frame(FrameKind::Try, instruction.block);
-    case Opcode::Else: {
-        ControlFrame& frame = m_controls.last();
-        if (frame.kind != FrameKind::If)
-            return Error::malformed("END opcode expected", m_offset);
-        TRY(end_frame_check(frame));
-        reset_locals_to(frame.init_height);
-        frame.kind = FrameKind::Else;
-        frame.unreachable = false;
-        m_frame_unreachable = false;
-        TRY(push_list(TRY(block_params(frame.block))));
-        return {};
-    }
-    case Opcode::Catch:
-    case Opcode::CatchAll: {
-        ControlFrame& frame = m_controls.last();
-        if (frame.kind != FrameKind::Try && frame.kind != FrameKind::Catch)
-            return Error::malformed("END opcode expected", m_offset);
-        if (instruction.opcode == Opcode::Catch && instruction.index0 >= m_module.tags.size())
-            return Error::invalid("unknown tag", m_offset);
-        TRY(end_frame_check(frame));
-        reset_locals_to(frame.init_height);
-        frame.unreachable = false;
-        m_frame_unreachable = false;
-        if (instruction.opcode == Opcode::Catch) {
-            frame.kind = FrameKind::Catch;
-            TRY(push_list(tag_params(instruction.index0)));
-        } else {
-            frame.kind = FrameKind::CatchAll;
-        }
-        return {};
-    }
-    case Opcode::Delegate: {
-        ControlFrame frame = m_controls.last();
-        if (frame.kind != FrameKind::Try)
-            return Error::malformed("END opcode expected", m_offset);
-        TRY(end_frame_check(frame));
-        reset_locals_to(frame.init_height);
-        m_controls.pop_back();
-        sync_frame();
-        if (instruction.index0 >= m_controls.size())
-            return Error::invalid("unknown label", m_offset);
-        TRY(push_list(TRY(block_results(frame.block))));
-        return {};
-    }
-    case Opcode::End: {
-        ControlFrame frame = m_controls.last();
-        TRY(end_frame_check(frame));
-        if (frame.kind == FrameKind::If) {
-            TypeList params = TRY(block_params(frame.block));
-            TypeList results = TRY(block_results(frame.block));
-            if (params.size() != results.size())
-                return mismatch();
-            for (u32 i = 0; i < params.size(); ++i) {
-                if (!m_types.is_subtype(canon(params[i]), canon(results[i])))
-                    return mismatch();
-            }
-        }
-        reset_locals_to(frame.init_height);
-        m_controls.pop_back();
-        sync_frame();
-        if (!m_controls.is_empty())
-            TRY(push_list(TRY(block_results(frame.block))));
-        return {};
-    }
-    case Opcode::Br: {
-        TRY(pop_list(TRY(label_types(instruction.index0))));
-        set_unreachable();
-        return {};
-    }
-    case Opcode::BrIf: {
-        TRY(pop(ValType::i32()));
-        TypeList types = TRY(label_types(instruction.index0));
-        TRY(pop_list(types));
-        TRY(push_list(types));
-        return {};
-    }
-    case Opcode::BrTable: {
-        TRY(pop(ValType::i32()));
-        TypeList fallback = TRY(label_types(instruction.index0));
-        Reader labels(m_module.bytes, instruction.list_offset, m_module.bytes.size());
-        // Labels typed like the previous one need no second check: keeps a
-        // long table of wide labels linear.
-        TypeList checked { nullptr, ~u32 { 0 }, {} };
-        for (u32 i = 0; i < instruction.list_count; ++i) {
-            u32 label = TRY(labels.read_u32());
-            TypeList types = TRY(label_types(label));
-            if (types.size() != fallback.size())
-                return mismatch();
-            if (types.data == checked.data && types.count == checked.count && types.single == checked.single)
-                continue;
-            TRY(check_top(types));
-            checked = types;
-        }
-        TRY(pop_list(fallback));
-        set_unreachable();
-        return {};
-    }
-    case Opcode::Return:
-        TRY(pop_list(func_results_list(m_function_type)));
-        set_unreachable();
-        return {};
-    case Opcode::Call:
-    case Opcode::ReturnCall: {
-        if (instruction.index0 >= m_module.functions.size())
-            return Error::invalid("unknown function", m_offset);
-        u32 type = m_module.functions[instruction.index0].type_index;
-        TRY(pop_list(func_params_list(type)));
-        if (instruction.opcode == Opcode::ReturnCall) {
-            auto results = m_module.func_results(type);
-            auto own = m_module.func_results(m_function_type);
-            if (results.size() != own.size())
-                return mismatch();
-            for (usize i = 0; i < results.size(); ++i) {
-                if (!m_types.is_subtype(canon(results[i]), canon(own[i])))
-                    return mismatch();
-            }
-            set_unreachable();
-            return {};
-        }
-        TRY(push_list(func_results_list(type)));
-        return {};
-    }
-    case Opcode::CallIndirect:
-    case Opcode::ReturnCallIndirect:
-    case Opcode::CallRef:
-    case Opcode::ReturnCallRef: {
-        u32 type = TRY(func_type(instruction.index0));
-        if (instruction.opcode == Opcode::CallRef || instruction.opcode == Opcode::ReturnCallRef) {
-            TRY(pop(canon(ValType::ref_index(type, true))));
-        } else {
-            const Table* entry = TRY(table(instruction.index1));
-            if (!m_types.is_subtype(canon(entry->element_type), ValType::ref(HeapKind::Func, true)))
-                return mismatch();
-            TRY(pop(address_of(entry->limits)));
-        }
-        TRY(pop_list(func_params_list(type)));
-        if (instruction.opcode == Opcode::ReturnCallIndirect || instruction.opcode == Opcode::ReturnCallRef) {
-            auto results = m_module.func_results(type);
-            auto own = m_module.func_results(m_function_type);
-            if (results.size() != own.size())
-                return mismatch();
-            for (usize i = 0; i < results.size(); ++i) {
-                if (!m_types.is_subtype(canon(results[i]), canon(own[i])))
-                    return mismatch();
-            }
-            set_unreachable();
-            return {};
-        }
-        TRY(push_list(func_results_list(type)));
-        return {};
-    }
-    case Opcode::Drop:
-        TRY(pop());
-        return {};
-    case Opcode::Select: {
-        TRY(pop(ValType::i32()));
-        ValType a = TRY(pop());
-        ValType b = TRY(pop());
-        if (a.is_ref() || b.is_ref())
-            return mismatch();
-        if (!a.is_bottom() && !b.is_bottom() && a != b)
-            return mismatch();
-        TRY(push(a.is_bottom() ? b : a));
-        return {};
-    }
-    case Opcode::SelectT: {
-        if (instruction.list_count != 1)
-            return Error::invalid("invalid result arity", m_offset);
-        ValType type = TRY(heap_type(instruction.type0));
-        TRY(pop(ValType::i32()));
-        TRY(pop(type));
-        TRY(pop(type));
-        TRY(push(type));
-        return {};
-    }
-    case Opcode::TryTable: {
-        Reader clauses(m_module.bytes, instruction.list_offset, m_module.bytes.size());
-        for (u32 i = 0; i < instruction.list_count; ++i) {
-            CatchClause clause = TRY(read_catch_clause(clauses));
-            TypeList label = TRY(label_types(clause.label));
-            u32 count = 0;
-            TypeList params;
-            bool with_ref = clause.kind == CatchKind::CatchRef || clause.kind == CatchKind::CatchAllRef;
-            if (clause.kind == CatchKind::Catch || clause.kind == CatchKind::CatchRef) {
-                if (clause.tag >= m_module.tags.size())
-                    return Error::invalid("unknown tag", m_offset);
-                params = tag_params(clause.tag);
-                count = params.size();
-            }
-            if (label.size() != count + (with_ref ? 1 : 0))
-                return mismatch();
-            for (u32 k = 0; k < count; ++k) {
-                if (!m_types.is_subtype(canon(params[k]), canon(label[k])))
-                    return mismatch();
-            }
-            if (with_ref && !m_types.is_subtype(ValType::ref(HeapKind::Exn, false), canon(label[count])))
-                return mismatch();
-        }
-        return push_frame(FrameKind::TryTable, instruction.block);
-    }
-    case Opcode::Rethrow: {
-        if (instruction.index0 >= m_controls.size())
-            return Error::invalid("unknown label", m_offset);
-        FrameKind kind = m_controls[m_controls.size() - 1 - instruction.index0].kind;
-        if (kind != FrameKind::Catch && kind != FrameKind::CatchAll)
-            return Error::invalid("invalid rethrow label", m_offset);
-        set_unreachable();
-        return {};
-    }
-    case Opcode::BrOnNull: {
-        ValType type = TRY(pop_ref());
-        TypeList label = TRY(label_types(instruction.index0));
-        TRY(pop_list(label));
-        TRY(push_list(label));
-        if (type.heap == HeapKind::Bottom)
-            TRY(push(ValType::bottom()));
-        else
-            TRY(push(ValType { ValKind::Ref, false, type.exact, type.heap, type.index }));
-        return {};
-    }
-    case Opcode::BrOnNonNull: {
-        ValType type = TRY(pop_ref());
-        TypeList label = TRY(label_types(instruction.index0));
-        if (label.size() == 0)
-            return mismatch();
-        ValType target = canon(label[label.size() - 1]);
-        ValType non_null = type.heap == HeapKind::Bottom ? ValType::bottom()
-                                                         : ValType { ValKind::Ref, false, type.exact, type.heap, type.index };
-        if (!m_types.is_subtype(non_null, target))
-            return mismatch();
-        TypeList rest { label.data, label.size() - 1, label.single };
-        TRY(pop_list(rest));
-        TRY(push_list(rest));
-        return {};
-    }
-    default:
-        break;
-    }
-    return Error::invalid("unsupported instruction", m_offset);
-}
-
-// ---- exceptions ----
-
-Result<void> FunctionValidator::visit_exception(const Instruction& instruction)
-{
-    if (instruction.opcode == Opcode::Throw) {
-        if (instruction.index0 >= m_module.tags.size())
-            return Error::invalid("unknown tag", m_offset);
-        TRY(pop_list(tag_params(instruction.index0)));
-    } else {
-        TRY(pop(ValType::ref(HeapKind::Exn, true)));
-    }
-    set_unreachable();
-    return {};
-}
 
 // ---- locals and globals ----
 

@@ -253,6 +253,11 @@ private:
     Result<void> visit_general(const Instruction&);
     Result<void> visit_simple(const Instruction&, const OpcodeInfo&);
     Result<void> visit_control(const Instruction&);
+    Result<void> visit_frame(const Instruction&);
+    Result<void> visit_branch(const Instruction&);
+    Result<void> visit_call(const Instruction&);
+    Result<void> check_tail_call_results(u32 type);
+    static ValType address_of(const Limits& limits) { return limits.is_64 ? ValType::i64() : ValType::i32(); }
     Result<void> visit_variable(const Instruction&);
     Result<void> visit_memory(const Instruction&);
     Result<void> visit_table(const Instruction&);

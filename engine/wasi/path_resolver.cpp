@@ -1,6 +1,6 @@
 #include "engine/wasi/path_resolver.h"
 
-#include "engine/wasi/wasi_context.h"
+#include "base/path_walk.h"
 
 namespace wk::engine::wasi {
 
@@ -19,7 +19,7 @@ void ResolvedPath::pop_directory()
 
 Expected<void> ResolvedPath::push_directory(StringView name)
 {
-    if (m_opened.size() >= WasiContext::kMaxPathLength / 2)
+    if (m_opened.size() >= kMaxPathLength / 2)
         return fail(Errno::NameTooLong);
     if (!m_opened.try_reserve(m_opened.size() + 1))
         return fail(Errno::NoMem);
@@ -33,105 +33,62 @@ Expected<void> ResolvedPath::push_directory(StringView name)
     return {};
 }
 
-namespace {
-
-Expected<String> make_string(StringView a, StringView b)
-{
-    String text;
-    if (!text.try_append(a) || !text.try_append(b))
-        return fail(Errno::NoMem);
-    return text;
-}
-
-} // namespace
-
 Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool follow_final, SlashOnLink slash)
 {
     m_start = start;
-    if (path.empty())
-        return fail(Errno::NoEnt);
-    if (path.size() > WasiContext::kMaxPathLength)
-        return fail(Errno::NameTooLong);
-    if (path[0] == '/')
+    PathWalk walk = TRY(PathWalk::create(path));
+    if (walk.is_absolute())
         return fail(Errno::NotCapable);
 
-    auto initial = make_string(path, {});
-    if (!initial)
-        return fail(initial.error());
-    String pending = std::move(*initial);
-    usize position = 0;
-    u32 expansions = 0;
-
     for (;;) {
-        StringView text = pending.view();
-        while (position < text.size() && text[position] == '/')
-            ++position;
-        if (position == text.size()) {
-            // Empty remainder after a slash: the path names the current directory.
+        PathWalk::Component component = TRY(walk.next());
+        if (component.name.empty()) {
+            // Nothing but slashes left: the path names the current directory.
             m_must_be_directory = true;
-            return m_name.try_append(".") ? Expected<void> {} : fail(Errno::NoMem);
+            return set_name(".");
         }
-        usize end = position;
-        while (end < text.size() && text[end] != '/')
-            ++end;
-        StringView component(text.data() + position, end - position);
-        usize after = end;
-        while (after < text.size() && text[after] == '/')
-            ++after;
-        bool is_last = after == text.size();
-        bool trailing_slash = is_last && end < text.size();
-        StringView rest(text.data() + end, text.size() - end);
-        position = end;
-
-        if (component == "." || component == "..") {
-            if (component == "..") {
+        if (component.name == "." || component.name == "..") {
+            if (component.name == "..") {
                 if (m_opened.is_empty())
                     return fail(Errno::NotCapable);
                 pop_directory();
             }
-            if (is_last) {
+            if (component.last) {
                 m_must_be_directory = true;
-                return m_name.try_append(".") ? Expected<void> {} : fail(Errno::NoMem);
+                return set_name(".");
             }
             continue;
         }
 
-        if (!is_last || follow_final || (trailing_slash && slash == SlashOnLink::Follow)) {
-            auto stat = m_system.stat_at(directory(), component);
+        if (!component.last || follow_final || (component.trailing_slash && slash == SlashOnLink::Follow)) {
+            auto stat = m_system.stat_at(directory(), component.name);
             if (stat && stat->filetype == Filetype::SymbolicLink) {
-                if (++expansions > WasiContext::kMaxSymlinkExpansions)
-                    return fail(Errno::Loop);
-                auto target = m_system.readlink_at(directory(), component);
-                if (!target)
-                    return fail(target.error());
-                if (target->is_empty())
-                    return fail(Errno::NoEnt);
-                if ((*target)[0] == '/')
+                String target = TRY(m_system.readlink_at(directory(), component.name));
+                TRY(walk.splice(target.view()));
+                if (walk.is_absolute())
                     return fail(Errno::NotCapable);
-                if (target->length() + rest.size() > WasiContext::kMaxPathLength)
-                    return fail(Errno::NameTooLong);
-                auto expanded = make_string(target->view(), rest);
-                if (!expanded)
-                    return fail(expanded.error());
-                pending = std::move(*expanded);
-                position = 0;
                 continue;
             }
-            if (!is_last) {
+            if (!component.last) {
                 if (!stat)
                     return fail(stat.error());
                 if (stat->filetype != Filetype::Directory)
                     return fail(Errno::NotDir);
-                auto pushed = push_directory(component);
-                if (!pushed)
-                    return fail(pushed.error());
+                TRY(push_directory(component.name));
                 continue;
             }
         }
 
-        m_must_be_directory = trailing_slash;
-        return m_name.try_append(component) ? Expected<void> {} : fail(Errno::NoMem);
+        m_must_be_directory = component.trailing_slash;
+        return set_name(component.name);
     }
+}
+
+Expected<void> ResolvedPath::set_name(StringView name)
+{
+    if (!m_name.try_append(name))
+        return fail(Errno::NoMem);
+    return {};
 }
 
 } // namespace wk::engine::wasi

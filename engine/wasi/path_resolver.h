@@ -45,6 +45,7 @@ public:
 
 private:
     Expected<void> push_directory(StringView name);
+    Expected<void> set_name(StringView name);
     void pop_directory();
 
     WasiSystem& m_system;

@@ -24,6 +24,15 @@ const FdEntry* WasiContext::entry(u32 fd) const
     return entry && entry->open ? entry : nullptr;
 }
 
+void WasiContext::write_diagnostic(StringView text)
+{
+    const FdEntry* stderr_entry = entry(2);
+    if (!stderr_entry || text.empty())
+        return;
+    ConstIoSlice slice { reinterpret_cast<const u8*>(text.data()), text.size() };
+    (void)m_system.write(stderr_entry->handle, Span<const ConstIoSlice>(&slice, 1));
+}
+
 // ---- setup ------------------------------------------------------------------------
 
 namespace {

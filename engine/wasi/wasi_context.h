@@ -58,10 +58,8 @@ public:
     static constexpr u32 kMaxDescriptors = 4096;
     // At most this many iovecs per call (POSIX IOV_MAX); more is Errno::Inval.
     static constexpr u32 kMaxIovecs = 1024;
-    // Symbolic links expanded while resolving one path before Errno::Loop.
-    static constexpr u32 kMaxSymlinkExpansions = 32;
-    // Longest path, after symlink expansion, that resolution handles (Errno::NameTooLong).
-    static constexpr usize kMaxPathLength = 4096;
+    // Paths: the limits of base/path_walk.h (kMaxPathLength, kMaxSymlinkExpansions), the
+    // same as the kernel file system's.
     // poll_oneoff subscriptions per call (Errno::Inval beyond).
     static constexpr u32 kMaxSubscriptions = 4096;
 
@@ -117,6 +115,10 @@ public:
 
     GuestMemory memory() const;
     const FdEntry* entry(u32 fd) const;
+    // Writes `text` to the guest's descriptor 2 on the embedder's behalf (the loader's and
+    // spawn's messages); nothing when 2 is closed. A failed write is dropped: there is
+    // nowhere else to report it.
+    void write_diagnostic(StringView text);
 
     // ---- wasi_snapshot_preview1 -------------------------------------------------
     Errno args_get(u32 argv, u32 argv_buf);

@@ -108,7 +108,7 @@ struct ListedEntry {
     fs::InodeType type;
     u64 size;
     u8 name_length;
-    char name[fs::FileSystem::kMaxNameLength];
+    char name[kMaxNameLength];
 };
 
 // Collects up to kBatch entries (without "." and "..") starting at a cookie.
@@ -155,15 +155,15 @@ void print_entry(const ListedEntry& entry)
     print(entry.type == fs::InodeType::Directory ? "/\n" : "\n");
 }
 
-void print_path_error(const char* command, std::string_view path, fs::FsError error)
+void print_path_error(const char* command, std::string_view path, Errno error)
 {
     print("{}: ", command);
     print_safe(path);
-    print(": {}\n", fs::describe(error));
+    print(": {}\n", describe(error));
 }
 
 // Resolves `path` from the root; the reference must be dropped under the guard too.
-fs::FsResult<RefPtr<fs::Inode>> resolve_locked(std::string_view path)
+ErrnoResult<RefPtr<fs::Inode>> resolve_locked(std::string_view path)
 {
     auto& file_system = sys::root_fs();
     return file_system.resolve(file_system.root(), path);
@@ -179,7 +179,7 @@ void command_ls(std::string_view arguments)
 {
     std::string_view path = arguments.empty() ? std::string_view("/") : arguments;
     RefPtr<fs::Inode> inode;
-    fs::FsError error = fs::FsError::NoEnt;
+    Errno error = Errno::NoEnt;
     fs::InodeType type = fs::InodeType::File;
     u64 size = 0;
     {
@@ -240,7 +240,7 @@ void command_cat(std::string_view arguments)
         return;
     }
     RefPtr<fs::Inode> inode;
-    fs::FsError error = fs::FsError::NoEnt;
+    Errno error = Errno::NoEnt;
     {
         sys::FsGuard guard;
         auto resolved = resolve_locked(arguments);
@@ -255,7 +255,7 @@ void command_cat(std::string_view arguments)
     }
     if (!inode->is_file()) {
         release(inode);
-        print_path_error("cat", arguments, fs::FsError::IsDir);
+        print_path_error("cat", arguments, Errno::IsDir);
         return;
     }
     auto& file = static_cast<fs::File&>(*inode);

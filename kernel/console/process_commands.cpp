@@ -17,19 +17,10 @@ namespace {
 
 constexpr usize kMaxArguments = 32;
 
+// The console's words for spawn's errors: Again from spawn means the process table is full.
 const char* errno_name(wasi::Errno error)
 {
-    switch (error) {
-    case wasi::Errno::NoEnt: return "no such file or directory";
-    case wasi::Errno::NoExec: return "not an executable module";
-    case wasi::Errno::Again: return "too many processes";
-    case wasi::Errno::NoMem: return "out of memory";
-    case wasi::Errno::NotDir: return "not a directory";
-    case wasi::Errno::Child: return "no such child process";
-    case wasi::Errno::Srch: return "no such process";
-    case wasi::Errno::Intr: return "interrupted";
-    default: return "error";
-    }
+    return error == wasi::Errno::Again ? "too many processes" : describe(error);
 }
 
 struct DebugSink final : public FormatSink {

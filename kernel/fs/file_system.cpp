@@ -4,63 +4,14 @@
 
 namespace wk::kernel::fs {
 
-const char* describe(FsError error)
-{
-    switch (error) {
-    case FsError::Access: return "permission denied";
-    case FsError::BadF: return "bad file descriptor";
-    case FsError::Busy: return "resource busy";
-    case FsError::DQuot: return "disk quota exceeded";
-    case FsError::Exist: return "file exists";
-    case FsError::FBig: return "file too large";
-    case FsError::Inval: return "invalid argument";
-    case FsError::IsDir: return "is a directory";
-    case FsError::Loop: return "too many levels of symbolic links";
-    case FsError::MLink: return "too many links";
-    case FsError::NameTooLong: return "file name too long";
-    case FsError::NoEnt: return "no such file or directory";
-    case FsError::NoMem: return "out of memory";
-    case FsError::NoSpc: return "no space left on device";
-    case FsError::NotDir: return "not a directory";
-    case FsError::NotEmpty: return "directory not empty";
-    case FsError::Overflow: return "value too large";
-    case FsError::Perm: return "operation not permitted";
-    case FsError::NotCapable: return "path leaves its directory";
-    }
-    return "file system error";
-}
-
-Error to_error(FsError error)
-{
-    ErrorKind kind = ErrorKind::Io;
-    switch (error) {
-    case FsError::NoSpc:
-    case FsError::DQuot:
-    case FsError::NoMem:
-        kind = ErrorKind::OutOfMemory;
-        break;
-    case FsError::Inval:
-        kind = ErrorKind::Invalid;
-        break;
-    case FsError::NameTooLong:
-    case FsError::FBig:
-    case FsError::Overflow:
-        kind = ErrorKind::OutOfRange;
-        break;
-    default:
-        break;
-    }
-    return Error::from(describe(error), kind);
-}
-
 // ---- lifetime and accounting ------------------------------------------------------
 
-FsResult<RefPtr<FileSystem>> FileSystem::create(Limits limits, Clock* clock, Allocator* allocator)
+ErrnoResult<RefPtr<FileSystem>> FileSystem::create(Limits limits, Clock* clock, Allocator* allocator)
 {
     Allocator& memory = allocator ? *allocator : default_allocator();
     void* storage = memory.allocate(sizeof(FileSystem), alignof(FileSystem));
     if (!storage)
-        return FsError::NoMem;
+        return Errno::NoMem;
     auto fs = adopt_ref(*new (storage) FileSystem(limits, clock, allocator));
     fs->m_root = TRY(fs->make_inode<Directory>());
     fs->m_root->m_parent = fs->m_root.get();
@@ -82,10 +33,10 @@ FileSystem::~FileSystem()
     WK_ASSERT(m_bytes_used == 0);
 }
 
-FsResult<void> FileSystem::charge(u64 bytes)
+ErrnoResult<void> FileSystem::charge(u64 bytes)
 {
     if (bytes > m_limits.max_bytes - m_bytes_used)
-        return FsError::NoSpc;
+        return Errno::NoSpc;
     m_bytes_used += bytes;
     return {};
 }
@@ -102,20 +53,20 @@ u64 FileSystem::owner_bytes(u32 owner) const
     return used ? *used : 0;
 }
 
-FsResult<void> FileSystem::charge_file(File& file, u64 bytes)
+ErrnoResult<void> FileSystem::charge_file(File& file, u64 bytes)
 {
     if (file.m_owner == 0 || bytes == 0)
         return charge(bytes);
     u64* used = m_owner_bytes.get(file.m_owner);
     u64 current = used ? *used : 0;
     if (current > m_limits.max_bytes_per_owner || bytes > m_limits.max_bytes_per_owner - current)
-        return FsError::DQuot;
+        return Errno::DQuot;
     TRY(charge(bytes));
     if (used) {
         *used += bytes;
     } else if (!m_owner_bytes.try_set(file.m_owner, bytes)) {
         uncharge(bytes);
-        return FsError::NoMem;
+        return Errno::NoMem;
     }
     return {};
 }
@@ -133,13 +84,13 @@ void FileSystem::uncharge_file(File& file, u64 bytes)
 }
 
 template<typename T, typename... Args>
-FsResult<RefPtr<T>> FileSystem::make_inode(Args&&... args)
+ErrnoResult<RefPtr<T>> FileSystem::make_inode(Args&&... args)
 {
     if (m_inode_count >= m_limits.max_inodes)
-        return FsError::NoSpc;
+        return Errno::NoSpc;
     void* storage = allocator().allocate(sizeof(T), alignof(T));
     if (!storage)
-        return FsError::NoMem;
+        return Errno::NoMem;
     ++m_inode_count;
     T* inode = new (storage) T(*this, m_next_inode_number++, now(), std::forward<Args>(args)...);
     return adopt_ref(*inode);
@@ -202,28 +153,28 @@ void FileSystem::touch_directory(Directory& directory)
 
 // ---- names ------------------------------------------------------------------------
 
-FsResult<void> FileSystem::check_new_name(StringView name)
+ErrnoResult<void> FileSystem::check_new_name(StringView name)
 {
     if (name.empty() || name == "." || name == "..")
-        return FsError::Inval;
+        return Errno::Inval;
     if (name.size() > kMaxNameLength)
-        return FsError::NameTooLong;
+        return Errno::NameTooLong;
     for (char c : name) {
         if (c == '/' || c == '\0')
-            return FsError::Inval;
+            return Errno::Inval;
     }
     return {};
 }
 
 // Checks a component that names something existing (may be "." or "..").
-static FsResult<void> check_name(StringView name)
+static ErrnoResult<void> check_name(StringView name)
 {
     if (name == "." || name == "..")
         return {};
     return FileSystem::check_new_name(name);
 }
 
-FsResult<void> FileSystem::add_entry(Directory& directory, StringView name, RefPtr<Inode> inode)
+ErrnoResult<void> FileSystem::add_entry(Directory& directory, StringView name, RefPtr<Inode> inode)
 {
     TRY(charge(kEntryOverhead + name.size()));
     auto added = directory.add(name, std::move(inode));
@@ -237,27 +188,27 @@ FsResult<void> FileSystem::add_entry(Directory& directory, StringView name, RefP
 
 // ---- one component ----------------------------------------------------------------
 
-FsResult<RefPtr<Inode>> FileSystem::lookup_at(Directory& directory, StringView name)
+ErrnoResult<RefPtr<Inode>> FileSystem::lookup_at(Directory& directory, StringView name)
 {
     TRY(check_name(name));
     if (name == ".")
         return RefPtr<Inode>(directory);
     if (name == "..") {
         if (directory.is_removed())
-            return FsError::NoEnt;
+            return Errno::NoEnt;
         return RefPtr<Inode>(*directory.parent());
     }
     Inode* inode = directory.find(name);
     if (!inode)
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     return RefPtr<Inode>(*inode);
 }
 
-FsResult<RefPtr<File>> FileSystem::create_file(Directory& directory, StringView name)
+ErrnoResult<RefPtr<File>> FileSystem::create_file(Directory& directory, StringView name)
 {
     TRY(check_new_name(name));
     if (directory.is_removed())
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     RefPtr<File> file = TRY(make_inode<File>());
     file->m_owner = m_owner_source ? m_owner_source() : 0;
     TRY(add_entry(directory, name, file));
@@ -265,41 +216,41 @@ FsResult<RefPtr<File>> FileSystem::create_file(Directory& directory, StringView 
     return file;
 }
 
-FsResult<RefPtr<Inode>> FileSystem::open_at(Directory& directory, StringView name, const OpenFlags& flags)
+ErrnoResult<RefPtr<Inode>> FileSystem::open_at(Directory& directory, StringView name, const OpenFlags& flags)
 {
     TRY(check_name(name));
     auto found = lookup_at(directory, name);
     if (!found) {
-        if (found.error() != FsError::NoEnt || !flags.create || flags.directory || name == "." || name == "..")
+        if (found.error() != Errno::NoEnt || !flags.create || flags.directory || name == "." || name == "..")
             return found.error();
         return RefPtr<Inode>(TRY(create_file(directory, name)));
     }
     RefPtr<Inode> inode = std::move(*found);
     if (flags.create && flags.exclusive)
-        return FsError::Exist;
+        return Errno::Exist;
     if (inode->is_symlink())
-        return FsError::Loop;
+        return Errno::Loop;
     if (flags.directory && !inode->is_directory())
-        return FsError::NotDir;
+        return Errno::NotDir;
     if (flags.truncate) {
         if (inode->is_directory())
-            return FsError::IsDir;
+            return Errno::IsDir;
         TRY(set_size(static_cast<File&>(*inode), 0));
     }
     return inode;
 }
 
-FsResult<RefPtr<Directory>> FileSystem::create_directory_at(Directory& parent, StringView name)
+ErrnoResult<RefPtr<Directory>> FileSystem::create_directory_at(Directory& parent, StringView name)
 {
     if (name == "." || name == "..")
-        return FsError::Exist;
+        return Errno::Exist;
     TRY(check_new_name(name));
     if (parent.is_removed())
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     if (parent.find(name))
-        return FsError::Exist;
+        return Errno::Exist;
     if (parent.m_link_count >= kMaxLinkCount)
-        return FsError::MLink;
+        return Errno::MLink;
     RefPtr<Directory> directory = TRY(make_inode<Directory>());
     TRY(add_entry(parent, name, directory));
     directory->m_parent = &parent;
@@ -308,21 +259,21 @@ FsResult<RefPtr<Directory>> FileSystem::create_directory_at(Directory& parent, S
     return directory;
 }
 
-FsResult<void> FileSystem::remove_directory_at(Directory& parent, StringView name)
+ErrnoResult<void> FileSystem::remove_directory_at(Directory& parent, StringView name)
 {
     if (name == ".")
-        return FsError::Inval;
+        return Errno::Inval;
     if (name == "..")
-        return FsError::NotEmpty;
+        return Errno::NotEmpty;
     TRY(check_new_name(name));
     Inode* inode = parent.find(name);
     if (!inode)
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     if (!inode->is_directory())
-        return FsError::NotDir;
+        return Errno::NotDir;
     auto& directory = static_cast<Directory&>(*inode);
     if (!directory.is_empty())
-        return FsError::NotEmpty;
+        return Errno::NotEmpty;
     uncharge(kEntryOverhead + name.size());
     RefPtr<Inode> removed = parent.remove(name);
     directory.m_parent = nullptr;
@@ -333,16 +284,16 @@ FsResult<void> FileSystem::remove_directory_at(Directory& parent, StringView nam
     return {};
 }
 
-FsResult<void> FileSystem::unlink_at(Directory& parent, StringView name)
+ErrnoResult<void> FileSystem::unlink_at(Directory& parent, StringView name)
 {
     if (name == "." || name == "..")
-        return FsError::IsDir;
+        return Errno::IsDir;
     TRY(check_new_name(name));
     Inode* inode = parent.find(name);
     if (!inode)
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     if (inode->is_directory())
-        return FsError::IsDir;
+        return Errno::IsDir;
     uncharge(kEntryOverhead + name.size());
     RefPtr<Inode> removed = parent.remove(name);
     --removed->m_link_count;
@@ -364,34 +315,34 @@ static bool is_within(Directory& directory, Directory& ancestor)
     return false;
 }
 
-FsResult<void> FileSystem::rename_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to)
+ErrnoResult<void> FileSystem::rename_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to)
 {
     if (from == "." || from == ".." || to == "." || to == "..")
-        return from == "." || to == "." ? FsError::Inval : FsError::Busy;
+        return from == "." || to == "." ? Errno::Inval : Errno::Busy;
     TRY(check_new_name(from));
     TRY(check_new_name(to));
     Inode* source = from_directory.find(from);
     if (!source)
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     if (to_directory.is_removed())
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     Inode* target = to_directory.find(to);
     if (target == source)
         return {}; // POSIX: two names of one inode, nothing happens.
 
     bool moving_directory = source->is_directory();
     if (moving_directory && is_within(to_directory, static_cast<Directory&>(*source)))
-        return FsError::Inval;
+        return Errno::Inval;
     if (target) {
         if (moving_directory && !target->is_directory())
-            return FsError::NotDir;
+            return Errno::NotDir;
         if (!moving_directory && target->is_directory())
-            return FsError::IsDir;
+            return Errno::IsDir;
         if (target->is_directory() && !static_cast<Directory*>(target)->is_empty())
-            return FsError::NotEmpty;
+            return Errno::NotEmpty;
     } else {
         if (moving_directory && &from_directory != &to_directory && to_directory.m_link_count >= kMaxLinkCount)
-            return FsError::MLink;
+            return Errno::MLink;
         // The only step that can fail: make the new name before touching anything.
         RefPtr<Inode> keep(*source);
         TRY(add_entry(to_directory, to, keep));
@@ -428,47 +379,47 @@ FsResult<void> FileSystem::rename_at(Directory& from_directory, StringView from,
     return {};
 }
 
-FsResult<void> FileSystem::link_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to)
+ErrnoResult<void> FileSystem::link_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to)
 {
     TRY(check_name(from));
     TRY(check_new_name(to));
     RefPtr<Inode> source = TRY(lookup_at(from_directory, from));
     if (source->is_directory())
-        return FsError::Perm;
+        return Errno::Perm;
     if (to_directory.is_removed())
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     if (to_directory.find(to))
-        return FsError::Exist;
+        return Errno::Exist;
     if (source->m_link_count >= kMaxLinkCount)
-        return FsError::MLink;
+        return Errno::MLink;
     TRY(add_entry(to_directory, to, source));
     ++source->m_link_count;
     source->m_change_time = now();
     return {};
 }
 
-FsResult<RefPtr<Symlink>> FileSystem::symlink_at(StringView target, Directory& directory, StringView name)
+ErrnoResult<RefPtr<Symlink>> FileSystem::symlink_at(StringView target, Directory& directory, StringView name)
 {
     if (target.empty())
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     if (target.size() >= kMaxPathLength)
-        return FsError::NameTooLong;
+        return Errno::NameTooLong;
     for (char c : target) {
         if (c == '\0')
-            return FsError::Inval;
+            return Errno::Inval;
     }
     if (name == "." || name == "..")
-        return FsError::Exist;
+        return Errno::Exist;
     TRY(check_new_name(name));
     if (directory.is_removed())
-        return FsError::NoEnt;
+        return Errno::NoEnt;
     if (directory.find(name))
-        return FsError::Exist;
+        return Errno::Exist;
     TRY(charge(target.size()));
     auto text = String::try_create(target, &allocator());
     if (!text) {
         uncharge(target.size());
-        return FsError::NoMem;
+        return Errno::NoMem;
     }
     auto made = make_inode<Symlink>(std::move(*text));
     if (!made) {
@@ -482,15 +433,15 @@ FsResult<RefPtr<Symlink>> FileSystem::symlink_at(StringView target, Directory& d
     return symlink;
 }
 
-FsResult<String> FileSystem::readlink_at(Directory& directory, StringView name)
+ErrnoResult<String> FileSystem::readlink_at(Directory& directory, StringView name)
 {
     RefPtr<Inode> inode = TRY(lookup_at(directory, name));
     if (!inode->is_symlink())
-        return FsError::Inval;
+        return Errno::Inval;
     return no_mem_on_error(String::try_create(static_cast<Symlink&>(*inode).target(), &allocator()));
 }
 
-FsResult<Stat> FileSystem::stat_at(Directory& directory, StringView name)
+ErrnoResult<Stat> FileSystem::stat_at(Directory& directory, StringView name)
 {
     RefPtr<Inode> inode = TRY(lookup_at(directory, name));
     return inode->stat();
@@ -498,7 +449,7 @@ FsResult<Stat> FileSystem::stat_at(Directory& directory, StringView name)
 
 // ---- inodes -----------------------------------------------------------------------
 
-FsResult<void> FileSystem::set_times(Inode& inode, TimeUpdate access, TimeUpdate modify)
+ErrnoResult<void> FileSystem::set_times(Inode& inode, TimeUpdate access, TimeUpdate modify)
 {
     u64 time = now();
     auto pick = [&](TimeUpdate update, u64 current) {
@@ -515,7 +466,7 @@ FsResult<void> FileSystem::set_times(Inode& inode, TimeUpdate access, TimeUpdate
     return {};
 }
 
-FsResult<usize> FileSystem::write(File& file, u64 offset, ReadonlyBytes data)
+ErrnoResult<usize> FileSystem::write(File& file, u64 offset, ReadonlyBytes data)
 {
     usize written = TRY(file.write_at(offset, data));
     if (written > 0) {
@@ -527,7 +478,7 @@ FsResult<usize> FileSystem::write(File& file, u64 offset, ReadonlyBytes data)
     return written;
 }
 
-FsResult<void> FileSystem::set_size(File& file, u64 size)
+ErrnoResult<void> FileSystem::set_size(File& file, u64 size)
 {
     TRY(file.set_size(size));
     u64 time = now();

@@ -1,13 +1,14 @@
 #pragma once
 
 #include "base/allocator.h"
+#include "base/errno.h"
 #include "base/hash_map.h"
 #include "base/intrusive_list.h"
+#include "base/path_walk.h"
 #include "base/ref_ptr.h"
 #include "base/string.h"
 #include "base/string_view.h"
 #include "base/types.h"
-#include "kernel/fs/fs_error.h"
 #include "kernel/fs/inode.h"
 
 namespace wk::kernel::fs {
@@ -84,15 +85,12 @@ struct TimeUpdate {
 // The FileSystem must outlive every inode: its destructor asserts that none is left.
 class FileSystem final : public RefCounted<FileSystem> {
 public:
-    static constexpr usize kMaxNameLength = 255;
-    static constexpr usize kMaxPathLength = 4096;
-    static constexpr u32 kMaxSymlinkExpansions = 40;
     static constexpr u64 kMaxLinkCount = 65000;
     static constexpr u64 kEntryOverhead = 64;
 
     // allocator: where every inode, entry and chunk comes from (nullptr: default_allocator()).
     // clock: nullptr leaves every time at 0.
-    static FsResult<RefPtr<FileSystem>> create(Limits = {}, Clock* = nullptr, Allocator* = nullptr);
+    static ErrnoResult<RefPtr<FileSystem>> create(Limits = {}, Clock* = nullptr, Allocator* = nullptr);
     ~FileSystem();
     // NOTE: called by RefCounted when the last reference goes, never directly.
     void destroy();
@@ -122,48 +120,48 @@ public:
 
     // ---- one component ------------------------------------------------------------
     // "." is the directory, ".." its parent (the root's is itself; NoEnt once removed).
-    FsResult<RefPtr<Inode>> lookup_at(Directory&, StringView name);
+    ErrnoResult<RefPtr<Inode>> lookup_at(Directory&, StringView name);
     // Opens (or creates a file at) `name`. A symlink there is Loop (O_NOFOLLOW).
-    FsResult<RefPtr<Inode>> open_at(Directory&, StringView name, const OpenFlags&);
-    FsResult<RefPtr<Directory>> create_directory_at(Directory&, StringView name);
-    FsResult<void> remove_directory_at(Directory&, StringView name);
+    ErrnoResult<RefPtr<Inode>> open_at(Directory&, StringView name, const OpenFlags&);
+    ErrnoResult<RefPtr<Directory>> create_directory_at(Directory&, StringView name);
+    ErrnoResult<void> remove_directory_at(Directory&, StringView name);
     // Removes a non-directory's name (IsDir for a directory).
-    FsResult<void> unlink_at(Directory&, StringView name);
+    ErrnoResult<void> unlink_at(Directory&, StringView name);
     // POSIX rename: atomically replaces an existing `to` of a compatible type (a file by a
     // non-directory, an empty directory by a directory); renaming onto another name of the
     // same inode does nothing; a directory cannot move below itself (Inval).
-    FsResult<void> rename_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to);
+    ErrnoResult<void> rename_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to);
     // A new name for a non-directory (Perm for a directory).
-    FsResult<void> link_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to);
-    FsResult<RefPtr<Symlink>> symlink_at(StringView target, Directory&, StringView name);
+    ErrnoResult<void> link_at(Directory& from_directory, StringView from, Directory& to_directory, StringView to);
+    ErrnoResult<RefPtr<Symlink>> symlink_at(StringView target, Directory&, StringView name);
     // Inval when `name` is not a symlink.
-    FsResult<String> readlink_at(Directory&, StringView name);
-    FsResult<Stat> stat_at(Directory&, StringView name);
+    ErrnoResult<String> readlink_at(Directory&, StringView name);
+    ErrnoResult<Stat> stat_at(Directory&, StringView name);
 
     // ---- inodes -------------------------------------------------------------------
-    FsResult<void> set_times(Inode&, TimeUpdate access, TimeUpdate modify);
+    ErrnoResult<void> set_times(Inode&, TimeUpdate access, TimeUpdate modify);
     // Writes update the modify and change times, reads touch nothing (noatime).
-    FsResult<usize> write(File&, u64 offset, ReadonlyBytes);
-    FsResult<void> set_size(File&, u64 size);
+    ErrnoResult<usize> write(File&, u64 offset, ReadonlyBytes);
+    ErrnoResult<void> set_size(File&, u64 size);
 
     // ---- paths --------------------------------------------------------------------
-    FsResult<ResolvedParent> resolve_parent(Directory& start, StringView path, const ResolveOptions& = {});
-    FsResult<RefPtr<Inode>> resolve(Directory& start, StringView path, const ResolveOptions& = {});
+    ErrnoResult<ResolvedParent> resolve_parent(Directory& start, StringView path, const ResolveOptions& = {});
+    ErrnoResult<RefPtr<Inode>> resolve(Directory& start, StringView path, const ResolveOptions& = {});
     // Follows a final symlink unless options say otherwise; creating with `exclusive`
     // never follows one (POSIX O_CREAT|O_EXCL).
-    FsResult<RefPtr<Inode>> open(Directory& start, StringView path, const OpenFlags&, const ResolveOptions& = {});
-    FsResult<RefPtr<Directory>> create_directory(Directory& start, StringView path, const ResolveOptions& = {});
-    FsResult<void> remove_directory(Directory& start, StringView path, const ResolveOptions& = {});
-    FsResult<void> unlink(Directory& start, StringView path, const ResolveOptions& = {});
-    FsResult<void> rename(Directory& start, StringView from, StringView to, const ResolveOptions& = {});
-    FsResult<void> link(Directory& start, StringView from, StringView to, const ResolveOptions& = {});
-    FsResult<RefPtr<Symlink>> symlink(StringView target, Directory& start, StringView path, const ResolveOptions& = {});
-    FsResult<String> readlink(Directory& start, StringView path, const ResolveOptions& = {});
-    FsResult<Stat> stat(Directory& start, StringView path, const ResolveOptions& = {});
+    ErrnoResult<RefPtr<Inode>> open(Directory& start, StringView path, const OpenFlags&, const ResolveOptions& = {});
+    ErrnoResult<RefPtr<Directory>> create_directory(Directory& start, StringView path, const ResolveOptions& = {});
+    ErrnoResult<void> remove_directory(Directory& start, StringView path, const ResolveOptions& = {});
+    ErrnoResult<void> unlink(Directory& start, StringView path, const ResolveOptions& = {});
+    ErrnoResult<void> rename(Directory& start, StringView from, StringView to, const ResolveOptions& = {});
+    ErrnoResult<void> link(Directory& start, StringView from, StringView to, const ResolveOptions& = {});
+    ErrnoResult<RefPtr<Symlink>> symlink(StringView target, Directory& start, StringView path, const ResolveOptions& = {});
+    ErrnoResult<String> readlink(Directory& start, StringView path, const ResolveOptions& = {});
+    ErrnoResult<Stat> stat(Directory& start, StringView path, const ResolveOptions& = {});
 
     // Checks one component for a name that an entry may have (not ".", "..", no '/', no
     // NUL, 1..kMaxNameLength bytes). Inval or NameTooLong.
-    static FsResult<void> check_new_name(StringView name);
+    static ErrnoResult<void> check_new_name(StringView name);
 
 private:
     friend class Inode;
@@ -178,20 +176,20 @@ private:
     {
     }
 
-    FsResult<void> charge(u64 bytes);
+    ErrnoResult<void> charge(u64 bytes);
     void uncharge(u64 bytes);
     // A file's storage: charged to the limits and to its owner.
-    FsResult<void> charge_file(File&, u64 bytes);
+    ErrnoResult<void> charge_file(File&, u64 bytes);
     void uncharge_file(File&, u64 bytes);
-    FsResult<u64> take_inode_number();
+    ErrnoResult<u64> take_inode_number();
     template<typename T, typename... Args>
-    FsResult<RefPtr<T>> make_inode(Args&&...);
+    ErrnoResult<RefPtr<T>> make_inode(Args&&...);
     void release(Inode&);
     void free_inode(Inode&);
     void touch_directory(Directory&);
     void file_changed(const Inode&);
-    FsResult<void> add_entry(Directory&, StringView name, RefPtr<Inode>);
-    FsResult<RefPtr<File>> create_file(Directory&, StringView name);
+    ErrnoResult<void> add_entry(Directory&, StringView name, RefPtr<Inode>);
+    ErrnoResult<RefPtr<File>> create_file(Directory&, StringView name);
 
     Limits m_limits;
     Clock* m_clock;

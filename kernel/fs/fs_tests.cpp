@@ -121,7 +121,7 @@ KERNEL_TEST(fs_rejects_a_corrupt_archive_and_stays_usable)
         name[2] = static_cast<char>('a' + i % 26);
         auto more = fs->open_at(directory, StringView(name, 3), OpenFlags { .create = true });
         if (!more) {
-            KEXPECT(more.error() == FsError::NoSpc);
+            KEXPECT(more.error() == Errno::NoSpc);
             break;
         }
     }

@@ -85,14 +85,14 @@ usize File::read_at(u64 offset, Bytes buffer) const
 }
 
 // The chunk at `index`, allocated (zeroed) or grown so that its first `needed` bytes exist.
-FsResult<u8*> File::writable_chunk(usize index, usize needed)
+ErrnoResult<u8*> File::writable_chunk(usize index, usize needed)
 {
     if (index >= m_chunks.size()) {
         usize added = index + 1 - m_chunks.size();
         TRY(m_fs.charge_file(*this, added * sizeof(u8*)));
         if (!m_chunks.try_resize(index + 1, nullptr)) {
             m_fs.uncharge_file(*this, added * sizeof(u8*));
-            return FsError::NoMem;
+            return Errno::NoMem;
         }
         m_storage_bytes += added * sizeof(u8*);
     }
@@ -113,7 +113,7 @@ FsResult<u8*> File::writable_chunk(usize index, usize needed)
     auto* fresh = static_cast<u8*>(m_fs.allocator().allocate(new_capacity, 16));
     if (!fresh) {
         m_fs.uncharge_file(*this, new_capacity - capacity);
-        return FsError::NoMem;
+        return Errno::NoMem;
     }
     if (chunk)
         __builtin_memcpy(fresh, chunk, capacity);
@@ -127,13 +127,13 @@ FsResult<u8*> File::writable_chunk(usize index, usize needed)
     return fresh;
 }
 
-FsResult<usize> File::write_at(u64 offset, ReadonlyBytes data)
+ErrnoResult<usize> File::write_at(u64 offset, ReadonlyBytes data)
 {
     if (data.empty())
         return usize { 0 };
     auto end = checked_add<u64>(offset, data.size());
     if (!end || *end > m_fs.limits().max_file_size)
-        return FsError::FBig;
+        return Errno::FBig;
     usize done = 0;
     while (done < data.size()) {
         u64 position = offset + done;
@@ -171,10 +171,10 @@ void File::release_chunks_from(usize index)
     }
 }
 
-FsResult<void> File::set_size(u64 size)
+ErrnoResult<void> File::set_size(u64 size)
 {
     if (size > m_fs.limits().max_file_size)
-        return FsError::FBig;
+        return Errno::FBig;
     if (size < m_size) {
         // Keep the invariant that stored bytes past the end are zero, so growing again reads zeros.
         usize keep = static_cast<usize>((size + kChunkSize - 1) / kChunkSize);
@@ -248,18 +248,18 @@ Inode* Directory::find(StringView name) const
     return entry ? entry->inode.get() : nullptr;
 }
 
-FsResult<void> Directory::add(StringView name, RefPtr<Inode> inode)
+ErrnoResult<void> Directory::add(StringView name, RefPtr<Inode> inode)
 {
     if (m_index.contains(name))
-        return FsError::Exist; // callers check first; a second entry would orphan the first
+        return Errno::Exist; // callers check first; a second entry would orphan the first
     String owned = TRY(no_mem_on_error(String::try_create(name, &m_fs.allocator())));
     if (!m_entries.try_reserve(m_entries.size() + 1))
-        return FsError::NoMem;
+        return Errno::NoMem;
     u64 serial = m_next_serial;
     // The entry's string buffer does not move when the Vector does, so the key stays valid.
     StringView key = owned.view();
     if (!m_index.try_set(key, serial))
-        return FsError::NoMem;
+        return Errno::NoMem;
     MUST(m_entries.try_append(Entry { serial, std::move(owned), std::move(inode) }));
     ++m_next_serial;
     return {};

@@ -8,7 +8,7 @@
 #include "base/string_view.h"
 #include "base/types.h"
 #include "base/vector.h"
-#include "kernel/fs/fs_error.h"
+#include "base/errno.h"
 
 namespace wk::kernel::fs {
 
@@ -96,10 +96,10 @@ public:
     // Writes data at offset, growing the file (a gap reads as zeros). FBig past
     // Limits::max_file_size. Running out of space (NoSpc/NoMem) part-way returns the count
     // written so far (a short write, as POSIX); with nothing written, the error.
-    FsResult<usize> write_at(u64 offset, ReadonlyBytes data);
+    ErrnoResult<usize> write_at(u64 offset, ReadonlyBytes data);
     // Shrinks (freeing whole chunks past the end, zeroing the rest of the last one) or
     // grows (a hole, no allocation).
-    FsResult<void> set_size(u64 size);
+    ErrnoResult<void> set_size(u64 size);
 
     // End of the range that has chunk slots (written at some point, holes included): shrinking
     // below it frees storage, in time proportional to (stored_end - new size) / kChunkSize.
@@ -119,7 +119,7 @@ private:
     ~File();
 
     usize chunk_capacity(usize index) const;
-    FsResult<u8*> writable_chunk(usize index, usize needed);
+    ErrnoResult<u8*> writable_chunk(usize index, usize needed);
     void release_chunks_from(usize index);
 
     Vector<u8*> m_chunks; // nullptr: hole; entries past the end are holes too
@@ -196,7 +196,7 @@ private:
     Entry* find_entry(StringView name);
     // First entry with serial >= `serial` (index into m_entries, may be the size).
     usize lower_bound(u64 serial) const;
-    FsResult<void> add(StringView name, RefPtr<Inode>);
+    ErrnoResult<void> add(StringView name, RefPtr<Inode>);
     // Drops the entry's reference; returns the inode it named (still referenced by the caller's copy).
     RefPtr<Inode> remove(StringView name);
 

@@ -6,35 +6,35 @@
 
 namespace wk::kernel::fs {
 
-FsResult<RefPtr<OpenFile>> OpenFile::create(RefPtr<Inode> inode, OpenMode mode)
+ErrnoResult<RefPtr<OpenFile>> OpenFile::create(RefPtr<Inode> inode, OpenMode mode)
 {
     WK_ASSERT(inode);
     if (inode->is_symlink())
-        return FsError::Loop;
+        return Errno::Loop;
     Allocator& memory = inode->file_system().allocator();
     auto made = try_make_ref_counted_in<OpenFile>(memory, std::move(inode), mode);
     if (!made)
-        return FsError::NoMem;
+        return Errno::NoMem;
     return std::move(*made);
 }
 
-FsResult<File*> OpenFile::file_for(bool writing) const
+ErrnoResult<File*> OpenFile::file_for(bool writing) const
 {
     if (m_inode->is_directory())
-        return FsError::IsDir;
+        return Errno::IsDir;
     if (writing ? !m_mode.write : !m_mode.read)
-        return FsError::BadF;
+        return Errno::BadF;
     return static_cast<File*>(m_inode.get());
 }
 
-FsResult<usize> OpenFile::read(Bytes buffer)
+ErrnoResult<usize> OpenFile::read(Bytes buffer)
 {
     usize count = TRY(read_at(m_position, buffer));
     m_position += count;
     return count;
 }
 
-FsResult<usize> OpenFile::write(ReadonlyBytes data)
+ErrnoResult<usize> OpenFile::write(ReadonlyBytes data)
 {
     File* file = TRY(file_for(true));
     u64 offset = m_mode.append ? file->size() : m_position;
@@ -43,19 +43,19 @@ FsResult<usize> OpenFile::write(ReadonlyBytes data)
     return count;
 }
 
-FsResult<usize> OpenFile::read_at(u64 offset, Bytes buffer)
+ErrnoResult<usize> OpenFile::read_at(u64 offset, Bytes buffer)
 {
     File* file = TRY(file_for(false));
     return file->read_at(offset, buffer);
 }
 
-FsResult<usize> OpenFile::write_at(u64 offset, ReadonlyBytes data)
+ErrnoResult<usize> OpenFile::write_at(u64 offset, ReadonlyBytes data)
 {
     File* file = TRY(file_for(true));
     return file->file_system().write(*file, offset, data);
 }
 
-FsResult<u64> OpenFile::seek(i64 offset, Whence whence)
+ErrnoResult<u64> OpenFile::seek(i64 offset, Whence whence)
 {
     u64 base = 0;
     switch (whence) {
@@ -70,17 +70,17 @@ FsResult<u64> OpenFile::seek(i64 offset, Whence whence)
     }
     auto signed_base = checked_cast<i64>(base);
     if (!signed_base)
-        return FsError::Overflow;
+        return Errno::Overflow;
     auto target = checked_add<i64>(*signed_base, offset);
     if (!target)
-        return FsError::Overflow;
+        return Errno::Overflow;
     if (*target < 0)
-        return FsError::Inval;
+        return Errno::Inval;
     m_position = static_cast<u64>(*target);
     return m_position;
 }
 
-FsResult<void> OpenFile::set_size(u64 size)
+ErrnoResult<void> OpenFile::set_size(u64 size)
 {
     File* file = TRY(file_for(true));
     return file->file_system().set_size(*file, size);

@@ -4,7 +4,7 @@
 #include "base/span.h"
 #include "base/types.h"
 #include "kernel/fs/file_system.h"
-#include "kernel/fs/fs_error.h"
+#include "base/errno.h"
 #include "kernel/fs/inode.h"
 
 namespace wk::kernel::fs {
@@ -24,7 +24,7 @@ struct OpenMode {
 // NOTE: not thread-safe; used under the FileSystem's lock like everything in kernel/fs.
 class OpenFile final : public RefCounted<OpenFile> {
 public:
-    static FsResult<RefPtr<OpenFile>> create(RefPtr<Inode>, OpenMode);
+    static ErrnoResult<RefPtr<OpenFile>> create(RefPtr<Inode>, OpenMode);
 
     Inode& inode() const { return *m_inode; }
     const RefPtr<Inode>& inode_ref() const { return m_inode; }
@@ -33,14 +33,14 @@ public:
     u64 position() const { return m_position; }
 
     // At the position, which advances by what was transferred.
-    FsResult<usize> read(Bytes);
-    FsResult<usize> write(ReadonlyBytes);
+    ErrnoResult<usize> read(Bytes);
+    ErrnoResult<usize> write(ReadonlyBytes);
     // At an offset, leaving the position alone (pwrite ignores append, as WASI allows).
-    FsResult<usize> read_at(u64 offset, Bytes);
-    FsResult<usize> write_at(u64 offset, ReadonlyBytes);
+    ErrnoResult<usize> read_at(u64 offset, Bytes);
+    ErrnoResult<usize> write_at(u64 offset, ReadonlyBytes);
     // Inval for a negative result, Overflow past i64.
-    FsResult<u64> seek(i64 offset, Whence);
-    FsResult<void> set_size(u64 size);
+    ErrnoResult<u64> seek(i64 offset, Whence);
+    ErrnoResult<void> set_size(u64 size);
 
 private:
     template<typename U, typename... Args>
@@ -51,7 +51,7 @@ private:
         , m_mode(mode)
     {
     }
-    FsResult<File*> file_for(bool writing) const;
+    ErrnoResult<File*> file_for(bool writing) const;
 
     RefPtr<Inode> m_inode;
     OpenMode m_mode;

@@ -1,146 +1,95 @@
 #include "kernel/fs/file_system.h"
-#include "kernel/fs/string_slice.h"
+#include "base/path_walk.h"
 
 namespace wk::kernel::fs {
 
-namespace {
-
-// The next component of `path` from `position` on, skipping slashes.
-struct Component {
-    StringView name;
-    bool last;           // nothing but slashes follows
-    bool trailing_slash; // last, and at least one slash follows
-};
-
-Component next_component(StringView path, usize& position)
+// Walks the path one component at a time (base/path_walk.h: symlinks are spliced in front
+// of the rest, so the walk is a loop, bounded by kMaxSymlinkExpansions and kMaxPathLength).
+// In beneath mode the directories entered are kept on a stack and ".." pops it: the walk can
+// never get above `start`.
+ErrnoResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringView path, const ResolveOptions& options)
 {
-    while (position < path.size() && path[position] == '/')
-        ++position;
-    usize start = position;
-    while (position < path.size() && path[position] != '/')
-        ++position;
-    Component component { slice(path, start, position - start), true, false };
-    usize rest = position;
-    while (rest < path.size() && path[rest] == '/')
-        ++rest;
-    component.last = rest == path.size();
-    component.trailing_slash = component.last && rest > position;
-    return component;
-}
-
-} // namespace
-
-// Walks the path one component at a time. Symlinks are expanded by splicing their target in
-// front of the rest of the path (bounded by kMaxSymlinkExpansions and kMaxPathLength), so the
-// walk is a loop, never a recursion. In beneath mode the directories entered are kept on a
-// stack and ".." pops it: the walk can never get above `start`.
-FsResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringView path, const ResolveOptions& options)
-{
-    if (path.empty())
-        return FsError::NoEnt;
-    if (path.size() >= kMaxPathLength)
-        return FsError::NameTooLong;
     for (char c : path) {
         if (c == '\0')
-            return FsError::Inval;
+            return Errno::Inval;
     }
-
-    String buffer(TRY(no_mem_on_error(String::try_create(path, &allocator()))));
+    PathWalk walk = TRY(PathWalk::create(path, &allocator()));
     Vector<RefPtr<Directory>> entered(&allocator());
     RefPtr<Directory> base(start);
     auto current = [&]() -> Directory& { return entered.is_empty() ? *base : *entered.last(); };
-    auto jump_to_root = [&]() -> FsResult<void> {
+    auto jump_to_root = [&]() -> ErrnoResult<void> {
         if (options.beneath)
-            return FsError::NotCapable;
+            return Errno::NotCapable;
         entered.clear();
         base = m_root;
         return {};
     };
+    auto parent_named = [&](StringView name, bool must_be_directory) -> ErrnoResult<ResolvedParent> {
+        String copy = TRY(no_mem_on_error(String::try_create(name, &allocator())));
+        return ResolvedParent { RefPtr<Directory>(current()), std::move(copy), must_be_directory };
+    };
 
-    u32 expansions = 0;
-    usize position = 0;
-    if (buffer.view().front() == '/')
+    if (walk.is_absolute())
         TRY(jump_to_root());
 
     while (true) {
-        StringView text = buffer.view();
-        Component component = next_component(text, position);
-        if (component.name.empty()) {
-            // Only slashes left: the path names the current directory ("/", "a/").
-            return ResolvedParent { RefPtr<Directory>(current()), TRY(no_mem_on_error(String::try_create(".", &allocator()))), true };
-        }
-        if (component.name.size() > kMaxNameLength)
-            return FsError::NameTooLong;
+        PathWalk::Component component = TRY(walk.next());
+        if (component.name.empty()) // only slashes left: the path names the current directory ("/", "a/")
+            return parent_named(".", true);
 
         if (component.name == "..") {
             if (options.beneath) {
                 if (entered.is_empty())
-                    return FsError::NotCapable;
+                    return Errno::NotCapable;
                 entered.pop_back();
             } else {
                 Directory& here = current();
                 if (here.is_removed())
-                    return FsError::NoEnt;
+                    return Errno::NoEnt;
                 RefPtr<Directory> up(*here.parent());
                 entered.clear();
                 base = std::move(up);
             }
             if (component.last)
-                return ResolvedParent { RefPtr<Directory>(current()), TRY(no_mem_on_error(String::try_create(".", &allocator()))), component.trailing_slash };
+                return parent_named(".", component.trailing_slash);
             continue;
         }
         if (component.name == ".") {
             if (component.last)
-                return ResolvedParent { RefPtr<Directory>(current()), TRY(no_mem_on_error(String::try_create(".", &allocator()))), component.trailing_slash };
+                return parent_named(".", component.trailing_slash);
             continue;
         }
 
         Inode* inode = current().find(component.name);
         bool follow = !component.last || options.follow_final || (component.trailing_slash && options.slash_follows_final);
-        if (component.last && (!inode || !inode->is_symlink() || !follow)) {
-            return ResolvedParent { RefPtr<Directory>(current()),
-                                    TRY(no_mem_on_error(String::try_create(component.name, &allocator()))),
-                                    component.trailing_slash };
-        }
+        if (component.last && (!inode || !inode->is_symlink() || !follow))
+            return parent_named(component.name, component.trailing_slash);
         if (!inode)
-            return FsError::NoEnt;
+            return Errno::NoEnt;
         if (inode->is_directory()) {
             if (!entered.try_append(RefPtr<Directory>(static_cast<Directory&>(*inode))))
-                return FsError::NoMem;
+                return Errno::NoMem;
             continue;
         }
         if (!inode->is_symlink())
-            return FsError::NotDir;
+            return Errno::NotDir;
 
-        if (++expansions > kMaxSymlinkExpansions)
-            return FsError::Loop;
-        StringView target = static_cast<Symlink&>(*inode).target();
-        StringView rest = slice(text, position);
-        auto length = target.size() + 1 + rest.size();
-        if (length >= kMaxPathLength)
-            return FsError::NameTooLong;
-        String expanded(TRY(no_mem_on_error(String::try_create(target, &allocator()))));
-        if (!rest.empty()) {
-            if (!expanded.try_append('/') || !expanded.try_append(rest))
-                return FsError::NoMem;
-        }
-        buffer = std::move(expanded);
-        position = 0;
-        if (target.front() == '/')
+        TRY(walk.splice(static_cast<Symlink&>(*inode).target()));
+        if (walk.is_absolute())
             TRY(jump_to_root());
     }
 }
 
-FsResult<RefPtr<Inode>> FileSystem::resolve(Directory& start, StringView path, const ResolveOptions& options)
+ErrnoResult<RefPtr<Inode>> FileSystem::resolve(Directory& start, StringView path, const ResolveOptions& options)
 {
     ResolvedParent parent = TRY(resolve_parent(start, path, options));
     RefPtr<Inode> inode = TRY(lookup_at(*parent.directory, parent.name));
     if (parent.must_be_directory && !inode->is_directory())
-        return FsError::NotDir;
+        return Errno::NotDir;
     return inode;
 }
 
-FsResult<RefPtr<Inode>> FileSystem::open(Directory& start, StringView path, const OpenFlags& flags, const ResolveOptions& options)
+ErrnoResult<RefPtr<Inode>> FileSystem::open(Directory& start, StringView path, const OpenFlags& flags, const ResolveOptions& options)
 {
     ResolveOptions resolve_options = options;
     if (flags.create && flags.exclusive)
@@ -149,13 +98,13 @@ FsResult<RefPtr<Inode>> FileSystem::open(Directory& start, StringView path, cons
     OpenFlags open_flags = flags;
     if (parent.must_be_directory) {
         if (flags.create && !flags.directory)
-            return FsError::IsDir; // Linux: O_CREAT on "name/" is EISDIR, existing or not
+            return Errno::IsDir; // Linux: O_CREAT on "name/" is EISDIR, existing or not
         open_flags.directory = true;
     }
     return open_at(*parent.directory, parent.name, open_flags);
 }
 
-FsResult<RefPtr<Directory>> FileSystem::create_directory(Directory& start, StringView path, const ResolveOptions& options)
+ErrnoResult<RefPtr<Directory>> FileSystem::create_directory(Directory& start, StringView path, const ResolveOptions& options)
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
@@ -164,7 +113,7 @@ FsResult<RefPtr<Directory>> FileSystem::create_directory(Directory& start, Strin
     return create_directory_at(*parent.directory, parent.name);
 }
 
-FsResult<void> FileSystem::remove_directory(Directory& start, StringView path, const ResolveOptions& options)
+ErrnoResult<void> FileSystem::remove_directory(Directory& start, StringView path, const ResolveOptions& options)
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
@@ -173,12 +122,12 @@ FsResult<void> FileSystem::remove_directory(Directory& start, StringView path, c
     if (parent.must_be_directory) {
         Inode* inode = parent.directory->find(parent.name);
         if (inode && !inode->is_directory())
-            return FsError::NotDir; // "link/" names the link, not its target
+            return Errno::NotDir; // "link/" names the link, not its target
     }
     return remove_directory_at(*parent.directory, parent.name);
 }
 
-FsResult<void> FileSystem::unlink(Directory& start, StringView path, const ResolveOptions& options)
+ErrnoResult<void> FileSystem::unlink(Directory& start, StringView path, const ResolveOptions& options)
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
@@ -187,12 +136,12 @@ FsResult<void> FileSystem::unlink(Directory& start, StringView path, const Resol
     if (parent.must_be_directory) {
         Inode* inode = parent.directory->find(parent.name);
         if (inode && !inode->is_directory())
-            return FsError::NotDir;
+            return Errno::NotDir;
     }
     return unlink_at(*parent.directory, parent.name);
 }
 
-FsResult<void> FileSystem::rename(Directory& start, StringView from, StringView to, const ResolveOptions& options)
+ErrnoResult<void> FileSystem::rename(Directory& start, StringView from, StringView to, const ResolveOptions& options)
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
@@ -203,15 +152,15 @@ FsResult<void> FileSystem::rename(Directory& start, StringView from, StringView 
         // A slash on either name means both are directories (Linux).
         Inode* inode = source.directory->find(source.name);
         if (inode && !inode->is_directory())
-            return FsError::NotDir;
+            return Errno::NotDir;
         Inode* replaced = target.directory->find(target.name);
         if (inode && replaced && !replaced->is_directory())
-            return FsError::NotDir;
+            return Errno::NotDir;
     }
     return rename_at(*source.directory, source.name, *target.directory, target.name);
 }
 
-FsResult<void> FileSystem::link(Directory& start, StringView from, StringView to, const ResolveOptions& options)
+ErrnoResult<void> FileSystem::link(Directory& start, StringView from, StringView to, const ResolveOptions& options)
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
@@ -220,29 +169,29 @@ FsResult<void> FileSystem::link(Directory& start, StringView from, StringView to
         // "name/" follows a final link and must be a directory, which is never linked.
         Inode* inode = source.directory->find(source.name);
         if (!inode)
-            return FsError::NoEnt;
-        return inode->is_directory() ? FsError::Perm : FsError::NotDir;
+            return Errno::NoEnt;
+        return inode->is_directory() ? Errno::Perm : Errno::NotDir;
     }
     ResolveOptions target_options = resolve_options;
     target_options.slash_follows_final = false;
     ResolvedParent target = TRY(resolve_parent(start, to, target_options));
     if (target.must_be_directory) // Linux makes no file at "name/"
-        return target.directory->find(target.name) ? FsError::Exist : FsError::NoEnt;
+        return target.directory->find(target.name) ? Errno::Exist : Errno::NoEnt;
     return link_at(*source.directory, source.name, *target.directory, target.name);
 }
 
-FsResult<RefPtr<Symlink>> FileSystem::symlink(StringView target, Directory& start, StringView path, const ResolveOptions& options)
+ErrnoResult<RefPtr<Symlink>> FileSystem::symlink(StringView target, Directory& start, StringView path, const ResolveOptions& options)
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
     resolve_options.slash_follows_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     if (parent.must_be_directory)
-        return parent.directory->find(parent.name) ? FsError::Exist : FsError::NoEnt;
+        return parent.directory->find(parent.name) ? Errno::Exist : Errno::NoEnt;
     return symlink_at(target, *parent.directory, parent.name);
 }
 
-FsResult<String> FileSystem::readlink(Directory& start, StringView path, const ResolveOptions& options)
+ErrnoResult<String> FileSystem::readlink(Directory& start, StringView path, const ResolveOptions& options)
 {
     ResolveOptions resolve_options = options;
     resolve_options.follow_final = false;
@@ -251,12 +200,12 @@ FsResult<String> FileSystem::readlink(Directory& start, StringView path, const R
         // "link/" followed the link: a file is NotDir, a directory is not a link (Inval).
         Inode* inode = parent.directory->find(parent.name);
         if (inode && !inode->is_directory())
-            return FsError::NotDir;
+            return Errno::NotDir;
     }
     return readlink_at(*parent.directory, parent.name);
 }
 
-FsResult<Stat> FileSystem::stat(Directory& start, StringView path, const ResolveOptions& options)
+ErrnoResult<Stat> FileSystem::stat(Directory& start, StringView path, const ResolveOptions& options)
 {
     RefPtr<Inode> inode = TRY(resolve(start, path, options));
     return inode->stat();

@@ -132,7 +132,7 @@ public:
             return "entry has an empty name";
         if (m_path.front() == '/')
             return "entry has an absolute path";
-        if (m_path.size() >= FileSystem::kMaxPathLength)
+        if (m_path.size() >= kMaxPathLength)
             return "entry name is too long";
         for (char c : m_path) {
             if (c == '\0')
@@ -141,7 +141,7 @@ public:
         for (usize position = 0; auto component = next(position);) {
             if (*component == "..")
                 return "entry path has a '..' component";
-            if (component->size() > FileSystem::kMaxNameLength)
+            if (component->size() > kMaxNameLength)
                 return "entry path has a component longer than 255 bytes";
         }
         return nullptr;
@@ -183,12 +183,12 @@ public:
 
 private:
     UstarError fail(const char* message, ErrorKind kind = ErrorKind::Malformed);
-    UstarError fail_fs(FsError);
+    UstarError fail_fs(Errno);
     void set_entry(StringView name);
     std::optional<UstarError> read_pax(ReadonlyBytes data);
     std::optional<UstarError> apply(char type, StringView path, StringView link, ReadonlyBytes data, u64 mtime);
-    FsResult<RefPtr<Directory>> enter_parent(StringView path, StringView& last, const char*& problem);
-    FsResult<RefPtr<Directory>> find_existing(StringView path, StringView& last, const char*& problem);
+    ErrnoResult<RefPtr<Directory>> enter_parent(StringView path, StringView& last, const char*& problem);
+    ErrnoResult<RefPtr<Directory>> find_existing(StringView path, StringView& last, const char*& problem);
 
     FileSystem& m_fs;
     Directory& m_destination;
@@ -225,16 +225,16 @@ UstarError Loader::fail(const char* message, ErrorKind kind)
     return UstarError { Error::from(message, kind, m_offset), m_offset, std::move(m_entry) };
 }
 
-UstarError Loader::fail_fs(FsError error)
+UstarError Loader::fail_fs(Errno error)
 {
     switch (error) {
-    case FsError::NoSpc:
+    case Errno::NoSpc:
         return fail("the file system is full (its byte or inode limit)", ErrorKind::OutOfMemory);
-    case FsError::NoMem:
+    case Errno::NoMem:
         return fail("out of memory", ErrorKind::OutOfMemory);
-    case FsError::FBig:
+    case Errno::FBig:
         return fail("file is larger than the file system allows", ErrorKind::OutOfMemory);
-    case FsError::MLink:
+    case Errno::MLink:
         return fail("too many links to one inode", ErrorKind::Invalid);
     default:
         return fail(describe(error), ErrorKind::Invalid);
@@ -309,7 +309,7 @@ std::optional<UstarError> Loader::read_pax(ReadonlyBytes data)
 
 // Walks every component of `path` but the last from the destination, creating missing
 // directories and never following a symlink. `last` receives the final component.
-FsResult<RefPtr<Directory>> Loader::enter_parent(StringView path, StringView& last, const char*& problem)
+ErrnoResult<RefPtr<Directory>> Loader::enter_parent(StringView path, StringView& last, const char*& problem)
 {
     RelativePath relative(path);
     RefPtr<Directory> directory(m_destination);
@@ -331,7 +331,7 @@ FsResult<RefPtr<Directory>> Loader::enter_parent(StringView path, StringView& la
             directory = RefPtr<Directory>(static_cast<Directory&>(*inode));
         } else {
             problem = inode->is_symlink() ? "a parent of the entry is a symbolic link" : "a parent of the entry is not a directory";
-            return FsError::NotDir;
+            return Errno::NotDir;
         }
         component = following;
         position = after;
@@ -340,25 +340,25 @@ FsResult<RefPtr<Directory>> Loader::enter_parent(StringView path, StringView& la
 
 // The directory holding an existing entry of the archive and the entry's name, found without
 // following symlinks.
-FsResult<RefPtr<Directory>> Loader::find_existing(StringView path, StringView& last, const char*& problem)
+ErrnoResult<RefPtr<Directory>> Loader::find_existing(StringView path, StringView& last, const char*& problem)
 {
     RelativePath relative(path);
     if (auto reason = relative.check()) {
         problem = reason;
-        return FsError::Inval;
+        return Errno::Inval;
     }
     RefPtr<Directory> directory(m_destination);
     usize position = 0;
     auto component = relative.next(position);
     if (!component) {
         problem = "hard link to the archive's root";
-        return FsError::Inval;
+        return Errno::Inval;
     }
     while (true) {
         Inode* child = directory->find(*component);
         if (!child) {
             problem = "hard link target is not in the archive before the link";
-            return FsError::NoEnt;
+            return Errno::NoEnt;
         }
         usize after = position;
         auto following = relative.next(after);
@@ -368,7 +368,7 @@ FsResult<RefPtr<Directory>> Loader::find_existing(StringView path, StringView& l
         }
         if (!child->is_directory()) {
             problem = "hard link target path goes through a non-directory";
-            return FsError::NotDir;
+            return Errno::NotDir;
         }
         directory = RefPtr<Directory>(static_cast<Directory&>(*child));
         component = following;
@@ -460,7 +460,7 @@ std::optional<UstarError> Loader::apply(char type, StringView path, StringView l
         if (!written)
             return fail_fs(written.error());
         if (*written != data.size())
-            return fail_fs(FsError::NoSpc);
+            return fail_fs(Errno::NoSpc);
         file.set_modify_time(mtime);
         ++m_stats.files;
         m_stats.file_bytes += data.size();

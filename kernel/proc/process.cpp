@@ -156,21 +156,12 @@ void reap_orphans()
     }
 }
 
-void write_stderr(Process& process, StringView text)
-{
-    const wasi::FdEntry* entry = process.context ? process.context->entry(2) : nullptr;
-    if (!entry || !entry->open || text.empty())
-        return;
-    wasi::ConstIoSlice slice { reinterpret_cast<const u8*>(text.data()), text.size() };
-    (void)process.system->write(entry->handle, Span<const wasi::ConstIoSlice>(&slice, 1));
-}
-
 template<typename... Args>
 void report(Process& process, StringView format, const Args&... args)
 {
     auto text = try_format(format, args...);
-    if (text)
-        write_stderr(process, text->view());
+    if (text && process.context)
+        process.context->write_diagnostic(text->view());
 }
 
 // Instantiates and runs the module; returns the exit status.

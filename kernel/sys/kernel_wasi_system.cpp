@@ -13,20 +13,7 @@ namespace wasi = engine::wasi;
 using wasi::Errno;
 using wasi::fail;
 
-// TRY for wasi::Expected: returns the errno of a failed call from the enclosing function.
-#define TRY_WASI(expression)                                  \
-    ({                                                        \
-        auto _wk_wasi_result = (expression);                  \
-        if (!_wk_wasi_result)                                 \
-            return fail(_wk_wasi_result.error());             \
-        std::move(*_wk_wasi_result);                          \
-    })
-
 namespace {
-
-Errno to_errno(fs::FsError error) { return static_cast<Errno>(error); }
-
-std::unexpected<Errno> fail_fs(fs::FsError error) { return fail(to_errno(error)); }
 
 wasi::Filetype filetype_of(fs::InodeType type)
 {
@@ -129,13 +116,6 @@ void release_in_steps(RefPtr<fs::Inode> inode)
     }
 }
 
-wasi::Expected<usize> from_fs(fs::FsResult<usize> result)
-{
-    if (!result)
-        return fail_fs(result.error());
-    return *result;
-}
-
 // Hands at most kDirectoryStepEntries entries to the sink, then stops; `resume()` is the
 // cookie to read the next step from.
 class StepSinkAdapter final : public fs::DirectoryVisitor {
@@ -229,7 +209,7 @@ wasi::Expected<KernelWasiSystem::Slot*> KernelWasiSystem::slot_locked(HostHandle
 
 wasi::Expected<fs::Directory*> KernelWasiSystem::directory_locked(HostHandle handle)
 {
-    Slot* slot = TRY_WASI(slot_locked(handle));
+    Slot* slot = TRY(slot_locked(handle));
     if (!slot->file || !slot->file->inode().is_directory())
         return fail(Errno::NotDir);
     return &static_cast<fs::Directory&>(slot->file->inode());
@@ -237,7 +217,7 @@ wasi::Expected<fs::Directory*> KernelWasiSystem::directory_locked(HostHandle han
 
 wasi::Expected<fs::OpenFile*> KernelWasiSystem::file_locked(HostHandle handle)
 {
-    Slot* slot = TRY_WASI(slot_locked(handle));
+    Slot* slot = TRY(slot_locked(handle));
     if (!slot->file)
         return fail(Errno::SPipe);
     return slot->file.get();
@@ -248,12 +228,12 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_directory(StringView pat
     FsGuard guard;
     auto inode = m_fs.resolve(m_fs.root(), path);
     if (!inode)
-        return fail_fs(inode.error());
+        return fail(inode.error());
     if (!(*inode)->is_directory())
         return fail(Errno::NotDir);
     auto file = fs::OpenFile::create(std::move(*inode), { .read = true });
     if (!file)
-        return fail_fs(file.error());
+        return fail(file.error());
     Slot slot;
     slot.file = std::move(*file);
     return install(std::move(slot));
@@ -280,7 +260,7 @@ wasi::Expected<KernelWasiSystem::PipeHandles> KernelWasiSystem::open_pipe()
     write_slot.stream = pair->write_end.get();
     write_slot.pipe = std::move(pair->write_end);
     PipeHandles handles;
-    handles.read_end = TRY_WASI(install(std::move(read_slot)));
+    handles.read_end = TRY(install(std::move(read_slot)));
     auto write_end = install(std::move(write_slot));
     if (!write_end) {
         m_slots[static_cast<usize>(handles.read_end)] = Slot {};
@@ -294,7 +274,7 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
                                                               wasi::Filetype& filetype)
 {
     FsGuard guard;
-    Slot* slot = TRY_WASI(slot_locked(handle));
+    Slot* slot = TRY(slot_locked(handle));
     Slot copy;
     copy.file = slot->file;
     copy.stream = slot->stream;
@@ -316,7 +296,7 @@ wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
     RefPtr<fs::Inode> last;
     {
         FsGuard guard;
-        Slot* slot = TRY_WASI(slot_locked(handle));
+        Slot* slot = TRY(slot_locked(handle));
         if (slot->file && slot->file->ref_count() == 1)
             last = slot->file->inode_ref();
         slot->file = nullptr; // dropping a reference may free an unlinked file: under the guard
@@ -338,14 +318,14 @@ wasi::Expected<usize> KernelWasiSystem::read(HostHandle handle, Span<const wasi:
     Stream* stream = nullptr;
     {
         FsGuard guard;
-        Slot* slot = TRY_WASI(slot_locked(handle));
+        Slot* slot = TRY(slot_locked(handle));
         file = slot->file.get();
         stream = slot->stream;
     }
     if (file) {
         return transfer_in_steps(slices, kStepBytes, [&](u8* data, usize length, usize) {
             FsGuard guard;
-            return from_fs(file->read(Bytes(data, length)));
+            return file->read(Bytes(data, length));
         });
     }
     // A stream blocks outside the guard (interrupts on): one read into the first non-empty slice.
@@ -361,13 +341,13 @@ wasi::Expected<usize> KernelWasiSystem::pread(HostHandle handle, Span<const wasi
     fs::OpenFile* file = nullptr;
     {
         FsGuard guard;
-        file = TRY_WASI(file_locked(handle));
+        file = TRY(file_locked(handle));
     }
     return transfer_in_steps(slices, kStepBytes, [&](u8* data, usize length, usize done) -> wasi::Expected<usize> {
         if (offset + done < offset)
             return fail(Errno::Overflow);
         FsGuard guard;
-        return from_fs(file->read_at(offset + done, Bytes(data, length)));
+        return file->read_at(offset + done, Bytes(data, length));
     });
 }
 
@@ -377,14 +357,14 @@ wasi::Expected<usize> KernelWasiSystem::write(HostHandle handle, Span<const wasi
     Stream* stream = nullptr;
     {
         FsGuard guard;
-        Slot* slot = TRY_WASI(slot_locked(handle));
+        Slot* slot = TRY(slot_locked(handle));
         file = slot->file.get();
         stream = slot->stream;
     }
     if (file) {
         return transfer_in_steps(slices, kStepBytes, [&](const u8* data, usize length, usize) {
             FsGuard guard;
-            return from_fs(file->write(ReadonlyBytes(data, length)));
+            return file->write(ReadonlyBytes(data, length));
         });
     }
     return transfer_in_steps(slices, kConsoleStepBytes, [&](const u8* data, usize length, usize) {
@@ -397,20 +377,20 @@ wasi::Expected<usize> KernelWasiSystem::pwrite(HostHandle handle, Span<const was
     fs::OpenFile* file = nullptr;
     {
         FsGuard guard;
-        file = TRY_WASI(file_locked(handle));
+        file = TRY(file_locked(handle));
     }
     return transfer_in_steps(slices, kStepBytes, [&](const u8* data, usize length, usize done) -> wasi::Expected<usize> {
         if (offset + done < offset)
             return fail(Errno::FBig);
         FsGuard guard;
-        return from_fs(file->write_at(offset + done, ReadonlyBytes(data, length)));
+        return file->write_at(offset + done, ReadonlyBytes(data, length));
     });
 }
 
 wasi::Expected<u64> KernelWasiSystem::seek(HostHandle handle, i64 offset, wasi::Whence whence)
 {
     FsGuard guard;
-    fs::OpenFile* file = TRY_WASI(file_locked(handle));
+    fs::OpenFile* file = TRY(file_locked(handle));
     if (file->inode().is_directory())
         return fail(Errno::BadF);
     fs::Whence fs_whence;
@@ -422,14 +402,14 @@ wasi::Expected<u64> KernelWasiSystem::seek(HostHandle handle, i64 offset, wasi::
     }
     auto position = file->seek(offset, fs_whence);
     if (!position)
-        return fail_fs(position.error());
+        return fail(position.error());
     return *position;
 }
 
 wasi::Expected<u16> KernelWasiSystem::get_fdflags(HostHandle handle)
 {
     FsGuard guard;
-    Slot* slot = TRY_WASI(slot_locked(handle));
+    Slot* slot = TRY(slot_locked(handle));
     if (slot->file && slot->file->mode().append)
         return wasi::fdflags::kAppend;
     return u16 { 0 };
@@ -438,7 +418,7 @@ wasi::Expected<u16> KernelWasiSystem::get_fdflags(HostHandle handle)
 wasi::Expected<void> KernelWasiSystem::set_fdflags(HostHandle handle, u16 fdflags)
 {
     FsGuard guard;
-    Slot* slot = TRY_WASI(slot_locked(handle));
+    Slot* slot = TRY(slot_locked(handle));
     if (fdflags & ~wasi::fdflags::kAll)
         return fail(Errno::Inval);
     // The sync flags ask for nothing in memory; nonblock has no meaning for files.
@@ -450,7 +430,7 @@ wasi::Expected<void> KernelWasiSystem::set_fdflags(HostHandle handle, u16 fdflag
 wasi::Expected<wasi::FileStat> KernelWasiSystem::stat(HostHandle handle)
 {
     FsGuard guard;
-    Slot* slot = TRY_WASI(slot_locked(handle));
+    Slot* slot = TRY(slot_locked(handle));
     if (!slot->file) {
         wasi::FileStat result;
         result.device = kDevice;
@@ -466,7 +446,7 @@ wasi::Expected<void> KernelWasiSystem::set_size(HostHandle handle, u64 size)
     fs::OpenFile* file = nullptr;
     {
         FsGuard guard;
-        file = TRY_WASI(file_locked(handle));
+        file = TRY(file_locked(handle));
     }
     // Growing is one step (a hole). Shrinking frees storage, so it goes down in steps of at
     // most kShrinkStepBytes of the stored range; another process sees the size fall meanwhile.
@@ -481,7 +461,7 @@ wasi::Expected<void> KernelWasiSystem::set_size(HostHandle handle, u64 size)
                     target = stored_end - kShrinkStepBytes;
             }
             if (auto result = file->set_size(target); !result)
-                return fail_fs(result.error());
+                return fail(result.error());
             if (target == size)
                 return {};
         }
@@ -494,18 +474,16 @@ wasi::Expected<void> KernelWasiSystem::set_size(HostHandle handle, u64 size)
 wasi::Expected<void> KernelWasiSystem::set_times(HostHandle handle, wasi::TimeUpdate access, wasi::TimeUpdate modify)
 {
     FsGuard guard;
-    Slot* slot = TRY_WASI(slot_locked(handle));
+    Slot* slot = TRY(slot_locked(handle));
     if (!slot->file)
         return {};
-    if (auto result = m_fs.set_times(slot->file->inode(), time_update(access), time_update(modify)); !result)
-        return fail_fs(result.error());
-    return {};
+    return m_fs.set_times(slot->file->inode(), time_update(access), time_update(modify));
 }
 
 wasi::Expected<void> KernelWasiSystem::sync(HostHandle handle)
 {
     FsGuard guard;
-    TRY_WASI(slot_locked(handle));
+    TRY(slot_locked(handle));
     return {};
 }
 
@@ -514,23 +492,21 @@ wasi::Expected<void> KernelWasiSystem::datasync(HostHandle handle) { return sync
 wasi::Expected<void> KernelWasiSystem::advise(HostHandle handle, u64, u64, wasi::Advice)
 {
     FsGuard guard;
-    TRY_WASI(file_locked(handle));
+    TRY(file_locked(handle));
     return {};
 }
 
 wasi::Expected<void> KernelWasiSystem::allocate(HostHandle handle, u64 offset, u64 length)
 {
     FsGuard guard;
-    fs::OpenFile* file = TRY_WASI(file_locked(handle));
+    fs::OpenFile* file = TRY(file_locked(handle));
     if (file->inode().is_directory())
         return fail(Errno::BadF);
     if (offset + length < offset)
         return fail(Errno::FBig);
     if (offset + length <= file->inode().size())
         return {};
-    if (auto result = file->set_size(offset + length); !result)
-        return fail_fs(result.error());
-    return {};
+    return file->set_size(offset + length);
 }
 
 wasi::Expected<void> KernelWasiSystem::read_directory(HostHandle handle, u64 cookie, wasi::DirectorySink& sink)
@@ -538,7 +514,7 @@ wasi::Expected<void> KernelWasiSystem::read_directory(HostHandle handle, u64 coo
     fs::Directory* directory = nullptr;
     {
         FsGuard guard;
-        directory = TRY_WASI(directory_locked(handle));
+        directory = TRY(directory_locked(handle));
     }
     // In steps (cookies stay valid while entries come and go, see fs::Directory).
     StepSinkAdapter adapter(sink, cookie);
@@ -559,7 +535,7 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_at(HostHandle directory_
                                                            const wasi::OpenRequest& request)
 {
     FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    fs::Directory* directory = TRY(directory_locked(directory_handle));
     fs::OpenFlags flags { .create = request.create, .exclusive = request.exclusive, .truncate = request.truncate,
                           .directory = request.directory };
     // A directory cannot be opened for writing (POSIX EISDIR); check before create/truncate act.
@@ -569,12 +545,12 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_at(HostHandle directory_
     }
     auto inode = m_fs.open_at(*directory, name, flags);
     if (!inode)
-        return fail_fs(inode.error());
+        return fail(inode.error());
     fs::OpenMode mode { .read = request.read, .write = request.write,
                         .append = (request.fdflags & wasi::fdflags::kAppend) != 0 };
     auto file = fs::OpenFile::create(std::move(*inode), mode);
     if (!file)
-        return fail_fs(file.error());
+        return fail(file.error());
     Slot slot;
     slot.file = std::move(*file);
     return install(std::move(slot));
@@ -583,10 +559,10 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_at(HostHandle directory_
 wasi::Expected<wasi::FileStat> KernelWasiSystem::stat_at(HostHandle directory_handle, StringView name)
 {
     FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    fs::Directory* directory = TRY(directory_locked(directory_handle));
     auto stat = m_fs.stat_at(*directory, name);
     if (!stat)
-        return fail_fs(stat.error());
+        return fail(stat.error());
     return file_stat(*stat);
 }
 
@@ -594,31 +570,26 @@ wasi::Expected<void> KernelWasiSystem::set_times_at(HostHandle directory_handle,
                                                     wasi::TimeUpdate access, wasi::TimeUpdate modify)
 {
     FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    fs::Directory* directory = TRY(directory_locked(directory_handle));
     auto inode = m_fs.lookup_at(*directory, name);
     if (!inode)
-        return fail_fs(inode.error());
-    if (auto result = m_fs.set_times(**inode, time_update(access), time_update(modify)); !result)
-        return fail_fs(result.error());
-    return {};
+        return fail(inode.error());
+    return m_fs.set_times(**inode, time_update(access), time_update(modify));
 }
 
 wasi::Expected<void> KernelWasiSystem::create_directory_at(HostHandle directory_handle, StringView name)
 {
     FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
-    if (auto result = m_fs.create_directory_at(*directory, name); !result)
-        return fail_fs(result.error());
+    fs::Directory* directory = TRY(directory_locked(directory_handle));
+    TRY(m_fs.create_directory_at(*directory, name));
     return {};
 }
 
 wasi::Expected<void> KernelWasiSystem::remove_directory_at(HostHandle directory_handle, StringView name)
 {
     FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
-    if (auto result = m_fs.remove_directory_at(*directory, name); !result)
-        return fail_fs(result.error());
-    return {};
+    fs::Directory* directory = TRY(directory_locked(directory_handle));
+    return m_fs.remove_directory_at(*directory, name);
 }
 
 wasi::Expected<void> KernelWasiSystem::unlink_file_at(HostHandle directory_handle, StringView name)
@@ -626,12 +597,12 @@ wasi::Expected<void> KernelWasiSystem::unlink_file_at(HostHandle directory_handl
     RefPtr<fs::Inode> victim; // held past the unlink, to free a large file in steps
     {
         FsGuard guard;
-        fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+        fs::Directory* directory = TRY(directory_locked(directory_handle));
         if (auto found = m_fs.lookup_at(*directory, name))
             victim = std::move(*found);
         if (auto result = m_fs.unlink_at(*directory, name); !result) {
             victim = nullptr;
-            return fail_fs(result.error());
+            return fail(result.error());
         }
     }
     if (victim)
@@ -644,13 +615,13 @@ wasi::Expected<void> KernelWasiSystem::rename_at(HostHandle from_handle, StringV
     RefPtr<fs::Inode> replaced; // what `to` named, held to free a large file in steps
     {
         FsGuard guard;
-        fs::Directory* from_directory = TRY_WASI(directory_locked(from_handle));
-        fs::Directory* to_directory = TRY_WASI(directory_locked(to_handle));
+        fs::Directory* from_directory = TRY(directory_locked(from_handle));
+        fs::Directory* to_directory = TRY(directory_locked(to_handle));
         if (auto found = m_fs.lookup_at(*to_directory, to))
             replaced = std::move(*found);
         if (auto result = m_fs.rename_at(*from_directory, from, *to_directory, to); !result) {
             replaced = nullptr;
-            return fail_fs(result.error());
+            return fail(result.error());
         }
     }
     if (replaced)
@@ -661,29 +632,26 @@ wasi::Expected<void> KernelWasiSystem::rename_at(HostHandle from_handle, StringV
 wasi::Expected<void> KernelWasiSystem::link_at(HostHandle from_handle, StringView from, HostHandle to_handle, StringView to)
 {
     FsGuard guard;
-    fs::Directory* from_directory = TRY_WASI(directory_locked(from_handle));
-    fs::Directory* to_directory = TRY_WASI(directory_locked(to_handle));
-    if (auto result = m_fs.link_at(*from_directory, from, *to_directory, to); !result)
-        return fail_fs(result.error());
-    return {};
+    fs::Directory* from_directory = TRY(directory_locked(from_handle));
+    fs::Directory* to_directory = TRY(directory_locked(to_handle));
+    return m_fs.link_at(*from_directory, from, *to_directory, to);
 }
 
 wasi::Expected<void> KernelWasiSystem::symlink_at(StringView target, HostHandle directory_handle, StringView name)
 {
     FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
-    if (auto result = m_fs.symlink_at(target, *directory, name); !result)
-        return fail_fs(result.error());
+    fs::Directory* directory = TRY(directory_locked(directory_handle));
+    TRY(m_fs.symlink_at(target, *directory, name));
     return {};
 }
 
 wasi::Expected<String> KernelWasiSystem::readlink_at(HostHandle directory_handle, StringView name)
 {
     FsGuard guard;
-    fs::Directory* directory = TRY_WASI(directory_locked(directory_handle));
+    fs::Directory* directory = TRY(directory_locked(directory_handle));
     auto target = m_fs.readlink_at(*directory, name);
     if (!target)
-        return fail_fs(target.error());
+        return fail(target.error());
     return std::move(*target);
 }
 
@@ -702,7 +670,7 @@ wasi::Expected<u64> KernelWasiSystem::clock_time(wasi::ClockId clock)
 
 wasi::Expected<u64> KernelWasiSystem::clock_resolution(wasi::ClockId clock)
 {
-    TRY_WASI(clock_time(clock));
+    TRY(clock_time(clock));
     u64 hz = time::tsc_frequency_hz();
     if (hz >= 1'000'000'000 || hz == 0)
         return u64 { 1 };

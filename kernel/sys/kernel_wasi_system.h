@@ -13,8 +13,8 @@ namespace wk::kernel::sys {
 // The kernel's WASI backend (engine/wasi/wasi_system.h) over kernel/fs and the console.
 //
 // A HostHandle is an index into this system's handle table; each slot holds an open file
-// description (`fs::OpenFile`: file or directory) or a stdio stream. FsError values are WASI
-// errnos, so errors pass through with a cast. Every file system call, and every drop of an
+// description (`fs::OpenFile`: file or directory) or a stdio stream. The file system and the
+// WASI layer share one error type (base/errno.h), so errors pass through unchanged. Every file system call, and every drop of an
 // OpenFile reference, happens under the root file system's FsGuard.
 //
 // Clocks: realtime is the CMOS RTC read at boot plus the time since (kernel/time/rtc.h);

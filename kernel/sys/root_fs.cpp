@@ -42,7 +42,7 @@ RefPtr<fs::FileSystem> create_empty()
 {
     auto created = fs::FileSystem::create(root_limits(), &g_clock);
     if (!created)
-        debug::panic("root file system: {}", fs::describe(created.error()));
+        debug::panic("root file system: {}", describe(created.error()));
     (*created)->set_file_observer(proc::forget_cached_module);
     (*created)->set_owner_source(proc::current_pid);
     return std::move(*created);

@@ -44,14 +44,7 @@ public:
         : m_caller(caller)
     {
     }
-    void write(StringView text) override
-    {
-        const wasi::FdEntry* entry = m_caller.context->entry(2);
-        if (!entry || !entry->open || text.empty())
-            return;
-        wasi::ConstIoSlice slice { reinterpret_cast<const u8*>(text.data()), text.size() };
-        (void)m_caller.system->write(entry->handle, Span<const wasi::ConstIoSlice>(&slice, 1));
-    }
+    void write(StringView text) override { m_caller.context->write_diagnostic(text); }
 
 private:
     WasmkernCaller& m_caller;

@@ -144,6 +144,27 @@ TEST_F(PosixGuest, SymlinksPointingOutAreRefused)
     EXPECT_EQ(open("up_link/x", 0), Errno::NotCapable);
 }
 
+// The limits are the kernel file system's (base/path_walk.h): a chain of exactly
+// kMaxSymlinkExpansions links resolves, one more is Loop; a path of kMaxPathLength bytes is
+// NameTooLong, one byte shorter is looked up.
+TEST_F(PosixGuest, SymlinkChainAndPathLimitsAreTheKernels)
+{
+    for (u32 i = 0; i < kMaxSymlinkExpansions; ++i)
+        fs::create_symlink(i == 0 ? std::string("inside.txt") : "chain" + std::to_string(i - 1),
+                           root / "sandbox" / ("chain" + std::to_string(i)));
+    ASSERT_EQ(open("chain" + std::to_string(kMaxSymlinkExpansions - 1)), Errno::Success);
+    EXPECT_EQ(read_fd(opened_fd()), "inside");
+    fs::create_symlink("chain" + std::to_string(kMaxSymlinkExpansions - 1), root / "sandbox" / "chain_over");
+    EXPECT_EQ(open("chain_over"), Errno::Loop);
+
+    std::string longest = "./";
+    while (longest.size() + std::string("inside.txt").size() < kMaxPathLength)
+        longest += "/";
+    EXPECT_EQ(open(longest + "inside.txt"), Errno::NameTooLong);
+    longest.resize(kMaxPathLength - 1 - std::string("inside.txt").size());
+    EXPECT_EQ(open(longest + "inside.txt"), Errno::Success);
+}
+
 TEST_F(PosixGuest, SymlinksInsideWork)
 {
     ASSERT_EQ(open("good_link"), Errno::Success);

@@ -80,8 +80,34 @@ TEST(OpcodeTable, SignaturesAndAlignment)
         if (info.imm == ImmKind::MemArg || info.imm == ImmKind::MemArgLane) {
             ASSERT_TRUE(info.has_signature) << info.name;
             EXPECT_EQ(info.params[0], SigType::Address) << info.name;
-        } else {
+        } else if (info.imm != ImmKind::Lane) {
             EXPECT_EQ(info.align_log2, 0) << info.name;
         }
     }
+}
+
+// A lane instruction's lane size is in the table (what the validator bounds the lane index
+// by); checked here against the shape its name starts with.
+TEST(OpcodeTable, LaneInstructionsCarryTheirLaneSize)
+{
+    usize lane_rows = 0;
+    for (usize i = 0; i < kOpcodeCount; ++i) {
+        const auto& info = kOpcodeInfos[i];
+        if (info.imm != ImmKind::Lane)
+            continue;
+        ++lane_rows;
+        std::string name(info.name);
+        u32 lanes = 16u >> info.align_log2;
+        if (name.starts_with("i8x16"))
+            EXPECT_EQ(lanes, 16u) << name;
+        else if (name.starts_with("i16x8"))
+            EXPECT_EQ(lanes, 8u) << name;
+        else if (name.starts_with("i32x4") || name.starts_with("f32x4"))
+            EXPECT_EQ(lanes, 4u) << name;
+        else if (name.starts_with("i64x2") || name.starts_with("f64x2"))
+            EXPECT_EQ(lanes, 2u) << name;
+        else
+            ADD_FAILURE() << "lane instruction of unknown shape: " << name;
+    }
+    EXPECT_EQ(lane_rows, 14u);
 }

@@ -34,14 +34,14 @@ TEST_F(FsTest, CreateWriteReadAndStat)
 
 TEST_F(FsTest, OpenFlags)
 {
-    EXPECT_EQ(error_of(fs->open(root(), "missing", {})), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->open(root(), "missing", {})), Errno::NoEnt);
     write_file("f", "abc");
-    EXPECT_EQ(error_of(fs->open(root(), "f", OpenFlags { .create = true, .exclusive = true })), FsError::Exist);
-    EXPECT_EQ(error_of(fs->open(root(), "f", OpenFlags { .directory = true })), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->open(root(), "f/", {})), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->open(root(), "new/", OpenFlags { .create = true })), FsError::IsDir);
+    EXPECT_EQ(error_of(fs->open(root(), "f", OpenFlags { .create = true, .exclusive = true })), Errno::Exist);
+    EXPECT_EQ(error_of(fs->open(root(), "f", OpenFlags { .directory = true })), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->open(root(), "f/", {})), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->open(root(), "new/", OpenFlags { .create = true })), Errno::IsDir);
     ASSERT_TRUE(fs->create_directory(root(), "d"));
-    EXPECT_EQ(error_of(fs->open(root(), "d", OpenFlags { .truncate = true })), FsError::IsDir);
+    EXPECT_EQ(error_of(fs->open(root(), "d", OpenFlags { .truncate = true })), Errno::IsDir);
     auto truncated = must_open("f", OpenFlags { .truncate = true });
     EXPECT_EQ(truncated->size(), 0u);
     EXPECT_TRUE(must_open("d/", {})->is_directory());
@@ -124,7 +124,7 @@ TEST_F(FsTest, OpenFileSurvivesUnlink)
     ASSERT_TRUE(open);
     inode = nullptr;
     ASSERT_TRUE(fs->unlink(root(), "f"));
-    EXPECT_EQ(error_of(fs->resolve(root(), "f")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->resolve(root(), "f")), Errno::NoEnt);
     EXPECT_EQ((*open)->inode().link_count(), 0u);
     EXPECT_EQ(fs->inode_count(), 2u);
     char buffer[16] = {};
@@ -148,35 +148,35 @@ TEST_F(FsTest, OpenFilePositionAppendAndRights)
     EXPECT_EQ(*open->seek(-2, Whence::End), 8u);
     EXPECT_EQ(*open->read(Bytes(buffer, 4)), 2u);
     EXPECT_EQ(buffer[0], '8');
-    EXPECT_EQ(error_of(open->seek(-1, Whence::Set)), FsError::Inval);
+    EXPECT_EQ(error_of(open->seek(-1, Whence::Set)), Errno::Inval);
     EXPECT_EQ(*open->seek(100, Whence::Current), 110u);
-    EXPECT_EQ(error_of(open->seek(INT64_MAX, Whence::Current)), FsError::Overflow);
-    EXPECT_EQ(error_of(open->write(bytes_of("x"))), FsError::BadF);
+    EXPECT_EQ(error_of(open->seek(INT64_MAX, Whence::Current)), Errno::Overflow);
+    EXPECT_EQ(error_of(open->write(bytes_of("x"))), Errno::BadF);
 
     auto appender = *OpenFile::create(must_open("f"), OpenMode { .write = true, .append = true });
     ASSERT_TRUE(appender->write(bytes_of("ab")));
     EXPECT_EQ(appender->position(), 12u);
-    EXPECT_EQ(error_of(appender->read(Bytes(buffer, 1))), FsError::BadF);
+    EXPECT_EQ(error_of(appender->read(Bytes(buffer, 1))), Errno::BadF);
     EXPECT_EQ(read_file("f"), "0123456789ab");
 
     ASSERT_TRUE(fs->create_directory(root(), "d"));
     auto directory = *OpenFile::create(must_open("d"), OpenMode { .read = true });
-    EXPECT_EQ(error_of(directory->read(Bytes(buffer, 1))), FsError::IsDir);
+    EXPECT_EQ(error_of(directory->read(Bytes(buffer, 1))), Errno::IsDir);
 }
 
 TEST_F(FsTest, DirectoriesAndTheirErrors)
 {
     ASSERT_TRUE(fs->create_directory(root(), "a"));
     ASSERT_TRUE(fs->create_directory(root(), "a/b"));
-    EXPECT_EQ(error_of(fs->create_directory(root(), "a")), FsError::Exist);
-    EXPECT_EQ(error_of(fs->create_directory(root(), "x/y")), FsError::NoEnt);
-    EXPECT_EQ(error_of(fs->create_directory(root(), ".")), FsError::Exist);
+    EXPECT_EQ(error_of(fs->create_directory(root(), "a")), Errno::Exist);
+    EXPECT_EQ(error_of(fs->create_directory(root(), "x/y")), Errno::NoEnt);
+    EXPECT_EQ(error_of(fs->create_directory(root(), ".")), Errno::Exist);
     write_file("a/file", "x");
-    EXPECT_EQ(error_of(fs->create_directory(root(), "a/file/sub")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->remove_directory(root(), "a")), FsError::NotEmpty);
-    EXPECT_EQ(error_of(fs->remove_directory(root(), "a/file")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->unlink(root(), "a/b")), FsError::IsDir);
-    EXPECT_EQ(error_of(fs->remove_directory(root(), "a/b/.")), FsError::Inval);
+    EXPECT_EQ(error_of(fs->create_directory(root(), "a/file/sub")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->remove_directory(root(), "a")), Errno::NotEmpty);
+    EXPECT_EQ(error_of(fs->remove_directory(root(), "a/file")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->unlink(root(), "a/b")), Errno::IsDir);
+    EXPECT_EQ(error_of(fs->remove_directory(root(), "a/b/.")), Errno::Inval);
     EXPECT_EQ(fs->stat(root(), "a")->link_count, 3u);
     EXPECT_EQ(root().link_count(), 3u);
     ASSERT_TRUE(fs->remove_directory(root(), "a/b"));
@@ -193,28 +193,28 @@ TEST_F(FsTest, RemovedDirectoryRefusesNewEntries)
     auto directory = *fs->create_directory(root(), "gone");
     ASSERT_TRUE(fs->remove_directory(root(), "gone"));
     EXPECT_TRUE(directory->is_removed());
-    EXPECT_EQ(error_of(fs->open_at(*directory, "f", OpenFlags { .create = true })), FsError::NoEnt);
-    EXPECT_EQ(error_of(fs->create_directory_at(*directory, "d")), FsError::NoEnt);
-    EXPECT_EQ(error_of(fs->symlink_at("x", *directory, "s")), FsError::NoEnt);
-    EXPECT_EQ(error_of(fs->lookup_at(*directory, "..")), FsError::NoEnt);
-    EXPECT_EQ(error_of(fs->resolve(*directory, "../x")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->open_at(*directory, "f", OpenFlags { .create = true })), Errno::NoEnt);
+    EXPECT_EQ(error_of(fs->create_directory_at(*directory, "d")), Errno::NoEnt);
+    EXPECT_EQ(error_of(fs->symlink_at("x", *directory, "s")), Errno::NoEnt);
+    EXPECT_EQ(error_of(fs->lookup_at(*directory, "..")), Errno::NoEnt);
+    EXPECT_EQ(error_of(fs->resolve(*directory, "../x")), Errno::NoEnt);
     EXPECT_EQ(directory->link_count(), 0u);
 }
 
 TEST_F(FsTest, NamesAreChecked)
 {
-    EXPECT_EQ(error_of(fs->open_at(root(), "a/b", OpenFlags { .create = true })), FsError::Inval);
-    EXPECT_EQ(error_of(fs->open_at(root(), "", OpenFlags { .create = true })), FsError::Inval);
-    EXPECT_EQ(error_of(fs->open_at(root(), StringView("a\0b", 3), OpenFlags { .create = true })), FsError::Inval);
+    EXPECT_EQ(error_of(fs->open_at(root(), "a/b", OpenFlags { .create = true })), Errno::Inval);
+    EXPECT_EQ(error_of(fs->open_at(root(), "", OpenFlags { .create = true })), Errno::Inval);
+    EXPECT_EQ(error_of(fs->open_at(root(), StringView("a\0b", 3), OpenFlags { .create = true })), Errno::Inval);
     std::string long_name(256, 'n');
-    EXPECT_EQ(error_of(fs->open_at(root(), long_name, OpenFlags { .create = true })), FsError::NameTooLong);
+    EXPECT_EQ(error_of(fs->open_at(root(), long_name, OpenFlags { .create = true })), Errno::NameTooLong);
     long_name.pop_back();
     EXPECT_TRUE(fs->open_at(root(), long_name, OpenFlags { .create = true }));
     std::string long_path;
-    while (long_path.size() < FileSystem::kMaxPathLength)
+    while (long_path.size() < kMaxPathLength)
         long_path += "./";
-    EXPECT_EQ(error_of(fs->resolve(root(), long_path)), FsError::NameTooLong);
-    EXPECT_EQ(error_of(fs->resolve(root(), "")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->resolve(root(), long_path)), Errno::NameTooLong);
+    EXPECT_EQ(error_of(fs->resolve(root(), "")), Errno::NoEnt);
 }
 
 struct Entry {
@@ -269,15 +269,15 @@ TEST_F(FsTest, RenameFiles)
     auto held = must_open("b");
     ASSERT_TRUE(fs->rename(root(), "a", "b"));
     EXPECT_EQ(read_file("b"), "A");
-    EXPECT_EQ(error_of(fs->resolve(root(), "a")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->resolve(root(), "a")), Errno::NoEnt);
     EXPECT_EQ(held->link_count(), 0u); // replaced but still open
     EXPECT_EQ(as_file(held).size(), 1u);
-    EXPECT_EQ(error_of(fs->rename(root(), "missing", "x")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->rename(root(), "missing", "x")), Errno::NoEnt);
     ASSERT_TRUE(fs->create_directory(root(), "d"));
-    EXPECT_EQ(error_of(fs->rename(root(), "b", "d")), FsError::IsDir);
+    EXPECT_EQ(error_of(fs->rename(root(), "b", "d")), Errno::IsDir);
     ASSERT_TRUE(fs->rename(root(), "b", "d/moved"));
     EXPECT_EQ(read_file("d/moved"), "A");
-    EXPECT_EQ(error_of(fs->rename(root(), "d/moved", "nowhere/x")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->rename(root(), "d/moved", "nowhere/x")), Errno::NoEnt);
     EXPECT_EQ(read_file("d/moved"), "A");
 }
 
@@ -303,17 +303,17 @@ TEST_F(FsTest, RenameDirectories)
     write_file("full/x", "x");
     write_file("file", "");
 
-    EXPECT_EQ(error_of(fs->rename(root(), "src", "src/inner/here")), FsError::Inval);
-    EXPECT_EQ(error_of(fs->rename(root(), "src", "src/here")), FsError::Inval);
-    EXPECT_EQ(error_of(fs->rename(root(), "src", "full")), FsError::NotEmpty);
-    EXPECT_EQ(error_of(fs->rename(root(), "src", "file")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->rename(root(), "src/.", "x")), FsError::Inval);
+    EXPECT_EQ(error_of(fs->rename(root(), "src", "src/inner/here")), Errno::Inval);
+    EXPECT_EQ(error_of(fs->rename(root(), "src", "src/here")), Errno::Inval);
+    EXPECT_EQ(error_of(fs->rename(root(), "src", "full")), Errno::NotEmpty);
+    EXPECT_EQ(error_of(fs->rename(root(), "src", "file")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->rename(root(), "src/.", "x")), Errno::Inval);
 
     auto empty = must_open("empty");
     ASSERT_TRUE(fs->rename(root(), "src", "empty")); // atomic replace of an empty directory
     EXPECT_TRUE(as_directory(empty).is_removed());
     EXPECT_EQ(read_file("empty/inner/f"), "deep");
-    EXPECT_EQ(error_of(fs->resolve(root(), "src")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->resolve(root(), "src")), Errno::NoEnt);
     EXPECT_EQ(root().link_count(), 2u + 2u); // empty (was src) and full
 
     ASSERT_TRUE(fs->rename(root(), "empty", "full/moved"));
@@ -333,9 +333,9 @@ TEST_F(FsTest, HardLinks)
     ASSERT_TRUE(fs->link(root(), "a", "b"));
     EXPECT_EQ(fs->stat(root(), "b")->link_count, 2u);
     EXPECT_EQ(fs->stat(root(), "a")->inode, fs->stat(root(), "b")->inode);
-    EXPECT_EQ(error_of(fs->link(root(), "a", "b")), FsError::Exist);
+    EXPECT_EQ(error_of(fs->link(root(), "a", "b")), Errno::Exist);
     ASSERT_TRUE(fs->create_directory(root(), "d"));
-    EXPECT_EQ(error_of(fs->link(root(), "d", "d2")), FsError::Perm);
+    EXPECT_EQ(error_of(fs->link(root(), "d", "d2")), Errno::Perm);
     ASSERT_TRUE(fs->unlink(root(), "a"));
     EXPECT_EQ(read_file("b"), "shared");
     EXPECT_EQ(fs->stat(root(), "b")->link_count, 1u);
@@ -354,18 +354,18 @@ TEST_F(FsTest, SymlinksResolveAndReadlink)
     EXPECT_EQ(read_file("dir/up"), "T");
     EXPECT_EQ(read_file("abs/up"), "T");
     EXPECT_EQ(*fs->readlink(root(), "rel"), "dir/target");
-    EXPECT_EQ(error_of(fs->readlink(root(), "dir/target")), FsError::Inval);
-    EXPECT_EQ(error_of(fs->resolve(root(), "dangling")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->readlink(root(), "dir/target")), Errno::Inval);
+    EXPECT_EQ(error_of(fs->resolve(root(), "dangling")), Errno::NoEnt);
     EXPECT_EQ(fs->stat(root(), "rel", ResolveOptions { .follow_final = false })->type, InodeType::Symlink);
     EXPECT_EQ(fs->stat(root(), "rel")->type, InodeType::File);
     EXPECT_TRUE(fs->stat(root(), "abs/")->type == InodeType::Directory);
-    EXPECT_EQ(error_of(fs->open_at(root(), "rel", {})), FsError::Loop);
+    EXPECT_EQ(error_of(fs->open_at(root(), "rel", {})), Errno::Loop);
     // Creating through a dangling symlink creates its target.
     ASSERT_TRUE(fs->open(root(), "dangling", OpenFlags { .create = true }));
     EXPECT_TRUE(fs->resolve(root(), "nowhere"));
-    EXPECT_EQ(error_of(fs->open(root(), "rel", OpenFlags { .create = true, .exclusive = true })), FsError::Exist);
-    EXPECT_EQ(error_of(fs->symlink("", root(), "empty")), FsError::NoEnt);
-    EXPECT_EQ(error_of(fs->symlink("x", root(), "rel")), FsError::Exist);
+    EXPECT_EQ(error_of(fs->open(root(), "rel", OpenFlags { .create = true, .exclusive = true })), Errno::Exist);
+    EXPECT_EQ(error_of(fs->symlink("", root(), "empty")), Errno::NoEnt);
+    EXPECT_EQ(error_of(fs->symlink("x", root(), "rel")), Errno::Exist);
     // unlink removes the link, not the target.
     ASSERT_TRUE(fs->unlink(root(), "rel"));
     EXPECT_EQ(read_file("dir/target"), "T");
@@ -378,22 +378,22 @@ TEST_F(FsTest, SymlinkLoopsEndInLoop)
     ASSERT_TRUE(fs->symlink("a", root(), "b"));
     ASSERT_TRUE(fs->symlink("loop/loop/loop", root(), "loop"));
     ASSERT_TRUE(fs->symlink(".", root(), "dot"));
-    EXPECT_EQ(error_of(fs->resolve(root(), "self")), FsError::Loop);
-    EXPECT_EQ(error_of(fs->resolve(root(), "a")), FsError::Loop);
-    EXPECT_EQ(error_of(fs->resolve(root(), "a/x")), FsError::Loop);
-    EXPECT_EQ(error_of(fs->resolve(root(), "loop")), FsError::Loop);
-    EXPECT_EQ(error_of(fs->open(root(), "a", OpenFlags { .create = true })), FsError::Loop);
+    EXPECT_EQ(error_of(fs->resolve(root(), "self")), Errno::Loop);
+    EXPECT_EQ(error_of(fs->resolve(root(), "a")), Errno::Loop);
+    EXPECT_EQ(error_of(fs->resolve(root(), "a/x")), Errno::Loop);
+    EXPECT_EQ(error_of(fs->resolve(root(), "loop")), Errno::Loop);
+    EXPECT_EQ(error_of(fs->open(root(), "a", OpenFlags { .create = true })), Errno::Loop);
     // A chain of exactly kMaxSymlinkExpansions links resolves; one more does not.
     write_file("end", "end");
     std::string previous = "end";
-    for (u32 i = 0; i < FileSystem::kMaxSymlinkExpansions; ++i) {
+    for (u32 i = 0; i < kMaxSymlinkExpansions; ++i) {
         std::string name = "chain" + std::to_string(i);
         ASSERT_TRUE(fs->symlink(previous, root(), name));
         previous = name;
     }
     EXPECT_EQ(read_file(previous), "end");
     ASSERT_TRUE(fs->symlink(previous, root(), "too_far"));
-    EXPECT_EQ(error_of(fs->resolve(root(), "too_far")), FsError::Loop);
+    EXPECT_EQ(error_of(fs->resolve(root(), "too_far")), Errno::Loop);
     // Growing expansions end in NameTooLong or Loop, never run away.
     std::string dots = "dot";
     for (int i = 0; i < 30; ++i)
@@ -401,7 +401,7 @@ TEST_F(FsTest, SymlinkLoopsEndInLoop)
     EXPECT_TRUE(fs->resolve(root(), dots));
     ASSERT_TRUE(fs->symlink("grow/grow/grow/grow", root(), "grow"));
     auto grown = fs->resolve(root(), "grow");
-    EXPECT_TRUE(!grown && (grown.error() == FsError::Loop || grown.error() == FsError::NameTooLong));
+    EXPECT_TRUE(!grown && (grown.error() == Errno::Loop || grown.error() == Errno::NameTooLong));
 }
 
 TEST_F(FsTest, BeneathRefusesEveryEscape)
@@ -418,17 +418,17 @@ TEST_F(FsTest, BeneathRefusesEveryEscape)
     ASSERT_TRUE(fs->symlink("..", root(), "jail/sub/parent"));
 
     ResolveOptions beneath { .beneath = true };
-    EXPECT_EQ(error_of(fs->resolve(*jail, "..", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->resolve(*jail, "../outside/secret", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->resolve(*jail, "sub/../../outside", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->resolve(*jail, "/outside/secret", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->resolve(*jail, "up", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->resolve(*jail, "absolute", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->resolve(*jail, "sneaky/secret", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->resolve(*jail, "sub/parent/..", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->open(*jail, "up", OpenFlags { .create = true }, beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->create_directory(*jail, "../escape", beneath)), FsError::NotCapable);
-    EXPECT_EQ(error_of(fs->rename(*jail, "sub/ok", "../stolen", beneath)), FsError::NotCapable);
+    EXPECT_EQ(error_of(fs->resolve(*jail, "..", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->resolve(*jail, "../outside/secret", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->resolve(*jail, "sub/../../outside", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->resolve(*jail, "/outside/secret", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->resolve(*jail, "up", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->resolve(*jail, "absolute", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->resolve(*jail, "sneaky/secret", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->resolve(*jail, "sub/parent/..", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->open(*jail, "up", OpenFlags { .create = true }, beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->create_directory(*jail, "../escape", beneath)), Errno::NotCapable);
+    EXPECT_EQ(error_of(fs->rename(*jail, "sub/ok", "../stolen", beneath)), Errno::NotCapable);
 
     // Staying inside works, also through ".." and symlinks.
     EXPECT_TRUE(fs->resolve(*jail, "sub/../sub/ok", beneath));
@@ -457,7 +457,7 @@ TEST_F(FsTest, ResolveParentNames)
     ASSERT_TRUE(parent);
     EXPECT_EQ(parent->name, ".");
     EXPECT_EQ(parent->directory.get(), &root());
-    EXPECT_EQ(error_of(fs->resolve_parent(root(), "missing/x")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->resolve_parent(root(), "missing/x")), Errno::NoEnt);
     // ".." at the root stays at the root.
     EXPECT_EQ(fs->resolve(root(), "/../../a")->get(), fs->resolve(root(), "a")->get());
 }
@@ -475,45 +475,45 @@ TEST_F(FsTest, TrailingSlashAnswersAsLinux)
     ASSERT_TRUE(fs->symlink("missing", root(), "dl"));
     auto exists = [&](StringView path) { return fs->stat(root(), path, ResolveOptions { .follow_final = false }).has_value(); };
 
-    EXPECT_EQ(error_of(fs->open(root(), "f/", {})), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->open(root(), "sl/", {})), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->open(root(), "f/", {})), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->open(root(), "sl/", {})), Errno::NotDir);
     EXPECT_TRUE(fs->open(root(), "sd/", {}));
     for (const char* path : { "missing/", "f/", "dl/", "d/" })
-        EXPECT_EQ(error_of(fs->open(root(), path, OpenFlags { .create = true })), FsError::IsDir) << path;
+        EXPECT_EQ(error_of(fs->open(root(), path, OpenFlags { .create = true })), Errno::IsDir) << path;
     EXPECT_FALSE(exists("missing"));
 
-    EXPECT_EQ(error_of(fs->create_directory(root(), "dl/")), FsError::Exist);
+    EXPECT_EQ(error_of(fs->create_directory(root(), "dl/")), Errno::Exist);
     EXPECT_FALSE(exists("missing"));
     ASSERT_TRUE(fs->create_directory(root(), "new/"));
-    EXPECT_EQ(error_of(fs->remove_directory(root(), "sd/")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->remove_directory(root(), "sd/")), Errno::NotDir);
     EXPECT_TRUE(exists("d"));
-    EXPECT_EQ(error_of(fs->remove_directory(root(), "f/")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->remove_directory(root(), "f/")), Errno::NotDir);
     ASSERT_TRUE(fs->remove_directory(root(), "new/"));
-    EXPECT_EQ(error_of(fs->unlink(root(), "sd/")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->unlink(root(), "f/")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->unlink(root(), "sd/")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->unlink(root(), "f/")), Errno::NotDir);
 
-    EXPECT_EQ(error_of(fs->rename(root(), "f", "g/")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->rename(root(), "sd/", "x")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->rename(root(), "d2", "sd/")), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->rename(root(), "f", "g/")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->rename(root(), "sd/", "x")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->rename(root(), "d2", "sd/")), Errno::NotDir);
     EXPECT_FALSE(exists("g"));
     EXPECT_FALSE(exists("x"));
     ASSERT_TRUE(fs->rename(root(), "d2/", "nd/"));
     EXPECT_TRUE(exists("nd"));
 
-    EXPECT_EQ(error_of(fs->link(root(), "f", "link/")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->link(root(), "f", "link/")), Errno::NoEnt);
     EXPECT_FALSE(exists("link"));
-    EXPECT_EQ(error_of(fs->link(root(), "f", "f2/")), FsError::Exist);
-    EXPECT_EQ(error_of(fs->link(root(), "f", "dl/")), FsError::Exist);
-    EXPECT_EQ(error_of(fs->link(root(), "f/", "l2")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->link(root(), "sl/", "l2")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->link(root(), "d/", "l2")), FsError::Perm);
+    EXPECT_EQ(error_of(fs->link(root(), "f", "f2/")), Errno::Exist);
+    EXPECT_EQ(error_of(fs->link(root(), "f", "dl/")), Errno::Exist);
+    EXPECT_EQ(error_of(fs->link(root(), "f/", "l2")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->link(root(), "sl/", "l2")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->link(root(), "d/", "l2")), Errno::Perm);
     EXPECT_FALSE(exists("l2"));
-    EXPECT_EQ(error_of(fs->symlink("f", root(), "s/")), FsError::NoEnt);
-    EXPECT_EQ(error_of(fs->symlink("f", root(), "dl/")), FsError::Exist);
+    EXPECT_EQ(error_of(fs->symlink("f", root(), "s/")), Errno::NoEnt);
+    EXPECT_EQ(error_of(fs->symlink("f", root(), "dl/")), Errno::Exist);
     EXPECT_FALSE(exists("missing"));
-    EXPECT_EQ(error_of(fs->readlink(root(), "sl/")), FsError::NotDir);
-    EXPECT_EQ(error_of(fs->readlink(root(), "sd/")), FsError::Inval);
-    EXPECT_EQ(error_of(fs->stat(root(), "sl/", ResolveOptions { .follow_final = false })), FsError::NotDir);
+    EXPECT_EQ(error_of(fs->readlink(root(), "sl/")), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->readlink(root(), "sd/")), Errno::Inval);
+    EXPECT_EQ(error_of(fs->stat(root(), "sl/", ResolveOptions { .follow_final = false })), Errno::NotDir);
 }
 
 TEST_F(FsTest, TimesFollowTheClock)
@@ -543,10 +543,10 @@ TEST_F(FsTest, InodeLimitIsNoSpc)
     write_file("a", "");
     ASSERT_TRUE(fs->create_directory(root(), "b"));
     ASSERT_TRUE(fs->symlink("a", root(), "c"));
-    EXPECT_EQ(error_of(fs->open(root(), "d", OpenFlags { .create = true })), FsError::NoSpc);
-    EXPECT_EQ(error_of(fs->create_directory(root(), "d")), FsError::NoSpc);
-    EXPECT_EQ(error_of(fs->symlink("a", root(), "d")), FsError::NoSpc);
-    EXPECT_EQ(error_of(fs->resolve(root(), "d")), FsError::NoEnt);
+    EXPECT_EQ(error_of(fs->open(root(), "d", OpenFlags { .create = true })), Errno::NoSpc);
+    EXPECT_EQ(error_of(fs->create_directory(root(), "d")), Errno::NoSpc);
+    EXPECT_EQ(error_of(fs->symlink("a", root(), "d")), Errno::NoSpc);
+    EXPECT_EQ(error_of(fs->resolve(root(), "d")), Errno::NoEnt);
     ASSERT_TRUE(fs->link(root(), "a", "d")); // a link needs no inode
     ASSERT_TRUE(fs->unlink(root(), "c"));
     EXPECT_TRUE(fs->symlink("a", root(), "c"));
@@ -561,7 +561,7 @@ TEST_F(FsTest, ByteLimitIsNoSpcAndRecovers)
     while (true) {
         auto written = fs->write(as_file(inode), total, bytes_of(chunk));
         if (!written) {
-            EXPECT_EQ(written.error(), FsError::NoSpc);
+            EXPECT_EQ(written.error(), Errno::NoSpc);
             break;
         }
         total += *written;
@@ -570,10 +570,10 @@ TEST_F(FsTest, ByteLimitIsNoSpcAndRecovers)
     EXPECT_GT(total, 50u * 1024);
     EXPECT_LE(fs->bytes_used(), 64u * 1024);
     EXPECT_EQ(as_file(inode).size(), total); // a failed write does not change the size
-    EXPECT_EQ(error_of(fs->write(as_file(inode), 1ull << 39, bytes_of("x"))), FsError::NoSpc); // chunk table too big
-    EXPECT_EQ(error_of(fs->write(as_file(inode), (1ull << 40) - 1, bytes_of("xy"))), FsError::FBig);
-    EXPECT_EQ(error_of(fs->write(as_file(inode), ~u64 { 0 }, bytes_of("x"))), FsError::FBig);
-    EXPECT_EQ(error_of(fs->set_size(as_file(inode), (1ull << 40) + 1)), FsError::FBig);
+    EXPECT_EQ(error_of(fs->write(as_file(inode), 1ull << 39, bytes_of("x"))), Errno::NoSpc); // chunk table too big
+    EXPECT_EQ(error_of(fs->write(as_file(inode), (1ull << 40) - 1, bytes_of("xy"))), Errno::FBig);
+    EXPECT_EQ(error_of(fs->write(as_file(inode), ~u64 { 0 }, bytes_of("x"))), Errno::FBig);
+    EXPECT_EQ(error_of(fs->set_size(as_file(inode), (1ull << 40) + 1)), Errno::FBig);
     // Names cost bytes too: many links cannot exceed the limit.
     ASSERT_TRUE(fs->set_size(as_file(inode), 0));
     int links = 0;
@@ -679,34 +679,13 @@ TEST_F(FsTest, RandomOperationsKeepAccountingConsistent)
     }
 }
 
-// FsError converts to the WASI errno with a cast; the kernel's WASI backend relies on it.
-using engine::wasi::Errno;
-static_assert(u16(FsError::Access) == u16(Errno::Access));
-static_assert(u16(FsError::BadF) == u16(Errno::BadF));
-static_assert(u16(FsError::Busy) == u16(Errno::Busy));
-static_assert(u16(FsError::Exist) == u16(Errno::Exist));
-static_assert(u16(FsError::FBig) == u16(Errno::FBig));
-static_assert(u16(FsError::Inval) == u16(Errno::Inval));
-static_assert(u16(FsError::IsDir) == u16(Errno::IsDir));
-static_assert(u16(FsError::Loop) == u16(Errno::Loop));
-static_assert(u16(FsError::MLink) == u16(Errno::MLink));
-static_assert(u16(FsError::NameTooLong) == u16(Errno::NameTooLong));
-static_assert(u16(FsError::NoEnt) == u16(Errno::NoEnt));
-static_assert(u16(FsError::NoMem) == u16(Errno::NoMem));
-static_assert(u16(FsError::NoSpc) == u16(Errno::NoSpc));
-static_assert(u16(FsError::NotDir) == u16(Errno::NotDir));
-static_assert(u16(FsError::NotEmpty) == u16(Errno::NotEmpty));
-static_assert(u16(FsError::Overflow) == u16(Errno::Overflow));
-static_assert(u16(FsError::Perm) == u16(Errno::Perm));
-static_assert(u16(FsError::NotCapable) == u16(Errno::NotCapable));
-
-TEST(FsErrorTest, GenericErrorsCarryAKindAndText)
+TEST(ErrnoTest, GenericErrorsCarryAKindAndText)
 {
-    EXPECT_EQ(to_error(FsError::NoSpc).kind(), ErrorKind::OutOfMemory);
-    EXPECT_EQ(to_error(FsError::Inval).kind(), ErrorKind::Invalid);
-    EXPECT_EQ(to_error(FsError::NameTooLong).kind(), ErrorKind::OutOfRange);
-    EXPECT_EQ(to_error(FsError::NoEnt).kind(), ErrorKind::Io);
-    EXPECT_STREQ(to_error(FsError::NoEnt).message(), "no such file or directory");
+    EXPECT_EQ(to_error(Errno::NoSpc).kind(), ErrorKind::OutOfMemory);
+    EXPECT_EQ(to_error(Errno::Inval).kind(), ErrorKind::Invalid);
+    EXPECT_EQ(to_error(Errno::NameTooLong).kind(), ErrorKind::OutOfRange);
+    EXPECT_EQ(to_error(Errno::NoEnt).kind(), ErrorKind::Io);
+    EXPECT_STREQ(to_error(Errno::NoEnt).message(), "no such file or directory");
 }
 
 // Property: whatever symlinks and paths are made of "..", ".", "/" and names, a walk in

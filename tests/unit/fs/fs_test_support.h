@@ -86,10 +86,10 @@ protected:
     RefPtr<FileSystem> fs;
 };
 
-inline FsError error_of(const auto& result)
+inline Errno error_of(const auto& result)
 {
     EXPECT_FALSE(result.has_value());
-    return result.has_value() ? FsError::Inval : result.error();
+    return result.has_value() ? Errno::Inval : result.error();
 }
 
 } // namespace wk::kernel::fs::test

@@ -47,7 +47,7 @@ TEST_F(QuotaTest, AWriterStopsAtItsQuotaAndGetsItBackOnUnlink)
     ASSERT_TRUE(written.has_value());
     EXPECT_LT(*written, data.size()); // a short write
     EXPECT_GT(*written, 32u * 1024);
-    EXPECT_EQ(error_of(fs->write(as_file(big), *written, ReadonlyBytes(data.data(), data.size()))), FsError::DQuot);
+    EXPECT_EQ(error_of(fs->write(as_file(big), *written, ReadonlyBytes(data.data(), data.size()))), Errno::DQuot);
     EXPECT_LE(fs->owner_bytes(7), 64u * 1024);
     EXPECT_EQ(fs->owner_bytes(7), as_file(big).storage_bytes());
 
