@@ -19,7 +19,7 @@ public:
     using Base::Base;
 
     constexpr Result(E error)
-        : Base(std::unexpect, error)
+        : Base(std::unexpect, std::move(error))
     {
     }
     constexpr Result(const Result&) = default;

@@ -475,27 +475,27 @@ UstarResult Loader::run()
     while (true) {
         m_entry = String();
         if (m_offset == m_archive.size())
-            return std::unexpected(fail("archive ends without an end-of-archive block"));
+            return fail("archive ends without an end-of-archive block");
         if (m_archive.size() - m_offset < kBlock)
-            return std::unexpected(fail("archive ends inside a header"));
+            return fail("archive ends inside a header");
         const u8* header = m_archive.data() + m_offset;
         if (is_zero_block(header)) {
             if (pending_extension)
-                return std::unexpected(fail("extended header without an entry after it"));
+                return fail("extended header without an entry after it");
             return m_stats;
         }
 
         set_entry(text_of(header, kName));
         if (!checksum_matches(header))
-            return std::unexpected(fail("header checksum does not match"));
+            return fail("header checksum does not match");
         if (!has_ustar_magic(header))
-            return std::unexpected(fail("not a ustar header (bad magic)"));
+            return fail("not a ustar header (bad magic)");
         auto header_size = number_of(header, kSize);
         if (!header_size)
-            return std::unexpected(fail("size field is not a number"));
+            return fail("size field is not a number");
         auto mtime_seconds = number_of(header, kMtime);
         if (!mtime_seconds)
-            return std::unexpected(fail("mtime field is not a number"));
+            return fail("mtime field is not a number");
         char type = static_cast<char>(header[kTypeflag]);
 
         u64 size = *header_size;
@@ -504,16 +504,16 @@ UstarResult Loader::run()
         u64 available = m_archive.size() - m_offset - kBlock;
         auto padded = checked_align_up<u64>(size, kBlock);
         if (!padded || size > available)
-            return std::unexpected(fail("entry data runs past the end of the archive"));
+            return fail("entry data runs past the end of the archive");
         ReadonlyBytes data(m_archive.data() + m_offset + kBlock, static_cast<usize>(size));
         u64 next_offset = m_offset + kBlock + (*padded <= available ? *padded : available);
 
         if (type == 'L' || type == 'K' || type == 'x') {
             if (size > kMaxExtendedHeader)
-                return std::unexpected(fail("extended header is too large"));
+                return fail("extended header is too large");
             if (type == 'x') {
                 if (auto failure = read_pax(data))
-                    return std::unexpected(std::move(*failure));
+                    return std::move(*failure);
             } else {
                 auto text = StringView(reinterpret_cast<const char*>(data.data()), data.size());
                 usize nul = text.find('\0');
@@ -523,7 +523,7 @@ UstarResult Loader::run()
                 target.clear();
                 target.append(text);
                 if (target.has_failed())
-                    return std::unexpected(fail("out of memory", ErrorKind::OutOfMemory));
+                    return fail("out of memory", ErrorKind::OutOfMemory);
                 (type == 'L' ? m_has_long_name : m_has_long_link) = true;
             }
             pending_extension = true;
@@ -546,7 +546,7 @@ UstarResult Loader::run()
         StringBuilder link(&m_fs.allocator());
         link.append(m_has_long_link ? m_long_link.view() : text_of(header, kLinkname));
         if (path.has_failed() || link.has_failed())
-            return std::unexpected(fail("out of memory", ErrorKind::OutOfMemory));
+            return fail("out of memory", ErrorKind::OutOfMemory);
         set_entry(path.view());
 
         u64 mtime = m_pax_mtime.value_or(*mtime_seconds);
@@ -565,10 +565,10 @@ UstarResult Loader::run()
         case '2':
         case '5': {
             if ((type == '1' || type == '2') && size != 0)
-                return std::unexpected(fail("link entry has data"));
+                return fail("link entry has data");
             ReadonlyBytes contents = type == '5' ? ReadonlyBytes() : data;
             if (auto failure = apply(type == '\0' || type == '7' ? '0' : type, path.view(), link.view(), contents, mtime_ns.value_or(~u64 { 0 })))
-                return std::unexpected(std::move(*failure));
+                return std::move(*failure);
             break;
         }
         default: {

@@ -1,9 +1,8 @@
 #pragma once
 
-#include <expected>
-
 #include "base/error.h"
 #include "base/format_sink.h"
+#include "base/result.h"
 #include "base/span.h"
 #include "base/string.h"
 #include "base/types.h"
@@ -34,7 +33,7 @@ struct UstarError {
     void write_to(FormatSink&) const;
 };
 
-using UstarResult = std::expected<UstarStats, UstarError>;
+using UstarResult = Result<UstarStats, UstarError>;
 
 // Unpacks a tar archive into `destination`: POSIX ustar, with the GNU (././@LongLink 'L'/'K')
 // and pax ('x': path, linkpath, size, mtime) extensions that GNU tar writes for long names
