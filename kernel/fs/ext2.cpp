@@ -196,6 +196,13 @@ Result<void> Volume::read_block(u32 block, Bytes buffer)
     return m_device->read_blocks(u64 { block } * (m_sb.block_size / drivers::kSectorSize), buffer);
 }
 
+Result<void> Volume::read_blocks(u32 first, u32 count, Bytes buffer)
+{
+    if (first >= m_sb.blocks_count || count > m_sb.blocks_count - first || buffer.size() != u64 { count } * m_sb.block_size)
+        return Error::from("ext2: block run outside the file system", ErrorKind::Malformed, first);
+    return m_device->read_blocks(u64 { first } * (m_sb.block_size / drivers::kSectorSize), buffer);
+}
+
 bool Volume::is_bad_data_block(u32 block) const
 {
     if (block < m_metadata_end || block >= m_sb.blocks_count)

@@ -117,6 +117,9 @@ public:
     Result<u32> map_block(const Inode&, u64 index, u64* hole_run = nullptr);
     // Reads logical block `index` of the inode into `buffer` (block_size bytes; zeros for a hole).
     Result<void> read_file_block(const Inode&, u64 index, Bytes buffer);
+    // Reads `count` consecutive blocks from `first` into `buffer` (count * block_size bytes)
+    // in one device request; the blocks must lie inside the file system.
+    Result<void> read_blocks(u32 first, u32 count, Bytes buffer);
     // A symlink's target into `out` (size bytes; fast symlinks from i_block).
     Result<void> read_symlink(const Inode&, Vector<u8>& out);
     // Largest size a file may have with this block size (12 + p + p^2 + p^3 blocks).
