@@ -112,17 +112,19 @@ void write_features(FormatSink& sink, const Superblock& sb)
     write_bits(sink, " ro_compat", sb.feature_ro_compat, kRoCompatNames);
 }
 
-Result<GroupDescriptor> parse_group_descriptor(ReadonlyBytes table, u32 index, const Superblock& sb)
+Result<GroupDescriptor> parse_group_descriptor(ReadonlyBytes table, u32 slot, u32 group, const Superblock& sb)
 {
-    u64 at = u64 { index } * kDescriptorSize;
+    u64 at = u64 { slot } * kDescriptorSize;
     if (at + kDescriptorSize > table.size())
         return Error::malformed("ext2: group descriptor past its table");
-    GroupDescriptor group { le32(table, at), le32(table, at + 4), le32(table, at + 8) };
+    GroupDescriptor descriptor { le32(table, at), le32(table, at + 4), le32(table, at + 8) };
     u64 table_blocks = (u64 { sb.inodes_per_group } * sb.inode_size + sb.block_size - 1) / sb.block_size;
-    auto inside = [&](u64 block, u64 count) { return block > sb.first_data_block && block + count <= sb.blocks_count; };
-    if (!inside(group.block_bitmap, 1) || !inside(group.inode_bitmap, 1) || !inside(group.inode_table, table_blocks))
-        return Error::malformed("ext2: group descriptor points outside the file system", index);
-    return group;
+    u64 first = sb.first_data_block + u64 { group } * sb.blocks_per_group;
+    u64 end = first + sb.blocks_per_group < sb.blocks_count ? first + sb.blocks_per_group : sb.blocks_count;
+    auto inside = [&](u64 block, u64 count) { return block > sb.first_data_block && block >= first && block + count <= end; };
+    if (!inside(descriptor.block_bitmap, 1) || !inside(descriptor.inode_bitmap, 1) || !inside(descriptor.inode_table, table_blocks))
+        return Error::malformed("ext2: group descriptor points outside its group", group);
+    return descriptor;
 }
 
 FileType Inode::type() const
@@ -181,7 +183,7 @@ Result<Volume> Volume::mount(drivers::BlockDevice& device)
     for (u32 index = 0; index < sb.group_count; ++index) {
         if (index % per_block == 0)
             TRY(volume.read_block(table_block + index / per_block, volume.m_scratch.span()));
-        auto group = TRY(parse_group_descriptor(volume.m_scratch.span(), index % per_block, sb));
+        auto group = TRY(parse_group_descriptor(volume.m_scratch.span(), index % per_block, index, sb));
         TRY(volume.m_groups.try_append(group));
     }
     u32 table_blocks = (sb.group_count + per_block - 1) / per_block;
@@ -207,14 +209,12 @@ bool Volume::is_bad_data_block(u32 block) const
 {
     if (block < m_metadata_end || block >= m_sb.blocks_count)
         return true;
+    // Every group's metadata lies inside the group (checked at mount): look at one group.
+    auto& group = m_groups[(block - m_sb.first_data_block) / m_sb.blocks_per_group];
     u32 table_blocks = static_cast<u32>((u64 { m_sb.inodes_per_group } * m_sb.inode_size + m_sb.block_size - 1) / m_sb.block_size);
-    for (auto& group : m_groups) {
-        if (block == group.block_bitmap || block == group.inode_bitmap)
-            return true;
-        if (block >= group.inode_table && block - group.inode_table < table_blocks)
-            return true;
-    }
-    return false;
+    if (block == group.block_bitmap || block == group.inode_bitmap)
+        return true;
+    return block >= group.inode_table && block - group.inode_table < table_blocks;
 }
 
 Result<Inode> Volume::read_inode(u32 number)

@@ -65,9 +65,10 @@ struct GroupDescriptor {
     u32 inode_table { 0 };
 };
 
-// Parses descriptor `index` (32 bytes each) and checks that its bitmaps and inode table lie
-// inside the file system.
-Result<GroupDescriptor> parse_group_descriptor(ReadonlyBytes table, u32 index, const Superblock&);
+// Parses the descriptor at `slot` of `table` (32 bytes each), that of group `group`, and checks
+// that its bitmaps and inode table lie inside that group's blocks (as Linux's ext2 does; ext2
+// without flex_bg places them there), which also makes "is this block metadata" one lookup.
+Result<GroupDescriptor> parse_group_descriptor(ReadonlyBytes table, u32 slot, u32 group, const Superblock&);
 
 enum class FileType : u8 { Unknown, Regular, Directory, Symlink, Other };
 

@@ -157,13 +157,19 @@ TEST(Ext2Superblock, RefusesDamage)
     }
 }
 
-TEST(Ext2Superblock, RefusesADescriptorOutsideTheDisk)
+TEST(Ext2Superblock, RefusesADescriptorOutsideItsGroup)
 {
-    auto disk = make_image();
-    disk.put32(2 * kBlock + 8, 62); // an inode table of 4 blocks from 62 passes block 64
-    auto volume = Volume::mount(disk);
-    ASSERT_FALSE(volume.has_value());
-    EXPECT_EQ(message(volume.error()), "ext2: group descriptor points outside the file system");
+    auto check = [](usize field, u32 block) {
+        auto disk = make_image();
+        disk.put32(2 * kBlock + field, block);
+        auto volume = Volume::mount(disk);
+        ASSERT_FALSE(volume.has_value()) << field << " " << block;
+        EXPECT_EQ(message(volume.error()), "ext2: group descriptor points outside its group");
+    };
+    check(8, 62);     // an inode table of 4 blocks from 62 passes block 64
+    check(0, 64);     // a block bitmap past the end
+    check(4, 0);      // an inode bitmap in the boot block
+    check(8, 0xFFFFFFFE);
 }
 
 TEST(Ext2Blocks, MapsDirectIndirectAndHoles)
