@@ -143,6 +143,7 @@ T must_succeed(Result<T> result, const char* what)
     // `storage=poll` on the command line: disks poll for completions instead of taking MSI-X.
     drivers::initialize_storage(!boot_info.has_option("storage=poll"));
     sys::mount_root(boot_info);
+    sys::mount_data();
     if (boot_info.has_option("test")) {
         auto summary = debug::run_kernel_tests();
         if (summary.failed == 0 && summary.passed > 0)

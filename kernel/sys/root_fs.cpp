@@ -3,6 +3,8 @@
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/debug/log.h"
 #include "kernel/debug/panic.h"
+#include "kernel/drivers/storage.h"
+#include "kernel/fs/ext2_import.h"
 #include "kernel/fs/ustar.h"
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
@@ -17,6 +19,7 @@ namespace {
 constinit SpinLock g_lock;
 RefPtr<fs::FileSystem> g_root;
 InitrdSummary g_summary;
+DataSummary g_data;
 
 // Inode times: the wall clock (nanoseconds since the Unix epoch, from the CMOS clock read at
 // boot), as WASI's realtime clock gives them, so that a file's times compare with `date`.
@@ -92,6 +95,50 @@ fs::FileSystem& root_fs()
 }
 
 const InitrdSummary& initrd_summary() { return g_summary; }
+const DataSummary& data_summary() { return g_data; }
+
+void mount_data()
+{
+    auto disks = drivers::disks();
+    if (disks.empty()) {
+        debug::info("ext2: no disk; /data not mounted");
+        return;
+    }
+    drivers::BlockDevice& disk = *disks[0];
+    // NOTE: runs before the first process, so nothing else uses the root file system yet; the
+    // copy is not under the FsGuard because waiting for the disk needs interrupts.
+    auto volume = fs::ext2::Volume::mount(disk);
+    if (!volume) {
+        debug::warn("ext2: {} not mounted: {}", disk.name(), volume.error().message());
+        return;
+    }
+    auto& sb = volume->superblock();
+    debug::write_log_prefix(debug::LogLevel::Info);
+    format_to(debug::log_sink(), "ext2: {}: {} blocks of {} bytes ({} free), {} inodes ({} free), {} groups, revision {}, ",
+              disk.name(), sb.blocks_count, sb.block_size, sb.free_blocks, sb.inodes_count, sb.free_inodes, sb.group_count,
+              sb.revision);
+    fs::ext2::write_features(debug::log_sink(), sb);
+    debug::log_sink().write("\n");
+    if ((sb.feature_ro_compat & ~fs::ext2::kKnownRoCompat) != 0)
+        debug::warn("ext2: {}: unknown RO_COMPAT features (read-only; every mount is read-only today)", disk.name());
+    auto made = g_root->create_directory_at(g_root->root(), "data");
+    if (!made) {
+        debug::warn("ext2: cannot create /data: {}", fs::describe(made.error()));
+        return;
+    }
+    auto copied = fs::import_ext2(*volume, *g_root, **made, &debug::console_sink());
+    if (!copied) {
+        debug::error("ext2: {}: copy into /data stopped: {}", disk.name(), copied.error().message());
+        return;
+    }
+    g_data.mounted = true;
+    g_data.files = copied->files;
+    g_data.bytes = copied->file_bytes;
+    debug::info("ext2: {} at /data (read-only snapshot in memory; changes are not written back): {} files, {} bytes, "
+                "{} directories, {} symlinks, {} hard links, {} skipped ({} damaged)",
+                disk.name(), copied->files, copied->file_bytes, copied->directories, copied->symlinks, copied->hard_links,
+                copied->skipped, copied->damaged);
+}
 
 void mount_root(const boot::BootInfo& info)
 {

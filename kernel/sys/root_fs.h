@@ -53,4 +53,18 @@ struct InitrdSummary {
 };
 const InitrdSummary& initrd_summary();
 
+// Mounts the ext2 file system of the first disk at /data, if it has one: today a read-only
+// snapshot copied into the root file system (fs::import_ext2; docs/storage.md, "ext2").
+// Logs the superblock's numbers and features, then what was copied, or why nothing was.
+// NOTE: call once after mount_root() and drivers::initialize_storage(), before the first
+// process starts, without holding the FsGuard (the disk reads need interrupts).
+void mount_data();
+
+struct DataSummary {
+    bool mounted { false };
+    u64 files { 0 };
+    u64 bytes { 0 };
+};
+const DataSummary& data_summary();
+
 } // namespace wk::kernel::sys

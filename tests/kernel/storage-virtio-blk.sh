@@ -5,7 +5,8 @@
 # of the disk (refused, nothing written) and a wrong seed (the verify must see the mismatch).
 # The q35 boots take completions by MSI-X interrupt, the i440fx boot polls (`storage=poll`),
 # and a last boot gives the device no MSI-X (QEMU's vectors=0), so the driver must poll, and
-# a queue of 4 entries, so every 32 KiB request takes a notification of its own.
+# a queue of 4 entries, so every 32 KiB request takes a notification of its own. At the first
+# `disk` the count is 2: GET_ID at start and the boot's look for an ext2 superblock.
 # usage: storage-virtio-blk.sh KERNEL.elf [QEMU-RUN-ARGS...]
 set -uo pipefail
 kernel=$1
@@ -26,7 +27,7 @@ pattern write "$image" 2000 10 11 || fail "could not prepare the image"
   --expect "1af4:1042 mass storage \(010000\) virtio-blk" \
   --expect "configuration through ECAM" \
   --expect "storage: vda: virtio-blk at [0-9a-f:.]+, 16384 sectors \(8 MiB\), .*, MSI-X interrupts" \
-  --expect "^vda 16384 sectors \(8 MiB\) features 0x1[0-9a-f]{8} queue 128 id \"wasmkern-disk0\" MSI-X vector 0x40, 1 interrupts" \
+  --expect "^vda 16384 sectors \(8 MiB\) features 0x1[0-9a-f]{8} queue 128 id \"wasmkern-disk0\" MSI-X vector 0x40, 2 interrupts" \
   --expect "^vda .* MSI-X vector 0x40, ([2-9]|[1-9][0-9]+) interrupts" \
   --expect "disk: wrote 1000 sectors at 100 \(16 requests, 2 notifications\)" \
   --expect "disk: flush done" \
