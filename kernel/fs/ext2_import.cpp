@@ -83,9 +83,9 @@ private:
     bool m_has_fatal { false };
 };
 
-Error fs_error(FsError error) { return to_error(error); }
+Error fs_error(Errno error) { return to_error(error); }
 
-bool is_fatal(FsError error) { return error == FsError::NoSpc || error == FsError::NoMem || error == FsError::DQuot; }
+bool is_fatal(Errno error) { return error == Errno::NoSpc || error == Errno::NoMem || error == Errno::DQuot; }
 
 Result<Ext2ImportStats> Importer::run(Directory& destination)
 {
@@ -142,7 +142,7 @@ Result<void> Importer::add_entry(const PendingDirectory& parent, const ext2::Dir
         return {};
     }
     Directory& directory = *parent.directory;
-    auto fail = [&](FsError error) -> Result<void> {
+    auto fail = [&](Errno error) -> Result<void> {
         if (is_fatal(error)) {
             m_has_fatal = true;
             return fs_error(error);
@@ -261,7 +261,7 @@ Result<void> Importer::copy_file(File& file, const ext2::Inode& source)
         u64 length = source.size - offset < buffer.size() ? source.size - offset : buffer.size();
         auto written = m_fs.write(file, offset, ReadonlyBytes(buffer).first(length));
         if (!written || *written != length) {
-            FsError error = written ? FsError::NoSpc : written.error();
+            Errno error = written ? Errno::NoSpc : written.error();
             m_has_fatal = is_fatal(error);
             return fs_error(error);
         }

@@ -123,7 +123,7 @@ void mount_data()
         debug::warn("ext2: {}: unknown RO_COMPAT features (read-only; every mount is read-only today)", disk.name());
     auto made = g_root->create_directory_at(g_root->root(), "data");
     if (!made) {
-        debug::warn("ext2: cannot create /data: {}", fs::describe(made.error()));
+        debug::warn("ext2: cannot create /data: {}", describe(made.error()));
         return;
     }
     auto copied = fs::import_ext2(*volume, *g_root, **made, &debug::console_sink());
