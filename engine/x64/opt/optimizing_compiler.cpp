@@ -102,7 +102,8 @@ Result<void> OptimizingCompiler::emit_function()
     m_entry_hints.clear();
     for (const ArgSlot& slot : m_self_layout.params)
         TRY(m_entry_hints.try_append(slot.on_stack ? Allocator::kNoHint : slot.reg));
-    TRY(m_alloc.run(m_function, m_entry_hints.span()));
+    TRY(compute_abi_hints(m_module, m_function, m_value_hints));
+    TRY(m_alloc.run(m_function, m_entry_hints.span(), m_value_hints.span()));
 
     m_labels.reset();
     m_trap_stubs.reset();

@@ -371,10 +371,31 @@ Result<void> Allocator::scan(const Function& f)
             }
             return kNone;
         }
-        Span<const u32> args = f.args(data.def);
-        if (args.size() > 0 && data.index == 0)
-            return reg_of(args[0]);
         return kNone;
+    };
+    // Two-address form: the first operand's register (a call's results come in fixed
+    // registers instead, see fixed_hint).
+    auto operand_hint = [&](Value v, RegClass cls) -> u32 {
+        const engine::opt::ValueData& data = f.value(v);
+        if (data.kind == ValueKind::Param || data.index != 0)
+            return kNone;
+        Op op = f.inst(data.def).op;
+        if (op == Op::Call || op == Op::CallIndirect || op == Op::CallRef)
+            return kNone;
+        Span<const u32> args = f.args(data.def);
+        if (args.size() == 0)
+            return kNone;
+        Loc loc = m_locs[args[0]];
+        if (loc.kind != LocKind::Reg || class_of(f.value(args[0]).type) != cls)
+            return kNone;
+        return loc.reg;
+    };
+    // The register the code generator moves the value to or from anyway (a call's
+    // argument or result, the returned value), kNone without one.
+    auto fixed_hint = [&](Value v) -> u32 {
+        if (v >= m_value_hints.size() || m_value_hints[v] == kNoHint)
+            return kNone;
+        return m_value_hints[v];
     };
 
     // A v128 value takes two consecutive slots (see slot_span).
@@ -400,9 +421,23 @@ Result<void> Allocator::scan(const Function& f)
         }
         auto usable = [&](u8 reg) { return !blocked(cls, reg, interval.start, interval.end); };
         u32 chosen = kNone;
-        u32 hint = hint_of(interval.value, cls);
-        if (hint != kNone && active[hint] == kNone && usable(static_cast<u8>(hint)))
-            chosen = hint;
+        // Hints in order: an edge's or the entry's (hint_of), which removes a move at
+        // every pass over the edge; the fixed register of an ABI use or definition,
+        // which otherwise costs a move at the call or the return; the first operand's,
+        // which saves a move only for two-address forms (an add or a subtraction of a
+        // constant into a third register is a lea anyway).
+        u32 hints[3] = { hint_of(interval.value, cls), fixed_hint(interval.value), operand_hint(interval.value, cls) };
+        auto allocatable = [&](u32 reg) {
+            for (u32 k = 0; k < reg_count; ++k) {
+                if (reg_at(k) == reg)
+                    return true;
+            }
+            return false;
+        };
+        for (u32 hint : hints) {
+            if (chosen == kNone && hint != kNone && allocatable(hint) && active[hint] == kNone && usable(static_cast<u8>(hint)))
+                chosen = hint;
+        }
         for (u32 k = 0; chosen == kNone && k < reg_count; ++k) {
             u8 reg = reg_at(k);
             if (active[reg] == kNone && usable(reg))
@@ -582,9 +617,10 @@ bool Allocator::saves_at_definition(Value v) const
     return m_calls_at_level[level + 1][to] != m_calls_at_level[level + 1][from];
 }
 
-Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints)
+Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints, Span<const u8> value_hints)
 {
     m_entry_hints = entry_hints;
+    m_value_hints = value_hints;
     m_slots = 0;
     TRY(number_positions(f));
     TRY(compute_liveness(f));

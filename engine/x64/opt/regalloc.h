@@ -16,7 +16,8 @@
 // it is used, by loop-weighted counts, gets its spill slot instead (prefers_slot).
 // Hints: a block parameter prefers the register of an incoming argument, a
 // loop-carried argument its parameter's, an entry parameter the register it arrives
-// in, and the result of a two-address instruction its first operand's.
+// in, and the result of a two-address instruction its first operand's; failing those,
+// a value takes the ABI register its first call argument, call result or return uses.
 //
 // Positions: instruction k of the layout reads its operands at 2k and writes its
 // results at 2k+1; a block's parameters are written at its start position.
@@ -76,8 +77,11 @@ public:
     // Unsupported functions whose liveness sets would exceed the memory budget.
     // `entry_hints`: per parameter of the function, the register it arrives in (kNoHint
     // for none), preferred for that parameter's value; it must outlive run().
+    // `value_hints`: per value (or empty), the register of its class that an ABI use or
+    // definition moves it to or from (a call argument, a call's result, the returned
+    // value), kNoHint for none; taken when free and no edge or two-address hint is.
     static constexpr u8 kNoHint = 0xFF;
-    Result<void> run(const Function& function, Span<const u8> entry_hints = {});
+    Result<void> run(const Function& function, Span<const u8> entry_hints = {}, Span<const u8> value_hints = {});
 
     Loc loc(Value v) const { return m_locs[v]; }
     u32 position(Inst inst) const { return m_inst_position[inst]; }
@@ -152,6 +156,7 @@ private:
     Vector<u32> m_clobbers[3];    // positions that block rax, rcx, rdx
     Vector<Interval> m_assigned[32];
     Span<const u8> m_entry_hints;
+    Span<const u8> m_value_hints;
     Vector<u32> m_depth;        // loop depth per position / 2
     Vector<u32> m_block_depth;  // loop depth per block
     Vector<u32> m_loop_mark;    // per block: the header whose loop walk last reached it
