@@ -140,6 +140,10 @@ private:
     u8 level_at(u32 position) const { return static_cast<u8>(std::min<u32>(m_depth[position / 2], kLevels - 1)); }
     u64 weight_at(u32 position) const { return u64 { 1 } << (3 * level_at(position)); }
     bool blocked(RegClass cls, u8 reg, u32 start, u32 end) const;
+    // Whether a value with fixed hint `reg` is defined in (start, end].
+    bool wanted(RegClass cls, u8 reg, u32 start, u32 end) const;
+    // Whether one is defined there at a loop level deeper than `level`.
+    bool wanted_deeper(RegClass cls, u8 reg, u32 start, u32 end, u32 level) const;
 
     Vector<Loc> m_locs;
     Vector<u32> m_inst_position;
@@ -155,6 +159,7 @@ private:
     Vector<Value> m_param_of_arg; // a value passed on an edge -> the parameter it feeds
     Vector<u32> m_clobbers[3];    // positions that block rax, rcx, rdx
     Vector<Interval> m_assigned[32];
+    Vector<u32> m_wanted[32]; // per register: definition positions of values hinted to it
     Span<const u8> m_entry_hints;
     Span<const u8> m_value_hints;
     Vector<u32> m_depth;        // loop depth per position / 2

@@ -35,6 +35,13 @@ constexpr const char* kHintShapes = R"(
     (i64.sub (local.get $b) (local.get $z)))
   (func $h (param $p f64) (param $q f64) (result f64)
     (f64.sub (local.get $q) (local.get $p)))
+  (func $fib (param $n i32) (result i64) (local $acc i64)
+    (block $done (loop $l
+      (br_if $done (i32.lt_u (local.get $n) (i32.const 2)))
+      (local.set $acc (i64.add (call $fib (i32.sub (local.get $n) (i32.const 1))) (local.get $acc)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+      (br $l)))
+    (i64.add (local.get $acc) (i64.extend_i32_u (local.get $n))))
 )
 )";
 
@@ -111,6 +118,24 @@ TEST(AbiHints, CallArgumentsResultsAndReturnsTakeTheirAbiRegisters)
     x64::opt::Loc loc = ha.loc(h.args(ret)[0]);
     EXPECT_EQ(loc.kind, x64::opt::LocKind::Reg);
     EXPECT_EQ(loc.reg, number(Xmm::xmm0));
+
+    // $fib (a loop around one recursive call, as clang leaves fib): the loop-carried $n
+    // and $acc stay out of rax and rsi, which the call's result and argument want.
+    Function fib;
+    x64::opt::Allocator fiba;
+    const u8 fib_entry[] = { number(Gpr::rsi) };
+    allocate(3, fib, fiba, Span<const u8>(fib_entry, 1));
+    u32 calls = 0;
+    for (Block b : fib.layout()) {
+        for (Inst inst : fib.insts(b)) {
+            if (fib.inst(inst).op != Op::Call)
+                continue;
+            ++calls;
+            EXPECT_EQ(gpr_at(fiba, fib.args(inst)[0]), number(Gpr::rsi));
+            EXPECT_EQ(gpr_at(fiba, fib.result(inst)), number(Gpr::rax));
+        }
+    }
+    EXPECT_EQ(calls, 1u);
 }
 
 TEST(AbiHints, CallAndLoopShapesAgreeWithTheBaseline)
