@@ -186,6 +186,13 @@ Result<void> OptimizingCompiler::compute_forwarding()
 {
     TRY(m_forward.try_resize(m_function.block_count(), kNone));
     auto forwards_to = [&](Block b) -> Block {
+        // NOTE: a parameter stored to its save slot where defined (saves_at_definition)
+        // is stored at the block's start: a jump past the block would skip the store, and
+        // the reloads after the next call would read a slot never written.
+        for (Value param : m_function.params(b)) {
+            if (m_alloc.saves_at_definition(param))
+                return kNone;
+        }
         // Constants emit nothing (their uses rematerialise them); LICM leaves them in
         // preheaders.
         Span<const u32> insts = m_function.insts(b);
