@@ -14,10 +14,12 @@
 // values live across a call to their save slots and reloads them after it (the
 // intervals tell which, see live_across); a value that crosses calls more often than
 // it is used, by loop-weighted counts, gets its spill slot instead (prefers_slot).
-// Hints: a block parameter prefers the register of an incoming argument, a
-// loop-carried argument its parameter's, an entry parameter the register it arrives
-// in, and the result of a two-address instruction its first operand's; failing those,
-// a value takes the ABI register its first call argument, call result or return uses.
+// Hints, in this order: a block parameter prefers the register of an incoming
+// argument, a loop-carried argument its parameter's, an entry parameter the register
+// it arrives in; then the ABI register of a value's first call argument position, its
+// call's result or the return (value_hints); then, for the result of a two-address
+// instruction, its first operand's. A value without a usable hint avoids registers
+// that values defined inside its interval want by the ABI (wanted).
 //
 // Positions: instruction k of the layout reads its operands at 2k and writes its
 // results at 2k+1; a block's parameters are written at its start position.
@@ -79,7 +81,7 @@ public:
     // for none), preferred for that parameter's value; it must outlive run().
     // `value_hints`: per value (or empty), the register of its class that an ABI use or
     // definition moves it to or from (a call argument, a call's result, the returned
-    // value), kNoHint for none; taken when free and no edge or two-address hint is.
+    // value), kNoHint for none; taken when free and no edge or entry hint is.
     static constexpr u8 kNoHint = 0xFF;
     Result<void> run(const Function& function, Span<const u8> entry_hints = {}, Span<const u8> value_hints = {});
 
