@@ -20,6 +20,50 @@ using namespace x64::abi;
 using x64::baseline::gpr;
 using x64::baseline::xmm;
 
+Result<void> compute_abi_hints(const Module& module, const engine::opt::Function& function, Vector<u8>& hints)
+{
+    TRY(hints.try_resize(function.value_count(), Allocator::kNoHint));
+    for (u8& hint : hints)
+        hint = Allocator::kNoHint;
+    // The first fixed register in layout order wins: usually the nearest to the definition.
+    auto prefer = [&](Value v, u8 reg) {
+        if (hints[v] == Allocator::kNoHint)
+            hints[v] = reg;
+    };
+    auto result_reg = [&](Value v) {
+        return class_of(function.value(v).type) == RegClass::Gpr ? number(Gpr::rax) : number(Xmm::xmm0);
+    };
+    CallLayout layout;
+    for (Block b : function.layout()) {
+        for (Inst inst : function.insts(b)) {
+            const engine::opt::InstData& data = function.inst(inst);
+            Span<const u32> args = function.args(inst);
+            if (data.op == Op::Return) {
+                if (args.size() == 1)
+                    prefer(args[0], result_reg(args[0]));
+                continue;
+            }
+            bool tail = data.op == Op::ReturnCall || data.op == Op::ReturnCallIndirect || data.op == Op::ReturnCallRef;
+            if (!tail && data.op != Op::Call && data.op != Op::CallIndirect && data.op != Op::CallRef)
+                continue;
+            bool direct = data.op == Op::Call || data.op == Op::ReturnCall;
+            u32 type_index = direct ? module.functions[data.imm2].type_index : data.imm2;
+            TRY(compute_call_layout(module.func_params(type_index), module.func_results(type_index), layout));
+            u32 param_count = layout.param_count();
+            for (u32 k = 0; k < param_count && k < args.size(); ++k) {
+                if (!layout.params[k].on_stack)
+                    prefer(args[k], layout.params[k].reg);
+            }
+            // The table index or the funcref goes to rax (emit_call).
+            if (!direct && param_count < args.size())
+                prefer(args[param_count], number(Gpr::rax));
+            if (!tail && layout.result_count() == 1 && data.result_count == 1)
+                prefer(function.result(inst), result_reg(function.result(inst)));
+        }
+    }
+    return {};
+}
+
 Result<void> OptimizingCompiler::save_live_across(Inst call)
 {
     u32 position = m_alloc.position(call);

@@ -102,7 +102,8 @@ Result<void> OptimizingCompiler::emit_function()
     m_entry_hints.clear();
     for (const ArgSlot& slot : m_self_layout.params)
         TRY(m_entry_hints.try_append(slot.on_stack ? Allocator::kNoHint : slot.reg));
-    TRY(m_alloc.run(m_function, m_entry_hints.span()));
+    TRY(compute_abi_hints(m_module, m_function, m_value_hints));
+    TRY(m_alloc.run(m_function, m_entry_hints.span(), m_value_hints.span()));
 
     m_labels.reset();
     m_trap_stubs.reset();
@@ -188,6 +189,13 @@ Result<void> OptimizingCompiler::compute_forwarding()
 {
     TRY(m_forward.try_resize(m_function.block_count(), kNone));
     auto forwards_to = [&](Block b) -> Block {
+        // NOTE: a parameter stored to its save slot where defined (saves_at_definition)
+        // is stored at the block's start: a jump past the block would skip the store, and
+        // the reloads after the next call would read a slot never written.
+        for (Value param : m_function.params(b)) {
+            if (m_alloc.saves_at_definition(param))
+                return kNone;
+        }
         // Constants emit nothing (their uses rematerialise them); LICM leaves them in
         // preheaders.
         Span<const u32> insts = m_function.insts(b);

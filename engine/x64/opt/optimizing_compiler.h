@@ -45,6 +45,13 @@ inline constexpr u32 kMaxDirectTargets = 8;
 // Frames and outgoing argument areas are multiples of 16 bytes (the call ABI's alignment).
 constexpr u32 align16(u32 value) { return (value + 15) & ~15u; }
 
+// Register hints from the ABI (Allocator::run's value_hints): per value of `function`,
+// the register of its class that its first call argument position (register
+// arguments only; a call_indirect's index and a call_ref's funcref: rax), its call's
+// single result (rax or xmm0) or the single returned value (rax or xmm0) is moved to
+// or from, in layout order; Allocator::kNoHint for none.
+Result<void> compute_abi_hints(const Module& module, const engine::opt::Function& function, Vector<u8>& hints);
+
 class OptimizingCompiler final : public compile::FunctionCompiler {
 public:
     // `baseline_isa`: SSE forms only, whatever the machine offers (cpu_features.h).
@@ -231,6 +238,7 @@ private:
     Vector<Move> m_moves;
     Vector<u32> m_staging; // slots of large parallel moves (moves.cpp), per function
     Vector<u8> m_entry_hints; // per parameter, its ABI register (Allocator::run)
+    Vector<u8> m_value_hints; // per value, compute_abi_hints (Allocator::run)
 
     // Edges whose moves sit out of line: (label, edge).
     struct EdgeStub {

@@ -332,8 +332,42 @@ Result<void> Allocator::build_intervals(const Function& f)
     return {};
 }
 
+bool Allocator::wanted(RegClass cls, u8 reg, u32 start, u32 end) const
+{
+    const Vector<u32>& points = m_wanted[cls == RegClass::Gpr ? reg : 16 + reg];
+    const u32* first = std::upper_bound(points.begin(), points.end(), start);
+    return first != points.end() && *first <= end;
+}
+
+bool Allocator::wanted_deeper(RegClass cls, u8 reg, u32 start, u32 end, u32 level) const
+{
+    const Vector<u32>& points = m_wanted[cls == RegClass::Gpr ? reg : 16 + reg];
+    // NOTE: bounded, so that a huge function costs no quadratic time here.
+    u32 looked = 0;
+    for (const u32* p = std::upper_bound(points.begin(), points.end(), start); p != points.end() && *p <= end; ++p) {
+        if (level_at(*p) > level)
+            return true;
+        if (++looked == 64)
+            break;
+    }
+    return false;
+}
+
 Result<void> Allocator::scan(const Function& f)
 {
+    // Definition positions of the values with a fixed hint, per register (wanted).
+    for (auto& points : m_wanted)
+        points.clear();
+    for (u32 v = 0; v < m_value_hints.size() && v < f.value_count(); ++v) {
+        u8 reg = m_value_hints[v];
+        if (reg >= 16 || m_interval_of[v] == kNone)
+            continue;
+        RegClass cls = class_of(f.value(v).type);
+        TRY(m_wanted[cls == RegClass::Gpr ? reg : 16 + reg].try_append(m_intervals[m_interval_of[v]].start));
+    }
+    for (auto& points : m_wanted)
+        std::sort(points.begin(), points.end());
+
     Vector<u32> order;
     TRY(order.try_resize(m_intervals.size(), 0));
     for (u32 k = 0; k < order.size(); ++k)
@@ -348,7 +382,10 @@ Result<void> Allocator::scan(const Function& f)
     for (u32 k = 0; k < 16; ++k)
         active_gpr[k] = active_xmm[k] = kNone;
 
-    auto hint_of = [&](Value v, RegClass cls) -> u32 {
+    // `source_level`: the loop level of the move the hint removes (the entry's, or the
+    // edge's source block's), kLevels when it is not to be weighed against fixed hints.
+    auto hint_of = [&](Value v, RegClass cls, u32& source_level) -> u32 {
+        source_level = kLevels;
         auto reg_of = [&](Value w) -> u32 {
             if (w == kNone)
                 return kNone;
@@ -362,19 +399,44 @@ Result<void> Allocator::scan(const Function& f)
             return hint;
         const engine::opt::ValueData& data = f.value(v);
         if (data.kind == ValueKind::Param) {
-            if (data.def == f.entry() && data.index < m_entry_hints.size() && m_entry_hints[data.index] != kNoHint)
+            if (data.def == f.entry() && data.index < m_entry_hints.size() && m_entry_hints[data.index] != kNoHint) {
+                source_level = level_at(m_block_start[data.def]);
                 return m_entry_hints[data.index];
+            }
             for (u32 e : f.preds(data.def)) {
                 hint = reg_of(f.edge_args(e)[data.index]);
-                if (hint != kNone)
+                if (hint != kNone) {
+                    source_level = level_at(m_block_end[f.edge(e).from]);
                     return hint;
+                }
             }
             return kNone;
         }
-        Span<const u32> args = f.args(data.def);
-        if (args.size() > 0 && data.index == 0)
-            return reg_of(args[0]);
         return kNone;
+    };
+    // Two-address form: the first operand's register (a call's results come in fixed
+    // registers instead, see fixed_hint).
+    auto operand_hint = [&](Value v, RegClass cls) -> u32 {
+        const engine::opt::ValueData& data = f.value(v);
+        if (data.kind == ValueKind::Param || data.index != 0)
+            return kNone;
+        Op op = f.inst(data.def).op;
+        if (op == Op::Call || op == Op::CallIndirect || op == Op::CallRef)
+            return kNone;
+        Span<const u32> args = f.args(data.def);
+        if (args.size() == 0)
+            return kNone;
+        Loc loc = m_locs[args[0]];
+        if (loc.kind != LocKind::Reg || class_of(f.value(args[0]).type) != cls)
+            return kNone;
+        return loc.reg;
+    };
+    // The register the code generator moves the value to or from anyway (a call's
+    // argument or result, the returned value), kNone without one.
+    auto fixed_hint = [&](Value v) -> u32 {
+        if (v >= m_value_hints.size() || m_value_hints[v] == kNoHint)
+            return kNone;
+        return m_value_hints[v];
     };
 
     // A v128 value takes two consecutive slots (see slot_span).
@@ -400,13 +462,39 @@ Result<void> Allocator::scan(const Function& f)
         }
         auto usable = [&](u8 reg) { return !blocked(cls, reg, interval.start, interval.end); };
         u32 chosen = kNone;
-        u32 hint = hint_of(interval.value, cls);
-        if (hint != kNone && active[hint] == kNone && usable(static_cast<u8>(hint)))
-            chosen = hint;
-        for (u32 k = 0; chosen == kNone && k < reg_count; ++k) {
-            u8 reg = reg_at(k);
-            if (active[reg] == kNone && usable(reg))
-                chosen = reg;
+        // Hints in order: an edge's or the entry's (hint_of), which removes a move at
+        // every pass over the edge; the fixed register of an ABI use or definition,
+        // which otherwise costs a move at the call or the return; the first operand's,
+        // which saves a move only for two-address forms (an add or a subtraction of a
+        // constant into a third register is a lea anyway).
+        u32 source_level = kLevels;
+        u32 hints[3] = { hint_of(interval.value, cls, source_level), fixed_hint(interval.value), operand_hint(interval.value, cls) };
+        // A parameter whose move would vanish only on a shallower path than the fixed
+        // use of its register inside its interval (a loop's entry edge against a call
+        // in the loop) leaves that register to the fixed use.
+        if (hints[0] != kNone && source_level < kLevels && hints[0] < 16
+            && wanted_deeper(cls, static_cast<u8>(hints[0]), interval.start, interval.end, source_level))
+            hints[0] = kNone;
+        auto allocatable = [&](u32 reg) {
+            for (u32 k = 0; k < reg_count; ++k) {
+                if (reg_at(k) == reg)
+                    return true;
+            }
+            return false;
+        };
+        for (u32 hint : hints) {
+            if (chosen == kNone && hint != kNone && allocatable(hint) && active[hint] == kNone && usable(static_cast<u8>(hint)))
+                chosen = hint;
+        }
+        // Without a hint, a register that a value defined inside this interval prefers
+        // (a call's result, an argument computed for a call, see fixed_hint) is taken
+        // only when no other one is free, so that value can still have it.
+        for (u32 pass = 0; pass < 2 && chosen == kNone; ++pass) {
+            for (u32 k = 0; chosen == kNone && k < reg_count; ++k) {
+                u8 reg = reg_at(k);
+                if (active[reg] == kNone && usable(reg) && (pass == 1 || !wanted(cls, reg, interval.start, interval.end)))
+                    chosen = reg;
+            }
         }
         if (chosen == kNone) {
             // Spill whichever of the current and the active intervals ends last.
@@ -582,9 +670,10 @@ bool Allocator::saves_at_definition(Value v) const
     return m_calls_at_level[level + 1][to] != m_calls_at_level[level + 1][from];
 }
 
-Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints)
+Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints, Span<const u8> value_hints)
 {
     m_entry_hints = entry_hints;
+    m_value_hints = value_hints;
     m_slots = 0;
     TRY(number_positions(f));
     TRY(compute_liveness(f));

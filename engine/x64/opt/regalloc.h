@@ -14,9 +14,12 @@
 // values live across a call to their save slots and reloads them after it (the
 // intervals tell which, see live_across); a value that crosses calls more often than
 // it is used, by loop-weighted counts, gets its spill slot instead (prefers_slot).
-// Hints: a block parameter prefers the register of an incoming argument, a
-// loop-carried argument its parameter's, an entry parameter the register it arrives
-// in, and the result of a two-address instruction its first operand's.
+// Hints, in this order: a block parameter prefers the register of an incoming
+// argument, a loop-carried argument its parameter's, an entry parameter the register
+// it arrives in; then the ABI register of a value's first call argument position, its
+// call's result or the return (value_hints); then, for the result of a two-address
+// instruction, its first operand's. A value without a usable hint avoids registers
+// that values defined inside its interval want by the ABI (wanted).
 //
 // Positions: instruction k of the layout reads its operands at 2k and writes its
 // results at 2k+1; a block's parameters are written at its start position.
@@ -76,8 +79,11 @@ public:
     // Unsupported functions whose liveness sets would exceed the memory budget.
     // `entry_hints`: per parameter of the function, the register it arrives in (kNoHint
     // for none), preferred for that parameter's value; it must outlive run().
+    // `value_hints`: per value (or empty), the register of its class that an ABI use or
+    // definition moves it to or from (a call argument, a call's result, the returned
+    // value), kNoHint for none; taken when free and no edge or entry hint is.
     static constexpr u8 kNoHint = 0xFF;
-    Result<void> run(const Function& function, Span<const u8> entry_hints = {});
+    Result<void> run(const Function& function, Span<const u8> entry_hints = {}, Span<const u8> value_hints = {});
 
     Loc loc(Value v) const { return m_locs[v]; }
     u32 position(Inst inst) const { return m_inst_position[inst]; }
@@ -136,6 +142,10 @@ private:
     u8 level_at(u32 position) const { return static_cast<u8>(std::min<u32>(m_depth[position / 2], kLevels - 1)); }
     u64 weight_at(u32 position) const { return u64 { 1 } << (3 * level_at(position)); }
     bool blocked(RegClass cls, u8 reg, u32 start, u32 end) const;
+    // Whether a value with fixed hint `reg` is defined in (start, end].
+    bool wanted(RegClass cls, u8 reg, u32 start, u32 end) const;
+    // Whether one is defined there at a loop level deeper than `level`.
+    bool wanted_deeper(RegClass cls, u8 reg, u32 start, u32 end, u32 level) const;
 
     Vector<Loc> m_locs;
     Vector<u32> m_inst_position;
@@ -151,7 +161,9 @@ private:
     Vector<Value> m_param_of_arg; // a value passed on an edge -> the parameter it feeds
     Vector<u32> m_clobbers[3];    // positions that block rax, rcx, rdx
     Vector<Interval> m_assigned[32];
+    Vector<u32> m_wanted[32]; // per register: definition positions of values hinted to it
     Span<const u8> m_entry_hints;
+    Span<const u8> m_value_hints;
     Vector<u32> m_depth;        // loop depth per position / 2
     Vector<u32> m_block_depth;  // loop depth per block
     Vector<u32> m_loop_mark;    // per block: the header whose loop walk last reached it
