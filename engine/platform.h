@@ -148,6 +148,10 @@ enum class TrapKind : u32 {
     // Not a trap: host code ended the activation on purpose (WASI proc_exit) with
     // unwind_activation(); the embedder knows why (e.g. the exit status).
     Exit,
+    // A lazily compiled function (CompileOptions::lazy) could not be compiled at its first
+    // call: out of memory, its code did not fit the module's tier space, or an implementation
+    // limit of the baseline.
+    LazyCompileFailed,
     Count,
 };
 

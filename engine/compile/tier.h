@@ -58,6 +58,11 @@ struct CompileOptions {
     // module's code (from platform::fill_entropy). Tests that compare layouts or code
     // turn it off: index order.
     bool deterministic_layout { false };
+    // Lazy compilation (docs/baseline-compiler.md, "Lazy compilation"), with Tier::Baseline
+    // and Tier::Tiered: the module is validated whole as always, but each function is
+    // compiled by the baseline at its first call, through its jump slot. Ignored with
+    // Tier::Optimized.
+    bool lazy { false };
 };
 
 // One tier's code generator for one module. NOTE: contract:

@@ -48,6 +48,7 @@ const char* trap_message(TrapKind kind)
     case TrapKind::UncaughtException: return "uncaught exception";
     case TrapKind::ExceptionMemoryExhausted: return "out of memory: too many exceptions";
     case TrapKind::Exit: return "exit";
+    case TrapKind::LazyCompileFailed: return "a function could not be compiled at its first call";
     case TrapKind::Count: break;
     }
     return "unknown trap";
