@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/interrupts.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/boot/boot_info.h"
+#include "kernel/boot/boot_phases.h"
 #include "kernel/console/console.h"
 #include "kernel/console/process_commands.h"
 #include "kernel/debug/ktest.h"
@@ -110,6 +111,7 @@ T must_succeed(Result<T> result, const char* what)
     run_global_constructors();
     x86_64::enable_vector_state();
     time::calibrate_tsc(first_tsc);
+    boot::mark_boot_phase(boot::BootPhase::Clock);
     time::read_wall_clock_at_boot();
 
     auto boot_info = boot::parse_boot_info(protocol, info_physical);
@@ -126,6 +128,7 @@ T must_succeed(Result<T> result, const char* what)
     must_succeed(mm::initialize_address_space(boot_info), "kernel address space");
     mm::initialize_heap(x86_64::boot_entropy());
     add_hash_entropy(x86_64::boot_entropy());
+    boot::mark_boot_phase(boot::BootPhase::Memory);
     x86_64::initialize_descriptors();
     x86_64::initialize_local_apic();
     sched::initialize();
@@ -133,6 +136,7 @@ T must_succeed(Result<T> result, const char* what)
     x86_64::set_invalid_opcode_filter(proc::grow_at_stack_check);
     x86_64::start_apic_timer(kTimerHz);
     x86_64::sti();
+    boot::mark_boot_phase(boot::BootPhase::Timer);
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",
                 x86_64::apic_timer_frequency_hz() / 1000, kTimerHz, debug::symbol_count());
 
@@ -140,6 +144,7 @@ T must_succeed(Result<T> result, const char* what)
     if (boot_info.has_option("probe"))
         x86_64::power_off_success();
     sys::mount_root(boot_info);
+    boot::mark_boot_phase(boot::BootPhase::Root);
     if (boot_info.has_option("test")) {
         auto summary = debug::run_kernel_tests();
         if (summary.failed == 0 && summary.passed > 0)
@@ -157,6 +162,7 @@ T must_succeed(Result<T> result, const char* what)
     // `console` on the command line skips the shell and goes straight to the kernel console.
     if (!boot_info.has_option("console")) {
         debug::info("boot: first instruction to init in {}.{:03} ms", boot_ns / 1000000, (boot_ns / 1000) % 1000);
+        boot::mark_boot_phase(boot::BootPhase::Init);
         console::run_first_process(kInitPath);
         boot_ns = time::nanoseconds_since_boot();
     }

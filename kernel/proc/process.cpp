@@ -5,6 +5,7 @@
 #include "base/fixed_string.h"
 #include "base/format.h"
 #include "base/ref_ptr.h"
+#include "kernel/boot/boot_phases.h"
 #include "engine/compile/invoke.h"
 #include "engine/compile/tier_up.h"
 #include "engine/runtime/invoke.h"
@@ -218,6 +219,7 @@ i64 process_main(void* argument)
 {
     auto& process = *static_cast<Process*>(argument);
     process.thread->set_process(&process);
+    boot::mark_boot_phase(boot::BootPhase::Started);
     u32 status = run(process);
     // NOTE: the module's counts (shared by every process of the module since it was compiled).
     if (process.module.module) {
@@ -283,12 +285,14 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
                       request.path, needed >> 20, compile_limit >> 20);
         return fail(read.error());
     }
+    boot::mark_boot_phase(boot::BootPhase::Read);
     u64 compile_start = time::nanoseconds_since_boot();
     usize module_size = read->bytes.size();
     auto compiled = engine::compile::load_and_compile(std::move(read->bytes), engine::Features {}, compile_options());
     // Compiling is most of a first spawn (a boot's, under emulation); dmesg shows it.
     debug::dbgln("spawn: {}: {} bytes compiled in {} us", request.path, module_size,
                  (time::nanoseconds_since_boot() - compile_start) / 1000);
+    boot::mark_boot_phase(boot::BootPhase::Compiled);
     if (!compiled) {
         if (request.diagnostics)
             format_to(*request.diagnostics, "error: {}: {}\n", request.path, compiled.error());
