@@ -60,7 +60,7 @@ void configure_logging(const boot::BootInfo& info)
     }
 }
 
-// `tier=baseline|optimized|tiered`, `tier-threshold=N` and `tier-osr=on|off` on the command
+// `tier=baseline|optimized|tiered`, `tier-threshold=N`, `tier-osr=on|off` and `compile=lazy|eager` on the command
 // line: how processes (and the `spec` run) compile their modules (kernel/proc/process.h,
 // set_compile_options).
 void configure_compiler(const boot::BootInfo& info)
@@ -68,6 +68,7 @@ void configure_compiler(const boot::BootInfo& info)
     auto tier = engine::compile::Tier::Tiered;
     i32 threshold = 1000;
     bool osr = true;
+    bool lazy = true;
     std::string_view line = info.command_line_view();
     while (!line.empty()) {
         usize end = line.find(' ');
@@ -82,6 +83,8 @@ void configure_compiler(const boot::BootInfo& info)
                 debug::warn("boot: unknown tier in \"{}\"", word);
         } else if (word == "tier-osr=on" || word == "tier-osr=off") {
             osr = word == "tier-osr=on";
+        } else if (word == "compile=lazy" || word == "compile=eager") {
+            lazy = word == "compile=lazy";
         } else if (word.starts_with(kThreshold)) {
             if (auto parsed = engine::compile::parse_tier_threshold(word.substr(kThreshold.size())))
                 threshold = *parsed;
@@ -89,9 +92,9 @@ void configure_compiler(const boot::BootInfo& info)
                 debug::warn("boot: bad tier threshold in \"{}\"", word);
         }
     }
-    proc::set_compile_options(tier, threshold, osr);
-    debug::info("compiler: processes compile {} (tier-up threshold {}, OSR {})", engine::compile::tier_name(tier), threshold,
-                osr ? "on" : "off");
+    proc::set_compile_options(tier, threshold, osr, lazy);
+    debug::info("compiler: processes compile {} (tier-up threshold {}, OSR {}, {})", engine::compile::tier_name(tier), threshold,
+                osr ? "on" : "off", lazy ? "lazy" : "eager");
 }
 
 template<typename T>

@@ -45,6 +45,7 @@ constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
 engine::compile::Tier g_tier = engine::compile::Tier::Tiered;
 i32 g_tier_threshold = 1000;
 bool g_tier_osr = true;
+bool g_lazy = true;
 
 // Stack a spawn needs below the caller (decoding, validating and compiling run on it). A
 // process calling spawn from deeper than that (deep recursion first) gets NoMem instead of
@@ -588,11 +589,12 @@ sys::KernelWasiSystem* current_system()
     return process ? process->system : nullptr;
 }
 
-void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr)
+void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr, bool lazy)
 {
     g_tier = tier;
     g_tier_threshold = threshold < 1 ? 1 : threshold;
     g_tier_osr = osr;
+    g_lazy = lazy;
 }
 
 engine::compile::CompileOptions compile_options()
@@ -604,6 +606,10 @@ engine::compile::CompileOptions compile_options()
     // reserve below (48 KiB): too little for the optimising tier. No worker: stay baseline.
     options.tier_up_inline_without_worker = false;
     options.tier_up_osr = g_tier_osr;
+    // NOTE: a lazy compile runs the baseline on the process's thread, in that reserve: the
+    // baseline is one pass, not recursive, with its compiler state on the heap (the stack it
+    // needs there is not measured yet; docs/baseline-compiler.md, "Lazy compilation").
+    options.lazy = g_lazy;
     return options;
 }
 
