@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cstring>
 #include <string>
@@ -295,6 +297,65 @@ TEST(Lazy, CompileFailureAtTheFirstCallIsATrap)
     auto ok = call(*session.instance, "ok", {});
     ASSERT_FALSE(ok.trap);
     EXPECT_EQ(ok.results[0].i32_value(), 5);
+}
+
+// The stack a lazy compile takes on the calling thread (in the kernel: a process thread's
+// 48 KiB host-call reserve, docs/kernel-abi.md "Wasm stack reserve"): compile_lazily run
+// directly on a painted 256 KiB stack, for a function with 500 nested blocks, 200 locals and
+// long expressions; the deepest byte written must be well inside 48 KiB.
+struct StackProbe {
+    compile::TierUpManager* manager { nullptr };
+    u32 function_index { 0 };
+    uptr slot { 0 };
+};
+
+void* compile_on_probe_stack(void* raw)
+{
+    auto* probe = static_cast<StackProbe*>(raw);
+    probe->slot = probe->manager->compile_lazily(probe->function_index);
+    return nullptr;
+}
+
+TEST(Lazy, CompileStackUseFitsTheHostCallReserve)
+{
+    std::string wat = "(module (func (export \"deep\") (param i32) (result i32) (local";
+    for (u32 i = 0; i < 200; ++i)
+        wat += " i64";
+    wat += ")\n";
+    for (u32 i = 0; i < 500; ++i)
+        wat += "(block (result i32) ";
+    wat += "local.get 0";
+    for (u32 i = 0; i < 60; ++i)
+        wat += " local.get 0 i32.const " + std::to_string(i) + " i32.add i32.mul";
+    for (u32 i = 0; i < 500; ++i)
+        wat += " local.get 0 br_if 0)";
+    wat += "))\n";
+    auto compiled = compile_text(wat, lazy_options());
+    ASSERT_TRUE(compiled.module);
+    constexpr usize kStack = 256 * 1024;
+    constexpr u8 kPaint = 0xA5;
+    std::vector<u8> stack(kStack, kPaint);
+    StackProbe probe;
+    probe.manager = static_cast<compile::TierUpManager*>(compiled.module->tier_up());
+    ASSERT_NE(probe.manager, nullptr);
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    ASSERT_EQ(pthread_attr_setstack(&attributes, stack.data(), kStack), 0);
+    pthread_t thread;
+    ASSERT_EQ(pthread_create(&thread, &attributes, compile_on_probe_stack, &probe), 0);
+    pthread_join(thread, nullptr);
+    pthread_attr_destroy(&attributes);
+    EXPECT_NE(probe.slot, 0u);
+    EXPECT_EQ(compile::tier_up_counts(*compiled.module).lazy_compiled, 1u);
+    // The stack grows down from the top: the first byte still painted, from the bottom, marks
+    // the deepest use (the thread's own start-up is included: an overestimate).
+    usize untouched = 0;
+    while (untouched < kStack && stack[untouched] == kPaint)
+        ++untouched;
+    usize used = kStack - untouched;
+    RecordProperty("lazy_compile_stack_bytes", static_cast<int>(used));
+    std::printf("lazy compile stack use: %zu bytes\n", used);
+    EXPECT_LT(used, 24u * 1024);
 }
 
 TEST(Lazy, ModulesTheBaselineRefusesStillFailAtLoad)
