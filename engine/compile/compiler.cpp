@@ -282,11 +282,13 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     if (tiered)
         input.tier_space = code.size() * 2 + 64 * 1024;
     // NOTE: lazy, the baseline code of every function goes there too, and tier-up's after it:
-    // room for 8 bytes of code per body byte (the baseline makes 2-3), and the first two
-    // rounds of that again. A function that does not fit traps at its first call
+    // room for 8 bytes of code per body byte (the baseline makes 2-3) plus 256 per function
+    // (prologue, stack check, counters, trap stubs and alignment of even an empty body),
+    // twice that when tiered. A function that does not fit traps at its first call
     // (TrapKind::LazyCompileFailed). Reserved only: pages are committed as code is placed.
     if (lazy)
-        input.tier_space = code.size() * 2 + static_cast<usize>(body_bytes) * 8 * (tiered ? 2 : 1) + 64 * 1024;
+        input.tier_space = code.size() * 2 + (static_cast<usize>(body_bytes) * 8 + usize { defined } * 256) * (tiered ? 2 : 1)
+            + 64 * 1024;
     auto object = TRY(CodeObject::link(input));
 
     Vector<runtime::FunctionEntries> entries;
