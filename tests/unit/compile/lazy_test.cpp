@@ -146,8 +146,8 @@ TEST(Lazy, CallIndirectAndCallRefToNeverCalledFunctions)
     EXPECT_EQ(bad.trap->kind, TrapKind::UndefinedElement);
 }
 
-// 40 functions with bodies large enough that compiling one takes a while, and an export that
-// calls them all; sum over k of (x + k) * 3 folded 50 times would be long: each returns x + k.
+// `count` functions with bodies long enough that compiling one takes a while (100 dead
+// stores each); $fi returns x + i, and the export "all" returns the sum over all of them.
 std::string many_functions(u32 count)
 {
     std::string wat = "(module\n";
