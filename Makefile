@@ -20,7 +20,8 @@ help:
 	@echo "make fuzz    run each fuzzer for 10 minutes (both at once)"
 	@echo "make fuzz-diff N=1000  compare N binaryen-generated modules with node (default N=1000)"
 	@echo "             TIER=optimized compiles with the optimising tier, TIER=tiered tiers up"
-	@echo "             (synchronously, budget 3; default baseline)"
+	@echo "             (synchronously, budget 3; default baseline); LAZY=1 compiles each function"
+	@echo "             at its first call"
 	@echo "make clean   remove $(BUILD_DIR)/"
 
 deps:
@@ -65,14 +66,16 @@ fuzz: build
 	@cmake --build $(BUILD_DIR) --target fuzz
 
 # Differential fuzzing against V8 (docs/difffuzz.md); SEED picks the first seed, TIER the
-# compiler tier (baseline or optimized).
+# compiler tier (baseline or optimized), LAZY=1 lazy compilation.
 N ?= 1000
 SEED ?= 1
 TIER ?= baseline
+LAZY ?= 0
 fuzz-diff: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target difffuzz_run
 	@python3 tests/difffuzz/difffuzz.py --runner $(BUILD_DIR)/bin/difffuzz_run --tier $(TIER) --first-seed $(SEED) \
-		--count $(N) --work-dir $(BUILD_DIR)/difffuzz-work-$(TIER)
+		--count $(N) --work-dir $(BUILD_DIR)/difffuzz-work-$(TIER)$(if $(filter 1,$(LAZY)),-lazy,) \
+		$(if $(filter 1,$(LAZY)),--lazy,)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -253,6 +253,12 @@ struct Module {
     // Set by validate_module when it fails inside a function body: that
     // function's index; kNoIndex otherwise.
     u32 invalid_function { kNoIndex };
+    // Instruction groups the validator met in the function bodies, for compilers that refuse
+    // them: lazy compilation (engine/compile/tier.h, CompileOptions::lazy) compiles such a
+    // module eagerly, so that the refusal is an error at load as without it.
+    bool uses_gc_instructions { false };
+    bool uses_legacy_exceptions { false };
+    bool uses_atomic_wait_notify { false };
 
     Span<const ValType> func_params(u32 type_index) const
     {

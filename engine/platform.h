@@ -178,6 +178,10 @@ enum class TrapKind : u32 {
     Exit,
     // memory.atomic.wait on a memory that is not shared.
     ExpectedSharedMemory,
+    // A lazily compiled function (CompileOptions::lazy) could not be compiled at its first
+    // call: out of memory, its code did not fit the module's tier space, or an implementation
+    // limit of the baseline.
+    LazyCompileFailed,
     Count,
 };
 

@@ -20,6 +20,7 @@ using namespace engine;
 
 char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--invoke NAME]
                     [--tier TIER] [--tier-threshold N] [--tier-sync] [--tier-stats]
+                    [--lazy | --eager]
                     [--log-fallbacks] [--baseline-isa] [--layout-seed N] FILE [ARGS...]
 
 Compiles a module (.wasm, or a .wat text module) and runs it with WASI preview1
@@ -50,6 +51,9 @@ exporting _initialize has it called first.
                        the thread that runs it (deterministic, for tests)
   --tier-stats         with --tier tiered, print on stderr at exit how many
                        functions became hot, were optimised, or stayed baseline
+  --lazy, --eager      with --tier baseline or tiered, compile each function at
+                       its first call (lazy), or all before the run (eager, the
+                       default); the module is validated whole either way
   --log-fallbacks      with --tier optimized, print one line on stderr for
                        each distinct reason a function fell back
   --baseline-isa       with --tier optimized, use only baseline x86-64 forms
@@ -292,6 +296,8 @@ private:
         std::fprintf(stderr, "tier-up: %u hot, %u optimized, %u stayed baseline; OSR: %u compiled, %u refused, %u entered, %u dropped\n",
                      counts.hot, counts.tiered_up, counts.refused, counts.osr_compiled, counts.osr_refused,
                      counts.osr_entered, counts.osr_dropped);
+        if (m_options.lazy)
+            std::fprintf(stderr, "lazy: %u compiled at their first call, %u failed\n", counts.lazy_compiled, counts.lazy_failed);
     }
 
     int failure(std::string const& message)
@@ -494,6 +500,7 @@ int run_command(Arguments arguments)
             return usage_error("run: --layout-seed needs a number in [1, 2^64), got '" + text + "'", kRunUsage);
         compile_options.layout_seed = seed;
     }
+    compile_options.lazy = options.lazy;
     // A guest writing to a closed pipe gets EPIPE from fd_write (as under node and
     // wasmtime) instead of the signal ending the whole tool.
     std::signal(SIGPIPE, SIG_IGN);

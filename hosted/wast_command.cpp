@@ -7,7 +7,7 @@
 namespace wk::hosted {
 
 char const* const kWastUsage = R"text(usage: wasmkern wast [--json] [--tier TIER] [--tier-threshold N] [--tier-sync]
-                     [--log-fallbacks] [--baseline-isa] FILE...
+                     [--lazy | --eager] [--log-fallbacks] [--baseline-isa] FILE...
 
 Runs .wast spec scripts: modules are decoded, validated, compiled and
 instantiated (with the spectest module), actions run, and every assertion is
@@ -25,6 +25,8 @@ With optimized, each function the optimising tier cannot compile is compiled
 by the baseline instead; --log-fallbacks prints one line on stderr for each distinct
 reason (per module); --baseline-isa makes it use only baseline x86-64 forms
 (SSE) even where the processor has AVX, BMI or LZCNT.
+--lazy compiles each function (baseline or tiered) at its first call instead of
+all at load (--eager, the default); modules are validated whole either way.
 Exit status 0 iff no command failed and every file was read.
 )text";
 
@@ -70,6 +72,8 @@ int wast_command(Arguments arguments)
                 return usage_error("wast: --tier-threshold needs a number in [1, 2147483647], got '" + std::string(text) + "'",
                                    kWastUsage);
             options.tier_up_threshold = *threshold;
+        } else if (view == "--lazy" || view == "--eager") {
+            options.lazy = view == "--lazy";
         } else if (view == "--tier-sync") {
             options.tier_up_synchronous = true;
         } else if (view == "--log-fallbacks") {

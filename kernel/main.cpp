@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/interrupts.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/boot/boot_info.h"
+#include "kernel/boot/boot_phases.h"
 #include "kernel/console/console.h"
 #include "kernel/console/process_commands.h"
 #include "kernel/debug/ktest.h"
@@ -60,7 +61,7 @@ void configure_logging(const boot::BootInfo& info)
     }
 }
 
-// `tier=baseline|optimized|tiered`, `tier-threshold=N` and `tier-osr=on|off` on the command
+// `tier=baseline|optimized|tiered`, `tier-threshold=N`, `tier-osr=on|off` and `compile=lazy|eager` on the command
 // line: how processes (and the `spec` run) compile their modules (kernel/proc/process.h,
 // set_compile_options).
 void configure_compiler(const boot::BootInfo& info)
@@ -68,6 +69,7 @@ void configure_compiler(const boot::BootInfo& info)
     auto tier = engine::compile::Tier::Tiered;
     i32 threshold = 1000;
     bool osr = true;
+    bool lazy = true;
     std::string_view line = info.command_line_view();
     while (!line.empty()) {
         usize end = line.find(' ');
@@ -82,6 +84,8 @@ void configure_compiler(const boot::BootInfo& info)
                 debug::warn("boot: unknown tier in \"{}\"", word);
         } else if (word == "tier-osr=on" || word == "tier-osr=off") {
             osr = word == "tier-osr=on";
+        } else if (word == "compile=lazy" || word == "compile=eager") {
+            lazy = word == "compile=lazy";
         } else if (word.starts_with(kThreshold)) {
             if (auto parsed = engine::compile::parse_tier_threshold(word.substr(kThreshold.size())))
                 threshold = *parsed;
@@ -89,9 +93,9 @@ void configure_compiler(const boot::BootInfo& info)
                 debug::warn("boot: bad tier threshold in \"{}\"", word);
         }
     }
-    proc::set_compile_options(tier, threshold, osr);
-    debug::info("compiler: processes compile {} (tier-up threshold {}, OSR {})", engine::compile::tier_name(tier), threshold,
-                osr ? "on" : "off");
+    proc::set_compile_options(tier, threshold, osr, lazy);
+    debug::info("compiler: processes compile {} (tier-up threshold {}, OSR {}, {})", engine::compile::tier_name(tier), threshold,
+                osr ? "on" : "off", lazy ? "lazy" : "eager");
 }
 
 template<typename T>
@@ -111,6 +115,7 @@ T must_succeed(Result<T> result, const char* what)
     run_global_constructors();
     x86_64::enable_vector_state();
     time::calibrate_tsc(first_tsc);
+    boot::mark_boot_phase(boot::BootPhase::Clock);
     time::read_wall_clock_at_boot();
 
     auto boot_info = boot::parse_boot_info(protocol, info_physical);
@@ -127,6 +132,7 @@ T must_succeed(Result<T> result, const char* what)
     must_succeed(mm::initialize_address_space(boot_info), "kernel address space");
     mm::initialize_heap(x86_64::boot_entropy());
     add_hash_entropy(x86_64::boot_entropy());
+    boot::mark_boot_phase(boot::BootPhase::Memory);
     x86_64::initialize_descriptors();
     x86_64::initialize_local_apic();
     sched::initialize();
@@ -134,6 +140,7 @@ T must_succeed(Result<T> result, const char* what)
     x86_64::set_invalid_opcode_filter(proc::grow_at_stack_check);
     x86_64::start_apic_timer(kTimerHz);
     x86_64::sti();
+    boot::mark_boot_phase(boot::BootPhase::Timer);
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",
                 x86_64::apic_timer_frequency_hz() / 1000, kTimerHz, debug::symbol_count());
 
@@ -143,6 +150,7 @@ T must_succeed(Result<T> result, const char* what)
     // `storage=poll` on the command line: disks poll for completions instead of taking MSI-X.
     drivers::initialize_storage(!boot_info.has_option("storage=poll"));
     sys::mount_root(boot_info);
+    boot::mark_boot_phase(boot::BootPhase::Root);
     sys::mount_data();
     if (boot_info.has_option("test")) {
         auto summary = debug::run_kernel_tests();
@@ -161,6 +169,7 @@ T must_succeed(Result<T> result, const char* what)
     // `console` on the command line skips the shell and goes straight to the kernel console.
     if (!boot_info.has_option("console")) {
         debug::info("boot: first instruction to init in {}.{:03} ms", boot_ns / 1000000, (boot_ns / 1000) % 1000);
+        boot::mark_boot_phase(boot::BootPhase::Init);
         console::run_first_process(kInitPath);
         boot_ns = time::nanoseconds_since_boot();
     }

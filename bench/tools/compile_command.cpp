@@ -1,4 +1,4 @@
-// wk-bench compile [--tier baseline|optimized] FILE.wasm [RUNS]: decode+validate and
+// wk-bench compile [--tier baseline|optimized] [--lazy] FILE.wasm [RUNS]: decode+validate and
 // compile+link of one module by the given tier (the baseline by default), RUNS times after
 // a warm-up, on this thread (the compiler is single-threaded).
 // The same work as V8's `new WebAssembly.Module`, which the harness times beside it.
@@ -18,8 +18,14 @@ int compile_command(const Arguments& arguments)
     compile::CompileOptions options;
     if (!take_tier_option(args, options))
         return kExitUsage;
+    // --lazy: the module's part of lazy compilation only (stubs, slots, trampolines); the
+    // functions are compiled later, at their first calls.
+    if (!args.empty() && args[0] == std::string_view("--lazy")) {
+        options.lazy = true;
+        args.erase(args.begin());
+    }
     if (args.empty() || args.size() > 2)
-        return usage_error("compile takes [--tier baseline|optimized] FILE.wasm [RUNS]");
+        return usage_error("compile takes [--tier baseline|optimized] [--lazy] FILE.wasm [RUNS]");
     std::string path(args[0]);
     auto runs = parse_count(args, 1, 20);
     auto bytes = read_file(path.c_str());

@@ -5,6 +5,7 @@
 #include "engine/runtime/instance.h"
 #include "engine/runtime/memory.h"
 #include "engine/runtime/store.h"
+#include "engine/runtime/trap.h"
 
 namespace wk::engine::compile {
 
@@ -30,6 +31,20 @@ uptr tier_up_loop(runtime::VMContext* vmctx, u32 function_index, u32 loop_offset
     return 0;
 }
 
+uptr lazy_compile(runtime::VMContext* vmctx, u32 function_index)
+{
+    uptr slot = 0;
+    {
+        const runtime::LoadedModule& module = runtime::Instance::from_vmctx(vmctx).loaded_module();
+        if (runtime::TierUpHooks* hooks = module.tier_up())
+            slot = hooks->compile_lazily(function_index);
+    }
+    // NOTE: nothing in this frame owns anything here: the unwind skips it.
+    if (slot == 0)
+        unwind_activation(platform::current_activation(), TrapKind::LazyCompileFailed);
+    return slot;
+}
+
 } // namespace
 
 const void* builtin_address(Builtin builtin)
@@ -39,6 +54,7 @@ const void* builtin_address(Builtin builtin)
     case Builtin::Throw: return throw_entry();
     case Builtin::TierUp: return reinterpret_cast<const void*>(&tier_up);
     case Builtin::TierUpLoop: return reinterpret_cast<const void*>(&tier_up_loop);
+    case Builtin::LazyCompile: return reinterpret_cast<const void*>(&lazy_compile);
     case Builtin::Count: break;
     }
     return nullptr;

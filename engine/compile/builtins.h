@@ -20,6 +20,12 @@ enum class Builtin : u32 {
     // of the loop at module byte offset `loop_offset`; returns the function's OSR entry
     // at that loop if one is ready, else 0 (tier_up.h). Never unwinds.
     TierUpLoop,
+    // uptr (VMContext*, u32 function_index): the defined function's first call found its jump
+    // slot at the lazy stub (CompileOptions::lazy, tier_up.h): compiles it (once, whichever
+    // thread gets there first), points the slot at the code and returns the slot's address
+    // to continue into. When the compile fails, unwinds the activation with
+    // TrapKind::LazyCompileFailed instead of returning.
+    LazyCompile,
     Count,
 };
 

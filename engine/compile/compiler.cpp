@@ -63,6 +63,12 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     x64::baseline::BaselineCompiler baseline(module, loaded.offsets(), masm, traps);
     x64::abi::SymbolSpace symbols = baseline.symbols();
     bool tiered = options.tier == Tier::Tiered && defined > 0;
+    // Lazy: no function compiled here; each jump slot starts at the function's lazy entry.
+    // NOTE: a module with instructions the baseline refuses is compiled eagerly, so that the
+    // refusal stays an error at load (a lazy one would trap at the first call instead).
+    bool lazy = options.lazy && options.tier != Tier::Optimized && defined > 0 && !module.uses_gc_instructions
+        && !module.uses_legacy_exceptions && !module.uses_atomic_wait_notify;
+    bool slots = tiered || lazy;
     baseline.set_tier_counters(tiered);
     std::optional<x64::opt::OptimizingCompiler> optimizing;
     if (options.tier == Tier::Optimized)
@@ -143,6 +149,8 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
 
     u64 wasm_bytes = 0;
     for (u32 i : order) {
+        if (lazy)
+            break;
         bool compiled = false;
         if (optimizing) {
             usize trap_count = traps.size();
@@ -181,15 +189,34 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     TRY(function_starts.try_append(next_base()));
     TRY(log_fallbacks());
 
-    // Tiered: the jump slots (tier_up.h), after the functions so that no backtrace
+    // Lazy: the stub and each function's entry into it (x64/abi/trampolines.h), where the
+    // slots start.
+    Vector<u32> lazy_entries;
+    if (lazy) {
+        TRY(lazy_entries.try_resize(defined));
+        x64::Label stub;
+        masm.bind(stub);
+        x64::abi::emit_lazy_compile_stub(masm, kExternalBase + static_cast<u32>(Builtin::LazyCompile), symbols.retpoline());
+        for (u32 i = 0; i < defined; ++i) {
+            masm.align(16);
+            lazy_entries[i] = masm.offset();
+            x64::abi::emit_lazy_entry(masm, imported + i, stub);
+        }
+        u32 base = TRY(append());
+        for (u32& entry : lazy_entries)
+            entry += base;
+    }
+
+    // Tiered or lazy: the jump slots (tier_up.h), after the functions so that no backtrace
     // attributes them to one; every call and entry of function i goes through slot i.
-    if (tiered) {
+    if (slots) {
         u32 slots_base = next_base();
         while (code.size() < slots_base)
             TRY(code.try_append(0xCC));
         for (u32 i = 0; i < defined; ++i) {
             u32 slot = slots_base + 8 * i;
-            i32 delta = static_cast<i32>(body_starts[i]) - static_cast<i32>(slot + 5);
+            u32 target = lazy ? lazy_entries[i] : body_starts[i];
+            i32 delta = static_cast<i32>(target) - static_cast<i32>(slot + 5);
             u8 bytes[8] = { 0xE9, 0, 0, 0, 0, 0xCC, 0xCC, 0xCC };
             __builtin_memcpy(bytes + 1, &delta, 4);
             TRY(code.try_extend(ReadonlyBytes(bytes, 8)));
@@ -210,7 +237,8 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     Span<const bool> baseline_needs = baseline.needed_array_trampolines();
     Span<const bool> optimized_needs = optimizing ? optimizing->needed_array_trampolines() : Span<const bool>();
     for (u32 type_index = 0; type_index < symbols.type_count; ++type_index) {
-        bool needed = (type_index < baseline_needs.size() && baseline_needs[type_index])
+        // Lazy: code compiled later may call any of them.
+        bool needed = lazy || (type_index < baseline_needs.size() && baseline_needs[type_index])
             || (type_index < optimized_needs.size() && optimized_needs[type_index]);
         if (!needed)
             continue;
@@ -257,6 +285,14 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     // trampolines and retpoline; a function that does not fit stays in the baseline.
     if (tiered)
         input.tier_space = code.size() * 2 + 64 * 1024;
+    // NOTE: lazy, the baseline code of every function goes there too, and tier-up's after it:
+    // room for 8 bytes of code per body byte (the baseline makes 2-3) plus 256 per function
+    // (prologue, stack check, counters, trap stubs and alignment of even an empty body),
+    // twice that when tiered. A function that does not fit traps at its first call
+    // (TrapKind::LazyCompileFailed). Reserved only: pages are committed as code is placed.
+    if (lazy)
+        input.tier_space = code.size() * 2 + (static_cast<usize>(body_bytes) * 8 + usize { defined } * 256) * (tiered ? 2 : 1)
+            + 64 * 1024;
     auto object = TRY(CodeObject::link(input));
 
     Vector<runtime::FunctionEntries> entries;
@@ -269,7 +305,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     }
     TRY(loaded.set_function_entries(entries.span()));
 
-    if (tiered) {
+    if (slots) {
         Vector<uptr> addresses;
         TRY(addresses.try_resize(symbol_offsets.size(), 0));
         for (u32 i = 0; i < symbol_offsets.size(); ++i) {

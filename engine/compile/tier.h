@@ -61,6 +61,11 @@ struct CompileOptions {
     // Function-level ASLR from this seed instead of platform entropy when not 0: the same
     // seed gives the same order (placement experiments; `wasmkern run --layout-seed`).
     u64 layout_seed { 0 };
+    // Lazy compilation (docs/baseline-compiler.md, "Lazy compilation"), with Tier::Baseline
+    // and Tier::Tiered: the module is validated whole as always, but each function is
+    // compiled by the baseline at its first call, through its jump slot. Ignored with
+    // Tier::Optimized.
+    bool lazy { false };
 };
 
 // One tier's code generator for one module. NOTE: contract:

@@ -1,7 +1,10 @@
 #include "engine/compile/tier_up.h"
 
+#include <algorithm>
+
 #include "engine/compile/builtins.h"
 #include "engine/x64/assembler.h"
+#include "engine/x64/baseline/baseline_compiler.h"
 #include "engine/x64/opt/optimizing_compiler.h"
 
 namespace wk::engine::compile {
@@ -14,6 +17,18 @@ void store_state(Vector<u8>& states, u32 index, u8 state) { __atomic_store_n(&st
 
 } // namespace
 
+// The lazy compiles' baseline compiler with its assembler and trap table, made once per
+// module (under m_lazy_lock) and reused: each compile starts with both emptied.
+struct LazyCompiler : RefCounted<LazyCompiler> {
+    LazyCompiler(const Module& module, const runtime::VMOffsets& offsets)
+        : compiler(module, offsets, masm, traps)
+    {
+    }
+    x64::Assembler masm;
+    Vector<TrapEntry> traps;
+    x64::baseline::BaselineCompiler compiler;
+};
+
 TierUpManager::TierUpManager(const runtime::LoadedModule& module, RefPtr<CodeObject> code, x64::abi::SymbolSpace symbols,
                              Vector<uptr>&& symbol_addresses, const CompileOptions& options)
     : m_module(module.module())
@@ -25,6 +40,8 @@ TierUpManager::TierUpManager(const runtime::LoadedModule& module, RefPtr<CodeObj
     , m_inline_without_worker(options.tier_up_inline_without_worker)
     , m_osr_enabled(options.tier_up_osr)
     , m_baseline_isa(options.baseline_isa)
+    , m_lazy(options.lazy && options.tier != Tier::Optimized)
+    , m_tier_counters(options.tier == Tier::Tiered)
 {
 }
 
@@ -39,6 +56,8 @@ Result<RefPtr<TierUpManager>> TierUpManager::create(const runtime::LoadedModule&
     TRY(manager->m_budgets.try_resize(symbols.defined_count, threshold - 1));
     TRY(manager->m_states.try_resize(symbols.defined_count, Baseline));
     manager->m_threshold = threshold;
+    if (manager->m_lazy)
+        TRY(manager->m_lazy_done.try_resize(symbols.defined_count, 0));
     {
         LockGuard guard(manager->m_lock);
         TRY(manager->m_queue.try_reserve(16));
@@ -359,7 +378,11 @@ Result<void> TierUpManager::compile_and_install(u32 function_index)
 {
     u32 defined = function_index - m_module.imported_function_count;
     auto object = TRY(compile_and_link(function_index, opt::kNone));
+    return install(defined, std::move(object));
+}
 
+Result<void> TierUpManager::install(u32 defined, RefPtr<CodeObject> object)
+{
     // The jump slot: jmp rel32 to the new code, padded with int3 to 8 bytes.
     uptr slot = m_symbol_addresses[m_symbols.function(defined)];
     i64 delta = static_cast<i64>(reinterpret_cast<uptr>(object->base()) - (slot + 5));
@@ -371,10 +394,82 @@ Result<void> TierUpManager::compile_and_install(u32 function_index)
     {
         // Kept before the slot points at it: the code must outlive every frame of it.
         LockGuard guard(m_lock);
-        TRY(m_tiered_code.try_append(object));
+        TRY(m_tiered_code.try_append(std::move(object)));
     }
     TRY(platform::patch_code(reinterpret_cast<void*>(slot), ReadonlyBytes(bytes, 8)));
     return {};
+}
+
+uptr TierUpManager::compile_lazily(u32 function_index)
+{
+    if (!m_lazy || !is_defined(function_index))
+        return 0;
+    u32 defined = function_index - m_module.imported_function_count;
+    uptr slot = m_symbol_addresses[m_symbols.function(defined)];
+    if (__atomic_load_n(&m_lazy_done[defined], __ATOMIC_ACQUIRE) != 0)
+        return slot; // another thread's call compiled it after this one read the slot
+    Result<void> result;
+    {
+        LockGuard guard(m_lazy_lock);
+        if (__atomic_load_n(&m_lazy_done[defined], __ATOMIC_ACQUIRE) != 0)
+            return slot; // compiled while this thread waited
+        result = compile_lazily_and_install(function_index);
+        if (!result.is_error())
+            __atomic_store_n(&m_lazy_done[defined], u8 { 1 }, __ATOMIC_RELEASE);
+    }
+    LockGuard guard(m_lock);
+    if (result.is_error()) {
+        ++m_counts.lazy_failed;
+        return 0;
+    }
+    ++m_counts.lazy_compiled;
+    return slot;
+}
+
+Result<void> TierUpManager::compile_lazily_and_install(u32 function_index)
+{
+    if (!m_lazy_compiler) {
+        m_lazy_compiler = TRY(try_make_ref_counted<LazyCompiler>(m_module, m_offsets));
+        m_lazy_compiler->compiler.set_tier_counters(m_tier_counters);
+    }
+    LazyCompiler& lazy = *m_lazy_compiler;
+    lazy.masm.reset();
+    lazy.traps.clear();
+    // NOTE: discard_function after every compile: link copies the handler ranges, and the
+    // compiler then holds none (nor trampoline needs: the module has every trampoline).
+    auto object = link_lazily_compiled(lazy, function_index);
+    lazy.compiler.discard_function();
+    if (object.is_error())
+        return object.error();
+    return install(function_index - m_module.imported_function_count, std::move(*object));
+}
+
+Result<RefPtr<CodeObject>> TierUpManager::link_lazily_compiled(LazyCompiler& lazy, u32 function_index)
+{
+    TRY(lazy.compiler.compile_function(function_index, 0));
+    TRY(lazy.masm.check_finished());
+
+    const void* externals[static_cast<u32>(Builtin::Count)];
+    for (u32 i = 0; i < static_cast<u32>(Builtin::Count); ++i)
+        externals[i] = builtin_address(static_cast<Builtin>(i));
+    u32 function_starts[2] = { 0, static_cast<u32>(lazy.masm.code().size()) };
+    LinkInput input;
+    input.code = lazy.masm.code();
+    input.relocations = lazy.masm.relocations();
+    input.traps = lazy.traps.span();
+    input.externals = Span<const void* const>(externals, static_cast<u32>(Builtin::Count));
+    input.function_starts = Span<const u32>(function_starts, 2);
+    input.first_function_index = function_index;
+    // Sorted as compile_module sorts them (the lookup's order): by start, the outer of
+    // nested ranges with one start first; the compiler lists them as their bodies end.
+    Vector<HandlerEntry> handlers;
+    TRY(handlers.try_extend(lazy.compiler.handlers()));
+    std::sort(handlers.begin(), handlers.end(), [](const HandlerEntry& a, const HandlerEntry& b) {
+        return a.start != b.start ? a.start < b.start : a.end > b.end;
+    });
+    input.handlers = handlers.span();
+    input.symbol_addresses = m_symbol_addresses.span();
+    return CodeObject::link_in_tier_space(*m_code, input);
 }
 
 TierUpCounts TierUpManager::counts() const

@@ -27,6 +27,13 @@
 //   of the function at that loop enter it; a loop that finds no slot asks again after
 //   `threshold` iterations while one may still be made. Entries are looked up under the
 //   lock (once per threshold iterations at most); an entry's code is never freed.
+// - Lazy compilation (CompileOptions::lazy): every slot starts at its lazy entry
+//   (x64/abi/trampolines.h); compile_lazily compiles the function with the baseline into
+//   the tier space, rewrites the slot and returns the slot's address. One lazy compile at a
+//   time per module (m_lazy_lock): a thread that finds the function compiled while it
+//   waited uses that code, so each function is compiled once. A failed compile leaves the
+//   slot at the lazy entry (the next call tries again) and returns 0. Tier-up can rewrite a
+//   slot only after its baseline code ran, so after the lazy rewrite.
 
 #include "base/lock.h"
 #include "base/ref_ptr.h"
@@ -48,7 +55,11 @@ struct TierUpCounts {
     u32 osr_refused { 0 };  // OSR entries the optimising tier refused (or that did not fit)
     u32 osr_entered { 0 };  // times a baseline frame moved to an OSR entry
     u32 osr_dropped { 0 };  // queued entries not made: another loop of the function asked later
+    u32 lazy_compiled { 0 }; // functions compiled at their first call (CompileOptions::lazy)
+    u32 lazy_failed { 0 };   // first calls whose compile failed (each trapped)
 };
+
+struct LazyCompiler;
 
 class TierUpManager final : public runtime::TierUpHooks {
 public:
@@ -62,6 +73,7 @@ public:
     i32* budgets() override { return m_budgets.data(); }
     void function_hot(u32 function_index) override;
     uptr loop_hot(u32 function_index, u32 loop_offset) override;
+    uptr compile_lazily(u32 function_index) override;
 
     TierUpCounts counts() const;
     // Whether no function is queued or being compiled (tests poll it).
@@ -80,6 +92,10 @@ private:
     // Compiles, links and installs defined function `function_index`; sets its state.
     void tier_up(u32 function_index);
     Result<void> compile_and_install(u32 function_index);
+    // Points the jump slot of defined function `defined` at `object`, kept for the module's life.
+    Result<void> install(u32 defined, RefPtr<CodeObject> object);
+    Result<void> compile_lazily_and_install(u32 function_index) WK_REQUIRES(m_lazy_lock);
+    Result<RefPtr<CodeObject>> link_lazily_compiled(LazyCompiler& lazy, u32 function_index) WK_REQUIRES(m_lazy_lock);
     // Compiles the OSR entry of m_osr[slot] and publishes it (or Refused) there.
     void compile_osr(u32 slot);
     // Compiles `function_index` (OSR entry at `osr_loop`, or the whole function if kNone)
@@ -142,6 +158,15 @@ private:
 
     // Inline compiles (synchronous mode, or no worker): one at a time.
     SpinLock m_inline_lock;
+
+    // Lazy compilation. NOTE: a spin lock, held for one baseline compile (about as long as a
+    // few hundred wasm instructions take to compile); in the kernel, on one CPU, a thread that
+    // finds it held spins until the holder runs again (at most a time slice).
+    bool m_lazy { false };
+    bool m_tier_counters { false };
+    Vector<u8> m_lazy_done; // per defined function: 1 once its slot points at code (atomic)
+    SpinLock m_lazy_lock;
+    RefPtr<LazyCompiler> m_lazy_compiler WK_GUARDED_BY(m_lazy_lock); // made on the first lazy compile
 };
 
 // The counts of a module's tier-up (all 0 unless it was compiled with Tier::Tiered).

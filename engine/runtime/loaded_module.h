@@ -28,6 +28,10 @@ public:
     // the address of the function's on-stack-replacement entry at that loop when it is
     // ready (docs/optimizing-compiler.md, "On-stack replacement"), else 0.
     virtual uptr loop_hot(u32 function_index, u32 loop_offset) = 0;
+    // Lazy compilation (CompileOptions::lazy): compiles defined function `function_index`
+    // if no thread has yet, points its jump slot at the code and returns the slot's
+    // address; 0 when it cannot be compiled (the caller traps). Never unwinds.
+    virtual uptr compile_lazily(u32 function_index) = 0;
 };
 
 // A decoded, validated module ready to instantiate, any number of times and in any

@@ -49,6 +49,7 @@ const char* trap_message(TrapKind kind)
     case TrapKind::ExceptionMemoryExhausted: return "out of memory: too many exceptions";
     case TrapKind::Exit: return "exit";
     case TrapKind::ExpectedSharedMemory: return "expected shared memory";
+    case TrapKind::LazyCompileFailed: return "a function could not be compiled at its first call";
     case TrapKind::Count: break;
     }
     return "unknown trap";

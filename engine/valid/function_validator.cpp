@@ -338,11 +338,15 @@ Result<void> FunctionValidator::visit_general(const Instruction& instruction)
     switch (info.feature) {
     case Feature::Gc:
     case Feature::CustomDescriptors:
-        if (instruction.opcode != Opcode::RefEq)
+        if (instruction.opcode != Opcode::RefEq) {
+            m_saw_gc = true;
             return visit_gc(instruction);
+        }
         break;
     case Feature::Exceptions:
     case Feature::LegacyExceptions:
+        if (info.feature == Feature::LegacyExceptions)
+            m_saw_legacy_exceptions = true;
         if (instruction.opcode != Opcode::ThrowRef && instruction.opcode != Opcode::Throw)
             return visit_control(instruction);
         return visit_exception(instruction);
@@ -388,6 +392,9 @@ Result<void> FunctionValidator::visit_simple(const Instruction& instruction, con
         const Memory* mem = TRY(memory(instruction.memarg.memory));
         address = address_of(mem->limits);
         if (info.feature == Feature::Threads) {
+            if (instruction.opcode == Opcode::MemoryAtomicNotify || instruction.opcode == Opcode::MemoryAtomicWait32
+                || instruction.opcode == Opcode::MemoryAtomicWait64)
+                m_saw_atomic_wait_notify = true;
             if (instruction.memarg.align_log2 != info.align_log2)
                 return Error::invalid("alignment must be equal to natural", m_offset);
         } else if (instruction.memarg.align_log2 > info.align_log2) {

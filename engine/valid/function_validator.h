@@ -139,6 +139,11 @@ public:
 
     // Instructions typed by the opcode table alone are checked inline; the
     // rest in visit_general.
+    // Instruction groups met since construction (Module::uses_gc_instructions and the rest).
+    bool saw_gc() const { return m_saw_gc; }
+    bool saw_legacy_exceptions() const { return m_saw_legacy_exceptions; }
+    bool saw_atomic_wait_notify() const { return m_saw_atomic_wait_notify; }
+
     [[gnu::always_inline]] Result<void> visit(const Instruction& instruction)
     {
         const detail::SimpleSignature& signature = detail::kSimpleSignatures.entries[static_cast<u16>(instruction.opcode)];
@@ -335,6 +340,9 @@ private:
     u32 m_function_type { 0 };
     u32 m_offset { 0 };
     bool m_const_mode { false };
+    bool m_saw_gc { false };
+    bool m_saw_legacy_exceptions { false };
+    bool m_saw_atomic_wait_notify { false };
     usize m_frame_height { 0 };
     ValType m_memory0_address { ValType::bottom() }; // bottom: no memory 0
     bool m_frame_unreachable { false };

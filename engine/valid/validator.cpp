@@ -366,6 +366,9 @@ private:
                 return Error::malformed("section size mismatch", reader.offset());
         }
         m_module.invalid_function = kNoIndex;
+        m_module.uses_gc_instructions = m_function.saw_gc();
+        m_module.uses_legacy_exceptions = m_function.saw_legacy_exceptions();
+        m_module.uses_atomic_wait_notify = m_function.saw_atomic_wait_notify();
         return {};
     }
 

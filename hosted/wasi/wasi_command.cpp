@@ -84,6 +84,8 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
             options.layout_seed = std::string(*value);
         } else if (arg == "--tier-sync") {
             options.tier_sync = true;
+        } else if (arg == "--lazy" || arg == "--eager") {
+            options.lazy = arg == "--lazy";
         } else if (arg == "--tier-stats") {
             options.tier_stats = true;
         } else if (arg.size() > 1 && arg[0] == '-') {

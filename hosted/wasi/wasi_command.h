@@ -28,6 +28,7 @@ struct WasiCommandOptions {
     bool baseline_isa { false };                                  // optimising tier: SSE forms only
     std::optional<std::string> tier_threshold;                    // tiered: the budget (the caller checks it)
     bool tier_sync { false };                                     // tiered: compile hot functions inline
+    bool lazy { false };                                          // compile each function at its first call
     bool tier_stats { false };                                    // tiered: print the tier-up counts at exit
     std::optional<std::string> layout_seed;                       // function order's seed (the caller checks it)
     std::vector<std::string> arguments;                           // FILE, then ARGS

@@ -5,6 +5,7 @@
 #include "base/fixed_string.h"
 #include "base/format.h"
 #include "base/ref_ptr.h"
+#include "kernel/boot/boot_phases.h"
 #include "engine/compile/invoke.h"
 #include "engine/compile/tier_up.h"
 #include "engine/runtime/invoke.h"
@@ -44,6 +45,7 @@ constexpr u64 kMaxProcessMemory = u64 { 1 } << 30;
 engine::compile::Tier g_tier = engine::compile::Tier::Tiered;
 i32 g_tier_threshold = 1000;
 bool g_tier_osr = true;
+bool g_lazy = true;
 
 // Stack a spawn needs below the caller (decoding, validating and compiling run on it). A
 // process calling spawn from deeper than that (deep recursion first) gets NoMem instead of
@@ -209,6 +211,7 @@ i64 process_main(void* argument)
 {
     auto& process = *static_cast<Process*>(argument);
     process.thread->set_process(&process);
+    boot::mark_boot_phase(boot::BootPhase::Started);
     u32 status = run(process);
     // NOTE: the module's counts (shared by every process of the module since it was compiled).
     if (process.module.module) {
@@ -274,12 +277,14 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
                       request.path, needed >> 20, compile_limit >> 20);
         return fail(read.error());
     }
+    boot::mark_boot_phase(boot::BootPhase::Read);
     u64 compile_start = time::nanoseconds_since_boot();
     usize module_size = read->bytes.size();
     auto compiled = engine::compile::load_and_compile(std::move(read->bytes), engine::Features {}, compile_options());
     // Compiling is most of a first spawn (a boot's, under emulation); dmesg shows it.
     debug::dbgln("spawn: {}: {} bytes compiled in {} us", request.path, module_size,
                  (time::nanoseconds_since_boot() - compile_start) / 1000);
+    boot::mark_boot_phase(boot::BootPhase::Compiled);
     if (!compiled) {
         if (request.diagnostics)
             format_to(*request.diagnostics, "error: {}: {}\n", request.path, compiled.error());
@@ -575,11 +580,12 @@ sys::KernelWasiSystem* current_system()
     return process ? process->system : nullptr;
 }
 
-void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr)
+void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr, bool lazy)
 {
     g_tier = tier;
     g_tier_threshold = threshold < 1 ? 1 : threshold;
     g_tier_osr = osr;
+    g_lazy = lazy;
 }
 
 engine::compile::CompileOptions compile_options()
@@ -591,6 +597,10 @@ engine::compile::CompileOptions compile_options()
     // reserve below (48 KiB): too little for the optimising tier. No worker: stay baseline.
     options.tier_up_inline_without_worker = false;
     options.tier_up_osr = g_tier_osr;
+    // NOTE: a lazy compile runs the baseline on the process's thread, in that reserve: the
+    // baseline is one pass, not recursive, with its compiler state on the heap (6.4 KiB of
+    // stack measured hosted: docs/isolation.md, "Lazy compilation").
+    options.lazy = g_lazy;
     return options;
 }
 

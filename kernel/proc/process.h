@@ -113,9 +113,11 @@ sys::KernelWasiSystem* current_system();
 // How spawn compiles modules (docs/optimizing-compiler.md, "Tier-up in the kernel"): the tier,
 // the tier-up threshold and on-stack replacement, set once at boot from the command line
 // (`tier=baseline|optimized|tiered`, `tier-threshold=N`, `tier-osr=on|off`; default tiered,
-// 1000, on). Tier-up never compiles on a process's own thread in the kernel: hot functions
-// go to a compile worker or stay in the baseline.
-void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr);
+// 1000, on), and lazy compilation (`compile=lazy|eager`, default lazy: each function is
+// compiled by the baseline at its first call, on the calling thread). Tier-up never compiles
+// on a process's own thread in the kernel: hot functions go to a compile worker or stay in
+// the baseline.
+void set_compile_options(engine::compile::Tier tier, i32 threshold, bool osr, bool lazy);
 engine::compile::CompileOptions compile_options();
 
 // Drops every compiled module from the cache (console `cache drop`, for memory checks).

@@ -1,6 +1,7 @@
 #include "kernel/sys/stream.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/boot/boot_phases.h"
 #include "kernel/debug/log.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/sched/thread.h"
@@ -31,6 +32,7 @@ void note_first_console_read()
     u64 boot_ns = time::nanoseconds_since_boot();
     debug::dbgln("boot: first instruction to shell prompt (first console read) in {}.{:03} ms",
                  boot_ns / 1000000, (boot_ns / 1000) % 1000);
+    boot::log_boot_phases();
 }
 
 constexpr u8 kCtrlC = 0x03;

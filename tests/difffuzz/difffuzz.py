@@ -184,6 +184,8 @@ def main():
     parser.add_argument("--runner", help="the difffuzz_run binary")
     parser.add_argument("--tier", choices=["baseline", "optimized", "tiered"], default="baseline",
                         help="the compiler tier difffuzz_run uses")
+    parser.add_argument("--lazy", action="store_true",
+                        help="difffuzz_run compiles each function at its first call")
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--count", type=int, default=1000, help="number of modules (seeds)")
     parser.add_argument("--batch", type=int, default=50, help="modules per runner process")
@@ -212,7 +214,7 @@ def main():
     work = Path(args.work_dir)
     failures = work / "failures"
     work.mkdir(parents=True, exist_ok=True)
-    wasmkern = [str(Path(args.runner).resolve()), "--tier", args.tier]
+    wasmkern = [str(Path(args.runner).resolve()), "--tier", args.tier] + (["--lazy"] if args.lazy else [])
     v8 = ["node", str(HERE / "run.mjs")]
 
     started = time.monotonic()

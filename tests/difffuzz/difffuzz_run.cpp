@@ -251,12 +251,17 @@ int main(int argc, char** argv)
         options.tier = *tier;
         first = 3;
     }
+    // --lazy: each function compiled at its first call (CompileOptions::lazy).
+    if (argc > first && std::string(argv[first]) == "--lazy") {
+        options.lazy = true;
+        ++first;
+    }
     if (options.tier == compile::Tier::Tiered) {
         options.tier_up_threshold = 3;
         options.tier_up_synchronous = true;
     }
     if (argc <= first) {
-        std::fprintf(stderr, "usage: difffuzz_run [--tier baseline|optimized|tiered] FILE.wasm|FILE.wat...\n"
+        std::fprintf(stderr, "usage: difffuzz_run [--tier baseline|optimized|tiered] [--lazy] FILE.wasm|FILE.wat...\n"
                              "       difffuzz_run --wat2wasm IN.wat OUT.wasm\n");
         return 2;
     }

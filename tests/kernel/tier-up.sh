@@ -47,7 +47,7 @@ hot)
   expect_count "^$(printf '%s' "$expected" | sed 's/[.]/\\./g')\$" 2
   expect_count "^\\[process [12] exited with status 0\\]$" 2
   expect_count "^tier-up: idle after [0-9]+ ms$" 2
-  expect_count "compiler: processes compile tiered \\(tier-up threshold 1000, OSR (on|off)\\)$" 2 # boot log and dmesg
+  expect_count "compiler: processes compile tiered \\(tier-up threshold 1000, OSR (on|off), (lazy|eager)\\)$" 2 # boot log and dmesg
   osr_mode=$(grep -Eo "compiler: processes compile tiered .*OSR (on|off)" "$work/transcript" | head -1 | grep -Eo "(on|off)$")
   tiered1=$(nth "$tier_line" 1) tiered2=$(nth "$tier_line" 2)
   osr1=$(nth '^tier-up: [0-9]+ functions tiered up, [0-9]+ refused, ([0-9]+) OSR entries' 1)

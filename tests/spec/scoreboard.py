@@ -53,12 +53,14 @@ def suite_files(suite):
     return sorted(files, key=lambda p: (os.path.dirname(p) != "", p))
 
 
-def run_file(wasmkern, suite, relative, tier):
+def run_file(wasmkern, suite, relative, tier, lazy):
     path = os.path.join(suite, relative)
     try:
         # Tiered: a budget of 2 and synchronous compiles, so that most functions the suite
         # calls more than once (and most loops) move to optimised code while they run.
         extra = ["--tier-threshold", "2", "--tier-sync"] if tier == "tiered" else []
+        if lazy:
+            extra.append("--lazy")
         proc = subprocess.run([wasmkern, "wast", "--json", "--tier", tier, *extra, path], capture_output=True,
                               timeout=TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
@@ -76,10 +78,10 @@ def run_file(wasmkern, suite, relative, tier):
                           crash=f"exit status {proc.returncode} without a JSON result")
 
 
-def run_all(wasmkern, suite, jobs, tier):
+def run_all(wasmkern, suite, jobs, tier, lazy=False):
     files = suite_files(suite)
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda f: run_file(wasmkern, suite, f, tier), files))
+        return list(pool.map(lambda f: run_file(wasmkern, suite, f, tier, lazy), files))
 
 
 def directory_of(relative):
@@ -229,6 +231,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--tier", choices=["baseline", "optimized", "tiered"], default="baseline",
                         help="the compiler tier (`wasmkern wast --tier`); every tier must match the scoreboard")
+    parser.add_argument("--lazy", action="store_true",
+                        help="compile each function at its first call (`wasmkern wast --lazy`)")
     args = parser.parse_args()
 
     if not os.path.isdir(args.suite):
@@ -237,7 +241,7 @@ def main():
     if not os.access(args.wasmkern, os.X_OK):
         print(f"{args.wasmkern}: not an executable")
         return 1
-    results = run_all(args.wasmkern, args.suite, args.jobs, args.tier)
+    results = run_all(args.wasmkern, args.suite, args.jobs, args.tier, args.lazy)
     if not results:
         print(f"{args.suite}: no .wast files")
         return 1

@@ -596,6 +596,18 @@ static void usage(FILE* out)
                  "runs them; with -c runs LINE only. `help` inside the shell lists the builtins.\n");
 }
 
+// "wasmkern:CWD$ " into `out` (at least 12 bytes). NOTE: by hand rather than with snprintf:
+// printf's formatter is the program's largest function, and the kernel compiles each function
+// at its first call, so using it here would add its compile to every boot's time to the first
+// prompt (docs/kernel-abi.md, "Boot phases").
+static void make_prompt(char* out, size_t size)
+{
+    size_t length = strnlen(g_cwd, size - 12);
+    memcpy(out, "wasmkern:", 9);
+    memcpy(out + 9, g_cwd, length);
+    memcpy(out + 9 + length, "$ ", 3);
+}
+
 int main(int argc, char** argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
@@ -628,7 +640,7 @@ int main(int argc, char** argv)
     static char prompt[WK_PATH_MAX + 16];
     for (;;) {
         reap_finished_jobs();
-        snprintf(prompt, sizeof prompt, "wasmkern:%s$ ", g_cwd);
+        make_prompt(prompt, sizeof prompt);
         fputs(prompt, stdout);
         enum ShLineResult result = sh_read_line(&editor, prompt, g_cwd);
         if (result == SH_LINE_READ_ERROR) {

@@ -238,4 +238,47 @@ void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, u32 retpoline
     }
 }
 
+namespace {
+
+// The registers a wasm function can receive arguments in, besides rdi (docs/engine-abi.md).
+constexpr Gpr kLazySavedGprs[] = { Gpr::rdi, Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gpr::r9 };
+constexpr u32 kLazySavedXmms = 8;
+
+} // namespace
+
+void emit_lazy_compile_stub(Assembler& masm, u32 builtin_external, u32 retpoline_symbol)
+{
+    constexpr i32 kGprBytes = static_cast<i32>(sizeof(kLazySavedGprs) / sizeof(kLazySavedGprs[0]) * 8);
+    // r11d = the function index (the lazy entry set it).
+    masm.push(Gpr::rbp);
+    masm.mov(Gpr::rbp, Gpr::rsp, Size::Qword);
+    for (Gpr reg : kLazySavedGprs)
+        masm.push(reg);
+    // NOTE: aligned here rather than assumed: a host call needs rsp 16-aligned, and the
+    // entries are reached from both tiers, the array-call entry and the trampolines.
+    masm.and_(Gpr::rsp, -16, Size::Qword);
+    masm.sub(Gpr::rsp, static_cast<i32>(16 * kLazySavedXmms), Size::Qword);
+    for (u32 i = 0; i < kLazySavedXmms; ++i)
+        masm.movdqu(Mem(Gpr::rsp, static_cast<i32>(16 * i)), static_cast<Xmm>(i));
+    // rdi is the callee's vmctx already.
+    masm.mov(Gpr::rsi, kScratch, Size::Dword);
+    masm.movabs_relocated(kScratch, builtin_external);
+    masm.call_relocated(retpoline_symbol);
+    masm.mov(kScratch, Gpr::rax, Size::Qword);
+    for (u32 i = 0; i < kLazySavedXmms; ++i)
+        masm.movdqu(static_cast<Xmm>(i), Mem(Gpr::rsp, static_cast<i32>(16 * i)));
+    masm.lea(Gpr::rsp, Mem(Gpr::rbp, -kGprBytes), Size::Qword);
+    for (u32 i = sizeof(kLazySavedGprs) / sizeof(kLazySavedGprs[0]); i > 0; --i)
+        masm.pop(kLazySavedGprs[i - 1]);
+    masm.pop(Gpr::rbp);
+    masm.jmp_relocated(retpoline_symbol);
+}
+
+void emit_lazy_entry(Assembler& masm, u32 function_index, Label& stub)
+{
+    masm.align(16);
+    masm.mov(kScratch, static_cast<i64>(function_index), Size::Dword);
+    masm.jmp_near(stub);
+}
+
 } // namespace wk::engine::x64::abi

@@ -40,4 +40,20 @@ void emit_funcref_transfer(Assembler& masm, u32 trampoline_symbol, u32 retpoline
 // restored from its header). Both tiers' direct calls end here.
 void emit_direct_transfer(Assembler& masm, u32 symbol, bool tail);
 
+// Lazy compilation (docs/baseline-compiler.md, "Lazy compilation"): the jump slot of a
+// function not compiled yet points at its lazy entry, `mov r11d, function_index; jmp
+// stub` (16 bytes with padding), and every entry at the module's one lazy stub. The stub
+// is reached like the function itself (rdi = the callee's vmctx, the wasm arguments in
+// rsi, rdx, rcx, r8, r9, xmm0-xmm7 and above the return address); it makes an rbp frame,
+// saves those registers, calls builtin(vmctx, function_index) (`builtin_external`, the
+// relocation of compile::Builtin::LazyCompile), restores them and jumps through the
+// retpoline to the address the builtin returned (the function's jump slot, now pointing
+// at its code), so the function runs as if called directly. NOTE: contract of the stack
+// check: the stub uses at most kLazyStubStackBytes below the caller's call, which the
+// host-call reserve below every stack limit covers, as for any host call.
+inline constexpr u32 kLazyEntryBytes = 16;
+inline constexpr u32 kLazyStubStackBytes = 8 + 8 + 6 * 8 + 8 + 8 * 16 + 8;
+void emit_lazy_compile_stub(Assembler& masm, u32 builtin_external, u32 retpoline_symbol);
+void emit_lazy_entry(Assembler& masm, u32 function_index, Label& stub);
+
 } // namespace wk::engine::x64::abi
