@@ -11,6 +11,7 @@ set -uo pipefail
 [ "${1:-}" = "--" ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
+. "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 
 # Pids are deterministic: two processes per round, from 1.
@@ -28,11 +29,6 @@ sed -i 's/\r$//' "$work/transcript"
 ok=1
 fail() { echo "atomic-wait-kill: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"
-expect_count() { # PATTERN COUNT
-  local found
-  found=$(grep -Ec -- "$1" "$work/transcript")
-  [ "$found" = "$2" ] || fail "'$1' found $found times, expected $2"
-}
 expect_count "^ +(1|3) +0 blocked +[0-9]+ +[0-9]+ atomic_wait_forever$" 2
 expect_count "^\\[process (1|3) exited with status 137\\]$" 2
 expect_count "^\\[process (2|4) exited with status 137\\]$" 2

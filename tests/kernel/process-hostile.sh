@@ -7,6 +7,7 @@ set -uo pipefail
 [ "${1:-}" = "--" ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
+. "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 
 # One round; the infinite loop is spawned in the background, the console stays responsive
@@ -33,11 +34,6 @@ sed -i 's/\r$//' "$work/transcript"
 ok=1
 fail() { echo "process-hostile: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"
-expect_count() { # PATTERN COUNT
-  local found
-  found=$(grep -Ec -- "$1" "$work/transcript")
-  [ "$found" = "$2" ] || fail "'$1' found $found times, expected $2"
-}
 expect_count "^error: wasm trap: call stack exhausted$" 2
 expect_count "^error: wasm trap: out of bounds memory access$" 2
 expect_count "^error: wasm trap: integer divide by zero$" 2

@@ -13,6 +13,7 @@ set -uo pipefail
 [ "${1:-}" = "--" ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
+. "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 
 # Pids are deterministic: five processes per round, from 1.
@@ -32,11 +33,6 @@ sed -i 's/\r$//' "$work/transcript"
 ok=1
 fail() { echo "process-long-calls: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"
-expect_count() { # PATTERN COUNT
-  local found
-  found=$(grep -Ec -- "$1" "$work/transcript")
-  [ "$found" = "$2" ] || fail "'$1' found $found times, expected $2"
-}
 # Each attacker reached its loop before the kill: it appends a byte to /long_call-MODE there
 # (its banner may be cut by the console's echo of the next command), so ls shows size 1 after
 # round 1 and 2 after round 2.

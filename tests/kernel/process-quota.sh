@@ -9,6 +9,7 @@ shift
 [ "${1:-}" = "--" ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
+. "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 ok=1
 fail() { echo "process-quota $item: $*"; ok=0; }
@@ -22,13 +23,7 @@ run_qemu() { # the input is in $work/input
 }
 qemu_args=("$@")
 input() { printf '%s\n' "$@" poweroff >"$work/input"; }
-expect_count() { # PATTERN COUNT
-  local found
-  found=$(grep -Ec -- "$1" "$work/transcript")
-  [ "$found" = "$2" ] || fail "'$1' found $found times, expected $2"
-}
 # The Nth (1-based) value of a captured number.
-nth() { grep -Eo -- "$1" "$work/transcript" | sed -E "s/$1/\\1/" | sed -n "$2p"; }
 free_frames() { nth "^frames: [0-9]+ total, [0-9]+ used, ([0-9]+) free.*" "$1"; }
 heap_bytes() { nth "^heap: ([0-9]+) bytes in use, [0-9]+ pages held.*" "$1"; }
 heap_pages() { nth "^heap: [0-9]+ bytes in use, ([0-9]+) pages held.*" "$1"; }

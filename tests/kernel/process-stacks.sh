@@ -9,6 +9,7 @@ set -uo pipefail
 [ "${1:-}" = "--" ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
+. "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 
 round() {
@@ -32,11 +33,6 @@ sed -i 's/\r$//' "$work/transcript"
 ok=1
 fail() { echo "process-stacks: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"
-expect_count() { # PATTERN COUNT
-  local found
-  found=$(grep -Ec -- "$1" "$work/transcript")
-  [ "$found" = "$2" ] || fail "'$1' found $found times, expected $2"
-}
 expect_count "^stack_deep: 5000 frames returned$" 2
 expect_count "^stack_deep: 500 frames returned$" 2
 expect_count "^stack_deep: 7000 frames returned$" 2

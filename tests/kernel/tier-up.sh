@@ -17,16 +17,11 @@ shift 3
 [ "${1:-}" = "--" ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
+. "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 ok=1
 fail() { echo "tier-up $case_name: $*"; ok=0; }
-expect_count() { # PATTERN COUNT
-  local found
-  found=$(grep -Ec -- "$1" "$work/transcript")
-  [ "$found" = "$2" ] || fail "'$1' found $found times, expected $2"
-}
 # The Nth (1-based) value captured by the group of PATTERN.
-nth() { grep -Eo -- "$1" "$work/transcript" | sed -E "s/$1/\\1/" | sed -n "$2p"; }
 run_qemu() {
   "$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
   local status=$?

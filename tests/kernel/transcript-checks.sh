@@ -1,0 +1,12 @@
+# Checks on a boot's console transcript ($work/transcript), sourced by the kernel test
+# scripts. The script defines fail() (which prints and sets ok=0) before calling these.
+
+# PATTERN COUNT: the transcript has exactly COUNT lines matching the extended regex PATTERN.
+expect_count() {
+  local found
+  found=$(grep -Ec -- "$1" "$work/transcript")
+  [ "$found" = "$2" ] || fail "'$1' found $found times, expected $2"
+}
+
+# PATTERN N: what the first group of PATTERN captured on its Nth (1-based) match.
+nth() { grep -Eo -- "$1" "$work/transcript" | sed -E "s/$1/\\1/" | sed -n "$2p"; }
