@@ -629,12 +629,7 @@ Result<void> OptimizingCompiler::emit_bulk(Inst inst)
     }
     MoveLoc call_args[5];
     u32 count = 0;
-    auto immediate = [&](u64 bits) {
-        MoveLoc loc;
-        loc.kind = MoveLoc::Kind::Const;
-        loc.bits = bits;
-        call_args[count++] = loc;
-    };
+    auto immediate = [&](u64 bits) { call_args[count++] = MoveLoc::constant(bits); };
     using runtime::Builtin;
     Builtin builtin;
     TrapKind trap = TrapKind::None;
@@ -815,10 +810,7 @@ Result<void> OptimizingCompiler::emit_memory(Inst inst)
         return {};
     }
     if (op == Op::MemoryGrow) {
-        MoveLoc index;
-        index.kind = MoveLoc::Kind::Const;
-        index.bits = memory_index;
-        MoveLoc call_args[] = { index, value_loc(args[0]) };
+        MoveLoc call_args[] = { MoveLoc::constant(memory_index), value_loc(args[0]) };
         return emit_builtin_call(runtime::Builtin::MemoryGrow, Span<const MoveLoc>(call_args, 2), inst, TrapKind::None);
     }
     bool checked = (data.flags & engine::opt::kChecked) != 0;

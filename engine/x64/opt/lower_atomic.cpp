@@ -39,12 +39,7 @@ Result<void> OptimizingCompiler::emit_wait_notify(Inst inst)
     Span<const u32> args = m_function.args(inst);
     MoveLoc call_args[5];
     u32 count = 0;
-    auto immediate = [&](u64 bits) {
-        MoveLoc loc;
-        loc.kind = MoveLoc::Kind::Const;
-        loc.bits = bits;
-        call_args[count++] = loc;
-    };
+    auto immediate = [&](u64 bits) { call_args[count++] = MoveLoc::constant(bits); };
     using runtime::Builtin;
     Builtin builtin = data.op == Op::MemoryAtomicNotify ? Builtin::AtomicNotify
         : data.op == Op::MemoryAtomicWait32            ? Builtin::AtomicWait32

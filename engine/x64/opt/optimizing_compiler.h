@@ -95,6 +95,14 @@ private:
         u32 slot { 0 };
         u64 bits { 0 };
         Mem memory { Gpr::rbp };
+        // An integer immediate (a builtin's memory or table index, an offset).
+        static MoveLoc constant(u64 bits)
+        {
+            MoveLoc loc;
+            loc.kind = Kind::Const;
+            loc.bits = bits;
+            return loc;
+        }
         bool same_place(const MoveLoc& other) const
         {
             if (kind != other.kind)
