@@ -1,5 +1,7 @@
-// Explicit bounds checks of the optimising tier (bounds_check, ops.def): memories
-// without a guard region (memory64, pages smaller than 64 KiB). The same test and
+// Memory accesses of the optimising tier: loads, stores, globals, memory.size/grow,
+// the bulk memory and table builtins, and the explicit bounds checks (bounds_check,
+// ops.def) of memories without a guard region (memory64, pages smaller than 64 KiB).
+// The bounds checks use the same test and
 // Spectre v1 clamps as the baseline's memory_operand (engine/x64/baseline/memory.cpp):
 // trap unless address + end <= bound_bytes without a carry; past a mispredicted carry
 // the end becomes 2^64-1 so the compare still fails, and past a mispredicted compare
@@ -16,6 +18,7 @@ using engine::opt::Op;
 using engine::opt::Type;
 using namespace x64::abi;
 using x64::baseline::gpr;
+using x64::baseline::xmm;
 
 Result<void> OptimizingCompiler::emit_bounds_check(Inst inst)
 {
@@ -174,6 +177,241 @@ Result<void> OptimizingCompiler::emit_throw(Inst inst)
     m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UncaughtException)));
     m_asm.jmp(*TRY(trap_label(TrapKind::ExceptionMemoryExhausted)));
     return {};
+}
+
+Mem OptimizingCompiler::access_mem(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Span<const u32> args = m_function.args(inst);
+    u32 memory_index = data.imm2;
+    bool checked = (data.flags & engine::opt::kChecked) != 0;
+    u64 displacement = data.imm;
+    if (checked)
+        displacement -= m_function.inst(m_function.value(args[0]).def).imm;
+    Gpr base = kMemoryBase;
+    if (memory_index != 0) {
+        m_asm.mov(kScratch2, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+        m_asm.mov(kScratch2, Mem(kScratch2), Size::Qword);
+        base = kScratch2;
+    }
+    Value address = args[0];
+    if (!checked && is_const(address) && (const_bits(address) & 0xFFFF'FFFFu) + data.imm <= 0x7FFF'FFFFu)
+        return Mem(base, static_cast<i32>((const_bits(address) & 0xFFFF'FFFFu) + data.imm));
+    Gpr index = gpr_in(address, kScratch);
+    return Mem(base, index, Scale::One, static_cast<i32>(displacement));
+}
+
+Result<void> OptimizingCompiler::emit_memory(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Op op = data.op;
+    Span<const u32> args = m_function.args(inst);
+    if (op == Op::GlobalGet || op == Op::GlobalSet) {
+        Type type = op == Op::GlobalGet ? m_function.value(m_function.result(inst)).type : m_function.value(args[0]).type;
+        if (type == Type::V128) {
+            // 16-byte cells (VMGlobal); the value is read into a register first, which
+            // for a v128 in a slot needs no r11.
+            if (op == Op::GlobalGet) {
+                Value result = m_function.result(inst);
+                Xmm w = result_xmm(result, kScratchXmm);
+                m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+                m_asm.movdqu(w, Mem(kScratch));
+                finish_xmm(result, w);
+            } else {
+                Xmm value = xmm_in(args[0], kScratchXmm);
+                m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+                m_asm.movdqu(Mem(kScratch), value);
+            }
+            return {};
+        }
+        if (op == Op::GlobalSet && type == Type::F32) {
+            // NOTE: the value first: a constant is materialised through r11, which then
+            // holds the cell's address.
+            Xmm value = xmm_in(args[0], kScratchXmm);
+            m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+            m_asm.movss(Mem(kScratch), value);
+            return {};
+        }
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+        if (op == Op::GlobalGet) {
+            Value result = m_function.result(inst);
+            MoveLoc src;
+            src.kind = MoveLoc::Kind::Memory;
+            src.cls = class_of(type);
+            src.memory = Mem(kScratch);
+            src.dword = type == Type::I32;
+            MoveLoc dst = value_loc(result);
+            if (dst.kind == MoveLoc::Kind::Slot) {
+                // emit_move would go through r11, which holds the cell's address.
+                MoveLoc via;
+                via.reg = number(kScratch2);
+                emit_move(via, src);
+                emit_move(dst, via);
+            } else {
+                emit_move(dst, src);
+            }
+            return {};
+        }
+        MoveLoc dst;
+        dst.kind = MoveLoc::Kind::Memory;
+        dst.cls = class_of(type);
+        dst.memory = Mem(kScratch);
+        MoveLoc src = value_loc(args[0]);
+        if (src.kind == MoveLoc::Kind::Slot || (src.kind == MoveLoc::Kind::Const && static_cast<i64>(src.bits) != static_cast<i32>(src.bits))) {
+            MoveLoc via;
+            via.reg = number(kScratch2);
+            emit_move(via, src);
+            src = via;
+        }
+        // An i32 is stored as 8 bytes, zero-extended, as the runtime writes cells.
+        emit_move(dst, src);
+        return {};
+    }
+    u32 memory_index = data.imm2;
+    const Limits& limits = m_module.memories[memory_index].limits;
+    if (op == Op::MemorySize) {
+        Value result = m_function.result(inst);
+        Gpr w = result_gpr(result, kScratch);
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.memory(memory_index))), Size::Qword);
+        m_asm.mov(w, Mem(kScratch, 8), Size::Qword);
+        if (limits.page_size_log2 > 0)
+            m_asm.shr(w, limits.page_size_log2, Size::Qword);
+        finish_gpr(result, w);
+        return {};
+    }
+    if (op == Op::MemoryGrow) {
+        MoveLoc call_args[] = { MoveLoc::constant(memory_index), value_loc(args[0]) };
+        return emit_builtin_call(runtime::Builtin::MemoryGrow, Span<const MoveLoc>(call_args, 2), inst, TrapKind::None);
+    }
+    bool checked = (data.flags & engine::opt::kChecked) != 0;
+    if (!(data.flags & engine::opt::kGuarded) && !checked)
+        return unsupported("optimising tier: memory access without its bounds check");
+
+    // Guarded: [base + u32 address + offset], the 8 GiB reservation makes it
+    // check-free. Checked: [base + checked address + offset - its check's base offset]
+    // (emit_bounds_check, lower_memory.cpp).
+    bool is_store = op >= Op::I32Store && op <= Op::I64Store32;
+    // NOTE: a float constant is materialised through r11 (and r10 may be the base), so a
+    // constant stored value goes into its xmm scratch before the address takes them.
+    bool value_first = is_store && is_const(args[1]) && class_of(m_function.value(args[1]).type) == RegClass::Xmm;
+    if (value_first)
+        load_xmm(kScratchXmm, args[1]);
+    Mem access = access_mem(inst);
+    Gpr base = memory_index != 0 ? kScratch2 : kMemoryBase;
+    u64 displacement = data.imm;
+    if (checked)
+        displacement -= m_function.inst(m_function.value(args[0]).def).imm;
+    if (is_store) {
+        Value value = args[1];
+        Type type = m_function.value(value).type;
+        bool uses_r11 = access.has_index() && access.index() == kScratch;
+        if (class_of(type) == RegClass::Xmm) {
+            Xmm from = value_first ? kScratchXmm : xmm_in(value, kScratchXmm);
+            TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+            op == Op::F32Store ? m_asm.movss(access, from) : m_asm.movsd(access, from);
+            return {};
+        }
+        Size size = op == Op::I64Store ? Size::Qword
+                    : (op == Op::I32Store || op == Op::I64Store32) ? Size::Dword
+                    : (op == Op::I32Store16 || op == Op::I64Store16) ? Size::Word : Size::Byte;
+        if (is_const(value)) {
+            u64 bits = const_bits(value);
+            if (size == Size::Byte)
+                bits &= 0xFF;
+            else if (size == Size::Word)
+                bits &= 0xFFFF;
+            else if (size == Size::Dword)
+                bits &= 0xFFFF'FFFFu;
+            if (size != Size::Qword || static_cast<i64>(bits) == static_cast<i32>(bits)) {
+                TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+                m_asm.mov(access, static_cast<i32>(bits), size);
+                return {};
+            }
+        }
+        Gpr from;
+        Loc lv = m_alloc.loc(value);
+        if (lv.kind == LocKind::Reg) {
+            from = gpr(lv.reg);
+        } else {
+            Gpr spare = kScratch;
+            if (uses_r11 && base == kScratch2) {
+                // Base in r10 and address in r11: fold them, which frees r10.
+                m_asm.add(kScratch, kScratch2, Size::Qword);
+                access = Mem(kScratch, static_cast<i32>(displacement));
+                spare = kScratch2;
+            } else if (uses_r11) {
+                spare = kScratch2;
+            }
+            load_gpr(spare, value);
+            from = spare;
+        }
+        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+        m_asm.mov(access, from, size);
+        return {};
+    }
+    Value result = m_function.result(inst);
+    if (op == Op::F32Load || op == Op::F64Load) {
+        Xmm w = result_xmm(result, kScratchXmm);
+        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+        op == Op::F32Load ? m_asm.movss(w, access) : m_asm.movsd(w, access);
+        finish_xmm(result, w);
+        return {};
+    }
+    Gpr w = result_gpr(result, kScratch);
+    TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+    switch (op) {
+    case Op::I32Load: case Op::I64Load32U: m_asm.mov(w, access, Size::Dword); break;
+    case Op::I64Load: m_asm.mov(w, access, Size::Qword); break;
+    case Op::I32Load8S: m_asm.movsx8(w, access, Size::Dword); break;
+    case Op::I32Load8U: case Op::I64Load8U: m_asm.movzx8(w, access, Size::Dword); break;
+    case Op::I32Load16S: m_asm.movsx16(w, access, Size::Dword); break;
+    case Op::I32Load16U: case Op::I64Load16U: m_asm.movzx16(w, access, Size::Dword); break;
+    case Op::I64Load8S: m_asm.movsx8(w, access, Size::Qword); break;
+    case Op::I64Load16S: m_asm.movsx16(w, access, Size::Qword); break;
+    default: m_asm.movsxd(w, access); break; // I64Load32S
+    }
+    finish_gpr(result, w);
+    return {};
+}
+
+// Bulk memory and table instructions: calls of the runtime's builtins (engine-abi.md,
+// "Builtins"), the same arguments the baseline passes.
+Result<void> OptimizingCompiler::emit_bulk(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Span<const u32> args = m_function.args(inst);
+    if (data.op == Op::TableSize) {
+        Value result = m_function.result(inst);
+        Gpr w = result_gpr(result, kScratch);
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.table(data.imm2))), Size::Qword);
+        m_asm.mov(w, Mem(kScratch, 8), Size::Qword);
+        finish_gpr(result, w);
+        return {};
+    }
+    MoveLoc call_args[5];
+    u32 count = 0;
+    auto immediate = [&](u64 bits) { call_args[count++] = MoveLoc::constant(bits); };
+    using runtime::Builtin;
+    Builtin builtin;
+    TrapKind trap = TrapKind::None;
+    switch (data.op) {
+    case Op::MemoryFill: builtin = Builtin::MemoryFill; trap = TrapKind::MemoryOutOfBounds; immediate(data.imm2); break;
+    case Op::MemoryCopy: builtin = Builtin::MemoryCopy; trap = TrapKind::MemoryOutOfBounds; immediate(data.imm2); immediate(data.imm3); break;
+    case Op::MemoryInit: builtin = Builtin::MemoryInit; trap = TrapKind::MemoryOutOfBounds; immediate(data.imm3); immediate(data.imm2); break;
+    case Op::DataDrop: builtin = Builtin::DataDrop; immediate(data.imm2); break;
+    case Op::TableGrow: builtin = Builtin::TableGrow; immediate(data.imm2); break;
+    case Op::TableFill: builtin = Builtin::TableFill; trap = TrapKind::TableOutOfBounds; immediate(data.imm2); break;
+    case Op::TableCopy: builtin = Builtin::TableCopy; trap = TrapKind::TableOutOfBounds; immediate(data.imm2); immediate(data.imm3); break;
+    case Op::TableInit: builtin = Builtin::TableInit; trap = TrapKind::TableOutOfBounds; immediate(data.imm3); immediate(data.imm2); break;
+    case Op::ElemDrop: builtin = Builtin::ElemDrop; immediate(data.imm2); break;
+    default:
+        return unsupported("optimising tier: table instruction not supported by the x86-64 back end yet");
+    }
+    if (count + args.size() > 5)
+        return unsupported("optimising tier: builtin with stack arguments");
+    for (Value v : args)
+        call_args[count++] = value_loc(v);
+    return emit_builtin_call(builtin, Span<const MoveLoc>(call_args, count), inst, trap);
 }
 
 } // namespace wk::engine::x64::opt
