@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "base/path_walk.h"
 #include "engine/wasi/wasi_context.h"
 #include "hosted/wasi/posix_system.h"
 
