@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/compile/tier_up.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
@@ -366,7 +366,7 @@ private:
     // The outcome of a call into the instance: the guest's exit status after
     // proc_exit, the trap report, or kExitOk with the results in `outcome`.
     int call(const runtime::VMFuncRef& function, Span<const runtime::VMVal> arguments,
-             compile::InvokeOutcome& outcome)
+             compile::CallOutcome& outcome)
     {
         auto result = compile::invoke(*m_store, function, arguments);
         if (auto status = m_wasi->exit_status())
@@ -398,7 +398,7 @@ private:
         const runtime::TypeRegistry& types = m_store->types();
         if (!types.params(start->func->type_id).empty() || !types.results(start->func->type_id).empty())
             return failure("_start must take no parameters and return no results");
-        compile::InvokeOutcome outcome;
+        compile::CallOutcome outcome;
         return call(*start->func, {}, outcome);
     }
 
@@ -406,7 +406,7 @@ private:
     {
         if (name != "_initialize") {
             if (auto initialize = function_export("_initialize")) {
-                compile::InvokeOutcome outcome;
+                compile::CallOutcome outcome;
                 if (int status = call(*initialize->func, {}, outcome); status != kExitOk || m_wasi->exit_status())
                     return status;
             }
@@ -440,7 +440,7 @@ private:
             }
             arguments.push_back(*value);
         }
-        compile::InvokeOutcome outcome;
+        compile::CallOutcome outcome;
         if (int status = call(*exported->func, Span<const runtime::VMVal>(arguments.data(), arguments.size()), outcome);
             status != kExitOk || m_wasi->exit_status())
             return status;

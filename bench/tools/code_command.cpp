@@ -9,7 +9,7 @@
 
 #include <algorithm>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 
 namespace wk::bench {
 

@@ -9,7 +9,7 @@
 
 #include "bench/tools/commands.h"
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 
 namespace wk::bench {
 

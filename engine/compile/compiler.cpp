@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "base/format.h"
-#include "engine/compile/builtins.h"
+#include "engine/compile/code_helpers.h"
 #include "engine/compile/tier_up.h"
 #include "engine/x64/abi/trampolines.h"
 #include "engine/x64/code_alignment.h"
@@ -196,7 +196,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
         TRY(lazy_entries.try_resize(defined));
         x64::Label stub;
         masm.bind(stub);
-        x64::abi::emit_lazy_compile_stub(masm, kExternalBase + static_cast<u32>(Builtin::LazyCompile), symbols.retpoline());
+        x64::abi::emit_lazy_compile_stub(masm, kExternalBase + static_cast<u32>(CodeHelper::LazyCompile), symbols.retpoline());
         for (u32 i = 0; i < defined; ++i) {
             masm.align(16);
             lazy_entries[i] = masm.offset();
@@ -256,9 +256,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
             return Error::from("trampolines misplaced", ErrorKind::Invalid);
     }
 
-    const void* externals[static_cast<u32>(Builtin::Count)];
-    for (u32 i = 0; i < static_cast<u32>(Builtin::Count); ++i)
-        externals[i] = builtin_address(static_cast<Builtin>(i));
+    CodeHelperAddresses externals;
 
     // Handler ranges by start; of nested ranges with one start, the outer first, so the
     // innermost containing range is the last one that starts at or before a pc.
@@ -275,7 +273,7 @@ Result<RefPtr<CodeObject>> compile_module(runtime::LoadedModule& loaded, Compile
     input.relocations = relocations.span();
     input.traps = traps.span();
     input.symbols = symbol_offsets.span();
-    input.externals = Span<const void* const>(externals, static_cast<u32>(Builtin::Count));
+    input.externals = externals.span();
     input.function_starts = function_starts.span();
     input.function_indices = function_indices.span();
     input.first_function_index = imported;

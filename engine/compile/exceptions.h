@@ -2,7 +2,7 @@
 
 // Exception handling for compiled code (docs/baseline-compiler.md, "Exceptions").
 //
-// `throw` and `throw_ref` call the Throw builtin (compile::Builtin::Throw), an assembly
+// `throw` and `throw_ref` call the Throw builtin (compile::CodeHelper::Throw), an assembly
 // entry that records the callee-saved registers and the caller's frame, then walks the
 // wasm frames outwards (rbp chain) from the throw site. In each frame it asks the
 // frame's CodeObject for the innermost try_table range around the call site

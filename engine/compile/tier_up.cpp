@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/compile/builtins.h"
+#include "engine/compile/code_helpers.h"
 #include "engine/x64/assembler.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 #include "engine/x64/opt/optimizing_compiler.h"
@@ -358,15 +358,13 @@ Result<RefPtr<CodeObject>> TierUpManager::compile_and_link(u32 function_index, u
     TRY(compiler.compile_function(function_index, 0));
     TRY(masm.check_finished());
 
-    const void* externals[static_cast<u32>(Builtin::Count)];
-    for (u32 i = 0; i < static_cast<u32>(Builtin::Count); ++i)
-        externals[i] = builtin_address(static_cast<Builtin>(i));
+    CodeHelperAddresses externals;
     u32 function_starts[2] = { 0, static_cast<u32>(masm.code().size()) };
     LinkInput input;
     input.code = masm.code();
     input.relocations = masm.relocations();
     input.traps = traps.span();
-    input.externals = Span<const void* const>(externals, static_cast<u32>(Builtin::Count));
+    input.externals = externals.span();
     input.function_starts = Span<const u32>(function_starts, 2);
     input.first_function_index = function_index;
     input.handlers = compiler.handlers();
@@ -449,15 +447,13 @@ Result<RefPtr<CodeObject>> TierUpManager::link_lazily_compiled(LazyCompiler& laz
     TRY(lazy.compiler.compile_function(function_index, 0));
     TRY(lazy.masm.check_finished());
 
-    const void* externals[static_cast<u32>(Builtin::Count)];
-    for (u32 i = 0; i < static_cast<u32>(Builtin::Count); ++i)
-        externals[i] = builtin_address(static_cast<Builtin>(i));
+    CodeHelperAddresses externals;
     u32 function_starts[2] = { 0, static_cast<u32>(lazy.masm.code().size()) };
     LinkInput input;
     input.code = lazy.masm.code();
     input.relocations = lazy.masm.relocations();
     input.traps = lazy.traps.span();
-    input.externals = Span<const void* const>(externals, static_cast<u32>(Builtin::Count));
+    input.externals = externals.span();
     input.function_starts = Span<const u32>(function_starts, 2);
     input.first_function_index = function_index;
     // Sorted as compile_module sorts them (the lookup's order): by start, the outer of

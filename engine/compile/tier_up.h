@@ -3,7 +3,7 @@
 // Tier-up (docs/optimizing-compiler.md, "Tier-up"): the state a module compiled with
 // Tier::Tiered keeps for as long as it lives. Its baseline code counts calls and loop
 // iterations down from a budget per function; a function whose budget runs out reaches
-// function_hot (through Builtin::TierUp), is compiled by the optimising tier into a new
+// function_hot (through CodeHelper::TierUp), is compiled by the optimising tier into a new
 // CodeObject in the module's tier space, and its jump slot is rewritten to the new code.
 //
 // NOTE: contract.

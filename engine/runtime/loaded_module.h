@@ -58,7 +58,7 @@ public:
     // Compiled entries, one per defined function (module function index minus the
     // imported count). Empty until the compiler provides them. NOTE: the code they point
     // into must outlive this module and its instances: engine::compile::CompiledModule
-    // (engine/compile/invoke.h) pairs the module with its CodeObject, and whoever
+    // (engine/compile/compiled_module.h) pairs the module with its CodeObject, and whoever
     // instantiates keeps that pair alive.
     Result<void> set_function_entries(Span<const FunctionEntries> entries);
     bool is_compiled() const { return !m_entries.is_empty(); }

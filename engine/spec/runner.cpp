@@ -5,7 +5,7 @@
 #include "base/string.h"
 #include <new>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/module.h"
 #include "engine/platform.h"
 #include "engine/runtime/linker.h"

@@ -1,4 +1,4 @@
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/mm/memory.h"
 #include "kernel/proc/module_loader.h"

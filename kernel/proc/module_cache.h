@@ -4,7 +4,7 @@
 
 #include "base/string.h"
 #include "base/string_view.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "kernel/arch/x86_64/cpu.h"
 
 namespace wk::kernel::proc {

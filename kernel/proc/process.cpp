@@ -6,7 +6,7 @@
 #include "base/format.h"
 #include "base/ref_ptr.h"
 #include "kernel/boot/boot_phases.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/compile/tier_up.h"
 #include "engine/runtime/invoke.h"
 #include "engine/runtime/linker.h"

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "engine/compile/compiler.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/memory.h"
 #include "engine/runtime/store.h"

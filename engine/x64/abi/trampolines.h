@@ -46,7 +46,7 @@ void emit_direct_transfer(Assembler& masm, u32 symbol, bool tail);
 // is reached like the function itself (rdi = the callee's vmctx, the wasm arguments in
 // rsi, rdx, rcx, r8, r9, xmm0-xmm7 and above the return address); it makes an rbp frame,
 // saves those registers, calls builtin(vmctx, function_index) (`builtin_external`, the
-// relocation of compile::Builtin::LazyCompile), restores them and jumps through the
+// relocation of compile::CodeHelper::LazyCompile), restores them and jumps through the
 // retpoline to the address the builtin returned (the function's jump slot, now pointing
 // at its code), so the function runs as if called directly. NOTE: contract of the stack
 // check: the stub uses at most kLazyStubStackBytes below the caller's call, which the

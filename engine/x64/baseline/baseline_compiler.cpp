@@ -366,12 +366,12 @@ void BaselineCompiler::emit_tier_counter_stubs()
             m_asm.movdqu(Mem(Gpr::rsp, static_cast<i32>(16 * i)), xmm(static_cast<u8>(i)));
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
         m_asm.mov(Gpr::rsi, static_cast<i64>(m_function_index), Size::Dword);
-        Builtin builtin = Builtin::TierUp;
+        CodeHelper helper = CodeHelper::TierUp;
         if (loop) {
             m_asm.mov(Gpr::rdx, static_cast<i64>(stub.loop_offset), Size::Dword);
-            builtin = Builtin::TierUpLoop;
+            helper = CodeHelper::TierUpLoop;
         }
-        m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(builtin));
+        m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(helper));
         m_asm.call_relocated(m_symbols.retpoline());
         Label enter;
         if (loop) {
@@ -402,10 +402,10 @@ void BaselineCompiler::emit_tier_counter_stubs()
     m_counter_stubs.clear();
 }
 
-Result<void> BaselineCompiler::call_builtin_address(Builtin builtin)
+Result<void> BaselineCompiler::call_code_helper(CodeHelper helper)
 {
     cache_clear();
-    m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(builtin));
+    m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(helper));
     note_below_frame(kRetpolineCallBytes);
     m_asm.call_relocated(m_symbols.retpoline());
     return {};

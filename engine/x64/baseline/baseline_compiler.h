@@ -53,7 +53,7 @@
 #include "base/result.h"
 #include "base/vector.h"
 #include "engine/binary/instruction.h"
-#include "engine/compile/builtins.h"
+#include "engine/compile/code_helpers.h"
 #include "engine/compile/code_object.h"
 #include "engine/compile/tier.h"
 #include "engine/compile/value_stack.h"
@@ -78,7 +78,7 @@ using abi::ArgSlot;
 using abi::CallLayout;
 using abi::compute_call_layout;
 using abi::SymbolSpace;
-using compile::Builtin;
+using compile::CodeHelper;
 
 using abi::LabelPool;
 
@@ -158,7 +158,7 @@ public:
 
     SymbolSpace symbols() const { return m_symbols; }
     // Tier-up counters (Tier::Tiered): the prologue and every loop header decrement the
-    // function's budget (VMOffsets::kTierBudgets) and call Builtin::TierUp out of line
+    // function's budget (VMOffsets::kTierBudgets) and call CodeHelper::TierUp out of line
     // when it goes below zero.
     void set_tier_counters(bool enabled) { m_tier_counters = enabled; }
 
@@ -207,7 +207,7 @@ public:
     Result<Label*> trap_label(TrapKind kind);
     Result<void> record_trap_here(TrapKind kind);
 
-    Result<void> call_builtin_address(Builtin builtin);
+    Result<void> call_code_helper(CodeHelper helper);
     // Calls VMContext::builtins[builtin] (engine/runtime/builtins.h).
     void call_runtime_builtin(runtime::Builtin builtin);
     // A builtin call with the vmctx and then `args` as its System V arguments; an

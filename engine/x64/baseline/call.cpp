@@ -194,7 +194,7 @@ Result<void> BaselineCompiler::call_indirect(u32 type_index, u32 table_index, bo
     m_asm.push(Gpr::rax);
     m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
     m_asm.mov(Gpr::rsi, Mem(Gpr::rax, 16), Size::Dword);
-    TRY(call_builtin_address(Builtin::FuncSubtype));
+    TRY(call_code_helper(CodeHelper::FuncSubtype));
     m_asm.test(Gpr::rax, Gpr::rax, Size::Dword);
     m_asm.pop(Gpr::rax); // pop leaves the flags alone
     m_asm.pop(Gpr::rax);

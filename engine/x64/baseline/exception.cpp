@@ -20,7 +20,7 @@ namespace wk::engine::x64::baseline {
 Result<void> BaselineCompiler::call_throw()
 {
     m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-    TRY(call_builtin_address(Builtin::Throw));
+    TRY(call_code_helper(CodeHelper::Throw));
     m_asm.cmp(Gpr::rax, static_cast<i32>(TrapKind::UncaughtException), Size::Dword);
     m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UncaughtException)));
     m_asm.jmp(*TRY(trap_label(TrapKind::ExceptionMemoryExhausted)));

@@ -8,7 +8,7 @@
 // the result is 0, so the accesses that use it stay within their small displacement
 // of the memory's base (bounds.cpp's speculation window).
 
-#include "engine/compile/builtins.h"
+#include "engine/compile/code_helpers.h"
 #include "engine/x64/opt/optimizing_compiler.h"
 #include "engine/x64/opt/scratch.h"
 
@@ -170,7 +170,7 @@ Result<void> OptimizingCompiler::emit_throw(Inst inst)
         m_asm.xor_(Gpr::r8, Gpr::r8, Size::Dword);
     }
     m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-    m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(compile::Builtin::Throw));
+    m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(compile::CodeHelper::Throw));
     note_below_frame(kRetpolineCallBytes);
     m_asm.call_relocated(m_symbols.retpoline());
     m_asm.cmp(Gpr::rax, static_cast<i32>(TrapKind::UncaughtException), Size::Dword);

@@ -623,7 +623,7 @@ Result<void> OptimizingCompiler::emit_deferred()
         m_asm.mov(Gpr::rsi, Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, type_id))), Size::Dword);
         m_asm.mov(Gpr::rdx, Gpr::r10, Size::Dword);
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-        m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(compile::Builtin::FuncSubtype));
+        m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(compile::CodeHelper::FuncSubtype));
         m_asm.call_relocated(m_symbols.retpoline());
         m_asm.mov(Gpr::r10, Gpr::rax, Size::Dword);
         for (u32 k = 0; k < 7; ++k)

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/compile/code_object.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/spectest.h"
 #include "engine/runtime/store.h"

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/compile/tier_up.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
@@ -57,7 +57,7 @@ void instantiate(Session& session, const compile::CompiledModule& compiled)
     session.instance = instance.release_value();
 }
 
-compile::InvokeOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<VMVal> args)
+compile::CallOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<VMVal> args)
 {
     auto outcome = compile::invoke_export(instance, StringView(name, std::strlen(name)),
                                           Span<const VMVal>(args.begin(), args.size()));

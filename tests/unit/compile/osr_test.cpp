@@ -11,7 +11,7 @@
 #include <ctime>
 #include <string>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/compile/tier_up.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
@@ -52,7 +52,7 @@ void instantiate(Session& session, const char* wat, const compile::CompileOption
     session.instance = instance.release_value();
 }
 
-compile::InvokeOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<VMVal> args)
+compile::CallOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<VMVal> args)
 {
     auto outcome = compile::invoke_export(instance, StringView(name, std::strlen(name)),
                                           Span<const VMVal>(args.begin(), args.size()));

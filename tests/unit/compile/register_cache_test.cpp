@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/compile/code_object.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/spectest.h"
 #include "engine/runtime/store.h"

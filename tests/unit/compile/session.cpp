@@ -30,7 +30,7 @@ std::unique_ptr<Session> instantiate(const std::string& wat, const compile::Comp
     return session;
 }
 
-compile::InvokeOutcome call(Session& session, const char* name, std::initializer_list<runtime::VMVal> args)
+compile::CallOutcome call(Session& session, const char* name, std::initializer_list<runtime::VMVal> args)
 {
     auto outcome = compile::invoke_export(*session.instance, StringView(name, __builtin_strlen(name)),
                                           Span<const runtime::VMVal>(args.begin(), args.size()));

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 
@@ -24,7 +24,7 @@ struct Session {
 std::unique_ptr<Session> instantiate(const std::string& wat, const compile::CompileOptions& options = {});
 
 // Calls export `name`; an error (not a trap) fails the test.
-compile::InvokeOutcome call(Session& session, const char* name, std::initializer_list<runtime::VMVal> args);
+compile::CallOutcome call(Session& session, const char* name, std::initializer_list<runtime::VMVal> args);
 
 // The one result of a call that must not trap, as i64.
 i64 call_i64(Session& session, const char* name, std::initializer_list<runtime::VMVal> args);

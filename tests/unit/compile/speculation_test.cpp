@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/compile/code_object.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
@@ -120,7 +120,7 @@ std::pair<int, int> clamped_jumps(const std::vector<std::string>& lines, const s
 
 bool have_llvm_mc() { return WK_LLVM_MC[0] != '\0' && ::access(WK_LLVM_MC, X_OK) == 0; }
 
-compile::InvokeOutcome call(Compiled& c, const char* name, std::initializer_list<VMVal> args)
+compile::CallOutcome call(Compiled& c, const char* name, std::initializer_list<VMVal> args)
 {
     auto outcome = compile::invoke_export(*c.instance, StringView(name, __builtin_strlen(name)),
                                           Span<const VMVal>(args.begin(), args.size()));
@@ -128,9 +128,9 @@ compile::InvokeOutcome call(Compiled& c, const char* name, std::initializer_list
     return outcome.release_value();
 }
 
-TrapKind trap_of(const compile::InvokeOutcome& outcome) { return outcome.trap ? outcome.trap->kind : TrapKind::None; }
+TrapKind trap_of(const compile::CallOutcome& outcome) { return outcome.trap ? outcome.trap->kind : TrapKind::None; }
 
-i64 result_of(const compile::InvokeOutcome& outcome)
+i64 result_of(const compile::CallOutcome& outcome)
 {
     EXPECT_FALSE(outcome.trap.has_value());
     return outcome.results.is_empty() ? -1 : outcome.results[0].i64_value();

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 
 #include "engine/compile/code_object.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/instance.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/spectest.h"
 #include "engine/runtime/store.h"

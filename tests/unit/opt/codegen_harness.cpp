@@ -37,7 +37,7 @@ TierPair instantiate_both(const std::string& wat)
     return TierPair { instantiate_tiered(wat, false), instantiate_tiered(wat, true) };
 }
 
-Result<compile::InvokeOutcome> invoke_u64(TieredInstance& tiered, const std::string& name, const std::vector<u64>& args)
+Result<compile::CallOutcome> invoke_u64(TieredInstance& tiered, const std::string& name, const std::vector<u64>& args)
 {
     std::vector<runtime::VMVal> values;
     for (u64 a : args)

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/compile/compiler.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/store.h"
 
 namespace wk::engine::opt {
@@ -38,7 +38,7 @@ struct ExportCall {
 };
 
 // Calls export `name` with each of `args` as a VMVal.
-Result<compile::InvokeOutcome> invoke_u64(TieredInstance& tiered, const std::string& name, const std::vector<u64>& args);
+Result<compile::CallOutcome> invoke_u64(TieredInstance& tiered, const std::string& name, const std::vector<u64>& args);
 
 // "trap K" for a trap of kind K, as run_text gives it.
 std::string trap_text(TrapKind kind);

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/compile/compiler.h"
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/loaded_module.h"
 #include "engine/runtime/store.h"

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/opt/passes.h"
 #include "engine/opt/verifier.h"
 #include "engine/runtime/linker.h"

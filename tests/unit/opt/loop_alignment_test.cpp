@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"

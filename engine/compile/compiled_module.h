@@ -1,7 +1,7 @@
 #pragma once
 
-// Running compiled code from the host: what the spec runner and `wasmkern run --invoke`
-// call. A CompiledModule pairs a LoadedModule with its code; keep it alive as long as
+// A compiled module, and calls into it from the host (the spec runner, `wasmkern run --invoke`).
+// A CompiledModule pairs a LoadedModule with its code; keep it alive as long as
 // any store holds an instance of it.
 
 #include <optional>
@@ -37,7 +37,7 @@ Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, Features const& featu
 Result<CompiledModule> load_and_compile(Vector<u8>&& wasm, Features const& features, const CompileOptions& options,
                                         CompileStatistics* statistics = nullptr);
 
-struct InvokeOutcome {
+struct CallOutcome {
     Vector<runtime::VMVal> results; // empty after a trap
     std::optional<TrapInfo> trap;
     // Function indices (in their own modules) of the wasm frames at the trap, innermost
@@ -48,10 +48,10 @@ struct InvokeOutcome {
 // Calls `function` (a funcref of `store`) with `arguments` (one per parameter, VMVal
 // encoding) through runtime::invoke. Fails with ErrorKind::Invalid on an argument count
 // mismatch, Unsupported for a function without code; a trap is an outcome, not an error.
-Result<InvokeOutcome> invoke(runtime::Store& store, const runtime::VMFuncRef& function,
+Result<CallOutcome> invoke(runtime::Store& store, const runtime::VMFuncRef& function,
                              Span<const runtime::VMVal> arguments);
 // The same for an exported function of `instance`, by name ("unknown export").
-Result<InvokeOutcome> invoke_export(runtime::Instance& instance, StringView name, Span<const runtime::VMVal> arguments);
+Result<CallOutcome> invoke_export(runtime::Instance& instance, StringView name, Span<const runtime::VMVal> arguments);
 
 // The function index of each pc of a trap's backtrace whose code object is alive.
 Result<void> map_backtrace(const TrapInfo& trap, Vector<u32>& functions);

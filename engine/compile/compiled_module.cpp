@@ -1,4 +1,4 @@
-#include "engine/compile/invoke.h"
+#include "engine/compile/compiled_module.h"
 
 #include "engine/runtime/invoke.h"
 #include "engine/runtime/vm.h"
@@ -40,7 +40,7 @@ Result<void> map_backtrace(const TrapInfo& trap, Vector<u32>& functions)
     return {};
 }
 
-Result<InvokeOutcome> invoke(runtime::Store& store, const runtime::VMFuncRef& function, Span<const runtime::VMVal> arguments)
+Result<CallOutcome> invoke(runtime::Store& store, const runtime::VMFuncRef& function, Span<const runtime::VMVal> arguments)
 {
     const runtime::TypeRegistry& types = store.types();
     if (function.type_id >= types.size())
@@ -56,7 +56,7 @@ Result<InvokeOutcome> invoke(runtime::Store& store, const runtime::VMFuncRef& fu
         values[i] = arguments[i];
 
     auto native = TRY(runtime::invoke(store, function, values.span()));
-    InvokeOutcome outcome;
+    CallOutcome outcome;
     if (native.trap) {
         outcome.trap = native.trap;
         TRY(map_backtrace(*native.trap, outcome.backtrace));
@@ -68,7 +68,7 @@ Result<InvokeOutcome> invoke(runtime::Store& store, const runtime::VMFuncRef& fu
     return outcome;
 }
 
-Result<InvokeOutcome> invoke_export(runtime::Instance& instance, StringView name, Span<const runtime::VMVal> arguments)
+Result<CallOutcome> invoke_export(runtime::Instance& instance, StringView name, Span<const runtime::VMVal> arguments)
 {
     auto exported = instance.get_export(name);
     if (!exported || exported->kind != ExternKind::Func)

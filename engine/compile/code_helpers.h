@@ -2,13 +2,14 @@
 
 // Helpers compiled code calls that are not in the runtime's builtin table
 // (engine/runtime/builtins.h, reached through VMContext::builtins). System V, vmctx
-// first. Their addresses reach the code as relocations (kExternalBase + Builtin).
+// first. Their addresses reach the code as relocations (kExternalBase + CodeHelper).
 
+#include "base/span.h"
 #include "base/types.h"
 
 namespace wk::engine::compile {
 
-enum class Builtin : u32 {
+enum class CodeHelper : u32 {
     FuncSubtype, // u32 (VMContext*, u32 actual_type_id, u32 expected_type_id): 1 if a subtype
     // u32 (VMContext*, const void* tag, const VMVal* values, u64 count, u64 rethrow), see
     // exceptions.h: does not return when a handler catches the exception.
@@ -29,6 +30,14 @@ enum class Builtin : u32 {
     Count,
 };
 
-const void* builtin_address(Builtin);
+const void* code_helper_address(CodeHelper);
+
+// Every helper's address, indexed by CodeHelper: what a link resolves kExternalBase + i against.
+struct CodeHelperAddresses {
+    CodeHelperAddresses();
+    Span<const void* const> span() const { return { addresses, static_cast<u32>(CodeHelper::Count) }; }
+
+    const void* addresses[static_cast<u32>(CodeHelper::Count)];
+};
 
 } // namespace wk::engine::compile

@@ -1,4 +1,4 @@
-#include "engine/compile/builtins.h"
+#include "engine/compile/code_helpers.h"
 
 #include "engine/compile/exceptions.h"
 
@@ -47,17 +47,23 @@ uptr lazy_compile(runtime::VMContext* vmctx, u32 function_index)
 
 } // namespace
 
-const void* builtin_address(Builtin builtin)
+const void* code_helper_address(CodeHelper helper)
 {
-    switch (builtin) {
-    case Builtin::FuncSubtype: return reinterpret_cast<const void*>(&func_subtype);
-    case Builtin::Throw: return throw_entry();
-    case Builtin::TierUp: return reinterpret_cast<const void*>(&tier_up);
-    case Builtin::TierUpLoop: return reinterpret_cast<const void*>(&tier_up_loop);
-    case Builtin::LazyCompile: return reinterpret_cast<const void*>(&lazy_compile);
-    case Builtin::Count: break;
+    switch (helper) {
+    case CodeHelper::FuncSubtype: return reinterpret_cast<const void*>(&func_subtype);
+    case CodeHelper::Throw: return throw_entry();
+    case CodeHelper::TierUp: return reinterpret_cast<const void*>(&tier_up);
+    case CodeHelper::TierUpLoop: return reinterpret_cast<const void*>(&tier_up_loop);
+    case CodeHelper::LazyCompile: return reinterpret_cast<const void*>(&lazy_compile);
+    case CodeHelper::Count: break;
     }
     return nullptr;
+}
+
+CodeHelperAddresses::CodeHelperAddresses()
+{
+    for (u32 i = 0; i < static_cast<u32>(CodeHelper::Count); ++i)
+        addresses[i] = code_helper_address(static_cast<CodeHelper>(i));
 }
 
 } // namespace wk::engine::compile
