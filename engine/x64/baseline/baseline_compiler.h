@@ -252,6 +252,12 @@ private:
     Result<void> emit_control(const Instruction&);
     Result<void> emit_variable(const Instruction&);
     Result<void> emit_integer(const Instruction&);
+    Result<void> emit_integer_compare(Opcode, ValKind);
+    Result<void> emit_bit_count(Opcode, ValKind);
+    Result<void> emit_integer_alu(Opcode, ValKind);
+    Result<void> emit_shift(Opcode, ValKind);
+    Result<void> emit_division(Opcode, ValKind);
+    Result<void> emit_wide_arithmetic(Opcode);
     Result<void> emit_float(const Instruction&);
     Result<void> emit_float_conversion(const Instruction&);
     Result<void> emit_conversion(const Instruction&);
