@@ -498,6 +498,104 @@ TEST_F(Ext2Write, DamagedBitmapsRefuseWritesWithAMessage)
     EXPECT_EQ(volume().create_file(kRootInode, "g", 0644).error(), Errno::RoFs);
 }
 
+class MemoryImage final : public drivers::BlockDevice {
+public:
+    explicit MemoryImage(std::vector<u8> bytes)
+        : m_bytes(std::move(bytes))
+    {
+    }
+    std::string_view name() const override { return "memory"; }
+    u64 sector_count() const override { return m_bytes.size() / drivers::kSectorSize; }
+    bool is_read_only() const override { return false; }
+    Result<void> read_blocks(u64 first, std::span<u8> buffer) override
+    {
+        TRY(drivers::check_block_range(first, buffer.size(), sector_count()));
+        std::memcpy(buffer.data(), m_bytes.data() + first * drivers::kSectorSize, buffer.size());
+        return {};
+    }
+    Result<void> write_blocks(u64 first, std::span<const u8> buffer) override
+    {
+        TRY(drivers::check_block_range(first, buffer.size(), sector_count()));
+        std::memcpy(m_bytes.data() + first * drivers::kSectorSize, buffer.data(), buffer.size());
+        return {};
+    }
+    Result<void> flush() override { return {}; }
+
+private:
+    std::vector<u8> m_bytes;
+};
+
+// Hostile images for the writer: a small populated image with random bytes changed in its
+// first 160 blocks (superblock, descriptors, bitmaps, inode table, directory and indirect
+// blocks), then a fixed series of changes. Each must succeed or fail with an errno; none
+// may crash or hang (this runs under ASan/UBSan too).
+TEST_F(Ext2Write, RandomlyDamagedImagesNeverCrashTheWriter)
+{
+    make("-b 1024 -N 64", "1M");
+    auto d = *volume().create_directory(kRootInode, "d", 0755);
+    for (int i = 0; i < 20; ++i)
+        write_new(d.number, ("f" + std::to_string(i)).c_str(), pattern(i * 900, i));
+    write_new(kRootInode, "big", pattern(300 * 1024, 7));
+    ASSERT_TRUE(volume().create_symlink(d.number, "s", std::string(100, 'y')).has_value());
+    expect_clean();
+    m_volume.reset();
+    std::vector<u8> original;
+    {
+        FILE* f = std::fopen(m_image.c_str(), "rb");
+        ASSERT_NE(f, nullptr);
+        original.resize(1 << 20);
+        ASSERT_EQ(std::fread(original.data(), 1, original.size(), f), original.size());
+        std::fclose(f);
+    }
+    u32 state = 99;
+    auto next = [&](u32 bound) {
+        state = state * 1103515245u + 12345u;
+        return (state >> 8) % bound;
+    };
+    int mounted = 0;
+    int refused_changes = 0;
+    for (int round = 0; round < 200; ++round) {
+        auto bytes = original;
+        for (u32 flips = 1 + next(12); flips > 0; --flips)
+            bytes[1024 + next(160 * 1024)] = static_cast<u8>(next(256));
+        MemoryImage disk(std::move(bytes));
+        auto mounted_volume = Volume::mount(disk, 8);
+        if (!mounted_volume)
+            continue;
+        ++mounted;
+        auto& v = *mounted_volume;
+        auto count = [&](auto result) { refused_changes += result.has_value() ? 0 : 1; };
+        auto root = v.read_inode(kRootInode);
+        if (!root)
+            continue;
+        if (auto file = v.create_file(kRootInode, "new", 0644)) {
+            count(v.write(*file, 5000, bytes_of(pattern(20000, round))));
+            count(v.set_size(*file, 100));
+        }
+        count(v.create_directory(kRootInode, "nd", 0755));
+        if (auto inner = v.lookup(*root, "d")) {
+            count(v.rename(*inner, "f3", kRootInode, "moved"));
+            count(v.unlink(*inner, "f4"));
+            count(v.rename(kRootInode, "nd", *inner, "nd2"));
+            count(v.remove_directory(*inner, "nd2"));
+            count(v.unlink(*inner, "s"));
+        }
+        if (auto big = v.lookup(*root, "big")) {
+            if (auto inode = v.read_inode(*big)) {
+                std::vector<u8> buffer(4096);
+                count(v.read(*inode, 200 * 1024, Bytes(buffer.data(), buffer.size())));
+                count(v.set_size(*inode, 13 * 1024 + 5));
+            }
+        }
+        count(v.remove_directory(kRootInode, "d"));
+        count(v.unmount());
+    }
+    // Most damage lands in places a mount does not check; some changes must have been refused.
+    EXPECT_GT(mounted, 50);
+    std::printf("damaged images: %d of 200 mounted, %d changes refused\n", mounted, refused_changes);
+    EXPECT_GT(refused_changes, 0);
+}
+
 TEST_F(Ext2Write, ImagesWithErrorsMountReadOnly)
 {
     make("-b 1024");
