@@ -19,7 +19,7 @@ class BlockCache {
 public:
     static constexpr u32 kDefaultCapacity = 128;
     // Consecutive dirty blocks are written in requests of at most this many bytes.
-    static constexpr u32 kBatchBytes = 64 * 1024;
+    static constexpr u32 kBatchBytes = 256 * 1024;
 
     struct Stats {
         u64 hits { 0 };
