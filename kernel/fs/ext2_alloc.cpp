@@ -3,15 +3,7 @@
 // agree with the rest: a bit that would hand out metadata, or free what is already free, is
 // damage (Io, and the volume turns read-only).
 #include "kernel/fs/ext2.h"
-#include "kernel/fs/ext2_endian.h"
-
-#define TRY_IO(expression)                                                \
-    ({                                                                    \
-        auto&& _wk_io_result = (expression);                              \
-        if (!_wk_io_result.has_value()) [[unlikely]]                      \
-            return fail(_wk_io_result.error());                           \
-        ::wk::detail::take_value(std::move(_wk_io_result));               \
-    })
+#include "kernel/fs/ext2_internal.h"
 
 namespace wk::kernel::fs::ext2 {
 

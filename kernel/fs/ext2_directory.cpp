@@ -4,15 +4,7 @@
 // when changed: its tree blocks read as empty records, so the linear form stays valid and
 // e2fsck stays clean.
 #include "kernel/fs/ext2.h"
-#include "kernel/fs/ext2_endian.h"
-
-#define TRY_IO(expression)                                                \
-    ({                                                                    \
-        auto&& _wk_io_result = (expression);                              \
-        if (!_wk_io_result.has_value()) [[unlikely]]                      \
-            return fail(_wk_io_result.error());                           \
-        ::wk::detail::take_value(std::move(_wk_io_result));               \
-    })
+#include "kernel/fs/ext2_internal.h"
 
 namespace wk::kernel::fs::ext2 {
 

@@ -3,15 +3,7 @@
 // (an indirect block goes with the last block under it), and i_blocks counts both in
 // 512-byte units as e2fsck expects.
 #include "kernel/fs/ext2.h"
-#include "kernel/fs/ext2_endian.h"
-
-#define TRY_IO(expression)                                                \
-    ({                                                                    \
-        auto&& _wk_io_result = (expression);                              \
-        if (!_wk_io_result.has_value()) [[unlikely]]                      \
-            return fail(_wk_io_result.error());                           \
-        ::wk::detail::take_value(std::move(_wk_io_result));               \
-    })
+#include "kernel/fs/ext2_internal.h"
 
 namespace wk::kernel::fs::ext2 {
 
