@@ -1,5 +1,6 @@
 #include "kernel/console/console.h"
 #include "kernel/console/process_commands.h"
+#include "kernel/console/ext2_commands.h"
 #include "kernel/console/storage_commands.h"
 
 #include <string_view>
@@ -331,6 +332,7 @@ constexpr Command kCommands[] = {
     { "spawnbench", "time spawns of a program (`spawnbench N PATH [ARGS...]`)", command_spawnbench },
     { "lspci", "list the PCI functions and their BARs", command_lspci },
     { "disk", "list disks; `disk write|verify NAME SECTOR COUNT SEED`, `disk flush NAME`, `disk bench NAME SECTOR MIB`", command_disk },
+    { "ext2", "change an ext2 disk directly: `ext2 write|mkdir|rm|mv|ln|bench DISK ...` (not seen in /data until reboot)", command_ext2 },
     { "poweroff", "turn the machine off", command_poweroff },
 };
 

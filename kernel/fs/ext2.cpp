@@ -62,6 +62,7 @@ Result<Superblock> parse_superblock(ReadonlyBytes bytes, u64 disk_bytes)
     sb.blocks_per_group = le32(bytes, 32);
     sb.inodes_per_group = le32(bytes, 40);
     sb.revision = le32(bytes, 76);
+    sb.state = le16(bytes, 58);
     if (log_block_size > 2)
         return Error::from("ext2: block size above 4 KiB", ErrorKind::Unsupported);
     sb.block_size = 1024u << log_block_size;
@@ -76,6 +77,8 @@ Result<Superblock> parse_superblock(ReadonlyBytes bytes, u64 disk_bytes)
         sb.feature_compat = le32(bytes, 92);
         sb.feature_incompat = le32(bytes, 96);
         sb.feature_ro_compat = le32(bytes, 100);
+        if ((sb.feature_compat & kCompatResizeInode) != 0)
+            sb.reserved_gdt_blocks = le16(bytes, 206);
     }
     if (sb.inode_size < 128 || sb.inode_size > sb.block_size || (sb.inode_size & (sb.inode_size - 1)) != 0)
         return Error::malformed("ext2: inode size not a power of two in 128..block size");
@@ -117,7 +120,8 @@ Result<GroupDescriptor> parse_group_descriptor(ReadonlyBytes table, u32 slot, u3
     u64 at = u64 { slot } * kDescriptorSize;
     if (at + kDescriptorSize > table.size())
         return Error::malformed("ext2: group descriptor past its table");
-    GroupDescriptor descriptor { le32(table, at), le32(table, at + 4), le32(table, at + 8) };
+    GroupDescriptor descriptor { le32(table, at),      le32(table, at + 4),  le32(table, at + 8),
+                                 le16(table, at + 12), le16(table, at + 14), le16(table, at + 16) };
     u64 table_blocks = (u64 { sb.inodes_per_group } * sb.inode_size + sb.block_size - 1) / sb.block_size;
     u64 first = sb.first_data_block + u64 { group } * sb.blocks_per_group;
     u64 end = first + sb.blocks_per_group < sb.blocks_count ? first + sb.blocks_per_group : sb.blocks_count;
@@ -154,8 +158,10 @@ Result<Inode> parse_inode(ReadonlyBytes bytes, u32 number, const Superblock& sb)
     inode.access_time = le32(bytes, 8);
     inode.change_time = le32(bytes, 12);
     inode.modify_time = le32(bytes, 16);
+    inode.deletion_time = le32(bytes, 20);
     inode.link_count = static_cast<u16>(le16(bytes, 26));
     inode.sectors = le32(bytes, 28);
+    inode.flags = le32(bytes, 32);
     inode.file_acl = le32(bytes, 104);
     for (usize i = 0; i < 15; ++i)
         inode.block[i] = le32(bytes, 40 + i * 4);
@@ -165,7 +171,7 @@ Result<Inode> parse_inode(ReadonlyBytes bytes, u32 number, const Superblock& sb)
     return inode;
 }
 
-Result<Volume> Volume::mount(drivers::BlockDevice& device)
+Result<Volume> Volume::mount(drivers::BlockDevice& device, u32 cache_blocks)
 {
     Volume volume(device);
     u8 raw[kSuperblockSize];
@@ -174,20 +180,41 @@ Result<Volume> Volume::mount(drivers::BlockDevice& device)
     TRY(device.read_blocks(kSuperblockOffset / drivers::kSectorSize, Bytes(raw, sizeof raw)));
     volume.m_sb = TRY(parse_superblock(ReadonlyBytes(raw, sizeof raw), device.size_bytes()));
     auto& sb = volume.m_sb;
+    TRY(volume.m_cache.initialize(device, sb.block_size, sb.blocks_count, cache_blocks));
     TRY(volume.m_scratch.try_resize(sb.block_size));
-    for (auto& level : volume.m_indirect)
+    TRY(volume.m_directory_block.try_resize(sb.block_size));
+    for (auto& level : volume.m_level)
         TRY(level.try_resize(sb.block_size));
     TRY(volume.m_groups.try_reserve(sb.group_count));
     u32 per_block = sb.block_size / kDescriptorSize;
     u32 table_block = sb.first_data_block + 1;
+    u64 free_blocks = 0;
+    u64 free_inodes = 0;
     for (u32 index = 0; index < sb.group_count; ++index) {
         if (index % per_block == 0)
             TRY(volume.read_block(table_block + index / per_block, volume.m_scratch.span()));
         auto group = TRY(parse_group_descriptor(volume.m_scratch.span(), index % per_block, index, sb));
+        free_blocks += group.free_blocks;
+        free_inodes += group.free_inodes;
         TRY(volume.m_groups.try_append(group));
     }
     u32 table_blocks = (sb.group_count + per_block - 1) / per_block;
     volume.m_metadata_end = table_block + table_blocks;
+    volume.m_block_hint = volume.m_metadata_end;
+    // As Linux's ext2, the superblock's free counts are taken as the groups' sums (it writes
+    // them only now and then); a sum beyond the totals is damage.
+    if (free_blocks > sb.blocks_count || free_inodes > sb.inodes_count)
+        return Error::malformed("ext2: group free counts exceed the totals");
+    if (device.is_read_only())
+        volume.m_error = Error::from("ext2: the device is read-only", ErrorKind::Unsupported);
+    else if ((sb.feature_ro_compat & ~kKnownRoCompat) != 0)
+        volume.m_error = Error::from("ext2: unknown RO_COMPAT features", ErrorKind::Unsupported);
+    else if ((sb.state & kStateErrors) != 0)
+        volume.m_error = Error::malformed("ext2: the superblock says the file system has errors (run e2fsck)");
+    else
+        volume.m_writable = true;
+    sb.free_blocks = static_cast<u32>(free_blocks);
+    sb.free_inodes = static_cast<u32>(free_inodes);
     return volume;
 }
 
@@ -195,14 +222,18 @@ Result<void> Volume::read_block(u32 block, Bytes buffer)
 {
     if (block >= m_sb.blocks_count || buffer.size() != m_sb.block_size)
         return Error::from("ext2: block outside the file system", ErrorKind::Malformed, block);
-    return m_device->read_blocks(u64 { block } * (m_sb.block_size / drivers::kSectorSize), buffer);
+    auto cached = TRY(m_cache.read(block));
+    __builtin_memcpy(buffer.data(), cached.data(), buffer.size());
+    return {};
 }
 
 Result<void> Volume::read_blocks(u32 first, u32 count, Bytes buffer)
 {
     if (first >= m_sb.blocks_count || count > m_sb.blocks_count - first || buffer.size() != u64 { count } * m_sb.block_size)
         return Error::from("ext2: block run outside the file system", ErrorKind::Malformed, first);
-    return m_device->read_blocks(u64 { first } * (m_sb.block_size / drivers::kSectorSize), buffer);
+    TRY(m_device->read_blocks(u64 { first } * (m_sb.block_size / drivers::kSectorSize), buffer));
+    m_cache.overlay(first, count, buffer);
+    return {};
 }
 
 bool Volume::is_bad_data_block(u32 block) const
@@ -224,8 +255,8 @@ Result<Inode> Volume::read_inode(u32 number)
     u32 group = (number - 1) / m_sb.inodes_per_group;
     u64 offset = u64 { (number - 1) % m_sb.inodes_per_group } * m_sb.inode_size;
     u32 block = m_groups[group].inode_table + static_cast<u32>(offset / m_sb.block_size);
-    TRY(read_block(block, m_scratch.span()));
-    return parse_inode(ReadonlyBytes(m_scratch.span()).subspan(offset % m_sb.block_size, m_sb.inode_size), number, m_sb);
+    auto bytes = TRY(m_cache.read(block));
+    return parse_inode(ReadonlyBytes(bytes).subspan(offset % m_sb.block_size, m_sb.inode_size), number, m_sb);
 }
 
 u64 Volume::max_file_size() const
@@ -234,17 +265,12 @@ u64 Volume::max_file_size() const
     return (kDirectBlocks + p + p * p + p * p * p) * m_sb.block_size;
 }
 
-Result<u32> Volume::indirect_entry(u32 level, u32 block, u64 slot)
+Result<u32> Volume::indirect_entry(u32 block, u64 slot)
 {
     if (is_bad_data_block(block))
         return Error::malformed("ext2: indirect block outside the data area", block);
-    if (m_indirect_block[level] != block) {
-        m_indirect_block[level] = 0;
-        if (auto read = read_block(block, m_indirect[level].span()); !read)
-            return read.error();
-        m_indirect_block[level] = block;
-    }
-    u32 entry = le32(m_indirect[level].span(), slot * 4);
+    auto bytes = TRY(m_cache.read(block));
+    u32 entry = le32(bytes, slot * 4);
     if (entry == block)
         return Error::malformed("ext2: indirect block points at itself", block);
     return entry;
@@ -272,7 +298,7 @@ Result<u32> Volume::map_block(const Inode& inode, u64 index, u64* hole_run)
         // Walk down: at each level the slot is the index's digit in base p.
         for (u32 level = 0; level < depth && block != 0; ++level) {
             span /= p;
-            block = TRY(indirect_entry(level, block, index / span));
+            block = TRY(indirect_entry(block, index / span));
             index %= span;
             run = span - index;
         }

@@ -1,16 +1,20 @@
 #pragma once
 
+#include "base/errno.h"
 #include "base/format_sink.h"
 #include "base/result.h"
+#include "base/string_view.h"
 #include "base/span.h"
 #include "base/types.h"
 #include "base/vector.h"
 #include "kernel/drivers/block_device.h"
+#include "kernel/fs/ext2_cache.h"
 
-// A read-only ext2 reader (revision 0 and 1, 1-4 KiB blocks) over a BlockDevice. Every number
-// on the disk is hostile: each is checked before use and a bad one is an Error (Malformed for
-// the image's fault, Unsupported for a feature this reader lacks, Io for the device), never a
-// crash or an unbounded loop. docs/storage.md, "ext2", says how it is mounted.
+// An ext2 driver (revision 0 and 1, 1-4 KiB blocks) over a BlockDevice: reads, and writes
+// through a bounded write-back BlockCache. Every number on the disk is hostile: each is
+// checked before use and a bad one is an Error (Malformed for the image's fault, Unsupported
+// for a feature this driver lacks, Io for the device), never a crash or an unbounded loop.
+// docs/storage.md, "ext2", says how it is mounted.
 namespace wk::kernel::fs::ext2 {
 
 inline constexpr u16 kMagic = 0xEF53;
@@ -29,10 +33,15 @@ inline constexpr u32 kIncompatFiletype = 0x2;
 inline constexpr u32 kRoCompatSparseSuper = 0x1;
 inline constexpr u32 kRoCompatLargeFile = 0x2;
 inline constexpr u32 kRoCompatBtreeDir = 0x4;
-// What this reader understands; other INCOMPAT bits refuse the mount, other RO_COMPAT bits
-// would force read-only (every mount is read-only today).
+// What this driver understands; other INCOMPAT bits refuse the mount, other RO_COMPAT bits
+// make it read-only.
 inline constexpr u32 kKnownIncompat = kIncompatFiletype;
 inline constexpr u32 kKnownRoCompat = kRoCompatSparseSuper | kRoCompatLargeFile | kRoCompatBtreeDir;
+
+inline constexpr u32 kStateValid = 0x1; // s_state: cleanly unmounted
+inline constexpr u32 kStateErrors = 0x2;
+inline constexpr u32 kIndexFlag = 0x1000; // i_flags: a dir_index hash tree
+inline constexpr u32 kMaxLinks = 32000;
 
 struct Superblock {
     u32 inodes_count { 0 };
@@ -50,6 +59,8 @@ struct Superblock {
     u32 feature_compat { 0 };
     u32 feature_incompat { 0 };
     u32 feature_ro_compat { 0 };
+    u32 state { 0 };
+    u32 reserved_gdt_blocks { 0 }; // resize_inode: descriptor blocks kept free for growth
 };
 
 // Parses and checks the 1024 bytes at byte 1024 of a disk of `disk_bytes` bytes: magic, block
@@ -63,6 +74,9 @@ struct GroupDescriptor {
     u32 block_bitmap { 0 };
     u32 inode_bitmap { 0 };
     u32 inode_table { 0 };
+    u32 free_blocks { 0 };
+    u32 free_inodes { 0 };
+    u32 used_dirs { 0 };
 };
 
 // Parses the descriptor at `slot` of `table` (32 bytes each), that of group `group`, and checks
@@ -80,7 +94,9 @@ struct Inode {
     u32 access_time { 0 };
     u32 change_time { 0 };
     u32 modify_time { 0 };
+    u32 deletion_time { 0 };
     u32 sectors { 0 }; // i_blocks: 512-byte units, metadata included
+    u32 flags { 0 };
     u32 file_acl { 0 };
     u32 block[15] {};
     FileType type() const;
@@ -101,12 +117,22 @@ struct DirectoryEntry {
 template<typename Visit>
 Result<void> walk_directory_block(ReadonlyBytes block, const Superblock& sb, Visit&& visit);
 
-// A mounted volume: reads inodes, maps file blocks, reads file ranges. Not thread-safe; the
-// caller serialises calls (and calls to the device).
+// A mounted volume: reads inodes, maps file blocks, reads file ranges, and (when writable)
+// allocates, writes and changes the tree. Every block goes through the BlockCache; changes
+// reach the disk on flush() (or earlier, when the cache needs room).
+//
+// Writes: the operations below that return ErrnoResult speak the WASI errno space (NoEnt,
+// Exist, NotEmpty, NoSpc, FBig, ...). A device error or damage found in the image is Io, and
+// last_error() says what and where; damage also makes the volume read-only (RoFs from then
+// on), so a bad image is never made worse. A volume is read-only from the start when the
+// device is, when the superblock has unknown RO_COMPAT features or says it has errors.
+//
+// NOTE: not thread-safe; the caller serialises every call (and calls to the device). Times
+// come from the clock given to set_clock (seconds since the epoch; 0 without one).
 class Volume {
 public:
     // Reads and checks the superblock and every group descriptor.
-    static Result<Volume> mount(drivers::BlockDevice&);
+    static Result<Volume> mount(drivers::BlockDevice&, u32 cache_blocks = BlockCache::kDefaultCapacity);
 
     const Superblock& superblock() const { return m_sb; }
     Result<Inode> read_inode(u32 number);
@@ -129,22 +155,122 @@ public:
     // bitmaps or inode table) or outside [first_data_block, blocks_count).
     bool is_bad_data_block(u32 block) const;
 
+    // ---- writing (ext2_alloc.cpp, ext2_file.cpp, ext2_directory.cpp) ---------------
+    using ClockSource = u32 (*)();
+    void set_clock(ClockSource clock) { m_clock = clock; }
+    bool is_writable() const { return m_writable; }
+    // Why the volume is read-only or the last operation failed with Io ("" when nothing failed).
+    const Error& last_error() const { return m_error; }
+    const GroupDescriptor& group(u32 index) const { return m_groups[index]; }
+    const BlockCache::Stats& cache_stats() const { return m_cache.stats(); }
+
+    // Reads up to buffer.size() bytes at `offset` (0 at or past the end). Regular files only.
+    ErrnoResult<usize> read(const Inode&, u64 offset, Bytes buffer);
+    // Writes at `offset`, allocating blocks for what is written (a gap stays a hole) and
+    // updating size, i_blocks and the modify/change times in `inode` and on disk. FBig past
+    // max_file_size(); out of space part-way is a short write (the count so far).
+    ErrnoResult<usize> write(Inode&, u64 offset, ReadonlyBytes data);
+    // Shrinks (freeing every block past the end, zeroing the tail of the last one) or grows
+    // (a hole).
+    ErrnoResult<void> set_size(Inode&, u64 size);
+    // Seconds; nullptr leaves a time alone.
+    ErrnoResult<void> set_times(Inode&, const u32* access, const u32* modify);
+
+    // The inode named `name` in directory `directory` (NoEnt; NotDir when not a directory).
+    ErrnoResult<u32> lookup(const Inode& directory, StringView name);
+    // Visits every used entry of a directory ("." and ".." included) in disk order until
+    // visit returns false.
+    template<typename Visit>
+    ErrnoResult<void> read_directory(const Inode& directory, Visit&& visit);
+    // New names. `mode` is the permission bits (the type comes from the call). Exist when
+    // the name is taken; the parent must be a directory with a link count below kMaxLinks.
+    ErrnoResult<Inode> create_file(u32 directory, StringView name, u16 mode);
+    ErrnoResult<Inode> create_directory(u32 directory, StringView name, u16 mode);
+    // Fast (in i_block) below 60 bytes, otherwise one data block; NameTooLong at a block.
+    ErrnoResult<Inode> create_symlink(u32 directory, StringView name, StringView target);
+    ErrnoResult<void> link(u32 inode, u32 directory, StringView name);
+    // Removes a non-directory's name; at link count 0 its blocks and inode are freed (unless
+    // `keep_unlinked`: the caller frees it later with release(), as for an open file).
+    ErrnoResult<void> unlink(u32 directory, StringView name, bool keep_unlinked = false);
+    // Removes an empty directory (NotEmpty otherwise) and frees it.
+    ErrnoResult<void> remove_directory(u32 directory, StringView name);
+    // POSIX rename (a file replaces a non-directory, a directory an empty directory; a
+    // directory cannot move below itself: Inval). A replaced inode at link count 0 is freed.
+    ErrnoResult<void> rename(u32 from_directory, StringView from, u32 to_directory, StringView to);
+    // Frees an inode whose link count is 0 (its blocks, then the inode).
+    ErrnoResult<void> release(u32 inode);
+
+    // Writes every dirty block; flush() also flushes the device: on return, everything
+    // changed before the call is on stable storage. unmount() flushes and marks the file
+    // system clean (s_state).
+    ErrnoResult<void> write_back();
+    ErrnoResult<void> flush();
+    ErrnoResult<void> unmount();
+
 private:
     Volume(drivers::BlockDevice& device)
         : m_device(&device)
     {
     }
     Result<void> read_block(u32 block, Bytes buffer);
-    // Reads entry `slot` of indirect block `block` (cached: one block per level).
-    Result<u32> indirect_entry(u32 level, u32 block, u64 slot);
+    // Reads entry `slot` of indirect block `block` (checked: inside the data area, not itself).
+    Result<u32> indirect_entry(u32 block, u64 slot);
+
+    // ext2_alloc.cpp
+    Errno fail(const Error&);
+    ErrnoResult<void> check_writable();
+    ErrnoResult<void> mark_dirty_state();
+    u32 now() const { return m_clock ? m_clock() : 0; }
+    Result<void> write_inode(const Inode&);
+    Result<void> store_group(u32 index);
+    Result<void> adjust_superblock_counts(i32 blocks, i32 inodes);
+    // Whether `block` is a superblock, descriptor or reserved descriptor block (in group 0
+    // and in the groups holding backups) or any other metadata: never handed out.
+    bool is_reserved_block(u32 block) const;
+    ErrnoResult<u32> allocate_block(u32 goal);
+    Result<void> free_block(u32 block);
+    ErrnoResult<Inode> allocate_inode(u32 parent, u16 mode);
+    Result<void> free_inode(Inode&);
+
+    // ext2_file.cpp
+    ErrnoResult<u32> map_for_write(Inode&, u64 index, bool& fresh);
+    Result<bool> free_tree(Inode&, u32 block, u32 depth, u64 base, u64 from);
+    Result<void> free_blocks_from(Inode&, u64 first_block);
+
+    // ext2_directory.cpp
+    struct EntryPosition {
+        u32 block { 0 }; // disk block
+        u32 offset { 0 };
+        u32 previous { ~0u }; // offset of the record before it in the block, ~0 for the first
+        u32 inode { 0 };
+    };
+    ErrnoResult<Inode> directory_inode(u32 number);
+    ErrnoResult<bool> find_entry(const Inode& directory, StringView name, EntryPosition&);
+    ErrnoResult<void> add_entry(Inode& directory, StringView name, const Inode& target);
+    ErrnoResult<void> remove_entry(Inode& directory, const EntryPosition&);
+    ErrnoResult<void> set_entry_inode(Inode& directory, const EntryPosition&, const Inode& target);
+    ErrnoResult<bool> is_empty_directory(const Inode&);
+    ErrnoResult<void> drop_link(Inode&, bool keep_unlinked);
+    ErrnoResult<Inode> new_entry(u32 directory, StringView name, u16 mode, Inode& parent);
+    // Links `inode` (link count set, contents written) into `parent`, or frees it on failure.
+    ErrnoResult<void> attach(Inode& parent, StringView name, Inode& inode);
+    // Frees the blocks (not a fast symlink's text) and the inode.
+    ErrnoResult<void> destroy_inode(Inode&);
+    ErrnoResult<void> ensure_large_file(u64 size);
 
     drivers::BlockDevice* m_device;
     Superblock m_sb;
     u32 m_metadata_end { 0 }; // first block after group 0's superblock and descriptors
     Vector<GroupDescriptor> m_groups;
     Vector<u8> m_scratch;
-    Vector<u8> m_indirect[3];
-    u32 m_indirect_block[3] { 0, 0, 0 };
+    Vector<u8> m_level[3];       // truncation: one indirect block per level
+    Vector<u8> m_directory_block; // read_directory's copy of the block it walks
+    BlockCache m_cache;
+    ClockSource m_clock { nullptr };
+    bool m_writable { false };
+    bool m_state_dirty { false }; // s_state says "not clean" on disk
+    u32 m_block_hint { 0 };       // where the next block search starts
+    Error m_error { Error::from("") };
 };
 
 template<typename Visit>
@@ -177,6 +303,28 @@ Result<void> walk_directory_block(ReadonlyBytes block, const Superblock& sb, Vis
                 return {};
         }
         at += rec_len;
+    }
+    return {};
+}
+
+template<typename Visit>
+ErrnoResult<void> Volume::read_directory(const Inode& directory, Visit&& visit)
+{
+    if (directory.type() != FileType::Directory)
+        return Errno::NotDir;
+    if (directory.size % m_sb.block_size != 0)
+        return fail(Error::malformed("ext2: directory size is not whole blocks", directory.number));
+    bool stopped = false;
+    for (u64 index = 0; index < directory.size / m_sb.block_size && !stopped; ++index) {
+        // A copy: the visitor may call back into the volume, which may evict the cached block.
+        if (auto read = read_file_block(directory, index, m_directory_block.span()); !read)
+            return fail(read.error());
+        auto walked = walk_directory_block(m_directory_block.span(), m_sb, [&](const DirectoryEntry& entry) {
+            stopped = !visit(entry);
+            return !stopped;
+        });
+        if (!walked)
+            return fail(walked.error());
     }
     return {};
 }
