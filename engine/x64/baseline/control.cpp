@@ -56,6 +56,10 @@ Result<void> BaselineCompiler::visit_dead(const Instruction& instruction)
         return emit_else();
     case DeadCodeExit::End:
         return end_block();
+    case DeadCodeExit::Catch:
+        return begin_catch(instruction);
+    case DeadCodeExit::Delegate:
+        return end_delegate(instruction.index0);
     case DeadCodeExit::Stay:
         break;
     }
@@ -152,6 +156,9 @@ Result<void> BaselineCompiler::end_block()
     if (control.kind == FrameKind::TryTable) {
         TRY(end_try_table(control, live));
         live = false;
+    } else if (control.kind == FrameKind::Try || control.kind == FrameKind::Catch
+               || control.kind == FrameKind::CatchAll) {
+        TRY(end_legacy_try(control, live));
     }
     bool reachable = live;
     if (control.kind == FrameKind::If && !control.else_seen) {
