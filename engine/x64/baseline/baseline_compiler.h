@@ -149,6 +149,11 @@ struct Control {
     bool pad_used { false };
     u32 exception_slot { 0 };
     u32 next_clause { kNoPad };
+    // The m_controls index of the innermost try (before its catches) or try_table strictly
+    // around this block when it began, or kNoPad. NOTE: it stays right while the block is
+    // open (a try around it cannot reach its catches first), so a delegate finds its
+    // target in O(1) however deep the nesting.
+    u32 outer_handler { kNoPad };
     static constexpr u32 kNoPad = ~u32 { 0 };
     // The local register cache, as slots of the compiler's state pool (kNoState: nothing
     // cached): `entry` for a loop is the state at its header (every back edge moves into

@@ -119,6 +119,9 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
             cache_clear();
     }
     control.loop_index = kind == FrameKind::Loop ? static_cast<u32>(m_controls.size()) : m_controls.last().loop_index;
+    const Control& parent = m_controls.last();
+    bool parent_handles = parent.kind == FrameKind::Try || parent.kind == FrameKind::TryTable;
+    control.outer_handler = parent_handles ? static_cast<u32>(m_controls.size() - 1) : parent.outer_handler;
     return m_controls.try_append(control);
 }
 

@@ -121,14 +121,13 @@ Result<void> BaselineCompiler::end_delegate(u32 depth)
         m_dead_depth = 0;
     }
     if (m_asm.offset() > control.try_start) {
+        Control& target = frame(depth + 1);
+        bool handles = target.kind == FrameKind::Try || target.kind == FrameKind::TryTable;
+        u32 handler = handles ? static_cast<u32>(m_controls.size() - 2 - depth) : target.outer_handler;
         u32 pad = Control::kNoPad;
-        for (u32 d = depth + 1; d < m_controls.size(); ++d) {
-            Control& outer = frame(d);
-            if (outer.kind == FrameKind::Try || outer.kind == FrameKind::TryTable) {
-                outer.pad_used = true;
-                pad = outer.pad;
-                break;
-            }
+        if (handler != Control::kNoPad) {
+            m_controls[handler].pad_used = true;
+            pad = m_controls[handler].pad;
         }
         TRY(append_handler(m_controls.last().try_start, compile::kNoLanding));
         if (pad != Control::kNoPad)
