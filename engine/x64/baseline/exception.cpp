@@ -44,10 +44,10 @@ Result<void> BaselineCompiler::rethrow_from(Gpr exception)
 }
 
 // The range [start, here) (function code offsets) lands at `landing` (a module code
-// offset, kNoLanding, or kLandingAtEnd: the pad follows the range). NOTE: the table is sorted by start, the outer of two ranges
-// with one start first, so ranges must nest strictly: a range equal to one closed just
-// before it (an inner block that ended exactly here, its code dead after) gets a nop
-// more, which makes it the outer one.
+// offset, kNoLanding, or kLandingAtEnd: the pad follows the range). NOTE: the table is
+// sorted by start, the outer of two ranges with one start first, so ranges must nest
+// strictly: a range equal to one closed just before it (an inner block that ended
+// exactly here, its code dead after) gets a nop more, which makes it the outer one.
 Result<void> BaselineCompiler::append_handler(u32 start, u32 landing)
 {
     for (u32 i = static_cast<u32>(m_handlers.size()); i > m_function_handlers; --i) {

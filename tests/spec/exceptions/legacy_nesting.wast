@@ -109,6 +109,27 @@
               (delegate $top)))
           (catch_all (i32.const -1))))
       (catch $t (i32.add (i32.const 40)))))
+  ;; Two ranges with one start and one end (the inner body ends dead): the delegate's must
+  ;; stay the inner one, or the skipped catch_all would take the exception.
+  (func (export "equal-ranges") (result i32)
+    (try $outer (result i32)
+      (do
+        (try (result i32)
+          (do
+            (try (result i32)
+              (do (call $thr (i32.const 15)) (unreachable))
+              (delegate $outer)))
+          (catch_all (i32.const -1))))
+      (catch $t (i32.add (i32.const 1)))))
+  (func (export "equal-ranges-table") (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $t $h)
+        (try (result i32)
+          (do
+            (try (result i32)
+              (do (call $thr (i32.const 25)) (unreachable))
+              (delegate 1)))
+          (catch_all (i32.const -1))))))
   ;; delegate to a try_table label: its catch clauses take it.
   (func (export "delegate-to-try-table") (result i32)
     (block $h (result i32)
@@ -223,6 +244,8 @@
 (assert_return (invoke "delegate-to-catchless") (i32.const 36))
 (assert_return (invoke "delegate-chain") (i32.const 48))
 (assert_return (invoke "delegate-to-try-table") (i32.const 11))
+(assert_return (invoke "equal-ranges") (i32.const 16))
+(assert_return (invoke "equal-ranges-table") (i32.const 25))
 (assert_return (invoke "delegate-from-catch") (i32.const 62))
 (assert_return (invoke "rethrow-outer") (i32.const 73))
 (assert_return (invoke "rethrow-relay" (i32.const 14)) (i32.const 14))
