@@ -24,8 +24,9 @@ Result<void> walk_code(Reader& reader, Visitor& visitor)
 
 // Code after an unconditional branch is validated but not compiled. A compiler skips it
 // up to the `else` or `end` of the block it is in, counting the blocks it opens on the way
-// in `depth`; the answer says whether `opcode` leaves the dead stretch, and how.
-enum class DeadCodeExit : u8 { Stay, Else, End };
+// in `depth`; the answer says whether `opcode` leaves the dead stretch, and how (a legacy
+// try's `catch`/`catch_all` starts a clause like `else`; its `delegate` closes it like `end`).
+enum class DeadCodeExit : u8 { Stay, Else, End, Catch, Delegate };
 constexpr DeadCodeExit step_dead_code(Opcode opcode, u32& depth)
 {
     switch (opcode) {
@@ -38,9 +39,13 @@ constexpr DeadCodeExit step_dead_code(Opcode opcode, u32& depth)
         return DeadCodeExit::Stay;
     case Opcode::Else:
         return depth == 0 ? DeadCodeExit::Else : DeadCodeExit::Stay;
+    case Opcode::Catch:
+    case Opcode::CatchAll:
+        return depth == 0 ? DeadCodeExit::Catch : DeadCodeExit::Stay;
     case Opcode::End:
+    case Opcode::Delegate:
         if (depth == 0)
-            return DeadCodeExit::End;
+            return opcode == Opcode::End ? DeadCodeExit::End : DeadCodeExit::Delegate;
         --depth;
         return DeadCodeExit::Stay;
     default:

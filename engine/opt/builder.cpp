@@ -364,6 +364,10 @@ Result<void> Builder::visit_dead(const Instruction& instruction)
         return do_else();
     case DeadCodeExit::End:
         return do_end();
+    case DeadCodeExit::Catch:
+    case DeadCodeExit::Delegate:
+        // Only inside a legacy try, which the builder refuses before its body.
+        return unsupported(unsupported_reason(Feature::LegacyExceptions));
     case DeadCodeExit::Stay:
         break;
     }

@@ -74,7 +74,6 @@ StringView skip_reason_text(SkipReason reason)
 {
     switch (reason) {
     case SkipReason::GcNotImplemented: return "GC not implemented";
-    case SkipReason::ExceptionsNotImplemented: return "exceptions not implemented";
     }
     return "unknown";
 }
@@ -225,8 +224,8 @@ private:
     Vector<ScriptThread*> m_threads; // started, not waited for yet
 };
 
-// GC and exceptions are the features the engine leaves to a later tier; their
-// "not implemented" errors become skips, every other error is a failure.
+// GC is the feature the engine leaves to a later change; its "not implemented" errors
+// become skips, every other error is a failure.
 std::optional<SkipReason> skip_reason_of(Error const& error)
 {
     if (error.kind() != ErrorKind::Unsupported)
@@ -234,8 +233,6 @@ std::optional<SkipReason> skip_reason_of(Error const& error)
     StringView message(error.message(), c_string_length(error.message()));
     if (message == "GC not implemented")
         return SkipReason::GcNotImplemented;
-    if (message == "exceptions not implemented")
-        return SkipReason::ExceptionsNotImplemented;
     return std::nullopt;
 }
 

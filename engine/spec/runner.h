@@ -40,10 +40,9 @@ CommandClass classify(text::Command const&);
 
 // Why a command was not run. Each skip counts under its reason; nothing else is skipped.
 enum class SkipReason : u8 {
-    GcNotImplemented,         // the module uses GC instructions or GC constant expressions
-    ExceptionsNotImplemented, // the module uses exception handling, or an assert_exception
+    GcNotImplemented, // the module uses GC instructions or GC constant expressions
 };
-inline constexpr usize kSkipReasonCount = static_cast<usize>(SkipReason::ExceptionsNotImplemented) + 1;
+inline constexpr usize kSkipReasonCount = static_cast<usize>(SkipReason::GcNotImplemented) + 1;
 
 StringView skip_reason_text(SkipReason);
 

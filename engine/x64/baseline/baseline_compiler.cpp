@@ -536,6 +536,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_save_max = 0;
     m_below_frame = 0;
     m_function_handlers = static_cast<u32>(m_handlers.size());
+    m_pending_landings.clear();
     m_function_trampolines.clear();
     m_counter_stubs.clear();
     if (m_needs_array_trampoline.size() != m_module.types.size())
@@ -569,6 +570,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     Reader reader(m_module.bytes, code.code_offset, code.offset + code.size);
     TRY(walk_code(reader, *this));
 
+    TRY(resolve_delegates());
     emit_tier_counter_stubs();
     TRY(emit_trap_stubs());
     u64 frame = kFrameHeader + 16 * (u64 { m_local_kinds.size() } + m_stack.max_height() + m_save_max);
@@ -640,13 +642,12 @@ Result<void> BaselineCompiler::visit(const Instruction& instruction)
     case Opcode::Throw:
     case Opcode::ThrowRef:
     case Opcode::TryTable:
-        return emit_exception(instruction);
     case Opcode::Try:
     case Opcode::Catch:
     case Opcode::Rethrow:
     case Opcode::Delegate:
     case Opcode::CatchAll:
-        return unsupported("exceptions not implemented"); // the legacy proposal's instructions
+        return emit_exception(instruction);
     default:
         break;
     }

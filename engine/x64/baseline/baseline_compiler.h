@@ -141,6 +141,20 @@ struct Control {
     u32 try_start { 0 };
     u32 catch_offset { 0 };
     u32 catch_count { 0 };
+    // try and try_table: the label of the landing pad, where a `delegate` aimed at the
+    // block sends exceptions (pad_used: some delegate did). A legacy try after its first
+    // catch: the save slot holding the caught exception (for `rethrow`), and the label
+    // of the next clause's tag test.
+    u32 pad { kNoPad };
+    bool pad_used { false };
+    u32 exception_slot { 0 };
+    u32 next_clause { kNoPad };
+    // The m_controls index of the innermost try (before its catches) or try_table strictly
+    // around this block when it began, or kNoPad. NOTE: it stays right while the block is
+    // open (a try around it cannot reach its catches first), so a delegate finds its
+    // target in O(1) however deep the nesting.
+    u32 outer_handler { kNoPad };
+    static constexpr u32 kNoPad = ~u32 { 0 };
     // The local register cache, as slots of the compiler's state pool (kNoState: nothing
     // cached): `entry` for a loop is the state at its header (every back edge moves into
     // it), for an if the state its false edge carries; `merge` is the intersection of the
@@ -359,6 +373,16 @@ private:
     Result<void> end_try_table(Control& control, bool live);
     Result<void> call_throw();
     Result<void> exclude_from_handlers(u32 start);
+    static constexpr u32 kLandingAtEnd = compile::kNoLanding - 1;
+    Result<void> append_handler(u32 start, u32 landing);
+    Result<void> rethrow_from(Mem const& exception);
+    Result<void> rethrow_from(Gpr exception);
+    // legacy_exception.cpp: try, catch, catch_all, delegate, rethrow.
+    Result<void> emit_legacy_exception(const Instruction& instruction);
+    Result<void> begin_catch(const Instruction& instruction);
+    Result<void> end_delegate(u32 depth);
+    Result<void> end_legacy_try(Control& control, bool& live);
+    Result<void> resolve_delegates();
     Control& frame(u32 depth) { return m_controls[m_controls.size() - 1 - depth]; }
 
     // call.cpp
@@ -409,6 +433,12 @@ private:
     PendingCondition m_condition;
     u32 m_instruction_count { 0 };
     u32 m_function_handlers { 0 }; // first entry of the function being compiled
+    // Delegate ranges whose landing is a pad not bound yet: handler index, pad label id.
+    struct PendingLanding {
+        u32 handler { 0 };
+        u32 pad { 0 };
+    };
+    Vector<PendingLanding> m_pending_landings;
     bool m_tier_counters { false };
     struct CounterStub {
         u32 stub { 0 };   // label ids

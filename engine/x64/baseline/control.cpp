@@ -56,6 +56,10 @@ Result<void> BaselineCompiler::visit_dead(const Instruction& instruction)
         return emit_else();
     case DeadCodeExit::End:
         return end_block();
+    case DeadCodeExit::Catch:
+        return begin_catch(instruction);
+    case DeadCodeExit::Delegate:
+        return end_delegate(instruction.index0);
     case DeadCodeExit::Stay:
         break;
     }
@@ -115,6 +119,9 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
             cache_clear();
     }
     control.loop_index = kind == FrameKind::Loop ? static_cast<u32>(m_controls.size()) : m_controls.last().loop_index;
+    const Control& parent = m_controls.last();
+    bool parent_handles = parent.kind == FrameKind::Try || parent.kind == FrameKind::TryTable;
+    control.outer_handler = parent_handles ? static_cast<u32>(m_controls.size() - 1) : parent.outer_handler;
     return m_controls.try_append(control);
 }
 
@@ -152,6 +159,9 @@ Result<void> BaselineCompiler::end_block()
     if (control.kind == FrameKind::TryTable) {
         TRY(end_try_table(control, live));
         live = false;
+    } else if (control.kind == FrameKind::Try || control.kind == FrameKind::Catch
+               || control.kind == FrameKind::CatchAll) {
+        TRY(end_legacy_try(control, live));
     }
     bool reachable = live;
     if (control.kind == FrameKind::If && !control.else_seen) {

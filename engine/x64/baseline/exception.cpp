@@ -1,5 +1,6 @@
 // Exception handling: throw, throw_ref and try_table (engine/compile/exceptions.h has
-// the runtime half). The legacy proposal's try/catch/delegate/rethrow stay unsupported.
+// the runtime half). The legacy proposal's try/catch/delegate/rethrow are in
+// legacy_exception.cpp, on the same handler table.
 //
 // A try_table spills the operand stack on entry (begin_block does), so while its body
 // runs everything below the block sits in home slots, which the body cannot change.
@@ -27,15 +28,49 @@ Result<void> BaselineCompiler::call_throw()
     return {};
 }
 
-// Code offsets [start, here) get a kNoLanding range when a try_table encloses them, so
-// that exceptions from calls there pass this frame by.
+// Throws the exception in `exception` (non-null) on from here.
+Result<void> BaselineCompiler::rethrow_from(Mem const& exception)
+{
+    m_asm.mov(Gpr::rsi, exception, Size::Qword);
+    m_asm.mov(Gpr::r8, 1, Size::Dword);
+    return call_throw();
+}
+
+Result<void> BaselineCompiler::rethrow_from(Gpr exception)
+{
+    m_asm.mov(Gpr::rsi, exception, Size::Qword);
+    m_asm.mov(Gpr::r8, 1, Size::Dword);
+    return call_throw();
+}
+
+// The range [start, here) (function code offsets) lands at `landing` (a module code
+// offset, kNoLanding, or kLandingAtEnd: the pad follows the range). NOTE: the table is
+// sorted by start, the outer of two ranges with one start first, so ranges must nest
+// strictly: a range equal to one closed just before it (an inner block that ended
+// exactly here, its code dead after) gets a nop more, which makes it the outer one.
+Result<void> BaselineCompiler::append_handler(u32 start, u32 landing)
+{
+    for (u32 i = static_cast<u32>(m_handlers.size()); i > m_function_handlers; --i) {
+        const compile::HandlerEntry& entry = m_handlers[i - 1];
+        if (entry.end != m_code_base + m_asm.offset())
+            break;
+        if (entry.start == m_code_base + start) {
+            m_asm.nop();
+            break;
+        }
+    }
+    u32 end = m_code_base + m_asm.offset();
+    return m_handlers.try_append(
+        compile::HandlerEntry { m_code_base + start, end, landing == kLandingAtEnd ? end : landing, 0 });
+}
+
+// Code offsets [start, here) get a kNoLanding range when a try or try_table encloses
+// them, so that exceptions from calls there pass this frame by.
 Result<void> BaselineCompiler::exclude_from_handlers(u32 start)
 {
     for (const Control& control : m_controls) {
-        if (control.kind == FrameKind::TryTable) {
-            return m_handlers.try_append(compile::HandlerEntry {
-                m_code_base + start, m_code_base + m_asm.offset(), compile::kNoLanding, 0 });
-        }
+        if (control.kind == FrameKind::TryTable || control.kind == FrameKind::Try)
+            return append_handler(start, compile::kNoLanding);
     }
     return {};
 }
@@ -49,6 +84,7 @@ Result<void> BaselineCompiler::emit_exception(const Instruction& instruction)
         control.try_start = m_asm.offset();
         control.catch_offset = instruction.list_offset;
         control.catch_count = instruction.list_count;
+        control.pad = TRY(m_labels.allocate());
         return {};
     }
     case Opcode::Throw: {
@@ -82,6 +118,12 @@ Result<void> BaselineCompiler::emit_exception(const Instruction& instruction)
         mark_dead();
         return {};
     }
+    case Opcode::Try:
+    case Opcode::Catch:
+    case Opcode::CatchAll:
+    case Opcode::Delegate:
+    case Opcode::Rethrow:
+        return emit_legacy_exception(instruction);
     default: return unsupported("exception instruction not implemented");
     }
 }
@@ -92,13 +134,12 @@ Result<void> BaselineCompiler::end_try_table(Control& control, bool live)
         m_asm.jmp(m_labels[control.label]);
         control.label_used = true;
     }
-    u32 end = m_asm.offset();
-    if (end > control.try_start) {
-        TRY(m_handlers.try_append(compile::HandlerEntry {
-            m_code_base + control.try_start, m_code_base + end, m_code_base + end, 0 }));
+    if (m_asm.offset() > control.try_start) {
+        TRY(append_handler(control.try_start, kLandingAtEnd));
     } else {
-        return {}; // an empty body cannot throw
+        return {}; // an empty body cannot throw (and no delegate is inside to aim at it)
     }
+    m_asm.bind(m_labels[control.pad]);
 
     // The pad: rax holds the exception; everything below the block is in home slots,
     // and every local in its slot (nothing is cached: the throw clobbered the registers).

@@ -257,7 +257,7 @@ Result<void> BaselineCompiler::cache_prepare_loop(u32 loop_offset)
                 ++inner_loops;
             }
             ++depth;
-        } else if (op == Opcode::End) {
+        } else if (op == Opcode::End || op == Opcode::Delegate) {
             if (depth == 0)
                 break;
             --depth;

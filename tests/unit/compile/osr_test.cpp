@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <utility>
 
 #include "engine/compile/compiled_module.h"
 #include "engine/compile/tier_up.h"
@@ -165,6 +166,43 @@ const char* const kThrough = R"wat((module
         i32.const 1 i32.add)
 ))wat";
 
+// The same through the legacy instructions: a delegate to the function label passes
+// $relay's catch_all by, run's inner clause rethrows, its outer one catches.
+const char* const kThroughLegacy = R"wat((module
+    (tag $x (param i32))
+    (func $maybe (param i32)
+        local.get 0 i32.const 40 i32.eq if local.get 0 i32.const 100 i32.mul throw $x end)
+    (func $loop (param $n i32) (result i32)
+        (local $i i32) (local $s i32)
+        loop
+            local.get $i call $maybe
+            local.get $s local.get $i i32.add local.set $s
+            local.get $i i32.const 1 i32.add local.tee $i
+            local.get $n i32.lt_u
+            br_if 0
+        end
+        local.get $s)
+    (func $relay (param i32) (result i32)
+        try (result i32)
+            try (result i32)
+                local.get 0 call $loop
+            delegate 1
+        catch_all
+            i32.const -1
+        end)
+    (func (export "run") (param i32) (result i32)
+        try (result i32)
+            try (result i32)
+                local.get 0 call $relay
+            catch $x
+                drop
+                rethrow 0
+            end
+        catch $x
+            i32.const 1 i32.add
+        end)
+))wat";
+
 struct Pair {
     Session tiered;
     Session baseline;
@@ -266,6 +304,27 @@ TEST(Osr, ExceptionThroughOsrAndBaselineFrames)
         auto want = call(*pair.baseline.instance, "run", { VMVal::from_i32(n) });
         ASSERT_FALSE(got.trap);
         ASSERT_FALSE(want.trap);
+        EXPECT_EQ(got.results[0].i32_value(), want.results[0].i32_value());
+    }
+    compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 1u);
+    EXPECT_GE(counts.osr_entered, 1u);
+}
+
+TEST(Osr, LegacyExceptionThroughOsrAndBaselineFrames)
+{
+    Pair pair;
+    make_pair(pair, kThroughLegacy);
+    ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+    // As above: 100 throws from under the OSR code (40 * 100, plus run's 1), 30 does not
+    // (0 + ... + 29).
+    for (auto [n, expected] : { std::pair { 100, 4001 }, std::pair { 30, 435 } }) {
+        SCOPED_TRACE(n);
+        auto got = call(*pair.tiered.instance, "run", { VMVal::from_i32(n) });
+        auto want = call(*pair.baseline.instance, "run", { VMVal::from_i32(n) });
+        ASSERT_FALSE(got.trap);
+        ASSERT_FALSE(want.trap);
+        EXPECT_EQ(want.results[0].i32_value(), expected);
         EXPECT_EQ(got.results[0].i32_value(), want.results[0].i32_value());
     }
     compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
