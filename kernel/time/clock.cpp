@@ -86,8 +86,14 @@ u64 try_cpuid_leaf_15()
     return u64(leaf.ecx) * leaf.ebx / leaf.eax;
 }
 
-// Counts TSC ticks while PIT channel 2 counts down `pit_ticks` (1.193182 MHz).
-u64 measure_with_pit(u16 pit_ticks)
+struct WindowRates {
+    u64 tsc_hz;
+    u64 counter_hz;
+};
+
+// Counts TSC ticks (and `counter`'s, if any) while PIT channel 2 counts down `pit_ticks`
+// (1.193182 MHz). tsc_hz 0: no PIT.
+WindowRates measure_with_pit(u16 pit_ticks, const WindowCounter* counter)
 {
     constexpr u64 kPitHz = 1193182;
     u8 gate = inb(0x61);
@@ -99,50 +105,60 @@ u64 measure_with_pit(u16 pit_ticks)
     gate = inb(0x61);
     outb(0x61, gate & ~0x01);
     outb(0x61, gate | 0x01);
+    if (counter)
+        counter->start();
     u64 start = rdtsc();
     u64 spins = 0;
     while (!(inb(0x61) & 0x20)) {
         if (++spins > 100000000)
-            return 0; // no PIT
+            return {}; // no PIT
     }
     u64 end = rdtsc();
-    return (end - start) * kPitHz / pit_ticks;
+    u64 counted = counter ? counter->elapsed() : 0;
+    return { (end - start) * kPitHz / pit_ticks, counted * kPitHz / pit_ticks };
 }
 
 // A delay between the PIT expiring and our TSC read (a host that deschedules the virtual CPU,
-// an SMI) can only make a window look longer, so the smallest of a few windows is the best.
+// an SMI) can only make a window look longer, so the smallest of a few windows is the best;
+// the counter's figure comes from that window too (read right after the TSC, a delay there
+// inflates both).
 // NOTE: two windows of 1 ms (it was three of 2 ms): the calibration is on every boot's path
 // to the shell prompt (docs/kernel-abi.md, "Boot phases"). A window's error is the latency of
 // one poll of port 0x61 (a few microseconds under emulation), well under 1% of 1 ms.
-u64 measure_with_pit_repeatedly()
+WindowRates measure_with_pit_repeatedly(const WindowCounter* counter)
 {
-    u64 best = 0;
+    WindowRates best {};
     for (int window = 0; window < 2; ++window) {
-        u64 hz = measure_with_pit(1193); // 1 ms
-        if (hz == 0)
-            return 0;
-        if (best == 0 || hz < best)
-            best = hz;
+        WindowRates rates = measure_with_pit(1193, counter); // 1 ms
+        if (rates.tsc_hz == 0)
+            return {};
+        if (best.tsc_hz == 0 || rates.tsc_hz < best.tsc_hz)
+            best = rates;
     }
     return best;
 }
 
 } // namespace
 
-void calibrate_tsc(u64 boot_tsc)
+u64 calibrate_tsc(u64 boot_tsc, const WindowCounter* counter)
 {
     g_boot_tsc = boot_tsc;
+    u64 counter_hz = 0;
+    WindowRates rates {};
     if ((g_tsc_hz = try_kvmclock()))
         g_source = CalibrationSource::KvmClock;
     else if ((g_tsc_hz = try_cpuid_leaf_15()))
         g_source = CalibrationSource::Cpuid;
-    else if ((g_tsc_hz = measure_with_pit_repeatedly()))
+    else if ((rates = measure_with_pit_repeatedly(counter)).tsc_hz) {
+        g_tsc_hz = rates.tsc_hz;
+        counter_hz = rates.counter_hz;
         g_source = CalibrationSource::Pit;
-    else {
+    } else {
         g_tsc_hz = 1000000000; // a guess that keeps time moving
         g_source = CalibrationSource::None;
     }
     g_ns_per_tick_fp32 = static_cast<u64>((static_cast<unsigned __int128>(1000000000ull) << 32) / g_tsc_hz);
+    return counter_hz;
 }
 
 u64 tsc_frequency_hz() { return g_tsc_hz; }
