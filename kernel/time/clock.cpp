@@ -207,6 +207,7 @@ u64 calibrate_tsc(u64 boot_tsc, const WindowCounter* counter)
 }
 
 u64 tsc_frequency_hz() { return g_tsc_hz; }
+u64 measure_tsc_hz_against_pit() { return measure_with_pit_repeatedly(nullptr).tsc_hz; }
 CalibrationSource calibration_source() { return g_source; }
 
 const char* calibration_source_name()

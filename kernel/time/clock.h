@@ -23,6 +23,9 @@ struct WindowCounter {
 u64 calibrate_tsc(u64 boot_tsc, const WindowCounter* counter = nullptr);
 
 u64 tsc_frequency_hz();
+// Measures the TSC's rate against the PIT now, the way a boot without kvmclock or CPUID leaf
+// 0x15 does (the tightest-bracketed 1 ms window); 0 without a PIT. For the clock's tests.
+u64 measure_tsc_hz_against_pit();
 CalibrationSource calibration_source();
 const char* calibration_source_name();
 u64 boot_tsc();
