@@ -11,15 +11,17 @@
 namespace wk::kernel::boot {
 
 enum class BootPhase : u8 {
-    Clock,      // TSC calibrated
-    Memory,     // frames, kernel address space, heap
-    Timer,      // descriptors, local APIC timer calibrated and started
-    Root,       // root file system mounted from the initrd
-    Init,       // the first process about to be spawned
-    Read,       // its module read from the file system
-    Compiled,   // decoded, validated and compiled
-    Started,    // its thread running (instantiation and _start follow)
-    Prompt,     // the first console read (the shell at its prompt)
+    Memory,       // frames, kernel address space, heap
+    Clock,        // TSC and local APIC timer calibrated (the same PIT windows)
+    Timer,        // descriptors, scheduler, local APIC timer started
+    Storage,      // PCI enumerated, disks probed
+    Root,         // root file system mounted from the initrd
+    Init,         // the first process about to be spawned
+    Read,         // its module read from the file system
+    Compiled,     // decoded, validated and compiled
+    Started,      // its thread running
+    Instantiated, // its instance made (memory, tables, data); _start follows
+    Prompt,       // the first console read (the shell at its prompt)
     Count,
 };
 

@@ -85,8 +85,9 @@ usize File::read_at(u64 offset, Bytes buffer) const
 }
 
 // The chunk at `index`, allocated (zeroed) or grown so that its first `needed` bytes exist.
-ErrnoResult<u8*> File::writable_chunk(usize index, usize needed)
+ErrnoResult<u8*> File::writable_chunk(usize index, usize from, usize to)
 {
+    usize needed = to;
     if (index >= m_chunks.size()) {
         usize added = index + 1 - m_chunks.size();
         TRY(m_fs.charge_file(*this, added * sizeof(u8*)));
@@ -117,7 +118,12 @@ ErrnoResult<u8*> File::writable_chunk(usize index, usize needed)
     }
     if (chunk)
         __builtin_memcpy(fresh, chunk, capacity);
-    __builtin_memset(fresh + capacity, 0, new_capacity - capacity);
+    // What the caller does not overwrite reads as zeros: the part before `from` (a hole
+    // inside the chunk) and after `to`.
+    if (from > capacity)
+        __builtin_memset(fresh + capacity, 0, from - capacity);
+    usize written_end = std::max(to, capacity);
+    __builtin_memset(fresh + written_end, 0, new_capacity - written_end);
     if (chunk)
         m_fs.allocator().deallocate(chunk, capacity, 16);
     m_chunks[index] = fresh;
@@ -140,7 +146,7 @@ ErrnoResult<usize> File::write_at(u64 offset, ReadonlyBytes data)
         usize index = static_cast<usize>(position / kChunkSize);
         usize within = static_cast<usize>(position % kChunkSize);
         usize step = std::min(data.size() - done, kChunkSize - within);
-        auto chunk_or_error = writable_chunk(index, within + step);
+        auto chunk_or_error = writable_chunk(index, within, within + step);
         if (!chunk_or_error) {
             if (done > 0)
                 return done; // a short write, as POSIX reports running out of space part-way

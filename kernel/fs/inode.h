@@ -119,7 +119,10 @@ private:
     ~File();
 
     usize chunk_capacity(usize index) const;
-    ErrnoResult<u8*> writable_chunk(usize index, usize needed);
+    // Chunk `index`, allocated or grown to hold [0, to). NOTE: the caller writes [from, to)
+    // at once, so a fresh chunk's zeroing skips that range (it copies the initrd's 1 MB at
+    // every boot).
+    ErrnoResult<u8*> writable_chunk(usize index, usize from, usize to);
     void release_chunks_from(usize index);
 
     Vector<u8*> m_chunks; // nullptr: hole; entries past the end are holes too

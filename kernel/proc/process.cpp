@@ -178,6 +178,7 @@ u32 run(Process& process)
         report(process, "error: {}: cannot instantiate: {}\n", process.path.view(), instance.error());
         return kInstantiateFailedStatus;
     }
+    boot::mark_boot_phase(boot::BootPhase::Instantiated);
     auto& context = *process.context;
     if (auto exported = (*instance)->get_export("memory"); exported && exported->kind == engine::ExternKind::Memory)
         context.bind_memory(exported->memory->vm());

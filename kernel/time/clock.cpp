@@ -86,8 +86,29 @@ u64 try_cpuid_leaf_15()
     return u64(leaf.ecx) * leaf.ebx / leaf.eax;
 }
 
-// Counts TSC ticks while PIT channel 2 counts down `pit_ticks` (1.193182 MHz).
-u64 measure_with_pit(u16 pit_ticks)
+struct WindowRates {
+    u64 tsc_hz;
+    u64 counter_hz;
+    u64 uncertainty; // TSC ticks: how far the window's edges (and the counter's reads) may be off
+    u64 length;      // TSC ticks
+};
+
+// A TSC reading bracketed by the readings just before and after `read_between` (a port or
+// MMIO access, which a host may stall): the event happened between `before` and `after`.
+struct Bracket {
+    u64 before;
+    u64 after;
+    u64 middle() const { return before + (after - before) / 2; }
+    u64 width() const { return after - before; }
+};
+
+// Counts TSC ticks (and `counter`'s, if any) while PIT channel 2 counts down `pit_ticks`
+// (1.193182 MHz). tsc_hz 0: no PIT. NOTE: each edge is bracketed by TSC readings, because a
+// host may stall the virtual CPU at any port or MMIO access (seen under TCG on a loaded
+// machine: a stall between opening the window and reading the TSC made it look up to 100 times
+// shorter). The window opens at the gate's rising edge and closes between the last poll that
+// saw the output low and the first that saw it high; the counter is read with its own bracket.
+WindowRates measure_with_pit(u16 pit_ticks, const WindowCounter* counter)
 {
     constexpr u64 kPitHz = 1193182;
     u8 gate = inb(0x61);
@@ -95,57 +116,98 @@ u64 measure_with_pit(u16 pit_ticks)
     outb(0x43, 0xB0);                  // channel 2, lobyte/hibyte, mode 0
     outb(0x42, pit_ticks & 0xFF);
     outb(0x42, pit_ticks >> 8);
+    if (counter)
+        counter->start();
     // Restart the count by toggling the gate.
     gate = inb(0x61);
     outb(0x61, gate & ~0x01);
+    Bracket open { rdtsc(), 0 };
     outb(0x61, gate | 0x01);
-    u64 start = rdtsc();
+    open.after = rdtsc();
+    Bracket first_count { rdtsc(), 0 };
+    u64 counted_at_open = counter ? counter->elapsed() : 0;
+    first_count.after = rdtsc();
+    Bracket close { first_count.after, 0 };
     u64 spins = 0;
-    while (!(inb(0x61) & 0x20)) {
+    for (;;) {
+        u64 before = rdtsc();
+        bool high = inb(0x61) & 0x20;
+        u64 after = rdtsc();
+        if (high) {
+            close.after = after;
+            break;
+        }
+        close.before = before; // the output went high after this poll's read
         if (++spins > 100000000)
-            return 0; // no PIT
+            return {}; // no PIT
     }
-    u64 end = rdtsc();
-    return (end - start) * kPitHz / pit_ticks;
+    Bracket last_count { rdtsc(), 0 };
+    u64 counted_at_close = counter ? counter->elapsed() : 0;
+    last_count.after = rdtsc();
+    u64 length = close.middle() > open.middle() ? close.middle() - open.middle() : 1;
+    u64 tsc_hz = length * kPitHz / pit_ticks;
+    u64 counter_span = last_count.middle() - first_count.middle();
+    u64 counted = counted_at_close - counted_at_open;
+    u64 uncertainty = open.width() + close.width() + (counter ? first_count.width() + last_count.width() : 0);
+    // NOTE: counted * tsc_hz stays within 64 bits below 2^28 counts (seconds of a 62.5 MHz
+    // APIC timer, 2^36 Hz TSCs); a window stalled that long is never the one chosen.
+    constexpr u64 kMaxCounted = u64 { 1 } << 28;
+    u64 counter_hz = 0;
+    if (counter && (counted >= kMaxCounted || counter_span == 0 || tsc_hz >= (u64 { 1 } << 36)))
+        uncertainty = ~u64 { 0 };
+    else if (counter)
+        counter_hz = counted * tsc_hz / counter_span;
+    return { tsc_hz, counter_hz, uncertainty, length };
 }
 
-// A delay between the PIT expiring and our TSC read (a host that deschedules the virtual CPU,
-// an SMI) can only make a window look longer, so the smallest of a few windows is the best.
-// NOTE: two windows of 1 ms (it was three of 2 ms): the calibration is on every boot's path
-// to the shell prompt (docs/kernel-abi.md, "Boot phases"). A window's error is the latency of
-// one poll of port 0x61 (a few microseconds under emulation), well under 1% of 1 ms.
-u64 measure_with_pit_repeatedly()
+// The window whose edges are known best: windows of 1 ms until one's uncertainty is under 1%
+// of its length, at most kMaxWindows (then the tightest of them).
+// NOTE: the calibration is on every boot's path to the shell prompt (docs/kernel-abi.md,
+// "Boot phases"): an unstalled window (edges known to a few microseconds under emulation,
+// nanoseconds on hardware) is enough, so a quiet boot waits 1 ms; it was two windows, of
+// which the smaller rate was taken, which let a stall at the window's start (a rate too small)
+// through.
+WindowRates measure_with_pit_repeatedly(const WindowCounter* counter)
 {
-    u64 best = 0;
-    for (int window = 0; window < 2; ++window) {
-        u64 hz = measure_with_pit(1193); // 1 ms
-        if (hz == 0)
-            return 0;
-        if (best == 0 || hz < best)
-            best = hz;
+    constexpr int kMaxWindows = 8;
+    WindowRates best {};
+    for (int window = 0; window < kMaxWindows; ++window) {
+        WindowRates rates = measure_with_pit(1193, counter); // 1 ms
+        if (rates.tsc_hz == 0)
+            return {};
+        if (best.tsc_hz == 0 || rates.uncertainty < best.uncertainty)
+            best = rates;
+        if (best.uncertainty * 100 < best.length)
+            break;
     }
     return best;
 }
 
 } // namespace
 
-void calibrate_tsc(u64 boot_tsc)
+u64 calibrate_tsc(u64 boot_tsc, const WindowCounter* counter)
 {
     g_boot_tsc = boot_tsc;
+    u64 counter_hz = 0;
+    WindowRates rates {};
     if ((g_tsc_hz = try_kvmclock()))
         g_source = CalibrationSource::KvmClock;
     else if ((g_tsc_hz = try_cpuid_leaf_15()))
         g_source = CalibrationSource::Cpuid;
-    else if ((g_tsc_hz = measure_with_pit_repeatedly()))
+    else if ((rates = measure_with_pit_repeatedly(counter)).tsc_hz) {
+        g_tsc_hz = rates.tsc_hz;
+        counter_hz = rates.counter_hz;
         g_source = CalibrationSource::Pit;
-    else {
+    } else {
         g_tsc_hz = 1000000000; // a guess that keeps time moving
         g_source = CalibrationSource::None;
     }
     g_ns_per_tick_fp32 = static_cast<u64>((static_cast<unsigned __int128>(1000000000ull) << 32) / g_tsc_hz);
+    return counter_hz;
 }
 
 u64 tsc_frequency_hz() { return g_tsc_hz; }
+u64 measure_tsc_hz_against_pit() { return measure_with_pit_repeatedly(nullptr).tsc_hz; }
 CalibrationSource calibration_source() { return g_source; }
 
 const char* calibration_source_name()

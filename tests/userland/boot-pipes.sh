@@ -2,7 +2,9 @@
 # Boots the kernel and types a session into /bin/sh over the serial console that uses what
 # the shell's command language adds: pipes (a three-stage pipeline into a file, a reader that
 # exits early so its writer gets EPIPE), redirections (<, >, >>, 2>, 2>&1), variables
-# (export, $VAR, ${VAR}, $?), ; && ||, each syntax error, Ctrl-C on a spinning program
+# (export, $VAR, ${VAR}, $?), ; && ||, each syntax error, builtins piped and redirected
+# (their output into a pipe or file, a reader that leaves early, cd and export in a pipeline
+# changing the shell, exit in a pipeline not exiting), Ctrl-C on a spinning program
 # (status 130), history with the arrow keys and Tab completion. Compares the shell's side of
 # the transcript with what it must be, byte for byte, as boot-shell.sh does; `poweroff 7`
 # must end QEMU with status 7.
@@ -52,6 +54,16 @@ echo a &&
 nope | wc -c
 echo \$?
 cat big | head -n 2
+pwd | wc -c
+help | grep -c Builtins
+help | head -n 1
+pwd > p; echo a; pwd >> p 2>&1; cat p
+kill x 2>&1 | cat; echo \$?
+pwd | pwd
+cd dir | wc -c; pwd; cd ..
+export PIPED=yes | cat; echo \$PIPED
+exit 5 | cat; echo \$?
+pwd < nothing; echo \$?
 ./spin
 "
 # Typed once spin runs: a Ctrl-C typed ahead would interrupt the command running then.
@@ -121,6 +133,31 @@ wasmkern:/home\$ cat big | head -n 2
 line 1
 line 2
 cat: write: Broken pipe
+wasmkern:/home\$ pwd | wc -c
+6
+wasmkern:/home\$ help | grep -c Builtins
+1
+wasmkern:/home\$ help | head -n 1
+Wasmkern shell. A line is words separated by spaces; 'single' and \"double\" quotes
+wasmkern:/home\$ pwd > p; echo a; pwd >> p 2>&1; cat p
+a
+/home
+/home
+wasmkern:/home\$ kill x 2>&1 | cat; echo \$?
+sh: kill: x: not a process id
+0
+wasmkern:/home\$ pwd | pwd
+/home
+wasmkern:/home\$ cd dir | wc -c; pwd; cd ..
+0
+/home/dir
+wasmkern:/home\$ export PIPED=yes | cat; echo \$PIPED
+yes
+wasmkern:/home\$ exit 5 | cat; echo \$?
+0
+wasmkern:/home\$ pwd < nothing; echo \$?
+sh: nothing: No such file or directory
+1
 wasmkern:/home\$ ./spin
 ^C
 wasmkern:/home\$ echo \$?

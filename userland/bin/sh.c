@@ -23,15 +23,27 @@
 static char g_cwd[WK_PATH_MAX] = "/";
 static int g_status; // of the last command: `exit` without N exits with it
 
+// Where a builtin writes: its redirections or pipe while run_builtin runs it, NULL (the
+// shell's stdout and stderr) otherwise. NOTE: streams over the target fds rather than fds
+// 1 and 2 moved aside: WASI has no dup, so the shell could not get its own fd 1 back.
+static FILE* g_builtin_out;
+static FILE* g_builtin_err;
+
+static FILE* out_stream(void)
+{
+    return g_builtin_out ? g_builtin_out : stdout;
+}
+
 static void report(const char* format, ...) __attribute__((format(printf, 1, 2)));
 static void report(const char* format, ...)
 {
-    fflush(stdout);
+    FILE* err = g_builtin_err ? g_builtin_err : stderr;
+    fflush(out_stream()); // what was printed before comes first where both reach one screen
     va_list arguments;
     va_start(arguments, format);
-    fputs("sh: ", stderr);
-    vfprintf(stderr, format, arguments);
-    fputc('\n', stderr);
+    fputs("sh: ", err);
+    vfprintf(err, format, arguments);
+    fputc('\n', err);
     va_end(arguments);
 }
 
@@ -75,7 +87,7 @@ static void print_programs(void)
     int more = 0;
     DIR* dir = opendir("/bin");
     if (!dir) {
-        printf("(cannot list /bin: %s)\n", strerror(errno));
+        fprintf(out_stream(), "(cannot list /bin: %s)\n", strerror(errno));
         return;
     }
     for (struct dirent* entry; (entry = readdir(dir));) {
@@ -90,42 +102,45 @@ static void print_programs(void)
     qsort(names, count, sizeof *names, compare_names);
     const char* heading = "programs in /bin:";
     size_t column = strlen(heading);
-    printf("%s", heading);
+    fprintf(out_stream(), "%s", heading);
     for (size_t i = 0; i < count; ++i) {
         size_t width = strlen(names[i]);
         if (column + 1 + width > 79 && column > 2) {
-            printf("\n ");
+            fprintf(out_stream(), "\n ");
             column = 1;
         }
-        printf(" %s", names[i]);
+        fprintf(out_stream(), " %s", names[i]);
         column += 1 + width;
         free(names[i]);
     }
-    printf(more ? " ...\n" : "\n");
+    fprintf(out_stream(), more ? " ...\n" : "\n");
 }
 
 static void print_help(void)
 {
-    printf("Wasmkern shell. A line is words separated by spaces; 'single' and \"double\" quotes\n"
-           "keep spaces in a word, \\ takes the next character literally, # starts a comment.\n"
-           "$NAME, ${NAME} and $? (the last status) expand, also inside \"double\" quotes.\n"
-           "The first word is a builtin or a program: /bin/WORD, or a path if it contains '/'.\n"
-           "  a | b | c   pipes: a's output is b's input, and so on\n"
-           "  < F  > F  >> F  2> F  2>> F  2>&1    redirect input, output, errors (2>&1: to output)\n"
-           "  a ; b   a && b   a || b    b always, only after a succeeded, only after it failed\n"
-           "builtins:\n"
-           "  cd [DIR]    change the directory programs start in (default /); it is their $PWD\n"
-           "  pwd         print that directory\n"
-           "  export [NAME[=VALUE]...]  set variables (all are passed to programs); unset NAME...\n"
-           "  exit [N]    leave the shell with status N (default: the last command's status)\n"
-           "  wait [PID]  wait for a program started with & (default: all of them)\n"
-           "  kill PID... end processes (a builtin: works when the process table is full)\n"
-           "  help        this text\n"
-           "A command ending in & runs in the background: the shell prints [PID], goes on, and\n"
-           "reports [PID] done, status N before a later prompt.\n"
-           "keys: Backspace erases a character, Ctrl-U the line, Ctrl-C abandons it or stops the\n"
-           "running program (status 130), Up and Down recall earlier lines, Tab completes a path,\n"
-           "Ctrl-D on an empty line exits. Every program takes --help.\n");
+    FILE* out = out_stream();
+    fprintf(out, "Wasmkern shell. A line is words separated by spaces; 'single' and \"double\" quotes\n"
+                 "keep spaces in a word, \\ takes the next character literally, # starts a comment.\n"
+                 "$NAME, ${NAME} and $? (the last status) expand, also inside \"double\" quotes.\n"
+                 "The first word is a builtin or a program: /bin/WORD, or a path if it contains '/'.\n"
+                 "  a | b | c   pipes: a's output is b's input, and so on\n"
+                 "  < F  > F  >> F  2> F  2>> F  2>&1    redirect input, output, errors (2>&1: to output)\n"
+                 "  a ; b   a && b   a || b    b always, only after a succeeded, only after it failed\n"
+                 "builtins:\n"
+                 "  cd [DIR]    change the directory programs start in (default /); it is their $PWD\n"
+                 "  pwd         print that directory\n"
+                 "  export [NAME[=VALUE]...]  set variables (all are passed to programs); unset NAME...\n"
+                 "  exit [N]    leave the shell with status N (default: the last command's status)\n"
+                 "  wait [PID]  wait for a program started with & (default: all of them)\n"
+                 "  kill PID... end processes (a builtin: works when the process table is full)\n"
+                 "  help        this text\n"
+                 "Builtins run in the shell; piped or redirected they write to the pipe or file, and\n"
+                 "cd, export and unset still change the shell (exit in a pipeline does not exit).\n"
+                 "A command ending in & runs in the background: the shell prints [PID], goes on, and\n"
+                 "reports [PID] done, status N before a later prompt.\n"
+                 "keys: Backspace erases a character, Ctrl-U the line, Ctrl-C abandons it or stops the\n"
+                 "running program (status 130), Up and Down recall earlier lines, Tab completes a path,\n"
+                 "Ctrl-D on an empty line exits. Every program takes --help.\n");
     print_programs();
 }
 
@@ -155,7 +170,7 @@ static int finish_job(int index)
         return 1;
     }
     const char* note = status == WK_STATUS_KILLED ? " (killed)" : status == WK_STATUS_TRAPPED ? " (trap)" : "";
-    printf("[%u] done, status %u%s\n", pid, status, note);
+    fprintf(out_stream(), "[%u] done, status %u%s\n", pid, status, note);
     return (int)(status & 0xff);
 }
 
@@ -254,7 +269,7 @@ static int builtin_export(int argc, char** argv)
 {
     if (argc == 1) {
         for (char** entry = environ; entry && *entry; ++entry)
-            printf("export %s\n", *entry);
+            fprintf(out_stream(), "export %s\n", *entry);
         return 0;
     }
     int status = 0;
@@ -327,40 +342,35 @@ static enum Builtin builtin_of(const char* word)
     return NOT_BUILTIN;
 }
 
-// Runs a builtin in the shell. Returns 1 when the shell is to exit (with g_status).
-static int run_builtin(enum Builtin builtin, int count, char** words)
+// Runs a builtin's work (its streams are set up). Returns its status; *exits is set when it
+// is an `exit` that is to end the shell (with that status).
+static int builtin_status(enum Builtin builtin, int count, char** words, int* exits)
 {
     switch (builtin) {
     case BUILTIN_EXIT:
         if (count > 2) {
             report("exit: too many arguments");
-            g_status = STATUS_USAGE;
-            return 0;
+            return STATUS_USAGE;
         }
         if (count == 2) {
             char* end;
             long status = strtol(words[1], &end, 10);
             if (words[1][0] == '\0' || *end != '\0' || status < 0 || status > 255) {
                 report("exit: %s: not a status (0 to 255)", words[1]);
-                g_status = STATUS_USAGE;
-                return 0;
+                return STATUS_USAGE;
             }
-            g_status = (int)status;
+            *exits = 1;
+            return (int)status;
         }
-        return 1;
-    case BUILTIN_CD: g_status = builtin_cd(count, words); break;
-    case BUILTIN_PWD:
-        printf("%s\n", g_cwd);
-        g_status = 0;
-        break;
-    case BUILTIN_HELP:
-        print_help();
-        g_status = 0;
-        break;
-    case BUILTIN_WAIT: g_status = builtin_wait(count, words); break;
-    case BUILTIN_KILL: g_status = builtin_kill(count, words); break;
-    case BUILTIN_EXPORT: g_status = builtin_export(count, words); break;
-    case BUILTIN_UNSET: g_status = builtin_unset(count, words); break;
+        *exits = 1;
+        return g_status;
+    case BUILTIN_CD: return builtin_cd(count, words);
+    case BUILTIN_PWD: fprintf(out_stream(), "%s\n", g_cwd); return 0;
+    case BUILTIN_HELP: print_help(); return 0;
+    case BUILTIN_WAIT: return builtin_wait(count, words);
+    case BUILTIN_KILL: return builtin_kill(count, words);
+    case BUILTIN_EXPORT: return builtin_export(count, words);
+    case BUILTIN_UNSET: return builtin_unset(count, words);
     case NOT_BUILTIN: break;
     }
     return 0;
@@ -389,24 +399,23 @@ static void close_fd(int* fd)
     *fd = -1;
 }
 
-// Spawns one command with `stdio` as its fds 0, 1, 2 (after its own redirections). Returns
-// 0 with *pid, or the status it failed with (reported).
-static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t* pid)
+// Opens `command`'s redirections into opened[0..3) (-1 where it has none) and makes fds[]
+// (its stdio before them) what its fds 0, 1, 2 are after them. Returns 0, or 1 after
+// reporting a file that cannot be opened (the caller closes what was opened).
+static int open_redirections(const struct ShCommand* command, int fds[3], int opened[3])
 {
-    int fds[3] = { stdio[0], stdio[1], stdio[2] };
-    int opened[3] = { -1, -1, -1 };
-    int status = 0;
+    opened[0] = opened[1] = opened[2] = -1;
     if (command->input && (opened[0] = open_redirection(command->input, O_RDONLY)) < 0)
-        status = 1;
-    if (!status && command->output) {
+        return 1;
+    if (command->output) {
         int flags = O_WRONLY | O_CREAT | (command->output_append ? O_APPEND : O_TRUNC);
         if ((opened[1] = open_redirection(command->output, flags)) < 0)
-            status = 1;
+            return 1;
     }
-    if (!status && command->error) {
+    if (command->error) {
         int flags = O_WRONLY | O_CREAT | (command->error_append ? O_APPEND : O_TRUNC);
         if ((opened[2] = open_redirection(command->error, flags)) < 0)
-            status = 1;
+            return 1;
     }
     for (int i = 0; i < 3; ++i) {
         if (opened[i] >= 0)
@@ -414,6 +423,16 @@ static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t
     }
     if (command->error_to_output)
         fds[2] = fds[1];
+    return 0;
+}
+
+// Spawns one command with `stdio` as its fds 0, 1, 2 (after its own redirections). Returns
+// 0 with *pid, or the status it failed with (reported).
+static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t* pid)
+{
+    int fds[3] = { stdio[0], stdio[1], stdio[2] };
+    int opened[3];
+    int status = open_redirections(command, fds, opened);
     if (!status) {
         const char* name = command->argv[0];
         char path[WK_PATH_MAX];
@@ -449,6 +468,73 @@ static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t
     return status;
 }
 
+// A stream over `fd` for a builtin: the shell's own for 1 and 2, else a new one (which
+// owns fd). NULL after reporting why not.
+static FILE* builtin_stream(int fd)
+{
+    if (fd == 1)
+        return stdout;
+    if (fd == 2)
+        return stderr;
+    FILE* stream = fdopen(fd, "w");
+    if (!stream)
+        report("cannot write to fd %d: %s", fd, strerror(errno));
+    return stream;
+}
+
+// Runs builtin `builtin` of `command` in the shell with its fd 1 being `output` (1, or a pipe's
+// write end, which this closes) after its redirections; it reads nothing (its input file,
+// if any, is only opened, so a missing one is an error as for a program). Returns its
+// status; *exits as builtin_status.
+// NOTE: the output goes through a stream of the shell's; writing more than a pipe holds (64
+// KiB) waits for the reader, and a reader that has gone makes the rest of the output vanish
+// (EPIPE), as SIGPIPE would end a POSIX shell's subshell.
+static int run_builtin_command(struct ShCommand* command, enum Builtin builtin, int output, int* exits)
+{
+    int fds[3] = { 0, output, 2 };
+    int opened[3];
+    int status = open_redirections(command, fds, opened);
+    close_fd(&opened[0]);
+    if (fds[1] != output)
+        close_fd(&output); // `> FILE` after a pipe overrides the pipe
+    FILE* out = NULL;
+    FILE* err = NULL;
+    if (!status && !(out = builtin_stream(fds[1])))
+        status = 1;
+    if (!status && !(err = fds[2] == fds[1] ? out : builtin_stream(fds[2])))
+        status = 1;
+    if (!status) {
+        // The streams own what they were opened over: fclose below closes those fds.
+        if (out != stdout)
+            opened[1] = output = -1;
+        if (err != stderr && err != out)
+            opened[2] = -1;
+        fflush(stdout);
+        g_builtin_out = out;
+        g_builtin_err = err;
+        status = builtin_status(builtin, command->argc, command->argv, exits);
+        int error = fflush(out) != 0 || ferror(out) ? errno : 0;
+        g_builtin_out = g_builtin_err = NULL;
+        if (error && error != EPIPE) {
+            report("%s: write error: %s", command->argv[0], strerror(error));
+            status = 1;
+        }
+        if (err != out && err != stderr)
+            fclose(err);
+        if (out != stdout)
+            fclose(out);
+        else
+            clearerr(stdout);
+    } else if (out && out != stdout) {
+        fclose(out);
+        opened[1] = output = -1;
+    }
+    close_fd(&opened[1]);
+    close_fd(&opened[2]);
+    close_fd(&output);
+    return status;
+}
+
 // Waits for the foreground processes pids[0..count) (a 0 pid did not start). Ctrl-C on the
 // console ends those still running with status 130 (wasmkern.interrupt). Returns the last
 // one's status, or `last_status` when the last did not start.
@@ -480,29 +566,34 @@ static int wait_foreground(const uint32_t* pids, int count, int last_status)
 }
 
 // Runs one pipeline (count > 0). Returns 1 when the shell is to exit (with g_status).
+// Programs are spawned first, left to right; then the builtins run in the shell, left to
+// right, each writing into its pipe (or file). NOTE: that order cannot deadlock: a builtin
+// reads nothing (the shell closes the read end it would have), so every pipe a program
+// waits on ends at a program or at a closed end, and each builtin's reader already runs.
 static int run_pipeline(struct ShPipeline* pipeline)
 {
     struct ShCommand* first = &pipeline->commands[0];
-    enum Builtin builtin = builtin_of(first->argv[0]);
-    if (builtin != NOT_BUILTIN) {
-        if (pipeline->background) {
-            report("%s: a builtin cannot run in the background", first->argv[0]);
-            g_status = STATUS_USAGE;
-            return 0;
-        }
-        if (pipeline->count > 1 || first->input || first->output || first->error || first->error_to_output) {
-            report("%s: a builtin cannot be redirected or piped", first->argv[0]);
-            g_status = STATUS_USAGE;
-            return 0;
-        }
-        return run_builtin(builtin, first->argc, first->argv);
+    enum Builtin builtins[SH_MAX_COMMANDS];
+    int builtin_count = 0;
+    for (int i = 0; i < pipeline->count; ++i) {
+        builtins[i] = builtin_of(pipeline->commands[i].argv[0]);
+        builtin_count += builtins[i] != NOT_BUILTIN;
     }
-    for (int i = 1; i < pipeline->count; ++i) {
-        if (builtin_of(pipeline->commands[i].argv[0]) != NOT_BUILTIN) {
-            report("%s: a builtin cannot be redirected or piped", pipeline->commands[i].argv[0]);
-            g_status = STATUS_USAGE;
-            return 0;
+    if (builtin_count > 0 && pipeline->background) {
+        for (int i = 0; i < pipeline->count; ++i) {
+            if (builtins[i] != NOT_BUILTIN) {
+                report("%s: a builtin cannot run in the background", pipeline->commands[i].argv[0]);
+                break;
+            }
         }
+        g_status = STATUS_USAGE;
+        return 0;
+    }
+    if (pipeline->count == 1 && builtin_count == 1) {
+        // Alone (even redirected) a builtin acts on the shell, `exit` too, as POSIX says.
+        int exits = 0;
+        g_status = run_builtin_command(first, builtins[0], 1, &exits);
+        return exits;
     }
     if (pipeline->background && g_job_count + pipeline->count > MAX_JOBS) {
         report("%s: already %d programs in the background; `wait` for them first", first->argv[0], g_job_count);
@@ -510,6 +601,8 @@ static int run_pipeline(struct ShPipeline* pipeline)
         return 0;
     }
     uint32_t pids[SH_MAX_COMMANDS] = { 0 };
+    int builtin_output[SH_MAX_COMMANDS]; // for a builtin: its fd 1 (1, or a pipe's write end)
+    int ran = 0; // commands [0, ran) have their fds (a failed pipe stops the rest)
     int last_status = 0;
     int previous_read = -1; // the read end of the pipe from the command before
     for (int i = 0; i < pipeline->count; ++i) {
@@ -523,21 +616,35 @@ static int run_pipeline(struct ShPipeline* pipeline)
                 break;
             }
         }
-        int stdio[3] = { previous_read >= 0 ? previous_read : 0, last ? 1 : pipe_fds[1], 2 };
-        int status = spawn_command(&pipeline->commands[i], stdio, &pids[i]);
-        // The shell keeps no end of a pipe: a reader sees end of file once its writers are
-        // gone, and a writer EPIPE once its readers are.
-        close_fd(&previous_read);
-        int write_end = pipe_fds[1];
-        close_fd(&write_end);
-        previous_read = pipe_fds[0];
-        if (status) {
-            pids[i] = 0;
-            if (last)
-                last_status = status;
+        ran = i + 1;
+        int write_end = last ? 1 : pipe_fds[1];
+        if (builtins[i] != NOT_BUILTIN) {
+            builtin_output[i] = write_end; // kept for the builtin, which closes it
+        } else {
+            int stdio[3] = { previous_read >= 0 ? previous_read : 0, write_end, 2 };
+            int status = spawn_command(&pipeline->commands[i], stdio, &pids[i]);
+            if (status) {
+                pids[i] = 0;
+                if (last)
+                    last_status = status;
+            }
+            close_fd(&write_end);
         }
+        // The shell keeps no other end of a pipe: a reader sees end of file once its writers
+        // are gone, and a writer EPIPE once its readers are (a builtin's readers at once).
+        close_fd(&previous_read);
+        previous_read = pipe_fds[0];
     }
     close_fd(&previous_read);
+    for (int i = 0; i < ran; ++i) {
+        if (builtins[i] == NOT_BUILTIN)
+            continue;
+        // In a pipeline `exit` ends only its own part, as it would end a POSIX subshell.
+        int exits = 0;
+        int status = run_builtin_command(&pipeline->commands[i], builtins[i], builtin_output[i], &exits);
+        if (i == pipeline->count - 1)
+            last_status = status;
+    }
     if (pipeline->background) {
         for (int i = 0; i < pipeline->count; ++i) {
             if (pids[i] == 0)

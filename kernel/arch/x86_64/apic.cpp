@@ -63,17 +63,32 @@ void initialize_local_apic()
     write(kSpuriousVectorRegister, 0x100 | kSpuriousVector);
 }
 
-void start_apic_timer(u32 hz)
+namespace {
+
+void start_counting()
 {
-    set_interrupt_handler(kTimerVector, on_timer);
     write(kTimerDivide, 0x3); // divide by 16
     write(kLvtTimer, kLvtMasked | kTimerVector);
     write(kTimerInitialCount, 0xFFFFFFFF);
-    constexpr u64 kWindowNs = 1000000;
-    time::spin_for_nanoseconds(kWindowNs);
-    u32 elapsed = 0xFFFFFFFF - read(kTimerCurrentCount);
+}
+
+u64 ticks_counted() { return 0xFFFFFFFFu - read(kTimerCurrentCount); }
+
+} // namespace
+
+time::WindowCounter apic_timer_counter() { return { start_counting, ticks_counted }; }
+
+void start_apic_timer(u32 hz, u64 apic_hz)
+{
+    set_interrupt_handler(kTimerVector, on_timer);
+    if (apic_hz == 0) {
+        start_counting();
+        constexpr u64 kWindowNs = 1000000;
+        time::spin_for_nanoseconds(kWindowNs);
+        apic_hz = ticks_counted() * (1000000000 / kWindowNs);
+    }
     write(kTimerInitialCount, 0);
-    g_apic_hz = u64(elapsed) * (1000000000 / kWindowNs);
+    g_apic_hz = apic_hz;
     g_hz = hz;
     u64 count = g_apic_hz / hz;
     if (count == 0)

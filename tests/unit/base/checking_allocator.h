@@ -40,9 +40,14 @@ public:
         ++m_allocations;
         void* pointer = ::operator new(size == 0 ? 1 : size, std::align_val_t { alignment });
         EXPECT_EQ(reinterpret_cast<uptr>(pointer) % alignment, 0u);
+        if (poison_new_blocks)
+            __builtin_memset(pointer, 0xA5, size);
         m_live.emplace(pointer, Block { size, alignment });
         return pointer;
     }
+
+    // Fills every new block with 0xA5, so that a test sees memory its code forgot to set.
+    bool poison_new_blocks = false;
 
     void deallocate(void* pointer, usize size, usize alignment) override
     {

@@ -72,6 +72,27 @@ TEST_F(FsTest, SparseGrowthReadsZeros)
     EXPECT_EQ(file.read_at(1ull << 30, Bytes(&byte, 1)), 0u);
 }
 
+// A fresh chunk is zeroed except where the write that made it lands: the bytes before the
+// write inside the chunk, and after it up to the chunk's capacity (seen once the file grows).
+TEST_F(FsTest, ChunkZeroingSkipsOnlyTheWrittenRange)
+{
+    allocator.poison_new_blocks = true;
+    auto inode = must_open("f", OpenFlags { .create = true });
+    File& file = as_file(inode);
+    ASSERT_TRUE(fs->write(file, 5, bytes_of("ab")));   // chunk 0 small, bytes 0-4 a hole
+    ASSERT_TRUE(fs->write(file, 100, bytes_of("cd"))); // chunk 0 grows: 7-99 a hole
+    ASSERT_TRUE(fs->write(file, File::kChunkSize + 9, bytes_of("ef"))); // chunk 1 fresh
+    ASSERT_TRUE(fs->set_size(file, 2 * File::kChunkSize));
+    std::vector<u8> buffer(file.size(), 0xee);
+    ASSERT_EQ(file.read_at(0, Bytes(buffer.data(), buffer.size())), file.size());
+    std::string expected(file.size(), '\0');
+    expected.replace(5, 2, "ab");
+    expected.replace(100, 2, "cd");
+    expected.replace(File::kChunkSize + 9, 2, "ef");
+    for (usize i = 0; i < buffer.size(); ++i)
+        ASSERT_EQ(buffer[i], static_cast<u8>(expected[i])) << i;
+}
+
 TEST_F(FsTest, ShrinkThenGrowReadsZeros)
 {
     write_file("f", std::string(3 * File::kChunkSize, 'a'));

@@ -116,6 +116,47 @@ TEST(ShellParse, PipelinesListsAndRedirections)
     EXPECT_EQ(words_of("echo '|' \";\" \\& '&&' 2\\>x"), (Words { "echo", "|", ";", "&", "&&", "2>x" }));
 }
 
+// The lines of the builtins' boot session (tests/userland/boot-pipes.sh): the shell decides
+// what is a builtin by argv[0] after parsing, so a builtin's pipes and redirections are
+// parsed like a program's.
+TEST(ShellParse, BuiltinPipelinesAndRedirections)
+{
+    auto piped = parse_all("help | grep -c Builtins");
+    ASSERT_EQ(piped.size(), 1u);
+    ASSERT_EQ(piped[0].pipeline.count, 2);
+    EXPECT_STREQ(piped[0].pipeline.commands[0].argv[0], "help");
+    EXPECT_EQ(piped[0].pipeline.commands[0].output, nullptr);
+    EXPECT_STREQ(piped[0].pipeline.commands[1].argv[2], "Builtins");
+
+    auto listed = parse_all("pwd > p; echo a; pwd >> p 2>&1; cat p");
+    ASSERT_EQ(listed.size(), 4u);
+    const ShCommand& first = listed[0].pipeline.commands[0];
+    EXPECT_EQ(first.argc, 1);
+    EXPECT_STREQ(first.output, "p");
+    EXPECT_FALSE(first.output_append);
+    EXPECT_FALSE(first.error_to_output);
+    const ShCommand& third = listed[2].pipeline.commands[0];
+    EXPECT_STREQ(third.argv[0], "pwd");
+    EXPECT_EQ(third.argc, 1);
+    EXPECT_STREQ(third.output, "p");
+    EXPECT_TRUE(third.output_append);
+    EXPECT_TRUE(third.error_to_output);
+    EXPECT_EQ(third.error, nullptr);
+
+    auto inward = parse_all("pwd < nothing 2> e; kill x 2>&1 | cat");
+    ASSERT_EQ(inward.size(), 2u);
+    EXPECT_STREQ(inward[0].pipeline.commands[0].input, "nothing");
+    EXPECT_STREQ(inward[0].pipeline.commands[0].error, "e");
+    EXPECT_EQ(inward[1].pipeline.count, 2);
+    EXPECT_TRUE(inward[1].pipeline.commands[0].error_to_output);
+    EXPECT_EQ(inward[1].pipeline.commands[0].argc, 2);
+    // A redirection before the builtin's name leaves the name first.
+    auto before = parse_all("> out exit 5");
+    ASSERT_EQ(before[0].pipeline.count, 1);
+    EXPECT_STREQ(before[0].pipeline.commands[0].argv[0], "exit");
+    EXPECT_STREQ(before[0].pipeline.commands[0].output, "out");
+}
+
 TEST(ShellParse, SyntaxErrors)
 {
     EXPECT_EQ(check(""), "");
