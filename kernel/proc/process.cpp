@@ -18,6 +18,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/arch/x86_64/entropy.h"
 #include "kernel/mm/memory.h"
+#include "kernel/object/channel.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/proc/module_cache.h"
 #include "kernel/proc/module_loader.h"
@@ -236,6 +237,7 @@ i64 process_main(void* argument)
     process.status = status;
     process.exited = true;
     sched::wake_all(process.exit_waiters);
+    object::notify_signal_change(); // its handles' wait_many
 
     return status;
 }

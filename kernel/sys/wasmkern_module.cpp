@@ -417,6 +417,10 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&calls::handles>("handles"),
         define<&calls::process_info>("process_info"),
         define<&calls::process_by_pid>("process_by_pid"),
+        define<&calls::channel_create>("channel_create"),
+        define<&calls::channel_write>("channel_write"),
+        define<&calls::channel_read>("channel_read"),
+        define<&calls::wait_many>("wait_many"),
     };
     const ValType errno_result[] = { ValType::i32() };
     for (const Definition& function : functions) {

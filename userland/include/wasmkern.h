@@ -135,6 +135,45 @@ int32_t wasmkern_process_info(uint32_t process, void* buf, uint32_t buf_len);
 WK_IMPORT("process_by_pid")
 int32_t wasmkern_process_by_pid(uint32_t resource, uint32_t pid, uint32_t* handle_out);
 
+// Channels (docs/process-abi.md, "Channels"): two endpoints; what is written on one is read
+// on the other. A new pair: handles[0] and handles[1] (rights duplicate, transfer, read,
+// write, wait). ENFILE when 128 channels exist, EMFILE.
+WK_IMPORT("channel_create")
+int32_t wasmkern_channel_create(uint32_t handles[2]);
+
+// Queues a message (at most 16 KiB of bytes and 16 handles, each a WkHandleGrant: the handle,
+// which needs the transfer right and leaves the caller, and the rights it arrives with) on the
+// peer. EPIPE the peer is gone, EAGAIN its queue is full (32 messages or 32 KiB), EINVAL a
+// handle listed twice or one of this channel's endpoints; nothing is moved on error.
+WK_IMPORT("channel_write")
+int32_t wasmkern_channel_write(uint32_t channel, const void* bytes, uint32_t length,
+    const struct WkHandleGrant* handles, uint32_t count);
+
+// Takes the first queued message: its bytes to `bytes`, the new handles' values to `handles`,
+// their counts to actual[0] and actual[1]. EAGAIN none queued, EPIPE none queued and the peer
+// gone, EMSGSIZE it does not fit (actual says what it needs; it stays queued), EMFILE no room
+// for its handles.
+WK_IMPORT("channel_read")
+int32_t wasmkern_channel_read(uint32_t channel, void* bytes, uint32_t capacity, uint32_t* handles,
+    uint32_t handle_capacity, uint32_t actual[2]);
+
+#define WK_SIGNAL_READABLE (1u << 0)
+#define WK_SIGNAL_WRITABLE (1u << 1)
+#define WK_SIGNAL_PEER_CLOSED (1u << 2)
+#define WK_SIGNAL_EXITED (1u << 3)
+
+struct WkWaitItem {
+    uint32_t handle; // needs the wait right
+    uint32_t wanted; // WK_SIGNAL_*
+    uint32_t observed; // written back
+};
+
+// Blocks until one of `count` (1..64) items has a wanted signal, or `timeout_ms` passed
+// (ETIMEDOUT; 0xFFFFFFFF: no timeout); writes every item's observed signals. EINTR when the
+// caller is killed.
+WK_IMPORT("wait_many")
+int32_t wasmkern_wait_many(struct WkWaitItem* items, uint32_t count, uint32_t timeout_ms);
+
 // A handles record: 16 bytes, little-endian.
 struct WkHandleRecord {
     uint32_t handle;
