@@ -1,5 +1,6 @@
 #include "kernel/object/handle_table.h"
 
+#include <new>
 #include <utility>
 
 namespace wk::kernel::object {
@@ -17,25 +18,29 @@ std::unexpected<Errno> fail(Errno error) { return std::unexpected<Errno>(error);
 HandleTable::HandleTable(u32 salt)
     : m_salt(salt & kValueMask)
 {
-    for (u32 i = 0; i < kCapacity; ++i)
-        m_slots[i].next_free = i + 1;
-    m_free_head = 0;
-    m_free_tail = kCapacity - 1;
 }
 
-HandleTable::~HandleTable() { close_all(); }
+HandleTable::~HandleTable()
+{
+    close_all();
+    for (u32 i = 0; i < m_chunk_count; ++i)
+        delete[] m_chunks[i];
+}
 
-u32 HandleTable::encode(u32 index) const { return ((m_slots[index].generation << kIndexBits) | index) ^ m_salt; }
+u32 HandleTable::encode(u32 index) const { return ((slot(index).generation << kIndexBits) | index) ^ m_salt; }
 
 const HandleTable::Slot* HandleTable::decode(u32 value) const
 {
     if (value == 0 || value > kValueMask)
         return nullptr;
     u32 raw = value ^ m_salt;
-    const Slot& slot = m_slots[raw & kIndexMask];
-    if (!slot.object || slot.generation != raw >> kIndexBits)
+    u32 index = raw & kIndexMask;
+    if (index / kChunkSlots >= m_chunk_count)
         return nullptr;
-    return &slot;
+    const Slot& found = slot(index);
+    if (!found.object || found.generation != raw >> kIndexBits)
+        return nullptr;
+    return &found;
 }
 
 HandleTable::Slot* HandleTable::decode(u32 value) { return const_cast<Slot*>(std::as_const(*this).decode(value)); }
@@ -44,36 +49,48 @@ ErrnoResult<u32> HandleTable::add(RefPtr<KernelObject> object, u32 rights)
 {
     if (!object)
         return fail(Errno::Inval);
-    if (m_free_head == kCapacity)
-        return fail(Errno::MFile);
+    if (m_free_head == kCapacity) {
+        if (m_chunk_count == kCapacity / kChunkSlots)
+            return fail(Errno::MFile);
+        Slot* chunk = new (std::nothrow) Slot[kChunkSlots];
+        if (!chunk)
+            return fail(Errno::NoMem);
+        m_chunks[m_chunk_count++] = chunk;
+        for (u32 i = 0; i < kChunkSlots; ++i)
+            push_free((m_chunk_count - 1) * kChunkSlots + i);
+    }
     u32 index = m_free_head;
-    Slot& slot = m_slots[index];
-    m_free_head = slot.next_free;
+    Slot& taken = slot(index);
+    m_free_head = taken.next_free;
     if (m_free_head == kCapacity)
         m_free_tail = kCapacity;
     // A new generation for every use of the slot; one whose value would be 0 is skipped.
     do
-        slot.generation = (slot.generation + 1) & kGenerationMask;
+        taken.generation = (taken.generation + 1) & kGenerationMask;
     while (encode(index) == 0);
-    slot.object = object.leak_ref();
-    slot.rights = rights & rights::kAll;
+    taken.object = object.leak_ref();
+    taken.rights = rights & rights::kAll;
     ++m_count;
     return encode(index);
 }
 
+void HandleTable::push_free(u32 index)
+{
+    slot(index).next_free = kCapacity;
+    // First in, first out: the slot waits behind every other free one before it is reused.
+    if (m_free_head == kCapacity)
+        m_free_head = index;
+    else
+        slot(m_free_tail).next_free = index;
+    m_free_tail = index;
+}
+
 void HandleTable::release_slot(u32 index)
 {
-    Slot& slot = m_slots[index];
-    slot.object = nullptr;
-    slot.rights = 0;
-    slot.next_free = kCapacity;
-    // First in, first out: the slot waits behind every other free one before it is reused.
-    if (m_free_head == kCapacity) {
-        m_free_head = index;
-    } else {
-        m_slots[m_free_tail].next_free = index;
-    }
-    m_free_tail = index;
+    Slot& released = slot(index);
+    released.object = nullptr;
+    released.rights = 0;
+    push_free(index);
     --m_count;
 }
 
@@ -95,7 +112,7 @@ Errno HandleTable::close(u32 value)
     if (!slot)
         return Errno::BadF;
     KernelObject* object = slot->object;
-    release_slot(static_cast<u32>(slot - m_slots));
+    release_slot(index_of(value));
     // NOTE: the reference goes last, after the table is consistent: an object's destructor may
     // run arbitrary kernel code (a process object orphans its process).
     object->unref();
@@ -110,7 +127,7 @@ ErrnoResult<Handle<KernelObject>> HandleTable::take(u32 value, u32 required)
     if ((slot->rights & required) != required)
         return fail(Errno::NotCapable);
     Handle<KernelObject> taken { adopt_ref(*slot->object), slot->rights };
-    release_slot(static_cast<u32>(slot - m_slots));
+    release_slot(index_of(value));
     return taken;
 }
 
@@ -124,8 +141,8 @@ ErrnoResult<u32> HandleTable::duplicate(u32 value, u32 rights)
 
 void HandleTable::close_all()
 {
-    for (u32 i = 0; i < kCapacity; ++i) {
-        if (KernelObject* object = m_slots[i].object) {
+    for (u32 i = 0; i < m_chunk_count * kChunkSlots; ++i) {
+        if (KernelObject* object = slot(i).object) {
             release_slot(i);
             object->unref();
         }
@@ -135,12 +152,12 @@ void HandleTable::close_all()
 u32 HandleTable::list(Span<HandleInfo> out) const
 {
     u32 listed = 0;
-    for (u32 i = 0; i < kCapacity; ++i) {
-        const Slot& slot = m_slots[i];
-        if (!slot.object)
+    for (u32 i = 0; i < m_chunk_count * kChunkSlots; ++i) {
+        const Slot& entry = slot(i);
+        if (!entry.object)
             continue;
         if (listed < out.size())
-            out[listed] = { encode(i), slot.object->type(), slot.rights };
+            out[listed] = { encode(i), entry.object->type(), entry.rights };
         ++listed;
     }
     return listed;

@@ -9,8 +9,10 @@
 // One process's handles (docs/kernel-objects.md). A handle value is a u32 naming a slot of the
 // table and that slot's generation, XORed with a salt the table draws at creation, so values
 // differ between processes and runs, and a slot's value changes every time it is reused
-// (reuse is first-in first-out, so a closed value comes back only after the slot has been
-// through 2^21 generations). Values are below 2^31 and never 0.
+// (reuse is first-in first-out among the slots made so far, so a closed value comes back only
+// after its slot has been through 2^21 generations). Values are below 2^31 and never 0. Slots
+// come in chunks of 256 (4 KiB: whole pages of the heap, given back when freed, so tables
+// leave no partly used slabs behind), made as the table grows and freed with it.
 //
 // Contract: a table is used by its own process's thread only (the calls of the process, and
 // its teardown), or by spawn before the new process's thread exists; it takes no lock.
@@ -33,6 +35,7 @@ struct Handle {
 class HandleTable {
 public:
     static constexpr u32 kCapacity = 1024;
+    static constexpr u32 kChunkSlots = 256;
     static constexpr u32 kIndexBits = 10;
     static constexpr u32 kGenerationBits = 21;
 
@@ -42,7 +45,8 @@ public:
     HandleTable(const HandleTable&) = delete;
     HandleTable& operator=(const HandleTable&) = delete;
 
-    // A new handle to `object` with `rights` (masked to rights::kAll). MFile when the table is full.
+    // A new handle to `object` with `rights` (masked to rights::kAll). MFile when the table is
+    // full, NoMem when a new chunk of slots cannot be made.
     ErrnoResult<u32> add(RefPtr<KernelObject> object, u32 rights);
 
     // The object behind `value` when it is of type `type` (None: any) and the handle has every
@@ -87,13 +91,19 @@ private:
     u32 encode(u32 index) const;
     Slot* decode(u32 value);
     const Slot* decode(u32 value) const;
+    Slot& slot(u32 index) const { return m_chunks[index / kChunkSlots][index % kChunkSlots]; }
+    // The slot index of a value decode() accepted.
+    u32 index_of(u32 value) const { return (value ^ m_salt) & (kCapacity - 1); }
     void release_slot(u32 index);
+    // Appends `index` to the free list (first in, first out).
+    void push_free(u32 index);
 
-    Slot m_slots[kCapacity];
+    Slot* m_chunks[kCapacity / kChunkSlots] {};
+    u32 m_chunk_count { 0 };
     u32 m_salt { 0 };
     u32 m_count { 0 };
-    u32 m_free_head { 0 }; // kCapacity: none free
-    u32 m_free_tail { 0 };
+    u32 m_free_head { kCapacity }; // kCapacity: none free
+    u32 m_free_tail { kCapacity };
 };
 
 } // namespace wk::kernel::object

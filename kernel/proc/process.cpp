@@ -15,8 +15,8 @@
 #include "engine/wasi/wasi_context.h"
 #include "engine/wasi/wasi_host.h"
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/fs/inode.h"
 #include "kernel/arch/x86_64/entropy.h"
+#include "kernel/fs/inode.h"
 #include "kernel/mm/memory.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/handle_table.h"
@@ -238,7 +238,6 @@ i64 process_main(void* argument)
     process.exited = true;
     sched::wake_all(process.exit_waiters);
     object::notify_signal_change(); // its handles' wait_many
-
     return status;
 }
 

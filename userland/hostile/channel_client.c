@@ -148,11 +148,16 @@ int main(void)
         (unsigned long long)(trips ? elapsed / (uint64_t)trips : 0));
 
     // Closing our end ends the service; its process handle signals the exit.
-    show("close the service's channel", wasmkern_handle_close(channel));
+    // Printed once the service has exited: it writes to the same console.
+    fflush(stdout);
+    int closed_error = wasmkern_handle_close(channel);
     items[0] = (struct WkWaitItem) { service, WK_SIGNAL_EXITED, 0 };
-    show("wait_many for the service's exit", wasmkern_wait_many(items, 1, 10000));
+    int exit_error = wasmkern_wait_many(items, 1, 10000);
     uint32_t status = 99;
-    show("wait for the service", wasmkern_wait(service, &status));
+    int wait_error = wasmkern_wait(service, &status);
+    show("close the service's channel", closed_error);
+    show("wait_many for the service's exit", exit_error);
+    show("wait for the service", wait_error);
     printf("channel_client: service status %u\n", status);
     return 0;
 }
