@@ -12,6 +12,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/open_file.h"
 #include "kernel/mm/memory.h"
+#include "kernel/object/kernel_object.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/root_fs.h"
 #include "kernel/sys/stream.h"
@@ -42,6 +43,7 @@ void command_mem(std::string_view)
     print("frames: {} total, {} used, {} free (4 KiB each; {} MiB free)\n", frames.total_frames(),
           frames.used_frames(), frames.free_frames(), frames.free_frames() / 256);
     print("heap: {} bytes in use, {} pages held\n", heap.bytes_in_use, heap.pages_held);
+    print("objects: {} live\n", object::KernelObject::live_count());
 }
 
 void command_uptime(std::string_view)

@@ -1,8 +1,11 @@
 #include "kernel/console/process_commands.h"
 
+#include <new>
+
 #include "base/vector.h"
 #include "kernel/debug/log.h"
 #include "kernel/mm/memory.h"
+#include "kernel/object/kernel_object.h"
 #include "kernel/platform/compile_worker.h"
 #include "kernel/proc/process.h"
 #include "kernel/sched/thread.h"
@@ -227,7 +230,18 @@ bool run_first_process(std::string_view path)
     request.path = argument;
     request.arguments = Span<const StringView>(&argument, 1);
     request.diagnostics = &diagnostics;
+    // The first process alone gets the root resource (docs/process-abi.md, "Handles"); what
+    // else may power off or list processes is its decision, made by handing it on.
+    auto* resource = new (std::nothrow) object::ResourceObject;
+    if (!resource) {
+        debug::info("init: cannot start {}: out of memory", argument);
+        return false;
+    }
+    auto root = adopt_ref(*static_cast<object::KernelObject*>(resource));
+    proc::HandleGrant grant { root.get(), object::rights::kAll };
+    request.handles = Span<const proc::HandleGrant>(&grant, 1);
     auto pid = proc::spawn(request);
+    root = nullptr; // the shell's handle holds the resource from now on
     if (!pid) {
         debug::info("init: cannot start {}: {}", argument, errno_name(pid.error()));
         return false;

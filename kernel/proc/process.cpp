@@ -15,8 +15,11 @@
 #include "engine/wasi/wasi_context.h"
 #include "engine/wasi/wasi_host.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/entropy.h"
 #include "kernel/fs/inode.h"
 #include "kernel/mm/memory.h"
+#include "kernel/object/channel.h"
+#include "kernel/object/handle_table.h"
 #include "kernel/proc/module_cache.h"
 #include "kernel/proc/module_loader.h"
 #include "kernel/proc/process_stack.h"
@@ -57,6 +60,10 @@ public:
     u32 pid { 0 };
     u32 parent_pid { 0 };
     bool orphan { false };
+    // Process objects alive for it (process_object.h); a process whose parent is a process
+    // becomes an orphan when the last goes. The kernel's children are waited for by pid.
+    u32 references { 0 };
+    bool kernel_child { false };
     char name[32] {};
     String path;
     sched::Thread* thread { nullptr };
@@ -66,6 +73,7 @@ public:
     wasi::WasiContext* context { nullptr };
     runtime::Linker* linker { nullptr };
     RefPtr<runtime::Store> store;
+    object::HandleTable* handles { nullptr };
     sys::WasmkernCaller caller;
     bool exited { false };
     bool kill_requested { false };
@@ -86,6 +94,9 @@ public:
         delete linker;
         linker = nullptr;
         dying_store = nullptr;
+        // Its handles close when it dies: children it holds the only handles of become orphans.
+        delete handles;
+        handles = nullptr;
         delete context;
         context = nullptr;
         delete system;
@@ -224,15 +235,10 @@ i64 process_main(void* argument)
     }
     process.release_resources();
     InterruptDisabler guard;
-    for (Process* child : g_table) {
-        if (child && child->parent_pid == process.pid) {
-            child->parent_pid = 0;
-            child->orphan = true;
-        }
-    }
     process.status = status;
     process.exited = true;
     sched::wake_all(process.exit_waiters);
+    object::notify_signal_change(); // its handles' wait_many
     return status;
 }
 
@@ -368,7 +374,16 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
     if (!store)
         return fail(Errno::NoMem);
     process.store = std::move(*store);
-    process.caller = { process.pid, process.system, process.context };
+    u32 salt = 0;
+    x86_64::fill_random(Bytes(reinterpret_cast<u8*>(&salt), sizeof salt));
+    process.handles = new (std::nothrow) object::HandleTable(salt);
+    if (!process.handles)
+        return fail(Errno::NoMem);
+    for (const HandleGrant& grant : request.handles) {
+        if (auto added = process.handles->add(RefPtr<object::KernelObject>(grant.object), grant.rights); !added)
+            return fail(added.error());
+    }
+    process.caller = { process.pid, process.system, process.context, process.handles };
     if (!wasi::define_wasi(*process.store, *process.linker, *process.context))
         return fail(Errno::NoMem);
     if (!sys::define_wasmkern(*process.store, *process.linker, process.caller))
@@ -386,7 +401,8 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
             || !ensure_stack_to(*stack, *sched::current(), stack_pointer - kSpawnStackNeeded))
             return fail(Errno::NoMem);
     }
-    if (request.stack_bytes < kMinStackBytes || request.stack_bytes > kMaxStackBytes)
+    if (request.stack_bytes < kMinStackBytes || request.stack_bytes > kMaxStackBytes
+        || request.handles.size() > kMaxSpawnHandles)
         return fail(Errno::Inval);
     u64 argument_bytes = 0;
     for (StringView argument : request.arguments)
@@ -422,6 +438,7 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
     process->path = std::move(*path);
     process->module = std::move(*module);
     process->parent_pid = request.parent_pid;
+    process->kernel_child = request.parent_pid == 0;
     // The name shown in ps: the file name, without its directory.
     copy_truncated(process->name, request.path.substr(request.path.find_last_of('/') + 1));
     {
@@ -473,7 +490,10 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
 
 wasi::Expected<u32> wait(u32 pid, u32 caller_pid) { return wait_watching(pid, caller_pid, nullptr); }
 
-wasi::Expected<u32> wait_watching(u32 pid, u32 caller_pid, bool (*interrupted)())
+namespace {
+
+// caller_pid 0 with `any_parent`: a handle holder's wait (wait_handle).
+wasi::Expected<u32> wait_for(u32 pid, u32 caller_pid, bool any_parent, bool (*interrupted)())
 {
     // NOTE: a watching wait sleeps in steps instead of blocking on the exit: nothing wakes
     // it for a console byte (the UART raises no interrupt here), as ConsoleStream::read.
@@ -482,33 +502,89 @@ wasi::Expected<u32> wait_watching(u32 pid, u32 caller_pid, bool (*interrupted)()
     {
         InterruptDisabler guard;
         process = find_locked(pid);
-        if (!process || process->parent_pid != caller_pid || process->orphan)
+        if (!process || (!any_parent && (process->parent_pid != caller_pid || process->orphan)))
             return fail(Errno::Child);
         while (!process->exited) {
             if (sched::current()->kill_requested())
                 return fail(Errno::Intr);
-            if (!interrupted) {
+            if (!interrupted)
                 sched::block_on(process->exit_waiters);
-                continue;
-            }
-            if (interrupted())
+            else if (interrupted())
                 return fail(Errno::Canceled);
-            sched::sleep_for(kWatchNanoseconds);
+            else
+                sched::sleep_for(kWatchNanoseconds);
+            // NOTE: found again by pid after every sleep: another holder of a handle to it may
+            // have waited and freed it meanwhile (pids are not reused).
+            process = find_locked(pid);
+            if (!process)
+                return fail(Errno::Child);
         }
-        // Another waiter may have taken it while this one slept.
-        bool still_there = false;
         for (Process*& slot : g_table) {
-            if (slot == process) {
+            if (slot == process)
                 slot = nullptr;
-                still_there = true;
-            }
         }
-        if (!still_there)
-            return fail(Errno::Child);
     }
     u32 status = process->status;
     destroy(process);
     return status;
+}
+
+void fill_info(const Process& process, ProcessInfo& info)
+{
+    info = {};
+    info.pid = process.pid;
+    info.parent_pid = process.parent_pid;
+    if (process.exited)
+        info.state = ProcessState::Exited;
+    else if (process.thread->state() == sched::ThreadState::Blocked
+             || process.thread->state() == sched::ThreadState::Sleeping)
+        info.state = ProcessState::Blocked;
+    else
+        info.state = ProcessState::Running;
+    info.memory_bytes = process.store ? process.store->memory_budget().used() : 0;
+    info.cpu_ns = sched::cpu_nanoseconds(*process.thread);
+    __builtin_memcpy(info.name, process.name, sizeof(info.name));
+}
+
+} // namespace
+
+wasi::Expected<u32> wait_watching(u32 pid, u32 caller_pid, bool (*interrupted)())
+{
+    return wait_for(pid, caller_pid, false, interrupted);
+}
+
+wasi::Expected<u32> wait_handle(u32 pid, bool (*interrupted)()) { return wait_for(pid, 0, true, interrupted); }
+
+bool add_process_reference(u32 pid)
+{
+    InterruptDisabler guard;
+    Process* process = find_locked(pid);
+    if (!process)
+        return false;
+    ++process->references;
+    return true;
+}
+
+void drop_process_reference(u32 pid)
+{
+    InterruptDisabler guard;
+    Process* process = find_locked(pid);
+    if (!process || process->references == 0)
+        return;
+    if (--process->references == 0 && !process->kernel_child) {
+        process->orphan = true;
+        process->parent_pid = 0;
+    }
+}
+
+bool inspect(u32 pid, ProcessInfo& out)
+{
+    InterruptDisabler guard;
+    Process* process = find_locked(pid);
+    if (!process)
+        return false;
+    fill_info(*process, out);
+    return true;
 }
 
 Errno kill(u32 pid, u32 status)
@@ -542,22 +618,8 @@ usize list(Span<ProcessInfo> out)
         if (!next)
             break;
         last = next->pid;
-        if (total < out.size()) {
-            ProcessInfo& info = out[total];
-            info = {};
-            info.pid = next->pid;
-            info.parent_pid = next->parent_pid;
-            if (next->exited)
-                info.state = ProcessState::Exited;
-            else if (next->thread->state() == sched::ThreadState::Blocked
-                     || next->thread->state() == sched::ThreadState::Sleeping)
-                info.state = ProcessState::Blocked;
-            else
-                info.state = ProcessState::Running;
-            info.memory_bytes = next->store ? next->store->memory_budget().used() : 0;
-            info.cpu_ns = sched::cpu_nanoseconds(*next->thread);
-            __builtin_memcpy(info.name, next->name, sizeof(info.name));
-        }
+        if (total < out.size())
+            fill_info(*next, out[total]);
         ++total;
     }
     return total;

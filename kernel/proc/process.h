@@ -11,6 +11,9 @@
 namespace wk::kernel::sys {
 class KernelWasiSystem;
 }
+namespace wk::kernel::object {
+class KernelObject;
+}
 
 // Processes (docs/process-abi.md): a process is a wasm instance of a command module plus
 // what it owns — its store (memories, tables, host functions), its WASI context and system
@@ -55,12 +58,25 @@ struct StdioSource {
     bool null { false };
 };
 
+// A handle the new process starts with (docs/process-abi.md, "Handles"): a reference to
+// `object` with `rights`. The spawner keeps its own reference for the duration of spawn.
+struct HandleGrant {
+    object::KernelObject* object { nullptr };
+    u32 rights { 0 };
+};
+// At most this many handles are handed to a child at spawn.
+inline constexpr u32 kMaxSpawnHandles = 64;
+
 struct SpawnRequest {
     StringView path;                 // resolved from the root of the file system
     Span<const StringView> arguments; // argv[0] first
     Span<const StringView> environment; // "KEY=VALUE"
     StdioSource stdio[3];
-    u32 parent_pid { 0 }; // 0: the kernel
+    // 0: the kernel, which waits by pid (proc::wait); a process's children are reached
+    // through process objects (process_object.h) and become orphans when the last goes.
+    u32 parent_pid { 0 };
+    // Handles the child finds in its table (wasmkern.handles); at most kMaxSpawnHandles.
+    Span<const HandleGrant> handles;
     // Where decoder and validator errors are described (the caller's stderr).
     FormatSink* diagnostics { nullptr };
     // Bytes of stack for wasm frames; outside [kMinStackBytes, kMaxStackBytes] is Inval.
@@ -85,6 +101,16 @@ engine::wasi::Expected<u32> wait(u32 pid, u32 caller_pid);
 // the child runs on (wasmkern.wait_console, docs/process-abi.md "Ctrl-C").
 engine::wasi::Expected<u32> wait_watching(u32 pid, u32 caller_pid, bool (*interrupted)());
 
+// wait_watching for a holder of a process handle with the wait right: any process may wait,
+// the handle is its authority (the parent check of wait() is the kernel's own).
+engine::wasi::Expected<u32> wait_handle(u32 pid, bool (*interrupted)());
+
+// Process references held by process objects (process_object.h). add: false when `pid` is
+// not in the table. drop: the last reference gone, a process not started by the kernel becomes
+// an orphan (reaped once it has exited).
+bool add_process_reference(u32 pid);
+void drop_process_reference(u32 pid);
+
 // Marks `pid` to die: its blocking calls return, its long calls stop at their next step, the
 // native entry of its WASI or wasmkern call unwinds it once the call returned, and the timer
 // ends its wasm code at the next tick (no check is compiled into wasm). It then exits with
@@ -104,6 +130,8 @@ struct ProcessInfo {
 
 // Copies up to `out.size()` records (in pid order); returns how many processes exist.
 usize list(Span<ProcessInfo> out);
+// The record of one process; false when it is not in the table.
+bool inspect(u32 pid, ProcessInfo& out);
 
 // The pid of the process running on the calling thread, 0 for a kernel thread.
 u32 current_pid();

@@ -12,8 +12,11 @@
 #include "kernel/debug/log.h"
 #include "kernel/debug/log_buffer.h"
 #include "kernel/mm/memory.h"
+#include "kernel/object/handle_table.h"
 #include "kernel/proc/process.h"
+#include "kernel/proc/process_object.h"
 #include "kernel/sys/kernel_wasi_system.h"
+#include "kernel/sys/wasmkern_calls.h"
 #include "kernel/sys/stream.h"
 
 namespace wk::kernel::sys {
@@ -23,8 +26,15 @@ using engine::runtime::VMContext;
 using engine::runtime::VMVal;
 using engine::ValType;
 using wasi::Errno;
+using object::ObjectType;
+namespace rights = object::rights;
 
 namespace {
+
+// The rights of the handle spawn returns: everything that can be done to a process.
+constexpr u32 kChildRights = rights::kDuplicate | rights::kTransfer | rights::kWait | rights::kKill | rights::kInspect;
+// Bytes of one entry of spawn_with_handles' list: u32 handle, u32 rights.
+constexpr u32 kSpawnHandleEntrySize = 8;
 
 // Bounds of the byte buffers spawn takes (argv, env), beyond which it is `toobig`.
 constexpr usize kMaxSpawnStrings = 4096;
@@ -66,11 +76,14 @@ Errno split_strings(ReadonlyBytes buffer, Vector<StringView>& strings)
     return start == buffer.size() ? Errno::Success : Errno::Inval;
 }
 
-// spawn with a stack size for the child's wasm frames: 0 is the default (8 MiB); other
-// values outside [64 KiB, 256 MiB] are `inval`; rounded up to 4 KiB.
-u32 call_spawn_with_stack(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len,
-                          u32 env_ptr, u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 pid_out,
-                          u32 stack_bytes)
+// spawn with handles for the child and a stack size for its wasm frames: `handles` lists
+// `count` pairs (u32 handle, u32 rights) of the caller's handles, each needing the duplicate
+// right; the child gets a handle to each object with the rights given (and those the caller's
+// handle has). stack_bytes 0 is the default (8 MiB); other values outside [64 KiB, 256 MiB]
+// are `inval`; rounded up to 4 KiB. The handle to the child goes to `handle_out`.
+u32 call_spawn_with_handles(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len,
+                            u32 env_ptr, u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 handles_ptr,
+                            u32 handles_count, u32 stack_bytes, u32 handle_out)
 {
     auto memory = caller.context->memory();
     auto path = memory.string(path_ptr, path_len);
@@ -78,8 +91,33 @@ u32 call_spawn_with_stack(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u3
         return static_cast<u32>(path.error());
     auto argv = memory.bytes(argv_ptr, argv_len);
     auto env = memory.bytes(env_ptr, env_len);
-    if (!argv || !env || !memory.contains(pid_out, 4))
+    if (!argv || !env || !memory.contains(handle_out, 4))
         return static_cast<u32>(Errno::Fault);
+    if (handles_count > proc::kMaxSpawnHandles)
+        return static_cast<u32>(Errno::Inval);
+    auto handle_list = memory.bytes(handles_ptr, handles_count * kSpawnHandleEntrySize);
+    if (!handle_list)
+        return static_cast<u32>(Errno::Fault);
+    // The objects stay referenced here until spawn has given the child its own references.
+    RefPtr<object::KernelObject> granted_objects[proc::kMaxSpawnHandles];
+    proc::HandleGrant grants[proc::kMaxSpawnHandles];
+    for (u32 i = 0; i < handles_count; ++i) {
+        u32 entry[2];
+        __builtin_memcpy(entry, handle_list->data() + i * kSpawnHandleEntrySize, sizeof entry);
+        auto found = caller.handles->get(entry[0], ObjectType::None, rights::kDuplicate);
+        if (!found)
+            return static_cast<u32>(found.error());
+        granted_objects[i] = std::move(found->object);
+        grants[i] = { granted_objects[i].get(), entry[1] & found->rights };
+    }
+    // Room for the child's handle first: a child whose handle could not be made would run on
+    // unreachable.
+    if (caller.handles->count() == object::HandleTable::kCapacity)
+        return static_cast<u32>(Errno::MFile);
+    auto* child = new (std::nothrow) proc::ProcessObject;
+    if (!child)
+        return static_cast<u32>(Errno::NoMem);
+    auto child_object = adopt_ref(*static_cast<object::KernelObject*>(child));
     Vector<StringView> arguments;
     Vector<StringView> environment;
     if (Errno error = split_strings(*argv, arguments); error != Errno::Success)
@@ -93,6 +131,7 @@ u32 call_spawn_with_stack(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u3
     request.arguments = arguments.span();
     request.environment = environment.span();
     request.parent_pid = caller.pid;
+    request.handles = Span<const proc::HandleGrant>(grants, handles_count);
     request.diagnostics = &diagnostics;
     if (stack_bytes != 0)
         request.stack_bytes = stack_bytes;
@@ -106,45 +145,80 @@ u32 call_spawn_with_stack(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u3
     auto pid = proc::spawn(request);
     if (!pid)
         return static_cast<u32>(pid.error());
-    return static_cast<u32>(memory.write_u32(pid_out, *pid));
+    // Cannot fail: the child is in the table and only a handle can wait for it.
+    (void)child->attach(*pid);
+    auto handle = caller.handles->add(std::move(child_object), kChildRights);
+    if (!handle)
+        return static_cast<u32>(handle.error()); // not reached: room was checked, nothing ran since
+    return static_cast<u32>(memory.write_u32(handle_out, *handle));
+}
+
+u32 call_spawn_with_stack(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len,
+                          u32 env_ptr, u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 handle_out,
+                          u32 stack_bytes)
+{
+    return call_spawn_with_handles(caller, path_ptr, path_len, argv_ptr, argv_len, env_ptr, env_len, stdin_fd,
+                                   stdout_fd, stderr_fd, 0, 0, stack_bytes, handle_out);
 }
 
 u32 call_spawn(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len, u32 env_ptr,
-               u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 pid_out)
+               u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 handle_out)
 {
-    return call_spawn_with_stack(caller, path_ptr, path_len, argv_ptr, argv_len, env_ptr, env_len, stdin_fd, stdout_fd,
-                                 stderr_fd, pid_out, 0);
+    return call_spawn_with_handles(caller, path_ptr, path_len, argv_ptr, argv_len, env_ptr, env_len, stdin_fd,
+                                   stdout_fd, stderr_fd, 0, 0, 0, handle_out);
 }
 
-u32 call_wait(WasmkernCaller& caller, u32 pid, u32 status_out)
+// The process behind `handle`, when the handle has `required` rights.
+ErrnoResult<u32> process_pid(WasmkernCaller& caller, u32 handle, u32 required)
+{
+    auto process = caller.handles->get_as<proc::ProcessObject>(handle, ObjectType::Process, required);
+    if (!process)
+        return std::unexpected<Errno>(process.error());
+    return process->object->pid();
+}
+
+// wait and wait_console: the status, then the handle is closed (as waitpid reaps).
+u32 wait_and_close(WasmkernCaller& caller, u32 handle, u32 status_out, bool watch_console)
 {
     auto memory = caller.context->memory();
     if (!memory.contains(status_out, 4))
         return static_cast<u32>(Errno::Fault);
-    auto status = proc::wait(pid, caller.pid);
+    auto pid = process_pid(caller, handle, rights::kWait);
+    if (!pid)
+        return static_cast<u32>(pid.error());
+    if (watch_console)
+        begin_console_watch();
+    auto status = proc::wait_handle(*pid, watch_console ? take_console_interrupt : nullptr);
+    if (watch_console)
+        end_console_watch();
     if (!status)
         return static_cast<u32>(status.error());
+    (void)caller.handles->close(handle);
     return static_cast<u32>(memory.write_u32(status_out, *status));
 }
 
-u32 call_kill(WasmkernCaller&, u32 pid) { return static_cast<u32>(proc::kill(pid)); }
-
-u32 call_interrupt(WasmkernCaller&, u32 pid) { return static_cast<u32>(proc::kill(pid, proc::kInterruptedStatus)); }
+u32 call_wait(WasmkernCaller& caller, u32 handle, u32 status_out) { return wait_and_close(caller, handle, status_out, false); }
 
 // Like wait, while watching the serial console for Ctrl-C (stream.h): `canceled` when one
 // arrives before the child exits (the caller decides what to stop).
-u32 call_wait_console(WasmkernCaller& caller, u32 pid, u32 status_out)
+u32 call_wait_console(WasmkernCaller& caller, u32 handle, u32 status_out)
 {
-    auto memory = caller.context->memory();
-    if (!memory.contains(status_out, 4))
-        return static_cast<u32>(Errno::Fault);
-    begin_console_watch();
-    auto status = proc::wait_watching(pid, caller.pid, take_console_interrupt);
-    end_console_watch();
-    if (!status)
-        return static_cast<u32>(status.error());
-    return static_cast<u32>(memory.write_u32(status_out, *status));
+    return wait_and_close(caller, handle, status_out, true);
 }
+
+u32 kill_with_status(WasmkernCaller& caller, u32 handle, u32 status)
+{
+    auto pid = process_pid(caller, handle, rights::kKill);
+    if (!pid)
+        return static_cast<u32>(pid.error());
+    Errno error = proc::kill(*pid, status);
+    // Waited for by another holder: it had exited, so there is nothing left to kill.
+    return static_cast<u32>(error == Errno::Srch ? Errno::Success : error);
+}
+
+u32 call_kill(WasmkernCaller& caller, u32 handle) { return kill_with_status(caller, handle, proc::kKilledStatus); }
+
+u32 call_interrupt(WasmkernCaller& caller, u32 handle) { return kill_with_status(caller, handle, proc::kInterruptedStatus); }
 
 // A new pipe: its read end's descriptor, then its write end's, as two u32 at `fds_out`.
 u32 call_pipe(WasmkernCaller& caller, u32 fds_out)
@@ -171,11 +245,13 @@ u32 call_pipe(WasmkernCaller& caller, u32 fds_out)
     return static_cast<u32>(memory.write_bytes(fds_out, ReadonlyBytes(reinterpret_cast<const u8*>(fds), sizeof fds)));
 }
 
-u32 call_ps(WasmkernCaller& caller, u32 buffer, u32 length, u32 count_out)
+u32 call_ps(WasmkernCaller& caller, u32 resource, u32 buffer, u32 length, u32 count_out)
 {
     auto memory = caller.context->memory();
     if (!memory.contains(buffer, length) || !memory.contains(count_out, 4))
         return static_cast<u32>(Errno::Fault);
+    if (auto root = caller.handles->get(resource, ObjectType::Resource, rights::kInspect); !root)
+        return static_cast<u32>(root.error());
     Vector<proc::ProcessInfo> processes;
     if (!processes.try_resize(proc::kMaxProcesses))
         return static_cast<u32>(Errno::NoMem);
@@ -253,8 +329,11 @@ u32 call_dmesg(WasmkernCaller& caller, u32 buffer, u32 length, u32 info_out)
     return static_cast<u32>(memory.write_bytes(info_out, ReadonlyBytes(info, sizeof info)));
 }
 
-void call_poweroff(WasmkernCaller& caller, u32 status)
+// Returns only when the handle is not the root resource with the power right.
+u32 call_poweroff(WasmkernCaller& caller, u32 resource, u32 status)
 {
+    if (auto root = caller.handles->get(resource, ObjectType::Resource, rights::kPower); !root)
+        return static_cast<u32>(root.error());
     debug::print("powering off (status {} from process {})\n", status, caller.pid);
     x86_64::power_off_with_status(status);
 }
@@ -332,6 +411,16 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&call_pipe>("pipe"),
         define<&call_wait_console>("wait_console"),
         define<&call_interrupt>("interrupt"),
+        define<&call_spawn_with_handles>("spawn_with_handles"),
+        define<&calls::handle_close>("handle_close"),
+        define<&calls::handle_duplicate>("handle_duplicate"),
+        define<&calls::handles>("handles"),
+        define<&calls::process_info>("process_info"),
+        define<&calls::process_by_pid>("process_by_pid"),
+        define<&calls::channel_create>("channel_create"),
+        define<&calls::channel_write>("channel_write"),
+        define<&calls::channel_read>("channel_read"),
+        define<&calls::wait_many>("wait_many"),
     };
     const ValType errno_result[] = { ValType::i32() };
     for (const Definition& function : functions) {

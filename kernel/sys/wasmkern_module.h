@@ -6,22 +6,29 @@
 #include "engine/runtime/store.h"
 #include "engine/wasi/wasi_context.h"
 
+namespace wk::kernel::object {
+class HandleTable;
+}
+
 namespace wk::kernel::sys {
 
 class KernelWasiSystem;
 
 inline constexpr StringView kWasmkernModuleName = "wasmkern";
 
-// The process a set of wasmkern host functions serves: its pid, and the WASI state whose
-// memory binding and descriptors the calls use. Must outlive the store's use of them.
+// The process a set of wasmkern host functions serves: its pid, the WASI state whose
+// memory binding and descriptors the calls use, and its handle table. Must outlive the
+// store's use of them.
 struct WasmkernCaller {
     u32 pid { 0 };
     KernelWasiSystem* system { nullptr };
     engine::wasi::WasiContext* context { nullptr };
+    object::HandleTable* handles { nullptr };
 };
 
 // Defines the `wasmkern` import module (docs/process-abi.md) in `linker`: spawn, wait, kill,
-// ps, meminfo, poweroff, pipe, wait_console and interrupt, as host functions of `store` with native entries.
+// ps, meminfo, poweroff, pipe, wait_console, interrupt and the handle calls, as host functions
+// of `store` with native entries.
 Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Linker& linker, WasmkernCaller& caller);
 
 } // namespace wk::kernel::sys

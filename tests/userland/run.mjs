@@ -3,10 +3,14 @@
 // make-initrd lays it out), with the `wasmkern` imports stubbed in JavaScript:
 //   spawn    runs the child to completion right away, in this process, under its own WASI
 //            (stdio: the caller's fds 0-2 as the caller had them); the child's status waits
-//            for `wait`; EAGAIN when the case's "process_limit" processes exist
-//   wait     returns that status once (ECHILD after, or for a pid that is not a child)
-//   kill     ESRCH for an unknown pid; a child that has already run cannot be stopped (0)
-//   ps       a record per process still known: the running chain of parents, and exited
+//            for `wait`; EAGAIN when the case's "process_limit" processes exist; gives a
+//            process handle (spawn_with_handles also hands handles to the child)
+//   handles  per process, as the kernel's (values differ): the first process holds the root
+//            resource; EBADF, EINVAL, ENOTCAPABLE as the kernel's lookups
+//   wait     returns that status once and closes the handle (ECHILD after)
+//   kill     a child that has already run cannot be stopped (0); process_by_pid ESRCH for an
+//            unknown pid
+//   ps       (root resource) a record per process still known: the running chain of parents, and exited
 //            children not yet waited for (shown as running when the case says "lingering":
 //            true, as a background program that is still busy); memory is the instance's
 //            memory size, cpu time a fixed fake (pid * 1.5 ms) so that the output is predictable
@@ -42,14 +46,20 @@ const MEMINFO = [64n << 20n, 40n << 20n, 3n << 19n, 3n << 20n];
 const DMESG = 'ped line\n[    0.001000] info: stub: first line\n[    0.002000] warn: stub: second line\n';
 const DMESG_DROPPED = 5000n;
 
-const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, NOENT: 44, NOEXEC: 45, NOSYS: 52, SRCH: 71 };
+const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, MFILE: 33, NOENT: 44, NOEXEC: 45, NOSYS: 52, SRCH: 71,
+    NOTCAPABLE: 76 };
+// Object types and rights as kernel/object/kernel_object.h.
+const OBJECT = { PROCESS: 1, RESOURCE: 2 };
+const RIGHT = { DUPLICATE: 1, TRANSFER: 2, WAIT: 16, KILL: 64, INSPECT: 128, POWER: 256, MANAGE: 512, ALL: 1023 };
+const CHILD_RIGHTS = RIGHT.DUPLICATE | RIGHT.TRANSFER | RIGHT.WAIT | RIGHT.KILL | RIGHT.INSPECT;
 
 // The wasmkern imports as kernel/sys/wasmkern_module.cpp defines them: i32 parameters, an i32
-// errno result except for poweroff. A program importing one with another type would not
-// link on the kernel, so the stub refuses it too.
+// errno result. A program importing one with another type would not link on the kernel, so
+// the stub refuses it too.
 const KERNEL_SIGNATURES = {
-    spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [3, 1], meminfo: [2, 1], dmesg: [3, 1], poweroff: [1, 0],
-    pipe: [1, 1], wait_console: [2, 1], interrupt: [1, 1],
+    spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [4, 1], meminfo: [2, 1], dmesg: [3, 1], poweroff: [2, 1],
+    pipe: [1, 1], wait_console: [2, 1], interrupt: [1, 1], spawn_with_handles: [13, 1], handle_close: [1, 1],
+    handle_duplicate: [3, 1], handles: [3, 1], process_info: [3, 1], process_by_pid: [3, 1],
 };
 
 // The function imports from module `wasmkern`: [{ name, params, results }], where params and
@@ -127,6 +137,7 @@ async function execute(wasmPath, root, spec) {
     const { WASI } = await import('node:wasi');
     const processes = new Map(); // pid -> { parent, name, state, status, memory }
     let nextPid = 1;
+    let nextHandle = 0x2f1;
 
     // NUL-terminated strings packed in [pointer, pointer + length) of memory.
     const strings = (memory, pointer, length) => {
@@ -143,8 +154,9 @@ async function execute(wasmPath, root, spec) {
         return result;
     };
 
-    // Runs `bytes` as process `pid` to completion; returns its status.
-    function run(pid, bytes, args, env, fds) {
+    // Runs `bytes` as process `pid` to completion, holding `granted` ([{ type, pid, rights }]);
+    // returns its status.
+    function run(pid, bytes, args, env, fds, granted) {
         const wasi = new WASI({
             version: 'preview1',
             args,
@@ -158,11 +170,44 @@ async function execute(wasmPath, root, spec) {
         const record = processes.get(pid);
         let memory = null;
         const inBounds = (pointer, length) => pointer >>> 0 === pointer && pointer + length <= memory.buffer.byteLength;
+        const handles = new Map(); // value -> { type, pid, rights }
+        const addHandle = (object) => {
+            if (handles.size >= 1024) return null;
+            const value = nextHandle;
+            nextHandle = (nextHandle + 0x4a3) & 0x7fffffff;
+            handles.set(value, { ...object, rights: object.rights & RIGHT.ALL });
+            return value;
+        };
+        // [errno, object]: the kernel's checks in the kernel's order.
+        const lookup = (value, type, rights) => {
+            const found = handles.get(value >>> 0);
+            if (!found) return [ERRNO.BADF, null];
+            if (type && found.type !== type) return [ERRNO.INVAL, null];
+            if ((found.rights & rights) !== rights) return [ERRNO.NOTCAPABLE, null];
+            return [0, found];
+        };
+        for (const object of granted) addHandle(object);
+        const writeU32 = (at, value) => new DataView(memory.buffer).setUint32(at, value, true);
         const wasmkern = {
             spawn(pathPointer, pathLength, argvPointer, argvLength, envPointer, envLength, stdinFd, stdoutFd, stderrFd, pidOut) {
+                return wasmkern.spawn_with_handles(pathPointer, pathLength, argvPointer, argvLength, envPointer, envLength,
+                    stdinFd, stdoutFd, stderrFd, 0, 0, 0, pidOut);
+            },
+            spawn_with_handles(pathPointer, pathLength, argvPointer, argvLength, envPointer, envLength, stdinFd, stdoutFd,
+                stderrFd, handlesPointer, handleCount, stackBytes, pidOut) {
                 if (!inBounds(pathPointer, pathLength) || !inBounds(argvPointer, argvLength) ||
                     !inBounds(envPointer, envLength) || !inBounds(pidOut, 4))
                     return ERRNO.FAULT;
+                if (handleCount > 64) return ERRNO.INVAL;
+                if (!inBounds(handlesPointer, handleCount * 8)) return ERRNO.FAULT;
+                const childGrants = [];
+                for (let i = 0; i < handleCount; ++i) {
+                    const view = new DataView(memory.buffer);
+                    const [error, found] = lookup(view.getUint32(handlesPointer + i * 8, true), 0, RIGHT.DUPLICATE);
+                    if (error) return error;
+                    childGrants.push({ ...found, rights: found.rights & view.getUint32(handlesPointer + i * 8 + 4, true) });
+                }
+                if (handles.size >= 1024) return ERRNO.MFILE;
                 const childPath = Buffer.from(new Uint8Array(memory.buffer, pathPointer, pathLength)).toString('utf8');
                 if (!childPath.startsWith('/')) return ERRNO.INVAL;
                 let childArgs, childEnv;
@@ -189,7 +234,7 @@ async function execute(wasmPath, root, spec) {
                 const childPid = nextPid++;
                 processes.set(childPid, { parent: pid, name: path.basename(childPath), state: 0, status: 0, memory: 0 });
                 record.state = 1; // blocked while the child runs
-                const status = run(childPid, childBytes, childArgs, childEnv, childFds);
+                const status = run(childPid, childBytes, childArgs, childEnv, childFds, childGrants);
                 record.state = 0;
                 if (status === null) {
                     processes.delete(childPid);
@@ -198,19 +243,62 @@ async function execute(wasmPath, root, spec) {
                 const child = processes.get(childPid);
                 child.state = 2;
                 child.status = status;
-                new DataView(memory.buffer).setUint32(pidOut, childPid, true);
+                writeU32(pidOut, addHandle({ type: OBJECT.PROCESS, pid: childPid, rights: CHILD_RIGHTS }));
                 return 0;
             },
-            wait(childPid, statusOut) {
+            wait(handle, statusOut) {
                 if (!inBounds(statusOut, 4)) return ERRNO.FAULT;
-                const child = processes.get(childPid);
-                if (!child || child.parent !== pid || child.state !== 2) return ERRNO.CHILD;
-                processes.delete(childPid);
-                new DataView(memory.buffer).setUint32(statusOut, child.status, true);
+                const [error, found] = lookup(handle, OBJECT.PROCESS, RIGHT.WAIT);
+                if (error) return error;
+                const child = processes.get(found.pid);
+                if (!child || child.state !== 2) return ERRNO.CHILD;
+                processes.delete(found.pid);
+                handles.delete(handle >>> 0);
+                writeU32(statusOut, child.status);
                 return 0;
             },
-            kill(target) {
-                return processes.has(target) ? 0 : ERRNO.SRCH;
+            kill(handle) {
+                return lookup(handle, OBJECT.PROCESS, RIGHT.KILL)[0];
+            },
+            handle_close(handle) {
+                return handles.delete(handle >>> 0) ? 0 : ERRNO.BADF;
+            },
+            handle_duplicate(handle, rights, handleOut) {
+                if (!inBounds(handleOut, 4)) return ERRNO.FAULT;
+                const [error, found] = lookup(handle, 0, RIGHT.DUPLICATE);
+                if (error) return error;
+                const value = addHandle({ ...found, rights: found.rights & rights });
+                if (value === null) return ERRNO.MFILE;
+                writeU32(handleOut, value);
+                return 0;
+            },
+            handles(buffer, bufferLength, countOut) {
+                if (!inBounds(buffer, bufferLength) || !inBounds(countOut, 4)) return ERRNO.FAULT;
+                [...handles.entries()].slice(0, Math.floor(bufferLength / 16)).forEach(([value, object], index) => {
+                    [value, object.type, object.rights, 0].forEach((field, i) => writeU32(buffer + index * 16 + i * 4, field));
+                });
+                writeU32(countOut, handles.size);
+                return 0;
+            },
+            process_info(handle, buffer, bufferLength) {
+                if (!inBounds(buffer, bufferLength)) return ERRNO.FAULT;
+                if (bufferLength < 64) return ERRNO.INVAL;
+                const [error, found] = lookup(handle, OBJECT.PROCESS, RIGHT.INSPECT);
+                if (error) return error;
+                if (!processes.has(found.pid)) return ERRNO.SRCH;
+                writeRecord(buffer, found.pid, processes.get(found.pid));
+                return 0;
+            },
+            process_by_pid(resource, target, handleOut) {
+                if (!inBounds(handleOut, 4)) return ERRNO.FAULT;
+                const [error] = lookup(resource, OBJECT.RESOURCE, RIGHT.MANAGE);
+                if (error) return error;
+                if (!processes.has(target)) return ERRNO.SRCH;
+                const value = addHandle({ type: OBJECT.PROCESS, pid: target,
+                    rights: RIGHT.KILL | RIGHT.INSPECT | RIGHT.DUPLICATE | RIGHT.TRANSFER });
+                if (value === null) return ERRNO.MFILE;
+                writeU32(handleOut, value);
+                return 0;
             },
             // Children run to completion inside spawn here, so no two run at once: a pipe
             // could not work (the kernel's cases are the boot sessions) and no Ctrl-C comes.
@@ -221,24 +309,16 @@ async function execute(wasmPath, root, spec) {
             wait_console(childPid, statusOut) {
                 return wasmkern.wait(childPid, statusOut);
             },
-            interrupt(target) {
-                return processes.has(target) ? 0 : ERRNO.SRCH;
+            interrupt(handle) {
+                return wasmkern.kill(handle);
             },
-            ps(buffer, bufferLength, countOut) {
+            ps(resource, buffer, bufferLength, countOut) {
                 if (!inBounds(buffer, bufferLength) || !inBounds(countOut, 4)) return ERRNO.FAULT;
-                const view = new DataView(memory.buffer);
+                const [error] = lookup(resource, OBJECT.RESOURCE, RIGHT.INSPECT);
+                if (error) return error;
                 const all = [...processes.entries()].sort((a, b) => a[0] - b[0]);
-                all.slice(0, Math.floor(bufferLength / 64)).forEach(([id, p], index) => {
-                    const at = buffer + index * 64;
-                    new Uint8Array(memory.buffer, at, 64).fill(0);
-                    view.setUint32(at, id, true);
-                    view.setUint32(at + 4, p.parent, true);
-                    view.setUint32(at + 8, p.state === 2 && spec.lingering ? 0 : p.state, true);
-                    view.setBigUint64(at + 16, BigInt(p.memory), true);
-                    view.setBigUint64(at + 24, BigInt(id) * 1500000n, true);
-                    Buffer.from(p.name, 'utf8').subarray(0, 32).copy(Buffer.from(memory.buffer, at + 32, 32));
-                });
-                view.setUint32(countOut, all.length, true);
+                all.slice(0, Math.floor(bufferLength / 64)).forEach(([id, p], index) => writeRecord(buffer + index * 64, id, p));
+                writeU32(countOut, all.length);
                 return 0;
             },
             meminfo(buffer, bufferLength) {
@@ -259,11 +339,24 @@ async function execute(wasmPath, root, spec) {
                 view.setBigUint64(infoOut + 8, DMESG_DROPPED, true);
                 return 0;
             },
-            poweroff(status) {
+            poweroff(resource, status) {
+                const [error] = lookup(resource, OBJECT.RESOURCE, RIGHT.POWER);
+                if (error) return error;
                 process.stderr.write(`stub: poweroff ${status}\n`);
                 process.exit(status);
             },
         };
+        // A 64-byte process record (ps, process_info).
+        function writeRecord(at, id, p) {
+            const view = new DataView(memory.buffer);
+            new Uint8Array(memory.buffer, at, 64).fill(0);
+            view.setUint32(at, id, true);
+            view.setUint32(at + 4, p.parent, true);
+            view.setUint32(at + 8, p.state === 2 && spec.lingering ? 0 : p.state, true);
+            view.setBigUint64(at + 16, BigInt(p.memory), true);
+            view.setBigUint64(at + 24, BigInt(id) * 1500000n, true);
+            Buffer.from(p.name, 'utf8').subarray(0, 32).copy(Buffer.from(memory.buffer, at + 32, 32));
+        }
         let instance;
         try {
             const module = new WebAssembly.Module(bytes);
@@ -290,7 +383,9 @@ async function execute(wasmPath, root, spec) {
     }
 
     processes.set(nextPid++, { parent: 0, name: path.basename(wasmPath, '.wasm'), state: 0, status: 0, memory: 0 });
-    return run(1, fs.readFileSync(wasmPath), [path.basename(wasmPath, '.wasm'), ...(spec.args ?? []).map(joined)], spec.env ?? {}, [0, 1, 2]);
+    // The first process holds the root resource, as the kernel's shell does.
+    return run(1, fs.readFileSync(wasmPath), [path.basename(wasmPath, '.wasm'), ...(spec.args ?? []).map(joined)], spec.env ?? {},
+        [0, 1, 2], [{ type: OBJECT.RESOURCE, pid: 0, rights: RIGHT.ALL }]);
 }
 
 // ---- the parent ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-// kill PID...: ends each process (its parent's wait then reports status 137).
+// kill PID...: ends each process (its parent's wait then reports status 137). Any pid needs
+// the root resource, which the shell hands to kill (docs/process-abi.md, "Handles").
 #include "wasmkern.h"
 
 #include <stdio.h>
@@ -8,7 +9,8 @@
 static void usage(FILE* out)
 {
     fprintf(out, "usage: kill PID...\n"
-                 "Ends each process; its parent's wait reports status 137. `ps` lists the PIDs.\n");
+                 "Ends each process; its parent's wait reports status 137. `ps` lists the PIDs.\n"
+                 "Needs the root resource, which the shell hands to kill.\n");
 }
 
 int main(int argc, char** argv)
@@ -22,6 +24,11 @@ int main(int argc, char** argv)
         usage(stderr);
         return 2;
     }
+    uint32_t resource = 0;
+    if (wk_find_handle(WK_OBJECT_RESOURCE, WK_RIGHT_MANAGE, &resource) != 0) {
+        fprintf(stderr, "kill: no root resource (only the first shell hands it to kill)\n");
+        return 1;
+    }
     int status = 0;
     for (int i = 1; i < argc; ++i) {
         char* end;
@@ -31,7 +38,12 @@ int main(int argc, char** argv)
             status = 1;
             continue;
         }
-        int error = wasmkern_kill((uint32_t)pid);
+        uint32_t process = 0;
+        int error = wasmkern_process_by_pid(resource, (uint32_t)pid, &process);
+        if (!error) {
+            error = wasmkern_kill(process);
+            wasmkern_handle_close(process);
+        }
         if (error) {
             fprintf(stderr, "kill: %s: %s\n", argv[i], strerror(error));
             status = 1;

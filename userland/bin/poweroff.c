@@ -9,7 +9,8 @@ int main(int argc, char** argv)
 {
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         printf("usage: poweroff [STATUS]\n"
-               "Turns the machine off; QEMU exits with STATUS (0 to 255, default 0).\n");
+               "Turns the machine off; QEMU exits with STATUS (0 to 255, default 0).\n"
+               "Needs the root resource, which the shell hands to poweroff.\n");
         return 0;
     }
     if (argc > 2) {
@@ -25,8 +26,13 @@ int main(int argc, char** argv)
             return 2;
         }
     }
+    uint32_t resource = 0;
+    if (wk_find_handle(WK_OBJECT_RESOURCE, WK_RIGHT_POWER, &resource) != 0) {
+        fprintf(stderr, "poweroff: no root resource (only the first shell hands it to poweroff)\n");
+        return 1;
+    }
     fflush(stdout);
-    wasmkern_poweroff((int32_t)status);
-    fprintf(stderr, "poweroff: the machine is still running\n");
+    int error = wasmkern_poweroff(resource, (int32_t)status);
+    fprintf(stderr, "poweroff: the machine is still running: %s\n", strerror(error));
     return 1;
 }

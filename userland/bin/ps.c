@@ -24,12 +24,18 @@ int main(int argc, char** argv)
     if (argc == 2 && strcmp(argv[1], "--help") == 0) {
         printf("usage: ps\n"
                "Lists the processes: PID, parent PID, state (running, blocked, or exited and not yet\n"
-               "waited for), memory in KiB, CPU time in seconds and the program's name.\n");
+               "waited for), memory in KiB, CPU time in seconds and the program's name.\n"
+               "Needs the root resource, which the shell hands to ps.\n");
         return 0;
     }
     if (argc > 1) {
         fprintf(stderr, "ps: unexpected argument %s\nusage: ps\n", argv[1]);
         return 2;
+    }
+    uint32_t resource = 0;
+    if (wk_find_handle(WK_OBJECT_RESOURCE, WK_RIGHT_INSPECT, &resource) != 0) {
+        fprintf(stderr, "ps: no root resource (only the first shell hands it to ps)\n");
+        return 1;
     }
     // Processes come and go between calls: ask again with room for the count last reported
     // (and some more) until everything fits.
@@ -44,7 +50,7 @@ int main(int argc, char** argv)
             return 1;
         }
         records = grown;
-        int error = wasmkern_ps(records, capacity * sizeof *records, &total);
+        int error = wasmkern_ps(resource, records, capacity * sizeof *records, &total);
         if (error) {
             fprintf(stderr, "ps: %s\n", strerror(error));
             free(records);

@@ -22,6 +22,10 @@
 
 static char g_cwd[WK_PATH_MAX] = "/";
 static int g_status; // of the last command: `exit` without N exits with it
+// The root resource, when the kernel or the shell's parent handed it over (0: none). The shell
+// passes it on, with only the right each needs, to /bin/ps, /bin/poweroff, /bin/kill and
+// /bin/sh, and to no other program (docs/process-abi.md, "Handles").
+static uint32_t g_root;
 
 // Where a builtin writes: its redirections or pipe while run_builtin runs it, NULL (the
 // shell's stdout and stderr) otherwise. NOTE: streams over the target fds rather than fds
@@ -132,7 +136,8 @@ static void print_help(void)
                  "  export [NAME[=VALUE]...]  set variables (all are passed to programs); unset NAME...\n"
                  "  exit [N]    leave the shell with status N (default: the last command's status)\n"
                  "  wait [PID]  wait for a program started with & (default: all of them)\n"
-                 "  kill PID... end processes (a builtin: works when the process table is full)\n"
+                 "  kill PID... end processes: background ones, any with the root resource (a builtin:\n"
+                 "              works when the process table is full)\n"
                  "  help        this text\n"
                  "Builtins run in the shell; piped or redirected they write to the pipe or file, and\n"
                  "cd, export and unset still change the shell (exit in a pipeline does not exit).\n"
@@ -147,23 +152,25 @@ static void print_help(void)
 // ---- background programs -------------------------------------------------------------------
 
 #define MAX_JOBS 16
-#define MAX_LISTED_PROCESSES 64
 
-static uint32_t g_jobs[MAX_JOBS]; // pids started with & and not waited for yet
+static uint32_t g_jobs[MAX_JOBS]; // handles of programs started with & and not waited for yet
+static uint32_t g_job_pids[MAX_JOBS]; // and their pids, as shown
 static int g_job_count;
 
 static void forget_job(int index)
 {
-    g_jobs[index] = g_jobs[--g_job_count];
+    --g_job_count;
+    g_jobs[index] = g_jobs[g_job_count];
+    g_job_pids[index] = g_job_pids[g_job_count];
 }
 
 // Waits for job `index` (which must not block long: it has exited, or the caller asked to
 // wait) and reports it. Returns its status.
 static int finish_job(int index)
 {
-    uint32_t pid = g_jobs[index];
+    uint32_t pid = g_job_pids[index];
     uint32_t status = 0;
-    int error = wasmkern_wait(pid, &status);
+    int error = wasmkern_wait(g_jobs[index], &status);
     forget_job(index);
     if (error) {
         report("wait for process %u: %s", pid, strerror(error));
@@ -174,27 +181,13 @@ static int finish_job(int index)
     return (int)(status & 0xff);
 }
 
-// Reports the background programs that have exited, without blocking: ps says which.
+// Reports the background programs that have exited, without blocking: their handles say which.
 static void reap_finished_jobs(void)
 {
-    if (g_job_count == 0)
-        return;
-    static struct WkProcessRecord records[MAX_LISTED_PROCESSES];
-    uint32_t total = 0;
-    if (wasmkern_ps(records, sizeof records, &total) != 0)
-        return;
-    uint32_t listed = total < MAX_LISTED_PROCESSES ? total : MAX_LISTED_PROCESSES;
     for (int job = g_job_count - 1; job >= 0; --job) {
-        int running = 0;
-        int found = 0;
-        for (uint32_t i = 0; i < listed; ++i) {
-            if (records[i].pid == g_jobs[job]) {
-                found = 1;
-                running = records[i].state != WK_PROCESS_EXITED;
-            }
-        }
-        // Not in a complete listing: gone (wait says why); not in a cut-short one: unknown.
-        if (running || (!found && listed < total))
+        struct WkProcessRecord record;
+        // An error (it is gone) is reported by wait.
+        if (wasmkern_process_info(g_jobs[job], &record, sizeof record) == 0 && record.state != WK_PROCESS_EXITED)
             continue;
         finish_job(job);
     }
@@ -216,7 +209,7 @@ static int builtin_wait(int argc, char** argv)
     char* end;
     unsigned long pid = strtoul(argv[1], &end, 10);
     for (int job = 0; job < g_job_count && *end == '\0' && argv[1][0] != '\0'; ++job) {
-        if (g_jobs[job] == pid)
+        if (g_job_pids[job] == pid)
             return finish_job(job);
     }
     report("wait: %s: not a background program of this shell", argv[1]);
@@ -225,6 +218,8 @@ static int builtin_wait(int argc, char** argv)
 
 // kill PID...: ends each process through wasmkern.kill. A builtin so that it needs no process
 // slot: with the kernel's table full of runaway programs, spawning /bin/kill would be refused.
+// A pid of a background program uses the shell's handle to it; any other needs the root
+// resource (wasmkern.process_by_pid).
 static int builtin_kill(int argc, char** argv)
 {
     if (argc == 1) {
@@ -240,8 +235,24 @@ static int builtin_kill(int argc, char** argv)
             status = 1;
             continue;
         }
-        int error = wasmkern_kill((uint32_t)pid);
-        if (error) {
+        int error = ENOTCAPABLE;
+        int job = 0;
+        while (job < g_job_count && g_job_pids[job] != pid)
+            ++job;
+        if (job < g_job_count) {
+            error = wasmkern_kill(g_jobs[job]);
+        } else if (g_root) {
+            uint32_t process = 0;
+            error = wasmkern_process_by_pid(g_root, (uint32_t)pid, &process);
+            if (!error) {
+                error = wasmkern_kill(process);
+                wasmkern_handle_close(process);
+            }
+        }
+        if (error == ENOTCAPABLE && !g_root) {
+            report("kill: %s: not started by this shell (other processes need the root resource)", argv[i]);
+            status = 1;
+        } else if (error) {
             report("kill: %s: %s", argv[i], strerror(error));
             status = 1;
         }
@@ -426,8 +437,25 @@ static int open_redirections(const struct ShCommand* command, int fds[3], int op
     return 0;
 }
 
+// The rights of the root resource the program at `path` gets: only the four programs that
+// need it, each with the right it uses (a nested shell gets what this one has).
+static uint32_t root_rights_for(const char* path)
+{
+    if (!g_root)
+        return 0;
+    if (strcmp(path, "/bin/ps") == 0)
+        return WK_RIGHT_INSPECT;
+    if (strcmp(path, "/bin/poweroff") == 0)
+        return WK_RIGHT_POWER;
+    if (strcmp(path, "/bin/kill") == 0)
+        return WK_RIGHT_MANAGE;
+    if (strcmp(path, "/bin/sh") == 0)
+        return WK_RIGHTS_ALL;
+    return 0;
+}
+
 // Spawns one command with `stdio` as its fds 0, 1, 2 (after its own redirections). Returns
-// 0 with *pid, or the status it failed with (reported).
+// 0 with *pid (a process handle), or the status it failed with (reported).
 static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t* pid)
 {
     int fds[3] = { stdio[0], stdio[1], stdio[2] };
@@ -446,7 +474,9 @@ static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t
         if (!error) {
             int32_t child_fds[3] = { fds[0], fds[1], fds[2] };
             fflush(stdout);
-            error = wk_spawn_with_fds(path, command->argc, command->argv, environment, child_fds, pid);
+            struct WkHandleGrant grant = { g_root, root_rights_for(path) };
+            error = wk_spawn_with_handles(path, command->argc, command->argv, environment, child_fds, &grant,
+                grant.rights ? 1 : 0, pid);
         }
         free(environment);
         if (error == ENOENT) {
@@ -649,8 +679,10 @@ static int run_pipeline(struct ShPipeline* pipeline)
         for (int i = 0; i < pipeline->count; ++i) {
             if (pids[i] == 0)
                 continue;
-            g_jobs[g_job_count++] = pids[i];
-            printf("[%u]\n", pids[i]);
+            g_jobs[g_job_count] = pids[i];
+            g_job_pids[g_job_count] = wk_process_pid(pids[i]);
+            printf("[%u]\n", g_job_pids[g_job_count]);
+            ++g_job_count;
         }
         g_status = pids[pipeline->count - 1] == 0 ? last_status : 0;
         return 0;
@@ -726,6 +758,8 @@ int main(int argc, char** argv)
     if (wk_resolve_path("/", start, g_cwd) != 0 || stat(g_cwd, &info) != 0 || !S_ISDIR(info.st_mode))
         strcpy(g_cwd, "/");
     (void)chdir(g_cwd);
+    if (wk_find_handle(WK_OBJECT_RESOURCE, WK_RIGHT_DUPLICATE, &g_root) != 0)
+        g_root = 0;
     // Programs expect a home directory; /home is where the image puts the user's files.
     if (!getenv("HOME") && setenv("HOME", "/home", 1) != 0)
         report("cannot set HOME: %s", strerror(errno));

@@ -81,8 +81,8 @@ int main(int argc, char** argv)
     close(ends[1]);
     // wait_console and interrupt with hostile arguments, then on a spinner: status 130.
     show("wait_console status out of bounds", wasmkern_wait_console(1, (uint32_t*)0xFFFFFFFEu));
-    show("wait_console unknown pid", wasmkern_wait_console(999999, &status));
-    show("interrupt unknown pid", wasmkern_interrupt(999999));
+    show("wait_console forged handle", wasmkern_wait_console(999999, &status));
+    show("interrupt forged handle", wasmkern_interrupt(999999));
     uint32_t spinner = spawn_spinner(0, 1);
     show("interrupt the spinner", wasmkern_interrupt(spinner));
     show("kill it after", wasmkern_kill(spinner));

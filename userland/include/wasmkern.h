@@ -10,15 +10,51 @@
 
 #define WK_IMPORT(name) __attribute__((import_module("wasmkern"), import_name(name)))
 
+// Handles (docs/process-abi.md, "Handles"; docs/kernel-objects.md): a process reaches kernel
+// objects only through handles, u32 values that are meaningless outside its own table. Errors
+// of every call that takes one: EBADF not a live handle of the caller (forged, stale, closed),
+// EINVAL a handle of another type, ENOTCAPABLE a right missing.
+#define WK_OBJECT_PROCESS 1u
+#define WK_OBJECT_RESOURCE 2u
+#define WK_OBJECT_CHANNEL 3u
+
+#define WK_RIGHT_DUPLICATE (1u << 0)
+#define WK_RIGHT_TRANSFER (1u << 1)
+#define WK_RIGHT_READ (1u << 2)
+#define WK_RIGHT_WRITE (1u << 3)
+#define WK_RIGHT_WAIT (1u << 4)
+#define WK_RIGHT_SIGNAL (1u << 5)
+#define WK_RIGHT_KILL (1u << 6)
+#define WK_RIGHT_INSPECT (1u << 7)
+#define WK_RIGHT_POWER (1u << 8)
+#define WK_RIGHT_MANAGE (1u << 9)
+#define WK_RIGHTS_ALL ((1u << 10) - 1)
+
 // Starts the program at the absolute `path`. `argv` and `env` are byte buffers of
 // NUL-terminated strings (argv[0] first); the caller's WASI fds stdin_fd/stdout_fd/stderr_fd
 // become the child's 0/1/2. The child's working directory is the PWD entry of `env` (the
-// kernel does not read it; lib/start_in_pwd.c chdir()s to it before main). Errors: ENOENT missing file, ENOEXEC not a valid module, EAGAIN
-// process limit, ENOMEM.
+// kernel does not read it; lib/start_in_pwd.c chdir()s to it before main). *handle_out: a
+// handle to the child with the rights duplicate, transfer, wait, kill and inspect. Errors:
+// ENOENT missing file, ENOEXEC not a valid module, EAGAIN process limit, ENOMEM, EMFILE the
+// caller's handle table is full.
 WK_IMPORT("spawn")
 int32_t wasmkern_spawn(const char* path, uint32_t path_len, const char* argv, uint32_t argv_len,
     const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
-    uint32_t* pid_out);
+    uint32_t* handle_out);
+
+// One handle handed to a child at spawn: the caller's handle (which needs the duplicate
+// right) and the rights the child's handle gets (only those the caller's handle has).
+struct WkHandleGrant {
+    uint32_t handle;
+    uint32_t rights;
+};
+
+// spawn with `count` (at most 64) handles for the child, found with wasmkern_handles there,
+// and a stack size as spawn_with_stack.
+WK_IMPORT("spawn_with_handles")
+int32_t wasmkern_spawn_with_handles(const char* path, uint32_t path_len, const char* argv, uint32_t argv_len,
+    const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
+    const struct WkHandleGrant* handles, uint32_t count, uint32_t stack_bytes, uint32_t* handle_out);
 
 // spawn, with the size of the stack the child's wasm frames may use: 0 is the default (8 MiB),
 // otherwise 64 KiB .. 256 MiB (rounded up to 4 KiB); outside that EINVAL. The stack is mapped
@@ -27,20 +63,22 @@ int32_t wasmkern_spawn(const char* path, uint32_t path_len, const char* argv, ui
 WK_IMPORT("spawn_with_stack")
 int32_t wasmkern_spawn_with_stack(const char* path, uint32_t path_len, const char* argv, uint32_t argv_len,
     const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
-    uint32_t* pid_out, uint32_t stack_bytes);
+    uint32_t* handle_out, uint32_t stack_bytes);
 
-// Blocks until child `pid` exits; *status_out: its proc_exit code, 134 after a trap, 137 when
-// killed. ECHILD: not a child of the caller (or already waited for).
+// Blocks until the process exits (needs the wait right); *status_out: its proc_exit code, 134
+// after a trap, 137 when killed; the handle is then closed. ECHILD: another holder of a
+// handle to it has waited already.
 WK_IMPORT("wait")
-int32_t wasmkern_wait(uint32_t pid, uint32_t* status_out);
+int32_t wasmkern_wait(uint32_t process, uint32_t* status_out);
 
-// ESRCH: no such process.
+// Ends the process (needs the kill right); success when it has already exited.
 WK_IMPORT("kill")
-int32_t wasmkern_kill(uint32_t pid);
+int32_t wasmkern_kill(uint32_t process);
 
-// One record per process, as many as fit in buf; *count_out is the total number.
+// One record per process, as many as fit in buf; *count_out is the total number. Needs the
+// root resource with the inspect right.
 WK_IMPORT("ps")
-int32_t wasmkern_ps(void* buf, uint32_t buf_len, uint32_t* count_out);
+int32_t wasmkern_ps(uint32_t resource, void* buf, uint32_t buf_len, uint32_t* count_out);
 
 // Writes a WkMemoryRecord (the kernel's physical memory and heap) to buf; buf_len must be at
 // least its 32 bytes (else EINVAL).
@@ -53,10 +91,10 @@ int32_t wasmkern_meminfo(void* buf, uint32_t buf_len);
 WK_IMPORT("dmesg")
 int32_t wasmkern_dmesg(void* buf, uint32_t buf_len, void* info_out);
 
-// Stops the machine; QEMU exits with `status`. The only import without a result: it does not
-// return.
+// Stops the machine; QEMU exits with `status`. Needs the root resource with the power right;
+// returns only with the error that says why not.
 WK_IMPORT("poweroff")
-void wasmkern_poweroff(int32_t status);
+int32_t wasmkern_poweroff(uint32_t resource, int32_t status);
 
 // Creates a pipe (docs/process-abi.md, "Pipes"): fds[0] reads, fds[1] writes; both are
 // ordinary WASI fds (fd_read, fd_write, fd_close, and spawn's stdio). ENFILE when the
@@ -67,11 +105,83 @@ int32_t wasmkern_pipe(int32_t fds[2]);
 // Like wait, and while the child runs a Ctrl-C typed on the serial console ends the wait
 // with ECANCELED (the child runs on; the caller decides what to stop).
 WK_IMPORT("wait_console")
-int32_t wasmkern_wait_console(uint32_t pid, uint32_t* status_out);
+int32_t wasmkern_wait_console(uint32_t process, uint32_t* status_out);
 
 // Like kill, but the process ends with status 130 (WK_STATUS_INTERRUPTED), as after Ctrl-C.
 WK_IMPORT("interrupt")
-int32_t wasmkern_interrupt(uint32_t pid);
+int32_t wasmkern_interrupt(uint32_t process);
+
+// Closes a handle; the object goes when its last handle does (a process whose last handle
+// closes while it runs becomes an orphan).
+WK_IMPORT("handle_close")
+int32_t wasmkern_handle_close(uint32_t handle);
+
+// A new handle to the same object with `rights` (only those the handle has); needs the
+// duplicate right. EMFILE when the caller has 1024 handles.
+WK_IMPORT("handle_duplicate")
+int32_t wasmkern_handle_duplicate(uint32_t handle, uint32_t rights, uint32_t* handle_out);
+
+// The caller's handles, one WkHandleRecord each, as many as fit; *count_out is the total.
+WK_IMPORT("handles")
+int32_t wasmkern_handles(void* buf, uint32_t buf_len, uint32_t* count_out);
+
+// The WkProcessRecord of the process behind the handle (needs the inspect right); buf_len at
+// least 64. ESRCH when another holder has waited for it.
+WK_IMPORT("process_info")
+int32_t wasmkern_process_info(uint32_t process, void* buf, uint32_t buf_len);
+
+// A handle (rights kill, inspect, duplicate, transfer) to the process with this pid; needs
+// the root resource with the manage right. ESRCH: no such process.
+WK_IMPORT("process_by_pid")
+int32_t wasmkern_process_by_pid(uint32_t resource, uint32_t pid, uint32_t* handle_out);
+
+// Channels (docs/process-abi.md, "Channels"): two endpoints; what is written on one is read
+// on the other. A new pair: handles[0] and handles[1] (rights duplicate, transfer, read,
+// write, wait). ENFILE when 128 channels exist, EMFILE.
+WK_IMPORT("channel_create")
+int32_t wasmkern_channel_create(uint32_t handles[2]);
+
+// Queues a message (at most 16 KiB of bytes and 16 handles, each a WkHandleGrant: the handle,
+// which needs the transfer right and leaves the caller, and the rights it arrives with) on the
+// peer. EPIPE the peer is gone, EAGAIN its queue is full (32 messages or 32 KiB), EINVAL a
+// handle listed twice or one of this channel's endpoints; nothing is moved on error.
+WK_IMPORT("channel_write")
+int32_t wasmkern_channel_write(uint32_t channel, const void* bytes, uint32_t length,
+    const struct WkHandleGrant* handles, uint32_t count);
+
+// Takes the first queued message: its bytes to `bytes`, the new handles' values to `handles`,
+// their counts to actual[0] and actual[1]. EAGAIN none queued, EPIPE none queued and the peer
+// gone, EMSGSIZE it does not fit (actual says what it needs; it stays queued), EMFILE no room
+// for its handles.
+WK_IMPORT("channel_read")
+int32_t wasmkern_channel_read(uint32_t channel, void* bytes, uint32_t capacity, uint32_t* handles,
+    uint32_t handle_capacity, uint32_t actual[2]);
+
+#define WK_SIGNAL_READABLE (1u << 0)
+#define WK_SIGNAL_WRITABLE (1u << 1)
+#define WK_SIGNAL_PEER_CLOSED (1u << 2)
+#define WK_SIGNAL_EXITED (1u << 3)
+
+struct WkWaitItem {
+    uint32_t handle; // needs the wait right
+    uint32_t wanted; // WK_SIGNAL_*
+    uint32_t observed; // written back
+};
+
+// Blocks until one of `count` (1..64) items has a wanted signal, or `timeout_ms` passed
+// (ETIMEDOUT; 0xFFFFFFFF: no timeout); writes every item's observed signals. EINTR when the
+// caller is killed.
+WK_IMPORT("wait_many")
+int32_t wasmkern_wait_many(struct WkWaitItem* items, uint32_t count, uint32_t timeout_ms);
+
+// A handles record: 16 bytes, little-endian.
+struct WkHandleRecord {
+    uint32_t handle;
+    uint32_t type; // WK_OBJECT_*
+    uint32_t rights; // WK_RIGHT_*
+    uint32_t reserved;
+};
+_Static_assert(sizeof(struct WkHandleRecord) == 16, "handles records are 16 bytes");
 
 enum WkProcessState {
     WK_PROCESS_RUNNING = 0,
@@ -129,11 +239,22 @@ int wk_strings_append(struct WkStrings*, const char* text);
 void wk_strings_free(struct WkStrings*);
 
 // Spawns `path` with argv[0..argc) and the NULL-terminated `envp` (NULL: no environment),
-// the child's stdio being the caller's fds 0, 1 and 2. Returns 0 or an errno.
-int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* pid);
+// the child's stdio being the caller's fds 0, 1 and 2. *process: the handle to the child.
+// Returns 0 or an errno.
+int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* process);
 // The same with the caller's fds[0], fds[1], fds[2] as the child's stdio.
 int wk_spawn_with_fds(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
-    uint32_t* pid);
+    uint32_t* process);
+// The same with `count` handles handed to the child.
+int wk_spawn_with_handles(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
+    const struct WkHandleGrant* handles, uint32_t count, uint32_t* process);
+
+// The first of the caller's handles of object type `type` that has every right of `rights`:
+// 0, or ENOENT when there is none (e.g. the root resource for a program the shell did not
+// hand it to).
+int wk_find_handle(uint32_t type, uint32_t rights, uint32_t* handle);
+// The pid of the process behind a handle with the inspect right, or 0.
+uint32_t wk_process_pid(uint32_t process);
 
 // `environ` with PWD replaced by (or extended with) PWD=cwd, NULL-terminated, in one
 // allocation to release with free(). NULL when out of memory.

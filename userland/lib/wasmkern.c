@@ -37,14 +37,43 @@ void wk_strings_free(struct WkStrings* strings)
     strings->length = strings->capacity = 0;
 }
 
-int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* pid)
+int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[], uint32_t* process)
 {
     static const int32_t stdio[3] = { 0, 1, 2 };
-    return wk_spawn_with_fds(path, argc, argv, envp, stdio, pid);
+    return wk_spawn_with_fds(path, argc, argv, envp, stdio, process);
+}
+
+int wk_find_handle(uint32_t type, uint32_t rights, uint32_t* handle)
+{
+    // A program holds a few handles; 64 records cover what spawn can hand over.
+    static struct WkHandleRecord records[64];
+    uint32_t total = 0;
+    if (wasmkern_handles(records, sizeof records, &total) != 0)
+        return ENOENT;
+    uint32_t listed = total < 64 ? total : 64;
+    for (uint32_t i = 0; i < listed; ++i) {
+        if (records[i].type == type && (records[i].rights & rights) == rights) {
+            *handle = records[i].handle;
+            return 0;
+        }
+    }
+    return ENOENT;
+}
+
+uint32_t wk_process_pid(uint32_t process)
+{
+    struct WkProcessRecord record;
+    return wasmkern_process_info(process, &record, sizeof record) == 0 ? record.pid : 0;
 }
 
 int wk_spawn_with_fds(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
-    uint32_t* pid)
+    uint32_t* process)
+{
+    return wk_spawn_with_handles(path, argc, argv, envp, fds, NULL, 0, process);
+}
+
+int wk_spawn_with_handles(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
+    const struct WkHandleGrant* handles, uint32_t count, uint32_t* process)
 {
     struct WkStrings packed_argv = { 0 };
     struct WkStrings packed_env = { 0 };
@@ -54,8 +83,8 @@ int wk_spawn_with_fds(const char* path, int argc, char* const argv[], char* cons
     for (size_t i = 0; envp && envp[i] && !error; ++i)
         error = wk_strings_append(&packed_env, envp[i]);
     if (!error)
-        error = wasmkern_spawn(path, strlen(path), packed_argv.data, packed_argv.length,
-            packed_env.data, packed_env.length, fds[0], fds[1], fds[2], pid);
+        error = wasmkern_spawn_with_handles(path, strlen(path), packed_argv.data, packed_argv.length,
+            packed_env.data, packed_env.length, fds[0], fds[1], fds[2], handles, count, 0, process);
     wk_strings_free(&packed_argv);
     wk_strings_free(&packed_env);
     return error;

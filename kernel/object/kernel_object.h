@@ -1,0 +1,59 @@
+#pragma once
+
+#include "base/ref_ptr.h"
+#include "base/types.h"
+
+// Kernel objects (docs/kernel-objects.md): what a handle refers to. Zircon's split is the model:
+// an object is reference-counted and knows nothing of handles; a handle (handle_table.h) is one
+// process's reference to an object plus the rights that reference carries, and every right is
+// checked at one place, the handle lookup. The last reference dropped destroys the object, on
+// the thread that dropped it.
+namespace wk::kernel::object {
+
+// What an object is; a handle lookup names the type it expects, so a handle of another type is
+// refused before any object code runs. The numbers are ABI (wasmkern.handles records).
+enum class ObjectType : u32 {
+    None = 0,
+    Process = 1,
+    Resource = 2, // the root resource: power-off, the process list, any process by pid
+    Channel = 3,  // one end of a channel
+};
+
+// Rights a handle carries (ABI: wasmkern's `rights` arguments and handles records).
+namespace rights {
+inline constexpr u32 kDuplicate = 1u << 0; // handle_duplicate, and handing it to a child at spawn
+inline constexpr u32 kTransfer = 1u << 1;  // sending it through a channel (it leaves the sender)
+inline constexpr u32 kRead = 1u << 2;      // channel_read
+inline constexpr u32 kWrite = 1u << 3;     // channel_write
+inline constexpr u32 kWait = 1u << 4;      // wait (collect the exit status), wait_many
+inline constexpr u32 kSignal = 1u << 5;    // reserved for events
+inline constexpr u32 kKill = 1u << 6;      // kill, interrupt
+inline constexpr u32 kInspect = 1u << 7;   // process_info, ps through the root resource
+inline constexpr u32 kPower = 1u << 8;     // poweroff (root resource)
+inline constexpr u32 kManage = 1u << 9;    // process_by_pid (root resource)
+inline constexpr u32 kAll = (1u << 10) - 1;
+} // namespace rights
+
+class KernelObject : public RefCounted<KernelObject> {
+public:
+    virtual ~KernelObject();
+    virtual ObjectType type() const = 0;
+
+    // Called by RefCounted when the last reference goes.
+    void destroy() { delete this; }
+
+    // Objects alive in the whole system (leak checks: console `mem`, hostile tests).
+    static u64 live_count();
+
+protected:
+    KernelObject();
+};
+
+// The root resource: the authority for operations on the whole machine. It has no state; the
+// kernel creates one and gives a handle with every right to the first process.
+class ResourceObject final : public KernelObject {
+public:
+    ObjectType type() const override { return ObjectType::Resource; }
+};
+
+} // namespace wk::kernel::object

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "base/types.h"
+#include "kernel/sys/wasmkern_module.h"
+
+// The calls of the `wasmkern` import module kept outside wasmkern_module.cpp (which defines
+// them all): handles (wasmkern_handles.cpp) and channels (wasmkern_channels.cpp). Each takes
+// i32 parameters and returns a WASI errno (docs/process-abi.md).
+namespace wk::kernel::sys::calls {
+
+u32 handle_close(WasmkernCaller&, u32 handle);
+u32 handle_duplicate(WasmkernCaller&, u32 handle, u32 rights, u32 handle_out);
+u32 handles(WasmkernCaller&, u32 buffer, u32 length, u32 count_out);
+u32 process_info(WasmkernCaller&, u32 handle, u32 buffer, u32 length);
+u32 process_by_pid(WasmkernCaller&, u32 resource, u32 pid, u32 handle_out);
+
+u32 channel_create(WasmkernCaller&, u32 handles_out);
+u32 channel_write(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_len, u32 handles_ptr, u32 handles_count);
+u32 channel_read(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_capacity, u32 handles_ptr, u32 handles_capacity,
+                 u32 actual_out);
+u32 wait_many(WasmkernCaller&, u32 items_ptr, u32 count, u32 timeout_ms);
+
+} // namespace wk::kernel::sys::calls

@@ -1,0 +1,164 @@
+#include <new>
+
+#include "engine/wasi/wasi_context.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/object/channel.h"
+#include "kernel/proc/process.h"
+#include "kernel/proc/process_object.h"
+#include "kernel/sched/thread.h"
+#include "kernel/sys/wasmkern_calls.h"
+#include "kernel/time/clock.h"
+
+namespace wk::kernel::sys::calls {
+
+using engine::wasi::Errno;
+using object::ChannelEndpoint;
+using object::ObjectType;
+namespace rights = object::rights;
+
+namespace {
+
+// The rights of both handles channel_create gives.
+constexpr u32 kEndpointRights = rights::kDuplicate | rights::kTransfer | rights::kRead | rights::kWrite | rights::kWait;
+constexpr u32 kWaitItemSize = 12; // u32 handle, u32 signals wanted, u32 signals observed (out)
+constexpr u32 kMaxWaitItems = 64;
+constexpr u32 kWaitForever = 0xFFFF'FFFFu;
+
+u32 code(Errno error) { return static_cast<u32>(error); }
+
+u32 signals_of(object::KernelObject& object)
+{
+    if (object.type() == ObjectType::Channel)
+        return static_cast<ChannelEndpoint&>(object).signals();
+    if (object.type() == ObjectType::Process) {
+        proc::ProcessInfo info;
+        bool found = proc::inspect(static_cast<proc::ProcessObject&>(object).pid(), info);
+        return !found || info.state == proc::ProcessState::Exited ? object::signals::kExited : 0;
+    }
+    return 0;
+}
+
+} // namespace
+
+u32 channel_create(WasmkernCaller& caller, u32 handles_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(handles_out, 8))
+        return code(Errno::Fault);
+    if (caller.handles->count() + 2 > object::HandleTable::kCapacity)
+        return code(Errno::MFile);
+    auto pair = ChannelEndpoint::create_pair();
+    if (!pair)
+        return code(pair.error());
+    u32 values[2];
+    values[0] = *caller.handles->add(std::move(pair->first), kEndpointRights); // room checked above
+    values[1] = *caller.handles->add(std::move(pair->second), kEndpointRights);
+    return code(memory.write_bytes(handles_out, ReadonlyBytes(reinterpret_cast<const u8*>(values), sizeof values)));
+}
+
+u32 channel_write(WasmkernCaller& caller, u32 handle, u32 bytes_ptr, u32 bytes_len, u32 handles_ptr, u32 handles_count)
+{
+    auto memory = caller.context->memory();
+    auto bytes = memory.bytes(bytes_ptr, bytes_len);
+    if (!bytes)
+        return code(Errno::Fault);
+    if (bytes_len > ChannelEndpoint::kMaxMessageBytes || handles_count > ChannelEndpoint::kMaxMessageHandles)
+        return code(Errno::Inval);
+    auto transfer_list = memory.bytes(handles_ptr, handles_count * 8);
+    if (!transfer_list)
+        return code(Errno::Fault);
+    auto endpoint = caller.handles->get_as<ChannelEndpoint>(handle, ObjectType::Channel, rights::kWrite);
+    if (!endpoint)
+        return code(endpoint.error());
+    u32 transfers[2 * ChannelEndpoint::kMaxMessageHandles];
+    __builtin_memcpy(transfers, transfer_list->data(), handles_count * 8);
+    object::ChannelMessage message;
+    if (!message.bytes.try_resize(bytes_len))
+        return code(Errno::NoMem);
+    __builtin_memcpy(message.bytes.data(), bytes->data(), bytes_len);
+    return code(endpoint->object->write(std::move(message), *caller.handles, Span<const u32>(transfers, handles_count * 2)));
+}
+
+u32 channel_read(WasmkernCaller& caller, u32 handle, u32 bytes_ptr, u32 bytes_capacity, u32 handles_ptr,
+                 u32 handles_capacity, u32 actual_out)
+{
+    auto memory = caller.context->memory();
+    if (!memory.contains(bytes_ptr, bytes_capacity) || handles_capacity > 0x1000'0000u
+        || !memory.contains(handles_ptr, handles_capacity * 4) || !memory.contains(actual_out, 8))
+        return code(Errno::Fault);
+    auto endpoint = caller.handles->get_as<ChannelEndpoint>(handle, ObjectType::Channel, rights::kRead);
+    if (!endpoint)
+        return code(endpoint.error());
+    auto message = endpoint->object->read(bytes_capacity, handles_capacity, *caller.handles);
+    if (!message) {
+        if (message.error() == Errno::MsgSize) {
+            if (auto sizes = endpoint->object->peek()) {
+                u32 actual[2] = { sizes->bytes, sizes->handles };
+                (void)memory.write_bytes(actual_out, ReadonlyBytes(reinterpret_cast<const u8*>(actual), sizeof actual));
+            }
+        }
+        return code(message.error());
+    }
+    u32 actual[2] = { static_cast<u32>(message->bytes.size()), static_cast<u32>(message->handles.size()) };
+    // The ranges were checked: these writes cannot fail, and the table had room (read checked).
+    (void)memory.write_bytes(bytes_ptr, ReadonlyBytes(message->bytes.data(), message->bytes.size()));
+    for (u32 i = 0; i < actual[1]; ++i) {
+        auto& moved = message->handles[i];
+        u32 value = *caller.handles->add(std::move(moved.object), moved.rights);
+        (void)memory.write_u32(handles_ptr + i * 4, value);
+    }
+    return code(memory.write_bytes(actual_out, ReadonlyBytes(reinterpret_cast<const u8*>(actual), sizeof actual)));
+}
+
+u32 wait_many(WasmkernCaller& caller, u32 items_ptr, u32 count, u32 timeout_ms)
+{
+    auto memory = caller.context->memory();
+    if (count == 0 || count > kMaxWaitItems)
+        return code(Errno::Inval);
+    auto items = memory.bytes(items_ptr, count * kWaitItemSize);
+    if (!items)
+        return code(Errno::Fault);
+    u32 fields[kMaxWaitItems * 3];
+    __builtin_memcpy(fields, items->data(), count * kWaitItemSize);
+    RefPtr<object::KernelObject> objects[kMaxWaitItems];
+    for (u32 i = 0; i < count; ++i) {
+        auto found = caller.handles->get(fields[i * 3], ObjectType::None, rights::kWait);
+        if (!found)
+            return code(found.error());
+        objects[i] = std::move(found->object);
+    }
+    u64 deadline = timeout_ms == kWaitForever ? 0 : time::nanoseconds_since_boot() + u64 { timeout_ms } * 1'000'000;
+    Errno result = Errno::Success;
+    {
+        x86_64::InterruptDisabler guard;
+        for (;;) {
+            bool any = false;
+            for (u32 i = 0; i < count; ++i) {
+                fields[i * 3 + 2] = signals_of(*objects[i]);
+                any = any || (fields[i * 3 + 2] & fields[i * 3 + 1]) != 0;
+            }
+            if (any)
+                break;
+            if (sched::current()->kill_requested()) {
+                result = Errno::Intr;
+                break;
+            }
+            if (timeout_ms == kWaitForever) {
+                object::wait_for_signal_change();
+                continue;
+            }
+            u64 now = time::nanoseconds_since_boot();
+            if (now >= deadline) {
+                result = Errno::TimedOut;
+                break;
+            }
+            object::wait_for_signal_change(deadline - now);
+        }
+    }
+    if (result == Errno::Intr)
+        return code(result);
+    Errno written = memory.write_bytes(items_ptr, ReadonlyBytes(reinterpret_cast<const u8*>(fields), count * kWaitItemSize));
+    return code(written != Errno::Success ? written : result);
+}
+
+} // namespace wk::kernel::sys::calls
