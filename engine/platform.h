@@ -182,6 +182,11 @@ enum class TrapKind : u32 {
     // call: out of memory, its code did not fit the module's tier space, or an implementation
     // limit of the baseline.
     LazyCompileFailed,
+    // i31.get_s/get_u on null.
+    NullI31Reference,
+    // A GC allocation beyond the store's GC heap limit (RuntimeLimits::max_store_gc_bytes)
+    // or its memory budget, or an array whose size overflows.
+    GcHeapExhausted,
     Count,
 };
 

@@ -2,6 +2,7 @@
 
 #include "base/checked.h"
 #include "engine/platform.h"
+#include "engine/runtime/gc_objects.h"
 #include "engine/runtime/global.h"
 #include "engine/runtime/instance.h"
 #include "engine/runtime/memory.h"
@@ -26,6 +27,16 @@ const void* const kBuiltinTable[] = {
     reinterpret_cast<const void*>(&builtins::atomic_wait32),
     reinterpret_cast<const void*>(&builtins::atomic_wait64),
     reinterpret_cast<const void*>(&builtins::atomic_notify),
+    reinterpret_cast<const void*>(&builtins::gc_struct_new),
+    reinterpret_cast<const void*>(&builtins::gc_array_new),
+    reinterpret_cast<const void*>(&builtins::gc_array_new_fixed),
+    reinterpret_cast<const void*>(&builtins::gc_array_new_data),
+    reinterpret_cast<const void*>(&builtins::gc_array_new_elem),
+    reinterpret_cast<const void*>(&builtins::gc_array_fill),
+    reinterpret_cast<const void*>(&builtins::gc_array_copy),
+    reinterpret_cast<const void*>(&builtins::gc_array_init_data),
+    reinterpret_cast<const void*>(&builtins::gc_array_init_elem),
+    reinterpret_cast<const void*>(&builtins::gc_ref_test),
 };
 static_assert(sizeof(kBuiltinTable) / sizeof(kBuiltinTable[0]) == static_cast<usize>(Builtin::Count));
 

@@ -30,6 +30,19 @@ enum class Builtin : u32 {
     AtomicWait64,
     // u64 (vmctx, u32 memory, u64 address, u64 offset, u32 count) -> woken, or a k* code.
     AtomicNotify,
+    // GC (engine/runtime/gc_objects.h). Allocations return a GcAllocation in rax:rdx
+    // (the object, or 0 and the TrapKind); the others a TrapKind (0: no trap), except
+    // GcRefTest, which returns 1 or 0.
+    GcStructNew,     // (vmctx, u32 type_index, const VMVal* last, u32 field_count); last = null: defaults
+    GcArrayNew,      // (vmctx, u32 type_index, const VMVal* init, u64 length); init = null: defaults
+    GcArrayNewFixed, // (vmctx, u32 type_index, const VMVal* last, u32 count)
+    GcArrayNewData,  // (vmctx, u32 type_index, u32 data, u64 offset, u64 length)
+    GcArrayNewElem,  // (vmctx, u32 type_index, u32 elem, u64 offset, u64 length)
+    GcArrayFill,     // (vmctx, array, u64 offset, const VMVal* value, u64 length)
+    GcArrayCopy,     // (vmctx, destination, u64 destination_offset, source, u64 source_offset, u64 length)
+    GcArrayInitData, // (vmctx, array, u32 data, u64 destination, u64 source, u64 length)
+    GcArrayInitElem, // (vmctx, array, u32 elem, u64 destination, u64 source, u64 length)
+    GcRefTest,       // (vmctx, ref, u64 gc_cast_target(type))
     Count,
 };
 

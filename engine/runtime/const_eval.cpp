@@ -1,6 +1,8 @@
 #include "engine/runtime/const_eval.h"
 
 #include "engine/binary/instruction.h"
+#include "engine/runtime/gc_objects.h"
+#include "engine/runtime/store.h"
 
 namespace wk::engine::runtime {
 
@@ -88,11 +90,43 @@ Result<VMVal> evaluate_const_expr(const Module& module, ConstExpr expr, const Co
             break;
         case Opcode::StructNew:
         case Opcode::StructNewDefault:
-        case Opcode::StructNewDesc:
-        case Opcode::StructNewDefaultDesc:
         case Opcode::ArrayNew:
         case Opcode::ArrayNewDefault:
-        case Opcode::ArrayNewFixed:
+        case Opcode::ArrayNewFixed: {
+            if (!environment.store || instruction.index0 >= environment.type_ids.size())
+                return Error::from("GC not implemented", ErrorKind::Unsupported, instruction.offset);
+            u32 type_id = environment.type_ids[instruction.index0];
+            const TypeRegistry& types = environment.store->types();
+            if (type_id >= types.size())
+                return malformed_constant(instruction.offset);
+            CompositeKind kind = types.type(type_id).kind;
+            bool is_struct = instruction.opcode == Opcode::StructNew || instruction.opcode == Opcode::StructNewDefault;
+            if (kind != (is_struct ? CompositeKind::Struct : CompositeKind::Array))
+                return malformed_constant(instruction.offset);
+            // Operands: the fields (struct.new), the init value and length (array.new),
+            // the length (array.new_default), the elements (array.new_fixed).
+            u64 operands = instruction.opcode == Opcode::StructNew ? types.fields(type_id).size()
+                : instruction.opcode == Opcode::ArrayNew           ? 2
+                : instruction.opcode == Opcode::ArrayNewDefault    ? 1
+                : instruction.opcode == Opcode::ArrayNewFixed      ? instruction.index1
+                                                                   : 0;
+            if (operands > stack.size())
+                return malformed_constant(instruction.offset);
+            const VMVal* first = stack.data() + (stack.size() - operands);
+            GcHeader* object = nullptr;
+            switch (instruction.opcode) {
+            case Opcode::StructNew: object = TRY(gc_new_struct(*environment.store, type_id, { first, 1 })); break;
+            case Opcode::StructNewDefault: object = TRY(gc_new_struct(*environment.store, type_id, {})); break;
+            case Opcode::ArrayNew: object = TRY(gc_new_array(*environment.store, type_id, first[1].u32_value(), first)); break;
+            case Opcode::ArrayNewDefault: object = TRY(gc_new_array(*environment.store, type_id, first[0].u32_value(), nullptr)); break;
+            default: object = TRY(gc_new_array_fixed(*environment.store, type_id, operands, { first, 1 })); break;
+            }
+            MUST(stack.try_resize(stack.size() - static_cast<usize>(operands))); // shrinking never allocates
+            TRY(stack.try_append(VMVal::from_ref(object)));
+            break;
+        }
+        case Opcode::StructNewDesc:
+        case Opcode::StructNewDefaultDesc:
             return Error::from("GC not implemented", ErrorKind::Unsupported, instruction.offset);
         default:
             return Error::from("constant expression required", ErrorKind::Invalid, instruction.offset);

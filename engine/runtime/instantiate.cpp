@@ -170,6 +170,8 @@ Result<void> Instance::initialize()
     ConstEvalEnvironment environment;
     environment.functions = vm_field<VMFuncRef>(offsets.functions);
     environment.function_count = offsets.function_count;
+    environment.store = m_store;
+    environment.type_ids = m_type_ids.span();
 
     for (u32 i = m.imported_global_count; i < m.globals.size(); ++i) {
         const engine::Global& declared = m.globals[i];

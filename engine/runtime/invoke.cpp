@@ -44,8 +44,15 @@ Result<InvokeOutcome> invoke(Store& store, const VMFuncRef& function, Span<VMVal
         }
         __builtin_memcpy(reinterpret_cast<u8*>(function.vmctx) + VMOffsets::kStackLimit, &limit, sizeof(limit));
     }
-    auto result = TRY(call_native(reinterpret_cast<const void*>(function.array_call), reinterpret_cast<u64>(function.vmctx),
-                                  reinterpret_cast<u64>(values.data())));
+    // The one safe point of the collector (docs/gc.md): no wasm frame of the store is
+    // live, and the arguments are the only references the host holds for this call.
+    if (store.wasm_depth() == 0 && store.gc_heap().wants_collection())
+        store.collect_garbage(values.first(params), types.params(function.type_id));
+    store.enter_wasm();
+    auto native = call_native(reinterpret_cast<const void*>(function.array_call), reinterpret_cast<u64>(function.vmctx),
+                              reinterpret_cast<u64>(values.data()));
+    store.leave_wasm();
+    auto result = TRY(std::move(native));
     InvokeOutcome outcome;
     outcome.trap = result.trap;
     return outcome;

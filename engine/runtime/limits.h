@@ -27,6 +27,9 @@ struct RuntimeLimits {
     // Bytes of exception objects a store holds (they live until the store dies), so that
     // a loop that throws cannot exhaust memory.
     u64 max_store_exception_bytes { u64 { 64 } << 20 };
+    // Bytes of GC objects (structs and arrays) a store may hold at once, headers
+    // included; they count against max_store_memory_bytes as well. At most 64 GiB.
+    u64 max_store_gc_bytes { u64 { 256 } << 20 };
 };
 
 // A shared allowance that objects charge as they grow and refund when they die.

@@ -4,6 +4,8 @@
 
 #include "base/allocator.h"
 #include "engine/runtime/instance.h"
+#include "engine/runtime/global.h"
+#include "engine/runtime/table.h"
 
 namespace wk::engine::runtime {
 
@@ -14,6 +16,8 @@ Result<RefPtr<Store>> Store::create(RuntimeLimits limits)
     store->m_memory_budget = TRY(try_make_ref_counted<ResourceBudget>(limits.max_store_memory_bytes));
     store->m_table_budget = TRY(try_make_ref_counted<ResourceBudget>(limits.max_store_table_elements));
     store->m_address_space_budget = TRY(try_make_ref_counted<ResourceBudget>(limits.max_store_reserved_bytes));
+    u64 gc_limit = limits.max_store_gc_bytes < (u64 { 64 } << 30) ? limits.max_store_gc_bytes : u64 { 64 } << 30;
+    store->m_gc_heap.configure(gc_limit, store->m_memory_budget);
     return store;
 }
 
@@ -109,7 +113,8 @@ Result<void*> Store::host_ref(u64 payload)
     void* memory = default_allocator().allocate(sizeof(HostRef), alignof(HostRef));
     if (!memory)
         return Error::out_of_memory();
-    auto* box = new (memory) HostRef { payload };
+    auto* box = new (memory) HostRef;
+    box->payload = payload;
     auto inserted = m_host_ref_boxes.try_set(box, 0);
     if (inserted.is_error()) {
         default_allocator().deallocate(box, sizeof(HostRef), alignof(HostRef));
@@ -127,6 +132,36 @@ Result<void*> Store::host_ref(u64 payload)
 bool Store::is_host_ref(const void* ref) const
 {
     return ref && m_host_ref_boxes.contains(static_cast<const HostRef*>(ref));
+}
+
+bool Store::collect_garbage(Span<const VMVal> extra, Span<const ValType> extra_types)
+{
+    if (m_wasm_depth != 0)
+        return false;
+    m_gc_heap.begin_mark();
+    for (usize i = 0; i < extra.size() && i < extra_types.size(); ++i)
+        m_gc_heap.mark(extra_types[i], extra[i].u64_value());
+    for (const RefPtr<Global>& global : m_globals)
+        m_gc_heap.mark(global->type(), global->value().u64_value());
+    for (const RefPtr<Table>& table : m_tables) {
+        for (u64 i = 0; i < table->size(); ++i)
+            m_gc_heap.mark(table->element_type(), reinterpret_cast<uptr>(table->get(i)));
+    }
+    for (const RefPtr<Instance>& instance : m_instances) {
+        const Module& module = instance->module();
+        for (usize segment = 0; segment < instance->m_element_items.size() && segment < module.elements.size(); ++segment) {
+            ValType type = TypeRegistry::to_store(module.elements[segment].type, instance->type_ids());
+            for (void* item : instance->m_element_items[segment])
+                m_gc_heap.mark(type, reinterpret_cast<uptr>(item));
+        }
+    }
+    for (VMException* exception : m_exceptions) {
+        Span<const ValType> params = m_types.params(static_cast<const Tag*>(exception->tag)->type_id());
+        for (u64 i = 0; i < exception->count && i < params.size(); ++i)
+            m_gc_heap.mark(params[i], exception->values()[i].u64_value());
+    }
+    m_gc_heap.finish();
+    return true;
 }
 
 } // namespace wk::engine::runtime

@@ -7,6 +7,7 @@
 #include "base/result.h"
 #include "base/vector.h"
 #include "engine/runtime/extern.h"
+#include "engine/runtime/gc_heap.h"
 #include "engine/runtime/global.h"
 #include "engine/runtime/host_function.h"
 #include "engine/runtime/limits.h"
@@ -29,7 +30,11 @@ protected:
 };
 
 // The boxed payload of a host reference (the spec's `ref.extern N` / `ref.host N`).
+// NOTE: `marker` comes first and is kHostRefMarker, so that casts and the collector
+// tell a host value from a GC object by its first word (gc_layout.h).
 struct HostRef {
+    u32 marker { kHostRefMarker };
+    u32 unused { 0 };
     u64 payload { 0 };
 };
 
@@ -63,7 +68,6 @@ public:
     //   OutOfRange with a trap message ("out of bounds table access", "out of bounds
     //     memory access", ...): a trap during instantiation (uninstantiable); effects of
     //     segments before the failing one stay, as the spec says
-    //   Unsupported "GC not implemented": a constant expression allocates a GC object
     //   Unsupported "execution not implemented": a start function with no compiled code
     //   OutOfMemory: a memory or table beyond RuntimeLimits, or exhaustion
     Result<RefPtr<Instance>> instantiate(LoadedModule& module, ImportResolver& resolver);
@@ -87,6 +91,19 @@ public:
 
     usize instance_count() const { return m_instances.size(); }
 
+    // The store's GC objects (docs/gc.md).
+    GcHeap& gc_heap() { return m_gc_heap; }
+    const GcHeap& gc_heap() const { return m_gc_heap; }
+    // Collects the GC heap. Roots: globals, tables, element segments, exception
+    // payloads, and `extra` (values the host holds, of the store-level `extra_types`).
+    // NOTE: contract: only at a safe point, where no wasm frame of this store is live
+    // (wasm_depth() == 0); returns false (and collects nothing) otherwise.
+    bool collect_garbage(Span<const VMVal> extra = {}, Span<const ValType> extra_types = {});
+    // Host → wasm calls of this store in progress (runtime::invoke counts them).
+    u32 wasm_depth() const { return m_wasm_depth; }
+    void enter_wasm() { ++m_wasm_depth; }
+    void leave_wasm() { --m_wasm_depth; }
+
 private:
     friend class Instance;
     template<typename U, typename... Args>
@@ -103,6 +120,8 @@ private:
     RefPtr<ResourceBudget> m_table_budget;
     RefPtr<ResourceBudget> m_address_space_budget;
     TypeRegistry m_types;
+    GcHeap m_gc_heap { m_types, 0 };
+    u32 m_wasm_depth { 0 };
     Vector<RefPtr<Instance>> m_instances;
     Vector<RefPtr<Memory>> m_memories;
     Vector<RefPtr<Table>> m_tables;

@@ -39,7 +39,7 @@ const char* trap_message(TrapKind kind)
     case TrapKind::NullStructureReference: return "null structure reference";
     case TrapKind::NullArrayReference: return "null array reference";
     case TrapKind::NullReference: return "null reference";
-    case TrapKind::IllegalCast: return "illegal cast";
+    case TrapKind::IllegalCast: return "cast failure";
     case TrapKind::ArrayOutOfBounds: return "out of bounds array access";
     case TrapKind::UnalignedAtomic: return "unaligned atomic";
     case TrapKind::DataSegmentOutOfBounds: return "out of bounds memory access";
@@ -50,6 +50,8 @@ const char* trap_message(TrapKind kind)
     case TrapKind::Exit: return "exit";
     case TrapKind::ExpectedSharedMemory: return "expected shared memory";
     case TrapKind::LazyCompileFailed: return "a function could not be compiled at its first call";
+    case TrapKind::NullI31Reference: return "null i31 reference";
+    case TrapKind::GcHeapExhausted: return "out of memory: GC heap exhausted";
     case TrapKind::Count: break;
     }
     return "unknown trap";

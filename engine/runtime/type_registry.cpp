@@ -163,6 +163,7 @@ Result<void> TypeRegistry::register_module(const Module& module, Vector<u32>& ty
                     TRY(m_fields.try_append(field));
                 }
             }
+            TRY(add_ancestors(type, first_id + i));
             TRY(m_types.try_append(type));
         }
         TRY(remember_group(first_id, group.size, tokens, hash));
@@ -200,19 +201,26 @@ Result<u32> TypeRegistry::intern_function(Span<const ValType> params, Span<const
             TRY(m_value_types.try_append(value));
     }
     u32 id = static_cast<u32>(m_types.size());
+    TRY(add_ancestors(type, id));
     TRY(m_types.try_append(type));
     TRY(remember_group(id, 1, tokens, hash));
     return id;
 }
 
-bool TypeRegistry::is_type_subtype(u32 sub, u32 super) const
+Result<void> TypeRegistry::add_ancestors(StoreType& type, u32 id)
 {
-    // Supertypes are registered before their subtypes, so the walk descends.
-    for (u32 current = sub; current != kNoIndex; current = m_types[current].supertype) {
-        if (current == super)
-            return true;
+    type.first_ancestor = static_cast<u32>(m_ancestors.size());
+    if (type.supertype != kNoIndex) {
+        if (type.supertype >= id)
+            return Error::from("a supertype must precede its subtype", ErrorKind::Invalid);
+        // Supertypes are registered before their subtypes (validation orders them).
+        const StoreType& super = m_types[type.supertype];
+        type.depth = super.depth + 1;
+        for (u32 i = 0; i <= super.depth; ++i)
+            TRY(m_ancestors.try_append(m_ancestors[super.first_ancestor + i]));
     }
-    return false;
+    TRY(m_ancestors.try_append(id));
+    return {};
 }
 
 HeapKind TypeRegistry::top_heap(ValType type) const

@@ -20,6 +20,11 @@ struct StoreType {
     u32 param_count { 0 };
     u32 result_count { 0 };
     u32 field_count { 0 };
+    // The supertype chain for O(1) subtype tests: depth = its length (0 without a
+    // supertype); the registry's ancestor pool holds depth + 1 ids from first_ancestor,
+    // the root first and this type last.
+    u32 depth { 0 };
+    u32 first_ancestor { 0 };
 };
 
 // The store's canonical types, for type ids that compare across modules: rec groups
@@ -45,8 +50,13 @@ public:
     Span<const ValType> results(u32 id) const;
     Span<const FieldType> fields(u32 id) const;
 
-    // Declared subtyping of defined types (reflexive).
-    bool is_type_subtype(u32 sub, u32 super) const;
+    // Declared subtyping of defined types (reflexive), O(1) through the ancestor pool.
+    bool is_type_subtype(u32 sub, u32 super) const
+    {
+        const StoreType& a = m_types[sub];
+        u32 depth = m_types[super].depth;
+        return depth <= a.depth && m_ancestors[a.first_ancestor + depth] == super;
+    }
     // Subtyping of store-level value types.
     bool is_subtype(ValType sub, ValType super) const;
     bool heap_is_subtype(ValType sub, ValType super) const;
@@ -72,11 +82,14 @@ private:
 
     // Returns the first id of an equal group if one is interned.
     std::optional<u32> find_group(Span<const u64> tokens, u64 hash) const;
+    // Fills `type`'s depth and ancestors; its supertype must be registered.
+    Result<void> add_ancestors(StoreType& type, u32 id);
     Result<void> remember_group(u32 first_type, u32 size, Span<const u64> tokens, u64 hash);
 
     Vector<StoreType> m_types;
     Vector<ValType> m_value_types;
     Vector<FieldType> m_fields;
+    Vector<u32> m_ancestors;
     Vector<Group> m_groups;
     Vector<u64> m_tokens;
     HashMap<u64, u32> m_group_by_hash; // hash → most recent group with it

@@ -88,6 +88,31 @@ bool v128_matches(runtime::VMVal const& value, ResultPattern const& pattern)
     return true;
 }
 
+// A result of the any hierarchy (docs/gc.md: null, i31, a GC object, or a host value
+// converted with any.convert_extern) against (ref.struct), (ref.array), (ref.i31),
+// (ref.eq) or (ref.any).
+bool gc_matches(runtime::Store const& store, uptr ref, Kind kind)
+{
+    if (!ref)
+        return false;
+    bool i31 = runtime::is_i31_ref(ref);
+    bool object = !i31 && !store.is_host_ref(reinterpret_cast<const void*>(ref)) && runtime::GcHeap::is_object(ref);
+    switch (kind) {
+    case Kind::RefAny: return true;
+    case Kind::RefI31: return i31;
+    case Kind::RefEq: return i31 || object;
+    case Kind::RefStruct:
+    case Kind::RefArray: {
+        if (!object)
+            return false;
+        auto type_id = reinterpret_cast<const runtime::GcHeader*>(ref)->type_id;
+        auto composite = store.types().type(type_id).kind;
+        return composite == (kind == Kind::RefStruct ? CompositeKind::Struct : CompositeKind::Array);
+    }
+    default: return false;
+    }
+}
+
 } // namespace
 
 Match matches(runtime::Store const& store, runtime::VMVal const& value, ResultPattern const& pattern)
@@ -102,6 +127,11 @@ Match matches(runtime::Store const& store, runtime::VMVal const& value, ResultPa
     case Kind::RefNull: return yes(value.ref() == nullptr);
     case Kind::RefFunc: return yes(value.ref() != nullptr && !store.is_host_ref(value.ref()));
     case Kind::RefExtern:
+        // (ref.extern) without a payload: any non-null externref, also an externalized
+        // GC reference.
+        if (!pattern.has_payload)
+            return yes(value.ref() != nullptr);
+        [[fallthrough]];
     case Kind::RefHost:
         if (!value.ref() || !store.is_host_ref(value.ref()))
             return Match::No;
@@ -110,7 +140,7 @@ Match matches(runtime::Store const& store, runtime::VMVal const& value, ResultPa
     case Kind::RefArray:
     case Kind::RefI31:
     case Kind::RefEq:
-    case Kind::RefAny: return value.ref() ? Match::NeedsGc : Match::No;
+    case Kind::RefAny: return yes(gc_matches(store, value.u64_value(), pattern.kind));
     case Kind::RefExn: return yes(value.ref() != nullptr && !store.is_host_ref(value.ref()));
     case Kind::Either: {
         Match verdict = Match::No;

@@ -12,10 +12,10 @@ namespace wk::engine::spec {
 // reference or a ref.func constant) and when out of memory.
 Result<runtime::VMVal> to_vmval(runtime::Store&, text::Value const&);
 
-enum class Match : u8 { Yes, No, NeedsGc };
+enum class Match : u8 { Yes, No };
 
-// Whether `value` matches `pattern`. Patterns that only GC references can meet answer
-// NeedsGc when the value is not null.
+// Whether `value` matches `pattern`. (ref.struct), (ref.array), (ref.i31), (ref.eq) and
+// (ref.any) read the GC object's header (docs/gc.md).
 Match matches(runtime::Store const&, runtime::VMVal const& value, text::ResultPattern const& pattern);
 
 // Writes `value` as the pattern's kind reads it (i32:0x2a, f64:0x..., v128 lanes, ref).

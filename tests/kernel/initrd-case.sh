@@ -57,7 +57,9 @@ case "$mode" in
     else
       size=$(stat -c %s "$work/initrd.tar")
       truncate -s $((size / 2 + 100)) "$work/initrd.tar"
-      error="past the end of the archive"
+      # NOTE: where half the image falls depends on the sizes of the userland programs: in a
+      # file's data or in a header. Both are a truncated image, refused.
+      error="(past the end of the archive|archive ends inside a header)"
     fi
     "${expect[@]}" --status 0 \
       --input "ls /\\nls /bin\\npoweroff\\n" \

@@ -167,13 +167,36 @@ TEST(SpecRunner, WrongOutcomesFailWithWhatHappened)
         EXPECT_NE(r.failures.find(line), std::string::npos) << line << "\nin\n" << r.failures;
 }
 
-TEST(SpecRunner, GcModulesAndTheirCommandsAreSkippedWithTheirReason)
+TEST(SpecRunner, GcResultsAreCheckedByTheirHeapType)
 {
-    auto r = run("(module $g (type $s (struct (field i32)))\n"
-                 "  (func (export \"f\") (result i32) (struct.get $s 0 (struct.new $s (i32.const 1)))))\n"
-                 "(assert_return (invoke \"f\") (i32.const 1))\n"
+    auto r = run("(module (type $s (struct (field i32))) (type $a (array i8))\n"
+                 "  (func (export \"get\") (result i32) (struct.get $s 0 (struct.new $s (i32.const 1))))\n"
+                 "  (func (export \"s\") (result anyref) (struct.new_default $s))\n"
+                 "  (func (export \"a\") (result anyref) (array.new_default $a (i32.const 2)))\n"
+                 "  (func (export \"i\") (result anyref) (ref.i31 (i32.const 5)))\n"
+                 "  (func (export \"x\") (param externref) (result anyref) (any.convert_extern (local.get 0))))\n"
+                 "(assert_return (invoke \"get\") (i32.const 1))\n"
+                 "(assert_return (invoke \"s\") (ref.struct))\n"
+                 "(assert_return (invoke \"s\") (ref.eq))\n"
+                 "(assert_return (invoke \"a\") (ref.array))\n"
+                 "(assert_return (invoke \"i\") (ref.i31))\n"
+                 "(assert_return (invoke \"x\" (ref.extern 3)) (ref.any))\n"
+                 "(assert_return (invoke \"s\") (ref.array))\n"
+                 "(assert_return (invoke \"i\") (ref.struct))\n"
+                 "(assert_return (invoke \"x\" (ref.extern 3)) (ref.eq))\n");
+    EXPECT_EQ(of(r, CommandClass::AssertReturn).passed, 6u) << r.failures;
+    EXPECT_EQ(of(r, CommandClass::AssertReturn).failed, 3u) << r.failures;
+    EXPECT_EQ(r.tally.totals().skipped, 0u);
+}
+
+TEST(SpecRunner, CustomDescriptorModulesAndTheirCommandsAreSkippedWithTheirReason)
+{
+    auto r = run("(module $g (rec (type $s (descriptor $d) (struct)) (type $d (describes $s) (struct)))\n"
+                 "  (func (export \"f\") (drop (struct.new_desc $s (ref.null none)))))\n"
+                 "(assert_return (invoke \"f\"))\n"
                  "(register \"g\" $g)\n"
-                 "(assert_exception (invoke \"f\"))\n");
+                 "(assert_exception (invoke \"f\"))\n",
+                 "proposals/custom-descriptors/t.wast");
     EXPECT_EQ(r.failures, "");
     EXPECT_EQ(of(r, CommandClass::Module).skipped, 1u);
     EXPECT_EQ(of(r, CommandClass::AssertReturn).skipped, 1u);
@@ -339,8 +362,10 @@ TEST(SpecRunner, SummaryAndJson)
 {
     auto r = run("(module)\n"
                  "(assert_invalid (module) \"x\")\n"
-                 "(module (type $s (struct)) (func (export \"f\") (drop (struct.new $s))))\n"
-                 "(assert_return (invoke \"f\"))\n");
+                 "(module (rec (type $s (descriptor $d) (struct)) (type $d (describes $s) (struct)))\n"
+                 "  (func (export \"f\") (drop (struct.new_desc $s (ref.null none)))))\n"
+                 "(assert_return (invoke \"f\"))\n",
+                 "proposals/custom-descriptors/t.wast");
     StringBuilder summary;
     write_summary(r.tally, summary);
     EXPECT_EQ(summary.view(), "1 passed, 1 failed, 2 skipped\n");

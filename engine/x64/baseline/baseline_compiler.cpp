@@ -671,6 +671,8 @@ Result<void> BaselineCompiler::visit(const Instruction& instruction)
         return emit_simd(instruction);
     if (in_range(op, Opcode::MemoryAtomicNotify, Opcode::I64AtomicRmw32CmpxchgU))
         return emit_atomic(instruction);
+    if (in_range(op, Opcode::StructNew, Opcode::BrOnCastDescEqFail))
+        return emit_gc(instruction);
     return unsupported("GC not implemented");
 }
 

@@ -6,7 +6,7 @@
 // the x64 Assembler. One BaselineCompiler compiles every function of a module into one
 // code buffer; instruction groups live in their own files (control.cpp, integer.cpp,
 // float.cpp, conversion.cpp, memory.cpp, locals_globals.cpp, call.cpp, table_ref.cpp,
-// simd.cpp, atomic.cpp) and are reached from dispatch in baseline_compiler.cpp.
+// simd.cpp, atomic.cpp, gc.cpp) and are reached from dispatch in baseline_compiler.cpp.
 //
 // Frame of a compiled function (rbp-relative):
 //   [rbp + 16 ...]   incoming stack arguments
@@ -282,6 +282,27 @@ private:
     Result<void> emit_atomic(const Instruction&);
     Result<void> emit_wait_notify(const Instruction&);
     Result<void> emit_exception(const Instruction&);
+    Result<void> emit_gc(const Instruction&);
+
+    // gc.cpp: a GC builtin call. An argument is an immediate, wasm operand k of the
+    // `operand_count` operands on top of the stack (0 the deepest, consumed), or the
+    // address of operand k's home slot. `traps` are the kinds the builtin may report
+    // (rdx for allocations, eax otherwise); the result is pushed from rax.
+    struct GcArg {
+        enum class Kind : u8 { Immediate, Operand, SlotAddress };
+        Kind kind;
+        u64 value;
+        static GcArg immediate(u64 value) { return { Kind::Immediate, value }; }
+        static GcArg operand(u32 k) { return { Kind::Operand, k }; }
+        static GcArg slot_address(u32 k) { return { Kind::SlotAddress, k }; }
+    };
+    enum class GcResult : u8 { None, Object, Test };
+    Result<void> call_gc_builtin(runtime::Builtin builtin, Span<const GcArg> args, u32 operand_count,
+                                 Span<const TrapKind> traps, GcResult result);
+    Result<void> emit_cast_test(ValType target);
+    Result<void> load_storage(ValType type, bool sign, u8 reg, Mem const& src, u8 other);
+    void store_storage(ValType type, Mem const& dst, u8 value);
+    Result<Mem> array_element(ValType element, u8& array, u8& index);
 
     // A compare whose i32 result is still only in a register: `br_if` or `if` right
     // after it branches on the flags instead (integer.cpp records it; take_condition

@@ -8,7 +8,8 @@
 
 namespace wk::engine::test_session {
 
-std::unique_ptr<Session> instantiate(const std::string& wat, const compile::CompileOptions& options)
+std::unique_ptr<Session> instantiate(const std::string& wat, const compile::CompileOptions& options,
+                                     const runtime::RuntimeLimits& limits)
 {
     auto session = std::make_unique<Session>();
     auto wasm = text::wat_to_wasm(StringView(wat.data(), wat.size()));
@@ -20,7 +21,7 @@ std::unique_ptr<Session> instantiate(const std::string& wat, const compile::Comp
     if (compiled.is_error())
         return nullptr;
     session->compiled = compiled.release_value();
-    session->store = MUST(runtime::Store::create());
+    session->store = MUST(runtime::Store::create(limits));
     MUST(runtime::define_spectest(*session->store, session->linker));
     auto instance = session->store->instantiate(*session->compiled.module, session->linker);
     EXPECT_FALSE(instance.is_error()) << instance.error().message();

@@ -21,7 +21,8 @@ struct Session {
 };
 
 // NOTE: reports failures with gtest EXPECTs and returns null on them.
-std::unique_ptr<Session> instantiate(const std::string& wat, const compile::CompileOptions& options = {});
+std::unique_ptr<Session> instantiate(const std::string& wat, const compile::CompileOptions& options = {},
+                                     const runtime::RuntimeLimits& limits = {});
 
 // Calls export `name`; an error (not a trap) fails the test.
 compile::CallOutcome call(Session& session, const char* name, std::initializer_list<runtime::VMVal> args);

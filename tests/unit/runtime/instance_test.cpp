@@ -71,12 +71,32 @@ TEST_F(InstanceTest, GlobalsWithConstantExpressions)
     EXPECT_EQ(&Instance::from_vmctx(f->vmctx), instance.get());
 }
 
-TEST_F(InstanceTest, GcAllocationInConstantIsUnsupported)
+TEST_F(InstanceTest, GcAllocationInConstants)
 {
-    auto result = instantiate(*store, linker, R"(
-        (module (type $s (struct (field i32)))
-          (global (ref $s) (struct.new $s (i32.const 1)))))");
-    EXPECT_TRUE(fails_with(result, ErrorKind::Unsupported, "GC not implemented"));
+    auto instance = must_instantiate(*store, linker, R"(
+        (module (type $s (struct (field i8) (field i64)))
+          (type $a (array i16))
+          (global (export "s") (ref $s) (struct.new $s (i32.const 0x1FF) (i64.const -2)))
+          (global (export "a") (ref $a) (array.new_fixed $a 3 (i32.const 1) (i32.const 2) (i32.const 0x30003)))
+          (global (export "d") (ref $a) (array.new_default $a (i32.const 5)))
+          (global (export "x") externref (extern.convert_any (global.get 0)))))");
+    ASSERT_TRUE(instance);
+    auto object = [&](const char* name) { return static_cast<u8*>(instance->get_export(name)->global->value().ref()); };
+    EXPECT_EQ(store->gc_heap().object_count(), 3u);
+    u8* s = object("s");
+    EXPECT_EQ(reinterpret_cast<GcHeader*>(s)->type_id, instance->type_id(0));
+    EXPECT_EQ(s[kGcHeaderBytes], 0xFF); // i8 keeps the low byte
+    i64 wide;
+    std::memcpy(&wide, s + gc_field_offset(store->types().fields(instance->type_id(0)), 1), 8);
+    EXPECT_EQ(wide, -2);
+    u8* a = object("a");
+    EXPECT_EQ(reinterpret_cast<GcHeader*>(a)->length, 3u);
+    u16 elements[3];
+    std::memcpy(elements, a + kGcHeaderBytes, sizeof(elements));
+    EXPECT_EQ(elements[0], 1);
+    EXPECT_EQ(elements[2], 3);
+    EXPECT_EQ(reinterpret_cast<GcHeader*>(object("d"))->length, 5u);
+    EXPECT_EQ(object("x"), s); // the conversion is the identity
 }
 
 TEST_F(InstanceTest, VMContextLayout)

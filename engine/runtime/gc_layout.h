@@ -1,0 +1,70 @@
+#pragma once
+
+// The layout of GC objects (docs/gc.md), shared by the runtime (allocation, the
+// collector, builtins) and the compilers (inline field and element access), so that
+// both compute the same offsets from the same storage types.
+
+#include "base/span.h"
+#include "base/types.h"
+#include "engine/module.h"
+
+namespace wk::engine::runtime {
+
+// Every GC object starts with this header; the fields (struct) or elements (array)
+// follow at kGcHeaderBytes. Objects are 16-byte aligned.
+//  - type_id: the store-level canonical type id (TypeRegistry), never kHostRefMarker.
+//  - flags: the collector's mark bit.
+//  - length: an array's element count (0 for structs).
+//  - size_units: the object's bytes / 16 (what the collector frees).
+struct GcHeader {
+    u32 type_id { 0 };
+    u32 flags { 0 };
+    u32 length { 0 };
+    u32 size_units { 0 };
+};
+static_assert(sizeof(GcHeader) == 16);
+
+constexpr u32 kGcHeaderBytes = 16;
+constexpr u32 kGcTypeIdOffset = 0;
+constexpr u32 kGcArrayLengthOffset = 8;
+constexpr u32 kGcMarkBit = 1;
+
+// NOTE: the first word of a HostRef box (store.h). Casts and the collector read the first
+// u32 of any non-null, non-i31 reference of the any/extern hierarchies: this value says
+// "a host value", any other is a GC object's type id.
+constexpr u32 kHostRefMarker = ~u32 { 0 };
+
+constexpr u32 align_up_u32(u32 value, u32 alignment) { return (value + alignment - 1) & ~(alignment - 1); }
+
+// Byte offset of struct field `index` (natural alignment, declaration order).
+constexpr u32 gc_field_offset(Span<const FieldType> fields, u32 index)
+{
+    u32 offset = kGcHeaderBytes;
+    for (u32 i = 0;; ++i) {
+        u32 size = storage_size(fields[i].type);
+        offset = align_up_u32(offset, size);
+        if (i == index)
+            return offset;
+        offset += size;
+    }
+}
+
+// Bytes of a struct object, header included (a multiple of 16).
+constexpr u64 gc_struct_bytes(Span<const FieldType> fields)
+{
+    u64 offset = kGcHeaderBytes;
+    for (const FieldType& field : fields) {
+        u64 size = storage_size(field.type);
+        offset = (offset + size - 1) & ~(size - 1);
+        offset += size;
+    }
+    return (offset + 15) & ~u64 { 15 };
+}
+
+// Bytes of an array object of `length` elements of `element` (a multiple of 16).
+constexpr u64 gc_array_bytes(ValType element, u64 length)
+{
+    return (kGcHeaderBytes + u64 { storage_size(element) } * length + 15) & ~u64 { 15 };
+}
+
+} // namespace wk::engine::runtime

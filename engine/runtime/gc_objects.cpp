@@ -1,0 +1,260 @@
+#include "engine/runtime/gc_objects.h"
+
+#include "base/checked.h"
+#include "engine/runtime/instance.h"
+#include "engine/runtime/speculation.h"
+#include "engine/runtime/store.h"
+
+namespace wk::engine::runtime {
+
+namespace {
+
+u8* object_bytes(GcHeader* object) { return reinterpret_cast<u8*>(object); }
+
+ValType element_type(const TypeRegistry& types, u32 type_id) { return types.fields(type_id)[0].type; }
+
+u8* element_address(GcHeader* array, ValType element, u64 index)
+{
+    return object_bytes(array) + kGcHeaderBytes + index * storage_size(element);
+}
+
+} // namespace
+
+Result<GcHeader*> gc_new_struct(Store& store, u32 type_id, GcFieldSource values)
+{
+    Span<const FieldType> fields = store.types().fields(type_id);
+    GcHeader* object = TRY(store.gc_heap().allocate(type_id, gc_struct_bytes(fields), 0));
+    if (values.base) {
+        u32 offset = kGcHeaderBytes;
+        for (u32 k = 0; k < fields.size(); ++k) {
+            u32 size = storage_size(fields[k].type);
+            offset = align_up_u32(offset, size);
+            gc_store(object_bytes(object) + offset, fields[k].type, values.at(k));
+            offset += size;
+        }
+    }
+    return object;
+}
+
+Result<GcHeader*> gc_new_array(Store& store, u32 type_id, u64 length, const VMVal* init)
+{
+    ValType element = element_type(store.types(), type_id);
+    // NOTE: lengths are u32 in wasm, so the size cannot overflow a u64; the heap's limit
+    // refuses what it cannot hold.
+    GcHeader* object = TRY(store.gc_heap().allocate(type_id, gc_array_bytes(element, length), static_cast<u32>(length)));
+    if (init) {
+        for (u64 i = 0; i < length; ++i)
+            gc_store(element_address(object, element, i), element, *init);
+    }
+    return object;
+}
+
+Result<GcHeader*> gc_new_array_fixed(Store& store, u32 type_id, u64 count, GcFieldSource values)
+{
+    ValType element = element_type(store.types(), type_id);
+    GcHeader* object = TRY(store.gc_heap().allocate(type_id, gc_array_bytes(element, count), static_cast<u32>(count)));
+    for (u64 i = 0; i < count; ++i)
+        gc_store(element_address(object, element, i), element, values.at(i));
+    return object;
+}
+
+namespace builtins {
+
+namespace {
+
+GcAllocation allocation(Result<GcHeader*> result)
+{
+    if (result.is_error())
+        return { 0, static_cast<u64>(TrapKind::GcHeapExhausted) };
+    return { reinterpret_cast<uptr>(result.value()), 0 };
+}
+
+GcAllocation trapped(TrapKind kind) { return { 0, static_cast<u64>(kind) }; }
+
+u32 trap(TrapKind kind) { return static_cast<u32>(kind); }
+
+} // namespace
+
+// NOTE: operands of struct.new / array.new_fixed sit in the caller's operand stack
+// slots, which lie at descending addresses: the last operand at `last`, operand k of n
+// at last[n - 1 - k].
+GcAllocation gc_struct_new(VMContext* vmctx, u32 type_index, const VMVal* last, u32 field_count)
+{
+    Instance& instance = Instance::from_vmctx(vmctx);
+    GcFieldSource values;
+    if (last) {
+        values.base = last + (field_count - 1);
+        values.stride = -1;
+    }
+    return allocation(gc_new_struct(instance.store(), instance.type_id(type_index), values));
+}
+
+GcAllocation gc_array_new(VMContext* vmctx, u32 type_index, const VMVal* init, u64 length)
+{
+    Instance& instance = Instance::from_vmctx(vmctx);
+    return allocation(gc_new_array(instance.store(), instance.type_id(type_index), length, init));
+}
+
+GcAllocation gc_array_new_fixed(VMContext* vmctx, u32 type_index, const VMVal* last, u32 count)
+{
+    Instance& instance = Instance::from_vmctx(vmctx);
+    GcFieldSource values;
+    values.base = count ? last + (count - 1) : nullptr;
+    values.stride = -1;
+    return allocation(gc_new_array_fixed(instance.store(), instance.type_id(type_index), count, values));
+}
+
+GcAllocation gc_array_new_data(VMContext* vmctx, u32 type_index, u32 data, u64 offset, u64 length)
+{
+    Instance& instance = Instance::from_vmctx(vmctx);
+    u32 type_id = instance.type_id(type_index);
+    ValType element = element_type(instance.store().types(), type_id);
+    ReadonlyBytes bytes = instance.data_segment(data);
+    u64 byte_length = length * storage_size(element); // length < 2^32: no overflow
+    u64 mask = range_mask(offset, byte_length, bytes.size());
+    if (!mask)
+        return trapped(TrapKind::MemoryOutOfBounds);
+    auto result = gc_new_array(instance.store(), type_id, length, nullptr);
+    if (result.is_error())
+        return allocation(std::move(result));
+    GcHeader* array = result.value();
+    if (byte_length)
+        __builtin_memcpy(element_address(array, element, 0), bytes.data() + (offset & mask), byte_length & mask);
+    return { reinterpret_cast<uptr>(array), 0 };
+}
+
+GcAllocation gc_array_new_elem(VMContext* vmctx, u32 type_index, u32 elem, u64 offset, u64 length)
+{
+    Instance& instance = Instance::from_vmctx(vmctx);
+    Span<void* const> items = instance.element_segment(elem);
+    u64 mask = range_mask(offset, length, items.size());
+    if (!mask)
+        return trapped(TrapKind::TableOutOfBounds);
+    auto result = gc_new_array(instance.store(), instance.type_id(type_index), length, nullptr);
+    if (result.is_error())
+        return allocation(std::move(result));
+    GcHeader* array = result.value();
+    if (length)
+        __builtin_memcpy(object_bytes(array) + kGcHeaderBytes, items.data() + (offset & mask), (length & mask) * sizeof(void*));
+    return { reinterpret_cast<uptr>(array), 0 };
+}
+
+u32 gc_array_fill(VMContext* vmctx, uptr ref, u64 offset, const VMVal* value, u64 length)
+{
+    if (!ref)
+        return trap(TrapKind::NullArrayReference);
+    auto* array = reinterpret_cast<GcHeader*>(ref);
+    u64 mask = range_mask(offset, length, array->length);
+    if (!mask)
+        return trap(TrapKind::ArrayOutOfBounds);
+    ValType element = element_type(Instance::from_vmctx(vmctx).store().types(), array->type_id);
+    for (u64 i = 0; i < (length & mask); ++i)
+        gc_store(element_address(array, element, (offset & mask) + i), element, *value);
+    return 0;
+}
+
+u32 gc_array_copy(VMContext* vmctx, uptr destination, u64 destination_offset, uptr source, u64 source_offset, u64 length)
+{
+    if (!destination || !source)
+        return trap(TrapKind::NullArrayReference);
+    auto* to = reinterpret_cast<GcHeader*>(destination);
+    auto* from = reinterpret_cast<GcHeader*>(source);
+    u64 mask = range_mask(destination_offset, length, to->length) & range_mask(source_offset, length, from->length);
+    if (!mask)
+        return trap(TrapKind::ArrayOutOfBounds);
+    ValType element = element_type(Instance::from_vmctx(vmctx).store().types(), to->type_id);
+    u64 size = storage_size(element);
+    if (length)
+        __builtin_memmove(element_address(to, element, destination_offset & mask),
+                          element_address(from, element, source_offset & mask), (length & mask) * size);
+    return 0;
+}
+
+u32 gc_array_init_data(VMContext* vmctx, uptr ref, u32 data, u64 destination, u64 source, u64 length)
+{
+    if (!ref)
+        return trap(TrapKind::NullArrayReference);
+    auto* array = reinterpret_cast<GcHeader*>(ref);
+    Instance& instance = Instance::from_vmctx(vmctx);
+    ValType element = element_type(instance.store().types(), array->type_id);
+    u64 array_mask = range_mask(destination, length, array->length);
+    if (!array_mask)
+        return trap(TrapKind::ArrayOutOfBounds);
+    ReadonlyBytes bytes = instance.data_segment(data);
+    u64 byte_length = length * storage_size(element);
+    u64 data_mask = range_mask(source, byte_length, bytes.size());
+    if (!data_mask)
+        return trap(TrapKind::MemoryOutOfBounds);
+    u64 mask = array_mask & data_mask;
+    if (byte_length)
+        __builtin_memcpy(element_address(array, element, destination & mask), bytes.data() + (source & mask), byte_length & mask);
+    return 0;
+}
+
+u32 gc_array_init_elem(VMContext* vmctx, uptr ref, u32 elem, u64 destination, u64 source, u64 length)
+{
+    if (!ref)
+        return trap(TrapKind::NullArrayReference);
+    auto* array = reinterpret_cast<GcHeader*>(ref);
+    u64 array_mask = range_mask(destination, length, array->length);
+    if (!array_mask)
+        return trap(TrapKind::ArrayOutOfBounds);
+    Span<void* const> items = Instance::from_vmctx(vmctx).element_segment(elem);
+    u64 items_mask = range_mask(source, length, items.size());
+    if (!items_mask)
+        return trap(TrapKind::TableOutOfBounds);
+    u64 mask = array_mask & items_mask;
+    if (length)
+        __builtin_memcpy(object_bytes(array) + kGcHeaderBytes + (destination & mask) * sizeof(void*),
+                         items.data() + (source & mask), (length & mask) * sizeof(void*));
+    return 0;
+}
+
+u32 gc_ref_test(VMContext* vmctx, uptr ref, u64 target)
+{
+    auto heap = static_cast<HeapKind>(target & 0xFF);
+    bool nullable = (target >> 8) & 1;
+    bool exact = (target >> 9) & 1;
+    if (!ref)
+        return nullable ? 1 : 0;
+    bool i31 = is_i31_ref(ref);
+    switch (heap) {
+    case HeapKind::Any:
+    case HeapKind::Extern:
+    case HeapKind::Func:
+    case HeapKind::Exn: return 1;
+    case HeapKind::None:
+    case HeapKind::NoExtern:
+    case HeapKind::NoFunc:
+    case HeapKind::NoExn: return 0;
+    case HeapKind::I31: return i31 ? 1 : 0;
+    case HeapKind::Eq: return (i31 || GcHeap::is_object(ref)) ? 1 : 0;
+    default: break;
+    }
+    if (i31 || (heap != HeapKind::Index && !GcHeap::is_object(ref)))
+        return 0;
+    Instance& instance = Instance::from_vmctx(vmctx);
+    const TypeRegistry& types = instance.store().types();
+    if (heap == HeapKind::Struct || heap == HeapKind::Array) {
+        CompositeKind kind = types.type(reinterpret_cast<const GcHeader*>(ref)->type_id).kind;
+        return (kind == (heap == HeapKind::Struct ? CompositeKind::Struct : CompositeKind::Array)) ? 1 : 0;
+    }
+    if (heap != HeapKind::Index)
+        return 0;
+    u32 expected = instance.type_id(static_cast<u32>(target >> 32));
+    u32 actual;
+    if (types.type(expected).kind == CompositeKind::Func) {
+        actual = reinterpret_cast<const VMFuncRef*>(ref)->type_id;
+    } else {
+        if (!GcHeap::is_object(ref))
+            return 0;
+        actual = reinterpret_cast<const GcHeader*>(ref)->type_id;
+    }
+    if (exact)
+        return actual == expected ? 1 : 0;
+    return types.is_type_subtype(actual, expected) ? 1 : 0;
+}
+
+} // namespace builtins
+
+} // namespace wk::engine::runtime
