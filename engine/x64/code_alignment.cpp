@@ -4,7 +4,9 @@ namespace wk::engine::x64 {
 
 void align_loop_header(Assembler& masm)
 {
-    masm.align(kLoopAlignment);
+    u32 phase = static_cast<u32>(masm.code().size()) % kLoopAlignment;
+    if (phase < kLoopHeaderOffset)
+        masm.nop(kLoopHeaderOffset - phase);
 }
 
 } // namespace wk::engine::x64

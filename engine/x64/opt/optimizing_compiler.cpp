@@ -233,7 +233,8 @@ Result<void> OptimizingCompiler::compute_forwarding()
 // A loop header here is the target of a jump from a block laid out at or after it (the
 // layout keeps the builder's order, so a loop's blocks lie between its header and its
 // last back edge); an innermost loop has no other header in that range. Only those are
-// aligned: they run most, and every aligned header costs up to kLoopAlignment - 1 bytes.
+// aligned: they run most, and every aligned header costs up to kLoopHeaderOffset bytes
+// (x64::align_loop_header).
 Result<void> OptimizingCompiler::compute_loop_alignment()
 {
     Span<const Block> layout = m_function.layout();

@@ -236,7 +236,7 @@ private:
     abi::LabelPool m_labels;
     Vector<u32> m_block_labels;
     Vector<u32> m_forward; // per block: jump_target
-    Vector<bool> m_aligned_header; // per block: padded to x64::kLoopAlignment (code_alignment.h)
+    Vector<bool> m_aligned_header; // per block: padded by x64::align_loop_header (code_alignment.h)
     Vector<u32> m_loop_position;   // compute_loop_alignment's scratch, per block
     Vector<u32> m_loop_end;
     abi::TrapStubs m_trap_stubs;
