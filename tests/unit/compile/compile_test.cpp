@@ -295,8 +295,9 @@ TEST(Compile, HostImports)
 
 TEST(Compile, UnsupportedIsNamed)
 {
-    // GC instructions (every other proposal is compiled).
-    const char* wat = R"wat((module (func (drop (ref.i31 (i32.const 1))))))wat";
+    // The custom-descriptors proposal's instructions (every other proposal is compiled).
+    const char* wat = R"wat((module (rec (type $a (descriptor $b) (struct)) (type $b (describes $a) (struct)))
+        (func (param (ref $a)) (drop (ref.get_desc $a (local.get 0))))))wat";
     auto wasm = MUST(text::wat_to_wasm(StringView(wat, __builtin_strlen(wat))));
     auto compiled = compile::load_and_compile(std::move(wasm));
     ASSERT_TRUE(compiled.is_error());

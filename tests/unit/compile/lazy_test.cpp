@@ -360,9 +360,10 @@ TEST(Lazy, CompileStackUseFitsTheHostCallReserve)
 
 TEST(Lazy, ModulesTheBaselineRefusesStillFailAtLoad)
 {
-    // GC instructions (the baseline refuses them): an error at load, lazy or not.
-    const char* gc = "(module (func (export \"f\") (drop (ref.i31 (i32.const 1)))))";
-    auto wasm = text::wat_to_wasm(StringView(gc, std::strlen(gc)));
+    // Custom descriptors (the baseline refuses them): an error at load, lazy or not.
+    const char* descriptors = "(module (rec (type $a (descriptor $b) (struct)) (type $b (describes $a) (struct)))"
+                              " (func (export \"f\") (param (ref $a)) (drop (ref.get_desc $a (local.get 0)))))";
+    auto wasm = text::wat_to_wasm(StringView(descriptors, std::strlen(descriptors)));
     ASSERT_FALSE(wasm.is_error()) << wasm.error().message();
     auto compiled = compile::load_and_compile(wasm.release_value(), Features {}, lazy_options());
     ASSERT_TRUE(compiled.is_error());
