@@ -23,9 +23,7 @@ round() {
     "cache idle" "cache drop" "mem"
 }
 { round 1; round 3; echo poweroff; } >"$work/input"
-"$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
-status=$?
-sed -i 's/\r$//' "$work/transcript"
+run_boot "$@"
 ok=1
 fail() { echo "atomic-wait-kill: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"

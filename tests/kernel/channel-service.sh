@@ -16,9 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 round() { printf '%s\n' "run /bin/channel_client" "ps" "cache drop" "mem"; }
 { round; round; echo poweroff; } >"$work/input"
-"$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
-status=$?
-sed -i 's/\r$//' "$work/transcript"
+run_boot "$@"
 ok=1
 fail() { echo "channel-service: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"

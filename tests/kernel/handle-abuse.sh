@@ -15,9 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 round() { printf '%s\n' "run /bin/handle_abuse" "ps" "cache drop" "mem"; }
 { round; round; echo poweroff; } >"$work/input"
-"$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
-status=$?
-sed -i 's/\r$//' "$work/transcript"
+run_boot "$@"
 ok=1
 fail() { echo "handle-abuse: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"

@@ -13,9 +13,7 @@ ok=1
 fail() { echo "process-gc: $*"; ok=0; }
 
 printf '%s\n' "mem" "run /bin/gc_bomb" "mem" "run /bin/gc_bomb" "mem" "uptime" poweroff >"$work/input"
-"$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
-status=$?
-sed -i 's/\r$//' "$work/transcript"
+run_boot "$@"
 [ $status = 0 ] || fail "qemu-run exited with $status"
 grep -q "KERNEL PANIC" "$work/transcript" && fail "the kernel panicked"
 expect_count "^error: wasm trap: out of memory: GC heap exhausted$" 2

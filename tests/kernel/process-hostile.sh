@@ -28,9 +28,7 @@ round() {
     "cache idle" "cache drop" "mem"
 }
 { round 72; round 146; echo poweroff; } >"$work/input"
-"$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
-status=$?
-sed -i 's/\r$//' "$work/transcript"
+run_boot "$@"
 ok=1
 fail() { echo "process-hostile: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"

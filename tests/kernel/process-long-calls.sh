@@ -27,9 +27,7 @@ round() {
     "ls /" "cache drop" "mem"
 }
 { round 1; round 6; echo poweroff; } >"$work/input"
-"$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
-status=$?
-sed -i 's/\r$//' "$work/transcript"
+run_boot "$@"
 ok=1
 fail() { echo "process-long-calls: $*"; ok=0; }
 [ $status = 0 ] || fail "qemu-run exited with $status"

@@ -15,9 +15,7 @@ ok=1
 fail() { echo "process-quota $item: $*"; ok=0; }
 
 run_qemu() { # the input is in $work/input
-  "$here/../../tools/qemu-run" "${qemu_args[@]}" <"$work/input" >"$work/transcript" 2>&1
-  local status=$?
-  sed -i 's/\r$//' "$work/transcript"
+  run_boot "${qemu_args[@]}"
   [ $status = 0 ] || fail "qemu-run exited with $status"
   grep -q "KERNEL PANIC" "$work/transcript" && fail "the kernel panicked"
 }

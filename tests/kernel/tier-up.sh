@@ -23,9 +23,7 @@ ok=1
 fail() { echo "tier-up $case_name: $*"; ok=0; }
 # The Nth (1-based) value captured by the group of PATTERN.
 run_qemu() {
-  "$here/../../tools/qemu-run" "$@" <"$work/input" >"$work/transcript" 2>&1
-  local status=$?
-  sed -i 's/\r$//' "$work/transcript"
+  run_boot "$@"
   [ $status = 0 ] || fail "qemu-run exited with $status"
   expect_count "KERNEL PANIC" 0
   expect_count "^powering off$" 1
