@@ -42,16 +42,7 @@ expect_count "^channel_service: answered 2101 requests, then its client closed t
 expect_count "^\\[process [0-9]+ exited with status 0\\]$" 2
 expect_count "^0 processes$" 2
 expect_count "KERNEL PANIC" 0
-frames1=$(nth "^frames: [0-9]+ total, [0-9]+ used, ([0-9]+) free.*" 1)
-frames2=$(nth "^frames: [0-9]+ total, [0-9]+ used, ([0-9]+) free.*" 2)
-heap1=$(nth "^heap: ([0-9]+) bytes in use.*" 1) heap2=$(nth "^heap: ([0-9]+) bytes in use.*" 2)
-objects1=$(nth "^objects: ([0-9]+) live$" 1) objects2=$(nth "^objects: ([0-9]+) live$" 2)
-pages1=$(nth "^heap: [0-9]+ bytes in use, ([0-9]+) pages held.*" 1) pages2=$(nth "^heap: [0-9]+ bytes in use, ([0-9]+) pages held.*" 2)
-[ -n "$heap1" ] && [ "$heap1" = "$heap2" ] || fail "heap ${heap1:-?} bytes after round 1, ${heap2:-?} after round 2"
-# NOTE: as in handle-abuse.sh: a frame of difference must be a page the heap holds.
-[ -n "$frames1" ] && [ -n "$pages1" ] && [ $((frames1 - frames2)) = $((pages2 - pages1)) ] \
-  || fail "free frames ${frames1:-?} after round 1, ${frames2:-?} after round 2, not explained by heap pages ${pages1:-?} / ${pages2:-?}"
-[ "${objects1:-x}" = 0 ] && [ "${objects2:-x}" = 0 ] || fail "live kernel objects ${objects1:-?} and ${objects2:-?} after the rounds (expected 0)"
+check_memory_after_rounds
 grep -E "^channel_client: [0-9]+ round trips" "$work/transcript" | sed 's/^/channel-service: /'
 echo "channel-service: free frames $frames1 / $frames2, heap $heap1 / $heap2 bytes, objects $objects1 / $objects2"
 

@@ -20,3 +20,20 @@ expect_count() {
 
 # PATTERN N: what the first group of PATTERN captured on its Nth (1-based) match.
 nth() { grep -Eo -- "$1" "$work/transcript" | sed -E "s/$1/\\1/" | sed -n "$2p"; }
+
+# After two rounds, each ending in `mem`: the kernel heap's bytes in use are the same, no kernel
+# object is alive, and every free frame of difference is a page the heap holds. With the same
+# bytes in use the heap may hold a page more or less (where other long-lived allocations'
+# blocks landed: one partly used slab more). Sets frames1/2, heap1/2, pages1/2 and objects1/2.
+check_memory_after_rounds() {
+  frames1=$(nth "^frames: [0-9]+ total, [0-9]+ used, ([0-9]+) free.*" 1)
+  frames2=$(nth "^frames: [0-9]+ total, [0-9]+ used, ([0-9]+) free.*" 2)
+  heap1=$(nth "^heap: ([0-9]+) bytes in use.*" 1) heap2=$(nth "^heap: ([0-9]+) bytes in use.*" 2)
+  objects1=$(nth "^objects: ([0-9]+) live$" 1) objects2=$(nth "^objects: ([0-9]+) live$" 2)
+  pages1=$(nth "^heap: [0-9]+ bytes in use, ([0-9]+) pages held.*" 1)
+  pages2=$(nth "^heap: [0-9]+ bytes in use, ([0-9]+) pages held.*" 2)
+  [ -n "$heap1" ] && [ "$heap1" = "$heap2" ] || fail "heap ${heap1:-?} bytes after round 1, ${heap2:-?} after round 2"
+  [ -n "$frames1" ] && [ -n "$pages1" ] && [ $((frames1 - frames2)) = $((pages2 - pages1)) ] \
+    || fail "free frames ${frames1:-?} after round 1, ${frames2:-?} after round 2, not explained by heap pages ${pages1:-?} / ${pages2:-?}"
+  [ "${objects1:-x}" = 0 ] && [ "${objects2:-x}" = 0 ] || fail "live kernel objects ${objects1:-?} and ${objects2:-?} after the rounds (expected 0)"
+}
