@@ -134,7 +134,8 @@ public:
             return true;
         auto& entry = m_entries[m_count++];
         entry.type = type;
-        auto* inode = m_directory.find(name);
+        // NOTE: called under the FsGuard; the reference goes before it is released.
+        auto inode = sys::root_fs().find_ref(m_directory, name);
         entry.size = inode ? inode->size() : 0;
         usize length = name.size() < sizeof entry.name ? name.size() : sizeof entry.name;
         __builtin_memcpy(entry.name, name.data(), length);
@@ -314,6 +315,7 @@ void command_sleep(std::string_view arguments)
 void command_poweroff(std::string_view)
 {
     print("powering off\n");
+    sys::unmount_data();
     x86_64::power_off_success();
 }
 

@@ -6,6 +6,7 @@
 #include "kernel/fs/ext2.h"
 #include "kernel/time/clock.h"
 #include "kernel/time/rtc.h"
+#include "kernel/sys/root_fs.h"
 
 namespace wk::kernel::console {
 
@@ -163,6 +164,11 @@ void command_ext2(std::string_view arguments)
     drivers::BlockDevice* disk = drivers::find_disk(next_word(arguments));
     if (verb.empty() || !disk) {
         print("usage: ext2 write|mkdir|rm|mv|ln|bench DISK ... (see `help`); a disk from `disk`\n");
+        return;
+    }
+    if (disk == sys::data_disk()) {
+        // A second Volume on the disk would fight the live mount's cache.
+        print("ext2: {} is mounted at /data: change it through the files there\n", disk->name());
         return;
     }
     auto mounted = ext2::Volume::mount(*disk);

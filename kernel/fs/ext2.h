@@ -109,6 +109,8 @@ struct DirectoryEntry {
     u32 inode { 0 };
     u8 file_type { 0 };
     ReadonlyBytes name;
+    u32 offset { 0 };  // of the record in its block
+    u32 rec_len { 0 }; // the record's length: the next record starts at offset + rec_len
 };
 
 // Walks one directory block: calls visit(entry) for each used entry (inode != 0) until it
@@ -159,6 +161,12 @@ public:
     using ClockSource = u32 (*)();
     void set_clock(ClockSource clock) { m_clock = clock; }
     bool is_writable() const { return m_writable; }
+    // From now on every change is RoFs; last_error() says `reason`.
+    void set_read_only(Error reason)
+    {
+        m_writable = false;
+        m_error = std::move(reason);
+    }
     // Why the volume is read-only or the last operation failed with Io ("" when nothing failed).
     const Error& last_error() const { return m_error; }
     const GroupDescriptor& group(u32 index) const { return m_groups[index]; }
@@ -196,7 +204,9 @@ public:
     ErrnoResult<void> remove_directory(u32 directory, StringView name);
     // POSIX rename (a file replaces a non-directory, a directory an empty directory; a
     // directory cannot move below itself: Inval). A replaced inode at link count 0 is freed.
-    ErrnoResult<void> rename(u32 from_directory, StringView from, u32 to_directory, StringView to);
+    // `keep_replaced`: a replaced non-directory at link count 0 is kept for release(), as
+    // unlink's keep_unlinked (it is open).
+    ErrnoResult<void> rename(u32 from_directory, StringView from, u32 to_directory, StringView to, bool keep_replaced = false);
     // Frees an inode whose link count is 0 (its blocks, then the inode).
     ErrnoResult<void> release(u32 inode);
 
@@ -298,7 +308,7 @@ Result<void> walk_directory_block(ReadonlyBytes block, const Superblock& sb, Vis
                 return Error::malformed("ext2: directory entry names an inode beyond the count", at);
             if (name_len == 0)
                 return Error::malformed("ext2: directory entry with an empty name", at);
-            DirectoryEntry entry { inode, block[at + 7], block.subspan(at + 8, name_len) };
+            DirectoryEntry entry { inode, block[at + 7], block.subspan(at + 8, name_len), static_cast<u32>(at), rec_len };
             if (!visit(entry))
                 return {};
         }

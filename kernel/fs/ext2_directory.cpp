@@ -379,7 +379,7 @@ ErrnoResult<void> Volume::remove_directory(u32 directory, StringView name)
     return destroy_inode(target);
 }
 
-ErrnoResult<void> Volume::rename(u32 from_directory, StringView from, u32 to_directory, StringView to)
+ErrnoResult<void> Volume::rename(u32 from_directory, StringView from, u32 to_directory, StringView to, bool keep_replaced)
 {
     TRY(check_writable());
     TRY(check_name(from));
@@ -454,7 +454,7 @@ ErrnoResult<void> Volume::rename(u32 from_directory, StringView from, u32 to_dir
     } else {
         TRY_IO(write_inode(to_parent));
         if (replaces)
-            TRY(drop_link(target, false));
+            TRY(drop_link(target, keep_replaced));
     }
     source.change_time = now();
     TRY_IO(write_inode(source));

@@ -112,6 +112,8 @@ void FileSystem::release(Inode& inode)
 
 void FileSystem::free_inode(Inode& inode)
 {
+    if (inode.m_backend)
+        inode.m_backend->forget(inode);
     Allocator& memory = allocator();
     switch (inode.type()) {
     case InodeType::File: {
@@ -198,10 +200,98 @@ ErrnoResult<RefPtr<Inode>> FileSystem::lookup_at(Directory& directory, StringVie
             return Errno::NoEnt;
         return RefPtr<Inode>(*directory.parent());
     }
+    if (directory.is_backed())
+        return directory.backend()->lookup(directory, name);
     Inode* inode = directory.find(name);
     if (!inode)
         return Errno::NoEnt;
     return RefPtr<Inode>(*inode);
+}
+
+RefPtr<Inode> FileSystem::find_ref(Directory& directory, StringView name)
+{
+    if (name == "." || name == "..")
+        return nullptr;
+    if (directory.is_backed()) {
+        auto found = directory.backend()->lookup(directory, name);
+        return found ? std::move(*found) : RefPtr<Inode>();
+    }
+    Inode* inode = directory.find(name);
+    return inode ? RefPtr<Inode>(*inode) : RefPtr<Inode>();
+}
+
+ErrnoResult<void> FileSystem::read_directory(Directory& directory, u64 cookie, DirectoryVisitor& visitor)
+{
+    if (directory.is_backed())
+        return directory.backend()->read_directory(directory, cookie, visitor);
+    directory.read(cookie, visitor);
+    return {};
+}
+
+// ---- mounts -----------------------------------------------------------------------
+
+ErrnoResult<void> FileSystem::mount_at(Directory& parent, StringView name, RefPtr<Directory> root)
+{
+    TRY(check_new_name(name));
+    if (parent.is_backed() || !root->is_backed())
+        return Errno::Inval;
+    if (parent.find(name))
+        return Errno::Exist;
+    Directory& mounted = *root;
+    TRY(add_entry(parent, name, std::move(root)));
+    mounted.set_backed_parent(&parent, false);
+    ++parent.m_link_count;
+    return {};
+}
+
+ErrnoResult<RefPtr<Inode>> FileSystem::make_backed(Backend& backend, InodeType type, u32 disk_number, StringView target)
+{
+    RefPtr<Inode> inode;
+    switch (type) {
+    case InodeType::File: inode = TRY(make_inode<File>()); break;
+    case InodeType::Directory: inode = TRY(make_inode<Directory>()); break;
+    case InodeType::Symlink: {
+        TRY(charge(target.size()));
+        auto text = String::try_create(target, &allocator());
+        if (!text) {
+            uncharge(target.size());
+            return Errno::NoMem;
+        }
+        auto made = make_inode<Symlink>(std::move(*text));
+        if (!made) {
+            uncharge(target.size());
+            return made.error();
+        }
+        inode = std::move(*made);
+        break;
+    }
+    }
+    inode->m_backend = &backend;
+    inode->m_disk_number = disk_number;
+    return inode;
+}
+
+void FileSystem::mirror(Inode& inode, u64 link_count, u64 size, u64 access_time, u64 modify_time, u64 change_time)
+{
+    inode.m_link_count = link_count;
+    inode.m_access_time = access_time;
+    inode.m_modify_time = modify_time;
+    inode.m_change_time = change_time;
+    if (inode.is_file())
+        static_cast<File&>(inode).m_size = size;
+}
+
+void FileSystem::mark_removed(Directory& directory)
+{
+    directory.set_backed_parent(nullptr, false);
+    directory.m_link_count = 0;
+}
+
+ErrnoResult<void> FileSystem::sync(Inode& inode)
+{
+    if (inode.is_backed())
+        return inode.backend()->sync();
+    return {};
 }
 
 ErrnoResult<RefPtr<File>> FileSystem::create_file(Directory& directory, StringView name)
@@ -209,6 +299,10 @@ ErrnoResult<RefPtr<File>> FileSystem::create_file(Directory& directory, StringVi
     TRY(check_new_name(name));
     if (directory.is_removed())
         return Errno::NoEnt;
+    if (directory.is_backed()) {
+        RefPtr<Inode> made = TRY(directory.backend()->create_file(directory, name));
+        return RefPtr<File>(static_cast<File&>(*made));
+    }
     RefPtr<File> file = TRY(make_inode<File>());
     file->m_owner = m_owner_source ? m_owner_source() : 0;
     TRY(add_entry(directory, name, file));
@@ -247,6 +341,8 @@ ErrnoResult<RefPtr<Directory>> FileSystem::create_directory_at(Directory& parent
     TRY(check_new_name(name));
     if (parent.is_removed())
         return Errno::NoEnt;
+    if (parent.is_backed())
+        return parent.backend()->create_directory(parent, name);
     if (parent.find(name))
         return Errno::Exist;
     if (parent.m_link_count >= kMaxLinkCount)
@@ -266,11 +362,15 @@ ErrnoResult<void> FileSystem::remove_directory_at(Directory& parent, StringView 
     if (name == "..")
         return Errno::NotEmpty;
     TRY(check_new_name(name));
+    if (parent.is_backed())
+        return parent.backend()->remove_directory(parent, name);
     Inode* inode = parent.find(name);
     if (!inode)
         return Errno::NoEnt;
     if (!inode->is_directory())
         return Errno::NotDir;
+    if (inode->is_backed())
+        return Errno::Busy; // a mount point
     auto& directory = static_cast<Directory&>(*inode);
     if (!directory.is_empty())
         return Errno::NotEmpty;
@@ -289,6 +389,8 @@ ErrnoResult<void> FileSystem::unlink_at(Directory& parent, StringView name)
     if (name == "." || name == "..")
         return Errno::IsDir;
     TRY(check_new_name(name));
+    if (parent.is_backed())
+        return parent.backend()->unlink(parent, name);
     Inode* inode = parent.find(name);
     if (!inode)
         return Errno::NoEnt;
@@ -321,6 +423,11 @@ ErrnoResult<void> FileSystem::rename_at(Directory& from_directory, StringView fr
         return from == "." || to == "." ? Errno::Inval : Errno::Busy;
     TRY(check_new_name(from));
     TRY(check_new_name(to));
+    if (from_directory.is_backed() || to_directory.is_backed()) {
+        if (from_directory.backend() != to_directory.backend())
+            return Errno::XDev;
+        return from_directory.backend()->rename(from_directory, from, to_directory, to);
+    }
     Inode* source = from_directory.find(from);
     if (!source)
         return Errno::NoEnt;
@@ -329,6 +436,8 @@ ErrnoResult<void> FileSystem::rename_at(Directory& from_directory, StringView fr
     Inode* target = to_directory.find(to);
     if (target == source)
         return {}; // POSIX: two names of one inode, nothing happens.
+    if (source->is_backed() || (target && target->is_backed()))
+        return Errno::Busy; // a mount point stays where it is
 
     bool moving_directory = source->is_directory();
     if (moving_directory && is_within(to_directory, static_cast<Directory&>(*source)))
@@ -388,6 +497,11 @@ ErrnoResult<void> FileSystem::link_at(Directory& from_directory, StringView from
         return Errno::Perm;
     if (to_directory.is_removed())
         return Errno::NoEnt;
+    if (source->is_backed() || to_directory.is_backed()) {
+        if (source->backend() != to_directory.backend())
+            return Errno::XDev;
+        return to_directory.backend()->link(*source, to_directory, to);
+    }
     if (to_directory.find(to))
         return Errno::Exist;
     if (source->m_link_count >= kMaxLinkCount)
@@ -413,6 +527,8 @@ ErrnoResult<RefPtr<Symlink>> FileSystem::symlink_at(StringView target, Directory
     TRY(check_new_name(name));
     if (directory.is_removed())
         return Errno::NoEnt;
+    if (directory.is_backed())
+        return directory.backend()->symlink(target, directory, name);
     if (directory.find(name))
         return Errno::Exist;
     TRY(charge(target.size()));
@@ -451,6 +567,8 @@ ErrnoResult<Stat> FileSystem::stat_at(Directory& directory, StringView name)
 
 ErrnoResult<void> FileSystem::set_times(Inode& inode, TimeUpdate access, TimeUpdate modify)
 {
+    if (inode.is_backed())
+        return inode.backend()->set_times(inode, access, modify);
     u64 time = now();
     auto pick = [&](TimeUpdate update, u64 current) {
         switch (update.kind) {
@@ -468,6 +586,12 @@ ErrnoResult<void> FileSystem::set_times(Inode& inode, TimeUpdate access, TimeUpd
 
 ErrnoResult<usize> FileSystem::write(File& file, u64 offset, ReadonlyBytes data)
 {
+    if (file.is_backed()) {
+        usize written = TRY(file.backend()->write(file, offset, data));
+        if (written > 0)
+            file_changed(file);
+        return written;
+    }
     usize written = TRY(file.write_at(offset, data));
     if (written > 0) {
         u64 time = now();
@@ -480,6 +604,11 @@ ErrnoResult<usize> FileSystem::write(File& file, u64 offset, ReadonlyBytes data)
 
 ErrnoResult<void> FileSystem::set_size(File& file, u64 size)
 {
+    if (file.is_backed()) {
+        TRY(file.backend()->set_size(file, size));
+        file_changed(file);
+        return {};
+    }
     TRY(file.set_size(size));
     u64 time = now();
     file.m_modify_time = time;

@@ -10,6 +10,7 @@
 #include "base/string_view.h"
 #include "base/types.h"
 #include "kernel/fs/inode.h"
+#include "kernel/fs/backend.h"
 
 namespace wk::kernel::fs {
 
@@ -137,6 +138,23 @@ public:
     // Inval when `name` is not a symlink.
     ErrnoResult<String> readlink_at(Directory&, StringView name);
     ErrnoResult<Stat> stat_at(Directory&, StringView name);
+    // The directory's entries from `cookie` on (Directory::read), with a backed directory's
+    // device error reported.
+    ErrnoResult<void> read_directory(Directory&, u64 cookie, DirectoryVisitor&);
+    // The entry `name` (not "." or ".."), or nullptr when there is none or it cannot be read.
+    RefPtr<Inode> find_ref(Directory&, StringView name);
+
+    // ---- mounts (kernel/fs/backend.h) ----------------------------------------------
+    // Makes `root`, a backed directory, the entry `name` of the RAM directory `parent`.
+    ErrnoResult<void> mount_at(Directory& parent, StringView name, RefPtr<Directory> root);
+    // For a Backend: a new node (counted in max_inodes like any inode; a symlink's target in
+    // max_bytes), and the mirror of its disk inode's link count, size and times.
+    ErrnoResult<RefPtr<Inode>> make_backed(Backend&, InodeType, u32 disk_number, StringView symlink_target = {});
+    void mirror(Inode&, u64 link_count, u64 size, u64 access_time, u64 modify_time, u64 change_time);
+    // A backed directory removed from the disk's tree (rmdir, replaced by rename).
+    void mark_removed(Directory&);
+    // fd_sync: a backed inode's Backend writes everything to stable storage; RAM: nothing.
+    ErrnoResult<void> sync(Inode&);
 
     // ---- inodes -------------------------------------------------------------------
     ErrnoResult<void> set_times(Inode&, TimeUpdate access, TimeUpdate modify);

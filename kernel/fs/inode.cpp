@@ -1,5 +1,7 @@
 #include "kernel/fs/inode.h"
 
+#include "kernel/fs/backend.h"
+
 #include <algorithm>
 
 #include "base/checked.h"
@@ -37,7 +39,8 @@ u64 Inode::size() const
 Stat Inode::stat() const
 {
     return Stat {
-        .inode = m_number,
+        .device = m_backend ? m_backend->device() : 1,
+        .inode = m_backend ? m_disk_number : m_number,
         .type = m_type,
         .link_count = m_link_count,
         .size = size(),
@@ -59,8 +62,19 @@ File::~File()
 
 usize File::chunk_capacity(usize index) const { return index == 0 ? m_first_capacity : kChunkSize; }
 
+ErrnoResult<usize> File::read_checked(u64 offset, Bytes buffer) const
+{
+    if (m_backend)
+        return m_backend->read(*this, offset, buffer);
+    return read_at(offset, buffer);
+}
+
 usize File::read_at(u64 offset, Bytes buffer) const
 {
+    if (m_backend) {
+        auto read = m_backend->read(*this, offset, buffer);
+        return read ? *read : 0;
+    }
     if (offset >= m_size || buffer.empty())
         return 0;
     u64 available = m_size - offset;
@@ -282,8 +296,19 @@ RefPtr<Inode> Directory::remove(StringView name)
     return inode;
 }
 
+void Directory::set_backed_parent(Directory* parent, bool hold)
+{
+    m_parent = parent;
+    m_parent_hold = hold && parent ? RefPtr<Inode>(*parent) : RefPtr<Inode>();
+}
+
 void Directory::read(u64 cookie, DirectoryVisitor& visitor) const
 {
+    if (m_backend) {
+        // NOTE: an error ends the listing early; FileSystem::read_directory reports it.
+        (void)m_backend->read_directory(const_cast<Directory&>(*this), cookie, visitor);
+        return;
+    }
     if (cookie == 0 && !visitor.entry(1, m_number, InodeType::Directory, "."))
         return;
     if (cookie <= 1) {

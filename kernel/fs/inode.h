@@ -14,11 +14,13 @@ namespace wk::kernel::fs {
 
 class FileSystem;
 class Directory;
+class Backend;
 
 enum class InodeType : u8 { File, Directory, Symlink };
 
 // What stat() reports. Times are nanoseconds from the FileSystem's clock.
 struct Stat {
+    u64 device { 1 }; // 1: the RAM file system; a mounted disk's Backend says its own
     u64 inode { 0 };
     InodeType type { InodeType::File };
     u64 link_count { 0 };
@@ -43,6 +45,12 @@ public:
     bool is_symlink() const { return m_type == InodeType::Symlink; }
     u64 number() const { return m_number; }
     u64 link_count() const { return m_link_count; }
+    // A node of a mounted disk file system (kernel/fs/backend.h): its contents and names live
+    // on the disk, and every operation on it goes to the Backend. Its link count, size and
+    // times here mirror the disk's inode (the Backend refreshes them after each change).
+    Backend* backend() const { return m_backend; }
+    bool is_backed() const { return m_backend != nullptr; }
+    u32 disk_number() const { return m_disk_number; }
     FileSystem& file_system() const { return m_fs; }
 
     u64 access_time() const { return m_access_time; }
@@ -70,6 +78,8 @@ private:
 protected:
     FileSystem& m_fs;
     u64 m_number;
+    Backend* m_backend { nullptr };
+    u32 m_disk_number { 0 };
 
 private:
     u64 m_link_count { 0 };
@@ -91,8 +101,10 @@ public:
 
     u64 size() const { return m_size; }
 
-    // Copies up to buffer.size() bytes from offset; 0 at or past the end.
+    // Copies up to buffer.size() bytes from offset; 0 at or past the end (and, for a backed
+    // file, on a device error: read_checked says which).
     usize read_at(u64 offset, Bytes buffer) const;
+    ErrnoResult<usize> read_checked(u64 offset, Bytes buffer) const;
     // Writes data at offset, growing the file (a gap reads as zeros). FBig past
     // Limits::max_file_size. Running out of space (NoSpc/NoMem) part-way returns the count
     // written so far (a short write, as POSIX); with nothing written, the error.
@@ -103,7 +115,8 @@ public:
 
     // End of the range that has chunk slots (written at some point, holes included): shrinking
     // below it frees storage, in time proportional to (stored_end - new size) / kChunkSize.
-    u64 stored_end() const { return u64 { m_chunks.size() } * kChunkSize; }
+    // A backed file: its size (the disk's blocks are freed by the Backend in any step size).
+    u64 stored_end() const { return m_backend ? m_size : u64 { m_chunks.size() } * kChunkSize; }
     // Bytes charged to the limits for this file's storage.
     u64 storage_bytes() const { return m_storage_bytes; }
     // Whose quota the storage counts in (FileSystem::set_owner_source); 0 for the kernel.
@@ -179,6 +192,9 @@ public:
     bool is_root() const { return m_parent == this; }
     // Removed from the tree (rmdir, or replaced by rename) while still referenced.
     bool is_removed() const { return m_parent == nullptr; }
+    // A backed directory is held by nothing but its users, so it holds its parent (the mount's
+    // root is held by its RAM entry and points at the RAM parent without a reference).
+    void set_backed_parent(Directory* parent, bool hold);
     // The parent; the root is its own parent; nullptr once removed.
     Directory* parent() const { return m_parent; }
 
@@ -207,6 +223,7 @@ private:
     HashMap<StringView, u64> m_index; // name (viewing Entry::name) -> serial
     u64 m_next_serial { kFirstSerial };
     Directory* m_parent { nullptr };
+    RefPtr<Inode> m_parent_hold; // backed directories below the mount's root: keeps m_parent alive
 };
 
 } // namespace wk::kernel::fs

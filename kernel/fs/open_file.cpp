@@ -46,7 +46,7 @@ ErrnoResult<usize> OpenFile::write(ReadonlyBytes data)
 ErrnoResult<usize> OpenFile::read_at(u64 offset, Bytes buffer)
 {
     File* file = TRY(file_for(false));
-    return file->read_at(offset, buffer);
+    return file->read_checked(offset, buffer);
 }
 
 ErrnoResult<usize> OpenFile::write_at(u64 offset, ReadonlyBytes data)

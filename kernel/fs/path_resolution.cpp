@@ -60,7 +60,7 @@ ErrnoResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringV
             continue;
         }
 
-        Inode* inode = current().find(component.name);
+        RefPtr<Inode> inode = find_ref(current(), component.name);
         bool follow = !component.last || options.follow_final || (component.trailing_slash && options.slash_follows_final);
         if (component.last && (!inode || !inode->is_symlink() || !follow))
             return parent_named(component.name, component.trailing_slash);
@@ -120,7 +120,7 @@ ErrnoResult<void> FileSystem::remove_directory(Directory& start, StringView path
     resolve_options.slash_follows_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     if (parent.must_be_directory) {
-        Inode* inode = parent.directory->find(parent.name);
+        RefPtr<Inode> inode = find_ref(*parent.directory, parent.name);
         if (inode && !inode->is_directory())
             return Errno::NotDir; // "link/" names the link, not its target
     }
@@ -134,7 +134,7 @@ ErrnoResult<void> FileSystem::unlink(Directory& start, StringView path, const Re
     resolve_options.slash_follows_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     if (parent.must_be_directory) {
-        Inode* inode = parent.directory->find(parent.name);
+        RefPtr<Inode> inode = find_ref(*parent.directory, parent.name);
         if (inode && !inode->is_directory())
             return Errno::NotDir;
     }
@@ -150,10 +150,10 @@ ErrnoResult<void> FileSystem::rename(Directory& start, StringView from, StringVi
     ResolvedParent target = TRY(resolve_parent(start, to, resolve_options));
     if (source.must_be_directory || target.must_be_directory) {
         // A slash on either name means both are directories (Linux).
-        Inode* inode = source.directory->find(source.name);
+        RefPtr<Inode> inode = find_ref(*source.directory, source.name);
         if (inode && !inode->is_directory())
             return Errno::NotDir;
-        Inode* replaced = target.directory->find(target.name);
+        RefPtr<Inode> replaced = find_ref(*target.directory, target.name);
         if (inode && replaced && !replaced->is_directory())
             return Errno::NotDir;
     }
@@ -167,7 +167,7 @@ ErrnoResult<void> FileSystem::link(Directory& start, StringView from, StringView
     ResolvedParent source = TRY(resolve_parent(start, from, resolve_options));
     if (source.must_be_directory) {
         // "name/" follows a final link and must be a directory, which is never linked.
-        Inode* inode = source.directory->find(source.name);
+        RefPtr<Inode> inode = find_ref(*source.directory, source.name);
         if (!inode)
             return Errno::NoEnt;
         return inode->is_directory() ? Errno::Perm : Errno::NotDir;
@@ -176,7 +176,7 @@ ErrnoResult<void> FileSystem::link(Directory& start, StringView from, StringView
     target_options.slash_follows_final = false;
     ResolvedParent target = TRY(resolve_parent(start, to, target_options));
     if (target.must_be_directory) // Linux makes no file at "name/"
-        return target.directory->find(target.name) ? Errno::Exist : Errno::NoEnt;
+        return find_ref(*target.directory, target.name) ? Errno::Exist : Errno::NoEnt;
     return link_at(*source.directory, source.name, *target.directory, target.name);
 }
 
@@ -187,7 +187,7 @@ ErrnoResult<RefPtr<Symlink>> FileSystem::symlink(StringView target, Directory& s
     resolve_options.slash_follows_final = false;
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     if (parent.must_be_directory)
-        return parent.directory->find(parent.name) ? Errno::Exist : Errno::NoEnt;
+        return find_ref(*parent.directory, parent.name) ? Errno::Exist : Errno::NoEnt;
     return symlink_at(target, *parent.directory, parent.name);
 }
 
@@ -198,7 +198,7 @@ ErrnoResult<String> FileSystem::readlink(Directory& start, StringView path, cons
     ResolvedParent parent = TRY(resolve_parent(start, path, resolve_options));
     if (parent.must_be_directory) {
         // "link/" followed the link: a file is NotDir, a directory is not a link (Inval).
-        Inode* inode = parent.directory->find(parent.name);
+        RefPtr<Inode> inode = find_ref(*parent.directory, parent.name);
         if (inode && !inode->is_directory())
             return Errno::NotDir;
     }

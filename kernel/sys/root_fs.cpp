@@ -4,7 +4,7 @@
 #include "kernel/debug/log.h"
 #include "kernel/debug/panic.h"
 #include "kernel/drivers/storage.h"
-#include "kernel/fs/ext2_import.h"
+#include "kernel/fs/ext2_mount.h"
 #include "kernel/fs/ustar.h"
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
@@ -97,6 +97,15 @@ fs::FileSystem& root_fs()
 const InitrdSummary& initrd_summary() { return g_summary; }
 const DataSummary& data_summary() { return g_data; }
 
+namespace {
+
+fs::ext2::Mount* g_mount;
+drivers::BlockDevice* g_data_disk;
+
+u32 wall_clock_seconds() { return static_cast<u32>(time::realtime_nanoseconds() / 1'000'000'000); }
+
+} // namespace
+
 void mount_data()
 {
     auto disks = drivers::disks();
@@ -105,8 +114,8 @@ void mount_data()
         return;
     }
     drivers::BlockDevice& disk = *disks[0];
-    // NOTE: runs before the first process, so nothing else uses the root file system yet; the
-    // copy is not under the FsGuard because waiting for the disk needs interrupts.
+    // NOTE: runs before the first process, so nothing else uses the root file system yet; not
+    // under the FsGuard because waiting for the disk needs interrupts.
     auto volume = fs::ext2::Volume::mount(disk);
     if (!volume) {
         debug::warn("ext2: {} not mounted: {}", disk.name(), volume.error().message());
@@ -119,25 +128,45 @@ void mount_data()
               sb.revision);
     fs::ext2::write_features(debug::log_sink(), sb);
     debug::log_sink().write("\n");
-    if ((sb.feature_ro_compat & ~fs::ext2::kKnownRoCompat) != 0)
-        debug::warn("ext2: {}: unknown RO_COMPAT features (read-only; every mount is read-only today)", disk.name());
-    auto made = g_root->create_directory_at(g_root->root(), "data");
-    if (!made) {
-        debug::warn("ext2: cannot create /data: {}", describe(made.error()));
+    // Read-write only when the image is clean and every feature is understood (Volume::mount
+    // decides the latter, and a read-only device); otherwise read-only with the reason.
+    if (volume->is_writable() && (sb.state & fs::ext2::kStateValid) == 0)
+        volume->set_read_only(Error::from("ext2: not cleanly unmounted (run e2fsck)", ErrorKind::Unsupported));
+    bool writable = volume->is_writable();
+    if (!writable)
+        debug::warn("ext2: {} read-only: {}", disk.name(), volume->last_error().message());
+    volume->set_clock(wall_clock_seconds);
+    auto mount = fs::ext2::Mount::create(*g_root, std::move(*volume), g_root->root(), "data");
+    if (!mount) {
+        debug::error("ext2: {}: cannot mount at /data: {}", disk.name(), describe(mount.error()));
         return;
     }
-    auto copied = fs::import_ext2(*volume, *g_root, **made, &debug::console_sink());
-    if (!copied) {
-        debug::error("ext2: {}: copy into /data stopped: {}", disk.name(), copied.error().message());
-        return;
-    }
+    g_mount = *mount;
+    g_mount->set_damage_reporter([](const Error& error) {
+        debug::error("ext2: /data is read-only from now on: {}", error.message());
+    });
+    g_data_disk = &disk;
     g_data.mounted = true;
-    g_data.files = copied->files;
-    g_data.bytes = copied->file_bytes;
-    debug::info("ext2: {} at /data (read-only snapshot in memory; changes are not written back): {} files, {} bytes, "
-                "{} directories, {} symlinks, {} hard links, {} skipped ({} damaged)",
-                disk.name(), copied->files, copied->file_bytes, copied->directories, copied->symlinks, copied->hard_links,
-                copied->skipped, copied->damaged);
+    g_data.writable = writable;
+    debug::info("ext2: {} at /data ({}, live: changes go to the disk)", disk.name(), writable ? "read-write" : "read-only");
+}
+
+fs::ext2::Mount* data_mount() { return g_mount; }
+drivers::BlockDevice* data_disk() { return g_data_disk; }
+
+void unmount_data()
+{
+    if (!g_mount)
+        return;
+    FsGuard guard;
+    if (!g_mount->volume().is_writable())
+        return;
+    if (auto done = g_mount->unmount(); !done) {
+        debug::error("ext2: unmount of /data failed: {} ({})", describe(done.error()),
+                     g_mount->volume().last_error().message());
+        return;
+    }
+    debug::print("ext2: /data written back and marked clean\n");
 }
 
 void mount_root(const boot::BootInfo& info)

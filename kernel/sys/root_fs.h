@@ -5,6 +5,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/boot/boot_info.h"
 #include "kernel/fs/file_system.h"
+#include "kernel/fs/ext2_mount.h"
 
 // The kernel's root file system: one in-memory fs::FileSystem, filled from the initrd at boot.
 namespace wk::kernel::sys {
@@ -53,17 +54,23 @@ struct InitrdSummary {
 };
 const InitrdSummary& initrd_summary();
 
-// Mounts the ext2 file system of the first disk at /data, if it has one: today a read-only
-// snapshot copied into the root file system (fs::import_ext2; docs/storage.md, "ext2").
-// Logs the superblock's numbers and features, then what was copied, or why nothing was.
+// Mounts the ext2 file system of the first disk at /data, if it has one, live: every change
+// goes to the disk (fs::ext2::Mount; docs/storage.md, "Live mount"). Read-write when the
+// image is clean and its features are understood, read-only with a logged reason otherwise.
+// Logs the superblock's numbers and features, then how it is mounted, or why it is not.
 // NOTE: call once after mount_root() and drivers::initialize_storage(), before the first
 // process starts, without holding the FsGuard (the disk reads need interrupts).
 void mount_data();
+// Before power-off: writes every dirty block of /data, flushes and marks it clean; the
+// volume is read-only afterwards. Takes the FsGuard.
+void unmount_data();
+// The live mount and its disk (nullptr when /data is not mounted).
+fs::ext2::Mount* data_mount();
+drivers::BlockDevice* data_disk();
 
 struct DataSummary {
     bool mounted { false };
-    u64 files { 0 };
-    u64 bytes { 0 };
+    bool writable { false };
 };
 const DataSummary& data_summary();
 

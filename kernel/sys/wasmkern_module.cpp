@@ -16,6 +16,7 @@
 #include "kernel/proc/process.h"
 #include "kernel/proc/process_object.h"
 #include "kernel/sys/kernel_wasi_system.h"
+#include "kernel/sys/root_fs.h"
 #include "kernel/sys/wasmkern_calls.h"
 #include "kernel/sys/stream.h"
 
@@ -335,6 +336,7 @@ u32 call_poweroff(WasmkernCaller& caller, u32 resource, u32 status)
     if (auto root = caller.handles->get(resource, ObjectType::Resource, rights::kPower); !root)
         return static_cast<u32>(root.error());
     debug::print("powering off (status {} from process {})\n", status, caller.pid);
+    unmount_data();
     x86_64::power_off_with_status(status);
 }
 

@@ -3,7 +3,8 @@
 # through fs::ext2::Volume over virtio-blk (directories, files, a rename, a symlink, removals,
 # an 8 MiB write+read benchmark), the OS powers off, and on the host `e2fsck -fn` must find
 # the image clean and `debugfs` must show what was written; a second boot must read it back
-# at /data. A third boot refuses writes to an image whose superblock says it has errors.
+# at /data (live; the writing boot has it as vdb behind a blank vda, as the console's `ext2`
+# command refuses the disk mounted at /data). A third boot refuses writes to an image whose superblock says it has errors.
 # usage: storage-ext2-write.sh KERNEL.elf INITRD.tar [QEMU-RUN-ARGS...]
 set -uo pipefail
 kernel=$1 initrd=$2
@@ -18,10 +19,14 @@ boot() { "$here/boot-expect.sh" --status 0 "$@"; }
 
 image=$work/disk.img
 truncate -s 32M "$image"
+# The console's `ext2` command refuses the disk that is live at /data (vda): the image goes in
+# as vdb behind a blank first disk.
+blank=$work/blank.img
+truncate -s 1M "$blank"
 mke2fs -q -F -t ext2 -b 1024 "$image" >/dev/null || fail "mke2fs failed"
 free_before=$(debugfs -R stats "$image" 2>/dev/null | sed -n 's/^Free blocks: *//p')
 
-boot --input "ext2 mkdir vda /notes\next2 write vda /notes/a.txt hello from the console\next2 write vda /gone.txt soon removed\next2 mkdir vda /tmpdir\next2 mv vda /notes/a.txt /notes/b.txt\next2 ln vda notes/b.txt /link\next2 rm vda /gone.txt\next2 rm vda /tmpdir\next2 bench vda 8\next2 rm vda /notes\npoweroff\n" \
+boot --input "ext2 mkdir vdb /notes\next2 write vdb /notes/a.txt hello from the console\next2 write vdb /gone.txt soon removed\next2 mkdir vdb /tmpdir\next2 mv vdb /notes/a.txt /notes/b.txt\next2 ln vdb notes/b.txt /link\next2 rm vdb /gone.txt\next2 rm vdb /tmpdir\next2 bench vdb 8\next2 rm vdb /notes\npoweroff\n" \
   --expect "^ext2: mkdir done$" \
   --expect "^ext2: write done$" \
   --expect "^ext2: mv done$" \
@@ -31,8 +36,8 @@ boot --input "ext2 mkdir vda /notes\next2 write vda /notes/a.txt hello from the 
   --expect "^ext2: bench remove done$" \
   --expect "^ext2: rm: directory not empty$" \
   --expect "^ext2: unmount done$" \
-  --reject "PANIC|panic|ext2: .*: input/output error|ext2: vda is read-only" \
-  -- "$@" --disk "$image" --initrd "$initrd" --append console "$kernel" || fail "writing boot"
+  --reject "PANIC|panic|ext2: .*: input/output error|ext2: vdb is read-only" \
+  -- "$@" --disk "$blank" --disk "$image" --initrd "$initrd" --append console "$kernel" || fail "writing boot"
 
 check=$(e2fsck -fn "$image" 2>&1) || fail "e2fsck -fn is not clean: $check"
 [ "$(debugfs -R 'cat /notes/b.txt' "$image" 2>/dev/null)" = "hello from the console" ] || fail "/notes/b.txt does not hold the text"
@@ -45,17 +50,18 @@ free_after=$(debugfs -R stats "$image" 2>/dev/null | sed -n 's/^Free blocks: *//
 [ "$free_after" -eq "$((free_before - 2))" ] || fail "free blocks $free_before before, $free_after after (expected 2 fewer)"
 debugfs -R stats "$image" 2>/dev/null | grep -q "Filesystem state: *clean" || fail "the superblock is not marked clean"
 
-boot --input "cat /data/notes/b.txt\ncat /data/link\nls /data\npoweroff\n" \
-  --expect "ext2: vda at /data .*: 1 files, 23 bytes, 2 directories, 1 symlinks" \
+boot --input "cat /data/notes/b.txt\ncat /data/link\nls /data\next2 write vda /refused live\npoweroff\n" \
+  --expect "^ext2: vda is mounted at /data: change it through the files there$" \
+  --expect "ext2: vda at /data \\(read-write, live" \
   --expect "^hello from the console$" \
   --reject "ext2: skipped|PANIC|panic" \
   -- "$@" --disk "$image" --initrd "$initrd" --append console "$kernel" || fail "reading boot"
 
 # An image whose superblock says it has errors: read, never written.
 printf '\x02\x00' | dd of="$image" bs=1 seek=$((1024 + 58)) conv=notrunc status=none
-boot --input "ext2 write vda /x refused\npoweroff\n" \
-  --expect "^ext2: vda is read-only: ext2: the superblock says the file system has errors" \
+boot --input "ext2 write vdb /x refused\npoweroff\n" \
+  --expect "^ext2: vdb is read-only: ext2: the superblock says the file system has errors" \
   --reject "PANIC|panic" \
-  -- "$@" --disk "$image" --initrd "$initrd" --append console "$kernel" || fail "image with errors"
+  -- "$@" --disk "$blank" --disk "$image" --initrd "$initrd" --append console "$kernel" || fail "image with errors"
 debugfs -R 'stat /x' "$image" 2>&1 | grep -q "File not found" || fail "/x was written to an image with errors"
 echo "storage-ext2-write: ok"
