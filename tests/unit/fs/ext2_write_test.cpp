@@ -14,78 +14,12 @@
 #include <gtest/gtest.h>
 
 #include "kernel/fs/ext2.h"
+#include "tests/unit/fs/ext2_host.h"
 
 namespace wk::kernel::fs::test {
 namespace {
 
 using namespace ext2;
-
-class FileDisk final : public drivers::BlockDevice {
-public:
-    explicit FileDisk(const std::string& path)
-        : m_fd(::open(path.c_str(), O_RDWR))
-    {
-        struct stat info {};
-        if (m_fd >= 0 && ::fstat(m_fd, &info) == 0)
-            m_sectors = static_cast<u64>(info.st_size) / drivers::kSectorSize;
-    }
-    ~FileDisk() override
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    std::string_view name() const override { return "file"; }
-    u64 sector_count() const override { return m_sectors; }
-    bool is_read_only() const override { return false; }
-    Result<void> read_blocks(u64 first, std::span<u8> buffer) override
-    {
-        TRY(drivers::check_block_range(first, buffer.size(), m_sectors));
-        if (::pread(m_fd, buffer.data(), buffer.size(), static_cast<off_t>(first * drivers::kSectorSize)) != static_cast<ssize_t>(buffer.size()))
-            return Error::from("pread", ErrorKind::Io);
-        return {};
-    }
-    Result<void> write_blocks(u64 first, std::span<const u8> buffer) override
-    {
-        TRY(drivers::check_block_range(first, buffer.size(), m_sectors));
-        if (::pwrite(m_fd, buffer.data(), buffer.size(), static_cast<off_t>(first * drivers::kSectorSize)) != static_cast<ssize_t>(buffer.size()))
-            return Error::from("pwrite", ErrorKind::Io);
-        ++writes;
-        return {};
-    }
-    Result<void> flush() override
-    {
-        ++flushes;
-        return {};
-    }
-    u64 writes { 0 };
-    u64 flushes { 0 };
-
-private:
-    int m_fd { -1 };
-    u64 m_sectors { 0 };
-};
-
-struct Command {
-    int status;
-    std::string output;
-};
-
-Command run(const std::string& command)
-{
-    Command result { -1, {} };
-    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-    if (!pipe)
-        return result;
-    char buffer[4096];
-    usize got;
-    while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        result.output.append(buffer, got);
-    int status = ::pclose(pipe);
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
-bool have_e2fsprogs() { return run("command -v mke2fs && command -v e2fsck && command -v debugfs").status == 0; }
 
 std::string pattern(usize size, u32 seed)
 {
