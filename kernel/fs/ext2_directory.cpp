@@ -5,6 +5,7 @@
 // e2fsck stays clean.
 #include "kernel/fs/ext2.h"
 #include "kernel/fs/ext2_internal.h"
+#include "kernel/fs/file_system.h" // check_new_name: one rule for a new name (ext2 allows 255 bytes too)
 
 namespace wk::kernel::fs::ext2 {
 
@@ -29,19 +30,6 @@ u8 directory_file_type(u16 mode)
     case 0xA000: return 7;
     default: return 0;
     }
-}
-
-ErrnoResult<void> check_name(StringView name)
-{
-    if (name.empty() || name == "." || name == "..")
-        return Errno::Inval;
-    if (name.size() > kMaxNameLength)
-        return Errno::NameTooLong;
-    for (char c : name) {
-        if (c == '/' || c == '\0')
-            return Errno::Inval;
-    }
-    return {};
 }
 
 } // namespace
@@ -225,7 +213,7 @@ ErrnoResult<void> Volume::release(u32 number)
 ErrnoResult<Inode> Volume::new_entry(u32 directory, StringView name, u16 mode, Inode& parent)
 {
     TRY(check_writable());
-    TRY(check_name(name));
+    TRY(FileSystem::check_new_name(name));
     parent = TRY(directory_inode(directory));
     EntryPosition position;
     if (TRY(find_entry(parent, name, position)))
@@ -318,7 +306,7 @@ ErrnoResult<Inode> Volume::create_symlink(u32 directory, StringView name, String
 ErrnoResult<void> Volume::link(u32 number, u32 directory, StringView name)
 {
     TRY(check_writable());
-    TRY(check_name(name));
+    TRY(FileSystem::check_new_name(name));
     auto target = TRY_IO(read_inode(number));
     if (target.type() == FileType::Directory)
         return Errno::Perm;
@@ -341,7 +329,7 @@ ErrnoResult<void> Volume::link(u32 number, u32 directory, StringView name)
 ErrnoResult<void> Volume::unlink(u32 directory, StringView name, bool keep_unlinked)
 {
     TRY(check_writable());
-    TRY(check_name(name));
+    TRY(FileSystem::check_new_name(name));
     auto parent = TRY(directory_inode(directory));
     EntryPosition position;
     if (!TRY(find_entry(parent, name, position)))
@@ -359,7 +347,7 @@ ErrnoResult<void> Volume::remove_directory(u32 directory, StringView name)
     TRY(check_writable());
     if (name == "..")
         return Errno::NotEmpty;
-    TRY(check_name(name));
+    TRY(FileSystem::check_new_name(name));
     auto parent = TRY(directory_inode(directory));
     EntryPosition position;
     if (!TRY(find_entry(parent, name, position)))
@@ -382,8 +370,8 @@ ErrnoResult<void> Volume::remove_directory(u32 directory, StringView name)
 ErrnoResult<void> Volume::rename(u32 from_directory, StringView from, u32 to_directory, StringView to, bool keep_replaced)
 {
     TRY(check_writable());
-    TRY(check_name(from));
-    TRY(check_name(to));
+    TRY(FileSystem::check_new_name(from));
+    TRY(FileSystem::check_new_name(to));
     Inode from_parent = TRY(directory_inode(from_directory));
     Inode other_parent;
     bool same_parent = from_directory == to_directory;
