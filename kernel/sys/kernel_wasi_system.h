@@ -30,7 +30,8 @@ public:
     using Expected = engine::wasi::Expected<T>;
 
     static constexpr usize kMaxHandles = 4096;
-    // st_dev of every inode of the kernel's file system (there is one).
+    // st_dev of the RAM file system's inodes and of streams (a mounted disk's inodes report
+    // their Backend's: /data is 2).
     static constexpr u64 kDevice = 1;
 
     explicit KernelWasiSystem(fs::FileSystem&);
