@@ -36,10 +36,7 @@ ErrnoResult<Mount*> Mount::create(FileSystem& fs, Volume volume, Directory& pare
         return Errno::NoMem;
     auto* mount = new (storage) Mount(fs, std::move(volume));
     mount->m_writable_seen = mount->m_volume.is_writable();
-    auto cleanup = [&] {
-        mount->~Mount();
-        fs.allocator().deallocate(storage, sizeof(Mount), alignof(Mount));
-    };
+    auto cleanup = [&] { destroy(mount); };
     if (!mount->m_block.try_resize(mount->m_volume.superblock().block_size)) {
         cleanup();
         return Errno::NoMem;
@@ -64,6 +61,13 @@ ErrnoResult<Mount*> Mount::create(FileSystem& fs, Volume volume, Directory& pare
         return mounted.error();
     }
     return mount;
+}
+
+void Mount::destroy(Mount* mount)
+{
+    Allocator& allocator = mount->m_allocator;
+    mount->~Mount();
+    allocator.deallocate(mount, sizeof(Mount), alignof(Mount));
 }
 
 ErrnoResult<ext2::Inode> Mount::disk_inode(u32 number)
@@ -132,15 +136,30 @@ ErrnoResult<u32> Mount::lookup_number(Directory& directory, StringView name)
     return m_volume.lookup(disk, name);
 }
 
+bool Mount::is_ancestor(const Directory& candidate, const Directory& directory) const
+{
+    // Parents lead up to the mount's root (whose parent is a RAM directory) without cycles, as
+    // no lookup makes one; the bound only guards against a bug turning into a hang.
+    const Directory* current = &directory;
+    for (u32 depth = 0; current && current->is_backed() && depth < kMaxParentWalk; ++depth) {
+        if (current == &candidate)
+            return true;
+        current = current->parent();
+    }
+    return current == &candidate;
+}
+
 ErrnoResult<RefPtr<fs::Inode>> Mount::lookup(Directory& directory, StringView name)
 {
     DamageWatch watch(*this);
     u32 number = TRY(lookup_number(directory, name));
     RefPtr<fs::Inode> node = TRY(node_for(number));
-    if (node->is_directory()) {
-        // Reached through `directory`: that is its parent (also after a rename elsewhere).
+    if (node->is_directory() && number != kRootInode) {
+        // Reached through `directory`: that is its parent (also after a rename elsewhere),
+        // unless a hostile image names an ancestor here: holding it would make a cycle of
+        // references (and `..` a loop), so an ancestor keeps its parent.
         auto& found = static_cast<Directory&>(*node);
-        if (found.parent() != &directory)
+        if (found.parent() != &directory && !is_ancestor(found, directory))
             found.set_backed_parent(&directory, true);
     }
     return node;

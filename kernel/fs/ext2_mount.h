@@ -22,6 +22,8 @@ public:
 
     // The volume moves in; `parent`/`name` is where its root appears (a RAM directory).
     static ErrnoResult<Mount*> create(FileSystem&, Volume, Directory& parent, StringView name);
+    // Frees a Mount whose nodes are all gone (tests; the kernel's mount lives forever).
+    static void destroy(Mount*);
 
     Volume& volume() { return m_volume; }
     // Called once, with Volume::last_error(), when an operation finds damage (or a device
@@ -52,11 +54,16 @@ public:
     void forget(fs::Inode&) override;
 
 private:
+    // Parent walks stop here (a directory tree deeper than this is not followed).
+    static constexpr u32 kMaxParentWalk = 4096;
+
     Mount(FileSystem& fs, Volume volume)
         : m_fs(fs)
+        , m_allocator(fs.allocator())
         , m_volume(std::move(volume))
     {
     }
+    bool is_ancestor(const Directory& candidate, const Directory& directory) const;
 
     ErrnoResult<ext2::Inode> disk_inode(u32 number);
     // The node for a disk inode, made (and entered in the table) when there is none.
@@ -80,6 +87,7 @@ private:
     };
 
     FileSystem& m_fs;
+    Allocator& m_allocator;
     Volume m_volume;
     DamageReporter m_reporter { nullptr };
     bool m_writable_seen { false };

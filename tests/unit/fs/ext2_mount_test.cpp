@@ -60,8 +60,7 @@ protected:
             return;
         (void)m_mount->volume().flush();
         m_fs = nullptr;
-        m_mount->~Mount();
-        ::operator delete(static_cast<void*>(m_mount)); // NOTE: Mount::create used the default allocator
+        ext2::Mount::destroy(m_mount);
         m_mount = nullptr;
         m_disk.reset();
     }
@@ -228,6 +227,31 @@ TEST_F(Ext2Mount, TruncationTimesAndSyncReachTheDevice)
     auto stat = debugfs("stat /f");
     EXPECT_NE(stat.find("Size: 100"), std::string::npos) << stat;
     EXPECT_NE(stat.find("mtime: 0x499602d2"), std::string::npos) << stat;
+}
+
+TEST_F(Ext2Mount, ADirectoryLinkedBelowItselfNeitherLoopsNorLeaks)
+{
+    ASSERT_TRUE(m_fs->create_directory(m_fs->root(), "/data/dir").has_value());
+    ASSERT_TRUE(m_fs->create_directory(m_fs->root(), "/data/dir/sub").has_value());
+    ASSERT_TRUE(m_mount->volume().flush().has_value());
+    unmount();
+    // A hostile image: /dir/sub/up names /dir (and /dir/self names /dir itself).
+    auto linked = run("debugfs -w -R 'ln /dir /dir/sub/up' '" + m_image + "' && debugfs -w -R 'ln /dir /dir/self' '" + m_image + "'");
+    ASSERT_EQ(linked.status, 0) << linked.output;
+    mount();
+    auto deep = m_fs->resolve(m_fs->root(), "/data/dir/sub/up/self/sub/up/sub");
+    ASSERT_TRUE(deep.has_value());
+    // The ancestor keeps its parent: ".." of /dir is still the mount's root, whatever path
+    // reached it.
+    auto up = m_fs->resolve(m_fs->root(), "/data/dir/sub/up/..");
+    ASSERT_TRUE(up.has_value());
+    auto root = m_fs->resolve(m_fs->root(), "/data");
+    ASSERT_TRUE(root.has_value());
+    EXPECT_EQ(up->get(), root->get());
+    deep = nullptr;
+    up = nullptr;
+    root = nullptr;
+    EXPECT_EQ(m_mount->node_count(), 1u); // every node but the mount's root is gone: no cycle
 }
 
 TEST_F(Ext2Mount, DamageFoundWhileWritingMakesTheMountReadOnlyOnce)
