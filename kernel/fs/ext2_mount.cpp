@@ -343,6 +343,13 @@ ErrnoResult<void> Mount::unmount()
     m_writable_seen = false;
     if (!m_volume.is_writable())
         return {};
+    // Files unlinked while still open: nobody can name them again, so their blocks go now
+    // rather than leave an orphan inode on a disk marked clean. (Their nodes read zeros or
+    // stale blocks from here on; the machine is powering off.)
+    for (auto& entry : m_nodes) {
+        if (entry.value->link_count() == 0 && !entry.value->is_directory())
+            TRY(m_volume.release(entry.key));
+    }
     TRY(m_volume.unmount());
     m_volume.set_read_only(Error::from("ext2: unmounted (poweroff)", ErrorKind::Unsupported));
     return {};

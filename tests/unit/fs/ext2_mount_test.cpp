@@ -211,6 +211,18 @@ TEST_F(Ext2Mount, AFileUnlinkedOrReplacedWhileOpenLivesUntilItsLastReference)
     EXPECT_NE(debugfs("stat /big").find("File not found"), std::string::npos);
 }
 
+TEST_F(Ext2Mount, UnmountWithAnUnlinkedFileStillOpenLeavesACleanDisk)
+{
+    auto held = create("/data/open", std::string(50 * 1024, 'o'));
+    ASSERT_TRUE(m_fs->unlink(m_fs->root(), "/data/open").has_value());
+    ASSERT_TRUE(m_mount->unmount().has_value());
+    EXPECT_FALSE(m_mount->volume().is_writable());
+    auto check = run("e2fsck -fn '" + m_image + "'");
+    EXPECT_EQ(check.status, 0) << check.output;
+    EXPECT_NE(debugfs("stats").find("clean"), std::string::npos);
+    held = nullptr;
+}
+
 TEST_F(Ext2Mount, TruncationTimesAndSyncReachTheDevice)
 {
     auto file = create("/data/f", std::string(5000, 'z'));
