@@ -4,7 +4,9 @@
 # call window and its bounds, refused counts, forged/closed/wrong-type handles and a missing
 # right, nested and self calls (EDEADLK), a loop of 10000 calls, a client killed inside a call
 # (the service goes on), services that trap, recurse too deep or exit in a call (ECONNABORTED
-# for the client, then EPIPE; the service ends) and a service killed while a call spins in it.
+# for the client, then EPIPE; the service ends), a service killed while a call spins in it,
+# and a cycle (the client waits for the service's gate while the service calls the client):
+# EDEADLK for the one that would close it, no hang.
 # Twice: the second round leaves the kernel heap's bytes and live objects (0) as the first, and
 # free frames up to pages the heap holds.
 # usage: xcall-service.sh -- QEMU-RUN-ARGS... (an initrd with the test programs, the kernel last)
@@ -41,11 +43,14 @@ for check in "start the service, receive its call handles -> 0" "call handles he
     "status of the service that recurses too deep -> 134" \
     "a call that exits with 7 -> 13" "a call after it exits with 7 -> 64" "status of the service that exits with 7 -> 7" \
     "start a service to kill -> 0" "kill the service inside the call -> 0" "status of the killed service -> 137" \
-    "the spinning call ended -> 13" "helper status -> 0" "a call to the killed service -> 64" "done"; do
+    "the spinning call ended -> 13" "helper status -> 0" "a call to the killed service -> 64" \
+    "start a service that calls back -> 0" "offer a function of the client -> 0" "send it to the service -> 0" \
+    "call the service while it calls back -> 0" "its result -> 11" "status of the service that called back -> 0" "done"; do
   expect_count "^xcall_client: $check$" 2
 done
 expect_count "^xcall_client: a helper calls the spinning function -> 0$" 4
-expect_count "^xcall_service: served [0-9]+ calls, then serve -> 64$" 2
+expect_count "^xcall_service: served [0-9]+ calls, then serve -> 64$" 4
+expect_count "^xcall_service: calling back its waiting client -> 16$" 2
 expect_count "^error: wasm trap in a direct call: out of bounds memory access$" 2
 expect_count "^error: wasm trap in a direct call: call stack exhausted$" 2
 expect_count "^xcall_service: checks" 0

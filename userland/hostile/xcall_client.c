@@ -31,8 +31,9 @@ static void sleep_ms(long ms)
     nanosleep(&t, NULL);
 }
 
-// Spawns a service and receives its call handles. 0 or an errno.
-static int start_service(uint32_t* process, uint32_t calls[kCalls])
+// Spawns a service and receives its call handles. 0 or an errno. With `channel_out`, the
+// service runs in cycle mode and the channel stays open for the caller.
+static int start_service_with(uint32_t* process, uint32_t calls[kCalls], uint32_t* channel_out)
 {
     uint32_t pair[2];
     int error = wasmkern_channel_create(pair);
@@ -40,8 +41,12 @@ static int start_service(uint32_t* process, uint32_t calls[kCalls])
         return error;
     static const char path[] = "/bin/xcall_service";
     static const char argv[] = "xcall_service";
-    struct WkHandleGrant grant = { pair[1], WK_RIGHT_WRITE };
-    error = wasmkern_spawn_with_handles(path, sizeof path - 1, argv, sizeof argv, "", 0, 0, 1, 2, &grant, 1, 0, process);
+    static const char cycle_argv[] = "xcall_service\0cycle";
+    struct WkHandleGrant grant = { pair[1], WK_RIGHT_WRITE | WK_RIGHT_READ | WK_RIGHT_WAIT };
+    error = channel_out ? wasmkern_spawn_with_handles(path, sizeof path - 1, cycle_argv, sizeof cycle_argv, "", 0, 0, 1, 2,
+                              &grant, 1, 0, process)
+                        : wasmkern_spawn_with_handles(path, sizeof path - 1, argv, sizeof argv, "", 0, 0, 1, 2, &grant, 1, 0,
+                              process);
     wasmkern_handle_close(pair[1]);
     if (!error) {
         struct WkWaitItem item = { pair[0], WK_SIGNAL_READABLE | WK_SIGNAL_PEER_CLOSED, 0 };
@@ -54,9 +59,15 @@ static int start_service(uint32_t* process, uint32_t calls[kCalls])
         if (!error && actual[1] != kCalls)
             error = EPROTO;
     }
-    wasmkern_handle_close(pair[0]);
+    if (channel_out && !error)
+        *channel_out = pair[0];
+    else
+        wasmkern_handle_close(pair[0]);
     return error;
 }
+
+static int start_service(uint32_t* process, uint32_t calls[kCalls]) { return start_service_with(process, calls, NULL); }
+
 
 static void close_all(uint32_t calls[kCalls])
 {
@@ -147,6 +158,25 @@ static int bench(void)
     close_all(calls);
     show("service status", wait_status(service));
     return 0;
+}
+
+static int32_t client_function(void) { return 1; }
+
+// Two threads each waiting for the other's gate: the client waits for the service (which does
+// not serve yet) while the service's thread calls the client (which never serves).
+static void cycle(void)
+{
+    uint32_t service, calls[kCalls], channel = 0, own = 0;
+    show("start a service that calls back", start_service_with(&service, calls, &channel));
+    show("offer a function of the client", wasmkern_call_offer((uint32_t)(uintptr_t)&client_function, &own));
+    struct WkHandleGrant grant = { own, WK_RIGHT_CALL };
+    show("send it to the service", wasmkern_channel_write(channel, "mine", 4, &grant, 1));
+    uint64_t args[2] = { 5, 6 }, result = 0;
+    show("call the service while it calls back", wasmkern_call(calls[ADD], args, 2, &result, 1, NULL, 0));
+    show("its result", (long)result);
+    wasmkern_handle_close(channel);
+    close_all(calls);
+    show("status of the service that called back", wait_status(service));
 }
 
 // A service that misbehaves in a call ends; the client gets ECONNABORTED, then EPIPE.
@@ -284,6 +314,7 @@ int main(int argc, char** argv)
     args[1] = 2;
     show("a call to the killed service", wasmkern_call(calls[ADD], args, 2, results, 1, NULL, 0));
     close_all(calls);
+    cycle();
     printf("xcall_client: done\n");
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wasmkern.h"
 
@@ -107,7 +108,27 @@ static int32_t spin(void)
 
 static int32_t service_pid_probe(void) { return (int32_t)served; }
 
-int main(void)
+// `cycle` mode: after sending its handles, receive the client's call handle and call it back
+// from this thread while the client waits at this service's gate (the client is inside
+// `call`, waiting for call_serve): EDEADLK, not a hang.
+static void call_back_waiting_client(uint32_t channel)
+{
+    struct WkWaitItem item = { channel, WK_SIGNAL_READABLE, 0 };
+    uint32_t client_call = 0, actual[2] = { 0, 0 };
+    char text[16];
+    if (wasmkern_wait_many(&item, 1, 20000) || wasmkern_channel_read(channel, text, sizeof text, &client_call, 1, actual)
+        || actual[1] != 1) {
+        fprintf(stderr, "xcall_service: no call handle from the client\n");
+        return;
+    }
+    struct timespec pause = { 0, 200 * 1000 * 1000 }; // the client is at the gate by then
+    nanosleep(&pause, NULL);
+    uint64_t result = 0;
+    printf("xcall_service: calling back its waiting client -> %d\n", wasmkern_call(client_call, NULL, 0, &result, 1, NULL, 0));
+    wasmkern_handle_close(client_call);
+}
+
+int main(int argc, char** argv)
 {
     uint32_t channel = 0;
     if (wk_find_handle(WK_OBJECT_CHANNEL, WK_RIGHT_WRITE, &channel) != 0) {
@@ -147,6 +168,8 @@ int main(void)
         fprintf(stderr, "xcall_service: sending the handles: %s\n", strerror(error));
         return 1;
     }
+    if (argc > 1 && strcmp(argv[1], "cycle") == 0)
+        call_back_waiting_client(channel);
     wasmkern_handle_close(channel);
     error = wasmkern_call_serve();
     printf("xcall_service: served %u calls, then serve -> %d\n", served, error);
