@@ -133,7 +133,7 @@ Errno check_offerable(const runtime::Store& store, const runtime::VMFuncRef& fun
 
 DirectCall* current_call_into(u32 pid)
 {
-    auto* call = static_cast<DirectCall*>(sched::current()->direct_call());
+    DirectCall* call = sched::current()->direct_call();
     return call && call->service->pid() == pid ? call : nullptr;
 }
 

@@ -11,6 +11,7 @@ struct Activation;
 namespace wk::kernel::proc {
 class Process;
 class CallService;
+struct DirectCall;
 }
 
 namespace wk::kernel::sched {
@@ -58,8 +59,8 @@ public:
     proc::CallService* call_waiting_for() const { return m_call_waiting_for; }
     void set_call_waiting_for(proc::CallService* service) { m_call_waiting_for = service; }
     // The direct call the thread is in (nullptr outside one); calls do not nest.
-    void* direct_call() const { return m_direct_call; }
-    void set_direct_call(void* call) { m_direct_call = call; }
+    proc::DirectCall* direct_call() const { return m_direct_call; }
+    void set_direct_call(proc::DirectCall* call) { m_direct_call = call; }
 
     IntrusiveListNode m_queue_node;
 
@@ -86,7 +87,7 @@ private:
     bool m_kill_requested { false };
     bool m_call_aborted { false };
     proc::CallService* m_call_waiting_for { nullptr };
-    void* m_direct_call { nullptr };
+    proc::DirectCall* m_direct_call { nullptr };
     WaitQueue* m_blocked_on { nullptr };
     // The engine's parker (engine/platform.h, park/unpark): a token and whether the thread
     // sleeps in park(), where unpark may wake it before its deadline.
