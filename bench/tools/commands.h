@@ -12,6 +12,7 @@ namespace wk::bench {
 int compile_command(const Arguments&);
 int instantiate_command(const Arguments&);
 int hostcall_command(const Arguments&);
+int xcall_command(const Arguments&);
 int code_command(const Arguments&);
 
 // Prints `wk-bench: MESSAGE` and the usage to stderr; returns kExitUsage.

@@ -24,6 +24,10 @@ commands (figures on stdout as `key: value` lines, in ns unless the key says oth
                                  instantiate_ns, instantiate_min_ns
   hostcall [FILE.wasm] [CALLS]   ns per call of wasm calling an empty host function: spin(CALLS)
                                  (10000000) calling bench.nop, native entry and array-call entry
+  xcall [CALLS]                  the engine's part of a kernel direct call: wasm calls a host
+                                 function that invokes another store's instance (2000000
+                                 calls): ns_per_xcall, ticks_per_xcall (TSC), and the same for
+                                 an empty host call beside it
   code [--tier T] FILE.wasm OUT.bin
                                  write the code compiled by tier T (functions in index order)
                                  and print each function's offset, size and name
@@ -42,6 +46,7 @@ constexpr Subcommand kSubcommands[] = {
     { "compile", compile_command },
     { "instantiate", instantiate_command },
     { "hostcall", hostcall_command },
+    { "xcall", xcall_command },
     { "code", code_command },
 };
 

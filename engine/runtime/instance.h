@@ -38,6 +38,7 @@ public:
     VMFuncRef* function(u32 index) const;
     Memory* memory(u32 index) const { return m_memories[index].get(); }
     Table* table(u32 index) const { return m_tables[index].get(); }
+    usize table_count() const { return m_tables.size(); }
     Global* global(u32 index) const { return m_globals[index].get(); }
     Tag* tag(u32 index) const { return m_tags[index].get(); }
     u32 type_id(u32 type_index) const { return m_type_ids[type_index]; }

@@ -17,6 +17,7 @@ enum class ObjectType : u32 {
     Process = 1,
     Resource = 2, // the root resource: power-off, the process list, any process by pid
     Channel = 3,  // one end of a channel
+    Call = 4,     // a function a service offers for direct calls (kernel/proc/direct_call.h)
 };
 
 // Rights a handle carries (ABI: wasmkern's `rights` arguments and handles records).
@@ -31,7 +32,8 @@ inline constexpr u32 kKill = 1u << 6;      // kill, interrupt
 inline constexpr u32 kInspect = 1u << 7;   // process_info, ps through the root resource
 inline constexpr u32 kPower = 1u << 8;     // poweroff (root resource)
 inline constexpr u32 kManage = 1u << 9;    // process_by_pid (root resource)
-inline constexpr u32 kAll = (1u << 10) - 1;
+inline constexpr u32 kCall = 1u << 10;     // call (a direct call into a service)
+inline constexpr u32 kAll = (1u << 11) - 1;
 } // namespace rights
 
 class KernelObject : public RefCounted<KernelObject> {

@@ -304,7 +304,7 @@ Result<void> prepare_thread_for_wasm() { return {}; }
 Activation* current_activation()
 {
     auto* thread = kernel::sched::current();
-    return thread ? static_cast<Activation*>(thread->wasm_activation()) : nullptr;
+    return thread ? thread->wasm_activation() : nullptr;
 }
 
 void set_current_activation(Activation* activation)

@@ -20,6 +20,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/object/channel.h"
 #include "kernel/object/handle_table.h"
+#include "kernel/proc/direct_call.h"
 #include "kernel/proc/module_cache.h"
 #include "kernel/proc/module_loader.h"
 #include "kernel/proc/process_stack.h"
@@ -55,6 +56,9 @@ bool g_lazy = true;
 // running the kernel into its guard page.
 constexpr u64 kSpawnStackNeeded = 192 * 1024;
 
+} // namespace
+
+// NOTE: named (not in the anonymous namespace) so that sched::Thread can point at it typed.
 class Process {
 public:
     u32 pid { 0 };
@@ -86,6 +90,15 @@ public:
     // its system) and the system. Runs on the process thread, or in spawn() on failure.
     void release_resources()
     {
+        // Direct calls: none is inside (call_serve returns only when none is), and none can
+        // enter once the service is shut down; its endpoints then answer Pipe.
+        if (caller.service) {
+            caller.service->shut_down();
+            caller.service->unref();
+            caller.service = nullptr;
+        }
+        caller.instance = nullptr;
+        caller.store = nullptr;
         RefPtr<runtime::Store> dying_store;
         {
             InterruptDisabler guard; // list() reads the store with interrupts off
@@ -104,6 +117,8 @@ public:
         module = {};
     }
 };
+
+namespace {
 
 // The table: slots hold processes from spawn until they are waited for (or reaped).
 Process* g_table[kMaxProcesses];
@@ -134,7 +149,7 @@ usize count_locked()
 Process* current_process()
 {
     auto* thread = sched::current();
-    return thread ? static_cast<Process*>(thread->process()) : nullptr;
+    return thread ? thread->process() : nullptr;
 }
 
 // Joins the process thread (it has exited or is about to) and frees the process.
@@ -196,6 +211,8 @@ u32 run(Process& process)
     else if ((*instance)->module().memories.size() > 0)
         context.bind_memory((*instance)->memory(0)->vm());
     context.set_exit_hook(wasi::unwind_on_exit, nullptr);
+    process.caller.store = process.store.get();
+    process.caller.instance = instance->get();
 
     auto start = (*instance)->get_export("_start");
     if (!start || start->kind != engine::ExternKind::Func) {
@@ -700,7 +717,7 @@ void on_timer_tick(x86_64::InterruptFrame& frame)
     auto* thread = sched::current();
     if (!thread || !thread->kill_requested())
         return;
-    auto* activation = static_cast<engine::Activation*>(thread->wasm_activation());
+    auto* activation = thread->wasm_activation();
     if (!activation || activation->landing_pc == 0 || !engine::is_wasm_code(frame.rip))
         return;
     // Leave the wasm code as proc_exit does: at the activation's landing, which restores the

@@ -32,6 +32,8 @@ public:
     static void initialize();
     static Result<Thread*> spawn(const char* name, ThreadEntry entry, void* argument, usize stack_size);
     static void request_kill(Thread* thread);
+    static void abort_call(Thread* thread);
+    static void end_call_abort(Thread* thread) { __atomic_store_n(&thread->m_call_aborted, false, __ATOMIC_RELEASE); }
     static Result<Thread*> spawn_on_stack(const char* name, ThreadEntry entry, void* argument, mm::KernelStack stack);
     static Result<i64> join(Thread* thread);
     static void yield();
@@ -59,6 +61,8 @@ public:
 
 private:
     static void make_runnable(Thread& thread);
+    // Takes a blocked or sleeping thread out of its queue (kill, call abort). Interrupts off.
+    static void wake_blocked(Thread& thread);
     // For a thread leaving a sleep or a wait queue.
     static void make_woken_runnable(Thread& thread);
     static bool should_preempt(u64 now);
@@ -244,7 +248,7 @@ bool Scheduler::park_current(u64 deadline_ns)
 {
     InterruptDisabler guard;
     Thread* self = s_current;
-    if (!self->m_park_token && !self->m_kill_requested) {
+    if (!self->m_park_token && !self->kill_requested()) {
         self->m_wake_at_ns = deadline_ns;
         self->m_state = ThreadState::Sleeping;
         self->m_parked = true;
@@ -271,13 +275,25 @@ void Scheduler::request_kill(Thread* thread)
 {
     InterruptDisabler guard;
     __atomic_store_n(&thread->m_kill_requested, true, __ATOMIC_RELEASE);
-    if (thread->m_state == ThreadState::Blocked && thread->m_blocked_on) {
-        thread->m_blocked_on->m_waiters.remove(*thread);
-        thread->m_blocked_on = nullptr;
-        make_woken_runnable(*thread);
-    } else if (thread->m_state == ThreadState::Sleeping) {
-        s_sleepers.remove(*thread);
-        make_woken_runnable(*thread);
+    wake_blocked(*thread);
+}
+
+void Scheduler::abort_call(Thread* thread)
+{
+    InterruptDisabler guard;
+    __atomic_store_n(&thread->m_call_aborted, true, __ATOMIC_RELEASE);
+    wake_blocked(*thread);
+}
+
+void Scheduler::wake_blocked(Thread& thread)
+{
+    if (thread.m_state == ThreadState::Blocked && thread.m_blocked_on) {
+        thread.m_blocked_on->m_waiters.remove(thread);
+        thread.m_blocked_on = nullptr;
+        make_woken_runnable(thread);
+    } else if (thread.m_state == ThreadState::Sleeping) {
+        s_sleepers.remove(thread);
+        make_woken_runnable(thread);
     }
 }
 
@@ -421,6 +437,8 @@ Result<Thread*> spawn_on_stack(const char* name, ThreadEntry entry, void* argume
     return Scheduler::spawn_on_stack(name, entry, argument, stack);
 }
 void request_kill(Thread* thread) { Scheduler::request_kill(thread); }
+void abort_call(Thread* thread) { Scheduler::abort_call(thread); }
+void end_call_abort(Thread* thread) { Scheduler::end_call_abort(thread); }
 bool park_current(u64 deadline_ns) { return Scheduler::park_current(deadline_ns); }
 void unpark(Thread* thread) { Scheduler::unpark(thread); }
 void clear_park_token(Thread* thread) { Scheduler::clear_park_token(thread); }

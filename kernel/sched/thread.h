@@ -5,6 +5,15 @@
 #include "base/types.h"
 #include "kernel/mm/memory.h"
 
+namespace wk::engine {
+struct Activation;
+}
+namespace wk::kernel::proc {
+class Process;
+class CallService;
+struct DirectCall;
+}
+
 namespace wk::kernel::sched {
 
 enum class ThreadState : u8 { Runnable, Running, Sleeping, Blocked, Dead };
@@ -30,14 +39,28 @@ public:
     // mapped address, below the old one.
     void set_stack_bottom(u64 bottom) { m_stack.bottom = bottom; }
     // The innermost wasm activation running on this thread (engine/platform.h).
-    void* wasm_activation() const { return m_wasm_activation; }
-    void set_wasm_activation(void* activation) { m_wasm_activation = activation; }
+    engine::Activation* wasm_activation() const { return m_wasm_activation; }
+    void set_wasm_activation(engine::Activation* activation) { m_wasm_activation = activation; }
     // The process this thread runs (kernel/proc), or nullptr for a kernel thread.
-    void* process() const { return m_process; }
-    void set_process(void* process) { m_process = process; }
+    proc::Process* process() const { return m_process; }
+    void set_process(proc::Process* process) { m_process = process; }
     // Set by kill: blocking calls of the thread return early (WASI `intr`) and the timer
-    // redirects it out of wasm code at its next tick there (kernel/proc).
-    bool kill_requested() const { return __atomic_load_n(&m_kill_requested, __ATOMIC_ACQUIRE); }
+    // redirects it out of wasm code at its next tick there (kernel/proc). Also true while the
+    // direct call the thread is in is being aborted (its service was killed: abort_call), so
+    // that the same paths end the call's activation.
+    bool kill_requested() const
+    {
+        return __atomic_load_n(&m_kill_requested, __ATOMIC_ACQUIRE) || __atomic_load_n(&m_call_aborted, __ATOMIC_ACQUIRE);
+    }
+    // Killed itself, not only in an aborted direct call.
+    bool own_kill_requested() const { return __atomic_load_n(&m_kill_requested, __ATOMIC_ACQUIRE); }
+    // Direct calls (kernel/proc/direct_call.h): the service whose gate this thread waits for
+    // (deadlock detection), changed with interrupts off by the thread itself.
+    proc::CallService* call_waiting_for() const { return m_call_waiting_for; }
+    void set_call_waiting_for(proc::CallService* service) { m_call_waiting_for = service; }
+    // The direct call the thread is in (nullptr outside one); calls do not nest.
+    proc::DirectCall* direct_call() const { return m_direct_call; }
+    void set_direct_call(proc::DirectCall* call) { m_direct_call = call; }
 
     IntrusiveListNode m_queue_node;
 
@@ -59,9 +82,12 @@ private:
     i64 m_exit_status { 0 };
     Thread* m_joiner { nullptr };
     bool m_joined { false };
-    void* m_wasm_activation { nullptr };
-    void* m_process { nullptr };
+    engine::Activation* m_wasm_activation { nullptr };
+    proc::Process* m_process { nullptr };
     bool m_kill_requested { false };
+    bool m_call_aborted { false };
+    proc::CallService* m_call_waiting_for { nullptr };
+    proc::DirectCall* m_direct_call { nullptr };
     WaitQueue* m_blocked_on { nullptr };
     // The engine's parker (engine/platform.h, park/unpark): a token and whether the thread
     // sleeps in park(), where unpark may wake it before its deadline.
@@ -126,6 +152,10 @@ void clear_park_token(Thread* thread);
 // Marks `thread` for killing (Thread::kill_requested) and, when it waits on a WaitQueue or
 // sleeps, makes it runnable so that its blocking call can return. Threads in join() stay put.
 void request_kill(Thread* thread);
+// The same for the direct call `thread` is in (its service is being killed): kill_requested
+// is true until end_call_abort, and a blocked or sleeping thread is woken.
+void abort_call(Thread* thread);
+void end_call_abort(Thread* thread);
 usize thread_count();
 u64 context_switches();
 

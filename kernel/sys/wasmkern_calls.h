@@ -4,7 +4,8 @@
 #include "kernel/sys/wasmkern_module.h"
 
 // The calls of the `wasmkern` import module kept outside wasmkern_module.cpp (which defines
-// them all): handles (wasmkern_handles.cpp) and channels (wasmkern_channels.cpp). Each takes
+// them all): handles (wasmkern_handles.cpp), channels (wasmkern_channels.cpp) and direct calls
+// (wasmkern_direct_calls.cpp). Each takes
 // i32 parameters and returns a WASI errno (docs/process-abi.md).
 namespace wk::kernel::sys::calls {
 
@@ -19,5 +20,12 @@ u32 channel_write(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_len, u32
 u32 channel_read(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_capacity, u32 handles_ptr, u32 handles_capacity,
                  u32 actual_out);
 u32 wait_many(WasmkernCaller&, u32 items_ptr, u32 count, u32 timeout_ms);
+
+u32 call_offer(WasmkernCaller&, u32 table_index, u32 handle_out);
+u32 call(WasmkernCaller&, u32 handle, u32 args_ptr, u32 args_count, u32 results_ptr, u32 results_count, u32 window_ptr,
+         u32 window_len);
+u32 call_serve(WasmkernCaller&);
+u32 call_window_read(WasmkernCaller&, u32 window_offset, u32 bytes_ptr, u32 length);
+u32 call_window_write(WasmkernCaller&, u32 window_offset, u32 bytes_ptr, u32 length);
 
 } // namespace wk::kernel::sys::calls

@@ -423,6 +423,11 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&calls::channel_write>("channel_write"),
         define<&calls::channel_read>("channel_read"),
         define<&calls::wait_many>("wait_many"),
+        define<&calls::call_offer>("call_offer"),
+        define<&calls::call>("call"),
+        define<&calls::call_serve>("call_serve"),
+        define<&calls::call_window_read>("call_window_read"),
+        define<&calls::call_window_write>("call_window_write"),
     };
     const ValType errno_result[] = { ValType::i32() };
     for (const Definition& function : functions) {

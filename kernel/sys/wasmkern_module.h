@@ -9,6 +9,9 @@
 namespace wk::kernel::object {
 class HandleTable;
 }
+namespace wk::kernel::proc {
+class CallService;
+}
 
 namespace wk::kernel::sys {
 
@@ -24,6 +27,12 @@ struct WasmkernCaller {
     KernelWasiSystem* system { nullptr };
     engine::wasi::WasiContext* context { nullptr };
     object::HandleTable* handles { nullptr };
+    // Direct calls (kernel/proc/direct_call.h): the process's store and instance (set once it
+    // is instantiated), and its service side, made at its first offer (one reference, dropped
+    // at its teardown after CallService::shut_down).
+    engine::runtime::Store* store { nullptr };
+    engine::runtime::Instance* instance { nullptr };
+    proc::CallService* service { nullptr };
 };
 
 // Defines the `wasmkern` import module (docs/process-abi.md) in `linker`: spawn, wait, kill,

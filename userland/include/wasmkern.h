@@ -17,6 +17,7 @@
 #define WK_OBJECT_PROCESS 1u
 #define WK_OBJECT_RESOURCE 2u
 #define WK_OBJECT_CHANNEL 3u
+#define WK_OBJECT_CALL 4u
 
 #define WK_RIGHT_DUPLICATE (1u << 0)
 #define WK_RIGHT_TRANSFER (1u << 1)
@@ -28,7 +29,8 @@
 #define WK_RIGHT_INSPECT (1u << 7)
 #define WK_RIGHT_POWER (1u << 8)
 #define WK_RIGHT_MANAGE (1u << 9)
-#define WK_RIGHTS_ALL ((1u << 10) - 1)
+#define WK_RIGHT_CALL (1u << 10)
+#define WK_RIGHTS_ALL ((1u << 11) - 1)
 
 // Starts the program at the absolute `path`. `argv` and `env` are byte buffers of
 // NUL-terminated strings (argv[0] first); the caller's WASI fds stdin_fd/stdout_fd/stderr_fd
@@ -173,6 +175,36 @@ struct WkWaitItem {
 // caller is killed.
 WK_IMPORT("wait_many")
 int32_t wasmkern_wait_many(struct WkWaitItem* items, uint32_t count, uint32_t timeout_ms);
+
+// Direct calls (docs/process-abi.md, "Direct calls"): a service offers functions of its own;
+// a client holding a call handle runs one on its own thread with the service's instance.
+//
+// Service side. A handle (rights duplicate, transfer, call) for the function `function` points
+// at (an index into the module's function table: `(uint32_t)(uintptr_t)&f`); its parameters and
+// results must be numbers (i32, i64, f32, f64), at most 8 each. EINVAL otherwise.
+WK_IMPORT("call_offer")
+int32_t wasmkern_call_offer(uint32_t function, uint32_t* handle_out);
+// Lets calls in, one at a time, until the caller is killed (EINTR) or no call handle of it
+// is left anywhere (EPIPE). Calls can only enter while the service's thread is in here.
+WK_IMPORT("call_serve")
+int32_t wasmkern_call_serve(void);
+// Inside a call: copy between the caller's window (call's window_ptr/len) and this memory.
+// EINVAL outside a call, EFAULT when a range does not fit the window or this memory.
+WK_IMPORT("call_window_read")
+int32_t wasmkern_call_window_read(uint32_t window_offset, void* bytes, uint32_t length);
+WK_IMPORT("call_window_write")
+int32_t wasmkern_call_window_write(uint32_t window_offset, const void* bytes, uint32_t length);
+//
+// Client side. Arguments and results are 8-byte slots (i32 and f32 in the low 4 bytes);
+// args_count must be the function's parameter count, results_count at least its result
+// count. `window` (may be empty) is what the service can copy from and to during the call.
+// Errors: EBADF/EINVAL/ENOTCAPABLE (the handle, right call), EINVAL (counts), EFAULT,
+// EDEADLK (a call from inside a call, into oneself, or closing a cycle of waiting services),
+// EPIPE (the service is gone), ECONNABORTED (the service trapped, exited or was killed during
+// the call: it is gone), EINTR (the caller is being killed).
+WK_IMPORT("call")
+int32_t wasmkern_call(uint32_t handle, const uint64_t* args, uint32_t args_count, uint64_t* results,
+    uint32_t results_count, void* window, uint32_t window_len);
 
 // A handles record: 16 bytes, little-endian.
 struct WkHandleRecord {
