@@ -61,6 +61,15 @@ void Interface::tick(u64 now_ns)
             (void)send_udp_from(kDhcpClientPort, kIpv4Broadcast, kDhcpServerPort, { message, length }, now_ns);
     }
     m_arp.expire(now_ns, [this](Ipv4Address address) { send_arp(kArpRequest, MacAddress {}, address); });
+    m_tcp.tick(now_ns);
+}
+
+void Interface::send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns)
+{
+    if (segment.size() > kMaxIpv4Packet - kIpv4Header)
+        return;
+    __builtin_memcpy(m_ip_buffer + kIpv4Header, segment.data(), segment.size());
+    (void)send_ipv4(to, kProtocolTcp, segment.size(), now_ns);
 }
 
 void Interface::send_ethernet(const MacAddress& to, u16 type, std::span<const u8> payload)
@@ -195,6 +204,8 @@ void Interface::receive_ipv4(std::span<const u8> packet, bool link_broadcast, u6
         receive_icmp(from, to, ttl, body, now_ns);
     else if (protocol == kProtocolUdp)
         receive_udp(from, to, body, now_ns);
+    else if (protocol == kProtocolTcp && to_us)
+        m_tcp.receive(from, to, body, now_ns);
     else
         ++m_counters.ipv4_unknown_protocol;
 }

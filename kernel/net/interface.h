@@ -6,11 +6,12 @@
 #include "base/result.h"
 #include "kernel/net/arp_cache.h"
 #include "kernel/net/dhcp.h"
+#include "kernel/net/tcp.h"
 #include "kernel/net/wire.h"
 
 // One Ethernet interface and the IPv4 stack above it: Ethernet II framing, ARP, IPv4 (no
 // options sent, none honoured, fragments dropped), ICMP echo, UDP with bounded per-socket
-// queues, and the DHCP client. Pure code: frames come in through receive_frame() and go out
+// queues, the DHCP client and TCP (tcp.h). Pure code: frames come in through receive_frame() and go out
 // through a FrameSink, the time is passed in, nothing here touches hardware. The driver glue
 // (kernel/drivers/network.cpp) serialises all calls; the class is not thread-safe.
 //
@@ -83,15 +84,17 @@ struct UdpDatagram {
     u16 length { 0 };
 };
 
-class Interface {
+class Interface final : private TcpOutput {
 public:
     static constexpr usize kUdpSockets = 8;
     static constexpr usize kUdpQueueDepth = 16;
     static constexpr usize kEchoReplies = 16;
 
-    Interface(FrameSink& sink, const MacAddress& mac)
+    // `sequence_seed` seeds TCP's initial sequence numbers (from the kernel's entropy).
+    Interface(FrameSink& sink, const MacAddress& mac, u32 sequence_seed = 1)
         : m_sink(sink)
         , m_mac(mac)
+        , m_tcp(*this, sequence_seed)
     {
     }
 
@@ -103,6 +106,8 @@ public:
     const NetCounters& counters() const { return m_counters; }
     const ArpCache& arp() const { return m_arp; }
     const DhcpClient& dhcp() const { return m_dhcp; }
+    TcpLayer& tcp() { return m_tcp; }
+    const TcpLayer& tcp() const { return m_tcp; }
 
     // A fixed configuration (stops DHCP).
     void configure(Ipv4Address address, Ipv4Address netmask, Ipv4Address gateway);
@@ -152,6 +157,8 @@ private:
     void send_ethernet(const MacAddress& to, u16 type, std::span<const u8> payload);
     Result<void> send_udp_from(u16 source_port, Ipv4Address to, u16 port, std::span<const u8> payload, u64 now_ns);
     void apply_lease();
+    Ipv4Address tcp_local_address() const override { return m_address; }
+    void send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns) override;
 
     FrameSink& m_sink;
     MacAddress m_mac;
@@ -165,6 +172,7 @@ private:
     NetCounters m_counters;
     ArpCache m_arp;
     DhcpClient m_dhcp;
+    TcpLayer m_tcp;
     EchoReply m_echo[kEchoReplies];
     usize m_echo_head { 0 };
     usize m_echo_count { 0 };

@@ -29,6 +29,10 @@ std::vector<Bytes> seed_frames()
         ip_frame(kProtocolUdp, udp_datagram(kGateway, kOurAddress, 1234, 7000, Bytes(64, 0x42))),
         ip_frame(kProtocolUdp, udp_datagram(kGateway, kIpv4Broadcast, 67, 68, dhcp), kGateway, kIpv4Broadcast),
         ip_frame(kProtocolTcp, Bytes(20, 0)),
+        ip_frame(kProtocolTcp, tcp_segment(40000, 80, 1000, 0, 0x02, {}, 65535, { 2, 4, 0x05, 0xB4 })),
+        ip_frame(kProtocolTcp, tcp_segment(40000, 80, 1001, 1, 0x10, Bytes(100, 0x33))),
+        ip_frame(kProtocolTcp, tcp_segment(40000, 80, 1001, 1, 0x11)),
+        ip_frame(kProtocolTcp, tcp_segment(40000, 80, 1001, 0, 0x04)),
     };
 }
 
@@ -38,6 +42,8 @@ void run_fuzz(Interface& interface, CapturingSink& sink, u32 seed, usize iterati
     auto seeds = seed_frames();
     auto socket = interface.udp_open(7000);
     ASSERT_TRUE(socket);
+    auto listener = interface.tcp().listen(80, 8);
+    ASSERT_TRUE(listener);
     u64 now = kSecond;
     for (usize i = 0; i < iterations; ++i) {
         Bytes frame = seeds[random() % seeds.size()];
@@ -61,6 +67,20 @@ void run_fuzz(Interface& interface, CapturingSink& sink, u32 seed, usize iterati
             }
             break;
         }
+        // Half the TCP frames get their checksum fixed after the mutation, so mutated headers
+        // reach the state machine instead of stopping at the checksum.
+        if (random() % 2 && frame.size() >= 14 + 20 + 20 && load_be16(frame.data() + 12) == 0x0800 && frame[14] == 0x45
+            && frame[14 + 9] == kProtocolTcp) {
+            usize total = load_be16(frame.data() + 16);
+            if (total >= 40 && 14 + total <= frame.size()) {
+                u8* segment = frame.data() + 34;
+                usize length = total - 20;
+                store_be16(segment + 16, 0);
+                u32 sum = pseudo_header_sum(load_be32(frame.data() + 26), load_be32(frame.data() + 30), kProtocolTcp,
+                                            static_cast<u16>(length));
+                store_be16(segment + 16, checksum_finish(checksum_add({ segment, length }, sum)));
+            }
+        }
         interface.receive_frame(frame, now);
         now += 1'000'000 + random() % 200'000'000;
         if (i % 16 == 0)
@@ -69,10 +89,19 @@ void run_fuzz(Interface& interface, CapturingSink& sink, u32 seed, usize iterati
             u8 buffer[kMaxUdpPayload];
             while (interface.udp_receive(*socket, buffer)) { }
             while (interface.take_echo_reply()) { }
+            // Accepted connections are read and closed, as a server would.
+            while (auto connection = interface.tcp().accept(*listener)) {
+                while (interface.tcp().receive_data(*connection, buffer, now)) { }
+                if (random() % 2)
+                    interface.tcp().close(*connection, now);
+                else
+                    interface.tcp().abort(*connection, now);
+            }
         }
         // Bounded memory: the tables never grow past their fixed sizes, and no frame sent is
         // larger than a maximal Ethernet frame.
         ASSERT_LE(interface.arp().used_entries(), ArpCache::kEntries);
+        ASSERT_LE(interface.tcp().connections_in_use(), TcpLayer::kConnections);
         if (!sink.frames.empty()) {
             for (auto& sent : sink.frames)
                 ASSERT_LE(sent.size(), kMaxFrame);
@@ -96,6 +125,10 @@ TEST(NetFuzz, MutatedFramesWithAStaticAddress)
     EXPECT_GT(counters.ipv4_bad_checksum, 0u);
     EXPECT_GT(counters.icmp_echo_requests_answered, 0u);
     EXPECT_GT(counters.udp_delivered, 0u);
+    EXPECT_GT(interface->tcp().counters().segments_in, 0u);
+    EXPECT_GT(interface->tcp().counters().bad_checksum, 0u);
+    EXPECT_GT(interface->tcp().counters().malformed, 0u);
+    EXPECT_GT(interface->tcp().counters().resets_sent, 0u);
 }
 
 TEST(NetFuzz, MutatedFramesWhileDhcpRuns)

@@ -100,6 +100,25 @@ inline Bytes arp_packet(u16 operation, const MacAddress& sender_mac, Ipv4Address
     return packet;
 }
 
+// A TCP segment from the gateway to us.
+inline Bytes tcp_segment(u16 source_port, u16 port, u32 sequence, u32 acknowledgment, u8 flags, const Bytes& data = {},
+                  u16 window = 65535, const Bytes& options = {})
+{
+    Bytes segment(20 + options.size());
+    put16(segment, 0, source_port);
+    put16(segment, 2, port);
+    put32(segment, 4, sequence);
+    put32(segment, 8, acknowledgment);
+    segment[12] = static_cast<u8>(((20 + options.size()) / 4) << 4);
+    segment[13] = flags;
+    put16(segment, 14, window);
+    std::copy(options.begin(), options.end(), segment.begin() + 20);
+    segment.insert(segment.end(), data.begin(), data.end());
+    u32 sum = pseudo_header_sum(kGateway, kOurAddress, kProtocolTcp, static_cast<u16>(segment.size()));
+    put16(segment, 16, checksum_finish(checksum_add(segment, sum)));
+    return segment;
+}
+
 // A frame from the gateway to us carrying an IPv4 packet.
 inline Bytes ip_frame(u8 protocol, const Bytes& payload, Ipv4Address from = kGateway, Ipv4Address to = kOurAddress)
 {
