@@ -381,6 +381,10 @@ void TcpLayer::push(Connection& c, u64 now_ns)
         if (!c.timer_ns)
             c.timer_ns = now_ns + c.rto_ns;
     }
+    // Data waiting on a closed window: the timer probes it (tick), in case the window
+    // update is lost.
+    if (c.tx_sent < c.tx_count && !c.timer_ns)
+        c.timer_ns = now_ns + c.rto_ns;
     if (c.fin_queued && !c.fin_sent && c.tx_sent == c.tx_count) {
         send_segment(c, c.snd_nxt, kAck | kFin, {}, now_ns);
         c.fin_sent = true;
