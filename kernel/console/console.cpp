@@ -340,6 +340,7 @@ constexpr Command kCommands[] = {
     { "ping", "send ICMP echo requests (`ping ADDRESS [COUNT]`)", command_ping },
     { "udpecho", "echo UDP datagrams (`udpecho PORT COUNT [SECONDS]`)", command_udpecho },
     { "udpsend", "send a UDP datagram and print the reply (`udpsend ADDRESS PORT TEXT`)", command_udpsend },
+    { "tcpecho", "echo TCP connections (`tcpecho PORT COUNT [SECONDS]`)", command_tcpecho },
     { "poweroff", "turn the machine off", command_poweroff },
 };
 

@@ -85,9 +85,13 @@ void print_status(net::Interface& interface)
     usize arp_entries;
     bool link;
     u64 device_in, device_out, device_errors, ring_full;
+    net::TcpCounters t;
+    usize tcp_connections;
     {
         NetworkLock lock;
         c = interface.counters();
+        t = interface.tcp().counters();
+        tcp_connections = interface.tcp().connections_in_use();
         mac = interface.mac();
         address = interface.address();
         netmask = interface.netmask();
@@ -120,6 +124,10 @@ void print_status(net::Interface& interface)
           c.icmp_malformed, c.icmp_bad_checksum, c.icmp_echo_requests_answered, c.icmp_echo_replies_in);
     print("  udp: {} in, {} delivered, {} sent, {} malformed, {} bad checksum, {} no socket, {} queue full\n", c.udp_in,
           c.udp_delivered, c.udp_sent, c.udp_malformed, c.udp_bad_checksum, c.udp_no_socket, c.udp_queue_full);
+    print("  tcp: {} in, {} out, {} malformed, {} bad checksum, {} out of order, {} retransmitted, {} resets sent, "
+          "{} received, {} SYNs dropped, {} timed out, {} connections\n",
+          t.segments_in, t.segments_out, t.malformed, t.bad_checksum, t.out_of_order, t.retransmissions, t.resets_sent,
+          t.resets_received, t.syn_dropped, t.timeouts, tcp_connections);
 }
 
 } // namespace
@@ -326,6 +334,95 @@ void command_udpsend(std::string_view arguments)
     }
     print("udpsend: reply from {}:{}: {}\n", text_of(datagram->from).text, datagram->from_port,
           std::string_view(reply, datagram->length));
+}
+
+void command_tcpecho(std::string_view arguments)
+{
+    auto* interface = interface_or_say();
+    if (!interface)
+        return;
+    u64 port, count, seconds = 60;
+    std::string_view seconds_word;
+    if (!parse_number(next_word(arguments), 65535, port) || port == 0 || !parse_number(next_word(arguments), 1000, count)
+        || count == 0 || (!(seconds_word = next_word(arguments)).empty() && !parse_number(seconds_word, 3600, seconds))) {
+        print("usage: tcpecho PORT COUNT [SECONDS] (default 60 s)\n");
+        return;
+    }
+    auto& tcp = interface->tcp();
+    usize listener;
+    {
+        NetworkLock lock;
+        auto listening = tcp.listen(static_cast<u16>(port), 4);
+        if (!listening) {
+            print("tcpecho: {}\n", listening.error().message());
+            return;
+        }
+        listener = *listening;
+    }
+    print("tcpecho: listening on port {}\n", port);
+    static u8 buffer[2048];
+    u64 served = 0, total = 0, start = network_now_ns();
+    auto timed_out = [&] { return network_now_ns() - start > seconds * kSecond; };
+    while (served < count && !timed_out()) {
+        std::optional<usize> connection;
+        {
+            NetworkLock lock;
+            connection = tcp.accept(listener);
+        }
+        if (!connection) {
+            sched::sleep_for(kMillisecond);
+            continue;
+        }
+        // Echoes until the peer closes: reads only when what it read before is all queued, so
+        // a peer that does not read its echo is slowed by its own window.
+        usize pending = 0, offset = 0;
+        u64 bytes = 0;
+        bool reset = false, done = false;
+        while (!done && !timed_out()) {
+            bool progress = false;
+            {
+                NetworkLock lock;
+                u64 now = network_now_ns();
+                if (pending == offset) {
+                    pending = tcp.receive_data(*connection, buffer, now);
+                    offset = 0;
+                    bytes += pending;
+                    progress = pending > 0;
+                }
+                if (offset < pending) {
+                    auto sent = tcp.send(*connection, { buffer + offset, pending - offset }, now);
+                    if (sent) {
+                        offset += *sent;
+                        progress = progress || *sent > 0;
+                    } else {
+                        reset = true;
+                    }
+                }
+                reset = reset || tcp.was_reset(*connection);
+                done = reset || (offset == pending && tcp.peer_closed(*connection));
+                if (done) {
+                    if (reset)
+                        tcp.abort(*connection, now);
+                    else
+                        tcp.close(*connection, now);
+                }
+            }
+            if (!progress && !done)
+                sched::sleep_for(kMillisecond);
+        }
+        if (!done) {
+            NetworkLock lock;
+            tcp.abort(*connection, network_now_ns());
+        }
+        ++served;
+        total += bytes;
+        print("tcpecho: connection {}: echoed {} bytes{}\n", served, bytes, reset ? " (reset)" : done ? "" : " (timed out)");
+    }
+    {
+        NetworkLock lock;
+        tcp.close_listener(listener);
+    }
+    print("tcpecho: {} connections, {} bytes{}\n", served, total, served < count ? " (timed out)" : "");
 }
 
 } // namespace wk::kernel::console

@@ -14,5 +14,7 @@ void command_ping(std::string_view arguments);
 void command_udpecho(std::string_view arguments);
 // udpsend ADDRESS PORT TEXT      send TEXT and print the reply (waits 5 s)
 void command_udpsend(std::string_view arguments);
+// tcpecho PORT COUNT [SECONDS]   accept COUNT TCP connections in turn, echo each until it closes
+void command_tcpecho(std::string_view arguments);
 
 } // namespace wk::kernel::console
