@@ -420,7 +420,7 @@ void command_tcpecho(std::string_view arguments)
     }
     {
         NetworkLock lock;
-        tcp.close_listener(listener);
+        tcp.close_listener(listener, network_now_ns());
     }
     print("tcpecho: {} connections, {} bytes{}\n", served, total, served < count ? " (timed out)" : "");
 }

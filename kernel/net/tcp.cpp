@@ -449,7 +449,7 @@ Result<usize> TcpLayer::listen(u16 port, u16 backlog)
     return Error::from("all TCP listeners are in use", ErrorKind::OutOfMemory);
 }
 
-void TcpLayer::close_listener(usize listener)
+void TcpLayer::close_listener(usize listener, u64 now_ns)
 {
     if (listener >= kListeners)
         return;
@@ -458,7 +458,7 @@ void TcpLayer::close_listener(usize listener)
     for (auto& c : m_connections) {
         if (c.in_use && !c.owned && c.listener == static_cast<i8>(listener)) {
             if (c.state != TcpState::Closed)
-                send_segment(c, c.snd_nxt, kRst, {}, 0);
+                send_segment(c, c.snd_nxt, kRst, {}, now_ns);
             c.in_use = false;
             c.state = TcpState::Closed;
         }

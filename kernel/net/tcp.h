@@ -78,7 +78,8 @@ public:
     // Listens on `port` with at most `backlog` connections not yet accepted. Invalid for a
     // port already listened on or a backlog of 0, OutOfMemory when kListeners are in use.
     [[nodiscard]] Result<usize> listen(u16 port, u16 backlog);
-    void close_listener(usize listener);
+    // Resets the connections nobody accepted yet.
+    void close_listener(usize listener, u64 now_ns);
     // The next established connection of the listener, now the caller's.
     std::optional<usize> accept(usize listener);
     // Bytes of `data` taken into the send buffer (0 when it is full). Invalid when the

@@ -303,6 +303,27 @@ TEST_F(TcpTest, SendHonoursThePeersWindowAndMss)
     EXPECT_EQ(sent().size(), 4u);
 }
 
+TEST_F(TcpTest, ClosingAListenerResetsWhatWasNotAccepted)
+{
+    listener = *tcp().listen(80, 4);
+    deliver(tcp_segment(kPeerPort, 80, 1000, 0, kSyn));
+    u32 iss = sent()[0].sequence;
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck));
+    deliver(tcp_segment(kPeerPort + 1, 80, 2000, 0, kSyn)); // still half-open
+    sent();
+    EXPECT_EQ(tcp().connections_in_use(), 2u);
+    tcp().close_listener(*listener, now);
+    auto resets = sent();
+    ASSERT_EQ(resets.size(), 2u);
+    EXPECT_EQ(resets[0].flags, kRst);
+    EXPECT_EQ(resets[0].sequence, iss + 1);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+    deliver(tcp_segment(kPeerPort + 2, 80, 3000, 0, kSyn)); // no listener any more: refused
+    auto refused = sent();
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_EQ(refused[0].flags, kRst | kAck);
+}
+
 TEST_F(TcpTest, MalformedSegmentsAreCounted)
 {
     listener = *tcp().listen(80, 4);
