@@ -14,6 +14,9 @@ help:
 	@echo "             FILES=dir puts dir's files under /home in the initrd"
 	@echo "             DISK=path attaches a disk image (default $(BUILD_DIR)/disk.img, made with mke2fs"
 	@echo "             -t ext2 when missing, DISK_SIZE big, default 256M) as virtio-blk (vda)"
+	@echo "             networking: virtio-net on QEMU user networking (DHCP gives 10.0.2.15), host"
+	@echo "             port 8080 forwarded to guest port 80; NET_FORWARD=HOST:GUEST changes it,"
+	@echo "             NET=none runs without a network"
 	@echo "make test    build and run every test (ctest)"
 	@echo "make iso     build a GRUB (Multiboot2) ISO: $(BUILD_DIR)/wasmkern.iso"
 	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
@@ -42,13 +45,24 @@ boot-build: configure
 # (virtio-blk, vda); a missing one is made as an empty ext2 image of DISK_SIZE.
 DISK ?= $(BUILD_DIR)/disk.img
 DISK_SIZE ?= 256M
+# NET=user (the default) attaches virtio-net on QEMU user networking with host port
+# NET_FORWARD's HOST forwarded to the guest's GUEST (TCP); NET=none attaches no network.
+NET ?= user
+NET_FORWARD ?= 8080:80
+ifeq ($(NET),none)
+RUN_NET := none
+else
+RUN_NET := user,hostfwd=tcp::$(word 1,$(subst :, ,$(NET_FORWARD)))-:$(word 2,$(subst :, ,$(NET_FORWARD)))
+endif
 run: boot-build
+	@case "$(NET)" in user|none) ;; *) echo "make run: NET=user or NET=none, not '$(NET)'" >&2; exit 2 ;; esac
+	@case "$(NET_FORWARD)" in [0-9]*:[0-9]*) ;; *) echo "make run: NET_FORWARD=HOST:GUEST (port numbers), not '$(NET_FORWARD)'" >&2; exit 2 ;; esac
 	@if [ ! -e "$(DISK)" ]; then truncate -s "$(DISK_SIZE)" "$(DISK)" && \
 		/sbin/mke2fs -q -F -t ext2 -L wasmkern "$(DISK)" || { rm -f "$(DISK)"; exit 1; }; fi
 	@if [ -n "$(FILES)" ]; then tools/make-initrd --userland $(BUILD_DIR)/userland \
 		--programs $(BUILD_DIR)/userland/user-programs.txt --files "$(FILES)" \
 		--stage $(BUILD_DIR)/initrd $(BUILD_DIR)/initrd.tar; fi
-	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar --disk "$(DISK)" $(KERNEL)
+	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar --disk "$(DISK)" --net "$(RUN_NET)" $(KERNEL)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

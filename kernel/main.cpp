@@ -12,6 +12,7 @@
 #include "kernel/debug/ktest.h"
 #include "kernel/debug/panic.h"
 #include "kernel/debug/symbols.h"
+#include "kernel/drivers/network.h"
 #include "kernel/drivers/storage.h"
 #include "kernel/drivers/uart16550.h"
 #include "kernel/mm/memory.h"
@@ -159,6 +160,7 @@ T must_succeed(Result<T> result, const char* what)
     sys::mount_root(boot_info);
     boot::mark_boot_phase(boot::BootPhase::Root);
     sys::mount_data();
+    drivers::initialize_network();
     if (boot_info.has_option("test")) {
         auto summary = debug::run_kernel_tests();
         if (summary.failed == 0 && summary.passed > 0)

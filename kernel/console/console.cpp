@@ -1,6 +1,7 @@
 #include "kernel/console/console.h"
 #include "kernel/console/process_commands.h"
 #include "kernel/console/ext2_commands.h"
+#include "kernel/console/net_commands.h"
 #include "kernel/console/storage_commands.h"
 
 #include <string_view>
@@ -337,6 +338,11 @@ constexpr Command kCommands[] = {
     { "lspci", "list the PCI functions and their BARs", command_lspci },
     { "disk", "list disks; `disk write|verify NAME SECTOR COUNT SEED`, `disk flush NAME`, `disk bench NAME SECTOR MIB`", command_disk },
     { "ext2", "change an ext2 disk directly: `ext2 write|mkdir|rm|mv|ln|bench DISK ...` (not seen in /data until reboot)", command_ext2 },
+    { "net", "show the network interface and its counters (`net wait SECONDS`: wait for a DHCP address)", command_net },
+    { "ping", "send ICMP echo requests (`ping ADDRESS [COUNT]`)", command_ping },
+    { "udpecho", "echo UDP datagrams (`udpecho PORT COUNT [SECONDS]`)", command_udpecho },
+    { "udpsend", "send a UDP datagram and print the reply (`udpsend ADDRESS PORT TEXT`)", command_udpsend },
+    { "tcpecho", "echo TCP connections (`tcpecho PORT COUNT [SECONDS]`)", command_tcpecho },
     { "poweroff", "turn the machine off", command_poweroff },
 };
 

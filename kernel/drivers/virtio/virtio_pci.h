@@ -77,7 +77,7 @@ private:
     volatile u8* m_device;
     u32 m_device_length;
     DriverHost& m_host;
-    // Per queue (only queue 0 is used by virtio-blk here): where its notifications go.
+    // Per queue (virtio-blk uses queue 0, virtio-net queues 0 and 1): where its notifications go.
     u32 m_queue_notify_offset[4] {};
     u16 m_queue_vector { kVirtioNoVector };
     bool m_queue_interrupts { false };

@@ -1,0 +1,567 @@
+#include "kernel/net/tcp.h"
+
+namespace wk::kernel::net {
+
+namespace {
+
+constexpr usize kHeader = 20;
+constexpr u8 kProtocolTcp = 6;
+
+enum Flags : u8 {
+    kFin = 0x01,
+    kSyn = 0x02,
+    kRst = 0x04,
+    kPsh = 0x08,
+    kAck = 0x10,
+};
+
+bool seq_lt(u32 a, u32 b) { return static_cast<i32>(a - b) < 0; }
+bool seq_le(u32 a, u32 b) { return static_cast<i32>(a - b) <= 0; }
+
+} // namespace
+
+const char* tcp_state_name(TcpState state)
+{
+    switch (state) {
+    case TcpState::Closed:
+        return "CLOSED";
+    case TcpState::SynReceived:
+        return "SYN_RECEIVED";
+    case TcpState::Established:
+        return "ESTABLISHED";
+    case TcpState::CloseWait:
+        return "CLOSE_WAIT";
+    case TcpState::LastAck:
+        return "LAST_ACK";
+    case TcpState::FinWait1:
+        return "FIN_WAIT_1";
+    case TcpState::FinWait2:
+        return "FIN_WAIT_2";
+    case TcpState::Closing:
+        return "CLOSING";
+    case TcpState::TimeWait:
+        return "TIME_WAIT";
+    }
+    return "?";
+}
+
+u32 TcpLayer::next_random()
+{
+    // xorshift32: initial sequence numbers the peer cannot guess from the last one.
+    // NOTE: RFC 6528 asks for a keyed hash of the connection's addresses plus a clock; the
+    // seed comes from the kernel's entropy at start.
+    m_random ^= m_random << 13;
+    m_random ^= m_random >> 17;
+    m_random ^= m_random << 5;
+    return m_random;
+}
+
+TcpLayer::Connection* TcpLayer::find(Ipv4Address remote, u16 remote_port, u16 local_port)
+{
+    for (auto& c : m_connections) {
+        if (c.in_use && c.state != TcpState::Closed && c.remote == remote && c.remote_port == remote_port
+            && c.local_port == local_port)
+            return &c;
+    }
+    return nullptr;
+}
+
+usize TcpLayer::connections_in_use() const
+{
+    usize count = 0;
+    for (auto& c : m_connections)
+        count += c.in_use;
+    return count;
+}
+
+void TcpLayer::receive(Ipv4Address from, Ipv4Address to, std::span<const u8> bytes, u64 now_ns)
+{
+    ++m_counters.segments_in;
+    if (bytes.size() < kHeader) {
+        ++m_counters.malformed;
+        return;
+    }
+    const u8* p = bytes.data();
+    usize header = usize(p[12] >> 4) * 4;
+    if (header < kHeader || header > bytes.size()) {
+        ++m_counters.malformed;
+        return;
+    }
+    u32 sum = pseudo_header_sum(from, to, kProtocolTcp, static_cast<u16>(bytes.size()));
+    if (checksum_finish(checksum_add(bytes, sum)) != 0) {
+        ++m_counters.bad_checksum;
+        return;
+    }
+    Segment segment { load_be16(p), load_be16(p + 2), load_be32(p + 4), load_be32(p + 8), p[13], load_be16(p + 14), 0,
+                      bytes.subspan(header) };
+    // Options: only MSS is used; every length is checked against the header.
+    for (usize at = kHeader; at < header;) {
+        u8 kind = p[at];
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            ++at;
+            continue;
+        }
+        if (at + 1 >= header || p[at + 1] < 2 || at + p[at + 1] > header) {
+            ++m_counters.malformed;
+            return;
+        }
+        if (kind == 2 && p[at + 1] == 4)
+            segment.mss = load_be16(p + at + 2);
+        at += p[at + 1];
+    }
+    if (segment.source_port == 0 || segment.destination_port == 0) {
+        ++m_counters.malformed;
+        return;
+    }
+    if (Connection* c = find(from, segment.source_port, segment.destination_port)) {
+        handle(*c, segment, now_ns);
+        return;
+    }
+    if (segment.flags & kRst)
+        return;
+    if ((segment.flags & (kSyn | kAck | kFin)) == kSyn) {
+        for (usize i = 0; i < kListeners; ++i) {
+            if (m_listeners[i].open && m_listeners[i].port == segment.destination_port) {
+                accept_syn(from, segment, now_ns);
+                return;
+            }
+        }
+    }
+    send_reset_for(from, segment, now_ns);
+}
+
+void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
+{
+    i8 listener = -1;
+    for (usize i = 0; i < kListeners; ++i) {
+        if (m_listeners[i].open && m_listeners[i].port == segment.destination_port)
+            listener = static_cast<i8>(i);
+    }
+    usize waiting = 0;
+    Connection* slot = nullptr;
+    for (auto& c : m_connections) {
+        if (c.in_use && c.listener == listener && !c.owned)
+            ++waiting;
+        if (!c.in_use && !slot)
+            slot = &c;
+    }
+    if (waiting >= m_listeners[listener].backlog || !slot) {
+        ++m_counters.syn_dropped;
+        return;
+    }
+    Connection& c = *slot;
+    c = Connection {};
+    c.in_use = true;
+    c.state = TcpState::SynReceived;
+    c.listener = listener;
+    c.remote = from;
+    c.remote_port = segment.source_port;
+    c.local_port = segment.destination_port;
+    c.peer_mss = segment.mss ? (segment.mss < kOurMss ? segment.mss : kOurMss) : kDefaultMss;
+    if (c.peer_mss < 64)
+        c.peer_mss = 64; // NOTE: a tiny MSS would turn every byte into a segment
+    c.iss = next_random();
+    c.snd_una = c.iss;
+    c.snd_nxt = c.iss + 1;
+    c.snd_wnd = segment.window;
+    c.rcv_nxt = segment.sequence + 1;
+    c.timer_ns = now_ns + c.rto_ns;
+    send_segment(c, c.iss, kSyn | kAck, {}, now_ns);
+}
+
+void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
+                        u64 now_ns)
+{
+    usize header = (flags & kSyn) ? kHeader + 4 : kHeader;
+    u8* s = m_segment;
+    store_be16(s, to.local_port);
+    store_be16(s + 2, to.remote_port);
+    store_be32(s + 4, sequence);
+    store_be32(s + 8, (flags & kAck) ? acknowledgment : 0);
+    s[12] = static_cast<u8>((header / 4) << 4);
+    s[13] = flags;
+    store_be16(s + 14, window);
+    store_be16(s + 16, 0);
+    store_be16(s + 18, 0);
+    if (flags & kSyn) {
+        s[20] = 2;
+        s[21] = 4;
+        store_be16(s + 22, kOurMss);
+    }
+    __builtin_memcpy(s + header, data.data(), data.size());
+    usize length = header + data.size();
+    u32 sum = pseudo_header_sum(m_output.tcp_local_address(), to.remote, kProtocolTcp, static_cast<u16>(length));
+    store_be16(s + 16, checksum_finish(checksum_add({ s, length }, sum)));
+    ++m_counters.segments_out;
+    m_output.send_tcp_segment(to.remote, { s, length }, now_ns);
+}
+
+void TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns)
+{
+    send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags, receive_window(c), data, now_ns);
+}
+
+void TcpLayer::send_ack(Connection& c, u64 now_ns) { send_segment(c, c.snd_nxt, kAck, {}, now_ns); }
+
+void TcpLayer::send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns)
+{
+    // RFC 9293, 3.10.7.1: no connection. An ACK gets RST with its acknowledgment as sequence;
+    // anything else gets RST+ACK acknowledging all it occupied.
+    Endpoint endpoint { to, segment.source_port, segment.destination_port };
+    ++m_counters.resets_sent;
+    if (segment.flags & kAck) {
+        send_raw(endpoint, segment.acknowledgment, 0, kRst, 0, {}, now_ns);
+        return;
+    }
+    u32 length = static_cast<u32>(segment.data.size()) + ((segment.flags & kSyn) ? 1 : 0) + ((segment.flags & kFin) ? 1 : 0);
+    send_raw(endpoint, 0, segment.sequence + length, kRst | kAck, 0, {}, now_ns);
+}
+
+void TcpLayer::release(Connection& c)
+{
+    c.state = TcpState::Closed;
+    if (!c.owned || c.owner_closed)
+        c.in_use = false;
+}
+
+void TcpLayer::enter_time_wait(Connection& c, u64 now_ns)
+{
+    c.state = TcpState::TimeWait;
+    c.timer_ns = now_ns + kTimeWaitNs;
+}
+
+void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
+{
+    u32 ack = segment.acknowledgment;
+    if (seq_lt(c.snd_nxt, ack)) {
+        send_ack(c, now_ns); // acknowledges what we never sent
+        return;
+    }
+    if (seq_lt(c.snd_una, ack)) {
+        u32 acked = ack - c.snd_una;
+        if (c.state == TcpState::SynReceived || c.snd_una == c.iss)
+            --acked; // our SYN
+        bool fin_acked = c.fin_sent && ack == c.snd_nxt;
+        if (fin_acked && acked > 0)
+            --acked;
+        if (acked > c.tx_count)
+            acked = c.tx_count;
+        __builtin_memmove(c.tx, c.tx + acked, c.tx_count - acked);
+        c.tx_count = static_cast<u16>(c.tx_count - acked);
+        c.tx_sent = static_cast<u16>(c.tx_sent > acked ? c.tx_sent - acked : 0);
+        c.snd_una = ack;
+        c.retries = 0;
+        c.rto_ns = kInitialRtoNs;
+        c.timer_ns = c.snd_una == c.snd_nxt ? 0 : now_ns + c.rto_ns;
+        if (c.state == TcpState::SynReceived)
+            c.state = TcpState::Established;
+        if (fin_acked) {
+            if (c.state == TcpState::FinWait1)
+                c.state = TcpState::FinWait2;
+            else if (c.state == TcpState::Closing)
+                enter_time_wait(c, now_ns);
+            else if (c.state == TcpState::LastAck) {
+                release(c);
+                return;
+            }
+        }
+    }
+    if (seq_le(c.snd_una, ack))
+        c.snd_wnd = segment.window;
+}
+
+void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
+{
+    u32 length = static_cast<u32>(segment.data.size());
+    if (segment.flags & kRst) {
+        // RFC 5961: only an exact match resets; a RST elsewhere in the window gets a
+        // challenge ACK, one outside is ignored (blind reset attacks must guess exactly).
+        if (segment.sequence == c.rcv_nxt) {
+            ++m_counters.resets_received;
+            c.reset = true;
+            release(c);
+        } else if (seq_le(c.rcv_nxt, segment.sequence) && seq_lt(segment.sequence, c.rcv_nxt + receive_window(c))) {
+            send_ack(c, now_ns);
+        }
+        return;
+    }
+    if (c.state == TcpState::SynReceived && (segment.flags & kSyn) && !(segment.flags & kAck)
+        && segment.sequence + 1 == c.rcv_nxt) {
+        send_segment(c, c.iss, kSyn | kAck, {}, now_ns); // our SYN+ACK was lost
+        return;
+    }
+    if (segment.flags & kSyn) {
+        send_ack(c, now_ns); // RFC 5961 challenge ACK
+        return;
+    }
+    if (!(segment.flags & kAck))
+        return;
+    if (c.state == TcpState::SynReceived && (seq_le(segment.acknowledgment, c.iss) || seq_lt(c.snd_nxt, segment.acknowledgment))) {
+        send_reset_for(c.remote, segment, now_ns);
+        return;
+    }
+    // In-order only: data or FIN must start at rcv_nxt (a retransmission overlapping what we
+    // have is trimmed to its new part).
+    u32 sequence = segment.sequence;
+    auto data = segment.data;
+    if ((length || (segment.flags & kFin)) && seq_lt(sequence, c.rcv_nxt)) {
+        u32 old = c.rcv_nxt - sequence;
+        if (old > length || (old == length && !(segment.flags & kFin))) {
+            process_ack(c, segment, now_ns);
+            if (c.in_use)
+                send_ack(c, now_ns); // a duplicate: tell the peer where we are
+            return;
+        }
+        data = data.subspan(old);
+        sequence = c.rcv_nxt;
+    }
+    if ((data.size() || (segment.flags & kFin)) && sequence != c.rcv_nxt) {
+        ++m_counters.out_of_order;
+        process_ack(c, segment, now_ns);
+        if (c.in_use)
+            send_ack(c, now_ns);
+        return;
+    }
+    process_ack(c, segment, now_ns);
+    if (!c.in_use || c.state == TcpState::Closed)
+        return;
+    bool acknowledge = false;
+    bool can_receive = c.state == TcpState::Established || c.state == TcpState::FinWait1 || c.state == TcpState::FinWait2;
+    usize taken = 0;
+    if (!data.empty() && can_receive) {
+        usize space = kBufferBytes - c.rx_count;
+        taken = data.size() < space ? data.size() : space;
+        for (usize i = 0; i < taken; ++i)
+            c.rx[(c.rx_head + c.rx_count + i) % kBufferBytes] = data[i];
+        c.rx_count = static_cast<u16>(c.rx_count + taken);
+        c.rcv_nxt += static_cast<u32>(taken);
+        acknowledge = true;
+    } else if (!data.empty()) {
+        acknowledge = true; // after their FIN: nothing more is taken
+    }
+    if ((segment.flags & kFin) && taken == data.size() && !c.fin_received && can_receive) {
+        c.fin_received = true;
+        c.rcv_nxt += 1;
+        acknowledge = true;
+        if (c.state == TcpState::Established)
+            c.state = TcpState::CloseWait;
+        else if (c.state == TcpState::FinWait1)
+            c.state = TcpState::Closing;
+        else if (c.state == TcpState::FinWait2)
+            enter_time_wait(c, now_ns);
+    } else if ((segment.flags & kFin) && c.state == TcpState::TimeWait) {
+        acknowledge = true; // our last ACK was lost
+        c.timer_ns = now_ns + kTimeWaitNs;
+    }
+    if (acknowledge)
+        send_ack(c, now_ns);
+    push(c, now_ns);
+}
+
+void TcpLayer::push(Connection& c, u64 now_ns)
+{
+    bool can_send = c.state == TcpState::Established || c.state == TcpState::CloseWait || c.state == TcpState::FinWait1
+        || c.state == TcpState::LastAck;
+    if (!can_send)
+        return;
+    for (;;) {
+        u32 in_flight = c.snd_nxt - c.snd_una;
+        u32 window = c.snd_wnd > in_flight ? c.snd_wnd - in_flight : 0;
+        usize unsent = c.tx_count - c.tx_sent;
+        if (unsent == 0 || window == 0)
+            break;
+        usize chunk = unsent < c.peer_mss ? unsent : c.peer_mss;
+        if (chunk > window)
+            chunk = window;
+        send_segment(c, c.snd_nxt, kAck | kPsh, { c.tx + c.tx_sent, chunk }, now_ns);
+        c.tx_sent = static_cast<u16>(c.tx_sent + chunk);
+        c.snd_nxt += static_cast<u32>(chunk);
+        if (!c.timer_ns)
+            c.timer_ns = now_ns + c.rto_ns;
+    }
+    // Data waiting on a closed window: the timer probes it (tick), in case the window
+    // update is lost.
+    if (c.tx_sent < c.tx_count && !c.timer_ns)
+        c.timer_ns = now_ns + c.rto_ns;
+    if (c.fin_queued && !c.fin_sent && c.tx_sent == c.tx_count) {
+        send_segment(c, c.snd_nxt, kAck | kFin, {}, now_ns);
+        c.fin_sent = true;
+        c.snd_nxt += 1;
+        if (!c.timer_ns)
+            c.timer_ns = now_ns + c.rto_ns;
+    }
+}
+
+void TcpLayer::tick(u64 now_ns)
+{
+    for (auto& c : m_connections) {
+        if (!c.in_use || c.state == TcpState::Closed || !c.timer_ns || now_ns < c.timer_ns)
+            continue;
+        if (c.state == TcpState::TimeWait) {
+            c.timer_ns = 0;
+            release(c);
+            continue;
+        }
+        if (++c.retries > kMaxRetries) {
+            ++m_counters.timeouts;
+            send_segment(c, c.snd_nxt, kRst, {}, now_ns);
+            ++m_counters.resets_sent;
+            c.reset = true;
+            release(c);
+            continue;
+        }
+        ++m_counters.retransmissions;
+        c.rto_ns *= 2;
+        c.timer_ns = now_ns + c.rto_ns;
+        if (c.state == TcpState::SynReceived) {
+            send_segment(c, c.iss, kSyn | kAck, {}, now_ns);
+            continue;
+        }
+        // Go back to the oldest unacknowledged byte and send again from there.
+        c.snd_nxt = c.snd_una;
+        c.tx_sent = 0;
+        c.fin_sent = false;
+        u32 window = c.snd_wnd;
+        if (window == 0)
+            c.snd_wnd = 1; // a zero-window probe
+        push(c, now_ns);
+        c.snd_wnd = window;
+        c.timer_ns = now_ns + c.rto_ns;
+    }
+}
+
+Result<usize> TcpLayer::listen(u16 port, u16 backlog)
+{
+    if (port == 0 || backlog == 0)
+        return Error::from("TCP listen needs a port and a backlog", ErrorKind::Invalid);
+    for (auto& listener : m_listeners) {
+        if (listener.open && listener.port == port)
+            return Error::from("TCP port already listened on", ErrorKind::Invalid);
+    }
+    for (usize i = 0; i < kListeners; ++i) {
+        if (!m_listeners[i].open) {
+            m_listeners[i] = Listener { true, port, backlog };
+            return i;
+        }
+    }
+    return Error::from("all TCP listeners are in use", ErrorKind::OutOfMemory);
+}
+
+void TcpLayer::close_listener(usize listener, u64 now_ns)
+{
+    if (listener >= kListeners)
+        return;
+    m_listeners[listener].open = false;
+    // Connections nobody accepted are reset.
+    for (auto& c : m_connections) {
+        if (c.in_use && !c.owned && c.listener == static_cast<i8>(listener)) {
+            if (c.state != TcpState::Closed)
+                send_segment(c, c.snd_nxt, kRst, {}, now_ns);
+            c.in_use = false;
+            c.state = TcpState::Closed;
+        }
+    }
+}
+
+std::optional<usize> TcpLayer::accept(usize listener)
+{
+    for (usize i = 0; i < kConnections; ++i) {
+        auto& c = m_connections[i];
+        if (c.in_use && !c.owned && c.listener == static_cast<i8>(listener) && c.state != TcpState::SynReceived) {
+            c.owned = true;
+            return i;
+        }
+    }
+    return std::nullopt;
+}
+
+Result<usize> TcpLayer::send(usize connection, std::span<const u8> data, u64 now_ns)
+{
+    if (connection >= kConnections || !m_connections[connection].owned)
+        return Error::from("no such TCP connection", ErrorKind::Invalid);
+    auto& c = m_connections[connection];
+    if ((c.state != TcpState::Established && c.state != TcpState::CloseWait) || c.fin_queued)
+        return Error::from("TCP connection cannot send", ErrorKind::Invalid);
+    usize space = kBufferBytes - c.tx_count;
+    usize taken = data.size() < space ? data.size() : space;
+    __builtin_memcpy(c.tx + c.tx_count, data.data(), taken);
+    c.tx_count = static_cast<u16>(c.tx_count + taken);
+    push(c, now_ns);
+    return taken;
+}
+
+usize TcpLayer::receive_data(usize connection, std::span<u8> out, u64 now_ns)
+{
+    if (connection >= kConnections || !m_connections[connection].owned)
+        return 0;
+    auto& c = m_connections[connection];
+    usize count = out.size() < c.rx_count ? out.size() : c.rx_count;
+    bool window_was_small = receive_window(c) < c.peer_mss;
+    for (usize i = 0; i < count; ++i)
+        out[i] = c.rx[(c.rx_head + i) % kBufferBytes];
+    c.rx_head = static_cast<u16>((c.rx_head + count) % kBufferBytes);
+    c.rx_count = static_cast<u16>(c.rx_count - count);
+    // A window that opens again is announced (the peer may be waiting on a zero window).
+    if (count && window_was_small && c.state != TcpState::Closed)
+        send_ack(c, now_ns);
+    return count;
+}
+
+void TcpLayer::close(usize connection, u64 now_ns)
+{
+    if (connection >= kConnections || !m_connections[connection].owned)
+        return;
+    auto& c = m_connections[connection];
+    c.owner_closed = true;
+    switch (c.state) {
+    case TcpState::Established:
+        c.state = TcpState::FinWait1;
+        c.fin_queued = true;
+        push(c, now_ns);
+        break;
+    case TcpState::CloseWait:
+        c.state = TcpState::LastAck;
+        c.fin_queued = true;
+        push(c, now_ns);
+        break;
+    case TcpState::Closed:
+        c.in_use = false;
+        break;
+    default:
+        break; // already closing: the slot goes when the protocol is done
+    }
+}
+
+void TcpLayer::abort(usize connection, u64 now_ns)
+{
+    if (connection >= kConnections || !m_connections[connection].owned)
+        return;
+    auto& c = m_connections[connection];
+    if (c.state != TcpState::Closed && c.state != TcpState::TimeWait) {
+        send_segment(c, c.snd_nxt, kRst, {}, now_ns);
+        ++m_counters.resets_sent;
+    }
+    c.state = TcpState::Closed;
+    c.in_use = false;
+}
+
+TcpState TcpLayer::state(usize connection) const
+{
+    return connection < kConnections && m_connections[connection].in_use ? m_connections[connection].state : TcpState::Closed;
+}
+
+bool TcpLayer::peer_closed(usize connection) const
+{
+    return connection < kConnections && m_connections[connection].fin_received && m_connections[connection].rx_count == 0;
+}
+
+bool TcpLayer::was_reset(usize connection) const { return connection < kConnections && m_connections[connection].reset; }
+
+usize TcpLayer::buffered_to_send(usize connection) const
+{
+    return connection < kConnections ? m_connections[connection].tx_count : 0;
+}
+
+} // namespace wk::kernel::net

@@ -1,0 +1,177 @@
+#pragma once
+
+#include <optional>
+#include <span>
+
+#include "base/result.h"
+#include "kernel/net/wire.h"
+
+// TCP (RFC 9293), first part: passive open, in-order data both ways, FIN and RST, TIME_WAIT,
+// and retransmission from the oldest unacknowledged byte (go-back-N) on a fixed, doubling
+// timeout. Pure code like the rest of kernel/net: segments come in through receive(), go out
+// through a TcpOutput, the time is passed in. Not yet: active open, RTT estimation, window
+// scaling, congestion control, out-of-order queueing (such segments are dropped and acked),
+// keep-alive (docs/networking.md, "The plan").
+//
+// Memory is fixed: kConnections connections with kBufferBytes of receive and send buffer
+// each. A SYN for a listener whose backlog (half-open plus not yet accepted) is full is
+// dropped and counted, so a SYN flood holds at most the backlog.
+namespace wk::kernel::net {
+
+class TcpOutput {
+public:
+    virtual ~TcpOutput() = default;
+    virtual Ipv4Address tcp_local_address() const = 0;
+    // Sends a TCP segment (header and data, checksum filled in) to `to`.
+    virtual void send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns) = 0;
+};
+
+enum class TcpState : u8 {
+    Closed,
+    SynReceived,
+    Established,
+    CloseWait,
+    LastAck,
+    FinWait1,
+    FinWait2,
+    Closing,
+    TimeWait,
+};
+
+const char* tcp_state_name(TcpState state);
+
+struct TcpCounters {
+    u64 segments_in { 0 };
+    u64 segments_out { 0 };
+    u64 malformed { 0 };     // too short, data offset wrong, options running off the end
+    u64 bad_checksum { 0 };
+    u64 resets_sent { 0 };
+    u64 resets_received { 0 };
+    u64 syn_dropped { 0 };   // backlog or connection table full
+    u64 out_of_order { 0 };  // dropped (acknowledged with the expected sequence)
+    u64 retransmissions { 0 };
+    u64 timeouts { 0 };      // connections reset after kMaxRetries
+};
+
+class TcpLayer {
+public:
+    static constexpr usize kConnections = 16;
+    static constexpr usize kListeners = 4;
+    static constexpr usize kBufferBytes = 4096;
+    static constexpr u16 kDefaultMss = 536; // RFC 9293 when the peer sends none
+    static constexpr u16 kOurMss = 1460;
+    static constexpr u64 kInitialRtoNs = 1'000'000'000ull;
+    static constexpr u32 kMaxRetries = 6;
+    // 2 MSL. NOTE: shorter than RFC 9293's 4 minutes (Linux uses 60 s); a table of 16
+    // connections cannot keep closed ones that long.
+    static constexpr u64 kTimeWaitNs = 30'000'000'000ull;
+
+    explicit TcpLayer(TcpOutput& output, u32 sequence_seed)
+        : m_output(output)
+        , m_random(sequence_seed | 1)
+    {
+    }
+
+    void receive(Ipv4Address from, Ipv4Address to, std::span<const u8> segment, u64 now_ns);
+    void tick(u64 now_ns);
+
+    // Listens on `port` with at most `backlog` connections not yet accepted. Invalid for a
+    // port already listened on or a backlog of 0, OutOfMemory when kListeners are in use.
+    [[nodiscard]] Result<usize> listen(u16 port, u16 backlog);
+    // Resets the connections nobody accepted yet.
+    void close_listener(usize listener, u64 now_ns);
+    // The next established connection of the listener, now the caller's.
+    std::optional<usize> accept(usize listener);
+    // Bytes of `data` taken into the send buffer (0 when it is full). Invalid when the
+    // connection cannot send (not established, closed by us, reset).
+    [[nodiscard]] Result<usize> send(usize connection, std::span<const u8> data, u64 now_ns);
+    // Bytes received in order, copied out. 0 with peer_closed() true: the end of the stream.
+    usize receive_data(usize connection, std::span<u8> out, u64 now_ns);
+    // Sends FIN once the buffered data is out; the slot is freed when the connection is closed
+    // on both sides (or after TIME_WAIT). The caller must not use `connection` afterwards.
+    void close(usize connection, u64 now_ns);
+    // Sends RST and frees the connection at once.
+    void abort(usize connection, u64 now_ns);
+
+    TcpState state(usize connection) const;
+    bool peer_closed(usize connection) const;
+    bool was_reset(usize connection) const;
+    usize buffered_to_send(usize connection) const;
+    const TcpCounters& counters() const { return m_counters; }
+    usize connections_in_use() const;
+
+private:
+    struct Connection {
+        TcpState state { TcpState::Closed };
+        bool in_use { false };   // a slot: taken until both we and the owner are done
+        bool owned { false };    // accepted: the owner must close or abort it
+        bool owner_closed { false };
+        bool reset { false };
+        bool fin_received { false };
+        bool fin_queued { false };
+        bool fin_sent { false };
+        i8 listener { -1 };
+        Ipv4Address remote { 0 };
+        u16 remote_port { 0 };
+        u16 local_port { 0 };
+        u16 peer_mss { kDefaultMss };
+        u32 iss { 0 };
+        u32 snd_una { 0 };
+        u32 snd_nxt { 0 };
+        u32 snd_wnd { 0 };
+        u32 rcv_nxt { 0 };
+        u64 timer_ns { 0 };      // retransmission or TIME_WAIT deadline (0: none)
+        u64 rto_ns { kInitialRtoNs };
+        u32 retries { 0 };
+        u16 rx_head { 0 };
+        u16 rx_count { 0 };
+        u16 tx_count { 0 };      // bytes in tx from snd_una's first data byte on
+        u16 tx_sent { 0 };       // of which sent (snd_nxt's position)
+        u8 rx[kBufferBytes];
+        u8 tx[kBufferBytes];
+    };
+    struct Listener {
+        bool open { false };
+        u16 port { 0 };
+        u16 backlog { 0 };
+    };
+    struct Segment {
+        u16 source_port, destination_port;
+        u32 sequence, acknowledgment;
+        u8 flags;
+        u16 window;
+        u16 mss; // 0: no option
+        std::span<const u8> data;
+    };
+
+    struct Endpoint {
+        Ipv4Address remote;
+        u16 remote_port;
+        u16 local_port;
+    };
+
+    Connection* find(Ipv4Address remote, u16 remote_port, u16 local_port);
+    void accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns);
+    void handle(Connection& c, const Segment& segment, u64 now_ns);
+    void process_ack(Connection& c, const Segment& segment, u64 now_ns);
+    void send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns);
+    void send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
+                  u64 now_ns);
+    void send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns);
+    void send_ack(Connection& c, u64 now_ns);
+    // Sends what the peer's window allows of the unsent data, then FIN when it is due.
+    void push(Connection& c, u64 now_ns);
+    void release(Connection& c);
+    void enter_time_wait(Connection& c, u64 now_ns);
+    u16 receive_window(const Connection& c) const { return static_cast<u16>(kBufferBytes - c.rx_count); }
+    u32 next_random();
+
+    TcpOutput& m_output;
+    u32 m_random;
+    TcpCounters m_counters;
+    Listener m_listeners[kListeners];
+    Connection m_connections[kConnections];
+    u8 m_segment[20 + 4 + 1460] {};
+};
+
+} // namespace wk::kernel::net

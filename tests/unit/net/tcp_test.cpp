@@ -1,0 +1,351 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/unit/net/net_test_support.h"
+
+namespace wk::kernel::net::test {
+namespace {
+
+constexpr u64 kSecond = 1'000'000'000ull;
+constexpr u8 kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
+constexpr u16 kPeerPort = 40000;
+
+Bytes text(const char* s) { return Bytes(s, s + std::strlen(s)); }
+
+struct SentSegment {
+    u16 source_port, port;
+    u32 sequence, acknowledgment;
+    u8 flags;
+    u16 window;
+    Bytes data;
+    bool checksum_ok;
+    u16 mss;
+};
+
+SentSegment parse_sent(const Bytes& frame)
+{
+    const u8* ip = ip_header(frame);
+    usize total = load_be16(ip + 2);
+    const u8* s = ip_payload(frame);
+    usize length = total - (ip[0] & 0xF) * 4;
+    usize header = usize(s[12] >> 4) * 4;
+    u32 sum = pseudo_header_sum(load_be32(ip + 12), load_be32(ip + 16), kProtocolTcp, static_cast<u16>(length));
+    SentSegment out { load_be16(s), load_be16(s + 2), load_be32(s + 4), load_be32(s + 8), s[13], load_be16(s + 14),
+                      Bytes(s + header, s + length), checksum_finish(checksum_add({ s, length }, sum)) == 0, 0 };
+    if (header >= 24 && s[20] == 2)
+        out.mss = load_be16(s + 22);
+    return out;
+}
+
+class TcpTest : public ::testing::Test {
+protected:
+    TcpTest()
+    {
+        interface->configure(kOurAddress, kNetmask, kGateway);
+        interface->receive_frame(ethernet(MacAddress::broadcast(), kPeerMac, 0x0806,
+                                          arp_packet(1, kPeerMac, kGateway, MacAddress {}, kOurAddress)),
+                                 now);
+        sink.frames.clear();
+    }
+
+    void deliver(const Bytes& segment) { interface->receive_frame(ip_frame(kProtocolTcp, segment), now); }
+
+    // The segments sent since the last call.
+    std::vector<SentSegment> sent()
+    {
+        std::vector<SentSegment> out;
+        for (auto& frame : sink.frames) {
+            if (ether_type(frame) == 0x0800 && ip_header(frame)[9] == kProtocolTcp)
+                out.push_back(parse_sent(frame));
+        }
+        sink.frames.clear();
+        return out;
+    }
+
+    // Listens on 80, completes a handshake from kPeerPort (peer sequence 1000); returns the
+    // accepted connection and our initial sequence number.
+    std::pair<usize, u32> establish(u16 peer_port = kPeerPort)
+    {
+        if (!listener)
+            listener = *tcp().listen(80, 4);
+        deliver(tcp_segment(peer_port, 80, 1000, 0, kSyn, {}, 65535, { 2, 4, 0x05, 0xB4 }));
+        auto synack = sent();
+        EXPECT_EQ(synack.size(), 1u);
+        u32 iss = synack.empty() ? 0 : synack[0].sequence;
+        deliver(tcp_segment(peer_port, 80, 1001, iss + 1, kAck));
+        auto connection = tcp().accept(*listener);
+        EXPECT_TRUE(connection);
+        EXPECT_TRUE(sent().empty());
+        return { connection.value_or(0), iss };
+    }
+
+    TcpLayer& tcp() { return interface->tcp(); }
+
+    CapturingSink sink;
+    std::unique_ptr<Interface> interface { std::make_unique<Interface>(sink, kOurMac, 12345) };
+    u64 now { 5 * kSecond };
+    std::optional<usize> listener;
+};
+
+TEST_F(TcpTest, PassiveOpenDataBothWaysAndPassiveClose)
+{
+    listener = *tcp().listen(80, 4);
+    EXPECT_FALSE(tcp().listen(80, 4));
+    deliver(tcp_segment(kPeerPort, 80, 1000, 0, kSyn, {}, 65535, { 2, 4, 0x05, 0xB4 }));
+    auto synack = sent();
+    ASSERT_EQ(synack.size(), 1u);
+    EXPECT_EQ(synack[0].flags, kSyn | kAck);
+    EXPECT_EQ(synack[0].acknowledgment, 1001u);
+    EXPECT_EQ(synack[0].mss, 1460);
+    EXPECT_TRUE(synack[0].checksum_ok);
+    EXPECT_EQ(synack[0].port, kPeerPort);
+    EXPECT_FALSE(tcp().accept(*listener)); // not yet established
+    u32 iss = synack[0].sequence;
+
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck));
+    auto connection = tcp().accept(*listener);
+    ASSERT_TRUE(connection);
+    EXPECT_EQ(tcp().state(*connection), TcpState::Established);
+
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck | kPsh, text("GET /")));
+    auto ack = sent();
+    ASSERT_EQ(ack.size(), 1u);
+    EXPECT_EQ(ack[0].acknowledgment, 1006u);
+    EXPECT_EQ(ack[0].window, TcpLayer::kBufferBytes - 5);
+    u8 buffer[64];
+    ASSERT_EQ(tcp().receive_data(*connection, buffer, now), 5u);
+    EXPECT_EQ(std::memcmp(buffer, "GET /", 5), 0);
+
+    ASSERT_EQ(*tcp().send(*connection, text("HELLO"), now), 5u);
+    auto data = sent();
+    ASSERT_EQ(data.size(), 1u);
+    EXPECT_EQ(data[0].sequence, iss + 1);
+    EXPECT_EQ(data[0].data, text("HELLO"));
+    EXPECT_TRUE(data[0].checksum_ok);
+    deliver(tcp_segment(kPeerPort, 80, 1006, iss + 6, kAck));
+    EXPECT_EQ(tcp().buffered_to_send(*connection), 0u);
+
+    deliver(tcp_segment(kPeerPort, 80, 1006, iss + 6, kAck | kFin));
+    auto fin_ack = sent();
+    ASSERT_EQ(fin_ack.size(), 1u);
+    EXPECT_EQ(fin_ack[0].acknowledgment, 1007u);
+    EXPECT_EQ(tcp().state(*connection), TcpState::CloseWait);
+    EXPECT_TRUE(tcp().peer_closed(*connection));
+    EXPECT_EQ(tcp().receive_data(*connection, buffer, now), 0u);
+
+    tcp().close(*connection, now);
+    auto fin = sent();
+    ASSERT_EQ(fin.size(), 1u);
+    EXPECT_EQ(fin[0].flags, kFin | kAck);
+    EXPECT_EQ(fin[0].sequence, iss + 6);
+    deliver(tcp_segment(kPeerPort, 80, 1007, iss + 7, kAck));
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
+TEST_F(TcpTest, ActiveCloseGoesThroughTimeWait)
+{
+    auto [connection, iss] = establish();
+    ASSERT_EQ(*tcp().send(connection, text("bye"), now), 3u);
+    tcp().close(connection, now);
+    auto out = sent();
+    ASSERT_EQ(out.size(), 2u); // the data, then FIN after it
+    EXPECT_EQ(out[1].flags, kFin | kAck);
+    EXPECT_EQ(out[1].sequence, iss + 4);
+    EXPECT_EQ(tcp().state(connection), TcpState::FinWait1);
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 5, kAck));
+    EXPECT_EQ(tcp().state(connection), TcpState::FinWait2);
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 5, kAck | kFin));
+    EXPECT_EQ(tcp().state(connection), TcpState::TimeWait);
+    auto last = sent();
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0].acknowledgment, 1002u);
+    interface->tick(now + TcpLayer::kTimeWaitNs - kSecond);
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
+    interface->tick(now + TcpLayer::kTimeWaitNs + kSecond);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
+TEST_F(TcpTest, ResetsForPortsWithoutAListener)
+{
+    deliver(tcp_segment(kPeerPort, 81, 5000, 0, kSyn));
+    auto reset = sent();
+    ASSERT_EQ(reset.size(), 1u);
+    EXPECT_EQ(reset[0].flags, kRst | kAck);
+    EXPECT_EQ(reset[0].acknowledgment, 5001u);
+    deliver(tcp_segment(kPeerPort, 81, 5000, 777, kAck, text("x")));
+    reset = sent();
+    ASSERT_EQ(reset.size(), 1u);
+    EXPECT_EQ(reset[0].flags, kRst);
+    EXPECT_EQ(reset[0].sequence, 777u);
+    deliver(tcp_segment(kPeerPort, 81, 5000, 0, kRst)); // never answered
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(tcp().counters().resets_sent, 2u);
+}
+
+TEST_F(TcpTest, OnlyAnExactResetCloses)
+{
+    auto [connection, iss] = establish();
+    deliver(tcp_segment(kPeerPort, 80, 1100, 0, kRst)); // in the window, not exact
+    auto challenge = sent();
+    ASSERT_EQ(challenge.size(), 1u);
+    EXPECT_EQ(challenge[0].flags, kAck);
+    EXPECT_EQ(tcp().state(connection), TcpState::Established);
+    deliver(tcp_segment(kPeerPort, 80, 1001 + 100000, 0, kRst)); // outside: ignored
+    EXPECT_TRUE(sent().empty());
+    deliver(tcp_segment(kPeerPort, 80, 1001, 0, kRst));
+    EXPECT_EQ(tcp().state(connection), TcpState::Closed);
+    EXPECT_TRUE(tcp().was_reset(connection));
+    EXPECT_FALSE(tcp().send(connection, text("x"), now));
+    tcp().close(connection, now);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+    (void)iss;
+}
+
+TEST_F(TcpTest, OutOfOrderIsDroppedAndOverlapsAreTrimmed)
+{
+    auto [connection, iss] = establish();
+    deliver(tcp_segment(kPeerPort, 80, 1011, iss + 1, kAck, text("later")));
+    auto dup = sent();
+    ASSERT_EQ(dup.size(), 1u);
+    EXPECT_EQ(dup[0].acknowledgment, 1001u);
+    EXPECT_EQ(tcp().counters().out_of_order, 1u);
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("abc")));
+    deliver(tcp_segment(kPeerPort, 80, 1002, iss + 1, kAck, text("bcdef"))); // overlaps 2 bytes
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("ab")));    // all old
+    u8 buffer[16];
+    ASSERT_EQ(tcp().receive_data(connection, buffer, now), 6u);
+    EXPECT_EQ(std::memcmp(buffer, "abcdef", 6), 0);
+    auto acks = sent();
+    ASSERT_EQ(acks.size(), 3u);
+    EXPECT_EQ(acks.back().acknowledgment, 1007u);
+}
+
+TEST_F(TcpTest, SynFloodStaysWithinTheBacklog)
+{
+    listener = *tcp().listen(80, 4);
+    for (u16 i = 0; i < 1000; ++i)
+        deliver(tcp_segment(static_cast<u16>(1024 + i), 80, i * 7919u, 0, kSyn));
+    EXPECT_EQ(tcp().connections_in_use(), 4u);
+    EXPECT_EQ(tcp().counters().syn_dropped, 996u);
+    // Unanswered SYN+ACKs are sent again, then the half-open connections are dropped.
+    for (int second = 1; second < 200; ++second)
+        interface->tick(now + second * kSecond);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+    EXPECT_EQ(tcp().counters().timeouts, 4u);
+}
+
+TEST_F(TcpTest, RetransmitsFromTheOldestUnacknowledgedByteThenGivesUp)
+{
+    auto [connection, iss] = establish();
+    ASSERT_EQ(*tcp().send(connection, Bytes(1000, 'a'), now), 1000u);
+    auto first = sent();
+    ASSERT_EQ(first.size(), 1u); // MSS 1460
+    interface->tick(now + kSecond / 2);
+    EXPECT_TRUE(sent().empty());
+    interface->tick(now + kSecond);
+    auto again = sent();
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].sequence, iss + 1);
+    EXPECT_EQ(again[0].data.size(), 1000u);
+    // Part acknowledged: the rest is what goes again.
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 401, kAck));
+    EXPECT_EQ(tcp().buffered_to_send(connection), 600u);
+    interface->tick(now + 3 * kSecond);
+    auto rest = sent();
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0].sequence, iss + 401);
+    EXPECT_EQ(rest[0].data.size(), 600u);
+    for (int second = 4; second < 400; ++second) {
+        // The gateway keeps answering ARP (its entry would otherwise age out after 60 s).
+        if (second % 30 == 0)
+            interface->receive_frame(ethernet(kOurMac, kPeerMac, 0x0806, arp_packet(2, kPeerMac, kGateway, kOurMac, kOurAddress)),
+                                     now + second * kSecond);
+        interface->tick(now + second * kSecond);
+    }
+    EXPECT_TRUE(tcp().was_reset(connection));
+    EXPECT_EQ(tcp().counters().timeouts, 1u);
+    EXPECT_EQ(sent().back().flags, kRst);
+}
+
+TEST_F(TcpTest, ReceiveBufferBoundsWhatIsTaken)
+{
+    auto [connection, iss] = establish();
+    u32 sequence = 1001;
+    for (int i = 0; i < 4; ++i) {
+        deliver(tcp_segment(kPeerPort, 80, sequence, iss + 1, kAck, Bytes(1460, 'z')));
+        sequence += 1460;
+    }
+    auto acks = sent();
+    ASSERT_FALSE(acks.empty());
+    EXPECT_EQ(acks.back().acknowledgment, 1001u + TcpLayer::kBufferBytes);
+    EXPECT_EQ(acks.back().window, 0);
+    u8 buffer[8192];
+    EXPECT_EQ(tcp().receive_data(connection, buffer, now), TcpLayer::kBufferBytes);
+    auto update = sent();
+    ASSERT_EQ(update.size(), 1u); // the window opened
+    EXPECT_EQ(update[0].window, TcpLayer::kBufferBytes);
+}
+
+TEST_F(TcpTest, SendHonoursThePeersWindowAndMss)
+{
+    listener = *tcp().listen(80, 4);
+    deliver(tcp_segment(kPeerPort, 80, 1000, 0, kSyn, {}, 1000, { 2, 4, 0x01, 0x00 })); // MSS 256
+    u32 iss = sent()[0].sequence;
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, {}, 1000));
+    usize connection = *tcp().accept(*listener);
+    EXPECT_EQ(*tcp().send(connection, Bytes(3000, 'q'), now), 3000u);
+    auto out = sent();
+    ASSERT_EQ(out.size(), 4u); // 256 * 3 + 232 = the 1000-byte window
+    EXPECT_EQ(out[0].data.size(), 256u);
+    EXPECT_EQ(out[3].data.size(), 232u);
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1001, kAck, {}, 1000));
+    EXPECT_EQ(sent().size(), 4u);
+}
+
+TEST_F(TcpTest, ClosingAListenerResetsWhatWasNotAccepted)
+{
+    listener = *tcp().listen(80, 4);
+    deliver(tcp_segment(kPeerPort, 80, 1000, 0, kSyn));
+    u32 iss = sent()[0].sequence;
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck));
+    deliver(tcp_segment(kPeerPort + 1, 80, 2000, 0, kSyn)); // still half-open
+    sent();
+    EXPECT_EQ(tcp().connections_in_use(), 2u);
+    tcp().close_listener(*listener, now);
+    auto resets = sent();
+    ASSERT_EQ(resets.size(), 2u);
+    EXPECT_EQ(resets[0].flags, kRst);
+    EXPECT_EQ(resets[0].sequence, iss + 1);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+    deliver(tcp_segment(kPeerPort + 2, 80, 3000, 0, kSyn)); // no listener any more: refused
+    auto refused = sent();
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_EQ(refused[0].flags, kRst | kAck);
+}
+
+TEST_F(TcpTest, MalformedSegmentsAreCounted)
+{
+    listener = *tcp().listen(80, 4);
+    Bytes good = tcp_segment(kPeerPort, 80, 1, 0, kSyn);
+    deliver(Bytes(good.begin(), good.begin() + 19));
+    Bytes small_offset = good;
+    small_offset[12] = 0x40;
+    deliver(small_offset);
+    Bytes large_offset = good;
+    large_offset[12] = 0xF0;
+    deliver(large_offset);
+    deliver(tcp_segment(kPeerPort, 80, 1, 0, kSyn, {}, 100, { 2, 9, 0, 0 }));    // option past the header
+    deliver(tcp_segment(kPeerPort, 80, 1, 0, kSyn, {}, 100, { 1, 1, 1, 3 }));    // length byte missing
+    deliver(tcp_segment(kPeerPort, 80, 1, 0, kSyn, {}, 100, { 8, 0, 1, 1 }));    // length 0
+    EXPECT_EQ(tcp().counters().malformed, 6u);
+    Bytes bad_sum = good;
+    bad_sum[5] ^= 1;
+    deliver(bad_sum);
+    EXPECT_EQ(tcp().counters().bad_checksum, 1u);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+    EXPECT_TRUE(sent().empty());
+}
+
+} // namespace
+} // namespace wk::kernel::net::test
