@@ -205,6 +205,12 @@ private:
     Result<void> close_frame(Vector<u8>& out);
     Result<void> parse_blocktype(Vector<u8>& out);
     Result<void> parse_immediates(Vector<u8>& out, Opcode opcode, Token const& keyword);
+    Result<void> parse_control_immediates(Vector<u8>& out, ImmKind imm);
+    Result<void> parse_table_memory_immediates(Vector<u8>& out, ImmKind imm);
+    Result<void> parse_memory_access_immediates(Vector<u8>& out, OpcodeInfo const& info);
+    Result<void> parse_simd_immediates(Vector<u8>& out, ImmKind imm);
+    Result<void> parse_number_immediates(Vector<u8>& out, ImmKind imm);
+    Result<void> parse_type_immediates(Vector<u8>& out, ImmKind imm);
     Result<void> parse_memarg(Vector<u8>& out, OpcodeInfo const& info, u32 memory);
     Result<void> parse_catch_clauses(Vector<u8>& out);
     Result<void> end_label_check(std::string_view label, bool has_label);
