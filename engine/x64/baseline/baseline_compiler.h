@@ -276,6 +276,7 @@ private:
     Result<void> emit_float_conversion(const Instruction&);
     Result<void> emit_conversion(const Instruction&);
     Result<void> emit_memory(const Instruction&);
+    Result<void> emit_load_store(const Instruction&, u32 memory_index);
     Result<void> emit_call(const Instruction&);
     Result<void> emit_table_ref(const Instruction&);
     Result<void> emit_simd(const Instruction&);
