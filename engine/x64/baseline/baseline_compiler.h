@@ -390,6 +390,8 @@ private:
     Result<void> emit_return();
     Result<void> emit_compare_tree(Gpr index, Span<const u32> targets, u32 first, u32 end);
     void mark_dead();
+    Result<void> emit_br_if(const Instruction&);
+    Result<void> emit_br_table(const Instruction&);
 
     // exception.cpp
     Result<void> end_try_table(Control& control, bool live);
