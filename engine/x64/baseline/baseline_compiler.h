@@ -280,6 +280,7 @@ private:
     Result<void> emit_call(const Instruction&);
     Result<void> emit_table_ref(const Instruction&);
     Result<void> emit_simd(const Instruction&);
+    Result<void> emit_simd_memory(const Instruction&, const OpcodeInfo& info);
     Result<void> emit_atomic(const Instruction&);
     Result<void> emit_wait_notify(const Instruction&);
     Result<void> emit_exception(const Instruction&);
@@ -389,9 +390,9 @@ private:
     Result<void> move_branch_values(const Control& target, u32 count);
     Result<void> emit_return();
     Result<void> emit_compare_tree(Gpr index, Span<const u32> targets, u32 first, u32 end);
-    void mark_dead();
     Result<void> emit_br_if(const Instruction&);
     Result<void> emit_br_table(const Instruction&);
+    void mark_dead();
 
     // exception.cpp
     Result<void> end_try_table(Control& control, bool live);
