@@ -300,7 +300,7 @@ TEST(Lazy, CompileFailureAtTheFirstCallIsATrap)
 }
 
 // The stack a lazy compile takes on the calling thread (in the kernel: a process thread's
-// 48 KiB host-call reserve, docs/kernel-abi.md "Wasm stack reserve"): compile_lazily run
+// 48 KiB host-call reserve, docs/boot-and-machine-state.md "Wasm stack reserve"): compile_lazily run
 // directly on a painted 256 KiB stack, for a function with 500 nested blocks, 200 locals and
 // long expressions; the deepest byte written must be well inside 48 KiB.
 struct StackProbe {
