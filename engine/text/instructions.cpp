@@ -429,12 +429,10 @@ Result<void> ModuleParser::parse_table_memory_immediates(Vector<u8>& out, ImmKin
     }
     case ImmKind::TableInit: {
         // `table.init table? elem`: with two indices the first names the table.
-        Token first = TRY(peek());
         u32 saved = m_lexer.position();
         TRY(next());
         Token second = TRY(peek());
         m_lexer.seek(saved);
-        (void)first;
         u32 table = 0;
         if (is_index_token(second))
             table = TRY(parse_index(Space::Table));

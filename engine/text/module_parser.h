@@ -153,7 +153,7 @@ private:
     Result<bool> parse_inline_import(u8 kind);
     Result<void> encode_import_desc(Vector<u8>& out, u8 kind);
     Result<u32> parse_limit_u32();
-    Result<void> parse_limits(Vector<u8>& out, bool is64, u8 extra_flags, std::optional<u32> page_size_log2);
+    Result<void> parse_limits(Vector<u8>& out, bool is64, u8 extra_flags);
     Result<void> parse_memtype(Vector<u8>& out);
     Result<void> parse_tabletype(Vector<u8>& out);
     Result<void> parse_globaltype(Vector<u8>& out);

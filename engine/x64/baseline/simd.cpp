@@ -123,7 +123,7 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
         return push_reg(ValKind::I32, result);
     }
     default:
-        return unsupported("SIMD not implemented");
+        return unsupported("SIMD instruction not implemented");
     }
 }
 
