@@ -1,5 +1,5 @@
 # Flags for freestanding x86-64 kernel code (DESIGN.md, "Freestanding C++").
-# NOTE: kernel C++ may use SSE; interrupt entry saves the vector state (docs/kernel-abi.md).
+# NOTE: kernel C++ may use SSE; interrupt entry saves the vector state (docs/boot-and-machine-state.md).
 set(WK_KERNEL_FLAGS
   --target=x86_64-linux-gnu -ffreestanding -fno-exceptions -fno-rtti -nostdlib
   -mcmodel=kernel -mno-red-zone -fno-pic -fno-pie -fno-stack-protector

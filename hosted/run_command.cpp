@@ -10,7 +10,7 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/literals.h"
-#include "engine/wasi/exit.h"
+#include "engine/wasi/command.h"
 #include "hosted/cli.h"
 #include "hosted/wasi/wasi_command.h"
 
@@ -391,15 +391,24 @@ private:
 
     int run_start()
     {
-        auto start = function_export("_start");
-        if (!start)
-            return failure("the module exports no _start function (a WASI command needs one; --invoke NAME calls "
-                           "another export)");
-        const runtime::TypeRegistry& types = m_store->types();
-        if (!types.params(start->func->type_id).empty() || !types.results(start->func->type_id).empty())
-            return failure("_start must take no parameters and return no results");
-        compile::CallOutcome outcome;
-        return call(*start->func, {}, outcome);
+        auto outcome = engine::wasi::run_start(*m_store, *m_instance, m_wasi->context());
+        if (!outcome) {
+            const Error& error = outcome.error();
+            if (error.kind() == ErrorKind::Unlinkable)
+                return failure(std::string(error.message()) + " (a WASI command needs one; --invoke NAME calls another export)");
+            if (error.kind() == ErrorKind::Invalid)
+                return failure(error.message());
+            return failure(std::string("cannot run: ") + error.message());
+        }
+        if (outcome->exit_status)
+            return guest_exit(*outcome->exit_status);
+        if (outcome->trap) {
+            Vector<u32> backtrace;
+            if (auto mapped = compile::map_backtrace(*outcome->trap, backtrace); !mapped)
+                return failure(std::string("cannot run: ") + mapped.error().message());
+            print_trap(*outcome->trap, backtrace.span(), *m_compiled.module);
+        }
+        return static_cast<int>(outcome->status());
     }
 
     int invoke(std::string const& name)

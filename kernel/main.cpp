@@ -118,7 +118,7 @@ T must_succeed(Result<T> result, const char* what)
 
     // NOTE: memory comes before the clock so that the local APIC (reached through the direct
     // map) exists when the TSC is calibrated: the PIT windows then measure the APIC timer too,
-    // which saves the 1 ms window of its own on every boot (docs/kernel-abi.md, "Boot
+    // which saves the 1 ms window of its own on every boot (docs/boot-and-machine-state.md, "Boot
     // phases"). Until the clock is calibrated, log lines carry time 0; the memory lines are
     // logged after it.
     auto boot_info = boot::parse_boot_info(protocol, info_physical);

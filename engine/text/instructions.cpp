@@ -1,5 +1,6 @@
 #include <bit>
 
+#include "base/assert.h"
 #include "base/leb128.h"
 #include "engine/text/literals.h"
 #include "engine/text/module_parser.h"
@@ -333,6 +334,57 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
     TRY(emit_opcode(out, *info));
     switch (info->imm) {
     case ImmKind::Label:
+    case ImmKind::BrTable:
+    case ImmKind::Func:
+    case ImmKind::CallIndirect:
+    case ImmKind::Tag:
+        return parse_control_immediates(out, info->imm);
+    case ImmKind::Local:
+        return write_leb_u32(out, TRY(parse_local()));
+    case ImmKind::Global:
+        return write_leb_u32(out, TRY(parse_index(Space::Global)));
+    case ImmKind::Table:
+    case ImmKind::TableCopy:
+    case ImmKind::TableInit:
+    case ImmKind::Elem:
+    case ImmKind::Data:
+    case ImmKind::MemoryInit:
+    case ImmKind::Memory:
+    case ImmKind::MemoryCopy:
+        return parse_table_memory_immediates(out, info->imm);
+    case ImmKind::MemArg:
+    case ImmKind::MemArgLane:
+        return parse_memory_access_immediates(out, *info);
+    case ImmKind::Lane:
+    case ImmKind::Shuffle:
+    case ImmKind::V128:
+        return parse_simd_immediates(out, info->imm);
+    case ImmKind::I32:
+    case ImmKind::I64:
+    case ImmKind::F32:
+    case ImmKind::F64:
+        return parse_number_immediates(out, info->imm);
+    case ImmKind::HeapType:
+    case ImmKind::Type:
+    case ImmKind::TypeField:
+    case ImmKind::TypeType:
+    case ImmKind::TypeData:
+    case ImmKind::TypeElem:
+    case ImmKind::TypeSize:
+    case ImmKind::BrOnCast:
+        return parse_type_immediates(out, info->imm);
+    case ImmKind::AtomicFence:
+        return put(out, 0x00);
+    default:
+        return Error::malformed("unknown operator", keyword.offset);
+    }
+}
+
+// Branch labels, the callee of a call, the tag of a throw.
+Result<void> ModuleParser::parse_control_immediates(Vector<u8>& out, ImmKind imm)
+{
+    switch (imm) {
+    case ImmKind::Label:
         return write_leb_u32(out, TRY(parse_label()));
     case ImmKind::BrTable: {
         Vector<u32> labels;
@@ -355,10 +407,18 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
         TRY(write_leb_u32(out, type));
         return write_leb_u32(out, table);
     }
-    case ImmKind::Local:
-        return write_leb_u32(out, TRY(parse_local()));
-    case ImmKind::Global:
-        return write_leb_u32(out, TRY(parse_index(Space::Global)));
+    case ImmKind::Tag:
+        return write_leb_u32(out, TRY(parse_index(Space::Tag)));
+    default:
+        break;
+    }
+    WK_UNREACHABLE(); // parse_immediates passes only the kinds above
+}
+
+// Table, memory and segment indices.
+Result<void> ModuleParser::parse_table_memory_immediates(Vector<u8>& out, ImmKind imm)
+{
+    switch (imm) {
     case ImmKind::Table:
         return write_leb_u32(out, TRY(maybe_index(Space::Table)).value_or(0));
     case ImmKind::TableCopy: {
@@ -369,12 +429,10 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
     }
     case ImmKind::TableInit: {
         // `table.init table? elem`: with two indices the first names the table.
-        Token first = TRY(peek());
         u32 saved = m_lexer.position();
         TRY(next());
         Token second = TRY(peek());
         m_lexer.seek(saved);
-        (void)first;
         u32 table = 0;
         if (is_index_token(second))
             table = TRY(parse_index(Space::Table));
@@ -408,33 +466,45 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
         TRY(write_leb_u32(out, dst.value_or(0)));
         return write_leb_u32(out, src);
     }
-    case ImmKind::MemArg:
-    case ImmKind::MemArgLane: {
-        u32 memory = 0;
-        Token token = TRY(peek());
-        bool has_memory = token.kind == TokenKind::Id;
-        if (token.kind == TokenKind::Number) {
-            if (info->imm == ImmKind::MemArg) {
-                has_memory = true;
-            } else {
-                Token second = TRY(m_lexer.peek_second());
-                std::string_view t = m_lexer.text(second);
-                has_memory = second.kind == TokenKind::Number
-                    || (second.kind == TokenKind::Keyword && (t.starts_with("offset=") || t.starts_with("align=")));
-            }
-        }
-        if (has_memory)
-            memory = TRY(parse_index(Space::Memory));
-        TRY(parse_memarg(out, *info, memory));
-        if (info->imm == ImmKind::MemArgLane) {
-            Token lane = TRY(next());
-            auto value = parse_nat(m_lexer.text(lane), 0xFF);
-            if (lane.kind != TokenKind::Number || !value)
-                return Error::malformed("malformed lane index", lane.offset);
-            TRY(put(out, static_cast<u8>(*value)));
-        }
-        return {};
+    default:
+        break;
     }
+    WK_UNREACHABLE(); // parse_immediates passes only the kinds above
+}
+
+// A load or store's memory index and memarg, and the lane of a lane load or store.
+Result<void> ModuleParser::parse_memory_access_immediates(Vector<u8>& out, OpcodeInfo const& info)
+{
+    u32 memory = 0;
+    Token token = TRY(peek());
+    bool has_memory = token.kind == TokenKind::Id;
+    if (token.kind == TokenKind::Number) {
+        if (info.imm == ImmKind::MemArg) {
+            has_memory = true;
+        } else {
+            Token second = TRY(m_lexer.peek_second());
+            std::string_view t = m_lexer.text(second);
+            has_memory = second.kind == TokenKind::Number
+                || (second.kind == TokenKind::Keyword && (t.starts_with("offset=") || t.starts_with("align=")));
+        }
+    }
+    if (has_memory)
+        memory = TRY(parse_index(Space::Memory));
+    TRY(parse_memarg(out, info, memory));
+    if (info.imm == ImmKind::MemArgLane) {
+        Token lane = TRY(next());
+        auto value = parse_nat(m_lexer.text(lane), 0xFF);
+        if (lane.kind != TokenKind::Number || !value)
+            return Error::malformed("malformed lane index", lane.offset);
+        TRY(put(out, static_cast<u8>(*value)));
+    }
+    return {};
+}
+
+// A lane index, a shuffle's 16 lanes, a v128 constant.
+Result<void> ModuleParser::parse_simd_immediates(Vector<u8>& out, ImmKind imm)
+{
+    switch (imm) {
     case ImmKind::Lane: {
         Token lane = TRY(next());
         std::string_view text = m_lexer.text(lane);
@@ -462,12 +532,24 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
         if (TRY(peek()).kind == TokenKind::Number)
             return Error::malformed("invalid lane length", TRY(peek()).offset);
         return {};
+    case ImmKind::V128:
+        return parse_const_lanes(out);
+    default:
+        break;
+    }
+    WK_UNREACHABLE(); // parse_immediates passes only the kinds above
+}
+
+// The constant of i32.const, i64.const, f32.const and f64.const.
+Result<void> ModuleParser::parse_number_immediates(Vector<u8>& out, ImmKind imm)
+{
+    switch (imm) {
     case ImmKind::I32:
     case ImmKind::I64: {
         Token token = TRY(next());
         if (token.kind != TokenKind::Number)
             return unexpected(token);
-        bool is32 = info->imm == ImmKind::I32;
+        bool is32 = imm == ImmKind::I32;
         auto value = parse_int(m_lexer.text(token), is32 ? 32 : 64);
         if (!value) {
             if (value.error().message()[0] == 'c')
@@ -486,7 +568,7 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
         // Result patterns of scripts, not literals.
         if (m_lexer.text(token) == "nan:canonical" || m_lexer.text(token) == "nan:arithmetic")
             return Error::malformed("unexpected token", token.offset);
-        if (info->imm == ImmKind::F32) {
+        if (imm == ImmKind::F32) {
             auto value = parse_f32(m_lexer.text(token));
             if (!value)
                 return value.error().with_offset(token.offset);
@@ -497,8 +579,16 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
             return value.error().with_offset(token.offset);
         return put_le(out, *value, 8);
     }
-    case ImmKind::V128:
-        return parse_const_lanes(out);
+    default:
+        break;
+    }
+    WK_UNREACHABLE(); // parse_immediates passes only the kinds above
+}
+
+// Heap types, type and field indices, and the casts of br_on_cast (GC).
+Result<void> ModuleParser::parse_type_immediates(Vector<u8>& out, ImmKind imm)
+{
+    switch (imm) {
     case ImmKind::HeapType: {
         ValType type;
         TRY(parse_heaptype(type));
@@ -547,13 +637,10 @@ Result<void> ModuleParser::parse_immediates(Vector<u8>& out, Opcode opcode, Toke
         TRY(encode_heaptype(out, from));
         return encode_heaptype(out, to);
     }
-    case ImmKind::Tag:
-        return write_leb_u32(out, TRY(parse_index(Space::Tag)));
-    case ImmKind::AtomicFence:
-        return put(out, 0x00);
     default:
-        return Error::malformed("unknown operator", keyword.offset);
+        break;
     }
+    WK_UNREACHABLE(); // parse_immediates passes only the kinds above
 }
 
 } // namespace wk::engine::text

@@ -153,7 +153,7 @@ Result<void> ModuleParser::parse_start()
     return {};
 }
 
-Result<void> ModuleParser::parse_limits(Vector<u8>& out, bool is64, u8 extra_flags, std::optional<u32> page_size_log2)
+Result<void> ModuleParser::parse_limits(Vector<u8>& out, bool is64, u8 extra_flags)
 {
     // Limits beyond the address type are a validation matter ("memory size"); the
     // encoding keeps them as u64 so that the validator can report it. Before
@@ -164,7 +164,6 @@ Result<void> ModuleParser::parse_limits(Vector<u8>& out, bool is64, u8 extra_fla
     Token token = TRY(peek());
     if (token.kind == TokenKind::Number)
         max = u32_literals ? TRY(parse_limit_u32()) : TRY(parse_u64());
-    (void)page_size_log2;
     u8 flags = extra_flags;
     if (max)
         flags |= 0x01;
@@ -195,7 +194,7 @@ Result<void> ModuleParser::parse_memtype(Vector<u8>& out)
         is64 = is_keyword(t, "i64");
     }
     usize flags_at = out.size();
-    TRY(parse_limits(out, is64, 0, std::nullopt));
+    TRY(parse_limits(out, is64, 0));
     if (TRY(peek_keyword("shared"))) {
         TRY(next());
         out[flags_at] |= 0x02;
@@ -225,7 +224,7 @@ Result<void> ModuleParser::parse_tabletype(Vector<u8>& out)
         is64 = is_keyword(t, "i64");
     }
     Vector<u8> limits;
-    TRY(parse_limits(limits, is64, 0, std::nullopt));
+    TRY(parse_limits(limits, is64, 0));
     ValType type = TRY(parse_reftype());
     TRY(encode_valtype(out, type));
     TRY(out.try_extend(limits.span()));

@@ -153,7 +153,7 @@ private:
     Result<bool> parse_inline_import(u8 kind);
     Result<void> encode_import_desc(Vector<u8>& out, u8 kind);
     Result<u32> parse_limit_u32();
-    Result<void> parse_limits(Vector<u8>& out, bool is64, u8 extra_flags, std::optional<u32> page_size_log2);
+    Result<void> parse_limits(Vector<u8>& out, bool is64, u8 extra_flags);
     Result<void> parse_memtype(Vector<u8>& out);
     Result<void> parse_tabletype(Vector<u8>& out);
     Result<void> parse_globaltype(Vector<u8>& out);
@@ -205,6 +205,12 @@ private:
     Result<void> close_frame(Vector<u8>& out);
     Result<void> parse_blocktype(Vector<u8>& out);
     Result<void> parse_immediates(Vector<u8>& out, Opcode opcode, Token const& keyword);
+    Result<void> parse_control_immediates(Vector<u8>& out, ImmKind imm);
+    Result<void> parse_table_memory_immediates(Vector<u8>& out, ImmKind imm);
+    Result<void> parse_memory_access_immediates(Vector<u8>& out, OpcodeInfo const& info);
+    Result<void> parse_simd_immediates(Vector<u8>& out, ImmKind imm);
+    Result<void> parse_number_immediates(Vector<u8>& out, ImmKind imm);
+    Result<void> parse_type_immediates(Vector<u8>& out, ImmKind imm);
     Result<void> parse_memarg(Vector<u8>& out, OpcodeInfo const& info, u32 memory);
     Result<void> parse_catch_clauses(Vector<u8>& out);
     Result<void> end_label_check(std::string_view label, bool has_label);

@@ -277,7 +277,102 @@ void emit_float_min_max_lanes(Assembler& masm, Opcode op, const SimdRegs& r)
     masm.andnps(a, t);
 }
 
-// Conversions and the other one-operand sequences.
+// Conversions between integer and float lanes.
+bool emit_conversion_sequence(Assembler& masm, Opcode op, const SimdRegs& r)
+{
+    Xmm a = r.dst;
+    Xmm s = r.scratch;
+    switch (op) {
+    case Opcode::I32x4TruncSatF32x4S:
+        // NaN lanes to 0.
+        masm.movaps(s, a);
+        masm.cmpps(s, s, 0);
+        masm.pand(a, s);
+        // Top bit set where the input is >= 0.
+        masm.pxor(s, a);
+        masm.cvttps2dq(a, a);
+        // Lanes that were >= 0 but came out negative overflowed: make them INT_MAX.
+        masm.pand(s, a);
+        masm.psrad(s, 31);
+        masm.pxor(a, s);
+        return true;
+    case Opcode::I32x4TruncSatF32x4U: {
+        Xmm t = r.scratch2;
+        // NaN and negative lanes to 0 (maxps returns its second operand for NaN).
+        masm.xorps(s, s);
+        masm.maxps(a, s);
+        // 2^31 as float in every lane.
+        masm.pcmpeqd(s, s);
+        masm.psrld(s, 1);
+        masm.cvtdq2ps(s, s);
+        // t: the part at or above 2^31, converted; saturate lanes at or above 2^32.
+        masm.movaps(t, a);
+        masm.subps(t, s);
+        masm.cmpps(s, t, 2); // 2^31 <= t: overflow
+        masm.cvttps2dq(t, t);
+        masm.pxor(t, s);
+        masm.pxor(s, s);
+        masm.pmaxsd(t, s);
+        // Lanes from 2^31 convert to 0x80000000; adding t completes them.
+        masm.cvttps2dq(a, a);
+        masm.paddd(a, t);
+        return true;
+    }
+    case Opcode::I32x4TruncSatF64x2SZero: {
+        static constexpr u8 kMax[16] = { 0x00, 0x00, 0xC0, 0xFF, 0xFF, 0xFF, 0xDF, 0x41, 0x00, 0x00, 0xC0, 0xFF, 0xFF, 0xFF, 0xDF, 0x41 };
+        Xmm t = r.scratch2;
+        // t = 2147483647.0 in non-NaN lanes, 0 in NaN lanes; min(a, t) clamps and
+        // turns NaN into 0 (minpd returns its second operand for NaN).
+        masm.movaps(t, a);
+        masm.cmppd(t, a, 0);
+        load_bytes(masm, s, kMax, r.gpr);
+        masm.andps(t, s);
+        masm.minpd(a, t);
+        masm.cvttpd2dq(a, a);
+        return true;
+    }
+    case Opcode::I32x4TruncSatF64x2UZero: {
+        static constexpr u8 kMax[16] = { 0x00, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xEF, 0x41, 0x00, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xEF, 0x41 };
+        static constexpr u8 kTwo52[16] = { 0, 0, 0, 0, 0, 0, 0x30, 0x43, 0, 0, 0, 0, 0, 0, 0x30, 0x43 };
+        masm.xorpd(s, s);
+        masm.maxpd(a, s); // NaN and negatives to 0
+        load_bytes(masm, s, kMax, r.gpr);
+        masm.minpd(a, s); // 4294967295.0 at most
+        masm.roundpd(a, a, 3 | 8);
+        // 2^52 + n has n in its low 32 bits.
+        load_bytes(masm, s, kTwo52, r.gpr);
+        masm.addpd(a, s);
+        masm.xorps(s, s);
+        masm.shufps(a, s, 0x88);
+        return true;
+    }
+    case Opcode::F64x2ConvertLowI32x4U: {
+        // Each u32 n becomes the double 2^52 + n (exponent bits beside it), minus 2^52.
+        static constexpr u8 kHigh[16] = { 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43 };
+        static constexpr u8 kTwo52[16] = { 0, 0, 0, 0, 0, 0, 0x30, 0x43, 0, 0, 0, 0, 0, 0, 0x30, 0x43 };
+        load_bytes(masm, s, kHigh, r.gpr);
+        masm.unpcklps(a, s);
+        load_bytes(masm, s, kTwo52, r.gpr);
+        masm.subpd(a, s);
+        return true;
+    }
+    case Opcode::F32x4ConvertI32x4U:
+        // Exact halves: high 16 bits (halved, doubled back as a float) plus low 16 bits.
+        masm.movaps(s, a);
+        masm.pslld(s, 16);
+        masm.psrld(s, 16);
+        masm.psubd(a, s);
+        masm.psrld(a, 1);
+        masm.cvtdq2ps(a, a);
+        masm.addps(a, a);
+        masm.cvtdq2ps(s, s);
+        masm.addps(a, s);
+        return true;
+    default: return false;
+    }
+}
+
+// The one-operand sequences; conversions are in emit_conversion_sequence.
 bool emit_unary_sequence(Assembler& masm, Opcode op, const SimdRegs& r)
 {
     Xmm a = r.dst;
@@ -367,98 +462,13 @@ bool emit_unary_sequence(Assembler& masm, Opcode op, const SimdRegs& r)
         masm.paddb(a, s);
         return true;
     }
-    case Opcode::I32x4TruncSatF32x4S:
-        // NaN lanes to 0.
-        masm.movaps(s, a);
-        masm.cmpps(s, s, 0);
-        masm.pand(a, s);
-        // Top bit set where the input is >= 0.
-        masm.pxor(s, a);
-        masm.cvttps2dq(a, a);
-        // Lanes that were >= 0 but came out negative overflowed: make them INT_MAX.
-        masm.pand(s, a);
-        masm.psrad(s, 31);
-        masm.pxor(a, s);
-        return true;
-    case Opcode::I32x4TruncSatF32x4U: {
-        Xmm t = r.scratch2;
-        // NaN and negative lanes to 0 (maxps returns its second operand for NaN).
-        masm.xorps(s, s);
-        masm.maxps(a, s);
-        // 2^31 as float in every lane.
-        masm.pcmpeqd(s, s);
-        masm.psrld(s, 1);
-        masm.cvtdq2ps(s, s);
-        // t: the part at or above 2^31, converted; saturate lanes at or above 2^32.
-        masm.movaps(t, a);
-        masm.subps(t, s);
-        masm.cmpps(s, t, 2); // 2^31 <= t: overflow
-        masm.cvttps2dq(t, t);
-        masm.pxor(t, s);
-        masm.pxor(s, s);
-        masm.pmaxsd(t, s);
-        // Lanes from 2^31 convert to 0x80000000; adding t completes them.
-        masm.cvttps2dq(a, a);
-        masm.paddd(a, t);
-        return true;
-    }
-    case Opcode::I32x4TruncSatF64x2SZero: {
-        static constexpr u8 kMax[16] = { 0x00, 0x00, 0xC0, 0xFF, 0xFF, 0xFF, 0xDF, 0x41, 0x00, 0x00, 0xC0, 0xFF, 0xFF, 0xFF, 0xDF, 0x41 };
-        Xmm t = r.scratch2;
-        // t = 2147483647.0 in non-NaN lanes, 0 in NaN lanes; min(a, t) clamps and
-        // turns NaN into 0 (minpd returns its second operand for NaN).
-        masm.movaps(t, a);
-        masm.cmppd(t, a, 0);
-        load_bytes(masm, s, kMax, r.gpr);
-        masm.andps(t, s);
-        masm.minpd(a, t);
-        masm.cvttpd2dq(a, a);
-        return true;
-    }
-    case Opcode::I32x4TruncSatF64x2UZero: {
-        static constexpr u8 kMax[16] = { 0x00, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xEF, 0x41, 0x00, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xEF, 0x41 };
-        static constexpr u8 kTwo52[16] = { 0, 0, 0, 0, 0, 0, 0x30, 0x43, 0, 0, 0, 0, 0, 0, 0x30, 0x43 };
-        masm.xorpd(s, s);
-        masm.maxpd(a, s); // NaN and negatives to 0
-        load_bytes(masm, s, kMax, r.gpr);
-        masm.minpd(a, s); // 4294967295.0 at most
-        masm.roundpd(a, a, 3 | 8);
-        // 2^52 + n has n in its low 32 bits.
-        load_bytes(masm, s, kTwo52, r.gpr);
-        masm.addpd(a, s);
-        masm.xorps(s, s);
-        masm.shufps(a, s, 0x88);
-        return true;
-    }
-    case Opcode::F64x2ConvertLowI32x4U: {
-        // Each u32 n becomes the double 2^52 + n (exponent bits beside it), minus 2^52.
-        static constexpr u8 kHigh[16] = { 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43, 0, 0, 0x30, 0x43 };
-        static constexpr u8 kTwo52[16] = { 0, 0, 0, 0, 0, 0, 0x30, 0x43, 0, 0, 0, 0, 0, 0, 0x30, 0x43 };
-        load_bytes(masm, s, kHigh, r.gpr);
-        masm.unpcklps(a, s);
-        load_bytes(masm, s, kTwo52, r.gpr);
-        masm.subpd(a, s);
-        return true;
-    }
-    case Opcode::F32x4ConvertI32x4U:
-        // Exact halves: high 16 bits (halved, doubled back as a float) plus low 16 bits.
-        masm.movaps(s, a);
-        masm.pslld(s, 16);
-        masm.psrld(s, 16);
-        masm.psubd(a, s);
-        masm.psrld(a, 1);
-        masm.cvtdq2ps(a, a);
-        masm.addps(a, a);
-        masm.cvtdq2ps(s, s);
-        masm.addps(a, s);
-        return true;
     case Opcode::I64x2Abs:
         masm.pxor(s, s);
         masm.pcmpgtq(s, a); // lanes below zero
         masm.pxor(a, s);
         masm.psubq(a, s);
         return true;
-    default: return false;
+    default: return emit_conversion_sequence(masm, op, r);
     }
 }
 

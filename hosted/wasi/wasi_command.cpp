@@ -6,9 +6,8 @@
 
 #include "engine/runtime/instance.h"
 #include "engine/runtime/linker.h"
-#include "engine/wasi/exit.h"
+#include "engine/wasi/command.h"
 #include "engine/wasi/wasi_context.h"
-#include "engine/wasi/wasi_host.h"
 #include "hosted/wasi/posix_system.h"
 
 namespace wk::hosted {
@@ -124,22 +123,24 @@ Result<void> WasiCommand::set_up(const WasiCommandOptions& options, std::FILE* d
     };
     if (auto stdio = PosixWasiSystem::install_stdio(m_context); !stdio)
         return fail(stdio.error());
-    for (const std::string& argument : options.arguments) {
-        if (auto added = m_context.add_argument(StringView(argument.data(), argument.size())); !added)
-            return fail(added.error());
-    }
-    for (const std::string& variable : options.environment) {
-        if (auto added = m_context.add_environment(StringView(variable.data(), variable.size())); !added)
-            return fail(added.error());
-    }
+    std::vector<StringView> arguments;
+    std::vector<StringView> environment;
+    for (const std::string& argument : options.arguments)
+        arguments.emplace_back(argument.data(), argument.size());
+    for (const std::string& variable : options.environment)
+        environment.emplace_back(variable.data(), variable.size());
+    if (auto added = wasi::add_command_line(m_context, Span<const StringView>(arguments.data(), arguments.size()),
+                                            Span<const StringView>(environment.data(), environment.size()));
+        !added)
+        return fail(added.error());
     for (const auto& [host, guest] : options.directories) {
         auto directory = PosixWasiSystem::open_directory(host.c_str());
         if (!directory) {
             std::fprintf(diagnostics, "--dir %s: cannot open: %s\n", host.c_str(), std::strerror(errno));
             return directory.error();
         }
-        if (auto added = m_context.add_preopen(*directory, StringView(guest.data(), guest.size())); !added) {
-            (void)m_system.close(*directory); // the context owns it only once added
+        if (auto added = wasi::add_command_preopen(m_context, *directory, StringView(guest.data(), guest.size()));
+            !added) {
             std::fprintf(diagnostics, "--dir %s: cannot preopen as '%s': %s\n", host.c_str(), guest.c_str(),
                          added.error().message());
             return added.error();
@@ -150,17 +151,9 @@ Result<void> WasiCommand::set_up(const WasiCommandOptions& options, std::FILE* d
 
 Result<void> WasiCommand::define(runtime::Store& store, runtime::Linker& linker)
 {
-    TRY(wasi::define_wasi(store, linker, m_context));
-    m_context.set_exit_hook(wasi::unwind_on_exit, nullptr);
-    return {};
+    return wasi::define_command(store, linker, m_context);
 }
 
-void WasiCommand::bind(const runtime::Instance& instance)
-{
-    if (auto exported = instance.get_export("memory"); exported && exported->kind == ExternKind::Memory)
-        m_context.bind_memory(exported->memory->vm());
-    else if (instance.module().memories.size() > 0)
-        m_context.bind_memory(instance.memory(0)->vm());
-}
+void WasiCommand::bind(const runtime::Instance& instance) { wasi::bind_command(m_context, instance); }
 
 } // namespace wk::hosted

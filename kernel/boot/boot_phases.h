@@ -1,6 +1,6 @@
 #pragma once
 
-// Boot-phase timestamps (docs/kernel-abi.md, "Boot phases"): the kernel marks the end of each
+// Boot-phase timestamps (docs/boot-and-machine-state.md, "Boot phases"): the kernel marks the end of each
 // phase of the way from its first instruction to the shell's first prompt, and writes them all
 // as one line when the shell first reads the console. NOTE: one line, at debug level (the log
 // ring, `dmesg`), because every line on the serial console costs about a millisecond under

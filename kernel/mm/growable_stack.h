@@ -4,7 +4,7 @@
 #include "base/types.h"
 
 // Stacks that grow on demand, for process threads (kernel/proc/process_stack.h): each lives
-// at the top of its own 512 MiB slot of the growable-stack region (docs/kernel-abi.md,
+// at the top of its own 512 MiB slot of the growable-stack region (docs/boot-and-machine-state.md,
 // "Virtual address space"); only [bottom, top) is mapped, and everything below `bottom` in
 // the slot stays unmapped, so at least 252 MiB of guard lie below the deepest stack.
 // Callers serialise (one CPU: interrupts off, or the process thread that owns the stack).

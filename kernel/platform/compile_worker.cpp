@@ -86,7 +86,7 @@ Result<Worker*> start_worker(void (*entry)(Worker*, void* argument), void* argum
     worker->entry = entry;
     worker->argument = argument;
     // Mapped whole before the thread runs (kernel code must never fault on its stack), 16
-    // pages per interrupts-off stretch (docs/kernel-abi.md, "Scheduling").
+    // pages per interrupts-off stretch (docs/boot-and-machine-state.md, "Scheduling").
     constexpr u64 kStepBytes = 16 * 4096;
     bool mapped = false;
     {

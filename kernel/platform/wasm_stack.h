@@ -1,7 +1,7 @@
 #pragma once
 
 // The wasm stack limit of kernel threads (engine/platform.h wasm_stack_limit) and the
-// reserve below it (docs/kernel-abi.md, "Wasm stack reserve").
+// reserve below it (docs/boot-and-machine-state.md, "Wasm stack reserve").
 
 #include "base/types.h"
 

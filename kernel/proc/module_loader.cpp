@@ -128,7 +128,7 @@ wasi::Expected<ModuleBytes> read_module(RefPtr<fs::Inode>& inode, const ModuleId
         inode = nullptr;
         return fail(Errno::NoMem);
     }
-    // NOTE: one FsGuard hold per 64 KiB step (docs/kernel-abi.md, "Scheduling, long calls and
+    // NOTE: one FsGuard hold per 64 KiB step (docs/boot-and-machine-state.md, "Scheduling, long calls and
     // the file-system lock"). A file changed meanwhile reads short (zeros stay): the decoder
     // judges it, and `unchanged`, taken after the last step, keeps it out of the cache.
     constexpr u64 kStepBytes = 64 * 1024;

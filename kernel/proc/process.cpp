@@ -8,12 +8,10 @@
 #include "kernel/boot/boot_phases.h"
 #include "engine/compile/compiled_module.h"
 #include "engine/compile/tier_up.h"
-#include "engine/runtime/invoke.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/trap.h"
-#include "engine/wasi/exit.h"
+#include "engine/wasi/command.h"
 #include "engine/wasi/wasi_context.h"
-#include "engine/wasi/wasi_host.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/entropy.h"
 #include "kernel/fs/inode.h"
@@ -199,41 +197,29 @@ u32 run(Process& process)
         return process.kill_status;
     auto instance = process.store->instantiate(*process.module.module, *process.linker);
     if (!instance) {
+        if (auto status = process.context->exit_status()) // proc_exit in the start function
+            return *status;
         if (process.thread->kill_requested())
             return process.kill_status;
         report(process, "error: {}: cannot instantiate: {}\n", process.path.view(), instance.error());
         return kInstantiateFailedStatus;
     }
     boot::mark_boot_phase(boot::BootPhase::Instantiated);
-    auto& context = *process.context;
-    if (auto exported = (*instance)->get_export("memory"); exported && exported->kind == engine::ExternKind::Memory)
-        context.bind_memory(exported->memory->vm());
-    else if ((*instance)->module().memories.size() > 0)
-        context.bind_memory((*instance)->memory(0)->vm());
-    context.set_exit_hook(wasi::unwind_on_exit, nullptr);
+    wasi::bind_command(*process.context, **instance);
     process.caller.store = process.store.get();
     process.caller.instance = instance->get();
-
-    auto start = (*instance)->get_export("_start");
-    if (!start || start->kind != engine::ExternKind::Func) {
-        report(process, "error: {}: the module has no _start function\n", process.path.view());
-        return kInstantiateFailedStatus;
-    }
-    runtime::VMVal values[1];
-    auto outcome = runtime::invoke(*process.store, *start->func, Span<runtime::VMVal>(values, 1));
-    if (auto status = context.exit_status())
-        return *status;
+    auto outcome = wasi::run_start(*process.store, **instance, *process.context);
+    if (outcome && outcome->exit_status)
+        return *outcome->exit_status;
     if (process.thread->kill_requested())
         return process.kill_status;
     if (!outcome) {
         report(process, "error: {}: {}\n", process.path.view(), outcome.error());
         return kInstantiateFailedStatus;
     }
-    if (outcome->trap) {
+    if (outcome->trap)
         report(process, "error: wasm trap: {}\n", engine::trap_message(outcome->trap->kind));
-        return wasi::kTrapExitStatus;
-    }
-    return 0;
+    return outcome->status();
 }
 
 i64 process_main(void* argument)
@@ -372,21 +358,13 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
         return fail(Errno::NoMem);
     if (auto installed = install_stdio(process, request); !installed)
         return fail(installed.error());
-    for (StringView argument : request.arguments) {
-        if (!process.context->add_argument(argument))
-            return fail(Errno::NoMem);
-    }
-    for (StringView variable : request.environment) {
-        if (!process.context->add_environment(variable))
-            return fail(Errno::NoMem);
-    }
+    if (!wasi::add_command_line(*process.context, request.arguments, request.environment))
+        return fail(Errno::NoMem);
     auto root = process.system->open_directory("/");
     if (!root)
         return fail(root.error());
-    if (!process.context->add_preopen(*root, "/")) {
-        (void)process.system->close(*root);
+    if (!wasi::add_command_preopen(*process.context, *root, "/"))
         return fail(Errno::NoMem);
-    }
     auto store = runtime::Store::create(process_limits());
     if (!store)
         return fail(Errno::NoMem);
@@ -401,7 +379,7 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
             return fail(added.error());
     }
     process.caller = { process.pid, process.system, process.context, process.handles };
-    if (!wasi::define_wasi(*process.store, *process.linker, *process.context))
+    if (!wasi::define_command(*process.store, *process.linker, *process.context))
         return fail(Errno::NoMem);
     if (!sys::define_wasmkern(*process.store, *process.linker, process.caller))
         return fail(Errno::NoMem);

@@ -101,7 +101,7 @@ Result<void> ensure_stack_to(ProcessStack& stack, sched::Thread& thread, u64 add
     u64 target = page_down(address);
     if (address < stack.memory.floor || target < stack.memory.floor)
         return Error::from("stack depth beyond the process's limit", ErrorKind::OutOfMemory);
-    // At most 16 pages per interrupts-off stretch (docs/kernel-abi.md, "Scheduling").
+    // At most 16 pages per interrupts-off stretch (docs/boot-and-machine-state.md, "Scheduling").
     while (stack.memory.bottom > target) {
         u64 step = stack.memory.bottom - target;
         if (step > 16 * kPageSize)
@@ -135,7 +135,7 @@ bool grow_at_stack_check(x86_64::InterruptFrame& frame)
             new_bottom = stack->memory.bottom - kStackGrowthStep;
         if (new_bottom < floor)
             new_bottom = floor;
-        // At most 16 pages per interrupts-off stretch (docs/kernel-abi.md, "Scheduling"):
+        // At most 16 pages per interrupts-off stretch (docs/boot-and-machine-state.md, "Scheduling"):
         // a bigger frame leaves the ud2 in place, so it faults again once interrupts are
         // back on and the next 16 pages are mapped then.
         bool partial = stack->memory.bottom - new_bottom > kStackGrowthStep;

@@ -131,7 +131,7 @@ void wake_sleeping(Thread* thread);
 // Called by the timer interrupt after its EOI: wakes sleepers and preempts the running thread
 // when its time slice (10 ms on the clock) is used up and another thread can run, or after
 // 1 ms while a thread that had run less than 1 ms before it slept or blocked waits in the
-// run queue since its wake (docs/kernel-abi.md, "Scheduling, long calls and the file-system
+// run queue since its wake (docs/boot-and-machine-state.md, "Scheduling, long calls and the file-system
 // lock").
 void on_tick();
 // The same preemption, for kernel code between two bounded steps of a long call (no lock

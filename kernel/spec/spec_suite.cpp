@@ -123,7 +123,7 @@ i64 suite_thread(void* argument)
 bool run_suite(StringView list_path)
 {
     SuiteRun run { list_path };
-    // NOTE: as big as a process thread's: the wasm stack reserve (52 KiB, docs/kernel-abi.md)
+    // NOTE: as big as a process thread's: the wasm stack reserve (52 KiB, docs/boot-and-machine-state.md)
     // would leave the default 64 KiB too little for the scripts' recursion.
     auto thread = sched::spawn("spec", suite_thread, &run, 512 * 1024);
     if (!thread) {

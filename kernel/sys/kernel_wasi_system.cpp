@@ -311,7 +311,7 @@ wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
 // NOTE: the transfers below look the handle up once and keep the raw OpenFile across steps.
 // That is safe: the slot holds a reference, and only this system's own thread (the process)
 // can close or replace its slots. Other processes may change the file between steps, so a
-// transfer larger than kStepBytes is not atomic (docs/kernel-abi.md, "Long calls").
+// transfer larger than kStepBytes is not atomic (docs/boot-and-machine-state.md, "Long calls").
 wasi::Expected<usize> KernelWasiSystem::read(HostHandle handle, Span<const wasi::IoSlice> slices)
 {
     fs::OpenFile* file = nullptr;

@@ -18,7 +18,7 @@ namespace wk::kernel::sys {
 // guest sizes (bytes to copy or zero, entries to list, storage to free) is cut into steps of
 // at most 64 KiB (or 256 directory entries, or 256 file chunks), with the guard released
 // between steps, where the caller checks for a kill and offers the CPU
-// (sched::preemption_point). See docs/kernel-abi.md, "Long calls".
+// (sched::preemption_point). See docs/boot-and-machine-state.md, "Long calls".
 class FsGuard {
 public:
     FsGuard();

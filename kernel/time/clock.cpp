@@ -162,7 +162,7 @@ WindowRates measure_with_pit(u16 pit_ticks, const WindowCounter* counter)
 
 // The window whose edges are known best: windows of 1 ms until one's uncertainty is under 1%
 // of its length, at most kMaxWindows (then the tightest of them).
-// NOTE: the calibration is on every boot's path to the shell prompt (docs/kernel-abi.md,
+// NOTE: the calibration is on every boot's path to the shell prompt (docs/boot-and-machine-state.md,
 // "Boot phases"): an unstalled window (edges known to a few microseconds under emulation,
 // nanoseconds on hardware) is enough, so a quiet boot waits 1 ms; it was two windows, of
 // which the smaller rate was taken, which let a stall at the window's start (a rate too small)

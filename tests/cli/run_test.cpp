@@ -528,6 +528,29 @@ TEST(RunWasi, ExitStatusesOutsideTheWasiRangeAreAnError)
     }
 }
 
+// The command glue (engine/wasi/command.h) the kernel shares: proc_exit in the start function
+// ends the instantiation with its status, and `_start` must be a () -> () function.
+TEST(RunWasi, StartFunctionExitAndStartTypeFollowTheCommandGlue)
+{
+    ScratchDirectory scratch;
+    auto text = [](std::string const& wat) { return std::vector<unsigned char>(wat.begin(), wat.end()); };
+    std::string exiting = scratch.write("start_exit.wat", text(R"((module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func $init i32.const 7 call $exit unreachable)
+        (start $init)
+        (func (export "_start") unreachable)))"));
+    Outcome exited = wasmkern({ "run", exiting });
+    EXPECT_EQ(exited.status, 7) << exited.err;
+    EXPECT_EQ(exited.err, "");
+
+    std::string typed = scratch.write("start_type.wat", text(R"((module (func (export "_start") (param i32))))"));
+    Outcome refused = wasmkern({ "run", typed });
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_TRUE(contains(refused.err, "start_type.wat: _start must take no parameters and return no results"))
+        << refused.err;
+}
+
 // A device has no size to check first: /dev/zero is read one byte past the module
 // size limit (1 GiB) and refused, instead of until memory runs out.
 TEST(RunErrors, ModuleFilesHaveASizeLimit)

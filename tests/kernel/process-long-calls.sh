@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Long kernel calls (docs/kernel-abi.md, "Long calls"): a process that spends its life in WASI
+# Long kernel calls (docs/boot-and-machine-state.md, "Long calls"): a process that spends its life in WASI
 # calls the guest sizes (userland/hostile/long_call.c) must neither freeze the others nor
 # outlive a kill.
 #   pread:   wakeup_count sleeps 1 ms at a time for 2 s alone, then again while a process

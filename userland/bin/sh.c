@@ -738,7 +738,7 @@ static void usage(FILE* out)
 // "wasmkern:CWD$ " into `out` (at least 12 bytes). NOTE: by hand rather than with snprintf:
 // printf's formatter is the program's largest function, and the kernel compiles each function
 // at its first call, so using it here would add its compile to every boot's time to the first
-// prompt (docs/kernel-abi.md, "Boot phases").
+// prompt (docs/boot-and-machine-state.md, "Boot phases").
 static void make_prompt(char* out, size_t size)
 {
     size_t length = strnlen(g_cwd, size - 12);

@@ -1,5 +1,5 @@
 // Spends its whole life in WASI calls whose work the caller sizes, so that timer ticks
-// almost never find it in wasm code (docs/kernel-abi.md, "Long calls"):
+// almost never find it in wasm code (docs/boot-and-machine-state.md, "Long calls"):
 //   long_call pread    fd_pread of 1023 iovecs (the most whose total fits the u32 count), all
 //                      on one 4 MiB buffer, from a sparse file of 1 TiB: almost 4 GiB of
 //                      zeroing per call, free for the RAM file system.

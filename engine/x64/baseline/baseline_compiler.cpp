@@ -73,12 +73,10 @@ Result<void> BaselineCompiler::take_fixed(RegClass cls, u8 reg)
     compile::RegSet free = m_stack.free_set(cls);
     if (!free.is_empty()) {
         u8 other = free.first();
-        ValKind kind = m_stack.at(holder).kind;
         if (cls == RegClass::Gpr)
             m_asm.mov(gpr(other), gpr(reg), Size::Qword);
         else
             m_asm.movaps(xmm(other), xmm(reg));
-        (void)kind;
         m_stack.move_entry(holder, other);
     } else {
         TRY(spill_entry(holder));

@@ -276,9 +276,11 @@ private:
     Result<void> emit_float_conversion(const Instruction&);
     Result<void> emit_conversion(const Instruction&);
     Result<void> emit_memory(const Instruction&);
+    Result<void> emit_load_store(const Instruction&, u32 memory_index);
     Result<void> emit_call(const Instruction&);
     Result<void> emit_table_ref(const Instruction&);
     Result<void> emit_simd(const Instruction&);
+    Result<void> emit_simd_memory(const Instruction&, const OpcodeInfo& info);
     Result<void> emit_atomic(const Instruction&);
     Result<void> emit_wait_notify(const Instruction&);
     Result<void> emit_exception(const Instruction&);
@@ -388,6 +390,8 @@ private:
     Result<void> move_branch_values(const Control& target, u32 count);
     Result<void> emit_return();
     Result<void> emit_compare_tree(Gpr index, Span<const u32> targets, u32 first, u32 end);
+    Result<void> emit_br_if(const Instruction&);
+    Result<void> emit_br_table(const Instruction&);
     void mark_dead();
 
     // exception.cpp

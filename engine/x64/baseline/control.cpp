@@ -298,6 +298,107 @@ Result<void> BaselineCompiler::emit_compare_tree(Gpr index, Span<const u32> targ
     return emit_compare_tree(index, targets, middle, end);
 }
 
+Result<void> BaselineCompiler::emit_br_if(const Instruction& instruction)
+{
+    std::optional<Condition> flags = take_condition();
+    u8 condition = flags ? 0 : TRY(pop_reg(RegClass::Gpr));
+    TRY(spill_all());
+    if (!flags) {
+        m_asm.test(gpr(condition), gpr(condition), Size::Dword);
+        release(RegClass::Gpr, condition);
+    }
+    Condition taken = flags ? *flags : Condition::NotEqual;
+    Control& target = frame(instruction.index0);
+    u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
+    bool needs_moves = target.kind == FrameKind::Function || (count > 0 && m_stack.height() - count != target.height);
+    if (needs_moves) {
+        // The taken path's moves into a loop's cache state are its own.
+        CacheState fallthrough = m_cache;
+        Label skip;
+        m_asm.jcc(negate(taken), skip);
+        TRY(branch_to(instruction.index0));
+        m_asm.bind(skip);
+        TRY(cache_set_state(fallthrough));
+    } else {
+        // Moves into a loop's cache state leave the flags alone and hold on both paths.
+        TRY(cache_edge(target));
+        m_asm.jcc(taken, m_labels[target.label]);
+        if (target.kind != FrameKind::Loop)
+            target.label_used = true;
+    }
+    return {};
+}
+
+Result<void> BaselineCompiler::emit_br_table(const Instruction& instruction)
+{
+    u8 index = TRY(pop_reg(RegClass::Gpr));
+    TRY(spill_all());
+    u32 entry_count = instruction.list_count + 1;
+    Vector<u32> entries; // label depth per entry, default last
+    TRY(entries.try_reserve(entry_count));
+    Reader labels(m_module.bytes, instruction.list_offset, m_module.bytes.size());
+    for (u32 i = 0; i < instruction.list_count; ++i)
+        TRY(entries.try_append(TRY(labels.read_u32())));
+    TRY(entries.try_append(instruction.index0));
+
+    // Entries that can jump straight to their label, and one stub per distinct
+    // target that needs values moved (sorted depths, so the work stays
+    // O(entries log entries) however deep the control stack is).
+    auto is_direct = [&](u32 depth) {
+        Control& target = frame(depth);
+        u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
+        return target.kind != FrameKind::Function && (count == 0 || m_stack.height() - count == target.height)
+            && (target.kind != FrameKind::Loop || cache_satisfies(state_of(target.entry)));
+    };
+    Vector<u32> stub_depths;
+    for (u32 depth : entries) {
+        if (!is_direct(depth))
+            TRY(stub_depths.try_append(depth));
+    }
+    std::sort(stub_depths.begin(), stub_depths.end());
+    u32 unique = static_cast<u32>(std::unique(stub_depths.begin(), stub_depths.end()) - stub_depths.begin());
+    MUST(stub_depths.try_resize(unique));
+    Vector<u32> stub_labels;
+    TRY(stub_labels.try_reserve(unique));
+    for (u32 i = 0; i < unique; ++i)
+        TRY(stub_labels.try_append(TRY(m_labels.allocate())));
+    CacheState dispatch = m_cache; // each stub starts from it
+    Vector<u32> targets; // label id per entry
+    TRY(targets.try_reserve(entry_count));
+    for (u32 depth : entries) {
+        Control& target = frame(depth);
+        if (is_direct(depth)) {
+            TRY(targets.try_append(target.label));
+            if (target.kind != FrameKind::Loop)
+                target.label_used = true;
+            if (target.kind != FrameKind::Loop)
+                cache_merge(target, m_cache);
+        } else {
+            u32 k = static_cast<u32>(std::lower_bound(stub_depths.begin(), stub_depths.end(), depth) - stub_depths.begin());
+            TRY(targets.try_append(stub_labels[k]));
+        }
+    }
+    if (instruction.list_count <= abi::kMaxCompareTreeCases) {
+        // Up to a few dozen entries: a binary search of compares and conditional
+        // branches, which need no retpoline (abi/jump_table.h).
+        m_asm.cmp(gpr(index), static_cast<i32>(instruction.list_count), Size::Dword);
+        m_asm.jcc(Condition::AboveOrEqual, m_labels[targets[entry_count - 1]]);
+        TRY(emit_compare_tree(gpr(index), targets.span(), 0, instruction.list_count));
+    } else {
+        note_below_frame(kRetpolineJumpBytes);
+        abi::emit_jump_table(m_asm, gpr(index), instruction.list_count, m_labels, targets.span(),
+                             m_symbols.retpoline());
+    }
+    release(RegClass::Gpr, index);
+    for (u32 i = 0; i < unique; ++i) {
+        TRY(cache_set_state(dispatch));
+        m_asm.bind(m_labels[stub_labels[i]]);
+        TRY(branch_to(stub_depths[i]));
+    }
+    mark_dead();
+    return {};
+}
+
 Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
 {
     switch (instruction.opcode) {
@@ -327,103 +428,10 @@ Result<void> BaselineCompiler::emit_control(const Instruction& instruction)
         TRY(emit_return());
         mark_dead();
         return {};
-    case Opcode::BrIf: {
-        std::optional<Condition> flags = take_condition();
-        u8 condition = flags ? 0 : TRY(pop_reg(RegClass::Gpr));
-        TRY(spill_all());
-        if (!flags) {
-            m_asm.test(gpr(condition), gpr(condition), Size::Dword);
-            release(RegClass::Gpr, condition);
-        }
-        Condition taken = flags ? *flags : Condition::NotEqual;
-        Control& target = frame(instruction.index0);
-        u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
-        bool needs_moves = target.kind == FrameKind::Function || (count > 0 && m_stack.height() - count != target.height);
-        if (needs_moves) {
-            // The taken path's moves into a loop's cache state are its own.
-            CacheState fallthrough = m_cache;
-            Label skip;
-            m_asm.jcc(negate(taken), skip);
-            TRY(branch_to(instruction.index0));
-            m_asm.bind(skip);
-            TRY(cache_set_state(fallthrough));
-        } else {
-            // Moves into a loop's cache state leave the flags alone and hold on both paths.
-            TRY(cache_edge(target));
-            m_asm.jcc(taken, m_labels[target.label]);
-            if (target.kind != FrameKind::Loop)
-                target.label_used = true;
-        }
-        return {};
-    }
-    case Opcode::BrTable: {
-        u8 index = TRY(pop_reg(RegClass::Gpr));
-        TRY(spill_all());
-        u32 entry_count = instruction.list_count + 1;
-        Vector<u32> entries; // label depth per entry, default last
-        TRY(entries.try_reserve(entry_count));
-        Reader labels(m_module.bytes, instruction.list_offset, m_module.bytes.size());
-        for (u32 i = 0; i < instruction.list_count; ++i)
-            TRY(entries.try_append(TRY(labels.read_u32())));
-        TRY(entries.try_append(instruction.index0));
-
-        // Entries that can jump straight to their label, and one stub per distinct
-        // target that needs values moved (sorted depths, so the work stays
-        // O(entries log entries) however deep the control stack is).
-        auto is_direct = [&](u32 depth) {
-            Control& target = frame(depth);
-            u32 count = target.kind == FrameKind::Loop ? target.param_count : target.result_count;
-            return target.kind != FrameKind::Function && (count == 0 || m_stack.height() - count == target.height)
-                && (target.kind != FrameKind::Loop || cache_satisfies(state_of(target.entry)));
-        };
-        Vector<u32> stub_depths;
-        for (u32 depth : entries) {
-            if (!is_direct(depth))
-                TRY(stub_depths.try_append(depth));
-        }
-        std::sort(stub_depths.begin(), stub_depths.end());
-        u32 unique = static_cast<u32>(std::unique(stub_depths.begin(), stub_depths.end()) - stub_depths.begin());
-        MUST(stub_depths.try_resize(unique));
-        Vector<u32> stub_labels;
-        TRY(stub_labels.try_reserve(unique));
-        for (u32 i = 0; i < unique; ++i)
-            TRY(stub_labels.try_append(TRY(m_labels.allocate())));
-        CacheState dispatch = m_cache; // each stub starts from it
-        Vector<u32> targets; // label id per entry
-        TRY(targets.try_reserve(entry_count));
-        for (u32 depth : entries) {
-            Control& target = frame(depth);
-            if (is_direct(depth)) {
-                TRY(targets.try_append(target.label));
-                if (target.kind != FrameKind::Loop)
-                    target.label_used = true;
-                if (target.kind != FrameKind::Loop)
-                    cache_merge(target, m_cache);
-            } else {
-                u32 k = static_cast<u32>(std::lower_bound(stub_depths.begin(), stub_depths.end(), depth) - stub_depths.begin());
-                TRY(targets.try_append(stub_labels[k]));
-            }
-        }
-        if (instruction.list_count <= abi::kMaxCompareTreeCases) {
-            // Up to a few dozen entries: a binary search of compares and conditional
-            // branches, which need no retpoline (abi/jump_table.h).
-            m_asm.cmp(gpr(index), static_cast<i32>(instruction.list_count), Size::Dword);
-            m_asm.jcc(Condition::AboveOrEqual, m_labels[targets[entry_count - 1]]);
-            TRY(emit_compare_tree(gpr(index), targets.span(), 0, instruction.list_count));
-        } else {
-            note_below_frame(kRetpolineJumpBytes);
-            abi::emit_jump_table(m_asm, gpr(index), instruction.list_count, m_labels, targets.span(),
-                                 m_symbols.retpoline());
-        }
-        release(RegClass::Gpr, index);
-        for (u32 i = 0; i < unique; ++i) {
-            TRY(cache_set_state(dispatch));
-            m_asm.bind(m_labels[stub_labels[i]]);
-            TRY(branch_to(stub_depths[i]));
-        }
-        mark_dead();
-        return {};
-    }
+    case Opcode::BrIf:
+        return emit_br_if(instruction);
+    case Opcode::BrTable:
+        return emit_br_table(instruction);
     case Opcode::Drop: {
         StackEntry entry = m_stack.pop();
         if (entry.location == Location::Register)

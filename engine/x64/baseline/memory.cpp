@@ -159,8 +159,14 @@ Result<void> BaselineCompiler::emit_memory(const Instruction& instruction)
     }
     if (!(op >= Opcode::I32Load && op <= Opcode::I64Store32))
         return unsupported("bulk memory instruction not implemented");
+    return emit_load_store(instruction, memory_index);
+}
 
-    Access access = access_of(op);
+// A load or store of memory `memory_index` (one of I32Load .. I64Store32).
+Result<void> BaselineCompiler::emit_load_store(const Instruction& instruction, u32 memory_index)
+{
+    const Limits& limits = m_module.memories[memory_index].limits;
+    Access access = access_of(instruction.opcode);
     RegClass value_class = compile::reg_class(access.kind);
     u64 offset = instruction.memarg.offset;
     // A cached local (docs/baseline-compiler.md "Local register cache") is used in place

@@ -14,6 +14,8 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
 {
     Opcode op = simd_deterministic(instruction.opcode);
     const OpcodeInfo& info = opcode_info(op);
+    if (info.imm == ImmKind::MemArg || info.imm == ImmKind::MemArgLane)
+        return emit_simd_memory(instruction, info);
     if (is_simd_lanewise(op)) {
         u8 regs[3] = {};
         u32 count = info.param_count;
@@ -120,40 +122,19 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
         release(RegClass::Fpr, reg);
         return push_reg(ValKind::I32, result);
     }
-    case Opcode::V128Load: case Opcode::V128Load8x8S: case Opcode::V128Load8x8U: case Opcode::V128Load16x4S:
-    case Opcode::V128Load16x4U: case Opcode::V128Load32x2S: case Opcode::V128Load32x2U: case Opcode::V128Load8Splat:
-    case Opcode::V128Load16Splat: case Opcode::V128Load32Splat: case Opcode::V128Load64Splat:
-    case Opcode::V128Load32Zero: case Opcode::V128Load64Zero: {
-        u32 memory_index = instruction.memarg.memory;
-        if (memory_index >= m_module.memories.size())
-            return unsupported("memory instruction without a memory");
-        u8 address = TRY(pop_reg(RegClass::Gpr));
-        u8 reg = TRY(allocate(RegClass::Fpr));
-        // The opcode table's natural alignment is the size of the access.
-        Mem operand = TRY(memory_operand(memory_index, instruction.memarg.offset, 1u << info.align_log2, address));
-        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
-        emit_simd_load(m_asm, op, xmm(reg), operand, kScratchXmm, kScratch);
-        release(RegClass::Gpr, address);
-        return push_reg(ValKind::V128, reg);
+    default:
+        return unsupported("SIMD instruction not implemented");
     }
-    case Opcode::V128Store: {
-        u32 memory_index = instruction.memarg.memory;
-        if (memory_index >= m_module.memories.size())
-            return unsupported("memory instruction without a memory");
-        u8 value = TRY(pop_reg(RegClass::Fpr));
-        u8 address = TRY(pop_reg(RegClass::Gpr));
-        Mem operand = TRY(memory_operand(memory_index, instruction.memarg.offset, 16, address));
-        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
-        m_asm.movdqu(operand, xmm(value));
-        release(RegClass::Gpr, address);
-        release(RegClass::Fpr, value);
-        return {};
-    }
-    case Opcode::V128Load8Lane: case Opcode::V128Load16Lane: case Opcode::V128Load32Lane: case Opcode::V128Load64Lane:
-    case Opcode::V128Store8Lane: case Opcode::V128Store16Lane: case Opcode::V128Store32Lane: case Opcode::V128Store64Lane: {
-        u32 memory_index = instruction.memarg.memory;
-        if (memory_index >= m_module.memories.size())
-            return unsupported("memory instruction without a memory");
+}
+
+// Loads and stores of v128 values and of lanes: the SIMD opcodes with a memarg.
+Result<void> BaselineCompiler::emit_simd_memory(const Instruction& instruction, const OpcodeInfo& info)
+{
+    Opcode op = instruction.opcode;
+    u32 memory_index = instruction.memarg.memory;
+    if (memory_index >= m_module.memories.size())
+        return unsupported("memory instruction without a memory");
+    if (info.imm == ImmKind::MemArgLane) {
         u8 reg = TRY(pop_reg(RegClass::Fpr));
         u8 address = TRY(pop_reg(RegClass::Gpr));
         bool is_load = info.result_count == 1;
@@ -166,9 +147,24 @@ Result<void> BaselineCompiler::emit_simd(const Instruction& instruction)
         release(RegClass::Fpr, reg);
         return {};
     }
-    default:
-        return unsupported("SIMD not implemented");
+    if (op == Opcode::V128Store) {
+        u8 value = TRY(pop_reg(RegClass::Fpr));
+        u8 address = TRY(pop_reg(RegClass::Gpr));
+        Mem operand = TRY(memory_operand(memory_index, instruction.memarg.offset, 16, address));
+        TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+        m_asm.movdqu(operand, xmm(value));
+        release(RegClass::Gpr, address);
+        release(RegClass::Fpr, value);
+        return {};
     }
+    u8 address = TRY(pop_reg(RegClass::Gpr));
+    u8 reg = TRY(allocate(RegClass::Fpr));
+    // The opcode table's natural alignment is the size of the access.
+    Mem operand = TRY(memory_operand(memory_index, instruction.memarg.offset, 1u << info.align_log2, address));
+    TRY(record_trap_here(TrapKind::MemoryOutOfBounds));
+    emit_simd_load(m_asm, op, xmm(reg), operand, kScratchXmm, kScratch);
+    release(RegClass::Gpr, address);
+    return push_reg(ValKind::V128, reg);
 }
 
 } // namespace wk::engine::x64::baseline

@@ -192,7 +192,7 @@ boot64_high:
     movabs $boot_stack_top, %rsp
     xor %ebp, %ebp                      // end of the frame-pointer chain
 
-    // x87/SSE for kernel C++ (docs/kernel-abi.md): CR0.EM and TS off, MP and NE on;
+    // x87/SSE for kernel C++ (docs/boot-and-machine-state.md): CR0.EM and TS off, MP and NE on;
     // CR4.OSFXSR and OSXMMEXCPT.
     mov %cr0, %rax
     and $~((1 << 2) | (1 << 3)), %rax

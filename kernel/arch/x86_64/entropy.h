@@ -3,7 +3,7 @@
 #include "base/span.h"
 #include "base/types.h"
 
-// Randomness (docs/kernel-abi.md, "Randomness"). Hardware sources where the CPU has them, and a
+// Randomness (docs/boot-and-machine-state.md, "Randomness"). Hardware sources where the CPU has them, and a
 // ChaCha20 generator (base/chacha20.h) for everything handed out.
 namespace wk::kernel::x86_64 {
 

@@ -1,7 +1,7 @@
 // Interrupt and exception entry. Every vector has a stub that pushes an error code (a zero
 // when the CPU pushes none) and the vector number, then joins interrupt_common, which saves
 // the general registers and the whole vector state (XSAVE, or FXSAVE without it: kernel C++
-// and wasm code both use SSE/AVX, see docs/kernel-abi.md) and calls interrupt_dispatch(frame).
+// and wasm code both use SSE/AVX, see docs/boot-and-machine-state.md) and calls interrupt_dispatch(frame).
 
     .text
     .code64

@@ -19,10 +19,15 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "tests/unit/compile/session.h"
 
 using namespace wk;
 using namespace wk::engine;
 using runtime::VMVal;
+using Session = test_session::TierSession;
+using test_session::call;
+using test_session::compile_wat;
+using test_session::instantiate;
 
 namespace {
 
@@ -34,46 +39,9 @@ compile::CompileOptions lazy_options(compile::Tier tier = compile::Tier::Baselin
     return options;
 }
 
-compile::CompiledModule compile_text(const std::string& wat, const compile::CompileOptions& options)
-{
-    auto wasm = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-    EXPECT_FALSE(wasm.is_error()) << wasm.error().message();
-    auto compiled = compile::load_and_compile(wasm.release_value(), Features {}, options);
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
-    return compiled.release_value();
-}
-
-struct Session {
-    RefPtr<runtime::Store> store;
-    runtime::Linker linker;
-    RefPtr<runtime::Instance> instance;
-};
-
-void instantiate(Session& session, const compile::CompiledModule& compiled)
-{
-    session.store = MUST(runtime::Store::create());
-    auto instance = session.store->instantiate(*compiled.module, session.linker);
-    ASSERT_FALSE(instance.is_error()) << instance.error().message();
-    session.instance = instance.release_value();
-}
-
-compile::CallOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<VMVal> args)
-{
-    auto outcome = compile::invoke_export(instance, StringView(name, std::strlen(name)),
-                                          Span<const VMVal>(args.begin(), args.size()));
-    EXPECT_FALSE(outcome.is_error()) << outcome.error().message();
-    return outcome.release_value();
-}
-
 u32 lazily_compiled(const compile::CompiledModule& compiled)
 {
     return compile::tier_up_counts(*compiled.module).lazy_compiled;
-}
-
-bool in_lazy_code(const compile::CompiledModule& compiled, uptr pc)
-{
-    compile::CodeObject* object = compile::CodeObject::find(pc);
-    return object && object != compiled.code.get();
 }
 
 const char* const kThree = R"wat((module
@@ -96,7 +64,7 @@ const char* const kThree = R"wat((module
 
 TEST(Lazy, FirstCallCompilesEachFunctionOnce)
 {
-    auto compiled = compile_text(kThree, lazy_options());
+    auto compiled = compile_wat(kThree, lazy_options());
     Session session;
     instantiate(session, compiled);
     ASSERT_TRUE(session.instance);
@@ -126,7 +94,7 @@ TEST(Lazy, FirstCallCompilesEachFunctionOnce)
 
 TEST(Lazy, CallIndirectAndCallRefToNeverCalledFunctions)
 {
-    auto compiled = compile_text(kThree, lazy_options());
+    auto compiled = compile_wat(kThree, lazy_options());
     Session session;
     instantiate(session, compiled);
     ASSERT_TRUE(session.instance);
@@ -167,7 +135,7 @@ TEST(Lazy, ConcurrentFirstCallsCompileOnce)
 {
     constexpr u32 kFunctions = 40;
     constexpr i32 kExpected = kFunctions * 1 + kFunctions * (kFunctions - 1) / 2; // sum of (1 + i)
-    auto compiled = compile_text(many_functions(kFunctions), lazy_options());
+    auto compiled = compile_wat(many_functions(kFunctions), lazy_options());
     // Each thread has its own store and instance of the one module; they start together.
     std::atomic<int> ready { 0 };
     std::atomic<int> wrong { 0 };
@@ -206,14 +174,14 @@ const char* const kRecursive = R"wat((module
 
 TEST(Lazy, TrapInLazilyCompiledCodeHasItsBacktrace)
 {
-    auto compiled = compile_text(kRecursive, lazy_options());
+    auto compiled = compile_wat(kRecursive, lazy_options());
     Session session;
     instantiate(session, compiled);
     ASSERT_TRUE(session.instance);
     auto outcome = call(*session.instance, "down", { VMVal::from_i32(30), VMVal::from_i32(1) });
     ASSERT_TRUE(outcome.trap);
     EXPECT_EQ(outcome.trap->kind, TrapKind::Unreachable);
-    EXPECT_TRUE(in_lazy_code(compiled, outcome.trap->pc));
+    EXPECT_TRUE(test_session::in_later_code(compiled, outcome.trap->pc));
     // 31 frames of $down (function 0), all in the lazily compiled code.
     ASSERT_EQ(outcome.backtrace.size(), 31u);
     for (u32 function : outcome.backtrace)
@@ -226,7 +194,7 @@ TEST(Lazy, TieredUpFromLazilyCompiledCode)
     auto options = lazy_options(compile::Tier::Tiered);
     options.tier_up_threshold = 10;
     options.tier_up_synchronous = true;
-    auto compiled = compile_text(kRecursive, options);
+    auto compiled = compile_wat(kRecursive, options);
     Session session;
     instantiate(session, compiled);
     ASSERT_TRUE(session.instance);
@@ -257,7 +225,7 @@ const char* const kNestedCatch = R"wat((module
 
 TEST(Lazy, ExceptionHandlersOfLazilyCompiledCode)
 {
-    auto compiled = compile_text(kNestedCatch, lazy_options());
+    auto compiled = compile_wat(kNestedCatch, lazy_options());
     Session session;
     instantiate(session, compiled);
     ASSERT_TRUE(session.instance);
@@ -284,7 +252,7 @@ std::string oversized_function(u32 calls)
 
 TEST(Lazy, CompileFailureAtTheFirstCallIsATrap)
 {
-    auto compiled = compile_text(oversized_function(20000), lazy_options());
+    auto compiled = compile_wat(oversized_function(20000), lazy_options());
     Session session;
     instantiate(session, compiled);
     ASSERT_TRUE(session.instance);
@@ -300,7 +268,7 @@ TEST(Lazy, CompileFailureAtTheFirstCallIsATrap)
 }
 
 // The stack a lazy compile takes on the calling thread (in the kernel: a process thread's
-// 48 KiB host-call reserve, docs/kernel-abi.md "Wasm stack reserve"): compile_lazily run
+// 48 KiB host-call reserve, docs/boot-and-machine-state.md "Wasm stack reserve"): compile_lazily run
 // directly on a painted 256 KiB stack, for a function with 500 nested blocks, 200 locals and
 // long expressions; the deepest byte written must be well inside 48 KiB.
 struct StackProbe {
@@ -330,7 +298,7 @@ TEST(Lazy, CompileStackUseFitsTheHostCallReserve)
     for (u32 i = 0; i < 500; ++i)
         wat += " local.get 0 br_if 0)";
     wat += "))\n";
-    auto compiled = compile_text(wat, lazy_options());
+    auto compiled = compile_wat(wat, lazy_options());
     ASSERT_TRUE(compiled.module);
     constexpr usize kStack = 256 * 1024;
     constexpr u8 kPaint = 0xA5;

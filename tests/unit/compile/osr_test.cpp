@@ -17,19 +17,16 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "tests/unit/compile/session.h"
 
 using namespace wk;
 using namespace wk::engine;
 using runtime::VMVal;
+using Session = test_session::TierSession;
+using test_session::call;
+using test_session::instantiate;
 
 namespace {
-
-struct Session {
-    RefPtr<runtime::Store> store;
-    runtime::Linker linker;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-};
 
 compile::CompileOptions options_for(compile::Tier tier, i32 threshold)
 {
@@ -38,33 +35,6 @@ compile::CompileOptions options_for(compile::Tier tier, i32 threshold)
     options.tier_up_threshold = threshold;
     options.tier_up_synchronous = true;
     return options;
-}
-
-void instantiate(Session& session, const char* wat, const compile::CompileOptions& options)
-{
-    auto wasm = text::wat_to_wasm(StringView(wat, std::strlen(wat)));
-    ASSERT_FALSE(wasm.is_error()) << wasm.error().message();
-    auto compiled = compile::load_and_compile(wasm.release_value(), Features {}, options);
-    ASSERT_FALSE(compiled.is_error()) << compiled.error().message();
-    session.compiled = compiled.release_value();
-    session.store = MUST(runtime::Store::create());
-    auto instance = session.store->instantiate(*session.compiled.module, session.linker);
-    ASSERT_FALSE(instance.is_error()) << instance.error().message();
-    session.instance = instance.release_value();
-}
-
-compile::CallOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<VMVal> args)
-{
-    auto outcome = compile::invoke_export(instance, StringView(name, std::strlen(name)),
-                                          Span<const VMVal>(args.begin(), args.size()));
-    EXPECT_FALSE(outcome.is_error()) << outcome.error().message();
-    return outcome.release_value();
-}
-
-bool in_tier_up_code(const compile::CompiledModule& compiled, uptr pc)
-{
-    compile::CodeObject* object = compile::CodeObject::find(pc);
-    return object && object != compiled.code.get();
 }
 
 // Nested loops; the inner one (with a parameter and a result) is the first header whose
@@ -281,7 +251,7 @@ TEST(Osr, TrapInOsrCodeHasBacktrace)
     auto trapped = call(*fresh.tiered.instance, "caller", { VMVal::from_i32(100), VMVal::from_i32(60) });
     ASSERT_TRUE(trapped.trap);
     EXPECT_EQ(trapped.trap->kind, TrapKind::IntegerDivideByZero);
-    EXPECT_TRUE(in_tier_up_code(fresh.tiered.compiled, trapped.trap->pc));
+    EXPECT_TRUE(test_session::in_later_code(fresh.tiered.compiled, trapped.trap->pc));
     EXPECT_EQ(compile::tier_up_counts(*fresh.tiered.compiled.module).osr_entered, 1u);
     // $looper (function 3) twice, its OSR frame and the baseline frame under it, then
     // the caller (function 4).

@@ -47,4 +47,47 @@ i64 call_i64(Session& session, const char* name, std::initializer_list<runtime::
     return outcome.results.is_empty() ? 0 : outcome.results[0].i64_value();
 }
 
+compile::CompiledModule compile_wat(StringView wat, const compile::CompileOptions& options)
+{
+    auto wasm = text::wat_to_wasm(wat);
+    EXPECT_FALSE(wasm.is_error()) << wasm.error().message();
+    if (wasm.is_error())
+        return {};
+    auto compiled = compile::load_and_compile(wasm.release_value(), Features {}, options);
+    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
+    if (compiled.is_error())
+        return {};
+    return compiled.release_value();
+}
+
+void instantiate(TierSession& session, const compile::CompiledModule& compiled)
+{
+    ASSERT_TRUE(compiled.module);
+    if (!session.store)
+        session.store = MUST(runtime::Store::create());
+    auto instance = session.store->instantiate(*compiled.module, session.linker);
+    ASSERT_FALSE(instance.is_error()) << instance.error().message();
+    session.instance = instance.release_value();
+}
+
+void instantiate(TierSession& session, StringView wat, const compile::CompileOptions& options)
+{
+    session.compiled = compile_wat(wat, options);
+    instantiate(session, session.compiled);
+}
+
+compile::CallOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<runtime::VMVal> args)
+{
+    auto outcome = compile::invoke_export(instance, StringView(name, __builtin_strlen(name)),
+                                          Span<const runtime::VMVal>(args.begin(), args.size()));
+    EXPECT_FALSE(outcome.is_error()) << outcome.error().message();
+    return outcome.release_value();
+}
+
+bool in_later_code(const compile::CompiledModule& compiled, uptr pc)
+{
+    compile::CodeObject* object = compile::CodeObject::find(pc);
+    return object && object != compiled.code.get();
+}
+
 } // namespace wk::engine::test_session

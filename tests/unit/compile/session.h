@@ -1,5 +1,6 @@
 // A test session shared by the compile tests: one WAT module compiled (default options
 // unless given), instantiated in a fresh store with the spectest imports, and its exports called.
+// TierSession and the functions after it are the set-up of the lazy, OSR and tier-up tests.
 #pragma once
 
 #include <initializer_list>
@@ -29,5 +30,30 @@ compile::CallOutcome call(Session& session, const char* name, std::initializer_l
 
 // The one result of a call that must not trap, as i64.
 i64 call_i64(Session& session, const char* name, std::initializer_list<runtime::VMVal> args);
+
+// A module and one instance of it, in a store of the session's own or one it was given.
+struct TierSession {
+    RefPtr<runtime::Store> store;
+    runtime::Linker linker;
+    compile::CompiledModule compiled;
+    RefPtr<runtime::Instance> instance;
+};
+
+// Compiles `wat` with `options`. NOTE: a failure is a gtest EXPECT failure and returns an
+// empty module.
+compile::CompiledModule compile_wat(StringView wat, const compile::CompileOptions& options);
+
+// Instantiates `compiled` in `session.store` (a new store unless it has one) with
+// `session.linker`; `session.compiled` is left alone. A failure is a gtest failure.
+void instantiate(TierSession& session, const compile::CompiledModule& compiled);
+// Compiles `wat` into `session.compiled`, then instantiates it as above.
+void instantiate(TierSession& session, StringView wat, const compile::CompileOptions& options);
+
+// Calls export `name` of `instance`; an error (not a trap) fails the test.
+compile::CallOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<runtime::VMVal> args);
+
+// Whether `pc` lies in code compiled after the module itself (lazily, or by tier-up): a live
+// code object other than the module's.
+bool in_later_code(const compile::CompiledModule& compiled, uptr pc);
 
 } // namespace wk::engine::test_session

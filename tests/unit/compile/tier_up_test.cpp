@@ -14,19 +14,17 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
+#include "tests/unit/compile/session.h"
 
 using namespace wk;
 using namespace wk::engine;
 using runtime::VMVal;
+using Session = test_session::TierSession;
+using test_session::call;
+using test_session::compile_wat;
+using test_session::instantiate;
 
 namespace {
-
-struct Session {
-    RefPtr<runtime::Store> store;
-    runtime::Linker linker;
-    compile::CompiledModule compiled;
-    RefPtr<runtime::Instance> instance;
-};
 
 compile::CompileOptions tiered(i32 threshold, bool synchronous)
 {
@@ -37,44 +35,9 @@ compile::CompileOptions tiered(i32 threshold, bool synchronous)
     return options;
 }
 
-compile::CompiledModule compile_wat(const char* wat, const compile::CompileOptions& options)
-{
-    auto wasm = text::wat_to_wasm(StringView(wat, std::strlen(wat)));
-    EXPECT_FALSE(wasm.is_error()) << wasm.error().message();
-    auto compiled = compile::load_and_compile(wasm.release_value(), Features {}, options);
-    EXPECT_FALSE(compiled.is_error()) << compiled.error().message();
-    return compiled.release_value();
-}
-
-// Instantiates `wat` in `session` (a new store unless it has one) with its linker.
-void instantiate(Session& session, const char* wat, const compile::CompileOptions& options)
-{
-    session.compiled = compile_wat(wat, options);
-    if (!session.store)
-        session.store = MUST(runtime::Store::create());
-    auto instance = session.store->instantiate(*session.compiled.module, session.linker);
-    ASSERT_FALSE(instance.is_error()) << instance.error().message();
-    session.instance = instance.release_value();
-}
-
-compile::CallOutcome call(runtime::Instance& instance, const char* name, std::initializer_list<VMVal> args)
-{
-    auto outcome = compile::invoke_export(instance, StringView(name, std::strlen(name)),
-                                          Span<const VMVal>(args.begin(), args.size()));
-    EXPECT_FALSE(outcome.is_error()) << outcome.error().message();
-    return outcome.release_value();
-}
-
 compile::TierUpManager& manager_of(const compile::CompiledModule& compiled)
 {
     return *static_cast<compile::TierUpManager*>(compiled.module->tier_up());
-}
-
-// Whether `pc` lies in code tier-up added (a live code object other than the module's).
-bool in_tier_up_code(const compile::CompiledModule& compiled, uptr pc)
-{
-    compile::CodeObject* object = compile::CodeObject::find(pc);
-    return object && object != compiled.code.get();
 }
 
 // A recursion that traps at the bottom (n = 0: unreachable) or returns the sum 1..n.
@@ -148,7 +111,7 @@ TEST(TierUp, TrapBacktraceNamesFramesOfBothTiers)
     auto outcome = call(*session.instance, "down", { VMVal::from_i32(30), VMVal::from_i32(1) });
     ASSERT_TRUE(outcome.trap);
     EXPECT_EQ(outcome.trap->kind, TrapKind::Unreachable);
-    EXPECT_TRUE(in_tier_up_code(session.compiled, outcome.trap->pc));
+    EXPECT_TRUE(test_session::in_later_code(session.compiled, outcome.trap->pc));
     u32 baseline_frames = 0;
     u32 optimized_frames = 0;
     for (u32 i = 0; i < outcome.trap->frame_count; ++i) {
@@ -209,7 +172,7 @@ TEST(TierUp, EveryCallerReachesTheNewCode)
     // Before: a trap in $f is in the module's own code.
     auto before = call(*importer.instance, "indirect", { VMVal::from_i32(0) });
     ASSERT_TRUE(before.trap);
-    EXPECT_FALSE(in_tier_up_code(exporter.compiled, before.trap->pc));
+    EXPECT_FALSE(test_session::in_later_code(exporter.compiled, before.trap->pc));
 
     // $f gets hot through its export. (Through "warm" alone it may not: warm's loop
     // can move to an OSR entry first, into which the optimising tier inlines $f.)
@@ -231,11 +194,11 @@ TEST(TierUp, EveryCallerReachesTheNewCode)
         EXPECT_EQ(result.results[0].i32_value(), 42);
         auto trapped = call(*importer.instance, name, { VMVal::from_i32(0) });
         ASSERT_TRUE(trapped.trap);
-        EXPECT_TRUE(in_tier_up_code(exporter.compiled, trapped.trap->pc));
+        EXPECT_TRUE(test_session::in_later_code(exporter.compiled, trapped.trap->pc));
     }
     auto exported = call(*exporter.instance, "f", { VMVal::from_i32(0) });
     ASSERT_TRUE(exported.trap);
-    EXPECT_TRUE(in_tier_up_code(exporter.compiled, exported.trap->pc));
+    EXPECT_TRUE(test_session::in_later_code(exporter.compiled, exported.trap->pc));
 }
 
 // An exception thrown by a function the optimising tier refuses (throw), through an
@@ -280,7 +243,7 @@ TEST(TierUp, ExceptionsAndTrapsThroughOptimisedCode)
     auto trapped = call(*session.instance, "run", { VMVal::from_i32(1000) });
     ASSERT_TRUE(trapped.trap);
     EXPECT_EQ(trapped.trap->kind, TrapKind::Unreachable);
-    EXPECT_TRUE(in_tier_up_code(session.compiled, trapped.trap->pc));
+    EXPECT_TRUE(test_session::in_later_code(session.compiled, trapped.trap->pc));
     ASSERT_EQ(trapped.backtrace.size(), 2u);
     EXPECT_EQ(trapped.backtrace[0], 1u); // $middle
     EXPECT_EQ(trapped.backtrace[1], 2u); // run
@@ -310,7 +273,7 @@ TEST(TierUp, BackgroundCompilerInstallsHotFunctions)
     EXPECT_EQ(compile::tier_up_counts(*session.compiled.module).tiered_up, 1u);
     auto trapped = call(*session.instance, "down", { VMVal::from_i32(3), VMVal::from_i32(1) });
     ASSERT_TRUE(trapped.trap);
-    EXPECT_TRUE(in_tier_up_code(session.compiled, trapped.trap->pc));
+    EXPECT_TRUE(test_session::in_later_code(session.compiled, trapped.trap->pc));
 }
 
 // Many functions with large bodies, so the background compiler is busy when the
