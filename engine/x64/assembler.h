@@ -64,6 +64,17 @@ public:
     // Pads with multi-byte nops to a multiple of alignment (a power of two, at most 4096).
     void align(u32 alignment);
 
+    // While `starts` is set, the offset of every instruction the assembler emits (not raw
+    // data) is appended to it; nullptr stops. Code placement reads them
+    // (code_alignment.h). NOTE: an allocation failure stops the recording and makes
+    // recording_complete() false, so the caller falls back to placing without them.
+    void record_instruction_starts(Vector<u32>* starts)
+    {
+        m_starts = starts;
+        m_starts_failed = false;
+    }
+    bool recording_complete() const { return !m_starts_failed; }
+
     // The next instruction gets a LOCK prefix, placed after any 0x66 as llvm-mc does. Only
     // read-modify-write forms with a memory destination accept it.
     void lock() { m_lock_pending = true; }
@@ -573,6 +584,13 @@ private:
     }
     bool grow();
     void fail(Error error);
+    void note_instruction_start()
+    {
+        if (m_starts != nullptr && m_starts->try_append(m_length).is_error()) [[unlikely]] {
+            m_starts = nullptr;
+            m_starts_failed = true;
+        }
+    }
 
     // Encoding classes. `reg` and `rm` are 4-bit register numbers (or a ModRM.reg opcode
     // extension); trailing is the number of immediate bytes after the memory operand.
@@ -621,6 +639,8 @@ private:
     Vector<Relocation> m_relocations;
     std::optional<Error> m_error;
     bool m_lock_pending { false };
+    Vector<u32>* m_starts { nullptr };
+    bool m_starts_failed { false };
 };
 
 } // namespace wk::engine::x64

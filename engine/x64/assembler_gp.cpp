@@ -394,6 +394,7 @@ void Assembler::push(Mem const& mem) { legacy_rm({ 0, 0, 0xFF }, 0, 6, mem, 0); 
 
 void Assembler::push(i32 imm)
 {
+    note_instruction_start();
     if (fits_i8(imm)) {
         put(0x6A);
         put(static_cast<u8>(imm));
@@ -410,18 +411,31 @@ void Assembler::jmp(Gpr target) { legacy_rr({ 0, 0, 0xFF }, 0, 4, number(target)
 void Assembler::jmp(Mem const& target) { legacy_rm({ 0, 0, 0xFF }, 0, 4, target, 0); }
 void Assembler::call(Gpr target) { legacy_rr({ 0, 0, 0xFF }, 0, 2, number(target)); }
 void Assembler::call(Mem const& target) { legacy_rm({ 0, 0, 0xFF }, 0, 2, target, 0); }
-void Assembler::ret() { put(0xC3); }
+void Assembler::ret()
+{
+    note_instruction_start();
+    put(0xC3);
+}
 
 void Assembler::ret(u16 pop_bytes)
 {
+    note_instruction_start();
     put(0xC2);
     put16(pop_bytes);
 }
 
 void Assembler::ud2() { legacy_prefix({ 0, 1, 0x0B }, 0, 0, 0, 0); }
-void Assembler::int3() { put(0xCC); }
+void Assembler::int3()
+{
+    note_instruction_start();
+    put(0xCC);
+}
 void Assembler::hlt() { put(0xF4); }
-void Assembler::nop() { put(0x90); }
+void Assembler::nop()
+{
+    note_instruction_start();
+    put(0x90);
+}
 
 void Assembler::nop(u32 bytes)
 {
@@ -439,6 +453,7 @@ void Assembler::nop(u32 bytes)
     };
     while (bytes > 0) {
         u32 chunk = bytes < 9 ? bytes : 9;
+        note_instruction_start();
         for (u32 i = 0; i < chunk; ++i)
             put(kNops[chunk - 1][i]);
         bytes -= chunk;
@@ -455,7 +470,11 @@ void Assembler::rep_movsb() { legacy_prefix({ 0xF3, 0, 0xA4 }, 0, 0, 0, 0); }
 void Assembler::rep_movsq() { legacy_prefix({ 0xF3, 0, 0xA5 }, kRexW, 0, 0, 0); }
 void Assembler::rep_stosb() { legacy_prefix({ 0xF3, 0, 0xAA }, 0, 0, 0, 0); }
 void Assembler::rep_stosq() { legacy_prefix({ 0xF3, 0, 0xAB }, kRexW, 0, 0, 0); }
-void Assembler::cld() { put(0xFC); }
+void Assembler::cld()
+{
+    note_instruction_start();
+    put(0xFC);
+}
 void Assembler::vzeroupper() { vex_prefix({ 0, 1, 0x77 }, false, false, 0, 0, 0, 0); }
 
 } // namespace wk::engine::x64
