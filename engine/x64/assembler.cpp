@@ -65,6 +65,7 @@ void Assembler::reset()
     m_relocations.clear();
     m_error.reset();
     m_lock_pending = false;
+    m_flags_end = ~0u;
 }
 
 void Assembler::fail(Error error)
@@ -375,6 +376,7 @@ void Assembler::bind(Label& label)
 {
     WK_ASSERT(!label.is_bound());
     label.m_position = m_length;
+    m_flags_end = ~0u;
     if (m_error)
         return;
     for (u32 use = label.m_last_use; use != Label::kNone;) {

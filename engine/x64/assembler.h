@@ -47,6 +47,7 @@ public:
     {
         WK_ASSERT(offset <= m_length);
         m_length = offset;
+        m_flags_end = ~0u;
     }
 
     // Labels and patching.
@@ -74,6 +75,14 @@ public:
         m_starts_failed = false;
     }
     bool recording_complete() const { return !m_starts_failed; }
+    // Whether the instruction that ends right here is an add, or, and, sub or xor into
+    // `reg` at `size`: its zero and sign flags then say what `test reg, reg` would
+    // (the carry and overflow flags need not). NOTE: binding a label, rewind() and
+    // reset() forget it: another path may arrive here with other flags.
+    bool flags_from_result(Gpr reg, Size size) const
+    {
+        return m_flags_end == m_length && m_flags_reg == reg && m_flags_size == size;
+    }
 
     // The next instruction gets a LOCK prefix, placed after any 0x66 as llvm-mc does. Only
     // read-modify-write forms with a memory destination accept it.
@@ -584,6 +593,15 @@ private:
     }
     bool grow();
     void fail(Error error);
+    void note_flags_result(u8 extension, Gpr dst, Size size)
+    {
+        // add, or, and, sub, xor (adc, sbb and cmp excluded).
+        if (extension == 0 || extension == 1 || extension == 4 || extension == 5 || extension == 6) {
+            m_flags_end = m_length;
+            m_flags_reg = dst;
+            m_flags_size = size;
+        }
+    }
     void note_instruction_start()
     {
         if (m_starts != nullptr && m_starts->try_append(m_length).is_error()) [[unlikely]] {
@@ -640,6 +658,10 @@ private:
     std::optional<Error> m_error;
     bool m_lock_pending { false };
     Vector<u32>* m_starts { nullptr };
+    // flags_from_result: where the last such ALU instruction ended (~0: none), its register and size.
+    u32 m_flags_end { ~0u };
+    Gpr m_flags_reg { Gpr::rax };
+    Size m_flags_size { Size::Qword };
     bool m_starts_failed { false };
 };
 

@@ -47,11 +47,13 @@ void Assembler::put_imm(i32 imm, Size size)
 void Assembler::alu_rr(u8 extension, Gpr dst, Gpr src, Size size)
 {
     legacy_rr({ 0, 0, sized(static_cast<u8>(extension * 8), size) }, size_flags(size), number(src), number(dst));
+    note_flags_result(extension, dst, size);
 }
 
 void Assembler::alu_rm(u8 extension, Gpr dst, Mem const& src, Size size)
 {
     legacy_rm({ 0, 0, sized(static_cast<u8>(extension * 8 + 2), size) }, size_flags(size), number(dst), src, 0);
+    note_flags_result(extension, dst, size);
 }
 
 void Assembler::alu_mr(u8 extension, Mem const& dst, Gpr src, Size size)
@@ -66,6 +68,7 @@ void Assembler::alu_ri(u8 extension, Gpr dst, i32 imm, Size size)
     if (size != Size::Byte && fits_i8(at_size(imm, size))) {
         legacy_rr({ 0, 0, 0x83 }, flags, extension, number(dst));
         put(static_cast<u8>(imm));
+        note_flags_result(extension, dst, size);
         return;
     }
     if (dst == Gpr::rax)
@@ -73,6 +76,7 @@ void Assembler::alu_ri(u8 extension, Gpr dst, i32 imm, Size size)
     else
         legacy_rr({ 0, 0, sized(0x80, size) }, flags, extension, number(dst));
     put_imm(imm, size);
+    note_flags_result(extension, dst, size);
 }
 
 void Assembler::alu_mi(u8 extension, Mem const& dst, i32 imm, Size size)

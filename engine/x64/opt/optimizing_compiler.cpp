@@ -585,7 +585,7 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
         } else {
             Loc loc = m_alloc.loc(cond);
             if (loc.kind == LocKind::Reg)
-                m_asm.test(gpr(loc.reg), gpr(loc.reg), Size::Dword);
+                test_unless_flags_set(gpr(loc.reg), Size::Dword);
             else
                 m_asm.cmp(slot_mem(loc.slot), 0, Size::Dword);
             taken = Condition::NotEqual;

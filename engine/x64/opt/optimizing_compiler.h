@@ -216,6 +216,14 @@ private:
     Result<void> compute_forwarding();
     // Marks the headers of innermost loops in m_aligned_header (after compute_forwarding).
     Result<void> compute_loop_alignment();
+    // `test reg, reg` for a compare of reg with 0 by equality only, left out when the
+    // instruction just before set the zero flag from reg already (sub; jne instead of
+    // sub; test; jne: Assembler::flags_from_result).
+    void test_unless_flags_set(Gpr reg, Size size)
+    {
+        if (!m_asm.flags_from_result(reg, size))
+            m_asm.test(reg, reg, size);
+    }
     // emit_function's emission after register allocation; see there for the two passes.
     Result<void> emit_code();
     Result<u32> header_padding(u32 layout_index, u32 offset);
