@@ -65,6 +65,7 @@ void Assembler::reset()
     m_relocations.clear();
     m_error.reset();
     m_lock_pending = false;
+    m_flags_end = ~0u;
 }
 
 void Assembler::fail(Error error)
@@ -162,6 +163,7 @@ u8 Assembler::imm_flags(u8 flags, u8 imm)
 
 void Assembler::legacy_prefix(Op op, u8 flags, u8 reg, u8 index, u8 base)
 {
+    note_instruction_start();
     if (flags & kOperandSize)
         put(0x66);
     if (m_lock_pending) {
@@ -259,6 +261,7 @@ void Assembler::modrm_mem(u8 reg, Mem const& mem, u8 trailing)
 
 void Assembler::vex_prefix(Op op, bool w, bool l, u8 reg, u8 vvvv, u8 index, u8 base)
 {
+    note_instruction_start();
     u8 tail = static_cast<u8>((~vvvv & 15) << 3 | (l ? 4 : 0) | vex_pp(op.prefix));
     u8 r = (reg & 8) ? 0 : 0x80;
     if (op.map == 1 && !w && !(index & 8) && !(base & 8)) {
@@ -373,6 +376,7 @@ void Assembler::bind(Label& label)
 {
     WK_ASSERT(!label.is_bound());
     label.m_position = m_length;
+    m_flags_end = ~0u;
     if (m_error)
         return;
     for (u32 use = label.m_last_use; use != Label::kNone;) {
@@ -392,6 +396,7 @@ void Assembler::jump_to(Label& label, u8 short_opcode, Op near_op, bool allow_sh
     if (label.is_bound() && allow_short && fits_i8(i64 { label.m_position } - (i64 { m_length } + 2)))
         allow_near = false;
     if (!allow_near) {
+        note_instruction_start();
         put(short_opcode);
         u32 field = m_length;
         put(0);
@@ -430,6 +435,7 @@ void Assembler::call(Label& label) { jump_to(label, 0, { 0, 0, 0xE8 }, false, tr
 
 void Assembler::call_relocated(u32 target, i64 addend)
 {
+    note_instruction_start();
     put(0xE8);
     record_relocation(m_length, RelocationKind::PcRel32, target, addend - 4);
     put32(0);
@@ -437,6 +443,7 @@ void Assembler::call_relocated(u32 target, i64 addend)
 
 void Assembler::jmp_relocated(u32 target, i64 addend)
 {
+    note_instruction_start();
     put(0xE9);
     record_relocation(m_length, RelocationKind::PcRel32, target, addend - 4);
     put32(0);

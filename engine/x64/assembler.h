@@ -47,6 +47,7 @@ public:
     {
         WK_ASSERT(offset <= m_length);
         m_length = offset;
+        m_flags_end = ~0u;
     }
 
     // Labels and patching.
@@ -63,6 +64,25 @@ public:
     void emit_label_delta(Label& label, u32 base);
     // Pads with multi-byte nops to a multiple of alignment (a power of two, at most 4096).
     void align(u32 alignment);
+
+    // While `starts` is set, the offset of every instruction the assembler emits (not raw
+    // data) is appended to it; nullptr stops. Code placement reads them
+    // (code_alignment.h). NOTE: an allocation failure stops the recording and makes
+    // recording_complete() false, so the caller falls back to placing without them.
+    void record_instruction_starts(Vector<u32>* starts)
+    {
+        m_starts = starts;
+        m_starts_failed = false;
+    }
+    bool recording_complete() const { return !m_starts_failed; }
+    // Whether the instruction that ends right here is an add, or, and, sub or xor into
+    // `reg` at `size`: its zero and sign flags then say what `test reg, reg` would
+    // (the carry and overflow flags need not). NOTE: binding a label, rewind() and
+    // reset() forget it: another path may arrive here with other flags.
+    bool flags_from_result(Gpr reg, Size size) const
+    {
+        return m_flags_end == m_length && m_flags_reg == reg && m_flags_size == size;
+    }
 
     // The next instruction gets a LOCK prefix, placed after any 0x66 as llvm-mc does. Only
     // read-modify-write forms with a memory destination accept it.
@@ -573,6 +593,22 @@ private:
     }
     bool grow();
     void fail(Error error);
+    void note_flags_result(u8 extension, Gpr dst, Size size)
+    {
+        // add, or, and, sub, xor (adc, sbb and cmp excluded).
+        if (extension == 0 || extension == 1 || extension == 4 || extension == 5 || extension == 6) {
+            m_flags_end = m_length;
+            m_flags_reg = dst;
+            m_flags_size = size;
+        }
+    }
+    void note_instruction_start()
+    {
+        if (m_starts != nullptr && m_starts->try_append(m_length).is_error()) [[unlikely]] {
+            m_starts = nullptr;
+            m_starts_failed = true;
+        }
+    }
 
     // Encoding classes. `reg` and `rm` are 4-bit register numbers (or a ModRM.reg opcode
     // extension); trailing is the number of immediate bytes after the memory operand.
@@ -621,6 +657,12 @@ private:
     Vector<Relocation> m_relocations;
     std::optional<Error> m_error;
     bool m_lock_pending { false };
+    Vector<u32>* m_starts { nullptr };
+    // flags_from_result: where the last such ALU instruction ended (~0: none), its register and size.
+    u32 m_flags_end { ~0u };
+    Gpr m_flags_reg { Gpr::rax };
+    Size m_flags_size { Size::Qword };
+    bool m_starts_failed { false };
 };
 
 } // namespace wk::engine::x64

@@ -47,11 +47,13 @@ void Assembler::put_imm(i32 imm, Size size)
 void Assembler::alu_rr(u8 extension, Gpr dst, Gpr src, Size size)
 {
     legacy_rr({ 0, 0, sized(static_cast<u8>(extension * 8), size) }, size_flags(size), number(src), number(dst));
+    note_flags_result(extension, dst, size);
 }
 
 void Assembler::alu_rm(u8 extension, Gpr dst, Mem const& src, Size size)
 {
     legacy_rm({ 0, 0, sized(static_cast<u8>(extension * 8 + 2), size) }, size_flags(size), number(dst), src, 0);
+    note_flags_result(extension, dst, size);
 }
 
 void Assembler::alu_mr(u8 extension, Mem const& dst, Gpr src, Size size)
@@ -66,6 +68,7 @@ void Assembler::alu_ri(u8 extension, Gpr dst, i32 imm, Size size)
     if (size != Size::Byte && fits_i8(at_size(imm, size))) {
         legacy_rr({ 0, 0, 0x83 }, flags, extension, number(dst));
         put(static_cast<u8>(imm));
+        note_flags_result(extension, dst, size);
         return;
     }
     if (dst == Gpr::rax)
@@ -73,6 +76,7 @@ void Assembler::alu_ri(u8 extension, Gpr dst, i32 imm, Size size)
     else
         legacy_rr({ 0, 0, sized(0x80, size) }, flags, extension, number(dst));
     put_imm(imm, size);
+    note_flags_result(extension, dst, size);
 }
 
 void Assembler::alu_mi(u8 extension, Mem const& dst, i32 imm, Size size)
@@ -394,6 +398,7 @@ void Assembler::push(Mem const& mem) { legacy_rm({ 0, 0, 0xFF }, 0, 6, mem, 0); 
 
 void Assembler::push(i32 imm)
 {
+    note_instruction_start();
     if (fits_i8(imm)) {
         put(0x6A);
         put(static_cast<u8>(imm));
@@ -410,18 +415,31 @@ void Assembler::jmp(Gpr target) { legacy_rr({ 0, 0, 0xFF }, 0, 4, number(target)
 void Assembler::jmp(Mem const& target) { legacy_rm({ 0, 0, 0xFF }, 0, 4, target, 0); }
 void Assembler::call(Gpr target) { legacy_rr({ 0, 0, 0xFF }, 0, 2, number(target)); }
 void Assembler::call(Mem const& target) { legacy_rm({ 0, 0, 0xFF }, 0, 2, target, 0); }
-void Assembler::ret() { put(0xC3); }
+void Assembler::ret()
+{
+    note_instruction_start();
+    put(0xC3);
+}
 
 void Assembler::ret(u16 pop_bytes)
 {
+    note_instruction_start();
     put(0xC2);
     put16(pop_bytes);
 }
 
 void Assembler::ud2() { legacy_prefix({ 0, 1, 0x0B }, 0, 0, 0, 0); }
-void Assembler::int3() { put(0xCC); }
+void Assembler::int3()
+{
+    note_instruction_start();
+    put(0xCC);
+}
 void Assembler::hlt() { put(0xF4); }
-void Assembler::nop() { put(0x90); }
+void Assembler::nop()
+{
+    note_instruction_start();
+    put(0x90);
+}
 
 void Assembler::nop(u32 bytes)
 {
@@ -439,6 +457,7 @@ void Assembler::nop(u32 bytes)
     };
     while (bytes > 0) {
         u32 chunk = bytes < 9 ? bytes : 9;
+        note_instruction_start();
         for (u32 i = 0; i < chunk; ++i)
             put(kNops[chunk - 1][i]);
         bytes -= chunk;
@@ -455,7 +474,11 @@ void Assembler::rep_movsb() { legacy_prefix({ 0xF3, 0, 0xA4 }, 0, 0, 0, 0); }
 void Assembler::rep_movsq() { legacy_prefix({ 0xF3, 0, 0xA5 }, kRexW, 0, 0, 0); }
 void Assembler::rep_stosb() { legacy_prefix({ 0xF3, 0, 0xAA }, 0, 0, 0, 0); }
 void Assembler::rep_stosq() { legacy_prefix({ 0xF3, 0, 0xAB }, kRexW, 0, 0, 0); }
-void Assembler::cld() { put(0xFC); }
+void Assembler::cld()
+{
+    note_instruction_start();
+    put(0xFC);
+}
 void Assembler::vzeroupper() { vex_prefix({ 0, 1, 0x77 }, false, false, 0, 0, 0, 0); }
 
 } // namespace wk::engine::x64

@@ -33,4 +33,19 @@ static_assert(kFunctionAlignment % kLoopAlignment == 0 && kLoopHeaderOffset < kL
 // fall-through into the loop runs it, once per entry into the loop.
 void align_loop_header(Assembler& masm);
 
+// NOTE: the rule of thumb measured on that Zen 5 (docs/optimizing-compiler.md, "Code
+// alignment"): a loop is fed by the decoders, not the op cache, when the 64-byte line
+// holding its header holds this many of the instructions it runs on every iteration.
+inline constexpr u32 kSlowLineInstructions = 13;
+
+// The padding (0 to kLoopAlignment - 1 bytes of NOPs) to put before an innermost loop
+// header that would start `phase` bytes into its kLoopAlignment-byte line, chosen from
+// the loop as emitted once without it: `header_block_starts` are the offsets of the
+// instructions of the header's block (ascending, relative to the header; what runs on
+// every iteration before the block's branch), `loop_bytes` the loop's length from the
+// header to the end of its last back edge. In order of preference: fewer than
+// kSlowLineInstructions of those instructions in the header's line, then the fewest
+// lines the loop touches, then the least padding.
+u32 loop_header_padding(u32 phase, Span<const u32> header_block_starts, u32 loop_bytes);
+
 } // namespace wk::engine::x64

@@ -72,7 +72,7 @@ Condition OptimizingCompiler::emit_condition(Inst compare)
             m_asm.cmp(slot_mem(loc.slot), 0, size);
         } else {
             Gpr reg = gpr_in(args[0], kScratch);
-            m_asm.test(reg, reg, size);
+            test_unless_flags_set(reg, size);
         }
         return Condition::Equal;
     }
@@ -97,7 +97,7 @@ Condition OptimizingCompiler::emit_condition(Inst compare)
         u64 bits = const_bits(b);
         if (!wide || static_cast<i64>(bits) == static_cast<i32>(bits)) {
             if (bits == 0 && (condition == Condition::Equal || condition == Condition::NotEqual))
-                m_asm.test(left, left, size);
+                test_unless_flags_set(left, size);
             else
                 m_asm.cmp(left, static_cast<i32>(bits), size);
         } else {

@@ -105,6 +105,32 @@ Result<void> OptimizingCompiler::emit_function()
     TRY(compute_abi_hints(m_module, m_function, m_value_hints));
     TRY(m_alloc.run(m_function, m_entry_hints.span(), m_value_hints.span()));
 
+    // Loop placement needs the loops' emitted instructions (code_alignment.h): a first
+    // emission places innermost headers by the old rule and records where the
+    // instructions fall; when the loops' own rule (loop_header_padding) would place any
+    // header differently, the function is emitted again with that padding. Emission
+    // only reads the IR and the allocation, so the second pass repeats the first
+    // except for the padding; what the first left behind is taken back here.
+    u32 slots = m_alloc.slot_count();
+    usize trap_count = m_traps.size();
+    bool two_pass = m_asm.offset() == 0;
+    m_instruction_starts.clear();
+    m_asm.record_instruction_starts(two_pass ? &m_instruction_starts : nullptr);
+    m_placement_pass = 1;
+    auto first = emit_code();
+    m_asm.record_instruction_starts(nullptr);
+    TRY(first);
+    if (!two_pass || !m_asm.recording_complete() || !TRY(placement_differs()))
+        return {};
+    m_asm.reset();
+    MUST(m_traps.try_resize(trap_count)); // shrinking never allocates
+    m_alloc.truncate_slots(slots);
+    m_placement_pass = 2;
+    return emit_code();
+}
+
+Result<void> OptimizingCompiler::emit_code()
+{
     m_labels.reset();
     m_trap_stubs.reset();
     m_edge_stubs.clear();
@@ -152,9 +178,22 @@ Result<void> OptimizingCompiler::emit_function()
     }
     TRY(emit_prologue());
     Span<const Block> layout = m_function.layout();
+    if (m_placement_pass == 1) {
+        TRY(m_layout_start.try_resize(layout.size(), 0));
+        TRY(m_layout_end.try_resize(layout.size(), 0));
+        TRY(m_layout_unpadded.try_resize(layout.size(), 0));
+    }
     for (u32 k = 0; k < layout.size(); ++k) {
-        if (m_aligned_header[layout[k]])
-            align_loop_header(m_asm);
+        if (m_placement_pass == 1)
+            m_layout_unpadded[k] = m_asm.offset();
+        if (m_aligned_header[layout[k]]) {
+            if (m_placement_pass == 1)
+                align_loop_header(m_asm);
+            else
+                m_asm.nop(TRY(header_padding(k, m_asm.offset())));
+        }
+        if (m_placement_pass == 1)
+            m_layout_start[k] = m_asm.offset();
         m_asm.bind(block_label(layout[k]));
         for (Value param : m_function.params(layout[k]))
             TRY(save_at_definition(param));
@@ -166,6 +205,8 @@ Result<void> OptimizingCompiler::emit_function()
                 TRY(save_at_definition(m_function.result(insts[n], r)));
         }
         TRY(emit_terminator(insts[insts.size() - 1], k + 1 < layout.size() ? layout[k + 1] : kNone));
+        if (m_placement_pass == 1)
+            m_layout_end[k] = m_asm.offset();
         if (m_asm.offset() - m_function_start > m_code_budget)
             return unsupported("implementation limit: function too large for the optimising tier");
     }
@@ -273,6 +314,36 @@ Result<void> OptimizingCompiler::compute_loop_alignment()
         previous = b;
     }
     return {};
+}
+
+// The padding loop_header_padding gives the header at layout position k, emitted at
+// `offset`, from the first pass's record of its loop.
+Result<u32> OptimizingCompiler::header_padding(u32 k, u32 offset)
+{
+    Span<const Block> layout = m_function.layout();
+    u32 header = m_layout_start[k];
+    u32 block_end = m_layout_end[k];
+    u32 loop_end = m_layout_end[m_loop_end[layout[k]]];
+    const u32* first = std::lower_bound(m_instruction_starts.begin(), m_instruction_starts.end(), header);
+    m_header_starts.clear();
+    for (const u32* start = first; start != m_instruction_starts.end() && *start < block_end; ++start)
+        TRY(m_header_starts.try_append(*start - header));
+    return loop_header_padding(offset % kLoopAlignment, m_header_starts.span(), loop_end - header);
+}
+
+// Whether a second pass would pad some header differently from the first (up to the
+// first such header the two passes emit the same bytes).
+Result<bool> OptimizingCompiler::placement_differs()
+{
+    Span<const Block> layout = m_function.layout();
+    for (u32 k = 0; k < layout.size(); ++k) {
+        if (!m_aligned_header[layout[k]])
+            continue;
+        u32 padding = TRY(header_padding(k, m_layout_unpadded[k]));
+        if (padding != m_layout_start[k] - m_layout_unpadded[k])
+            return true;
+    }
+    return false;
 }
 
 bool OptimizingCompiler::is_frameless_leaf() const
@@ -514,7 +585,7 @@ Result<void> OptimizingCompiler::emit_terminator(Inst inst, Block next)
         } else {
             Loc loc = m_alloc.loc(cond);
             if (loc.kind == LocKind::Reg)
-                m_asm.test(gpr(loc.reg), gpr(loc.reg), Size::Dword);
+                test_unless_flags_set(gpr(loc.reg), Size::Dword);
             else
                 m_asm.cmp(slot_mem(loc.slot), 0, Size::Dword);
             taken = Condition::NotEqual;

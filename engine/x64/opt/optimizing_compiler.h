@@ -216,6 +216,18 @@ private:
     Result<void> compute_forwarding();
     // Marks the headers of innermost loops in m_aligned_header (after compute_forwarding).
     Result<void> compute_loop_alignment();
+    // `test reg, reg` for a compare of reg with 0 by equality only, left out when the
+    // instruction just before set the zero flag from reg already (sub; jne instead of
+    // sub; test; jne: Assembler::flags_from_result).
+    void test_unless_flags_set(Gpr reg, Size size)
+    {
+        if (!m_asm.flags_from_result(reg, size))
+            m_asm.test(reg, reg, size);
+    }
+    // emit_function's emission after register allocation; see there for the two passes.
+    Result<void> emit_code();
+    Result<u32> header_padding(u32 layout_index, u32 offset);
+    Result<bool> placement_differs();
     Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_wasm_offset); }
 
     const Module& m_module;
@@ -239,6 +251,15 @@ private:
     Vector<bool> m_aligned_header; // per block: padded by x64::align_loop_header (code_alignment.h)
     Vector<u32> m_loop_position;   // compute_loop_alignment's scratch, per block
     Vector<u32> m_loop_end;
+    // Loop placement's record of the first emission pass (emit_function): per layout
+    // position, the block's offset before and after any header padding and its end;
+    // the offsets of every instruction (Assembler::record_instruction_starts).
+    u32 m_placement_pass { 1 };
+    Vector<u32> m_layout_unpadded;
+    Vector<u32> m_layout_start;
+    Vector<u32> m_layout_end;
+    Vector<u32> m_instruction_starts;
+    Vector<u32> m_header_starts; // header_padding's scratch
     abi::TrapStubs m_trap_stubs;
     abi::CallLayout m_self_layout;
     abi::CallLayout m_call_layout;

@@ -98,6 +98,14 @@ public:
         return slot;
     }
 
+    // Forgets the slots new_slot gave out after slot_count() was `count` (a second
+    // emission pass asks for them again).
+    void truncate_slots(u32 count)
+    {
+        WK_ASSERT(count <= m_slots);
+        m_slots = count;
+    }
+
     // The intervals that were given register `reg` of `cls`, by start (disjoint).
     Span<const Interval> assigned(RegClass cls, u8 reg) const
     {

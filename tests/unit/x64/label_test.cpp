@@ -399,4 +399,55 @@ TEST(X64Assembler, GrowsPastManyPages)
 }
 
 } // namespace
+// flags_from_result (the optimising tier drops `test r, r` after it) and the instruction
+// starts placement reads: both follow exactly what was emitted last.
+TEST(X64Assembler, FlagsFromResultNamesOnlyTheLastAluDestination)
+{
+    Assembler as;
+    as.sub(Gpr::rdi, 1, Size::Qword);
+    EXPECT_TRUE(as.flags_from_result(Gpr::rdi, Size::Qword));
+    EXPECT_FALSE(as.flags_from_result(Gpr::rdi, Size::Dword)); // other width: other flags
+    EXPECT_FALSE(as.flags_from_result(Gpr::rsi, Size::Qword));
+    as.mov(Gpr::rax, Gpr::rdi, Size::Qword); // emitted after: stale
+    EXPECT_FALSE(as.flags_from_result(Gpr::rdi, Size::Qword));
+    as.and_(Gpr::r8, 0x3ff, Size::Dword);
+    EXPECT_TRUE(as.flags_from_result(Gpr::r8, Size::Dword));
+    Label label;
+    as.bind(label); // another path may jump here
+    EXPECT_FALSE(as.flags_from_result(Gpr::r8, Size::Dword));
+    as.xor_(Gpr::rcx, Gpr::rdx, Size::Dword);
+    EXPECT_TRUE(as.flags_from_result(Gpr::rcx, Size::Dword));
+    as.cmp(Gpr::rcx, 4, Size::Dword); // flags of rcx - 4, not of rcx
+    EXPECT_FALSE(as.flags_from_result(Gpr::rcx, Size::Dword));
+    as.add(Gpr::rax, Mem(Gpr::rbp, -8), Size::Qword);
+    EXPECT_TRUE(as.flags_from_result(Gpr::rax, Size::Qword));
+    u32 end = as.offset();
+    as.nop();
+    as.rewind(end);
+    EXPECT_FALSE(as.flags_from_result(Gpr::rax, Size::Qword));
+}
+
+TEST(X64Assembler, RecordsWhereEachInstructionStarts)
+{
+    Assembler as;
+    Vector<u32> starts;
+    as.record_instruction_starts(&starts);
+    as.mov(Gpr::rax, Gpr::rdi, Size::Qword); // 3 bytes
+    as.add(Gpr::rax, 1000, Size::Dword);     // 5 bytes (eax form)
+    Label top;
+    as.bind(top);
+    as.vaddsd(Xmm::xmm0, Xmm::xmm1, Xmm::xmm2); // VEX
+    as.jcc(Condition::NotEqual, top);         // short, backwards
+    as.ret();
+    as.record_instruction_starts(nullptr);
+    as.nop(); // not recorded
+    EXPECT_TRUE(as.recording_complete());
+    ASSERT_EQ(starts.size(), 5u);
+    EXPECT_EQ(starts[0], 0u);
+    EXPECT_EQ(starts[1], 3u);
+    EXPECT_EQ(starts[2], 8u);
+    EXPECT_EQ(starts[3], 12u);
+    EXPECT_EQ(starts[4], 14u);
+}
+
 } // namespace wk::engine::x64::test
