@@ -300,6 +300,10 @@ private:
     Result<void> call_gc_builtin(runtime::Builtin builtin, Span<const GcArg> args, u32 operand_count,
                                  Span<const TrapKind> traps, GcResult result);
     Result<void> emit_cast_test(ValType target);
+    Result<void> emit_descriptor_test(bool nullable);
+    Result<void> emit_gc_struct(const Instruction&);
+    Result<void> emit_gc_array(const Instruction&);
+    Result<void> emit_gc_cast(const Instruction&);
     Result<void> load_storage(ValType type, bool sign, u8 reg, Mem const& src, u8 other);
     void store_storage(ValType type, Mem const& dst, u8 value);
     Result<Mem> array_element(ValType element, u8& array, u8& index);
