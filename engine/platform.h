@@ -187,6 +187,10 @@ enum class TrapKind : u32 {
     // A GC allocation beyond the store's GC heap limit (RuntimeLimits::max_store_gc_bytes)
     // or its memory budget, or an array whose size overflows.
     GcHeapExhausted,
+    // struct.new_desc, ref.cast_desc_eq or br_on_cast_desc_eq(_fail) with a null descriptor.
+    NullDescriptorReference,
+    // ref.cast_desc_eq whose operand does not have the given descriptor.
+    DescriptorCastFailure,
     Count,
 };
 

@@ -63,6 +63,8 @@ __attribute__((visibility("hidden"))) u32 wk_exception_throw(runtime::VMContext*
         if (!object || !object->function_at(pc - 1))
             break; // not a compiled function: the activation's boundary
         if (auto handler = object->handler_at(pc - 1); handler && handler->landing != kNoLanding) {
+            if (handler->keeps_exception)
+                exception->kept = 1;
             wk_exception_resume(fp - handler->frame_size, fp, reinterpret_cast<uptr>(object->address(handler->landing)),
                                 exception, frame_vmctx, saved);
         }

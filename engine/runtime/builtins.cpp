@@ -37,6 +37,8 @@ const void* const kBuiltinTable[] = {
     reinterpret_cast<const void*>(&builtins::gc_array_init_data),
     reinterpret_cast<const void*>(&builtins::gc_array_init_elem),
     reinterpret_cast<const void*>(&builtins::gc_ref_test),
+    reinterpret_cast<const void*>(&builtins::gc_struct_new_desc),
+    reinterpret_cast<const void*>(&builtins::gc_ref_test_desc),
 };
 static_assert(sizeof(kBuiltinTable) / sizeof(kBuiltinTable[0]) == static_cast<usize>(Builtin::Count));
 

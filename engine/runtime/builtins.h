@@ -32,7 +32,7 @@ enum class Builtin : u32 {
     AtomicNotify,
     // GC (engine/runtime/gc_objects.h). Allocations return a GcAllocation in rax:rdx
     // (the object, or 0 and the TrapKind); the others a TrapKind (0: no trap), except
-    // GcRefTest, which returns 1 or 0.
+    // GcRefTest and GcRefTestDesc, which return the test's result.
     GcStructNew,     // (vmctx, u32 type_index, const VMVal* last, u32 field_count); last = null: defaults
     GcArrayNew,      // (vmctx, u32 type_index, const VMVal* init, u64 length); init = null: defaults
     GcArrayNewFixed, // (vmctx, u32 type_index, const VMVal* last, u32 count)
@@ -43,6 +43,8 @@ enum class Builtin : u32 {
     GcArrayInitData, // (vmctx, array, u32 data, u64 destination, u64 source, u64 length)
     GcArrayInitElem, // (vmctx, array, u32 elem, u64 destination, u64 source, u64 length)
     GcRefTest,       // (vmctx, ref, u64 gc_cast_target(type))
+    GcStructNewDesc, // (vmctx, u32 type_index, const VMVal* last, u32 field_count, descriptor)
+    GcRefTestDesc,   // (vmctx, ref, descriptor, u32 nullable) -> 1, 0 or kGcDescriptorNull
     Count,
 };
 

@@ -10,6 +10,54 @@ namespace {
 
 Error malformed_constant(u64 offset) { return Error::from("invalid constant expression", ErrorKind::Invalid, offset); }
 
+// struct.new(_default)(_desc) and array.new(_default/_fixed): pops the operands, pushes
+// the new object. A null descriptor is the trap the compiled instruction raises.
+Result<void> evaluate_allocation(const Instruction& instruction, const ConstEvalEnvironment& environment,
+                                 Vector<VMVal>& stack)
+{
+    Opcode op = instruction.opcode;
+    if (!environment.store || instruction.index0 >= environment.type_ids.size())
+        return Error::from("GC not implemented", ErrorKind::Unsupported, instruction.offset);
+    u32 type_id = environment.type_ids[instruction.index0];
+    const TypeRegistry& types = environment.store->types();
+    if (type_id >= types.size())
+        return malformed_constant(instruction.offset);
+    CompositeKind kind = types.type(type_id).kind;
+    bool with_fields = op == Opcode::StructNew || op == Opcode::StructNewDesc;
+    bool with_descriptor = op == Opcode::StructNewDesc || op == Opcode::StructNewDefaultDesc;
+    bool is_struct = with_fields || with_descriptor || op == Opcode::StructNewDefault;
+    if (kind != (is_struct ? CompositeKind::Struct : CompositeKind::Array))
+        return malformed_constant(instruction.offset);
+    // Operands: the fields (struct.new), the init value and length (array.new), the
+    // length (array.new_default), the elements (array.new_fixed); then the descriptor.
+    u64 operands = with_fields ? types.fields(type_id).size()
+        : op == Opcode::ArrayNew          ? 2
+        : op == Opcode::ArrayNewDefault   ? 1
+        : op == Opcode::ArrayNewFixed     ? instruction.index1
+                                          : 0;
+    u64 popped = operands + (with_descriptor ? 1 : 0);
+    if (popped > stack.size())
+        return malformed_constant(instruction.offset);
+    const VMVal* first = stack.data() + (stack.size() - popped);
+    uptr descriptor = with_descriptor ? reinterpret_cast<uptr>(first[operands].ref()) : 0;
+    if (with_descriptor && !descriptor)
+        return Error::from(trap_message(TrapKind::NullDescriptorReference), ErrorKind::OutOfRange, instruction.offset);
+    Store& store = *environment.store;
+    GcHeader* object = nullptr;
+    switch (op) {
+    case Opcode::StructNew:
+    case Opcode::StructNewDesc: object = TRY(gc_new_struct(store, type_id, { first, 1 }, descriptor)); break;
+    case Opcode::StructNewDefault:
+    case Opcode::StructNewDefaultDesc: object = TRY(gc_new_struct(store, type_id, {}, descriptor)); break;
+    case Opcode::ArrayNew: object = TRY(gc_new_array(store, type_id, first[1].u32_value(), first)); break;
+    case Opcode::ArrayNewDefault: object = TRY(gc_new_array(store, type_id, first[0].u32_value(), nullptr)); break;
+    default: object = TRY(gc_new_array_fixed(store, type_id, operands, { first, 1 })); break;
+    }
+    MUST(stack.try_resize(stack.size() - static_cast<usize>(popped))); // shrinking never allocates
+    TRY(stack.try_append(VMVal::from_ref(object)));
+    return {};
+}
+
 } // namespace
 
 Result<VMVal> evaluate_const_expr(const Module& module, ConstExpr expr, const ConstEvalEnvironment& environment,
@@ -90,44 +138,13 @@ Result<VMVal> evaluate_const_expr(const Module& module, ConstExpr expr, const Co
             break;
         case Opcode::StructNew:
         case Opcode::StructNewDefault:
-        case Opcode::ArrayNew:
-        case Opcode::ArrayNewDefault:
-        case Opcode::ArrayNewFixed: {
-            if (!environment.store || instruction.index0 >= environment.type_ids.size())
-                return Error::from("GC not implemented", ErrorKind::Unsupported, instruction.offset);
-            u32 type_id = environment.type_ids[instruction.index0];
-            const TypeRegistry& types = environment.store->types();
-            if (type_id >= types.size())
-                return malformed_constant(instruction.offset);
-            CompositeKind kind = types.type(type_id).kind;
-            bool is_struct = instruction.opcode == Opcode::StructNew || instruction.opcode == Opcode::StructNewDefault;
-            if (kind != (is_struct ? CompositeKind::Struct : CompositeKind::Array))
-                return malformed_constant(instruction.offset);
-            // Operands: the fields (struct.new), the init value and length (array.new),
-            // the length (array.new_default), the elements (array.new_fixed).
-            u64 operands = instruction.opcode == Opcode::StructNew ? types.fields(type_id).size()
-                : instruction.opcode == Opcode::ArrayNew           ? 2
-                : instruction.opcode == Opcode::ArrayNewDefault    ? 1
-                : instruction.opcode == Opcode::ArrayNewFixed      ? instruction.index1
-                                                                   : 0;
-            if (operands > stack.size())
-                return malformed_constant(instruction.offset);
-            const VMVal* first = stack.data() + (stack.size() - operands);
-            GcHeader* object = nullptr;
-            switch (instruction.opcode) {
-            case Opcode::StructNew: object = TRY(gc_new_struct(*environment.store, type_id, { first, 1 })); break;
-            case Opcode::StructNewDefault: object = TRY(gc_new_struct(*environment.store, type_id, {})); break;
-            case Opcode::ArrayNew: object = TRY(gc_new_array(*environment.store, type_id, first[1].u32_value(), first)); break;
-            case Opcode::ArrayNewDefault: object = TRY(gc_new_array(*environment.store, type_id, first[0].u32_value(), nullptr)); break;
-            default: object = TRY(gc_new_array_fixed(*environment.store, type_id, operands, { first, 1 })); break;
-            }
-            MUST(stack.try_resize(stack.size() - static_cast<usize>(operands))); // shrinking never allocates
-            TRY(stack.try_append(VMVal::from_ref(object)));
-            break;
-        }
         case Opcode::StructNewDesc:
         case Opcode::StructNewDefaultDesc:
-            return Error::from("GC not implemented", ErrorKind::Unsupported, instruction.offset);
+        case Opcode::ArrayNew:
+        case Opcode::ArrayNewDefault:
+        case Opcode::ArrayNewFixed:
+            TRY(evaluate_allocation(instruction, environment, stack));
+            break;
         default:
             return Error::from("constant expression required", ErrorKind::Invalid, instruction.offset);
         }

@@ -24,9 +24,10 @@ struct ConstEvalEnvironment {
 
 // Evaluates a validated constant expression: numeric and v128 constants, global.get,
 // ref.null, ref.func, extended-const i32/i64 add/sub/mul, ref.i31, the extern/any
-// conversions, and struct.new(_default) / array.new(_default, _fixed), which allocate in
-// the environment's store (OutOfMemory past its GC heap limit). `stack` is scratch space,
-// reused across calls.
+// conversions, and struct.new(_default)(_desc) / array.new(_default, _fixed), which
+// allocate in the environment's store (OutOfMemory past its GC heap limit; a null
+// descriptor fails with OutOfRange "null descriptor reference", the instruction's trap).
+// `stack` is scratch space, reused across calls.
 Result<VMVal> evaluate_const_expr(const Module& module, ConstExpr expr, const ConstEvalEnvironment& environment,
                                   Vector<VMVal>& stack);
 

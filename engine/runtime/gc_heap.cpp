@@ -12,7 +12,7 @@ GcHeap::~GcHeap()
 
 void GcHeap::release(GcHeader* object)
 {
-    u64 bytes = u64 { object->size_units } * 16;
+    u64 bytes = gc_object_units(*object) * 16;
     m_bytes -= bytes + kObjectOverhead;
     if (m_budget)
         m_budget->refund(bytes + kObjectOverhead);
@@ -85,6 +85,9 @@ void GcHeap::trace(GcHeader* object)
     Span<const FieldType> fields = m_types.fields(object->type_id);
     auto* base = reinterpret_cast<u8*>(object);
     if (type.kind == CompositeKind::Struct) {
+        uptr descriptor;
+        __builtin_memcpy(&descriptor, base + kGcStructDescriptorOffset, sizeof(descriptor));
+        mark_object(descriptor);
         u32 offset = kGcHeaderBytes;
         for (const FieldType& field : fields) {
             u32 size = storage_size(field.type);

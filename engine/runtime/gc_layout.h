@@ -13,9 +13,16 @@ namespace wk::engine::runtime {
 // Every GC object starts with this header; the fields (struct) or elements (array)
 // follow at kGcHeaderBytes. Objects are 16-byte aligned.
 //  - type_id: the store-level canonical type id (TypeRegistry), never kHostRefMarker.
-//  - flags: the collector's mark bit.
-//  - length: an array's element count (0 for structs).
-//  - size_units: the object's bytes / 16 (what the collector frees).
+//  - flags: the collector's mark bit; kGcStructFlag and, for a struct, its bytes / 16 in
+//    bits 8..31 (kGcStructUnitsShift).
+//  - an array: length, its element count, and size_units, its bytes / 16 (what the
+//    collector frees);
+//  - a struct: its descriptor (custom descriptors) in the same 8 bytes, at
+//    kGcStructDescriptorOffset: the descriptor object, or 0 when its type has none.
+// NOTE: every struct has the descriptor word, whether its type has a descriptor or not:
+// a subtype may add a descriptor its supertype lacks, and both must see field k at the
+// same offset. Keeping it in the header costs no byte: a struct needs no length, and its
+// size fits in the flags (at most 10,000 fields of 16 bytes, far below 2^24 units).
 struct GcHeader {
     u32 type_id { 0 };
     u32 flags { 0 };
@@ -28,6 +35,16 @@ constexpr u32 kGcHeaderBytes = 16;
 constexpr u32 kGcTypeIdOffset = 0;
 constexpr u32 kGcArrayLengthOffset = 8;
 constexpr u32 kGcMarkBit = 1;
+constexpr u32 kGcStructFlag = 2;
+constexpr u32 kGcStructUnitsShift = 8;
+constexpr u64 kGcMaxStructUnits = u64 { 1 } << (32 - kGcStructUnitsShift);
+constexpr u32 kGcStructDescriptorOffset = 8;
+
+// The object's bytes / 16, for either layout.
+constexpr u64 gc_object_units(const GcHeader& object)
+{
+    return (object.flags & kGcStructFlag) ? object.flags >> kGcStructUnitsShift : object.size_units;
+}
 
 // NOTE: the first word of a HostRef box (store.h). Casts and the collector read the first
 // u32 of any non-null, non-i31 reference of the any/extern hierarchies: this value says

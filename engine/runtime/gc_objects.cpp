@@ -20,10 +20,16 @@ u8* element_address(GcHeader* array, ValType element, u64 index)
 
 } // namespace
 
-Result<GcHeader*> gc_new_struct(Store& store, u32 type_id, GcFieldSource values)
+Result<GcHeader*> gc_new_struct(Store& store, u32 type_id, GcFieldSource values, uptr descriptor)
 {
     Span<const FieldType> fields = store.types().fields(type_id);
-    GcHeader* object = TRY(store.gc_heap().allocate(type_id, gc_struct_bytes(fields), 0));
+    u64 bytes = gc_struct_bytes(fields);
+    if (bytes / 16 >= kGcMaxStructUnits)
+        return Error::out_of_memory(); // unreachable for validated types (docs/gc.md)
+    GcHeader* object = TRY(store.gc_heap().allocate(type_id, bytes, 0));
+    // The struct layout of the header: size in the flags, the descriptor word after them.
+    object->flags = kGcStructFlag | static_cast<u32>(bytes / 16) << kGcStructUnitsShift;
+    __builtin_memcpy(object_bytes(object) + kGcStructDescriptorOffset, &descriptor, sizeof(descriptor));
     if (values.base) {
         u32 offset = kGcHeaderBytes;
         for (u32 k = 0; k < fields.size(); ++k) {
@@ -86,7 +92,20 @@ GcAllocation gc_struct_new(VMContext* vmctx, u32 type_index, const VMVal* last, 
         values.base = last + (field_count - 1);
         values.stride = -1;
     }
-    return allocation(gc_new_struct(instance.store(), instance.type_id(type_index), values));
+    return allocation(gc_new_struct(instance.store(), instance.type_id(type_index), values, 0));
+}
+
+GcAllocation gc_struct_new_desc(VMContext* vmctx, u32 type_index, const VMVal* last, u32 field_count, uptr descriptor)
+{
+    if (!descriptor)
+        return trapped(TrapKind::NullDescriptorReference);
+    Instance& instance = Instance::from_vmctx(vmctx);
+    GcFieldSource values;
+    if (last) {
+        values.base = last + (field_count - 1);
+        values.stride = -1;
+    }
+    return allocation(gc_new_struct(instance.store(), instance.type_id(type_index), values, descriptor));
 }
 
 GcAllocation gc_array_new(VMContext* vmctx, u32 type_index, const VMVal* init, u64 length)
@@ -208,6 +227,23 @@ u32 gc_array_init_elem(VMContext* vmctx, uptr ref, u32 elem, u64 destination, u6
         __builtin_memcpy(object_bytes(array) + kGcHeaderBytes + (destination & mask) * sizeof(void*),
                          items.data() + (source & mask), (length & mask) * sizeof(void*));
     return 0;
+}
+
+u32 gc_ref_test_desc(VMContext* vmctx, uptr ref, uptr descriptor, u32 nullable)
+{
+    if (!descriptor)
+        return kGcDescriptorNull;
+    if (!ref)
+        return nullable ? 1 : 0;
+    if (!GcHeap::is_object(ref))
+        return 0; // i31 or a host value: no descriptor
+    const TypeRegistry& types = Instance::from_vmctx(vmctx).store().types();
+    const auto* object = reinterpret_cast<const GcHeader*>(ref);
+    if (types.type(object->type_id).kind != CompositeKind::Struct)
+        return 0;
+    uptr actual;
+    __builtin_memcpy(&actual, reinterpret_cast<const u8*>(object) + kGcStructDescriptorOffset, sizeof(actual));
+    return actual == descriptor ? 1 : 0;
 }
 
 u32 gc_ref_test(VMContext* vmctx, uptr ref, u64 target)

@@ -21,7 +21,8 @@ struct GcFieldSource {
     i64 stride { 1 };
     const VMVal& at(u64 k) const { return base[static_cast<i64>(k) * stride]; }
 };
-Result<GcHeader*> gc_new_struct(Store&, u32 type_id, GcFieldSource values);
+// `descriptor` goes into the descriptor word (0 for a type without a descriptor).
+Result<GcHeader*> gc_new_struct(Store&, u32 type_id, GcFieldSource values, uptr descriptor);
 // An array of `type_id` with `length` elements: all `*init` (zero when null).
 Result<GcHeader*> gc_new_array(Store&, u32 type_id, u64 length, const VMVal* init);
 // An array of `type_id` whose elements are values.at(0..count).
@@ -44,6 +45,9 @@ static_assert(sizeof(GcAllocation) == 16);
 namespace builtins {
 
 GcAllocation gc_struct_new(VMContext*, u32 type_index, const VMVal* last, u32 field_count);
+// struct.new_desc / struct.new_default_desc: traps NullDescriptorReference on a null
+// descriptor.
+GcAllocation gc_struct_new_desc(VMContext*, u32 type_index, const VMVal* last, u32 field_count, uptr descriptor);
 GcAllocation gc_array_new(VMContext*, u32 type_index, const VMVal* init, u64 length);
 GcAllocation gc_array_new_fixed(VMContext*, u32 type_index, const VMVal* last, u32 count);
 GcAllocation gc_array_new_data(VMContext*, u32 type_index, u32 data, u64 offset, u64 length);
@@ -54,6 +58,11 @@ u32 gc_array_init_data(VMContext*, uptr array, u32 data, u64 destination, u64 so
 u32 gc_array_init_elem(VMContext*, uptr array, u32 elem, u64 destination, u64 source, u64 length);
 // 1 when `ref` passes the test `target` (gc_cast_target), else 0.
 u32 gc_ref_test(VMContext*, uptr ref, u64 target);
+// ref.cast_desc_eq / br_on_cast_desc_eq(_fail): 1 when `ref` is a struct whose descriptor
+// word is `descriptor` (or null and `nullable`), 0 when not, kGcDescriptorNull when
+// `descriptor` is null (the instructions trap before looking at `ref`).
+u32 gc_ref_test_desc(VMContext*, uptr ref, uptr descriptor, u32 nullable);
+constexpr u32 kGcDescriptorNull = 2;
 
 } // namespace builtins
 

@@ -34,6 +34,19 @@ Store::~Store()
 
 Result<VMException*> Store::create_exception(const void* tag, u32 count)
 {
+    usize kept = m_first_fresh;
+    for (usize i = m_first_fresh; i < m_exceptions.size(); ++i) {
+        VMException* fresh = m_exceptions[i];
+        if (fresh->kept) {
+            m_exceptions[kept++] = fresh;
+            continue;
+        }
+        usize fresh_bytes = sizeof(VMException) + usize { fresh->count } * sizeof(VMVal);
+        default_allocator().deallocate(fresh, fresh_bytes, alignof(VMException));
+        m_exception_bytes -= fresh_bytes;
+    }
+    MUST(m_exceptions.try_resize(kept)); // shrinking never allocates
+    m_first_fresh = kept;
     usize bytes = sizeof(VMException) + usize { count } * sizeof(VMVal);
     if (m_exception_bytes + bytes > m_limits.max_store_exception_bytes)
         return Error::out_of_memory();

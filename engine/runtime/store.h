@@ -80,8 +80,13 @@ public:
     Result<VMFuncRef*> create_host_function(u32 type_id, VMArrayCall array_call, const void* native_code = nullptr,
                                             void* data = nullptr);
     // A new exception object of `tag` with room for `count` values (uninitialised);
-    // OutOfMemory past RuntimeLimits::max_store_exception_bytes.
+    // OutOfMemory past RuntimeLimits::max_store_exception_bytes. First frees the
+    // exceptions created since the last call that no handler kept (VMException::kept).
+    // NOTE: contract: one thread throws in a store at a time, and at a throw no exception
+    // of the store that is not kept is referenced any more (docs/engine-abi.md).
     Result<VMException*> create_exception(const void* tag, u32 count);
+    // The bytes of the exception objects alive now.
+    u64 exception_bytes() const { return m_exception_bytes; }
 
     // The reference for host payload `payload`: the same pointer for the same payload.
     Result<void*> host_ref(u64 payload);
@@ -129,7 +134,9 @@ private:
     Vector<RefPtr<Tag>> m_tags;
     Vector<RefPtr<HostFunction>> m_host_functions;
     HashMap<u64, HostRef*> m_host_refs;
+    // Kept exceptions first; from m_first_fresh on, those created since the last throw.
     Vector<VMException*> m_exceptions;
+    usize m_first_fresh { 0 };
     u64 m_exception_bytes { 0 };
     HashMap<const HostRef*, u8> m_host_ref_boxes;
 };

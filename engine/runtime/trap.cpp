@@ -52,6 +52,8 @@ const char* trap_message(TrapKind kind)
     case TrapKind::LazyCompileFailed: return "a function could not be compiled at its first call";
     case TrapKind::NullI31Reference: return "null i31 reference";
     case TrapKind::GcHeapExhausted: return "out of memory: GC heap exhausted";
+    case TrapKind::NullDescriptorReference: return "null descriptor reference";
+    case TrapKind::DescriptorCastFailure: return "descriptor cast failure";
     case TrapKind::Count: break;
     }
     return "unknown trap";

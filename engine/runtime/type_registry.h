@@ -1,10 +1,10 @@
 #pragma once
 
-#include "base/hash_map.h"
 #include "base/result.h"
 #include "base/span.h"
 #include "base/vector.h"
 #include "engine/module.h"
+#include "engine/valid/rec_group.h"
 
 namespace wk::engine::runtime {
 
@@ -28,9 +28,9 @@ struct StoreType {
 };
 
 // The store's canonical types, for type ids that compare across modules: rec groups
-// are interned by their iso-recursive shape (references inside the group relative,
-// references outside it by canonical id), so structurally equal groups from any two
-// modules get the same ids. Ids are dense and never reused while the store lives.
+// are interned by their iso-recursive shape (engine/valid/rec_group.h, the validator's
+// canonicalisation too: references inside the group relative, references outside it by
+// store id), so structurally equal groups from any two modules get the same ids. Ids are dense and never reused while the store lives.
 class TypeRegistry {
 public:
     TypeRegistry() = default;
@@ -72,27 +72,14 @@ public:
     }
 
 private:
-    struct Group {
-        u32 first_type { 0 };
-        u32 size { 0 };
-        u32 first_token { 0 };
-        u32 token_count { 0 };
-        u32 next_with_hash { kNoIndex };
-    };
-
-    // Returns the first id of an equal group if one is interned.
-    std::optional<u32> find_group(Span<const u64> tokens, u64 hash) const;
     // Fills `type`'s depth and ancestors; its supertype must be registered.
     Result<void> add_ancestors(StoreType& type, u32 id);
-    Result<void> remember_group(u32 first_type, u32 size, Span<const u64> tokens, u64 hash);
 
     Vector<StoreType> m_types;
     Vector<ValType> m_value_types;
     Vector<FieldType> m_fields;
     Vector<u32> m_ancestors;
-    Vector<Group> m_groups;
-    Vector<u64> m_tokens;
-    HashMap<u64, u32> m_group_by_hash; // hash → most recent group with it
+    RecGroupTable m_groups; // the interned rec groups, keyed by store ids
 };
 
 } // namespace wk::engine::runtime

@@ -131,7 +131,11 @@ constexpr bool is_i31_ref(uptr ref) { return (ref & 1) != 0; }
 // parameter values, `count` VMVals right after the header. Owned by the store.
 struct VMException {
     const void* tag { nullptr };
-    u64 count { 0 };
+    u32 count { 0 };
+    // Set by the unwinder when a handler that may keep the exception past its landing pad
+    // catches it (HandlerEntry::keeps_exception). Exceptions without it are freed at the
+    // store's next throw (Store::create_exception).
+    u32 kept { 0 };
 
     VMVal* values() { return reinterpret_cast<VMVal*>(this + 1); }
 };

@@ -127,6 +127,10 @@ private:
 
     // Pass 2: types.
     Result<void> parse_type_field(bool in_rec);
+    Result<bool> parse_sub_header(u32 type_index, bool is_sub, bool in_rec);
+    Result<void> parse_func_type(u32 type_index, bool final);
+    Result<void> parse_struct_type(u32 type_index);
+    Result<void> parse_array_type(u32 type_index);
     Result<void> parse_rec();
     Result<void> parse_subtype(std::string_view type_name);
     Result<ValType> parse_valtype();

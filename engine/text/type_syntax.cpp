@@ -188,6 +188,54 @@ Result<void> ModuleParser::parse_type_field(bool in_rec)
     TRY(expect_lparen());
     Token keyword = TRY(peek());
     bool is_sub = is_keyword(keyword, "sub");
+    bool final = TRY(parse_sub_header(type_index, is_sub, in_rec));
+    bool describes_done = false;
+    bool descriptor_done = false;
+    for (;;) {
+        Token k = TRY(next());
+        if (is_keyword(k, "describes") || is_keyword(k, "descriptor")) {
+            bool describes = is_keyword(k, "describes");
+            if (descriptor_done || (describes && describes_done))
+                return Error::malformed("unexpected token", k.offset);
+            describes_done = true;
+            descriptor_done = !describes;
+            ValType target;
+            Token t = TRY(peek());
+            if (!TRY(try_heaptype(t, target)))
+                return unexpected(t);
+            TRY(expect_rparen());
+            TRY(put(m_types, describes ? 0x4C : 0x4D));
+            TRY(write_leb_u32(m_types, target.heap));
+            m_type_infos[type_index].plain = false;
+            TRY(expect_lparen());
+            continue;
+        }
+        if (is_keyword(k, "func")) {
+            TRY(parse_func_type(type_index, final));
+            break;
+        }
+        if (is_keyword(k, "struct")) {
+            TRY(parse_struct_type(type_index));
+            break;
+        }
+        if (is_keyword(k, "array")) {
+            TRY(parse_array_type(type_index));
+            break;
+        }
+        return unexpected(k);
+    }
+    if (is_sub)
+        TRY(expect_rparen());
+    TRY(expect_rparen());
+    if (m_type_infos[type_index].plain && m_type_infos[type_index].kind == 0x60)
+        TRY(remember_signature(entry_start, type_index));
+    return {};
+}
+
+// After `(type $id? (`: `sub final? supertypes... (` when `is_sub` (the keyword not yet
+// consumed), else nothing. Encodes the sub prefix; returns whether the type is final.
+Result<bool> ModuleParser::parse_sub_header(u32 type_index, bool is_sub, bool in_rec)
+{
     bool final = !is_sub;
     if (is_sub) {
         TRY(next());
@@ -213,142 +261,123 @@ Result<void> ModuleParser::parse_type_field(bool in_rec)
     } else {
         m_type_infos[type_index].plain = !in_rec;
     }
-    bool describes_done = false;
-    bool descriptor_done = false;
+    return final;
+}
+
+// After `func`: params and results up to `)`.
+Result<void> ModuleParser::parse_func_type(u32 type_index, bool final)
+{
+    TRY(put(m_types, 0x60));
+    u32 begin = static_cast<u32>(m_valtypes.size());
+    u32 params = 0;
+    u32 results = 0;
+    Vector<ValType> result_types;
     for (;;) {
-        Token k = TRY(next());
-        if (is_keyword(k, "describes") || is_keyword(k, "descriptor")) {
-            bool describes = is_keyword(k, "describes");
-            if (descriptor_done || (describes && describes_done))
-                return Error::malformed("unexpected token", k.offset);
-            describes_done = true;
-            descriptor_done = !describes;
-            ValType target;
-            Token t = TRY(peek());
-            if (!TRY(try_heaptype(t, target)))
-                return unexpected(t);
-            TRY(expect_rparen());
-            TRY(put(m_types, describes ? 0x4C : 0x4D));
-            TRY(write_leb_u32(m_types, target.heap));
-            m_type_infos[type_index].plain = false;
-            TRY(expect_lparen());
-            continue;
-        }
-        if (is_keyword(k, "func")) {
-            TRY(put(m_types, 0x60));
-            u32 begin = static_cast<u32>(m_valtypes.size());
-            u32 params = 0;
-            u32 results = 0;
-            Vector<ValType> result_types;
-            for (;;) {
-                Token t = TRY(peek());
-                if (t.kind == TokenKind::RParen)
-                    break;
-                TRY(expect_lparen());
-                Token kw = TRY(next());
-                if (is_keyword(kw, "param")) {
-                    if (results)
-                        return Error::malformed("unexpected token", kw.offset);
-                    auto id = TRY(maybe_id());
-                    if (id) {
-                        TRY(m_valtypes.try_append(TRY(parse_valtype())));
-                        ++params;
-                        TRY(expect_rparen());
-                        continue;
-                    }
-                    while (TRY(peek()).kind != TokenKind::RParen) {
-                        TRY(m_valtypes.try_append(TRY(parse_valtype())));
-                        ++params;
-                    }
-                    TRY(next());
-                } else if (is_keyword(kw, "result")) {
-                    while (TRY(peek()).kind != TokenKind::RParen) {
-                        TRY(result_types.try_append(TRY(parse_valtype())));
-                        ++results;
-                    }
-                    TRY(next());
-                } else {
-                    return unexpected(kw);
-                }
+        Token t = TRY(peek());
+        if (t.kind == TokenKind::RParen)
+            break;
+        TRY(expect_lparen());
+        Token kw = TRY(next());
+        if (is_keyword(kw, "param")) {
+            if (results)
+                return Error::malformed("unexpected token", kw.offset);
+            auto id = TRY(maybe_id());
+            if (id) {
+                TRY(m_valtypes.try_append(TRY(parse_valtype())));
+                ++params;
+                TRY(expect_rparen());
+                continue;
+            }
+            while (TRY(peek()).kind != TokenKind::RParen) {
+                TRY(m_valtypes.try_append(TRY(parse_valtype())));
+                ++params;
             }
             TRY(next());
-            for (ValType const& r : result_types)
-                TRY(m_valtypes.try_append(r));
-            TRY(write_leb_u32(m_types, params));
-            for (u32 i = 0; i < params; ++i)
-                TRY(encode_valtype(m_types, m_valtypes[begin + i]));
-            TRY(write_leb_u32(m_types, results));
-            for (u32 i = 0; i < results; ++i)
-                TRY(encode_valtype(m_types, m_valtypes[begin + params + i]));
-            TypeInfo& t = m_type_infos[type_index];
-            t.kind = 0x60;
-            t.params_begin = begin;
-            t.param_count = params;
-            t.result_count = results;
-            if (!final)
-                t.plain = false;
-            break;
-        }
-        if (is_keyword(k, "struct")) {
-            TRY(put(m_types, 0x5F));
-            Vector<u8> fields;
-            u32 count = 0;
-            for (;;) {
-                Token t = TRY(next());
-                if (t.kind == TokenKind::RParen)
-                    break;
-                if (t.kind != TokenKind::LParen)
-                    return unexpected(t);
-                TRY(expect_keyword("field"));
-                auto id = TRY(maybe_id());
-                if (id)
-                    TRY(m_field_names.insert(type_index, *id, count, "duplicate field", t.offset));
-                bool single = id.has_value();
-                while (TRY(peek()).kind != TokenKind::RParen) {
-                    bool mut = TRY(peek_field("mut"));
-                    if (mut) {
-                        TRY(next());
-                        TRY(next());
-                    }
-                    TRY(encode_valtype(fields, TRY(parse_storagetype())));
-                    TRY(put(fields, mut ? 1 : 0));
-                    if (mut)
-                        TRY(expect_rparen());
-                    ++count;
-                    if (single)
-                        break;
-                }
-                TRY(expect_rparen());
+        } else if (is_keyword(kw, "result")) {
+            while (TRY(peek()).kind != TokenKind::RParen) {
+                TRY(result_types.try_append(TRY(parse_valtype())));
+                ++results;
             }
-            TRY(write_leb_u32(m_types, count));
-            TRY(m_types.try_extend(fields.span()));
-            m_type_infos[type_index].kind = 0x5F;
-            m_type_infos[type_index].plain = false;
-            break;
+            TRY(next());
+        } else {
+            return unexpected(kw);
         }
-        if (is_keyword(k, "array")) {
-            TRY(put(m_types, 0x5E));
+    }
+    TRY(next());
+    for (ValType const& r : result_types)
+        TRY(m_valtypes.try_append(r));
+    TRY(write_leb_u32(m_types, params));
+    for (u32 i = 0; i < params; ++i)
+        TRY(encode_valtype(m_types, m_valtypes[begin + i]));
+    TRY(write_leb_u32(m_types, results));
+    for (u32 i = 0; i < results; ++i)
+        TRY(encode_valtype(m_types, m_valtypes[begin + params + i]));
+    TypeInfo& t = m_type_infos[type_index];
+    t.kind = 0x60;
+    t.params_begin = begin;
+    t.param_count = params;
+    t.result_count = results;
+    if (!final)
+        t.plain = false;
+    return {};
+}
+
+// After `struct`: fields up to `)`.
+Result<void> ModuleParser::parse_struct_type(u32 type_index)
+{
+    TRY(put(m_types, 0x5F));
+    Vector<u8> fields;
+    u32 count = 0;
+    for (;;) {
+        Token t = TRY(next());
+        if (t.kind == TokenKind::RParen)
+            break;
+        if (t.kind != TokenKind::LParen)
+            return unexpected(t);
+        TRY(expect_keyword("field"));
+        auto id = TRY(maybe_id());
+        if (id)
+            TRY(m_field_names.insert(type_index, *id, count, "duplicate field", t.offset));
+        bool single = id.has_value();
+        while (TRY(peek()).kind != TokenKind::RParen) {
             bool mut = TRY(peek_field("mut"));
             if (mut) {
                 TRY(next());
                 TRY(next());
             }
-            TRY(encode_valtype(m_types, TRY(parse_storagetype())));
-            TRY(put(m_types, mut ? 1 : 0));
+            TRY(encode_valtype(fields, TRY(parse_storagetype())));
+            TRY(put(fields, mut ? 1 : 0));
             if (mut)
                 TRY(expect_rparen());
-            TRY(expect_rparen());
-            m_type_infos[type_index].kind = 0x5E;
-            m_type_infos[type_index].plain = false;
-            break;
+            ++count;
+            if (single)
+                break;
         }
-        return unexpected(k);
+        TRY(expect_rparen());
     }
-    if (is_sub)
+    TRY(write_leb_u32(m_types, count));
+    TRY(m_types.try_extend(fields.span()));
+    m_type_infos[type_index].kind = 0x5F;
+    m_type_infos[type_index].plain = false;
+    return {};
+}
+
+// After `array`: one field type and `)`.
+Result<void> ModuleParser::parse_array_type(u32 type_index)
+{
+    TRY(put(m_types, 0x5E));
+    bool mut = TRY(peek_field("mut"));
+    if (mut) {
+        TRY(next());
+        TRY(next());
+    }
+    TRY(encode_valtype(m_types, TRY(parse_storagetype())));
+    TRY(put(m_types, mut ? 1 : 0));
+    if (mut)
         TRY(expect_rparen());
     TRY(expect_rparen());
-    if (m_type_infos[type_index].plain && m_type_infos[type_index].kind == 0x60)
-        TRY(remember_signature(entry_start, type_index));
+    m_type_infos[type_index].kind = 0x5E;
+    m_type_infos[type_index].plain = false;
     return {};
 }
 

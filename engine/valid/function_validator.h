@@ -268,6 +268,12 @@ private:
     Result<void> visit_table(const Instruction&);
     Result<void> visit_reference(const Instruction&);
     Result<void> visit_gc(const Instruction&);
+    Result<void> visit_struct_new(const Instruction&);
+    Result<void> visit_struct_access(const Instruction&);
+    Result<void> visit_array_new(const Instruction&);
+    Result<void> visit_array_access(const Instruction&);
+    Result<void> visit_cast(const Instruction&);
+    Result<void> visit_br_on_cast(const Instruction&);
     Result<void> check_array_segment(const Instruction&, const FieldType&, bool is_data);
     Result<void> visit_exception(const Instruction&);
     Result<void> check_constant(const Instruction&);

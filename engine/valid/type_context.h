@@ -2,6 +2,7 @@
 
 #include "base/result.h"
 #include "engine/module.h"
+#include "engine/valid/rec_group.h"
 
 namespace wk::engine {
 
@@ -41,18 +42,10 @@ private:
     const Module& m_module;
 };
 
-// Assigns Module::canonical: iso-recursive equivalence of rec groups, so equal
-// groups (same shape, same references) give their types the same ids. Type
-// indices in the section must already be checked to be in range.
-Result<void> canonicalize_rec_group(Module& module, u32 group_index, struct CanonicalTable& table);
-
-// Hash buckets of previously seen rec groups, by structural hash.
-struct CanonicalTable {
-    Vector<u64> group_hashes;  // per rec group
-    Vector<u32> bucket_heads;  // power-of-two size, kNoIndex = empty
-    Vector<u32> next_in_bucket;
-};
-
-Result<void> init_canonical_table(CanonicalTable& table, usize group_count);
+// Assigns Module::canonical for one rec group (engine/valid/rec_group.h): the types of
+// an equivalent earlier group give their ids, else the group's own indices. `table`
+// holds the module's earlier groups; `tokens` is scratch. Type indices in the section
+// must already be checked to be in range.
+Result<void> canonicalize_rec_group(Module& module, u32 group_index, RecGroupTable& table, Vector<u64>& tokens);
 
 } // namespace wk::engine

@@ -87,8 +87,8 @@ private:
     Result<void> validate_types()
     {
         TRY(m_module.canonical.try_resize(m_module.types.size(), 0));
-        CanonicalTable table;
-        TRY(init_canonical_table(table, m_module.rec_groups.size()));
+        RecGroupTable table;
+        Vector<u64> tokens;
         for (u32 g = 0; g < m_module.rec_groups.size(); ++g) {
             const RecGroup& group = m_module.rec_groups[g];
             u32 end = group.first_type + group.size;
@@ -125,7 +125,7 @@ private:
                         TRY(check_type_refs(field.type, end, type.offset));
                 }
             }
-            TRY(canonicalize_rec_group(m_module, g, table));
+            TRY(canonicalize_rec_group(m_module, g, table, tokens));
             for (u32 i = group.first_type; i < end; ++i)
                 TRY(validate_sub_type(i));
         }

@@ -149,6 +149,9 @@ struct Control {
     bool pad_used { false };
     u32 exception_slot { 0 };
     u32 next_clause { kNoPad };
+    // A legacy try: the index in m_handlers of its body's entry (kNoPad: none), whose
+    // keeps_exception a `rethrow` naming one of its clauses sets.
+    u32 handler_index { kNoPad };
     // The m_controls index of the innermost try (before its catches) or try_table strictly
     // around this block when it began, or kNoPad. NOTE: it stays right while the block is
     // open (a try around it cannot reach its catches first), so a delegate finds its
@@ -302,6 +305,10 @@ private:
     Result<void> call_gc_builtin(runtime::Builtin builtin, Span<const GcArg> args, u32 operand_count,
                                  Span<const TrapKind> traps, GcResult result);
     Result<void> emit_cast_test(ValType target);
+    Result<void> emit_descriptor_test(bool nullable);
+    Result<void> emit_gc_struct(const Instruction&);
+    Result<void> emit_gc_array(const Instruction&);
+    Result<void> emit_gc_cast(const Instruction&);
     Result<void> load_storage(ValType type, bool sign, u8 reg, Mem const& src, u8 other);
     void store_storage(ValType type, Mem const& dst, u8 value);
     Result<Mem> array_element(ValType element, u8& array, u8& index);
@@ -399,7 +406,7 @@ private:
     Result<void> call_throw();
     Result<void> exclude_from_handlers(u32 start);
     static constexpr u32 kLandingAtEnd = compile::kNoLanding - 1;
-    Result<void> append_handler(u32 start, u32 landing);
+    Result<void> append_handler(u32 start, u32 landing, bool keeps_exception);
     Result<void> rethrow_from(Mem const& exception);
     Result<void> rethrow_from(Gpr exception);
     // legacy_exception.cpp: try, catch, catch_all, delegate, rethrow.

@@ -48,7 +48,7 @@ Result<void> BaselineCompiler::rethrow_from(Gpr exception)
 // sorted by start, the outer of two ranges with one start first, so ranges must nest
 // strictly: a range equal to one closed just before it (an inner block that ended
 // exactly here, its code dead after) gets a nop more, which makes it the outer one.
-Result<void> BaselineCompiler::append_handler(u32 start, u32 landing)
+Result<void> BaselineCompiler::append_handler(u32 start, u32 landing, bool keeps_exception)
 {
     for (u32 i = static_cast<u32>(m_handlers.size()); i > m_function_handlers; --i) {
         const compile::HandlerEntry& entry = m_handlers[i - 1];
@@ -60,8 +60,8 @@ Result<void> BaselineCompiler::append_handler(u32 start, u32 landing)
         }
     }
     u32 end = m_code_base + m_asm.offset();
-    return m_handlers.try_append(
-        compile::HandlerEntry { m_code_base + start, end, landing == kLandingAtEnd ? end : landing, 0 });
+    return m_handlers.try_append(compile::HandlerEntry { m_code_base + start, end, landing == kLandingAtEnd ? end : landing,
+                                                         0, keeps_exception ? 1u : 0u });
 }
 
 // Code offsets [start, here) get a kNoLanding range when a try or try_table encloses
@@ -70,7 +70,7 @@ Result<void> BaselineCompiler::exclude_from_handlers(u32 start)
 {
     for (const Control& control : m_controls) {
         if (control.kind == FrameKind::TryTable || control.kind == FrameKind::Try)
-            return append_handler(start, compile::kNoLanding);
+            return append_handler(start, compile::kNoLanding, false);
     }
     return {};
 }
@@ -135,7 +135,14 @@ Result<void> BaselineCompiler::end_try_table(Control& control, bool live)
         control.label_used = true;
     }
     if (m_asm.offset() > control.try_start) {
-        TRY(append_handler(control.try_start, kLandingAtEnd));
+        // Only a catch_ref/catch_all_ref clause keeps the exception past the pad.
+        bool keeps = false;
+        Reader scan(m_module.bytes, control.catch_offset, m_module.bytes.size());
+        for (u32 i = 0; i < control.catch_count; ++i) {
+            CatchClause clause = TRY(read_catch_clause(scan));
+            keeps = keeps || clause.kind == CatchKind::CatchRef || clause.kind == CatchKind::CatchAllRef;
+        }
+        TRY(append_handler(control.try_start, kLandingAtEnd, keeps));
     } else {
         return {}; // an empty body cannot throw (and no delegate is inside to aim at it)
     }

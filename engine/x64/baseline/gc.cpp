@@ -79,6 +79,25 @@ Result<void> BaselineCompiler::emit_cast_test(ValType target)
     return {};
 }
 
+// Pops the descriptor on top of the stack and tests the reference under it (left there,
+// spilled) for having it: traps on a null descriptor; eax = 1 when the test passes.
+Result<void> BaselineCompiler::emit_descriptor_test(bool nullable)
+{
+    cache_clear();
+    TRY(spill_all());
+    u32 height = m_stack.height();
+    m_asm.mov(Gpr::rsi, slot(height - 2), Size::Qword);
+    m_asm.mov(Gpr::rdx, slot(height - 1), Size::Qword);
+    m_stack.truncate(height - 1);
+    m_asm.mov(Gpr::rcx, static_cast<i64>(nullable ? 1 : 0), Size::Qword);
+    m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+    call_runtime_builtin(runtime::Builtin::GcRefTestDesc);
+    m_asm.cmp(Gpr::rax, static_cast<i32>(runtime::builtins::kGcDescriptorNull), Size::Dword);
+    m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::NullDescriptorReference)));
+    m_asm.test(Gpr::rax, Gpr::rax, Size::Dword);
+    return {};
+}
+
 // Loads a field or element of storage type `type` at `src` into `reg` (a Gpr holding the
 // object or index, reused) or a new Fpr; pushes it.
 Result<void> BaselineCompiler::load_storage(ValType type, bool sign, u8 reg, Mem const& src, u8 other)
@@ -152,7 +171,8 @@ Result<Mem> BaselineCompiler::array_element(ValType element, u8& array, u8& inde
     }
 }
 
-Result<void> BaselineCompiler::emit_gc(const Instruction& instruction)
+// struct.new*, struct.get*/set and ref.get_desc.
+Result<void> BaselineCompiler::emit_gc_struct(const Instruction& instruction)
 {
     using runtime::Builtin;
     Opcode op = instruction.opcode;
@@ -168,6 +188,28 @@ Result<void> BaselineCompiler::emit_gc(const Instruction& instruction)
         GcArg args[] = { GcArg::immediate(instruction.index0), GcArg::immediate(0), GcArg::immediate(0) };
         TrapKind traps[] = { TrapKind::GcHeapExhausted };
         return call_gc_builtin(Builtin::GcStructNew, args, 0, traps, GcResult::Object);
+    }
+    case Opcode::StructNewDesc: {
+        // Operands: the fields, then the descriptor.
+        u32 count = instruction.index0 < m_module.types.size() ? m_module.types[instruction.index0].field_count : 0;
+        GcArg args[] = { GcArg::immediate(instruction.index0),
+                         count ? GcArg::slot_address(count - 1) : GcArg::immediate(0), GcArg::immediate(count),
+                         GcArg::operand(count) };
+        TrapKind traps[] = { TrapKind::NullDescriptorReference, TrapKind::GcHeapExhausted };
+        return call_gc_builtin(Builtin::GcStructNewDesc, args, count + 1, traps, GcResult::Object);
+    }
+    case Opcode::StructNewDefaultDesc: {
+        GcArg args[] = { GcArg::immediate(instruction.index0), GcArg::immediate(0), GcArg::immediate(0),
+                         GcArg::operand(0) };
+        TrapKind traps[] = { TrapKind::NullDescriptorReference, TrapKind::GcHeapExhausted };
+        return call_gc_builtin(Builtin::GcStructNewDesc, args, 1, traps, GcResult::Object);
+    }
+    case Opcode::RefGetDesc: {
+        u8 object = TRY(pop_reg(RegClass::Gpr));
+        m_asm.test(gpr(object), gpr(object), Size::Qword);
+        m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::NullReference)));
+        m_asm.mov(gpr(object), Mem(gpr(object), static_cast<i32>(runtime::kGcStructDescriptorOffset)), Size::Qword);
+        return push_reg(ValKind::Ref, object);
     }
     case Opcode::StructGet:
     case Opcode::StructGetS:
@@ -194,6 +236,16 @@ Result<void> BaselineCompiler::emit_gc(const Instruction& instruction)
         release(cls, value);
         return {};
     }
+    default: return unsupported("GC not implemented");
+    }
+}
+
+// array.*.
+Result<void> BaselineCompiler::emit_gc_array(const Instruction& instruction)
+{
+    using runtime::Builtin;
+    Opcode op = instruction.opcode;
+    switch (op) {
     case Opcode::ArrayNew: {
         GcArg args[] = { GcArg::immediate(instruction.index0), GcArg::slot_address(0), GcArg::operand(1) };
         TrapKind traps[] = { TrapKind::GcHeapExhausted };
@@ -271,6 +323,16 @@ Result<void> BaselineCompiler::emit_gc(const Instruction& instruction)
                              data ? TrapKind::MemoryOutOfBounds : TrapKind::TableOutOfBounds };
         return call_gc_builtin(data ? Builtin::GcArrayInitData : Builtin::GcArrayInitElem, args, 4, traps, GcResult::None);
     }
+    default: return unsupported("GC not implemented");
+    }
+}
+
+// ref.test, ref.cast, br_on_cast and their descriptor forms.
+Result<void> BaselineCompiler::emit_gc_cast(const Instruction& instruction)
+{
+    using runtime::Builtin;
+    Opcode op = instruction.opcode;
+    switch (op) {
     case Opcode::RefTest:
     case Opcode::RefTestNull: {
         BuiltinArg args[] = { operand(0), immediate(runtime::gc_cast_target(instruction.type0)) };
@@ -290,6 +352,47 @@ Result<void> BaselineCompiler::emit_gc(const Instruction& instruction)
         m_asm.bind(skip);
         return {};
     }
+    case Opcode::RefCastDescEq:
+    case Opcode::RefCastDescEqNull:
+        TRY(emit_descriptor_test(instruction.type0.nullable));
+        m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::DescriptorCastFailure)));
+        return {};
+    case Opcode::BrOnCastDescEq:
+    case Opcode::BrOnCastDescEqFail: {
+        TRY(emit_descriptor_test(instruction.type1.nullable));
+        Label skip;
+        m_asm.jcc(op == Opcode::BrOnCastDescEq ? Condition::Equal : Condition::NotEqual, skip);
+        TRY(branch_to(instruction.index0));
+        m_asm.bind(skip);
+        return {};
+    }
+    default: return unsupported("GC not implemented");
+    }
+}
+
+Result<void> BaselineCompiler::emit_gc(const Instruction& instruction)
+{
+    Opcode op = instruction.opcode;
+    switch (op) {
+    case Opcode::StructNew:
+    case Opcode::StructNewDefault:
+    case Opcode::StructGet:
+    case Opcode::StructGetS:
+    case Opcode::StructGetU:
+    case Opcode::StructSet:
+    case Opcode::StructNewDesc:
+    case Opcode::StructNewDefaultDesc:
+    case Opcode::RefGetDesc: return emit_gc_struct(instruction);
+    case Opcode::RefTest:
+    case Opcode::RefTestNull:
+    case Opcode::RefCast:
+    case Opcode::RefCastNull:
+    case Opcode::BrOnCast:
+    case Opcode::BrOnCastFail:
+    case Opcode::RefCastDescEq:
+    case Opcode::RefCastDescEqNull:
+    case Opcode::BrOnCastDescEq:
+    case Opcode::BrOnCastDescEqFail: return emit_gc_cast(instruction);
     case Opcode::AnyConvertExtern:
     case Opcode::ExternConvertAny:
         return {}; // one representation for both hierarchies (docs/gc.md)
@@ -310,9 +413,7 @@ Result<void> BaselineCompiler::emit_gc(const Instruction& instruction)
             m_asm.shr(gpr(reg), 1, Size::Dword);
         return push_reg(ValKind::I32, reg);
     }
-    default:
-        // The custom-descriptors instructions.
-        return unsupported("GC not implemented");
+    default: return emit_gc_array(instruction);
     }
 }
 

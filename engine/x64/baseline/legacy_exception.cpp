@@ -41,8 +41,11 @@ Result<void> BaselineCompiler::emit_legacy_exception(const Instruction& instruct
     case Opcode::Delegate:
         return end_delegate(instruction.index0);
     case Opcode::Rethrow: {
-        // The validator checked that the label is a catch or catch_all clause.
-        const Control& clause = frame(instruction.index0);
+        // The validator checked that the label is a catch or catch_all clause. Its
+        // exception must outlive the store's next throw.
+        Control& clause = frame(instruction.index0);
+        if (clause.handler_index != Control::kNoPad)
+            m_handlers[clause.handler_index].keeps_exception = 1;
         cache_clear();
         TRY(spill_all());
         TRY(rethrow_from(save_slot(clause.exception_slot)));
@@ -64,8 +67,10 @@ Result<void> BaselineCompiler::begin_catch(const Instruction& instruction)
     }
     if (control.kind == FrameKind::Try) {
         // The protected body ends here; the pad follows. Frame reset, rax = exception.
-        if (m_asm.offset() > control.try_start)
-            TRY(append_handler(control.try_start, kLandingAtEnd));
+        if (m_asm.offset() > control.try_start) {
+            TRY(append_handler(control.try_start, kLandingAtEnd, false));
+            control.handler_index = static_cast<u32>(m_handlers.size() - 1);
+        }
         m_asm.bind(m_labels[control.pad]);
         control.exception_slot = m_save_used++;
         if (m_save_used > m_save_max)
@@ -129,7 +134,8 @@ Result<void> BaselineCompiler::end_delegate(u32 depth)
             m_controls[handler].pad_used = true;
             pad = m_controls[handler].pad;
         }
-        TRY(append_handler(m_controls.last().try_start, compile::kNoLanding));
+        // NOTE: the pad it lands on may keep the exception (a rethrow, a catch_ref): kept.
+        TRY(append_handler(m_controls.last().try_start, compile::kNoLanding, true));
         if (pad != Control::kNoPad)
             TRY(m_pending_landings.try_append(PendingLanding { static_cast<u32>(m_handlers.size() - 1), pad }));
     }

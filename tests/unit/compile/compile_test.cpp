@@ -293,16 +293,15 @@ TEST(Compile, HostImports)
     }
 }
 
-TEST(Compile, UnsupportedIsNamed)
+TEST(Compile, CustomDescriptorInstructionsCompile)
 {
-    // The custom-descriptors proposal's instructions (every other proposal is compiled).
-    const char* wat = R"wat((module (rec (type $a (descriptor $b) (struct)) (type $b (describes $a) (struct)))
-        (func (param (ref $a)) (drop (ref.get_desc $a (local.get 0))))))wat";
-    auto wasm = MUST(text::wat_to_wasm(StringView(wat, __builtin_strlen(wat))));
-    auto compiled = compile::load_and_compile(std::move(wasm));
-    ASSERT_TRUE(compiled.is_error());
-    EXPECT_EQ(compiled.error().kind(), ErrorKind::Unsupported);
-    EXPECT_STREQ(compiled.error().message(), "GC not implemented");
+    // The last proposal the baseline refused: its instructions now compile and run.
+    auto session = instantiate(R"wat((module (rec (type $a (descriptor $b) (struct)) (type $b (describes $a) (struct)))
+        (func (export "f") (drop (ref.get_desc $a (ref.null $a))))))wat");
+    ASSERT_TRUE(session);
+    auto outcome = call(*session, "f", {});
+    ASSERT_TRUE(outcome.trap.has_value());
+    EXPECT_EQ(outcome.trap->kind, TrapKind::NullReference);
 }
 
 TEST(Compile, DeepNestingOverDeepStack)
