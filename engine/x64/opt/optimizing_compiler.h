@@ -153,6 +153,8 @@ private:
 
     // Per-op groups (lower.cpp).
     Result<void> emit_integer(Inst inst);
+    Result<void> emit_bit_count(Inst inst);   // clz, ctz, popcnt
+    Result<void> emit_two_address(Inst inst); // add, sub, mul, and, or, xor
     Result<void> emit_division(Inst inst);
     Result<void> emit_shift(Inst inst);
     Result<void> emit_float(Inst inst);
