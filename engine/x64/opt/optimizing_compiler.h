@@ -160,6 +160,7 @@ private:
     Result<void> emit_float(Inst inst);
     Result<void> emit_conversion(Inst inst);
     Result<void> emit_memory(Inst inst);
+    Result<void> emit_global(Inst inst); // lower_memory.cpp: global.get/set
     // The memory operand of a guarded or checked access (its address operand first):
     // [memory base + address + offset] through r10 (the base of a memory other than 0)
     // and r11 (an address not in a register). lower.cpp.
