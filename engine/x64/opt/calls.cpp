@@ -145,6 +145,51 @@ void OptimizingCompiler::restore_live_across()
     }
 }
 
+Result<void> OptimizingCompiler::emit_table_funcref(u32 table_index, u32 type_index)
+{
+    m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.table(table_index))), Size::Qword);
+    m_asm.xor_(Gpr::r10, Gpr::r10, Size::Dword);
+    m_asm.cmp(Gpr::rax, Mem(kScratch, 8), Size::Qword);
+    m_asm.jcc(Condition::AboveOrEqual, *TRY(trap_label(TrapKind::UndefinedElement)));
+    // Spectre v1: a mispredicted bounds branch loads element 0, not one past the table.
+    m_asm.cmov(Condition::AboveOrEqual, Gpr::rax, Gpr::r10, Size::Qword);
+    m_asm.mov(kScratch, Mem(kScratch, 0), Size::Qword);
+    m_asm.mov(Gpr::rax, Mem(kScratch, Gpr::rax, Scale::Eight), Size::Qword);
+    m_asm.test(Gpr::rax, Gpr::rax, Size::Qword);
+    m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UninitializedElement)));
+    m_asm.mov(Gpr::r10, Mem(kVmctx, static_cast<i32>(m_offsets.type_id(type_index))), Size::Dword);
+    m_asm.cmp(Gpr::r10, Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, type_id))), Size::Dword);
+    u32 entry = TRY(m_labels.allocate());
+    u32 back = TRY(m_labels.allocate());
+    TRY(m_subtype_stubs.try_append(SubtypeStub { entry, back }));
+    m_asm.jcc(Condition::NotEqual, m_labels[entry]);
+    m_asm.bind(m_labels[back]);
+    return {};
+}
+
+void OptimizingCompiler::emit_call_results(Inst call, const CallLayout& layout)
+{
+    if (layout.result_count() == 1) {
+        Value result = m_function.result(call);
+        MoveLoc src;
+        src.cls = class_of(m_function.value(result).type);
+        src.reg = src.cls == RegClass::Gpr ? number(Gpr::rax) : number(Xmm::xmm0);
+        if (layout.result_kinds[0] == ValKind::I32)
+            m_asm.mov(Gpr::rax, Gpr::rax, Size::Dword); // System V leaves bits 32-63 undefined
+        emit_move(value_loc(result), src);
+    } else if (layout.result_count() > 1) {
+        for (u32 k = 0; k < layout.result_count(); ++k) {
+            Value result = m_function.result(call, k);
+            MoveLoc src;
+            src.kind = MoveLoc::Kind::Memory;
+            src.cls = class_of(m_function.value(result).type);
+            src.memory = Mem(Gpr::rsp, static_cast<i32>(layout.stack_bytes + k * CallLayout::kResultStride));
+            src.dword = layout.result_kinds[k] == ValKind::I32;
+            emit_move(value_loc(result), src);
+        }
+    }
+}
+
 Result<void> OptimizingCompiler::emit_call(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
@@ -230,24 +275,7 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
     }
 
     if (op == Op::CallIndirect) {
-        // rax: element index -> funcref (checked: in bounds, not null, type matches).
-        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.table(data.imm3))), Size::Qword);
-        m_asm.xor_(Gpr::r10, Gpr::r10, Size::Dword);
-        m_asm.cmp(Gpr::rax, Mem(kScratch, 8), Size::Qword);
-        m_asm.jcc(Condition::AboveOrEqual, *TRY(trap_label(TrapKind::UndefinedElement)));
-        // Spectre v1: a mispredicted bounds branch loads element 0, not one past the table.
-        m_asm.cmov(Condition::AboveOrEqual, Gpr::rax, Gpr::r10, Size::Qword);
-        m_asm.mov(kScratch, Mem(kScratch, 0), Size::Qword);
-        m_asm.mov(Gpr::rax, Mem(kScratch, Gpr::rax, Scale::Eight), Size::Qword);
-        m_asm.test(Gpr::rax, Gpr::rax, Size::Qword);
-        m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UninitializedElement)));
-        m_asm.mov(Gpr::r10, Mem(kVmctx, static_cast<i32>(m_offsets.type_id(type_index))), Size::Dword);
-        m_asm.cmp(Gpr::r10, Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMFuncRef, type_id))), Size::Dword);
-        u32 entry = TRY(m_labels.allocate());
-        u32 back = TRY(m_labels.allocate());
-        TRY(m_subtype_stubs.try_append(SubtypeStub { entry, back }));
-        m_asm.jcc(Condition::NotEqual, m_labels[entry]);
-        m_asm.bind(m_labels[back]);
+        TRY(emit_table_funcref(data.imm3, type_index));
     } else if (op == Op::CallRef) {
         m_asm.test(Gpr::rax, Gpr::rax, Size::Qword);
         m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::NullFunctionReference)));
@@ -284,25 +312,7 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
     }
 
     // Results to their places, then the saved registers back.
-    if (layout.result_count() == 1) {
-        Value result = m_function.result(inst);
-        MoveLoc src;
-        src.cls = class_of(m_function.value(result).type);
-        src.reg = src.cls == RegClass::Gpr ? number(Gpr::rax) : number(Xmm::xmm0);
-        if (layout.result_kinds[0] == ValKind::I32)
-            m_asm.mov(Gpr::rax, Gpr::rax, Size::Dword); // System V leaves bits 32-63 undefined
-        emit_move(value_loc(result), src);
-    } else if (layout.result_count() > 1) {
-        for (u32 k = 0; k < layout.result_count(); ++k) {
-            Value result = m_function.result(inst, k);
-            MoveLoc src;
-            src.kind = MoveLoc::Kind::Memory;
-            src.cls = class_of(m_function.value(result).type);
-            src.memory = Mem(Gpr::rsp, static_cast<i32>(layout.stack_bytes + k * CallLayout::kResultStride));
-            src.dword = layout.result_kinds[k] == ValKind::I32;
-            emit_move(value_loc(result), src);
-        }
-    }
+    emit_call_results(inst, layout);
     if (outgoing)
         m_asm.add(Gpr::rsp, static_cast<i32>(outgoing), Size::Qword);
     restore_live_across();

@@ -138,40 +138,8 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
     case Op::I64Shl: case Op::I64ShrS: case Op::I64ShrU: case Op::I64Rotl: case Op::I64Rotr:
         return emit_shift(inst);
     case Op::I32Clz: case Op::I32Ctz: case Op::I32Popcnt:
-    case Op::I64Clz: case Op::I64Ctz: case Op::I64Popcnt: {
-        Gpr source = gpr_in(args[0], kScratch2);
-        Gpr w = result_gpr(result, kScratch);
-        u32 bits = wide ? 64 : 32;
-        if (op == Op::I32Popcnt || op == Op::I64Popcnt) {
-            m_asm.popcnt(w, source, size);
-        } else if ((op == Op::I32Clz || op == Op::I64Clz) && m_lzcnt) {
-            m_asm.lzcnt(w, source, size); // the operand size for a zero input, as wasm wants
-        } else if ((op == Op::I32Ctz || op == Op::I64Ctz) && m_bmi1) {
-            m_asm.tzcnt(w, source, size);
-        } else if (op == Op::I32Clz || op == Op::I64Clz) {
-            // bsr gives the index of the highest set bit; zero input leaves the flag ZF.
-            Label nonzero, done;
-            m_asm.bsr(kScratch, source, size);
-            m_asm.jcc(Condition::NotEqual, nonzero);
-            m_asm.mov(w, static_cast<i64>(bits), Size::Dword);
-            m_asm.jmp(done);
-            m_asm.bind(nonzero);
-            m_asm.xor_(kScratch, static_cast<i32>(bits - 1), Size::Dword);
-            m_asm.mov(w, kScratch, Size::Dword);
-            m_asm.bind(done);
-        } else {
-            Label nonzero, done;
-            m_asm.bsf(kScratch, source, size);
-            m_asm.jcc(Condition::NotEqual, nonzero);
-            m_asm.mov(w, static_cast<i64>(bits), Size::Dword);
-            m_asm.jmp(done);
-            m_asm.bind(nonzero);
-            m_asm.mov(w, kScratch, Size::Dword);
-            m_asm.bind(done);
-        }
-        finish_gpr(result, w);
-        return {};
-    }
+    case Op::I64Clz: case Op::I64Ctz: case Op::I64Popcnt:
+        return emit_bit_count(inst);
     default:
         break;
     }
@@ -205,8 +173,58 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
         finish_gpr(result, w);
         return {};
     }
+    return emit_two_address(inst);
+}
 
-    // Two-address ALU ops: add, sub, mul, and, or, xor.
+Result<void> OptimizingCompiler::emit_bit_count(Inst inst)
+{
+    Op op = m_function.inst(inst).op;
+    Value result = m_function.result(inst);
+    bool wide = is64_int(op);
+    Size size = wide ? Size::Qword : Size::Dword;
+    Gpr source = gpr_in(m_function.args(inst)[0], kScratch2);
+    Gpr w = result_gpr(result, kScratch);
+    u32 bits = wide ? 64 : 32;
+    if (op == Op::I32Popcnt || op == Op::I64Popcnt) {
+        m_asm.popcnt(w, source, size);
+    } else if ((op == Op::I32Clz || op == Op::I64Clz) && m_lzcnt) {
+        m_asm.lzcnt(w, source, size); // the operand size for a zero input, as wasm wants
+    } else if ((op == Op::I32Ctz || op == Op::I64Ctz) && m_bmi1) {
+        m_asm.tzcnt(w, source, size);
+    } else if (op == Op::I32Clz || op == Op::I64Clz) {
+        // bsr gives the index of the highest set bit; zero input leaves the flag ZF.
+        Label nonzero, done;
+        m_asm.bsr(kScratch, source, size);
+        m_asm.jcc(Condition::NotEqual, nonzero);
+        m_asm.mov(w, static_cast<i64>(bits), Size::Dword);
+        m_asm.jmp(done);
+        m_asm.bind(nonzero);
+        m_asm.xor_(kScratch, static_cast<i32>(bits - 1), Size::Dword);
+        m_asm.mov(w, kScratch, Size::Dword);
+        m_asm.bind(done);
+    } else {
+        Label nonzero, done;
+        m_asm.bsf(kScratch, source, size);
+        m_asm.jcc(Condition::NotEqual, nonzero);
+        m_asm.mov(w, static_cast<i64>(bits), Size::Dword);
+        m_asm.jmp(done);
+        m_asm.bind(nonzero);
+        m_asm.mov(w, kScratch, Size::Dword);
+        m_asm.bind(done);
+    }
+    finish_gpr(result, w);
+    return {};
+}
+
+// Two-address ALU ops: add, sub, mul, and, or, xor (a lea where a third register or a
+// constant allows it).
+Result<void> OptimizingCompiler::emit_two_address(Inst inst)
+{
+    Op op = m_function.inst(inst).op;
+    Span<const u32> args = m_function.args(inst);
+    Value result = m_function.result(inst);
+    bool wide = is64_int(op);
+    Size size = wide ? Size::Qword : Size::Dword;
     bool commutative = engine::opt::has_effect(op, engine::opt::fx::kCommutative);
     Value a = args[0];
     Value b = args[1];

@@ -201,72 +201,80 @@ Mem OptimizingCompiler::access_mem(Inst inst)
     return Mem(base, index, Scale::One, static_cast<i32>(displacement));
 }
 
+// global.get and global.set: through the cell's address (VMGlobal) in r11.
+Result<void> OptimizingCompiler::emit_global(Inst inst)
+{
+    const engine::opt::InstData& data = m_function.inst(inst);
+    Op op = data.op;
+    Span<const u32> args = m_function.args(inst);
+    Type type = op == Op::GlobalGet ? m_function.value(m_function.result(inst)).type : m_function.value(args[0]).type;
+    if (type == Type::V128) {
+        // 16-byte cells (VMGlobal); the value is read into a register first, which
+        // for a v128 in a slot needs no r11.
+        if (op == Op::GlobalGet) {
+            Value result = m_function.result(inst);
+            Xmm w = result_xmm(result, kScratchXmm);
+            m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+            m_asm.movdqu(w, Mem(kScratch));
+            finish_xmm(result, w);
+        } else {
+            Xmm value = xmm_in(args[0], kScratchXmm);
+            m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+            m_asm.movdqu(Mem(kScratch), value);
+        }
+        return {};
+    }
+    if (op == Op::GlobalSet && type == Type::F32) {
+        // NOTE: the value first: a constant is materialised through r11, which then
+        // holds the cell's address.
+        Xmm value = xmm_in(args[0], kScratchXmm);
+        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+        m_asm.movss(Mem(kScratch), value);
+        return {};
+    }
+    m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
+    if (op == Op::GlobalGet) {
+        Value result = m_function.result(inst);
+        MoveLoc src;
+        src.kind = MoveLoc::Kind::Memory;
+        src.cls = class_of(type);
+        src.memory = Mem(kScratch);
+        src.dword = type == Type::I32;
+        MoveLoc dst = value_loc(result);
+        if (dst.kind == MoveLoc::Kind::Slot) {
+            // emit_move would go through r11, which holds the cell's address.
+            MoveLoc via;
+            via.reg = number(kScratch2);
+            emit_move(via, src);
+            emit_move(dst, via);
+        } else {
+            emit_move(dst, src);
+        }
+        return {};
+    }
+    MoveLoc dst;
+    dst.kind = MoveLoc::Kind::Memory;
+    dst.cls = class_of(type);
+    dst.memory = Mem(kScratch);
+    MoveLoc src = value_loc(args[0]);
+    if (src.kind == MoveLoc::Kind::Slot || (src.kind == MoveLoc::Kind::Const && static_cast<i64>(src.bits) != static_cast<i32>(src.bits))) {
+        MoveLoc via;
+        via.reg = number(kScratch2);
+        emit_move(via, src);
+        src = via;
+    }
+    // An i32 is stored as 8 bytes, zero-extended, as the runtime writes cells.
+    emit_move(dst, src);
+    return {};
+}
+
 Result<void> OptimizingCompiler::emit_memory(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
     Op op = data.op;
     Span<const u32> args = m_function.args(inst);
-    if (op == Op::GlobalGet || op == Op::GlobalSet) {
-        Type type = op == Op::GlobalGet ? m_function.value(m_function.result(inst)).type : m_function.value(args[0]).type;
-        if (type == Type::V128) {
-            // 16-byte cells (VMGlobal); the value is read into a register first, which
-            // for a v128 in a slot needs no r11.
-            if (op == Op::GlobalGet) {
-                Value result = m_function.result(inst);
-                Xmm w = result_xmm(result, kScratchXmm);
-                m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
-                m_asm.movdqu(w, Mem(kScratch));
-                finish_xmm(result, w);
-            } else {
-                Xmm value = xmm_in(args[0], kScratchXmm);
-                m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
-                m_asm.movdqu(Mem(kScratch), value);
-            }
-            return {};
-        }
-        if (op == Op::GlobalSet && type == Type::F32) {
-            // NOTE: the value first: a constant is materialised through r11, which then
-            // holds the cell's address.
-            Xmm value = xmm_in(args[0], kScratchXmm);
-            m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
-            m_asm.movss(Mem(kScratch), value);
-            return {};
-        }
-        m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.global(data.imm2))), Size::Qword);
-        if (op == Op::GlobalGet) {
-            Value result = m_function.result(inst);
-            MoveLoc src;
-            src.kind = MoveLoc::Kind::Memory;
-            src.cls = class_of(type);
-            src.memory = Mem(kScratch);
-            src.dword = type == Type::I32;
-            MoveLoc dst = value_loc(result);
-            if (dst.kind == MoveLoc::Kind::Slot) {
-                // emit_move would go through r11, which holds the cell's address.
-                MoveLoc via;
-                via.reg = number(kScratch2);
-                emit_move(via, src);
-                emit_move(dst, via);
-            } else {
-                emit_move(dst, src);
-            }
-            return {};
-        }
-        MoveLoc dst;
-        dst.kind = MoveLoc::Kind::Memory;
-        dst.cls = class_of(type);
-        dst.memory = Mem(kScratch);
-        MoveLoc src = value_loc(args[0]);
-        if (src.kind == MoveLoc::Kind::Slot || (src.kind == MoveLoc::Kind::Const && static_cast<i64>(src.bits) != static_cast<i32>(src.bits))) {
-            MoveLoc via;
-            via.reg = number(kScratch2);
-            emit_move(via, src);
-            src = via;
-        }
-        // An i32 is stored as 8 bytes, zero-extended, as the runtime writes cells.
-        emit_move(dst, src);
-        return {};
-    }
+    if (op == Op::GlobalGet || op == Op::GlobalSet)
+        return emit_global(inst);
     u32 memory_index = data.imm2;
     const Limits& limits = m_module.memories[memory_index].limits;
     if (op == Op::MemorySize) {

@@ -135,6 +135,13 @@ private:
     // (abi::kMaxCompareTreeCases) jumps through a table.
     bool uses_jump_table(Inst inst) const;
     Result<void> emit_call(Inst inst);
+    // call_indirect's check of the element index in rax against table `table_index`:
+    // leaves in rax its funcref, in bounds, not null and of type `type_index` (a
+    // mismatch goes to a subtype stub, which comes back here when it passes).
+    Result<void> emit_table_funcref(u32 table_index, u32 type_index);
+    // A call's results from where `layout` puts them (rax, xmm0 or the results area at
+    // rsp + stack_bytes) to their values' places.
+    void emit_call_results(Inst call, const abi::CallLayout& layout);
     // rax holds a type-checked, non-null funcref of type `type_index`; calls it (the
     // arguments are in place). See "Direct dispatch" in docs/optimizing-compiler.md.
     Result<void> emit_funcref_call(u32 type_index);
@@ -146,11 +153,14 @@ private:
 
     // Per-op groups (lower.cpp).
     Result<void> emit_integer(Inst inst);
+    Result<void> emit_bit_count(Inst inst);   // clz, ctz, popcnt
+    Result<void> emit_two_address(Inst inst); // add, sub, mul, and, or, xor
     Result<void> emit_division(Inst inst);
     Result<void> emit_shift(Inst inst);
     Result<void> emit_float(Inst inst);
     Result<void> emit_conversion(Inst inst);
     Result<void> emit_memory(Inst inst);
+    Result<void> emit_global(Inst inst); // lower_memory.cpp: global.get/set
     // The memory operand of a guarded or checked access (its address operand first):
     // [memory base + address + offset] through r10 (the base of a memory other than 0)
     // and r11 (an address not in a register). lower.cpp.

@@ -353,6 +353,59 @@ bool Allocator::wanted_deeper(RegClass cls, u8 reg, u32 start, u32 end, u32 leve
     return false;
 }
 
+// `source_level`: the loop level of the move the hint removes (the entry's, or the
+// edge's source block's), kLevels when it is not to be weighed against fixed hints.
+u32 Allocator::move_hint(const Function& f, Value v, RegClass cls, u32& source_level) const
+{
+    source_level = kLevels;
+    auto reg_of = [&](Value w) -> u32 {
+        if (w == kNone)
+            return kNone;
+        Loc loc = m_locs[w];
+        if (loc.kind != LocKind::Reg || class_of(f.value(w).type) != cls)
+            return kNone;
+        return loc.reg;
+    };
+    u32 hint = reg_of(m_param_of_arg[v]);
+    if (hint != kNone)
+        return hint;
+    const engine::opt::ValueData& data = f.value(v);
+    if (data.kind == ValueKind::Param) {
+        if (data.def == f.entry() && data.index < m_entry_hints.size() && m_entry_hints[data.index] != kNoHint) {
+            source_level = level_at(m_block_start[data.def]);
+            return m_entry_hints[data.index];
+        }
+        for (u32 e : f.preds(data.def)) {
+            hint = reg_of(f.edge_args(e)[data.index]);
+            if (hint != kNone) {
+                source_level = level_at(m_block_end[f.edge(e).from]);
+                return hint;
+            }
+        }
+        return kNone;
+    }
+    return kNone;
+}
+
+// Two-address form: the first operand's register (a call's results come in fixed
+// registers instead, see fixed_hint).
+u32 Allocator::operand_hint(const Function& f, Value v, RegClass cls) const
+{
+    const engine::opt::ValueData& data = f.value(v);
+    if (data.kind == ValueKind::Param || data.index != 0)
+        return kNone;
+    Op op = f.inst(data.def).op;
+    if (op == Op::Call || op == Op::CallIndirect || op == Op::CallRef)
+        return kNone;
+    Span<const u32> args = f.args(data.def);
+    if (args.size() == 0)
+        return kNone;
+    Loc loc = m_locs[args[0]];
+    if (loc.kind != LocKind::Reg || class_of(f.value(args[0]).type) != cls)
+        return kNone;
+    return loc.reg;
+}
+
 Result<void> Allocator::scan(const Function& f)
 {
     // Definition positions of the values with a fixed hint, per register (wanted).
@@ -382,55 +435,6 @@ Result<void> Allocator::scan(const Function& f)
     for (u32 k = 0; k < 16; ++k)
         active_gpr[k] = active_xmm[k] = kNone;
 
-    // `source_level`: the loop level of the move the hint removes (the entry's, or the
-    // edge's source block's), kLevels when it is not to be weighed against fixed hints.
-    auto hint_of = [&](Value v, RegClass cls, u32& source_level) -> u32 {
-        source_level = kLevels;
-        auto reg_of = [&](Value w) -> u32 {
-            if (w == kNone)
-                return kNone;
-            Loc loc = m_locs[w];
-            if (loc.kind != LocKind::Reg || class_of(f.value(w).type) != cls)
-                return kNone;
-            return loc.reg;
-        };
-        u32 hint = reg_of(m_param_of_arg[v]);
-        if (hint != kNone)
-            return hint;
-        const engine::opt::ValueData& data = f.value(v);
-        if (data.kind == ValueKind::Param) {
-            if (data.def == f.entry() && data.index < m_entry_hints.size() && m_entry_hints[data.index] != kNoHint) {
-                source_level = level_at(m_block_start[data.def]);
-                return m_entry_hints[data.index];
-            }
-            for (u32 e : f.preds(data.def)) {
-                hint = reg_of(f.edge_args(e)[data.index]);
-                if (hint != kNone) {
-                    source_level = level_at(m_block_end[f.edge(e).from]);
-                    return hint;
-                }
-            }
-            return kNone;
-        }
-        return kNone;
-    };
-    // Two-address form: the first operand's register (a call's results come in fixed
-    // registers instead, see fixed_hint).
-    auto operand_hint = [&](Value v, RegClass cls) -> u32 {
-        const engine::opt::ValueData& data = f.value(v);
-        if (data.kind == ValueKind::Param || data.index != 0)
-            return kNone;
-        Op op = f.inst(data.def).op;
-        if (op == Op::Call || op == Op::CallIndirect || op == Op::CallRef)
-            return kNone;
-        Span<const u32> args = f.args(data.def);
-        if (args.size() == 0)
-            return kNone;
-        Loc loc = m_locs[args[0]];
-        if (loc.kind != LocKind::Reg || class_of(f.value(args[0]).type) != cls)
-            return kNone;
-        return loc.reg;
-    };
     // The register the code generator moves the value to or from anyway (a call's
     // argument or result, the returned value), kNone without one.
     auto fixed_hint = [&](Value v) -> u32 {
@@ -462,13 +466,13 @@ Result<void> Allocator::scan(const Function& f)
         }
         auto usable = [&](u8 reg) { return !blocked(cls, reg, interval.start, interval.end); };
         u32 chosen = kNone;
-        // Hints in order: an edge's or the entry's (hint_of), which removes a move at
+        // Hints in order: an edge's or the entry's (move_hint), which removes a move at
         // every pass over the edge; the fixed register of an ABI use or definition,
         // which otherwise costs a move at the call or the return; the first operand's,
         // which saves a move only for two-address forms (an add or a subtraction of a
         // constant into a third register is a lea anyway).
         u32 source_level = kLevels;
-        u32 hints[3] = { hint_of(interval.value, cls, source_level), fixed_hint(interval.value), operand_hint(interval.value, cls) };
+        u32 hints[3] = { move_hint(f, interval.value, cls, source_level), fixed_hint(interval.value), operand_hint(f, interval.value, cls) };
         // A parameter whose move would vanish only on a shallower path than the fixed
         // use of its register inside its interval (a loop's entry edge against a call
         // in the loop) leaves that register to the fixed use.

@@ -154,6 +154,11 @@ private:
     bool wanted(RegClass cls, u8 reg, u32 start, u32 end) const;
     // Whether one is defined there at a loop level deeper than `level`.
     bool wanted_deeper(RegClass cls, u8 reg, u32 start, u32 end, u32 level) const;
+    // scan()'s hints for value `v` of class `cls` (kNone without one), from the places
+    // allocated so far. move_hint: the register of the parameter an edge passes `v` to;
+    // for a parameter, its entry register or the register of an argument passed to it.
+    u32 move_hint(const Function& f, Value v, RegClass cls, u32& source_level) const;
+    u32 operand_hint(const Function& f, Value v, RegClass cls) const;
 
     Vector<Loc> m_locs;
     Vector<u32> m_inst_position;
