@@ -62,7 +62,10 @@ run: boot-build
 	@if [ -n "$(FILES)" ]; then tools/make-initrd --userland $(BUILD_DIR)/userland \
 		--programs $(BUILD_DIR)/userland/user-programs.txt --files "$(FILES)" \
 		--stage $(BUILD_DIR)/initrd $(BUILD_DIR)/initrd.tar; fi
-	@tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar --disk "$(DISK)" --net "$(RUN_NET)" $(KERNEL)
+	@net="$(RUN_NET)"; port="$(word 1,$(subst :, ,$(NET_FORWARD)))"; \
+	if [ "$(NET)" = user ] && ! python3 -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", int(sys.argv[1])))' "$$port" 2>/dev/null; then \
+		echo "make run: host port $$port is taken; booting with the network but nothing forwarded (NET_FORWARD=HOST:GUEST picks another port)" >&2; net=user; fi; \
+	tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar --disk "$(DISK)" --net "$$net" $(KERNEL)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
