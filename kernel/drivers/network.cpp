@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/entropy.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/debug/log.h"
+#include "kernel/drivers/kernel_dma_host.h"
 #include "kernel/drivers/pci/pci.h"
 #include "kernel/drivers/virtio/virtio_pci.h"
 #include "kernel/mm/memory.h"
@@ -20,29 +21,14 @@ constexpr u64 kPollIntervalNs = 1'000'000;
 // Frames handed to the stack per poll: bounds the time spent with interrupts off.
 constexpr usize kFramesPerPoll = 64;
 
-// The kernel as the network driver's host: DMA buffers are contiguous frames seen through the
-// direct map (no IOMMU). The driver never waits for the device except in reset, which spins.
-class NetworkDriverHost final : public DriverHost {
+// The kernel as the network driver's host (DMA through KernelDmaHost). The driver never waits
+// for the device except in reset, which spins.
+class NetworkDriverHost final : public KernelDmaHost {
 public:
-    Result<DmaBuffer> allocate_dma(usize size) override
+    NetworkDriverHost()
+        : KernelDmaHost("network")
     {
-        usize frames = (size + mm::kFrameSize - 1) / mm::kFrameSize;
-        u64 physical;
-        {
-            x86_64::InterruptDisabler guard;
-            physical = TRY(mm::frames().allocate_contiguous(frames, 1));
-        }
-        auto* cpu = static_cast<u8*>(x86_64::phys_to_virt(physical));
-        __builtin_memset(cpu, 0, frames * mm::kFrameSize);
-        return DmaBuffer { cpu, physical, frames * mm::kFrameSize };
     }
-    void free_dma(const DmaBuffer& buffer) override
-    {
-        x86_64::InterruptDisabler guard;
-        if (auto result = mm::frames().free_contiguous(buffer.device_address, buffer.size / mm::kFrameSize); !result)
-            debug::warn("network: DMA buffer not freed: {}", result.error().message());
-    }
-    u64 now_ns() override { return time::nanoseconds_since_boot(); }
     void relax() override { x86_64::pause(); }
 };
 

@@ -8,6 +8,7 @@
 #include "kernel/arch/x86_64/interrupts.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/debug/log.h"
+#include "kernel/drivers/kernel_dma_host.h"
 #include "kernel/drivers/pci/pci.h"
 #include "kernel/drivers/virtio/virtio_block.h"
 #include "kernel/drivers/virtio/virtio_pci.h"
@@ -23,30 +24,14 @@ constexpr u8 kFirstDiskVector = 0x40;
 // A waiting thread looks at the clock at least this often, interrupt or not (for the timeout).
 constexpr u64 kInterruptWaitNs = 1'000'000;
 
-// The kernel as a driver host, one per disk: DMA buffers are contiguous frames seen through
-// the direct map (no IOMMU: the device address is the physical address); waiting sleeps
+// The kernel as a driver host, one per disk (DMA through KernelDmaHost): waiting sleeps
 // until the disk's MSI-X interrupt when it has one, and spins otherwise.
-class KernelDriverHost final : public DriverHost {
+class KernelDriverHost final : public KernelDmaHost {
 public:
-    Result<DmaBuffer> allocate_dma(usize size) override
+    KernelDriverHost()
+        : KernelDmaHost("storage")
     {
-        usize frames = (size + mm::kFrameSize - 1) / mm::kFrameSize;
-        u64 physical;
-        {
-            x86_64::InterruptDisabler guard;
-            physical = TRY(mm::frames().allocate_contiguous(frames, 1));
-        }
-        auto* cpu = static_cast<u8*>(x86_64::phys_to_virt(physical));
-        __builtin_memset(cpu, 0, frames * mm::kFrameSize);
-        return DmaBuffer { cpu, physical, frames * mm::kFrameSize };
     }
-    void free_dma(const DmaBuffer& buffer) override
-    {
-        x86_64::InterruptDisabler guard;
-        if (auto result = mm::frames().free_contiguous(buffer.device_address, buffer.size / mm::kFrameSize); !result)
-            debug::warn("storage: DMA buffer not freed: {}", result.error().message());
-    }
-    u64 now_ns() override { return time::nanoseconds_since_boot(); }
     void relax() override
     {
         // NOTE: callers with interrupts off (a spin lock held) cannot sleep: they poll.
