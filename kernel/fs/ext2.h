@@ -260,7 +260,18 @@ private:
     ErrnoResult<void> remove_entry(Inode& directory, const EntryPosition&);
     ErrnoResult<void> set_entry_inode(Inode& directory, const EntryPosition&, const Inode& target);
     ErrnoResult<bool> is_empty_directory(const Inode&);
-    ErrnoResult<void> drop_link(Inode&, bool keep_unlinked);
+    // Removing a name, in the order that keeps a crash repairable by e2fsck -p: drop_link
+    // before the entry goes, finish_unlink after. An inode losing its last name is written
+    // with link count 0 first (persist_unlinked: a write-back follows), so a crash leaves at
+    // worst a name of a deleted inode, which e2fsck -p removes; the other order could leave a
+    // nameless inode with a link count, which e2fsck only asks about (docs/storage.md).
+    ErrnoResult<void> drop_link(Inode&);
+    ErrnoResult<void> persist_unlinked(Inode&);
+    // Frees an inode at link count 0 unless `keep_unlinked` (it is open: release() frees it).
+    ErrnoResult<void> finish_unlink(Inode&, bool keep_unlinked);
+    // rename() of a non-directory over another whose entry lies in the same block.
+    ErrnoResult<void> replace_in_block(Inode& parent, const EntryPosition& from, const EntryPosition& to, Inode& source,
+                                       Inode& replaced, bool keep_replaced);
     ErrnoResult<Inode> new_entry(u32 directory, StringView name, u16 mode, Inode& parent);
     // Links `inode` (link count set, contents written) into `parent`, or frees it on failure.
     ErrnoResult<void> attach(Inode& parent, StringView name, Inode& inode);

@@ -77,10 +77,12 @@ ErrnoResult<void> Volume::mark_dirty_state()
     // crash leaves a mark that makes e2fsck -p check it.
     u32 block = static_cast<u32>(kSuperblockOffset / m_sb.block_size);
     u32 at = static_cast<u32>(kSuperblockOffset % m_sb.block_size);
-    auto bytes = TRY_IO(m_cache.modify(block));
+    auto bytes = TRY_IO(m_cache.modify(block, BlockKind::Allocation));
     m_sb.state &= ~kStateValid;
     put16(bytes, at + 58, m_sb.state);
     put32(bytes, at + 48, now()); // s_wtime
+    // On the disk now, before any change it warns of (a write-back writes the superblock last).
+    TRY_IO(m_cache.flush());
     m_state_dirty = true;
     return {};
 }
@@ -89,7 +91,7 @@ Result<void> Volume::adjust_superblock_counts(i32 blocks, i32 inodes)
 {
     u32 block = static_cast<u32>(kSuperblockOffset / m_sb.block_size);
     u32 at = static_cast<u32>(kSuperblockOffset % m_sb.block_size);
-    auto bytes = TRY(m_cache.modify(block));
+    auto bytes = TRY(m_cache.modify(block, BlockKind::Allocation));
     m_sb.free_blocks = static_cast<u32>(static_cast<i64>(m_sb.free_blocks) + blocks);
     m_sb.free_inodes = static_cast<u32>(static_cast<i64>(m_sb.free_inodes) + inodes);
     put32(bytes, at + 12, m_sb.free_blocks);
@@ -100,7 +102,7 @@ Result<void> Volume::adjust_superblock_counts(i32 blocks, i32 inodes)
 Result<void> Volume::store_group(u32 index)
 {
     u32 per_block = m_sb.block_size / kDescriptorSize;
-    auto bytes = TRY(m_cache.modify(m_sb.first_data_block + 1 + index / per_block));
+    auto bytes = TRY(m_cache.modify(m_sb.first_data_block + 1 + index / per_block, BlockKind::Allocation));
     u32 at = index % per_block * kDescriptorSize;
     auto& group = m_groups[index];
     put16(bytes, at + 12, group.free_blocks);
@@ -113,6 +115,10 @@ ErrnoResult<u32> Volume::allocate_block(u32 goal)
 {
     if (m_sb.free_blocks == 0)
         return Errno::NoSpc;
+    // A block freed since the last write-back may still be named by a pointer on the disk:
+    // handing it out now could leave two files owning it after a crash.
+    if (m_cache.frees_unwritten())
+        TRY_IO(m_cache.write_back());
     if (goal < m_metadata_end || goal >= m_sb.blocks_count)
         goal = m_block_hint < m_sb.blocks_count ? m_block_hint : m_metadata_end;
     u32 start_group = (goal - m_sb.first_data_block) / m_sb.blocks_per_group;
@@ -134,7 +140,7 @@ ErrnoResult<u32> Volume::allocate_block(u32 goal)
         u32 block = first + bit;
         if (is_reserved_block(block))
             return fail(Error::malformed("ext2: block bitmap marks metadata as free", block));
-        bitmap = TRY_IO(m_cache.modify(group.block_bitmap));
+        bitmap = TRY_IO(m_cache.modify(group.block_bitmap, BlockKind::Allocation));
         bitmap[bit / 8] = static_cast<u8>(bitmap[bit / 8] | 1u << (bit % 8));
         --group.free_blocks;
         TRY_IO(store_group(index));
@@ -152,7 +158,7 @@ Result<void> Volume::free_block(u32 block)
     u32 index = (block - m_sb.first_data_block) / m_sb.blocks_per_group;
     u32 bit = (block - m_sb.first_data_block) % m_sb.blocks_per_group;
     auto& group = m_groups[index];
-    auto bitmap = TRY(m_cache.modify(group.block_bitmap));
+    auto bitmap = TRY(m_cache.modify(group.block_bitmap, BlockKind::Allocation));
     if ((bitmap[bit / 8] & (1u << (bit % 8))) == 0)
         return Error::malformed("ext2: freeing a block the bitmap says is free", block);
     bitmap[bit / 8] = static_cast<u8>(bitmap[bit / 8] & ~(1u << (bit % 8)));
@@ -188,7 +194,7 @@ ErrnoResult<Inode> Volume::allocate_inode(u32 parent, u16 mode)
         auto old = TRY_IO(read_inode(number));
         if (old.mode != 0 && old.link_count != 0 && old.deletion_time == 0)
             return fail(Error::malformed("ext2: inode bitmap marks a live inode as free", number));
-        bitmap = TRY_IO(m_cache.modify(group.inode_bitmap));
+        bitmap = TRY_IO(m_cache.modify(group.inode_bitmap, BlockKind::Allocation));
         bitmap[bit / 8] = static_cast<u8>(bitmap[bit / 8] | 1u << (bit % 8));
         --group.free_inodes;
         if (directory)
@@ -197,7 +203,7 @@ ErrnoResult<Inode> Volume::allocate_inode(u32 parent, u16 mode)
         TRY_IO(adjust_superblock_counts(0, -1));
         // A fresh record: everything this driver does not set stays zero (uid, gid, flags).
         u64 offset = u64 { bit } * m_sb.inode_size;
-        auto table = TRY_IO(m_cache.modify(group.inode_table + static_cast<u32>(offset / m_sb.block_size)));
+        auto table = TRY_IO(m_cache.modify(group.inode_table + static_cast<u32>(offset / m_sb.block_size), BlockKind::InodeTable));
         u32 at = static_cast<u32>(offset % m_sb.block_size);
         __builtin_memset(table.data() + at, 0, m_sb.inode_size);
         // i_extra_isize: the fixed fields past 128 bytes that mke2fs's own inodes declare.
@@ -219,7 +225,7 @@ Result<void> Volume::free_inode(Inode& inode)
     u32 index = (inode.number - 1) / m_sb.inodes_per_group;
     u32 bit = (inode.number - 1) % m_sb.inodes_per_group;
     auto& group = m_groups[index];
-    auto bitmap = TRY(m_cache.modify(group.inode_bitmap));
+    auto bitmap = TRY(m_cache.modify(group.inode_bitmap, BlockKind::Allocation));
     if ((bitmap[bit / 8] & (1u << (bit % 8))) == 0)
         return Error::malformed("ext2: freeing an inode the bitmap says is free", inode.number);
     bitmap[bit / 8] = static_cast<u8>(bitmap[bit / 8] & ~(1u << (bit % 8)));
@@ -244,7 +250,7 @@ Result<void> Volume::write_inode(const Inode& inode)
         return Error::malformed("ext2: inode number out of range", inode.number);
     u32 group = (inode.number - 1) / m_sb.inodes_per_group;
     u64 offset = u64 { (inode.number - 1) % m_sb.inodes_per_group } * m_sb.inode_size;
-    auto bytes = TRY(m_cache.modify(m_groups[group].inode_table + static_cast<u32>(offset / m_sb.block_size)));
+    auto bytes = TRY(m_cache.modify(m_groups[group].inode_table + static_cast<u32>(offset / m_sb.block_size), BlockKind::InodeTable));
     u32 at = static_cast<u32>(offset % m_sb.block_size);
     put16(bytes, at + 0, inode.mode);
     put32(bytes, at + 4, static_cast<u32>(inode.size));
@@ -282,7 +288,7 @@ ErrnoResult<void> Volume::unmount()
         TRY(flush());
         u32 block = static_cast<u32>(kSuperblockOffset / m_sb.block_size);
         u32 at = static_cast<u32>(kSuperblockOffset % m_sb.block_size);
-        auto bytes = TRY_IO(m_cache.modify(block));
+        auto bytes = TRY_IO(m_cache.modify(block, BlockKind::Allocation));
         m_sb.state |= kStateValid;
         put16(bytes, at + 58, m_sb.state);
         m_state_dirty = false;

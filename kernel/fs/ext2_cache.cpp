@@ -54,10 +54,13 @@ Result<usize> BlockCache::slot_for(u32 block, bool load)
 
 Result<Bytes> BlockCache::read(u32 block) { return slot_bytes(TRY(slot_for(block, true))); }
 
-Result<Bytes> BlockCache::modify(u32 block)
+Result<Bytes> BlockCache::modify(u32 block, BlockKind kind)
 {
     usize index = TRY(slot_for(block, true));
-    m_slots[index].dirty = true;
+    auto& slot = m_slots[index];
+    if (!slot.dirty || kind < slot.kind)
+        slot.kind = kind;
+    slot.dirty = true;
     return slot_bytes(index);
 }
 
@@ -67,6 +70,7 @@ Result<Bytes> BlockCache::overwrite(u32 block)
     auto bytes = slot_bytes(index);
     __builtin_memset(bytes.data(), 0, bytes.size());
     m_slots[index].dirty = true;
+    m_slots[index].kind = BlockKind::Fresh;
     return bytes;
 }
 
@@ -78,6 +82,7 @@ void BlockCache::forget(u32 block)
             slot.dirty = false;
         }
     }
+    m_frees_unwritten = true;
 }
 
 void BlockCache::overlay(u32 first, u32 count, Bytes buffer) const
@@ -116,11 +121,16 @@ Result<void> BlockCache::write_back()
         if (m_slots[i].dirty)
             MUST(m_order.try_append(static_cast<u32>(i))); // reserved at initialize
     }
-    // Insertion sort by block: at most the capacity (128) entries.
+    // Insertion sort by kind, then block: at most the capacity (128) entries.
+    auto before = [&](u32 a, u32 b) {
+        auto& x = m_slots[a];
+        auto& y = m_slots[b];
+        return x.kind != y.kind ? x.kind < y.kind : x.block < y.block;
+    };
     for (usize i = 1; i < m_order.size(); ++i) {
         u32 index = m_order[i];
         usize j = i;
-        while (j > 0 && m_slots[m_order[j - 1]].block > m_slots[index].block) {
+        while (j > 0 && before(index, m_order[j - 1])) {
             m_order[j] = m_order[j - 1];
             --j;
         }
@@ -131,7 +141,9 @@ Result<void> BlockCache::write_back()
     u32 run_length = 0;
     for (u32 i = 0; i < m_order.size(); ++i) {
         u32 block = m_slots[m_order[i]].block;
-        bool extends = run_length > 0 && run_length < per_batch && m_slots[m_order[i - 1]].block + 1 == block;
+        auto& previous = m_slots[m_order[i > 0 ? i - 1 : 0]];
+        bool extends = run_length > 0 && run_length < per_batch && previous.block + 1 == block &&
+                       previous.kind == m_slots[m_order[i]].kind;
         if (run_length > 0 && !extends) {
             TRY(write_run(run_start, run_length));
             run_length = 0;
@@ -144,6 +156,7 @@ Result<void> BlockCache::write_back()
     }
     if (run_length > 0)
         TRY(write_run(run_start, run_length));
+    m_frees_unwritten = false;
     return {};
 }
 

@@ -186,15 +186,33 @@ ErrnoResult<void> Volume::destroy_inode(Inode& inode)
     return {};
 }
 
-ErrnoResult<void> Volume::drop_link(Inode& inode, bool keep_unlinked)
+ErrnoResult<void> Volume::persist_unlinked(Inode& inode)
+{
+    inode.link_count = 0;
+    inode.change_time = now();
+    TRY_IO(write_inode(inode));
+    TRY_IO(m_cache.write_back());
+    return {};
+}
+
+ErrnoResult<void> Volume::drop_link(Inode& inode)
 {
     if (inode.link_count == 0)
         return fail(Error::malformed("ext2: a named inode with link count 0", inode.number));
+    if (inode.link_count == 1)
+        return persist_unlinked(inode);
+    // Still named elsewhere: in any write order, a crash leaves a link count at or above the
+    // names, which e2fsck -p corrects.
     --inode.link_count;
     inode.change_time = now();
+    TRY_IO(write_inode(inode));
+    return {};
+}
+
+ErrnoResult<void> Volume::finish_unlink(Inode& inode, bool keep_unlinked)
+{
     if (inode.link_count == 0 && !keep_unlinked)
         return destroy_inode(inode);
-    TRY_IO(write_inode(inode));
     return {};
 }
 
@@ -338,8 +356,9 @@ ErrnoResult<void> Volume::unlink(u32 directory, StringView name, bool keep_unlin
     if (target.type() == FileType::Directory)
         return Errno::IsDir;
     TRY(mark_dirty_state());
+    TRY(drop_link(target));
     TRY(remove_entry(parent, position));
-    return drop_link(target, keep_unlinked);
+    return finish_unlink(target, keep_unlinked);
 }
 
 ErrnoResult<void> Volume::remove_directory(u32 directory, StringView name)
@@ -360,10 +379,10 @@ ErrnoResult<void> Volume::remove_directory(u32 directory, StringView name)
     if (parent.link_count <= 2)
         return fail(Error::malformed("ext2: a directory with a subdirectory has link count below 3", parent.number));
     TRY(mark_dirty_state());
+    TRY(persist_unlinked(target));
     TRY(remove_entry(parent, position));
     --parent.link_count;
     TRY_IO(write_inode(parent));
-    target.link_count = 0;
     return destroy_inode(target);
 }
 
@@ -414,10 +433,19 @@ ErrnoResult<void> Volume::rename(u32 from_directory, StringView from, u32 to_dir
         }
     }
     TRY(mark_dirty_state());
+    // The source's inode is on the disk before a new name points to it.
+    TRY_IO(m_cache.write_back());
+    if (replaces && !moves_directory && target_position.block == source_position.block)
+        return replace_in_block(from_parent, source_position, target_position, source, target, keep_replaced);
+    if (replaces)
+        TRY(moves_directory ? persist_unlinked(target) : drop_link(target));
     if (replaces)
         TRY(set_entry_inode(to_parent, target_position, source));
     else
         TRY(add_entry(to_parent, to, source));
+    // The new name reaches the disk before the old one goes: a crash in between leaves two
+    // names for a file (e2fsck -p raises its link count), never none.
+    TRY_IO(m_cache.write_back());
     // Adding may have split the record before the source's: find it again.
     if (!TRY(find_entry(from_parent, from, source_position)))
         return fail(Error::malformed("ext2: renamed entry vanished", from_parent.number));
@@ -436,17 +464,31 @@ ErrnoResult<void> Volume::rename(u32 from_directory, StringView from, u32 to_dir
     if (replaces && target.type() == FileType::Directory) {
         // The replaced directory's ".." named the destination parent.
         --to_parent.link_count;
-        target.link_count = 0;
         TRY_IO(write_inode(to_parent));
         TRY(destroy_inode(target));
     } else {
         TRY_IO(write_inode(to_parent));
         if (replaces)
-            TRY(drop_link(target, keep_replaced));
+            TRY(finish_unlink(target, keep_replaced));
     }
     source.change_time = now();
     TRY_IO(write_inode(source));
     return {};
+}
+
+ErrnoResult<void> Volume::replace_in_block(Inode& parent, const EntryPosition& from, const EntryPosition& to, Inode& source,
+                                           Inode& replaced, bool keep_replaced)
+{
+    // Swapping the two entries' inodes is one block's write: on the disk the names go from
+    // (to: replaced, from: source) to (to: source, from: replaced), never through a state
+    // without either file. What is left is unlinking `from`, which names the replaced inode.
+    TRY(set_entry_inode(parent, to, source));
+    TRY(set_entry_inode(parent, from, replaced));
+    TRY(drop_link(replaced));
+    TRY(remove_entry(parent, from));
+    source.change_time = now();
+    TRY_IO(write_inode(source));
+    return finish_unlink(replaced, keep_replaced);
 }
 
 } // namespace wk::kernel::fs::ext2
