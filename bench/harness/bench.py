@@ -925,6 +925,8 @@ def parse_args():
                         help="skip the storage table (fsbench in the OS, under wasmkern run, native)")
     parser.add_argument("--storage-only", action="store_true",
                         help="only the storage table (not in the smoke profile: it boots the kernel)")
+    parser.add_argument("--require-storage", action="store_true",
+                        help="count a storage column that cannot run as a failure (the ctest)")
     parser.add_argument("--storage-mib", type=int, help="MiB fsbench writes and reads (default: quick 16, full 64)")
     parser.add_argument("--storage-files", type=int, help="small files fsbench creates (default: quick 200, full 500)")
     parser.add_argument("--storage-runs", type=int, help="fsbench runs per column (default: quick 1, full 3)")

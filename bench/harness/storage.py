@@ -141,8 +141,8 @@ def cell(figures, index, form):
 
 
 def measure(args, build_dir, table):
-    """The storage section's lines and the failures (fsbench failed or read back wrong data).
-    `table` is bench.py's table printer."""
+    """The storage section's lines and the failures (fsbench failed or read back wrong data;
+    with --require-storage also a column that cannot run). `table` is bench.py's table printer."""
     mib, files, runs = SIZES["quick" if args.profile == "quick" else "full"]
     mib = args.storage_mib or mib
     files = args.storage_files or files
@@ -164,6 +164,8 @@ def measure(args, build_dir, table):
         def column(name, measure_it, unavailable=None):
             if unavailable:
                 columns.append((name, None, "n/a", unavailable))
+                if args.require_storage:
+                    failures.append(f"storage: {name}: not measured: {unavailable}")
                 return
             try:
                 columns.append((name, measure_it(), None, None))
