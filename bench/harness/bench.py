@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import storage
+
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 REPO = BENCH.parent
@@ -144,7 +146,7 @@ def compile_one(argv, output):
 FLAGS_CHANGED = False
 
 
-def build(build_dir, names, with_micro, jobs):
+def build(build_dir, names, with_micro, jobs, with_storage=False):
     """Compiles what is missing or older than its sources; everything when the flags changed."""
     global FLAGS_CHANGED
     sysroot = wasi_sysroot()
@@ -171,6 +173,8 @@ def build(build_dir, names, with_micro, jobs):
                        "-o", str(micro / "hostcall.wasm")], micro / "hostcall.wasm", [MICRO / "hostcall.c"]))
     if with_micro:
         write_instantiation_modules(build_dir / "micro")
+    if with_storage:
+        steps.extend(storage.build_steps(build_dir, CC, ["--target=wasm32-wasi", f"--sysroot={sysroot}"]))
     steps = [(argv, output) for argv, output, inputs in steps if stale(output, inputs)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         errors = [error for error in pool.map(lambda step: compile_one(*step), steps) if error]
@@ -554,7 +558,7 @@ def machine_lines(args):
             f"compilers: {clang}; node {node_version}"]
 
 
-def report(args, columns, names, results, failures, micro):
+def report(args, columns, names, results, failures, micro, storage_lines=None):
     out = []
     emit = out.append
     emit(f"# Wasmkern benchmarks — profile {args.profile}, median of {args.runs} run(s)")
@@ -632,6 +636,10 @@ def report(args, columns, names, results, failures, micro):
         out.extend(micro_lines)
         emit("")
         out.extend(goals(args, columns, names, work_geo, work_median, figures))
+        emit("")
+
+    if storage_lines:
+        out.extend(storage_lines)
         emit("")
 
     if failures:
@@ -913,6 +921,15 @@ def parse_args():
                              "its `--tier X` (default baseline) is the tier wk-bench measures for it")
     parser.add_argument("--no-node", action="store_true", help="skip the node columns")
     parser.add_argument("--no-micro", action="store_true", help="skip compile speed, host calls and spawn")
+    parser.add_argument("--no-storage", action="store_true",
+                        help="skip the storage table (fsbench in the OS, under wasmkern run, native)")
+    parser.add_argument("--storage-only", action="store_true",
+                        help="only the storage table (not in the smoke profile: it boots the kernel)")
+    parser.add_argument("--require-storage", action="store_true",
+                        help="count a storage column that cannot run as a failure (the ctest)")
+    parser.add_argument("--storage-mib", type=int, help="MiB fsbench writes and reads (default: quick 16, full 64)")
+    parser.add_argument("--storage-files", type=int, help="small files fsbench creates (default: quick 200, full 500)")
+    parser.add_argument("--storage-runs", type=int, help="fsbench runs per column (default: quick 1, full 3)")
     parser.add_argument("--require-node", action="store_true",
                         help="exit 77 (ctest's skip code) when node is not installed")
     parser.add_argument("--build-only", action="store_true", help="build the programs and stop")
@@ -936,6 +953,11 @@ def parse_args():
         args.runs = DEFAULT_RUNS[args.profile]
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    for name in ("storage_mib", "storage_files", "storage_runs"):
+        if getattr(args, name) is not None and not 1 <= getattr(args, name) <= 4096:
+            parser.error(f"--{name.replace('_', '-')} must be 1 to 4096")
+    if args.storage_only and (args.no_storage or args.profile == "smoke"):
+        parser.error("--storage-only goes with neither --no-storage nor --profile smoke")
     return args
 
 
@@ -954,10 +976,17 @@ def main():
         log(f"bench: {NODE} not found; nothing to compare native code with (skipped)")
         return 77
     build_dir = Path(args.build_dir).resolve()
-    with_micro = not args.no_micro and args.profile != "smoke"
-    build(build_dir, list(SIZES), with_micro, args.jobs)
+    with_micro = not args.no_micro and args.profile != "smoke" and not args.storage_only
+    with_storage = not args.no_storage and args.profile != "smoke"
+    build(build_dir, [] if args.storage_only else list(SIZES), with_micro, args.jobs, with_storage)
     if args.build_only:
         return 0
+    if args.storage_only:
+        lines, failures = storage.measure(args, build_dir, table)
+        lines.extend(["## FAILURES", *[f"  {failure}" for failure in failures]] if failures else [])
+        print("\n".join(lines), flush=True)
+        write_results(args, lines)
+        return 1 if failures else 0
 
     # Probed once: the in-kernel column and the in-kernel micro-benchmark rows need KVM.
     args.kvm = probe_kvm(args) if args.profile != "smoke" else None
@@ -974,21 +1003,29 @@ def main():
     args.load_at_start = load_average()
     results, failures = run_benchmarks(args, columns, names, build_dir)
     micro = measure_micro(args, columns, build_dir) if with_micro else None
-    lines = report(args, columns, names, results, failures, micro)
+    storage_lines = None
+    if with_storage:
+        storage_lines, storage_failures = storage.measure(args, build_dir, table)
+        failures.extend(storage_failures)
+    lines = report(args, columns, names, results, failures, micro, storage_lines)
     elapsed = time.monotonic() - started
     # The geomean line stays last; the elapsed time goes just before it.
     lines.insert(len(lines) - 2, f"harness wall time: {elapsed:.0f} s")
     print("\n".join(lines), flush=True)
-
-    if args.results:
-        path = Path(args.results)
-        header = ["<!-- Generated by bench/harness/bench.py from its own output; do not edit by hand. -->",
-                  "# Benchmark results", "",
-                  f"Command: `bench/harness/bench.py {' '.join(sys.argv[1:])}`", "",
-                  "See bench/README.md for what each column means.", "", "```"]
-        path.write_text("\n".join([*header, *lines, "```", ""]))
-        log(f"bench: wrote {path}")
+    write_results(args, lines)
     return 1 if failures else 0
+
+
+def write_results(args, lines):
+    if not args.results:
+        return
+    path = Path(args.results)
+    header = ["<!-- Generated by bench/harness/bench.py from its own output; do not edit by hand. -->",
+              "# Benchmark results", "",
+              f"Command: `bench/harness/bench.py {' '.join(sys.argv[1:])}`", "",
+              "See bench/README.md for what each column means.", "", "```"]
+    path.write_text("\n".join([*header, *lines, "```", ""]))
+    log(f"bench: wrote {path}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #include "kernel/console/ext2_commands.h"
 
 #include "base/vector.h"
+#include "kernel/console/arguments.h"
 #include "kernel/debug/log.h"
 #include "kernel/drivers/storage.h"
 #include "kernel/fs/ext2.h"
@@ -14,16 +15,6 @@ using debug::print;
 namespace ext2 = fs::ext2;
 
 namespace {
-
-std::string_view next_word(std::string_view& arguments)
-{
-    while (!arguments.empty() && arguments.front() == ' ')
-        arguments.remove_prefix(1);
-    usize end = arguments.find(' ');
-    std::string_view word = arguments.substr(0, end);
-    arguments = end == std::string_view::npos ? std::string_view() : arguments.substr(end);
-    return word;
-}
 
 u32 wall_seconds() { return static_cast<u32>(time::realtime_nanoseconds() / 1000000000); }
 
@@ -184,8 +175,6 @@ void command_ext2(std::string_view arguments)
     }
     std::string_view first = next_word(arguments);
     if (verb == "write") {
-        while (!arguments.empty() && arguments.front() == ' ')
-            arguments.remove_prefix(1);
         report(volume, "write", write_file(volume, first, arguments));
     } else if (verb == "mkdir") {
         std::string_view name;
@@ -201,8 +190,8 @@ void command_ext2(std::string_view arguments)
         report(volume, "ln", parent ? discard(volume.create_symlink(*parent, name, first)) : ErrnoResult<void>(parent.error()));
     } else if (verb == "bench") {
         u64 mebibytes = 0;
-        for (char c : first)
-            mebibytes = c >= '0' && c <= '9' && mebibytes < 100000 ? mebibytes * 10 + static_cast<u64>(c - '0') : ~0ull;
+        if (!parse_number(first, ~u64 { 0 }, mebibytes))
+            mebibytes = 0; // bench() says what it takes
         bench(volume, mebibytes);
     } else {
         print("ext2: unknown subcommand {}\n", verb);

@@ -1,5 +1,6 @@
 #include "kernel/console/net_commands.h"
 
+#include "kernel/console/arguments.h"
 #include "kernel/debug/log.h"
 #include "kernel/drivers/network.h"
 #include "kernel/sched/thread.h"
@@ -14,31 +15,6 @@ namespace {
 
 constexpr u64 kMillisecond = 1'000'000;
 constexpr u64 kSecond = 1'000'000'000;
-
-std::string_view next_word(std::string_view& arguments)
-{
-    while (!arguments.empty() && arguments.front() == ' ')
-        arguments.remove_prefix(1);
-    usize end = arguments.find(' ');
-    std::string_view word = arguments.substr(0, end);
-    arguments = end == std::string_view::npos ? std::string_view() : arguments.substr(end);
-    while (!arguments.empty() && arguments.front() == ' ')
-        arguments.remove_prefix(1);
-    return word;
-}
-
-bool parse_number(std::string_view word, u64 limit, u64& value)
-{
-    if (word.empty() || word.size() > 9)
-        return false;
-    value = 0;
-    for (char c : word) {
-        if (c < '0' || c > '9')
-            return false;
-        value = value * 10 + static_cast<u64>(c - '0');
-    }
-    return value <= limit;
-}
 
 struct AddressText {
     char text[16];

@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "kernel/console/arguments.h"
 #include "kernel/debug/log.h"
 #include "kernel/drivers/pci/pci.h"
 #include "kernel/drivers/storage.h"
@@ -26,29 +27,6 @@ void sector_pattern(u64 sector, u64 seed, u8* out)
     __builtin_memcpy(out + 16, &seed, 8);
     for (usize i = 24; i < kSectorSize; ++i)
         out[i] = static_cast<u8>(sector * 31 + i * 7 + seed);
-}
-
-std::string_view next_word(std::string_view& arguments)
-{
-    while (!arguments.empty() && arguments.front() == ' ')
-        arguments.remove_prefix(1);
-    usize end = arguments.find(' ');
-    std::string_view word = arguments.substr(0, end);
-    arguments = end == std::string_view::npos ? std::string_view() : arguments.substr(end);
-    return word;
-}
-
-bool parse_number(std::string_view word, u64& value)
-{
-    if (word.empty() || word.size() > 19)
-        return false;
-    value = 0;
-    for (char c : word) {
-        if (c < '0' || c > '9')
-            return false;
-        value = value * 10 + static_cast<u64>(c - '0');
-    }
-    return true;
 }
 
 constexpr usize kBufferBytes = 512 * 1024;
@@ -210,7 +188,7 @@ void command_disk(std::string_view arguments)
     u64 numbers[3] {};
     usize wanted = verb == "bench" ? 2 : 3;
     for (usize i = 0; i < wanted; ++i) {
-        if (!parse_number(next_word(arguments), numbers[i])) {
+        if (!parse_number(next_word(arguments), ~u64 { 0 }, numbers[i])) {
             print("usage: disk write|verify NAME SECTOR COUNT SEED, disk flush NAME, disk bench NAME SECTOR MIB\n");
             return;
         }

@@ -1,6 +1,5 @@
 #include "kernel/drivers/network.h"
 
-#include <initializer_list>
 #include <new>
 
 #include "kernel/arch/x86_64/entropy.h"
@@ -8,7 +7,7 @@
 #include "kernel/debug/log.h"
 #include "kernel/drivers/kernel_dma_host.h"
 #include "kernel/drivers/pci/pci.h"
-#include "kernel/drivers/virtio/virtio_pci.h"
+#include "kernel/drivers/virtio_pci_kernel.h"
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
@@ -69,23 +68,7 @@ i64 poll_network(void*)
 
 Result<virtio::VirtioNet*> start_virtio_net(const pci::Function& function, DriverHost& host)
 {
-    pci::FunctionConfig config(function);
-    auto capabilities = TRY(virtio::parse_virtio_capabilities(config));
-    TRY(virtio::check_virtio_regions(capabilities, { function.bars, function.bar_count }));
-    volatile u8* bar_memory[6] {};
-    for (const auto* region : { &capabilities.common, &capabilities.notify, &capabilities.isr, &capabilities.device }) {
-        if (!region->present || bar_memory[region->bar])
-            continue;
-        const pci::Bar& bar = function.bars[region->bar];
-        bar_memory[region->bar] = TRY(pci::map_device_memory(bar.address, bar.size));
-    }
-    if (!capabilities.device.present)
-        return Error::malformed("virtio-net device without a device configuration region");
-    pci::enable_memory_and_dma(function);
-    // NOTE: kept even when the driver fails: a device that did not reset may still use it.
-    auto* transport = new (std::nothrow) virtio::VirtioPciTransport(capabilities, bar_memory, host);
-    if (!transport)
-        return Error::from("no memory for a virtio transport", ErrorKind::OutOfMemory);
+    auto* transport = TRY(start_virtio_pci_transport(function, host));
     return virtio::VirtioNet::create(*transport, host);
 }
 

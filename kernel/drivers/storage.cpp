@@ -1,6 +1,5 @@
 #include "kernel/drivers/storage.h"
 
-#include <initializer_list>
 #include <new>
 
 #include "kernel/arch/x86_64/apic.h"
@@ -11,7 +10,7 @@
 #include "kernel/drivers/kernel_dma_host.h"
 #include "kernel/drivers/pci/pci.h"
 #include "kernel/drivers/virtio/virtio_block.h"
-#include "kernel/drivers/virtio/virtio_pci.h"
+#include "kernel/drivers/virtio_pci_kernel.h"
 #include "kernel/mm/memory.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
@@ -110,20 +109,7 @@ Result<void> enable_msix(const pci::Function& function, u8 vector)
 Result<BlockDevice*> start_virtio_block(const pci::Function& function, std::string_view name, KernelDriverHost& host,
                                         bool use_interrupts)
 {
-    pci::FunctionConfig config(function);
-    auto capabilities = TRY(virtio::parse_virtio_capabilities(config));
-    TRY(virtio::check_virtio_regions(capabilities, { function.bars, function.bar_count }));
-    volatile u8* bar_memory[6] {};
-    for (const auto* region : { &capabilities.common, &capabilities.notify, &capabilities.isr, &capabilities.device }) {
-        if (!region->present || bar_memory[region->bar])
-            continue;
-        const pci::Bar& bar = function.bars[region->bar];
-        bar_memory[region->bar] = TRY(pci::map_device_memory(bar.address, bar.size));
-    }
-    pci::enable_memory_and_dma(function);
-    auto* transport = new (std::nothrow) virtio::VirtioPciTransport(capabilities, bar_memory, host);
-    if (!transport)
-        return Error::from("no memory for a virtio transport", ErrorKind::OutOfMemory);
+    auto* transport = TRY(start_virtio_pci_transport(function, host));
     if (use_interrupts) {
         // The handler first: from the moment MSI-X is on, the device may signal.
         x86_64::set_interrupt_handler(host.m_vector, on_disk_interrupt);

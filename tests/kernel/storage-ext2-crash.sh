@@ -12,12 +12,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "storage-ext2-crash: $*"; exit 1; }
-command -v mke2fs >/dev/null && command -v debugfs >/dev/null && command -v e2fsck >/dev/null ||
-  fail "needs mke2fs, e2fsck and debugfs (e2fsprogs)"
+source "$here/ext2-image.sh"
+need_e2fsprogs mke2fs e2fsck debugfs
 
 image=$work/disk.img
-truncate -s 1G "$image"
-mke2fs -q -F -t ext2 -b 4096 "$image" >/dev/null || fail "mke2fs failed"
+new_ext2_image "$image" 1G 4096
 # vdb behind a blank vda: the console's `ext2` command refuses the disk live at /data.
 blank=$work/blank.img
 truncate -s 1M "$blank"

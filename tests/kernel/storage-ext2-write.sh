@@ -13,17 +13,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "storage-ext2-write: $*"; exit 1; }
-command -v mke2fs >/dev/null && command -v debugfs >/dev/null && command -v e2fsck >/dev/null ||
-  fail "needs mke2fs, e2fsck and debugfs (e2fsprogs)"
+source "$here/ext2-image.sh"
+need_e2fsprogs mke2fs e2fsck debugfs
 boot() { "$here/boot-expect.sh" --status 0 "$@"; }
 
 image=$work/disk.img
-truncate -s 32M "$image"
+new_ext2_image "$image" 32M 1024
 # The console's `ext2` command refuses the disk that is live at /data (vda): the image goes in
 # as vdb behind a blank first disk.
 blank=$work/blank.img
 truncate -s 1M "$blank"
-mke2fs -q -F -t ext2 -b 1024 "$image" >/dev/null || fail "mke2fs failed"
 free_before=$(debugfs -R stats "$image" 2>/dev/null | sed -n 's/^Free blocks: *//p')
 
 boot --input "ext2 mkdir vdb /notes\next2 write vdb /notes/a.txt hello from the console\next2 write vdb /gone.txt soon removed\next2 mkdir vdb /tmpdir\next2 mv vdb /notes/a.txt /notes/b.txt\next2 ln vdb notes/b.txt /link\next2 rm vdb /gone.txt\next2 rm vdb /tmpdir\next2 bench vdb 8\next2 rm vdb /notes\npoweroff\n" \

@@ -16,7 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "storage-ext2: $*"; exit 1; }
-command -v mke2fs >/dev/null && command -v debugfs >/dev/null || fail "needs mke2fs and debugfs (e2fsprogs)"
+source "$here/ext2-image.sh"
+need_e2fsprogs mke2fs debugfs
 boot() { "$here/boot-expect.sh" --status 0 "$@"; }
 
 # ---- the tree ----
@@ -46,8 +47,7 @@ ln -s "$slow_target" "$tree/slowlink"
 ln "$tree/hello.txt" "$tree/dir/hardlink"
 touch -d @1700000000 "$tree/hello.txt"
 image=$work/good.img
-truncate -s 16M "$image"
-mke2fs -q -F -t ext2 -b 1024 -d "$tree" "$image" >/dev/null || fail "mke2fs failed"
+new_ext2_image "$image" 16M 1024 "$tree"
 debugfs -R "stat /sparse" "$image" 2>/dev/null | grep -q "TIND" || fail "the sparse file has no triple indirect block"
 
 sums=()

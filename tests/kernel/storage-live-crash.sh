@@ -14,13 +14,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "storage-live-crash: $*"; [ -f "$work/transcript" ] && tail -20 "$work/transcript"; exit 1; }
-command -v mke2fs >/dev/null && command -v debugfs >/dev/null && command -v e2fsck >/dev/null ||
-  fail "needs mke2fs, e2fsck and debugfs (e2fsprogs)"
+source "$here/ext2-image.sh"
+need_e2fsprogs mke2fs e2fsck debugfs
 source "$here/transcript-checks.sh"
 
 image=$work/disk.img
-truncate -s 64M "$image"
-mke2fs -q -F -t ext2 -b 1024 "$image" >/dev/null || fail "mke2fs failed"
+new_ext2_image "$image" 64M 1024
 
 # Killed by qemu-run's timeout (status 124) while dbtest commits (the last --timeout wins).
 printf 'echo kept across the crash > /data/keep.txt\n/bin/dbtest loop /data/db\n' >"$work/input"

@@ -13,13 +13,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "storage-live-damaged: $*"; exit 1; }
-command -v mke2fs >/dev/null && command -v debugfs >/dev/null || fail "needs mke2fs and debugfs (e2fsprogs)"
+source "$here/ext2-image.sh"
+need_e2fsprogs mke2fs debugfs
 
 mkdir "$work/tree"
 echo "readable before and after" >"$work/tree/old.txt"
 image=$work/disk.img
-truncate -s 16M "$image"
-mke2fs -q -F -t ext2 -b 1024 -d "$work/tree" "$image" >/dev/null || fail "mke2fs failed"
+new_ext2_image "$image" 16M 1024 "$work/tree"
 bitmap=$(debugfs -R stats "$image" 2>/dev/null | sed -n 's/^ *Group  0: block bitmap at \([0-9]*\).*/\1/p')
 [ -n "$bitmap" ] || fail "debugfs gave no block bitmap"
 dd if=/dev/zero of="$image" bs=1024 seek="$bitmap" count=1 conv=notrunc status=none

@@ -12,13 +12,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "storage-live-wasi: $*"; exit 1; }
-command -v mke2fs >/dev/null && command -v e2fsck >/dev/null || fail "needs mke2fs and e2fsck (e2fsprogs)"
+source "$here/ext2-image.sh"
+need_e2fsprogs mke2fs e2fsck
 
 mkdir -p "$work/tree/sandbox"
 cp "$here/../../userland/corpus/fixtures/files/"* "$work/tree/sandbox/" || fail "no files fixture"
 image=$work/disk.img
-truncate -s 16M "$image"
-mke2fs -q -F -t ext2 -b 1024 -d "$work/tree" "$image" >/dev/null || fail "mke2fs failed"
+new_ext2_image "$image" 16M 1024 "$work/tree"
 python3 - "$initrd" "$work/initrd.tar" <<'PY' || fail "cannot make the initrd"
 import sys, tarfile
 with tarfile.open(sys.argv[1]) as source, tarfile.open(sys.argv[2], "w", format=tarfile.USTAR_FORMAT) as out:

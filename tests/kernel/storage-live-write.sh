@@ -12,15 +12,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "storage-live-write: $*"; exit 1; }
-command -v mke2fs >/dev/null && command -v debugfs >/dev/null && command -v e2fsck >/dev/null ||
-  fail "needs mke2fs, e2fsck and debugfs (e2fsprogs)"
+source "$here/ext2-image.sh"
+need_e2fsprogs mke2fs e2fsck debugfs
 # Without `console` the kernel starts /bin/sh on the serial console; `poweroff 3` is the
 # userland program (wasmkern.poweroff), which unmounts /data first.
 boot() { "$here/boot-expect.sh" --status 3 "$@"; }
 
 image=$work/disk.img
-truncate -s 32M "$image"
-mke2fs -q -F -t ext2 -b 1024 "$image" >/dev/null || fail "mke2fs failed"
+new_ext2_image "$image" 32M 1024
 
 boot --input '/bin/mkdir /data/notes
 echo hello from the shell > /data/notes/a.txt

@@ -1,11 +1,13 @@
 // The ext2 reader against small images built here byte by byte (1 KiB blocks, one group), so
 // each test can damage exactly one field; kernel_storage_ext2 covers images made by mke2fs.
 #include <cstring>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "kernel/fs/ext2.h"
-#include "kernel/fs/ext2_import.h"
+#include "kernel/fs/ext2_mount.h"
 #include "tests/unit/fs/fs_test_support.h"
 
 namespace wk::kernel::fs::test {
@@ -277,58 +279,125 @@ TEST(Ext2Directory, WalksAndRefusesBadEntries)
     }
 }
 
-class Ext2Import : public FsTest { };
+// The live mount (ext2::Mount, the Backend behind /data) on the hand-built image, through
+// FileSystem as the WASI layer calls it. The device is read-only, so the volume is too.
+class Ext2MountOnBuiltImage : public FsTest {
+protected:
+    // The disk moves into the fixture: the Mount's volume reads it until TearDown.
+    ErrnoResult<ext2::Mount*> mount(MemoryDisk disk)
+    {
+        m_disk = std::make_unique<MemoryDisk>(std::move(disk));
+        auto volume = Volume::mount(*m_disk);
+        EXPECT_TRUE(volume.has_value()) << message(volume.error());
+        if (!volume)
+            return Errno::Io;
+        auto mounted = ext2::Mount::create(*fs, std::move(*volume), root(), "data");
+        if (mounted)
+            m_mount = *mounted;
+        return mounted;
+    }
+    // The tree (every node) goes first, then the Mount, which outlives its nodes.
+    void TearDown() override
+    {
+        fs = nullptr;
+        if (m_mount)
+            ext2::Mount::destroy(m_mount);
+    }
+    // What the file (inode 12) holds: blocks 0..11 'a'..'l', block 12 (through the indirect
+    // block) 'z', block 13 a hole.
+    static std::string file_contents()
+    {
+        std::string expected;
+        for (u32 block = 0; block < 12; ++block)
+            expected.append(kBlock, static_cast<char>('a' + block));
+        expected.append(kBlock, 'z');
+        expected.append(kBlock, '\0');
+        return expected;
+    }
+    std::string read_all(fs::Inode& inode)
+    {
+        std::string text(inode.size(), '\x55');
+        auto got = static_cast<fs::File&>(inode).read_checked(0, Bytes(reinterpret_cast<u8*>(text.data()), text.size()));
+        EXPECT_TRUE(got.has_value());
+        EXPECT_EQ(got ? *got : 0, text.size());
+        return text;
+    }
 
-TEST_F(Ext2Import, CopiesFilesAndSkipsALoop)
+    std::unique_ptr<MemoryDisk> m_disk;
+    ext2::Mount* m_mount { nullptr };
+};
+
+TEST_F(Ext2MountOnBuiltImage, ReadsThroughDirectIndirectAndHoleBlocksAndARootNamedInsideItself)
 {
     auto disk = make_image();
-    // A second name of the root directory inside itself: a loop for a walk.
+    // A second name of the root directory inside itself: a loop for any walk of the tree.
     put_entry(disk, kRootDirBlock, 24, 12, 12, "file", 1);
     put_entry(disk, kRootDirBlock, 36, 2, kBlock - 36, "again", 2);
-    auto volume = Volume::mount(disk);
-    ASSERT_TRUE(volume.has_value());
-    StringBuilder log;
-    auto stats = import_ext2(*volume, *fs, root(), &log);
-    ASSERT_TRUE(stats.has_value()) << message(stats.error());
-    EXPECT_EQ(stats->files, 1u);
-    EXPECT_EQ(stats->damaged, 1u);
-    EXPECT_NE(std::string(log.view()).find("'again'"), std::string::npos);
-    auto file = must_open("file");
-    auto& data = static_cast<File&>(*file);
-    EXPECT_EQ(data.size(), 14u * kBlock);
-    EXPECT_EQ(data.modify_time(), 1700000000ull * 1000000000ull);
-    u8 byte = 0;
-    data.read_at(5 * kBlock, Bytes(&byte, 1));
-    EXPECT_EQ(byte, 'f');
-    data.read_at(12 * kBlock + 7, Bytes(&byte, 1));
-    EXPECT_EQ(byte, 'z');
-    byte = 1;
-    data.read_at(13 * kBlock, Bytes(&byte, 1));
-    EXPECT_EQ(byte, 0);
+    ASSERT_TRUE(mount(std::move(disk)).has_value());
+    EXPECT_FALSE(m_mount->volume().is_writable());
+    auto file = must_open("/data/again/again/file");
+    ASSERT_TRUE(file);
+    EXPECT_EQ(file->size(), 14u * kBlock);
+    EXPECT_EQ(file->modify_time(), 1700000000ull * 1000000000ull);
+    EXPECT_EQ(read_all(*file), file_contents());
+    auto data = fs->resolve(root(), "/data");
+    ASSERT_TRUE(data.has_value());
+    std::vector<std::string> names = list(static_cast<fs::Directory&>(**data));
+    EXPECT_EQ(std::set<std::string>(names.begin(), names.end()), (std::set<std::string> { ".", "..", "file", "again" }));
+    // The root reached through its second name is the same node: ".." leads out of the mount.
+    auto again = fs->resolve(root(), "/data/again/again");
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->get(), data->get());
+    auto up = fs->resolve(root(), "/data/again/again/..");
+    ASSERT_TRUE(up.has_value());
+    EXPECT_EQ(up->get(), &root());
+    EXPECT_EQ(error_of(fs->open(root(), "/data/new", OpenFlags { .create = true })), Errno::RoFs);
+    file = nullptr;
+    data = nullptr;
+    again = nullptr;
+    up = nullptr;
+    EXPECT_EQ(m_mount->node_count(), 1u); // the mount's root only: the loop holds nothing
 }
 
-TEST_F(Ext2Import, SkipsAFileClaimingMoreBlocksThanItsCount)
+TEST_F(Ext2MountOnBuiltImage, ReadsThroughTheBlockMapWhateverIBlocksSays)
+{
+    // i_blocks says 4 blocks where 13 are mapped. The mount reads through the block map and
+    // stops at the size, so a wrong count bounds nothing and hides nothing.
+    auto disk = make_image();
+    disk.put32(inode_offset(12) + 28, 2 * 4);
+    ASSERT_TRUE(mount(std::move(disk)).has_value());
+    auto file = must_open("/data/file");
+    ASSERT_TRUE(file);
+    EXPECT_EQ(read_all(*file), file_contents());
+}
+
+TEST_F(Ext2MountOnBuiltImage, ABadPointerFailsOnlyTheReadsThatReachIt)
 {
     auto disk = make_image();
-    disk.put32(inode_offset(12) + 28, 2 * 4); // i_blocks says 4 blocks, 13 are mapped
-    auto volume = Volume::mount(disk);
-    ASSERT_TRUE(volume.has_value());
-    auto stats = import_ext2(*volume, *fs, root());
-    ASSERT_TRUE(stats.has_value());
-    EXPECT_EQ(stats->files, 0u);
-    EXPECT_EQ(stats->damaged, 1u);
-    EXPECT_FALSE(fs->lookup_at(root(), "file").has_value()); // the partial copy is gone
+    disk.put32(40 * kBlock, 40); // the indirect block names itself
+    ASSERT_TRUE(mount(std::move(disk)).has_value());
+    auto file = must_open("/data/file");
+    ASSERT_TRUE(file);
+    auto& data = static_cast<fs::File&>(*file);
+    std::string block(kBlock, '\0');
+    auto direct = data.read_checked(11 * kBlock, Bytes(reinterpret_cast<u8*>(block.data()), block.size()));
+    ASSERT_TRUE(direct.has_value());
+    EXPECT_EQ(block, std::string(kBlock, 'l'));
+    auto indirect = data.read_checked(12 * kBlock, Bytes(reinterpret_cast<u8*>(block.data()), block.size()));
+    EXPECT_EQ(error_of(indirect), Errno::Io);
+    EXPECT_NE(message(m_mount->volume().last_error()).find("indirect block points at itself"), std::string::npos)
+        << message(m_mount->volume().last_error());
+    EXPECT_TRUE(fs->stat(root(), "/data/file").has_value());
 }
 
-TEST_F(Ext2Import, RefusesARootThatIsNotADirectory)
+TEST_F(Ext2MountOnBuiltImage, RefusesARootThatIsNotADirectory)
 {
     auto disk = make_image();
     disk.put16(inode_offset(2), 0x81A4);
-    auto volume = Volume::mount(disk);
-    ASSERT_TRUE(volume.has_value());
-    auto stats = import_ext2(*volume, *fs, root());
-    ASSERT_FALSE(stats.has_value());
-    EXPECT_EQ(message(stats.error()), "ext2: the root inode is not a directory");
+    auto mounted = mount(std::move(disk));
+    ASSERT_FALSE(mounted.has_value());
+    EXPECT_EQ(mounted.error(), Errno::NotDir);
+    EXPECT_EQ(error_of(fs->resolve(root(), "/data")), Errno::NoEnt); // nothing at the mount point
 }
 
 } // namespace
