@@ -277,7 +277,12 @@ Errno WasiContext::random_get(u32 buf, u32 buf_len)
 
 void WasiContext::proc_exit(u32 status)
 {
-    m_exit_status = status;
+    {
+        // The first status wins when threads exit at once (wasi-threads).
+        CallLockGuard guard(call_lock());
+        if (!m_exit_status || !m_threaded)
+            m_exit_status = status;
+    }
     if (m_exit_hook)
         m_exit_hook(m_exit_hook_data, status);
 }
