@@ -106,8 +106,10 @@ public:
     }
     std::optional<u32> exit_status() const
     {
-        CallLockGuard guard(call_lock());
-        return m_exit_status;
+        u64 word = __atomic_load_n(&m_exit_word, __ATOMIC_ACQUIRE);
+        if (!(word & kExitSet))
+            return std::nullopt;
+        return static_cast<u32>(word);
     }
     // Makes every call take the context's call lock from now on, for a program whose
     // threads share the context (wasi-threads, docs/wasi.md "Threads"). Before the
@@ -207,7 +209,10 @@ private:
     Vector<String> m_arguments;
     Vector<String> m_environment;
     Vector<FdEntry> m_descriptors;
-    std::optional<u32> m_exit_status; // the first proc_exit's
+    // The proc_exit status with kExitSet, or 0: atomic, so that a thread's proc_exit needs
+    // no lock another thread's blocking call may hold.
+    static constexpr u64 kExitSet = u64 { 1 } << 32;
+    u64 m_exit_word { 0 };
     bool m_threaded { false };
     mutable CallLock m_call_lock;
     ExitHook m_exit_hook { nullptr };

@@ -57,7 +57,7 @@ struct Entry<Method> {
             context.end_call();
             return result;
         } else {
-            // proc_exit: it unwinds, so it takes the call lock only to record the status.
+            // proc_exit: it unwinds, so it takes no call lock (it records its status atomically).
             (context.*Method)(args...);
             context.end_call();
         }

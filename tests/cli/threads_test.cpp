@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdint>
+#include <fcntl.h>
 #include <map>
 #include <sstream>
 #include <string>
@@ -30,13 +31,16 @@ std::string contents(FILE* file)
     return text;
 }
 
-// Runs `wasmkern run ARGS...` in threads/ with stdin from /dev/null.
-Outcome run(std::vector<std::string> args)
+// Runs `wasmkern run ARGS...` in threads/ with stdin from /dev/null, or with
+// `blocking_stdin` from a pipe this process keeps open and never writes to. A run that
+// has not ended after a minute is killed (SIGALRM: status 142), so a hang fails.
+Outcome run(std::vector<std::string> args, bool blocking_stdin = false)
 {
     Outcome outcome;
     FILE* out = std::tmpfile();
     FILE* err = std::tmpfile();
-    if (!out || !err)
+    int input[2] = { -1, -1 };
+    if (!out || !err || (blocking_stdin && pipe(input) != 0))
         return outcome;
     std::string program = WK_WASMKERN;
     std::vector<std::string> all { program, "run" };
@@ -49,10 +53,11 @@ Outcome run(std::vector<std::string> args)
     if (child == 0) {
         if (chdir(WK_CLI_DATA_DIR "/threads") != 0)
             _exit(120);
-        FILE* in = std::fopen("/dev/null", "r");
-        if (!in)
+        int in = blocking_stdin ? input[0] : open("/dev/null", O_RDONLY);
+        if (in < 0)
             _exit(121);
-        dup2(fileno(in), 0);
+        dup2(in, 0);
+        alarm(60);
         dup2(fileno(out), 1);
         dup2(fileno(err), 2);
         execv(argv[0], argv.data());
@@ -61,6 +66,10 @@ Outcome run(std::vector<std::string> args)
     int status = 0;
     if (child > 0 && waitpid(child, &status, 0) == child)
         outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (blocking_stdin) {
+        close(input[0]);
+        close(input[1]);
+    }
     outcome.out = contents(out);
     outcome.err = contents(err);
     std::fclose(out);
@@ -87,16 +96,18 @@ std::vector<std::string> tier_options(std::string const& tier)
 {
     if (tier == "tiered-sync")
         return { "--tier", "tiered", "--tier-sync", "--tier-threshold", "50" };
+    if (tier == "baseline-lazy")
+        return { "--tier", "baseline", "--lazy" };
     return { "--tier", tier };
 }
 
 class Threads : public testing::TestWithParam<std::string> {
 protected:
-    Outcome run_program(std::string const& file)
+    Outcome run_program(std::string const& file, bool blocking_stdin = false)
     {
         std::vector<std::string> args = tier_options(GetParam());
         args.push_back(file);
-        return run(args);
+        return run(args, blocking_stdin);
     }
 };
 
@@ -161,6 +172,12 @@ TEST_P(Threads, ProcExitInAThreadEndsTheProgram)
     EXPECT_EQ(outcome.status, 7) << outcome.err;
 }
 
+TEST_P(Threads, ProcExitEndsTheProgramWhileAnotherThreadBlocksInARead)
+{
+    Outcome outcome = run_program("exit_while_reading.wat", true);
+    EXPECT_EQ(outcome.status, 5) << outcome.err;
+}
+
 TEST_P(Threads, SpawnWithoutThreadStartFails)
 {
     Outcome outcome = run_program("no_thread_start.wat");
@@ -168,6 +185,6 @@ TEST_P(Threads, SpawnWithoutThreadStartFails)
     EXPECT_NE(outcome.err.find("exports no wasi_thread_start"), std::string::npos) << outcome.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Tiers, Threads, testing::Values("baseline", "optimized", "tiered", "tiered-sync"));
+INSTANTIATE_TEST_SUITE_P(Tiers, Threads, testing::Values("baseline", "optimized", "tiered", "tiered-sync", "baseline-lazy"));
 
 } // namespace
