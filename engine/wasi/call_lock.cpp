@@ -7,23 +7,20 @@ namespace wk::engine::wasi {
 void CallLock::lock()
 {
     Waiter waiter;
-    {
-        LockGuard guard(m_state_lock);
-        if (!m_held) {
-            m_held = true;
-            return;
-        }
-        waiter.parker = platform::current_parker();
-        platform::clear_park_token(waiter.parker);
-        m_waiters.push_back(waiter);
-    }
     for (;;) {
         {
-            // NOTE: read under the state lock, which unlock holds while it unparks us, so
-            // the record is not left (and its stack reused) before unpark is done with it.
             LockGuard guard(m_state_lock);
-            if (waiter.granted)
+            if (!m_held) {
+                m_held = true;
+                if (m_waiters.contains(waiter))
+                    m_waiters.remove(waiter);
                 return;
+            }
+            if (!m_waiters.contains(waiter)) {
+                waiter.parker = platform::current_parker();
+                platform::clear_park_token(waiter.parker);
+                m_waiters.push_back(waiter);
+            }
         }
         // An interrupted park (the kernel's kill) waits on: the holder's call ends soon,
         // since a killed thread's calls return early.
@@ -34,14 +31,13 @@ void CallLock::lock()
 void CallLock::unlock()
 {
     LockGuard guard(m_state_lock);
-    Waiter* next = m_waiters.pop_front();
-    if (!next) {
-        m_held = false;
-        return;
-    }
-    // The lock passes to `next` without being released, so nobody can take it in between.
-    next->granted = true;
-    platform::unpark(next->parker);
+    m_held = false;
+    // NOTE: under the state lock, which the waiter takes before it leaves its record, so
+    // the record (on its stack) lives while unpark uses it. The waiter stays queued (first)
+    // until it takes the lock, so a thread that takes the lock first does not make it lose
+    // its place.
+    if (Waiter* first = m_waiters.first())
+        platform::unpark(first->parker);
 }
 
 } // namespace wk::engine::wasi

@@ -10,11 +10,13 @@ struct Parker;
 
 namespace wk::engine::wasi {
 
-// A blocking lock, fair (first come, first served), for the WASI calls of a program whose
-// threads share one WasiContext (wasi-threads, docs/wasi.md "Threads"). A thread that
-// finds it held queues a record on its own stack and parks (engine/platform.h), so a call
-// that blocks while holding it (a console read, a sleeping poll_oneoff) makes the others
-// wait without spinning. unlock hands the lock to the oldest waiter.
+// A blocking lock for the WASI calls of a program whose threads share one WasiContext
+// (wasi-threads, docs/wasi.md "Threads"). A thread that finds it held queues a record on
+// its own stack and parks (engine/platform.h), so a call that blocks while holding it (a
+// console read, a sleeping poll_oneoff) makes the others wait without spinning. unlock
+// frees it and wakes the oldest waiter, which takes it unless a running thread took it
+// first (then it parks again, still first in line): no hand-off, so that a busy lock does
+// not wait for each waiter to be scheduled in turn.
 // NOTE: contract: the holder never leaves its frame without unlock (proc_exit, which
 // unwinds, is never called with it held). Not recursive.
 class CallLock {
@@ -29,7 +31,6 @@ public:
 private:
     struct Waiter {
         platform::Parker* parker { nullptr };
-        bool granted { false };
         IntrusiveListNode node;
     };
 
