@@ -148,6 +148,21 @@ TEST_P(Threads, ProducerConsumerQueueDeliversEveryValueOnce)
     EXPECT_EQ(values["total"], all * (all + 1) / 2);
 }
 
+TEST_P(Threads, ConcurrentWritesArriveWhole)
+{
+    Outcome outcome = run_program("concurrent_writes.wat");
+    ASSERT_EQ(outcome.status, 0) << outcome.err;
+    std::map<std::string, int> lines;
+    std::istringstream text(outcome.out);
+    std::string line;
+    while (std::getline(text, line))
+        ++lines[line];
+    std::map<std::string, int> expected;
+    for (int k = 0; k < 4; ++k)
+        expected["thread " + std::to_string(k)] = 500;
+    EXPECT_EQ(lines, expected);
+}
+
 TEST_P(Threads, SpawnFloodIsRefusedAtTheLimit)
 {
     Outcome outcome = run_program("spawn_flood.wat");
@@ -155,6 +170,16 @@ TEST_P(Threads, SpawnFloodIsRefusedAtTheLimit)
     auto values = values_of(outcome.out);
     EXPECT_EQ(values["spawned"], 64u);
     EXPECT_EQ(values["refused"], 6u); // wasi errno "again"
+    EXPECT_NE(outcome.err.find("thread-spawn refused: 64 threads are running"), std::string::npos) << outcome.err;
+}
+
+TEST_P(Threads, SpawnTreeRacingForTheLimitStopsAtIt)
+{
+    Outcome outcome = run_program("spawn_tree.wat");
+    ASSERT_EQ(outcome.status, 0) << outcome.err;
+    auto values = values_of(outcome.out);
+    EXPECT_EQ(values["spawned"], 64u);
+    EXPECT_EQ(values["refused"], 6u);
     EXPECT_NE(outcome.err.find("thread-spawn refused: 64 threads are running"), std::string::npos) << outcome.err;
 }
 
