@@ -72,6 +72,12 @@ may read, write and poll them, not seek, truncate, allocate, set times or flags.
 Symlinks it creates in a --dir must be relative without '..' components, so
 they lead nowhere outside wherever they are moved.
 
+wasi-threads: wasi.thread-spawn runs the export wasi_thread_start on a new
+thread, in a new instance of the module sharing its memory; a shared memory the
+module imports is created for it. At most 64 threads run at once (thread-spawn
+returns -6 beyond). Once a thread was spawned, the first trap or proc_exit in
+any thread, or the end of _start, ends the whole program.
+
 A trap prints "error: wasm trap: MESSAGE" and the wasm backtrace, innermost
 frame first, with names from the module's name section, and exits 134. Wasm
 code has an 8 MiB stack whatever `ulimit -s` says; deeper recursion traps with
