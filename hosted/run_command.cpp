@@ -1,6 +1,9 @@
+#include <atomic>
 #include <charconv>
 #include <csignal>
 #include <cstring>
+#include <pthread.h>
+#include <unistd.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,7 +14,9 @@
 #include "engine/runtime/store.h"
 #include "engine/text/literals.h"
 #include "engine/wasi/command.h"
+#include "engine/wasi/threads.h"
 #include "hosted/cli.h"
+#include "hosted/platform/wasm_stack.h"
 #include "hosted/wasi/wasi_command.h"
 
 namespace wk::hosted {
@@ -66,6 +71,12 @@ The guest's stdin, stdout and stderr are streams shared with this process: it
 may read, write and poll them, not seek, truncate, allocate, set times or flags.
 Symlinks it creates in a --dir must be relative without '..' components, so
 they lead nowhere outside wherever they are moved.
+
+wasi-threads: wasi.thread-spawn runs the export wasi_thread_start on a new
+thread, in a new instance of the module sharing its memory; a shared memory the
+module imports is created for it. At most 64 threads run at once (thread-spawn
+returns -6 beyond). Once a thread was spawned, the first trap or proc_exit in
+any thread, or the end of _start, ends the whole program.
 
 A trap prints "error: wasm trap: MESSAGE" and the wasm backtrace, innermost
 frame first, with names from the module's name section, and exits 134. Wasm
@@ -252,6 +263,126 @@ bool wants_help(Arguments arguments)
     return false;
 }
 
+// The tool's status for the guest's proc_exit(status): WASI defines [0, 126) (126,
+// 127 and 128 + N mean "cannot execute", "not found" and "killed by signal N" to a
+// shell, and the OS keeps only 8 bits: 256 would read as 0); any other status ends
+// the run as an error, as wasmtime does.
+int guest_exit(u32 status)
+{
+    if (status < kMaxGuestExitStatus)
+        return static_cast<int>(status);
+    std::fflush(stdout);
+    std::fprintf(stderr, "error: proc_exit(%u): exit status outside [0, %u)\n", status, kMaxGuestExitStatus);
+    return kExitFailure;
+}
+
+// wasi-threads under `wasmkern run` (docs/wasi.md, "Threads"): each spawned thread is a
+// pthread with the stack of the main wasm thread. Once a thread was spawned, the program
+// ends as a whole: the first of the threads to end it (a trap, proc_exit, or the main
+// thread's _start returning) reports and calls _exit, so no other thread runs on while
+// the tool's objects are destroyed; a second one blocks until the process is gone.
+class HostedThreads final : public wasi::ThreadHost {
+public:
+    HostedThreads(char const* path, const runtime::LoadedModule& module)
+        : m_path(path)
+        , m_module(module)
+    {
+    }
+
+    Result<void> start_thread(void (*entry)(void*), void* argument) override
+    {
+        auto* start = new (std::nothrow) Start { entry, argument };
+        if (!start)
+            return Error::out_of_memory();
+        pthread_attr_t attributes;
+        if (pthread_attr_init(&attributes) != 0) {
+            delete start;
+            return Error::from("cannot start a thread", ErrorKind::OutOfMemory);
+        }
+        int status = pthread_attr_setstacksize(&attributes, platform::kWasmThreadStackBytes);
+        if (status == 0)
+            status = pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+        pthread_t thread;
+        if (status == 0)
+            status = pthread_create(&thread, &attributes, &HostedThreads::run, start);
+        pthread_attr_destroy(&attributes);
+        if (status != 0) {
+            delete start;
+            return Error::from("cannot start a thread (the system refused)", ErrorKind::Unsupported);
+        }
+        return {};
+    }
+
+    void end_program(const wasi::ThreadEnd& end) override
+    {
+        claim_end();
+        int status = kExitFailure;
+        if (end.exit_status) {
+            status = guest_exit(*end.exit_status);
+        } else if (end.trap) {
+            std::fflush(stdout);
+            std::fprintf(stderr, "error: in thread %u:\n", end.tid);
+            Vector<u32> backtrace;
+            (void)compile::map_backtrace(*end.trap, backtrace); // no frames when it fails
+            print_trap(*end.trap, backtrace.span(), m_module);
+            status = static_cast<int>(engine::wasi::kTrapExitStatus);
+        } else if (end.error) {
+            std::fprintf(stderr, "%s: thread %u: cannot run: %s\n", m_path, end.tid, end.error->message());
+        }
+        exit_now(status);
+    }
+
+    void spawn_refused(StringView reason) override
+    {
+        std::fprintf(stderr, "wasmkern run: %s\n", printable(reason).c_str());
+    }
+
+    // The main thread's end of a program that started threads: never returns.
+    [[noreturn]] void exit_program(int status)
+    {
+        claim_end();
+        exit_now(status);
+    }
+
+    // Makes this thread the one that ends the program; any other one blocks for good.
+    static void claim_end()
+    {
+        static std::atomic<bool> claimed { false };
+        static thread_local bool mine = false;
+        if (mine)
+            return;
+        if (claimed.exchange(true)) {
+            for (;;)
+                pause();
+        }
+        mine = true;
+    }
+
+private:
+    struct Start {
+        void (*entry)(void*);
+        void* argument;
+    };
+
+    static void* run(void* raw)
+    {
+        Start start = *static_cast<Start*>(raw);
+        delete static_cast<Start*>(raw);
+        start.entry(start.argument);
+        return nullptr;
+    }
+
+    [[noreturn]] static void exit_now(int status)
+    {
+        std::fflush(stdout);
+        std::fflush(stderr);
+        _exit(status);
+    }
+
+    char const* m_path;
+    const runtime::LoadedModule& m_module;
+};
+
 class Run {
 public:
     Run(const WasiCommandOptions& options, const compile::CompileOptions& compile_options)
@@ -270,23 +401,12 @@ public:
             status = m_options.invoke ? invoke(*m_options.invoke) : run_start();
         if (m_options.tier_stats)
             print_tier_stats();
+        if (m_threads && m_threads->started_any())
+            m_thread_host->exit_program(status);
         return status;
     }
 
 private:
-    // The tool's status for the guest's proc_exit(status): WASI defines [0, 126) (126,
-    // 127 and 128 + N mean "cannot execute", "not found" and "killed by signal N" to a
-    // shell, and the OS keeps only 8 bits: 256 would read as 0); any other status ends
-    // the run as an error, as wasmtime does.
-    int guest_exit(u32 status)
-    {
-        if (status < kMaxGuestExitStatus)
-            return static_cast<int>(status);
-        std::fflush(stdout);
-        std::fprintf(stderr, "error: proc_exit(%u): exit status outside [0, %u)\n", status, kMaxGuestExitStatus);
-        return kExitFailure;
-    }
-
     void print_tier_stats()
     {
         compile::TierUpCounts counts;
@@ -338,6 +458,10 @@ private:
         m_wasi = wasi.release_value();
         if (auto defined = m_wasi->define(*m_store, m_linker); !defined)
             return failure(std::string("cannot define WASI: ") + defined.error().message());
+        m_thread_host = std::make_unique<HostedThreads>(m_path, *m_compiled.module);
+        m_threads = std::make_unique<engine::wasi::WasiThreads>(*m_compiled.module, m_wasi->context(), *m_thread_host);
+        if (auto defined = m_threads->define(*m_store, m_linker); !defined)
+            return failure(std::string("cannot define wasi-threads: ") + defined.error().message());
 
         auto instance = m_store->instantiate(*m_compiled.module, m_linker);
         if (!instance) {
@@ -392,6 +516,8 @@ private:
     int run_start()
     {
         auto outcome = engine::wasi::run_start(*m_store, *m_instance, m_wasi->context());
+        if (m_threads->started_any())
+            HostedThreads::claim_end(); // before reporting: no other thread reports too
         if (!outcome) {
             const Error& error = outcome.error();
             if (error.kind() == ErrorKind::Unlinkable)
@@ -465,6 +591,8 @@ private:
     // they run and the WASI context outlives every call.
     compile::CompiledModule m_compiled;
     std::unique_ptr<WasiCommand> m_wasi;
+    std::unique_ptr<HostedThreads> m_thread_host;
+    std::unique_ptr<engine::wasi::WasiThreads> m_threads;
     RefPtr<runtime::Store> m_store;
     runtime::Linker m_linker;
     RefPtr<runtime::Instance> m_instance;

@@ -277,7 +277,14 @@ Errno WasiContext::random_get(u32 buf, u32 buf_len)
 
 void WasiContext::proc_exit(u32 status)
 {
-    m_exit_status = status;
+    u64 word = kExitSet | status;
+    if (threaded()) {
+        // The first status wins when threads exit at once (wasi-threads).
+        u64 unset = 0;
+        __atomic_compare_exchange_n(&m_exit_word, &unset, word, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    } else {
+        __atomic_store_n(&m_exit_word, word, __ATOMIC_RELEASE);
+    }
     if (m_exit_hook)
         m_exit_hook(m_exit_hook_data, status);
 }

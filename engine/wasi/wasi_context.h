@@ -6,6 +6,7 @@
 #include "base/string.h"
 #include "base/vector.h"
 #include "engine/runtime/vm.h"
+#include "engine/wasi/call_lock.h"
 #include "engine/wasi/guest_memory.h"
 #include "engine/wasi/wasi_system.h"
 #include "engine/wasi/wasi_types.h"
@@ -103,7 +104,20 @@ public:
         m_exit_hook = hook;
         m_exit_hook_data = data;
     }
-    std::optional<u32> exit_status() const { return m_exit_status; }
+    std::optional<u32> exit_status() const
+    {
+        u64 word = __atomic_load_n(&m_exit_word, __ATOMIC_ACQUIRE);
+        if (!(word & kExitSet))
+            return std::nullopt;
+        return static_cast<u32>(word);
+    }
+    // Makes every call take the context's call lock from now on, for a program whose
+    // threads share the context (wasi-threads, docs/wasi.md "Threads"). Before the
+    // second thread starts; never undone.
+    void enable_threads() { __atomic_store_n(&m_threaded, true, __ATOMIC_RELEASE); }
+    bool threaded() const { return __atomic_load_n(&m_threaded, __ATOMIC_ACQUIRE); }
+    // The lock a call holds when the context is threaded, else null.
+    CallLock* call_lock() const { return threaded() ? &m_call_lock : nullptr; }
     // Called by every WASI entry once its call returned (nothing of the call left on the
     // stack): when the system reports the guest cancelled, unwinds through the exit hook
     // like proc_exit, but records no exit status (the embedder knows why it stopped).
@@ -195,7 +209,12 @@ private:
     Vector<String> m_arguments;
     Vector<String> m_environment;
     Vector<FdEntry> m_descriptors;
-    std::optional<u32> m_exit_status;
+    // The proc_exit status with kExitSet, or 0: atomic, so that a thread's proc_exit needs
+    // no lock another thread's blocking call may hold.
+    static constexpr u64 kExitSet = u64 { 1 } << 32;
+    u64 m_exit_word { 0 };
+    bool m_threaded { false };
+    mutable CallLock m_call_lock;
     ExitHook m_exit_hook { nullptr };
     void* m_exit_hook_data { nullptr };
 };

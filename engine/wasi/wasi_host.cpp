@@ -48,10 +48,16 @@ struct Entry<Method> {
     {
         WasiContext& context = context_of(self);
         if constexpr (kHasResult) {
-            auto result = static_cast<u32>((context.*Method)(args...));
+            u32 result;
+            {
+                // Released before end_call, which may unwind out of the activation.
+                CallLockGuard guard(context.call_lock());
+                result = static_cast<u32>((context.*Method)(args...));
+            }
             context.end_call();
             return result;
         } else {
+            // proc_exit: it unwinds, so it takes no call lock (it records its status atomically).
             (context.*Method)(args...);
             context.end_call();
         }

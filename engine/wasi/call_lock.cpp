@@ -1,0 +1,43 @@
+#include "engine/wasi/call_lock.h"
+
+#include "engine/platform.h"
+
+namespace wk::engine::wasi {
+
+void CallLock::lock()
+{
+    Waiter waiter;
+    for (;;) {
+        {
+            LockGuard guard(m_state_lock);
+            if (!m_held) {
+                m_held = true;
+                if (m_waiters.contains(waiter))
+                    m_waiters.remove(waiter);
+                return;
+            }
+            if (!m_waiters.contains(waiter)) {
+                waiter.parker = platform::current_parker();
+                platform::clear_park_token(waiter.parker);
+                m_waiters.push_back(waiter);
+            }
+        }
+        // An interrupted park (the kernel's kill) waits on: the holder's call ends soon,
+        // since a killed thread's calls return early.
+        (void)platform::park(waiter.parker, ~u64 { 0 });
+    }
+}
+
+void CallLock::unlock()
+{
+    LockGuard guard(m_state_lock);
+    m_held = false;
+    // NOTE: under the state lock, which the waiter takes before it leaves its record, so
+    // the record (on its stack) lives while unpark uses it. The waiter stays queued (first)
+    // until it takes the lock, so a thread that takes the lock first does not make it lose
+    // its place.
+    if (Waiter* first = m_waiters.first())
+        platform::unpark(first->parker);
+}
+
+} // namespace wk::engine::wasi
