@@ -259,6 +259,9 @@ private:
     Vector<u32> m_split_head;      // per value: its first SplitLink (kNone: not split yet)
     Vector<SplitLink> m_split_links; // the loops a value was split into
     Vector<Split> m_splits;        // by block
+    // Instruction visits left to split_loops' scans of loop bodies (a block nested in
+    // many loops is scanned once per loop); past them, no splitting.
+    u64 m_split_budget { 0 };
     Vector<u32> m_split_first;     // per block + 1: start of its pieces in m_splits
     Block m_current_block { engine::opt::kNone };
 };

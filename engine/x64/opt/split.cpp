@@ -1,4 +1,5 @@
-// Live-range splitting at loop boundaries (docs/optimizing-compiler.md, "Splitting").
+// Live-range splitting at loop boundaries (docs/optimizing-compiler.md, "Register
+// allocation", "Live-range splitting at loop boundaries").
 //
 // scan() gives each value one place for its whole interval. A value spilled there (by
 // pressure elsewhere in the function, or because it crosses more calls than it is used)
@@ -99,7 +100,14 @@ Result<void> Allocator::collect_loops(const Function& f)
                 loop.reloads += weight_at(m_block_end[from]);
         }
         for (u32 n = 0; n < loop.count; ++n) {
-            for (Inst i : f.insts(m_loop_blocks[loop.first + n])) {
+            Span<const u32> insts = f.insts(m_loop_blocks[loop.first + n]);
+            if (insts.size() > m_split_budget) {
+                m_loops.clear();
+                m_loop_blocks.clear();
+                return {};
+            }
+            m_split_budget -= insts.size();
+            for (Inst i : insts) {
                 if (is_call_like(f.inst(i).op))
                     loop.reloads += weight_at(m_inst_position[i]);
             }
@@ -124,7 +132,14 @@ Result<void> Allocator::split_candidates(const Function& f, u32 loop)
         return {};
     };
     for (u32 n = 0; n < l.count; ++n) {
-        for (Inst i : f.insts(m_loop_blocks[l.first + n])) {
+        Span<const u32> insts = f.insts(m_loop_blocks[l.first + n]);
+        // Past the budget, this loop is not scanned (split_loops then splits nothing).
+        if (insts.size() > m_split_budget) {
+            m_split_budget = 0;
+            break;
+        }
+        m_split_budget -= insts.size();
+        for (Inst i : insts) {
             const engine::opt::InstData& data = f.inst(i);
             u64 weight = weight_at(m_inst_position[i]);
             for (Value v : f.args(i))
@@ -208,6 +223,7 @@ Result<void> Allocator::split_loops(const Function& f)
     m_current_block = kNone;
     if (m_slots == 0)
         return {};
+    m_split_budget = 16 * (u64 { f.inst_count() } + f.block_count()) + 65536;
     TRY(collect_loops(f));
     if (m_loops.is_empty())
         return {};
@@ -217,7 +233,7 @@ Result<void> Allocator::split_loops(const Function& f)
         weight = 0;
     for (u32 loop = 0; loop < m_loops.size(); ++loop)
         TRY(split_candidates(f, loop));
-    if (m_candidates.is_empty())
+    if (m_candidates.is_empty() || m_split_budget == 0)
         return {};
     // Most saved first; between equals (all uses in an inner loop), the outer loop,
     // entered less often.
