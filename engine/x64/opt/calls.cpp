@@ -111,6 +111,13 @@ Result<void> OptimizingCompiler::save_live_across(Inst call)
         }
         TRY(m_saved.try_append(Saved { cls, reg, slot, v128 }));
     }
+    // Pieces of split ranges in this block: reloaded from the value's own slot, which
+    // always holds it (regalloc.h, Allocator::splits), so nothing is stored.
+    for (const Split& split : m_alloc.splits(m_alloc.current_block())) {
+        Type type = m_function.value(split.value).type;
+        u32 slot = m_alloc.loc_in(split.value, kNone).slot;
+        TRY(m_saved.try_append(Saved { class_of(type), split.reg, slot, type == Type::V128 }));
+    }
     return {};
 }
 

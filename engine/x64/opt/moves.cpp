@@ -16,13 +16,13 @@ using namespace x64::abi;
 using x64::baseline::gpr;
 using x64::baseline::xmm;
 
-OptimizingCompiler::MoveLoc OptimizingCompiler::value_loc(Value v) const
+OptimizingCompiler::MoveLoc OptimizingCompiler::value_loc_in(Value v, Block b) const
 {
     MoveLoc loc;
     Type type = m_function.value(v).type;
     loc.cls = class_of(type);
     loc.v128 = type == Type::V128;
-    Loc place = m_alloc.loc(v);
+    Loc place = m_alloc.loc_in(v, b);
     switch (place.kind) {
     case LocKind::Reg:
         loc.kind = MoveLoc::Kind::Reg;

@@ -131,6 +131,7 @@ Result<void> OptimizingCompiler::emit_function()
 
 Result<void> OptimizingCompiler::emit_code()
 {
+    m_alloc.enter_block(kNone); // the prologue: every value in its own place
     m_labels.reset();
     m_trap_stubs.reset();
     m_edge_stubs.clear();
@@ -195,6 +196,7 @@ Result<void> OptimizingCompiler::emit_code()
         if (m_placement_pass == 1)
             m_layout_start[k] = m_asm.offset();
         m_asm.bind(block_label(layout[k]));
+        m_alloc.enter_block(layout[k]);
         for (Value param : m_function.params(layout[k]))
             TRY(save_at_definition(param));
         Span<const u32> insts = m_function.insts(layout[k]);
@@ -210,6 +212,7 @@ Result<void> OptimizingCompiler::emit_code()
         if (m_asm.offset() - m_function_start > m_code_budget)
             return unsupported("implementation limit: function too large for the optimising tier");
     }
+    m_alloc.enter_block(kNone);
     TRY(emit_deferred());
 
     if (m_frameless) {
@@ -248,13 +251,19 @@ Result<void> OptimizingCompiler::compute_forwarding()
         if (m_function.inst(last).op != Op::Jump)
             return kNone;
         u32 edge = m_function.inst(last).first_edge;
+        Block to = m_function.edge(edge).to;
         Span<const u32> args = m_function.edge_args(edge);
-        Span<const u32> params = m_function.params(m_function.edge(edge).to);
+        Span<const u32> params = m_function.params(to);
         for (u32 k = 0; k < args.size(); ++k) {
-            if (!value_loc(params[k]).same_place(value_loc(args[k])))
+            if (!value_loc_in(params[k], to).same_place(value_loc_in(args[k], b)))
                 return kNone;
         }
-        return m_function.edge(edge).to;
+        // Nor past the loads of split ranges into a loop (edge_moves).
+        for (const Split& split : m_alloc.splits(to)) {
+            if (!value_loc_in(split.value, to).same_place(value_loc_in(split.value, b)))
+                return kNone;
+        }
+        return to;
     };
     for (Block b : m_function.layout()) {
         // A few steps: chains are short, and a cycle of such blocks (an empty infinite
@@ -542,14 +551,24 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
 Result<bool> OptimizingCompiler::edge_moves(u32 edge, Vector<Move>& moves)
 {
     moves.clear();
+    Block from = m_function.edge(edge).from;
+    Block to = m_function.edge(edge).to;
     Span<const u32> args = m_function.edge_args(edge);
-    Span<const u32> params = m_function.params(m_function.edge(edge).to);
+    Span<const u32> params = m_function.params(to);
     for (u32 k = 0; k < args.size(); ++k) {
-        MoveLoc dst = value_loc(params[k]);
-        MoveLoc src = value_loc(args[k]);
+        MoveLoc dst = value_loc_in(params[k], to);
+        MoveLoc src = value_loc_in(args[k], from);
         if (dst.same_place(src))
             continue;
         TRY(moves.try_append(Move { dst, src }));
+    }
+    // Resolution of split ranges: a value in a register at the target's start that is
+    // elsewhere at the source's end (entering a loop: its slot) moves there with the rest.
+    for (const Split& split : m_alloc.splits(to)) {
+        MoveLoc dst = value_loc_in(split.value, to);
+        MoveLoc src = value_loc_in(split.value, from);
+        if (!dst.same_place(src))
+            TRY(moves.try_append(Move { dst, src }));
     }
     return !moves.is_empty();
 }

@@ -184,7 +184,10 @@ private:
     Result<void> emit_parallel_moves(Vector<Move>& moves);
     void emit_move(const MoveLoc& dst, const MoveLoc& src);
     Result<bool> edge_moves(u32 edge, Vector<Move>& moves);
-    MoveLoc value_loc(Value v) const;
+    // Where `v` is in the block being emitted (value_loc), or in block `b` (a split
+    // value's place depends on the block, Allocator::loc_in).
+    MoveLoc value_loc(Value v) const { return value_loc_in(v, m_alloc.current_block()); }
+    MoveLoc value_loc_in(Value v, Block b) const;
 
     // Values and their places.
     bool is_const(Value v) const { return m_alloc.loc(v).kind == LocKind::Const; }

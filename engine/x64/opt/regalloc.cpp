@@ -683,7 +683,8 @@ Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints, Span<
     TRY(compute_liveness(f));
     TRY(build_intervals(f));
     TRY(weigh_calls(f));
-    return scan(f);
+    TRY(scan(f));
+    return split_loops(f);
 }
 
 } // namespace wk::engine::x64::opt

@@ -73,6 +73,14 @@ struct Interval {
     Value value { 0 };
 };
 
+// A piece of a split live range: inside `block`, `value` (whose own location is its
+// spill slot) lives in register `reg` of its class (see Allocator::split_loops).
+struct Split {
+    Block block { 0 };
+    Value value { 0 };
+    u8 reg { 0 };
+};
+
 class Allocator {
 public:
     // Allocates every value of `function` (verified, layout final). Refuses with
@@ -85,7 +93,33 @@ public:
     static constexpr u8 kNoHint = 0xFF;
     Result<void> run(const Function& function, Span<const u8> entry_hints = {}, Span<const u8> value_hints = {});
 
-    Loc loc(Value v) const { return m_locs[v]; }
+    // Where `v` is inside the block the code generator emits (enter_block), or its own
+    // location outside any block (the prologue, before emission).
+    Loc loc(Value v) const { return loc_in(v, m_current_block); }
+    // Where `v` is inside block `b` (kNone: its own location): a value split into a
+    // register in b's loop is there, every other one in its own location.
+    Loc loc_in(Value v, Block b) const
+    {
+        Loc own = m_locs[v];
+        if (own.kind != LocKind::Slot || b == engine::opt::kNone || m_split_first.is_empty())
+            return own;
+        for (u32 k = m_split_first[b]; k < m_split_first[b + 1]; ++k) {
+            if (m_splits[k].value == v)
+                return Loc { LocKind::Reg, m_splits[k].reg, 0 };
+        }
+        return own;
+    }
+    void enter_block(Block b) { m_current_block = b; }
+    Block current_block() const { return m_current_block; }
+    // The split pieces inside block `b` (none for kNone). Their values' slots always hold
+    // them (stored once where defined, never changed: SSA), so leaving a piece needs no
+    // store, entering one a load (an edge into a loop header, a call inside the loop).
+    Span<const Split> splits(Block b) const
+    {
+        if (b == engine::opt::kNone || m_split_first.is_empty())
+            return {};
+        return m_splits.span().subspan(m_split_first[b], m_split_first[b + 1] - m_split_first[b]);
+    }
     u32 position(Inst inst) const { return m_inst_position[inst]; }
     u32 block_start(Block block) const { return m_block_start[block]; }
     u32 use_count(Value v) const { return m_uses[v]; }
@@ -136,10 +170,33 @@ public:
     static bool preserves_flags(const Function& f, Inst inst);
 
 private:
+    // Splitting (split.cpp): a natural loop, and a value that a register in it would save
+    // loads for.
+    struct Loop {
+        Block header;
+        u32 first;    // its blocks: m_loop_blocks[first, first + count), sorted
+        u32 count;
+        u64 reloads;  // weight of the loads that entering it and its calls cost a piece
+    };
+    struct Candidate {
+        u64 benefit;
+        u32 loop;
+        Value value;
+    };
+
     Result<void> number_positions(const Function&);
     Result<void> compute_liveness(const Function&);
     Result<void> build_intervals(const Function&);
     Result<void> scan(const Function&);
+    // Live-range splitting at loop boundaries (split.cpp): a value left in its spill slot
+    // by scan() gets a register free throughout a loop where it is used, when its
+    // loop-weighted uses there outweigh the loads on entering the loop and after its calls.
+    Result<void> split_loops(const Function&);
+    Result<void> collect_loops(const Function&);
+    Result<void> split_candidates(const Function&, u32 loop);
+    bool reg_free_in_loop(RegClass cls, u8 reg, u32 loop) const;
+    bool in_loop(u32 loop, Block b) const;
+    Result<bool> try_split(const Function&, const Candidate&);
     // Weights of uses and calls by loop depth (8 per level, up to 6 levels), so that
     // scan() can leave in its spill slot a value that crosses calls more often than
     // it is used (prefers_slot): it is stored once, where defined, instead of saved
@@ -187,6 +244,26 @@ private:
     Vector<u64> m_calls_at_level[kLevels]; // prefix sums of the weights of calls at that level or deeper
     Vector<u32> m_calls;        // call positions, ascending
     u32 m_slots { 0 };
+
+    // Splitting (split.cpp).
+    Vector<Loop> m_loops;
+    Vector<Block> m_loop_blocks;
+    Vector<Candidate> m_candidates;
+    Vector<u64> m_loop_use_weight; // per value, scratch of split_candidates
+    Vector<Value> m_loop_used;
+    Vector<u32> m_split_taken;     // per block: registers (GPR k, XMM 16 + k) given to pieces
+    struct SplitLink {
+        u32 loop;
+        u32 next;
+    };
+    Vector<u32> m_split_head;      // per value: its first SplitLink (kNone: not split yet)
+    Vector<SplitLink> m_split_links; // the loops a value was split into
+    Vector<Split> m_splits;        // by block
+    // Instruction visits left to split_loops' scans of loop bodies (a block nested in
+    // many loops is scanned once per loop); past them, no splitting.
+    u64 m_split_budget { 0 };
+    Vector<u32> m_split_first;     // per block + 1: start of its pieces in m_splits
+    Block m_current_block { engine::opt::kNone };
 };
 
 } // namespace wk::engine::x64::opt

@@ -1,0 +1,278 @@
+// Live-range splitting at loop boundaries (docs/optimizing-compiler.md, "Register
+// allocation", "Live-range splitting at loop boundaries").
+//
+// scan() gives each value one place for its whole interval. A value spilled there (by
+// pressure elsewhere in the function, or because it crosses more calls than it is used)
+// may still be used on every iteration of a loop where some register is free: then its
+// range is split, so that inside the loop's blocks it lives in that register and
+// everywhere else in its slot. The slot always holds the value: it is written once where
+// the value is defined (which dominates the loop, since the value is live into its
+// header) and never changes (SSA). So the split needs no stores at all; the loads are
+// the code generator's: on every edge into the loop's header from outside the loop
+// (OptimizingCompiler::edge_moves resolves each edge by comparing the value's place at
+// the end of the source with its place at the start of the target, and adds the load to
+// the edge's parallel moves) and after every call inside the loop (save_live_across).
+// Leaving the loop needs nothing: outside it, the value is read from its slot again.
+
+#include <algorithm>
+
+#include "engine/x64/opt/regalloc.h"
+
+namespace wk::engine::x64::opt {
+
+using engine::opt::kNone;
+using engine::opt::Op;
+using engine::opt::ValueKind;
+
+namespace {
+
+// Ops the code generator emits as a call that clobbers every register (emit_call,
+// emit_builtin_call): a piece of a split range is loaded again after each.
+bool is_call_like(Op op)
+{
+    if (engine::opt::has_effect(op, engine::opt::fx::kCall))
+        return true;
+    return op == Op::MemoryGrow || (op >= Op::MemoryInit && op <= Op::TableFill)
+        || (op >= Op::MemoryAtomicNotify && op <= Op::MemoryAtomicWait64);
+}
+
+} // namespace
+
+bool Allocator::in_loop(u32 loop, Block b) const
+{
+    const Loop& l = m_loops[loop];
+    const Block* first = m_loop_blocks.begin() + l.first;
+    const Block* last = first + l.count;
+    return std::binary_search(first, last, b);
+}
+
+// Natural loops as weigh_calls finds them (one per header, every back edge's blocks),
+// with their member blocks. Past the same work budget there is no splitting at all.
+Result<void> Allocator::collect_loops(const Function& f)
+{
+    m_loops.clear();
+    m_loop_blocks.clear();
+    for (u32& mark : m_loop_mark)
+        mark = kNone;
+    u64 budget = 16 * (u64 { f.inst_count() } + f.block_count()) + 65536;
+    for (Block h : f.layout()) {
+        m_loop_work.clear();
+        for (u32 e : f.preds(h)) {
+            Block from = f.edge(e).from;
+            if (m_dominators.is_reachable(from) && m_dominators.dominates(h, from) && m_loop_mark[from] != h) {
+                m_loop_mark[from] = h;
+                TRY(m_loop_work.try_append(from));
+            }
+        }
+        if (m_loop_work.is_empty())
+            continue;
+        Loop loop { h, static_cast<u32>(m_loop_blocks.size()), 0, 0 };
+        m_loop_mark[h] = h;
+        TRY(m_loop_blocks.try_append(h));
+        while (!m_loop_work.is_empty()) {
+            Block b = m_loop_work.pop_back();
+            if (b == h)
+                continue;
+            TRY(m_loop_blocks.try_append(b));
+            for (u32 e : f.preds(b)) {
+                if (budget-- == 0) {
+                    m_loops.clear();
+                    m_loop_blocks.clear();
+                    return {};
+                }
+                Block from = f.edge(e).from;
+                if (m_loop_mark[from] != h) {
+                    m_loop_mark[from] = h;
+                    TRY(m_loop_work.try_append(from));
+                }
+            }
+        }
+        loop.count = static_cast<u32>(m_loop_blocks.size()) - loop.first;
+        std::sort(m_loop_blocks.begin() + loop.first, m_loop_blocks.end());
+        TRY(m_loops.try_append(loop));
+    }
+    // What a piece costs: a load on each edge entering the header, one after each call.
+    for (u32 k = 0; k < m_loops.size(); ++k) {
+        Loop& loop = m_loops[k];
+        for (u32 e : f.preds(loop.header)) {
+            Block from = f.edge(e).from;
+            if (!in_loop(k, from) && m_block_end[from] != kNone)
+                loop.reloads += weight_at(m_block_end[from]);
+        }
+        for (u32 n = 0; n < loop.count; ++n) {
+            Span<const u32> insts = f.insts(m_loop_blocks[loop.first + n]);
+            if (insts.size() > m_split_budget) {
+                m_loops.clear();
+                m_loop_blocks.clear();
+                return {};
+            }
+            m_split_budget -= insts.size();
+            for (Inst i : insts) {
+                if (is_call_like(f.inst(i).op))
+                    loop.reloads += weight_at(m_inst_position[i]);
+            }
+        }
+    }
+    return {};
+}
+
+// Values in their slots that are live into the loop's header and used inside it, with
+// what a register there would save: their loop-weighted uses in the loop minus the loads.
+Result<void> Allocator::split_candidates(const Function& f, u32 loop)
+{
+    const Loop& l = m_loops[loop];
+    const u64* live = m_live_in.begin() + usize { l.header } * m_words;
+    m_loop_used.clear();
+    auto use = [&](Value v, u64 weight) -> Result<void> {
+        if (m_locs[v].kind != LocKind::Slot || (live[v / 64] & (u64 { 1 } << (v % 64))) == 0)
+            return {};
+        if (m_loop_use_weight[v] == 0)
+            TRY(m_loop_used.try_append(v));
+        m_loop_use_weight[v] += weight;
+        return {};
+    };
+    for (u32 n = 0; n < l.count; ++n) {
+        Span<const u32> insts = f.insts(m_loop_blocks[l.first + n]);
+        // Past the budget, this loop is not scanned (split_loops then splits nothing).
+        if (insts.size() > m_split_budget) {
+            m_split_budget = 0;
+            break;
+        }
+        m_split_budget -= insts.size();
+        for (Inst i : insts) {
+            const engine::opt::InstData& data = f.inst(i);
+            u64 weight = weight_at(m_inst_position[i]);
+            for (Value v : f.args(i))
+                TRY(use(v, weight));
+            for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
+                for (Value v : f.edge_args(e))
+                    TRY(use(v, weight));
+            }
+        }
+    }
+    for (Value v : m_loop_used) {
+        u64 weight = m_loop_use_weight[v];
+        m_loop_use_weight[v] = 0;
+        // NOTE: a value live into the header is defined outside the loop (its definition
+        // dominates every use); checked anyway, since the slot must be written before.
+        const engine::opt::ValueData& data = f.value(v);
+        Block def = data.kind == ValueKind::Param ? data.def : f.inst(data.def).block;
+        if (weight > l.reloads && !in_loop(loop, def))
+            TRY(m_candidates.try_append(Candidate { weight - l.reloads, loop, v }));
+    }
+    return {};
+}
+
+bool Allocator::reg_free_in_loop(RegClass cls, u8 reg, u32 loop) const
+{
+    u32 bit = 1u << (cls == RegClass::Gpr ? reg : 16 + reg);
+    const Vector<Interval>& list = m_assigned[cls == RegClass::Gpr ? reg : 16 + reg];
+    const Loop& l = m_loops[loop];
+    for (u32 n = 0; n < l.count; ++n) {
+        Block b = m_loop_blocks[l.first + n];
+        if ((m_split_taken[b] & bit) != 0 || m_block_start[b] == kNone)
+            return false;
+        // The block's parameters are written at its start, its last instruction's
+        // results one past its end position.
+        u32 from = m_block_start[b];
+        u32 to = m_block_end[b] + 1;
+        if (blocked(cls, reg, from, to))
+            return false;
+        // Disjoint intervals sorted by start have ascending ends too.
+        const Interval* first = std::lower_bound(list.begin(), list.end(), from,
+                                                 [](const Interval& interval, u32 position) { return interval.end < position; });
+        if (first != list.end() && first->start <= to)
+            return false;
+    }
+    return true;
+}
+
+Result<bool> Allocator::try_split(const Function& f, const Candidate& candidate)
+{
+    // Natural loops with different headers are nested or disjoint: a value keeps one
+    // piece per nest (the first one chosen, the most beneficial).
+    const Loop& loop = m_loops[candidate.loop];
+    for (u32 link = m_split_head[candidate.value]; link != kNone; link = m_split_links[link].next) {
+        u32 other = m_split_links[link].loop;
+        if (in_loop(other, loop.header) || in_loop(candidate.loop, m_loops[other].header))
+            return false;
+    }
+    RegClass cls = class_of(f.value(candidate.value).type);
+    u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
+    for (u32 k = 0; k < reg_count; ++k) {
+        u8 reg = cls == RegClass::Gpr ? number(kAllocatableGprs[k]) : static_cast<u8>(k);
+        if (!reg_free_in_loop(cls, reg, candidate.loop))
+            continue;
+        u32 bit = 1u << (cls == RegClass::Gpr ? reg : 16 + reg);
+        for (u32 n = 0; n < loop.count; ++n) {
+            Block b = m_loop_blocks[loop.first + n];
+            m_split_taken[b] |= bit;
+            TRY(m_splits.try_append(Split { b, candidate.value, reg }));
+        }
+        TRY(m_split_links.try_append(SplitLink { candidate.loop, m_split_head[candidate.value] }));
+        m_split_head[candidate.value] = static_cast<u32>(m_split_links.size()) - 1;
+        return true;
+    }
+    return false;
+}
+
+Result<void> Allocator::split_loops(const Function& f)
+{
+    m_splits.clear();
+    m_split_first.clear();
+    m_current_block = kNone;
+    if (m_slots == 0)
+        return {};
+    m_split_budget = 16 * (u64 { f.inst_count() } + f.block_count()) + 65536;
+    TRY(collect_loops(f));
+    if (m_loops.is_empty())
+        return {};
+    m_candidates.clear();
+    TRY(m_loop_use_weight.try_resize(f.value_count(), 0));
+    for (u64& weight : m_loop_use_weight)
+        weight = 0;
+    for (u32 loop = 0; loop < m_loops.size(); ++loop)
+        TRY(split_candidates(f, loop));
+    if (m_candidates.is_empty() || m_split_budget == 0)
+        return {};
+    // Most saved first; between equals (all uses in an inner loop), the outer loop,
+    // entered less often.
+    std::sort(m_candidates.begin(), m_candidates.end(), [&](const Candidate& a, const Candidate& b) {
+        if (a.benefit != b.benefit)
+            return a.benefit > b.benefit;
+        if (m_loops[a.loop].count != m_loops[b.loop].count)
+            return m_loops[a.loop].count > m_loops[b.loop].count;
+        return a.value != b.value ? a.value < b.value : a.loop < b.loop;
+    });
+    TRY(m_split_taken.try_resize(f.block_count(), 0));
+    for (u32& taken : m_split_taken)
+        taken = 0;
+    TRY(m_split_head.try_resize(f.value_count(), kNone));
+    for (u32& head : m_split_head)
+        head = kNone;
+    m_split_links.clear();
+    // Each try walks a loop's blocks per register: bounded like the loop walk.
+    u64 budget = 64 * (u64 { f.inst_count() } + f.block_count()) + 65536;
+    for (const Candidate& candidate : m_candidates) {
+        u64 cost = u64 { m_loops[candidate.loop].count } * 16;
+        if (cost > budget)
+            break;
+        budget -= cost;
+        TRY(try_split(f, candidate));
+    }
+    if (m_splits.is_empty())
+        return {};
+    std::sort(m_splits.begin(), m_splits.end(), [](const Split& a, const Split& b) {
+        return a.block != b.block ? a.block < b.block : a.value < b.value;
+    });
+    TRY(m_split_first.try_resize(f.block_count() + 1, 0));
+    u32 k = 0;
+    for (Block b = 0; b <= f.block_count(); ++b) {
+        m_split_first[b] = k;
+        while (k < m_splits.size() && m_splits[k].block == b)
+            ++k;
+    }
+    return {};
+}
+
+} // namespace wk::engine::x64::opt
