@@ -89,8 +89,10 @@ TEST(WasiSockets, BytesFlagsAndShutdownOnAConnection)
     EXPECT_EQ(g.system.last_flags, riflags::kWaitall);
     EXPECT_EQ(g.context.sock_recv(fd, 200, 1, 4, 24, 28), Errno::Inval);
     EXPECT_EQ(g.context.sock_recv(fd, 200, 1, 0, 24, Guest::kMemorySize - 1), Errno::Fault);
+    EXPECT_EQ(g.bytes[300], 'x'); // what the fake system "received" landed in the guest's buffer
+    g.put(300, "pong");
     ASSERT_EQ(g.context.fd_write(fd, 200, 1, 24), Errno::Success);
-    EXPECT_EQ(g.system.written[g.context.entry(fd)->handle], "pingping");
+    EXPECT_EQ(g.system.written[g.context.entry(fd)->handle], "pingpong");
     EXPECT_EQ(g.context.sock_shutdown(fd, 0), Errno::Inval);
     EXPECT_EQ(g.context.sock_shutdown(fd, 4), Errno::Inval);
     ASSERT_EQ(g.context.sock_shutdown(fd, sdflags::kWrite), Errno::Success);
