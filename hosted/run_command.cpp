@@ -23,7 +23,8 @@ namespace wk::hosted {
 
 using namespace engine;
 
-char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--env KEY=VALUE]... [--invoke NAME]
+char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--tcplisten ADDRESS:PORT]...
+                    [--env KEY=VALUE]... [--invoke NAME]
                     [--tier TIER] [--tier-threshold N] [--tier-sync] [--tier-stats]
                     [--lazy | --eager]
                     [--log-fallbacks] [--baseline-isa] [--layout-seed N] FILE [ARGS...]
@@ -43,6 +44,11 @@ printed on its own line (integers signed, floats shortest round-trip). A module
 exporting _initialize has it called first.
 
   --dir HOST[::GUEST]  preopen the host directory HOST as GUEST (default HOST)
+  --tcplisten ADDRESS:PORT
+                       listen on the TCP address (IPv4, [IPv6] or a name) and
+                       hand the listening socket to the guest at the next
+                       descriptor after stdio and the --dir preopens, as
+                       wasmtime does; the guest accepts with sock_accept
   --env KEY=VALUE      add a variable to the guest's environment
   --invoke NAME        call the export NAME instead of _start
   --tier TIER          compile with TIER: tiered (the default), baseline or

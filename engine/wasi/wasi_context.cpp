@@ -306,28 +306,4 @@ Errno WasiContext::sched_yield()
 
 // ---- sockets: none are ever handed out --------------------------------------------
 
-Errno WasiContext::sock_accept(u32 fd, u32, u32)
-{
-    auto entry = descriptor(fd, 0);
-    return entry ? Errno::NotSock : entry.error();
-}
-
-Errno WasiContext::sock_recv(u32 fd, u32, u32, u32, u32, u32)
-{
-    auto entry = descriptor(fd, 0);
-    return entry ? Errno::NotSock : entry.error();
-}
-
-Errno WasiContext::sock_send(u32 fd, u32, u32, u32, u32)
-{
-    auto entry = descriptor(fd, 0);
-    return entry ? Errno::NotSock : entry.error();
-}
-
-Errno WasiContext::sock_shutdown(u32 fd, u32)
-{
-    auto entry = descriptor(fd, 0);
-    return entry ? Errno::NotSock : entry.error();
-}
-
 } // namespace wk::engine::wasi

@@ -41,6 +41,9 @@ struct FdEntry {
     // A stream shared with the parent (set_stdio_stream): fdstat reports no flags and
     // filestat only the filetype, so nothing about the host object leaks.
     bool is_stream { false };
+    // A socket (a listening one given at setup, or a connection sock_accept made): fdstat
+    // asks the system for its flags, filestat reports only the filetype.
+    bool is_socket { false };
     String preopen_name; // the guest's name of a preopened directory
 };
 
@@ -90,6 +93,9 @@ public:
     Expected<u32> add_descriptor(HostHandle, Filetype, u64 rights);
     // Adds a preopened directory at the next free descriptor (3, 4, ...); owns `directory`.
     Result<u32> add_preopen(HostHandle directory, StringView guest_name);
+    // Adds a listening stream socket (wasmtime's `--tcplisten`) at the next free
+    // descriptor: after stdio and the preopens added before it. Owns `listener`.
+    Result<u32> add_listening_socket(HostHandle listener);
     // The memory every guest pointer refers to: the instance's memory 0. Until bound,
     // every pointer is out of bounds. Linear memories never move, so the pointer stays
     // valid; the bound is re-read at each call (memory.grow).

@@ -137,7 +137,7 @@ Errno WasiContext::fd_filestat_get(u32 fd, u32 filestat_out)
     GuestMemory guest = memory();
     if (!guest.contains(filestat_out, layout::kFilestatSize))
         return Errno::Fault;
-    if ((*entry)->is_stream) {
+    if ((*entry)->is_stream || (*entry)->is_socket) {
         FileStat stream;
         stream.filetype = (*entry)->filetype;
         return write_filestat(guest, filestat_out, stream);

@@ -127,6 +127,18 @@ public:
     // limit), then marks the ready ones.
     virtual Expected<void> poll(Span<PollRequest>, std::optional<u64> timeout_nanoseconds) = 0;
 
+    // ---- sockets (docs/wasi.md, "Sockets") ----------------------------------------
+    // The next connection of the listening socket `listener`, as a new handle with
+    // `fdflags` (only fdflags::kNonblock). Waits for one unless the listener is
+    // non-blocking (then Again). A system without sockets never hands one out: NotSock.
+    virtual Expected<HostHandle> accept(HostHandle, u16) { return fail(Errno::NotSock); }
+    // sock_recv and sock_send on a connected stream socket: read() and write() with the
+    // preview1 flags (riflags: kPeek, kWaitall; siflags: none are defined).
+    virtual Expected<usize> receive(HostHandle, Span<const IoSlice>, u16) { return fail(Errno::NotSock); }
+    virtual Expected<usize> send(HostHandle, Span<const ConstIoSlice>) { return fail(Errno::NotSock); }
+    // Shuts down the receive (sdflags::kRead) and/or send (sdflags::kWrite) side.
+    virtual Expected<void> shutdown(HostHandle, u8) { return fail(Errno::NotSock); }
+
     // ---- cancellation ------------------------------------------------------------
     // True when the embedder wants the guest to stop (the kernel killed the process). Long
     // calls return early (a short count, or Errno::Intr) once this holds; after every call

@@ -76,6 +76,17 @@ namespace eventrwflags {
 inline constexpr u16 kHangup = 1 << 0;
 }
 
+namespace riflags {
+inline constexpr u16 kPeek = 1 << 0;
+inline constexpr u16 kWaitall = 1 << 1;
+inline constexpr u16 kAll = 0x3;
+}
+
+namespace sdflags {
+inline constexpr u8 kRead = 1 << 0;
+inline constexpr u8 kWrite = 1 << 1;
+}
+
 inline constexpr u8 kPreopenTypeDir = 0;
 
 // Rights: one bit per operation a descriptor may perform.
@@ -124,6 +135,12 @@ inline constexpr u64 kDirectory = kFdFdstatSetFlags | kFdSync | kFdAdvise | kPat
     | kPathLinkSource | kPathLinkTarget | kPathOpen | kFdReaddir | kPathReadlink | kPathRenameSource
     | kPathRenameTarget | kPathFilestatGet | kPathFilestatSetSize | kPathFilestatSetTimes | kFdFilestatGet
     | kFdFilestatSetTimes | kPathSymlink | kPathRemoveDirectory | kPathUnlinkFile;
+
+// A listening stream socket handed to the program (`--tcplisten`): accept, wait, flags.
+inline constexpr u64 kListeningSocket = kSockAccept | kPollFdReadwrite | kFdFdstatSetFlags | kFdFilestatGet;
+// A connection sock_accept returned: bytes both ways, wait, flags, shut down.
+inline constexpr u64 kConnectedSocket
+    = kFdRead | kFdWrite | kPollFdReadwrite | kFdFdstatSetFlags | kFdFilestatGet | kSockShutdown;
 }
 
 // Guest structure layouts (byte offsets and sizes).

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <string>
 #include <unordered_map>
 
 #include "base/result.h"
@@ -34,6 +35,10 @@ public:
     // Sets fds 0-2 of `context` to streams over duplicates of this process's stdio; one
     // the process was started without stays closed for the guest.
     static Result<void> install_stdio(engine::wasi::WasiContext& context);
+
+    // A listening TCP socket on "ADDRESS:PORT" (a name or a numeric IPv4/IPv6 address,
+    // "[V6]:PORT" too), for WasiContext::add_listening_socket. On failure `error` says why.
+    static Result<HostHandle> open_listener(const char* address_and_port, std::string& error);
 
     Expected0 close(HostHandle) override;
     Expected<usize> read(HostHandle, Span<const engine::wasi::IoSlice>) override;
@@ -70,6 +75,11 @@ public:
     void yield() override;
     void sleep(u64 nanoseconds) override;
     Expected0 poll(Span<engine::wasi::PollRequest>, std::optional<u64> timeout_nanoseconds) override;
+
+    Expected<HostHandle> accept(HostHandle listener, u16 fdflags) override;
+    Expected<usize> receive(HostHandle, Span<const engine::wasi::IoSlice>, u16 riflags) override;
+    Expected<usize> send(HostHandle, Span<const engine::wasi::ConstIoSlice>) override;
+    Expected0 shutdown(HostHandle, u8 how) override;
 
     PosixWasiSystem() = default;
     ~PosixWasiSystem() override;

@@ -48,6 +48,11 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
                 return false;
             }
             options.directories.emplace_back(std::move(host), std::move(guest));
+        } else if (is(arg, "--tcplisten")) {
+            auto value = value_of("--tcplisten", arg);
+            if (!value)
+                return false;
+            options.listeners.emplace_back(*value);
         } else if (is(arg, "--env")) {
             auto value = value_of("--env", arg);
             if (!value)
@@ -144,6 +149,19 @@ Result<void> WasiCommand::set_up(const WasiCommandOptions& options, std::FILE* d
             std::fprintf(diagnostics, "--dir %s: cannot preopen as '%s': %s\n", host.c_str(), guest.c_str(),
                          added.error().message());
             return added.error();
+        }
+    }
+    // After the directories, as wasmtime numbers them: stdio, preopened dirs, then sockets.
+    for (const std::string& address : options.listeners) {
+        std::string reason;
+        auto listener = PosixWasiSystem::open_listener(address.c_str(), reason);
+        if (!listener) {
+            std::fprintf(diagnostics, "--tcplisten %s: %s\n", address.c_str(), reason.c_str());
+            return listener.error();
+        }
+        if (auto added = m_context.add_listening_socket(*listener); !added) {
+            (void)m_system.close(*listener);
+            return fail(added.error());
         }
     }
     return {};

@@ -17,10 +17,11 @@
 
 namespace wk::hosted {
 
-// `wasmkern run [--dir HOST[::GUEST]]... [--env K=V]... [--invoke NAME] [--tier TIER]
+// `wasmkern run [--dir HOST[::GUEST]]... [--tcplisten ADDRESS:PORT]... [--env K=V]... [--invoke NAME] [--tier TIER]
 // [--log-fallbacks] FILE [ARGS...]`.
 struct WasiCommandOptions {
     std::vector<std::pair<std::string, std::string>> directories; // host path, guest name
+    std::vector<std::string> listeners;                           // --tcplisten ADDRESS:PORT
     std::vector<std::string> environment;                         // "K=V"
     std::optional<std::string> invoke;                            // the export to call instead of _start
     std::optional<std::string> tier;                              // the compiler tier's name (the caller checks it)
@@ -54,7 +55,8 @@ inline constexpr u32 kMaxGuestExitStatus = 126;
 class WasiCommand {
 public:
     // Every error is also printed on `diagnostics`: a preopened directory that cannot be
-    // opened ("--dir HOST: cannot open: REASON") or added, stdio that cannot be
+    // opened ("--dir HOST: cannot open: REASON") or added, an address that cannot be
+    // listened on ("--tcplisten ADDRESS: REASON"), stdio that cannot be
     // duplicated, allocation failures ("cannot set up WASI: REASON").
     static Result<std::unique_ptr<WasiCommand>> create(const WasiCommandOptions&, std::FILE* diagnostics);
 

@@ -333,9 +333,15 @@ void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
     if (!data.empty() && can_receive) {
         usize space = kBufferBytes - c.rx_count;
         taken = data.size() < space ? data.size() : space;
-        for (usize i = 0; i < taken; ++i)
+        // NOTE: an owner that closed reads no more: its bytes are acknowledged and dropped, so
+        // that a peer still sending (a request the owner refused) is not stalled by a window
+        // nobody would open before it reads our answer and FIN.
+        if (c.owner_closed)
+            taken = data.size();
+        for (usize i = 0; i < taken && !c.owner_closed; ++i)
             c.rx[(c.rx_head + c.rx_count + i) % kBufferBytes] = data[i];
-        c.rx_count = static_cast<u16>(c.rx_count + taken);
+        if (!c.owner_closed)
+            c.rx_count = static_cast<u16>(c.rx_count + taken);
         c.rcv_nxt += static_cast<u32>(taken);
         acknowledge = true;
     } else if (!data.empty()) {
@@ -477,6 +483,15 @@ std::optional<usize> TcpLayer::accept(usize listener)
     return std::nullopt;
 }
 
+bool TcpLayer::can_accept(usize listener) const
+{
+    for (const auto& c : m_connections) {
+        if (c.in_use && !c.owned && c.listener == static_cast<i8>(listener) && c.state != TcpState::SynReceived)
+            return true;
+    }
+    return false;
+}
+
 Result<usize> TcpLayer::send(usize connection, std::span<const u8> data, u64 now_ns)
 {
     if (connection >= kConnections || !m_connections[connection].owned)
@@ -515,6 +530,7 @@ void TcpLayer::close(usize connection, u64 now_ns)
         return;
     auto& c = m_connections[connection];
     c.owner_closed = true;
+    c.rx_count = 0; // unread bytes are dropped (the window opens again)
     switch (c.state) {
     case TcpState::Established:
         c.state = TcpState::FinWait1;
@@ -555,6 +571,11 @@ TcpState TcpLayer::state(usize connection) const
 bool TcpLayer::peer_closed(usize connection) const
 {
     return connection < kConnections && m_connections[connection].fin_received && m_connections[connection].rx_count == 0;
+}
+
+bool TcpLayer::has_data(usize connection) const
+{
+    return connection < kConnections && m_connections[connection].rx_count > 0;
 }
 
 bool TcpLayer::was_reset(usize connection) const { return connection < kConnections && m_connections[connection].reset; }

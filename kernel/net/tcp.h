@@ -82,6 +82,8 @@ public:
     void close_listener(usize listener, u64 now_ns);
     // The next established connection of the listener, now the caller's.
     std::optional<usize> accept(usize listener);
+    // Whether accept() would return a connection now.
+    bool can_accept(usize listener) const;
     // Bytes of `data` taken into the send buffer (0 when it is full). Invalid when the
     // connection cannot send (not established, closed by us, reset).
     [[nodiscard]] Result<usize> send(usize connection, std::span<const u8> data, u64 now_ns);
@@ -89,12 +91,15 @@ public:
     usize receive_data(usize connection, std::span<u8> out, u64 now_ns);
     // Sends FIN once the buffered data is out; the slot is freed when the connection is closed
     // on both sides (or after TIME_WAIT). The caller must not use `connection` afterwards.
+    // Unread bytes, and those arriving later, are acknowledged and dropped.
     void close(usize connection, u64 now_ns);
     // Sends RST and frees the connection at once.
     void abort(usize connection, u64 now_ns);
 
     TcpState state(usize connection) const;
     bool peer_closed(usize connection) const;
+    // Received bytes wait to be read.
+    bool has_data(usize connection) const;
     bool was_reset(usize connection) const;
     usize buffered_to_send(usize connection) const;
     const TcpCounters& counters() const { return m_counters; }

@@ -365,6 +365,15 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
         return fail(root.error());
     if (!wasi::add_command_preopen(*process.context, *root, "/"))
         return fail(Errno::NoMem);
+    if (request.tcp_listen_port != 0) {
+        auto listener = process.system->open_tcp_listener(request.tcp_listen_port, kTcpListenBacklog);
+        if (!listener)
+            return fail(listener.error());
+        if (!process.context->add_listening_socket(*listener)) {
+            (void)process.system->close(*listener);
+            return fail(Errno::NoMem);
+        }
+    }
     auto store = runtime::Store::create(process_limits());
     if (!store)
         return fail(Errno::NoMem);

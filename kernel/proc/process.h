@@ -81,12 +81,18 @@ struct SpawnRequest {
     FormatSink* diagnostics { nullptr };
     // Bytes of stack for wasm frames; outside [kMinStackBytes, kMaxStackBytes] is Inval.
     u64 stack_bytes { kDefaultStackBytes };
+    // Non-zero: the child gets a socket listening on this TCP port of the kernel's stack at
+    // the descriptor after the preopened "/" (wasmtime's --tcplisten; docs/networking.md).
+    u16 tcp_listen_port { 0 };
 };
+// Connections a --tcplisten socket holds before they are accepted (the stack has 16 in all).
+inline constexpr u16 kTcpListenBacklog = 8;
 
 // Loads (or finds in the module cache), validates and compiles the module at `path`, and
 // starts a process running its `_start`. Errors: NoEnt (no such file), NoExec (not a
 // regular file, or a malformed or invalid module: the reason goes to `diagnostics`),
-// Again (kMaxProcesses reached), Inval (stack_bytes out of range), TooBig (argv and environment beyond
+// Again (kMaxProcesses reached), Inval (stack_bytes out of range), for tcp_listen_port NetDown
+// (no network), AddrInUse (listened on already) and NFile (the stack's listeners in use), TooBig (argv and environment beyond
 // kMaxSpawnArgumentBytes), NoMem (also: compiling the module would need more memory than
 // the process may use, see compile_estimate), BadF (a stdio source that is not open), and
 // the file system's errors for the path (NotDir, Loop, NameTooLong).

@@ -279,7 +279,10 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
     copy.file = slot->file;
     copy.stream = slot->stream;
     copy.pipe = slot->pipe;
-    if (copy.file)
+    copy.socket = slot->socket;
+    if (copy.socket)
+        filetype = wasi::Filetype::SocketStream;
+    else if (copy.file)
         filetype = filetype_of(copy.file->inode().type());
     else if (copy.pipe)
         filetype = wasi::Filetype::Unknown; // WASI preview1 has no FIFO type (as wasmtime)
@@ -302,6 +305,7 @@ wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
         slot->file = nullptr; // dropping a reference may free an unlinked file: under the guard
         slot->stream = nullptr;
         slot->pipe = nullptr; // the last reference to an end wakes the other side (pipe.h)
+        slot->socket = nullptr; // the last reference closes the connection (tcp_socket.h)
     }
     if (last)
         release_in_steps(std::move(last));
@@ -412,6 +416,8 @@ wasi::Expected<u16> KernelWasiSystem::get_fdflags(HostHandle handle)
     Slot* slot = TRY(slot_locked(handle));
     if (slot->file && slot->file->mode().append)
         return wasi::fdflags::kAppend;
+    if (slot->socket && slot->socket->nonblocking())
+        return wasi::fdflags::kNonblock;
     return u16 { 0 };
 }
 
@@ -424,6 +430,8 @@ wasi::Expected<void> KernelWasiSystem::set_fdflags(HostHandle handle, u16 fdflag
     // The sync flags ask for nothing in memory; nonblock has no meaning for files.
     if (slot->file && !slot->file->inode().is_directory())
         slot->file->set_append((fdflags & wasi::fdflags::kAppend) != 0);
+    if (slot->socket)
+        slot->socket->set_nonblocking((fdflags & wasi::fdflags::kNonblock) != 0);
     return {};
 }
 

@@ -7,6 +7,7 @@
 #include "kernel/fs/open_file.h"
 #include "kernel/sys/pipe.h"
 #include "kernel/sys/stream.h"
+#include "kernel/sys/tcp_socket.h"
 
 namespace wk::kernel::sys {
 
@@ -50,6 +51,9 @@ public:
         HostHandle write_end { -1 };
     };
     Expected<PipeHandles> open_pipe();
+    // A socket listening on TCP `port` of the kernel's stack (kernel/sys/tcp_socket.h), for
+    // WasiContext::add_listening_socket. TcpSocket::listen's errors, NFile, NoMem.
+    Expected<HostHandle> open_tcp_listener(u16 port, u16 backlog);
     // Open handles (for tests and leak checks).
     usize open_handle_count() const;
 
@@ -94,6 +98,10 @@ public:
     void yield() override;
     void sleep(u64 nanoseconds) override;
     Expected<void> poll(Span<engine::wasi::PollRequest>, std::optional<u64> timeout_nanoseconds) override;
+    Expected<HostHandle> accept(HostHandle listener, u16 fdflags) override;
+    Expected<usize> receive(HostHandle, Span<const engine::wasi::IoSlice>, u16 riflags) override;
+    Expected<usize> send(HostHandle, Span<const engine::wasi::ConstIoSlice>) override;
+    Expected<void> shutdown(HostHandle, u8 how) override;
     // The calling thread is being killed (sched::Thread::kill_requested).
     bool cancelled() override;
 
@@ -102,6 +110,7 @@ private:
         RefPtr<fs::OpenFile> file; // a file or directory
         Stream* stream { nullptr };  // or a stream
         RefPtr<PipeEnd> pipe;        // which, for a pipe end, is this one (the slot owns it)
+        RefPtr<TcpSocket> socket;    // or, for a socket, this one
         bool in_use() const { return file || stream; }
     };
 
@@ -110,6 +119,8 @@ private:
     Expected<Slot*> slot_locked(HostHandle);
     Expected<fs::Directory*> directory_locked(HostHandle);
     Expected<fs::OpenFile*> file_locked(HostHandle);
+    // A reference to the socket behind an open handle: BadF, NotSock for anything else.
+    Expected<RefPtr<TcpSocket>> socket_of(HostHandle);
 
     fs::FileSystem& m_fs;
     Vector<Slot> m_slots;

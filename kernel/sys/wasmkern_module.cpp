@@ -82,10 +82,13 @@ Errno split_strings(ReadonlyBytes buffer, Vector<StringView>& strings)
 // right; the child gets a handle to each object with the rights given (and those the caller's
 // handle has). stack_bytes 0 is the default (8 MiB); other values outside [64 KiB, 256 MiB]
 // are `inval`; rounded up to 4 KiB. The handle to the child goes to `handle_out`.
-u32 call_spawn_with_handles(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len,
-                            u32 env_ptr, u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 handles_ptr,
-                            u32 handles_count, u32 stack_bytes, u32 handle_out)
+// spawn_listening adds `tcp_port`: the child's listening socket (docs/networking.md).
+u32 call_spawn_listening(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len,
+                         u32 env_ptr, u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 handles_ptr,
+                         u32 handles_count, u32 stack_bytes, u32 tcp_port, u32 handle_out)
 {
+    if (tcp_port > 0xFFFF)
+        return static_cast<u32>(Errno::Inval);
     auto memory = caller.context->memory();
     auto path = memory.string(path_ptr, path_len);
     if (!path)
@@ -136,6 +139,7 @@ u32 call_spawn_with_handles(WasmkernCaller& caller, u32 path_ptr, u32 path_len, 
     request.diagnostics = &diagnostics;
     if (stack_bytes != 0)
         request.stack_bytes = stack_bytes;
+    request.tcp_listen_port = static_cast<u16>(tcp_port);
     u32 fds[3] = { stdin_fd, stdout_fd, stderr_fd };
     for (u32 i = 0; i < 3; ++i) {
         const wasi::FdEntry* entry = caller.context->entry(fds[i]);
@@ -152,6 +156,14 @@ u32 call_spawn_with_handles(WasmkernCaller& caller, u32 path_ptr, u32 path_len, 
     if (!handle)
         return static_cast<u32>(handle.error()); // not reached: room was checked, nothing ran since
     return static_cast<u32>(memory.write_u32(handle_out, *handle));
+}
+
+u32 call_spawn_with_handles(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len,
+                            u32 env_ptr, u32 env_len, u32 stdin_fd, u32 stdout_fd, u32 stderr_fd, u32 handles_ptr,
+                            u32 handles_count, u32 stack_bytes, u32 handle_out)
+{
+    return call_spawn_listening(caller, path_ptr, path_len, argv_ptr, argv_len, env_ptr, env_len, stdin_fd, stdout_fd,
+                                stderr_fd, handles_ptr, handles_count, stack_bytes, 0, handle_out);
 }
 
 u32 call_spawn_with_stack(WasmkernCaller& caller, u32 path_ptr, u32 path_len, u32 argv_ptr, u32 argv_len,
@@ -414,6 +426,7 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&call_wait_console>("wait_console"),
         define<&call_interrupt>("interrupt"),
         define<&call_spawn_with_handles>("spawn_with_handles"),
+        define<&call_spawn_listening>("spawn_listening"),
         define<&calls::handle_close>("handle_close"),
         define<&calls::handle_duplicate>("handle_duplicate"),
         define<&calls::handles>("handles"),

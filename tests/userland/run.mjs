@@ -46,7 +46,7 @@ const MEMINFO = [64n << 20n, 40n << 20n, 3n << 19n, 3n << 20n];
 const DMESG = 'ped line\n[    0.001000] info: stub: first line\n[    0.002000] warn: stub: second line\n';
 const DMESG_DROPPED = 5000n;
 
-const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, MFILE: 33, NOENT: 44, NOEXEC: 45, NOSYS: 52, SRCH: 71,
+const ERRNO = { AGAIN: 6, BADF: 8, CHILD: 12, FAULT: 21, INVAL: 28, MFILE: 33, NETDOWN: 38, NOENT: 44, NOEXEC: 45, NOSYS: 52, SRCH: 71,
     NOTCAPABLE: 76 };
 // Object types and rights as kernel/object/kernel_object.h.
 const OBJECT = { PROCESS: 1, RESOURCE: 2 };
@@ -59,6 +59,7 @@ const CHILD_RIGHTS = RIGHT.DUPLICATE | RIGHT.TRANSFER | RIGHT.WAIT | RIGHT.KILL 
 const KERNEL_SIGNATURES = {
     spawn: [10, 1], wait: [2, 1], kill: [1, 1], ps: [4, 1], meminfo: [2, 1], dmesg: [3, 1], poweroff: [2, 1],
     pipe: [1, 1], wait_console: [2, 1], interrupt: [1, 1], spawn_with_handles: [13, 1], handle_close: [1, 1],
+    spawn_listening: [14, 1],
     handle_duplicate: [3, 1], handles: [3, 1], process_info: [3, 1], process_by_pid: [3, 1],
 };
 
@@ -193,6 +194,8 @@ async function execute(wasmPath, root, spec) {
                 return wasmkern.spawn_with_handles(pathPointer, pathLength, argvPointer, argvLength, envPointer, envLength,
                     stdinFd, stdoutFd, stderrFd, 0, 0, 0, pidOut);
             },
+            // No network here: as the kernel without a network device.
+            spawn_listening() { return ERRNO.NETDOWN; },
             spawn_with_handles(pathPointer, pathLength, argvPointer, argvLength, envPointer, envLength, stdinFd, stdoutFd,
                 stderrFd, handlesPointer, handleCount, stackBytes, pidOut) {
                 if (!inBounds(pathPointer, pathLength) || !inBounds(argvPointer, argvLength) ||

@@ -239,6 +239,34 @@ Expected<void> FakeSystem::poll(Span<PollRequest> requests, std::optional<u64>)
     return {};
 }
 
+Expected<HostHandle> FakeSystem::accept(HostHandle, u16 fdflags)
+{
+    calls.push_back("accept");
+    last_flags = fdflags;
+    return make_handle();
+}
+
+Expected<usize> FakeSystem::receive(HostHandle handle, Span<const IoSlice> slices, u16 riflags)
+{
+    last_flags = riflags;
+    auto count = read(handle, slices);
+    calls.back() = "receive";
+    return count;
+}
+
+Expected<usize> FakeSystem::send(HostHandle handle, Span<const ConstIoSlice> slices)
+{
+    auto count = write(handle, slices);
+    calls.back() = "send";
+    return count;
+}
+
+Expected<void> FakeSystem::shutdown(HostHandle, u8 how)
+{
+    calls.push_back("shutdown " + std::to_string(how));
+    return {};
+}
+
 Guest::Guest()
 {
     vm.base = bytes.data();

@@ -64,6 +64,12 @@ public:
     void yield() override;
     void sleep(u64) override;
     Expected<void> poll(Span<PollRequest>, std::optional<u64>) override;
+    // Sockets: accept makes a handle, receive/send are read/write logged under their names.
+    Expected<HostHandle> accept(HostHandle, u16) override;
+    Expected<usize> receive(HostHandle, Span<const IoSlice>, u16) override;
+    Expected<usize> send(HostHandle, Span<const ConstIoSlice>) override;
+    Expected<void> shutdown(HostHandle, u8) override;
+    u16 last_flags { 0 }; // of the last accept or receive
 };
 
 // A WasiContext over a FakeSystem and a 64 KiB guest memory, with stdio as handles

@@ -460,9 +460,17 @@ static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t
 {
     int fds[3] = { stdio[0], stdio[1], stdio[2] };
     int opened[3];
+    // `--tcplisten PORT PROGRAM ARGS...`: PROGRAM gets a socket listening on PORT (descriptor 4).
+    int skip = strcmp(command->argv[0], "--tcplisten") == 0 ? 2 : 0;
+    char* end = NULL;
+    unsigned long port = skip && command->argc > 2 ? strtoul(command->argv[1], &end, 10) : 0;
+    if (skip && (command->argc < 3 || *end || port == 0 || port > 65535)) {
+        report("usage: --tcplisten PORT PROGRAM [ARGS...] (PORT 1..65535)");
+        return STATUS_NOT_RUNNABLE;
+    }
     int status = open_redirections(command, fds, opened);
     if (!status) {
-        const char* name = command->argv[0];
+        const char* name = command->argv[skip];
         char path[WK_PATH_MAX];
         int error = wk_program_path(g_cwd, name, path);
         char** environment = NULL;
@@ -475,8 +483,8 @@ static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t
             int32_t child_fds[3] = { fds[0], fds[1], fds[2] };
             fflush(stdout);
             struct WkHandleGrant grant = { g_root, root_rights_for(path) };
-            error = wk_spawn_with_handles(path, command->argc, command->argv, environment, child_fds, &grant,
-                grant.rights ? 1 : 0, pid);
+            error = wk_spawn_listening(path, command->argc - skip, command->argv + skip, environment, child_fds,
+                &grant, grant.rights ? 1 : 0, (uint32_t)port, pid);
         }
         free(environment);
         if (error == ENOENT) {

@@ -58,6 +58,15 @@ int32_t wasmkern_spawn_with_handles(const char* path, uint32_t path_len, const c
     const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
     const struct WkHandleGrant* handles, uint32_t count, uint32_t stack_bytes, uint32_t* handle_out);
 
+// spawn_with_handles, and the child gets a socket listening on TCP `port` (1..65535) of the
+// kernel's stack at its descriptor 4, after the preopened "/" (wasmtime's --tcplisten; the
+// child accepts with accept(2)). ENETDOWN without a network, EADDRINUSE when the port is
+// listened on, ENFILE when the stack's 4 listeners are in use, EINVAL for port 0 or > 65535.
+WK_IMPORT("spawn_listening")
+int32_t wasmkern_spawn_listening(const char* path, uint32_t path_len, const char* argv, uint32_t argv_len,
+    const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
+    const struct WkHandleGrant* handles, uint32_t count, uint32_t stack_bytes, uint32_t port, uint32_t* handle_out);
+
 // spawn, with the size of the stack the child's wasm frames may use: 0 is the default (8 MiB),
 // otherwise 64 KiB .. 256 MiB (rounded up to 4 KiB); outside that EINVAL. The stack is mapped
 // as the child's recursion grows it; deeper recursion ends the child with "call stack
@@ -278,6 +287,9 @@ int wk_spawn(const char* path, int argc, char* const argv[], char* const envp[],
 int wk_spawn_with_fds(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
     uint32_t* process);
 // The same with `count` handles handed to the child.
+// wk_spawn_with_handles with a listening socket on TCP `port` for the child (0: none).
+int wk_spawn_listening(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
+    const struct WkHandleGrant* handles, uint32_t count, uint32_t port, uint32_t* process);
 int wk_spawn_with_handles(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
     const struct WkHandleGrant* handles, uint32_t count, uint32_t* process);
 

@@ -75,6 +75,12 @@ int wk_spawn_with_fds(const char* path, int argc, char* const argv[], char* cons
 int wk_spawn_with_handles(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
     const struct WkHandleGrant* handles, uint32_t count, uint32_t* process)
 {
+    return wk_spawn_listening(path, argc, argv, envp, fds, handles, count, 0, process);
+}
+
+int wk_spawn_listening(const char* path, int argc, char* const argv[], char* const envp[], const int32_t fds[3],
+    const struct WkHandleGrant* handles, uint32_t count, uint32_t port, uint32_t* process)
+{
     struct WkStrings packed_argv = { 0 };
     struct WkStrings packed_env = { 0 };
     int error = 0;
@@ -82,9 +88,12 @@ int wk_spawn_with_handles(const char* path, int argc, char* const argv[], char* 
         error = wk_strings_append(&packed_argv, argv[i]);
     for (size_t i = 0; envp && envp[i] && !error; ++i)
         error = wk_strings_append(&packed_env, envp[i]);
-    if (!error)
+    if (!error && port == 0)
         error = wasmkern_spawn_with_handles(path, strlen(path), packed_argv.data, packed_argv.length,
             packed_env.data, packed_env.length, fds[0], fds[1], fds[2], handles, count, 0, process);
+    else if (!error)
+        error = wasmkern_spawn_listening(path, strlen(path), packed_argv.data, packed_argv.length,
+            packed_env.data, packed_env.length, fds[0], fds[1], fds[2], handles, count, 0, port, process);
     wk_strings_free(&packed_argv);
     wk_strings_free(&packed_env);
     return error;

@@ -287,6 +287,29 @@ TEST_F(TcpTest, ReceiveBufferBoundsWhatIsTaken)
     EXPECT_EQ(update[0].window, TcpLayer::kBufferBytes);
 }
 
+TEST_F(TcpTest, AfterTheOwnerClosedBytesAreAcknowledgedAndDropped)
+{
+    auto [connection, iss] = establish();
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, Bytes(1000, 'a')));
+    sent();
+    tcp().close(connection, now); // 1000 bytes unread
+    auto fin = sent();
+    ASSERT_EQ(fin.size(), 1u);
+    EXPECT_EQ(fin[0].flags, kFin | kAck);
+    EXPECT_EQ(fin[0].window, TcpLayer::kBufferBytes); // the unread bytes were dropped
+    // The peer keeps sending more than a window's worth: each segment is acknowledged in full.
+    u32 sequence = 2001;
+    for (int i = 0; i < 6; ++i) {
+        deliver(tcp_segment(kPeerPort, 80, sequence, iss + 2, kAck, Bytes(1460, 'b')));
+        sequence += 1460;
+    }
+    auto acks = sent();
+    ASSERT_FALSE(acks.empty());
+    EXPECT_EQ(acks.back().acknowledgment, sequence);
+    EXPECT_EQ(acks.back().window, TcpLayer::kBufferBytes);
+    EXPECT_EQ(tcp().state(connection), TcpState::FinWait2);
+}
+
 TEST_F(TcpTest, SendHonoursThePeersWindowAndMss)
 {
     listener = *tcp().listen(80, 4);

@@ -1,0 +1,118 @@
+// The socket calls of preview1 (docs/wasi.md, "Sockets"): accept on a listening socket the
+// embedder handed over, then bytes, flags and shutdown on the connections. Preview1 cannot
+// open, bind or connect a socket; the system does the work (WasiSystem's socket section).
+#include "engine/wasi/wasi_context.h"
+
+namespace wk::engine::wasi {
+
+Result<u32> WasiContext::add_listening_socket(HostHandle listener)
+{
+    if (m_descriptors.size() < 3)
+        TRY(m_descriptors.try_resize(3));
+    auto fd = allocate_descriptor();
+    if (!fd)
+        return Error::from("too many descriptors", ErrorKind::OutOfRange);
+    FdEntry& entry = m_descriptors[*fd];
+    entry = FdEntry {};
+    entry.open = true;
+    entry.handle = listener;
+    entry.filetype = Filetype::SocketStream;
+    entry.rights_base = rights::kListeningSocket;
+    entry.is_socket = true;
+    return *fd;
+}
+
+namespace {
+
+// `entry` when it is a socket holding `required`: NotSock for anything else, then
+// NotCapable (a socket is told apart before its rights, so that a file is always NotSock).
+Expected<FdEntry*> socket_with(Expected<FdEntry*> entry, u64 required)
+{
+    if (!entry)
+        return fail(entry.error());
+    if (!(*entry)->is_socket)
+        return fail(Errno::NotSock);
+    if (((*entry)->rights_base & required) != required)
+        return fail(Errno::NotCapable);
+    return *entry;
+}
+
+} // namespace
+
+Errno WasiContext::sock_accept(u32 fd, u32 flags, u32 fd_out)
+{
+    auto entry = socket_with(descriptor(fd, 0), rights::kSockAccept);
+    if (!entry)
+        return entry.error();
+    if ((flags & ~u32 { fdflags::kNonblock }) != 0)
+        return Errno::Inval;
+    GuestMemory guest = memory();
+    if (!guest.contains(fd_out, 4))
+        return Errno::Fault;
+    auto connection = m_system.accept((*entry)->handle, static_cast<u16>(flags));
+    if (!connection)
+        return connection.error();
+    auto added = add_descriptor(*connection, Filetype::SocketStream, rights::kConnectedSocket);
+    if (!added) {
+        (void)m_system.close(*connection);
+        return added.error();
+    }
+    FdEntry& new_entry = m_descriptors[*added];
+    new_entry.is_stream = false;
+    new_entry.is_socket = true;
+    return guest.write_u32(fd_out, *added);
+}
+
+Errno WasiContext::sock_recv(u32 fd, u32 ri_data, u32 ri_data_len, u32 ri_flags, u32 ro_datalen_out,
+                             u32 ro_flags_out)
+{
+    auto entry = socket_with(descriptor(fd, 0), rights::kFdRead);
+    if (!entry)
+        return entry.error();
+    if ((ri_flags & ~u32 { riflags::kAll }) != 0)
+        return Errno::Inval;
+    GuestMemory guest = memory();
+    IovecList<IoSlice> slices;
+    if (auto checked = read_iovecs(guest, ri_data, ri_data_len, slices); !checked)
+        return checked.error();
+    if (!guest.contains(ro_datalen_out, 4) || !guest.contains(ro_flags_out, 2))
+        return Errno::Fault;
+    auto count = m_system.receive((*entry)->handle, slices.slices, static_cast<u16>(ri_flags));
+    if (!count)
+        return count.error();
+    // roflags: only RECV_DATA_TRUNCATED is defined, for datagrams; a stream never truncates.
+    (void)guest.write_u16(ro_flags_out, 0);
+    return guest.write_u32(ro_datalen_out, static_cast<u32>(*count));
+}
+
+Errno WasiContext::sock_send(u32 fd, u32 si_data, u32 si_data_len, u32 si_flags, u32 so_datalen_out)
+{
+    auto entry = socket_with(descriptor(fd, 0), rights::kFdWrite);
+    if (!entry)
+        return entry.error();
+    if (si_flags != 0) // preview1 defines no siflags
+        return Errno::Inval;
+    GuestMemory guest = memory();
+    IovecList<ConstIoSlice> slices;
+    if (auto checked = read_iovecs(guest, si_data, si_data_len, slices); !checked)
+        return checked.error();
+    if (!guest.contains(so_datalen_out, 4))
+        return Errno::Fault;
+    auto count = m_system.send((*entry)->handle, slices.slices);
+    if (!count)
+        return count.error();
+    return guest.write_u32(so_datalen_out, static_cast<u32>(*count));
+}
+
+Errno WasiContext::sock_shutdown(u32 fd, u32 how)
+{
+    auto entry = socket_with(descriptor(fd, 0), rights::kSockShutdown);
+    if (!entry)
+        return entry.error();
+    if (how == 0 || (how & ~u32 { sdflags::kRead | sdflags::kWrite }) != 0)
+        return Errno::Inval;
+    auto result = m_system.shutdown((*entry)->handle, static_cast<u8>(how));
+    return result ? Errno::Success : result.error();
+}
+
+} // namespace wk::engine::wasi

@@ -1,0 +1,127 @@
+// The socket part of PosixWasiSystem (docs/wasi.md, "Sockets"): `--tcplisten` opens a Linux
+// listening socket, the guest's sock_accept is accept4(2), its bytes go through recvmsg and
+// sendmsg. Every descriptor is close-on-exec; SIGPIPE is ignored by `wasmkern run`, and
+// sends say MSG_NOSIGNAL too, so a peer gone away is Errno::Pipe, never a signal.
+#include <cerrno>
+#include <cstring>
+#include <netdb.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
+
+#include "hosted/wasi/posix_system.h"
+
+namespace wk::hosted {
+
+using namespace engine::wasi;
+
+namespace {
+
+std::unexpected<Errno> last_error() { return fail(errno_from_posix(errno)); }
+
+int fd_of(HostHandle handle) { return static_cast<int>(handle); }
+
+template<typename Slice>
+std::vector<iovec> iovecs(Span<const Slice> slices)
+{
+    std::vector<iovec> vectors;
+    vectors.reserve(slices.size());
+    for (const Slice& slice : slices)
+        vectors.push_back({ const_cast<u8*>(slice.data), slice.length });
+    return vectors;
+}
+
+} // namespace
+
+Result<HostHandle> PosixWasiSystem::open_listener(const char* address_and_port, std::string& error)
+{
+    std::string text(address_and_port);
+    usize colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+        error = "needs ADDRESS:PORT";
+        return Error::from("bad --tcplisten", ErrorKind::Invalid);
+    }
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    std::string port = text.substr(colon + 1);
+    addrinfo hints {};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    if (int result = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); result != 0) {
+        error = gai_strerror(result);
+        return Error::from("bad --tcplisten", ErrorKind::Invalid);
+    }
+    int listener = -1;
+    for (addrinfo* at = found; at && listener < 0; at = at->ai_next) {
+        listener = ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC, at->ai_protocol);
+        if (listener < 0)
+            continue;
+        int on = 1;
+        (void)::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (::bind(listener, at->ai_addr, at->ai_addrlen) < 0 || ::listen(listener, 128) < 0) {
+            error = std::strerror(errno);
+            ::close(listener);
+            listener = -1;
+        }
+    }
+    freeaddrinfo(found);
+    if (listener < 0) {
+        if (error.empty())
+            error = std::strerror(errno);
+        return Error::from("cannot listen", ErrorKind::Io);
+    }
+    return static_cast<HostHandle>(listener);
+}
+
+Expected<HostHandle> PosixWasiSystem::accept(HostHandle listener, u16 fdflags)
+{
+    int flags = SOCK_CLOEXEC | ((fdflags & fdflags::kNonblock) ? SOCK_NONBLOCK : 0);
+    for (;;) {
+        int connection = ::accept4(fd_of(listener), nullptr, nullptr, flags);
+        if (connection >= 0)
+            return static_cast<HostHandle>(connection);
+        // A connection reset before we took it is not the listener's failure: wait for the next.
+        if (errno != EINTR && errno != ECONNABORTED)
+            return last_error();
+    }
+}
+
+Expected<usize> PosixWasiSystem::receive(HostHandle handle, Span<const IoSlice> slices, u16 flags)
+{
+    auto vectors = iovecs(slices);
+    msghdr message {};
+    message.msg_iov = vectors.data();
+    message.msg_iovlen = vectors.size();
+    int how = ((flags & riflags::kPeek) ? MSG_PEEK : 0) | ((flags & riflags::kWaitall) ? MSG_WAITALL : 0);
+    ssize_t count = ::recvmsg(fd_of(handle), &message, how);
+    if (count < 0)
+        return last_error();
+    return static_cast<usize>(count);
+}
+
+Expected<usize> PosixWasiSystem::send(HostHandle handle, Span<const ConstIoSlice> slices)
+{
+    auto vectors = iovecs(slices);
+    msghdr message {};
+    message.msg_iov = vectors.data();
+    message.msg_iovlen = vectors.size();
+    ssize_t count = ::sendmsg(fd_of(handle), &message, MSG_NOSIGNAL);
+    if (count < 0)
+        return last_error();
+    return static_cast<usize>(count);
+}
+
+Expected<void> PosixWasiSystem::shutdown(HostHandle handle, u8 how)
+{
+    bool read = how & sdflags::kRead, write = how & sdflags::kWrite;
+    int which = read && write ? SHUT_RDWR : read ? SHUT_RD : SHUT_WR;
+    if (::shutdown(fd_of(handle), which) < 0)
+        return last_error();
+    return {};
+}
+
+} // namespace wk::hosted

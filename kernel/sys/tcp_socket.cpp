@@ -1,0 +1,189 @@
+#include "kernel/sys/tcp_socket.h"
+
+#include <new>
+
+#include "kernel/drivers/network.h"
+#include "kernel/sched/thread.h"
+
+namespace wk::kernel::sys {
+
+namespace wasi = engine::wasi;
+using drivers::NetworkLock;
+using wasi::fail;
+
+namespace {
+
+usize g_live_sockets = 0; // changed with interrupts off
+
+bool killed()
+{
+    auto* self = sched::current();
+    return self && self->kill_requested();
+}
+
+net::TcpLayer& tcp() { return drivers::network_interface()->tcp(); }
+
+constexpr u64 kPollNs = 1'000'000; // the net thread's period
+
+} // namespace
+
+usize TcpSocket::live_count()
+{
+    NetworkLock lock;
+    return g_live_sockets;
+}
+
+wasi::Expected<RefPtr<TcpSocket>> TcpSocket::listen(u16 port, u16 backlog)
+{
+    if (!drivers::network_interface())
+        return fail(Errno::NetDown);
+    if (port == 0)
+        return fail(Errno::Inval);
+    usize listener;
+    {
+        NetworkLock lock;
+        auto listening = tcp().listen(port, backlog);
+        if (!listening)
+            return fail(listening.error().kind() == ErrorKind::OutOfMemory ? Errno::NFile : Errno::AddrInUse);
+        listener = *listening;
+    }
+    auto* socket = new (std::nothrow) TcpSocket(listener, true);
+    NetworkLock lock;
+    if (!socket) {
+        tcp().close_listener(listener, drivers::network_now_ns());
+        return fail(Errno::NoMem);
+    }
+    ++g_live_sockets;
+    return adopt_ref(*socket);
+}
+
+TcpSocket::~TcpSocket()
+{
+    NetworkLock lock;
+    --g_live_sockets;
+    if (m_closed)
+        return;
+    u64 now = drivers::network_now_ns();
+    if (m_listener)
+        tcp().close_listener(m_index, now);
+    else if (tcp().was_reset(m_index))
+        tcp().abort(m_index, now);
+    else
+        tcp().close(m_index, now);
+}
+
+wasi::Expected<RefPtr<TcpSocket>> TcpSocket::accept(bool nonblocking)
+{
+    if (!m_listener)
+        return fail(Errno::NotSup);
+    for (;;) {
+        {
+            NetworkLock lock;
+            if (auto connection = tcp().accept(m_index)) {
+                auto* socket = new (std::nothrow) TcpSocket(*connection, false);
+                if (!socket) {
+                    tcp().abort(*connection, drivers::network_now_ns());
+                    return fail(Errno::NoMem);
+                }
+                socket->m_nonblocking = nonblocking;
+                ++g_live_sockets;
+                return adopt_ref(*socket);
+            }
+        }
+        if (m_nonblocking)
+            return fail(Errno::Again);
+        if (killed())
+            return fail(Errno::Intr);
+        sched::sleep_for(kPollNs);
+    }
+}
+
+void TcpSocket::shutdown(u8 how)
+{
+    if (m_listener || m_closed || how == 0)
+        return;
+    NetworkLock lock;
+    u64 now = drivers::network_now_ns();
+    if (tcp().was_reset(m_index))
+        tcp().abort(m_index, now);
+    else
+        tcp().close(m_index, now);
+    m_closed = true;
+}
+
+wasi::Expected<usize> TcpSocket::read(Bytes out)
+{
+    if (m_listener)
+        return fail(Errno::NotConn);
+    for (;;) {
+        {
+            NetworkLock lock;
+            if (m_closed || out.size() == 0)
+                return 0;
+            usize count = tcp().receive_data(m_index, std::span<u8>(out.data(), out.size()), drivers::network_now_ns());
+            if (count > 0)
+                return count;
+            if (tcp().was_reset(m_index))
+                return fail(Errno::ConnReset);
+            if (tcp().peer_closed(m_index))
+                return 0;
+        }
+        if (m_nonblocking)
+            return fail(Errno::Again);
+        if (killed())
+            return fail(Errno::Intr);
+        sched::sleep_for(kPollNs);
+    }
+}
+
+wasi::Expected<usize> TcpSocket::write(ReadonlyBytes data)
+{
+    if (m_listener)
+        return fail(Errno::NotConn);
+    for (;;) {
+        {
+            NetworkLock lock;
+            if (m_closed)
+                return fail(Errno::Pipe);
+            if (data.size() == 0)
+                return 0;
+            if (tcp().was_reset(m_index))
+                return fail(Errno::ConnReset);
+            auto sent = tcp().send(m_index, std::span<const u8>(data.data(), data.size()), drivers::network_now_ns());
+            if (!sent)
+                return fail(Errno::Pipe);
+            if (*sent > 0)
+                return *sent;
+        }
+        if (m_nonblocking)
+            return fail(Errno::Again);
+        if (killed())
+            return fail(Errno::Intr);
+        sched::sleep_for(kPollNs);
+    }
+}
+
+bool TcpSocket::readable_now()
+{
+    NetworkLock lock;
+    if (m_listener)
+        return tcp().can_accept(m_index);
+    if (m_closed)
+        return true;
+    auto& layer = tcp();
+    return layer.has_data(m_index) || layer.peer_closed(m_index) || layer.was_reset(m_index);
+}
+
+bool TcpSocket::writable() const
+{
+    if (m_listener)
+        return false;
+    NetworkLock lock;
+    if (m_closed)
+        return true;
+    auto& layer = tcp();
+    return layer.buffered_to_send(m_index) < net::TcpLayer::kBufferBytes || layer.was_reset(m_index)
+        || layer.state(m_index) == net::TcpState::Closed;
+}
+
+} // namespace wk::kernel::sys

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# httpd in the OS: boots with QEMU user networking forwarding a free host port to guest port 80,
+# types `--tcplisten 80 httpd /home &` into /bin/sh, and from the host: curl fetches files
+# byte-identical (a 3 MiB one among them), a 404, HEAD, several URLs on one keep-alive
+# connection, and the hostile clients of httpd_client.py. Then a client holds a connection
+# open and the shell kills httpd: the client must see its stream end (FIN or RST), and a new
+# httpd must get port 80 again (the listener was released). Prints the MB/s and requests/s
+# seen (measurements, never checked).
+# usage: boot-httpd.sh USERLAND_DIR -- QEMU-RUN-ARGS... (the kernel last)
+set -uo pipefail
+userland=$1
+shift
+[ "${1:-}" = "--" ] && shift
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+transcript=$work/transcript
+qemu_pid=""
+holder_pid=""
+cleanup() {
+  [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null
+  if [ -n "$qemu_pid" ]; then
+    for child in $(pgrep -P "$qemu_pid"); do kill "$child" 2>/dev/null; done
+    kill "$qemu_pid" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+www=$work/www
+mkdir -p "$www/sub"
+printf '<html><body>hello from wasmkern</body></html>\n' >"$www/index.html"
+printf 'body { color: blue; }\n' >"$www/sub/style.css"
+head -c 3145728 /dev/urandom >"$www/big.bin"
+head -c 100000 /dev/urandom >"$www/mid.dat"
+"$here/../../tools/make-initrd" --userland "$userland" --files "$www" --stage "$work/stage" "$work/initrd.tar" \
+  >/dev/null || exit 1
+
+fail() {
+  echo "boot-httpd: $*"
+  echo "----- transcript -----"
+  cp "$work/from_qemu" "$transcript" 2>/dev/null
+  sed 's/\r$//' "$transcript" | tail -80
+  exit 1
+}
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkfifo "$work/to_qemu"
+: >"$work/from_qemu"
+"$here/../../tools/qemu-run" "$@" --net "user,hostfwd=tcp:127.0.0.1:$port-:80" --initrd "$work/initrd.tar" \
+  >"$work/from_qemu" 2>&1 <"$work/to_qemu" &
+qemu_pid=$!
+exec 5>"$work/to_qemu"
+: >"$transcript"
+
+# Waits (90 s at most) for a line of QEMU's output after those already looked at that matches
+# the regex $1 (BASH_REMATCH holds its groups).
+seen=0
+wait_for() {
+  local deadline=$((SECONDS + 90)) lines count i
+  while [ $SECONDS -lt $deadline ]; do
+    cp "$work/from_qemu" "$transcript"
+    mapfile -t lines < <(sed 's/\r$//' "$transcript")
+    count=${#lines[@]}
+    [ -s "$transcript" ] && [ "$(tail -c 1 "$transcript" | od -An -c | tr -d ' ')" != '\n' ] && count=$((count - 1))
+    for ((i = seen; i < count; ++i)); do
+      if [[ ${lines[i]} =~ $1 ]]; then
+        seen=$((i + 1))
+        return 0
+      fi
+    done
+    seen=$count
+    kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU ended before a line matching /$1/"
+    sleep 0.2
+  done
+  fail "no line matching /$1/ within 90 s"
+}
+type_line() { printf '%s\n' "$1" >&5; }
+
+url=http://127.0.0.1:$port
+type_line "--tcplisten 80 httpd -q /home &"
+wait_for '^\[([0-9]+)\]$'
+pid=${BASH_REMATCH[1]}
+wait_for 'httpd: serving /home on descriptor 4$'
+
+for f in index.html sub/style.css mid.dat big.bin; do
+  curl -sS --max-time 120 -o "$work/got" "$url/$f" || fail "GET /$f failed"
+  cmp -s "$www/$f" "$work/got" || fail "GET /$f: not the file's bytes"
+done
+speed=$(curl -sS --max-time 120 -o "$work/got" -w '%{speed_download}' "$url/big.bin")
+cmp -s "$www/big.bin" "$work/got" || fail "big.bin the second time"
+headers=$(curl -sS -I "$url/big.bin" | tr -d '\r')
+grep -qx "Content-Length: 3145728" <<<"$headers" || fail "HEAD big.bin: $headers"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/missing")" = 404 ] || fail "missing file not 404"
+connects=$(curl -sS -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects} ' \
+  "$url/index.html" "$url/mid.dat" "$url/missing")
+[ "$connects" = "1 0 0 " ] || fail "keep-alive: connects per request '$connects'"
+python3 "$here/httpd_client.py" hostile "$port" >"$work/hostile.out" 2>&1 || fail "hostile clients: $(cat "$work/hostile.out")"
+rate=$(python3 "$here/httpd_client.py" rate "$port" /index.html 200)
+
+# A client holding a connection open while httpd is killed sees the end of its stream.
+python3 - "$port" >"$work/holder.out" 2>&1 <<'EOF' &
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=120)
+s.sendall(b"GET /index.html HTTP/1.1\r\n\r\n")
+data = b""
+while b"hello from wasmkern" not in data:
+    data += s.recv(4096)
+print("holding", flush=True)
+try:
+    while s.recv(4096):
+        pass
+    print("end: FIN")
+except ConnectionResetError:
+    print("end: RST")
+EOF
+holder_pid=$!
+for _ in $(seq 300); do grep -q holding "$work/holder.out" && break; sleep 0.1; done
+grep -q holding "$work/holder.out" || fail "the holding client got no answer: $(cat "$work/holder.out")"
+type_line "kill $pid"
+type_line "wait $pid"
+wait_for "^\[$pid\] .*status 137"
+wait "$holder_pid"
+holder_pid=""
+grep -Eq "^end: (FIN|RST)$" "$work/holder.out" || fail "the held connection did not end: $(cat "$work/holder.out")"
+
+# Port 80 is free again: a second httpd listens on it and serves.
+type_line "--tcplisten 80 httpd -q /home &"
+wait_for 'httpd: serving /home on descriptor 4$'
+curl -sS --max-time 60 -o "$work/got" "$url/index.html" && cmp -s "$www/index.html" "$work/got" \
+  || fail "the second httpd did not serve"
+type_line "poweroff 0"
+wait "$qemu_pid"
+status=$?
+qemu_pid=""
+[ "$status" = 0 ] || fail "qemu-run exited with $status"
+echo "boot-httpd: 3 MiB file at $(python3 -c "print(f'{$speed / 1e6:.2f}')") MB/s; $rate; held connection $(grep end: "$work/holder.out")"
+echo "boot-httpd: ok"
