@@ -16,14 +16,6 @@
 // messages are built and copied to guest memory outside that window.
 namespace wk::kernel::object {
 
-// Signals a wait_many observes (ABI bits).
-namespace signals {
-inline constexpr u32 kReadable = 1u << 0;   // channel: a message is queued
-inline constexpr u32 kWritable = 1u << 1;   // channel: the peer's queue has room and the peer exists
-inline constexpr u32 kPeerClosed = 1u << 2; // channel: the other endpoint is gone
-inline constexpr u32 kExited = 1u << 3;     // process: it has exited (or has been waited for)
-} // namespace signals
-
 struct ChannelMessage {
     Vector<u8> bytes;
     Vector<Handle<KernelObject>> handles;
@@ -65,7 +57,7 @@ public:
     // MsgSize, the message stays) and `table` has room for its handles (else MFile).
     ErrnoResult<ChannelMessage> read(u32 byte_capacity, u32 handle_capacity, const HandleTable& table);
 
-    u32 signals() const;
+    u32 signals() const override;
 
     // Channels in the system (tests).
     static u32 live_channels();

@@ -12,6 +12,13 @@ bool ProcessObject::attach(u32 pid)
     return true;
 }
 
+u32 ProcessObject::signals() const
+{
+    ProcessInfo info;
+    bool found = inspect(m_pid, info);
+    return !found || info.state == ProcessState::Exited ? object::signals::kExited : 0;
+}
+
 ProcessObject::~ProcessObject()
 {
     if (m_pid != 0)

@@ -14,6 +14,8 @@ public:
     ProcessObject() = default;
     ~ProcessObject() override;
     object::ObjectType type() const override { return object::ObjectType::Process; }
+    // signals::kExited once the process has exited or is gone (waited for).
+    u32 signals() const override;
 
     // Ties the object to process `pid` (once). False when there is no such process.
     bool attach(u32 pid);

@@ -4,7 +4,8 @@
 #include "kernel/sys/wasmkern_module.h"
 
 // The calls of the `wasmkern` import module kept outside wasmkern_module.cpp (which defines
-// them all): handles (wasmkern_handles.cpp), channels (wasmkern_channels.cpp) and direct calls
+// them all): handles (wasmkern_handles.cpp), channels (wasmkern_channels.cpp), events, timers and ports
+// (wasmkern_events.cpp) and direct calls
 // (wasmkern_direct_calls.cpp). Each takes
 // i32 parameters and returns a WASI errno (docs/process-abi.md).
 namespace wk::kernel::sys::calls {
@@ -20,6 +21,18 @@ u32 channel_write(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_len, u32
 u32 channel_read(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_capacity, u32 handles_ptr, u32 handles_capacity,
                  u32 actual_out);
 u32 wait_many(WasmkernCaller&, u32 items_ptr, u32 count, u32 timeout_ms);
+
+u32 event_create(WasmkernCaller&, u32 handle_out);
+u32 event_signal(WasmkernCaller&, u32 handle, u32 set_mask, u32 clear_mask);
+u32 timer_create(WasmkernCaller&, u32 handle_out);
+u32 timer_set(WasmkernCaller&, u32 handle, u32 deadline_low, u32 deadline_high);
+u32 timer_cancel(WasmkernCaller&, u32 handle);
+u32 port_create(WasmkernCaller&, u32 handle_out);
+u32 port_add(WasmkernCaller&, u32 port, u32 handle, u32 key, u32 wanted);
+u32 port_remove(WasmkernCaller&, u32 port, u32 key);
+u32 port_queue(WasmkernCaller&, u32 port, u32 key, u32 signals);
+u32 port_wait(WasmkernCaller&, u32 port, u32 deadline_low, u32 deadline_high, u32 packets_ptr, u32 capacity,
+              u32 count_out);
 
 u32 call_offer(WasmkernCaller&, u32 table_index, u32 handle_out);
 u32 call(WasmkernCaller&, u32 handle, u32 args_ptr, u32 args_count, u32 results_ptr, u32 results_count, u32 window_ptr,

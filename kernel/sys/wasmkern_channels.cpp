@@ -1,13 +1,9 @@
 #include <new>
 
 #include "engine/wasi/wasi_context.h"
-#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/object/channel.h"
-#include "kernel/proc/process.h"
-#include "kernel/proc/process_object.h"
-#include "kernel/sched/thread.h"
+#include "kernel/object/wait.h"
 #include "kernel/sys/wasmkern_calls.h"
-#include "kernel/time/clock.h"
 
 namespace wk::kernel::sys::calls {
 
@@ -25,18 +21,6 @@ constexpr u32 kMaxWaitItems = 64;
 constexpr u32 kWaitForever = 0xFFFF'FFFFu;
 
 u32 code(Errno error) { return static_cast<u32>(error); }
-
-u32 signals_of(object::KernelObject& object)
-{
-    if (object.type() == ObjectType::Channel)
-        return static_cast<ChannelEndpoint&>(object).signals();
-    if (object.type() == ObjectType::Process) {
-        proc::ProcessInfo info;
-        bool found = proc::inspect(static_cast<proc::ProcessObject&>(object).pid(), info);
-        return !found || info.state == proc::ProcessState::Exited ? object::signals::kExited : 0;
-    }
-    return 0;
-}
 
 } // namespace
 
@@ -127,35 +111,25 @@ u32 wait_many(WasmkernCaller& caller, u32 items_ptr, u32 count, u32 timeout_ms)
             return code(found.error());
         objects[i] = std::move(found->object);
     }
-    u64 deadline = timeout_ms == kWaitForever ? 0 : time::nanoseconds_since_boot() + u64 { timeout_ms } * 1'000'000;
-    Errno result = Errno::Success;
-    {
-        x86_64::InterruptDisabler guard;
-        for (;;) {
-            bool any = false;
-            for (u32 i = 0; i < count; ++i) {
-                fields[i * 3 + 2] = signals_of(*objects[i]);
-                any = any || (fields[i * 3 + 2] & fields[i * 3 + 1]) != 0;
-            }
-            if (any)
-                break;
-            if (sched::current()->kill_requested()) {
-                result = Errno::Intr;
-                break;
-            }
-            if (timeout_ms == kWaitForever) {
-                object::wait_for_signal_change();
-                continue;
-            }
-            u64 now = time::nanoseconds_since_boot();
-            if (now >= deadline) {
-                result = Errno::TimedOut;
-                break;
-            }
-            object::wait_for_signal_change(deadline - now);
+    u64 deadline = timeout_ms == kWaitForever ? object::kNoDeadline : object::deadline_after(u64 { timeout_ms } * 1'000'000);
+    auto check = [&](u64& next_deadline) {
+        bool any = false;
+        for (u32 i = 0; i < count; ++i) {
+            // NOTE: a handle closed (or sent away) during the wait, by another thread of the
+            // caller's process or a direct call into it, ends the wait: the caller waits on
+            // handles, not on objects it no longer holds.
+            auto still = caller.handles->get(fields[i * 3], ObjectType::None, rights::kWait);
+            if (!still || still->object.get() != objects[i].get())
+                return Errno::Canceled;
+            fields[i * 3 + 2] = objects[i]->signals();
+            any = any || (fields[i * 3 + 2] & fields[i * 3 + 1]) != 0;
+            u64 own = objects[i]->next_signal_deadline();
+            next_deadline = own < next_deadline ? own : next_deadline;
         }
-    }
-    if (result == Errno::Intr)
+        return any ? Errno::Success : Errno::Again;
+    };
+    Errno result = object::wait_until(deadline, check);
+    if (result == Errno::Intr || result == Errno::Canceled)
         return code(result);
     Errno written = memory.write_bytes(items_ptr, ReadonlyBytes(reinterpret_cast<const u8*>(fields), count * kWaitItemSize));
     return code(written != Errno::Success ? written : result);

@@ -2,6 +2,7 @@
 
 #include "base/vector.h"
 #include "engine/wasi/wasi_context.h"
+#include "kernel/object/channel.h"
 #include "kernel/object/handle_table.h"
 #include "kernel/proc/process.h"
 #include "kernel/proc/process_object.h"
@@ -26,7 +27,13 @@ u32 code(Errno error) { return static_cast<u32>(error); }
 
 } // namespace
 
-u32 handle_close(WasmkernCaller& caller, u32 handle) { return code(caller.handles->close(handle)); }
+u32 handle_close(WasmkernCaller& caller, u32 handle)
+{
+    Errno result = caller.handles->close(handle);
+    if (result == Errno::Success)
+        object::notify_signal_change(); // a wait_many on the handle ends (Canceled)
+    return code(result);
+}
 
 u32 handle_duplicate(WasmkernCaller& caller, u32 handle, u32 wanted_rights, u32 handle_out)
 {

@@ -18,6 +18,9 @@
 #define WK_OBJECT_RESOURCE 2u
 #define WK_OBJECT_CHANNEL 3u
 #define WK_OBJECT_CALL 4u
+#define WK_OBJECT_EVENT 5u
+#define WK_OBJECT_TIMER 6u
+#define WK_OBJECT_PORT 7u
 
 #define WK_RIGHT_DUPLICATE (1u << 0)
 #define WK_RIGHT_TRANSFER (1u << 1)
@@ -172,6 +175,10 @@ int32_t wasmkern_channel_read(uint32_t channel, void* bytes, uint32_t capacity, 
 #define WK_SIGNAL_WRITABLE (1u << 1)
 #define WK_SIGNAL_PEER_CLOSED (1u << 2)
 #define WK_SIGNAL_EXITED (1u << 3)
+#define WK_SIGNAL_TIMER_FIRED (1u << 4)
+// Eight bits an event's holders set and clear (event_signal): WK_SIGNAL_USER(0..7).
+#define WK_SIGNAL_USER(n) (1u << (24 + (n)))
+#define WK_SIGNAL_USER_ALL (0xFFu << 24)
 
 struct WkWaitItem {
     uint32_t handle; // needs the wait right
@@ -180,10 +187,73 @@ struct WkWaitItem {
 };
 
 // Blocks until one of `count` (1..64) items has a wanted signal, or `timeout_ms` passed
-// (ETIMEDOUT; 0xFFFFFFFF: no timeout); writes every item's observed signals. EINTR when the
-// caller is killed.
+// (ETIMEDOUT; 0xFFFFFFFF: no timeout); writes every item's observed signals. Any object type
+// with the wait right: processes, channels, events, timers, ports. EINTR when the caller is
+// killed, ECANCELED when one of the handles is closed during the wait (items not written).
 WK_IMPORT("wait_many")
 int32_t wasmkern_wait_many(struct WkWaitItem* items, uint32_t count, uint32_t timeout_ms);
+
+// Events, timers and ports (docs/process-abi.md, "Events, timers and ports"). Deadlines are
+// nanoseconds of the monotonic clock (clock_gettime(CLOCK_MONOTONIC)); UINT64_MAX is none.
+//
+// A new event (rights duplicate, transfer, wait, signal), no bit set. EMFILE, ENOMEM.
+WK_IMPORT("event_create")
+int32_t wasmkern_event_create(uint32_t* handle_out);
+// Clears `clear_mask`, then sets `set_mask` (needs the signal right); both only
+// WK_SIGNAL_USER_ALL bits, else EINVAL and nothing changes. Waiters on the event wake.
+WK_IMPORT("event_signal")
+int32_t wasmkern_event_signal(uint32_t event, uint32_t set_mask, uint32_t clear_mask);
+// A new timer (rights duplicate, transfer, wait, write), not armed. EMFILE, ENOMEM.
+WK_IMPORT("timer_create")
+int32_t wasmkern_timer_create(uint32_t* handle_out);
+WK_IMPORT("timer_set")
+int32_t wasmkern_timer_set_halves(uint32_t timer, uint32_t deadline_low, uint32_t deadline_high);
+// Arms the timer (needs the write right): WK_SIGNAL_TIMER_FIRED from `deadline_ns` on (0 or a
+// past deadline: at once; UINT64_MAX: never) until it is set again or cancelled.
+static inline int32_t wasmkern_timer_set(uint32_t timer, uint64_t deadline_ns)
+{
+    return wasmkern_timer_set_halves(timer, (uint32_t)deadline_ns, (uint32_t)(deadline_ns >> 32));
+}
+// Disarms the timer and clears WK_SIGNAL_TIMER_FIRED (needs the write right).
+WK_IMPORT("timer_cancel")
+int32_t wasmkern_timer_cancel(uint32_t timer);
+
+// A port: a wait-set (rights duplicate, wait, read, write; no transfer: a port never goes
+// through a channel). EMFILE, ENOMEM.
+WK_IMPORT("port_create")
+int32_t wasmkern_port_create(uint32_t* handle_out);
+// Registers the object behind `handle` (which needs the wait right) under `key` for the
+// signals `wanted` (needs the write right on the port). The registration holds the object:
+// closing `handle` afterwards does not end it. EINVAL wanted is 0 or the object is a port,
+// EEXIST the key is registered, ENOSPC the port has 64 registrations.
+WK_IMPORT("port_add")
+int32_t wasmkern_port_add(uint32_t port, uint32_t handle, uint32_t key, uint32_t wanted);
+// Ends the registration of `key` (write right). ENOENT none.
+WK_IMPORT("port_remove")
+int32_t wasmkern_port_remove(uint32_t port, uint32_t key);
+// Queues a packet (key, signals) of the caller's own (write right); returned once, before the
+// registrations' packets. EAGAIN when 32 are queued.
+WK_IMPORT("port_queue")
+int32_t wasmkern_port_queue(uint32_t port, uint32_t key, uint32_t signals);
+
+struct WkPortPacket {
+    uint32_t key;
+    uint32_t signals; // the registration's wanted signals the object has (queued: as queued)
+};
+
+WK_IMPORT("port_wait")
+int32_t wasmkern_port_wait_halves(uint32_t port, uint32_t deadline_low, uint32_t deadline_high,
+    struct WkPortPacket* packets, uint32_t capacity, uint32_t* count_out);
+// Blocks until a packet is ready or `deadline_ns` passed (ETIMEDOUT; 0 polls), then writes up
+// to `capacity` (1..64, else EINVAL) packets and their number (needs the read right). A
+// registration reports again on every wait while its signals hold (level-triggered). EINTR
+// when the caller is killed.
+static inline int32_t wasmkern_port_wait(uint32_t port, uint64_t deadline_ns, struct WkPortPacket* packets,
+    uint32_t capacity, uint32_t* count_out)
+{
+    return wasmkern_port_wait_halves(port, (uint32_t)deadline_ns, (uint32_t)(deadline_ns >> 32), packets, capacity,
+        count_out);
+}
 
 // Direct calls (docs/process-abi.md, "Direct calls"): a service offers functions of its own;
 // a client holding a call handle runs one on its own thread with the service's instance.
