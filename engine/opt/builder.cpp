@@ -124,6 +124,18 @@ Result<void> Builder::begin(u32 function_index)
     for (ValType type : m_validator.locals()) {
         TRY(m_local_types.try_append(ir_type(type)));
     }
+    m_wasm_local_count = local_count;
+    m_flag_local = kNone;
+    m_osr_landed = false;
+    m_osr_pending = kNone;
+    m_osr_path.clear();
+    if (m_osr_loop != kNone) {
+        TRY(find_osr_path(function_index));
+        if (!m_osr_path.is_empty()) {
+            m_flag_local = local_count++;
+            TRY(m_local_types.try_append(Type::I32));
+        }
+    }
     TRY(m_region_value.try_resize(local_count));
     TRY(m_region_stamp.try_resize(local_count));
     TRY(m_dirty_stamp.try_resize(local_count));
@@ -164,7 +176,7 @@ Result<void> Builder::build(u32 function_index, Function& function)
     TRY(walk_code(reader, *this));
     function.resolve_aliases();
     if (m_osr_loop != kNone) {
-        if (m_osr_entry == kNone)
+        if (!m_osr_landed)
             return unsupported("optimising tier: the OSR loop is not in reachable code");
         // The OSR entry replaces the function's: what only the old entry reached goes.
         function.set_entry(m_osr_entry);

@@ -76,13 +76,17 @@ public:
     // (bottom first, the loop's parameters last); it jumps to the loop header with the
     // loop's parameters, and what came before the loop is unreachable and removed. build() fails (Unsupported) if the loop is not met in
     // reachable code. Stays set for later builds until changed.
+    // NOTE: when loops enclose the OSR loop, the entry goes in at the outermost one whose
+    // header has no parameters and an empty operand stack, and a flag (a hidden local, 1
+    // only on the way in) makes each such header on the way skip straight to the next,
+    // so that every loop of the nest keeps one entry, its header (see begin_osr_path).
     void set_osr_loop(u32 loop_offset) { m_osr_loop = loop_offset; }
     // At most this many locals plus operand stack entries at the OSR loop.
     static constexpr usize kMaxOsrValues = 8192;
     // The byte offsets of the loops met in reachable code by the last build (tests).
     Span<const u32> loop_offsets() const { return m_loop_offsets.span(); }
     // After an OSR build: how many of the entry's parameters are locals.
-    u32 osr_local_count() const { return static_cast<u32>(m_local_types.size()); }
+    u32 osr_local_count() const { return m_wasm_local_count; }
 
     // Visitor interface of walk_code.
     bool finished() const { return m_validator.finished(); }
@@ -123,6 +127,12 @@ private:
     Result<void> begin_block(const Instruction&);
     Result<void> begin_loop(const Instruction&);
     Result<void> begin_osr_loop(const Instruction&);
+    // OSR through the enclosing loops (see set_osr_loop).
+    Result<void> find_osr_path(u32 function_index);
+    bool on_osr_path(u32 loop_offset) const;
+    Result<void> land_osr_way(bool at_osr_loop);
+    Result<void> dispatch_osr_way(Block header);
+    Result<void> write_flag(u32 value);
     Result<void> begin_if(const Instruction&);
     Result<void> do_else();
     Result<void> do_end();
@@ -206,7 +216,13 @@ private:
     Value m_zero[10] {};
 
     u32 m_osr_loop { kNone };
-    Block m_osr_entry { kNone }; // set when the OSR loop was translated
+    Block m_osr_entry { kNone }; // set when the OSR way begins
+    bool m_osr_landed { false }; // set when the OSR loop was translated
+    Vector<u32> m_osr_path;      // offsets of the loops enclosing the OSR loop, outermost first
+    Block m_osr_pending { kNone }; // the way in from the last header on the path, not yet joined
+    u32 m_flag_local { kNone };  // the hidden local: 1 on the way in, else 0
+    u32 m_wasm_local_count { 0 };
+    Vector<Value> m_edge_values;
     Vector<u32> m_loop_offsets;
 };
 

@@ -106,10 +106,15 @@ Result<void> Builder::begin_block(const Instruction& instruction)
 Result<void> Builder::begin_loop(const Instruction& instruction)
 {
     TRY(m_loop_offsets.try_append(instruction.offset));
-    if (m_osr_loop != kNone && instruction.offset == m_osr_loop && m_osr_entry == kNone)
+    bool at_osr_loop = m_osr_loop != kNone && instruction.offset == m_osr_loop && !m_osr_landed;
+    if (at_osr_loop && m_osr_entry == kNone)
         return begin_osr_loop(instruction);
     Span<const ValType> params, results;
     TRY(block_types(instruction.block, params, results));
+    // The way in to the OSR loop through the loops around it (builder_osr.cpp).
+    bool dispatch = params.empty() && m_stack.is_empty() && on_osr_path(instruction.offset);
+    if (at_osr_loop || dispatch)
+        TRY(land_osr_way(at_osr_loop));
     Block header = TRY(create_block_with_params(params));
     u32 count = static_cast<u32>(params.size());
     EdgeSpec edge { header, Span<const Value>(m_stack.data() + m_stack.size() - count, count) };
@@ -124,7 +129,8 @@ Result<void> Builder::begin_loop(const Instruction& instruction)
     frame.height = static_cast<u32>(m_stack.size());
     frame.target = header;
     TRY(push_block_params(header));
-    return m_frames.try_append(frame);
+    TRY(m_frames.try_append(frame));
+    return dispatch ? dispatch_osr_way(header) : Result<void> {};
 }
 
 // NOTE: the OSR entry (see builder.h). The operand stack below the loop's parameters
@@ -140,7 +146,7 @@ Result<void> Builder::begin_osr_loop(const Instruction& instruction)
     TRY(block_types(instruction.block, params, results));
     // Every local and operand is a parameter of the entry, live at once: bound them so a
     // body with a huge frame does not make the one OSR compile slow.
-    if (m_local_types.size() + m_stack.size() > kMaxOsrValues)
+    if (m_wasm_local_count + m_stack.size() > kMaxOsrValues)
         return unsupported("implementation limit: too many locals and operands for an OSR entry");
     u32 count = static_cast<u32>(params.size());
     u32 height = static_cast<u32>(m_stack.size()) - count;
@@ -151,13 +157,16 @@ Result<void> Builder::begin_osr_loop(const Instruction& instruction)
     Block entry = TRY(function.create_block());
     TRY(m_sealed.try_append(1));
     TRY(switch_to(entry, false));
-    for (u32 i = 0; i < m_local_types.size(); ++i)
+    for (u32 i = 0; i < m_wasm_local_count; ++i)
         TRY(write_local(i, entry, TRY(function.append_param(entry, m_local_types[i]))));
+    if (m_flag_local != kNone)
+        TRY(write_flag(0));
     for (Value& value : m_stack)
         value = TRY(function.append_param(entry, function.value(value).type));
     EdgeSpec osr_way { header, Span<const Value>(m_stack.data() + height, count) };
     TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&osr_way, 1)));
     m_osr_entry = entry;
+    m_osr_landed = true;
     for (Value& value : m_zero)
         value = kNone;
 

@@ -625,3 +625,86 @@ TEST(Osr, V128LocalsAndOperandsEnterTheLoop)
         EXPECT_EQ(counts.osr_entered, 1u);
     }
 }
+
+// A loop nest entered at its innermost loop, where the two loops around it take the way
+// in through their headers (builder_osr.cpp): the outer loops have no parameters and an
+// empty stack at their headers, the inner one sits in an `if` in the middle loop with an
+// i32 below it on the stack and a loop parameter, and can leave the middle loop early.
+// Live locals of every type change at every level; the results are the baseline's.
+TEST(Osr, LoopNestEnteredAtTheInnermostLoopThroughTheOuterHeaders)
+{
+    const char* wat = R"wat((module
+        (type $t (func (result i32)))
+        (elem declare func $g)
+        (func $g (type $t) i32.const 23)
+        (func (export "nest") (param $n i32) (param $e externref) (result i64 i64 externref)
+            (local $i i32) (local $j i32) (local $k i32) (local $a i64) (local $x f32) (local $y f64)
+            (local $v v128) (local $r (ref null $t)) (local $keep externref)
+            ref.func $g local.set $r
+            v128.const i32x4 1 2 3 4 local.set $v
+            loop $outer
+                i32.const 1 local.set $j
+                local.get $a i64.const 5 i64.rotl local.set $a
+                block $leave
+                    loop $middle
+                        local.get $x f32.const 0.75 f32.add local.set $x
+                        local.get $j i32.const 3 i32.rem_u
+                        if
+                            i32.const 0 local.set $k
+                            i32.const 7
+                            local.get $j
+                            loop $inner (param i32) (result i32)
+                                local.get $a local.get $k i64.extend_i32_u i64.add
+                                i64.const 0x1_0000_0003 i64.mul local.set $a
+                                local.get $y local.get $x f64.promote_f32 f64.add f64.const 1.0001 f64.mul local.set $y
+                                local.get $v local.get $k i32x4.splat i32x4.add local.set $v
+                                local.get $e local.set $keep
+                                i32.const 5 i32.add
+                                local.get $k i32.const 1 i32.add local.tee $k
+                                i32.const 12 i32.lt_u
+                                br_if $inner
+                            end
+                            i32.add
+                            i64.extend_i32_u local.get $a i64.xor local.set $a
+                            local.get $a i64.const 0xff i64.and i64.const 0xfe i64.eq
+                            br_if $leave
+                        end
+                        local.get $j i32.const 1 i32.add local.tee $j
+                        i32.const 9 i32.lt_u
+                        br_if $middle
+                    end
+                end
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $outer
+            end
+            local.get $a
+            local.get $y i64.reinterpret_f64 i64.add
+            local.get $x i32.reinterpret_f32 i64.extend_i32_u i64.add
+            local.get $r call_ref $t i64.extend_i32_u i64.const 1_000_003 i64.mul i64.add
+            local.get $v i64x2.extract_lane 0
+            local.get $v i64x2.extract_lane 1 i64.xor
+            local.get $keep)))wat";
+    int external = 0;
+    for (i32 n : { 1, 4, 30 }) {
+        SCOPED_TRACE(n);
+        Session tiered;
+        instantiate(tiered, wat, options_for(compile::Tier::Tiered, 5));
+        Session baseline;
+        instantiate(baseline, wat, options_for(compile::Tier::Baseline, 5));
+        ASSERT_TRUE(tiered.instance && baseline.instance);
+        auto got = call(*tiered.instance, "nest", { VMVal::from_i32(n), VMVal::from_ref(&external) });
+        auto want = call(*baseline.instance, "nest", { VMVal::from_i32(n), VMVal::from_ref(&external) });
+        ASSERT_FALSE(got.trap);
+        ASSERT_FALSE(want.trap);
+        ASSERT_EQ(got.results.size(), 3u);
+        ASSERT_EQ(want.results.size(), 3u);
+        EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+        EXPECT_EQ(got.results[1].u64_value(), want.results[1].u64_value());
+        EXPECT_EQ(got.results[2].u64_value(), reinterpret_cast<uptr>(&external));
+        compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+        EXPECT_EQ(counts.osr_compiled, 1u);
+        EXPECT_EQ(counts.osr_refused, 0u);
+        EXPECT_EQ(counts.osr_entered, 1u);
+    }
+}

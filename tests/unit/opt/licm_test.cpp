@@ -1,4 +1,6 @@
 // Loop-invariant code motion (hoist_loop_invariants).
+#include <algorithm>
+
 #include "opt_support.h"
 
 namespace wk::engine::opt {
@@ -155,6 +157,50 @@ TEST(OptLicm, DeeplyNestedLoopsStayWithinTheBudget)
     EXPECT_EQ(verify_detail(f, &built->loaded->module), "");
     u32 depth = depth_of(f, Op::I32Xor);
     EXPECT_LT(depth, 2000u);
+}
+
+
+// An OSR version entered at the innermost of three loops (docs/optimizing-compiler.md,
+// "On-stack replacement") keeps the nest: each loop has its own header, and what is
+// invariant in the inner loops leaves them as in the normal version. (Entered straight
+// at the inner header, the three would be one loop headed there, all at depth 1.)
+TEST(OptLicm, OsrVersionEnteredAtAnInnerLoopKeepsTheNest)
+{
+    const char* wat = R"((module (memory 1) (func (param $a i32) (param $n i32) (local $i i32) (local $j i32) (local $k i32)
+        (loop $outer
+          (local.set $j (i32.const 0))
+          (loop $middle
+            (local.set $k (i32.const 0))
+            (if (i32.and (local.get $j) (i32.const 1))
+              (then
+                (loop $inner
+                  (i32.store (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $k))
+                             (i32.add (i32.rotl (local.get $a) (local.get $n)) (local.get $j)))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (br_if $inner (i32.lt_u (local.get $k) (local.get $n))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br_if $middle (i32.lt_u (local.get $j) (local.get $n))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $outer (i32.lt_u (local.get $i) (local.get $n)))))))";
+    auto loaded = load(wat);
+    ASSERT_TRUE(loaded);
+    Builder builder(loaded->module);
+    Function f;
+    ASSERT_FALSE(builder.build(0, f).is_error());
+    ASSERT_EQ(builder.loop_offsets().size(), 3u);
+    builder.set_osr_loop(builder.loop_offsets()[2]);
+    auto built = builder.build(0, f);
+    ASSERT_FALSE(built.is_error()) << built.error().message();
+    EXPECT_EQ(builder.osr_local_count(), 5u); // the wasm locals only, not the hidden flag
+    ASSERT_FALSE(optimize(f, { .verify = true, .module = &loaded->module }).is_error()) << to_string(f);
+    std::vector<u32> depth = loop_depths(f);
+    u32 deepest = 0;
+    for (Block block : f.layout())
+        deepest = std::max(deepest, depth[block]);
+    EXPECT_EQ(deepest, 3u) << to_string(f);
+    EXPECT_EQ(depth_of(f, Op::I32Store), 3u) << to_string(f);
+    EXPECT_EQ(depth_of(f, Op::I32Rotl), 0u) << to_string(f); // invariant in all three
+    EXPECT_EQ(depth_of(f, Op::I32Mul), 1u) << to_string(f);  // depends on $i only
 }
 
 } // namespace wk::engine::opt
