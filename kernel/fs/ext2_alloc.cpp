@@ -77,12 +77,11 @@ ErrnoResult<void> Volume::mark_dirty_state()
     // crash leaves a mark that makes e2fsck -p check it.
     u32 block = static_cast<u32>(kSuperblockOffset / m_sb.block_size);
     u32 at = static_cast<u32>(kSuperblockOffset % m_sb.block_size);
-    auto bytes = TRY_IO(m_cache.modify(block, BlockKind::Allocation));
+    // The first block of any write-back from now on (BlockKind::Superblock).
+    auto bytes = TRY_IO(m_cache.modify(block, BlockKind::Superblock));
     m_sb.state &= ~kStateValid;
     put16(bytes, at + 58, m_sb.state);
     put32(bytes, at + 48, now()); // s_wtime
-    // On the disk now, before any change it warns of (a write-back writes the superblock last).
-    TRY_IO(m_cache.flush());
     m_state_dirty = true;
     return {};
 }
@@ -91,7 +90,7 @@ Result<void> Volume::adjust_superblock_counts(i32 blocks, i32 inodes)
 {
     u32 block = static_cast<u32>(kSuperblockOffset / m_sb.block_size);
     u32 at = static_cast<u32>(kSuperblockOffset % m_sb.block_size);
-    auto bytes = TRY(m_cache.modify(block, BlockKind::Allocation));
+    auto bytes = TRY(m_cache.modify(block, BlockKind::Superblock));
     m_sb.free_blocks = static_cast<u32>(static_cast<i64>(m_sb.free_blocks) + blocks);
     m_sb.free_inodes = static_cast<u32>(static_cast<i64>(m_sb.free_inodes) + inodes);
     put32(bytes, at + 12, m_sb.free_blocks);
@@ -288,7 +287,7 @@ ErrnoResult<void> Volume::unmount()
         TRY(flush());
         u32 block = static_cast<u32>(kSuperblockOffset / m_sb.block_size);
         u32 at = static_cast<u32>(kSuperblockOffset % m_sb.block_size);
-        auto bytes = TRY_IO(m_cache.modify(block, BlockKind::Allocation));
+        auto bytes = TRY_IO(m_cache.modify(block, BlockKind::Superblock));
         m_sb.state |= kStateValid;
         put16(bytes, at + 58, m_sb.state);
         m_state_dirty = false;

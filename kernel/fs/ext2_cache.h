@@ -21,10 +21,12 @@ namespace wk::kernel::fs::ext2 {
 // What a dirty block holds, in the order a write-back writes them: what points to a block
 // reaches the disk after the block, and an allocation is marked in the bitmaps last.
 enum class BlockKind : u8 {
+    Superblock, // first: its "not clean" mark precedes what it warns of (e2fsck -p corrects
+                // its free counts whatever the order)
     Fresh,      // new contents (overwrite()) that nothing on the disk points to yet
     Content,    // changed file, directory or indirect blocks
     InodeTable, // inode records
-    Allocation, // bitmaps, group descriptors, the superblock
+    Allocation, // bitmaps, group descriptors
 };
 
 class BlockCache {
