@@ -14,12 +14,7 @@ work=$(mktemp -d)
 . "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 
-round() { printf '%s\n' "run /bin/channel_client" "ps" "cache drop" "mem"; }
-{ round; round; echo poweroff; } >"$work/input"
-run_boot "$@"
-ok=1
-fail() { echo "channel-service: $*"; ok=0; }
-[ $status = 0 ] || fail "qemu-run exited with $status"
+boot_two_rounds channel-service /bin/channel_client "$@"
 # errnos: 6 again, 8 badf, 21 fault, 28 inval, 35 msgsize, 64 pipe, 73 timedout, 76 notcapable
 for check in "channel_create -> 0" "channel_create out of bounds -> 21" "spawn the service with one end -> 0" \
     "close our copy of its end -> 0" "100 of 100 answers right" "send ping with a reply channel -> 0" \
@@ -44,12 +39,4 @@ expect_count "^0 processes$" 2
 expect_count "KERNEL PANIC" 0
 check_memory_after_rounds
 grep -E "^channel_client: [0-9]+ round trips" "$work/transcript" | sed 's/^/channel-service: /'
-echo "channel-service: free frames $frames1 / $frames2, heap $heap1 / $heap2 bytes, objects $objects1 / $objects2"
-
-if [ $ok = 1 ]; then
-  echo "channel-service: ok"
-  exit 0
-fi
-echo "----- transcript -----"
-cat "$work/transcript"
-exit 1
+finish_rounds

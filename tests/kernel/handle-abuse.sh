@@ -13,12 +13,7 @@ work=$(mktemp -d)
 . "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 
-round() { printf '%s\n' "run /bin/handle_abuse" "ps" "cache drop" "mem"; }
-{ round; round; echo poweroff; } >"$work/input"
-run_boot "$@"
-ok=1
-fail() { echo "handle-abuse: $*"; ok=0; }
-[ $status = 0 ] || fail "qemu-run exited with $status"
+boot_two_rounds handle-abuse /bin/handle_abuse "$@"
 # errnos: 8 badf, 21 fault, 28 inval, 33 mfile, 76 notcapable
 expect_count "^handle_abuse: holds 0 handles at start$" 2
 expect_count "^handle_abuse: handles out of bounds -> 21$" 2
@@ -70,12 +65,4 @@ expect_count "^0 processes$" 2
 expect_count "powering off \\(status 9" 0
 expect_count "KERNEL PANIC" 0
 check_memory_after_rounds
-echo "handle-abuse: free frames $frames1 / $frames2, heap $heap1 / $heap2 bytes in $pages1 / $pages2 pages, objects $objects1 / $objects2"
-
-if [ $ok = 1 ]; then
-  echo "handle-abuse: ok"
-  exit 0
-fi
-echo "----- transcript -----"
-cat "$work/transcript"
-exit 1
+finish_rounds

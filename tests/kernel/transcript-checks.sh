@@ -37,3 +37,30 @@ check_memory_after_rounds() {
     || fail "free frames ${frames1:-?} after round 1, ${frames2:-?} after round 2, not explained by heap pages ${pages1:-?} / ${pages2:-?}"
   [ "${objects1:-x}" = 0 ] && [ "${objects2:-x}" = 0 ] || fail "live kernel objects ${objects1:-?} and ${objects2:-?} after the rounds (expected 0)"
 }
+
+# NAME PROGRAM QEMU-RUN-ARGS...: the two-round object test: boots with PROGRAM run twice, each
+# round followed by `ps`, `cache drop` and `mem`, then `poweroff`. Defines fail() (reporting
+# under NAME), sets ok and checks qemu-run's status; finish_rounds ends the script.
+boot_two_rounds() {
+  test_name=$1 round_program=$2
+  shift 2
+  fail() { echo "$test_name: $*"; ok=0; }
+  round() { printf '%s\n' "run $round_program" "ps" "cache drop" "mem"; }
+  { round; round; echo poweroff; } >"$work/input"
+  run_boot "$@"
+  ok=1
+  [ "$status" = 0 ] || fail "qemu-run exited with $status"
+}
+
+# Prints the memory figures of check_memory_after_rounds, then "NAME: ok" and exit 0, or the
+# transcript and exit 1.
+finish_rounds() {
+  echo "$test_name: free frames $frames1 / $frames2, heap $heap1 / $heap2 bytes in $pages1 / $pages2 pages, objects $objects1 / $objects2"
+  if [ "$ok" = 1 ]; then
+    echo "$test_name: ok"
+    exit 0
+  fi
+  echo "----- transcript -----"
+  cat "$work/transcript"
+  exit 1
+}

@@ -14,12 +14,7 @@ work=$(mktemp -d)
 . "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 
-round() { printf '%s\n' "run /bin/waitset" "ps" "cache drop" "mem"; }
-{ round; round; echo poweroff; } >"$work/input"
-run_boot "$@"
-ok=1
-fail() { echo "waitset: $*"; ok=0; }
-[ $status = 0 ] || fail "qemu-run exited with $status"
+boot_two_rounds waitset /bin/waitset "$@"
 # errnos: 6 again, 8 badf, 20 exist, 21 fault, 28 inval, 44 noent, 51 nospc, 73 timedout,
 # 76 notcapable
 for check in \
@@ -67,12 +62,4 @@ expect_count "^0 processes$" 2
 expect_count "KERNEL PANIC" 0
 check_memory_after_rounds
 grep -E "^waitset: event round trip" "$work/transcript" | sed 's/^/waitset: /'
-echo "waitset: free frames $frames1 / $frames2, heap $heap1 / $heap2 bytes, objects $objects1 / $objects2"
-
-if [ $ok = 1 ]; then
-  echo "waitset: ok"
-  exit 0
-fi
-echo "----- transcript -----"
-cat "$work/transcript"
-exit 1
+finish_rounds

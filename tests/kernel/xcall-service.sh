@@ -17,12 +17,7 @@ work=$(mktemp -d)
 . "$here/transcript-checks.sh"
 trap 'rm -rf "$work"' EXIT
 
-round() { printf '%s\n' "run /bin/xcall_client" "ps" "cache drop" "mem"; }
-{ round; round; echo poweroff; } >"$work/input"
-run_boot "$@"
-ok=1
-fail() { echo "xcall-service: $*"; ok=0; }
-[ $status = 0 ] || fail "qemu-run exited with $status"
+boot_two_rounds xcall-service /bin/xcall_client "$@"
 # errnos: 8 badf, 13 connaborted, 16 deadlk, 21 fault, 27 intr, 28 inval, 64 pipe, 76 notcapable
 for check in "start the service, receive its call handles -> 0" "call handles held -> 13" \
     "add\\(40, 2\\) -> 0" "add result -> 42" "add\\(-5, 2\\^32\\) result -> 4294967291" \
@@ -59,12 +54,4 @@ expect_count "^0 processes$" 2
 expect_count "KERNEL PANIC" 0
 check_memory_after_rounds
 grep -E "^xcall_client: 10000 calls" "$work/transcript" | sed 's/^/xcall-service: /'
-echo "xcall-service: free frames $frames1 / $frames2, heap $heap1 / $heap2 bytes, objects $objects1 / $objects2"
-
-if [ $ok = 1 ]; then
-  echo "xcall-service: ok"
-  exit 0
-fi
-echo "----- transcript -----"
-cat "$work/transcript"
-exit 1
+finish_rounds
