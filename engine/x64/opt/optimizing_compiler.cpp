@@ -146,8 +146,9 @@ Result<void> OptimizingCompiler::emit_code()
     m_zero_slot = kNone;
     m_atomic_slot = kNone;
     m_simd_borrow_slot = kNone;
-    for (u32& slot : m_save_slot)
-        slot = kNone;
+    // A value read in a dead end is saved around calls to its cold slot too.
+    for (u32 v = 0; v < m_function.value_count(); ++v)
+        m_save_slot[v] = m_alloc.cold_slot(v);
     TRY(m_saved_at_definition.try_resize(m_function.value_count(), false));
     for (u32 v = 0; v < m_function.value_count(); ++v)
         m_saved_at_definition[v] = false;
@@ -258,11 +259,14 @@ Result<void> OptimizingCompiler::compute_forwarding()
             if (!value_loc_in(params[k], to).same_place(value_loc_in(args[k], b)))
                 return kNone;
         }
-        // Nor past the loads of split ranges into a loop (edge_moves).
+        // Nor past the loads of split ranges into a loop, or the stores into a dead end
+        // (edge_moves).
         for (const Split& split : m_alloc.splits(to)) {
             if (!value_loc_in(split.value, to).same_place(value_loc_in(split.value, b)))
                 return kNone;
         }
+        if (!m_alloc.cold_values(to).empty())
+            return kNone;
         return to;
     };
     for (Block b : m_function.layout()) {
@@ -567,6 +571,14 @@ Result<bool> OptimizingCompiler::edge_moves(u32 edge, Vector<Move>& moves)
     for (const Split& split : m_alloc.splits(to)) {
         MoveLoc dst = value_loc_in(split.value, to);
         MoveLoc src = value_loc_in(split.value, from);
+        if (!dst.same_place(src))
+            TRY(moves.try_append(Move { dst, src }));
+    }
+    // Into a dead end: what it reads from a register is stored to its cold slot
+    // (regalloc.h, Allocator::cold_slot), where the dead end reads it.
+    for (Value v : m_alloc.cold_values(to)) {
+        MoveLoc dst = value_loc_in(v, to);
+        MoveLoc src = value_loc_in(v, from);
         if (!dst.same_place(src))
             TRY(moves.try_append(Move { dst, src }));
     }

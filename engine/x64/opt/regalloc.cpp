@@ -258,6 +258,59 @@ Result<void> Allocator::compute_liveness(const Function& f)
     return {};
 }
 
+Result<void> Allocator::mark_cold_blocks(const Function& f)
+{
+    // A dead end: a block that ends in a trap and leaves by no edge (no handler of a
+    // call inside it), such as a call to `exit` or an error report followed by
+    // `unreachable`. Nothing is live out of it.
+    TRY(m_cold_block.try_resize(f.block_count(), 0));
+    for (Block b : f.layout()) {
+        Span<const u32> insts = f.insts(b);
+        bool cold = !insts.empty() && f.inst(insts.back()).op == Op::Trap;
+        for (Inst i : insts)
+            cold = cold && f.inst(i).edge_count == 0;
+        m_cold_block[b] = cold ? 1 : 0;
+    }
+    return {};
+}
+
+Result<void> Allocator::assign_cold_slots(const Function& f)
+{
+    m_cold_slot.clear();
+    m_cold_values.clear();
+    m_cold_first.clear();
+    bool any = false;
+    for (u32 v = 0; v < f.value_count() && !any; ++v)
+        any = m_cold_read[v] != 0 && m_locs[v].kind == LocKind::Reg;
+    if (!any)
+        return {};
+    TRY(m_cold_slot.try_resize(f.value_count(), kNone));
+    for (u32 v = 0; v < f.value_count(); ++v) {
+        if (m_cold_read[v] == 0 || m_locs[v].kind != LocKind::Reg)
+            continue;
+        m_cold_slot[v] = m_slots;
+        m_slots += slot_span(f.value(v).type);
+    }
+    // Per dead end, the values with a cold slot live into it (whatever it reads from
+    // elsewhere is live into it): each edge into it stores them (cold_values).
+    TRY(m_cold_first.try_resize(f.block_count() + 1, 0));
+    for (Block b = 0; b < f.block_count(); ++b) {
+        m_cold_first[b] = static_cast<u32>(m_cold_values.size());
+        if (m_cold_block[b] == 0)
+            continue;
+        const u64* in = m_live_in.data() + usize { b } * m_words;
+        for (u32 w = 0; w < m_words; ++w) {
+            for (u64 bits = in[w]; bits; bits &= bits - 1) {
+                Value v = w * 64 + static_cast<u32>(__builtin_ctzll(bits));
+                if (m_cold_slot[v] != kNone)
+                    TRY(m_cold_values.try_append(v));
+            }
+        }
+    }
+    m_cold_first[f.block_count()] = static_cast<u32>(m_cold_values.size());
+    return {};
+}
+
 Result<void> Allocator::build_intervals(const Function& f)
 {
     m_intervals.clear();
@@ -297,10 +350,38 @@ Result<void> Allocator::build_intervals(const Function& f)
         interval.start = std::min(interval.start, position);
         interval.end = std::max(interval.end, position);
     };
+    TRY(mark_cold_blocks(f));
+    TRY(m_cold_read.try_resize(f.value_count(), 0));
+    for (u8& cold : m_cold_read)
+        cold = 0;
     for (Block b : f.layout()) {
         Inst term = f.terminator(b);
         const engine::opt::InstData& term_data = f.inst(term);
         const u64* in = m_live_in.data() + usize { b } * m_words;
+        if (m_cold_block[b] != 0) {
+            // A dead end reads what it uses from defined elsewhere from the value's
+            // slot (stored on the edges into it, see cold_slot), so such a value's
+            // interval does not reach into it, only to the ends of its predecessors.
+            for (u32 w = 0; w < m_words; ++w) {
+                for (u64 bits = in[w]; bits; bits &= bits - 1)
+                    m_cold_read[w * 64 + static_cast<u32>(__builtin_ctzll(bits))] = 1;
+            }
+            for (Inst i : f.insts(b)) {
+                const engine::opt::InstData& data = f.inst(i);
+                u32 position = m_inst_position[i];
+                if (data.result_count == 1 && m_fused[f.result(i)] == 1)
+                    position = m_inst_position[term];
+                if (data.result_count == 1 && m_fold_at[f.result(i)] != kNone)
+                    position = m_fold_at[f.result(i)];
+                for (Value v : f.args(i)) {
+                    if (m_interval_of[v] != kNone && m_intervals[m_interval_of[v]].start < m_block_start[b])
+                        m_cold_read[v] = 1;
+                    else
+                        extend(v, position);
+                }
+            }
+            continue;
+        }
         for (u32 w = 0; w < m_words; ++w) {
             u64 out = 0;
             for (u32 e = term_data.first_edge; e < term_data.first_edge + term_data.edge_count; ++e)
@@ -610,6 +691,9 @@ Result<void> Allocator::weigh_calls(const Function& f)
         TRY(counts.try_append(0));
     }
     for (Block b : f.layout()) {
+        // Whatever is live across the calls of a dead end (mark_cold_blocks) is never
+        // used again, so they are not weighed against registers.
+        bool cold = m_cold_block[b] != 0;
         for (Inst i : f.insts(b)) {
             const engine::opt::InstData& data = f.inst(i);
             u32 position = m_inst_position[i];
@@ -625,7 +709,7 @@ Result<void> Allocator::weigh_calls(const Function& f)
                 for (Value v : f.edge_args(e))
                     use(v);
             }
-            if (data.op == Op::Call || data.op == Op::CallIndirect || data.op == Op::CallRef) {
+            if ((data.op == Op::Call || data.op == Op::CallIndirect || data.op == Op::CallRef) && !cold) {
                 TRY(m_calls.try_append(position));
                 for (u32 l = 0; l < kLevels; ++l)
                     TRY(m_calls_at_level[l].try_append(m_calls_at_level[l].last() + (level >= l ? weight : 0)));
@@ -684,6 +768,7 @@ Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints, Span<
     TRY(build_intervals(f));
     TRY(weigh_calls(f));
     TRY(scan(f));
+    TRY(assign_cold_slots(f));
     return split_loops(f);
 }
 

@@ -101,6 +101,8 @@ public:
     Loc loc_in(Value v, Block b) const
     {
         Loc own = m_locs[v];
+        if (own.kind == LocKind::Reg && b != engine::opt::kNone && m_cold_block[b] != 0 && cold_slot(v) != engine::opt::kNone)
+            return Loc { LocKind::Slot, 0, cold_slot(v) };
         if (own.kind != LocKind::Slot || b == engine::opt::kNone || m_split_first.is_empty())
             return own;
         for (u32 k = m_split_first[b]; k < m_split_first[b + 1]; ++k) {
@@ -119,6 +121,16 @@ public:
         if (b == engine::opt::kNone || m_split_first.is_empty())
             return {};
         return m_splits.span().subspan(m_split_first[b], m_split_first[b + 1] - m_split_first[b]);
+    }
+    // The slot a value in a register is stored to on the edges into the dead ends that
+    // read it (blocks ending in a trap: its interval stays out of them), or kNone.
+    u32 cold_slot(Value v) const { return m_cold_slot.is_empty() ? engine::opt::kNone : m_cold_slot[v]; }
+    // The values with a cold slot that dead end `b` reads (none for other blocks).
+    Span<const Value> cold_values(Block b) const
+    {
+        if (m_cold_first.is_empty())
+            return {};
+        return m_cold_values.span().subspan(m_cold_first[b], m_cold_first[b + 1] - m_cold_first[b]);
     }
     u32 position(Inst inst) const { return m_inst_position[inst]; }
     u32 block_start(Block block) const { return m_block_start[block]; }
@@ -203,6 +215,8 @@ private:
     // and reloaded around every call.
     Result<void> weigh_calls(const Function&);
     bool prefers_slot(const Interval& interval) const;
+    Result<void> mark_cold_blocks(const Function&);
+    Result<void> assign_cold_slots(const Function&);
     static constexpr u32 kLevels = 7; // loop depths 0 .. 6 (deeper counts as 6)
     u8 level_at(u32 position) const { return static_cast<u8>(std::min<u32>(m_depth[position / 2], kLevels - 1)); }
     u64 weight_at(u32 position) const { return u64 { 1 } << (3 * level_at(position)); }
@@ -241,6 +255,11 @@ private:
     engine::opt::DominatorTree m_dominators;
     Vector<u64> m_use_weight;   // per value
     Vector<u8> m_use_level;     // per value: the deepest loop level of its uses
+    Vector<u8> m_cold_block;    // per block: a dead end (mark_cold_blocks)
+    Vector<u8> m_cold_read;     // per value: read in a dead end it is not defined in
+    Vector<u32> m_cold_slot;    // per value: see cold_slot (empty when none has one)
+    Vector<Value> m_cold_values; // per dead end: see cold_values, from m_cold_first[b]
+    Vector<u32> m_cold_first;
     Vector<u64> m_calls_at_level[kLevels]; // prefix sums of the weights of calls at that level or deeper
     Vector<u32> m_calls;        // call positions, ascending
     u32 m_slots { 0 };
