@@ -21,6 +21,7 @@ u32 channel_write(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_len, u32
 u32 channel_read(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_capacity, u32 handles_ptr, u32 handles_capacity,
                  u32 actual_out);
 u32 wait_many(WasmkernCaller&, u32 items_ptr, u32 count, u32 timeout_ms);
+u32 wait_many_until(WasmkernCaller&, u32 items_ptr, u32 count, u32 deadline_low, u32 deadline_high);
 
 u32 event_create(WasmkernCaller&, u32 handle_out);
 u32 event_signal(WasmkernCaller&, u32 handle, u32 set_mask, u32 clear_mask);

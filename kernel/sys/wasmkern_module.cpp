@@ -436,6 +436,7 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&calls::channel_write>("channel_write"),
         define<&calls::channel_read>("channel_read"),
         define<&calls::wait_many>("wait_many"),
+        define<&calls::wait_many_until>("wait_many_until"),
         define<&calls::event_create>("event_create"),
         define<&calls::event_signal>("event_signal"),
         define<&calls::timer_create>("timer_create"),

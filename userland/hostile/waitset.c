@@ -197,6 +197,29 @@ static void timers(void)
     wasmkern_handle_close(timer);
 }
 
+// wait_many_until: an absolute deadline, with the checks of wait_many's items.
+static void absolute_deadlines(void)
+{
+    uint32_t event = 0;
+    wasmkern_event_create(&event);
+    struct WkWaitItem item = { event, U0, 0 };
+    show("wait_many_until deadline 0, nothing signalled", wasmkern_wait_many_until(&item, 1, 0));
+    uint64_t deadline = now_ns() + 30000000u;
+    int error = wasmkern_wait_many_until(&item, 1, deadline);
+    printf("waitset: wait_many_until in 30 ms -> %d, not before it %d\n", error, now_ns() >= deadline);
+    show("wait_many_until the same deadline again", wasmkern_wait_many_until(&item, 1, deadline));
+    wasmkern_event_signal(event, U0, 0);
+    show("wait_many_until a past deadline, signalled", wasmkern_wait_many_until(&item, 1, deadline));
+    error = wasmkern_wait_many_until(&item, 1, UINT64_MAX);
+    printf("waitset: wait_many_until UINT64_MAX, signalled -> %d, observed 0x%x\n", error, item.observed);
+    show("wait_many_until 0 items", wasmkern_wait_many_until(&item, 0, 0));
+    show("wait_many_until 65 items", wasmkern_wait_many_until(&item, 65, 0));
+    show("wait_many_until out of bounds", wasmkern_wait_many_until((struct WkWaitItem*)0xFFFFFFF0u, 1, 0));
+    struct WkWaitItem forged = { 0x3456781u, U0, 0 };
+    show("wait_many_until on a forged handle", wasmkern_wait_many_until(&forged, 1, 0));
+    wasmkern_handle_close(event);
+}
+
 static int port_packets(uint32_t port, uint64_t deadline, struct WkPortPacket* packets, uint32_t capacity)
 {
     uint32_t count = 0;
@@ -391,6 +414,7 @@ int main(int argc, char** argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     events();
     timers();
+    absolute_deadlines();
     ports();
     across_processes();
     killed_waiters();
