@@ -441,6 +441,7 @@ Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Lin
         define<&calls::event_signal>("event_signal"),
         define<&calls::timer_create>("timer_create"),
         define<&calls::timer_set>("timer_set"),
+        define<&calls::timer_set_slack>("timer_set_slack"),
         define<&calls::timer_cancel>("timer_cancel"),
         define<&calls::port_create>("port_create"),
         define<&calls::port_add>("port_add"),

@@ -220,6 +220,39 @@ static void absolute_deadlines(void)
     wasmkern_handle_close(event);
 }
 
+// Timer slack: the signal is there from the deadline on; a wait that another timer ends inside
+// the slack finds the slack timer fired and does not wait for deadline + slack.
+static void timer_slack(void)
+{
+    uint32_t early = 0, late = 0, wait_only = 0, event = 0;
+    wasmkern_timer_create(&early);
+    wasmkern_timer_create(&late);
+    uint64_t start = now_ns();
+    show("timer_set_slack in 10 ms, slack 4 s", wasmkern_timer_set_slack(early, start + 10000000u, 4000000000u));
+    sleep_ms(20);
+    show("past its deadline, inside its slack, polled", wait_one(early, WK_SIGNAL_TIMER_FIRED, 0, NULL));
+    start = now_ns();
+    wasmkern_timer_set_slack(early, start + 10000000u, 4000000000u);
+    wasmkern_timer_set(late, start + 30000000u);
+    struct WkWaitItem items[2] = { { early, WK_SIGNAL_TIMER_FIRED, 0 }, { late, WK_SIGNAL_TIMER_FIRED, 0 } };
+    int error = wasmkern_wait_many(items, 2, FOREVER);
+    uint64_t waited = now_ns() - start;
+    printf("waitset: slack timer beside a timer in 30 ms -> %d, the slack timer fired %d, not early %d, "
+           "before its slack ran out %d\n",
+        error, (items[0].observed & WK_SIGNAL_TIMER_FIRED) != 0, waited >= 10000000u, waited < 4000000000u);
+    show("timer_set_slack deadline UINT64_MAX, slack UINT32_MAX", wasmkern_timer_set_slack(early, UINT64_MAX, UINT32_MAX));
+    show("deadline UINT64_MAX with slack, 20 ms", wait_one(early, WK_SIGNAL_TIMER_FIRED, 20, NULL));
+    wasmkern_event_create(&event);
+    wasmkern_handle_duplicate(early, WK_RIGHT_WAIT, &wait_only);
+    show("timer_set_slack without the write right", wasmkern_timer_set_slack(wait_only, 0, 1000));
+    show("timer_set_slack on an event", wasmkern_timer_set_slack(event, 0, 1000));
+    show("timer_set_slack on a forged handle", wasmkern_timer_set_slack(0x3456781u, 0, 1000));
+    wasmkern_handle_close(wait_only);
+    wasmkern_handle_close(event);
+    wasmkern_handle_close(early);
+    wasmkern_handle_close(late);
+}
+
 static int port_packets(uint32_t port, uint64_t deadline, struct WkPortPacket* packets, uint32_t capacity)
 {
     uint32_t count = 0;
@@ -415,6 +448,7 @@ int main(int argc, char** argv)
     events();
     timers();
     absolute_deadlines();
+    timer_slack();
     ports();
     across_processes();
     killed_waiters();

@@ -224,6 +224,17 @@ static inline int32_t wasmkern_timer_set(uint32_t timer, uint64_t deadline_ns)
 {
     return wasmkern_timer_set_halves(timer, (uint32_t)deadline_ns, (uint32_t)(deadline_ns >> 32));
 }
+WK_IMPORT("timer_set_slack")
+int32_t wasmkern_timer_set_slack_halves(uint32_t timer, uint32_t deadline_low, uint32_t deadline_high,
+    uint32_t slack_ns);
+// timer_set with slack: WK_SIGNAL_TIMER_FIRED from `deadline_ns` on as with timer_set, but a
+// waiter is woken for it by `deadline_ns + slack_ns` at the latest, so the kernel can serve it
+// with a wake-up it makes anyway (another timer's, a message's): waits on it end somewhere in
+// [deadline, deadline + slack]. timer_set is slack 0.
+static inline int32_t wasmkern_timer_set_slack(uint32_t timer, uint64_t deadline_ns, uint32_t slack_ns)
+{
+    return wasmkern_timer_set_slack_halves(timer, (uint32_t)deadline_ns, (uint32_t)(deadline_ns >> 32), slack_ns);
+}
 // Disarms the timer and clears WK_SIGNAL_TIMER_FIRED (needs the write right).
 WK_IMPORT("timer_cancel")
 int32_t wasmkern_timer_cancel(uint32_t timer);
