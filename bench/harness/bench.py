@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import ipc
 import storage
 
 HERE = Path(__file__).resolve().parent
@@ -146,7 +147,7 @@ def compile_one(argv, output):
 FLAGS_CHANGED = False
 
 
-def build(build_dir, names, with_micro, jobs, with_storage=False):
+def build(build_dir, names, with_micro, jobs, with_storage=False, with_ipc=False):
     """Compiles what is missing or older than its sources; everything when the flags changed."""
     global FLAGS_CHANGED
     sysroot = wasi_sysroot()
@@ -175,6 +176,8 @@ def build(build_dir, names, with_micro, jobs, with_storage=False):
         write_instantiation_modules(build_dir / "micro")
     if with_storage:
         steps.extend(storage.build_steps(build_dir, CC, ["--target=wasm32-wasi", f"--sysroot={sysroot}"]))
+    if with_ipc:
+        steps.extend(ipc.build_steps(build_dir, CC))
     steps = [(argv, output) for argv, output, inputs in steps if stale(output, inputs)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         errors = [error for error in pool.map(lambda step: compile_one(*step), steps) if error]
@@ -558,7 +561,7 @@ def machine_lines(args):
             f"compilers: {clang}; node {node_version}"]
 
 
-def report(args, columns, names, results, failures, micro, storage_lines=None):
+def report(args, columns, names, results, failures, micro, table_lines=None):
     out = []
     emit = out.append
     emit(f"# Wasmkern benchmarks — profile {args.profile}, median of {args.runs} run(s)")
@@ -638,8 +641,8 @@ def report(args, columns, names, results, failures, micro, storage_lines=None):
         out.extend(goals(args, columns, names, work_geo, work_median, figures))
         emit("")
 
-    if storage_lines:
-        out.extend(storage_lines)
+    if table_lines:
+        out.extend(table_lines)
         emit("")
 
     if failures:
@@ -930,6 +933,13 @@ def parse_args():
     parser.add_argument("--storage-mib", type=int, help="MiB fsbench writes and reads (default: quick 16, full 64)")
     parser.add_argument("--storage-files", type=int, help="small files fsbench creates (default: quick 200, full 500)")
     parser.add_argument("--storage-runs", type=int, help="fsbench runs per column (default: quick 1, full 3)")
+    parser.add_argument("--no-ipc", action="store_true",
+                        help="skip the IPC table (kernel objects in the OS beside Linux in QEMU and on the host)")
+    parser.add_argument("--ipc-only", action="store_true",
+                        help="only the IPC table (not in the smoke profile: it boots the kernel and a Linux guest)")
+    parser.add_argument("--require-ipc", action="store_true",
+                        help="count an IPC column that cannot run as a failure (the ctest)")
+    parser.add_argument("--ipc-runs", type=int, help="runs of the IPC programs per column (default: quick 1, full 3)")
     parser.add_argument("--require-node", action="store_true",
                         help="exit 77 (ctest's skip code) when node is not installed")
     parser.add_argument("--build-only", action="store_true", help="build the programs and stop")
@@ -958,6 +968,10 @@ def parse_args():
             parser.error(f"--{name.replace('_', '-')} must be 1 to 4096")
     if args.storage_only and (args.no_storage or args.profile == "smoke"):
         parser.error("--storage-only goes with neither --no-storage nor --profile smoke")
+    if args.ipc_only and (args.no_ipc or args.storage_only or args.profile == "smoke"):
+        parser.error("--ipc-only goes with neither --no-ipc, --storage-only nor --profile smoke")
+    if args.ipc_runs is not None and not 1 <= args.ipc_runs <= 20:
+        parser.error("--ipc-runs must be 1 to 20")
     return args
 
 
@@ -976,13 +990,15 @@ def main():
         log(f"bench: {NODE} not found; nothing to compare native code with (skipped)")
         return 77
     build_dir = Path(args.build_dir).resolve()
-    with_micro = not args.no_micro and args.profile != "smoke" and not args.storage_only
-    with_storage = not args.no_storage and args.profile != "smoke"
-    build(build_dir, [] if args.storage_only else list(SIZES), with_micro, args.jobs, with_storage)
+    only = args.storage_only or args.ipc_only
+    with_micro = not args.no_micro and args.profile != "smoke" and not only
+    with_storage = not args.no_storage and args.profile != "smoke" and not args.ipc_only
+    with_ipc = not args.no_ipc and args.profile != "smoke" and not args.storage_only
+    build(build_dir, [] if only else list(SIZES), with_micro, args.jobs, with_storage, with_ipc)
     if args.build_only:
         return 0
-    if args.storage_only:
-        lines, failures = storage.measure(args, build_dir, table)
+    if only:
+        lines, failures = (storage if args.storage_only else ipc).measure(args, build_dir, table)
         lines.extend(["## FAILURES", *[f"  {failure}" for failure in failures]] if failures else [])
         print("\n".join(lines), flush=True)
         write_results(args, lines)
@@ -1003,11 +1019,13 @@ def main():
     args.load_at_start = load_average()
     results, failures = run_benchmarks(args, columns, names, build_dir)
     micro = measure_micro(args, columns, build_dir) if with_micro else None
-    storage_lines = None
-    if with_storage:
-        storage_lines, storage_failures = storage.measure(args, build_dir, table)
-        failures.extend(storage_failures)
-    lines = report(args, columns, names, results, failures, micro, storage_lines)
+    table_lines = []
+    for section, wanted in ((storage, with_storage), (ipc, with_ipc)):
+        if wanted:
+            section_lines, section_failures = section.measure(args, build_dir, table)
+            table_lines.extend([*([""] if table_lines else []), *section_lines])
+            failures.extend(section_failures)
+    lines = report(args, columns, names, results, failures, micro, table_lines)
     elapsed = time.monotonic() - started
     # The geomean line stays last; the elapsed time goes just before it.
     lines.insert(len(lines) - 2, f"harness wall time: {elapsed:.0f} s")

@@ -58,6 +58,53 @@ KERNEL_TEST(timer_deadlines)
     KEXPECT_EQ(timer.next_signal_deadline(), kNoDeadline);
 }
 
+// Slack: the signal from the deadline on, a waiter woken by deadline + slack at the latest.
+KERNEL_TEST(timer_slack)
+{
+    auto early_created = TimerObject::create();
+    auto late_created = TimerObject::create();
+    KEXPECT(early_created.has_value() && late_created.has_value());
+    auto& early = as<TimerObject>(*early_created);
+    auto& late = as<TimerObject>(*late_created);
+    u64 now = time::nanoseconds_since_boot();
+    early.set(now + 10'000'000'000, 5'000'000'000);
+    KEXPECT_EQ(early.signals(), 0u);
+    KEXPECT_EQ(early.next_signal_deadline(), now + 15'000'000'000);
+    early.set(TimerObject::kNever - 10, 100); // saturates: no wake-up of its own
+    KEXPECT_EQ(early.next_signal_deadline(), kNoDeadline);
+    early.set(now + 10'000'000'000, ~u64 { 0 });
+    KEXPECT_EQ(early.next_signal_deadline(), kNoDeadline);
+    early.set(0, 5'000'000'000); // slack never delays the signal itself
+    KEXPECT_EQ(early.signals(), signals::kTimerFired);
+    KEXPECT_EQ(early.next_signal_deadline(), kNoDeadline);
+    early.set(now, 0);
+    KEXPECT_EQ(early.signals(), signals::kTimerFired);
+
+    // Coalescing: a wait on both sleeps until the later timer's deadline, inside the earlier
+    // one's slack (far deadlines: nothing fires while this looks).
+    now = time::nanoseconds_since_boot();
+    early.set(now + 10'000'000'000, 10'000'000'000);
+    late.set(now + 15'000'000'000);
+    KEXPECT_EQ(late.next_signal_deadline(), now + 15'000'000'000);
+    KEXPECT(late.next_signal_deadline() < early.next_signal_deadline());
+    // ... and whatever wakes it then finds the earlier fired (lower bounds only: the machine
+    // may be slow); set again, slack 0 is the plain deadline.
+    now = time::nanoseconds_since_boot();
+    u64 early_deadline = now + 2'000'000;
+    early.set(early_deadline, 10'000'000);
+    late.set(now + 4'000'000);
+    auto check = [&](u64& next) {
+        u64 own = early.next_signal_deadline() < late.next_signal_deadline() ? early.next_signal_deadline()
+                                                                              : late.next_signal_deadline();
+        next = own < next ? own : next;
+        return early.signals() & signals::kTimerFired ? Errno::Success : Errno::Again;
+    };
+    KEXPECT(wait_until(kNoDeadline, check) == Errno::Success);
+    KEXPECT(time::nanoseconds_since_boot() >= early_deadline);
+    early.set(early_deadline);
+    KEXPECT_EQ(early.next_signal_deadline(), kNoDeadline); // fired: no later wake-up
+}
+
 // A wait with no deadline of its own ends when the timer it looks at fires, not before.
 KERNEL_TEST(wait_until_timer)
 {

@@ -27,13 +27,15 @@ u64 TimerObject::next_signal_deadline() const
     x86_64::InterruptDisabler guard;
     if (m_deadline == kNever || time::nanoseconds_since_boot() >= m_deadline)
         return kNoDeadline; // not armed, or fired already: nothing changes by itself any more
-    return m_deadline;
+    // The latest a waiter must wake; saturating (a deadline near ~0 never comes anyway).
+    return m_slack >= kNoDeadline - m_deadline ? kNoDeadline : m_deadline + m_slack;
 }
 
-void TimerObject::set(u64 deadline_ns)
+void TimerObject::set(u64 deadline_ns, u64 slack_ns)
 {
     x86_64::InterruptDisabler guard;
     m_deadline = deadline_ns;
+    m_slack = slack_ns;
     notify_signal_change();
 }
 

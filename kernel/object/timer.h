@@ -9,6 +9,9 @@
 // deadline on, until it is set again or cancelled. It needs no timer wheel of its own: its
 // signal is a function of the clock, and a wait that wants it sleeps until the deadline
 // (next_signal_deadline, wait.h). A deadline of 0 or in the past fires at once; ~0 never fires.
+// Slack lets the kernel coalesce wake-ups: the signal is there from the deadline on, but a wait
+// is only woken for it by `deadline + slack` (the latest), so a wake-up at any time in between
+// (another timer's, a message's) finds it fired and no wake-up of its own is needed.
 //
 // Contract: the deadline changes with interrupts off; every change wakes the waiters, which
 // look again and sleep until the new deadline.
@@ -25,9 +28,9 @@ public:
     u32 signals() const override;
     u64 next_signal_deadline() const override;
 
-    // Arms the timer for `deadline_ns` (replacing an earlier deadline; a fired timer is
-    // unsignalled until the new deadline).
-    void set(u64 deadline_ns);
+    // Arms the timer for `deadline_ns` with `slack_ns` of slack (replacing an earlier deadline
+    // and slack; a fired timer is unsignalled until the new deadline).
+    void set(u64 deadline_ns, u64 slack_ns = 0);
     // Disarms it and clears kTimerFired.
     void cancel();
 
@@ -35,6 +38,7 @@ private:
     TimerObject() = default;
 
     u64 m_deadline { kNever }; // kNever: not armed
+    u64 m_slack { 0 };
 };
 
 } // namespace wk::kernel::object

@@ -21,11 +21,13 @@ u32 channel_write(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_len, u32
 u32 channel_read(WasmkernCaller&, u32 handle, u32 bytes_ptr, u32 bytes_capacity, u32 handles_ptr, u32 handles_capacity,
                  u32 actual_out);
 u32 wait_many(WasmkernCaller&, u32 items_ptr, u32 count, u32 timeout_ms);
+u32 wait_many_until(WasmkernCaller&, u32 items_ptr, u32 count, u32 deadline_low, u32 deadline_high);
 
 u32 event_create(WasmkernCaller&, u32 handle_out);
 u32 event_signal(WasmkernCaller&, u32 handle, u32 set_mask, u32 clear_mask);
 u32 timer_create(WasmkernCaller&, u32 handle_out);
 u32 timer_set(WasmkernCaller&, u32 handle, u32 deadline_low, u32 deadline_high);
+u32 timer_set_slack(WasmkernCaller&, u32 handle, u32 deadline_low, u32 deadline_high, u32 slack_ns);
 u32 timer_cancel(WasmkernCaller&, u32 handle);
 u32 port_create(WasmkernCaller&, u32 handle_out);
 u32 port_add(WasmkernCaller&, u32 port, u32 handle, u32 key, u32 wanted);

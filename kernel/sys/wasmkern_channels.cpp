@@ -94,7 +94,10 @@ u32 channel_read(WasmkernCaller& caller, u32 handle, u32 bytes_ptr, u32 bytes_ca
     return code(memory.write_bytes(actual_out, ReadonlyBytes(reinterpret_cast<const u8*>(actual), sizeof actual)));
 }
 
-u32 wait_many(WasmkernCaller& caller, u32 items_ptr, u32 count, u32 timeout_ms)
+namespace {
+
+// wait_many and wait_many_until: the items' wait until `deadline` (ns since boot, or none).
+u32 wait_items(WasmkernCaller& caller, u32 items_ptr, u32 count, u64 deadline)
 {
     auto memory = caller.context->memory();
     if (count == 0 || count > kMaxWaitItems)
@@ -111,7 +114,6 @@ u32 wait_many(WasmkernCaller& caller, u32 items_ptr, u32 count, u32 timeout_ms)
             return code(found.error());
         objects[i] = std::move(found->object);
     }
-    u64 deadline = timeout_ms == kWaitForever ? object::kNoDeadline : object::deadline_after(u64 { timeout_ms } * 1'000'000);
     auto check = [&](u64& next_deadline) {
         bool any = false;
         for (u32 i = 0; i < count; ++i) {
@@ -133,6 +135,19 @@ u32 wait_many(WasmkernCaller& caller, u32 items_ptr, u32 count, u32 timeout_ms)
         return code(result);
     Errno written = memory.write_bytes(items_ptr, ReadonlyBytes(reinterpret_cast<const u8*>(fields), count * kWaitItemSize));
     return code(written != Errno::Success ? written : result);
+}
+
+} // namespace
+
+u32 wait_many(WasmkernCaller& caller, u32 items_ptr, u32 count, u32 timeout_ms)
+{
+    u64 deadline = timeout_ms == kWaitForever ? object::kNoDeadline : object::deadline_after(u64 { timeout_ms } * 1'000'000);
+    return wait_items(caller, items_ptr, count, deadline);
+}
+
+u32 wait_many_until(WasmkernCaller& caller, u32 items_ptr, u32 count, u32 deadline_low, u32 deadline_high)
+{
+    return wait_items(caller, items_ptr, count, (u64 { deadline_high } << 32) | deadline_low);
 }
 
 } // namespace wk::kernel::sys::calls

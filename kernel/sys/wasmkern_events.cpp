@@ -68,10 +68,15 @@ u32 timer_create(WasmkernCaller& caller, u32 handle_out)
 
 u32 timer_set(WasmkernCaller& caller, u32 handle, u32 deadline_low, u32 deadline_high)
 {
+    return timer_set_slack(caller, handle, deadline_low, deadline_high, 0);
+}
+
+u32 timer_set_slack(WasmkernCaller& caller, u32 handle, u32 deadline_low, u32 deadline_high, u32 slack_ns)
+{
     auto timer = caller.handles->get_as<TimerObject>(handle, ObjectType::Timer, rights::kWrite);
     if (!timer)
         return code(timer.error());
-    timer->object->set(join(deadline_low, deadline_high));
+    timer->object->set(join(deadline_low, deadline_high), slack_ns);
     return code(Errno::Success);
 }
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Events, timers and ports (docs/process-abi.md, "Events, timers and ports"):
 # userland/hostile/waitset uses and abuses them: each operation, forged, closed and wrong-type
-# handles, missing rights, deadlines 0 and UINT64_MAX, a flood of signals, a full packet queue
-# and registration set, wake-ups from another process (1000 event round trips, a timer armed
-# while waited on, a queued packet, an exit seen through a port), and children killed while
-# blocked in port_wait and wait_many. Twice: the second round leaves the kernel heap's bytes
-# and live objects (0) as the first, and free frames up to pages the heap holds.
+# handles, missing rights, deadlines 0 and UINT64_MAX, wait_many_until's absolute deadlines,
+# timer slack (the signal at the deadline, a wait ended by another timer inside the slack), a
+# flood of signals, a full packet queue and registration set, wake-ups from another process
+# (1000 event round trips, a timer armed while waited on, a queued packet, an exit seen through
+# a port), and children killed while blocked in port_wait and wait_many. Twice: the second
+# round leaves the kernel heap's bytes and live objects (0) as the first, and free frames up to
+# pages the heap holds.
 # usage: waitset.sh -- QEMU-RUN-ARGS... (an initrd with the test programs, the kernel last)
 set -uo pipefail
 [ "${1:-}" = "--" ] && shift
@@ -33,6 +35,15 @@ for check in \
     "timer_set deadline UINT64_MAX -> 0" "deadline UINT64_MAX, 20 ms -> 73" "timer_set deadline UINT64_MAX - 1 -> 0" \
     "deadline UINT64_MAX - 1, 20 ms -> 73" "timer in 10 s, wait 20 ms -> 73" "re-set to 20 ms -> 0, before the old deadline 1" \
     "16 timers in one wait -> 0, the earliest fired 1, not early 1" \
+    "wait_many_until deadline 0, nothing signalled -> 73" "wait_many_until in 30 ms -> 73, not before it 1" \
+    "wait_many_until the same deadline again -> 73" "wait_many_until a past deadline, signalled -> 0" \
+    "wait_many_until UINT64_MAX, signalled -> 0, observed 0x1000000" "wait_many_until 0 items -> 28" \
+    "wait_many_until 65 items -> 28" "wait_many_until out of bounds -> 21" "wait_many_until on a forged handle -> 8" \
+    "timer_set_slack in 10 ms, slack 4 s -> 0" "past its deadline, inside its slack, polled -> 0" \
+    "slack timer beside a timer in 30 ms -> 0, the slack timer fired 1, not early 1, before its slack ran out 1" \
+    "timer_set_slack deadline UINT64_MAX, slack UINT32_MAX -> 0" "deadline UINT64_MAX with slack, 20 ms -> 73" \
+    "timer_set_slack without the write right -> 76" "timer_set_slack on an event -> 28" \
+    "timer_set_slack on a forged handle -> 8" \
     "timer_set without the write right -> 76" "timer_cancel without the write right -> 76" "timer_set on an event -> 28" \
     "timer_set on a forged handle -> 8" "event_signal on a timer -> 28" "timer_set on a closed handle -> 8" \
     "port_create -> 0" "port_wait polled, empty -> -73" "port_wait, deadline in 30 ms -> -73" "deadline kept 1" \

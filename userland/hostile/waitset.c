@@ -197,6 +197,62 @@ static void timers(void)
     wasmkern_handle_close(timer);
 }
 
+// wait_many_until: an absolute deadline, with the checks of wait_many's items.
+static void absolute_deadlines(void)
+{
+    uint32_t event = 0;
+    wasmkern_event_create(&event);
+    struct WkWaitItem item = { event, U0, 0 };
+    show("wait_many_until deadline 0, nothing signalled", wasmkern_wait_many_until(&item, 1, 0));
+    uint64_t deadline = now_ns() + 30000000u;
+    int error = wasmkern_wait_many_until(&item, 1, deadline);
+    printf("waitset: wait_many_until in 30 ms -> %d, not before it %d\n", error, now_ns() >= deadline);
+    show("wait_many_until the same deadline again", wasmkern_wait_many_until(&item, 1, deadline));
+    wasmkern_event_signal(event, U0, 0);
+    show("wait_many_until a past deadline, signalled", wasmkern_wait_many_until(&item, 1, deadline));
+    error = wasmkern_wait_many_until(&item, 1, UINT64_MAX);
+    printf("waitset: wait_many_until UINT64_MAX, signalled -> %d, observed 0x%x\n", error, item.observed);
+    show("wait_many_until 0 items", wasmkern_wait_many_until(&item, 0, 0));
+    show("wait_many_until 65 items", wasmkern_wait_many_until(&item, 65, 0));
+    show("wait_many_until out of bounds", wasmkern_wait_many_until((struct WkWaitItem*)0xFFFFFFF0u, 1, 0));
+    struct WkWaitItem forged = { 0x3456781u, U0, 0 };
+    show("wait_many_until on a forged handle", wasmkern_wait_many_until(&forged, 1, 0));
+    wasmkern_handle_close(event);
+}
+
+// Timer slack: the signal is there from the deadline on; a wait that another timer ends inside
+// the slack finds the slack timer fired and does not wait for deadline + slack.
+static void timer_slack(void)
+{
+    uint32_t early = 0, late = 0, wait_only = 0, event = 0;
+    wasmkern_timer_create(&early);
+    wasmkern_timer_create(&late);
+    uint64_t start = now_ns();
+    show("timer_set_slack in 10 ms, slack 4 s", wasmkern_timer_set_slack(early, start + 10000000u, 4000000000u));
+    sleep_ms(20);
+    show("past its deadline, inside its slack, polled", wait_one(early, WK_SIGNAL_TIMER_FIRED, 0, NULL));
+    start = now_ns();
+    wasmkern_timer_set_slack(early, start + 10000000u, 4000000000u);
+    wasmkern_timer_set(late, start + 30000000u);
+    struct WkWaitItem items[2] = { { early, WK_SIGNAL_TIMER_FIRED, 0 }, { late, WK_SIGNAL_TIMER_FIRED, 0 } };
+    int error = wasmkern_wait_many(items, 2, FOREVER);
+    uint64_t waited = now_ns() - start;
+    printf("waitset: slack timer beside a timer in 30 ms -> %d, the slack timer fired %d, not early %d, "
+           "before its slack ran out %d\n",
+        error, (items[0].observed & WK_SIGNAL_TIMER_FIRED) != 0, waited >= 10000000u, waited < 4000000000u);
+    show("timer_set_slack deadline UINT64_MAX, slack UINT32_MAX", wasmkern_timer_set_slack(early, UINT64_MAX, UINT32_MAX));
+    show("deadline UINT64_MAX with slack, 20 ms", wait_one(early, WK_SIGNAL_TIMER_FIRED, 20, NULL));
+    wasmkern_event_create(&event);
+    wasmkern_handle_duplicate(early, WK_RIGHT_WAIT, &wait_only);
+    show("timer_set_slack without the write right", wasmkern_timer_set_slack(wait_only, 0, 1000));
+    show("timer_set_slack on an event", wasmkern_timer_set_slack(event, 0, 1000));
+    show("timer_set_slack on a forged handle", wasmkern_timer_set_slack(0x3456781u, 0, 1000));
+    wasmkern_handle_close(wait_only);
+    wasmkern_handle_close(event);
+    wasmkern_handle_close(early);
+    wasmkern_handle_close(late);
+}
+
 static int port_packets(uint32_t port, uint64_t deadline, struct WkPortPacket* packets, uint32_t capacity)
 {
     uint32_t count = 0;
@@ -391,6 +447,8 @@ int main(int argc, char** argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     events();
     timers();
+    absolute_deadlines();
+    timer_slack();
     ports();
     across_processes();
     killed_waiters();

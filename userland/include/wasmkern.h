@@ -192,6 +192,16 @@ struct WkWaitItem {
 // killed, ECANCELED when one of the handles is closed during the wait (items not written).
 WK_IMPORT("wait_many")
 int32_t wasmkern_wait_many(struct WkWaitItem* items, uint32_t count, uint32_t timeout_ms);
+WK_IMPORT("wait_many_until")
+int32_t wasmkern_wait_many_until_halves(struct WkWaitItem* items, uint32_t count, uint32_t deadline_low,
+    uint32_t deadline_high);
+// wait_many with an absolute deadline: nanoseconds of the monotonic clock
+// (clock_gettime(CLOCK_MONOTONIC)); 0 or a past deadline polls, UINT64_MAX waits without one.
+// A loop of waits keeps one deadline instead of shortening a timeout by hand.
+static inline int32_t wasmkern_wait_many_until(struct WkWaitItem* items, uint32_t count, uint64_t deadline_ns)
+{
+    return wasmkern_wait_many_until_halves(items, count, (uint32_t)deadline_ns, (uint32_t)(deadline_ns >> 32));
+}
 
 // Events, timers and ports (docs/process-abi.md, "Events, timers and ports"). Deadlines are
 // nanoseconds of the monotonic clock (clock_gettime(CLOCK_MONOTONIC)); UINT64_MAX is none.
@@ -213,6 +223,17 @@ int32_t wasmkern_timer_set_halves(uint32_t timer, uint32_t deadline_low, uint32_
 static inline int32_t wasmkern_timer_set(uint32_t timer, uint64_t deadline_ns)
 {
     return wasmkern_timer_set_halves(timer, (uint32_t)deadline_ns, (uint32_t)(deadline_ns >> 32));
+}
+WK_IMPORT("timer_set_slack")
+int32_t wasmkern_timer_set_slack_halves(uint32_t timer, uint32_t deadline_low, uint32_t deadline_high,
+    uint32_t slack_ns);
+// timer_set with slack: WK_SIGNAL_TIMER_FIRED from `deadline_ns` on as with timer_set, but a
+// waiter is woken for it by `deadline_ns + slack_ns` at the latest, so the kernel can serve it
+// with a wake-up it makes anyway (another timer's, a message's): waits on it end somewhere in
+// [deadline, deadline + slack]. timer_set is slack 0.
+static inline int32_t wasmkern_timer_set_slack(uint32_t timer, uint64_t deadline_ns, uint32_t slack_ns)
+{
+    return wasmkern_timer_set_slack_halves(timer, (uint32_t)deadline_ns, (uint32_t)(deadline_ns >> 32), slack_ns);
 }
 // Disarms the timer and clears WK_SIGNAL_TIMER_FIRED (needs the write right).
 WK_IMPORT("timer_cancel")
