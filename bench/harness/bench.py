@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpd
 import storage
 
 HERE = Path(__file__).resolve().parent
@@ -146,7 +147,7 @@ def compile_one(argv, output):
 FLAGS_CHANGED = False
 
 
-def build(build_dir, names, with_micro, jobs, with_storage=False):
+def build(build_dir, names, with_micro, jobs, with_storage=False, with_httpd=False):
     """Compiles what is missing or older than its sources; everything when the flags changed."""
     global FLAGS_CHANGED
     sysroot = wasi_sysroot()
@@ -175,6 +176,8 @@ def build(build_dir, names, with_micro, jobs, with_storage=False):
         write_instantiation_modules(build_dir / "micro")
     if with_storage:
         steps.extend(storage.build_steps(build_dir, CC, ["--target=wasm32-wasi", f"--sysroot={sysroot}"]))
+    if with_httpd:
+        steps.extend(httpd.build_steps(build_dir, CC))
     steps = [(argv, output) for argv, output, inputs in steps if stale(output, inputs)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         errors = [error for error in pool.map(lambda step: compile_one(*step), steps) if error]
@@ -930,6 +933,14 @@ def parse_args():
     parser.add_argument("--storage-mib", type=int, help="MiB fsbench writes and reads (default: quick 16, full 64)")
     parser.add_argument("--storage-files", type=int, help="small files fsbench creates (default: quick 200, full 500)")
     parser.add_argument("--storage-runs", type=int, help="fsbench runs per column (default: quick 1, full 3)")
+    parser.add_argument("--no-httpd", action="store_true",
+                        help="skip the httpd table (httpd in the OS, under wasmkern run --tcplisten, native)")
+    parser.add_argument("--httpd-only", action="store_true",
+                        help="only the httpd table (not in the smoke profile: it boots the kernel)")
+    parser.add_argument("--require-httpd", action="store_true",
+                        help="count an httpd column that cannot run as a failure (the ctest)")
+    parser.add_argument("--httpd-requests", type=int, help="requests per ab run (default: quick 500, full 2000)")
+    parser.add_argument("--httpd-mib", type=int, help="MiB of the file curl fetches (default: quick 4, full 16)")
     parser.add_argument("--require-node", action="store_true",
                         help="exit 77 (ctest's skip code) when node is not installed")
     parser.add_argument("--build-only", action="store_true", help="build the programs and stop")
@@ -958,6 +969,12 @@ def parse_args():
             parser.error(f"--{name.replace('_', '-')} must be 1 to 4096")
     if args.storage_only and (args.no_storage or args.profile == "smoke"):
         parser.error("--storage-only goes with neither --no-storage nor --profile smoke")
+    if args.httpd_requests is not None and not 1 <= args.httpd_requests <= 1_000_000:
+        parser.error("--httpd-requests must be 1 to 1000000")
+    if args.httpd_mib is not None and not 1 <= args.httpd_mib <= 4096:
+        parser.error("--httpd-mib must be 1 to 4096")
+    if args.httpd_only and (args.no_httpd or args.storage_only or args.profile == "smoke"):
+        parser.error("--httpd-only goes with neither --no-httpd, --storage-only nor --profile smoke")
     return args
 
 
@@ -976,13 +993,16 @@ def main():
         log(f"bench: {NODE} not found; nothing to compare native code with (skipped)")
         return 77
     build_dir = Path(args.build_dir).resolve()
-    with_micro = not args.no_micro and args.profile != "smoke" and not args.storage_only
-    with_storage = not args.no_storage and args.profile != "smoke"
-    build(build_dir, [] if args.storage_only else list(SIZES), with_micro, args.jobs, with_storage)
+    only = args.storage_only or args.httpd_only
+    with_micro = not args.no_micro and args.profile != "smoke" and not only
+    with_storage = not args.no_storage and args.profile != "smoke" and not args.httpd_only
+    with_httpd = not args.no_httpd and args.profile != "smoke" and not args.storage_only
+    build(build_dir, [] if only else list(SIZES), with_micro, args.jobs, with_storage, with_httpd)
     if args.build_only:
         return 0
-    if args.storage_only:
-        lines, failures = storage.measure(args, build_dir, table)
+    if only:
+        measure_only = storage.measure if args.storage_only else httpd.measure
+        lines, failures = measure_only(args, build_dir, table)
         lines.extend(["## FAILURES", *[f"  {failure}" for failure in failures]] if failures else [])
         print("\n".join(lines), flush=True)
         write_results(args, lines)
@@ -1007,6 +1027,10 @@ def main():
     if with_storage:
         storage_lines, storage_failures = storage.measure(args, build_dir, table)
         failures.extend(storage_failures)
+    if with_httpd:
+        httpd_lines, httpd_failures = httpd.measure(args, build_dir, table)
+        storage_lines = [*(storage_lines or []), *([""] if storage_lines else []), *httpd_lines]
+        failures.extend(httpd_failures)
     lines = report(args, columns, names, results, failures, micro, storage_lines)
     elapsed = time.monotonic() - started
     # The geomean line stays last; the elapsed time goes just before it.
