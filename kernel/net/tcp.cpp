@@ -526,7 +526,7 @@ Result<usize> TcpLayer::send(usize connection, std::span<const u8> data, u64 now
     auto& c = m_connections[connection];
     if ((c.state != TcpState::Established && c.state != TcpState::CloseWait) || c.fin_queued)
         return Error::from("TCP connection cannot send", ErrorKind::Invalid);
-    usize space = kBufferBytes - c.tx_count;
+    usize space = kSendBufferBytes - c.tx_count;
     usize taken = data.size() < space ? data.size() : space;
     __builtin_memcpy(c.tx + c.tx_count, data.data(), taken);
     c.tx_count = static_cast<u16>(c.tx_count + taken);

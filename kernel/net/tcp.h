@@ -13,8 +13,9 @@
 // scaling, congestion control, out-of-order queueing (such segments are dropped and acked),
 // keep-alive (docs/networking.md, "The plan").
 //
-// Memory is fixed: kConnections connections with kBufferBytes of receive and send buffer
-// each. A SYN for a listener whose backlog (half-open plus not yet accepted) is full is
+// Memory is fixed: kConnections connections with kBufferBytes of receive and
+// kSendBufferBytes of send buffer each (what is in flight is at most the send buffer, so it
+// bounds the rate to one buffer per round trip). A SYN for a listener whose backlog (half-open plus not yet accepted) is full is
 // dropped and counted, so a SYN flood holds at most the backlog. A SYN that finds every slot
 // taken takes over the TIME_WAIT connection closest to its end, so that a server closing
 // many short connections (HTTP/1.0) is not held up by the ones it closed first.
@@ -60,7 +61,8 @@ class TcpLayer {
 public:
     static constexpr usize kConnections = 48;
     static constexpr usize kListeners = 4;
-    static constexpr usize kBufferBytes = 4096;
+    static constexpr usize kBufferBytes = 4096;     // received, per connection
+    static constexpr usize kSendBufferBytes = 16384; // to send (and resend), per connection
     static constexpr u16 kDefaultMss = 536; // RFC 9293 when the peer sends none
     static constexpr u16 kOurMss = 1460;
     static constexpr u64 kInitialRtoNs = 1'000'000'000ull;
@@ -136,7 +138,7 @@ private:
         u16 tx_count { 0 };      // bytes in tx from snd_una's first data byte on
         u16 tx_sent { 0 };       // of which sent (snd_nxt's position)
         u8 rx[kBufferBytes];
-        u8 tx[kBufferBytes];
+        u8 tx[kSendBufferBytes];
     };
     struct Listener {
         bool open { false };
