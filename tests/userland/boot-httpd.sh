@@ -100,7 +100,9 @@ connects=$(curl -sS -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects} '
 python3 "$here/httpd_client.py" hostile "$port" >"$work/hostile.out" 2>&1 || fail "hostile clients: $(cat "$work/hostile.out")"
 rate=$(python3 "$here/httpd_client.py" rate "$port" /index.html 200)
 
-# Under TCG (a loaded 2-core machine) the 50 MiB file took 32 s, the two ab runs 9 and 4 s.
+# Under TCG on a loaded 2-core machine the 50 MiB file took 8 s, the two ab runs 5 and 2 s;
+# an ab run whose first connections overflow hostfwd's backlog of 1 stalls up to a minute
+# (docs/networking.md, "Sockets for programs").
 started=$SECONDS
 large_speed=$(curl -sS --max-time 600 -o "$work/got" -w '%{speed_download}' "$url/large.bin") \
   || fail "GET /large.bin (50 MiB) failed"
