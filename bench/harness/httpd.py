@@ -75,7 +75,7 @@ AB_FIELD = re.compile(r"^(Complete requests|Failed requests|Non-2xx responses|Re
 def ab(port, requests, keep_alive):
     """Requests/s of `ab -n requests -c 32 [-k]` for the small file; RuntimeError when ab fails,
     or any request failed or was not answered 200."""
-    argv = ["ab", "-q", "-n", str(requests), "-c", str(CONCURRENCY), "-s", "60", *(["-k"] if keep_alive else []),
+    argv = ["ab", "-q", "-n", str(requests), "-c", str(CONCURRENCY), "-s", "120", *(["-k"] if keep_alive else []),
             f"http://127.0.0.1:{port}/{SMALL}"]
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=600)
@@ -251,6 +251,9 @@ def measure(args, build_dir, table):
     if accel:
         out.append(f"  in the OS: one boot (tools/qemu-run, accelerator: {accel[0]}), the userland's httpd.wasm and "
                    "the files in the initrd (/home), QEMU user networking with hostfwd to guest port 80 (virtio-net)")
+        out.append("  NOTE: hostfwd listens with a backlog of 1: when ab's burst of 32 connections overflows it, a "
+                   "request can wait tens of seconds on the host's retransmission timer, and the OS's ab figures "
+                   "then drop to tens of requests/s (docs/networking.md, \"Sockets for programs\")")
     if accel and "kvm" not in accel[0]:
         out.append("  NOTE: without KVM the guest is emulated (TCG): the OS column measures QEMU's emulator and its "
                    "user networking as much as the kernel, and is not comparable with the host columns")
