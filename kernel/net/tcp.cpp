@@ -74,7 +74,7 @@ TcpLayer::Connection* TcpLayer::free_slot()
             return &c;
         // NOTE: RFC 9293 keeps TIME_WAIT for 2 MSL so that old duplicates of this connection
         // die before its addresses are used again; a new connection here has other addresses
-        // (or, for the same ones, a SYN past the old sequence space, see handle), so ending
+        // (or, for the same ones, a SYN past the old sequence space, see receive), so ending
         // it early risks only a late ACK for it being answered with RST.
         if (c.state == TcpState::TimeWait && (!c.owned || c.owner_closed)
             && (!oldest || c.timer_ns < oldest->timer_ns))
