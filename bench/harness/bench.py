@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpd
 import ipc
 import storage
 
@@ -147,7 +148,7 @@ def compile_one(argv, output):
 FLAGS_CHANGED = False
 
 
-def build(build_dir, names, with_micro, jobs, with_storage=False, with_ipc=False):
+def build(build_dir, names, with_micro, jobs, with_storage=False, with_ipc=False, with_httpd=False):
     """Compiles what is missing or older than its sources; everything when the flags changed."""
     global FLAGS_CHANGED
     sysroot = wasi_sysroot()
@@ -178,6 +179,8 @@ def build(build_dir, names, with_micro, jobs, with_storage=False, with_ipc=False
         steps.extend(storage.build_steps(build_dir, CC, ["--target=wasm32-wasi", f"--sysroot={sysroot}"]))
     if with_ipc:
         steps.extend(ipc.build_steps(build_dir, CC))
+    if with_httpd:
+        steps.extend(httpd.build_steps(build_dir, CC))
     steps = [(argv, output) for argv, output, inputs in steps if stale(output, inputs)]
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         errors = [error for error in pool.map(lambda step: compile_one(*step), steps) if error]
@@ -940,6 +943,14 @@ def parse_args():
     parser.add_argument("--require-ipc", action="store_true",
                         help="count an IPC column that cannot run as a failure (the ctest)")
     parser.add_argument("--ipc-runs", type=int, help="runs of the IPC programs per column (default: quick 1, full 3)")
+    parser.add_argument("--no-httpd", action="store_true",
+                        help="skip the httpd table (httpd in the OS, under wasmkern run --tcplisten, native)")
+    parser.add_argument("--httpd-only", action="store_true",
+                        help="only the httpd table (not in the smoke profile: it boots the kernel)")
+    parser.add_argument("--require-httpd", action="store_true",
+                        help="count an httpd column that cannot run as a failure (the ctest)")
+    parser.add_argument("--httpd-requests", type=int, help="requests per ab run (default: quick 500, full 2000)")
+    parser.add_argument("--httpd-mib", type=int, help="MiB of the file curl fetches (default: quick 4, full 16)")
     parser.add_argument("--require-node", action="store_true",
                         help="exit 77 (ctest's skip code) when node is not installed")
     parser.add_argument("--build-only", action="store_true", help="build the programs and stop")
@@ -968,10 +979,19 @@ def parse_args():
             parser.error(f"--{name.replace('_', '-')} must be 1 to 4096")
     if args.storage_only and (args.no_storage or args.profile == "smoke"):
         parser.error("--storage-only goes with neither --no-storage nor --profile smoke")
-    if args.ipc_only and (args.no_ipc or args.storage_only or args.profile == "smoke"):
-        parser.error("--ipc-only goes with neither --no-ipc, --storage-only nor --profile smoke")
+    only_flags = [name for name in ("storage_only", "ipc_only", "httpd_only") if getattr(args, name)]
+    if len(only_flags) > 1:
+        parser.error("--storage-only, --ipc-only and --httpd-only go one at a time")
+    if args.ipc_only and (args.no_ipc or args.profile == "smoke"):
+        parser.error("--ipc-only goes with neither --no-ipc nor --profile smoke")
     if args.ipc_runs is not None and not 1 <= args.ipc_runs <= 20:
         parser.error("--ipc-runs must be 1 to 20")
+    if args.httpd_requests is not None and not 1 <= args.httpd_requests <= 1_000_000:
+        parser.error("--httpd-requests must be 1 to 1000000")
+    if args.httpd_mib is not None and not 1 <= args.httpd_mib <= 4096:
+        parser.error("--httpd-mib must be 1 to 4096")
+    if args.httpd_only and (args.no_httpd or args.profile == "smoke"):
+        parser.error("--httpd-only goes with neither --no-httpd nor --profile smoke")
     return args
 
 
@@ -990,15 +1010,17 @@ def main():
         log(f"bench: {NODE} not found; nothing to compare native code with (skipped)")
         return 77
     build_dir = Path(args.build_dir).resolve()
-    only = args.storage_only or args.ipc_only
+    only = args.storage_only or args.ipc_only or args.httpd_only
     with_micro = not args.no_micro and args.profile != "smoke" and not only
-    with_storage = not args.no_storage and args.profile != "smoke" and not args.ipc_only
-    with_ipc = not args.no_ipc and args.profile != "smoke" and not args.storage_only
-    build(build_dir, [] if only else list(SIZES), with_micro, args.jobs, with_storage, with_ipc)
+    with_storage = not args.no_storage and args.profile != "smoke" and (not only or args.storage_only)
+    with_ipc = not args.no_ipc and args.profile != "smoke" and (not only or args.ipc_only)
+    with_httpd = not args.no_httpd and args.profile != "smoke" and (not only or args.httpd_only)
+    build(build_dir, [] if only else list(SIZES), with_micro, args.jobs, with_storage, with_ipc, with_httpd)
     if args.build_only:
         return 0
     if only:
-        lines, failures = (storage if args.storage_only else ipc).measure(args, build_dir, table)
+        section = storage if args.storage_only else ipc if args.ipc_only else httpd
+        lines, failures = section.measure(args, build_dir, table)
         lines.extend(["## FAILURES", *[f"  {failure}" for failure in failures]] if failures else [])
         print("\n".join(lines), flush=True)
         write_results(args, lines)
@@ -1020,7 +1042,7 @@ def main():
     results, failures = run_benchmarks(args, columns, names, build_dir)
     micro = measure_micro(args, columns, build_dir) if with_micro else None
     table_lines = []
-    for section, wanted in ((storage, with_storage), (ipc, with_ipc)):
+    for section, wanted in ((storage, with_storage), (ipc, with_ipc), (httpd, with_httpd)):
         if wanted:
             section_lines, section_failures = section.measure(args, build_dir, table)
             table_lines.extend([*([""] if table_lines else []), *section_lines])

@@ -101,9 +101,9 @@ void print_status(net::Interface& interface)
     print("  udp: {} in, {} delivered, {} sent, {} malformed, {} bad checksum, {} no socket, {} queue full\n", c.udp_in,
           c.udp_delivered, c.udp_sent, c.udp_malformed, c.udp_bad_checksum, c.udp_no_socket, c.udp_queue_full);
     print("  tcp: {} in, {} out, {} malformed, {} bad checksum, {} out of order, {} retransmitted, {} resets sent, "
-          "{} received, {} SYNs dropped, {} timed out, {} connections\n",
+          "{} received, {} SYNs dropped, {} timed out, {} TIME_WAIT reused, {} connections\n",
           t.segments_in, t.segments_out, t.malformed, t.bad_checksum, t.out_of_order, t.retransmissions, t.resets_sent,
-          t.resets_received, t.syn_dropped, t.timeouts, tcp_connections);
+          t.resets_received, t.syn_dropped, t.timeouts, t.time_wait_reused, tcp_connections);
 }
 
 } // namespace

@@ -66,6 +66,23 @@ TcpLayer::Connection* TcpLayer::find(Ipv4Address remote, u16 remote_port, u16 lo
     return nullptr;
 }
 
+TcpLayer::Connection* TcpLayer::free_slot()
+{
+    Connection* oldest = nullptr;
+    for (auto& c : m_connections) {
+        if (!c.in_use)
+            return &c;
+        // NOTE: RFC 9293 keeps TIME_WAIT for 2 MSL so that old duplicates of this connection
+        // die before its addresses are used again; a new connection here has other addresses
+        // (or, for the same ones, a SYN past the old sequence space, see receive), so ending
+        // it early risks only a late ACK for it being answered with RST.
+        if (c.state == TcpState::TimeWait && (!c.owned || c.owner_closed)
+            && (!oldest || c.timer_ns < oldest->timer_ns))
+            oldest = &c;
+    }
+    return oldest;
+}
+
 usize TcpLayer::connections_in_use() const
 {
     usize count = 0;
@@ -115,7 +132,17 @@ void TcpLayer::receive(Ipv4Address from, Ipv4Address to, std::span<const u8> byt
         ++m_counters.malformed;
         return;
     }
-    if (Connection* c = find(from, segment.source_port, segment.destination_port)) {
+    Connection* c = find(from, segment.source_port, segment.destination_port);
+    if (c && c->state == TcpState::TimeWait && (segment.flags & (kSyn | kAck | kFin | kRst)) == kSyn
+        && seq_lt(c->rcv_nxt, segment.sequence)) {
+        // A new connection with the same addresses, its SYN past the old one's sequence space
+        // (RFC 9293, 3.10.7.4): TIME_WAIT ends, the SYN goes to the listener.
+        ++m_counters.time_wait_reused;
+        c->timer_ns = 0;
+        release(*c);
+        c = nullptr;
+    }
+    if (c) {
         handle(*c, segment, now_ns);
         return;
     }
@@ -140,17 +167,17 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
             listener = static_cast<i8>(i);
     }
     usize waiting = 0;
-    Connection* slot = nullptr;
     for (auto& c : m_connections) {
         if (c.in_use && c.listener == listener && !c.owned)
             ++waiting;
-        if (!c.in_use && !slot)
-            slot = &c;
     }
-    if (waiting >= m_listeners[listener].backlog || !slot) {
+    Connection* slot = waiting < m_listeners[listener].backlog ? free_slot() : nullptr;
+    if (!slot) {
         ++m_counters.syn_dropped;
         return;
     }
+    if (slot->in_use)
+        ++m_counters.time_wait_reused;
     Connection& c = *slot;
     c = Connection {};
     c.in_use = true;
@@ -499,7 +526,7 @@ Result<usize> TcpLayer::send(usize connection, std::span<const u8> data, u64 now
     auto& c = m_connections[connection];
     if ((c.state != TcpState::Established && c.state != TcpState::CloseWait) || c.fin_queued)
         return Error::from("TCP connection cannot send", ErrorKind::Invalid);
-    usize space = kBufferBytes - c.tx_count;
+    usize space = kSendBufferBytes - c.tx_count;
     usize taken = data.size() < space ? data.size() : space;
     __builtin_memcpy(c.tx + c.tx_count, data.data(), taken);
     c.tx_count = static_cast<u16>(c.tx_count + taken);

@@ -13,9 +13,12 @@
 // scaling, congestion control, out-of-order queueing (such segments are dropped and acked),
 // keep-alive (docs/networking.md, "The plan").
 //
-// Memory is fixed: kConnections connections with kBufferBytes of receive and send buffer
-// each. A SYN for a listener whose backlog (half-open plus not yet accepted) is full is
-// dropped and counted, so a SYN flood holds at most the backlog.
+// Memory is fixed: kConnections connections with kBufferBytes of receive and
+// kSendBufferBytes of send buffer each (what is in flight is at most the send buffer, so it
+// bounds the rate to one buffer per round trip). A SYN for a listener whose backlog (half-open plus not yet accepted) is full is
+// dropped and counted, so a SYN flood holds at most the backlog. A SYN that finds every slot
+// taken takes over the TIME_WAIT connection closest to its end, so that a server closing
+// many short connections (HTTP/1.0) is not held up by the ones it closed first.
 namespace wk::kernel::net {
 
 class TcpOutput {
@@ -51,19 +54,21 @@ struct TcpCounters {
     u64 out_of_order { 0 };  // dropped (acknowledged with the expected sequence)
     u64 retransmissions { 0 };
     u64 timeouts { 0 };      // connections reset after kMaxRetries
+    u64 time_wait_reused { 0 }; // TIME_WAIT connections ended early for a new SYN
 };
 
 class TcpLayer {
 public:
-    static constexpr usize kConnections = 16;
+    static constexpr usize kConnections = 48;
     static constexpr usize kListeners = 4;
-    static constexpr usize kBufferBytes = 4096;
+    static constexpr usize kBufferBytes = 4096;     // received, per connection
+    static constexpr usize kSendBufferBytes = 16384; // to send (and resend), per connection
     static constexpr u16 kDefaultMss = 536; // RFC 9293 when the peer sends none
     static constexpr u16 kOurMss = 1460;
     static constexpr u64 kInitialRtoNs = 1'000'000'000ull;
     static constexpr u32 kMaxRetries = 6;
-    // 2 MSL. NOTE: shorter than RFC 9293's 4 minutes (Linux uses 60 s); a table of 16
-    // connections cannot keep closed ones that long.
+    // 2 MSL. NOTE: shorter than RFC 9293's 4 minutes (Linux uses 60 s); a table of 48
+    // connections cannot keep closed ones that long (and a full one reuses them earlier).
     static constexpr u64 kTimeWaitNs = 30'000'000'000ull;
 
     explicit TcpLayer(TcpOutput& output, u32 sequence_seed)
@@ -133,7 +138,7 @@ private:
         u16 tx_count { 0 };      // bytes in tx from snd_una's first data byte on
         u16 tx_sent { 0 };       // of which sent (snd_nxt's position)
         u8 rx[kBufferBytes];
-        u8 tx[kBufferBytes];
+        u8 tx[kSendBufferBytes];
     };
     struct Listener {
         bool open { false };
@@ -156,6 +161,8 @@ private:
     };
 
     Connection* find(Ipv4Address remote, u16 remote_port, u16 local_port);
+    // A free slot, else the TIME_WAIT connection whose timer ends first, else null.
+    Connection* free_slot();
     void accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns);
     void handle(Connection& c, const Segment& segment, u64 now_ns);
     void process_ack(Connection& c, const Segment& segment, u64 now_ns);

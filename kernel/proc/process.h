@@ -85,8 +85,9 @@ struct SpawnRequest {
     // the descriptor after the preopened "/" (wasmtime's --tcplisten; docs/networking.md).
     u16 tcp_listen_port { 0 };
 };
-// Connections a --tcplisten socket holds before they are accepted (the stack has 16 in all).
-inline constexpr u16 kTcpListenBacklog = 8;
+// Connections a --tcplisten socket holds before they are accepted (the stack has 48 in all):
+// enough for 32 clients connecting at once (`ab -c 32`).
+inline constexpr u16 kTcpListenBacklog = 32;
 
 // Loads (or finds in the module cache), validates and compiles the module at `path`, and
 // starts a process running its `_start`. Errors: NoEnt (no such file), NoExec (not a

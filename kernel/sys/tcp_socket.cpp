@@ -182,7 +182,7 @@ bool TcpSocket::writable() const
     if (m_closed)
         return true;
     auto& layer = tcp();
-    return layer.buffered_to_send(m_index) < net::TcpLayer::kBufferBytes || layer.was_reset(m_index)
+    return layer.buffered_to_send(m_index) < net::TcpLayer::kSendBufferBytes || layer.was_reset(m_index)
         || layer.state(m_index) == net::TcpState::Closed;
 }
 

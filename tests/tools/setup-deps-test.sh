@@ -37,7 +37,7 @@ echo "\${FAKE_UID:-0}"
 FAKE
 chmod +x "$fake"/*
 all=(clang-19 lld-19 llvm-19 libclang-rt-19-dev cmake ninja-build make libgtest-dev qemu-system-x86
-     grub-pc-bin grub-common xorriso mtools wasi-libc libclang-rt-19-dev-wasm32 binaryen python3 curl e2fsprogs
+     grub-pc-bin grub-common xorriso mtools wasi-libc libclang-rt-19-dev-wasm32 binaryen python3 curl apache2-utils e2fsprogs
      linux-image-cloud-amd64 busybox-static nodejs)
 
 run() { # run UID [no-sudo]: setup-deps with fake/ (less sudo) as the whole PATH

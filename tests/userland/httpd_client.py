@@ -7,8 +7,13 @@ usage: httpd_client.py hostile PORT    -- garbage, a 100 KB header line, a clien
                                           clean close) and the server must answer after.
        httpd_client.py rate PORT PATH N -- N keep-alive GETs of PATH on one connection;
                                           prints requests/s (a measurement, never checked).
+       httpd_client.py ab PORT PATH N [-k] -- `ab -n N -c 32 [-k]` (apache2-utils) on PATH:
+                                          fails unless all N complete with none failed and
+                                          every answer 200; prints requests/s.
 """
+import re
 import socket
+import subprocess
 import sys
 import time
 
@@ -112,11 +117,28 @@ def rate(path, count):
     print(f"{count} keep-alive requests in {elapsed:.2f} s: {count / elapsed:.0f} requests/s")
 
 
+def apache_bench(path, count, keep_alive):
+    argv = ["ab", "-q", "-n", str(count), "-c", "32", "-s", "120", *(["-k"] if keep_alive else []),
+            f"http://127.0.0.1:{PORT}{path}"]
+    result = subprocess.run(argv, capture_output=True, text=True)
+    fields = dict(re.findall(r"^(Complete requests|Failed requests|Non-2xx responses|Requests per second):\s+([\d.]+)",
+                             result.stdout, re.M))
+    name = " ".join(argv[:-1])
+    if result.returncode != 0 or "Requests per second" not in fields:
+        sys.exit(f"{name}: exit status {result.returncode}: {(result.stderr or result.stdout)[-600:]}")
+    if int(fields.get("Complete requests", 0)) != count or int(fields.get("Failed requests", 1)) != 0 \
+            or int(fields.get("Non-2xx responses", 0)) != 0:
+        sys.exit(f"{name}: {fields}\n{result.stdout[-1500:]}")
+    print(f"{name}: {count} requests, 0 failed, {float(fields['Requests per second']):.0f} requests/s")
+
+
 if __name__ == "__main__":
     PORT = int(sys.argv[2])
     if sys.argv[1] == "hostile":
         hostile()
     elif sys.argv[1] == "rate":
         rate(sys.argv[3], int(sys.argv[4]))
+    elif sys.argv[1] == "ab" and len(sys.argv) in (5, 6) and sys.argv[5:] in ([], ["-k"]):
+        apache_bench(sys.argv[3], int(sys.argv[4]), len(sys.argv) == 6)
     else:
         sys.exit(__doc__)

@@ -166,6 +166,67 @@ TEST_F(TcpTest, ActiveCloseGoesThroughTimeWait)
     EXPECT_EQ(tcp().connections_in_use(), 0u);
 }
 
+TEST_F(TcpTest, AFullTableReusesTheOldestTimeWait)
+{
+    std::vector<std::pair<usize, u32>> open;
+    for (u16 i = 0; i < TcpLayer::kConnections; ++i)
+        open.push_back(establish(static_cast<u16>(kPeerPort + i)));
+    EXPECT_EQ(tcp().connections_in_use(), TcpLayer::kConnections);
+    // Every slot established: a new SYN is dropped.
+    deliver(tcp_segment(50000, 80, 7000, 0, kSyn));
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(tcp().counters().syn_dropped, 1u);
+    // Two go to TIME_WAIT, the second of them later: the first is the one taken over.
+    for (usize k = 0; k < 2; ++k) {
+        auto [connection, iss] = open[k];
+        u16 port = static_cast<u16>(kPeerPort + k);
+        tcp().close(connection, now);
+        deliver(tcp_segment(port, 80, 1001, iss + 2, kAck | kFin));
+        ASSERT_EQ(tcp().state(connection), TcpState::TimeWait);
+        now += kSecond;
+    }
+    sent();
+    deliver(tcp_segment(50000, 80, 7000, 0, kSyn));
+    auto synack = sent();
+    ASSERT_EQ(synack.size(), 1u);
+    EXPECT_EQ(synack[0].flags, kSyn | kAck);
+    EXPECT_EQ(tcp().counters().time_wait_reused, 1u);
+    EXPECT_EQ(tcp().state(open[0].first), TcpState::SynReceived);
+    EXPECT_EQ(tcp().state(open[1].first), TcpState::TimeWait);
+    EXPECT_EQ(tcp().connections_in_use(), TcpLayer::kConnections);
+    // The old connection's late FIN no longer finds it: RST, not an ACK.
+    deliver(tcp_segment(kPeerPort, 80, 1001, open[0].second + 2, kAck | kFin));
+    auto reset = sent();
+    ASSERT_EQ(reset.size(), 1u);
+    EXPECT_EQ(reset[0].flags, kRst);
+}
+
+TEST_F(TcpTest, ANewSynEndsTimeWaitOnlyPastTheOldSequences)
+{
+    auto [connection, iss] = establish();
+    tcp().close(connection, now);
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 2, kAck | kFin));
+    ASSERT_EQ(tcp().state(connection), TcpState::TimeWait);
+    sent();
+    // An old duplicate SYN (not past 1002) gets the challenge ACK and TIME_WAIT stays.
+    deliver(tcp_segment(kPeerPort, 80, 1000, 0, kSyn));
+    auto challenge = sent();
+    ASSERT_EQ(challenge.size(), 1u);
+    EXPECT_EQ(challenge[0].flags, kAck);
+    EXPECT_EQ(tcp().state(connection), TcpState::TimeWait);
+    EXPECT_EQ(tcp().counters().time_wait_reused, 0u);
+    // A new incarnation past it is accepted at once.
+    deliver(tcp_segment(kPeerPort, 80, 90000, 0, kSyn));
+    auto synack = sent();
+    ASSERT_EQ(synack.size(), 1u);
+    EXPECT_EQ(synack[0].flags, kSyn | kAck);
+    EXPECT_EQ(synack[0].acknowledgment, 90001u);
+    EXPECT_EQ(tcp().counters().time_wait_reused, 1u);
+    deliver(tcp_segment(kPeerPort, 80, 90001, synack[0].sequence + 1, kAck));
+    EXPECT_TRUE(tcp().accept(*listener));
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
+}
+
 TEST_F(TcpTest, ResetsForPortsWithoutAListener)
 {
     deliver(tcp_segment(kPeerPort, 81, 5000, 0, kSyn));
