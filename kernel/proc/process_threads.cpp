@@ -124,7 +124,9 @@ void ProcessThreads::kill_all_locked()
     m_ending = true;
     for (Member& member : m_members) {
         // NOTE: only running ones: an ended thread blocks no more, and a joined one is freed.
-        if (member.state == SlotState::Running && member.thread != sched::current())
+        // The thread that ends the program is left to finish its report (a killed thread's
+        // writes stop short); it ends right after.
+        if (member.state == SlotState::Running && member.thread != sched::current() && member.thread != m_ender)
             sched::request_kill(member.thread);
     }
 }
@@ -168,6 +170,7 @@ bool ProcessThreads::claim_end(u32 status)
         return false;
     m_process.kill_requested = true;
     m_process.kill_status = status;
+    m_ender = sched::current();
     sched::request_kill(m_process.thread);
     kill_all_locked();
     return true;

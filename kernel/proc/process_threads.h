@@ -79,8 +79,9 @@ private:
     void reap_ended();
     // Joins the claimed member's thread and frees its slot.
     void release(Member& member);
-    // Makes the calling thread the one that ends the program; false when it is ending
-    // already. Marks every thread but the caller for killing, the main one with `status`.
+    // Makes the calling (spawned) thread the one that ends the program; false when it is
+    // ending already. Marks every other thread for killing (never the caller, so that its
+    // report is written whole), the main one with `status`.
     bool claim_end(u32 status);
     void report(StringView text);
 
@@ -88,6 +89,7 @@ private:
     engine::wasi::WasiThreads m_threads;
     Member m_members[kSlots];
     bool m_ending { false };
+    sched::Thread* m_ender { nullptr }; // the spawned thread that ended the program, if one did
 };
 
 } // namespace wk::kernel::proc

@@ -5,7 +5,9 @@
 # "thread K" lines of stdout (compared sorted: threads write in any order). They cover a parallel
 # sum, a lock on wait/notify, a producer/consumer queue, concurrent writes, a spawn flood and a
 # spawn tree refused at the limit (their blocked threads then end with the program), a trapping
-# thread, proc_exit in a thread, and a module without wasi_thread_start. Then a process whose
+# thread, proc_exit in a thread, a module without wasi_thread_start, and deep recursion in
+# spawned threads (userland/hostile/threads_deep.wat: their stacks grow, and one that recurses
+# without end traps with "call stack exhausted"). Then a process whose
 # threads spin, wait and sleep in a WASI call (userland/hostile/threads_forever.wat) is killed
 # from the shell and ends with 137, and five processes hoarding blocked threads
 # (userland/hostile/threads_hoard.wat) meet the system's bound (256 spawned threads: 64 each for
@@ -27,11 +29,12 @@ trap 'rm -rf "$work"' EXIT
 ok=1
 fail() { echo "threads: $*"; ok=0; }
 
-names=(parallel_sum lock_counter producer_consumer concurrent_writes spawn_flood spawn_tree thread_trap thread_exit no_thread_start)
+# tests/cli/threads/NAME.wat, and deep: userland/hostile/threads_deep.wat
+names=(parallel_sum lock_counter producer_consumer concurrent_writes spawn_flood spawn_tree thread_trap thread_exit no_thread_start deep)
 hoards=5
 per_round=$((${#names[@]} + 1 + hoards)) # the killed process, the hoards
 # What a program printed that the comparison covers.
-results() { grep -E '^([a-z_]+=-?[0-9]+|thread [0-9]+)$' | sort; }
+results() { grep -E '^(([a-z_]+: )?[a-z_]+=-?[0-9]+|thread [0-9]+)$' | sort; }
 
 for name in "${names[@]}"; do
   "$tool" run "$programs/threads_$name.wasm" </dev/null >"$work/$name.hosted" 2>/dev/null
@@ -84,6 +87,9 @@ grep -q '^threads=8$' "$work/parallel_sum.hosted" || fail "hosted parallel_sum d
 grep -q '^spawned=64$' "$work/spawn_flood.hosted" || fail "hosted spawn_flood did not stop at 64"
 expect_count "^error: in thread 1:$" 2
 expect_count "^error: wasm trap: unreachable$" 2
+expect_count "^error: in thread 2:$" 2
+expect_count "^error: wasm trap: call stack exhausted$" 2
+grep -q '^threads_deep: depth=20000$' "$work/deep.hosted" || fail "hosted threads_deep did not reach 20000"
 expect_count "^/bin/threads_spawn_(flood|tree): thread-spawn refused: 64 threads are running" 4
 expect_count "exports no wasi_thread_start" 2
 # NOTE: not anchored at the start: a line a spawned process prints may follow the console's
