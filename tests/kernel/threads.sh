@@ -51,7 +51,7 @@ round() {
   printf '%s\n' "sleep 2000" "ps"
   for pid in $(seq $((forever + 1)) $((forever + hoards))); do echo "kill $pid"; done
   for pid in $(seq $((forever + 1)) $((forever + hoards))); do echo "wait $pid"; done
-  printf '%s\n' "ps" "cache drop" "mem"
+  printf '%s\n' "ps" "cache idle" "cache drop" "mem"
 }
 { round 0; round $per_round; echo poweroff; } >"$work/input"
 run_boot "$@"
