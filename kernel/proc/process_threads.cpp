@@ -54,27 +54,35 @@ i64 ProcessThreads::member_main(void* argument)
 Result<void> ProcessThreads::start_thread(void (*entry)(void*), void* argument)
 {
     reap_ended();
-    auto stack = take_process_stack((m_process.stack_bytes + 4095) & ~u64 { 4095 });
-    if (!stack)
-        return Error::from("no stack for another thread", ErrorKind::OutOfMemory);
-    stack->budget = m_process.store->shared_memory_budget();
     Member* member = nullptr;
-    Result<void> started;
     {
+        // NOTE: the slot and the system's count are taken before the stack, so that a refused
+        // spawn never holds a stack, even for a moment (the region's page directories stay as
+        // many as the threads that run need).
         InterruptDisabler guard;
+        if (m_ending || m_process.kill_requested)
+            return Error::from("the process is ending", ErrorKind::Unsupported);
         for (Member& slot : m_members) {
             if (slot.state == SlotState::Free) {
                 member = &slot;
                 break;
             }
         }
-        if (m_ending || m_process.kill_requested)
+        if (!member)
+            return Error::from("too many threads ended and not yet joined", ErrorKind::Unsupported);
+        if (g_system_threads >= kMaxSystemThreads)
+            return Error::from("256 threads run in the system, the most it allows", ErrorKind::Unsupported);
+        ++g_system_threads;
+        member->state = SlotState::Starting;
+    }
+    Result<void> started;
+    auto stack = take_process_stack((m_process.stack_bytes + 4095) & ~u64 { 4095 });
+    if (stack) {
+        stack->budget = m_process.store->shared_memory_budget();
+        InterruptDisabler guard;
+        if (m_ending || m_process.kill_requested) {
             started = Error::from("the process is ending", ErrorKind::Unsupported);
-        else if (!member)
-            started = Error::from("too many threads ended and not yet joined", ErrorKind::Unsupported);
-        else if (g_system_threads >= kMaxSystemThreads)
-            started = Error::from("256 threads run in the system, the most it allows", ErrorKind::Unsupported);
-        if (started) {
+        } else {
             member->stack = std::move(*stack);
             member->entry = entry;
             member->argument = argument;
@@ -83,14 +91,21 @@ Result<void> ProcessThreads::start_thread(void (*entry)(void*), void* argument)
             if (thread) {
                 member->thread = *thread;
                 member->state = SlotState::Running;
-                ++g_system_threads;
                 return {};
             }
             started = thread.error();
             *stack = std::move(member->stack);
         }
+    } else {
+        started = Error::from("no stack for another thread", ErrorKind::OutOfMemory);
     }
-    give_process_stack(*stack);
+    if (stack)
+        give_process_stack(*stack);
+    InterruptDisabler guard;
+    member->entry = nullptr;
+    member->argument = nullptr;
+    member->state = SlotState::Free;
+    --g_system_threads;
     return started;
 }
 
@@ -138,7 +153,8 @@ void ProcessThreads::finish()
         kill_all_locked();
     }
     // Joins every member nobody else joins; one being joined by another thread (a spawn
-    // reaping it) is freed by that thread, itself a member joined here.
+    // reaping it) is freed by that thread, itself a member joined here, and one being started
+    // is given up by its spawn (the process is ending).
     for (;;) {
         Member* next = nullptr;
         bool busy = false;
@@ -149,7 +165,7 @@ void ProcessThreads::finish()
                     next = &member;
                     break;
                 }
-                busy = busy || member.state == SlotState::Joining;
+                busy = busy || member.state == SlotState::Joining || member.state == SlotState::Starting;
             }
             if (next)
                 next->state = SlotState::Joining;

@@ -62,7 +62,7 @@ public:
     u32 count() const;
 
 private:
-    enum class SlotState : u8 { Free, Running, Ended, Joining };
+    enum class SlotState : u8 { Free, Starting, Running, Ended, Joining };
     struct Member {
         ProcessThreads* owner { nullptr };
         sched::Thread* thread { nullptr };
