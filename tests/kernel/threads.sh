@@ -7,7 +7,8 @@
 # spawn tree refused at the limit (their blocked threads then end with the program), a trapping
 # thread, proc_exit in a thread, a module without wasi_thread_start, and deep recursion in
 # spawned threads (userland/hostile/threads_deep.wat: their stacks grow, and one that recurses
-# without end traps with "call stack exhausted"). Then a process whose
+# without end traps with "call stack exhausted"). Threads call wasmkern too: 4 threads create and
+# close events in the one handle table (userland/hostile/threads_handles.wat). Then a process whose
 # threads spin, wait and sleep in a WASI call (userland/hostile/threads_forever.wat) is killed
 # from the shell and ends with 137, and five processes hoarding blocked threads
 # (userland/hostile/threads_hoard.wat) meet the system's bound (256 spawned threads: 64 each for
@@ -32,7 +33,7 @@ fail() { echo "threads: $*"; ok=0; }
 # tests/cli/threads/NAME.wat, and deep: userland/hostile/threads_deep.wat
 names=(parallel_sum lock_counter producer_consumer concurrent_writes spawn_flood spawn_tree thread_trap thread_exit no_thread_start deep)
 hoards=5
-per_round=$((${#names[@]} + 1 + hoards)) # the killed process, the hoards
+per_round=$((${#names[@]} + 2 + hoards)) # threads_handles, the killed process, the hoards
 # What a program printed that the comparison covers.
 results() { grep -E '^(([a-z_]+: )?[a-z_]+=-?[0-9]+|thread [0-9]+)$' | sort; }
 
@@ -45,8 +46,8 @@ done
 round() {
   local name
   for name in "${names[@]}"; do echo "run /bin/threads_$name"; done
-  local forever=$(($1 + ${#names[@]} + 1)) pid
-  printf '%s\n' "spawn /bin/threads_forever" "sleep 1000" "ps" "kill $forever" "wait $forever"
+  local forever=$(($1 + ${#names[@]} + 2)) pid
+  printf '%s\n' "run /bin/threads_handles" "spawn /bin/threads_forever" "sleep 1000" "ps" "kill $forever" "wait $forever"
   for _ in $(seq $hoards); do printf '%s\n' "spawn /bin/threads_hoard" "sleep 300"; done
   printf '%s\n' "sleep 2000" "ps"
   for pid in $(seq $((forever + 1)) $((forever + hoards))); do echo "kill $pid"; done
@@ -94,7 +95,8 @@ expect_count "^/bin/threads_spawn_(flood|tree): thread-spawn refused: 64 threads
 expect_count "exports no wasi_thread_start" 2
 # NOTE: not anchored at the start: a line a spawned process prints may follow the console's
 # echo of the next command.
-forever1=$((${#names[@]} + 1)) forever2=$((per_round + ${#names[@]} + 1))
+forever1=$((${#names[@]} + 2)) forever2=$((per_round + ${#names[@]} + 2))
+expect_count "^threads_handles: handles=4 failures=0$" 2
 expect_count "threads_forever: 4 threads started$" 2
 expect_count "^\\[process ($forever1|$forever2) exited with status 137\\]$" 2
 # ps while it runs: blocked (its main thread waits); after the wait it is gone.
