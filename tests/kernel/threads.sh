@@ -47,9 +47,11 @@ round() {
   local name
   for name in "${names[@]}"; do echo "run /bin/threads_$name"; done
   local forever=$(($1 + ${#names[@]} + 2)) pid
-  printf '%s\n' "run /bin/threads_handles" "spawn /bin/threads_forever" "sleep 1000" "ps" "kill $forever" "wait $forever"
-  for _ in $(seq $hoards); do printf '%s\n' "spawn /bin/threads_hoard" "sleep 300"; done
-  printf '%s\n' "sleep 2000" "ps"
+  # NOTE: each background program prints 500 ms after its threads started, while the console
+  # sleeps (not while it echoes the next command, which would cut into the line).
+  printf '%s\n' "run /bin/threads_handles" "spawn /bin/threads_forever" "sleep 2000" "ps" "kill $forever" "wait $forever"
+  for _ in $(seq $hoards); do printf '%s\n' "spawn /bin/threads_hoard" "sleep 1500"; done
+  printf '%s\n' "ps"
   for pid in $(seq $((forever + 1)) $((forever + hoards))); do echo "kill $pid"; done
   for pid in $(seq $((forever + 1)) $((forever + hoards))); do echo "wait $pid"; done
   printf '%s\n' "ps" "cache idle" "cache drop" "mem"
@@ -93,16 +95,14 @@ expect_count "^error: wasm trap: call stack exhausted$" 2
 grep -q '^threads_deep: depth=20000$' "$work/deep.hosted" || fail "hosted threads_deep did not reach 20000"
 expect_count "^/bin/threads_spawn_(flood|tree): thread-spawn refused: 64 threads are running" 4
 expect_count "exports no wasi_thread_start" 2
-# NOTE: not anchored at the start: a line a spawned process prints may follow the console's
-# echo of the next command.
 forever1=$((${#names[@]} + 2)) forever2=$((per_round + ${#names[@]} + 2))
 expect_count "^threads_handles: handles=4 failures=0$" 2
-expect_count "threads_forever: 4 threads started$" 2
+expect_count "^threads_forever: 4 threads started$" 2
 expect_count "^\\[process ($forever1|$forever2) exited with status 137\\]$" 2
 # ps while it runs: blocked (its main thread waits); after the wait it is gone.
 expect_count "^ +($forever1|$forever2) +0 +(blocked|running) .*threads_forever$" 2
 expect_count "^\\[process [0-9]+ exited with status 137\\]$" $((2 * (1 + hoards)))
-expect_count "threads_hoard: spawned=[0-9]+ refused=6$" $((2 * hoards))
+expect_count "^threads_hoard: spawned=[0-9]+ refused=6$" $((2 * hoards))
 expect_count "threads_hoard: 256 threads run in the system, the most it allows$" 2
 expect_count "threads_hoard: thread-spawn refused: 64 threads are running" $((2 * (hoards - 1)))
 for r in 1 2; do

@@ -1,6 +1,6 @@
 ;; wasi-threads, hostile: a process whose threads never end on their own, for a kill from the
 ;; shell (tests/kernel/threads.sh). _start spawns 2 threads spinning in wasm code (atomic adds
-;; in a loop), 2 blocked in memory.atomic.wait32 with no timeout, then prints
+;; in a loop), 2 blocked in memory.atomic.wait32 with no timeout, then after 500 ms prints
 ;; "threads_forever: N threads started" and spawns one more that sleeps an hour in
 ;; poll_oneoff (holding the WASI call lock, so any other thread's call would wait for it),
 ;; and blocks in a wait of its own. The shared memory is 64 pages (4 MiB), touched, so that a
@@ -46,6 +46,9 @@
         (then (local.set $started (i32.add (local.get $started) (i32.const 1)))))
       (local.set $role (i32.add (local.get $role) (i32.const 1)))
       (br_if $spawn (i32.lt_u (local.get $role) (i32.const 4))))
+    ;; 500 ms first (a wait that times out), so that the line does not come while the console
+    ;; still echoes the next command (tests/kernel/threads.sh types it right after the spawn)
+    (drop (memory.atomic.wait32 (i32.const 300) (i32.const 0) (i64.const 500000000)))
     ;; the count's digit at 33 ("threads_forever: " is 17 bytes at 16)
     (i32.store8 (i32.const 33) (i32.add (i32.const 48) (local.get $started)))
     (i32.store (i32.const 0) (i32.const 16))

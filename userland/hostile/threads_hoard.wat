@@ -1,7 +1,7 @@
 ;; wasi-threads, hostile: hoards threads for good. _start spawns threads that block in
 ;; memory.atomic.wait32 with no timeout until thread-spawn refuses one (at most 100 tries),
 ;; prints "threads_hoard: spawned=N refused=E" (E: minus the refusal's result, 0 when none
-;; was refused) and blocks itself. Several at once meet the system's bound on spawned threads
+;; was refused) 500 ms later, and blocks itself. Several at once meet the system's bound on spawned threads
 ;; (kernel/proc/process_threads.h, kMaxSystemThreads) before their own (tests/kernel/threads.sh).
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
@@ -44,7 +44,9 @@
         (local.set $spawned (i32.add (local.get $spawned) (i32.const 1)))
         (local.set $tries (i32.add (local.get $tries) (i32.const 1)))
         (br_if $spawn (i32.lt_u (local.get $tries) (i32.const 100)))))
-    ;; the line in one write (processes printing at once do not mix their lines)
+    ;; 500 ms first (a wait that times out), so that the line does not come while the console
+    ;; still echoes the next command; then the line in one write
+    (drop (memory.atomic.wait32 (i32.const 300) (i32.const 0) (i64.const 500000000)))
     (call $iovec (i32.const 0) (i32.const 64) (i32.const 23))
     (local.set $result (call $digits (local.get $spawned) (i32.const 208)))
     (call $iovec (i32.const 1) (local.get $result) (i32.sub (i32.const 208) (local.get $result)))
