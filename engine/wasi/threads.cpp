@@ -78,7 +78,7 @@ Result<void> WasiThreads::define_for_thread(runtime::Store& store, runtime::Link
     TRY(define_spawn(store, linker, *this));
     for (const SharedImport& shared : m_shared)
         TRY(linker.define(shared.module, shared.name, runtime::Extern::from(shared.memory)));
-    return {};
+    return m_host.define_thread_imports(store, linker);
 }
 
 Result<WasiThreads::Thread*> WasiThreads::make_thread(u32 tid, u32 start_argument)

@@ -47,6 +47,10 @@ public:
     // thread-spawn refused a thread (the limit, or no memory); `reason` says why. Called
     // on the first refusal only, for a diagnostic.
     virtual void spawn_refused(StringView reason) = 0;
+    // Defines, for a spawned thread's instance, the embedder's own import modules beside
+    // wasi_snapshot_preview1, thread-spawn and the shared memories (the kernel: `wasmkern`),
+    // so that every thread links as the main instance did. Nothing by default.
+    virtual Result<void> define_thread_imports(runtime::Store&, runtime::Linker&) { return {}; }
 
 protected:
     ~ThreadHost() = default;

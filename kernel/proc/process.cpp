@@ -21,7 +21,9 @@
 #include "kernel/proc/direct_call.h"
 #include "kernel/proc/module_cache.h"
 #include "kernel/proc/module_loader.h"
+#include "kernel/proc/process_record.h"
 #include "kernel/proc/process_stack.h"
+#include "kernel/proc/process_threads.h"
 #include "kernel/sched/thread.h"
 #include "kernel/sys/kernel_wasi_system.h"
 #include "kernel/sys/root_fs.h"
@@ -56,65 +58,43 @@ constexpr u64 kSpawnStackNeeded = 192 * 1024;
 
 } // namespace
 
-// NOTE: named (not in the anonymous namespace) so that sched::Thread can point at it typed.
-class Process {
-public:
-    u32 pid { 0 };
-    u32 parent_pid { 0 };
-    bool orphan { false };
-    // Process objects alive for it (process_object.h); a process whose parent is a process
-    // becomes an orphan when the last goes. The kernel's children are waited for by pid.
-    u32 references { 0 };
-    bool kernel_child { false };
-    char name[32] {};
-    String path;
-    sched::Thread* thread { nullptr };
-    std::optional<ProcessStack> stack; // the thread's, back to the pool after join
-    CompiledModule module;
-    sys::KernelWasiSystem* system { nullptr };
-    wasi::WasiContext* context { nullptr };
-    runtime::Linker* linker { nullptr };
-    RefPtr<runtime::Store> store;
-    object::HandleTable* handles { nullptr };
-    sys::WasmkernCaller caller;
-    bool exited { false };
-    bool kill_requested { false };
-    u32 kill_status { kKilledStatus };
-    u32 status { 0 };
-    sched::WaitQueue exit_waiters;
-
-    // Frees what the process owns, in dependency order: instances and memories (the
-    // store), the import definitions, then the descriptors (the context closes them in
-    // its system) and the system. Runs on the process thread, or in spawn() on failure.
-    void release_resources()
+void Process::release_resources()
+{
+    // Its threads were joined (ProcessThreads::finish). NOTE: list() and kill() read the
+    // pointer with interrupts off.
+    ProcessThreads* dying_threads = nullptr;
     {
-        // Direct calls: none is inside (call_serve returns only when none is), and none can
-        // enter once the service is shut down; its endpoints then answer Pipe.
-        if (caller.service) {
-            caller.service->shut_down();
-            caller.service->unref();
-            caller.service = nullptr;
-        }
-        caller.instance = nullptr;
-        caller.store = nullptr;
-        RefPtr<runtime::Store> dying_store;
-        {
-            InterruptDisabler guard; // list() reads the store with interrupts off
-            dying_store = std::move(store);
-        }
-        delete linker;
-        linker = nullptr;
-        dying_store = nullptr;
-        // Its handles close when it dies: children it holds the only handles of become orphans.
-        delete handles;
-        handles = nullptr;
-        delete context;
-        context = nullptr;
-        delete system;
-        system = nullptr;
-        module = {};
+        InterruptDisabler guard;
+        dying_threads = threads;
+        threads = nullptr;
     }
-};
+    delete dying_threads;
+    // Direct calls: none is inside (call_serve returns only when none is), and none can
+    // enter once the service is shut down; its endpoints then answer Pipe.
+    if (caller.service) {
+        caller.service->shut_down();
+        caller.service->unref();
+        caller.service = nullptr;
+    }
+    caller.instance = nullptr;
+    caller.store = nullptr;
+    RefPtr<runtime::Store> dying_store;
+    {
+        InterruptDisabler guard; // list() reads the store with interrupts off
+        dying_store = std::move(store);
+    }
+    delete linker;
+    linker = nullptr;
+    dying_store = nullptr;
+    // Its handles close when it dies: children it holds the only handles of become orphans.
+    delete handles;
+    handles = nullptr;
+    delete context;
+    context = nullptr;
+    delete system;
+    system = nullptr;
+    module = {};
+}
 
 namespace {
 
@@ -228,6 +208,9 @@ i64 process_main(void* argument)
     process.thread->set_process(&process);
     boot::mark_boot_phase(boot::BootPhase::Started);
     u32 status = run(process);
+    // A threaded program ends as a whole (docs/process-abi.md, "Threads").
+    if (process.threads)
+        process.threads->finish();
     // NOTE: the module's counts (shared by every process of the module since it was compiled).
     if (process.module.module) {
         auto counts = engine::compile::tier_up_counts(*process.module.module);
@@ -392,6 +375,14 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
         return fail(Errno::NoMem);
     if (!sys::define_wasmkern(*process.store, *process.linker, process.caller))
         return fail(Errno::NoMem);
+    process.threads = new (std::nothrow) ProcessThreads(process);
+    if (!process.threads)
+        return fail(Errno::NoMem);
+    if (auto defined = process.threads->define(*process.store, *process.linker); !defined) {
+        if (request.diagnostics)
+            format_to(*request.diagnostics, "error: {}: cannot define wasi-threads: {}\n", request.path, defined.error());
+        return fail(errno_of(defined.error()));
+    }
     return {};
 }
 
@@ -442,6 +433,7 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
     process->path = std::move(*path);
     process->module = std::move(*module);
     process->parent_pid = request.parent_pid;
+    process->stack_bytes = request.stack_bytes;
     process->kernel_child = request.parent_pid == 0;
     // The name shown in ps: the file name, without its directory.
     copy_truncated(process->name, request.path.substr(request.path.find_last_of('/') + 1));
@@ -547,6 +539,8 @@ void fill_info(const Process& process, ProcessInfo& info)
         info.state = ProcessState::Running;
     info.memory_bytes = process.store ? process.store->memory_budget().used() : 0;
     info.cpu_ns = sched::cpu_nanoseconds(*process.thread);
+    if (process.threads)
+        info.cpu_ns += process.threads->cpu_nanoseconds_locked();
     __builtin_memcpy(info.name, process.name, sizeof(info.name));
 }
 
@@ -603,6 +597,8 @@ Errno kill(u32 pid, u32 status)
         process->kill_status = status;
     process->kill_requested = true;
     sched::request_kill(process->thread);
+    if (process->threads)
+        process->threads->kill_all_locked();
     return Errno::Success;
 }
 
@@ -632,7 +628,11 @@ usize list(Span<ProcessInfo> out)
 ProcessStack* current_process_stack()
 {
     Process* process = current_process();
-    return process && process->stack ? &*process->stack : nullptr;
+    if (!process)
+        return nullptr;
+    if (process->threads && sched::current() != process->thread)
+        return process->threads->stack_of(*sched::current());
+    return process->stack ? &*process->stack : nullptr;
 }
 
 u32 current_pid()

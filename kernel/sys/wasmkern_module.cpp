@@ -369,16 +369,36 @@ struct Entry<Function> {
     {
         WasmkernCaller& caller = caller_of(self);
         if constexpr (kHasResult) {
-            R result = Function(caller, args...);
+            R result = locked(caller, args...);
             if (caller.context)
                 caller.context->end_call();
             return result;
         } else {
-            Function(caller, args...);
+            locked(caller, args...);
             if (caller.context)
                 caller.context->end_call();
         }
     }
+
+    // NOTE: the calls of a threaded process (wasi-threads) hold its WASI call lock, as its
+    // WASI calls do: the handle table and the descriptors serve one call at a time. Not
+    // call_serve, which parks while other processes' calls run this process's functions
+    // (whose WASI and window calls take the lock themselves). Released before end_call.
+    static R locked(WasmkernCaller& caller, Args... args)
+    {
+        engine::wasi::CallLock* lock = caller.context && !kServes ? caller.context->call_lock() : nullptr;
+        engine::wasi::CallLockGuard guard(lock);
+        return Function(caller, args...);
+    }
+
+    static constexpr bool serves()
+    {
+        if constexpr (std::is_same_v<decltype(Function), decltype(&calls::call_serve)>)
+            return Function == &calls::call_serve;
+        else
+            return false;
+    }
+    static constexpr bool kServes = serves();
 
     static void array(VMContext* self, VMVal* values) { call(self, values, std::index_sequence_for<Args...> {}); }
 
