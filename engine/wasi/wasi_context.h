@@ -189,6 +189,10 @@ public:
     Errno sock_recv(u32 fd, u32 ri_data, u32 ri_data_len, u32 ri_flags, u32 ro_datalen_out, u32 ro_flags_out);
     Errno sock_send(u32 fd, u32 si_data, u32 si_data_len, u32 si_flags, u32 so_datalen_out);
     Errno sock_shutdown(u32 fd, u32 how);
+    // wasmkern.sock_connect after its network-right check (docs/networking.md): `addr_len`
+    // bytes at `addr_ptr` are an IPv4 address in network order (only 4 is valid: Inval,
+    // AfNoSupport for 16), the connected socket's descriptor goes to `fd_out`.
+    Errno sock_connect(u32 addr_ptr, u32 addr_len, u32 port, u32 fd_out);
 
 private:
     friend class PathResolver;

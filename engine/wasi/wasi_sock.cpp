@@ -104,6 +104,35 @@ Errno WasiContext::sock_send(u32 fd, u32 si_data, u32 si_data_len, u32 si_flags,
     return guest.write_u32(so_datalen_out, static_cast<u32>(*count));
 }
 
+Errno WasiContext::sock_connect(u32 addr_ptr, u32 addr_len, u32 port, u32 fd_out)
+{
+    GuestMemory guest = memory();
+    auto address = guest.bytes(addr_ptr, addr_len);
+    if (!address || !guest.contains(fd_out, 4))
+        return Errno::Fault;
+    if (addr_len == 16)
+        return Errno::AfNoSupport; // IPv6: the stack has none
+    if (addr_len != 4 || port == 0 || port > 0xFFFF)
+        return Errno::Inval;
+    const u8* a = address->data();
+    u32 ipv4 = (u32 { a[0] } << 24) | (u32 { a[1] } << 16) | (u32 { a[2] } << 8) | a[3];
+    // Room first: a connection made for a full table would be reset at once.
+    if (auto room = allocate_descriptor(); !room)
+        return room.error();
+    auto connection = m_system.connect_tcp(ipv4, static_cast<u16>(port));
+    if (!connection)
+        return connection.error();
+    auto added = add_descriptor(*connection, Filetype::SocketStream, rights::kConnectedSocket);
+    if (!added) {
+        (void)m_system.close(*connection);
+        return added.error();
+    }
+    FdEntry& entry = m_descriptors[*added];
+    entry.is_stream = false;
+    entry.is_socket = true;
+    return guest.write_u32(fd_out, *added);
+}
+
 Errno WasiContext::sock_shutdown(u32 fd, u32 how)
 {
     auto entry = socket_with(descriptor(fd, 0), rights::kSockShutdown);

@@ -138,6 +138,11 @@ public:
     virtual Expected<usize> send(HostHandle, Span<const ConstIoSlice>) { return fail(Errno::NotSock); }
     // Shuts down the receive (sdflags::kRead) and/or send (sdflags::kWrite) side.
     virtual Expected<void> shutdown(HostHandle, u8) { return fail(Errno::NotSock); }
+    // Outbound (the `wasmkern` imports, docs/networking.md; preview1 has no connect): a TCP
+    // connection to IPv4 `address` (host order) and `port`, established, as a new handle.
+    // Waits for the handshake. ConnRefused, TimedOut, NetUnreach, Intr; a system without a
+    // network: NotSup.
+    virtual Expected<HostHandle> connect_tcp(u32, u16) { return fail(Errno::NotSup); }
 
     // ---- cancellation ------------------------------------------------------------
     // True when the embedder wants the guest to stop (the kernel killed the process). Long

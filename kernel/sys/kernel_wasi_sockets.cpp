@@ -20,6 +20,18 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_tcp_listener(u16 port, u
     return install(std::move(slot));
 }
 
+wasi::Expected<wasi::HostHandle> KernelWasiSystem::connect_tcp(u32 address, u16 port)
+{
+    auto socket = TcpSocket::connect(address, port);
+    if (!socket)
+        return fail(socket.error());
+    FsGuard guard;
+    Slot slot;
+    slot.stream = socket->get();
+    slot.socket = std::move(*socket);
+    return install(std::move(slot));
+}
+
 wasi::Expected<RefPtr<TcpSocket>> KernelWasiSystem::socket_of(HostHandle handle)
 {
     FsGuard guard;

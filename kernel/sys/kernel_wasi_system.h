@@ -102,6 +102,7 @@ public:
     Expected<usize> receive(HostHandle, Span<const engine::wasi::IoSlice>, u16 riflags) override;
     Expected<usize> send(HostHandle, Span<const engine::wasi::ConstIoSlice>) override;
     Expected<void> shutdown(HostHandle, u8 how) override;
+    Expected<HostHandle> connect_tcp(u32 address, u16 port) override;
     // The calling thread is being killed (sched::Thread::kill_requested).
     bool cancelled() override;
 
