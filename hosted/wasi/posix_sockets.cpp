@@ -123,6 +123,60 @@ Expected<HostHandle> PosixWasiSystem::connect_tcp(u32 address, u16 port)
     return static_cast<HostHandle>(connection);
 }
 
+Expected<HostHandle> PosixWasiSystem::udp_bind(u16 port)
+{
+    int socket = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (socket < 0)
+        return last_error();
+    sockaddr_in local {};
+    local.sin_family = AF_INET;
+    local.sin_port = htons(port);
+    local.sin_addr.s_addr = htonl(INADDR_ANY);
+    if (::bind(socket, reinterpret_cast<const sockaddr*>(&local), sizeof local) < 0) {
+        int error = errno;
+        ::close(socket);
+        return fail(errno_from_posix(error));
+    }
+    return static_cast<HostHandle>(socket);
+}
+
+Expected<usize> PosixWasiSystem::udp_send_to(HostHandle handle, u32 address, u16 port, ReadonlyBytes data)
+{
+    if (address == 0 || address == 0xFFFFFFFFu || (address >> 28) == 0xE)
+        return fail(Errno::Inval); // as the kernel's stack: unicast only
+    if (data.size() > 1472)
+        return fail(Errno::MsgSize); // one unfragmented datagram, as the kernel's
+    sockaddr_in to {};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(address);
+    ssize_t sent;
+    do
+        sent = ::sendto(fd_of(handle), data.data(), data.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&to),
+                        sizeof to);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0)
+        return last_error();
+    return static_cast<usize>(sent);
+}
+
+Expected<usize> PosixWasiSystem::udp_receive_from(HostHandle handle, Bytes out, Datagram& from)
+{
+    sockaddr_in sender {};
+    socklen_t length = sizeof sender;
+    ssize_t received;
+    do
+        received = ::recvfrom(fd_of(handle), out.data(), out.size(), MSG_TRUNC, reinterpret_cast<sockaddr*>(&sender),
+                              &length);
+    while (received < 0 && errno == EINTR);
+    if (received < 0)
+        return last_error();
+    from.address = ntohl(sender.sin_addr.s_addr);
+    from.port = ntohs(sender.sin_port);
+    from.length = static_cast<usize>(received); // MSG_TRUNC: the datagram's whole length
+    return from.length < out.size() ? from.length : out.size();
+}
+
 Expected<usize> PosixWasiSystem::receive(HostHandle handle, Span<const IoSlice> slices, u16 flags)
 {
     auto vectors = iovecs(slices);

@@ -82,6 +82,24 @@ u32 resolve(NetCaller& caller, u32 resource, u32 name_ptr, u32 name_len, u32 add
     return static_cast<u32>(memory.write_bytes(addr_out, ReadonlyBytes(bytes, 4)));
 }
 
+u32 udp_bind(NetCaller& caller, u32 resource, u32 port, u32 fd_out)
+{
+    if (!caller.network || resource != kNetHandle)
+        return static_cast<u32>(Errno::BadF);
+    return static_cast<u32>(caller.context->udp_bind(port, fd_out));
+}
+
+u32 udp_send_to(NetCaller& caller, u32 fd, u32 addr_ptr, u32 addr_len, u32 port, u32 buf_ptr, u32 buf_len,
+                u32 sent_out)
+{
+    return static_cast<u32>(caller.context->udp_send_to(fd, addr_ptr, addr_len, port, buf_ptr, buf_len, sent_out));
+}
+
+u32 udp_recv_from(NetCaller& caller, u32 fd, u32 buf_ptr, u32 buf_len, u32 info_out)
+{
+    return static_cast<u32>(caller.context->udp_recv_from(fd, buf_ptr, buf_len, info_out));
+}
+
 // ICMP and the interface's status are the kernel's: Linux gives an unprivileged process
 // neither without configuration.
 u32 ping(NetCaller& caller, u32 resource, u32, u32, u32, u32, u32)
@@ -145,6 +163,9 @@ Result<void> define_wasmkern_net(runtime::Store& store, runtime::Linker& linker,
     TRY(define<&resolve>(store, linker, caller, "resolve"));
     TRY(define<&ping>(store, linker, caller, "ping"));
     TRY(define<&net_status>(store, linker, caller, "net_status"));
+    TRY(define<&udp_bind>(store, linker, caller, "udp_bind"));
+    TRY(define<&udp_send_to>(store, linker, caller, "udp_send_to"));
+    TRY(define<&udp_recv_from>(store, linker, caller, "udp_recv_from"));
     return {};
 }
 

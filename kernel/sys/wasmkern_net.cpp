@@ -93,6 +93,24 @@ u32 sock_connect(WasmkernCaller& caller, u32 resource, u32 addr_ptr, u32 addr_le
     return to_u32(caller.context->sock_connect(addr_ptr, addr_len, port, fd_out));
 }
 
+u32 udp_bind(WasmkernCaller& caller, u32 resource, u32 port, u32 fd_out)
+{
+    if (Errno denied = net_right(caller, resource); denied != Errno::Success)
+        return to_u32(denied);
+    return to_u32(caller.context->udp_bind(port, fd_out));
+}
+
+u32 udp_send_to(WasmkernCaller& caller, u32 fd, u32 addr_ptr, u32 addr_len, u32 port, u32 buf_ptr, u32 buf_len,
+                u32 sent_out)
+{
+    return to_u32(caller.context->udp_send_to(fd, addr_ptr, addr_len, port, buf_ptr, buf_len, sent_out));
+}
+
+u32 udp_recv_from(WasmkernCaller& caller, u32 fd, u32 buf_ptr, u32 buf_len, u32 info_out)
+{
+    return to_u32(caller.context->udp_recv_from(fd, buf_ptr, buf_len, info_out));
+}
+
 u32 resolve(WasmkernCaller& caller, u32 resource, u32 name_ptr, u32 name_len, u32 addr_out)
 {
     if (Errno denied = net_right(caller, resource); denied != Errno::Success)
