@@ -4,7 +4,8 @@
 # fetch gets a 2 MiB file from a python3 server on the host (10.0.2.2) byte-identical (cksum in
 # the guest against the host's), and a small one on stdout; a 404, a closed port, --nonet and
 # an unresolvable name are clear errors; ping 10.0.2.2 gets 3 replies; net_abuse's hostile
-# arguments and connect flood (held to 8 connections); then a fetch held open by a host server
+# arguments and connect flood (held to 8 connections); udp_probe's datagrams echoed by a
+# python3 server on the host and its bind flood (held to 4); then a fetch held open by a host server
 # that never answers is killed, and the server sees its connection end (FIN or RST). Prints the
 # KB/s fetch reported and ping's round trips (measurements, never checked).
 # usage: boot-fetch.sh USERLAND_DIR -- QEMU-RUN-ARGS... (the kernel last)
@@ -67,6 +68,18 @@ except ConnectionResetError:
     print("end: RST")
 PY
 pids+=($!)
+udp_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 - "$udp_port" >"$work/udp.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(data, peer)
+PY
+pids+=($!)
+for _ in $(seq 100); do grep -q ready "$work/udp.log" && break; sleep 0.1; done
 closed_port=$(free_port)
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$http_port/small.txt" && break; sleep 0.1; done
 
@@ -157,6 +170,10 @@ wait_for '^net_abuse: (ok|FAILED)$'
 [ "${BASH_REMATCH[1]}" = ok ] || fail "net_abuse failed"
 grep -q "^flood: 8 connected, then Too many open files in system" <(sed 's/\r$//' "$work/from_qemu") \
   || fail "the connect flood was not held to 8"
+
+type_line "udp_probe 10.0.2.2 $udp_port os"
+wait_for '^udp_probe: (ok|FAILED)$'
+[ "${BASH_REMATCH[1]}" = ok ] || fail "udp_probe failed"
 
 # A process killed with an outbound connection open: the peer sees the connection end.
 type_line "fetch http://10.0.2.2:$hold_port/ &"

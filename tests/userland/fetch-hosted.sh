@@ -2,7 +2,8 @@
 # fetch.wasm under `wasmkern run --net` on Linux (wasmkern.sock_connect on Linux sockets):
 # files from a python3 http.server and from httpd.wasm (itself under wasmkern run), byte-identical
 # on stdout and with -o, a chunked body, 404 and a closed port as errors, no --net as a clear
-# error, bad URLs, a name resolved (localhost). Prints the KB/s fetch reported (never checked).
+# error, bad URLs, a name resolved (localhost); udp_probe's datagrams to a python3 echo server
+# and hostile UDP calls. Prints the KB/s fetch reported (never checked).
 # usage: fetch-hosted.sh WASMKERN USERLAND-DIR
 set -uo pipefail
 wasmkern=$1
@@ -103,6 +104,21 @@ expect_error 1 "Invalid argument\|invalid" fetch "http://255.255.255.255:80/"
 expect_error 2 "usage" fetch
 expect_error 2 "usage" fetch -x http://127.0.0.1/
 fetch --help | grep -q "usage: fetch" || fail "--help"
+
+udp_port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 - "$udp_port" >"$work/udp.log" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(data, peer)
+PY
+pids+=($!)
+for _ in $(seq 100); do grep -q ready "$work/udp.log" && break; sleep 0.1; done
+"$wasmkern" run --net "$userland/udp_probe.wasm" 127.0.0.1 "$udp_port" >"$work/udp" 2>&1 || fail "udp_probe: $(cat "$work/udp")"
+grep -q "^udp_probe: ok" "$work/udp" || fail "udp_probe: $(cat "$work/udp")"
 
 # The import's own checks, through a hand-written module: bad pointers, lengths, ports.
 "$wasmkern" run --net "$userland/net_abuse.wasm" 127.0.0.1 "$httpd_port" >"$work/abuse" 2>&1 || fail "net_abuse: $(cat "$work/abuse")"

@@ -130,6 +130,29 @@ struct WkNetStatus {
 WK_IMPORT("net_status")
 int32_t wasmkern_net_status(struct WkNetStatus* buf, uint32_t buf_len);
 
+// UDP: a socket bound to local `port` (0: an ephemeral one) as a WASI fd (poll, fcntl
+// O_NONBLOCK, close; read takes a datagram's payload, write is EDESTADDRREQ). Needs the net
+// right. EADDRINUSE, ENFILE (4 programs' UDP sockets in the system in the OS), ENETDOWN.
+WK_IMPORT("udp_bind")
+int32_t wasmkern_udp_bind(uint32_t resource, uint32_t port, int32_t* fd_out);
+// One datagram of `len` bytes (at most 1472) to the IPv4 address at `addr` (4 bytes, network
+// order) and `port`; *sent_out the bytes sent. EMSGSIZE, EINVAL (address 0, broadcast,
+// multicast, port 0), ENETUNREACH.
+WK_IMPORT("udp_send_to")
+int32_t wasmkern_udp_send_to(int32_t fd, const uint8_t* addr, uint32_t addr_len, uint32_t port, const void* buf,
+    uint32_t len, uint32_t* sent_out);
+// The oldest datagram received into buf (cut to len) and its WkDatagramInfo; waits for one
+// unless the fd is non-blocking (EAGAIN).
+struct WkDatagramInfo {
+    uint32_t copied;
+    uint32_t length; // of the whole datagram
+    uint8_t from[4]; // network order
+    uint16_t port;
+    uint16_t reserved;
+};
+WK_IMPORT("udp_recv_from")
+int32_t wasmkern_udp_recv_from(int32_t fd, void* buf, uint32_t len, struct WkDatagramInfo* info_out);
+
 // The caller's handle with the net right: 0, or ENOTCAPABLE when it holds none.
 int wk_net_handle(uint32_t* handle);
 // Parses dotted-quad IPv4 ("10.0.2.2") into host order. 0 or EINVAL.
