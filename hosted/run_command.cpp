@@ -24,7 +24,7 @@ namespace wk::hosted {
 using namespace engine;
 
 char const* const kRunUsage = R"text(usage: wasmkern run [--dir HOST[::GUEST]]... [--tcplisten ADDRESS:PORT]...
-                    [--env KEY=VALUE]... [--invoke NAME]
+                    [--net] [--env KEY=VALUE]... [--invoke NAME]
                     [--tier TIER] [--tier-threshold N] [--tier-sync] [--tier-stats]
                     [--lazy | --eager]
                     [--log-fallbacks] [--baseline-isa] [--layout-seed N] FILE [ARGS...]
@@ -49,6 +49,9 @@ exporting _initialize has it called first.
                        hand the listening socket to the guest at the next
                        descriptor after stdio and the --dir preopens, as
                        wasmtime does; the guest accepts with sock_accept
+  --net                let the guest open outbound TCP connections (the
+                       wasmkern.sock_connect import, docs/networking.md);
+                       without it the guest holds no network right (badf)
   --env KEY=VALUE      add a variable to the guest's environment
   --invoke NAME        call the export NAME instead of _start
   --tier TIER          compile with TIER: tiered (the default), baseline or

@@ -189,6 +189,18 @@ public:
     Errno sock_recv(u32 fd, u32 ri_data, u32 ri_data_len, u32 ri_flags, u32 ro_datalen_out, u32 ro_flags_out);
     Errno sock_send(u32 fd, u32 si_data, u32 si_data_len, u32 si_flags, u32 so_datalen_out);
     Errno sock_shutdown(u32 fd, u32 how);
+    // wasmkern.sock_connect after its network-right check (docs/networking.md): `addr_len`
+    // bytes at `addr_ptr` are an IPv4 address in network order (only 4 is valid: Inval,
+    // AfNoSupport for 16), the connected socket's descriptor goes to `fd_out`.
+    Errno sock_connect(u32 addr_ptr, u32 addr_len, u32 port, u32 fd_out);
+    // wasmkern.udp_bind, udp_send_to, udp_recv_from after the right's check: a datagram
+    // socket's descriptor to `fd_out`; `buf_len` bytes to the address (as sock_connect's) and
+    // port, the count sent to `sent_out`; a datagram into the buffer with a 16-byte record at
+    // `info_out` (u32 bytes copied, u32 the datagram's length, 4 address bytes in network
+    // order, u16 port, u16 0).
+    Errno udp_bind(u32 port, u32 fd_out);
+    Errno udp_send_to(u32 fd, u32 addr_ptr, u32 addr_len, u32 port, u32 buf_ptr, u32 buf_len, u32 sent_out);
+    Errno udp_recv_from(u32 fd, u32 buf_ptr, u32 buf_len, u32 info_out);
 
 private:
     friend class PathResolver;

@@ -104,6 +104,122 @@ Errno WasiContext::sock_send(u32 fd, u32 si_data, u32 si_data_len, u32 si_flags,
     return guest.write_u32(so_datalen_out, static_cast<u32>(*count));
 }
 
+Errno WasiContext::sock_connect(u32 addr_ptr, u32 addr_len, u32 port, u32 fd_out)
+{
+    GuestMemory guest = memory();
+    auto address = guest.bytes(addr_ptr, addr_len);
+    if (!address || !guest.contains(fd_out, 4))
+        return Errno::Fault;
+    if (addr_len == 16)
+        return Errno::AfNoSupport; // IPv6: the stack has none
+    if (addr_len != 4 || port == 0 || port > 0xFFFF)
+        return Errno::Inval;
+    const u8* a = address->data();
+    u32 ipv4 = (u32 { a[0] } << 24) | (u32 { a[1] } << 16) | (u32 { a[2] } << 8) | a[3];
+    // Room first: a connection made for a full table would be reset at once.
+    if (auto room = allocate_descriptor(); !room)
+        return room.error();
+    auto connection = m_system.connect_tcp(ipv4, static_cast<u16>(port));
+    if (!connection)
+        return connection.error();
+    auto added = add_descriptor(*connection, Filetype::SocketStream, rights::kConnectedSocket);
+    if (!added) {
+        (void)m_system.close(*connection);
+        return added.error();
+    }
+    FdEntry& entry = m_descriptors[*added];
+    entry.is_stream = false;
+    entry.is_socket = true;
+    return guest.write_u32(fd_out, *added);
+}
+
+namespace {
+
+// An IPv4 address of `length` bytes at `address` in guest memory, as sock_connect takes it.
+Expected<u32> guest_ipv4(const GuestMemory& guest, u32 address, u32 length)
+{
+    auto bytes = guest.bytes(address, length);
+    if (!bytes)
+        return fail(Errno::Fault);
+    if (length == 16)
+        return fail(Errno::AfNoSupport);
+    if (length != 4)
+        return fail(Errno::Inval);
+    const u8* a = bytes->data();
+    return (u32 { a[0] } << 24) | (u32 { a[1] } << 16) | (u32 { a[2] } << 8) | a[3];
+}
+
+constexpr u32 kDatagramInfoSize = 16;
+
+} // namespace
+
+Errno WasiContext::udp_bind(u32 port, u32 fd_out)
+{
+    GuestMemory guest = memory();
+    if (!guest.contains(fd_out, 4))
+        return Errno::Fault;
+    if (port > 0xFFFF)
+        return Errno::Inval;
+    if (auto room = allocate_descriptor(); !room)
+        return room.error();
+    auto socket = m_system.udp_bind(static_cast<u16>(port));
+    if (!socket)
+        return socket.error();
+    auto added = add_descriptor(*socket, Filetype::SocketDgram, rights::kConnectedSocket);
+    if (!added) {
+        (void)m_system.close(*socket);
+        return added.error();
+    }
+    FdEntry& entry = m_descriptors[*added];
+    entry.is_stream = false;
+    entry.is_socket = true;
+    return guest.write_u32(fd_out, *added);
+}
+
+Errno WasiContext::udp_send_to(u32 fd, u32 addr_ptr, u32 addr_len, u32 port, u32 buf_ptr, u32 buf_len, u32 sent_out)
+{
+    auto entry = socket_with(descriptor(fd, 0), rights::kFdWrite);
+    if (!entry)
+        return entry.error();
+    GuestMemory guest = memory();
+    auto address = guest_ipv4(guest, addr_ptr, addr_len);
+    auto data = guest.bytes(buf_ptr, buf_len);
+    if (!data || !guest.contains(sent_out, 4))
+        return Errno::Fault;
+    if (!address)
+        return address.error();
+    if (port == 0 || port > 0xFFFF)
+        return Errno::Inval;
+    auto sent = m_system.udp_send_to((*entry)->handle, *address, static_cast<u16>(port), *data);
+    if (!sent)
+        return sent.error();
+    return guest.write_u32(sent_out, static_cast<u32>(*sent));
+}
+
+Errno WasiContext::udp_recv_from(u32 fd, u32 buf_ptr, u32 buf_len, u32 info_out)
+{
+    auto entry = socket_with(descriptor(fd, 0), rights::kFdRead);
+    if (!entry)
+        return entry.error();
+    GuestMemory guest = memory();
+    auto buffer = guest.bytes(buf_ptr, buf_len);
+    if (!buffer || !guest.contains(info_out, kDatagramInfoSize))
+        return Errno::Fault;
+    WasiSystem::Datagram from;
+    auto copied = m_system.udp_receive_from((*entry)->handle, Bytes(buffer->data(), buffer->size()), from);
+    if (!copied)
+        return copied.error();
+    u8 info[kDatagramInfoSize] = {};
+    u32 counts[2] = { static_cast<u32>(*copied), static_cast<u32>(from.length) };
+    __builtin_memcpy(info, counts, sizeof counts);
+    info[8] = static_cast<u8>(from.address >> 24);
+    info[9] = static_cast<u8>(from.address >> 16);
+    info[10] = static_cast<u8>(from.address >> 8);
+    info[11] = static_cast<u8>(from.address);
+    __builtin_memcpy(info + 12, &from.port, 2);
+    return guest.write_bytes(info_out, ReadonlyBytes(info, sizeof info));
+}
+
 Errno WasiContext::sock_shutdown(u32 fd, u32 how)
 {
     auto entry = socket_with(descriptor(fd, 0), rights::kSockShutdown);

@@ -4,7 +4,10 @@
 // sends say MSG_NOSIGNAL too, so a peer gone away is Errno::Pipe, never a signal.
 #include <cerrno>
 #include <cstring>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -88,6 +91,90 @@ Expected<HostHandle> PosixWasiSystem::accept(HostHandle listener, u16 fdflags)
         if (errno != EINTR && errno != ECONNABORTED)
             return last_error();
     }
+}
+
+Expected<HostHandle> PosixWasiSystem::connect_tcp(u32 address, u16 port)
+{
+    if (address == 0 || address == 0xFFFFFFFFu || (address >> 28) == 0xE)
+        return fail(Errno::Inval); // as the kernel's stack: unicast only
+    int connection = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connection < 0)
+        return last_error();
+    sockaddr_in to {};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(address);
+    int result = ::connect(connection, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    // An interrupted connect goes on in the background: wait for its outcome.
+    if (result < 0 && errno == EINTR) {
+        pollfd wait { connection, POLLOUT, 0 };
+        while (::poll(&wait, 1, -1) < 0 && errno == EINTR) { }
+        int error = 0;
+        socklen_t length = sizeof error;
+        (void)::getsockopt(connection, SOL_SOCKET, SO_ERROR, &error, &length);
+        errno = error;
+        result = error ? -1 : 0;
+    }
+    if (result < 0) {
+        int error = errno;
+        ::close(connection);
+        return fail(errno_from_posix(error));
+    }
+    return static_cast<HostHandle>(connection);
+}
+
+Expected<HostHandle> PosixWasiSystem::udp_bind(u16 port)
+{
+    int socket = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (socket < 0)
+        return last_error();
+    sockaddr_in local {};
+    local.sin_family = AF_INET;
+    local.sin_port = htons(port);
+    local.sin_addr.s_addr = htonl(INADDR_ANY);
+    if (::bind(socket, reinterpret_cast<const sockaddr*>(&local), sizeof local) < 0) {
+        int error = errno;
+        ::close(socket);
+        return fail(errno_from_posix(error));
+    }
+    return static_cast<HostHandle>(socket);
+}
+
+Expected<usize> PosixWasiSystem::udp_send_to(HostHandle handle, u32 address, u16 port, ReadonlyBytes data)
+{
+    if (address == 0 || address == 0xFFFFFFFFu || (address >> 28) == 0xE)
+        return fail(Errno::Inval); // as the kernel's stack: unicast only
+    if (data.size() > 1472)
+        return fail(Errno::MsgSize); // one unfragmented datagram, as the kernel's
+    sockaddr_in to {};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(address);
+    ssize_t sent;
+    do
+        sent = ::sendto(fd_of(handle), data.data(), data.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&to),
+                        sizeof to);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0)
+        return last_error();
+    return static_cast<usize>(sent);
+}
+
+Expected<usize> PosixWasiSystem::udp_receive_from(HostHandle handle, Bytes out, Datagram& from)
+{
+    sockaddr_in sender {};
+    socklen_t length = sizeof sender;
+    ssize_t received;
+    do
+        received = ::recvfrom(fd_of(handle), out.data(), out.size(), MSG_TRUNC, reinterpret_cast<sockaddr*>(&sender),
+                              &length);
+    while (received < 0 && errno == EINTR);
+    if (received < 0)
+        return last_error();
+    from.address = ntohl(sender.sin_addr.s_addr);
+    from.port = ntohs(sender.sin_port);
+    from.length = static_cast<usize>(received); // MSG_TRUNC: the datagram's whole length
+    return from.length < out.size() ? from.length : out.size();
 }
 
 Expected<usize> PosixWasiSystem::receive(HostHandle handle, Span<const IoSlice> slices, u16 flags)

@@ -77,6 +77,10 @@ public:
     Expected0 poll(Span<engine::wasi::PollRequest>, std::optional<u64> timeout_nanoseconds) override;
 
     Expected<HostHandle> accept(HostHandle listener, u16 fdflags) override;
+    Expected<HostHandle> connect_tcp(u32 address, u16 port) override;
+    Expected<HostHandle> udp_bind(u16 port) override;
+    Expected<usize> udp_send_to(HostHandle, u32 address, u16 port, ReadonlyBytes) override;
+    Expected<usize> udp_receive_from(HostHandle, Bytes, Datagram&) override;
     Expected<usize> receive(HostHandle, Span<const engine::wasi::IoSlice>, u16 riflags) override;
     Expected<usize> send(HostHandle, Span<const engine::wasi::ConstIoSlice>) override;
     Expected0 shutdown(HostHandle, u8 how) override;

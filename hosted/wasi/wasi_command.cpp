@@ -72,6 +72,8 @@ bool parse_wasi_command_line(std::span<char const* const> args, WasiCommandOptio
             if (!value)
                 return false;
             options.tier = std::string(*value);
+        } else if (arg == "--net") {
+            options.network = true;
         } else if (arg == "--log-fallbacks") {
             options.log_fallbacks = true;
         } else if (arg == "--baseline-isa") {
@@ -126,6 +128,7 @@ Result<void> WasiCommand::set_up(const WasiCommandOptions& options, std::FILE* d
         std::fprintf(diagnostics, "cannot set up WASI: %s\n", error.message());
         return error;
     };
+    m_network = options.network;
     if (auto stdio = PosixWasiSystem::install_stdio(m_context); !stdio)
         return fail(stdio.error());
     std::vector<StringView> arguments;
@@ -169,7 +172,8 @@ Result<void> WasiCommand::set_up(const WasiCommandOptions& options, std::FILE* d
 
 Result<void> WasiCommand::define(runtime::Store& store, runtime::Linker& linker)
 {
-    return wasi::define_command(store, linker, m_context);
+    TRY(wasi::define_command(store, linker, m_context));
+    return define_wasmkern_net(store, linker, m_context, m_network);
 }
 
 void WasiCommand::bind(const runtime::Instance& instance) { wasi::bind_command(m_context, instance); }

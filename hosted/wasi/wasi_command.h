@@ -17,7 +17,7 @@
 
 namespace wk::hosted {
 
-// `wasmkern run [--dir HOST[::GUEST]]... [--tcplisten ADDRESS:PORT]... [--env K=V]... [--invoke NAME] [--tier TIER]
+// `wasmkern run [--dir HOST[::GUEST]]... [--tcplisten ADDRESS:PORT]... [--net] [--env K=V]... [--invoke NAME] [--tier TIER]
 // [--log-fallbacks] FILE [ARGS...]`.
 struct WasiCommandOptions {
     std::vector<std::pair<std::string, std::string>> directories; // host path, guest name
@@ -25,6 +25,7 @@ struct WasiCommandOptions {
     std::vector<std::string> environment;                         // "K=V"
     std::optional<std::string> invoke;                            // the export to call instead of _start
     std::optional<std::string> tier;                              // the compiler tier's name (the caller checks it)
+    bool network { false };                                       // --net: the wasmkern network calls may connect
     bool log_fallbacks { false };                                 // report the optimising tier's fallbacks
     bool baseline_isa { false };                                  // optimising tier: SSE forms only
     std::optional<std::string> tier_threshold;                    // tiered: the budget (the caller checks it)
@@ -52,6 +53,13 @@ inline constexpr u32 kMaxGuestExitStatus = 126;
 // call into it, then exit_status() tells whether the guest called proc_exit. After
 // define(), proc_exit unwinds the innermost wasm activation (the call that entered wasm
 // returns as if it trapped); the context must outlive every call into the instance.
+// The `wasmkern` network calls under `wasmkern run` (docs/networking.md, "Outbound"): `handles`
+// lists one root-resource handle with the net right when `network` (--net) is set, none
+// otherwise, and `sock_connect` connects with a Linux socket when given that handle (`badf`
+// for any other value). The kernel's other wasmkern calls are not defined here.
+Result<void> define_wasmkern_net(engine::runtime::Store&, engine::runtime::Linker&, engine::wasi::WasiContext&,
+                                 bool network);
+
 class WasiCommand {
 public:
     // Every error is also printed on `diagnostics`: a preopened directory that cannot be
@@ -78,6 +86,7 @@ private:
     }
 
     PosixWasiSystem m_system;
+    bool m_network { false };
     engine::wasi::WasiContext m_context;
 };
 

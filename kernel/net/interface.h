@@ -133,6 +133,8 @@ public:
     [[nodiscard]] Result<void> udp_send(usize socket, Ipv4Address to, u16 port, std::span<const u8> payload, u64 now_ns);
     // The oldest queued datagram, copied into `out` (cut to its size); nothing when none.
     std::optional<UdpDatagram> udp_receive(usize socket, std::span<u8> out);
+    // Whether a datagram waits on the socket.
+    bool udp_pending(usize socket) const { return socket < kUdpSockets && m_udp[socket].open && m_udp[socket].count > 0; }
 
 private:
     struct QueuedDatagram {

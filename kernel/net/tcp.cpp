@@ -25,6 +25,8 @@ const char* tcp_state_name(TcpState state)
     switch (state) {
     case TcpState::Closed:
         return "CLOSED";
+    case TcpState::SynSent:
+        return "SYN_SENT";
     case TcpState::SynReceived:
         return "SYN_RECEIVED";
     case TcpState::Established:
@@ -301,6 +303,10 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
 
 void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
 {
+    if (c.state == TcpState::SynSent) {
+        handle_syn_sent(c, segment, now_ns);
+        return;
+    }
     u32 length = static_cast<u32>(segment.data.size());
     if (segment.flags & kRst) {
         // RFC 5961: only an exact match resets; a RST elsewhere in the window gets a
@@ -308,6 +314,7 @@ void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
         if (segment.sequence == c.rcv_nxt) {
             ++m_counters.resets_received;
             c.reset = true;
+            c.failure = TcpFailure::Reset;
             release(c);
         } else if (seq_le(c.rcv_nxt, segment.sequence) && seq_lt(segment.sequence, c.rcv_nxt + receive_window(c))) {
             send_ack(c, now_ns);
@@ -437,8 +444,16 @@ void TcpLayer::tick(u64 now_ns)
             release(c);
             continue;
         }
-        if (++c.retries > kMaxRetries) {
+        if (c.state == TcpState::SynSent && ++c.retries > kMaxSynRetries) {
+            ++m_counters.timeouts; // nothing was established: no RST to send
+            c.reset = true;
+            c.failure = TcpFailure::TimedOut;
+            release(c);
+            continue;
+        }
+        if (c.state != TcpState::SynSent && ++c.retries > kMaxRetries) {
             ++m_counters.timeouts;
+            c.failure = TcpFailure::TimedOut;
             send_segment(c, c.snd_nxt, kRst, {}, now_ns);
             ++m_counters.resets_sent;
             c.reset = true;
@@ -450,6 +465,10 @@ void TcpLayer::tick(u64 now_ns)
         c.timer_ns = now_ns + c.rto_ns;
         if (c.state == TcpState::SynReceived) {
             send_segment(c, c.iss, kSyn | kAck, {}, now_ns);
+            continue;
+        }
+        if (c.state == TcpState::SynSent) {
+            send_segment(c, c.iss, kSyn, {}, now_ns);
             continue;
         }
         // Go back to the oldest unacknowledged byte and send again from there.
@@ -570,6 +589,8 @@ void TcpLayer::close(usize connection, u64 now_ns)
         push(c, now_ns);
         break;
     case TcpState::Closed:
+    case TcpState::SynSent: // RFC 9293: CLOSE in SYN-SENT deletes the connection
+        c.state = TcpState::Closed;
         c.in_use = false;
         break;
     default:
@@ -582,7 +603,7 @@ void TcpLayer::abort(usize connection, u64 now_ns)
     if (connection >= kConnections || !m_connections[connection].owned)
         return;
     auto& c = m_connections[connection];
-    if (c.state != TcpState::Closed && c.state != TcpState::TimeWait) {
+    if (c.state != TcpState::Closed && c.state != TcpState::TimeWait && c.state != TcpState::SynSent) {
         send_segment(c, c.snd_nxt, kRst, {}, now_ns);
         ++m_counters.resets_sent;
     }
@@ -606,6 +627,11 @@ bool TcpLayer::has_data(usize connection) const
 }
 
 bool TcpLayer::was_reset(usize connection) const { return connection < kConnections && m_connections[connection].reset; }
+
+TcpFailure TcpLayer::failure(usize connection) const
+{
+    return connection < kConnections ? m_connections[connection].failure : TcpFailure::None;
+}
 
 usize TcpLayer::buffered_to_send(usize connection) const
 {

@@ -6,10 +6,10 @@
 #include "base/result.h"
 #include "kernel/net/wire.h"
 
-// TCP (RFC 9293), first part: passive open, in-order data both ways, FIN and RST, TIME_WAIT,
-// and retransmission from the oldest unacknowledged byte (go-back-N) on a fixed, doubling
-// timeout. Pure code like the rest of kernel/net: segments come in through receive(), go out
-// through a TcpOutput, the time is passed in. Not yet: active open, RTT estimation, window
+// TCP (RFC 9293), first part: passive and active open (tcp_connect.cpp), in-order data both
+// ways, FIN and RST, TIME_WAIT, and retransmission from the oldest unacknowledged byte
+// (go-back-N) on a fixed, doubling timeout. Pure code like the rest of kernel/net: segments
+// come in through receive(), go out through a TcpOutput, the time is passed in. Not yet: RTT estimation, window
 // scaling, congestion control, out-of-order queueing (such segments are dropped and acked),
 // keep-alive (docs/networking.md, "The plan").
 //
@@ -31,6 +31,7 @@ public:
 
 enum class TcpState : u8 {
     Closed,
+    SynSent,
     SynReceived,
     Established,
     CloseWait,
@@ -43,6 +44,14 @@ enum class TcpState : u8 {
 
 const char* tcp_state_name(TcpState state);
 
+// Why a connection ended without the peer's FIN (TcpLayer::failure).
+enum class TcpFailure : u8 {
+    None,
+    Refused,  // our SYN was answered with RST (nothing listens there)
+    TimedOut, // no answer to the SYN, or to data, after the retries
+    Reset,    // the peer reset an established connection
+};
+
 struct TcpCounters {
     u64 segments_in { 0 };
     u64 segments_out { 0 };
@@ -53,8 +62,10 @@ struct TcpCounters {
     u64 syn_dropped { 0 };   // backlog or connection table full
     u64 out_of_order { 0 };  // dropped (acknowledged with the expected sequence)
     u64 retransmissions { 0 };
-    u64 timeouts { 0 };      // connections reset after kMaxRetries
+    u64 timeouts { 0 };      // connections reset after kMaxRetries (kMaxSynRetries opening)
     u64 time_wait_reused { 0 }; // TIME_WAIT connections ended early for a new SYN
+    u64 connects { 0 };      // active opens started
+    u64 refused { 0 };       // active opens answered with RST
 };
 
 class TcpLayer {
@@ -67,6 +78,9 @@ public:
     static constexpr u16 kOurMss = 1460;
     static constexpr u64 kInitialRtoNs = 1'000'000'000ull;
     static constexpr u32 kMaxRetries = 6;
+    // SYNs sent again before an active open gives up: 1 + 2 + 4 + 8 + 16 s, 31 s in all.
+    static constexpr u32 kMaxSynRetries = 4;
+    static constexpr u16 kFirstEphemeralPort = 49152;
     // 2 MSL. NOTE: shorter than RFC 9293's 4 minutes (Linux uses 60 s); a table of 48
     // connections cannot keep closed ones that long (and a full one reuses them earlier).
     static constexpr u64 kTimeWaitNs = 30'000'000'000ull;
@@ -85,6 +99,12 @@ public:
     [[nodiscard]] Result<usize> listen(u16 port, u16 backlog);
     // Resets the connections nobody accepted yet.
     void close_listener(usize listener, u64 now_ns);
+    // Active open: sends SYN to `remote`:`port` from a free ephemeral port (49152..65535) and
+    // returns the connection, the caller's already (state SynSent until the peer answers,
+    // then Established; or Closed with failure() Refused or TimedOut). Invalid for address 0,
+    // a broadcast address or port 0, OutOfMemory when all kConnections are in use or no
+    // ephemeral port is free.
+    [[nodiscard]] Result<usize> connect(Ipv4Address remote, u16 port, u64 now_ns);
     // The next established connection of the listener, now the caller's.
     std::optional<usize> accept(usize listener);
     // Whether accept() would return a connection now.
@@ -106,6 +126,7 @@ public:
     // Received bytes wait to be read.
     bool has_data(usize connection) const;
     bool was_reset(usize connection) const;
+    TcpFailure failure(usize connection) const;
     usize buffered_to_send(usize connection) const;
     const TcpCounters& counters() const { return m_counters; }
     usize connections_in_use() const;
@@ -117,6 +138,7 @@ private:
         bool owned { false };    // accepted: the owner must close or abort it
         bool owner_closed { false };
         bool reset { false };
+        TcpFailure failure { TcpFailure::None };
         bool fin_received { false };
         bool fin_queued { false };
         bool fin_sent { false };
@@ -165,6 +187,9 @@ private:
     Connection* free_slot();
     void accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns);
     void handle(Connection& c, const Segment& segment, u64 now_ns);
+    // The answer to our SYN (tcp_connect.cpp).
+    void handle_syn_sent(Connection& c, const Segment& segment, u64 now_ns);
+    bool port_in_use(u16 port) const;
     void process_ack(Connection& c, const Segment& segment, u64 now_ns);
     void send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns);
     void send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
@@ -183,6 +208,7 @@ private:
     TcpCounters m_counters;
     Listener m_listeners[kListeners];
     Connection m_connections[kConnections];
+    u16 m_next_ephemeral { kFirstEphemeralPort };
     u8 m_segment[20 + 4 + 1460] {};
 };
 

@@ -48,7 +48,8 @@ inline constexpr u32 kInspect = 1u << 7;   // process_info, ps through the root 
 inline constexpr u32 kPower = 1u << 8;     // poweroff (root resource)
 inline constexpr u32 kManage = 1u << 9;    // process_by_pid (root resource)
 inline constexpr u32 kCall = 1u << 10;     // call (a direct call into a service)
-inline constexpr u32 kAll = (1u << 11) - 1;
+inline constexpr u32 kNet = 1u << 11;      // outbound connections, resolve, ping (root resource)
+inline constexpr u32 kAll = (1u << 12) - 1;
 } // namespace rights
 
 class KernelObject : public RefCounted<KernelObject> {

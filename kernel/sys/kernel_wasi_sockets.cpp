@@ -20,6 +20,51 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_tcp_listener(u16 port, u
     return install(std::move(slot));
 }
 
+wasi::Expected<wasi::HostHandle> KernelWasiSystem::connect_tcp(u32 address, u16 port)
+{
+    auto socket = TcpSocket::connect(address, port);
+    if (!socket)
+        return fail(socket.error());
+    FsGuard guard;
+    Slot slot;
+    slot.stream = socket->get();
+    slot.socket = std::move(*socket);
+    return install(std::move(slot));
+}
+
+wasi::Expected<wasi::HostHandle> KernelWasiSystem::udp_bind(u16 port)
+{
+    auto socket = UdpSocket::bind(port);
+    if (!socket)
+        return fail(socket.error());
+    FsGuard guard;
+    Slot slot;
+    slot.stream = socket->get();
+    slot.udp = std::move(*socket);
+    return install(std::move(slot));
+}
+
+wasi::Expected<RefPtr<UdpSocket>> KernelWasiSystem::udp_of(HostHandle handle)
+{
+    FsGuard guard;
+    Slot* slot = TRY(slot_locked(handle));
+    if (!slot->udp)
+        return fail(Errno::NotSock);
+    return slot->udp;
+}
+
+wasi::Expected<usize> KernelWasiSystem::udp_send_to(HostHandle handle, u32 address, u16 port, ReadonlyBytes data)
+{
+    RefPtr<UdpSocket> socket = TRY(udp_of(handle));
+    return socket->send_to(address, port, data);
+}
+
+wasi::Expected<usize> KernelWasiSystem::udp_receive_from(HostHandle handle, Bytes out, Datagram& from)
+{
+    RefPtr<UdpSocket> socket = TRY(udp_of(handle));
+    return socket->receive_from(out, from);
+}
+
 wasi::Expected<RefPtr<TcpSocket>> KernelWasiSystem::socket_of(HostHandle handle)
 {
     FsGuard guard;

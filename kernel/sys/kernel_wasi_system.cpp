@@ -280,8 +280,11 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
     copy.stream = slot->stream;
     copy.pipe = slot->pipe;
     copy.socket = slot->socket;
+    copy.udp = slot->udp;
     if (copy.socket)
         filetype = wasi::Filetype::SocketStream;
+    else if (copy.udp)
+        filetype = wasi::Filetype::SocketDgram;
     else if (copy.file)
         filetype = filetype_of(copy.file->inode().type());
     else if (copy.pipe)
@@ -306,6 +309,7 @@ wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
         slot->stream = nullptr;
         slot->pipe = nullptr; // the last reference to an end wakes the other side (pipe.h)
         slot->socket = nullptr; // the last reference closes the connection (tcp_socket.h)
+        slot->udp = nullptr;
     }
     if (last)
         release_in_steps(std::move(last));
@@ -416,7 +420,7 @@ wasi::Expected<u16> KernelWasiSystem::get_fdflags(HostHandle handle)
     Slot* slot = TRY(slot_locked(handle));
     if (slot->file && slot->file->mode().append)
         return wasi::fdflags::kAppend;
-    if (slot->socket && slot->socket->nonblocking())
+    if ((slot->socket && slot->socket->nonblocking()) || (slot->udp && slot->udp->nonblocking()))
         return wasi::fdflags::kNonblock;
     return u16 { 0 };
 }
@@ -432,6 +436,8 @@ wasi::Expected<void> KernelWasiSystem::set_fdflags(HostHandle handle, u16 fdflag
         slot->file->set_append((fdflags & wasi::fdflags::kAppend) != 0);
     if (slot->socket)
         slot->socket->set_nonblocking((fdflags & wasi::fdflags::kNonblock) != 0);
+    if (slot->udp)
+        slot->udp->set_nonblocking((fdflags & wasi::fdflags::kNonblock) != 0);
     return {};
 }
 

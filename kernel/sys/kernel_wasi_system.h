@@ -8,6 +8,7 @@
 #include "kernel/sys/pipe.h"
 #include "kernel/sys/stream.h"
 #include "kernel/sys/tcp_socket.h"
+#include "kernel/sys/udp_socket.h"
 
 namespace wk::kernel::sys {
 
@@ -102,6 +103,10 @@ public:
     Expected<usize> receive(HostHandle, Span<const engine::wasi::IoSlice>, u16 riflags) override;
     Expected<usize> send(HostHandle, Span<const engine::wasi::ConstIoSlice>) override;
     Expected<void> shutdown(HostHandle, u8 how) override;
+    Expected<HostHandle> connect_tcp(u32 address, u16 port) override;
+    Expected<HostHandle> udp_bind(u16 port) override;
+    Expected<usize> udp_send_to(HostHandle, u32 address, u16 port, ReadonlyBytes) override;
+    Expected<usize> udp_receive_from(HostHandle, Bytes, Datagram&) override;
     // The calling thread is being killed (sched::Thread::kill_requested).
     bool cancelled() override;
 
@@ -111,6 +116,7 @@ private:
         Stream* stream { nullptr };  // or a stream
         RefPtr<PipeEnd> pipe;        // which, for a pipe end, is this one (the slot owns it)
         RefPtr<TcpSocket> socket;    // or, for a socket, this one
+        RefPtr<UdpSocket> udp;       // or, for a datagram socket, this one
         bool in_use() const { return file || stream; }
     };
 
@@ -121,6 +127,7 @@ private:
     Expected<fs::OpenFile*> file_locked(HostHandle);
     // A reference to the socket behind an open handle: BadF, NotSock for anything else.
     Expected<RefPtr<TcpSocket>> socket_of(HostHandle);
+    Expected<RefPtr<UdpSocket>> udp_of(HostHandle);
 
     fs::FileSystem& m_fs;
     Vector<Slot> m_slots;

@@ -14,6 +14,7 @@ using wasi::fail;
 namespace {
 
 usize g_live_sockets = 0; // changed with interrupts off
+usize g_outbound = 0;     // the same, outbound connections among them
 
 bool killed()
 {
@@ -57,10 +58,59 @@ wasi::Expected<RefPtr<TcpSocket>> TcpSocket::listen(u16 port, u16 backlog)
     return adopt_ref(*socket);
 }
 
+wasi::Expected<RefPtr<TcpSocket>> TcpSocket::connect(u32 address, u16 port)
+{
+    auto* interface = drivers::network_interface();
+    if (!interface)
+        return fail(Errno::NetDown);
+    TcpSocket* socket;
+    {
+        NetworkLock lock;
+        if (interface->address() == 0)
+            return fail(Errno::NetDown); // no DHCP lease yet
+        if (g_outbound == kMaxOutbound)
+            return fail(Errno::NFile);
+        auto connection = tcp().connect(address, port, drivers::network_now_ns());
+        if (!connection)
+            return fail(connection.error().kind() == ErrorKind::OutOfMemory ? Errno::NFile : Errno::Inval);
+        socket = new (std::nothrow) TcpSocket(*connection, false, true);
+        if (!socket) {
+            tcp().abort(*connection, drivers::network_now_ns());
+            return fail(Errno::NoMem);
+        }
+        ++g_live_sockets;
+        ++g_outbound;
+    }
+    // From here the socket owns the connection: dropping it (a failure, a kill) lets it go.
+    auto owned = adopt_ref(*socket);
+    for (;;) {
+        {
+            NetworkLock lock;
+            switch (tcp().failure(owned->m_index)) {
+            case net::TcpFailure::Refused:
+                return fail(Errno::ConnRefused);
+            case net::TcpFailure::TimedOut:
+                return fail(Errno::TimedOut);
+            case net::TcpFailure::Reset:
+                return fail(Errno::ConnReset);
+            case net::TcpFailure::None:
+                break;
+            }
+            if (tcp().state(owned->m_index) != net::TcpState::SynSent)
+                return owned;
+        }
+        if (killed())
+            return fail(Errno::Intr);
+        sched::sleep_for(kPollNs);
+    }
+}
+
 TcpSocket::~TcpSocket()
 {
     NetworkLock lock;
     --g_live_sockets;
+    if (m_outbound)
+        --g_outbound;
     if (m_closed)
         return;
     u64 now = drivers::network_now_ns();

@@ -3,6 +3,7 @@
 #include "base/ref_ptr.h"
 #include "base/types.h"
 #include "engine/wasi/wasi_types.h"
+#include "kernel/net/tcp.h"
 #include "kernel/sys/stream.h"
 
 namespace wk::kernel::sys {
@@ -28,6 +29,16 @@ public:
     // the port is listened on already, NFile when the stack's listeners are all in use,
     // NoMem.
     static engine::wasi::Expected<RefPtr<TcpSocket>> listen(u16 port, u16 backlog);
+    // An outbound connection to IPv4 `address` (host order), `port`: waits for the handshake
+    // (at most TcpLayer's SYN retries, about 31 s). NetDown without a network or an address,
+    // Inval for a broadcast or multicast address, ConnRefused (RST), TimedOut, Intr (killed
+    // while waiting; the half-open connection is dropped), NFile when kMaxOutbound outbound
+    // connections exist or the stack's table is full, NoMem.
+    static engine::wasi::Expected<RefPtr<TcpSocket>> connect(u32 address, u16 port);
+    // Outbound connections at once, for every process: a sixth of the stack's table, so
+    // that connect floods leave room for accepted connections (ab -c 32 and its TIME_WAITs).
+    static constexpr usize kMaxOutbound = 8;
+    static_assert(kMaxOutbound * 4 <= net::TcpLayer::kConnections);
 
     ~TcpSocket() override;
     void destroy() { delete this; }
@@ -53,14 +64,16 @@ public:
     static usize live_count();
 
 private:
-    TcpSocket(usize index, bool listener)
+    TcpSocket(usize index, bool listener, bool outbound = false)
         : m_index(index)
         , m_listener(listener)
+        , m_outbound(outbound)
     {
     }
 
     usize m_index;
     bool m_listener;
+    bool m_outbound;
     bool m_nonblocking { false };
     bool m_closed { false }; // shut down: the stack's connection is no longer ours
 };

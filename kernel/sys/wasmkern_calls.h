@@ -36,6 +36,17 @@ u32 port_queue(WasmkernCaller&, u32 port, u32 key, u32 signals);
 u32 port_wait(WasmkernCaller&, u32 port, u32 deadline_low, u32 deadline_high, u32 packets_ptr, u32 capacity,
               u32 count_out);
 
+// The network calls (wasmkern_net.cpp, docs/networking.md "Outbound"): each but net_status
+// needs the root resource with the net right.
+u32 sock_connect(WasmkernCaller&, u32 resource, u32 addr_ptr, u32 addr_len, u32 port, u32 fd_out);
+u32 resolve(WasmkernCaller&, u32 resource, u32 name_ptr, u32 name_len, u32 addr_out);
+u32 ping(WasmkernCaller&, u32 resource, u32 addr_ptr, u32 addr_len, u32 sequence, u32 timeout_ms, u32 info_out);
+u32 net_status(WasmkernCaller&, u32 buffer, u32 length);
+// UDP: binding needs the net right; the descriptor it gives is the capability for the rest.
+u32 udp_bind(WasmkernCaller&, u32 resource, u32 port, u32 fd_out);
+u32 udp_send_to(WasmkernCaller&, u32 fd, u32 addr_ptr, u32 addr_len, u32 port, u32 buf_ptr, u32 buf_len, u32 sent_out);
+u32 udp_recv_from(WasmkernCaller&, u32 fd, u32 buf_ptr, u32 buf_len, u32 info_out);
+
 u32 call_offer(WasmkernCaller&, u32 table_index, u32 handle_out);
 u32 call(WasmkernCaller&, u32 handle, u32 args_ptr, u32 args_count, u32 results_ptr, u32 results_count, u32 window_ptr,
          u32 window_len);

@@ -246,6 +246,36 @@ Expected<HostHandle> FakeSystem::accept(HostHandle, u16 fdflags)
     return make_handle();
 }
 
+Expected<HostHandle> FakeSystem::connect_tcp(u32 address, u16 port)
+{
+    calls.push_back("connect " + std::to_string(address) + " " + std::to_string(port));
+    if (connect_error != Errno::Success)
+        return fail(connect_error);
+    return make_handle();
+}
+
+Expected<HostHandle> FakeSystem::udp_bind(u16 port)
+{
+    calls.push_back("udp_bind " + std::to_string(port));
+    return make_handle();
+}
+
+Expected<usize> FakeSystem::udp_send_to(HostHandle, u32 address, u16 port, ReadonlyBytes data)
+{
+    calls.push_back("udp_send " + std::to_string(address) + " " + std::to_string(port) + " " + std::to_string(data.size()));
+    return data.size();
+}
+
+Expected<usize> FakeSystem::udp_receive_from(HostHandle, Bytes out, Datagram& from)
+{
+    calls.push_back("udp_receive");
+    static const char kEcho[] = "echo";
+    usize count = out.size() < 4 ? out.size() : 4;
+    std::memcpy(out.data(), kEcho, count);
+    from = Datagram { 0x0A000202u, 53, 4 };
+    return count;
+}
+
 Expected<usize> FakeSystem::receive(HostHandle handle, Span<const IoSlice> slices, u16 riflags)
 {
     last_flags = riflags;

@@ -70,6 +70,14 @@ public:
     Expected<usize> send(HostHandle, Span<const ConstIoSlice>) override;
     Expected<void> shutdown(HostHandle, u8) override;
     u16 last_flags { 0 }; // of the last accept or receive
+    // Outbound (wasmkern.sock_connect, udp_*): logged as "connect ADDRESS PORT", "udp_bind
+    // PORT", "udp_send ADDRESS PORT BYTES"; connect fails with `connect_error` unless Success,
+    // a receive gives "echo" from 10.0.2.2:53.
+    Errno connect_error { Errno::Success };
+    Expected<HostHandle> connect_tcp(u32, u16) override;
+    Expected<HostHandle> udp_bind(u16) override;
+    Expected<usize> udp_send_to(HostHandle, u32, u16, ReadonlyBytes) override;
+    Expected<usize> udp_receive_from(HostHandle, Bytes, Datagram&) override;
 };
 
 // A WasiContext over a FakeSystem and a 64 KiB guest memory, with stdio as handles

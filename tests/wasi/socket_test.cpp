@@ -100,3 +100,66 @@ TEST(WasiSockets, BytesFlagsAndShutdownOnAConnection)
     ASSERT_EQ(g.context.fd_close(fd), Errno::Success);
     EXPECT_EQ(g.context.sock_send(fd, 200, 1, 0, 24), Errno::BadF);
 }
+
+TEST(WasiSockets, ConnectChecksBeforeTheSystemConnects)
+{
+    Guest g;
+    const u8 address[] = { 10, 0, 2, 2 };
+    std::copy(address, address + 4, g.bytes.begin() + 100);
+    EXPECT_EQ(g.context.sock_connect(Guest::kMemorySize - 2, 4, 80, 16), Errno::Fault);
+    EXPECT_EQ(g.context.sock_connect(100, 4, 80, Guest::kMemorySize - 2), Errno::Fault);
+    EXPECT_EQ(g.context.sock_connect(100, 3, 80, 16), Errno::Inval);
+    EXPECT_EQ(g.context.sock_connect(100, 16, 80, 16), Errno::AfNoSupport);
+    EXPECT_EQ(g.context.sock_connect(100, 4, 0, 16), Errno::Inval);
+    EXPECT_EQ(g.context.sock_connect(100, 4, 65536, 16), Errno::Inval);
+    EXPECT_FALSE(called(g, "connect 167772674 80")); // nothing reached the system
+    g.system.connect_error = Errno::ConnRefused;
+    EXPECT_EQ(g.context.sock_connect(100, 4, 80, 16), Errno::ConnRefused);
+    EXPECT_TRUE(called(g, "connect 167772674 80"));
+    g.system.connect_error = Errno::Success;
+    ASSERT_EQ(g.context.sock_connect(100, 4, 8080, 16), Errno::Success);
+    u32 fd = g.get_u32(16);
+    EXPECT_EQ(fd, 4u);
+    ASSERT_EQ(g.context.fd_fdstat_get(fd, 0), Errno::Success);
+    EXPECT_EQ(g.bytes[0], static_cast<u8>(Filetype::SocketStream));
+    EXPECT_NE(g.get_u64(8) & rights::kSockShutdown, 0u);
+    EXPECT_EQ(g.get_u64(8) & rights::kSockAccept, 0u);
+    g.put(300, "ping");
+    g.put_iovec(200, 300, 4);
+    ASSERT_EQ(g.context.sock_send(fd, 200, 1, 0, 24), Errno::Success);
+    EXPECT_EQ(g.system.written[g.context.entry(fd)->handle], "ping");
+    EXPECT_EQ(g.context.fd_close(fd), Errno::Success);
+}
+
+TEST(WasiSockets, DatagramsThroughTheUdpCalls)
+{
+    Guest g;
+    EXPECT_EQ(g.context.udp_bind(70000, 16), Errno::Inval);
+    EXPECT_EQ(g.context.udp_bind(0, Guest::kMemorySize - 2), Errno::Fault);
+    EXPECT_FALSE(called(g, "udp_bind 0"));
+    ASSERT_EQ(g.context.udp_bind(5000, 16), Errno::Success);
+    EXPECT_TRUE(called(g, "udp_bind 5000"));
+    u32 fd = g.get_u32(16);
+    ASSERT_EQ(g.context.fd_fdstat_get(fd, 0), Errno::Success);
+    EXPECT_EQ(g.bytes[0], static_cast<u8>(Filetype::SocketDgram));
+    const u8 address[] = { 10, 0, 2, 3 };
+    std::copy(address, address + 4, g.bytes.begin() + 100);
+    g.put(300, "query");
+    EXPECT_EQ(g.context.udp_send_to(fd, 100, 4, 0, 300, 5, 24), Errno::Inval);
+    EXPECT_EQ(g.context.udp_send_to(fd, 100, 16, 53, 300, 5, 24), Errno::AfNoSupport);
+    EXPECT_EQ(g.context.udp_send_to(fd, 100, 4, 53, Guest::kMemorySize - 2, 5, 24), Errno::Fault);
+    EXPECT_EQ(g.context.udp_send_to(1, 100, 4, 53, 300, 5, 24), Errno::NotSock);
+    ASSERT_EQ(g.context.udp_send_to(fd, 100, 4, 53, 300, 5, 24), Errno::Success);
+    EXPECT_EQ(g.get_u32(24), 5u);
+    EXPECT_TRUE(called(g, "udp_send 167772675 53 5"));
+    EXPECT_EQ(g.context.udp_recv_from(fd, 400, 16, Guest::kMemorySize - 8), Errno::Fault);
+    ASSERT_EQ(g.context.udp_recv_from(fd, 400, 2, 500), Errno::Success);
+    EXPECT_EQ(g.get_u32(500), 2u); // copied: cut to the buffer
+    EXPECT_EQ(g.get_u32(504), 4u); // the datagram's length
+    EXPECT_EQ(g.bytes[508], 10);
+    EXPECT_EQ(g.bytes[511], 2);
+    EXPECT_EQ(g.bytes[512] | (g.bytes[513] << 8), 53);
+    EXPECT_EQ(g.bytes[400], 'e');
+    EXPECT_EQ(g.context.fd_close(fd), Errno::Success);
+    EXPECT_EQ(g.context.udp_recv_from(fd, 400, 2, 500), Errno::BadF);
+}

@@ -130,6 +130,8 @@ static void print_help(void)
                  "  a | b | c   pipes: a's output is b's input, and so on\n"
                  "  < F  > F  >> F  2> F  2>> F  2>&1    redirect input, output, errors (2>&1: to output)\n"
                  "  a ; b   a && b   a || b    b always, only after a succeeded, only after it failed\n"
+                 "  --nonet PROG ...   run PROG without the network right (no outbound connections)\n"
+                 "  --tcplisten PORT PROG ...   PROG accepts TCP connections on PORT (descriptor 4)\n"
                  "builtins:\n"
                  "  cd [DIR]    change the directory programs start in (default /); it is their $PWD\n"
                  "  pwd         print that directory\n"
@@ -437,21 +439,23 @@ static int open_redirections(const struct ShCommand* command, int fds[3], int op
     return 0;
 }
 
-// The rights of the root resource the program at `path` gets: only the four programs that
-// need it, each with the right it uses (a nested shell gets what this one has).
-static uint32_t root_rights_for(const char* path)
+// The rights of the root resource the program at `path` gets: the network right for every
+// program unless `--nonet` withholds it (and the shell holds it), plus, for the four programs
+// that need more, the right each uses (a nested shell gets what this one has).
+static uint32_t root_rights_for(const char* path, int network)
 {
     if (!g_root)
         return 0;
+    uint32_t net = network ? WK_RIGHT_NET : 0;
     if (strcmp(path, "/bin/ps") == 0)
-        return WK_RIGHT_INSPECT;
+        return WK_RIGHT_INSPECT | net;
     if (strcmp(path, "/bin/poweroff") == 0)
-        return WK_RIGHT_POWER;
+        return WK_RIGHT_POWER | net;
     if (strcmp(path, "/bin/kill") == 0)
-        return WK_RIGHT_MANAGE;
+        return WK_RIGHT_MANAGE | net;
     if (strcmp(path, "/bin/sh") == 0)
-        return WK_RIGHTS_ALL;
-    return 0;
+        return network ? WK_RIGHTS_ALL : WK_RIGHTS_ALL & ~WK_RIGHT_NET;
+    return net;
 }
 
 // Spawns one command with `stdio` as its fds 0, 1, 2 (after its own redirections). Returns
@@ -460,14 +464,22 @@ static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t
 {
     int fds[3] = { stdio[0], stdio[1], stdio[2] };
     int opened[3];
+    // `--nonet PROGRAM ARGS...`: PROGRAM gets no network right (its connects are refused).
+    int network = strcmp(command->argv[0], "--nonet") != 0;
+    int skip = network ? 0 : 1;
+    if (skip >= command->argc) {
+        report("usage: --nonet [--tcplisten PORT] PROGRAM [ARGS...]");
+        return STATUS_NOT_RUNNABLE;
+    }
     // `--tcplisten PORT PROGRAM ARGS...`: PROGRAM gets a socket listening on PORT (descriptor 4).
-    int skip = strcmp(command->argv[0], "--tcplisten") == 0 ? 2 : 0;
+    int listen = strcmp(command->argv[skip], "--tcplisten") == 0;
     char* end = NULL;
-    unsigned long port = skip && command->argc > 2 ? strtoul(command->argv[1], &end, 10) : 0;
-    if (skip && (command->argc < 3 || *end || port == 0 || port > 65535)) {
+    unsigned long port = listen && command->argc > skip + 2 ? strtoul(command->argv[skip + 1], &end, 10) : 0;
+    if (listen && (command->argc < skip + 3 || *end || port == 0 || port > 65535)) {
         report("usage: --tcplisten PORT PROGRAM [ARGS...] (PORT 1..65535)");
         return STATUS_NOT_RUNNABLE;
     }
+    skip += listen ? 2 : 0;
     int status = open_redirections(command, fds, opened);
     if (!status) {
         const char* name = command->argv[skip];
@@ -482,7 +494,7 @@ static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t
         if (!error) {
             int32_t child_fds[3] = { fds[0], fds[1], fds[2] };
             fflush(stdout);
-            struct WkHandleGrant grant = { g_root, root_rights_for(path) };
+            struct WkHandleGrant grant = { g_root, root_rights_for(path, network) };
             error = wk_spawn_listening(path, command->argc - skip, command->argv + skip, environment, child_fds,
                 &grant, grant.rights ? 1 : 0, (uint32_t)port, pid);
         }

@@ -33,7 +33,8 @@
 #define WK_RIGHT_POWER (1u << 8)
 #define WK_RIGHT_MANAGE (1u << 9)
 #define WK_RIGHT_CALL (1u << 10)
-#define WK_RIGHTS_ALL ((1u << 11) - 1)
+#define WK_RIGHT_NET (1u << 11)
+#define WK_RIGHTS_ALL ((1u << 12) - 1)
 
 // Starts the program at the absolute `path`. `argv` and `env` are byte buffers of
 // NUL-terminated strings (argv[0] first); the caller's WASI fds stdin_fd/stdout_fd/stderr_fd
@@ -78,6 +79,90 @@ WK_IMPORT("spawn_with_stack")
 int32_t wasmkern_spawn_with_stack(const char* path, uint32_t path_len, const char* argv, uint32_t argv_len,
     const char* env, uint32_t env_len, int32_t stdin_fd, int32_t stdout_fd, int32_t stderr_fd,
     uint32_t* handle_out, uint32_t stack_bytes);
+
+// ---- network (docs/networking.md, "Outbound"; helpers in userland/lib/net.c) -------------
+// Each needs the root resource with the net right (the shell grants it unless started with
+// `--nonet`; `wasmkern run --net` on Linux): EBADF or ENOTCAPABLE without it, before anything
+// is sent.
+
+// A TCP connection to the IPv4 address of `addr_len` (4) bytes at `addr` (network order) and
+// `port`, established; its WASI fd (read, write, send, recv, shutdown, poll, close) to
+// *fd_out. Waits for the handshake (about 31 s at most in the OS). ECONNREFUSED (nothing
+// listens), ETIMEDOUT, ENETDOWN (no network or no address yet), EINVAL (address 0,
+// broadcast, multicast, port 0 or > 65535, addr_len not 4), EAFNOSUPPORT (addr_len 16),
+// ENFILE (8 outbound connections in the whole system, or the stack's table full).
+WK_IMPORT("sock_connect")
+int32_t wasmkern_sock_connect(uint32_t resource, const uint8_t* addr, uint32_t addr_len, uint32_t port, int32_t* fd_out);
+
+// The IPv4 address of `name` (`name_len` bytes, no NUL: letters, digits, '-', '_', dots), as
+// 4 bytes in network order at `addr_out`: a query (type A) to the DNS server DHCP gave, 3
+// tries 2 s apart. ENOENT (no such name, or no IPv4 address), ETIMEDOUT, EIO (the server
+// failed), EBADMSG (a malformed answer), EINVAL (a malformed name), ENETDOWN.
+WK_IMPORT("resolve")
+int32_t wasmkern_resolve(uint32_t resource, const char* name, uint32_t name_len, uint8_t* addr_out);
+
+// One ICMP echo request (56 bytes of data) to the IPv4 address at `addr` (4 bytes, network
+// order) with `sequence` (0..65535); waits up to `timeout_ms` (1..60000) for its reply and
+// writes a WkPingInfo to info_out. ETIMEDOUT without a reply, ENETUNREACH, ENETDOWN, EINVAL.
+// Not under `wasmkern run` (ENOTSUP).
+struct WkPingInfo {
+    uint32_t rtt_us;
+    uint32_t ttl;
+    uint32_t bytes; // of the reply's ICMP message
+    uint32_t reserved;
+};
+WK_IMPORT("ping")
+int32_t wasmkern_ping(uint32_t resource, const uint8_t* addr, uint32_t addr_len, uint32_t sequence, uint32_t timeout_ms,
+    struct WkPingInfo* info_out);
+
+// The network interface's status (needs no right): a WkNetStatus to buf, buf_len at least its
+// 96 bytes (else EINVAL). ENETDOWN without a network device; ENOTSUP under `wasmkern run`.
+// Addresses in host order, 0 while DHCP has given none.
+struct WkNetStatus {
+    uint8_t mac[6];
+    uint8_t link_up;
+    uint8_t reserved0;
+    uint32_t address, netmask, gateway, dns;
+    uint32_t tcp_connections;
+    uint32_t reserved1;
+    uint64_t frames_in, frames_out, frames_send_failed, ipv4_in, udp_in, icmp_in, tcp_segments_in, tcp_segments_out;
+};
+WK_IMPORT("net_status")
+int32_t wasmkern_net_status(struct WkNetStatus* buf, uint32_t buf_len);
+
+// UDP: a socket bound to local `port` (0: an ephemeral one) as a WASI fd (poll, fcntl
+// O_NONBLOCK, close; read takes a datagram's payload, write is EDESTADDRREQ). Needs the net
+// right. EADDRINUSE, ENFILE (4 programs' UDP sockets in the system in the OS), ENETDOWN.
+WK_IMPORT("udp_bind")
+int32_t wasmkern_udp_bind(uint32_t resource, uint32_t port, int32_t* fd_out);
+// One datagram of `len` bytes (at most 1472) to the IPv4 address at `addr` (4 bytes, network
+// order) and `port`; *sent_out the bytes sent. EMSGSIZE, EINVAL (address 0, broadcast,
+// multicast, port 0), ENETUNREACH.
+WK_IMPORT("udp_send_to")
+int32_t wasmkern_udp_send_to(int32_t fd, const uint8_t* addr, uint32_t addr_len, uint32_t port, const void* buf,
+    uint32_t len, uint32_t* sent_out);
+// The oldest datagram received into buf (cut to len) and its WkDatagramInfo; waits for one
+// unless the fd is non-blocking (EAGAIN).
+struct WkDatagramInfo {
+    uint32_t copied;
+    uint32_t length; // of the whole datagram
+    uint8_t from[4]; // network order
+    uint16_t port;
+    uint16_t reserved;
+};
+WK_IMPORT("udp_recv_from")
+int32_t wasmkern_udp_recv_from(int32_t fd, void* buf, uint32_t len, struct WkDatagramInfo* info_out);
+
+// The caller's handle with the net right: 0, or ENOTCAPABLE when it holds none.
+int wk_net_handle(uint32_t* handle);
+// Parses dotted-quad IPv4 ("10.0.2.2") into host order. 0 or EINVAL.
+int wk_parse_ipv4(const char* text, uint32_t* address);
+// wasmkern_sock_connect to `address` (host order), with the caller's net handle.
+int wk_connect(uint32_t address, uint32_t port, int* fd);
+// wasmkern_resolve of the NUL-terminated `name` into *address (host order).
+int wk_resolve(const char* name, uint32_t* address);
+// Formats `address` (host order) as dotted quad into text (16 bytes).
+void wk_format_ipv4(uint32_t address, char text[16]);
 
 // Blocks until the process exits (needs the wait right); *status_out: its proc_exit code, 134
 // after a trap, 137 when killed; the handle is then closed. ECHILD: another holder of a

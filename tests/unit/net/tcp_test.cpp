@@ -431,5 +431,138 @@ TEST_F(TcpTest, MalformedSegmentsAreCounted)
     EXPECT_TRUE(sent().empty());
 }
 
+
+// Active open: SYN with MSS from an ephemeral port, SYN+ACK, ACK, then data both ways.
+TEST_F(TcpTest, ActiveOpenThenDataBothWays)
+{
+    auto connection = tcp().connect(kGateway, 8000, now);
+    ASSERT_TRUE(connection);
+    EXPECT_EQ(tcp().state(*connection), TcpState::SynSent);
+    auto syn = sent();
+    ASSERT_EQ(syn.size(), 1u);
+    EXPECT_EQ(syn[0].flags, kSyn);
+    EXPECT_EQ(syn[0].port, 8000);
+    EXPECT_GE(syn[0].source_port, TcpLayer::kFirstEphemeralPort);
+    EXPECT_EQ(syn[0].mss, 1460);
+    EXPECT_TRUE(syn[0].checksum_ok);
+    EXPECT_FALSE(tcp().send(*connection, text("early"), now)); // not established yet
+    u16 local = syn[0].source_port;
+    u32 iss = syn[0].sequence;
+
+    deliver(tcp_segment(8000, local, 7000, iss + 1, kSyn | kAck, {}, 65535, { 2, 4, 0x02, 0x00 }));
+    EXPECT_EQ(tcp().state(*connection), TcpState::Established);
+    auto ack = sent();
+    ASSERT_EQ(ack.size(), 1u);
+    EXPECT_EQ(ack[0].flags, kAck);
+    EXPECT_EQ(ack[0].acknowledgment, 7001u);
+    EXPECT_EQ(ack[0].sequence, iss + 1);
+
+    ASSERT_EQ(*tcp().send(*connection, Bytes(1000, 'x'), now), 1000u);
+    auto data = sent();
+    ASSERT_EQ(data.size(), 2u); // the peer's MSS of 512
+    EXPECT_EQ(data[0].data.size(), 512u);
+    EXPECT_EQ(data[1].sequence, iss + 1 + 512);
+    deliver(tcp_segment(8000, local, 7001, iss + 1001, kAck | kPsh, text("reply")));
+    u8 buffer[16];
+    ASSERT_EQ(tcp().receive_data(*connection, buffer, now), 5u);
+    EXPECT_EQ(std::memcmp(buffer, "reply", 5), 0);
+    EXPECT_EQ(tcp().buffered_to_send(*connection), 0u);
+    auto ack_reply = sent();
+    ASSERT_EQ(ack_reply.size(), 1u);
+    EXPECT_EQ(ack_reply[0].acknowledgment, 7006u);
+
+    // A second connection takes another port.
+    auto second = tcp().connect(kGateway, 8000, now);
+    ASSERT_TRUE(second);
+    auto syn2 = sent();
+    ASSERT_EQ(syn2.size(), 1u);
+    EXPECT_NE(syn2[0].source_port, local);
+    tcp().close(*second, now); // in SYN_SENT: gone at once, nothing sent
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
+}
+
+TEST_F(TcpTest, ActiveOpenRefusedByReset)
+{
+    auto connection = *tcp().connect(kGateway, 9, now);
+    auto syn = sent();
+    ASSERT_EQ(syn.size(), 1u);
+    // A RST without ACK, or one acknowledging something else, is not an answer to our SYN.
+    deliver(tcp_segment(9, syn[0].source_port, 0, 0, kRst));
+    deliver(tcp_segment(9, syn[0].source_port, 0, syn[0].sequence + 5, kRst | kAck));
+    EXPECT_EQ(tcp().state(connection), TcpState::SynSent);
+    deliver(tcp_segment(9, syn[0].source_port, 0, syn[0].sequence + 1, kRst | kAck));
+    EXPECT_EQ(tcp().state(connection), TcpState::Closed);
+    EXPECT_EQ(tcp().failure(connection), TcpFailure::Refused);
+    EXPECT_TRUE(tcp().was_reset(connection));
+    EXPECT_EQ(tcp().counters().refused, 1u);
+    EXPECT_EQ(tcp().connections_in_use(), 1u); // the owner's until it lets go
+    tcp().abort(connection, now);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
+TEST_F(TcpTest, ActiveOpenRetransmitsTheSynThenTimesOut)
+{
+    auto connection = *tcp().connect(kGateway, 8000, now);
+    u32 iss = sent()[0].sequence;
+    u64 at = now;
+    u64 rto = TcpLayer::kInitialRtoNs;
+    for (u32 i = 0; i < TcpLayer::kMaxSynRetries; ++i) {
+        at += rto;
+        interface->tick(at);
+        auto again = sent();
+        ASSERT_EQ(again.size(), 1u) << "retry " << i;
+        EXPECT_EQ(again[0].flags, kSyn);
+        EXPECT_EQ(again[0].sequence, iss);
+        rto *= 2;
+    }
+    at += rto;
+    interface->tick(at);
+    EXPECT_TRUE(sent().empty()); // no RST: nothing was established
+    EXPECT_EQ(tcp().state(connection), TcpState::Closed);
+    EXPECT_EQ(tcp().failure(connection), TcpFailure::TimedOut);
+    tcp().close(connection, at);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
+TEST_F(TcpTest, ActiveOpenRefusesBadAddressesAndIsBounded)
+{
+    EXPECT_FALSE(tcp().connect(0, 80, now));
+    EXPECT_FALSE(tcp().connect(ipv4(255, 255, 255, 255), 80, now));
+    EXPECT_FALSE(tcp().connect(ipv4(224, 0, 0, 1), 80, now));
+    EXPECT_FALSE(tcp().connect(kGateway, 0, now));
+    std::vector<usize> open;
+    for (usize i = 0; i < 100; ++i) {
+        auto connection = tcp().connect(kGateway, 8000, now);
+        if (connection)
+            open.push_back(*connection);
+    }
+    EXPECT_EQ(open.size(), TcpLayer::kConnections);
+    // An unrelated SYN+ACK (wrong acknowledgment) for one of them is answered with RST.
+    auto syns = sent();
+    ASSERT_EQ(syns.size(), TcpLayer::kConnections);
+    deliver(tcp_segment(8000, syns[0].source_port, 1, syns[0].sequence + 100, kSyn | kAck));
+    auto reset = sent();
+    ASSERT_EQ(reset.size(), 1u);
+    EXPECT_EQ(reset[0].flags, kRst);
+    EXPECT_EQ(tcp().state(open[0]), TcpState::SynSent);
+    for (usize connection : open)
+        tcp().abort(connection, now);
+    EXPECT_TRUE(sent().empty()); // aborting SYN_SENT sends nothing
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
+TEST_F(TcpTest, ActiveOpenThenPeerResetIsReported)
+{
+    auto connection = *tcp().connect(kGateway, 8000, now);
+    auto syn = sent()[0];
+    deliver(tcp_segment(8000, syn.source_port, 300, syn.sequence + 1, kSyn | kAck));
+    sent();
+    deliver(tcp_segment(8000, syn.source_port, 301, 0, kRst));
+    EXPECT_EQ(tcp().failure(connection), TcpFailure::Reset);
+    tcp().abort(connection, now);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
 } // namespace
 } // namespace wk::kernel::net::test
