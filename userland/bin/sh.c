@@ -1,9 +1,10 @@
 // sh: the Wasmkern shell. Reads raw console input and edits the line itself (the kernel does
 // not echo; ../sh/edit.c), parses it (../sh/parse.c) and runs builtins, or programs through
-// wasmkern.spawn with pipes and redirections. docs/userland.md describes the prompt, the keys
-// and the rules.
+// wasmkern.spawn (../sh/spawn.c) with pipes and redirections. docs/userland.md describes the
+// prompt, the keys and the rules.
 #include "../sh/edit.h"
 #include "../sh/parse.h"
+#include "../sh/spawn.h"
 #include "wasmkern.h"
 
 #include <dirent.h>
@@ -15,10 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define STATUS_NOT_FOUND 127
-#define STATUS_NOT_RUNNABLE 126
-#define STATUS_USAGE 2
 
 static char g_cwd[WK_PATH_MAX] = "/";
 static int g_status; // of the last command: `exit` without N exits with it
@@ -38,8 +35,7 @@ static FILE* out_stream(void)
     return g_builtin_out ? g_builtin_out : stdout;
 }
 
-static void report(const char* format, ...) __attribute__((format(printf, 1, 2)));
-static void report(const char* format, ...)
+void sh_report(const char* format, ...)
 {
     FILE* err = g_builtin_err ? g_builtin_err : stderr;
     fflush(out_stream()); // what was printed before comes first where both reach one screen
@@ -56,8 +52,8 @@ static void report(const char* format, ...)
 static int builtin_cd(int argc, char** argv)
 {
     if (argc > 2) {
-        report("cd: too many arguments");
-        return STATUS_USAGE;
+        sh_report("cd: too many arguments");
+        return SH_STATUS_USAGE;
     }
     const char* target = argc == 2 ? argv[1] : "/";
     char path[WK_PATH_MAX];
@@ -68,7 +64,7 @@ static int builtin_cd(int argc, char** argv)
     if (!error && !S_ISDIR(info.st_mode))
         error = ENOTDIR;
     if (error) {
-        report("cd: %s: %s", target, strerror(error));
+        sh_report("cd: %s: %s", target, strerror(error));
         return 1;
     }
     strcpy(g_cwd, path);
@@ -175,7 +171,7 @@ static int finish_job(int index)
     int error = wasmkern_wait(g_jobs[index], &status);
     forget_job(index);
     if (error) {
-        report("wait for process %u: %s", pid, strerror(error));
+        sh_report("wait for process %u: %s", pid, strerror(error));
         return 1;
     }
     const char* note = status == WK_STATUS_KILLED ? " (killed)" : status == WK_STATUS_TRAPPED ? " (trap)" : "";
@@ -199,8 +195,8 @@ static void reap_finished_jobs(void)
 static int builtin_wait(int argc, char** argv)
 {
     if (argc > 2) {
-        report("wait: too many arguments");
-        return STATUS_USAGE;
+        sh_report("wait: too many arguments");
+        return SH_STATUS_USAGE;
     }
     if (argc == 1) {
         int status = 0;
@@ -214,7 +210,7 @@ static int builtin_wait(int argc, char** argv)
         if (g_job_pids[job] == pid)
             return finish_job(job);
     }
-    report("wait: %s: not a background program of this shell", argv[1]);
+    sh_report("wait: %s: not a background program of this shell", argv[1]);
     return 1;
 }
 
@@ -225,15 +221,15 @@ static int builtin_wait(int argc, char** argv)
 static int builtin_kill(int argc, char** argv)
 {
     if (argc == 1) {
-        report("kill: missing process id");
-        return STATUS_USAGE;
+        sh_report("kill: missing process id");
+        return SH_STATUS_USAGE;
     }
     int status = 0;
     for (int i = 1; i < argc; ++i) {
         char* end;
         unsigned long pid = strtoul(argv[i], &end, 10);
         if (argv[i][0] < '0' || argv[i][0] > '9' || *end != '\0' || pid > UINT32_MAX) {
-            report("kill: %s: not a process id", argv[i]);
+            sh_report("kill: %s: not a process id", argv[i]);
             status = 1;
             continue;
         }
@@ -252,10 +248,10 @@ static int builtin_kill(int argc, char** argv)
             }
         }
         if (error == ENOTCAPABLE && !g_root) {
-            report("kill: %s: not started by this shell (other processes need the root resource)", argv[i]);
+            sh_report("kill: %s: not started by this shell (other processes need the root resource)", argv[i]);
             status = 1;
         } else if (error) {
-            report("kill: %s: %s", argv[i], strerror(error));
+            sh_report("kill: %s: %s", argv[i], strerror(error));
             status = 1;
         }
     }
@@ -290,7 +286,7 @@ static int builtin_export(int argc, char** argv)
         char* equals = strchr(argv[i], '=');
         size_t length = equals ? (size_t)(equals - argv[i]) : strlen(argv[i]);
         if (!valid_name(argv[i], length)) {
-            report("export: %s: not a variable name", argv[i]);
+            sh_report("export: %s: not a variable name", argv[i]);
             status = 1;
             continue;
         }
@@ -303,7 +299,7 @@ static int builtin_export(int argc, char** argv)
             result = setenv(argv[i], "", 1);
         }
         if (result != 0) {
-            report("export: %s: %s", argv[i], strerror(errno));
+            sh_report("export: %s: %s", argv[i], strerror(errno));
             status = 1;
         }
     }
@@ -315,7 +311,7 @@ static int builtin_unset(int argc, char** argv)
     int status = 0;
     for (int i = 1; i < argc; ++i) {
         if (!valid_name(argv[i], strlen(argv[i]))) {
-            report("unset: %s: not a variable name", argv[i]);
+            sh_report("unset: %s: not a variable name", argv[i]);
             status = 1;
             continue;
         }
@@ -362,15 +358,15 @@ static int builtin_status(enum Builtin builtin, int count, char** words, int* ex
     switch (builtin) {
     case BUILTIN_EXIT:
         if (count > 2) {
-            report("exit: too many arguments");
-            return STATUS_USAGE;
+            sh_report("exit: too many arguments");
+            return SH_STATUS_USAGE;
         }
         if (count == 2) {
             char* end;
             long status = strtol(words[1], &end, 10);
             if (words[1][0] == '\0' || *end != '\0' || status < 0 || status > 255) {
-                report("exit: %s: not a status (0 to 255)", words[1]);
-                return STATUS_USAGE;
+                sh_report("exit: %s: not a status (0 to 255)", words[1]);
+                return SH_STATUS_USAGE;
             }
             *exits = 1;
             return (int)status;
@@ -389,135 +385,6 @@ static int builtin_status(enum Builtin builtin, int count, char** words, int* ex
     return 0;
 }
 
-// Opens a redirection's file relative to the shell's directory: -1 after reporting why.
-static int open_redirection(const char* name, int flags)
-{
-    char path[WK_PATH_MAX];
-    int error = wk_resolve_path(g_cwd, name, path);
-    int fd = -1;
-    if (!error) {
-        fd = open(path, flags, 0666);
-        if (fd < 0)
-            error = errno;
-    }
-    if (error)
-        report("%s: %s", name, strerror(error));
-    return fd;
-}
-
-static void close_fd(int* fd)
-{
-    if (*fd > 2)
-        close(*fd);
-    *fd = -1;
-}
-
-// Opens `command`'s redirections into opened[0..3) (-1 where it has none) and makes fds[]
-// (its stdio before them) what its fds 0, 1, 2 are after them. Returns 0, or 1 after
-// reporting a file that cannot be opened (the caller closes what was opened).
-static int open_redirections(const struct ShCommand* command, int fds[3], int opened[3])
-{
-    opened[0] = opened[1] = opened[2] = -1;
-    if (command->input && (opened[0] = open_redirection(command->input, O_RDONLY)) < 0)
-        return 1;
-    if (command->output) {
-        int flags = O_WRONLY | O_CREAT | (command->output_append ? O_APPEND : O_TRUNC);
-        if ((opened[1] = open_redirection(command->output, flags)) < 0)
-            return 1;
-    }
-    if (command->error) {
-        int flags = O_WRONLY | O_CREAT | (command->error_append ? O_APPEND : O_TRUNC);
-        if ((opened[2] = open_redirection(command->error, flags)) < 0)
-            return 1;
-    }
-    for (int i = 0; i < 3; ++i) {
-        if (opened[i] >= 0)
-            fds[i] = opened[i];
-    }
-    if (command->error_to_output)
-        fds[2] = fds[1];
-    return 0;
-}
-
-// The rights of the root resource the program at `path` gets: the network right for every
-// program unless `--nonet` withholds it (and the shell holds it), plus, for the four programs
-// that need more, the right each uses (a nested shell gets what this one has).
-static uint32_t root_rights_for(const char* path, int network)
-{
-    if (!g_root)
-        return 0;
-    uint32_t net = network ? WK_RIGHT_NET : 0;
-    if (strcmp(path, "/bin/ps") == 0)
-        return WK_RIGHT_INSPECT | net;
-    if (strcmp(path, "/bin/poweroff") == 0)
-        return WK_RIGHT_POWER | net;
-    if (strcmp(path, "/bin/kill") == 0)
-        return WK_RIGHT_MANAGE | net;
-    if (strcmp(path, "/bin/sh") == 0)
-        return network ? WK_RIGHTS_ALL : WK_RIGHTS_ALL & ~WK_RIGHT_NET;
-    return net;
-}
-
-// Spawns one command with `stdio` as its fds 0, 1, 2 (after its own redirections). Returns
-// 0 with *pid (a process handle), or the status it failed with (reported).
-static int spawn_command(struct ShCommand* command, const int stdio[3], uint32_t* pid)
-{
-    int fds[3] = { stdio[0], stdio[1], stdio[2] };
-    int opened[3];
-    // `--nonet PROGRAM ARGS...`: PROGRAM gets no network right (its connects are refused).
-    int network = strcmp(command->argv[0], "--nonet") != 0;
-    int skip = network ? 0 : 1;
-    if (skip >= command->argc) {
-        report("usage: --nonet [--tcplisten PORT] PROGRAM [ARGS...]");
-        return STATUS_NOT_RUNNABLE;
-    }
-    // `--tcplisten PORT PROGRAM ARGS...`: PROGRAM gets a socket listening on PORT (descriptor 4).
-    int listen = strcmp(command->argv[skip], "--tcplisten") == 0;
-    char* end = NULL;
-    unsigned long port = listen && command->argc > skip + 2 ? strtoul(command->argv[skip + 1], &end, 10) : 0;
-    if (listen && (command->argc < skip + 3 || *end || port == 0 || port > 65535)) {
-        report("usage: --tcplisten PORT PROGRAM [ARGS...] (PORT 1..65535)");
-        return STATUS_NOT_RUNNABLE;
-    }
-    skip += listen ? 2 : 0;
-    int status = open_redirections(command, fds, opened);
-    if (!status) {
-        const char* name = command->argv[skip];
-        char path[WK_PATH_MAX];
-        int error = wk_program_path(g_cwd, name, path);
-        char** environment = NULL;
-        if (!error) {
-            environment = wk_environment_with_pwd(g_cwd);
-            if (!environment)
-                error = ENOMEM;
-        }
-        if (!error) {
-            int32_t child_fds[3] = { fds[0], fds[1], fds[2] };
-            fflush(stdout);
-            struct WkHandleGrant grant = { g_root, root_rights_for(path, network) };
-            error = wk_spawn_listening(path, command->argc - skip, command->argv + skip, environment, child_fds,
-                &grant, grant.rights ? 1 : 0, (uint32_t)port, pid);
-        }
-        free(environment);
-        if (error == ENOENT) {
-            report("%s: command not found", name);
-            status = STATUS_NOT_FOUND;
-        } else if (error == ENOEXEC) {
-            report("%s: not a valid program", name);
-            status = STATUS_NOT_RUNNABLE;
-        } else if (error == EAGAIN) {
-            report("%s: too many processes (the kernel's limit); wait for some to end", name);
-            status = STATUS_NOT_RUNNABLE;
-        } else if (error) {
-            report("%s: %s", name, strerror(error));
-            status = STATUS_NOT_RUNNABLE;
-        }
-    }
-    for (int i = 0; i < 3; ++i)
-        close_fd(&opened[i]);
-    return status;
-}
-
 // A stream over `fd` for a builtin: the shell's own for 1 and 2, else a new one (which
 // owns fd). NULL after reporting why not.
 static FILE* builtin_stream(int fd)
@@ -528,7 +395,7 @@ static FILE* builtin_stream(int fd)
         return stderr;
     FILE* stream = fdopen(fd, "w");
     if (!stream)
-        report("cannot write to fd %d: %s", fd, strerror(errno));
+        sh_report("cannot write to fd %d: %s", fd, strerror(errno));
     return stream;
 }
 
@@ -543,10 +410,10 @@ static int run_builtin_command(struct ShCommand* command, enum Builtin builtin, 
 {
     int fds[3] = { 0, output, 2 };
     int opened[3];
-    int status = open_redirections(command, fds, opened);
-    close_fd(&opened[0]);
+    int status = sh_open_redirections(command, g_cwd, fds, opened);
+    sh_close_fd(&opened[0]);
     if (fds[1] != output)
-        close_fd(&output); // `> FILE` after a pipe overrides the pipe
+        sh_close_fd(&output); // `> FILE` after a pipe overrides the pipe
     FILE* out = NULL;
     FILE* err = NULL;
     if (!status && !(out = builtin_stream(fds[1])))
@@ -566,7 +433,7 @@ static int run_builtin_command(struct ShCommand* command, enum Builtin builtin, 
         int error = fflush(out) != 0 || ferror(out) ? errno : 0;
         g_builtin_out = g_builtin_err = NULL;
         if (error && error != EPIPE) {
-            report("%s: write error: %s", command->argv[0], strerror(error));
+            sh_report("%s: write error: %s", command->argv[0], strerror(error));
             status = 1;
         }
         if (err != out && err != stderr)
@@ -579,9 +446,9 @@ static int run_builtin_command(struct ShCommand* command, enum Builtin builtin, 
         fclose(out);
         opened[1] = output = -1;
     }
-    close_fd(&opened[1]);
-    close_fd(&opened[2]);
-    close_fd(&output);
+    sh_close_fd(&opened[1]);
+    sh_close_fd(&opened[2]);
+    sh_close_fd(&output);
     return status;
 }
 
@@ -606,7 +473,7 @@ static int wait_foreground(const uint32_t* pids, int count, int last_status)
             }
         }
         if (error) {
-            report("wait for process %u: %s", pids[i], strerror(error));
+            sh_report("wait for process %u: %s", pids[i], strerror(error));
             status = 1;
         }
         if (i == count - 1)
@@ -632,11 +499,11 @@ static int run_pipeline(struct ShPipeline* pipeline)
     if (builtin_count > 0 && pipeline->background) {
         for (int i = 0; i < pipeline->count; ++i) {
             if (builtins[i] != NOT_BUILTIN) {
-                report("%s: a builtin cannot run in the background", pipeline->commands[i].argv[0]);
+                sh_report("%s: a builtin cannot run in the background", pipeline->commands[i].argv[0]);
                 break;
             }
         }
-        g_status = STATUS_USAGE;
+        g_status = SH_STATUS_USAGE;
         return 0;
     }
     if (pipeline->count == 1 && builtin_count == 1) {
@@ -646,8 +513,8 @@ static int run_pipeline(struct ShPipeline* pipeline)
         return exits;
     }
     if (pipeline->background && g_job_count + pipeline->count > MAX_JOBS) {
-        report("%s: already %d programs in the background; `wait` for them first", first->argv[0], g_job_count);
-        g_status = STATUS_NOT_RUNNABLE;
+        sh_report("%s: already %d programs in the background; `wait` for them first", first->argv[0], g_job_count);
+        g_status = SH_STATUS_NOT_RUNNABLE;
         return 0;
     }
     uint32_t pids[SH_MAX_COMMANDS] = { 0 };
@@ -661,8 +528,8 @@ static int run_pipeline(struct ShPipeline* pipeline)
         if (!last) {
             int error = wasmkern_pipe(pipe_fds);
             if (error) {
-                report("pipe: %s", strerror(error));
-                last_status = STATUS_NOT_RUNNABLE;
+                sh_report("pipe: %s", strerror(error));
+                last_status = SH_STATUS_NOT_RUNNABLE;
                 break;
             }
         }
@@ -672,20 +539,20 @@ static int run_pipeline(struct ShPipeline* pipeline)
             builtin_output[i] = write_end; // kept for the builtin, which closes it
         } else {
             int stdio[3] = { previous_read >= 0 ? previous_read : 0, write_end, 2 };
-            int status = spawn_command(&pipeline->commands[i], stdio, &pids[i]);
+            int status = sh_spawn_command(&pipeline->commands[i], g_cwd, g_root, stdio, &pids[i]);
             if (status) {
                 pids[i] = 0;
                 if (last)
                     last_status = status;
             }
-            close_fd(&write_end);
+            sh_close_fd(&write_end);
         }
         // The shell keeps no other end of a pipe: a reader sees end of file once its writers
         // are gone, and a writer EPIPE once its readers are (a builtin's readers at once).
-        close_fd(&previous_read);
+        sh_close_fd(&previous_read);
         previous_read = pipe_fds[0];
     }
-    close_fd(&previous_read);
+    sh_close_fd(&previous_read);
     for (int i = 0; i < ran; ++i) {
         if (builtins[i] == NOT_BUILTIN)
             continue;
@@ -717,14 +584,14 @@ static int run_line(const char* line)
     static struct ShPipeline pipeline;
     static char storage[SH_STORAGE];
     if (strlen(line) >= SH_LINE_CAPACITY) {
-        report("line too long (at most %d bytes)", SH_LINE_CAPACITY - 1);
-        g_status = STATUS_USAGE;
+        sh_report("line too long (at most %d bytes)", SH_LINE_CAPACITY - 1);
+        g_status = SH_STATUS_USAGE;
         return 0;
     }
     const char* problem = sh_check(line);
     if (problem) {
-        report("%s", problem);
-        g_status = STATUS_USAGE;
+        sh_report("%s", problem);
+        g_status = SH_STATUS_USAGE;
         return 0;
     }
     const char* cursor = line;
@@ -734,8 +601,8 @@ static int run_line(const char* line)
         // Expansion happens as each pipeline comes to run: $? is the status just before it.
         problem = sh_parse_pipeline(&cursor, lookup_variable, NULL, &pipeline, storage, &connector);
         if (problem) {
-            report("%s", problem);
-            g_status = STATUS_USAGE;
+            sh_report("%s", problem);
+            g_status = SH_STATUS_USAGE;
             return 0;
         }
         if (pipeline.count == 0)
@@ -782,11 +649,11 @@ int main(int argc, char** argv)
         g_root = 0;
     // Programs expect a home directory; /home is where the image puts the user's files.
     if (!getenv("HOME") && setenv("HOME", "/home", 1) != 0)
-        report("cannot set HOME: %s", strerror(errno));
+        sh_report("cannot set HOME: %s", strerror(errno));
     if (argc >= 2 && strcmp(argv[1], "-c") == 0) {
         if (argc != 3) {
             usage(stderr);
-            return STATUS_USAGE;
+            return SH_STATUS_USAGE;
         }
         run_line(argv[2]);
         fflush(stdout);
@@ -795,7 +662,7 @@ int main(int argc, char** argv)
     if (argc >= 2) {
         fprintf(stderr, "sh: unexpected argument %s\n", argv[1]);
         usage(stderr);
-        return STATUS_USAGE;
+        return SH_STATUS_USAGE;
     }
     static struct ShEditor editor;
     static char prompt[WK_PATH_MAX + 16];
@@ -805,14 +672,14 @@ int main(int argc, char** argv)
         fputs(prompt, stdout);
         enum ShLineResult result = sh_read_line(&editor, prompt, g_cwd);
         if (result == SH_LINE_READ_ERROR) {
-            report("reading standard input: %s", strerror(errno));
+            sh_report("reading standard input: %s", strerror(errno));
             return 1;
         }
         if (editor.overflowed) {
             if (result == SH_LINE_END_OF_INPUT)
                 fputs("\n", stdout);
-            report("line too long (at most %d bytes): not run", SH_LINE_CAPACITY - 1);
-            g_status = STATUS_USAGE;
+            sh_report("line too long (at most %d bytes): not run", SH_LINE_CAPACITY - 1);
+            g_status = SH_STATUS_USAGE;
         } else {
             if (result == SH_LINE_END_OF_INPUT && editor.length > 0)
                 fputs("\n", stdout);
