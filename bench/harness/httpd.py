@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sections import Columns, os_unavailable
+
 REPO = Path(__file__).resolve().parent.parent.parent
 HTTPD = REPO / "userland" / "bin" / "httpd.c"
 SHIM = Path(__file__).resolve().parent / "httpd-native"
@@ -190,17 +192,6 @@ def run_in_os(kernel, userland, www, work, accel_cache, requests):
     return figures, accel
 
 
-def os_unavailable(kernel, userland):
-    if not kernel.exists():
-        return f"no kernel at {os.path.relpath(kernel, REPO)}"
-    missing = [name for name in OS_PROGRAMS if not (userland / f"{name}.wasm").exists()]
-    if missing:
-        return f"no {', '.join(missing)} in {os.path.relpath(userland, REPO)} (build the userland)"
-    if shutil.which("qemu-system-x86_64") is None:
-        return "qemu-system-x86_64 not found (tools/setup-deps)"
-    return None
-
-
 def make_files(www, mib):
     www.mkdir()
     (www / SMALL).write_text(SMALL_BODY)
@@ -220,8 +211,8 @@ def measure(args, build_dir, table):
     kernel = wasmkern.parent / "wasmkern.elf"
     userland = wasmkern.parent.parent / "userland"
     wasm = userland / "httpd.wasm"
-    columns = []  # (name, figures or None, what the cells say instead, why)
-    failures = []
+    table_columns = Columns("httpd", args.require_httpd)
+    columns, failures = table_columns.columns, table_columns.failures
     accel = []
     tools = [tool for tool in ("ab", "curl") if shutil.which(tool) is None]
     with tempfile.TemporaryDirectory(prefix="httpd-", dir=build_dir) as scratch:
@@ -230,24 +221,15 @@ def measure(args, build_dir, table):
         make_files(www, mib)
 
         def column(name, measure_it, unavailable=None):
-            unavailable = unavailable or (f"{', '.join(tools)} not found (tools/setup-deps)" if tools else None)
-            if unavailable:
-                columns.append((name, None, "n/a", unavailable))
-                if args.require_httpd:
-                    failures.append(f"httpd: {name}: not measured: {unavailable}")
-                return
-            try:
-                columns.append((name, measure_it(), None, None))
-            except RuntimeError as error:
-                columns.append((name, None, "FAILED", str(error)))
-                failures.append(f"httpd: {name}: {error}")
+            missing_tools = f"{', '.join(tools)} not found (tools/setup-deps)" if tools else None
+            table_columns.add(name, measure_it, unavailable or missing_tools)
 
         def in_os():
             figures, chosen = run_in_os(kernel, userland, www, work, build_dir / "qemu-accel", requests)
             accel.append(chosen)
             return figures
 
-        column("in the OS", in_os, os_unavailable(kernel, userland))
+        column("in the OS", in_os, os_unavailable(kernel, userland, OS_PROGRAMS))
         column("wasmkern run --tcplisten", lambda: run_hosted(wasmkern, wasm, www, work, requests),
                None if wasmkern.exists() and wasm.exists() else f"no {os.path.relpath(wasmkern, REPO)} or httpd.wasm")
         column("native", lambda: run_native(native, www, work, requests))

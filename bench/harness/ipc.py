@@ -24,6 +24,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sections import Columns, os_unavailable
+
 REPO = Path(__file__).resolve().parent.parent.parent
 MICRO = Path(__file__).resolve().parent / "micro"
 QEMU_RUN = REPO / "tools" / "qemu-run"
@@ -158,17 +160,6 @@ def run_guest(ipc_dir, work, accel_cache, counts, runs):
     return parse(transcript, runs, LINUX_KEYS)
 
 
-def os_unavailable(kernel, userland):
-    if not kernel.exists():
-        return f"no kernel at {os.path.relpath(kernel, REPO)}"
-    missing = [name for name in OS_PROGRAMS if not (userland / f"{name}.wasm").exists()]
-    if missing:
-        return f"no {', '.join(missing)} in {os.path.relpath(userland, REPO)} (build the userland)"
-    if shutil.which("qemu-system-x86_64") is None:
-        return "qemu-system-x86_64 not found (tools/setup-deps)"
-    return None
-
-
 def run_in_os(kernel, userland, work, accel_cache, counts, runs):
     """Boots the kernel once with an initrd of sh, poweroff, ipcbench and the trivial child;
     the shell runs ipcbench `runs` times, then powers off. Returns (figures, accelerator)."""
@@ -251,21 +242,11 @@ def measure(args, build_dir, table):
     kernel = wasmkern.parent / "wasmkern.elf"
     userland = wasmkern.parent.parent / "userland"
     accel_cache = build_dir / "qemu-accel"
-    columns = []  # (name, figures or None, what the cells say instead, why)
-    failures = []
+    table_columns = Columns("ipc", args.require_ipc)
+    columns, failures = table_columns.columns, table_columns.failures
+    column = table_columns.add
     accel = []
 
-    def column(name, measure_it, unavailable=None):
-        if unavailable:
-            columns.append((name, None, "n/a", unavailable))
-            if args.require_ipc:
-                failures.append(f"ipc: {name}: not measured: {unavailable}")
-            return
-        try:
-            columns.append((name, measure_it(), None, None))
-        except RuntimeError as error:
-            columns.append((name, None, "FAILED", str(error)))
-            failures.append(f"ipc: {name}: {error}")
 
     def in_os():
         figures, chosen = run_in_os(kernel, userland, work, accel_cache, counts, runs)
@@ -274,7 +255,7 @@ def measure(args, build_dir, table):
 
     with tempfile.TemporaryDirectory(prefix="ipc-", dir=build_dir) as scratch:
         work = Path(scratch)
-        column("Wasmkern in QEMU", in_os, os_unavailable(kernel, userland))
+        column("Wasmkern in QEMU", in_os, os_unavailable(kernel, userland, OS_PROGRAMS))
         # The guest runs under the accelerator the OS boot chose (qemu-run's probe boots our
         # kernel, not Linux's); without that choice it would not be the same accelerator.
         guest_reason = guest_unavailable() or (None if accel_cache.exists() else

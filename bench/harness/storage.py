@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sections import Columns, os_unavailable
+
 REPO = Path(__file__).resolve().parent.parent.parent
 FSBENCH = REPO / "userland" / "corpus" / "fsbench.c"
 QEMU_RUN = REPO / "tools" / "qemu-run"
@@ -78,18 +80,6 @@ def run_host(argv, runs):
     return out
 
 
-def os_unavailable(kernel, userland):
-    if not kernel.exists():
-        return f"no kernel at {os.path.relpath(kernel, REPO)}"
-    missing = [name for name in OS_PROGRAMS if not (userland / f"{name}.wasm").exists()]
-    if missing:
-        return f"no {', '.join(missing)} in {os.path.relpath(userland, REPO)} (build the userland)"
-    for tool in ("mke2fs", "qemu-system-x86_64"):
-        if shutil.which(tool) is None:
-            return f"{tool} not found (tools/setup-deps)"
-    return None
-
-
 def run_in_os(kernel, userland, wasm, work, accel_cache, mib, files, runs):
     """Boots the kernel once with a fresh ext2 image as vda (mounted at /data) and an initrd
     holding sh, poweroff and fsbench; the shell runs fsbench `runs` times, then powers off.
@@ -153,28 +143,16 @@ def measure(args, build_dir, table):
     kernel = wasmkern.parent / "wasmkern.elf"
     userland = wasmkern.parent.parent / "userland"
     accel_cache = build_dir / "qemu-accel"
-    columns = []  # (name, figures or None, what the cells say instead, why)
-    failures = []
+    table_columns = Columns("storage", args.require_storage)
+    columns, failures = table_columns.columns, table_columns.failures
+    column = table_columns.add
     with tempfile.TemporaryDirectory(prefix="storage-", dir=build_dir) as scratch:
         work = Path(scratch)
         host = work / "host"
         host.mkdir()
         fs_type = file_system_type(host)
-
-        def column(name, measure_it, unavailable=None):
-            if unavailable:
-                columns.append((name, None, "n/a", unavailable))
-                if args.require_storage:
-                    failures.append(f"storage: {name}: not measured: {unavailable}")
-                return
-            try:
-                columns.append((name, measure_it(), None, None))
-            except RuntimeError as error:
-                columns.append((name, None, "FAILED", str(error)))
-                failures.append(f"storage: {name}: {error}")
-
         accel = []
-        reason = os_unavailable(kernel, userland)
+        reason = os_unavailable(kernel, userland, OS_PROGRAMS, ("mke2fs", "qemu-system-x86_64"))
 
         def in_os():
             figures, chosen = run_in_os(kernel, userland, wasm, work, accel_cache, mib, files, runs)
