@@ -83,37 +83,9 @@ for _ in $(seq 100); do grep -q ready "$work/udp.log" && break; sleep 0.1; done
 closed_port=$(free_port)
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$http_port/small.txt" && break; sleep 0.1; done
 
-mkfifo "$work/to_qemu"
-: >"$work/from_qemu"
-"$here/../../tools/qemu-run" "$@" --net user --initrd "$work/initrd.tar" \
-  >"$work/from_qemu" 2>&1 <"$work/to_qemu" &
-qemu_pid=$!
-exec 5>"$work/to_qemu"
-: >"$transcript"
-
-# Waits (120 s at most) for a line of QEMU's output after those already looked at that matches
-# the regex $1 (BASH_REMATCH holds its groups).
-seen=0
-wait_for() {
-  local deadline=$((SECONDS + 120)) lines count i
-  while [ $SECONDS -lt $deadline ]; do
-    cp "$work/from_qemu" "$transcript"
-    mapfile -t lines < <(sed 's/\r$//' "$transcript")
-    count=${#lines[@]}
-    [ -s "$transcript" ] && [ "$(tail -c 1 "$transcript" | od -An -c | tr -d ' ')" != '\n' ] && count=$((count - 1))
-    for ((i = seen; i < count; ++i)); do
-      if [[ ${lines[i]} =~ $1 ]]; then
-        seen=$((i + 1))
-        return 0
-      fi
-    done
-    seen=$count
-    kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU ended before a line matching /$1/"
-    sleep 0.2
-  done
-  fail "no line matching /$1/ within 120 s"
-}
-type_line() { printf '%s\n' "$1" >&5; }
+session_timeout=120
+. "$here/qemu-session.sh"
+start_session "$@" --net user --initrd "$work/initrd.tar"
 
 # The lease may come after the shell's start: ask until ifconfig shows it.
 leased=0

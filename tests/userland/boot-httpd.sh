@@ -49,37 +49,9 @@ fail() {
 }
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkfifo "$work/to_qemu"
-: >"$work/from_qemu"
-"$here/../../tools/qemu-run" "$@" --net "user,hostfwd=tcp:127.0.0.1:$port-:80" --initrd "$work/initrd.tar" \
-  >"$work/from_qemu" 2>&1 <"$work/to_qemu" &
-qemu_pid=$!
-exec 5>"$work/to_qemu"
-: >"$transcript"
-
-# Waits (90 s at most) for a line of QEMU's output after those already looked at that matches
-# the regex $1 (BASH_REMATCH holds its groups).
-seen=0
-wait_for() {
-  local deadline=$((SECONDS + 90)) lines count i
-  while [ $SECONDS -lt $deadline ]; do
-    cp "$work/from_qemu" "$transcript"
-    mapfile -t lines < <(sed 's/\r$//' "$transcript")
-    count=${#lines[@]}
-    [ -s "$transcript" ] && [ "$(tail -c 1 "$transcript" | od -An -c | tr -d ' ')" != '\n' ] && count=$((count - 1))
-    for ((i = seen; i < count; ++i)); do
-      if [[ ${lines[i]} =~ $1 ]]; then
-        seen=$((i + 1))
-        return 0
-      fi
-    done
-    seen=$count
-    kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU ended before a line matching /$1/"
-    sleep 0.2
-  done
-  fail "no line matching /$1/ within 90 s"
-}
-type_line() { printf '%s\n' "$1" >&5; }
+session_timeout=90
+. "$here/qemu-session.sh"
+start_session "$@" --net "user,hostfwd=tcp:127.0.0.1:$port-:80" --initrd "$work/initrd.tar"
 
 url=http://127.0.0.1:$port
 type_line "--tcplisten 80 httpd -q /home &"

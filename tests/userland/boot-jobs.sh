@@ -31,39 +31,9 @@ fail() {
   exit 1
 }
 
-mkfifo "$work/to_qemu"
-# The write end stays open on fd 5 for the whole session, so QEMU never sees end of input.
-: >"$work/from_qemu"
-"$here/../../tools/qemu-run" "$@" --initrd "$work/initrd.tar" >"$work/from_qemu" 2>&1 <"$work/to_qemu" &
-qemu_pid=$!
-exec 5>"$work/to_qemu"
-: >"$transcript"
-
-# Waits (60 s at most) for a line of QEMU's output, after the ones already looked at, that
-# matches the regex $1; sets `matched` to it (without its CR).
-seen=0
-wait_for() {
-  local deadline=$((SECONDS + 60)) lines count i
-  while [ $SECONDS -lt $deadline ]; do
-    cp "$work/from_qemu" "$transcript"
-    mapfile -t lines < <(sed 's/\r$//' "$transcript")
-    count=${#lines[@]}
-    # A last line without its newline is still being written.
-    [ -s "$transcript" ] && [ "$(tail -c 1 "$transcript" | od -An -c | tr -d ' ')" != '\n' ] && count=$((count - 1))
-    for ((i = seen; i < count; ++i)); do
-      if [[ ${lines[i]} =~ $1 ]]; then
-        matched=${lines[i]}
-        seen=$((i + 1))
-        return 0
-      fi
-    done
-    seen=$count
-    kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU ended before a line matching /$1/"
-    sleep 0.2
-  done
-  fail "no line matching /$1/ within 60 s"
-}
-type_line() { printf '%s\n' "$1" >&5; }
+session_timeout=60
+. "$here/qemu-session.sh"
+start_session "$@" --initrd "$work/initrd.tar"
 
 # The console keeps what is typed before the shell reads it, so typing starts at once.
 type_line "sleep 60 &"
