@@ -4,7 +4,7 @@
 
 namespace wk::engine::wasi {
 
-void CallLock::lock()
+bool CallLock::lock()
 {
     Waiter waiter;
     for (;;) {
@@ -14,7 +14,7 @@ void CallLock::lock()
                 m_held = true;
                 if (m_waiters.contains(waiter))
                     m_waiters.remove(waiter);
-                return;
+                return true;
             }
             if (!m_waiters.contains(waiter)) {
                 waiter.parker = platform::current_parker();
@@ -22,9 +22,21 @@ void CallLock::lock()
                 m_waiters.push_back(waiter);
             }
         }
-        // An interrupted park (the kernel's kill) waits on: the holder's call ends soon,
-        // since a killed thread's calls return early.
-        (void)platform::park(waiter.parker, ~u64 { 0 });
+        // An interrupted park (the kernel's kill) gives up: the holder may be blocked for
+        // as long as it likes (a service's thread waiting, while this thread is a client
+        // of another process calling into it), and a killed thread must not wait for it.
+        if (platform::park(waiter.parker, ~u64 { 0 }) == platform::ParkResult::Interrupted) {
+            LockGuard guard(m_state_lock);
+            if (m_waiters.contains(waiter))
+                m_waiters.remove(waiter);
+            // NOTE: an unlock may have woken this waiter as the first in line: pass the
+            // wake-up on, so the next one does not sleep with the lock free.
+            if (!m_held) {
+                if (Waiter* first = m_waiters.first())
+                    platform::unpark(first->parker);
+            }
+            return false;
+        }
     }
 }
 

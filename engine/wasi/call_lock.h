@@ -25,7 +25,9 @@ public:
     CallLock(const CallLock&) = delete;
     CallLock& operator=(const CallLock&) = delete;
 
-    void lock();
+    // False when the thread's park is interrupted (the kernel's kill) before it got the lock:
+    // then it does not hold it.
+    [[nodiscard]] bool lock();
     void unlock();
 
 private:
@@ -39,15 +41,18 @@ private:
     IntrusiveList<Waiter, &Waiter::node> m_waiters WK_GUARDED_BY(m_state_lock);
 };
 
-// Holds a CallLock for its scope, or nothing when given none.
+// Holds a CallLock for its scope, or nothing when given none. held() is false when the
+// thread was killed while waiting for it: the call must not run (it returns Intr).
 class CallLockGuard {
 public:
     explicit CallLockGuard(CallLock* lock)
         : m_lock(lock)
     {
-        if (m_lock)
-            m_lock->lock();
+        if (m_lock && !m_lock->lock())
+            m_lock = nullptr;
+        m_held = m_lock || !lock;
     }
+    bool held() const { return m_held; }
     ~CallLockGuard()
     {
         if (m_lock)
@@ -58,6 +63,7 @@ public:
 
 private:
     CallLock* m_lock;
+    bool m_held { true };
 };
 
 } // namespace wk::engine::wasi

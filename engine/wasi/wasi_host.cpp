@@ -52,7 +52,7 @@ struct Entry<Method> {
             {
                 // Released before end_call, which may unwind out of the activation.
                 CallLockGuard guard(context.call_lock());
-                result = static_cast<u32>((context.*Method)(args...));
+                result = guard.held() ? static_cast<u32>((context.*Method)(args...)) : static_cast<u32>(Errno::Intr);
             }
             context.end_call();
             return result;

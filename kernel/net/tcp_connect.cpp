@@ -32,13 +32,9 @@ Result<usize> TcpLayer::connect(Ipv4Address remote, u16 port, u64 now_ns)
 {
     if (remote == 0 || remote == 0xFFFFFFFFu || (remote >> 28) == 0xE || port == 0)
         return Error::from("TCP connect needs a unicast address and a port", ErrorKind::Invalid);
-    Connection* slot = nullptr;
-    for (auto& c : m_connections) {
-        if (!c.in_use) {
-            slot = &c;
-            break;
-        }
-    }
+    // As for a SYN received (free_slot): a full table gives up its oldest TIME_WAIT, so that
+    // programs that connect and close cannot fill the table with TIME_WAITs for 30 s.
+    Connection* slot = free_slot();
     if (!slot)
         return Error::from("all TCP connections are in use", ErrorKind::OutOfMemory);
     // NOTE: a port is not reused while any connection holds it (TIME_WAIT included), so a new
@@ -53,6 +49,8 @@ Result<usize> TcpLayer::connect(Ipv4Address remote, u16 port, u64 now_ns)
     }
     if (!local_port)
         return Error::from("no ephemeral TCP port is free", ErrorKind::OutOfMemory);
+    if (slot->in_use)
+        ++m_counters.time_wait_reused;
     Connection& c = *slot;
     c = Connection {};
     c.in_use = true;

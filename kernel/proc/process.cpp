@@ -188,6 +188,7 @@ u32 run(Process& process)
     wasi::bind_command(*process.context, **instance);
     process.caller.store = process.store.get();
     process.caller.instance = instance->get();
+    process.caller.main_thread = process.thread;
     auto outcome = wasi::run_start(*process.store, **instance, *process.context);
     if (outcome && outcome->exit_status)
         return *outcome->exit_status;
@@ -598,7 +599,7 @@ Errno kill(u32 pid, u32 status)
     process->kill_requested = true;
     sched::request_kill(process->thread);
     if (process->threads)
-        process->threads->kill_all_locked();
+        process->threads->kill_all_locked(false);
     return Errno::Success;
 }
 

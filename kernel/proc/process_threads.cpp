@@ -134,14 +134,16 @@ void ProcessThreads::reap_ended()
     }
 }
 
-void ProcessThreads::kill_all_locked()
+void ProcessThreads::kill_all_locked(bool spare_ender)
 {
     m_ending = true;
     for (Member& member : m_members) {
         // NOTE: only running ones: an ended thread blocks no more, and a joined one is freed.
         // The thread that ends the program is left to finish its report (a killed thread's
-        // writes stop short); it ends right after.
-        if (member.state == SlotState::Running && member.thread != sched::current() && member.thread != m_ender)
+        // writes stop short), unless the kill comes from outside: its report may block for
+        // good (a full pipe or socket at fd 2), and the kill must end the process anyway.
+        if (member.state == SlotState::Running && member.thread != sched::current()
+            && (member.thread != m_ender || !spare_ender))
             sched::request_kill(member.thread);
     }
 }
@@ -196,12 +198,10 @@ void ProcessThreads::report(StringView text)
 {
     // NOTE: under the call lock, as the WASI calls that use the descriptors run; the other
     // threads are being killed, so a call that holds it returns soon.
-    wasi::CallLock* lock = m_process.context->call_lock();
-    if (lock)
-        lock->lock();
-    m_process.context->write_diagnostic(text);
-    if (lock)
-        lock->unlock();
+    // Killed while waiting for it (a kill from outside): the report is dropped.
+    wasi::CallLockGuard guard(m_process.context->call_lock());
+    if (guard.held())
+        m_process.context->write_diagnostic(text);
 }
 
 void ProcessThreads::end_program(const wasi::ThreadEnd& end)
@@ -231,8 +231,12 @@ void ProcessThreads::spawn_refused(StringView reason)
 
 ProcessStack* ProcessThreads::stack_of(const sched::Thread& thread)
 {
+    // NOTE: not a slot being joined or freed: its thread may be gone and a new thread be
+    // made at the same address before release() clears the pointer.
     for (Member& member : m_members) {
-        if (member.thread == &thread)
+        bool live = member.state == SlotState::Starting || member.state == SlotState::Running
+            || member.state == SlotState::Ended;
+        if (live && member.thread == &thread)
             return &member.stack;
     }
     return nullptr;

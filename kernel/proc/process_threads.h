@@ -50,7 +50,10 @@ public:
     Result<void> define_thread_imports(engine::runtime::Store& store, engine::runtime::Linker& linker) override;
 
     // Marks every spawned thread for killing and refuses new ones. Interrupts off.
-    void kill_all_locked();
+    // Marks the process ending and asks every running member but the caller to end;
+    // `spare_ender`: not the thread that ended the program either (a kill from outside,
+    // kill(), passes false).
+    void kill_all_locked(bool spare_ender = true);
     // The main thread, once its _start has ended: kills every spawned thread and joins them
     // all, returning their stacks. Interrupts on.
     void finish();

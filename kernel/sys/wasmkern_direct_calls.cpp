@@ -37,6 +37,8 @@ u32 call_offer(WasmkernCaller& caller, u32 table_index, u32 handle_out)
         return code(Errno::Fault);
     if (!caller.instance || !caller.store || sched::current()->direct_call())
         return code(Errno::Inval); // not instantiated yet, or service code running in a call
+    if (sched::current() != caller.main_thread)
+        return code(Errno::NotSup); // a wasi-threads thread: only the main thread is a service
     if (caller.instance->table_count() == 0)
         return code(Errno::Inval);
     auto* table = caller.instance->table(0);
@@ -112,6 +114,8 @@ u32 call_serve(WasmkernCaller& caller)
 {
     if (!caller.service || sched::current()->direct_call())
         return code(Errno::Inval); // nothing offered, or service code running in a call
+    if (sched::current() != caller.main_thread)
+        return code(Errno::NotSup); // a wasi-threads thread: only the main thread is a service
     return code(caller.service->serve());
 }
 

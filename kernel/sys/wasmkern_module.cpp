@@ -388,6 +388,14 @@ struct Entry<Function> {
     {
         engine::wasi::CallLock* lock = caller.context && !kServes ? caller.context->call_lock() : nullptr;
         engine::wasi::CallLockGuard guard(lock);
+        // Killed while waiting for the lock: the call does not run (end_call ends the
+        // thread, so the value is never seen).
+        if (!guard.held()) {
+            if constexpr (std::is_void_v<R>)
+                return;
+            else
+                return static_cast<R>(Errno::Intr);
+        }
         return Function(caller, args...);
     }
 

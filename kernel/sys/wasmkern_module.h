@@ -12,6 +12,9 @@ class HandleTable;
 namespace wk::kernel::proc {
 class CallService;
 }
+namespace wk::kernel::sched {
+class Thread;
+}
 
 namespace wk::kernel::sys {
 
@@ -33,6 +36,10 @@ struct WasmkernCaller {
     engine::runtime::Store* store { nullptr };
     engine::runtime::Instance* instance { nullptr };
     proc::CallService* service { nullptr };
+    // The thread that runs `_start` (set with the instance): the only one that may offer and
+    // serve calls. A wasi-threads thread has an instance of its own, and a service's thread
+    // must live as long as the process (CallService keeps it).
+    sched::Thread* main_thread { nullptr };
 };
 
 // Defines the `wasmkern` import module (docs/process-abi.md) in `linker`: spawn, wait, kill,

@@ -4,11 +4,14 @@
 ;; it; _start waits for them, lists its handles and prints
 ;;   threads_handles: handles=<the handles it holds> failures=<calls that did not return 0>
 ;; (4 and 0 expected: the calls of the threads, serialised by the call lock, lost no handle).
+;; Each thread also tries to offer a direct call, which only the main thread may do: it must
+;; get notsup (58), or it counts as a failure.
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasmkern" "event_create" (func $event_create (param i32) (result i32)))
   (import "wasmkern" "handle_close" (func $handle_close (param i32) (result i32)))
   (import "wasmkern" "handles" (func $handles (param i32 i32 i32) (result i32)))
+  (import "wasmkern" "call_offer" (func $call_offer (param i32 i32) (result i32)))
   (import "wasi" "thread-spawn" (func $thread_spawn (param i32) (result i32)))
   (import "env" "memory" (memory 1 1 shared))
   (data (i32.const 64) "threads_handles: handles=")
@@ -29,6 +32,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $again (i32.lt_u (local.get $i) (i32.const 200))))
     (call $check (call $event_create (local.get $out)))
+    (call $check (i32.ne (call $call_offer (i32.const 0) (i32.add (local.get $out) (i32.const 4))) (i32.const 58)))
     (drop (i32.atomic.rmw.add (i32.const 256) (i32.const 1)))
     (drop (memory.atomic.notify (i32.const 256) (i32.const 1))))
 
