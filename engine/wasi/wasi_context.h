@@ -209,6 +209,10 @@ private:
     // NotCapable when a right is missing.
     Expected<FdEntry*> descriptor(u32 fd, u64 required);
     Expected<u32> allocate_descriptor();
+    // A socket the system just made (accepted, connected, bound) at the lowest free
+    // descriptor with a connection's rights, its number written to `fd_out`; on failure the
+    // socket is closed.
+    Errno add_socket(HostHandle, Filetype, const GuestMemory&, u32 fd_out);
     template<typename Slice>
     Expected<void> read_iovecs(const GuestMemory&, u32 iovs, u32 count, IovecList<Slice>& out);
     // The shape of fd_read/pread/write/pwrite: rights, the iovec array and the count slot are

@@ -22,6 +22,19 @@ Result<u32> WasiContext::add_listening_socket(HostHandle listener)
     return *fd;
 }
 
+Errno WasiContext::add_socket(HostHandle socket, Filetype filetype, const GuestMemory& guest, u32 fd_out)
+{
+    auto added = add_descriptor(socket, filetype, rights::kConnectedSocket);
+    if (!added) {
+        (void)m_system.close(socket);
+        return added.error();
+    }
+    FdEntry& entry = m_descriptors[*added];
+    entry.is_stream = false;
+    entry.is_socket = true;
+    return guest.write_u32(fd_out, *added);
+}
+
 namespace {
 
 // `entry` when it is a socket holding `required`: NotSock for anything else, then
@@ -52,15 +65,7 @@ Errno WasiContext::sock_accept(u32 fd, u32 flags, u32 fd_out)
     auto connection = m_system.accept((*entry)->handle, static_cast<u16>(flags));
     if (!connection)
         return connection.error();
-    auto added = add_descriptor(*connection, Filetype::SocketStream, rights::kConnectedSocket);
-    if (!added) {
-        (void)m_system.close(*connection);
-        return added.error();
-    }
-    FdEntry& new_entry = m_descriptors[*added];
-    new_entry.is_stream = false;
-    new_entry.is_socket = true;
-    return guest.write_u32(fd_out, *added);
+    return add_socket(*connection, Filetype::SocketStream, guest, fd_out);
 }
 
 Errno WasiContext::sock_recv(u32 fd, u32 ri_data, u32 ri_data_len, u32 ri_flags, u32 ro_datalen_out,
@@ -122,15 +127,7 @@ Errno WasiContext::sock_connect(u32 addr_ptr, u32 addr_len, u32 port, u32 fd_out
     auto connection = m_system.connect_tcp(ipv4, static_cast<u16>(port));
     if (!connection)
         return connection.error();
-    auto added = add_descriptor(*connection, Filetype::SocketStream, rights::kConnectedSocket);
-    if (!added) {
-        (void)m_system.close(*connection);
-        return added.error();
-    }
-    FdEntry& entry = m_descriptors[*added];
-    entry.is_stream = false;
-    entry.is_socket = true;
-    return guest.write_u32(fd_out, *added);
+    return add_socket(*connection, Filetype::SocketStream, guest, fd_out);
 }
 
 namespace {
@@ -165,15 +162,7 @@ Errno WasiContext::udp_bind(u32 port, u32 fd_out)
     auto socket = m_system.udp_bind(static_cast<u16>(port));
     if (!socket)
         return socket.error();
-    auto added = add_descriptor(*socket, Filetype::SocketDgram, rights::kConnectedSocket);
-    if (!added) {
-        (void)m_system.close(*socket);
-        return added.error();
-    }
-    FdEntry& entry = m_descriptors[*added];
-    entry.is_stream = false;
-    entry.is_socket = true;
-    return guest.write_u32(fd_out, *added);
+    return add_socket(*socket, Filetype::SocketDgram, guest, fd_out);
 }
 
 Errno WasiContext::udp_send_to(u32 fd, u32 addr_ptr, u32 addr_len, u32 port, u32 buf_ptr, u32 buf_len, u32 sent_out)
