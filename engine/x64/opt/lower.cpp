@@ -144,21 +144,35 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
         break;
     }
 
-    if (op == Op::I32Add || op == Op::I64Add) {
-        for (u32 j = 0; j < 2; ++j) {
-            if (!m_alloc.is_folded_shift(args[j]))
-                continue;
-            // x + (y << k) as one lea (regalloc.h, is_folded_shift).
-            Inst shift = m_function.value(args[j]).def;
-            Value y = m_function.args(shift)[0];
-            u64 count = const_bits(m_function.args(shift)[1]) & (wide ? 63 : 31);
-            Gpr w = result_gpr(result, kScratch);
-            Gpr base = gpr_in(args[1 - j], kScratch);
-            Gpr index = gpr_in(y, kScratch2);
-            m_asm.lea(w, Mem(base, index, static_cast<Scale>(count), 0), size);
-            finish_gpr(result, w);
-            return {};
+    bool difference = op == Op::I32Sub || op == Op::I64Sub;
+    if ((op == Op::I32Add || op == Op::I64Add || difference) && (m_alloc.is_folded(args[0]) || m_alloc.is_folded(args[1]))) {
+        // One lea (regalloc.h, is_folded): x + (y << k), (x + y) ± c or (x + (y << k)) ± c.
+        Value x = args[0];
+        Value y = args[1];
+        i32 displacement = 0;
+        u32 j = m_alloc.is_folded(args[0]) ? 0 : 1;
+        Op sum_op = wide ? Op::I64Add : Op::I32Add;
+        if (m_function.inst(m_function.value(args[j]).def).op == sum_op) {
+            Span<const u32> sum = m_function.args(m_function.value(args[j]).def);
+            u64 c = const_bits(args[1 - j]);
+            displacement = static_cast<i32>(difference ? 0 - c : c);
+            x = sum[0];
+            y = sum[1];
         }
+        u32 count = 0;
+        if (m_alloc.is_folded(x))
+            std::swap(x, y);
+        if (m_alloc.is_folded(y)) {
+            Inst shift = m_function.value(y).def;
+            count = static_cast<u32>(const_bits(m_function.args(shift)[1]) & (wide ? 63 : 31));
+            y = m_function.args(shift)[0];
+        }
+        Gpr w = result_gpr(result, kScratch);
+        Gpr base = gpr_in(x, kScratch);
+        Gpr index = gpr_in(y, kScratch2);
+        m_asm.lea(w, Mem(base, index, static_cast<Scale>(count), displacement), size);
+        finish_gpr(result, w);
+        return {};
     }
     if (m_preserve_flags) {
         // Between a compare fused early and its branch: add or sub of a constant
@@ -237,8 +251,9 @@ Result<void> OptimizingCompiler::emit_two_address(Inst inst)
     Loc lb = m_alloc.loc(b);
     Loc la = m_alloc.loc(a);
     if ((op == Op::I32Add || op == Op::I64Add) && la.kind == LocKind::Reg && gpr(la.reg) != w) {
-        // lea: a sum into a third register (a 32-bit lea zero-extends, as i32 values are kept).
-        if (is_const(b) && static_cast<i64>(const_bits(b)) == static_cast<i32>(const_bits(b))) {
+        // lea: a sum into a third register (a 32-bit lea zero-extends, as i32 values are
+        // kept, and wraps, so any i32 constant is a displacement).
+        if (is_const(b) && (!wide || static_cast<i64>(const_bits(b)) == static_cast<i32>(const_bits(b)))) {
             m_asm.lea(w, Mem(gpr(la.reg), static_cast<i32>(const_bits(b))), size);
             finish_gpr(result, w);
             return {};

@@ -194,6 +194,10 @@ Mem OptimizingCompiler::access_mem(Inst inst)
         m_asm.mov(kScratch2, Mem(kScratch2), Size::Qword);
         base = kScratch2;
     }
+    if (const Allocator::AddressFold* fold = m_alloc.address_fold(inst)) {
+        Gpr index = gpr_in(fold->index, kScratch);
+        return Mem(base, index, static_cast<Scale>(fold->scale_log2), fold->displacement);
+    }
     Value address = args[0];
     if (!checked && is_const(address) && (const_bits(address) & 0xFFFF'FFFFu) + data.imm <= 0x7FFF'FFFFu)
         return Mem(base, static_cast<i32>((const_bits(address) & 0xFFFF'FFFFu) + data.imm));

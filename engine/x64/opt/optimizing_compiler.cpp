@@ -496,7 +496,7 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
     m_wasm_offset = data.wasm_offset;
     if (m_preserve_flags && !Allocator::preserves_flags(m_function, inst))
         return unsupported("optimising tier: internal error: an instruction between a fused compare and its branch");
-    if (data.result_count == 1 && m_alloc.is_folded_shift(m_function.result(inst)))
+    if (data.result_count == 1 && m_alloc.is_folded(m_function.result(inst)))
         return {}; // part of the lea of the add that uses it
     if (data.result_count == 1 && m_alloc.is_fused(m_function.result(inst))) {
         if (!m_alloc.is_fused_early(m_function.result(inst)))

@@ -139,35 +139,7 @@ Result<void> Allocator::number_positions(const Function& f)
             continue;
         m_fused[cond] = k == insts.size() - 1 ? 1 : 2;
     }
-    // Shifts folded into the add that uses them (lea).
-    auto is_const = [&](Value v) {
-        return f.value(v).kind == ValueKind::Result && f.inst(f.value(v).def).op == Op::Const;
-    };
-    for (Block b : f.layout()) {
-        for (Inst i : f.insts(b)) {
-            Op op = f.inst(i).op;
-            if (op != Op::I32Add && op != Op::I64Add)
-                continue;
-            Span<const u32> args = f.args(i);
-            for (u32 j = 0; j < 2; ++j) {
-                Value v = args[j];
-                if (is_const(args[1 - j]) || f.value(v).kind != ValueKind::Result || m_uses[v] != 1)
-                    continue;
-                Inst shift = f.value(v).def;
-                if (f.inst(shift).block != b || f.inst(shift).op != (op == Op::I32Add ? Op::I32Shl : Op::I64Shl))
-                    continue;
-                Span<const u32> shift_args = f.args(shift);
-                if (is_const(shift_args[0]) || !is_const(shift_args[1]))
-                    continue;
-                u64 count = f.inst(f.value(shift_args[1]).def).imm & (op == Op::I32Add ? 31 : 63);
-                if (count < 1 || count > 3)
-                    continue;
-                m_fold_at[v] = m_inst_position[i];
-                break;
-            }
-        }
-    }
-    return {};
+    return fold_operands(f);
 }
 
 bool Allocator::preserves_flags(const Function& f, Inst inst)

@@ -173,10 +173,30 @@ public:
     // (preserves_flags).
     bool is_fused(Value v) const { return m_fused[v] != 0; }
     bool is_fused_early(Value v) const { return m_fused[v] == 2; }
-    // Folded shift: `shl y, k` (k of 1 to 3) whose only use is an add of the same width
-    // and block; it gets no register, the add is emitted as `lea [x + y * 2^k]` (exact:
-    // a 32-bit lea wraps as i32.add does), and y lives to the add.
-    bool is_folded_shift(Value v) const { return m_fold_at[v] != engine::opt::kNone; }
+    // Folded value (folding.cpp): it gets no register and is not emitted; its operands
+    // live to the instruction that uses it, whose code computes it. Three kinds:
+    // - a shift `shl y, k` (k of 1 to 3) whose only use is an add of the same width and
+    //   block, emitted as `lea [x + y * 2^k]` (exact: a 32-bit lea wraps as i32.add does);
+    // - a sum `add x, y` (either maybe such a shift) whose only use is an add or sub of
+    //   a constant c of the same width and block (±c fits 32 bits signed for i64): the
+    //   two are one `lea [x + y * 2^k ± c]`, exact the same way;
+    // - the address of a memory access (address_fold).
+    bool is_folded(Value v) const { return m_fold_at[v] != engine::opt::kNone; }
+    // Address folding (address_fold.cpp): a guarded access to memory 0 whose address is
+    // `shl x, k` (k of 1 to 3), `add y, c` or `add (shl x, k), c` with a constant c,
+    // computed only for it, in its block, and proved not to wrap around 2^32
+    // (engine/opt/ranges.h), reads `[memory + x * 2^k + c + offset]`: the same bytes.
+    struct AddressFold {
+        Value index { 0 };
+        u8 scale_log2 { 0 };
+        i32 displacement { 0 }; // c plus the access's offset
+    };
+    const AddressFold* address_fold(Inst access) const
+    {
+        if (m_address_fold_of.is_empty() || m_address_fold_of[access] == engine::opt::kNone)
+            return nullptr;
+        return &m_address_folds[m_address_fold_of[access]];
+    }
     // An instruction the code generator emits without changing the flags when asked:
     // add or sub of a constant that fits a displacement (a lea), or a constant.
     static bool preserves_flags(const Function& f, Inst inst);
@@ -197,6 +217,9 @@ private:
     };
 
     Result<void> number_positions(const Function&);
+    Result<void> fold_operands(const Function&);
+    Result<void> fold_lea_operands(const Function&);
+    Result<void> fold_addresses(const Function&);
     Result<void> compute_liveness(const Function&);
     Result<void> build_intervals(const Function&);
     Result<void> scan(const Function&);
@@ -237,7 +260,9 @@ private:
     Vector<u32> m_block_end;
     Vector<u32> m_uses;
     Vector<u8> m_fused; // 0, 1 (emitted at the branch) or 2 (emitted where it stands)
-    Vector<u32> m_fold_at; // a folded shift's value -> its add's position, else kNone
+    Vector<u32> m_fold_at; // a folded value -> its user's position, else kNone
+    Vector<u32> m_address_fold_of; // per instruction: its index in m_address_folds, or kNone
+    Vector<AddressFold> m_address_folds;
     Vector<u64> m_live_in; // blocks x words
     u32 m_words { 0 };
     Vector<Interval> m_intervals;

@@ -103,7 +103,7 @@ TEST(Fusion, ACompareBeforeAConstantStepIsFusedWithItsBranch)
 namespace wk::engine::opt {
 
 // x + (y << k) is one lea when k is 1 to 3 and the shift has no other use (regalloc.h,
-// is_folded_shift): exact for every operand, the i32 wrap included.
+// is_folded): exact for every operand, the i32 wrap included.
 TEST(Fusion, AShiftedAddendIsFoldedIntoALea)
 {
     std::string wat = "(module";
@@ -143,7 +143,7 @@ TEST(Fusion, AShiftedAddendIsFoldedIntoALea)
         ASSERT_FALSE(allocator.run(function).is_error());
         u32 folded = 0;
         for (Value v = 0; v < function.value_count(); ++v) {
-            if (function.value(v).kind == ValueKind::Result && allocator.is_folded_shift(v))
+            if (function.value(v).kind == ValueKind::Result && allocator.is_folded(v))
                 ++folded;
         }
         // Per type: k = 0 (folding makes it a plain add) and 4 are not folded, 1 to 3 (2 as 66 mod 64) are.
