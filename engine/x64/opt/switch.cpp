@@ -55,7 +55,12 @@ Result<void> OptimizingCompiler::emit_switch(Inst inst)
             TRY(ranges.try_append(Range { c, label }));
     }
     u32 default_label = edge_label[cases[table]];
-    if (uses_jump_table(inst)) {
+    bool jump_table = uses_jump_table(inst);
+    // The default as the last range, [table, 2^32): the search's unsigned compares send
+    // every index past the cases there, with no compare of its own.
+    if (!jump_table && (ranges.is_empty() || ranges.last().label != default_label))
+        TRY(ranges.try_append(Range { table, default_label }));
+    if (jump_table) {
         // The index may stay live in a successor: the table clobbers a copy.
         Vector<u32> targets;
         TRY(targets.try_resize(cases.size(), 0));
@@ -65,10 +70,6 @@ Result<void> OptimizingCompiler::emit_switch(Inst inst)
         note_below_frame(kRetpolineJumpBytes);
         emit_jump_table(m_asm, kScratch2, table, m_labels, targets.span(), m_symbols.retpoline());
         return {};
-    }
-    if (table > 0) {
-        m_asm.cmp(index, static_cast<i32>(table), Size::Dword);
-        m_asm.jcc(Condition::AboveOrEqual, m_labels[default_label]);
     }
     // Binary search over the ranges, with an explicit stack (hostile tables are long).
     struct Span2 {
