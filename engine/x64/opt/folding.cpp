@@ -13,7 +13,77 @@ using engine::opt::ValueKind;
 Result<void> Allocator::fold_operands(const Function& f)
 {
     TRY(fold_lea_operands(f));
-    return fold_addresses(f);
+    TRY(fold_addresses(f));
+    return fold_loads(f);
+}
+
+bool Allocator::is_folded_load(const Function& f, Value v) const
+{
+    if (m_fold_at[v] == kNone || f.value(v).kind != ValueKind::Result)
+        return false;
+    Op op = f.inst(f.value(v).def).op;
+    return op == Op::I32Load || op == Op::I64Load;
+}
+
+Result<void> Allocator::fold_loads(const Function& f)
+{
+    // At most this many instructions between the load and its use are looked through.
+    constexpr u32 kReach = 8;
+    for (Block b : f.layout()) {
+        Span<const u32> insts = f.insts(b);
+        for (u32 k = 0; k < insts.size(); ++k) {
+            Inst use = insts[k];
+            Op op = f.inst(use).op;
+            bool commutative = op == Op::I32Add || op == Op::I64Add || op == Op::I32Mul || op == Op::I64Mul
+                || op == Op::I32And || op == Op::I64And || op == Op::I32Or || op == Op::I64Or || op == Op::I32Xor
+                || op == Op::I64Xor;
+            if (!commutative && op != Op::I32Sub && op != Op::I64Sub)
+                continue;
+            Span<const u32> args = f.args(use);
+            // Not into an instruction folded itself (an address, a sum) or emitted as a
+            // lea with a folded operand: those read their operands from registers.
+            if (m_fold_at[f.result(use)] != kNone || m_fold_at[args[0]] != kNone || m_fold_at[args[1]] != kNone)
+                continue;
+            for (u32 j = 2; j-- > 0;) {
+                if (j == 0 && !commutative)
+                    break;
+                Value v = args[j];
+                if (args[1 - j] == v || f.value(v).kind != ValueKind::Result || m_uses[v] != 1 || m_fold_at[v] != kNone)
+                    continue;
+                Inst load = f.value(v).def;
+                const engine::opt::InstData& data = f.inst(load);
+                bool guarded = (data.flags & engine::opt::kGuarded) && !(data.flags & engine::opt::kChecked);
+                // A load of the op's width, which x86 reads as a memory operand (a narrow
+                // load would need a register of its own anyway).
+                bool wide = op == Op::I64Add || op == Op::I64Sub || op == Op::I64Mul || op == Op::I64And
+                    || op == Op::I64Or || op == Op::I64Xor;
+                if (data.block != b || data.op != (wide ? Op::I64Load : Op::I32Load) || !guarded || data.imm2 != 0)
+                    continue;
+                // Only pure instructions between: the load's trap stays in order.
+                u32 between = k;
+                while (between > 0 && k - between < kReach && insts[between - 1] != load
+                       && (engine::opt::op_info(f.inst(insts[between - 1]).op).effects
+                           & ~(engine::opt::fx::kCommutative | engine::opt::fx::kGlobalRead)) == 0)
+                    --between;
+                if (between == 0 || insts[between - 1] != load)
+                    continue;
+                u32 at = m_inst_position[use];
+                // What the load's address folded (its sum and shift) is read where it now is.
+                u32 old = m_inst_position[load];
+                Value address = f.args(load)[0];
+                if (m_fold_at[address] == old) {
+                    m_fold_at[address] = at;
+                    for (Value part : f.args(f.value(address).def)) {
+                        if (m_fold_at[part] == old)
+                            m_fold_at[part] = at;
+                    }
+                }
+                m_fold_at[v] = at;
+                break;
+            }
+        }
+    }
+    return {};
 }
 
 Result<void> Allocator::fold_lea_operands(const Function& f)

@@ -145,12 +145,13 @@ Result<void> OptimizingCompiler::emit_integer(Inst inst)
     }
 
     bool difference = op == Op::I32Sub || op == Op::I64Sub;
-    if ((op == Op::I32Add || op == Op::I64Add || difference) && (m_alloc.is_folded(args[0]) || m_alloc.is_folded(args[1]))) {
+    auto summand = [&](Value v) { return m_alloc.is_folded(v) && !m_alloc.is_folded_load(m_function, v); };
+    if ((op == Op::I32Add || op == Op::I64Add || difference) && (summand(args[0]) || summand(args[1]))) {
         // One lea (regalloc.h, is_folded): x + (y << k), (x + y) ± c or (x + (y << k)) ± c.
         Value x = args[0];
         Value y = args[1];
         i32 displacement = 0;
-        u32 j = m_alloc.is_folded(args[0]) ? 0 : 1;
+        u32 j = summand(args[0]) ? 0 : 1;
         Op sum_op = wide ? Op::I64Add : Op::I32Add;
         if (m_function.inst(m_function.value(args[j]).def).op == sum_op) {
             Span<const u32> sum = m_function.args(m_function.value(args[j]).def);
@@ -232,9 +233,76 @@ Result<void> OptimizingCompiler::emit_bit_count(Inst inst)
 
 // Two-address ALU ops: add, sub, mul, and, or, xor (a lea where a third register or a
 // constant allows it).
+void OptimizingCompiler::emit_alu(Op op, Gpr w, const Mem* memory, Gpr src)
+{
+    Size size = is64_int(op) ? Size::Qword : Size::Dword;
+    switch (op) {
+    case Op::I32Add: case Op::I64Add: memory ? m_asm.add(w, *memory, size) : m_asm.add(w, src, size); break;
+    case Op::I32Sub: case Op::I64Sub: memory ? m_asm.sub(w, *memory, size) : m_asm.sub(w, src, size); break;
+    case Op::I32Mul: case Op::I64Mul: memory ? m_asm.imul(w, *memory, size) : m_asm.imul(w, src, size); break;
+    case Op::I32And: case Op::I64And: memory ? m_asm.and_(w, *memory, size) : m_asm.and_(w, src, size); break;
+    case Op::I32Or: case Op::I64Or: memory ? m_asm.or_(w, *memory, size) : m_asm.or_(w, src, size); break;
+    default: memory ? m_asm.xor_(w, *memory, size) : m_asm.xor_(w, src, size); break;
+    }
+}
+
+// `a op load` with the load folded into it (regalloc.h, is_folded_load): its memory
+// operand. When the address uses the result's register (which a must be loaded into
+// first), a commutative op loads the value there and applies a; a sub loads it into r10.
+Result<void> OptimizingCompiler::emit_two_address_load(Inst inst, Value a, Value b)
+{
+    Op op = m_function.inst(inst).op;
+    Value result = m_function.result(inst);
+    Size size = is64_int(op) ? Size::Qword : Size::Dword;
+    Inst load = m_function.value(b).def;
+    Gpr w = result_gpr(result, kScratch);
+    Mem access = access_mem(load);
+    // Right before the instruction that reads memory: the trap is the load's, at its own
+    // wasm offset.
+    auto record_load_trap = [&]() -> Result<void> {
+        u32 use_offset = m_wasm_offset;
+        m_wasm_offset = m_function.inst(load).wasm_offset;
+        auto recorded = record_trap_here(TrapKind::MemoryOutOfBounds);
+        m_wasm_offset = use_offset;
+        return recorded;
+    };
+    bool clash = access.has_index() && access.index() == w && !in_reg(a, number(w), RegClass::Gpr);
+    if (!clash) {
+        if (!in_reg(a, number(w), RegClass::Gpr))
+            load_gpr(w, a);
+        TRY(record_load_trap());
+        emit_alu(op, w, &access, w);
+    } else if (op == Op::I32Sub || op == Op::I64Sub) {
+        TRY(record_load_trap());
+        m_asm.mov(kScratch2, access, size);
+        load_gpr(w, a);
+        emit_alu(op, w, nullptr, kScratch2);
+    } else {
+        TRY(record_load_trap());
+        m_asm.mov(w, access, size);
+        Loc la = m_alloc.loc(a);
+        if (la.kind != LocKind::Reg) {
+            load_gpr(kScratch2, a);
+            emit_alu(op, w, nullptr, kScratch2);
+        } else {
+            emit_alu(op, w, nullptr, gpr(la.reg));
+        }
+    }
+    finish_gpr(result, w);
+    return {};
+}
+
 Result<void> OptimizingCompiler::emit_two_address(Inst inst)
 {
     Op op = m_function.inst(inst).op;
+    switch (op) {
+    case Op::I32Add: case Op::I64Add: case Op::I32Sub: case Op::I64Sub:
+    case Op::I32Mul: case Op::I64Mul: case Op::I32And: case Op::I64And:
+    case Op::I32Or: case Op::I64Or: case Op::I32Xor: case Op::I64Xor:
+        break;
+    default:
+        return unsupported("optimising tier: integer instruction not supported by the x86-64 back end yet");
+    }
     Span<const u32> args = m_function.args(inst);
     Value result = m_function.result(inst);
     bool wide = is64_int(op);
@@ -242,11 +310,15 @@ Result<void> OptimizingCompiler::emit_two_address(Inst inst)
     bool commutative = engine::opt::has_effect(op, engine::opt::fx::kCommutative);
     Value a = args[0];
     Value b = args[1];
-    if (commutative && is_const(a) && !is_const(b)) {
+    // A folded load second (it is the memory operand), else a constant second.
+    bool load_first = m_alloc.is_folded_load(m_function, a);
+    if (commutative && (load_first || (is_const(a) && !is_const(b) && !m_alloc.is_folded_load(m_function, b)))) {
         Value t = a;
         a = b;
         b = t;
     }
+    if (m_alloc.is_folded_load(m_function, b))
+        return emit_two_address_load(inst, a, b);
     Gpr w = result_gpr(result, kScratch);
     Loc lb = m_alloc.loc(b);
     Loc la = m_alloc.loc(a);
@@ -307,14 +379,6 @@ Result<void> OptimizingCompiler::emit_two_address(Inst inst)
         default: m_asm.xor_(w, src, size); break;
         }
     };
-    switch (op) {
-    case Op::I32Add: case Op::I64Add: case Op::I32Sub: case Op::I64Sub:
-    case Op::I32Mul: case Op::I64Mul: case Op::I32And: case Op::I64And:
-    case Op::I32Or: case Op::I64Or: case Op::I32Xor: case Op::I64Xor:
-        break;
-    default:
-        return unsupported("optimising tier: integer instruction not supported by the x86-64 back end yet");
-    }
     if (is_const(b)) {
         u64 bits = const_bits(b);
         if (!wide || static_cast<i64>(bits) == static_cast<i32>(bits)) {

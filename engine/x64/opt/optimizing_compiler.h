@@ -154,6 +154,8 @@ private:
     // Per-op groups (lower.cpp).
     Result<void> emit_integer(Inst inst);
     Result<void> emit_bit_count(Inst inst);   // clz, ctz, popcnt
+    Result<void> emit_two_address_load(Inst inst, Value a, Value b);
+    void emit_alu(engine::opt::Op op, Gpr w, const Mem* memory, Gpr src);
     Result<void> emit_two_address(Inst inst); // add, sub, mul, and, or, xor
     Result<void> emit_division(Inst inst);
     Result<void> emit_shift(Inst inst);

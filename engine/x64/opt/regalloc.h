@@ -180,7 +180,12 @@ public:
     // - a sum `add x, y` (either maybe such a shift) whose only use is an add or sub of
     //   a constant c of the same width and block (±c fits 32 bits signed for i64): the
     //   two are one `lea [x + y * 2^k ± c]`, exact the same way;
-    // - the address of a memory access (address_fold).
+    // - the address of a memory access (address_fold);
+    // - a guarded i32.load / i64.load from memory 0 whose only use is the second operand
+    //   (or, for a commutative op, either) of an add, sub, mul, and, or or xor of its
+    //   width later in its block with only pure instructions between (is_folded_load):
+    //   the ALU instruction reads it as its memory operand, so the load's trap keeps
+    //   its place among the effects.
     bool is_folded(Value v) const { return m_fold_at[v] != engine::opt::kNone; }
     // Address folding (address_fold.cpp): a guarded access to memory 0 whose address is
     // `shl x, k` (k of 1 to 3), `add y, c` or `add (shl x, k), c` with a constant c,
@@ -191,6 +196,7 @@ public:
         u8 scale_log2 { 0 };
         i32 displacement { 0 }; // c plus the access's offset
     };
+    bool is_folded_load(const Function& f, Value v) const;
     const AddressFold* address_fold(Inst access) const
     {
         if (m_address_fold_of.is_empty() || m_address_fold_of[access] == engine::opt::kNone)
@@ -220,6 +226,7 @@ private:
     Result<void> fold_operands(const Function&);
     Result<void> fold_lea_operands(const Function&);
     Result<void> fold_addresses(const Function&);
+    Result<void> fold_loads(const Function&);
     Result<void> compute_liveness(const Function&);
     Result<void> build_intervals(const Function&);
     Result<void> scan(const Function&);

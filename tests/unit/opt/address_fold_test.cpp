@@ -232,5 +232,64 @@ TEST(AddressFold, SumsWithAConstantAreOneLea)
     EXPECT_EQ(compared, functions * 81);
 }
 
+// A full-width load whose only use is an ALU op later in its block, with only pure
+// instructions between, is that op's memory operand (folding.cpp, fold_loads); not
+// across a division that may trap, so which trap comes first is unchanged.
+TEST(AddressFold, LoadsAreMemoryOperands)
+{
+    std::string wat = "(module (memory 1)"
+        " (func (export \"xor\") (param $p i32) (param $v i32) (result i32)"
+        "   (i32.xor (local.get $v) (i32.load (local.get $p))))"
+        " (func (export \"sub\") (param $p i32) (param $v i64) (result i64)"
+        "   (i64.sub (local.get $v) (i64.load offset=8 (i32.and (local.get $p) (i32.const 0xfff0)))))"
+        " (func (export \"first\") (param $p i32) (param $v i32) (result i32)"
+        "   (i32.add (i32.load (local.get $p)) (i32.mul (local.get $v) (i32.const 3))))"
+        " (func (export \"across\") (param $p i32) (param $v i32) (result i32)"
+        "   (i32.add (i32.load (local.get $p)) (i32.div_u (i32.const 100) (local.get $v))))"
+        " (func (export \"constant\") (param $p i32) (param $v i32) (result i32)"
+        "   (i32.mul (i32.const -32) (i32.load offset=22 (i32.and (local.get $p) (i32.const 0xfff0)))))"
+        " (func (export \"narrow\") (param $p i32) (param $v i32) (result i32)"
+        "   (i32.or (local.get $v) (i32.load8_u (local.get $p))))"
+        " (func (export \"fill\") (local $i i32) (loop $l (i32.store8 (local.get $i) (i32.mul (local.get $i)"
+        "   (i32.const 13))) (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i)"
+        "   (i32.const 65536)))))"
+        ")";
+    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
+    ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
+    Vector<u8> wasm = bytes.release_value();
+    auto module = decode_module(wasm.span());
+    ASSERT_FALSE(module.is_error());
+    ASSERT_FALSE(validate_module(*module).is_error());
+    const bool expected[] = { true, true, true, false, true, false };
+    for (u32 index = 0; index < 6; ++index) {
+        Builder builder(*module);
+        Function function;
+        ASSERT_FALSE(builder.build(index, function).is_error());
+        ASSERT_FALSE(optimize(function).is_error());
+        x64::opt::Allocator allocator;
+        ASSERT_FALSE(allocator.run(function).is_error());
+        u32 folded = 0;
+        for (Value v = 0; v < function.value_count(); ++v)
+            folded += function.value(v).kind == ValueKind::Result && allocator.is_folded_load(function, v);
+        EXPECT_EQ(folded, expected[index] ? 1u : 0u) << "function " << index;
+    }
+    auto [baseline, optimized] = instantiate_both(wat);
+    ASSERT_TRUE(baseline && optimized);
+    ASSERT_EQ(run_text(*baseline, "fill", {}), run_text(*optimized, "fill", {}));
+    u32 traps = 0;
+    for (const char* name : { "xor", "sub", "first", "across", "constant", "narrow" }) {
+        for (u64 p : { 0ull, 4ull, 65532ull, 65533ull, 65536ull, 0xfffffffcull }) {
+            for (u64 v : { 0ull, 1ull, 0xffffffffull }) {
+                std::string want = run_text(*baseline, name, { p, v });
+                EXPECT_EQ(run_text(*optimized, name, { p, v }), want) << name << " " << p << " " << v;
+                traps += want.find("trap") != std::string::npos;
+            }
+        }
+    }
+    // across: a load out of bounds and a division by zero in one call trap on the load.
+    EXPECT_EQ(run_text(*optimized, "across", { 65536, 0 }), trap_text(TrapKind::MemoryOutOfBounds));
+    EXPECT_GT(traps, 10u);
+}
+
 } // namespace wk::engine::opt
 
