@@ -421,7 +421,7 @@ struct Entry<Function> {
             return false;
     }
     static constexpr bool kTakesLockItself = is<&calls::call_serve>() || is<&call_wait>() || is<&call_wait_console>()
-        || is<&calls::wait_many>() || is<&calls::wait_many_until>() || is<&calls::port_wait>();
+        || is<&calls::wait_many>() || is<&calls::wait_many_until>() || is<&calls::port_wait>() || is<&calls::call>();
 
     static void array(VMContext* self, VMVal* values) { call(self, values, std::index_sequence_for<Args...> {}); }
 

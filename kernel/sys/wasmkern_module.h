@@ -47,9 +47,9 @@ struct WasmkernCaller {
 
 // The WASI call lock of the caller's process (wasi-threads: docs/process-abi.md, "Threads"), or
 // nullptr when it has none. The calls that block (wait, wait_console, wait_many,
-// wait_many_until, port_wait) and call_serve run without it and take it themselves around
-// what uses the handle table, never while they wait: a thread blocked in one must not stop
-// the calls of the process's other threads, which may be what it waits for.
+// wait_many_until, port_wait, call) and call_serve run without it and take it themselves
+// around what uses the handle table, never while they wait: a thread blocked in one must not
+// stop the calls of the process's other threads, which may be what it waits for.
 engine::wasi::CallLock* call_lock_of(WasmkernCaller& caller);
 
 // Defines the `wasmkern` import module (docs/process-abi.md) in `linker`: spawn, wait, kill,

@@ -16,9 +16,9 @@
 # thread traps while its stderr is a full pipe nobody reads (userland/hostile/threads_stderr_full.wat:
 # the report blocks for good) is still there after 1.5 s and ends when the shell kills it (134,
 # the trap's status: a kill from outside ends the thread writing the report too, also while
-# the main thread joins it). Last, threads blocked in wait_many, port_wait and wait
-# (userland/hostile/threads_waits.wat) do not stop the calls of another thread that end their
-# waits. Two rounds: the kernel heap's bytes in use and the live objects are the same after
+# the main thread joins it). Last, threads blocked in wait_many, port_wait, wait and a direct
+# call (userland/hostile/threads_waits.wat) do not stop the calls of another thread that end
+# their waits. Two rounds: the kernel heap's bytes in use and the live objects are the same after
 # each, and free frames as well up to pages the heap holds.
 # usage: threads.sh WASMKERN USERLAND-DIR -- QEMU-RUN-ARGS... (the test image, the kernel last)
 set -uo pipefail
@@ -39,8 +39,8 @@ fail() { echo "threads: $*"; ok=0; }
 # tests/cli/threads/NAME.wat, and deep: userland/hostile/threads_deep.wat
 names=(parallel_sum lock_counter producer_consumer concurrent_writes spawn_flood spawn_tree thread_trap thread_exit no_thread_start deep)
 hoards=5
-# threads_handles, the killed process, the hoards, stderr_full, threads_waits and its child
-per_round=$((${#names[@]} + 5 + hoards))
+# threads_handles, the killed process, the hoards, stderr_full, threads_waits and its 2 children
+per_round=$((${#names[@]} + 6 + hoards))
 # What a program printed that the comparison covers.
 results() { grep -E '^(([a-z_]+: )?[a-z_]+=-?[0-9]+|thread [0-9]+)$' | sort; }
 
@@ -126,7 +126,7 @@ expect_count "^threads_stderr_full: stderr is a full pipe$" 2
 # ps 1.5 s after its thread trapped: still there (the report blocks); the kill ends it.
 expect_count "^ +($stuck1|$stuck2) +0 +(blocked|running) .*threads_stderr_full$" 2
 expect_count "^\\[process ($stuck1|$stuck2) exited with status 134\\]$" 2
-expect_count "^threads_waits: wait_many=0 signalled=1 port_wait=0 key=7 wait=0 status=137$" 2
+expect_count "^threads_waits: wait_many=0 signalled=1 port_wait=0 key=7 wait=0 status=137 call=13$" 2
 expect_count "^\\[process ($((stuck1 + 1))|$((stuck2 + 1))) exited with status 0\\]$" 2
 expect_count "KERNEL PANIC" 0
 expect_count "^powering off$" 1
