@@ -64,7 +64,7 @@ round() {
   local stuck=$((forever + hoards + 1))
   printf '%s\n' "spawn /bin/threads_stderr_full" "sleep 1500" "ps" "kill $stuck" "wait $stuck"
   # NOTE: killed in case it hangs (its line is then missing); it ends well before.
-  printf '%s\n' "spawn /bin/threads_waits" "sleep 3000" "kill $((stuck + 1))" "wait $((stuck + 1))"
+  printf '%s\n' "spawn /bin/threads_waits" "sleep 5000" "kill $((stuck + 1))" "wait $((stuck + 1))"
   printf '%s\n' "ps" "cache idle" "cache drop" "mem"
 }
 { round 0; round $per_round; echo poweroff; } >"$work/input"
