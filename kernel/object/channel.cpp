@@ -3,6 +3,7 @@
 #include <new>
 #include <utility>
 
+#include "base/intrusive_list.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/sched/thread.h"
 
@@ -14,19 +15,22 @@ namespace {
 u32 g_channels; // pairs alive; changed with interrupts off
 sched::WaitQueue g_signal_waiters;
 // Threads in a wait with a deadline: they sleep (the scheduler has no block-with-timeout) and
-// a signal change ends their sleep early. One per process at most.
-constexpr u32 kMaxDeadlineWaiters = 64;
-sched::Thread* g_deadline_waiters[kMaxDeadlineWaiters];
+// a signal change ends their sleep early. Each links a record on its own stack while it
+// sleeps, so any number may wait at once (every thread of every process, wasi-threads and
+// direct calls included) and none polls. Changed with interrupts off.
+struct DeadlineWaiter {
+    sched::Thread* thread { nullptr };
+    IntrusiveListNode node;
+};
+IntrusiveList<DeadlineWaiter, &DeadlineWaiter::node> g_deadline_waiters;
 
 std::unexpected<Errno> fail(Errno error) { return std::unexpected<Errno>(error); }
 
 void wake_signal_waiters_locked()
 {
     sched::wake_all(g_signal_waiters);
-    for (sched::Thread* thread : g_deadline_waiters) {
-        if (thread)
-            sched::wake_sleeping(thread);
-    }
+    for (DeadlineWaiter& waiter : g_deadline_waiters)
+        sched::wake_sleeping(waiter.thread);
 }
 } // namespace
 
@@ -40,20 +44,11 @@ void wait_for_signal_change() { sched::block_on(g_signal_waiters); }
 
 void wait_for_signal_change(u64 nanoseconds)
 {
-    sched::Thread* self = sched::current();
-    u32 slot = kMaxDeadlineWaiters;
-    for (u32 i = 0; i < kMaxDeadlineWaiters && slot == kMaxDeadlineWaiters; ++i) {
-        if (!g_deadline_waiters[i])
-            slot = i;
-    }
-    if (slot == kMaxDeadlineWaiters) {
-        // NOTE: cannot happen with one thread per process and 64 processes; polling keeps it correct.
-        sched::sleep_for(nanoseconds < 1'000'000 ? nanoseconds : 1'000'000);
-        return;
-    }
-    g_deadline_waiters[slot] = self;
+    DeadlineWaiter waiter;
+    waiter.thread = sched::current();
+    g_deadline_waiters.push_back(waiter);
     sched::sleep_for(nanoseconds);
-    g_deadline_waiters[slot] = nullptr;
+    g_deadline_waiters.remove(waiter);
 }
 
 u32 ChannelEndpoint::live_channels()

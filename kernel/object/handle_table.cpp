@@ -92,6 +92,7 @@ void HandleTable::release_slot(u32 index)
     released.rights = 0;
     push_free(index);
     --m_count;
+    ++m_removals;
 }
 
 ErrnoResult<Handle<KernelObject>> HandleTable::get(u32 value, ObjectType type, u32 required) const

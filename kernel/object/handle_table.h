@@ -77,6 +77,10 @@ public:
     void close_all();
 
     u32 count() const { return m_count; }
+    // How many handles were ever closed or taken (wraps). NOTE: the one part of the table read
+    // without the owner's serialisation: wait_many reads it with interrupts off while it waits
+    // without the process's call lock, to learn that a handle may be gone (one aligned word).
+    u32 removals() const { return m_removals; }
     // Copies up to out.size() records of live handles (in slot order); returns how many are live.
     u32 list(Span<HandleInfo> out) const;
 
@@ -102,6 +106,7 @@ private:
     u32 m_chunk_count { 0 };
     u32 m_salt { 0 };
     u32 m_count { 0 };
+    u32 m_removals { 0 };
     u32 m_free_head { kCapacity }; // kCapacity: none free
     u32 m_free_tail { kCapacity };
 };

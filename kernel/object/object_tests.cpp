@@ -4,6 +4,7 @@
 #include "kernel/object/port.h"
 #include "kernel/object/timer.h"
 #include "kernel/object/wait.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::object {
@@ -128,6 +129,83 @@ KERNEL_TEST(wait_until_timer)
     timer.cancel();
     KEXPECT(wait_until(own_deadline, check) == Errno::TimedOut);
     KEXPECT(time::nanoseconds_since_boot() >= own_deadline);
+}
+
+// More threads in waits with a deadline at once than there once were slots for (64): each
+// still sleeps until the signal it waits for, and none polls meanwhile (a thread without a slot
+// woke every millisecond, so it looked about 20 times during the 20 ms before the signal).
+namespace {
+
+constexpr u32 kDeadlineWaiters = 80;
+
+struct DeadlineWaitJob {
+    EventObject* event { nullptr };
+    u64 deadline { 0 };
+    u32 started { 0 };
+    u32 looks[kDeadlineWaiters] {};
+    Errno results[kDeadlineWaiters] {};
+    u32 next { 0 };
+};
+
+i64 wait_with_deadline(void* argument)
+{
+    auto& job = *static_cast<DeadlineWaitJob*>(argument);
+    u32 index;
+    {
+        x86_64::InterruptDisabler guard;
+        index = job.next++;
+        ++job.started;
+    }
+    auto check = [&](u64&) {
+        ++job.looks[index];
+        return job.event->signals() & kUser0 ? Errno::Success : Errno::Again;
+    };
+    job.results[index] = wait_until(job.deadline, check);
+    return 0;
+}
+
+} // namespace
+
+KERNEL_TEST(wait_until_many_deadline_waiters)
+{
+    auto created = EventObject::create();
+    KEXPECT(created.has_value());
+    auto& event = as<EventObject>(*created);
+    static DeadlineWaitJob job;
+    job = DeadlineWaitJob {};
+    job.event = &event;
+    job.deadline = time::nanoseconds_since_boot() + 20'000'000'000ull;
+    sched::Thread* threads[kDeadlineWaiters] = {};
+    u32 spawned = 0;
+    for (; spawned < kDeadlineWaiters; ++spawned) {
+        auto thread = sched::spawn("deadline-waiter", wait_with_deadline, &job, 16 * 1024);
+        if (!thread)
+            break;
+        threads[spawned] = *thread;
+    }
+    KEXPECT_EQ(spawned, kDeadlineWaiters);
+    // Until every one has looked once (and sleeps), then 20 ms more before the signal.
+    for (u32 tries = 0; tries < 10'000; ++tries) {
+        u32 looked = 0;
+        {
+            x86_64::InterruptDisabler guard;
+            for (u32 i = 0; i < spawned; ++i)
+                looked += job.looks[i] > 0 ? 1 : 0;
+        }
+        if (looked == spawned)
+            break;
+        sched::sleep_for(1'000'000);
+    }
+    sched::sleep_for(20'000'000);
+    KEXPECT(event.signal(kUser0, 0) == Errno::Success);
+    u32 woken = 0, most_looks = 0;
+    for (u32 i = 0; i < spawned; ++i) {
+        (void)sched::join(threads[i]);
+        woken += job.results[i] == Errno::Success ? 1 : 0;
+        most_looks = job.looks[i] > most_looks ? job.looks[i] : most_looks;
+    }
+    KEXPECT_EQ(woken, kDeadlineWaiters);
+    KEXPECT(most_looks <= 5);
 }
 
 KERNEL_TEST(port_registrations_and_queue)

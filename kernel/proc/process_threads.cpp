@@ -46,6 +46,7 @@ i64 ProcessThreads::member_main(void* argument)
     // instance and store and frees them; a killed thread leaves its wasm code at once.
     member.entry(member.argument);
     InterruptDisabler guard;
+    member.running = false;
     if (member.state == SlotState::Running)
         member.state = SlotState::Ended;
     return 0;
@@ -91,6 +92,7 @@ Result<void> ProcessThreads::start_thread(void (*entry)(void*), void* argument)
             if (thread) {
                 member->thread = *thread;
                 member->state = SlotState::Running;
+                member->running = true;
                 return {};
             }
             started = thread.error();
@@ -138,12 +140,13 @@ void ProcessThreads::kill_all_locked(bool spare_ender)
 {
     m_ending = true;
     for (Member& member : m_members) {
-        // NOTE: only running ones: an ended thread blocks no more, and a joined one is freed.
+        // NOTE: only threads still in their entry (`running`), whatever their slot's state: one
+        // that left it blocks no more, and a joined one is freed; but one being joined (by
+        // finish, the main thread having ended) may still block.
         // The thread that ends the program is left to finish its report (a killed thread's
         // writes stop short), unless the kill comes from outside: its report may block for
         // good (a full pipe or socket at fd 2), and the kill must end the process anyway.
-        if (member.state == SlotState::Running && member.thread != sched::current()
-            && (member.thread != m_ender || !spare_ender))
+        if (member.running && member.thread != sched::current() && (member.thread != m_ender || !spare_ender))
             sched::request_kill(member.thread);
     }
 }

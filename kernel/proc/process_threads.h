@@ -73,6 +73,9 @@ private:
         void (*entry)(void*) { nullptr };
         void* argument { nullptr };
         SlotState state { SlotState::Free };
+        // From the thread's start until it leaves its entry (set by the thread itself, with
+        // interrupts off, as its last act): a kill can reach it only meanwhile.
+        bool running { false };
     };
     // Slots: the running threads, and room for those that ended but are not yet joined.
     static constexpr u32 kSlots = engine::wasi::WasiThreads::kMaxThreads + 16;

@@ -96,7 +96,34 @@ u32 channel_read(WasmkernCaller& caller, u32 handle, u32 bytes_ptr, u32 bytes_ca
 
 namespace {
 
+// The items' handles still name `objects` (each with the wait right): Canceled when one was
+// closed or sent away, Intr when the caller was killed waiting for the call lock. Reads the
+// table's removal count into `removals` under the same lock.
+Errno look_up_items(WasmkernCaller& caller, const u32* fields, u32 count, RefPtr<object::KernelObject>* objects,
+                    u32& removals)
+{
+    engine::wasi::CallLockGuard guard(call_lock_of(caller));
+    if (!guard.held())
+        return Errno::Intr;
+    for (u32 i = 0; i < count; ++i) {
+        auto found = caller.handles->get(fields[i * 3], ObjectType::None, rights::kWait);
+        if (!found)
+            return objects[i] ? Errno::Canceled : found.error();
+        if (objects[i] && found->object.get() != objects[i].get())
+            return Errno::Canceled;
+        objects[i] = std::move(found->object);
+    }
+    removals = caller.handles->removals();
+    return Errno::Success;
+}
+
 // wait_many and wait_many_until: the items' wait until `deadline` (ns since boot, or none).
+// NOTE: the wait holds no call lock (call_lock_of), so the handle table is not read while it
+// waits: a handle closed or sent away meanwhile (by another thread of the caller's process, or
+// a direct call into it) changes the table's removal count, which the wait sees (closing and
+// sending wake waits); it then looks its handles up again under the lock, and one that no
+// longer names its object ends the wait (Canceled): the caller waits on handles, not on objects
+// it no longer holds.
 u32 wait_items(WasmkernCaller& caller, u32 items_ptr, u32 count, u64 deadline)
 {
     auto memory = caller.context->memory();
@@ -108,33 +135,37 @@ u32 wait_items(WasmkernCaller& caller, u32 items_ptr, u32 count, u64 deadline)
     u32 fields[kMaxWaitItems * 3];
     __builtin_memcpy(fields, items->data(), count * kWaitItemSize);
     RefPtr<object::KernelObject> objects[kMaxWaitItems];
-    for (u32 i = 0; i < count; ++i) {
-        auto found = caller.handles->get(fields[i * 3], ObjectType::None, rights::kWait);
-        if (!found)
-            return code(found.error());
-        objects[i] = std::move(found->object);
-    }
-    auto check = [&](u64& next_deadline) {
-        bool any = false;
-        for (u32 i = 0; i < count; ++i) {
-            // NOTE: a handle closed (or sent away) during the wait, by another thread of the
-            // caller's process or a direct call into it, ends the wait: the caller waits on
-            // handles, not on objects it no longer holds.
-            auto still = caller.handles->get(fields[i * 3], ObjectType::None, rights::kWait);
-            if (!still || still->object.get() != objects[i].get())
-                return Errno::Canceled;
-            fields[i * 3 + 2] = objects[i]->signals();
-            any = any || (fields[i * 3 + 2] & fields[i * 3 + 1]) != 0;
-            u64 own = objects[i]->next_signal_deadline();
-            next_deadline = own < next_deadline ? own : next_deadline;
+    u32 removals = 0;
+    if (Errno found = look_up_items(caller, fields, count, objects, removals); found != Errno::Success)
+        return code(found);
+    for (;;) {
+        bool removed = false;
+        auto check = [&](u64& next_deadline) {
+            if (caller.handles->removals() != removals) {
+                removed = true;
+                return Errno::Success;
+            }
+            bool any = false;
+            for (u32 i = 0; i < count; ++i) {
+                fields[i * 3 + 2] = objects[i]->signals();
+                any = any || (fields[i * 3 + 2] & fields[i * 3 + 1]) != 0;
+                u64 own = objects[i]->next_signal_deadline();
+                next_deadline = own < next_deadline ? own : next_deadline;
+            }
+            return any ? Errno::Success : Errno::Again;
+        };
+        Errno result = object::wait_until(deadline, check);
+        if (removed) {
+            if (Errno still = look_up_items(caller, fields, count, objects, removals); still != Errno::Success)
+                return code(still);
+            continue;
         }
-        return any ? Errno::Success : Errno::Again;
-    };
-    Errno result = object::wait_until(deadline, check);
-    if (result == Errno::Intr || result == Errno::Canceled)
-        return code(result);
-    Errno written = memory.write_bytes(items_ptr, ReadonlyBytes(reinterpret_cast<const u8*>(fields), count * kWaitItemSize));
-    return code(written != Errno::Success ? written : result);
+        if (result == Errno::Intr)
+            return code(result);
+        Errno written
+            = memory.write_bytes(items_ptr, ReadonlyBytes(reinterpret_cast<const u8*>(fields), count * kWaitItemSize));
+        return code(written != Errno::Success ? written : result);
+    }
 }
 
 } // namespace

@@ -81,7 +81,15 @@ u32 call(WasmkernCaller& caller, u32 handle, u32 args_ptr, u32 args_count, u32 r
     auto window = memory.bytes(window_ptr, window_len);
     if (!args || !window || !memory.contains(results_ptr, results_count * kValueSize))
         return code(Errno::Fault);
-    auto endpoint = caller.handles->get_as<CallEndpoint>(handle, ObjectType::Call, rights::kCall);
+    // NOTE: the caller's call lock (call_lock_of) for the lookup only: the call runs the
+    // service's code for as long as it likes, and the caller's other threads' calls go on.
+    ErrnoResult<object::Handle<CallEndpoint>> endpoint = std::unexpected<Errno>(Errno::BadF);
+    {
+        engine::wasi::CallLockGuard guard(call_lock_of(caller));
+        if (!guard.held())
+            return code(Errno::Intr);
+        endpoint = caller.handles->get_as<CallEndpoint>(handle, ObjectType::Call, rights::kCall);
+    }
     if (!endpoint)
         return code(endpoint.error());
     auto& service = endpoint->object->service();

@@ -129,7 +129,15 @@ u32 port_wait(WasmkernCaller& caller, u32 port_handle, u32 deadline_low, u32 dea
         return code(Errno::Inval);
     if (!memory.contains(packets_ptr, capacity * sizeof(object::PortPacket)) || !memory.contains(count_out, 4))
         return code(Errno::Fault);
-    auto port = caller.handles->get_as<PortObject>(port_handle, ObjectType::Port, rights::kRead);
+    // NOTE: the call lock (call_lock_of) for the lookup only: the wait is on the port object,
+    // which the reference keeps, so the process's other threads' calls go on meanwhile.
+    ErrnoResult<object::Handle<PortObject>> port = std::unexpected<Errno>(Errno::BadF);
+    {
+        engine::wasi::CallLockGuard guard(call_lock_of(caller));
+        if (!guard.held())
+            return code(Errno::Intr);
+        port = caller.handles->get_as<PortObject>(port_handle, ObjectType::Port, rights::kRead);
+    }
     if (!port)
         return code(port.error());
     object::PortPacket packets[kMaxPackets];

@@ -190,13 +190,20 @@ ErrnoResult<u32> process_pid(WasmkernCaller& caller, u32 handle, u32 required)
     return process->object->pid();
 }
 
-// wait and wait_console: the status, then the handle is closed (as waitpid reaps).
+// wait and wait_console: the status, then the handle is closed (as waitpid reaps). They take
+// the call lock themselves (call_lock_of): to find the process, and to close the handle.
 u32 wait_and_close(WasmkernCaller& caller, u32 handle, u32 status_out, bool watch_console)
 {
     auto memory = caller.context->memory();
     if (!memory.contains(status_out, 4))
         return static_cast<u32>(Errno::Fault);
-    auto pid = process_pid(caller, handle, rights::kWait);
+    ErrnoResult<u32> pid;
+    {
+        wasi::CallLockGuard guard(call_lock_of(caller));
+        if (!guard.held())
+            return static_cast<u32>(Errno::Intr);
+        pid = process_pid(caller, handle, rights::kWait);
+    }
     if (!pid)
         return static_cast<u32>(pid.error());
     if (watch_console)
@@ -206,7 +213,12 @@ u32 wait_and_close(WasmkernCaller& caller, u32 handle, u32 status_out, bool watc
         end_console_watch();
     if (!status)
         return static_cast<u32>(status.error());
-    (void)caller.handles->close(handle);
+    {
+        // NOTE: killed while waiting for the lock, the handle stays (teardown closes it).
+        wasi::CallLockGuard guard(call_lock_of(caller));
+        if (guard.held())
+            (void)caller.handles->close(handle);
+    }
     return static_cast<u32>(memory.write_u32(status_out, *status));
 }
 
@@ -383,10 +395,11 @@ struct Entry<Function> {
     // NOTE: the calls of a threaded process (wasi-threads) hold its WASI call lock, as its
     // WASI calls do: the handle table and the descriptors serve one call at a time. Not
     // call_serve, which parks while other processes' calls run this process's functions
-    // (whose WASI and window calls take the lock themselves). Released before end_call.
+    // (whose WASI and window calls take the lock themselves), nor the calls that block
+    // (kTakesLockItself: call_lock_of). Released before end_call.
     static R locked(WasmkernCaller& caller, Args... args)
     {
-        engine::wasi::CallLock* lock = caller.context && !kServes ? caller.context->call_lock() : nullptr;
+        engine::wasi::CallLock* lock = kTakesLockItself ? nullptr : call_lock_of(caller);
         engine::wasi::CallLockGuard guard(lock);
         // Killed while waiting for the lock: the call does not run (end_call ends the
         // thread, so the value is never seen).
@@ -399,14 +412,16 @@ struct Entry<Function> {
         return Function(caller, args...);
     }
 
-    static constexpr bool serves()
+    template<auto Other>
+    static constexpr bool is()
     {
-        if constexpr (std::is_same_v<decltype(Function), decltype(&calls::call_serve)>)
-            return Function == &calls::call_serve;
+        if constexpr (std::is_same_v<decltype(Function), decltype(Other)>)
+            return Function == Other;
         else
             return false;
     }
-    static constexpr bool kServes = serves();
+    static constexpr bool kTakesLockItself = is<&calls::call_serve>() || is<&call_wait>() || is<&call_wait_console>()
+        || is<&calls::wait_many>() || is<&calls::wait_many_until>() || is<&calls::port_wait>() || is<&calls::call>();
 
     static void array(VMContext* self, VMVal* values) { call(self, values, std::index_sequence_for<Args...> {}); }
 
@@ -438,6 +453,8 @@ constexpr Definition define(const char* name)
 }
 
 } // namespace
+
+engine::wasi::CallLock* call_lock_of(WasmkernCaller& caller) { return caller.context ? caller.context->call_lock() : nullptr; }
 
 Result<void> define_wasmkern(engine::runtime::Store& store, engine::runtime::Linker& linker, WasmkernCaller& caller)
 {

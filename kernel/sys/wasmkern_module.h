@@ -15,6 +15,9 @@ class CallService;
 namespace wk::kernel::sched {
 class Thread;
 }
+namespace wk::engine::wasi {
+class CallLock;
+}
 
 namespace wk::kernel::sys {
 
@@ -41,6 +44,13 @@ struct WasmkernCaller {
     // must live as long as the process (CallService keeps it).
     sched::Thread* main_thread { nullptr };
 };
+
+// The WASI call lock of the caller's process (wasi-threads: docs/process-abi.md, "Threads"), or
+// nullptr when it has none. The calls that block (wait, wait_console, wait_many,
+// wait_many_until, port_wait, call) and call_serve run without it and take it themselves
+// around what uses the handle table, never while they wait: a thread blocked in one must not
+// stop the calls of the process's other threads, which may be what it waits for.
+engine::wasi::CallLock* call_lock_of(WasmkernCaller& caller);
 
 // Defines the `wasmkern` import module (docs/process-abi.md) in `linker`: spawn, wait, kill,
 // ps, meminfo, poweroff, pipe, wait_console, interrupt and the handle calls, as host functions

@@ -12,8 +12,14 @@
 # threads spin, wait and sleep in a WASI call (userland/hostile/threads_forever.wat) is killed
 # from the shell and ends with 137, and five processes hoarding blocked threads
 # (userland/hostile/threads_hoard.wat) meet the system's bound (256 spawned threads: 64 each for
-# four, none for the fifth; in any order, 256 in all) and are killed. Two rounds: the kernel heap's bytes in use and the live
-# objects are the same after each, and free frames as well up to pages the heap holds.
+# four, none for the fifth; in any order, 256 in all) and are killed. Then a process whose
+# thread traps while its stderr is a full pipe nobody reads (userland/hostile/threads_stderr_full.wat:
+# the report blocks for good) is still there after 1.5 s and ends when the shell kills it (134,
+# the trap's status: a kill from outside ends the thread writing the report too, also while
+# the main thread joins it). Last, threads blocked in wait_many, port_wait, wait and a direct
+# call (userland/hostile/threads_waits.wat) do not stop the calls of another thread that end
+# their waits. Two rounds: the kernel heap's bytes in use and the live objects are the same after
+# each, and free frames as well up to pages the heap holds.
 # usage: threads.sh WASMKERN USERLAND-DIR -- QEMU-RUN-ARGS... (the test image, the kernel last)
 set -uo pipefail
 if [ "${1:-}" = "--help" ] || [ $# -lt 3 ]; then
@@ -33,7 +39,8 @@ fail() { echo "threads: $*"; ok=0; }
 # tests/cli/threads/NAME.wat, and deep: userland/hostile/threads_deep.wat
 names=(parallel_sum lock_counter producer_consumer concurrent_writes spawn_flood spawn_tree thread_trap thread_exit no_thread_start deep)
 hoards=5
-per_round=$((${#names[@]} + 2 + hoards)) # threads_handles, the killed process, the hoards
+# threads_handles, the killed process, the hoards, stderr_full, threads_waits and its 2 children
+per_round=$((${#names[@]} + 6 + hoards))
 # What a program printed that the comparison covers.
 results() { grep -E '^(([a-z_]+: )?[a-z_]+=-?[0-9]+|thread [0-9]+)$' | sort; }
 
@@ -54,6 +61,10 @@ round() {
   printf '%s\n' "ps"
   for pid in $(seq $((forever + 1)) $((forever + hoards))); do echo "kill $pid"; done
   for pid in $(seq $((forever + 1)) $((forever + hoards))); do echo "wait $pid"; done
+  local stuck=$((forever + hoards + 1))
+  printf '%s\n' "spawn /bin/threads_stderr_full" "sleep 1500" "ps" "kill $stuck" "wait $stuck"
+  # NOTE: killed in case it hangs (its line is then missing); it ends well before.
+  printf '%s\n' "spawn /bin/threads_waits" "sleep 5000" "kill $((stuck + 1))" "wait $((stuck + 1))"
   printf '%s\n' "ps" "cache idle" "cache drop" "mem"
 }
 { round 0; round $per_round; echo poweroff; } >"$work/input"
@@ -110,6 +121,13 @@ for r in 1 2; do
     | sed -n "$(((r - 1) * hoards + 1)),$((r * hoards))p" | awk '{ sum += $1 } END { print sum }')
   [ "${hoarded:-0}" = 256 ] || fail "round $r: the hoards spawned ${hoarded:-no} threads in all, expected 256"
 done
+stuck1=$((forever1 + hoards + 1)) stuck2=$((forever2 + hoards + 1))
+expect_count "^threads_stderr_full: stderr is a full pipe$" 2
+# ps 1.5 s after its thread trapped: still there (the report blocks); the kill ends it.
+expect_count "^ +($stuck1|$stuck2) +0 +(blocked|running) .*threads_stderr_full$" 2
+expect_count "^\\[process ($stuck1|$stuck2) exited with status 134\\]$" 2
+expect_count "^threads_waits: wait_many=0 signalled=1 port_wait=0 key=7 wait=0 status=137 call=13$" 2
+expect_count "^\\[process ($((stuck1 + 1))|$((stuck2 + 1))) exited with status 0\\]$" 2
 expect_count "KERNEL PANIC" 0
 expect_count "^powering off$" 1
 check_memory_after_rounds

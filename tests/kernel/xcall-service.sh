@@ -6,7 +6,9 @@
 # (the service goes on), services that trap, recurse too deep or exit in a call (ECONNABORTED
 # for the client, then EPIPE; the service ends), a service killed while a call spins in it,
 # and a cycle (the client waits for the service's gate while the service calls the client):
-# EDEADLK for the one that would close it, no hang.
+# EDEADLK for the one that would close it, no hang; last, a helper that waits for the call lock
+# of a threaded service (userland/hostile/xcall_threads_service.wat, whose thread sleeps in a
+# WASI call holding it) is killed and ends (137), and the service ends once its handle is closed.
 # Twice: the second round leaves the kernel heap's bytes and live objects (0) as the first, and
 # free frames up to pages the heap holds.
 # usage: xcall-service.sh -- QEMU-RUN-ARGS... (an initrd with the test programs, the kernel last)
@@ -40,7 +42,10 @@ for check in "start the service, receive its call handles -> 0" "call handles he
     "start a service to kill -> 0" "kill the service inside the call -> 0" "status of the killed service -> 137" \
     "the spinning call ended -> 13" "helper status -> 0" "a call to the killed service -> 64" \
     "start a service that calls back -> 0" "offer a function of the client -> 0" "send it to the service -> 0" \
-    "call the service while it calls back -> 0" "its result -> 11" "status of the service that called back -> 0" "done"; do
+    "call the service while it calls back -> 0" "its result -> 11" "status of the service that called back -> 0" \
+    "start a threaded service whose thread holds its call lock -> 0" "a helper calls the threaded service -> 0" \
+    "kill the helper waiting for the service's call lock -> 0" "status of the helper killed waiting for the lock -> 137" \
+    "status of the threaded service once its handle is closed -> 0" "done"; do
   expect_count "^xcall_client: $check$" 2
 done
 expect_count "^xcall_client: a helper calls the spinning function -> 0$" 4
@@ -49,6 +54,7 @@ expect_count "^xcall_service: calling back its waiting client -> 16$" 2
 expect_count "^error: wasm trap in a direct call: out of bounds memory access$" 2
 expect_count "^error: wasm trap in a direct call: call stack exhausted$" 2
 expect_count "^xcall_service: checks" 0
+expect_count "^xcall_threads_service: the call ran$" 0
 expect_count "^\\[process [0-9]+ exited with status 0\\]$" 2
 expect_count "^0 processes$" 2
 expect_count "KERNEL PANIC" 0

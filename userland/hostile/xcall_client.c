@@ -2,7 +2,8 @@
 // calls") and abuses direct calls: results of every value type, state kept across calls, the
 // call window, bad counts, forged and wrong handles, a missing right, nested calls, a service
 // that traps, recurses too deep, exits or loops in a call (killed by its holder), a client
-// killed in a call. Prints one line per check (tests/kernel/xcall-service.sh).
+// killed in a call or while it waits for a threaded service's call lock. Prints one line per
+// check (tests/kernel/xcall-service.sh).
 //   xcall_client            the checks
 //   xcall_client bench      a table of round trips (null call, 4 KiB copied both ways)
 //   xcall_client call-spin  (helper) says "ready" on its channel, then calls its call handle
@@ -179,6 +180,48 @@ static void cycle(void)
     show("status of the service that called back", wait_status(service));
 }
 
+// A threaded service (userland/hostile/xcall_threads_service.wat) whose spawned thread sleeps
+// in a WASI call, holding the service's call lock: a helper calling the service's function
+// waits for that lock, and a kill ends it there (its wait gives up; before, it spun on). The
+// helper's end is awaited for 10 s at most, so that a helper that does not end fails the check
+// instead of hanging the test; then the service is killed too, which frees the lock.
+static void busy_call_lock(void)
+{
+    uint32_t pair[2], service = 0, call = 0, helper = 0;
+    int error = wasmkern_channel_create(pair);
+    if (!error) {
+        static const char path[] = "/bin/xcall_threads_service";
+        static const char argv[] = "xcall_threads_service";
+        struct WkHandleGrant grant = { pair[1], WK_RIGHT_WRITE };
+        error = wasmkern_spawn_with_handles(path, sizeof path - 1, argv, sizeof argv, "", 0, 0, 1, 2, &grant, 1, 0,
+            &service);
+        wasmkern_handle_close(pair[1]);
+        struct WkWaitItem item = { pair[0], WK_SIGNAL_READABLE | WK_SIGNAL_PEER_CLOSED, 0 };
+        if (!error)
+            error = wasmkern_wait_many(&item, 1, 20000);
+        char text[8];
+        uint32_t actual[2] = { 0, 0 };
+        if (!error)
+            error = wasmkern_channel_read(pair[0], text, sizeof text, &call, 1, actual);
+        if (!error && actual[1] != 1)
+            error = EPROTO;
+        wasmkern_handle_close(pair[0]);
+    }
+    show("start a threaded service whose thread holds its call lock", error);
+    if (error)
+        return;
+    sleep_ms(300); // its thread is asleep, holding the lock, by then
+    show("a helper calls the threaded service", start_helper(call, &helper));
+    show("kill the helper waiting for the service's call lock", wasmkern_kill(helper));
+    struct WkWaitItem exited = { helper, WK_SIGNAL_EXITED, 0 };
+    error = wasmkern_wait_many(&exited, 1, 10000);
+    show("status of the helper killed waiting for the lock", error ? 1000 + (uint32_t)error : wait_status(helper));
+    if (error)
+        wasmkern_kill(service);
+    wasmkern_handle_close(call);
+    show("status of the threaded service once its handle is closed", wait_status(service));
+}
+
 // A service that misbehaves in a call ends; the client gets ECONNABORTED, then EPIPE.
 static void misbehaving(const char* what, int function, uint32_t param)
 {
@@ -315,6 +358,7 @@ int main(int argc, char** argv)
     show("a call to the killed service", wasmkern_call(calls[ADD], args, 2, results, 1, NULL, 0));
     close_all(calls);
     cycle();
+    busy_call_lock();
     printf("xcall_client: done\n");
     return 0;
 }
