@@ -194,9 +194,11 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
     c.iss = next_random();
     c.snd_una = c.iss;
     c.snd_nxt = c.iss + 1;
+    c.snd_max = c.snd_nxt;
     c.snd_wnd = segment.window;
     c.rcv_nxt = segment.sequence + 1;
     c.timer_ns = now_ns + c.rto_ns;
+    start_rtt_timing(c, c.iss, now_ns);
     send_segment(c, c.iss, kSyn | kAck, {}, now_ns);
 }
 
@@ -261,10 +263,19 @@ void TcpLayer::enter_time_wait(Connection& c, u64 now_ns)
     c.timer_ns = now_ns + kTimeWaitNs;
 }
 
+void TcpLayer::sync_sent(Connection& c)
+{
+    if (seq_lt(c.snd_nxt, c.snd_una))
+        c.snd_nxt = c.snd_una;
+    c.fin_sent = c.fin_numbered && seq_lt(c.fin_sequence, c.snd_nxt);
+    u32 data = c.snd_nxt - c.snd_una - (c.fin_sent ? 1 : 0);
+    c.tx_sent = static_cast<u16>(data < c.tx_count ? data : c.tx_count);
+}
+
 void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
 {
     u32 ack = segment.acknowledgment;
-    if (seq_lt(c.snd_nxt, ack)) {
+    if (seq_lt(c.snd_max, ack)) {
         send_ack(c, now_ns); // acknowledges what we never sent
         return;
     }
@@ -272,18 +283,22 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
         u32 acked = ack - c.snd_una;
         if (c.state == TcpState::SynReceived || c.snd_una == c.iss)
             --acked; // our SYN
-        bool fin_acked = c.fin_sent && ack == c.snd_nxt;
+        bool fin_acked = c.fin_numbered && seq_lt(c.fin_sequence, ack);
         if (fin_acked && acked > 0)
             --acked;
         if (acked > c.tx_count)
             acked = c.tx_count;
         __builtin_memmove(c.tx, c.tx + acked, c.tx_count - acked);
         c.tx_count = static_cast<u16>(c.tx_count - acked);
-        c.tx_sent = static_cast<u16>(c.tx_sent > acked ? c.tx_sent - acked : 0);
         c.snd_una = ack;
+        // After a timeout snd_nxt went back; the peer may have had more than it resent.
+        if (seq_lt(c.snd_nxt, ack))
+            c.snd_nxt = ack;
+        sync_sent(c);
         c.retries = 0;
-        c.rto_ns = kInitialRtoNs;
-        c.timer_ns = c.snd_una == c.snd_nxt ? 0 : now_ns + c.rto_ns;
+        rtt_acknowledged(c, ack, now_ns);
+        // RFC 6298, 5.3: the timer restarts for what is still unacknowledged.
+        c.timer_ns = c.snd_una == c.snd_max ? 0 : now_ns + c.rto_ns;
         if (c.state == TcpState::SynReceived)
             c.state = TcpState::Established;
         if (fin_acked) {
@@ -332,7 +347,7 @@ void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
     }
     if (!(segment.flags & kAck))
         return;
-    if (c.state == TcpState::SynReceived && (seq_le(segment.acknowledgment, c.iss) || seq_lt(c.snd_nxt, segment.acknowledgment))) {
+    if (c.state == TcpState::SynReceived && (seq_le(segment.acknowledgment, c.iss) || seq_lt(c.snd_max, segment.acknowledgment))) {
         send_reset_for(c.remote, segment, now_ns);
         return;
     }
@@ -415,9 +430,13 @@ void TcpLayer::push(Connection& c, u64 now_ns)
         usize chunk = unsent < c.peer_mss ? unsent : c.peer_mss;
         if (chunk > window)
             chunk = window;
+        if (!seq_lt(c.snd_nxt, c.snd_max))
+            start_rtt_timing(c, c.snd_nxt, now_ns); // new data, not sent before
         send_segment(c, c.snd_nxt, kAck | kPsh, { c.tx + c.tx_sent, chunk }, now_ns);
         c.tx_sent = static_cast<u16>(c.tx_sent + chunk);
         c.snd_nxt += static_cast<u32>(chunk);
+        if (seq_lt(c.snd_max, c.snd_nxt))
+            c.snd_max = c.snd_nxt;
         if (!c.timer_ns)
             c.timer_ns = now_ns + c.rto_ns;
     }
@@ -426,9 +445,15 @@ void TcpLayer::push(Connection& c, u64 now_ns)
     if (c.tx_sent < c.tx_count && !c.timer_ns)
         c.timer_ns = now_ns + c.rto_ns;
     if (c.fin_queued && !c.fin_sent && c.tx_sent == c.tx_count) {
+        if (!c.fin_numbered) {
+            c.fin_numbered = true;
+            c.fin_sequence = c.snd_nxt;
+        }
         send_segment(c, c.snd_nxt, kAck | kFin, {}, now_ns);
         c.fin_sent = true;
         c.snd_nxt += 1;
+        if (seq_lt(c.snd_max, c.snd_nxt))
+            c.snd_max = c.snd_nxt;
         if (!c.timer_ns)
             c.timer_ns = now_ns + c.rto_ns;
     }
@@ -451,7 +476,8 @@ void TcpLayer::tick(u64 now_ns)
             release(c);
             continue;
         }
-        if (c.state != TcpState::SynSent && ++c.retries > kMaxRetries) {
+        u32 limit = c.state == TcpState::SynReceived ? kMaxSynAckRetries : kMaxRetries;
+        if (c.state != TcpState::SynSent && ++c.retries > limit) {
             ++m_counters.timeouts;
             c.failure = TcpFailure::TimedOut;
             send_segment(c, c.snd_nxt, kRst, {}, now_ns);
@@ -461,7 +487,7 @@ void TcpLayer::tick(u64 now_ns)
             continue;
         }
         ++m_counters.retransmissions;
-        c.rto_ns *= 2;
+        rtt_backoff(c);
         c.timer_ns = now_ns + c.rto_ns;
         if (c.state == TcpState::SynReceived) {
             send_segment(c, c.iss, kSyn | kAck, {}, now_ns);

@@ -6,12 +6,12 @@
 #include "base/result.h"
 #include "kernel/net/wire.h"
 
-// TCP (RFC 9293), first part: passive and active open (tcp_connect.cpp), in-order data both
-// ways, FIN and RST, TIME_WAIT, and retransmission from the oldest unacknowledged byte
-// (go-back-N) on a fixed, doubling timeout. Pure code like the rest of kernel/net: segments
-// come in through receive(), go out through a TcpOutput, the time is passed in. Not yet: RTT estimation, window
-// scaling, congestion control, out-of-order queueing (such segments are dropped and acked),
-// keep-alive (docs/networking.md, "The plan").
+// TCP (RFC 9293): passive and active open (tcp_connect.cpp), in-order data both ways, FIN and
+// RST, TIME_WAIT, and retransmission from the oldest unacknowledged byte (go-back-N) on a
+// timeout estimated from the round trip (RFC 6298, tcp_control.cpp). Pure code like the rest
+// of kernel/net: segments come in through receive(), go out through a TcpOutput, the time is
+// passed in. Not yet: window scaling, congestion control, out-of-order queueing (such
+// segments are dropped and acked), keep-alive (docs/networking.md, "The plan").
 //
 // Memory is fixed: kConnections connections with kBufferBytes of receive and
 // kSendBufferBytes of send buffer each (what is in flight is at most the send buffer, so it
@@ -63,6 +63,7 @@ struct TcpCounters {
     u64 out_of_order { 0 };  // dropped (acknowledged with the expected sequence)
     u64 retransmissions { 0 };
     u64 timeouts { 0 };      // connections reset after kMaxRetries (kMaxSynRetries opening)
+    u64 rtt_samples { 0 };   // round trips measured (RFC 6298)
     u64 time_wait_reused { 0 }; // TIME_WAIT connections ended early for a new SYN
     u64 connects { 0 };      // active opens started
     u64 refused { 0 };       // active opens answered with RST
@@ -76,8 +77,19 @@ public:
     static constexpr usize kSendBufferBytes = 16384; // to send (and resend), per connection
     static constexpr u16 kDefaultMss = 536; // RFC 9293 when the peer sends none
     static constexpr u16 kOurMss = 1460;
+    // RFC 6298: 1 s until a round trip is measured; then SRTT + max(G, 4 RTTVAR) within
+    // [kMinRtoNs, kMaxRtoNs], doubled on each timeout. NOTE: the RFC's minimum is 1 s; 200 ms
+    // (as Linux) because the peers here are a millisecond away and a lost segment that fast
+    // retransmit cannot repair would otherwise stall the connection for a second.
     static constexpr u64 kInitialRtoNs = 1'000'000'000ull;
-    static constexpr u32 kMaxRetries = 6;
+    static constexpr u64 kMinRtoNs = 200'000'000ull;
+    static constexpr u64 kMaxRtoNs = 60'000'000'000ull;
+    static constexpr u64 kClockGranularityNs = 1'000'000ull; // G: the net thread's poll
+    // Timeouts in a row before an established connection is reset: from a 200 ms RTO,
+    // 0.2 + 0.4 + ... + 51.2 s = 102 s (RFC 9293 asks for at least 100 s), then one more.
+    static constexpr u32 kMaxRetries = 9;
+    // SYN+ACKs sent again before a half-open connection is dropped: 1 + 2 + ... + 32 s.
+    static constexpr u32 kMaxSynAckRetries = 6;
     // SYNs sent again before an active open gives up: 1 + 2 + 4 + 8 + 16 s, 31 s in all.
     static constexpr u32 kMaxSynRetries = 4;
     static constexpr u16 kFirstEphemeralPort = 49152;
@@ -131,6 +143,14 @@ public:
     const TcpCounters& counters() const { return m_counters; }
     usize connections_in_use() const;
 
+    // What the congestion and timer state of a connection is, for `net` and tests.
+    struct Info {
+        u64 srtt_ns;   // 0: no round trip measured yet
+        u64 rttvar_ns;
+        u64 rto_ns;
+    };
+    Info info(usize connection) const;
+
 private:
     struct Connection {
         TcpState state { TcpState::Closed };
@@ -141,7 +161,8 @@ private:
         TcpFailure failure { TcpFailure::None };
         bool fin_received { false };
         bool fin_queued { false };
-        bool fin_sent { false };
+        bool fin_sent { false };  // the FIN is below snd_nxt
+        bool fin_numbered { false }; // the FIN was sent once: fin_sequence is its number
         i8 listener { -1 };
         Ipv4Address remote { 0 };
         u16 remote_port { 0 };
@@ -149,11 +170,17 @@ private:
         u16 peer_mss { kDefaultMss };
         u32 iss { 0 };
         u32 snd_una { 0 };
-        u32 snd_nxt { 0 };
+        u32 snd_nxt { 0 };       // the next to send (back at snd_una after a timeout)
+        u32 snd_max { 0 };       // past the highest ever sent
+        u32 fin_sequence { 0 };
         u32 snd_wnd { 0 };
         u32 rcv_nxt { 0 };
         u64 timer_ns { 0 };      // retransmission or TIME_WAIT deadline (0: none)
         u64 rto_ns { kInitialRtoNs };
+        u64 srtt_ns { 0 };       // 0: no sample yet
+        u64 rttvar_ns { 0 };
+        u64 rtt_start_ns { 0 };  // when the timed segment was sent (0: none timed)
+        u32 rtt_sequence { 0 };  // its first sequence number: an ACK past it ends the timing
         u32 retries { 0 };
         u16 rx_head { 0 };
         u16 rx_count { 0 };
@@ -191,6 +218,8 @@ private:
     void handle_syn_sent(Connection& c, const Segment& segment, u64 now_ns);
     bool port_in_use(u16 port) const;
     void process_ack(Connection& c, const Segment& segment, u64 now_ns);
+    // After snd_una moved: snd_nxt at least snd_una, and tx_sent and fin_sent where it is.
+    void sync_sent(Connection& c);
     void send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns);
     void send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
                   u64 now_ns);
@@ -198,6 +227,11 @@ private:
     void send_ack(Connection& c, u64 now_ns);
     // Sends what the peer's window allows of the unsent data, then FIN when it is due.
     void push(Connection& c, u64 now_ns);
+    // RFC 6298 (tcp_control.cpp): times `sequence` unless a segment is timed already;
+    // an acknowledgment past it takes a sample; a retransmission cancels it (Karn).
+    void start_rtt_timing(Connection& c, u32 sequence, u64 now_ns);
+    void rtt_acknowledged(Connection& c, u32 ack, u64 now_ns);
+    void rtt_backoff(Connection& c);
     void release(Connection& c);
     void enter_time_wait(Connection& c, u64 now_ns);
     u16 receive_window(const Connection& c) const { return static_cast<u16>(kBufferBytes - c.rx_count); }

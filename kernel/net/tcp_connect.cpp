@@ -62,7 +62,9 @@ Result<usize> TcpLayer::connect(Ipv4Address remote, u16 port, u64 now_ns)
     c.iss = next_random();
     c.snd_una = c.iss;
     c.snd_nxt = c.iss + 1;
+    c.snd_max = c.snd_nxt;
     c.timer_ns = now_ns + c.rto_ns;
+    start_rtt_timing(c, c.iss, now_ns);
     ++m_counters.connects;
     send_segment(c, c.iss, kSyn, {}, now_ns);
     return static_cast<usize>(&c - m_connections);
@@ -100,7 +102,7 @@ void TcpLayer::handle_syn_sent(Connection& c, const Segment& segment, u64 now_ns
         c.peer_mss = 64; // NOTE: a tiny MSS would turn every byte into a segment
     c.state = TcpState::Established;
     c.retries = 0;
-    c.rto_ns = kInitialRtoNs;
+    rtt_acknowledged(c, segment.acknowledgment, now_ns); // the handshake's round trip
     c.timer_ns = 0;
     // Data on the SYN+ACK is not taken: the ACK asks for it again.
     send_ack(c, now_ns);
