@@ -231,7 +231,9 @@ void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8
 
 void TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns)
 {
-    send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags, receive_window(c), data, now_ns);
+    u32 window = receive_window(c);
+    send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
+             static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns);
 }
 
 void TcpLayer::send_ack(Connection& c, u64 now_ns) { send_segment(c, c.snd_nxt, kAck, {}, now_ns); }
@@ -366,51 +368,19 @@ void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
         data = data.subspan(old);
         sequence = c.rcv_nxt;
     }
-    if ((data.size() || (segment.flags & kFin)) && sequence != c.rcv_nxt) {
-        ++m_counters.out_of_order;
-        process_ack(c, segment, now_ns);
-        if (c.in_use)
-            send_ack(c, now_ns);
-        return;
-    }
     process_ack(c, segment, now_ns);
     if (!c.in_use || c.state == TcpState::Closed)
         return;
-    bool acknowledge = false;
-    bool can_receive = c.state == TcpState::Established || c.state == TcpState::FinWait1 || c.state == TcpState::FinWait2;
-    usize taken = 0;
-    if (!data.empty() && can_receive) {
-        usize space = kBufferBytes - c.rx_count;
-        taken = data.size() < space ? data.size() : space;
-        // NOTE: an owner that closed reads no more: its bytes are acknowledged and dropped, so
-        // that a peer still sending (a request the owner refused) is not stalled by a window
-        // nobody would open before it reads our answer and FIN.
-        if (c.owner_closed)
-            taken = data.size();
-        for (usize i = 0; i < taken && !c.owner_closed; ++i)
-            c.rx[(c.rx_head + c.rx_count + i) % kBufferBytes] = data[i];
-        if (!c.owner_closed)
-            c.rx_count = static_cast<u16>(c.rx_count + taken);
-        c.rcv_nxt += static_cast<u32>(taken);
-        acknowledge = true;
-    } else if (!data.empty()) {
-        acknowledge = true; // after their FIN: nothing more is taken
+    bool fin = (segment.flags & kFin) != 0;
+    if ((data.size() || fin) && sequence != c.rcv_nxt) {
+        ++m_counters.out_of_order;
+        if (can_receive(c) && !c.owner_closed)
+            queue_out_of_order(c, sequence, data, fin);
+        send_ack(c, now_ns); // a duplicate ACK: the peer's fast retransmit counts them
+        push(c, now_ns);
+        return;
     }
-    if ((segment.flags & kFin) && taken == data.size() && !c.fin_received && can_receive) {
-        c.fin_received = true;
-        c.rcv_nxt += 1;
-        acknowledge = true;
-        if (c.state == TcpState::Established)
-            c.state = TcpState::CloseWait;
-        else if (c.state == TcpState::FinWait1)
-            c.state = TcpState::Closing;
-        else if (c.state == TcpState::FinWait2)
-            enter_time_wait(c, now_ns);
-    } else if ((segment.flags & kFin) && c.state == TcpState::TimeWait) {
-        acknowledge = true; // our last ACK was lost
-        c.timer_ns = now_ns + kTimeWaitNs;
-    }
-    if (acknowledge)
+    if (take_in_order(c, data, fin, now_ns))
         send_ack(c, now_ns);
     push(c, now_ns);
 }
@@ -588,8 +558,8 @@ usize TcpLayer::receive_data(usize connection, std::span<u8> out, u64 now_ns)
     bool window_was_small = receive_window(c) < c.peer_mss;
     for (usize i = 0; i < count; ++i)
         out[i] = c.rx[(c.rx_head + i) % kBufferBytes];
-    c.rx_head = static_cast<u16>((c.rx_head + count) % kBufferBytes);
-    c.rx_count = static_cast<u16>(c.rx_count - count);
+    c.rx_head = static_cast<u32>((c.rx_head + count) % kBufferBytes);
+    c.rx_count = static_cast<u32>(c.rx_count - count);
     // A window that opens again is announced (the peer may be waiting on a zero window).
     if (count && window_was_small && c.state != TcpState::Closed)
         send_ack(c, now_ns);
@@ -602,7 +572,7 @@ void TcpLayer::close(usize connection, u64 now_ns)
         return;
     auto& c = m_connections[connection];
     c.owner_closed = true;
-    c.rx_count = 0; // unread bytes are dropped (the window opens again)
+    drop_received(c); // unread bytes are dropped (the window opens again)
     switch (c.state) {
     case TcpState::Established:
         c.state = TcpState::FinWait1;

@@ -10,8 +10,8 @@
 // RST, TIME_WAIT, and retransmission from the oldest unacknowledged byte (go-back-N) on a
 // timeout estimated from the round trip (RFC 6298, tcp_control.cpp). Pure code like the rest
 // of kernel/net: segments come in through receive(), go out through a TcpOutput, the time is
-// passed in. Not yet: window scaling, congestion control, out-of-order queueing (such
-// segments are dropped and acked), keep-alive (docs/networking.md, "The plan").
+// passed in. Segments past a gap wait in the receive buffer (tcp_receive.cpp). Not yet:
+// window scaling, congestion control, keep-alive (docs/networking.md, "The plan").
 //
 // Memory is fixed: kConnections connections with kBufferBytes of receive and
 // kSendBufferBytes of send buffer each (what is in flight is at most the send buffer, so it
@@ -60,7 +60,9 @@ struct TcpCounters {
     u64 resets_sent { 0 };
     u64 resets_received { 0 };
     u64 syn_dropped { 0 };   // backlog or connection table full
-    u64 out_of_order { 0 };  // dropped (acknowledged with the expected sequence)
+    u64 out_of_order { 0 };  // past a gap (acknowledged with the expected sequence)
+    u64 out_of_order_queued { 0 };  // of which kept until the gap fills
+    u64 out_of_order_dropped { 0 }; // of which dropped: past the buffer, or the ranges full
     u64 retransmissions { 0 };
     u64 timeouts { 0 };      // connections reset after kMaxRetries (kMaxSynRetries opening)
     u64 rtt_samples { 0 };   // round trips measured (RFC 6298)
@@ -75,6 +77,9 @@ public:
     static constexpr usize kListeners = 4;
     static constexpr usize kBufferBytes = 4096;     // received, per connection
     static constexpr usize kSendBufferBytes = 16384; // to send (and resend), per connection
+    // Disjoint ranges of bytes past a gap kept per connection (their bytes sit in the receive
+    // buffer's free space, so the bound on memory is the buffer's).
+    static constexpr usize kOutOfOrderRanges = 8;
     static constexpr u16 kDefaultMss = 536; // RFC 9293 when the peer sends none
     static constexpr u16 kOurMss = 1460;
     // RFC 6298: 1 s until a round trip is measured; then SRTT + max(G, 4 RTTVAR) within
@@ -148,10 +153,14 @@ public:
         u64 srtt_ns;   // 0: no round trip measured yet
         u64 rttvar_ns;
         u64 rto_ns;
+        usize out_of_order_ranges;
     };
     Info info(usize connection) const;
 
 private:
+    struct OutOfOrderRange {
+        u32 start, end; // sequence numbers, end past the last byte
+    };
     struct Connection {
         TcpState state { TcpState::Closed };
         bool in_use { false };   // a slot: taken until both we and the owner are done
@@ -182,8 +191,12 @@ private:
         u64 rtt_start_ns { 0 };  // when the timed segment was sent (0: none timed)
         u32 rtt_sequence { 0 };  // its first sequence number: an ACK past it ends the timing
         u32 retries { 0 };
-        u16 rx_head { 0 };
-        u16 rx_count { 0 };
+        u32 rx_head { 0 };
+        u32 rx_count { 0 };      // in order, readable
+        OutOfOrderRange ooo[kOutOfOrderRanges] {}; // sorted, disjoint, not touching
+        u8 ooo_count { 0 };
+        bool queued_fin { false }; // a FIN past the gap, at queued_fin_sequence
+        u32 queued_fin_sequence { 0 };
         u16 tx_count { 0 };      // bytes in tx from snd_una's first data byte on
         u16 tx_sent { 0 };       // of which sent (snd_nxt's position)
         u8 rx[kBufferBytes];
@@ -220,6 +233,16 @@ private:
     void process_ack(Connection& c, const Segment& segment, u64 now_ns);
     // After snd_una moved: snd_nxt at least snd_una, and tx_sent and fin_sent where it is.
     void sync_sent(Connection& c);
+    static bool can_receive(const Connection& c)
+    {
+        return c.state == TcpState::Established || c.state == TcpState::FinWait1 || c.state == TcpState::FinWait2;
+    }
+    // tcp_receive.cpp: a segment starting past rcv_nxt, kept at its place in the ring.
+    void queue_out_of_order(Connection& c, u32 sequence, std::span<const u8> data, bool fin);
+    // Data (trimmed to start at rcv_nxt) and FIN taken; whether they are to be acknowledged.
+    bool take_in_order(Connection& c, std::span<const u8> data, bool fin, u64 now_ns);
+    // Unread and queued bytes go (the owner closed).
+    void drop_received(Connection& c);
     void send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns);
     void send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
                   u64 now_ns);
@@ -234,7 +257,7 @@ private:
     void rtt_backoff(Connection& c);
     void release(Connection& c);
     void enter_time_wait(Connection& c, u64 now_ns);
-    u16 receive_window(const Connection& c) const { return static_cast<u16>(kBufferBytes - c.rx_count); }
+    u32 receive_window(const Connection& c) const { return static_cast<u32>(kBufferBytes - c.rx_count); }
     u32 next_random();
 
     TcpOutput& m_output;

@@ -58,7 +58,7 @@ TcpLayer::Info TcpLayer::info(usize connection) const
     if (connection >= kConnections)
         return {};
     const auto& c = m_connections[connection];
-    return Info { c.srtt_ns, c.rttvar_ns, c.rto_ns };
+    return Info { c.srtt_ns, c.rttvar_ns, c.rto_ns, c.ooo_count };
 }
 
 } // namespace wk::kernel::net

@@ -102,3 +102,159 @@ TEST_F(TcpTest, AnAcknowledgmentPastWhatWasResentMovesSendingOn)
 
 } // namespace
 } // namespace wk::kernel::net::test
+
+namespace wk::kernel::net::test {
+namespace {
+
+// The bytes readable now.
+Bytes read_all(TcpLayer& tcp, usize connection, u64 now)
+{
+    Bytes out;
+    u8 buffer[4096];
+    while (usize count = tcp.receive_data(connection, buffer, now))
+        out.insert(out.end(), buffer, buffer + count);
+    return out;
+}
+
+TEST_F(TcpTest, ReorderedSegmentsWaitForTheGapThenAreDelivered)
+{
+    auto [connection, iss] = establish();
+    deliver(tcp_segment(kPeerPort, 80, 1007, iss + 1, kAck, text("ghi")));
+    deliver(tcp_segment(kPeerPort, 80, 1004, iss + 1, kAck, text("def")));
+    EXPECT_FALSE(tcp().has_data(connection));
+    EXPECT_EQ(tcp().info(connection).out_of_order_ranges, 1u); // 1004..1010, merged
+    auto duplicates = sent();
+    ASSERT_EQ(duplicates.size(), 2u); // each answered at once with the byte still missing
+    EXPECT_EQ(duplicates[0].acknowledgment, 1001u);
+    EXPECT_EQ(duplicates[1].acknowledgment, 1001u);
+    EXPECT_EQ(duplicates[1].window, TcpLayer::kBufferBytes); // the queued bytes do not shrink it
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("abc")));
+    auto ack = sent();
+    ASSERT_EQ(ack.size(), 1u);
+    EXPECT_EQ(ack[0].acknowledgment, 1010u);
+    EXPECT_EQ(ack[0].window, TcpLayer::kBufferBytes - 9);
+    EXPECT_EQ(read_all(tcp(), connection, now), text("abcdefghi"));
+    EXPECT_EQ(tcp().info(connection).out_of_order_ranges, 0u);
+    EXPECT_EQ(tcp().counters().out_of_order_queued, 2u);
+}
+
+TEST_F(TcpTest, OverlappingAndDuplicatedSegmentsPastAGapAreTrimmed)
+{
+    auto [connection, iss] = establish();
+    // Past a 2-byte gap: overlapping, duplicated, nested and adjacent pieces of "cdefghijkl".
+    deliver(tcp_segment(kPeerPort, 80, 1005, iss + 1, kAck, text("efgh")));
+    deliver(tcp_segment(kPeerPort, 80, 1005, iss + 1, kAck, text("efgh")));
+    deliver(tcp_segment(kPeerPort, 80, 1003, iss + 1, kAck, text("cdef")));
+    deliver(tcp_segment(kPeerPort, 80, 1006, iss + 1, kAck, text("fg")));
+    deliver(tcp_segment(kPeerPort, 80, 1011, iss + 1, kAck, text("kl")));
+    EXPECT_EQ(tcp().info(connection).out_of_order_ranges, 2u); // 1003..1009 and 1011..1013
+    deliver(tcp_segment(kPeerPort, 80, 1008, iss + 1, kAck, text("hij")));
+    EXPECT_EQ(tcp().info(connection).out_of_order_ranges, 1u); // touching ranges merge
+    sent();
+    // The gap filled by a segment that overlaps the queue too.
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("abcd")));
+    auto ack = sent();
+    ASSERT_EQ(ack.size(), 1u);
+    EXPECT_EQ(ack[0].acknowledgment, 1013u);
+    EXPECT_EQ(read_all(tcp(), connection, now), text("abcdefghijkl"));
+}
+
+TEST_F(TcpTest, TheOutOfOrderQueueIsBoundedWhateverThePeerSends)
+{
+    auto [connection, iss] = establish();
+    // 1000 one-byte segments with a gap before each: only kOutOfOrderRanges are kept.
+    for (u32 i = 0; i < 1000; ++i)
+        deliver(tcp_segment(kPeerPort, 80, 1003 + 2 * i, iss + 1, kAck, text("x")));
+    EXPECT_EQ(tcp().info(connection).out_of_order_ranges, TcpLayer::kOutOfOrderRanges);
+    EXPECT_EQ(tcp().counters().out_of_order_queued, TcpLayer::kOutOfOrderRanges);
+    EXPECT_EQ(tcp().counters().out_of_order_dropped, 1000u - TcpLayer::kOutOfOrderRanges);
+    // Past the receive buffer: dropped; across its end: cut to it.
+    u64 dropped = tcp().counters().out_of_order_dropped;
+    deliver(tcp_segment(kPeerPort, 80, 1001 + TcpLayer::kBufferBytes, iss + 1, kAck, text("far")));
+    deliver(tcp_segment(kPeerPort, 80, 1001 + 0x80000000u, iss + 1, kAck, text("behind")));
+    EXPECT_EQ(tcp().counters().out_of_order_dropped, dropped + 1); // the second is old: trimmed away
+    // A segment over all the queued ones merges them into one range.
+    deliver(tcp_segment(kPeerPort, 80, 1002, iss + 1, kAck, Bytes(40, 'y')));
+    EXPECT_EQ(tcp().info(connection).out_of_order_ranges, 1u);
+    Bytes edge(100, 'e');
+    deliver(tcp_segment(kPeerPort, 80, 1001 + TcpLayer::kBufferBytes - 50, iss + 1, kAck | kFin, edge));
+    EXPECT_EQ(tcp().info(connection).out_of_order_ranges, 2u);
+    sent();
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("a")));
+    auto ack = sent();
+    ASSERT_EQ(ack.size(), 1u);
+    EXPECT_EQ(ack[0].acknowledgment, 1042u); // up to the second range's gap
+    Bytes got = read_all(tcp(), connection, now);
+    ASSERT_EQ(got.size(), 41u);
+    EXPECT_EQ(got[0], 'a');
+    EXPECT_EQ(got[40], 'y');
+    // The rest up to the buffer's end: the edge's first 50 bytes were kept, its FIN was not.
+    deliver(tcp_segment(kPeerPort, 80, 1042, iss + 1, kAck, Bytes(TcpLayer::kBufferBytes - 50 - 41, 'm')));
+    auto full = sent();
+    ASSERT_EQ(full.size(), 1u);
+    EXPECT_EQ(full[0].acknowledgment, 1001u + TcpLayer::kBufferBytes);
+    EXPECT_EQ(tcp().state(connection), TcpState::Established);
+    Bytes rest = read_all(tcp(), connection, now);
+    ASSERT_EQ(rest.size(), TcpLayer::kBufferBytes - 41);
+    EXPECT_EQ(rest.back(), 'e');
+}
+
+TEST_F(TcpTest, AFinPastTheGapClosesWhenTheGapFills)
+{
+    auto [connection, iss] = establish();
+    deliver(tcp_segment(kPeerPort, 80, 1004, iss + 1, kAck | kFin, text("end")));
+    EXPECT_EQ(tcp().state(connection), TcpState::Established);
+    auto dup = sent();
+    ASSERT_EQ(dup.size(), 1u);
+    EXPECT_EQ(dup[0].acknowledgment, 1001u);
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("the")));
+    auto ack = sent();
+    ASSERT_EQ(ack.size(), 1u);
+    EXPECT_EQ(ack[0].acknowledgment, 1008u); // the FIN counted
+    EXPECT_EQ(tcp().state(connection), TcpState::CloseWait);
+    EXPECT_EQ(read_all(tcp(), connection, now), text("theend"));
+    EXPECT_TRUE(tcp().peer_closed(connection));
+}
+
+TEST_F(TcpTest, AShuffledStreamWithDuplicatesAndOverlapsArrivesIntact)
+{
+    u32 seed = 7;
+    auto next = [&] {
+        seed = seed * 1103515245u + 12345u;
+        return seed >> 8;
+    };
+    for (int round = 0; round < 20; ++round) {
+        auto [connection, iss] = establish(static_cast<u16>(kPeerPort + round));
+        Bytes stream(3000);
+        for (auto& byte : stream)
+            byte = static_cast<u8>(next());
+        // Pieces at random places and lengths, shuffled; then the whole stream in order
+        // behind them, so that every byte arrives at least once.
+        std::vector<std::pair<u32, u32>> pieces;
+        for (int i = 0; i < 60; ++i) {
+            u32 start = next() % 3000;
+            u32 length = 1 + next() % 400;
+            pieces.push_back({ start, start + length < 3000 ? length : 3000 - start });
+        }
+        for (u32 start = 0; start < 3000; start += 1000)
+            pieces.push_back({ start, 1000 });
+        for (usize i = 0; i + 3 < pieces.size(); ++i)
+            std::swap(pieces[i], pieces[i + next() % (pieces.size() - i - 3)]);
+        Bytes got;
+        for (auto [start, length] : pieces) {
+            Bytes piece(stream.begin() + start, stream.begin() + start + length);
+            deliver(tcp_segment(static_cast<u16>(kPeerPort + round), 80, 1001 + start, iss + 1, kAck, piece));
+            ASSERT_LE(tcp().info(connection).out_of_order_ranges, TcpLayer::kOutOfOrderRanges);
+            Bytes now_readable = read_all(tcp(), connection, now);
+            got.insert(got.end(), now_readable.begin(), now_readable.end());
+        }
+        EXPECT_EQ(got, stream) << "round " << round;
+        tcp().abort(connection, now);
+        sent();
+    }
+    EXPECT_GT(tcp().counters().out_of_order_queued, 200u);
+    EXPECT_GT(tcp().counters().out_of_order_dropped, 0u); // ranges full at times
+}
+
+} // namespace
+} // namespace wk::kernel::net::test

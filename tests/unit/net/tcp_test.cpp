@@ -178,7 +178,7 @@ TEST_F(TcpTest, OnlyAnExactResetCloses)
     (void)iss;
 }
 
-TEST_F(TcpTest, OutOfOrderIsDroppedAndOverlapsAreTrimmed)
+TEST_F(TcpTest, OutOfOrderIsAcknowledgedAndOverlapsAreTrimmed)
 {
     auto [connection, iss] = establish();
     deliver(tcp_segment(kPeerPort, 80, 1011, iss + 1, kAck, text("later")));
@@ -186,6 +186,7 @@ TEST_F(TcpTest, OutOfOrderIsDroppedAndOverlapsAreTrimmed)
     ASSERT_EQ(dup.size(), 1u);
     EXPECT_EQ(dup[0].acknowledgment, 1001u);
     EXPECT_EQ(tcp().counters().out_of_order, 1u);
+    EXPECT_EQ(tcp().counters().out_of_order_queued, 1u); // kept past the gap (1007..1011)
     deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("abc")));
     deliver(tcp_segment(kPeerPort, 80, 1002, iss + 1, kAck, text("bcdef"))); // overlaps 2 bytes
     deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("ab")));    // all old
