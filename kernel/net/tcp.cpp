@@ -198,6 +198,7 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
     c.snd_wnd = segment.window;
     c.rcv_nxt = segment.sequence + 1;
     c.timer_ns = now_ns + c.rto_ns;
+    congestion_start(c);
     start_rtt_timing(c, c.iss, now_ns);
     send_segment(c, c.iss, kSyn | kAck, {}, now_ns);
 }
@@ -237,6 +238,11 @@ void TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<con
 }
 
 void TcpLayer::send_ack(Connection& c, u64 now_ns) { send_segment(c, c.snd_nxt, kAck, {}, now_ns); }
+
+void TcpLayer::send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns)
+{
+    send_segment(c, sequence, kAck | kPsh, { c.tx + offset, length }, now_ns);
+}
 
 void TcpLayer::send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns)
 {
@@ -281,8 +287,15 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
         send_ack(c, now_ns); // acknowledges what we never sent
         return;
     }
+    u32 window = segment.window;
+    if (ack == c.snd_una && segment.data.empty() && !(segment.flags & (kSyn | kFin)) && c.snd_una != c.snd_max
+        && window == c.snd_wnd && window != 0 && c.state != TcpState::SynReceived) {
+        congestion_duplicate(c, now_ns); // RFC 5681's duplicate ACK
+        return;
+    }
     if (seq_lt(c.snd_una, ack)) {
-        u32 acked = ack - c.snd_una;
+        u32 newly = ack - c.snd_una;
+        u32 acked = newly;
         if (c.state == TcpState::SynReceived || c.snd_una == c.iss)
             --acked; // our SYN
         bool fin_acked = c.fin_numbered && seq_lt(c.fin_sequence, ack);
@@ -299,6 +312,8 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
         sync_sent(c);
         c.retries = 0;
         rtt_acknowledged(c, ack, now_ns);
+        if (c.state != TcpState::SynReceived)
+            congestion_acked(c, newly, now_ns);
         // RFC 6298, 5.3: the timer restarts for what is still unacknowledged.
         c.timer_ns = c.snd_una == c.snd_max ? 0 : now_ns + c.rto_ns;
         if (c.state == TcpState::SynReceived)
@@ -315,7 +330,7 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
         }
     }
     if (seq_le(c.snd_una, ack))
-        c.snd_wnd = segment.window;
+        c.snd_wnd = window;
 }
 
 void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
@@ -393,7 +408,8 @@ void TcpLayer::push(Connection& c, u64 now_ns)
         return;
     for (;;) {
         u32 in_flight = c.snd_nxt - c.snd_una;
-        u32 window = c.snd_wnd > in_flight ? c.snd_wnd - in_flight : 0;
+        u32 limit = c.snd_wnd < c.cwnd ? c.snd_wnd : c.cwnd;
+        u32 window = limit > in_flight ? limit - in_flight : 0;
         usize unsent = c.tx_count - c.tx_sent;
         if (unsent == 0 || window == 0)
             break;
@@ -402,7 +418,7 @@ void TcpLayer::push(Connection& c, u64 now_ns)
             chunk = window;
         if (!seq_lt(c.snd_nxt, c.snd_max))
             start_rtt_timing(c, c.snd_nxt, now_ns); // new data, not sent before
-        send_segment(c, c.snd_nxt, kAck | kPsh, { c.tx + c.tx_sent, chunk }, now_ns);
+        send_data(c, c.snd_nxt, c.tx_sent, chunk, now_ns);
         c.tx_sent = static_cast<u16>(c.tx_sent + chunk);
         c.snd_nxt += static_cast<u32>(chunk);
         if (seq_lt(c.snd_max, c.snd_nxt))
@@ -467,7 +483,9 @@ void TcpLayer::tick(u64 now_ns)
             send_segment(c, c.iss, kSyn, {}, now_ns);
             continue;
         }
-        // Go back to the oldest unacknowledged byte and send again from there.
+        // Go back to the oldest unacknowledged byte and send again from there, one segment
+        // first (the congestion window's loss window), more as ACKs open it.
+        congestion_timeout(c);
         c.snd_nxt = c.snd_una;
         c.tx_sent = 0;
         c.fin_sent = false;

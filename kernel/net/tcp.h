@@ -10,8 +10,9 @@
 // RST, TIME_WAIT, and retransmission from the oldest unacknowledged byte (go-back-N) on a
 // timeout estimated from the round trip (RFC 6298, tcp_control.cpp). Pure code like the rest
 // of kernel/net: segments come in through receive(), go out through a TcpOutput, the time is
-// passed in. Segments past a gap wait in the receive buffer (tcp_receive.cpp). Not yet:
-// window scaling, congestion control, keep-alive (docs/networking.md, "The plan").
+// passed in. Segments past a gap wait in the receive buffer (tcp_receive.cpp). Congestion
+// control is NewReno (RFC 5681, 6582; tcp_control.cpp). Not yet: window scaling, keep-alive
+// (docs/networking.md, "The plan").
 //
 // Memory is fixed: kConnections connections with kBufferBytes of receive and
 // kSendBufferBytes of send buffer each (what is in flight is at most the send buffer, so it
@@ -66,6 +67,7 @@ struct TcpCounters {
     u64 retransmissions { 0 };
     u64 timeouts { 0 };      // connections reset after kMaxRetries (kMaxSynRetries opening)
     u64 rtt_samples { 0 };   // round trips measured (RFC 6298)
+    u64 fast_retransmits { 0 }; // on the third duplicate ACK, and on partial ACKs in recovery
     u64 time_wait_reused { 0 }; // TIME_WAIT connections ended early for a new SYN
     u64 connects { 0 };      // active opens started
     u64 refused { 0 };       // active opens answered with RST
@@ -154,6 +156,9 @@ public:
         u64 rttvar_ns;
         u64 rto_ns;
         usize out_of_order_ranges;
+        u32 cwnd;      // bytes
+        u32 ssthresh;
+        bool in_recovery;
     };
     Info info(usize connection) const;
 
@@ -191,6 +196,11 @@ private:
         u64 rtt_start_ns { 0 };  // when the timed segment was sent (0: none timed)
         u32 rtt_sequence { 0 };  // its first sequence number: an ACK past it ends the timing
         u32 retries { 0 };
+        u32 cwnd { 0 };          // congestion window (RFC 5681), bytes
+        u32 ssthresh { 0xFFFFFFFFu };
+        u32 recover { 0 };       // RFC 6582: past the highest sent when recovery began
+        u8 duplicate_acks { 0 };
+        bool in_recovery { false };
         u32 rx_head { 0 };
         u32 rx_count { 0 };      // in order, readable
         OutOfOrderRange ooo[kOutOfOrderRanges] {}; // sorted, disjoint, not touching
@@ -248,6 +258,8 @@ private:
                   u64 now_ns);
     void send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns);
     void send_ack(Connection& c, u64 now_ns);
+    // `length` bytes of the send buffer from `offset` on, at `sequence`.
+    void send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns);
     // Sends what the peer's window allows of the unsent data, then FIN when it is due.
     void push(Connection& c, u64 now_ns);
     // RFC 6298 (tcp_control.cpp): times `sequence` unless a segment is timed already;
@@ -255,6 +267,14 @@ private:
     void start_rtt_timing(Connection& c, u32 sequence, u64 now_ns);
     void rtt_acknowledged(Connection& c, u32 ack, u64 now_ns);
     void rtt_backoff(Connection& c);
+    // NewReno (tcp_control.cpp): the initial window once the peer's MSS is known; an ACK of
+    // new data (`acked` bytes, snd_una already moved); a duplicate ACK; a timeout.
+    void congestion_start(Connection& c);
+    void congestion_acked(Connection& c, u32 acked, u64 now_ns);
+    void congestion_duplicate(Connection& c, u64 now_ns);
+    void congestion_timeout(Connection& c);
+    // Sends the oldest unacknowledged segment again (or the FIN, when only it is).
+    void retransmit_first(Connection& c, u64 now_ns);
     void release(Connection& c);
     void enter_time_wait(Connection& c, u64 now_ns);
     u32 receive_window(const Connection& c) const { return static_cast<u32>(kBufferBytes - c.rx_count); }

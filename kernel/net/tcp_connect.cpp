@@ -101,6 +101,7 @@ void TcpLayer::handle_syn_sent(Connection& c, const Segment& segment, u64 now_ns
     if (c.peer_mss < 64)
         c.peer_mss = 64; // NOTE: a tiny MSS would turn every byte into a segment
     c.state = TcpState::Established;
+    congestion_start(c);
     c.retries = 0;
     rtt_acknowledged(c, segment.acknowledgment, now_ns); // the handshake's round trip
     c.timer_ns = 0;

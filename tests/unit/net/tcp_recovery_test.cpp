@@ -82,13 +82,17 @@ TEST_F(TcpTest, AnAcknowledgmentPastWhatWasResentMovesSendingOn)
     ASSERT_EQ(*tcp().send(connection, Bytes(3000, 'g'), now), 3000u);
     ASSERT_EQ(sent().size(), 3u);
     auto again = run_until(now + tcp().info(connection).rto_ns);
-    ASSERT_EQ(again.size(), 3u); // go-back-N from the oldest byte
+    ASSERT_EQ(again.size(), 1u); // go-back-N from the oldest byte, one segment (the loss window)
     EXPECT_EQ(again[0].sequence, iss + 1);
+    EXPECT_EQ(tcp().info(connection).cwnd, 1460u);
     // The peer had the first two: it acknowledges past snd_nxt's position, which is accepted
-    // (the highest ever sent bounds it) and what it has is not sent a third time.
+    // (the highest ever sent bounds it); going back goes on from there, not from what was resent.
     deliver(tcp_segment(kPeerPort, 80, 1001, iss + 2921, kAck));
     EXPECT_EQ(tcp().buffered_to_send(connection), 80u);
-    EXPECT_TRUE(sent().empty());
+    auto rest = sent();
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0].sequence, iss + 2921);
+    EXPECT_EQ(rest[0].data.size(), 80u);
     // Past the highest ever sent: answered with an ACK, nothing moves.
     deliver(tcp_segment(kPeerPort, 80, 1001, iss + 5000, kAck));
     auto answer = sent();
@@ -254,6 +258,138 @@ TEST_F(TcpTest, AShuffledStreamWithDuplicatesAndOverlapsArrivesIntact)
     }
     EXPECT_GT(tcp().counters().out_of_order_queued, 200u);
     EXPECT_GT(tcp().counters().out_of_order_dropped, 0u); // ranges full at times
+}
+
+} // namespace
+} // namespace wk::kernel::net::test
+
+namespace wk::kernel::net::test {
+namespace {
+
+constexpr u32 kMss = 1460;
+
+TEST_F(TcpTest, SlowStartGrowsTheWindowBySegmentsAcknowledged)
+{
+    auto [connection, iss] = establish();
+    EXPECT_EQ(tcp().info(connection).cwnd, 3 * kMss); // min(4 SMSS, max(2 SMSS, 4380))
+    ASSERT_EQ(*tcp().send(connection, Bytes(16000, 's'), now), 16000u);
+    EXPECT_EQ(sent().size(), 3u);
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1 + kMss, kAck));
+    EXPECT_EQ(tcp().info(connection).cwnd, 4 * kMss);
+    EXPECT_EQ(sent().size(), 2u); // one segment left the network, the window grew by one
+    // One ACK for four segments grows the window by one segment only (byte counting, L = 1).
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1 + 5 * kMss, kAck));
+    EXPECT_EQ(tcp().info(connection).cwnd, 5 * kMss);
+    EXPECT_EQ(sent().size(), 5u);
+}
+
+TEST_F(TcpTest, FastRetransmitAndNewRenoRecovery)
+{
+    auto [connection, iss] = establish();
+    u32 una = iss + 1;
+    // Grow the window: every segment acknowledged one by one for a while.
+    for (int round = 0; round < 4; ++round) {
+        (void)*tcp().send(connection, Bytes(TcpLayer::kSendBufferBytes, 'w'), now);
+        for (auto& segment : sent()) {
+            una = segment.sequence + static_cast<u32>(segment.data.size());
+            deliver(tcp_segment(kPeerPort, 80, 1001, una, kAck));
+        }
+    }
+    for (auto& segment : sent())
+        una = segment.sequence + static_cast<u32>(segment.data.size());
+    deliver(tcp_segment(kPeerPort, 80, 1001, una, kAck));
+    sent();
+    ASSERT_EQ(tcp().buffered_to_send(connection), 0u);
+    ASSERT_GE(tcp().info(connection).cwnd, 12 * kMss);
+    ASSERT_EQ(*tcp().send(connection, Bytes(11 * kMss, 'd'), now), 11 * kMss);
+    auto flight = sent();
+    ASSERT_EQ(flight.size(), 11u);
+    // Segments 0 and 3 are lost. 1 and 2 draw duplicate ACKs; one with another window does
+    // not count.
+    deliver(tcp_segment(kPeerPort, 80, 1001, una, kAck));
+    deliver(tcp_segment(kPeerPort, 80, 1001, una, kAck, {}, 60000));
+    deliver(tcp_segment(kPeerPort, 80, 1001, una, kAck, {}, 60000));
+    EXPECT_TRUE(sent().empty());
+    EXPECT_FALSE(tcp().info(connection).in_recovery);
+    deliver(tcp_segment(kPeerPort, 80, 1001, una, kAck, {}, 60000)); // the third duplicate
+    auto retransmitted = sent();
+    ASSERT_EQ(retransmitted.size(), 1u);
+    EXPECT_EQ(retransmitted[0].sequence, una);
+    EXPECT_EQ(retransmitted[0].data.size(), kMss);
+    auto info = tcp().info(connection);
+    EXPECT_TRUE(info.in_recovery);
+    EXPECT_EQ(info.ssthresh, 11 * kMss / 2);
+    EXPECT_EQ(info.cwnd, info.ssthresh + 3 * kMss);
+    EXPECT_EQ(tcp().counters().fast_retransmits, 1u);
+    // Each further duplicate inflates the window by a segment; new data goes when it allows.
+    ASSERT_EQ(*tcp().send(connection, Bytes(300, 'n'), now), 300u);
+    EXPECT_TRUE(sent().empty()); // 11 segments in flight, the window is 8.5
+    for (int i = 0; i < 6; ++i)
+        deliver(tcp_segment(kPeerPort, 80, 1001, una, kAck, {}, 60000));
+    EXPECT_EQ(tcp().info(connection).cwnd, info.cwnd + 6 * kMss);
+    auto fresh = sent();
+    ASSERT_EQ(fresh.size(), 1u); // 14.5 segments: the new one
+    EXPECT_EQ(fresh[0].data.size(), 300u);
+    EXPECT_EQ(fresh[0].sequence, una + 11 * kMss);
+    // A partial ACK (segment 0 arrived, 3 is still missing): 3 goes at once.
+    deliver(tcp_segment(kPeerPort, 80, 1001, una + 3 * kMss, kAck, {}, 60000));
+    auto hole = sent();
+    ASSERT_EQ(hole.size(), 1u);
+    EXPECT_EQ(hole[0].sequence, una + 3 * kMss);
+    EXPECT_TRUE(tcp().info(connection).in_recovery);
+    EXPECT_EQ(tcp().counters().fast_retransmits, 2u);
+    // The full ACK ends recovery with the window at ssthresh at most.
+    deliver(tcp_segment(kPeerPort, 80, 1001, una + 11 * kMss, kAck, {}, 60000));
+    info = tcp().info(connection);
+    EXPECT_FALSE(info.in_recovery);
+    EXPECT_EQ(info.cwnd, 2 * kMss); // max(FlightSize (300), SMSS) + SMSS, below ssthresh
+    deliver(tcp_segment(kPeerPort, 80, 1001, una + 11 * kMss + 300, kAck, {}, 60000));
+    EXPECT_EQ(tcp().buffered_to_send(connection), 0u);
+    EXPECT_EQ(tcp().counters().retransmissions, 0u); // no timeout was needed
+}
+
+TEST_F(TcpTest, DuplicateAcksWithoutDataInFlightOrWithDataAreNotCounted)
+{
+    auto [connection, iss] = establish();
+    for (int i = 0; i < 5; ++i)
+        deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck)); // nothing outstanding
+    ASSERT_EQ(*tcp().send(connection, Bytes(3 * kMss, 'q'), now), 3 * kMss);
+    sent();
+    u32 sequence = 1001;
+    for (int i = 0; i < 5; ++i) { // the peer's data, acknowledging nothing new
+        deliver(tcp_segment(kPeerPort, 80, sequence, iss + 1, kAck, text("data")));
+        sequence += 4;
+    }
+    for (auto& segment : sent())
+        EXPECT_TRUE(segment.data.empty()); // only ACKs: no fast retransmit
+    EXPECT_EQ(tcp().counters().fast_retransmits, 0u);
+    EXPECT_FALSE(tcp().info(connection).in_recovery);
+}
+
+TEST_F(TcpTest, ATimeoutCollapsesTheWindowAndHalvesSsthresh)
+{
+    auto [connection, iss] = establish();
+    ASSERT_EQ(*tcp().send(connection, Bytes(3 * kMss, 't'), now), 3 * kMss);
+    sent();
+    auto again = run_until(now + tcp().info(connection).rto_ns);
+    ASSERT_EQ(again.size(), 1u);
+    auto info = tcp().info(connection);
+    EXPECT_EQ(info.cwnd, kMss);
+    EXPECT_EQ(info.ssthresh, 2 * kMss); // max(FlightSize / 2, 2 SMSS)
+    // A second timeout keeps ssthresh (FlightSize is no measure of the path any more).
+    again = run_until(now + info.rto_ns);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(tcp().info(connection).ssthresh, 2 * kMss);
+    // Slow start again from one segment: an ACK of the first lets two go.
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1 + kMss, kAck));
+    EXPECT_EQ(tcp().info(connection).cwnd, 2 * kMss);
+    EXPECT_EQ(sent().size(), 2u);
+    // Three duplicates now do not start a fast retransmit: they acknowledge nothing sent
+    // after the timeout (recover).
+    for (int i = 0; i < 3; ++i)
+        deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1 + kMss, kAck));
+    EXPECT_FALSE(tcp().info(connection).in_recovery);
+    EXPECT_TRUE(sent().empty());
 }
 
 } // namespace
