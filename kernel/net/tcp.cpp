@@ -111,9 +111,10 @@ void TcpLayer::receive(Ipv4Address from, Ipv4Address to, std::span<const u8> byt
         ++m_counters.bad_checksum;
         return;
     }
-    Segment segment { load_be16(p), load_be16(p + 2), load_be32(p + 4), load_be32(p + 8), p[13], load_be16(p + 14), 0,
+    Segment segment { load_be16(p), load_be16(p + 2), load_be32(p + 4), load_be32(p + 8), p[13], load_be16(p + 14), 0, -1,
                       bytes.subspan(header) };
-    // Options: only MSS is used; every length is checked against the header.
+    // Options: MSS and window scale are used (on a SYN only); every length is checked
+    // against the header.
     for (usize at = kHeader; at < header;) {
         u8 kind = p[at];
         if (kind == 0)
@@ -128,6 +129,8 @@ void TcpLayer::receive(Ipv4Address from, Ipv4Address to, std::span<const u8> byt
         }
         if (kind == 2 && p[at + 1] == 4)
             segment.mss = load_be16(p + at + 2);
+        if (kind == 3 && p[at + 1] == 3)
+            segment.window_shift = static_cast<i8>(p[at + 2] < kMaxWindowShift ? p[at + 2] : kMaxWindowShift);
         at += p[at + 1];
     }
     if (segment.source_port == 0 || segment.destination_port == 0) {
@@ -181,9 +184,14 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
     if (slot->in_use)
         ++m_counters.time_wait_reused;
     Connection& c = *slot;
-    c = Connection {};
+    reset_slot(c);
     c.in_use = true;
     c.state = TcpState::SynReceived;
+    if (segment.window_shift >= 0) {
+        c.window_scaling = true;
+        c.send_shift = static_cast<u8>(segment.window_shift);
+        c.receive_shift = kOurWindowShift;
+    }
     c.listener = listener;
     c.remote = from;
     c.remote_port = segment.source_port;
@@ -204,9 +212,9 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
 }
 
 void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
-                        u64 now_ns)
+                        u64 now_ns, i8 window_shift)
 {
-    usize header = (flags & kSyn) ? kHeader + 4 : kHeader;
+    usize header = (flags & kSyn) ? kHeader + (window_shift >= 0 ? 8 : 4) : kHeader;
     u8* s = m_segment;
     store_be16(s, to.local_port);
     store_be16(s + 2, to.remote_port);
@@ -221,6 +229,12 @@ void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8
         s[20] = 2;
         s[21] = 4;
         store_be16(s + 22, kOurMss);
+        if (window_shift >= 0) {
+            s[24] = 1; // NOP, so that the header stays a multiple of 4
+            s[25] = 3;
+            s[26] = 3;
+            s[27] = static_cast<u8>(window_shift);
+        }
     }
     __builtin_memcpy(s + header, data.data(), data.size());
     usize length = header + data.size();
@@ -232,16 +246,28 @@ void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8
 
 void TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns)
 {
-    u32 window = receive_window(c);
+    // RFC 7323: a SYN's window is never scaled, every later one is.
+    bool syn = (flags & kSyn) != 0;
+    u32 window = receive_window(c) >> (syn ? 0 : c.receive_shift);
+    i8 shift = syn && c.window_scaling ? static_cast<i8>(c.receive_shift) : -1;
     send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
-             static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns);
+             static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, shift);
 }
 
 void TcpLayer::send_ack(Connection& c, u64 now_ns) { send_segment(c, c.snd_nxt, kAck, {}, now_ns); }
 
 void TcpLayer::send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns)
 {
-    send_segment(c, sequence, kAck | kPsh, { c.tx + offset, length }, now_ns);
+    usize at = (c.tx_head + offset) % kSendBufferBytes;
+    usize first = length < kSendBufferBytes - at ? length : kSendBufferBytes - at;
+    __builtin_memcpy(m_payload, c.tx + at, first);
+    __builtin_memcpy(m_payload + first, c.tx, length - first);
+    send_segment(c, sequence, kAck | kPsh, { m_payload, length }, now_ns);
+}
+
+u32 TcpLayer::peer_window(const Connection& c, const Segment& segment)
+{
+    return (segment.flags & kSyn) ? segment.window : u32(segment.window) << c.send_shift;
 }
 
 void TcpLayer::send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns)
@@ -277,7 +303,7 @@ void TcpLayer::sync_sent(Connection& c)
         c.snd_nxt = c.snd_una;
     c.fin_sent = c.fin_numbered && seq_lt(c.fin_sequence, c.snd_nxt);
     u32 data = c.snd_nxt - c.snd_una - (c.fin_sent ? 1 : 0);
-    c.tx_sent = static_cast<u16>(data < c.tx_count ? data : c.tx_count);
+    c.tx_sent = data < c.tx_count ? data : c.tx_count;
 }
 
 void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
@@ -287,7 +313,7 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
         send_ack(c, now_ns); // acknowledges what we never sent
         return;
     }
-    u32 window = segment.window;
+    u32 window = peer_window(c, segment);
     if (ack == c.snd_una && segment.data.empty() && !(segment.flags & (kSyn | kFin)) && c.snd_una != c.snd_max
         && window == c.snd_wnd && window != 0 && c.state != TcpState::SynReceived) {
         congestion_duplicate(c, now_ns); // RFC 5681's duplicate ACK
@@ -303,8 +329,8 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
             --acked;
         if (acked > c.tx_count)
             acked = c.tx_count;
-        __builtin_memmove(c.tx, c.tx + acked, c.tx_count - acked);
-        c.tx_count = static_cast<u16>(c.tx_count - acked);
+        c.tx_head = static_cast<u32>((c.tx_head + acked) % kSendBufferBytes);
+        c.tx_count -= acked;
         c.snd_una = ack;
         // After a timeout snd_nxt went back; the peer may have had more than it resent.
         if (seq_lt(c.snd_nxt, ack))
@@ -419,7 +445,7 @@ void TcpLayer::push(Connection& c, u64 now_ns)
         if (!seq_lt(c.snd_nxt, c.snd_max))
             start_rtt_timing(c, c.snd_nxt, now_ns); // new data, not sent before
         send_data(c, c.snd_nxt, c.tx_sent, chunk, now_ns);
-        c.tx_sent = static_cast<u16>(c.tx_sent + chunk);
+        c.tx_sent += static_cast<u32>(chunk);
         c.snd_nxt += static_cast<u32>(chunk);
         if (seq_lt(c.snd_max, c.snd_nxt))
             c.snd_max = c.snd_nxt;
@@ -561,8 +587,11 @@ Result<usize> TcpLayer::send(usize connection, std::span<const u8> data, u64 now
         return Error::from("TCP connection cannot send", ErrorKind::Invalid);
     usize space = kSendBufferBytes - c.tx_count;
     usize taken = data.size() < space ? data.size() : space;
-    __builtin_memcpy(c.tx + c.tx_count, data.data(), taken);
-    c.tx_count = static_cast<u16>(c.tx_count + taken);
+    usize at = (c.tx_head + c.tx_count) % kSendBufferBytes;
+    usize first = taken < kSendBufferBytes - at ? taken : kSendBufferBytes - at;
+    __builtin_memcpy(c.tx + at, data.data(), first);
+    __builtin_memcpy(c.tx, data.data() + first, taken - first);
+    c.tx_count += static_cast<u32>(taken);
     push(c, now_ns);
     return taken;
 }

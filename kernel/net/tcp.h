@@ -11,12 +11,12 @@
 // timeout estimated from the round trip (RFC 6298, tcp_control.cpp). Pure code like the rest
 // of kernel/net: segments come in through receive(), go out through a TcpOutput, the time is
 // passed in. Segments past a gap wait in the receive buffer (tcp_receive.cpp). Congestion
-// control is NewReno (RFC 5681, 6582; tcp_control.cpp). Not yet: window scaling, keep-alive
-// (docs/networking.md, "The plan").
+// control is NewReno (RFC 5681, 6582; tcp_control.cpp). Window scaling (RFC 7323) both ways
+// when both SYNs carry the option. Not yet: keep-alive (docs/networking.md, "The plan").
 //
 // Memory is fixed: kConnections connections with kBufferBytes of receive and
-// kSendBufferBytes of send buffer each (what is in flight is at most the send buffer, so it
-// bounds the rate to one buffer per round trip). A SYN for a listener whose backlog (half-open plus not yet accepted) is full is
+// kSendBufferBytes of send buffer each, both rings (what is in flight is at most the send
+// buffer, so it bounds the rate to one buffer per round trip), 6 MiB in all. A SYN for a listener whose backlog (half-open plus not yet accepted) is full is
 // dropped and counted, so a SYN flood holds at most the backlog. A SYN that finds every slot
 // taken takes over the TIME_WAIT connection closest to its end, so that a server closing
 // many short connections (HTTP/1.0) is not held up by the ones it closed first.
@@ -77,8 +77,17 @@ class TcpLayer {
 public:
     static constexpr usize kConnections = 48;
     static constexpr usize kListeners = 4;
-    static constexpr usize kBufferBytes = 4096;     // received, per connection
-    static constexpr usize kSendBufferBytes = 16384; // to send (and resend), per connection
+    static constexpr usize kBufferBytes = 65536;     // received, per connection
+    static constexpr usize kSendBufferBytes = 65536; // to send (and resend), per connection
+    // The shift we announce (RFC 7323): the smallest that lets the window field say the
+    // whole receive buffer. A peer's shift over 14 counts as 14 (RFC 7323, 2.3).
+    static constexpr u8 kOurWindowShift = [] {
+        u8 shift = 0;
+        while ((kBufferBytes >> shift) > 0xFFFF)
+            ++shift;
+        return shift;
+    }();
+    static constexpr u8 kMaxWindowShift = 14;
     // Disjoint ranges of bytes past a gap kept per connection (their bytes sit in the receive
     // buffer's free space, so the bound on memory is the buffer's).
     static constexpr usize kOutOfOrderRanges = 8;
@@ -159,6 +168,10 @@ public:
         u32 cwnd;      // bytes
         u32 ssthresh;
         bool in_recovery;
+        bool window_scaling; // both SYNs carried the option
+        u8 send_shift;       // the peer's: its window fields are shifted by it
+        u8 receive_shift;    // ours
+        u32 send_window;     // the peer's, in bytes
     };
     Info info(usize connection) const;
 
@@ -166,7 +179,8 @@ private:
     struct OutOfOrderRange {
         u32 start, end; // sequence numbers, end past the last byte
     };
-    struct Connection {
+    // A connection's state without its buffers, so that starting one afresh resets only this.
+    struct ConnectionState {
         TcpState state { TcpState::Closed };
         bool in_use { false };   // a slot: taken until both we and the owner are done
         bool owned { false };    // accepted: the owner must close or abort it
@@ -207,8 +221,14 @@ private:
         u8 ooo_count { 0 };
         bool queued_fin { false }; // a FIN past the gap, at queued_fin_sequence
         u32 queued_fin_sequence { 0 };
-        u16 tx_count { 0 };      // bytes in tx from snd_una's first data byte on
-        u16 tx_sent { 0 };       // of which sent (snd_nxt's position)
+        u32 tx_head { 0 };       // where snd_una's first data byte is in tx
+        u32 tx_count { 0 };      // bytes in tx from snd_una's first data byte on
+        u32 tx_sent { 0 };       // of which sent (snd_nxt's position)
+        bool window_scaling { false }; // offered (SYN_SENT), then agreed by both SYNs
+        u8 send_shift { 0 };
+        u8 receive_shift { 0 };
+    };
+    struct Connection : ConnectionState {
         u8 rx[kBufferBytes];
         u8 tx[kSendBufferBytes];
     };
@@ -223,6 +243,7 @@ private:
         u8 flags;
         u16 window;
         u16 mss; // 0: no option
+        i8 window_shift; // -1: no option; else at most kMaxWindowShift
         std::span<const u8> data;
     };
 
@@ -254,8 +275,9 @@ private:
     // Unread and queued bytes go (the owner closed).
     void drop_received(Connection& c);
     void send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns);
+    // A SYN carries MSS, and the window scale option when `window_shift` is not -1.
     void send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
-                  u64 now_ns);
+                  u64 now_ns, i8 window_shift = -1);
     void send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns);
     void send_ack(Connection& c, u64 now_ns);
     // `length` bytes of the send buffer from `offset` on, at `sequence`.
@@ -278,6 +300,10 @@ private:
     void release(Connection& c);
     void enter_time_wait(Connection& c, u64 now_ns);
     u32 receive_window(const Connection& c) const { return static_cast<u32>(kBufferBytes - c.rx_count); }
+    // A window field of the peer's in bytes (a SYN's is never scaled).
+    static u32 peer_window(const Connection& c, const Segment& segment);
+    // Starts a connection afresh in `slot` (its buffers are not cleared).
+    static void reset_slot(Connection& slot) { static_cast<ConnectionState&>(slot) = ConnectionState {}; }
     u32 next_random();
 
     TcpOutput& m_output;
@@ -286,7 +312,8 @@ private:
     Listener m_listeners[kListeners];
     Connection m_connections[kConnections];
     u16 m_next_ephemeral { kFirstEphemeralPort };
-    u8 m_segment[20 + 4 + 1460] {};
+    u8 m_segment[20 + 8 + 1460] {};
+    u8 m_payload[1460] {}; // a segment's data gathered from the send ring
 };
 
 } // namespace wk::kernel::net

@@ -162,7 +162,8 @@ TcpLayer::Info TcpLayer::info(usize connection) const
     if (connection >= kConnections)
         return {};
     const auto& c = m_connections[connection];
-    return Info { c.srtt_ns, c.rttvar_ns, c.rto_ns, c.ooo_count, c.cwnd, c.ssthresh, c.in_recovery };
+    return Info { c.srtt_ns, c.rttvar_ns, c.rto_ns, c.ooo_count, c.cwnd, c.ssthresh, c.in_recovery,
+                  c.window_scaling, c.send_shift, c.receive_shift, c.snd_wnd };
 }
 
 } // namespace wk::kernel::net

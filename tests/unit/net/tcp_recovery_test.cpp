@@ -131,7 +131,7 @@ TEST_F(TcpTest, ReorderedSegmentsWaitForTheGapThenAreDelivered)
     ASSERT_EQ(duplicates.size(), 2u); // each answered at once with the byte still missing
     EXPECT_EQ(duplicates[0].acknowledgment, 1001u);
     EXPECT_EQ(duplicates[1].acknowledgment, 1001u);
-    EXPECT_EQ(duplicates[1].window, TcpLayer::kBufferBytes); // the queued bytes do not shrink it
+    EXPECT_EQ(duplicates[1].window, unscaled_window(TcpLayer::kBufferBytes)); // queued bytes do not shrink it
     deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, text("abc")));
     auto ack = sent();
     ASSERT_EQ(ack.size(), 1u);

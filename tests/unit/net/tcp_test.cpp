@@ -253,7 +253,7 @@ TEST_F(TcpTest, ReceiveBufferBoundsWhatIsTaken)
 {
     auto [connection, iss] = establish();
     u32 sequence = 1001;
-    for (int i = 0; i < 4; ++i) {
+    for (usize i = 0; i < TcpLayer::kBufferBytes / 1460 + 2; ++i) {
         deliver(tcp_segment(kPeerPort, 80, sequence, iss + 1, kAck, Bytes(1460, 'z')));
         sequence += 1460;
     }
@@ -261,11 +261,11 @@ TEST_F(TcpTest, ReceiveBufferBoundsWhatIsTaken)
     ASSERT_FALSE(acks.empty());
     EXPECT_EQ(acks.back().acknowledgment, 1001u + TcpLayer::kBufferBytes);
     EXPECT_EQ(acks.back().window, 0);
-    u8 buffer[8192];
+    Bytes buffer(TcpLayer::kBufferBytes + 100);
     EXPECT_EQ(tcp().receive_data(connection, buffer, now), TcpLayer::kBufferBytes);
     auto update = sent();
     ASSERT_EQ(update.size(), 1u); // the window opened
-    EXPECT_EQ(update[0].window, TcpLayer::kBufferBytes);
+    EXPECT_EQ(update[0].window, unscaled_window(TcpLayer::kBufferBytes));
 }
 
 TEST_F(TcpTest, AfterTheOwnerClosedBytesAreAcknowledgedAndDropped)
@@ -277,7 +277,7 @@ TEST_F(TcpTest, AfterTheOwnerClosedBytesAreAcknowledgedAndDropped)
     auto fin = sent();
     ASSERT_EQ(fin.size(), 1u);
     EXPECT_EQ(fin[0].flags, kFin | kAck);
-    EXPECT_EQ(fin[0].window, TcpLayer::kBufferBytes); // the unread bytes were dropped
+    EXPECT_EQ(fin[0].window, unscaled_window(TcpLayer::kBufferBytes)); // the unread bytes were dropped
     // The peer keeps sending more than a window's worth: each segment is acknowledged in full.
     u32 sequence = 2001;
     for (int i = 0; i < 6; ++i) {
@@ -287,7 +287,7 @@ TEST_F(TcpTest, AfterTheOwnerClosedBytesAreAcknowledgedAndDropped)
     auto acks = sent();
     ASSERT_FALSE(acks.empty());
     EXPECT_EQ(acks.back().acknowledgment, sequence);
-    EXPECT_EQ(acks.back().window, TcpLayer::kBufferBytes);
+    EXPECT_EQ(acks.back().window, unscaled_window(TcpLayer::kBufferBytes));
     EXPECT_EQ(tcp().state(connection), TcpState::FinWait2);
 }
 

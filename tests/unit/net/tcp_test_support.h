@@ -15,6 +15,9 @@ constexpr u64 kSecond = 1'000'000'000ull;
 constexpr u8 kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
 constexpr u16 kPeerPort = 40000;
 
+// The window field for `free` bytes without window scaling.
+inline u16 unscaled_window(usize free) { return static_cast<u16>(free > 0xFFFF ? 0xFFFF : free); }
+
 inline Bytes text(const char* s) { return Bytes(s, s + std::strlen(s)); }
 
 struct SentSegment {
@@ -25,6 +28,7 @@ struct SentSegment {
     Bytes data;
     bool checksum_ok;
     u16 mss;
+    i16 window_shift; // -1: no option
 };
 
 inline SentSegment parse_sent(const Bytes& frame)
@@ -36,9 +40,20 @@ inline SentSegment parse_sent(const Bytes& frame)
     usize header = usize(s[12] >> 4) * 4;
     u32 sum = pseudo_header_sum(load_be32(ip + 12), load_be32(ip + 16), kProtocolTcp, static_cast<u16>(length));
     SentSegment out { load_be16(s), load_be16(s + 2), load_be32(s + 4), load_be32(s + 8), s[13], load_be16(s + 14),
-                      Bytes(s + header, s + length), checksum_finish(checksum_add({ s, length }, sum)) == 0, 0 };
-    if (header >= 24 && s[20] == 2)
-        out.mss = load_be16(s + 22);
+                      Bytes(s + header, s + length), checksum_finish(checksum_add({ s, length }, sum)) == 0, 0, -1 };
+    for (usize at = 20; at < header;) {
+        if (s[at] == 0)
+            break;
+        if (s[at] == 1) {
+            ++at;
+            continue;
+        }
+        if (s[at] == 2 && at + 4 <= header)
+            out.mss = load_be16(s + at + 2);
+        if (s[at] == 3 && at + 3 <= header)
+            out.window_shift = s[at + 2];
+        at += s[at + 1] ? s[at + 1] : header;
+    }
     return out;
 }
 
