@@ -361,6 +361,7 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
 
 void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
 {
+    heard_from_peer(c, now_ns);
     if (c.state == TcpState::SynSent) {
         handle_syn_sent(c, segment, now_ns);
         return;
@@ -474,6 +475,8 @@ void TcpLayer::push(Connection& c, u64 now_ns)
 void TcpLayer::tick(u64 now_ns)
 {
     for (auto& c : m_connections) {
+        if (c.in_use && !c.timer_ns)
+            keepalive_tick(c, now_ns);
         if (!c.in_use || c.state == TcpState::Closed || !c.timer_ns || now_ns < c.timer_ns)
             continue;
         if (c.state == TcpState::TimeWait) {
@@ -563,6 +566,7 @@ std::optional<usize> TcpLayer::accept(usize listener)
         auto& c = m_connections[i];
         if (c.in_use && !c.owned && c.listener == static_cast<i8>(listener) && c.state != TcpState::SynReceived) {
             c.owned = true;
+            c.keepalive = true; // NOTE: last_heard_ns is the last segment's time already
             return i;
         }
     }

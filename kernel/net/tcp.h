@@ -12,7 +12,7 @@
 // of kernel/net: segments come in through receive(), go out through a TcpOutput, the time is
 // passed in. Segments past a gap wait in the receive buffer (tcp_receive.cpp). Congestion
 // control is NewReno (RFC 5681, 6582; tcp_control.cpp). Window scaling (RFC 7323) both ways
-// when both SYNs carry the option. Not yet: keep-alive (docs/networking.md, "The plan").
+// when both SYNs carry the option. Keep-alive (tcp_keepalive.cpp) on accepted connections.
 //
 // Memory is fixed: kConnections connections with kBufferBytes of receive and
 // kSendBufferBytes of send buffer each, both rings (what is in flight is at most the send
@@ -68,6 +68,8 @@ struct TcpCounters {
     u64 timeouts { 0 };      // connections reset after kMaxRetries (kMaxSynRetries opening)
     u64 rtt_samples { 0 };   // round trips measured (RFC 6298)
     u64 fast_retransmits { 0 }; // on the third duplicate ACK, and on partial ACKs in recovery
+    u64 keepalive_probes { 0 };
+    u64 keepalive_drops { 0 };  // connections reset after kKeepAliveProbes unanswered
     u64 time_wait_reused { 0 }; // TIME_WAIT connections ended early for a new SYN
     u64 connects { 0 };      // active opens started
     u64 refused { 0 };       // active opens answered with RST
@@ -88,6 +90,11 @@ public:
         return shift;
     }();
     static constexpr u8 kMaxWindowShift = 14;
+    // RFC 1122, 4.2.3.6: probes after 2 hours of silence (the RFC's least), then every 75 s,
+    // 9 unanswered ones reset the connection (as BSD and Linux).
+    static constexpr u64 kKeepAliveIdleNs = 7200'000'000'000ull;
+    static constexpr u64 kKeepAliveIntervalNs = 75'000'000'000ull;
+    static constexpr u32 kKeepAliveProbes = 9;
     // Disjoint ranges of bytes past a gap kept per connection (their bytes sit in the receive
     // buffer's free space, so the bound on memory is the buffer's).
     static constexpr usize kOutOfOrderRanges = 8;
@@ -133,8 +140,10 @@ public:
     // a broadcast address or port 0, OutOfMemory when all kConnections are in use or no
     // ephemeral port is free.
     [[nodiscard]] Result<usize> connect(Ipv4Address remote, u16 port, u64 now_ns);
-    // The next established connection of the listener, now the caller's.
+    // The next established connection of the listener, now the caller's, with keep-alive on.
     std::optional<usize> accept(usize listener);
+    // Keep-alive on or off for a connection of the caller's (off when it opened it).
+    void set_keepalive(usize connection, bool on, u64 now_ns);
     // Whether accept() would return a connection now.
     bool can_accept(usize listener) const;
     // Bytes of `data` taken into the send buffer (0 when it is full). Invalid when the
@@ -227,6 +236,9 @@ private:
         bool window_scaling { false }; // offered (SYN_SENT), then agreed by both SYNs
         u8 send_shift { 0 };
         u8 receive_shift { 0 };
+        bool keepalive { false };
+        u8 keepalive_probes { 0 }; // sent since the peer was last heard
+        u64 last_heard_ns { 0 };
     };
     struct Connection : ConnectionState {
         u8 rx[kBufferBytes];
@@ -295,6 +307,9 @@ private:
     void congestion_acked(Connection& c, u32 acked, u64 now_ns);
     void congestion_duplicate(Connection& c, u64 now_ns);
     void congestion_timeout(Connection& c);
+    // tcp_keepalive.cpp: any segment from the peer; the timer's turn in tick().
+    void heard_from_peer(Connection& c, u64 now_ns);
+    void keepalive_tick(Connection& c, u64 now_ns);
     // Sends the oldest unacknowledged segment again (or the FIN, when only it is).
     void retransmit_first(Connection& c, u64 now_ns);
     void release(Connection& c);
