@@ -355,8 +355,24 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
             }
         }
     }
-    if (seq_le(c.snd_una, ack))
+    if (seq_le(c.snd_una, ack)) {
+        bool was_closed = c.snd_wnd == 0;
         c.snd_wnd = window;
+        // NOTE: a peer that answers our probes of its zero window is there: the probes go on
+        // (their interval backed off to 60 s) for as long as it answers.
+        if (window == 0)
+            c.retries = 0;
+        if (window && was_closed) {
+            // The window opened: the probes' backoff was no loss, and a probe's byte that the
+            // peer did not take goes again at once with the rest.
+            rto_from_estimate(c);
+            if (ack == c.snd_una && c.snd_nxt != c.snd_una) {
+                c.snd_nxt = c.snd_una;
+                sync_sent(c);
+                c.timer_ns = now_ns + c.rto_ns;
+            }
+        }
+    }
 }
 
 void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
@@ -514,7 +530,8 @@ void TcpLayer::tick(u64 now_ns)
         }
         // Go back to the oldest unacknowledged byte and send again from there, one segment
         // first (the congestion window's loss window), more as ACKs open it.
-        congestion_timeout(c);
+        if (c.snd_wnd)
+            congestion_timeout(c); // a probe of a zero window says nothing of congestion
         c.snd_nxt = c.snd_una;
         c.tx_sent = 0;
         c.fin_sent = false;

@@ -301,6 +301,8 @@ private:
     void start_rtt_timing(Connection& c, u32 sequence, u64 now_ns);
     void rtt_acknowledged(Connection& c, u32 ack, u64 now_ns);
     void rtt_backoff(Connection& c);
+    // The RTO from SRTT and RTTVAR again (the initial one without a sample).
+    void rto_from_estimate(Connection& c);
     // NewReno (tcp_control.cpp): the initial window once the peer's MSS is known; an ACK of
     // new data (`acked` bytes, snd_una already moved); a duplicate ACK; a timeout.
     void congestion_start(Connection& c);

@@ -49,6 +49,15 @@ void TcpLayer::rtt_acknowledged(Connection& c, u32 ack, u64 now_ns)
         if (!c.srtt_ns)
             c.srtt_ns = 1;
     }
+    rto_from_estimate(c);
+}
+
+void TcpLayer::rto_from_estimate(Connection& c)
+{
+    if (!c.srtt_ns) {
+        c.rto_ns = kInitialRtoNs;
+        return;
+    }
     u64 variance = 4 * c.rttvar_ns;
     c.rto_ns = clamp_rto(c.srtt_ns + (variance > kClockGranularityNs ? variance : kClockGranularityNs));
 }

@@ -102,6 +102,8 @@ bool TcpLayer::take_in_order(Connection& c, std::span<const u8> data, bool fin, 
     }
     if (c.queued_fin && c.queued_fin_sequence == c.rcv_nxt)
         fin_now = true;
+    else if (c.queued_fin && seq_lt(c.queued_fin_sequence, c.rcv_nxt))
+        c.queued_fin = false; // the peer sent data past its own FIN: that FIN was a lie
     if (fin_now && !c.fin_received && receiving) {
         c.fin_received = true;
         c.rcv_nxt += 1;

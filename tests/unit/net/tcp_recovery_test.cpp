@@ -394,3 +394,38 @@ TEST_F(TcpTest, ATimeoutCollapsesTheWindowAndHalvesSsthresh)
 
 } // namespace
 } // namespace wk::kernel::net::test
+
+namespace wk::kernel::net::test {
+namespace {
+
+TEST_F(TcpTest, AZeroWindowIsProbedForAsLongAsThePeerAnswers)
+{
+    auto [connection, iss] = establish();
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, {}, 0));
+    ASSERT_EQ(*tcp().send(connection, Bytes(3000, 'z'), now), 3000u);
+    EXPECT_TRUE(sent().empty()); // the window is closed
+    u32 cwnd = tcp().info(connection).cwnd;
+    // Twice as many probes as timeouts would reset a connection: each answered, none resets.
+    for (u32 probe = 0; probe < 2 * TcpLayer::kMaxRetries; ++probe) {
+        std::vector<SentSegment> out;
+        for (int step = 0; step < 700 && out.empty(); ++step)
+            out = run_until(now + 100'000'000, 100'000'000);
+        ASSERT_EQ(out.size(), 1u) << "probe " << probe;
+        EXPECT_EQ(out[0].sequence, iss + 1);
+        EXPECT_EQ(out[0].data.size(), 1u);
+        deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, {}, 0)); // not taken
+    }
+    EXPECT_EQ(tcp().state(connection), TcpState::Established);
+    EXPECT_EQ(tcp().info(connection).rto_ns, TcpLayer::kMaxRtoNs); // the probes backed off
+    EXPECT_EQ(tcp().info(connection).cwnd, cwnd); // probes are no sign of congestion
+    // The window opens: the data goes, as much as the congestion window allows.
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1, kAck, {}, 65535));
+    auto data = sent();
+    ASSERT_EQ(data.size(), 3u);
+    EXPECT_EQ(data[0].sequence, iss + 1);
+    EXPECT_EQ(data[2].data.size(), 3000u - 2 * 1460u);
+    EXPECT_EQ(tcp().info(connection).rto_ns, TcpLayer::kMinRtoNs); // from the estimate again
+}
+
+} // namespace
+} // namespace wk::kernel::net::test
