@@ -211,7 +211,7 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
     send_segment(c, c.iss, kSyn | kAck, {}, now_ns);
 }
 
-void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
+bool TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
                         u64 now_ns, i8 window_shift)
 {
     usize header = (flags & kSyn) ? kHeader + (window_shift >= 0 ? 8 : 4) : kHeader;
@@ -240,29 +240,31 @@ void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8
     usize length = header + data.size();
     u32 sum = pseudo_header_sum(m_output.tcp_local_address(), to.remote, kProtocolTcp, static_cast<u16>(length));
     store_be16(s + 16, checksum_finish(checksum_add({ s, length }, sum)));
+    if (!m_output.send_tcp_segment(to.remote, { s, length }, now_ns))
+        return false;
     ++m_counters.segments_out;
-    m_output.send_tcp_segment(to.remote, { s, length }, now_ns);
+    return true;
 }
 
-void TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns)
+bool TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns)
 {
     // RFC 7323: a SYN's window is never scaled, every later one is.
     bool syn = (flags & kSyn) != 0;
     u32 window = receive_window(c) >> (syn ? 0 : c.receive_shift);
     i8 shift = syn && c.window_scaling ? static_cast<i8>(c.receive_shift) : -1;
-    send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
-             static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, shift);
+    return send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
+                    static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, shift);
 }
 
 void TcpLayer::send_ack(Connection& c, u64 now_ns) { send_segment(c, c.snd_nxt, kAck, {}, now_ns); }
 
-void TcpLayer::send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns)
+bool TcpLayer::send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns)
 {
     usize at = (c.tx_head + offset) % kSendBufferBytes;
     usize first = length < kSendBufferBytes - at ? length : kSendBufferBytes - at;
     __builtin_memcpy(m_payload, c.tx + at, first);
     __builtin_memcpy(m_payload + first, c.tx, length - first);
-    send_segment(c, sequence, kAck | kPsh, { m_payload, length }, now_ns);
+    return send_segment(c, sequence, kAck | kPsh, { m_payload, length }, now_ns);
 }
 
 u32 TcpLayer::peer_window(const Connection& c, const Segment& segment)
@@ -459,9 +461,10 @@ void TcpLayer::push(Connection& c, u64 now_ns)
         usize chunk = unsent < c.peer_mss ? unsent : c.peer_mss;
         if (chunk > window)
             chunk = window;
+        if (!send_data(c, c.snd_nxt, c.tx_sent, chunk, now_ns))
+            break; // the device's ring is full: the rest goes on the next ACK or tick
         if (!seq_lt(c.snd_nxt, c.snd_max))
             start_rtt_timing(c, c.snd_nxt, now_ns); // new data, not sent before
-        send_data(c, c.snd_nxt, c.tx_sent, chunk, now_ns);
         c.tx_sent += static_cast<u32>(chunk);
         c.snd_nxt += static_cast<u32>(chunk);
         if (seq_lt(c.snd_max, c.snd_nxt))
@@ -478,7 +481,8 @@ void TcpLayer::push(Connection& c, u64 now_ns)
             c.fin_numbered = true;
             c.fin_sequence = c.snd_nxt;
         }
-        send_segment(c, c.snd_nxt, kAck | kFin, {}, now_ns);
+        if (!send_segment(c, c.snd_nxt, kAck | kFin, {}, now_ns))
+            return;
         c.fin_sent = true;
         c.snd_nxt += 1;
         if (seq_lt(c.snd_max, c.snd_nxt))
@@ -493,6 +497,9 @@ void TcpLayer::tick(u64 now_ns)
     for (auto& c : m_connections) {
         if (c.in_use && !c.timer_ns)
             keepalive_tick(c, now_ns);
+        // What the device could not take before (push stopped at a full ring).
+        if (c.in_use && ((c.tx_sent < c.tx_count && c.snd_wnd) || (c.fin_queued && !c.fin_sent)))
+            push(c, now_ns);
         if (!c.in_use || c.state == TcpState::Closed || !c.timer_ns || now_ns < c.timer_ns)
             continue;
         if (c.state == TcpState::TimeWait) {

@@ -26,8 +26,9 @@ class TcpOutput {
 public:
     virtual ~TcpOutput() = default;
     virtual Ipv4Address tcp_local_address() const = 0;
-    // Sends a TCP segment (header and data, checksum filled in) to `to`.
-    virtual void send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns) = 0;
+    // Sends a TCP segment (header and data, checksum filled in) to `to`. False when the
+    // device could not take it now (its transmit ring is full): the segment is not sent.
+    virtual bool send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns) = 0;
 };
 
 enum class TcpState : u8 {
@@ -288,13 +289,15 @@ private:
     void drop_received(Connection& c);
     void send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns);
     // A SYN carries MSS, and the window scale option when `window_shift` is not -1.
-    void send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
+    // Whether the segment went to the device (TcpOutput::send_tcp_segment).
+    bool send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
                   u64 now_ns, i8 window_shift = -1);
-    void send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns);
+    bool send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns);
     void send_ack(Connection& c, u64 now_ns);
     // `length` bytes of the send buffer from `offset` on, at `sequence`.
-    void send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns);
-    // Sends what the peer's window allows of the unsent data, then FIN when it is due.
+    bool send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns);
+    // Sends what the peer's and the congestion window allow of the unsent data, then FIN
+    // when it is due. What the device cannot take now waits for the next ACK or tick().
     void push(Connection& c, u64 now_ns);
     // RFC 6298 (tcp_control.cpp): times `sequence` unless a segment is timed already;
     // an acknowledgment past it takes a sample; a retransmission cancels it (Karn).

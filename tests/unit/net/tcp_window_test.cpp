@@ -127,5 +127,27 @@ TEST_F(TcpTest, AScaledWindowLetsTheWholeSendBufferGo)
     EXPECT_EQ(out, data); // all of it in flight at once: more than an unscaled window
 }
 
+TEST_F(TcpTest, WhatAFullDeviceRingRefusesWaitsForTheNextTick)
+{
+    auto [connection, iss] = establish();
+    sink.room = 2;
+    ASSERT_EQ(*tcp().send(connection, Bytes(3 * kMss, 'r'), now), 3 * kMss);
+    auto first = sent();
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_EQ(interface->counters().frames_send_failed, 1u);
+    EXPECT_EQ(tcp().counters().segments_out, 3u); // SYN+ACK and the two
+    interface->tick(now + 1'000'000); // still full: tried again, refused again
+    EXPECT_TRUE(sent().empty());
+    sink.room = ~usize(0);
+    interface->tick(now + 2'000'000);
+    auto rest = sent();
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0].sequence, iss + 1 + 2 * kMss);
+    EXPECT_EQ(rest[0].data.size(), kMss);
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 1 + 3 * kMss, kAck));
+    EXPECT_EQ(tcp().buffered_to_send(connection), 0u);
+    EXPECT_EQ(tcp().counters().retransmissions, 0u); // nothing was lost
+}
+
 } // namespace
 } // namespace wk::kernel::net::test
