@@ -31,8 +31,10 @@ void TcpLayer::heard_from_peer(Connection& c, u64 now_ns)
 void TcpLayer::keepalive_tick(Connection& c, u64 now_ns)
 {
     // Only an idle connection is probed: with data unacknowledged the retransmission timer
-    // finds out whether the peer is there.
-    bool idle_state = c.state == TcpState::Established || c.state == TcpState::CloseWait;
+    // finds out whether the peer is there. FIN_WAIT_2 too: a peer that vanished before its
+    // FIN would otherwise hold the slot for good (the owner has let it go).
+    bool idle_state = c.state == TcpState::Established || c.state == TcpState::CloseWait
+        || c.state == TcpState::FinWait2;
     if (!c.keepalive || !idle_state || c.snd_una != c.snd_max || c.tx_count)
         return;
     u64 due = c.last_heard_ns + kKeepAliveIdleNs + u64(c.keepalive_probes) * kKeepAliveIntervalNs;

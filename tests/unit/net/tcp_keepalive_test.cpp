@@ -66,5 +66,21 @@ TEST_F(TcpTest, KeepAliveWaitsWhileDataIsUnacknowledged)
     EXPECT_EQ(tcp().failure(connection), TcpFailure::TimedOut);
 }
 
+TEST_F(TcpTest, AClosedConnectionWhosePeerVanishedInFinWait2IsFreed)
+{
+    auto [connection, iss] = establish();
+    tcp().close(connection, now);
+    ASSERT_EQ(sent().size(), 1u); // FIN
+    deliver(tcp_segment(kPeerPort, 80, 1001, iss + 2, kAck));
+    ASSERT_EQ(tcp().state(connection), TcpState::FinWait2);
+    EXPECT_EQ(tcp().connections_in_use(), 1u);
+    // The peer never sends its FIN, nor anything else.
+    auto out = run_until(now + TcpLayer::kKeepAliveIdleNs + TcpLayer::kKeepAliveProbes * TcpLayer::kKeepAliveIntervalNs,
+                         kSecond);
+    ASSERT_EQ(out.size(), TcpLayer::kKeepAliveProbes + 1);
+    EXPECT_EQ(out.back().flags, kRst);
+    EXPECT_EQ(tcp().connections_in_use(), 0u);
+}
+
 } // namespace
 } // namespace wk::kernel::net::test
