@@ -169,7 +169,7 @@ public:
     const TcpCounters& counters() const { return m_counters; }
     usize connections_in_use() const;
 
-    // What the congestion and timer state of a connection is, for `net` and tests.
+    // A connection's timer, queue, congestion and window state, for tests and diagnostics.
     struct Info {
         u64 srtt_ns;   // 0: no round trip measured yet
         u64 rttvar_ns;
