@@ -84,6 +84,10 @@ void TcpLayer::congestion_acked(Connection& c, u32 acked, u64 now_ns)
 {
     u32 mss = c.peer_mss;
     c.duplicate_acks = 0;
+    // NOTE: recover trails snd_una outside recovery, so that after 2 GiB the sequence
+    // comparison with it (modulo 2^32) cannot turn and keep fast retransmit off.
+    if (!c.in_recovery && seq_lt(c.recover, c.snd_una))
+        c.recover = c.snd_una;
     if (c.in_recovery) {
         if (!seq_lt(c.snd_una, c.recover)) {
             // A full ACK: recovery ends with the window at ssthresh (RFC 6582, 3.2 step 3,
