@@ -100,10 +100,12 @@ void print_status(net::Interface& interface)
           c.icmp_malformed, c.icmp_bad_checksum, c.icmp_echo_requests_answered, c.icmp_echo_replies_in);
     print("  udp: {} in, {} delivered, {} sent, {} malformed, {} bad checksum, {} no socket, {} queue full\n", c.udp_in,
           c.udp_delivered, c.udp_sent, c.udp_malformed, c.udp_bad_checksum, c.udp_no_socket, c.udp_queue_full);
-    print("  tcp: {} in, {} out, {} malformed, {} bad checksum, {} out of order, {} retransmitted, {} resets sent, "
-          "{} received, {} SYNs dropped, {} timed out, {} TIME_WAIT reused, {} connections\n",
-          t.segments_in, t.segments_out, t.malformed, t.bad_checksum, t.out_of_order, t.retransmissions, t.resets_sent,
-          t.resets_received, t.syn_dropped, t.timeouts, t.time_wait_reused, tcp_connections);
+    print("  tcp: {} in, {} out, {} malformed, {} bad checksum, {} out of order ({} queued, {} dropped), {} retransmitted, "
+          "{} fast retransmits, {} RTT samples, {} resets sent, {} received, {} SYNs dropped, {} timed out, "
+          "{} keep-alive probes, {} drops, {} TIME_WAIT reused, {} connections\n",
+          t.segments_in, t.segments_out, t.malformed, t.bad_checksum, t.out_of_order, t.out_of_order_queued,
+          t.out_of_order_dropped, t.retransmissions, t.fast_retransmits, t.rtt_samples, t.resets_sent, t.resets_received,
+          t.syn_dropped, t.timeouts, t.keepalive_probes, t.keepalive_drops, t.time_wait_reused, tcp_connections);
 }
 
 } // namespace

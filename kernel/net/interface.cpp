@@ -64,12 +64,16 @@ void Interface::tick(u64 now_ns)
     m_tcp.tick(now_ns);
 }
 
-void Interface::send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns)
+bool Interface::send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns)
 {
     if (segment.size() > kMaxIpv4Packet - kIpv4Header)
-        return;
+        return false;
     __builtin_memcpy(m_ip_buffer + kIpv4Header, segment.data(), segment.size());
+    // NOTE: only the device refusing the frame (its ring full) is "not sent": a packet held
+    // for ARP, or one without a route, is as good as sent (lost if it never goes).
+    u64 failed = m_counters.frames_send_failed;
     (void)send_ipv4(to, kProtocolTcp, segment.size(), now_ns);
+    return m_counters.frames_send_failed == failed;
 }
 
 void Interface::send_ethernet(const MacAddress& to, u16 type, std::span<const u8> payload)

@@ -160,7 +160,7 @@ private:
     Result<void> send_udp_from(u16 source_port, Ipv4Address to, u16 port, std::span<const u8> payload, u64 now_ns);
     void apply_lease();
     Ipv4Address tcp_local_address() const override { return m_address; }
-    void send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns) override;
+    bool send_tcp_segment(Ipv4Address to, std::span<const u8> segment, u64 now_ns) override;
 
     FrameSink& m_sink;
     MacAddress m_mac;

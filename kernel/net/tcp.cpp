@@ -111,9 +111,10 @@ void TcpLayer::receive(Ipv4Address from, Ipv4Address to, std::span<const u8> byt
         ++m_counters.bad_checksum;
         return;
     }
-    Segment segment { load_be16(p), load_be16(p + 2), load_be32(p + 4), load_be32(p + 8), p[13], load_be16(p + 14), 0,
+    Segment segment { load_be16(p), load_be16(p + 2), load_be32(p + 4), load_be32(p + 8), p[13], load_be16(p + 14), 0, -1,
                       bytes.subspan(header) };
-    // Options: only MSS is used; every length is checked against the header.
+    // Options: MSS and window scale are used (on a SYN only); every length is checked
+    // against the header.
     for (usize at = kHeader; at < header;) {
         u8 kind = p[at];
         if (kind == 0)
@@ -128,6 +129,8 @@ void TcpLayer::receive(Ipv4Address from, Ipv4Address to, std::span<const u8> byt
         }
         if (kind == 2 && p[at + 1] == 4)
             segment.mss = load_be16(p + at + 2);
+        if (kind == 3 && p[at + 1] == 3)
+            segment.window_shift = static_cast<i8>(p[at + 2] < kMaxWindowShift ? p[at + 2] : kMaxWindowShift);
         at += p[at + 1];
     }
     if (segment.source_port == 0 || segment.destination_port == 0) {
@@ -181,9 +184,14 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
     if (slot->in_use)
         ++m_counters.time_wait_reused;
     Connection& c = *slot;
-    c = Connection {};
+    reset_slot(c);
     c.in_use = true;
     c.state = TcpState::SynReceived;
+    if (segment.window_shift >= 0) {
+        c.window_scaling = true;
+        c.send_shift = static_cast<u8>(segment.window_shift);
+        c.receive_shift = kOurWindowShift;
+    }
     c.listener = listener;
     c.remote = from;
     c.remote_port = segment.source_port;
@@ -194,16 +202,19 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
     c.iss = next_random();
     c.snd_una = c.iss;
     c.snd_nxt = c.iss + 1;
+    c.snd_max = c.snd_nxt;
     c.snd_wnd = segment.window;
     c.rcv_nxt = segment.sequence + 1;
     c.timer_ns = now_ns + c.rto_ns;
+    congestion_start(c);
+    start_rtt_timing(c, c.iss, now_ns);
     send_segment(c, c.iss, kSyn | kAck, {}, now_ns);
 }
 
-void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
-                        u64 now_ns)
+bool TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
+                        u64 now_ns, i8 window_shift)
 {
-    usize header = (flags & kSyn) ? kHeader + 4 : kHeader;
+    usize header = (flags & kSyn) ? kHeader + (window_shift >= 0 ? 8 : 4) : kHeader;
     u8* s = m_segment;
     store_be16(s, to.local_port);
     store_be16(s + 2, to.remote_port);
@@ -218,21 +229,48 @@ void TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8
         s[20] = 2;
         s[21] = 4;
         store_be16(s + 22, kOurMss);
+        if (window_shift >= 0) {
+            s[24] = 1; // NOP, so that the header stays a multiple of 4
+            s[25] = 3;
+            s[26] = 3;
+            s[27] = static_cast<u8>(window_shift);
+        }
     }
     __builtin_memcpy(s + header, data.data(), data.size());
     usize length = header + data.size();
     u32 sum = pseudo_header_sum(m_output.tcp_local_address(), to.remote, kProtocolTcp, static_cast<u16>(length));
     store_be16(s + 16, checksum_finish(checksum_add({ s, length }, sum)));
+    if (!m_output.send_tcp_segment(to.remote, { s, length }, now_ns))
+        return false;
     ++m_counters.segments_out;
-    m_output.send_tcp_segment(to.remote, { s, length }, now_ns);
+    return true;
 }
 
-void TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns)
+bool TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns)
 {
-    send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags, receive_window(c), data, now_ns);
+    // RFC 7323: a SYN's window is never scaled, every later one is.
+    bool syn = (flags & kSyn) != 0;
+    u32 window = receive_window(c) >> (syn ? 0 : c.receive_shift);
+    i8 shift = syn && c.window_scaling ? static_cast<i8>(c.receive_shift) : -1;
+    return send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
+                    static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, shift);
 }
 
 void TcpLayer::send_ack(Connection& c, u64 now_ns) { send_segment(c, c.snd_nxt, kAck, {}, now_ns); }
+
+bool TcpLayer::send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns)
+{
+    usize at = (c.tx_head + offset) % kSendBufferBytes;
+    usize first = length < kSendBufferBytes - at ? length : kSendBufferBytes - at;
+    __builtin_memcpy(m_payload, c.tx + at, first);
+    __builtin_memcpy(m_payload + first, c.tx, length - first);
+    return send_segment(c, sequence, kAck | kPsh, { m_payload, length }, now_ns);
+}
+
+u32 TcpLayer::peer_window(const Connection& c, const Segment& segment)
+{
+    return (segment.flags & kSyn) ? segment.window : u32(segment.window) << c.send_shift;
+}
 
 void TcpLayer::send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns)
 {
@@ -261,29 +299,51 @@ void TcpLayer::enter_time_wait(Connection& c, u64 now_ns)
     c.timer_ns = now_ns + kTimeWaitNs;
 }
 
+void TcpLayer::sync_sent(Connection& c)
+{
+    if (seq_lt(c.snd_nxt, c.snd_una))
+        c.snd_nxt = c.snd_una;
+    c.fin_sent = c.fin_numbered && seq_lt(c.fin_sequence, c.snd_nxt);
+    u32 data = c.snd_nxt - c.snd_una - (c.fin_sent ? 1 : 0);
+    c.tx_sent = data < c.tx_count ? data : c.tx_count;
+}
+
 void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
 {
     u32 ack = segment.acknowledgment;
-    if (seq_lt(c.snd_nxt, ack)) {
+    if (seq_lt(c.snd_max, ack)) {
         send_ack(c, now_ns); // acknowledges what we never sent
         return;
     }
+    u32 window = peer_window(c, segment);
+    if (ack == c.snd_una && segment.data.empty() && !(segment.flags & (kSyn | kFin)) && c.snd_una != c.snd_max
+        && window == c.snd_wnd && window != 0 && c.state != TcpState::SynReceived) {
+        congestion_duplicate(c, now_ns); // RFC 5681's duplicate ACK
+        return;
+    }
     if (seq_lt(c.snd_una, ack)) {
-        u32 acked = ack - c.snd_una;
+        u32 newly = ack - c.snd_una;
+        u32 acked = newly;
         if (c.state == TcpState::SynReceived || c.snd_una == c.iss)
             --acked; // our SYN
-        bool fin_acked = c.fin_sent && ack == c.snd_nxt;
+        bool fin_acked = c.fin_numbered && seq_lt(c.fin_sequence, ack);
         if (fin_acked && acked > 0)
             --acked;
         if (acked > c.tx_count)
             acked = c.tx_count;
-        __builtin_memmove(c.tx, c.tx + acked, c.tx_count - acked);
-        c.tx_count = static_cast<u16>(c.tx_count - acked);
-        c.tx_sent = static_cast<u16>(c.tx_sent > acked ? c.tx_sent - acked : 0);
+        c.tx_head = static_cast<u32>((c.tx_head + acked) % kSendBufferBytes);
+        c.tx_count -= acked;
         c.snd_una = ack;
+        // After a timeout snd_nxt went back; the peer may have had more than it resent.
+        if (seq_lt(c.snd_nxt, ack))
+            c.snd_nxt = ack;
+        sync_sent(c);
         c.retries = 0;
-        c.rto_ns = kInitialRtoNs;
-        c.timer_ns = c.snd_una == c.snd_nxt ? 0 : now_ns + c.rto_ns;
+        rtt_acknowledged(c, ack, now_ns);
+        if (c.state != TcpState::SynReceived)
+            congestion_acked(c, newly, now_ns);
+        // RFC 6298, 5.3: the timer restarts for what is still unacknowledged.
+        c.timer_ns = c.snd_una == c.snd_max ? 0 : now_ns + c.rto_ns;
         if (c.state == TcpState::SynReceived)
             c.state = TcpState::Established;
         if (fin_acked) {
@@ -297,12 +357,29 @@ void TcpLayer::process_ack(Connection& c, const Segment& segment, u64 now_ns)
             }
         }
     }
-    if (seq_le(c.snd_una, ack))
-        c.snd_wnd = segment.window;
+    if (seq_le(c.snd_una, ack)) {
+        bool was_closed = c.snd_wnd == 0;
+        c.snd_wnd = window;
+        // NOTE: a peer that answers our probes of its zero window is there: the probes go on
+        // (their interval backed off to 60 s) for as long as it answers.
+        if (window == 0)
+            c.retries = 0;
+        if (window && was_closed) {
+            // The window opened: the probes' backoff was no loss, and a probe's byte that the
+            // peer did not take goes again at once with the rest.
+            rto_from_estimate(c);
+            if (ack == c.snd_una && c.snd_nxt != c.snd_una) {
+                c.snd_nxt = c.snd_una;
+                sync_sent(c);
+                c.timer_ns = now_ns + c.rto_ns;
+            }
+        }
+    }
 }
 
 void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
 {
+    heard_from_peer(c, now_ns);
     if (c.state == TcpState::SynSent) {
         handle_syn_sent(c, segment, now_ns);
         return;
@@ -332,7 +409,7 @@ void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
     }
     if (!(segment.flags & kAck))
         return;
-    if (c.state == TcpState::SynReceived && (seq_le(segment.acknowledgment, c.iss) || seq_lt(c.snd_nxt, segment.acknowledgment))) {
+    if (c.state == TcpState::SynReceived && (seq_le(segment.acknowledgment, c.iss) || seq_lt(c.snd_max, segment.acknowledgment))) {
         send_reset_for(c.remote, segment, now_ns);
         return;
     }
@@ -351,51 +428,19 @@ void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
         data = data.subspan(old);
         sequence = c.rcv_nxt;
     }
-    if ((data.size() || (segment.flags & kFin)) && sequence != c.rcv_nxt) {
-        ++m_counters.out_of_order;
-        process_ack(c, segment, now_ns);
-        if (c.in_use)
-            send_ack(c, now_ns);
-        return;
-    }
     process_ack(c, segment, now_ns);
     if (!c.in_use || c.state == TcpState::Closed)
         return;
-    bool acknowledge = false;
-    bool can_receive = c.state == TcpState::Established || c.state == TcpState::FinWait1 || c.state == TcpState::FinWait2;
-    usize taken = 0;
-    if (!data.empty() && can_receive) {
-        usize space = kBufferBytes - c.rx_count;
-        taken = data.size() < space ? data.size() : space;
-        // NOTE: an owner that closed reads no more: its bytes are acknowledged and dropped, so
-        // that a peer still sending (a request the owner refused) is not stalled by a window
-        // nobody would open before it reads our answer and FIN.
-        if (c.owner_closed)
-            taken = data.size();
-        for (usize i = 0; i < taken && !c.owner_closed; ++i)
-            c.rx[(c.rx_head + c.rx_count + i) % kBufferBytes] = data[i];
-        if (!c.owner_closed)
-            c.rx_count = static_cast<u16>(c.rx_count + taken);
-        c.rcv_nxt += static_cast<u32>(taken);
-        acknowledge = true;
-    } else if (!data.empty()) {
-        acknowledge = true; // after their FIN: nothing more is taken
+    bool fin = (segment.flags & kFin) != 0;
+    if ((data.size() || fin) && sequence != c.rcv_nxt) {
+        ++m_counters.out_of_order;
+        if (can_receive(c) && !c.owner_closed)
+            queue_out_of_order(c, sequence, data, fin);
+        send_ack(c, now_ns); // a duplicate ACK: the peer's fast retransmit counts them
+        push(c, now_ns);
+        return;
     }
-    if ((segment.flags & kFin) && taken == data.size() && !c.fin_received && can_receive) {
-        c.fin_received = true;
-        c.rcv_nxt += 1;
-        acknowledge = true;
-        if (c.state == TcpState::Established)
-            c.state = TcpState::CloseWait;
-        else if (c.state == TcpState::FinWait1)
-            c.state = TcpState::Closing;
-        else if (c.state == TcpState::FinWait2)
-            enter_time_wait(c, now_ns);
-    } else if ((segment.flags & kFin) && c.state == TcpState::TimeWait) {
-        acknowledge = true; // our last ACK was lost
-        c.timer_ns = now_ns + kTimeWaitNs;
-    }
-    if (acknowledge)
+    if (take_in_order(c, data, fin, now_ns))
         send_ack(c, now_ns);
     push(c, now_ns);
 }
@@ -408,16 +453,22 @@ void TcpLayer::push(Connection& c, u64 now_ns)
         return;
     for (;;) {
         u32 in_flight = c.snd_nxt - c.snd_una;
-        u32 window = c.snd_wnd > in_flight ? c.snd_wnd - in_flight : 0;
+        u32 limit = c.snd_wnd < c.cwnd ? c.snd_wnd : c.cwnd;
+        u32 window = limit > in_flight ? limit - in_flight : 0;
         usize unsent = c.tx_count - c.tx_sent;
         if (unsent == 0 || window == 0)
             break;
         usize chunk = unsent < c.peer_mss ? unsent : c.peer_mss;
         if (chunk > window)
             chunk = window;
-        send_segment(c, c.snd_nxt, kAck | kPsh, { c.tx + c.tx_sent, chunk }, now_ns);
-        c.tx_sent = static_cast<u16>(c.tx_sent + chunk);
+        if (!send_data(c, c.snd_nxt, c.tx_sent, chunk, now_ns))
+            break; // the device's ring is full: the rest goes on the next ACK or tick
+        if (!seq_lt(c.snd_nxt, c.snd_max))
+            start_rtt_timing(c, c.snd_nxt, now_ns); // new data, not sent before
+        c.tx_sent += static_cast<u32>(chunk);
         c.snd_nxt += static_cast<u32>(chunk);
+        if (seq_lt(c.snd_max, c.snd_nxt))
+            c.snd_max = c.snd_nxt;
         if (!c.timer_ns)
             c.timer_ns = now_ns + c.rto_ns;
     }
@@ -426,9 +477,16 @@ void TcpLayer::push(Connection& c, u64 now_ns)
     if (c.tx_sent < c.tx_count && !c.timer_ns)
         c.timer_ns = now_ns + c.rto_ns;
     if (c.fin_queued && !c.fin_sent && c.tx_sent == c.tx_count) {
-        send_segment(c, c.snd_nxt, kAck | kFin, {}, now_ns);
+        if (!c.fin_numbered) {
+            c.fin_numbered = true;
+            c.fin_sequence = c.snd_nxt;
+        }
+        if (!send_segment(c, c.snd_nxt, kAck | kFin, {}, now_ns))
+            return;
         c.fin_sent = true;
         c.snd_nxt += 1;
+        if (seq_lt(c.snd_max, c.snd_nxt))
+            c.snd_max = c.snd_nxt;
         if (!c.timer_ns)
             c.timer_ns = now_ns + c.rto_ns;
     }
@@ -437,6 +495,11 @@ void TcpLayer::push(Connection& c, u64 now_ns)
 void TcpLayer::tick(u64 now_ns)
 {
     for (auto& c : m_connections) {
+        if (c.in_use && !c.timer_ns)
+            keepalive_tick(c, now_ns);
+        // What the device could not take before (push stopped at a full ring).
+        if (c.in_use && ((c.tx_sent < c.tx_count && c.snd_wnd) || (c.fin_queued && !c.fin_sent)))
+            push(c, now_ns);
         if (!c.in_use || c.state == TcpState::Closed || !c.timer_ns || now_ns < c.timer_ns)
             continue;
         if (c.state == TcpState::TimeWait) {
@@ -451,7 +514,8 @@ void TcpLayer::tick(u64 now_ns)
             release(c);
             continue;
         }
-        if (c.state != TcpState::SynSent && ++c.retries > kMaxRetries) {
+        u32 limit = c.state == TcpState::SynReceived ? kMaxSynAckRetries : kMaxRetries;
+        if (c.state != TcpState::SynSent && ++c.retries > limit) {
             ++m_counters.timeouts;
             c.failure = TcpFailure::TimedOut;
             send_segment(c, c.snd_nxt, kRst, {}, now_ns);
@@ -461,7 +525,7 @@ void TcpLayer::tick(u64 now_ns)
             continue;
         }
         ++m_counters.retransmissions;
-        c.rto_ns *= 2;
+        rtt_backoff(c);
         c.timer_ns = now_ns + c.rto_ns;
         if (c.state == TcpState::SynReceived) {
             send_segment(c, c.iss, kSyn | kAck, {}, now_ns);
@@ -471,7 +535,10 @@ void TcpLayer::tick(u64 now_ns)
             send_segment(c, c.iss, kSyn, {}, now_ns);
             continue;
         }
-        // Go back to the oldest unacknowledged byte and send again from there.
+        // Go back to the oldest unacknowledged byte and send again from there, one segment
+        // first (the congestion window's loss window), more as ACKs open it.
+        if (c.snd_wnd)
+            congestion_timeout(c); // a probe of a zero window says nothing of congestion
         c.snd_nxt = c.snd_una;
         c.tx_sent = 0;
         c.fin_sent = false;
@@ -523,6 +590,7 @@ std::optional<usize> TcpLayer::accept(usize listener)
         auto& c = m_connections[i];
         if (c.in_use && !c.owned && c.listener == static_cast<i8>(listener) && c.state != TcpState::SynReceived) {
             c.owned = true;
+            c.keepalive = true; // NOTE: last_heard_ns is the last segment's time already
             return i;
         }
     }
@@ -547,8 +615,11 @@ Result<usize> TcpLayer::send(usize connection, std::span<const u8> data, u64 now
         return Error::from("TCP connection cannot send", ErrorKind::Invalid);
     usize space = kSendBufferBytes - c.tx_count;
     usize taken = data.size() < space ? data.size() : space;
-    __builtin_memcpy(c.tx + c.tx_count, data.data(), taken);
-    c.tx_count = static_cast<u16>(c.tx_count + taken);
+    usize at = (c.tx_head + c.tx_count) % kSendBufferBytes;
+    usize first = taken < kSendBufferBytes - at ? taken : kSendBufferBytes - at;
+    __builtin_memcpy(c.tx + at, data.data(), first);
+    __builtin_memcpy(c.tx, data.data() + first, taken - first);
+    c.tx_count += static_cast<u32>(taken);
     push(c, now_ns);
     return taken;
 }
@@ -562,8 +633,8 @@ usize TcpLayer::receive_data(usize connection, std::span<u8> out, u64 now_ns)
     bool window_was_small = receive_window(c) < c.peer_mss;
     for (usize i = 0; i < count; ++i)
         out[i] = c.rx[(c.rx_head + i) % kBufferBytes];
-    c.rx_head = static_cast<u16>((c.rx_head + count) % kBufferBytes);
-    c.rx_count = static_cast<u16>(c.rx_count - count);
+    c.rx_head = static_cast<u32>((c.rx_head + count) % kBufferBytes);
+    c.rx_count = static_cast<u32>(c.rx_count - count);
     // A window that opens again is announced (the peer may be waiting on a zero window).
     if (count && window_was_small && c.state != TcpState::Closed)
         send_ack(c, now_ns);
@@ -576,7 +647,7 @@ void TcpLayer::close(usize connection, u64 now_ns)
         return;
     auto& c = m_connections[connection];
     c.owner_closed = true;
-    c.rx_count = 0; // unread bytes are dropped (the window opens again)
+    drop_received(c); // unread bytes are dropped (the window opens again)
     switch (c.state) {
     case TcpState::Established:
         c.state = TcpState::FinWait1;

@@ -52,8 +52,10 @@ Result<usize> TcpLayer::connect(Ipv4Address remote, u16 port, u64 now_ns)
     if (slot->in_use)
         ++m_counters.time_wait_reused;
     Connection& c = *slot;
-    c = Connection {};
+    reset_slot(c);
     c.in_use = true;
+    c.window_scaling = true; // offered; the SYN+ACK says whether the peer agrees
+    c.receive_shift = kOurWindowShift;
     c.owned = true;
     c.state = TcpState::SynSent;
     c.remote = remote;
@@ -62,7 +64,9 @@ Result<usize> TcpLayer::connect(Ipv4Address remote, u16 port, u64 now_ns)
     c.iss = next_random();
     c.snd_una = c.iss;
     c.snd_nxt = c.iss + 1;
+    c.snd_max = c.snd_nxt;
     c.timer_ns = now_ns + c.rto_ns;
+    start_rtt_timing(c, c.iss, now_ns);
     ++m_counters.connects;
     send_segment(c, c.iss, kSyn, {}, now_ns);
     return static_cast<usize>(&c - m_connections);
@@ -94,13 +98,20 @@ void TcpLayer::handle_syn_sent(Connection& c, const Segment& segment, u64 now_ns
         return;
     c.rcv_nxt = segment.sequence + 1;
     c.snd_una = segment.acknowledgment;
-    c.snd_wnd = segment.window;
+    if (segment.window_shift >= 0) {
+        c.send_shift = static_cast<u8>(segment.window_shift);
+    } else {
+        c.window_scaling = false; // RFC 7323: neither side scales
+        c.receive_shift = 0;
+    }
+    c.snd_wnd = segment.window; // a SYN's: never scaled
     c.peer_mss = segment.mss ? (segment.mss < kOurMss ? segment.mss : kOurMss) : kDefaultMss;
     if (c.peer_mss < 64)
         c.peer_mss = 64; // NOTE: a tiny MSS would turn every byte into a segment
     c.state = TcpState::Established;
+    congestion_start(c);
     c.retries = 0;
-    c.rto_ns = kInitialRtoNs;
+    rtt_acknowledged(c, segment.acknowledgment, now_ns); // the handshake's round trip
     c.timer_ns = 0;
     // Data on the SYN+ACK is not taken: the ACK asks for it again.
     send_ack(c, now_ns);

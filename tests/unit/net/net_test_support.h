@@ -21,13 +21,15 @@ class CapturingSink final : public FrameSink {
 public:
     Result<void> send_frame(std::span<const u8> frame) override
     {
-        if (fail)
+        if (fail || room == 0)
             return Error::from("test sink refuses", ErrorKind::Io);
+        --room;
         frames.emplace_back(frame.begin(), frame.end());
         return {};
     }
     std::vector<Bytes> frames;
     bool fail { false };
+    usize room { ~usize(0) }; // frames taken before it refuses (a device's full ring)
 };
 
 inline void put16(Bytes& out, usize at, u16 value) { store_be16(out.data() + at, value); }
