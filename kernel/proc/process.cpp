@@ -229,8 +229,6 @@ i64 process_main(void* argument)
     return status;
 }
 
-Errno errno_of(const Error& error) { return error.kind() == ErrorKind::OutOfMemory ? Errno::NoMem : Errno::NoExec; }
-
 runtime::RuntimeLimits process_limits();
 
 // Finds the compiled module for `path`: from the cache, or read, validated and compiled.
@@ -282,7 +280,7 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
     if (!compiled) {
         if (request.diagnostics)
             format_to(*request.diagnostics, "error: {}: {}\n", request.path, compiled.error());
-        return fail(errno_of(compiled.error()));
+        return fail(errno_of(compiled.error(), Errno::NoExec));
     }
     if (read->unchanged)
         module_cache().insert(request.path, identity, *compiled);
@@ -382,7 +380,7 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
     if (auto defined = process.threads->define(*process.store, *process.linker); !defined) {
         if (request.diagnostics)
             format_to(*request.diagnostics, "error: {}: cannot define wasi-threads: {}\n", request.path, defined.error());
-        return fail(errno_of(defined.error()));
+        return fail(errno_of(defined.error(), Errno::NoExec));
     }
     return {};
 }

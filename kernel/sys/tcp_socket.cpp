@@ -45,7 +45,7 @@ wasi::Expected<RefPtr<TcpSocket>> TcpSocket::listen(u16 port, u16 backlog)
         NetworkLock lock;
         auto listening = tcp().listen(port, backlog);
         if (!listening)
-            return fail(listening.error().kind() == ErrorKind::OutOfMemory ? Errno::NFile : Errno::AddrInUse);
+            return fail(errno_of(listening.error(), Errno::AddrInUse, Errno::NFile));
         listener = *listening;
     }
     auto* socket = new (std::nothrow) TcpSocket(listener, true);
@@ -72,7 +72,7 @@ wasi::Expected<RefPtr<TcpSocket>> TcpSocket::connect(u32 address, u16 port)
             return fail(Errno::NFile);
         auto connection = tcp().connect(address, port, drivers::network_now_ns());
         if (!connection)
-            return fail(connection.error().kind() == ErrorKind::OutOfMemory ? Errno::NFile : Errno::Inval);
+            return fail(errno_of(connection.error(), Errno::Inval, Errno::NFile));
         socket = new (std::nothrow) TcpSocket(*connection, false, true);
         if (!socket) {
             tcp().abort(*connection, drivers::network_now_ns());

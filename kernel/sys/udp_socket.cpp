@@ -34,7 +34,7 @@ wasi::Expected<RefPtr<UdpSocket>> UdpSocket::bind(u16 port)
         return fail(Errno::NFile);
     auto opened = interface->udp_open(port);
     if (!opened)
-        return fail(opened.error().kind() == ErrorKind::OutOfMemory ? Errno::NFile : Errno::AddrInUse);
+        return fail(errno_of(opened.error(), Errno::AddrInUse, Errno::NFile));
     auto* socket = new (std::nothrow) UdpSocket(*opened);
     if (!socket) {
         interface->udp_close(*opened);
