@@ -110,4 +110,20 @@ Error to_error(Errno error)
     return Error::from(describe(error), kind);
 }
 
+Errno errno_of(const Error& error, Errno refused, Errno exhausted)
+{
+    switch (error.kind()) {
+    case ErrorKind::OutOfMemory: return exhausted;
+    case ErrorKind::Unsupported: return Errno::NotSup;
+    case ErrorKind::Io: return Errno::Io;
+    case ErrorKind::Generic:
+    case ErrorKind::Malformed:
+    case ErrorKind::Invalid:
+    case ErrorKind::Unlinkable:
+    case ErrorKind::OutOfRange:
+    case ErrorKind::DoubleFree: break;
+    }
+    return refused;
+}
+
 } // namespace wk

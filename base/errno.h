@@ -101,6 +101,13 @@ const char* describe(Errno);
 // Range as OutOfRange, everything else as Io.
 Error to_error(Errno);
 
+// The errno for an Error, where an ABI needs a number (the one place that maps them): OutOfMemory
+// is `exhausted` (NoMem; NFile where what ran out is a fixed table of the caller's), Unsupported
+// NotSup, Io Io. Every other kind says that the input or the request was refused (Malformed,
+// Invalid, Unlinkable, OutOfRange, Generic, DoubleFree): it is `refused`, the errno for that in
+// the caller's terms (NoExec for a module, AddrInUse for a port, Io for the blocks of a disk).
+Errno errno_of(const Error&, Errno refused, Errno exhausted = Errno::NoMem);
+
 // A value or the errno an operation failed with; TRY() passes the errno on.
 template<typename T>
 using ErrnoResult = Result<T, Errno>;

@@ -211,7 +211,7 @@ struct CodeRange {
     uptr start { 0 };
     usize size { 0 };
     Span<const TrapEntry> traps;
-    const void* owner { nullptr }; // the CodeObject, for backtraces
+    const void* owner { nullptr }; // the CodeObject (CodeObject::find)
 };
 
 // Ranges must not overlap. Registration allocates; it is not for fault handlers.
@@ -229,6 +229,11 @@ struct TrapSite {
 // Async-signal-safe and lock-free: the trap site at exactly `pc`, if `pc` is a
 // registered trapping instruction.
 std::optional<TrapSite> lookup_trap_site(uptr pc);
+// Async-signal-safe and lock-free: the registered range containing `pc`, or nullptr. The
+// one registry of compiled code (CodeObject::find reads it too). The range is its owner's:
+// the caller must know that the code cannot be unregistered meanwhile (a frame of it on
+// the stack, its module alive).
+const CodeRange* code_range_at(uptr pc);
 // Whether `pc` lies in any registered code range.
 bool is_wasm_code(uptr pc);
 

@@ -7,10 +7,6 @@ namespace wk::engine::compile {
 
 namespace {
 
-// Live code objects, for CodeObject::find (backtraces; not used by fault handlers).
-SpinLock g_live_lock;
-CodeObject* g_live_head = nullptr;
-
 usize round_up(usize value, usize alignment) { return (value + alignment - 1) & ~(alignment - 1); }
 
 // How many of `entries` (ascending by key(entry)) have a key at or below `offset`.
@@ -110,12 +106,6 @@ Result<void> CodeObject::register_live()
     m_range.owner = this;
     TRY(register_code_range(&m_range));
     m_registered = true;
-
-    LockGuard guard(g_live_lock);
-    m_next_live = g_live_head;
-    if (g_live_head)
-        g_live_head->m_previous_live = this;
-    g_live_head = this;
     return {};
 }
 
@@ -203,16 +193,8 @@ usize CodeObject::tier_space_committed_bytes() const
 
 CodeObject::~CodeObject()
 {
-    if (m_registered) {
+    if (m_registered)
         unregister_code_range(&m_range);
-        LockGuard guard(g_live_lock);
-        if (m_previous_live)
-            m_previous_live->m_next_live = m_next_live;
-        else
-            g_live_head = m_next_live;
-        if (m_next_live)
-            m_next_live->m_previous_live = m_previous_live;
-    }
     if (m_memory && m_mapped)
         platform::release(m_memory, m_mapped);
 }
@@ -249,14 +231,10 @@ std::optional<HandlerEntry> CodeObject::handler_at(uptr pc) const
     return std::nullopt;
 }
 
-CodeObject* CodeObject::find(uptr pc)
+const CodeObject* CodeObject::find(uptr pc)
 {
-    LockGuard guard(g_live_lock);
-    for (CodeObject* object = g_live_head; object; object = object->m_next_live) {
-        if (object->contains(pc))
-            return object;
-    }
-    return nullptr;
+    const CodeRange* range = code_range_at(pc);
+    return range ? static_cast<const CodeObject*>(range->owner) : nullptr;
 }
 
 } // namespace wk::engine::compile

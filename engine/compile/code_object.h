@@ -91,8 +91,10 @@ public:
     // The innermost handler whose range contains pc, if any.
     std::optional<HandlerEntry> handler_at(uptr pc) const;
 
-    // The live CodeObject containing pc, if any (for backtraces).
-    static CodeObject* find(uptr pc);
+    // The live CodeObject containing pc, if any (backtraces, exception unwinding): a look-up
+    // in the platform's code registry (code_range_at), the one list of compiled code, which
+    // fault handlers read too. The caller keeps the object alive (a frame of it on the stack).
+    static const CodeObject* find(uptr pc);
 
 private:
     template<typename U, typename... Args>
@@ -121,8 +123,6 @@ private:
     u32 m_first_function_index { 0 };
     CodeRange m_range;
     bool m_registered { false };
-    CodeObject* m_next_live { nullptr };
-    CodeObject* m_previous_live { nullptr };
 };
 
 } // namespace wk::engine::compile

@@ -31,7 +31,7 @@ Result<void> map_backtrace(const TrapInfo& trap, Vector<u32>& functions)
         uptr pc = trap.frames[i];
         // A return address points after the call; look up the call itself.
         uptr lookup = i == 0 ? pc : pc - 1;
-        CodeObject* object = CodeObject::find(lookup);
+        const CodeObject* object = CodeObject::find(lookup);
         if (!object)
             continue;
         if (auto function = object->function_at(lookup))

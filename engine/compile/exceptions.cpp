@@ -53,11 +53,12 @@ __attribute__((visibility("hidden"))) u32 wk_exception_throw(runtime::VMContext*
     uptr pc = saved->return_address;
     uptr fp = saved->rbp;
     runtime::VMContext* frame_vmctx = vmctx;
-    CodeObject* object = nullptr;
+    const CodeObject* object = nullptr;
     for (;;) {
         // A return address follows its call; the call itself sits in the range. Callers
-        // are mostly in the callee's module: ask the registry (a walk over every live
-        // code object) only when the pc leaves it. The frames on the stack keep it alive.
+        // are mostly in the callee's module: ask the code registry (a binary search over
+        // every registered range) only when the pc leaves it. The frames on the stack keep
+        // it alive.
         if (!object || !object->contains(pc - 1))
             object = CodeObject::find(pc - 1);
         if (!object || !object->function_at(pc - 1))

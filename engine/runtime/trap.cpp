@@ -61,8 +61,11 @@ const char* trap_message(TrapKind kind)
 
 // ---- the code-range registry --------------------------------------------------
 //
-// NOTE: readers are fault handlers, which may interrupt anything, including a writer
-// on the same thread; so readers take no lock. The registry is an immutable snapshot
+// The one registry of compiled code: fault handlers read it (lookup_trap_site, is_wasm_code),
+// and so do backtraces and exception unwinding (code_range_at, through CodeObject::find).
+// NOTE: fault handlers may interrupt anything, including a writer on the same thread; so
+// readers take no lock (a reader in a thread may be preempted: a writer then spins until it
+// runs again, as it would have waited for a lock). The registry is an immutable snapshot
 // (ranges sorted by start) behind an atomic pointer. A writer, under a lock, builds the
 // next snapshot, swaps it in, then waits until no reader is inside any snapshot
 // before freeing the old one. Readers announce themselves in g_readers before loading
@@ -258,11 +261,13 @@ std::optional<TrapSite> lookup_trap_site(uptr pc)
     return std::nullopt;
 }
 
-bool is_wasm_code(uptr pc)
+const CodeRange* code_range_at(uptr pc)
 {
     ReaderScope reader;
-    return find_range(g_snapshot.load(std::memory_order_seq_cst), pc) != nullptr;
+    return find_range(g_snapshot.load(std::memory_order_seq_cst), pc);
 }
+
+bool is_wasm_code(uptr pc) { return code_range_at(pc) != nullptr; }
 
 namespace {
 

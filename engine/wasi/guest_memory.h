@@ -39,7 +39,7 @@ public:
     Expected<Bytes> bytes(u64 address, u64 length) const
     {
         if (!contains(address, length))
-            return fail(Errno::Fault);
+            return Errno::Fault;
         return Bytes(at(address, length), static_cast<usize>(length));
     }
 
@@ -49,10 +49,10 @@ public:
     {
         auto range = bytes(address, length);
         if (!range)
-            return fail(range.error());
+            return range.error();
         for (u8 byte : *range) {
             if (byte == 0)
-                return fail(Errno::IlSeq);
+                return Errno::IlSeq;
         }
         return StringView(reinterpret_cast<const char*>(range->data()), range->size());
     }
@@ -61,7 +61,7 @@ public:
     Expected<T> read(u64 address) const
     {
         if (!contains(address, sizeof(T)))
-            return fail(Errno::Fault);
+            return Errno::Fault;
         T value;
         __builtin_memcpy(&value, at(address, sizeof(T)), sizeof(T));
         return value;

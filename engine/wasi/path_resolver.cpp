@@ -20,15 +20,15 @@ void ResolvedPath::pop_directory()
 Expected<void> ResolvedPath::push_directory(StringView name)
 {
     if (m_opened.size() >= kMaxPathLength / 2)
-        return fail(Errno::NameTooLong);
+        return Errno::NameTooLong;
     if (!m_opened.try_reserve(m_opened.size() + 1))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     OpenRequest request;
     request.read = true;
     request.directory = true;
     auto handle = m_system.open_at(directory(), name, request);
     if (!handle)
-        return fail(handle.error());
+        return handle.error();
     m_opened.append(*handle);
     return {};
 }
@@ -38,7 +38,7 @@ Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool fol
     m_start = start;
     PathWalk walk = TRY(PathWalk::create(path));
     if (walk.is_absolute())
-        return fail(Errno::NotCapable);
+        return Errno::NotCapable;
 
     for (;;) {
         PathWalk::Component component = TRY(walk.next());
@@ -50,7 +50,7 @@ Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool fol
         if (component.name == "." || component.name == "..") {
             if (component.name == "..") {
                 if (m_opened.is_empty())
-                    return fail(Errno::NotCapable);
+                    return Errno::NotCapable;
                 pop_directory();
             }
             if (component.last) {
@@ -66,14 +66,14 @@ Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool fol
                 String target = TRY(m_system.readlink_at(directory(), component.name));
                 TRY(walk.splice(target.view()));
                 if (walk.is_absolute())
-                    return fail(Errno::NotCapable);
+                    return Errno::NotCapable;
                 continue;
             }
             if (!component.last) {
                 if (!stat)
-                    return fail(stat.error());
+                    return stat.error();
                 if (stat->filetype != Filetype::Directory)
-                    return fail(Errno::NotDir);
+                    return Errno::NotDir;
                 TRY(push_directory(component.name));
                 continue;
             }
@@ -87,7 +87,7 @@ Expected<void> ResolvedPath::resolve(HostHandle start, StringView path, bool fol
 Expected<void> ResolvedPath::set_name(StringView name)
 {
     if (!m_name.try_append(name))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     return {};
 }
 

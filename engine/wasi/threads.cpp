@@ -126,13 +126,13 @@ i32 WasiThreads::spawn(u32 start_argument)
     if (__atomic_fetch_add(&m_running, 1, __ATOMIC_ACQ_REL) >= kMaxThreads) {
         __atomic_fetch_sub(&m_running, 1, __ATOMIC_ACQ_REL);
         refuse("thread-spawn refused: 64 threads are running, the most a program may have");
-        return -kErrnoAgain;
+        return -static_cast<i32>(Errno::Again);
     }
     u32 tid = __atomic_fetch_add(&m_next_tid, 1, __ATOMIC_ACQ_REL);
     if (tid > kMaxThreadId) {
         __atomic_fetch_sub(&m_running, 1, __ATOMIC_ACQ_REL);
         refuse("thread-spawn refused: every thread id was used");
-        return -kErrnoAgain;
+        return -static_cast<i32>(Errno::Again);
     }
     // Before the thread can make its first call: every call takes the lock from now on.
     m_context.enable_threads();
@@ -143,7 +143,9 @@ i32 WasiThreads::spawn(u32 start_argument)
             delete *thread;
         __atomic_fetch_sub(&m_running, 1, __ATOMIC_ACQ_REL);
         refuse(StringView(started.error().message(), c_string_length(started.error().message())));
-        return started.error().kind() == ErrorKind::OutOfMemory ? -kErrnoNoMemory : -kErrnoAgain;
+        // NOTE: not errno_of: thread-spawn answers only NoMem or Again, and whatever else the
+        // host refused with (its limit on threads, the process ending) may pass later.
+        return -static_cast<i32>(started.error().kind() == ErrorKind::OutOfMemory ? Errno::NoMem : Errno::Again);
     }
     __atomic_store_n(&m_started, true, __ATOMIC_RELEASE);
     return static_cast<i32>(tid);

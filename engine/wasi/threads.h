@@ -63,12 +63,10 @@ protected:
 // hosted tool exits the process while they run; see the embedder).
 class WasiThreads {
 public:
-    // At most this many spawned threads run at once; thread-spawn returns -kErrnoAgain
-    // beyond. thread ids are 1..kMaxThreadId, never reused (then -kErrnoAgain too).
+    // At most this many spawned threads run at once; thread-spawn returns -Errno::Again
+    // beyond. thread ids are 1..kMaxThreadId, never reused (then -Errno::Again too).
     static constexpr u32 kMaxThreads = 64;
     static constexpr u32 kMaxThreadId = 0x1FFF'FFFF;
-    static constexpr i32 kErrnoAgain = 6;   // wasi errno "again"
-    static constexpr i32 kErrnoNoMemory = 48; // wasi errno "nomem"
 
     WasiThreads(runtime::LoadedModule& module, WasiContext& context, ThreadHost& host)
         : m_module(module)

@@ -78,10 +78,10 @@ Result<void> WasiContext::set_stdio_stream(u32 fd, HostHandle handle, Filetype f
 Expected<u32> WasiContext::add_descriptor(HostHandle handle, Filetype filetype, u64 rights)
 {
     if (m_descriptors.size() < 3 && !m_descriptors.try_resize(3))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     auto allocated = allocate_descriptor();
     if (!allocated)
-        return fail(allocated.error());
+        return allocated.error();
     u32 fd = *allocated;
     FdEntry& entry = m_descriptors[fd];
     entry = FdEntry {};
@@ -117,9 +117,9 @@ Expected<FdEntry*> WasiContext::descriptor(u32 fd, u64 required)
 {
     FdEntry* entry = m_descriptors.at(fd);
     if (!entry || !entry->open)
-        return fail(Errno::BadF);
+        return Errno::BadF;
     if ((entry->rights_base & required) != required)
-        return fail(Errno::NotCapable);
+        return Errno::NotCapable;
     return entry;
 }
 
@@ -130,9 +130,9 @@ Expected<u32> WasiContext::allocate_descriptor()
             return static_cast<u32>(fd);
     }
     if (m_descriptors.size() >= kMaxDescriptors)
-        return fail(Errno::MFile);
+        return Errno::MFile;
     if (!m_descriptors.try_append(FdEntry {}))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     return static_cast<u32>(m_descriptors.size() - 1);
 }
 
@@ -140,13 +140,13 @@ template<typename Slice>
 Expected<void> WasiContext::read_iovecs(const GuestMemory& memory, u32 iovs, u32 count, IovecList<Slice>& out)
 {
     if (count > kMaxIovecs)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     if (!memory.contains(iovs, u64 { count } * layout::kIovecSize))
-        return fail(Errno::Fault);
+        return Errno::Fault;
     Slice* slices = out.inline_slices;
     if (count > IovecList<Slice>::kInline) {
         if (!out.heap.try_resize(count))
-            return fail(Errno::NoMem);
+            return Errno::NoMem;
         slices = out.heap.data();
     }
     u64 total = 0;
@@ -156,11 +156,11 @@ Expected<void> WasiContext::read_iovecs(const GuestMemory& memory, u32 iovs, u32
         u32 length = *memory.read_u32(at + 4);
         auto bytes = memory.bytes(buffer, length);
         if (!bytes)
-            return fail(bytes.error());
+            return bytes.error();
         // NOTE: the byte count returned to the guest is a u32.
         total += length;
         if (total > 0xFFFF'FFFFu)
-            return fail(Errno::Inval);
+            return Errno::Inval;
         slices[i] = Slice { bytes->data(), bytes->size() };
     }
     out.slices = Span<const Slice>(slices, count);

@@ -10,7 +10,7 @@ Expected<TimeUpdate> decode_time(u64 value, u32 flags, u32 set_flag, u32 now_fla
     bool set = (flags & set_flag) != 0;
     bool now = (flags & now_flag) != 0;
     if (set && now)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     TimeUpdate update;
     if (now)
         update.kind = TimeUpdate::Kind::Now;
@@ -26,11 +26,11 @@ Expected<TimeUpdate> decode_time(u64 value, u32 flags, u32 set_flag, u32 now_fla
 Expected<TimeUpdates> decode_times(u64 atim, u64 mtim, u32 fst_flags)
 {
     if (fst_flags > fstflags::kAll)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     auto access = decode_time(atim, fst_flags, fstflags::kAtim, fstflags::kAtimNow);
     auto modify = decode_time(mtim, fst_flags, fstflags::kMtim, fstflags::kMtimNow);
     if (!access || !modify)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     return TimeUpdates { *access, *modify };
 }
 

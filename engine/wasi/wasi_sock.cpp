@@ -42,11 +42,11 @@ namespace {
 Expected<FdEntry*> socket_with(Expected<FdEntry*> entry, u64 required)
 {
     if (!entry)
-        return fail(entry.error());
+        return entry.error();
     if (!(*entry)->is_socket)
-        return fail(Errno::NotSock);
+        return Errno::NotSock;
     if (((*entry)->rights_base & required) != required)
-        return fail(Errno::NotCapable);
+        return Errno::NotCapable;
     return *entry;
 }
 
@@ -137,11 +137,11 @@ Expected<u32> guest_ipv4(const GuestMemory& guest, u32 address, u32 length)
 {
     auto bytes = guest.bytes(address, length);
     if (!bytes)
-        return fail(Errno::Fault);
+        return Errno::Fault;
     if (length == 16)
-        return fail(Errno::AfNoSupport);
+        return Errno::AfNoSupport;
     if (length != 4)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     const u8* a = bytes->data();
     return (u32 { a[0] } << 24) | (u32 { a[1] } << 16) | (u32 { a[2] } << 8) | a[3];
 }

@@ -131,18 +131,18 @@ public:
     // The next connection of the listening socket `listener`, as a new handle with
     // `fdflags` (only fdflags::kNonblock). Waits for one unless the listener is
     // non-blocking (then Again). A system without sockets never hands one out: NotSock.
-    virtual Expected<HostHandle> accept(HostHandle, u16) { return fail(Errno::NotSock); }
+    virtual Expected<HostHandle> accept(HostHandle, u16) { return Errno::NotSock; }
     // sock_recv and sock_send on a connected stream socket: read() and write() with the
     // preview1 flags (riflags: kPeek, kWaitall; siflags: none are defined).
-    virtual Expected<usize> receive(HostHandle, Span<const IoSlice>, u16) { return fail(Errno::NotSock); }
-    virtual Expected<usize> send(HostHandle, Span<const ConstIoSlice>) { return fail(Errno::NotSock); }
+    virtual Expected<usize> receive(HostHandle, Span<const IoSlice>, u16) { return Errno::NotSock; }
+    virtual Expected<usize> send(HostHandle, Span<const ConstIoSlice>) { return Errno::NotSock; }
     // Shuts down the receive (sdflags::kRead) and/or send (sdflags::kWrite) side.
-    virtual Expected<void> shutdown(HostHandle, u8) { return fail(Errno::NotSock); }
+    virtual Expected<void> shutdown(HostHandle, u8) { return Errno::NotSock; }
     // Outbound (the `wasmkern` imports, docs/networking.md; preview1 has no connect): a TCP
     // connection to IPv4 `address` (host order) and `port`, established, as a new handle.
     // Waits for the handshake. ConnRefused, TimedOut, NetUnreach, Intr; a system without a
     // network: NotSup.
-    virtual Expected<HostHandle> connect_tcp(u32, u16) { return fail(Errno::NotSup); }
+    virtual Expected<HostHandle> connect_tcp(u32, u16) { return Errno::NotSup; }
     // UDP (the same imports): a socket bound to local `port` (0: an ephemeral one) as a new
     // handle; a datagram to IPv4 `address`:`port` (MsgSize beyond one unfragmented datagram);
     // the oldest datagram received, cut to `out` (waits unless the handle is non-blocking:
@@ -152,9 +152,9 @@ public:
         u16 port { 0 };
         usize length { 0 };
     };
-    virtual Expected<HostHandle> udp_bind(u16) { return fail(Errno::NotSup); }
-    virtual Expected<usize> udp_send_to(HostHandle, u32, u16, ReadonlyBytes) { return fail(Errno::NotSock); }
-    virtual Expected<usize> udp_receive_from(HostHandle, Bytes, Datagram&) { return fail(Errno::NotSock); }
+    virtual Expected<HostHandle> udp_bind(u16) { return Errno::NotSup; }
+    virtual Expected<usize> udp_send_to(HostHandle, u32, u16, ReadonlyBytes) { return Errno::NotSock; }
+    virtual Expected<usize> udp_receive_from(HostHandle, Bytes, Datagram&) { return Errno::NotSock; }
 
     // ---- cancellation ------------------------------------------------------------
     // True when the embedder wants the guest to stop (the kernel killed the process). Long

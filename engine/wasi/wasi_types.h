@@ -18,8 +18,6 @@ using ::wk::Errno;
 template<typename T>
 using Expected = ErrnoResult<T>;
 
-inline std::unexpected<Errno> fail(Errno error) { return std::unexpected<Errno>(error); }
-
 enum class Filetype : u8 {
     Unknown = 0,
     BlockDevice = 1,

@@ -21,7 +21,7 @@ using namespace engine::wasi;
 
 namespace {
 
-std::unexpected<Errno> last_error() { return fail(errno_from_posix(errno)); }
+Errno last_error() { return errno_from_posix(errno); }
 
 int fd_of(HostHandle handle) { return static_cast<int>(handle); }
 
@@ -96,7 +96,7 @@ Expected<HostHandle> PosixWasiSystem::accept(HostHandle listener, u16 fdflags)
 Expected<HostHandle> PosixWasiSystem::connect_tcp(u32 address, u16 port)
 {
     if (address == 0 || address == 0xFFFFFFFFu || (address >> 28) == 0xE)
-        return fail(Errno::Inval); // as the kernel's stack: unicast only
+        return Errno::Inval; // as the kernel's stack: unicast only
     int connection = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (connection < 0)
         return last_error();
@@ -118,7 +118,7 @@ Expected<HostHandle> PosixWasiSystem::connect_tcp(u32 address, u16 port)
     if (result < 0) {
         int error = errno;
         ::close(connection);
-        return fail(errno_from_posix(error));
+        return errno_from_posix(error);
     }
     return static_cast<HostHandle>(connection);
 }
@@ -135,7 +135,7 @@ Expected<HostHandle> PosixWasiSystem::udp_bind(u16 port)
     if (::bind(socket, reinterpret_cast<const sockaddr*>(&local), sizeof local) < 0) {
         int error = errno;
         ::close(socket);
-        return fail(errno_from_posix(error));
+        return errno_from_posix(error);
     }
     return static_cast<HostHandle>(socket);
 }
@@ -143,9 +143,9 @@ Expected<HostHandle> PosixWasiSystem::udp_bind(u16 port)
 Expected<usize> PosixWasiSystem::udp_send_to(HostHandle handle, u32 address, u16 port, ReadonlyBytes data)
 {
     if (address == 0 || address == 0xFFFFFFFFu || (address >> 28) == 0xE)
-        return fail(Errno::Inval); // as the kernel's stack: unicast only
+        return Errno::Inval; // as the kernel's stack: unicast only
     if (data.size() > 1472)
-        return fail(Errno::MsgSize); // one unfragmented datagram, as the kernel's
+        return Errno::MsgSize; // one unfragmented datagram, as the kernel's
     sockaddr_in to {};
     to.sin_family = AF_INET;
     to.sin_port = htons(port);

@@ -106,7 +106,7 @@ Errno errno_from_posix(int error)
 
 namespace {
 
-std::unexpected<Errno> last_error() { return fail(errno_from_posix(errno)); }
+Errno last_error() { return errno_from_posix(errno); }
 
 Expected<void> check(int result)
 {
@@ -119,7 +119,7 @@ Expected<void> check(int result)
 Expected<void> check_returned(int error)
 {
     if (error != 0)
-        return fail(errno_from_posix(error));
+        return errno_from_posix(error);
     return {};
 }
 
@@ -347,7 +347,7 @@ Expected<void> PosixWasiSystem::set_fdflags(HostHandle handle, u16 flags)
 {
     // NOTE: Linux cannot change the synchronisation flags of an open file.
     if (flags & (fdflags::kDsync | fdflags::kRsync | fdflags::kSync))
-        return fail(Errno::NotSup);
+        return Errno::NotSup;
     int current = ::fcntl(fd_of(handle), F_GETFL);
     if (current < 0)
         return last_error();
@@ -394,14 +394,14 @@ Expected<void> PosixWasiSystem::advise(HostHandle handle, u64 offset, u64 length
     case Advice::NoReuse: how = POSIX_FADV_NOREUSE; break;
     }
     if (static_cast<i64>(offset) < 0 || static_cast<i64>(length) < 0)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     return check_returned(::posix_fadvise(fd_of(handle), static_cast<off_t>(offset), static_cast<off_t>(length), how));
 }
 
 Expected<void> PosixWasiSystem::allocate(HostHandle handle, u64 offset, u64 length)
 {
     if (static_cast<i64>(offset) < 0 || static_cast<i64>(length) <= 0)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     return check_returned(::posix_fallocate(fd_of(handle), static_cast<off_t>(offset), static_cast<off_t>(length)));
 }
 
@@ -445,7 +445,7 @@ Expected<void> PosixWasiSystem::read_directory(HostHandle handle, u64 cookie, Di
     // call (it may not have fit the guest's buffer), so the stream is left before it.
     auto opened = directory_stream(handle);
     if (!opened)
-        return fail(opened.error());
+        return opened.error();
     DirectoryStream* directory = *opened;
     if (cookie == 0 || cookie < directory->next_cookie) {
         ::rewinddir(directory->stream);
@@ -568,11 +568,11 @@ Expected<String> PosixWasiSystem::readlink_at(HostHandle directory, StringView n
         if (static_cast<usize>(length) < buffer.size()) {
             auto result = String::try_create(StringView(buffer.data(), static_cast<usize>(length)));
             if (!result)
-                return fail(Errno::NoMem);
+                return Errno::NoMem;
             return std::move(*result);
         }
         if (buffer.size() >= 65536)
-            return fail(Errno::NameTooLong);
+            return Errno::NameTooLong;
         buffer.resize(buffer.size() * 2);
     }
 }

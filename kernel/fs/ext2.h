@@ -124,7 +124,8 @@ Result<void> walk_directory_block(ReadonlyBytes block, const Superblock& sb, Vis
 // reach the disk on flush() (or earlier, when the cache needs room).
 //
 // Writes: the operations below that return ErrnoResult speak the WASI errno space (NoEnt,
-// Exist, NotEmpty, NoSpc, FBig, ...). A device error or damage found in the image is Io, and
+// Exist, NotEmpty, NoSpc, FBig, ...). A device error or damage found in the image is Io
+// (errno_of: NoMem when memory ran out, NotSup for a write a read-only device refused), and
 // last_error() says what and where; damage also makes the volume read-only (RoFs from then
 // on), so a bad image is never made worse. A volume is read-only from the start when the
 // device is, when the superblock has unknown RO_COMPAT features or says it has errors.

@@ -54,12 +54,10 @@ bool Volume::is_reserved_block(u32 block) const
 Errno Volume::fail(const Error& error)
 {
     m_error = error;
-    if (error.kind() == ErrorKind::OutOfMemory)
-        return Errno::NoMem;
     // NOTE: damage found while writing may be damage this volume would spread; stop writing.
     if (error.kind() == ErrorKind::Malformed)
         m_writable = false;
-    return Errno::Io;
+    return errno_of(error, Errno::Io);
 }
 
 ErrnoResult<void> Volume::check_writable()

@@ -52,9 +52,6 @@ struct ResolveOptions {
     // remove_directory, unlink, rename, the new name of link and symlink) clear it and
     // act on the link, which is not a directory.
     bool slash_follows_final { true };
-    // Never leave the starting directory: an absolute path, ".." above the start or a
-    // symlink leading out of it fails with NotCapable. What a WASI preopen needs.
-    bool beneath { false };
 };
 
 // Where a path ends: the directory holding its last component, and that component (one
@@ -78,8 +75,9 @@ struct TimeUpdate {
 //  - `_at` operations take a directory and ONE component and never follow a symlink in it;
 //    they match engine/wasi/wasi_system.h one to one (the WASI layer resolves paths itself).
 //  - path operations resolve a path from a starting directory ("/" starts at the root),
-//    with "." and "..", following symlinks up to kMaxSymlinkExpansions, optionally beneath
-//    the start; they serve the kernel itself (initrd, spawn by path).
+//    with "." and "..", following symlinks up to kMaxSymlinkExpansions; they serve the
+//    kernel itself (initrd, spawn by path, the console). A walk kept inside a directory (a
+//    WASI preopen) is the WASI layer's (engine/wasi/path_resolver.h), over the `_at` calls.
 //
 // NOTE: not thread-safe. The kernel holds one lock around every call, and drops inode and
 // OpenFile references under the same lock (a last unref() changes the accounting).

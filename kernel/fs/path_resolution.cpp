@@ -5,8 +5,6 @@ namespace wk::kernel::fs {
 
 // Walks the path one component at a time (base/path_walk.h: symlinks are spliced in front
 // of the rest, so the walk is a loop, bounded by kMaxSymlinkExpansions and kMaxPathLength).
-// In beneath mode the directories entered are kept on a stack and ".." pops it: the walk can
-// never get above `start`.
 ErrnoResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringView path, const ResolveOptions& options)
 {
     for (char c : path) {
@@ -14,23 +12,14 @@ ErrnoResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringV
             return Errno::Inval;
     }
     PathWalk walk = TRY(PathWalk::create(path, &allocator()));
-    Vector<RefPtr<Directory>> entered(&allocator());
-    RefPtr<Directory> base(start);
-    auto current = [&]() -> Directory& { return entered.is_empty() ? *base : *entered.last(); };
-    auto jump_to_root = [&]() -> ErrnoResult<void> {
-        if (options.beneath)
-            return Errno::NotCapable;
-        entered.clear();
-        base = m_root;
-        return {};
-    };
+    RefPtr<Directory> current(start);
     auto parent_named = [&](StringView name, bool must_be_directory) -> ErrnoResult<ResolvedParent> {
         String copy = TRY(no_mem_on_error(String::try_create(name, &allocator())));
-        return ResolvedParent { RefPtr<Directory>(current()), std::move(copy), must_be_directory };
+        return ResolvedParent { current, std::move(copy), must_be_directory };
     };
 
     if (walk.is_absolute())
-        TRY(jump_to_root());
+        current = m_root;
 
     while (true) {
         PathWalk::Component component = TRY(walk.next());
@@ -38,18 +27,9 @@ ErrnoResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringV
             return parent_named(".", true);
 
         if (component.name == "..") {
-            if (options.beneath) {
-                if (entered.is_empty())
-                    return Errno::NotCapable;
-                entered.pop_back();
-            } else {
-                Directory& here = current();
-                if (here.is_removed())
-                    return Errno::NoEnt;
-                RefPtr<Directory> up(*here.parent());
-                entered.clear();
-                base = std::move(up);
-            }
+            if (current->is_removed())
+                return Errno::NoEnt;
+            current = RefPtr<Directory>(*current->parent());
             if (component.last)
                 return parent_named(".", component.trailing_slash);
             continue;
@@ -60,15 +40,14 @@ ErrnoResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringV
             continue;
         }
 
-        RefPtr<Inode> inode = find_ref(current(), component.name);
+        RefPtr<Inode> inode = find_ref(*current, component.name);
         bool follow = !component.last || options.follow_final || (component.trailing_slash && options.slash_follows_final);
         if (component.last && (!inode || !inode->is_symlink() || !follow))
             return parent_named(component.name, component.trailing_slash);
         if (!inode)
             return Errno::NoEnt;
         if (inode->is_directory()) {
-            if (!entered.try_append(RefPtr<Directory>(static_cast<Directory&>(*inode))))
-                return Errno::NoMem;
+            current = RefPtr<Directory>(static_cast<Directory&>(*inode));
             continue;
         }
         if (!inode->is_symlink())
@@ -76,7 +55,7 @@ ErrnoResult<ResolvedParent> FileSystem::resolve_parent(Directory& start, StringV
 
         TRY(walk.splice(static_cast<Symlink&>(*inode).target()));
         if (walk.is_absolute())
-            TRY(jump_to_root());
+            current = m_root;
     }
 }
 

@@ -24,8 +24,6 @@ struct DeadlineWaiter {
 };
 IntrusiveList<DeadlineWaiter, &DeadlineWaiter::node> g_deadline_waiters;
 
-std::unexpected<Errno> fail(Errno error) { return std::unexpected<Errno>(error); }
-
 void wake_signal_waiters_locked()
 {
     sched::wake_all(g_signal_waiters);
@@ -62,7 +60,7 @@ ErrnoResult<ChannelEndpoint::Pair> ChannelEndpoint::create_pair()
     {
         InterruptDisabler guard;
         if (g_channels >= kMaxChannels)
-            return fail(Errno::NFile);
+            return Errno::NFile;
         ++g_channels;
     }
     auto* first = new (std::nothrow) ChannelEndpoint;
@@ -72,7 +70,7 @@ ErrnoResult<ChannelEndpoint::Pair> ChannelEndpoint::create_pair()
         delete second;
         InterruptDisabler guard;
         --g_channels;
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     }
     first->m_peer = second;
     second->m_peer = first;
@@ -155,7 +153,7 @@ ErrnoResult<ChannelEndpoint::Sizes> ChannelEndpoint::peek() const
 {
     InterruptDisabler guard;
     if (m_count == 0)
-        return fail(m_peer ? Errno::Again : Errno::Pipe);
+        return m_peer ? Errno::Again : Errno::Pipe;
     const ChannelMessage& first = *m_queue[m_head];
     return Sizes { static_cast<u32>(first.bytes.size()), static_cast<u32>(first.handles.size()) };
 }
@@ -166,12 +164,12 @@ ErrnoResult<ChannelMessage> ChannelEndpoint::read(u32 byte_capacity, u32 handle_
     {
         InterruptDisabler guard;
         if (m_count == 0)
-            return fail(m_peer ? Errno::Again : Errno::Pipe);
+            return m_peer ? Errno::Again : Errno::Pipe;
         ChannelMessage* first = m_queue[m_head];
         if (first->bytes.size() > byte_capacity || first->handles.size() > handle_capacity)
-            return fail(Errno::MsgSize);
+            return Errno::MsgSize;
         if (table.count() + first->handles.size() > HandleTable::kCapacity)
-            return fail(Errno::MFile);
+            return Errno::MFile;
         taken = first;
         m_head = (m_head + 1) % kMaxQueuedMessages;
         --m_count;

@@ -11,7 +11,7 @@ ErrnoResult<RefPtr<KernelObject>> EventObject::create()
 {
     auto* event = new (std::nothrow) EventObject;
     if (!event)
-        return std::unexpected<Errno>(Errno::NoMem);
+        return Errno::NoMem;
     return adopt_ref(*static_cast<KernelObject*>(event));
 }
 

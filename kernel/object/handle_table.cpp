@@ -12,7 +12,6 @@ constexpr u32 kValueMask = 0x7FFF'FFFFu;
 static_assert(HandleTable::kCapacity == 1u << HandleTable::kIndexBits);
 static_assert(HandleTable::kIndexBits + HandleTable::kGenerationBits == 31);
 
-std::unexpected<Errno> fail(Errno error) { return std::unexpected<Errno>(error); }
 } // namespace
 
 HandleTable::HandleTable(u32 salt)
@@ -48,13 +47,13 @@ HandleTable::Slot* HandleTable::decode(u32 value) { return const_cast<Slot*>(std
 ErrnoResult<u32> HandleTable::add(RefPtr<KernelObject> object, u32 rights)
 {
     if (!object)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     if (m_free_head == kCapacity) {
         if (m_chunk_count == kCapacity / kChunkSlots)
-            return fail(Errno::MFile);
+            return Errno::MFile;
         Slot* chunk = new (std::nothrow) Slot[kChunkSlots];
         if (!chunk)
-            return fail(Errno::NoMem);
+            return Errno::NoMem;
         m_chunks[m_chunk_count++] = chunk;
         for (u32 i = 0; i < kChunkSlots; ++i)
             push_free((m_chunk_count - 1) * kChunkSlots + i);
@@ -99,11 +98,11 @@ ErrnoResult<Handle<KernelObject>> HandleTable::get(u32 value, ObjectType type, u
 {
     const Slot* slot = decode(value);
     if (!slot)
-        return fail(Errno::BadF);
+        return Errno::BadF;
     if (type != ObjectType::None && slot->object->type() != type)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     if ((slot->rights & required) != required)
-        return fail(Errno::NotCapable);
+        return Errno::NotCapable;
     return Handle<KernelObject> { RefPtr<KernelObject>(slot->object), slot->rights };
 }
 
@@ -124,9 +123,9 @@ ErrnoResult<Handle<KernelObject>> HandleTable::take(u32 value, u32 required)
 {
     Slot* slot = decode(value);
     if (!slot)
-        return fail(Errno::BadF);
+        return Errno::BadF;
     if ((slot->rights & required) != required)
-        return fail(Errno::NotCapable);
+        return Errno::NotCapable;
     Handle<KernelObject> taken { adopt_ref(*slot->object), slot->rights };
     release_slot(index_of(value));
     return taken;
@@ -136,7 +135,7 @@ ErrnoResult<u32> HandleTable::duplicate(u32 value, u32 rights)
 {
     auto found = get(value, ObjectType::None, rights::kDuplicate);
     if (!found)
-        return fail(found.error());
+        return found.error();
     return add(std::move(found->object), rights & found->rights);
 }
 

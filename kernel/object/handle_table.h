@@ -58,7 +58,7 @@ public:
     {
         auto found = get(value, type, required);
         if (!found)
-            return std::unexpected<Errno>(found.error());
+            return found.error();
         return Handle<T> { RefPtr<T>(static_cast<T*>(found->object.get())), found->rights };
     }
 

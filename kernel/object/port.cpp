@@ -14,7 +14,7 @@ ErrnoResult<RefPtr<KernelObject>> PortObject::create()
 {
     auto* port = new (std::nothrow) PortObject;
     if (!port)
-        return std::unexpected<Errno>(Errno::NoMem);
+        return Errno::NoMem;
     return adopt_ref(*static_cast<KernelObject*>(port));
 }
 

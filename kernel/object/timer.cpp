@@ -12,7 +12,7 @@ ErrnoResult<RefPtr<KernelObject>> TimerObject::create()
 {
     auto* timer = new (std::nothrow) TimerObject;
     if (!timer)
-        return std::unexpected<Errno>(Errno::NoMem);
+        return Errno::NoMem;
     return adopt_ref(*static_cast<KernelObject*>(timer));
 }
 

@@ -8,7 +8,6 @@ namespace wk::kernel::proc {
 
 namespace wasi = engine::wasi;
 using wasi::Errno;
-using wasi::fail;
 
 namespace {
 
@@ -49,7 +48,7 @@ wasi::Expected<ModuleLayout> plan_module(u64 size, ModuleSource& source)
     ModuleLayout layout;
     u64 offset = size < kHeaderBytes ? size : kHeaderBytes;
     if (Errno error = keep(layout, 0, offset); error != Errno::Success)
-        return fail(error);
+        return error;
     for (usize sections = 0; offset < size && sections < kMaxScannedSections; ++sections) {
         // id, a u32 LEB (at most 5 bytes), and for a custom section its name's length and name.
         u8 header[1 + 5 + 5 + kMaxSkippedName];
@@ -79,13 +78,13 @@ wasi::Expected<ModuleLayout> plan_module(u64 size, ModuleSource& source)
         }
         Errno error = skip ? Errno::Success : keep(layout, offset, end - offset);
         if (error != Errno::Success)
-            return fail(error);
+            return error;
         if (skip)
             layout.skipped_bytes += end - offset;
         offset = end;
     }
     if (Errno error = keep(layout, offset, size - offset); error != Errno::Success)
-        return fail(error);
+        return error;
     return layout;
 }
 
@@ -114,19 +113,19 @@ wasi::Expected<ModuleBytes> read_module(RefPtr<fs::Inode>& inode, const ModuleId
         auto layout = plan_module(identity.size, source);
         if (!layout) {
             inode = nullptr;
-            return fail(layout.error());
+            return layout.error();
         }
         result.layout = std::move(*layout);
         needed = compile_estimate(result.layout);
         if (needed > compile_limit) {
             inode = nullptr;
-            return fail(Errno::NoMem);
+            return Errno::NoMem;
         }
     }
     if (!result.bytes.try_resize(static_cast<usize>(result.layout.kept_bytes))) {
         sys::FsGuard guard;
         inode = nullptr;
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     }
     // NOTE: one FsGuard hold per 64 KiB step (docs/boot-and-machine-state.md, "Scheduling, long calls and
     // the file-system lock"). A file changed meanwhile reads short (zeros stay): the decoder

@@ -38,7 +38,6 @@ namespace wasi = engine::wasi;
 namespace runtime = engine::runtime;
 using engine::compile::CompiledModule;
 using wasi::Errno;
-using wasi::fail;
 using x86_64::InterruptDisabler;
 
 namespace {
@@ -229,8 +228,6 @@ i64 process_main(void* argument)
     return status;
 }
 
-Errno errno_of(const Error& error) { return error.kind() == ErrorKind::OutOfMemory ? Errno::NoMem : Errno::NoExec; }
-
 runtime::RuntimeLimits process_limits();
 
 // Finds the compiled module for `path`: from the cache, or read, validated and compiled.
@@ -243,13 +240,13 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
         auto& file_system = sys::root_fs();
         auto resolved = file_system.resolve(file_system.root(), request.path);
         if (!resolved)
-            return fail(static_cast<Errno>(resolved.error()));
+            return resolved.error();
         inode = std::move(*resolved);
         if (!inode->is_file()) {
             inode = nullptr;
             if (request.diagnostics)
                 format_to(*request.diagnostics, "error: {}: not a regular file\n", request.path);
-            return fail(Errno::NoExec);
+            return Errno::NoExec;
         }
         auto stat = inode->stat();
         identity = { stat.inode, stat.size, stat.modify_time, stat.change_time };
@@ -269,7 +266,7 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
         if (read.error() == Errno::NoMem && needed > compile_limit && request.diagnostics)
             format_to(*request.diagnostics, "error: {}: compiling needs about {} MiB, more than the {} MiB a process may use now\n",
                       request.path, needed >> 20, compile_limit >> 20);
-        return fail(read.error());
+        return read.error();
     }
     boot::mark_boot_phase(boot::BootPhase::Read);
     u64 compile_start = time::nanoseconds_since_boot();
@@ -282,7 +279,7 @@ wasi::Expected<CompiledModule> load_module(const SpawnRequest& request)
     if (!compiled) {
         if (request.diagnostics)
             format_to(*request.diagnostics, "error: {}: {}\n", request.path, compiled.error());
-        return fail(errno_of(compiled.error()));
+        return errno_of(compiled.error(), Errno::NoExec);
     }
     if (read->unchanged)
         module_cache().insert(request.path, identity, *compiled);
@@ -298,7 +295,7 @@ wasi::Expected<void> install_stdio(Process& process, const SpawnRequest& request
         if (source.system) {
             auto shared = source.system->share_into(source.handle, *process.system, filetype);
             if (!shared)
-                return fail(shared.error());
+                return shared.error();
             handle = *shared;
         } else {
             sys::Stream& stream = source.null ? static_cast<sys::Stream&>(g_null)
@@ -306,12 +303,12 @@ wasi::Expected<void> install_stdio(Process& process, const SpawnRequest& request
                                               : static_cast<sys::Stream&>(g_console_output);
             auto opened = process.system->open_stream(stream);
             if (!opened)
-                return fail(opened.error());
+                return opened.error();
             handle = *opened;
         }
         if (!process.context->set_stdio(fd, handle, filetype)) {
             (void)process.system->close(handle);
-            return fail(Errno::NoMem);
+            return Errno::NoMem;
         }
     }
     return {};
@@ -335,54 +332,54 @@ wasi::Expected<void> build(Process& process, const SpawnRequest& request)
 {
     process.system = new (std::nothrow) sys::KernelWasiSystem(sys::root_fs());
     if (!process.system)
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     process.context = new (std::nothrow) wasi::WasiContext(*process.system);
     process.linker = new (std::nothrow) runtime::Linker;
     if (!process.context || !process.linker)
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     if (auto installed = install_stdio(process, request); !installed)
-        return fail(installed.error());
+        return installed.error();
     if (!wasi::add_command_line(*process.context, request.arguments, request.environment))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     auto root = process.system->open_directory("/");
     if (!root)
-        return fail(root.error());
+        return root.error();
     if (!wasi::add_command_preopen(*process.context, *root, "/"))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     if (request.tcp_listen_port != 0) {
         auto listener = process.system->open_tcp_listener(request.tcp_listen_port, kTcpListenBacklog);
         if (!listener)
-            return fail(listener.error());
+            return listener.error();
         if (!process.context->add_listening_socket(*listener)) {
             (void)process.system->close(*listener);
-            return fail(Errno::NoMem);
+            return Errno::NoMem;
         }
     }
     auto store = runtime::Store::create(process_limits());
     if (!store)
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     process.store = std::move(*store);
     u32 salt = 0;
     x86_64::fill_random(Bytes(reinterpret_cast<u8*>(&salt), sizeof salt));
     process.handles = new (std::nothrow) object::HandleTable(salt);
     if (!process.handles)
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     for (const HandleGrant& grant : request.handles) {
         if (auto added = process.handles->add(RefPtr<object::KernelObject>(grant.object), grant.rights); !added)
-            return fail(added.error());
+            return added.error();
     }
     process.caller = { process.pid, process.system, process.context, process.handles };
     if (!wasi::define_command(*process.store, *process.linker, *process.context))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     if (!sys::define_wasmkern(*process.store, *process.linker, process.caller))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     process.threads = new (std::nothrow) ProcessThreads(process);
     if (!process.threads)
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     if (auto defined = process.threads->define(*process.store, *process.linker); !defined) {
         if (request.diagnostics)
             format_to(*request.diagnostics, "error: {}: cannot define wasi-threads: {}\n", request.path, defined.error());
-        return fail(errno_of(defined.error()));
+        return errno_of(defined.error(), Errno::NoExec);
     }
     return {};
 }
@@ -395,23 +392,23 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
         u64 stack_pointer = reinterpret_cast<u64>(__builtin_frame_address(0));
         if (stack_pointer < stack->memory.floor + kSpawnStackNeeded
             || !ensure_stack_to(*stack, *sched::current(), stack_pointer - kSpawnStackNeeded))
-            return fail(Errno::NoMem);
+            return Errno::NoMem;
     }
     if (request.stack_bytes < kMinStackBytes || request.stack_bytes > kMaxStackBytes
         || request.handles.size() > kMaxSpawnHandles)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     u64 argument_bytes = 0;
     for (StringView argument : request.arguments)
         argument_bytes += argument.size() + 1;
     for (StringView variable : request.environment)
         argument_bytes += variable.size() + 1;
     if (argument_bytes > kMaxSpawnArgumentBytes)
-        return fail(Errno::TooBig);
+        return Errno::TooBig;
     reap_orphans();
     {
         InterruptDisabler guard;
         if (count_locked() + g_reserved >= kMaxProcesses)
-            return fail(Errno::Again);
+            return Errno::Again;
         ++g_reserved;
     }
     auto unreserve = [] {
@@ -422,14 +419,14 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
     auto module = load_module(request);
     if (!module) {
         unreserve();
-        return fail(module.error());
+        return module.error();
     }
     auto* process = new (std::nothrow) Process;
     auto path = String::try_create(request.path);
     if (!process || !path) {
         delete process;
         unreserve();
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     }
     process->path = std::move(*path);
     process->module = std::move(*module);
@@ -445,14 +442,14 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
     if (auto built = build(*process, request); !built) {
         destroy(process);
         unreserve();
-        return fail(built.error());
+        return built.error();
     }
 
     auto stack = take_process_stack((request.stack_bytes + 4095) & ~u64 { 4095 });
     if (!stack) {
         destroy(process);
         unreserve();
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     }
     stack->budget = process->store->shared_memory_budget();
     process->stack = std::move(*stack);
@@ -466,14 +463,14 @@ wasi::Expected<u32> spawn(const SpawnRequest& request)
         --g_reserved;
         x86_64::sti();
         destroy(process);
-        return fail(Errno::Intr);
+        return Errno::Intr;
     }
     auto thread = sched::spawn_on_stack(process->name, process_main, process, thread_stack);
     --g_reserved;
     if (!thread) {
         x86_64::sti(); // destroy() frees memory and may block on nothing; not with interrupts off
         destroy(process);
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     }
     process->thread = *thread;
     for (Process*& slot : g_table) {
@@ -500,21 +497,21 @@ wasi::Expected<u32> wait_for(u32 pid, u32 caller_pid, bool any_parent, bool (*in
         InterruptDisabler guard;
         process = find_locked(pid);
         if (!process || (!any_parent && (process->parent_pid != caller_pid || process->orphan)))
-            return fail(Errno::Child);
+            return Errno::Child;
         while (!process->exited) {
             if (sched::current()->kill_requested())
-                return fail(Errno::Intr);
+                return Errno::Intr;
             if (!interrupted)
                 sched::block_on(process->exit_waiters);
             else if (interrupted())
-                return fail(Errno::Canceled);
+                return Errno::Canceled;
             else
                 sched::sleep_for(kWatchNanoseconds);
             // NOTE: found again by pid after every sleep: another holder of a handle to it may
             // have waited and freed it meanwhile (pids are not reused).
             process = find_locked(pid);
             if (!process)
-                return fail(Errno::Child);
+                return Errno::Child;
         }
         for (Process*& slot : g_table) {
             if (slot == process)

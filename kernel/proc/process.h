@@ -91,7 +91,8 @@ inline constexpr u16 kTcpListenBacklog = 32;
 
 // Loads (or finds in the module cache), validates and compiles the module at `path`, and
 // starts a process running its `_start`. Errors: NoEnt (no such file), NoExec (not a
-// regular file, or a malformed or invalid module: the reason goes to `diagnostics`),
+// regular file, or a malformed, invalid or unlinkable module: the reason goes to `diagnostics`),
+// NotSup (a valid module beyond what the compiler handles, such as its size limit),
 // Again (kMaxProcesses reached), Inval (stack_bytes out of range), for tcp_listen_port NetDown
 // (no network), AddrInUse (listened on already) and NFile (the stack's listeners in use), TooBig (argv and environment beyond
 // kMaxSpawnArgumentBytes), NoMem (also: compiling the module would need more memory than

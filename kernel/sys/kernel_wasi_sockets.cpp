@@ -6,13 +6,12 @@
 namespace wk::kernel::sys {
 
 namespace wasi = engine::wasi;
-using wasi::fail;
 
 wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_tcp_listener(u16 port, u16 backlog)
 {
     auto socket = TcpSocket::listen(port, backlog);
     if (!socket)
-        return fail(socket.error());
+        return socket.error();
     FsGuard guard; // the socket is dropped here on failure: allowed under the guard (tcp_socket.h)
     Slot slot;
     slot.stream = socket->get();
@@ -24,7 +23,7 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::connect_tcp(u32 address, u16 
 {
     auto socket = TcpSocket::connect(address, port);
     if (!socket)
-        return fail(socket.error());
+        return socket.error();
     FsGuard guard;
     Slot slot;
     slot.stream = socket->get();
@@ -36,7 +35,7 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::udp_bind(u16 port)
 {
     auto socket = UdpSocket::bind(port);
     if (!socket)
-        return fail(socket.error());
+        return socket.error();
     FsGuard guard;
     Slot slot;
     slot.stream = socket->get();
@@ -49,7 +48,7 @@ wasi::Expected<RefPtr<UdpSocket>> KernelWasiSystem::udp_of(HostHandle handle)
     FsGuard guard;
     Slot* slot = TRY(slot_locked(handle));
     if (!slot->udp)
-        return fail(Errno::NotSock);
+        return Errno::NotSock;
     return slot->udp;
 }
 
@@ -70,7 +69,7 @@ wasi::Expected<RefPtr<TcpSocket>> KernelWasiSystem::socket_of(HostHandle handle)
     FsGuard guard;
     Slot* slot = TRY(slot_locked(handle));
     if (!slot->socket)
-        return fail(Errno::NotSock);
+        return Errno::NotSock;
     return slot->socket;
 }
 
@@ -79,7 +78,7 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::accept(HostHandle listener, u
     RefPtr<TcpSocket> socket = TRY(socket_of(listener));
     auto connection = socket->accept((fdflags & wasi::fdflags::kNonblock) != 0);
     if (!connection)
-        return fail(connection.error());
+        return connection.error();
     FsGuard guard;
     Slot slot;
     slot.stream = connection->get();
@@ -92,7 +91,7 @@ wasi::Expected<usize> KernelWasiSystem::receive(HostHandle handle, Span<const wa
     RefPtr<TcpSocket> socket = TRY(socket_of(handle));
     // NOTE: the stack copies received bytes out as it hands them over; it cannot peek yet.
     if (riflags & wasi::riflags::kPeek)
-        return fail(Errno::NotSup);
+        return Errno::NotSup;
     if (!(riflags & wasi::riflags::kWaitall))
         return read(handle, slices);
     usize total = 0;
@@ -100,7 +99,7 @@ wasi::Expected<usize> KernelWasiSystem::receive(HostHandle handle, Span<const wa
         for (usize at = 0; at < slice.length;) {
             auto count = socket->read(Bytes(slice.data + at, slice.length - at));
             if (!count)
-                return total > 0 ? wasi::Expected<usize>(total) : fail(count.error());
+                return total > 0 ? wasi::Expected<usize>(total) : count.error();
             if (*count == 0)
                 return total;
             at += *count;
@@ -120,7 +119,7 @@ wasi::Expected<void> KernelWasiSystem::shutdown(HostHandle handle, u8 how)
 {
     RefPtr<TcpSocket> socket = TRY(socket_of(handle));
     if (socket->is_listener())
-        return fail(Errno::NotConn);
+        return Errno::NotConn;
     socket->shutdown(how);
     return {};
 }

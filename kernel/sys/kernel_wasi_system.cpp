@@ -11,7 +11,6 @@ namespace wk::kernel::sys {
 
 namespace wasi = engine::wasi;
 using wasi::Errno;
-using wasi::fail;
 
 namespace {
 
@@ -79,11 +78,11 @@ wasi::Expected<usize> transfer_in_steps(Span<const Slice> slices, usize step_byt
     for (auto& slice : slices) {
         for (usize at = 0; at < slice.length;) {
             if (killed())
-                return total > 0 ? wasi::Expected<usize>(total) : fail(Errno::Intr);
+                return total > 0 ? wasi::Expected<usize>(total) : Errno::Intr;
             usize length = slice.length - at < step_bytes ? slice.length - at : step_bytes;
             wasi::Expected<usize> moved = step(slice.data + at, length, total);
             if (!moved)
-                return total > 0 ? wasi::Expected<usize>(total) : fail(moved.error());
+                return total > 0 ? wasi::Expected<usize>(total) : moved.error();
             total += *moved;
             at += *moved;
             if (*moved < length)
@@ -194,16 +193,16 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::install(Slot slot)
         }
     }
     if (m_slots.size() >= kMaxHandles)
-        return fail(Errno::NFile);
+        return Errno::NFile;
     if (!m_slots.try_append(std::move(slot)))
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     return static_cast<HostHandle>(m_slots.size() - 1);
 }
 
 wasi::Expected<KernelWasiSystem::Slot*> KernelWasiSystem::slot_locked(HostHandle handle)
 {
     if (handle < 0 || static_cast<u64>(handle) >= m_slots.size() || !m_slots[static_cast<usize>(handle)].in_use())
-        return fail(Errno::BadF);
+        return Errno::BadF;
     return &m_slots[static_cast<usize>(handle)];
 }
 
@@ -211,7 +210,7 @@ wasi::Expected<fs::Directory*> KernelWasiSystem::directory_locked(HostHandle han
 {
     Slot* slot = TRY(slot_locked(handle));
     if (!slot->file || !slot->file->inode().is_directory())
-        return fail(Errno::NotDir);
+        return Errno::NotDir;
     return &static_cast<fs::Directory&>(slot->file->inode());
 }
 
@@ -219,7 +218,7 @@ wasi::Expected<fs::OpenFile*> KernelWasiSystem::file_locked(HostHandle handle)
 {
     Slot* slot = TRY(slot_locked(handle));
     if (!slot->file)
-        return fail(Errno::SPipe);
+        return Errno::SPipe;
     return slot->file.get();
 }
 
@@ -228,12 +227,12 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_directory(StringView pat
     FsGuard guard;
     auto inode = m_fs.resolve(m_fs.root(), path);
     if (!inode)
-        return fail(inode.error());
+        return inode.error();
     if (!(*inode)->is_directory())
-        return fail(Errno::NotDir);
+        return Errno::NotDir;
     auto file = fs::OpenFile::create(std::move(*inode), { .read = true });
     if (!file)
-        return fail(file.error());
+        return file.error();
     Slot slot;
     slot.file = std::move(*file);
     return install(std::move(slot));
@@ -251,7 +250,7 @@ wasi::Expected<KernelWasiSystem::PipeHandles> KernelWasiSystem::open_pipe()
 {
     auto pair = PipeEnd::create_pipe();
     if (!pair)
-        return fail(pair.error());
+        return pair.error();
     FsGuard guard; // the ends are dropped here on failure: allowed under the guard (pipe.h)
     Slot read_slot;
     read_slot.stream = pair->read_end.get();
@@ -264,7 +263,7 @@ wasi::Expected<KernelWasiSystem::PipeHandles> KernelWasiSystem::open_pipe()
     auto write_end = install(std::move(write_slot));
     if (!write_end) {
         m_slots[static_cast<usize>(handles.read_end)] = Slot {};
-        return fail(write_end.error());
+        return write_end.error();
     }
     handles.write_end = *write_end;
     return handles;
@@ -293,7 +292,7 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
         filetype = wasi::Filetype::CharacterDevice;
     auto installed = target.install(std::move(copy));
     if (!installed)
-        return fail(installed.error());
+        return installed.error();
     return *installed;
 }
 
@@ -353,7 +352,7 @@ wasi::Expected<usize> KernelWasiSystem::pread(HostHandle handle, Span<const wasi
     }
     return transfer_in_steps(slices, kStepBytes, [&](u8* data, usize length, usize done) -> wasi::Expected<usize> {
         if (offset + done < offset)
-            return fail(Errno::Overflow);
+            return Errno::Overflow;
         FsGuard guard;
         return file->read_at(offset + done, Bytes(data, length));
     });
@@ -389,7 +388,7 @@ wasi::Expected<usize> KernelWasiSystem::pwrite(HostHandle handle, Span<const was
     }
     return transfer_in_steps(slices, kStepBytes, [&](const u8* data, usize length, usize done) -> wasi::Expected<usize> {
         if (offset + done < offset)
-            return fail(Errno::FBig);
+            return Errno::FBig;
         FsGuard guard;
         return file->write_at(offset + done, ReadonlyBytes(data, length));
     });
@@ -400,17 +399,17 @@ wasi::Expected<u64> KernelWasiSystem::seek(HostHandle handle, i64 offset, wasi::
     FsGuard guard;
     fs::OpenFile* file = TRY(file_locked(handle));
     if (file->inode().is_directory())
-        return fail(Errno::BadF);
+        return Errno::BadF;
     fs::Whence fs_whence;
     switch (whence) {
     case wasi::Whence::Set: fs_whence = fs::Whence::Set; break;
     case wasi::Whence::Cur: fs_whence = fs::Whence::Current; break;
     case wasi::Whence::End: fs_whence = fs::Whence::End; break;
-    default: return fail(Errno::Inval);
+    default: return Errno::Inval;
     }
     auto position = file->seek(offset, fs_whence);
     if (!position)
-        return fail(position.error());
+        return position.error();
     return *position;
 }
 
@@ -430,7 +429,7 @@ wasi::Expected<void> KernelWasiSystem::set_fdflags(HostHandle handle, u16 fdflag
     FsGuard guard;
     Slot* slot = TRY(slot_locked(handle));
     if (fdflags & ~wasi::fdflags::kAll)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     // The sync flags ask for nothing in memory; nonblock has no meaning for files.
     if (slot->file && !slot->file->inode().is_directory())
         slot->file->set_append((fdflags & wasi::fdflags::kAppend) != 0);
@@ -475,12 +474,12 @@ wasi::Expected<void> KernelWasiSystem::set_size(HostHandle handle, u64 size)
                     target = stored_end - kShrinkStepBytes;
             }
             if (auto result = file->set_size(target); !result)
-                return fail(result.error());
+                return result.error();
             if (target == size)
                 return {};
         }
         if (killed())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         sched::preemption_point();
     }
 }
@@ -520,9 +519,9 @@ wasi::Expected<void> KernelWasiSystem::allocate(HostHandle handle, u64 offset, u
     FsGuard guard;
     fs::OpenFile* file = TRY(file_locked(handle));
     if (file->inode().is_directory())
-        return fail(Errno::BadF);
+        return Errno::BadF;
     if (offset + length < offset)
-        return fail(Errno::FBig);
+        return Errno::FBig;
     if (offset + length <= file->inode().size())
         return {};
     return file->set_size(offset + length);
@@ -541,12 +540,12 @@ wasi::Expected<void> KernelWasiSystem::read_directory(HostHandle handle, u64 coo
         {
             FsGuard guard;
             if (auto read = m_fs.read_directory(*directory, adapter.resume(), adapter); !read)
-                return fail(read.error());
+                return read.error();
         }
         if (!adapter.next_step())
             return {};
         if (killed())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         sched::preemption_point();
     }
 }
@@ -561,16 +560,16 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::open_at(HostHandle directory_
     // A directory cannot be opened for writing (POSIX EISDIR); check before create/truncate act.
     if (request.write || request.truncate) {
         if (auto existing = m_fs.lookup_at(*directory, name); existing && (*existing)->is_directory())
-            return fail(Errno::IsDir);
+            return Errno::IsDir;
     }
     auto inode = m_fs.open_at(*directory, name, flags);
     if (!inode)
-        return fail(inode.error());
+        return inode.error();
     fs::OpenMode mode { .read = request.read, .write = request.write,
                         .append = (request.fdflags & wasi::fdflags::kAppend) != 0 };
     auto file = fs::OpenFile::create(std::move(*inode), mode);
     if (!file)
-        return fail(file.error());
+        return file.error();
     Slot slot;
     slot.file = std::move(*file);
     return install(std::move(slot));
@@ -582,7 +581,7 @@ wasi::Expected<wasi::FileStat> KernelWasiSystem::stat_at(HostHandle directory_ha
     fs::Directory* directory = TRY(directory_locked(directory_handle));
     auto stat = m_fs.stat_at(*directory, name);
     if (!stat)
-        return fail(stat.error());
+        return stat.error();
     return file_stat(*stat);
 }
 
@@ -593,7 +592,7 @@ wasi::Expected<void> KernelWasiSystem::set_times_at(HostHandle directory_handle,
     fs::Directory* directory = TRY(directory_locked(directory_handle));
     auto inode = m_fs.lookup_at(*directory, name);
     if (!inode)
-        return fail(inode.error());
+        return inode.error();
     return m_fs.set_times(**inode, time_update(access), time_update(modify));
 }
 
@@ -622,7 +621,7 @@ wasi::Expected<void> KernelWasiSystem::unlink_file_at(HostHandle directory_handl
             victim = std::move(*found);
         if (auto result = m_fs.unlink_at(*directory, name); !result) {
             victim = nullptr;
-            return fail(result.error());
+            return result.error();
         }
     }
     if (victim)
@@ -641,7 +640,7 @@ wasi::Expected<void> KernelWasiSystem::rename_at(HostHandle from_handle, StringV
             replaced = std::move(*found);
         if (auto result = m_fs.rename_at(*from_directory, from, *to_directory, to); !result) {
             replaced = nullptr;
-            return fail(result.error());
+            return result.error();
         }
     }
     if (replaced)
@@ -671,7 +670,7 @@ wasi::Expected<String> KernelWasiSystem::readlink_at(HostHandle directory_handle
     fs::Directory* directory = TRY(directory_locked(directory_handle));
     auto target = m_fs.readlink_at(*directory, name);
     if (!target)
-        return fail(target.error());
+        return target.error();
     return std::move(*target);
 }
 
@@ -685,7 +684,7 @@ wasi::Expected<u64> KernelWasiSystem::clock_time(wasi::ClockId clock)
     case wasi::ClockId::ThreadCputime:
         return time::nanoseconds_since_boot();
     }
-    return fail(Errno::Inval);
+    return Errno::Inval;
 }
 
 wasi::Expected<u64> KernelWasiSystem::clock_resolution(wasi::ClockId clock)
@@ -702,7 +701,7 @@ wasi::Expected<void> KernelWasiSystem::random(Bytes buffer)
     for (usize at = 0; at < buffer.size(); at += kStepBytes) {
         if (at > 0) {
             if (killed())
-                return fail(Errno::Intr);
+                return Errno::Intr;
             sched::preemption_point();
         }
         usize count = buffer.size() - at < kStepBytes ? buffer.size() - at : kStepBytes;
@@ -763,7 +762,7 @@ wasi::Expected<void> KernelWasiSystem::poll(Span<wasi::PollRequest> requests, st
         if (any)
             return {};
         if (auto* self = sched::current(); self && self->kill_requested())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         u64 elapsed = time::nanoseconds_since_boot() - start;
         if (timeout && elapsed >= *timeout)
             return {};

@@ -8,7 +8,6 @@ namespace wk::kernel::sys {
 
 using engine::wasi::Errno;
 using engine::wasi::Expected;
-using engine::wasi::fail;
 using x86_64::InterruptDisabler;
 
 namespace {
@@ -39,27 +38,27 @@ Expected<PipeEnd::Pair> PipeEnd::create_pipe()
     {
         InterruptDisabler guard;
         if (g_live_pipes >= Pipe::kMaxPipes)
-            return fail(Errno::NFile);
+            return Errno::NFile;
         ++g_live_pipes; // the Pipe's destructor gives it back
     }
     Pipe* created = new (std::nothrow) Pipe;
     if (!created) {
         InterruptDisabler guard;
         --g_live_pipes;
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     }
     RefPtr<Pipe> pipe = adopt_ref(*created);
     pipe->m_buffer = new (std::nothrow) u8[Pipe::kCapacity];
     if (!pipe->m_buffer)
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     Pair pair;
     auto* read_end = new (std::nothrow) PipeEnd(pipe, true);
     if (!read_end)
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     pair.read_end = adopt_ref(*read_end);
     auto* write_end = new (std::nothrow) PipeEnd(pipe, false);
     if (!write_end)
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     pair.write_end = adopt_ref(*write_end);
     return pair;
 }
@@ -91,7 +90,7 @@ PipeEnd::~PipeEnd()
 Expected<usize> PipeEnd::read(Bytes buffer)
 {
     if (!m_reading)
-        return fail(Errno::BadF);
+        return Errno::BadF;
     if (buffer.empty())
         return 0;
     Pipe& pipe = *m_pipe;
@@ -113,7 +112,7 @@ Expected<usize> PipeEnd::read(Bytes buffer)
         if (pipe.m_writers == 0)
             return 0;
         if (killed())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         sched::block_on(pipe.m_readable); // a kill wakes it too (sched::request_kill)
     }
 }
@@ -121,7 +120,7 @@ Expected<usize> PipeEnd::read(Bytes buffer)
 Expected<usize> PipeEnd::write(ReadonlyBytes data)
 {
     if (m_reading)
-        return fail(Errno::BadF);
+        return Errno::BadF;
     Pipe& pipe = *m_pipe;
     InterruptDisabler guard;
     usize done = 0;
@@ -129,7 +128,7 @@ Expected<usize> PipeEnd::write(ReadonlyBytes data)
     // copy below keeps interrupts off for a bounded stretch.
     while (done < data.size()) {
         if (pipe.m_readers == 0)
-            return done > 0 ? Expected<usize>(done) : fail(Errno::Pipe);
+            return done > 0 ? Expected<usize>(done) : Errno::Pipe;
         if (pipe.m_used < Pipe::kCapacity) {
             usize room = Pipe::kCapacity - pipe.m_used;
             usize count = data.size() - done < room ? data.size() - done : room;
@@ -143,7 +142,7 @@ Expected<usize> PipeEnd::write(ReadonlyBytes data)
             continue;
         }
         if (killed())
-            return done > 0 ? Expected<usize>(done) : fail(Errno::Intr);
+            return done > 0 ? Expected<usize>(done) : Errno::Intr;
         sched::block_on(pipe.m_writable);
     }
     return done;

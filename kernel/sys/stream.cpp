@@ -11,7 +11,6 @@ namespace wk::kernel::sys {
 
 using engine::wasi::Errno;
 using engine::wasi::Expected;
-using engine::wasi::fail;
 
 namespace {
 // How often a reader waiting for console input looks again (the UART raises no interrupt here).
@@ -104,7 +103,7 @@ std::optional<u8> take_console_byte()
 Expected<usize> ConsoleStream::read(Bytes buffer)
 {
     if (m_output)
-        return fail(Errno::BadF);
+        return Errno::BadF;
     if (buffer.empty())
         return 0;
     note_first_console_read();
@@ -122,7 +121,7 @@ Expected<usize> ConsoleStream::read(Bytes buffer)
         if (count > 0)
             return count;
         if (auto* self = sched::current(); self && self->kill_requested())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         // Sleep rather than halt in place: other processes get the CPU while this one waits
         // for a key, and ps shows it blocked. A kill wakes it (sched::request_kill).
         sched::sleep_for(kInputPollNanoseconds);
@@ -132,7 +131,7 @@ Expected<usize> ConsoleStream::read(Bytes buffer)
 Expected<usize> ConsoleStream::write(ReadonlyBytes data)
 {
     if (!m_output)
-        return fail(Errno::BadF);
+        return Errno::BadF;
     debug::console_sink().write(StringView(reinterpret_cast<const char*>(data.data()), data.size()));
     return data.size();
 }

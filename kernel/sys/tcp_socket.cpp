@@ -9,7 +9,6 @@ namespace wk::kernel::sys {
 
 namespace wasi = engine::wasi;
 using drivers::NetworkLock;
-using wasi::fail;
 
 namespace {
 
@@ -37,22 +36,22 @@ usize TcpSocket::live_count()
 wasi::Expected<RefPtr<TcpSocket>> TcpSocket::listen(u16 port, u16 backlog)
 {
     if (!drivers::network_interface())
-        return fail(Errno::NetDown);
+        return Errno::NetDown;
     if (port == 0)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     usize listener;
     {
         NetworkLock lock;
         auto listening = tcp().listen(port, backlog);
         if (!listening)
-            return fail(listening.error().kind() == ErrorKind::OutOfMemory ? Errno::NFile : Errno::AddrInUse);
+            return errno_of(listening.error(), Errno::AddrInUse, Errno::NFile);
         listener = *listening;
     }
     auto* socket = new (std::nothrow) TcpSocket(listener, true);
     NetworkLock lock;
     if (!socket) {
         tcp().close_listener(listener, drivers::network_now_ns());
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     }
     ++g_live_sockets;
     return adopt_ref(*socket);
@@ -62,21 +61,21 @@ wasi::Expected<RefPtr<TcpSocket>> TcpSocket::connect(u32 address, u16 port)
 {
     auto* interface = drivers::network_interface();
     if (!interface)
-        return fail(Errno::NetDown);
+        return Errno::NetDown;
     TcpSocket* socket;
     {
         NetworkLock lock;
         if (interface->address() == 0)
-            return fail(Errno::NetDown); // no DHCP lease yet
+            return Errno::NetDown; // no DHCP lease yet
         if (g_outbound == kMaxOutbound)
-            return fail(Errno::NFile);
+            return Errno::NFile;
         auto connection = tcp().connect(address, port, drivers::network_now_ns());
         if (!connection)
-            return fail(connection.error().kind() == ErrorKind::OutOfMemory ? Errno::NFile : Errno::Inval);
+            return errno_of(connection.error(), Errno::Inval, Errno::NFile);
         socket = new (std::nothrow) TcpSocket(*connection, false, true);
         if (!socket) {
             tcp().abort(*connection, drivers::network_now_ns());
-            return fail(Errno::NoMem);
+            return Errno::NoMem;
         }
         ++g_live_sockets;
         ++g_outbound;
@@ -88,11 +87,11 @@ wasi::Expected<RefPtr<TcpSocket>> TcpSocket::connect(u32 address, u16 port)
             NetworkLock lock;
             switch (tcp().failure(owned->m_index)) {
             case net::TcpFailure::Refused:
-                return fail(Errno::ConnRefused);
+                return Errno::ConnRefused;
             case net::TcpFailure::TimedOut:
-                return fail(Errno::TimedOut);
+                return Errno::TimedOut;
             case net::TcpFailure::Reset:
-                return fail(Errno::ConnReset);
+                return Errno::ConnReset;
             case net::TcpFailure::None:
                 break;
             }
@@ -100,7 +99,7 @@ wasi::Expected<RefPtr<TcpSocket>> TcpSocket::connect(u32 address, u16 port)
                 return owned;
         }
         if (killed())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         sched::sleep_for(kPollNs);
     }
 }
@@ -125,7 +124,7 @@ TcpSocket::~TcpSocket()
 wasi::Expected<RefPtr<TcpSocket>> TcpSocket::accept(bool nonblocking)
 {
     if (!m_listener)
-        return fail(Errno::NotSup);
+        return Errno::NotSup;
     for (;;) {
         {
             NetworkLock lock;
@@ -133,7 +132,7 @@ wasi::Expected<RefPtr<TcpSocket>> TcpSocket::accept(bool nonblocking)
                 auto* socket = new (std::nothrow) TcpSocket(*connection, false);
                 if (!socket) {
                     tcp().abort(*connection, drivers::network_now_ns());
-                    return fail(Errno::NoMem);
+                    return Errno::NoMem;
                 }
                 socket->m_nonblocking = nonblocking;
                 ++g_live_sockets;
@@ -141,9 +140,9 @@ wasi::Expected<RefPtr<TcpSocket>> TcpSocket::accept(bool nonblocking)
             }
         }
         if (m_nonblocking)
-            return fail(Errno::Again);
+            return Errno::Again;
         if (killed())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         sched::sleep_for(kPollNs);
     }
 }
@@ -164,7 +163,7 @@ void TcpSocket::shutdown(u8 how)
 wasi::Expected<usize> TcpSocket::read(Bytes out)
 {
     if (m_listener)
-        return fail(Errno::NotConn);
+        return Errno::NotConn;
     for (;;) {
         {
             NetworkLock lock;
@@ -174,14 +173,14 @@ wasi::Expected<usize> TcpSocket::read(Bytes out)
             if (count > 0)
                 return count;
             if (tcp().was_reset(m_index))
-                return fail(Errno::ConnReset);
+                return Errno::ConnReset;
             if (tcp().peer_closed(m_index))
                 return 0;
         }
         if (m_nonblocking)
-            return fail(Errno::Again);
+            return Errno::Again;
         if (killed())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         sched::sleep_for(kPollNs);
     }
 }
@@ -189,26 +188,26 @@ wasi::Expected<usize> TcpSocket::read(Bytes out)
 wasi::Expected<usize> TcpSocket::write(ReadonlyBytes data)
 {
     if (m_listener)
-        return fail(Errno::NotConn);
+        return Errno::NotConn;
     for (;;) {
         {
             NetworkLock lock;
             if (m_closed)
-                return fail(Errno::Pipe);
+                return Errno::Pipe;
             if (data.size() == 0)
                 return 0;
             if (tcp().was_reset(m_index))
-                return fail(Errno::ConnReset);
+                return Errno::ConnReset;
             auto sent = tcp().send(m_index, std::span<const u8>(data.data(), data.size()), drivers::network_now_ns());
             if (!sent)
-                return fail(Errno::Pipe);
+                return Errno::Pipe;
             if (*sent > 0)
                 return *sent;
         }
         if (m_nonblocking)
-            return fail(Errno::Again);
+            return Errno::Again;
         if (killed())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         sched::sleep_for(kPollNs);
     }
 }

@@ -9,7 +9,6 @@ namespace wk::kernel::sys {
 
 namespace wasi = engine::wasi;
 using drivers::NetworkLock;
-using wasi::fail;
 
 namespace {
 
@@ -28,17 +27,17 @@ wasi::Expected<RefPtr<UdpSocket>> UdpSocket::bind(u16 port)
 {
     auto* interface = drivers::network_interface();
     if (!interface)
-        return fail(Errno::NetDown);
+        return Errno::NetDown;
     NetworkLock lock;
     if (g_program_sockets == kMaxProgramSockets)
-        return fail(Errno::NFile);
+        return Errno::NFile;
     auto opened = interface->udp_open(port);
     if (!opened)
-        return fail(opened.error().kind() == ErrorKind::OutOfMemory ? Errno::NFile : Errno::AddrInUse);
+        return errno_of(opened.error(), Errno::AddrInUse, Errno::NFile);
     auto* socket = new (std::nothrow) UdpSocket(*opened);
     if (!socket) {
         interface->udp_close(*opened);
-        return fail(Errno::NoMem);
+        return Errno::NoMem;
     }
     ++g_program_sockets;
     return adopt_ref(*socket);
@@ -54,15 +53,15 @@ UdpSocket::~UdpSocket()
 wasi::Expected<usize> UdpSocket::send_to(u32 address, u16 port, ReadonlyBytes data)
 {
     if (address == 0 || address == net::kIpv4Broadcast || (address >> 28) == 0xE || port == 0)
-        return fail(Errno::Inval);
+        return Errno::Inval;
     if (data.size() > net::kMaxUdpPayload)
-        return fail(Errno::MsgSize);
+        return Errno::MsgSize;
     NetworkLock lock;
     auto* interface = drivers::network_interface();
     auto sent = interface->udp_send(m_index, address, port, std::span<const u8>(data.data(), data.size()),
                                     drivers::network_now_ns());
     if (!sent)
-        return fail(interface->address() == 0 ? Errno::NetDown : Errno::NetUnreach);
+        return interface->address() == 0 ? Errno::NetDown : Errno::NetUnreach;
     return data.size();
 }
 
@@ -80,9 +79,9 @@ wasi::Expected<usize> UdpSocket::receive_from(Bytes out, wasi::WasiSystem::Datag
             }
         }
         if (m_nonblocking)
-            return fail(Errno::Again);
+            return Errno::Again;
         if (killed())
-            return fail(Errno::Intr);
+            return Errno::Intr;
         sched::sleep_for(kPollNs);
     }
 }
@@ -93,7 +92,7 @@ wasi::Expected<usize> UdpSocket::read(Bytes out)
     return receive_from(out, from);
 }
 
-wasi::Expected<usize> UdpSocket::write(ReadonlyBytes) { return fail(Errno::DestAddrReq); }
+wasi::Expected<usize> UdpSocket::write(ReadonlyBytes) { return Errno::DestAddrReq; }
 
 bool UdpSocket::readable_now()
 {

@@ -186,7 +186,7 @@ ErrnoResult<u32> process_pid(WasmkernCaller& caller, u32 handle, u32 required)
 {
     auto process = caller.handles->get_as<proc::ProcessObject>(handle, ObjectType::Process, required);
     if (!process)
-        return std::unexpected<Errno>(process.error());
+        return process.error();
     return process->object->pid();
 }
 

@@ -140,9 +140,9 @@ Expected<HostHandle> FakeSystem::open_at(HostHandle, StringView name, const Open
 {
     calls.push_back("open_at " + text(name));
     if (type_of_name(name) == Filetype::SymbolicLink)
-        return fail(Errno::Loop);
+        return Errno::Loop;
     if (request.directory && type_of_name(name) != Filetype::Directory)
-        return fail(Errno::NotDir);
+        return Errno::NotDir;
     return make_handle();
 }
 
@@ -150,7 +150,7 @@ Expected<FileStat> FakeSystem::stat_at(HostHandle, StringView name)
 {
     calls.push_back("stat_at " + text(name));
     if (type_of_name(name) == Filetype::SymbolicLink && !links.contains(text(name)))
-        return fail(Errno::NoEnt);
+        return Errno::NoEnt;
     FileStat stat;
     stat.filetype = type_of_name(name);
     return stat;
@@ -203,7 +203,7 @@ Expected<String> FakeSystem::readlink_at(HostHandle, StringView name)
     calls.push_back("readlink_at " + text(name));
     auto found = links.find(text(name));
     if (found == links.end())
-        return fail(Errno::Inval);
+        return Errno::Inval;
     return std::move(*String::try_create(StringView(found->second)));
 }
 
@@ -250,7 +250,7 @@ Expected<HostHandle> FakeSystem::connect_tcp(u32 address, u16 port)
 {
     calls.push_back("connect " + std::to_string(address) + " " + std::to_string(port));
     if (connect_error != Errno::Success)
-        return fail(connect_error);
+        return connect_error;
     return make_handle();
 }
 

@@ -8,12 +8,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <thread>
 #include <unistd.h>
 #include <vector>
 
 #include "base/path_walk.h"
+#include "engine/wasi/path_resolver.h"
 #include "engine/wasi/wasi_context.h"
 #include "hosted/wasi/posix_system.h"
 
@@ -253,6 +255,65 @@ TEST_F(PosixGuest, OpenedDirectoryIsItsOwnCapability)
     length = path("deep/leaf.txt");
     ASSERT_EQ(context.path_open(sub, 0, 1000, length, 0, rights::kFdRead, 0, 0, 2000), Errno::Success);
     EXPECT_EQ(read_fd(opened_fd()), "leaf");
+}
+
+// Property: whatever symlinks and paths are made of "..", ".", "/" and names, a resolution
+// (the one contained walk of the system: the kernel's WASI uses it too) either fails or ends
+// in a directory at or below the one it started in, with a last name that cannot climb.
+TEST(ResolvedPathProperty, NeverEscapesRandomSymlinks)
+{
+    char pattern[] = "/tmp/wasi_path_property.XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    fs::path root = fs::canonical(pattern);
+    std::string jail_path = (root / "jail").string();
+    std::mt19937 random(31337);
+    const char* parts[] = { "..", ".", "a", "b", "l1", "l2", "l3", "out", "" };
+    auto random_path = [&] {
+        std::string path = random() % 6 == 0 ? "/" : "";
+        int count = 1 + random() % 5;
+        for (int i = 0; i < count; ++i) {
+            if (i > 0)
+                path += random() % 5 == 0 ? "//" : "/";
+            path += parts[random() % std::size(parts)];
+        }
+        return path;
+    };
+    hosted::PosixWasiSystem system;
+    int resolved = 0;
+    int refused = 0;
+    for (int round = 0; round < 200; ++round) {
+        fs::remove_all(root / "jail");
+        fs::create_directories(root / "jail" / "a" / "b");
+        fs::create_directories(root / "out");
+        std::ofstream(root / "out" / "secret") << "s";
+        for (const char* link : { "jail/l1", "jail/a/l2", "jail/a/b/l3" }) {
+            std::string target = random_path();
+            fs::create_symlink(target.empty() ? "." : target, root / link);
+        }
+        auto jail = hosted::PosixWasiSystem::open_directory(jail_path.c_str());
+        ASSERT_TRUE(jail.has_value());
+        for (int probe = 0; probe < 50; ++probe) {
+            std::string path = random_path();
+            if (path.empty())
+                continue;
+            ResolvedPath resolution(system);
+            auto result = resolution.resolve(*jail, StringView(path.data(), path.size()), random() % 2 == 0);
+            if (!result) {
+                refused += result.error() == Errno::NotCapable;
+                continue;
+            }
+            ++resolved;
+            EXPECT_NE(resolution.name(), "..") << path;
+            std::string fd_link = "/proc/self/fd/" + std::to_string(resolution.directory());
+            std::string directory = fs::read_symlink(fd_link).string();
+            EXPECT_TRUE(directory == jail_path || directory.starts_with(jail_path + "/")) << path << " escaped to " << directory;
+        }
+        ASSERT_TRUE(system.close(*jail).has_value());
+    }
+    // Both outcomes are common: the walk is really tried on ways out, not only on ways in.
+    EXPECT_GT(resolved, 1000);
+    EXPECT_GT(refused, 1000);
+    fs::remove_all(root);
 }
 
 TEST_F(PosixGuest, NulInPathIsRefused)

@@ -59,3 +59,21 @@ TEST(Errno, TryPropagatesTheNumber)
     EXPECT_EQ(quarter(6).error(), Errno::Inval);
     EXPECT_EQ(to_error(Errno::NoSpc).kind(), ErrorKind::OutOfMemory);
 }
+
+// errno_of reads the kind only: the kinds with a number of their own keep it whoever asks, the
+// refusals take the caller's number, and what ran out is NoMem unless the caller names a table.
+TEST(Errno, ErrnoOfAnErrorFollowsItsKind)
+{
+    EXPECT_EQ(errno_of(Error::out_of_memory(), Errno::NoExec), Errno::NoMem);
+    EXPECT_EQ(errno_of(Error::out_of_memory(), Errno::AddrInUse, Errno::NFile), Errno::NFile);
+    EXPECT_EQ(errno_of(Error::from("limit", ErrorKind::Unsupported), Errno::NoExec), Errno::NotSup);
+    EXPECT_EQ(errno_of(Error::from("device", ErrorKind::Io), Errno::NoExec), Errno::Io);
+    for (ErrorKind kind : { ErrorKind::Generic, ErrorKind::Malformed, ErrorKind::Invalid, ErrorKind::Unlinkable,
+                            ErrorKind::OutOfRange, ErrorKind::DoubleFree }) {
+        EXPECT_EQ(errno_of(Error::from("refused", kind), Errno::NoExec), Errno::NoExec);
+        EXPECT_EQ(errno_of(Error::from("refused", kind), Errno::AddrInUse, Errno::NFile), Errno::AddrInUse);
+    }
+    // Round trip through to_error keeps the numbers whose kind has one.
+    EXPECT_EQ(errno_of(to_error(Errno::NoMem), Errno::Inval), Errno::NoMem);
+    EXPECT_EQ(errno_of(to_error(Errno::Io), Errno::Inval), Errno::Io);
+}

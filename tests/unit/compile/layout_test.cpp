@@ -161,4 +161,35 @@ TEST(Layout, TierSpaceCodeStartsAtMultiplesOf64)
     }
 }
 
+// CodeObject::find reads the code registry that fault handlers read: a pc inside an object
+// (its tier-space children included) names it, a pc in free tier space or after an object
+// died names nothing.
+TEST(Layout, FindNamesTheLiveObjectOfAPc)
+{
+    u8 ret[2] = { 0xC3, 0xC3 };
+    u32 parent_starts[2] = { 0, 2 };
+    compile::LinkInput parent_input;
+    parent_input.code = ReadonlyBytes(ret, 2);
+    parent_input.function_starts = Span<const u32>(parent_starts, 2);
+    parent_input.tier_space = 64 * 1024;
+    auto parent = MUST(compile::CodeObject::link(parent_input));
+    uptr parent_base = reinterpret_cast<uptr>(parent->base());
+    EXPECT_EQ(compile::CodeObject::find(parent_base), parent.get());
+    EXPECT_EQ(compile::CodeObject::find(parent_base + 1), parent.get());
+    EXPECT_EQ(compile::CodeObject::find(parent_base + 2), nullptr);
+    std::vector<u8> code(100, 0xCC);
+    u32 starts[2] = { 0, 100 };
+    compile::LinkInput input;
+    input.code = ReadonlyBytes(code.data(), code.size());
+    input.function_starts = Span<const u32>(starts, 2);
+    auto child = MUST(compile::CodeObject::link_in_tier_space(*parent, input));
+    uptr child_base = reinterpret_cast<uptr>(child->base());
+    EXPECT_EQ(compile::CodeObject::find(child_base + 99), child.get());
+    EXPECT_EQ(compile::CodeObject::find(child_base + 100), nullptr);
+    EXPECT_EQ(compile::CodeObject::find(parent_base), parent.get());
+    child = nullptr;
+    EXPECT_EQ(compile::CodeObject::find(child_base), nullptr);
+    EXPECT_EQ(compile::CodeObject::find(parent_base), parent.get());
+}
+
 } // namespace

@@ -86,7 +86,7 @@ compile::CallOutcome call(runtime::Instance& instance, const char* name, std::in
 
 bool in_later_code(const compile::CompiledModule& compiled, uptr pc)
 {
-    compile::CodeObject* object = compile::CodeObject::find(pc);
+    const compile::CodeObject* object = compile::CodeObject::find(pc);
     return object && object != compiled.code.get();
 }
 

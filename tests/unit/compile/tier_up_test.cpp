@@ -116,7 +116,7 @@ TEST(TierUp, TrapBacktraceNamesFramesOfBothTiers)
     u32 optimized_frames = 0;
     for (u32 i = 0; i < outcome.trap->frame_count; ++i) {
         uptr pc = i == 0 ? outcome.trap->frames[i] : outcome.trap->frames[i] - 1;
-        compile::CodeObject* object = compile::CodeObject::find(pc);
+        const compile::CodeObject* object = compile::CodeObject::find(pc);
         ASSERT_NE(object, nullptr);
         if (!object->function_at(pc))
             continue; // the array-call entry the host called

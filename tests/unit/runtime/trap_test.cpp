@@ -133,6 +133,9 @@ TEST(Trap, RegistryLookup)
     EXPECT_TRUE(is_wasm_code(page.address(0)));
     EXPECT_TRUE(is_wasm_code(page.address(5)));
     EXPECT_FALSE(is_wasm_code(page.address(6)));
+    EXPECT_EQ(code_range_at(page.address(0)), &page.range());
+    EXPECT_EQ(code_range_at(page.address(5)), &page.range());
+    EXPECT_EQ(code_range_at(page.address(6)), nullptr);
     EXPECT_FALSE(lookup_trap_site(page.address(0)).has_value());
     auto site = lookup_trap_site(page.address(4));
     ASSERT_TRUE(site.has_value());
