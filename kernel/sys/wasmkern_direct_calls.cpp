@@ -83,7 +83,7 @@ u32 call(WasmkernCaller& caller, u32 handle, u32 args_ptr, u32 args_count, u32 r
         return code(Errno::Fault);
     // NOTE: the caller's call lock (call_lock_of) for the lookup only: the call runs the
     // service's code for as long as it likes, and the caller's other threads' calls go on.
-    ErrnoResult<object::Handle<CallEndpoint>> endpoint = std::unexpected<Errno>(Errno::BadF);
+    ErrnoResult<object::Handle<CallEndpoint>> endpoint = Errno::BadF;
     {
         engine::wasi::CallLockGuard guard(call_lock_of(caller));
         if (!guard.held())

@@ -131,7 +131,7 @@ u32 port_wait(WasmkernCaller& caller, u32 port_handle, u32 deadline_low, u32 dea
         return code(Errno::Fault);
     // NOTE: the call lock (call_lock_of) for the lookup only: the wait is on the port object,
     // which the reference keeps, so the process's other threads' calls go on meanwhile.
-    ErrnoResult<object::Handle<PortObject>> port = std::unexpected<Errno>(Errno::BadF);
+    ErrnoResult<object::Handle<PortObject>> port = Errno::BadF;
     {
         engine::wasi::CallLockGuard guard(call_lock_of(caller));
         if (!guard.held())
