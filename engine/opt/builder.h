@@ -9,8 +9,8 @@
 // Form" (CC 2013), with block parameters in place of phis and without recursion (the
 // input is hostile; its nesting must not become C++ stack depth).
 //
-// Instructions the tier does not translate yet (SIMD, atomics, exceptions, GC, wide
-// arithmetic) make build() fail with ErrorKind::Unsupported and a message
+// Instructions the tier does not translate yet (try_table and the legacy exception
+// instructions) make build() fail with ErrorKind::Unsupported and a message
 // naming them; the caller compiles that function with the baseline tier instead.
 
 #include "base/result.h"
