@@ -97,12 +97,12 @@ void OptimizingCompiler::load_storage(Value result, ValType type, bool sign, Mem
     finish_gpr(result, w);
 }
 
-void OptimizingCompiler::store_storage(ValType type, Mem const& dst, Value value, Gpr scratch)
+void OptimizingCompiler::store_storage(ValType type, Mem const& dst, Value value, Gpr scratch, Xmm float_value)
 {
     switch (type.kind) {
-    case ValKind::F32: m_asm.movss(dst, xmm_in(value, kScratchXmm)); return;
-    case ValKind::F64: m_asm.movsd(dst, xmm_in(value, kScratchXmm)); return;
-    case ValKind::V128: m_asm.movdqu(dst, xmm_in(value, kScratchXmm)); return;
+    case ValKind::F32: m_asm.movss(dst, float_value); return;
+    case ValKind::F64: m_asm.movsd(dst, float_value); return;
+    case ValKind::V128: m_asm.movdqu(dst, float_value); return;
     case ValKind::I8: m_asm.mov(dst, gpr_in(value, scratch), Size::Byte); return;
     case ValKind::I16: m_asm.mov(dst, gpr_in(value, scratch), Size::Word); return;
     case ValKind::I32: m_asm.mov(dst, gpr_in(value, scratch), Size::Dword); return;
@@ -122,6 +122,11 @@ Result<void> OptimizingCompiler::emit_gc_access(Inst inst)
     TrapKind null_trap = is_struct        ? TrapKind::NullStructureReference
         : op == Op::RefGetDesc            ? TrapKind::NullReference
                                           : TrapKind::NullArrayReference;
+    // A stored float or v128 goes to a register first: a float constant is built through
+    // r11, which may hold the object or the element's address below.
+    Xmm float_value = kScratchXmm;
+    if ((op == Op::StructSet || op == Op::ArraySet) && class_of(m_function.value(args.back()).type) == RegClass::Xmm)
+        float_value = xmm_in(args.back(), kScratchXmm);
     Gpr object = gpr_in(args[0], kScratch);
     m_asm.test(object, object, Size::Qword);
     m_asm.jcc(Condition::Equal, *TRY(trap_label(null_trap)));
@@ -140,7 +145,7 @@ Result<void> OptimizingCompiler::emit_gc_access(Inst inst)
         ValType type = fields[data.imm3].type;
         Mem field(object, static_cast<i32>(runtime::gc_field_offset(fields, data.imm3)));
         if (op == Op::StructSet)
-            store_storage(type, field, args[1], kScratch2);
+            store_storage(type, field, args[1], kScratch2, float_value);
         else
             load_storage(m_function.result(inst), type, op == Op::StructGetS, field);
         return {};
@@ -167,7 +172,7 @@ Result<void> OptimizingCompiler::emit_gc_access(Inst inst)
     if (op == Op::ArraySet) {
         // The element's address in r11 leaves r10 for a value not in a register.
         m_asm.lea(kScratch, at, Size::Qword);
-        store_storage(element, Mem(kScratch), args[2], kScratch2);
+        store_storage(element, Mem(kScratch), args[2], kScratch2, float_value);
         return {};
     }
     load_storage(m_function.result(inst), element, op == Op::ArrayGetS, at);

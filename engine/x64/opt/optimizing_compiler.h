@@ -187,7 +187,8 @@ private:
     Result<void> emit_gc_access(Inst inst);  // struct and array fields, array.len, ref.get_desc
     Result<void> emit_gc_builtin(Inst inst); // allocation, bulk array operations, cast tests
     void load_storage(Value result, ValType type, bool sign, Mem const& src);
-    void store_storage(ValType type, Mem const& dst, Value value, Gpr scratch);
+    // `float_value`: the value's register when it is a float or v128.
+    void store_storage(ValType type, Mem const& dst, Value value, Gpr scratch, Xmm float_value);
     // Stores `values` as the VMVals a GC builtin reads: value k at the returned address
     // minus 16 k, 16-byte aligned (the baseline's operand slots, docs/gc.md).
     Result<Mem> store_vmvals(Span<const u32> values);
