@@ -246,6 +246,14 @@ Result<void> Builder::visit_live(const Instruction& instruction)
     case Opcode::ReturnCallRef: return translate_call(instruction);
     case Opcode::BrOnNull:
     case Opcode::BrOnNonNull: return do_br_on_null(instruction);
+    case Opcode::RefCast:
+    case Opcode::RefCastNull:
+    case Opcode::RefCastDescEq:
+    case Opcode::RefCastDescEqNull: return do_ref_cast(instruction);
+    case Opcode::BrOnCast:
+    case Opcode::BrOnCastFail:
+    case Opcode::BrOnCastDescEq:
+    case Opcode::BrOnCastDescEqFail: return do_br_on_cast(instruction);
     case Opcode::Throw:
     case Opcode::ThrowRef: {
         bool by_tag = instruction.opcode == Opcode::Throw;
@@ -308,6 +316,8 @@ Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u3
         __builtin_memcpy(&data.imm, instruction.v128, 8);
         __builtin_memcpy(&data.imm2, instruction.v128 + 8, 4);
         __builtin_memcpy(&data.imm3, instruction.v128 + 12, 4);
+    } else if (wasm.imm == ImmKind::RefTypeHeap) {
+        data.imm = pack_ref_type(instruction.type0); // ref.test
     } else if (wasm.imm != ImmKind::None && wasm.imm != ImmKind::HeapType && wasm.imm != ImmKind::SelectTypes) {
         // Index immediates (global, table, memory, segment, function); the decoder
         // leaves the fields of other instructions as they were.
@@ -315,7 +325,8 @@ Result<void> Builder::translate_simple(const Instruction& instruction, Op op, u3
         if (wasm.imm == ImmKind::Memory && m_module.memories[instruction.index0].limits.is_64)
             data.flags |= kAddress64; // memory.size/grow: their "a" operands are i64
         if (wasm.imm == ImmKind::TableCopy || wasm.imm == ImmKind::TableInit || wasm.imm == ImmKind::MemoryInit
-            || wasm.imm == ImmKind::MemoryCopy)
+            || wasm.imm == ImmKind::MemoryCopy || wasm.imm == ImmKind::TypeField || wasm.imm == ImmKind::TypeType
+            || wasm.imm == ImmKind::TypeData || wasm.imm == ImmKind::TypeElem || wasm.imm == ImmKind::TypeSize)
             data.imm3 = instruction.index1;
     }
     truncate(m_stack, m_stack.size() - pops);

@@ -9,8 +9,8 @@
 // Form" (CC 2013), with block parameters in place of phis and without recursion (the
 // input is hostile; its nesting must not become C++ stack depth).
 //
-// Instructions the tier does not translate yet (SIMD, atomics, exceptions, GC, wide
-// arithmetic) make build() fail with ErrorKind::Unsupported and a message
+// Instructions the tier does not translate yet (try_table and the legacy exception
+// instructions) make build() fail with ErrorKind::Unsupported and a message
 // naming them; the caller compiles that function with the baseline tier instead.
 
 #include "base/result.h"
@@ -140,6 +140,11 @@ private:
     Result<void> do_br_if(u32 depth);
     Result<void> do_br_table(const Instruction&);
     Result<void> do_br_on_null(const Instruction&);
+    // ref.cast*, br_on_cast* (and the descriptor forms): a ref.test or ref.test_desc of
+    // the reference on top of the stack (below the popped descriptor), then a branch.
+    Result<Value> cast_test(Value reference, Value descriptor, ValType target);
+    Result<void> do_ref_cast(const Instruction&);
+    Result<void> do_br_on_cast(const Instruction&);
     Result<void> do_return();
     Frame& frame(u32 depth) { return m_frames[m_frames.size() - 1 - depth]; }
     // Where a branch to `frame` goes, and how many values it carries.

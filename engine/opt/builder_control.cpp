@@ -9,6 +9,7 @@
 // br*    -> edges carrying the target's values; branches to the function's label
 //           go to an exit block that returns its parameters
 #include "engine/opt/builder.h"
+#include "engine/platform.h"
 
 namespace wk::engine::opt {
 
@@ -382,6 +383,69 @@ Result<void> Builder::do_br_on_null(const Instruction& instruction)
         TRY(m_stack.try_append(reference));
     else
         m_stack.pop_back();
+    return switch_to(next, true);
+}
+
+Result<Value> Builder::cast_test(Value reference, Value descriptor, ValType target)
+{
+    bool by_descriptor = descriptor != kNone;
+    Value args[2] = { reference, descriptor };
+    Inst test = TRY(m_function->append_inst(m_current, by_descriptor ? Op::RefTestDesc : Op::RefTest,
+                                            Span<const Value>(args, by_descriptor ? 2 : 1), Type::I32));
+    InstData& data = m_function->inst(test);
+    data.imm = by_descriptor ? u64 { target.nullable } : pack_ref_type(target);
+    data.wasm_offset = m_offset;
+    return m_function->result(test);
+}
+
+// ref.cast: go on with the reference when the test passes, else into a block that traps
+// (a dead end of its own, so the reference keeps its one value).
+Result<void> Builder::do_ref_cast(const Instruction& instruction)
+{
+    Function& function = *m_function;
+    bool by_descriptor = instruction.opcode == Opcode::RefCastDescEq || instruction.opcode == Opcode::RefCastDescEqNull;
+    if (m_stack.size() < (by_descriptor ? 2u : 1u))
+        return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                           m_offset);
+    Value descriptor = by_descriptor ? m_stack.pop_back() : kNone;
+    Value passed = TRY(cast_test(m_stack.last(), descriptor, instruction.type0));
+    Block fail = TRY(create_block_with_params({}));
+    Block next = TRY(create_block_with_params({}));
+    EdgeSpec edges[2] = { { next, {} }, { fail, {} } };
+    TRY(terminate(Op::Branch, Span<const Value>(&passed, 1), Span<const EdgeSpec>(edges, 2)));
+    m_sealed[fail] = 1;
+    m_sealed[next] = 1;
+    TRY(function.append_to_layout(fail));
+    Inst trap = TRY(function.append_terminator(fail, Op::Trap, {}, {}));
+    function.inst(trap).imm = static_cast<u64>(by_descriptor ? TrapKind::DescriptorCastFailure : TrapKind::IllegalCast);
+    function.inst(trap).wasm_offset = m_offset;
+    return switch_to(next, true);
+}
+
+// br_on_cast: branch with the values and the reference when the test passes, else go on
+// with them; br_on_cast_fail the other way round. The descriptor forms pop the
+// descriptor first.
+Result<void> Builder::do_br_on_cast(const Instruction& instruction)
+{
+    Opcode opcode = instruction.opcode;
+    bool by_descriptor = opcode == Opcode::BrOnCastDescEq || opcode == Opcode::BrOnCastDescEqFail;
+    bool on_pass = opcode == Opcode::BrOnCast || opcode == Opcode::BrOnCastDescEq;
+    if (m_stack.size() < (by_descriptor ? 2u : 1u))
+        return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                           m_offset);
+    Value descriptor = by_descriptor ? m_stack.pop_back() : kNone;
+    Value passed = TRY(cast_test(m_stack.last(), descriptor, instruction.type1));
+    u32 count = 0;
+    Block target = TRY(branch_target(frame(instruction.index0), count));
+    if (count > m_stack.size())
+        return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                           m_offset);
+    Block next = TRY(create_block_with_params({}));
+    EdgeSpec taken { target, Span<const Value>(m_stack.data() + m_stack.size() - count, count) };
+    EdgeSpec not_taken { next, {} };
+    EdgeSpec edges[2] = { on_pass ? taken : not_taken, on_pass ? not_taken : taken };
+    TRY(terminate(Op::Branch, Span<const Value>(&passed, 1), Span<const EdgeSpec>(edges, 2)));
+    m_sealed[next] = 1;
     return switch_to(next, true);
 }
 

@@ -116,6 +116,25 @@ constexpr bool is_simd(Op op) { return op >= Op::V128Load && op <= Op::I32x4Rela
 constexpr bool is_simd_access(Op op) { return op >= Op::V128Load && op <= Op::V128Store64Lane; }
 constexpr bool is_simd_store(Op op) { return op >= Op::V128Store && op <= Op::V128Store64Lane; }
 
+// GC ops (ops.def), and those every back end implements as calls of the runtime's GC
+// builtins (allocation, bulk array operations, cast tests), which clobber what a call does.
+constexpr bool is_gc(Op op) { return op >= Op::RefEq && op <= Op::RefTestDesc; }
+constexpr bool is_gc_builtin(Op op) { return op >= Op::StructNew && op <= Op::RefTestDesc; }
+
+// A reference type as an immediate (ref.test's target): heap kind, nullability,
+// exactness and, for a type index, the index.
+constexpr u64 pack_ref_type(ValType type)
+{
+    return static_cast<u64>(static_cast<u8>(type.heap)) | (static_cast<u64>(type.nullable) << 8)
+        | (static_cast<u64>(type.exact) << 9)
+        | (type.heap == HeapKind::Index ? static_cast<u64>(type.index) << 32 : 0);
+}
+constexpr ValType unpack_ref_type(u64 bits)
+{
+    return ValType { ValKind::Ref, ((bits >> 8) & 1) != 0, ((bits >> 9) & 1) != 0, static_cast<HeapKind>(bits & 0xFF),
+                     static_cast<u32>(bits >> 32) };
+}
+
 // The IR op of a one-to-one wasm instruction, if there is one.
 constexpr std::optional<Op> ir_op_for(Opcode opcode)
 {

@@ -93,6 +93,8 @@ void print_inst(const Function& function, FormatSink& sink, Inst inst)
         if (!args.empty())
             sink.write(" ");
         print_values(function, sink, args);
+        if (data.op == Op::RefTest || data.op == Op::RefTestDesc)
+            format_to(sink, " target={}", data.imm);
         if (data.op == Op::BoundsCheck)
             format_to(sink, " base={} span={} mem={}", data.imm, data.imm3, data.imm2);
         const OpInfo& info = op_info(data.op);
@@ -105,7 +107,7 @@ void print_inst(const Function& function, FormatSink& sink, Inst inst)
         } else if (data.op == Op::GlobalGet || data.op == Op::GlobalSet) {
             format_to(sink, " g{}", data.imm2);
         } else if (info.is_wasm && opcode_info(info.wasm).imm != ImmKind::None && data.op != Op::RefNull
-                   && data.op != Op::Select) {
+                   && data.op != Op::Select && data.op != Op::RefTest) {
             format_to(sink, " [{}, {}]", data.imm2, data.imm3);
         }
         for (u32 e = 0; e < data.edge_count; ++e) {

@@ -63,6 +63,7 @@ private:
     Result<void> check_block(Block block);
     Result<void> check_inst(Block block, Inst inst, u32 position);
     Result<void> check_types(Block block, Inst inst);
+    Result<void> check_gc_types(Block block, Inst inst);
     Result<void> check_checked_access(Block block, Inst inst);
     Result<void> check_against_module(Block block, Inst inst);
     Result<void> check_use(Block block, Inst inst, u32 position, Value value);
@@ -299,6 +300,43 @@ Result<void> Verifier::check_checked_access(Block block, Inst inst)
     return {};
 }
 
+// The GC ops' operand and result types: references of the any hierarchy (extern for
+// the conversions), i32 indexes and lengths; the type indexes against the module's.
+Result<void> Verifier::check_gc_types(Block block, Inst inst)
+{
+    const Function& f = m_function;
+    const InstData& data = f.inst(inst);
+    if (!is_gc(data.op))
+        return {};
+    Span<const u32> args = f.args(inst);
+    Type result = data.result_count ? data.type : Type::None;
+    bool ok = true;
+    switch (data.op) {
+    case Op::RefEq: ok = args.size() == 2 && is_ref(type_of(args[0])) && is_ref(type_of(args[1])) && result == Type::I32; break;
+    case Op::RefI31: ok = args.size() == 1 && type_of(args[0]) == Type::I32 && result == Type::AnyRef; break;
+    case Op::I31GetS:
+    case Op::I31GetU: ok = args.size() == 1 && type_of(args[0]) == Type::AnyRef && result == Type::I32; break;
+    case Op::AnyConvertExtern: ok = args.size() == 1 && type_of(args[0]) == Type::ExternRef && result == Type::AnyRef; break;
+    case Op::ExternConvertAny: ok = args.size() == 1 && type_of(args[0]) == Type::AnyRef && result == Type::ExternRef; break;
+    case Op::RefTest: ok = args.size() == 1 && is_ref(type_of(args[0])) && result == Type::I32; break;
+    case Op::ArrayLen: ok = args.size() == 1 && type_of(args[0]) == Type::AnyRef && result == Type::I32; break;
+    default:
+        // Field and element accesses and the builtins: an object operand first (the
+        // allocations have none), and a type index of the module.
+        if (data.op < Op::StructNew || data.op > Op::ArrayNewElem)
+            ok = !args.empty() && type_of(args[0]) == Type::AnyRef;
+        if (m_module && data.op != Op::ArrayLen && data.imm2 >= m_module->types.size())
+            return fail("GC instruction of a type that does not exist", block, inst);
+        if (m_module && data.op >= Op::StructGet && data.op <= Op::StructSet
+            && data.imm3 >= m_module->types[data.imm2].field_count)
+            return fail("GC instruction of a field that does not exist", block, inst);
+        break;
+    }
+    if (!ok)
+        return fail("operand or result types do not fit the op", block, inst);
+    return {};
+}
+
 Result<void> Verifier::check_types(Block block, Inst inst)
 {
     const Function& f = m_function;
@@ -335,7 +373,7 @@ Result<void> Verifier::check_types(Block block, Inst inst)
         case Op::RefFunc: return expect(args.empty() && data.type == Type::FuncRef);
         case Op::GlobalGet: return expect(args.empty());
         case Op::GlobalSet: return expect(args.size() == 1);
-        default: return {};
+        default: return check_gc_types(block, inst);
         }
     }
     switch (data.op) {
@@ -370,6 +408,9 @@ Result<void> Verifier::check_types(Block block, Inst inst)
                       && data.result_count == 1 && data.type == Type::I64 && data.imm3 > 0
                       && (!m_module || data.imm2 < m_module->memories.size()));
     case Op::ReturnCall: return expect(data.edge_count == 0);
+    case Op::RefTestDesc:
+        return expect(args.size() == 2 && type_of(args[0]) == Type::AnyRef && type_of(args[1]) == Type::AnyRef
+                      && data.type == Type::I32 && data.imm <= 1);
     case Op::ThrowRef: return expect(args.size() == 1 && type_of(args[0]) == Type::ExnRef && data.edge_count == 0);
     case Op::Throw:
         TRY(expect(data.edge_count == 0));

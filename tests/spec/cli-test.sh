@@ -27,7 +27,7 @@ printf '(module\n  (func (result i32)\n    i32.const 1\n    i32.frob))\n' > synt
 printf '(module (func (result i32) i64.const 1))\n' > invalid.wat
 printf '\0asm\1\0\0\0\1\5' > truncated.wasm
 printf 'not wasm at all' > junk.wasm
-printf '(module (func (export "f") (result i32) i32.const 7))\n(assert_invalid (module (func (result i32) i64.const 1)) "type mismatch")\n(assert_return (invoke "f") (i32.const 7))\n(module (type $s (struct)) (func (drop (struct.new $s))))\n' > pass.wast
+printf '(module (func (export "f") (result i32) i32.const 7))\n(assert_invalid (module (func (result i32) i64.const 1)) "type mismatch")\n(assert_return (invoke "f") (i32.const 7))\n(module (tag $e) (func (block (try_table (catch_all 0) (throw $e)))))\n' > pass.wast
 printf '(module (func (export "f") unreachable))\n(assert_return (invoke "f"))\n' > trap.wast
 printf '(module)\n(assert_invalid (module) "type mismatch")\n' > fail.wast
 printf '(module)\n(assert_bogus)\n' > unparsable.wast
@@ -87,7 +87,7 @@ expect 0 '^\{"passed":4,"failed":0,"skipped":0,"by_kind":\{"module":\{"passed":2
 # The compiler tier: both run the same scripts; a bad tier is a usage error.
 expect 0 '^4 passed, 0 failed, 0 skipped$' "$wasmkern" wast --tier optimized pass.wast
 expect 1 '^trap.wast:2: assert_return: expected results, got trap "unreachable"$' "$wasmkern" wast --tier=optimized trap.wast
-expect 0 'function 0 falls back to the baseline: optimising tier: GC instructions not supported yet' "$wasmkern" wast --tier optimized --log-fallbacks pass.wast
+expect 0 'function 0 falls back to the baseline: optimising tier: exceptions not supported yet' "$wasmkern" wast --tier optimized --log-fallbacks pass.wast
 expect 2 "unknown tier 'fast'" "$wasmkern" wast --tier fast pass.wast
 expect 2 'needs a value' "$wasmkern" wast pass.wast --tier
 expect 0 '^7$' "$wasmkern" run --tier optimized --invoke f ok.wat 7

@@ -403,22 +403,7 @@ Result<void> OptimizingCompiler::emit_funcref_call(u32 type_index)
 Result<void> OptimizingCompiler::emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst,
                                                    TrapKind trap, bool atomic_codes)
 {
-    static constexpr Gpr kArgs[] = { Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gpr::r9 };
-    if (args.size() > 5)
-        return unsupported("optimising tier: builtin with stack arguments");
-    TRY(save_live_across(inst));
-    m_moves.clear();
-    for (u32 i = 0; i < args.size(); ++i) {
-        MoveLoc dst;
-        dst.reg = number(kArgs[i]);
-        TRY(m_moves.try_append(Move { dst, args[i] }));
-    }
-    TRY(emit_parallel_moves(m_moves));
-    m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
-    m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kBuiltins)), Size::Qword);
-    m_asm.mov(kScratch, Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))), Size::Qword);
-    note_below_frame(kRetpolineCallBytes);
-    m_asm.call_relocated(m_symbols.retpoline());
+    TRY(call_builtin(builtin, args, inst));
     if (trap != TrapKind::None) {
         m_asm.test(Gpr::rax, Gpr::rax, Size::Dword);
         m_asm.jcc(Condition::NotEqual, *TRY(trap_label(trap)));
@@ -435,6 +420,39 @@ Result<void> OptimizingCompiler::emit_builtin_call(runtime::Builtin builtin, Spa
             m_asm.jcc(Condition::Equal, *TRY(trap_label(code.kind)));
         }
     }
+    finish_builtin_call(inst);
+    return {};
+}
+
+Result<void> OptimizingCompiler::call_builtin(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst,
+                                              BuiltinAddress address)
+{
+    static constexpr Gpr kArgs[] = { Gpr::rsi, Gpr::rdx, Gpr::rcx, Gpr::r8, Gpr::r9 };
+    if (args.size() > 5 || (address.arg != engine::opt::kNone && address.arg >= args.size()))
+        return unsupported("optimising tier: builtin with stack arguments");
+    TRY(save_live_across(inst));
+    m_moves.clear();
+    for (u32 i = 0; i < args.size(); ++i) {
+        if (i == address.arg)
+            continue;
+        MoveLoc dst;
+        dst.reg = number(kArgs[i]);
+        TRY(m_moves.try_append(Move { dst, args[i] }));
+    }
+    TRY(emit_parallel_moves(m_moves));
+    // After the moves: the address argument's register is no move's source.
+    if (address.arg != engine::opt::kNone)
+        m_asm.lea(kArgs[address.arg], address.memory, Size::Qword);
+    m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
+    m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(runtime::VMOffsets::kBuiltins)), Size::Qword);
+    m_asm.mov(kScratch, Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))), Size::Qword);
+    note_below_frame(kRetpolineCallBytes);
+    m_asm.call_relocated(m_symbols.retpoline());
+    return {};
+}
+
+void OptimizingCompiler::finish_builtin_call(Inst inst)
+{
     if (m_function.inst(inst).result_count == 1) {
         Value result = m_function.result(inst);
         if (m_function.value(result).type == Type::I32)
@@ -444,7 +462,6 @@ Result<void> OptimizingCompiler::emit_builtin_call(runtime::Builtin builtin, Spa
         emit_move(value_loc(result), src);
     }
     restore_live_across();
-    return {};
 }
 
 } // namespace wk::engine::x64::opt

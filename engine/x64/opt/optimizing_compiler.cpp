@@ -146,6 +146,8 @@ Result<void> OptimizingCompiler::emit_code()
     m_zero_slot = kNone;
     m_atomic_slot = kNone;
     m_simd_borrow_slot = kNone;
+    m_vmval_slot = kNone;
+    m_vmval_slots = 0;
     // A value read in a dead end is saved around calls to its cold slot too.
     for (u32 v = 0; v < m_function.value_count(); ++v)
         m_save_slot[v] = m_alloc.cold_slot(v);
@@ -547,6 +549,8 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
         return emit_simd(inst);
     if (data.op >= Op::I64Add128 && data.op <= Op::I64MulWideU)
         return emit_wide_arithmetic(inst);
+    if (engine::opt::is_gc(data.op))
+        return emit_gc(inst);
     return unsupported("optimising tier: instruction not supported by the x86-64 back end yet");
 }
 

@@ -52,6 +52,12 @@ constexpr u32 align16(u32 value) { return (value + 15) & ~15u; }
 // or from, in layout order; Allocator::kNoHint for none.
 Result<void> compute_abi_hints(const Module& module, const engine::opt::Function& function, Vector<u8>& hints);
 
+// A builtin argument that is an address in the frame (OptimizingCompiler::call_builtin).
+struct BuiltinAddress {
+    u32 arg { engine::opt::kNone }; // which argument, kNone for none
+    Mem memory { Gpr::rbp };
+};
+
 class OptimizingCompiler final : public compile::FunctionCompiler {
 public:
     // `baseline_isa`: SSE forms only, whatever the machine offers (cpu_features.h).
@@ -149,6 +155,11 @@ private:
     // one of runtime/waiter.h's k* codes, each raised as its trap.
     Result<void> emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, TrapKind trap,
                                    bool atomic_codes = false);
+    // emit_builtin_call's parts: the call (registers live across it saved; argument
+    // `address.arg`, if any, is the address `address.memory` instead of args' entry),
+    // then the result moved from rax to its place and the saved registers reloaded.
+    Result<void> call_builtin(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, BuiltinAddress address = {});
+    void finish_builtin_call(Inst inst);
     Result<void> emit_deferred();
 
     // Per-op groups (lower.cpp).
@@ -173,6 +184,16 @@ private:
     Result<void> emit_atomic(Inst inst);       // lower_atomic.cpp
     Result<void> emit_wait_notify(Inst inst);  // lower_atomic.cpp
     Result<void> emit_wide_arithmetic(Inst inst); // lower_wide.cpp
+    // lower_gc.cpp: GC instructions.
+    Result<void> emit_gc(Inst inst);
+    Result<void> emit_gc_access(Inst inst);  // struct and array fields, array.len, ref.get_desc
+    Result<void> emit_gc_builtin(Inst inst); // allocation, bulk array operations, cast tests
+    void load_storage(Value result, ValType type, bool sign, Mem const& src);
+    // `float_value`: the value's register when it is a float or v128.
+    void store_storage(ValType type, Mem const& dst, Value value, Gpr scratch, Xmm float_value);
+    // Stores `values` as the VMVals a GC builtin reads: value k at the returned address
+    // minus 16 k, 16-byte aligned (the baseline's operand slots, docs/gc.md).
+    Result<Mem> store_vmvals(Span<const u32> values);
     Result<void> emit_simd(Inst inst);         // lower_simd.cpp
     Result<void> emit_simd_access(Inst inst);  // lower_simd.cpp: v128 loads and stores
     Result<void> emit_simd_in_place(Inst inst, Opcode op); // lower_simd.cpp
@@ -319,6 +340,10 @@ private:
     // Two slot pairs where SIMD lowering saves registers it borrows (lower_simd.cpp),
     // allocated on first use.
     u32 m_simd_borrow_slot { engine::opt::kNone };
+    // Slots where GC builtins' operands are stored as VMVals (store_vmvals): the first
+    // and how many, allocated on first use and grown by a new area when too small.
+    u32 m_vmval_slot { engine::opt::kNone };
+    u32 m_vmval_slots { 0 };
 
     bool m_uses_memory0 { false }; // r15 is loaded only then
     bool m_frameless { false };

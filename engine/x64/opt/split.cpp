@@ -33,7 +33,7 @@ bool is_call_like(Op op)
     if (engine::opt::has_effect(op, engine::opt::fx::kCall))
         return true;
     return op == Op::MemoryGrow || (op >= Op::MemoryInit && op <= Op::TableFill)
-        || (op >= Op::MemoryAtomicNotify && op <= Op::MemoryAtomicWait64);
+        || (op >= Op::MemoryAtomicNotify && op <= Op::MemoryAtomicWait64) || engine::opt::is_gc_builtin(op);
 }
 
 } // namespace
