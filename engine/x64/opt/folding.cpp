@@ -27,6 +27,9 @@ bool Allocator::is_folded_load(const Function& f, Value v) const
 
 Result<void> Allocator::fold_loads(const Function& f)
 {
+    auto is_constant = [&](Value v) {
+        return f.value(v).kind == ValueKind::Result && f.inst(f.value(v).def).op == Op::Const;
+    };
     // At most this many instructions between the load and its use are looked through.
     constexpr u32 kReach = 8;
     for (Block b : f.layout()) {
@@ -41,8 +44,12 @@ Result<void> Allocator::fold_loads(const Function& f)
                 continue;
             Span<const u32> args = f.args(use);
             // Not into an instruction folded itself (an address, a sum) or emitted as a
-            // lea with a folded operand: those read their operands from registers.
-            if (m_fold_at[f.result(use)] != kNone || m_fold_at[args[0]] != kNone || m_fold_at[args[1]] != kNone)
+            // lea with a folded operand: those read their operands from registers. Nor
+            // into an add or sub of a constant, which may stand between a compare fused
+            // early and its branch and then is a lea (preserves_flags; and `c op [mem]`
+            // saves nothing).
+            if (m_fold_at[f.result(use)] != kNone || m_fold_at[args[0]] != kNone || m_fold_at[args[1]] != kNone
+                || is_constant(args[0]) || is_constant(args[1]))
                 continue;
             for (u32 j = 2; j-- > 0;) {
                 if (j == 0 && !commutative)

@@ -191,8 +191,9 @@ private:
     void load_storage(Value result, ValType type, bool sign, Mem const& src);
     // `float_value`: the value's register when it is a float or v128.
     void store_storage(ValType type, Mem const& dst, Value value, Gpr scratch, Xmm float_value);
-    // Stores `values` as the VMVals a GC builtin reads: value k at the returned address
-    // minus 16 k, 16-byte aligned (the baseline's operand slots, docs/gc.md).
+    // Stores `values` as the VMVals a GC builtin reads: value k of n at the returned
+    // address plus 16 (n - 1 - k), the last one at the address itself, 16-byte aligned
+    // (the baseline's operand slots, docs/gc.md).
     Result<Mem> store_vmvals(Span<const u32> values);
     Result<void> emit_simd(Inst inst);         // lower_simd.cpp
     Result<void> emit_simd_access(Inst inst);  // lower_simd.cpp: v128 loads and stores

@@ -183,11 +183,12 @@ public:
     // - the address of a memory access (address_fold);
     // - a guarded i32.load / i64.load from memory 0 whose only use is the second operand
     //   (or, for a commutative op, either) of an add, sub, mul, and, or or xor of its
-    //   width later in its block with only pure instructions between (is_folded_load):
+    //   width whose other operand is not a constant, later in its block with only pure
+    //   instructions between (is_folded_load):
     //   the ALU instruction reads it as its memory operand, so the load's trap keeps
     //   its place among the effects.
     bool is_folded(Value v) const { return m_fold_at[v] != engine::opt::kNone; }
-    // Address folding (address_fold.cpp): a guarded access to memory 0 whose address is
+    // Address folding (folding.cpp): a guarded access to memory 0 whose address is
     // `shl x, k` (k of 1 to 3), `add y, c` or `add (shl x, k), c` with a constant c,
     // computed only for it, in its block, and proved not to wrap around 2^32
     // (engine/opt/ranges.h), reads `[memory + x * 2^k + c + offset]`: the same bytes.
