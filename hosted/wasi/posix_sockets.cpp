@@ -35,6 +35,18 @@ std::vector<iovec> iovecs(Span<const Slice> slices)
     return vectors;
 }
 
+// As the kernel's stack: programs reach unicast addresses only.
+bool unicast(u32 address) { return address != 0 && address != 0xFFFFFFFFu && (address >> 28) != 0xE; }
+
+sockaddr_in ipv4(u32 address, u16 port)
+{
+    sockaddr_in socket_address {};
+    socket_address.sin_family = AF_INET;
+    socket_address.sin_port = htons(port);
+    socket_address.sin_addr.s_addr = htonl(address);
+    return socket_address;
+}
+
 } // namespace
 
 Result<HostHandle> PosixWasiSystem::open_listener(const char* address_and_port, std::string& error)
@@ -95,15 +107,12 @@ Expected<HostHandle> PosixWasiSystem::accept(HostHandle listener, u16 fdflags)
 
 Expected<HostHandle> PosixWasiSystem::connect_tcp(u32 address, u16 port)
 {
-    if (address == 0 || address == 0xFFFFFFFFu || (address >> 28) == 0xE)
-        return Errno::Inval; // as the kernel's stack: unicast only
+    if (!unicast(address))
+        return Errno::Inval;
     int connection = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (connection < 0)
         return last_error();
-    sockaddr_in to {};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(address);
+    sockaddr_in to = ipv4(address, port);
     int result = ::connect(connection, reinterpret_cast<const sockaddr*>(&to), sizeof to);
     // An interrupted connect goes on in the background: wait for its outcome.
     if (result < 0 && errno == EINTR) {
@@ -128,10 +137,7 @@ Expected<HostHandle> PosixWasiSystem::udp_bind(u16 port)
     int socket = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (socket < 0)
         return last_error();
-    sockaddr_in local {};
-    local.sin_family = AF_INET;
-    local.sin_port = htons(port);
-    local.sin_addr.s_addr = htonl(INADDR_ANY);
+    sockaddr_in local = ipv4(INADDR_ANY, port);
     if (::bind(socket, reinterpret_cast<const sockaddr*>(&local), sizeof local) < 0) {
         int error = errno;
         ::close(socket);
@@ -142,14 +148,11 @@ Expected<HostHandle> PosixWasiSystem::udp_bind(u16 port)
 
 Expected<usize> PosixWasiSystem::udp_send_to(HostHandle handle, u32 address, u16 port, ReadonlyBytes data)
 {
-    if (address == 0 || address == 0xFFFFFFFFu || (address >> 28) == 0xE)
-        return Errno::Inval; // as the kernel's stack: unicast only
+    if (!unicast(address))
+        return Errno::Inval;
     if (data.size() > 1472)
         return Errno::MsgSize; // one unfragmented datagram, as the kernel's
-    sockaddr_in to {};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(address);
+    sockaddr_in to = ipv4(address, port);
     ssize_t sent;
     do
         sent = ::sendto(fd_of(handle), data.data(), data.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&to),

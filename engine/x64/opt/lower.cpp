@@ -359,26 +359,6 @@ Result<void> OptimizingCompiler::emit_two_address(Inst inst)
     }
     if (!in_reg(a, number(w), RegClass::Gpr))
         load_gpr(w, a);
-    auto apply_reg = [&](Gpr src) {
-        switch (op) {
-        case Op::I32Add: case Op::I64Add: m_asm.add(w, src, size); break;
-        case Op::I32Sub: case Op::I64Sub: m_asm.sub(w, src, size); break;
-        case Op::I32Mul: case Op::I64Mul: m_asm.imul(w, src, size); break;
-        case Op::I32And: case Op::I64And: m_asm.and_(w, src, size); break;
-        case Op::I32Or: case Op::I64Or: m_asm.or_(w, src, size); break;
-        default: m_asm.xor_(w, src, size); break;
-        }
-    };
-    auto apply_mem = [&](const Mem& src) {
-        switch (op) {
-        case Op::I32Add: case Op::I64Add: m_asm.add(w, src, size); break;
-        case Op::I32Sub: case Op::I64Sub: m_asm.sub(w, src, size); break;
-        case Op::I32Mul: case Op::I64Mul: m_asm.imul(w, src, size); break;
-        case Op::I32And: case Op::I64And: m_asm.and_(w, src, size); break;
-        case Op::I32Or: case Op::I64Or: m_asm.or_(w, src, size); break;
-        default: m_asm.xor_(w, src, size); break;
-        }
-    };
     if (is_const(b)) {
         u64 bits = const_bits(b);
         if (!wide || static_cast<i64>(bits) == static_cast<i32>(bits)) {
@@ -393,12 +373,13 @@ Result<void> OptimizingCompiler::emit_two_address(Inst inst)
             }
         } else {
             m_asm.mov(kScratch2, static_cast<i64>(bits), Size::Qword);
-            apply_reg(kScratch2);
+            emit_alu(op, w, nullptr, kScratch2);
         }
     } else if (lb.kind == LocKind::Reg) {
-        apply_reg(gpr(lb.reg));
+        emit_alu(op, w, nullptr, gpr(lb.reg));
     } else {
-        apply_mem(slot_mem(lb.slot));
+        Mem slot = slot_mem(lb.slot);
+        emit_alu(op, w, &slot, w);
     }
     finish_gpr(result, w);
     return {};

@@ -216,8 +216,6 @@ TEST(AddressFold, SumsWithAConstantAreOneLea)
     for (u32 index = 0; index < functions; ++index) {
         auto allocated = allocate(wat, index);
         ASSERT_TRUE(allocated);
-        const Function& function = allocated->function;
-        const x64::opt::Allocator& allocator = allocated->allocator;
         u32 folded = count_folded(*allocated, false);
         // The inner sum, and its shift where there is one.
         u32 form = index % 4;
@@ -273,8 +271,6 @@ TEST(AddressFold, LoadsAreMemoryOperands)
     for (u32 index = 0; index < 7; ++index) {
         auto allocated = allocate(wat, index);
         ASSERT_TRUE(allocated);
-        const Function& function = allocated->function;
-        const x64::opt::Allocator& allocator = allocated->allocator;
         u32 folded = count_folded(*allocated, true);
         EXPECT_EQ(folded, expected[index] ? 1u : 0u) << "function " << index;
     }
