@@ -5,6 +5,7 @@
 #include "kernel/arch/x86_64/entropy.h"
 #include "kernel/arch/x86_64/interrupts.h"
 #include "kernel/arch/x86_64/power.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/boot/boot_info.h"
 #include "kernel/boot/boot_phases.h"
 #include "kernel/console/console.h"
@@ -112,6 +113,7 @@ T must_succeed(Result<T> result, const char* what)
 
 [[noreturn]] void kernel_main(u32 protocol, u64 info_physical, u64 first_tsc)
 {
+    x86_64::initialize_boot_cpu();
     drivers::com1().initialize();
     run_global_constructors();
     x86_64::enable_vector_state();
@@ -150,6 +152,7 @@ T must_succeed(Result<T> result, const char* what)
     boot::mark_boot_phase(boot::BootPhase::Timer);
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",
                 x86_64::apic_timer_frequency_hz() / 1000, kTimerHz, debug::symbol_count());
+    x86_64::start_application_processors(boot_info);
 
     configure_compiler(boot_info);
     if (boot_info.has_option("probe"))
