@@ -164,8 +164,10 @@ T must_succeed(Result<T> result, const char* what)
     boot::mark_boot_phase(boot::BootPhase::Root);
     sys::mount_data();
     drivers::initialize_network();
-    if (boot_info.has_option("test")) {
-        auto summary = debug::run_kernel_tests();
+    // `test` runs every in-kernel test; `test=TEXT` those whose name contains TEXT.
+    std::string_view test_filter = boot_info.option_value("test=");
+    if (boot_info.has_option("test") || !test_filter.empty()) {
+        auto summary = debug::run_kernel_tests(test_filter);
         if (summary.failed == 0 && summary.passed > 0)
             x86_64::power_off_success();
         x86_64::power_off_failure();
