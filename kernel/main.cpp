@@ -100,6 +100,43 @@ void configure_compiler(const boot::BootInfo& info)
                 osr ? "on" : "off", lazy ? "lazy" : "eager");
 }
 
+// SMP (docs/boot-and-machine-state.md, "SMP"): INIT goes to the APs at once; a thread sleeps
+// the SDM's 10 ms away while boot goes on, then starts them. Joined before anything that
+// needs every CPU up (the in-kernel tests) and before the kernel console.
+sched::Thread* g_smp_thread;
+
+i64 start_cpus_thread(void*)
+{
+    if (u64 remaining = x86_64::init_delay_remaining_ns())
+        sched::sleep_for(remaining);
+    x86_64::start_prepared_application_processors();
+    boot::mark_boot_phase(boot::BootPhase::Smp);
+    return 0;
+}
+
+void begin_starting_cpus(const boot::BootInfo& info)
+{
+    if (x86_64::prepare_application_processors(info) == 0) {
+        boot::mark_boot_phase(boot::BootPhase::Smp);
+        return;
+    }
+    auto thread = sched::spawn("smp-start", start_cpus_thread, nullptr);
+    if (!thread) {
+        debug::warn("smp: no thread to start the CPUs in ({}); starting them now", thread.error().message());
+        start_cpus_thread(nullptr);
+        return;
+    }
+    g_smp_thread = *thread;
+}
+
+void finish_starting_cpus()
+{
+    if (!g_smp_thread)
+        return;
+    (void)sched::join(g_smp_thread);
+    g_smp_thread = nullptr;
+}
+
 template<typename T>
 T must_succeed(Result<T> result, const char* what)
 {
@@ -152,7 +189,7 @@ T must_succeed(Result<T> result, const char* what)
     boot::mark_boot_phase(boot::BootPhase::Timer);
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",
                 x86_64::apic_timer_frequency_hz() / 1000, kTimerHz, debug::symbol_count());
-    x86_64::start_application_processors(boot_info);
+    begin_starting_cpus(boot_info);
 
     configure_compiler(boot_info);
     if (boot_info.has_option("probe"))
@@ -167,6 +204,7 @@ T must_succeed(Result<T> result, const char* what)
     // `test` runs every in-kernel test; `test=TEXT` those whose name contains TEXT.
     std::string_view test_filter = boot_info.option_value("test=");
     if (boot_info.has_option("test") || !test_filter.empty()) {
+        finish_starting_cpus();
         auto summary = debug::run_kernel_tests(test_filter);
         if (summary.failed == 0 && summary.passed > 0)
             x86_64::power_off_success();
@@ -174,6 +212,7 @@ T must_succeed(Result<T> result, const char* what)
     }
     // `spec`: run the spec scripts listed in /spec/files.txt (tests/kernel/spec-in-kernel.sh).
     if (boot_info.has_option("spec")) {
+        finish_starting_cpus();
         if (spec::run_suite("/spec/files.txt"))
             x86_64::power_off_success();
         x86_64::power_off_failure();
@@ -187,6 +226,7 @@ T must_succeed(Result<T> result, const char* what)
         console::run_first_process(kInitPath);
         boot_ns = time::nanoseconds_since_boot();
     }
+    finish_starting_cpus();
     debug::info("boot: first instruction to console prompt in {}.{:03} ms", boot_ns / 1000000, (boot_ns / 1000) % 1000);
     debug::print("Wasmkern kernel console. Type help for the commands.\n");
     console::run();

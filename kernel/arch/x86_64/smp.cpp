@@ -40,6 +40,11 @@ constexpr u64 kLowWindowEnd = 0x9F000;
 Cpu g_boot_cpu;
 Cpu* g_cpus[kMaxCpus];
 std::atomic<usize> g_online_count { 1 };
+// Between prepare_application_processors and start_prepared_application_processors.
+u32 g_starting[kMaxCpus];
+usize g_starting_count;
+u64 g_trampoline;
+u64 g_init_sent_ns;
 
 template<typename T>
 void put(u64 physical, T value)
@@ -259,56 +264,81 @@ void stop_other_cpus()
     }
 }
 
-void start_application_processors(const boot::BootInfo& info)
+usize prepare_application_processors(const boot::BootInfo& info)
 {
     g_boot_cpu.apic_id = local_apic_id();
     set_interrupt_handler(kPingVector, on_ping);
     u64 madt_physical = find_acpi_table("APIC");
     if (!madt_physical) {
         debug::info("smp: no MADT; 1 CPU online");
-        return;
+        return 0;
     }
     auto madt = parse_madt(madt_bytes(madt_physical));
     if (madt.refused) {
         debug::warn("smp: MADT refused ({}); 1 CPU online", madt.refused);
-        return;
+        return 0;
     }
     log_madt(madt);
-    u32 starting[kMaxCpus];
     usize count = 0;
     for (auto& cpu : madt.cpu_list()) {
         if (cpu.enabled && cpu.apic_id != g_boot_cpu.apic_id)
-            starting[count++] = cpu.apic_id;
+            g_starting[count++] = cpu.apic_id;
     }
-    if (count == 0)
-        return log_online();
+    if (count == 0) {
+        log_online();
+        return 0;
+    }
     usize code_size = static_cast<usize>(ap_trampoline_end - ap_trampoline_start);
     u64 base = find_trampoline_window(info);
     if (code_size > AP_DATA_GDT || base == 0) {
         debug::warn("smp: no room below 1 MiB for the start-up trampoline; {} CPUs not started", count);
-        return log_online();
+        log_online();
+        return 0;
     }
     install_trampoline(base);
+    debug::dbgln("smp: starting {} CPUs through the trampoline at {:#x}", count, base);
     // INIT to every AP at once, so that the SDM's 10 ms are waited once, not per AP.
     for (usize i = 0; i < count; ++i) {
-        if (!send_ipi(starting[i], kIpiInit))
-            debug::warn("smp: INIT to APIC ID {} not delivered", starting[i]);
+        if (!send_ipi(g_starting[i], kIpiInit))
+            debug::warn("smp: INIT to APIC ID {} not delivered", g_starting[i]);
     }
-    time::spin_for_nanoseconds(kInitDelayNs);
-    for (usize i = 0; i < count; ++i) {
+    g_init_sent_ns = time::nanoseconds_since_boot();
+    g_trampoline = base;
+    g_starting_count = count;
+    return count;
+}
+
+u64 init_delay_remaining_ns()
+{
+    u64 elapsed = time::nanoseconds_since_boot() - g_init_sent_ns;
+    return elapsed < kInitDelayNs ? kInitDelayNs - elapsed : 0;
+}
+
+void start_prepared_application_processors()
+{
+    if (g_starting_count == 0)
+        return;
+    time::spin_for_nanoseconds(init_delay_remaining_ns());
+    for (usize i = 0; i < g_starting_count; ++i) {
         usize index = online_cpu_count();
-        Cpu* cpu = prepare_cpu(static_cast<u32>(index), starting[i]);
+        Cpu* cpu;
+        {
+            InterruptDisabler no_interrupts; // kernel stacks are allocated with interrupts off
+            cpu = prepare_cpu(static_cast<u32>(index), g_starting[i]);
+        }
         if (!cpu) {
-            debug::warn("smp: no memory for CPU with APIC ID {}; not started", starting[i]);
+            debug::warn("smp: no memory for CPU with APIC ID {}; not started", g_starting[i]);
             continue;
         }
-        if (!start_cpu(base, *cpu)) {
+        if (!start_cpu(g_trampoline, *cpu)) {
+            InterruptDisabler no_interrupts;
             free_cpu(cpu);
             continue;
         }
         g_cpus[index] = cpu;
         g_online_count.store(index + 1, std::memory_order_release);
     }
+    g_starting_count = 0;
     log_online();
 }
 

@@ -41,10 +41,17 @@ constexpr u8 kPingVector = 0xF0;
 
 // Points the GS base at the boot CPU's Cpu. First thing at boot: the panic path reads it.
 void initialize_boot_cpu();
-// Starts the application processors: after descriptors, the calibrated clock and the local
-// APIC. Logs `smp: N CPUs online` (or `smp: 1 CPU online`). An AP that does not answer within
-// kApTimeoutNs is reported, sent INIT again and left out; never a hang.
-void start_application_processors(const boot::BootInfo& info);
+// Starting the application processors, in two steps so that the SDM's 10 ms between INIT and
+// the start-up IPIs need not hold up the boot. After descriptors, the calibrated clock and the
+// local APIC: reads the MADT, copies the trampoline below 1 MiB and sends INIT to every AP the
+// MADT lists as enabled; returns how many (0: nothing to start, `smp: 1 CPU online` logged).
+usize prepare_application_processors(const boot::BootInfo& info);
+// What is left of the 10 ms since INIT (a thread may sleep it away first).
+u64 init_delay_remaining_ns();
+// Waits out the rest of the 10 ms, then starts the APs one by one and logs `smp: N CPUs
+// online`. An AP that does not check in within 500 ms is reported, sent INIT again and left
+// out; never a hang. Runs in one thread (any), once.
+void start_prepared_application_processors();
 
 usize online_cpu_count();
 // The CPU with this index, or null (index >= online_cpu_count()).
