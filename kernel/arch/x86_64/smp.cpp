@@ -166,7 +166,7 @@ Cpu* prepare_cpu(u32 index, u32 apic_id)
 }
 
 // Start-up IPIs to one AP (INIT was sent to all before), then waits for its check-in.
-bool start_cpu(u64 base, Cpu& cpu)
+bool start_cpu(u64 base, Cpu& cpu, u64 timeout_ns)
 {
     put<u32>(base + AP_DATA_STAGE, 0);
     put<u64>(base + AP_DATA_STACK, cpu.stack_top);
@@ -179,7 +179,7 @@ bool start_cpu(u64 base, Cpu& cpu)
     time::spin_for_nanoseconds(kStartupDelayNs);
     u64 start = time::nanoseconds_since_boot();
     while (sent && !cpu.online.load(std::memory_order_acquire)) {
-        if (time::nanoseconds_since_boot() - start > kApTimeoutNs)
+        if (time::nanoseconds_since_boot() - start > timeout_ns)
             break;
         pause();
     }
@@ -188,7 +188,7 @@ bool start_cpu(u64 base, Cpu& cpu)
     u32 stage;
     __builtin_memcpy(&stage, phys_to_virt(base + AP_DATA_STAGE), 4);
     debug::warn("smp: CPU with APIC ID {} did not answer within {} ms ({}{}); skipped", cpu.apic_id,
-                kApTimeoutNs / 1'000'000, stage_name(stage), sent ? "" : ", start-up IPI not delivered");
+                timeout_ns / 1'000'000, stage_name(stage), sent ? "" : ", start-up IPI not delivered");
     // Back to waiting for a start-up IPI, so that it cannot wake later on a stack that is gone.
     (void)send_ipi(cpu.apic_id, kIpiInit);
     return false;
@@ -237,6 +237,8 @@ void initialize_boot_cpu()
 usize online_cpu_count() { return g_online_count.load(std::memory_order_acquire); }
 
 Cpu* cpu_at(usize index) { return index < online_cpu_count() ? g_cpus[index] : nullptr; }
+
+bool trampoline_installed() { return g_trampoline != 0; }
 
 bool ping_cpu(const Cpu& cpu) { return send_ipi(cpu.apic_id, kIpiFixed | kPingVector); }
 
@@ -314,30 +316,35 @@ u64 init_delay_remaining_ns()
     return elapsed < kInitDelayNs ? kInitDelayNs - elapsed : 0;
 }
 
+Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns)
+{
+    usize index = online_cpu_count();
+    Cpu* cpu;
+    {
+        InterruptDisabler no_interrupts; // kernel stacks are allocated with interrupts off
+        cpu = index < kMaxCpus ? prepare_cpu(static_cast<u32>(index), apic_id) : nullptr;
+    }
+    if (!cpu) {
+        debug::warn("smp: no memory for CPU with APIC ID {}; not started", apic_id);
+        return nullptr;
+    }
+    if (!start_cpu(g_trampoline, *cpu, timeout_ns)) {
+        InterruptDisabler no_interrupts;
+        free_cpu(cpu);
+        return nullptr;
+    }
+    g_cpus[index] = cpu;
+    g_online_count.store(index + 1, std::memory_order_release);
+    return cpu;
+}
+
 void start_prepared_application_processors()
 {
     if (g_starting_count == 0)
         return;
     time::spin_for_nanoseconds(init_delay_remaining_ns());
-    for (usize i = 0; i < g_starting_count; ++i) {
-        usize index = online_cpu_count();
-        Cpu* cpu;
-        {
-            InterruptDisabler no_interrupts; // kernel stacks are allocated with interrupts off
-            cpu = prepare_cpu(static_cast<u32>(index), g_starting[i]);
-        }
-        if (!cpu) {
-            debug::warn("smp: no memory for CPU with APIC ID {}; not started", g_starting[i]);
-            continue;
-        }
-        if (!start_cpu(g_trampoline, *cpu)) {
-            InterruptDisabler no_interrupts;
-            free_cpu(cpu);
-            continue;
-        }
-        g_cpus[index] = cpu;
-        g_online_count.store(index + 1, std::memory_order_release);
-    }
+    for (usize i = 0; i < g_starting_count; ++i)
+        start_one_cpu(g_starting[i], kApTimeoutNs);
     g_starting_count = 0;
     log_online();
 }
@@ -348,8 +355,9 @@ void start_prepared_application_processors()
 extern "C" [[noreturn]] void ap_main(wk::kernel::x86_64::Cpu* cpu)
 {
     using namespace wk::kernel::x86_64;
-    load_cpu_descriptors(*cpu->descriptors);
+    // GS first: a fault from here on reaches the panic path, which reads it.
     wrmsr(kGsBaseMsr, reinterpret_cast<wk::u64>(cpu));
+    load_cpu_descriptors(*cpu->descriptors);
     enable_vector_state_on_this_cpu();
     enable_local_apic_on_this_cpu();
     cpu->online.store(true, std::memory_order_release);

@@ -53,6 +53,13 @@ u64 init_delay_remaining_ns();
 // out; never a hang. Runs in one thread (any), once.
 void start_prepared_application_processors();
 
+// Starts one more CPU through the trampoline prepare_application_processors installed (after
+// start_prepared_application_processors), waiting at most `timeout_ns` for it; null when it
+// did not check in (reported, sent INIT again, its stack and descriptors freed). For the
+// in-kernel tests: an APIC ID nobody has costs a warning and the timeout, never a hang or a leak.
+Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns);
+bool trampoline_installed();
+
 usize online_cpu_count();
 // The CPU with this index, or null (index >= online_cpu_count()).
 Cpu* cpu_at(usize index);

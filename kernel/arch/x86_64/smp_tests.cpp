@@ -4,6 +4,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/smp.h"
 #include "kernel/debug/ktest.h"
+#include "kernel/mm/memory.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::x86_64 {
@@ -88,6 +89,34 @@ KERNEL_TEST(smp_each_cpu_answers_a_call)
         KEXPECT(seen.stack.load() >= cpu.stack_bottom && seen.stack.load() < cpu.stack_top);
         KEXPECT_EQ(cpu.pings.load(), pings + 1);
     }
+}
+
+// An APIC ID the MADT does not list and no CPU has: the start times out, is reported, and
+// leaves the CPU count, the heap and the free frames as they were.
+KERNEL_TEST(smp_a_cpu_that_never_answers_is_skipped)
+{
+    if (!trampoline_installed()) {
+        debug::print("    no trampoline (one CPU): nothing to check\n");
+        return;
+    }
+    constexpr u32 kNobody = 0xF0;
+    for (usize i = 0; i < online_cpu_count(); ++i)
+        KEXPECT(cpu_at(i)->apic_id != kNobody);
+    usize online = online_cpu_count();
+    // A first round may leave page tables under the kernel stack slots it used (they stay,
+    // like every kernel stack's); the second must leave everything as it found it.
+    KEXPECT(start_one_cpu(kNobody, 50'000'000) == nullptr);
+    mm::trim_heap();
+    u64 heap = mm::heap_statistics().bytes_in_use;
+    u64 frames = mm::frames().free_frames();
+    u64 start = time::nanoseconds_since_boot();
+    KEXPECT(start_one_cpu(kNobody, 50'000'000) == nullptr);
+    u64 took = time::nanoseconds_since_boot() - start;
+    KEXPECT(took >= 50'000'000);
+    mm::trim_heap();
+    KEXPECT_EQ(online_cpu_count(), online);
+    KEXPECT_EQ(mm::heap_statistics().bytes_in_use, heap);
+    KEXPECT_EQ(mm::frames().free_frames(), frames);
 }
 
 } // namespace wk::kernel::x86_64
