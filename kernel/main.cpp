@@ -105,17 +105,29 @@ void configure_compiler(const boot::BootInfo& info)
 // needs every CPU up (the in-kernel tests) and before the kernel console.
 sched::Thread* g_smp_thread;
 
+// Sleeps rather than spins, so that the boot thread runs meanwhile (the start-up's waits are
+// minimums; a sleep ends at a timer tick).
+void sleep_at_least(u64 nanoseconds)
+{
+    if (nanoseconds)
+        sched::sleep_for(nanoseconds);
+}
+
 i64 start_cpus_thread(void*)
 {
-    if (u64 remaining = x86_64::init_delay_remaining_ns())
-        sched::sleep_for(remaining);
-    x86_64::start_prepared_application_processors();
+    x86_64::start_prepared_application_processors(sleep_at_least);
     boot::mark_boot_phase(boot::BootPhase::Smp);
     return 0;
 }
 
 void begin_starting_cpus(const boot::BootInfo& info)
 {
+    // `nosmp` on the command line: the other CPUs are left waiting for a start-up IPI.
+    if (info.has_option("nosmp")) {
+        debug::info("smp: nosmp on the command line; 1 CPU online");
+        boot::mark_boot_phase(boot::BootPhase::Smp);
+        return;
+    }
     if (x86_64::prepare_application_processors(info) == 0) {
         boot::mark_boot_phase(boot::BootPhase::Smp);
         return;
@@ -123,7 +135,8 @@ void begin_starting_cpus(const boot::BootInfo& info)
     auto thread = sched::spawn("smp-start", start_cpus_thread, nullptr);
     if (!thread) {
         debug::warn("smp: no thread to start the CPUs in ({}); starting them now", thread.error().message());
-        start_cpus_thread(nullptr);
+        x86_64::start_prepared_application_processors();
+        boot::mark_boot_phase(boot::BootPhase::Smp);
         return;
     }
     g_smp_thread = *thread;

@@ -29,6 +29,8 @@ constexpr u32 kGsBaseMsr = 0xC0000101;
 // SDM vol. 3, 9.4.4.1 (MP initialization): INIT, 10 ms, start-up IPI, 200 us, start-up IPI again.
 constexpr u64 kInitDelayNs = 10'000'000;
 constexpr u64 kStartupDelayNs = 200'000;
+// How often the check-in is looked at (a sleeping wait rounds it up to a timer tick).
+constexpr u64 kCheckInPollNs = 20'000;
 // How long an AP may take from its start-up IPIs to ap_main's check-in. Generous for software
 // emulation on a loaded host; a real CPU needs microseconds.
 constexpr u64 kApTimeoutNs = 500'000'000;
@@ -166,7 +168,7 @@ Cpu* prepare_cpu(u32 index, u32 apic_id)
 }
 
 // Start-up IPIs to one AP (INIT was sent to all before), then waits for its check-in.
-bool start_cpu(u64 base, Cpu& cpu, u64 timeout_ns)
+bool start_cpu(u64 base, Cpu& cpu, u64 timeout_ns, WaitFunction wait)
 {
     put<u32>(base + AP_DATA_STAGE, 0);
     put<u64>(base + AP_DATA_STACK, cpu.stack_top);
@@ -174,14 +176,14 @@ bool start_cpu(u64 base, Cpu& cpu, u64 timeout_ns)
     std::atomic_thread_fence(std::memory_order_seq_cst);
     u32 startup = kIpiStartup | static_cast<u32>(base >> 12);
     bool sent = send_ipi(cpu.apic_id, startup);
-    time::spin_for_nanoseconds(kStartupDelayNs);
+    wait(kStartupDelayNs);
     sent = sent && send_ipi(cpu.apic_id, startup);
-    time::spin_for_nanoseconds(kStartupDelayNs);
+    wait(kStartupDelayNs);
     u64 start = time::nanoseconds_since_boot();
     while (sent && !cpu.online.load(std::memory_order_acquire)) {
         if (time::nanoseconds_since_boot() - start > timeout_ns)
             break;
-        pause();
+        wait(kCheckInPollNs);
     }
     if (cpu.online.load(std::memory_order_acquire))
         return true;
@@ -316,7 +318,7 @@ u64 init_delay_remaining_ns()
     return elapsed < kInitDelayNs ? kInitDelayNs - elapsed : 0;
 }
 
-Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns)
+Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns, WaitFunction wait)
 {
     usize index = online_cpu_count();
     Cpu* cpu;
@@ -328,7 +330,7 @@ Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns)
         debug::warn("smp: no memory for CPU with APIC ID {}; not started", apic_id);
         return nullptr;
     }
-    if (!start_cpu(g_trampoline, *cpu, timeout_ns)) {
+    if (!start_cpu(g_trampoline, *cpu, timeout_ns, wait)) {
         InterruptDisabler no_interrupts;
         free_cpu(cpu);
         return nullptr;
@@ -338,13 +340,13 @@ Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns)
     return cpu;
 }
 
-void start_prepared_application_processors()
+void start_prepared_application_processors(WaitFunction wait)
 {
     if (g_starting_count == 0)
         return;
-    time::spin_for_nanoseconds(init_delay_remaining_ns());
+    wait(init_delay_remaining_ns());
     for (usize i = 0; i < g_starting_count; ++i)
-        start_one_cpu(g_starting[i], kApTimeoutNs);
+        start_one_cpu(g_starting[i], kApTimeoutNs, wait);
     g_starting_count = 0;
     log_online();
 }

@@ -4,6 +4,7 @@
 
 #include "base/types.h"
 #include "kernel/boot/boot_info.h"
+#include "kernel/time/clock.h"
 
 // Multiple processors (docs/boot-and-machine-state.md, "SMP"). The boot CPU starts every other
 // CPU the ACPI MADT reports as enabled; each gets its own kernel stack, GDT and TSS (with IST
@@ -48,16 +49,19 @@ void initialize_boot_cpu();
 usize prepare_application_processors(const boot::BootInfo& info);
 // What is left of the 10 ms since INIT (a thread may sleep it away first).
 u64 init_delay_remaining_ns();
+// How the start-up waits: spins (time::spin_for_nanoseconds, the default) or sleeps (a thread
+// of the scheduler). The SDM's delays are minimums, so a wait may last longer than asked.
+using WaitFunction = void (*)(u64 nanoseconds);
 // Waits out the rest of the 10 ms, then starts the APs one by one and logs `smp: N CPUs
 // online`. An AP that does not check in within 500 ms is reported, sent INIT again and left
 // out; never a hang. Runs in one thread (any), once.
-void start_prepared_application_processors();
+void start_prepared_application_processors(WaitFunction wait = time::spin_for_nanoseconds);
 
 // Starts one more CPU through the trampoline prepare_application_processors installed (after
 // start_prepared_application_processors), waiting at most `timeout_ns` for it; null when it
 // did not check in (reported, sent INIT again, its stack and descriptors freed). For the
 // in-kernel tests: an APIC ID nobody has costs a warning and the timeout, never a hang or a leak.
-Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns);
+Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns, WaitFunction wait = time::spin_for_nanoseconds);
 bool trampoline_installed();
 
 usize online_cpu_count();
