@@ -332,6 +332,15 @@ void command_sleep(std::string_view arguments)
     sched::sleep_for(milliseconds * 1000000);
 }
 
+void command_cpus(std::string_view)
+{
+    for (usize i = 0; i < x86_64::online_cpu_count(); ++i) {
+        auto* cpu = x86_64::cpu_at(i);
+        print("CPU {}: APIC ID {}, {}, {} pings\n", cpu->index, cpu->apic_id, i == 0 ? "runs the threads" : "idle",
+              cpu->pings.load());
+    }
+}
+
 void command_poweroff(std::string_view)
 {
     print("powering off\n");
@@ -343,6 +352,7 @@ constexpr Command kCommands[] = {
     { "help", "list the commands", command_help },
     { "mem", "show free and used physical frames and the heap", command_mem },
     { "uptime", "show the time since boot", command_uptime },
+    { "cpus", "list the CPUs that are online", command_cpus },
     { "sleep", "wait a number of milliseconds (`sleep MS`)", command_sleep },
     { "fault", "write to a null pointer (or `fault stack`: overflow the stack; `fault cpu N`: on CPU N) to show the fault report", command_fault },
     { "ls", "list a directory of the file system (`ls [PATH]`, default /)", command_ls },

@@ -22,7 +22,8 @@ void start_apic_timer(u32 hz, u64 apic_hz);
 void enable_local_apic_on_this_cpu();
 void local_apic_end_of_interrupt();
 
-// Interrupt command register values (SDM vol. 3, 11.6.1): delivery mode, level assert.
+// Interrupt command register values (SDM vol. 3, "Interrupt Command Register (ICR)"): delivery
+// mode, level assert.
 constexpr u32 kIpiInit = 0x4500;
 constexpr u32 kIpiStartup = 0x4600; // | the start page (physical address >> 12, below 1 MiB)
 constexpr u32 kIpiNmi = 0x4400;

@@ -26,14 +26,15 @@ namespace wk::kernel::x86_64 {
 namespace {
 
 constexpr u32 kGsBaseMsr = 0xC0000101;
-// SDM vol. 3, 9.4.4.1 (MP initialization): INIT, 10 ms, start-up IPI, 200 us, start-up IPI again.
+// SDM vol. 3, "Typical BSP Initialization Sequence" (MP initialization): INIT, 10 ms, start-up
+// IPI, 200 us, start-up IPI again, 200 us.
 constexpr u64 kInitDelayNs = 10'000'000;
 constexpr u64 kStartupDelayNs = 200'000;
 // How often the check-in is looked at (a sleeping wait rounds it up to a timer tick).
 constexpr u64 kCheckInPollNs = 20'000;
 // How long an AP may take from its start-up IPIs to ap_main's check-in. Generous for software
 // emulation on a loaded host; a real CPU needs microseconds.
-constexpr u64 kApTimeoutNs = 500'000'000;
+constexpr u64 kApTimeoutNs = 1'000'000'000;
 constexpr usize kApStackSize = KERNEL_STACK_SIZE;
 // The trampoline's window: conventional memory below the EBDA, never page 0 (the real-mode IVT).
 constexpr u64 kLowWindowStart = 0x1000;

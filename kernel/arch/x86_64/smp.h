@@ -53,7 +53,7 @@ u64 init_delay_remaining_ns();
 // of the scheduler). The SDM's delays are minimums, so a wait may last longer than asked.
 using WaitFunction = void (*)(u64 nanoseconds);
 // Waits out the rest of the 10 ms, then starts the APs one by one and logs `smp: N CPUs
-// online`. An AP that does not check in within 500 ms is reported, sent INIT again and left
+// online`. An AP that does not check in within 1 s is reported, sent INIT again and left
 // out; never a hang. Runs in one thread (any), once.
 void start_prepared_application_processors(WaitFunction wait = time::spin_for_nanoseconds);
 
