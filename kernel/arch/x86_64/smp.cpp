@@ -247,8 +247,10 @@ bool ping_cpu(const Cpu& cpu) { return send_ipi(cpu.apic_id, kIpiFixed | kPingVe
 
 bool call_on_cpu(Cpu& cpu, void (*function)(void*), void* argument)
 {
-    // call_argument is written before the call is published, under the claim of a null call.
+    // call_argument is written before the call is published, under the claim of a null call
+    // (held with interrupts off, so that no thread on this CPU spins on a preempted holder).
     static std::atomic<bool> s_claim { false };
+    InterruptDisabler no_interrupts;
     while (s_claim.exchange(true, std::memory_order_acquire))
         pause();
     bool idle = cpu.call.load(std::memory_order_acquire) == nullptr;
