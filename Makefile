@@ -17,6 +17,7 @@ help:
 	@echo "             networking: virtio-net on QEMU user networking (DHCP gives 10.0.2.15), host"
 	@echo "             port 8080 forwarded to guest port 80; NET_FORWARD=HOST:GUEST changes it,"
 	@echo "             NET=none runs without a network"
+	@echo "             SMP=N boots N CPUs (default 2; the kernel logs smp: N CPUs online)"
 	@echo "make test    build and run every test (ctest)"
 	@echo "make iso     build a GRUB (Multiboot2) ISO: $(BUILD_DIR)/wasmkern.iso"
 	@echo "make bench   run the benchmarks side by side and rewrite bench/RESULTS.md"
@@ -49,6 +50,8 @@ DISK_SIZE ?= 256M
 # NET_FORWARD's HOST forwarded to the guest's GUEST (TCP); NET=none attaches no network.
 NET ?= user
 NET_FORWARD ?= 8080:80
+# SMP=N: QEMU's CPU count (-smp N).
+SMP ?= 2
 ifeq ($(NET),none)
 RUN_NET := none
 else
@@ -65,7 +68,7 @@ run: boot-build
 	@net="$(RUN_NET)"; port="$(word 1,$(subst :, ,$(NET_FORWARD)))"; \
 	if [ "$(NET)" = user ] && ! python3 -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("", int(sys.argv[1])))' "$$port" 2>/dev/null; then \
 		echo "make run: host port $$port is taken; booting with the network but nothing forwarded (NET_FORWARD=HOST:GUEST picks another port)" >&2; net=user; fi; \
-	tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --initrd $(BUILD_DIR)/initrd.tar --disk "$(DISK)" --net "$$net" $(KERNEL)
+	tools/qemu-run --accel-cache $(BUILD_DIR)/qemu-accel --smp "$(SMP)" --initrd $(BUILD_DIR)/initrd.tar --disk "$(DISK)" --net "$$net" $(KERNEL)
 
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

@@ -5,6 +5,7 @@
 #include "kernel/arch/x86_64/entropy.h"
 #include "kernel/arch/x86_64/interrupts.h"
 #include "kernel/arch/x86_64/power.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/boot/boot_info.h"
 #include "kernel/boot/boot_phases.h"
 #include "kernel/console/console.h"
@@ -99,6 +100,56 @@ void configure_compiler(const boot::BootInfo& info)
                 osr ? "on" : "off", lazy ? "lazy" : "eager");
 }
 
+// SMP (docs/boot-and-machine-state.md, "SMP"): INIT goes to the APs at once; a thread sleeps
+// the SDM's 10 ms away while boot goes on, then starts them. Joined before anything that
+// needs every CPU up (the in-kernel tests) and before the kernel console.
+sched::Thread* g_smp_thread;
+
+// Sleeps rather than spins, so that the boot thread runs meanwhile (the start-up's waits are
+// minimums; a sleep ends at a timer tick).
+void sleep_at_least(u64 nanoseconds)
+{
+    if (nanoseconds)
+        sched::sleep_for(nanoseconds);
+}
+
+i64 start_cpus_thread(void*)
+{
+    x86_64::start_prepared_application_processors(sleep_at_least);
+    boot::mark_boot_phase(boot::BootPhase::Smp);
+    return 0;
+}
+
+void begin_starting_cpus(const boot::BootInfo& info)
+{
+    // `nosmp` on the command line: the other CPUs are left waiting for a start-up IPI.
+    if (info.has_option("nosmp")) {
+        debug::info("smp: nosmp on the command line; 1 CPU online");
+        boot::mark_boot_phase(boot::BootPhase::Smp);
+        return;
+    }
+    if (x86_64::prepare_application_processors(info) == 0) {
+        boot::mark_boot_phase(boot::BootPhase::Smp);
+        return;
+    }
+    auto thread = sched::spawn("smp-start", start_cpus_thread, nullptr);
+    if (!thread) {
+        debug::warn("smp: no thread to start the CPUs in ({}); starting them now", thread.error().message());
+        x86_64::start_prepared_application_processors();
+        boot::mark_boot_phase(boot::BootPhase::Smp);
+        return;
+    }
+    g_smp_thread = *thread;
+}
+
+void finish_starting_cpus()
+{
+    if (!g_smp_thread)
+        return;
+    (void)sched::join(g_smp_thread);
+    g_smp_thread = nullptr;
+}
+
 template<typename T>
 T must_succeed(Result<T> result, const char* what)
 {
@@ -112,6 +163,7 @@ T must_succeed(Result<T> result, const char* what)
 
 [[noreturn]] void kernel_main(u32 protocol, u64 info_physical, u64 first_tsc)
 {
+    x86_64::initialize_boot_cpu();
     drivers::com1().initialize();
     run_global_constructors();
     x86_64::enable_vector_state();
@@ -150,6 +202,7 @@ T must_succeed(Result<T> result, const char* what)
     boot::mark_boot_phase(boot::BootPhase::Timer);
     debug::info("timer: local APIC at {} kHz, {} Hz tick; {} kernel symbols",
                 x86_64::apic_timer_frequency_hz() / 1000, kTimerHz, debug::symbol_count());
+    begin_starting_cpus(boot_info);
 
     configure_compiler(boot_info);
     if (boot_info.has_option("probe"))
@@ -161,14 +214,18 @@ T must_succeed(Result<T> result, const char* what)
     boot::mark_boot_phase(boot::BootPhase::Root);
     sys::mount_data();
     drivers::initialize_network();
-    if (boot_info.has_option("test")) {
-        auto summary = debug::run_kernel_tests();
+    // `test` runs every in-kernel test; `test=TEXT` those whose name contains TEXT.
+    std::string_view test_filter = boot_info.option_value("test=");
+    if (boot_info.has_option("test") || !test_filter.empty()) {
+        finish_starting_cpus();
+        auto summary = debug::run_kernel_tests(test_filter);
         if (summary.failed == 0 && summary.passed > 0)
             x86_64::power_off_success();
         x86_64::power_off_failure();
     }
     // `spec`: run the spec scripts listed in /spec/files.txt (tests/kernel/spec-in-kernel.sh).
     if (boot_info.has_option("spec")) {
+        finish_starting_cpus();
         if (spec::run_suite("/spec/files.txt"))
             x86_64::power_off_success();
         x86_64::power_off_failure();
@@ -182,6 +239,7 @@ T must_succeed(Result<T> result, const char* what)
         console::run_first_process(kInitPath);
         boot_ns = time::nanoseconds_since_boot();
     }
+    finish_starting_cpus();
     debug::info("boot: first instruction to console prompt in {}.{:03} ms", boot_ns / 1000000, (boot_ns / 1000) % 1000);
     debug::print("Wasmkern kernel console. Type help for the commands.\n");
     console::run();

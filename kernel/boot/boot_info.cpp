@@ -223,6 +223,21 @@ bool BootInfo::has_option(std::string_view word) const
     return false;
 }
 
+std::string_view BootInfo::option_value(std::string_view prefix) const
+{
+    std::string_view line = command_line_view();
+    while (!line.empty()) {
+        usize space = line.find(' ');
+        std::string_view token = line.substr(0, space);
+        if (token.starts_with(prefix))
+            return token.substr(prefix.size());
+        if (space == std::string_view::npos)
+            break;
+        line.remove_prefix(space + 1);
+    }
+    return {};
+}
+
 BootInfo parse_boot_info(u32 protocol, u64 physical)
 {
     BootInfo info;

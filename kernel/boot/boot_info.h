@@ -45,6 +45,9 @@ struct BootInfo {
     const char* protocol_name() const;
     // True when the command line contains `word` as a whole space-separated word.
     bool has_option(std::string_view word) const;
+    // What follows `prefix` in the first word that starts with it (`test=` in `test=smp`), or
+    // empty.
+    std::string_view option_value(std::string_view prefix) const;
 };
 
 // Parses the boot loader's information at physical address `info` (reached through the

@@ -9,8 +9,8 @@ namespace wk::kernel::boot {
 
 namespace {
 
-constexpr const char* kPhaseNames[] = { "memory", "clock", "timer",   "storage", "root",         "init",
-                                        "read",   "compiled", "started", "instantiated", "prompt" };
+constexpr const char* kPhaseNames[] = { "memory", "clock",    "timer",   "smp",          "storage", "root",
+                                        "init",   "read",     "compiled", "started", "instantiated", "prompt" };
 static_assert(sizeof(kPhaseNames) / sizeof(kPhaseNames[0]) == static_cast<usize>(BootPhase::Count));
 
 // TSC readings, 0 = not marked: raw ticks, converted when logged, because the memory phase

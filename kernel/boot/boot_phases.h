@@ -14,6 +14,7 @@ enum class BootPhase : u8 {
     Memory,       // frames, kernel address space, heap
     Clock,        // TSC and local APIC timer calibrated (the same PIT windows)
     Timer,        // descriptors, scheduler, local APIC timer started
+    Smp,          // the other CPUs started (kernel/arch/x86_64/smp.h)
     Storage,      // PCI enumerated, disks probed
     Root,         // root file system mounted from the initrd
     Init,         // the first process about to be spawned

@@ -1,4 +1,5 @@
 #include "kernel/console/console.h"
+#include "kernel/console/arguments.h"
 #include "kernel/console/process_commands.h"
 #include "kernel/console/ext2_commands.h"
 #include "kernel/console/net_commands.h"
@@ -9,6 +10,7 @@
 #include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/power.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/debug/log.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/open_file.h"
@@ -72,8 +74,25 @@ void command_uptime(std::string_view)
         overflow_stack(0);
         return;
     }
+    if (arguments.starts_with("cpu ")) {
+        u64 index = 0;
+        auto* cpu = parse_number(arguments.substr(4), x86_64::kMaxCpus, index) ? x86_64::cpu_at(index) : nullptr;
+        if (!cpu || cpu == &x86_64::Cpu::current()) {
+            print("fault cpu: no other CPU with index {} ({} online)\n", arguments.substr(4), x86_64::online_cpu_count());
+            return;
+        }
+        print("writing to address 0 on CPU {} on purpose...\n", index);
+        bool sent = x86_64::call_on_cpu(*cpu, [](void*) {
+            volatile u64* null_pointer = nullptr;
+            asm volatile("" : "+r"(null_pointer));
+            *null_pointer = 0xDEAD;
+        }, nullptr);
+        if (!sent)
+            print("fault cpu: CPU {} did not take the call\n", index);
+        return;
+    }
     if (!arguments.empty()) {
-        print("usage: fault [stack]\n");
+        print("usage: fault [stack | cpu N]\n");
         return;
     }
     print("writing to address 0 on purpose...\n");
@@ -313,6 +332,15 @@ void command_sleep(std::string_view arguments)
     sched::sleep_for(milliseconds * 1000000);
 }
 
+void command_cpus(std::string_view)
+{
+    for (usize i = 0; i < x86_64::online_cpu_count(); ++i) {
+        auto* cpu = x86_64::cpu_at(i);
+        print("CPU {}: APIC ID {}, {}, {} pings\n", cpu->index, cpu->apic_id, i == 0 ? "runs the threads" : "idle",
+              cpu->pings.load());
+    }
+}
+
 void command_poweroff(std::string_view)
 {
     print("powering off\n");
@@ -324,8 +352,9 @@ constexpr Command kCommands[] = {
     { "help", "list the commands", command_help },
     { "mem", "show free and used physical frames and the heap", command_mem },
     { "uptime", "show the time since boot", command_uptime },
+    { "cpus", "list the CPUs that are online", command_cpus },
     { "sleep", "wait a number of milliseconds (`sleep MS`)", command_sleep },
-    { "fault", "write to a null pointer (or `fault stack`: overflow the stack) to show the fault report", command_fault },
+    { "fault", "write to a null pointer (or `fault stack`: overflow the stack; `fault cpu N`: on CPU N) to show the fault report", command_fault },
     { "ls", "list a directory of the file system (`ls [PATH]`, default /)", command_ls },
     { "cat", "print a file (`cat PATH`; at most 64 KiB, control bytes as '.')", command_cat },
     { "run", "run a program and wait for it (`run PATH [ARGS...]`)", command_run },

@@ -5,13 +5,16 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/power.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/debug/symbols.h"
 
 namespace wk::kernel::debug {
 
 namespace {
 
-std::atomic<bool> g_panicking { false };
+constexpr u32 kNobody = ~0u;
+// The index of the CPU that is panicking, kNobody before.
+std::atomic<u32> g_panicking_cpu { kNobody };
 
 void write_raw(const char* text)
 {
@@ -21,7 +24,20 @@ void write_raw(const char* text)
 
 } // namespace
 
-bool panic_begin() { return !g_panicking.exchange(true); }
+bool panic_begin()
+{
+    u32 self = x86_64::Cpu::current().index;
+    u32 expected = kNobody;
+    if (g_panicking_cpu.compare_exchange_strong(expected, self)) {
+        x86_64::stop_other_cpus();
+        return true;
+    }
+    if (expected != self)
+        x86_64::halt_forever();
+    return false;
+}
+
+bool panic_in_progress() { return g_panicking_cpu.load() != kNobody; }
 
 void panic_recursive_halt(const char* what)
 {

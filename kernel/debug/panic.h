@@ -4,9 +4,13 @@
 
 namespace wk::kernel::debug {
 
-// Starts a panic. Returns false when a panic is already in progress: the caller must then
-// stop at once (panic_recursive_halt), so that a fault inside the panic path cannot recurse.
+// Starts a panic and stops the other CPUs (an NMI each). Returns false when this CPU is
+// already panicking: the caller must then stop at once (panic_recursive_halt), so that a fault
+// inside the panic path cannot recurse. When another CPU is panicking, this one halts here
+// silently, so that a panic prints once.
 bool panic_begin();
+// True once any CPU has begun a panic (the NMI handler of the others then halts).
+bool panic_in_progress();
 [[noreturn]] void panic_recursive_halt(const char* what);
 // Prints the backtrace from `frame_pointer` (with `first_pc` first if non-zero) and stops:
 // under QEMU through isa-debug-exit with a failure status, else by halting.

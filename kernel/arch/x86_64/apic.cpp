@@ -14,8 +14,11 @@ namespace {
 constexpr u32 kApicBaseMsr = 0x1B;
 enum ApicRegister : u32 {
     kApicId = 0x20,
+    kTaskPriority = 0x80,
     kEndOfInterrupt = 0xB0,
     kSpuriousVectorRegister = 0xF0,
+    kInterruptCommandLow = 0x300,
+    kInterruptCommandHigh = 0x310,
     kLvtTimer = 0x320,
     kTimerInitialCount = 0x380,
     kTimerCurrentCount = 0x390,
@@ -23,6 +26,7 @@ enum ApicRegister : u32 {
 };
 constexpr u32 kLvtMasked = 1 << 16;
 constexpr u32 kLvtPeriodic = 1 << 17;
+constexpr u32 kIcrDeliveryPending = 1 << 12;
 
 volatile u32* g_apic;
 std::atomic<u64> g_ticks;
@@ -61,6 +65,40 @@ void initialize_local_apic()
     wrmsr(kApicBaseMsr, base | (1 << 11)); // global enable
     g_apic = static_cast<volatile u32*>(phys_to_virt(base & 0xFFFFFF000ull));
     write(kSpuriousVectorRegister, 0x100 | kSpuriousVector);
+}
+
+void enable_local_apic_on_this_cpu()
+{
+    u64 base = rdmsr(kApicBaseMsr);
+    wrmsr(kApicBaseMsr, base | (1 << 11)); // global enable
+    write(kTaskPriority, 0);
+    write(kLvtTimer, kLvtMasked | kTimerVector);
+    write(kSpuriousVectorRegister, 0x100 | kSpuriousVector);
+}
+
+namespace {
+
+bool wait_for_ipi_delivery()
+{
+    u64 deadline = rdtsc() + time::tsc_frequency_hz() / 1000;
+    while (read(kInterruptCommandLow) & kIcrDeliveryPending) {
+        if (rdtsc() > deadline)
+            return false;
+        pause();
+    }
+    return true;
+}
+
+} // namespace
+
+bool send_ipi(u32 apic_id, u32 command)
+{
+    InterruptDisabler no_interrupts; // the two writes belong together
+    if (!wait_for_ipi_delivery())
+        return false;
+    write(kInterruptCommandHigh, apic_id << 24);
+    write(kInterruptCommandLow, command);
+    return wait_for_ipi_delivery();
 }
 
 namespace {

@@ -17,7 +17,21 @@ time::WindowCounter apic_timer_counter();
 // known (calibrate_tsc's result with apic_timer_counter), otherwise calibrated here against
 // the TSC over 1 ms.
 void start_apic_timer(u32 hz, u64 apic_hz);
+// Enables the calling CPU's local APIC the way initialize_local_apic does the boot CPU's, with
+// its timer masked (an application processor: kernel/arch/x86_64/smp.h).
+void enable_local_apic_on_this_cpu();
 void local_apic_end_of_interrupt();
+
+// Interrupt command register values (SDM vol. 3, "Interrupt Command Register (ICR)"): delivery
+// mode, level assert.
+constexpr u32 kIpiInit = 0x4500;
+constexpr u32 kIpiStartup = 0x4600; // | the start page (physical address >> 12, below 1 MiB)
+constexpr u32 kIpiNmi = 0x4400;
+constexpr u32 kIpiFixed = 0x4000;   // | the vector
+// Sends an inter-processor interrupt to the local APIC `apic_id` (xAPIC, physical
+// destination). False when the previous one was still pending after 1 ms or this one did not
+// leave within 1 ms (the caller reports it).
+bool send_ipi(u32 apic_id, u32 command);
 // This CPU's local APIC ID (the destination of an MSI aimed at it).
 u32 local_apic_id();
 // Called on every timer tick, after the EOI, with interrupts off, with the frame of the

@@ -2,6 +2,7 @@
 
 #include "kernel/arch/x86_64/apic.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "engine/platform.h"
 #include "kernel/debug/panic.h"
 
@@ -30,6 +31,8 @@ void print_registers(const InterruptFrame& f)
         debug::panic_recursive_halt(exception_name(f.vector));
     debug::print("\n*** KERNEL PANIC: CPU exception {} ({}) in kernel mode, error code {:#x}\n", f.vector,
                  exception_name(f.vector), f.error_code);
+    if (online_cpu_count() > 1)
+        debug::print("  on CPU {} (APIC ID {})\n", Cpu::current().index, Cpu::current().apic_id);
     if (f.vector == 14) {
         u64 address = read_cr2();
         // A not-present fault right at the stack pointer is a push into a guard page.
@@ -95,6 +98,9 @@ extern "C" void interrupt_dispatch(wk::kernel::x86_64::InterruptFrame* frame)
         return;
     }
     if (frame->vector < 32) {
+        // Another CPU's panic stops this one (x86_64::stop_other_cpus).
+        if (frame->vector == 2 && wk::kernel::debug::panic_in_progress())
+            halt_forever();
         if (frame->vector == 6 && g_invalid_opcode_filter && g_invalid_opcode_filter(*frame))
             return;
         if (redirect_wasm_fault(*frame))

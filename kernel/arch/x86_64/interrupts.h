@@ -1,5 +1,6 @@
 #pragma once
 
+#include "base/result.h"
 #include "base/types.h"
 
 namespace wk::kernel::x86_64 {
@@ -16,10 +17,21 @@ struct InterruptFrame {
 constexpr u8 kTimerVector = 32;
 constexpr u8 kSpuriousVector = 0xFF;
 
-// Loads the GDT (with a TSS whose IST stacks serve #DF, NMI and #PF), the IDT, and decides
-// how interrupt entry saves the vector state (XSAVE when the CPU has it). Interrupts stay off.
+// Loads the boot CPU's GDT (with a TSS whose IST stacks serve #DF, NMI and #PF) and the IDT,
+// which every CPU shares. Interrupts stay off.
 void initialize_descriptors();
+// Decides how interrupt entry saves the vector state (XSAVE when the CPU has it) and enables
+// it on the boot CPU; enable_vector_state_on_this_cpu does the same on another CPU afterwards.
 void enable_vector_state();
+void enable_vector_state_on_this_cpu();
+
+// Another CPU's GDT and TSS, with IST stacks of its own (kernel/arch/x86_64/smp.h).
+struct CpuDescriptors;
+Result<CpuDescriptors*> create_cpu_descriptors();
+// Only for descriptors no CPU has loaded (an AP that never answered).
+void destroy_cpu_descriptors(CpuDescriptors* descriptors);
+// Loads `descriptors` and the shared IDT on the calling CPU.
+void load_cpu_descriptors(const CpuDescriptors& descriptors);
 
 using InterruptHandler = void (*)(InterruptFrame&);
 void set_interrupt_handler(u8 vector, InterruptHandler handler);
