@@ -599,6 +599,7 @@ Result<void> BaselineCompiler::visit(const Instruction& instruction)
     if (m_dead)
         return visit_dead(instruction);
     TRY(check_code_budget());
+    TRY(m_validator.visit(instruction));
 
     Opcode op = instruction.opcode;
     switch (op) {

@@ -1,8 +1,7 @@
 #pragma once
 
 // The x86-64 single-pass baseline compiler (docs/baseline-compiler.md): a visitor over
-// the shared decoding loop (of bodies LoadedModule::create validated: a FunctionValidator
-// gives the locals' types, nothing is validated again), keeps the operand stack in a
+// the shared decoding loop that wraps the validator, keeps the operand stack in a
 // compile::ValueStack (registers, lazy constants, home slots) and emits code through
 // the x64 Assembler. One BaselineCompiler compiles every function of a module into one
 // code buffer; instruction groups live in their own files (control.cpp, integer.cpp,
@@ -192,7 +191,7 @@ public:
     Span<const bool> needed_array_trampolines() const override { return m_needs_array_trampoline.span(); }
 
     // Visitor interface of walk_code.
-    bool finished() const { return m_controls.is_empty(); }
+    bool finished() const { return m_validator.finished(); }
     Result<void> visit(const Instruction& instruction);
 
     // ---- shared by the instruction groups ----------------------------------------
@@ -328,7 +327,7 @@ private:
     void note_condition(Condition condition, u32 setcc_offset, u8 reg);
     std::optional<Condition> take_condition();
 
-    // Dead code: only the nesting is followed, to find where it ends (control.cpp).
+    // Dead-code tracking around the validator (control.cpp).
     Result<void> visit_dead(const Instruction&);
 
     // memory.cpp: bounds check (if the memory needs one) and the access operand.
@@ -438,7 +437,7 @@ private:
     Assembler& m_asm;
     Vector<TrapEntry>& m_traps;
     TypeContext m_types;
-    FunctionValidator m_validator; // the locals of the function being compiled
+    FunctionValidator m_validator;
     SymbolSpace m_symbols;
     Vector<bool> m_needs_array_trampoline;
     Vector<u32> m_function_trampolines; // types first needed by the function being compiled

@@ -50,6 +50,7 @@ void BaselineCompiler::mark_dead()
 
 Result<void> BaselineCompiler::visit_dead(const Instruction& instruction)
 {
+    TRY(m_validator.visit(instruction));
     switch (step_dead_code(instruction.opcode, m_dead_depth)) {
     case DeadCodeExit::Else:
         return emit_else();
