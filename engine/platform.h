@@ -203,15 +203,34 @@ struct TrapEntry {
     TrapKind kind { TrapKind::None };
 };
 
+// One call site's stack map (docs/gc.md, "Stack maps"): while the call whose return
+// address is at `code_offset` runs, the frame's slots holding references of the any and
+// extern hierarchies are those the bitmap at `bitmap` in its range's stack_map_bits names.
+// A bitmap is a header of three words, then the bits: the slot count n, the rbp-relative
+// offset of slot 0 (an i32), the distance between slots (slot s lies at rbp + offset -
+// stride * s), then ceil(n / 32) words, slot s at bit s % 32 of word s / 32.
+struct StackMapEntry {
+    u32 code_offset { 0 };
+    u32 bitmap { 0 };
+};
+inline constexpr u32 kStackMapHeaderWords = 3;
+
 // A range of executable wasm code (one CodeObject) and its trap table, sorted by
 // code_offset. The registry keeps the pointer: the owner keeps the CodeRange, its
-// table and its code alive and unchanged from register_code_range() until
+// tables and its code alive and unchanged from register_code_range() until
 // unregister_code_range() returns.
 struct CodeRange {
     uptr start { 0 };
     usize size { 0 };
     Span<const TrapEntry> traps;
     const void* owner { nullptr }; // the CodeObject (CodeObject::find)
+    // Code offsets [functions_begin, functions_end) are compiled functions (the rest:
+    // trampolines). Their call sites' stack maps, sorted by strictly increasing offset;
+    // a call site without an entry has no map (the collector then does not run).
+    u32 functions_begin { 0 };
+    u32 functions_end { 0 };
+    Span<const StackMapEntry> stack_maps;
+    Span<const u32> stack_map_bits;
 };
 
 // Ranges must not overlap. Registration allocates; it is not for fault handlers.

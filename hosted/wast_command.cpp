@@ -7,7 +7,8 @@
 namespace wk::hosted {
 
 char const* const kWastUsage = R"text(usage: wasmkern wast [--json] [--tier TIER] [--tier-threshold N] [--tier-sync]
-                     [--lazy | --eager] [--log-fallbacks] [--baseline-isa] FILE...
+                     [--lazy | --eager] [--log-fallbacks] [--baseline-isa] [--gc-stress]
+                     FILE...
 
 Runs .wast spec scripts: modules are decoded, validated, compiled and
 instantiated (with the spectest module), actions run, and every assertion is
@@ -27,6 +28,8 @@ reason (per module); --baseline-isa makes it use only baseline x86-64 forms
 (SSE) even where the processor has AVX, BMI or LZCNT.
 --lazy compiles each function (baseline or tiered) at its first call instead of
 all at load (--eager, the default); modules are validated whole either way.
+--gc-stress runs the garbage collector at every allocation where it may run
+(a test of the compiler's stack maps; slow).
 Exit status 0 iff no command failed and every file was read.
 )text";
 
@@ -35,6 +38,7 @@ int wast_command(Arguments arguments)
     bool json = false;
     engine::compile::CompileOptions options;
     options.tier = engine::compile::Tier::Tiered;
+    engine::runtime::RuntimeLimits limits;
     std::vector<char const*> paths;
     for (usize i = 0; i < arguments.size(); ++i) {
         char const* argument = arguments[i];
@@ -80,6 +84,8 @@ int wast_command(Arguments arguments)
             options.log_fallbacks = true;
         } else if (view == "--baseline-isa") {
             options.baseline_isa = true;
+        } else if (view == "--gc-stress") {
+            limits.gc_collect_at_every_allocation = true;
         } else if (is_option(view))
             return usage_error(std::string("wast: unknown option '") + argument + "'", kWastUsage);
         else
@@ -100,7 +106,7 @@ int wast_command(Arguments arguments)
             all_read = false;
             continue;
         }
-        engine::spec::run_script(path, *source, tally, failures, options);
+        engine::spec::run_script(path, *source, tally, failures, options, limits);
     }
     std::fflush(stderr);
     if (json)

@@ -95,6 +95,12 @@ Result<void> CodeObject::copy_tables(const LinkInput& input)
         TRY(open.try_append(i));
     }
     m_first_function_index = input.first_function_index;
+    for (usize i = 1; i < input.stack_maps.size(); ++i) {
+        if (input.stack_maps[i - 1].code_offset >= input.stack_maps[i].code_offset)
+            return Error::from("stack maps out of order", ErrorKind::Invalid);
+    }
+    TRY(m_stack_maps.try_extend(input.stack_maps));
+    TRY(m_stack_map_bits.try_extend(input.stack_map_bits));
     return {};
 }
 
@@ -104,6 +110,12 @@ Result<void> CodeObject::register_live()
     m_range.size = m_size;
     m_range.traps = m_traps.span();
     m_range.owner = this;
+    if (m_function_starts.size() >= 2) {
+        m_range.functions_begin = m_function_starts.first();
+        m_range.functions_end = m_function_starts.last();
+    }
+    m_range.stack_maps = m_stack_maps.span();
+    m_range.stack_map_bits = m_stack_map_bits.span();
     TRY(register_code_range(&m_range));
     m_registered = true;
     return {};

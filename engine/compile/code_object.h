@@ -55,6 +55,10 @@ struct LinkInput {
     Span<const u32> function_indices;
     u32 first_function_index { 0 };
     Span<const HandlerEntry> handlers; // sorted by start
+    // Call sites' stack maps, sorted by strictly increasing offset, and their bitmaps
+    // (platform.h, StackMapEntry; docs/gc.md).
+    Span<const StackMapEntry> stack_maps;
+    Span<const u32> stack_map_bits;
     // Address space to reserve right after the code, executable, for the code tier-up
     // links in later (link_in_tier_space): within rel32 reach of this code.
     usize tier_space { 0 };
@@ -116,6 +120,8 @@ private:
     Vector<u32> m_function_starts;
     Vector<u32> m_function_indices; // parallel to m_function_starts, or empty
     Vector<HandlerEntry> m_handlers;
+    Vector<StackMapEntry> m_stack_maps;
+    Vector<u32> m_stack_map_bits;
     // For each handler, the index of the innermost handler whose range contains it, or
     // kNoParent: handler_at climbs these instead of scanning every earlier range.
     static constexpr u32 kNoParent = ~0u;

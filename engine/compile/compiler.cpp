@@ -335,6 +335,12 @@ Result<RefPtr<CodeObject>> ModuleCompilation::link()
         return a.start != b.start ? a.start < b.start : a.end > b.end;
     });
 
+    Vector<StackMapEntry> stack_maps;
+    Vector<u32> stack_map_bits;
+    TRY(append_stack_maps(m_baseline, stack_maps, stack_map_bits));
+    if (m_optimizing)
+        TRY(append_stack_maps(*m_optimizing, stack_maps, stack_map_bits));
+
     LinkInput input;
     input.code = m_code.span();
     input.relocations = m_relocations.span();
@@ -345,6 +351,8 @@ Result<RefPtr<CodeObject>> ModuleCompilation::link()
     input.function_indices = m_function_indices.span();
     input.first_function_index = m_imported;
     input.handlers = handlers.span();
+    input.stack_maps = stack_maps.span();
+    input.stack_map_bits = stack_map_bits.span();
     // NOTE: room for the optimised code of every function twice over (it is usually
     // smaller than the baseline's), so tier-up code sits within rel32 reach of the slots,
     // trampolines and retpoline; a function that does not fit stays in the baseline.

@@ -1,5 +1,7 @@
 #include "engine/compile/tier.h"
 
+#include <algorithm>
+
 namespace wk::engine::compile {
 
 StringView tier_name(Tier tier)
@@ -34,6 +36,19 @@ std::optional<i32> parse_tier_threshold(StringView text)
     if (value < 1 || value > 0x7FFF'FFFFu)
         return std::nullopt;
     return static_cast<i32>(value);
+}
+
+Result<void> append_stack_maps(const FunctionCompiler& tier, Vector<StackMapEntry>& maps, Vector<u32>& bits)
+{
+    u32 moved = static_cast<u32>(bits.size());
+    TRY(bits.try_extend(tier.stack_map_bits()));
+    for (StackMapEntry entry : tier.stack_maps()) {
+        entry.bitmap += moved;
+        TRY(maps.try_append(entry));
+    }
+    std::sort(maps.begin(), maps.end(),
+              [](const StackMapEntry& a, const StackMapEntry& b) { return a.code_offset < b.code_offset; });
+    return {};
 }
 
 } // namespace wk::engine::compile

@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "base/span.h"
 #include "base/string_view.h"
+#include "base/vector.h"
 #include "engine/compile/code_object.h"
 
 namespace wk::engine::compile {
@@ -88,10 +89,19 @@ public:
     virtual void discard_function() = 0;
     virtual Span<const HandlerEntry> handlers() const = 0;
     virtual Span<const bool> needed_array_trampolines() const = 0;
+    // The stack maps of the call sites compiled so far (module code offsets, in code order
+    // within each function) and the bitmaps they index (platform.h, StackMapEntry). A tier
+    // that records none leaves its frames without maps: no collection while one is live.
+    virtual Span<const StackMapEntry> stack_maps() const { return {}; }
+    virtual Span<const u32> stack_map_bits() const { return {}; }
 
 protected:
     // Not deleted through this interface: the pipeline owns each tier by value.
     ~FunctionCompiler() = default;
 };
+
+// Appends `tier`'s stack maps and bitmaps to `maps` and `bits` (bitmap indices moved past
+// what `bits` held), then sorts `maps` by code offset, as LinkInput wants them.
+Result<void> append_stack_maps(const FunctionCompiler& tier, Vector<StackMapEntry>& maps, Vector<u32>& bits);
 
 } // namespace wk::engine::compile

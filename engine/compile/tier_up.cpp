@@ -368,6 +368,8 @@ Result<RefPtr<CodeObject>> TierUpManager::compile_and_link(u32 function_index, u
     input.function_starts = Span<const u32>(function_starts, 2);
     input.first_function_index = function_index;
     input.handlers = compiler.handlers();
+    input.stack_maps = compiler.stack_maps();
+    input.stack_map_bits = compiler.stack_map_bits();
     input.symbol_addresses = m_symbol_addresses.span();
     return CodeObject::link_in_tier_space(*m_code, input);
 }
@@ -464,6 +466,9 @@ Result<RefPtr<CodeObject>> TierUpManager::link_lazily_compiled(LazyCompiler& laz
         return a.start != b.start ? a.start < b.start : a.end > b.end;
     });
     input.handlers = handlers.span();
+    // One function's maps, in code order.
+    input.stack_maps = lazy.compiler.stack_maps();
+    input.stack_map_bits = lazy.compiler.stack_map_bits();
     input.symbol_addresses = m_symbol_addresses.span();
     return CodeObject::link_in_tier_space(*m_code, input);
 }

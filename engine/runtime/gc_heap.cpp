@@ -41,6 +41,7 @@ Result<GcHeader*> GcHeap::allocate(u32 type_id, u64 bytes, u32 length)
     object->length = length;
     object->size_units = static_cast<u32>(bytes / 16);
     m_bytes += charged;
+    m_peak = m_bytes > m_peak ? m_bytes : m_peak;
     m_allocated_since_collection += charged;
     return object;
 }

@@ -49,6 +49,8 @@ public:
     void begin_mark();
     // Marks the value of a root of type `type` (store-level), and what it reaches.
     void mark(ValType type, uptr ref);
+    // Marks a root known to be of the any or extern hierarchy (a stack map's slot).
+    void mark_reference(uptr ref) { mark_object(ref); }
     // Traces the marked objects, frees the unmarked ones and clears the marks.
     void finish();
 
@@ -60,6 +62,8 @@ public:
 
     // The objects' bytes plus kObjectOverhead each.
     u64 live_bytes() const { return m_bytes; }
+    // The most live_bytes() has been.
+    u64 peak_bytes() const { return m_peak; }
     usize object_count() const { return m_objects.size(); }
     u64 limit_bytes() const { return m_limit; }
     u64 collections() const { return m_collections; }
@@ -79,6 +83,7 @@ private:
     RefPtr<ResourceBudget> m_budget;
     u64 m_limit;
     u64 m_bytes { 0 };
+    u64 m_peak { 0 };
     u64 m_allocated_since_collection { 0 };
     u64 m_next_threshold { kMinCollectBytes };
     u64 m_collections { 0 };

@@ -1,6 +1,7 @@
 #include "engine/runtime/gc_objects.h"
 
 #include "base/checked.h"
+#include "engine/runtime/gc_roots.h"
 #include "engine/runtime/instance.h"
 #include "engine/runtime/speculation.h"
 #include "engine/runtime/store.h"
@@ -79,20 +80,40 @@ GcAllocation trapped(TrapKind kind) { return { 0, static_cast<u64>(kind) }; }
 
 u32 trap(TrapKind kind) { return static_cast<u32>(kind); }
 
+// An allocation in wasm code (docs/gc.md, "Safe points"): a collection first when the
+// trigger says so, and one more try after a collection when the heap is full. (fp, pc):
+// the builtin's caller (WK_GC_CALLER_FRAME, taken in the builtin itself).
+template<typename Allocate>
+Result<GcHeader*> allocate_in_wasm(VMContext* vmctx, uptr fp, uptr pc, const GcHeldValues& held, Allocate allocate)
+{
+    collect_at_allocation(vmctx, fp, pc, held, false);
+    auto result = allocate();
+    if (result.is_error() && collect_at_allocation(vmctx, fp, pc, held, true))
+        result = allocate();
+    return result;
+}
+
 } // namespace
 
 // NOTE: operands of struct.new / array.new_fixed sit in the caller's operand stack
 // slots, which lie at descending addresses: the last operand at `last`, operand k of n
 // at last[n - 1 - k].
+//
+// NOTE: every allocating builtin first offers a collection (gc_roots.h) with the
+// references it holds, before it reads them.
 GcAllocation gc_struct_new(VMContext* vmctx, u32 type_index, const VMVal* last, u32 field_count)
 {
     Instance& instance = Instance::from_vmctx(vmctx);
+    u32 type_id = instance.type_id(type_index);
     GcFieldSource values;
     if (last) {
         values.base = last + (field_count - 1);
         values.stride = -1;
     }
-    return allocation(gc_new_struct(instance.store(), instance.type_id(type_index), values, 0));
+    GcHeldValues held { values, last ? field_count : 0, instance.store().types().fields(type_id) };
+    uptr frame[] = { WK_GC_CALLER_FRAME() };
+    return allocation(allocate_in_wasm(vmctx, frame[0], frame[1], held,
+                                       [&] { return gc_new_struct(instance.store(), type_id, values, 0); }));
 }
 
 GcAllocation gc_struct_new_desc(VMContext* vmctx, u32 type_index, const VMVal* last, u32 field_count, uptr descriptor)
@@ -100,27 +121,40 @@ GcAllocation gc_struct_new_desc(VMContext* vmctx, u32 type_index, const VMVal* l
     if (!descriptor)
         return trapped(TrapKind::NullDescriptorReference);
     Instance& instance = Instance::from_vmctx(vmctx);
+    u32 type_id = instance.type_id(type_index);
     GcFieldSource values;
     if (last) {
         values.base = last + (field_count - 1);
         values.stride = -1;
     }
-    return allocation(gc_new_struct(instance.store(), instance.type_id(type_index), values, descriptor));
+    GcHeldValues held { values, last ? field_count : 0, instance.store().types().fields(type_id) };
+    held.descriptor = descriptor;
+    uptr frame[] = { WK_GC_CALLER_FRAME() };
+    return allocation(allocate_in_wasm(vmctx, frame[0], frame[1], held,
+                                       [&] { return gc_new_struct(instance.store(), type_id, values, descriptor); }));
 }
 
 GcAllocation gc_array_new(VMContext* vmctx, u32 type_index, const VMVal* init, u64 length)
 {
     Instance& instance = Instance::from_vmctx(vmctx);
-    return allocation(gc_new_array(instance.store(), instance.type_id(type_index), length, init));
+    u32 type_id = instance.type_id(type_index);
+    GcHeldValues held { { init, 1 }, init ? 1u : 0u, {}, element_type(instance.store().types(), type_id) };
+    uptr frame[] = { WK_GC_CALLER_FRAME() };
+    return allocation(allocate_in_wasm(vmctx, frame[0], frame[1], held,
+                                       [&] { return gc_new_array(instance.store(), type_id, length, init); }));
 }
 
 GcAllocation gc_array_new_fixed(VMContext* vmctx, u32 type_index, const VMVal* last, u32 count)
 {
     Instance& instance = Instance::from_vmctx(vmctx);
+    u32 type_id = instance.type_id(type_index);
     GcFieldSource values;
     values.base = count ? last + (count - 1) : nullptr;
     values.stride = -1;
-    return allocation(gc_new_array_fixed(instance.store(), instance.type_id(type_index), count, values));
+    GcHeldValues held { values, count, {}, element_type(instance.store().types(), type_id) };
+    uptr frame[] = { WK_GC_CALLER_FRAME() };
+    return allocation(allocate_in_wasm(vmctx, frame[0], frame[1], held,
+                                       [&] { return gc_new_array_fixed(instance.store(), type_id, count, values); }));
 }
 
 GcAllocation gc_array_new_data(VMContext* vmctx, u32 type_index, u32 data, u64 offset, u64 length)
@@ -133,7 +167,9 @@ GcAllocation gc_array_new_data(VMContext* vmctx, u32 type_index, u32 data, u64 o
     u64 mask = range_mask(offset, byte_length, bytes.size());
     if (!mask)
         return trapped(TrapKind::MemoryOutOfBounds);
-    auto result = gc_new_array(instance.store(), type_id, length, nullptr);
+    uptr frame[] = { WK_GC_CALLER_FRAME() };
+    auto result = allocate_in_wasm(vmctx, frame[0], frame[1], {},
+                                   [&] { return gc_new_array(instance.store(), type_id, length, nullptr); });
     if (result.is_error())
         return allocation(std::move(result));
     GcHeader* array = result.value();
@@ -149,7 +185,9 @@ GcAllocation gc_array_new_elem(VMContext* vmctx, u32 type_index, u32 elem, u64 o
     u64 mask = range_mask(offset, length, items.size());
     if (!mask)
         return trapped(TrapKind::TableOutOfBounds);
-    auto result = gc_new_array(instance.store(), instance.type_id(type_index), length, nullptr);
+    uptr frame[] = { WK_GC_CALLER_FRAME() };
+    auto result = allocate_in_wasm(vmctx, frame[0], frame[1], {},
+                                   [&] { return gc_new_array(instance.store(), instance.type_id(type_index), length, nullptr); });
     if (result.is_error())
         return allocation(std::move(result));
     GcHeader* array = result.value();

@@ -30,6 +30,9 @@ struct RuntimeLimits {
     // Bytes of GC objects (structs and arrays) a store may hold at once, headers
     // included; they count against max_store_memory_bytes as well. At most 64 GiB.
     u64 max_store_gc_bytes { u64 { 256 } << 20 };
+    // For tests of the stack maps (docs/gc.md): collect at every allocation where the
+    // collector may run, instead of when the usual trigger says so. Slow; not a limit.
+    bool gc_collect_at_every_allocation { false };
 };
 
 // A shared allowance that objects charge as they grow and refund when they die.

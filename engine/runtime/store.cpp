@@ -154,6 +154,13 @@ bool Store::collect_garbage(Span<const VMVal> extra, Span<const ValType> extra_t
     m_gc_heap.begin_mark();
     for (usize i = 0; i < extra.size() && i < extra_types.size(); ++i)
         m_gc_heap.mark(extra_types[i], extra[i].u64_value());
+    mark_store_roots();
+    m_gc_heap.finish();
+    return true;
+}
+
+void Store::mark_store_roots()
+{
     for (const RefPtr<Global>& global : m_globals)
         m_gc_heap.mark(global->type(), global->value().u64_value());
     for (const RefPtr<Table>& table : m_tables) {
@@ -173,8 +180,6 @@ bool Store::collect_garbage(Span<const VMVal> extra, Span<const ValType> extra_t
         for (u64 i = 0; i < exception->count && i < params.size(); ++i)
             m_gc_heap.mark(params[i], exception->values()[i].u64_value());
     }
-    m_gc_heap.finish();
-    return true;
 }
 
 } // namespace wk::engine::runtime

@@ -104,6 +104,9 @@ public:
     // NOTE: contract: only at a safe point, where no wasm frame of this store is live
     // (wasm_depth() == 0); returns false (and collects nothing) otherwise.
     bool collect_garbage(Span<const VMVal> extra = {}, Span<const ValType> extra_types = {});
+    // Marks the store's own roots (globals, tables, element segments, exception
+    // payloads), between GcHeap::begin_mark and finish (gc_roots.h collects in wasm code).
+    void mark_store_roots();
     // Host → wasm calls of this store in progress (runtime::invoke counts them).
     u32 wasm_depth() const { return m_wasm_depth; }
     void enter_wasm() { ++m_wasm_depth; }

@@ -157,12 +157,13 @@ struct ScriptThread {
 class ScriptRunner {
 public:
     ScriptRunner(StringView file_name, StringView source, Tally& tally, FormatSink& failures,
-                 compile::CompileOptions const& options)
+                 compile::CompileOptions const& options, runtime::RuntimeLimits const& limits)
         : m_file_name(file_name)
         , m_source(source)
         , m_tally(tally)
         , m_failures(failures)
         , m_options(options)
+        , m_limits(limits)
     {
     }
 
@@ -212,6 +213,7 @@ private:
     Tally& m_tally;
     FormatSink& m_failures;
     compile::CompileOptions const& m_options;
+    runtime::RuntimeLimits m_limits;
 
     // The code outlives the store whose instances run it (members die in reverse).
     Vector<compile::CompiledModule> m_modules;
@@ -315,7 +317,8 @@ void ScriptRunner::run_thread(Command const& command)
     auto* thread = new (std::nothrow) ScriptThread;
     auto name = String::try_create(command.thread_id ? *command.thread_id : StringView());
     if (thread && name)
-        thread->runner = new (std::nothrow) ScriptRunner(m_file_name, m_source, thread->tally, thread->failures, m_options);
+        thread->runner = new (std::nothrow)
+            ScriptRunner(m_file_name, m_source, thread->tally, thread->failures, m_options, m_limits);
     auto give_up = [&](StringView why) {
         if (!why.empty()) {
             begin_failure(command.line, c);
@@ -379,7 +382,7 @@ bool ScriptRunner::ensure_store(Command const& command, CommandClass c)
     if (m_store)
         return true;
     if (!m_store_failed) {
-        auto store = runtime::Store::create();
+        auto store = runtime::Store::create(m_limits);
         if (store && runtime::define_spectest(**store, m_linker)) {
             m_store = store.release_value();
             return true;
@@ -754,9 +757,9 @@ void ScriptRunner::write_rejection(ScriptModule const& module, Rejection const& 
 } // namespace
 
 void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures,
-                compile::CompileOptions const& options)
+                compile::CompileOptions const& options, runtime::RuntimeLimits const& limits)
 {
-    ScriptRunner runner(file_name, source, tally, failures, options);
+    ScriptRunner runner(file_name, source, tally, failures, options, limits);
     runner.run();
 }
 

@@ -7,6 +7,7 @@
 #include "base/string_view.h"
 #include "base/types.h"
 #include "engine/compile/tier.h"
+#include "engine/runtime/limits.h"
 #include "engine/text/wast.h"
 
 namespace wk::engine::spec {
@@ -88,9 +89,10 @@ std::optional<Rejection> check_module(text::ScriptModule const&);
 // the script's path (Features::for_suite_path). Each failed command writes one line
 // `FILE:LINE: KIND: expected ..., got ...` to `failures`. Never fails: running out of
 // memory fails the command it happens in. Needs the platform's trap handling.
-// `options` pick the compiler tier for every module of the script.
+// `options` pick the compiler tier for every module of the script; `limits` are the
+// store's (tests of the collector set RuntimeLimits::gc_collect_at_every_allocation).
 void run_script(StringView file_name, StringView source, Tally& tally, FormatSink& failures,
-                compile::CompileOptions const& options = {});
+                compile::CompileOptions const& options = {}, runtime::RuntimeLimits const& limits = {});
 
 // `N passed, N failed, N skipped` and a newline.
 void write_summary(Tally const&, FormatSink&);

@@ -132,7 +132,7 @@ KERNEL_TEST(platform_faults_in_wasm_code_become_traps)
         { 16 + 7, TrapKind::IntegerDivideByZero },
         { 42, TrapKind::MemoryOutOfBounds },
     };
-    engine::CodeRange range { reinterpret_cast<uptr>(code), 4096, { traps, 3 }, nullptr };
+    engine::CodeRange range { reinterpret_cast<uptr>(code), 4096, { traps, 3 }, nullptr, 0, 0, {}, {} };
     KEXPECT(engine::register_code_range(&range).has_value());
 
     auto run = [&](usize offset) {

@@ -551,6 +551,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     m_scan_touched.clear();
     m_scan_weight.clear();
     TRY(m_scan_weight.try_resize(m_local_kinds.size(), 0));
+    TRY(begin_stack_maps(code.size));
 
     TRY(emit_prologue(function_index));
     TRY(emit_tier_counter());
@@ -587,6 +588,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
 void BaselineCompiler::discard_function()
 {
     MUST(m_handlers.try_resize(m_function_handlers)); // shrinking never allocates
+    discard_stack_maps();
     for (u32 type_index : m_function_trampolines)
         m_needs_array_trampoline[type_index] = false;
     m_function_trampolines.clear();

@@ -50,6 +50,7 @@
 // the header's cache state are live: code emitted there (and on a back edge after the
 // moves into that state) must preserve every register but r11 and xmm15.
 
+#include "base/hash_map.h"
 #include "base/result.h"
 #include "base/vector.h"
 #include "engine/binary/instruction.h"
@@ -189,6 +190,9 @@ public:
     Span<const compile::HandlerEntry> handlers() const override { return m_handlers.span(); }
     // Types whose wasm → array-call trampoline the code refers to.
     Span<const bool> needed_array_trampolines() const override { return m_needs_array_trampoline.span(); }
+    // The call sites' stack maps (stack_maps.cpp; docs/gc.md, "Stack maps").
+    Span<const StackMapEntry> stack_maps() const override { return m_stack_maps.span(); }
+    Span<const u32> stack_map_bits() const override { return m_stack_map_bits.span(); }
 
     // Visitor interface of walk_code.
     bool finished() const { return m_validator.finished(); }
@@ -246,6 +250,10 @@ public:
         m_needs_array_trampoline[type_index] = true;
         return m_function_trampolines.try_append(type_index);
     }
+    // stack_maps.cpp: records the map of the call instruction just emitted (its return
+    // address is the current offset): the reference locals and operand stack entries
+    // [0, height), which must be in their home slots.
+    Result<void> record_stack_map(u32 height);
     // Records that some site writes `bytes` below the frame (see the contract above).
     void note_below_frame(u32 bytes) { m_below_frame = bytes > m_below_frame ? bytes : m_below_frame; }
 
@@ -326,6 +334,11 @@ private:
     };
     void note_condition(Condition condition, u32 setcc_offset, u8 reg);
     std::optional<Condition> take_condition();
+
+    // stack_maps.cpp
+    bool holds_gc_refs(ValType type) const;
+    Result<void> begin_stack_maps(u32 body_bytes);
+    void discard_stack_maps();
 
     // Dead-code tracking around the validator (control.cpp).
     Result<void> visit_dead(const Instruction&);
@@ -479,6 +492,18 @@ private:
     };
     static constexpr u32 kNoLoop = 0xFFFF'FFFF;
     Vector<CounterStub> m_counter_stubs;
+
+    // Stack maps (stack_maps.cpp): entries and bitmaps of the functions compiled so far,
+    // where the current function's begin, a bitmap's index by hash (dedup), the locals'
+    // reference bits, and the words the current function may still spend on maps.
+    Vector<StackMapEntry> m_stack_maps;
+    Vector<u32> m_stack_map_bits;
+    u32 m_function_stack_maps { 0 };
+    u32 m_function_stack_map_bits { 0 };
+    HashMap<u64, u32> m_stack_map_dedup;
+    Vector<u32> m_local_ref_bits;
+    Vector<u32> m_stack_map_scratch;
+    u64 m_stack_map_budget { 0 };
 
     CacheState m_cache;
     CacheState m_empty_state;

@@ -132,6 +132,7 @@ Result<void> BaselineCompiler::call_function(u32 function_index, bool tail)
         mark_dead();
         return {};
     }
+    TRY(record_stack_map(base));
     return finish_call(layout, base, outgoing);
 }
 
@@ -153,6 +154,7 @@ Result<void> BaselineCompiler::call_through_funcref(u32 type_index, bool tail)
         mark_dead();
         return {};
     }
+    TRY(record_stack_map(base));
     return finish_call(layout, base, outgoing);
 }
 

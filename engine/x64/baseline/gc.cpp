@@ -42,6 +42,9 @@ Result<void> BaselineCompiler::call_gc_builtin(runtime::Builtin builtin, Span<co
     m_stack.truncate(base);
     m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
     call_runtime_builtin(builtin);
+    // An allocation may collect (docs/gc.md): its operands are the builtin's to root.
+    if (result == GcResult::Object)
+        TRY(record_stack_map(base));
     // Allocations report their trap in rdx, the others in eax.
     Gpr trap = result == GcResult::Object ? Gpr::rdx : Gpr::rax;
     if (!traps.empty()) {

@@ -143,13 +143,13 @@ TEST(Trap, RegistryLookup)
     EXPECT_EQ(site->range, &page.range());
     EXPECT_EQ(site->code_offset, 4u);
     // Overlapping and unsorted registrations are refused.
-    CodeRange overlapping { page.address(3), 16, {}, nullptr };
+    CodeRange overlapping { page.address(3), 16, {}, nullptr, 0, 0, {}, {} };
     EXPECT_TRUE(register_code_range(&overlapping).is_error());
     TrapEntry unsorted[] = { { 4, TrapKind::Unreachable }, { 2, TrapKind::Unreachable } };
-    CodeRange bad { 0x1000, 16, Span<const TrapEntry>(unsorted, 2), nullptr };
+    CodeRange bad { 0x1000, 16, Span<const TrapEntry>(unsorted, 2), nullptr, 0, 0, {}, {} };
     EXPECT_EQ(register_code_range(&bad).error().kind(), ErrorKind::Invalid);
     TrapEntry outside[] = { { 16, TrapKind::Unreachable } };
-    CodeRange bad2 { 0x1000, 16, Span<const TrapEntry>(outside, 1), nullptr };
+    CodeRange bad2 { 0x1000, 16, Span<const TrapEntry>(outside, 1), nullptr, 0, 0, {}, {} };
     EXPECT_TRUE(register_code_range(&bad2).is_error());
 }
 

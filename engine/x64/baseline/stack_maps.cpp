@@ -1,0 +1,105 @@
+// Stack maps (docs/gc.md, "Stack maps"): at each call that can reach an allocation (every
+// call of a function, import, table entry or funcref, and the allocating GC builtins) the
+// baseline records which slots of its frame hold references of the any and extern
+// hierarchies while the call runs: locals of such types (their slots always hold their
+// current value: local.set writes through, declared locals start at zero) and operand
+// stack entries below the call's operands (spilled to their home slots before every
+// call). No reference lives only in a register across a call: every register but rbp,
+// rsp, r14 and r15 is caller-saved. Bitmaps are deduplicated within the module.
+
+#include "engine/x64/baseline/baseline_compiler.h"
+
+namespace wk::engine::x64::baseline {
+
+namespace {
+
+// Where a bitmap's hash starts (FNV-1a's offset basis) and its multiplier.
+constexpr u64 kHashBasis = 0xcbf2'9ce4'8422'2325ull;
+constexpr u64 kHashPrime = 0x100'0000'01b3ull;
+
+} // namespace
+
+bool BaselineCompiler::holds_gc_refs(ValType type) const
+{
+    if (!type.is_ref())
+        return false;
+    HeapKind top = m_types.top_heap(type);
+    return top == HeapKind::Any || top == HeapKind::Extern;
+}
+
+Result<void> BaselineCompiler::begin_stack_maps(u32 body_bytes)
+{
+    m_function_stack_maps = static_cast<u32>(m_stack_maps.size());
+    m_function_stack_map_bits = static_cast<u32>(m_stack_map_bits.size());
+    // Hashing and storing maps costs at most this many words in all, linear in the body
+    // (a hostile body cannot make it quadratic); call sites past it get no map.
+    m_stack_map_budget = u64 { body_bytes } * 64 + 65536;
+    m_local_ref_bits.clear();
+    Span<const ValType> locals = m_validator.locals();
+    TRY(m_local_ref_bits.try_resize((locals.size() + 31) / 32, 0));
+    for (u32 i = 0; i < locals.size(); ++i) {
+        if (holds_gc_refs(locals[i]))
+            m_local_ref_bits[i / 32] |= u32 { 1 } << (i % 32);
+    }
+    return {};
+}
+
+void BaselineCompiler::discard_stack_maps()
+{
+    // Shrinking never allocates. The dedup table may name discarded bitmaps: forget it.
+    MUST(m_stack_maps.try_resize(m_function_stack_maps));
+    MUST(m_stack_map_bits.try_resize(m_function_stack_map_bits));
+    m_stack_map_dedup.clear();
+}
+
+Result<void> BaselineCompiler::record_stack_map(u32 height)
+{
+    u32 locals = static_cast<u32>(m_local_kinds.size());
+    u32 count = locals + height;
+    u32 words = (count + 31) / 32;
+    u64 cost = u64 { words } + kStackMapHeaderWords;
+    if (cost > m_stack_map_budget)
+        return {}; // no map: the collector does not run while this call does
+    m_stack_map_budget -= cost;
+
+    Vector<u32>& bitmap = m_stack_map_scratch;
+    bitmap.clear();
+    TRY(bitmap.try_resize(kStackMapHeaderWords + words, 0));
+    bitmap[0] = count;
+    bitmap[1] = static_cast<u32>(local_slot_offset(0));
+    bitmap[2] = 16;
+    u32* bits = bitmap.data() + kStackMapHeaderWords;
+    for (u32 w = 0; w < m_local_ref_bits.size(); ++w)
+        bits[w] = m_local_ref_bits[w];
+    // The validator has seen the instruction: its stack is the one below the call's
+    // operands, then the results.
+    Span<const ValType> types = m_validator.value_stack();
+    if (types.size() < height)
+        return Error::from("baseline compiler: operand types out of step with the stack", ErrorKind::Invalid, m_offset);
+    for (u32 k = 0; k < height; ++k) {
+        const StackEntry& entry = m_stack.at(k);
+        if (entry.location != Location::Stack || entry.kind != ValKind::Ref || !holds_gc_refs(types[k]))
+            continue;
+        u32 s = locals + k;
+        bits[s / 32] |= u32 { 1 } << (s % 32);
+    }
+
+    u64 hash = kHashBasis;
+    for (u32 word : bitmap)
+        hash = (hash ^ word) * kHashPrime;
+    u32 index = static_cast<u32>(m_stack_map_bits.size());
+    bool reused = false;
+    if (const u32* known = m_stack_map_dedup.get(hash)) {
+        const u32* candidate = m_stack_map_bits.data() + *known;
+        reused = candidate[0] == count && __builtin_memcmp(candidate, bitmap.data(), 4 * bitmap.size()) == 0;
+        if (reused)
+            index = *known;
+    }
+    if (!reused) {
+        TRY(m_stack_map_bits.try_extend(bitmap.span()));
+        TRY(m_stack_map_dedup.try_set(hash, index));
+    }
+    return m_stack_maps.try_append(StackMapEntry { m_code_base + m_asm.offset(), index });
+}
+
+} // namespace wk::engine::x64::baseline
