@@ -263,8 +263,14 @@ u32 TierUpManager::osr_target(u32 defined, u32 function_index, u32 loop_offset)
                 return loop_offset;
         }
         for (u32 k = 0; k < kOsrParentsKept; ++k) {
-            if (group.inner[k] == loop_offset)
-                return group.outer[k] == kNoLoop ? loop_offset : group.outer[k];
+            if (group.inner[k] != loop_offset)
+                continue;
+            // An enclosing loop whose entry the tier refused leaves this loop its own.
+            for (u32 j = group.first; j < group.first + kOsrEntriesPerFunction; ++j) {
+                if (m_osr[j].loop == group.outer[k] && m_osr[j].state == Refused)
+                    return loop_offset;
+            }
+            return group.outer[k] == kNoLoop ? loop_offset : group.outer[k];
         }
         if (group.inner[kOsrParentsKept - 1] != kNoLoop)
             return loop_offset; // no room to keep another: as before
