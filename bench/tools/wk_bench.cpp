@@ -28,9 +28,11 @@ commands (figures on stdout as `key: value` lines, in ns unless the key says oth
                                  function that invokes another store's instance (2000000
                                  calls): ns_per_xcall, ticks_per_xcall (TSC), and the same for
                                  an empty host call beside it
-  code [--tier T] FILE.wasm OUT.bin
+  code [--tier T] [--osr F:L] FILE.wasm OUT.bin
                                  write the code compiled by tier T (functions in index order)
-                                 and print each function's offset, size and name
+                                 and print each function's offset, size and name; with --osr,
+                                 the OSR version of function F entered at the loop at module
+                                 byte offset L instead (unlinked), as tier-up compiles it
 
 --tier T: the compiler tier, baseline (the default) or optimized (the optimising tier; a
 function it cannot compile falls back to the baseline).

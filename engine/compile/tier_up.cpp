@@ -228,6 +228,71 @@ bool TierUpManager::is_defined(u32 function_index) const
     return function_index >= imported && function_index - imported < m_symbols.defined_count;
 }
 
+bool TierUpManager::make_osr_group_locked(u32 defined, u32 function_index)
+{
+    // The function's slots, made when one of its loops first fires (a module whose
+    // loops never do pays nothing but this table, made on the first).
+    if (m_osr_groups.is_empty() && m_osr_groups.try_resize(m_symbols.defined_count).is_error())
+        return false;
+    OsrGroup& group = m_osr_groups[defined];
+    if (group.first == kNoLoop) {
+        u32 start = static_cast<u32>(m_osr.size());
+        if (m_osr.try_resize(m_osr.size() + kOsrEntriesPerFunction).is_error())
+            return false;
+        for (u32 k = start; k < start + kOsrEntriesPerFunction; ++k)
+            m_osr[k].function = function_index;
+        group.first = start;
+    }
+    return true;
+}
+
+u32 TierUpManager::osr_target(u32 defined, u32 function_index, u32 loop_offset)
+{
+    if (!m_osr_at_enclosing_loops)
+        return loop_offset;
+    {
+        LockGuard guard(m_lock);
+        if (!make_osr_group_locked(defined, function_index))
+            return loop_offset;
+        const OsrGroup& group = m_osr_groups[defined];
+        if (group.polls > kOsrParentPolls)
+            return loop_offset;
+        // A loop with an entry of its own (made or being made) keeps it.
+        for (u32 k = group.first; k < group.first + kOsrEntriesPerFunction; ++k) {
+            if (m_osr[k].loop == loop_offset)
+                return loop_offset;
+        }
+        for (u32 k = 0; k < kOsrParentsKept; ++k) {
+            if (group.inner[k] != loop_offset)
+                continue;
+            // An enclosing loop whose entry the tier refused leaves this loop its own.
+            for (u32 j = group.first; j < group.first + kOsrEntriesPerFunction; ++j) {
+                if (m_osr[j].loop == group.outer[k] && m_osr[j].state == Refused)
+                    return loop_offset;
+            }
+            return group.outer[k] == kNoLoop ? loop_offset : group.outer[k];
+        }
+        if (group.inner[kOsrParentsKept - 1] != kNoLoop)
+            return loop_offset; // no room to keep another: as before
+    }
+    // NOTE: one walk of the body per loop that asks, outside the lock (it reads only the
+    // immutable module).
+    auto parent = opt::enclosing_loop(m_module, function_index, loop_offset);
+    u32 outer = parent.is_error() || *parent == opt::kNone ? kNoLoop : *parent;
+    LockGuard guard(m_lock);
+    OsrGroup& group = m_osr_groups[defined];
+    for (u32 k = 0; k < kOsrParentsKept; ++k) {
+        if (group.inner[k] == loop_offset)
+            break;
+        if (group.inner[k] == kNoLoop) {
+            group.inner[k] = loop_offset;
+            group.outer[k] = outer;
+            break;
+        }
+    }
+    return outer == kNoLoop || group.polls > kOsrParentPolls ? loop_offset : outer;
+}
+
 uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
 {
     if (!is_defined(function_index) || loop_offset == kNoLoop)
@@ -236,6 +301,11 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
     if (!m_osr_enabled)
         return 0; // the loop finishes in the baseline (function_hot stopped its counter)
     u32 defined = function_index - m_module.imported_function_count;
+    // NOTE: the entry is made for the loop around this one, if any: entered at an inner
+    // loop, the way in through the enclosing loops costs in every iteration of the loop
+    // around it (docs/optimizing-compiler.md, "Entering at the enclosing loop"), and the
+    // frame reaches that loop's header when this loop ends.
+    u32 target = osr_target(defined, function_index, loop_offset);
     u32 slot = kNoLoop;
     u32 first;
     bool inline_compile = m_synchronous;
@@ -243,28 +313,16 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
     uptr address = 0;
     {
         LockGuard guard(m_lock);
-        if (m_cancelled)
-            return 0;
-        // The function's slots, made when one of its loops first fires (a module whose
-        // loops never do pays nothing but this table, made on the first).
-        if (m_osr_groups.is_empty() && m_osr_groups.try_resize(m_symbols.defined_count).is_error())
+        if (m_cancelled || !make_osr_group_locked(defined, function_index))
             return 0;
         OsrGroup& group = m_osr_groups[defined];
-        if (group.first == kNoLoop) {
-            u32 start = static_cast<u32>(m_osr.size());
-            if (m_osr.try_resize(m_osr.size() + kOsrEntriesPerFunction).is_error())
-                return 0;
-            for (u32 k = start; k < start + kOsrEntriesPerFunction; ++k)
-                m_osr[k].function = function_index;
-            group.first = start;
-        }
         first = group.first;
         ++m_osr_clock;
         // This loop's slot, else a free one, else the ready slot asked least recently:
         // its loop ran last long ago, while this loop is running now.
         u32 free = kNoLoop, oldest = kNoLoop;
         for (u32 k = first; k < first + kOsrEntriesPerFunction; ++k) {
-            if (m_osr[k].loop == loop_offset)
+            if (m_osr[k].loop == target)
                 slot = k;
             else if (m_osr[k].loop == kNoLoop && free == kNoLoop)
                 free = k;
@@ -277,7 +335,9 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
             slot = free != kNoLoop ? free : oldest;
             if (slot != kNoLoop) {
                 ++group.made;
-                m_osr[slot].loop = loop_offset;
+                if (target != loop_offset)
+                    ++m_counts.osr_outer;
+                m_osr[slot].loop = target;
                 m_osr[slot].state = Queued;
                 m_osr[slot].address = 0;
                 bool no_worker = m_worker_failed || !m_worker;
@@ -310,20 +370,27 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
         compile_osr(slot);
     }
     bool again;
+    bool waiting = false;
     {
         LockGuard guard(m_lock);
         if (slot != kNoLoop && m_osr[slot].state == Optimized) {
-            ++m_counts.osr_entered;
-            address = m_osr[slot].address;
+            if (target == loop_offset) {
+                ++m_counts.osr_entered;
+                address = m_osr[slot].address;
+            } else {
+                // The frame is inside the loop the entry is for: ask again at every
+                // header until it reaches that one (or gives up, see osr_target).
+                waiting = ++m_osr_groups[defined].polls <= kOsrParentPolls;
+            }
         }
         // Ask again after `threshold` more iterations while this entry is being made, or
         // while more entries may be made (other baseline frames of it, or this one after
         // the loop ends, may loop elsewhere: a `main` runs one loop after another).
-        again = (slot != kNoLoop && m_osr[slot].state == Queued)
+        again = waiting || (slot != kNoLoop && m_osr[slot].state == Queued)
             || m_osr_groups[defined].made < kOsrEntriesMadePerFunction;
     }
     if (again && __atomic_load_n(&m_states[defined], __ATOMIC_ACQUIRE) != Refused)
-        __atomic_store_n(&m_budgets[defined], m_threshold - 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&m_budgets[defined], waiting ? 0 : m_threshold - 1, __ATOMIC_RELAXED);
     return address;
 }
 

@@ -55,6 +55,7 @@ struct TierUpCounts {
     u32 osr_refused { 0 };  // OSR entries the optimising tier refused (or that did not fit)
     u32 osr_entered { 0 };  // times a baseline frame moved to an OSR entry
     u32 osr_dropped { 0 };  // queued entries not made: another loop of the function asked later
+    u32 osr_outer { 0 };    // entries made for the loop around the loop that asked (see loop_hot)
     u32 lazy_compiled { 0 }; // functions compiled at their first call (CompileOptions::lazy)
     u32 lazy_failed { 0 };   // first calls whose compile failed (each trapped)
 };
@@ -80,6 +81,9 @@ public:
     bool idle() const;
     // For tests: while held, the background thread takes no job (queued ones wait).
     void hold_worker(bool held);
+    // For tests: false makes each loop's entry for that loop, never for the loop around
+    // it (see loop_hot); set before the module runs.
+    void set_osr_at_enclosing_loops(bool enabled) { m_osr_at_enclosing_loops = enabled; }
 
 private:
     template<typename U, typename... Args>
@@ -115,6 +119,7 @@ private:
     bool m_synchronous { false };
     bool m_inline_without_worker { true };
     bool m_osr_enabled { true };
+    bool m_osr_at_enclosing_loops { true };
     bool m_baseline_isa { false };
     Vector<i32> m_budgets;
     Vector<u8> m_states; // State per defined function, read and written atomically
@@ -127,6 +132,10 @@ private:
     static constexpr u32 kOsrEntriesPerFunction = 8;
     static constexpr u32 kOsrEntriesMadePerFunction = 16;
     static constexpr u32 kNoLoop = 0xFFFF'FFFF;
+    // Entering at the loop around the one that asked: how many loops' parents a function
+    // keeps, and how many asks may find the enclosing entry ready before giving up on it.
+    static constexpr u32 kOsrParentsKept = 8;
+    static constexpr u32 kOsrParentPolls = 1024;
     struct OsrSlot {
         u32 function { 0 }; // module function index
         u32 loop { kNoLoop };
@@ -137,7 +146,18 @@ private:
     struct OsrGroup {
         u32 first { kNoLoop }; // its first slot in m_osr, or kNoLoop (no loop fired yet)
         u32 made { 0 };        // entries queued or compiled for this function, ever
+        // The loop around each loop that asked (kNoLoop: none), for the first few.
+        u32 inner[kOsrParentsKept] { kNoLoop, kNoLoop, kNoLoop, kNoLoop, kNoLoop, kNoLoop, kNoLoop, kNoLoop };
+        u32 outer[kOsrParentsKept] {};
+        // Asks that found the enclosing loop's entry ready while the frame was elsewhere;
+        // past kOsrParentPolls, entries are made for the loops that ask, as before.
+        u32 polls { 0 };
     };
+    // The loop whose entry an ask from `loop_offset` makes (see loop_hot): the loop
+    // directly around it while the function waits for enclosing headers, else itself.
+    u32 osr_target(u32 defined, u32 function_index, u32 loop_offset) WK_EXCLUDES(m_lock);
+    // Makes the function's group of OSR slots if it has none; false without memory.
+    bool make_osr_group_locked(u32 defined, u32 function_index) WK_REQUIRES(m_lock);
 
     mutable SpinLock m_lock; // everything below
     static constexpr u64 kOsrJob = u64 { 1 } << 32;

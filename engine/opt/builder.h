@@ -60,6 +60,11 @@ private:
     usize m_used { 0 };
 };
 
+// OSR (tier-up's choice of loop): the byte offset of the loop directly enclosing the
+// `loop` at `loop_offset` in defined function `function_index` of a validated module, or
+// kNone when no loop encloses it (or no `loop` is at that offset).
+Result<u32> enclosing_loop(const Module& module, u32 function_index, u32 loop_offset);
+
 class Builder {
 public:
     // `module` must have passed validate_module and outlive the builder.

@@ -184,6 +184,13 @@ void make_pair(Pair& pair, const char* wat)
     instantiate(pair.baseline, wat, options_for(compile::Tier::Baseline, 5));
 }
 
+// Makes the entry of each loop that fires for that loop itself, not for the loop around
+// it, so that a test enters at an inner loop (the way in through the outer headers).
+void enter_at_inner_loops(Session& tiered)
+{
+    static_cast<compile::TierUpManager*>(tiered.compiled.module->tier_up())->set_osr_at_enclosing_loops(false);
+}
+
 } // namespace
 
 TEST(Osr, NestedLoopsWithLiveValuesOfEveryType)
@@ -194,6 +201,7 @@ TEST(Osr, NestedLoopsWithLiveValuesOfEveryType)
         Pair pair;
         make_pair(pair, kNested);
         ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+        enter_at_inner_loops(pair.tiered);
         auto got = call(*pair.tiered.instance, "mix", { VMVal::from_i32(n), VMVal::from_ref(&external) });
         auto want = call(*pair.baseline.instance, "mix", { VMVal::from_i32(n), VMVal::from_ref(&external) });
         ASSERT_FALSE(got.trap);
@@ -693,6 +701,7 @@ TEST(Osr, LoopNestEnteredAtTheInnermostLoopThroughTheOuterHeaders)
         Session baseline;
         instantiate(baseline, wat, options_for(compile::Tier::Baseline, 5));
         ASSERT_TRUE(tiered.instance && baseline.instance);
+        enter_at_inner_loops(tiered);
         auto got = call(*tiered.instance, "nest", { VMVal::from_i32(n), VMVal::from_ref(&external) });
         auto want = call(*baseline.instance, "nest", { VMVal::from_i32(n), VMVal::from_ref(&external) });
         ASSERT_FALSE(got.trap);
@@ -707,4 +716,74 @@ TEST(Osr, LoopNestEnteredAtTheInnermostLoopThroughTheOuterHeaders)
         EXPECT_EQ(counts.osr_refused, 0u);
         EXPECT_EQ(counts.osr_entered, 1u);
     }
+}
+
+namespace {
+
+// An inner loop inside an outer one; `inner` iterations per outer one, each a few
+// operations on values both loops carry.
+std::string two_loops(u32 inner)
+{
+    return R"wat((module
+        (func (export "two") (param $n i32) (result i64)
+            (local $i i32) (local $j i32) (local $a i64)
+            loop $outer
+                i32.const 0 local.set $j
+                loop $inner
+                    local.get $a local.get $j i64.extend_i32_u i64.add
+                    local.get $i i64.extend_i32_u i64.xor i64.const 0x1_0000_0003 i64.mul local.set $a
+                    local.get $j i32.const 1 i32.add local.tee $j
+                    i32.const )wat"
+        + std::to_string(inner) + R"wat( i32.lt_u
+                    br_if $inner
+                end
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $outer
+            end
+            local.get $a)))wat";
+}
+
+} // namespace
+
+// The inner loop's counter fires first; its entry is made for the loop around it (so
+// that the inner loop runs without the way in's test in the outer one), and the frame
+// moves to it at the outer loop's next header.
+TEST(Osr, InnerLoopEntersAtTheLoopAroundIt)
+{
+    std::string wat = two_loops(20);
+    for (i32 n : { 2, 50 }) {
+        SCOPED_TRACE(n);
+        Pair pair;
+        make_pair(pair, wat.c_str());
+        ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+        auto got = call(*pair.tiered.instance, "two", { VMVal::from_i32(n) });
+        auto want = call(*pair.baseline.instance, "two", { VMVal::from_i32(n) });
+        ASSERT_FALSE(got.trap);
+        ASSERT_FALSE(want.trap);
+        EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+        compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+        EXPECT_EQ(counts.osr_outer, 1u);
+        EXPECT_EQ(counts.osr_compiled, 1u);
+        EXPECT_EQ(counts.osr_entered, 1u);
+    }
+}
+
+// An inner loop that runs longer than the manager waits for the outer header: after
+// kOsrParentPolls asks the inner loop gets an entry of its own and the frame enters it.
+TEST(Osr, LongInnerLoopStopsWaitingForTheLoopAroundIt)
+{
+    std::string wat = two_loops(100'000);
+    Pair pair;
+    make_pair(pair, wat.c_str());
+    ASSERT_TRUE(pair.tiered.instance && pair.baseline.instance);
+    auto got = call(*pair.tiered.instance, "two", { VMVal::from_i32(2) });
+    auto want = call(*pair.baseline.instance, "two", { VMVal::from_i32(2) });
+    ASSERT_FALSE(got.trap);
+    ASSERT_FALSE(want.trap);
+    EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
+    compile::TierUpCounts counts = compile::tier_up_counts(*pair.tiered.compiled.module);
+    EXPECT_EQ(counts.osr_outer, 1u);
+    EXPECT_EQ(counts.osr_compiled, 2u);
+    EXPECT_EQ(counts.osr_entered, 1u);
 }
