@@ -252,11 +252,18 @@ bool TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<con
     bool syn = (flags & kSyn) != 0;
     u32 window = receive_window(c) >> (syn ? 0 : c.receive_shift);
     i8 shift = syn && c.window_scaling ? static_cast<i8>(c.receive_shift) : -1;
-    return send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
-                    static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, shift);
+    bool sent = send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
+                         static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, shift);
+    if (sent && (flags & kAck))
+        c.ack_pending = false; // it carried rcv_nxt and the window: what an owed ACK would say
+    return sent;
 }
 
-void TcpLayer::send_ack(Connection& c, u64 now_ns) { send_segment(c, c.snd_nxt, kAck, {}, now_ns); }
+void TcpLayer::send_ack(Connection& c, u64 now_ns)
+{
+    if (!send_segment(c, c.snd_nxt, kAck, {}, now_ns))
+        c.ack_pending = true; // tick() sends it when the device has room again
+}
 
 bool TcpLayer::send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns)
 {
@@ -497,9 +504,12 @@ void TcpLayer::tick(u64 now_ns)
     for (auto& c : m_connections) {
         if (c.in_use && !c.timer_ns)
             keepalive_tick(c, now_ns);
-        // What the device could not take before (push stopped at a full ring).
+        // What the device could not take before (push stopped at a full ring), and an ACK it
+        // refused (unless data just carried one).
         if (c.in_use && ((c.tx_sent < c.tx_count && c.snd_wnd) || (c.fin_queued && !c.fin_sent)))
             push(c, now_ns);
+        if (c.in_use && c.ack_pending && c.state != TcpState::Closed)
+            send_ack(c, now_ns);
         if (!c.in_use || c.state == TcpState::Closed || !c.timer_ns || now_ns < c.timer_ns)
             continue;
         if (c.state == TcpState::TimeWait) {

@@ -237,6 +237,11 @@ private:
         bool window_scaling { false }; // offered (SYN_SENT), then agreed by both SYNs
         u8 send_shift { 0 };
         u8 receive_shift { 0 };
+        // An ACK the device refused (its transmit ring full): sent again by tick(). NOTE: a
+        // lost ACK is usually made good by the next, but the last ones of a window draw no
+        // next: the peer, its window used up, waits for its RTO (1 s and more) with nothing
+        // we would answer. Receiving at 1 MB/s from QEMU's user networking was these stalls.
+        bool ack_pending { false };
         bool keepalive { false };
         u8 keepalive_probes { 0 }; // sent since the peer was last heard
         u64 last_heard_ns { 0 };
