@@ -104,7 +104,10 @@ void initialize_network()
         net::MacAddress mac;
         __builtin_memcpy(mac.bytes, (*device)->mac(), 6);
         g_sink->m_device = *device;
-        auto* interface = new (std::nothrow) net::Interface(*g_sink, mac);
+        // TCP's initial sequence numbers start from the kernel's generator, unlike every boot.
+        u32 sequence_seed;
+        x86_64::fill_random(Bytes(reinterpret_cast<u8*>(&sequence_seed), sizeof sequence_seed));
+        auto* interface = new (std::nothrow) net::Interface(*g_sink, mac, sequence_seed);
         if (!interface) {
             debug::warn("network: no memory for the IPv4 stack");
             delete *device;

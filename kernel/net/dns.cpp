@@ -43,6 +43,22 @@ Result<usize> skip_name(std::span<const u8> message, usize at)
     }
 }
 
+u8 fold_case(u8 byte) { return byte >= 'A' && byte <= 'Z' ? static_cast<u8>(byte + ('a' - 'A')) : byte; }
+
+// Whether the message's question section is the query's one question: the same name (label
+// lengths are below 64, so folding letters leaves them alone), type and class. The query is
+// ours, so its question runs from the header to its end.
+bool same_question(std::span<const u8> query, std::span<const u8> message)
+{
+    if (query.size() <= kHeader || message.size() < query.size() || load_be16(message.data() + 4) != 1)
+        return false;
+    for (usize i = kHeader; i < query.size(); ++i) {
+        if (fold_case(query[i]) != fold_case(message[i]))
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 Result<usize> dns_build_query(u16 id, std::span<const char> name, std::span<u8> out)
@@ -81,13 +97,15 @@ Result<usize> dns_build_query(u16 id, std::span<const char> name, std::span<u8> 
     return at + 4;
 }
 
-Result<Ipv4Address> dns_parse_answer(u16 id, std::span<const u8> message)
+Result<Ipv4Address> dns_parse_answer(std::span<const u8> query, std::span<const u8> message)
 {
     if (message.size() < kHeader)
         return Error::malformed("DNS message shorter than its header");
     const u8* p = message.data();
-    if (load_be16(p) != id || !(p[2] & 0x80))
+    if (query.size() < kHeader || load_be16(p) != load_be16(query.data()) || !(p[2] & 0x80))
         return Error::from("not the answer to this DNS query", ErrorKind::Invalid);
+    if (!same_question(query, message))
+        return Error::from("DNS answer to another question", ErrorKind::Invalid);
     if (p[2] & 0x02)
         return Error::from("DNS answer truncated", ErrorKind::Io);
     u8 rcode = p[3] & 0x0F;
@@ -95,14 +113,8 @@ Result<Ipv4Address> dns_parse_answer(u16 id, std::span<const u8> message)
         return Error::from("no such name", ErrorKind::OutOfRange);
     if (rcode != 0)
         return Error::from("DNS server failed", ErrorKind::Io);
-    u16 questions = load_be16(p + 4);
     u16 answers = load_be16(p + 6);
-    usize at = kHeader;
-    for (u16 i = 0; i < questions; ++i) {
-        at = TRY(skip_name(message, at)) + 4;
-        if (at > message.size())
-            return Error::malformed("DNS question runs off the message");
-    }
+    usize at = query.size(); // past the one question, the query's own
     for (u16 i = 0; i < answers; ++i) {
         at = TRY(skip_name(message, at));
         if (at + 10 > message.size())

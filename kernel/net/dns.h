@@ -22,10 +22,12 @@ inline constexpr usize kMaxDnsMessage = 512; // over UDP without EDNS (RFC 1035,
 // those rules, OutOfRange when `out` is too small.
 Result<usize> dns_build_query(u16 id, std::span<const char> name, std::span<u8> out);
 
-// The first A record of the answer to query `id`. Invalid: not an answer to it (another id,
-// not a response); Io: the server failed (SERVFAIL, REFUSED, a truncated answer); OutOfRange:
-// the name does not exist (NXDOMAIN) or has no IPv4 address; Malformed: the message breaks
-// RFC 1035's layout.
-Result<Ipv4Address> dns_parse_answer(u16 id, std::span<const u8> message);
+// The first A record of the answer to `query` (a message dns_build_query made). Invalid: not
+// an answer to it: another id, not a response, or a question section that is not exactly the
+// query's one question (its name compared without regard to case, RFC 4343), so that a
+// spoofer must guess the id and the source port (the caller's, random: RFC 5452) and the name;
+// Io: the server failed (SERVFAIL, REFUSED, a truncated answer); OutOfRange: the name does not
+// exist (NXDOMAIN) or has no IPv4 address; Malformed: the message breaks RFC 1035's layout.
+Result<Ipv4Address> dns_parse_answer(std::span<const u8> query, std::span<const u8> message);
 
 } // namespace wk::kernel::net

@@ -112,9 +112,10 @@ void TcpLayer::receive(Ipv4Address from, Ipv4Address to, std::span<const u8> byt
         return;
     }
     Segment segment { load_be16(p), load_be16(p + 2), load_be32(p + 4), load_be32(p + 8), p[13], load_be16(p + 14), 0, -1,
-                      bytes.subspan(header) };
-    // Options: MSS and window scale are used (on a SYN only); every length is checked
-    // against the header.
+                      bytes.subspan(header), false };
+    // Options: MSS, window scale and SACK-permitted are used (on a SYN only); every length is
+    // checked against the header. The peer's SACK blocks are not read (we send no SACK-based
+    // retransmissions: RFC 2018's receive side only).
     for (usize at = kHeader; at < header;) {
         u8 kind = p[at];
         if (kind == 0)
@@ -131,6 +132,8 @@ void TcpLayer::receive(Ipv4Address from, Ipv4Address to, std::span<const u8> byt
             segment.mss = load_be16(p + at + 2);
         if (kind == 3 && p[at + 1] == 3)
             segment.window_shift = static_cast<i8>(p[at + 2] < kMaxWindowShift ? p[at + 2] : kMaxWindowShift);
+        if (kind == 4 && p[at + 1] == 2)
+            segment.sack_permitted = true;
         at += p[at + 1];
     }
     if (segment.source_port == 0 || segment.destination_port == 0) {
@@ -192,6 +195,7 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
         c.send_shift = static_cast<u8>(segment.window_shift);
         c.receive_shift = kOurWindowShift;
     }
+    c.sack = segment.sack_permitted;
     c.listener = listener;
     c.remote = from;
     c.remote_port = segment.source_port;
@@ -212,9 +216,12 @@ void TcpLayer::accept_syn(Ipv4Address from, const Segment& segment, u64 now_ns)
 }
 
 bool TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
-                        u64 now_ns, i8 window_shift)
+                        u64 now_ns, const Options& options)
 {
-    usize header = (flags & kSyn) ? kHeader + (window_shift >= 0 ? 8 : 4) : kHeader;
+    bool syn = (flags & kSyn) != 0;
+    usize blocks = syn ? 0 : options.sack_blocks.size();
+    usize header = syn ? kHeader + 4 + (options.window_shift >= 0 ? 4 : 0) + (options.sack_permitted ? 4 : 0)
+                       : kHeader + (blocks ? 4 + 8 * blocks : 0);
     u8* s = m_segment;
     store_be16(s, to.local_port);
     store_be16(s + 2, to.remote_port);
@@ -225,15 +232,35 @@ bool TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8
     store_be16(s + 14, window);
     store_be16(s + 16, 0);
     store_be16(s + 18, 0);
-    if (flags & kSyn) {
-        s[20] = 2;
-        s[21] = 4;
-        store_be16(s + 22, kOurMss);
-        if (window_shift >= 0) {
-            s[24] = 1; // NOP, so that the header stays a multiple of 4
-            s[25] = 3;
-            s[26] = 3;
-            s[27] = static_cast<u8>(window_shift);
+    usize at = kHeader;
+    if (syn) {
+        s[at] = 2;
+        s[at + 1] = 4;
+        store_be16(s + at + 2, kOurMss);
+        at += 4;
+        if (options.window_shift >= 0) {
+            s[at] = 1; // NOP, so that the header stays a multiple of 4
+            s[at + 1] = 3;
+            s[at + 2] = 3;
+            s[at + 3] = static_cast<u8>(options.window_shift);
+            at += 4;
+        }
+        if (options.sack_permitted) {
+            s[at] = 1;
+            s[at + 1] = 1;
+            s[at + 2] = 4;
+            s[at + 3] = 2;
+        }
+    } else if (blocks) {
+        s[at] = 1;
+        s[at + 1] = 1;
+        s[at + 2] = 5;
+        s[at + 3] = static_cast<u8>(2 + 8 * blocks);
+        at += 4;
+        for (auto& block : options.sack_blocks) {
+            store_be32(s + at, block.start);
+            store_be32(s + at + 4, block.end);
+            at += 8;
         }
     }
     __builtin_memcpy(s + header, data.data(), data.size());
@@ -251,12 +278,26 @@ bool TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<con
     // RFC 7323: a SYN's window is never scaled, every later one is.
     bool syn = (flags & kSyn) != 0;
     u32 window = receive_window(c) >> (syn ? 0 : c.receive_shift);
-    i8 shift = syn && c.window_scaling ? static_cast<i8>(c.receive_shift) : -1;
-    return send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
-                    static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, shift);
+    Options options;
+    options.window_shift = syn && c.window_scaling ? static_cast<i8>(c.receive_shift) : -1;
+    options.sack_permitted = syn && c.sack;
+    // RFC 2018: an ACK while bytes wait past a gap lists their ranges, the latest segment's
+    // first (only on segments without data, which have room for them).
+    OutOfOrderRange blocks[kMaxSackBlocks];
+    if (!syn && c.sack && data.empty() && c.ooo_count)
+        options.sack_blocks = std::span<const OutOfOrderRange>(blocks, sack_blocks(c, blocks));
+    bool sent = send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
+                         static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, options);
+    if (sent && (flags & kAck))
+        c.ack_pending = false; // it carried rcv_nxt and the window: what an owed ACK would say
+    return sent;
 }
 
-void TcpLayer::send_ack(Connection& c, u64 now_ns) { send_segment(c, c.snd_nxt, kAck, {}, now_ns); }
+void TcpLayer::send_ack(Connection& c, u64 now_ns)
+{
+    if (!send_segment(c, c.snd_nxt, kAck, {}, now_ns))
+        c.ack_pending = true; // tick() sends it when the device has room again
+}
 
 bool TcpLayer::send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns)
 {
@@ -279,11 +320,11 @@ void TcpLayer::send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns
     Endpoint endpoint { to, segment.source_port, segment.destination_port };
     ++m_counters.resets_sent;
     if (segment.flags & kAck) {
-        send_raw(endpoint, segment.acknowledgment, 0, kRst, 0, {}, now_ns);
+        send_bare(endpoint, segment.acknowledgment, 0, kRst, now_ns);
         return;
     }
     u32 length = static_cast<u32>(segment.data.size()) + ((segment.flags & kSyn) ? 1 : 0) + ((segment.flags & kFin) ? 1 : 0);
-    send_raw(endpoint, 0, segment.sequence + length, kRst | kAck, 0, {}, now_ns);
+    send_bare(endpoint, 0, segment.sequence + length, kRst | kAck, now_ns);
 }
 
 void TcpLayer::release(Connection& c)
@@ -497,9 +538,12 @@ void TcpLayer::tick(u64 now_ns)
     for (auto& c : m_connections) {
         if (c.in_use && !c.timer_ns)
             keepalive_tick(c, now_ns);
-        // What the device could not take before (push stopped at a full ring).
+        // What the device could not take before (push stopped at a full ring), and an ACK it
+        // refused (unless data just carried one).
         if (c.in_use && ((c.tx_sent < c.tx_count && c.snd_wnd) || (c.fin_queued && !c.fin_sent)))
             push(c, now_ns);
+        if (c.in_use && c.ack_pending && c.state != TcpState::Closed)
+            send_ack(c, now_ns);
         if (!c.in_use || c.state == TcpState::Closed || !c.timer_ns || now_ns < c.timer_ns)
             continue;
         if (c.state == TcpState::TimeWait) {

@@ -13,6 +13,8 @@
 // passed in. Segments past a gap wait in the receive buffer (tcp_receive.cpp). Congestion
 // control is NewReno (RFC 5681, 6582; tcp_control.cpp). Window scaling (RFC 7323) both ways
 // when both SYNs carry the option. Keep-alive (tcp_keepalive.cpp) on accepted connections.
+// SACK's receive side (RFC 2018): when both SYNs carry SACK-permitted, ACKs list the ranges
+// kept past a gap (tcp_receive.cpp); the peer's blocks are not read.
 //
 // Memory is fixed: kConnections connections with kBufferBytes of receive and
 // kSendBufferBytes of send buffer each, both rings (what is in flight is at most the send
@@ -235,8 +237,15 @@ private:
         u32 tx_count { 0 };      // bytes in tx from snd_una's first data byte on
         u32 tx_sent { 0 };       // of which sent (snd_nxt's position)
         bool window_scaling { false }; // offered (SYN_SENT), then agreed by both SYNs
+        bool sack { false };           // the same for SACK (RFC 2018): our ACKs carry blocks
+        u32 sack_recent { 0 };         // the start of the latest segment kept past a gap
         u8 send_shift { 0 };
         u8 receive_shift { 0 };
+        // An ACK the device refused (its transmit ring full): sent again by tick(). NOTE: a
+        // lost ACK is usually made good by the next, but the last ones of a window draw no
+        // next: the peer, its window used up, waits for its RTO (1 s and more) with nothing
+        // we would answer. Receiving at 1 MB/s from QEMU's user networking was these stalls.
+        bool ack_pending { false };
         bool keepalive { false };
         u8 keepalive_probes { 0 }; // sent since the peer was last heard
         u64 last_heard_ns { 0 };
@@ -258,6 +267,7 @@ private:
         u16 mss; // 0: no option
         i8 window_shift; // -1: no option; else at most kMaxWindowShift
         std::span<const u8> data;
+        bool sack_permitted; // RFC 2018's option (on a SYN)
     };
 
     struct Endpoint {
@@ -287,11 +297,26 @@ private:
     bool take_in_order(Connection& c, std::span<const u8> data, bool fin, u64 now_ns);
     // Unread and queued bytes go (the owner closed).
     void drop_received(Connection& c);
+    // The SACK blocks an ACK carries (RFC 2018, 4): the range holding the latest segment
+    // kept past a gap first, then the others in sequence order, at most kMaxSackBlocks.
+    static usize sack_blocks(const Connection& c, OutOfOrderRange* out);
     void send_reset_for(Ipv4Address to, const Segment& segment, u64 now_ns);
-    // A SYN carries MSS, and the window scale option when `window_shift` is not -1.
+    // What a segment carries beyond the header: on a SYN, MSS always, window scale when
+    // `window_shift` is not -1, SACK-permitted when asked; on others, SACK blocks.
+    struct Options {
+        i8 window_shift { -1 };
+        bool sack_permitted { false };
+        std::span<const OutOfOrderRange> sack_blocks {};
+    };
+    static constexpr usize kMaxSackBlocks = 4; // 36 bytes of the 40 options may take
     // Whether the segment went to the device (TcpOutput::send_tcp_segment).
     bool send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u16 window, std::span<const u8> data,
-                  u64 now_ns, i8 window_shift = -1);
+                  u64 now_ns, const Options& options);
+    // A segment without options (a RST for no connection).
+    bool send_bare(const Endpoint& to, u32 sequence, u32 acknowledgment, u8 flags, u64 now_ns)
+    {
+        return send_raw(to, sequence, acknowledgment, flags, 0, {}, now_ns, Options {});
+    }
     bool send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns);
     void send_ack(Connection& c, u64 now_ns);
     // `length` bytes of the send buffer from `offset` on, at `sequence`.
@@ -332,7 +357,7 @@ private:
     Listener m_listeners[kListeners];
     Connection m_connections[kConnections];
     u16 m_next_ephemeral { kFirstEphemeralPort };
-    u8 m_segment[20 + 8 + 1460] {};
+    u8 m_segment[20 + 40 + 1460] {};
     u8 m_payload[1460] {}; // a segment's data gathered from the send ring
 };
 

@@ -55,6 +55,7 @@ Result<usize> TcpLayer::connect(Ipv4Address remote, u16 port, u64 now_ns)
     reset_slot(c);
     c.in_use = true;
     c.window_scaling = true; // offered; the SYN+ACK says whether the peer agrees
+    c.sack = true;           // the same
     c.receive_shift = kOurWindowShift;
     c.owned = true;
     c.state = TcpState::SynSent;
@@ -104,6 +105,7 @@ void TcpLayer::handle_syn_sent(Connection& c, const Segment& segment, u64 now_ns
         c.window_scaling = false; // RFC 7323: neither side scales
         c.receive_shift = 0;
     }
+    c.sack = segment.sack_permitted;
     c.snd_wnd = segment.window; // a SYN's: never scaled
     c.peer_mss = segment.mss ? (segment.mss < kOurMss ? segment.mss : kOurMss) : kDefaultMss;
     if (c.peer_mss < 64)

@@ -64,7 +64,25 @@ void TcpLayer::queue_out_of_order(Connection& c, u32 sequence, std::span<const u
     }
     c.ooo[position] = OutOfOrderRange { start, end };
     c.ooo_count = static_cast<u8>(kept + 1);
+    c.sack_recent = sequence;
     ++m_counters.out_of_order_queued;
+}
+
+usize TcpLayer::sack_blocks(const Connection& c, OutOfOrderRange* out)
+{
+    usize count = 0;
+    usize recent = c.ooo_count;
+    for (usize i = 0; i < c.ooo_count; ++i) {
+        if (seq_le(c.ooo[i].start, c.sack_recent) && seq_lt(c.sack_recent, c.ooo[i].end))
+            recent = i;
+    }
+    if (recent < c.ooo_count)
+        out[count++] = c.ooo[recent];
+    for (usize i = 0; i < c.ooo_count && count < kMaxSackBlocks; ++i) {
+        if (i != recent)
+            out[count++] = c.ooo[i];
+    }
+    return count;
 }
 
 bool TcpLayer::take_in_order(Connection& c, std::span<const u8> data, bool fin, u64 now_ns)

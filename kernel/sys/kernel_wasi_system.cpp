@@ -280,6 +280,13 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
     copy.pipe = slot->pipe;
     copy.socket = slot->socket;
     copy.udp = slot->udp;
+    // A socket counts for the process it is handed to as well (socket_quota.h).
+    if (slot->counted) {
+        if (Errno refused = target.m_quota.take(slot->kind); refused != Errno::Success)
+            return refused;
+        copy.counted = true;
+        copy.kind = slot->kind;
+    }
     if (copy.socket)
         filetype = wasi::Filetype::SocketStream;
     else if (copy.udp)
@@ -290,9 +297,14 @@ wasi::Expected<wasi::HostHandle> KernelWasiSystem::share_into(HostHandle handle,
         filetype = wasi::Filetype::Unknown; // WASI preview1 has no FIFO type (as wasmtime)
     else
         filetype = wasi::Filetype::CharacterDevice;
+    bool counted = copy.counted;
+    SocketKind kind = copy.kind;
     auto installed = target.install(std::move(copy));
-    if (!installed)
+    if (!installed) {
+        if (counted)
+            target.m_quota.give_back(kind);
         return installed.error();
+    }
     return *installed;
 }
 
@@ -309,6 +321,9 @@ wasi::Expected<void> KernelWasiSystem::close(HostHandle handle)
         slot->pipe = nullptr; // the last reference to an end wakes the other side (pipe.h)
         slot->socket = nullptr; // the last reference closes the connection (tcp_socket.h)
         slot->udp = nullptr;
+        if (slot->counted)
+            m_quota.give_back(slot->kind);
+        slot->counted = false;
     }
     if (last)
         release_in_steps(std::move(last));

@@ -6,6 +6,7 @@
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/open_file.h"
 #include "kernel/sys/pipe.h"
+#include "kernel/sys/socket_quota.h"
 #include "kernel/sys/stream.h"
 #include "kernel/sys/tcp_socket.h"
 #include "kernel/sys/udp_socket.h"
@@ -57,6 +58,8 @@ public:
     Expected<HostHandle> open_tcp_listener(u16 port, u16 backlog);
     // Open handles (for tests and leak checks).
     usize open_handle_count() const;
+    // What this process's descriptors hold of the network stack (socket_quota.h).
+    SocketQuota socket_quota() const;
 
     // The object behind a handle, to hand to another process (wasmkern spawn's stdio): the
     // new handle in `target` refers to the same open file description or stream (shared
@@ -117,10 +120,18 @@ private:
         RefPtr<PipeEnd> pipe;        // which, for a pipe end, is this one (the slot owns it)
         RefPtr<TcpSocket> socket;    // or, for a socket, this one
         RefPtr<UdpSocket> udp;       // or, for a datagram socket, this one
+        bool counted { false };      // a socket counted in m_quota as `kind`
+        SocketKind kind { SocketKind::Listener };
         bool in_use() const { return file || stream; }
     };
 
     Expected<HostHandle> install(Slot);
+    // m_quota (under the FsGuard): counts a socket of `kind` before it is made, or refuses it.
+    Expected<void> take_quota(SocketKind);
+    void give_back_quota(SocketKind);
+    // Installs a socket's slot counted as `kind` (take_quota done); gives the count back on
+    // failure. Callers hold the FsGuard.
+    Expected<HostHandle> install_socket_locked(Slot, SocketKind);
     // The slot of an open handle, or BadF. Callers hold the FsGuard.
     Expected<Slot*> slot_locked(HostHandle);
     Expected<fs::Directory*> directory_locked(HostHandle);
@@ -131,6 +142,7 @@ private:
 
     fs::FileSystem& m_fs;
     Vector<Slot> m_slots;
+    SocketQuota m_quota; // under the FsGuard
 };
 
 } // namespace wk::kernel::sys

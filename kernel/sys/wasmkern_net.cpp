@@ -5,6 +5,7 @@
 // 1 ms between looks (the net thread's period), ends at its deadline, and ends with `intr`
 // when the caller is being killed.
 #include "engine/wasi/wasi_context.h"
+#include "kernel/arch/x86_64/entropy.h"
 #include "kernel/drivers/network.h"
 #include "kernel/net/dns.h"
 #include "kernel/object/handle_table.h"
@@ -21,6 +22,8 @@ namespace {
 
 constexpr u64 kMillisecond = 1'000'000;
 constexpr u32 kDnsTries = 3;
+// Random source ports tried before giving up (the stack has 8 UDP sockets among 16384 ports).
+constexpr u32 kDnsPortTries = 16;
 constexpr u64 kDnsWaitNs = 2'000 * kMillisecond;
 constexpr u32 kMaxPingTimeoutMs = 60'000;
 constexpr u32 kPingPayload = 56;
@@ -41,9 +44,35 @@ bool killed()
 
 u32 to_u32(Errno error) { return static_cast<u32>(error); }
 
+template<typename T>
+T random_value()
+{
+    T value;
+    x86_64::fill_random(Bytes(reinterpret_cast<u8*>(&value), sizeof value));
+    return value;
+}
+
+// A UDP socket of the stack on a random port of 49152..65535 (RFC 5452: the port is the
+// query's second secret, beside its id). NFile when the stack's sockets are all open.
+Errno open_dns_socket(net::Interface& interface, usize* socket)
+{
+    for (u32 tries = 0; tries < kDnsPortTries; ++tries) {
+        u16 port = static_cast<u16>(net::TcpLayer::kFirstEphemeralPort + random_value<u16>() % 16384);
+        NetworkLock lock;
+        auto opened = interface.udp_open(port);
+        if (opened) {
+            *socket = *opened;
+            return Errno::Success;
+        }
+        if (opened.error().kind() != ErrorKind::Invalid)
+            return Errno::NFile; // all open; Invalid is a port in use: another try
+    }
+    return Errno::NFile;
+}
+
 // One query to the DHCP-given server and up to kDnsWaitNs for its answer, from `socket`.
 // Success with *address, TimedOut when nothing came, or the answer's error.
-Errno ask_dns(net::Interface& interface, usize socket, u16 id, std::span<const u8> query, u32* address)
+Errno ask_dns(net::Interface& interface, usize socket, std::span<const u8> query, u32* address)
 {
     u64 sent_at;
     {
@@ -60,14 +89,14 @@ Errno ask_dns(net::Interface& interface, usize socket, u16 id, std::span<const u
                 if (datagram->from != interface.dns() || datagram->from_port != net::kDnsPort)
                     continue; // not from the server asked
                 usize length = datagram->length < sizeof message ? datagram->length : sizeof message;
-                auto answer = net::dns_parse_answer(id, std::span<const u8>(message, length));
+                auto answer = net::dns_parse_answer(query, std::span<const u8>(message, length));
                 if (answer) {
                     *address = *answer;
                     return Errno::Success;
                 }
                 switch (answer.error().kind()) {
                 case ErrorKind::Invalid:
-                    continue; // an answer to an earlier try
+                    continue; // an answer to an earlier query on this port, or a forgery
                 case ErrorKind::OutOfRange:
                     return Errno::NoEnt;
                 case ErrorKind::Malformed:
@@ -120,28 +149,25 @@ u32 resolve(WasmkernCaller& caller, u32 resource, u32 name_ptr, u32 name_len, u3
     if (!name || !memory.contains(addr_out, 4))
         return to_u32(Errno::Fault);
     u8 query[net::kMaxDnsMessage];
-    u16 id = static_cast<u16>(drivers::network_now_ns() >> 7) ^ static_cast<u16>(caller.pid * 40503u);
-    auto built = net::dns_build_query(id, std::span<const char>(reinterpret_cast<const char*>(name->data()), name->size()),
-                                      query);
+    std::span<const char> text(reinterpret_cast<const char*>(name->data()), name->size());
+    auto built = net::dns_build_query(random_value<u16>(), text, query);
     if (!built)
         return to_u32(Errno::Inval);
     auto* interface = drivers::network_interface();
     if (!interface)
         return to_u32(Errno::NetDown);
-    usize socket;
     {
         NetworkLock lock;
         if (interface->address() == 0 || interface->dns() == 0)
             return to_u32(Errno::NetDown);
-        auto opened = interface->udp_open(0);
-        if (!opened)
-            return to_u32(Errno::NFile);
-        socket = *opened;
     }
+    usize socket;
+    if (Errno opened = open_dns_socket(*interface, &socket); opened != Errno::Success)
+        return to_u32(opened);
     u32 address = 0;
     Errno result = Errno::TimedOut;
     for (u32 attempt = 0; attempt < kDnsTries && result == Errno::TimedOut; ++attempt)
-        result = ask_dns(*interface, socket, id, std::span<const u8>(query, *built), &address);
+        result = ask_dns(*interface, socket, std::span<const u8>(query, *built), &address);
     {
         NetworkLock lock;
         interface->udp_close(socket);

@@ -1,8 +1,8 @@
 // net_abuse HOST PORT [os]: the wasmkern network calls given hostile arguments (pointers
 // outside memory, bad lengths, ports and addresses, forged handles), then a connect flood to
-// HOST:PORT (a server that accepts) held open: it must stop at a bound with ENFILE in the OS
-// ("os": at TcpSocket::kMaxOutbound, 8) or succeed throughout on Linux, and connect again once
-// the flood is closed. Prints each result and "net_abuse: ok" when all were as expected.
+// HOST:PORT (a server that accepts) held open: it must stop at the process's quota with EMFILE
+// in the OS ("os": SocketQuota::kMaxOutbound, 4) or succeed throughout on Linux, and connect
+// again once the flood is closed. Prints each result and "net_abuse: ok" when all were as expected.
 #include "wasmkern.h"
 
 #include <errno.h>
@@ -77,7 +77,7 @@ int main(int argc, char** argv)
     }
     printf("flood: %d connected%s%s\n", connected, refusal ? ", then " : "", refusal ? strerror(refusal) : "");
     if (os)
-        expect("flood bound", connected == 8 && refusal == ENFILE ? 0 : EIO, 0);
+        expect("flood bound", connected == 4 && refusal == EMFILE ? 0 : EIO, 0);
     else
         expect("flood", connected == FLOOD ? 0 : EIO, 0);
     for (int i = 0; i < connected; ++i)

@@ -29,7 +29,7 @@ class VirtioNet {
 public:
     static constexpr u16 kPreferredQueueSize = 128;
     static constexpr usize kBufferBytes = 2048;
-    static constexpr usize kTransmitBuffers = 32;
+    static constexpr usize kTransmitBuffers = 128;
     // virtio_net_hdr with VIRTIO_F_VERSION_1 (num_buffers included): 12 bytes before each frame.
     static constexpr usize kHeaderBytes = 12;
     // An Ethernet frame without FCS or VLAN tag.

@@ -29,6 +29,8 @@ struct SentSegment {
     bool checksum_ok;
     u16 mss;
     i16 window_shift; // -1: no option
+    bool sack_permitted { false };
+    std::vector<std::pair<u32, u32>> sack; // RFC 2018 blocks: start, end
 };
 
 inline SentSegment parse_sent(const Bytes& frame)
@@ -52,6 +54,10 @@ inline SentSegment parse_sent(const Bytes& frame)
             out.mss = load_be16(s + at + 2);
         if (s[at] == 3 && at + 3 <= header)
             out.window_shift = s[at + 2];
+        if (s[at] == 4 && at + 2 <= header)
+            out.sack_permitted = true;
+        for (usize b = at + 2; s[at] == 5 && b + 8 <= at + s[at + 1] && b + 8 <= header; b += 8)
+            out.sack.emplace_back(load_be32(s + b), load_be32(s + b + 4));
         at += s[at + 1] ? s[at + 1] : header;
     }
     return out;

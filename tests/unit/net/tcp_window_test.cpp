@@ -149,5 +149,45 @@ TEST_F(TcpTest, WhatAFullDeviceRingRefusesWaitsForTheNextTick)
     EXPECT_EQ(tcp().counters().retransmissions, 0u); // nothing was lost
 }
 
+// The last ACKs of a window refused by a full device ring: the peer has nothing more to send
+// and would wait for its RTO; the ACK owed goes at the next tick the device takes it, once.
+TEST_F(TcpTest, AnAckTheDeviceRefusesIsSentAtTheNextTick)
+{
+    auto [connection, iss] = establish();
+    u32 sequence = 1001;
+    for (int i = 0; i < 4; ++i) {
+        if (i == 2)
+            sink.room = 0; // the last two ACKs are refused
+        deliver(tcp_segment(kPeerPort, 80, sequence, iss + 1, kAck, Bytes(kMss, 'w')));
+        sequence += kMss;
+    }
+    auto acks = sent();
+    ASSERT_EQ(acks.size(), 2u);
+    EXPECT_EQ(acks[1].acknowledgment, 1001 + 2 * kMss);
+    EXPECT_EQ(interface->counters().frames_send_failed, 2u);
+    interface->tick(now + 1'000'000); // still full
+    EXPECT_TRUE(sent().empty());
+    sink.room = ~usize(0);
+    interface->tick(now + 2'000'000);
+    auto owed = sent();
+    ASSERT_EQ(owed.size(), 1u);
+    EXPECT_EQ(owed[0].flags, kAck);
+    EXPECT_EQ(owed[0].acknowledgment, sequence);
+    EXPECT_EQ(owed[0].window, unscaled_window(TcpLayer::kBufferBytes - 4 * kMss));
+    interface->tick(now + 3'000'000); // paid: nothing more
+    EXPECT_TRUE(sent().empty());
+    // Data that goes out carries the owed ACK: no ACK of its own follows.
+    sink.room = 0;
+    deliver(tcp_segment(kPeerPort, 80, sequence, iss + 1, kAck, text("more")));
+    sink.room = ~usize(0);
+    ASSERT_EQ(*tcp().send(connection, text("answer"), now), 6u);
+    auto answer = sent();
+    ASSERT_EQ(answer.size(), 1u);
+    EXPECT_EQ(answer[0].acknowledgment, sequence + 4);
+    interface->tick(now + 4'000'000);
+    EXPECT_TRUE(sent().empty());
+    EXPECT_EQ(tcp().counters().retransmissions, 0u);
+}
+
 } // namespace
 } // namespace wk::kernel::net::test
