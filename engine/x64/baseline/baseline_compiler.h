@@ -495,7 +495,8 @@ private:
 
     // Stack maps (stack_maps.cpp): entries and bitmaps of the functions compiled so far,
     // where the current function's begin, a bitmap's index by hash (dedup), the locals'
-    // reference bits, and the words the current function may still spend on maps.
+    // reference bits, the work the current function may still spend on maps, and the
+    // bitmap words the module may keep (0: not computed yet; see stack_maps.cpp).
     Vector<StackMapEntry> m_stack_maps;
     Vector<u32> m_stack_map_bits;
     u32 m_function_stack_maps { 0 };
@@ -504,6 +505,7 @@ private:
     Vector<u32> m_local_ref_bits;
     Vector<u32> m_stack_map_scratch;
     u64 m_stack_map_budget { 0 };
+    u64 m_stack_map_words_limit { 0 };
 
     CacheState m_cache;
     CacheState m_empty_state;

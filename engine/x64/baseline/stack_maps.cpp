@@ -31,9 +31,18 @@ Result<void> BaselineCompiler::begin_stack_maps(u32 body_bytes)
 {
     m_function_stack_maps = static_cast<u32>(m_stack_maps.size());
     m_function_stack_map_bits = static_cast<u32>(m_stack_map_bits.size());
-    // Hashing and storing maps costs at most this many words in all, linear in the body
-    // (a hostile body cannot make it quadratic); call sites past it get no map.
+    // Building a map visits each slot of the frame once: at most this many visits per
+    // function, linear in the body (a hostile body cannot make it quadratic); call sites
+    // past it get no map.
     m_stack_map_budget = u64 { body_bytes } * 64 + 65536;
+    // What the module keeps for its life: at most 4 words per byte of its bodies plus 64 K
+    // words in all (wide frames of many locals, bitmaps made to differ, are refused there).
+    if (m_stack_map_words_limit == 0) {
+        u64 bytes = 0;
+        for (const Code& code : m_module.codes)
+            bytes += code.size;
+        m_stack_map_words_limit = bytes * 4 + 65536;
+    }
     m_local_ref_bits.clear();
     Span<const ValType> locals = m_validator.locals();
     TRY(m_local_ref_bits.try_resize((locals.size() + 31) / 32, 0));
@@ -57,10 +66,17 @@ Result<void> BaselineCompiler::record_stack_map(u32 height)
     u32 locals = static_cast<u32>(m_local_kinds.size());
     u32 count = locals + height;
     u32 words = (count + 31) / 32;
-    u64 cost = u64 { words } + kStackMapHeaderWords;
+    u64 cost = u64 { count } + words + kStackMapHeaderWords;
     if (cost > m_stack_map_budget)
         return {}; // no map: the collector does not run while this call does
     m_stack_map_budget -= cost;
+    // The validator has seen the instruction: its stack is the one below the call's
+    // operands, then the results. A return_call compiled as a call and a return is the
+    // exception: the validator already dropped the block's values (the rest of the block
+    // is unreachable); without their types, no map.
+    Span<const ValType> types = m_validator.value_stack();
+    if (types.size() < height)
+        return {};
 
     Vector<u32>& bitmap = m_stack_map_scratch;
     bitmap.clear();
@@ -71,11 +87,6 @@ Result<void> BaselineCompiler::record_stack_map(u32 height)
     u32* bits = bitmap.data() + kStackMapHeaderWords;
     for (u32 w = 0; w < m_local_ref_bits.size(); ++w)
         bits[w] = m_local_ref_bits[w];
-    // The validator has seen the instruction: its stack is the one below the call's
-    // operands, then the results.
-    Span<const ValType> types = m_validator.value_stack();
-    if (types.size() < height)
-        return Error::from("baseline compiler: operand types out of step with the stack", ErrorKind::Invalid, m_offset);
     for (u32 k = 0; k < height; ++k) {
         const StackEntry& entry = m_stack.at(k);
         if (entry.location != Location::Stack || entry.kind != ValKind::Ref || !holds_gc_refs(types[k]))
@@ -96,6 +107,8 @@ Result<void> BaselineCompiler::record_stack_map(u32 height)
             index = *known;
     }
     if (!reused) {
+        if (m_stack_map_bits.size() + bitmap.size() > m_stack_map_words_limit)
+            return {};
         TRY(m_stack_map_bits.try_extend(bitmap.span()));
         TRY(m_stack_map_dedup.try_set(hash, index));
     }
