@@ -70,54 +70,6 @@ private:
     bool m_finished { false };
 };
 
-// Walks a validated body for the loop directly enclosing the `loop` at `target`.
-class ParentScan {
-public:
-    explicit ParentScan(u32 target)
-        : m_target(target)
-    {
-    }
-    bool finished() const { return m_finished; }
-    u32 parent() const { return m_parent; }
-    Result<void> visit(const Instruction& instruction)
-    {
-        if (instruction.offset == m_target && instruction.opcode == Opcode::Loop) {
-            for (usize k = m_open.size(); k > 0; --k) {
-                if (m_open[k - 1] != kNone) {
-                    m_parent = m_open[k - 1];
-                    break;
-                }
-            }
-            m_finished = true;
-            return {};
-        }
-        switch (instruction.opcode) {
-        case Opcode::Block:
-        case Opcode::If:
-        case Opcode::Try:
-        case Opcode::TryTable:
-            return m_open.try_append(kNone);
-        case Opcode::Loop:
-            return m_open.try_append(instruction.offset);
-        case Opcode::End:
-        case Opcode::Delegate:
-            if (m_open.is_empty())
-                m_finished = true;
-            else
-                m_open.pop_back();
-            return {};
-        default:
-            return {};
-        }
-    }
-
-private:
-    u32 m_target;
-    u32 m_parent { kNone };
-    Vector<u32> m_open;
-    bool m_finished { false };
-};
-
 } // namespace
 
 Result<u32> enclosing_loop(const Module& module, u32 function_index, u32 loop_offset)
@@ -126,9 +78,10 @@ Result<u32> enclosing_loop(const Module& module, u32 function_index, u32 loop_of
         return Error::from("optimising tier: not a defined function", ErrorKind::OutOfRange);
     const Code& code = module.codes[function_index - module.imported_function_count];
     Reader reader(module.bytes, code.code_offset, code.offset + code.size);
-    ParentScan scan(loop_offset);
+    Vector<u32> path;
+    NestScan scan(loop_offset, path);
     TRY(walk_code(reader, scan));
-    return scan.parent();
+    return path.is_empty() ? kNone : path[path.size() - 1];
 }
 
 Result<void> Builder::find_osr_path(u32 function_index)

@@ -1,5 +1,7 @@
 #include "engine/runtime/gc_roots.h"
 
+#include <algorithm>
+
 #include "engine/platform.h"
 #include "engine/runtime/instance.h"
 #include "engine/runtime/store.h"
@@ -17,18 +19,11 @@ const u32* stack_map_at(const CodeRange& range, uptr pc)
 {
     u32 offset = static_cast<u32>(pc - range.start);
     Span<const StackMapEntry> maps = range.stack_maps;
-    usize low = 0;
-    usize high = maps.size();
-    while (low < high) {
-        usize middle = low + (high - low) / 2;
-        if (maps[middle].code_offset < offset)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    if (low == maps.size() || maps[low].code_offset != offset)
+    auto found = std::lower_bound(maps.begin(), maps.end(), offset,
+                                  [](const StackMapEntry& entry, u32 at) { return entry.code_offset < at; });
+    if (found == maps.end() || found->code_offset != offset)
         return nullptr;
-    u32 index = maps[low].bitmap;
+    u32 index = found->bitmap;
     if (index + u64 { kStackMapHeaderWords } > range.stack_map_bits.size())
         return nullptr;
     const u32* bitmap = range.stack_map_bits.data() + index;
