@@ -1,4 +1,5 @@
 #include "kernel/net/tcp.h"
+#include "kernel/net/tcp_internal.h"
 
 namespace wk::kernel::net {
 
@@ -7,16 +8,7 @@ namespace {
 constexpr usize kHeader = 20;
 constexpr u8 kProtocolTcp = 6;
 
-enum Flags : u8 {
-    kFin = 0x01,
-    kSyn = 0x02,
-    kRst = 0x04,
-    kPsh = 0x08,
-    kAck = 0x10,
-};
-
-bool seq_lt(u32 a, u32 b) { return static_cast<i32>(a - b) < 0; }
-bool seq_le(u32 a, u32 b) { return static_cast<i32>(a - b) <= 0; }
+using namespace tcp_bits;
 
 } // namespace
 
@@ -454,8 +446,8 @@ void TcpLayer::handle(Connection& c, const Segment& segment, u64 now_ns)
         send_reset_for(c.remote, segment, now_ns);
         return;
     }
-    // In-order only: data or FIN must start at rcv_nxt (a retransmission overlapping what we
-    // have is trimmed to its new part).
+    // Data or FIN delivered in order from rcv_nxt (a retransmission overlapping what we have
+    // is trimmed to its new part); data beyond rcv_nxt goes to the out-of-order queue.
     u32 sequence = segment.sequence;
     auto data = segment.data;
     if ((length || (segment.flags & kFin)) && seq_lt(sequence, c.rcv_nxt)) {

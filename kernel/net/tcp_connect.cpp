@@ -1,17 +1,13 @@
 // TCP active open (RFC 9293, 3.5 and 3.10.7.3): the SYN, the SYN_SENT state and the answers
 // to it. The rest of the connection's life is tcp.cpp's, shared with passive opens.
 #include "kernel/net/tcp.h"
+#include "kernel/net/tcp_internal.h"
 
 namespace wk::kernel::net {
 
 namespace {
 
-constexpr u8 kSyn = 0x02;
-constexpr u8 kRst = 0x04;
-constexpr u8 kAck = 0x10;
-
-bool seq_lt(u32 a, u32 b) { return static_cast<i32>(a - b) < 0; }
-bool seq_le(u32 a, u32 b) { return static_cast<i32>(a - b) <= 0; }
+using namespace tcp_bits;
 
 } // namespace
 

@@ -3,16 +3,15 @@
 // NewReno (RFC 5681 slow start and congestion avoidance, fast retransmit on the third
 // duplicate ACK, and RFC 6582's fast recovery, which sends each hole again on a partial ACK).
 #include "kernel/net/tcp.h"
+#include "kernel/net/tcp_internal.h"
 
 namespace wk::kernel::net {
 
 namespace {
 
-constexpr u8 kAck = 0x10;
-constexpr u8 kFin = 0x01;
-constexpr u32 kMaxCwnd = 1u << 30;
+using namespace tcp_bits;
 
-bool seq_lt(u32 a, u32 b) { return static_cast<i32>(a - b) < 0; }
+constexpr u32 kMaxCwnd = 1u << 30;
 
 u64 clamp_rto(u64 rto_ns)
 {

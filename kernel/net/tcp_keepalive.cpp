@@ -2,13 +2,13 @@
 // kKeepAliveIdleNs asks for an ACK, every kKeepAliveIntervalNs, and is reset after
 // kKeepAliveProbes unanswered probes. On for accepted connections, off for outbound ones.
 #include "kernel/net/tcp.h"
+#include "kernel/net/tcp_internal.h"
 
 namespace wk::kernel::net {
 
 namespace {
 
-constexpr u8 kRst = 0x04;
-constexpr u8 kAck = 0x10;
+using namespace tcp_bits;
 
 } // namespace
 

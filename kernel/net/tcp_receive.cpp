@@ -2,13 +2,13 @@
 // kept in the ring's free space at their place (RFC 9293, 3.10.7.4), their ranges in a small
 // table, until the gap fills.
 #include "kernel/net/tcp.h"
+#include "kernel/net/tcp_internal.h"
 
 namespace wk::kernel::net {
 
 namespace {
 
-bool seq_lt(u32 a, u32 b) { return static_cast<i32>(a - b) < 0; }
-bool seq_le(u32 a, u32 b) { return static_cast<i32>(a - b) <= 0; }
+using namespace tcp_bits;
 
 } // namespace
 

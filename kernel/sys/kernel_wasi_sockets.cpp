@@ -9,12 +9,6 @@ namespace wk::kernel::sys {
 
 namespace wasi = engine::wasi;
 
-SocketQuota KernelWasiSystem::socket_quota() const
-{
-    FsGuard guard;
-    return m_quota;
-}
-
 wasi::Expected<void> KernelWasiSystem::take_quota(SocketKind kind)
 {
     FsGuard guard;

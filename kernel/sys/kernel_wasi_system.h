@@ -58,8 +58,6 @@ public:
     Expected<HostHandle> open_tcp_listener(u16 port, u16 backlog);
     // Open handles (for tests and leak checks).
     usize open_handle_count() const;
-    // What this process's descriptors hold of the network stack (socket_quota.h).
-    SocketQuota socket_quota() const;
 
     // The object behind a handle, to hand to another process (wasmkern spawn's stdio): the
     // new handle in `target` refers to the same open file description or stream (shared

@@ -83,7 +83,7 @@ Result<void> BaselineCompiler::record_stack_map(u32 height)
     TRY(bitmap.try_resize(kStackMapHeaderWords + words, 0));
     bitmap[0] = count;
     bitmap[1] = static_cast<u32>(local_slot_offset(0));
-    bitmap[2] = 16;
+    bitmap[2] = static_cast<u32>(local_slot_offset(0) - local_slot_offset(1));
     u32* bits = bitmap.data() + kStackMapHeaderWords;
     for (u32 w = 0; w < m_local_ref_bits.size(); ++w)
         bits[w] = m_local_ref_bits[w];

@@ -280,13 +280,7 @@ Result<void> OptimizingCompiler::emit_two_address_load(Inst inst, Value a, Value
     } else {
         TRY(record_load_trap());
         m_asm.mov(w, access, size);
-        Loc la = m_alloc.loc(a);
-        if (la.kind != LocKind::Reg) {
-            load_gpr(kScratch2, a);
-            emit_alu(op, w, nullptr, kScratch2);
-        } else {
-            emit_alu(op, w, nullptr, gpr(la.reg));
-        }
+        emit_alu(op, w, nullptr, gpr_in(a, kScratch2));
     }
     finish_gpr(result, w);
     return {};

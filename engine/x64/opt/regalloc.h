@@ -174,7 +174,7 @@ public:
     bool is_fused(Value v) const { return m_fused[v] != 0; }
     bool is_fused_early(Value v) const { return m_fused[v] == 2; }
     // Folded value (folding.cpp): it gets no register and is not emitted; its operands
-    // live to the instruction that uses it, whose code computes it. Three kinds:
+    // live to the instruction that uses it, whose code computes it. Four kinds:
     // - a shift `shl y, k` (k of 1 to 3) whose only use is an add of the same width and
     //   block, emitted as `lea [x + y * 2^k]` (exact: a 32-bit lea wraps as i32.add does);
     // - a sum `add x, y` (either maybe such a shift) whose only use is an add or sub of
