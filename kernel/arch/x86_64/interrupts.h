@@ -28,7 +28,8 @@ void enable_vector_state_on_this_cpu();
 // Another CPU's GDT and TSS, with IST stacks of its own (kernel/arch/x86_64/smp.h).
 struct CpuDescriptors;
 Result<CpuDescriptors*> create_cpu_descriptors();
-// Only for descriptors no CPU has loaded (an AP that never answered).
+// Only for descriptors no running CPU uses (an AP that never answered or took no ping, since
+// sent INIT).
 void destroy_cpu_descriptors(CpuDescriptors* descriptors);
 // Loads `descriptors` and the shared IDT on the calling CPU.
 void load_cpu_descriptors(const CpuDescriptors& descriptors);

@@ -35,6 +35,9 @@ constexpr u64 kCheckInPollNs = 20'000;
 // How long an AP may take from its start-up IPIs to ap_main's check-in. Generous for software
 // emulation on a loaded host; a real CPU needs microseconds.
 constexpr u64 kApTimeoutNs = 1'000'000'000;
+// After its check-in an AP must take a ping (on_ping) to count as online: one that checked in but
+// cannot be interrupted is reported and left out, never a CPU that would not answer a wake-up.
+constexpr u64 kPingTimeoutNs = 100'000'000; // the message below names it
 constexpr usize kApStackSize = KERNEL_STACK_SIZE;
 // The trampoline's window: conventional memory below the EBDA, never page 0 (the real-mode IVT).
 constexpr u64 kLowWindowStart = 0x1000;
@@ -168,8 +171,20 @@ Cpu* prepare_cpu(u32 index, u32 apic_id)
     return cpu;
 }
 
-// Start-up IPIs to one AP (INIT was sent to all before), then waits for its check-in.
-bool start_cpu(u64 base, Cpu& cpu, u64 timeout_ns, WaitFunction wait)
+// Polls `done` every kCheckInPollNs until it holds or `limit_ns` has passed.
+template <typename Done>
+bool wait_for(WaitFunction wait, Done done, u64 limit_ns)
+{
+    u64 start = time::nanoseconds_since_boot();
+    while (!done() && time::nanoseconds_since_boot() - start <= limit_ns)
+        wait(kCheckInPollNs);
+    return done();
+}
+
+// Start-up IPIs to one AP (INIT was sent before), then waits for its check-in and for it to take
+// a ping. Null when it did both; otherwise what went wrong, with the AP sent INIT again, so that
+// it cannot wake later on a stack that is gone.
+const char* start_cpu(u64 base, Cpu& cpu, u64 timeout_ns, WaitFunction wait)
 {
     put<u32>(base + AP_DATA_STAGE, 0);
     put<u64>(base + AP_DATA_STACK, cpu.stack_top);
@@ -180,21 +195,19 @@ bool start_cpu(u64 base, Cpu& cpu, u64 timeout_ns, WaitFunction wait)
     wait(kStartupDelayNs);
     sent = sent && send_ipi(cpu.apic_id, startup);
     wait(kStartupDelayNs);
-    u64 start = time::nanoseconds_since_boot();
-    while (sent && !cpu.online.load(std::memory_order_acquire)) {
-        if (time::nanoseconds_since_boot() - start > timeout_ns)
-            break;
-        wait(kCheckInPollNs);
+    const char* failure = nullptr;
+    if (!sent) {
+        failure = "start-up IPI not delivered";
+    } else if (!wait_for(wait, [&cpu] { return cpu.online.load(std::memory_order_acquire); }, timeout_ns)) {
+        u32 stage;
+        __builtin_memcpy(&stage, phys_to_virt(base + AP_DATA_STAGE), 4);
+        failure = stage_name(stage);
+    } else if (!ping_cpu(cpu) || !wait_for(wait, [&cpu] { return cpu.pings.load() != 0; }, kPingTimeoutNs)) {
+        failure = "checked in, but took no ping within 100 ms";
     }
-    if (cpu.online.load(std::memory_order_acquire))
-        return true;
-    u32 stage;
-    __builtin_memcpy(&stage, phys_to_virt(base + AP_DATA_STAGE), 4);
-    debug::warn("smp: CPU with APIC ID {} did not answer within {} ms ({}{}); skipped", cpu.apic_id,
-                timeout_ns / 1'000'000, stage_name(stage), sent ? "" : ", start-up IPI not delivered");
-    // Back to waiting for a start-up IPI, so that it cannot wake later on a stack that is gone.
-    (void)send_ipi(cpu.apic_id, kIpiInit);
-    return false;
+    if (failure)
+        (void)send_ipi(cpu.apic_id, kIpiInit);
+    return failure;
 }
 
 void log_madt(const Madt& madt)
@@ -333,7 +346,10 @@ Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns, WaitFunction wait)
         debug::warn("smp: no memory for CPU with APIC ID {}; not started", apic_id);
         return nullptr;
     }
-    if (!start_cpu(g_trampoline, *cpu, timeout_ns, wait)) {
+    const char* failure = start_cpu(g_trampoline, *cpu, timeout_ns, wait);
+    if (failure) {
+        debug::warn("smp: CPU with APIC ID {} did not answer within {} ms ({}); skipped", apic_id,
+                    timeout_ns / 1'000'000, failure);
         InterruptDisabler no_interrupts;
         free_cpu(cpu);
         return nullptr;
