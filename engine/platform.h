@@ -238,6 +238,9 @@ Result<void> register_code_range(const CodeRange*);
 // Waits until no fault handler still reads the old registry, so the caller may free
 // the code afterwards.
 void unregister_code_range(const CodeRange*);
+// Bytes the registry holds (its published snapshot and its spare): none when nothing is
+// registered, and about twice the live count's at most otherwise.
+usize code_registry_bytes();
 
 struct TrapSite {
     TrapKind kind { TrapKind::None };

@@ -82,11 +82,14 @@ struct Snapshot {
 std::atomic<Snapshot*> g_snapshot { nullptr };
 std::atomic<u32> g_readers { 0 };
 SpinLock g_writer_lock;
-// NOTE: unregistering must not allocate (its caller is about to free code and cannot take
-// a refusal), so a writer keeps the snapshot it replaced as a spare: invariant (under
+// NOTE: unregistering must not fail (its caller is about to free code and cannot take a
+// refusal), so a writer keeps the snapshot it replaced as a spare: invariant (under
 // g_writer_lock) — a spare with capacity >= the published count - 1 exists whenever that
-// count is 2 or more. Registering keeps the old snapshot (capacity >= the old count, the
-// new count - 1); unregistering fills the spare and keeps the old one (capacity >= count).
+// count is 1 or more. The replaced snapshot had capacity >= its count, which is the new count
+// plus or minus one. The spare follows the live count instead of its high-water mark: one
+// much larger than needed is replaced by a fresh snapshot when the allocator gives one, and an
+// empty registry holds no memory (leak checks compare the heap before and after workloads
+// whose peak number of code objects varies with timing, such as tier-up).
 Snapshot* g_spare { nullptr };
 
 usize snapshot_bytes(usize capacity)
@@ -111,29 +114,28 @@ void free_snapshot(Snapshot* snapshot)
         default_allocator().deallocate(snapshot, snapshot_bytes(snapshot->capacity), alignof(Snapshot));
 }
 
-// The spare when it has room for `count` ranges, else a new snapshot (nullptr when the
-// allocator refuses).
+bool oversized(const Snapshot& snapshot, usize count) { return snapshot.capacity > 2 * count + 16; }
+
+// A snapshot for `count` ranges: the spare when it has room and is not oversized, else a new
+// one, else the spare if it has room (nullptr when neither).
 Snapshot* take_snapshot(usize count)
 {
-    if (g_spare && g_spare->capacity >= count) {
-        Snapshot* snapshot = std::exchange(g_spare, nullptr);
+    bool spare_fits = g_spare && g_spare->capacity >= count;
+    Snapshot* snapshot = spare_fits && !oversized(*g_spare, count) ? nullptr : allocate_snapshot(count);
+    if (!snapshot && spare_fits) {
+        snapshot = std::exchange(g_spare, nullptr);
         snapshot->count = count;
-        return snapshot;
     }
-    return allocate_snapshot(count);
+    return snapshot;
 }
 
-// Keeps the larger of `snapshot` and the spare as the spare; frees the other.
-void keep_spare(Snapshot* snapshot)
+// Keeps `replaced` (the snapshot just unpublished) as the spare and frees the previous
+// spare; with nothing published, keeps neither.
+void keep_spare(Snapshot* replaced, usize published_count)
 {
-    if (!snapshot)
-        return;
-    if (g_spare && g_spare->capacity >= snapshot->capacity) {
-        free_snapshot(snapshot);
-        return;
-    }
-    free_snapshot(g_spare);
-    g_spare = snapshot;
+    free_snapshot(std::exchange(g_spare, published_count ? replaced : nullptr));
+    if (!published_count)
+        free_snapshot(replaced);
 }
 
 // Publishes `next` and, once no reader can see the previous snapshot, keeps it as the spare.
@@ -142,7 +144,7 @@ void publish(Snapshot* next)
     Snapshot* previous = g_snapshot.exchange(next, std::memory_order_seq_cst);
     while (g_readers.load(std::memory_order_seq_cst) != 0)
         cpu_relax();
-    keep_spare(previous);
+    keep_spare(previous, next ? next->count : 0);
 }
 
 class ReaderScope {
@@ -197,7 +199,7 @@ Result<void> register_code_range(const CodeRange* range)
     for (usize i = 0; i < count; ++i) {
         const CodeRange* existing = current->ranges[i];
         if (existing == range || (range->start < existing->start + existing->size && existing->start < range->start + range->size)) {
-            keep_spare(next);
+            keep_spare(next, count);
             return Error::from("code range overlaps a registered one", ErrorKind::Invalid);
         }
         if (!inserted && range->start < existing->start) {
@@ -227,7 +229,7 @@ void unregister_code_range(const CodeRange* range)
         return;
     Snapshot* next = nullptr;
     if (current->count > 1) {
-        // NOTE: never allocates (see g_spare), so heap exhaustion cannot fail it.
+        // NOTE: never fails: the spare fits when the allocator refuses (see g_spare).
         next = take_snapshot(current->count - 1);
         WK_ASSERT(next != nullptr);
         usize out = 0;
@@ -237,6 +239,13 @@ void unregister_code_range(const CodeRange* range)
         }
     }
     publish(next);
+}
+
+usize code_registry_bytes()
+{
+    LockGuard guard(g_writer_lock);
+    const Snapshot* current = g_snapshot.load(std::memory_order_acquire);
+    return (current ? snapshot_bytes(current->capacity) : 0) + (g_spare ? snapshot_bytes(g_spare->capacity) : 0);
 }
 
 std::optional<TrapSite> lookup_trap_site(uptr pc)

@@ -169,6 +169,24 @@ TEST(Trap, ManyRangesStaySorted)
     }
 }
 
+// The registry's memory follows the number of ranges registered, not its high-water mark:
+// leak checks compare the heap across workloads whose peak number of code objects varies
+// (tier-up). 400 ranges registered, then unregistered down to 10, then to none.
+TEST(Trap, RegistryMemoryFollowsTheLiveCount)
+{
+    usize before = code_registry_bytes();
+    std::vector<std::unique_ptr<CodePage>> pages;
+    for (int i = 0; i < 400; ++i)
+        pages.push_back(std::make_unique<CodePage>(std::initializer_list<u8> { 0x0F, 0x0B }, std::initializer_list<TrapEntry> { { 0, TrapKind::Unreachable } }));
+    EXPECT_GE(code_registry_bytes(), before + 400 * sizeof(void*));
+    pages.resize(10);
+    EXPECT_LE(code_registry_bytes(), before + 2 * (2 * 10 + 16 + 2) * sizeof(void*) + 64);
+    for (auto& page : pages)
+        EXPECT_EQ(lookup_trap_site(page->address(0))->range, &page->range());
+    pages.clear();
+    EXPECT_EQ(code_registry_bytes(), before);
+}
+
 namespace {
 
 // A plain indirect call into hand-made code. NOTE: UBSan's function check reads type
