@@ -166,8 +166,10 @@ void command_disk(std::string_view arguments)
                   disk->sector_count() >> 11, disk->is_read_only() ? " read-only" : "", block.negotiated_features(),
                   block.queue_size(), id_length ? std::string_view(id, *id_length) : std::string_view("?"));
             auto interrupts = drivers::disk_interrupts(*disk);
-            if (interrupts.enabled)
+            if (interrupts.kind == drivers::DiskInterruptKind::Msix)
                 print(" MSI-X vector {:#x}, {} interrupts\n", interrupts.vector, interrupts.count);
+            else if (interrupts.kind == drivers::DiskInterruptKind::Intx)
+                print(" INTx GSI {} vector {:#x}, {} interrupts\n", interrupts.gsi, interrupts.vector, interrupts.count);
             else
                 print(" polled\n");
         }
