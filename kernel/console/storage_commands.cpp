@@ -4,6 +4,7 @@
 
 #include "kernel/console/arguments.h"
 #include "kernel/debug/log.h"
+#include "kernel/drivers/intx.h"
 #include "kernel/drivers/pci/pci.h"
 #include "kernel/drivers/storage.h"
 #include "kernel/drivers/virtio/virtio_block.h"
@@ -169,7 +170,8 @@ void command_disk(std::string_view arguments)
             if (interrupts.kind == drivers::DiskInterruptKind::Msix)
                 print(" MSI-X vector {:#x}, {} interrupts\n", interrupts.vector, interrupts.count);
             else if (interrupts.kind == drivers::DiskInterruptKind::Intx)
-                print(" INTx GSI {} vector {:#x}, {} interrupts\n", interrupts.gsi, interrupts.vector, interrupts.count);
+                print(" INTx GSI {} vector {:#x}, {} interrupts{}\n", interrupts.gsi, interrupts.vector, interrupts.count,
+                      drivers::intx_line_status(interrupts.gsi).masked ? " (line masked: unclaimed interrupts)" : "");
             else
                 print(" polled\n");
         }

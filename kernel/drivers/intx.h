@@ -36,8 +36,9 @@ struct IntxLine {
 // lines or kMaxIntxHandlers handlers.
 [[nodiscard]] Result<IntxLine> attach_intx(const pci::Function& function, IntxHandler handler, void* context);
 
+// What became of the line of `gsi` (all zero for a GSI no handler is attached to).
 struct IntxLineStatus {
-    bool masked { false };      // masked for unclaimed interrupts
+    bool masked { false }; // masked after kUnclaimedLimit unclaimed interrupts in a row
     u64 interrupts { 0 };
     u64 unclaimed { 0 };
 };
