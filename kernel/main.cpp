@@ -4,6 +4,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/entropy.h"
 #include "kernel/arch/x86_64/interrupts.h"
+#include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/arch/x86_64/smp.h"
 #include "kernel/boot/boot_info.h"
@@ -207,7 +208,9 @@ T must_succeed(Result<T> result, const char* what)
     configure_compiler(boot_info);
     if (boot_info.has_option("probe"))
         x86_64::power_off_success();
-    // `storage=poll` on the command line: disks poll for completions instead of taking MSI-X.
+    // The I/O APICs, all inputs masked, for devices without MSI-X (INTx).
+    x86_64::initialize_io_apics();
+    // `storage=poll` on the command line: disks poll for completions instead of taking interrupts.
     drivers::initialize_storage(!boot_info.has_option("storage=poll"));
     boot::mark_boot_phase(boot::BootPhase::Storage);
     sys::mount_root(boot_info);

@@ -4,6 +4,7 @@
 
 #include "kernel/console/arguments.h"
 #include "kernel/debug/log.h"
+#include "kernel/drivers/intx.h"
 #include "kernel/drivers/pci/pci.h"
 #include "kernel/drivers/storage.h"
 #include "kernel/drivers/virtio/virtio_block.h"
@@ -166,8 +167,11 @@ void command_disk(std::string_view arguments)
                   disk->sector_count() >> 11, disk->is_read_only() ? " read-only" : "", block.negotiated_features(),
                   block.queue_size(), id_length ? std::string_view(id, *id_length) : std::string_view("?"));
             auto interrupts = drivers::disk_interrupts(*disk);
-            if (interrupts.enabled)
+            if (interrupts.kind == drivers::DiskInterruptKind::Msix)
                 print(" MSI-X vector {:#x}, {} interrupts\n", interrupts.vector, interrupts.count);
+            else if (interrupts.kind == drivers::DiskInterruptKind::Intx)
+                print(" INTx GSI {} vector {:#x}, {} interrupts{}\n", interrupts.gsi, interrupts.vector, interrupts.count,
+                      drivers::intx_line_status(interrupts.gsi).masked ? " (line masked: unclaimed interrupts)" : "");
             else
                 print(" polled\n");
         }

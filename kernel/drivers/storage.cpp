@@ -7,6 +7,7 @@
 #include "kernel/arch/x86_64/interrupts.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/debug/log.h"
+#include "kernel/drivers/intx.h"
 #include "kernel/drivers/kernel_dma_host.h"
 #include "kernel/drivers/pci/pci.h"
 #include "kernel/drivers/virtio/virtio_block.h"
@@ -24,7 +25,7 @@ constexpr u8 kFirstDiskVector = 0x40;
 constexpr u64 kInterruptWaitNs = 1'000'000;
 
 // The kernel as a driver host, one per disk (DMA through KernelDmaHost): waiting sleeps
-// until the disk's MSI-X interrupt when it has one, and spins otherwise.
+// until the disk's interrupt (MSI-X, else INTx) when it has one, and spins otherwise.
 class KernelDriverHost final : public KernelDmaHost {
 public:
     KernelDriverHost()
@@ -60,7 +61,10 @@ public:
     }
 
     bool m_interrupts { false };
+    DiskInterruptKind m_kind { DiskInterruptKind::Polled };
     u8 m_vector { 0 };
+    u32 m_gsi { 0 };
+    virtio::VirtioPciTransport* m_transport { nullptr };
     u64 m_interrupt_count { 0 };
     u64 m_seen { 0 };
     sched::Thread* m_waiter { nullptr };
@@ -77,6 +81,30 @@ void on_disk_interrupt(x86_64::InterruptFrame& frame)
     if (index < kMaxDisks && g_hosts[index])
         g_hosts[index]->on_interrupt();
     sched::on_tick(); // runs the woken thread now when the CPU was idle
+}
+
+// A disk's INTx handler (kernel/drivers/intx.h): the ISR status read tells whether this disk
+// raised the shared line, and lowers it.
+bool on_disk_intx(void* context)
+{
+    auto* host = static_cast<KernelDriverHost*>(context);
+    u8 status = host->m_transport->read_isr_status();
+    if (status & 1)
+        host->on_interrupt();
+    return (status & 3) != 0;
+}
+
+// INTx through the I/O APIC for a function whose MSI-X is absent or did not start.
+Result<void> enable_intx(const pci::Function& function, KernelDriverHost& host)
+{
+    if (!host.m_transport->has_isr_status())
+        return Error::from("no ISR status region", ErrorKind::Unsupported);
+    auto line = TRY(attach_intx(function, on_disk_intx, &host));
+    pci::FunctionConfig config(function);
+    config.write_command(static_cast<u16>(config.command() & ~pci::kCommandInterruptDisable));
+    host.m_gsi = line.gsi;
+    host.m_vector = line.vector;
+    return {};
 }
 
 // Points entry 0 of the function's MSI-X table at this CPU's `vector` and enables MSI-X
@@ -110,13 +138,20 @@ Result<BlockDevice*> start_virtio_block(const pci::Function& function, std::stri
                                         bool use_interrupts)
 {
     auto* transport = TRY(start_virtio_pci_transport(function, host));
+    host.m_transport = transport;
+    bool intx = false;
     if (use_interrupts) {
         // The handler first: from the moment MSI-X is on, the device may signal.
         x86_64::set_interrupt_handler(host.m_vector, on_disk_interrupt);
         if (auto msix = enable_msix(function, host.m_vector); msix) {
             transport->set_queue_vector(0);
+        } else if (auto line = enable_intx(function, host); line) {
+            intx = true;
+            debug::info("storage: {}: {}; interrupts through INTx (GSI {}, vector {:#x})", name, msix.error().message(),
+                        host.m_gsi, host.m_vector);
         } else {
-            debug::warn("storage: {}: {}; completions are polled", name, msix.error().message());
+            debug::warn("storage: {}: {}, and no INTx: {}; completions are polled", name, msix.error().message(),
+                        line.error().message());
         }
     }
     auto device = virtio::VirtioBlock::create(*transport, host, name);
@@ -124,7 +159,9 @@ Result<BlockDevice*> start_virtio_block(const pci::Function& function, std::stri
         // NOTE: the transport is kept: a device that did not reset may still read its rings.
         return device.error();
     }
-    host.m_interrupts = transport->queue_interrupts();
+    host.m_kind = transport->queue_interrupts() ? DiskInterruptKind::Msix : intx ? DiskInterruptKind::Intx
+                                                                                  : DiskInterruptKind::Polled;
+    host.m_interrupts = host.m_kind != DiskInterruptKind::Polled;
     return static_cast<BlockDevice*>(*device);
 }
 
@@ -162,8 +199,17 @@ void initialize_storage(bool use_interrupts)
         debug::info("storage: {}: virtio-blk at {:02x}:{:02x}.{}, {} sectors ({} MiB){}, queue {} x {} KiB requests per notification, {}",
                     block->name(), function.bus, function.device, function.function, block->sector_count(),
                     block->sector_count() >> 11, block->is_read_only() ? ", read-only" : "", block->max_batch(),
-                    block->chunk_bytes() / 1024, host->m_interrupts ? "MSI-X interrupts" : "polled");
+                    block->chunk_bytes() / 1024, interrupt_kind_name(host->m_kind));
         g_disks[g_disk_count++] = block;
+    }
+}
+
+const char* interrupt_kind_name(DiskInterruptKind kind)
+{
+    switch (kind) {
+    case DiskInterruptKind::Msix: return "MSI-X interrupts";
+    case DiskInterruptKind::Intx: return "INTx interrupts";
+    default: return "polled";
     }
 }
 
@@ -171,7 +217,8 @@ DiskInterrupts disk_interrupts(const BlockDevice& disk)
 {
     for (usize i = 0; i < g_disk_count; ++i) {
         if (g_disks[i] == &disk)
-            return { g_hosts[i]->m_interrupts, g_hosts[i]->m_vector, g_hosts[i]->m_interrupt_count };
+            return { g_hosts[i]->m_interrupts, g_hosts[i]->m_vector, g_hosts[i]->m_interrupt_count, g_hosts[i]->m_kind,
+                     g_hosts[i]->m_gsi };
     }
     return {};
 }

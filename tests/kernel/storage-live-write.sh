@@ -4,10 +4,21 @@
 # old one) change a fresh `mke2fs -t ext2` image; after `poweroff` the host's `e2fsck -fn`
 # must find it clean and marked clean, and `debugfs` must show exactly what was written; a
 # second boot reads it back in the OS (cat, ls -l, dbtest check) and commits more.
-# usage: storage-live-write.sh KERNEL.elf INITRD.tar [QEMU-RUN-ARGS...] (the test initrd: dbtest)
+# With --intx the disk has no MSI-X (QEMU's vectors=0): its interrupts must come through the
+# I/O APIC (INTx), and every boot checks that they do.
+# usage: storage-live-write.sh [--intx] KERNEL.elf INITRD.tar [QEMU-RUN-ARGS...] (the test initrd: dbtest)
 set -uo pipefail
+intx_expect=()
+intx_args=()
+if [ "${1:-}" = --intx ]; then
+  intx_expect=(--expect "storage: vda: no MSI-X capability; interrupts through INTx \(GSI 2[0-3], vector 0x50\)"
+               --expect "storage: vda: virtio-blk at .*, INTx interrupts$")
+  intx_args=(--disk-options ",vectors=0")
+  shift
+fi
 kernel=$1 initrd=$2
 shift 2
+set -- "$@" "${intx_args[@]}"
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -16,7 +27,7 @@ source "$here/ext2-image.sh"
 need_e2fsprogs mke2fs e2fsck debugfs
 # Without `console` the kernel starts /bin/sh on the serial console; `poweroff 3` is the
 # userland program (wasmkern.poweroff), which unmounts /data first.
-boot() { "$here/boot-expect.sh" --status 3 "$@"; }
+boot() { "$here/boot-expect.sh" --status 3 "${intx_expect[@]}" "$@"; }
 
 image=$work/disk.img
 new_ext2_image "$image" 32M 1024

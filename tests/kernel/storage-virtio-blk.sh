@@ -4,8 +4,9 @@
 # then i440fx with port I/O configuration access) to read it back. Also a request past the end
 # of the disk (refused, nothing written) and a wrong seed (the verify must see the mismatch).
 # The q35 boots take completions by MSI-X interrupt, the i440fx boot polls (`storage=poll`),
-# and a last boot gives the device no MSI-X (QEMU's vectors=0), so the driver must poll, and
-# a queue of 4 entries, so every 32 KiB request takes a notification of its own. At the first
+# and two last boots give the device no MSI-X (QEMU's vectors=0), so its interrupts come through
+# the I/O APIC (INTx): on q35 with a queue of 4 entries, so every 32 KiB request takes a
+# notification of its own, and on i440fx (the Interrupt Line and the MADT's overrides). At the first
 # `disk` the count is 2: GET_ID at start and the boot's look for an ext2 superblock.
 # usage: storage-virtio-blk.sh KERNEL.elf [QEMU-RUN-ARGS...]
 set -uo pipefail
@@ -59,9 +60,19 @@ pattern check "$image" 16382 2 5 || fail "last sectors not written"
   --expect "disk: verified 1000 sectors at 100" \
   -- "$@" --machine pc --disk "$image" --append "console storage=poll" "$kernel" || fail "third boot (i440fx, polled)"
 "$here/boot-expect.sh" --status 0 \
-  --input "disk\ndisk verify vda 100 1000 7\npoweroff\n" \
-  --expect "storage: vda: no MSI-X capability; completions are polled" \
-  --expect "^vda 16384 sectors .* queue 4 .* polled$" \
+  --input "disk\ndisk verify vda 100 1000 7\ndisk\npoweroff\n" \
+  --expect "ioapic: I/O APIC 0 version 0x[0-9a-f]+: GSIs 0\.\.23, all masked" \
+  --expect "storage: vda: no MSI-X capability; interrupts through INTx \(GSI 2[0-3], vector 0x50\)" \
+  --expect "^vda 16384 sectors .* queue 4 .* INTx GSI 2[0-3] vector 0x50, [12] interrupts$" \
   --expect "disk: verified 1000 sectors at 100 \(16 requests, 16 notifications\)" \
-  -- "$@" --disk-options ",vectors=0,queue-size=4" --disk "$image" --append console "$kernel" || fail "fourth boot (no MSI-X, 4-entry queue)"
+  --expect "^vda .* INTx GSI 2[0-3] vector 0x50, [1-9][0-9]+ interrupts$" \
+  --reject "completions are polled|line masked" \
+  -- "$@" --disk-options ",vectors=0,queue-size=4" --disk "$image" --append console "$kernel" || fail "fourth boot (no MSI-X: INTx, 4-entry queue)"
+"$here/boot-expect.sh" --status 0 \
+  --input "disk\ndisk verify vda 100 1000 7\ndisk\npoweroff\n" \
+  --expect "storage: vda: no MSI-X capability; interrupts through INTx \(GSI (5|9|10|11), vector 0x50\)" \
+  --expect "disk: verified 1000 sectors at 100" \
+  --expect "^vda .* INTx GSI (5|9|10|11) vector 0x50, [1-9][0-9]* interrupts$" \
+  --reject "completions are polled|line masked" \
+  -- "$@" --machine pc --disk-options ",vectors=0" --disk "$image" --append console "$kernel" || fail "fifth boot (i440fx, no MSI-X: INTx)"
 echo "storage-virtio-blk: ok"

@@ -120,6 +120,7 @@ void record_function(u8 bus, u8 device, u8 function)
     entry.prog_if = static_cast<u8>(class_revision >> 8);
     entry.header_type = config.read8(kHeaderType) & 0x7F;
     entry.interrupt_line = config.read8(kInterruptLine);
+    entry.interrupt_pin = config.read8(kInterruptPin);
     entry.bar_count = entry.header_type == 0 ? kBarCountDevice : entry.header_type == 1 ? kBarCountBridge : 0;
     if (entry.bar_count == 0)
         return;

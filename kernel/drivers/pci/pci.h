@@ -23,7 +23,8 @@ struct Function {
     u8 base_class { 0 };
     u8 subclass { 0 };
     u8 prog_if { 0 };
-    u8 interrupt_line { 0 };
+    u8 interrupt_line { 0 }; // what the firmware routed INTx to (its meaning is the chipset's: intx_route.h)
+    u8 interrupt_pin { 0 };  // 0: no INTx; 1..4: INTA#..INTD#
     u8 bar_count { 0 };
     Bar bars[kBarCountDevice] {};
     // A BAR that could not be decoded (a hostile or broken device): its slot reads None.

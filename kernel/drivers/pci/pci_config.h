@@ -20,6 +20,7 @@ enum ConfigRegister : u16 {
     kSecondaryBus = 0x19,
     kCapabilitiesPointer = 0x34,
     kInterruptLine = 0x3C,
+    kInterruptPin = 0x3D,
 };
 enum CommandBits : u16 {
     kCommandIo = 1 << 0,

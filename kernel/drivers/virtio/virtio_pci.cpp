@@ -107,6 +107,7 @@ Result<void> check_virtio_regions(const VirtioPciCapabilities& capabilities, std
 VirtioPciTransport::VirtioPciTransport(const VirtioPciCapabilities& capabilities, volatile u8* const (&bar_memory)[6], DriverHost& host)
     : m_common(bar_memory[capabilities.common.bar] + capabilities.common.offset)
     , m_notify(bar_memory[capabilities.notify.bar] + capabilities.notify.offset)
+    , m_isr(capabilities.isr.length ? bar_memory[capabilities.isr.bar] + capabilities.isr.offset : nullptr)
     , m_notify_length(capabilities.notify.length)
     , m_notify_multiplier(capabilities.notify_multiplier)
     , m_device(capabilities.device.present ? bar_memory[capabilities.device.bar] + capabilities.device.offset : nullptr)

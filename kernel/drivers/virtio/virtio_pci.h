@@ -63,6 +63,12 @@ public:
     // Whether the device accepted the vector for the last queue enabled (it reads back
     // kVirtioNoVector when it could not allocate one).
     bool queue_interrupts() const { return m_queue_interrupts; }
+    // Reads the ISR status (virtio 1.2, 4.1.4.5): bit 0 a queue interrupt, bit 1 a
+    // configuration change. The read clears it and lowers the device's INTx line; without
+    // MSI-X this is how a handler on a shared line learns whether its device raised it.
+    // 0 when the ISR region is empty (has_isr_status() false: INTx cannot be used then).
+    u8 read_isr_status() { return m_isr ? *m_isr : 0; }
+    bool has_isr_status() const { return m_isr != nullptr; }
 
 private:
     template<typename T>
@@ -72,6 +78,7 @@ private:
 
     volatile u8* m_common;
     volatile u8* m_notify;
+    volatile u8* m_isr;
     u32 m_notify_length;
     u32 m_notify_multiplier;
     volatile u8* m_device;

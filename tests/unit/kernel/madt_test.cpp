@@ -31,6 +31,23 @@ public:
         std::memcpy(body.data() + 10, &uid, 4);
         entry(9, length, body);
     }
+    void io_apic(u8 id, u32 address, u32 gsi_base, u8 length = 12)
+    {
+        std::vector<u8> body(10, 0);
+        body[0] = id;
+        std::memcpy(body.data() + 2, &address, 4);
+        std::memcpy(body.data() + 6, &gsi_base, 4);
+        entry(1, length, body);
+    }
+    void source_override(u8 bus, u8 irq, u32 gsi, u16 flags, u8 length = 10)
+    {
+        std::vector<u8> body(8, 0);
+        body[0] = bus;
+        body[1] = irq;
+        std::memcpy(body.data() + 2, &gsi, 4);
+        std::memcpy(body.data() + 6, &flags, 2);
+        entry(2, length, body);
+    }
     void raw(std::vector<u8> bytes) { m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end()); }
     std::vector<u8> finish() { return finish(u32(m_bytes.size())); }
     std::vector<u8> finish(u32 length)
@@ -189,4 +206,116 @@ TEST(Madt, AnOverrideReplacesTheLocalApicAddress)
     table.raw({ 5, 12, 0, 0, 0x00, 0x10, 0xE0, 0xFE, 0x01, 0, 0, 0 });
     auto madt = parse(table.finish());
     EXPECT_EQ(madt.local_apic_address, 0x1FEE01000ull);
+}
+
+TEST(MadtIoApic, IoApicsAndOverridesAreKeptInOrder)
+{
+    TableWriter table;
+    table.local_apic(0, 0, 1);
+    table.io_apic(0, 0xFEC00000, 0);
+    table.source_override(0, 0, 2, 0);
+    table.source_override(0, 9, 9, 0xD); // level, active high
+    table.io_apic(1, 0xFEC01000, 24);
+    table.source_override(0, 11, 11, 0xF); // level, active low
+    auto madt = parse(table.finish());
+    ASSERT_EQ(madt.refused, nullptr);
+    EXPECT_EQ(madt.cpu_count, 1u);
+    ASSERT_EQ(madt.io_apic_count, 2u);
+    EXPECT_EQ(madt.io_apics[0].address, 0xFEC00000u);
+    EXPECT_EQ(madt.io_apics[0].gsi_base, 0u);
+    EXPECT_EQ(madt.io_apics[1].id, 1u);
+    EXPECT_EQ(madt.io_apics[1].address, 0xFEC01000u);
+    EXPECT_EQ(madt.io_apics[1].gsi_base, 24u);
+    ASSERT_EQ(madt.override_count, 3u);
+    EXPECT_EQ(madt.bad_io_apics + madt.bad_overrides, 0u);
+    ASSERT_NE(madt.override_for(0), nullptr);
+    EXPECT_EQ(madt.override_for(0)->gsi, 2u);
+    EXPECT_EQ(madt.override_for(0)->trigger, MadtTrigger::Conforms);
+    ASSERT_NE(madt.override_for(9), nullptr);
+    EXPECT_EQ(madt.override_for(9)->trigger, MadtTrigger::Level);
+    EXPECT_EQ(madt.override_for(9)->polarity, MadtPolarity::ActiveHigh);
+    EXPECT_EQ(madt.override_for(11)->polarity, MadtPolarity::ActiveLow);
+    EXPECT_EQ(madt.override_for(10), nullptr);
+}
+
+TEST(MadtIoApic, HostileIoApicEntriesAreSkipped)
+{
+    TableWriter table;
+    table.io_apic(0, 0xFEC00000, 0, 11);  // short
+    table.io_apic(1, 0, 0);               // address 0
+    table.io_apic(2, 0xFEC00008, 0);      // not 16-byte aligned
+    table.io_apic(3, 0xFEC00000, 0);      // kept
+    table.io_apic(3, 0xFEC10000, 48);     // ID already listed
+    table.io_apic(4, 0xFEC00000, 64);     // address already listed
+    table.io_apic(5, 0xFEC20000, 0);      // GSI base already listed
+    auto madt = parse(table.finish());
+    ASSERT_EQ(madt.refused, nullptr);
+    EXPECT_FALSE(madt.truncated);
+    ASSERT_EQ(madt.io_apic_count, 1u);
+    EXPECT_EQ(madt.io_apics[0].id, 3u);
+    EXPECT_EQ(madt.bad_io_apics, 6u);
+    EXPECT_EQ(madt.short_entries, 0u); // processor entries only
+}
+
+TEST(MadtIoApic, AtMostTheIoApicCapIsKept)
+{
+    TableWriter table;
+    for (u32 i = 0; i < Madt::kMaxIoApics + 3; ++i)
+        table.io_apic(u8(i), 0xFEC00000 + i * 0x1000, i * 24);
+    auto madt = parse(table.finish());
+    EXPECT_EQ(madt.io_apic_count, Madt::kMaxIoApics);
+    EXPECT_EQ(madt.bad_io_apics, 3u);
+}
+
+TEST(MadtIoApic, HostileOverridesAreSkipped)
+{
+    TableWriter table;
+    table.source_override(0, 9, 9, 0xD, 9); // short
+    table.source_override(1, 9, 9, 0xD);    // not ISA
+    table.source_override(0, 16, 16, 0);    // no ISA IRQ
+    table.source_override(0, 5, 5, 0x2);    // reserved polarity
+    table.source_override(0, 5, 5, 0x8);    // reserved trigger
+    table.source_override(0, 5, 20, 0xF);   // kept
+    table.source_override(0, 5, 21, 0xF);   // IRQ 5 already overridden
+    auto madt = parse(table.finish());
+    ASSERT_EQ(madt.override_count, 1u);
+    EXPECT_EQ(madt.override_for(5)->gsi, 20u);
+    EXPECT_EQ(madt.bad_overrides, 6u);
+}
+
+TEST(MadtIoApic, AnIoApicEntryRunningPastTheTableEndsTheList)
+{
+    TableWriter table;
+    table.io_apic(0, 0xFEC00000, 0);
+    auto bytes = table.finish();
+    bytes.push_back(1);
+    bytes.push_back(12); // an I/O APIC entry of 12 bytes, 2 of them present
+    u32 length = u32(bytes.size());
+    std::memcpy(bytes.data() + 4, &length, 4);
+    auto madt = parse(bytes);
+    EXPECT_TRUE(madt.truncated);
+    EXPECT_EQ(madt.io_apic_count, 1u);
+}
+
+TEST(MadtIoApic, OverlappingGsiRangesLeaveTheLaterIoApicUnused)
+{
+    TableWriter table;
+    table.io_apic(0, 0xFEC00000, 0);
+    table.io_apic(1, 0xFEC01000, 16);  // overlaps 0..23
+    table.io_apic(2, 0xFEC02000, 24);  // adjacent: fine
+    table.io_apic(3, 0xFEC03000, 100); // not read (0 inputs)
+    table.io_apic(4, 0xFEC04000, 0xFFFFFFF0); // runs past 2^32
+    auto madt = parse(table.finish());
+    ASSERT_EQ(madt.io_apic_count, 5u);
+    std::vector<u32> inputs { 24, 24, 24, 0, 24 };
+    EXPECT_EQ(usable_io_apics(madt, inputs), 0b00101u);
+    // An unusable I/O APIC does not shadow a later one.
+    inputs = { 24, 200, 24, 0, 0 };
+    EXPECT_EQ(usable_io_apics(madt, inputs), 0b00101u);
+    // Without the first, the second (16..39) is usable and the third (24..47) overlaps it.
+    inputs = { 0, 24, 24, 0, 0 };
+    EXPECT_EQ(usable_io_apics(madt, inputs), 0b00010u);
+    // Fewer counts than entries: the rest are unusable.
+    inputs = { 24 };
+    EXPECT_EQ(usable_io_apics(madt, inputs), 0b00001u);
 }
