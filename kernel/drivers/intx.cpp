@@ -113,6 +113,24 @@ Result<IntxLine> attach_intx(const pci::Function& function, IntxHandler handler,
     return IntxLine { .gsi = route.gsi, .vector = g_lines[line].vector };
 }
 
+void detach_intx(void* context)
+{
+    x86_64::InterruptDisabler no_interrupts;
+    usize kept = 0;
+    for (usize i = 0; i < g_handler_count; ++i) {
+        if (g_handlers[i].context != context)
+            g_handlers[kept++] = g_handlers[i];
+    }
+    g_handler_count = kept;
+    for (usize line = 0; line < g_line_count; ++line) {
+        bool used = false;
+        for (usize i = 0; i < g_handler_count; ++i)
+            used = used || g_handlers[i].line == line;
+        if (!used)
+            x86_64::mask_gsi(g_lines[line].gsi);
+    }
+}
+
 IntxLineStatus intx_line_status(u32 gsi)
 {
     for (usize i = 0; i < g_line_count; ++i) {

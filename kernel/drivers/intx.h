@@ -36,6 +36,11 @@ struct IntxLine {
 // lines or kMaxIntxHandlers handlers.
 [[nodiscard]] Result<IntxLine> attach_intx(const pci::Function& function, IntxHandler handler, void* context);
 
+// Detaches every handler whose context is `context` (a device that failed to start after
+// attach_intx); a line left without handlers is masked. The caller also sets the function's
+// Interrupt Disable bit, so that the device cannot assert the line meanwhile.
+void detach_intx(void* context);
+
 // What became of the line of `gsi` (all zero for a GSI no handler is attached to).
 struct IntxLineStatus {
     bool masked { false }; // masked after kUnclaimedLimit unclaimed interrupts in a row

@@ -157,6 +157,11 @@ Result<BlockDevice*> start_virtio_block(const pci::Function& function, std::stri
     auto device = virtio::VirtioBlock::create(*transport, host, name);
     if (!device) {
         // NOTE: the transport is kept: a device that did not reset may still read its rings.
+        if (intx) {
+            pci::FunctionConfig config(function);
+            config.write_command(static_cast<u16>(config.command() | pci::kCommandInterruptDisable));
+            detach_intx(&host);
+        }
         return device.error();
     }
     host.m_kind = transport->queue_interrupts() ? DiskInterruptKind::Msix : intx ? DiskInterruptKind::Intx

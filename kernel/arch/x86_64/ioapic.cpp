@@ -1,7 +1,6 @@
 #include "kernel/arch/x86_64/ioapic.h"
 
-#include <atomic>
-
+#include "base/lock.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/power.h"
@@ -13,6 +12,7 @@ namespace {
 
 constexpr u32 kRegisterVersion = 0x01;
 constexpr u32 kRedirectionBase = 0x10;
+constexpr u32 kMaxInputs = (0x100 - kRedirectionBase) / 2;
 // Redirection entry, low half (82093AA, 3.2.4).
 constexpr u32 kEntryActiveLow = 1u << 13;
 constexpr u32 kEntryLevel = 1u << 15;
@@ -33,20 +33,13 @@ IoApic g_io_apics[Madt::kMaxIoApics];
 usize g_io_apic_count;
 Madt g_madt;
 bool g_have_madt;
-// IOREGSEL and IOWIN are one register pair per chip: every access selects then reads or writes.
-std::atomic<bool> g_lock;
+// IOREGSEL and IOWIN are one register pair per chip: every access selects then reads or writes,
+// with interrupts off (taken first) and the lock held.
+SpinLock g_lock;
 
-class RegisterLock {
-public:
-    RegisterLock()
-    {
-        while (g_lock.exchange(true, std::memory_order_acquire))
-            pause();
-    }
-    ~RegisterLock() { g_lock.store(false, std::memory_order_release); }
-
-private:
-    InterruptDisabler m_no_interrupts;
+struct RegisterLock {
+    InterruptDisabler no_interrupts;
+    LockGuard<SpinLock> guard { g_lock };
 };
 
 u32 read_register(const IoApic& chip, u32 reg)
@@ -61,22 +54,15 @@ void write_register(const IoApic& chip, u32 reg, u32 value)
     chip.registers[kWindowWord] = value;
 }
 
-// The MADT's bytes: its header's length, cut at 4 GiB (what the boot direct map covers).
-std::span<const u8> table_bytes(u64 physical)
-{
-    if (physical >= (4ull << 30) - 8)
-        return {};
-    u32 length;
-    __builtin_memcpy(&length, static_cast<const u8*>(phys_to_virt(physical)) + 4, 4);
-    u64 limit = (4ull << 30) - physical;
-    return { static_cast<const u8*>(phys_to_virt(physical)), length < limit ? length : limit };
-}
-
-// The register page through the direct map, which maps everything outside RAM below 4 GiB
-// uncached; null when the page is RAM (cached) or unmapped: a hostile MADT must not make us
+// The register window through the direct map, which maps everything outside RAM below 4 GiB
+// uncached; null when its page is RAM (cached) or unmapped, or when the window (IOREGSEL to
+// the EOI register, 0x44 bytes) crosses into the next page: a hostile MADT must not make us
 // write memory.
 volatile u32* map_registers(u32 address)
 {
+    constexpr u32 kWindowBytes = 0x44;
+    if ((address & 0xFFF) > 0x1000 - kWindowBytes)
+        return nullptr;
     auto translation = PageTables::current().translate(reinterpret_cast<u64>(phys_to_virt(address)));
     if (!translation || !(translation->flags & kPageCacheDisable))
         return nullptr;
@@ -110,6 +96,11 @@ void probe(const Madt& madt, IoApic (&found)[Madt::kMaxIoApics], u32 (&inputs)[M
         }
         found[i].version = static_cast<u8>(version);
         inputs[i] = ((version >> 16) & 0xFF) + 1;
+        // IOREGSEL is 8 bits: entries past 119 (registers 0x10 + 2n > 0xFF) cannot be reached.
+        if (inputs[i] > kMaxInputs) {
+            debug::warn("ioapic: I/O APIC {} reports {} inputs; the first {} used", entry.id, inputs[i], kMaxInputs);
+            inputs[i] = kMaxInputs;
+        }
         found[i].inputs = inputs[i];
     }
 }
@@ -123,7 +114,7 @@ void initialize_io_apics()
         debug::info("ioapic: no MADT; no I/O APIC");
         return;
     }
-    g_madt = parse_madt(table_bytes(physical));
+    g_madt = parse_madt(acpi_table_bytes(physical));
     if (g_madt.refused) {
         debug::warn("ioapic: MADT refused ({}); no I/O APIC", g_madt.refused);
         return;

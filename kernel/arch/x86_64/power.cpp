@@ -117,6 +117,16 @@ void set_acpi_rsdp(u64 rsdp_physical) { g_rsdp = rsdp_physical; }
 
 u64 find_acpi_table(const char* signature) { return find_table(signature); }
 
+std::span<const u8> acpi_table_bytes(u64 physical)
+{
+    constexpr u64 kLimit = 4ull << 30;
+    if (physical >= kLimit - 8)
+        return {};
+    u32 length;
+    __builtin_memcpy(&length, static_cast<const u8*>(phys_to_virt(physical)) + 4, 4);
+    return { static_cast<const u8*>(phys_to_virt(physical)), length < kLimit - physical ? length : kLimit - physical };
+}
+
 void power_off_success()
 {
     cli();

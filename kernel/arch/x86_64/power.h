@@ -1,5 +1,7 @@
 #pragma once
 
+#include <span>
+
 #include "base/types.h"
 
 namespace wk::kernel::x86_64 {
@@ -18,6 +20,9 @@ void set_acpi_rsdp(u64 rsdp_physical);
 // The physical address of the ACPI table with this 4-character signature (its header and
 // length checked, below 4 GiB), or 0 when there is none.
 u64 find_acpi_table(const char* signature);
+// The bytes of the table at `physical` (find_acpi_table's result): its header's length, cut
+// at 4 GiB (what the boot direct map covers); empty for a table that starts too high.
+std::span<const u8> acpi_table_bytes(u64 physical);
 
 // Ends the machine: isa-debug-exit under QEMU, then ACPI S5, then halts.
 [[noreturn]] void power_off_success();

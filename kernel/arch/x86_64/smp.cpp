@@ -225,15 +225,6 @@ void log_madt(const Madt& madt)
         debug::info("smp: {} online-capable CPUs the firmware may enable later are not started", later);
 }
 
-// The MADT's bytes: its header's length, cut at 4 GiB (what the boot direct map covers).
-std::span<const u8> madt_bytes(u64 physical)
-{
-    u32 length;
-    __builtin_memcpy(&length, static_cast<const u8*>(phys_to_virt(physical)) + 4, 4);
-    u64 limit = (4ull << 30) - physical;
-    return { static_cast<const u8*>(phys_to_virt(physical)), length < limit ? length : limit };
-}
-
 void log_online()
 {
     usize count = online_cpu_count();
@@ -293,7 +284,7 @@ usize prepare_application_processors(const boot::BootInfo& info)
         debug::info("smp: no MADT; 1 CPU online");
         return 0;
     }
-    auto madt = parse_madt(madt_bytes(madt_physical));
+    auto madt = parse_madt(acpi_table_bytes(madt_physical));
     if (madt.refused) {
         debug::warn("smp: MADT refused ({}); 1 CPU online", madt.refused);
         return 0;

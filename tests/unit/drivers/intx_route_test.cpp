@@ -76,12 +76,15 @@ TEST(IntxRoute, I440fxUsesTheInterruptLineAndTheMadtOverrides)
     EXPECT_TRUE(route->level);
     EXPECT_FALSE(route->active_low);
     route = route_intx(IntxChipset::I440fx, { 0, 4, 1, 11 }, overrides);
+    ASSERT_TRUE(route);
     EXPECT_EQ(route->gsi, 19u);
     EXPECT_TRUE(route->active_low);
     route = route_intx(IntxChipset::I440fx, { 0, 4, 1, 5 }, overrides);
+    ASSERT_TRUE(route);
     EXPECT_FALSE(route->level);
     // No override: the ISA IRQ's own GSI, level and active high (a PCI interrupt).
     route = route_intx(IntxChipset::I440fx, { 0, 4, 1, 9 }, {});
+    ASSERT_TRUE(route);
     EXPECT_EQ(route->gsi, 9u);
     EXPECT_TRUE(route->level);
     // Behind a bridge the firmware's Interrupt Line still names the ISA IRQ.
