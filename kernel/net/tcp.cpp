@@ -256,7 +256,9 @@ bool TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8
         }
     }
     __builtin_memcpy(s + header, data.data(), data.size());
-    usize length = header + data.size();
+    if (!options.data_tail.empty())
+        __builtin_memcpy(s + header + data.size(), options.data_tail.data(), options.data_tail.size());
+    usize length = header + data.size() + options.data_tail.size();
     u32 sum = pseudo_header_sum(m_output.tcp_local_address(), to.remote, kProtocolTcp, static_cast<u16>(length));
     store_be16(s + 16, checksum_finish(checksum_add({ s, length }, sum)));
     if (!m_output.send_tcp_segment(to.remote, { s, length }, now_ns))
@@ -265,7 +267,8 @@ bool TcpLayer::send_raw(const Endpoint& to, u32 sequence, u32 acknowledgment, u8
     return true;
 }
 
-bool TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns)
+bool TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns,
+                            std::span<const u8> tail)
 {
     // RFC 7323: a SYN's window is never scaled, every later one is.
     bool syn = (flags & kSyn) != 0;
@@ -273,10 +276,11 @@ bool TcpLayer::send_segment(Connection& c, u32 sequence, u8 flags, std::span<con
     Options options;
     options.window_shift = syn && c.window_scaling ? static_cast<i8>(c.receive_shift) : -1;
     options.sack_permitted = syn && c.sack;
+    options.data_tail = tail;
     // RFC 2018: an ACK while bytes wait past a gap lists their ranges, the latest segment's
     // first (only on segments without data, which have room for them).
     OutOfOrderRange blocks[kMaxSackBlocks];
-    if (!syn && c.sack && data.empty() && c.ooo_count)
+    if (!syn && c.sack && data.empty() && tail.empty() && c.ooo_count)
         options.sack_blocks = std::span<const OutOfOrderRange>(blocks, sack_blocks(c, blocks));
     bool sent = send_raw(Endpoint { c.remote, c.remote_port, c.local_port }, sequence, c.rcv_nxt, flags,
                          static_cast<u16>(window > 0xFFFF ? 0xFFFF : window), data, now_ns, options);
@@ -293,11 +297,10 @@ void TcpLayer::send_ack(Connection& c, u64 now_ns)
 
 bool TcpLayer::send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns)
 {
+    // The ring's one or two pieces go straight into the segment (no gathering copy first).
     usize at = (c.tx_head + offset) % kSendBufferBytes;
     usize first = length < kSendBufferBytes - at ? length : kSendBufferBytes - at;
-    __builtin_memcpy(m_payload, c.tx + at, first);
-    __builtin_memcpy(m_payload + first, c.tx, length - first);
-    return send_segment(c, sequence, kAck | kPsh, { m_payload, length }, now_ns);
+    return send_segment(c, sequence, kAck | kPsh, { c.tx + at, first }, now_ns, { c.tx, length - first });
 }
 
 u32 TcpLayer::peer_window(const Connection& c, const Segment& segment)
@@ -651,10 +654,7 @@ Result<usize> TcpLayer::send(usize connection, std::span<const u8> data, u64 now
         return Error::from("TCP connection cannot send", ErrorKind::Invalid);
     usize space = kSendBufferBytes - c.tx_count;
     usize taken = data.size() < space ? data.size() : space;
-    usize at = (c.tx_head + c.tx_count) % kSendBufferBytes;
-    usize first = taken < kSendBufferBytes - at ? taken : kSendBufferBytes - at;
-    __builtin_memcpy(c.tx + at, data.data(), first);
-    __builtin_memcpy(c.tx, data.data() + first, taken - first);
+    ring_write(c.tx, kSendBufferBytes, (c.tx_head + c.tx_count) % kSendBufferBytes, data.first(taken));
     c.tx_count += static_cast<u32>(taken);
     push(c, now_ns);
     return taken;
@@ -667,8 +667,7 @@ usize TcpLayer::receive_data(usize connection, std::span<u8> out, u64 now_ns)
     auto& c = m_connections[connection];
     usize count = out.size() < c.rx_count ? out.size() : c.rx_count;
     bool window_was_small = receive_window(c) < c.peer_mss;
-    for (usize i = 0; i < count; ++i)
-        out[i] = c.rx[(c.rx_head + i) % kBufferBytes];
+    ring_read(c.rx, kBufferBytes, c.rx_head, out.first(count));
     c.rx_head = static_cast<u32>((c.rx_head + count) % kBufferBytes);
     c.rx_count = static_cast<u32>(c.rx_count - count);
     // A window that opens again is announced (the peer may be waiting on a zero window).

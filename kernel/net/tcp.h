@@ -307,6 +307,7 @@ private:
         i8 window_shift { -1 };
         bool sack_permitted { false };
         std::span<const OutOfOrderRange> sack_blocks {};
+        std::span<const u8> data_tail {}; // the data's second piece, after `data` (a ring's wrap)
     };
     static constexpr usize kMaxSackBlocks = 4; // 36 bytes of the 40 options may take
     // Whether the segment went to the device (TcpOutput::send_tcp_segment).
@@ -317,7 +318,9 @@ private:
     {
         return send_raw(to, sequence, acknowledgment, flags, 0, {}, now_ns, Options {});
     }
-    bool send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns);
+    // `tail`, when given, follows `data` in the segment (send_data: the send ring's two pieces).
+    bool send_segment(Connection& c, u32 sequence, u8 flags, std::span<const u8> data, u64 now_ns,
+                      std::span<const u8> tail = {});
     void send_ack(Connection& c, u64 now_ns);
     // `length` bytes of the send buffer from `offset` on, at `sequence`.
     bool send_data(Connection& c, u32 sequence, usize offset, usize length, u64 now_ns);
@@ -358,7 +361,6 @@ private:
     Connection m_connections[kConnections];
     u16 m_next_ephemeral { kFirstEphemeralPort };
     u8 m_segment[20 + 40 + 1460] {};
-    u8 m_payload[1460] {}; // a segment's data gathered from the send ring
 };
 
 } // namespace wk::kernel::net

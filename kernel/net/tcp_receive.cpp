@@ -43,9 +43,7 @@ void TcpLayer::queue_out_of_order(Connection& c, u32 sequence, std::span<const u
         ++m_counters.out_of_order_dropped;
         return;
     }
-    usize at = (c.rx_head + c.rx_count + offset) % kBufferBytes;
-    for (usize i = 0; i < data.size(); ++i)
-        c.rx[(at + i) % kBufferBytes] = data[i];
+    ring_write(c.rx, kBufferBytes, (c.rx_head + c.rx_count + offset) % kBufferBytes, data);
     usize kept = 0;
     for (usize i = 0; i < c.ooo_count; ++i) {
         auto range = c.ooo[i];
@@ -98,10 +96,10 @@ bool TcpLayer::take_in_order(Connection& c, std::span<const u8> data, bool fin, 
         // nobody would open before it reads our answer and FIN.
         if (c.owner_closed)
             taken = data.size();
-        for (usize i = 0; i < taken && !c.owner_closed; ++i)
-            c.rx[(c.rx_head + c.rx_count + i) % kBufferBytes] = data[i];
-        if (!c.owner_closed)
+        if (!c.owner_closed) {
+            ring_write(c.rx, kBufferBytes, (c.rx_head + c.rx_count) % kBufferBytes, data.first(taken));
             c.rx_count = static_cast<u32>(c.rx_count + taken);
+        }
         c.rcv_nxt += static_cast<u32>(taken);
         acknowledge = true;
     } else if (!data.empty()) {

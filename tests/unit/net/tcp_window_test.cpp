@@ -189,5 +189,54 @@ TEST_F(TcpTest, AnAckTheDeviceRefusesIsSentAtTheNextTick)
     EXPECT_EQ(tcp().counters().retransmissions, 0u);
 }
 
+// The receive ring wraps: bytes taken in order, a segment kept past a gap and the reads that
+// span the ring's end all come back intact and in order.
+TEST_F(TcpTest, BytesAcrossTheReceiveRingsEndArriveIntact)
+{
+    auto [connection, iss] = establish();
+    Bytes stream(2 * TcpLayer::kBufferBytes + 4096);
+    for (usize i = 0; i < stream.size(); ++i)
+        stream[i] = static_cast<u8>(i * 13 + i / 509);
+    auto piece = [&](usize from, usize to) { return Bytes(stream.begin() + from, stream.begin() + to); };
+    auto send_piece = [&](usize from, usize to) {
+        deliver(tcp_segment(kPeerPort, 80, 1001 + static_cast<u32>(from), iss + 1, kAck | kPsh, piece(from, to)));
+    };
+    Bytes got;
+    auto read_all = [&] {
+        u8 buffer[3000];
+        while (usize count = tcp().receive_data(connection, buffer, now))
+            got.insert(got.end(), buffer, buffer + count);
+    };
+    // To 300 bytes before the ring's end, in order, read as it comes.
+    usize at = 0;
+    for (usize end = TcpLayer::kBufferBytes - 300; at < end;) {
+        usize next = end - at < 1000 ? end : at + 1000;
+        send_piece(at, next);
+        read_all();
+        at = next;
+    }
+    // A segment past a gap, across the ring's end; then the gap; then more in order, read
+    // in one go across the end.
+    send_piece(at + 200, at + 1200);
+    EXPECT_FALSE(tcp().has_data(connection)); // kept, not readable yet
+    send_piece(at, at + 200);
+    send_piece(at + 1200, at + 2000);
+    read_all();
+    at += 2000;
+    ASSERT_EQ(got.size(), at);
+    // In order to 100 bytes before the end again, then one segment across it.
+    for (usize end = 2 * TcpLayer::kBufferBytes - 100; at + 1000 <= end;) {
+        send_piece(at, at + 1000);
+        read_all();
+        at += 1000;
+    }
+    send_piece(at, at + 1000);
+    at += 1000;
+    read_all();
+    sent();
+    ASSERT_EQ(got.size(), at);
+    EXPECT_TRUE(got == piece(0, at));
+}
+
 } // namespace
 } // namespace wk::kernel::net::test
