@@ -1,5 +1,7 @@
 #include "engine/compile/tier.h"
 
+#include <algorithm>
+
 namespace wk::engine::compile {
 
 StringView tier_name(Tier tier)
@@ -56,6 +58,13 @@ Result<void> append_stack_maps(const FunctionCompiler& tier, Vector<StackMapEntr
         }
     }
     return {};
+}
+
+void sort_handlers(Span<HandlerEntry> handlers)
+{
+    std::sort(handlers.begin(), handlers.end(), [](const HandlerEntry& a, const HandlerEntry& b) {
+        return a.start != b.start ? a.start < b.start : a.end > b.end;
+    });
 }
 
 } // namespace wk::engine::compile

@@ -106,4 +106,9 @@ protected:
 // does the result, as LinkInput wants it (CodeObject::link refuses maps out of order).
 Result<void> append_stack_maps(const FunctionCompiler& tier, Vector<StackMapEntry>& maps, Vector<u32>& bits);
 
+// Sorts try_table ranges into the order of LinkInput (the unwinder's lookup): by start, and
+// of nested ranges with one start the outer first, so the innermost range containing a pc
+// is the last one that starts at or before it.
+void sort_handlers(Span<HandlerEntry> handlers);
+
 } // namespace wk::engine::compile

@@ -1,7 +1,5 @@
 #include "engine/compile/tier_up.h"
 
-#include <algorithm>
-
 #include "engine/compile/code_helpers.h"
 #include "engine/x64/assembler.h"
 #include "engine/x64/baseline/baseline_compiler.h"
@@ -539,13 +537,10 @@ Result<RefPtr<CodeObject>> TierUpManager::link_lazily_compiled(LazyCompiler& laz
     input.externals = externals.span();
     input.function_starts = Span<const u32>(function_starts, 2);
     input.first_function_index = function_index;
-    // Sorted as compile_module sorts them (the lookup's order): by start, the outer of
-    // nested ranges with one start first; the compiler lists them as their bodies end.
+    // The compiler lists them as their bodies end.
     Vector<HandlerEntry> handlers;
     TRY(handlers.try_extend(lazy.compiler.handlers()));
-    std::sort(handlers.begin(), handlers.end(), [](const HandlerEntry& a, const HandlerEntry& b) {
-        return a.start != b.start ? a.start < b.start : a.end > b.end;
-    });
+    sort_handlers(handlers.span());
     input.handlers = handlers.span();
     // One function's maps, in code order.
     input.stack_maps = lazy.compiler.stack_maps();
