@@ -325,15 +325,11 @@ Result<RefPtr<CodeObject>> ModuleCompilation::link()
 {
     CodeHelperAddresses externals;
 
-    // Handler ranges by start; of nested ranges with one start, the outer first, so the
-    // innermost containing range is the last one that starts at or before a pc.
     Vector<HandlerEntry> handlers;
     TRY(handlers.try_extend(m_baseline.handlers()));
     if (m_optimizing)
         TRY(handlers.try_extend(m_optimizing->handlers()));
-    std::sort(handlers.begin(), handlers.end(), [](const HandlerEntry& a, const HandlerEntry& b) {
-        return a.start != b.start ? a.start < b.start : a.end > b.end;
-    });
+    sort_handlers(handlers.span());
 
     Vector<StackMapEntry> stack_maps;
     Vector<u32> stack_map_bits;

@@ -42,13 +42,29 @@ Result<void> append_stack_maps(const FunctionCompiler& tier, Vector<StackMapEntr
 {
     u32 moved = static_cast<u32>(bits.size());
     TRY(bits.try_extend(tier.stack_map_bits()));
-    for (StackMapEntry entry : tier.stack_maps()) {
-        entry.bitmap += moved;
-        TRY(maps.try_append(entry));
+    Span<const StackMapEntry> added = tier.stack_maps();
+    usize held = maps.size();
+    TRY(maps.try_resize(held + added.size()));
+    // Both runs ascend (a tier records in code order and compiles functions at rising
+    // bases): one merge from the back, in place.
+    usize out = maps.size();
+    for (usize taken = added.size(); taken > 0;) {
+        if (held > 0 && maps[held - 1].code_offset > added[taken - 1].code_offset) {
+            maps[--out] = maps[--held];
+        } else {
+            StackMapEntry entry = added[--taken];
+            entry.bitmap += moved;
+            maps[--out] = entry;
+        }
     }
-    std::sort(maps.begin(), maps.end(),
-              [](const StackMapEntry& a, const StackMapEntry& b) { return a.code_offset < b.code_offset; });
     return {};
+}
+
+void sort_handlers(Span<HandlerEntry> handlers)
+{
+    std::sort(handlers.begin(), handlers.end(), [](const HandlerEntry& a, const HandlerEntry& b) {
+        return a.start != b.start ? a.start < b.start : a.end > b.end;
+    });
 }
 
 } // namespace wk::engine::compile

@@ -89,9 +89,10 @@ public:
     virtual void discard_function() = 0;
     virtual Span<const HandlerEntry> handlers() const = 0;
     virtual Span<const bool> needed_array_trampolines() const = 0;
-    // The stack maps of the call sites compiled so far (module code offsets, in code order
-    // within each function) and the bitmaps they index (platform.h, StackMapEntry). A tier
-    // that records none leaves its frames without maps: no collection while one is live.
+    // The stack maps of the call sites compiled so far (module code offsets, ascending:
+    // in code order within each function, functions by their code_base) and the bitmaps
+    // they index (platform.h, StackMapEntry). A tier that records none leaves its frames
+    // without maps: no collection while one is live.
     virtual Span<const StackMapEntry> stack_maps() const { return {}; }
     virtual Span<const u32> stack_map_bits() const { return {}; }
 
@@ -100,8 +101,14 @@ protected:
     ~FunctionCompiler() = default;
 };
 
-// Appends `tier`'s stack maps and bitmaps to `maps` and `bits` (bitmap indices moved past
-// what `bits` held), then sorts `maps` by code offset, as LinkInput wants them.
+// Merges `tier`'s stack maps into `maps` and appends its bitmaps to `bits` (bitmap indices
+// moved past what `bits` held). `maps` and the tier's maps ascend by code offset, and so
+// does the result, as LinkInput wants it (CodeObject::link refuses maps out of order).
 Result<void> append_stack_maps(const FunctionCompiler& tier, Vector<StackMapEntry>& maps, Vector<u32>& bits);
+
+// Sorts try_table ranges into the order of LinkInput (the unwinder's lookup): by start, and
+// of nested ranges with one start the outer first, so the innermost range containing a pc
+// is the last one that starts at or before it.
+void sort_handlers(Span<HandlerEntry> handlers);
 
 } // namespace wk::engine::compile

@@ -1,7 +1,5 @@
 #include "engine/compile/tier_up.h"
 
-#include <algorithm>
-
 #include "engine/compile/code_helpers.h"
 #include "engine/x64/assembler.h"
 #include "engine/x64/baseline/baseline_compiler.h"
@@ -246,51 +244,115 @@ bool TierUpManager::make_osr_group_locked(u32 defined, u32 function_index)
     return true;
 }
 
-u32 TierUpManager::osr_target(u32 defined, u32 function_index, u32 loop_offset)
+std::optional<u32> TierUpManager::osr_target_locked(u32 defined, u32 loop_offset, std::optional<u32> parent)
 {
     if (!m_osr_at_enclosing_loops)
         return loop_offset;
-    {
-        LockGuard guard(m_lock);
-        if (!make_osr_group_locked(defined, function_index))
+    OsrGroup& group = m_osr_groups[defined];
+    if (parent) {
+        // Kept for the loop's next asks, where there is room.
+        for (u32 k = 0; k < kOsrParentsKept; ++k) {
+            if (group.inner[k] == loop_offset)
+                break;
+            if (group.inner[k] == kNoLoop) {
+                group.inner[k] = loop_offset;
+                group.outer[k] = *parent;
+                break;
+            }
+        }
+        return *parent == kNoLoop || group.polls > kOsrParentPolls ? loop_offset : *parent;
+    }
+    if (group.polls > kOsrParentPolls)
+        return loop_offset;
+    // A loop with an entry of its own (made or being made) keeps it.
+    for (u32 k = group.first; k < group.first + kOsrEntriesPerFunction; ++k) {
+        if (m_osr[k].loop == loop_offset)
             return loop_offset;
-        const OsrGroup& group = m_osr_groups[defined];
-        if (group.polls > kOsrParentPolls)
-            return loop_offset;
-        // A loop with an entry of its own (made or being made) keeps it.
-        for (u32 k = group.first; k < group.first + kOsrEntriesPerFunction; ++k) {
-            if (m_osr[k].loop == loop_offset)
+    }
+    for (u32 k = 0; k < kOsrParentsKept; ++k) {
+        if (group.inner[k] != loop_offset)
+            continue;
+        // An enclosing loop whose entry the tier refused leaves this loop its own.
+        for (u32 j = group.first; j < group.first + kOsrEntriesPerFunction; ++j) {
+            if (m_osr[j].loop == group.outer[k] && m_osr[j].state == Refused)
                 return loop_offset;
         }
-        for (u32 k = 0; k < kOsrParentsKept; ++k) {
-            if (group.inner[k] != loop_offset)
-                continue;
-            // An enclosing loop whose entry the tier refused leaves this loop its own.
-            for (u32 j = group.first; j < group.first + kOsrEntriesPerFunction; ++j) {
-                if (m_osr[j].loop == group.outer[k] && m_osr[j].state == Refused)
-                    return loop_offset;
-            }
-            return group.outer[k] == kNoLoop ? loop_offset : group.outer[k];
-        }
-        if (group.inner[kOsrParentsKept - 1] != kNoLoop)
-            return loop_offset; // no room to keep another: as before
+        return group.outer[k] == kNoLoop ? loop_offset : group.outer[k];
     }
-    // NOTE: one walk of the body per loop that asks, outside the lock (it reads only the
-    // immutable module).
-    auto parent = opt::enclosing_loop(m_module, function_index, loop_offset);
-    u32 outer = parent.is_error() || *parent == opt::kNone ? kNoLoop : *parent;
-    LockGuard guard(m_lock);
+    if (group.inner[kOsrParentsKept - 1] != kNoLoop)
+        return loop_offset; // no room to keep another: as before
+    return std::nullopt;
+}
+
+void TierUpManager::claim_osr_slot_locked(u32 defined, OsrAsk& ask)
+{
     OsrGroup& group = m_osr_groups[defined];
-    for (u32 k = 0; k < kOsrParentsKept; ++k) {
-        if (group.inner[k] == loop_offset)
-            break;
-        if (group.inner[k] == kNoLoop) {
-            group.inner[k] = loop_offset;
-            group.outer[k] = outer;
-            break;
+    u32 first = group.first;
+    ++m_osr_clock;
+    // This loop's slot, else a free one, else the ready slot asked least recently:
+    // its loop ran last long ago, while this loop is running now.
+    u32 free = kNoLoop, oldest = kNoLoop;
+    for (u32 k = first; k < first + kOsrEntriesPerFunction; ++k) {
+        if (m_osr[k].loop == ask.target)
+            ask.slot = k;
+        else if (m_osr[k].loop == kNoLoop && free == kNoLoop)
+            free = k;
+        else if (m_osr[k].state == Optimized && (oldest == kNoLoop || m_osr[k].last_asked < m_osr[oldest].last_asked))
+            oldest = k;
+    }
+    if (ask.slot == kNoLoop && group.made < kOsrEntriesMadePerFunction) {
+        // NOTE: a slot is taken over only when Optimized: no compile writes to it then,
+        // and frames already running its old entry keep its code (m_tiered_code).
+        ask.slot = free != kNoLoop ? free : oldest;
+        if (ask.slot != kNoLoop) {
+            OsrSlot& entry = m_osr[ask.slot];
+            ++group.made;
+            if (ask.target != ask.loop)
+                ++m_counts.osr_outer;
+            entry.loop = ask.target;
+            entry.state = Queued;
+            entry.address = 0;
+            bool no_worker = m_worker_failed || !m_worker;
+            if (!ask.inline_compile && no_worker && !m_inline_without_worker) {
+                entry.state = Refused; // no thread to compile it on
+                ++m_counts.osr_refused;
+            } else if (!ask.inline_compile && no_worker) {
+                ask.inline_compile = true; // the worker could not start: compile on this thread
+            } else if (!ask.inline_compile) {
+                if (m_osr_queue.try_append(ask.slot).is_error()) {
+                    entry.state = Refused;
+                    ++m_counts.osr_refused;
+                } else {
+                    ask.worker = m_worker;
+                }
+            }
+        } else {
+            ask.inline_compile = false;
+        }
+    } else {
+        ask.inline_compile = false; // made or being made already, or no more to make
+    }
+    if (ask.slot != kNoLoop)
+        m_osr[ask.slot].last_asked = m_osr_clock;
+}
+
+void TierUpManager::answer_osr_ask_locked(u32 defined, OsrAsk& ask)
+{
+    if (ask.slot != kNoLoop && m_osr[ask.slot].state == Optimized) {
+        if (ask.target == ask.loop) {
+            ++m_counts.osr_entered;
+            ask.address = m_osr[ask.slot].address;
+        } else {
+            // The frame is inside the loop the entry is for: ask again at every
+            // header until it reaches that one (or gives up, see osr_target_locked).
+            ask.waiting = ++m_osr_groups[defined].polls <= kOsrParentPolls;
         }
     }
-    return outer == kNoLoop || group.polls > kOsrParentPolls ? loop_offset : outer;
+    // Ask again after `threshold` more iterations while this entry is being made, or
+    // while more entries may be made (other baseline frames of it, or this one after
+    // the loop ends, may loop elsewhere: a `main` runs one loop after another).
+    ask.again = ask.waiting || (ask.slot != kNoLoop && m_osr[ask.slot].state == Queued)
+        || m_osr_groups[defined].made < kOsrEntriesMadePerFunction;
 }
 
 uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
@@ -301,97 +363,47 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
     if (!m_osr_enabled)
         return 0; // the loop finishes in the baseline (function_hot stopped its counter)
     u32 defined = function_index - m_module.imported_function_count;
-    // NOTE: the entry is made for the loop around this one, if any: entered at an inner
-    // loop, the way in through the enclosing loops costs in every iteration of the loop
-    // around it (docs/optimizing-compiler.md, "Entering at the enclosing loop"), and the
-    // frame reaches that loop's header when this loop ends.
-    u32 target = osr_target(defined, function_index, loop_offset);
-    u32 slot = kNoLoop;
-    u32 first;
-    bool inline_compile = m_synchronous;
-    platform::Worker* worker = nullptr;
-    uptr address = 0;
-    {
-        LockGuard guard(m_lock);
-        if (m_cancelled || !make_osr_group_locked(defined, function_index))
-            return 0;
-        OsrGroup& group = m_osr_groups[defined];
-        first = group.first;
-        ++m_osr_clock;
-        // This loop's slot, else a free one, else the ready slot asked least recently:
-        // its loop ran last long ago, while this loop is running now.
-        u32 free = kNoLoop, oldest = kNoLoop;
-        for (u32 k = first; k < first + kOsrEntriesPerFunction; ++k) {
-            if (m_osr[k].loop == target)
-                slot = k;
-            else if (m_osr[k].loop == kNoLoop && free == kNoLoop)
-                free = k;
-            else if (m_osr[k].state == Optimized && (oldest == kNoLoop || m_osr[k].last_asked < m_osr[oldest].last_asked))
-                oldest = k;
-        }
-        if (slot == kNoLoop && group.made < kOsrEntriesMadePerFunction) {
-            // NOTE: a slot is taken over only when Optimized: no compile writes to it then,
-            // and frames already running its old entry keep its code (m_tiered_code).
-            slot = free != kNoLoop ? free : oldest;
-            if (slot != kNoLoop) {
-                ++group.made;
-                if (target != loop_offset)
-                    ++m_counts.osr_outer;
-                m_osr[slot].loop = target;
-                m_osr[slot].state = Queued;
-                m_osr[slot].address = 0;
-                bool no_worker = m_worker_failed || !m_worker;
-                if (!inline_compile && no_worker && !m_inline_without_worker) {
-                    m_osr[slot].state = Refused; // no thread to compile it on
-                    ++m_counts.osr_refused;
-                } else if (!inline_compile && no_worker) {
-                    inline_compile = true; // the worker could not start: compile on this thread
-                } else if (!inline_compile) {
-                    if (m_osr_queue.try_append(slot).is_error()) {
-                        m_osr[slot].state = Refused;
-                        ++m_counts.osr_refused;
-                    } else {
-                        worker = m_worker;
-                    }
-                }
-            } else {
-                inline_compile = false;
-            }
-        } else {
-            inline_compile = false; // made or being made already, or no more to make
-        }
-        if (slot != kNoLoop)
-            m_osr[slot].last_asked = m_osr_clock;
-    }
-    if (worker)
-        platform::wake_worker(worker);
-    if (inline_compile) {
-        LockGuard guard(m_inline_lock);
-        compile_osr(slot);
-    }
-    bool again;
-    bool waiting = false;
-    {
-        LockGuard guard(m_lock);
-        if (slot != kNoLoop && m_osr[slot].state == Optimized) {
-            if (target == loop_offset) {
-                ++m_counts.osr_entered;
-                address = m_osr[slot].address;
-            } else {
-                // The frame is inside the loop the entry is for: ask again at every
-                // header until it reaches that one (or gives up, see osr_target).
-                waiting = ++m_osr_groups[defined].polls <= kOsrParentPolls;
+    OsrAsk ask;
+    ask.loop = loop_offset;
+    ask.inline_compile = m_synchronous;
+    // NOTE: one lock for the usual ask (the target known, the entry compiled elsewhere).
+    // The entry is made for the loop around this one, if any: entered at an inner loop, the
+    // way in through the enclosing loops costs in every iteration of the loop around it
+    // (docs/optimizing-compiler.md, "Entering at the enclosing loop"), and the frame reaches
+    // that loop's header when this loop ends. The first ask of a loop finds that loop
+    // outside the lock (one walk of the body; it reads only the immutable module) and
+    // takes the lock again: at most two rounds.
+    std::optional<u32> parent;
+    for (;;) {
+        {
+            LockGuard guard(m_lock);
+            if (m_cancelled || !make_osr_group_locked(defined, function_index))
+                return 0;
+            std::optional<u32> target = osr_target_locked(defined, loop_offset, parent);
+            if (target) {
+                ask.target = *target;
+                claim_osr_slot_locked(defined, ask);
+                if (!ask.inline_compile)
+                    answer_osr_ask_locked(defined, ask);
+                break;
             }
         }
-        // Ask again after `threshold` more iterations while this entry is being made, or
-        // while more entries may be made (other baseline frames of it, or this one after
-        // the loop ends, may loop elsewhere: a `main` runs one loop after another).
-        again = waiting || (slot != kNoLoop && m_osr[slot].state == Queued)
-            || m_osr_groups[defined].made < kOsrEntriesMadePerFunction;
+        auto found = opt::enclosing_loop(m_module, function_index, loop_offset);
+        parent = found.is_error() || *found == opt::kNone ? kNoLoop : *found;
     }
-    if (again && __atomic_load_n(&m_states[defined], __ATOMIC_ACQUIRE) != Refused)
-        __atomic_store_n(&m_budgets[defined], waiting ? 0 : m_threshold - 1, __ATOMIC_RELAXED);
-    return address;
+    if (ask.worker)
+        platform::wake_worker(ask.worker);
+    if (ask.inline_compile) {
+        {
+            LockGuard guard(m_inline_lock);
+            compile_osr(ask.slot);
+        }
+        LockGuard guard(m_lock);
+        answer_osr_ask_locked(defined, ask);
+    }
+    if (ask.again && __atomic_load_n(&m_states[defined], __ATOMIC_ACQUIRE) != Refused)
+        __atomic_store_n(&m_budgets[defined], ask.waiting ? 0 : m_threshold - 1, __ATOMIC_RELAXED);
+    return ask.address;
 }
 
 void TierUpManager::compile_osr(u32 slot)
@@ -525,13 +537,10 @@ Result<RefPtr<CodeObject>> TierUpManager::link_lazily_compiled(LazyCompiler& laz
     input.externals = externals.span();
     input.function_starts = Span<const u32>(function_starts, 2);
     input.first_function_index = function_index;
-    // Sorted as compile_module sorts them (the lookup's order): by start, the outer of
-    // nested ranges with one start first; the compiler lists them as their bodies end.
+    // The compiler lists them as their bodies end.
     Vector<HandlerEntry> handlers;
     TRY(handlers.try_extend(lazy.compiler.handlers()));
-    std::sort(handlers.begin(), handlers.end(), [](const HandlerEntry& a, const HandlerEntry& b) {
-        return a.start != b.start ? a.start < b.start : a.end > b.end;
-    });
+    sort_handlers(handlers.span());
     input.handlers = handlers.span();
     // One function's maps, in code order.
     input.stack_maps = lazy.compiler.stack_maps();

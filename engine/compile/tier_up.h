@@ -35,6 +35,8 @@
 //   slot at the lazy entry (the next call tries again) and returns 0. Tier-up can rewrite a
 //   slot only after its baseline code ran, so after the lazy rewrite.
 
+#include <optional>
+
 #include "base/lock.h"
 #include "base/ref_ptr.h"
 #include "base/result.h"
@@ -153,9 +155,28 @@ private:
         // past kOsrParentPolls, entries are made for the loops that ask, as before.
         u32 polls { 0 };
     };
+    // One ask of loop_hot: the loop that asked, the loop whose entry it makes (target), its
+    // slot in m_osr (kNoLoop: none), how the entry is compiled, and the answer.
+    struct OsrAsk {
+        u32 loop { kNoLoop };
+        u32 target { kNoLoop };
+        u32 slot { kNoLoop };
+        bool inline_compile { false };  // on this thread, now
+        platform::Worker* worker { nullptr }; // to wake: the entry is queued
+        uptr address { 0 };  // the entry to enter now, or 0
+        bool waiting { false }; // for the frame to reach the target's header
+        bool again { false };   // the loop should ask again
+    };
     // The loop whose entry an ask from `loop_offset` makes (see loop_hot): the loop
     // directly around it while the function waits for enclosing headers, else itself.
-    u32 osr_target(u32 defined, u32 function_index, u32 loop_offset) WK_EXCLUDES(m_lock);
+    // nullopt: the loop around it is not known yet; the caller finds it (`parent`,
+    // kNoLoop for none) without the lock and asks again.
+    std::optional<u32> osr_target_locked(u32 defined, u32 loop_offset, std::optional<u32> parent) WK_REQUIRES(m_lock);
+    // Finds or takes `ask.target`'s slot in the function's group, queueing its compile (or
+    // leaving it to this thread: ask.inline_compile).
+    void claim_osr_slot_locked(u32 defined, OsrAsk& ask) WK_REQUIRES(m_lock);
+    // The entry to enter now, whether to wait for the target's header, whether to ask again.
+    void answer_osr_ask_locked(u32 defined, OsrAsk& ask) WK_REQUIRES(m_lock);
     // Makes the function's group of OSR slots if it has none; false without memory.
     bool make_osr_group_locked(u32 defined, u32 function_index) WK_REQUIRES(m_lock);
 

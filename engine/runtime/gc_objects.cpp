@@ -93,45 +93,62 @@ Result<GcHeader*> allocate_in_wasm(VMContext* vmctx, uptr fp, uptr pc, const GcH
     return result;
 }
 
-} // namespace
-
 // NOTE: operands of struct.new / array.new_fixed sit in the caller's operand stack
 // slots, which lie at descending addresses: the last operand at `last`, operand k of n
 // at last[n - 1 - k].
-//
-// NOTE: every allocating builtin first offers a collection (gc_roots.h) with the
-// references it holds, before it reads them.
-GcAllocation gc_struct_new(VMContext* vmctx, u32 type_index, const VMVal* last, u32 field_count)
+GcFieldSource operands_below(const VMVal* last, u32 count)
+{
+    GcFieldSource values;
+    if (last && count)
+        values.base = last + (count - 1);
+    values.stride = -1;
+    return values;
+}
+
+// struct.new and struct.new_desc: `last` null for the default values; (fp, pc) the
+// builtin's caller.
+GcAllocation struct_new(VMContext* vmctx, u32 type_index, const VMVal* last, u32 field_count, uptr descriptor, uptr fp,
+                        uptr pc)
 {
     Instance& instance = Instance::from_vmctx(vmctx);
     u32 type_id = instance.type_id(type_index);
-    GcFieldSource values;
-    if (last) {
-        values.base = last + (field_count - 1);
-        values.stride = -1;
-    }
+    GcFieldSource values = operands_below(last, field_count);
     GcHeldValues held { values, last ? field_count : 0, instance.store().types().fields(type_id) };
+    held.descriptor = descriptor;
+    return allocation(allocate_in_wasm(vmctx, fp, pc, held,
+                                       [&] { return gc_new_struct(instance.store(), type_id, values, descriptor); }));
+}
+
+// array.new_data and array.new_elem: an array of `length` elements (zero until the
+// copy), then `bytes` bytes from `source` into its elements.
+GcAllocation array_new_copied(VMContext* vmctx, u32 type_id, u64 length, const void* source, u64 bytes, uptr fp, uptr pc)
+{
+    Store& store = Instance::from_vmctx(vmctx).store();
+    auto result = allocate_in_wasm(vmctx, fp, pc, {}, [&] { return gc_new_array(store, type_id, length, nullptr); });
+    if (result.is_error())
+        return allocation(std::move(result));
+    GcHeader* array = result.value();
+    if (bytes)
+        __builtin_memcpy(object_bytes(array) + kGcHeaderBytes, source, bytes);
+    return { reinterpret_cast<uptr>(array), 0 };
+}
+
+} // namespace
+
+// NOTE: every allocating builtin first offers a collection (gc_roots.h) with the
+// references it holds, before it reads them; each takes its caller's frame itself.
+GcAllocation gc_struct_new(VMContext* vmctx, u32 type_index, const VMVal* last, u32 field_count)
+{
     uptr frame[] = { WK_GC_CALLER_FRAME() };
-    return allocation(allocate_in_wasm(vmctx, frame[0], frame[1], held,
-                                       [&] { return gc_new_struct(instance.store(), type_id, values, 0); }));
+    return struct_new(vmctx, type_index, last, field_count, 0, frame[0], frame[1]);
 }
 
 GcAllocation gc_struct_new_desc(VMContext* vmctx, u32 type_index, const VMVal* last, u32 field_count, uptr descriptor)
 {
     if (!descriptor)
         return trapped(TrapKind::NullDescriptorReference);
-    Instance& instance = Instance::from_vmctx(vmctx);
-    u32 type_id = instance.type_id(type_index);
-    GcFieldSource values;
-    if (last) {
-        values.base = last + (field_count - 1);
-        values.stride = -1;
-    }
-    GcHeldValues held { values, last ? field_count : 0, instance.store().types().fields(type_id) };
-    held.descriptor = descriptor;
     uptr frame[] = { WK_GC_CALLER_FRAME() };
-    return allocation(allocate_in_wasm(vmctx, frame[0], frame[1], held,
-                                       [&] { return gc_new_struct(instance.store(), type_id, values, descriptor); }));
+    return struct_new(vmctx, type_index, last, field_count, descriptor, frame[0], frame[1]);
 }
 
 GcAllocation gc_array_new(VMContext* vmctx, u32 type_index, const VMVal* init, u64 length)
@@ -148,9 +165,7 @@ GcAllocation gc_array_new_fixed(VMContext* vmctx, u32 type_index, const VMVal* l
 {
     Instance& instance = Instance::from_vmctx(vmctx);
     u32 type_id = instance.type_id(type_index);
-    GcFieldSource values;
-    values.base = count ? last + (count - 1) : nullptr;
-    values.stride = -1;
+    GcFieldSource values = operands_below(last, count);
     GcHeldValues held { values, count, {}, element_type(instance.store().types(), type_id) };
     uptr frame[] = { WK_GC_CALLER_FRAME() };
     return allocation(allocate_in_wasm(vmctx, frame[0], frame[1], held,
@@ -161,21 +176,13 @@ GcAllocation gc_array_new_data(VMContext* vmctx, u32 type_index, u32 data, u64 o
 {
     Instance& instance = Instance::from_vmctx(vmctx);
     u32 type_id = instance.type_id(type_index);
-    ValType element = element_type(instance.store().types(), type_id);
     ReadonlyBytes bytes = instance.data_segment(data);
-    u64 byte_length = length * storage_size(element); // length < 2^32: no overflow
+    u64 byte_length = length * storage_size(element_type(instance.store().types(), type_id)); // length < 2^32: no overflow
     u64 mask = range_mask(offset, byte_length, bytes.size());
     if (!mask)
         return trapped(TrapKind::MemoryOutOfBounds);
     uptr frame[] = { WK_GC_CALLER_FRAME() };
-    auto result = allocate_in_wasm(vmctx, frame[0], frame[1], {},
-                                   [&] { return gc_new_array(instance.store(), type_id, length, nullptr); });
-    if (result.is_error())
-        return allocation(std::move(result));
-    GcHeader* array = result.value();
-    if (byte_length)
-        __builtin_memcpy(element_address(array, element, 0), bytes.data() + (offset & mask), byte_length & mask);
-    return { reinterpret_cast<uptr>(array), 0 };
+    return array_new_copied(vmctx, type_id, length, bytes.data() + (offset & mask), byte_length & mask, frame[0], frame[1]);
 }
 
 GcAllocation gc_array_new_elem(VMContext* vmctx, u32 type_index, u32 elem, u64 offset, u64 length)
@@ -186,14 +193,8 @@ GcAllocation gc_array_new_elem(VMContext* vmctx, u32 type_index, u32 elem, u64 o
     if (!mask)
         return trapped(TrapKind::TableOutOfBounds);
     uptr frame[] = { WK_GC_CALLER_FRAME() };
-    auto result = allocate_in_wasm(vmctx, frame[0], frame[1], {},
-                                   [&] { return gc_new_array(instance.store(), instance.type_id(type_index), length, nullptr); });
-    if (result.is_error())
-        return allocation(std::move(result));
-    GcHeader* array = result.value();
-    if (length)
-        __builtin_memcpy(object_bytes(array) + kGcHeaderBytes, items.data() + (offset & mask), (length & mask) * sizeof(void*));
-    return { reinterpret_cast<uptr>(array), 0 };
+    return array_new_copied(vmctx, instance.type_id(type_index), length, items.data() + (offset & mask),
+                            (length & mask) * sizeof(void*), frame[0], frame[1]);
 }
 
 u32 gc_array_fill(VMContext* vmctx, uptr ref, u64 offset, const VMVal* value, u64 length)

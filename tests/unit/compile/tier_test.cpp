@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "engine/compile/compiled_module.h"
+#include "engine/compile/tier.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/spectest.h"
 #include "engine/runtime/store.h"
@@ -236,4 +239,63 @@ TEST(Tier, BaselineDiscardsWhatAFunctionRecorded)
     tier.discard_function();
     EXPECT_EQ(tier.handlers().size(), 1u);
     EXPECT_TRUE(tier.needed_array_trampolines()[0]);
+}
+
+namespace {
+
+// A tier that only reports stack maps (the pipeline's merge of two tiers' maps).
+class MapsOnlyTier final : public compile::FunctionCompiler {
+public:
+    MapsOnlyTier(std::initializer_list<StackMapEntry> maps, std::initializer_list<u32> bits)
+        : m_maps(maps)
+        , m_bits(bits)
+    {
+    }
+    Result<void> compile_function(u32, u32) override { return Error::from("maps only", ErrorKind::Unsupported); }
+    void discard_function() override { }
+    Span<const compile::HandlerEntry> handlers() const override { return {}; }
+    Span<const bool> needed_array_trampolines() const override { return {}; }
+    Span<const StackMapEntry> stack_maps() const override { return { m_maps.data(), m_maps.size() }; }
+    Span<const u32> stack_map_bits() const override { return { m_bits.data(), m_bits.size() }; }
+
+private:
+    std::vector<StackMapEntry> m_maps;
+    std::vector<u32> m_bits;
+};
+
+} // namespace
+
+// Each tier's maps ascend; the module's are both merged in order, each still naming its
+// own tier's bitmap words.
+TEST(Tier, StackMapsOfTwoTiersMergeInCodeOrder)
+{
+    MapsOnlyTier first({ { 8, 0 }, { 40, 2 }, { 96, 0 }, { 97, 2 } }, { 100, 101, 102 });
+    MapsOnlyTier second({ { 4, 1 }, { 20, 0 }, { 48, 1 }, { 200, 0 } }, { 200, 201 });
+    MapsOnlyTier none({}, {});
+    Vector<StackMapEntry> maps;
+    Vector<u32> bits;
+    ASSERT_FALSE(compile::append_stack_maps(none, maps, bits).is_error());
+    ASSERT_FALSE(compile::append_stack_maps(first, maps, bits).is_error());
+    ASSERT_FALSE(compile::append_stack_maps(second, maps, bits).is_error());
+    ASSERT_FALSE(compile::append_stack_maps(none, maps, bits).is_error());
+
+    ASSERT_EQ(bits.size(), first.stack_map_bits().size() + second.stack_map_bits().size());
+    ASSERT_EQ(maps.size(), first.stack_maps().size() + second.stack_maps().size());
+    for (usize i = 1; i < maps.size(); ++i)
+        EXPECT_LT(maps[i - 1].code_offset, maps[i].code_offset) << "at " << i;
+    // Every tier's entry is there once, its bitmap index pointing at the same word as before.
+    for (const MapsOnlyTier* tier : { &first, &second }) {
+        Span<const u32> tier_bits = tier->stack_map_bits();
+        for (StackMapEntry entry : tier->stack_maps()) {
+            usize found = 0;
+            for (StackMapEntry merged : maps) {
+                if (merged.code_offset != entry.code_offset)
+                    continue;
+                ++found;
+                ASSERT_LT(merged.bitmap, bits.size());
+                EXPECT_EQ(bits[merged.bitmap], tier_bits[entry.bitmap]) << "offset " << entry.code_offset;
+            }
+            EXPECT_EQ(found, 1u) << "offset " << entry.code_offset;
+        }
+    }
 }
