@@ -76,6 +76,12 @@ Result<void> OptimizingCompiler::save_live_across(Inst call)
         return false;
     };
     m_saved.clear();
+    // A register that holds a piece of a split range in this block holds nothing else here:
+    // an interval assigned to it that spans the call belongs to a value evicted from the
+    // loop (in its eviction slot here) or not live here (regalloc.h, Eviction).
+    u32 pieces = 0;
+    for (const Split& split : m_alloc.splits(m_alloc.current_block()))
+        pieces |= 1u << (class_of(m_function.value(split.value).type) == RegClass::Gpr ? split.reg : 16 + split.reg);
     for (u32 index = 0; index < 32; ++index) {
         RegClass cls = index < 16 ? RegClass::Gpr : RegClass::Xmm;
         u8 reg = static_cast<u8>(index % 16);
@@ -91,7 +97,7 @@ Result<void> OptimizingCompiler::save_live_across(Inst call)
         // laid out before the call (in an OSR entry, the outer loop's header follows the
         // inner loop it jumps into). Reloading one after the call would overwrite what the
         // call returned.
-        if (interval.start >= position || defined_by_call(interval.value))
+        if (interval.start >= position || defined_by_call(interval.value) || (pieces >> index) & 1)
             continue;
         bool v128 = m_function.value(interval.value).type == Type::V128;
         u32& slot = m_save_slot[interval.value];

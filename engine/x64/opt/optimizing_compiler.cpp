@@ -269,6 +269,13 @@ Result<void> OptimizingCompiler::compute_forwarding()
         }
         if (!m_alloc.cold_values(to).empty())
             return kNone;
+        bool evictions_move = false;
+        MUST(for_each_eviction_move(b, to, [&](const MoveLoc&, const MoveLoc&) -> Result<void> {
+            evictions_move = true;
+            return {};
+        }));
+        if (evictions_move)
+            return kNone;
         return to;
     };
     for (Block b : m_function.layout()) {
@@ -578,6 +585,9 @@ Result<bool> OptimizingCompiler::edge_moves(u32 edge, Vector<Move>& moves)
         if (!dst.same_place(src))
             TRY(moves.try_append(Move { dst, src }));
     }
+    // Evicted values (regalloc.h, Eviction): stored on entering their loop, loaded on
+    // leaving it.
+    TRY(for_each_eviction_move(from, to, [&](const MoveLoc& dst, const MoveLoc& src) { return moves.try_append(Move { dst, src }); }));
     // Into a dead end: what it reads from a register is stored to its cold slot
     // (regalloc.h, Allocator::cold_slot), where the dead end reads it.
     for (Value v : m_alloc.cold_values(to)) {

@@ -208,6 +208,28 @@ private:
     Result<void> emit_parallel_moves(Vector<Move>& moves);
     void emit_move(const MoveLoc& dst, const MoveLoc& src);
     Result<bool> edge_moves(u32 edge, Vector<Move>& moves);
+    // Calls `visit(dst, src)` for each evicted value whose place differs between the end
+    // of `from` and the start of `to` where it is live into `to`: into a register (leaving
+    // its loop) or into its eviction slot (entering it); a dead end's stores to cold
+    // slots are edge_moves' own.
+    template<typename Visit>
+    Result<void> for_each_eviction_move(Block from, Block to, Visit&& visit) const
+    {
+        if (!m_alloc.has_evictions())
+            return {};
+        for (Span<const Eviction> list : { m_alloc.evictions(to), m_alloc.evictions(from) }) {
+            for (const Eviction& eviction : list) {
+                if (!m_alloc.live_in(to, eviction.value))
+                    continue;
+                MoveLoc dst = value_loc_in(eviction.value, to);
+                MoveLoc src = value_loc_in(eviction.value, from);
+                if (dst.same_place(src) || (dst.kind == MoveLoc::Kind::Slot && dst.slot != eviction.slot))
+                    continue;
+                TRY(visit(dst, src));
+            }
+        }
+        return {};
+    }
     // Where `v` is in the block being emitted (value_loc), or in block `b` (a split
     // value's place depends on the block, Allocator::loc_in).
     MoveLoc value_loc(Value v) const { return value_loc_in(v, m_alloc.current_block()); }

@@ -735,13 +735,15 @@ Result<void> Allocator::run(const Function& f, Span<const u8> entry_hints, Span<
     m_entry_hints = entry_hints;
     m_value_hints = value_hints;
     m_slots = 0;
+    m_varies.clear();
     TRY(number_positions(f));
     TRY(compute_liveness(f));
     TRY(build_intervals(f));
     TRY(weigh_calls(f));
     TRY(scan(f));
     TRY(assign_cold_slots(f));
-    return split_loops(f);
+    TRY(split_loops(f));
+    return mark_varying(f);
 }
 
 } // namespace wk::engine::x64::opt

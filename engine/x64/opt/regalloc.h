@@ -81,6 +81,16 @@ struct Split {
     u8 reg { 0 };
 };
 
+// A value that holds a register across a loop without a use or definition there, evicted
+// from it inside `block` (a block of that loop) so that a piece of a split range gets the
+// register (see Allocator::split_loops): there it lives in `slot`, stored on the edges
+// into the loop's header and loaded on the edges out of the loop where it is live.
+struct Eviction {
+    Block block { 0 };
+    Value value { 0 };
+    u32 slot { 0 };
+};
+
 class Allocator {
 public:
     // Allocates every value of `function` (verified, layout final). Refuses with
@@ -97,19 +107,14 @@ public:
     // location outside any block (the prologue, before emission).
     Loc loc(Value v) const { return loc_in(v, m_current_block); }
     // Where `v` is inside block `b` (kNone: its own location): a value split into a
-    // register in b's loop is there, every other one in its own location.
+    // register in b's loop is there, one evicted from b's loop or read in dead end b
+    // from a register in a slot, every other one in its own location.
     Loc loc_in(Value v, Block b) const
     {
         Loc own = m_locs[v];
-        if (own.kind == LocKind::Reg && b != engine::opt::kNone && m_cold_block[b] != 0 && cold_slot(v) != engine::opt::kNone)
-            return Loc { LocKind::Slot, 0, cold_slot(v) };
-        if (own.kind != LocKind::Slot || b == engine::opt::kNone || m_split_first.is_empty())
+        if (b == engine::opt::kNone || m_varies.is_empty() || m_varies[v] == 0)
             return own;
-        for (u32 k = m_split_first[b]; k < m_split_first[b + 1]; ++k) {
-            if (m_splits[k].value == v)
-                return Loc { LocKind::Reg, m_splits[k].reg, 0 };
-        }
-        return own;
+        return varying_loc(v, b, own);
     }
     void enter_block(Block b) { m_current_block = b; }
     Block current_block() const { return m_current_block; }
@@ -122,6 +127,17 @@ public:
             return {};
         return m_splits.span().subspan(m_split_first[b], m_split_first[b + 1] - m_split_first[b]);
     }
+    // The values evicted inside block `b` (none for kNone), see Eviction. An edge whose
+    // ends differ in one's place (entering or leaving its loop) moves it, where it is
+    // live into the edge's target; calls inside the loop neither save nor reload it.
+    Span<const Eviction> evictions(Block b) const
+    {
+        if (b == engine::opt::kNone || m_evict_first.is_empty())
+            return {};
+        return m_evictions.span().subspan(m_evict_first[b], m_evict_first[b + 1] - m_evict_first[b]);
+    }
+    bool has_evictions() const { return !m_evict_first.is_empty(); }
+    bool live_in(Block b, Value v) const { return (m_live_in[usize { b } * m_words + v / 64] >> (v % 64)) & 1; }
     // The slot a value in a register is stored to on the edges into the dead ends that
     // read it (blocks ending in a trap: its interval stays out of them), or kNone.
     u32 cold_slot(Value v) const { return m_cold_slot.is_empty() ? engine::opt::kNone : m_cold_slot[v]; }
@@ -240,6 +256,22 @@ private:
     bool reg_free_in_loop(RegClass cls, u8 reg, u32 loop) const;
     bool in_loop(u32 loop, Block b) const;
     Result<bool> try_split(const Function&, const Candidate&);
+    // Natural loops with different headers are nested or disjoint: a value keeps one
+    // piece per nest (the first one chosen).
+    bool has_piece_in_nest(const Candidate&) const;
+    // Without a free register: one whose values in the loop are all live across it
+    // without a use or definition there (or not live there at all), evicted when their
+    // stores and loads on the loop's edges cost less than the candidate's benefit.
+    Result<bool> try_evict(const Function&, const Candidate&);
+    Result<void> mark_loop_uses(const Function&, u32 loop);
+    // Whether register `reg` can be taken in `loop` by evicting its values (collected in
+    // m_evicted), and at what cost (loop-weighted edge moves).
+    Result<bool> evictable(const Function&, RegClass cls, u8 reg, u32 loop, u64& cost);
+    u64 eviction_cost(const Function&, u32 loop, Value v) const;
+    Result<void> index_pieces(const Function&);
+    // loc_in for a value whose place depends on the block (m_varies).
+    Loc varying_loc(Value v, Block b, Loc own) const;
+    Result<void> mark_varying(const Function&);
     // Weights of uses and calls by loop depth (8 per level, up to 6 levels), so that
     // scan() can leave in its spill slot a value that crosses calls more often than
     // it is used (prefers_slot): it is stored once, where defined, instead of saved
@@ -315,6 +347,16 @@ private:
     // many loops is scanned once per loop); past them, no splitting.
     u64 m_split_budget { 0 };
     Vector<u32> m_split_first;     // per block + 1: start of its pieces in m_splits
+    Vector<Eviction> m_evictions;  // by block
+    Vector<u32> m_evict_first;     // per block + 1: start of its evictions in m_evictions
+    Vector<u32> m_evict_slot;      // per value: its eviction slot, or kNone
+    Vector<u32> m_loop_stamp;      // per value: the stamp of the last loop using it
+    u32 m_stamp { 0 };
+    u32 m_stamped_loop { engine::opt::kNone };
+    Vector<Value> m_evicted;       // scratch of evictable
+    Vector<Candidate> m_deferred;  // candidates without a free register (try_evict)
+    u64 m_evict_budget { 0 };
+    Vector<u8> m_varies;           // per value: its place depends on the block (empty: none's does)
     Block m_current_block { engine::opt::kNone };
 };
 

@@ -187,16 +187,24 @@ bool Allocator::reg_free_in_loop(RegClass cls, u8 reg, u32 loop) const
     return true;
 }
 
+bool Allocator::has_piece_in_nest(const Candidate& candidate) const
+{
+    const Loop& loop = m_loops[candidate.loop];
+    for (u32 link = m_split_head[candidate.value]; link != kNone; link = m_split_links[link].next) {
+        u32 other = m_split_links[link].loop;
+        if (in_loop(other, loop.header) || in_loop(candidate.loop, m_loops[other].header))
+            return true;
+    }
+    return false;
+}
+
 Result<bool> Allocator::try_split(const Function& f, const Candidate& candidate)
 {
     // Natural loops with different headers are nested or disjoint: a value keeps one
     // piece per nest (the first one chosen, the most beneficial).
     const Loop& loop = m_loops[candidate.loop];
-    for (u32 link = m_split_head[candidate.value]; link != kNone; link = m_split_links[link].next) {
-        u32 other = m_split_links[link].loop;
-        if (in_loop(other, loop.header) || in_loop(candidate.loop, m_loops[other].header))
-            return false;
-    }
+    if (has_piece_in_nest(candidate))
+        return false;
     RegClass cls = class_of(f.value(candidate.value).type);
     u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
     for (u32 k = 0; k < reg_count; ++k) {
@@ -213,13 +221,187 @@ Result<bool> Allocator::try_split(const Function& f, const Candidate& candidate)
         m_split_head[candidate.value] = static_cast<u32>(m_split_links.size()) - 1;
         return true;
     }
+    TRY(m_deferred.try_append(candidate));
     return false;
+}
+
+Loc Allocator::varying_loc(Value v, Block b, Loc own) const
+{
+    if (own.kind == LocKind::Reg && m_cold_block[b] != 0 && cold_slot(v) != kNone)
+        return Loc { LocKind::Slot, 0, cold_slot(v) };
+    // Both sorted by value within a block (index_pieces).
+    if (own.kind == LocKind::Reg && !m_evict_first.is_empty()) {
+        const Eviction* first = m_evictions.begin() + m_evict_first[b];
+        const Eviction* last = m_evictions.begin() + m_evict_first[b + 1];
+        const Eviction* eviction = std::lower_bound(first, last, v, [](const Eviction& e, Value value) { return e.value < value; });
+        if (eviction != last && eviction->value == v)
+            return Loc { LocKind::Slot, 0, eviction->slot };
+    }
+    if (own.kind == LocKind::Slot && !m_split_first.is_empty()) {
+        const Split* first = m_splits.begin() + m_split_first[b];
+        const Split* last = m_splits.begin() + m_split_first[b + 1];
+        const Split* piece = std::lower_bound(first, last, v, [](const Split& split, Value value) { return split.value < value; });
+        if (piece != last && piece->value == v)
+            return Loc { LocKind::Reg, piece->reg, 0 };
+    }
+    return own;
+}
+
+// The values whose place loc_in must look up per block: with a cold slot, split or evicted.
+Result<void> Allocator::mark_varying(const Function& f)
+{
+    m_varies.clear();
+    if (m_cold_slot.is_empty() && m_split_first.is_empty() && m_evict_first.is_empty())
+        return {};
+    TRY(m_varies.try_resize(f.value_count(), 0));
+    for (Value v = 0; v < f.value_count(); ++v) {
+        bool cold = !m_cold_slot.is_empty() && m_cold_slot[v] != kNone;
+        bool split = !m_split_first.is_empty() && m_split_head[v] != kNone;
+        bool evicted = !m_evict_first.is_empty() && m_evict_slot[v] != kNone;
+        m_varies[v] = cold || split || evicted ? 1 : 0;
+    }
+    return {};
+}
+
+// Stamps every value used or defined in the loop's blocks (m_loop_stamp == m_stamp).
+Result<void> Allocator::mark_loop_uses(const Function& f, u32 loop)
+{
+    if (m_stamped_loop == loop)
+        return {};
+    ++m_stamp;
+    m_stamped_loop = loop;
+    const Loop& l = m_loops[loop];
+    for (u32 n = 0; n < l.count; ++n) {
+        Block b = m_loop_blocks[l.first + n];
+        for (Value p : f.params(b))
+            m_loop_stamp[p] = m_stamp;
+        for (Inst i : f.insts(b)) {
+            const engine::opt::InstData& data = f.inst(i);
+            for (Value v : f.args(i))
+                m_loop_stamp[v] = m_stamp;
+            for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
+                for (Value v : f.edge_args(e))
+                    m_loop_stamp[v] = m_stamp;
+            }
+            for (u32 r = 0; r < data.result_count; ++r)
+                m_loop_stamp[f.result(i, r)] = m_stamp;
+        }
+    }
+    return {};
+}
+
+// The moves an eviction costs, weighted where they run: a store on each edge into the
+// header from outside, a load on each edge out of the loop into a block the value is live
+// into (not a dead end: its edges store the value to its cold slot anyway).
+u64 Allocator::eviction_cost(const Function& f, u32 loop, Value v) const
+{
+    const Loop& l = m_loops[loop];
+    u64 cost = 0;
+    for (u32 e : f.preds(l.header)) {
+        Block from = f.edge(e).from;
+        if (!in_loop(loop, from) && m_block_end[from] != kNone)
+            cost += weight_at(m_block_end[from]);
+    }
+    for (u32 n = 0; n < l.count; ++n) {
+        const engine::opt::InstData& data = f.inst(f.terminator(m_loop_blocks[l.first + n]));
+        for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
+            Block to = f.edge(e).to;
+            if (!in_loop(loop, to) && m_block_start[to] != kNone && m_cold_block[to] == 0 && live_in(to, v))
+                cost += weight_at(m_block_start[to]);
+        }
+    }
+    return cost;
+}
+
+Result<bool> Allocator::evictable(const Function& f, RegClass cls, u8 reg, u32 loop, u64& cost)
+{
+    u32 bit = 1u << (cls == RegClass::Gpr ? reg : 16 + reg);
+    const Vector<Interval>& list = m_assigned[cls == RegClass::Gpr ? reg : 16 + reg];
+    const Loop& l = m_loops[loop];
+    m_evicted.clear();
+    for (u32 n = 0; n < l.count; ++n) {
+        Block b = m_loop_blocks[l.first + n];
+        if ((m_split_taken[b] & bit) != 0 || m_block_start[b] == kNone)
+            return false;
+        u32 from = m_block_start[b];
+        u32 to = m_block_end[b] + 1;
+        if (blocked(cls, reg, from, to))
+            return false;
+        const Interval* it = std::lower_bound(list.begin(), list.end(), from,
+                                              [](const Interval& interval, u32 position) { return interval.end < position; });
+        for (; it != list.end() && it->start <= to; ++it) {
+            // NOTE: a value not live into the header is defined outside the loop (else it
+            // is stamped) and so not live anywhere in it (the header dominates the loop's
+            // blocks): its interval only spans them in the layout, nothing moves it.
+            if (m_loop_stamp[it->value] == m_stamp)
+                return false;
+            if (live_in(l.header, it->value) && std::find(m_evicted.begin(), m_evicted.end(), it->value) == m_evicted.end())
+                TRY(m_evicted.try_append(it->value));
+        }
+    }
+    cost = 0;
+    for (Value v : m_evicted)
+        cost += eviction_cost(f, loop, v);
+    return true;
+}
+
+// Splitting without a free register (docs/optimizing-compiler.md, "Eviction"): the
+// register of the cheapest evictable values goes to the candidate inside the loop.
+Result<bool> Allocator::try_evict(const Function& f, const Candidate& candidate)
+{
+    const Loop& loop = m_loops[candidate.loop];
+    if (has_piece_in_nest(candidate))
+        return false;
+    RegClass cls = class_of(f.value(candidate.value).type);
+    u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
+    u64 work = u64 { loop.count } * (reg_count + 1);
+    for (u32 n = 0; n < loop.count; ++n)
+        work += f.insts(m_loop_blocks[loop.first + n]).size();
+    if (work > m_evict_budget)
+        return false;
+    m_evict_budget -= work;
+    TRY(mark_loop_uses(f, candidate.loop));
+    // The piece saves `benefit`; the evictions must cost less.
+    u32 best = kNone;
+    u64 best_cost = candidate.benefit;
+    for (u32 k = 0; k < reg_count; ++k) {
+        u8 reg = cls == RegClass::Gpr ? number(kAllocatableGprs[k]) : static_cast<u8>(k);
+        u64 cost = 0;
+        if (TRY(evictable(f, cls, reg, candidate.loop, cost)) && cost < best_cost) {
+            best = reg;
+            best_cost = cost;
+        }
+    }
+    if (best == kNone)
+        return false;
+    u8 reg = static_cast<u8>(best);
+    if (!TRY(evictable(f, cls, reg, candidate.loop, best_cost))) // m_evicted: this register's
+        return false;
+    for (Value v : m_evicted) {
+        if (m_evict_slot[v] == kNone) {
+            m_evict_slot[v] = m_slots;
+            m_slots += slot_span(f.value(v).type);
+        }
+        for (u32 n = 0; n < loop.count; ++n)
+            TRY(m_evictions.try_append(Eviction { m_loop_blocks[loop.first + n], v, m_evict_slot[v] }));
+    }
+    u32 bit = 1u << (cls == RegClass::Gpr ? reg : 16 + reg);
+    for (u32 n = 0; n < loop.count; ++n) {
+        Block b = m_loop_blocks[loop.first + n];
+        m_split_taken[b] |= bit;
+        TRY(m_splits.try_append(Split { b, candidate.value, reg }));
+    }
+    TRY(m_split_links.try_append(SplitLink { candidate.loop, m_split_head[candidate.value] }));
+    m_split_head[candidate.value] = static_cast<u32>(m_split_links.size()) - 1;
+    return true;
 }
 
 Result<void> Allocator::split_loops(const Function& f)
 {
     m_splits.clear();
     m_split_first.clear();
+    m_evictions.clear();
+    m_evict_first.clear();
     m_current_block = kNone;
     if (m_slots == 0)
         return {};
@@ -251,6 +433,16 @@ Result<void> Allocator::split_loops(const Function& f)
     for (u32& head : m_split_head)
         head = kNone;
     m_split_links.clear();
+    m_deferred.clear();
+    TRY(m_evict_slot.try_resize(f.value_count(), kNone));
+    TRY(m_loop_stamp.try_resize(f.value_count(), 0));
+    for (u32 v = 0; v < f.value_count(); ++v) {
+        m_evict_slot[v] = kNone;
+        m_loop_stamp[v] = 0;
+    }
+    m_stamp = 0;
+    m_stamped_loop = kNone;
+    m_evict_budget = 16 * (u64 { f.inst_count() } + f.block_count()) + 65536;
     // Each try walks a loop's blocks per register: bounded like the loop walk.
     u64 budget = 64 * (u64 { f.inst_count() } + f.block_count()) + 65536;
     for (const Candidate& candidate : m_candidates) {
@@ -260,6 +452,26 @@ Result<void> Allocator::split_loops(const Function& f)
         budget -= cost;
         TRY(try_split(f, candidate));
     }
+    // Then the candidates left without a free register, by eviction: the deepest loops
+    // first (their uses weigh most), each loop's together (its uses are marked once),
+    // the most saving first within a loop.
+    std::sort(m_deferred.begin(), m_deferred.end(), [&](const Candidate& a, const Candidate& b) {
+        u32 depth_a = m_block_depth[m_loops[a.loop].header];
+        u32 depth_b = m_block_depth[m_loops[b.loop].header];
+        if (depth_a != depth_b)
+            return depth_a > depth_b;
+        if (a.loop != b.loop)
+            return a.loop < b.loop;
+        return a.benefit != b.benefit ? a.benefit > b.benefit : a.value < b.value;
+    });
+    for (const Candidate& candidate : m_deferred)
+        TRY(try_evict(f, candidate));
+    return index_pieces(f);
+}
+
+// Pieces and evictions by block (splits, evictions).
+Result<void> Allocator::index_pieces(const Function& f)
+{
     if (m_splits.is_empty())
         return {};
     std::sort(m_splits.begin(), m_splits.end(), [](const Split& a, const Split& b) {
@@ -270,6 +482,18 @@ Result<void> Allocator::split_loops(const Function& f)
     for (Block b = 0; b <= f.block_count(); ++b) {
         m_split_first[b] = k;
         while (k < m_splits.size() && m_splits[k].block == b)
+            ++k;
+    }
+    if (m_evictions.is_empty())
+        return {};
+    std::sort(m_evictions.begin(), m_evictions.end(), [](const Eviction& a, const Eviction& b) {
+        return a.block != b.block ? a.block < b.block : a.value < b.value;
+    });
+    TRY(m_evict_first.try_resize(f.block_count() + 1, 0));
+    k = 0;
+    for (Block b = 0; b <= f.block_count(); ++b) {
+        m_evict_first[b] = k;
+        while (k < m_evictions.size() && m_evictions[k].block == b)
             ++k;
     }
     return {};
