@@ -510,8 +510,8 @@ Result<void> Allocator::scan(const Function& f)
         }
         RegClass cls = class_of(f.value(interval.value).type);
         u32* active = cls == RegClass::Gpr ? active_gpr : active_xmm;
-        u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
-        auto reg_at = [&](u32 k) -> u8 { return cls == RegClass::Gpr ? number(kAllocatableGprs[k]) : static_cast<u8>(k); };
+        u32 reg_count = allocatable_count(cls);
+        auto reg_at = [&](u32 k) { return allocatable_reg(cls, k); };
         // Expire.
         for (u32 k = 0; k < 16; ++k) {
             if (active[k] != kNone && m_intervals[active[k]].end < interval.start)

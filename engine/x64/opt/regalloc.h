@@ -66,6 +66,12 @@ struct Loc {
 inline constexpr Gpr kAllocatableGprs[] = { Gpr::rax, Gpr::rcx, Gpr::rdx, Gpr::rsi, Gpr::rdi, Gpr::r8,
                                             Gpr::r9, Gpr::rbx, Gpr::r12, Gpr::r13 };
 inline constexpr u32 kAllocatableXmms = 14; // xmm0 .. xmm13
+// How many registers of `cls` the allocator hands out, and the k-th of them (its number).
+inline u32 allocatable_count(RegClass cls)
+{
+    return cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
+}
+inline u8 allocatable_reg(RegClass cls, u32 k) { return cls == RegClass::Gpr ? number(kAllocatableGprs[k]) : static_cast<u8>(k); }
 
 struct Interval {
     u32 start { 0 };

@@ -206,9 +206,9 @@ Result<bool> Allocator::try_split(const Function& f, const Candidate& candidate)
     if (has_piece_in_nest(candidate))
         return false;
     RegClass cls = class_of(f.value(candidate.value).type);
-    u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
+    u32 reg_count = allocatable_count(cls);
     for (u32 k = 0; k < reg_count; ++k) {
-        u8 reg = cls == RegClass::Gpr ? number(kAllocatableGprs[k]) : static_cast<u8>(k);
+        u8 reg = allocatable_reg(cls, k);
         if (!reg_free_in_loop(cls, reg, candidate.loop))
             continue;
         u32 bit = 1u << (cls == RegClass::Gpr ? reg : 16 + reg);
@@ -353,7 +353,7 @@ Result<bool> Allocator::try_evict(const Function& f, const Candidate& candidate)
     if (has_piece_in_nest(candidate))
         return false;
     RegClass cls = class_of(f.value(candidate.value).type);
-    u32 reg_count = cls == RegClass::Gpr ? static_cast<u32>(sizeof(kAllocatableGprs) / sizeof(kAllocatableGprs[0])) : kAllocatableXmms;
+    u32 reg_count = allocatable_count(cls);
     u64 work = u64 { loop.count } * (reg_count + 1);
     for (u32 n = 0; n < loop.count; ++n)
         work += f.insts(m_loop_blocks[loop.first + n]).size();
@@ -365,7 +365,7 @@ Result<bool> Allocator::try_evict(const Function& f, const Candidate& candidate)
     u32 best = kNone;
     u64 best_cost = candidate.benefit;
     for (u32 k = 0; k < reg_count; ++k) {
-        u8 reg = cls == RegClass::Gpr ? number(kAllocatableGprs[k]) : static_cast<u8>(k);
+        u8 reg = allocatable_reg(cls, k);
         u64 cost = 0;
         if (TRY(evictable(f, cls, reg, candidate.loop, cost)) && cost < best_cost) {
             best = reg;
