@@ -12,8 +12,8 @@
 #include "engine/opt/ranges.h"
 #include "engine/text/wat.h"
 #include "engine/x64/opt/regalloc.h"
+#include "tests/unit/opt/allocated.h"
 #include "tests/unit/opt/codegen_harness.h"
-#include "tests/unit/opt/opt_support.h"
 
 namespace wk::engine::opt {
 
@@ -64,28 +64,8 @@ std::string module_text()
     return wat + ")";
 }
 
-// Function `index` of `wat` built, optimised and allocated (null after a failed EXPECT).
-struct Allocated {
-    std::unique_ptr<testing::Loaded> loaded;
-    Function function;
-    x64::opt::Allocator allocator;
-};
-
-std::unique_ptr<Allocated> allocate(const std::string& wat, u32 index, bool run = true)
-{
-    auto allocated = std::make_unique<Allocated>();
-    allocated->loaded = testing::load(wat.c_str());
-    if (!allocated->loaded)
-        return nullptr;
-    Builder builder(allocated->loaded->module);
-    bool ok = !builder.build(index, allocated->function).is_error();
-    EXPECT_TRUE(ok) << "function " << index;
-    if (ok && run) {
-        ok = !optimize(allocated->function).is_error() && !allocated->allocator.run(allocated->function).is_error();
-        EXPECT_TRUE(ok) << "function " << index;
-    }
-    return ok ? std::move(allocated) : nullptr;
-}
+using testing::Allocated;
+using testing::allocate;
 
 u32 count_folded(const Allocated& a, bool loads_only)
 {

@@ -10,6 +10,7 @@
 #include "engine/opt/passes.h"
 #include "engine/text/wat.h"
 #include "engine/x64/opt/regalloc.h"
+#include "tests/unit/opt/allocated.h"
 #include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
@@ -52,18 +53,10 @@ TEST(CallCost, ValuesCrossingCallsInALoopStayInTheirSlots)
     };
     for (bool with_call : { true, false }) {
         std::string wat = make(with_call);
-        auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-        ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
-        Vector<u8> wasm = bytes.release_value();
-        auto module = decode_module(wasm.span());
-        ASSERT_FALSE(module.is_error());
-        ASSERT_FALSE(validate_module(*module).is_error());
-        Builder builder(*module);
-        Function function;
-        ASSERT_FALSE(builder.build(1, function).is_error());
-        ASSERT_FALSE(optimize(function).is_error());
-        x64::opt::Allocator allocator;
-        ASSERT_FALSE(allocator.run(function).is_error());
+        auto allocated = testing::allocate(wat, 1);
+        ASSERT_TRUE(allocated);
+        Function& function = allocated->function;
+        x64::opt::Allocator& allocator = allocated->allocator;
         Span<const u32> params = function.params(function.entry());
         ASSERT_EQ(params.size(), 3u);
         x64::opt::LocKind expected = with_call ? x64::opt::LocKind::Slot : x64::opt::LocKind::Reg;
@@ -187,18 +180,10 @@ constexpr const char* kDeeperCalls = R"(
 // stored to its save slot where it is defined, not before each call.
 TEST(CallCost, ValuesCrossingDeeperCallsAreSavedWhereDefined)
 {
-    auto bytes = text::wat_to_wasm(StringView(kDeeperCalls));
-    ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
-    Vector<u8> wasm = bytes.release_value();
-    auto module = decode_module(wasm.span());
-    ASSERT_FALSE(module.is_error());
-    ASSERT_FALSE(validate_module(*module).is_error());
-    Builder builder(*module);
-    Function function;
-    ASSERT_FALSE(builder.build(1, function).is_error());
-    ASSERT_FALSE(optimize(function).is_error());
-    x64::opt::Allocator allocator;
-    ASSERT_FALSE(allocator.run(function).is_error());
+    auto allocated = testing::allocate(kDeeperCalls, 1);
+    ASSERT_TRUE(allocated);
+    Function& function = allocated->function;
+    x64::opt::Allocator& allocator = allocated->allocator;
     Span<const u32> params = function.params(function.entry());
     ASSERT_EQ(params.size(), 2u);
     // $k and $n: in registers, saved where defined (the entry).

@@ -14,6 +14,7 @@
 #include "engine/text/wat.h"
 #include "engine/x64/opt/optimizing_compiler.h"
 #include "engine/x64/opt/regalloc.h"
+#include "tests/unit/opt/allocated.h"
 #include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
@@ -70,34 +71,14 @@ constexpr const char* kDispatch = R"(
 )
 )";
 
-struct Compiled {
-    Vector<u8> wasm;
-    Function function;
-    x64::opt::Allocator allocator;
-};
-
-void compile_run(Compiled& out)
-{
-    std::string wat = kDispatch;
-    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-    ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
-    out.wasm = bytes.release_value();
-    auto module = decode_module(out.wasm.span());
-    ASSERT_FALSE(module.is_error());
-    ASSERT_FALSE(validate_module(*module).is_error());
-    Builder builder(*module);
-    ASSERT_FALSE(builder.build(6, out.function).is_error());
-    ASSERT_FALSE(optimize(out.function).is_error());
-    ASSERT_FALSE(out.allocator.run(out.function).is_error());
-}
-
 } // namespace
 
 TEST(DeadEnds, ValuesReadOnlyInADeadEndHoldNoRegisterThere)
 {
-    Compiled c;
-    ASSERT_NO_FATAL_FAILURE(compile_run(c));
-    const Function& f = c.function;
+    auto allocated = testing::allocate(kDispatch, 6);
+    ASSERT_TRUE(allocated);
+    const Function& f = allocated->function;
+    const x64::opt::Allocator& allocator = allocated->allocator;
     // The dead end: the block that calls $report and traps.
     Block dead = kNone;
     Inst report = kNone;
@@ -117,8 +98,8 @@ TEST(DeadEnds, ValuesReadOnlyInADeadEndHoldNoRegisterThere)
     ASSERT_EQ(args.size(), 4u);
     u32 in_registers = 0;
     for (Value v : args) {
-        x64::opt::Loc own = c.allocator.loc(v);
-        x64::opt::Loc there = c.allocator.loc_in(v, dead);
+        x64::opt::Loc own = allocator.loc(v);
+        x64::opt::Loc there = allocator.loc_in(v, dead);
         // Read from a slot in the dead end, whatever the value has elsewhere.
         EXPECT_EQ(there.kind, x64::opt::LocKind::Slot) << v;
         if (own.kind != x64::opt::LocKind::Reg)
@@ -126,16 +107,16 @@ TEST(DeadEnds, ValuesReadOnlyInADeadEndHoldNoRegisterThere)
         ++in_registers;
         // A value with a register: its interval stays out of the dead end, and the slot
         // it is read from there is the one the edges into the dead end store it to.
-        EXPECT_NE(c.allocator.cold_slot(v), kNone) << v;
-        EXPECT_EQ(there.slot, c.allocator.cold_slot(v)) << v;
+        EXPECT_NE(allocator.cold_slot(v), kNone) << v;
+        EXPECT_EQ(there.slot, allocator.cold_slot(v)) << v;
         bool stored_on_entry = false;
-        for (Value stored : c.allocator.cold_values(dead))
+        for (Value stored : allocator.cold_values(dead))
             stored_on_entry = stored_on_entry || stored == v;
         EXPECT_TRUE(stored_on_entry) << v;
-        EXPECT_FALSE(c.allocator.saves_at_definition(v)) << v;
-        ASSERT_TRUE(c.allocator.has_interval(v));
-        const x64::opt::Interval& interval = c.allocator.interval(v);
-        u32 at = c.allocator.position(report);
+        EXPECT_FALSE(allocator.saves_at_definition(v)) << v;
+        ASSERT_TRUE(allocator.has_interval(v));
+        const x64::opt::Interval& interval = allocator.interval(v);
+        u32 at = allocator.position(report);
         EXPECT_FALSE(interval.start <= at && at <= interval.end) << v;
     }
     // The opcode and the position are used on the hot path too: they have registers.

@@ -12,6 +12,7 @@
 #include "engine/opt/passes.h"
 #include "engine/text/wat.h"
 #include "engine/x64/opt/regalloc.h"
+#include "tests/unit/opt/allocated.h"
 #include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
@@ -99,18 +100,11 @@ std::string evict_module(const Class& c, bool call_in_hot, bool nested, bool lat
 // How many blocks of $f (function 1) have evictions.
 u32 blocks_with_evictions(const std::string& wat)
 {
-    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-    if (bytes.is_error())
+    auto allocated = testing::allocate(wat, 1);
+    if (!allocated)
         return 0;
-    Vector<u8> wasm = bytes.release_value();
-    auto module = decode_module(wasm.span());
-    if (module.is_error() || validate_module(*module).is_error())
-        return 0;
-    Builder builder(*module);
-    Function function;
-    x64::opt::Allocator allocator;
-    if (builder.build(1, function).is_error() || optimize(function).is_error() || allocator.run(function).is_error())
-        return 0;
+    const Function& function = allocated->function;
+    const x64::opt::Allocator& allocator = allocated->allocator;
     u32 count = 0;
     for (Block b : function.layout())
         count += allocator.evictions(b).empty() ? 0 : 1;
@@ -125,18 +119,10 @@ TEST(Eviction, LoopUsedValuesTakeTheRegistersOfValuesLiveAcrossTheLoopUnused)
 {
     for (const Class& c : kClasses) {
         std::string wat = evict_module(c, false, false);
-        auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-        ASSERT_FALSE(bytes.is_error()) << bytes.error().message() << "\n" << wat;
-        Vector<u8> wasm = bytes.release_value();
-        auto module = decode_module(wasm.span());
-        ASSERT_FALSE(module.is_error());
-        ASSERT_FALSE(validate_module(*module).is_error());
-        Builder builder(*module);
-        Function function;
-        ASSERT_FALSE(builder.build(1, function).is_error());
-        ASSERT_FALSE(optimize(function).is_error());
-        x64::opt::Allocator allocator;
-        ASSERT_FALSE(allocator.run(function).is_error());
+        auto allocated = testing::allocate(wat, 1);
+        ASSERT_TRUE(allocated);
+        Function& function = allocated->function;
+        x64::opt::Allocator& allocator = allocated->allocator;
         u32 blocks_with_evictions = 0;
         for (Block b : function.layout()) {
             Span<const x64::opt::Eviction> evictions = allocator.evictions(b);

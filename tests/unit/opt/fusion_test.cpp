@@ -11,6 +11,7 @@
 #include "engine/opt/passes.h"
 #include "engine/text/wat.h"
 #include "engine/x64/opt/regalloc.h"
+#include "tests/unit/opt/allocated.h"
 #include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
@@ -56,20 +57,12 @@ std::string module_text()
 TEST(Fusion, ACompareBeforeAConstantStepIsFusedWithItsBranch)
 {
     std::string wat = module_text();
-    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-    ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
-    Vector<u8> wasm = bytes.release_value();
-    auto module = decode_module(wasm.span());
-    ASSERT_FALSE(module.is_error());
-    ASSERT_FALSE(validate_module(*module).is_error());
     // Functions 0-3 fuse their lt_s early; in function 4 the i64 sub by -2^31 is in the way.
     for (u32 index = 0; index < 5; ++index) {
-        Builder builder(*module);
-        Function function;
-        ASSERT_FALSE(builder.build(index, function).is_error());
-        ASSERT_FALSE(optimize(function).is_error());
-        x64::opt::Allocator allocator;
-        ASSERT_FALSE(allocator.run(function).is_error());
+        auto allocated = testing::allocate(wat, index);
+        ASSERT_TRUE(allocated);
+        const Function& function = allocated->function;
+        const x64::opt::Allocator& allocator = allocated->allocator;
         u32 early = 0;
         for (Value v = 0; v < function.value_count(); ++v) {
             if (function.value(v).kind == ValueKind::Result && allocator.is_fused_early(v))
@@ -127,20 +120,12 @@ TEST(Fusion, AShiftedAddendIsFoldedIntoALea)
         functions += 2;
     }
     wat += ")";
-    auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-    ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
-    Vector<u8> wasm = bytes.release_value();
-    auto module = decode_module(wasm.span());
-    ASSERT_FALSE(module.is_error());
-    ASSERT_FALSE(validate_module(*module).is_error());
     u32 folded_total = 0;
     for (u32 index = 0; index < functions; ++index) {
-        Builder builder(*module);
-        Function function;
-        ASSERT_FALSE(builder.build(index, function).is_error());
-        ASSERT_FALSE(optimize(function).is_error());
-        x64::opt::Allocator allocator;
-        ASSERT_FALSE(allocator.run(function).is_error());
+        auto allocated = testing::allocate(wat, index);
+        ASSERT_TRUE(allocated);
+        const Function& function = allocated->function;
+        const x64::opt::Allocator& allocator = allocated->allocator;
         u32 folded = 0;
         for (Value v = 0; v < function.value_count(); ++v) {
             if (function.value(v).kind == ValueKind::Result && allocator.is_folded(v))

@@ -12,6 +12,7 @@
 #include "engine/text/wat.h"
 #include "engine/x64/opt/optimizing_compiler.h"
 #include "engine/x64/opt/regalloc.h"
+#include "tests/unit/opt/allocated.h"
 #include "tests/unit/opt/codegen_harness.h"
 
 namespace wk::engine::opt {
@@ -101,18 +102,10 @@ TEST(Splitting, ALoopValueCrossingCallsElsewhereLivesInARegisterInsideTheLoop)
     for (const Shape& shape : kShapes) {
         for (bool call_in_hot : { false, true }) {
             std::string wat = split_module(shape, call_in_hot);
-            auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-            ASSERT_FALSE(bytes.is_error()) << bytes.error().message() << "\n" << wat;
-            Vector<u8> wasm = bytes.release_value();
-            auto module = decode_module(wasm.span());
-            ASSERT_FALSE(module.is_error());
-            ASSERT_FALSE(validate_module(*module).is_error());
-            Builder builder(*module);
-            Function function;
-            ASSERT_FALSE(builder.build(1, function).is_error());
-            ASSERT_FALSE(optimize(function).is_error());
-            x64::opt::Allocator allocator;
-            ASSERT_FALSE(allocator.run(function).is_error());
+            auto allocated = testing::allocate(wat, 1);
+            ASSERT_TRUE(allocated);
+            Function& function = allocated->function;
+            x64::opt::Allocator& allocator = allocated->allocator;
             SplitFound found = find_split(function, allocator, shape.type);
             ASSERT_NE(found.value, kNone) << shape.type << " call in hot loop: " << call_in_hot;
             // The value: defined by the instruction that makes it, in its slot outside
@@ -215,18 +208,10 @@ TEST(Splitting, SplitRangesAgreeWithTheBaseline)
 )";
     // Every type of value in "all" is split somewhere (the pieces are what is tested).
     {
-        auto bytes = text::wat_to_wasm(StringView(wat.data(), wat.size()));
-        ASSERT_FALSE(bytes.is_error()) << bytes.error().message();
-        Vector<u8> wasm = bytes.release_value();
-        auto module = decode_module(wasm.span());
-        ASSERT_FALSE(module.is_error());
-        ASSERT_FALSE(validate_module(*module).is_error());
-        Builder builder(*module);
-        Function function;
-        ASSERT_FALSE(builder.build(1, function).is_error());
-        ASSERT_FALSE(optimize(function).is_error());
-        x64::opt::Allocator allocator;
-        ASSERT_FALSE(allocator.run(function).is_error());
+        auto allocated = testing::allocate(wat, 1);
+        ASSERT_TRUE(allocated);
+        Function& function = allocated->function;
+        x64::opt::Allocator& allocator = allocated->allocator;
         std::string types;
         for (Block b : function.layout()) {
             for (const x64::opt::Split& split : allocator.splits(b)) {
