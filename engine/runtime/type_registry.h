@@ -5,6 +5,7 @@
 #include "base/vector.h"
 #include "engine/module.h"
 #include "engine/valid/rec_group.h"
+#include "engine/valid/subtyping.h"
 
 namespace wk::engine::runtime {
 
@@ -57,11 +58,12 @@ public:
         u32 depth = m_types[super].depth;
         return depth <= a.depth && m_ancestors[a.first_ancestor + depth] == super;
     }
-    // Subtyping of store-level value types.
-    bool is_subtype(ValType sub, ValType super) const;
-    bool heap_is_subtype(ValType sub, ValType super) const;
-    HeapKind top_heap(ValType type) const;
-    HeapKind bottom_heap(ValType type) const;
+    CompositeKind kind_of(u32 id) const { return m_types[id].kind; }
+    // The order of engine/valid/subtyping.h over store-level value types.
+    bool is_subtype(ValType sub, ValType super) const { return subtyping::is_subtype(*this, sub, super); }
+    bool heap_is_subtype(ValType sub, ValType super) const { return subtyping::heap_is_subtype(*this, sub, super); }
+    HeapKind top_heap(ValType type) const { return subtyping::top_heap(*this, type); }
+    HeapKind bottom_heap(ValType type) const { return subtyping::bottom_heap(*this, type); }
 
     // Rewrites a module-level type (index = module type index) to the store level.
     static ValType to_store(ValType type, Span<const u32> type_ids)

@@ -2,32 +2,6 @@
 
 namespace wk::engine {
 
-HeapKind TypeContext::top_heap(ValType type) const
-{
-    switch (type.heap) {
-    case HeapKind::Func:
-    case HeapKind::NoFunc: return HeapKind::Func;
-    case HeapKind::Extern:
-    case HeapKind::NoExtern: return HeapKind::Extern;
-    case HeapKind::Exn:
-    case HeapKind::NoExn: return HeapKind::Exn;
-    case HeapKind::Index: return m_module.types[type.index].kind == CompositeKind::Func ? HeapKind::Func : HeapKind::Any;
-    case HeapKind::Bottom: return HeapKind::Bottom;
-    default: return HeapKind::Any;
-    }
-}
-
-HeapKind TypeContext::bottom_heap(ValType type) const
-{
-    switch (top_heap(type)) {
-    case HeapKind::Func: return HeapKind::NoFunc;
-    case HeapKind::Extern: return HeapKind::NoExtern;
-    case HeapKind::Exn: return HeapKind::NoExn;
-    case HeapKind::Bottom: return HeapKind::Bottom;
-    default: return HeapKind::None;
-    }
-}
-
 bool TypeContext::is_type_subtype(u32 sub, u32 super) const
 {
     // Declared supertypes have smaller indices and canonical ids never exceed
@@ -41,63 +15,6 @@ bool TypeContext::is_type_subtype(u32 sub, u32 super) const
             return false;
         current = m_module.canonical[parent];
     }
-}
-
-bool TypeContext::heap_is_subtype(ValType sub, ValType super) const
-{
-    if (sub.heap == HeapKind::Bottom)
-        return true;
-    if (sub.heap == HeapKind::Index && super.heap == HeapKind::Index)
-        return is_type_subtype(sub.index, super.index);
-    if (sub.heap == super.heap && sub.heap != HeapKind::Index)
-        return true;
-    if (super.heap == HeapKind::Index)
-        return sub.heap == bottom_heap(super);
-    if (sub.heap == HeapKind::Index) {
-        CompositeKind kind = m_module.types[sub.index].kind;
-        switch (super.heap) {
-        case HeapKind::Func: return kind == CompositeKind::Func;
-        case HeapKind::Any:
-        case HeapKind::Eq: return kind != CompositeKind::Func;
-        case HeapKind::Struct: return kind == CompositeKind::Struct;
-        case HeapKind::Array: return kind == CompositeKind::Array;
-        default: return false;
-        }
-    }
-    switch (super.heap) {
-    case HeapKind::Any:
-        return sub.heap == HeapKind::Eq || sub.heap == HeapKind::I31 || sub.heap == HeapKind::Struct
-            || sub.heap == HeapKind::Array || sub.heap == HeapKind::None;
-    case HeapKind::Eq:
-        return sub.heap == HeapKind::I31 || sub.heap == HeapKind::Struct || sub.heap == HeapKind::Array
-            || sub.heap == HeapKind::None;
-    case HeapKind::I31:
-    case HeapKind::Struct:
-    case HeapKind::Array: return sub.heap == HeapKind::None;
-    case HeapKind::Func: return sub.heap == HeapKind::NoFunc;
-    case HeapKind::Extern: return sub.heap == HeapKind::NoExtern;
-    case HeapKind::Exn: return sub.heap == HeapKind::NoExn;
-    default: return false;
-    }
-}
-
-bool TypeContext::is_subtype(ValType sub, ValType super) const
-{
-    if (sub.kind == ValKind::Bottom)
-        return true;
-    if (sub.kind != super.kind)
-        return false;
-    if (sub.kind != ValKind::Ref)
-        return true;
-    if (sub.nullable && !super.nullable)
-        return false;
-    if (super.exact) {
-        // Only the same exact type, or the bottom of its hierarchy, fits.
-        if (sub.heap == HeapKind::Index)
-            return sub.exact && sub.index == super.index;
-        return sub.heap == HeapKind::Bottom || sub.heap == bottom_heap(super);
-    }
-    return heap_is_subtype(sub, super);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include "base/result.h"
 #include "engine/module.h"
 #include "engine/valid/rec_group.h"
+#include "engine/valid/subtyping.h"
 
 namespace wk::engine {
 
@@ -26,13 +27,13 @@ public:
         return type;
     }
 
-    bool is_subtype(ValType sub, ValType super) const;
-    bool heap_is_subtype(ValType sub, ValType super) const;
+    // The order of engine/valid/subtyping.h over canonical types.
+    bool is_subtype(ValType sub, ValType super) const { return subtyping::is_subtype(*this, sub, super); }
+    bool heap_is_subtype(ValType sub, ValType super) const { return subtyping::heap_is_subtype(*this, sub, super); }
+    HeapKind top_heap(ValType type) const { return subtyping::top_heap(*this, type); }
+    HeapKind bottom_heap(ValType type) const { return subtyping::bottom_heap(*this, type); }
     bool is_type_subtype(u32 sub, u32 super) const; // canonical ids
-
-    // The top and bottom abstract heap types of a reference type's hierarchy.
-    HeapKind top_heap(ValType type) const;
-    HeapKind bottom_heap(ValType type) const;
+    CompositeKind kind_of(u32 index) const { return m_module.types[index].kind; }
 
     // Structural match of the definitions of canonical types sub and super
     // (ignoring finality and declared supertypes).
