@@ -43,6 +43,11 @@ public:
     }
     Result<void> set(u64 key, Value value);
     void clear();
+    // Words the current function's entries need (the table grows to twice them), for
+    // the builder's budget: a local read below many loops writes its definition into
+    // every block on the way, up to locals x blocks in all. (The slots themselves are
+    // kept for the next function.)
+    usize storage_size() const { return m_used * 2 * sizeof(Slot) / sizeof(u32); }
 
 private:
     struct Slot {
@@ -183,7 +188,7 @@ private:
     Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_offset); }
     Result<void> check_budget() const
     {
-        if (m_function->storage_size() > m_budget) [[unlikely]]
+        if (m_function->storage_size() + m_definitions.storage_size() > m_budget) [[unlikely]]
             return unsupported("implementation limit: function too large for the optimising tier");
         return {};
     }

@@ -26,17 +26,19 @@ Result<u32> thread_jumps(Function& function)
         u32 through = function.inst(jump).first_edge;
         Block target = function.edge(through).to;
         // A value passed on dominates this block and is not defined in it, so it
-        // dominates the end of every predecessor too.
-        while (!function.preds(block).empty()) {
-            u32 edge = function.preds(block)[0];
-            function.unlink_edge(edge);
-            Edge& data = function.edge(edge);
-            data.dead = 0;
+        // dominates the end of every predecessor too. The predecessors move in one go
+        // (taking them off one by one from the front was quadratic in their number;
+        // pushing may move the pool, so by index).
+        ListPool& lists = function.lists();
+        List& preds = function.block(block).preds;
+        for (u32 k = 0; k < lists.size(preds); ++k) {
+            Edge& data = function.edge(lists.get(preds, k));
             data.to = target;
-            function.lists().free(data.args);
-            data.args = TRY(function.lists().make(function.edge_args(through)));
-            TRY(function.lists().push(function.block(target).preds, edge));
+            lists.free(data.args);
+            data.args = TRY(lists.make(function.edge_args(through)));
+            TRY(lists.push(function.block(target).preds, lists.get(preds, k)));
         }
+        lists.truncate(preds, 0);
         function.kill_inst(jump);
         function.block(block).in_layout = false;
         ++changes;

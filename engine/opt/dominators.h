@@ -6,8 +6,8 @@
 
 namespace wk::engine::opt {
 
-// The dominator tree of a Function's reachable blocks (Cooper, Harvey and Kennedy,
-// "A Simple, Fast Dominance Algorithm"), with reverse post-order and pre/post
+// The dominator tree of a Function's reachable blocks (Lengauer and Tarjan, O(E log V)
+// also for deep nests of loops), with reverse post-order and pre/post
 // numbers of the tree so that dominates() is two compares. Recompute after any
 // change to the control flow graph.
 class DominatorTree {
@@ -27,7 +27,8 @@ public:
     Block next_sibling(Block block) const { return m_next_sibling[block]; }
 
 private:
-    Block intersect(Block a, Block b) const;
+    Result<void> compute_idoms(const Function& function, Span<const Block> preorder, Span<const u32> parent);
+    u32 eval(u32 vertex);
 
     Vector<Block> m_rpo;
     Vector<u32> m_rpo_index;
@@ -37,6 +38,13 @@ private:
     Vector<u32> m_pre;
     Vector<u32> m_post;
     Vector<u32> m_stack;
+    // Lengauer and Tarjan's arrays, per DFS pre-order number.
+    Vector<u32> m_semi;
+    Vector<u32> m_label;
+    Vector<u32> m_ancestor;
+    Vector<u32> m_vertex_idom;
+    Vector<u32> m_bucket;
+    Vector<u32> m_bucket_next;
 };
 
 // The successors of a block: the targets of its terminator's edges.

@@ -103,7 +103,11 @@ Result<u32> Inliner::run(Function& function)
     m_follow_start.clear();
     m_follow_count.clear();
     m_follow.clear();
-    u32 inlined = 0;
+    // The sites are chosen in order, then inlined from the last: a block's later sites
+    // are split off first, so each split moves only the code up to the next site (from
+    // the first, every split moved the rest of the block: quadratic in the calls of a
+    // long block).
+    usize chosen = 0;
     for (Inst call : m_sites) {
         u32 callee = static_cast<u32>(function.inst(call).imm2);
         if (!TRY(prepare(callee)))
@@ -124,6 +128,15 @@ Result<u32> Inliner::run(Function& function)
         if (grown + cost > budget)
             continue;
         grown += cost;
+        m_sites[chosen++] = call;
+    }
+    if (chosen == 0)
+        return 0;
+    u32 inlined = 0;
+    for (usize k = chosen; k-- > 0;) {
+        Inst call = m_sites[k];
+        if (!TRY(prepare(static_cast<u32>(function.inst(call).imm2))))
+            continue;
         TRY(inline_site(function, call));
         ++inlined;
     }
@@ -160,9 +173,9 @@ Result<void> Inliner::inline_site(Function& function, Inst call)
     // Split the calling block: what follows the call moves to a continuation block
     // whose parameters stand for the call's results.
     Span<const u32> insts = function.insts(block);
-    u32 position = 0;
-    while (insts[position] != call)
-        ++position;
+    u32 position = static_cast<u32>(insts.size());
+    while (insts[--position] != call) {
+    }
     m_tail.clear();
     TRY(m_tail.try_extend(insts.subspan(position + 1)));
     m_call_args.clear();
@@ -199,9 +212,17 @@ Result<void> Inliner::inline_site(Function& function, Inst call)
     }
     TRY(m_follow.try_append(continuation));
     if (m_follow_start.size() < function.block_count()) {
+        // Geometrically: try_resize alone reserves exactly, a copy per site.
+        usize capacity = std::max<usize>(function.block_count(), 2 * m_follow_start.size());
+        TRY(m_follow_start.try_reserve(capacity));
+        TRY(m_follow_count.try_reserve(capacity));
         TRY(m_follow_start.try_resize(function.block_count(), 0));
         TRY(m_follow_count.try_resize(function.block_count(), 0));
     }
+    // What followed the block (a later site's callee and continuation, split first)
+    // now follows the continuation, which took the block's end.
+    m_follow_start[continuation] = m_follow_start[block];
+    m_follow_count[continuation] = m_follow_count[block];
     m_follow_start[block] = follow_start;
     m_follow_count[block] = static_cast<u32>(m_follow.size()) - follow_start;
 

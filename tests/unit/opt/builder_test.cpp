@@ -323,6 +323,30 @@ TEST(OptBuilder, QuadraticBodiesHitTheBudget)
     EXPECT_STREQ(error.message(), "implementation limit: function too large for the optimising tier");
 }
 
+// Locals read below many loops: each read writes its definition into every block on
+// the way (locals x blocks), which the budget counts like IR storage. 10000 locals read
+// after 100 loops need about 3 million definitions, 24 million words: past the budget
+// of a 50 KB body (about 13 million).
+TEST(OptBuilder, DefinitionsOfLocalsAcrossManyLoopsCountInTheBudget)
+{
+    constexpr int kLocals = 10000;
+    constexpr int kLoops = 100;
+    std::string wat = "(module (func (param i32) (result i32) (local";
+    for (int i = 0; i < kLocals; ++i)
+        wat += " i32";
+    wat += ")";
+    for (int i = 0; i < kLoops; ++i)
+        wat += " loop local.get " + std::to_string(1 + i) + " local.get 0 i32.add local.set " + std::to_string(1 + i)
+            + " local.get 0 br_if 0 end";
+    wat += " i32.const 0";
+    for (int i = 0; i < kLocals; ++i)
+        wat += " local.get " + std::to_string(1 + i) + " i32.add";
+    wat += "))";
+    Error error = build_error(wat.c_str());
+    EXPECT_EQ(error.kind(), ErrorKind::Unsupported);
+    EXPECT_STREQ(error.message(), "implementation limit: function too large for the optimising tier");
+}
+
 // A loop nest where only the innermost loop changes a local: the outer headers still
 // need a parameter for it (the value flows around the outer back edges too).
 TEST(OptBuilder, NestedLoops)
