@@ -16,7 +16,6 @@ namespace wk::kernel::sys {
 
 namespace {
 
-constinit SpinLock g_lock;
 RefPtr<fs::FileSystem> g_root;
 InitrdSummary g_summary;
 DataSummary g_data;
@@ -71,8 +70,10 @@ u64 free_module_frames(const boot::BootInfo& info)
 
 } // namespace
 
-FsGuard::FsGuard() { g_lock.lock(); }
-FsGuard::~FsGuard() { g_lock.unlock(); }
+constinit x86_64::IrqSpinLock g_fs_lock;
+
+FsGuard::FsGuard() { m_state = g_fs_lock.lock(); }
+FsGuard::~FsGuard() { g_fs_lock.unlock(m_state); }
 
 void read_in_steps(fs::File& file, Bytes buffer)
 {
