@@ -108,7 +108,7 @@ KERNEL_TEST(smp_a_cpu_that_never_answers_is_skipped)
     KEXPECT(start_one_cpu(kNobody, 50'000'000) == nullptr);
     mm::trim_heap();
     u64 heap = mm::heap_statistics().bytes_in_use;
-    u64 frames = mm::frames().free_frames();
+    u64 frames = mm::free_frame_count();
     u64 start = time::nanoseconds_since_boot();
     KEXPECT(start_one_cpu(kNobody, 50'000'000) == nullptr);
     u64 took = time::nanoseconds_since_boot() - start;
@@ -116,7 +116,7 @@ KERNEL_TEST(smp_a_cpu_that_never_answers_is_skipped)
     mm::trim_heap();
     KEXPECT_EQ(online_cpu_count(), online);
     KEXPECT_EQ(mm::heap_statistics().bytes_in_use, heap);
-    KEXPECT_EQ(mm::frames().free_frames(), frames);
+    KEXPECT_EQ(mm::free_frame_count(), frames);
 }
 
 } // namespace wk::kernel::x86_64
