@@ -36,13 +36,13 @@ bool g_have_madt;
 // under this lock (so with interrupts off).
 constinit IrqSpinLock g_register_lock;
 
-u32 read_register(const IoApic& chip, u32 reg) WK_REQUIRES(g_register_lock)
+u32 read_register_locked(const IoApic& chip, u32 reg) WK_REQUIRES(g_register_lock)
 {
     chip.registers[kSelectWord] = reg;
     return chip.registers[kWindowWord];
 }
 
-void write_register(const IoApic& chip, u32 reg, u32 value) WK_REQUIRES(g_register_lock)
+void write_register_locked(const IoApic& chip, u32 reg, u32 value) WK_REQUIRES(g_register_lock)
 {
     chip.registers[kSelectWord] = reg;
     chip.registers[kWindowWord] = value;
@@ -86,7 +86,7 @@ void probe(const Madt& madt, IoApic (&found)[Madt::kMaxIoApics], u32 (&inputs)[M
         u32 version;
         {
             IrqLockGuard lock { g_register_lock };
-            version = read_register(found[i], kRegisterVersion);
+            version = read_register_locked(found[i], kRegisterVersion);
         }
         if (version == 0xFFFFFFFF) {
             debug::warn("ioapic: nothing answers at {:#x} (I/O APIC {}); not used", entry.address, entry.id);
@@ -136,8 +136,8 @@ void initialize_io_apics()
         chip = found[i];
         IrqLockGuard lock { g_register_lock };
         for (u32 input = 0; input < chip.inputs; ++input) {
-            write_register(chip, kRedirectionBase + 2 * input, kEntryMasked);
-            write_register(chip, kRedirectionBase + 2 * input + 1, 0);
+            write_register_locked(chip, kRedirectionBase + 2 * input, kEntryMasked);
+            write_register_locked(chip, kRedirectionBase + 2 * input + 1, 0);
         }
     }
     for (usize i = 0; i < g_io_apic_count; ++i) {
@@ -166,9 +166,9 @@ Result<void> route_gsi(u32 gsi, u8 vector, u32 apic_id, GsiMode mode)
     u32 input = gsi - chip->gsi_base;
     IrqLockGuard lock { g_register_lock };
     // Masked while the halves change, so that no interrupt goes out half-programmed.
-    write_register(*chip, kRedirectionBase + 2 * input, low | kEntryMasked);
-    write_register(*chip, kRedirectionBase + 2 * input + 1, apic_id << 24);
-    write_register(*chip, kRedirectionBase + 2 * input, low);
+    write_register_locked(*chip, kRedirectionBase + 2 * input, low | kEntryMasked);
+    write_register_locked(*chip, kRedirectionBase + 2 * input + 1, apic_id << 24);
+    write_register_locked(*chip, kRedirectionBase + 2 * input, low);
     return {};
 }
 
@@ -179,8 +179,8 @@ void mask_gsi(u32 gsi)
         return;
     u32 input = gsi - chip->gsi_base;
     IrqLockGuard lock { g_register_lock };
-    u32 low = read_register(*chip, kRedirectionBase + 2 * input);
-    write_register(*chip, kRedirectionBase + 2 * input, low | kEntryMasked);
+    u32 low = read_register_locked(*chip, kRedirectionBase + 2 * input);
+    write_register_locked(*chip, kRedirectionBase + 2 * input, low | kEntryMasked);
 }
 
 Result<u64> redirection_entry(u32 gsi)
@@ -190,8 +190,8 @@ Result<u64> redirection_entry(u32 gsi)
         return Error::from("no I/O APIC serves the GSI", ErrorKind::OutOfRange);
     u32 input = gsi - chip->gsi_base;
     IrqLockGuard lock { g_register_lock };
-    u64 low = read_register(*chip, kRedirectionBase + 2 * input);
-    u64 high = read_register(*chip, kRedirectionBase + 2 * input + 1);
+    u64 low = read_register_locked(*chip, kRedirectionBase + 2 * input);
+    u64 high = read_register_locked(*chip, kRedirectionBase + 2 * input + 1);
     return (high << 32) | low;
 }
 
