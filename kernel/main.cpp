@@ -190,7 +190,7 @@ T must_succeed(Result<T> result, const char* what)
     debug::info("Wasmkern starting: {} boot, command line \"{}\"", boot_info.protocol_name(),
                 boot_info.command_line_view());
     debug::info("clock: TSC {} kHz ({})", time::tsc_frequency_hz() / 1000, time::calibration_source_name());
-    debug::info("memory: {} MiB usable in {} ranges", mm::frames().total_frames() / 256, boot_info.usable_count);
+    debug::info("memory: {} MiB usable in {} ranges", mm::total_frame_count() / 256, boot_info.usable_count);
     for (auto& range : boot_info.usable_ranges())
         debug::dbgln("memory: usable {:#x}..{:#x}", range.base, range.base + range.length);
 

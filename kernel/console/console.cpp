@@ -41,10 +41,10 @@ void command_help(std::string_view);
 
 void command_mem(std::string_view)
 {
-    auto& frames = mm::frames();
+    u64 total = mm::total_frame_count();
+    u64 free = mm::free_frame_count();
     auto heap = mm::heap_statistics();
-    print("frames: {} total, {} used, {} free (4 KiB each; {} MiB free)\n", frames.total_frames(),
-          frames.used_frames(), frames.free_frames(), frames.free_frames() / 256);
+    print("frames: {} total, {} used, {} free (4 KiB each; {} MiB free)\n", total, total - free, free, free / 256);
     print("heap: {} bytes in use, {} pages held\n", heap.bytes_in_use, heap.pages_held);
     print("objects: {} live\n", object::KernelObject::live_count());
 }

@@ -33,17 +33,27 @@ void ConsoleSink::write(std::string_view text)
     }
 }
 
-void LogSink::write(std::string_view text)
+constinit x86_64::IrqSpinLock g_log_lock;
+
+LogLine::LogLine(LogLevel level)
+    : m_to_console(log_level_enabled(level))
 {
-    log_buffer().append(ReadonlyBytes(reinterpret_cast<const u8*>(text.data()), text.size()));
-    if (m_to_console)
-        console_sink().write(text);
+    m_state = g_log_lock.lock();
+    u64 micros = time::nanoseconds_since_boot() / 1000;
+    format_to(*this, "[{:>5}.{:06}] {}: ", micros / 1000000, micros % 1000000, level_name(level));
 }
 
-LogSink& log_sink()
+LogLine::~LogLine()
 {
-    static constinit LogSink sink(true);
-    return sink;
+    write("\n");
+    g_log_lock.unlock(m_state);
+}
+
+void LogLine::write(std::string_view text)
+{
+    log_ring_locked().append(ReadonlyBytes(reinterpret_cast<const u8*>(text.data()), text.size()));
+    if (m_to_console)
+        console_sink().write(text);
 }
 
 ConsoleSink& console_sink()
@@ -54,13 +64,5 @@ ConsoleSink& console_sink()
 
 void set_minimum_log_level(LogLevel level) { g_minimum_level = level; }
 bool log_level_enabled(LogLevel level) { return level >= g_minimum_level; }
-
-void write_log_prefix(FormatSink& sink, LogLevel level)
-{
-    u64 micros = time::nanoseconds_since_boot() / 1000;
-    format_to(sink, "[{:>5}.{:06}] {}: ", micros / 1000000, micros % 1000000, level_name(level));
-}
-
-void write_log_prefix(LogLevel level) { write_log_prefix(log_sink(), level); }
 
 } // namespace wk::kernel::debug

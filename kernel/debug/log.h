@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "base/format.h"
+#include "kernel/arch/x86_64/irq_spin_lock.h"
 
 namespace wk::kernel::debug {
 
@@ -15,42 +16,39 @@ public:
     void write(std::string_view text) override;
 };
 
-// A log line's destination: the kernel log ring (log_buffer.h, read by dmesg) always, the
-// console when `to_console`. "\n" becomes "\r\n" on the console only.
-class LogSink final : public FormatSink {
-public:
-    constexpr explicit LogSink(bool to_console)
-        : m_to_console(to_console)
-    {
-    }
-    void write(std::string_view text) override;
-
-private:
-    bool m_to_console;
-};
-
 ConsoleSink& console_sink();
 void set_minimum_log_level(LogLevel level);
 bool log_level_enabled(LogLevel level);
-// Starts a log line in `sink`; the version without a sink starts one on the console and in the
-// ring, to be continued through log_sink() (a line put together in pieces).
-void write_log_prefix(FormatSink& sink, LogLevel level);
-void write_log_prefix(LogLevel level);
-LogSink& log_sink();
 
-// One line: "[seconds.micros] level: message", into the kernel log ring at every level and on
-// the console at or above the log level. Interrupts are off while it prints.
+// The lock of the kernel log: the ring (log_buffer.h) and the console lines written through it.
+// A leaf: nothing else is taken under it (formatting a log line takes no lock).
+extern x86_64::IrqSpinLock g_log_lock;
+
+// One log line, "[seconds.micros] level: " then what is written to it, then "\n" when it ends:
+// into the kernel log ring (log_buffer.h, read by dmesg) at every level, and on the console at
+// or above the log level ("\n" becomes "\r\n" there). It holds the log lock (interrupts off)
+// from start to end, so lines from different CPUs never interleave in the ring or on the
+// console. For a line put together in pieces; debug::log writes whole ones.
+class WK_SCOPED_CAPABILITY LogLine final : public FormatSink {
+public:
+    explicit LogLine(LogLevel level) WK_ACQUIRE(g_log_lock);
+    ~LogLine() WK_RELEASE();
+    LogLine(const LogLine&) = delete;
+    LogLine& operator=(const LogLine&) = delete;
+
+    void write(std::string_view text) override WK_REQUIRES(g_log_lock);
+
+private:
+    bool m_to_console;
+    x86_64::InterruptState m_state;
+};
+
+// One line through LogLine.
 template<typename... Args>
 void log(LogLevel level, std::string_view format, const Args&... args)
 {
-    u64 flags;
-    asm volatile("pushfq; popq %0; cli" : "=r"(flags)::"memory");
-    LogSink sink(log_level_enabled(level));
-    write_log_prefix(sink, level);
-    format_to(sink, format, args...);
-    sink.write("\n");
-    if (flags & (1 << 9))
-        asm volatile("sti" ::: "memory");
+    LogLine line(level);
+    format_to(line, format, args...);
 }
 
 template<typename... Args>

@@ -33,10 +33,18 @@ usize LogBuffer::copy_newest(Bytes out) const
     return count;
 }
 
-LogBuffer& log_buffer()
+namespace {
+
+constinit LogBuffer g_ring WK_GUARDED_BY(g_log_lock);
+
+} // namespace
+
+LogBuffer& log_ring_locked() { return g_ring; }
+
+LogSnapshot snapshot_log(Bytes out)
 {
-    static constinit LogBuffer buffer;
-    return buffer;
+    x86_64::IrqLockGuard guard { g_log_lock };
+    return { g_ring.copy_newest(out), g_ring.held(), g_ring.dropped(), g_ring.total() };
 }
 
 } // namespace wk::kernel::debug

@@ -2,14 +2,14 @@
 
 #include "base/span.h"
 #include "base/types.h"
+#include "kernel/debug/log.h"
 
 namespace wk::kernel::debug {
 
 // The kernel log ring (dmesg): every line debug::log formats, at every level (the console
 // shows only those at or above the log level). Bounded: when full, the oldest bytes are
 // overwritten and counted as dropped.
-// NOTE: callers append with interrupts off (debug::log does), and the machine has one CPU, so
-// appends and snapshots never interleave.
+// Not thread-safe: the kernel's ring is behind the log lock (log_ring_locked, snapshot_log).
 class LogBuffer {
 public:
     static constexpr usize kCapacity = 64 * 1024;
@@ -27,6 +27,17 @@ private:
     u64 m_total { 0 }; // bytes ever appended; the next one goes to m_total % kCapacity
 };
 
-LogBuffer& log_buffer();
+// The kernel's ring; LogLine appends to it.
+LogBuffer& log_ring_locked() WK_REQUIRES(g_log_lock);
+
+struct LogSnapshot {
+    usize copied; // into `out`, the newest bytes, oldest first
+    usize held;
+    u64 dropped;
+    u64 total; // bytes ever appended
+};
+// Copies the newest min(out.size(), held) bytes of the kernel's ring under the log lock, so that
+// no line lands halfway through the copy (at most LogBuffer::kCapacity bytes: a bounded hold).
+LogSnapshot snapshot_log(Bytes out);
 
 } // namespace wk::kernel::debug

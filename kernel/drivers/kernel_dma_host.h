@@ -22,19 +22,14 @@ public:
     Result<DmaBuffer> allocate_dma(usize size) override
     {
         usize frames = (size + mm::kFrameSize - 1) / mm::kFrameSize;
-        u64 physical;
-        {
-            x86_64::InterruptDisabler guard;
-            physical = TRY(mm::frames().allocate_contiguous(frames, 1));
-        }
+        u64 physical = TRY(mm::allocate_frames(frames, 1));
         auto* cpu = static_cast<u8*>(x86_64::phys_to_virt(physical));
         __builtin_memset(cpu, 0, frames * mm::kFrameSize);
         return DmaBuffer { cpu, physical, frames * mm::kFrameSize };
     }
     void free_dma(const DmaBuffer& buffer) override
     {
-        x86_64::InterruptDisabler guard;
-        if (auto result = mm::frames().free_contiguous(buffer.device_address, buffer.size / mm::kFrameSize); !result)
+        if (auto result = mm::release_frames(buffer.device_address, buffer.size / mm::kFrameSize); !result)
             debug::warn("{}: DMA buffer not freed: {}", m_owner, result.error().message());
     }
     u64 now_ns() override { return time::nanoseconds_since_boot(); }

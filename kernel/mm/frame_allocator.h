@@ -30,7 +30,7 @@ struct MemoryRange {
 // Usable ranges are believed: memory they claim must exist, reachable through
 // phys_to_virt. Every failing call leaves the allocator unchanged.
 //
-// Not thread-safe: the kernel serialises calls.
+// Not thread-safe: the kernel keeps its one instance behind a lock (kernel/mm/memory.h).
 class FrameAllocator {
 public:
     using PhysToVirt = void* (*)(PhysAddr);

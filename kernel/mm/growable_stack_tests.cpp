@@ -14,7 +14,7 @@ KERNEL_TEST(growable_stack_grows_to_its_floor_and_gives_everything_back)
     // The region's top-level table stays once made (its entries are shared): make it first.
     if (auto warm = reserve_growable_stack(4096, 4096))
         release_growable_stack(*warm);
-    u64 free_before = frames().free_frames();
+    u64 free_before = free_frame_count();
     auto tables = x86_64::PageTables::current();
     {
         auto reserved = reserve_growable_stack(4ull << 20, 64 * 1024);
@@ -42,7 +42,7 @@ KERNEL_TEST(growable_stack_grows_to_its_floor_and_gives_everything_back)
     }
     KEXPECT(!reserve_growable_stack(kGrowableStackMaxBytes + 4096, 4096));
     KEXPECT(!reserve_growable_stack(8192, 16384));
-    KEXPECT_EQ(frames().free_frames(), free_before);
+    KEXPECT_EQ(free_frame_count(), free_before);
 }
 
 } // namespace wk::kernel::mm

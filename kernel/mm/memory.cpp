@@ -5,6 +5,7 @@
 
 #include "kernel/arch/x86_64/boot_constants.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/irq_spin_lock.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/debug/log.h"
 #include "kernel/debug/panic.h"
@@ -22,14 +23,19 @@ using namespace x86_64;
 
 namespace {
 
-constinit FrameAllocator g_frames;
+// Lock order (docs/boot-and-machine-state.md, "SMP"): g_stack_lock, g_heap_lock, g_frames_lock,
+// then the log ring's. Each is an IrqSpinLock: any CPU, and interrupt handlers, may allocate.
+constinit IrqSpinLock g_stack_lock;
+constinit IrqSpinLock g_heap_lock;
+constinit IrqSpinLock g_frames_lock;
+constinit FrameAllocator g_frames WK_GUARDED_BY(g_frames_lock);
 
 // Kernel stacks live in fixed-size slots of their own region; the lowest page of each slot
 // stays unmapped, so every stack has a guard page below it.
 constexpr u64 kStackRegionBase = 0xFFFFFE0000000000ull;
 constexpr u64 kStackSlotSize = 1024 * 1024; // room for process threads (kernel/proc)
 constexpr usize kStackSlotCount = 16384;
-u64 g_stack_slots_used[kStackSlotCount / 64];
+u64 g_stack_slots_used[kStackSlotCount / 64] WK_GUARDED_BY(g_stack_lock);
 // End of the highest usable RAM, capped so that the direct map stays inside its 64 TiB slot.
 u64 g_physical_top;
 constexpr u64 kDirectMapLimit = 1ull << 40;
@@ -49,32 +55,49 @@ Result<void> map_image_range(PageTables& tables, const char* start, const char* 
     return {};
 }
 
+// The heap's pages: called under g_heap_lock, takes g_frames_lock.
 class FramePageSource final : public PageSource {
 public:
     Result<void*> allocate_pages(usize count) override
     {
-        u64 physical = TRY(g_frames.allocate_contiguous(count, 1));
+        u64 physical = TRY(allocate_frames(count, 1));
         return direct_map(physical);
     }
     void free_pages(void* pointer, usize count) override
     {
         u64 physical = reinterpret_cast<u64>(pointer) - DIRECT_MAP_BASE;
-        if (auto result = g_frames.free_contiguous(physical, count); !result)
+        if (auto result = release_frames(physical, count); !result)
             debug::panic("heap returned pages the frame allocator refuses: {}", result.error().message());
     }
 };
 
 constinit FramePageSource g_page_source;
 alignas(Heap) u8 g_heap_storage[sizeof(Heap)];
-Heap* g_heap;
+Heap* g_heap WK_GUARDED_BY(g_heap_lock);
 
 } // namespace
 
-FrameAllocator& frames() { return g_frames; }
+u64 total_frame_count()
+{
+    IrqLockGuard guard { g_frames_lock };
+    return g_frames.total_frames();
+}
+
+u64 free_frame_count()
+{
+    IrqLockGuard guard { g_frames_lock };
+    return g_frames.free_frames();
+}
+
+bool is_frame_allocated(u64 physical)
+{
+    IrqLockGuard guard { g_frames_lock };
+    return g_frames.is_allocated(physical);
+}
 
 u64 half_of_free_memory(u64 cap)
 {
-    u64 half = g_frames.free_frames() * kFrameSize / 2;
+    u64 half = free_frame_count() * kFrameSize / 2;
     return half < cap ? half : cap;
 }
 
@@ -94,21 +117,38 @@ Result<void> initialize_frames(const boot::BootInfo& info)
     MemoryRange modules[boot::BootInfo::kMaxModules];
     for (usize i = 0; i < info.module_count; ++i)
         modules[i] = { info.modules[i].physical, info.modules[i].size };
+    IrqLockGuard guard { g_frames_lock };
     return g_frames.initialize(info.usable_ranges(), reserved, direct_map, Span<const MemoryRange>(modules, info.module_count));
 }
 
-Result<u64> allocate_frame() { return g_frames.allocate(); }
+Result<u64> allocate_frame()
+{
+    IrqLockGuard guard { g_frames_lock };
+    return g_frames.allocate();
+}
 
 Result<u64> allocate_zeroed_frame()
 {
-    u64 frame = TRY(g_frames.allocate());
+    u64 frame = TRY(allocate_frame());
     __builtin_memset(direct_map(frame), 0, kPageSize);
     return frame;
 }
 
+Result<u64> allocate_frames(usize count, usize align_frames)
+{
+    IrqLockGuard guard { g_frames_lock };
+    return g_frames.allocate_contiguous(count, align_frames);
+}
+
+Result<void> release_frames(u64 physical, usize count)
+{
+    IrqLockGuard guard { g_frames_lock };
+    return g_frames.free_contiguous(physical, count);
+}
+
 void free_frame(u64 physical)
 {
-    if (auto result = g_frames.free(physical); !result)
+    if (auto result = release_frames(physical, 1); !result)
         debug::panic("free_frame({:#x}): {}", physical, result.error().message());
 }
 
@@ -146,7 +186,9 @@ Result<KernelStack> allocate_kernel_stack(usize size)
     usize pages = (size + kPageSize - 1) / kPageSize;
     if (pages == 0 || (pages + 1) * kPageSize > kStackSlotSize)
         return Error::from("kernel stack size out of range", ErrorKind::OutOfRange);
-    // Lowest free slot first, so that slots (and the page tables under them) get reused.
+    // Lowest free slot first, so that slots (and the page tables under them) get reused. The
+    // lock covers the mapping too: neighbouring slots share page tables.
+    IrqLockGuard guard { g_stack_lock };
     usize slot = kStackSlotCount;
     for (usize word = 0; word < kStackSlotCount / 64; ++word) {
         if (~g_stack_slots_used[word]) {
@@ -180,6 +222,7 @@ void free_kernel_stack(const KernelStack& stack)
 {
     u64 slot = (stack.top - kStackRegionBase) / kStackSlotSize - 1;
     WK_ASSERT(stack.top > kStackRegionBase && slot < kStackSlotCount);
+    IrqLockGuard guard { g_stack_lock };
     WK_ASSERT(g_stack_slots_used[slot / 64] & (1ull << (slot % 64)));
     auto tables = PageTables::current();
     for (u64 page = stack.bottom; page < stack.top; page += kPageSize)
@@ -194,12 +237,13 @@ bool is_kernel_text(u64 virt)
 
 void initialize_heap(u64 cookie)
 {
+    IrqLockGuard guard { g_heap_lock };
     g_heap = new (g_heap_storage) Heap(g_page_source, cookie);
 }
 
 Result<void*> try_allocate(usize size, usize alignment)
 {
-    InterruptDisabler guard;
+    IrqLockGuard guard { g_heap_lock };
     if (!g_heap)
         return Error::from("heap used before initialisation", ErrorKind::OutOfMemory);
     return g_heap->allocate(size, alignment);
@@ -207,7 +251,7 @@ Result<void*> try_allocate(usize size, usize alignment)
 
 Result<void> try_free(void* pointer)
 {
-    InterruptDisabler guard;
+    IrqLockGuard guard { g_heap_lock };
     if (!g_heap)
         return Error::from("heap used before initialisation", ErrorKind::OutOfRange);
     return g_heap->free(pointer);
@@ -215,14 +259,14 @@ Result<void> try_free(void* pointer)
 
 void trim_heap()
 {
-    InterruptDisabler guard;
+    IrqLockGuard guard { g_heap_lock };
     if (g_heap)
         g_heap->trim();
 }
 
 HeapStatistics heap_statistics()
 {
-    InterruptDisabler guard;
+    IrqLockGuard guard { g_heap_lock };
     if (!g_heap)
         return {};
     return { g_heap->bytes_in_use(), g_heap->pages_held(), g_heap->peak_bytes_in_use() };
@@ -230,7 +274,7 @@ HeapStatistics heap_statistics()
 
 void reset_heap_peak()
 {
-    InterruptDisabler guard;
+    IrqLockGuard guard { g_heap_lock };
     if (g_heap)
         g_heap->reset_peak();
 }

@@ -18,13 +18,27 @@ Result<void> initialize_address_space(const boot::BootInfo& info);
 // heap's header checks so that forged headers are unlikely to pass.
 void initialize_heap(u64 cookie);
 
-FrameAllocator& frames();
+// The frame allocator, behind its lock: every call below takes it (an x86_64::IrqSpinLock, so
+// any CPU and interrupt handler may call them). Lock order: the kernel stack slots, the heap,
+// the frames, the log ring.
+u64 total_frame_count();
+u64 free_frame_count();
+// True when the frame holding `physical` is handed out now.
+bool is_frame_allocated(u64 physical);
 // Half of the memory free now, at most `cap` bytes: what one consumer that grows on demand (a
 // process's linear memory, the RAM file system) may take, so that it cannot starve the rest
 // of the kernel.
 u64 half_of_free_memory(u64 cap);
 Result<u64> allocate_frame();
+// Zeroed after the lock is let go.
 Result<u64> allocate_zeroed_frame();
+// `count` frames in a row, the first one's frame number a multiple of `align_frames`
+// (FrameAllocator::allocate_contiguous).
+Result<u64> allocate_frames(usize count, usize align_frames);
+// A checked free (FrameAllocator::free_contiguous): DoubleFree or OutOfRange leave every
+// frame as it was.
+Result<void> release_frames(u64 physical, usize count);
+// Panics when the frame allocator refuses the free.
 void free_frame(u64 physical);
 
 struct KernelStack {
@@ -32,7 +46,8 @@ struct KernelStack {
     u64 top;
 };
 // Allocates a stack (at most 124 KiB) in the kernel stack region with an unmapped guard page
-// below it. Callers serialise (interrupts off or the scheduler lock).
+// below it. Any CPU may call it: the slots, and the page tables of the region, are behind the
+// kernel stack lock, held while the stack is mapped (at most 31 pages).
 Result<KernelStack> allocate_kernel_stack(usize size);
 // Unmaps the stack, frees its frames and makes its slot reusable.
 void free_kernel_stack(const KernelStack& stack);
@@ -50,7 +65,8 @@ HeapStatistics heap_statistics();
 // so that free-frame counts compared across runs measure leaks, not what the heap caches.
 void trim_heap();
 void reset_heap_peak();
-// Allocation that reports failure instead of panicking, for callers that can recover.
+// Allocation that reports failure instead of panicking, for callers that can recover. The heap
+// is behind its lock (an x86_64::IrqSpinLock) in every call here, new and delete included.
 Result<void*> try_allocate(usize size, usize alignment);
 Result<void> try_free(void* pointer);
 

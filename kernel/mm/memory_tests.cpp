@@ -7,37 +7,35 @@ namespace wk::kernel::mm {
 
 KERNEL_TEST(frame_allocator_allocate_and_free)
 {
-    auto& allocator = frames();
-    u64 free_before = allocator.free_frames();
-    auto a = allocator.allocate();
-    auto b = allocator.allocate();
+    u64 free_before = free_frame_count();
+    auto a = allocate_frame();
+    auto b = allocate_frame();
     KEXPECT(a.has_value() && b.has_value());
     if (!a || !b)
         return;
     KEXPECT(*a != *b);
     KEXPECT_EQ(*a % kFrameSize, 0u);
-    KEXPECT(allocator.is_allocated(*a));
-    KEXPECT_EQ(allocator.free_frames(), free_before - 2);
-    KEXPECT(allocator.free(*a).has_value());
-    KEXPECT(allocator.free(*b).has_value());
-    KEXPECT_EQ(allocator.free_frames(), free_before);
+    KEXPECT(is_frame_allocated(*a));
+    KEXPECT_EQ(free_frame_count(), free_before - 2);
+    KEXPECT(release_frames(*a, 1).has_value());
+    KEXPECT(release_frames(*b, 1).has_value());
+    KEXPECT_EQ(free_frame_count(), free_before);
 }
 
 KERNEL_TEST(frame_allocator_catches_double_free_and_bad_addresses)
 {
-    auto& allocator = frames();
-    auto frame = allocator.allocate();
+    auto frame = allocate_frame();
     KEXPECT(frame.has_value());
     if (!frame)
         return;
-    KEXPECT(allocator.free(*frame).has_value());
-    auto again = allocator.free(*frame);
+    KEXPECT(release_frames(*frame, 1).has_value());
+    auto again = release_frames(*frame, 1);
     KEXPECT(!again && again.error().kind() == ErrorKind::DoubleFree);
-    auto unaligned = allocator.free(*frame + 8);
+    auto unaligned = release_frames(*frame + 8, 1);
     KEXPECT(!unaligned && unaligned.error().kind() == ErrorKind::OutOfRange);
-    auto kernel_image = allocator.free(0x200000);
+    auto kernel_image = release_frames(0x200000, 1);
     KEXPECT(!kernel_image);
-    auto beyond = allocator.free(1ull << 50);
+    auto beyond = release_frames(1ull << 50, 1);
     KEXPECT(!beyond && beyond.error().kind() == ErrorKind::OutOfRange);
 }
 
@@ -45,12 +43,11 @@ KERNEL_TEST(frame_allocator_catches_double_free_and_bad_addresses)
 // the next allocation reports exhaustion, then gives them all back.
 KERNEL_TEST(frame_allocator_exhaustion_and_recovery)
 {
-    auto& allocator = frames();
-    u64 free_before = allocator.free_frames();
+    u64 free_before = free_frame_count();
     u64 head = 0;
     u64 taken = 0;
     for (;;) {
-        auto frame = allocator.allocate();
+        auto frame = allocate_frame();
         if (!frame) {
             KEXPECT(frame.error().kind() == ErrorKind::OutOfMemory);
             break;
@@ -60,25 +57,24 @@ KERNEL_TEST(frame_allocator_exhaustion_and_recovery)
         ++taken;
     }
     KEXPECT_EQ(taken, free_before);
-    KEXPECT_EQ(allocator.free_frames(), 0u);
+    KEXPECT_EQ(free_frame_count(), 0u);
     while (head) {
         u64 next = *static_cast<u64*>(x86_64::phys_to_virt(head));
-        KEXPECT(allocator.free(head).has_value());
+        KEXPECT(release_frames(head, 1).has_value());
         head = next;
     }
-    KEXPECT_EQ(allocator.free_frames(), free_before);
+    KEXPECT_EQ(free_frame_count(), free_before);
 }
 
 KERNEL_TEST(frame_allocator_contiguous_alignment)
 {
-    auto& allocator = frames();
-    auto run = allocator.allocate_contiguous(16, 16);
+    auto run = allocate_frames(16, 16);
     KEXPECT(run.has_value());
     if (!run)
         return;
     KEXPECT_EQ(*run % (16 * kFrameSize), 0u);
-    KEXPECT(allocator.free_contiguous(*run, 16).has_value());
-    KEXPECT(!allocator.free_contiguous(*run, 16));
+    KEXPECT(release_frames(*run, 16).has_value());
+    KEXPECT(!release_frames(*run, 16));
 }
 
 KERNEL_TEST(heap_new_delete_and_statistics)

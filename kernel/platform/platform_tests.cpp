@@ -20,7 +20,7 @@ KERNEL_TEST(platform_reserve_commit_decommit_release)
         (void)platform::commit(*warm, 4096);
         platform::release(*warm, 1 << 20);
     }
-    u64 frames_before = mm::frames().free_frames();
+    u64 frames_before = mm::free_frame_count();
     auto base = platform::reserve(1 << 20);
     KEXPECT(base.has_value());
     if (!base)
@@ -32,7 +32,7 @@ KERNEL_TEST(platform_reserve_commit_decommit_release)
     bytes[100] = 42;
     KEXPECT(platform::commit(bytes, 4096).has_value()); // committing again keeps contents
     KEXPECT_EQ(bytes[100], 42);
-    u64 committed_frames = frames_before - mm::frames().free_frames();
+    u64 committed_frames = frames_before - mm::free_frame_count();
     KEXPECT(committed_frames >= 2 && committed_frames <= 2 + 3); // two pages, at most three new tables
     KEXPECT(platform::decommit(bytes, 4096).has_value());
     KEXPECT(platform::commit(bytes, 4096).has_value());
@@ -40,7 +40,7 @@ KERNEL_TEST(platform_reserve_commit_decommit_release)
     KEXPECT(!platform::commit(reinterpret_cast<void*>(0x1000), 4096)); // not the wasm region
     KEXPECT(!platform::commit(bytes + 1, 4096));                      // unaligned
     platform::release(*base, 1 << 20);
-    KEXPECT_EQ(mm::frames().free_frames(), frames_before);
+    KEXPECT_EQ(mm::free_frame_count(), frames_before);
     auto again = platform::reserve(1 << 20);
     KEXPECT(again.has_value() && *again == *base); // the address space is reused
     if (again)
@@ -61,12 +61,12 @@ KERNEL_TEST(platform_released_ranges_merge_and_are_reused)
     KEXPECT_EQ(static_cast<u8*>(*second), static_cast<u8*>(*first) + kBig);
     // A committed page far inside is unmapped and its frame returned when released, and so
     // are the page table and directory made for it.
-    u64 frames_start = mm::frames().free_frames();
+    u64 frames_start = mm::free_frame_count();
     KEXPECT(platform::commit(static_cast<u8*>(*second) + (usize { 5 } << 30), 4096).has_value());
-    KEXPECT(mm::frames().free_frames() <= frames_start - 3); // the page, its table, its directory
+    KEXPECT(mm::free_frame_count() <= frames_start - 3); // the page, its table, its directory
     platform::release(*first, kBig);
     platform::release(*second, kBig);
-    KEXPECT_EQ(mm::frames().free_frames(), frames_start);
+    KEXPECT_EQ(mm::free_frame_count(), frames_start);
     auto both = platform::reserve(2 * kBig); // only fits if the two merged
     KEXPECT(both.has_value() && *both == *first);
     if (both)

@@ -139,7 +139,7 @@ KERNEL_TEST(proc_kill_ends_a_tight_loop_and_frees_everything)
     for (u32 i = 0; i < 1000 && !module_cache_tier_up_idle(); ++i)
         sched::sleep_for(10'000'000);
     mm::trim_heap(); // spare slabs are not what this test looks for
-    u64 frames_before = mm::frames().free_frames();
+    u64 frames_before = mm::free_frame_count();
     auto pid = spawn_quietly("/ktest-proc/loop");
     KEXPECT(pid.has_value());
     if (!pid)
@@ -161,7 +161,7 @@ KERNEL_TEST(proc_kill_ends_a_tight_loop_and_frees_everything)
     auto status = wait(*pid, 0);
     KEXPECT(status.has_value() && *status == kKilledStatus);
     mm::trim_heap();
-    KEXPECT_EQ(mm::frames().free_frames(), frames_before);
+    KEXPECT_EQ(mm::free_frame_count(), frames_before);
 }
 
 // Spawning stops at kMaxProcesses with Again: a process counts until it is waited for, so

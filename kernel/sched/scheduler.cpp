@@ -2,6 +2,7 @@
 
 #include "base/fixed_string.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/debug/panic.h"
 #include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
@@ -55,7 +56,8 @@ public:
     static u64 cpu_nanoseconds(const Thread& thread);
     static void run_thread(Thread* thread);
 
-    static Thread* s_current;
+    // The thread running on this CPU: per CPU (x86_64::Cpu::thread), written only by its CPU.
+    static Thread* current_thread() { return x86_64::Cpu::current().thread; }
     static usize s_thread_count;
     static u64 s_switches;
 
@@ -76,12 +78,11 @@ private:
     static ThreadList s_run_queue;
     static ThreadList s_sleepers;
     static Thread* s_idle;
-    static u64 s_slice_start_ns; // when s_current got the CPU
+    static u64 s_slice_start_ns; // when the current thread got the CPU
     static usize s_short_waiting; // short-burst threads queued since their wake
     static u64 s_next_id;
 };
 
-Thread* Scheduler::s_current;
 usize Scheduler::s_thread_count;
 u64 Scheduler::s_switches;
 constinit ThreadList Scheduler::s_run_queue;
@@ -98,7 +99,7 @@ void Scheduler::initialize()
     copy_truncated(boot->m_name, "kernel-main");
     boot->m_state = ThreadState::Running;
     boot->m_stack = { reinterpret_cast<u64>(boot_stack_bottom), reinterpret_cast<u64>(boot_stack_top) };
-    s_current = boot;
+    x86_64::Cpu::current().thread = boot;
     s_thread_count = 1;
     s_slice_start_ns = time::nanoseconds_since_boot();
     auto idle = spawn("idle", &Scheduler::idle_loop, nullptr, Thread::kStackSize);
@@ -190,7 +191,7 @@ bool Scheduler::should_preempt(u64 now)
 
 void Scheduler::reschedule()
 {
-    Thread* previous = s_current;
+    Thread* previous = current_thread();
     Thread* next = s_run_queue.pop_front();
     if (next && next->m_short_burst_waiting) {
         next->m_short_burst_waiting = false;
@@ -210,7 +211,7 @@ void Scheduler::reschedule()
     previous->m_cpu_ns += now - s_slice_start_ns;
     previous->m_last_burst_ns = now - s_slice_start_ns;
     s_slice_start_ns = now;
-    s_current = next;
+    x86_64::Cpu::current().thread = next;
     ++s_switches;
     switch_context(&previous->m_saved_rsp, next->m_saved_rsp);
 }
@@ -218,17 +219,17 @@ void Scheduler::reschedule()
 void Scheduler::yield()
 {
     InterruptDisabler guard;
-    if (s_current != s_idle)
-        make_runnable(*s_current);
+    if (current_thread() != s_idle)
+        make_runnable(*current_thread());
     else
-        s_current->m_state = ThreadState::Runnable;
+        current_thread()->m_state = ThreadState::Runnable;
     reschedule();
 }
 
 void Scheduler::sleep_for(u64 nanoseconds)
 {
     InterruptDisabler guard;
-    Thread* self = s_current;
+    Thread* self = current_thread();
     self->m_wake_at_ns = time::nanoseconds_since_boot() + nanoseconds;
     self->m_state = ThreadState::Sleeping;
     s_sleepers.push_back(*self);
@@ -238,16 +239,16 @@ void Scheduler::sleep_for(u64 nanoseconds)
 void Scheduler::block_on(WaitQueue& queue)
 {
     InterruptDisabler guard;
-    s_current->m_state = ThreadState::Blocked;
-    s_current->m_blocked_on = &queue;
-    queue.m_waiters.push_back(*s_current);
+    current_thread()->m_state = ThreadState::Blocked;
+    current_thread()->m_blocked_on = &queue;
+    queue.m_waiters.push_back(*current_thread());
     reschedule();
 }
 
 bool Scheduler::park_current(u64 deadline_ns)
 {
     InterruptDisabler guard;
-    Thread* self = s_current;
+    Thread* self = current_thread();
     if (!self->m_park_token && !self->kill_requested()) {
         self->m_wake_at_ns = deadline_ns;
         self->m_state = ThreadState::Sleeping;
@@ -329,7 +330,7 @@ void Scheduler::wake_sleeping(Thread* thread)
 void Scheduler::exit_current(i64 status)
 {
     x86_64::cli();
-    Thread* self = s_current;
+    Thread* self = current_thread();
     WK_ASSERT(self != s_idle);
     self->m_exit_status = status;
     self->m_state = ThreadState::Dead;
@@ -342,15 +343,15 @@ void Scheduler::exit_current(i64 status)
 
 Result<i64> Scheduler::join(Thread* thread)
 {
-    if (!thread || thread == s_current || thread == s_idle)
+    if (!thread || thread == current_thread() || thread == s_idle)
         return Error::from("cannot join this thread", ErrorKind::OutOfRange);
     {
         InterruptDisabler guard;
         if (thread->m_joined || thread->m_joiner)
             return Error::from("thread already joined", ErrorKind::OutOfRange);
-        thread->m_joiner = s_current;
+        thread->m_joiner = current_thread();
         while (thread->m_state != ThreadState::Dead) {
-            s_current->m_state = ThreadState::Blocked;
+            current_thread()->m_state = ThreadState::Blocked;
             reschedule();
         }
         thread->m_joined = true;
@@ -385,15 +386,15 @@ void Scheduler::on_tick()
 {
     u64 now = time::nanoseconds_since_boot();
     wake_sleepers(now);
-    if (s_current == s_idle) {
+    if (current_thread() == s_idle) {
         if (!s_run_queue.is_empty()) {
-            s_current->m_state = ThreadState::Runnable;
+            current_thread()->m_state = ThreadState::Runnable;
             reschedule();
         }
         return;
     }
     if (should_preempt(now)) {
-        make_runnable(*s_current);
+        make_runnable(*current_thread());
         reschedule();
     }
 }
@@ -402,21 +403,21 @@ void Scheduler::preemption_point()
 {
     InterruptDisabler guard;
     u64 now = time::nanoseconds_since_boot();
-    if (s_current == s_idle || now - s_slice_start_ns < kShortBurstNanoseconds)
+    if (current_thread() == s_idle || now - s_slice_start_ns < kShortBurstNanoseconds)
         return;
     // Ticks may have been lost while the caller kept interrupts off: wake the sleepers due
     // now rather than at the next tick that does arrive.
     wake_sleepers(now);
     if (!should_preempt(now))
         return;
-    make_runnable(*s_current);
+    make_runnable(*current_thread());
     reschedule();
 }
 
 u64 Scheduler::cpu_nanoseconds(const Thread& thread)
 {
     InterruptDisabler guard;
-    if (&thread == s_current)
+    if (&thread == current_thread())
         return thread.m_cpu_ns + (time::nanoseconds_since_boot() - s_slice_start_ns);
     return thread.m_cpu_ns;
 }
@@ -443,7 +444,7 @@ bool park_current(u64 deadline_ns) { return Scheduler::park_current(deadline_ns)
 void unpark(Thread* thread) { Scheduler::unpark(thread); }
 void clear_park_token(Thread* thread) { Scheduler::clear_park_token(thread); }
 Result<i64> join(Thread* thread) { return Scheduler::join(thread); }
-Thread* current() { return Scheduler::s_current; }
+Thread* current() { return Scheduler::current_thread(); }
 void yield() { Scheduler::yield(); }
 void sleep_for(u64 nanoseconds) { Scheduler::sleep_for(nanoseconds); }
 void exit_current(i64 status) { Scheduler::exit_current(status); }
@@ -453,13 +454,13 @@ bool wake_one(WaitQueue& queue) { return Scheduler::wake_one(queue); }
 void wake_sleeping(Thread* thread) { Scheduler::wake_sleeping(thread); }
 void preemption_point()
 {
-    if (Scheduler::s_current)
+    if (Scheduler::current_thread())
         Scheduler::preemption_point();
 }
 u64 cpu_nanoseconds(const Thread& thread) { return Scheduler::cpu_nanoseconds(thread); }
 void on_tick()
 {
-    if (Scheduler::s_current)
+    if (Scheduler::current_thread())
         Scheduler::on_tick();
 }
 usize thread_count() { return Scheduler::s_thread_count; }

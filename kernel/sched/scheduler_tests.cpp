@@ -171,7 +171,7 @@ KERNEL_TEST(sched_thread_memory_is_reclaimed)
     auto warm = spawn("warm", return_argument, nullptr);
     if (warm)
         (void)join(*warm);
-    u64 free_frames = mm::frames().free_frames();
+    u64 free_frames = mm::free_frame_count();
     usize heap_bytes = mm::heap_statistics().bytes_in_use;
     for (int round = 0; round < 100; ++round) {
         auto thread = spawn("short-lived", return_argument, reinterpret_cast<void*>(round));
@@ -181,7 +181,7 @@ KERNEL_TEST(sched_thread_memory_is_reclaimed)
         auto status = join(*thread);
         KEXPECT(status.has_value() && *status == round);
     }
-    KEXPECT_EQ(mm::frames().free_frames(), free_frames);
+    KEXPECT_EQ(mm::free_frame_count(), free_frames);
     KEXPECT_EQ(mm::heap_statistics().bytes_in_use, heap_bytes);
 }
 

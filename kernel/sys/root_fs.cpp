@@ -16,7 +16,6 @@ namespace wk::kernel::sys {
 
 namespace {
 
-constinit SpinLock g_lock;
 RefPtr<fs::FileSystem> g_root;
 InitrdSummary g_summary;
 DataSummary g_data;
@@ -60,7 +59,7 @@ u64 free_module_frames(const boot::BootInfo& info)
         u64 first = module.physical & ~(mm::kFrameSize - 1);
         u64 end = module.physical + module.size;
         for (u64 frame = first; frame < end; frame += mm::kFrameSize) {
-            if (mm::frames().is_allocated(frame)) {
+            if (mm::is_frame_allocated(frame)) {
                 mm::free_frame(frame);
                 ++freed;
             }
@@ -71,8 +70,10 @@ u64 free_module_frames(const boot::BootInfo& info)
 
 } // namespace
 
-FsGuard::FsGuard() { g_lock.lock(); }
-FsGuard::~FsGuard() { g_lock.unlock(); }
+constinit x86_64::IrqSpinLock g_fs_lock;
+
+FsGuard::FsGuard() { m_state = g_fs_lock.lock(); }
+FsGuard::~FsGuard() { g_fs_lock.unlock(m_state); }
 
 void read_in_steps(fs::File& file, Bytes buffer)
 {
@@ -122,12 +123,13 @@ void mount_data()
         return;
     }
     auto& sb = volume->superblock();
-    debug::write_log_prefix(debug::LogLevel::Info);
-    format_to(debug::log_sink(), "ext2: {}: {} blocks of {} bytes ({} free), {} inodes ({} free), {} groups, revision {}, ",
-              disk.name(), sb.blocks_count, sb.block_size, sb.free_blocks, sb.inodes_count, sb.free_inodes, sb.group_count,
-              sb.revision);
-    fs::ext2::write_features(debug::log_sink(), sb);
-    debug::log_sink().write("\n");
+    {
+        debug::LogLine line(debug::LogLevel::Info);
+        format_to(line, "ext2: {}: {} blocks of {} bytes ({} free), {} inodes ({} free), {} groups, revision {}, ",
+                  disk.name(), sb.blocks_count, sb.block_size, sb.free_blocks, sb.inodes_count, sb.free_inodes,
+                  sb.group_count, sb.revision);
+        fs::ext2::write_features(line, sb);
+    }
     // Read-write only when the image is clean and every feature is understood (Volume::mount
     // decides the latter, and a read-only device); otherwise read-only with the reason.
     if (volume->is_writable() && (sb.state & fs::ext2::kStateValid) == 0)
@@ -191,10 +193,11 @@ void mount_root(const boot::BootInfo& info)
         debug::info("initrd: {} files, {} bytes ({} directories, {} symlinks, {} skipped)", result->files,
                     result->file_bytes, result->directories, result->symlinks, result->skipped);
     } else {
-        debug::write_log_prefix(debug::LogLevel::Error);
-        format_to(debug::log_sink(), "initrd: refused ({} bytes at {:#x}): ", module.size, module.physical);
-        result.error().write_to(debug::log_sink());
-        debug::log_sink().write("\n");
+        {
+            debug::LogLine line(debug::LogLevel::Error);
+            format_to(line, "initrd: refused ({} bytes at {:#x}): ", module.size, module.physical);
+            result.error().write_to(line);
+        }
         debug::error("initrd: the root file system is empty");
         // Drop what was unpacked before the bad entry: a half-loaded image is not the image.
         g_root = nullptr;

@@ -1,8 +1,7 @@
 #pragma once
 
-#include "base/lock.h"
 #include "base/ref_ptr.h"
-#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/irq_spin_lock.h"
 #include "kernel/boot/boot_info.h"
 #include "kernel/fs/file_system.h"
 #include "kernel/fs/ext2_mount.h"
@@ -10,24 +9,27 @@
 // The kernel's root file system: one in-memory fs::FileSystem, filled from the initrd at boot.
 namespace wk::kernel::sys {
 
+// The root file system's lock (an IrqSpinLock: interrupts stay off while it is held, so a
+// thread holding it is never preempted by another thread that would spin on it).
+extern x86_64::IrqSpinLock g_fs_lock;
+
 // Serialises every call into the root file system, including dropping inode and OpenFile
-// references (kernel/fs does not lock). Interrupts stay off while it is held, so a thread
-// holding it is never preempted by another thread that would spin on it (one CPU for now).
-// NOTE: the only way to take the lock; never nested; nothing else is taken under it but the
-// kernel heap (which only disables interrupts). Contract: a hold does bounded work. Work a
+// references (kernel/fs does not lock).
+// NOTE: the only way to take g_fs_lock; never nested; nothing else is taken under it but the
+// kernel heap, the frame allocator and the log ring. Contract: a hold does bounded work. Work a
 // guest sizes (bytes to copy or zero, entries to list, storage to free) is cut into steps of
 // at most 64 KiB (or 256 directory entries, or 256 file chunks), with the guard released
 // between steps, where the caller checks for a kill and offers the CPU
 // (sched::preemption_point). See docs/boot-and-machine-state.md, "Long calls".
-class FsGuard {
+class WK_SCOPED_CAPABILITY FsGuard {
 public:
-    FsGuard();
-    ~FsGuard();
+    FsGuard() WK_ACQUIRE(g_fs_lock);
+    ~FsGuard() WK_RELEASE();
     FsGuard(const FsGuard&) = delete;
     FsGuard& operator=(const FsGuard&) = delete;
 
 private:
-    x86_64::InterruptDisabler m_interrupts;
+    x86_64::InterruptState m_state;
 };
 
 // Reads buffer.size() bytes of `file` from offset 0 into `buffer`, one FsGuard hold per

@@ -311,9 +311,8 @@ u32 call_meminfo(WasmkernCaller& caller, u32 buffer, u32 length)
         return static_cast<u32>(Errno::Fault);
     if (length < kMemoryRecordSize)
         return static_cast<u32>(Errno::Inval);
-    const auto& frames = mm::frames();
     auto heap = mm::heap_statistics();
-    u64 fields[4] = { frames.total_frames() * mm::kFrameSize, frames.free_frames() * mm::kFrameSize,
+    u64 fields[4] = { mm::total_frame_count() * mm::kFrameSize, mm::free_frame_count() * mm::kFrameSize,
                       heap.bytes_in_use, heap.pages_held * mm::kFrameSize };
     u8 record[kMemoryRecordSize];
     __builtin_memcpy(record, fields, sizeof record);
@@ -327,28 +326,19 @@ u32 call_dmesg(WasmkernCaller& caller, u32 buffer, u32 length, u32 info_out)
     auto memory = caller.context->memory();
     if (!memory.contains(buffer, length) || !memory.contains(info_out, kLogInfoSize))
         return static_cast<u32>(Errno::Fault);
-    auto& ring = debug::log_buffer();
     usize wanted = length < debug::LogBuffer::kCapacity ? length : debug::LogBuffer::kCapacity;
-    // A snapshot taken with interrupts off, so that no log line lands halfway through the copy
-    // (the guest's memory is written afterwards, outside that window).
+    // A snapshot taken under the log lock (the guest's memory is written afterwards, outside it).
     Vector<u8> snapshot;
     if (!snapshot.try_resize(wanted))
         return static_cast<u32>(Errno::NoMem);
-    usize copied;
-    u32 held;
-    u64 dropped;
-    {
-        x86_64::InterruptDisabler guard;
-        copied = ring.copy_newest(Bytes(snapshot.data(), wanted));
-        held = static_cast<u32>(ring.held());
-        dropped = ring.dropped();
-    }
+    auto taken = debug::snapshot_log(Bytes(snapshot.data(), wanted));
     u8 info[kLogInfoSize];
-    u32 copied32 = static_cast<u32>(copied);
+    u32 copied32 = static_cast<u32>(taken.copied);
+    u32 held = static_cast<u32>(taken.held);
     __builtin_memcpy(info, &copied32, 4);
     __builtin_memcpy(info + 4, &held, 4);
-    __builtin_memcpy(info + 8, &dropped, 8);
-    Errno result = memory.write_bytes(buffer, ReadonlyBytes(snapshot.data(), copied));
+    __builtin_memcpy(info + 8, &taken.dropped, 8);
+    Errno result = memory.write_bytes(buffer, ReadonlyBytes(snapshot.data(), taken.copied));
     if (result != Errno::Success)
         return static_cast<u32>(result);
     return static_cast<u32>(memory.write_bytes(info_out, ReadonlyBytes(info, sizeof info)));

@@ -75,6 +75,13 @@ inline u64 read_rflags()
     return flags;
 }
 inline bool interrupts_enabled() { return read_rflags() & (1 << 9); }
+// The address of this CPU's x86_64::Cpu (gs:0 holds it: smp.h), without smp.h's includes.
+inline uptr current_cpu_address()
+{
+    uptr address;
+    asm volatile("mov %%gs:0, %0" : "=r"(address));
+    return address;
+}
 
 [[noreturn]] inline void halt_forever()
 {

@@ -1,7 +1,6 @@
 #include "kernel/arch/x86_64/ioapic.h"
 
-#include "base/lock.h"
-#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/irq_spin_lock.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/power.h"
 #include "kernel/debug/log.h"
@@ -34,21 +33,16 @@ usize g_io_apic_count;
 Madt g_madt;
 bool g_have_madt;
 // IOREGSEL and IOWIN are one register pair per chip: every access selects then reads or writes,
-// with interrupts off (taken first) and the lock held.
-SpinLock g_lock;
+// under this lock (so with interrupts off).
+constinit IrqSpinLock g_register_lock;
 
-struct RegisterLock {
-    InterruptDisabler no_interrupts;
-    LockGuard<SpinLock> guard { g_lock };
-};
-
-u32 read_register(const IoApic& chip, u32 reg)
+u32 read_register_locked(const IoApic& chip, u32 reg) WK_REQUIRES(g_register_lock)
 {
     chip.registers[kSelectWord] = reg;
     return chip.registers[kWindowWord];
 }
 
-void write_register(const IoApic& chip, u32 reg, u32 value)
+void write_register_locked(const IoApic& chip, u32 reg, u32 value) WK_REQUIRES(g_register_lock)
 {
     chip.registers[kSelectWord] = reg;
     chip.registers[kWindowWord] = value;
@@ -89,7 +83,11 @@ void probe(const Madt& madt, IoApic (&found)[Madt::kMaxIoApics], u32 (&inputs)[M
             debug::warn("ioapic: I/O APIC {} at {:#x} is in RAM or unmapped; not used", entry.id, entry.address);
             continue;
         }
-        u32 version = read_register(found[i], kRegisterVersion);
+        u32 version;
+        {
+            IrqLockGuard lock { g_register_lock };
+            version = read_register_locked(found[i], kRegisterVersion);
+        }
         if (version == 0xFFFFFFFF) {
             debug::warn("ioapic: nothing answers at {:#x} (I/O APIC {}); not used", entry.address, entry.id);
             continue;
@@ -136,10 +134,10 @@ void initialize_io_apics()
         }
         auto& chip = g_io_apics[g_io_apic_count++];
         chip = found[i];
-        RegisterLock lock;
+        IrqLockGuard lock { g_register_lock };
         for (u32 input = 0; input < chip.inputs; ++input) {
-            write_register(chip, kRedirectionBase + 2 * input, kEntryMasked);
-            write_register(chip, kRedirectionBase + 2 * input + 1, 0);
+            write_register_locked(chip, kRedirectionBase + 2 * input, kEntryMasked);
+            write_register_locked(chip, kRedirectionBase + 2 * input + 1, 0);
         }
     }
     for (usize i = 0; i < g_io_apic_count; ++i) {
@@ -166,11 +164,11 @@ Result<void> route_gsi(u32 gsi, u8 vector, u32 apic_id, GsiMode mode)
     if (mode.active_low)
         low |= kEntryActiveLow;
     u32 input = gsi - chip->gsi_base;
-    RegisterLock lock;
+    IrqLockGuard lock { g_register_lock };
     // Masked while the halves change, so that no interrupt goes out half-programmed.
-    write_register(*chip, kRedirectionBase + 2 * input, low | kEntryMasked);
-    write_register(*chip, kRedirectionBase + 2 * input + 1, apic_id << 24);
-    write_register(*chip, kRedirectionBase + 2 * input, low);
+    write_register_locked(*chip, kRedirectionBase + 2 * input, low | kEntryMasked);
+    write_register_locked(*chip, kRedirectionBase + 2 * input + 1, apic_id << 24);
+    write_register_locked(*chip, kRedirectionBase + 2 * input, low);
     return {};
 }
 
@@ -180,9 +178,9 @@ void mask_gsi(u32 gsi)
     if (!chip)
         return;
     u32 input = gsi - chip->gsi_base;
-    RegisterLock lock;
-    u32 low = read_register(*chip, kRedirectionBase + 2 * input);
-    write_register(*chip, kRedirectionBase + 2 * input, low | kEntryMasked);
+    IrqLockGuard lock { g_register_lock };
+    u32 low = read_register_locked(*chip, kRedirectionBase + 2 * input);
+    write_register_locked(*chip, kRedirectionBase + 2 * input, low | kEntryMasked);
 }
 
 Result<u64> redirection_entry(u32 gsi)
@@ -191,9 +189,9 @@ Result<u64> redirection_entry(u32 gsi)
     if (!chip)
         return Error::from("no I/O APIC serves the GSI", ErrorKind::OutOfRange);
     u32 input = gsi - chip->gsi_base;
-    RegisterLock lock;
-    u64 low = read_register(*chip, kRedirectionBase + 2 * input);
-    u64 high = read_register(*chip, kRedirectionBase + 2 * input + 1);
+    IrqLockGuard lock { g_register_lock };
+    u64 low = read_register_locked(*chip, kRedirectionBase + 2 * input);
+    u64 high = read_register_locked(*chip, kRedirectionBase + 2 * input + 1);
     return (high << 32) | low;
 }
 

@@ -7,6 +7,7 @@
 #include "kernel/arch/x86_64/boot_constants.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/interrupts.h"
+#include "kernel/arch/x86_64/irq_spin_lock.h"
 #include "kernel/arch/x86_64/madt.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/power.h"
@@ -51,6 +52,8 @@ u32 g_starting[kMaxCpus];
 usize g_starting_count;
 u64 g_trampoline;
 u64 g_init_sent_ns;
+// Claims a CPU's pending call for call_on_cpu (leaf: nothing is taken under it).
+constinit IrqSpinLock g_call_lock;
 
 template<typename T>
 void put(u64 physical, T value)
@@ -252,17 +255,16 @@ bool ping_cpu(const Cpu& cpu) { return send_ipi(cpu.apic_id, kIpiFixed | kPingVe
 bool call_on_cpu(Cpu& cpu, void (*function)(void*), void* argument)
 {
     // call_argument is written before the call is published, under the claim of a null call
-    // (held with interrupts off, so that no thread on this CPU spins on a preempted holder).
-    static std::atomic<bool> s_claim { false };
-    InterruptDisabler no_interrupts;
-    while (s_claim.exchange(true, std::memory_order_acquire))
-        pause();
-    bool idle = cpu.call.load(std::memory_order_acquire) == nullptr;
-    if (idle) {
-        cpu.call_argument = argument;
-        cpu.call.store(function, std::memory_order_release);
+    // (g_call_lock; the target reads the argument after the call's acquire load, without it).
+    bool idle;
+    {
+        IrqLockGuard claim { g_call_lock };
+        idle = cpu.call.load(std::memory_order_acquire) == nullptr;
+        if (idle) {
+            cpu.call_argument = argument;
+            cpu.call.store(function, std::memory_order_release);
+        }
     }
-    s_claim.store(false, std::memory_order_release);
     return idle && ping_cpu(cpu);
 }
 

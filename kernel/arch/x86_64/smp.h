@@ -6,6 +6,10 @@
 #include "kernel/boot/boot_info.h"
 #include "kernel/time/clock.h"
 
+namespace wk::kernel::sched {
+class Thread;
+}
+
 // Multiple processors (docs/boot-and-machine-state.md, "SMP"). The boot CPU starts every other
 // CPU the ACPI MADT reports as enabled; each gets its own kernel stack, GDT and TSS (with IST
 // stacks), shares the IDT and page tables, and idles in `hlt` with its timer masked. Nothing
@@ -15,7 +19,8 @@ namespace wk::kernel::x86_64 {
 struct CpuDescriptors;
 
 // Per-CPU data, reached through the GS base: gs:0 holds the structure's own address, so that
-// Cpu::current() is one load. Fields other than the counters do not change once the CPU is up.
+// Cpu::current() is one load. Fields other than the counters and `thread` do not change once the
+// CPU is up.
 struct Cpu {
     Cpu* self { nullptr };
     u32 index { 0 };   // 0 = the boot CPU; then in MADT order, of those that came up
@@ -25,6 +30,10 @@ struct Cpu {
     std::atomic<u64> pings { 0 };
     std::atomic<void (*)(void*)> call { nullptr };
     void* call_argument { nullptr };
+    // The thread running on this CPU (sched::current()); null on a CPU that runs none (the APs,
+    // for now). Written only by this CPU, with interrupts off, when it switches threads, so it
+    // is read without a lock.
+    sched::Thread* thread { nullptr };
     CpuDescriptors* descriptors { nullptr }; // null on the boot CPU (descriptors.cpp has its own)
     u64 stack_bottom { 0 };
     u64 stack_top { 0 };
@@ -74,8 +83,9 @@ void stop_other_cpus();
 bool ping_cpu(const Cpu& cpu);
 // Runs `function(argument)` on `cpu` in its ping interrupt (interrupts off, on that CPU's
 // stack), without waiting for it; false when a call is still pending there or the IPI was not
-// delivered. For tests and diagnostics (the console's `fault cpu N`); NOTE: no kernel lock
-// may be taken in `function` while the kernel assumes one CPU.
+// delivered. For tests and diagnostics (the console's `fault cpu N`); NOTE: `function` may use
+// the frame allocator, the kernel heap and the log (their IrqSpinLocks), nothing else of the
+// kernel's, which still assumes one CPU (docs/boot-and-machine-state.md, "SMP", Locks).
 bool call_on_cpu(Cpu& cpu, void (*function)(void*), void* argument);
 
 } // namespace wk::kernel::x86_64

@@ -5,6 +5,7 @@
 #include "kernel/arch/x86_64/smp.h"
 #include "kernel/debug/ktest.h"
 #include "kernel/mm/memory.h"
+#include "kernel/sched/thread.h"
 #include "kernel/time/clock.h"
 
 namespace wk::kernel::x86_64 {
@@ -28,10 +29,23 @@ void report_self(void* argument)
     seen.done.store(true, std::memory_order_release);
 }
 
-bool wait_until_done(const Seen& seen)
+// The thread a CPU found running on itself.
+struct SeenThread {
+    std::atomic<sched::Thread*> thread { nullptr };
+    std::atomic<bool> done { false };
+};
+
+void report_thread(void* argument)
+{
+    auto& seen = *static_cast<SeenThread*>(argument);
+    seen.thread.store(sched::current());
+    seen.done.store(true, std::memory_order_release);
+}
+
+bool wait_until_done(const std::atomic<bool>& done)
 {
     u64 start = time::nanoseconds_since_boot();
-    while (!seen.done.load(std::memory_order_acquire)) {
+    while (!done.load(std::memory_order_acquire)) {
         if (time::nanoseconds_since_boot() - start > 2'000'000'000)
             return false;
         pause();
@@ -82,12 +96,32 @@ KERNEL_TEST(smp_each_cpu_answers_a_call)
         seen.done = false;
         if (!KEXPECT(call_on_cpu(cpu, report_self, &seen)))
             continue;
-        if (!KEXPECT(wait_until_done(seen)))
+        if (!KEXPECT(wait_until_done(seen.done)))
             continue;
         KEXPECT_EQ(seen.index.load(), cpu.index);
         KEXPECT_EQ(seen.apic_id.load(), cpu.apic_id);
         KEXPECT(seen.stack.load() >= cpu.stack_bottom && seen.stack.load() < cpu.stack_top);
         KEXPECT_EQ(cpu.pings.load(), pings + 1);
+    }
+}
+
+// The current thread is per CPU (Cpu::thread): on the boot CPU it is the thread running this test;
+// an AP runs no thread yet and has none (with one global current thread it would see this one).
+KERNEL_TEST(smp_current_thread_is_per_cpu)
+{
+    sched::Thread* self = sched::current();
+    KEXPECT(self != nullptr);
+    KEXPECT(Cpu::current().thread == self);
+    for (usize i = 1; i < online_cpu_count(); ++i) {
+        Cpu& cpu = *cpu_at(i);
+        // Static, as above; it starts as this thread, which the AP must replace with none.
+        static SeenThread seen;
+        seen.thread = self;
+        seen.done = false;
+        if (!KEXPECT(call_on_cpu(cpu, report_thread, &seen)) || !KEXPECT(wait_until_done(seen.done)))
+            continue;
+        KEXPECT(seen.thread.load() == nullptr);
+        KEXPECT(cpu.thread == nullptr);
     }
 }
 
@@ -108,7 +142,7 @@ KERNEL_TEST(smp_a_cpu_that_never_answers_is_skipped)
     KEXPECT(start_one_cpu(kNobody, 50'000'000) == nullptr);
     mm::trim_heap();
     u64 heap = mm::heap_statistics().bytes_in_use;
-    u64 frames = mm::frames().free_frames();
+    u64 frames = mm::free_frame_count();
     u64 start = time::nanoseconds_since_boot();
     KEXPECT(start_one_cpu(kNobody, 50'000'000) == nullptr);
     u64 took = time::nanoseconds_since_boot() - start;
@@ -116,7 +150,7 @@ KERNEL_TEST(smp_a_cpu_that_never_answers_is_skipped)
     mm::trim_heap();
     KEXPECT_EQ(online_cpu_count(), online);
     KEXPECT_EQ(mm::heap_statistics().bytes_in_use, heap);
-    KEXPECT_EQ(mm::frames().free_frames(), frames);
+    KEXPECT_EQ(mm::free_frame_count(), frames);
 }
 
 } // namespace wk::kernel::x86_64
