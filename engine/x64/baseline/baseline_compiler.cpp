@@ -352,7 +352,7 @@ Result<void> BaselineCompiler::emit_tier_counter(u32 loop_offset)
 // always current in their slots), runs the rest of the function, and returns its
 // results as the function would; this frame then returns them to its caller with the
 // normal epilogue. The registers saved above are dropped with the frame.
-void BaselineCompiler::emit_tier_counter_stubs()
+Result<void> BaselineCompiler::emit_tier_counter_stubs()
 {
     for (const CounterStub& stub : m_counter_stubs) {
         bool loop = stub.loop_offset != kNoLoop;
@@ -389,6 +389,7 @@ void BaselineCompiler::emit_tier_counter_stubs()
             m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
             m_asm.mov(Gpr::rsi, Gpr::rbp, Size::Qword);
             m_asm.call_relocated(m_symbols.retpoline());
+            TRY(record_empty_stack_map());
             // The function's epilogue, the results left in rax / xmm0 / the results area.
             m_asm.mov(kVmctx, Mem(Gpr::rbp, kSavedR14), Size::Qword);
             m_asm.mov(kMemoryBase, Mem(Gpr::rbp, kSavedR15), Size::Qword);
@@ -398,6 +399,7 @@ void BaselineCompiler::emit_tier_counter_stubs()
         }
     }
     m_counter_stubs.clear();
+    return {};
 }
 
 Result<void> BaselineCompiler::call_code_helper(CodeHelper helper)
@@ -570,7 +572,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
     TRY(walk_code(reader, *this));
 
     TRY(resolve_delegates());
-    emit_tier_counter_stubs();
+    TRY(emit_tier_counter_stubs());
     TRY(emit_trap_stubs());
     u64 frame = kFrameHeader + 16 * (u64 { m_local_kinds.size() } + m_stack.max_height() + m_save_max);
     frame = (frame + 15) & ~u64 { 15 };

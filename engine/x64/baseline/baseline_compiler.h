@@ -254,6 +254,9 @@ public:
     // address is the current offset): the reference locals and operand stack entries
     // [0, height), which must be in their home slots.
     Result<void> record_stack_map(u32 height);
+    // The map of a call after which the frame holds nothing live: a loop's call of its OSR
+    // entry, which runs the rest of the function (this frame only returns its results).
+    Result<void> record_empty_stack_map();
     // Records that some site writes `bytes` below the frame (see the contract above).
     void note_below_frame(u32 bytes) { m_below_frame = bytes > m_below_frame ? bytes : m_below_frame; }
 
@@ -443,7 +446,7 @@ private:
     Result<void> emit_trap_stubs();
     // Tier-up counters (set_tier_counters): the decrement here, the stubs at the end.
     Result<void> emit_tier_counter(u32 loop_offset = kNoLoop);
-    void emit_tier_counter_stubs();
+    Result<void> emit_tier_counter_stubs();
 
     const Module& m_module;
     const runtime::VMOffsets& m_offsets;

@@ -61,6 +61,27 @@ void BaselineCompiler::discard_stack_maps()
     m_stack_map_dedup.clear();
 }
 
+Result<void> BaselineCompiler::record_empty_stack_map()
+{
+    // The header words only (no slot); shared by the module's empty maps.
+    u32 empty[kStackMapHeaderWords] = { 0, static_cast<u32>(local_slot_offset(0)),
+                                        static_cast<u32>(local_slot_offset(0) - local_slot_offset(1)) };
+    u64 hash = kHashBasis;
+    for (u32 word : empty)
+        hash = (hash ^ word) * kHashPrime;
+    u32 index = static_cast<u32>(m_stack_map_bits.size());
+    const u32* known = m_stack_map_dedup.get(hash);
+    if (known && __builtin_memcmp(m_stack_map_bits.data() + *known, empty, sizeof(empty)) == 0) {
+        index = *known;
+    } else {
+        if (m_stack_map_bits.size() + kStackMapHeaderWords > m_stack_map_words_limit)
+            return {};
+        TRY(m_stack_map_bits.try_extend(Span<const u32>(empty, kStackMapHeaderWords)));
+        TRY(m_stack_map_dedup.try_set(hash, index));
+    }
+    return m_stack_maps.try_append(StackMapEntry { m_code_base + m_asm.offset(), index });
+}
+
 Result<void> BaselineCompiler::record_stack_map(u32 height)
 {
     u32 locals = static_cast<u32>(m_local_kinds.size());

@@ -301,14 +301,18 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
             TRY(m_new_trampolines.try_append(type_index));
         }
         if (!tail && !imported) {
-            TRY(emit_funcref_call(type_index));
+            TRY(emit_funcref_call(type_index, inst));
         } else {
             // A tail transfer restores r14 and r15 from the frame (compile_function saves r15
             // in functions with tail calls).
             emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), tail);
+            if (!tail)
+                TRY(record_stack_map(inst));
         }
     } else {
         emit_direct_transfer(m_asm, m_symbols.function(data.imm2 - m_module.imported_function_count), tail);
+        if (!tail)
+            TRY(record_stack_map(inst));
     }
     if (tail)
         return {};
@@ -343,7 +347,7 @@ Result<void> OptimizingCompiler::emit_call(Inst inst)
 // copy, a subtype's) takes the funcref transfer. NOTE (speculation): a mispredicted
 // compare calls another candidate, a function of this instance with the call's type,
 // the same exposure as a mispredicted signature check; no indirect branch is involved.
-Result<void> OptimizingCompiler::emit_funcref_call(u32 type_index)
+Result<void> OptimizingCompiler::emit_funcref_call(u32 type_index, Inst call)
 {
     u64 type = m_module.canonical[type_index];
     const u64* first = std::lower_bound(m_declared_by_type.begin(), m_declared_by_type.end(), type << 32);
@@ -351,7 +355,7 @@ Result<void> OptimizingCompiler::emit_funcref_call(u32 type_index)
     usize count = static_cast<usize>(last - first);
     if (count == 0 || count > kMaxDirectTargets) {
         emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), false);
-        return {};
+        return record_stack_map(call);
     }
     u32 function_offset[kMaxDirectTargets];
     u32 call_label[kMaxDirectTargets];
@@ -394,13 +398,16 @@ Result<void> OptimizingCompiler::emit_funcref_call(u32 type_index)
         work[depth++] = Range { middle, range.end, upper };
         work[depth++] = Range { range.begin, middle, kNone };
     }
+    // Every call instruction of the tree has its own return address, so its own map.
     m_asm.bind(m_labels[generic]);
     emit_funcref_transfer(m_asm, m_symbols.array_trampoline(type_index), m_symbols.retpoline(), false);
+    TRY(record_stack_map(call));
     for (usize k = 0; k < count; ++k) {
         m_asm.jmp(m_labels[done]);
         m_asm.bind(m_labels[call_label[k]]);
         m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
         m_asm.call_relocated(m_symbols.function(static_cast<u32>(first[k]) - m_module.imported_function_count));
+        TRY(record_stack_map(call));
     }
     m_asm.bind(m_labels[done]);
     return {};
@@ -454,7 +461,8 @@ Result<void> OptimizingCompiler::call_builtin(runtime::Builtin builtin, Span<con
     m_asm.mov(kScratch, Mem(kScratch, static_cast<i32>(8 * static_cast<u32>(builtin))), Size::Qword);
     note_below_frame(kRetpolineCallBytes);
     m_asm.call_relocated(m_symbols.retpoline());
-    return {};
+    // The allocating builtins may collect (docs/gc.md): this frame's map.
+    return record_stack_map(inst);
 }
 
 void OptimizingCompiler::finish_builtin_call(Inst inst)

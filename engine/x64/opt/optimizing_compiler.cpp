@@ -79,6 +79,8 @@ Result<void> OptimizingCompiler::compile_function(u32 function_index, u32 code_b
     const Code& code = m_module.codes[function_index - m_module.imported_function_count];
     m_wasm_offset = code.offset;
     m_code_budget = static_cast<u32>(std::min<u64>(u64 { code.size } * 512 + 65536, 0x4000'0000));
+    m_function_stack_maps = static_cast<u32>(m_stack_maps.size());
+    m_function_stack_map_bits = static_cast<u32>(m_stack_map_bits.size());
     // On an error the pipeline drops this function's trap sites and code (tier.h).
     return emit_function();
 }
@@ -88,6 +90,7 @@ void OptimizingCompiler::discard_function()
     for (u32 type_index : m_new_trampolines)
         m_needs_array_trampoline[type_index] = false;
     m_new_trampolines.clear();
+    restart_stack_maps();
 }
 
 Result<void> OptimizingCompiler::emit_function()
@@ -104,6 +107,7 @@ Result<void> OptimizingCompiler::emit_function()
         TRY(m_entry_hints.try_append(slot.on_stack ? Allocator::kNoHint : slot.reg));
     TRY(compute_abi_hints(m_module, m_function, m_value_hints));
     TRY(m_alloc.run(m_function, m_entry_hints.span(), m_value_hints.span()));
+    TRY(compute_stack_map_liveness());
 
     // Loop placement needs the loops' emitted instructions (code_alignment.h): a first
     // emission places innermost headers by the old rule and records where the
@@ -132,6 +136,7 @@ Result<void> OptimizingCompiler::emit_function()
 Result<void> OptimizingCompiler::emit_code()
 {
     m_alloc.enter_block(kNone); // the prologue: every value in its own place
+    restart_stack_maps();
     m_labels.reset();
     m_trap_stubs.reset();
     m_edge_stubs.clear();

@@ -11,6 +11,7 @@
 // A function the tier cannot compile yet fails with ErrorKind::Unsupported and a named
 // reason; the caller compiles it with the baseline instead.
 
+#include "base/hash_map.h"
 #include "base/result.h"
 #include "base/vector.h"
 #include "engine/compile/code_object.h"
@@ -87,6 +88,9 @@ public:
     Span<const compile::HandlerEntry> handlers() const override { return {}; }
     // Types whose wasm → array-call trampoline the code refers to.
     Span<const bool> needed_array_trampolines() const override { return m_needs_array_trampoline.span(); }
+    // The call sites' stack maps (stack_maps.cpp; docs/gc.md, "Stack maps").
+    Span<const StackMapEntry> stack_maps() const override { return m_stack_maps.span(); }
+    Span<const u32> stack_map_bits() const override { return m_stack_map_bits.span(); }
 
 private:
     // A source or destination of a move: a register, a spill slot, a constant (source
@@ -150,7 +154,8 @@ private:
     void emit_call_results(Inst call, const abi::CallLayout& layout);
     // rax holds a type-checked, non-null funcref of type `type_index`; calls it (the
     // arguments are in place). See "Direct dispatch" in docs/optimizing-compiler.md.
-    Result<void> emit_funcref_call(u32 type_index);
+    // Each call instruction gets `call`'s stack map (record_stack_map).
+    Result<void> emit_funcref_call(u32 type_index, Inst call);
     // A builtin call. `trap`: a non-zero eax raises it; `atomic_codes`: the result may be
     // one of runtime/waiter.h's k* codes, each raised as its trap.
     Result<void> emit_builtin_call(runtime::Builtin builtin, Span<const MoveLoc> args, Inst inst, TrapKind trap,
@@ -264,6 +269,13 @@ private:
     // (Allocator::saves_at_definition); save_live_across then only reloads it.
     Result<void> save_at_definition(Value v);
     void restore_live_across();
+    // Stack maps (stack_maps.cpp): after allocation, the reference values live across each
+    // call that can reach an allocation (precise SSA liveness); per emission pass, the
+    // function's maps restarted; after each call instruction, its map (none when out of
+    // budget or when a live reference's slot is not known: never a wrong map).
+    Result<void> compute_stack_map_liveness();
+    void restart_stack_maps();
+    Result<void> record_stack_map(Inst call);
     void note_below_frame(u32 bytes) { m_below_frame = bytes > m_below_frame ? bytes : m_below_frame; }
 
     Result<Label*> trap_label(TrapKind kind);
@@ -367,6 +379,28 @@ private:
     // and how many, allocated on first use and grown by a new area when too small.
     u32 m_vmval_slot { engine::opt::kNone };
     u32 m_vmval_slots { 0 };
+
+    // Stack maps: entries and bitmaps of the functions compiled so far, where this
+    // function's begin, the bitmaps of this function by hash, a scratch bitmap; per
+    // instruction the start of its live references in m_live_refs (kNone: no map) and
+    // their count; per value its index among the function's references (m_ref_values).
+    Vector<StackMapEntry> m_stack_maps;
+    Vector<u32> m_stack_map_bits;
+    u32 m_function_stack_maps { 0 };
+    u32 m_function_stack_map_bits { 0 };
+    HashMap<u64, u32> m_stack_map_dedup;
+    Vector<u32> m_stack_map_scratch;
+    Vector<u32> m_live_refs_first;
+    Vector<u32> m_live_refs_count;
+    Vector<Value> m_live_refs;
+    Vector<u32> m_ref_index;
+    Vector<Value> m_ref_values;
+    Vector<u64> m_live_scratch;
+    // Work left to this function's maps (visits, see stack_maps.cpp), at the start of an
+    // emission pass and now; bitmap words the module may keep (0: not computed yet).
+    u64 m_stack_map_pass_budget { 0 };
+    u64 m_stack_map_budget { 0 };
+    u64 m_stack_map_words_limit { 0 };
 
     bool m_uses_memory0 { false }; // r15 is loaded only then
     bool m_frameless { false };

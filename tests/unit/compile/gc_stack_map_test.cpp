@@ -1,10 +1,14 @@
 // Collection inside one invocation (docs/gc.md, "Safe points" and "Stack maps"): the
-// baseline's stack maps make every allocation a place where the collector may run, with
-// the references of live wasm frames (locals, operand stack entries across calls and
-// allocations, callers' frames) as roots. Optimised frames have no maps: while one is live
-// nothing is collected.
+// stack maps of both tiers make every allocation a place where the collector may run, with
+// the references of live wasm frames (locals, operand stack entries, values live across
+// calls and allocations, callers' frames) as roots. Each test runs in the baseline, the
+// optimising tier (every function optimised) and tiered (tier-up and OSR early, so that
+// optimised frames, OSR frames and baseline frames below them are live when it collects).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
+#include "engine/compile/tier_up.h"
 #include "engine/runtime/gc_heap.h"
 #include "engine/runtime/store.h"
 #include "tests/unit/compile/session.h"
@@ -95,15 +99,54 @@ const char* const kModule = R"(
 
 runtime::GcHeap& heap(test_session::Session& session) { return session.store->gc_heap(); }
 
+compile::CompileOptions options_for(compile::Tier tier)
+{
+    compile::CompileOptions options;
+    options.tier = tier;
+    options.tier_up_threshold = 20;
+    options.tier_up_synchronous = true;
+    return options;
+}
+
+class GcStackMapTest : public testing::TestWithParam<compile::Tier> {
+protected:
+    std::unique_ptr<test_session::Session> instantiate(const runtime::RuntimeLimits& limits)
+    {
+        auto session = test_session::instantiate(kModule, options_for(GetParam()), limits);
+        // The optimising tier compiled every function (no baseline fallback).
+        if (session && GetParam() == compile::Tier::Optimized) {
+            EXPECT_EQ(session->statistics.optimized_functions, session->statistics.functions);
+            EXPECT_EQ(session->statistics.baseline_fallbacks, 0u);
+        }
+        return session;
+    }
+    // The figures docs/gc.md quotes, per tier (printed, not asserted).
+    void report(test_session::Session& session)
+    {
+        StringView tier = compile::tier_name(GetParam());
+        std::printf("[  figures ] %.*s: %llu collections, peak %llu bytes\n", static_cast<int>(tier.size()), tier.data(),
+                    static_cast<unsigned long long>(heap(session).collections()),
+                    static_cast<unsigned long long>(heap(session).peak_bytes()));
+    }
+    // Tiered: some code tiered up (a function, or a loop through OSR) while the test ran.
+    void expect_tiered_up(test_session::Session& session)
+    {
+        if (GetParam() != compile::Tier::Tiered)
+            return;
+        compile::TierUpCounts counts = compile::tier_up_counts(*session.compiled.module);
+        EXPECT_GT(counts.tiered_up + counts.osr_entered, 0u);
+    }
+};
+
 } // namespace
 
-TEST(GcStackMapTest, OneInvocationBuildsAndDropsMillionNodeListsInBoundedMemory)
+TEST_P(GcStackMapTest, OneInvocationBuildsAndDropsMillionNodeListsInBoundedMemory)
 {
     runtime::RuntimeLimits limits;
     // One 10^6-node list is 48 MB (32 bytes and the object overhead each); five of them
     // are 240 MB.
     limits.max_store_gc_bytes = 64 << 20;
-    auto session = test_session::instantiate(kModule, {}, limits);
+    auto session = instantiate(limits);
     ASSERT_TRUE(session);
     auto outcome = test_session::call(*session, "churn", { VMVal::from_u32(5), VMVal::from_u32(1'000'000) });
     ASSERT_FALSE(outcome.trap.has_value()) << trap_message(outcome.trap->kind);
@@ -112,40 +155,45 @@ TEST(GcStackMapTest, OneInvocationBuildsAndDropsMillionNodeListsInBoundedMemory)
     EXPECT_GE(heap(*session).collections(), 4u);
     // At most the list being built and the one before it that the next collection frees.
     EXPECT_LE(heap(*session).peak_bytes(), limits.max_store_gc_bytes);
+    expect_tiered_up(*session);
+    report(*session);
 }
 
-TEST(GcStackMapTest, ALongLoopOfArraysRunsInBoundedMemory)
+TEST_P(GcStackMapTest, ALongLoopOfArraysRunsInBoundedMemory)
 {
     runtime::RuntimeLimits limits;
     limits.max_store_gc_bytes = 8 << 20;
-    auto session = test_session::instantiate(kModule, {}, limits);
+    auto session = instantiate(limits);
     ASSERT_TRUE(session);
     // 20000 arrays of 8016 bytes: 160 MB, 20 times the limit.
     EXPECT_EQ(test_session::call_i64(*session, "arrays", { VMVal::from_u32(20000) }) & 0xFFFF'FFFF, 20'000'000);
     EXPECT_GE(heap(*session).collections(), 20u);
     // The collector runs once 4 MiB were allocated since the last collection.
     EXPECT_LE(heap(*session).peak_bytes(), runtime::GcHeap::kMinCollectBytes + 8016 + 2 * runtime::GcHeap::kObjectOverhead);
+    expect_tiered_up(*session);
+    report(*session);
 }
 
-TEST(GcStackMapTest, CyclesAreCollectedInsideAnInvocation)
+TEST_P(GcStackMapTest, CyclesAreCollectedInsideAnInvocation)
 {
     runtime::RuntimeLimits limits;
     limits.max_store_gc_bytes = 6 << 20;
-    auto session = test_session::instantiate(kModule, {}, limits);
+    auto session = instantiate(limits);
     ASSERT_TRUE(session);
     // 200000 cycles of two nodes: 19 MB.
     auto outcome = test_session::call(*session, "cycles", { VMVal::from_u32(200'000) });
     ASSERT_FALSE(outcome.trap.has_value()) << trap_message(outcome.trap->kind);
     EXPECT_GE(heap(*session).collections(), 3u);
+    expect_tiered_up(*session);
     ASSERT_TRUE(session->store->collect_garbage());
     EXPECT_EQ(heap(*session).object_count(), 0u);
 }
 
-TEST(GcStackMapTest, LocalsAndOperandsSurviveACollectionAtEveryAllocation)
+TEST_P(GcStackMapTest, LocalsAndOperandsSurviveACollectionAtEveryAllocation)
 {
     runtime::RuntimeLimits limits;
     limits.gc_collect_at_every_allocation = true;
-    auto session = test_session::instantiate(kModule, {}, limits);
+    auto session = instantiate(limits);
     ASSERT_TRUE(session);
     u64 before = heap(*session).collections();
     EXPECT_EQ(test_session::call_i64(*session, "operands", {}) & 0xFFFF'FFFF, 54030);
@@ -160,17 +208,11 @@ TEST(GcStackMapTest, LocalsAndOperandsSurviveACollectionAtEveryAllocation)
     EXPECT_GE(heap(*session).collections() - before, 301u + 900u);
     EXPECT_EQ(test_session::call_i64(*session, "churn", { VMVal::from_u32(3), VMVal::from_u32(200) }) & 0xFFFF'FFFF,
               200 * 201 / 2);
+    expect_tiered_up(*session);
 }
 
-TEST(GcStackMapTest, OptimisedFramesHaveNoMapsSoNothingIsCollectedUnderThem)
-{
-    runtime::RuntimeLimits limits;
-    limits.gc_collect_at_every_allocation = true;
-    compile::CompileOptions options;
-    options.tier = compile::Tier::Optimized;
-    auto session = test_session::instantiate(kModule, options, limits);
-    ASSERT_TRUE(session);
-    u64 before = heap(*session).collections();
-    EXPECT_EQ(test_session::call_i64(*session, "operands", {}) & 0xFFFF'FFFF, 54030);
-    EXPECT_EQ(heap(*session).collections(), before);
-}
+INSTANTIATE_TEST_SUITE_P(Tiers, GcStackMapTest,
+                         testing::Values(compile::Tier::Baseline, compile::Tier::Optimized, compile::Tier::Tiered),
+                         [](const testing::TestParamInfo<compile::Tier>& info) {
+                             return std::string(compile::tier_name(info.param));
+                         });
