@@ -22,7 +22,8 @@
 // - On-stack replacement (loop_hot): a loop header whose counter fires gets an OSR entry
 //   of its function at that loop (keyed by the loop's byte offset; at most
 //   kOsrEntriesPerFunction at a time and kOsrEntriesMadePerFunction ever per function),
-//   compiled like tier-up code (inline in synchronous mode, else queued); until it is
+//   compiled like tier-up code (inline in synchronous mode, else queued; a loop whose
+//   entry is still queued after kOsrStealAsks asks compiles it itself); until it is
 //   ready the budget is reset to the threshold so the loop asks again. Baseline frames
 //   of the function at that loop enter it; a loop that finds no slot asks again after
 //   `threshold` iterations while one may still be made. Entries are looked up under the
