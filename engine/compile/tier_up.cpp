@@ -623,6 +623,21 @@ bool tier_up_idle(const runtime::LoadedModule& module)
     return true;
 }
 
+uptr TierUpManager::osr_entry_address(u32 function_index) const
+{
+    LockGuard guard(m_lock);
+    if (!is_defined(function_index) || m_osr_groups.is_empty())
+        return 0;
+    const OsrGroup& group = m_osr_groups[function_index - m_module.imported_function_count];
+    if (group.first == kNoLoop)
+        return 0;
+    for (u32 k = group.first; k < group.first + kOsrEntriesPerFunction; ++k) {
+        if (m_osr[k].state == Optimized)
+            return m_osr[k].address;
+    }
+    return 0;
+}
+
 bool TierUpManager::idle() const
 {
     LockGuard guard(m_lock);

@@ -85,6 +85,9 @@ public:
     bool idle() const;
     // For tests: while held, the background thread takes no job (queued ones wait).
     void hold_worker(bool held);
+    // For tests: where the first ready OSR entry of module function `function_index` starts
+    // (tier space is handed out in order, so a lower address was made earlier), or 0.
+    uptr osr_entry_address(u32 function_index) const;
     // For tests: false makes each loop's entry for that loop, never for the loop around
     // it (see loop_hot); set before the module runs.
     void set_osr_at_enclosing_loops(bool enabled) { m_osr_at_enclosing_loops = enabled; }

@@ -117,3 +117,49 @@ TEST(OsrSchedule, ShortWaitLeavesTheEntryToTheWorker)
     EXPECT_EQ(run.after.osr_entered, 0u);
     EXPECT_EQ(run.after.tiered_up, 1u);
 }
+
+// Two functions' entries wait for a held worker: `hot`'s loop asked 20 times (2,000
+// iterations, asking every 100), `cold`'s once and later. Released, the worker makes
+// `hot`'s first (the tier space is handed out in order: its entry lies lower), although
+// `cold`'s is the newer.
+TEST(OsrSchedule, WorkerMakesTheEntryAskedForMostFirst)
+{
+    const char* wat = R"wat((module
+        (func (export "hot") (param $n i32) (result i64) (local $i i32) (local $s i64)
+            loop $l
+                local.get $s i64.const 5 i64.mul local.get $i i64.extend_i32_u i64.add local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $l
+            end
+            local.get $s)
+        (func (export "cold") (param $n i32) (result i64) (local $i i32) (local $s i64)
+            loop $l
+                local.get $s i64.const 7 i64.mul local.get $i i64.extend_i32_u i64.xor local.set $s
+                local.get $i i32.const 1 i32.add local.tee $i
+                local.get $n i32.lt_u
+                br_if $l
+            end
+            local.get $s)))wat";
+    Session tiered;
+    instantiate(tiered, wat, background(100));
+    ASSERT_TRUE(tiered.instance);
+    auto& manager = *static_cast<compile::TierUpManager*>(tiered.compiled.module->tier_up());
+    manager.hold_worker(true);
+    auto hot = call(*tiered.instance, "hot", { VMVal::from_i32(2'000) });
+    auto cold = call(*tiered.instance, "cold", { VMVal::from_i32(150) });
+    ASSERT_FALSE(hot.trap);
+    ASSERT_FALSE(cold.trap);
+    EXPECT_EQ(manager.osr_entry_address(0), 0u);
+    EXPECT_EQ(manager.osr_entry_address(1), 0u);
+    manager.hold_worker(false);
+    ASSERT_TRUE(wait_idle(manager));
+    compile::TierUpCounts counts = compile::tier_up_counts(*tiered.compiled.module);
+    EXPECT_EQ(counts.osr_compiled, 2u);
+    EXPECT_EQ(counts.osr_stolen, 0u);
+    uptr hot_entry = manager.osr_entry_address(0);
+    uptr cold_entry = manager.osr_entry_address(1);
+    ASSERT_NE(hot_entry, 0u);
+    ASSERT_NE(cold_entry, 0u);
+    EXPECT_LT(hot_entry, cold_entry);
+}
