@@ -422,9 +422,11 @@ private:
         if (m_compiled.module)
             counts = compile::tier_up_counts(*m_compiled.module);
         std::fflush(stdout);
-        std::fprintf(stderr, "tier-up: %u hot, %u optimized, %u stayed baseline; OSR: %u compiled, %u refused, %u entered, %u dropped\n",
+        std::fprintf(stderr,
+                     "tier-up: %u hot, %u optimized, %u stayed baseline; OSR: %u compiled, %u refused, %u entered, %u dropped, "
+                     "%u made by the waiting thread\n",
                      counts.hot, counts.tiered_up, counts.refused, counts.osr_compiled, counts.osr_refused,
-                     counts.osr_entered, counts.osr_dropped);
+                     counts.osr_entered, counts.osr_dropped, counts.osr_stolen);
         if (m_options.lazy)
             std::fprintf(stderr, "lazy: %u compiled at their first call, %u failed\n", counts.lazy_compiled, counts.lazy_failed);
     }

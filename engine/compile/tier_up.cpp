@@ -82,16 +82,22 @@ TierUpManager::~TierUpManager()
 
 void TierUpManager::function_hot(u32 function_index)
 {
+    if (platform::Worker* worker = mark_hot(function_index))
+        platform::wake_worker(worker);
+}
+
+platform::Worker* TierUpManager::mark_hot(u32 function_index)
+{
     u32 imported = m_module.imported_function_count;
     if (function_index < imported || function_index - imported >= m_symbols.defined_count)
-        return;
+        return nullptr;
     u32 defined = function_index - imported;
     // Whatever happens next, this function's counters should not call again soon.
     __atomic_store_n(&m_budgets[defined], kNeverAgain, __ATOMIC_RELAXED);
     u8 expected = Baseline;
     if (!__atomic_compare_exchange_n(&m_states[defined], &expected, static_cast<u8>(Queued), false, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE))
-        return; // queued, done or refused already (another instance's thread, or a race)
+        return nullptr; // queued, done or refused already (another instance's thread, or a race)
 
     bool inline_compile = m_synchronous;
     platform::Worker* worker = nullptr;
@@ -99,7 +105,7 @@ void TierUpManager::function_hot(u32 function_index)
         LockGuard guard(m_lock);
         ++m_counts.hot;
         if (m_cancelled)
-            return;
+            return nullptr;
         if (!inline_compile && !m_worker && !m_worker_failed) {
             auto worker = platform::start_worker(&TierUpManager::worker_main, this);
             if (worker.is_error())
@@ -111,7 +117,7 @@ void TierUpManager::function_hot(u32 function_index)
             if (!m_inline_without_worker) {
                 store_state(m_states, defined, Refused);
                 ++m_counts.refused;
-                return;
+                return nullptr;
             }
             inline_compile = true; // no worker: compile on this thread
         }
@@ -119,7 +125,7 @@ void TierUpManager::function_hot(u32 function_index)
             if (m_queue.try_append(function_index).is_error()) {
                 store_state(m_states, defined, Refused);
                 ++m_counts.refused;
-                return;
+                return nullptr;
             }
             // NOTE: the worker lives until the destructor, which cannot run while an
             // instance's code (our caller) still runs.
@@ -129,9 +135,9 @@ void TierUpManager::function_hot(u32 function_index)
     if (inline_compile) {
         LockGuard guard(m_inline_lock);
         tier_up(function_index);
-        return;
+        return nullptr;
     }
-    platform::wake_worker(worker);
+    return worker;
 }
 
 void TierUpManager::worker_main(platform::Worker* worker, void* raw)
@@ -147,12 +153,7 @@ void TierUpManager::worker_main(platform::Worker* worker, void* raw)
                     return;
                 if (self->m_held)
                     break; // hold_worker(false) wakes it
-                u32 slot = kNoLoop;
-                while (!self->m_osr_queue.is_empty() && slot == kNoLoop) {
-                    slot = self->m_osr_queue.pop_back();
-                    if (self->osr_entry_stale(slot))
-                        slot = kNoLoop;
-                }
+                u32 slot = self->take_osr_job_locked();
                 if (slot != kNoLoop) {
                     // OSR entries first: a loop runs in the baseline until its entry is ready,
                     // while a function's next call can wait.
@@ -190,6 +191,42 @@ bool TierUpManager::osr_entry_stale(u32 slot)
             entry.state = Baseline;
             --m_osr_groups[entry.function - m_module.imported_function_count].made;
             ++m_counts.osr_dropped;
+            return true;
+        }
+    }
+    return false;
+}
+
+u32 TierUpManager::take_osr_job_locked()
+{
+    // NOTE: a loop waiting for its entry asks every `threshold` iterations, so the one
+    // that asked most often while queued has run the most iterations in the baseline
+    // (a `main` called once, against a callee's loop whose next call runs the whole
+    // function anyway); among equals the newest, whose frame is most likely still there.
+    u32 best = kNoLoop;
+    for (usize k = m_osr_queue.size(); k > 0; --k) {
+        u32 slot = m_osr_queue[k - 1];
+        if (osr_entry_stale(slot)) {
+            m_osr_queue.erase(k - 1);
+            if (best != kNoLoop)
+                --best;
+            continue;
+        }
+        if (best == kNoLoop || m_osr[slot].waiting_asks > m_osr[m_osr_queue[best]].waiting_asks)
+            best = static_cast<u32>(k - 1);
+    }
+    if (best == kNoLoop)
+        return kNoLoop;
+    u32 slot = m_osr_queue[best];
+    m_osr_queue.erase(best);
+    return slot;
+}
+
+bool TierUpManager::unqueue_osr_locked(u32 slot)
+{
+    for (usize k = 0; k < m_osr_queue.size(); ++k) {
+        if (m_osr_queue[k] == slot) {
+            m_osr_queue.erase(k);
             return true;
         }
     }
@@ -312,6 +349,7 @@ void TierUpManager::claim_osr_slot_locked(u32 defined, OsrAsk& ask)
             entry.loop = ask.target;
             entry.state = Queued;
             entry.address = 0;
+            entry.waiting_asks = 0;
             bool no_worker = m_worker_failed || !m_worker;
             if (!ask.inline_compile && no_worker && !m_inline_without_worker) {
                 entry.state = Refused; // no thread to compile it on
@@ -329,6 +367,13 @@ void TierUpManager::claim_osr_slot_locked(u32 defined, OsrAsk& ask)
         } else {
             ask.inline_compile = false;
         }
+    } else if (ask.slot != kNoLoop && m_osr[ask.slot].state == Queued && !ask.inline_compile
+               && ++m_osr[ask.slot].waiting_asks >= kOsrStealAsks && unqueue_osr_locked(ask.slot)) {
+        // NOTE: still in the queue after kOsrStealAsks asks (the worker compiles something
+        // else, or has not run): this thread makes it, as in synchronous mode. Taken out of
+        // the queue under the lock, so the worker cannot make it too.
+        ask.inline_compile = true;
+        ++m_counts.osr_stolen;
     } else {
         ask.inline_compile = false; // made or being made already, or no more to make
     }
@@ -359,9 +404,14 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
 {
     if (!is_defined(function_index) || loop_offset == kNoLoop)
         return 0;
-    function_hot(function_index); // the whole function, for its next calls
-    if (!m_osr_enabled)
-        return 0; // the loop finishes in the baseline (function_hot stopped its counter)
+    // The whole function, for its next calls; the worker is woken once the entry is
+    // queued too, so that it starts with the entry (see worker_main).
+    platform::Worker* function_worker = mark_hot(function_index);
+    if (!m_osr_enabled) {
+        if (function_worker)
+            platform::wake_worker(function_worker);
+        return 0; // the loop finishes in the baseline (mark_hot stopped its counter)
+    }
     u32 defined = function_index - m_module.imported_function_count;
     OsrAsk ask;
     ask.loop = loop_offset;
@@ -377,8 +427,11 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
     for (;;) {
         {
             LockGuard guard(m_lock);
-            if (m_cancelled || !make_osr_group_locked(defined, function_index))
+            if (m_cancelled || !make_osr_group_locked(defined, function_index)) {
+                if (function_worker)
+                    platform::wake_worker(function_worker);
                 return 0;
+            }
             std::optional<u32> target = osr_target_locked(defined, loop_offset, parent);
             if (target) {
                 ask.target = *target;
@@ -391,8 +444,8 @@ uptr TierUpManager::loop_hot(u32 function_index, u32 loop_offset)
         auto found = opt::enclosing_loop(m_module, function_index, loop_offset);
         parent = found.is_error() || *found == opt::kNone ? kNoLoop : *found;
     }
-    if (ask.worker)
-        platform::wake_worker(ask.worker);
+    if (platform::Worker* worker = ask.worker ? ask.worker : function_worker)
+        platform::wake_worker(worker);
     if (ask.inline_compile) {
         {
             LockGuard guard(m_inline_lock);
@@ -568,6 +621,21 @@ bool tier_up_idle(const runtime::LoadedModule& module)
     if (auto* hooks = module.tier_up())
         return static_cast<const TierUpManager*>(hooks)->idle();
     return true;
+}
+
+uptr TierUpManager::osr_entry_address(u32 function_index) const
+{
+    LockGuard guard(m_lock);
+    if (!is_defined(function_index) || m_osr_groups.is_empty())
+        return 0;
+    const OsrGroup& group = m_osr_groups[function_index - m_module.imported_function_count];
+    if (group.first == kNoLoop)
+        return 0;
+    for (u32 k = group.first; k < group.first + kOsrEntriesPerFunction; ++k) {
+        if (m_osr[k].state == Optimized)
+            return m_osr[k].address;
+    }
+    return 0;
 }
 
 bool TierUpManager::idle() const

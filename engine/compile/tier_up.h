@@ -22,7 +22,8 @@
 // - On-stack replacement (loop_hot): a loop header whose counter fires gets an OSR entry
 //   of its function at that loop (keyed by the loop's byte offset; at most
 //   kOsrEntriesPerFunction at a time and kOsrEntriesMadePerFunction ever per function),
-//   compiled like tier-up code (inline in synchronous mode, else queued); until it is
+//   compiled like tier-up code (inline in synchronous mode, else queued; a loop whose
+//   entry is still queued after kOsrStealAsks asks compiles it itself); until it is
 //   ready the budget is reset to the threshold so the loop asks again. Baseline frames
 //   of the function at that loop enter it; a loop that finds no slot asks again after
 //   `threshold` iterations while one may still be made. Entries are looked up under the
@@ -58,6 +59,7 @@ struct TierUpCounts {
     u32 osr_entered { 0 };  // times a baseline frame moved to an OSR entry
     u32 osr_dropped { 0 };  // queued entries not made: another loop of the function asked later
     u32 osr_outer { 0 };    // entries made for the loop around the loop that asked (see loop_hot)
+    u32 osr_stolen { 0 };   // queued entries the waiting loop's thread compiled itself (see loop_hot)
     u32 lazy_compiled { 0 }; // functions compiled at their first call (CompileOptions::lazy)
     u32 lazy_failed { 0 };   // first calls whose compile failed (each trapped)
 };
@@ -83,6 +85,9 @@ public:
     bool idle() const;
     // For tests: while held, the background thread takes no job (queued ones wait).
     void hold_worker(bool held);
+    // For tests: where the first ready OSR entry of module function `function_index` starts
+    // (tier space is handed out in order, so a lower address was made earlier), or 0.
+    uptr osr_entry_address(u32 function_index) const;
     // For tests: false makes each loop's entry for that loop, never for the loop around
     // it (see loop_hot); set before the module runs.
     void set_osr_at_enclosing_loops(bool enabled) { m_osr_at_enclosing_loops = enabled; }
@@ -95,6 +100,9 @@ private:
 
     enum State : u8 { Baseline, Queued, Optimized, Refused };
 
+    // function_hot without waking the worker: the worker to wake (nullptr: none, or the
+    // function was compiled on this thread).
+    platform::Worker* mark_hot(u32 function_index);
     // Compiles, links and installs defined function `function_index`; sets its state.
     void tier_up(u32 function_index);
     Result<void> compile_and_install(u32 function_index);
@@ -111,6 +119,12 @@ private:
     bool is_defined(u32 function_index) const;
     // Whether the queued OSR entry of m_osr[slot] is no longer worth making; if so, frees it.
     bool osr_entry_stale(u32 slot) WK_REQUIRES(m_lock);
+    // The queued OSR entry the worker makes next (removed from m_osr_queue; kNoLoop: none):
+    // of those not stale, the one whose loop asked most often while it waited, the newest
+    // among equals.
+    u32 take_osr_job_locked() WK_REQUIRES(m_lock);
+    // Removes m_osr[slot] from m_osr_queue; false when it was not there (a worker took it).
+    bool unqueue_osr_locked(u32 slot) WK_REQUIRES(m_lock);
     static void worker_main(platform::Worker*, void* self);
 
     const Module& m_module;
@@ -138,11 +152,16 @@ private:
     // keeps, and how many asks may find the enclosing entry ready before giving up on it.
     static constexpr u32 kOsrParentsKept = 8;
     static constexpr u32 kOsrParentPolls = 1024;
+    // Asks of a loop while its entry waits in the queue (the worker busy with another
+    // compile, or not yet scheduled: each ask is `threshold` more iterations in the
+    // baseline) after which the asking thread compiles the entry itself.
+    static constexpr u32 kOsrStealAsks = 32;
     struct OsrSlot {
         u32 function { 0 }; // module function index
         u32 loop { kNoLoop };
         u8 state { Baseline };
         u64 last_asked { 0 }; // m_osr_clock when loop_hot last looked this slot up
+        u32 waiting_asks { 0 }; // asks while the entry was queued (the worker's priority)
         uptr address { 0 };
     };
     struct OsrGroup {

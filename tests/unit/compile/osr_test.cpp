@@ -538,7 +538,8 @@ TEST(Osr, EntriesPerFunctionAreBounded)
 }
 
 // A function that runs loop A, then loop B, while the background thread takes no job:
-// both entries are queued (B asking last, every 100 iterations). Released, the thread
+// both entries are queued (B asking last, every 100 iterations, 30 times each: fewer than
+// would make the loop compile its entry itself, OsrSchedule.*). Released, the thread
 // makes B's entry and drops A's (its frame went on to B; a loop that asks again gets a
 // slot again), so one of the function's compiles is not spent on a loop no frame is in.
 TEST(Osr, QueuedEntryOfALoopTheFrameLeftIsDropped)
@@ -568,8 +569,8 @@ TEST(Osr, QueuedEntryOfALoopTheFrameLeftIsDropped)
     ASSERT_TRUE(tiered.instance && baseline.instance);
     auto& manager = *static_cast<compile::TierUpManager*>(tiered.compiled.module->tier_up());
     manager.hold_worker(true);
-    auto got = call(*tiered.instance, "two", { VMVal::from_i32(5000) });
-    auto want = call(*baseline.instance, "two", { VMVal::from_i32(5000) });
+    auto got = call(*tiered.instance, "two", { VMVal::from_i32(3000) });
+    auto want = call(*baseline.instance, "two", { VMVal::from_i32(3000) });
     ASSERT_FALSE(got.trap);
     EXPECT_EQ(got.results[0].u64_value(), want.results[0].u64_value());
     EXPECT_FALSE(manager.idle()); // both entries and the function wait
@@ -581,7 +582,7 @@ TEST(Osr, QueuedEntryOfALoopTheFrameLeftIsDropped)
     EXPECT_EQ(counts.osr_entered, 0u);
     EXPECT_EQ(counts.tiered_up, 1u);
     // The function's next call runs its optimised code, with the same result.
-    auto again = call(*tiered.instance, "two", { VMVal::from_i32(5000) });
+    auto again = call(*tiered.instance, "two", { VMVal::from_i32(3000) });
     EXPECT_EQ(again.results[0].u64_value(), want.results[0].u64_value());
 }
 
