@@ -144,6 +144,8 @@ public:
     }
     bool has_evictions() const { return !m_evict_first.is_empty(); }
     bool live_in(Block b, Value v) const { return (m_live_in[usize { b } * m_words + v / 64] >> (v % 64)) & 1; }
+    // Block b's live-in set, a bit per value (bit v % 64 of word v / 64).
+    Span<const u64> live_in_words(Block b) const { return m_live_in.span().subspan(usize { b } * m_words, m_words); }
     // The slot a value in a register is stored to on the edges into the dead ends that
     // read it (blocks ending in a trap: its interval stays out of them), or kNone.
     u32 cold_slot(Value v) const { return m_cold_slot.is_empty() ? engine::opt::kNone : m_cold_slot[v]; }

@@ -70,6 +70,9 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
     // GC references are never held in integer-typed values), numbered densely.
     m_ref_values.clear();
     TRY(m_ref_index.try_resize(f.value_count(), kNone));
+    TRY(m_ref_mask.try_resize((f.value_count() + 63) / 64, 0));
+    for (u64& w : m_ref_mask)
+        w = 0;
     for (Value v = 0; v < f.value_count(); ++v) {
         m_ref_index[v] = kNone;
         Type type = f.value(v).type;
@@ -78,6 +81,7 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
         if ((type == Type::AnyRef || type == Type::ExternRef) && defined && !is_const(v)) {
             m_ref_index[v] = static_cast<u32>(m_ref_values.size());
             TRY(m_ref_values.try_append(v));
+            m_ref_mask[v / 64] |= u64 { 1 } << (v % 64);
         }
     }
     TRY(m_live_refs_first.try_resize(f.inst_count(), kNone));
@@ -101,9 +105,10 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
         if (!calls)
             continue;
         Inst term = f.terminator(b);
-        u64 cost = u64 { refs } * (f.inst(term).edge_count + 1) + words + insts.size();
+        // The live-out words of each edge (and the block's instructions, below).
+        u64 cost = u64 { m_ref_mask.size() } * (f.inst(term).edge_count + 1) + words + insts.size();
         if (cost > m_stack_map_budget)
-            break; // the rest get no map
+            continue; // this block's calls get no map; a cheaper one later may
         m_stack_map_budget -= cost;
         // Live out: live into a successor (its parameters are not: the edge's arguments
         // are uses at the end of this block).
@@ -111,9 +116,11 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
             w = 0;
         const engine::opt::InstData& term_data = f.inst(term);
         for (u32 e = term_data.first_edge; e < term_data.first_edge + term_data.edge_count; ++e) {
-            for (u32 r = 0; r < refs; ++r) {
-                if (m_alloc.live_in(f.edge(e).to, m_ref_values[r]))
-                    m_live_scratch[r / 64] |= u64 { 1 } << (r % 64);
+            Span<const u64> live_in = m_alloc.live_in_words(f.edge(e).to);
+            // At most 64 references per word: the cost above bounds this within 64 times.
+            for (usize w = 0; w < live_in.size() && w < m_ref_mask.size(); ++w) {
+                for (u64 set = live_in[w] & m_ref_mask[w]; set; set &= set - 1)
+                    gen(static_cast<Value>(64 * w + __builtin_ctzll(set)));
             }
         }
         for (u32 k = static_cast<u32>(insts.size()); k-- > 0;) {

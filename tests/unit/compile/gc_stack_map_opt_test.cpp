@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 
 #include "engine/compile/tier_up.h"
 #include "engine/platform.h"
@@ -203,6 +204,56 @@ TEST(GcStackMapOptMapsTest, EveryCallOfACompareTreeHasAMap)
         with_twelve += size >= 12 ? 1 : 0;
     // The loop's calls (five call instructions) and its allocation hold $k0..$k11 and $list.
     EXPECT_GE(with_twelve, 6u);
+}
+
+// A large function keeps its maps: `big` makes up to 600 nodes, each under its own `if`
+// (600 allocation sites and 600 joins, each a reference parameter: about 1,200 reference
+// values), then calls $garbage in a loop. The maps' work must grow with the live words per
+// block, not with the function's references per block: counted that way, this function ran
+// past its budget about two thirds of the way through, and the rest of its sites (the
+// loop's call among them) got no map, so no collection could run under them.
+TEST(GcStackMapOptMapsTest, ALargeFunctionHasAMapAtEverySite)
+{
+    constexpr u32 kSites = 600;
+    std::string wat = R"((module
+  (type $node (struct (field $value (mut i32)) (field $next (ref null $node))))
+  (func $garbage (param $n i32) (result i32)
+    (if (i32.gt_u (local.get $n) (i32.const 1000)) (then (return (call $garbage (i32.const 1)))))
+    (loop $again
+      (drop (struct.new $node (local.get $n) (ref.null $node)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $again (local.get $n)))
+    (i32.const 1))
+  (func (export "big") (param $c i32) (param $iters i32) (result i32) (local $x (ref null $node)) (local $s i32)
+)";
+    for (u32 k = 0; k < kSites; ++k) {
+        wat += "    (if (i32.and (local.get $c) (i32.const " + std::to_string(1u << (k % 31)) + "))"
+               " (then (local.set $x (struct.new $node (i32.const " + std::to_string(k) + ") (local.get $x)))))\n";
+    }
+    wat += R"(    (loop $l
+      (local.set $s (i32.add (local.get $s) (call $garbage (i32.const 50))))
+      (local.set $iters (i32.sub (local.get $iters) (i32.const 1)))
+      (br_if $l (local.get $iters)))
+    (block $done
+      (loop $walk
+        (br_if $done (ref.is_null (local.get $x)))
+        (local.set $s (i32.add (local.get $s) (struct.get $node $value (local.get $x))))
+        (local.set $x (struct.get $node $next (local.get $x)))
+        (br $walk)))
+    (local.get $s)))
+)";
+    runtime::RuntimeLimits limits;
+    limits.gc_collect_at_every_allocation = true;
+    auto session = test_session::instantiate(wat, options_for(compile::Tier::Optimized), limits);
+    ASSERT_TRUE(session);
+    EXPECT_EQ(session->statistics.baseline_fallbacks, 0u);
+    // Every allocation site and the loop's call: a map each.
+    EXPECT_GE(map_sizes(*session, 1).size(), kSites + 1);
+    // c = all ones: every node made (values 0..599), 20 calls returning 1.
+    u64 before = session->store->gc_heap().collections();
+    EXPECT_EQ(test_session::call_i64(*session, "big", { VMVal::from_u32(0x7FFF'FFFF), VMVal::from_u32(20) }) & 0xFFFF'FFFF,
+              kSites * (kSites - 1) / 2 + 20);
+    EXPECT_GE(session->store->gc_heap().collections() - before, kSites + 20 * 50);
 }
 
 INSTANTIATE_TEST_SUITE_P(Tiers, GcStackMapOptTest,
