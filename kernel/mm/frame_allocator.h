@@ -77,6 +77,9 @@ private:
     void mark_free(u64 frame);
     // First frame in [first, end) that is in use, or end.
     u64 find_used(u64 first, u64 end) const;
+    // First frame at or after `first` that is free, or m_end_frame (full words skipped 64
+    // at a time through m_full_words).
+    u64 find_free(u64 first) const;
     Result<void> check_allocated(u64 frame) const;
 
     u64* m_used { nullptr };       // 1 = in use or never available

@@ -45,9 +45,11 @@ struct KernelStack {
     u64 bottom; // lowest usable address; the page below it is an unmapped guard
     u64 top;
 };
-// Allocates a stack (at most 124 KiB) in the kernel stack region with an unmapped guard page
-// below it. Any CPU may call it: the slots, and the page tables of the region, are behind the
-// kernel stack lock, held while the stack is mapped (at most 31 pages).
+// Allocates a stack (at most 1 MiB less its guard page: 255 pages) in the kernel stack region
+// with an unmapped guard page below it. Any CPU may call it: the slots, and the page tables of
+// the region, are behind the kernel stack lock, held while the stack is mapped (sizes are the
+// kernel's own, never a guest's). NOTE: freeing flushes only this CPU's TLB (no shootdown
+// yet), so a stack must be freed on the CPU that used it.
 Result<KernelStack> allocate_kernel_stack(usize size);
 // Unmaps the stack, frees its frames and makes its slot reusable.
 void free_kernel_stack(const KernelStack& stack);

@@ -332,7 +332,7 @@ Cpu* start_one_cpu(u32 apic_id, u64 timeout_ns, WaitFunction wait)
     usize index = online_cpu_count();
     Cpu* cpu;
     {
-        InterruptDisabler no_interrupts; // kernel stacks are allocated with interrupts off
+        InterruptDisabler no_interrupts; // as before the locks; the stack allocator now takes its own
         cpu = index < kMaxCpus ? prepare_cpu(static_cast<u32>(index), apic_id) : nullptr;
     }
     if (!cpu) {

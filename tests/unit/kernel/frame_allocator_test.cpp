@@ -298,6 +298,19 @@ TEST_F(FrameAllocatorTest, ContiguousAllocationsAreAlignedAndAtomic)
     ASSERT_TRUE(allocator.free(middle));
     EXPECT_EQ(allocator.allocate_contiguous(2, 1).error().kind(), ErrorKind::OutOfMemory);
     EXPECT_EQ(*allocator.allocate_contiguous(1, 1), middle);
+
+    // Single free frames every 4097 (past whole full words and full summary words, at
+    // every offset in a word) and one run of three near the end: the search, which moves
+    // from one free frame to the next, finds the run and only it.
+    std::vector<PhysAddr> sorted(frames.begin(), frames.end());
+    for (usize i = 100; i + 10 < sorted.size(); i += 4097)
+        ASSERT_TRUE(allocator.free(sorted[i]));
+    usize run = sorted.size() - 7;
+    ASSERT_EQ(sorted[run + 2], sorted[run] + 2 * kFrameSize);
+    for (usize i = run; i < run + 3; ++i)
+        ASSERT_TRUE(allocator.free(sorted[i]));
+    EXPECT_EQ(*allocator.allocate_contiguous(3, 1), sorted[run]);
+    EXPECT_EQ(allocator.allocate_contiguous(2, 1).error().kind(), ErrorKind::OutOfMemory);
 }
 
 TEST_F(FrameAllocatorTest, RandomMixAgreesWithModel)
