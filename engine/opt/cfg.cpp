@@ -16,32 +16,59 @@ bool is_forwarder(const Function& function, Block block)
     return jump.op == Op::Jump && function.edge(jump.first_edge).to != block;
 }
 
+// Sends the predecessors of forwarder `block` straight to its target and drops it.
+Result<void> thread_one(Function& function, Block block)
+{
+    Inst jump = function.insts(block)[0];
+    u32 through = function.inst(jump).first_edge;
+    Block target = function.edge(through).to;
+    // A value passed on dominates this block and is not defined in it, so it dominates
+    // the end of every predecessor too. The predecessors move in one go (taking them off
+    // one by one from the front was quadratic in their number; pushing may move the pool,
+    // so by index).
+    ListPool& lists = function.lists();
+    List& preds = function.block(block).preds;
+    for (u32 k = 0; k < lists.size(preds); ++k) {
+        Edge& data = function.edge(lists.get(preds, k));
+        data.to = target;
+        lists.free(data.args);
+        data.args = TRY(lists.make(function.edge_args(through)));
+        TRY(lists.push(function.block(target).preds, lists.get(preds, k)));
+    }
+    lists.free(preds);
+    function.kill_inst(jump);
+    function.block(block).in_layout = false;
+    return {};
+}
+
 Result<u32> thread_jumps(Function& function)
 {
+    // A chain of forwarders is threaded from its last one: the predecessors of each then
+    // move to where the chain ends, once. Threaded from its first, each forwarder handed
+    // all it had gathered to the next: n^2 / 2 edge moves for a chain of n (20,000 nested
+    // blocks left by br_if to every depth: 93 s and 2 GB before the function fell back).
+    enum : u8 { Unseen, OnChain, Done };
+    Vector<u8> state;
+    TRY(state.try_resize(function.block_count(), Unseen));
+    Vector<Block> chain;
     u32 changes = 0;
-    for (Block block : function.layout()) {
-        if (!function.block(block).in_layout || !is_forwarder(function, block))
-            continue;
-        Inst jump = function.insts(block)[0];
-        u32 through = function.inst(jump).first_edge;
-        Block target = function.edge(through).to;
-        // A value passed on dominates this block and is not defined in it, so it
-        // dominates the end of every predecessor too. The predecessors move in one go
-        // (taking them off one by one from the front was quadratic in their number;
-        // pushing may move the pool, so by index).
-        ListPool& lists = function.lists();
-        List& preds = function.block(block).preds;
-        for (u32 k = 0; k < lists.size(preds); ++k) {
-            Edge& data = function.edge(lists.get(preds, k));
-            data.to = target;
-            lists.free(data.args);
-            data.args = TRY(lists.make(function.edge_args(through)));
-            TRY(lists.push(function.block(target).preds, lists.get(preds, k)));
+    for (Block start : function.layout()) {
+        // Follow the jumps while they reach forwarders not yet met (a cycle of forwarders
+        // ends the walk where it closes).
+        for (Block b = start; state[b] == Unseen && function.block(b).in_layout && is_forwarder(function, b);) {
+            state[b] = OnChain;
+            TRY(chain.try_append(b));
+            b = function.edge(function.inst(function.insts(b)[0]).first_edge).to;
         }
-        lists.truncate(preds, 0);
-        function.kill_inst(jump);
-        function.block(block).in_layout = false;
-        ++changes;
+        while (!chain.is_empty()) {
+            Block block = chain.pop_back();
+            state[block] = Done;
+            // Threading a later one may have made this one jump to itself.
+            if (!is_forwarder(function, block))
+                continue;
+            TRY(thread_one(function, block));
+            ++changes;
+        }
     }
     if (changes)
         function.compact_layout();
