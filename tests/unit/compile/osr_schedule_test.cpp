@@ -14,6 +14,7 @@
 
 using namespace wk;
 using namespace wk::engine;
+using test_session::wait_idle;
 using runtime::VMVal;
 using Session = test_session::TierSession;
 using test_session::call;
@@ -38,17 +39,6 @@ compile::CompileOptions background(i32 threshold)
     options.tier_up_threshold = threshold;
     options.tier_up_synchronous = false;
     return options;
-}
-
-bool wait_idle(compile::TierUpManager& manager)
-{
-    for (int i = 0; i < 10'000; ++i) {
-        if (manager.idle())
-            return true;
-        timespec pause { 0, 1'000'000 };
-        nanosleep(&pause, nullptr);
-    }
-    return manager.idle();
 }
 
 struct HeldRun {

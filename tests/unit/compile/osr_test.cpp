@@ -21,6 +21,7 @@
 
 using namespace wk;
 using namespace wk::engine;
+using test_session::wait_idle;
 using runtime::VMVal;
 using Session = test_session::TierSession;
 using test_session::call;
@@ -330,17 +331,6 @@ TEST(Osr, FrameTooLargeForAnEntryStaysInTheBaseline)
 }
 
 namespace {
-
-bool wait_idle(compile::TierUpManager& manager)
-{
-    for (int i = 0; i < 10'000; ++i) {
-        if (manager.idle())
-            return true;
-        timespec pause { 0, 1'000'000 };
-        nanosleep(&pause, nullptr);
-    }
-    return manager.idle();
-}
 
 } // namespace
 

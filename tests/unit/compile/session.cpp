@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "engine/compile/code_object.h"
+#include "engine/compile/tier_up.h"
 #include "engine/runtime/spectest.h"
 #include "engine/text/wat.h"
 
@@ -88,6 +91,17 @@ bool in_later_code(const compile::CompiledModule& compiled, uptr pc)
 {
     const compile::CodeObject* object = compile::CodeObject::find(pc);
     return object && object != compiled.code.get();
+}
+
+bool wait_idle(compile::TierUpManager& manager)
+{
+    for (int i = 0; i < 10'000; ++i) {
+        if (manager.idle())
+            return true;
+        timespec pause { 0, 1'000'000 };
+        nanosleep(&pause, nullptr);
+    }
+    return manager.idle();
 }
 
 } // namespace wk::engine::test_session

@@ -11,6 +11,10 @@
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 
+namespace wk::engine::compile {
+class TierUpManager;
+}
+
 namespace wk::engine::test_session {
 
 struct Session {
@@ -55,5 +59,8 @@ compile::CallOutcome call(runtime::Instance& instance, const char* name, std::in
 // Whether `pc` lies in code compiled after the module itself (lazily, or by tier-up): a live
 // code object other than the module's.
 bool in_later_code(const compile::CompiledModule& compiled, uptr pc);
+
+// Waits (generously: up to 10 s) for the background compiler to finish what was queued.
+bool wait_idle(compile::TierUpManager& manager);
 
 } // namespace wk::engine::test_session

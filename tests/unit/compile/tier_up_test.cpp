@@ -18,6 +18,7 @@
 
 using namespace wk;
 using namespace wk::engine;
+using test_session::wait_idle;
 using runtime::VMVal;
 using Session = test_session::TierSession;
 using test_session::call;
@@ -247,18 +248,6 @@ TEST(TierUp, ExceptionsAndTrapsThroughOptimisedCode)
     ASSERT_EQ(trapped.backtrace.size(), 2u);
     EXPECT_EQ(trapped.backtrace[0], 1u); // $middle
     EXPECT_EQ(trapped.backtrace[1], 2u); // run
-}
-
-// Waits (generously) for the background compiler to finish what was queued.
-bool wait_idle(compile::TierUpManager& manager)
-{
-    for (int i = 0; i < 10'000; ++i) {
-        if (manager.idle())
-            return true;
-        timespec pause { 0, 1'000'000 };
-        nanosleep(&pause, nullptr);
-    }
-    return manager.idle();
 }
 
 TEST(TierUp, BackgroundCompilerInstallsHotFunctions)
