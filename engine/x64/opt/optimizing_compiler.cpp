@@ -298,14 +298,21 @@ Result<void> OptimizingCompiler::compute_forwarding()
     return {};
 }
 
-// A loop header here is the target of a jump from a block laid out at or after it (the
-// layout keeps the builder's order, so a loop's blocks lie between its header and its
-// last back edge); an innermost loop has no other header in that range. Only those are
-// aligned: they run most, and every aligned header costs up to kLoopHeaderOffset bytes
-// (x64::align_loop_header).
+// A loop header here is the target of a back edge: a jump to a block that dominates the
+// jumping one, laid out at or before it (the layout keeps the builder's order, so a
+// loop's blocks lie between its header and its last back edge); an innermost loop has
+// no other header in that range. Only those are aligned: they run most, and every
+// aligned header costs up to kLoopHeaderOffset bytes (x64::align_loop_header).
+// NOTE: layout order alone is not enough. LICM appends the preheaders it makes to the
+// layout; one that ends up empty is a forwarding jump into the loop laid out after
+// everything (matmul's OSR version of main), which made the loop seem to hold every
+// header laid out up to there, so the innermost loop was never placed.
 Result<void> OptimizingCompiler::compute_loop_alignment()
 {
     Span<const Block> layout = m_function.layout();
+    // Emission does not change the graph: the second pass reuses the first's tree.
+    if (m_placement_pass == 1)
+        TRY(m_loop_dominators.compute(m_function));
     TRY(m_aligned_header.try_resize(m_function.block_count(), false));
     for (bool& aligned : m_aligned_header)
         aligned = false;
@@ -326,6 +333,9 @@ Result<void> OptimizingCompiler::compute_loop_alignment()
         for (u32 e = 0; e < data.edge_count; ++e) {
             Block target = jump_target(m_function.edge(data.first_edge + e).to);
             u32 position = m_loop_position[target];
+            if (!m_loop_dominators.is_reachable(layout[k]) || !m_loop_dominators.is_reachable(target)
+                || !m_loop_dominators.dominates(target, layout[k]))
+                continue;
             if (position != kNone && position <= k && (m_loop_end[target] == kNone || m_loop_end[target] < k))
                 m_loop_end[target] = k;
         }

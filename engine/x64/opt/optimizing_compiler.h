@@ -18,6 +18,7 @@
 #include "engine/compile/tier.h"
 #include "engine/module.h"
 #include "engine/opt/builder.h"
+#include "engine/opt/dominators.h"
 #include "engine/opt/inline.h"
 #include "engine/opt/ir.h"
 #include "engine/runtime/builtins.h"
@@ -322,6 +323,8 @@ private:
     Vector<bool> m_aligned_header; // per block: padded by x64::align_loop_header (code_alignment.h)
     Vector<u32> m_loop_position;   // compute_loop_alignment's scratch, per block
     Vector<u32> m_loop_end;
+    // Which jumps are back edges (compute_loop_alignment, first emission pass).
+    engine::opt::DominatorTree m_loop_dominators;
     // Loop placement's record of the first emission pass (emit_function): per layout
     // position, the block's offset before and after any header padding and its end;
     // the offsets of every instruction (Assembler::record_instruction_starts).

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,10 +19,12 @@
 #include <vector>
 
 #include "engine/compile/compiled_module.h"
+#include "engine/opt/builder.h"
 #include "engine/runtime/linker.h"
 #include "engine/runtime/store.h"
 #include "engine/text/wat.h"
 #include "engine/x64/code_alignment.h"
+#include "engine/x64/opt/optimizing_compiler.h"
 
 using namespace wk;
 using namespace wk::engine;
@@ -252,3 +255,92 @@ TEST(LoopAlignment, PaddingKeepsTheHeaderLineUnderTheLimitThenUsesFewestLines)
 }
 
 } // namespace
+
+// In an OSR version entered at the outer loop, the inner loop's entry (from its guard,
+// the `if (m > 0)` in front of a counted loop) goes through an empty preheader that LICM
+// appended to the layout, after the loop that follows: that forward jump from a later
+// block must not make the inner loop look like an outer one of the loop after it. Its
+// header is placed like a whole function's (a loop shorter than a line and of fewer than
+// 13 instructions lies in one line). The outer loop's body is longer by one statement
+// per function, so the inner loop starts at different places in the line (without the
+// dominance check, 5 of the 12 straddled two lines).
+TEST(LoopAlignment, OsrVersionsPlaceTheirInnermostLoops)
+{
+    if (std::strlen(WK_OBJDUMP) == 0)
+        GTEST_SKIP() << "objdump (binutils) not found at configure time";
+    constexpr u32 kVariants = 12;
+    std::string wat = "(module (memory 1)\n";
+    for (u32 variant = 0; variant < kVariants; ++variant) {
+        // f(n, m): for i < n { x += i * 7 (variant times); if (m > 0) for j < m { load, add, store } }
+        wat += "(func (param i32 i32) (result i32) (local i32 i32 i32)\n"
+               "  loop $outer\n";
+        for (u32 k = 0; k < variant; ++k)
+            wat += "    local.get 4 local.get 2 i32.const " + std::to_string(7 + k) + " i32.mul i32.add local.set 4\n";
+        wat += "    block $skip\n"
+               "      local.get 1 i32.eqz br_if $skip\n"
+               "      local.get 2 local.set 3\n"
+               "      loop $inner\n"
+               "        local.get 3 i32.const 2 i32.shl local.tee 4\n"
+               "        local.get 4 i32.load local.get 2 i32.add i32.store\n"
+               "        local.get 3 i32.const 1 i32.add local.tee 3\n"
+               "        local.get 1 i32.ne br_if $inner\n"
+               "      end\n"
+               "    end\n"
+               "    local.get 2 i32.const 1 i32.add local.tee 2\n"
+               "    local.get 0 i32.lt_u br_if $outer\n"
+               "  end\n"
+               // A longer loop after it: with the entry block laid out at the end,
+               // the inner loop seemed to hold this one.
+               "  loop $after\n"
+               "    local.get 4 i32.const 3 i32.mul local.get 0 i32.xor i32.const 5 i32.rotl local.set 4\n"
+               "    local.get 4 i32.const 9 i32.shr_u local.get 4 i32.xor local.set 4\n"
+               "    local.get 4 i32.const 0x45d9f3b i32.mul local.set 4\n"
+               "    local.get 0 i32.const 1 i32.sub local.tee 0 br_if $after\n"
+               "  end\n"
+               "  local.get 4)\n";
+    }
+    wat += ")";
+    auto wasm = MUST(text::wat_to_wasm(StringView(wat.data(), wat.size())));
+    compile::CompileOptions options;
+    options.tier = compile::Tier::Optimized;
+    auto compiled = MUST(compile::load_and_compile(std::move(wasm), Features {}, options, nullptr));
+    runtime::LoadedModule& loaded = *compiled.module;
+    const Module& module = loaded.module();
+
+    for (u32 index = 0; index < kVariants; ++index) {
+        engine::opt::Builder builder(module);
+        engine::opt::Function function;
+        MUST(builder.build(index, function));
+        ASSERT_EQ(builder.loop_offsets().size(), 3u);
+        x64::abi::SymbolSpace symbols;
+        symbols.defined_count = kVariants;
+        symbols.type_count = static_cast<u32>(module.types.size());
+        x64::Assembler masm;
+        Vector<TrapEntry> traps;
+        x64::opt::OptimizingCompiler compiler(module, loaded.offsets(), masm, traps, symbols);
+        // The outer loop: the version tier-up compiles when the outer loop fires first.
+        compiler.set_osr_loop(*std::min_element(builder.loop_offsets().begin(), builder.loop_offsets().end()));
+        MUST(compiler.compile_function(index, 0));
+        Span<const u8> code = masm.code();
+        auto instructions = disassemble(code.data(), code.size());
+        std::vector<BackEdge> edges = back_edges(instructions);
+        ASSERT_FALSE(edges.empty()) << "function " << index;
+        BackEdge inner = edges[0];
+        for (const BackEdge& edge : edges) {
+            if (edge.from - edge.target < inner.from - inner.target)
+                inner = edge;
+        }
+        u32 end = 0;
+        u32 count = 0;
+        for (const auto& instruction : instructions) {
+            if (instruction.offset >= inner.target && instruction.offset <= inner.from)
+                ++count;
+            if (instruction.offset == inner.from)
+                end = instruction.offset + instruction.length;
+        }
+        ASSERT_LT(end - inner.target, x64::kLoopAlignment) << "function " << index;
+        ASSERT_LT(count, x64::kSlowLineInstructions) << "function " << index;
+        EXPECT_EQ(inner.target / x64::kLoopAlignment, (end - 1) / x64::kLoopAlignment)
+            << "function " << index << ": inner loop at " << inner.target << ".." << end;
+    }
+}
