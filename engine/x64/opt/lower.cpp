@@ -693,7 +693,15 @@ Result<void> OptimizingCompiler::emit_select(Inst inst)
     Value b = args[1];
     Value cond = args[2];
     Type type = m_function.value(result).type;
+    // A compare fused into the select (Allocator fusion) has set the flags already:
+    // nothing between it and the cmov (or jcc) below may touch them (mov never does).
+    bool fused = m_alloc.is_fused_early(cond);
+    Condition keep_a = fused ? m_fused_condition : Condition::NotEqual;
+    if (fused)
+        m_preserve_flags = false;
     auto test_condition = [&]() {
+        if (fused)
+            return;
         Loc loc = m_alloc.loc(cond);
         if (loc.kind == LocKind::Reg) {
             m_asm.test(gpr(loc.reg), gpr(loc.reg), Size::Dword);
@@ -708,20 +716,25 @@ Result<void> OptimizingCompiler::emit_select(Inst inst)
         Size size = type == Type::I32 ? Size::Dword : Size::Qword;
         Gpr w = result_gpr(result, kScratch);
         Loc lb = m_alloc.loc(b);
-        Loc lc = m_alloc.loc(cond);
-        if ((lb.kind == LocKind::Reg && gpr(lb.reg) == w) || (lc.kind == LocKind::Reg && gpr(lc.reg) == w))
+        bool w_holds_cond = false;
+        if (!fused) {
+            Loc lc = m_alloc.loc(cond);
+            w_holds_cond = lc.kind == LocKind::Reg && gpr(lc.reg) == w;
+        }
+        if ((lb.kind == LocKind::Reg && gpr(lb.reg) == w) || w_holds_cond)
             w = kScratch;
         if (!in_reg(a, number(w), RegClass::Gpr))
             load_gpr(w, a);
         test_condition();
+        Condition take_b = negate(keep_a);
         if (lb.kind == LocKind::Reg) {
-            m_asm.cmov(Condition::Equal, w, gpr(lb.reg), size);
+            m_asm.cmov(take_b, w, gpr(lb.reg), size);
         } else if (lb.kind == LocKind::Slot) {
-            m_asm.cmov(Condition::Equal, w, slot_mem(lb.slot), size);
+            m_asm.cmov(take_b, w, slot_mem(lb.slot), size);
         } else {
             // mov does not touch the flags.
             m_asm.mov(kScratch2, static_cast<i64>(const_bits(b)), Size::Qword);
-            m_asm.cmov(Condition::Equal, w, kScratch2, size);
+            m_asm.cmov(take_b, w, kScratch2, size);
         }
         finish_gpr(result, w);
         return {};
@@ -734,7 +747,7 @@ Result<void> OptimizingCompiler::emit_select(Inst inst)
         load_xmm(w, a);
     test_condition();
     Label done;
-    m_asm.jcc(Condition::NotEqual, done);
+    m_asm.jcc(keep_a, done);
     load_xmm(w, b);
     m_asm.bind(done);
     finish_xmm(result, w);

@@ -518,7 +518,8 @@ Result<void> OptimizingCompiler::emit_inst(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
     m_wasm_offset = data.wasm_offset;
-    if (m_preserve_flags && !Allocator::preserves_flags(m_function, inst))
+    bool takes_flags = data.op == Op::Select && m_alloc.is_fused_early(m_function.args(inst)[2]);
+    if (m_preserve_flags && !takes_flags && !Allocator::preserves_flags(m_function, inst))
         return unsupported("optimising tier: internal error: an instruction between a fused compare and its branch");
     if (data.result_count == 1 && m_alloc.is_folded(m_function.result(inst)))
         return {}; // part of the lea of the add that uses it

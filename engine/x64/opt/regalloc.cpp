@@ -139,6 +139,23 @@ Result<void> Allocator::number_positions(const Function& f)
             continue;
         m_fused[cond] = k == insts.size() - 1 ? 1 : 2;
     }
+    // And a compare used once, by a select after it in its block with only such
+    // instructions between: emitted where it stands, the select's cmov takes its flags.
+    for (Block b : f.layout()) {
+        Span<const u32> insts = f.insts(b);
+        for (u32 s = 1; s < insts.size(); ++s) {
+            if (f.inst(insts[s]).op != Op::Select)
+                continue;
+            Value cond = f.args(insts[s])[2];
+            if (f.value(cond).kind != ValueKind::Result || f.inst(f.value(cond).def).block != b || m_uses[cond] != 1)
+                continue;
+            u32 k = s;
+            while (k > 0 && insts[k - 1] != f.value(cond).def && preserves_flags(f, insts[k - 1]))
+                --k;
+            if (k > 0 && insts[k - 1] == f.value(cond).def && is_fusable_compare(f.inst(insts[k - 1]).op))
+                m_fused[cond] = 2;
+        }
+    }
     return fold_operands(f);
 }
 

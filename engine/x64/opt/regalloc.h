@@ -190,11 +190,11 @@ public:
     bool saves_at_definition(Value v) const;
 
     // Fused condition: a compare (or eqz) whose only use is the branch that ends its
-    // block; it gets no register, its result is the flags. Right before the branch, the
-    // code generator emits it there. Otherwise (is_fused_early) it is emitted where it
-    // stands, so its operands need not live to the branch, and the instructions between
-    // it and the branch are ones the code generator can emit without touching the flags
-    // (preserves_flags).
+    // block, or a select in its block; it gets no register, its result is the flags.
+    // Right before the branch, the code generator emits it there. Otherwise
+    // (is_fused_early, and always for a select) it is emitted where it stands, so its
+    // operands need not live to its user, and the instructions between it and the user
+    // are ones the code generator can emit without touching the flags (preserves_flags).
     bool is_fused(Value v) const { return m_fused[v] != 0; }
     bool is_fused_early(Value v) const { return m_fused[v] == 2; }
     // Folded value (folding.cpp): it gets no register and is not emitted; its operands

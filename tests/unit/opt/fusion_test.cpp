@@ -162,3 +162,77 @@ TEST(Fusion, AShiftedAddendIsFoldedIntoALea)
 }
 
 } // namespace wk::engine::opt
+
+namespace wk::engine::opt {
+
+// A compare used only by a select after it in its block gives the select its flags
+// (regalloc.h, is_fused_early; lower.cpp emit_select): cmov or a jcc on the compare's
+// own condition, no setcc/movzx/test. Every kind of compare, each select type, a lea
+// between the two, and a compare used twice (not fused); results equal the baseline's.
+TEST(Fusion, ACompareUsedByASelectGivesItsFlags)
+{
+    const char* compares[] = { "i32.eq", "i32.lt_s", "i32.gt_u", "i32.le_u", "i32.eqz", "i64.ne", "i64.le_s", "i64.ge_u",
+                               "i64.gt_s", "i64.eqz" };
+    const char* types[] = { "i32", "i64", "f64" };
+    std::string wat = "(module";
+    u32 functions = 0;
+    for (const char* c : compares) {
+        std::string compare = c;
+        bool narrow = compare.starts_with("i32");
+        std::string x = narrow ? "(i32.wrap_i64 (local.get $x))" : "(local.get $x)";
+        std::string y = narrow ? "(i32.wrap_i64 (local.get $y))" : "(local.get $y)";
+        std::string cond = compare.ends_with("eqz") ? "(" + compare + " " + x + ")" : "(" + compare + " " + x + " " + y + ")";
+        for (const char* t : types) {
+            std::string type = t;
+            std::string a = type == "i32" ? "(i32.add (i32.wrap_i64 (local.get $x)) (i32.const 7))"
+                : type == "i64"           ? "(i64.add (local.get $x) (i64.const 7))"
+                                          : "(f64.convert_i64_s (local.get $x))";
+            std::string b = type == "i32" ? "(i32.wrap_i64 (local.get $y))" : type == "i64" ? "(local.get $y)" : "(f64.convert_i64_u (local.get $y))";
+            std::string widen = type == "i32" ? "i64.extend_i32_u" : type == "i64" ? "" : "i64.reinterpret_f64";
+            std::string select = "(select (result " + type + ") " + a + " " + b + " " + cond + ")";
+            wat += " (func (export \"f" + std::to_string(functions) + "\") (param $x i64) (param $y i64) (result i64) "
+                + (widen.empty() ? select : "(" + widen + " " + select + ")") + ")";
+            ++functions;
+        }
+    }
+    // The compare first, then an add of a constant (a lea) before the select: fused.
+    wat += " (func (export \"f" + std::to_string(functions++) + "\") (param $x i64) (param $y i64) (result i64) (local $c i32)"
+           " (local.set $c (i64.lt_u (local.get $x) (local.get $y)))"
+           " (select (i64.add (local.get $x) (i64.const -5)) (local.get $y) (local.get $c)))";
+    // The compare used twice: not fused.
+    wat += " (func (export \"f" + std::to_string(functions++) + "\") (param $x i64) (param $y i64) (result i64) (local $c i32)"
+           " (local.set $c (i64.lt_s (local.get $x) (local.get $y)))"
+           " (i64.add (i64.extend_i32_u (local.get $c)) (select (local.get $x) (local.get $y) (local.get $c))))";
+    wat += ")";
+    for (u32 index = 0; index < functions; ++index) {
+        auto allocated = testing::allocate(wat, index);
+        ASSERT_TRUE(allocated);
+        const Function& function = allocated->function;
+        u32 early = 0;
+        for (Value v = 0; v < function.value_count(); ++v) {
+            if (function.value(v).kind == ValueKind::Result && allocated->allocator.is_fused_early(v))
+                ++early;
+        }
+        EXPECT_EQ(early, index + 1 < functions ? 1u : 0u) << "function " << index;
+    }
+
+    auto [baseline, optimized] = instantiate_both(wat);
+    ASSERT_TRUE(baseline && optimized);
+    EXPECT_EQ(optimized->statistics.optimized_functions, optimized->statistics.functions);
+    const u64 values[] = { 0, 1, 5, 0x7fff'ffff, 0x8000'0000, 0xffff'ffff, 0x1'0000'0000, 0x7fff'ffff'ffff'ffff,
+                           0x8000'0000'0000'0000, ~u64 { 0 } };
+    u32 compared = 0;
+    for (u32 index = 0; index < functions; ++index) {
+        std::string name = "f" + std::to_string(index);
+        for (u64 x : values) {
+            for (u64 y : values) {
+                std::string expected = run_text(*baseline, name, { x, y });
+                EXPECT_EQ(run_text(*optimized, name, { x, y }), expected) << name << " " << x << " " << y;
+                ++compared;
+            }
+        }
+    }
+    EXPECT_EQ(compared, functions * 100);
+}
+
+} // namespace wk::engine::opt
