@@ -170,7 +170,6 @@ enum class TrapKind : u32 {
     DataSegmentOutOfBounds,
     ElementSegmentOutOfBounds,
     NullExceptionReference,
-    ExceptionMemoryExhausted,
     // Not a trap: an exception no handler in this activation caught (throw, throw_ref).
     UncaughtException,
     // Not a trap: host code ended the activation on purpose (WASI proc_exit) with

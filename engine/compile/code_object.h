@@ -34,11 +34,6 @@ struct HandlerEntry {
     u32 end { 0 };
     u32 landing { 0 };
     u32 frame_size { 0 };
-    // NOTE: contract with the unwinder: 0 only when the code at `landing` reads the
-    // exception object solely before its first call or throw (a try_table without
-    // catch_ref/catch_all_ref, a legacy try no `rethrow` names), so the exception is dead
-    // by the store's next throw. Otherwise the unwinder marks it kept (VMException::kept).
-    u32 keeps_exception { 1 };
 };
 
 struct LinkInput {

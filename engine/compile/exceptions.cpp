@@ -2,6 +2,8 @@
 
 #include "engine/compile/code_object.h"
 #include "engine/platform.h"
+#include "engine/runtime/gc_roots.h"
+#include "engine/runtime/global.h"
 #include "engine/runtime/instance.h"
 #include "engine/runtime/store.h"
 
@@ -24,6 +26,32 @@ struct SavedState {
 // each saves its caller's r14 (vmctx) at rbp - 8.
 constexpr uptr kSavedCallerVmctx = 8; // below rbp
 
+// A new exception of tag `tag` (a Tag*) with the `count` values at first_value - 16 k,
+// allocated in the store's GC heap at the throw's safe point (docs/gc.md, "Safe points"):
+// a collection first when the trigger says so, one more try after a collection when the
+// heap is full. The values are the builtin's to root while it collects. Null when the heap
+// cannot hold it.
+runtime::VMException* new_exception(runtime::VMContext* vmctx, const void* tag, const u8* first_value, u64 count,
+                                    const SavedState* saved)
+{
+    runtime::Store& store = runtime::Instance::from_vmctx(vmctx).store();
+    runtime::GcHeldValues held;
+    held.types = store.types().params(static_cast<const runtime::Tag*>(tag)->type_id());
+    held.count = count < held.types.size() ? count : held.types.size();
+    held.values.base = reinterpret_cast<const runtime::VMVal*>(first_value);
+    held.values.stride = -1;
+    runtime::collect_at_allocation(vmctx, saved->rbp, saved->return_address, held, false);
+    auto created = store.create_exception(tag, static_cast<u32>(count));
+    if (!created && runtime::collect_at_allocation(vmctx, saved->rbp, saved->return_address, held, true))
+        created = store.create_exception(tag, static_cast<u32>(count));
+    if (!created)
+        return nullptr;
+    runtime::VMException* exception = *created;
+    for (u64 k = 0; k < count; ++k)
+        __builtin_memcpy(&exception->values()[k], first_value - 16 * k, sizeof(runtime::VMVal));
+    return exception;
+}
+
 } // namespace
 
 extern "C" {
@@ -41,13 +69,9 @@ __attribute__((visibility("hidden"))) u32 wk_exception_throw(runtime::VMContext*
     if (rethrow) {
         exception = static_cast<runtime::VMException*>(const_cast<void*>(tag_or_exception));
     } else {
-        auto created = runtime::Instance::from_vmctx(vmctx).store().create_exception(tag_or_exception,
-                                                                                      static_cast<u32>(count));
-        if (!created)
-            return static_cast<u32>(TrapKind::ExceptionMemoryExhausted);
-        exception = *created;
-        for (u64 k = 0; k < count; ++k)
-            __builtin_memcpy(&exception->values()[k], first_value - 16 * k, sizeof(runtime::VMVal));
+        exception = new_exception(vmctx, tag_or_exception, first_value, count, saved);
+        if (!exception)
+            return static_cast<u32>(TrapKind::GcHeapExhausted);
     }
 
     uptr pc = saved->return_address;
@@ -64,8 +88,6 @@ __attribute__((visibility("hidden"))) u32 wk_exception_throw(runtime::VMContext*
         if (!object || !object->function_at(pc - 1))
             break; // not a compiled function: the activation's boundary
         if (auto handler = object->handler_at(pc - 1); handler && handler->landing != kNoLanding) {
-            if (handler->keeps_exception)
-                exception->kept = 1;
             wk_exception_resume(fp - handler->frame_size, fp, reinterpret_cast<uptr>(object->address(handler->landing)),
                                 exception, frame_vmctx, saved);
         }

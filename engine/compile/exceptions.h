@@ -21,9 +21,11 @@ namespace wk::engine::compile {
 //        u64 rethrow)
 // rethrow 0: a new exception of tag identity `tag_or_exception` with `count` values,
 // value k at first_value - 16 * k (operand-stack home slots grow downwards); rethrow 1:
-// throw the VMException `tag_or_exception` again (non-null). Returns only when nothing
-// catches it: TrapKind::UncaughtException, or TrapKind::ExceptionMemoryExhausted when
-// the store cannot hold another exception.
+// throw the VMException `tag_or_exception` again (non-null). A new exception is an object
+// of the store's GC heap, and its allocation a collection safe point (docs/gc.md): the
+// throw site has a stack map in both tiers. Returns only when nothing catches it:
+// TrapKind::UncaughtException, or TrapKind::GcHeapExhausted when the heap cannot hold
+// another exception.
 const void* throw_entry();
 
 } // namespace wk::engine::compile

@@ -1,6 +1,7 @@
 #include "engine/runtime/gc_heap.h"
 
 #include "base/allocator.h"
+#include "engine/runtime/global.h"
 
 namespace wk::engine::runtime {
 
@@ -19,7 +20,7 @@ void GcHeap::release(GcHeader* object)
     default_allocator().deallocate(object, bytes, 16);
 }
 
-Result<GcHeader*> GcHeap::allocate(u32 type_id, u64 bytes, u32 length)
+Result<GcHeader*> GcHeap::allocate_bytes(u64 bytes)
 {
     // NOTE: the limit is below 64 GiB (Store::create), so size_units fits a u32.
     u64 charged = bytes + kObjectOverhead;
@@ -36,14 +37,32 @@ Result<GcHeader*> GcHeap::allocate(u32 type_id, u64 bytes, u32 length)
         return Error::out_of_memory();
     }
     __builtin_memset(memory, 0, static_cast<usize>(bytes));
-    auto* object = static_cast<GcHeader*>(memory);
-    object->type_id = type_id;
-    object->length = length;
-    object->size_units = static_cast<u32>(bytes / 16);
     m_bytes += charged;
     m_peak = m_bytes > m_peak ? m_bytes : m_peak;
     m_allocated_since_collection += charged;
+    return static_cast<GcHeader*>(memory);
+}
+
+Result<GcHeader*> GcHeap::allocate(u32 type_id, u64 bytes, u32 length)
+{
+    GcHeader* object = TRY(allocate_bytes(bytes));
+    object->type_id = type_id;
+    object->length = length;
+    object->size_units = static_cast<u32>(bytes / 16);
     return object;
+}
+
+Result<VMException*> GcHeap::allocate_exception(const void* tag, u64 count)
+{
+    u64 units = 1 + count;
+    if (units >= kGcMaxStructUnits)
+        return Error::out_of_memory();
+    GcHeader* object = TRY(allocate_bytes(16 * units));
+    auto* exception = reinterpret_cast<VMException*>(object);
+    exception->type_id = kGcExceptionTypeId;
+    exception->flags = kGcExceptionFlag | static_cast<u32>(units) << kGcStructUnitsShift;
+    exception->tag = tag;
+    return exception;
 }
 
 bool GcHeap::holds_objects(ValType type) const
@@ -51,7 +70,7 @@ bool GcHeap::holds_objects(ValType type) const
     if (!type.is_ref())
         return false;
     HeapKind top = m_types.top_heap(type);
-    return top == HeapKind::Any || top == HeapKind::Extern;
+    return top == HeapKind::Any || top == HeapKind::Extern || top == HeapKind::Exn;
 }
 
 void GcHeap::begin_mark()
@@ -80,8 +99,19 @@ void GcHeap::mark(ValType type, uptr ref)
         mark_object(ref);
 }
 
+// An exception's payload, by its tag's parameter types.
+void GcHeap::trace_exception(GcHeader* object)
+{
+    auto* exception = reinterpret_cast<VMException*>(object);
+    Span<const ValType> params = m_types.params(static_cast<const Tag*>(exception->tag)->type_id());
+    for (u32 i = 0; i < exception->count() && i < params.size(); ++i)
+        mark(params[i], exception->values()[i].u64_value());
+}
+
 void GcHeap::trace(GcHeader* object)
 {
+    if (object->type_id == kGcExceptionTypeId)
+        return trace_exception(object);
     const StoreType& type = m_types.type(object->type_id);
     Span<const FieldType> fields = m_types.fields(object->type_id);
     auto* base = reinterpret_cast<u8*>(object);

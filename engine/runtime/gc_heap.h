@@ -1,6 +1,6 @@
 #pragma once
 
-// A store's GC heap (docs/gc.md): every struct and array object of the store, allocated
+// A store's GC heap (docs/gc.md): every struct, array and exception object of the store, allocated
 // one by one from the default allocator (16-byte aligned, header first, gc_layout.h) and
 // freed by a precise, non-moving mark-sweep collection. Objects never move, so compiled
 // code may hold raw pointers. The heap charges its bytes to the store's memory budget
@@ -12,6 +12,7 @@
 #include "engine/runtime/gc_layout.h"
 #include "engine/runtime/limits.h"
 #include "engine/runtime/type_registry.h"
+#include "engine/runtime/vm.h"
 
 namespace wk::engine::runtime {
 
@@ -38,6 +39,9 @@ public:
     // a multiple of 16) and `length` in its header. OutOfMemory past the heap's limit,
     // the budget, or when the allocator is exhausted.
     Result<GcHeader*> allocate(u32 type_id, u64 bytes, u32 length);
+    // An exception of `tag` (a Tag*) with room for `count` values (zeroed), under the same
+    // limits; OutOfMemory also past 2^24 - 2 values (the size must fit the flags).
+    Result<VMException*> allocate_exception(const void* tag, u64 count);
 
     // Whether the next safe point should collect: the bytes allocated since the last
     // collection exceed what survived it (at least kMinCollectBytes).
@@ -49,12 +53,12 @@ public:
     void begin_mark();
     // Marks the value of a root of type `type` (store-level), and what it reaches.
     void mark(ValType type, uptr ref);
-    // Marks a root known to be of the any or extern hierarchy (a stack map's slot).
+    // Marks a root known to be of the any, extern or exn hierarchy (a stack map's slot).
     void mark_reference(uptr ref) { mark_object(ref); }
     // Traces the marked objects, frees the unmarked ones and clears the marks.
     void finish();
 
-    // Whether `ref` (non-null, of the any/extern hierarchies) is a GC object.
+    // Whether `ref` (of the any/extern/exn hierarchies) is a GC object (an exception is).
     static bool is_object(uptr ref)
     {
         return ref != 0 && (ref & 1) == 0 && reinterpret_cast<const GcHeader*>(ref)->type_id != kHostRefMarker;
@@ -77,6 +81,8 @@ private:
     bool holds_objects(ValType type) const;
     void mark_object(uptr ref);
     void trace(GcHeader* object);
+    void trace_exception(GcHeader* object);
+    Result<GcHeader*> allocate_bytes(u64 bytes);
     void release(GcHeader* object);
 
     const TypeRegistry& m_types;

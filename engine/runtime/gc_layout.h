@@ -36,6 +36,9 @@ constexpr u32 kGcTypeIdOffset = 0;
 constexpr u32 kGcArrayLengthOffset = 8;
 constexpr u32 kGcMarkBit = 1;
 constexpr u32 kGcStructFlag = 2;
+// An exception object (exnref, vm.h's VMException): its type_id is kGcExceptionTypeId and,
+// like a struct, it keeps its bytes / 16 in the flags (its header's third word is the tag).
+constexpr u32 kGcExceptionFlag = 4;
 constexpr u32 kGcStructUnitsShift = 8;
 constexpr u64 kGcMaxStructUnits = u64 { 1 } << (32 - kGcStructUnitsShift);
 constexpr u32 kGcStructDescriptorOffset = 8;
@@ -43,13 +46,17 @@ constexpr u32 kGcStructDescriptorOffset = 8;
 // The object's bytes / 16, for either layout.
 constexpr u64 gc_object_units(const GcHeader& object)
 {
-    return (object.flags & kGcStructFlag) ? object.flags >> kGcStructUnitsShift : object.size_units;
+    return (object.flags & (kGcStructFlag | kGcExceptionFlag)) ? object.flags >> kGcStructUnitsShift : object.size_units;
 }
 
 // NOTE: the first word of a HostRef box (store.h). Casts and the collector read the first
 // u32 of any non-null, non-i31 reference of the any/extern hierarchies: this value says
 // "a host value", any other is a GC object's type id.
 constexpr u32 kHostRefMarker = ~u32 { 0 };
+// NOTE: the type_id of every exception object (VMException): no canonical type has it.
+// exnref values never reach casts (the validator keeps the hierarchies apart); the
+// collector reads it to trace an exception's payload by its tag's parameter types.
+constexpr u32 kGcExceptionTypeId = ~u32 { 0 } - 1;
 
 constexpr u32 align_up_u32(u32 value, u32 alignment) { return (value + alignment - 1) & ~(alignment - 1); }
 

@@ -88,8 +88,10 @@ bool collect_at_allocation(VMContext* vmctx, uptr fp, uptr pc, const GcHeldValue
         return false;
     heap.begin_mark();
     store.mark_store_roots();
-    for (u64 k = 0; k < held.count; ++k)
-        heap.mark(held.fields.empty() ? held.element : held.fields[k].type, held.values.at(k).u64_value());
+    for (u64 k = 0; k < held.count; ++k) {
+        ValType type = !held.fields.empty() ? held.fields[k].type : !held.types.empty() ? held.types[k] : held.element;
+        heap.mark(type, held.values.at(k).u64_value());
+    }
     heap.mark_reference(held.descriptor);
     walk_frames(store, vmctx, fp, pc, [&](uptr frame, const u32* bitmap) { mark_frame(heap, frame, bitmap); });
     heap.finish();

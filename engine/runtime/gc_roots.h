@@ -12,14 +12,15 @@ namespace wk::engine::runtime {
 
 // The references an allocating builtin holds while it may collect (its operands, which
 // the caller's stack map does not cover): `count` values at values.at(k), of the struct
-// field types `fields` when not empty, else all of type `element`; and a descriptor.
-// Types are store-level.
+// field types `fields` when not empty, else of `types` (a tag's parameters) when not
+// empty, else all of type `element`; and a descriptor. Types are store-level.
 struct GcHeldValues {
     GcFieldSource values;
     u64 count { 0 };
     Span<const FieldType> fields;
     ValType element { ValType::i32() };
     uptr descriptor { 0 };
+    Span<const ValType> types {};
 };
 
 // Collects the heap of `vmctx`'s store before an allocation of the builtin called from the

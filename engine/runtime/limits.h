@@ -24,10 +24,7 @@ struct RuntimeLimits {
     // Address space all of a store's memories may reserve (an i32 memory takes 8 GiB):
     // 32 TiB is 4096 i32 memories, a quarter of a 47-bit user address space.
     u64 max_store_reserved_bytes { u64 { 32 } << 40 };
-    // Bytes of exception objects a store holds (they live until the store dies), so that
-    // a loop that throws cannot exhaust memory.
-    u64 max_store_exception_bytes { u64 { 64 } << 20 };
-    // Bytes of GC objects (structs and arrays) a store may hold at once, headers
+    // Bytes of GC objects (structs, arrays and exceptions) a store may hold at once, headers
     // included; they count against max_store_memory_bytes as well. At most 64 GiB.
     u64 max_store_gc_bytes { u64 { 256 } << 20 };
     // For tests of the stack maps (docs/gc.md): collect at every allocation where the

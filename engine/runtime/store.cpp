@@ -27,41 +27,6 @@ Store::~Store()
     m_instances.clear_and_release();
     for (auto& entry : m_host_refs)
         default_allocator().deallocate(entry.value, sizeof(HostRef), alignof(HostRef));
-    for (VMException* exception : m_exceptions)
-        default_allocator().deallocate(exception, sizeof(VMException) + exception->count * sizeof(VMVal),
-                                       alignof(VMException));
-}
-
-Result<VMException*> Store::create_exception(const void* tag, u32 count)
-{
-    usize kept = m_first_fresh;
-    for (usize i = m_first_fresh; i < m_exceptions.size(); ++i) {
-        VMException* fresh = m_exceptions[i];
-        if (fresh->kept) {
-            m_exceptions[kept++] = fresh;
-            continue;
-        }
-        usize fresh_bytes = sizeof(VMException) + usize { fresh->count } * sizeof(VMVal);
-        default_allocator().deallocate(fresh, fresh_bytes, alignof(VMException));
-        m_exception_bytes -= fresh_bytes;
-    }
-    MUST(m_exceptions.try_resize(kept)); // shrinking never allocates
-    m_first_fresh = kept;
-    usize bytes = sizeof(VMException) + usize { count } * sizeof(VMVal);
-    if (m_exception_bytes + bytes > m_limits.max_store_exception_bytes)
-        return Error::out_of_memory();
-    void* memory = default_allocator().allocate(bytes, alignof(VMException));
-    if (!memory)
-        return Error::out_of_memory();
-    auto* exception = new (memory) VMException;
-    exception->tag = tag;
-    exception->count = count;
-    if (!m_exceptions.try_append(exception)) {
-        default_allocator().deallocate(memory, bytes, alignof(VMException));
-        return Error::out_of_memory();
-    }
-    m_exception_bytes += bytes;
-    return exception;
 }
 
 Result<void> Store::adopt(RefPtr<Memory> memory) { return m_memories.try_append(std::move(memory)); }
@@ -174,11 +139,6 @@ void Store::mark_store_roots()
             for (void* item : instance->m_element_items[segment])
                 m_gc_heap.mark(type, reinterpret_cast<uptr>(item));
         }
-    }
-    for (VMException* exception : m_exceptions) {
-        Span<const ValType> params = m_types.params(static_cast<const Tag*>(exception->tag)->type_id());
-        for (u64 i = 0; i < exception->count && i < params.size(); ++i)
-            m_gc_heap.mark(params[i], exception->values()[i].u64_value());
     }
 }
 

@@ -79,14 +79,10 @@ public:
     Result<Tag*> create_tag(u32 function_type_id);
     Result<VMFuncRef*> create_host_function(u32 type_id, VMArrayCall array_call, const void* native_code = nullptr,
                                             void* data = nullptr);
-    // A new exception object of `tag` with room for `count` values (uninitialised);
-    // OutOfMemory past RuntimeLimits::max_store_exception_bytes. First frees the
-    // exceptions created since the last call that no handler kept (VMException::kept).
-    // NOTE: contract: one thread throws in a store at a time, and at a throw no exception
-    // of the store that is not kept is referenced any more (docs/engine-abi.md).
-    Result<VMException*> create_exception(const void* tag, u32 count);
-    // The bytes of the exception objects alive now.
-    u64 exception_bytes() const { return m_exception_bytes; }
+    // A new exception object of `tag` (a Tag*) with room for `count` values (zeroed), in
+    // the GC heap (docs/gc.md, "Exceptions"): OutOfMemory past its limit. Collects nothing
+    // itself (the Throw builtin offers a collection first, at its safe point).
+    Result<VMException*> create_exception(const void* tag, u32 count) { return m_gc_heap.allocate_exception(tag, count); }
 
     // The reference for host payload `payload`: the same pointer for the same payload.
     Result<void*> host_ref(u64 payload);
@@ -99,13 +95,11 @@ public:
     // The store's GC objects (docs/gc.md).
     GcHeap& gc_heap() { return m_gc_heap; }
     const GcHeap& gc_heap() const { return m_gc_heap; }
-    // Collects the GC heap. Roots: globals, tables, element segments, exception
-    // payloads, and `extra` (values the host holds, of the store-level `extra_types`).
+    // Collects the GC heap. Roots: globals, tables, element segments, and `extra` (values the host holds, of the store-level `extra_types`).
     // NOTE: contract: only at a safe point, where no wasm frame of this store is live
     // (wasm_depth() == 0); returns false (and collects nothing) otherwise.
     bool collect_garbage(Span<const VMVal> extra = {}, Span<const ValType> extra_types = {});
-    // Marks the store's own roots (globals, tables, element segments, exception
-    // payloads), between GcHeap::begin_mark and finish (gc_roots.h collects in wasm code).
+    // Marks the store's own roots (globals, tables, element segments), between GcHeap::begin_mark and finish (gc_roots.h collects in wasm code).
     void mark_store_roots();
     // Host → wasm calls of this store in progress (runtime::invoke counts them).
     u32 wasm_depth() const { return m_wasm_depth; }
@@ -137,10 +131,6 @@ private:
     Vector<RefPtr<Tag>> m_tags;
     Vector<RefPtr<HostFunction>> m_host_functions;
     HashMap<u64, HostRef*> m_host_refs;
-    // Kept exceptions first; from m_first_fresh on, those created since the last throw.
-    Vector<VMException*> m_exceptions;
-    usize m_first_fresh { 0 };
-    u64 m_exception_bytes { 0 };
     HashMap<const HostRef*, u8> m_host_ref_boxes;
 };
 

@@ -46,7 +46,6 @@ const char* trap_message(TrapKind kind)
     case TrapKind::ElementSegmentOutOfBounds: return "out of bounds table access";
     case TrapKind::NullExceptionReference: return "null exception reference";
     case TrapKind::UncaughtException: return "uncaught exception";
-    case TrapKind::ExceptionMemoryExhausted: return "out of memory: too many exceptions";
     case TrapKind::Exit: return "exit";
     case TrapKind::ExpectedSharedMemory: return "expected shared memory";
     case TrapKind::LazyCompileFailed: return "a function could not be compiled at its first call";

@@ -7,6 +7,7 @@
 
 #include "base/types.h"
 #include "engine/module.h"
+#include "engine/runtime/gc_layout.h"
 
 namespace wk::engine::runtime {
 
@@ -127,19 +128,21 @@ static_assert(offsetof(VMTable, size) == 8);
 constexpr uptr make_i31_ref(u32 value) { return (static_cast<uptr>(value & 0x7FFF'FFFFu) << 1) | 1; }
 constexpr bool is_i31_ref(uptr ref) { return (ref & 1) != 0; }
 
-// An exception (exnref): its tag's identity (the Tag* in VMContext tags) and the tag's
-// parameter values, `count` VMVals right after the header. Owned by the store.
+// An exception (exnref): an object of the store's GC heap (docs/gc.md, "Exceptions"), its
+// header laid out as a GcHeader's first two words (type_id kGcExceptionTypeId; the flags:
+// the mark bit, kGcExceptionFlag and the object's bytes / 16 from bit 8), then its tag's
+// identity (the Tag* in VMContext tags), then the tag's parameter values, one VMVal each.
 struct VMException {
+    u32 type_id { 0 };
+    u32 flags { 0 };
     const void* tag { nullptr };
-    u32 count { 0 };
-    // Set by the unwinder when a handler that may keep the exception past its landing pad
-    // catches it (HandlerEntry::keeps_exception). Exceptions without it are freed at the
-    // store's next throw (Store::create_exception).
-    u32 kept { 0 };
 
     VMVal* values() { return reinterpret_cast<VMVal*>(this + 1); }
+    // The tag's parameter count: the object's 16-byte units past the header.
+    u32 count() const { return (flags >> kGcStructUnitsShift) - 1; }
 };
 static_assert(sizeof(VMException) == 16);
+static_assert(offsetof(VMException, tag) == 8);
 
 // Byte offsets of a module's VMContext fields, computed once per module from its counts.
 // Arrays are indexed by the module's index spaces, imports first.

@@ -580,6 +580,7 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
         return Error::from("baseline compiler: frame too large", ErrorKind::Unsupported, code.offset);
     for (u32 i = m_function_handlers; i < m_handlers.size(); ++i)
         m_handlers[i].frame_size = static_cast<u32>(frame);
+    TRY(finish_stack_maps(static_cast<u32>((frame - kFrameHeader) / 16)));
     u64 checked = frame + m_below_frame;
     if (checked > 0x4000'0000)
         return Error::from("baseline compiler: frame too large", ErrorKind::Unsupported, code.offset);

@@ -135,6 +135,9 @@ struct Control {
     u32 label { 0 };      // end (block, if, function) or header (loop)
     u32 else_label { 0 }; // if: the false branch
     u32 save_area { 0 };  // if with parameters: first save slot
+    // m_ref_saves' size when the block began: the save slots it adds there hold
+    // references only while it is open (stack_maps.cpp).
+    u32 ref_saves { 0 };
     bool label_used { false };
     bool else_seen { false };
     BlockType block;
@@ -150,9 +153,6 @@ struct Control {
     bool pad_used { false };
     u32 exception_slot { 0 };
     u32 next_clause { kNoPad };
-    // A legacy try: the index in m_handlers of its body's entry (kNoPad: none), whose
-    // keeps_exception a `rethrow` naming one of its clauses sets.
-    u32 handler_index { kNoPad };
     // The m_controls index of the innermost try (before its catches) or try_table strictly
     // around this block when it began, or kNoPad. NOTE: it stays right while the block is
     // open (a try around it cannot reach its catches first), so a delegate finds its
@@ -342,6 +342,13 @@ private:
     bool holds_gc_refs(ValType type) const;
     Result<void> begin_stack_maps(u32 body_bytes);
     void discard_stack_maps();
+    // The save slots (m_ref_saves) the maps name from here on, until the block on top of
+    // m_controls ends.
+    Result<void> add_ref_save(u32 save_slot) { return m_ref_saves.try_append(save_slot); }
+    void end_ref_saves(const Control& control) { MUST(m_ref_saves.try_resize(control.ref_saves)); }
+    // The function's frame has `frame_slots` 16-byte slots below its header: the maps
+    // that name save slots get their bitmaps.
+    Result<void> finish_stack_maps(u32 frame_slots);
 
     // Dead-code tracking around the validator (control.cpp).
     Result<void> visit_dead(const Instruction&);
@@ -419,10 +426,12 @@ private:
 
     // exception.cpp
     Result<void> end_try_table(Control& control, bool live);
-    Result<void> call_throw();
+    // `map_height`: a throw's stack map covers the operand stack below it (kNoMap: none).
+    static constexpr u32 kNoMap = ~u32 { 0 };
+    Result<void> call_throw(u32 map_height = kNoMap);
     Result<void> exclude_from_handlers(u32 start);
     static constexpr u32 kLandingAtEnd = compile::kNoLanding - 1;
-    Result<void> append_handler(u32 start, u32 landing, bool keeps_exception);
+    Result<void> append_handler(u32 start, u32 landing);
     Result<void> rethrow_from(Mem const& exception);
     Result<void> rethrow_from(Gpr exception);
     // legacy_exception.cpp: try, catch, catch_all, delegate, rethrow.
@@ -509,6 +518,20 @@ private:
     Vector<u32> m_stack_map_scratch;
     u64 m_stack_map_budget { 0 };
     u64 m_stack_map_words_limit { 0 };
+    // Save slots holding references of the any, extern or exn hierarchies now: a legacy
+    // catch's exception, read by rethrow (an if's saved parameters are not: on the path
+    // that reads them no call runs between the save and the read). Their
+    // rbp offsets are known only with the frame's size, at the function's end: each map
+    // recorded while some are live notes them (m_save_map_patches, their indices in
+    // m_save_map_slots) and gets its bitmap then.
+    struct SaveMapPatch {
+        u32 entry;
+        u32 first;
+        u32 count;
+    };
+    Vector<u32> m_ref_saves;
+    Vector<SaveMapPatch> m_save_map_patches;
+    Vector<u32> m_save_map_slots;
 
     CacheState m_cache;
     CacheState m_empty_state;

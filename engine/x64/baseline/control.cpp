@@ -84,6 +84,7 @@ Result<void> BaselineCompiler::begin_block(FrameKind kind, const BlockType& bloc
             condition = TRY(pop_reg(RegClass::Gpr));
     }
     control.height = m_stack.height() - param_count;
+    control.ref_saves = static_cast<u32>(m_ref_saves.size());
     TRY(spill_all());
     if (kind == FrameKind::Loop) {
         TRY(cache_prepare_loop(m_offset));
@@ -185,6 +186,7 @@ Result<void> BaselineCompiler::end_block()
     }
     if (control.kind == FrameKind::If && control.param_count > 0)
         m_save_used -= control.param_count;
+    end_ref_saves(control);
 
     m_stack.truncate(control.height);
     // A loop's end continues its body's state; other labels get the merge of their edges.

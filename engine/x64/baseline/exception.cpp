@@ -11,20 +11,26 @@
 // above the block's height and branches to its label like `br`; when none matches the
 // exception is thrown on from the pad.
 
+#include <algorithm>
+
 #include "engine/compile/exceptions.h"
 #include "engine/x64/baseline/baseline_compiler.h"
 
 namespace wk::engine::x64::baseline {
 
 // Calls the Throw builtin (arguments already in rsi, rdx, rcx, r8). It returns only
-// when nothing caught the exception; the trap it names is raised here.
-Result<void> BaselineCompiler::call_throw()
+// when nothing caught the exception; the trap it names is raised here. A throw of a new
+// exception allocates it in the GC heap, a safe point (docs/gc.md): its map names the
+// references of the frame below `map_height` (its operands are the builtin's to root).
+Result<void> BaselineCompiler::call_throw(u32 map_height)
 {
     m_asm.mov(Gpr::rdi, kVmctx, Size::Qword);
     TRY(call_code_helper(CodeHelper::Throw));
+    if (map_height != kNoMap)
+        TRY(record_stack_map(map_height));
     m_asm.cmp(Gpr::rax, static_cast<i32>(TrapKind::UncaughtException), Size::Dword);
     m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UncaughtException)));
-    m_asm.jmp(*TRY(trap_label(TrapKind::ExceptionMemoryExhausted)));
+    m_asm.jmp(*TRY(trap_label(TrapKind::GcHeapExhausted)));
     return {};
 }
 
@@ -48,7 +54,7 @@ Result<void> BaselineCompiler::rethrow_from(Gpr exception)
 // sorted by start, the outer of two ranges with one start first, so ranges must nest
 // strictly: a range equal to one closed just before it (an inner block that ended
 // exactly here, its code dead after) gets a nop more, which makes it the outer one.
-Result<void> BaselineCompiler::append_handler(u32 start, u32 landing, bool keeps_exception)
+Result<void> BaselineCompiler::append_handler(u32 start, u32 landing)
 {
     for (u32 i = static_cast<u32>(m_handlers.size()); i > m_function_handlers; --i) {
         const compile::HandlerEntry& entry = m_handlers[i - 1];
@@ -61,7 +67,7 @@ Result<void> BaselineCompiler::append_handler(u32 start, u32 landing, bool keeps
     }
     u32 end = m_code_base + m_asm.offset();
     return m_handlers.try_append(compile::HandlerEntry { m_code_base + start, end, landing == kLandingAtEnd ? end : landing,
-                                                         0, keeps_exception ? 1u : 0u });
+                                                         0 });
 }
 
 // Code offsets [start, here) get a kNoLanding range when a try or try_table encloses
@@ -70,7 +76,7 @@ Result<void> BaselineCompiler::exclude_from_handlers(u32 start)
 {
     for (const Control& control : m_controls) {
         if (control.kind == FrameKind::TryTable || control.kind == FrameKind::Try)
-            return append_handler(start, compile::kNoLanding, false);
+            return append_handler(start, compile::kNoLanding);
     }
     return {};
 }
@@ -100,7 +106,11 @@ Result<void> BaselineCompiler::emit_exception(const Instruction& instruction)
             m_asm.xor_(Gpr::rdx, Gpr::rdx, Size::Dword);
         m_asm.mov(Gpr::rcx, static_cast<i64>(count), Size::Dword);
         m_asm.xor_(Gpr::r8, Gpr::r8, Size::Dword);
-        TRY(call_throw());
+        // The validator has made the rest of the block unreachable and dropped its values:
+        // they are dead (a handler in this frame resets the stack below the block), and
+        // the map covers the values below the block, whose types it still has.
+        u32 typed = static_cast<u32>(m_validator.value_stack().size());
+        TRY(call_throw(std::min(first, typed)));
         m_stack.truncate(first);
         mark_dead();
         return {};
@@ -135,14 +145,7 @@ Result<void> BaselineCompiler::end_try_table(Control& control, bool live)
         control.label_used = true;
     }
     if (m_asm.offset() > control.try_start) {
-        // Only a catch_ref/catch_all_ref clause keeps the exception past the pad.
-        bool keeps = false;
-        Reader scan(m_module.bytes, control.catch_offset, m_module.bytes.size());
-        for (u32 i = 0; i < control.catch_count; ++i) {
-            CatchClause clause = TRY(read_catch_clause(scan));
-            keeps = keeps || clause.kind == CatchKind::CatchRef || clause.kind == CatchKind::CatchAllRef;
-        }
-        TRY(append_handler(control.try_start, kLandingAtEnd, keeps));
+        TRY(append_handler(control.try_start, kLandingAtEnd));
     } else {
         return {}; // an empty body cannot throw (and no delegate is inside to aim at it)
     }
@@ -167,7 +170,7 @@ Result<void> BaselineCompiler::end_try_table(Control& control, bool live)
             count = static_cast<u32>(params.size());
             m_asm.mov(Gpr::rax, save_slot(saved), Size::Qword);
             m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.tag(clause.tag))), Size::Qword);
-            m_asm.cmp(kScratch, Mem(Gpr::rax, 0), Size::Qword);
+            m_asm.cmp(kScratch, Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMException, tag))), Size::Qword);
             m_asm.jcc(Condition::NotEqual, next);
             for (u32 k = 0; k < count; ++k) {
                 u32 index = control.height + k;

@@ -41,11 +41,8 @@ Result<void> BaselineCompiler::emit_legacy_exception(const Instruction& instruct
     case Opcode::Delegate:
         return end_delegate(instruction.index0);
     case Opcode::Rethrow: {
-        // The validator checked that the label is a catch or catch_all clause. Its
-        // exception must outlive the store's next throw.
+        // The validator checked that the label is a catch or catch_all clause.
         Control& clause = frame(instruction.index0);
-        if (clause.handler_index != Control::kNoPad)
-            m_handlers[clause.handler_index].keeps_exception = 1;
         cache_clear();
         TRY(spill_all());
         TRY(rethrow_from(save_slot(clause.exception_slot)));
@@ -68,14 +65,14 @@ Result<void> BaselineCompiler::begin_catch(const Instruction& instruction)
     if (control.kind == FrameKind::Try) {
         // The protected body ends here; the pad follows. Frame reset, rax = exception.
         if (m_asm.offset() > control.try_start) {
-            TRY(append_handler(control.try_start, kLandingAtEnd, false));
-            control.handler_index = static_cast<u32>(m_handlers.size() - 1);
+            TRY(append_handler(control.try_start, kLandingAtEnd));
         }
         m_asm.bind(m_labels[control.pad]);
         control.exception_slot = m_save_used++;
         if (m_save_used > m_save_max)
             m_save_max = m_save_used;
         m_asm.mov(save_slot(control.exception_slot), Gpr::rax, Size::Qword);
+        TRY(add_ref_save(control.exception_slot)); // until the try's end, for rethrow
     } else {
         // The previous clause's tag test failed (a catch_all is always the last clause).
         m_asm.bind(m_labels[control.next_clause]);
@@ -90,7 +87,7 @@ Result<void> BaselineCompiler::begin_catch(const Instruction& instruction)
         control.next_clause = TRY(m_labels.allocate());
         m_asm.mov(Gpr::rax, save_slot(control.exception_slot), Size::Qword);
         m_asm.mov(kScratch, Mem(kVmctx, static_cast<i32>(m_offsets.tag(tag))), Size::Qword);
-        m_asm.cmp(kScratch, Mem(Gpr::rax, 0), Size::Qword);
+        m_asm.cmp(kScratch, Mem(Gpr::rax, static_cast<i32>(offsetof(runtime::VMException, tag))), Size::Qword);
         m_asm.jcc(Condition::NotEqual, m_labels[control.next_clause]);
         for (u32 k = 0; k < params.size(); ++k) {
             copy_slot(ValKind::V128, slot(control.height + k),
@@ -134,8 +131,7 @@ Result<void> BaselineCompiler::end_delegate(u32 depth)
             m_controls[handler].pad_used = true;
             pad = m_controls[handler].pad;
         }
-        // NOTE: the pad it lands on may keep the exception (a rethrow, a catch_ref): kept.
-        TRY(append_handler(m_controls.last().try_start, compile::kNoLanding, true));
+        TRY(append_handler(m_controls.last().try_start, compile::kNoLanding));
         if (pad != Control::kNoPad)
             TRY(m_pending_landings.try_append(PendingLanding { static_cast<u32>(m_handlers.size() - 1), pad }));
     }

@@ -1,11 +1,15 @@
 // Stack maps (docs/gc.md, "Stack maps"): at each call that can reach an allocation (every
-// call of a function, import, table entry or funcref, and the allocating GC builtins) the
-// baseline records which slots of its frame hold references of the any and extern
-// hierarchies while the call runs: locals of such types (their slots always hold their
-// current value: local.set writes through, declared locals start at zero) and operand
-// stack entries below the call's operands (spilled to their home slots before every
-// call). No reference lives only in a register across a call: every register but rbp,
-// rsp, r14 and r15 is caller-saved. Bitmaps are deduplicated within the module.
+// call of a function, import, table entry or funcref, the allocating GC builtins, and a
+// throw, which allocates its exception) the baseline records which slots of its frame hold
+// references of the any, extern and exn hierarchies while the call runs: locals of such
+// types (their slots always hold their current value: local.set writes through, declared
+// locals start at zero), operand stack entries below the call's operands (spilled to their
+// home slots before every call), and the save slots that hold such references while a
+// block is open (m_ref_saves: a legacy catch's exception, for rethrow), which
+// lie below the operand slots and so get their bits when the frame's size is known
+// (finish_stack_maps). No reference lives only in a register across a call: every
+// register but rbp, rsp, r14 and r15 is caller-saved. Bitmaps are deduplicated within the
+// module.
 
 #include "engine/x64/baseline/baseline_compiler.h"
 
@@ -24,7 +28,7 @@ bool BaselineCompiler::holds_gc_refs(ValType type) const
     if (!type.is_ref())
         return false;
     HeapKind top = m_types.top_heap(type);
-    return top == HeapKind::Any || top == HeapKind::Extern;
+    return top == HeapKind::Any || top == HeapKind::Extern || top == HeapKind::Exn;
 }
 
 Result<void> BaselineCompiler::begin_stack_maps(u32 body_bytes)
@@ -43,6 +47,9 @@ Result<void> BaselineCompiler::begin_stack_maps(u32 body_bytes)
             bytes += code.size;
         m_stack_map_words_limit = bytes * 4 + 65536;
     }
+    m_ref_saves.clear();
+    m_save_map_patches.clear();
+    m_save_map_slots.clear();
     m_local_ref_bits.clear();
     Span<const ValType> locals = m_validator.locals();
     TRY(m_local_ref_bits.try_resize((locals.size() + 31) / 32, 0));
@@ -59,6 +66,8 @@ void BaselineCompiler::discard_stack_maps()
     MUST(m_stack_maps.try_resize(m_function_stack_maps));
     MUST(m_stack_map_bits.try_resize(m_function_stack_map_bits));
     m_stack_map_dedup.clear();
+    m_save_map_patches.clear();
+    m_save_map_slots.clear();
 }
 
 Result<void> BaselineCompiler::record_empty_stack_map()
@@ -133,7 +142,59 @@ Result<void> BaselineCompiler::record_stack_map(u32 height)
         TRY(m_stack_map_bits.try_extend(bitmap.span()));
         TRY(m_stack_map_dedup.try_set(hash, index));
     }
+    if (!m_ref_saves.is_empty()) {
+        if (m_ref_saves.size() > m_stack_map_budget)
+            return {};
+        m_stack_map_budget -= m_ref_saves.size();
+        TRY(m_save_map_patches.try_append(SaveMapPatch { static_cast<u32>(m_stack_maps.size()),
+                                                         static_cast<u32>(m_save_map_slots.size()),
+                                                         static_cast<u32>(m_ref_saves.size()) }));
+        TRY(m_save_map_slots.try_extend(m_ref_saves.span()));
+    }
     return m_stack_maps.try_append(StackMapEntry { m_code_base + m_asm.offset(), index });
+}
+
+Result<void> BaselineCompiler::finish_stack_maps(u32 frame_slots)
+{
+    // Save slot k lies at rsp + 16 k = rbp - (header + 16 frame_slots) + 16 k: the map's
+    // slot frame_slots - 1 - k.
+    constexpr u32 kDropped = ~u32 { 0 };
+    u32 words = (frame_slots + 31) / 32;
+    for (const SaveMapPatch& patch : m_save_map_patches) {
+        StackMapEntry& entry = m_stack_maps[patch.entry];
+        u64 cost = u64 { kStackMapHeaderWords } + words + patch.count;
+        if (cost > m_stack_map_budget || m_stack_map_bits.size() + kStackMapHeaderWords + words > m_stack_map_words_limit) {
+            entry.bitmap = kDropped; // no map rather than one without the save slots
+            continue;
+        }
+        m_stack_map_budget -= cost;
+        Vector<u32>& bitmap = m_stack_map_scratch;
+        bitmap.clear();
+        TRY(bitmap.try_resize(kStackMapHeaderWords + words, 0));
+        const u32* base = m_stack_map_bits.data() + entry.bitmap;
+        bitmap[0] = frame_slots;
+        bitmap[1] = base[1];
+        bitmap[2] = base[2];
+        for (u32 w = 0; w < (base[0] + 31) / 32; ++w)
+            bitmap[kStackMapHeaderWords + w] = base[kStackMapHeaderWords + w];
+        for (u32 k = 0; k < patch.count; ++k) {
+            u32 s = frame_slots - 1 - m_save_map_slots[patch.first + k];
+            bitmap[kStackMapHeaderWords + s / 32] |= u32 { 1 } << (s % 32);
+        }
+        entry.bitmap = static_cast<u32>(m_stack_map_bits.size());
+        TRY(m_stack_map_bits.try_extend(bitmap.span()));
+    }
+    if (!m_save_map_patches.is_empty()) {
+        usize kept = m_function_stack_maps;
+        for (usize i = m_function_stack_maps; i < m_stack_maps.size(); ++i) {
+            if (m_stack_maps[i].bitmap != kDropped)
+                m_stack_maps[kept++] = m_stack_maps[i];
+        }
+        MUST(m_stack_maps.try_resize(kept)); // shrinking never allocates
+    }
+    m_save_map_patches.clear();
+    m_save_map_slots.clear();
+    return {};
 }
 
 } // namespace wk::engine::x64::baseline

@@ -133,7 +133,7 @@ Result<void> OptimizingCompiler::emit_table(Inst inst)
 
 // throw and throw_ref call the Throw builtin (engine/compile/exceptions.h), which
 // returns only when nothing in the activation catches the exception; the trap it names
-// is raised here. throw's values go to fresh slots, 16 bytes apart downwards as the
+// is raised here. The values of a throw are the builtin's to root while it collects. throw's values go to fresh slots, 16 bytes apart downwards as the
 // builtin reads them (value k at first - 16k, its upper half zero).
 Result<void> OptimizingCompiler::emit_throw(Inst inst)
 {
@@ -173,9 +173,12 @@ Result<void> OptimizingCompiler::emit_throw(Inst inst)
     m_asm.movabs_relocated(kScratch, compile::kExternalBase + static_cast<u32>(compile::CodeHelper::Throw));
     note_below_frame(kRetpolineCallBytes);
     m_asm.call_relocated(m_symbols.retpoline());
+    // A new exception is allocated in the GC heap, a safe point: the throw's (empty) map.
+    if (data.op == Op::Throw)
+        TRY(record_stack_map(inst));
     m_asm.cmp(Gpr::rax, static_cast<i32>(TrapKind::UncaughtException), Size::Dword);
     m_asm.jcc(Condition::Equal, *TRY(trap_label(TrapKind::UncaughtException)));
-    m_asm.jmp(*TRY(trap_label(TrapKind::ExceptionMemoryExhausted)));
+    m_asm.jmp(*TRY(trap_label(TrapKind::GcHeapExhausted)));
     return {};
 }
 

@@ -1,8 +1,8 @@
 // The optimising tier's stack maps (docs/gc.md, "Stack maps"): at each call that can reach
-// an allocation (calls of functions, imports, table entries and funcrefs, and the
-// allocating GC builtins) the frame slots that hold the references of the any and extern
-// hierarchies live across the call, keyed by the call's return address, in the baseline's
-// format (engine/platform.h, StackMapEntry).
+// an allocation (calls of functions, imports, table entries and funcrefs, the allocating
+// GC builtins, and a throw, which allocates its exception) the frame slots that hold the
+// references of the any, extern and exn hierarchies live across the call, keyed by the
+// call's return address, in the baseline's format (engine/platform.h, StackMapEntry).
 //
 // Which values: precise SSA liveness at the call, by a backward walk of its block from the
 // allocator's live-in sets of the successors (an interval has no holes, so it may cover a
@@ -31,7 +31,9 @@ constexpr u64 kHashBasis = 0xcbf2'9ce4'8422'2325ull;
 constexpr u64 kHashPrime = 0x100'0000'01b3ull;
 
 // Calls that can reach an allocation: every call of wasm or host code (a tail call only
-// when it runs as a call and a return) and the builtins that may collect.
+// when it runs as a call and a return), the builtins that may collect, and a throw (of a
+// new exception; nothing of the frame is live across it: it ends its block, and this tier
+// compiles no handler).
 bool may_collect(Op op)
 {
     switch (op) {
@@ -41,6 +43,7 @@ bool may_collect(Op op)
     case Op::ReturnCall:
     case Op::ReturnCallIndirect:
     case Op::ReturnCallRef:
+    case Op::Throw:
         return true;
     default:
         return op >= Op::StructNew && op <= Op::ArrayNewElem;
@@ -66,8 +69,8 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
     auto is_const = [&](Value v) {
         return f.value(v).kind == engine::opt::ValueKind::Result && f.inst(f.value(v).def).op == Op::Const;
     };
-    // The function's reference values that the collector reads (any and extern hierarchies;
-    // GC references are never held in integer-typed values), numbered densely.
+    // The function's reference values that the collector reads (any, extern and exn
+    // hierarchies; GC references are never held in integer-typed values), numbered densely.
     m_ref_values.clear();
     TRY(m_ref_index.try_resize(f.value_count(), kNone));
     TRY(m_ref_mask.try_resize((f.value_count() + 63) / 64, 0));
@@ -78,7 +81,8 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
         Type type = f.value(v).type;
         auto kind = f.value(v).kind;
         bool defined = kind == engine::opt::ValueKind::Result || kind == engine::opt::ValueKind::Param;
-        if ((type == Type::AnyRef || type == Type::ExternRef) && defined && !is_const(v)) {
+        bool traced = type == Type::AnyRef || type == Type::ExternRef || type == Type::ExnRef;
+        if (traced && defined && !is_const(v)) {
             m_ref_index[v] = static_cast<u32>(m_ref_values.size());
             TRY(m_ref_values.try_append(v));
             m_ref_mask[v / 64] |= u64 { 1 } << (v % 64);
