@@ -150,6 +150,11 @@ Result<void> Builder::begin(u32 function_index)
         m_way_values[i] = kNone;
     }
     TRY(scan_loop_assignments(function_index));
+    m_all_locals.clear();
+    if (m_osr_loop != kNone) {
+        for (u32 i = 0; i < m_wasm_local_count; ++i)
+            TRY(m_all_locals.try_append(i));
+    }
 
     Block entry = TRY(function.create_block());
     function.set_entry(entry);

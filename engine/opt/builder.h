@@ -80,6 +80,10 @@ private:
         u32 incoming { kNone }; // Block/If: the last of its merge's edges (m_incoming)
         u32 loop { kNone };     // Loop: its number in the body (m_loop_first)
         bool flag { false };    // Loop: the OSR flag is a header parameter too
+        // Loop: every local is a header parameter: the OSR loop (its two entries bring
+        // different definitions of each) and the loops around it (the OSR entry defines
+        // every local anew inside them and its definitions flow round their back edges).
+        bool all_locals { false };
     };
     // An assignment: `local` held `old` before; `prev` is the entry of the assignment
     // before (m_last_entry), so undoing restores both.
@@ -210,6 +214,7 @@ private:
     // Per loop in body order: the locals it assigns, m_loop_locals[m_loop_first[n]..n + 1].
     Vector<u32> m_loop_first;
     Vector<u32> m_loop_locals;
+    Vector<u32> m_all_locals; // 0, 1, ... for every wasm local (Frame::all_locals)
     u32 m_loop_count { 0 };
     u32 m_this_loop { kNone }; // the number of the `loop` being visited
     Vector<Incoming> m_incoming;

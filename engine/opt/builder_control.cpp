@@ -132,6 +132,7 @@ Result<void> Builder::begin_loop(const Instruction& instruction)
     frame.result_count = static_cast<u32>(results.size());
     frame.loop = m_this_loop;
     frame.flag = on_path; // the flag changes in every loop on the way in
+    frame.all_locals = on_path || at_osr_loop;
     frame.target = TRY(create_block_with_params(params));
     TRY(add_header_params(frame.target, frame));
     m_branch_args.clear();
@@ -172,6 +173,8 @@ Result<void> Builder::begin_osr_loop(const Instruction& instruction)
     frame.result_count = static_cast<u32>(results.size());
     frame.height = height;
     frame.loop = m_this_loop;
+    frame.flag = m_flag_local != kNone;
+    frame.all_locals = true;
     frame.target = TRY(create_block_with_params(params));
     Block header = frame.target;
     TRY(add_header_params(header, frame));

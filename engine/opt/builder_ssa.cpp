@@ -154,6 +154,8 @@ Result<void> Builder::scan_loop_assignments(u32 function_index)
 
 Span<const u32> Builder::loop_locals(const Frame& loop) const
 {
+    if (loop.all_locals)
+        return m_all_locals.span();
     if (loop.loop == kNone || loop.loop + 1 >= m_loop_first.size())
         return {};
     u32 first = m_loop_first[loop.loop];
