@@ -96,10 +96,13 @@ Result<void> Builder::begin(u32 function_index)
     m_stack.clear();
     m_frames.clear();
     m_saved.clear();
-    m_incomplete.clear();
-    m_dirty.clear();
-    m_definitions.clear();
-    m_sealed.clear();
+    m_log.clear();
+    m_incoming.clear();
+    m_changes.clear();
+    m_ssa_work = 0;
+    m_stamp = 0;
+    m_local_first.clear();
+    m_loop_count = 0;
     m_dead = false;
     m_dead_depth = 0;
     m_osr_entry = kNone;
@@ -136,25 +139,30 @@ Result<void> Builder::begin(u32 function_index)
             TRY(m_local_types.try_append(Type::I32));
         }
     }
-    TRY(m_region_value.try_resize(local_count));
-    TRY(m_region_stamp.try_resize(local_count));
-    TRY(m_dirty_stamp.try_resize(local_count));
+    TRY(m_cur.try_resize(local_count, kNone));
+    TRY(m_last_entry.try_resize(local_count, kNone));
+    TRY(m_seen.try_resize(local_count, 0));
+    TRY(m_slot.try_resize(local_count, 0));
+    TRY(m_way_values.try_resize(local_count, kNone));
     for (u32 i = 0; i < local_count; ++i) {
-        m_region_stamp[i] = kNone;
-        m_dirty_stamp[i] = kNone;
+        m_last_entry[i] = kNone;
+        m_seen[i] = 0;
+        m_way_values[i] = kNone;
     }
-    m_region = 0;
+    TRY(scan_loop_assignments(function_index));
+    m_all_locals.clear();
+    if (m_osr_loop != kNone) {
+        for (u32 i = 0; i < m_wasm_local_count; ++i)
+            TRY(m_all_locals.try_append(i));
+    }
 
     Block entry = TRY(function.create_block());
     function.set_entry(entry);
-    TRY(m_sealed.try_append(1));
-    TRY(switch_to(entry, false));
-    for (u32 i = 0; i < params.size(); ++i) {
-        Value param = TRY(function.append_param(entry, m_local_types[i]));
-        TRY(write_local(i, entry, param));
-    }
+    TRY(switch_to(entry));
+    for (u32 i = 0; i < params.size(); ++i)
+        m_cur[i] = TRY(function.append_param(entry, m_local_types[i]));
     for (u32 i = static_cast<u32>(params.size()); i < local_count; ++i)
-        TRY(write_local(i, entry, TRY(zero(m_local_types[i]))));
+        m_cur[i] = TRY(zero(m_local_types[i]));
 
     Frame frame;
     frame.kind = FrameKind::Function;
@@ -184,7 +192,7 @@ Result<void> Builder::build(u32 function_index, Function& function)
         TRY(function.remove_unreachable_blocks());
         function.sweep_dead_insts();
     }
-    return {};
+    return prune_local_params();
 }
 
 Result<void> Builder::visit(const Instruction& instruction)
@@ -192,6 +200,8 @@ Result<void> Builder::visit(const Instruction& instruction)
     m_offset = instruction.offset;
     u32 height_before = static_cast<u32>(m_validator.value_stack().size());
     TRY(m_validator.visit(instruction));
+    if (instruction.opcode == Opcode::Loop)
+        m_this_loop = m_loop_count++; // numbered as scan_loop_assignments numbers them
     if (m_dead)
         return visit_dead(instruction);
     TRY(check_budget());
@@ -221,9 +231,9 @@ Result<void> Builder::visit_live(const Instruction& instruction)
     case Opcode::BrTable: return do_br_table(instruction);
     case Opcode::Return: return do_return();
     case Opcode::Drop: m_stack.pop_back(); return {};
-    case Opcode::LocalGet: return m_stack.try_append(TRY(read_local(instruction.index0, m_current)));
-    case Opcode::LocalSet: return write_local(instruction.index0, m_current, m_stack.pop_back());
-    case Opcode::LocalTee: return write_local(instruction.index0, m_current, m_stack.last());
+    case Opcode::LocalGet: return m_stack.try_append(read_local(instruction.index0));
+    case Opcode::LocalSet: return write_local(instruction.index0, m_stack.pop_back());
+    case Opcode::LocalTee: return write_local(instruction.index0, m_stack.last());
     case Opcode::I32Const:
     case Opcode::I64Const:
     case Opcode::F32Const:

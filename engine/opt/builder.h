@@ -5,9 +5,12 @@
 // that wraps the validator, as the baseline compiler does: each instruction is
 // validated first and then translated, so no second decoder exists and the types of
 // operands are the validator's. Locals become SSA values by the on-the-fly algorithm
-// of Braun et al., "Simple and Efficient Construction of Static Single Assignment
-// Form" (CC 2013), with block parameters in place of phis and without recursion (the
-// input is hostile; its nesting must not become C++ stack depth).
+// made for structured control flow (docs/optimizing-compiler.md, "Locals"): each
+// local has one current definition; a pre-pass tells each loop which locals its body
+// assigns (only those get header parameters), and a forward merge (the end of a block
+// or if) gets parameters only for the locals assigned since its construct began, found
+// in an undo log of assignments. So the work is about the local.get/set/tee and the
+// branches, never locals x blocks, and nothing recurses (the input is hostile).
 //
 // Instructions the tier does not translate yet (try_table and the legacy exception
 // instructions) make build() fail with ErrorKind::Unsupported and a message
@@ -22,48 +25,6 @@
 #include "engine/valid/type_context.h"
 
 namespace wk::engine::opt {
-
-// (block, local) -> value for blocks that have ended: open addressing with a cheap
-// multiplicative hash, emptied between functions by bumping a generation number,
-// so a large function does not make every later clear() slow.
-class DefinitionTable {
-public:
-    Value get(u64 key) const
-    {
-        if (m_slots.is_empty())
-            return kNone;
-        usize mask = m_slots.size() - 1;
-        for (usize slot = hash(key) & mask;; slot = (slot + 1) & mask) {
-            const Slot& entry = m_slots[slot];
-            if (entry.generation != m_generation)
-                return kNone;
-            if (entry.key == key)
-                return entry.value;
-        }
-    }
-    Result<void> set(u64 key, Value value);
-    void clear();
-    // Words the current function's entries need (the table grows to twice them), for
-    // the builder's budget: a local read below many loops writes its definition into
-    // every block on the way, up to locals x blocks in all. (The slots themselves are
-    // kept for the next function.)
-    usize storage_size() const { return m_used * 2 * sizeof(Slot) / sizeof(u32); }
-
-private:
-    struct Slot {
-        u64 key { 0 };
-        Value value { kNone };
-        u32 generation { 0 };
-    };
-    // Fibonacci hashing: the product's top bits depend on every bit of the key.
-    usize hash(u64 key) const { return static_cast<usize>((key * 0x9E37'79B9'7F4A'7C15ull) >> m_shift); }
-    Result<void> grow();
-
-    Vector<Slot> m_slots;
-    u32 m_generation { 1 };
-    u32 m_shift { 63 };
-    usize m_used { 0 };
-};
 
 // OSR (tier-up's choice of loop): the byte offset of the loop directly enclosing the
 // `loop` at `loop_offset` in defined function `function_index` of a validated module, or
@@ -95,6 +56,9 @@ public:
     static constexpr usize kMaxOsrValues = 8192;
     // The byte offsets of the loops met in reachable code by the last build (tests).
     Span<const u32> loop_offsets() const { return m_loop_offsets.span(); }
+    // The last build's work on locals (builder_ssa.cpp): log entries made, scanned and
+    // moved, loop assignments found and parameters checked (tests bound it by the body).
+    usize ssa_work() const { return m_ssa_work; }
     // After an OSR build: how many of the entry's parameters are locals.
     u32 osr_local_count() const { return m_wasm_local_count; }
 
@@ -112,19 +76,34 @@ private:
         Block else_block { kNone }; // If, until its else
         u32 saved { 0 };        // If: its parameters, from m_saved[saved]
         BlockType block;
+        u32 log_start { 0 };    // m_log's size when the frame began (see write_local)
+        u32 incoming { kNone }; // Block/If: the last of its merge's edges (m_incoming)
+        u32 loop { kNone };     // Loop: its number in the body (m_loop_first)
+        bool flag { false };    // Loop: the OSR flag is a header parameter too
+        // Loop: every local is a header parameter: the OSR loop (its two entries bring
+        // different definitions of each) and the loops around it (the OSR entry defines
+        // every local anew inside them and its definitions flow round their back edges).
+        bool all_locals { false };
     };
-    // A block parameter created for a local before its block's predecessors were all
-    // known (an unsealed loop header): its arguments are added when the block is sealed.
-    struct Incomplete {
-        Block block;
+    // An assignment: `local` held `old` before; `prev` is the entry of the assignment
+    // before (m_last_entry), so undoing restores both.
+    struct LogEntry {
         u32 local;
-        Value param;
+        Value old;
+        u32 prev;
     };
-    // One pending phi of the iterative variable lookup.
-    struct PhiWork {
-        Block block;
-        Value param;
-        u32 next_pred;
+    // An edge into a forward merge, and the locals assigned on its way since the
+    // merge's construct began (m_changes[first, first + count)).
+    struct Incoming {
+        u32 edge;
+        u32 first;
+        u32 count;
+        u32 next;
+    };
+    struct Change {
+        u32 local;
+        Value value; // at the edge
+        Value base;  // when the construct began
     };
 
     Result<void> begin(u32 function_index);
@@ -141,8 +120,9 @@ private:
     Result<void> find_osr_path(u32 function_index);
     bool on_osr_path(u32 loop_offset) const;
     Result<void> land_osr_way(bool at_osr_loop);
-    Result<void> dispatch_osr_way(Block header);
+    Result<void> dispatch_osr_way();
     Result<void> write_flag(u32 value);
+    Result<Value> flag_const(u32 value);
     Result<void> begin_if(const Instruction&);
     Result<void> do_else();
     Result<void> do_end();
@@ -161,26 +141,44 @@ private:
     Result<Block> branch_target(Frame& frame, u32& count);
     Result<Block> exit_block();
     Result<Inst> terminate(Op op, Span<const Value> args, Span<const EdgeSpec> edges);
-    // Makes `block` the one being filled. `same_region`: its only predecessor is the
-    // block just terminated, so local definitions seen so far stay valid in it.
-    Result<void> switch_to(Block block, bool same_region);
-    Result<void> push_block_params(Block block);
+    // Makes `block` the one being filled.
+    Result<void> switch_to(Block block);
+    Result<void> push_block_params(Block block, u32 count);
+    // The arguments of a branch to `target` (the top `count` stack values, and the
+    // locals a loop's header takes), appended to m_branch_args.
+    Result<void> append_branch_args(const Frame& target, u32 count);
     Result<Block> create_block_with_params(Span<const ValType> types);
     Result<void> block_types(const BlockType& block, Span<const ValType>& params, Span<const ValType>& results);
 
-    // SSA construction for locals.
-    Result<Value> read_local(u32 local, Block block);
-    Result<Value> read_local_slow(u32 local, Block block);
-    // Follows single-predecessor chains from `block`; returns the value, or kNone after
-    // pushing a PhiWork whose arguments are still to be read.
-    Result<Value> descend(u32 local, Block block);
-    Result<void> write_local(u32 local, Block block, Value value);
-    Value lookup(u32 local, Block block) const;
-    Result<void> seal(Block block);
-    // Removes `param` if every incoming argument is one value (or itself); returns
-    // what stands for it.
-    Value remove_trivial_param(Block block, Value param);
-    Result<void> flush_definitions();
+    // SSA construction for locals (builder_ssa.cpp).
+    Result<void> scan_loop_assignments(u32 function_index);
+    Span<const u32> loop_locals(const Frame& loop) const;
+    Value read_local(u32 local) { return m_cur[local] = m_function->resolve(m_cur[local]); }
+    Result<void> write_local(u32 local, Value value);
+    // Restores the definitions as they were when m_log had `size` entries.
+    void undo_to(u32 size);
+    // After a loop frame ends (its entries from `start`): they join the enclosing frame's.
+    void fold_log_into_parent(u32 start);
+    // Loop headers: parameters for the locals the loop assigns, and their arguments.
+    Result<void> add_header_params(Block header, const Frame& loop);
+    Result<void> append_local_args(const Frame& target, Vector<Value>& args);
+    Result<void> define_header_locals(const Frame& loop);
+    // Forward merges: records edge `edge` into `target`'s merge with the locals changed
+    // since it began; at its end, merge_locals gives the merge a parameter per local
+    // changed on any incoming edge.
+    Result<void> note_incoming(Frame& target, u32 edge);
+    Result<void> note_branch(u32 depth, Inst terminator, u32 edge_index);
+    Result<void> merge_locals(const Frame& frame);
+    // Removes the parameters from `first` on of `block` whose arguments are all one
+    // value (or the parameter itself), in one pass over its edges.
+    void drop_trivial_params(Block block, u32 first);
+    // Block `block`'s parameters from `first` on stand for locals (prune_local_params).
+    Result<void> mark_local_params(Block block, u32 first);
+    // After the build: removes the parameters made for locals that nothing reads (a loop
+    // assigns a local that is dead at its header, a merge of a local read no more), so
+    // only the parameters the old lookups made, through reads, remain.
+    Result<void> prune_local_params();
+    usize ssa_storage() const { return m_changes.size() * 3 + m_ssa_work; }
     Result<Value> zero(Type type);
 
     Type ir_type(ValType type) const;
@@ -188,7 +186,7 @@ private:
     Error unsupported(const char* what) const { return Error::from(what, ErrorKind::Unsupported, m_offset); }
     Result<void> check_budget() const
     {
-        if (m_function->storage_size() + m_definitions.storage_size() > m_budget) [[unlikely]]
+        if (m_function->storage_size() + ssa_storage() > m_budget) [[unlikely]]
             return unsupported("implementation limit: function too large for the optimising tier");
         return {};
     }
@@ -204,26 +202,33 @@ private:
     Vector<Frame> m_frames;
     Vector<Value> m_saved;
     Block m_current { kNone };
-    Block m_last_ended { kNone };
     bool m_dead { false };
     u32 m_dead_depth { 0 };
 
-    // Locals: types, and definitions in the current region (a chain of blocks each the
-    // only successor-by-fallthrough of the one before) stamped with the region.
+    // Locals: types, current definitions and the undo log of assignments (see
+    // write_local), per open frame from its log_start.
     Vector<Type> m_local_types;
-    Vector<Value> m_region_value;
-    Vector<u32> m_region_stamp;
-    u32 m_region { 0 };
-    // Locals defined in the current block, flushed to m_definitions when it ends.
-    Vector<u32> m_dirty;
-    Vector<u32> m_dirty_stamp;
-    // (block << 32 | local) -> value, for blocks that have ended.
-    DefinitionTable m_definitions;
-    Vector<u8> m_sealed;
-    Vector<Incomplete> m_incomplete;
-    Vector<Incomplete> m_sealing;
-    Vector<PhiWork> m_work;
-    Vector<Block> m_path;
+    Vector<Value> m_cur;
+    Vector<LogEntry> m_log;
+    Vector<u32> m_last_entry; // per local: its latest entry in m_log, or kNone
+    // Per loop in body order: the locals it assigns, m_loop_locals[m_loop_first[n]..n + 1].
+    Vector<u32> m_loop_first;
+    Vector<u32> m_loop_locals;
+    Vector<u32> m_all_locals; // 0, 1, ... for every wasm local (Frame::all_locals)
+    u32 m_loop_count { 0 };
+    u32 m_this_loop { kNone }; // the number of the `loop` being visited
+    Vector<Incoming> m_incoming;
+    Vector<Change> m_changes;
+    Vector<Change> m_merged;  // scratch of merge_locals
+    Vector<u32> m_seen;       // per local: stamp of the scan that saw it
+    Vector<u32> m_slot;       // per local: its place in m_merged
+    u32 m_stamp { 0 };
+    usize m_ssa_work { 0 };   // log entries scanned and moved, counted in the budget
+    Vector<Value> m_args;
+    Vector<u32> m_local_first; // per block: its first parameter for a local, or kNone
+    Vector<u8> m_live;         // scratch of prune_local_params, per value
+    Vector<Value> m_branch_args;
+    Vector<u32> m_branch_ranges; // br_table: per target, its arguments' offset and count
     Vector<u32> m_depth_slot;
     Vector<u32> m_cases;
     Vector<EdgeSpec> m_edge_specs;
@@ -236,6 +241,7 @@ private:
     Vector<u32> m_osr_path;      // offsets of the loops enclosing the OSR loop, outermost first
     Block m_osr_pending { kNone }; // the way in from the last header on the path, not yet joined
     u32 m_flag_local { kNone };  // the hidden local: 1 on the way in, else 0
+    Vector<Value> m_way_values;  // every local's definition at the last dispatch header
     u32 m_wasm_local_count { 0 };
     Vector<Value> m_edge_values;
     Vector<u32> m_loop_offsets;

@@ -2,10 +2,12 @@
 //
 // block  -> a merge block whose parameters are the block's results; code goes on
 //           in the current block
-// loop   -> jump to a header block whose parameters are the loop's parameters;
-//           the header is sealed at the loop's end, when all back edges are known
+// loop   -> jump to a header block whose parameters are the loop's parameters and
+//           the locals the loop assigns; at the loop's end, when all back edges are
+//           known, those whose arguments are all one value go
 // if     -> brif to a then block and an else block (both sealed: one predecessor),
 //           and a merge block as for block
+// (locals: builder_ssa.cpp)
 // br*    -> edges carrying the target's values; branches to the function's label
 //           go to an exit block that returns its parameters
 #include "engine/opt/builder.h"
@@ -36,35 +38,39 @@ Result<void> Builder::block_types(const BlockType& block, Span<const ValType>& p
 Result<Block> Builder::create_block_with_params(Span<const ValType> types)
 {
     Block block = TRY(m_function->create_block());
-    TRY(m_sealed.try_append(0));
     for (ValType type : types)
         TRY(m_function->append_param(block, ir_type(type)));
     return block;
 }
 
-Result<void> Builder::push_block_params(Block block)
+Result<void> Builder::push_block_params(Block block, u32 count)
 {
-    for (Value param : m_function->params(block))
+    for (Value param : m_function->params(block).first(count))
         TRY(m_stack.try_append(param));
     return {};
+}
+
+Result<void> Builder::append_branch_args(const Frame& target, u32 count)
+{
+    if (count > m_stack.size())
+        return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
+                           m_offset);
+    TRY(m_branch_args.try_extend(Span<const Value>(m_stack.data() + m_stack.size() - count, count)));
+    return append_local_args(target, m_branch_args);
 }
 
 Result<Inst> Builder::terminate(Op op, Span<const Value> args, Span<const EdgeSpec> edges)
 {
     Inst inst = TRY(m_function->append_terminator(m_current, op, args, edges));
     m_function->inst(inst).wasm_offset = m_offset;
-    TRY(flush_definitions());
-    m_last_ended = m_current;
     m_current = kNone;
     return inst;
 }
 
-Result<void> Builder::switch_to(Block block, bool same_region)
+Result<void> Builder::switch_to(Block block)
 {
     TRY(m_function->append_to_layout(block));
     m_current = block;
-    if (!same_region)
-        ++m_region;
     return {};
 }
 
@@ -101,6 +107,7 @@ Result<void> Builder::begin_block(const Instruction& instruction)
     frame.result_count = static_cast<u32>(results.size());
     frame.height = static_cast<u32>(m_stack.size()) - frame.param_count;
     frame.target = TRY(create_block_with_params(results));
+    frame.log_start = static_cast<u32>(m_log.size());
     return m_frames.try_append(frame);
 }
 
@@ -113,25 +120,33 @@ Result<void> Builder::begin_loop(const Instruction& instruction)
     Span<const ValType> params, results;
     TRY(block_types(instruction.block, params, results));
     // The way in to the OSR loop through the loops around it (builder_osr.cpp).
-    bool dispatch = params.empty() && m_stack.is_empty() && on_osr_path(instruction.offset);
+    bool on_path = on_osr_path(instruction.offset);
+    bool dispatch = params.empty() && m_stack.is_empty() && on_path;
     if (at_osr_loop || dispatch)
         TRY(land_osr_way(at_osr_loop));
-    Block header = TRY(create_block_with_params(params));
     u32 count = static_cast<u32>(params.size());
-    EdgeSpec edge { header, Span<const Value>(m_stack.data() + m_stack.size() - count, count) };
-    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
-    truncate(m_stack, m_stack.size() - count);
-    TRY(switch_to(header, false));
     Frame frame;
     frame.kind = FrameKind::Loop;
     frame.block = instruction.block;
     frame.param_count = count;
     frame.result_count = static_cast<u32>(results.size());
+    frame.loop = m_this_loop;
+    frame.flag = on_path; // the flag changes in every loop on the way in
+    frame.all_locals = on_path || at_osr_loop;
+    frame.target = TRY(create_block_with_params(params));
+    TRY(add_header_params(frame.target, frame));
+    m_branch_args.clear();
+    TRY(append_branch_args(frame, count));
+    EdgeSpec edge { frame.target, m_branch_args.span() };
+    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+    truncate(m_stack, m_stack.size() - count);
+    TRY(switch_to(frame.target));
     frame.height = static_cast<u32>(m_stack.size());
-    frame.target = header;
-    TRY(push_block_params(header));
+    frame.log_start = static_cast<u32>(m_log.size());
+    TRY(push_block_params(frame.target, count));
     TRY(m_frames.try_append(frame));
-    return dispatch ? dispatch_osr_way(header) : Result<void> {};
+    TRY(define_header_locals(m_frames.last()));
+    return dispatch ? dispatch_osr_way() : Result<void> {};
 }
 
 // NOTE: the OSR entry (see builder.h). The operand stack below the loop's parameters
@@ -151,37 +166,48 @@ Result<void> Builder::begin_osr_loop(const Instruction& instruction)
         return unsupported("implementation limit: too many locals and operands for an OSR entry");
     u32 count = static_cast<u32>(params.size());
     u32 height = static_cast<u32>(m_stack.size()) - count;
-    Block header = TRY(create_block_with_params(params));
-    EdgeSpec old_way { header, Span<const Value>(m_stack.data() + height, count) };
-    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&old_way, 1)));
-
-    Block entry = TRY(function.create_block());
-    TRY(m_sealed.try_append(1));
-    TRY(switch_to(entry, false));
-    for (u32 i = 0; i < m_wasm_local_count; ++i)
-        TRY(write_local(i, entry, TRY(function.append_param(entry, m_local_types[i]))));
-    if (m_flag_local != kNone)
-        TRY(write_flag(0));
-    for (Value& value : m_stack)
-        value = TRY(function.append_param(entry, function.value(value).type));
-    EdgeSpec osr_way { header, Span<const Value>(m_stack.data() + height, count) };
-    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&osr_way, 1)));
-    m_osr_entry = entry;
-    m_osr_landed = true;
-    for (Value& value : m_zero)
-        value = kNone;
-
-    TRY(switch_to(header, false));
-    truncate(m_stack, height);
-    TRY(push_block_params(header));
     Frame frame;
     frame.kind = FrameKind::Loop;
     frame.block = instruction.block;
     frame.param_count = count;
     frame.result_count = static_cast<u32>(results.size());
     frame.height = height;
-    frame.target = header;
-    return m_frames.try_append(frame);
+    frame.loop = m_this_loop;
+    frame.flag = m_flag_local != kNone;
+    frame.all_locals = true;
+    frame.target = TRY(create_block_with_params(params));
+    Block header = frame.target;
+    TRY(add_header_params(header, frame));
+    m_branch_args.clear();
+    TRY(append_branch_args(frame, count));
+    EdgeSpec old_way { header, m_branch_args.span() };
+    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&old_way, 1)));
+
+    // Every local is defined anew by the entry (logged as assigned, so that the merges
+    // of the constructs around the loop take them from here, not from the old way).
+    Block entry = TRY(function.create_block());
+    TRY(switch_to(entry));
+    for (u32 i = 0; i < m_wasm_local_count; ++i)
+        TRY(write_local(i, TRY(function.append_param(entry, m_local_types[i]))));
+    if (m_flag_local != kNone)
+        TRY(write_flag(0));
+    for (Value& value : m_stack)
+        value = TRY(function.append_param(entry, function.value(value).type));
+    m_branch_args.clear();
+    TRY(append_branch_args(frame, count));
+    EdgeSpec osr_way { header, m_branch_args.span() };
+    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&osr_way, 1)));
+    m_osr_entry = entry;
+    m_osr_landed = true;
+    for (Value& value : m_zero)
+        value = kNone;
+
+    TRY(switch_to(header));
+    truncate(m_stack, height);
+    TRY(push_block_params(header, count));
+    frame.log_start = static_cast<u32>(m_log.size());
+    TRY(m_frames.try_append(frame));
+    return define_header_locals(m_frames.last());
 }
 
 Result<void> Builder::begin_if(const Instruction& instruction)
@@ -194,8 +220,6 @@ Result<void> Builder::begin_if(const Instruction& instruction)
     Block merge = TRY(create_block_with_params(results));
     EdgeSpec edges[2] = { { then_block, {} }, { else_block, {} } };
     TRY(terminate(Op::Branch, Span<const Value>(&condition, 1), Span<const EdgeSpec>(edges, 2)));
-    m_sealed[then_block] = 1;
-    m_sealed[else_block] = 1;
 
     Frame frame;
     frame.kind = FrameKind::If;
@@ -206,9 +230,10 @@ Result<void> Builder::begin_if(const Instruction& instruction)
     frame.target = merge;
     frame.else_block = else_block;
     frame.saved = static_cast<u32>(m_saved.size());
+    frame.log_start = static_cast<u32>(m_log.size());
     TRY(m_saved.try_extend(Span<const Value>(m_stack.data() + frame.height, frame.param_count)));
     TRY(m_frames.try_append(frame));
-    return switch_to(then_block, true);
+    return switch_to(then_block);
 }
 
 // Ends the current block with a jump to the frame's merge block carrying its results.
@@ -218,14 +243,16 @@ Result<void> Builder::do_else()
     if (!m_dead) {
         EdgeSpec edge { frame.target,
                         Span<const Value>(m_stack.data() + m_stack.size() - frame.result_count, frame.result_count) };
-        TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+        Inst jump = TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+        TRY(note_incoming(frame, m_function->inst(jump).first_edge));
     }
+    undo_to(frame.log_start); // the else branch starts from the definitions at the if
     truncate(m_stack, frame.height);
     TRY(m_stack.try_extend(Span<const Value>(m_saved.data() + frame.saved, frame.param_count)));
     Block else_block = frame.else_block;
     frame.else_block = kNone;
     m_dead = false;
-    return switch_to(else_block, false);
+    return switch_to(else_block);
 }
 
 Result<void> Builder::do_end()
@@ -233,8 +260,11 @@ Result<void> Builder::do_end()
     Frame& frame = m_frames.last();
     Function& function = *m_function;
     if (frame.kind == FrameKind::Loop) {
-        TRY(seal(frame.target));
+        // Every edge into the header is known: the locals that stayed one value go.
+        drop_trivial_params(frame.target, frame.param_count);
+        u32 start = frame.log_start;
         m_frames.pop_back();
+        fold_log_into_parent(start);
         return {};
     }
     if (frame.kind == FrameKind::Function) {
@@ -250,9 +280,8 @@ Result<void> Builder::do_end()
                                                         frame.result_count) };
                 TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
             }
-            m_sealed[exit] = 1;
             if (!function.preds(exit).empty()) {
-                TRY(switch_to(exit, false));
+                TRY(switch_to(exit));
                 Span<const u32> params = function.params(exit);
                 TRY(terminate(Op::Return, params, {}));
             }
@@ -267,37 +296,43 @@ Result<void> Builder::do_end()
     if (!m_dead) {
         EdgeSpec edge { frame.target,
                         Span<const Value>(m_stack.data() + m_stack.size() - frame.result_count, frame.result_count) };
-        TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+        Inst jump = TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+        TRY(note_incoming(frame, function.inst(jump).first_edge));
     }
     if (frame.kind == FrameKind::If && frame.else_block != kNone) {
-        // No else: the false branch passes the parameters on as the results.
-        TRY(switch_to(frame.else_block, false));
+        // No else: the false branch passes the parameters on as the results, and the
+        // locals as they were at the if.
+        undo_to(frame.log_start);
+        TRY(switch_to(frame.else_block));
         EdgeSpec edge { frame.target, Span<const Value>(m_saved.data() + frame.saved, frame.param_count) };
-        TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+        Inst jump = TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+        TRY(note_incoming(frame, function.inst(jump).first_edge));
     }
-    Block merge = frame.target;
-    truncate(m_stack, frame.height);
-    if (frame.kind == FrameKind::If)
-        truncate(m_saved, frame.saved);
+    Frame ended = frame;
+    truncate(m_stack, ended.height);
+    if (ended.kind == FrameKind::If)
+        truncate(m_saved, ended.saved);
     m_frames.pop_back();
-    m_sealed[merge] = 1;
+    TRY(merge_locals(ended));
+    Block merge = ended.target;
     if (function.preds(merge).empty()) {
         m_dead = true;
         return {};
     }
     m_dead = false;
-    // Reached only by falling through from the block just ended: its definitions stay valid.
-    bool fallthrough_only = function.preds(merge).size() == 1 && function.edge(function.preds(merge)[0]).from == m_last_ended;
-    TRY(switch_to(merge, fallthrough_only));
-    return push_block_params(merge);
+    TRY(switch_to(merge));
+    return push_block_params(merge, ended.result_count);
 }
 
 Result<void> Builder::do_br(u32 depth)
 {
     u32 count = 0;
     Block target = TRY(branch_target(frame(depth), count));
-    EdgeSpec edge { target, Span<const Value>(m_stack.data() + m_stack.size() - count, count) };
-    TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+    m_branch_args.clear();
+    TRY(append_branch_args(frame(depth), count));
+    EdgeSpec edge { target, m_branch_args.span() };
+    Inst jump = TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&edge, 1)));
+    TRY(note_branch(depth, jump, 0));
     m_dead = true;
     return {};
 }
@@ -307,12 +342,13 @@ Result<void> Builder::do_br_if(u32 depth)
     Value condition = m_stack.pop_back();
     u32 count = 0;
     Block target = TRY(branch_target(frame(depth), count));
+    m_branch_args.clear();
+    TRY(append_branch_args(frame(depth), count));
     Block next = TRY(create_block_with_params({}));
-    EdgeSpec edges[2] = { { target, Span<const Value>(m_stack.data() + m_stack.size() - count, count) },
-                          { next, {} } };
-    TRY(terminate(Op::Branch, Span<const Value>(&condition, 1), Span<const EdgeSpec>(edges, 2)));
-    m_sealed[next] = 1;
-    return switch_to(next, true);
+    EdgeSpec edges[2] = { { target, m_branch_args.span() }, { next, {} } };
+    Inst branch = TRY(terminate(Op::Branch, Span<const Value>(&condition, 1), Span<const EdgeSpec>(edges, 2)));
+    TRY(note_branch(depth, branch, 0));
+    return switch_to(next);
 }
 
 // One edge per distinct target, and a case table of edge positions, so that a
@@ -329,6 +365,8 @@ Result<void> Builder::do_br_table(const Instruction& instruction)
     }
     m_cases.clear();
     m_edge_specs.clear();
+    m_branch_args.clear();
+    m_branch_ranges.clear();
     Reader labels(m_module.bytes, instruction.list_offset, m_module.bytes.size());
     for (u32 k = 0; k <= instruction.list_count; ++k) {
         u32 depth = k < instruction.list_count ? TRY(labels.read_u32()) : instruction.index0;
@@ -336,8 +374,13 @@ Result<void> Builder::do_br_table(const Instruction& instruction)
             u32 count = 0;
             Block target = TRY(branch_target(frame(depth), count));
             m_depth_slot[depth] = static_cast<u32>(m_edge_specs.size());
-            TRY(m_edge_specs.try_append(
-                EdgeSpec { target, Span<const Value>(m_stack.data() + m_stack.size() - count, count) }));
+            u32 offset = static_cast<u32>(m_branch_args.size());
+            TRY(append_branch_args(frame(depth), count));
+            // Its arguments' span is set once m_branch_args stops growing.
+            TRY(m_edge_specs.try_append(EdgeSpec { target, {} }));
+            TRY(m_branch_ranges.try_append(depth));
+            TRY(m_branch_ranges.try_append(offset));
+            TRY(m_branch_ranges.try_append(static_cast<u32>(m_branch_args.size()) - offset));
             TRY(m_cases.try_append(depth | 0x8000'0000u)); // remembered to reset below
         }
         TRY(m_cases.try_append(m_depth_slot[depth]));
@@ -351,9 +394,13 @@ Result<void> Builder::do_br_table(const Instruction& instruction)
             m_cases[kept++] = m_cases[k];
     }
     truncate(m_cases, kept);
+    for (usize j = 0; j < m_edge_specs.size(); ++j)
+        m_edge_specs[j].args = Span<const Value>(m_branch_args.data() + m_branch_ranges[3 * j + 1], m_branch_ranges[3 * j + 2]);
     Inst inst = TRY(terminate(Op::Switch, Span<const Value>(&index, 1), m_edge_specs.span()));
     List cases = TRY(m_function->lists().make(m_cases.span()));
     m_function->inst(inst).imm3 = cases.handle;
+    for (u32 j = 0; j < m_edge_specs.size(); ++j)
+        TRY(note_branch(m_branch_ranges[3 * j], inst, j));
     m_dead = true;
     return {};
 }
@@ -373,17 +420,19 @@ Result<void> Builder::do_br_on_null(const Instruction& instruction)
         TRY(m_stack.try_append(reference));
     u32 count = 0;
     Block target = TRY(branch_target(frame(instruction.index0), count));
+    m_branch_args.clear();
+    TRY(append_branch_args(frame(instruction.index0), count));
     Block next = TRY(create_block_with_params({}));
-    EdgeSpec taken { target, Span<const Value>(m_stack.data() + m_stack.size() - count, count) };
+    EdgeSpec taken { target, m_branch_args.span() };
     EdgeSpec not_taken { next, {} };
     EdgeSpec edges[2] = { on_null ? taken : not_taken, on_null ? not_taken : taken };
-    TRY(terminate(Op::Branch, Span<const Value>(&is_null, 1), Span<const EdgeSpec>(edges, 2)));
-    m_sealed[next] = 1;
+    Inst branch = TRY(terminate(Op::Branch, Span<const Value>(&is_null, 1), Span<const EdgeSpec>(edges, 2)));
+    TRY(note_branch(instruction.index0, branch, on_null ? 0 : 1));
     if (on_null)
         TRY(m_stack.try_append(reference));
     else
         m_stack.pop_back();
-    return switch_to(next, true);
+    return switch_to(next);
 }
 
 Result<Value> Builder::cast_test(Value reference, Value descriptor, ValType target)
@@ -413,13 +462,11 @@ Result<void> Builder::do_ref_cast(const Instruction& instruction)
     Block next = TRY(create_block_with_params({}));
     EdgeSpec edges[2] = { { next, {} }, { fail, {} } };
     TRY(terminate(Op::Branch, Span<const Value>(&passed, 1), Span<const EdgeSpec>(edges, 2)));
-    m_sealed[fail] = 1;
-    m_sealed[next] = 1;
     TRY(function.append_to_layout(fail));
     Inst trap = TRY(function.append_terminator(fail, Op::Trap, {}, {}));
     function.inst(trap).imm = static_cast<u64>(by_descriptor ? TrapKind::DescriptorCastFailure : TrapKind::IllegalCast);
     function.inst(trap).wasm_offset = m_offset;
-    return switch_to(next, true);
+    return switch_to(next);
 }
 
 // br_on_cast: branch with the values and the reference when the test passes, else go on
@@ -440,13 +487,15 @@ Result<void> Builder::do_br_on_cast(const Instruction& instruction)
     if (count > m_stack.size())
         return Error::from("optimising tier: operand stack out of step with the validator", ErrorKind::Generic,
                            m_offset);
+    m_branch_args.clear();
+    TRY(append_branch_args(frame(instruction.index0), count));
     Block next = TRY(create_block_with_params({}));
-    EdgeSpec taken { target, Span<const Value>(m_stack.data() + m_stack.size() - count, count) };
+    EdgeSpec taken { target, m_branch_args.span() };
     EdgeSpec not_taken { next, {} };
     EdgeSpec edges[2] = { on_pass ? taken : not_taken, on_pass ? not_taken : taken };
-    TRY(terminate(Op::Branch, Span<const Value>(&passed, 1), Span<const EdgeSpec>(edges, 2)));
-    m_sealed[next] = 1;
-    return switch_to(next, true);
+    Inst branch = TRY(terminate(Op::Branch, Span<const Value>(&passed, 1), Span<const EdgeSpec>(edges, 2)));
+    TRY(note_branch(instruction.index0, branch, on_pass ? 0 : 1));
+    return switch_to(next);
 }
 
 Result<void> Builder::do_return()

@@ -103,57 +103,75 @@ bool Builder::on_osr_path(u32 loop_offset) const
     return false;
 }
 
-Result<void> Builder::write_flag(u32 value)
+Result<Value> Builder::flag_const(u32 value)
 {
     Inst inst = TRY(m_function->append_inst(m_current, Op::Const, {}, Type::I32));
     m_function->inst(inst).imm = value;
-    return write_local(m_flag_local, m_current, m_function->result(inst));
+    return m_function->result(inst);
+}
+
+Result<void> Builder::write_flag(u32 value)
+{
+    return write_local(m_flag_local, TRY(flag_const(value)));
 }
 
 // At a `loop` on the path (stack empty) or at the OSR loop: the normal path and the way
 // in (the entry, made here the first time, or the last header's flag branch) meet in a
-// new block whose parameters are the operand stack. The way in takes the stack entries
-// from the entry's parameters, after the locals, bottom first (as begin_osr_loop).
+// new block whose parameters are the operand stack and every local (the way in defines
+// them all anew). The way in takes the stack entries from the entry's parameters, after
+// the locals, bottom first (as begin_osr_loop), and the locals as they were at the last
+// header's flag branch (m_way_values, dispatch_osr_way).
 Result<void> Builder::land_osr_way(bool at_osr_loop)
 {
     Function& function = *m_function;
     if (m_wasm_local_count + m_stack.size() > kMaxOsrValues)
         return unsupported("implementation limit: too many locals and operands for an OSR entry");
+    u32 locals = static_cast<u32>(m_local_types.size());
     Block join = TRY(function.create_block());
-    TRY(m_sealed.try_append(0));
     for (Value value : m_stack)
         TRY(function.append_param(join, function.value(value).type));
-    EdgeSpec normal { join, m_stack.span() };
+    TRY(mark_local_params(join, static_cast<u32>(m_stack.size())));
+    for (u32 i = 0; i < locals; ++i)
+        TRY(function.append_param(join, m_local_types[i]));
+    m_branch_args.clear();
+    TRY(m_branch_args.try_extend(m_stack.span()));
+    for (u32 i = 0; i < locals; ++i)
+        TRY(m_branch_args.try_append(read_local(i)));
+    EdgeSpec normal { join, m_branch_args.span() };
     TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&normal, 1)));
 
     Block way = m_osr_pending;
     if (way == kNone) {
         way = TRY(function.create_block());
-        TRY(m_sealed.try_append(1));
-        TRY(switch_to(way, false));
+        TRY(switch_to(way));
         for (u32 i = 0; i < m_wasm_local_count; ++i)
-            TRY(write_local(i, way, TRY(function.append_param(way, m_local_types[i]))));
+            m_way_values[i] = TRY(function.append_param(way, m_local_types[i]));
         m_osr_entry = way;
         // Defined in the old entry, which goes.
         for (Value& value : m_zero)
             value = kNone;
+        if (m_flag_local != kNone)
+            m_way_values[m_flag_local] = TRY(flag_const(at_osr_loop ? 0 : 1));
     } else {
-        TRY(switch_to(way, false));
+        TRY(switch_to(way));
+        if (!at_osr_loop && m_flag_local != kNone)
+            m_way_values[m_flag_local] = TRY(flag_const(1));
     }
     m_osr_pending = kNone;
-    if (!at_osr_loop)
-        TRY(write_flag(1));
     m_edge_values.clear();
     for (Value value : m_stack)
         TRY(m_edge_values.try_append(TRY(function.append_param(m_osr_entry, function.value(value).type))));
+    for (u32 i = 0; i < locals; ++i)
+        TRY(m_edge_values.try_append(m_way_values[i]));
     EdgeSpec osr_way { join, m_edge_values.span() };
     TRY(terminate(Op::Jump, {}, Span<const EdgeSpec>(&osr_way, 1)));
 
-    m_sealed[join] = 1;
-    TRY(switch_to(join, false));
+    TRY(switch_to(join));
     Span<const Value> params = function.params(join);
     for (usize k = 0; k < m_stack.size(); ++k)
         m_stack[k] = params[k];
+    for (u32 i = 0; i < locals; ++i)
+        TRY(write_local(i, params[m_stack.size() + i]));
     if (at_osr_loop) {
         m_osr_landed = true;
         TRY(write_flag(0));
@@ -162,18 +180,19 @@ Result<void> Builder::land_osr_way(bool at_osr_loop)
 }
 
 // At the header of a loop on the path (the current block, just begun): on the way in,
-// go on to the next loop on the path; else run the body with the flag 0.
-Result<void> Builder::dispatch_osr_way(Block header)
+// go on to the next loop on the path (with the locals as they are here); else run the
+// body with the flag 0.
+Result<void> Builder::dispatch_osr_way()
 {
-    Value flag = TRY(read_local(m_flag_local, header));
+    Value flag = read_local(m_flag_local);
+    for (u32 i = 0; i < m_local_types.size(); ++i)
+        m_way_values[i] = read_local(i);
     Block way = TRY(create_block_with_params({}));
     Block body = TRY(create_block_with_params({}));
     EdgeSpec edges[2] = { { way, {} }, { body, {} } };
     TRY(terminate(Op::Branch, Span<const Value>(&flag, 1), Span<const EdgeSpec>(edges, 2)));
-    m_sealed[way] = 1;
-    m_sealed[body] = 1;
     m_osr_pending = way;
-    TRY(switch_to(body, true));
+    TRY(switch_to(body));
     return write_flag(0);
 }
 

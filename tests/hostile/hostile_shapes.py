@@ -204,6 +204,60 @@ def many_locals_loops(locals_, loops):
     return module
 
 
+def many_locals_blocks(locals_, blocks):
+    """`locals_` locals, all live across `blocks` sequential blocks, each left early by a
+    br_if and changing a few: every block's end is a merge of two edges, and each local
+    read at the end was defined before all of them (SSA by lookups through the
+    predecessors visits every merge for every local: locals x blocks)."""
+    body = bytearray()
+    for block in range(blocks):
+        body += bytes([BLOCK, VOID]) + get(0) + bytes([BR_IF]) + uleb(0)
+        for k in range(4):
+            slot = 1 + (block * 4 + k) % locals_
+            body += get(slot) + get(0) + bytes([I32_ADD]) + set_(slot)
+        body += bytes([END])
+    body += const(0)
+    for k in range(locals_):
+        body += get(1 + k) + bytes([I32_ADD])
+    module = new_module()
+    module.func([I32], [I32], body, locals_=locals_, export="f")
+    return module
+
+
+def many_locals_ifs(locals_, ifs):
+    """`locals_` locals read after `ifs` sequential if/else, each arm changing a few."""
+    body = bytearray()
+    for n in range(ifs):
+        body += get(0) + const(n) + bytes([I32_LT_U, IF, VOID])
+        body += get(1 + (2 * n) % locals_) + const(1) + bytes([I32_ADD]) + set_(1 + (2 * n) % locals_)
+        body += bytes([ELSE])
+        body += get(1 + (2 * n + 1) % locals_) + const(2) + bytes([I32_ADD]) + set_(1 + (2 * n + 1) % locals_)
+        body += bytes([END])
+    body += const(0)
+    for k in range(locals_):
+        body += get(1 + k) + bytes([I32_ADD])
+    module = new_module()
+    module.func([I32], [I32], body, locals_=locals_, export="f")
+    return module
+
+
+def locals_in_nested_loops(locals_, depth):
+    """`depth` nested loops whose innermost changes all of `locals_` locals: every header
+    needs a parameter per local (locals x depth, inherent in the SSA form)."""
+    body = bytearray()
+    body += bytes([LOOP, VOID]) * depth
+    for k in range(locals_):
+        body += get(1 + k) + get(0) + bytes([I32_ADD]) + set_(1 + k)
+    for level in range(depth):
+        body += get(1 + level % locals_) + bytes([BR_IF]) + uleb(0) + bytes([END])
+    body += const(0)
+    for k in range(locals_):
+        body += get(1 + k) + bytes([I32_ADD])
+    module = new_module()
+    module.func([I32], [I32], body, locals_=locals_, export="f")
+    return module
+
+
 def multi_value_blocks(values, depth):
     """`depth` nested blocks each taking and returning `values` i32s (multi-value block
     parameters), the innermost leaving early on a condition."""
@@ -282,6 +336,10 @@ SHAPES = {
     "br_if_chain_20000": lambda: br_if_chain(20000),
     "br_table_5000": lambda: huge_br_table(5000),
     "many_locals_50000_loops_200": lambda: many_locals_loops(50000, 200),
+    "many_locals_5000_blocks_1000": lambda: many_locals_blocks(5000, 1000),
+    "many_locals_20000_blocks_5000": lambda: many_locals_blocks(20000, 5000),
+    "many_locals_5000_ifs_2000": lambda: many_locals_ifs(5000, 2000),
+    "locals_2000_in_loops_500": lambda: locals_in_nested_loops(2000, 500),
     "multi_value_500x200": lambda: multi_value_blocks(500, 200),
     "many_calls_20000": lambda: many_calls(20000),
     "wide_phis_2000x50": lambda: wide_phis(2000, 50),

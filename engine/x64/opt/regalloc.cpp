@@ -10,11 +10,6 @@ using engine::opt::ValueKind;
 
 namespace {
 
-// Liveness bit sets beyond this many bytes, or data-flow work beyond this many word
-// operations, leave the function to the baseline (hostile or huge bodies).
-constexpr u64 kLivenessBytes = 64ull << 20;
-constexpr u64 kLivenessWork = 1ull << 28;
-
 bool is_division(Op op)
 {
     switch (op) {
@@ -180,73 +175,6 @@ bool Allocator::preserves_flags(const Function& f, Inst inst)
     return c >= -0x8000'0000ll && c <= 0x7FFF'FFFFll;
 }
 
-Result<void> Allocator::compute_liveness(const Function& f)
-{
-    u32 blocks = f.block_count();
-    m_words = (f.value_count() + 63) / 64;
-    if (u64 { blocks } * m_words * 8 * 3 > kLivenessBytes)
-        return Error::from("optimising tier: function too large to allocate", ErrorKind::Unsupported);
-    Vector<u64> gen;
-    Vector<u64> kill;
-    TRY(gen.try_resize(usize { blocks } * m_words, 0));
-    TRY(kill.try_resize(usize { blocks } * m_words, 0));
-    TRY(m_live_in.try_resize(usize { blocks } * m_words, 0));
-    for (u64& w : m_live_in)
-        w = 0;
-    auto is_const = [&](Value v) {
-        return f.value(v).kind == ValueKind::Result && f.inst(f.value(v).def).op == Op::Const;
-    };
-    auto set = [&](Vector<u64>& bits, Block b, Value v) { bits[usize { b } * m_words + v / 64] |= u64 { 1 } << (v % 64); };
-    auto test = [&](const Vector<u64>& bits, Block b, Value v) { return (bits[usize { b } * m_words + v / 64] >> (v % 64)) & 1; };
-    for (Block b : f.layout()) {
-        for (Value p : f.params(b))
-            set(kill, b, p);
-        for (Inst i : f.insts(b)) {
-            for (Value v : f.args(i)) {
-                if (!is_const(v) && !test(kill, b, v))
-                    set(gen, b, v);
-            }
-            const engine::opt::InstData& data = f.inst(i);
-            for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e) {
-                for (Value v : f.edge_args(e)) {
-                    if (!is_const(v) && !test(kill, b, v))
-                        set(gen, b, v);
-                }
-            }
-            for (u32 r = 0; r < data.result_count; ++r)
-                set(kill, b, f.result(i, r));
-        }
-    }
-    Span<const Block> layout = f.layout();
-    u64 work = 0;
-    bool changed = true;
-    while (changed) {
-        changed = false;
-        for (u32 k = layout.size(); k-- > 0;) {
-            Block b = layout[k];
-            Inst term = f.terminator(b);
-            const engine::opt::InstData& data = f.inst(term);
-            u64* in = m_live_in.data() + usize { b } * m_words;
-            const u64* g = gen.data() + usize { b } * m_words;
-            const u64* kl = kill.data() + usize { b } * m_words;
-            for (u32 w = 0; w < m_words; ++w) {
-                u64 out = 0;
-                for (u32 e = data.first_edge; e < data.first_edge + data.edge_count; ++e)
-                    out |= m_live_in[usize { f.edge(e).to } * m_words + w];
-                u64 next = g[w] | (out & ~kl[w]);
-                if (next != in[w]) {
-                    in[w] = next;
-                    changed = true;
-                }
-            }
-            work += u64 { m_words } * (data.edge_count + 1);
-            if (work > kLivenessWork)
-                return Error::from("optimising tier: function too large to allocate", ErrorKind::Unsupported);
-        }
-    }
-    return {};
-}
-
 Result<void> Allocator::mark_cold_blocks(const Function& f)
 {
     // A dead end: a block that ends in a trap and leaves by no edge (no handler of a
@@ -287,13 +215,9 @@ Result<void> Allocator::assign_cold_slots(const Function& f)
         m_cold_first[b] = static_cast<u32>(m_cold_values.size());
         if (m_cold_block[b] == 0)
             continue;
-        const u64* in = m_live_in.data() + usize { b } * m_words;
-        for (u32 w = 0; w < m_words; ++w) {
-            for (u64 bits = in[w]; bits; bits &= bits - 1) {
-                Value v = w * 64 + static_cast<u32>(__builtin_ctzll(bits));
-                if (m_cold_slot[v] != kNone)
-                    TRY(m_cold_values.try_append(v));
-            }
+        for (Value v : live_in_values(b)) {
+            if (m_cold_slot[v] != kNone)
+                TRY(m_cold_values.try_append(v));
         }
     }
     m_cold_first[f.block_count()] = static_cast<u32>(m_cold_values.size());
@@ -346,15 +270,12 @@ Result<void> Allocator::build_intervals(const Function& f)
     for (Block b : f.layout()) {
         Inst term = f.terminator(b);
         const engine::opt::InstData& term_data = f.inst(term);
-        const u64* in = m_live_in.data() + usize { b } * m_words;
         if (m_cold_block[b] != 0) {
             // A dead end reads what it uses from defined elsewhere from the value's
             // slot (stored on the edges into it, see cold_slot), so such a value's
             // interval does not reach into it, only to the ends of its predecessors.
-            for (u32 w = 0; w < m_words; ++w) {
-                for (u64 bits = in[w]; bits; bits &= bits - 1)
-                    m_cold_read[w * 64 + static_cast<u32>(__builtin_ctzll(bits))] = 1;
-            }
+            for (Value v : live_in_values(b))
+                m_cold_read[v] = 1;
             for (Inst i : f.insts(b)) {
                 const engine::opt::InstData& data = f.inst(i);
                 u32 position = m_inst_position[i];
@@ -371,14 +292,12 @@ Result<void> Allocator::build_intervals(const Function& f)
             }
             continue;
         }
-        for (u32 w = 0; w < m_words; ++w) {
-            u64 out = 0;
-            for (u32 e = term_data.first_edge; e < term_data.first_edge + term_data.edge_count; ++e)
-                out |= m_live_in[usize { f.edge(e).to } * m_words + w];
-            for (u64 bits = in[w]; bits; bits &= bits - 1)
-                extend(w * 64 + static_cast<u32>(__builtin_ctzll(bits)), m_block_start[b]);
-            for (u64 bits = out; bits; bits &= bits - 1)
-                extend(w * 64 + static_cast<u32>(__builtin_ctzll(bits)), m_block_end[b] + 1);
+        for (Value v : live_in_values(b))
+            extend(v, m_block_start[b]);
+        // Live out: live into a successor.
+        for (u32 e = term_data.first_edge; e < term_data.first_edge + term_data.edge_count; ++e) {
+            for (Value v : live_in_values(f.edge(e).to))
+                extend(v, m_block_end[b] + 1);
         }
         Span<const u32> insts = f.insts(b);
         for (u32 k = 0; k < insts.size(); ++k) {

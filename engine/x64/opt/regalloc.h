@@ -3,8 +3,8 @@
 // Register allocation for the optimising tier (docs/optimizing-compiler.md, "Register
 // allocation"): linear scan (Poletto and Sarkar) over the IR's SSA values in layout
 // order. Each value gets one live interval, from its definition to its last use,
-// widened over every block where it is live in or live out (liveness by backward
-// data flow over bit sets), and lives in one register or one spill slot for all of
+// widened over every block where it is live in or live out (liveness by walks back
+// from each use to the definition, sparse sets), and lives in one register or one spill slot for all of
 // it. Constants get no location: their uses rematerialise them.
 //
 // Constraints: instructions with fixed registers (div/rem: rax and rdx; shifts and
@@ -143,9 +143,20 @@ public:
         return m_evictions.span().subspan(m_evict_first[b], m_evict_first[b + 1] - m_evict_first[b]);
     }
     bool has_evictions() const { return !m_evict_first.is_empty(); }
-    bool live_in(Block b, Value v) const { return (m_live_in[usize { b } * m_words + v / 64] >> (v % 64)) & 1; }
-    // Block b's live-in set, a bit per value (bit v % 64 of word v / 64).
-    Span<const u64> live_in_words(Block b) const { return m_live_in.span().subspan(usize { b } * m_words, m_words); }
+    bool live_in(Block b, Value v) const
+    {
+        Span<const Value> live = live_in_values(b);
+        return std::binary_search(live.begin(), live.end(), v);
+    }
+    // Block b's live-in set: the values live at its start (not its own parameters), ascending.
+    Span<const Value> live_in_values(Block b) const
+    {
+        return m_live_values.span().subspan(m_live_first[b], m_live_first[b + 1] - m_live_first[b]);
+    }
+    // The entries of all live-in sets of the last run (tests: the work of the liveness
+    // walks is about this times the predecessors).
+    usize live_in_size() const { return m_live_values.size(); }
+    u64 liveness_work() const { return m_liveness_work; }
     // The slot a value in a register is stored to on the edges into the dead ends that
     // read it (blocks ending in a trap: its interval stays out of them), or kNone.
     u32 cold_slot(Value v) const { return m_cold_slot.is_empty() ? engine::opt::kNone : m_cold_slot[v]; }
@@ -253,6 +264,7 @@ private:
     Result<void> fold_addresses(const Function&);
     Result<void> fold_loads(const Function&);
     Result<void> compute_liveness(const Function&);
+    static Result<void> group_pairs(const Vector<u32>& pairs, u32 keys, Vector<u32>& first, Vector<u32>& items);
     Result<void> build_intervals(const Function&);
     Result<void> scan(const Function&);
     // Live-range splitting at loop boundaries (split.cpp): a value left in its spill slot
@@ -311,8 +323,17 @@ private:
     Vector<u32> m_fold_at; // a folded value -> its user's position, else kNone
     Vector<u32> m_address_fold_of; // per instruction: its index in m_address_folds, or kNone
     Vector<AddressFold> m_address_folds;
-    Vector<u64> m_live_in; // blocks x words
-    u32 m_words { 0 };
+    // Live-in sets (compute_liveness): block b's values, ascending, are
+    // m_live_values[m_live_first[b], m_live_first[b + 1]).
+    Vector<u32> m_live_first;
+    Vector<Value> m_live_values;
+    Vector<u32> m_def_block;  // per value: the block defining it
+    Vector<u32> m_use_first;  // per value + 1: its blocks of use in m_use_blocks
+    Vector<Block> m_use_blocks;
+    Vector<u32> m_live_pairs; // scratch: (key, item) pairs
+    Vector<u32> m_live_stamp; // per block: the value whose walk last entered it
+    Vector<Block> m_live_work;
+    u64 m_liveness_work { 0 }; // blocks entered and predecessors looked at by the walks
     Vector<Interval> m_intervals;
     Vector<u32> m_interval_of;
     Vector<Value> m_param_of_arg; // a value passed on an edge -> the parameter it feeds

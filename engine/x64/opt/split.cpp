@@ -121,10 +121,9 @@ Result<void> Allocator::collect_loops(const Function& f)
 Result<void> Allocator::split_candidates(const Function& f, u32 loop)
 {
     const Loop& l = m_loops[loop];
-    const u64* live = m_live_in.begin() + usize { l.header } * m_words;
     m_loop_used.clear();
     auto use = [&](Value v, u64 weight) -> Result<void> {
-        if (m_locs[v].kind != LocKind::Slot || (live[v / 64] & (u64 { 1 } << (v % 64))) == 0)
+        if (m_locs[v].kind != LocKind::Slot || !live_in(l.header, v))
             return {};
         if (m_loop_use_weight[v] == 0)
             TRY(m_loop_used.try_append(v));

@@ -109,8 +109,11 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
         if (!calls)
             continue;
         Inst term = f.terminator(b);
-        // The live-out words of each edge (and the block's instructions, below).
-        u64 cost = u64 { m_ref_mask.size() } * (f.inst(term).edge_count + 1) + words + insts.size();
+        // The live-out sets of each edge (and the block's instructions, below).
+        const engine::opt::InstData& term_data = f.inst(term);
+        u64 cost = u64 { words } + insts.size() + 1;
+        for (u32 e = term_data.first_edge; e < term_data.first_edge + term_data.edge_count; ++e)
+            cost += m_alloc.live_in_values(f.edge(e).to).size();
         if (cost > m_stack_map_budget)
             continue; // this block's calls get no map; a cheaper one later may
         m_stack_map_budget -= cost;
@@ -118,14 +121,9 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
         // are uses at the end of this block).
         for (u64& w : m_live_scratch)
             w = 0;
-        const engine::opt::InstData& term_data = f.inst(term);
         for (u32 e = term_data.first_edge; e < term_data.first_edge + term_data.edge_count; ++e) {
-            Span<const u64> live_in = m_alloc.live_in_words(f.edge(e).to);
-            // At most 64 references per word: the cost above bounds this within 64 times.
-            for (usize w = 0; w < live_in.size() && w < m_ref_mask.size(); ++w) {
-                for (u64 set = live_in[w] & m_ref_mask[w]; set; set &= set - 1)
-                    gen(static_cast<Value>(64 * w + __builtin_ctzll(set)));
-            }
+            for (Value v : m_alloc.live_in_values(f.edge(e).to))
+                gen(v);
         }
         for (u32 k = static_cast<u32>(insts.size()); k-- > 0;) {
             Inst i = insts[k];
