@@ -133,8 +133,9 @@ Result<void> OptimizingCompiler::emit_table(Inst inst)
 
 // throw and throw_ref call the Throw builtin (engine/compile/exceptions.h), which
 // returns only when nothing in the activation catches the exception; the trap it names
-// is raised here. The values of a throw are the builtin's to root while it collects. throw's values go to fresh slots, 16 bytes apart downwards as the
-// builtin reads them (value k at first - 16k, its upper half zero).
+// is raised here. The values of a throw are the builtin's to root while it collects.
+// throw's values go to fresh slots, 16 bytes apart downwards as the builtin reads them
+// (value k at first - 16k; the upper half is zeroed first, so a v128 overwrites it).
 Result<void> OptimizingCompiler::emit_throw(Inst inst)
 {
     const engine::opt::InstData& data = m_function.inst(inst);
@@ -158,8 +159,8 @@ Result<void> OptimizingCompiler::emit_throw(Inst inst)
             dst.kind = MoveLoc::Kind::Slot;
             dst.cls = class_of(m_function.value(args[k]).type);
             dst.slot = base + 1 + 2 * k;
-            emit_move(dst, value_loc(args[k]));
             m_asm.mov(slot_mem(base + 2 * k), 0, Size::Qword);
+            emit_move(dst, value_loc(args[k]));
         }
         m_asm.mov(Gpr::rsi, Mem(kVmctx, static_cast<i32>(m_offsets.tag(data.imm2))), Size::Qword);
         if (count > 0)

@@ -42,3 +42,20 @@
     (i32.add) (i32.add)
     (i32.add (local.get 0))))
 (assert_return (invoke "f" (i32.const 7)) (i32.const 2012))
+
+;; A throw in optimised code of a v128 beside other values: the v128's upper half was
+;; overwritten by the zero meant for a narrower value's upper half (lane 1 came back 0).
+(module
+  (type $node (struct (field $v i32)))
+  (tag $w (param (ref null $node) v128 i32))
+  (func $thr (param $a i32)
+    (throw $w (struct.new $node (local.get $a)) (v128.const i64x2 0x1111 0x2222) (local.get $a)))
+  (func (export "f") (param $a i32) (result i64 i64 i32)
+    (local $n (ref null $node)) (local $v v128) (local $i i32)
+    (block $h (result (ref null $node) v128 i32)
+      (try_table (catch $w $h) (call $thr (local.get $a)))
+      (unreachable))
+    (local.set $i) (local.set $v) (local.set $n)
+    (i64x2.extract_lane 0 (local.get $v)) (i64x2.extract_lane 1 (local.get $v))
+    (i32.add (local.get $i) (struct.get $node $v (local.get $n)))))
+(assert_return (invoke "f" (i32.const 3)) (i64.const 0x1111) (i64.const 0x2222) (i32.const 6))
