@@ -580,6 +580,8 @@ Result<void> BaselineCompiler::compile_function(u32 function_index, u32 code_bas
         return Error::from("baseline compiler: frame too large", ErrorKind::Unsupported, code.offset);
     for (u32 i = m_function_handlers; i < m_handlers.size(); ++i)
         m_handlers[i].frame_size = static_cast<u32>(frame);
+    // The maps count 16-byte slots below the header (exact only while the header is too).
+    static_assert(kFrameHeader % 16 == 0);
     TRY(finish_stack_maps(static_cast<u32>((frame - kFrameHeader) / 16)));
     u64 checked = frame + m_below_frame;
     if (checked > 0x4000'0000)

@@ -397,7 +397,6 @@ private:
     Vector<u32> m_live_refs_count;
     Vector<Value> m_live_refs;
     Vector<u32> m_ref_index;
-    Vector<u64> m_ref_mask; // a bit per value: those m_ref_index numbers
     Vector<Value> m_ref_values;
     Vector<u64> m_live_scratch;
     // Work left to this function's maps (visits, see stack_maps.cpp), at the start of an

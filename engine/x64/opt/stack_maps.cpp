@@ -73,9 +73,6 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
     // hierarchies; GC references are never held in integer-typed values), numbered densely.
     m_ref_values.clear();
     TRY(m_ref_index.try_resize(f.value_count(), kNone));
-    TRY(m_ref_mask.try_resize((f.value_count() + 63) / 64, 0));
-    for (u64& w : m_ref_mask)
-        w = 0;
     for (Value v = 0; v < f.value_count(); ++v) {
         m_ref_index[v] = kNone;
         Type type = f.value(v).type;
@@ -85,7 +82,6 @@ Result<void> OptimizingCompiler::compute_stack_map_liveness()
         if (traced && defined && !is_const(v)) {
             m_ref_index[v] = static_cast<u32>(m_ref_values.size());
             TRY(m_ref_values.try_append(v));
-            m_ref_mask[v / 64] |= u64 { 1 } << (v % 64);
         }
     }
     TRY(m_live_refs_first.try_resize(f.inst_count(), kNone));
