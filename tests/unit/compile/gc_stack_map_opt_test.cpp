@@ -33,19 +33,13 @@ namespace {
 // function returns (through $exit). After the join (two edges, so no block merges it into
 // the definition's) a call has $v live across it. The layout is: definition, the other
 // path's call, the join, so $v's interval (no holes) covers the call where it is undefined.
-const char* const kModule = R"(
+const std::string kModule = R"(
 (module
   (type $node (struct (field $value (mut i32)) (field $next (ref null $node))))
   (type $fn (func (param i32) (result i32)))
   (table 3 funcref)
   (elem (i32.const 0) func $g1 $g2 $g3)
-  (func $garbage (param $n i32) (result i32)
-    (if (i32.gt_u (local.get $n) (i32.const 1000)) (then (return (call $garbage (i32.const 1)))))
-    (loop $again
-      (drop (struct.new $node (local.get $n) (ref.null $node)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br_if $again (local.get $n)))
-    (i32.const 1))
+)" + std::string(test_session::kGarbageFunction) + R"(
   (func $g1 (type $fn) (i32.add (call $garbage (local.get 0)) (i32.const 0)))
   (func $g2 (type $fn) (i32.add (call $garbage (local.get 0)) (i32.const 1)))
   (func $g3 (type $fn) (i32.add (call $garbage (local.get 0)) (i32.const 2)))
@@ -217,13 +211,7 @@ TEST(GcStackMapOptMapsTest, ALargeFunctionHasAMapAtEverySite)
     constexpr u32 kSites = 600;
     std::string wat = R"((module
   (type $node (struct (field $value (mut i32)) (field $next (ref null $node))))
-  (func $garbage (param $n i32) (result i32)
-    (if (i32.gt_u (local.get $n) (i32.const 1000)) (then (return (call $garbage (i32.const 1)))))
-    (loop $again
-      (drop (struct.new $node (local.get $n) (ref.null $node)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br_if $again (local.get $n)))
-    (i32.const 1))
+)" + std::string(test_session::kGarbageFunction) + R"(
   (func (export "big") (param $c i32) (param $iters i32) (result i32) (local $x (ref null $node)) (local $s i32)
 )";
     for (u32 k = 0; k < kSites; ++k) {

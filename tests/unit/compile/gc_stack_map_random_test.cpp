@@ -38,13 +38,7 @@ public:
         statements(body, 0, 6);
         std::string text = R"((module
   (type $node (struct (field $value (mut i32)) (field $next (mut (ref null $node)))))
-  (func $garbage (param $n i32) (result i32)
-    (if (i32.gt_u (local.get $n) (i32.const 1000)) (then (return (call $garbage (i32.const 1)))))
-    (loop $again
-      (drop (struct.new $node (local.get $n) (ref.null $node)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br_if $again (local.get $n)))
-    (i32.const 1))
+)" + std::string(test_session::kGarbageFunction) + R"(
   (func $alloc (param $v i32) (result (ref $node))
     (if (i32.gt_u (local.get $v) (i32.const 0x7FFFFFFF)) (then (return (call $alloc (i32.const 0)))))
     (drop (call $garbage (i32.const 2)))

@@ -17,6 +17,19 @@ class TierUpManager;
 
 namespace wk::engine::test_session {
 
+// The WAT of `$garbage(n)`, for modules that define a struct type `$node` whose first field
+// is an i32 and whose second a nullable reference to `$node`: allocates n nodes and drops
+// them, then returns 1; it calls itself (never: n is small in the tests) so that the
+// optimising tier never inlines it, and calls of it stay calls that may collect.
+inline constexpr const char* kGarbageFunction = R"(  (func $garbage (param $n i32) (result i32)
+    (if (i32.gt_u (local.get $n) (i32.const 1000)) (then (return (call $garbage (i32.const 1)))))
+    (loop $again
+      (drop (struct.new $node (local.get $n) (ref.null $node)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $again (local.get $n)))
+    (i32.const 1))
+)";
+
 struct Session {
     RefPtr<runtime::Store> store;
     runtime::Linker linker;
