@@ -186,6 +186,17 @@ def huge_br_table(targets):
     return module
 
 
+def summing_locals(body, locals_):
+    """The module of `f(i32) -> i32` whose body is `body` followed by the sum of its
+    `locals_` i32 locals, so every local is read at the end."""
+    body += const(0)
+    for k in range(locals_):
+        body += get(1 + k) + bytes([I32_ADD])
+    module = new_module()
+    module.func([I32], [I32], body, locals_=locals_, export="f")
+    return module
+
+
 def many_locals_loops(locals_, loops):
     """`locals_` locals, all live across `loops` sequential loops (each loop touches a
     few), all summed at the end."""
@@ -196,12 +207,7 @@ def many_locals_loops(locals_, loops):
             slot = 1 + (loop * 4 + k) % locals_
             body += get(slot) + get(0) + bytes([I32_ADD]) + set_(slot)
         body += get(1 + loop % locals_) + bytes([BR_IF]) + uleb(0) + bytes([END])
-    body += const(0)
-    for k in range(locals_):
-        body += get(1 + k) + bytes([I32_ADD])
-    module = new_module()
-    module.func([I32], [I32], body, locals_=locals_, export="f")
-    return module
+    return summing_locals(body, locals_)
 
 
 def many_locals_blocks(locals_, blocks):
@@ -216,12 +222,7 @@ def many_locals_blocks(locals_, blocks):
             slot = 1 + (block * 4 + k) % locals_
             body += get(slot) + get(0) + bytes([I32_ADD]) + set_(slot)
         body += bytes([END])
-    body += const(0)
-    for k in range(locals_):
-        body += get(1 + k) + bytes([I32_ADD])
-    module = new_module()
-    module.func([I32], [I32], body, locals_=locals_, export="f")
-    return module
+    return summing_locals(body, locals_)
 
 
 def many_locals_ifs(locals_, ifs):
@@ -233,12 +234,7 @@ def many_locals_ifs(locals_, ifs):
         body += bytes([ELSE])
         body += get(1 + (2 * n + 1) % locals_) + const(2) + bytes([I32_ADD]) + set_(1 + (2 * n + 1) % locals_)
         body += bytes([END])
-    body += const(0)
-    for k in range(locals_):
-        body += get(1 + k) + bytes([I32_ADD])
-    module = new_module()
-    module.func([I32], [I32], body, locals_=locals_, export="f")
-    return module
+    return summing_locals(body, locals_)
 
 
 def locals_in_nested_loops(locals_, depth):
@@ -250,12 +246,7 @@ def locals_in_nested_loops(locals_, depth):
         body += get(1 + k) + get(0) + bytes([I32_ADD]) + set_(1 + k)
     for level in range(depth):
         body += get(1 + level % locals_) + bytes([BR_IF]) + uleb(0) + bytes([END])
-    body += const(0)
-    for k in range(locals_):
-        body += get(1 + k) + bytes([I32_ADD])
-    module = new_module()
-    module.func([I32], [I32], body, locals_=locals_, export="f")
-    return module
+    return summing_locals(body, locals_)
 
 
 def multi_value_blocks(values, depth):

@@ -76,15 +76,8 @@ void check_every_index(Session& session, u32 entries)
     }
 }
 
-compile::CompileOptions options_for(compile::Tier tier)
-{
-    compile::CompileOptions options;
-    options.tier = tier;
     // Tiered: the third call of a function runs its optimised code.
-    options.tier_up_threshold = 2;
-    options.tier_up_synchronous = true;
-    return options;
-}
+compile::CompileOptions options_for(compile::Tier tier) { return test_session::tier_options(tier, 2); }
 
 } // namespace
 

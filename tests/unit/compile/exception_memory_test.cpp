@@ -163,14 +163,7 @@ const char* const kModule = R"(
 )
 )";
 
-compile::CompileOptions options_for(compile::Tier tier)
-{
-    compile::CompileOptions options;
-    options.tier = tier;
-    options.tier_up_threshold = 20;
-    options.tier_up_synchronous = true;
-    return options;
-}
+compile::CompileOptions options_for(compile::Tier tier) { return test_session::tier_options(tier, 20); }
 
 // What one exception of $e costs the heap: 16 bytes of header, one value, the overhead.
 constexpr u64 kExceptionBytes = 32 + runtime::GcHeap::kObjectOverhead;

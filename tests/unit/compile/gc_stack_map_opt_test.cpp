@@ -106,14 +106,7 @@ u32 expected_keep(u32 n, bool indirect)
     return n * (n + 1) / 2 + (1000 + n) + 11 * 1000 + 66 + calls;
 }
 
-compile::CompileOptions options_for(compile::Tier tier)
-{
-    compile::CompileOptions options;
-    options.tier = tier;
-    options.tier_up_threshold = 20;
-    options.tier_up_synchronous = true;
-    return options;
-}
+compile::CompileOptions options_for(compile::Tier tier) { return test_session::tier_options(tier, 20); }
 
 class GcStackMapOptTest : public testing::TestWithParam<compile::Tier> {};
 

@@ -131,14 +131,7 @@ private:
     u64 m_state;
 };
 
-compile::CompileOptions options_for(compile::Tier tier)
-{
-    compile::CompileOptions options;
-    options.tier = tier;
-    options.tier_up_threshold = 3;
-    options.tier_up_synchronous = true;
-    return options;
-}
+compile::CompileOptions options_for(compile::Tier tier) { return test_session::tier_options(tier, 3); }
 
 } // namespace
 

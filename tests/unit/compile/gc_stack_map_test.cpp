@@ -99,14 +99,7 @@ const char* const kModule = R"(
 
 runtime::GcHeap& heap(test_session::Session& session) { return session.store->gc_heap(); }
 
-compile::CompileOptions options_for(compile::Tier tier)
-{
-    compile::CompileOptions options;
-    options.tier = tier;
-    options.tier_up_threshold = 20;
-    options.tier_up_synchronous = true;
-    return options;
-}
+compile::CompileOptions options_for(compile::Tier tier) { return test_session::tier_options(tier, 20); }
 
 class GcStackMapTest : public testing::TestWithParam<compile::Tier> {
 protected:

@@ -30,6 +30,17 @@ inline constexpr const char* kGarbageFunction = R"(  (func $garbage (param $n i3
     (i32.const 1))
 )";
 
+// Options for a test that runs a module in each tier: in tiered, a function tiers up
+// synchronously (on the calling thread) once `threshold` calls or loop iterations ran out.
+inline compile::CompileOptions tier_options(compile::Tier tier, u32 threshold)
+{
+    compile::CompileOptions options;
+    options.tier = tier;
+    options.tier_up_threshold = threshold;
+    options.tier_up_synchronous = true;
+    return options;
+}
+
 struct Session {
     RefPtr<runtime::Store> store;
     runtime::Linker linker;
