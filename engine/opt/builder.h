@@ -85,6 +85,8 @@ private:
         // every local anew inside them and its definitions flow round their back edges).
         bool all_locals { false };
     };
+    // A frame of `kind` for a construct of `block`'s type, its parameters and results counted.
+    static Frame new_frame(FrameKind kind, BlockType block, Span<const ValType> params, Span<const ValType> results);
     // An assignment: `local` held `old` before; `prev` is the entry of the assignment
     // before (m_last_entry), so undoing restores both.
     struct LogEntry {

@@ -96,15 +96,22 @@ Result<Block> Builder::branch_target(Frame& target, u32& count)
     return target.target;
 }
 
+Builder::Frame Builder::new_frame(FrameKind kind, BlockType block, Span<const ValType> params,
+                                  Span<const ValType> results)
+{
+    Frame frame;
+    frame.kind = kind;
+    frame.block = block;
+    frame.param_count = static_cast<u32>(params.size());
+    frame.result_count = static_cast<u32>(results.size());
+    return frame;
+}
+
 Result<void> Builder::begin_block(const Instruction& instruction)
 {
     Span<const ValType> params, results;
     TRY(block_types(instruction.block, params, results));
-    Frame frame;
-    frame.kind = FrameKind::Block;
-    frame.block = instruction.block;
-    frame.param_count = static_cast<u32>(params.size());
-    frame.result_count = static_cast<u32>(results.size());
+    Frame frame = new_frame(FrameKind::Block, instruction.block, params, results);
     frame.height = static_cast<u32>(m_stack.size()) - frame.param_count;
     frame.target = TRY(create_block_with_params(results));
     frame.log_start = static_cast<u32>(m_log.size());
@@ -125,11 +132,7 @@ Result<void> Builder::begin_loop(const Instruction& instruction)
     if (at_osr_loop || dispatch)
         TRY(land_osr_way(at_osr_loop));
     u32 count = static_cast<u32>(params.size());
-    Frame frame;
-    frame.kind = FrameKind::Loop;
-    frame.block = instruction.block;
-    frame.param_count = count;
-    frame.result_count = static_cast<u32>(results.size());
+    Frame frame = new_frame(FrameKind::Loop, instruction.block, params, results);
     frame.loop = m_this_loop;
     frame.flag = on_path; // the flag changes in every loop on the way in
     frame.all_locals = on_path || at_osr_loop;
@@ -166,11 +169,7 @@ Result<void> Builder::begin_osr_loop(const Instruction& instruction)
         return unsupported("implementation limit: too many locals and operands for an OSR entry");
     u32 count = static_cast<u32>(params.size());
     u32 height = static_cast<u32>(m_stack.size()) - count;
-    Frame frame;
-    frame.kind = FrameKind::Loop;
-    frame.block = instruction.block;
-    frame.param_count = count;
-    frame.result_count = static_cast<u32>(results.size());
+    Frame frame = new_frame(FrameKind::Loop, instruction.block, params, results);
     frame.height = height;
     frame.loop = m_this_loop;
     frame.flag = m_flag_local != kNone;
@@ -221,11 +220,7 @@ Result<void> Builder::begin_if(const Instruction& instruction)
     EdgeSpec edges[2] = { { then_block, {} }, { else_block, {} } };
     TRY(terminate(Op::Branch, Span<const Value>(&condition, 1), Span<const EdgeSpec>(edges, 2)));
 
-    Frame frame;
-    frame.kind = FrameKind::If;
-    frame.block = instruction.block;
-    frame.param_count = static_cast<u32>(params.size());
-    frame.result_count = static_cast<u32>(results.size());
+    Frame frame = new_frame(FrameKind::If, instruction.block, params, results);
     frame.height = static_cast<u32>(m_stack.size()) - frame.param_count;
     frame.target = merge;
     frame.else_block = else_block;
